@@ -1,0 +1,175 @@
+"""Small value types of the trial model: partial dates and ages, with parsers for every registry spelling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from trialatlas.model.enums import AgeUnit, DateType
+
+_MONTHS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def normalize_date(text: str | None) -> str | None:
+    """An ISO partial date ("2019", "2019-11" or "2019-11-12") from any registry spelling, else ``None``.
+
+    Registries publish dates at month precision ("November 2019") as often as at day precision, and
+    the precision is information: it is kept rather than padded to a first-of-month.
+    """
+    if text is None:
+        return None
+    raw = text.strip().rstrip(".")
+    if not raw:
+        return None
+    year: int
+    month: int | None = None
+    day: int | None = None
+    if match := _ISO.match(raw):
+        year = int(match[1])
+        month = int(match[2]) if match[2] else None
+        day = int(match[3]) if match[3] else None
+    elif match := _MONTH_DAY_YEAR.match(raw):
+        month = _MONTHS.get(match[1].lower())
+        if month is None:
+            return None
+        day = int(match[2]) if match[2] else None
+        year = int(match[3])
+    elif match := _DAY_MONTH_YEAR.match(raw):
+        month = _MONTHS.get(match[2].lower())
+        if month is None:
+            return None
+        day = int(match[1])
+        year = int(match[3])
+    elif match := _SLASHED.match(raw):
+        # US export order (month/day/year), as ClinicalTrials.gov CSV exports write it.
+        month, day, year = int(match[1]), int(match[2]), int(match[3])
+    else:
+        return None
+    try:
+        if day is not None and month is not None:
+            return dt.date(year, month, day).isoformat()
+        if month is not None:
+            dt.date(year, month, 1)
+            return f"{year:04d}-{month:02d}"
+        return f"{year:04d}"
+    except ValueError:
+        return None
+
+
+def date_floor(partial: str | None) -> dt.date | None:
+    """The first day a partial date can mean (for sorting and range filters)."""
+    if not partial:
+        return None
+    parts = [int(p) for p in partial.split("-")]
+    while len(parts) < 3:
+        parts.append(1)
+    try:
+        return dt.date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return None
+
+
+class PartialDate(BaseModel):
+    """A registry date with its precision kept, and whether it is actual or estimated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: str
+    type: DateType | None = None
+
+    @property
+    def as_date(self) -> dt.date | None:
+        return date_floor(self.date)
+
+
+_AGE = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(years?|yrs?|y|months?|mos?|m|weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?)\b",
+    re.IGNORECASE,
+)
+_UNIT_BY_PREFIX = {
+    "y": AgeUnit.YEARS,
+    "mo": AgeUnit.MONTHS,
+    "m": AgeUnit.MONTHS,
+    "w": AgeUnit.WEEKS,
+    "d": AgeUnit.DAYS,
+    "h": AgeUnit.HOURS,
+}
+_YEARS_PER_UNIT = {
+    AgeUnit.YEARS: 1.0,
+    AgeUnit.MONTHS: 1 / 12,
+    AgeUnit.WEEKS: 7 / 365.25,
+    AgeUnit.DAYS: 1 / 365.25,
+    AgeUnit.HOURS: 1 / (365.25 * 24),
+    AgeUnit.MINUTES: 1 / (365.25 * 24 * 60),
+}
+_UNIT_LABEL = {
+    AgeUnit.YEARS: "Year",
+    AgeUnit.MONTHS: "Month",
+    AgeUnit.WEEKS: "Week",
+    AgeUnit.DAYS: "Day",
+    AgeUnit.HOURS: "Hour",
+    AgeUnit.MINUTES: "Minute",
+}
+
+
+class Age(BaseModel):
+    """An age limit: the number and unit the registry gave, and the same in years for comparisons."""
+
+    # "years" is computed, so a dumped Age carries it; reading that dump back must not fail on it.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    value: float
+    unit: AgeUnit
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def years(self) -> float:
+        return round(self.value * _YEARS_PER_UNIT[self.unit], 6)
+
+    @property
+    def text(self) -> str:
+        """The ClinicalTrials.gov spelling: "18 Years", "6 Months", "1 Year"."""
+        number = int(self.value) if float(self.value).is_integer() else self.value
+        label = _UNIT_LABEL[self.unit]
+        return f"{number} {label}" + ("" if number == 1 else "s")
+
+
+def parse_age(text: str | None) -> Age | None:
+    """An :class:`Age` from "18 Years", "6 months", "N/A" (→ ``None``: no limit), "18 Years and older"."""
+    if not text:
+        return None
+    match = _AGE.match(text)
+    if not match:
+        return None
+    word = match[2].lower()
+    unit = AgeUnit.MINUTES if word.startswith("min") else _UNIT_BY_PREFIX.get(word[:2], None)
+    if unit is None:
+        unit = _UNIT_BY_PREFIX[word[0]]
+    return Age(value=float(match[1]), unit=unit)

@@ -1,0 +1,105 @@
+"""The contract every source reader meets, and the registry readers join.
+
+A *blob* is one byte stream with a name: a file, a member of a zip or tar, or a decompressed ``.gz``.
+Containers (directories, archives, compression) are unwrapped in :mod:`trialatlas.sources.containers`;
+a reader only ever sees blobs. For each blob the registry asks every reader how sure it is that the
+blob is its format (``sniff`` on the first bytes) and hands the blob to the surest one.
+
+A reader yields, for each record, either a :class:`~trialatlas.model.Trial` or a
+:class:`RecordError` naming the file, record and reason, and goes on to the next record: one bad
+record never hides the good ones.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Protocol, runtime_checkable
+
+from trialatlas.model import Trial
+
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One record (or a whole blob) that could not be read, and why."""
+
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A named byte stream; ``open`` may be called more than once and gives a fresh stream each time."""
+
+    name: str
+    open: Callable[[], IO[bytes]]
+    size: int | None = None
+
+    def head(self, size: int = SNIFF_BYTES) -> bytes:
+        with self.open() as stream:
+            return stream.read(size)
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> Blob:
+        return cls(name=name, open=lambda: io.BytesIO(data), size=len(data))
+
+
+ReadResult = Trial | RecordError
+
+
+@runtime_checkable
+class SourceReader(Protocol):
+    """A reader of one source format."""
+
+    name: str
+
+    def sniff(self, head: bytes, name: str) -> float:
+        """How sure (0–1) the reader is that a blob starting with ``head`` is its format."""
+        ...
+
+    def read(self, blob: Blob) -> Iterator[ReadResult]:
+        """Each record of the blob, as a trial or as the error that stopped it."""
+        ...
+
+
+_READERS: dict[str, SourceReader] = {}
+
+
+def register_reader(reader: SourceReader) -> SourceReader:
+    """Add a reader to the registry (built-ins join the same way plugins do)."""
+    _READERS[reader.name] = reader
+    return reader
+
+
+def registered_readers() -> dict[str, SourceReader]:
+    return dict(_READERS)
+
+
+def get_reader(name: str) -> SourceReader:
+    try:
+        return _READERS[name]
+    except KeyError as exc:
+        known = ", ".join(sorted(_READERS))
+        raise KeyError(f"no reader named {name!r} (known: {known})") from exc
+
+
+def detect_reader(blob: Blob, head: bytes | None = None) -> tuple[SourceReader | None, float]:
+    """The reader surest of the blob, with its confidence; ``(None, 0)`` when no reader claims it."""
+    sample = blob.head() if head is None else head
+    best: SourceReader | None = None
+    best_score = 0.0
+    for reader in _READERS.values():
+        score = reader.sniff(sample, blob.name)
+        if score > best_score:
+            best, best_score = reader, score
+    return best, best_score
+
+
+def strip_bom(head: bytes) -> bytes:
+    return head[3:] if head.startswith(b"\xef\xbb\xbf") else head

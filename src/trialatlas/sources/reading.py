@@ -1,0 +1,67 @@
+"""Reading any input path: unwrap containers, detect each blob's format, and stream its records."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from trialatlas.model.merge import stamp_provenance
+from trialatlas.model.trial import Trial
+from trialatlas.sources.base import Blob, ReadResult, RecordError, detect_reader, get_reader
+from trialatlas.sources.containers import iter_blobs
+
+# A reader must be at least this sure before it is handed a blob; below it the blob is reported.
+MIN_CONFIDENCE = 0.3
+
+
+def read_blob(blob: Blob, reader_name: str | None = None) -> Iterator[ReadResult]:
+    """The records of one blob, by the named reader or the one detection picks."""
+    try:
+        head = blob.head()
+    except (OSError, EOFError, ValueError) as exc:
+        yield RecordError(blob.name, f"cannot be read: {exc}")
+        return
+    if not head.strip():
+        yield RecordError(blob.name, "empty file")
+        return
+    if reader_name is not None:
+        reader = get_reader(reader_name)
+    else:
+        found, confidence = detect_reader(blob, head)
+        if found is None or confidence < MIN_CONFIDENCE:
+            yield RecordError(blob.name, _describe_unknown(head))
+            return
+        reader = found
+    try:
+        for result in reader.read(blob):
+            yield stamp_provenance(result) if isinstance(result, Trial) else result
+    except (OSError, EOFError, ValueError) as exc:
+        # A reader stops on a stream error (truncated archive member, bad compression): the
+        # records it already yielded stand, and the rest of the blob is reported as one error.
+        yield RecordError(blob.name, f"stopped reading: {exc}")
+
+
+def read_path(path: str | os.PathLike[str], reader_name: str | None = None) -> Iterator[ReadResult]:
+    """Every record under ``path``: a file, a directory tree, or an archive of any supported format."""
+    for item in iter_blobs(path):
+        if isinstance(item, RecordError):
+            yield item
+        else:
+            yield from read_blob(item, reader_name)
+
+
+def read_paths(paths: Iterable[str | os.PathLike[str]], reader_name: str | None = None) -> Iterator[ReadResult]:
+    for path in paths:
+        yield from read_path(path, reader_name)
+
+
+def _describe_unknown(head: bytes) -> str:
+    if b"\x00" in head[:1024]:
+        return "not a trial record: binary data"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A cut-off multi-byte character at the end of the sample is not an encoding error.
+        if exc.start < len(head) - 4:
+            return f"not a trial record: not UTF-8 text (byte {exc.start})"
+    return "not a trial record: no reader recognises this format"
