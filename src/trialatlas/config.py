@@ -24,5 +24,8 @@ def shared_data_dir() -> Path:
     configured = os.environ.get(DATA_ENV)
     if configured:
         return Path(configured)
-    candidates = [Path(__file__).resolve().parents[3] / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    candidates = [
+        Path(__file__).resolve().parents[3] / "shared" / "data",
+        Path.cwd().parent / "shared" / "data",
+    ]
     return next((path for path in candidates if path.is_dir()), candidates[0])

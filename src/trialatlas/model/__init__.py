@@ -1,8 +1,9 @@
 """The trial model: registry content in one shape, with controlled vocabularies and provenance."""
 
 from trialatlas.model.enums import (
-    AgeUnit,
+    OPEN_STATUSES,
     AgencyClass,
+    AgeUnit,
     Allocation,
     ArmGroupType,
     BioSpecRetention,
@@ -13,7 +14,6 @@ from trialatlas.model.enums import (
     IpdInfoType,
     IpdSharing,
     Masking,
-    OPEN_STATUSES,
     ObservationalModel,
     OfficialRole,
     OutcomeKind,
@@ -36,9 +36,9 @@ from trialatlas.model.enums import (
     enum_key,
 )
 from trialatlas.model.trial import (
+    CONTENT_FIELDS,
     Arm,
     AvailableIpd,
-    CONTENT_FIELDS,
     Contact,
     Design,
     Eligibility,
@@ -72,6 +72,8 @@ from trialatlas.model.values import (
 )
 
 __all__ = [
+    "CONTENT_FIELDS",
+    "OPEN_STATUSES",
     "Age",
     "AgeUnit",
     "AgencyClass",
@@ -80,7 +82,6 @@ __all__ = [
     "ArmGroupType",
     "AvailableIpd",
     "BioSpecRetention",
-    "CONTENT_FIELDS",
     "Contact",
     "ContactRole",
     "DateType",
@@ -98,7 +99,6 @@ __all__ = [
     "Location",
     "Masking",
     "MeshTerm",
-    "OPEN_STATUSES",
     "ObservationalModel",
     "Official",
     "OfficialRole",

@@ -328,7 +328,7 @@ _SPACES = re.compile(r"[\s\u00a0]+")
 
 
 def enum_key(text: str) -> str:
-    """The upper-case, underscore-joined key of a display spelling ("Not yet recruiting" → NOT_YET_RECRUITING)."""
+    """The v2-style key of a display spelling ("Not yet recruiting" → NOT_YET_RECRUITING)."""
     key = _SPACES.sub("_", text.strip()).upper()
     return _ALIASES.get(key, key)
 

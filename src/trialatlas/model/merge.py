@@ -56,7 +56,9 @@ def merge_trials(existing: Trial, incoming: Trial) -> Trial:
                 continue
             if _date(new_source) < _date(old_source) and new_partial == old_partial:
                 continue
-        setattr(merged, name, new_value.model_copy(deep=True) if hasattr(new_value, "model_copy") else new_value)
+        setattr(
+            merged, name, new_value.model_copy(deep=True) if hasattr(new_value, "model_copy") else new_value
+        )
         if new_source is not None:
             field_sources[name] = new_source.id
     if not merged.nct_id and incoming.nct_id:

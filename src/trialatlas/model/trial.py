@@ -72,11 +72,16 @@ class StatusInfo(_Part):
     study_first_submit_qc_date: str | None = None
     study_first_post_date: PartialDate | None = None
     results_first_submit_date: str | None = None
+    results_first_submit_qc_date: str | None = None
     results_first_post_date: PartialDate | None = None
     last_update_submit_date: str | None = None
     last_update_post_date: PartialDate | None = None
+    disp_first_submit_date: str | None = None
+    disp_first_submit_qc_date: str | None = None
+    disp_first_post_date: PartialDate | None = None
     has_expanded_access: bool | None = None
     expanded_access_nct_id: str | None = None
+    expanded_access_status: OverallStatus | None = None
 
 
 class Enrollment(_Part):
@@ -141,7 +146,7 @@ class Eligibility(_Part):
 
 
 class Outcome(_Part):
-    kind: OutcomeKind
+    kind: OutcomeKind | None = Field(default=None, description="None where the source does not say.")
     measure: str
     description: str | None = None
     time_frame: str | None = None
@@ -272,6 +277,7 @@ class SourceRecord(_Part):
 CONTENT_FIELDS: tuple[str, ...] = (
     "org_study_id",
     "org_study_id_type",
+    "org_study_id_link",
     "organization",
     "secondary_ids",
     "nct_id_aliases",
@@ -315,6 +321,7 @@ class Trial(_Part):
     nct_id: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
     org_study_id: str | None = None
     org_study_id_type: SecondaryIdType | None = None
+    org_study_id_link: str | None = None
     organization: Organization | None = None
     secondary_ids: list[SecondaryId] = Field(default_factory=list)
     nct_id_aliases: list[str] = Field(default_factory=list)

@@ -169,7 +169,7 @@ def parse_age(text: str | None) -> Age | None:
     if not match:
         return None
     word = match[2].lower()
-    unit = AgeUnit.MINUTES if word.startswith("min") else _UNIT_BY_PREFIX.get(word[:2], None)
+    unit = AgeUnit.MINUTES if word.startswith("min") else _UNIT_BY_PREFIX.get(word[:2])
     if unit is None:
         unit = _UNIT_BY_PREFIX[word[0]]
     return Age(value=float(match[1]), unit=unit)

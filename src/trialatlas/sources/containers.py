@@ -20,7 +20,7 @@ from trialatlas.sources.base import Blob, RecordError
 
 _COMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
     ".gz": lambda f: gzip.GzipFile(fileobj=f),  # type: ignore[dict-item]
-    ".xz": lambda f: lzma.LZMAFile(f),  # type: ignore[dict-item]
+    ".xz": lambda f: lzma.LZMAFile(f),  # type: ignore[dict-item]  # noqa: SIM115
     ".bz2": lambda f: bz2.BZ2File(f),  # type: ignore[dict-item]
 }
 _SKIPPED_NAMES = {".DS_Store", "SOURCE.md", "README.md", "provenance.tsv"}
@@ -40,7 +40,9 @@ def iter_blobs(path: str | os.PathLike[str]) -> Iterator[Blob | RecordError]:
                     continue
                 yield from iter_blobs(Path(dirpath) / filename)
         return
-    yield from _unwrap(Blob(name=str(root), open=lambda: open(root, "rb"), size=root.stat().st_size))
+    # The blob's opener hands out a fresh stream each call; its caller closes it.
+    opener = lambda: open(root, "rb")  # noqa: E731, SIM115
+    yield from _unwrap(Blob(name=str(root), open=opener, size=root.stat().st_size))
 
 
 def _unwrap(blob: Blob) -> Iterator[Blob | RecordError]:
@@ -54,14 +56,16 @@ def _unwrap(blob: Blob) -> Iterator[Blob | RecordError]:
             return
         for suffix, decompress in _COMPRESSORS.items():
             if lower.endswith(suffix):
-                inner_name = blob.name[: -len(suffix)]
-                outer = blob
-                yield from _unwrap(Blob(name=inner_name, open=lambda: decompress(outer.open())))
+                yield from _unwrap(_decompressed(blob, suffix, decompress))
                 return
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError) as exc:
         yield RecordError(blob.name, f"broken archive: {exc}")
         return
     yield blob
+
+
+def _decompressed(blob: Blob, suffix: str, decompress: Callable[[IO[bytes]], IO[bytes]]) -> Blob:
+    return Blob(name=blob.name[: -len(suffix)], open=lambda: decompress(blob.open()))
 
 
 def _zip_members(blob: Blob) -> Iterator[Blob | RecordError]:
@@ -93,4 +97,3 @@ def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
                 yield RecordError(location, f"broken tar member: {exc}")
                 return
             yield from _unwrap(Blob.from_bytes(location, data))
-

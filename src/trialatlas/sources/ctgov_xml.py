@@ -1,1 +1,1063 @@
-"""Placeholder until the reader lands."""
+"""ClinicalTrials.gov legacy XML (``<clinical_study>``, the pre-2024 ``public.xsd`` schema).
+
+A blob is either one ``<clinical_study>`` document (the AllPublicXML layout) or a wrapper holding
+several (``<search_results>``, ``<clinical_studies>``). Records are streamed with ``iterparse`` and
+cleared as they are mapped, so a wrapper of any size reads in flat memory.
+
+The parser is locked down: no DTD loading, no network, no entity expansion, libxml2's default size
+limits. A record that refers to a declared entity is refused rather than read with a hole in it,
+and a syntax error costs only the record it is in: the reader re-synchronises on the next
+``<clinical_study>`` start tag of a wrapper and goes on.
+
+Mapping is one pass over each element's children into dicts (``findtext`` costs microseconds per
+call, and a record has hundreds of values), and repeated spellings (statuses, roles, dates) are
+coerced once per process.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from typing import IO, Any, TypeVar, cast
+
+from lxml import etree
+
+from trialatlas import model as tm
+from trialatlas.sources.base import SNIFF_BYTES, Blob, ReadResult, RecordError, register_reader, strip_bom
+
+Element = etree._Element
+Texts = dict[str, str]
+Kids = dict[str, list[Element]]
+E = TypeVar("E", bound=StrEnum)
+
+_NCT_ID = re.compile(r"NCT\d{8}")
+_DOI = re.compile(r"10\.\d{4,9}/[^\s;,]+")
+_RECORD_START = re.compile(rb"<clinical_study[\s/>]")
+_ROOT_TAG = re.compile(rb"<(!--|[A-Za-z_][\w.:-]*)")
+_XML_DECL = re.compile(rb"\s*<\?xml[^>]*\?>")
+
+# The legacy formatter wrapped every textblock line at this many columns (indentation included).
+_WRAP_WIDTH = 99
+
+# A list item's marker at the start of a textblock line; ordered markers are kept as written.
+_MARKER = re.compile(
+    r"(?:(?P<bullet>[*•·▪◦●■➢►–—]|--?)\s+|[-•](?=[A-Za-z(])"
+    r"|(?P<ordered>\d{1,3}[.)]|\(\d{1,3}\)|[A-Za-z][.)]|\([A-Za-z]\)"
+    r"|(?:[ivx]{1,5}|[IVX]{1,5})[.)]|\((?:[ivx]{1,5}|[IVX]{1,5})\))\s+)"
+)
+_SECTION_HEADING = re.compile(
+    r"^\W*(?:(?:key|main|major|general|principal|specific)\s+)?(inclusion|exclusion)(?:\s+criteria)?"
+    r"(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(r"^(\s[^:]{0,60})?:\s*(.*)$")
+_DASHED_HEADING = re.compile(r"^--\s*([^-].*?)\s*--\s*(.*)$")
+_EXCLUDING = re.compile(
+    r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
+    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|prohibited)\b",
+    re.IGNORECASE,
+)
+_INCLUDING = re.compile(
+    r"\b(?:must\s+(?:have|be|meet)|required|requirements?|eligible|inclusions?|may\s+be\s+included|"
+    r"allowed|permitted)\b",
+    re.IGNORECASE,
+)
+
+# Children of <clinical_study> that map into the model, or are derived there (counts, country
+# lists, the download header); any other child is listed on the source record as unread.
+_KNOWN = frozenset(
+    [
+        "id_info",
+        "brief_title",
+        "acronym",
+        "official_title",
+        "sponsors",
+        "source",
+        "oversight_info",
+        "brief_summary",
+        "detailed_description",
+        "overall_status",
+        "last_known_status",
+        "why_stopped",
+        "start_date",
+        "completion_date",
+        "primary_completion_date",
+        "phase",
+        "study_type",
+        "has_expanded_access",
+        "study_design_info",
+        "target_duration",
+        "primary_outcome",
+        "secondary_outcome",
+        "other_outcome",
+        "enrollment",
+        "condition",
+        "arm_group",
+        "intervention",
+        "biospec_retention",
+        "biospec_descr",
+        "eligibility",
+        "overall_official",
+        "overall_contact",
+        "overall_contact_backup",
+        "location",
+        "link",
+        "reference",
+        "results_reference",
+        "verification_date",
+        "study_first_submitted",
+        "study_first_submitted_qc",
+        "study_first_posted",
+        "results_first_submitted",
+        "results_first_posted",
+        "last_update_submitted",
+        "last_update_posted",
+        "responsible_party",
+        "keyword",
+        "condition_browse",
+        "intervention_browse",
+        "patient_data",
+        "study_docs",
+        "provided_document_section",
+        "clinical_results",
+        "required_header",
+        "number_of_arms",
+        "number_of_groups",
+        "location_countries",
+    ]
+)
+_OUTCOMES = (
+    ("primary_outcome", tm.OutcomeKind.PRIMARY),
+    ("secondary_outcome", tm.OutcomeKind.SECONDARY),
+    ("other_outcome", tm.OutcomeKind.OTHER),
+)
+_REFERENCES = (("reference", tm.ReferenceType.BACKGROUND), ("results_reference", tm.ReferenceType.RESULT))
+
+
+# --- textblocks -------------------------------------------------------------------------------
+
+
+class _Unit:
+    """One logical line of a textblock: a paragraph or a list item, hard wraps joined."""
+
+    __slots__ = ("indent", "level", "marker", "parts", "text")
+
+    def __init__(self, indent: int, marker: str | None, first: str) -> None:
+        self.indent = indent
+        self.marker = marker
+        self.parts = [first]
+        self.text = first
+        self.level = 0
+
+
+def _units(text: str) -> list[_Unit]:
+    """Lines of a legacy textblock grouped into paragraphs and list items.
+
+    The legacy formatter put a blank line between paragraphs and items and wrapped lines at
+    ``_WRAP_WIDTH`` columns, so a line after a *full* line is a wrap even when it starts like a
+    list marker ("... on day\\n1. Dexamethasone"); a line after a short one is a real break unless it
+    is indented under the line before (a hanging continuation). Text from elsewhere, unwrapped, has
+    no full lines and keeps every break.
+    """
+    if "\r" in text:
+        text = text.replace("\r", "")
+    if "\t" in text:
+        text = text.expandtabs(8)
+    units: list[_Unit] = []
+    current: _Unit | None = None
+    previous_end = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if not stripped:
+            current = None
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        if current is not None:
+            space = stripped.find(" ")
+            if previous_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH or (
+                indent > current.indent and _MARKER.match(stripped) is None
+            ):
+                current.parts.append(stripped)
+                previous_end = indent + len(stripped)
+                continue
+        match = _MARKER.match(stripped)
+        if match is not None and match.end() < len(stripped):
+            ordered = match.group("ordered")
+            current = _Unit(indent, ordered.strip() if ordered else "*", stripped[match.end() :].lstrip())
+        else:
+            current = _Unit(indent, None, stripped)
+        units.append(current)
+        previous_end = indent + len(stripped)
+    stack: list[int] = []
+    for unit in units:
+        if len(unit.parts) > 1:
+            unit.text = " ".join(unit.parts)
+        if unit.marker is None:
+            stack.clear()
+            continue
+        while stack and stack[-1] > unit.indent:
+            stack.pop()
+        if not stack or stack[-1] < unit.indent:
+            stack.append(unit.indent)
+        unit.level = len(stack) - 1
+    return units
+
+
+def _render(units: list[_Unit]) -> str | None:
+    """Units as ClinicalTrials.gov shows them: paragraphs apart, list items on their own lines."""
+    out: list[str] = []
+    previous_item = False
+    for unit in units:
+        item = unit.marker is not None
+        if out:
+            out.append("\n" if previous_item and item else "\n\n")
+        out.append(f"{'  ' * unit.level}{unit.marker} {unit.text}" if item else unit.text)
+        previous_item = item
+    return "".join(out) or None
+
+
+def reflow_textblock(text: str | None) -> str | None:
+    """A legacy textblock dedented and re-flowed: wrapped lines joined, one line per paragraph or item."""
+    return _render(_units(text)) if text else None
+
+
+def _section_heading(text: str) -> tuple[str, str] | None:
+    """``(section, remainder)`` when a unit is an "Inclusion Criteria:"-style heading."""
+    match = _SECTION_HEADING.match(text)
+    if match is None:
+        return None
+    rest = match.group("rest")
+    if not rest.strip(" :.-–—"):
+        return match.group(1).lower(), ""
+    qualified = _QUALIFIER.match(rest)
+    return (match.group(1).lower(), qualified.group(2).strip()) if qualified else None
+
+
+def split_criteria(units: list[_Unit]) -> tuple[list[str], list[str]]:
+    """``(inclusion, exclusion)``: each criterion on its own, in order.
+
+    Text before any heading counts as inclusion. A short "Topic:" line, or an item ending in a
+    colon, heads the items under it; they come out prefixed with it ("Age: 18 and over") so each
+    reads on its own. A sub-heading that says which way its items go ("Patients with the following
+    are excluded:") sends them to that list instead.
+    """
+    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
+    section, topic, side = "inclusion", "", ""
+    parents: list[tuple[int, str]] = []
+    count = len(units)
+    for index, unit in enumerate(units):
+        text = unit.text
+        following = units[index + 1] if index + 1 < count else None
+        if unit.marker is None or unit.level == 0:
+            heading = _section_heading(text)
+            if heading is not None:
+                section, remainder = heading
+                topic, side, parents = "", "", []
+                if remainder:
+                    lists[section].append(remainder)
+                continue
+        if unit.marker is None:
+            parents = []
+            dashed = _DASHED_HEADING.match(text)
+            if dashed is not None:
+                topic, side, text = dashed.group(1) + ":", "", dashed.group(2)
+            elif text.endswith(":") and following is not None and following.marker is not None:
+                topic, side = _topic(text)
+                continue
+            else:
+                topic, side = "", ""
+            if text:
+                lists[section].append(text)
+            continue
+        while parents and parents[-1][0] >= unit.level:
+            parents.pop()
+        prefix = parents[-1][1] if parents else topic
+        full = f"{prefix} {text}" if prefix else text
+        if text.endswith(":") and following is not None and following.level > unit.level:
+            parents.append((unit.level, full))
+            continue
+        lists[side or section].append(full)
+    return lists["inclusion"], lists["exclusion"]
+
+
+def _topic(text: str) -> tuple[str, str]:
+    """A sub-heading's prefix, and the list it sends its items to ("": the current section)."""
+    if _EXCLUDING.search(text):
+        return "", "exclusion"
+    if _INCLUDING.search(text):
+        return "", "inclusion"
+    return (text if len(text) <= 60 else ""), ""
+
+
+# --- values -----------------------------------------------------------------------------------
+
+_MEMO_LIMIT = 50_000
+_enum_memo: dict[tuple[type[StrEnum], str], StrEnum | None] = {}
+_date_memo: dict[str, str | None] = {}
+_age_memo: dict[str, tm.Age | None] = {}
+
+
+def _coerce(enum_type: type[E], text: str) -> E | None:
+    key = (enum_type, text)
+    try:
+        return cast("E | None", _enum_memo[key])
+    except KeyError:
+        found = tm.coerce_enum(enum_type, text)
+        if len(_enum_memo) < _MEMO_LIMIT:
+            _enum_memo[key] = found
+        return found
+
+
+def _date(text: str) -> str | None:
+    try:
+        return _date_memo[text]
+    except KeyError:
+        found = tm.normalize_date(text)
+        if len(_date_memo) < _MEMO_LIMIT:
+            _date_memo[text] = found
+        return found
+
+
+def _age(text: str | None) -> tm.Age | None:
+    # Ages are frozen models, so one instance can serve every trial that states the same limit.
+    if text is None:
+        return None
+    try:
+        return _age_memo[text]
+    except KeyError:
+        found = tm.parse_age(text)
+        if len(_age_memo) < _MEMO_LIMIT:
+            _age_memo[text] = found
+        return found
+
+
+def _scan(element: Element) -> tuple[Texts, Kids]:
+    """An element's children in one pass: first non-blank text by tag, and all children by tag."""
+    texts: Texts = {}
+    kids: Kids = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # comments, entity references
+        bucket = kids.get(tag)
+        if bucket is not None:
+            bucket.append(child)
+            if tag in texts:
+                continue
+        else:
+            kids[tag] = [child]
+        text = child.text
+        if text:
+            text = text.strip()
+            if text:
+                texts[tag] = text.replace("\r", "") if "\r" in text else text
+    return texts, kids
+
+
+def _all(kids: Kids, tag: str) -> list[str]:
+    """Every non-blank text of a repeated child."""
+    out: list[str] = []
+    for child in kids.get(tag, ()):
+        text = child.text
+        if text and (text := text.strip()):
+            out.append(text)
+    return out
+
+
+def _yes(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    lowered = text.lower()
+    if lowered in ("yes", "true", "accepts healthy volunteers"):
+        return True
+    return False if lowered in ("no", "false") else None
+
+
+def _date_type(value: str | None) -> tm.DateType | None:
+    if not value:
+        return None
+    if value.lower().startswith("estimate"):
+        # Legacy "Estimate" on posting dates: v2 says ESTIMATED, as for "Anticipated" dates.
+        return tm.DateType.ESTIMATED
+    return _coerce(tm.DateType, value)
+
+
+def _person(texts: Texts) -> str | None:
+    """A contact's name; current records hold it all in ``last_name``, older ones split it."""
+    name = texts.get("last_name")
+    if "first_name" in texts or "middle_name" in texts:
+        name = " ".join(texts[t] for t in ("first_name", "middle_name", "last_name") if t in texts)
+    degrees = texts.get("degrees")
+    return f"{name}, {degrees}" if name and degrees else name
+
+
+def _standard_ages(minimum: tm.Age | None, maximum: tm.Age | None) -> list[tm.StandardAge]:
+    """ClinicalTrials.gov's age groups: child under 18, adult 18–64, older adult 65 and over."""
+    low = minimum.years if minimum else 0.0
+    high = maximum.years if maximum else float("inf")
+    ages: list[tm.StandardAge] = []
+    if low < 18:
+        ages.append(tm.StandardAge.CHILD)
+    if low < 65 and high >= 18:
+        ages.append(tm.StandardAge.ADULT)
+    if high >= 65:
+        ages.append(tm.StandardAge.OLDER_ADULT)
+    return ages
+
+
+def _textblock(kids: Kids, tag: str) -> list[_Unit]:
+    found = kids.get(tag)
+    text = found[0].findtext("textblock") if found else None
+    return _units(text) if text else []
+
+
+# --- mapping ----------------------------------------------------------------------------------
+# The mapper builds plain dicts and validates the whole trial once: pydantic builds the nested
+# models in its core far faster than ~40 constructor calls a record from Python would.
+
+Json = dict[str, Any]
+
+
+class _Mapper:
+    """Maps one ``<clinical_study>`` element to the fields of a :class:`Trial`, noting unreadable values."""
+
+    def __init__(self, element: Element) -> None:
+        self.texts, self.kids = _scan(element)
+        self.warnings: list[str] = []
+
+    def pick(self, enum_type: type[E], texts: Texts, tag: str) -> E | None:
+        text = texts.get(tag)
+        if text is None:
+            return None
+        found = _coerce(enum_type, text)
+        if found is None:
+            self.warnings.append(f"{tag}: unknown value {text!r}")
+        return found
+
+    def day(self, texts: Texts, tag: str) -> str | None:
+        text = texts.get(tag)
+        if text is None:
+            return None
+        found = _date(text)
+        if found is None:
+            self.warnings.append(f"{tag}: unreadable date {text!r}")
+        return found
+
+    def partial_date(self, tag: str) -> Json | None:
+        value = self.day(self.texts, tag)
+        return {"date": value, "type": _date_type(self.kids[tag][0].get("type"))} if value else None
+
+    def status(self) -> Json:
+        t = self.texts
+        return {
+            "overall_status": self.pick(tm.OverallStatus, t, "overall_status"),
+            "last_known_status": self.pick(tm.OverallStatus, t, "last_known_status"),
+            "why_stopped": t.get("why_stopped"),
+            "status_verified_date": self.day(t, "verification_date"),
+            "start_date": self.partial_date("start_date"),
+            "primary_completion_date": self.partial_date("primary_completion_date"),
+            "completion_date": self.partial_date("completion_date"),
+            "study_first_submit_date": self.day(t, "study_first_submitted"),
+            "study_first_submit_qc_date": self.day(t, "study_first_submitted_qc"),
+            "study_first_post_date": self.partial_date("study_first_posted"),
+            "results_first_submit_date": self.day(t, "results_first_submitted"),
+            "results_first_post_date": self.partial_date("results_first_posted"),
+            "last_update_submit_date": self.day(t, "last_update_submitted"),
+            "last_update_post_date": self.partial_date("last_update_posted"),
+            "has_expanded_access": _yes(t.get("has_expanded_access")),
+        }
+
+    def design(self) -> Json:
+        t = self.texts
+        study_type = t.get("study_type")
+        registry: bool | None = None
+        if study_type and "[patient registry]" in study_type.lower():
+            t = {**t, "study_type": study_type[: study_type.index("[")].strip()}
+            registry = True
+        kind = self.pick(tm.StudyType, t, "study_type")
+        if kind is tm.StudyType.OBSERVATIONAL and registry is None:
+            registry = False
+        enrollment = None
+        if "enrollment" in self.kids:
+            count = t.get("enrollment")
+            enrollment = {
+                "count": int(count) if count and count.isdigit() else None,
+                "type": _date_type(self.kids["enrollment"][0].get("type")),
+            }
+        info = self.kids.get("study_design_info")
+        d = _scan(info[0])[0] if info else {}
+        masking, who = self.masking(d.get("masking"))
+        return {
+            "study_type": kind,
+            "phases": tm.coerce_phases(t.get("phase")),
+            "enrollment": enrollment,
+            "allocation": self.pick(tm.Allocation, d, "allocation"),
+            "intervention_model": self.pick(tm.InterventionModel, d, "intervention_model"),
+            "intervention_model_description": d.get("intervention_model_description"),
+            "primary_purpose": self.pick(tm.PrimaryPurpose, d, "primary_purpose"),
+            "masking": masking,
+            "who_masked": who,
+            "masking_description": d.get("masking_description"),
+            "observational_model": self.pick(tm.ObservationalModel, d, "observational_model"),
+            "time_perspective": self.pick(tm.TimePerspective, d, "time_perspective"),
+            "patient_registry": registry,
+            "target_duration": t.get("target_duration"),
+            "bio_spec_retention": self.pick(tm.BioSpecRetention, t, "biospec_retention"),
+            "bio_spec_description": _render(_textblock(self.kids, "biospec_descr")),
+        }
+
+    def masking(self, text: str | None) -> tuple[tm.Masking | None, list[tm.WhoMasked]]:
+        """ "Double (Participant, Investigator)" → DOUBLE and who; "None (Open Label)" → NONE."""
+        if text is None:
+            return None, []
+        if text.lower().startswith("none"):
+            return tm.Masking.NONE, []
+        level, _, roles = text.partition("(")
+        named = [{"masking": r.strip()} for r in roles.rstrip(")").split(",") if r.strip()]
+        who = [w for role in named if (w := self.pick(tm.WhoMasked, role, "masking"))]
+        return self.pick(tm.Masking, {"masking": level.strip()}, "masking"), who
+
+    def eligibility(self) -> Json:
+        found = self.kids.get("eligibility")
+        if not found:
+            return {}
+        e, kids = _scan(found[0])
+        units = _textblock(kids, "criteria")
+        inclusion, exclusion = split_criteria(units)
+        minimum, maximum = _age(e.get("minimum_age")), _age(e.get("maximum_age"))
+        return {
+            "criteria_text": _render(units),
+            "inclusion": inclusion,
+            "exclusion": exclusion,
+            "minimum_age": minimum,
+            "maximum_age": maximum,
+            "sex": self.pick(tm.Sex, e, "gender"),
+            "gender_based": _yes(e.get("gender_based")),
+            "gender_description": e.get("gender_description"),
+            "healthy_volunteers": _yes(e.get("healthy_volunteers")),
+            "std_ages": _standard_ages(minimum, maximum),
+            "study_population": _render(_textblock(kids, "study_pop")),
+            "sampling_method": self.pick(tm.SamplingMethod, e, "sampling_method"),
+        }
+
+    def arms_and_interventions(self) -> tuple[list[Json], list[Json]]:
+        interventions: list[Json] = []
+        shown_by_label: dict[str, list[str]] = {}
+        for element in self.kids.get("intervention", ()):
+            i, kids = _scan(element)
+            name = i.get("intervention_name")
+            if name is None:
+                self.warnings.append("intervention: no intervention_name")
+                continue
+            labels = _all(kids, "arm_group_label")
+            interventions.append(
+                {
+                    "type": self.pick(tm.InterventionType, i, "intervention_type"),
+                    "name": name,
+                    "description": i.get("description"),
+                    "other_names": _all(kids, "other_name"),
+                    "arm_labels": labels,
+                }
+            )
+            # v2 lists an arm's interventions as "Drug: Tacrolimus", in the legacy display spelling.
+            shown = f"{i['intervention_type']}: {name}" if "intervention_type" in i else name
+            for label in labels:
+                shown_by_label.setdefault(" ".join(label.split()).casefold(), []).append(shown)
+        arms: list[Json] = []
+        for element in self.kids.get("arm_group", ()):
+            a = _scan(element)[0]
+            arm_label = a.get("arm_group_label")
+            if arm_label is None:
+                self.warnings.append("arm_group: no arm_group_label")
+                continue
+            arms.append(
+                {
+                    "label": arm_label,
+                    "type": self.pick(tm.ArmGroupType, a, "arm_group_type"),
+                    "description": a.get("description"),
+                    "intervention_names": shown_by_label.get(" ".join(arm_label.split()).casefold(), []),
+                }
+            )
+        return arms, interventions
+
+    def outcomes(self) -> list[Json]:
+        outcomes: list[Json] = []
+        for tag, kind in _OUTCOMES:
+            for element in self.kids.get(tag, ()):
+                o = _scan(element)[0]
+                if "measure" not in o:
+                    self.warnings.append(f"{tag}: no measure")
+                    continue
+                outcomes.append(
+                    {
+                        "kind": kind,
+                        "measure": o["measure"],
+                        "description": o.get("description"),
+                        "time_frame": o.get("time_frame"),
+                    }
+                )
+        return outcomes
+
+    def sponsors(self) -> tuple[Json | None, list[Json]]:
+        found = self.kids.get("sponsors")
+        kids = _scan(found[0])[1] if found else {}
+        lead: Json | None = None
+        collaborators: list[Json] = []
+        for element in (*kids.get("lead_sponsor", ())[:1], *kids.get("collaborator", ())):
+            s = _scan(element)[0]
+            if "agency" in s:
+                sponsor = {"name": s["agency"], "agency_class": self.pick(tm.AgencyClass, s, "agency_class")}
+                if element.tag == "lead_sponsor":
+                    lead = sponsor
+                else:
+                    collaborators.append(sponsor)
+        return lead, collaborators
+
+    def responsible_party(self) -> Json | None:
+        found = self.kids.get("responsible_party")
+        if not found:
+            return None
+        r = _scan(found[0])[0]
+        return {
+            "type": self.pick(tm.ResponsiblePartyType, r, "responsible_party_type"),
+            "investigator_full_name": r.get("investigator_full_name"),
+            "investigator_title": r.get("investigator_title"),
+            "investigator_affiliation": r.get("investigator_affiliation"),
+            "old_name_title": r.get("name_title"),
+            "old_organization": r.get("organization"),
+        }
+
+    def contacts(self, kids: Kids, *tags: str) -> list[Json]:
+        """Contacts under ``tags``: ``*contact*`` ones have the CONTACT role, investigators their own."""
+        contacts: list[Json] = []
+        for tag in tags:
+            for element in kids.get(tag, ()):
+                c = _scan(element)[0]
+                role = tm.ContactRole.CONTACT if "contact" in tag else self.pick(tm.ContactRole, c, "role")
+                contacts.append(
+                    {
+                        "name": _person(c),
+                        "role": role,
+                        "phone": c.get("phone"),
+                        "phone_ext": c.get("phone_ext"),
+                        "email": c.get("email"),
+                    }
+                )
+        return contacts
+
+    def officials(self) -> list[Json]:
+        officials: list[Json] = []
+        for element in self.kids.get("overall_official", ()):
+            o = _scan(element)[0]
+            role = self.pick(tm.OfficialRole, o, "role")
+            officials.append({"name": _person(o), "role": role, "affiliation": o.get("affiliation")})
+        return officials
+
+    def locations(self) -> list[Json]:
+        locations: list[Json] = []
+        for element in self.kids.get("location", ()):
+            loc, kids = _scan(element)
+            facility: Texts = {}
+            address: Texts = {}
+            if "facility" in kids:
+                facility, facility_kids = _scan(kids["facility"][0])
+                if "address" in facility_kids:
+                    address = _scan(facility_kids["address"][0])[0]
+            locations.append(
+                {
+                    "facility": facility.get("name"),
+                    "status": self.pick(tm.OverallStatus, loc, "status"),
+                    "city": address.get("city"),
+                    "state": address.get("state"),
+                    "zip": address.get("zip"),
+                    "country": address.get("country"),
+                    "contacts": self.contacts(kids, "contact", "contact_backup", "investigator"),
+                }
+            )
+        return locations
+
+    def references(self) -> list[Json]:
+        references: list[Json] = []
+        for tag, kind in _REFERENCES:
+            for element in self.kids.get(tag, ()):
+                r = _scan(element)[0]
+                citation = r.get("citation")
+                doi = _DOI.search(citation) if citation else None
+                references.append(
+                    {
+                        "citation": citation,
+                        "pmid": r.get("PMID"),
+                        "doi": doi.group(0).rstrip(".") if doi else None,
+                        "type": kind,
+                    }
+                )
+        return references
+
+    def documents(self) -> tuple[list[Json], list[Json]]:
+        """``provided_document_section`` (protocols, SAPs, consent forms) and ``study_docs`` (IPD)."""
+        provided: list[Json] = []
+        for section in self.kids.get("provided_document_section", ()):
+            for element in section.iterchildren("provided_document"):
+                d = _scan(element)[0]
+                flags = [_yes(d.get(f"document_has_{x}")) for x in ("protocol", "sap", "icf")]
+                # v2's abbreviation is the flags joined: Prot, SAP, ICF, Prot_SAP, Prot_SAP_ICF...
+                abbrev = "_".join(n for n, flag in zip(("Prot", "SAP", "ICF"), flags, strict=True) if flag)
+                url = d.get("document_url")
+                provided.append(
+                    {
+                        "type_abbrev": abbrev or None,
+                        "label": d.get("document_type"),
+                        "has_protocol": flags[0],
+                        "has_sap": flags[1],
+                        "has_icf": flags[2],
+                        "date": self.day(d, "document_date"),
+                        "filename": url.rsplit("/", 1)[-1] if url else None,
+                        "url": url,
+                    }
+                )
+        ipds: list[Json] = []
+        for section in self.kids.get("study_docs", ()):
+            for element in section.iterchildren("study_doc"):
+                d = _scan(element)[0]
+                ipds.append(
+                    {
+                        "id": d.get("doc_id"),
+                        "type": d.get("doc_type"),
+                        "url": d.get("doc_url"),
+                        "comment": d.get("doc_comment"),
+                    }
+                )
+        return provided, ipds
+
+    def ipd_sharing(self) -> Json | None:
+        found = self.kids.get("patient_data")
+        if not found:
+            return None
+        p, kids = _scan(found[0])
+        types = [
+            x
+            for t in _all(kids, "ipd_info_type")
+            if (x := self.pick(tm.IpdInfoType, {"ipd_info_type": t}, "ipd_info_type"))
+        ]
+        return {
+            "ipd_sharing": self.pick(tm.IpdSharing, p, "sharing_ipd"),
+            "description": p.get("ipd_description"),
+            "info_types": types,
+            "time_frame": p.get("ipd_time_frame"),
+            "access_criteria": p.get("ipd_access_criteria"),
+            "url": p.get("ipd_url"),
+        }
+
+    def oversight(self) -> Json | None:
+        found = self.kids.get("oversight_info")
+        if not found:
+            return None
+        o = _scan(found[0])[0]
+        return {field: _yes(o.get(field)) for field in _OVERSIGHT}
+
+    def links(self) -> list[Texts]:
+        return [k for element in self.kids.get("link", ()) if "url" in (k := _scan(element)[0])]
+
+    def mesh(self, tag: str) -> list[Json]:
+        found = self.kids.get(tag)
+        return [{"term": term} for term in _all(_scan(found[0])[1], "mesh_term")] if found else []
+
+
+_OVERSIGHT = (
+    "has_dmc",
+    "is_fda_regulated_drug",
+    "is_fda_regulated_device",
+    "is_unapproved_device",
+    "is_ppsd",
+    "is_us_export",
+)
+
+
+def map_trial(element: Element, source_id: str, location: str, raw: str | None) -> tm.Trial:
+    """The trial of one ``<clinical_study>`` element, with its source record (NCT id already checked)."""
+    m = _Mapper(element)
+    t, kids = m.texts, m.kids
+    ids, id_kids = _scan(kids["id_info"][0]) if "id_info" in kids else ({}, {})
+    lead, collaborators = m.sponsors()
+    arms, interventions = m.arms_and_interventions()
+    provided, ipds = m.documents()
+    organization = None
+    if "source" in t:
+        # <source> became v2's organization; its class is known only when it is the lead sponsor.
+        same = lead is not None and lead["name"] == t["source"]
+        organization = {"name": t["source"], "agency_class": lead["agency_class"] if lead and same else None}
+    status = m.status()
+    fields: Json = {
+        "nct_id": ids.get("nct_id"),
+        "org_study_id": ids.get("org_study_id"),
+        "organization": organization,
+        "secondary_ids": [{"id": value} for value in _all(id_kids, "secondary_id")],
+        "nct_id_aliases": _all(id_kids, "nct_alias"),
+        "acronym": t.get("acronym"),
+        "brief_title": t.get("brief_title"),
+        "official_title": t.get("official_title"),
+        "status": status,
+        "design": m.design(),
+        "brief_summary": _render(_textblock(kids, "brief_summary")),
+        "detailed_description": _render(_textblock(kids, "detailed_description")),
+        "conditions": _all(kids, "condition"),
+        "keywords": _all(kids, "keyword"),
+        "condition_mesh": m.mesh("condition_browse"),
+        "intervention_mesh": m.mesh("intervention_browse"),
+        "arms": arms,
+        "interventions": interventions,
+        "eligibility": m.eligibility(),
+        "outcomes": m.outcomes(),
+        "lead_sponsor": lead,
+        "collaborators": collaborators,
+        "responsible_party": m.responsible_party(),
+        "officials": m.officials(),
+        "central_contacts": m.contacts(kids, "overall_contact", "overall_contact_backup"),
+        "locations": m.locations(),
+        "references": m.references(),
+        "see_also_links": [{"url": k["url"], "label": k.get("description")} for k in m.links()],
+        "available_ipds": ipds,
+        "provided_documents": provided,
+        "oversight": m.oversight(),
+        "ipd_sharing": m.ipd_sharing(),
+        "has_results": "clinical_results" in kids,
+    }
+    last_update = status["last_update_post_date"]
+    fields["sources"] = [
+        {
+            "id": source_id,
+            "format": tm.SourceFormat.CTGOV_XML,
+            "location": location,
+            "record_date": tm.date_floor(
+                last_update["date"] if last_update else status["last_update_submit_date"]
+            ),
+            "raw": raw,
+            "unread_fields": sorted(tag for tag in kids if tag not in _KNOWN),
+            "warnings": m.warnings,
+        }
+    ]
+    return tm.Trial.model_validate(fields)
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+class _Syntax:
+    """Where and why a blob stopped parsing."""
+
+    def __init__(self, exc: etree.XMLSyntaxError) -> None:
+        line, column = exc.position
+        message = exc.msg
+        # libxml2 may log the real error and then raise a vaguer one ("no element found").
+        for entry in cast("Iterable[Any]", exc.error_log):
+            if entry.level >= etree.ErrorLevels.ERROR:
+                line, column, message = entry.line, entry.column, entry.message
+                break
+        self.line = max(line, 1)
+        self.column = max(column, 1)
+        first = (message or "syntax error").strip().splitlines()[0]
+        if "encoding" in first.lower() or "utf-8" in first.lower():
+            first = f"not valid UTF-8 ({first})"
+        self.message = first
+
+
+class _Prefixed:
+    """A byte stream with bytes put back in front of it (the sniffed head, a resync wrapper)."""
+
+    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._prefix:
+            return self._stream.read(size)
+        if size < 0:
+            out, self._prefix = self._prefix + self._stream.read(), b""
+            return out
+        out, self._prefix = self._prefix[:size], self._prefix[size:]
+        return out
+
+
+def _iterparse(source: IO[bytes] | _Prefixed) -> Iterator[tuple[str, Element]]:
+    # The error log is per thread and cumulative; cleared so an error names this parse's fault.
+    etree.clear_error_log()
+    events: Iterator[tuple[str, Element]] = etree.iterparse(
+        source,
+        events=("end",),
+        tag="clinical_study",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    return events
+
+
+def _root_tag(head: bytes) -> bytes:
+    """The document element's name, read from the head (prolog and comments skipped)."""
+    position = 0
+    while (match := _ROOT_TAG.search(head, position)) is not None:
+        if match.group(1) != b"!--":
+            return match.group(1)
+        end = head.find(b"-->", match.end())
+        if end < 0:
+            return b""
+        position = end + 3
+    return b""
+
+
+def _skip(stream: IO[bytes], count: int) -> None:
+    if stream.seekable():
+        stream.seek(count, io.SEEK_CUR)
+        return
+    while count > 0:
+        chunk = stream.read(min(count, 1 << 20))
+        if not chunk:
+            return
+        count -= len(chunk)
+
+
+def _resync(blob: Blob, base: int, error: _Syntax, prefix_len: int, floor: int) -> tuple[int, int] | None:
+    """The offset of the next ``<clinical_study`` after a syntax error, and the newlines before it.
+
+    Re-reads the blob line by line from the failed segment's start (``base``), so a huge wrapper is
+    never held in memory. ``floor`` guarantees progress when an error is reported before its record's
+    own start tag.
+    """
+    with blob.open() as stream:
+        _skip(stream, base)
+        offset = base
+        for number, line in enumerate(stream, start=1):
+            if number >= error.line and offset + len(line) > floor:
+                start = 0
+                if number == error.line:
+                    start = max(error.column - 1 - (prefix_len if number == 1 else 0), 0)
+                found = _RECORD_START.search(line, max(start, floor - offset))
+                if found is not None:
+                    return offset + found.start(), number - 1
+            offset += len(line)
+    return None
+
+
+class LegacyXmlReader:
+    """Reads ``<clinical_study>`` records, one per file or several in a wrapper element."""
+
+    name = "ctgov-xml"
+
+    def sniff(self, head: bytes, name: str) -> float:
+        text = strip_bom(head)
+        if b"<clinical_study" in text:
+            return 0.95
+        return 0.1 if text.lstrip().startswith(b"<") else 0.0
+
+    def read(self, blob: Blob) -> Iterator[ReadResult]:
+        try:
+            with blob.open() as stream:
+                head = stream.read(SNIFF_BYTES)
+                root = _root_tag(head)
+                if root == b"clinical_study":
+                    # One record per file: small, read whole, and its own text is the raw record.
+                    data = head + stream.read()
+                    yield from self._single(blob.name, data)
+                else:
+                    yield from self._wrapper(blob, root, _Prefixed(head, stream), head)
+        except (OSError, EOFError) as exc:
+            yield RecordError(blob.name, f"cannot be read: {exc}")
+
+    def _single(self, name: str, data: bytes) -> Iterator[ReadResult]:
+        check_entities = _declares_entities(data)
+        try:
+            for _, element in _iterparse(io.BytesIO(data)):
+                yield self._record(name, element, 1, data, check_entities)
+                element.clear()
+        except etree.XMLSyntaxError as exc:
+            error = _Syntax(exc)
+            yield RecordError(name, f"malformed XML at line {error.line}: {error.message}")
+
+    def _wrapper(self, blob: Blob, root: bytes, source: _Prefixed, head: bytes) -> Iterator[ReadResult]:
+        check_entities = _declares_entities(head)
+        decl = _XML_DECL.match(strip_bom(head))
+        # A resumed parse re-opens the same wrapper element so its original end tag still closes it.
+        reopen = (b" ".join(decl.group(0).split()) if decl else b"") + b"<" + root + b">"
+        count = base = base_line = prefix_len = 0
+        floor = 0
+        while True:
+            try:
+                for _, element in _iterparse(source):
+                    count += 1
+                    yield self._record(blob.name, element, count, None, check_entities)
+                    # Drop the record and any siblings before it: memory stays flat for any size.
+                    element.clear()
+                    parent = element.getparent()
+                    if parent is not None:
+                        while element.getprevious() is not None:
+                            del parent[0]
+            except etree.XMLSyntaxError as exc:
+                count += 1
+                error = _Syntax(exc)
+                location = f"{blob.name}#record {count}"
+                yield RecordError(
+                    location, f"malformed XML at line {base_line + error.line}: {error.message}"
+                )
+                if not root:
+                    return
+                found = _resync(blob, base, error, prefix_len, floor)
+                if found is None:
+                    return
+                base, newlines = found
+                base_line += newlines
+                floor = base + 1
+                stream = blob.open()
+                _skip(stream, base)
+                source, prefix_len = _Prefixed(reopen, stream), len(reopen)
+                continue
+            if count == 0:
+                tag = root.decode("ascii", "replace") or "?"
+                yield RecordError(
+                    blob.name, f"not a ClinicalTrials.gov record: <{tag}> holds no <clinical_study>"
+                )
+            return
+
+    def _record(
+        self, name: str, element: Element, index: int, whole: bytes | None, check_entities: bool
+    ) -> ReadResult:
+        nct_id = (element.findtext("id_info/nct_id") or "").strip()
+        if not nct_id:
+            return RecordError(f"{name}#record {index}", "record without an NCT id")
+        location = f"{name}#{nct_id}"
+        if not _NCT_ID.fullmatch(nct_id):
+            return RecordError(
+                f"{name}#record {index}", f"invalid NCT id {nct_id!r} (expected NCT + 8 digits)"
+            )
+        if check_entities:
+            entity = next(element.iter(etree.Entity), None)
+            if entity is not None:
+                return RecordError(
+                    location, f"refused entity reference {entity.text} (entities are never expanded)"
+                )
+        try:
+            return map_trial(element, f"ctgov-xml:{location}", name, _raw_text(element, whole))
+        except (ValueError, TypeError) as exc:
+            reason = str(exc).strip().splitlines()
+            return RecordError(location, f"cannot map record: {reason[0] if reason else type(exc).__name__}")
+
+
+def _declares_entities(data: bytes) -> bool:
+    """Whether the prolog declares entities (ClinicalTrials.gov never does; XXE and entity bombs do)."""
+    start = data.find(b"<clinical_study")
+    return b"<!ENTITY" in (data[:start] if start >= 0 else data)
+
+
+def _raw_text(element: Element, whole: bytes | None) -> str:
+    """The record's XML: the file's own text when the record is the whole file, else the element's."""
+    if whole is not None:
+        try:
+            return strip_bom(whole).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return etree.tostring(element, encoding="unicode", with_tail=False)
+
+
+register_reader(LegacyXmlReader())

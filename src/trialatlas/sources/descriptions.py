@@ -1,1 +1,114 @@
-"""Placeholder until the reader lands."""
+"""The ~101k trial-descriptions dump: JSON lines of title, brief summary and detailed description.
+
+Each line is ``{"nct_id", "title", "description", "brief_summary", "quint"}`` (see the dump's
+SOURCE.md). It holds text only, so every trial it yields is partial: it fills the text fields of
+trials known from fuller records, and makes trials known only by their text searchable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import orjson
+
+from trialatlas.model.enums import SourceFormat
+from trialatlas.model.trial import SourceRecord, Trial
+from trialatlas.sources.base import SNIFF_BYTES, Blob, ReadResult, RecordError, register_reader, strip_bom
+
+# The dump's text keys, read into brief_title, brief_summary and detailed_description. Any other
+# key ("quint", an undocumented label of the dump's maker) is reported as unread.
+TEXT_FIELDS = ("title", "brief_summary", "description")
+# Keys of other JSON-lines formats that also carry an NCT id: API v2 studies, TrialGPT corpora.
+_FOREIGN = (b'"protocolSection"', b'"derivedSection"', b'"_id"')
+
+_NCT = re.compile(r"^NCT\d{8}$")
+_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"nct_id"\s*:\s*"NCT\d{8}"\s*,')
+
+
+def _parses_as_dump_line(line: bytes) -> bool:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("nct_id"), str)
+        and any(key in record for key in ("description", "brief_summary"))
+        and "protocolSection" not in record
+    )
+
+
+class DescriptionsReader:
+    """Reader of the descriptions dump (``trial_descriptions.part*.jsonl[.xz]``)."""
+
+    name = "ctgov-descriptions"
+
+    def sniff(self, head: bytes, name: str) -> float:
+        whole = len(head) < SNIFF_BYTES
+        head = strip_bom(head).lstrip()
+        if not head.startswith(b"{"):
+            return 0.0
+        lines = head.split(b"\n")
+        complete = [line for line in (lines if whole else lines[:-1]) if line.strip()][:5]
+        if complete:
+            hits = sum(_parses_as_dump_line(line) for line in complete)
+            return 0.95 if hits == len(complete) else 0.5 if hits else 0.0
+        # A first line longer than the sniffed bytes (long descriptions are common): judge its start.
+        if any(marker in head for marker in _FOREIGN):
+            return 0.0
+        if _HEAD_OF_LINE.match(head) and (b'"description"' in head or b'"brief_summary"' in head):
+            return 0.9
+        return 0.0
+
+    def read(self, blob: Blob) -> Iterator[ReadResult]:
+        with blob.open() as stream:
+            for number, line in enumerate(stream, start=1):
+                if number == 1:
+                    line = strip_bom(line)
+                if not line.strip():
+                    continue
+                yield self._read_line(blob, number, line)
+
+    def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
+        location = f"{blob.name}#line {number}"
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return RecordError(location, f"not a JSON line: {exc}")
+        if not isinstance(record, dict):
+            return RecordError(location, f"not a JSON object but {type(record).__name__}")
+        nct_id = record.get("nct_id")
+        if not isinstance(nct_id, str) or not nct_id.strip():
+            return RecordError(location, "no nct_id")
+        nct_id = nct_id.strip().upper()
+        if not _NCT.match(nct_id):
+            return RecordError(location, f"invalid nct_id {nct_id!r}")
+        if not any(key in record for key in TEXT_FIELDS):
+            return RecordError(location, "not a description record: no title, description or brief_summary")
+        texts: dict[str, str | None] = {}
+        for key in TEXT_FIELDS:
+            value = record.get(key)
+            if value is not None and not isinstance(value, str):
+                return RecordError(location, f"{key} is a {type(value).__name__}, not text")
+            texts[key] = value.strip() if value and value.strip() else None
+        return Trial(
+            nct_id=nct_id,
+            brief_title=texts["title"],
+            brief_summary=texts["brief_summary"],
+            detailed_description=texts["description"],
+            is_partial=True,
+            sources=[
+                SourceRecord(
+                    id=f"{self.name}:{blob.name}#{nct_id}",
+                    format=SourceFormat.DESCRIPTIONS_JSONL,
+                    location=location,
+                    partial=True,
+                    raw=line.decode("utf-8").rstrip("\r\n"),
+                    unread_fields=sorted(key for key in record if key not in TEXT_FIELDS and key != "nct_id"),
+                )
+            ],
+        )
+
+
+descriptions_reader = register_reader(DescriptionsReader())

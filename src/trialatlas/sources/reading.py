@@ -50,7 +50,9 @@ def read_path(path: str | os.PathLike[str], reader_name: str | None = None) -> I
             yield from read_blob(item, reader_name)
 
 
-def read_paths(paths: Iterable[str | os.PathLike[str]], reader_name: str | None = None) -> Iterator[ReadResult]:
+def read_paths(
+    paths: Iterable[str | os.PathLike[str]], reader_name: str | None = None
+) -> Iterator[ReadResult]:
     for path in paths:
         yield from read_path(path, reader_name)
 

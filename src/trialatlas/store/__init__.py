@@ -1,0 +1,38 @@
+"""Where trials are kept: the store protocol, its backends, and :func:`open_store` to pick one."""
+
+from __future__ import annotations
+
+from trialatlas.config import default_db_path
+from trialatlas.errors import StoreError
+from trialatlas.store.base import TrialStore, UpsertOutcome, UpsertSummary
+from trialatlas.store.memory import MemoryStore
+from trialatlas.store.sqlite import SqliteStore
+
+__all__ = ["MemoryStore", "SqliteStore", "TrialStore", "UpsertOutcome", "UpsertSummary", "open_store"]
+
+_SQLITE_PREFIX = "sqlite:///"
+
+
+def open_store(url_or_path: str | None = None) -> TrialStore:
+    """The store a path or URL names; ``None`` means the configured default (``$TRIALATLAS_DB``).
+
+    - a plain path, or ``sqlite:///relative/path`` / ``sqlite:////absolute/path`` (SQLAlchemy's
+      spelling): an SQLite file, created with its directories if missing;
+    - ``memory://`` (any suffix names nothing): a :class:`MemoryStore`, gone when closed;
+    - ``postgresql://`` and ``postgres://``: not available yet.
+    """
+    target = default_db_path() if url_or_path is None else url_or_path.strip()
+    if not target:
+        raise StoreError("no store given: pass a path or a URL")
+    scheme = target.split("://", 1)[0].lower() if "://" in target else None
+    if scheme is None:
+        return SqliteStore(target)
+    if scheme == "memory":
+        return MemoryStore(target)
+    if scheme == "sqlite":
+        if not target.startswith(_SQLITE_PREFIX) or len(target) == len(_SQLITE_PREFIX):
+            raise StoreError(f"{target}: an SQLite URL is sqlite:///path (four slashes for an absolute path)")
+        return SqliteStore(target[len(_SQLITE_PREFIX) :])
+    if scheme in {"postgresql", "postgres"} or scheme.startswith("postgresql+"):
+        raise StoreError("PostgreSQL store not installed yet")
+    raise StoreError(f"{target}: unknown store URL scheme {scheme!r}; use a path, sqlite:///, or memory://")

@@ -1,0 +1,45 @@
+# Two commands set up a fresh machine: `make run` (the main job) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SHARED_DATA ?= $(abspath ../shared/data)
+SEEDS ?= $(abspath ../shared/seeds)
+DB ?= var/trialatlas.db
+export TRIALATLAS_SHARED_DATA := $(SHARED_DATA)
+
+SAMPLE_INPUTS := \
+	$(SHARED_DATA)/ctgov_legacy_xml_2023/ctgov_legacy_xml_feb2023.tar.gz \
+	$(SHARED_DATA)/ctgov_api_v2_samples/ctgov_api_v2_studies.jsonl.gz \
+	$(SHARED_DATA)/ctgov_api_v2_samples/csv_export \
+	$(SHARED_DATA)/ctgov_legacy_xml_2023/ctgov_search_results_legacy_export.csv \
+	$(SHARED_DATA)/ctgov_target_trials
+
+.PHONY: run test lint venv bench clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	@mkdir -p $(dir $(DB))
+	$(BIN)/trialatlas ingest --db $(DB) --keep-going $(SAMPLE_INPUTS)
+	$(BIN)/trialatlas stats --db $(DB) --top 8
+	$(BIN)/trialatlas show --db $(DB) NCT04048161
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: venv lint
+	$(BIN)/pytest -q
+
+bench: venv
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

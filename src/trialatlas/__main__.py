@@ -1,0 +1,3 @@
+from trialatlas.cli import main
+
+main()

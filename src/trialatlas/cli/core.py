@@ -1,0 +1,214 @@
+"""Core commands: ingest, show, export, convert, stats."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.cli.show import render_sources, render_trial
+from trialatlas.config import default_db_path
+from trialatlas.errors import TrialAtlasError
+from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
+from trialatlas.services.ingest import IngestReport, ingest
+from trialatlas.services.stats import store_stats
+from trialatlas.sources.base import RecordError
+from trialatlas.store import TrialStore, open_store
+
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+MAX_ERRORS_SHOWN = 50
+
+
+def _open(db: str | None) -> TrialStore:
+    try:
+        return open_store(db or default_db_path())
+    except TrialAtlasError as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err_console.print(Text(f"error: {exc}", style="red"))
+    return typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, directories or archives, in any supported format.")
+    ],
+    db: DbOption = None,
+    keep_going: Annotated[
+        bool, typer.Option("--keep-going", help="Exit 0 even when some records failed.")
+    ] = False,
+    reader: Annotated[str | None, typer.Option(help="Force a reader instead of auto-detection.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Read trial records into the store: a summary, and every bad record with its file and reason."""
+    store = _open(db)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=as_json or not err_console.is_terminal,
+        ) as progress:
+            task = progress.add_task("reading", total=None)
+
+            def on_progress(report: IngestReport) -> None:
+                progress.update(
+                    task,
+                    description=f"read {report.read:,}  new {report.new:,}  updated {report.updated:,}"
+                    f"  failed {report.failed:,}",
+                )
+
+            report = ingest(paths, store, batch_size=batch_size, reader=reader, on_progress=on_progress)
+    except TrialAtlasError as exc:
+        raise _fail(exc) from exc
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(orjson.dumps(report.as_dict()).decode() + "\n")
+    else:
+        _print_report(report, store.location)
+    if report.errors and not keep_going:
+        raise typer.Exit(1)
+
+
+def _print_error(error: RecordError) -> None:
+    # One line per error, never wrapped, so that logs can be grepped by file name.
+    err_console.print(Text(f"  ✗ {error.location}: {error.reason}", style="red"), soft_wrap=True)
+
+
+def _print_report(report: IngestReport, location: str) -> None:
+    table = Table(title=Text(f"Ingest into {location}"), show_header=True)
+    for column in ("read", "new", "updated", "unchanged", "failed", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{report.read:,}",
+        f"{report.new:,}",
+        f"{report.updated:,}",
+        f"{report.unchanged:,}",
+        Text(f"{report.failed:,}", style="red" if report.failed else ""),
+        f"{report.seconds:.1f}",
+    )
+    console.print(table)
+    for error in report.errors[:MAX_ERRORS_SHOWN]:
+        _print_error(error)
+    if report.failed > MAX_ERRORS_SHOWN:
+        err_console.print(Text(f"  … and {report.failed - MAX_ERRORS_SHOWN} more", style="red"))
+
+
+@app.command("show")
+def show_command(
+    nct: Annotated[str, typer.Argument(help="NCT id, org study id or secondary id.")],
+    db: DbOption = None,
+    sources: Annotated[bool, typer.Option("--sources", help="Show which source gave each field.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The trial model as JSON.")] = False,
+) -> None:
+    """Show one trial: snapshot, summary, design, groups, eligibility, sponsors, locations, references."""
+    store = _open(db)
+    try:
+        trial = store.get(nct.strip())
+    finally:
+        store.close()
+    if trial is None:
+        err_console.print(Text(f"no trial {nct} in the store", style="red"))
+        raise typer.Exit(1)
+    if as_json:
+        sys.stdout.write(
+            trial.model_dump_json(exclude_defaults=True, exclude={"sources": {"__all__": {"raw"}}})
+        )
+        sys.stdout.write("\n")
+        return
+    for part in render_trial(trial):
+        console.print(part)
+    if sources:
+        console.print(render_sources(trial))
+
+
+@app.command("export")
+def export_command(
+    ncts: Annotated[list[str] | None, typer.Argument(help="Trials to export (or --all).")] = None,
+    all_trials: Annotated[bool, typer.Option("--all", help="Export every trial in the store.")] = False,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = ExportFormat.CTGOV_JSON,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output file; for ctgov-json a directory of <NCT>.json.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write trials as ClinicalTrials.gov v2 studies, trialatlas JSON lines, or CSV."""
+    if not ncts and not all_trials:
+        err_console.print(Text("name one or more trials, or --all", style="red"))
+        raise typer.Exit(2)
+    store = _open(db)
+    try:
+        count = write_trials(select_trials(store, None if all_trials else ncts), fmt, out)
+    except TrialAtlasError as exc:
+        raise _fail(exc) from exc
+    finally:
+        store.close()
+    if out is not None:
+        console.print(Text(f"wrote {count} trial(s) to {out}"))
+
+
+@app.command("convert")
+def convert_command(
+    inputs: Annotated[list[Path], typer.Argument(help="Files, directories or archives to read.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (ctgov-json) or file.")],
+    to: Annotated[ExportFormat, typer.Option("--to", help="Output format.")] = ExportFormat.CTGOV_JSON,
+) -> None:
+    """Read inputs and write them in another format, without touching the store."""
+    trials, errors = read_merged(inputs)
+    try:
+        count = write_trials(trials, to, out)
+    except TrialAtlasError as exc:
+        raise _fail(exc) from exc
+    console.print(Text(f"wrote {count} trial(s) to {out}"))
+    for error in errors:
+        _print_error(error)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("stats")
+def stats_command(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 15,
+) -> None:
+    """Counts of stored trials by status, phase, study type, country and start year."""
+    store = _open(db)
+    try:
+        stats = store_stats(store)
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(orjson.dumps(stats.as_dict()).decode() + "\n")
+        return
+    console.print(Text(f"{stats.trials:,} trials ({stats.partial:,} partial)", style="bold"))
+    for title, rows in (
+        ("Status", stats.by_status),
+        ("Phase", stats.by_phase),
+        ("Study type", stats.by_study_type),
+        ("Country", stats.by_country),
+        ("Start year", stats.by_start_year),
+    ):
+        table = Table(title=title, show_header=False, min_width=40)
+        table.add_column(overflow="fold")
+        table.add_column(justify="right")
+        for label, count in rows[:top]:
+            table.add_row(Text(label), f"{count:,}")
+        if len(rows) > top:
+            table.add_row(Text(f"… {len(rows) - top} more", style="dim"), "")
+        console.print(table)

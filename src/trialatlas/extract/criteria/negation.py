@@ -1,0 +1,181 @@
+"""NegEx/ConText-style context for mentions: negated, excepted, someone else's, hypothetical, historical.
+
+A cue ("no", "without", "other than", "family history of", "if") opens a scope that runs forward (or,
+for post-cues such as "was negative", backward) to the end of its clause: a terminating word ("but",
+"however", "which") or punctuation that ends a clause, and at most :data:`MAX_SCOPE_WORDS` words.
+Commas and "or"/"and" do not end a scope, so "No tacrolimus, mycophenolate or rituximab" negates
+all three, as NegEx does for lists. Pseudo-cues ("no increase", "not only", "gram-negative") are
+matched first and block the real cues they contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+CueCategory = Literal["negation", "exception", "family", "hypothetical", "historical", "pseudo"]
+
+MAX_SCOPE_WORDS = 14
+
+_FORWARD: dict[CueCategory, tuple[str, ...]] = {
+    "pseudo": (
+        r"no increase", r"no change", r"not only", r"not necessarily", r"no further", r"not cause",
+        r"gram[- ]negative", r"not certain (?:if|whether)", r"no significant change", r"not limited to",
+        r"not due to", r"no more than", r"not more than", r"not less than", r"not exceeding", r"no less than",
+        r"not to exceed", r"with or without", r"whether or not", r"not been able",
+    ),
+    "exception": (
+        r"other than", r"except(?:ion of| for)?", r"excluding", r"apart from", r"aside from",
+        r"with the exception of", r"but not", r"besides", r"not including", r"whereas not including",
+    ),
+    "family": (
+        r"family history of", r"family history", r"first[- ]degree relatives?", r"(?:mother|father|sibling|"
+        r"brother|sister|parent|relative)s?\s+(?:has|have|had|with|diagnosed)",
+    ),
+    "negation": (
+        r"no history of", r"no evidence of", r"no signs? of", r"no known", r"no prior", r"no previous",
+        r"no current", r"no active", r"no clinical evidence of", r"no medical history of",
+        r"absence of", r"absent", r"without", r"denies", r"denied", r"deny", r"negative for", r"free of",
+        r"free from", r"lack of", r"never", r"not", r"no", r"none of", r"neither", r"nor", r"cannot",
+        r"can't", r"did not", r"does not", r"do not", r"has not", r"have not", r"had not",
+        r"rule out", r"ruled out", r"unremarkable for", r"n't",
+    ),
+    "hypothetical": (
+        r"if", r"in case of", r"plan(?:s|ning|ned)? (?:to|for)", r"intend(?:s|ing)? to", r"willing to",
+        r"suspected", r"suspicion of", r"possible", r"likely", r"expected to", r"at risk (?:of|for)",
+        r"risk of", r"in the event of", r"should", r"may",
+    ),
+    "historical": (
+        r"history of", r"previous(?:ly)?", r"prior", r"past", r"former", r"formerly", r"ever",
+    ),
+}
+_BACKWARD: dict[CueCategory, tuple[str, ...]] = {
+    "negation": (
+        r"(?:is|was|were|are|be|been|tested|test|proven|found|remains?) (?:negative|absent)", r"negative",
+        r"ruled out", r"not (?:present|seen|detected|found)", r"free", r"excluded", r"unlikely",
+    ),
+}
+_TERMINATION = re.compile(
+    r"\b(?:but|however|although|though|yet|whereas|except|which|who|that|unless|apart from|aside from"
+    r"|as well as|secondary to|due to|because|since|presenting|presents?|complains?|reports?|other than)\b"
+    r"|[.;:!?()\[\]]|\s-\s",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+
+
+def _alternation(patterns: tuple[str, ...]) -> str:
+    return "|".join(sorted(patterns, key=len, reverse=True))
+
+
+_CUE_PATTERNS: list[tuple[CueCategory, Literal["forward", "backward"], re.Pattern[str]]] = [
+    (category, "forward", re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w])", re.IGNORECASE))
+    for category, words in _FORWARD.items()
+] + [
+    (category, "backward", re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w-])", re.IGNORECASE))
+    for category, words in _BACKWARD.items()
+]
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: int
+    end: int
+    text: str
+    category: CueCategory
+    direction: Literal["forward", "backward"]
+    scope_start: int
+    scope_end: int
+
+
+@dataclass(frozen=True)
+class MentionContext:
+    negation: Cue | None = None
+    exception: Cue | None = None
+    family: Cue | None = None
+    hypothetical: Cue | None = None
+    historical: Cue | None = None
+
+    @property
+    def negated(self) -> bool:
+        return self.negation is not None or self.exception is not None
+
+    @property
+    def cue(self) -> Cue | None:
+        return self.negation or self.exception
+
+
+def _forward_scope(text: str, end: int) -> int:
+    termination = _TERMINATION.search(text, end)
+    limit = termination.start() if termination else len(text)
+    words = 0
+    for match in _WORD.finditer(text, end, limit):
+        words += 1
+        if words > MAX_SCOPE_WORDS:
+            return match.start()
+    return limit
+
+
+def _backward_scope(text: str, start: int) -> int:
+    boundary = 0
+    for match in _TERMINATION.finditer(text, 0, start):
+        boundary = match.end()
+    words = [m.start() for m in _WORD.finditer(text, boundary, start)]
+    if len(words) > MAX_SCOPE_WORDS // 2:
+        return words[-(MAX_SCOPE_WORDS // 2)]
+    return boundary
+
+
+@lru_cache(maxsize=8192)
+def find_cues(text: str) -> tuple[Cue, ...]:
+    """Every context cue in ``text`` with its scope; pseudo-cues mask the cues they overlap."""
+    found: list[Cue] = []
+    taken: list[tuple[int, int]] = []
+    for category, direction, pattern in _CUE_PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            if category == "pseudo":
+                continue
+            if direction == "forward":
+                cue = Cue(start, end, match.group(0), category, direction, end, _forward_scope(text, end))
+            else:
+                cue = Cue(start, end, match.group(0), category, direction, _backward_scope(text, start), start)
+            found.append(cue)
+    found.sort(key=lambda cue: cue.start)
+    return tuple(found)
+
+
+def context_of(text: str, start: int, end: int) -> MentionContext:
+    """The context of the mention ``text[start:end]``: the nearest cue of each category whose scope covers it."""
+    nearest: dict[CueCategory, Cue] = {}
+    for cue in find_cues(text):
+        if cue.start <= start < cue.end or start < cue.end <= end:
+            continue  # the cue is inside the mention itself ("non-smoker" as one concept)
+        covers = cue.scope_start <= start and end <= cue.scope_end + 1 if cue.direction == "forward" else (
+            cue.scope_start <= start and end <= cue.scope_end
+        )
+        if not covers:
+            continue
+        previous = nearest.get(cue.category)
+        if previous is None or abs(previous.start - start) > abs(cue.start - start):
+            nearest[cue.category] = cue
+    return MentionContext(
+        negation=nearest.get("negation"),
+        exception=nearest.get("exception"),
+        family=nearest.get("family"),
+        hypothetical=nearest.get("hypothetical"),
+        historical=nearest.get("historical"),
+    )
+
+
+def negation_cues(text: str) -> list[Cue]:
+    """Negation and exception cues only (what Chia annotates as Negation)."""
+    return [cue for cue in find_cues(text) if cue.category in ("negation", "exception")]
+
+
+__all__ = ["Cue", "CueCategory", "MentionContext", "context_of", "find_cues", "negation_cues"]

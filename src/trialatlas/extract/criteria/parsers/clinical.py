@@ -1,0 +1,185 @@
+"""Infection, medication, procedure and condition rules (vocabulary mentions plus the words around them)."""
+
+from __future__ import annotations
+
+import re
+
+from trialatlas.extract.criteria.registry import CriterionContext, register
+from trialatlas.extract.criteria.rules import ConditionRule, InfectionRule, MedicationRule, ProcedureRule, Rule
+from trialatlas.extract.criteria.vocab import (
+    Mention,
+    condition_matcher,
+    drug_class_matcher,
+    drug_classes,
+    drug_matcher,
+    infection_matcher,
+    procedure_matcher,
+)
+
+_LIST_GAP = re.compile(
+    r"^(?:[\s,;/]|\band/or\b|\bor\b|\band\b|\bnor\b|\bas\s+well\s+as\b|\bother\b|\([^()]{1,40}\)|\betc\.?)*$",
+    re.IGNORECASE,
+)
+_INFECTION_STATUS = (
+    (re.compile(r"\b(?:sero-?positive|positive|reactive|detectable|carrier)\b", re.I), "positive"),
+    (re.compile(r"\b(?:active|acute|uncontrolled|current|ongoing)\b", re.I), "active"),
+    (re.compile(r"\b(?:chronic|latent)\b", re.I), "chronic"),
+)
+
+
+def _groups(mentions: list[Mention], text: str) -> list[list[Mention]]:
+    """Mentions joined into lists ("tacrolimus, MMF, cyclosporine A or rituximab")."""
+    groups: list[list[Mention]] = []
+    for mention in mentions:
+        if groups and _LIST_GAP.match(text[groups[-1][-1].end : mention.start]):
+            groups[-1].append(mention)
+        else:
+            groups.append([mention])
+    return groups
+
+
+@register("infection", priority=40)
+def parse_infection(context: CriterionContext) -> list[Rule]:
+    text = context.text
+    rules: list[Rule] = []
+    mentions = [m for m in infection_matcher().find(text) if not context.is_claimed(m.start, m.end)]
+    seen: set[str] = set()
+    for mention in mentions:
+        # "Hepatitis B surface antigen or / and Hepatitis B virus e antigen": one rule per pathogen and clause.
+        clause = text[max(0, mention.start - 60) : mention.end + 60]
+        key = f"{mention.concept}:{_clause_index(text, mention.start)}"
+        context.claim(mention.start, mention.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        status = "any"
+        for pattern, label in _INFECTION_STATUS:
+            if pattern.search(clause):
+                status = label
+                break
+        rules.append(
+            InfectionRule(
+                span=context.span(mention.start, mention.end),
+                pathogen=mention.concept,  # type: ignore[arg-type]
+                status=status,  # type: ignore[arg-type]
+                name=mention.text,
+            )
+        )
+    return rules
+
+
+def _clause_index(text: str, position: int) -> int:
+    return len(re.findall(r"[.;]\s", text[:position]))
+
+
+_ALLERGY = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|sensiti[sz]ed|sensitivity)\b", re.I)
+_INTOLERANCE = re.compile(r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*|adverse\s+reaction)", re.I)
+_FAILURE = re.compile(r"\b(?:fail\w*\s+to\s+respond|failure|refractory|resistan\w*|inadequate\s+response|non-?respon\w*)", re.I)
+_STABLE = re.compile(r"\bstable\s+(?:dose|regimen|medication|treatment)", re.I)
+_CURRENT = re.compile(r"\b(?:current(?:ly)?|concurrent\w*|ongoing|concomitant|receiving|taking|on\s+(?:a\s+)?|"
+                      r"under\s+treatment|treated\s+with|requiring|require[sd]?|need\s+of|use\s+of|using)\b", re.I)
+
+
+@register("medication", priority=50)
+def parse_medication(context: CriterionContext) -> list[Rule]:
+    text = context.text
+    drugs = [m for m in drug_matcher().find(text) if not context.is_claimed(m.start, m.end)]
+    classes = [
+        Mention(m.start, m.end, m.text, f"class:{m.concept}")
+        for m in drug_class_matcher().find(text)
+        if not context.is_claimed(m.start, m.end) and not any(d.start < m.end and m.start < d.end for d in drugs)
+    ]
+    mentions = sorted(drugs + classes, key=lambda m: m.start)
+    rules: list[Rule] = []
+    for group in _groups(mentions, text):
+        start, end = group[0].start, group[-1].end
+        clause_start = max(text.rfind(";", 0, start), text.rfind(". ", 0, start), 0)
+        lead = text[clause_start:start]
+        around = text[clause_start : min(len(text), end + 40)]
+        relation = "exposure"
+        if _ALLERGY.search(lead) or _ALLERGY.search(text[end : end + 25]):
+            relation = "allergy"
+        elif _INTOLERANCE.search(lead) or _INTOLERANCE.search(text[end : end + 25]):
+            relation = "intolerance"
+        elif _FAILURE.search(lead):
+            relation = "failure"
+        elif _STABLE.search(around):
+            relation = "stable_dose"
+        elif _CURRENT.search(lead[-40:]):
+            relation = "current"
+        names = [m.concept for m in group if not m.concept.startswith("class:")]
+        class_names = [m.concept.removeprefix("class:") for m in group if m.concept.startswith("class:")]
+        drug_class = class_names[0] if class_names else None
+        if drug_class is None and len(names) == 1:
+            known = drug_classes(names[0])
+            drug_class = known[0] if known else None
+        for mention in group:
+            context.claim(mention.start, mention.end)
+        rules.append(
+            MedicationRule(
+                span=context.span(start, end),
+                name=text[start:end],
+                drugs=list(dict.fromkeys(names)),
+                drug_class=drug_class,
+                relation=relation,  # type: ignore[arg-type]
+            )
+        )
+    return rules
+
+
+@register("procedure", priority=60)
+def parse_procedure(context: CriterionContext) -> list[Rule]:
+    rules: list[Rule] = []
+    for mention in procedure_matcher().find(context.text):
+        if context.is_claimed(mention.start, mention.end):
+            continue
+        context.claim(mention.start, mention.end)
+        rules.append(ProcedureRule(span=context.span(mention.start, mention.end), name=mention.text,
+                                   concept=mention.concept))
+    return rules
+
+
+_QUALIFIERS = re.compile(
+    r"\b(?:active|severe|moderate|mild|uncontrolled|unstable|stable|chronic|acute|recurrent|significant|"
+    r"clinically\s+significant|secondary|primary|known|newly\s+diagnosed|confirmed|documented|symptomatic|"
+    r"advanced|metastatic|invasive|untreated|refractory|progressive|serious|major|decompensated)\b",
+    re.IGNORECASE,
+)
+_FREE_CONDITION = re.compile(
+    r"\b(?:history\s+of|diagnos(?:is|ed)\s+(?:of|with)|patients?\s+with|subjects?\s+with|presence\s+of|suffering\s+from|"
+    r"evidence\s+of|known|confirmed|documented)\s+(?P<name>[a-z][a-z\- ']{3,60}?)(?=\s*(?:[,;.()]|\bor\b|\band\b|\bwith\b|"
+    r"\bwho\b|\bthat\b|\bwithin\b|\bin\b|\bdefined\b|\bas\b|$))",
+    re.IGNORECASE,
+)
+
+
+@register("condition", priority=70)
+def parse_condition(context: CriterionContext) -> list[Rule]:
+    text = context.text
+    rules: list[Rule] = []
+    for mention in condition_matcher().find(text):
+        if context.is_claimed(mention.start, mention.end):
+            continue
+        lead = text[max(0, mention.start - 40) : mention.start]
+        qualifiers = [q.group(0).lower() for q in _QUALIFIERS.finditer(lead)][-3:]
+        context.claim(mention.start, mention.end)
+        rules.append(
+            ConditionRule(
+                span=context.span(mention.start, mention.end),
+                name=mention.text,
+                concept=mention.concept,
+                qualifiers=qualifiers,
+            )
+        )
+    if rules or context.claimed:
+        return rules
+    for match in _FREE_CONDITION.finditer(text):
+        start, end = match.span("name")
+        if context.is_claimed(start, end):
+            continue
+        context.claim(start, end)
+        rules.append(ConditionRule(span=context.span(start, end), name=match["name"].strip(), confidence=0.4))
+    return rules
+
+
+__all__ = ["parse_condition", "parse_infection", "parse_medication", "parse_procedure"]

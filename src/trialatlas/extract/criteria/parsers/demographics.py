@@ -1,0 +1,193 @@
+"""Age, sex and pregnancy / lactation / contraception rules."""
+
+from __future__ import annotations
+
+import re
+
+from trialatlas.extract.criteria.registry import CriterionContext, register
+from trialatlas.extract.criteria.rules import AgeRule, PregnancyRule, Rule, SexRule
+
+_N = r"\d+(?:\.\d+)?"
+_AGE_UNIT = r"(?P<unit>years?|yrs?|y(?:ears)?|months?|mos?|weeks?|wks?|days?)"
+_AGE_UNIT2 = r"(?P<unit2>years?|yrs?|months?|mos?|weeks?|days?)"
+_AGE_WORD = r"(?:ages?|aged|age\s+(?:of|between|from|range)|age\s*:|age\s*(?:is|was)?)"
+_OLD = r"(?:old|of\s+age|(?:of\s+)?age|yo|y/o|y\.o\.)"
+_YEARS_PER = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
+
+_LOWER_OPS = r"(?:≥|>=|=>|≧|>|over|above|older\s+than|greater\s+than|more\s+than|at\s+least|minimum(?:\s+of)?|from)"
+_UPPER_OPS = r"(?:≤|<=|=<|≦|<|under|below|younger\s+than|less\s+than|up\s+to|maximum(?:\s+of)?|not\s+older\s+than|to)"
+
+_AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        (
+            "range",
+            rf"(?:{_AGE_WORD}\s*(?:between|from)?\s*)?(?P<low>{_N})\s*(?P<unit1>years?|months?|mos?|weeks?|days?)?\s*"
+            rf"(?:-|–|to|and|through)\s*(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?(?:\s*\(?\s*inclusive\s*\)?)?",
+        ),
+        ("lower", rf"{_AGE_WORD}\s*(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}?"),
+        ("upper", rf"{_AGE_WORD}\s*(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}?"),
+        ("lower", rf"(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
+        ("upper", rf"(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
+        (
+            "lower",
+            rf"(?P<low>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:older|over|above|greater|more)|\+|and\s+up)",
+        ),
+        ("upper", rf"(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:younger|under|below|less))"),
+        ("lower", rf"{_AGE_WORD}\s*(?P<low>{_N})\s*\+"),
+        ("exact_old", rf"(?P<op>{_LOWER_OPS}|{_UPPER_OPS})?\s*(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
+    )
+)
+_CHILD = re.compile(r"\b(?:children|child|pediatric|paediatric|infants?|neonates?|newborns?|adolescents?|minors?)\b", re.I)
+_ADULT = re.compile(r"\badults?\b(?!\s+(?:onset|type|patients? with))", re.IGNORECASE)
+_ELDERLY = re.compile(r"\b(?:elderly|older\s+adults|geriatric)\b", re.IGNORECASE)
+_DURATION_CONTEXT = re.compile(
+    r"\b(?:history|duration|diagnos|for|within|since|prior|before|ago|after|last|past|expectancy|follow)", re.I
+)
+
+
+def _years(value: float, unit: str | None) -> float:
+    key = (unit or "y").lower()[0]
+    return value * _YEARS_PER.get(key, 1.0)
+
+
+def _age_context(text: str, start: int, end: int) -> bool:
+    """An age needs an age word nearby or "old"/"of age" after it: "3 years" alone is a duration."""
+    window = text[max(0, start - 25) : min(len(text), end + 15)].lower()
+    if re.search(r"\bage|\baged|\bold\b|of age|\byo\b|y/o|years? of life|\bborn\b", window):
+        return True
+    lead = text[max(0, start - 40) : start]
+    return bool(re.search(r"\b(?:patients?|subjects?|participants?|men|women|males?|females?|children|adults?|"
+                          r"individuals?|persons?|people|volunteers?|boys?|girls?)\b[^.;]{0,12}$", lead, re.I)) and not (
+        _DURATION_CONTEXT.search(text[max(0, start - 15) : start])
+    )
+
+
+@register("age", priority=10)
+def parse_age(context: CriterionContext) -> list[Rule]:
+    text = context.text
+    rules: list[Rule] = []
+    for name, pattern in _AGE_PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if context.is_claimed(start, end) or not _age_context(text, start, end):
+                continue
+            groups = match.groupdict()
+            unit = groups.get("unit") or groups.get("unit1")
+            if unit and unit.lower()[0] not in "ymwd":
+                continue
+            rule = AgeRule(span=context.span(start, end))
+            op = (groups.get("op") or "").lower()
+            if name == "range":
+                low, high = float(groups["low"]), float(groups["high"])
+                low_unit = groups.get("unit1") or unit
+                rule.min_years, rule.max_years = _years(low, low_unit), _years(high, unit)
+                if rule.min_years > rule.max_years or rule.max_years > 130:
+                    continue
+            elif name in ("lower", "upper", "exact_old"):
+                value = float(groups.get("low") or groups.get("high") or 0)
+                years = _years(value, unit)
+                if years > 130:
+                    continue
+                upper = name == "upper" or (name == "exact_old" and re.match(_UPPER_OPS, op or "x", re.I) is not None)
+                if name == "exact_old" and not op:
+                    continue
+                if upper:
+                    rule.max_years = years
+                    rule.max_inclusive = not (op.startswith("<") and not op.startswith("<=")) and op not in (
+                        "under", "below", "younger than", "less than",
+                    )
+                else:
+                    rule.min_years = years
+                    rule.min_inclusive = not (op.startswith(">") and not op.startswith(">=")) and not re.match(
+                        r"over|above|older|greater|more", op
+                    )
+            if any(
+                isinstance(r, AgeRule) and (r.min_years, r.max_years) == (rule.min_years, rule.max_years) for r in rules
+            ):
+                continue
+            rules.append(rule)
+            context.claim(start, end)
+    if not rules:
+        rules.extend(_age_words(context))
+    return rules
+
+
+def _age_words(context: CriterionContext) -> list[Rule]:
+    """"Adults", "children": age groups without numbers (only when the criterion is about who may join)."""
+    text = context.text
+    if len(text.split()) > 12:
+        return []
+    for pattern, low, high in ((_ADULT, 18.0, None), (_CHILD, None, 17.999), (_ELDERLY, 65.0, None)):
+        match = pattern.search(text)
+        if match and not context.is_claimed(*match.span()):
+            context.claim(*match.span())
+            return [AgeRule(span=context.span(*match.span()), min_years=low, max_years=high, confidence=0.6)]
+    return []
+
+
+_BOTH_SEXES = re.compile(
+    r"\b(?:male\s+(?:and|or|&|/)\s+female|female\s+(?:and|or|&|/)\s+male|men\s+(?:and|or)\s+women|women\s+(?:and|or)\s+men"
+    r"|both\s+(?:genders?|sexes)|either\s+(?:gender|sex)|all\s+genders?|any\s+gender)\b",
+    re.IGNORECASE,
+)
+_FEMALE = re.compile(r"\b(?:females?|women|woman|girls?|female\s+sex|postmenopausal\s+women)\b", re.IGNORECASE)
+_MALE = re.compile(r"\b(?:males?|men|man|boys?|male\s+sex)\b", re.IGNORECASE)
+_PREGNANCY_WORDS = re.compile(r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth", re.I)
+
+
+@register("sex", priority=11)
+def parse_sex(context: CriterionContext) -> list[Rule]:
+    text = context.text
+    both = _BOTH_SEXES.search(text)
+    if both:
+        context.claim(*both.span())
+        return [SexRule(span=context.span(*both.span()), sex="all")]
+    female = _FEMALE.search(text)
+    male = _MALE.search(text)
+    if (female is None) == (male is None):
+        return []
+    match = female or male
+    assert match is not None
+    # "Female patients who are pregnant" restricts pregnancy, not sex; a sex restriction is a short
+    # criterion ("Female sex", "Women aged 50-89") or one that says "only".
+    words = len(text.split())
+    if _PREGNANCY_WORDS.search(text) and not re.search(r"\bonly\b", text, re.I):
+        return []
+    if words > 10 and not re.search(r"\bonly\b", text, re.I):
+        return []
+    context.claim(*match.span())
+    return [SexRule(span=context.span(*match.span()), sex="female" if female else "male")]
+
+
+_PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (aspect, re.compile(pattern, re.IGNORECASE))
+    for aspect, pattern in (
+        ("negative_test", r"\bnegative\s+(?:serum\s+|urine\s+)?(?:beta[- ]?hcg\s+|β-?hcg\s+)?pregnancy\s+tests?\b"
+                          r"|\bpregnancy\s+tests?\s+(?:\w+\s+){0,2}negative\b"),
+        ("planning", r"\b(?:plan(?:s|ning)?|intend(?:s|ing)?|wish(?:es|ing)?|desire[sd]?|trying)\s+(?:to\s+)?"
+                     r"(?:become\s+|get\s+)?(?:pregnan\w*|conceive|father\s+a\s+child)|\bdesires?\s+(?:future\s+)?fertility"),
+        ("pregnant", r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b"),
+        ("lactating", r"\b(?:breast[- ]?feeding|breastfeeding|lactat(?:ing|ion)|nursing(?!\s+(?:home|staff|care|facility))"
+                      r"|lactifying)\b"),
+        ("childbearing_potential", r"\b(?:child[- ]?bearing\s+(?:potential|age)|of\s+reproductive\s+(?:potential|age)"
+                                   r"|able\s+to\s+(?:become\s+pregnant|bear\s+children)|fertile)\b"),
+        ("contraception", r"\b(?:contracepti(?:on|ve|ves)|birth\s+control|barrier\s+method|abstinence|"
+                          r"sterili[sz](?:ed|ation)|avoid\s+(?:becoming\s+)?pregnan\w*)\b"),
+    )
+)
+
+
+@register("pregnancy", priority=12)
+def parse_pregnancy(context: CriterionContext) -> list[Rule]:
+    rules: list[Rule] = []
+    for aspect, pattern in _PREGNANCY_PATTERNS:
+        for match in pattern.finditer(context.text):
+            if context.is_claimed(*match.span()):
+                continue
+            context.claim(*match.span())
+            rules.append(PregnancyRule(span=context.span(*match.span()), aspect=aspect))  # type: ignore[arg-type]
+    return rules
+
+
+__all__ = ["parse_age", "parse_pregnancy", "parse_sex"]

@@ -1,0 +1,211 @@
+"""The parser registry and the one join every parser's rules go through.
+
+Each rule kind has one parser, registered with :func:`register` under its kind and a priority. A parser
+reads a :class:`CriterionContext` and returns rules with spans; it may *claim* spans so that later
+parsers do not read the same words again (a measurement's name "hemoglobin" is not also a condition).
+:func:`parse_criterion` then joins the rules the same way for every kind: context (negation, family,
+hypothetical, historical) from :mod:`negation`, the time window from :mod:`temporal`, source offsets,
+and how the rules combine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.rules import ParsedCriterion, Rule, RuleKind, Span, Window
+from trialatlas.extract.criteria.split import Criterion, CriterionKind, trial_criteria
+from trialatlas.extract.criteria.temporal import FoundWindow, find_windows
+
+ParserFn = Callable[["CriterionContext"], list[Rule]]
+
+
+@dataclass
+class CriterionContext:
+    """What a parser sees: the criterion's text, its kind, and the spans earlier parsers claimed."""
+
+    text: str
+    kind: CriterionKind
+    lowered: str = ""
+    claimed: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lowered = self.text.lower()
+
+    def claim(self, start: int, end: int) -> None:
+        self.claimed.append((start, end))
+
+    def is_claimed(self, start: int, end: int) -> bool:
+        return any(c_start <= start and end <= c_end for c_start, c_end in self.claimed) or any(
+            c_start < end and start < c_end and (min(end, c_end) - max(start, c_start)) * 2 > (end - start)
+            for c_start, c_end in self.claimed
+        )
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(start=start, end=end, text=self.text[start:end])
+
+
+@dataclass(frozen=True)
+class _Registered:
+    kind: RuleKind
+    priority: int
+    parse: ParserFn
+
+
+_PARSERS: list[_Registered] = []
+
+
+def register(kind: RuleKind, priority: int) -> Callable[[ParserFn], ParserFn]:
+    """Register the parser of one rule kind; lower priorities run first and claim their spans first."""
+
+    def decorate(parse: ParserFn) -> ParserFn:
+        _PARSERS[:] = [p for p in _PARSERS if p.kind != kind]
+        _PARSERS.append(_Registered(kind, priority, parse))
+        _PARSERS.sort(key=lambda p: p.priority)
+        return parse
+
+    return decorate
+
+
+def registered_kinds() -> list[RuleKind]:
+    _ensure_loaded()
+    return [p.kind for p in _PARSERS]
+
+
+def _ensure_loaded() -> None:
+    if not _PARSERS:
+        # Importing the package registers every built-in parser.
+        import trialatlas.extract.criteria.parsers  # noqa: F401
+
+
+_OR_JOIN = re.compile(r"\b(?:or|and/or|either)\b|/", re.IGNORECASE)
+_TIME_WINDOW_KINDS = {"medication", "procedure", "condition", "infection", "trial_participation", "measurement"}
+
+
+def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> None:
+    """The nearest window in the rule's clause: after it ("… within 12 weeks"), else before it."""
+    if rule.kind not in _TIME_WINDOW_KINDS or rule.window is not None:
+        return
+    best: FoundWindow | None = None
+    best_distance = 10**9
+    for window in windows:
+        if window.start >= rule.span.end:
+            between = text[rule.span.end : window.start]
+            distance = window.start - rule.span.end
+        elif window.end <= rule.span.start:
+            between = text[window.end : rule.span.start]
+            distance = (rule.span.start - window.end) * 2  # prefer windows that follow their subject
+        else:
+            continue
+        if re.search(r"[.;]|\b(?:or|and)\s+(?:those|patients|subjects|any)\b", between):
+            continue
+        if rule.kind == "measurement" and window.amount is None:
+            continue
+        # A quantified window reaches further than a bare "history of" / "currently".
+        reach = 120 if window.amount is not None else 40
+        if distance <= reach and distance < best_distance:
+            best, best_distance = window, distance
+    if best is None and rule.kind != "measurement":
+        # A list of drugs before a long bracket still takes its sentence's only quantified window.
+        sentence = [w for w in windows if w.amount is not None and not re.search(
+            r"[.;]\s", text[min(w.start, rule.span.end) : max(w.start, rule.span.end)])]
+        if len(sentence) == 1 and sentence[0].relation in ("within", "before"):
+            best = sentence[0]
+    if best is None:
+        return
+    rule.window = Window(
+        span=Span(start=best.start, end=best.end, text=best.text),
+        relation=best.relation,  # type: ignore[arg-type]
+        amount=best.amount,
+        amount_high=best.amount_high,
+        unit=best.unit,  # type: ignore[arg-type]
+        days=best.days,
+        anchor=best.anchor,
+        consecutive=best.consecutive,
+    )
+
+
+def _apply_context(rule: Rule, text: str) -> None:
+    mention = context_of(text, rule.span.start, rule.span.end)
+    cue = mention.cue
+    if cue is not None and rule.kind not in ("age", "sex", "not_evaluable"):
+        rule.negated = not rule.negated
+        rule.negation_cue = cue.text
+    if mention.family is not None:
+        rule.experiencer = "family"
+    if mention.hypothetical is not None:
+        rule.hypothetical = True
+    if mention.historical is not None:
+        rule.historical = True
+
+
+def _with_source(span: Span, criterion: Criterion) -> Span:
+    start, end = criterion.source_span(span.start, span.end)
+    return span.model_copy(update={"source_start": start, "source_end": end})
+
+
+def parse_text(text: str, kind: CriterionKind) -> list[Rule]:
+    """The rules of one criterion's text (no source offsets)."""
+    return [rule.model_copy(deep=True) for rule in _parse_cached(text, kind)]
+
+
+@lru_cache(maxsize=20000)
+def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
+    _ensure_loaded()
+    context = CriterionContext(text=text, kind=kind)
+    rules: list[Rule] = []
+    for registered in _PARSERS:
+        rules.extend(registered.parse(context))
+    windows = find_windows(text)
+    for rule in rules:
+        _apply_context(rule, text)
+        _attach_window(rule, windows, text)
+    rules.sort(key=lambda r: r.span.start)
+    return tuple(rules)
+
+
+def parse_criterion(criterion: Criterion) -> ParsedCriterion:
+    """One criterion with its rules, each pointing at its characters in the criterion and the source."""
+    rules = parse_text(criterion.text, criterion.kind)
+    for rule in rules:
+        rule.span = _with_source(rule.span, criterion)
+    combine = "all"
+    if criterion.kind == "exclusion" or (len(rules) > 1 and _OR_JOIN.search(criterion.text)):
+        combine = "any"
+    return ParsedCriterion(
+        index=criterion.index,
+        kind=criterion.kind,
+        text=criterion.text,
+        source=criterion.source,
+        start=criterion.start,
+        end=criterion.end,
+        parent=criterion.parent,
+        is_header=criterion.is_header,
+        context=criterion.context,
+        rules=rules,
+        combine=combine,  # type: ignore[arg-type]
+    )
+
+
+def parse_criteria(criteria: Iterable[Criterion]) -> list[ParsedCriterion]:
+    return [parse_criterion(criterion) for criterion in criteria]
+
+
+def parse_eligibility(criteria_text: str | None, inclusion: list[str], exclusion: list[str]) -> list[ParsedCriterion]:
+    """Split and parse a trial's eligibility text (or lists)."""
+    return parse_criteria(trial_criteria(criteria_text, inclusion, exclusion))
+
+
+__all__ = [
+    "CriterionContext",
+    "ParserFn",
+    "parse_criteria",
+    "parse_criterion",
+    "parse_eligibility",
+    "parse_text",
+    "register",
+    "registered_kinds",
+]

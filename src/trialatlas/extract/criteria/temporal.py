@@ -1,0 +1,140 @@
+"""Time windows in criteria: "within the past 12 weeks", "2 years prior to the enrollment", "for 3 consecutive days".
+
+A window has a relation (within a period before now / an anchor, a duration something lasted, a gap
+before or after an anchor), an amount with its unit, that amount in days, and the anchor it counts
+from ("enrollment", "randomization", "screening") when the text names one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from trialatlas.extract.criteria.vocab import NUMBER_WORD_PATTERN, number_value
+
+_DAYS_PER_UNIT = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 30.44, "years": 365.25}
+_UNIT_WORDS = {
+    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+    "mo": "months", "mos": "months", "month": "months", "months": "months",
+    "y": "years", "yr": "years", "yrs": "years", "year": "years", "years": "years",
+}
+_NUM = rf"(?:\d+(?:\.\d+)?|{NUMBER_WORD_PATTERN})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?"
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?|hr|h|days?|d|weeks?|wks?|wk|months?|mos?|years?|yrs?|yr|y)"
+_RANGE = rf"(?P<amount>{_NUM})(?:\s*(?:-|–|to|or)\s*(?P<high>{_NUM}))?\s*-?\s*(?P<consecutive>consecutive\s+)?(?P<unit>{_UNIT})\b"
+_ANCHOR = (
+    r"(?P<anchor>(?:the\s+)?(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|entry|screening|randomi[sz]ation|baseline|"
+    r"inclusion|admission|first\s+dose|day\s+1|study\s+start|the\s+start\s+of\s+(?:the\s+)?study|"
+    r"signing\s+(?:the\s+)?(?:informed\s+)?consent|the\s+study|visit\s+\d|treatment|surgery|diagnosis|"
+    r"study\s+drug(?:\s+administration)?|inclusion\s+in\s+the\s+study))"
+)
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (relation, re.compile(pattern, re.IGNORECASE))
+    for relation, pattern in (
+        (
+            "within",
+            rf"\b(?:within|during|in|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior|recent|first)\s+"
+            rf"{_RANGE}(?:\s+(?:prior\s+to|before|preceding|of)\s+{_ANCHOR})?",
+        ),
+        (
+            "within",
+            rf"\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?{_RANGE}"
+            rf"(?:\s+(?:prior\s+to|before|preceding|of|after|from|following)\s+{_ANCHOR})?",
+        ),
+        ("within", rf"\b(?:last|past|previous|preceding|recent)\s+{_RANGE}"),
+        (
+            "before",
+            rf"\b(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|<\s*|>\s*|≥\s*|≤\s*)?{_RANGE}\s+"
+            rf"(?:or\s+(?:less|more)\s+)?(?:prior\s+to|before|preceding|ago|earlier)(?:\s+{_ANCHOR})?",
+        ),
+        ("after", rf"\b(?:at\s+least\s+)?{_RANGE}\s+(?:after|following|post|since)(?:\s+{_ANCHOR})?"),
+        (
+            "duration",
+            rf"\b(?:for|lasting|of|over|since)\s+(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+|"
+            rf"over\s+|up\s+to\s+|≥\s*|>\s*)?{_RANGE}(?:\s+and\s+above)?",
+        ),
+        ("duration", rf"(?:[<>≤≥]=?\s*){_RANGE}"),
+        ("duration", rf"\b{_RANGE}\s+(?:duration|history|or\s+(?:longer|more))\b"),
+        ("since", rf"\bsince\s+(?:the\s+)?(?:last\s+)?{_ANCHOR}"),
+        (
+            "current",
+            r"\b(?:current(?:ly)?|ongoing|active|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol(?:l)?ment|"
+            r"randomi[sz]ation|baseline|inclusion|entry)|at\s+present|presently|concurrent(?:ly)?|concomitant)\b",
+        ),
+        ("history", r"\b(?:history\s+of|previous(?:ly)?|prior|past|ever\s+(?:had|received|used)|formerly)\b"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class FoundWindow:
+    start: int
+    end: int
+    text: str
+    relation: str
+    amount: float | None
+    amount_high: float | None
+    unit: str | None
+    days: float | None
+    anchor: str | None
+    consecutive: bool
+
+
+@lru_cache(maxsize=8192)
+def find_windows(text: str) -> tuple[FoundWindow, ...]:
+    """Non-overlapping windows in ``text``: quantified ones win over bare "history of" / "currently"."""
+    found: list[FoundWindow] = []
+    for relation, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(w.start < end and start < w.end for w in found):
+                continue
+            groups = match.groupdict()
+            amount = _amount(groups.get("amount"))
+            high = _amount(groups.get("high"))
+            unit = _UNIT_WORDS.get((groups.get("unit") or "").lower())
+            # A bare unit letter ("d", "h", "y") after a number is often a dose or an age ("2 y"): keep it
+            # only in explicit time phrases.
+            if unit and groups.get("unit", "").lower() in {"d", "h", "y"} and relation == "duration":
+                continue
+            days = amount * _DAYS_PER_UNIT[unit] if amount is not None and unit else None
+            if high is not None and unit:
+                days = high * _DAYS_PER_UNIT[unit]
+            anchor = groups.get("anchor")
+            found.append(
+                FoundWindow(
+                    start=start,
+                    end=end,
+                    text=match.group(0),
+                    relation=relation,
+                    amount=amount,
+                    amount_high=high,
+                    unit=unit,
+                    days=days,
+                    anchor=" ".join(anchor.lower().split()) if anchor else None,
+                    consecutive=bool(groups.get("consecutive")),
+                )
+            )
+    found.sort(key=lambda w: w.start)
+    return tuple(found)
+
+
+def _amount(text: str | None) -> float | None:
+    if not text:
+        return None
+    # "three (3)" → the digits in brackets are the authoritative number.
+    bracket = re.search(r"\(\s*(\d+(?:\.\d+)?)\s*\)", text)
+    if bracket:
+        return float(bracket[1])
+    return number_value(text)
+
+
+def quantified(windows: tuple[FoundWindow, ...]) -> list[FoundWindow]:
+    return [w for w in windows if w.amount is not None]
+
+
+__all__ = ["FoundWindow", "find_windows", "quantified"]

@@ -1,0 +1,298 @@
+"""Finding the amounts in dosing text: numbers, ranges, lists and scientific notation with their units
+and bases ("0.05-0.10 mg/kg/day", "2 x 10^6/kg", "40, 60 or 80 µg/kg/day", "300/150 mg").
+
+Only a number followed by a unit is a dose. A number with a per-kg basis but no unit is reported back
+as unreadable rather than given a unit, except for cell products, whose counts are written bare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trialatlas.extract.regimen.units import canonical_unit
+
+_VALUE = (
+    r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
+)
+_SCI = (
+    r"(?:(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)\s*\(?\s*[-−]?\s*\d+\s*\)?"
+    r"|(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*10\s*\(\s*\d+\s*\)"
+    r"|\d+(?:\.\d+)?[eE][+]?\d+"
+)
+_NUM = r"(?:" + _SCI + r"|" + _VALUE + r")"
+_SEP = r"\s*(?:-|–|—|−|~|to|through)\s*"
+
+_unit_words = sorted(
+    [
+        "mg", "mgs", "milligrams?", "milligrammes?", "g", "gm", "gms", "grams?", "grammes?", "mcg", "mcgs", "µg", "μg",
+        "ug", "micrograms?", "microgrammes?", "ng", "nanograms?", "IU", "I\\.U\\.", "international\\s+units?", "KIU",
+        "million\\s+(?:international\\s+)?units", "MIU", "MU", "units?", "U", "mL", "ml", "mls", "milli-?lit(?:er|re)s?",
+        "cc", "L", "lit(?:er|re)s?", "cells?", "tablets?", "tabs?", "capsules?", "caps", "pills?", "drops?", "gtts?",
+        "puffs?", "inhalations?", "actuations?", "sprays?", "sachets?", "vials?", "ampoules?", "ampules?",
+        "patch(?:es)?", "vg", "PFU", "pfu", "CFU", "cfu", "mmol", "mEq", "meq", "MBq", "GBq", "mCi", "Gy", "cGy",
+        "genome\\s+copies", "vector\\s+genomes",
+    ],
+    key=len,
+    reverse=True,
+)
+_UNIT = r"(?:" + "|".join(_unit_words) + r")(?![A-Za-z])"
+_CELL_UNIT = r"(?:(?:[A-Za-z0-9+\-]+\s+){0,3}?(?:cells?|MSCs?|lymphocytes)\b)"
+
+_AMOUNT = re.compile(
+    r"(?<![A-Z0-9.,^/])(?<![A-Za-z]-)"
+    r"(?:(?P<from>from|between)\s+)?"
+    r"(?P<lo>" + _NUM + r")(?:\s*(?P<u1>" + _UNIT + r"))?"
+    r"(?:(?P<sep>" + _SEP + r"|\s+and\s+(?=" + _NUM + r"))(?P<hi>" + _NUM + r"))?"
+    r"\s*(?:(?P<unit>" + _UNIT + r")|(?P<cells>" + _CELL_UNIT + r"))?",
+)
+_COMBO = re.compile(r"(?<![\d.])(?P<a>" + _VALUE + r")\s*/\s*(?P<b>" + _VALUE + r")\s*(?P<unit>" + _UNIT + r")")
+
+_BODY = (
+    r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
+    r"(?:\s*(?:of\s+)?(?:body[-\s]*weight|BW|bw|b\.w\.|ideal\s+body\s+weight|IBW|body\s+surface(?:\s+area)?))?"
+)
+_TIME = (
+    r"(?P<time{n}>day|d|24\s*h(?:ours?|rs?)?|hours?|hrs?|h|minutes?|mins?|min|weeks?|wks?|w|doses?|months?|"
+    r"(?P<every{n}>\d+)\s*(?:h(?:ours?|rs?)?|weeks?|wks?|days?))"
+)
+_PER = r"\s*(?:/|per\s+|a\s+|each\s+)\s*"
+_BASIS = re.compile(
+    r"^(?:" + _PER + _BODY + r"(?:" + _PER + _TIME.format(n=1) + r"(?![A-Za-z]))?"
+    r"|" + _PER + _TIME.format(n=2) + r"(?![A-Za-z])"
+    r"(?:" + _PER + r"(?P<body2>kg|m\s*\^?\s*2|m²))?)",
+    re.IGNORECASE,
+)
+_CONCENTRATION = re.compile(
+    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"\s*%")
+_COUNT_BEFORE = re.compile(r"\b(one|two|three|four|five|six)\s+$", re.IGNORECASE)
+_FORM_AFTER = re.compile(r"\s*(?:[a-z-]+\s+){0,2}(tablets?|capsules?|pills?|caps)\b", re.IGNORECASE)
+_LIST_BEFORE = re.compile(
+    r"(?P<list>(?:" + _VALUE + r"\s*,\s*)+(?:" + _VALUE + r"\s*,?\s*(?:or|and)\s*)?|" + _VALUE
+    + r"\s*,?\s*(?:or|and)\s*)$"
+)
+_NOT_LIST_WORD = re.compile(r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?)\s*$", re.IGNORECASE)
+_WORDS_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+@dataclass
+class Amount:
+    start: int
+    end: int
+    low: float
+    high: float
+    unit: str
+    basis: str
+    frequency_code: str | None = None
+    volume: bool = False
+    concentration: bool = False
+    sci_bare: bool = False
+    text: str = ""
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+def parse_number(text: str) -> float | None:
+    raw = text.strip().replace("−", "-")
+    sci = re.match(
+        r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?$", raw
+    )
+    if sci and ("10" in raw) and (sci.group("m") is not None or re.search(r"\^|\*\*|e|E", raw)):
+        mantissa = _plain(sci.group("m")) if sci.group("m") else 1.0
+        if mantissa is None:
+            return None
+        return mantissa * 10 ** int(sci.group("e").replace(" ", ""))
+    if re.match(r"^\d+(?:\.\d+)?[eE]\+?\d+$", raw):
+        return float(raw)
+    return _plain(raw)
+
+
+def _plain(raw: str) -> float | None:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
+        raw = raw.replace(",", "")
+    elif re.fullmatch(r"\d+,\d{1,2}", raw):
+        raw = raw.replace(",", ".")
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def _time_basis(word: str) -> str | None:
+    lowered = word.lower().replace(" ", "")
+    if lowered in {"day", "d"} or lowered.startswith("24h"):
+        return "day"
+    if lowered.startswith(("hour", "hr")) or lowered == "h":
+        return "hour"
+    if lowered.startswith("min"):
+        return "min"
+    if lowered.startswith(("week", "wk")) or lowered == "w":
+        return "week"
+    if lowered.startswith("dose"):
+        return "dose"
+    if lowered.startswith("month"):
+        return "month"
+    return None
+
+
+def _every(word: str, count: str) -> str | None:
+    lowered = word.lower()
+    n = int(count)
+    if "h" in lowered and not lowered.startswith(("week", "wk")):
+        return {24: "QD", 12: "BID", 8: "TID", 6: "QID", 48: "QOD"}.get(n, f"Q{n}H")
+    if lowered.startswith(("week", "wk")) or "w" in lowered:
+        return "QW" if n == 1 else f"Q{n}W"
+    if "d" in lowered:
+        return {1: "QD", 2: "QOD", 7: "QW", 14: "Q2W", 21: "Q3W", 28: "Q4W"}.get(n, f"Q{n}D")
+    return None
+
+
+def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
+    """(basis, end, frequency code from "/12h", volume-denominator flag) of what follows an amount."""
+    match = _BASIS.match(text[pos : pos + 60])
+    if match is None:
+        return "dose", pos, None, False
+    body = match.group("body") or match.group("body2")
+    head = None
+    if body:
+        head = "kg" if body.lower().startswith("k") else "m2"
+    time_word = match.group("time1") or match.group("time2")
+    every = match.group("every1") or match.group("every2")
+    frequency = None
+    time = None
+    if time_word:
+        if every:
+            frequency = _every(time_word[len(every) :].strip() or time_word, every)
+        else:
+            time = _time_basis(time_word)
+    end = pos + match.end()
+    if time in {"dose", "month"} and head is None:
+        return ("dose", end, "QM" if time == "month" else None, False)
+    if head and time and time not in {"dose", "month"}:
+        return f"{head}/{time}", end, frequency, False
+    if head:
+        return head, end, frequency, False
+    if time:
+        return time, end, frequency, False
+    return "dose", end, frequency, False
+
+
+def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tuple[int, int, str]]]:
+    """Every dose-like amount in ``text``, and fragments that look like doses but cannot be read."""
+    amounts: list[Amount] = []
+    unreadable: list[tuple[int, int, str]] = []
+    taken_until = -1
+    for combo in _COMBO.finditer(text):
+        resolved = canonical_unit(_squash(combo.group("unit")))
+        if resolved is None:
+            continue
+        unit, factor = resolved
+        basis, end, frequency, _ = read_basis(text, combo.end())
+        if _CONCENTRATION.match(text, combo.end()):
+            continue
+        for key in ("a", "b"):
+            value = _plain(combo.group(key))
+            if value is None:
+                break
+            amounts.append(
+                Amount(combo.start(key), end if key == "b" else combo.end(key), value * factor, value * factor,
+                       unit, basis, frequency, text=text[combo.start() : end], extras={"combo": key})
+            )
+        taken_until = max(taken_until, end)
+    for match in _AMOUNT.finditer(text):
+        if match.start() < taken_until:
+            continue
+        unit_word = match.group("unit") or match.group("u1")
+        cells = match.group("cells")
+        lo_text, hi_text = match.group("lo"), match.group("hi")
+        if unit_word is None and cells is None:
+            after = text[match.end() : match.end() + 20]
+            if re.match(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m²)", after, re.IGNORECASE) and _is_sci(lo_text):
+                if cell_context:
+                    unit_word = "cells"
+                else:
+                    unreadable.append((match.start(), match.end() + 8, "amount per body size without a unit"))
+                    continue
+            else:
+                continue
+        if cells is not None and not (_is_sci(lo_text) or cell_context):
+            continue
+        end = match.end()
+        if hi_text is None and match.group("u1"):
+            # "250 mg capsules": the first unit is the amount's; what follows is a dosage form.
+            unit_word, cells, end = match.group("u1"), None, match.end("u1")
+        if _PERCENT.match(text, end):
+            continue
+        if unit_word is None:
+            unit_word = "cells"
+        resolved = canonical_unit(_squash(unit_word if not cells else "cells"))
+        if resolved is None:
+            unreadable.append((match.start(), end, f"unknown unit {unit_word!r}"))
+            continue
+        unit, factor = resolved
+        low = parse_number(lo_text)
+        high = parse_number(hi_text) if hi_text else low
+        if low is None or high is None:
+            unreadable.append((match.start(), end, "unreadable number"))
+            continue
+        sep = (match.group("sep") or "").strip()
+        if hi_text and sep == "and" and not match.group("from"):
+            # "1 and 2 mg" is a list of two doses, not a range.
+            amounts.append(_amount(text, match.start(), match.start() + len(lo_text), low * factor, low * factor, unit))
+            low = high
+        concentration = _CONCENTRATION.match(text, end)
+        volume = False
+        if concentration:
+            if concentration.group("vol") is None or unit in {"mL", "L"}:
+                amounts.append(
+                    Amount(match.start(), end + concentration.end(), low * factor, high * factor, unit, "dose",
+                           concentration=True, text=text[match.start() : end + concentration.end()],
+                           extras={"per": concentration.group("vu")})
+                )
+                continue
+            volume = True
+            basis, basis_end, frequency = "dose", end + concentration.end(), None
+        else:
+            basis, basis_end, frequency, _ = read_basis(text, end)
+        if low > high:
+            low, high = high, low
+        start = match.start("lo") if not match.group("from") else match.start()
+        count = _COUNT_BEFORE.search(text[max(0, start - 8) : start])
+        if count and _FORM_AFTER.match(text, basis_end) and not hi_text:
+            multiplier = _WORDS_COUNT[count.group(1).lower()]
+            low, high = low * multiplier, high * multiplier
+        amount = Amount(
+            start, basis_end, low * factor, high * factor, unit, basis, frequency, volume=volume,
+            sci_bare=cells is None and match.group("unit") is None and match.group("u1") is None,
+            text=text[start:basis_end],
+        )
+        listed = _LIST_BEFORE.search(text[max(0, start - 60) : start])
+        if listed and not hi_text:
+            list_start = start - len(listed.group("list"))
+            if not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start]):
+                for number in re.finditer(_VALUE, listed.group("list")):
+                    value = _plain(number.group(0))
+                    if value is None:
+                        continue
+                    s = list_start + number.start()
+                    amounts.append(
+                        Amount(s, list_start + number.end(), value * factor, value * factor, unit, basis, frequency,
+                               text=text[s : list_start + number.end()], extras={"listed": "1"})
+                    )
+        amounts.append(amount)
+    amounts.sort(key=lambda a: a.start)
+    return amounts, unreadable
+
+
+def _amount(text: str, start: int, end: int, low: float, high: float, unit: str) -> Amount:
+    return Amount(start, end, low, high, unit, "dose", text=text[start:end])
+
+
+def _is_sci(number: str) -> bool:
+    return bool(re.search(r"10\s*(?:\^|\*\*|\()|[eE][+]?\d", number))
+
+
+def _squash(unit: str) -> str:
+    return " ".join(unit.split()).rstrip(".") if not unit.lower().startswith("i.u") else "iu"

@@ -1,0 +1,250 @@
+"""The drug vocabulary and the normaliser that finds drug mentions in text.
+
+Mentions are found by looking word sequences up in a dictionary (one pass over the words, longest
+match first) rather than with one huge regular expression, which keeps parsing fast. Short capitalised
+abbreviations (MMF, TAC, CTX) only match as written, so "tac" or "dex" inside prose is not a drug.
+Names the vocabulary does not know are still recognised where they look like drugs: development
+codes (BEBT-109, GSK189075) and words with drug-name stems (-mab, -nib, -vir ...); and a misspelt
+known name next to a dose ("Pregablin 75 mg") is corrected with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import fuzz, process
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_MAX_WORDS = 5
+
+# Salt and ester words dropped after a generic name ("gemcitabine hydrochloride" is gemcitabine).
+SALTS = frozenset(
+    "hydrochloride hcl dihydrochloride sodium disodium potassium calcium magnesium acetate mesylate "
+    "maleate sulfate sulphate phosphate citrate tartrate bitartrate succinate fumarate besylate bromide "
+    "tosylate monohydrate dihydrate hyclate lactate gluconate malate hemifumarate dipropionate".split()
+)
+
+# Stems of International Nonproprietary Names: an unknown word ending so is taken for a drug.
+_INN_STEM = re.compile(
+    r"(?:mab|cept|nib|ciclib|parib|lisib|tinib|rafenib|zomib|stat|statin|vir|cillin|mycin|micin|cycline|floxacin|"
+    r"conazole|azole|olol|pril|sartan|dipine|gliptin|gliflozin|glutide|parin|xaban|gatran|prazole|tidine|"
+    r"setron|oxetine|triptan|gepant|zepam|zolam|caine|profen|coxib|dronate|lukast|terol|asone|olone|"
+    r"platin|rubicin|taxel|citabine|trexate|mustine|grastim|poetin|kinra|leucel|sertib|degib|lutamide|"
+    r"relin|relix|tide|imab|umab|ximab|zumab)$",
+    re.IGNORECASE,
+)
+# Development codes: letters then digits (BEBT-109, GSK189075, TS-142, MK-3475, R115777).
+_CODE = re.compile(r"^(?:[A-Z]{1,6}-?\d{2,7}[A-Z]?|[A-Z]{1,4}\d{1,3}-?[A-Z]?\d{2,6})$")
+_NOT_CODES = re.compile(
+    r"^(?:[A-Z]-?\d{1,2}[A-Z]?$|(?:COVID|SARS|CD|HLA|H\d+N|ICD|NCT|ECOG|HIV|HPV|HCV|HBV|ISO|IL|CYP|EGFR|HER|ALK|"
+    r"PD|CTLA|KRAS|BRAF|IGG|FEV|DSM|BMI|WHO|USP|ATC|NYHA|HAMD|PANSS|APACHE|GOLD|CTCAE|AUC|AML|CLL|CML|COPD|"
+    r"ADHD|PTSD|MDD|GAD|SLE|CKD|ESRD|GFR|SOFA|AJCC|TNM|VAS|NRS|MRI|PET|ECG|EKG|FDG|RTOG|SWOG|GOG|NSABP|"
+    r"CALGB|COG|EORTC|JCOG|NRG|ACOSOG|IRB|GCP|UK|US|EU|FDA|EMA|ISRCTN|DRKS|CTRI|KCT|JPRN|ANZCTR|TCTR|"
+    r"IRCT|PACTR|ACTRN|CHICTR|EUDRACT|NSC|CAS|RAD)(?![A-Z]))",
+    re.IGNORECASE,
+)
+
+# Words that end like drug stems or look like codes but are ordinary English or trial vocabulary.
+_NOT_DRUGS = frozenset(
+    "state statin protocol pilot patients patient control placebo dose doses study title total period "
+    "episode peptide nucleotide cytokine chemokine vaccine vaccines tablet tablets capsule capsules "
+    "injection infusion solution saline ethanol water group arm arms cohort cohorts week weeks month months "
+    "day days year years hour hours minute minutes cycle cycles phase regimen regimens therapy treatment "
+    "treatments medication medications drug drugs agent agents product products standard usual care "
+    "intervention interventions subject subjects participants participant volunteer volunteers "
+    "vehicle cream ointment gel patch spray drops drop powder granules sachet vial syringe pen device "
+    "body weight kilogram kilograms baseline screening visit randomization randomisation".split()
+)
+
+_STOPWORDS = frozenset(
+    "a an the and or of to in on at by for with from as is are be was were will be been being per each "
+    "every this that these those it its their his her our your all any some no not than then after before "
+    "during until up down over under into onto via plus also only same other another one two three four five "
+    "six seven eight nine ten first second third daily weekly monthly once twice dose doses total oral orally "
+    "intravenous intravenously subcutaneous subcutaneously given receive received receiving administered "
+    "administration taken take start starting initial maintenance loading day days week weeks month months "
+    "mg g ml kg mcg iu units unit cycle cycles group arm patients participants subjects followed which who "
+    "when where while if unless approximately about least most maximum minimum high low higher lower "
+    "standard usual fixed dosage level levels based weight body".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DrugInfo:
+    name: str
+    drug_class: str | None
+    is_class: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    info: DrugInfo
+    surface: str
+    known: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    by_words: dict[tuple[str, ...], DrugInfo]
+    by_exact: dict[tuple[str, ...], DrugInfo]
+    single_names: tuple[str, ...]
+    single_info: dict[str, DrugInfo]
+
+
+def _words(text: str) -> list[str]:
+    return [m.group(0) for m in WORD.finditer(text)]
+
+
+def _exact_only(alias: str) -> bool:
+    letters = re.sub(r"[^A-Za-z0-9]", "", alias)
+    return len(letters) <= 5 and any(ch.isupper() for ch in alias)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The shipped vocabulary, loaded once."""
+    raw = json.loads(resources.files(__package__).joinpath("drugs.json").read_text(encoding="utf-8"))
+    by_words: dict[tuple[str, ...], DrugInfo] = {}
+    by_exact: dict[tuple[str, ...], DrugInfo] = {}
+
+    def add(alias: str, info: DrugInfo) -> None:
+        alias = alias.strip()
+        words = _words(alias)
+        if not words or len(words) > _MAX_WORDS:
+            return
+        if _exact_only(alias):
+            by_exact.setdefault(tuple(words), info)
+        else:
+            by_words.setdefault(tuple(w.lower() for w in words), info)
+
+    # Specific drugs first, so that a class word never shadows a drug that shares its spelling.
+    for drug_class, generics in raw["drugs"].items():
+        for name, aliases in generics.items():
+            name = name.strip()
+            info = DrugInfo(name=name, drug_class=drug_class)
+            add(name, info)
+            for alias in aliases:
+                add(alias, info)
+    for class_name, words in raw["classes"].items():
+        info = DrugInfo(name=class_name, drug_class=class_name, is_class=True)
+        for word in words:
+            add(word, info)
+    singles = {key[0]: info for key, info in by_words.items() if len(key) == 1 and len(key[0]) >= 6}
+    return Vocabulary(
+        by_words=by_words,
+        by_exact=by_exact,
+        single_names=tuple(sorted(singles)),
+        single_info=singles,
+    )
+
+
+def lookup(name: str) -> DrugInfo | None:
+    """The vocabulary entry for a whole name ("CellCept" → mycophenolate mofetil), else ``None``."""
+    vocab = vocabulary()
+    words = _words(name.replace("®", " ").replace("™", " "))
+    if not words:
+        return None
+    return vocab.by_exact.get(tuple(words)) or vocab.by_words.get(tuple(w.lower() for w in words))
+
+
+def normalise(name: str) -> str:
+    """The generic name for any spelling the vocabulary knows, else the name in lower case."""
+    info = lookup(name)
+    if info is not None:
+        return info.name
+    return " ".join(name.lower().split())
+
+
+@lru_cache(maxsize=4096)
+def fuzzy_lookup(word: str) -> DrugInfo | None:
+    """A known drug a misspelt word most likely means ("Pregablin" → pregabalin), else ``None``."""
+    lowered = word.lower()
+    if len(lowered) < 6 or lowered in _STOPWORDS or lowered in _NOT_DRUGS or not lowered.isalpha():
+        return None
+    vocab = vocabulary()
+    best = process.extractOne(lowered, vocab.single_names, scorer=fuzz.ratio, score_cutoff=88)
+    if best is None:
+        return None
+    return vocab.single_info[best[0]]
+
+
+def looks_like_code(word: str) -> bool:
+    return bool(_CODE.match(word)) and not _NOT_CODES.match(word)
+
+
+def looks_like_drug_word(word: str) -> bool:
+    """An unknown word that reads as an INN ("cadonilimab", "lisaftoclax" does not; codes do)."""
+    lowered = word.lower()
+    if lowered in _NOT_DRUGS or lowered in _STOPWORDS or len(lowered) < 6:
+        return False
+    return bool(_INN_STEM.search(lowered)) and lowered.isalpha()
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Every drug the text names, known or drug-like, in order, without overlaps."""
+    vocab = vocabulary()
+    tokens = list(WORD.finditer(text))
+    lowered = [t.group(0).lower() for t in tokens]
+    mentions: list[Mention] = []
+    i = 0
+    count = len(tokens)
+    while i < count:
+        found: tuple[int, DrugInfo] | None = None
+        for size in range(min(_MAX_WORDS, count - i), 0, -1):
+            if size > 1 and not _joined(text, tokens, i, size):
+                continue
+            key = tuple(lowered[i : i + size])
+            info = vocab.by_words.get(key)
+            if info is None:
+                info = vocab.by_exact.get(tuple(t.group(0) for t in tokens[i : i + size]))
+            if info is not None:
+                found = (size, info)
+                break
+        if found is not None:
+            size, info = found
+            end_index = i + size
+            # Swallow salt words so the mention covers "leucovorin calcium" whole.
+            while end_index < count and lowered[end_index] in SALTS and _joined(text, tokens, end_index - 1, 2):
+                end_index += 1
+            start, end = tokens[i].start(), tokens[end_index - 1].end()
+            mentions.append(Mention(start, end, info, text[start:end]))
+            i = end_index
+            continue
+        word = tokens[i].group(0)
+        if looks_like_code(word) or looks_like_drug_word(word):
+            start, end = tokens[i].start(), tokens[i].end()
+            # A hyphenated code spans two word tokens ("BEBT-109"); WORD splits at the hyphen.
+            while (
+                i + 1 < count
+                and text[tokens[i + 1].start() - 1 : tokens[i + 1].start()] == "-"
+                and tokens[i + 1].start() - 1 == end
+                and looks_like_code(text[start : tokens[i + 1].end()])
+            ):
+                i += 1
+                end = tokens[i].end()
+            surface = text[start:end]
+            mentions.append(Mention(start, end, DrugInfo(surface.lower(), None), surface, known=False))
+        elif i + 1 < count and text[tokens[i].end() : tokens[i + 1].start()] == "-":
+            joined = text[tokens[i].start() : tokens[i + 1].end()]
+            if looks_like_code(joined):
+                start, end = tokens[i].start(), tokens[i + 1].end()
+                mentions.append(Mention(start, end, DrugInfo(joined.lower(), None), joined, known=False))
+                i += 2
+                continue
+        i += 1
+    return mentions
+
+
+def _joined(text: str, tokens: list[re.Match[str]], i: int, size: int) -> bool:
+    """Whether tokens i..i+size-1 are separated only by spaces, hyphens or slashes (one name)."""
+    for k in range(i, i + size - 1):
+        gap = text[tokens[k].end() : tokens[k + 1].start()]
+        if len(gap) > 2 or gap.strip(" -/,") != "" or ("," in gap):
+            return False
+    return True

@@ -1,0 +1,262 @@
+"""Word patterns of dosing text: frequencies, routes, durations, roles, and the cues around them.
+
+Each finder returns ``(start, end, value)`` spans over the normalised text; parse.py decides which
+dose each span belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+Span = tuple[int, int, str]
+
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "sixteen": 16,
+    "eighteen": 18,
+    "twenty": 20,
+    "twenty-one": 21,
+    "twenty-four": 24,
+    "twenty-eight": 28,
+    "thirty": 30,
+    "fifty-two": 52,
+    "a": 1,
+    "an": 1,
+    "other": 2,
+    "single": 1,
+}
+NUMBER_WORD = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|" \
+    r"sixteen|eighteen|twenty(?:-one|-four|-eight)?|thirty|fifty-two)"
+
+
+def number_value(text: str) -> float:
+    text = text.lower().strip()
+    if text in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[text])
+    return float(text)
+
+
+_DAILY = r"(?:daily|a\s+day|per\s+day|each\s+day|every\s+day|/\s*day|a\s+d(?:ay)?)"
+_WEEKLY = r"(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week|/\s*week|a\s+wk|per\s+wk)"
+
+_FREQUENCY_PATTERNS: list[tuple[str, str]] = [
+    ("PRN", r"\bas\s+(?:needed|required|necessary)\b|\bp\.?r\.?n\.?\b|\bon\s+demand\b|\bwhen\s+needed\b|"
+     r"\bif\s+needed\b|\bas\s+rescue\b"),
+    ("continuous", r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
+     r"(?:infusion|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
+     r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusion\b|\bby\s+continuous\b"),
+    ("BIW", r"\b(?:twice|two\s+times|2\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|"
+     r"\bbiw\b|\bsemi-?weekly\b|\btwice[-\s]weekly\b"),
+    ("TIW", r"\b(?:three\s+times|thrice|3\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|\btiw\b"),
+    ("QID", r"\bq\.?i\.?d\.?\b|\b(?:four|4)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+     r"\bevery\s+6\s*(?:hours?|hrs?|h)\b|\bq\.?\s?6\s?(?:hours?|hrs?|h)\b|\b6[-\s]?hourly\b"),
+    ("TID", r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?"
+     r"(?:day|daily|d)\b|\bthrice\s+(?:a\s+|per\s+)?(?:day|daily)\b|\bevery\s+8\s*(?:hours?|hrs?|h)\b|"
+     r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b"),
+    ("BID", r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|"
+     r"\b(?:two|2)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+     r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
+     r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
+     r"\bin\s+the\s+morning\s+and\s+(?:in\s+the\s+)?evening\b|\bmorning\s+and\s+evening\b"),
+    ("QOD", r"\bq\.?o\.?d\.?\b|\bevery\s+(?:other|second|2nd)\s+day\b|\bon\s+alternate\s+days\b|"
+     r"\balternate[-\s]days?\b|\bevery\s+48\s*(?:hours?|hrs?|h)\b|\bq\.?\s?48\s?h\b|\beod\b"),
+    ("QD", r"\bonce[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\bq\.?\s?d\.?\b(?!\s*\d)|\bo\.?d\.?(?=[\s,;.)]|$)|"
+     r"\bq\.?\s?day\b|\bdaily\b|\bevery\s+(?:day|morning|evening|night)\b|\beach\s+(?:day|morning|evening)\b|"
+     r"\bnightly\b|\bat\s+(?:bed\s?time|night)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
+     r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
+     r"\b(?:one|1)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b"),
+    ("EVERY", r"\b(?:once\s+)?every\s+(" + NUMBER_WORD + r")[-\s]*(?:to\s+\d+\s+)?(days?|weeks?|wks?|months?|hours?|hrs?|h)\b"
+     r"(?:\s+cycles?)?|\bq\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b"),
+    ("QW", r"\bonce[-\s](?:a\s+|per\s+|each\s+|every\s+)?week(?:ly)?\b|\bweekly\b|\bevery\s+week\b|"
+     r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b"),
+    ("Q2W", r"\bevery\s+(?:other|second|2nd)\s+week\b|\bfortnightly\b|\bbi-?weekly\b|\btwo[-\s]weekly\b"),
+    ("Q3W", r"\bthree[-\s]weekly\b|\b3[-\s]weekly\b"),
+    ("QM", r"\bmonthly\b|\bonce\s+(?:a\s+|per\s+|each\s+|every\s+)?month\b|\bevery\s+month\b|\bq\.?\s?m\b|"
+     r"\bq\.?\s?1\s?m(?:onth)?\b"),
+    ("once", r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
+     r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
+     r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+dose\b"),
+]
+_FREQUENCY = re.compile(
+    "|".join(f"(?P<{name if name != 'once' else 'ONCE'}>{pattern})" for name, pattern in _FREQUENCY_PATTERNS),
+    re.IGNORECASE,
+)
+
+
+def _every_code(count: float, unit: str) -> str | None:
+    unit = unit.lower()
+    if unit.startswith("h"):
+        hours = {24: "QD", 12: "BID", 8: "TID", 6: "QID", 48: "QOD", 168: "QW"}
+        return hours.get(int(count), f"Q{int(count)}H")
+    if unit.startswith("d"):
+        days = {1: "QD", 2: "QOD", 7: "QW", 14: "Q2W", 21: "Q3W", 28: "Q4W", 42: "Q6W", 56: "Q8W", 84: "Q12W"}
+        return days.get(int(count), f"Q{int(count)}D")
+    if unit.startswith("w"):
+        return "QW" if count == 1 else f"Q{int(count)}W"
+    if unit.startswith("m"):
+        return "QM" if count == 1 else f"Q{int(count)}M"
+    return None
+
+
+def find_frequencies(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for match in _FREQUENCY.finditer(text):
+        kind = match.lastgroup or ""
+        if kind == "EVERY":
+            groups = [g for g in match.groups() if g is not None]
+            # groups: the whole EVERY alternative first, then number and unit of whichever form matched
+            number, unit = groups[-2], groups[-1]
+            try:
+                code = _every_code(number_value(number), unit)
+            except ValueError:
+                code = None
+            if code is None:
+                continue
+            spans.append((match.start(), match.end(), code))
+        else:
+            spans.append((match.start(), match.end(), "once" if kind == "ONCE" else kind))
+    return spans
+
+
+# Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".
+CYCLE = re.compile(
+    r"\b(\d+)[-\s]?(day|week)s?\s+(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
+    r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b",
+    re.IGNORECASE,
+)
+
+
+def cycle_frequency(text: str) -> Span | None:
+    match = CYCLE.search(text)
+    if match is None:
+        return None
+    groups = [g for g in match.groups() if g is not None]
+    length, unit = int(groups[0]), groups[1]
+    days = length * 7 if unit.lower().startswith("w") else length
+    code = _every_code(days, "days")
+    return (match.start(), match.end(), code) if code else None
+
+
+_ROUTE_PATTERNS: list[tuple[str, str]] = [
+    ("iv", r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|"
+     r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
+     r"\bbolus\b|\bvenous\b"),
+    ("sc", r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
+     r"\bunder\s+the\s+skin\b"),
+    ("im", r"\bintra-?muscular(?:ly)?\b|\bi\.m\.?(?![a-z])|\bIM\b|\b(?:into|to|in)\s+(?:the\s+)?muscles?\b|"
+     r"\bmuscle\s+injections?\b"),
+    ("oral", r"\bp\.?o\.?\b(?![a-z])|\bper\s+os\b|\borally\b|\boral\b|\bby\s+mouth\b|\bv\.o\.?(?![a-z])|"
+     r"\bper\s+oral\b|\bswallow(?:ed)?\b|\bdrink\b|\bingest(?:ed)?\b"),
+    ("inhaled", r"\binhal(?:ed|ation|er|ers|ational)\b|\bnebuli[sz](?:ed|er|ation)\b|\baerosol(?:i[sz]ed)?\b|"
+     r"\bvia\s+(?:an?\s+)?(?:aerolizer|diskus|handihaler|turbuhaler|respimat|ellipta|breezhaler|spacer)\b|"
+     r"\bDPI\b|\bp?MDI\b|\bdry\s+powder\b|\bmetered[-\s]dose\b"),
+    ("intranasal", r"\bintra-?nasal(?:ly)?\b|\bnasal\s+spray\b|\bnasally\b|\bnose\s+spray\b"),
+    ("sublingual", r"\bsub-?lingual(?:ly)?\b|\bunder\s+the\s+tongue\b"),
+    ("buccal", r"\bbuccal(?:ly)?\b"),
+    ("transdermal", r"\btrans-?dermal(?:ly)?\b|\bpatch(?:es)?\b"),
+    ("topical", r"\btopical(?:ly)?\b|\bcream\b|\bointment\b|\bgel\b|\blotion\b|\bcutaneous(?:ly)?\b|"
+     r"\bapplied\s+to\s+the\s+skin\b"),
+    ("rectal", r"\brectal(?:ly)?\b|\bsuppositor(?:y|ies)\b|\benemas?\b|\bper\s+rectum\b|\binto\s+(?:the\s+)?colon\b"),
+    ("vaginal", r"\b(?:intra)?vaginal(?:ly)?\b|\bpessar(?:y|ies)\b"),
+    ("intrathecal", r"\bintra-?thecal(?:ly)?\b"),
+    ("epidural", r"\bepidural(?:ly)?\b|\bcaudal\b"),
+    ("intravitreal", r"\bintra-?vitreal(?:ly)?\b"),
+    ("intratumoral", r"\bintra-?tumou?ral(?:ly)?\b"),
+    ("intraperitoneal", r"\bintra-?peritoneal(?:ly)?\b|\bi\.p\.(?![a-z])"),
+    ("intradermal", r"\bintra-?dermal(?:ly)?\b"),
+    ("intra-articular", r"\bintra-?articular(?:ly)?\b"),
+    ("intravesical", r"\bintra-?vesical(?:ly)?\b"),
+    ("intra-arterial", r"\bintra-?arterial(?:ly)?\b|\bhepatic\s+arterial\b"),
+    ("ophthalmic", r"\bophthalmic\b|\beye\s+drops?\b"),
+]
+_ROUTE = re.compile("|".join(f"(?P<{name.replace('-', '_')}>{p})" for name, p in _ROUTE_PATTERNS))
+_ROUTE_CI = re.compile(
+    "|".join(f"(?P<{name.replace('-', '_')}>{p})" for name, p in _ROUTE_PATTERNS if name != "im"),
+    re.IGNORECASE,
+)
+# Dosage forms that imply a route when no route word is written.
+_FORM_ROUTE = re.compile(
+    r"\b(?P<oral>tablets?|tabs?|capsules?|caps|pills?|granules|syrup|oral\s+solution|sachets?|lozenges?|"
+    r"dispersible)\b|\b(?P<inhaled>puffs?)\b",
+    re.IGNORECASE,
+)
+_ROMAN_CONTEXT = re.compile(r"(?:stage|grade|class|type|phase|level|step)\s*$", re.IGNORECASE)
+
+
+def find_routes(text: str) -> list[Span]:
+    spans: dict[int, Span] = {}
+    for pattern in (_ROUTE_CI, _ROUTE):
+        for match in pattern.finditer(text):
+            kind = (match.lastgroup or "").replace("_", "-")
+            if kind == "iv" and match.group(0).lower() == "iv" and _ROMAN_CONTEXT.search(text[: match.start()]):
+                continue
+            if kind == "sc" and match.group(0) == "SC" and text[match.end() : match.end() + 1] == "L":
+                continue
+            spans.setdefault(match.start(), (match.start(), match.end(), kind))
+    return sorted(spans.values())
+
+
+def find_form_routes(text: str) -> list[Span]:
+    return [(m.start(), m.end(), m.lastgroup or "oral") for m in _FORM_ROUTE.finditer(text)]
+
+
+DURATION = re.compile(
+    r"\b(?:for|x|×|during|over\s+a\s+period\s+of|total\s+duration\s*:?|lasting)\s*(?:a\s+(?:total\s+of\s+|"
+    r"period\s+of\s+)?|up\s+to\s+|the\s+(?:first|next)\s+|another\s+|at\s+least\s+)?"
+    r"(" + NUMBER_WORD + r")(?:\s*(?:-|to|~)\s*(" + NUMBER_WORD + r"))?\s*(?:consecutive\s+|more\s+)?"
+    r"(minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|cycles?|courses?|doses?)\b",
+    re.IGNORECASE,
+)
+
+# Role of a dose in the regimen, read from the words just before it.
+ROLE = re.compile(
+    r"\b(loading|maintenance|induction|consolidation|starting|initial|booster|priming|test|escalat\w*|"
+    r"tapering|taper|titrat\w*|rescue|premedication|pre-?medication|conditioning|boost)\b",
+    re.IGNORECASE,
+)
+_ROLE_MAP = {
+    "starting": "starting",
+    "initial": "starting",
+    "tapering": "taper",
+    "taper": "taper",
+    "boost": "booster",
+    "pre-medication": "premedication",
+    "premedication": "premedication",
+}
+
+
+def role_word(word: str) -> str:
+    lowered = word.lower()
+    if lowered.startswith("escalat"):
+        return "escalation"
+    if lowered.startswith("titrat"):
+        return "titration"
+    return _ROLE_MAP.get(lowered, lowered)
+
+
+PULSE = re.compile(r"\bpulses?\b|\bpulsed\b", re.IGNORECASE)
+TOTAL = re.compile(r"\b(?:total|cumulative|toal)\s+(?:dose|amount|of)?\b|\bin\s+total\b", re.IGNORECASE)
+MAX_CUE_AFTER = re.compile(r"^\s*\)?\s*(?:max(?:imum)?|maximal|cap(?:ped)?)\b", re.IGNORECASE)
+MAX_CUE_BEFORE = re.compile(
+    r"(?:max(?:imum)?\.?|maximal|not\s+(?:to\s+)?exceed(?:ing)?|no\s+more\s+than|capped\s+at|cap\s+of|"
+    r"ceiling\s+of|up\s+to\s+a\s+max(?:imum)?\s+of)\s*(?:dose\s+)?(?:of\s+)?(?:\w+\s+)?(?:dose\s+)?(?:of\s+)?:?\s*\(?$",
+    re.IGNORECASE,
+)
+# Words between a number and a formulation noun that make the number a product strength.
+FORM_NOUN = re.compile(
+    r"^\s*[;,]?\s*(?:(?:oral|film-coated|dispersible|enteric-coated|chewable|extended-release|modified-release|"
+    r"liquid|soft|hard|gelatin|coated|scored)\s+)*(capsules?|tablets?|tabs?|vials?|ampoules?)\b",
+    re.IGNORECASE,
+)

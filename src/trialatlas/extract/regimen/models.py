@@ -1,0 +1,220 @@
+"""Types of a parsed regimen: doses, schedules, targets, adjustments, and the items that carry them.
+
+Every number in these types was read from the text; where the text could not be read the fragment is
+kept as :class:`Unparsed` instead of being guessed at.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# What an amount is per. "dose" is a plain amount given at each administration.
+BASES: tuple[str, ...] = (
+    "dose",
+    "day",
+    "week",
+    "hour",
+    "min",
+    "kg",
+    "kg/day",
+    "kg/week",
+    "kg/hour",
+    "kg/min",
+    "m2",
+    "m2/day",
+    "m2/week",
+    "m2/hour",
+    "m2/min",
+    "total",
+)
+
+FREQUENCIES: tuple[str, ...] = (
+    "once",
+    "QD",
+    "BID",
+    "TID",
+    "QID",
+    "QOD",
+    "QW",
+    "BIW",
+    "TIW",
+    "Q2W",
+    "Q3W",
+    "Q4W",
+    "Q6W",
+    "Q8W",
+    "Q12W",
+    "QM",
+    "PRN",
+    "continuous",
+)
+
+# Administrations per day, for turning a per-day amount into a per-administration one.
+ADMINISTRATIONS_PER_DAY: dict[str, float] = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Dose(_Model):
+    """An amount or range with its unit and what it is per (``basis``)."""
+
+    low: float
+    high: float
+    unit: str = Field(description="Canonical unit: mg, g, mcg, ng, IU, units, mL, cells, tablets, AUC ...")
+    basis: str = Field(default="dose", description="One of BASES.")
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+    @property
+    def per_body(self) -> Literal["kg", "m2"] | None:
+        head = self.basis.split("/")[0]
+        if head == "kg":
+            return "kg"
+        if head == "m2":
+            return "m2"
+        return None
+
+    @property
+    def per_time(self) -> str | None:
+        """The time unit the amount is per (day, week, hour, min), if any."""
+        parts = self.basis.split("/")
+        last = parts[-1]
+        return last if last in {"day", "week", "hour", "min"} else None
+
+    def label(self) -> str:
+        amount = _fmt(self.low) if not self.is_range else f"{_fmt(self.low)}–{_fmt(self.high)}"
+        basis = "" if self.basis == "dose" else (" total" if self.basis == "total" else f"/{self.basis}")
+        return f"{amount} {self.unit}{basis}"
+
+
+class Duration(_Model):
+    low: float
+    high: float
+    unit: Literal["minute", "hour", "day", "week", "month", "year", "cycle", "dose"]
+    text: str
+
+    def in_weeks(self) -> tuple[float, float] | None:
+        factor = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}.get(self.unit)
+        if factor is None:
+            return None
+        return self.low * factor, self.high * factor
+
+
+class TargetLevel(_Model):
+    """A drug level to aim at (trough 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL) or to keep under."""
+
+    analyte: str | None = None
+    measure: Literal["trough", "AUC", "concentration", "level"] = "level"
+    low: float | None = None
+    high: float | None = None
+    comparator: Literal["range", "<", "<=", ">", ">=", "="] = "range"
+    unit: str
+    text: str
+
+
+class Adjustment(_Model):
+    """A change of dose the text prescribes: taper to 5 mg/day, reduce to keep < 5 ng/mL, stop."""
+
+    kind: Literal["taper", "reduce", "increase", "titrate", "stop", "switch", "adjust"]
+    drug: str | None = None
+    to_dose: Dose | None = None
+    target: TargetLevel | None = None
+    text: str
+
+
+class Condition(_Model):
+    """A branch or precondition: "participants who do not flare will be randomised to ..."."""
+
+    kind: Literal["randomisation", "stop", "if", "population"] = "if"
+    text: str
+
+
+class Formulation(_Model):
+    """A product strength the text names (tacrolimus 0.5 mg and 1 mg capsules)."""
+
+    strengths: list[float]
+    unit: str
+    form: str | None = None
+
+
+class RegimenItem(_Model):
+    """One stated dose of one drug, with everything the text says about how it is given."""
+
+    drug: str | None = Field(default=None, description="Normalised generic name, lower case.")
+    drug_class: str | None = None
+    drug_text: str | None = Field(default=None, description="The drug as the text wrote it.")
+    dose: Dose | None = None
+    max_dose: Dose | None = None
+    frequency: str | None = Field(default=None, description="One of FREQUENCIES, or another Q<n><unit> code.")
+    frequency_text: str | None = None
+    schedule: str | None = Field(default=None, description='Schedule as written: "at weeks 2, 4 and 6".')
+    schedule_weeks: list[float] = Field(default_factory=list)
+    route: str | None = None
+    duration: Duration | None = None
+    role: str | None = Field(default=None, description="loading, maintenance, induction, starting, taper ...")
+    pulse: bool = False
+    formulations: list[Formulation] = Field(default_factory=list)
+    targets: list[TargetLevel] = Field(default_factory=list)
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+    text: str = Field(description="The stretch of text the item was read from.")
+    start: int = 0
+    end: int = 0
+    status: Literal["parsed", "unparsed"] = "parsed"
+
+    def export(self) -> dict[str, object]:
+        """The flat scoring shape of ``trialatlas parse-regimens``."""
+        dose = self.dose
+        return {
+            "drug": self.drug,
+            "amount_low": _plain(dose.low) if dose else None,
+            "amount_high": _plain(dose.high) if dose else None,
+            "unit": dose.unit if dose else None,
+            "basis": dose.basis if dose else None,
+            "frequency": self.frequency,
+            "route": self.route,
+        }
+
+
+class Unparsed(_Model):
+    """Text that looked like dosing but could not be read: kept, never guessed at."""
+
+    text: str
+    reason: str
+    start: int = 0
+    end: int = 0
+
+
+class ParsedRegimen(_Model):
+    text: str = Field(description="The normalised text; every offset refers to it.")
+    items: list[RegimenItem] = Field(default_factory=list)
+    mentions: list[str] = Field(
+        default_factory=list, description="Drugs named without a readable dose (generic names)."
+    )
+    targets: list[TargetLevel] = Field(default_factory=list)
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+    unparsed: list[Unparsed] = Field(default_factory=list)
+
+    @property
+    def dosed_items(self) -> list[RegimenItem]:
+        return [item for item in self.items if item.dose is not None]
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
+
+
+def _fmt(value: float) -> str:
+    if value >= 1e5 and float(value).is_integer():
+        exponent = len(str(int(value))) - 1
+        mantissa = value / 10**exponent
+        return f"{_fmt(mantissa)}×10^{exponent}"
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,249 @@
+"""Criterion-level judgement in the TrialGPT annotation format: one patient note, one criterion, one label.
+
+Input: a JSON list of objects with ``annotation_id``, ``note`` (sentence-numbered patient text),
+``criterion_text`` and ``criterion_type`` ("inclusion" / "exclusion"). Output: one JSON line per pair,
+``{"annotation_id", "eligibility", "evidence_sentences"}``, with the six labels the TrialGPT experts
+used: included, not included, excluded, not excluded, not enough information, not applicable.
+
+The default judge (:class:`RuleJudge`) works offline: it parses the criterion into rules, the note into
+a profile, evaluates the rules (:mod:`trialatlas.match.verdict`) and, where the rules leave it
+undecided, falls back on how much of the criterion the note talks about. Exclusion criteria follow the
+convention the annotators used: a condition a full note does not mention is taken as absent ("not
+excluded"), while a value the note does not give (a lab result, a pregnancy test) is "not enough
+information". Other judges (a local or hosted LLM) can be plugged in through :class:`CriterionJudge`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from trialatlas.extract.criteria import ParsedCriterion, parse_text
+from trialatlas.extract.criteria.rules import Rule
+from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, procedure_matcher
+from trialatlas.match.patient import PatientProfile, profile_from_note
+from trialatlas.match.verdict import CriterionVerdict, evaluate_criterion
+
+Label = Literal["included", "not included", "excluded", "not excluded", "not enough information", "not applicable"]
+LABELS: tuple[Label, ...] = (
+    "included", "not included", "excluded", "not excluded", "not enough information", "not applicable",
+)
+
+
+@dataclass
+class Judgement:
+    annotation_id: Any
+    eligibility: Label
+    evidence_sentences: list[int] = field(default_factory=list)
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "annotation_id": self.annotation_id,
+            "eligibility": self.eligibility,
+            "evidence_sentences": self.evidence_sentences,
+        }
+
+
+class CriterionJudge(Protocol):
+    """Anything that labels (note, criterion) pairs; the default is :class:`RuleJudge`."""
+
+    def judge(self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None) -> Judgement:
+        ...
+
+
+_STOP = frozenset(
+    """a an the and or of in on at to for with without by from as is are was were be been being has have had
+    any all other such this that these those who which whose than then there their its it they them he she his her
+    patient patients subject subjects participant participants individual individuals person people must should may
+    can will would could able history diagnosis diagnosed known evidence presence prior previous current currently
+    clinical clinically documented confirmed defined including include includes e.g i.e etc following not no
+    study trial criteria criterion inclusion exclusion eligible enrolled enrollment entry screening time years year
+    age aged old months weeks days day least more less greater within after before during per both either
+    male female men women man woman""".split()
+)
+_TOKEN = re.compile(r"[a-z][a-z0-9\-']+")
+
+
+def _stem(word: str) -> str:
+    word = word.strip("-'")
+    for suffix in ("ations", "ation", "ities", "ity", "ies", "ing", "ed", "es", "s", "al", "ic"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)][:7]
+    return word[:7]
+
+
+@lru_cache(maxsize=4096)
+def _content(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 2)
+
+
+def _concepts(text: str) -> set[str]:
+    return {m.concept for m in condition_matcher().find(text)} | {f"proc:{m.concept}" for m in procedure_matcher().find(text)}
+
+
+def _note_concepts(profile: PatientProfile) -> set[str]:
+    concepts: set[str] = set()
+    for condition in profile.conditions:
+        if condition.concept and condition.present and not condition.family:
+            concepts |= broader_concepts(condition.concept)
+    concepts |= {f"proc:{p.concept}" for p in profile.procedures if p.concept and p.present}
+    return concepts
+
+
+def _overlap(criterion: str, profile: PatientProfile) -> tuple[float, list[int]]:
+    """The share of the criterion's content words the note uses, and the sentences that use them."""
+    words = _content(criterion)
+    if not words:
+        return 0.0, []
+    seen: set[str] = set()
+    sentences: list[int] = []
+    for index, sentence in enumerate(profile.sentences):
+        common = words & _content(sentence)
+        if common:
+            seen |= common
+            sentences.append(index)
+    return len(seen) / len(words), sentences
+
+
+def _sentence_ids(verdict: CriterionVerdict) -> list[int]:
+    return sorted({e.sentence_index for e in verdict.evidence if e.sentence_index is not None})
+
+
+_ADMIN_KINDS = {"consent", "trial_participation", "not_evaluable"}
+_OBSERVABLE_KINDS = {"condition", "procedure", "medication", "infection"}
+
+
+class RuleJudge:
+    """The offline judge: rules and profile first, topical overlap where the rules cannot decide."""
+
+    def __init__(self) -> None:
+        self._profiles: dict[str, PatientProfile] = {}
+
+    def profile(self, note: str) -> PatientProfile:
+        profile = self._profiles.get(note)
+        if profile is None:
+            profile = profile_from_note(note)
+            self._profiles[note] = profile
+        return profile
+
+    def judge(self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None) -> Judgement:
+        kind: Literal["inclusion", "exclusion"] = "exclusion" if criterion_type.lower().startswith("excl") else "inclusion"
+        profile = self.profile(note)
+        rules = parse_text(criterion_text, kind)
+        criterion = ParsedCriterion(index=0, kind=kind, text=criterion_text, rules=rules,
+                                    combine="any" if kind == "exclusion" else "all")
+        verdict = evaluate_criterion(criterion, profile)
+        evidence = _sentence_ids(verdict)
+        label = self._label(verdict, rules, criterion_text, profile, kind)
+        if label in ("included", "excluded", "not included") and not evidence:
+            evidence = _overlap(criterion_text, profile)[1][:3]
+        return Judgement(annotation_id, label, evidence, verdict.reason)
+
+    def _label(
+        self,
+        verdict: CriterionVerdict,
+        rules: list[Rule],
+        text: str,
+        profile: PatientProfile,
+        kind: Literal["inclusion", "exclusion"],
+    ) -> Label:
+        status = verdict.status
+        if status == "not applicable":
+            return "not applicable"
+        if kind == "inclusion":
+            if status == "met":
+                return "included"
+            if status == "not met":
+                return "not included"
+            return self._undecided_inclusion(rules, text, profile)
+        if status == "excluded":
+            return "excluded"
+        if status == "not excluded":
+            return "not excluded"
+        return self._undecided_exclusion(verdict, rules, text, profile)
+
+    def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
+        concepts = _concepts(text)
+        if concepts and concepts & _note_concepts(profile):
+            return "included"
+        share, _ = _overlap(text, profile)
+        kinds = {rule.kind for rule in rules}
+        if share >= 0.5 and not kinds & {"measurement"}:
+            return "included"
+        return "not enough information"
+
+    def _undecided_exclusion(
+        self, verdict: CriterionVerdict, rules: list[Rule], text: str, profile: PatientProfile
+    ) -> Label:
+        kinds = {rule.kind for rule in rules}
+        undecided = {v.kind for v in verdict.rules if v.truth == "unknown"}
+        # A value or status the note would state only if measured is unknown, not absent.
+        if undecided & {"measurement", "pregnancy", "not_evaluable"} and not undecided & _OBSERVABLE_KINDS:
+            return "not enough information"
+        concepts = _concepts(text)
+        if concepts and concepts & _note_concepts(profile):
+            return "excluded"
+        if not kinds:
+            share, _ = _overlap(text, profile)
+            return "not enough information" if share >= 0.5 else "not excluded"
+        return "not excluded"
+
+
+def load_judge(spec: str | None) -> CriterionJudge:
+    """The default offline judge, or ``module:Class`` — a user's own judge (for instance an LLM client)."""
+    if not spec or spec == "rules":
+        return RuleJudge()
+    module_name, _, class_name = spec.partition(":")
+    module = importlib.import_module(module_name)
+    judge: CriterionJudge = getattr(module, class_name or "Judge")()
+    return judge
+
+
+def load_annotations(path: str | Path) -> list[dict[str, Any]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data.get("data") or data.get("annotations") or list(data.values())
+    if not isinstance(data, list):
+        raise ValueError("annotations must be a JSON list of objects")
+    for position, item in enumerate(data):
+        missing = {"note", "criterion_text", "criterion_type"} - set(item)
+        if missing:
+            raise ValueError(f"annotation {position} lacks {', '.join(sorted(missing))}")
+    return data
+
+
+def judge_annotations(pairs: Sequence[dict[str, Any]], judge: CriterionJudge | None = None) -> list[Judgement]:
+    active = judge or RuleJudge()
+    return [
+        active.judge(pair["note"], pair["criterion_text"], pair["criterion_type"], pair.get("annotation_id", index))
+        for index, pair in enumerate(pairs)
+    ]
+
+
+def write_jsonl(judgements: Iterable[Judgement], path: str | Path) -> int:
+    count = 0
+    with Path(path).open("w", encoding="utf-8") as handle:
+        for judgement in judgements:
+            handle.write(json.dumps(judgement.as_json(), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+__all__ = [
+    "CriterionJudge",
+    "Judgement",
+    "LABELS",
+    "Label",
+    "RuleJudge",
+    "judge_annotations",
+    "load_annotations",
+    "load_judge",
+    "write_jsonl",
+]

@@ -1,0 +1,375 @@
+"""Patient profiles: a typed record (JSON) or one extracted from a free-text note by the criteria parsers.
+
+JSON schema (``PatientProfile.model_json_schema()`` gives the formal one)::
+
+    {
+      "id": "p1",                                  # optional
+      "age_years": 58,                             # or "birth_date": "1966-04-02" (+ optional "as_of")
+      "sex": "female",                             # "female" | "male"
+      "conditions": [{"name": "hypertension", "onset": "2015", "present": true}],
+      "measurements": [{"name": "hemoglobin", "value": 9.0, "unit": "g/dL", "date": "2024-01-10"}],
+      "medications": [{"name": "tacrolimus", "start": "2023-01", "stop": "2023-06"}],
+      "procedures": [{"name": "renal biopsy", "date": "2024-01-02"}],
+      "pregnant": false, "lactating": false,
+      "consent": true,
+      "notes": "free text; sentences are searched for evidence"
+    }
+
+Names are mapped to vocabulary concepts (conditions, analytes, drugs, procedures) when the profile is
+built, so that a criterion's "eGFR" meets a patient's "estimated glomerular filtration rate".
+A note becomes the same profile through :func:`profile_from_note`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.parsers.measurement import read_note_value
+from trialatlas.extract.criteria.vocab import (
+    analyte_matcher,
+    analytes,
+    condition_matcher,
+    drug_class_matcher,
+    drug_classes,
+    drug_matcher,
+    infection_matcher,
+    procedure_matcher,
+)
+from trialatlas.extract.units import convert
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sentence_index: int | None = None
+    sentence: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    present: bool = Field(default=True, description="False when the source says the patient does not have it.")
+    family: bool = Field(default=False, description="A relative's, not the patient's (family history).")
+    evidence: Evidence | None = None
+
+
+class PatientCondition(_Fact):
+    concept: str | None = None
+    onset: str | None = None
+    historical: bool = False
+
+
+class PatientInfection(_Fact):
+    pathogen: str
+    status: Literal["positive", "negative", "active", "history", "any"] = "any"
+
+
+class PatientMeasurement(_Fact):
+    analyte: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    qualitative: str | None = None
+    date: str | None = None
+    canonical_value: float | None = None
+    canonical_unit: str | None = None
+
+
+class PatientMedication(_Fact):
+    drugs: list[str] = Field(default_factory=list)
+    classes: list[str] = Field(default_factory=list)
+    start: str | None = None
+    stop: str | None = None
+    current: bool | None = None
+
+
+class PatientProcedure(_Fact):
+    concept: str | None = None
+    date: str | None = None
+
+
+class PatientProfile(BaseModel):
+    """A patient: demographics, conditions, measurements, medications, procedures, pregnancy, notes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    age_years: float | None = None
+    birth_date: dt.date | None = None
+    as_of: dt.date | None = Field(default=None, description="The date the profile describes (default: today).")
+    sex: Literal["female", "male"] | None = None
+    conditions: list[PatientCondition] = Field(default_factory=list)
+    infections: list[PatientInfection] = Field(default_factory=list)
+    measurements: list[PatientMeasurement] = Field(default_factory=list)
+    medications: list[PatientMedication] = Field(default_factory=list)
+    no_medications: bool = Field(default=False, description="The source says the patient takes no medications.")
+    procedures: list[PatientProcedure] = Field(default_factory=list)
+    pregnant: bool | None = None
+    lactating: bool | None = None
+    postmenopausal: bool | None = None
+    consent: bool | None = None
+    compliance: bool | None = None
+    notes: str | None = None
+    sentences: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fill(self) -> PatientProfile:
+        if self.age_years is None and self.birth_date is not None:
+            today = self.as_of or dt.date.today()
+            self.age_years = round((today - self.birth_date).days / 365.25, 2)
+        for condition in self.conditions:
+            if condition.concept is None:
+                condition.concept = condition_matcher().concept_of(condition.name) or _first_concept(
+                    condition_matcher().find(condition.name)
+                )
+        for measurement in self.measurements:
+            if measurement.analyte is None:
+                measurement.analyte = analyte_matcher().concept_of(measurement.name) or _first_concept(
+                    analyte_matcher().find(measurement.name)
+                )
+            if measurement.canonical_value is None and measurement.value is not None:
+                measurement.canonical_value, measurement.canonical_unit = canonical_measurement(
+                    measurement.analyte, measurement.value, measurement.unit
+                )
+        for medication in self.medications:
+            if not medication.drugs:
+                medication.drugs = [m.concept for m in drug_matcher().find(medication.name)]
+            if not medication.classes:
+                classes = [c for drug in medication.drugs for c in drug_classes(drug)]
+                classes += [m.concept for m in drug_class_matcher().find(medication.name)]
+                medication.classes = list(dict.fromkeys(classes))
+        for procedure in self.procedures:
+            if procedure.concept is None:
+                procedure.concept = _first_concept(procedure_matcher().find(procedure.name))
+        if not self.sentences and self.notes:
+            self.sentences = split_sentences(self.notes)
+        return self
+
+
+def _first_concept(mentions: list[object]) -> str | None:
+    for mention in mentions:
+        concept = getattr(mention, "concept", None)
+        if isinstance(concept, str):
+            return concept
+    return None
+
+
+def canonical_measurement(analyte: str | None, value: float, unit: str | None) -> tuple[float | None, str | None]:
+    if analyte is None:
+        return None, None
+    target = analytes().get(analyte, {}).get("unit")
+    if target is None:
+        return None, None
+    if not unit:
+        low, high = analytes()[analyte].get("range", [float("-inf"), float("inf")])
+        return (value, target) if low <= value <= high else (None, None)
+    converted = convert(value, unit, target, analyte)
+    return (converted, target) if converted is not None else (None, None)
+
+
+_NUMBERED = re.compile(r"^\s*(\d+)\.\s+", re.MULTILINE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a note; a TrialGPT note ("0. … \\n1. …") keeps its numbering as the indices."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and all(_NUMBERED.match(line) for line in lines):
+        return [_NUMBERED.sub("", line, count=1).strip() for line in lines]
+    sentences: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        joined = " ".join(block.split())
+        if joined:
+            sentences.extend(s.strip() for s in _SENTENCE_END.split(joined) if s.strip())
+    return sentences
+
+
+_AGE = re.compile(
+    r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)[- ]?(?:old|of\s+age)\b"
+    r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b"
+    r"|\b(?:aged?|age:?)\s+(?P<n3>\d{1,3})\b"
+    r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b",
+    re.IGNORECASE,
+)
+_FEMALE = re.compile(r"\b(?:woman|women|female|she|her|girl|lady|mother|wife|pregnan\w*|gravida|mrs|ms)\b", re.I)
+_MALE = re.compile(r"\b(?:man|men|male|he|his|him|boy|gentleman|husband|father|mr)\b", re.I)
+_PREGNANT = re.compile(r"\b(?:is|currently|now)?\s*pregnant\b|\bweeks?\s+(?:of\s+)?gestation\b|\bgestational\s+age\b|"
+                       r"\b(?:G\d+P\d+|gravida)\b|\b(?:first|second|third)\s+trimester\b", re.IGNORECASE)
+_NOT_PREGNANT = re.compile(r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+pregnancy\s+test\b|\bpostmenopausal\b", re.I)
+_LACTATING = re.compile(r"\b(?:breast-?feeding|lactating|nursing\s+(?:her|an?)\s+(?:baby|infant))\b", re.I)
+_MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
+_CONSENT = re.compile(r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I)
+_COMPLY = re.compile(r"\bcomply\b|\bcompliance\b|\bwithout\s+any\s+practical\s+issues\b", re.I)
+_NO_MEDS = re.compile(r"\b(?:takes?|taking|on)\s+no\s+(?:medications?|drugs|medicines)\b|\bno\s+(?:current\s+)?medications\b",
+                      re.I)
+_BP = re.compile(r"\b(?:blood\s+pressure|BP)\b[^0-9]{0,20}(?P<sbp>\d{2,3})\s*/\s*(?P<dbp>\d{2,3})", re.I)
+
+
+def _age_from(text: str) -> tuple[float | None, str | None]:
+    for match in _AGE.finditer(text):
+        if match["n"]:
+            value = float(match["n"])
+            unit = match["unit"].lower()[0]
+            factor = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}[unit]
+            return value * factor, None
+        for group in ("n2", "n3"):
+            if match[group]:
+                return float(match[group]), None
+        if match["n4"]:
+            code = match["sexcode"].lower()
+            return float(match["n4"]), "female" if code.startswith(("f", "w")) else "male"
+    return None, None
+
+
+def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfile:
+    """A profile read from a clinical note with the criteria vocabularies, negation and value readers."""
+    sentences = split_sentences(note)
+    age, sex_code = None, None
+    for sentence in sentences[:3] or [note]:
+        age, sex_code = _age_from(sentence)
+        if age is not None:
+            break
+    female = sum(len(_FEMALE.findall(s)) for s in sentences)
+    male = sum(len(_MALE.findall(s)) for s in sentences)
+    sex: Literal["female", "male"] | None = sex_code  # type: ignore[assignment]
+    if sex is None and female != male:
+        sex = "female" if female > male else "male"
+    profile = PatientProfile(id=patient_id, age_years=age, sex=sex, notes=note, sentences=sentences)
+    for index, sentence in enumerate(sentences):
+        _read_sentence(profile, index, sentence)
+    return profile
+
+
+def _evidence(index: int, sentence: str, start: int, end: int) -> Evidence:
+    return Evidence(sentence_index=index, sentence=sentence, start=start, end=end)
+
+
+def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
+    claimed: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in claimed)
+
+    for match in _BP.finditer(sentence):
+        for analyte, group in (("sbp", "sbp"), ("dbp", "dbp")):
+            value = float(match[group])
+            profile.measurements.append(PatientMeasurement(
+                name=analyte, analyte=analyte, value=value, unit="mmHg", canonical_value=value, canonical_unit="mmHg",
+                evidence=_evidence(index, sentence, match.start(), match.end()),
+            ))
+        claimed.append(match.span())
+    for mention in analyte_matcher().find(sentence):
+        if not free(mention.start, mention.end):
+            continue
+        value = read_note_value(sentence, mention.end)
+        if value is None:
+            continue
+        number, unit, qualitative, end = value
+        canonical, canonical_unit = (
+            canonical_measurement(mention.concept, number, unit) if number is not None else (None, None)
+        )
+        profile.measurements.append(PatientMeasurement(
+            name=mention.text, analyte=mention.concept, value=number, unit=unit, qualitative=qualitative,
+            canonical_value=canonical, canonical_unit=canonical_unit,
+            evidence=_evidence(index, sentence, mention.start, end),
+        ))
+        claimed.append((mention.start, end))
+    for mention in infection_matcher().find(sentence):
+        if not free(mention.start, mention.end):
+            continue
+        context = context_of(sentence, mention.start, mention.end)
+        around = sentence[mention.end : mention.end + 30].lower()
+        status: Literal["positive", "negative", "active", "history", "any"] = "any"
+        if "negative" in around or context.negated:
+            status = "negative"
+        elif "positive" in around or "seropositive" in sentence.lower():
+            status = "positive"
+        elif context.historical is not None:
+            status = "history"
+        profile.infections.append(PatientInfection(
+            name=mention.text, pathogen=mention.concept, status=status, present=status != "negative",
+            family=context.family is not None, evidence=_evidence(index, sentence, mention.start, mention.end),
+        ))
+        claimed.append((mention.start, mention.end))
+    for mention in [*drug_matcher().find(sentence), *drug_class_matcher().find(sentence)]:
+        if not free(mention.start, mention.end):
+            continue
+        context = context_of(sentence, mention.start, mention.end)
+        is_class = mention.concept in _class_names()
+        profile.medications.append(PatientMedication(
+            name=mention.text,
+            drugs=[] if is_class else [mention.concept],
+            classes=[mention.concept] if is_class else drug_classes(mention.concept),
+            present=not context.negated,
+            current=context.historical is None,
+            evidence=_evidence(index, sentence, mention.start, mention.end),
+        ))
+        claimed.append((mention.start, mention.end))
+    for mention in procedure_matcher().find(sentence):
+        if not free(mention.start, mention.end):
+            continue
+        context = context_of(sentence, mention.start, mention.end)
+        profile.procedures.append(PatientProcedure(
+            name=mention.text, concept=mention.concept, present=not context.negated,
+            evidence=_evidence(index, sentence, mention.start, mention.end),
+        ))
+        claimed.append((mention.start, mention.end))
+    for mention in condition_matcher().find(sentence):
+        if not free(mention.start, mention.end):
+            continue
+        context = context_of(sentence, mention.start, mention.end)
+        profile.conditions.append(PatientCondition(
+            name=mention.text, concept=mention.concept, present=not context.negated,
+            family=context.family is not None, historical=context.historical is not None,
+            evidence=_evidence(index, sentence, mention.start, mention.end),
+        ))
+    if _NO_MEDS.search(sentence):
+        profile.no_medications = True
+    if _NOT_PREGNANT.search(sentence):
+        profile.pregnant = profile.pregnant or False
+    elif _PREGNANT.search(sentence) and not context_of(sentence, *_PREGNANT.search(sentence).span()).negated:  # type: ignore[union-attr]
+        profile.pregnant = True
+    if _LACTATING.search(sentence):
+        profile.lactating = True
+    if _MENOPAUSE.search(sentence):
+        profile.postmenopausal = True
+    if _CONSENT.search(sentence):
+        profile.consent = True
+    if _COMPLY.search(sentence):
+        profile.compliance = True
+
+
+def _class_names() -> frozenset[str]:
+    from trialatlas.extract.criteria.vocab import drug_data
+
+    return frozenset(drug_data()["classes"])
+
+
+def load_patient(text: str, patient_id: str | None = None) -> PatientProfile:
+    """A profile from JSON (an object in the schema above) or, failing that, from a free-text note."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        return PatientProfile.model_validate_json(stripped)
+    return profile_from_note(text, patient_id)
+
+
+__all__ = [
+    "Evidence",
+    "PatientCondition",
+    "PatientInfection",
+    "PatientMeasurement",
+    "PatientMedication",
+    "PatientProcedure",
+    "PatientProfile",
+    "canonical_measurement",
+    "load_patient",
+    "profile_from_note",
+    "split_sentences",
+]

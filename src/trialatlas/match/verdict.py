@@ -1,0 +1,415 @@
+"""Verdicts: does a patient meet each criterion of a trial, and could the patient join it?
+
+Each rule is evaluated to true / false / unknown (or not applicable) against the profile, with the
+patient fact and note sentence that decided it and a one-line reason. A criterion combines its rules
+(all or any, three-valued), and reads the result by kind: an inclusion criterion is *met*, *not met* or
+*unknown*; an exclusion criterion *excluded*, *not excluded* or *unknown*; either may be *not
+applicable* (a pregnancy criterion for a man). The trial is *ineligible* when any inclusion is not met
+or any exclusion applies, *eligible* when every criterion is decided in the patient's favour, and
+*possibly eligible* otherwise, with the undecided criteria listed as the ones to check next.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
+from trialatlas.extract.criteria.rules import (
+    AgeRule,
+    ConditionRule,
+    ConsentRule,
+    InfectionRule,
+    MeasurementRule,
+    MedicationRule,
+    PregnancyRule,
+    ProcedureRule,
+    Rule,
+    SexRule,
+)
+from trialatlas.extract.criteria.vocab import broader_concepts, drug_classes
+from trialatlas.match.patient import Evidence, PatientProfile
+from trialatlas.model import Sex, Trial
+
+Truth = Literal["true", "false", "unknown", "not_applicable"]
+CriterionStatus = Literal["met", "not met", "unknown", "excluded", "not excluded", "not applicable"]
+TrialStatus = Literal["eligible", "ineligible", "possibly eligible"]
+
+# Typical upper limits of normal, for criteria written as multiples of the ULN.
+ULN: dict[str, float] = {
+    "alt": 40.0, "ast": 40.0, "alp": 120.0, "ggt": 60.0, "bilirubin": 1.2, "creatinine": 1.2, "inr": 1.2,
+    "ptt": 40.0, "uric_acid": 7.0, "urea": 20.0, "crp": 5.0, "tsh": 4.5, "glucose": 100.0,
+}
+_NORMAL_RANGE: dict[str, tuple[float, float]] = {
+    "hemoglobin": (12.0, 17.5), "wbc": (4.0, 11.0), "platelets": (150.0, 400.0), "anc": (1.5, 8.0),
+    "creatinine": (0.5, 1.2), "egfr": (60.0, 200.0), "sbp": (90.0, 140.0), "dbp": (60.0, 90.0),
+    "heart_rate": (60.0, 100.0), "respiratory_rate": (12.0, 20.0), "temperature": (36.0, 37.9),
+    "bmi": (18.5, 30.0), "albumin": (3.5, 5.0), "spo2": (94.0, 100.0), "glucose": (70.0, 125.0),
+}
+
+
+class RuleVerdict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    text: str
+    truth: Truth
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class CriterionVerdict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    kind: Literal["inclusion", "exclusion"]
+    text: str
+    status: CriterionStatus
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    rules: list[RuleVerdict] = Field(default_factory=list)
+
+
+class TrialVerdict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trial: str
+    status: TrialStatus
+    unknown: int
+    met: int
+    criteria: list[CriterionVerdict] = Field(default_factory=list)
+    check_next: list[str] = Field(default_factory=list, description="Undecided criteria, most telling first.")
+    failed: list[str] = Field(default_factory=list, description="Criteria that rule the patient out.")
+
+
+def _outcome(truth: Truth, reason: str, *evidence: Evidence | None) -> tuple[Truth, str, list[Evidence]]:
+    return truth, reason, [e for e in evidence if e is not None]
+
+
+def _compare(value: float, operator: str | None, threshold: float, high: float | None) -> bool | None:
+    if operator == "between" and high is not None:
+        return threshold <= value <= high
+    if operator in (None, "="):
+        return abs(value - threshold) < 1e-9 if operator == "=" else None
+    return {
+        "<": value < threshold, "<=": value <= threshold, ">": value > threshold, ">=": value >= threshold,
+    }.get(operator)
+
+
+def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if patient.age_years is None:
+        return _outcome("unknown", "the patient's age is not known")
+    age = patient.age_years
+    ok = True
+    if rule.min_years is not None:
+        ok = ok and (age >= rule.min_years if rule.min_inclusive else age > rule.min_years)
+    if rule.max_years is not None:
+        # "18 to 65 years" includes a 65.9-year-old: ages are counted in whole years.
+        limit = rule.max_years + (0.999 if float(rule.max_years).is_integer() else 0.0)
+        ok = ok and (age <= limit if rule.max_inclusive else age < rule.max_years)
+    bounds = f"{rule.min_years if rule.min_years is not None else '…'}–{rule.max_years if rule.max_years is not None else '…'}"
+    return _outcome("true" if ok else "false", f"age {age:g} vs {bounds} years", _first_sentence(patient))
+
+
+def _first_sentence(patient: PatientProfile) -> Evidence | None:
+    if patient.sentences:
+        return Evidence(sentence_index=0, sentence=patient.sentences[0])
+    return None
+
+
+def _sex(rule: SexRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.sex == "all":
+        return _outcome("true", "any sex", _first_sentence(patient))
+    if patient.sex is None:
+        return _outcome("unknown", "the patient's sex is not known")
+    truth: Truth = "true" if patient.sex == rule.sex else "false"
+    return _outcome(truth, f"patient is {patient.sex}, criterion requires {rule.sex}", _first_sentence(patient))
+
+
+def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.concept is None:
+        return _outcome("unknown", f"'{rule.name}' is not in the vocabulary")
+    wanted_family = rule.experiencer == "family"
+    positive = None
+    negative = None
+    for condition in patient.conditions:
+        if condition.concept is None or condition.family != wanted_family:
+            continue
+        if rule.concept in broader_concepts(condition.concept):
+            if condition.present:
+                positive = positive or condition
+            else:
+                negative = negative or condition
+    if positive is not None:
+        return _outcome("true", f"patient has {positive.name}", positive.evidence)
+    if negative is not None:
+        return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
+    return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.analyte is None:
+        return _outcome("unknown", f"'{rule.name}' is not a known measurement")
+    readings = [m for m in patient.measurements if m.analyte == rule.analyte]
+    if not readings:
+        return _outcome("unknown", f"no {rule.name} value")
+    reading = readings[-1]
+    if rule.qualitative:
+        observed = reading.qualitative or _qualitative_of(rule.analyte, reading.canonical_value)
+        if observed is None:
+            return _outcome("unknown", f"{reading.name} does not say whether {rule.qualitative}")
+        same = _same_quality(observed, rule.qualitative)
+        return _outcome("true" if same else "false", f"{reading.name} is {observed}", reading.evidence)
+    if reading.canonical_value is None or rule.value is None:
+        return _outcome("unknown", f"{reading.name} value cannot be compared")
+    threshold, high = rule.canonical_value, rule.canonical_value_high
+    if rule.uln_multiple:
+        uln = ULN.get(rule.analyte)
+        if uln is None:
+            return _outcome("unknown", f"no upper limit of normal known for {rule.name}")
+        threshold, high = rule.value * uln, (rule.value_high * uln if rule.value_high else None)
+    if threshold is None:
+        return _outcome("unknown", f"{rule.name} threshold unit cannot be converted")
+    result = _compare(reading.canonical_value, rule.operator, threshold, high)
+    if result is None:
+        return _outcome("unknown", f"{rule.name}: no comparison stated")
+    unit = reading.canonical_unit or ""
+    return _outcome(
+        "true" if result else "false",
+        f"{reading.name} {reading.canonical_value:g} {unit} vs {rule.operator} {threshold:g}",
+        reading.evidence,
+    )
+
+
+def _qualitative_of(analyte: str, value: float | None) -> str | None:
+    if value is None:
+        return None
+    if analyte in _NORMAL_RANGE:
+        low, high = _NORMAL_RANGE[analyte]
+        return "low" if value < low else "high" if value > high else "normal"
+    if analyte in ULN:
+        return "high" if value > ULN[analyte] else "normal"
+    return None
+
+
+def _same_quality(observed: str, wanted: str) -> bool:
+    groups = [
+        {"positive", "seropositive", "detectable", "reactive"},
+        {"negative", "seronegative", "undetectable"},
+        {"high", "elevated", "increased", "raised", "abnormal"},
+        {"low", "decreased", "reduced", "impaired", "abnormal"},
+        {"normal"},
+    ]
+    return any(observed in group and wanted in group for group in groups)
+
+
+def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.relation in ("allergy", "intolerance", "failure"):
+        for condition in patient.conditions:
+            if condition.concept == "allergy" and condition.present and condition.evidence and condition.evidence.sentence:
+                if any(drug in condition.evidence.sentence.lower() for drug in rule.drugs):
+                    return _outcome("true", f"patient reports {condition.name}", condition.evidence)
+        return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
+    wanted = set(rule.drugs)
+    wanted_class = rule.drug_class
+    for medication in patient.medications:
+        classes = set(medication.classes) | {c for d in medication.drugs for c in drug_classes(d)}
+        drug_hit = bool(wanted & set(medication.drugs))
+        class_hit = wanted_class is not None and (wanted_class in classes or wanted_class == "medication")
+        if drug_hit or (class_hit and not wanted):
+            if not medication.present:
+                return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            return _outcome("true", f"patient takes {medication.name}", medication.evidence)
+    if patient.no_medications:
+        return _outcome("false", "patient takes no medications")
+    return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    for procedure in patient.procedures:
+        if procedure.concept is not None and procedure.concept == rule.concept:
+            truth: Truth = "true" if procedure.present else "false"
+            return _outcome(truth, f"patient {'had' if procedure.present else 'did not have'} {procedure.name}",
+                            procedure.evidence)
+    return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if patient.sex == "male":
+        return _outcome("not_applicable", "criterion concerns pregnancy; patient is male")
+    if patient.age_years is not None and (patient.age_years < 10 or patient.age_years > 60):
+        return _outcome("not_applicable", f"patient age {patient.age_years:g} is outside child-bearing age")
+    if rule.aspect == "pregnant":
+        if patient.pregnant is None:
+            return _outcome("unknown", "pregnancy status not known")
+        return _outcome("true" if patient.pregnant else "false", "pregnancy status")
+    if rule.aspect == "lactating":
+        if patient.lactating is None:
+            return _outcome("unknown", "breast-feeding status not known")
+        return _outcome("true" if patient.lactating else "false", "breast-feeding status")
+    if rule.aspect == "childbearing_potential":
+        if patient.postmenopausal:
+            return _outcome("false", "patient is postmenopausal")
+        return _outcome("unknown", "child-bearing potential not stated")
+    if rule.aspect == "negative_test" and patient.pregnant is not None:
+        return _outcome("true" if not patient.pregnant else "false", "pregnancy status")
+    return _outcome("unknown", f"{rule.aspect.replace('_', ' ')} not stated")
+
+
+def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    for infection in patient.infections:
+        if infection.pathogen == rule.pathogen and not infection.family:
+            truth: Truth = "true" if infection.present else "false"
+            return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
+    return _outcome("unknown", f"no {rule.pathogen} status")
+
+
+def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    value = patient.consent if rule.aspect == "consent" else patient.compliance
+    if value is None:
+        value = patient.consent if rule.aspect != "language" else None
+    if value is None:
+        return _outcome("unknown", f"{rule.aspect} not stated")
+    evidence = None
+    for index, sentence in enumerate(patient.sentences):
+        if re.search(r"consent|comply", sentence, re.I):
+            evidence = Evidence(sentence_index=index, sentence=sentence)
+    return _outcome("true" if value else "false", f"patient {rule.aspect} stated", evidence)
+
+
+def evaluate_rule(rule: Rule, patient: PatientProfile) -> RuleVerdict:
+    """The truth of one rule's predicate for the patient (before the criterion's kind is applied)."""
+    truth: Truth
+    if isinstance(rule, AgeRule):
+        truth, reason, evidence = _age(rule, patient)
+    elif isinstance(rule, SexRule):
+        truth, reason, evidence = _sex(rule, patient)
+    elif isinstance(rule, ConditionRule):
+        truth, reason, evidence = _condition(rule, patient)
+    elif isinstance(rule, MeasurementRule):
+        truth, reason, evidence = _measurement(rule, patient)
+    elif isinstance(rule, MedicationRule):
+        truth, reason, evidence = _medication(rule, patient)
+    elif isinstance(rule, ProcedureRule):
+        truth, reason, evidence = _procedure(rule, patient)
+    elif isinstance(rule, PregnancyRule):
+        truth, reason, evidence = _pregnancy(rule, patient)
+    elif isinstance(rule, InfectionRule):
+        truth, reason, evidence = _infection(rule, patient)
+    elif isinstance(rule, ConsentRule):
+        truth, reason, evidence = _consent(rule, patient)
+    else:
+        truth, reason, evidence = _outcome("unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile")
+    if rule.negated and truth in ("true", "false"):
+        truth = "false" if truth == "true" else "true"
+        reason = f"{reason} (criterion negated by '{rule.negation_cue}')"
+    return RuleVerdict(kind=rule.kind, text=rule.span.text, truth=truth, reason=reason, evidence=evidence)
+
+
+def _combine(verdicts: list[RuleVerdict], combine: str) -> Truth:
+    truths = [v.truth for v in verdicts if v.truth != "not_applicable"]
+    if not truths:
+        return "not_applicable" if verdicts else "unknown"
+    if combine == "any":
+        if "true" in truths:
+            return "true"
+        return "false" if all(t == "false" for t in truths) else "unknown"
+    if "false" in truths:
+        return "false"
+    return "true" if all(t == "true" for t in truths) else "unknown"
+
+
+_STATUS: dict[tuple[str, Truth], CriterionStatus] = {
+    ("inclusion", "true"): "met",
+    ("inclusion", "false"): "not met",
+    ("inclusion", "unknown"): "unknown",
+    ("inclusion", "not_applicable"): "not applicable",
+    ("exclusion", "true"): "excluded",
+    ("exclusion", "false"): "not excluded",
+    ("exclusion", "unknown"): "unknown",
+    ("exclusion", "not_applicable"): "not applicable",
+}
+
+
+def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> CriterionVerdict:
+    verdicts = [evaluate_rule(rule, patient) for rule in criterion.rules]
+    # Age and sex rules inside a longer criterion describe who it is about; when they do not fit, the
+    # criterion does not apply to this patient rather than deciding it.
+    truth = _combine(verdicts, criterion.combine)
+    deciding = [v for v in verdicts if v.truth == truth] or verdicts
+    if not verdicts:
+        reason = "no computable rule in this criterion"
+    else:
+        reason = "; ".join(v.reason for v in deciding[:3])
+    evidence = [e for v in deciding for e in v.evidence]
+    return CriterionVerdict(
+        index=criterion.index,
+        kind=criterion.kind,
+        text=criterion.text,
+        status=_STATUS[(criterion.kind, truth)],
+        reason=reason,
+        evidence=evidence,
+        rules=verdicts,
+    )
+
+
+_PRIORITY = {"condition": 0, "measurement": 1, "infection": 2, "medication": 3, "procedure": 4, "pregnancy": 5}
+
+
+def evaluate_trial(
+    trial: Trial, patient: PatientProfile, criteria: Sequence[ParsedCriterion] | None = None
+) -> TrialVerdict:
+    """Every criterion of ``trial`` for ``patient`` (plus the structured age and sex limits)."""
+    if criteria is None:
+        eligibility = trial.eligibility
+        criteria = parse_eligibility(eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
+    results = [evaluate_criterion(c, patient) for c in criteria if not c.is_header]
+    results.extend(_structured_limits(trial, patient, len(criteria)))
+    failed = [v.text for v in results if v.status in ("not met", "excluded")]
+    unknown = [v for v in results if v.status == "unknown"]
+    met = sum(1 for v in results if v.status in ("met", "not excluded"))
+    ranked = sorted(unknown, key=lambda v: min((_PRIORITY.get(r.kind, 9) for r in v.rules), default=10))
+    status: TrialStatus = "ineligible" if failed else ("possibly eligible" if unknown else "eligible")
+    return TrialVerdict(
+        trial=trial.nct_id or trial.org_study_id or "",
+        status=status,
+        unknown=len(unknown),
+        met=met,
+        criteria=results,
+        check_next=[v.text for v in ranked[:5]],
+        failed=failed,
+    )
+
+
+def _structured_limits(trial: Trial, patient: PatientProfile, start: int) -> list[CriterionVerdict]:
+    eligibility = trial.eligibility
+    results: list[CriterionVerdict] = []
+    low = eligibility.minimum_age.years if eligibility.minimum_age else None
+    high = eligibility.maximum_age.years if eligibility.maximum_age else None
+    if (low is not None or high is not None) and patient.age_years is not None:
+        ok = (low is None or patient.age_years >= low) and (high is None or patient.age_years < high + 1)
+        results.append(CriterionVerdict(
+            index=start, kind="inclusion", text=f"Age limits {low if low is not None else '…'}–{high if high is not None else '…'} years",
+            status="met" if ok else "not met", reason=f"age {patient.age_years:g}",
+        ))
+    if eligibility.sex in (Sex.FEMALE, Sex.MALE) and patient.sex is not None:
+        ok = eligibility.sex.value.lower() == patient.sex
+        results.append(CriterionVerdict(
+            index=start + 1, kind="inclusion", text=f"Sex: {eligibility.sex.value.lower()}",
+            status="met" if ok else "not met", reason=f"patient is {patient.sex}",
+        ))
+    return results
+
+
+__all__ = [
+    "CriterionVerdict",
+    "RuleVerdict",
+    "TrialVerdict",
+    "ULN",
+    "evaluate_criterion",
+    "evaluate_rule",
+    "evaluate_trial",
+]

@@ -1,0 +1,94 @@
+"""Export and convert: trials from the store (or straight from inputs) written in a chosen format."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
+from pathlib import Path
+
+import orjson
+
+from trialatlas.errors import ExportError, NotFoundError
+from trialatlas.export.ctgov_v2 import trial_to_study
+from trialatlas.export.tables import write_csv, write_jsonl
+from trialatlas.model import Trial
+from trialatlas.model.merge import merge_trials
+from trialatlas.sources.base import RecordError
+from trialatlas.sources.reading import read_paths
+from trialatlas.store.base import TrialStore
+
+
+class ExportFormat(StrEnum):
+    CTGOV_JSON = "ctgov-json"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def select_trials(store: TrialStore, keys: Sequence[str] | None) -> Iterator[Trial]:
+    """The asked trials in the asked order (every trial, in key order, when ``keys`` is None)."""
+    if keys is None:
+        yield from store.iter_trials()
+        return
+    for key in keys:
+        trial = store.get(key)
+        if trial is None:
+            raise NotFoundError(f"no trial {key} in the store")
+        yield trial
+
+
+def write_trials(trials: Iterable[Trial], fmt: ExportFormat, out: str | os.PathLike[str] | None) -> int:
+    """Write trials to ``out``: a file, or for ctgov-json a directory of ``<NCT>.json``; None: stdout."""
+    if fmt is ExportFormat.CTGOV_JSON:
+        return _write_ctgov(trials, out)
+    if fmt is ExportFormat.JSONL:
+        if out is None:
+            return write_jsonl(trials, sys.stdout.buffer)
+        with open(out, "wb") as handle:
+            return write_jsonl(trials, handle)
+    if out is None:
+        return write_csv(trials, sys.stdout)
+    with open(out, "w", encoding="utf-8", newline="") as text:
+        return write_csv(trials, text)
+
+
+def _write_ctgov(trials: Iterable[Trial], out: str | os.PathLike[str] | None) -> int:
+    count = 0
+    if out is None:
+        # Several studies to one stream: an API-style page, so the output reads back as it is.
+        stream = sys.stdout.buffer
+        stream.write(b'{"studies":[')
+        for trial in trials:
+            stream.write((b"," if count else b"") + orjson.dumps(trial_to_study(trial)))
+            count += 1
+        stream.write(b"]}\n")
+        return count
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    for trial in trials:
+        if not trial.nct_id:
+            raise ExportError(f"{trial.key}: a ClinicalTrials.gov study needs an NCT id")
+        target = directory / f"{trial.nct_id}.json"
+        temporary = target.with_suffix(".json.tmp")
+        temporary.write_bytes(orjson.dumps(trial_to_study(trial), option=orjson.OPT_INDENT_2))
+        os.replace(temporary, target)
+        count += 1
+    return count
+
+
+def read_merged(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Trial], list[RecordError]]:
+    """Every trial read from ``paths``, records of the same trial merged, without touching a store."""
+    merged: dict[str, Trial] = {}
+    errors: list[RecordError] = []
+    for result in read_paths(paths):
+        if isinstance(result, RecordError):
+            errors.append(result)
+            continue
+        try:
+            key = result.key
+        except ValueError as exc:
+            errors.append(RecordError(result.sources[-1].location if result.sources else "?", str(exc)))
+            continue
+        merged[key] = merge_trials(merged[key], result) if key in merged else result
+    return list(merged.values()), errors

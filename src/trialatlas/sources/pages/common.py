@@ -1,0 +1,70 @@
+"""What every layout reader returns, and the small helpers they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from trialatlas.model import Trial, date_floor, normalize_date
+from trialatlas.sources.criteria_text import split_criteria
+from trialatlas.sources.pages.text import clean
+
+
+@dataclass
+class PageParse:
+    """A page read by one layout reader: the trial, and how well the reading went."""
+
+    trial: Trial
+    layout: str
+    unread: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    partial: bool = False
+    record_date: dt.date | None = None
+
+
+def heading_key(line: str) -> str:
+    """A line compared as a heading: case, surrounding markup, a trailing colon and a count ignored."""
+    key = re.sub(r"^[#*\-\s]+|[*:\s]+$", "", line).casefold()
+    key = re.sub(r"\s*\(\d+\)$", "", key)
+    return re.sub(r"\s+", " ", key)
+
+
+def join_text(lines: list[str]) -> str | None:
+    """Free text from its lines (one paragraph or list item a line), escapes undone."""
+    cleaned = [value for line in lines if (value := clean(line))]
+    return "\n".join(cleaned) or None
+
+
+def page_date(text: str | None) -> str | None:
+    return normalize_date(text) if text else None
+
+
+def page_record_date(text: str | None) -> dt.date | None:
+    return date_floor(page_date(text))
+
+
+_BULLET = re.compile(r"^(?:[-*•·▪◦–]|\d{1,2}[.)])\s+")
+
+
+def criteria_from_lines(lines: list[str]) -> tuple[str | None, list[str], list[str]]:
+    """``(criteria_text, inclusion, exclusion)`` from a page's eligibility lines."""
+    text = join_text(lines)
+    if not text:
+        return None, [], []
+    inclusion, exclusion = split_criteria(text)
+    return text, inclusion, exclusion
+
+
+def strip_bullet(line: str) -> str:
+    return _BULLET.sub("", line, count=1)
+
+
+def dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out

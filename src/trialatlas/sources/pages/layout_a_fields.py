@@ -1,0 +1,445 @@
+"""Layout A's label tables, value shapes and block parsers (arms, interventions, contacts).
+
+Split from :mod:`trialatlas.sources.pages.layout_a` to keep each module readable; nothing here knows
+about sections, only about the lines of one section.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable
+
+from trialatlas.model import (
+    Arm,
+    ArmGroupType,
+    Contact,
+    ContactRole,
+    DateType,
+    InterventionType,
+    Masking,
+    PartialDate,
+    ProvidedDocument,
+    StandardAge,
+    StudyType,
+    WhoMasked,
+    coerce_enum,
+)
+from trialatlas.sources.pages.common import dedupe, heading_key, join_text, page_date
+from trialatlas.sources.pages.text import clean
+from trialatlas.sources.pages.values import (
+    COUNTRIES,
+    ISO_DATE,
+    MONTH_DATE,
+    is_age_text,
+    is_phase_text,
+    parse_intervention_type,
+    parse_sex,
+    parse_status,
+)
+
+
+def inline(line: str, *labels: str) -> str | None:
+    """The value of a "Label value" / "Label: value" line, "" when the label has no value, else ``None``."""
+    for label in labels:
+        match = re.match(rf"^{re.escape(label)}\b\s*:?\s*(.*)$", line, re.IGNORECASE)
+        if match:
+            return match[1].strip()
+    return None
+
+
+def partial_date(value: str) -> PartialDate | None:
+    kind: DateType | None = None
+    match = re.search(r"\((estimated|anticipated|actual)\)\s*$", value, re.IGNORECASE)
+    if match:
+        kind = coerce_enum(DateType, match[1])
+        value = value[: match.start()].strip()
+    date = page_date(value)
+    return PartialDate(date=date, type=kind) if date else None
+
+
+def is_date(value: str) -> bool:
+    bare = re.sub(r"\s*\((estimated|anticipated|actual)\)\s*$", "", value, flags=re.IGNORECASE)
+    return bool(ISO_DATE.match(bare) or MONTH_DATE.match(bare))
+
+
+# -- label tables ------------------------------------------------------------------------------------
+
+
+def pairs(
+    lines: list[str], field_of: Callable[[str], str | None], multi: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[str | None, str]]:
+    """``(field, value)`` pairs from "Label" / "value" line pairs; bare values come with field ``None``."""
+    pairs: list[tuple[str | None, str]] = []
+    index = 0
+    while index < len(lines):
+        label = field_of(lines[index])
+        if label is not None:
+            values: list[str] = []
+            index += 1
+            while index < len(lines) and field_of(lines[index]) is None:
+                values.append(lines[index])
+                index += 1
+                if label not in multi:
+                    break
+            pairs.extend((label, value) for value in values or [""])
+            continue
+        pairs.append((None, lines[index]))
+        index += 1
+    return pairs
+
+
+_BASIC_LABELS = {
+    "recruitment status": "status",
+    "overall status": "status",
+    "status": "status",
+    "clinical phase": "phase",
+    "phase": "phase",
+    "phases": "phase",
+    "study phase": "phase",
+    "total enrollment": "enrollment",
+    "enrollment": "enrollment",
+    "estimated enrollment": "enrollment",
+    "actual enrollment": "enrollment",
+    "study classification": "study_type",
+    "study type": "study_type",
+    "study start date": "start",
+    "start date": "start",
+    "primary completion date": "primary_completion",
+    "study completion date": "completion",
+    "completion date": "completion",
+    "first posted": "first_post",
+    "study first posted": "first_post",
+    "why stopped": "why_stopped",
+    "reason stopped": "why_stopped",
+}
+
+
+def basic_field(line: str) -> str | None:
+    return _BASIC_LABELS.get(heading_key(line))
+
+
+def basic_shape(value: str) -> str | None:
+    if parse_status(value) is not None:
+        return "status"
+    if is_phase_text(value):
+        return "phase"
+    if re.match(r"^\d[\d,]*\s+participants?\b", value, re.IGNORECASE):
+        return "enrollment"
+    if coerce_enum(StudyType, value) is not None:
+        return "study_type"
+    if is_date(value):
+        return "date"
+    return None
+
+
+_DESIGN_LABELS = {
+    "allocation method": "allocation",
+    "allocation": "allocation",
+    "intervention model": "intervention_model",
+    "primary study purpose": "primary_purpose",
+    "primary purpose": "primary_purpose",
+    "blinding strategy": "masking",
+    "masking": "masking",
+    "masked roles": "who_masked",
+    "who masked": "who_masked",
+    "masked parties": "who_masked",
+    "observational model": "observational_model",
+    "time perspective": "time_perspective",
+    "model description": "intervention_model_description",
+    "intervention model description": "intervention_model_description",
+    "masking description": "masking_description",
+    "blinding description": "masking_description",
+    "target duration": "target_duration",
+    "patient registry": "patient_registry",
+    "biospecimen retention": "bio_spec_retention",
+    "biospecimen description": "bio_spec_description",
+}
+
+
+def design_field(line: str) -> str | None:
+    return _DESIGN_LABELS.get(heading_key(line))
+
+
+def masking_of(value: str) -> tuple[Masking | None, list[WhoMasked]]:
+    match = re.match(r"^\s*([A-Za-z_ ]+?)\s*(?:\((.*)\))?\s*$", value)
+    if not match:
+        return coerce_enum(Masking, value), []
+    who = [w for part in re.split(r"[,;|]", match[2] or "") if (w := coerce_enum(WhoMasked, part)) is not None]
+    return coerce_enum(Masking, match[1]), who
+
+
+def design_enum_value(enum: type, value: str) -> object:
+    if enum is Masking:
+        return masking_of(value)[0]
+    return coerce_enum(enum, value)
+
+
+_ELIGIBILITY_LABELS = {
+    "minimum eligible age": "minimum_age",
+    "minimum age": "minimum_age",
+    "maximum eligible age": "maximum_age",
+    "maximum age": "maximum_age",
+    "eligible sex": "sex",
+    "sex": "sex",
+    "gender": "sex",
+    "accepts healthy volunteers": "healthy_volunteers",
+    "healthy volunteers": "healthy_volunteers",
+    "standard age groups": "std_ages",
+    "age groups": "std_ages",
+    "sampling method": "sampling_method",
+    "study population": "study_population",
+    "gender description": "gender_description",
+    "gender based": "gender_based",
+}
+
+
+def eligibility_field(line: str) -> str | None:
+    return _ELIGIBILITY_LABELS.get(heading_key(line))
+
+
+def eligibility_shape(value: str) -> str | None:
+    if is_age_text(value):
+        return "age"
+    if parse_sex(value) is not None and value.strip().upper() in {"ALL", "FEMALE", "MALE", "BOTH"}:
+        return "sex"
+    if value.strip() in {"Yes", "No", "YES", "NO", "true", "false"}:
+        return "healthy_volunteers"
+    parts = [p for p in re.split(r"[,;| ]+", value.strip()) if p]
+    if parts and all(coerce_enum(StandardAge, p) is not None for p in parts):
+        return "std_ages"
+    if value.strip().upper() in {"PROBABILITY_SAMPLE", "NON_PROBABILITY_SAMPLE"}:
+        return "sampling_method"
+    return None
+
+
+# -- arms and interventions ----------------------------------------------------------------------------
+
+ParsedIntervention = tuple[str, InterventionType | None, str | None, list[str]]
+
+
+def type_line(line: str) -> InterventionType | bool | None:
+    value = inline(line, "Intervention Type")
+    if value is None:
+        return False
+    return parse_intervention_type(value)
+
+
+def interventions_labeled(lines: list[str]) -> list[ParsedIntervention]:
+    """``(name, type, description, description lines)`` from "name / description… / Intervention Type X" blocks."""
+    anchors = [i for i, line in enumerate(lines) if type_line(line) is not False]
+    if not anchors:
+        return interventions_bare(lines)
+    parsed: list[ParsedIntervention] = []
+    type_first = anchors[0] == 1
+    if type_first:
+        # "name / Intervention Type X / description…": a name is the line before each type line.
+        for number, anchor in enumerate(anchors):
+            end = anchors[number + 1] - 1 if number + 1 < len(anchors) else len(lines)
+            desc = lines[anchor + 1 : end]
+            kind = type_line(lines[anchor])
+            parsed.append((clean(lines[anchor - 1]) or "", kind or None, join_text(desc), desc))
+        return parsed
+    start = 0
+    for anchor in anchors:
+        block = lines[start:anchor]
+        start = anchor + 1
+        if not block:
+            continue
+        kind = type_line(lines[anchor])
+        desc = block[1:]
+        parsed.append((clean(block[0]) or "", kind or None, join_text(desc), desc))
+    return parsed
+
+
+def is_name_shape(line: str) -> bool:
+    return (
+        len(line) <= 100
+        and len(line.split()) <= 14
+        and not line.rstrip().endswith((".", ":", ";", ","))
+        and not re.match(r"^(?:[-*•]|\d+[.)])\s", line)
+    )
+
+
+def interventions_bare(lines: list[str]) -> list[ParsedIntervention]:
+    """Bare "name / description…" blocks: a name is a short line that does not read as a sentence."""
+    parsed: list[ParsedIntervention] = []
+    name: str | None = None
+    desc: list[str] = []
+    for index, line in enumerate(lines):
+        if index == 0 or (is_name_shape(line) and (desc or name is None)):
+            if name is not None:
+                parsed.append((name, None, join_text(desc), desc))
+            name, desc = clean(line) or "", []
+        else:
+            desc.append(line)
+    if name is not None:
+        parsed.append((name, None, join_text(desc), desc))
+    return parsed
+
+
+def arm_type_line(line: str) -> ArmGroupType | bool | None:
+    value = inline(line, "Group Type", "Arm Type")
+    if value is None:
+        return False
+    return coerce_enum(ArmGroupType, value)
+
+
+def arms_labeled(
+    lines: list[str], known: dict[str, tuple[list[str], InterventionType | None]]
+) -> list[tuple[Arm, list[str]]]:
+    """Arms from "label / description… / Group Type X" blocks, each followed by its interventions."""
+    arms: list[tuple[Arm, list[str]]] = []
+    buffer: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        arm_type = arm_type_line(line)
+        if arm_type is not False:
+            label = clean(buffer[0]) if buffer else None
+            arms.append(
+                (Arm(label=label or f"Group {len(arms) + 1}", type=arm_type or None,
+                     description=join_text(buffer[1:])), [])
+            )
+            buffer = []
+            index += 1
+            continue
+        if arms and index + 1 < len(lines) and type_line(lines[index + 1]) is not False:
+            name = clean(line) or ""
+            arms[-1][1].append(name)
+            index += 2
+            desc_lines = known.get(name, ([], None))[0]
+            # The intervention's description is printed again under the arm: skip exactly those lines.
+            consumed = 0
+            while (
+                consumed < len(desc_lines)
+                and index + consumed < len(lines)
+                and clean(lines[index + consumed]) == clean(desc_lines[consumed])
+            ):
+                consumed += 1
+            index += consumed
+            continue
+        buffer.append(line)
+        index += 1
+    if buffer:
+        arms.append((Arm(label=clean(buffer[0]) or "", description=join_text(buffer[1:])), []))
+    return arms
+
+
+def arms_bare(
+    groups: list[str], intervention_lines: list[str], known: dict[str, tuple[list[str], InterventionType | None]]
+) -> list[tuple[Arm, list[str]]]:
+    """Bare arms: the lines of a group that are not its interventions' (printed again from "Interventions")."""
+    known_lines = {clean(line) for line in intervention_lines}
+    names = set(known)
+    arms: list[tuple[Arm, list[str]]] = []
+    own: list[str] = []
+    in_interventions = False
+    for line in groups:
+        value = clean(line)
+        if value in known_lines:
+            if own:
+                arms.append((Arm(label=clean(own[0]) or "", description=join_text(own[1:])), []))
+                own = []
+            in_interventions = True
+            if value in names and arms:
+                arms[-1][1].append(value or "")
+            continue
+        if in_interventions:
+            in_interventions = False
+        own.append(line)
+    if own:
+        arms.append((Arm(label=clean(own[0]) or "", description=join_text(own[1:])), []))
+    return arms
+
+
+def prefix_score(text: str, name: str) -> int:
+    a, b = text.casefold(), name.casefold()
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return size
+
+
+def segment_names(line: str, names: list[str]) -> list[str] | None:
+    """One line of other names, one per intervention in order, cut where capitalised words start a name."""
+    tokens = line.split()
+    starts = [i for i, token in enumerate(tokens) if i == 0 or token[:1].isupper() or token[:1].isdigit()]
+    count = len(names)
+    if len(starts) < count or count < 2:
+        return None
+    best: tuple[int, tuple[int, ...]] | None = None
+    inner = starts[1:]
+    if math.comb(len(inner), count - 1) > 5000:
+        return None
+    for cut in itertools.combinations(inner, count - 1):
+        bounds = (0, *cut)
+        score = sum(prefix_score(" ".join(tokens[b:]), name) for b, name in zip(bounds, names, strict=True))
+        if best is None or score > best[0]:
+            best = (score, bounds)
+    if best is None:
+        return None
+    bounds = (*best[1], len(tokens))
+    return [" ".join(tokens[bounds[i] : bounds[i + 1]]) for i in range(count)]
+
+
+# -- small parsers -----------------------------------------------------------------------------------
+
+
+def items_of(lines: list[str]) -> list[str]:
+    return dedupe([value for line in lines if (value := clean(line.lstrip("-*• ")))])
+
+
+def is_place(line: str, following: str) -> bool:
+    if "," not in line:
+        return False
+    last = line.rsplit(",", 1)[1].strip()
+    whole_tail = any(line.endswith(country) for country in COUNTRIES if "," in country)
+    return (
+        last in COUNTRIES
+        or whole_tail
+        or inline(following, "Site Status") is not None
+        or bool(re.match(r"^[^,]+,\s*[^,]*,\s*[^,]+$", line) and len(line) < 80)
+    )
+
+
+def contacts_of(lines: list[str]) -> list[Contact]:
+    contacts: list[Contact] = []
+    for line in lines:
+        if (role := inline(line, "Role")) is not None and contacts:
+            contacts[-1].role = coerce_enum(ContactRole, role) or (
+                ContactRole.CONTACT if role.lower() in {"primary", "backup", "contact"} else None
+            )
+        elif "@" in line and contacts and " " not in line.strip():
+            contacts[-1].email = line.strip()
+        elif re.fullmatch(r"[+()\d][\d\s().+/-]{5,}(?:\s*(?:ext\.?|x)\s*\d+)?", line.strip()) and contacts:
+            phone, _, ext = re.sub(r"\s*(?:ext\.?|x)\s*", "\x00", line.strip(), count=1).partition("\x00")
+            contacts[-1].phone = phone.strip()
+            contacts[-1].phone_ext = ext.strip() or None
+        elif value := clean(line):
+            contacts.append(Contact(name=value))
+    return contacts
+
+
+_DOCUMENT_KINDS = (
+    ("study protocol", "Prot"),
+    ("statistical analysis plan", "SAP"),
+    ("informed consent form", "ICF"),
+)
+
+
+def document_of(label: str) -> ProvidedDocument:
+    lower = label.lower()
+    parts = [abbrev for name, abbrev in _DOCUMENT_KINDS if name in lower]
+    return ProvidedDocument(
+        label=clean(label),
+        type_abbrev="_".join(parts) or None,
+        has_protocol="Prot" in parts,
+        has_sap="SAP" in parts,
+        has_icf="ICF" in parts,
+    )
+
+

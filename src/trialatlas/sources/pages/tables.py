@@ -1,0 +1,238 @@
+"""Splitting table rows that a saved page flattened into one line of words.
+
+Saved as HTML, a row keeps its cells (``html_to_text`` puts a tab between them) and is split exactly.
+Saved as text, the cells run together ("Primary Total remission rate Complete remission rate (CR) and
+partial remission rate (PR) weeks 24"), and the cell borders are found from what each column holds:
+time frames are made of time words and numbers, an outcome's description starts a new sentence after
+the measure, a location row starts with a country and ends with a state and city.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TIME_UNITS = (
+    "second seconds sec secs minute minutes min mins hour hours hr hrs h day days d week weeks wk wks "
+    "month months mo mos year years yr yrs decade night nights visit visits cycle cycles session sessions "
+    "dose doses course courses timepoint timepoints time times point points period periods"
+)
+_TIME_WORDS = frozenset(
+    (
+        _TIME_UNITS
+        + " baseline screening enrollment enrolment randomization randomisation registration entry admission "
+        "discharge surgery operation procedure treatment therapy follow follow-up followup fu study completion "
+        "end start beginning initiation first last final second third fourth fifth next each every per "
+        "daily weekly monthly yearly annually twice once pre post prior before after during through "
+        "throughout until till within from to and or of the at up in on by for a an approximately about "
+        "average median mean maximum minimum max min approx over then thereafter later following followed "
+        "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+        "predose postdose pre-dose post-dose infusion injection vaccination transplant transplantation "
+        "delivery birth death progression assessed measured up-to day-1 between date dates visit "
+        "january february march april may june july august september october november december"
+    ).split()
+)
+_TIME_STARTERS = frozenset(
+    (
+        _TIME_UNITS + " baseline screening up at through throughout from during within every each after "
+        "before prior pre post until approximately about over immediately end start enrollment enrolment "
+        "randomization randomisation registration admission discharge one two three four five six seven "
+        "eight nine ten twelve twenty thirty daily weekly monthly yearly annually predose postdose "
+        "pre-dose post-dose first last change"
+    ).split()
+)
+_TOKEN = re.compile(r"\S+")
+_NUMBERISH = re.compile(r"^[(\[]?[~≥≤<>+±-]?\d[\d.,:/%-]*(?:st|nd|rd|th|[a-zA-Z]{0,7})?[)\],.;:]?$")
+
+
+def _word(token: str) -> str:
+    return token.strip("()[],.;:").lower()
+
+
+def _is_time_token(token: str) -> bool:
+    if _NUMBERISH.match(token):
+        return True
+    word = _word(token)
+    if not word:
+        return True
+    if word in _TIME_WORDS:
+        return True
+    parts = re.split(r"[-/]", word)
+    return all(part in _TIME_WORDS or part.isdigit() for part in parts if part)
+
+
+def _is_starter(token: str) -> bool:
+    word = _word(token)
+    return bool(_NUMBERISH.match(token)) or word in _TIME_STARTERS or word.split("-")[0] in _TIME_STARTERS
+
+
+def _has_anchor(tokens: list[str]) -> bool:
+    """A time frame names a time: a number, a unit, or a study event such as baseline."""
+    for token in tokens:
+        word = _word(token)
+        if any(ch.isdigit() for ch in token) or word in _TIME_UNITS.split():
+            return True
+        if word in {"baseline", "screening", "discharge", "completion", "randomization", "enrollment", "surgery"}:
+            return True
+    return False
+
+
+def split_time_frame(text: str, *, min_share: float = 0.8) -> tuple[str, str | None]:
+    """``(rest, time_frame)``: the longest tail of ``text`` that reads as a time frame, if any."""
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
+    best: int | None = None
+    for index in range(len(tokens) - 1, 0, -1):
+        tail = [token for _, token in tokens[index:]]
+        if not _is_starter(tail[0]):
+            continue
+        share = sum(_is_time_token(token) for token in tail) / len(tail)
+        # A time frame may wander into other words later ("until disease progression"), not at its start.
+        if share >= min_share and all(_is_time_token(t) for t in tail[:3]) and _has_anchor(tail):
+            best = index
+    if best is None:
+        return text, None
+    # A tail that starts mid-phrase ("... from baseline to week 12 Week 12") is the measure speaking;
+    # prefer the shorter tail that starts with a capital or a number, as a table cell does.
+    start_word = _word(tokens[best][1])
+    previous = tokens[best - 1][1]
+    if start_word in {"from", "to", "at", "after", "up", "over", "during", "within"} and previous.islower():
+        for index in range(best + 1, len(tokens)):
+            token = tokens[index][1]
+            tail = [t for _, t in tokens[index:]]
+            if (token[0].isupper() or token[0].isdigit()) and _is_starter(token) and _has_anchor(tail):
+                best = index
+                break
+    cut = tokens[best][0]
+    return text[:cut].rstrip(), text[cut:].strip()
+
+
+_CONNECTORS = frozenset(
+    ["of", "and", "or", "the", "in", "with", "for", "to", "by", "on", "at", "as", "from", "a", "an", "vs", "versus", "per", "into", "after", "before", "during", "between", "among", "within", "without", "using", "via", "than"]
+)
+
+
+def split_measure_description(text: str) -> tuple[str, str | None]:
+    """``(measure, description)``: the description begins where a new sentence starts after the measure."""
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
+    depth = 0
+    for index, (start, token) in enumerate(tokens):
+        if index > 0 and depth == 0:
+            previous = tokens[index - 1][1]
+            ends_sentence = previous.endswith((".", ":", ";")) and not re.search(r"\b[A-Za-z]\.$", previous)
+            starts_sentence = _starts_sentence(token, tokens[index + 1][1] if index + 1 < len(tokens) else "")
+            prev_plain = re.sub(r"[^\w-]", "", previous)
+            if starts_sentence and (
+                ends_sentence or (prev_plain.islower() and prev_plain not in _CONNECTORS and index >= 2)
+            ):
+                return text[:start].rstrip(), text[start:].strip()
+        depth += token.count("(") + token.count("[") - token.count(")") - token.count("]")
+        depth = max(depth, 0)
+    return text.strip(), None
+
+
+def _starts_sentence(token: str, following: str) -> bool:
+    """A capitalised ordinary word ("Complete", "The"), not an acronym ("PR") or a unit."""
+    word = token.strip("(\"'")
+    if len(word) < 2 or not word[0].isupper() or not word[1:].replace("-", "").isalpha():
+        return False
+    if not word[1:].islower():
+        return False
+    return bool(following) and not following.startswith(("(", ")"))
+
+
+_INSTITUTION_WORDS = frozenset(
+    ["hospital", "hospitals", "center", "centre", "centers", "centres", "clinic", "clinics", "university", "universitario", "universitaria", "institute", "institut", "instituto", "school", "college", "medical", "medicine", "health", "healthcare", "research", "foundation", "inc", "inc.", "llc", "ltd", "gmbh", "site", "sites", "department", "dept", "hôpital", "hopital", "ospedale", "klinikum", "clinica", "clinique", "centro", "faculty", "group", "unit", "services", "service", "office", "pharmacy", "laboratory", "laboratories", "lab", "campus", "academy", "association", "cancer", "care", "trust", "network", "practice"]
+)
+_CITY_PREFIXES = frozenset(
+    ["new", "san", "santa", "santo", "saint", "st.", "st", "sankt", "los", "las", "la", "le", "el", "des", "ann", "baton", "salt", "little", "grand", "fort", "port", "palm", "west", "east", "north", "south", "ho", "hong", "kuala", "rio", "são", "sao", "buenos", "tel", "cape", "mexico", "kansas", "oklahoma", "jersey", "winston", "iowa", "daly", "palo", "long", "virginia", "colorado"]
+)
+
+
+def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | None, str | None]:
+    """``(facility, city, state)`` from "The Affiliated Hospital ... School Nanjing Jiangsu" (country removed)."""
+    words = row.split()
+    state: str | None = None
+    for size in (3, 2, 1):
+        if len(words) > size and " ".join(words[-size:]) in states:
+            state = " ".join(words[-size:])
+            words = words[:-size]
+            break
+    if len(words) < 2:
+        return " ".join(words), None, state
+    city_size = 1
+    if len(words) >= 3 and words[-2].lower() in _CITY_PREFIXES and words[-3].lower().strip(",") not in {
+        "of",
+        "de",
+        "di",
+    }:
+        city_size = 2
+    if words[-1 - city_size].lower().strip(",.") in _INSTITUTION_WORDS or city_size == 1:
+        pass
+    city = " ".join(words[-city_size:]).strip(",")
+    facility = " ".join(words[:-city_size]).rstrip(",")
+    return facility, city or None, state
+
+
+STATES = frozenset(
+    """Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|District of Columbia|Florida|
+    Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|
+    Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|
+    North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|
+    Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Puerto Rico|
+    Alberta|British Columbia|Manitoba|New Brunswick|Newfoundland and Labrador|Nova Scotia|Ontario|
+    Prince Edward Island|Quebec|Québec|Saskatchewan|Yukon|
+    Anhui|Beijing|Chongqing|Fujian|Gansu|Guangdong|Guangxi|Guizhou|Hainan|Hebei|Heilongjiang|Henan|Hubei|
+    Hunan|Jiangsu|Jiangxi|Jilin|Liaoning|Inner Mongolia|Ningxia|Qinghai|Shaanxi|Shandong|Shanghai|Shanxi|
+    Sichuan|Tianjin|Tibet|Xinjiang|Yunnan|Zhejiang|Beijing Municipality|Shanghai Municipality|
+    Chongqing Municipality|Tianjin Municipality|
+    New South Wales|Queensland|South Australia|Tasmania|Victoria|Western Australia|
+    Australian Capital Territory|Northern Territory|England|Scotland|Wales|Northern Ireland""".replace(
+        "\n", ""
+    ).split("|")
+)
+STATES = frozenset(name.strip() for name in STATES)
+
+
+def split_cells(line: str) -> list[str] | None:
+    """The cells of a row saved as HTML (tab-separated), else ``None``."""
+    if "\t" not in line:
+        return None
+    return [cell.strip() for cell in line.split("\t")]
+
+
+_TRAILING = frozenset("and or the a an of to in at from for by on up with".split())
+
+
+def find_time_frames(text: str) -> list[tuple[int, int]]:
+    """Character spans of the time frames inside running "measure time-frame description" text.
+
+    A span is a run of time words on one line that names a time (a number, a unit, baseline…), does
+    not end a sentence, and is followed by a new cell: a capitalised word, a line end or the text end.
+    """
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(tokens):
+        if not _is_starter(tokens[index][2]):
+            index += 1
+            continue
+        end = index
+        while end < len(tokens) and _is_time_token(tokens[end][2]):
+            if end > index and "\n" in text[tokens[end - 1][1] : tokens[end][0]]:
+                break
+            end += 1
+            if tokens[end - 1][2].endswith((".", ";")):
+                break
+        span = tokens[index:end]
+        while span and _word(span[-1][2]) in _TRAILING:
+            span.pop()
+        after = index + len(span)
+        follows_cell = after >= len(tokens) or (
+            tokens[after][2][:1].isupper() or "\n" in text[span[-1][1] : tokens[after][0]] if span else False
+        )
+        closes_sentence = bool(span) and span[-1][2].endswith((".", ";")) and after < len(tokens)
+        if span and follows_cell and not closes_sentence and _has_anchor([t for _, _, t in span]):
+            spans.append((span[0][0], span[-1][1]))
+            index = after
+        else:
+            index += 1
+    return spans

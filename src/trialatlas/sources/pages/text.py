@@ -1,0 +1,158 @@
+"""Turning a saved page (text or HTML, any line ends) into clean lines the layout readers work on.
+
+Pages arrive as users saved them: UTF-8 or Windows code-page text, with CRLF or CR line ends, as HTML
+straight from the browser, or as text pasted from it. Everything is reduced to a list of stripped,
+non-empty lines; table cells saved as HTML keep a tab between them, so the readers can split a row
+exactly where the text version forces them to guess.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from lxml import etree
+from lxml import html as lxml_html
+
+
+class NotTextError(ValueError):
+    """The bytes are not a text page (binary data, or text in no encoding we can trust)."""
+
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode_page(data: bytes) -> str:
+    """The page's text; raises :class:`NotTextError` for binary data."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    if b"\x00" in data[:4096]:
+        raise NotTextError("binary data, not a text or HTML page")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 4:
+            # A page cut off inside a multi-byte character: keep everything before it.
+            text = data[: exc.start].decode("utf-8")
+        else:
+            text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    if controls > max(8, len(text[:4096]) // 50):
+        raise NotTextError("binary data, not a text or HTML page")
+    return text
+
+
+_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|div|p|table|section|h\d)\b",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2048]
+    if _HTML_START.match(head):
+        return True
+    tags = len(re.findall(r"</?(?:div|p|td|tr|li|span|br|h\d|section|table)\b", text[:8192], re.IGNORECASE))
+    return tags >= 5
+
+
+_BLOCK_TAGS = frozenset(
+    ["p", "div", "section", "article", "header", "footer", "main", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "pre", "blockquote", "form", "fieldset", "figure", "figcaption", "address", "hr", "title", "caption", "details", "summary", "legend"]
+)
+_DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "head")
+_WS = re.compile(r"[ \t\r\n\f\u00a0]+")
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML page: one line per block, list items as ``- `` lines, cells tab-separated."""
+    try:
+        root = lxml_html.document_fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return ""
+    for bad in root.xpath("|".join(f"//{tag}" for tag in _DROPPED_TAGS)):
+        bad.drop_tree()
+    out: list[str] = []
+    _walk(root, out, preformatted=False)
+    text = "".join(out)
+    lines = []
+    for line in text.split("\n"):
+        cells = [_WS.sub(" ", cell).strip() for cell in line.split("\t")]
+        lines.append("\t".join(cell for cell in cells if cell))
+    return "\n".join(lines)
+
+
+def _walk(element: etree._Element, out: list[str], preformatted: bool) -> None:
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if not tag:
+        # Comments and processing instructions show nothing but their tail.
+        if element.tail:
+            out.append(_flow(element.tail, preformatted))
+        return
+    inside_pre = preformatted or tag == "pre"
+    if tag == "br":
+        out.append("\n")
+    elif tag in ("td", "th"):
+        out.append("\t")
+    elif tag == "li":
+        out.append("\n- ")
+    elif tag in _BLOCK_TAGS:
+        out.append("\n")
+    if element.text:
+        out.append(_flow(element.text, inside_pre))
+    for child in element:
+        _walk(child, out, inside_pre)
+    if tag in _BLOCK_TAGS or tag == "li":
+        out.append("\n")
+    if element.tail:
+        out.append(_flow(element.tail, preformatted))
+
+
+def _flow(text: str, preformatted: bool) -> str:
+    return text.replace("\t", " ") if preformatted else _WS.sub(" ", text)
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def normalize_text(text: str) -> str:
+    """LF line ends, no invisible characters, non-breaking spaces as spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    return text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n")
+
+
+def page_lines(text: str) -> list[str]:
+    """The non-empty lines of a page, stripped, with inner runs of spaces collapsed (tabs kept)."""
+    lines = []
+    for raw in text.split("\n"):
+        line = re.sub(r"[ \f\v]+", " ", raw).strip(" \t")
+        if line:
+            lines.append(line)
+    return lines
+
+
+def page_text(data: bytes) -> tuple[str, bool]:
+    """The normalised text of a saved page and whether it was HTML; raises :class:`NotTextError`."""
+    text = normalize_text(decode_page(data))
+    if looks_like_html(text):
+        return normalize_text(html_to_text(text)), True
+    return text, False
+
+
+# Markdown escapes ClinicalTrials.gov writes into API v2 free text ("\~", "\<", "\^", "\*", "\_").
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~<>^|=])")
+
+
+def unescape_markdown(text: str) -> str:
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def clean(text: str | None) -> str | None:
+    """A value as shown: markdown escapes undone, spaces collapsed; ``None`` when nothing is left."""
+    if text is None:
+        return None
+    value = unescape_markdown(text).replace("\t", " ")
+    value = re.sub(r"[ ]+", " ", value).strip()
+    return value or None

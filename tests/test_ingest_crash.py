@@ -1,0 +1,85 @@
+"""Crash safety: a real ingest process killed with SIGKILL leaves a consistent store, and re-running
+the same ingest converges to exactly the content of an uninterrupted ingest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from trialatlas.store import SqliteStore
+
+pytestmark = pytest.mark.slow
+
+
+def _ingest_command(db: Path, inputs: list[Path]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "trialatlas",
+        "ingest",
+        "--db",
+        str(db),
+        "--batch-size",
+        "100",
+        *map(str, inputs),
+    ]
+
+
+def _stored(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("select count(*) from trials").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _digest(db: Path) -> str:
+    store = SqliteStore(db)
+    try:
+        assert store.integrity_check() == []
+        return store.content_digest()
+    finally:
+        store.close()
+
+
+def test_kill_minus_nine_midway_then_rerun_converges(shared_data: Path, tmp_path: Path) -> None:
+    inputs = [
+        shared_data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
+        shared_data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
+    ]
+    reference = tmp_path / "reference.db"
+    subprocess.run(_ingest_command(reference, inputs), check=True, capture_output=True)
+    expected = _digest(reference)
+
+    crashed = tmp_path / "crashed.db"
+    kills = 0
+    # Kill at three different depths into the ingest: early, middle, late.
+    for threshold in (300, 2500, 5500):
+        process = subprocess.Popen(
+            _ingest_command(crashed, inputs), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 120
+        while process.poll() is None and _stored(crashed) < threshold and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+        # Whatever moment the kill hit, the file is a consistent store.
+        store = SqliteStore(crashed)
+        try:
+            assert store.integrity_check() == []
+            assert store.count() >= 0
+        finally:
+            store.close()
+    assert kills >= 2, "the ingest finished before it could be killed; the test proved nothing"
+    rerun = subprocess.run(_ingest_command(crashed, inputs), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _digest(crashed) == expected
