@@ -124,7 +124,9 @@ def render_trial(trial: Trial) -> list[RenderableType]:
     if trial.outcomes:
         outcome_table = Table("Type", "Measure", "Time frame", expand=True, show_lines=False)
         for outcome in trial.outcomes:
-            outcome_table.add_row(_t(outcome.kind.lower() if outcome.kind else "—"), _t(outcome.measure), _t(outcome.time_frame))
+            outcome_table.add_row(
+                _t(outcome.kind.lower() if outcome.kind else "—"), _t(outcome.measure), _t(outcome.time_frame)
+            )
         out.append(_section("Outcomes", outcome_table))
     out.append(_section("Sponsors and contacts", _sponsors(trial)))
     if trial.locations:

@@ -187,12 +187,15 @@ class RuleJudge:
         # A value or status the note would state only if measured is unknown, not absent.
         if undecided & {"measurement", "pregnancy", "not_evaluable"} and not undecided & _OBSERVABLE_KINDS:
             return "not enough information"
+        # Closed world for what a full note would mention, except when the criterion is about the
+        # patient's own problem and only its details are missing ("fibroids > 10 cm" for a patient with
+        # fibroids): then there is not enough information.
         concepts = _concepts(text)
         if concepts and concepts & _note_concepts(profile):
-            return "excluded"
-        if not kinds:
-            share, _ = _overlap(text, profile)
-            return "not enough information" if share >= 0.5 else "not excluded"
+            return "not enough information"
+        share, _ = _overlap(text, profile)
+        if share >= 0.5 or (not kinds and share >= 0.34):
+            return "not enough information"
         return "not excluded"
 
 

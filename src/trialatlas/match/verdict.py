@@ -51,6 +51,12 @@ _NORMAL_RANGE: dict[str, tuple[float, float]] = {
 }
 
 
+_RESTRICTIVE = frozenset(
+    {"severe", "uncontrolled", "unstable", "malignant", "secondary", "decompensated", "significant",
+     "clinically significant", "major", "refractory", "advanced", "metastatic", "invasive", "progressive", "recurrent"}
+)
+
+
 class RuleVerdict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -144,6 +150,13 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
+        restrictive = [q for q in rule.qualifiers if q in _RESTRICTIVE]
+        sentence = (positive.evidence.sentence or "").lower() if positive.evidence else ""
+        missing = [q for q in restrictive if q not in sentence]
+        if missing:
+            # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
+            return _outcome("unknown", f"patient has {positive.name}; not stated as {', '.join(missing)}",
+                            positive.evidence)
         return _outcome("true", f"patient has {positive.name}", positive.evidence)
     if negative is not None:
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
@@ -218,7 +231,8 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
     for medication in patient.medications:
         classes = set(medication.classes) | {c for d in medication.drugs for c in drug_classes(d)}
         drug_hit = bool(wanted & set(medication.drugs))
-        class_hit = wanted_class is not None and (wanted_class in classes or wanted_class == "medication")
+        # "medication(s)" in a criterion names no drug: only a note saying "no medications" decides it.
+        class_hit = wanted_class is not None and wanted_class != "medication" and wanted_class in classes
         if drug_hit or (class_hit and not wanted):
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)

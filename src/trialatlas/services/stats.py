@@ -46,8 +46,8 @@ def store_stats(store: TrialStore) -> StoreStats:
         # str() turns vocabulary members into their plain v2 spelling (JSON keys must be plain str).
         status[str(trial.status.overall_status or NONE_LABEL)] += 1
         study_type[str(trial.design.study_type or NONE_LABEL)] += 1
-        for p in trial.design.phases or [NONE_LABEL]:
-            phase[str(p)] += 1
+        for p in [str(p) for p in trial.design.phases] or [NONE_LABEL]:
+            phase[p] += 1
         for c in trial.countries or [NONE_LABEL]:
             country[c] += 1
         start = trial.status.start_date

@@ -18,10 +18,15 @@ from typing import IO
 
 from trialatlas.sources.base import Blob, RecordError
 
+
+def _gunzip(stream: IO[bytes]) -> IO[bytes]:
+    return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
+
+
 _COMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    ".gz": lambda f: gzip.GzipFile(fileobj=f),  # type: ignore[dict-item]
-    ".xz": lambda f: lzma.LZMAFile(f),  # type: ignore[dict-item]  # noqa: SIM115
-    ".bz2": lambda f: bz2.BZ2File(f),  # type: ignore[dict-item]
+    ".gz": _gunzip,
+    ".xz": lambda f: lzma.LZMAFile(f),  # noqa: SIM115
+    ".bz2": lambda f: bz2.BZ2File(f),
 }
 _SKIPPED_NAMES = {".DS_Store", "SOURCE.md", "README.md", "provenance.tsv"}
 

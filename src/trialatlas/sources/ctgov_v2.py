@@ -96,7 +96,7 @@ def _enum(enum_type: type[E], value: Any, warnings: list[str], where: str) -> E 
     result = coerce_enum(enum_type, value)  # type: ignore[type-var]
     if result is None and value not in (None, ""):
         warnings.append(f"{where}: unknown value {value!r}")
-    return result  # type: ignore[return-value]
+    return result
 
 
 def _enums(enum_type: type[E], values: Any, warnings: list[str], where: str) -> list[E]:

@@ -247,13 +247,13 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         if concentration:
             if concentration.group("vol") is None or unit in {"mL", "L"}:
                 amounts.append(
-                    Amount(match.start(), end + concentration.end(), low * factor, high * factor, unit, "dose",
-                           concentration=True, text=text[match.start() : end + concentration.end()],
+                    Amount(match.start(), concentration.end(), low * factor, high * factor, unit, "dose",
+                           concentration=True, text=text[match.start() : concentration.end()],
                            extras={"per": concentration.group("vu")})
                 )
                 continue
             volume = True
-            basis, basis_end, frequency = "dose", end + concentration.end(), None
+            basis, basis_end, frequency = "dose", concentration.end(), None
         else:
             basis, basis_end, frequency, _ = read_basis(text, end)
         if low > high:

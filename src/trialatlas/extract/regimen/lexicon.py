@@ -256,7 +256,7 @@ MAX_CUE_BEFORE = re.compile(
 )
 # Words between a number and a formulation noun that make the number a product strength.
 FORM_NOUN = re.compile(
-    r"^\s*[;,]?\s*(?:(?:oral|film-coated|dispersible|enteric-coated|chewable|extended-release|modified-release|"
+    r"\s*[;,]?\s*(?:(?:oral|film-coated|dispersible|enteric-coated|chewable|extended-release|modified-release|"
     r"liquid|soft|hard|gelatin|coated|scored)\s+)*(capsules?|tablets?|tabs?|vials?|ampoules?)\b",
     re.IGNORECASE,
 )

@@ -166,7 +166,7 @@ _BLURB_KEYS = frozenset(heading_key(text) for text in BLURBS.values())
 # Blurbs of sections the seeds did not show follow the same pattern: an imperative sentence about the study.
 _BLURB_SHAPE = re.compile(
     r"^(?:Get|Review|Explore|Dive|See|Understand|Learn|Discover|Check|Meet|Identify|Reach|Find|Download|"
-    r"Additional|Browse|View|Read)\b.{10,200}\.$"
+    r"Additional|Browse|View|Read)\b(?=(?:\S+\s+){7}).{30,240}\b(?:trial|study|studies|research|participa\w*)\b.*\.$"
 )
 _TITLE_SHAPE = re.compile(r"^[A-Z][A-Za-z&/ -]{2,40}$")
 
@@ -392,8 +392,8 @@ class _Reader:
     # -- eligibility ---------------------------------------------------------------------------------
 
     def _eligibility(self, lines: list[str]) -> None:
-        first_label = next((i for i, line in enumerate(lines) if eligibility_field(line)), None)
-        if first_label is None:
+        first_label = _labelled_tail(lines)
+        if first_label == len(lines):
             # Bare values close the section: ages, sex, healthy volunteers, in that order.
             first_label = len(lines)
             while first_label > 0 and eligibility_shape(lines[first_label - 1]) is not None:

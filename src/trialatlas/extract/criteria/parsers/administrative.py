@@ -37,6 +37,14 @@ _JUDGEMENT = re.compile(
 )
 
 
+# "Refusal to sign", "unable to give", "missing" consent: the rule states the lack of consent.
+_LACKING = re.compile(
+    r"\b(?:refus\w*|unable|unwilling\w*|inability|incapable|missing|lack\w*|without|fail\w*|not\s+(?:able|willing|"
+    r"capable|provide|give|sign)|non-?|poor|compromised|can\s*not|cannot|impossib\w*|difficult\w*|unlikely)",
+    re.IGNORECASE,
+)
+
+
 @register("consent", priority=14)
 def parse_consent(context: CriterionContext) -> list[Rule]:
     rules: list[Rule] = []
@@ -44,7 +52,15 @@ def parse_consent(context: CriterionContext) -> list[Rule]:
         match = pattern.search(context.text)
         if match and not context.is_claimed(*match.span()):
             context.claim(*match.span())
-            rules.append(ConsentRule(span=context.span(*match.span()), aspect=aspect))  # type: ignore[arg-type]
+            lead = context.text[max(0, match.start() - 45) : match.start() + 4]
+            rule = ConsentRule(span=context.span(*match.span()), aspect=aspect)  # type: ignore[arg-type]
+            lacking = _LACKING.search(lead)
+            if lacking:
+                # Set here, not by the shared negation pass: "unable", "refusal" are not NegEx cues.
+                rule.negated = True
+                rule.negation_cue = lacking.group(0)
+                context.claim(lacking.start() + max(0, match.start() - 45), match.start())
+            rules.append(rule)
     return rules
 
 

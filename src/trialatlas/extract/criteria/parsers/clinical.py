@@ -80,6 +80,16 @@ _CURRENT = re.compile(r"\b(?:current(?:ly)?|concurrent\w*|ongoing|concomitant|re
                       r"under\s+treatment|treated\s+with|requiring|require[sd]?|need\s+of|use\s+of|using)\b", re.I)
 
 
+# Generic-name stems (USAN/INN): an unknown word ending so is a drug ("rosiglitazone", "pembrolizumab").
+_DRUG_SUFFIX = re.compile(
+    r"\b[a-z]{3,}(?:mab|tinib|ciclib|parib|rafenib|pril|sartan|olol|statin|conazole|cillin|mycin|floxacin|ciclovir|"
+    r"navir|buvir|tegravir|parin|dronate|glitazone|gliptin|gliflozin|glutide|triptan|setron|prazole|tidine|dipine|"
+    r"lukast|semide|thiazide|cycline|platin|taxel|rubicin|lutamide|relin|tidine|oxacin|azepam|zolam|barbital|"
+    r"etine|oxetine|faxine|apine|idone|ipramine|triptyline|profen|coxib|fenac|zumab|ximab|umab|cept|kinra)\b",
+    re.IGNORECASE,
+)
+
+
 @register("medication", priority=50)
 def parse_medication(context: CriterionContext) -> list[Rule]:
     text = context.text
@@ -89,7 +99,11 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
         for m in drug_class_matcher().find(text)
         if not context.is_claimed(m.start, m.end) and not any(d.start < m.end and m.start < d.end for d in drugs)
     ]
-    mentions = sorted(drugs + classes, key=lambda m: m.start)
+    known = drugs + classes
+    for match in _DRUG_SUFFIX.finditer(text):
+        if not context.is_claimed(*match.span()) and not any(m.start < match.end() and match.start() < m.end for m in known):
+            known.append(Mention(match.start(), match.end(), match.group(0), match.group(0).lower()))
+    mentions = sorted(known, key=lambda m: m.start)
     rules: list[Rule] = []
     for group in _groups(mentions, text):
         start, end = group[0].start, group[-1].end
@@ -140,7 +154,7 @@ def parse_procedure(context: CriterionContext) -> list[Rule]:
 
 
 _QUALIFIERS = re.compile(
-    r"\b(?:active|severe|moderate|mild|uncontrolled|unstable|stable|chronic|acute|recurrent|significant|"
+    r"\b(?:active|severe|malignant|moderate|mild|uncontrolled|unstable|stable|chronic|acute|recurrent|significant|"
     r"clinically\s+significant|secondary|primary|known|newly\s+diagnosed|confirmed|documented|symptomatic|"
     r"advanced|metastatic|invasive|untreated|refractory|progressive|serious|major|decompensated)\b",
     re.IGNORECASE,

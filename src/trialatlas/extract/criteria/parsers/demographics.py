@@ -38,7 +38,9 @@ _AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("exact_old", rf"(?P<op>{_LOWER_OPS}|{_UPPER_OPS})?\s*(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
     )
 )
-_CHILD = re.compile(r"\b(?:children|child|pediatric|paediatric|infants?|neonates?|newborns?|adolescents?|minors?)\b", re.I)
+_CHILD = re.compile(r"\b(?:children|child|pediatric|paediatric|adolescents?|minors?)\b", re.I)
+_INFANT = re.compile(r"\binfants?\b", re.I)
+_NEONATE = re.compile(r"\b(?:neonates?|newborns?)\b", re.I)
 _ADULT = re.compile(r"\badults?\b(?!\s+(?:onset|type|patients? with))", re.IGNORECASE)
 _ELDERLY = re.compile(r"\b(?:elderly|older\s+adults|geriatric)\b", re.IGNORECASE)
 _DURATION_CONTEXT = re.compile(
@@ -118,9 +120,14 @@ def _age_words(context: CriterionContext) -> list[Rule]:
     text = context.text
     if len(text.split()) > 12:
         return []
-    for pattern, low, high in ((_ADULT, 18.0, None), (_CHILD, None, 17.999), (_ELDERLY, 65.0, None)):
+    for pattern, low, high in (
+        (_NEONATE, None, 28 / 365.25), (_INFANT, None, 1.999), (_ADULT, 18.0, None), (_CHILD, None, 17.999),
+        (_ELDERLY, 65.0, None),
+    ):
         match = pattern.search(text)
-        if match and not context.is_claimed(*match.span()):
+        # Only a criterion that starts by naming the group is about age ("Adults with …", "Children");
+        # "Bleeding history in infant or family" is not.
+        if match and len(text[: match.start()].split()) <= 1 and not context.is_claimed(*match.span()):
             context.claim(*match.span())
             return [AgeRule(span=context.span(*match.span()), min_years=low, max_years=high, confidence=0.6)]
     return []
