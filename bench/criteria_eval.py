@@ -107,7 +107,9 @@ def _value_unit_correct(rule: MeasurementRule, gold_value: str) -> bool:
         return False
     if rule.value is None and rule.qualitative is None:
         return False
-    gold_has_unit = bool(_UNIT_LETTERS.search(gold_value)) and not re.search(r"uln|upper limit|normal", gold_value, re.I)
+    gold_has_unit = bool(_UNIT_LETTERS.search(gold_value)) and not re.search(
+        r"uln|upper limit|normal", gold_value, re.I
+    )
     if rule.unit is None:
         return not gold_has_unit or rule.uln_multiple
     compact_gold = re.sub(r"\s", "", gold_value.lower())
@@ -142,7 +144,9 @@ def evaluate_chia(limit: int | None) -> dict[str, object]:
                 if rule.negated:
                     predicted_negated.append(span)
             for window in find_windows(criterion.text):
-                predicted_windows.append(([criterion.source_span(window.start, window.end)], window.amount is not None))
+                predicted_windows.append(
+                    ([criterion.source_span(window.start, window.end)], window.amount is not None)
+                )
             for cue in negation_cues(criterion.text):
                 predicted_cues.append([criterion.source_span(cue.start, cue.end)])
         measurements = {k: e for k, e in doc.entities.items() if e.kind == "Measurement"}
@@ -152,7 +156,9 @@ def evaluate_chia(limit: int | None) -> dict[str, object]:
             if relation == "Has_value" and a in measurements and b in doc.entities
         ]
         temporal = [e for e in doc.entities.values() if e.kind == "Temporal"]
-        quantified_gold = [e for e in temporal if re.search(r"\d|one|two|three|four|five|six|twelve", e.text, re.I)]
+        quantified_gold = [
+            e for e in temporal if re.search(r"\d|one|two|three|four|five|six|twelve", e.text, re.I)
+        ]
         negation_gold = [e for e in doc.entities.values() if e.kind == "Negation"]
         negated_ids = {a for relation, a, _ in doc.relations if relation == "Has_negation"}
         negated_gold = [doc.entities[i] for i in negated_ids if i in doc.entities]
@@ -172,13 +178,19 @@ def evaluate_chia(limit: int | None) -> dict[str, object]:
         pairs.gold += len(value_pairs)
         strict.gold += len(value_pairs)
         for m_spans, v_spans, rule in pair_pred:
-            hits = [(m, v) for m, v in value_pairs if _overlaps(m_spans, m.spans) and _overlaps(v_spans, v.spans)]
+            hits = [
+                (m, v) for m, v in value_pairs if _overlaps(m_spans, m.spans) and _overlaps(v_spans, v.spans)
+            ]
             if hits:
                 pairs.true_positive_pred += 1
                 if any(_value_unit_correct(rule, v.text) for _, v in hits):
                     strict.true_positive_pred += 1
         for m, v in value_pairs:
-            hits = [r for m_spans, v_spans, r in pair_pred if _overlaps(m_spans, m.spans) and _overlaps(v_spans, v.spans)]
+            hits = [
+                r
+                for m_spans, v_spans, r in pair_pred
+                if _overlaps(m_spans, m.spans) and _overlaps(v_spans, v.spans)
+            ]
             if hits:
                 pairs.true_positive_gold += 1
                 if any(_value_unit_correct(r, v.text) for r in hits):
@@ -241,7 +253,9 @@ def evaluate_judge(path: Path) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chia-limit", type=int, default=None, help="Read only the first N annotation files.")
+    parser.add_argument(
+        "--chia-limit", type=int, default=None, help="Read only the first N annotation files."
+    )
     parser.add_argument("--skip-chia", action="store_true")
     parser.add_argument("--skip-judge", action="store_true")
     parser.add_argument(

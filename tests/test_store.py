@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,7 @@ def make_trial(
     date: dt.date | None = dt.date(2020, 1, 1),
     partial: bool = False,
     raw: str | None = "",
+    location: str | None = None,
     **fields: Any,
 ) -> Trial:
     """A single-source trial as a reader yields it (provenance stamped); ``raw=""`` means "derive one"."""
@@ -54,7 +56,7 @@ def make_trial(
     record = SourceRecord(
         id=source_id,
         format=SourceFormat.CTGOV_XML,
-        location=f"/data/{source_id}.xml",
+        location=location or f"/data/{source_id}.xml",
         record_date=date,
         partial=partial,
         raw=f"<study id='{nct or org}' date='{date}'/>" if raw == "" else raw,
@@ -207,6 +209,44 @@ def test_changed_raw_text_alone_is_an_update(store: TrialStore) -> None:
     assert store.raw_records(NCT1) == [(f"ctgov-xml:{NCT1}:2020-01-01", "<v2/>")]
 
 
+def test_rereading_an_unchanged_record_changes_nothing(store: TrialStore) -> None:
+    first = make_trial(source="s1", raw="<one/>", brief_title="From s1")
+    store.upsert_batch([first, make_trial(source="s2", raw="<two/>", brief_title="From s2")])
+    digest = store.content_digest()
+    # Merging s1 again would win the date tie and flip the title back; a re-read must not.
+    summary = store.upsert_batch([make_trial(source="s1", raw="<one/>", brief_title="From s1")])
+    assert summary.outcomes == {NCT1: UpsertOutcome.UNCHANGED}
+    assert store.content_digest() == digest
+    trial = store.get(NCT1)
+    assert trial is not None and trial.brief_title == "From s2"
+
+
+def test_a_record_read_differently_is_merged_again(store: TrialStore) -> None:
+    store.upsert_batch([make_trial(source="s1", raw="<one/>", brief_title="T")])
+    # Same raw text, but an improved reader now finds the acronym in it.
+    summary = store.upsert_batch([make_trial(source="s1", raw="<one/>", brief_title="T", acronym="NEW")])
+    assert summary.outcomes == {NCT1: UpsertOutcome.UPDATED}
+    trial = store.get(NCT1)
+    assert trial is not None and trial.acronym == "NEW"
+    again = store.upsert_batch([make_trial(source="s1", raw="<one/>", brief_title="T", acronym="NEW")])
+    assert again.outcomes == {NCT1: UpsertOutcome.UNCHANGED}
+
+
+def test_a_reread_after_a_change_in_the_same_batch_is_merged_in_order(store: TrialStore) -> None:
+    store.upsert_batch(
+        [
+            make_trial(source="s1", raw="<one/>", brief_title="A"),
+            make_trial(source="s2", raw="<two/>", brief_title="B"),
+        ]
+    )
+    changed = make_trial(source="s2", raw="<two, corrected/>", brief_title="C")
+    summary = store.upsert_batch([changed, make_trial(source="s1", raw="<one/>", brief_title="A")])
+    assert summary.outcomes == {NCT1: UpsertOutcome.UPDATED}
+    trial = store.get(NCT1)
+    assert trial is not None and trial.brief_title == "A"
+    assert store.raw_records(NCT1) == [("s1", "<one/>"), ("s2", "<two, corrected/>")]
+
+
 def test_lookup_by_every_id(store: TrialStore) -> None:
     store.upsert_batch([rich_trial(), make_trial(NCT2)])
     for text in (NCT1, "nct00000001", "ABC-123", " abc-123 ", "2019-001234-56", "R01CA000001", "NCT00000099"):
@@ -253,6 +293,17 @@ def test_nct_less_record_merges_by_registry_secondary_id(store: TrialStore) -> N
     assert trial is not None and trial.acronym == "EU"
 
 
+def test_an_org_study_id_match_beats_a_secondary_id_match(store: TrialStore) -> None:
+    other_registry = SecondaryId(id="X-1", type=SecondaryIdType.OTHER)
+    store.upsert_batch(
+        [make_trial(NCT1, org="X-1"), make_trial(NCT2, org="Y-2", secondary_ids=[other_registry])]
+    )
+    store.upsert_batch([make_trial(None, org="x-1", source="page:1", acronym="PAGE")])
+    assert store.keys() == [NCT1, NCT2]
+    trial = store.get(NCT1)
+    assert trial is not None and trial.acronym == "PAGE"
+
+
 def test_stored_org_trial_takes_the_nct_id_of_a_matching_record(store: TrialStore) -> None:
     store.upsert_batch([make_trial(None, org="ABC-1", source="page:1", brief_summary="From a page")])
     summary = store.upsert_batch([make_trial(NCT1, org="ABC-1", brief_title="Registry title")])
@@ -266,6 +317,28 @@ def test_stored_org_trial_takes_the_nct_id_of_a_matching_record(store: TrialStor
         "page:1",
         f"ctgov-xml:{NCT1}:2020-01-01",
     }
+    assert store.integrity_check() == []
+
+
+def test_a_key_renamed_earlier_in_the_batch_is_not_brought_back(store: TrialStore) -> None:
+    store.upsert_batch([make_trial(None, org="X-1", source="page:1", brief_summary="Page")])
+    summary = store.upsert_batch(
+        [
+            make_trial(NCT1, org="X-1", brief_title="Registry"),
+            make_trial(None, org="X-1", source="page:2", date=dt.date(2022, 1, 1), acronym="LATER"),
+        ]
+    )
+    assert summary.renamed == {"ORG:X-1": NCT1}
+    assert summary.outcomes == {NCT1: UpsertOutcome.UPDATED}
+    assert store.keys() == [NCT1]
+    trial = store.get(NCT1)
+    assert trial is not None
+    assert (trial.brief_summary, trial.brief_title, trial.acronym) == ("Page", "Registry", "LATER")
+    assert [source_id for source_id, _ in store.raw_records(NCT1)] == [
+        f"ctgov-xml:{NCT1}:2020-01-01",
+        "page:1",
+        "page:2",
+    ]
     assert store.integrity_check() == []
 
 
@@ -338,6 +411,9 @@ def test_raw_records_are_kept_per_source(store: TrialStore) -> None:
     # A re-read without raw text keeps the text already stored.
     summary = store.upsert_batch([make_trial(source="xml:1", date=dt.date(2021, 1, 1), raw=None)])
     assert summary.outcomes == {NCT1: UpsertOutcome.UNCHANGED}
+    assert ("xml:1", "<xml/>") in store.raw_records(NCT1)
+    moved = make_trial(source="xml:1", date=dt.date(2021, 1, 1), raw=None, location="/moved/1.xml")
+    assert store.upsert_batch([moved]).outcomes == {NCT1: UpsertOutcome.UPDATED}
     assert ("xml:1", "<xml/>") in store.raw_records(NCT1)
     store.upsert_batch([make_trial(NCT2, raw=None)])
     assert store.raw_records(NCT2) == []
@@ -439,6 +515,45 @@ def test_both_backends_agree_on_content(tmp_path: Path) -> None:
     assert digests[0] == digests[1] == digests[2]
 
 
+def random_batch(rng: random.Random, size: int, numbers: int = 25) -> list[Trial]:
+    """Records of a few trials under every identity mix: NCT only, org only, both, aliases, re-reads."""
+    batch = []
+    for _ in range(size):
+        number = rng.randrange(numbers)
+        org = None if rng.random() < 0.25 else f"org-{number}"
+        nct = None if org and rng.random() < 0.4 else f"NCT{number:08d}"
+        aliases = [f"NCT{number + 100:08d}"] if rng.random() < 0.1 else []
+        date = dt.date(2020 + rng.randrange(3), 1, 1)
+        batch.append(
+            make_trial(
+                nct,
+                org=org,
+                source=f"s{number}-{rng.randrange(3)}",
+                date=date,
+                partial=rng.random() < 0.2,
+                raw=rng.choice(["<a/>", "<b/>", None]),
+                brief_title=rng.choice(["A", "B", None]),
+                conditions=rng.choice([["X"], []]),
+                nct_id_aliases=aliases,
+            )
+        )
+    return batch
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_identity_mixes_keep_both_backends_equal_and_consistent(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    with SqliteStore(tmp_path / "fuzz.db") as sqlite_store, MemoryStore() as memory_store:
+        for _ in range(40):
+            batch = random_batch(rng, rng.randrange(1, 30))
+            assert sqlite_store.upsert_batch(batch) == memory_store.upsert_batch(batch)
+            assert sqlite_store.content_digest() == memory_store.content_digest()
+            assert sqlite_store.integrity_check() == []
+            assert memory_store.integrity_check() == []
+        assert sqlite_store.keys() == memory_store.keys()
+        assert sqlite_store.count() > 10
+
+
 def test_closed_store_refuses_work(store: TrialStore) -> None:
     store.close()
     store.close()
@@ -489,6 +604,7 @@ def test_sqlite_row_columns(db: SqliteStore) -> None:
         ("NCT00000099", "alias"),
         ("R01CA000001", "grant"),
     ]
+    assert _sql(db.location, "SELECT length(raw_sha), length(reading_sha) FROM raw_records") == [(32, 32)]
 
 
 def test_sqlite_unchanged_rows_are_not_rewritten(db: SqliteStore) -> None:

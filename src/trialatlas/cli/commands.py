@@ -1,3 +1,7 @@
 """Imports every command module so that each registers its commands on the app."""
 
-from trialatlas.cli import core  # noqa: F401
+from trialatlas.cli import (
+    core,  # noqa: F401
+    eligibility,  # noqa: F401
+    regimen,  # noqa: F401
+)

@@ -80,6 +80,20 @@ SHOWN_FIELDS["A-bare"] = SHOWN_FIELDS["A"] - {
     "responsible_party.type",
 }
 
+
+
+def visible_part(trial: Trial, layout: str) -> Trial:
+    """The part of ``trial`` a page of ``layout`` shows (with ``SHOWN_FIELDS``, what a round trip can keep).
+
+    Layout C lists interventions only in its arms table, so interventions of no arm do not appear.
+    """
+    shown = trial.model_copy(deep=True)
+    if layout == "C":
+        labels = {arm.label for arm in trial.arms}
+        shown.interventions = [item for item in shown.interventions if labels & set(item.arm_labels)]
+    return shown
+
+
 _MONTHS = "January February March April May June July August September October November December".split()
 
 
@@ -334,7 +348,7 @@ def render_layout_b(trial: Trial) -> str:
         f"Verified date {_long_date(status.status_verified_date)}",
         f"Source {trial.organization.name if trial.organization and trial.organization.name else ''}",
     ]
-    for contact in trial.central_contacts[:1]:
+    for contact in trial.central_contacts:
         out += [f"Contact {contact.name or ''}", f"Phone {contact.phone or ''}", f"Email {contact.email or ''}"]
     oversight = trial.oversight
     regulated = ""
@@ -489,11 +503,10 @@ def page_as_html(text: str, title: str = "Trial") -> str:
 __all__ = [
     "LAYOUTS",
     "SHOWN_FIELDS",
-    "OverallStatus",
-    "StudyType",
     "page_as_html",
     "render_layout_a",
     "render_layout_b",
     "render_layout_c",
     "render_page",
+    "visible_part",
 ]

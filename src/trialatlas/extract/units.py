@@ -32,14 +32,14 @@ _DEFINITIONS = (
     "wood_unit = mmHg * minute / liter = Wood_units",
 )
 
-_registry: pint.UnitRegistry | None = None
+_registry: Any = None
 
 
-def registry() -> pint.UnitRegistry:
+def registry() -> Any:
     """The process-wide registry (built on first use: pint's definitions take ~0.1 s to load)."""
     global _registry
     if _registry is None:
-        reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+        reg: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
         for line in _DEFINITIONS:
             reg.define(line)
         _registry = reg
@@ -131,7 +131,7 @@ def normalize_unit_text(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def parse_unit(text: str) -> pint.Quantity | None:
+def parse_unit(text: str) -> Any:
     """The quantity one ``text`` unit stands for (``1e9/L`` is 1e9 per litre), or ``None`` if unreadable."""
     if not text or not text.strip():
         return None
@@ -157,10 +157,8 @@ def same_dimension(a: str, b: str) -> bool:
     return qa is not None and qb is not None and qa.dimensionality == qb.dimensionality
 
 
-def _molar_bridge(
-    quantity: pint.Quantity, target: pint.Quantity, analyte: str | None
-) -> pint.Quantity | None:
-    """``quantity`` multiplied by the analyte's molar mass to the power that makes it ``target``'s dimension."""
+def _molar_bridge(quantity: Any, target: Any, analyte: str | None) -> Any:
+    """``quantity`` times the analyte's molar mass to the power that gives ``target``'s dimension."""
     if not analyte or analyte not in MOLAR_MASS:
         return None
     reg = registry()
@@ -198,7 +196,7 @@ def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = No
     return result if math.isfinite(result) else None
 
 
-def _is_temperature(quantity: pint.Quantity) -> bool:
+def _is_temperature(quantity: Any) -> bool:
     return bool(quantity.dimensionality == registry().Quantity(1, "kelvin").dimensionality)
 
 

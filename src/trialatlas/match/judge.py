@@ -25,14 +25,22 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
+from trialatlas.extract.criteria.registry import combine_mode
 from trialatlas.extract.criteria.rules import Rule
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, procedure_matcher
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import CriterionVerdict, evaluate_criterion
 
-Label = Literal["included", "not included", "excluded", "not excluded", "not enough information", "not applicable"]
+Label = Literal[
+    "included", "not included", "excluded", "not excluded", "not enough information", "not applicable"
+]
 LABELS: tuple[Label, ...] = (
-    "included", "not included", "excluded", "not excluded", "not enough information", "not applicable",
+    "included",
+    "not included",
+    "excluded",
+    "not excluded",
+    "not enough information",
+    "not applicable",
 )
 
 
@@ -54,19 +62,143 @@ class Judgement:
 class CriterionJudge(Protocol):
     """Anything that labels (note, criterion) pairs; the default is :class:`RuleJudge`."""
 
-    def judge(self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None) -> Judgement:
-        ...
+    def judge(
+        self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None
+    ) -> Judgement: ...
 
 
 _STOP = frozenset(
-    """a an the and or of in on at to for with without by from as is are was were be been being has have had
-    any all other such this that these those who which whose than then there their its it they them he she his her
-    patient patients subject subjects participant participants individual individuals person people must should may
-    can will would could able history diagnosis diagnosed known evidence presence prior previous current currently
-    clinical clinically documented confirmed defined including include includes e.g i.e etc following not no
-    study trial criteria criterion inclusion exclusion eligible enrolled enrollment entry screening time years year
-    age aged old months weeks days day least more less greater within after before during per both either
-    male female men women man woman""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
+        "without",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "any",
+        "all",
+        "other",
+        "such",
+        "this",
+        "that",
+        "these",
+        "those",
+        "who",
+        "which",
+        "whose",
+        "than",
+        "then",
+        "there",
+        "their",
+        "its",
+        "it",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "patient",
+        "patients",
+        "subject",
+        "subjects",
+        "participant",
+        "participants",
+        "individual",
+        "individuals",
+        "person",
+        "people",
+        "must",
+        "should",
+        "may",
+        "can",
+        "will",
+        "would",
+        "could",
+        "able",
+        "history",
+        "diagnosis",
+        "diagnosed",
+        "known",
+        "evidence",
+        "presence",
+        "prior",
+        "previous",
+        "current",
+        "currently",
+        "clinical",
+        "clinically",
+        "documented",
+        "confirmed",
+        "defined",
+        "including",
+        "include",
+        "includes",
+        "e.g",
+        "i.e",
+        "etc",
+        "following",
+        "not",
+        "no",
+        "study",
+        "trial",
+        "criteria",
+        "criterion",
+        "inclusion",
+        "exclusion",
+        "eligible",
+        "enrolled",
+        "enrollment",
+        "entry",
+        "screening",
+        "time",
+        "years",
+        "year",
+        "age",
+        "aged",
+        "old",
+        "months",
+        "weeks",
+        "days",
+        "day",
+        "least",
+        "more",
+        "less",
+        "greater",
+        "within",
+        "after",
+        "before",
+        "during",
+        "per",
+        "both",
+        "either",
+        "male",
+        "female",
+        "men",
+        "women",
+        "man",
+        "woman",
+    ]
 )
 _TOKEN = re.compile(r"[a-z][a-z0-9\-']+")
 
@@ -85,7 +217,9 @@ def _content(text: str) -> frozenset[str]:
 
 
 def _concepts(text: str) -> set[str]:
-    return {m.concept for m in condition_matcher().find(text)} | {f"proc:{m.concept}" for m in procedure_matcher().find(text)}
+    return {m.concept for m in condition_matcher().find(text)} | {
+        f"proc:{m.concept}" for m in procedure_matcher().find(text)
+    }
 
 
 def _note_concepts(profile: PatientProfile) -> set[str]:
@@ -133,12 +267,21 @@ class RuleJudge:
             self._profiles[note] = profile
         return profile
 
-    def judge(self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None) -> Judgement:
-        kind: Literal["inclusion", "exclusion"] = "exclusion" if criterion_type.lower().startswith("excl") else "inclusion"
+    def judge(
+        self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None
+    ) -> Judgement:
+        kind: Literal["inclusion", "exclusion"] = (
+            "exclusion" if criterion_type.lower().startswith("excl") else "inclusion"
+        )
         profile = self.profile(note)
         rules = parse_text(criterion_text, kind)
-        criterion = ParsedCriterion(index=0, kind=kind, text=criterion_text, rules=rules,
-                                    combine="any" if kind == "exclusion" else "all")
+        criterion = ParsedCriterion(
+            index=0,
+            kind=kind,
+            text=criterion_text,
+            rules=rules,
+            combine=combine_mode(criterion_text, kind, rules),
+        )
         verdict = evaluate_criterion(criterion, profile)
         evidence = _sentence_ids(verdict)
         label = self._label(verdict, rules, criterion_text, profile, kind)
@@ -185,7 +328,7 @@ class RuleJudge:
         kinds = {rule.kind for rule in rules}
         undecided = {v.kind for v in verdict.rules if v.truth == "unknown"}
         # A value or status the note would state only if measured is unknown, not absent.
-        if undecided & {"measurement", "pregnancy", "not_evaluable"} and not undecided & _OBSERVABLE_KINDS:
+        if undecided & {"measurement", "not_evaluable"} and not undecided & _OBSERVABLE_KINDS:
             return "not enough information"
         # Closed world for what a full note would mention, except when the criterion is about the
         # patient's own problem and only its details are missing ("fibroids > 10 cm" for a patient with
@@ -222,10 +365,14 @@ def load_annotations(path: str | Path) -> list[dict[str, Any]]:
     return data
 
 
-def judge_annotations(pairs: Sequence[dict[str, Any]], judge: CriterionJudge | None = None) -> list[Judgement]:
+def judge_annotations(
+    pairs: Sequence[dict[str, Any]], judge: CriterionJudge | None = None
+) -> list[Judgement]:
     active = judge or RuleJudge()
     return [
-        active.judge(pair["note"], pair["criterion_text"], pair["criterion_type"], pair.get("annotation_id", index))
+        active.judge(
+            pair["note"], pair["criterion_text"], pair["criterion_type"], pair.get("annotation_id", index)
+        )
         for index, pair in enumerate(pairs)
     ]
 
@@ -240,9 +387,9 @@ def write_jsonl(judgements: Iterable[Judgement], path: str | Path) -> int:
 
 
 __all__ = [
+    "LABELS",
     "CriterionJudge",
     "Judgement",
-    "LABELS",
     "Label",
     "RuleJudge",
     "judge_annotations",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
 from trialatlas.extract.criteria.vocab import (
+    Mention,
     analyte_matcher,
     analytes,
     condition_matcher,
@@ -56,7 +58,9 @@ class _Fact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    present: bool = Field(default=True, description="False when the source says the patient does not have it.")
+    present: bool = Field(
+        default=True, description="False when the source says the patient does not have it."
+    )
     family: bool = Field(default=False, description="A relative's, not the patient's (family history).")
     evidence: Evidence | None = None
 
@@ -103,13 +107,17 @@ class PatientProfile(BaseModel):
     id: str | None = None
     age_years: float | None = None
     birth_date: dt.date | None = None
-    as_of: dt.date | None = Field(default=None, description="The date the profile describes (default: today).")
+    as_of: dt.date | None = Field(
+        default=None, description="The date the profile describes (default: today)."
+    )
     sex: Literal["female", "male"] | None = None
     conditions: list[PatientCondition] = Field(default_factory=list)
     infections: list[PatientInfection] = Field(default_factory=list)
     measurements: list[PatientMeasurement] = Field(default_factory=list)
     medications: list[PatientMedication] = Field(default_factory=list)
-    no_medications: bool = Field(default=False, description="The source says the patient takes no medications.")
+    no_medications: bool = Field(
+        default=False, description="The source says the patient takes no medications."
+    )
     procedures: list[PatientProcedure] = Field(default_factory=list)
     pregnant: bool | None = None
     lactating: bool | None = None
@@ -153,15 +161,13 @@ class PatientProfile(BaseModel):
         return self
 
 
-def _first_concept(mentions: list[object]) -> str | None:
-    for mention in mentions:
-        concept = getattr(mention, "concept", None)
-        if isinstance(concept, str):
-            return concept
-    return None
+def _first_concept(mentions: Sequence[Mention]) -> str | None:
+    return mentions[0].concept if mentions else None
 
 
-def canonical_measurement(analyte: str | None, value: float, unit: str | None) -> tuple[float | None, str | None]:
+def canonical_measurement(
+    analyte: str | None, value: float, unit: str | None
+) -> tuple[float | None, str | None]:
     if analyte is None:
         return None, None
     target = analytes().get(analyte, {}).get("unit")
@@ -192,23 +198,35 @@ def split_sentences(text: str) -> list[str]:
 
 
 _AGE = re.compile(
-    r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)[- ]?(?:old|of\s+age)\b"
+    r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
+    r"[- ]?(?:old|of\s+age)\b"
     r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b"
     r"|\b(?:aged?|age:?)\s+(?P<n3>\d{1,3})\b"
     r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b",
     re.IGNORECASE,
 )
-_FEMALE = re.compile(r"\b(?:woman|women|female|she|her|girl|lady|mother|wife|pregnan\w*|gravida|mrs|ms)\b", re.I)
+_FEMALE = re.compile(
+    r"\b(?:woman|women|female|she|her|girl|lady|mother|wife|pregnan\w*|gravida|mrs|ms)\b", re.I
+)
 _MALE = re.compile(r"\b(?:man|men|male|he|his|him|boy|gentleman|husband|father|mr)\b", re.I)
-_PREGNANT = re.compile(r"\b(?:is|currently|now)?\s*pregnant\b|\bweeks?\s+(?:of\s+)?gestation\b|\bgestational\s+age\b|"
-                       r"\b(?:G\d+P\d+|gravida)\b|\b(?:first|second|third)\s+trimester\b", re.IGNORECASE)
-_NOT_PREGNANT = re.compile(r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+pregnancy\s+test\b|\bpostmenopausal\b", re.I)
+_PREGNANT = re.compile(
+    r"\b(?:is|currently|now)?\s*pregnant\b|\bweeks?\s+(?:of\s+)?gestation\b|\bgestational\s+age\b|"
+    r"\b(?:G\d+P\d+|gravida)\b|\b(?:first|second|third)\s+trimester\b",
+    re.IGNORECASE,
+)
+_NOT_PREGNANT = re.compile(
+    r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+pregnancy\s+test\b|\bpostmenopausal\b", re.I
+)
 _LACTATING = re.compile(r"\b(?:breast-?feeding|lactating|nursing\s+(?:her|an?)\s+(?:baby|infant))\b", re.I)
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
-_CONSENT = re.compile(r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I)
+_CONSENT = re.compile(
+    r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I
+)
 _COMPLY = re.compile(r"\bcomply\b|\bcompliance\b|\bwithout\s+any\s+practical\s+issues\b", re.I)
-_NO_MEDS = re.compile(r"\b(?:takes?|taking|on)\s+no\s+(?:medications?|drugs|medicines)\b|\bno\s+(?:current\s+)?medications\b",
-                      re.I)
+_NO_MEDS = re.compile(
+    r"\b(?:takes?|taking|on)\s+no\s+(?:medications?|drugs|medicines)\b|\bno\s+(?:current\s+)?medications\b",
+    re.I,
+)
 _BP = re.compile(r"\b(?:blood\s+pressure|BP)\b[^0-9]{0,20}(?P<sbp>\d{2,3})\s*/\s*(?P<dbp>\d{2,3})", re.I)
 
 
@@ -260,26 +278,40 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for match in _BP.finditer(sentence):
         for analyte, group in (("sbp", "sbp"), ("dbp", "dbp")):
             value = float(match[group])
-            profile.measurements.append(PatientMeasurement(
-                name=analyte, analyte=analyte, value=value, unit="mmHg", canonical_value=value, canonical_unit="mmHg",
-                evidence=_evidence(index, sentence, match.start(), match.end()),
-            ))
+            profile.measurements.append(
+                PatientMeasurement(
+                    name=analyte,
+                    analyte=analyte,
+                    value=value,
+                    unit="mmHg",
+                    canonical_value=value,
+                    canonical_unit="mmHg",
+                    evidence=_evidence(index, sentence, match.start(), match.end()),
+                )
+            )
         claimed.append(match.span())
     for mention in analyte_matcher().find(sentence):
         if not free(mention.start, mention.end):
             continue
-        value = read_note_value(sentence, mention.end)
-        if value is None:
+        reading = read_note_value(sentence, mention.end)
+        if reading is None:
             continue
-        number, unit, qualitative, end = value
+        number, unit, qualitative, end = reading
         canonical, canonical_unit = (
             canonical_measurement(mention.concept, number, unit) if number is not None else (None, None)
         )
-        profile.measurements.append(PatientMeasurement(
-            name=mention.text, analyte=mention.concept, value=number, unit=unit, qualitative=qualitative,
-            canonical_value=canonical, canonical_unit=canonical_unit,
-            evidence=_evidence(index, sentence, mention.start, end),
-        ))
+        profile.measurements.append(
+            PatientMeasurement(
+                name=mention.text,
+                analyte=mention.concept,
+                value=number,
+                unit=unit,
+                qualitative=qualitative,
+                canonical_value=canonical,
+                canonical_unit=canonical_unit,
+                evidence=_evidence(index, sentence, mention.start, end),
+            )
+        )
         claimed.append((mention.start, end))
     for mention in infection_matcher().find(sentence):
         if not free(mention.start, mention.end):
@@ -293,43 +325,60 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             status = "positive"
         elif context.historical is not None:
             status = "history"
-        profile.infections.append(PatientInfection(
-            name=mention.text, pathogen=mention.concept, status=status, present=status != "negative",
-            family=context.family is not None, evidence=_evidence(index, sentence, mention.start, mention.end),
-        ))
+        profile.infections.append(
+            PatientInfection(
+                name=mention.text,
+                pathogen=mention.concept,
+                status=status,
+                present=status != "negative",
+                family=context.family is not None,
+                evidence=_evidence(index, sentence, mention.start, mention.end),
+            )
+        )
         claimed.append((mention.start, mention.end))
     for mention in [*drug_matcher().find(sentence), *drug_class_matcher().find(sentence)]:
         if not free(mention.start, mention.end):
             continue
         context = context_of(sentence, mention.start, mention.end)
         is_class = mention.concept in _class_names()
-        profile.medications.append(PatientMedication(
-            name=mention.text,
-            drugs=[] if is_class else [mention.concept],
-            classes=[mention.concept] if is_class else drug_classes(mention.concept),
-            present=not context.negated,
-            current=context.historical is None,
-            evidence=_evidence(index, sentence, mention.start, mention.end),
-        ))
+        profile.medications.append(
+            PatientMedication(
+                name=mention.text,
+                drugs=[] if is_class else [mention.concept],
+                classes=[mention.concept] if is_class else drug_classes(mention.concept),
+                present=not context.negated,
+                current=context.historical is None,
+                evidence=_evidence(index, sentence, mention.start, mention.end),
+            )
+        )
         claimed.append((mention.start, mention.end))
     for mention in procedure_matcher().find(sentence):
         if not free(mention.start, mention.end):
             continue
         context = context_of(sentence, mention.start, mention.end)
-        profile.procedures.append(PatientProcedure(
-            name=mention.text, concept=mention.concept, present=not context.negated,
-            evidence=_evidence(index, sentence, mention.start, mention.end),
-        ))
+        profile.procedures.append(
+            PatientProcedure(
+                name=mention.text,
+                concept=mention.concept,
+                present=not context.negated,
+                evidence=_evidence(index, sentence, mention.start, mention.end),
+            )
+        )
         claimed.append((mention.start, mention.end))
     for mention in condition_matcher().find(sentence):
         if not free(mention.start, mention.end):
             continue
         context = context_of(sentence, mention.start, mention.end)
-        profile.conditions.append(PatientCondition(
-            name=mention.text, concept=mention.concept, present=not context.negated,
-            family=context.family is not None, historical=context.historical is not None,
-            evidence=_evidence(index, sentence, mention.start, mention.end),
-        ))
+        profile.conditions.append(
+            PatientCondition(
+                name=mention.text,
+                concept=mention.concept,
+                present=not context.negated,
+                family=context.family is not None,
+                historical=context.historical is not None,
+                evidence=_evidence(index, sentence, mention.start, mention.end),
+            )
+        )
     if _NO_MEDS.search(sentence):
         profile.no_medications = True
     if _NOT_PREGNANT.search(sentence):

@@ -40,20 +40,56 @@ TrialStatus = Literal["eligible", "ineligible", "possibly eligible"]
 
 # Typical upper limits of normal, for criteria written as multiples of the ULN.
 ULN: dict[str, float] = {
-    "alt": 40.0, "ast": 40.0, "alp": 120.0, "ggt": 60.0, "bilirubin": 1.2, "creatinine": 1.2, "inr": 1.2,
-    "ptt": 40.0, "uric_acid": 7.0, "urea": 20.0, "crp": 5.0, "tsh": 4.5, "glucose": 100.0,
+    "alt": 40.0,
+    "ast": 40.0,
+    "alp": 120.0,
+    "ggt": 60.0,
+    "bilirubin": 1.2,
+    "creatinine": 1.2,
+    "inr": 1.2,
+    "ptt": 40.0,
+    "uric_acid": 7.0,
+    "urea": 20.0,
+    "crp": 5.0,
+    "tsh": 4.5,
+    "glucose": 100.0,
 }
 _NORMAL_RANGE: dict[str, tuple[float, float]] = {
-    "hemoglobin": (12.0, 17.5), "wbc": (4.0, 11.0), "platelets": (150.0, 400.0), "anc": (1.5, 8.0),
-    "creatinine": (0.5, 1.2), "egfr": (60.0, 200.0), "sbp": (90.0, 140.0), "dbp": (60.0, 90.0),
-    "heart_rate": (60.0, 100.0), "respiratory_rate": (12.0, 20.0), "temperature": (36.0, 37.9),
-    "bmi": (18.5, 30.0), "albumin": (3.5, 5.0), "spo2": (94.0, 100.0), "glucose": (70.0, 125.0),
+    "hemoglobin": (12.0, 17.5),
+    "wbc": (4.0, 11.0),
+    "platelets": (150.0, 400.0),
+    "anc": (1.5, 8.0),
+    "creatinine": (0.5, 1.2),
+    "egfr": (60.0, 200.0),
+    "sbp": (90.0, 140.0),
+    "dbp": (60.0, 90.0),
+    "heart_rate": (60.0, 100.0),
+    "respiratory_rate": (12.0, 20.0),
+    "temperature": (36.0, 37.9),
+    "bmi": (18.5, 30.0),
+    "albumin": (3.5, 5.0),
+    "spo2": (94.0, 100.0),
+    "glucose": (70.0, 125.0),
 }
 
 
-_RESTRICTIVE = frozenset(
-    {"severe", "uncontrolled", "unstable", "malignant", "secondary", "decompensated", "significant",
-     "clinically significant", "major", "refractory", "advanced", "metastatic", "invasive", "progressive", "recurrent"}
+# Qualifiers that do not narrow a condition: a patient with "hypertension" has "known hypertension".
+_NEUTRAL = frozenset(
+    {
+        "known",
+        "documented",
+        "confirmed",
+        "current",
+        "active",
+        "chronic",
+        "acute",
+        "primary",
+        "stable",
+        "mild",
+        "moderate",
+        "newly diagnosed",
+        "symptomatic",
+    }
 )
 
 
@@ -101,7 +137,10 @@ def _compare(value: float, operator: str | None, threshold: float, high: float |
     if operator in (None, "="):
         return abs(value - threshold) < 1e-9 if operator == "=" else None
     return {
-        "<": value < threshold, "<=": value <= threshold, ">": value > threshold, ">=": value >= threshold,
+        "<": value < threshold,
+        "<=": value <= threshold,
+        ">": value > threshold,
+        ">=": value >= threshold,
     }.get(operator)
 
 
@@ -116,7 +155,9 @@ def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evide
         # "18 to 65 years" includes a 65.9-year-old: ages are counted in whole years.
         limit = rule.max_years + (0.999 if float(rule.max_years).is_integer() else 0.0)
         ok = ok and (age <= limit if rule.max_inclusive else age < rule.max_years)
-    bounds = f"{rule.min_years if rule.min_years is not None else '…'}–{rule.max_years if rule.max_years is not None else '…'}"
+    low = "…" if rule.min_years is None else f"{rule.min_years:g}"
+    high = "…" if rule.max_years is None else f"{rule.max_years:g}"
+    bounds = f"{low}–{high}"
     return _outcome("true" if ok else "false", f"age {age:g} vs {bounds} years", _first_sentence(patient))
 
 
@@ -132,7 +173,9 @@ def _sex(rule: SexRule, patient: PatientProfile) -> tuple[Truth, str, list[Evide
     if patient.sex is None:
         return _outcome("unknown", "the patient's sex is not known")
     truth: Truth = "true" if patient.sex == rule.sex else "false"
-    return _outcome(truth, f"patient is {patient.sex}, criterion requires {rule.sex}", _first_sentence(patient))
+    return _outcome(
+        truth, f"patient is {patient.sex}, criterion requires {rule.sex}", _first_sentence(patient)
+    )
 
 
 def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
@@ -150,13 +193,19 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
-        restrictive = [q for q in rule.qualifiers if q in _RESTRICTIVE]
         sentence = (positive.evidence.sentence or "").lower() if positive.evidence else ""
-        missing = [q for q in restrictive if q not in sentence]
+        missing = [
+            q
+            for q in rule.qualifiers
+            if q not in _NEUTRAL and not all(part[:5] in sentence for part in q.split("-") if part)
+        ]
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
-            return _outcome("unknown", f"patient has {positive.name}; not stated as {', '.join(missing)}",
-                            positive.evidence)
+            return _outcome(
+                "unknown",
+                f"patient has {positive.name}; not stated as {', '.join(missing)}",
+                positive.evidence,
+            )
         return _outcome("true", f"patient has {positive.name}", positive.evidence)
     if negative is not None:
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
@@ -222,8 +271,9 @@ def _same_quality(observed: str, wanted: str) -> bool:
 def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.relation in ("allergy", "intolerance", "failure"):
         for condition in patient.conditions:
-            if condition.concept == "allergy" and condition.present and condition.evidence and condition.evidence.sentence:
-                if any(drug in condition.evidence.sentence.lower() for drug in rule.drugs):
+            sentence = condition.evidence.sentence if condition.evidence else None
+            if condition.concept == "allergy" and condition.present and sentence:  # noqa: SIM102
+                if any(drug in sentence.lower() for drug in rule.drugs):
                     return _outcome("true", f"patient reports {condition.name}", condition.evidence)
         return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
     wanted = set(rule.drugs)
@@ -246,8 +296,11 @@ def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str
     for procedure in patient.procedures:
         if procedure.concept is not None and procedure.concept == rule.concept:
             truth: Truth = "true" if procedure.present else "false"
-            return _outcome(truth, f"patient {'had' if procedure.present else 'did not have'} {procedure.name}",
-                            procedure.evidence)
+            return _outcome(
+                truth,
+                f"patient {'had' if procedure.present else 'did not have'} {procedure.name}",
+                procedure.evidence,
+            )
     return _outcome("unknown", f"no record of {rule.name}")
 
 
@@ -316,7 +369,9 @@ def evaluate_rule(rule: Rule, patient: PatientProfile) -> RuleVerdict:
     elif isinstance(rule, ConsentRule):
         truth, reason, evidence = _consent(rule, patient)
     else:
-        truth, reason, evidence = _outcome("unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile")
+        truth, reason, evidence = _outcome(
+            "unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile"
+        )
     if rule.negated and truth in ("true", "false"):
         truth = "false" if truth == "true" else "true"
         reason = f"{reason} (criterion negated by '{rule.negation_cue}')"
@@ -348,8 +403,34 @@ _STATUS: dict[tuple[str, Truth], CriterionStatus] = {
 }
 
 
+_DIAGNOSTIC = frozenset(
+    {
+        "mri",
+        "ct",
+        "ultrasound",
+        "echocardiography",
+        "xray",
+        "pet",
+        "spect",
+        "ecg",
+        "eeg",
+        "angiography",
+        "biopsy",
+        "renal_biopsy",
+        "endoscopy",
+    }
+)
+
+
 def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> CriterionVerdict:
-    verdicts = [evaluate_rule(rule, patient) for rule in criterion.rules]
+    rules = list(criterion.rules)
+    # "Atrial fibrillation on admission ECG": a test named beside a finding is how it is found, not a
+    # criterion of its own.
+    substantive = [r for r in rules if not (isinstance(r, ProcedureRule) and r.concept in _DIAGNOSTIC)]
+    if substantive and len(substantive) < len(rules):
+        rules = substantive
+    verdicts = [evaluate_rule(rule, patient) for rule in rules]
+    _defined_by_measurement(criterion.text, rules, verdicts)
     # Age and sex rules inside a longer criterion describe who it is about; when they do not fit, the
     # criterion does not apply to this patient rather than deciding it.
     truth = _combine(verdicts, criterion.combine)
@@ -370,7 +451,28 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     )
 
 
-_PRIORITY = {"condition": 0, "measurement": 1, "infection": 2, "medication": 3, "procedure": 4, "pregnancy": 5}
+def _defined_by_measurement(text: str, rules: list[Rule], verdicts: list[RuleVerdict]) -> None:
+    """A decided measurement in brackets decides the condition it defines: "Anemia (hemoglobin <9 g/dL)"."""
+    for position, rule in enumerate(rules):
+        if not isinstance(rule, ConditionRule) or position + 1 >= len(rules):
+            continue
+        following = rules[position + 1]
+        if not isinstance(following, MeasurementRule):
+            continue
+        gap = text[rule.span.end : following.span.start]
+        decided = verdicts[position + 1]
+        if re.fullmatch(r"\s*[(\[:]\s*", gap) and decided.truth in ("true", "false"):
+            verdicts[position] = decided.model_copy(update={"kind": "condition", "text": rule.span.text})
+
+
+_PRIORITY = {
+    "condition": 0,
+    "measurement": 1,
+    "infection": 2,
+    "medication": 3,
+    "procedure": 4,
+    "pregnancy": 5,
+}
 
 
 def evaluate_trial(
@@ -386,7 +488,11 @@ def evaluate_trial(
     unknown = [v for v in results if v.status == "unknown"]
     met = sum(1 for v in results if v.status in ("met", "not excluded"))
     ranked = sorted(unknown, key=lambda v: min((_PRIORITY.get(r.kind, 9) for r in v.rules), default=10))
-    status: TrialStatus = "ineligible" if failed else ("possibly eligible" if unknown else "eligible")
+    decided = sum(1 for v in results if v.status in ("met", "not excluded"))
+    # A trial whose criteria could not be read at all is not "eligible": nothing was checked.
+    status: TrialStatus = (
+        "ineligible" if failed else ("possibly eligible" if unknown or not decided else "eligible")
+    )
     return TrialVerdict(
         trial=trial.nct_id or trial.org_study_id or "",
         status=status,
@@ -398,6 +504,10 @@ def evaluate_trial(
     )
 
 
+def _bound(value: float | None) -> str:
+    return "…" if value is None else f"{value:g}"
+
+
 def _structured_limits(trial: Trial, patient: PatientProfile, start: int) -> list[CriterionVerdict]:
     eligibility = trial.eligibility
     results: list[CriterionVerdict] = []
@@ -405,24 +515,34 @@ def _structured_limits(trial: Trial, patient: PatientProfile, start: int) -> lis
     high = eligibility.maximum_age.years if eligibility.maximum_age else None
     if (low is not None or high is not None) and patient.age_years is not None:
         ok = (low is None or patient.age_years >= low) and (high is None or patient.age_years < high + 1)
-        results.append(CriterionVerdict(
-            index=start, kind="inclusion", text=f"Age limits {low if low is not None else '…'}–{high if high is not None else '…'} years",
-            status="met" if ok else "not met", reason=f"age {patient.age_years:g}",
-        ))
+        results.append(
+            CriterionVerdict(
+                index=start,
+                kind="inclusion",
+                text=f"Age limits {_bound(low)}–{_bound(high)} years",
+                status="met" if ok else "not met",
+                reason=f"age {patient.age_years:g}",
+            )
+        )
     if eligibility.sex in (Sex.FEMALE, Sex.MALE) and patient.sex is not None:
         ok = eligibility.sex.value.lower() == patient.sex
-        results.append(CriterionVerdict(
-            index=start + 1, kind="inclusion", text=f"Sex: {eligibility.sex.value.lower()}",
-            status="met" if ok else "not met", reason=f"patient is {patient.sex}",
-        ))
+        results.append(
+            CriterionVerdict(
+                index=start + 1,
+                kind="inclusion",
+                text=f"Sex: {eligibility.sex.value.lower()}",
+                status="met" if ok else "not met",
+                reason=f"patient is {patient.sex}",
+            )
+        )
     return results
 
 
 __all__ = [
+    "ULN",
     "CriterionVerdict",
     "RuleVerdict",
     "TrialVerdict",
-    "ULN",
     "evaluate_criterion",
     "evaluate_rule",
     "evaluate_trial",

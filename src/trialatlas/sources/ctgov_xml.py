@@ -16,12 +16,15 @@ coerced once per process.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import lzma
 import re
 import threading
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
-from typing import IO, Any, TypeVar, cast
+from typing import IO, Any, TypedDict, TypeVar, cast
 
 from lxml import etree
 
@@ -39,6 +42,34 @@ _RECORD_START = re.compile(rb"<clinical_study[\s/>]")
 _ROOT_TAG = re.compile(rb"<(!--|[A-Za-z_][\w.:-]*)")
 _XML_DECL = re.compile(rb"\s*<\?xml[^>]*\?>")
 
+# Children of <clinical_study> that map into the model, or are derived there (counts, country
+# lists, the download header); any other child is listed on the source record as unread.
+_KNOWN = frozenset({
+    "id_info", "brief_title", "acronym", "official_title", "sponsors", "source", "oversight_info",
+    "brief_summary", "detailed_description", "overall_status", "last_known_status", "why_stopped",
+    "start_date", "completion_date", "primary_completion_date", "phase", "study_type", "has_expanded_access",
+    "study_design_info", "target_duration", "primary_outcome", "secondary_outcome", "other_outcome",
+    "enrollment", "condition", "arm_group", "intervention", "biospec_retention", "biospec_descr",
+    "eligibility", "overall_official", "overall_contact", "overall_contact_backup", "location", "link",
+    "reference", "results_reference", "verification_date", "study_first_submitted",
+    "study_first_submitted_qc", "study_first_posted", "results_first_submitted", "results_first_posted",
+    "last_update_submitted", "last_update_posted", "responsible_party", "keyword", "condition_browse",
+    "intervention_browse", "patient_data", "study_docs", "provided_document_section", "clinical_results",
+    "required_header", "number_of_arms", "number_of_groups", "location_countries",
+})  # fmt: skip
+_OUTCOMES = (
+    ("primary_outcome", tm.OutcomeKind.PRIMARY),
+    ("secondary_outcome", tm.OutcomeKind.SECONDARY),
+    ("other_outcome", tm.OutcomeKind.OTHER),
+)
+_SITE_PARTS = {"name": "facility", "city": "city", "state": "state", "zip": "zip", "country": "country"}
+_CONTACT_TAGS = frozenset({"contact", "contact_backup", "investigator"})
+_REFERENCES = (("reference", tm.ReferenceType.BACKGROUND), ("results_reference", tm.ReferenceType.RESULT))
+
+
+# --- textblocks -------------------------------------------------------------------------------
+# Self-contained (text in, text out): the ClinicalTrials.gov textblock layout and criteria splitting.
+
 # The legacy formatter wrapped every textblock line at this many columns (indentation included).
 _WRAP_WIDTH = 99
 
@@ -54,6 +85,8 @@ _SECTION_HEADING = re.compile(
     re.IGNORECASE,
 )
 _QUALIFIER = re.compile(r"^(\s[^:]{0,60})?:\s*(.*)$")
+_INNER_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\(\d{1,3}\))\s+(?=\S)")
+_TOPIC_LENGTH = 60
 _DASHED_HEADING = re.compile(r"^--\s*([^-].*?)\s*--\s*(.*)$")
 _EXCLUDING = re.compile(
     r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
@@ -65,79 +98,6 @@ _INCLUDING = re.compile(
     r"allowed|permitted)\b",
     re.IGNORECASE,
 )
-
-# Children of <clinical_study> that map into the model, or are derived there (counts, country
-# lists, the download header); any other child is listed on the source record as unread.
-_KNOWN = frozenset(
-    [
-        "id_info",
-        "brief_title",
-        "acronym",
-        "official_title",
-        "sponsors",
-        "source",
-        "oversight_info",
-        "brief_summary",
-        "detailed_description",
-        "overall_status",
-        "last_known_status",
-        "why_stopped",
-        "start_date",
-        "completion_date",
-        "primary_completion_date",
-        "phase",
-        "study_type",
-        "has_expanded_access",
-        "study_design_info",
-        "target_duration",
-        "primary_outcome",
-        "secondary_outcome",
-        "other_outcome",
-        "enrollment",
-        "condition",
-        "arm_group",
-        "intervention",
-        "biospec_retention",
-        "biospec_descr",
-        "eligibility",
-        "overall_official",
-        "overall_contact",
-        "overall_contact_backup",
-        "location",
-        "link",
-        "reference",
-        "results_reference",
-        "verification_date",
-        "study_first_submitted",
-        "study_first_submitted_qc",
-        "study_first_posted",
-        "results_first_submitted",
-        "results_first_posted",
-        "last_update_submitted",
-        "last_update_posted",
-        "responsible_party",
-        "keyword",
-        "condition_browse",
-        "intervention_browse",
-        "patient_data",
-        "study_docs",
-        "provided_document_section",
-        "clinical_results",
-        "required_header",
-        "number_of_arms",
-        "number_of_groups",
-        "location_countries",
-    ]
-)
-_OUTCOMES = (
-    ("primary_outcome", tm.OutcomeKind.PRIMARY),
-    ("secondary_outcome", tm.OutcomeKind.SECONDARY),
-    ("other_outcome", tm.OutcomeKind.OTHER),
-)
-_REFERENCES = (("reference", tm.ReferenceType.BACKGROUND), ("results_reference", tm.ReferenceType.RESULT))
-
-
-# --- textblocks -------------------------------------------------------------------------------
 
 
 class _Unit:
@@ -159,8 +119,8 @@ def _units(text: str) -> list[_Unit]:
     The legacy formatter put a blank line between paragraphs and items and wrapped lines at
     ``_WRAP_WIDTH`` columns, so a line after a *full* line is a wrap even when it starts like a
     list marker ("... on day\\n1. Dexamethasone"); a line after a short one is a real break unless it
-    is indented under the line before (a hanging continuation). Text from elsewhere, unwrapped, has
-    no full lines and keeps every break.
+    is indented under the line before (a hanging continuation), and a paragraph indented under an
+    item belongs to it. Text from elsewhere, unwrapped, has no full lines and keeps every break.
     """
     if "\r" in text:
         text = text.replace("\r", "")
@@ -175,22 +135,25 @@ def _units(text: str) -> list[_Unit]:
             current = None
             continue
         indent = len(raw) - len(raw.lstrip())
+        previous_end, last_end = indent + len(stripped), previous_end
         if current is not None:
             space = stripped.find(" ")
-            if previous_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH or (
+            if last_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH or (
                 indent > current.indent and _MARKER.match(stripped) is None
             ):
                 current.parts.append(stripped)
-                previous_end = indent + len(stripped)
                 continue
         match = _MARKER.match(stripped)
         if match is not None and match.end() < len(stripped):
             ordered = match.group("ordered")
             current = _Unit(indent, ordered.strip() if ordered else "*", stripped[match.end() :].lstrip())
+        elif units and units[-1].marker is not None and indent > units[-1].indent:
+            current = units[-1]
+            current.parts.append(stripped)
+            continue
         else:
             current = _Unit(indent, None, stripped)
         units.append(current)
-        previous_end = indent + len(stripped)
     stack: list[int] = []
     for unit in units:
         if len(unit.parts) > 1:
@@ -240,9 +203,9 @@ def split_criteria(units: list[_Unit]) -> tuple[list[str], list[str]]:
     """``(inclusion, exclusion)``: each criterion on its own, in order.
 
     Text before any heading counts as inclusion. A short "Topic:" line, or an item ending in a
-    colon, heads the items under it; they come out prefixed with it ("Age: 18 and over") so each
-    reads on its own. A sub-heading that says which way its items go ("Patients with the following
-    are excluded:") sends them to that list instead.
+    colon, heads what follows; those criteria come out prefixed with it ("Age: 18 and over") so
+    each reads on its own. A sub-heading that says which way its items go ("Patients with the
+    following are excluded:", "Allowed:") sends them to that list instead.
     """
     lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
     section, topic, side = "inclusion", "", ""
@@ -250,7 +213,6 @@ def split_criteria(units: list[_Unit]) -> tuple[list[str], list[str]]:
     count = len(units)
     for index, unit in enumerate(units):
         text = unit.text
-        following = units[index + 1] if index + 1 < count else None
         if unit.marker is None or unit.level == 0:
             heading = _section_heading(text)
             if heading is not None:
@@ -264,74 +226,66 @@ def split_criteria(units: list[_Unit]) -> tuple[list[str], list[str]]:
             dashed = _DASHED_HEADING.match(text)
             if dashed is not None:
                 topic, side, text = dashed.group(1) + ":", "", dashed.group(2)
-            elif text.endswith(":") and following is not None and following.marker is not None:
-                topic, side = _topic(text)
+            elif text.endswith(":"):
+                if polarity := _polarity(text):
+                    side = polarity
+                else:
+                    topic, side = (text if len(text) <= _TOPIC_LENGTH else ""), ""
                 continue
-            else:
-                topic, side = "", ""
             if text:
-                lists[section].append(text)
+                lists[side or section].append(f"{topic} {text}" if topic else text)
             continue
+        inner = _INNER_NUMBER.match(text)
+        if inner is not None:
+            text = text[inner.end() :]  # "1. 1. Patients with ..." (the registrant numbered too)
         while parents and parents[-1][0] >= unit.level:
             parents.pop()
         prefix = parents[-1][1] if parents else topic
         full = f"{prefix} {text}" if prefix else text
-        if text.endswith(":") and following is not None and following.level > unit.level:
+        if text.endswith(":") and index + 1 < count and units[index + 1].level > unit.level:
             parents.append((unit.level, full))
             continue
         lists[side or section].append(full)
     return lists["inclusion"], lists["exclusion"]
 
 
-def _topic(text: str) -> tuple[str, str]:
-    """A sub-heading's prefix, and the list it sends its items to ("": the current section)."""
+def _polarity(text: str) -> str:
+    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
     if _EXCLUDING.search(text):
-        return "", "exclusion"
-    if _INCLUDING.search(text):
-        return "", "inclusion"
-    return (text if len(text) <= 60 else ""), ""
+        return "exclusion"
+    return "inclusion" if _INCLUDING.search(text) else ""
 
 
 # --- values -----------------------------------------------------------------------------------
 
+# Statuses, roles, dates and ages repeat across records: each spelling is coerced once per process
+# (bounded, so hostile input cannot grow the caches without limit).
 _MEMO_LIMIT = 50_000
-_enum_memo: dict[tuple[type[StrEnum], str], StrEnum | None] = {}
-_date_memo: dict[str, str | None] = {}
-_age_memo: dict[str, tm.Age | None] = {}
+_memo: dict[tuple[object, str], Any] = {}
+
+
+def _memoized(kind: object, text: str, compute: Callable[[str], Any]) -> Any:
+    key = (kind, text)
+    try:
+        return _memo[key]
+    except KeyError:
+        found = _memo[key] = compute(text)
+        if len(_memo) > _MEMO_LIMIT:
+            _memo.clear()
+        return found
 
 
 def _coerce(enum_type: type[E], text: str) -> E | None:
-    key = (enum_type, text)
-    try:
-        return cast("E | None", _enum_memo[key])
-    except KeyError:
-        found = tm.coerce_enum(enum_type, text)
-        if len(_enum_memo) < _MEMO_LIMIT:
-            _enum_memo[key] = found
-        return found
+    return cast("E | None", _memoized(enum_type, text, lambda t: tm.coerce_enum(enum_type, t)))
 
 
 def _date(text: str) -> str | None:
-    try:
-        return _date_memo[text]
-    except KeyError:
-        found = tm.normalize_date(text)
-        if len(_date_memo) < _MEMO_LIMIT:
-            _date_memo[text] = found
-        return found
+    return cast("str | None", _memoized(tm.normalize_date, text, tm.normalize_date))
 
 
 def _age(text: str | None) -> tm.Age | None:
     # Ages are frozen models, so one instance can serve every trial that states the same limit.
-    if text is None:
-        return None
-    try:
-        return _age_memo[text]
-    except KeyError:
-        found = tm.parse_age(text)
-        if len(_age_memo) < _MEMO_LIMIT:
-            _age_memo[text] = found
-        return found
+    return cast("tm.Age | None", _memoized(tm.parse_age, text, tm.parse_age)) if text else None
 
 
 def _scan(element: Element) -> tuple[Texts, Kids]:
@@ -363,7 +317,7 @@ def _all(kids: Kids, tag: str) -> list[str]:
     for child in kids.get(tag, ()):
         text = child.text
         if text and (text := text.strip()):
-            out.append(text)
+            out.append(text.replace("\r", "") if "\r" in text else text)
     return out
 
 
@@ -410,7 +364,9 @@ def _standard_ages(minimum: tm.Age | None, maximum: tm.Age | None) -> list[tm.St
 
 def _textblock(kids: Kids, tag: str) -> list[_Unit]:
     found = kids.get(tag)
-    text = found[0].findtext("textblock") if found else None
+    if not found:
+        return []
+    text = found[0].findtext("textblock") or found[0].text  # public.xsd nests a <textblock>
     return _units(text) if text else []
 
 
@@ -591,14 +547,7 @@ class _Mapper:
                 if "measure" not in o:
                     self.warnings.append(f"{tag}: no measure")
                     continue
-                outcomes.append(
-                    {
-                        "kind": kind,
-                        "measure": o["measure"],
-                        "description": o.get("description"),
-                        "time_frame": o.get("time_frame"),
-                    }
-                )
+                outcomes.append({"kind": kind, **_copy(o, _OUTCOME_FIELDS)})
         return outcomes
 
     def sponsors(self) -> tuple[Json | None, list[Json]]:
@@ -623,30 +572,14 @@ class _Mapper:
         r = _scan(found[0])[0]
         return {
             "type": self.pick(tm.ResponsiblePartyType, r, "responsible_party_type"),
-            "investigator_full_name": r.get("investigator_full_name"),
-            "investigator_title": r.get("investigator_title"),
-            "investigator_affiliation": r.get("investigator_affiliation"),
-            "old_name_title": r.get("name_title"),
-            "old_organization": r.get("organization"),
+            **_copy(r, _PARTY_FIELDS),
         }
 
-    def contacts(self, kids: Kids, *tags: str) -> list[Json]:
-        """Contacts under ``tags``: ``*contact*`` ones have the CONTACT role, investigators their own."""
-        contacts: list[Json] = []
-        for tag in tags:
-            for element in kids.get(tag, ()):
-                c = _scan(element)[0]
-                role = tm.ContactRole.CONTACT if "contact" in tag else self.pick(tm.ContactRole, c, "role")
-                contacts.append(
-                    {
-                        "name": _person(c),
-                        "role": role,
-                        "phone": c.get("phone"),
-                        "phone_ext": c.get("phone_ext"),
-                        "email": c.get("email"),
-                    }
-                )
-        return contacts
+    def contact(self, element: Element, tag: str) -> Json:
+        """A contact; ``*contact*`` elements have the CONTACT role, investigators their own."""
+        c = _scan(element)[0]
+        role = tm.ContactRole.CONTACT if "contact" in tag else self.pick(tm.ContactRole, c, "role")
+        return {"name": _person(c), "role": role, **_copy(c, _CONTACT_FIELDS)}
 
     def officials(self) -> list[Json]:
         officials: list[Json] = []
@@ -659,24 +592,24 @@ class _Mapper:
     def locations(self) -> list[Json]:
         locations: list[Json] = []
         for element in self.kids.get("location", ()):
-            loc, kids = _scan(element)
-            facility: Texts = {}
-            address: Texts = {}
-            if "facility" in kids:
-                facility, facility_kids = _scan(kids["facility"][0])
-                if "address" in facility_kids:
-                    address = _scan(facility_kids["address"][0])[0]
-            locations.append(
-                {
-                    "facility": facility.get("name"),
-                    "status": self.pick(tm.OverallStatus, loc, "status"),
-                    "city": address.get("city"),
-                    "state": address.get("state"),
-                    "zip": address.get("zip"),
-                    "country": address.get("country"),
-                    "contacts": self.contacts(kids, "contact", "contact_backup", "investigator"),
-                }
-            )
+            site: Json = dict.fromkeys(("facility", "status", "city", "state", "zip", "country"))
+            contacts: list[Json] = []
+            for child in element:
+                tag = child.tag
+                if tag == "facility":
+                    # One walk over name and address: sites are most of a record's elements.
+                    for part in child.iter(*_SITE_PARTS):
+                        text = part.text
+                        if text and (text := text.strip()):
+                            site[_SITE_PARTS[part.tag]] = text
+                elif tag == "status":
+                    site["status"] = self.pick(
+                        tm.OverallStatus, {"status": (child.text or "").strip()}, "status"
+                    )
+                elif tag in _CONTACT_TAGS:
+                    contacts.append(self.contact(child, tag))
+            site["contacts"] = contacts
+            locations.append(site)
         return locations
 
     def references(self) -> list[Json]:
@@ -722,14 +655,7 @@ class _Mapper:
         for section in self.kids.get("study_docs", ()):
             for element in section.iterchildren("study_doc"):
                 d = _scan(element)[0]
-                ipds.append(
-                    {
-                        "id": d.get("doc_id"),
-                        "type": d.get("doc_type"),
-                        "url": d.get("doc_url"),
-                        "comment": d.get("doc_comment"),
-                    }
-                )
+                ipds.append(_copy(d, _IPD_FIELDS))
         return provided, ipds
 
     def ipd_sharing(self) -> Json | None:
@@ -742,21 +668,15 @@ class _Mapper:
             for t in _all(kids, "ipd_info_type")
             if (x := self.pick(tm.IpdInfoType, {"ipd_info_type": t}, "ipd_info_type"))
         ]
-        return {
-            "ipd_sharing": self.pick(tm.IpdSharing, p, "sharing_ipd"),
-            "description": p.get("ipd_description"),
-            "info_types": types,
-            "time_frame": p.get("ipd_time_frame"),
-            "access_criteria": p.get("ipd_access_criteria"),
-            "url": p.get("ipd_url"),
-        }
+        sharing = self.pick(tm.IpdSharing, p, "sharing_ipd")
+        return {"ipd_sharing": sharing, "info_types": types, **_copy(p, _SHARING_FIELDS)}
 
     def oversight(self) -> Json | None:
         found = self.kids.get("oversight_info")
         if not found:
             return None
         o = _scan(found[0])[0]
-        return {field: _yes(o.get(field)) for field in _OVERSIGHT}
+        return {field: _yes(o.get(field)) for field in _OVERSIGHT_FIELDS}
 
     def links(self) -> list[Texts]:
         return [k for element in self.kids.get("link", ()) if "url" in (k := _scan(element)[0])]
@@ -766,14 +686,27 @@ class _Mapper:
         return [{"term": term} for term in _all(_scan(found[0])[1], "mesh_term")] if found else []
 
 
-_OVERSIGHT = (
-    "has_dmc",
-    "is_fda_regulated_drug",
-    "is_fda_regulated_device",
-    "is_unapproved_device",
-    "is_ppsd",
+# Model field → legacy tag, for the parts that are copied as they are.
+_OUTCOME_FIELDS = {"measure": "measure", "description": "description", "time_frame": "time_frame"}
+_CONTACT_FIELDS = {"phone": "phone", "phone_ext": "phone_ext", "email": "email"}
+_IPD_FIELDS = {"id": "doc_id", "type": "doc_type", "url": "doc_url", "comment": "doc_comment"}
+_PARTY_FIELDS = {
+    "investigator_full_name": "investigator_full_name", "investigator_title": "investigator_title",
+    "investigator_affiliation": "investigator_affiliation", "old_name_title": "name_title",
+    "old_organization": "organization",
+}  # fmt: skip
+_SHARING_FIELDS = {
+    "description": "ipd_description", "time_frame": "ipd_time_frame",
+    "access_criteria": "ipd_access_criteria", "url": "ipd_url",
+}  # fmt: skip
+_OVERSIGHT_FIELDS = (
+    "has_dmc", "is_fda_regulated_drug", "is_fda_regulated_device", "is_unapproved_device", "is_ppsd",
     "is_us_export",
-)
+)  # fmt: skip
+
+
+def _copy(texts: Texts, fields: dict[str, str]) -> Json:
+    return {key: texts.get(tag) for key, tag in fields.items()}
 
 
 def map_trial(element: Element, source_id: str, location: str, raw: str | None) -> tm.Trial:
@@ -815,7 +748,11 @@ def map_trial(element: Element, source_id: str, location: str, raw: str | None) 
         "collaborators": collaborators,
         "responsible_party": m.responsible_party(),
         "officials": m.officials(),
-        "central_contacts": m.contacts(kids, "overall_contact", "overall_contact_backup"),
+        "central_contacts": [
+            m.contact(el, tag)
+            for tag in ("overall_contact", "overall_contact_backup")
+            for el in kids.get(tag, ())
+        ],
         "locations": m.locations(),
         "references": m.references(),
         "see_also_links": [{"url": k["url"], "label": k.get("description")} for k in m.links()],
@@ -846,18 +783,16 @@ def map_trial(element: Element, source_id: str, location: str, raw: str | None) 
 
 
 class _Syntax:
-    """Where and why a blob stopped parsing."""
+    """The line and a one-line reason for a parse failure."""
 
     def __init__(self, exc: etree.XMLSyntaxError) -> None:
-        line, column = exc.position
-        message = exc.msg
+        line, message = exc.position[0], exc.msg
         # libxml2 may log the real error and then raise a vaguer one ("no element found").
         for entry in cast("Iterable[Any]", exc.error_log):
             if entry.level >= etree.ErrorLevels.ERROR:
-                line, column, message = entry.line, entry.column, entry.message
+                line, message = entry.line, entry.message
                 break
         self.line = max(line, 1)
-        self.column = max(column, 1)
         first = (message or "syntax error").strip().splitlines()[0]
         if "encoding" in first.lower() or "utf-8" in first.lower():
             first = f"not valid UTF-8 ({first})"
@@ -881,6 +816,15 @@ class _Prefixed:
         return out
 
 
+class _ParserOptions(TypedDict):
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    huge_tree: bool
+
+
+# No entity expansion, no DTD or network fetches, libxml2's size and depth limits kept.
+_LOCKED_DOWN = _ParserOptions(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _local = threading.local()
 
 
@@ -888,9 +832,7 @@ def _parser() -> etree.XMLParser:
     """This thread's locked-down parser (lxml parsers must not be shared between threads)."""
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-        )
+        parser = _local.parser = etree.XMLParser(**_LOCKED_DOWN)
     return parser
 
 
@@ -898,13 +840,7 @@ def _iterparse(source: IO[bytes] | _Prefixed) -> Iterator[tuple[str, Element]]:
     # The error log is per thread and cumulative; cleared so an error names this parse's fault.
     etree.clear_error_log()
     events: Iterator[tuple[str, Element]] = etree.iterparse(
-        source,
-        events=("end",),
-        tag="clinical_study",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
+        source, events=("end",), tag="clinical_study", **_LOCKED_DOWN
     )
     return events
 
@@ -933,24 +869,21 @@ def _skip(stream: IO[bytes], count: int) -> None:
         count -= len(chunk)
 
 
-def _resync(blob: Blob, base: int, error: _Syntax, prefix_len: int, floor: int) -> tuple[int, int] | None:
-    """The offset of the next ``<clinical_study`` after a syntax error, and the newlines before it.
+def _resync(blob: Blob, base: int, nth: int) -> tuple[int, int] | None:
+    """The offset of the ``nth`` ``<clinical_study`` start tag from ``base``, and the newlines before it.
 
-    Re-reads the blob line by line from the failed segment's start (``base``), so a huge wrapper is
-    never held in memory. ``floor`` guarantees progress when an error is reported before its record's
-    own start tag.
+    Counting start tags, not trusting the error's position (libxml2 reports some errors, such as
+    entity amplification, at line 1), is what guarantees no record is read twice. The blob is
+    re-read line by line from ``base``, so a huge wrapper is never held in memory.
     """
     with blob.open() as stream:
         _skip(stream, base)
         offset = base
-        for number, line in enumerate(stream, start=1):
-            if number >= error.line and offset + len(line) > floor:
-                start = 0
-                if number == error.line:
-                    start = max(error.column - 1 - (prefix_len if number == 1 else 0), 0)
-                found = _RECORD_START.search(line, max(start, floor - offset))
-                if found is not None:
-                    return offset + found.start(), number - 1
+        for number, line in enumerate(stream):
+            for found in _RECORD_START.finditer(line):
+                nth -= 1
+                if nth == 0:
+                    return offset + found.start(), number
             offset += len(line)
     return None
 
@@ -977,7 +910,7 @@ class LegacyXmlReader:
                     yield from self._single(blob.name, data)
                 else:
                     yield from self._wrapper(blob, root, _Prefixed(head, stream), head)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:  # a broken compressed stream
             yield RecordError(blob.name, f"cannot be read: {exc}")
 
     def _single(self, name: str, data: bytes) -> Iterator[ReadResult]:
@@ -1000,44 +933,44 @@ class LegacyXmlReader:
         decl = _XML_DECL.match(strip_bom(head))
         # A resumed parse re-opens the same wrapper element so its original end tag still closes it.
         reopen = (b" ".join(decl.group(0).split()) if decl else b"") + b"<" + root + b">"
-        count = base = base_line = prefix_len = 0
-        floor = 0
-        while True:
-            try:
-                for _, element in _iterparse(source):
+        count = base = base_line = 0
+        with contextlib.ExitStack() as streams:
+            while True:
+                done = 0  # records finished in this segment
+                try:
+                    for _, element in _iterparse(source):
+                        count += 1
+                        done += 1
+                        yield self._record(blob.name, element, count, None, check_entities)
+                        # Drop the record and the siblings before it: memory stays flat at any size.
+                        element.clear()
+                        parent = element.getparent()
+                        if parent is not None:
+                            while element.getprevious() is not None:
+                                del parent[0]
+                except etree.XMLSyntaxError as exc:
                     count += 1
-                    yield self._record(blob.name, element, count, None, check_entities)
-                    # Drop the record and any siblings before it: memory stays flat for any size.
-                    element.clear()
-                    parent = element.getparent()
-                    if parent is not None:
-                        while element.getprevious() is not None:
-                            del parent[0]
-            except etree.XMLSyntaxError as exc:
-                count += 1
-                error = _Syntax(exc)
-                location = f"{blob.name}#record {count}"
-                yield RecordError(
-                    location, f"malformed XML at line {base_line + error.line}: {error.message}"
-                )
-                if not root:
-                    return
-                found = _resync(blob, base, error, prefix_len, floor)
-                if found is None:
-                    return
-                base, newlines = found
-                base_line += newlines
-                floor = base + 1
-                stream = blob.open()
-                _skip(stream, base)
-                source, prefix_len = _Prefixed(reopen, stream), len(reopen)
-                continue
-            if count == 0:
-                tag = root.decode("ascii", "replace") or "?"
-                yield RecordError(
-                    blob.name, f"not a ClinicalTrials.gov record: <{tag}> holds no <clinical_study>"
-                )
-            return
+                    error = _Syntax(exc)
+                    where = f"line {base_line + error.line}"
+                    yield RecordError(
+                        f"{blob.name}#record {count}", f"malformed XML at {where}: {error.message}"
+                    )
+                    # Resume at the start tag after the failed record's (the segment's own is the first).
+                    found = _resync(blob, base, done + 2) if root else None
+                    if found is None:
+                        return
+                    base, newlines = found
+                    base_line += newlines
+                    stream = streams.enter_context(blob.open())
+                    _skip(stream, base)
+                    source = _Prefixed(reopen, stream)
+                    continue
+                if count == 0:
+                    tag = root.decode("ascii", "replace") or "?"
+                    yield RecordError(
+                        blob.name, f"not a ClinicalTrials.gov record: <{tag}> holds no <clinical_study>"
+                    )
+                return
 
     def _record(
         self, name: str, element: Element, index: int, whole: bytes | None, check_entities: bool
@@ -1058,9 +991,9 @@ class LegacyXmlReader:
                 )
         try:
             return map_trial(element, f"ctgov-xml:{location}", name, _raw_text(element, whole))
-        except (ValueError, TypeError) as exc:
-            reason = str(exc).strip().splitlines()
-            return RecordError(location, f"cannot map record: {reason[0] if reason else type(exc).__name__}")
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            reason = " ".join(line.strip() for line in str(exc).splitlines()[:3]) or type(exc).__name__
+            return RecordError(location, f"cannot map record: {reason}")
 
 
 def _may_use_entities(head: bytes, root: bytes) -> bool:

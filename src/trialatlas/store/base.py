@@ -165,6 +165,7 @@ _GRANT_TYPES = frozenset(
     }
 )
 _BRIDGING_KINDS = frozenset({IdKind.ORG.value, IdKind.SECONDARY.value})
+_NCT_KINDS = frozenset({IdKind.NCT.value, IdKind.ALIAS.value})
 ORG_KEY_PREFIX = "ORG:"
 
 
@@ -467,15 +468,15 @@ class _Planner:
             self.index[normalized] = {}
         for normalized, kind, key in self.state.find_ids(ids):
             self.index[normalized][key] = kind
-        # Load what merges will need. Candidates reached by org or secondary ids wait until chosen:
-        # such ids can be shared by many trials and most batches bridge none.
+        # Load what merges will need. Candidates reached by other ids wait until chosen: org,
+        # secondary and grant ids can be shared by many trials, and most batches bridge none.
         wanted: set[str] = set()
         for trial, key, known in zip(trials, keys, reread, strict=True):
             if known is None:
                 wanted.add(key)
                 for normalized, _ in identity_ids(trial):
                     hits_of_id = self.index[normalized].items()
-                    wanted.update(k for k, kind in hits_of_id if kind not in _BRIDGING_KINDS)
+                    wanted.update(k for k, kind in hits_of_id if kind in _NCT_KINDS)
         self._load(sorted(wanted))
         return reread
 
@@ -563,6 +564,8 @@ class _Planner:
                 if new_key in self.work:
                     raise StoreError(f"{key}: merging into {target} would overwrite {new_key}")
                 self.work[new_key] = self.work.pop(target)
+                # The store still holds the old key until the plan is applied: never load it again.
+                self.missing.add(target)
             self._unindex(target, entry.trial)
             self._index(new_key, merged)
             self.touched_keys.update((target, new_key))

@@ -251,4 +251,7 @@ class MemoryStore:
                             problems.append(f"{key}: raw record {source_id} does not match its checksum")
             for key in sorted(set(self._raws) - set(self._rows)):
                 problems.append(f"raw records of a missing trial {key}")
+            held = {(sid, key) for sid, keys in self._source_keys.items() for key in keys}
+            if held != {(sid, key) for key, records in self._raws.items() for sid in records}:
+                problems.append("the source index does not match the raw records")
         return problems

@@ -197,11 +197,12 @@ class SqliteStore:
     readers never wait for a writer in WAL mode; a writer waits up to ``timeout`` seconds for another).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, compression: int = 6, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, compression: int = 1, timeout: float = 30.0) -> None:
         self.location = os.fspath(path)
         self._compression = compression
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._wrote = False
         in_memory = self.location == ":memory:" or self.location.startswith("file::memory:")
         try:
             if not in_memory:
@@ -229,6 +230,9 @@ class SqliteStore:
     # --- lifecycle ---------------------------------------------------------------------------
 
     def _prepare_schema(self) -> None:
+        # The usual case needs no write lock, so opening never waits for another process's ingest.
+        if self._connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return
         with self._transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -261,7 +265,13 @@ class SqliteStore:
             if self._conn is None:
                 return
             try:
-                self._conn.execute("PRAGMA optimize")
+                if self._wrote:
+                    # Refreshes planner statistics after writes; it may need the write lock, and
+                    # closing must neither fail nor wait long because another process holds it.
+                    self._conn.execute("PRAGMA busy_timeout = 200")
+                    self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass
             finally:
                 self._conn.close()
                 self._conn = None
@@ -304,6 +314,7 @@ class SqliteStore:
             with self._transaction() as conn:
                 plan = plan_batch(trials, _State(conn))
                 self._apply(conn, plan)
+                self._wrote = True
         except StoreError:
             raise
         except Exception as exc:

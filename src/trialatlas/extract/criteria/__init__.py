@@ -9,7 +9,7 @@ from trialatlas.extract.criteria.registry import (
     registered_kinds,
 )
 from trialatlas.extract.criteria.rules import ParsedCriterion, Rule, Span, Window
-from trialatlas.extract.criteria.split import Criterion, split_criteria, trial_criteria
+from trialatlas.extract.criteria.split import Criterion, criteria_from_lists, split_criteria, trial_criteria
 
 __all__ = [
     "Criterion",
@@ -17,6 +17,7 @@ __all__ = [
     "Rule",
     "Span",
     "Window",
+    "criteria_from_lists",
     "parse_criteria",
     "parse_criterion",
     "parse_eligibility",

@@ -21,40 +21,122 @@ MAX_SCOPE_WORDS = 14
 
 _FORWARD: dict[CueCategory, tuple[str, ...]] = {
     "pseudo": (
-        r"no increase", r"no change", r"not only", r"not necessarily", r"no further", r"not cause",
-        r"gram[- ]negative", r"not certain (?:if|whether)", r"no significant change", r"not limited to",
-        r"not due to", r"no more than", r"not more than", r"not less than", r"not exceeding", r"no less than",
-        r"not to exceed", r"with or without", r"whether or not", r"not been able",
+        r"no increase",
+        r"no change",
+        r"not only",
+        r"not necessarily",
+        r"no further",
+        r"not cause",
+        r"gram[- ]negative",
+        r"not certain (?:if|whether)",
+        r"no significant change",
+        r"not limited to",
+        r"not due to",
+        r"no more than",
+        r"not more than",
+        r"not less than",
+        r"not exceeding",
+        r"no less than",
+        r"not to exceed",
+        r"with or without",
+        r"whether or not",
+        r"not been able",
     ),
     "exception": (
-        r"other than", r"except(?:ion of| for)?", r"excluding", r"apart from", r"aside from",
-        r"with the exception of", r"but not", r"besides", r"not including", r"whereas not including",
+        r"other than",
+        r"except(?:ion of| for)?",
+        r"excluding",
+        r"apart from",
+        r"aside from",
+        r"with the exception of",
+        r"but not",
+        r"besides",
+        r"not including",
+        r"whereas not including",
     ),
     "family": (
-        r"family history of", r"family history", r"first[- ]degree relatives?", r"(?:mother|father|sibling|"
+        r"family history of",
+        r"family history",
+        r"first[- ]degree relatives?",
+        r"(?:mother|father|sibling|"
         r"brother|sister|parent|relative)s?\s+(?:has|have|had|with|diagnosed)",
     ),
     "negation": (
-        r"no history of", r"no evidence of", r"no signs? of", r"no known", r"no prior", r"no previous",
-        r"no current", r"no active", r"no clinical evidence of", r"no medical history of",
-        r"absence of", r"absent", r"without", r"denies", r"denied", r"deny", r"negative for", r"free of",
-        r"free from", r"lack of", r"never", r"not", r"no", r"none of", r"neither", r"nor", r"cannot",
-        r"can't", r"did not", r"does not", r"do not", r"has not", r"have not", r"had not",
-        r"rule out", r"ruled out", r"unremarkable for", r"n't",
+        r"no history of",
+        r"no evidence of",
+        r"no signs? of",
+        r"no known",
+        r"no prior",
+        r"no previous",
+        r"no current",
+        r"no active",
+        r"no clinical evidence of",
+        r"no medical history of",
+        r"absence of",
+        r"absent",
+        r"without",
+        r"denies",
+        r"denied",
+        r"deny",
+        r"negative for",
+        r"free of",
+        r"free from",
+        r"lack of",
+        r"never",
+        r"not",
+        r"no",
+        r"none of",
+        r"neither",
+        r"nor",
+        r"cannot",
+        r"can't",
+        r"did not",
+        r"does not",
+        r"do not",
+        r"has not",
+        r"have not",
+        r"had not",
+        r"rule out",
+        r"ruled out",
+        r"unremarkable for",
+        r"n't",
     ),
     "hypothetical": (
-        r"if", r"in case of", r"plan(?:s|ning|ned)? (?:to|for)", r"intend(?:s|ing)? to", r"willing to",
-        r"suspected", r"suspicion of", r"possible", r"likely", r"expected to", r"at risk (?:of|for)",
-        r"risk of", r"in the event of", r"should", r"may",
+        r"if",
+        r"in case of",
+        r"plan(?:s|ning|ned)? (?:to|for)",
+        r"intend(?:s|ing)? to",
+        r"willing to",
+        r"suspected",
+        r"suspicion of",
+        r"possible",
+        r"likely",
+        r"expected to",
+        r"at risk (?:of|for)",
+        r"risk of",
+        r"in the event of",
+        r"should",
+        r"may",
     ),
     "historical": (
-        r"history of", r"previous(?:ly)?", r"prior", r"past", r"former", r"formerly", r"ever",
+        r"history of",
+        r"previous(?:ly)?",
+        r"prior",
+        r"past",
+        r"former",
+        r"formerly",
+        r"ever",
     ),
 }
 _BACKWARD: dict[CueCategory, tuple[str, ...]] = {
     "negation": (
-        r"(?:is|was|were|are|be|been|tested|test|proven|found|remains?) (?:negative|absent)", r"negative",
-        r"ruled out", r"not (?:present|seen|detected|found)", r"free", r"excluded", r"unlikely",
+        r"(?:is|was|were|are|be|been|tested|test|proven|found|remains?) (?:negative|absent)",
+        r"negative",
+        r"ruled out",
+        r"not (?:present|seen|detected|found)",
+        r"free",
+        r"excluded",
+        r"unlikely",
     ),
 }
 _TERMINATION = re.compile(
@@ -110,10 +192,8 @@ class MentionContext:
 def _forward_scope(text: str, end: int) -> int:
     termination = _TERMINATION.search(text, end)
     limit = termination.start() if termination else len(text)
-    words = 0
-    for match in _WORD.finditer(text, end, limit):
-        words += 1
-        if words > MAX_SCOPE_WORDS:
+    for count, match in enumerate(_WORD.finditer(text, end, limit), start=1):
+        if count > MAX_SCOPE_WORDS:
             return match.start()
     return limit
 
@@ -144,20 +224,24 @@ def find_cues(text: str) -> tuple[Cue, ...]:
             if direction == "forward":
                 cue = Cue(start, end, match.group(0), category, direction, end, _forward_scope(text, end))
             else:
-                cue = Cue(start, end, match.group(0), category, direction, _backward_scope(text, start), start)
+                cue = Cue(
+                    start, end, match.group(0), category, direction, _backward_scope(text, start), start
+                )
             found.append(cue)
     found.sort(key=lambda cue: cue.start)
     return tuple(found)
 
 
 def context_of(text: str, start: int, end: int) -> MentionContext:
-    """The context of the mention ``text[start:end]``: the nearest cue of each category whose scope covers it."""
+    """The context of ``text[start:end]``: the nearest cue of each category whose scope covers it."""
     nearest: dict[CueCategory, Cue] = {}
     for cue in find_cues(text):
         if cue.start <= start < cue.end or start < cue.end <= end:
             continue  # the cue is inside the mention itself ("non-smoker" as one concept)
-        covers = cue.scope_start <= start and end <= cue.scope_end + 1 if cue.direction == "forward" else (
-            cue.scope_start <= start and end <= cue.scope_end
+        covers = (
+            cue.scope_start <= start and end <= cue.scope_end + 1
+            if cue.direction == "forward"
+            else (cue.scope_start <= start and end <= cue.scope_end)
         )
         if not covers:
             continue

@@ -10,10 +10,12 @@ and how the rules combine.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.rules import ParsedCriterion, Rule, RuleKind, Span, Window
@@ -82,7 +84,14 @@ def _ensure_loaded() -> None:
 
 
 _OR_JOIN = re.compile(r"\b(?:or|and/or|either)\b|/", re.IGNORECASE)
-_TIME_WINDOW_KINDS = {"medication", "procedure", "condition", "infection", "trial_participation", "measurement"}
+_TIME_WINDOW_KINDS = {
+    "medication",
+    "procedure",
+    "condition",
+    "infection",
+    "trial_participation",
+    "measurement",
+}
 
 
 def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> None:
@@ -110,18 +119,22 @@ def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> N
             best, best_distance = window, distance
     if best is None and rule.kind != "measurement":
         # A list of drugs before a long bracket still takes its sentence's only quantified window.
-        sentence = [w for w in windows if w.amount is not None and not re.search(
-            r"[.;]\s", text[min(w.start, rule.span.end) : max(w.start, rule.span.end)])]
+        sentence = [
+            w
+            for w in windows
+            if w.amount is not None
+            and not re.search(r"[.;]\s", text[min(w.start, rule.span.end) : max(w.start, rule.span.end)])
+        ]
         if len(sentence) == 1 and sentence[0].relation in ("within", "before"):
             best = sentence[0]
     if best is None:
         return
     rule.window = Window(
         span=Span(start=best.start, end=best.end, text=best.text),
-        relation=best.relation,  # type: ignore[arg-type]
+        relation=best.relation,
         amount=best.amount,
         amount_high=best.amount_high,
-        unit=best.unit,  # type: ignore[arg-type]
+        unit=best.unit,
         days=best.days,
         anchor=best.anchor,
         consecutive=best.consecutive,
@@ -149,7 +162,8 @@ def _with_source(span: Span, criterion: Criterion) -> Span:
 
 def parse_text(text: str, kind: CriterionKind) -> list[Rule]:
     """The rules of one criterion's text (no source offsets)."""
-    return [rule.model_copy(deep=True) for rule in _parse_cached(text, kind)]
+    # Shallow copies: callers replace a rule's span or window, never mutate the cached ones in place.
+    return [rule.model_copy() for rule in _parse_cached(text, kind)]
 
 
 @lru_cache(maxsize=20000)
@@ -170,11 +184,9 @@ def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
 def parse_criterion(criterion: Criterion) -> ParsedCriterion:
     """One criterion with its rules, each pointing at its characters in the criterion and the source."""
     rules = parse_text(criterion.text, criterion.kind)
-    for rule in rules:
-        rule.span = _with_source(rule.span, criterion)
-    combine = "all"
-    if criterion.kind == "exclusion" or (len(rules) > 1 and _OR_JOIN.search(criterion.text)):
-        combine = "any"
+    for position, rule in enumerate(rules):
+        rules[position] = rule.model_copy(update={"span": _with_source(rule.span, criterion)})
+    combine = combine_mode(criterion.text, criterion.kind, rules)
     return ParsedCriterion(
         index=criterion.index,
         kind=criterion.kind,
@@ -186,15 +198,47 @@ def parse_criterion(criterion: Criterion) -> ParsedCriterion:
         is_header=criterion.is_header,
         context=criterion.context,
         rules=rules,
-        combine=combine,  # type: ignore[arg-type]
+        combine=combine,
     )
+
+
+_LIST_GAP = re.compile(
+    r"(?:[\s,;/()\[\]:]|\band/or\b|\bor\b|\band\b|\bnor\b|\bincluding\b|\bsuch\s+as\b|\be\.g\.|\bi\.e\.|\betc\b\.?|"
+    r"\bespecially\b|\bin\s+particular\b|\bas\s+well\s+as\b|\bother\b|\bany\b|\bhistory\s+of\b|\bknown\b|"
+    r"\bprevious\b|\bprior\b|\bsevere\b|\bchronic\b|\bacute\b|\bactive\b|\bpresence\s+of\b|\bor\s+other\b|\bnot\b|"
+    r"\bexcept\b|\bexcluding\b|\bother\s+than\b|\bapart\s+from\b|\bbut\b|\bnon-?\b)*",
+    re.IGNORECASE,
+)
+
+
+def combine_mode(text: str, kind: CriterionKind, rules: list[Rule]) -> Literal["all", "any"]:
+    """How a criterion's rules combine.
+
+    Rules listed one after another ("ALT, AST or bilirubin", "HIV, HBV, HCV") are alternatives in an
+    exclusion and joined by "or" in an inclusion; a rule that qualifies another ("Hypertension of >
+    170/100", "Diabetic patients on rosiglitazone") must hold together with it.
+    """
+    if len(rules) < 2:
+        return "all"
+    ordered = sorted(rules, key=lambda r: r.span.start)
+    listed = True
+    for previous, current in itertools.pairwise(ordered):
+        gap = text[previous.span.end : current.span.start]
+        if current.span.start > previous.span.end and _LIST_GAP.fullmatch(gap) is None:
+            listed = False
+            break
+    if kind == "exclusion":
+        return "any" if listed else "all"
+    return "any" if listed and _OR_JOIN.search(text) else "all"
 
 
 def parse_criteria(criteria: Iterable[Criterion]) -> list[ParsedCriterion]:
     return [parse_criterion(criterion) for criterion in criteria]
 
 
-def parse_eligibility(criteria_text: str | None, inclusion: list[str], exclusion: list[str]) -> list[ParsedCriterion]:
+def parse_eligibility(
+    criteria_text: str | None, inclusion: list[str], exclusion: list[str]
+) -> list[ParsedCriterion]:
     """Split and parse a trial's eligibility text (or lists)."""
     return parse_criteria(trial_criteria(criteria_text, inclusion, exclusion))
 
@@ -202,6 +246,7 @@ def parse_eligibility(criteria_text: str | None, inclusion: list[str], exclusion
 __all__ = [
     "CriterionContext",
     "ParserFn",
+    "combine_mode",
     "parse_criteria",
     "parse_criterion",
     "parse_eligibility",

@@ -53,7 +53,9 @@ class Window(BaseModel):
     amount_high: float | None = None
     unit: Literal["minutes", "hours", "days", "weeks", "months", "years"] | None = None
     days: float | None = Field(default=None, description="The window's length in days, for comparisons.")
-    anchor: str | None = Field(default=None, description='What it is counted from: "enrollment", "screening".')
+    anchor: str | None = Field(
+        default=None, description='What it is counted from: "enrollment", "screening".'
+    )
     consecutive: bool = False
 
 
@@ -100,10 +102,14 @@ class MeasurementRule(_Rule):
     value: float | None = None
     value_high: float | None = None
     unit: str | None = Field(default=None, description="The unit as written.")
-    canonical_value: float | None = Field(default=None, description="``value`` in the analyte's canonical unit.")
+    canonical_value: float | None = Field(
+        default=None, description="``value`` in the analyte's canonical unit."
+    )
     canonical_value_high: float | None = None
     canonical_unit: str | None = None
-    uln_multiple: bool = Field(default=False, description="The value is a multiple of the upper limit of normal.")
+    uln_multiple: bool = Field(
+        default=False, description="The value is a multiple of the upper limit of normal."
+    )
     lln_multiple: bool = False
     qualitative: str | None = Field(default=None, description='"positive", "negative", "normal", "abnormal".')
     value_span: Span | None = None
@@ -114,9 +120,9 @@ class MedicationRule(_Rule):
     name: str
     drugs: list[str] = Field(default_factory=list, description="Drug concepts named (generic names).")
     drug_class: str | None = None
-    relation: Literal["exposure", "current", "intolerance", "allergy", "failure", "stable_dose", "required"] = (
-        "exposure"
-    )
+    relation: Literal[
+        "exposure", "current", "intolerance", "allergy", "failure", "stable_dose", "required"
+    ] = "exposure"
 
 
 class ProcedureRule(_Rule):
@@ -127,7 +133,9 @@ class ProcedureRule(_Rule):
 
 class PregnancyRule(_Rule):
     kind: Literal["pregnancy"] = "pregnancy"
-    aspect: Literal["pregnant", "lactating", "contraception", "childbearing_potential", "negative_test", "planning"]
+    aspect: Literal[
+        "pregnant", "lactating", "contraception", "childbearing_potential", "negative_test", "planning"
+    ]
 
 
 class InfectionRule(_Rule):
@@ -183,7 +191,8 @@ class ParsedCriterion(BaseModel):
     context: str | None = None
     rules: list[Rule] = Field(default_factory=list)
     combine: Literal["all", "any"] = Field(
-        default="all", description="Whether every rule must hold or any one (\"ALT, AST or bilirubin > 2×ULN\")."
+        default="all",
+        description='Whether every rule must hold or any one ("ALT, AST or bilirubin > 2×ULN").',
     )
 
     @property

@@ -52,11 +52,17 @@ class Criterion:
 
     def source_offset(self, position: int) -> int:
         """The offset in the source of character ``position`` of :attr:`text`."""
-        extra = sum(width for at, width in self.gaps if at < position)
+        extra = 0
+        for at, width in self.gaps:
+            if at >= position:
+                break
+            extra += width
         return self.start + position + extra
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
-        return self.source_offset(start), self.source_offset(end - 1) + 1 if end > start else self.source_offset(start)
+        return self.source_offset(start), self.source_offset(
+            end - 1
+        ) + 1 if end > start else self.source_offset(start)
 
 
 def _collapse(source: str, start: int, end: int) -> tuple[str, list[tuple[int, int]], int, int]:
@@ -140,7 +146,9 @@ def _line_items(text: str, start: int, end: int) -> list[_Item]:
         match = _LINE_MARKER.match(line)
         indent = len(line) - len(line.lstrip(" \t"))
         if match and len(stripped) > len(match["marker"]):
-            items.append(_Item(line_start + match.end(), line_start + len(line.rstrip()), indent, match["marker"]))
+            items.append(
+                _Item(line_start + match.end(), line_start + len(line.rstrip()), indent, match["marker"])
+            )
             content_indent = match.end()
         elif items and not previous_blank and _continues(items[-1], text, indent, content_indent, stripped):
             items[-1].end = line_start + len(line.rstrip())
@@ -158,13 +166,15 @@ def _continues(item: _Item, text: str, indent: int, content_indent: int, strippe
     # Unmarked lines are one criterion each (Chia, many exports) unless the line plainly continues
     # the previous one: it starts in lower case, or the previous line broke off mid-phrase.
     previous = text[item.start : item.end].rstrip()
-    return stripped[0].islower() or previous.endswith((",", "-", "/", "(")) or bool(
-        re.search(r"\b(?:and|or|of|the|with|to|than|for|in|by)$", previous, re.IGNORECASE)
+    return (
+        stripped[0].islower()
+        or previous.endswith((",", "-", "/", "("))
+        or bool(re.search(r"\b(?:and|or|of|the|with|to|than|for|in|by)$", previous, re.IGNORECASE))
     )
 
 
 def _nest(items: list[_Item], text: str) -> list[tuple[_Item, int, int | None]]:
-    """``(item, depth, parent position)``: deeper indentation, or a marker style change after a colon, nests."""
+    """``(item, depth, parent position)``: deeper indentation, or a new marker style after a colon, nests."""
     result: list[tuple[_Item, int, int | None]] = []
     stack: list[tuple[int, str, int]] = []  # (indent, marker style, position in result)
     for item in items:
@@ -183,7 +193,9 @@ def _nest(items: list[_Item], text: str) -> list[tuple[_Item, int, int | None]]:
     return result
 
 
-def _ends_with_colon(result: list[tuple[_Item, int, int | None]], stack: list[tuple[int, str, int]], text: str) -> bool:
+def _ends_with_colon(
+    result: list[tuple[_Item, int, int | None]], stack: list[tuple[int, str, int]], text: str
+) -> bool:
     parent_item = result[stack[-1][2]][0]
     return text[parent_item.start : parent_item.end].rstrip().endswith(":")
 
@@ -243,8 +255,8 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     result = []
     for piece_start, piece_end in pieces:
         piece = text[piece_start:piece_end]
-        marker = re.match(r"\s*(?:\d{1,2}[.)]|[-•*·●▪])\s*", piece)
-        offset = marker.end() if marker else 0
+        lead = re.match(r"\s*(?:\d{1,2}[.)]|[-•*·●▪])\s*", piece)
+        offset = lead.end() if lead else 0
         if piece[offset:].strip():
             result.append((piece_start + offset, piece_end))
     return result
@@ -311,7 +323,7 @@ def criteria_from_lists(inclusion: Iterable[str], exclusion: Iterable[str]) -> l
             for criterion in split_criteria(item, default=kind):  # type: ignore[arg-type]
                 if criterion.parent is not None:
                     criterion.parent += base
-                # A list item is one kind whatever words it contains ("Exclusion criteria of the parent study…").
+                # A list item has its list's kind whatever it says ("Exclusion criteria of the parent study").
                 criterion.kind = kind  # type: ignore[assignment]
                 criterion.index = len(criteria)
                 criterion.source = f"{kind}[{number}]"

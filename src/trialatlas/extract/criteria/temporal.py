@@ -1,4 +1,4 @@
-"""Time windows in criteria: "within the past 12 weeks", "2 years prior to the enrollment", "for 3 consecutive days".
+"""Time windows in criteria: "within the past 12 weeks", "2 years prior to enrollment", "for 3 days".
 
 A window has a relation (within a period before now / an anchor, a duration something lasted, a gap
 before or after an anchor), an amount with its unit, that amount in days, and the anchor it counts
@@ -13,18 +13,47 @@ from functools import lru_cache
 
 from trialatlas.extract.criteria.vocab import NUMBER_WORD_PATTERN, number_value
 
-_DAYS_PER_UNIT = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 30.44, "years": 365.25}
+_DAYS_PER_UNIT = {
+    "minutes": 1 / 1440,
+    "hours": 1 / 24,
+    "days": 1.0,
+    "weeks": 7.0,
+    "months": 30.44,
+    "years": 365.25,
+}
 _UNIT_WORDS = {
-    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
-    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
-    "d": "days", "day": "days", "days": "days",
-    "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
-    "mo": "months", "mos": "months", "month": "months", "months": "months",
-    "y": "years", "yr": "years", "yrs": "years", "year": "years", "years": "years",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "wk": "weeks",
+    "wks": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+    "mo": "months",
+    "mos": "months",
+    "month": "months",
+    "months": "months",
+    "y": "years",
+    "yr": "years",
+    "yrs": "years",
+    "year": "years",
+    "years": "years",
 }
 _NUM = rf"(?:\d+(?:\.\d+)?|{NUMBER_WORD_PATTERN})(?:\s*\(\s*\d+(?:\.\d+)?\s*\))?"
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|hr|h|days?|d|weeks?|wks?|wk|months?|mos?|years?|yrs?|yr|y)"
-_RANGE = rf"(?P<amount>{_NUM})(?:\s*(?:-|–|to|or)\s*(?P<high>{_NUM}))?\s*-?\s*(?P<consecutive>consecutive\s+)?(?P<unit>{_UNIT})\b"
+_RANGE = (
+    rf"(?P<amount>{_NUM})(?:\s*(?:-|–|to|or)\s*(?P<high>{_NUM}))?\s*-?\s*"
+    rf"(?P<consecutive>consecutive\s+)?(?P<unit>{_UNIT})\b"
+)
 _ANCHOR = (
     r"(?P<anchor>(?:the\s+)?(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|entry|screening|randomi[sz]ation|baseline|"
     r"inclusion|admission|first\s+dose|day\s+1|study\s+start|the\s+start\s+of\s+(?:the\s+)?study|"
@@ -70,6 +99,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+_ANY_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD_PATTERN})\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class FoundWindow:
     start: int
@@ -88,7 +120,10 @@ class FoundWindow:
 def find_windows(text: str) -> tuple[FoundWindow, ...]:
     """Non-overlapping windows in ``text``: quantified ones win over bare "history of" / "currently"."""
     found: list[FoundWindow] = []
+    quantified_possible = _ANY_NUMBER.search(text) is not None
     for relation, pattern in _PATTERNS:
+        if relation not in ("current", "history", "since") and not quantified_possible:
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(w.start < end and start < w.end for w in found):

@@ -12,16 +12,48 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 _NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "eighteen": 18, "twenty": 20, "twenty-four": 24, "thirty": 30, "forty": 40, "forty-eight": 48,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "a": 1, "an": 1, "single": 1, "once": 1, "twice": 2, "half": 0.5, "several": 3, "few": 3,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "eighteen": 18,
+    "twenty": 20,
+    "twenty-four": 24,
+    "thirty": 30,
+    "forty": 40,
+    "forty-eight": 48,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "once": 1,
+    "twice": 2,
+    "half": 0.5,
+    "several": 3,
+    "few": 3,
 }
 NUMBER_WORD_PATTERN = "|".join(sorted((w for w in _NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
 
@@ -45,37 +77,95 @@ class Mention:
     concept: str
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[-'’][A-Za-z0-9\u00C0-\u024F]+)*")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).replace("’", "'") for m in _TOKEN.finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokenize(text: str) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """Token spans, tokens and lower-cased tokens of ``text`` (shared by every vocabulary's matcher)."""
+    spans: list[tuple[int, int]] = []
+    words: list[str] = []
+    for match in _TOKEN.finditer(text):
+        spans.append(match.span())
+        words.append(match.group(0).replace("’", "'"))
+    return spans, words, [w.lower() for w in words]
+
+
 class Matcher:
-    """Finds the concepts of one vocabulary in text: one case-insensitive and one case-sensitive pass."""
+    """Finds the concepts of one vocabulary in text by token n-gram lookup (longest match first).
+
+    Words joined by a hyphen are one token, so "insulin" is not found inside "insulin-dependent" nor
+    "HIV" inside "HIV-positive"; names are lower-cased, abbreviations kept as written.
+    """
 
     def __init__(self, names: dict[str, str], abbreviations: dict[str, str]) -> None:
         self._names = names
         self._abbreviations = abbreviations
-        self._pattern = self._compile(names, re.IGNORECASE)
-        self._abbrev_pattern = self._compile(abbreviations, 0)
+        self._lower: dict[tuple[str, ...], str] = {}
+        self._exact: dict[tuple[str, ...], str] = {}
+        for name, concept in names.items():
+            key = _tokens(name.lower())
+            # A single short token ("na", "k") is too ambiguous to find case-insensitively.
+            if key and not (len(key) == 1 and len(key[0]) < 2):
+                self._lower.setdefault(key, concept)
+        for abbreviation, concept in abbreviations.items():
+            key = _tokens(abbreviation)
+            if key:
+                self._exact.setdefault(key, concept)
+        self._lower_first = self._first_index(self._lower)
+        self._exact_first = self._first_index(self._exact)
 
     @staticmethod
-    def _compile(table: dict[str, str], flags: int) -> re.Pattern[str] | None:
-        if not table:
-            return None
-        alternation = "|".join(re.escape(name) for name in sorted(table, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w]|-(?=[a-z]{{3}}))", flags)
+    def _first_index(table: dict[tuple[str, ...], str]) -> dict[str, list[int]]:
+        lengths: dict[str, set[int]] = {}
+        for key in table:
+            lengths.setdefault(key[0], set()).add(len(key))
+        return {first: sorted(values, reverse=True) for first, values in lengths.items()}
 
     def find(self, text: str) -> list[Mention]:
         """Non-overlapping mentions, longest first where two would overlap."""
+        spans, words, lowered = _tokenize(text)
         found: list[Mention] = []
-        if self._pattern is not None:
-            for match in self._pattern.finditer(text):
-                found.append(Mention(match.start(), match.end(), match.group(0), self._names[match.group(0).lower()]))
-        if self._abbrev_pattern is not None:
-            for match in self._abbrev_pattern.finditer(text):
-                if not any(m.start < match.end() and match.start() < m.end for m in found):
-                    found.append(Mention(match.start(), match.end(), match.group(0), self._abbreviations[match.group(0)]))
-        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        position = 0
+        count = len(spans)
+        lower_first, exact_first = self._lower_first, self._exact_first
+        while position < count:
+            if lowered[position] not in lower_first and words[position] not in exact_first:
+                position += 1
+                continue
+            match = self._lookup(lowered, position, self._lower, lower_first) or self._lookup(
+                words, position, self._exact, exact_first
+            )
+            if match is None:
+                position += 1
+                continue
+            length, concept = match
+            start, end = spans[position][0], spans[position + length - 1][1]
+            found.append(Mention(start, end, text[start:end], concept))
+            position += length
         return found
 
+    @staticmethod
+    def _lookup(
+        words: list[str], position: int, table: dict[tuple[str, ...], str], first: dict[str, list[int]]
+    ) -> tuple[int, str] | None:
+        lengths = first.get(words[position])
+        if not lengths:
+            return None
+        for length in lengths:
+            if position + length <= len(words):
+                concept = table.get(tuple(words[position : position + length]))
+                if concept is not None:
+                    return length, concept
+        return None
+
     def concept_of(self, name: str) -> str | None:
-        return self._names.get(name.lower()) or self._abbreviations.get(name)
+        key = _tokens(name.lower())
+        return self._lower.get(key) or self._exact.get(_tokens(name))
 
     def names(self) -> Iterator[tuple[str, str]]:
         yield from self._names.items()
@@ -182,9 +272,9 @@ def drug_classes(drug: str) -> list[str]:
 
 
 __all__ = [
+    "NUMBER_WORD_PATTERN",
     "Matcher",
     "Mention",
-    "NUMBER_WORD_PATTERN",
     "analyte_matcher",
     "analytes",
     "broader_concepts",

@@ -12,26 +12,84 @@ from dataclasses import dataclass, field
 
 from trialatlas.extract.regimen.units import canonical_unit
 
-_VALUE = (
-    r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
-)
+_VALUE = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
 _SCI = (
     r"(?:(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)\s*\(?\s*[-−]?\s*\d+\s*\)?"
     r"|(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*10\s*\(\s*\d+\s*\)"
     r"|\d+(?:\.\d+)?[eE][+]?\d+"
+    r"|(?:" + _VALUE + r")\s*(?:x|X|×)\s*10\s+to\s+the\s+\d+(?:th)?"
 )
 _NUM = r"(?:" + _SCI + r"|" + _VALUE + r")"
 _SEP = r"\s*(?:-|–|—|−|~|to|through)\s*"
 
 _unit_words = sorted(
     [
-        "mg", "mgs", "milligrams?", "milligrammes?", "g", "gm", "gms", "grams?", "grammes?", "mcg", "mcgs", "µg", "μg",
-        "ug", "micrograms?", "microgrammes?", "ng", "nanograms?", "IU", "I\\.U\\.", "international\\s+units?", "KIU",
-        "million\\s+(?:international\\s+)?units", "MIU", "MU", "units?", "U", "mL", "ml", "mls", "milli-?lit(?:er|re)s?",
-        "cc", "L", "lit(?:er|re)s?", "cells?", "tablets?", "tabs?", "capsules?", "caps", "pills?", "drops?", "gtts?",
-        "puffs?", "inhalations?", "actuations?", "sprays?", "sachets?", "vials?", "ampoules?", "ampules?",
-        "patch(?:es)?", "vg", "PFU", "pfu", "CFU", "cfu", "mmol", "mEq", "meq", "MBq", "GBq", "mCi", "Gy", "cGy",
-        "genome\\s+copies", "vector\\s+genomes",
+        "mg",
+        "mgs",
+        "milligrams?",
+        "milligrammes?",
+        "g",
+        "gm",
+        "gms",
+        "grams?",
+        "grammes?",
+        "mcg",
+        "mcgs",
+        "µg",
+        "μg",
+        "ug",
+        "micrograms?",
+        "microgrammes?",
+        "ng",
+        "nanograms?",
+        "IU",
+        "I\\.U\\.",
+        "international\\s+units?",
+        "KIU",
+        "million\\s+(?:international\\s+)?units",
+        "MIU",
+        "MU",
+        "units?",
+        "U",
+        "mL",
+        "ml",
+        "mls",
+        "milli-?lit(?:er|re)s?",
+        "cc",
+        "L",
+        "lit(?:er|re)s?",
+        "cells?",
+        "tablets?",
+        "tabs?",
+        "capsules?",
+        "caps",
+        "pills?",
+        "drops?",
+        "gtts?",
+        "puffs?",
+        "inhalations?",
+        "actuations?",
+        "sprays?",
+        "sachets?",
+        "vials?",
+        "ampoules?",
+        "ampules?",
+        "patch(?:es)?",
+        "vg",
+        "PFU",
+        "pfu",
+        "CFU",
+        "cfu",
+        "mmol",
+        "mEq",
+        "meq",
+        "MBq",
+        "GBq",
+        "mCi",
+        "Gy",
+        "cGy",
+        "genome\\s+copies",
+        "vector\\s+genomes",
     ],
     key=len,
     reverse=True,
@@ -40,13 +98,15 @@ _UNIT = r"(?:" + "|".join(_unit_words) + r")(?![A-Za-z])"
 _CELL_UNIT = r"(?:(?:[A-Za-z0-9+\-]+\s+){0,3}?(?:cells?|MSCs?|lymphocytes)\b)"
 
 _AMOUNT = re.compile(
-    r"(?<![A-Z0-9.,^/])(?<![A-Za-z]-)"
+    r"(?<![A-Z0-9.^/])(?<![A-Za-z]-)(?<!\d,)"
     r"(?:(?P<from>from|between)\s+)?"
     r"(?P<lo>" + _NUM + r")(?:\s*(?P<u1>" + _UNIT + r"))?"
     r"(?:(?P<sep>" + _SEP + r"|\s+and\s+(?=" + _NUM + r"))(?P<hi>" + _NUM + r"))?"
     r"\s*(?:(?P<unit>" + _UNIT + r")|(?P<cells>" + _CELL_UNIT + r"))?",
 )
-_COMBO = re.compile(r"(?<![\d.])(?P<a>" + _VALUE + r")\s*/\s*(?P<b>" + _VALUE + r")\s*(?P<unit>" + _UNIT + r")")
+_COMBO = re.compile(
+    r"(?<![\d.])(?P<a>" + _VALUE + r")\s*/\s*(?P<b>" + _VALUE + r")\s*(?P<unit>" + _UNIT + r")"
+)
 
 _BODY = (
     r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
@@ -71,10 +131,17 @@ _PERCENT = re.compile(r"\s*%")
 _COUNT_BEFORE = re.compile(r"\b(one|two|three|four|five|six)\s+$", re.IGNORECASE)
 _FORM_AFTER = re.compile(r"\s*(?:[a-z-]+\s+){0,2}(tablets?|capsules?|pills?|caps)\b", re.IGNORECASE)
 _LIST_BEFORE = re.compile(
-    r"(?P<list>(?:" + _VALUE + r"\s*,\s*)+(?:" + _VALUE + r"\s*,?\s*(?:or|and)\s*)?|" + _VALUE
+    r"(?P<list>(?:"
+    + _VALUE
+    + r"\s*,\s*)+(?:"
+    + _VALUE
+    + r"\s*,?\s*(?:or|and)\s*)?|"
+    + _VALUE
     + r"\s*,?\s*(?:or|and)\s*)$"
 )
-_NOT_LIST_WORD = re.compile(r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?)\s*$", re.IGNORECASE)
+_NOT_LIST_WORD = re.compile(
+    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?)\s*$", re.IGNORECASE
+)
 _WORDS_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -97,13 +164,14 @@ class Amount:
 def parse_number(text: str) -> float | None:
     raw = text.strip().replace("−", "-")
     sci = re.match(
-        r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?$", raw
+        r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$",
+        raw,
     )
-    if sci and ("10" in raw) and (sci.group("m") is not None or re.search(r"\^|\*\*|e|E", raw)):
+    if sci and (sci.group("m") is not None or re.search(r"\^|\*\*|e|E", raw)):
         mantissa = _plain(sci.group("m")) if sci.group("m") else 1.0
         if mantissa is None:
             return None
-        return mantissa * 10 ** int(sci.group("e").replace(" ", ""))
+        return float(mantissa * 10.0 ** int(sci.group("e").replace(" ", "")))
     if re.match(r"^\d+(?:\.\d+)?[eE]\+?\d+$", raw):
         return float(raw)
     return _plain(raw)
@@ -197,8 +265,17 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             if value is None:
                 break
             amounts.append(
-                Amount(combo.start(key), end if key == "b" else combo.end(key), value * factor, value * factor,
-                       unit, basis, frequency, text=text[combo.start() : end], extras={"combo": key})
+                Amount(
+                    combo.start(key),
+                    end if key == "b" else combo.end(key),
+                    value * factor,
+                    value * factor,
+                    unit,
+                    basis,
+                    frequency,
+                    text=text[combo.start() : end],
+                    extras={"combo": key},
+                )
             )
         taken_until = max(taken_until, end)
     for match in _AMOUNT.finditer(text):
@@ -238,18 +315,30 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             unreadable.append((match.start(), end, "unreadable number"))
             continue
         sep = (match.group("sep") or "").strip()
+        hi_start = -1
         if hi_text and sep == "and" and not match.group("from"):
-            # "1 and 2 mg" is a list of two doses, not a range.
-            amounts.append(_amount(text, match.start(), match.start() + len(lo_text), low * factor, low * factor, unit))
+            # "1 and 2 mg" is a list of two doses, not a range; in "day 1 and 30 mg" only 30 is a dose.
+            if not _NOT_LIST_WORD.search(text[max(0, match.start() - 8) : match.start()]):
+                first_end = match.end("u1") if match.group("u1") else match.end("lo")
+                amounts.append(_amount(text, match.start("lo"), first_end, low * factor, low * factor, unit))
             low = high
+            hi_start = match.start("hi")
         concentration = _CONCENTRATION.match(text, end)
         volume = False
         if concentration:
             if concentration.group("vol") is None or unit in {"mL", "L"}:
                 amounts.append(
-                    Amount(match.start(), concentration.end(), low * factor, high * factor, unit, "dose",
-                           concentration=True, text=text[match.start() : concentration.end()],
-                           extras={"per": concentration.group("vu")})
+                    Amount(
+                        match.start(),
+                        concentration.end(),
+                        low * factor,
+                        high * factor,
+                        unit,
+                        "dose",
+                        concentration=True,
+                        text=text[match.start() : concentration.end()],
+                        extras={"per": concentration.group("vu")},
+                    )
                 )
                 continue
             volume = True
@@ -259,27 +348,46 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         if low > high:
             low, high = high, low
         start = match.start("lo") if not match.group("from") else match.start()
+        if hi_start >= 0:
+            start = hi_start
         count = _COUNT_BEFORE.search(text[max(0, start - 8) : start])
         if count and _FORM_AFTER.match(text, basis_end) and not hi_text:
             multiplier = _WORDS_COUNT[count.group(1).lower()]
             low, high = low * multiplier, high * multiplier
         amount = Amount(
-            start, basis_end, low * factor, high * factor, unit, basis, frequency, volume=volume,
+            start,
+            basis_end,
+            low * factor,
+            high * factor,
+            unit,
+            basis,
+            frequency,
+            volume=volume,
             sci_bare=cells is None and match.group("unit") is None and match.group("u1") is None,
             text=text[start:basis_end],
         )
         listed = _LIST_BEFORE.search(text[max(0, start - 60) : start])
         if listed and not hi_text:
             list_start = start - len(listed.group("list"))
-            if not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start]):
+            glued = list_start > 0 and text[list_start - 1].isalnum()
+            if not glued and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start]):
                 for number in re.finditer(_VALUE, listed.group("list")):
                     value = _plain(number.group(0))
                     if value is None:
                         continue
                     s = list_start + number.start()
                     amounts.append(
-                        Amount(s, list_start + number.end(), value * factor, value * factor, unit, basis, frequency,
-                               text=text[s : list_start + number.end()], extras={"listed": "1"})
+                        Amount(
+                            s,
+                            list_start + number.end(),
+                            value * factor,
+                            value * factor,
+                            unit,
+                            basis,
+                            frequency,
+                            text=text[s : list_start + number.end()],
+                            extras={"listed": "1"},
+                        )
                     )
         amounts.append(amount)
     amounts.sort(key=lambda a: a.start)
@@ -291,7 +399,7 @@ def _amount(text: str, start: int, end: int, low: float, high: float, unit: str)
 
 
 def _is_sci(number: str) -> bool:
-    return bool(re.search(r"10\s*(?:\^|\*\*|\()|[eE][+]?\d", number))
+    return bool(re.search(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d", number))
 
 
 def _squash(unit: str) -> str:

@@ -109,13 +109,16 @@ def target_from(text: str, amount: Amount, sentence: Sentence, mentions: list[Me
         high = None
     return TargetLevel(
         analyte=analyte,
-        measure=measure,  # type: ignore[arg-type]
+        measure=measure,
         low=low,
         high=high,
-        comparator=comparator,  # type: ignore[arg-type]
+        comparator=comparator,
         unit=unit,
-        text=text[max(sentence.start, amount.start - (len(comparator_match.group(0)) if comparator_match else 0)) :
-                  amount.end].strip(),
+        text=text[
+            max(
+                sentence.start, amount.start - (len(comparator_match.group(0)) if comparator_match else 0)
+            ) : amount.end
+        ].strip(),
     )
 
 
@@ -171,14 +174,15 @@ def cue_drug(text: str, cue: AdjustmentCue, sentence: Sentence, mentions: list[M
 
 
 def make_adjustment(kind: str, drug: str | None, text: str, **extra: object) -> Adjustment:
-    return Adjustment(kind=kind, drug=drug, text=" ".join(text.split()), **extra)  # type: ignore[arg-type]
+    return Adjustment(kind=kind, drug=drug, text=" ".join(text.split()), **extra)
 
 
 _CONDITION = re.compile(
     r"(?P<who>\b(?:participants|patients|subjects|children|those|people|women|men|anyone)\s+(?:who|without|with|that|"
     r"whose|not\s+achieving|achieving|in\s+(?:remission|response))\b[^.;]*)"
     r"|(?P<if>\b(?:if|unless|when|in\s+case\s+of|provided\s+that|in\s+the\s+absence\s+of|until)\b[^.;]*)"
-    r"|(?P<random>\b(?:will\s+be\s+|are\s+|were\s+|be\s+)?(?:re-?)?randomi[sz](?:ed|ation)\b[^.;]*)",
+    r"|(?P<random>\b(?:will\s+be\s+|are\s+|were\s+|be\s+)?(?:(?:re-?)?randomi[sz](?:ed|ation)|randomly\s+"
+    r"(?:assigned|allocated|stop|switch|receive|withdraw)\w*)\b[^.;]*)",
     re.IGNORECASE,
 )
 _STOP_WORDS = re.compile(r"\b(?:stop|discontinu|withdraw|cease)", re.IGNORECASE)
@@ -195,7 +199,7 @@ def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]
         clause = " ".join(match.group(0).split()).rstrip(",; ")
         if len(clause) < 8:
             continue
-        if re.search(r"randomi[sz]", clause, re.IGNORECASE):
+        if re.search(r"randomi[sz]|randomly", clause, re.IGNORECASE):
             kind = "randomisation"
         elif _STOP_WORDS.search(clause):
             kind = "stop"
@@ -203,6 +207,6 @@ def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]
             kind = "population"
         else:
             kind = "if"
-        found.append((sentence.start + match.start(), Condition(kind=kind, text=clause)))  # type: ignore[arg-type]
+        found.append((sentence.start + match.start(), Condition(kind=kind, text=clause)))
         covered = match.end()
     return found

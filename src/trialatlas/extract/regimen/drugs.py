@@ -23,9 +23,38 @@ _MAX_WORDS = 5
 
 # Salt and ester words dropped after a generic name ("gemcitabine hydrochloride" is gemcitabine).
 SALTS = frozenset(
-    "hydrochloride hcl dihydrochloride sodium disodium potassium calcium magnesium acetate mesylate "
-    "maleate sulfate sulphate phosphate citrate tartrate bitartrate succinate fumarate besylate bromide "
-    "tosylate monohydrate dihydrate hyclate lactate gluconate malate hemifumarate dipropionate".split()
+    [
+        "hydrochloride",
+        "hcl",
+        "dihydrochloride",
+        "sodium",
+        "disodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "acetate",
+        "mesylate",
+        "maleate",
+        "sulfate",
+        "sulphate",
+        "phosphate",
+        "citrate",
+        "tartrate",
+        "bitartrate",
+        "succinate",
+        "fumarate",
+        "besylate",
+        "bromide",
+        "tosylate",
+        "monohydrate",
+        "dihydrate",
+        "hyclate",
+        "lactate",
+        "gluconate",
+        "malate",
+        "hemifumarate",
+        "dipropionate",
+    ]
 )
 
 # Stems of International Nonproprietary Names: an unknown word ending so is taken for a drug.
@@ -50,26 +79,262 @@ _NOT_CODES = re.compile(
 
 # Words that end like drug stems or look like codes but are ordinary English or trial vocabulary.
 _NOT_DRUGS = frozenset(
-    "state statin protocol pilot patients patient control placebo dose doses study title total period "
-    "episode peptide nucleotide cytokine chemokine vaccine vaccines tablet tablets capsule capsules "
-    "injection infusion solution saline ethanol water group arm arms cohort cohorts week weeks month months "
-    "day days year years hour hours minute minutes cycle cycles phase regimen regimens therapy treatment "
-    "treatments medication medications drug drugs agent agents product products standard usual care "
-    "intervention interventions subject subjects participants participant volunteer volunteers "
-    "vehicle cream ointment gel patch spray drops drop powder granules sachet vial syringe pen device "
-    "body weight kilogram kilograms baseline screening visit randomization randomisation".split()
+    [
+        "state",
+        "statin",
+        "protocol",
+        "pilot",
+        "patients",
+        "patient",
+        "control",
+        "placebo",
+        "dose",
+        "doses",
+        "study",
+        "title",
+        "total",
+        "period",
+        "episode",
+        "peptide",
+        "nucleotide",
+        "cytokine",
+        "chemokine",
+        "vaccine",
+        "vaccines",
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "injection",
+        "infusion",
+        "solution",
+        "saline",
+        "ethanol",
+        "water",
+        "group",
+        "arm",
+        "arms",
+        "cohort",
+        "cohorts",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "day",
+        "days",
+        "year",
+        "years",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "cycle",
+        "cycles",
+        "phase",
+        "regimen",
+        "regimens",
+        "therapy",
+        "treatment",
+        "treatments",
+        "medication",
+        "medications",
+        "drug",
+        "drugs",
+        "agent",
+        "agents",
+        "product",
+        "products",
+        "standard",
+        "usual",
+        "care",
+        "intervention",
+        "interventions",
+        "subject",
+        "subjects",
+        "participants",
+        "participant",
+        "volunteer",
+        "volunteers",
+        "vehicle",
+        "cream",
+        "ointment",
+        "gel",
+        "patch",
+        "spray",
+        "drops",
+        "drop",
+        "powder",
+        "granules",
+        "sachet",
+        "vial",
+        "syringe",
+        "pen",
+        "device",
+        "body",
+        "weight",
+        "kilogram",
+        "kilograms",
+        "baseline",
+        "screening",
+        "visit",
+        "randomization",
+        "randomisation",
+    ]
 )
 
 _STOPWORDS = frozenset(
-    "a an the and or of to in on at by for with from as is are be was were will be been being per each "
-    "every this that these those it its their his her our your all any some no not than then after before "
-    "during until up down over under into onto via plus also only same other another one two three four five "
-    "six seven eight nine ten first second third daily weekly monthly once twice dose doses total oral orally "
-    "intravenous intravenously subcutaneous subcutaneously given receive received receiving administered "
-    "administration taken take start starting initial maintenance loading day days week weeks month months "
-    "mg g ml kg mcg iu units unit cycle cycles group arm patients participants subjects followed which who "
-    "when where while if unless approximately about least most maximum minimum high low higher lower "
-    "standard usual fixed dosage level levels based weight body".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "be",
+        "was",
+        "were",
+        "will",
+        "be",
+        "been",
+        "being",
+        "per",
+        "each",
+        "every",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "your",
+        "all",
+        "any",
+        "some",
+        "no",
+        "not",
+        "than",
+        "then",
+        "after",
+        "before",
+        "during",
+        "until",
+        "up",
+        "down",
+        "over",
+        "under",
+        "into",
+        "onto",
+        "via",
+        "plus",
+        "also",
+        "only",
+        "same",
+        "other",
+        "another",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "first",
+        "second",
+        "third",
+        "daily",
+        "weekly",
+        "monthly",
+        "once",
+        "twice",
+        "dose",
+        "doses",
+        "total",
+        "oral",
+        "orally",
+        "intravenous",
+        "intravenously",
+        "subcutaneous",
+        "subcutaneously",
+        "given",
+        "receive",
+        "received",
+        "receiving",
+        "administered",
+        "administration",
+        "taken",
+        "take",
+        "start",
+        "starting",
+        "initial",
+        "maintenance",
+        "loading",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "mg",
+        "g",
+        "ml",
+        "kg",
+        "mcg",
+        "iu",
+        "units",
+        "unit",
+        "cycle",
+        "cycles",
+        "group",
+        "arm",
+        "patients",
+        "participants",
+        "subjects",
+        "followed",
+        "which",
+        "who",
+        "when",
+        "where",
+        "while",
+        "if",
+        "unless",
+        "approximately",
+        "about",
+        "least",
+        "most",
+        "maximum",
+        "minimum",
+        "high",
+        "low",
+        "higher",
+        "lower",
+        "standard",
+        "usual",
+        "fixed",
+        "dosage",
+        "level",
+        "levels",
+        "based",
+        "weight",
+        "body",
+    ]
 )
 
 
@@ -95,6 +360,8 @@ class Vocabulary:
     by_exact: dict[tuple[str, ...], DrugInfo]
     single_names: tuple[str, ...]
     single_info: dict[str, DrugInfo]
+    # Longest key starting with each (lower-cased) word: most words start no name and are skipped at once.
+    longest_from: dict[str, int]
 
 
 def _words(text: str) -> list[str]:
@@ -136,11 +403,16 @@ def vocabulary() -> Vocabulary:
         for word in words:
             add(word, info)
     singles = {key[0]: info for key, info in by_words.items() if len(key) == 1 and len(key[0]) >= 6}
+    longest: dict[str, int] = {}
+    for key in [*by_words, *by_exact]:
+        first = key[0].lower()
+        longest[first] = max(longest.get(first, 0), len(key))
     return Vocabulary(
         by_words=by_words,
         by_exact=by_exact,
         single_names=tuple(sorted(singles)),
         single_info=singles,
+        longest_from=longest,
     )
 
 
@@ -196,7 +468,7 @@ def find_mentions(text: str) -> list[Mention]:
     count = len(tokens)
     while i < count:
         found: tuple[int, DrugInfo] | None = None
-        for size in range(min(_MAX_WORDS, count - i), 0, -1):
+        for size in range(min(vocab.longest_from.get(lowered[i], 0), count - i), 0, -1):
             if size > 1 and not _joined(text, tokens, i, size):
                 continue
             key = tuple(lowered[i : i + size])
@@ -210,7 +482,9 @@ def find_mentions(text: str) -> list[Mention]:
             size, info = found
             end_index = i + size
             # Swallow salt words so the mention covers "leucovorin calcium" whole.
-            while end_index < count and lowered[end_index] in SALTS and _joined(text, tokens, end_index - 1, 2):
+            while (
+                end_index < count and lowered[end_index] in SALTS and _joined(text, tokens, end_index - 1, 2)
+            ):
                 end_index += 1
             start, end = tokens[i].start(), tokens[end_index - 1].end()
             mentions.append(Mention(start, end, info, text[start:end]))

@@ -37,8 +37,10 @@ _NUMBER_WORDS = {
     "other": 2,
     "single": 1,
 }
-NUMBER_WORD = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|" \
+NUMBER_WORD = (
+    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
     r"sixteen|eighteen|twenty(?:-one|-four|-eight)?|thirty|fifty-two)"
+)
 
 
 def number_value(text: str) -> float:
@@ -52,42 +54,80 @@ _DAILY = r"(?:daily|a\s+day|per\s+day|each\s+day|every\s+day|/\s*day|a\s+d(?:ay)
 _WEEKLY = r"(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week|/\s*week|a\s+wk|per\s+wk)"
 
 _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
-    ("PRN", r"\bas\s+(?:needed|required|necessary)\b|\bp\.?r\.?n\.?\b|\bon\s+demand\b|\bwhen\s+needed\b|"
-     r"\bif\s+needed\b|\bas\s+rescue\b"),
-    ("continuous", r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
-     r"(?:infusion|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
-     r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusion\b|\bby\s+continuous\b"),
-    ("BIW", r"\b(?:twice|two\s+times|2\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|"
-     r"\bbiw\b|\bsemi-?weekly\b|\btwice[-\s]weekly\b"),
+    (
+        "PRN",
+        r"\bas\s+(?:needed|required|necessary)\b|\bp\.?r\.?n\.?\b|\bon\s+demand\b|\bwhen\s+needed\b|"
+        r"\bif\s+needed\b|\bas\s+rescue\b",
+    ),
+    (
+        "continuous",
+        r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
+        r"(?:infusion|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
+        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusion\b|\bby\s+continuous\b",
+    ),
+    (
+        "BIW",
+        r"\b(?:twice|two\s+times|(?<![-\d]\s)(?<![-\d])2\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|"
+        r"\bbiw\b|\bsemi-?weekly\b|\btwice[-\s]weekly\b",
+    ),
     ("TIW", r"\b(?:three\s+times|thrice|3\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|\btiw\b"),
-    ("QID", r"\bq\.?i\.?d\.?\b|\b(?:four|4)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
-     r"\bevery\s+6\s*(?:hours?|hrs?|h)\b|\bq\.?\s?6\s?(?:hours?|hrs?|h)\b|\b6[-\s]?hourly\b"),
-    ("TID", r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?"
-     r"(?:day|daily|d)\b|\bthrice\s+(?:a\s+|per\s+)?(?:day|daily)\b|\bevery\s+8\s*(?:hours?|hrs?|h)\b|"
-     r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b"),
-    ("BID", r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|"
-     r"\b(?:two|2)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
-     r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
-     r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
-     r"\bin\s+the\s+morning\s+and\s+(?:in\s+the\s+)?evening\b|\bmorning\s+and\s+evening\b"),
-    ("QOD", r"\bq\.?o\.?d\.?\b|\bevery\s+(?:other|second|2nd)\s+day\b|\bon\s+alternate\s+days\b|"
-     r"\balternate[-\s]days?\b|\bevery\s+48\s*(?:hours?|hrs?|h)\b|\bq\.?\s?48\s?h\b|\beod\b"),
-    ("QD", r"\bonce[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\bq\.?\s?d\.?\b(?!\s*\d)|\bo\.?d\.?(?=[\s,;.)]|$)|"
-     r"\bq\.?\s?day\b|\bdaily\b|\bevery\s+(?:day|morning|evening|night)\b|\beach\s+(?:day|morning|evening)\b|"
-     r"\bnightly\b|\bat\s+(?:bed\s?time|night)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
-     r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
-     r"\b(?:one|1)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b"),
-    ("EVERY", r"\b(?:once\s+)?every\s+(" + NUMBER_WORD + r")[-\s]*(?:to\s+\d+\s+)?(days?|weeks?|wks?|months?|hours?|hrs?|h)\b"
-     r"(?:\s+cycles?)?|\bq\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b"),
-    ("QW", r"\bonce[-\s](?:a\s+|per\s+|each\s+|every\s+)?week(?:ly)?\b|\bweekly\b|\bevery\s+week\b|"
-     r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b"),
+    (
+        "QID",
+        r"\bq\.?i\.?d\.?\b|\b(?:four|4)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+        r"\bevery\s+6\s*(?:hours?|hrs?|h)\b|\bq\.?\s?6\s?(?:hours?|hrs?|h)\b|\b6[-\s]?hourly\b",
+    ),
+    (
+        "TID",
+        r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?"
+        r"(?:day|daily|d)\b|\bthrice\s+(?:a\s+|per\s+)?(?:day|daily)\b|\bevery\s+8\s*(?:hours?|hrs?|h)\b|"
+        r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b",
+    ),
+    (
+        "BID",
+        r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|"
+        r"\b(?:two|2)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+        r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
+        r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
+        r"\bin\s+the\s+morning\s+and\s+(?:in\s+the\s+)?evening\b|\bmorning\s+and\s+evening\b",
+    ),
+    (
+        "QOD",
+        r"\bq\.?o\.?d\.?\b|\bevery\s+(?:other|second|2nd)\s+day\b|\bon\s+alternate\s+days\b|"
+        r"\balternate[-\s]days?\b|\bevery\s+48\s*(?:hours?|hrs?|h)\b|\bq\.?\s?48\s?h\b|\beod\b",
+    ),
+    (
+        "QD",
+        r"\bonce[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\bq\.?\s?d\.?\b(?!\s*\d)|\bo\.?d\.?(?=[\s,;.)]|$)|"
+        r"\bq\.?\s?day\b|\bdaily\b|\bevery\s+(?:day|morning|evening|night)\b|\beach\s+(?:day|morning|evening)\b|"
+        r"\bnightly\b|\bat\s+(?:bed\s?time|night)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
+        r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
+        r"\b(?:one|1)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b",
+    ),
+    (
+        "EVERY",
+        r"\b(?:once\s+)?every\s+("
+        + NUMBER_WORD
+        + r")[-\s]*(?:to\s+\d+\s+)?(days?|weeks?|wks?|months?|hours?|hrs?|h)\b"
+        r"(?:\s+cycles?)?|\bq\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b",
+    ),
+    (
+        "QW",
+        r"\bonce[-\s](?:a\s+|per\s+|each\s+|every\s+)?week(?:ly)?\b|\bweekly\b|\bevery\s+week\b|"
+        r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b",
+    ),
     ("Q2W", r"\bevery\s+(?:other|second|2nd)\s+week\b|\bfortnightly\b|\bbi-?weekly\b|\btwo[-\s]weekly\b"),
     ("Q3W", r"\bthree[-\s]weekly\b|\b3[-\s]weekly\b"),
-    ("QM", r"\bmonthly\b|\bonce\s+(?:a\s+|per\s+|each\s+|every\s+)?month\b|\bevery\s+month\b|\bq\.?\s?m\b|"
-     r"\bq\.?\s?1\s?m(?:onth)?\b"),
-    ("once", r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
-     r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
-     r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+dose\b"),
+    (
+        "QM",
+        r"\bmonthly\b|\bonce\s+(?:a\s+|per\s+|each\s+|every\s+)?month\b|\bevery\s+month\b|\bq\.?\s?m\b|"
+        r"\bq\.?\s?1\s?m(?:onth)?\b",
+    ),
+    (
+        "once",
+        r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
+        r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
+        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+dose\b",
+    ),
 ]
 _FREQUENCY = re.compile(
     "|".join(f"(?P<{name if name != 'once' else 'ONCE'}>{pattern})" for name, pattern in _FREQUENCY_PATTERNS),
@@ -132,7 +172,7 @@ def find_frequencies(text: str) -> list[Span]:
 
 # Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".
 CYCLE = re.compile(
-    r"\b(\d+)[-\s]?(day|week)s?\s+(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
+    r"\b(\d+)[-\s]?(day|week)s?\s+(?:\([^)]{0,30}\)\s*)?(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
     r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b",
     re.IGNORECASE,
 )
@@ -150,25 +190,46 @@ def cycle_frequency(text: str) -> Span | None:
 
 
 _ROUTE_PATTERNS: list[tuple[str, str]] = [
-    ("iv", r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|"
-     r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
-     r"\bbolus\b|\bvenous\b"),
-    ("sc", r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
-     r"\bunder\s+the\s+skin\b"),
-    ("im", r"\bintra-?muscular(?:ly)?\b|\bi\.m\.?(?![a-z])|\bIM\b|\b(?:into|to|in)\s+(?:the\s+)?muscles?\b|"
-     r"\bmuscle\s+injections?\b"),
-    ("oral", r"\bp\.?o\.?\b(?![a-z])|\bper\s+os\b|\borally\b|\boral\b|\bby\s+mouth\b|\bv\.o\.?(?![a-z])|"
-     r"\bper\s+oral\b|\bswallow(?:ed)?\b|\bdrink\b|\bingest(?:ed)?\b"),
-    ("inhaled", r"\binhal(?:ed|ation|er|ers|ational)\b|\bnebuli[sz](?:ed|er|ation)\b|\baerosol(?:i[sz]ed)?\b|"
-     r"\bvia\s+(?:an?\s+)?(?:aerolizer|diskus|handihaler|turbuhaler|respimat|ellipta|breezhaler|spacer)\b|"
-     r"\bDPI\b|\bp?MDI\b|\bdry\s+powder\b|\bmetered[-\s]dose\b"),
+    (
+        "iv",
+        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|"
+        r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
+        r"\bbolus\b|\bvenous\b",
+    ),
+    (
+        "sc",
+        r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
+        r"\bunder\s+the\s+skin\b",
+    ),
+    (
+        "im",
+        r"\bintra-?muscular(?:ly)?\b|\bi\.m\.?(?![a-z])|\b(?:into|to|in)\s+(?:the\s+)?muscles?\b|"
+        r"\bmuscle\s+injections?\b",
+    ),
+    (
+        "oral",
+        r"\bp\.?o\.?\b(?![a-z])|\bper\s+os\b|\borally\b|\boral\b|\bby\s+mouth\b|\bv\.o\.?(?![a-z])|"
+        r"\bper\s+oral\b|\bswallow(?:ed)?\b|\bdrink\b|\bingest(?:ed)?\b",
+    ),
+    (
+        "inhaled",
+        r"\binhal(?:ed|ation|er|ers|ational)\b|\bnebuli[sz](?:ed|er|ation)\b|\baerosol(?:i[sz]ed)?\b|"
+        r"\bvia\s+(?:an?\s+)?(?:aerolizer|diskus|handihaler|turbuhaler|respimat|ellipta|breezhaler|spacer)\b|"
+        r"\bDPI\b|\bp?MDI\b|\bdry\s+powder\b|\bmetered[-\s]dose\b",
+    ),
     ("intranasal", r"\bintra-?nasal(?:ly)?\b|\bnasal\s+spray\b|\bnasally\b|\bnose\s+spray\b"),
     ("sublingual", r"\bsub-?lingual(?:ly)?\b|\bunder\s+the\s+tongue\b"),
     ("buccal", r"\bbuccal(?:ly)?\b"),
     ("transdermal", r"\btrans-?dermal(?:ly)?\b|\bpatch(?:es)?\b"),
-    ("topical", r"\btopical(?:ly)?\b|\bcream\b|\bointment\b|\bgel\b|\blotion\b|\bcutaneous(?:ly)?\b|"
-     r"\bapplied\s+to\s+the\s+skin\b"),
-    ("rectal", r"\brectal(?:ly)?\b|\bsuppositor(?:y|ies)\b|\benemas?\b|\bper\s+rectum\b|\binto\s+(?:the\s+)?colon\b"),
+    (
+        "topical",
+        r"\btopical(?:ly)?\b|\bcream\b|\bointment\b|\bgel\b|\blotion\b|\bcutaneous(?:ly)?\b|"
+        r"\bapplied\s+to\s+the\s+skin\b",
+    ),
+    (
+        "rectal",
+        r"\brectal(?:ly)?\b|\bsuppositor(?:y|ies)\b|\benemas?\b|\bper\s+rectum\b|\binto\s+(?:the\s+)?colon\b",
+    ),
     ("vaginal", r"\b(?:intra)?vaginal(?:ly)?\b|\bpessar(?:y|ies)\b"),
     ("intrathecal", r"\bintra-?thecal(?:ly)?\b"),
     ("epidural", r"\bepidural(?:ly)?\b|\bcaudal\b"),
@@ -181,9 +242,10 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ("intra-arterial", r"\bintra-?arterial(?:ly)?\b|\bhepatic\s+arterial\b"),
     ("ophthalmic", r"\bophthalmic\b|\beye\s+drops?\b"),
 ]
-_ROUTE = re.compile("|".join(f"(?P<{name.replace('-', '_')}>{p})" for name, p in _ROUTE_PATTERNS))
+# "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular.
+_ROUTE = re.compile(r"(?P<im>\bIM\b)")
 _ROUTE_CI = re.compile(
-    "|".join(f"(?P<{name.replace('-', '_')}>{p})" for name, p in _ROUTE_PATTERNS if name != "im"),
+    "|".join(f"(?P<{name.replace('-', '_')}>{p})" for name, p in _ROUTE_PATTERNS),
     re.IGNORECASE,
 )
 # Dosage forms that imply a route when no route word is written.
@@ -200,7 +262,11 @@ def find_routes(text: str) -> list[Span]:
     for pattern in (_ROUTE_CI, _ROUTE):
         for match in pattern.finditer(text):
             kind = (match.lastgroup or "").replace("_", "-")
-            if kind == "iv" and match.group(0).lower() == "iv" and _ROMAN_CONTEXT.search(text[: match.start()]):
+            if (
+                kind == "iv"
+                and match.group(0).lower() == "iv"
+                and _ROMAN_CONTEXT.search(text[: match.start()])
+            ):
                 continue
             if kind == "sc" and match.group(0) == "SC" and text[match.end() : match.end() + 1] == "L":
                 continue

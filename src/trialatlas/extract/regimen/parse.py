@@ -13,32 +13,42 @@ know is returned as :class:`Unparsed`: a number is never made up.
 
 from __future__ import annotations
 
-import bisect
 import re
-from dataclasses import dataclass
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount, find_amounts
+from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
+from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
 from trialatlas.extract.regimen.drugs import (
     WORD,
     DrugInfo,
     Mention,
     find_mentions,
     fuzzy_lookup,
-    lookup,
     looks_like_code,
+    lookup,
 )
-from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
-from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
 from trialatlas.extract.regimen.models import (
-    Condition,
     Dose,
-    Duration,
-    Formulation,
     ParsedRegimen,
     RegimenItem,
-    TargetLevel,
-    Unparsed,
+)
+from trialatlas.extract.regimen.passes import (
+    _DAYS_MULTI,
+    _apply_cycle_sentences,
+    _apply_duration_sentences,
+    _attach_targets,
+    _collect_unparsed,
+    _Doc,
+    _drop_restatements,
+    _duration,
+    _fold_formulations,
+    _inherit_within_sentence,
+    _is_cycle_code,
+    _read_adjustments,
+    _read_conditions,
+    _share_in_lists,
+    _specify_by_context,
 )
 
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
@@ -77,11 +87,6 @@ _AUC_DOSE = re.compile(
     r"(?!\s*(?:ng|µg|μg|ug|mcg|mg|nmol|mmol)\s*[.·*]?\s*h?\s*/)(?:\s*mg\s*/\s*m[lL]\s*[/.·x×*]?\s*min)?",
 )
 _CELL_CONTEXT = re.compile(r"\bcells?\b|\bMSCs?\b|stem\s+cell|CAR-?T|\bCD34", re.IGNORECASE)
-_DAYS_MULTI = re.compile(
-    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\bdays?\s*\d+\s*(?:,|and|&)\s*\d+|"
-    r"(?:x|for|×)\s*(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|twenty-one)\s*(?:consecutive\s+)?days",
-    re.IGNORECASE,
-)
 _WEEKS = re.compile(
     r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+|\d+)\b", re.IGNORECASE
 )
@@ -90,40 +95,21 @@ _DAY_SCHEDULE = re.compile(
     r"\d+[-\s]day\s+(?:treatment\s+)?cycles?)?",
     re.IGNORECASE,
 )
-_TO_BEFORE = re.compile(r"\b(?:to|until|at)\s+(?:a\s+(?:dose|maximum)\s+of\s+)?(?:about\s+)?$", re.IGNORECASE)
 _AFTER_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z-]+\s+){0,2}?$|^\s*$"
+    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
 )
-_OF_UNKNOWN = re.compile(r"^\s*of\s+(?:the\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,3})")
-_WORDS_IN_TEXT = re.compile(r"\S+")
-_DOSE_IN_WORDS = re.compile(
-    r"\b(?:standard|usual|recommended|fixed|weight-based|adjusted|individuali[sz]ed|label(?:l)?ed|approved|"
-    r"therapeutic|appropriate|prescribed|stable|same|clinical|conventional|routine)\s+dos(?:e|es|age|ing)\b|"
-    r"\bdos(?:e|es|age|ing)\s+(?:will\s+be\s+|is\s+|was\s+|are\s+)?(?:according\s+to|adjusted|based\s+on|"
-    r"determined|per\s+protocol|as\s+per|at\s+the\s+discretion|individuali[sz]ed|calculated|weight-adjusted)",
+_OF_GAP = re.compile(
+    r"^\s*(?:\)\s*)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
+)
+_DILUENT_BEFORE = re.compile(
+    r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
+    r"|\bin\s+(?:a\s+)?$",
     re.IGNORECASE,
 )
-_DOSE_WORD = re.compile(r"\bdos(?:e|es|age|ing)\b", re.IGNORECASE)
+_OF_LOWER_BEFORE = re.compile(r"\bof\s+([a-z][a-z\-]{6,})\s*\(?\s*$")
+_OF_UNKNOWN = re.compile(r"^\s*of\s+(?:the\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,3})")
+_WORDS_IN_TEXT = re.compile(r"\S+")
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
-
-
-@dataclass
-class _Doc:
-    text: str
-    mentions: list[Mention]
-    sentences: list[clauses.Sentence]
-    sentence_starts: list[int]
-    freqs: list[lexicon.Span]
-    routes: list[lexicon.Span]
-    forms: list[lexicon.Span]
-    bound_routes: dict[int, str]
-    claimed: set[tuple[str, int]]
-
-    def sentence_of(self, pos: int) -> clauses.Sentence:
-        index = bisect.bisect_right(self.sentence_starts, pos) - 1
-        if index < 0:
-            return clauses.Sentence(0, len(self.text))
-        return self.sentences[index]
 
 
 def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
@@ -144,6 +130,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         forms=lexicon.find_form_routes(norm),
         bound_routes={},
         claimed=set(),
+        implied_routes=set(),
     )
     _bind_routes(doc)
     amounts, unreadable = find_amounts(norm, bool(_CELL_CONTEXT.search(norm)))
@@ -167,10 +154,12 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
             continue
         items.append(item)
     items = _drop_restatements(items, doses, doc)
+    _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
     items = _fold_formulations(norm, items)
     _apply_cycle_sentences(doc, items)
     _apply_duration_sentences(doc, items)
     _inherit_within_sentence(doc, items)
+    _specify_by_context(doc, items)
     _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
@@ -218,9 +207,14 @@ def _item(
     text = doc.text
     sentence = doc.sentence_of(amount.start)
     before = text[max(sentence.start, amount.start - 60) : amount.start]
-    if lexicon.MAX_CUE_BEFORE.search(before) or lexicon.MAX_CUE_AFTER.match(text[amount.end : amount.end + 15]):
+    if lexicon.MAX_CUE_BEFORE.search(before) or lexicon.MAX_CUE_AFTER.match(
+        text[amount.end : amount.end + 15]
+    ):
         if items and doc.sentence_of(items[-1].start) == sentence and items[-1].dose is not None:
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
+        return None
+    if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):
+        # "diluted in 250 cc of NaCl 0.9%": a vehicle, not a dose.
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
     drug = info.name if info else None
@@ -234,7 +228,13 @@ def _item(
     # Windows: after the dose up to the next dose or another drug; before it back to the last dose.
     post_end = min(next_start, sentence.end)
     for other in doc.mentions:
-        if amount.end <= other.start < post_end and (info is None or other.info.name != info.name):
+        if (
+            amount.end <= other.start < post_end
+            and (info is None or other.info.name != info.name)
+            and next_start - other.end <= 60
+        ):
+            # Only a drug that has a dose of its own ends this dose's words ("X 5 mg and Y 10 mg daily");
+            # "250 mg capsules, or placebo, given twice a day" keeps "twice a day".
             post_end = other.start
             break
     pre_start = max(sentence.start, previous_end if previous_end >= 0 else 0)
@@ -255,6 +255,10 @@ def _item(
         or lexicon.TOTAL.match(text[amount.end : amount.end + 20].lstrip(" ,("))
     ):
         basis = "total"
+    if basis == "dose" and mention is not None and mention.start >= amount.end:
+        per = re.match(r"\s*(?:/|per\s+|a\s+)(day|d|week|kg|m2)\b", text[mention.end : mention.end + 12])
+        if per:
+            basis = {"d": "day", "day": "day", "week": "week", "kg": "kg", "m2": "m2"}[per.group(1)]
     schedule, weeks = _schedule(text, amount.end, post_end)
     return RegimenItem(
         drug=drug,
@@ -287,6 +291,8 @@ def _choose_drug(
         elif mention.start >= amount.end and mention.start < sentence.end:
             after = mention
             break
+    if after is not None and _OF_GAP.match(text[amount.end : after.start]):
+        return after, after.info
     if prev is not None:
         gap = text[prev.end : amount.start]
         immediate = len(_WORDS_IN_TEXT.findall(gap)) <= 6 and prev.end >= previous_end
@@ -299,9 +305,13 @@ def _choose_drug(
     unknown = _unknown_drug(text, amount, sentence)
     if unknown is not None:
         return None, unknown
-    earlier = [m for m in doc.mentions if m.end <= amount.start]
+    earlier = [m for m in doc.mentions if m.end <= amount.start and m.info.name != "placebo"]
     if earlier:
         return earlier[-1], earlier[-1].info
+    later = [m for m in doc.mentions if m.start >= amount.end and m.start - amount.end < 150]
+    if later and not any(a for a in doc.mentions if a.end <= amount.start):
+        # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after.
+        return later[0], later[0].info
     return None, None
 
 
@@ -324,7 +334,10 @@ def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> Drug
     if before:
         word = before[-1].group(0)
         gap = text[before[-1].end() : amount.start]
-        if gap.strip(" :") == "" and word.isalpha() and word.lower() not in STOPWORDS | NOT_DRUGS:
+        of_lower = _OF_LOWER_BEFORE.search(text[window_start : amount.start])
+        if of_lower and of_lower.group(1).lower() not in STOPWORDS | NOT_DRUGS:
+            return fuzzy_lookup(of_lower.group(1)) or DrugInfo(of_lower.group(1).lower(), None)
+        if gap.strip(" :(") == "" and word.isalpha() and word.lower() not in STOPWORDS | NOT_DRUGS:
             fuzzy = fuzzy_lookup(word)
             if fuzzy is not None:
                 return fuzzy
@@ -367,10 +380,6 @@ def _frequency(
     return None, None
 
 
-def _is_cycle_code(code: str) -> bool:
-    return bool(re.fullmatch(r"Q(?:[2-9]|1\d)W|QM|Q\d+M|Q(?:1[4-9]|[2-9]\d)D", code))
-
-
 def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Mention | None) -> str | None:
     if mention is not None and mention.start in doc.bound_routes:
         return doc.bound_routes[mention.start]
@@ -397,26 +406,9 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         return best[2]
     forms = [s for s in doc.forms if pre_start <= s[0] and s[1] <= post_end]
     if forms:
+        doc.implied_routes.add(amount.start)
         return forms[0][2]
     return None
-
-
-def _duration(text: str, start: int, end: int) -> Duration | None:
-    match = lexicon.DURATION.search(text, start, end)
-    if match is None:
-        return None
-    try:
-        low = lexicon.number_value(match.group(1))
-        high = lexicon.number_value(match.group(2)) if match.group(2) else low
-    except ValueError:
-        return None
-    word = match.group(3).lower()
-    unit = next(
-        (u for prefix, u in (("min", "minute"), ("h", "hour"), ("d", "day"), ("w", "week"), ("mo", "month"),
-                             ("y", "year"), ("cy", "cycle"), ("co", "cycle"), ("do", "dose")) if word.startswith(prefix)),
-        "day",
-    )
-    return Duration(low=low, high=high, unit=unit, text=match.group(0))  # type: ignore[arg-type]
 
 
 def _schedule(text: str, start: int, end: int) -> tuple[str | None, list[float]]:
@@ -424,7 +416,9 @@ def _schedule(text: str, start: int, end: int) -> tuple[str | None, list[float]]
     weeks = _WEEKS.search(window)
     if weeks:
         numbers = [float(n) for n in re.findall(r"\d+", weeks.group(1))]
-        thereafter = re.search(r"(?:every|q)\s*\d+\s*weeks?\s+(?:thereafter|after\s+that)", window, re.IGNORECASE)
+        thereafter = re.search(
+            r"(?:every|q)\s*\d+\s*weeks?\s+(?:thereafter|after\s+that)", window, re.IGNORECASE
+        )
         phrase = weeks.group(0).strip()
         if thereafter:
             phrase = f"{phrase}, then {thereafter.group(0)}"
@@ -433,232 +427,3 @@ def _schedule(text: str, start: int, end: int) -> tuple[str | None, list[float]]
     if days:
         return days.group(0).strip(), []
     return None, []
-
-
-def _drop_restatements(items: list[RegimenItem], doses: list[Amount], doc: _Doc) -> list[RegimenItem]:
-    """"225 mg administered as one injection (225 mg/1.5 mL)" states one dose, not two."""
-    by_start = {a.start: a for a in doses}
-    kept: list[RegimenItem] = []
-    for item in items:
-        amount = by_start.get(item.start)
-        if amount is not None and amount.volume and item.dose is not None:
-            sentence = doc.sentence_of(item.start)
-            if any(
-                k.dose is not None
-                and k.drug == item.drug
-                and k.dose.low == item.dose.low
-                and k.dose.unit == item.dose.unit
-                and doc.sentence_of(k.start) == sentence
-                for k in kept
-            ):
-                continue
-        kept.append(item)
-    return kept
-
-
-def _fold_formulations(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
-    """Strengths like "Tacrolimus: 0.5mg and 1mg; Capsule" become formulations of the drug's real dose."""
-    folded: set[int] = set()
-    for index, item in enumerate(items):
-        if item.dose is None or item.dose.basis != "dose" or item.frequency or item.drug is None:
-            continue
-        run = [index]
-        cursor = index
-        while cursor + 1 < len(items) and items[cursor + 1].drug == item.drug and re.fullmatch(
-            r"\s*(?:,|and|or|/)\s*", text[items[cursor].end : items[cursor + 1].start]
-        ):
-            cursor += 1
-            run.append(cursor)
-        form = lexicon.FORM_NOUN.match(text, items[cursor].end)
-        if form is None:
-            continue
-        later = [
-            k for k in items[cursor + 1 :]
-            if k.drug == item.drug and k.dose is not None and k.dose.per_body is not None
-        ]
-        if not later:
-            continue
-        formulation = Formulation(
-            strengths=[items[k].dose.low for k in run if items[k].dose is not None],  # type: ignore[union-attr]
-            unit=item.dose.unit,
-            form=form.group(1).lower().rstrip("s"),
-        )
-        for target in items:
-            if target.drug == item.drug and target.dose is not None and target.dose.per_body is not None:
-                target.formulations.append(formulation)
-                if target.route is None:
-                    target.route = "oral" if formulation.form in {"capsule", "tablet", "tab"} else None
-        folded.update(run)
-    return [item for i, item in enumerate(items) if i not in folded]
-
-
-def _apply_cycle_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
-    """"Cycle repeated every 3 weeks" in a sentence of its own sets the frequency of single-day doses."""
-    for sentence in doc.sentences:
-        chunk = doc.text[sentence.start : sentence.end]
-        if not re.search(r"\bcycles?\b|\brepeat", chunk, re.IGNORECASE):
-            continue
-        if any(sentence.start <= item.start < sentence.end for item in items):
-            continue
-        codes = [f for f in doc.freqs if sentence.start <= f[0] < sentence.end and _is_cycle_code(f[2])]
-        cycle = lexicon.cycle_frequency(chunk)
-        code = codes[0][2] if codes else (cycle[2] if cycle else None)
-        if code is None:
-            continue
-        for item in items:
-            if item.start < sentence.start and item.frequency is None and item.dose is not None:
-                if not _DAYS_MULTI.search(item.schedule or ""):
-                    item.frequency = code
-
-
-_DURATION_SENTENCE = re.compile(r"^\W*(?:total\s+)?(?:treatment\s+|therapy\s+|study\s+)?duration\b", re.IGNORECASE)
-
-
-def _apply_duration_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
-    """"Total duration: 1 year" in a sentence of its own is the duration of the doses before it."""
-    for sentence in doc.sentences:
-        chunk = doc.text[sentence.start : sentence.end]
-        if not _DURATION_SENTENCE.match(chunk):
-            continue
-        match = re.search(r"(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*(days?|weeks?|months?|years?)", chunk, re.I)
-        if match is None:
-            continue
-        duration = _duration("for " + match.group(0), 0, len(match.group(0)) + 4)
-        for item in items:
-            if item.start < sentence.start and item.duration is None and item.dose is not None:
-                item.duration = duration
-
-
-def _inherit_within_sentence(doc: _Doc, items: list[RegimenItem]) -> None:
-    """A later dose of the same drug in the same sentence keeps the route and frequency stated earlier."""
-    for index, item in enumerate(items):
-        if index == 0 or item.drug is None:
-            continue
-        sentence = doc.sentence_of(item.start)
-        for earlier in reversed(items[:index]):
-            if earlier.drug != item.drug or doc.sentence_of(earlier.start) != sentence:
-                continue
-            if item.route is None:
-                item.route = earlier.route
-            if item.frequency is None and item.role not in {"loading", "starting"} and earlier.role != "loading":
-                between = doc.text[earlier.end : item.start]
-                if not re.search(r"\bthen\b|\bfollowed\b|\bafter\b|\bthereafter\b", between, re.IGNORECASE):
-                    item.frequency = earlier.frequency
-            break
-
-
-def _attach_targets(targets: list[TargetLevel], items: list[RegimenItem]) -> None:
-    for target in targets:
-        matching = [i for i in items if target.analyte and i.drug and _same_substance(i.drug, target.analyte)]
-        if not matching:
-            matching = [i for i in items if i.dose is not None][-1:] if items else []
-        for item in matching:
-            item.targets.append(target)
-
-
-def _same_substance(drug: str, analyte: str) -> bool:
-    if drug == analyte:
-        return True
-    stems = {drug.split()[0][:8], analyte.split()[0][:8]}
-    return len(stems) == 1
-
-
-def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
-    text = doc.text
-    for cue in clauses.adjustment_cues(text):
-        sentence = doc.sentence_of(cue.start)
-        drug = clauses.cue_drug(text, cue, sentence, doc.mentions)
-        clause_end = min(sentence.end, cue.end + 120)
-        target_item = next(
-            (
-                i for i in items
-                if cue.end <= i.start < clause_end and _TO_BEFORE.search(text[cue.end : i.start][-40:])
-                and not any(cue.end <= k.start < i.start for k in items)
-            ),
-            None,
-        )
-        target_level = next(
-            (t for t in result.targets if t.text and text.find(t.text, cue.end, clause_end + 40) >= 0), None
-        )
-        if target_item is not None and target_item.dose is not None:
-            kind = cue.kind
-            target_item.role = {"taper": "taper", "reduce": "reduction", "increase": "titration",
-                                "titrate": "titration"}.get(kind, target_item.role)
-            adjustment = clauses.make_adjustment(
-                kind, target_item.drug or drug, text[cue.start : target_item.end], to_dose=target_item.dose
-            )
-            drug = target_item.drug or drug
-        elif target_level is not None:
-            adjustment = clauses.make_adjustment(
-                cue.kind, drug, text[cue.start : min(sentence.end, clause_end + 40)], target=target_level
-            )
-        elif cue.kind in {"taper", "stop", "switch"}:
-            adjustment = clauses.make_adjustment(cue.kind, drug, text[cue.start : min(sentence.end, cue.end + 80)])
-        else:
-            continue
-        result.adjustments.append(adjustment)
-        for item in items:
-            if item is target_item:
-                continue
-            if drug is not None and item.drug == drug or (
-                drug is None and doc.sentence_of(item.start) == sentence and item.start < cue.start
-            ):
-                item.adjustments.append(adjustment)
-
-
-def _read_conditions(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
-    for sentence in doc.sentences:
-        found: list[tuple[int, Condition]] = clauses.find_conditions(doc.text, sentence)
-        for _, condition in found:
-            result.conditions.append(condition)
-            for item in items:
-                if sentence.start <= item.start < sentence.end:
-                    item.conditions.append(condition)
-
-
-def _collect_unparsed(
-    doc: _Doc, items: list[RegimenItem], unreadable: list[tuple[int, int, str]], result: ParsedRegimen
-) -> None:
-    text = doc.text
-    for start, end, reason in unreadable:
-        result.unparsed.append(Unparsed(text=text[start:end].strip(), reason=reason, start=start, end=end))
-    dosed = {i.drug for i in items if i.dose is not None}
-    for sentence in doc.sentences:
-        chunk = text[sentence.start : sentence.end]
-        has_item = any(sentence.start <= i.start < sentence.end for i in items)
-        words = _DOSE_IN_WORDS.search(chunk)
-        if words and not has_item:
-            result.unparsed.append(
-                Unparsed(text=chunk.strip(), reason="dose stated in words", start=sentence.start, end=sentence.end)
-            )
-            continue
-        if has_item or not _DOSE_WORD.search(chunk):
-            continue
-        named = [m for m in doc.mentions if sentence.start <= m.start < sentence.end and m.info.name not in dosed]
-        if named:
-            result.unparsed.append(
-                Unparsed(
-                    text=chunk.strip(),
-                    reason="dose mentioned without an amount",
-                    start=sentence.start,
-                    end=sentence.end,
-                )
-            )
-            for mention in named:
-                items.append(
-                    RegimenItem(
-                        drug=mention.info.name,
-                        drug_class=mention.info.drug_class,
-                        drug_text=mention.surface,
-                        text=chunk.strip(),
-                        start=mention.start,
-                        end=mention.end,
-                        status="unparsed",
-                    )
-                )
-    items.sort(key=lambda i: i.start)
-    seen: set[str] = set()
-    for mention in doc.mentions:
-        if mention.info.name not in dosed and mention.info.name not in seen:
-            seen.add(mention.info.name)
-            result.mentions.append(mention.info.name)

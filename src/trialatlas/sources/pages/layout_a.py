@@ -59,8 +59,6 @@ from trialatlas.sources.pages.common import (
     page_record_date,
 )
 from trialatlas.sources.pages.layout_a_fields import (
-    arms_bare,
-    arms_labeled,
     basic_field,
     basic_shape,
     contacts_of,
@@ -76,6 +74,7 @@ from trialatlas.sources.pages.layout_a_fields import (
     items_of,
     masking_of,
     pairs,
+    parse_groups,
     partial_date,
     prefix_score,
     segment_names,
@@ -432,7 +431,9 @@ class _Reader:
             else:
                 self.warnings.append(f"eligibility: value {value!r} not understood")
                 self.unread.append("eligibility")
-        if ages:
+        if len(ages) == 1 and _reads_as_maximum(ages[0], text):
+            elig.maximum_age = elig.maximum_age or parse_age(ages[0])
+        elif ages:
             elig.minimum_age = elig.minimum_age or parse_age(ages[0])
             if len(ages) > 1:
                 elig.maximum_age = elig.maximum_age or parse_age(ages[1])
@@ -443,20 +444,14 @@ class _Reader:
 
     def _arms_and_interventions(self, groups: list[str], interventions: list[str], other: list[str]) -> None:
         parsed = interventions_labeled(interventions) if self.labeled else interventions_bare(interventions)
+        arms = parse_groups(groups, parsed)
         items = [Intervention(name=name, type=kind, description=desc) for name, kind, desc, _ in parsed]
-        known = {name: (desc_lines, kind) for name, kind, _, desc_lines in parsed}
-        arms = arms_labeled(groups, known) if self.labeled else arms_bare(groups, interventions, known)
-        by_name = {item.name: item for item in items}
-        for arm, names in arms:
-            for name in names:
-                if name not in by_name:
-                    kind = known.get(name, ([], None))[1]
-                    by_name[name] = Intervention(name=name, type=kind)
-                    items.append(by_name[name])
-                item = by_name[name]
+        for arm, numbers in arms:
+            for number in numbers:
+                item = items[number]
                 if arm.label not in item.arm_labels:
                     item.arm_labels.append(arm.label)
-                arm.intervention_names.append(intervention_label(item.type, name))
+                arm.intervention_names.append(intervention_label(item.type, item.name))
         self.trial.arms = [arm for arm, _ in arms]
         self.trial.interventions = items
         if other:
@@ -658,6 +653,32 @@ class _Reader:
                 title = None
             else:
                 title = clean(line)
+
+
+def _reads_as_maximum(age: str, criteria: str | None) -> bool:
+    """A lone bare age is the minimum, unless the criteria state it as an upper limit ("Under 70")."""
+    match = re.match(r"\d+", age)
+    if not match or not criteria:
+        return False
+    value = int(match[0])
+    numbers = rf"(?:{value}|{value + 1})"
+    upper = (
+        rf"(?:under|younger than|less than|up to|below|not older than|no older than|maximum|max\.?|<|≤|<=)\s*(?:age\s*)?{numbers}\b"
+        rf"|\b{numbers}\s*(?:years?\s*)?(?:(?:of age\s*)?or\s*(?:younger|under|less|below))"
+    )
+    return re.search(upper, criteria, re.IGNORECASE) is not None
+
+
+def _labelled_tail(lines: list[str]) -> int:
+    """Where the "Label / value" pairs closing the eligibility section start (criteria lines may say "Sex:")."""
+    start = len(lines)
+    while start >= 1 and eligibility_field(lines[start - 1]) is not None:
+        start -= 1  # a label with no value
+    while start >= 2 and eligibility_field(lines[start - 2]) is not None and not eligibility_field(lines[start - 1]):
+        start -= 2
+        while start >= 1 and eligibility_field(lines[start - 1]) is not None:
+            start -= 1
+    return start
 
 
 def parse_layout_a(lines: list[str]) -> PageParse:

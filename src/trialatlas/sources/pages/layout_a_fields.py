@@ -232,15 +232,6 @@ def interventions_labeled(lines: list[str]) -> list[ParsedIntervention]:
     if not anchors:
         return interventions_bare(lines)
     parsed: list[ParsedIntervention] = []
-    type_first = anchors[0] == 1
-    if type_first:
-        # "name / Intervention Type X / description…": a name is the line before each type line.
-        for number, anchor in enumerate(anchors):
-            end = anchors[number + 1] - 1 if number + 1 < len(anchors) else len(lines)
-            desc = lines[anchor + 1 : end]
-            kind = type_line(lines[anchor])
-            parsed.append((clean(lines[anchor - 1]) or "", kind or None, join_text(desc), desc))
-        return parsed
     start = 0
     for anchor in anchors:
         block = lines[start:anchor]
@@ -262,13 +253,25 @@ def is_name_shape(line: str) -> bool:
     )
 
 
+_DOSING = re.compile(
+    r"\d\s*(?:mg|g|mcg|µg|ug|ml|units?|iu|%|days?|weeks?|hours?|times|cycles?)\b|"
+    r"\b(?:given|administered|receives?|received|daily|orally|by mouth|infusion|injected|dose|twice|once)\b",
+    re.IGNORECASE,
+)
+
+
 def interventions_bare(lines: list[str]) -> list[ParsedIntervention]:
     """Bare "name / description…" blocks: a name is a short line that does not read as a sentence."""
     parsed: list[ParsedIntervention] = []
     name: str | None = None
     desc: list[str] = []
     for index, line in enumerate(lines):
-        if index == 0 or (is_name_shape(line) and (desc or name is None)):
+        # A short title-like line right after a name is the next name: names without descriptions are
+        # common, while descriptions are sentences.
+        next_name = is_name_shape(line) and (
+            desc or name is None or (len(line) <= 60 and not _DOSING.search(line))
+        )
+        if index == 0 or next_name:
             if name is not None:
                 parsed.append((name, None, join_text(desc), desc))
             name, desc = clean(line) or "", []
@@ -286,71 +289,108 @@ def arm_type_line(line: str) -> ArmGroupType | bool | None:
     return coerce_enum(ArmGroupType, value)
 
 
-def arms_labeled(
-    lines: list[str], known: dict[str, tuple[list[str], InterventionType | None]]
-) -> list[tuple[Arm, list[str]]]:
-    """Arms from "label / description… / Group Type X" blocks, each followed by its interventions."""
-    arms: list[tuple[Arm, list[str]]] = []
-    buffer: list[str] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        arm_type = arm_type_line(line)
-        if arm_type is not False:
-            label = clean(buffer[0]) if buffer else None
-            arms.append(
-                (Arm(label=label or f"Group {len(arms) + 1}", type=arm_type or None,
-                     description=join_text(buffer[1:])), [])
-            )
-            buffer = []
-            index += 1
+def _match_intervention(
+    lines: list[str], index: int, parsed: list[ParsedIntervention]
+) -> tuple[int | None, InterventionType | None, int] | None:
+    """The intervention block printed at ``lines[index]`` under an arm: ``(its index, its type, lines used)``.
+
+    The block is the intervention's name, an optional "Intervention Type" line, and its description
+    exactly as the "Interventions" section printed it; interventions may share a name, so the
+    description decides which one it is. A named, typed block matching none comes back with index ``None``.
+    """
+    name = clean(lines[index])
+    typed = index + 1 < len(lines) and type_line(lines[index + 1]) is not False
+    start = index + (2 if typed else 1)
+    best: tuple[int, int] | None = None
+    for number, (candidate, _, _, desc_lines) in enumerate(parsed):
+        if candidate != name:
             continue
-        if arms and index + 1 < len(lines) and type_line(lines[index + 1]) is not False:
-            name = clean(line) or ""
-            arms[-1][1].append(name)
-            index += 2
-            desc_lines = known.get(name, ([], None))[0]
-            # The intervention's description is printed again under the arm: skip exactly those lines.
-            consumed = 0
-            while (
-                consumed < len(desc_lines)
-                and index + consumed < len(lines)
-                and clean(lines[index + consumed]) == clean(desc_lines[consumed])
-            ):
-                consumed += 1
-            index += consumed
-            continue
-        buffer.append(line)
-        index += 1
-    if buffer:
-        arms.append((Arm(label=clean(buffer[0]) or "", description=join_text(buffer[1:])), []))
+        matched = 0
+        while (
+            matched < len(desc_lines)
+            and start + matched < len(lines)
+            and clean(lines[start + matched]) == clean(desc_lines[matched])
+        ):
+            matched += 1
+        if matched < len(desc_lines) and not typed:
+            continue  # a bare block is recognised only by its whole description
+        if best is None or matched > best[1]:
+            best = (number, matched)
+    kind = type_line(lines[index + 1]) if typed else None
+    kind = kind if isinstance(kind, InterventionType) else None
+    if best is not None:
+        return best[0], kind, start - index + best[1]
+    if typed:
+        return None, kind, 2
+    return None
+
+
+def split_arm_lines(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """Arms from lines of labels and descriptions with nothing to separate them.
+
+    Labels are short and do not read as sentences; a description is longer than its label. When every
+    other line fits, the lines are label/description pairs; otherwise an arm starts at each label-like
+    line that follows a description-like one.
+    """
+    if not lines:
+        return []
+    if len(lines) % 2 == 0 and all(
+        is_name_shape(lines[i]) and len(lines[i]) < len(lines[i + 1]) for i in range(0, len(lines), 2)
+    ):
+        return [(lines[i], [lines[i + 1]]) for i in range(0, len(lines), 2)]
+    arms: list[tuple[str, list[str]]] = [(lines[0], [])]
+    for previous, line in itertools.pairwise(lines):
+        if is_name_shape(line) and not is_name_shape(previous):
+            arms.append((line, []))
+        else:
+            arms[-1][1].append(line)
     return arms
 
 
-def arms_bare(
-    groups: list[str], intervention_lines: list[str], known: dict[str, tuple[list[str], InterventionType | None]]
-) -> list[tuple[Arm, list[str]]]:
-    """Bare arms: the lines of a group that are not its interventions' (printed again from "Interventions")."""
-    known_lines = {clean(line) for line in intervention_lines}
-    names = set(known)
-    arms: list[tuple[Arm, list[str]]] = []
+ArmRow = tuple[Arm, list[int]]
+
+
+def parse_groups(lines: list[str], parsed: list[ParsedIntervention]) -> list[ArmRow]:
+    """Arms of the "Study Groups" section, each with the indices (in ``parsed``) of its interventions.
+
+    The site prints an arm's label and description, its "Group Type" (labelled version only), then its
+    interventions as the "Interventions" section printed them. Interventions not in ``parsed`` are
+    appended to it.
+    """
+    arms: list[ArmRow] = []
     own: list[str] = []
-    in_interventions = False
-    for line in groups:
-        value = clean(line)
-        if value in known_lines:
+
+    def close() -> None:
+        for label, desc in split_arm_lines(own):
+            arms.append((Arm(label=clean(label) or label, description=join_text(desc)), []))
+        own.clear()
+
+    index = 0
+    while index < len(lines):
+        arm_type = arm_type_line(lines[index])
+        if arm_type is not False:
+            kind = arm_type if isinstance(arm_type, ArmGroupType) else None
             if own:
-                arms.append((Arm(label=clean(own[0]) or "", description=join_text(own[1:])), []))
-                own = []
-            in_interventions = True
-            if value in names and arms:
-                arms[-1][1].append(value or "")
+                arms.append((Arm(label=clean(own[0]) or own[0], type=kind, description=join_text(own[1:])), []))
+                own.clear()
+            elif arms:
+                arms[-1][0].type = kind
+            index += 1
             continue
-        if in_interventions:
-            in_interventions = False
-        own.append(line)
-    if own:
-        arms.append((Arm(label=clean(own[0]) or "", description=join_text(own[1:])), []))
+        found = _match_intervention(lines, index, parsed) if (arms or own) else None
+        if found is not None:
+            close()
+            number, kind, used = found
+            if number is None:
+                parsed.append((clean(lines[index]) or "", kind, None, []))
+                number = len(parsed) - 1
+            if arms:
+                arms[-1][1].append(number)
+            index += used
+            continue
+        own.append(lines[index])
+        index += 1
+    close()
     return arms
 
 

@@ -9,6 +9,7 @@ inclusion and exclusion criteria sit under label-less bullets ("-").
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -32,7 +33,6 @@ from trialatlas.model import (
     coerce_enum,
     parse_age,
 )
-from trialatlas.sources.criteria_text import split_criteria
 from trialatlas.sources.pages.common import PageParse, dedupe, heading_key, join_text, page_date, page_record_date
 from trialatlas.sources.pages.tables import find_time_frames, split_cells
 from trialatlas.sources.pages.text import clean
@@ -274,7 +274,7 @@ class _Reader:
     # -- tables --------------------------------------------------------------------------------------
 
     def _arms(self, values: list[str]) -> None:
-        rows = _arm_rows(values)
+        rows = _arm_rows(values, self.intervention_names)
         arms: dict[str, Arm] = {}
         interventions: dict[str, Intervention] = {}
         for label, name, description in rows:
@@ -332,70 +332,157 @@ class _Reader:
 
 
 def _criteria_items(lines: list[str]) -> list[str]:
-    """Criteria items from text that lost its list markup: "first; 2. second; 3. third"."""
+    """Criteria items from text that lost its list markup: "first; 2. second 3. third"."""
     items: list[str] = []
     for line in lines:
         text = clean(line) or ""
-        inclusion, exclusion = split_criteria(text)
-        chunk = " ".join(inclusion + exclusion) if (inclusion or exclusion) else text
-        parts = re.split(r"(?:(?<=[;.])|(?<=^))\s*\d{1,2}[.)]\s+(?=[A-Z(])", chunk)
-        items.extend(part.strip().rstrip(";").strip() for part in parts if part.strip())
+        cuts = [0]
+        number = 2
+        # The list's numbers survive in the text: cut before "2.", then "3." after it, and so on.
+        while match := re.compile(rf"(?:^|\s){number}[.)]\s+(?=\S)").search(text, cuts[-1]):
+            cuts.append(match.start())
+            number += 1
+        cuts.append(len(text))
+        for start, end in itertools.pairwise(cuts):
+            item = re.sub(r"^\s*1[.)]\s+", "", text[start:end].strip()) if start == 0 else text[start:end].strip()
+            item = re.sub(r"^\d{1,2}[.)]\s+", "", item).strip().rstrip(";").strip()
+            if item:
+                items.append(item)
     return items
 
 
 _ARM_HEADER = re.compile(r"^\s*group\s+intervention\s+description\s*", re.IGNORECASE)
-_LABEL_TAIL = re.compile(r"^(?:[IVX]{1,4}|[A-Z]|\d{1,2}[A-Za-z]?|[a-z])[:.)]?$")
+_LABEL_TAIL = re.compile(r"^(?:[IVX]{1,4}|[A-Z]|\d{1,3}[A-Za-z]?|[a-z])[:.)]?$")
 
 
-def _arm_rows(values: list[str]) -> list[tuple[str, str, str | None]]:
-    """``(arm label, intervention, arm description)`` rows of the flattened "Group Intervention Description" table."""
-    rows: list[tuple[str, str, str | None]] = []
+def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str | None]]:
+    """``(arm label, intervention, arm description)`` rows of the flattened "Group Intervention Description" table.
+
+    A row is the arm's label, one of its interventions and the arm's description, run together. Rows of
+    one arm share their label and description; labels of a table often share a pattern ("Arm A", "Arm
+    B"); an intervention is often named in its arm's label. Known intervention names (from the page's
+    "Interventions" list) settle the split outright.
+    """
     lines = [_ARM_HEADER.sub("", value).strip() for value in values]
     lines = [line for line in lines if line]
-    for line in lines:
-        cells = split_cells(line)
-        if cells is not None:
-            cells += ["", ""]
+    if lines and all(split_cells(line) is not None for line in lines):
+        rows = []
+        for line in lines:
+            cells = (split_cells(line) or []) + ["", ""]
             rows.append((cells[0], cells[1], clean(cells[2])))
+        return rows
+    texts = [row for line in lines for row in _split_arm_rows(line)]
+    first_words = {row.split()[0] for row in texts if row.split()}
+    shared_word = next(iter(first_words)) if len(first_words) == 1 and len(texts) > 1 else None
+    grouped = _group_rows(texts)
+    known = list(names) + [name for _, name, _ in grouped.values() if name]
+    rows: list[tuple[str, str, str | None]] = []
+    for index, text in enumerate(texts):
+        if index in grouped:
+            label, name, description = grouped[index]
+            rows.append((label, name, clean(description)))
             continue
-        for row in _split_arm_rows(line):
-            label, rest = _arm_label(row)
-            name, description = _intervention_and_description(rest)
-            rows.append((label, name, description))
+        label, name, description = _split_row(text, known, shared_word)
+        rows.append((label, name, clean(description)))
     return rows
 
 
+def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
+    """Consecutive rows of one arm: same label and description around short intervention names."""
+    found: dict[int, tuple[str, str, str]] = {}
+    for index in range(len(rows) - 1):
+        a, b = rows[index].split(), rows[index + 1].split()
+        prefix = 0
+        while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+            suffix += 1
+        middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
+        short = all(0 < len(m) <= 10 and not any(w.endswith(".") for w in m[:-1]) for m in (middle_a, middle_b))
+        if prefix >= 1 and suffix >= 3 and short:
+            label = " ".join(a[:prefix])
+            description = " ".join(a[len(a) - suffix :])
+            found.setdefault(index, (label, " ".join(middle_a), description))
+            found[index + 1] = (label, " ".join(middle_b), description)
+    return found
+
+
+def _split_row(text: str, names: list[str], shared_word: str | None) -> tuple[str, str, str | None]:
+    """``(label, intervention, description)`` of one row run together."""
+    words = text.split()
+    # "R115777 R115777 300mg/dose…": the arm is named after its intervention.
+    for size in range(min(8, len(words) // 2), 0, -1):
+        if [w.lower() for w in words[:size]] == [w.lower() for w in words[size : 2 * size]]:
+            rest = " ".join(words[2 * size :])
+            return " ".join(words[:size]), " ".join(words[size : 2 * size]), rest or None
+    head, description = _head_and_description(text, names)
+    label, name = _label_and_intervention(head, names, shared_word)
+    rest_words = name.split()
+    # "001 Gemcitabine with R115777 Gemcitabine with R115777 R115777 200 mg…": the description repeats the name.
+    for size in range(min(8, len(rest_words) // 2), 0, -1):
+        if rest_words[:size] == rest_words[size : 2 * size]:
+            tail = " ".join(rest_words[size:])
+            return label, " ".join(rest_words[:size]), f"{tail} {description or ''}".strip() or None
+    return label, name, description
+
+
+def _head_and_description(text: str, names: list[str]) -> tuple[str, str | None]:
+    for name in sorted(names, key=len, reverse=True):
+        at = text.find(f" {name} ")
+        if at >= 0:
+            cut = at + len(name) + 1
+            return text[:cut].strip(), text[cut:].strip() or None
+    head, description = _intervention_and_description(text)
+    return head, description
+
+
+def _label_and_intervention(head: str, names: list[str], shared_word: str | None) -> tuple[str, str]:
+    words = head.split()
+    if not words:
+        return "", ""
+    for name in sorted(names, key=len, reverse=True):
+        if head.endswith(" " + name):
+            return head[: -len(name)].strip(), name
+    if shared_word is not None and words[0] == shared_word:
+        size = 1
+        while size < len(words) - 1 and size < 3 and _LABEL_TAIL.match(words[size]):
+            size += 1
+        if size < len(words):
+            return " ".join(words[:size]), " ".join(words[size:])
+    if ":" in head:
+        label, _, name = head.partition(":")
+        if label.strip() and name.strip():
+            return label.strip(), name.strip()
+    # An intervention is often named in its arm's label ("Placebo Placebo", "Drug X 10 mg Drug X").
+    for cut in range(1, len(words)):
+        if words[cut].lower() == words[0].lower() and len(words) - cut <= cut + 1:
+            return " ".join(words[:cut]), " ".join(words[cut:])
+    size = 1
+    while size < len(words) - 1 and size < 3 and _LABEL_TAIL.match(words[size]):
+        size += 1
+    if size < len(words) and (_LABEL_TAIL.match(words[size - 1]) or len(words) == 2):
+        return " ".join(words[:size]), " ".join(words[size:])
+    return head, ""
+
+
 def _split_arm_rows(line: str) -> list[str]:
-    """Rows that a save ran together: each starts after a sentence, with the first row's label word."""
+    """Rows that a save ran together on one line: each starts after a sentence, with the first row's first word."""
     words = line.split()
     if not words:
         return []
-    first = words[0]
     starts = [0]
-    position = 0
     for index, word in enumerate(words):
-        if index and word == first and words[index - 1].endswith((".", ";", ")")):
-            tail = words[index + 1] if index + 1 < len(words) else ""
-            if _LABEL_TAIL.match(tail) or tail[:1].isupper():
+        if index and word == words[0] and words[index - 1].endswith((".", ";", ")")):
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if _LABEL_TAIL.match(following) or following[:1].isupper():
                 starts.append(index)
-        position += 1
     bounds = [*starts, len(words)]
     return [" ".join(words[bounds[i] : bounds[i + 1]]) for i in range(len(starts))]
 
 
-def _arm_label(row: str) -> tuple[str, str]:
-    words = row.split()
-    size = 1
-    while size < len(words) and size < 3 and _LABEL_TAIL.match(words[size]):
-        size += 1
-    if ":" in " ".join(words[:4]) and size == 1:
-        head, _, rest = row.partition(":")
-        return head.strip(), rest.strip()
-    return " ".join(words[:size]), " ".join(words[size:])
-
-
 def _intervention_and_description(text: str) -> tuple[str, str | None]:
-    """The intervention is the run of capitalised words before the description's first sentence."""
+    """Label and intervention are the words before the description's first sentence."""
     words = text.split()
     connectors = {"and", "of", "or", "with", "plus", "+", "&", "/", "in", "the", "for", "vs", "-"}
     for index in range(1, len(words) - 1):
@@ -408,7 +495,7 @@ def _intervention_and_description(text: str) -> tuple[str, str | None]:
             and following not in connectors
         ):
             return " ".join(words[:index]), clean(" ".join(words[index:]))
-    return "", clean(text)
+    return text, None
 
 
 _OUTCOME_HEADER = re.compile(r"^\s*name\s+time\s+method\s*", re.IGNORECASE)

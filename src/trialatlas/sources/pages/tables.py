@@ -28,7 +28,8 @@ _TIME_WORDS = frozenset(
         "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
         "predose postdose pre-dose post-dose infusion injection vaccination transplant transplantation "
         "delivery birth death progression assessed measured up-to day-1 between date dates visit "
-        "january february march april may june july august september october november december"
+        "january february march april may june july august september october november december "
+        "& + - – once twice length duration total overall end-of-study hospitalization stay"
     ).split()
 )
 _TIME_STARTERS = frozenset(
@@ -37,10 +38,17 @@ _TIME_STARTERS = frozenset(
         "before prior pre post until approximately about over immediately end start enrollment enrolment "
         "randomization randomisation registration admission discharge one two three four five six seven "
         "eight nine ten twelve twenty thirty daily weekly monthly yearly annually predose postdose "
-        "pre-dose post-dose first last change"
+        "pre-dose post-dose first last change once twice length duration time period average median "
+        "mean total overall"
     ).split()
+) - {"period", "periods", "point", "points"}
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
+_UNIT_WORDS = frozenset(
+    "second seconds minute minutes hour hours hr hrs day days week weeks wk wks month months mo mos year years "
+    "yr yrs".split()
 )
 _TOKEN = re.compile(r"\S+")
+_ABBREVIATIONS = frozenset("approx wk wks mo mos yr yrs hr hrs min mins e.g i.e vs approximately".split())
 _NUMBERISH = re.compile(r"^[(\[]?[~≥≤<>+±-]?\d[\d.,:/%-]*(?:st|nd|rd|th|[a-zA-Z]{0,7})?[)\],.;:]?$")
 
 
@@ -71,7 +79,10 @@ def _has_anchor(tokens: list[str]) -> bool:
         word = _word(token)
         if any(ch.isdigit() for ch in token) or word in _TIME_UNITS.split():
             return True
-        if word in {"baseline", "screening", "discharge", "completion", "randomization", "enrollment", "surgery"}:
+        if word in {"baseline", "screening", "discharge", "completion", "randomization", "enrollment", "surgery",
+                    "study", "treatment", "follow-up", "followup", "death", "progression", "hospitalization",
+                    "transplant", "transplantation", "infusion", "vaccination", "dose", "delivery", "birth",
+                    "admission", "injection"}:
             return True
     return False
 
@@ -84,6 +95,8 @@ def split_time_frame(text: str, *, min_share: float = 0.8) -> tuple[str, str | N
         tail = [token for _, token in tokens[index:]]
         if not _is_starter(tail[0]):
             continue
+        if any(token.endswith(".") and _word(token) not in _ABBREVIATIONS for token in tail[:-1]):
+            continue  # a time frame cell is not several sentences
         share = sum(_is_time_token(token) for token in tail) / len(tail)
         # A time frame may wander into other words later ("until disease progression"), not at its start.
         if share >= min_share and all(_is_time_token(t) for t in tail[:3]) and _has_anchor(tail):
@@ -92,17 +105,56 @@ def split_time_frame(text: str, *, min_share: float = 0.8) -> tuple[str, str | N
         return text, None
     # A tail that starts mid-phrase ("... from baseline to week 12 Week 12") is the measure speaking;
     # prefer the shorter tail that starts with a capital or a number, as a table cell does.
-    start_word = _word(tokens[best][1])
+    start = tokens[best][1]
     previous = tokens[best - 1][1]
-    if start_word in {"from", "to", "at", "after", "up", "over", "during", "within"} and previous.islower():
-        for index in range(best + 1, len(tokens)):
-            token = tokens[index][1]
-            tail = [t for _, t in tokens[index:]]
-            if (token[0].isupper() or token[0].isdigit()) and _is_starter(token) and _has_anchor(tail):
-                best = index
-                break
+    if start.islower() and _word(start) in {"from", "to", "at", "after", "up", "over", "during", "within"} and (
+        previous.islower()
+    ):
+        later = [
+            index
+            for index in range(best + 1, len(tokens))
+            if _is_starter(tokens[index][1]) and _has_anchor([t for _, t in tokens[index:]])
+        ]
+        cell_starts = [i for i in later if tokens[i][1][0].isupper() or tokens[i][1][0].isdigit()]
+        if cell_starts:
+            best = cell_starts[0]
+    best += _second_frame([token for _, token in tokens[best:]])
     cut = tokens[best][0]
     return text[:cut].rstrip(), text[cut:].strip()
+
+
+def _valid_tail(tail: list[str], min_share: float = 0.8) -> bool:
+    if not tail or not _is_starter(tail[0]):
+        return False
+    share = sum(_is_time_token(token) for token in tail) / len(tail)
+    return share >= min_share and all(_is_time_token(t) for t in tail[:3]) and _has_anchor(tail)
+
+
+def _second_frame(tail: list[str]) -> int:
+    """Where a second, complete time frame starts inside ``tail`` (0 when there is none).
+
+    Measures often end with a time ("… from Baseline to Week 8") that the time frame cell repeats
+    ("Baseline, Week 8"): two complete time expressions side by side, without a comma between them,
+    are the end of the measure and the time frame.
+    """
+    for cut in range(1, len(tail)):
+        head, rest = tail[:cut], tail[cut:]
+        last = head[-1]
+        complete = (_NUMBERISH.match(last) or _word(last) in _UNIT_WORDS) and not last.endswith((",", ";"))
+        if not complete or not _valid_tail(rest):
+            continue
+        names_time = any(_word(t) in _UNIT_WORDS or _word(t) == "baseline" for t in rest)
+        counts = any(_NUMBERISH.match(t) or _word(t) in _NUMBER_WORDS or _word(t) == "baseline" for t in rest)
+        if not (names_time and counts):
+            continue
+        first = rest[0]
+        title_head = any(w[:1].isupper() for w in head) and not any(
+            w[:1].islower() and _word(w) not in _CONNECTORS for w in head
+        )
+        # A lower-case second frame only counts after a Title Case head that ends with a unit ("… 12 Months").
+        if first[:1].isupper() or first[:1].isdigit() or (title_head and _word(last) in _UNIT_WORDS):
+            return cut
+    return 0
 
 
 _CONNECTORS = frozenset(
@@ -111,22 +163,48 @@ _CONNECTORS = frozenset(
 
 
 def split_measure_description(text: str) -> tuple[str, str | None]:
-    """``(measure, description)``: the description begins where a new sentence starts after the measure."""
+    """``(measure, description)``: the description begins where a new sentence starts after the measure.
+
+    A new sentence starts after a full stop; after a lower-case word ("Total remission rate Complete
+    remission…"); or, after a measure written in Title Case, at a capitalised word followed by a
+    lower-case one ("Event Free Survival The primary…", "Ascites Any abdominal fluid…").
+    """
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
     depth = 0
+    title_case = True
+    capitals = 0  # capitalised content words of the measure so far
     for index, (start, token) in enumerate(tokens):
         if index > 0 and depth == 0:
             previous = tokens[index - 1][1]
-            ends_sentence = previous.endswith((".", ":", ";")) and not re.search(r"\b[A-Za-z]\.$", previous)
-            starts_sentence = _starts_sentence(token, tokens[index + 1][1] if index + 1 < len(tokens) else "")
-            prev_plain = re.sub(r"[^\w-]", "", previous)
+            following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+            after = tokens[index + 2][1] if index + 2 < len(tokens) else ""
+            ends_sentence = previous.endswith(".") and not re.search(r"\b[A-Za-z]\.$", previous)
+            starts_sentence = _starts_sentence(token, following)
+            prev_plain = re.sub(r"[^\w/-]", "", previous)
+            lower_next = _plain_lower(following) and (
+                following not in _CONNECTORS or _plain_lower(after) and after not in _CONNECTORS
+            )
             if starts_sentence and (
-                ends_sentence or (prev_plain.islower() and prev_plain not in _CONNECTORS and index >= 2)
+                ends_sentence
+                or (prev_plain.islower() and prev_plain not in _CONNECTORS and index >= 2
+                    and not previous.endswith(":"))
+                or (title_case and capitals >= 1 and lower_next)
             ):
                 return text[:start].rstrip(), text[start:].strip()
+        word = re.sub(r"[^\w]", "", token)
+        if word and word.lower() not in _CONNECTORS:
+            if word[0].islower():
+                title_case = False
+            else:
+                capitals += 1
         depth += token.count("(") + token.count("[") - token.count(")") - token.count("]")
         depth = max(depth, 0)
     return text.strip(), None
+
+
+def _plain_lower(token: str) -> bool:
+    word = token.strip(",;:()\"'")
+    return bool(word) and word.isalpha() and word.islower()
 
 
 def _starts_sentence(token: str, following: str) -> bool:
@@ -147,6 +225,42 @@ _CITY_PREFIXES = frozenset(
 )
 
 
+_CITY_SUFFIXES = frozenset(
+    """city beach park hill hills falls rapids creek base springs heights lake bay island village grove harbor
+    harbour mills point valley rock junction township ridge haven plains gardens bluffs landing linda green
+    arbor worth orleans haven york angeles francisco diego antonio jose paulo aires""".split()
+)
+_CITY_INNER = frozenset("air force lake salt rapid sioux new san los santa saint st. fort la el le des".split())
+
+
+def _city_size(words: list[str]) -> int:
+    """How many of the last words are the city: 1, or more for "Chapel Hill", "Salt Lake City"."""
+    # Facilities are often named after their city ("CCOP - Green Bay Green Bay"): a repeated tail is the city.
+    for size in (4, 3, 2):
+        if len(words) > size * 2 - 1:
+            tail = words[-size:]
+            head = words[:-size]
+            if any(head[i : i + size] == tail for i in range(len(head) - size + 1)):
+                return size
+    size = 1
+    last = words[-1].lower().strip(",.")
+    if last.startswith("(") and len(words) > 2:
+        size = 2  # "Nuremberg (Nurnberg)"
+    elif last in _CITY_SUFFIXES and len(words) > 2:
+        size = 2
+        while size < 4 and len(words) > size + 1 and words[-size - 1].lower().strip(",") in _CITY_INNER:
+            size += 1
+    elif len(words) >= 3 and words[-2].lower() in _CITY_PREFIXES and words[-3].lower().strip(",") not in {
+        "of",
+        "de",
+        "di",
+    }:
+        size = 2
+    if len(words) > size + 1 and words[-size - 1].endswith(","):
+        size += 1  # "Barakaldo, Bilbao"
+    return size
+
+
 def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | None, str | None]:
     """``(facility, city, state)`` from "The Affiliated Hospital ... School Nanjing Jiangsu" (country removed)."""
     words = row.split()
@@ -158,15 +272,7 @@ def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | Non
             break
     if len(words) < 2:
         return " ".join(words), None, state
-    city_size = 1
-    if len(words) >= 3 and words[-2].lower() in _CITY_PREFIXES and words[-3].lower().strip(",") not in {
-        "of",
-        "de",
-        "di",
-    }:
-        city_size = 2
-    if words[-1 - city_size].lower().strip(",.") in _INSTITUTION_WORDS or city_size == 1:
-        pass
+    city_size = _city_size(words)
     city = " ".join(words[-city_size:]).strip(",")
     facility = " ".join(words[:-city_size]).rstrip(",")
     return facility, city or None, state
@@ -185,7 +291,30 @@ STATES = frozenset(
     Sichuan|Tianjin|Tibet|Xinjiang|Yunnan|Zhejiang|Beijing Municipality|Shanghai Municipality|
     Chongqing Municipality|Tianjin Municipality|
     New South Wales|Queensland|South Australia|Tasmania|Victoria|Western Australia|
-    Australian Capital Territory|Northern Territory|England|Scotland|Wales|Northern Ireland""".replace(
+    Australian Capital Territory|Northern Territory|England|Scotland|Wales|Northern Ireland|
+    Baden-Wuerttemberg|Baden-Württemberg|Bayern|Bavaria|Berlin|Brandenburg|Bremen|Hamburg|Hessen|Hesse|
+    Mecklenburg-Vorpommern|Niedersachsen|Lower Saxony|Nordrhein-Westfalen|North Rhine-Westphalia|
+    Rheinland-Pfalz|Saarland|Sachsen|Saxony|Sachsen-Anhalt|Schleswig-Holstein|Thueringen|Thüringen|
+    Hokkaido|Aomori|Iwate|Miyagi|Akita|Yamagata|Fukushima|Ibaraki|Tochigi|Gunma|Saitama|Chiba|Tokyo|
+    Kanagawa|Niigata|Toyama|Ishikawa|Fukui|Yamanashi|Nagano|Gifu|Shizuoka|Aichi|Mie|Shiga|Kyoto|Osaka|Hyogo|
+    Nara|Wakayama|Tottori|Shimane|Okayama|Hiroshima|Yamaguchi|Tokushima|Kagawa|Ehime|Kochi|Fukuoka|Saga|
+    Nagasaki|Kumamoto|Oita|Miyazaki|Kagoshima|Okinawa|
+    Abruzzo|Basilicata|Calabria|Campania|Emilia-Romagna|Friuli-Venezia Giulia|Lazio|Liguria|Lombardia|
+    Lombardy|Marche|Molise|Piemonte|Piedmont|Puglia|Sardegna|Sicilia|Toscana|Tuscany|Trentino-Alto Adige|
+    Umbria|Valle d'Aosta|Veneto|Andalucia|Andalucía|Aragon|Asturias|Baleares|Canarias|Cantabria|
+    Castilla y León|Castilla-La Mancha|Catalonia|Cataluña|Comunidad Valenciana|Extremadura|Galicia|
+    La Rioja|Madrid|Murcia|Navarra|País Vasco|Basque Country|
+    Acre|Alagoas|Amapá|Amazonas|Bahia|Ceará|Distrito Federal|Espírito Santo|Goiás|Maranhão|Mato Grosso|
+    Mato Grosso do Sul|Minas Gerais|Pará|Paraíba|Parana|Paraná|Pernambuco|Piauí|Rio de Janeiro|
+    Rio Grande do Norte|Rio Grande do Sul|Rio Grande Do Sul|Rondônia|Roraima|Santa Catarina|Sao Paulo|
+    São Paulo|Sergipe|Tocantins|Buenos Aires|Córdoba|Cordoba|Santa Fe|Mendoza|Tucumán|Tucuman|
+    Ciudad Autónoma de Buenos Aires|Andhra Pradesh|Bihar|Delhi|Gujarat|Haryana|Karnataka|Kerala|
+    Madhya Pradesh|Maharashtra|Odisha|Punjab|Rajasthan|Tamil Nadu|Telangana|Uttar Pradesh|West Bengal|
+    Jalisco|Nuevo León|Nuevo Leon|Chihuahua|Yucatán|Yucatan|Veracruz|Puebla|Sonora|Baja California|
+    Coahuila|Guanajuato|Querétaro|Distrito Federal|Ciudad de México|Selangor|Federal Territory|
+    Wilayah Persekutuan|Johor|Kedah|Kelantan|Melaka|Negeri Sembilan|Pahang|Perak|Penang|Pulau Pinang|
+    Sabah|Sarawak|Terengganu|Gauteng|Western Cape|Eastern Cape|KwaZulu-Natal|Free State|Limpopo|
+    Mpumalanga|North West|Northern Cape""".replace(
         "\n", ""
     ).split("|")
 )

@@ -10,12 +10,22 @@ from trialatlas.extract.criteria.rules import ConsentRule, NotEvaluableRule, Rul
 _CONSENT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (aspect, re.compile(pattern, re.IGNORECASE))
     for aspect, pattern in (
-        ("consent", r"\b(?:informed\s+consent|consent(?:ed|s)?|assent|sign(?:ed)?\s+(?:the\s+)?(?:icf|consent\s+form)|icf)\b"),
-        ("compliance", r"\b(?:compl(?:y|iant|iance)|adhere(?:nce)?|willing(?:ness)?\s+to|able\s+to\s+(?:attend|complete|"
-                       r"understand|follow|communicate|comprehend)|cooperat\w+|follow[- ]up\s+visits?|scheduled\s+visits?"
-                       r"|study\s+(?:procedures|visits|requirements))\b"),
-        ("language", r"\b(?:speak|fluent|read\s+and\s+write|literate|understand)\s+(?:in\s+)?(?:english|french|spanish|"
-                     r"german|chinese|the\s+local\s+language)\b|\bfluent\s+in\b"),
+        (
+            "consent",
+            r"\b(?:informed\s+consent|consent(?:ed|s)?|assent|sign(?:ed)?\s+(?:the\s+)?(?:icf|consent\s+form)|icf)\b",
+        ),
+        (
+            "compliance",
+            r"\b(?:compl(?:y|iant|iance)|adhere(?:nce)?|willing(?:ness)?\s+to|"
+            r"able\s+to\s+(?:attend|complete|understand|follow|communicate|comprehend)|cooperat\w+"
+            r"|follow[- ]up\s+visits?|scheduled\s+visits?"
+            r"|study\s+(?:procedures|visits|requirements))\b",
+        ),
+        (
+            "language",
+            r"\b(?:speak|fluent|read\s+and\s+write|literate|understand)\s+(?:in\s+)?(?:english|french|spanish|"
+            r"german|chinese|the\s+local\s+language)\b|\bfluent\s+in\b",
+        ),
     )
 )
 _TRIAL = re.compile(
@@ -53,7 +63,7 @@ def parse_consent(context: CriterionContext) -> list[Rule]:
         if match and not context.is_claimed(*match.span()):
             context.claim(*match.span())
             lead = context.text[max(0, match.start() - 45) : match.start() + 4]
-            rule = ConsentRule(span=context.span(*match.span()), aspect=aspect)  # type: ignore[arg-type]
+            rule = ConsentRule(span=context.span(*match.span()), aspect=aspect)
             lacking = _LACKING.search(lead)
             if lacking:
                 # Set here, not by the shared negation pass: "unable", "refusal" are not NegEx cues.

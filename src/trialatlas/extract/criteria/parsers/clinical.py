@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 
 from trialatlas.extract.criteria.registry import CriterionContext, register
-from trialatlas.extract.criteria.rules import ConditionRule, InfectionRule, MedicationRule, ProcedureRule, Rule
+from trialatlas.extract.criteria.rules import (
+    ConditionRule,
+    InfectionRule,
+    MedicationRule,
+    ProcedureRule,
+    Rule,
+)
 from trialatlas.extract.criteria.vocab import (
     Mention,
     condition_matcher,
@@ -45,7 +51,7 @@ def parse_infection(context: CriterionContext) -> list[Rule]:
     mentions = [m for m in infection_matcher().find(text) if not context.is_claimed(m.start, m.end)]
     seen: set[str] = set()
     for mention in mentions:
-        # "Hepatitis B surface antigen or / and Hepatitis B virus e antigen": one rule per pathogen and clause.
+        # "Hepatitis B surface antigen or / and Hepatitis B e antigen": one rule per pathogen and clause.
         clause = text[max(0, mention.start - 60) : mention.end + 60]
         key = f"{mention.concept}:{_clause_index(text, mention.start)}"
         context.claim(mention.start, mention.end)
@@ -60,8 +66,8 @@ def parse_infection(context: CriterionContext) -> list[Rule]:
         rules.append(
             InfectionRule(
                 span=context.span(mention.start, mention.end),
-                pathogen=mention.concept,  # type: ignore[arg-type]
-                status=status,  # type: ignore[arg-type]
+                pathogen=mention.concept,
+                status=status,
                 name=mention.text,
             )
         )
@@ -74,10 +80,15 @@ def _clause_index(text: str, position: int) -> int:
 
 _ALLERGY = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|sensiti[sz]ed|sensitivity)\b", re.I)
 _INTOLERANCE = re.compile(r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*|adverse\s+reaction)", re.I)
-_FAILURE = re.compile(r"\b(?:fail\w*\s+to\s+respond|failure|refractory|resistan\w*|inadequate\s+response|non-?respon\w*)", re.I)
+_FAILURE = re.compile(
+    r"\b(?:fail\w*\s+to\s+respond|failure|refractory|resistan\w*|inadequate\s+response|non-?respon\w*)", re.I
+)
 _STABLE = re.compile(r"\bstable\s+(?:dose|regimen|medication|treatment)", re.I)
-_CURRENT = re.compile(r"\b(?:current(?:ly)?|concurrent\w*|ongoing|concomitant|receiving|taking|on\s+(?:a\s+)?|"
-                      r"under\s+treatment|treated\s+with|requiring|require[sd]?|need\s+of|use\s+of|using)\b", re.I)
+_CURRENT = re.compile(
+    r"\b(?:current(?:ly)?|concurrent\w*|ongoing|concomitant|receiving|taking|on\s+(?:a\s+)?|"
+    r"under\s+treatment|treated\s+with|requiring|require[sd]?|need\s+of|use\s+of|using)\b",
+    re.I,
+)
 
 
 # Generic-name stems (USAN/INN): an unknown word ending so is a drug ("rosiglitazone", "pembrolizumab").
@@ -97,11 +108,14 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
     classes = [
         Mention(m.start, m.end, m.text, f"class:{m.concept}")
         for m in drug_class_matcher().find(text)
-        if not context.is_claimed(m.start, m.end) and not any(d.start < m.end and m.start < d.end for d in drugs)
+        if not context.is_claimed(m.start, m.end)
+        and not any(d.start < m.end and m.start < d.end for d in drugs)
     ]
     known = drugs + classes
     for match in _DRUG_SUFFIX.finditer(text):
-        if not context.is_claimed(*match.span()) and not any(m.start < match.end() and match.start() < m.end for m in known):
+        if not context.is_claimed(*match.span()) and not any(
+            m.start < match.end() and match.start() < m.end for m in known
+        ):
             known.append(Mention(match.start(), match.end(), match.group(0), match.group(0).lower()))
     mentions = sorted(known, key=lambda m: m.start)
     rules: list[Rule] = []
@@ -125,8 +139,8 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
         class_names = [m.concept.removeprefix("class:") for m in group if m.concept.startswith("class:")]
         drug_class = class_names[0] if class_names else None
         if drug_class is None and len(names) == 1:
-            known = drug_classes(names[0])
-            drug_class = known[0] if known else None
+            classes_of_drug = drug_classes(names[0])
+            drug_class = classes_of_drug[0] if classes_of_drug else None
         for mention in group:
             context.claim(mention.start, mention.end)
         rules.append(
@@ -135,7 +149,7 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
                 name=text[start:end],
                 drugs=list(dict.fromkeys(names)),
                 drug_class=drug_class,
-                relation=relation,  # type: ignore[arg-type]
+                relation=relation,
             )
         )
     return rules
@@ -148,8 +162,11 @@ def parse_procedure(context: CriterionContext) -> list[Rule]:
         if context.is_claimed(mention.start, mention.end):
             continue
         context.claim(mention.start, mention.end)
-        rules.append(ProcedureRule(span=context.span(mention.start, mention.end), name=mention.text,
-                                   concept=mention.concept))
+        rules.append(
+            ProcedureRule(
+                span=context.span(mention.start, mention.end), name=mention.text, concept=mention.concept
+            )
+        )
     return rules
 
 
@@ -159,10 +176,94 @@ _QUALIFIERS = re.compile(
     r"advanced|metastatic|invasive|untreated|refractory|progressive|serious|major|decompensated)\b",
     re.IGNORECASE,
 )
+_PRE_MODIFIER = re.compile(r"(?:[A-Za-z][\w-]*\s+)?[A-Za-z][\w-]*\s*$")
+_NOT_MODIFIERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "with",
+        "without",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "who",
+        "which",
+        "that",
+        "patients",
+        "patient",
+        "subjects",
+        "subject",
+        "participants",
+        "history",
+        "diagnosis",
+        "diagnosed",
+        "known",
+        "documented",
+        "confirmed",
+        "evidence",
+        "presence",
+        "any",
+        "other",
+        "current",
+        "currently",
+        "previous",
+        "prior",
+        "past",
+        "existing",
+        "pre-existing",
+        "concomitant",
+        "clinical",
+        "clinically",
+        "suspected",
+        "suffering",
+        "from",
+        "including",
+        "such",
+        "e.g",
+        "i.e",
+        "no",
+        "not",
+        "none",
+        "free",
+        "newly",
+        "from",
+        "those",
+        "individuals",
+        "people",
+        "persons",
+        "women",
+        "men",
+        "female",
+        "male",
+        "children",
+        "adults",
+        "age",
+        "years",
+        "signs",
+        "symptoms",
+    ]
+)
 _FREE_CONDITION = re.compile(
     r"\b(?:history\s+of|diagnos(?:is|ed)\s+(?:of|with)|patients?\s+with|subjects?\s+with|presence\s+of|suffering\s+from|"
-    r"evidence\s+of|known|confirmed|documented)\s+(?P<name>[a-z][a-z\- ']{3,60}?)(?=\s*(?:[,;.()]|\bor\b|\band\b|\bwith\b|"
-    r"\bwho\b|\bthat\b|\bwithin\b|\bin\b|\bdefined\b|\bas\b|$))",
+    r"evidence\s+of|known|confirmed|documented)\s+(?P<name>[a-z][a-z\- ']{3,60}?)"
+    r"(?=\s*(?:[,;.()]|\bor\b|\band\b|\bwith\b|\bwho\b|\bthat\b|\bwithin\b|\bin\b|\bdefined\b|\bas\b|$))",
     re.IGNORECASE,
 )
 
@@ -176,6 +277,14 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
             continue
         lead = text[max(0, mention.start - 40) : mention.start]
         qualifiers = [q.group(0).lower() for q in _QUALIFIERS.finditer(lead)][-3:]
+        # The words right before the name modify it ("steroid-resistant nephrotic syndrome").
+        modifier = _PRE_MODIFIER.search(lead)
+        if modifier:
+            qualifiers.extend(
+                w.lower()
+                for w in re.findall(r"[A-Za-z][\w-]*", modifier.group(0))
+                if w.lower() not in _NOT_MODIFIERS and w.lower() not in qualifiers
+            )
         context.claim(mention.start, mention.end)
         rules.append(
             ConditionRule(

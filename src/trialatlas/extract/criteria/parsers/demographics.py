@@ -14,8 +14,12 @@ _AGE_WORD = r"(?:ages?|aged|age\s+(?:of|between|from|range)|age\s*:|age\s*(?:is|
 _OLD = r"(?:old|of\s+age|(?:of\s+)?age|yo|y/o|y\.o\.)"
 _YEARS_PER = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
 
-_LOWER_OPS = r"(?:≥|>=|=>|≧|>|over|above|older\s+than|greater\s+than|more\s+than|at\s+least|minimum(?:\s+of)?|from)"
-_UPPER_OPS = r"(?:≤|<=|=<|≦|<|under|below|younger\s+than|less\s+than|up\s+to|maximum(?:\s+of)?|not\s+older\s+than|to)"
+_LOWER_OPS = (
+    r"(?:≥|>=|=>|≧|>|over|above|older\s+than|greater\s+than|more\s+than|at\s+least|minimum(?:\s+of)?|from)"
+)
+_UPPER_OPS = (
+    r"(?:≤|<=|=<|≦|<|under|below|younger\s+than|less\s+than|up\s+to|maximum(?:\s+of)?|not\s+older\s+than|to)"
+)
 
 _AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
@@ -25,26 +29,40 @@ _AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?:{_AGE_WORD}\s*(?:between|from)?\s*)?(?P<low>{_N})\s*(?P<unit1>years?|months?|mos?|weeks?|days?)?\s*"
             rf"(?:-|–|to|and|through)\s*(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?(?:\s*\(?\s*inclusive\s*\)?)?",
         ),
-        ("lower", rf"{_AGE_WORD}\s*(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}?"),
-        ("upper", rf"{_AGE_WORD}\s*(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}?"),
+        (
+            "lower",
+            rf"{_AGE_WORD}\s*(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}?",
+        ),
+        (
+            "upper",
+            rf"{_AGE_WORD}\s*(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}?",
+        ),
         ("lower", rf"(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
-        ("upper", rf"(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
+        (
+            "upper",
+            rf"(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})",
+        ),
         (
             "lower",
             rf"(?P<low>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:older|over|above|greater|more)|\+|and\s+up)",
         ),
-        ("upper", rf"(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:younger|under|below|less))"),
+        (
+            "upper",
+            rf"(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:younger|under|below|less))",
+        ),
         ("lower", rf"{_AGE_WORD}\s*(?P<low>{_N})\s*\+"),
         ("exact_old", rf"(?P<op>{_LOWER_OPS}|{_UPPER_OPS})?\s*(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
     )
 )
+_MAY_HAVE_AGE = re.compile(r"\d.*(?:age|old|year|yr|month|week|day|\byo\b|y/o|\+)|(?:age|aged)\b.*\d", re.I)
 _CHILD = re.compile(r"\b(?:children|child|pediatric|paediatric|adolescents?|minors?)\b", re.I)
 _INFANT = re.compile(r"\binfants?\b", re.I)
 _NEONATE = re.compile(r"\b(?:neonates?|newborns?)\b", re.I)
 _ADULT = re.compile(r"\badults?\b(?!\s+(?:onset|type|patients? with))", re.IGNORECASE)
 _ELDERLY = re.compile(r"\b(?:elderly|older\s+adults|geriatric)\b", re.IGNORECASE)
 _DURATION_CONTEXT = re.compile(
-    r"\b(?:history|duration|diagnos|for|within|since|prior|before|ago|after|last|past|expectancy|follow)", re.I
+    r"\b(?:history|duration|diagnos|for|within|since|prior|before|ago|after|last|past|expectancy|follow)",
+    re.I,
 )
 
 
@@ -59,16 +77,22 @@ def _age_context(text: str, start: int, end: int) -> bool:
     if re.search(r"\bage|\baged|\bold\b|of age|\byo\b|y/o|years? of life|\bborn\b", window):
         return True
     lead = text[max(0, start - 40) : start]
-    return bool(re.search(r"\b(?:patients?|subjects?|participants?|men|women|males?|females?|children|adults?|"
-                          r"individuals?|persons?|people|volunteers?|boys?|girls?)\b[^.;]{0,12}$", lead, re.I)) and not (
-        _DURATION_CONTEXT.search(text[max(0, start - 15) : start])
-    )
+    return bool(
+        re.search(
+            r"\b(?:patients?|subjects?|participants?|men|women|males?|females?|children|adults?|"
+            r"individuals?|persons?|people|volunteers?|boys?|girls?)\b[^.;]{0,12}$",
+            lead,
+            re.I,
+        )
+    ) and not (_DURATION_CONTEXT.search(text[max(0, start - 15) : start]))
 
 
 @register("age", priority=10)
 def parse_age(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
+    if not _MAY_HAVE_AGE.search(text):
+        return _age_words(context)
     for name, pattern in _AGE_PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span()
@@ -91,21 +115,27 @@ def parse_age(context: CriterionContext) -> list[Rule]:
                 years = _years(value, unit)
                 if years > 130:
                     continue
-                upper = name == "upper" or (name == "exact_old" and re.match(_UPPER_OPS, op or "x", re.I) is not None)
+                upper = name == "upper" or (
+                    name == "exact_old" and re.match(_UPPER_OPS, op or "x", re.I) is not None
+                )
                 if name == "exact_old" and not op:
                     continue
                 if upper:
                     rule.max_years = years
                     rule.max_inclusive = not (op.startswith("<") and not op.startswith("<=")) and op not in (
-                        "under", "below", "younger than", "less than",
+                        "under",
+                        "below",
+                        "younger than",
+                        "less than",
                     )
                 else:
                     rule.min_years = years
-                    rule.min_inclusive = not (op.startswith(">") and not op.startswith(">=")) and not re.match(
-                        r"over|above|older|greater|more", op
-                    )
+                    rule.min_inclusive = not (
+                        op.startswith(">") and not op.startswith(">=")
+                    ) and not re.match(r"over|above|older|greater|more", op)
             if any(
-                isinstance(r, AgeRule) and (r.min_years, r.max_years) == (rule.min_years, rule.max_years) for r in rules
+                isinstance(r, AgeRule) and (r.min_years, r.max_years) == (rule.min_years, rule.max_years)
+                for r in rules
             ):
                 continue
             rules.append(rule)
@@ -116,12 +146,15 @@ def parse_age(context: CriterionContext) -> list[Rule]:
 
 
 def _age_words(context: CriterionContext) -> list[Rule]:
-    """"Adults", "children": age groups without numbers (only when the criterion is about who may join)."""
+    """ "Adults", "children": age groups without numbers (only when the criterion is about who may join)."""
     text = context.text
     if len(text.split()) > 12:
         return []
     for pattern, low, high in (
-        (_NEONATE, None, 28 / 365.25), (_INFANT, None, 1.999), (_ADULT, 18.0, None), (_CHILD, None, 17.999),
+        (_NEONATE, None, 28 / 365.25),
+        (_INFANT, None, 1.999),
+        (_ADULT, 18.0, None),
+        (_CHILD, None, 17.999),
         (_ELDERLY, 65.0, None),
     ):
         match = pattern.search(text)
@@ -138,9 +171,13 @@ _BOTH_SEXES = re.compile(
     r"|both\s+(?:genders?|sexes)|either\s+(?:gender|sex)|all\s+genders?|any\s+gender)\b",
     re.IGNORECASE,
 )
-_FEMALE = re.compile(r"\b(?:females?|women|woman|girls?|female\s+sex|postmenopausal\s+women)\b", re.IGNORECASE)
+_FEMALE = re.compile(
+    r"\b(?:females?|women|woman|girls?|female\s+sex|postmenopausal\s+women)\b", re.IGNORECASE
+)
 _MALE = re.compile(r"\b(?:males?|men|man|boys?|male\s+sex)\b", re.IGNORECASE)
-_PREGNANCY_WORDS = re.compile(r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth", re.I)
+_PREGNANCY_WORDS = re.compile(
+    r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth", re.I
+)
 
 
 @register("sex", priority=11)
@@ -170,17 +207,33 @@ def parse_sex(context: CriterionContext) -> list[Rule]:
 _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (aspect, re.compile(pattern, re.IGNORECASE))
     for aspect, pattern in (
-        ("negative_test", r"\bnegative\s+(?:serum\s+|urine\s+)?(?:beta[- ]?hcg\s+|β-?hcg\s+)?pregnancy\s+tests?\b"
-                          r"|\bpregnancy\s+tests?\s+(?:\w+\s+){0,2}negative\b"),
-        ("planning", r"\b(?:plan(?:s|ning)?|intend(?:s|ing)?|wish(?:es|ing)?|desire[sd]?|trying)\s+(?:to\s+)?"
-                     r"(?:become\s+|get\s+)?(?:pregnan\w*|conceive|father\s+a\s+child)|\bdesires?\s+(?:future\s+)?fertility"),
+        (
+            "negative_test",
+            r"\bnegative\s+(?:serum\s+|urine\s+)?(?:beta[- ]?hcg\s+|β-?hcg\s+)?pregnancy\s+tests?\b"
+            r"|\bpregnancy\s+tests?\s+(?:\w+\s+){0,2}negative\b",
+        ),
+        (
+            "planning",
+            r"\b(?:plan(?:s|ning)?|intend(?:s|ing)?|wish(?:es|ing)?|desire[sd]?|trying)\s+(?:to\s+)?"
+            r"(?:become\s+|get\s+)?(?:pregnan\w*|conceive|father\s+a\s+child)|\bdesires?\s+(?:future\s+)?fertility",
+        ),
         ("pregnant", r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b"),
-        ("lactating", r"\b(?:breast[- ]?feeding|breastfeeding|lactat(?:ing|ion)|nursing(?!\s+(?:home|staff|care|facility))"
-                      r"|lactifying)\b"),
-        ("childbearing_potential", r"\b(?:child[- ]?bearing\s+(?:potential|age)|of\s+reproductive\s+(?:potential|age)"
-                                   r"|able\s+to\s+(?:become\s+pregnant|bear\s+children)|fertile)\b"),
-        ("contraception", r"\b(?:contracepti(?:on|ve|ves)|birth\s+control|barrier\s+method|abstinence|"
-                          r"sterili[sz](?:ed|ation)|avoid\s+(?:becoming\s+)?pregnan\w*)\b"),
+        (
+            "lactating",
+            r"\b(?:breast[- ]?feeding|breastfeeding|lactat(?:ing|ion)"
+            r"|nursing(?!\s+(?:home|staff|care|facility))"
+            r"|lactifying)\b",
+        ),
+        (
+            "childbearing_potential",
+            r"\b(?:child[- ]?bearing\s+(?:potential|age)|of\s+reproductive\s+(?:potential|age)"
+            r"|able\s+to\s+(?:become\s+pregnant|bear\s+children)|fertile)\b",
+        ),
+        (
+            "contraception",
+            r"\b(?:contracepti(?:on|ve|ves)|birth\s+control|barrier\s+method|abstinence|"
+            r"sterili[sz](?:ed|ation)|avoid\s+(?:becoming\s+)?pregnan\w*)\b",
+        ),
     )
 )
 
@@ -193,7 +246,7 @@ def parse_pregnancy(context: CriterionContext) -> list[Rule]:
             if context.is_claimed(*match.span()):
                 continue
             context.claim(*match.span())
-            rules.append(PregnancyRule(span=context.span(*match.span()), aspect=aspect))  # type: ignore[arg-type]
+            rules.append(PregnancyRule(span=context.span(*match.span()), aspect=aspect))
     return rules
 
 

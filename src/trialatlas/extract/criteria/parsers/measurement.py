@@ -20,14 +20,23 @@ from trialatlas.extract.units import convert, parse_unit
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+"
 _OPERATORS: tuple[tuple[str, Operator], ...] = (
-    (r"≥|>=|=>|≧|⩾|＞=|greater\s+than\s+or\s+equal\s+(?:to\s+)?|more\s+than\s+or\s+equal\s+(?:to\s+)?"
-     r"|equal\s+to\s+or\s+(?:greater|more|higher)\s+than|at\s+least|not\s+less\s+than|no\s+less\s+than|"
-     r"minimum\s+(?:of\s+)?|of\s+at\s+least|≥/=|>/=", ">="),
-    (r"≤|<=|=<|≦|⩽|less\s+than\s+or\s+equal\s+(?:to\s+)?|equal\s+to\s+or\s+(?:less|lower)\s+than|at\s+most|"
-     r"not\s+(?:more|greater|higher)\s+than|no\s+(?:more|greater|higher)\s+than|up\s+to|maximum\s+(?:of\s+)?|"
-     r"not\s+exceed(?:ing)?|≤/=|</=", "<="),
-    (r">|＞|greater\s+than|more\s+than|higher\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|elevated\s+(?:above|>)|"
-     r"increase[sd]?\s+(?:above|over|>)|increased?(?=\s+(?:twice|\d))", ">"),
+    (
+        r"≥|>=|=>|≧|⩾|＞=|greater\s+than\s+or\s+equal\s+(?:to\s+)?|more\s+than\s+or\s+equal\s+(?:to\s+)?"
+        r"|equal\s+to\s+or\s+(?:greater|more|higher)\s+than|at\s+least|not\s+less\s+than|no\s+less\s+than|"
+        r"minimum\s+(?:of\s+)?|of\s+at\s+least|≥/=|>/=",
+        ">=",
+    ),
+    (
+        r"≤|<=|=<|≦|⩽|less\s+than\s+or\s+equal\s+(?:to\s+)?|equal\s+to\s+or\s+(?:less|lower)\s+than|at\s+most|"
+        r"not\s+(?:more|greater|higher)\s+than|no\s+(?:more|greater|higher)\s+than|up\s+to|maximum\s+(?:of\s+)?|"
+        r"not\s+exceed(?:ing)?|≤/=|</=",
+        "<=",
+    ),
+    (
+        r">|＞|greater\s+than|more\s+than|higher\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|elevated\s+(?:above|>)|"
+        r"increase[sd]?\s+(?:above|over|>)|increased?(?=\s+(?:twice|\d))",
+        ">",
+    ),
     (r"<|＜|less\s+than|lower\s+than|below|under|fewer\s+than|decreased?\s+(?:below|<)", "<"),
     (r"=|equal\s+to|of|is|was|:", "="),
 )
@@ -85,7 +94,9 @@ _FILLER = re.compile(
     r"\bmeasured\b|\bincrease[sd]?\b|\btotal\b|\bindex\b|\brate\b|\btest\b|:|,(?=\s*[<>≤≥=]))*",
     re.IGNORECASE,
 )
-_LIST_GAP = re.compile(r"^[\s,;/]*(?:\band/or\b|\bor\b|\band\b|/|,)?[\s,]*(?:\([^()]{1,30}\))?[\s,]*$", re.IGNORECASE)
+_LIST_GAP = re.compile(
+    r"^[\s,;/]*(?:\band/or\b|\bor\b|\band\b|/|,)?[\s,]*(?:\([^()]{1,30}\))?[\s,]*$", re.IGNORECASE
+)
 _SCORE_UNITS = {"1", "point", "points", "pts"}
 _NOT_UNITS = re.compile(
     r"^(?:and|or|to|for|in|of|on|at|with|times|x|the|a|an|per|is|was|within|after|before|prior|if|than|consecutive|"
@@ -93,7 +104,9 @@ _NOT_UNITS = re.compile(
     re.IGNORECASE,
 )
 _DOSE_UNIT = re.compile(r"^(?:mg|g|mcg|µg|ug|iu|units?)\s*(?:/\s*(?:kg|d|day|m2|m²|dose|week|wk))*$", re.I)
-_TIME_UNITS = re.compile(r"^(?:months?|years?|yrs?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?)$", re.IGNORECASE)
+_TIME_UNITS = re.compile(
+    r"^(?:months?|years?|yrs?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?)$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -110,8 +123,17 @@ class _Value:
 
 
 def _number(text: str) -> float | None:
-    words = {"twice": 2.0, "double": 2.0, "two": 2.0, "thrice": 3.0, "triple": 3.0, "three": 3.0, "four": 4.0,
-             "five": 5.0, "ten": 10.0}
+    words = {
+        "twice": 2.0,
+        "double": 2.0,
+        "two": 2.0,
+        "thrice": 3.0,
+        "triple": 3.0,
+        "three": 3.0,
+        "four": 4.0,
+        "five": 5.0,
+        "ten": 10.0,
+    }
     lowered = text.lower()
     if lowered in words:
         return words[lowered]
@@ -162,23 +184,26 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
     between = _BETWEEN.match(text, position, segment_end)
     if between:
         unit = _clean_unit(between["unit"]) or _clean_unit(between["unit1"])
-        return _Value(between.start(), between.end(), "between", _number(between["num"]),
-                      _number(between["high"]), unit)
+        return _Value(
+            between.start(), between.end(), "between", _number(between["num"]), _number(between["high"]), unit
+        )
     double = _DOUBLE.match(text, position, segment_end)
     if double:
         low_op, high_op = _operator(double["op1"]), _operator(double["op2"])
         unit = _clean_unit(double["unit"]) or _clean_unit(double["unit1"])
         if low_op in (">", ">=") and high_op in ("<", "<="):
-            return _Value(double.start(), double.end(), "between", _number(double["num"]), _number(double["high"]), unit)
+            return _Value(
+                double.start(), double.end(), "between", _number(double["num"]), _number(double["high"]), unit
+            )
     multiple = _MULTIPLE.match(text, position, segment_end)
     if multiple:
         after = text[multiple.end() : segment_end]
         uln = re.match(rf"\s*(?:of\s+)?(?:the\s+)?{_ULN}", after, re.IGNORECASE)
         if uln or re.search(r"upper\s+limit|ULN|normal", after[:80], re.IGNORECASE):
-            op = _operator(multiple["op"]) or _operator(multiple["op2"]) or ">"
+            multiple_op = _operator(multiple["op"]) or _operator(multiple["op2"]) or ">"
             end = multiple.end() + (uln.end() if uln else 0)
             number = _number(multiple["num"] or multiple["word"] or "")
-            return _Value(multiple.start(), end, op, number, None, None, uln=True)
+            return _Value(multiple.start(), end, multiple_op, number, None, None, uln=True)
     match = _VALUE.match(text, position, segment_end)
     if match and match["num"]:
         op = _operator(match["op"])
@@ -186,20 +211,22 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
             op = next(o for p, o in _POST_OPS if re.fullmatch(p, " ".join(match["post"].split()), re.I))
         unit_text = match["unit"]
         unit = _clean_unit(unit_text)
-        uln = bool(match["uln"]) or bool(unit_text and re.fullmatch(r"[x×*]?\s*ULN", unit_text.strip(), re.I))
-        lln = bool(match["lln"])
-        if uln or lln:
+        is_uln = bool(match["uln"]) or bool(
+            unit_text and re.fullmatch(r"[x×*]?\s*ULN", unit_text.strip(), re.I)
+        )
+        is_lln = bool(match["lln"])
+        if is_uln or is_lln:
             unit = None
         end = match.end()
-        if unit_text and not unit and not (uln or lln):
+        if unit_text and not unit and not (is_uln or is_lln):
             end = match.start("unit") if match["unit"] else match.end("num")
-        if op in (None, "=") and not unit and not uln:
-            # A bare number right after a name is a value only with an explicit operator or a unit.
-            if op is None:
-                return None
+        if op is None and not unit and not is_uln:
+            return None  # a bare number after a name is a value only with an operator or a unit
         if unit and _TIME_UNITS.match(unit):
             return None
-        return _Value(match.start(), end, op, _number(match["num"]), _number(match["high"] or ""), unit, uln, lln)
+        return _Value(
+            match.start(), end, op, _number(match["num"]), _number(match["high"] or ""), unit, is_uln, is_lln
+        )
     bare = _BARE_RANGE.match(text, position, segment_end)
     if bare and bare.start() - start <= 16:
         if bare["list"]:
@@ -208,14 +235,21 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
         return _Value(bare.start(), bare.end(), "between", _number(bare["num"]), _number(bare["high"]), None)
     qualitative = _QUALITATIVE.match(text, position, segment_end)
     if qualitative and qualitative.start() - start <= 12:
-        return _Value(qualitative.start(), qualitative.end(), None, None, None, None,
-                      qualitative=qualitative["q"].lower().replace("sero-", "sero"))
+        return _Value(
+            qualitative.start(),
+            qualitative.end(),
+            None,
+            None,
+            None,
+            None,
+            qualitative=qualitative["q"].lower().replace("sero-", "sero"),
+        )
     return None
 
 
-def _canonical(analyte: str | None, value: float | None, unit: str | None, warnings: list[str]) -> tuple[
-    float | None, str | None
-]:
+def _canonical(
+    analyte: str | None, value: float | None, unit: str | None, warnings: list[str]
+) -> tuple[float | None, str | None]:
     if analyte is None or value is None:
         return None, None
     entry = analytes().get(analyte, {})
@@ -249,7 +283,9 @@ def parse_measurement(context: CriterionContext) -> list[Rule]:
     pending: list[int] = []  # mentions waiting for the value a following listed analyte carries
     for position, mention in enumerate(mentions):
         limit = mentions[position + 1].start if position + 1 < len(mentions) else len(text)
-        clause_end = re.search(r"[;]|\.\s|\s(?:and|or)\s+(?:patients?|subjects?|those)\b", text[mention.end :])
+        clause_end = re.search(
+            r"[;]|\.\s|\s(?:and|or)\s+(?:patients?|subjects?|those)\b", text[mention.end :]
+        )
         if clause_end:
             limit = min(limit, mention.end + clause_end.start())
         value = _read_value(text, mention.end, limit)
@@ -260,18 +296,37 @@ def parse_measurement(context: CriterionContext) -> list[Rule]:
             # "… more than 2 times the ULN of ALT": a multiple before the name applies to it.
             value = _value_before(text, mention.start)
         if value is None:
-            lead = re.search(r"\b(?P<q>abnormal|elevated|increased|raised|positive|negative|impaired|low|high|normal)\s+"
-                             r"(?:serum\s+|blood\s+|plasma\s+)?$", text[max(0, mention.start - 30) : mention.start], re.I)
+            lead = re.search(
+                r"\b(?P<q>abnormal|elevated|increased|raised|positive|negative|impaired|low|high|normal)\s+"
+                r"(?:serum\s+|blood\s+|plasma\s+)?$",
+                text[max(0, mention.start - 30) : mention.start],
+                re.I,
+            )
             if lead:
                 offset = max(0, mention.start - 30)
-                value = _Value(offset + lead.start("q"), offset + lead.end("q"), None, None, None, None,
-                               qualitative=lead["q"].lower())
+                value = _Value(
+                    offset + lead.start("q"),
+                    offset + lead.end("q"),
+                    None,
+                    None,
+                    None,
+                    None,
+                    qualitative=lead["q"].lower(),
+                )
         if value is None:
             pending.clear()
             continue
         for index in [*pending, position]:
-            rules.append(_rule(context, mentions[index].start, mentions[index].end, mentions[index].text,
-                               mentions[index].concept, value))
+            rules.append(
+                _rule(
+                    context,
+                    mentions[index].start,
+                    mentions[index].end,
+                    mentions[index].text,
+                    mentions[index].concept,
+                    value,
+                )
+            )
         pending.clear()
     rules.extend(_generic(context, rules))
     for rule in rules:
@@ -283,7 +338,7 @@ def parse_measurement(context: CriterionContext) -> list[Rule]:
 
 
 def _merge_parenthetical(mentions: list[Mention], text: str) -> list[Mention]:
-    """"Serum creatinine (Scr)" is one mention: the bracketed abbreviation belongs to the name before it."""
+    """ "Serum creatinine (Scr)" is one mention: the bracketed abbreviation belongs to the name before it."""
     merged: list[Mention] = []
     for mention in mentions:
         if merged:
@@ -308,11 +363,20 @@ def _value_before(text: str, start: int) -> _Value | None:
     if match is None:
         return None
     offset = start - len(lead)
-    return _Value(offset + match.start("num"), offset + match.end(), _operator(match["op"]) or ">",
-                  _number(match["num"]), None, None, uln=True)
+    return _Value(
+        offset + match.start("num"),
+        offset + match.end(),
+        _operator(match["op"]) or ">",
+        _number(match["num"]),
+        None,
+        None,
+        uln=True,
+    )
 
 
-def _rule(context: CriterionContext, start: int, end: int, name: str, analyte: str | None, value: _Value) -> Rule:
+def _rule(
+    context: CriterionContext, start: int, end: int, name: str, analyte: str | None, value: _Value
+) -> Rule:
     warnings: list[str] = []
     canonical, canonical_unit = (None, None)
     canonical_high = None
@@ -363,6 +427,9 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
     for match in _GENERIC_VALUE.finditer(text):
         if context.is_claimed(match.start(), match.end()) or any(s <= match.start() < e for s, e in taken):
             continue
+        lead = text[max(0, match.start() - 3) : match.start()]
+        if "(" in lead and any(abs(e - (match.start() - len(lead))) <= 3 for _, e in taken):
+            continue  # "<0.2g/g (<20 mg/mmol)": the same threshold in another unit
         value = _read_value(text, match.start(), len(text))
         if value is None or value.value is None:
             continue
@@ -397,7 +464,7 @@ _NOTE_VALUE = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT})?", re.IGNOREC
 
 
 def read_note_value(text: str, start: int) -> tuple[float | None, str | None, str | None, int] | None:
-    """``(value, unit, qualitative, end)`` of a value stated after a name in a note ("Hb of 9.0 g/dL", "EF was 25%").
+    """``(value, unit, qualitative, end)`` of a value after a name in a note ("Hb of 9.0 g/dL", "EF was 25%").
 
     Notes state values without operators, so a bare number right after the name (and its filler) counts.
     """

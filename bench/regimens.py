@@ -1,0 +1,117 @@
+"""Regimen parsing speed and accuracy: texts/s over every arm and intervention description, with a peer.
+
+Texts come from the store when one is given (``--db``) and holds trials, else straight from the shared
+ClinicalTrials.gov records (API v2 JSONL and the legacy XML tarball). The peer is a plain regex dose
+extractor (number + unit, nothing else) measured in the same run. Accuracy is precision/recall per
+field against the hand-labelled fixture. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import tarfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+from lxml import etree
+
+from trialatlas.config import shared_data_dir
+from trialatlas.extract.regimen.evaluate import evaluate, load_labelled
+from trialatlas.extract.regimen.parse import parse_regimen
+
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "regimens_labelled.jsonl"
+_PEER = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(mg|g|mcg|µg|ug|IU|units?|mL)\b(?:\s*/\s*(kg|m2|day|d))?", re.IGNORECASE
+)
+
+
+def store_texts(db: str) -> list[str]:
+    from trialatlas.store import open_store
+
+    store = open_store(db)
+    try:
+        texts: list[str] = []
+        for trial in store.iter_trials():
+            texts.extend(a.description for a in trial.arms if a.description)
+            texts.extend(i.description for i in trial.interventions if i.description)
+        return texts
+    finally:
+        store.close()
+
+
+def shared_texts(limit_xml: int | None) -> Iterator[str]:
+    data = shared_data_dir()
+    with gzip.open(data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz") as handle:
+        for line in handle:
+            module = orjson.loads(line).get("protocolSection", {}).get("armsInterventionsModule", {})
+            for group in (module.get("armGroups") or []) + (module.get("interventions") or []):
+                if group.get("description"):
+                    yield group["description"]
+    seen = 0
+    with tarfile.open(data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz") as tar:
+        for member in tar:
+            if not member.name.endswith(".xml") or (limit_xml is not None and seen >= limit_xml):
+                continue
+            handle = tar.extractfile(member)
+            if handle is None:
+                continue
+            seen += 1
+            root = etree.fromstring(handle.read())
+            for node in root.iterfind("arm_group/description"):
+                if node.text:
+                    yield node.text.strip()
+            for node in root.iterfind("intervention/description"):
+                if node.text:
+                    yield node.text.strip()
+
+
+def peer(text: str) -> int:
+    return len(_PEER.findall(text))
+
+
+def rate(texts: list[str], fn: object, rounds: int) -> float:
+    best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            fn(text)  # type: ignore[operator]
+        elapsed = time.perf_counter() - start
+        best = max(best, len(texts) / elapsed if elapsed else 0.0)
+    return round(best, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", help="a store to read texts from (default: the shared files)")
+    parser.add_argument("--limit-xml", type=int, default=None, help="read only this many XML records")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    texts = store_texts(args.db) if args.db else []
+    source = "store"
+    if not texts:
+        texts = list(shared_texts(args.limit_xml))
+        source = "shared files"
+    parse_regimen("warm up 5 mg daily")  # loads the vocabulary once, outside the timing
+    items = sum(len(parse_regimen(t).dosed_items) for t in texts)
+    unparsed = sum(1 for t in texts if parse_regimen(t).unparsed)
+    report = evaluate(load_labelled(FIXTURE))
+    report.pop("errors")
+    result = {
+        "texts": len(texts),
+        "source": source,
+        "chars_mean": round(sum(map(len, texts)) / max(1, len(texts)), 1),
+        "texts_per_s": rate(texts, parse_regimen, args.rounds),
+        "peer_regex_texts_per_s": rate(texts, peer, args.rounds),
+        "dosed_items": items,
+        "texts_with_unparsed": unparsed,
+        "evaluation": report,
+    }
+    print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Eligibility commands: ``criteria`` (parsed rules of a trial), ``judge`` (TrialGPT format), ``match``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.config import default_db_path
+from trialatlas.errors import TrialAtlasError
+from trialatlas.extract.criteria import parse_eligibility
+from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
+from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
+from trialatlas.match.matcher import match_trials
+from trialatlas.match.patient import PatientProfile, load_patient
+
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+
+
+def _open_store(db: str | None) -> Any:
+    from trialatlas.store import open_store
+
+    try:
+        return open_store(db or default_db_path())
+    except TrialAtlasError as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+
+
+def _rule_summary(rule: Rule) -> str:
+    data = rule.model_dump(
+        exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings"},
+        exclude_none=True,
+        exclude_defaults=True,
+    )
+    window = data.pop("window", None)
+    parts = [f"{key}={value}" for key, value in data.items()]
+    if window:
+        parts.append(f"window={window['relation']} {window['span']['text']!r}")
+    parts.extend(f"warning: {w}" for w in rule.warnings)
+    return ", ".join(parts)
+
+
+def render_criteria(parsed: list[ParsedCriterion]) -> Table:
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("kind")
+    table.add_column("criterion")
+    table.add_column("rules")
+    for criterion in parsed:
+        rules = Text()
+        for rule in criterion.rules:
+            rules.append(f"{rule.kind}", style="bold")
+            rules.append(f" [{rule.span.text}] ", style="cyan")
+            rules.append(_rule_summary(rule) + "\n")
+        if not criterion.rules:
+            rules.append("not evaluable (no rule)", style="dim")
+        indent = "  " * (1 if criterion.parent is not None else 0)
+        kind = criterion.kind + (f" ({criterion.combine})" if len(criterion.rules) > 1 else "")
+        table.add_row(str(criterion.index), kind, indent + criterion.text, rules)
+    return table
+
+
+@app.command("criteria")
+def criteria_command(
+    nct: Annotated[
+        str, typer.Argument(help="NCT id (or store key) of a stored trial, or a text file of criteria.")
+    ],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed criteria as JSON.")] = False,
+) -> None:
+    """Show a trial's eligibility criteria split into single criteria and parsed into typed rules."""
+    path = Path(nct)
+    if path.is_file():
+        parsed = parse_eligibility(path.read_text(encoding="utf-8"), [], [])
+    else:
+        store = _open_store(db)
+        try:
+            trial = store.get(nct)
+        finally:
+            store.close()
+        if trial is None:
+            err_console.print(Text(f"error: no trial {nct} in the store", style="red"))
+            raise typer.Exit(1)
+        eligibility = trial.eligibility
+        parsed = parse_eligibility(eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
+    if as_json:
+        console.print_json(json.dumps([c.model_dump(exclude_none=True) for c in parsed]))
+        return
+    console.print(render_criteria(parsed))
+
+
+@app.command("judge")
+def judge_command(
+    annotations: Annotated[
+        Path, typer.Argument(help="TrialGPT criterion annotations: a JSON list of pairs.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to write one JSON line per pair.")],
+    judge: Annotated[
+        str | None,
+        typer.Option(help="Judge to use: 'rules' (default, offline) or module:Class of your own judge."),
+    ] = None,
+) -> None:
+    """Label each (patient note, criterion) pair: included / not included / excluded / not excluded / …"""
+    try:
+        pairs = load_annotations(annotations)
+    except (OSError, ValueError) as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+    judgements = judge_annotations(pairs, load_judge(judge))
+    count = write_jsonl(judgements, out)
+    labelled = [(p, j) for p, j in zip(pairs, judgements, strict=True) if p.get("expert_eligibility")]
+    message = f"wrote {count} judgements to {out}"
+    if labelled:
+        correct = sum(1 for p, j in labelled if p["expert_eligibility"] == j.eligibility)
+        message += (
+            f"; accuracy against expert labels {correct / len(labelled):.3f} ({correct}/{len(labelled)})"
+        )
+    err_console.print(message)
+
+
+def _load_patient(patient: str) -> PatientProfile:
+    path = Path(patient)
+    text = path.read_text(encoding="utf-8") if path.is_file() else patient
+    try:
+        return load_patient(text, patient_id=path.stem if path.is_file() else None)
+    except ValueError as exc:
+        err_console.print(Text(f"error: patient: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+
+
+@app.command("match")
+def match_command(
+    patient: Annotated[
+        str, typer.Argument(help="Patient: a JSON profile file, a text note file, or the note itself.")
+    ],
+    db: DbOption = None,
+    top: Annotated[int, typer.Option(min=1, help="How many trials to show.")] = 20,
+    status: Annotated[
+        str | None, typer.Option(help="'open' (recruiting and not yet recruiting) or one overall status.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print results, verdicts and reasons as JSON.")
+    ] = False,
+    details: Annotated[bool, typer.Option("--details", help="Show every criterion's verdict.")] = False,
+) -> None:
+    """Rank the store's trials for a patient, with each trial's verdict and the reasons."""
+    profile = _load_patient(patient)
+    store = _open_store(db)
+    try:
+        candidates = match_trials(profile, store.iter_trials(), top=top, status=status)
+    finally:
+        store.close()
+    if as_json:
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "trial": c.trial.key,
+                        "title": c.trial.title,
+                        "score": round(c.score, 4),
+                        "relevance": round(c.relevance, 4),
+                        "verdict": c.verdict.model_dump() if c.verdict else None,
+                    }
+                    for c in candidates
+                ]
+            )
+        )
+        return
+    table = Table(title=f"Trials for {profile.id or 'patient'}")
+    table.add_column("rank", justify="right")
+    table.add_column("trial")
+    table.add_column("verdict")
+    table.add_column("score", justify="right")
+    table.add_column("reasons")
+    for rank, candidate in enumerate(candidates, start=1):
+        verdict = candidate.verdict
+        label: str = verdict.status if verdict else "—"
+        if verdict:
+            label += f" ({verdict.unknown} unknown)"
+        table.add_row(
+            str(rank),
+            f"{candidate.trial.key}\n{candidate.trial.title[:70]}",
+            label,
+            f"{candidate.score:.2f}",
+            "\n".join(candidate.reasons) or "—",
+        )
+    console.print(table)
+    if details:
+        for candidate in candidates:
+            if candidate.verdict is None:
+                continue
+            console.print(Text(f"\n{candidate.trial.key}: {candidate.verdict.status}", style="bold"))
+            for criterion in candidate.verdict.criteria:
+                console.print(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}")
+
+
+__all__ = ["criteria_command", "judge_command", "match_command", "render_criteria"]

@@ -1,0 +1,418 @@
+"""Passes over a parsed document: list sharing, formulations, cycles, durations, targets, adjustments,
+conditions and what could not be read. They run after every amount has become an item (parse.py)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from trialatlas.extract.regimen import clauses, lexicon
+from trialatlas.extract.regimen.amounts import Amount
+from trialatlas.extract.regimen.drugs import Mention
+from trialatlas.extract.regimen.models import (
+    Condition,
+    Duration,
+    Formulation,
+    ParsedRegimen,
+    RegimenItem,
+    TargetLevel,
+    Unparsed,
+)
+
+_DAYS_MULTI = re.compile(
+    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\bdays?\s*\d+\s*(?:,|and|&)\s*\d+|"
+    r"(?:x|for|×)\s*(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|twenty-one)\s*(?:consecutive\s+)?days",
+    re.IGNORECASE,
+)
+
+_TO_BEFORE = re.compile(r"\b(?:to|until|at)\s+(?:a\s+(?:dose|maximum)\s+of\s+)?(?:about\s+)?$", re.IGNORECASE)
+
+_LIST_GAP = re.compile(r"^\s*(?:,|/|or|and|,\s*or|,\s*and)\s*$")
+
+_GROUP_GAP = re.compile(
+    r"^\s*\)?\s*(?:,|/|\+|or|and|plus|,\s*(?:or|and))\s*(?:[A-Za-z][\w.-]*\s*){0,3}\(?\s*$"
+)
+
+_DOSE_IN_WORDS = re.compile(
+    r"\b(?:standard|usual|recommended|fixed|weight-based|adjusted|individuali[sz]ed|label(?:l)?ed|approved|"
+    r"therapeutic|appropriate|prescribed|stable|same|clinical|conventional|routine)\s+dos(?:e|es|age|ing)\b|"
+    r"\bdos(?:e|es|age|ing)\s+(?:will\s+be\s+|is\s+|was\s+|are\s+)?(?:according\s+to|adjusted|based\s+on|"
+    r"determined|per\s+protocol|as\s+per|at\s+the\s+discretion|individuali[sz]ed|calculated|weight-adjusted)",
+    re.IGNORECASE,
+)
+
+_DOSE_WORD = re.compile(r"\bdos(?:e|es|age|ing)\b", re.IGNORECASE)
+
+
+@dataclass
+class _Doc:
+    text: str
+    mentions: list[Mention]
+    sentences: list[clauses.Sentence]
+    sentence_starts: list[int]
+    freqs: list[lexicon.Span]
+    routes: list[lexicon.Span]
+    forms: list[lexicon.Span]
+    bound_routes: dict[int, str]
+    claimed: set[tuple[str, int]]
+    implied_routes: set[int]
+
+    def sentence_of(self, pos: int) -> clauses.Sentence:
+        index = bisect.bisect_right(self.sentence_starts, pos) - 1
+        if index < 0:
+            return clauses.Sentence(0, len(self.text))
+        return self.sentences[index]
+
+
+def _is_cycle_code(code: str) -> bool:
+    return bool(re.fullmatch(r"Q(?:[2-9]|1\d)W|QM|Q\d+M|Q(?:1[4-9]|[2-9]\d)D", code))
+
+
+def _duration(text: str, start: int, end: int) -> Duration | None:
+    match = lexicon.DURATION.search(text, start, end)
+    if match is None:
+        return None
+    try:
+        low = lexicon.number_value(match.group(1))
+        high = lexicon.number_value(match.group(2)) if match.group(2) else low
+    except ValueError:
+        return None
+    word = match.group(3).lower()
+    unit = next(
+        (
+            u
+            for prefix, u in (
+                ("min", "minute"),
+                ("h", "hour"),
+                ("d", "day"),
+                ("w", "week"),
+                ("mo", "month"),
+                ("y", "year"),
+                ("cy", "cycle"),
+                ("co", "cycle"),
+                ("do", "dose"),
+            )
+            if word.startswith(prefix)
+        ),
+        "day",
+    )
+    return Duration(low=low, high=high, unit=unit, text=match.group(0))
+
+
+def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
+    """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
+    names = {m.info.name for m in doc.mentions if m.known}
+    for item in items:
+        if item.drug is None:
+            continue
+        specific = [n for n in names if n != item.drug and n.startswith(item.drug + " ")]
+        if len(specific) == 1:
+            item.drug = specific[0]
+
+
+def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> None:
+    """Doses written as one list ("8, 16 or 32 mg", "300/150 mg", "CDDP (75 mg/m2) and DTIC (660 mg/m2) by
+    infusion") share the drug, route and frequency written once for the whole list."""
+    text = doc.text
+    groups: list[list[RegimenItem]] = []
+    for item in items:
+        if groups and doc.sentence_of(groups[-1][-1].start) == doc.sentence_of(item.start):
+            gap = text[groups[-1][-1].end : item.start]
+            last = groups[-1][-1]
+            if (
+                _LIST_GAP.match(gap)
+                or last.start in listed
+                or (
+                    _GROUP_GAP.match(gap)
+                    and item.dose is not None
+                    and last.dose is not None
+                    and last.dose.basis == item.dose.basis
+                )
+            ):
+                groups[-1].append(item)
+                continue
+        groups.append([item])
+    for group in groups:
+        if len(group) < 2:
+            continue
+        anchor = next((i for i in reversed(group) if i.start not in listed), group[-1])
+        for item in group:
+            if item.start in listed:
+                item.drug = item.drug or anchor.drug
+                item.drug_class = item.drug_class or anchor.drug_class
+                if item.dose is not None and anchor.dose is not None and item.dose.basis == "dose":
+                    item.dose = item.dose.model_copy(update={"basis": anchor.dose.basis})
+        drugs = {i.drug for i in group}
+        routes = [
+            i.route for i in group if i.route and (len(drugs) == 1 or i.start not in doc.implied_routes)
+        ]
+        frequencies = [i.frequency for i in group if i.frequency]
+        for item in group:
+            if item.route is None and routes and len(set(routes)) == 1:
+                item.route = routes[0]
+            if item.frequency is None and frequencies and len(set(frequencies)) == 1:
+                item.frequency = frequencies[0]
+
+
+def _drop_restatements(items: list[RegimenItem], doses: list[Amount], doc: _Doc) -> list[RegimenItem]:
+    """ "225 mg administered as one injection (225 mg/1.5 mL)" states one dose, not two."""
+    by_start = {a.start: a for a in doses}
+    kept: list[RegimenItem] = []
+    for item in items:
+        amount = by_start.get(item.start)
+        if amount is not None and amount.volume and item.dose is not None:
+            sentence = doc.sentence_of(item.start)
+            if any(
+                k.dose is not None
+                and k.drug == item.drug
+                and k.dose.low == item.dose.low
+                and k.dose.unit == item.dose.unit
+                and doc.sentence_of(k.start) == sentence
+                for k in kept
+            ):
+                continue
+        kept.append(item)
+    return kept
+
+
+def _fold_formulations(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
+    """Strengths like "Tacrolimus: 0.5mg and 1mg; Capsule" become formulations of the drug's real dose."""
+    folded: set[int] = set()
+    for index, item in enumerate(items):
+        if item.dose is None or item.dose.basis != "dose" or item.frequency or item.drug is None:
+            continue
+        run = [index]
+        cursor = index
+        while (
+            cursor + 1 < len(items)
+            and items[cursor + 1].drug == item.drug
+            and re.fullmatch(r"\s*(?:,|and|or|/)\s*", text[items[cursor].end : items[cursor + 1].start])
+        ):
+            cursor += 1
+            run.append(cursor)
+        form = lexicon.FORM_NOUN.match(text, items[cursor].end)
+        if form is None:
+            continue
+        later = [
+            k
+            for k in items[cursor + 1 :]
+            if k.drug == item.drug and k.dose is not None and k.dose.per_body is not None
+        ]
+        if not later:
+            continue
+        formulation = Formulation(
+            strengths=[items[k].dose.low for k in run if items[k].dose is not None],  # type: ignore[union-attr]
+            unit=item.dose.unit,
+            form=form.group(1).lower().rstrip("s"),
+        )
+        for target in items:
+            if target.drug == item.drug and target.dose is not None and target.dose.per_body is not None:
+                target.formulations.append(formulation)
+                if target.route is None:
+                    target.route = "oral" if formulation.form in {"capsule", "tablet", "tab"} else None
+        folded.update(run)
+    return [item for i, item in enumerate(items) if i not in folded]
+
+
+def _apply_cycle_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
+    """ "Cycle repeated every 3 weeks" in a sentence of its own sets the frequency of single-day doses."""
+    for sentence in doc.sentences:
+        chunk = doc.text[sentence.start : sentence.end]
+        if not re.search(r"\bcycles?\b|\brepeat", chunk, re.IGNORECASE):
+            continue
+        if any(sentence.start <= item.start < sentence.end for item in items):
+            continue
+        codes = [f for f in doc.freqs if sentence.start <= f[0] < sentence.end and _is_cycle_code(f[2])]
+        cycle = lexicon.cycle_frequency(chunk)
+        code = codes[0][2] if codes else (cycle[2] if cycle else None)
+        if code is None:
+            continue
+        for item in items:
+            if (
+                item.start < sentence.start
+                and item.frequency is None
+                and item.dose is not None
+                and not _DAYS_MULTI.search(item.schedule or "")
+            ):
+                item.frequency = code
+
+
+_DURATION_SENTENCE = re.compile(
+    r"^\W*(?:total\s+)?(?:treatment\s+|therapy\s+|study\s+)?duration\b", re.IGNORECASE
+)
+
+
+def _apply_duration_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
+    """ "Total duration: 1 year" in a sentence of its own is the duration of the doses before it."""
+    for sentence in doc.sentences:
+        chunk = doc.text[sentence.start : sentence.end]
+        if not _DURATION_SENTENCE.match(chunk):
+            continue
+        match = re.search(
+            r"(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*(days?|weeks?|months?|years?)", chunk, re.I
+        )
+        if match is None:
+            continue
+        duration = _duration("for " + match.group(0), 0, len(match.group(0)) + 4)
+        for item in items:
+            if item.start < sentence.start and item.duration is None and item.dose is not None:
+                item.duration = duration
+
+
+def _inherit_within_sentence(doc: _Doc, items: list[RegimenItem]) -> None:
+    """A later dose of the same drug in the same sentence keeps the route and frequency stated earlier."""
+    for index, item in enumerate(items):
+        if index == 0 or item.drug is None:
+            continue
+        sentence = doc.sentence_of(item.start)
+        for earlier in reversed(items[:index]):
+            if earlier.drug != item.drug or doc.sentence_of(earlier.start) != sentence:
+                continue
+            if item.route is None:
+                item.route = earlier.route
+            if (
+                item.frequency is None
+                and item.role not in {"loading", "starting"}
+                and earlier.role != "loading"
+            ):
+                between = doc.text[earlier.end : item.start]
+                if not re.search(r"\bthen\b|\bfollowed\b|\bafter\b|\bthereafter\b", between, re.IGNORECASE):
+                    item.frequency = earlier.frequency
+            break
+
+
+def _attach_targets(targets: list[TargetLevel], items: list[RegimenItem]) -> None:
+    for target in targets:
+        matching = [i for i in items if target.analyte and i.drug and _same_substance(i.drug, target.analyte)]
+        if not matching:
+            matching = [i for i in items if i.dose is not None][-1:] if items else []
+        for item in matching:
+            item.targets.append(target)
+
+
+def _same_substance(drug: str, analyte: str) -> bool:
+    if drug == analyte:
+        return True
+    stems = {drug.split()[0][:8], analyte.split()[0][:8]}
+    return len(stems) == 1
+
+
+def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
+    text = doc.text
+    for cue in clauses.adjustment_cues(text):
+        sentence = doc.sentence_of(cue.start)
+        drug = clauses.cue_drug(text, cue, sentence, doc.mentions)
+        clause_end = min(sentence.end, cue.end + 120)
+        target_item = next(
+            (
+                i
+                for i in items
+                if cue.end <= i.start < clause_end
+                and _TO_BEFORE.search(text[cue.end : i.start][-40:])
+                and not any(cue.end <= k.start < i.start for k in items)
+            ),
+            None,
+        )
+        target_level = next(
+            (t for t in result.targets if t.text and text.find(t.text, cue.end, clause_end + 40) >= 0), None
+        )
+        if target_item is not None and target_item.dose is not None:
+            kind = cue.kind
+            target_item.role = {
+                "taper": "taper",
+                "reduce": "reduction",
+                "increase": "titration",
+                "titrate": "titration",
+            }.get(kind, target_item.role)
+            adjustment = clauses.make_adjustment(
+                kind, target_item.drug or drug, text[cue.start : target_item.end], to_dose=target_item.dose
+            )
+            drug = target_item.drug or drug
+        elif target_level is not None:
+            adjustment = clauses.make_adjustment(
+                cue.kind, drug, text[cue.start : min(sentence.end, clause_end + 40)], target=target_level
+            )
+        elif cue.kind in {"taper", "stop", "switch"}:
+            adjustment = clauses.make_adjustment(
+                cue.kind, drug, text[cue.start : min(sentence.end, cue.end + 80)]
+            )
+        else:
+            continue
+        result.adjustments.append(adjustment)
+        for item in items:
+            if item is target_item:
+                continue
+            if (drug is not None and item.drug is not None and _same_substance(item.drug, drug)) or (
+                drug is None and doc.sentence_of(item.start) == sentence and item.start < cue.start
+            ):
+                item.adjustments.append(adjustment)
+
+
+def _read_conditions(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
+    for sentence in doc.sentences:
+        found: list[tuple[int, Condition]] = clauses.find_conditions(doc.text, sentence)
+        for _, condition in found:
+            result.conditions.append(condition)
+            for item in items:
+                if sentence.start <= item.start < sentence.end:
+                    item.conditions.append(condition)
+
+
+def _collect_unparsed(
+    doc: _Doc, items: list[RegimenItem], unreadable: list[tuple[int, int, str]], result: ParsedRegimen
+) -> None:
+    text = doc.text
+    for start, end, reason in unreadable:
+        result.unparsed.append(Unparsed(text=text[start:end].strip(), reason=reason, start=start, end=end))
+    dosed = {i.drug for i in items if i.dose is not None}
+    for sentence in doc.sentences:
+        chunk = text[sentence.start : sentence.end]
+        has_item = any(sentence.start <= i.start < sentence.end for i in items)
+        words = _DOSE_IN_WORDS.search(chunk)
+        if words and not has_item:
+            result.unparsed.append(
+                Unparsed(
+                    text=chunk.strip(), reason="dose stated in words", start=sentence.start, end=sentence.end
+                )
+            )
+            continue
+        if has_item or not _DOSE_WORD.search(chunk):
+            continue
+        if any(t.text and t.text in chunk for t in result.targets):
+            continue
+        named = [
+            m for m in doc.mentions if sentence.start <= m.start < sentence.end and m.info.name not in dosed
+        ]
+        if named:
+            result.unparsed.append(
+                Unparsed(
+                    text=chunk.strip(),
+                    reason="dose mentioned without an amount",
+                    start=sentence.start,
+                    end=sentence.end,
+                )
+            )
+            for mention in named:
+                items.append(
+                    RegimenItem(
+                        drug=mention.info.name,
+                        drug_class=mention.info.drug_class,
+                        drug_text=mention.surface,
+                        text=chunk.strip(),
+                        start=mention.start,
+                        end=mention.end,
+                        status="unparsed",
+                    )
+                )
+    items.sort(key=lambda i: i.start)
+    seen: set[str] = set()
+    analytes = {t.analyte for t in result.targets}
+    for mention in doc.mentions:
+        if (
+            mention.info.name not in dosed
+            and mention.info.name not in seen
+            and mention.info.name not in analytes
+        ):
+            seen.add(mention.info.name)
+            result.mentions.append(mention.info.name)

@@ -1,0 +1,306 @@
+"""Arm timelines: each arm's regimen as ordered phases with a start and an end.
+
+Phases come from the arm's own words: month or week ranges ("0~6th month:", "weeks 0-12"), "after 18
+months", "during the first 18 months", and named periods ("induction ... (6 months)", "maintenance ...
+for 12 months", "induction therapy will last for 24 weeks"). Text before any marker, or an arm without
+markers, is one phase from week 0 that stays open-ended unless a duration is stated. Intervention
+descriptions linked to the arm add their doses (and enrich the arm's own with targets and durations).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trialatlas.extract.regimen.clauses import find_conditions, sentences
+from trialatlas.extract.regimen.drugs import find_mentions, lookup
+from trialatlas.extract.regimen.models import Condition, RegimenItem, Unparsed
+from trialatlas.extract.regimen.parse import normalise_text, parse_regimen
+from trialatlas.extract.regimen.units import convert
+from trialatlas.model import Arm, Intervention, Trial
+
+_WEEKS_PER = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}
+_UNIT = r"(days?|weeks?|wks?|months?|mos?|years?)"
+_ORD = r"(?:st|nd|rd|th)?"
+_RANGE_MARK = re.compile(
+    r"(?:\b"
+    + _UNIT
+    + r"\s*)?\b(\d+)"
+    + _ORD
+    + r"\s*(?:~|-|to|through)\s*(\d+)"
+    + _ORD
+    + r"\s*"
+    + _UNIT
+    + r"?\s*:",
+    re.IGNORECASE,
+)
+_AFTER_MARK = re.compile(r"\b(?:after|from|beyond)\s+(?:the\s+)?(\d+)" + _ORD + r"\s*" + _UNIT, re.IGNORECASE)
+_FIRST_MARK = re.compile(r"\b(?:during|in|for)\s+the\s+first\s+(\d+)\s*" + _UNIT, re.IGNORECASE)
+_NAMED = re.compile(
+    r"\b(induction|maintenance|consolidation|run-?in|washout|wash-?out|follow-?up|extension|titration|"
+    r"intensification|loading|taper(?:ing)?)\b(?:\s+(?:therapy|phase|period|treatment|stage|course))?",
+    re.IGNORECASE,
+)
+_DURATION_NEAR = re.compile(
+    r"\(\s*(\d+)\s*" + _UNIT + r"\s*\)|(?:for|last(?:s|ing)?\s+(?:for\s+)?|of)\s+(\d+)\s*" + _UNIT,
+    re.IGNORECASE,
+)
+
+
+class Phase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    start_weeks: float | None = Field(default=None, description="Start, weeks from the arm's start.")
+    end_weeks: float | None = Field(default=None, description="End in weeks; None when open-ended.")
+    unit: str = Field(default="week", description="The time unit the text used (week, month ...).")
+    items: list[RegimenItem] = Field(default_factory=list)
+    undosed_drugs: list[str] = Field(
+        default_factory=list, description="Drugs named in the phase without a dose."
+    )
+    branches: list[Condition] = Field(default_factory=list)
+    text: str = ""
+
+    @property
+    def open_ended(self) -> bool:
+        return self.end_weeks is None
+
+
+class ArmTimeline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    arm: str
+    arm_type: str | None = None
+    phases: list[Phase] = Field(default_factory=list)
+    unparsed: list[Unparsed] = Field(default_factory=list)
+
+
+class TrialTimeline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trial: str
+    title: str = ""
+    arms: list[ArmTimeline] = Field(default_factory=list)
+
+    @property
+    def horizon_weeks(self) -> float:
+        ends = [p.end_weeks or p.start_weeks or 0.0 for a in self.arms for p in a.phases]
+        starts = [p.start_weeks or 0.0 for a in self.arms for p in a.phases]
+        return max([*ends, *(s + 4 for s in starts), 4.0])
+
+
+@dataclass
+class _Marker:
+    pos: int
+    start: float | None
+    end: float | None
+    unit: str
+    label: str
+
+
+def _weeks(value: float, unit: str) -> float:
+    return round(value * _WEEKS_PER[_unit_name(unit)], 2)
+
+
+def _unit_name(word: str) -> str:
+    lowered = word.lower()
+    for prefix, name in (("d", "day"), ("w", "week"), ("mo", "month"), ("y", "year")):
+        if lowered.startswith(prefix):
+            return name
+    return "month"
+
+
+def _markers(text: str) -> list[_Marker]:
+    markers: list[_Marker] = []
+    for match in _RANGE_MARK.finditer(text):
+        unit_word = match.group(1) or match.group(4)
+        if unit_word is None:
+            continue
+        unit = _unit_name(unit_word)
+        low, high = float(match.group(2)), float(match.group(3))
+        markers.append(
+            _Marker(match.start(), _weeks(low, unit), _weeks(high, unit), unit, f"{low:g}–{high:g} {unit}s")
+        )
+    taken = [m.pos for m in markers]
+    for match in _AFTER_MARK.finditer(text):
+        if any(abs(match.start() - p) < 3 for p in taken):
+            continue
+        unit = _unit_name(match.group(2))
+        value = float(match.group(1))
+        markers.append(_Marker(match.start(), _weeks(value, unit), None, unit, f"after {value:g} {unit}s"))
+    for match in _FIRST_MARK.finditer(text):
+        unit = _unit_name(match.group(2))
+        value = float(match.group(1))
+        markers.append(_Marker(match.start(), 0.0, _weeks(value, unit), unit, f"first {value:g} {unit}s"))
+    markers.sort(key=lambda m: m.pos)
+    return markers
+
+
+def _named_phases(text: str) -> list[_Marker]:
+    """Named periods in order, each with the duration stated near its name (if any); a period starts with
+    the sentence that names it."""
+    found: dict[str, _Marker] = {}
+    spans = sentences(text)
+    for match in _NAMED.finditer(text):
+        name = match.group(1).lower().replace("-", "")
+        window = text[match.start() : match.start() + 90]
+        duration = _DURATION_NEAR.search(window)
+        length: float | None = None
+        unit = "week"
+        if duration:
+            number = duration.group(1) or duration.group(3)
+            unit = _unit_name(duration.group(2) or duration.group(4))
+            length = _weeks(float(number), unit)
+        if name in found:
+            if found[name].end is None and length is not None:
+                found[name].end = length
+            continue
+        sentence_start = max((sp.start for sp in spans if sp.start <= match.start()), default=0)
+        found[name] = _Marker(sentence_start, None, length, unit, name)
+    markers = sorted(found.values(), key=lambda m: m.pos)
+    markers = [m for i, m in enumerate(markers) if i == 0 or m.pos != markers[i - 1].pos]
+    if markers:
+        markers[0].pos = 0
+    cursor = 0.0
+    for marker in markers:
+        length = marker.end
+        marker.start = cursor
+        marker.end = None if length is None else round(cursor + length, 2)
+        cursor = marker.end if marker.end is not None else cursor
+    return markers
+
+
+def arm_timeline(
+    label: str,
+    text: str | None,
+    interventions: list[tuple[str, str]] | None = None,
+    arm_type: str | None = None,
+) -> ArmTimeline:
+    """The phases of one arm from its description and its interventions' ``(name, description)``."""
+    body = normalise_text(text or "")
+    parsed = parse_regimen(body)
+    markers = _markers(body)
+    if not markers:
+        markers = _named_phases(body)
+    timeline = ArmTimeline(arm=label, arm_type=arm_type, unparsed=list(parsed.unparsed))
+    bounds = [m.pos for m in markers]
+    if not markers or (bounds[0] > 0 and parsed.items and parsed.items[0].start < bounds[0]):
+        first_end = markers[0].start if markers and markers[0].start else None
+        markers.insert(0, _Marker(0, 0.0, first_end, "week", "regimen"))
+    for index, marker in enumerate(markers):
+        seg_end = markers[index + 1].pos if index + 1 < len(markers) else len(body)
+        segment = body[marker.pos : seg_end]
+        phase = Phase(
+            label=marker.label,
+            start_weeks=marker.start,
+            end_weeks=marker.end,
+            unit=marker.unit,
+            items=[i for i in parsed.items if marker.pos <= i.start < seg_end],
+            text=" ".join(segment.split()),
+        )
+        dosed = {i.drug for i in phase.items if i.dose is not None}
+        for mention in find_mentions(segment):
+            name = mention.info.name
+            if name not in phase.undosed_drugs and not any(d and d.startswith(name) for d in dosed):
+                phase.undosed_drugs.append(name)
+        for sentence in sentences(segment):
+            phase.branches.extend(c for _, c in find_conditions(segment, sentence) if c.kind != "population")
+        timeline.phases.append(phase)
+    _chain_open_phases(timeline.phases)
+    for name, description in interventions or []:
+        _merge_intervention(timeline, name, description)
+    return timeline
+
+
+def _chain_open_phases(phases: list[Phase]) -> None:
+    """A phase with no stated end ends where the next one starts."""
+    for index, phase in enumerate(phases[:-1]):
+        following = phases[index + 1]
+        if (
+            phase.end_weeks is None
+            and following.start_weeks is not None
+            and following.start_weeks > (phase.start_weeks or 0)
+        ):
+            phase.end_weeks = following.start_weeks
+        if following.start_weeks is None:
+            following.start_weeks = phase.end_weeks
+
+
+def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> None:
+    parsed = parse_regimen(description, default_drug=name)
+    dosed = [i for i in parsed.items if i.dose is not None]
+    if not dosed or not timeline.phases:
+        return
+    existing = [i for p in timeline.phases for i in p.items if i.dose is not None]
+    for item in dosed:
+        twin = next((e for e in existing if e.drug == item.drug and _same_amount(e, item)), None)
+        if twin is not None:
+            # The same dose told twice: keep one, with whatever the intervention text adds.
+            twin.targets.extend(t for t in item.targets if t not in twin.targets)
+            twin.adjustments.extend(a for a in item.adjustments if a not in twin.adjustments)
+            twin.duration = twin.duration or item.duration
+            twin.route = twin.route or item.route
+            twin.frequency = twin.frequency or item.frequency
+            continue
+        home = next((p for p in timeline.phases if item.drug in p.undosed_drugs), None)
+        if home is None:
+            home = next((p for p in timeline.phases if any(i.drug == item.drug for i in p.items)), None)
+        if home is None and any(e.drug == item.drug for e in existing):
+            continue
+        (home or timeline.phases[0]).items.append(item)
+
+
+def _same_amount(a: RegimenItem, b: RegimenItem) -> bool:
+    if a.dose is None or b.dose is None:
+        return False
+    low = convert(b.dose.low, b.dose.unit, a.dose.unit)
+    high = convert(b.dose.high, b.dose.unit, a.dose.unit)
+    if low is None or high is None:
+        return False
+    return abs(low - a.dose.low) < 1e-9 * max(1.0, a.dose.low) and abs(high - a.dose.high) < 1e-9 * max(
+        1.0, a.dose.high
+    )
+
+
+def _linked(arm: Arm, intervention: Intervention) -> bool:
+    if arm.label in intervention.arm_labels:
+        return True
+    names = {n.split(":", 1)[-1].strip().lower() for n in arm.intervention_names}
+    return intervention.name.strip().lower() in names
+
+
+def trial_timeline(trial: Trial) -> TrialTimeline:
+    """Every arm of ``trial`` as a timeline."""
+    result = TrialTimeline(trial=trial.nct_id or trial.key, title=trial.title)
+    for arm in trial.arms:
+        linked = [
+            (i.name, i.description)
+            for i in trial.interventions
+            if i.description and _linked(arm, i) and _dosed_or_single_group(i, trial)
+        ]
+        result.arms.append(
+            arm_timeline(arm.label, arm.description, linked, arm.type.value if arm.type else None)
+        )
+    if not trial.arms and trial.interventions:
+        for intervention in trial.interventions:
+            result.arms.append(arm_timeline(intervention.name, intervention.description))
+    return result
+
+
+def _dosed_or_single_group(intervention: Intervention, trial: Trial) -> bool:
+    """Intervention text describing several groups at once ("Participants in group A ...; in group B ...")
+    is not any one arm's regimen."""
+    text = intervention.description or ""
+    groups = sum(1 for arm in trial.arms if arm.label and arm.label.lower() in text.lower())
+    return groups <= 1
+
+
+def drug_label(item: RegimenItem) -> str:
+    """Short display name: the text's own abbreviation when it used one, else the generic name."""
+    name = item.drug or "?"
+    if item.drug_text and len(item.drug_text) <= 5 and item.drug_text.isupper():
+        return item.drug_text
+    info = lookup(name)
+    return info.name if info else name

@@ -1,0 +1,240 @@
+"""Criteria → typed rules: kinds, values, units, windows, negation and spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialatlas.extract.criteria import parse_eligibility, parse_text, registered_kinds, split_criteria
+from trialatlas.extract.criteria.negation import context_of, negation_cues
+from trialatlas.extract.criteria.registry import parse_criterion
+from trialatlas.extract.criteria.rules import (
+    AgeRule,
+    ConditionRule,
+    InfectionRule,
+    MeasurementRule,
+    MedicationRule,
+    NotEvaluableRule,
+    PregnancyRule,
+)
+from trialatlas.extract.units import convert, normalize_unit_text
+
+
+def _measurement(text: str, kind: str = "inclusion") -> MeasurementRule:
+    found = [r for r in parse_text(text, kind) if isinstance(r, MeasurementRule)]  # type: ignore[arg-type]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_every_rule_kind_has_a_parser() -> None:
+    assert set(registered_kinds()) == {
+        "age",
+        "sex",
+        "condition",
+        "measurement",
+        "medication",
+        "procedure",
+        "pregnancy",
+        "infection",
+        "trial_participation",
+        "consent",
+        "not_evaluable",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("Age: 2 to 18 years old", 2.0, 18.0),
+        ("18 to 65 years of age (inclusive 18 and 65), male or female", 18.0, 65.0),
+        ("Age >= 18 years", 18.0, None),
+        ("Patients aged 18-90 presenting with dysphagia", 18.0, 90.0),
+        ("Children younger than 16 years old", None, 16.0),
+        ("Male Age 2 months to 20 years of age", 2 / 12, 20.0),
+    ],
+)
+def test_age_rules(text: str, low: float | None, high: float | None) -> None:
+    ages = [r for r in parse_text(text, "inclusion") if isinstance(r, AgeRule)]
+    assert len(ages) == 1
+    assert ages[0].min_years == pytest.approx(low) if low is not None else ages[0].min_years is None
+    assert ages[0].max_years == pytest.approx(high) if high is not None else ages[0].max_years is None
+
+
+def test_duration_is_not_an_age() -> None:
+    assert not [
+        r
+        for r in parse_text("Received MMF within 2 years prior to enrollment", "exclusion")
+        if isinstance(r, AgeRule)
+    ]
+
+
+def test_measurements_with_units_and_conversions() -> None:
+    egfr = _measurement("Normal renal function: estimated glomerular filtration rate ≥90ml/min/1.73m2")
+    assert (egfr.analyte, egfr.operator, egfr.value) == ("egfr", ">=", 90.0)
+    assert egfr.canonical_value == pytest.approx(90.0)
+
+    wbc = _measurement("Leukopenia (White Blood Cells ≤ 3.0 * 10^9 / L)", "exclusion")
+    assert (wbc.analyte, wbc.operator, wbc.canonical_value) == ("wbc", "<=", pytest.approx(3.0))
+
+    hb = _measurement("Moderate to severe anemia (hemoglobin <9.0 g/dL)", "exclusion")
+    assert (hb.analyte, hb.operator, hb.value, hb.unit) == ("hemoglobin", "<", 9.0, "g/dL")
+
+    creatinine = _measurement("Serum creatinine (Scr)≤3.0mg/dl (265.2 mol/L)")
+    assert creatinine.analyte == "creatinine" and creatinine.canonical_value == pytest.approx(3.0)
+
+    bmi = _measurement("BMI<16 kg/m^2", "exclusion")
+    assert (bmi.analyte, bmi.operator, bmi.value) == ("bmi", "<", 16.0)
+
+    sledai = _measurement("SLE-DAI>10 points")
+    assert (sledai.analyte, sledai.operator, sledai.value) == ("sledai", ">", 10.0)
+
+    protein = _measurement("Proteinuria ≥1.5g/24h")
+    assert protein.analyte == "proteinuria" and protein.canonical_value == pytest.approx(1.5)
+    assert protein.canonical_unit == "g/day"
+
+
+def test_unit_typo_is_repaired_with_a_warning() -> None:
+    platelets = _measurement("Thrombocytopenia (platelet count <100*10^12/L)", "exclusion")
+    assert platelets.analyte == "platelets"
+    assert platelets.canonical_value == pytest.approx(100.0)
+    assert platelets.warnings and "implausible" in platelets.warnings[0]
+
+
+def test_measurement_duration_window() -> None:
+    rule = _measurement("urine protein-creatinine ratio <0.2g/g (<20 mg/mmol) for 3 consecutive days")
+    assert (rule.analyte, rule.value, rule.unit) == ("upcr", 0.2, "g/g")
+    assert rule.window is not None
+    assert (rule.window.relation, rule.window.days, rule.window.consecutive) == ("duration", 3.0, True)
+
+
+def test_multiples_of_the_upper_limit_of_normal_apply_to_each_listed_analyte() -> None:
+    rules = [
+        r
+        for r in parse_text("ALT, AST or bilirubin more than 2 times the upper limit of normal", "exclusion")
+        if isinstance(r, MeasurementRule)
+    ]
+    assert {r.analyte for r in rules} == {"alt", "ast", "bilirubin"}
+    assert all(r.uln_multiple and r.value == 2.0 and r.operator == ">" for r in rules)
+
+
+def test_negated_medication_list_with_window() -> None:
+    text = (
+        "No tacrolimus, mycophenolate mofetil, cyclosporine A, rituximab or cyclophosphamide was used within "
+        "2 years prior to the enrollment"
+    )
+    medications = [r for r in parse_text(text, "inclusion") if isinstance(r, MedicationRule)]
+    assert len(medications) == 1
+    rule = medications[0]
+    assert rule.negated and rule.negation_cue == "No"
+    assert rule.drugs == ["tacrolimus", "mycophenolate", "cyclosporine", "rituximab", "cyclophosphamide"]
+    assert rule.window is not None and rule.window.days == pytest.approx(730.5)
+    assert rule.window.anchor == "the enrollment"
+
+
+def test_medication_exposure_intolerance_and_classes() -> None:
+    received = [
+        r
+        for r in parse_text("Received MMF, CTX or biologics within the past 12 weeks.", "exclusion")
+        if isinstance(r, MedicationRule)
+    ]
+    assert received and all(r.window is not None and r.window.days == 84.0 for r in received)
+    assert not any(r.negated for r in received)
+    intolerance = [
+        r for r in parse_text("Known intolerance to MMF.", "exclusion") if isinstance(r, MedicationRule)
+    ]
+    assert intolerance[0].relation == "intolerance" and intolerance[0].drugs == ["mycophenolate"]
+    allergy = [
+        r for r in parse_text("Known allergy to rosiglitazone", "exclusion") if isinstance(r, MedicationRule)
+    ]
+    assert allergy[0].relation == "allergy" and allergy[0].drugs == ["rosiglitazone"]
+
+
+def test_pregnancy_infection_and_judgement() -> None:
+    pregnancy = [
+        r
+        for r in parse_text("Women who are pregnant or breastfeeding", "exclusion")
+        if isinstance(r, PregnancyRule)
+    ]
+    assert {r.aspect for r in pregnancy} == {"pregnant", "lactating"}
+    infections = [
+        r
+        for r in parse_text("Known to be sero-positive for HIV, hepatitis C virus (HCV), or HBV", "exclusion")
+        if isinstance(r, InfectionRule)
+    ]
+    assert {r.pathogen for r in infections} == {"HIV", "HCV", "HBV"}
+    judged = parse_text(
+        "The researcher considers any condition that may cause the patient to fail the study", "exclusion"
+    )
+    assert any(isinstance(r, NotEvaluableRule) for r in judged)
+
+
+def test_condition_negation_family_and_exceptions() -> None:
+    rules = parse_text(
+        "History of malignancy (except basal cell carcinoma which has been excised)", "exclusion"
+    )
+    by_name = {r.name: r for r in rules if isinstance(r, ConditionRule)}
+    assert by_name["malignancy"].negated is False and by_name["malignancy"].historical
+    assert (
+        by_name["basal cell carcinoma"].negated and by_name["basal cell carcinoma"].negation_cue == "except"
+    )
+    family = [
+        r
+        for r in parse_text("Family history of nephrotic syndrome or uremia", "exclusion")
+        if isinstance(r, ConditionRule)
+    ]
+    assert family and all(r.experiencer == "family" for r in family)
+    no_history = [
+        r for r in parse_text("No history of diabetes", "inclusion") if isinstance(r, ConditionRule)
+    ]
+    assert no_history[0].concept == "diabetes" and no_history[0].negated
+
+
+def test_negation_scope_ends_at_clause_boundaries() -> None:
+    text = "She denies smoking, diabetes, or hypercholesterolemia. She has hypertension."
+    assert context_of(text, text.index("diabetes"), text.index("diabetes") + 8).negated
+    start = text.index("hypertension")
+    assert not context_of(text, start, start + len("hypertension")).negated
+    assert [c.text for c in negation_cues("no gram negative infection")] == ["no"]
+
+
+def test_rules_keep_their_spans_in_the_criterion_and_the_source() -> None:
+    text = "Exclusion Criteria:\n\n  -  Moderate to severe anemia (hemoglobin <9.0 g/dL)\n  -  HIV infection"
+    parsed = parse_eligibility(text, [], [])
+    assert [p.kind for p in parsed] == ["exclusion", "exclusion"]
+    for criterion in parsed:
+        for rule in criterion.rules:
+            assert criterion.text[rule.span.start : rule.span.end] == rule.span.text
+            assert rule.span.source_start is not None and rule.span.source_end is not None
+            assert text[rule.span.source_start : rule.span.source_end] == rule.span.text
+
+
+def test_exclusion_lists_are_alternatives_and_qualifiers_are_conjunctive() -> None:
+    listed = parse_criterion(split_criteria("Exclusion: HIV, hepatitis B or tuberculosis")[0])
+    assert listed.combine == "any"
+    qualified = parse_criterion(split_criteria("Exclusion: Diabetic patients on rosiglitazone")[0])
+    assert qualified.combine == "all"
+
+
+@pytest.mark.parametrize(
+    ("value", "source", "target", "analyte", "expected"),
+    [
+        (1.2, "mg/dL", "umol/L", "creatinine", 106.08),
+        (265.2, "µmol/L", "mg/dL", "creatinine", 3.0),
+        (9.0, "g/dL", "g/L", None, 90.0),
+        (3.0, "x10^9/L", "/µL", None, 3000.0),
+        (6.3, "x 109/L", "/uL", None, 6300.0),
+        (50000, "/mm3", "10^9/L", None, 50.0),
+        (7.0, "mmol/L", "mg/dL", "glucose", 126.11),
+        (0.2, "g/g", "mg/mmol", "upcr", 22.62),
+        (39.0, "C", "degF", None, 102.2),
+    ],
+)
+def test_clinical_unit_conversions(
+    value: float, source: str, target: str, analyte: str | None, expected: float
+) -> None:
+    assert convert(value, source, target, analyte) == pytest.approx(expected, rel=1e-3)
+
+
+def test_unconvertible_units_give_none() -> None:
+    assert convert(1.0, "mg/dL", "mmol/L") is None  # needs an analyte's molar mass
+    assert convert(1.0, "kg", "mL") is None
+    assert normalize_unit_text("ml/min/1.73m2") == "mL/minute/bsa_std"

@@ -1,0 +1,155 @@
+"""Patient profiles (JSON and notes), per-criterion verdicts, trial verdicts and ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from trialatlas.match.matcher import match_trials
+from trialatlas.match.patient import PatientProfile, load_patient, profile_from_note, split_sentences
+from trialatlas.match.verdict import evaluate_trial
+from trialatlas.model import Age, AgeUnit, Eligibility, OverallStatus, StatusInfo, Trial
+
+NOTE = (
+    "A 10-year-old boy presents with steroid-dependent nephrotic syndrome with frequent relapses. "
+    "He denies diabetes or hypertension. Hemoglobin is 12.1 g/dL, platelet count 250 x 10^9/L and "
+    "eGFR 110 ml/min/1.73m2. He has never received tacrolimus or rituximab. "
+    "His parents will provide informed consent."
+)
+
+CRITERIA = """Inclusion Criteria:
+
+  -  Frequently relapsing nephrotic syndrome
+  -  Age: 2 to 18 years old
+  -  Normal renal function: estimated glomerular filtration rate ≥90ml/min/1.73m2
+  -  No tacrolimus, mycophenolate mofetil, cyclosporine A, rituximab or cyclophosphamide was used within
+     2 years prior to the enrollment
+
+Exclusion Criteria:
+
+  -  steroids-resistant nephrotic syndrome
+  -  Moderate to severe anemia (hemoglobin <9.0 g/dL)
+  -  Thrombocytopenia (platelet count <100*10^12/L)
+  -  Women who are pregnant or breastfeeding
+  -  Those who was not suitable for participating this study judged by investigator
+"""
+
+
+def _trial(
+    nct: str,
+    criteria: str,
+    conditions: list[str],
+    status: OverallStatus = OverallStatus.RECRUITING,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> Trial:
+    return Trial(
+        nct_id=nct,
+        brief_title=f"Study of {', '.join(conditions)}",
+        conditions=conditions,
+        status=StatusInfo(overall_status=status),
+        eligibility=Eligibility(
+            criteria_text=criteria,
+            minimum_age=Age(value=minimum, unit=AgeUnit.YEARS) if minimum is not None else None,
+            maximum_age=Age(value=maximum, unit=AgeUnit.YEARS) if maximum is not None else None,
+        ),
+    )
+
+
+def test_note_becomes_a_profile() -> None:
+    profile = profile_from_note(NOTE, "p1")
+    assert profile.age_years == 10 and profile.sex == "male"
+    conditions = {c.concept: c.present for c in profile.conditions}
+    assert conditions["nephrotic_syndrome"] is True
+    assert conditions["diabetes"] is False and conditions["hypertension"] is False
+    readings = {m.analyte: m.canonical_value for m in profile.measurements}
+    assert readings["hemoglobin"] == 12.1
+    assert readings["platelets"] == 250.0
+    assert readings["egfr"] == 110.0
+    assert {d for m in profile.medications if not m.present for d in m.drugs} >= {"tacrolimus", "rituximab"}
+    assert profile.consent is True
+
+
+def test_numbered_notes_keep_their_sentence_numbers() -> None:
+    assert split_sentences("0. A 58-year-old woman.\n1. She has hypertension.") == [
+        "A 58-year-old woman.",
+        "She has hypertension.",
+    ]
+
+
+def test_json_profile_maps_names_to_concepts_and_birth_date_to_age() -> None:
+    profile = load_patient(
+        '{"birth_date": "2000-06-01", "as_of": "2024-06-01", "sex": "female",'
+        ' "conditions": [{"name": "SLE"}], "measurements": [{"name": "serum creatinine", "value": 150,'
+        ' "unit": "umol/L"}], "medications": [{"name": "MMF", "start": "2024-01"}]}'
+    )
+    assert profile.age_years == 24.0
+    assert profile.conditions[0].concept == "sle"
+    assert profile.measurements[0].analyte == "creatinine"
+    assert round(profile.measurements[0].canonical_value or 0, 2) == 1.70
+    assert profile.medications[0].drugs == ["mycophenolate"]
+    assert "immunosuppressant" in profile.medications[0].classes
+    schema = PatientProfile.model_json_schema()
+    assert {"age_years", "birth_date", "sex", "conditions", "measurements", "medications"} <= set(
+        schema["properties"]
+    )
+
+
+def test_criterion_verdicts_with_evidence_and_reasons() -> None:
+    profile = profile_from_note(NOTE)
+    verdict = evaluate_trial(_trial("NCT00000001", CRITERIA, ["Nephrotic Syndrome"]), profile)
+    by_text = {c.text: c for c in verdict.criteria}
+    assert by_text["Age: 2 to 18 years old"].status == "met"
+    egfr = by_text["Normal renal function: estimated glomerular filtration rate ≥90ml/min/1.73m2"]
+    assert egfr.status == "met" and egfr.evidence and "eGFR" in (egfr.evidence[0].sentence or "")
+    assert by_text["steroids-resistant nephrotic syndrome"].status == "unknown"
+    assert by_text["Moderate to severe anemia (hemoglobin <9.0 g/dL)"].status == "not excluded"
+    assert by_text["Thrombocytopenia (platelet count <100*10^12/L)"].status == "not excluded"
+    assert by_text["Women who are pregnant or breastfeeding"].status == "not applicable"
+    judged = by_text["Those who was not suitable for participating this study judged by investigator"]
+    assert judged.status == "unknown"
+    assert verdict.status == "possibly eligible"
+    assert verdict.unknown >= 2 and verdict.check_next
+
+
+def test_failing_criteria_make_a_trial_ineligible() -> None:
+    profile = profile_from_note(NOTE)
+    adults = _trial("NCT00000002", "Inclusion Criteria:\n- Age >= 18 years\n", ["Nephrotic Syndrome"])
+    verdict = evaluate_trial(adults, profile)
+    assert verdict.status == "ineligible"
+    assert verdict.failed == ["Age >= 18 years"]
+    anaemic = PatientProfile(
+        age_years=10, sex="male", measurements=[{"name": "hemoglobin", "value": 80, "unit": "g/L"}]
+    )
+    verdict = evaluate_trial(_trial("NCT00000003", CRITERIA, ["Nephrotic Syndrome"]), anaemic)
+    assert "Moderate to severe anemia (hemoglobin <9.0 g/dL)" in verdict.failed
+
+
+def test_matching_ranks_relevant_joinable_trials_first() -> None:
+    profile = profile_from_note(NOTE)
+    trials = [
+        _trial("NCT00000010", "Inclusion Criteria:\n- Diagnosis of asthma\n", ["Asthma"]),
+        _trial("NCT00000011", CRITERIA, ["Nephrotic Syndrome"], minimum=2, maximum=18),
+        _trial("NCT00000012", "Inclusion Criteria:\n- Age >= 18 years\n", ["Nephrotic Syndrome"]),
+        _trial("NCT00000013", CRITERIA, ["Nephrotic Syndrome"], status=OverallStatus.COMPLETED),
+        _trial("NCT00000014", CRITERIA, ["Nephrotic Syndrome"], minimum=30),
+    ]
+    ranked = match_trials(profile, trials, top=10)
+    keys = [c.trial.key for c in ranked]
+    assert keys[0] in ("NCT00000011", "NCT00000013")
+    assert keys.index("NCT00000011") < keys.index("NCT00000012")
+    assert "NCT00000014" not in keys  # the structured age limit filters it before the rules
+    assert "NCT00000010" not in keys  # nothing in common with the patient
+    ineligible = next(c for c in ranked if c.trial.key == "NCT00000012")
+    assert ineligible.verdict is not None and ineligible.verdict.status == "ineligible"
+    assert any(reason.startswith("fails:") for reason in ineligible.reasons)
+    open_only = [c.trial.key for c in match_trials(profile, trials, status="open")]
+    assert "NCT00000013" not in open_only and "NCT00000011" in open_only
+
+
+def test_age_from_birth_date_uses_today_by_default() -> None:
+    born = (
+        dt.date.today().replace(year=dt.date.today().year - 30)
+        if dt.date.today() != dt.date(2024, 2, 29)
+        else dt.date(1994, 2, 28)
+    )
+    assert 29.9 <= (PatientProfile(birth_date=born).age_years or 0) <= 30.1
