@@ -1,4 +1,4 @@
-"""Speed of the eligibility pipeline: criteria parsed per second, and one patient matched against 100,000 trials.
+"""Speed of eligibility: criteria parsed per second, and one patient matched against 100,000 trials.
 
 * parse: every stored trial's criteria split and parsed into rules, parse cache cleared first
   (goal ≥ 5,000 criteria/s);

@@ -51,7 +51,8 @@ def test_nested_numbered_lists_keep_their_parent_as_context() -> None:
     ("text", "expected"),
     [
         (
-            "Inclusion Criteria: - Age 2 to 18 years old - Normal renal function Exclusion Criteria: - Leukopenia"
+            "Inclusion Criteria: - Age 2 to 18 years old - Normal renal function "
+            "Exclusion Criteria: - Leukopenia"
             " - Pregnancy",
             [
                 ("inclusion", "Age 2 to 18 years old"),
@@ -61,7 +62,8 @@ def test_nested_numbered_lists_keep_their_parent_as_context() -> None:
             ],
         ),
         (
-            "Inclusion criteria: 1. Age 18-65 years 2. Diagnosis of SLE Exclusion criteria: 1. Pregnant 2. HIV positive",
+            "Inclusion criteria: 1. Age 18-65 years 2. Diagnosis of SLE "
+            "Exclusion criteria: 1. Pregnant 2. HIV positive",
             [
                 ("inclusion", "Age 18-65 years"),
                 ("inclusion", "Diagnosis of SLE"),
@@ -94,7 +96,8 @@ def test_run_together_and_unmarked_criteria(text: str, expected: list[tuple[str,
 
 def test_wrapped_lines_continue_their_item() -> None:
     text = (
-        "Inclusion Criteria:\n\n  -  Morning urine protein <1+ or urine protein-creatinine ratio <0.2g/g for\n"
+        "Inclusion Criteria:\n\n  -  Morning urine protein <1+ or urine protein-creatinine ratio <0.2g/g"
+        " for\n"
         "     3 consecutive days\n  -  No rituximab"
     )
     criteria = split_criteria(text)

@@ -34,7 +34,7 @@ from trialatlas.model import (
     parse_age,
 )
 from trialatlas.sources.pages.common import PageParse, dedupe, heading_key, join_text, page_date, page_record_date
-from trialatlas.sources.pages.tables import find_time_frames, split_cells
+from trialatlas.sources.pages.tables import find_time_frames, split_cells, split_measure_description
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
     FLAG,
@@ -512,25 +512,34 @@ def _outcome_rows(values: list[str]) -> list[tuple[str, str | None, str | None]]
             if cells[0]:
                 rows.append((clean(cells[0]) or cells[0], clean(cells[1]), clean(cells[2])))
         return rows
-    text = "\n".join(lines)
+    # A line ends a row; a line may hold more than one row when the save ran them together.
+    for line in lines:
+        rows.extend(_outcome_line(line))
+    return [row for row in rows if row[0]]
+
+
+def _outcome_line(text: str) -> list[tuple[str, str | None, str | None]]:
     spans = find_time_frames(text)
     if not spans:
-        return [(clean(line) or line, None, None) for line in lines]
-    cursor = 0
+        measure, description = split_measure_description(text)
+        return [(clean(measure) or "", None, clean(description))]
+    rows: list[tuple[str, str | None, str | None]] = []
     measure_start = 0
     for number, (start, end) in enumerate(spans):
-        measure = text[measure_start:start]
-        next_start = spans[number + 1][0] if number + 1 < len(spans) else len(text)
-        between = text[end:next_start]
         if number + 1 < len(spans):
-            description, next_measure_at = _split_between(between)
-            measure_start = end + next_measure_at
+            description, next_measure_at = _split_between(text[end : spans[number + 1][0]])
+            following = end + next_measure_at
         else:
-            description = between
-        rows.append((clean(measure.replace("\n", " ")) or "", clean(text[start:end]), clean(description)))
-        cursor = end
-    del cursor
-    return [row for row in rows if row[0]]
+            description, following = text[end:], len(text)
+        measure = text[measure_start:start]
+        if not measure.strip() and rows:
+            # Two time frames in a row: the second belongs to the previous row ("Baseline 12 months").
+            previous = rows.pop()
+            rows.append((previous[0], f"{previous[1]} {text[start:end]}".strip(), clean(description)))
+        else:
+            rows.append((clean(measure) or "", clean(text[start:end]), clean(description)))
+        measure_start = following
+    return rows
 
 
 def _split_between(text: str) -> tuple[str, int]:

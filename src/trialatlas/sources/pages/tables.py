@@ -230,10 +230,31 @@ _CITY_SUFFIXES = frozenset(
     harbour mills point valley rock junction township ridge haven plains gardens bluffs landing linda green
     arbor worth orleans haven york angeles francisco diego antonio jose paulo aires""".split()
 )
+# Words that start a city name of several words ("West Palm Beach", "Fort Sam Houston", "Mount Holly").
+_CITY_FIRST = frozenset(
+    """new san santa saint st. st sankt los las la le el des ann baton salt little grand fort port palm west
+    east north south ho hong kuala rio são sao buenos tel cape kansas oklahoma winston iowa daly palo long
+    mount mt. royal oak falls toms king's jamaica rancho lake cedar sioux rapid bowling walnut daytona
+    miami panama travis lackland bala beverly boca bryn chevy coral corpus eau elk fall forest glen great
+    hot johnson lone menlo ocean overland red rocky round silver thousand upper walla white winter
+    chapel college bay""".split()
+)
 _CITY_INNER = frozenset("air force lake salt rapid sioux new san los santa saint st. fort la el le des".split())
 
 
-def _city_size(words: list[str]) -> int:
+def _plausible_city(words: list[str], before: str) -> bool:
+    """Could ``words`` be one city name? Not a facility's tail ("of South Florida", "AIDS Ctr", "Miami Miami")."""
+    if before.lower() in {"of", "de", "di", "at", "in", "du", "del", "der"}:
+        return False
+    lowered = [w.lower().strip(",.") for w in words]
+    if any(w in _INSTITUTION_WORDS for w in lowered) or any(not w[:1].isupper() for w in words):
+        return False
+    if any(len(w) > 1 and w.isupper() for w in words) or len(set(lowered)) < len(lowered):
+        return False
+    return not any(" ".join(words[i : i + n]) in STATES for n in (1, 2, 3) for i in range(len(words) - n + 1))
+
+
+def _city_size(words: list[str], with_state: bool = True) -> int:
     """How many of the last words are the city: 1, or more for "Chapel Hill", "Salt Lake City"."""
     # Facilities are often named after their city ("CCOP - Green Bay Green Bay"): a repeated tail is the city.
     for size in (4, 3, 2):
@@ -244,6 +265,13 @@ def _city_size(words: list[str]) -> int:
                 return size
     size = 1
     last = words[-1].lower().strip(",.")
+    for candidate in (4, 3, 2) if with_state else ():
+        if (
+            len(words) > candidate
+            and words[-candidate].lower() in _CITY_FIRST
+            and _plausible_city(words[-candidate:], words[-candidate - 1])
+        ):
+            return candidate
     if last.startswith("(") and len(words) > 2:
         size = 2  # "Nuremberg (Nurnberg)"
     elif last in _CITY_SUFFIXES and len(words) > 2:
@@ -266,18 +294,26 @@ def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | Non
     words = row.split()
     state: str | None = None
     for size in (3, 2, 1):
-        if len(words) > size and " ".join(words[-size:]) in states:
-            state = " ".join(words[-size:])
+        name = " ".join(words[-size:])
+        if len(words) > size and name in states:
+            # "Berlin", "Madrid": a region named like its city is the city unless the city precedes it.
+            if name in _CITY_STATES and " ".join(words[-2 * size : -size]) != name:
+                break
+            state = name
             words = words[:-size]
             break
     if len(words) < 2:
         return " ".join(words), None, state
-    city_size = _city_size(words)
+    city_size = _city_size(words, with_state=state is not None)
     city = " ".join(words[-city_size:]).strip(",")
     facility = " ".join(words[:-city_size]).rstrip(",")
     return facility, city or None, state
 
 
+_CITY_STATES = frozenset(
+    "Berlin Hamburg Bremen Madrid Tokyo Kyoto Osaka Beijing Shanghai Tianjin Chongqing Delhi Murcia".split()
+    + ["Buenos Aires", "Sao Paulo", "São Paulo", "Rio de Janeiro"]
+)
 STATES = frozenset(
     """Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|District of Columbia|Florida|
     Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|
