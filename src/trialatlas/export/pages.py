@@ -330,7 +330,9 @@ def _date_line(label: str, date: PartialDate | None) -> str:
     return f"{prefix}{label[0].lower() if prefix else label[0]}{label[1:]} {_long_date(date)}"
 
 
-def render_layout_b(trial: Trial) -> str:
+def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
+    """A page of layout B; ``cells=True`` keeps table cells apart (tab-separated), as an HTML save does."""
+    sep = "\t" if cells else " "
     status, design, elig = trial.status, trial.design, trial.eligibility
     state = _display(status.overall_status)
     out = ["Clinical Trials Logo", f"Clinical Trial Details — Status: {state}", "Administrative data"]
@@ -377,21 +379,24 @@ def render_layout_b(trial: Trial) -> str:
     for item in trial.interventions:
         kind = intervention_type_display(item.type) if item.type else "Other"
         out += [f"{kind}:", item.name, *_paragraphs(item.description)]
-    out += ["Locations", "Country Name City State"]
-    out += [" ".join(v for v in (loc.country, loc.facility, loc.city, loc.state) if v) for loc in trial.locations]
+    out += ["Locations", sep.join(("Country", "Name", "City", "State"))]
+    out += [
+        sep.join(v or "" for v in (loc.country, loc.facility, loc.city, loc.state)).strip()
+        for loc in trial.locations
+    ]
     sponsors = ([trial.lead_sponsor.name] if trial.lead_sponsor else []) + [c.name for c in trial.collaborators]
     out += [f"Sponsors ({len(sponsors)})", "Lead Sponsor Collaborator", *sponsors]
     out += ["Country where clinical trial is conducted", ", ".join(trial.countries) + ", "]
-    out += ["Outcome", "Type Measure Description Time frame Safety issue"]
+    out += ["Outcome", sep.join(("Type", "Measure", "Description", "Time frame", "Safety issue"))]
     for outcome in trial.outcomes:
         kind_name = (outcome.kind or OutcomeKind.OTHER).value.capitalize()
-        cells = (kind_name, outcome.measure, outcome.description or "", outcome.time_frame or "")
-        out.append(" ".join(_one_line(cell) for cell in cells if cell))
+        row = (kind_name, outcome.measure, outcome.description or "", outcome.time_frame or "")
+        out.append(sep.join(_one_line(cell) for cell in row if cell or cells))
     if trial.related_trials:
-        out += ["See also", " Status Clinical Trial Phase"]
+        out += ["See also", sep.join(("Status", "Clinical Trial", "Phase"))]
         for related in trial.related_trials:
-            out.append(f"{_display(related.status)} {related.nct_id} - {related.title or ''} "
-                       f"{_phases_display(related.phases)}".strip())
+            title = f"{related.nct_id} - {related.title or ''}"
+            out.append(sep.join((_display(related.status), title, _phases_display(related.phases))).strip())
     return "\n".join(line for line in out if line.strip())
 
 
@@ -422,7 +427,9 @@ def _criteria_run(items: list[str]) -> str:
     return " ".join(item if n == 1 else f"{n}. {item}" for n, item in enumerate(items, 1))
 
 
-def render_layout_c(trial: Trial) -> str:
+def render_layout_c(trial: Trial, *, cells: bool = False) -> str:
+    """A page of layout C; ``cells=True`` keeps table cells apart (tab-separated), as an HTML save does."""
+    sep = "\t" if cells else " "
     design, elig = trial.design, trial.eligibility
     out = [trial.brief_title or trial.title, "- Conditions", *(f"- {c}" for c in trial.conditions)]
     out += ["- Interventions", "- Registration Number", f"- {trial.nct_id}"]
@@ -449,14 +456,22 @@ def render_layout_c(trial: Trial) -> str:
         for arm in trial.arms:
             description = _one_line(arm.description or "")
             items = _arm_interventions(trial, arm) or [None]
-            rows += [" ".join(v for v in (arm.label, item.name if item else "", description) if v) for item in items]
-        out += ["- Arm && Interventions", "Group Intervention Description " + rows[0], *rows[1:]]
+            rows += [
+                sep.join(v for v in (arm.label, item.name if item else "", description) if v or cells)
+                for item in items
+            ]
+        header = sep.join(("Group", "Intervention", "Description"))
+        out += ["- Arm && Interventions", *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]])]
     for kind, title in ((OutcomeKind.PRIMARY, "Primary"), (OutcomeKind.SECONDARY, "Secondary"),
                         (OutcomeKind.OTHER, "Other")):
-        rows = [" ".join(_one_line(v) for v in (o.measure, o.time_frame or "", o.description or "") if v)
-                for o in trial.outcomes if o.kind == kind]
+        rows = [
+            sep.join(_one_line(v) for v in (o.measure, o.time_frame or "", o.description or "") if v or cells)
+            for o in trial.outcomes
+            if o.kind == kind
+        ]
         if rows:
-            out += [f"- {title} Outcome Measures", "Name Time Method " + rows[0], *rows[1:]]
+            header = sep.join(("Name", "Time", "Method"))
+            out += [f"- {title} Outcome Measures", *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]])]
     out += ["Trial Locations", f"- Locations ({len(trial.locations)})"]
     for location in trial.locations:
         out += [location.facility or "", ", ".join(v for v in (location.city, location.country) if v)]
@@ -466,8 +481,9 @@ def render_layout_c(trial: Trial) -> str:
 # -- any layout ----------------------------------------------------------------------------------------
 
 
-def render_page(trial: Trial, layout: str) -> str:
-    """The page of ``trial`` in ``layout`` ("A", "A-bare", "B" or "C"), as text."""
+def render_page(trial: Trial, layout: str, *, cells: bool = False) -> str:
+    """The page of ``trial`` in ``layout`` ("A", "A-bare", "B" or "C"), as text (table cells tab-separated
+    with ``cells=True``, for an HTML save)."""
     if trial.nct_id is None:
         raise ExportError("a registry page needs the trial's NCT id")
     if layout == "A":
@@ -475,20 +491,24 @@ def render_page(trial: Trial, layout: str) -> str:
     if layout == "A-bare":
         return render_layout_a(trial, labels=False)
     if layout == "B":
-        return render_layout_b(trial)
+        return render_layout_b(trial, cells=cells)
     if layout == "C":
-        return render_layout_c(trial)
+        return render_layout_c(trial, cells=cells)
     raise ExportError(f"unknown page layout {layout!r} (known: {', '.join(LAYOUTS)})")
 
 
 def page_as_html(text: str, title: str = "Trial") -> str:
-    """A text page as the HTML a browser would have saved: one paragraph a line, bullets as list items."""
+    """A text page as the HTML a browser would have saved: one paragraph a line, bullets as list items,
+    tab-separated lines as table rows."""
     body: list[str] = []
     for line in text.split("\n"):
         if not line.strip():
             continue
         bullet = re.match(r"^- ?(.*)$", line)
-        if bullet:
+        if "\t" in line:
+            row = "".join(f"<td>{html.escape(cell)}</td>" for cell in line.split("\t"))
+            body.append(f"<table><tr>{row}</tr></table>")
+        elif bullet:
             body.append(f"<ul><li>{html.escape(bullet[1])}</li></ul>")
         else:
             body.append(f"<p>{html.escape(line)}</p>")

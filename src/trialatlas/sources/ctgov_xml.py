@@ -1,8 +1,8 @@
 """ClinicalTrials.gov legacy XML (``<clinical_study>``, the pre-2024 ``public.xsd`` schema).
 
-A blob is either one ``<clinical_study>`` document (the AllPublicXML layout) or a wrapper holding
-several (``<search_results>``, ``<clinical_studies>``). Records are streamed with ``iterparse`` and
-cleared as they are mapped, so a wrapper of any size reads in flat memory.
+A blob is either one ``<clinical_study>`` document (the AllPublicXML layout), parsed whole, or a
+wrapper holding several (``<search_results>``, ``<clinical_studies>``), whose records are streamed
+with ``iterparse`` and cleared as they are mapped, so a wrapper of any size reads in flat memory.
 
 The parser is locked down: no DTD loading, no network, no entity expansion, libxml2's default size
 limits. A record that refers to a declared entity is refused rather than read with a hole in it,

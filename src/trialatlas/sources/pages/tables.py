@@ -29,7 +29,7 @@ _TIME_WORDS = frozenset(
         "predose postdose pre-dose post-dose infusion injection vaccination transplant transplantation "
         "delivery birth death progression assessed measured up-to day-1 between date dates visit "
         "january february march april may june july august september october november december "
-        "& + - – once twice length duration total overall end-of-study hospitalization stay"
+        "& + - – once twice length duration total overall end-of-study hospitalization stay change"
     ).split()
 )
 _TIME_STARTERS = frozenset(
@@ -39,7 +39,7 @@ _TIME_STARTERS = frozenset(
         "randomization randomisation registration admission discharge one two three four five six seven "
         "eight nine ten twelve twenty thirty daily weekly monthly yearly annually predose postdose "
         "pre-dose post-dose first last change once twice length duration time period average median "
-        "mean total overall"
+        "mean total overall follow follow-up followup"
     ).split()
 ) - {"period", "periods", "point", "points"}
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
@@ -105,19 +105,6 @@ def split_time_frame(text: str, *, min_share: float = 0.8) -> tuple[str, str | N
         return text, None
     # A tail that starts mid-phrase ("... from baseline to week 12 Week 12") is the measure speaking;
     # prefer the shorter tail that starts with a capital or a number, as a table cell does.
-    start = tokens[best][1]
-    previous = tokens[best - 1][1]
-    if start.islower() and _word(start) in {"from", "to", "at", "after", "up", "over", "during", "within"} and (
-        previous.islower()
-    ):
-        later = [
-            index
-            for index in range(best + 1, len(tokens))
-            if _is_starter(tokens[index][1]) and _has_anchor([t for _, t in tokens[index:]])
-        ]
-        cell_starts = [i for i in later if tokens[i][1][0].isupper() or tokens[i][1][0].isdigit()]
-        if cell_starts:
-            best = cell_starts[0]
     best += _second_frame([token for _, token in tokens[best:]])
     cut = tokens[best][0]
     return text[:cut].rstrip(), text[cut:].strip()
@@ -141,6 +128,8 @@ def _second_frame(tail: list[str]) -> int:
         head, rest = tail[:cut], tail[cut:]
         last = head[-1]
         complete = (_NUMBERISH.match(last) or _word(last) in _UNIT_WORDS) and not last.endswith((",", ";"))
+        if _word(last) in _UNIT_WORDS and _NUMBERISH.match(rest[0]):
+            complete = False  # "Week" + "1 through Week 12": the unit names the number after it
         if not complete or not _valid_tail(rest):
             continue
         names_time = any(_word(t) in _UNIT_WORDS or _word(t) == "baseline" for t in rest)
@@ -170,6 +159,7 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
     lower-case one ("Event Free Survival The primary…", "Ascites Any abdominal fluid…").
     """
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
+    subject = _sentence_subject(tokens)
     depth = 0
     title_case = True
     capitals = 0  # capitalised content words of the measure so far
@@ -184,11 +174,11 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
             lower_next = _plain_lower(following) and (
                 following not in _CONNECTORS or _plain_lower(after) and after not in _CONNECTORS
             )
-            if starts_sentence and (
+            if index == subject or starts_sentence and (
                 ends_sentence
                 or (prev_plain.islower() and prev_plain not in _CONNECTORS and index >= 2
                     and not previous.endswith(":"))
-                or (title_case and capitals >= 1 and lower_next)
+                or (title_case and capitals >= 1 and lower_next and prev_plain.lower() not in _CONNECTORS)
             ):
                 return text[:start].rstrip(), text[start:].strip()
         word = re.sub(r"[^\w]", "", token)
@@ -200,6 +190,36 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
         depth += token.count("(") + token.count("[") - token.count(")") - token.count("]")
         depth = max(depth, 0)
     return text.strip(), None
+
+
+_CLAUSE_VERBS = frozenset(
+    """is are was were will has have had can may must should would could refers measures includes consists
+    defined assessed measured evaluated calculated reported determined""".split()
+)
+_CLAUSE_STARTS = frozenset("the a an this these participants patients subjects all each any".split())
+
+
+def _sentence_subject(tokens: list[tuple[int, str]]) -> int | None:
+    """After a Title Case measure, the capitalised word that starts the description's first clause.
+
+    "Change From Baseline in HbA1c at Week 26 HbA1c is a measure…": the first lower-case word that is
+    not a connector ("is") belongs to the description, whose subject is the capitalised word before it.
+    """
+    depth = 0
+    for index, (_, token) in enumerate(tokens):
+        word = re.sub(r"[^\w]", "", token)
+        if depth == 0 and word and word[0].islower() and word not in _CONNECTORS:
+            back = index - 1
+            candidate = tokens[back][1] if back >= 2 else ""
+            clause = word in _CLAUSE_VERBS or candidate.strip("\"'").lower() in _CLAUSE_STARTS
+            if candidate[:1].isupper() and clause:
+                before = re.sub(r"[^\w]", "", tokens[back - 1][1]).lower()
+                capitals = sum(1 for _, t in tokens[:back] if t[:1].isupper())
+                if before not in _CONNECTORS and capitals >= 2:
+                    return back
+            return None
+        depth = max(depth + token.count("(") - token.count(")"), 0)
+    return None
 
 
 def _plain_lower(token: str) -> bool:

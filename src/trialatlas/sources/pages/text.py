@@ -79,8 +79,16 @@ def html_to_text(markup: str) -> str:
     text = "".join(out)
     lines = []
     for line in text.split("\n"):
+        if "\t" not in line:
+            lines.append(_WS.sub(" ", line).strip())
+            continue
+        # Each cell opened with a tab: drop the row's first one, keep empty cells so columns stay aligned.
         cells = [_WS.sub(" ", cell).strip() for cell in line.split("\t")]
-        lines.append("\t".join(cell for cell in cells if cell))
+        if cells and not cells[0]:
+            cells = cells[1:]
+        while cells and not cells[-1]:
+            cells.pop()
+        lines.append("\t".join(cells) if len(cells) > 1 else "".join(cells))
     return "\n".join(lines)
 
 

@@ -1,0 +1,424 @@
+"""The related-trials index: per-family sparse matrices (rows = trials) with idf-weighted, unit-length rows.
+
+Each family is held twice, by trial (to read a trial's features, for reasons and for queries made of
+trials) and by feature (postings, to score every trial against a query in time proportional to the
+postings touched). Design and population are small per-trial code arrays compared vectorised.
+
+The index lives in memory, built from ``store.iter_trials()``, and is saved beside an SQLite store as
+``<db>.related.npz`` (numpy arrays plus JSON held as bytes: no pickle). It records what the store was
+when built (:func:`store_marker`) and is rebuilt when the store has changed since.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from trialatlas.errors import StoreError
+from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
+from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
+from trialatlas.store.base import TrialStore
+
+FORMAT_VERSION = 1
+# Query-side cap on text features: rare words carry the weight; common ones only cost postings.
+MAX_QUERY_TEXT = 64
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
+Bools = npt.NDArray[np.bool_]
+
+# Categorical design fields as small integer codes (-1: not given), in enum order.
+CODES: dict[str, tuple[str, ...]] = {
+    "study_type": tuple(m.value for m in StudyType),
+    "allocation": tuple(m.value for m in Allocation),
+    "purpose": tuple(m.value for m in PrimaryPurpose),
+    "model": tuple(m.value for m in InterventionModel),
+    "sex": tuple(m.value for m in Sex),
+}
+PHASE_BITS: dict[str, int] = {p.value: 1 << i for i, p in enumerate(p for p in Phase if p.value != "NA")}
+
+
+def code_of(name: str, value: str | None) -> int:
+    if value is None:
+        return -1
+    try:
+        return CODES[name].index(value)
+    except ValueError:
+        return -1
+
+
+def phase_mask(phases: Iterable[str]) -> int:
+    mask = 0
+    for phase in phases:
+        mask |= PHASE_BITS.get(phase, 0)
+    return mask
+
+
+def _tristate(value: bool | None) -> int:
+    return -1 if value is None else int(value)
+
+
+@dataclass
+class Family:
+    """One feature family: rows by trial and postings by feature, with the feature names."""
+
+    vocab: list[str]
+    idf: F32
+    indptr: I64
+    indices: I32
+    weights: F32
+    post_indptr: I64
+    post_rows: I32
+    post_weights: F32
+    _ids: dict[str, int] | None = None
+
+    @property
+    def ids(self) -> dict[str, int]:
+        if self._ids is None:
+            self._ids = {name: position for position, name in enumerate(self.vocab)}
+        return self._ids
+
+    def row(self, row: int) -> tuple[I32, F32]:
+        start, end = int(self.indptr[row]), int(self.indptr[row + 1])
+        return self.indices[start:end], self.weights[start:end]
+
+    def has(self) -> Bools:
+        return np.diff(self.indptr) > 0
+
+    def scores(self, ids: I32, weights: F32, n: int) -> F64:
+        """Dot product of the query (unit length) with every trial's row: the family cosine."""
+        if ids.size == 0:
+            return np.zeros(n)
+        starts = self.post_indptr[ids]
+        lengths = self.post_indptr[ids + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(n)
+        # Positions of every posting of every query feature, without a Python loop.
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        positions = offsets + np.arange(total)
+        values = self.post_weights[positions] * np.repeat(weights, lengths)
+        return np.bincount(self.post_rows[positions], weights=values, minlength=n)
+
+    def nbytes(self) -> int:
+        arrays = (self.idf, self.indptr, self.indices, self.weights, self.post_indptr, self.post_rows, self.post_weights)
+        return sum(a.nbytes for a in arrays)
+
+
+@dataclass
+class Scalars:
+    """Design and population of every trial, as code arrays (-1 or NaN: not given)."""
+
+    study_type: I8
+    allocation: I8
+    purpose: I8
+    model: I8
+    masked: I8
+    phases: I8
+    sex: I8
+    healthy: I8
+    min_age: F32
+    max_age: F32
+    partial: Bools
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in SCALAR_FIELDS)
+
+
+SCALAR_FIELDS: tuple[str, ...] = (
+    "study_type",
+    "allocation",
+    "purpose",
+    "model",
+    "masked",
+    "phases",
+    "sex",
+    "healthy",
+    "min_age",
+    "max_age",
+    "partial",
+)
+
+
+@dataclass
+class RelatedIndex:
+    keys: list[str]
+    titles: list[str]
+    families: dict[str, Family]
+    scalars: Scalars
+    marker: dict[str, Any]
+    build_seconds: float = 0.0
+    _rows: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    def row_of(self, key: str) -> int | None:
+        if self._rows is None:
+            self._rows = {k: i for i, k in enumerate(self.keys)}
+        return self._rows.get(key)
+
+    def nbytes(self) -> int:
+        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes()
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+class _FamilyBuilder:
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.lengths = array("q")
+        self.indices = array("i")
+        self.raw = array("f")
+
+    def add_row(self, bucket: dict[str, float], cap: int | None) -> None:
+        items = bucket.items()
+        if cap is not None and len(bucket) > cap:
+            # A first cut by raw weight keeps memory bounded; the idf-aware cut comes at the end.
+            items = sorted(bucket.items(), key=lambda item: -item[1])[:cap]
+        ids = self.ids
+        for name, weight in items:
+            position = ids.get(name)
+            if position is None:
+                position = ids[name] = len(ids)
+            self.indices.append(position)
+            self.raw.append(weight)
+        self.lengths.append(len(items))
+
+    def finish(self, n: int, keep: int | None) -> Family:
+        vocab = list(self.ids)
+        indices = np.frombuffer(self.indices, dtype=np.int32).copy()
+        raw = np.frombuffer(self.raw, dtype=np.float32).astype(np.float64)
+        lengths = np.frombuffer(self.lengths, dtype=np.int64)
+        rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        df = np.bincount(indices, minlength=len(vocab)).astype(np.float64)
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        weights = raw * idf[indices]
+        if keep is not None and indices.size:
+            order = np.lexsort((-weights, rows))
+            rows, indices, weights = rows[order], indices[order], weights[order]
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            rank = np.arange(indices.size) - np.repeat(starts, lengths)
+            kept = rank < keep
+            rows, indices, weights = rows[kept], indices[kept], weights[kept]
+            lengths = np.bincount(rows, minlength=n).astype(np.int64)
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n))
+        weights = weights / np.where(norms > 0, norms, 1.0)[rows]
+        indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        return _with_postings(
+            vocab, idf.astype(np.float32), indptr, indices.astype(np.int32), weights.astype(np.float32), rows
+        )
+
+
+def _with_postings(vocab: list[str], idf: F32, indptr: I64, indices: I32, weights: F32, rows: I32) -> Family:
+    order = np.argsort(indices, kind="stable")
+    counts = np.bincount(indices, minlength=len(vocab))
+    post_indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return Family(
+        vocab,
+        idf,
+        indptr,
+        indices,
+        weights,
+        post_indptr,
+        rows[order].astype(np.int32),
+        weights[order],
+    )
+
+
+def build_index(
+    trials: Iterable[Trial],
+    marker: dict[str, Any] | None = None,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> RelatedIndex:
+    """Extract every trial's features and lay them out as an index."""
+    started = time.perf_counter()
+    builders = {family: _FamilyBuilder() for family in FAMILIES}
+    keys: list[str] = []
+    titles: list[str] = []
+    columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
+    for trial in trials:
+        features = trial_features(trial)
+        keys.append(features.key)
+        titles.append(features.title)
+        for family, builder in builders.items():
+            builder.add_row(features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None)
+        _append_scalars(columns, features)
+        if on_progress is not None and len(keys) % 1000 == 0:
+            on_progress(len(keys))
+    n = len(keys)
+    families = {
+        family: builder.finish(n, MAX_TEXT_FEATURES if family == "text" else None)
+        for family, builder in builders.items()
+    }
+    scalars = _scalars(columns)
+    return RelatedIndex(keys, titles, families, scalars, marker or {}, time.perf_counter() - started)
+
+
+def _append_scalars(columns: dict[str, list[Any]], features: TrialFeatures) -> None:
+    columns["study_type"].append(code_of("study_type", features.study_type))
+    columns["allocation"].append(code_of("allocation", features.allocation))
+    columns["purpose"].append(code_of("purpose", features.purpose))
+    columns["model"].append(code_of("model", features.model))
+    columns["masked"].append(_tristate(features.masked))
+    columns["phases"].append(phase_mask(features.phases))
+    columns["sex"].append(code_of("sex", features.sex))
+    columns["healthy"].append(_tristate(features.healthy))
+    columns["min_age"].append(math.nan if features.min_age is None else features.min_age)
+    columns["max_age"].append(math.nan if features.max_age is None else features.max_age)
+    columns["partial"].append(features.partial)
+
+
+def _scalars(columns: dict[str, list[Any]]) -> Scalars:
+    def codes(name: str) -> I8:
+        return np.asarray(columns[name], dtype=np.int8)
+
+    return Scalars(
+        study_type=codes("study_type"),
+        allocation=codes("allocation"),
+        purpose=codes("purpose"),
+        model=codes("model"),
+        masked=codes("masked"),
+        phases=codes("phases"),
+        sex=codes("sex"),
+        healthy=codes("healthy"),
+        min_age=np.asarray(columns["min_age"], dtype=np.float32),
+        max_age=np.asarray(columns["max_age"], dtype=np.float32),
+        partial=np.asarray(columns["partial"], dtype=np.bool_),
+    )
+
+
+# --- the store's state --------------------------------------------------------------------------
+
+
+def store_marker(store: TrialStore) -> dict[str, Any]:
+    """What the index must agree with to be current: counts of trials and records, and the change sequence.
+
+    A record re-read with new content under the same source id changes no count; stores that offer
+    ``changes_since`` report it by their sequence number. ``trialatlas related --rebuild`` forces it.
+    """
+    marker: dict[str, Any] = {"version": FORMAT_VERSION, "count": store.count()}
+    stats = getattr(store, "stats", None)
+    if callable(stats):
+        marker["stats"] = {str(k): int(v) for k, v in stats().items()}
+    changes = getattr(store, "changes_since", None)
+    if callable(changes):
+        sequence, _ = changes(0)
+        marker["seq"] = sequence
+    return marker
+
+
+def index_path(store: TrialStore) -> Path | None:
+    """``<db>.related.npz`` beside an SQLite store; ``None`` for stores that are not files."""
+    location = store.location
+    if "://" in location or location == ":memory:" or location.startswith("file::memory:"):
+        return None
+    return Path(location + ".related.npz")
+
+
+# --- saving and loading -------------------------------------------------------------------------
+
+
+def _json_array(value: Any) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(orjson.dumps(value), dtype=np.uint8)
+
+
+def save_index(index: RelatedIndex, path: Path) -> None:
+    """Write atomically (temporary file, then rename), so a reader never sees half an index."""
+    arrays: dict[str, Any] = {
+        "meta": _json_array(
+            {
+                "version": FORMAT_VERSION,
+                "keys": index.keys,
+                "titles": index.titles,
+                "marker": index.marker,
+                "build_seconds": index.build_seconds,
+            }
+        )
+    }
+    for name, family in index.families.items():
+        arrays[f"{name}.vocab"] = _json_array(family.vocab)
+        for part in ("idf", "indptr", "indices", "weights", "post_indptr", "post_rows", "post_weights"):
+            arrays[f"{name}.{part}"] = getattr(family, part)
+    for name in SCALAR_FIELDS:
+        arrays[f"scalar.{name}"] = getattr(index.scalars, name)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load_index(path: Path) -> RelatedIndex | None:
+    """The saved index, or ``None`` if missing, unreadable or of another format version."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = orjson.loads(data["meta"].tobytes())
+            if meta.get("version") != FORMAT_VERSION:
+                return None
+            families = {}
+            for name in FAMILIES:
+                families[name] = Family(
+                    orjson.loads(data[f"{name}.vocab"].tobytes()),
+                    data[f"{name}.idf"],
+                    data[f"{name}.indptr"],
+                    data[f"{name}.indices"],
+                    data[f"{name}.weights"],
+                    data[f"{name}.post_indptr"],
+                    data[f"{name}.post_rows"],
+                    data[f"{name}.post_weights"],
+                )
+            scalars = Scalars(**{name: data[f"scalar.{name}"] for name in SCALAR_FIELDS})
+    except (OSError, ValueError, KeyError, orjson.JSONDecodeError):
+        return None
+    return RelatedIndex(meta["keys"], meta["titles"], families, scalars, meta["marker"], meta["build_seconds"])
+
+
+# In-process cache, so that a server answers many lookups from one load.
+_LOADED: dict[str, RelatedIndex] = {}
+
+
+def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) -> RelatedIndex:
+    """The current index of ``store``: from memory, else from its file, else built (and saved)."""
+    marker = store_marker(store)
+    cache_key = store.location
+    cached = _LOADED.get(cache_key)
+    if not rebuild and cached is not None and cached.marker == marker:
+        return cached
+    path = index_path(store)
+    if not rebuild and path is not None and path.is_file():
+        loaded = load_index(path)
+        if loaded is not None and loaded.marker == marker:
+            _LOADED[cache_key] = loaded
+            return loaded
+    index = build_index(store.iter_trials(), marker)
+    if save and path is not None:
+        try:
+            save_index(index, path)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
+    _LOADED[cache_key] = index
+    return index
+
+
+def forget(store: TrialStore) -> None:
+    _LOADED.pop(store.location, None)
+
