@@ -46,7 +46,8 @@ from trialatlas.model import (
 )
 from trialatlas.sources import detect_reader, read_path
 from trialatlas.sources.base import Blob, ReadResult, RecordError
-from trialatlas.sources.ctgov_xml import LegacyXmlReader, _units, reflow_textblock, split_criteria
+from trialatlas.sources.ctgov_xml import LegacyXmlReader
+from trialatlas.sources.textblocks import reflow_textblock, split_criteria
 
 READER = LegacyXmlReader()
 
@@ -77,7 +78,7 @@ def wrapper(*records: str, root: str = "search_results", prolog: str = "") -> by
 
 
 def criteria(text: str) -> tuple[list[str], list[str]]:
-    return split_criteria(_units(text))
+    return split_criteria(text)
 
 
 # --- the target record --------------------------------------------------------------------------

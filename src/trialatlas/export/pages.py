@@ -28,7 +28,7 @@ from trialatlas.model import (
     StudyType,
     Trial,
 )
-from trialatlas.sources.criteria_text import split_criteria
+from trialatlas.sources.textblocks import split_criteria
 from trialatlas.sources.pages.layout_a import BLURBS
 from trialatlas.sources.pages.values import intervention_type_display
 

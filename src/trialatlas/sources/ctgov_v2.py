@@ -73,7 +73,7 @@ from trialatlas.model import (
     parse_age,
 )
 from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
-from trialatlas.sources.criteria_text import split_criteria
+from trialatlas.sources.textblocks import split_criteria
 
 E = TypeVar("E")
 NCT_ID = re.compile(r"^NCT\d{8}$")

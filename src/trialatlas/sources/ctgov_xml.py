@@ -30,6 +30,7 @@ from lxml import etree
 
 from trialatlas import model as tm
 from trialatlas.sources.base import SNIFF_BYTES, Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
 
 Element = etree._Element
 Texts = dict[str, str]
@@ -65,195 +66,6 @@ _OUTCOMES = (
 _SITE_PARTS = {"name": "facility", "city": "city", "state": "state", "zip": "zip", "country": "country"}
 _CONTACT_TAGS = frozenset({"contact", "contact_backup", "investigator"})
 _REFERENCES = (("reference", tm.ReferenceType.BACKGROUND), ("results_reference", tm.ReferenceType.RESULT))
-
-
-# --- textblocks -------------------------------------------------------------------------------
-# Self-contained (text in, text out): the ClinicalTrials.gov textblock layout and criteria splitting.
-
-# The legacy formatter wrapped every textblock line at this many columns (indentation included).
-_WRAP_WIDTH = 99
-
-# A list item's marker at the start of a textblock line; ordered markers are kept as written.
-_MARKER = re.compile(
-    r"(?:(?P<bullet>[*•·▪◦●■➢►–—]|--?)\s+|[-•](?=[A-Za-z(])"
-    r"|(?P<ordered>\d{1,3}[.)]|\(\d{1,3}\)|[A-Za-z][.)]|\([A-Za-z]\)"
-    r"|(?:[ivx]{1,5}|[IVX]{1,5})[.)]|\((?:[ivx]{1,5}|[IVX]{1,5})\))\s+)"
-)
-_SECTION_HEADING = re.compile(
-    r"^\W*(?:(?:key|main|major|general|principal|specific)\s+)?(inclusion|exclusion)(?:\s+criteria)?"
-    r"(?P<rest>.*)$",
-    re.IGNORECASE,
-)
-_QUALIFIER = re.compile(r"^(\s[^:]{0,60})?:\s*(.*)$")
-_INNER_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\(\d{1,3}\))\s+(?=\S)")
-_TOPIC_LENGTH = 60
-_DASHED_HEADING = re.compile(r"^--\s*([^-].*?)\s*--\s*(.*)$")
-_EXCLUDING = re.compile(
-    r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
-    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|prohibited)\b",
-    re.IGNORECASE,
-)
-_INCLUDING = re.compile(
-    r"\b(?:must\s+(?:have|be|meet)|required|requirements?|eligible|inclusions?|may\s+be\s+included|"
-    r"allowed|permitted)\b",
-    re.IGNORECASE,
-)
-
-
-class _Unit:
-    """One logical line of a textblock: a paragraph or a list item, hard wraps joined."""
-
-    __slots__ = ("indent", "level", "marker", "parts", "text")
-
-    def __init__(self, indent: int, marker: str | None, first: str) -> None:
-        self.indent = indent
-        self.marker = marker
-        self.parts = [first]
-        self.text = first
-        self.level = 0
-
-
-def _units(text: str) -> list[_Unit]:
-    """Lines of a legacy textblock grouped into paragraphs and list items.
-
-    The legacy formatter put a blank line between paragraphs and items and wrapped lines at
-    ``_WRAP_WIDTH`` columns, so a line after a *full* line is a wrap even when it starts like a
-    list marker ("... on day\\n1. Dexamethasone"); a line after a short one is a real break unless it
-    is indented under the line before (a hanging continuation), and a paragraph indented under an
-    item belongs to it. Text from elsewhere, unwrapped, has no full lines and keeps every break.
-    """
-    if "\r" in text:
-        text = text.replace("\r", "")
-    if "\t" in text:
-        text = text.expandtabs(8)
-    units: list[_Unit] = []
-    current: _Unit | None = None
-    previous_end = 0
-    for raw in text.split("\n"):
-        stripped = raw.strip()
-        if not stripped:
-            current = None
-            continue
-        indent = len(raw) - len(raw.lstrip())
-        previous_end, last_end = indent + len(stripped), previous_end
-        if current is not None:
-            space = stripped.find(" ")
-            if last_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH or (
-                indent > current.indent and _MARKER.match(stripped) is None
-            ):
-                current.parts.append(stripped)
-                continue
-        match = _MARKER.match(stripped)
-        if match is not None and match.end() < len(stripped):
-            ordered = match.group("ordered")
-            current = _Unit(indent, ordered.strip() if ordered else "*", stripped[match.end() :].lstrip())
-        elif units and units[-1].marker is not None and indent > units[-1].indent:
-            current = units[-1]
-            current.parts.append(stripped)
-            continue
-        else:
-            current = _Unit(indent, None, stripped)
-        units.append(current)
-    stack: list[int] = []
-    for unit in units:
-        if len(unit.parts) > 1:
-            unit.text = " ".join(unit.parts)
-        if unit.marker is None:
-            stack.clear()
-            continue
-        while stack and stack[-1] > unit.indent:
-            stack.pop()
-        if not stack or stack[-1] < unit.indent:
-            stack.append(unit.indent)
-        unit.level = len(stack) - 1
-    return units
-
-
-def _render(units: list[_Unit]) -> str | None:
-    """Units as ClinicalTrials.gov shows them: paragraphs apart, list items on their own lines."""
-    out: list[str] = []
-    previous_item = False
-    for unit in units:
-        item = unit.marker is not None
-        if out:
-            out.append("\n" if previous_item and item else "\n\n")
-        out.append(f"{'  ' * unit.level}{unit.marker} {unit.text}" if item else unit.text)
-        previous_item = item
-    return "".join(out) or None
-
-
-def reflow_textblock(text: str | None) -> str | None:
-    """A legacy textblock dedented and re-flowed: wrapped lines joined, one line per paragraph or item."""
-    return _render(_units(text)) if text else None
-
-
-def _section_heading(text: str) -> tuple[str, str] | None:
-    """``(section, remainder)`` when a unit is an "Inclusion Criteria:"-style heading."""
-    match = _SECTION_HEADING.match(text)
-    if match is None:
-        return None
-    rest = match.group("rest")
-    if not rest.strip(" :.-–—"):
-        return match.group(1).lower(), ""
-    qualified = _QUALIFIER.match(rest)
-    return (match.group(1).lower(), qualified.group(2).strip()) if qualified else None
-
-
-def split_criteria(units: list[_Unit]) -> tuple[list[str], list[str]]:
-    """``(inclusion, exclusion)``: each criterion on its own, in order.
-
-    Text before any heading counts as inclusion. A short "Topic:" line, or an item ending in a
-    colon, heads what follows; those criteria come out prefixed with it ("Age: 18 and over") so
-    each reads on its own. A sub-heading that says which way its items go ("Patients with the
-    following are excluded:", "Allowed:") sends them to that list instead.
-    """
-    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
-    section, topic, side = "inclusion", "", ""
-    parents: list[tuple[int, str]] = []
-    count = len(units)
-    for index, unit in enumerate(units):
-        text = unit.text
-        if unit.marker is None or unit.level == 0:
-            heading = _section_heading(text)
-            if heading is not None:
-                section, remainder = heading
-                topic, side, parents = "", "", []
-                if remainder:
-                    lists[section].append(remainder)
-                continue
-        if unit.marker is None:
-            parents = []
-            dashed = _DASHED_HEADING.match(text)
-            if dashed is not None:
-                topic, side, text = dashed.group(1) + ":", "", dashed.group(2)
-            elif text.endswith(":"):
-                if polarity := _polarity(text):
-                    side = polarity
-                else:
-                    topic, side = (text if len(text) <= _TOPIC_LENGTH else ""), ""
-                continue
-            if text:
-                lists[side or section].append(f"{topic} {text}" if topic else text)
-            continue
-        inner = _INNER_NUMBER.match(text)
-        if inner is not None:
-            text = text[inner.end() :]  # "1. 1. Patients with ..." (the registrant numbered too)
-        while parents and parents[-1][0] >= unit.level:
-            parents.pop()
-        prefix = parents[-1][1] if parents else topic
-        full = f"{prefix} {text}" if prefix else text
-        if text.endswith(":") and index + 1 < count and units[index + 1].level > unit.level:
-            parents.append((unit.level, full))
-            continue
-        lists[side or section].append(full)
-    return lists["inclusion"], lists["exclusion"]
-
-
-def _polarity(text: str) -> str:
-    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
-    if _EXCLUDING.search(text):
-        return "exclusion"
-    return "inclusion" if _INCLUDING.search(text) else ""
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -362,12 +174,12 @@ def _standard_ages(minimum: tm.Age | None, maximum: tm.Age | None) -> list[tm.St
     return ages
 
 
-def _textblock(kids: Kids, tag: str) -> list[_Unit]:
+def _textblock(kids: Kids, tag: str) -> list[TextUnit]:
     found = kids.get(tag)
     if not found:
         return []
     text = found[0].findtext("textblock") or found[0].text  # public.xsd nests a <textblock>
-    return _units(text) if text else []
+    return textblock_units(text) if text else []
 
 
 # --- mapping ----------------------------------------------------------------------------------
@@ -462,7 +274,7 @@ class _Mapper:
             "patient_registry": registry,
             "target_duration": t.get("target_duration"),
             "bio_spec_retention": self.pick(tm.BioSpecRetention, t, "biospec_retention"),
-            "bio_spec_description": _render(_textblock(self.kids, "biospec_descr")),
+            "bio_spec_description": render_units(_textblock(self.kids, "biospec_descr")),
         }
 
     def masking(self, text: str | None) -> tuple[tm.Masking | None, list[tm.WhoMasked]]:
@@ -482,10 +294,10 @@ class _Mapper:
             return {}
         e, kids = _scan(found[0])
         units = _textblock(kids, "criteria")
-        inclusion, exclusion = split_criteria(units)
+        inclusion, exclusion = split_criteria_units(units)
         minimum, maximum = _age(e.get("minimum_age")), _age(e.get("maximum_age"))
         return {
-            "criteria_text": _render(units),
+            "criteria_text": render_units(units),
             "inclusion": inclusion,
             "exclusion": exclusion,
             "minimum_age": minimum,
@@ -495,7 +307,7 @@ class _Mapper:
             "gender_description": e.get("gender_description"),
             "healthy_volunteers": _yes(e.get("healthy_volunteers")),
             "std_ages": _standard_ages(minimum, maximum),
-            "study_population": _render(_textblock(kids, "study_pop")),
+            "study_population": render_units(_textblock(kids, "study_pop")),
             "sampling_method": self.pick(tm.SamplingMethod, e, "sampling_method"),
         }
 
@@ -734,8 +546,8 @@ def map_trial(element: Element, source_id: str, location: str, raw: str | None) 
         "official_title": t.get("official_title"),
         "status": status,
         "design": m.design(),
-        "brief_summary": _render(_textblock(kids, "brief_summary")),
-        "detailed_description": _render(_textblock(kids, "detailed_description")),
+        "brief_summary": render_units(_textblock(kids, "brief_summary")),
+        "detailed_description": render_units(_textblock(kids, "detailed_description")),
         "conditions": _all(kids, "condition"),
         "keywords": _all(kids, "keyword"),
         "condition_mesh": m.mesh("condition_browse"),

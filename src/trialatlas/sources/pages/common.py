@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from trialatlas.model import Trial, date_floor, normalize_date
-from trialatlas.sources.criteria_text import split_criteria
 from trialatlas.sources.pages.text import clean
+from trialatlas.sources.textblocks import split_criteria
 
 
 @dataclass

@@ -33,7 +33,14 @@ from trialatlas.model import (
     coerce_enum,
     parse_age,
 )
-from trialatlas.sources.pages.common import PageParse, dedupe, heading_key, join_text, page_date, page_record_date
+from trialatlas.sources.pages.common import (
+    PageParse,
+    dedupe,
+    heading_key,
+    join_text,
+    page_date,
+    page_record_date,
+)
 from trialatlas.sources.pages.tables import find_time_frames, split_cells, split_measure_description
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (

@@ -42,13 +42,12 @@ _TIME_STARTERS = frozenset(
         "mean total overall follow follow-up followup"
     ).split()
 ) - {"period", "periods", "point", "points"}
-_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
+_NUMBER_WORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])
 _UNIT_WORDS = frozenset(
-    "second seconds minute minutes hour hours hr hrs day days week weeks wk wks month months mo mos year years "
-    "yr yrs".split()
+    ["second", "seconds", "minute", "minutes", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos", "year", "years", "yr", "yrs"]
 )
 _TOKEN = re.compile(r"\S+")
-_ABBREVIATIONS = frozenset("approx wk wks mo mos yr yrs hr hrs min mins e.g i.e vs approximately".split())
+_ABBREVIATIONS = frozenset(["approx", "wk", "wks", "mo", "mos", "yr", "yrs", "hr", "hrs", "min", "mins", "e.g", "i.e", "vs", "approximately"])
 _NUMBERISH = re.compile(r"^[(\[]?[~≥≤<>+±-]?\d[\d.,:/%-]*(?:st|nd|rd|th|[a-zA-Z]{0,7})?[)\],.;:]?$")
 
 
@@ -172,14 +171,14 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
             starts_sentence = _starts_sentence(token, following)
             prev_plain = re.sub(r"[^\w/-]", "", previous)
             lower_next = _plain_lower(following) and (
-                following not in _CONNECTORS or _plain_lower(after) and after not in _CONNECTORS
+                following not in _CONNECTORS or (_plain_lower(after) and after not in _CONNECTORS)
             )
-            if index == subject or starts_sentence and (
+            if index == subject or (starts_sentence and (
                 ends_sentence
                 or (prev_plain.islower() and prev_plain not in _CONNECTORS and index >= 2
                     and not previous.endswith(":"))
                 or (title_case and capitals >= 1 and lower_next and prev_plain.lower() not in _CONNECTORS)
-            ):
+            )):
                 return text[:start].rstrip(), text[start:].strip()
         word = re.sub(r"[^\w]", "", token)
         if word and word.lower() not in _CONNECTORS:
@@ -193,10 +192,9 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
 
 
 _CLAUSE_VERBS = frozenset(
-    """is are was were will has have had can may must should would could refers measures includes consists
-    defined assessed measured evaluated calculated reported determined""".split()
+    ["is", "are", "was", "were", "will", "has", "have", "had", "can", "may", "must", "should", "would", "could", "refers", "measures", "includes", "consists", "defined", "assessed", "measured", "evaluated", "calculated", "reported", "determined"]
 )
-_CLAUSE_STARTS = frozenset("the a an this these participants patients subjects all each any".split())
+_CLAUSE_STARTS = frozenset(["the", "a", "an", "this", "these", "participants", "patients", "subjects", "all", "each", "any"])
 
 
 def _sentence_subject(tokens: list[tuple[int, str]]) -> int | None:
@@ -246,20 +244,13 @@ _CITY_PREFIXES = frozenset(
 
 
 _CITY_SUFFIXES = frozenset(
-    """city beach park hill hills falls rapids creek base springs heights lake bay island village grove harbor
-    harbour mills point valley rock junction township ridge haven plains gardens bluffs landing linda green
-    arbor worth orleans haven york angeles francisco diego antonio jose paulo aires""".split()
+    ["city", "beach", "park", "hill", "hills", "falls", "rapids", "creek", "base", "springs", "heights", "lake", "bay", "island", "village", "grove", "harbor", "harbour", "mills", "point", "valley", "rock", "junction", "township", "ridge", "haven", "plains", "gardens", "bluffs", "landing", "linda", "green", "arbor", "worth", "orleans", "haven", "york", "angeles", "francisco", "diego", "antonio", "jose", "paulo", "aires"]
 )
 # Words that start a city name of several words ("West Palm Beach", "Fort Sam Houston", "Mount Holly").
 _CITY_FIRST = frozenset(
-    """new san santa saint st. st sankt los las la le el des ann baton salt little grand fort port palm west
-    east north south ho hong kuala rio são sao buenos tel cape kansas oklahoma winston iowa daly palo long
-    mount mt. royal oak falls toms king's jamaica rancho lake cedar sioux rapid bowling walnut daytona
-    miami panama travis lackland bala beverly boca bryn chevy coral corpus eau elk fall forest glen great
-    hot johnson lone menlo ocean overland red rocky round silver thousand upper walla white winter
-    chapel college bay""".split()
+    ["new", "san", "santa", "saint", "st.", "st", "sankt", "los", "las", "la", "le", "el", "des", "ann", "baton", "salt", "little", "grand", "fort", "port", "palm", "west", "east", "north", "south", "ho", "hong", "kuala", "rio", "são", "sao", "buenos", "tel", "cape", "kansas", "oklahoma", "winston", "iowa", "daly", "palo", "long", "mount", "mt.", "royal", "oak", "falls", "toms", "king's", "jamaica", "rancho", "lake", "cedar", "sioux", "rapid", "bowling", "walnut", "daytona", "miami", "panama", "travis", "lackland", "bala", "beverly", "boca", "bryn", "chevy", "coral", "corpus", "eau", "elk", "fall", "forest", "glen", "great", "hot", "johnson", "lone", "menlo", "ocean", "overland", "red", "rocky", "round", "silver", "thousand", "upper", "walla", "white", "winter", "chapel", "college", "bay"]
 )
-_CITY_INNER = frozenset("air force lake salt rapid sioux new san los santa saint st. fort la el le des".split())
+_CITY_INNER = frozenset(["air", "force", "lake", "salt", "rapid", "sioux", "new", "san", "los", "santa", "saint", "st.", "fort", "la", "el", "le", "des"])
 
 
 def _plausible_city(words: list[str], before: str) -> bool:
@@ -331,7 +322,7 @@ def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | Non
 
 
 _CITY_STATES = frozenset(
-    "Berlin Hamburg Bremen Madrid Tokyo Kyoto Osaka Beijing Shanghai Tianjin Chongqing Delhi Murcia".split()
+    ["Berlin", "Hamburg", "Bremen", "Madrid", "Tokyo", "Kyoto", "Osaka", "Beijing", "Shanghai", "Tianjin", "Chongqing", "Delhi", "Murcia"]
     + ["Buenos Aires", "Sao Paulo", "São Paulo", "Rio de Janeiro"]
 )
 STATES = frozenset(
@@ -384,7 +375,7 @@ def split_cells(line: str) -> list[str] | None:
     return [cell.strip() for cell in line.split("\t")]
 
 
-_TRAILING = frozenset("and or the a an of to in at from for by on up with".split())
+_TRAILING = frozenset(["and", "or", "the", "a", "an", "of", "to", "in", "at", "from", "for", "by", "on", "up", "with"])
 
 
 def find_time_frames(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,201 @@
+"""ClinicalTrials.gov textblocks: the layout of registry free text, and eligibility criteria splitting.
+
+Text in, text out, shared by every reader: legacy XML textblocks (indented, hard-wrapped at 99
+columns) are re-flowed into the layout API v2 uses (paragraphs apart, one list item a line, nested
+items indented), and an eligibility text of either layout splits into its inclusion and exclusion
+criteria, each a self-contained line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The legacy formatter wrapped every textblock line at this many columns (indentation included).
+_WRAP_WIDTH = 99
+
+# A list item's marker at the start of a textblock line; ordered markers are kept as written.
+_MARKER = re.compile(
+    r"(?:(?P<bullet>[*•·▪◦●■➢►–—]|--?)\s+|[-•](?=[A-Za-z(])"
+    r"|(?P<ordered>\d{1,3}[.)]|\(\d{1,3}\)|[A-Za-z][.)]|\([A-Za-z]\)"
+    r"|(?:[ivx]{1,5}|[IVX]{1,5})[.)]|\((?:[ivx]{1,5}|[IVX]{1,5})\))\s+)"
+)
+_SECTION_HEADING = re.compile(
+    r"^\W*(?:(?:key|main|major|general|principal|specific)\s+)?(inclusion|exclusion)(?:\s+criteria)?"
+    r"(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(r"^(\s[^:]{0,60})?:\s*(.*)$")
+_INNER_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\(\d{1,3}\))\s+(?=\S)")
+_TOPIC_LENGTH = 60
+_DASHED_HEADING = re.compile(r"^--\s*([^-].*?)\s*--\s*(.*)$")
+_EXCLUDING = re.compile(
+    r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
+    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|prohibited)\b",
+    re.IGNORECASE,
+)
+_INCLUDING = re.compile(
+    r"\b(?:must\s+(?:have|be|meet)|required|requirements?|eligible|inclusions?|may\s+be\s+included|"
+    r"allowed|permitted)\b",
+    re.IGNORECASE,
+)
+
+
+class TextUnit:
+    """One logical line of a textblock: a paragraph or a list item, hard wraps joined."""
+
+    __slots__ = ("indent", "level", "marker", "parts", "text")
+
+    def __init__(self, indent: int, marker: str | None, first: str) -> None:
+        self.indent = indent
+        self.marker = marker
+        self.parts = [first]
+        self.text = first
+        self.level = 0
+
+
+def textblock_units(text: str) -> list[TextUnit]:
+    """Lines of a legacy textblock grouped into paragraphs and list items.
+
+    The legacy formatter put a blank line between paragraphs and items and wrapped lines at
+    ``_WRAP_WIDTH`` columns, so a line after a *full* line is a wrap even when it starts like a
+    list marker ("... on day\\n1. Dexamethasone"); a line after a short one is a real break unless it
+    is indented under the line before (a hanging continuation), and a paragraph indented under an
+    item belongs to it. Text from elsewhere, unwrapped, has no full lines and keeps every break.
+    """
+    if "\r" in text:
+        text = text.replace("\r", "")
+    if "\t" in text:
+        text = text.expandtabs(8)
+    units: list[TextUnit] = []
+    current: TextUnit | None = None
+    previous_end = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if not stripped:
+            current = None
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        previous_end, last_end = indent + len(stripped), previous_end
+        if current is not None:
+            space = stripped.find(" ")
+            if last_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH or (
+                indent > current.indent and _MARKER.match(stripped) is None
+            ):
+                current.parts.append(stripped)
+                continue
+        match = _MARKER.match(stripped)
+        if match is not None and match.end() < len(stripped):
+            ordered = match.group("ordered")
+            current = TextUnit(indent, ordered.strip() if ordered else "*", stripped[match.end() :].lstrip())
+        elif units and units[-1].marker is not None and indent > units[-1].indent:
+            current = units[-1]
+            current.parts.append(stripped)
+            continue
+        else:
+            current = TextUnit(indent, None, stripped)
+        units.append(current)
+    stack: list[int] = []
+    for unit in units:
+        if len(unit.parts) > 1:
+            unit.text = " ".join(unit.parts)
+        if unit.marker is None:
+            stack.clear()
+            continue
+        while stack and stack[-1] > unit.indent:
+            stack.pop()
+        if not stack or stack[-1] < unit.indent:
+            stack.append(unit.indent)
+        unit.level = len(stack) - 1
+    return units
+
+
+def render_units(units: list[TextUnit]) -> str | None:
+    """Units as ClinicalTrials.gov shows them: paragraphs apart, list items on their own lines."""
+    out: list[str] = []
+    previous_item = False
+    for unit in units:
+        item = unit.marker is not None
+        if out:
+            out.append("\n" if previous_item and item else "\n\n")
+        out.append(f"{'  ' * unit.level}{unit.marker} {unit.text}" if item else unit.text)
+        previous_item = item
+    return "".join(out) or None
+
+
+def reflow_textblock(text: str | None) -> str | None:
+    """A legacy textblock dedented and re-flowed: wrapped lines joined, one line per paragraph or item."""
+    return render_units(textblock_units(text)) if text else None
+
+
+def _section_heading(text: str) -> tuple[str, str] | None:
+    """``(section, remainder)`` when a unit is an "Inclusion Criteria:"-style heading."""
+    match = _SECTION_HEADING.match(text)
+    if match is None:
+        return None
+    rest = match.group("rest")
+    if not rest.strip(" :.-–—"):
+        return match.group(1).lower(), ""
+    qualified = _QUALIFIER.match(rest)
+    return (match.group(1).lower(), qualified.group(2).strip()) if qualified else None
+
+
+def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
+    """``(inclusion, exclusion)``: each criterion on its own, in order.
+
+    Text before any heading counts as inclusion. A short "Topic:" line, or an item ending in a
+    colon, heads what follows; those criteria come out prefixed with it ("Age: 18 and over") so
+    each reads on its own. A sub-heading that says which way its items go ("Patients with the
+    following are excluded:", "Allowed:") sends them to that list instead.
+    """
+    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
+    section, topic, side = "inclusion", "", ""
+    parents: list[tuple[int, str]] = []
+    count = len(units)
+    for index, unit in enumerate(units):
+        text = unit.text
+        if unit.marker is None or unit.level == 0:
+            heading = _section_heading(text)
+            if heading is not None:
+                section, remainder = heading
+                topic, side, parents = "", "", []
+                if remainder:
+                    lists[section].append(remainder)
+                continue
+        if unit.marker is None:
+            parents = []
+            dashed = _DASHED_HEADING.match(text)
+            if dashed is not None:
+                topic, side, text = dashed.group(1) + ":", "", dashed.group(2)
+            elif text.endswith(":"):
+                if polarity := _polarity(text):
+                    side = polarity
+                else:
+                    topic, side = (text if len(text) <= _TOPIC_LENGTH else ""), ""
+                continue
+            if text:
+                lists[side or section].append(f"{topic} {text}" if topic else text)
+            continue
+        inner = _INNER_NUMBER.match(text)
+        if inner is not None:
+            text = text[inner.end() :]  # "1. 1. Patients with ..." (the registrant numbered too)
+        while parents and parents[-1][0] >= unit.level:
+            parents.pop()
+        prefix = parents[-1][1] if parents else topic
+        full = f"{prefix} {text}" if prefix else text
+        if text.endswith(":") and index + 1 < count and units[index + 1].level > unit.level:
+            parents.append((unit.level, full))
+            continue
+        lists[side or section].append(full)
+    return lists["inclusion"], lists["exclusion"]
+
+
+def _polarity(text: str) -> str:
+    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
+    if _EXCLUDING.search(text):
+        return "exclusion"
+    return "inclusion" if _INCLUDING.search(text) else ""
+
+
+def split_criteria(text: str | None) -> tuple[list[str], list[str]]:
+    """``(inclusion, exclusion)`` criteria of an eligibility text in either layout."""
+    return split_criteria_units(textblock_units(text)) if text else ([], [])
