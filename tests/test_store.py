@@ -687,14 +687,15 @@ def test_sqlite_migration_hook_runs_missing_steps(tmp_path: Path, monkeypatch: p
     def add_notes(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE trials ADD COLUMN notes TEXT")
 
-    monkeypatch.setattr(sqlite_module, "SCHEMA_VERSION", 2)
+    current = sqlite_module.SCHEMA_VERSION
+    monkeypatch.setattr(sqlite_module, "SCHEMA_VERSION", current + 1)
     monkeypatch.setattr(sqlite_module, "MIGRATIONS", {})
-    with pytest.raises(StoreError, match="no migration from schema 1 to 2"):
+    with pytest.raises(StoreError, match=f"no migration from schema {current} to {current + 1}"):
         SqliteStore(path)
-    assert _sql(str(path), "PRAGMA user_version") == [(1,)]
-    monkeypatch.setattr(sqlite_module, "MIGRATIONS", {1: add_notes})
+    assert _sql(str(path), "PRAGMA user_version") == [(current,)]
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", {current: add_notes})
     with SqliteStore(path) as migrated:
-        assert migrated.schema_version == 2
+        assert migrated.schema_version == current + 1
         assert migrated.keys() == [NCT1]
     assert ("notes",) in [(row[1],) for row in _sql(str(path), "PRAGMA table_info(trials)")]
 
@@ -718,3 +719,32 @@ def test_open_store_picks_the_backend(tmp_path: Path, monkeypatch: pytest.Monkey
         open_store("mysql://host/db")
     with pytest.raises(StoreError, match="sqlite:///path"):
         open_store("sqlite://")
+
+
+def test_change_feed_lists_written_and_deleted_keys(store: TrialStore) -> None:
+    seq0, keys0 = store.changes_since(0)
+    assert (seq0, keys0) == (0, [])
+    store.upsert_batch([make_trial("NCT00000001"), make_trial("NCT00000002")])
+    seq1, keys1 = store.changes_since(seq0)
+    assert sorted(keys1) == ["NCT00000001", "NCT00000002"] and seq1 > seq0
+    # nothing new: the same number back, no keys
+    assert store.changes_since(seq1) == (seq1, [])
+    store.delete(["NCT00000001"])
+    seq2, keys2 = store.changes_since(seq1)
+    assert keys2 == ["NCT00000001"] and store.get("NCT00000001") is None
+    # re-reading an identical record writes nothing, so the feed stays quiet
+    store.upsert_batch([make_trial("NCT00000002")])
+    assert store.changes_since(seq2)[1] == []
+
+
+def test_schema_1_store_gains_the_change_feed(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    with SqliteStore(path) as store:
+        store.upsert_batch([make_trial(NCT1), make_trial(NCT2)])
+    # Turn the file back into a schema-1 store: no change feed yet.
+    _sql(str(path), "DROP TABLE trial_changes")
+    _sql(str(path), "PRAGMA user_version = 1")
+    with SqliteStore(path) as migrated:
+        assert migrated.schema_version == sqlite_module.SCHEMA_VERSION
+        # every trial stored before the feed existed counts as changed, so indexes rebuild
+        assert sorted(migrated.changes_since(0)[1]) == [NCT1, NCT2]

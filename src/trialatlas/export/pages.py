@@ -22,15 +22,13 @@ from trialatlas.model import (
     Intervention,
     Masking,
     OutcomeKind,
-    OverallStatus,
     PartialDate,
     Phase,
-    StudyType,
     Trial,
 )
-from trialatlas.sources.textblocks import split_criteria
 from trialatlas.sources.pages.layout_a import BLURBS
 from trialatlas.sources.pages.values import intervention_type_display
+from trialatlas.sources.textblocks import split_criteria
 
 LAYOUTS = ("A", "A-bare", "B", "C")
 
@@ -38,36 +36,125 @@ _COMMON = frozenset({"nct_id", "status.overall_status", "design.study_type", "de
 SHOWN_FIELDS: dict[str, frozenset[str]] = {
     "A": _COMMON
     | frozenset(
-        """brief_title design.phases status.start_date status.completion_date brief_summary
-        detailed_description conditions design.allocation design.intervention_model design.primary_purpose
-        design.masking design.observational_model design.time_perspective arms.label arms.type
-        arms.description interventions.name interventions.type interventions.description
-        interventions.other_names interventions.arm_labels eligibility.criteria_text eligibility.minimum_age
-        eligibility.maximum_age eligibility.sex eligibility.healthy_volunteers lead_sponsor.name
-        lead_sponsor.agency_class collaborators.name collaborators.agency_class
-        responsible_party.type responsible_party.investigator_full_name responsible_party.investigator_title
-        officials.name officials.role officials.affiliation locations.facility locations.city
-        locations.state locations.country locations.status central_contacts.name central_contacts.phone
-        central_contacts.email references.citation references.pmid references.type
-        provided_documents.label org_study_id secondary_ids.id nct_id_aliases""".split()
+        [
+            "brief_title",
+            "design.phases",
+            "status.start_date",
+            "status.completion_date",
+            "brief_summary",
+            "detailed_description",
+            "conditions",
+            "design.allocation",
+            "design.intervention_model",
+            "design.primary_purpose",
+            "design.masking",
+            "design.observational_model",
+            "design.time_perspective",
+            "arms.label",
+            "arms.type",
+            "arms.description",
+            "interventions.name",
+            "interventions.type",
+            "interventions.description",
+            "interventions.other_names",
+            "interventions.arm_labels",
+            "eligibility.criteria_text",
+            "eligibility.minimum_age",
+            "eligibility.maximum_age",
+            "eligibility.sex",
+            "eligibility.healthy_volunteers",
+            "lead_sponsor.name",
+            "lead_sponsor.agency_class",
+            "collaborators.name",
+            "collaborators.agency_class",
+            "responsible_party.type",
+            "responsible_party.investigator_full_name",
+            "responsible_party.investigator_title",
+            "officials.name",
+            "officials.role",
+            "officials.affiliation",
+            "locations.facility",
+            "locations.city",
+            "locations.state",
+            "locations.country",
+            "locations.status",
+            "central_contacts.name",
+            "central_contacts.phone",
+            "central_contacts.email",
+            "references.citation",
+            "references.pmid",
+            "references.type",
+            "provided_documents.label",
+            "org_study_id",
+            "secondary_ids.id",
+            "nct_id_aliases",
+        ]
     ),
     "B": _COMMON
     | frozenset(
-        """org_study_id design.phases status.start_date status.completion_date status.primary_completion_date
-        status.status_verified_date organization.name central_contacts.name central_contacts.phone
-        central_contacts.email brief_summary detailed_description eligibility.criteria_text
-        eligibility.minimum_age eligibility.maximum_age eligibility.sex eligibility.healthy_volunteers
-        design.allocation design.intervention_model design.primary_purpose design.masking design.who_masked
-        conditions interventions.name interventions.type interventions.description locations.facility
-        locations.city locations.state locations.country lead_sponsor.name collaborators.name
-        outcomes.kind outcomes.measure outcomes.description outcomes.time_frame""".split()
+        [
+            "org_study_id",
+            "design.phases",
+            "status.start_date",
+            "status.completion_date",
+            "status.primary_completion_date",
+            "status.status_verified_date",
+            "organization.name",
+            "central_contacts.name",
+            "central_contacts.phone",
+            "central_contacts.email",
+            "brief_summary",
+            "detailed_description",
+            "eligibility.criteria_text",
+            "eligibility.minimum_age",
+            "eligibility.maximum_age",
+            "eligibility.sex",
+            "eligibility.healthy_volunteers",
+            "design.allocation",
+            "design.intervention_model",
+            "design.primary_purpose",
+            "design.masking",
+            "design.who_masked",
+            "conditions",
+            "interventions.name",
+            "interventions.type",
+            "interventions.description",
+            "locations.facility",
+            "locations.city",
+            "locations.state",
+            "locations.country",
+            "lead_sponsor.name",
+            "collaborators.name",
+            "outcomes.kind",
+            "outcomes.measure",
+            "outcomes.description",
+            "outcomes.time_frame",
+        ]
     ),
     "C": _COMMON
     | frozenset(
-        """brief_title conditions lead_sponsor.name brief_summary detailed_description eligibility.sex
-        eligibility.inclusion eligibility.exclusion design.intervention_model arms.label arms.description
-        interventions.name interventions.arm_labels outcomes.kind outcomes.measure outcomes.time_frame
-        outcomes.description locations.facility locations.city locations.country""".split()
+        [
+            "brief_title",
+            "conditions",
+            "lead_sponsor.name",
+            "brief_summary",
+            "detailed_description",
+            "eligibility.sex",
+            "eligibility.inclusion",
+            "eligibility.exclusion",
+            "design.intervention_model",
+            "arms.label",
+            "arms.description",
+            "interventions.name",
+            "interventions.arm_labels",
+            "outcomes.kind",
+            "outcomes.measure",
+            "outcomes.time_frame",
+            "outcomes.description",
+            "locations.facility",
+            "locations.city",
+            "locations.country",
+        ]
     ),
 }
 # The bare version of layout A drops every label, and with them the values only a label can tell apart.
@@ -79,7 +166,6 @@ SHOWN_FIELDS["A-bare"] = SHOWN_FIELDS["A"] - {
     "references.type",
     "responsible_party.type",
 }
-
 
 
 def visible_part(trial: Trial, layout: str) -> Trial:
@@ -94,11 +180,24 @@ def visible_part(trial: Trial, layout: str) -> Trial:
     return shown
 
 
-_MONTHS = "January February March April May June July August September October November December".split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _long_date(date: PartialDate | str | None) -> str:
-    """"2018-08-01" → "August 1, 2018"; "2018-07" → "July 2018"."""
+    """ "2018-08-01" → "August 1, 2018"; "2018-07" → "July 2018"."""
     value = date.date if isinstance(date, PartialDate) else date
     if not value:
         return ""
@@ -192,7 +291,9 @@ def render_layout_a(trial: Trial, *, labels: bool = True) -> str:
     status, design, elig = trial.status, trial.design, trial.eligibility
     out.append(trial.brief_title or trial.title)
     out.append(f"NCT ID: {trial.nct_id}")
-    updated = status.last_update_post_date.date if status.last_update_post_date else status.last_update_submit_date
+    updated = (
+        status.last_update_post_date.date if status.last_update_post_date else status.last_update_submit_date
+    )
     if updated:
         out.append(f"Last Updated: {updated}")
     section("study results", "Study Results")
@@ -254,7 +355,9 @@ def render_layout_a(trial: Trial, *, labels: bool = True) -> str:
     sponsors = [(s, "collaborator") for s in trial.collaborators]
     if trial.lead_sponsor:
         # The labelled site lists collaborators first; the bare one lists the lead first.
-        sponsors = [*sponsors, (trial.lead_sponsor, "lead")] if labels else [(trial.lead_sponsor, "lead"), *sponsors]
+        sponsors = (
+            [*sponsors, (trial.lead_sponsor, "lead")] if labels else [(trial.lead_sponsor, "lead"), *sponsors]
+        )
     for sponsor, role in sponsors:
         out.append(sponsor.name)
         if sponsor.agency_class:
@@ -302,11 +405,15 @@ def render_layout_a(trial: Trial, *, labels: bool = True) -> str:
         for document in trial.provided_documents:
             out.extend([f"Document Type: {document.label or document.type_abbrev}", "View Document"])
     section("other identifiers", "Other Identifiers")
-    identifiers = [(trial.org_study_id, trial.org_study_id_type, "org_study_id")] if trial.org_study_id else []
+    identifiers = (
+        [(trial.org_study_id, trial.org_study_id_type, "org_study_id")] if trial.org_study_id else []
+    )
     identifiers += [(s.id, s.type, "secondary_id") for s in trial.secondary_ids]
     identifiers += [(alias, None, "nct_alias") for alias in trial.nct_id_aliases]
-    for value, kind, source in identifiers:
-        out.extend([value, f"Identifier Type: {kind.value if kind else '-'}", f"Identifier Source: {source}"])
+    for identifier, kind, source in identifiers:
+        out.extend(
+            [identifier, f"Identifier Type: {kind.value if kind else '-'}", f"Identifier Source: {source}"]
+        )
     section("more related trials", "More Related Trials")
     for related in trial.related_trials:
         out.append(related.title or "")
@@ -351,7 +458,11 @@ def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
         f"Source {trial.organization.name if trial.organization and trial.organization.name else ''}",
     ]
     for contact in trial.central_contacts:
-        out += [f"Contact {contact.name or ''}", f"Phone {contact.phone or ''}", f"Email {contact.email or ''}"]
+        out += [
+            f"Contact {contact.name or ''}",
+            f"Phone {contact.phone or ''}",
+            f"Email {contact.email or ''}",
+        ]
     oversight = trial.oversight
     regulated = ""
     if oversight and oversight.is_fda_regulated_drug is False and oversight.is_fda_regulated_device is False:
@@ -363,8 +474,10 @@ def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
     out += ["Recruitment information / eligibility", f"Status {state}"]
     if design.enrollment and design.enrollment.count is not None:
         out.append(f"Enrollment {design.enrollment.count}")
-    out += [_date_line("Completion date", status.completion_date),
-            _date_line("Primary completion date", status.primary_completion_date)]
+    out += [
+        _date_line("Completion date", status.completion_date),
+        _date_line("Primary completion date", status.primary_completion_date),
+    ]
     if elig.healthy_volunteers is not None:
         out.append(f"Accepts healthy volunteers {'Yes' if elig.healthy_volunteers else 'No'}")
     out.append(f"Gender {_display(elig.sex)}")
@@ -375,7 +488,13 @@ def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
     criteria = _paragraphs(elig.criteria_text)
     if criteria:
         out += [f"Eligibility {criteria[0]}", *criteria[1:]]
-    out += ["Study Design", _design_b(trial), "Related Conditions & MeSH terms", *trial.conditions, "Intervention"]
+    out += [
+        "Study Design",
+        _design_b(trial),
+        "Related Conditions & MeSH terms",
+        *trial.conditions,
+        "Intervention",
+    ]
     for item in trial.interventions:
         kind = intervention_type_display(item.type) if item.type else "Other"
         out += [f"{kind}:", item.name, *_paragraphs(item.description)]
@@ -384,7 +503,9 @@ def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
         sep.join(v or "" for v in (loc.country, loc.facility, loc.city, loc.state)).strip()
         for loc in trial.locations
     ]
-    sponsors = ([trial.lead_sponsor.name] if trial.lead_sponsor else []) + [c.name for c in trial.collaborators]
+    sponsors = ([trial.lead_sponsor.name] if trial.lead_sponsor else []) + [
+        c.name for c in trial.collaborators
+    ]
     out += [f"Sponsors ({len(sponsors)})", "Lead Sponsor Collaborator", *sponsors]
     out += ["Country where clinical trial is conducted", ", ".join(trial.countries) + ", "]
     out += ["Outcome", sep.join(("Type", "Measure", "Description", "Time frame", "Safety issue"))]
@@ -455,15 +576,15 @@ def render_layout_c(trial: Trial, *, cells: bool = False) -> str:
         rows = []
         for arm in trial.arms:
             description = _one_line(arm.description or "")
-            items = _arm_interventions(trial, arm) or [None]
-            rows += [
-                sep.join(v for v in (arm.label, item.name if item else "", description) if v or cells)
-                for item in items
-            ]
+            names = [item.name for item in _arm_interventions(trial, arm)] or [""]
+            rows += [sep.join(v for v in (arm.label, name, description) if v or cells) for name in names]
         header = sep.join(("Group", "Intervention", "Description"))
         out += ["- Arm && Interventions", *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]])]
-    for kind, title in ((OutcomeKind.PRIMARY, "Primary"), (OutcomeKind.SECONDARY, "Secondary"),
-                        (OutcomeKind.OTHER, "Other")):
+    for kind, title in (
+        (OutcomeKind.PRIMARY, "Primary"),
+        (OutcomeKind.SECONDARY, "Secondary"),
+        (OutcomeKind.OTHER, "Other"),
+    ):
         rows = [
             sep.join(_one_line(v) for v in (o.measure, o.time_frame or "", o.description or "") if v or cells)
             for o in trial.outcomes
@@ -471,7 +592,10 @@ def render_layout_c(trial: Trial, *, cells: bool = False) -> str:
         ]
         if rows:
             header = sep.join(("Name", "Time", "Method"))
-            out += [f"- {title} Outcome Measures", *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]])]
+            out += [
+                f"- {title} Outcome Measures",
+                *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]]),
+            ]
     out += ["Trial Locations", f"- Locations ({len(trial.locations)})"]
     for location in trial.locations:
         out += [location.facility or "", ", ".join(v for v in (location.city, location.country) if v)]

@@ -94,6 +94,12 @@ class TrialStore(Protocol):
         """Remove the trials with these store keys (and their raw records); how many existed."""
         ...
 
+    def changes_since(self, seq: int) -> tuple[int, list[str]]:
+        """The change feed: the newest change number, and each key written, renamed away or deleted
+        after change ``seq`` (once each, oldest first). Derived indexes keep the number they reached
+        and catch up from here; a key whose ``get`` now returns None is gone."""
+        ...
+
     def count_by(self, column: str) -> list[tuple[str, int]]:
         """How many trials have each value of a :data:`COUNT_COLUMNS` column, most frequent first."""
         ...

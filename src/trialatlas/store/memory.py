@@ -67,6 +67,7 @@ class MemoryStore:
         self._ids: dict[str, dict[str, str]] = {}
         self._ids_of: dict[str, list[tuple[str, str]]] = {}
         self._source_keys: dict[str, set[str]] = {}
+        self._changes: list[str] = []
 
     def __repr__(self) -> str:
         return f"MemoryStore({self.location!r})"
@@ -115,7 +116,13 @@ class MemoryStore:
             self._source_keys[source_id].discard(key)
         return records
 
+    def changes_since(self, seq: int) -> tuple[int, list[str]]:
+        with self._lock:
+            later = self._changes[seq:]
+            return max(len(self._changes), seq), list(dict.fromkeys(later))
+
     def _apply(self, plan: BatchPlan) -> None:
+        self._changes.extend([*(old for old, _ in plan.renames), *(row.key for row in plan.rows)])
         for old, new in plan.renames:
             self._rows[new] = self._rows.pop(old)
             self._raws[new] = self._drop_raws(old)
@@ -147,6 +154,7 @@ class MemoryStore:
                 if self._rows.pop(key, None) is not None:
                     self._drop_raws(key)
                     self._drop_ids(key)
+                    self._changes.append(key)
                     deleted += 1
             return deleted
 

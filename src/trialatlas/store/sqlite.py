@@ -38,11 +38,25 @@ from trialatlas.store.base import (
     tally,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+_CHANGES_SCHEMA = """
+CREATE TABLE trial_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL
+)
+"""
+
+
+def _add_change_feed(conn: sqlite3.Connection) -> None:
+    conn.execute(_CHANGES_SCHEMA)
+    # Derived indexes built before the feed existed must rebuild: every stored key counts as changed.
+    conn.execute("INSERT INTO trial_changes (key) SELECT key FROM trials ORDER BY key")
+
 
 # Steps from version n to n + 1, run in order inside the opening transaction when a file is older
 # than SCHEMA_VERSION. Add one (and bump SCHEMA_VERSION) whenever the schema below changes.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_change_feed}
 
 _SCHEMA = """
 CREATE TABLE trials (
@@ -96,6 +110,7 @@ CREATE TABLE trial_ids (
 ) WITHOUT ROWID;
 CREATE INDEX trial_ids_key ON trial_ids (key);
 """
+_SCHEMA += _CHANGES_SCHEMA
 
 _ROW_COLUMNS = (
     "key",
@@ -371,6 +386,9 @@ class SqliteStore:
                 for raw in plan.raws
             ],
         )
+        # The change feed: derived indexes (search, related trials) catch up from it.
+        changed = [*(old for old, _ in plan.renames), *(row.key for row in plan.rows)]
+        conn.executemany("INSERT INTO trial_changes (key) VALUES (?)", [(key,) for key in changed])
 
     def delete(self, keys: Iterable[str]) -> int:
         unique = [(key,) for key in dict.fromkeys(keys)]
@@ -378,11 +396,24 @@ class SqliteStore:
             return 0
         try:
             with self._transaction() as conn:
-                return conn.executemany("DELETE FROM trials WHERE key = ?", unique).rowcount
+                deleted = conn.executemany("DELETE FROM trials WHERE key = ?", unique).rowcount
+                conn.executemany("INSERT INTO trial_changes (key) VALUES (?)", unique)
+                return deleted
         except sqlite3.Error as exc:
             raise StoreError(f"{self.location}: delete failed: {exc}") from exc
 
     # --- reads -------------------------------------------------------------------------------
+
+    def changes_since(self, seq: int) -> tuple[int, list[str]]:
+        with self._lock:
+            conn = self._connection()
+            rows = conn.execute(
+                "SELECT max(seq), key FROM trial_changes WHERE seq > ? GROUP BY key ORDER BY min(seq)", (seq,)
+            ).fetchall()
+            if not rows:
+                newest = conn.execute("SELECT coalesce(max(seq), 0) FROM trial_changes").fetchone()[0]
+                return max(int(newest), seq), []
+        return max(int(row[0]) for row in rows), [str(row[1]) for row in rows]
 
     def _resolve(self, conn: sqlite3.Connection, wanted: Sequence[str]) -> dict[str, str]:
         """Store key of each asked id that finds a trial: exact key first, then ``trial_ids``."""

@@ -110,7 +110,8 @@ _COMBO = re.compile(
 
 _BODY = (
     r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
-    r"(?:\s*(?:of\s+)?(?:body[-\s]*weight|BW|bw|b\.w\.|ideal\s+body\s+weight|IBW|body\s+surface(?:\s+area)?))?"
+    r"(?:\s*(?:of\s+)?(?:(?:actual|ideal|lean|adjusted|total|current)\s+)?(?:body[-\s]*weight|BW|bw|b\.w\.|"
+    r"IBW|body\s+surface(?:\s+area)?))?"
 )
 _TIME = (
     r"(?P<time{n}>day|d|24\s*h(?:ours?|rs?)?|hours?|hrs?|h|minutes?|mins?|min|weeks?|wks?|w|doses?|months?|"
@@ -118,7 +119,9 @@ _TIME = (
 )
 _PER = r"\s*(?:/|per\s+|a\s+|each\s+)\s*"
 _BASIS = re.compile(
-    r"^(?:" + _PER + _BODY + r"(?:" + _PER + _TIME.format(n=1) + r"(?![A-Za-z]))?"
+    # "50 mg/m2 day continuous" is per day; "50 mg/m2 day 1" names the day it is given on.
+    r"^(?:" + _PER + _BODY + r"(?:" + _PER + _TIME.format(n=1) + r"(?![A-Za-z])|\s+(?P<bareday>day)(?![A-Za-z])"
+    r"(?!\s*[-+]?\d))?"
     r"|" + _PER + _TIME.format(n=2) + r"(?![A-Za-z])"
     r"(?:" + _PER + r"(?P<body2>kg|m\s*\^?\s*2|m²))?)",
     re.IGNORECASE,
@@ -226,7 +229,7 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     head = None
     if body:
         head = "kg" if body.lower().startswith("k") else "m2"
-    time_word = match.group("time1") or match.group("time2")
+    time_word = match.group("time1") or match.group("time2") or match.group("bareday")
     every = match.group("every1") or match.group("every2")
     frequency = None
     time = None

@@ -62,8 +62,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     (
         "continuous",
         r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
-        r"(?:infusion|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
-        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusion\b|\bby\s+continuous\b",
+        r"(?:infusions?|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
+        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusions?\b|\bby\s+continuous\b",
     ),
     (
         "BIW",
@@ -99,7 +99,7 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         "QD",
         r"\bonce[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\bq\.?\s?d\.?\b(?!\s*\d)|\bo\.?d\.?(?=[\s,;.)]|$)|"
         r"\bq\.?\s?day\b|\bdaily\b|\bevery\s+(?:day|morning|evening|night)\b|\beach\s+(?:day|morning|evening)\b|"
-        r"\bnightly\b|\bat\s+(?:bed\s?time|night)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
+        r"\bnightly\b|\b(?:at|before)\s+(?:bed\s?time|night|sleep)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
         r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
         r"\b(?:one|1)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b",
     ),
@@ -126,7 +126,7 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         "once",
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
-        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+dose\b",
+        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:dose|vaccination|injection|infusion|shot)\b",
     ),
 ]
 _FREQUENCY = re.compile(
@@ -172,7 +172,9 @@ def find_frequencies(text: str) -> list[Span]:
 
 # Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".
 CYCLE = re.compile(
-    r"\b(\d+)[-\s]?(day|week)s?\s+(?:\([^)]{0,30}\)\s*)?(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
+    # "each 21-28 day cycle" names no single cycle length.
+    r"\b(?<!\d-)(?<!\d\s-)(?<!\d\s-\s)(?<!\dto\s)(?<!\d\sto\s)(\d+)[-\s]?(day|week)s?\s+(?:\([^)]{0,30}\)\s*)?"
+    r"(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
     r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b",
     re.IGNORECASE,
 )
@@ -194,7 +196,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
         "iv",
         r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|"
         r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
-        r"\bbolus\b|\bvenous\b",
+        r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
     (
         "sc",
@@ -204,7 +206,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "im",
         r"\bintra-?muscular(?:ly)?\b|\bi\.m\.?(?![a-z])|\b(?:into|to|in)\s+(?:the\s+)?muscles?\b|"
-        r"\bmuscle\s+injections?\b",
+        r"\bmuscle\s+injections?\b|\b(?:deltoid|gluteal|vastus\s+lateralis)\b",
     ),
     (
         "oral",

@@ -109,6 +109,23 @@ _DILUENT_BEFORE = re.compile(
 _OF_LOWER_BEFORE = re.compile(r"\bof\s+([a-z][a-z\-]{6,})\s*\(?\s*$")
 _OF_UNKNOWN = re.compile(r"^\s*of\s+(?:the\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,3})")
 _WORDS_IN_TEXT = re.compile(r"\S+")
+_RADIATION_UNITS = frozenset({"Gy", "cGy"})
+_MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
+_CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
+_STEP_BEFORE = re.compile(
+    r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
+    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$",
+    re.IGNORECASE,
+)
+_PAREN_GAP = re.compile(r"\s*\(\s*$")
+_BRACKET_GAP = re.compile(r"[\s()]*$")
+# An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
+_ADJACENT_AFTER = re.compile(
+    r"\s*(?:\)\s*)?(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?$",
+    re.IGNORECASE,
+)
+_ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
+_PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -143,7 +160,10 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
             if amount.unit in {"ng", "mcg", "mg", "g", "mmol"} and _target_context(norm, amount, sentence):
                 result.targets.append(clauses.target_from(norm, amount, sentence, mentions))
             continue
+        if not _is_dose(norm, amount, sentence):
+            continue
         doses.append(amount)
+    doses = _drop_parenthetical_restatements(norm, doses)
     items: list[RegimenItem] = []
     previous_end = -1
     for index, amount in enumerate(doses):
@@ -168,13 +188,49 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     return result
 
 
+def _is_dose(text: str, amount: Amount, sentence: clauses.Sentence) -> bool:
+    """Whether an amount is a dose given, rather than a vehicle, a step, a lab value or radiation."""
+    if amount.unit in _RADIATION_UNITS:
+        # Radiation is not a drug: "70 Gy in 35 fractions" alongside a drug would be read as its dose.
+        return False
+    before = text[max(sentence.start, amount.start - 60) : amount.start]
+    if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):
+        # "diluted in 250 cc of NaCl 0.9%": a vehicle, not a dose.
+        return False
+    if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
+        # "CrCl >= 50 mL/min": a kidney function threshold.
+        return False
+    # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
+    return not _STEP_BEFORE.search(before)
+
+
+def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amount]:
+    """ "0.2 ml (100 mcg) QS-21" states one dose twice; the mass is kept, the volume or count dropped."""
+    dropped: set[int] = set()
+    for first, second in zip(doses, doses[1:], strict=False):
+        if not _PAREN_GAP.match(text, first.end, second.start) or not text.startswith(")", second.end):
+            continue
+        first_mass, second_mass = first.unit in _MASS_UNITS, second.unit in _MASS_UNITS
+        if first_mass != second_mass:
+            dropped.add(id(second) if first_mass else id(first))
+    return [a for a in doses if id(a) not in dropped] if dropped else doses
+
+
 def _bind_routes(doc: _Doc) -> None:
-    """A route word just before a drug name ("intravenous belimumab", "oral MMF") belongs to that drug."""
+    """A route word just before a drug name ("intravenous belimumab", "oral MMF") belongs to that drug,
+    and to the same drug named again in brackets ("Bolus 5-FU (fluorouracil)")."""
     for start, end, route in doc.routes:
-        for mention in doc.mentions:
+        for index, mention in enumerate(doc.mentions):
             if 0 <= mention.start - end <= 2:
                 doc.bound_routes[mention.start] = route
                 doc.claimed.add(("route", start))
+                following = doc.mentions[index + 1] if index + 1 < len(doc.mentions) else None
+                if (
+                    following is not None
+                    and following.info.name == mention.info.name
+                    and _BRACKET_GAP.match(doc.text, mention.end, following.start)
+                ):
+                    doc.bound_routes[following.start] = route
                 break
 
 
@@ -212,9 +268,6 @@ def _item(
     ):
         if items and doc.sentence_of(items[-1].start) == sentence and items[-1].dose is not None:
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
-        return None
-    if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):
-        # "diluted in 250 cc of NaCl 0.9%": a vehicle, not a dose.
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
     drug = info.name if info else None
@@ -292,14 +345,21 @@ def _choose_drug(
             after = mention
             break
     if after is not None and _OF_GAP.match(text[amount.end : after.start]):
-        return after, after.info
+        return _placebo_of(doc, after)
+    if (
+        after is not None
+        and _ADJACENT_AFTER.match(text, amount.end, after.start)
+        and (prev is None or not _ADJACENT_BEFORE.match(text, prev.end, amount.start))
+    ):
+        # "[TMP-SMX DS = 160 mg trimethoprim": the drug written against the dose beats one further back.
+        return _placebo_of(doc, after)
     if prev is not None:
         gap = text[prev.end : amount.start]
         immediate = len(_WORDS_IN_TEXT.findall(gap)) <= 6 and prev.end >= previous_end
         if immediate:
             return prev, prev.info
     if after is not None and _AFTER_GAP.match(text[amount.end : after.start]):
-        return after, after.info
+        return _placebo_of(doc, after)
     if prev is not None:
         return prev, prev.info
     unknown = _unknown_drug(text, amount, sentence)
@@ -310,9 +370,21 @@ def _choose_drug(
         return earlier[-1], earlier[-1].info
     later = [m for m in doc.mentions if m.start >= amount.end and m.start - amount.end < 150]
     if later and not any(a for a in doc.mentions if a.end <= amount.start):
-        # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after.
-        return later[0], later[0].info
+        # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
+        # the subject of the next sentence; "... on Days 2-4, after the IT MTX" names another drug.
+        opening = doc.sentence_of(later[0].start)
+        if opening.start > sentence.start and not text[opening.start : later[0].start].strip(" \n\r-*•:("):
+            return later[0], later[0].info
     return None, None
+
+
+def _placebo_of(doc: _Doc, mention: Mention) -> tuple[Mention, DrugInfo]:
+    """ "budesonide placebo" is a placebo."""
+    if _PLACEBO_AFTER.match(doc.text, mention.end):
+        for other in doc.mentions:
+            if other.start > mention.start and other.info.name == "placebo":
+                return other, other.info
+    return mention, mention.info
 
 
 def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:

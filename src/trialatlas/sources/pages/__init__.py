@@ -67,7 +67,8 @@ def read_page(data: bytes, location: str) -> ReadResult:
     if trial.nct_id is None and trial.org_study_id is None:
         cut = " (the page is cut off)" if parsed.partial else ""
         return RecordError(
-            location, f"layout {detection.layout} page without a trial identifier (NCT id or org study id){cut}"
+            location,
+            f"layout {detection.layout} page without a trial identifier (NCT id or org study id){cut}",
         )
     return _with_source(trial, parsed, detection, location, data)
 

@@ -17,7 +17,9 @@ from trialatlas.sources.pages.values import NCT, is_phase_text, parse_count, par
 # The fields the generic reader looks for; each one it cannot find is reported as unread.
 GENERIC_FIELDS = ("nct_id", "brief_title", "status", "phases", "conditions", "eligibility")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z /()#.&-]{1,40}?)\s*:\s*(.*)$")
-_CRITERIA_START = re.compile(r"^(?:[-*•]\s*)?(?:key\s+)?(?:inclusion|eligibility)\s+criteria\b", re.IGNORECASE)
+_CRITERIA_START = re.compile(
+    r"^(?:[-*•]\s*)?(?:key\s+)?(?:inclusion|eligibility)\s+criteria\b", re.IGNORECASE
+)
 _SECTION_END = re.compile(
     r"^(?:[-*•#]\s*)?(?:outcome|primary outcome|secondary outcome|locations?|contacts?|sponsors?|"
     r"collaborators|investigators?|study design|design|arms?|interventions?|references|publications|"
@@ -25,7 +27,8 @@ _SECTION_END = re.compile(
     re.IGNORECASE,
 )
 _PHASE_IN_TEXT = re.compile(
-    r"\b(?:Early\s+)?Phase\s*(?:[0-4]|I{1,3}V?|IV)(?:\s*/\s*(?:Phase\s*)?(?:[0-4]|I{1,3}V?|IV))?\b", re.IGNORECASE
+    r"\b(?:Early\s+)?Phase\s*(?:[0-4]|I{1,3}V?|IV)(?:\s*/\s*(?:Phase\s*)?(?:[0-4]|I{1,3}V?|IV))?\b",
+    re.IGNORECASE,
 )
 
 
@@ -58,12 +61,22 @@ def _block_after(lines: list[str], index: int) -> list[str]:
 
 def parse_generic(lines: list[str]) -> PageParse:
     trial = Trial()
-    warnings = ["layout not recognised: only the NCT id, title, status, phase, conditions and criteria are read"]
+    warnings = [
+        "layout not recognised: only the NCT id, title, status, phase, conditions and criteria are read"
+    ]
     labels = _labelled(lines)
     text = "\n".join(lines)
 
-    nct_text = _value(labels, "nct id", "nct number", "nct", "clinicaltrials.gov identifier", "identifier",
-                      "registration number", "trial id")
+    nct_text = _value(
+        labels,
+        "nct id",
+        "nct number",
+        "nct",
+        "clinicaltrials.gov identifier",
+        "identifier",
+        "registration number",
+        "trial id",
+    )
     match = NCT.search(nct_text or "") or NCT.search(text)
     if match:
         trial.nct_id = match[0]
@@ -72,7 +85,12 @@ def parse_generic(lines: list[str]) -> PageParse:
     if title is None:
         for line in lines[:15]:
             bare = line.lstrip("# ").strip()
-            if 15 <= len(bare) <= 300 and not NCT.fullmatch(bare) and not _LABEL.match(bare) and "http" not in bare:
+            if (
+                15 <= len(bare) <= 300
+                and not NCT.fullmatch(bare)
+                and not _LABEL.match(bare)
+                and "http" not in bare
+            ):
                 title = bare
                 break
     trial.brief_title = clean(title)
@@ -88,8 +106,8 @@ def parse_generic(lines: list[str]) -> PageParse:
     phase_text = _value(labels, "phase", "phases", "study phase", "clinical phase")
     phases = parse_phases(phase_text) if phase_text else []
     if not phases:
-        line = next((line for line in lines if len(line) < 40 and is_phase_text(line)), None)
-        phases = parse_phases(line) if line else []
+        phase_line = next((line for line in lines if len(line) < 40 and is_phase_text(line)), None)
+        phases = parse_phases(phase_line) if phase_line else []
     if not phases:
         short = next((m[0] for line in lines if len(line) < 60 and (m := _PHASE_IN_TEXT.search(line))), None)
         phases = parse_phases(short) if short else []
@@ -97,13 +115,23 @@ def parse_generic(lines: list[str]) -> PageParse:
 
     conditions_text = _value(labels, "conditions", "condition", "condition(s)", "disease", "diseases")
     if conditions_text:
-        trial.conditions = dedupe([c for part in re.split(r"[;|]|,\s(?=[A-Z])", conditions_text) if (c := clean(part))])
+        trial.conditions = dedupe(
+            [c for part in re.split(r"[;|]|,\s(?=[A-Z])", conditions_text) if (c := clean(part))]
+        )
     else:
-        heading = next((i for i, line in enumerate(lines) if line.rstrip(":").strip().lower() in
-                        {"conditions", "condition", "condition(s)", "conditions studied"}), None)
+        heading = next(
+            (
+                i
+                for i, line in enumerate(lines)
+                if line.rstrip(":").strip().lower()
+                in {"conditions", "condition", "condition(s)", "conditions studied"}
+            ),
+            None,
+        )
         if heading is not None:
-            trial.conditions = dedupe([c for line in _block_after(lines, heading)[:20]
-                                       if (c := clean(line.lstrip("-*• ")))])
+            trial.conditions = dedupe(
+                [c for line in _block_after(lines, heading)[:20] if (c := clean(line.lstrip("-*• ")))]
+            )
 
     start = next((i for i, line in enumerate(lines) if _CRITERIA_START.match(line)), None)
     if start is not None:
@@ -121,7 +149,9 @@ def parse_generic(lines: list[str]) -> PageParse:
         trial.design.enrollment = Enrollment(count=parse_count(enrollment))
     if (kind := _value(labels, "study type")) is not None:
         trial.design.study_type = coerce_enum(StudyType, kind)
-    if (org := _value(labels, "other study id", "org study id", "sponsor protocol number", "protocol id")) is not None:
+    if (
+        org := _value(labels, "other study id", "org study id", "sponsor protocol number", "protocol id")
+    ) is not None:
         trial.org_study_id = clean(org)
 
     found = {

@@ -124,42 +124,75 @@ SECTIONS = (
 _SECTION_SET = frozenset(SECTIONS)
 # The one-line blurbs the site prints under every heading (compared by heading_key).
 BLURBS = {
-    "study results": "The study team has not published outcome measurements, participant flow, or safety data "
-    "for this trial yet. Check back later for updates.",
-    "basic information": "Get a concise snapshot of the trial, including recruitment status, study phase, "
-    "enrollment targets, and key timeline milestones.",
-    "brief summary": "Review the sponsor-provided synopsis that highlights what the study is about and why it is "
-    "being conducted.",
-    "related clinical trials": "Explore similar clinical trials based on study characteristics and research focus.",
-    "detailed description": "Dive into the extended narrative that explains the scientific background, "
-    "objectives, and procedures in greater depth.",
-    "conditions": "See the medical conditions and disease areas that this research is targeting or investigating.",
-    "study design": "Understand how the trial is structured, including allocation methods, masking strategies, "
-    "primary purpose, and other design elements.",
-    "study groups": "Review each arm or cohort in the study, along with the interventions and objectives "
-    "associated with them.",
-    "interventions": "Learn about the drugs, procedures, or behavioral strategies being tested and how they are "
-    "applied within this trial.",
-    "other intervention names": "Discover alternative or legacy names that may be used to describe the listed "
-    "interventions across different sources.",
-    "eligibility criteria": "Check the participation requirements, including inclusion and exclusion rules, age "
-    "limits, and whether healthy volunteers are accepted.",
-    "sponsors": "Meet the organizations funding or collaborating on the study and learn about their roles.",
-    "responsible party": "Identify the individual or organization who holds primary responsibility for the study "
-    "information submitted to regulators.",
-    "principal investigators": "Learn about the lead researchers overseeing the trial and their institutional "
-    "affiliations.",
-    "locations": "Explore where the study is taking place and check the recruitment status at each "
-    "participating site.",
-    "countries": "Review the countries where the study has at least one active or historical site.",
-    "central contacts": "Reach out to these primary contacts for questions about participation or study logistics.",
-    "facility contacts": "Find local site contact details for specific facilities participating in the trial.",
-    "references": "Explore related publications, articles, or registry entries linked to this study.",
-    "provided documents": "Download supplemental materials such as informed consent forms, study protocols, or "
-    "participant manuals.",
-    "other identifiers": "Review additional registry numbers or institutional identifiers associated with this "
-    "trial.",
-    "more related trials": "Additional clinical trials that may be relevant based on similarity analysis.",
+    "study results": (
+        "The study team has not published outcome measurements, participant flow, or safety data "
+        "for this trial yet. Check back later for updates."
+    ),
+    "basic information": (
+        "Get a concise snapshot of the trial, including recruitment status, study phase, enrollment"
+        " targets, and key timeline milestones."
+    ),
+    "brief summary": (
+        "Review the sponsor-provided synopsis that highlights what the study is about and why it is"
+        " being conducted."
+    ),
+    "related clinical trials": (
+        "Explore similar clinical trials based on study characteristics and research focus."
+    ),
+    "detailed description": (
+        "Dive into the extended narrative that explains the scientific background, objectives, and "
+        "procedures in greater depth."
+    ),
+    "conditions": (
+        "See the medical conditions and disease areas that this research is targeting or investigating."
+    ),
+    "study design": (
+        "Understand how the trial is structured, including allocation methods, masking strategies, "
+        "primary purpose, and other design elements."
+    ),
+    "study groups": (
+        "Review each arm or cohort in the study, along with the interventions and objectives "
+        "associated with them."
+    ),
+    "interventions": (
+        "Learn about the drugs, procedures, or behavioral strategies being tested and how they are "
+        "applied within this trial."
+    ),
+    "other intervention names": (
+        "Discover alternative or legacy names that may be used to describe the listed interventions"
+        " across different sources."
+    ),
+    "eligibility criteria": (
+        "Check the participation requirements, including inclusion and exclusion rules, age limits,"
+        " and whether healthy volunteers are accepted."
+    ),
+    "sponsors": ("Meet the organizations funding or collaborating on the study and learn about their roles."),
+    "responsible party": (
+        "Identify the individual or organization who holds primary responsibility for the study "
+        "information submitted to regulators."
+    ),
+    "principal investigators": (
+        "Learn about the lead researchers overseeing the trial and their institutional affiliations."
+    ),
+    "locations": (
+        "Explore where the study is taking place and check the recruitment status at each participating site."
+    ),
+    "countries": ("Review the countries where the study has at least one active or historical site."),
+    "central contacts": (
+        "Reach out to these primary contacts for questions about participation or study logistics."
+    ),
+    "facility contacts": (
+        "Find local site contact details for specific facilities participating in the trial."
+    ),
+    "references": ("Explore related publications, articles, or registry entries linked to this study."),
+    "provided documents": (
+        "Download supplemental materials such as informed consent forms, study protocols, or "
+        "participant manuals."
+    ),
+    "other identifiers": (
+        "Review additional registry numbers or institutional identifiers associated with this trial."
+    ),
+    "more related trials": ("Additional clinical trials that may be relevant based on similarity analysis."),
 }
 _BLURB_KEYS = frozenset(heading_key(text) for text in BLURBS.values())
 # Blurbs of sections the seeds did not show follow the same pattern: an imperative sentence about the study.
@@ -240,8 +273,17 @@ class _Reader:
             handler = handlers.get(name)
             if handler is not None:
                 handler(lines)
-            elif name not in {"study groups", "interventions", "other intervention names", "countries",
-                              "facility contacts"} and lines:
+            elif (
+                name
+                not in {
+                    "study groups",
+                    "interventions",
+                    "other intervention names",
+                    "countries",
+                    "facility contacts",
+                }
+                and lines
+            ):
                 self.warnings.append(f"section {name!r} not read ({len(lines)} lines)")
                 self.unread.append(name)
         self._arms_and_interventions(
@@ -259,7 +301,13 @@ class _Reader:
         return PageParse(self.trial, "A", dedupe(self.unread), self.warnings, partial, record_date)
 
     def _detect_labels(self, by_name: dict[str, list[str]]) -> bool:
-        labels = {"recruitment status", "allocation method", "minimum eligible age", "eligible sex", "clinical phase"}
+        labels = {
+            "recruitment status",
+            "allocation method",
+            "minimum eligible age",
+            "eligible sex",
+            "clinical phase",
+        }
         return any(heading_key(line) in labels for lines in by_name.values() for line in lines)
 
     def _preamble(self, lines: list[str]) -> dt.date | None:
@@ -374,8 +422,12 @@ class _Reader:
                 design.who_masked = [
                     w for part in re.split(r"[,;|]", value) if (w := coerce_enum(WhoMasked, part)) is not None
                 ]
-            elif label in {"intervention_model_description", "masking_description", "target_duration",
-                           "bio_spec_description"}:
+            elif label in {
+                "intervention_model_description",
+                "masking_description",
+                "target_duration",
+                "bio_spec_description",
+            }:
                 setattr(design, label, clean(value))
             elif label == "patient_registry":
                 design.patient_registry = parse_bool(value)
@@ -418,7 +470,9 @@ class _Reader:
                 elig.healthy_volunteers = parse_bool(value)
             elif label == "std_ages":
                 elig.std_ages = [
-                    a for part in re.split(r"[,;|]", value) if (a := coerce_enum(StandardAge, part)) is not None
+                    a
+                    for part in re.split(r"[,;|]", value)
+                    if (a := coerce_enum(StandardAge, part)) is not None
                 ]
             elif label == "sampling_method":
                 elig.sampling_method = coerce_enum(SamplingMethod, value)
@@ -479,7 +533,9 @@ class _Reader:
         for name in names:
             best = max(items, key=lambda item: prefix_score(name, item.name))
             best.other_names.append(name)
-        self.warnings.append("other intervention names: the page does not say which intervention each belongs to")
+        self.warnings.append(
+            "other intervention names: the page does not say which intervention each belongs to"
+        )
 
     # -- organisations and people --------------------------------------------------------------------
 
@@ -488,12 +544,16 @@ class _Reader:
         for line in lines:
             if (role := inline(line, "Sponsor Role", "Role")) is not None and entries:
                 entries[-1][2] = coerce_enum(SponsorRole, role)
-            elif (agency := coerce_enum(AgencyClass, line)) is not None and entries and entries[-1][1] is None:
+            elif (
+                (agency := coerce_enum(AgencyClass, line)) is not None and entries and entries[-1][1] is None
+            ):
                 entries[-1][1] = agency
             elif value := clean(line):
                 entries.append([value, None, None])
-        sponsors = [(Sponsor(name=str(n), agency_class=c if isinstance(c, AgencyClass) else None), r)
-                    for n, c, r in entries]
+        sponsors = [
+            (Sponsor(name=str(n), agency_class=c if isinstance(c, AgencyClass) else None), r)
+            for n, c, r in entries
+        ]
         if not sponsors:
             return
         leads = [s for s, role in sponsors if role == SponsorRole.LEAD]
@@ -509,7 +569,9 @@ class _Reader:
 
     def _collaborators(self, lines: list[str]) -> None:
         self.trial.collaborators.extend(
-            Sponsor(name=value) for line in lines if (value := clean(line)) and coerce_enum(AgencyClass, line) is None
+            Sponsor(name=value)
+            for line in lines
+            if (value := clean(line)) and coerce_enum(AgencyClass, line) is None
         )
 
     def _responsible_party(self, lines: list[str]) -> None:
@@ -545,7 +607,9 @@ class _Reader:
             if index + 1 < len(lines) and index + 1 != next_role - 1:
                 affiliation = clean(lines[index + 1])
             role_text = inline(lines[index], "Role") or ""
-            officials.append(Official(name=name, role=coerce_enum(OfficialRole, role_text), affiliation=affiliation))
+            officials.append(
+                Official(name=name, role=coerce_enum(OfficialRole, role_text), affiliation=affiliation)
+            )
         if not roles and lines:
             officials = [Official(name=clean(line)) for line in lines]
         self.trial.officials = officials
@@ -619,7 +683,9 @@ class _Reader:
     def _identifiers(self, lines: list[str]) -> None:
         entries: list[dict[str, str]] = []
         for line in lines:
-            match = re.match(r"^Identifier\s+(Type|Source|Link|Domain|Description)\s*:?\s*(.*)$", line, re.IGNORECASE)
+            match = re.match(
+                r"^Identifier\s+(Type|Source|Link|Domain|Description)\s*:?\s*(.*)$", line, re.IGNORECASE
+            )
             if match and entries:
                 entries[-1][match[1].lower()] = match[2].strip()
             elif value := clean(line):
@@ -648,7 +714,9 @@ class _Reader:
                 status = parse_status(rest[0]) if rest else None
                 phases = parse_phases(" ".join(rest[1:] if status else rest))
                 self.trial.related_trials.append(
-                    RelatedTrial(nct_id=match[0], title=title, status=status, phases=phases, relation=relation)
+                    RelatedTrial(
+                        nct_id=match[0], title=title, status=status, phases=phases, relation=relation
+                    )
                 )
                 title = None
             else:
@@ -663,18 +731,26 @@ def _reads_as_maximum(age: str, criteria: str | None) -> bool:
     value = int(match[0])
     numbers = rf"(?:{value}|{value + 1})"
     upper = (
-        rf"(?:under|younger than|less than|up to|below|not older than|no older than|maximum|max\.?|<|≤|<=)\s*(?:age\s*)?{numbers}\b"
+        r"(?:under|younger than|less than|up to|below|not older than|no older than|maximum|max\.?|<|≤|<=)"
+        rf"\s*(?:age\s*)?{numbers}\b"
         rf"|\b{numbers}\s*(?:years?\s*)?(?:(?:of age\s*)?or\s*(?:younger|under|less|below))"
     )
     return re.search(upper, criteria, re.IGNORECASE) is not None
 
 
 def _labelled_tail(lines: list[str]) -> int:
-    """Where the "Label / value" pairs closing the eligibility section start (criteria lines may say "Sex:")."""
+    """Where the "Label / value" pairs closing the eligibility section start.
+
+    Criteria lines may themselves read like labels ("Sex:"), so the pairs are taken from the end.
+    """
     start = len(lines)
     while start >= 1 and eligibility_field(lines[start - 1]) is not None:
         start -= 1  # a label with no value
-    while start >= 2 and eligibility_field(lines[start - 2]) is not None and not eligibility_field(lines[start - 1]):
+    while (
+        start >= 2
+        and eligibility_field(lines[start - 2]) is not None
+        and not eligibility_field(lines[start - 1])
+    ):
         start -= 2
         while start >= 1 and eligibility_field(lines[start - 1]) is not None:
             start -= 1

@@ -166,7 +166,9 @@ def masking_of(value: str) -> tuple[Masking | None, list[WhoMasked]]:
     match = re.match(r"^\s*([A-Za-z_ ]+?)\s*(?:\((.*)\))?\s*$", value)
     if not match:
         return coerce_enum(Masking, value), []
-    who = [w for part in re.split(r"[,;|]", match[2] or "") if (w := coerce_enum(WhoMasked, part)) is not None]
+    who = [
+        w for part in re.split(r"[,;|]", match[2] or "") if (w := coerce_enum(WhoMasked, part)) is not None
+    ]
     return coerce_enum(Masking, match[1]), who
 
 
@@ -227,7 +229,7 @@ def type_line(line: str) -> InterventionType | bool | None:
 
 
 def interventions_labeled(lines: list[str]) -> list[ParsedIntervention]:
-    """``(name, type, description, description lines)`` from "name / description… / Intervention Type X" blocks."""
+    """``(name, type, description, description lines)`` from "name / description… / Intervention Type X"."""
     anchors = [i for i, line in enumerate(lines) if type_line(line) is not False]
     if not anchors:
         return interventions_bare(lines)
@@ -240,7 +242,14 @@ def interventions_labeled(lines: list[str]) -> list[ParsedIntervention]:
             continue
         kind = type_line(lines[anchor])
         desc = block[1:]
-        parsed.append((clean(block[0]) or "", kind or None, join_text(desc), desc))
+        parsed.append(
+            (
+                clean(block[0]) or "",
+                kind if isinstance(kind, InterventionType) else None,
+                join_text(desc),
+                desc,
+            )
+        )
     return parsed
 
 
@@ -371,7 +380,9 @@ def parse_groups(lines: list[str], parsed: list[ParsedIntervention]) -> list[Arm
         if arm_type is not False:
             kind = arm_type if isinstance(arm_type, ArmGroupType) else None
             if own:
-                arms.append((Arm(label=clean(own[0]) or own[0], type=kind, description=join_text(own[1:])), []))
+                arms.append(
+                    (Arm(label=clean(own[0]) or own[0], type=kind, description=join_text(own[1:])), [])
+                )
                 own.clear()
             elif arms:
                 arms[-1][0].type = kind
@@ -380,9 +391,9 @@ def parse_groups(lines: list[str], parsed: list[ParsedIntervention]) -> list[Arm
         found = _match_intervention(lines, index, parsed) if (arms or own) else None
         if found is not None:
             close()
-            number, kind, used = found
+            number, item_type, used = found
             if number is None:
-                parsed.append((clean(lines[index]) or "", kind, None, []))
+                parsed.append((clean(lines[index]) or "", item_type, None, []))
                 number = len(parsed) - 1
             if arms:
                 arms[-1][1].append(number)
@@ -481,5 +492,3 @@ def document_of(label: str) -> ProvidedDocument:
         has_sap="SAP" in parts,
         has_icf="ICF" in parts,
     )
-
-

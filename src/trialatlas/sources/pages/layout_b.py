@@ -9,6 +9,7 @@ Values use the legacy ClinicalTrials.gov display spellings ("Not yet recruiting"
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from trialatlas.model import (
@@ -149,7 +150,7 @@ def label_of(line: str) -> tuple[str, str] | None:
 
 
 def _design_values(text: str) -> dict[str, str]:
-    """"Allocation: Randomized, Intervention Model: Parallel Assignment, Masking: Double (A, B)"."""
+    """ "Allocation: Randomized, Intervention Model: Parallel Assignment, Masking: Double (A, B)"."""
     pairs: dict[str, str] = {}
     for match in re.finditer(r"([A-Z][A-Za-z ]+?):\s*((?:[^,(]|\([^)]*\))+)", text):
         pairs[match[1].strip().lower()] = match[2].strip()
@@ -162,7 +163,7 @@ class _Reader:
         self.trial = Trial()
         self.unread: list[str] = []
         self.warnings: list[str] = []
-        self.record_date = None
+        self.record_date: dt.date | None = None
 
     def parse(self) -> PageParse:
         sections: list[tuple[str, list[str]]] = [("head", [])]
@@ -186,7 +187,9 @@ class _Reader:
                 self.trial.nct_id = match[0]
         partial = not (seen & _CLOSING)
         if partial:
-            self.warnings.append(f"page cut off: it ends in {sections[-1][0]!r}, before the sponsor and outcome tables")
+            self.warnings.append(
+                f"page cut off: it ends in {sections[-1][0]!r}, before the sponsor and outcome tables"
+            )
         return PageParse(self.trial, "B", dedupe(self.unread), self.warnings, partial, self.record_date)
 
     # -- label blocks --------------------------------------------------------------------------------
@@ -248,7 +251,9 @@ class _Reader:
             elif name == "org_study_id":
                 trial.org_study_id = clean(value)
             elif name == "secondary_id":
-                trial.secondary_ids.extend(SecondaryId(id=part.strip()) for part in value.split(";") if part.strip())
+                trial.secondary_ids.extend(
+                    SecondaryId(id=part.strip()) for part in value.split(";") if part.strip()
+                )
             elif name == "status":
                 status.overall_status = parse_status(value) or status.overall_status
             elif name == "phase":
@@ -259,8 +264,11 @@ class _Reader:
                 status.last_update_submit_date = date
                 self.record_date = page_record_date(value)
             elif name in {"start", "completion", "primary_completion"} and date:
-                field = {"start": "start_date", "completion": "completion_date",
-                         "primary_completion": "primary_completion_date"}[name]
+                field = {
+                    "start": "start_date",
+                    "completion": "completion_date",
+                    "primary_completion": "primary_completion_date",
+                }[name]
                 setattr(status, field, PartialDate(date=date, type=kind))
             elif name == "verified":
                 status.status_verified_date = date
@@ -278,9 +286,7 @@ class _Reader:
             elif name == "study_type":
                 design.study_type = coerce_enum(StudyType, value)
             elif name == "enrollment":
-                design.enrollment = Enrollment(
-                    count=parse_count(value), type=kind or _enrollment_type(value)
-                )
+                design.enrollment = Enrollment(count=parse_count(value), type=kind or _enrollment_type(value))
             elif name == "healthy_volunteers":
                 elig.healthy_volunteers = parse_bool(value)
             elif name == "sex":
@@ -380,7 +386,9 @@ class _Reader:
                 if not found:
                     self.warnings.append(f"location row {row[:60]!r}: no country at its start")
             locations.append(
-                Location(facility=clean(facility), city=clean(city), state=clean(state), country=clean(country))
+                Location(
+                    facility=clean(facility), city=clean(city), state=clean(state), country=clean(country)
+                )
             )
         self.trial.locations = locations
 
@@ -459,8 +467,12 @@ def _outcome_row(row: str) -> Outcome | None:
         kind = coerce_enum(OutcomeKind, cells[0])
         if kind is None or not cells[1]:
             return None
-        return Outcome(kind=kind, measure=clean(cells[1]) or cells[1], description=clean(cells[2]),
-                       time_frame=clean(cells[3]))
+        return Outcome(
+            kind=kind,
+            measure=clean(cells[1]) or cells[1],
+            description=clean(cells[2]),
+            time_frame=clean(cells[3]),
+        )
     match = re.match(r"^(primary|secondary|other)\s+(.*)$", row, re.IGNORECASE | re.DOTALL)
     if not match:
         return None
@@ -470,8 +482,12 @@ def _outcome_row(row: str) -> Outcome | None:
     measure, description = split_measure_description(rest)
     if kind is None or not measure:
         return None
-    return Outcome(kind=kind, measure=clean(measure) or measure, description=clean(description),
-                   time_frame=clean(time_frame))
+    return Outcome(
+        kind=kind,
+        measure=clean(measure) or measure,
+        description=clean(description),
+        time_frame=clean(time_frame),
+    )
 
 
 def _related_row(row: str) -> RelatedTrial | None:

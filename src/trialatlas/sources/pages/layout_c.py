@@ -9,6 +9,7 @@ inclusion and exclusion criteria sit under label-less bullets ("-").
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -142,7 +143,11 @@ def _fields(lines: list[str]) -> tuple[list[str], list[_Field], list[str]]:
         if bullet == "":
             # Label-less bullets in the eligibility block stand for the inclusion, then exclusion, criteria.
             blanks += 1
-            name = {1: "inclusion", 2: "exclusion"}.get(blanks, "unlabeled") if "eligib" in heading else "unlabeled"
+            name = (
+                {1: "inclusion", 2: "exclusion"}.get(blanks, "unlabeled")
+                if "eligib" in heading
+                else "unlabeled"
+            )
             fields.append(_Field(name, heading))
             continue
         if not fields:
@@ -158,7 +163,7 @@ class _Reader:
         self.trial = Trial()
         self.unread: list[str] = []
         self.warnings: list[str] = []
-        self.record_date = None
+        self.record_date: dt.date | None = None
         self.intervention_names: list[str] = []
 
     def parse(self) -> PageParse:
@@ -232,7 +237,9 @@ class _Reader:
             elig.healthy_volunteers = parse_bool(one)
         elif name == "enrollment":
             kind = re.search(r"(estimated|anticipated|actual)", one, re.IGNORECASE)
-            design.enrollment = Enrollment(count=parse_count(one), type=coerce_enum(DateType, kind[1]) if kind else None)
+            design.enrollment = Enrollment(
+                count=parse_count(one), type=coerce_enum(DateType, kind[1]) if kind else None
+            )
         elif name == "study_type":
             design.study_type = coerce_enum(StudyType, one)
         elif name in {"design", "allocation", "masking", "primary_purpose"}:
@@ -351,7 +358,11 @@ def _criteria_items(lines: list[str]) -> list[str]:
             number += 1
         cuts.append(len(text))
         for start, end in itertools.pairwise(cuts):
-            item = re.sub(r"^\s*1[.)]\s+", "", text[start:end].strip()) if start == 0 else text[start:end].strip()
+            item = (
+                re.sub(r"^\s*1[.)]\s+", "", text[start:end].strip())
+                if start == 0
+                else text[start:end].strip()
+            )
             item = re.sub(r"^\d{1,2}[.)]\s+", "", item).strip().rstrip(";").strip()
             if item:
                 items.append(item)
@@ -363,7 +374,7 @@ _LABEL_TAIL = re.compile(r"^(?:[IVX]{1,4}|[A-Z]|\d{1,3}[A-Za-z]?|[a-z])[:.)]?$")
 
 
 def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str | None]]:
-    """``(arm label, intervention, arm description)`` rows of the flattened "Group Intervention Description" table.
+    """``(arm label, intervention, arm description)`` rows of the flattened arms table.
 
     A row is the arm's label, one of its interventions and the arm's description, run together. Rows of
     one arm share their label and description; labels of a table often share a pattern ("Arm A", "Arm
@@ -372,8 +383,8 @@ def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str |
     """
     lines = [_ARM_HEADER.sub("", value).strip() for value in values]
     lines = [line for line in lines if line]
+    rows: list[tuple[str, str, str | None]] = []
     if lines and all(split_cells(line) is not None for line in lines):
-        rows = []
         for line in lines:
             cells = (split_cells(line) or []) + ["", ""]
             rows.append((cells[0], cells[1], clean(cells[2])))
@@ -383,14 +394,13 @@ def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str |
     shared_word = next(iter(first_words)) if len(first_words) == 1 and len(texts) > 1 else None
     grouped = _group_rows(texts)
     known = list(names) + [name for _, name, _ in grouped.values() if name]
-    rows: list[tuple[str, str, str | None]] = []
     for index, text in enumerate(texts):
         if index in grouped:
             label, name, description = grouped[index]
             rows.append((label, name, clean(description)))
             continue
-        label, name, description = _split_row(text, known, shared_word)
-        rows.append((label, name, clean(description)))
+        label, name, loose = _split_row(text, known, shared_word)
+        rows.append((label, name, clean(loose)))
     return rows
 
 
@@ -406,7 +416,9 @@ def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
         while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
             suffix += 1
         middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
-        short = all(0 < len(m) <= 10 and not any(w.endswith(".") for w in m[:-1]) for m in (middle_a, middle_b))
+        short = all(
+            0 < len(m) <= 10 and not any(w.endswith(".") for w in m[:-1]) for m in (middle_a, middle_b)
+        )
         if prefix >= 1 and suffix >= 3 and short:
             label = " ".join(a[:prefix])
             description = " ".join(a[len(a) - suffix :])
@@ -426,7 +438,8 @@ def _split_row(text: str, names: list[str], shared_word: str | None) -> tuple[st
     head, description = _head_and_description(text, names)
     label, name = _label_and_intervention(head, names, shared_word)
     rest_words = name.split()
-    # "001 Gemcitabine with R115777 Gemcitabine with R115777 R115777 200 mg…": the description repeats the name.
+    # "001 Gemcitabine with R115777 Gemcitabine with R115777 R115777 200 mg…": the description repeats
+    # the intervention's name.
     for size in range(min(8, len(rest_words) // 2), 0, -1):
         if rest_words[:size] == rest_words[size : 2 * size]:
             tail = " ".join(rest_words[size:])
@@ -474,7 +487,7 @@ def _label_and_intervention(head: str, names: list[str], shared_word: str | None
 
 
 def _split_arm_rows(line: str) -> list[str]:
-    """Rows that a save ran together on one line: each starts after a sentence, with the first row's first word."""
+    """Rows a save ran together on one line: each starts after a sentence, with the first row's first word."""
     words = line.split()
     if not words:
         return []

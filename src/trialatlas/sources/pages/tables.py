@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from trialatlas.sources.pages.values import word_set
+
 _TIME_UNITS = (
     "second seconds sec secs minute minutes min mins hour hours hr hrs h day days d week weeks wk wks "
     "month months mo mos year years yr yrs decade night nights visit visits cycle cycles session sessions "
@@ -20,7 +22,8 @@ _TIME_WORDS = frozenset(
     (
         _TIME_UNITS
         + " baseline screening enrollment enrolment randomization randomisation registration entry admission "
-        "discharge surgery operation procedure treatment therapy follow follow-up followup fu study completion "
+        "discharge surgery operation procedure treatment therapy follow follow-up followup fu study "
+        "completion "
         "end start beginning initiation first last final second third fourth fifth next each every per "
         "daily weekly monthly yearly annually twice once pre post prior before after during through "
         "throughout until till within from to and or of the at up in on by for a an approximately about "
@@ -42,12 +45,13 @@ _TIME_STARTERS = frozenset(
         "mean total overall follow follow-up followup"
     ).split()
 ) - {"period", "periods", "point", "points"}
-_NUMBER_WORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])
-_UNIT_WORDS = frozenset(
-    ["second", "seconds", "minute", "minutes", "hour", "hours", "hr", "hrs", "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos", "year", "years", "yr", "yrs"]
+_NUMBER_WORDS = word_set("one two three four five six seven eight nine ten eleven twelve")
+_UNIT_WORDS = word_set(
+    """second seconds minute minutes hour hours hr hrs day days week weeks wk wks month months mo mos year
+    years yr yrs"""
 )
 _TOKEN = re.compile(r"\S+")
-_ABBREVIATIONS = frozenset(["approx", "wk", "wks", "mo", "mos", "yr", "yrs", "hr", "hrs", "min", "mins", "e.g", "i.e", "vs", "approximately"])
+_ABBREVIATIONS = word_set("approx wk wks mo mos yr yrs hr hrs min mins e.g i.e vs approximately")
 _NUMBERISH = re.compile(r"^[(\[]?[~≥≤<>+±-]?\d[\d.,:/%-]*(?:st|nd|rd|th|[a-zA-Z]{0,7})?[)\],.;:]?$")
 
 
@@ -78,10 +82,31 @@ def _has_anchor(tokens: list[str]) -> bool:
         word = _word(token)
         if any(ch.isdigit() for ch in token) or word in _TIME_UNITS.split():
             return True
-        if word in {"baseline", "screening", "discharge", "completion", "randomization", "enrollment", "surgery",
-                    "study", "treatment", "follow-up", "followup", "death", "progression", "hospitalization",
-                    "transplant", "transplantation", "infusion", "vaccination", "dose", "delivery", "birth",
-                    "admission", "injection"}:
+        if word in {
+            "baseline",
+            "screening",
+            "discharge",
+            "completion",
+            "randomization",
+            "enrollment",
+            "surgery",
+            "study",
+            "treatment",
+            "follow-up",
+            "followup",
+            "death",
+            "progression",
+            "hospitalization",
+            "transplant",
+            "transplantation",
+            "infusion",
+            "vaccination",
+            "dose",
+            "delivery",
+            "birth",
+            "admission",
+            "injection",
+        }:
             return True
     return False
 
@@ -145,8 +170,9 @@ def _second_frame(tail: list[str]) -> int:
     return 0
 
 
-_CONNECTORS = frozenset(
-    ["of", "and", "or", "the", "in", "with", "for", "to", "by", "on", "at", "as", "from", "a", "an", "vs", "versus", "per", "into", "after", "before", "during", "between", "among", "within", "without", "using", "via", "than"]
+_CONNECTORS = word_set(
+    """of and or the in with for to by on at as from a an vs versus per into after before during between
+    among within without using via than"""
 )
 
 
@@ -173,12 +199,19 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
             lower_next = _plain_lower(following) and (
                 following not in _CONNECTORS or (_plain_lower(after) and after not in _CONNECTORS)
             )
-            if index == subject or (starts_sentence and (
-                ends_sentence
-                or (prev_plain.islower() and prev_plain not in _CONNECTORS and index >= 2
-                    and not previous.endswith(":"))
-                or (title_case and capitals >= 1 and lower_next and prev_plain.lower() not in _CONNECTORS)
-            )):
+            if index == subject or (
+                starts_sentence
+                and (
+                    ends_sentence
+                    or (
+                        prev_plain.islower()
+                        and prev_plain not in _CONNECTORS
+                        and index >= 2
+                        and not previous.endswith(":")
+                    )
+                    or (title_case and capitals >= 1 and lower_next and prev_plain.lower() not in _CONNECTORS)
+                )
+            ):
                 return text[:start].rstrip(), text[start:].strip()
         word = re.sub(r"[^\w]", "", token)
         if word and word.lower() not in _CONNECTORS:
@@ -191,10 +224,11 @@ def split_measure_description(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
-_CLAUSE_VERBS = frozenset(
-    ["is", "are", "was", "were", "will", "has", "have", "had", "can", "may", "must", "should", "would", "could", "refers", "measures", "includes", "consists", "defined", "assessed", "measured", "evaluated", "calculated", "reported", "determined"]
+_CLAUSE_VERBS = word_set(
+    """is are was were will has have had can may must should would could refers measures includes consists
+    defined assessed measured evaluated calculated reported determined"""
 )
-_CLAUSE_STARTS = frozenset(["the", "a", "an", "this", "these", "participants", "patients", "subjects", "all", "each", "any"])
+_CLAUSE_STARTS = word_set("the a an this these participants patients subjects all each any")
 
 
 def _sentence_subject(tokens: list[tuple[int, str]]) -> int | None:
@@ -235,26 +269,39 @@ def _starts_sentence(token: str, following: str) -> bool:
     return bool(following) and not following.startswith(("(", ")"))
 
 
-_INSTITUTION_WORDS = frozenset(
-    ["hospital", "hospitals", "center", "centre", "centers", "centres", "clinic", "clinics", "university", "universitario", "universitaria", "institute", "institut", "instituto", "school", "college", "medical", "medicine", "health", "healthcare", "research", "foundation", "inc", "inc.", "llc", "ltd", "gmbh", "site", "sites", "department", "dept", "hôpital", "hopital", "ospedale", "klinikum", "clinica", "clinique", "centro", "faculty", "group", "unit", "services", "service", "office", "pharmacy", "laboratory", "laboratories", "lab", "campus", "academy", "association", "cancer", "care", "trust", "network", "practice"]
+_INSTITUTION_WORDS = word_set(
+    """hospital hospitals center centre centers centres clinic clinics university universitario
+    universitaria institute institut instituto school college medical medicine health healthcare
+    research foundation inc inc. llc ltd gmbh site sites department dept hôpital hopital ospedale
+    klinikum clinica clinique centro faculty group unit services service office pharmacy laboratory
+    laboratories lab campus academy association cancer care trust network practice"""
 )
-_CITY_PREFIXES = frozenset(
-    ["new", "san", "santa", "santo", "saint", "st.", "st", "sankt", "los", "las", "la", "le", "el", "des", "ann", "baton", "salt", "little", "grand", "fort", "port", "palm", "west", "east", "north", "south", "ho", "hong", "kuala", "rio", "são", "sao", "buenos", "tel", "cape", "mexico", "kansas", "oklahoma", "jersey", "winston", "iowa", "daly", "palo", "long", "virginia", "colorado"]
+_CITY_PREFIXES = word_set(
+    """new san santa santo saint st. st sankt los las la le el des ann baton salt little grand fort port
+    palm west east north south ho hong kuala rio são sao buenos tel cape mexico kansas oklahoma jersey
+    winston iowa daly palo long virginia colorado"""
 )
 
 
-_CITY_SUFFIXES = frozenset(
-    ["city", "beach", "park", "hill", "hills", "falls", "rapids", "creek", "base", "springs", "heights", "lake", "bay", "island", "village", "grove", "harbor", "harbour", "mills", "point", "valley", "rock", "junction", "township", "ridge", "haven", "plains", "gardens", "bluffs", "landing", "linda", "green", "arbor", "worth", "orleans", "haven", "york", "angeles", "francisco", "diego", "antonio", "jose", "paulo", "aires"]
+_CITY_SUFFIXES = word_set(
+    """city beach park hill hills falls rapids creek base springs heights lake bay island village grove
+    harbor harbour mills point valley rock junction township ridge haven plains gardens bluffs landing
+    linda green arbor worth orleans haven york angeles francisco diego antonio jose paulo aires"""
 )
 # Words that start a city name of several words ("West Palm Beach", "Fort Sam Houston", "Mount Holly").
-_CITY_FIRST = frozenset(
-    ["new", "san", "santa", "saint", "st.", "st", "sankt", "los", "las", "la", "le", "el", "des", "ann", "baton", "salt", "little", "grand", "fort", "port", "palm", "west", "east", "north", "south", "ho", "hong", "kuala", "rio", "são", "sao", "buenos", "tel", "cape", "kansas", "oklahoma", "winston", "iowa", "daly", "palo", "long", "mount", "mt.", "royal", "oak", "falls", "toms", "king's", "jamaica", "rancho", "lake", "cedar", "sioux", "rapid", "bowling", "walnut", "daytona", "miami", "panama", "travis", "lackland", "bala", "beverly", "boca", "bryn", "chevy", "coral", "corpus", "eau", "elk", "fall", "forest", "glen", "great", "hot", "johnson", "lone", "menlo", "ocean", "overland", "red", "rocky", "round", "silver", "thousand", "upper", "walla", "white", "winter", "chapel", "college", "bay"]
+_CITY_FIRST = word_set(
+    """new san santa saint st. st sankt los las la le el des ann baton salt little grand fort port palm
+    west east north south ho hong kuala rio são sao buenos tel cape kansas oklahoma winston iowa daly
+    palo long mount mt. royal oak falls toms king's jamaica rancho lake cedar sioux rapid bowling walnut
+    daytona miami panama travis lackland bala beverly boca bryn chevy coral corpus eau elk fall forest
+    glen great hot johnson lone menlo ocean overland red rocky round silver thousand upper walla white
+    winter chapel college bay"""
 )
-_CITY_INNER = frozenset(["air", "force", "lake", "salt", "rapid", "sioux", "new", "san", "los", "santa", "saint", "st.", "fort", "la", "el", "le", "des"])
+_CITY_INNER = word_set("air force lake salt rapid sioux new san los santa saint st. fort la el le des")
 
 
 def _plausible_city(words: list[str], before: str) -> bool:
-    """Could ``words`` be one city name? Not a facility's tail ("of South Florida", "AIDS Ctr", "Miami Miami")."""
+    """Could ``words`` be one city name, not a facility's tail ("of South Florida", "AIDS Ctr")?"""
     if before.lower() in {"of", "de", "di", "at", "in", "du", "del", "der"}:
         return False
     lowered = [w.lower().strip(",.") for w in words]
@@ -289,11 +336,16 @@ def _city_size(words: list[str], with_state: bool = True) -> int:
         size = 2
         while size < 4 and len(words) > size + 1 and words[-size - 1].lower().strip(",") in _CITY_INNER:
             size += 1
-    elif len(words) >= 3 and words[-2].lower() in _CITY_PREFIXES and words[-3].lower().strip(",") not in {
-        "of",
-        "de",
-        "di",
-    }:
+    elif (
+        len(words) >= 3
+        and words[-2].lower() in _CITY_PREFIXES
+        and words[-3].lower().strip(",")
+        not in {
+            "of",
+            "de",
+            "di",
+        }
+    ):
         size = 2
     if len(words) > size + 1 and words[-size - 1].endswith(","):
         size += 1  # "Barakaldo, Bilbao"
@@ -301,7 +353,7 @@ def _city_size(words: list[str], with_state: bool = True) -> int:
 
 
 def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | None, str | None]:
-    """``(facility, city, state)`` from "The Affiliated Hospital ... School Nanjing Jiangsu" (country removed)."""
+    """``(facility, city, state)`` from "The Affiliated Hospital … School Nanjing Jiangsu" (no country)."""
     words = row.split()
     state: str | None = None
     for size in (3, 2, 1):
@@ -321,11 +373,12 @@ def split_location_row(row: str, states: frozenset[str]) -> tuple[str, str | Non
     return facility, city or None, state
 
 
-_CITY_STATES = frozenset(
-    ["Berlin", "Hamburg", "Bremen", "Madrid", "Tokyo", "Kyoto", "Osaka", "Beijing", "Shanghai", "Tianjin", "Chongqing", "Delhi", "Murcia"]
-    + ["Buenos Aires", "Sao Paulo", "São Paulo", "Rio de Janeiro"]
+_CITY_STATES = word_set(
+    "Berlin|Hamburg|Bremen|Madrid|Tokyo|Kyoto|Osaka|Beijing|Shanghai|Tianjin|Chongqing|Delhi|Murcia|"
+    "Buenos Aires|Sao Paulo|São Paulo|Rio de Janeiro",
+    "|",
 )
-STATES = frozenset(
+STATES = word_set(
     """Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|District of Columbia|Florida|
     Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|
     Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|
@@ -361,11 +414,9 @@ STATES = frozenset(
     Coahuila|Guanajuato|Querétaro|Distrito Federal|Ciudad de México|Selangor|Federal Territory|
     Wilayah Persekutuan|Johor|Kedah|Kelantan|Melaka|Negeri Sembilan|Pahang|Perak|Penang|Pulau Pinang|
     Sabah|Sarawak|Terengganu|Gauteng|Western Cape|Eastern Cape|KwaZulu-Natal|Free State|Limpopo|
-    Mpumalanga|North West|Northern Cape""".replace(
-        "\n", ""
-    ).split("|")
+    Mpumalanga|North West|Northern Cape""",
+    "|",
 )
-STATES = frozenset(name.strip() for name in STATES)
 
 
 def split_cells(line: str) -> list[str] | None:
@@ -375,7 +426,7 @@ def split_cells(line: str) -> list[str] | None:
     return [cell.strip() for cell in line.split("\t")]
 
 
-_TRAILING = frozenset(["and", "or", "the", "a", "an", "of", "to", "in", "at", "from", "for", "by", "on", "up", "with"])
+_TRAILING = word_set("and or the a an of to in at from for by on up with")
 
 
 def find_time_frames(text: str) -> list[tuple[int, int]]:

@@ -47,8 +47,10 @@ def decode_page(data: bytes) -> str:
     return text
 
 
-_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|div|p|table|section|h\d)\b",
-                         re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|div|p|table|section|h\d)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def looks_like_html(text: str) -> bool:
@@ -60,7 +62,46 @@ def looks_like_html(text: str) -> bool:
 
 
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "section", "article", "header", "footer", "main", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "pre", "blockquote", "form", "fieldset", "figure", "figcaption", "address", "hr", "title", "caption", "details", "summary", "legend"]
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "nav",
+        "aside",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "pre",
+        "blockquote",
+        "form",
+        "fieldset",
+        "figure",
+        "figcaption",
+        "address",
+        "hr",
+        "title",
+        "caption",
+        "details",
+        "summary",
+        "legend",
+    ]
 )
 _DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "head")
 _WS = re.compile(r"[ \t\r\n\f\u00a0]+")
@@ -72,8 +113,10 @@ def html_to_text(markup: str) -> str:
         root = lxml_html.document_fromstring(markup)
     except (etree.ParserError, ValueError):
         return ""
-    for bad in root.xpath("|".join(f"//{tag}" for tag in _DROPPED_TAGS)):
-        bad.drop_tree()
+    for tag in _DROPPED_TAGS:
+        for bad in list(root.iter(tag)):
+            if isinstance(bad, lxml_html.HtmlElement):
+                bad.drop_tree()
     out: list[str] = []
     _walk(root, out, preformatted=False)
     text = "".join(out)

@@ -21,6 +21,16 @@ from trialatlas.model import (
     parse_age,
 )
 
+
+def word_set(text: str, separator: str | None = None) -> frozenset[str]:
+    """The words (or ``separator``-separated names) of a multi-line constant."""
+    return frozenset(
+        item.strip()
+        for item in text.replace("\n", " " if separator is None else "").split(separator)
+        if item.strip()
+    )
+
+
 NCT = re.compile(r"\bNCT\d{8}\b")
 DOI = re.compile(r"\bdoi:\s*(10\.\d{4,9}/\S+)", re.IGNORECASE)
 PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b", re.IGNORECASE)
@@ -72,7 +82,8 @@ STATUS_DISPLAY = sorted(
 )
 
 _PHASE_TOKEN = re.compile(
-    r"(?:EARLY[_ ]?PHASE[_ ]?1|PHASE[_ ]?[0-4](?:/[0-4])?|PHASE[_ ]?I{1,3}V?|PHASE[_ ]?IV|N/?A|NOT[_ ]APPLICABLE)",
+    r"(?:EARLY[_ ]?PHASE[_ ]?1|PHASE[_ ]?[0-4](?:/[0-4])?|PHASE[_ ]?I{1,3}V?|PHASE[_ ]?IV|N/?A|"
+    r"NOT[_ ]APPLICABLE)",
     re.IGNORECASE,
 )
 _PHASE_TEXT = re.compile(
@@ -149,7 +160,7 @@ def is_age_text(text: str) -> bool:
 
 
 def parse_age_range(text: str | None) -> tuple[Age | None, Age | None]:
-    """``(minimum, maximum)`` from "18 Years to 60 Years", "18 Years and older", "up to 17 Years", "2-18 years"."""
+    """``(minimum, maximum)`` from "18 Years to 60 Years", "18 Years and older", "up to 17 Years"."""
     if not text:
         return None, None
     value = text.strip()
@@ -214,7 +225,7 @@ def doi_of(citation: str | None) -> str | None:
 
 
 # ClinicalTrials.gov country names; those with a comma must be known to split "City, State, Country".
-COUNTRIES = frozenset(
+COUNTRIES = word_set(
     """Afghanistan|Albania|Algeria|American Samoa|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Aruba|
     Australia|Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bermuda|
     Bhutan|Bolivia|Bosnia and Herzegovina|Botswana|Brazil|Brunei Darussalam|Bulgaria|Burkina Faso|Burundi|
@@ -228,7 +239,8 @@ COUNTRIES = frozenset(
     Iran, Islamic Republic of|Iraq|Ireland|Israel|Italy|Jamaica|Japan|Jersey|Jordan|Kazakhstan|Kenya|Kiribati|
     Korea, Democratic People's Republic of|Korea, Republic of|Kosovo|Kuwait|Kyrgyzstan|
     Lao People's Democratic Republic|Latvia|Lebanon|Lesotho|Liberia|Libya|Libyan Arab Jamahiriya|
-    Liechtenstein|Lithuania|Luxembourg|Macao|Macau|Macedonia, The Former Yugoslav Republic of|Madagascar|Malawi|
+    Liechtenstein|Lithuania|Luxembourg|Macao|Macau|Macedonia, The Former Yugoslav Republic of|
+    Madagascar|Malawi|
     Malaysia|Maldives|Mali|Malta|Marshall Islands|Martinique|Mauritania|Mauritius|Mayotte|Mexico|
     Micronesia, Federated States of|Moldova, Republic of|Monaco|Mongolia|Montenegro|Montserrat|Morocco|
     Mozambique|Myanmar|Namibia|Nauru|Nepal|Netherlands|Netherlands Antilles|New Caledonia|New Zealand|
@@ -242,9 +254,9 @@ COUNTRIES = frozenset(
     Tanzania|Tanzania, United Republic of|Thailand|Timor-Leste|Togo|Tonga|Trinidad and Tobago|Tunisia|
     Turkey|Türkiye|Turkmenistan|Uganda|Ukraine|United Arab Emirates|United Kingdom|United States|
     United States Minor Outlying Islands|Uruguay|Uzbekistan|Vanuatu|Venezuela|Viet Nam|Vietnam|
-    Virgin Islands (U.S.)|Yemen|Zambia|Zimbabwe|South Korea|Korea|Iran|Moldova""".replace("\n", "").split("|")
+    Virgin Islands (U.S.)|Yemen|Zambia|Zimbabwe|South Korea|Korea|Iran|Moldova""",
+    "|",
 )
-COUNTRIES = frozenset(name.strip() for name in COUNTRIES)
 _COUNTRIES_LONGEST_FIRST = sorted(COUNTRIES, key=len, reverse=True)
 
 
@@ -257,7 +269,7 @@ def leading_country(text: str) -> tuple[str | None, str]:
 
 
 def parse_place(text: str) -> tuple[str | None, str | None, str | None]:
-    """``(city, state, country)`` from "Beijing, Beijing Municipality, China", "Beijing, , China", "Seoul, Korea, Republic of"."""
+    """``(city, state, country)`` from "Beijing, Beijing Municipality, China", "Seoul, Korea, Republic of"."""
     value = text.strip().strip(",").strip()
     country: str | None = None
     for name in _COUNTRIES_LONGEST_FIRST:

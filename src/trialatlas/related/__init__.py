@@ -1,0 +1,33 @@
+"""Related trials: similarity over conditions, interventions, design, population, outcomes and text, with reasons.
+
+``related_trials(store, "NCT04048161")`` ranks the store's trials against one trial; the index behind
+it is built from the store on first use and saved beside it (``<db>.related.npz``).
+"""
+
+from trialatlas.related.index import RelatedIndex, build_index, index_for
+from trialatlas.related.service import (
+    ListedRelation,
+    RelatedError,
+    RelatedReport,
+    RelatedResult,
+    more_like_these,
+    related_report,
+    related_to_patient,
+    related_to_text,
+    related_trials,
+)
+
+__all__ = [
+    "ListedRelation",
+    "RelatedError",
+    "RelatedIndex",
+    "RelatedReport",
+    "RelatedResult",
+    "build_index",
+    "index_for",
+    "more_like_these",
+    "related_report",
+    "related_to_patient",
+    "related_to_text",
+    "related_trials",
+]

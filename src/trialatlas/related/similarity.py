@@ -1,0 +1,408 @@
+"""Similarity between a query (a trial, several trials, text or a patient) and every indexed trial.
+
+The score is a weighted mean of component scores, each in [0, 1]:
+
+- ``cond``, ``drug``, ``text``, ``outc``, ``geo``: cosines of idf-weighted feature families;
+- ``design``: share of design fields both give that agree (study type, phases, allocation, purpose,
+  model, masking);
+- ``pop``: agreement of the populations (age-range overlap, sex, healthy volunteers).
+
+A component enters the mean only where it can be judged: the query must have it, and so must the
+trial, except that a full record without conditions or interventions counts as sharing none (a
+partial record, read from a description dump, simply does not say). Reasons name what is shared.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trialatlas.related.features import FAMILIES, TrialFeatures, feature_label
+from trialatlas.related.index import (
+    CODES,
+    F32,
+    F64,
+    I32,
+    MAX_QUERY_TEXT,
+    PHASE_BITS,
+    Bools,
+    RelatedIndex,
+    code_of,
+    phase_mask,
+)
+
+WEIGHTS: dict[str, float] = {
+    "cond": 0.30,
+    "drug": 0.23,
+    "text": 0.20,
+    "outc": 0.07,
+    "geo": 0.03,
+    "design": 0.10,
+    "pop": 0.07,
+}
+COMPONENTS: tuple[str, ...] = tuple(WEIGHTS)
+# Families whose absence on a full record is an answer (it shares nothing), not a gap.
+_CORE = ("cond", "drug", "text")
+_DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
+_AGE_CAP = 100.0
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.float64)
+
+
+@dataclass
+class Query:
+    """What is compared: unit vectors per family (index feature ids) and design/population codes."""
+
+    vectors: dict[str, tuple[I32, F32]]
+    codes: dict[str, int] = field(default_factory=dict)
+    phases: int = 0
+    sex: int = -1
+    healthy: int = -1
+    min_age: float = math.nan
+    max_age: float = math.nan
+    point_age: bool = False
+    exclude: set[int] = field(default_factory=set)
+
+
+def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:
+    norm = float(np.sqrt(np.dot(weights, weights)))
+    return ids, (weights / norm if norm > 0 else weights).astype(np.float32)
+
+
+def _cap_text(family: str, ids: I32, weights: F32) -> tuple[I32, F32]:
+    if family == "text" and ids.size > MAX_QUERY_TEXT:
+        keep = np.argsort(-weights, kind="stable")[:MAX_QUERY_TEXT]
+        return ids[keep], weights[keep]
+    return ids, weights
+
+
+def query_of_rows(index: RelatedIndex, rows: list[int]) -> Query:
+    """The query of one indexed trial, or the centroid of several ("more like these")."""
+    vectors: dict[str, tuple[I32, F32]] = {}
+    for name, family in index.families.items():
+        summed: dict[int, float] = {}
+        for row in rows:
+            ids, weights = family.row(row)
+            for feature, weight in zip(ids.tolist(), weights.tolist(), strict=True):
+                summed[feature] = summed.get(feature, 0.0) + weight
+        ids = np.fromiter(summed.keys(), dtype=np.int32, count=len(summed))
+        weights = np.fromiter(summed.values(), dtype=np.float32, count=len(summed))
+        vectors[name] = _unit(*_cap_text(name, ids, weights))
+    s = index.scalars
+
+    def agreed(values: list[int]) -> int:
+        return values[0] if len(set(values)) == 1 else -1
+
+    codes = {name: agreed([int(getattr(s, name)[r]) for r in rows]) for name in _DESIGN_CODES}
+    lows = [float(s.min_age[r]) for r in rows if not math.isnan(s.min_age[r])]
+    highs = [float(s.max_age[r]) for r in rows if not math.isnan(s.max_age[r])]
+    return Query(
+        vectors,
+        codes,
+        phases=agreed([int(s.phases[r]) for r in rows]),
+        sex=agreed([int(s.sex[r]) for r in rows]),
+        healthy=agreed([int(s.healthy[r]) for r in rows]),
+        min_age=min(lows) if lows else math.nan,
+        max_age=max(highs) if highs else math.nan,
+        exclude=set(rows),
+    )
+
+
+def query_of_features(index: RelatedIndex, features: TrialFeatures, *, point_age: bool = False) -> Query:
+    """The query of features extracted outside the index (free text, a patient, an unindexed trial)."""
+    vectors: dict[str, tuple[I32, F32]] = {}
+    for name, family in index.families.items():
+        bucket = features.families.get(name, {})
+        known = family.ids
+        top_idf = float(family.idf.max()) if family.idf.size else 1.0
+        ids_list: list[int] = []
+        weights_list: list[float] = []
+        norm = 0.0
+        for feature, raw in bucket.items():
+            position = known.get(feature)
+            weight = raw * (float(family.idf[position]) if position is not None else top_idf)
+            # Unknown features cannot match, but they are part of what the query is about.
+            norm += weight * weight
+            if position is not None:
+                ids_list.append(position)
+                weights_list.append(weight)
+        ids = np.asarray(ids_list, dtype=np.int32)
+        weights = np.asarray(weights_list, dtype=np.float32) / (math.sqrt(norm) if norm > 0 else 1.0)
+        vectors[name] = _cap_text(name, ids, weights.astype(np.float32))
+    codes = {
+        "study_type": code_of("study_type", features.study_type),
+        "allocation": code_of("allocation", features.allocation),
+        "purpose": code_of("purpose", features.purpose),
+        "model": code_of("model", features.model),
+        "masked": -1 if features.masked is None else int(features.masked),
+    }
+    return Query(
+        vectors,
+        codes,
+        phases=phase_mask(features.phases),
+        sex=code_of("sex", features.sex),
+        healthy=-1 if features.healthy is None else int(features.healthy),
+        min_age=math.nan if features.min_age is None else features.min_age,
+        max_age=math.nan if features.max_age is None else features.max_age,
+        point_age=point_age,
+    )
+
+
+@dataclass
+class Scored:
+    """Every trial's total and component scores for one query (NaN where a component was not judged)."""
+
+    total: F64
+    components: dict[str, F64]
+    eligible: Bools
+
+
+def score(index: RelatedIndex, query: Query) -> Scored:
+    n = index.size
+    s = index.scalars
+    partial = s.partial
+    components: dict[str, F64] = {}
+    numerator = np.zeros(n)
+    denominator = np.zeros(n)
+    touched = np.zeros(n, dtype=np.bool_)
+    for name in FAMILIES:
+        family = index.families[name]
+        ids, weights = query.vectors.get(name, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
+        if ids.size == 0:
+            # The query names no condition (or drug, or country): nothing to judge trials on.
+            continue
+        values = family.scores(ids, weights, n)
+        has = family.has()
+        judged = (has | ~partial) if name in _CORE else has
+        if name in _CORE:
+            touched |= values > 0
+        numerator += WEIGHTS[name] * np.where(judged, values, 0.0)
+        denominator += WEIGHTS[name] * judged
+        components[name] = np.where(judged, values, np.nan)
+
+    design = _design(index, query)
+    population = _population(index, query)
+    for name, values in (("design", design), ("pop", population)):
+        judged = ~np.isnan(values)
+        numerator += WEIGHTS[name] * np.where(judged, values, 0.0)
+        denominator += WEIGHTS[name] * judged
+        components[name] = values
+    total = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), 0.0)
+    eligible = touched.copy()
+    if query.exclude:
+        eligible[list(query.exclude)] = False
+    return Scored(total, components, eligible)
+
+
+def _design(index: RelatedIndex, query: Query) -> F64:
+    s = index.scalars
+    n = index.size
+    matches = np.zeros(n)
+    judged = np.zeros(n)
+    for name in _DESIGN_CODES:
+        wanted = query.codes.get(name, -1)
+        if wanted < 0:
+            continue
+        column = getattr(s, name)
+        known = column >= 0
+        judged += known
+        matches += known & (column == wanted)
+    if query.phases > 0:
+        column = s.phases.astype(np.int64) & 0xFF
+        known = column > 0
+        both = _POPCOUNT[column & query.phases]
+        either = _POPCOUNT[column | query.phases]
+        judged += known
+        matches += np.where(known, both / np.maximum(either, 1.0), 0.0)
+    return np.where(judged > 0, matches / np.maximum(judged, 1.0), np.nan)
+
+
+def _population(index: RelatedIndex, query: Query) -> F64:
+    s = index.scalars
+    n = index.size
+    parts = np.zeros(n)
+    judged = np.zeros(n)
+    query_has_age = not (math.isnan(query.min_age) and math.isnan(query.max_age))
+    if query_has_age:
+        low = np.nan_to_num(s.min_age.astype(np.float64), nan=0.0)
+        high = np.minimum(np.nan_to_num(s.max_age.astype(np.float64), nan=_AGE_CAP), _AGE_CAP)
+        known = ~(np.isnan(s.min_age) & np.isnan(s.max_age))
+        q_low = 0.0 if math.isnan(query.min_age) else query.min_age
+        q_high = _AGE_CAP if math.isnan(query.max_age) else min(query.max_age, _AGE_CAP)
+        if query.point_age:
+            overlap = ((low <= q_low) & (q_low <= high)).astype(np.float64)
+        else:
+            inter = np.maximum(0.0, np.minimum(high, q_high) - np.maximum(low, q_low))
+            union = np.maximum(high, q_high) - np.minimum(low, q_low)
+            overlap = np.where(union > 0, inter / np.maximum(union, 1e-9), 1.0)
+        parts += np.where(known, overlap, 0.0)
+        judged += known
+    if query.sex >= 0:
+        known = s.sex >= 0
+        every = CODES["sex"].index("ALL")
+        agree = np.where(s.sex == query.sex, 1.0, np.where((s.sex == every) | (query.sex == every), 0.5, 0.0))
+        parts += np.where(known, agree, 0.0)
+        judged += known
+    if query.healthy >= 0:
+        known = s.healthy >= 0
+        parts += known & (s.healthy == query.healthy)
+        judged += known
+    return np.where(judged > 0, parts / np.maximum(judged, 1.0), np.nan)
+
+
+def top_rows(scored: Scored, top: int) -> list[int]:
+    """The ``top`` eligible rows by total score, best first (ties by row, so results are stable)."""
+    candidates = np.flatnonzero(scored.eligible)
+    if candidates.size == 0 or top <= 0:
+        return []
+    values = scored.total[candidates]
+    if candidates.size > top:
+        keep = np.argpartition(-values, top - 1)[:top]
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))
+    return [int(row) for row in candidates[order]]
+
+
+# --- reasons ------------------------------------------------------------------------------------
+
+
+def shared(index: RelatedIndex, query: Query, family: str, row: int) -> list[tuple[str, float]]:
+    """Features the query and the trial share in one family, most contributing first."""
+    q_ids, q_weights = query.vectors.get(family, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
+    if q_ids.size == 0:
+        return []
+    ids, weights = index.families[family].row(row)
+    common, q_at, r_at = np.intersect1d(q_ids, ids, assume_unique=True, return_indices=True)
+    if common.size == 0:
+        return []
+    contributions = q_weights[q_at] * weights[r_at]
+    order = np.argsort(-contributions, kind="stable")
+    vocab = index.families[family].vocab
+    return [(vocab[int(common[i])], float(contributions[i])) for i in order]
+
+
+def _labels(features: list[tuple[str, float]], prefixes: tuple[str, ...], limit: int) -> list[str]:
+    seen: dict[str, str] = {}
+    for feature, _ in features:
+        if feature.split(":", 1)[0] not in prefixes:
+            continue
+        label = feature_label(feature)
+        lowered = label.lower()
+        # "lupus nephritis" (as written) and "lupus_nephritis" (the concept) are one reason.
+        if any(lowered in other or other in lowered for other in seen):
+            continue
+        seen[lowered] = label
+        if len(seen) == limit:
+            break
+    return list(seen.values())
+
+
+_PHASE_NAMES = {bit: name for name, bit in PHASE_BITS.items()}
+
+
+def _phase_text(mask: int) -> str:
+    names = [_PHASE_NAMES[bit] for bit in sorted(_PHASE_NAMES) if mask & bit]
+    numbers = [n.replace("EARLY_PHASE1", "Early 1").replace("PHASE", "") for n in names]
+    return "Phase " + "/".join(numbers)
+
+
+def _age(value: float) -> str:
+    return f"{value:g}"
+
+
+def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = False) -> list[str]:
+    """Why the trial at ``row`` is related to the query, most telling first."""
+    out: list[str] = []
+    conditions = shared(index, query, "cond", row)
+    drugs = shared(index, query, "drug", row)
+    named_conditions = _labels(conditions, ("c", "cv"), 2)
+    named_drugs = _labels(drugs, ("d", "i"), 3)
+    in_conditions = f" in {' and '.join(named_conditions)}" if named_conditions else ""
+    if named_drugs:
+        out.append(f"both test {' + '.join(named_drugs)}{in_conditions}")
+    elif classes := _labels(drugs, ("dc", "ia"), 2):
+        out.append(f"both use {' and '.join(classes)} drugs{in_conditions}")
+    elif named_conditions:
+        out.append(f"both study {' and '.join(named_conditions)}")
+    elif broader := _labels(conditions, ("cb", "ca", "cw"), 2):
+        out.append(f"related conditions: {', '.join(broader)}")
+    if patient:
+        out.extend(_patient_reasons(index, query, row))
+    else:
+        out.extend(_design_reasons(index, query, row))
+        out.extend(_population_reasons(index, query, row))
+    countries = [feature_label(f) for f, _ in shared(index, query, "geo", row)][:3]
+    if countries:
+        out.append(f"both in {', '.join(countries)}")
+    outcomes = [f for f, _ in shared(index, query, "outc", row) if " " in f][:2]
+    if outcomes:
+        out.append(f"similar outcomes: {', '.join(outcomes)}")
+    mentioned = " ".join(out).lower()
+    terms = [f for f, _ in shared(index, query, "text", row) if f not in mentioned][:4]
+    if terms:
+        out.append(f"shared terms: {', '.join(terms)}")
+    return out
+
+
+def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
+    s = index.scalars
+    out: list[str] = []
+    phases = int(s.phases[row]) & 0xFF
+    if phases and phases == query.phases:
+        out.append(f"both {_phase_text(phases)}")
+    elif phases & query.phases:
+        out.append(f"both include {_phase_text(phases & query.phases)}")
+    study_type = int(s.study_type[row])
+    if study_type >= 0 and study_type == query.codes.get("study_type", -1):
+        if CODES["study_type"][study_type] != "INTERVENTIONAL":
+            out.append(f"both {CODES['study_type'][study_type].lower().replace('_', ' ')}")
+    allocation = int(s.allocation[row])
+    if allocation >= 0 and allocation == query.codes.get("allocation", -1):
+        if CODES["allocation"][allocation] == "RANDOMIZED":
+            out.append("both randomised")
+    purpose = int(s.purpose[row])
+    if purpose >= 0 and purpose == query.codes.get("purpose", -1):
+        name = CODES["purpose"][purpose]
+        if name not in {"TREATMENT", "OTHER"}:
+            out.append(f"both {name.lower().replace('_', ' ')}")
+    return out
+
+
+def _population_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
+    s = index.scalars
+    out: list[str] = []
+    low, high = float(s.min_age[row]), float(s.max_age[row])
+    has_row_age = not (math.isnan(low) and math.isnan(high))
+    has_query_age = not (math.isnan(query.min_age) and math.isnan(query.max_age))
+    if has_row_age and has_query_age:
+        lows = [v for v in (low, query.min_age) if not math.isnan(v)]
+        highs = [v for v in (high, query.max_age) if not math.isnan(v)]
+        start = max(lows) if lows else 0.0
+        end = min(highs) if highs else math.inf
+        if start < end:
+            span = f"{_age(start)}+" if math.isinf(end) else f"{_age(start)}–{_age(end)}"
+            out.append(f"overlapping ages {span}")
+    sex = int(s.sex[row])
+    if sex >= 0 and sex == query.sex and CODES["sex"][sex] != "ALL":
+        out.append("both women only" if CODES["sex"][sex] == "FEMALE" else "both men only")
+    return out
+
+
+def _patient_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
+    s = index.scalars
+    out: list[str] = []
+    low, high = float(s.min_age[row]), float(s.max_age[row])
+    if not math.isnan(query.min_age) and not (math.isnan(low) and math.isnan(high)):
+        age = query.min_age
+        inside = (math.isnan(low) or low <= age) and (math.isnan(high) or age <= high)
+        if inside:
+            span = f"{_age(low) if not math.isnan(low) else '0'}" + (
+                f"–{_age(high)}" if not math.isnan(high) else "+"
+            )
+            out.append(f"age {_age(age)} within {span}")
+    sex = int(s.sex[row])
+    if sex >= 0 and query.sex >= 0 and (sex == query.sex or CODES["sex"][sex] == "ALL"):
+        if CODES["sex"][sex] != "ALL":
+            out.append("open to " + ("women" if CODES["sex"][sex] == "FEMALE" else "men"))
+    return out

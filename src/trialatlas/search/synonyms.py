@@ -1,0 +1,522 @@
+"""Where query expansions come from, and which of them a query gets.
+
+Four sources, all offline:
+
+- the reviewed list shipped beside this module (``abbreviations.json``): clinical abbreviations with
+  their senses, context cue words for the ambiguous ones, and synonym groups (spellings, lay terms);
+- "long form (SHORT)" pairs learned from the stored texts themselves (:func:`find_abbreviations`,
+  the Schwartz–Hearst algorithm), kept per trial by the index so that they follow the store;
+- brand and generic drug names from the vocabulary inside the ``drug-named-entity-recognition``
+  package (:func:`drug_vocabulary`), loaded into the index when it is built;
+- the MeSH terms the records carry, paired by the index with the condition and intervention names
+  they were assigned to.
+
+:class:`Expander` turns one stretch of typed words into the phrases to search besides it. Expansions
+are searched with less weight than the words typed (see ``query.py``), and an abbreviation with several
+senses is expanded only to the senses the rest of the query agrees with.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import importlib.util
+import json
+import pickle
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+# --- normalisation ---------------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def norm(text: str) -> str:
+    """Lower case, accents and punctuation removed, single spaces: how expansions are looked up.
+
+    It mirrors what the FTS5 ``unicode61 remove_diacritics 2`` tokenizer keeps of a text, so that a
+    normalised phrase is matched by the same tokens the index holds.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _NON_WORD.sub(" ", stripped).strip()
+
+
+def compact(text: str) -> str:
+    """``norm`` without spaces: "FK-506", "FK 506" and "FK506" are one key."""
+    return norm(text).replace(" ", "")
+
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves also may might must shall within without via vs versus per whether""".split()
+)
+
+
+def cue_matches(cue: str, word: str) -> bool:
+    """A cue word agrees with a query word: equal, or one a stem of the other ("transplant[ation]")."""
+    if cue == word:
+        return True
+    if len(cue) >= 4 and len(word) >= 4:
+        return word.startswith(cue) or cue.startswith(word)
+    return False
+
+
+# --- the reviewed list -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sense:
+    """One meaning of an abbreviation: its expansion, other names, and the words that point to it."""
+
+    short: str
+    expansion: str
+    variants: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    default: bool = False
+    exact_case: bool = False
+    source: str = "reviewed"
+    evidence: int = 0
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        return (self.expansion, *self.variants)
+
+    def agrees_with(self, context: Sequence[str]) -> bool:
+        """Whether a cue word, or a word of the expansion itself, is among the context words."""
+        own = {word for phrase in self.phrases for word in norm(phrase).split() if word not in STOPWORDS}
+        cues = {norm(cue) for cue in self.cues} | own
+        return any(cue_matches(cue, word) for cue in cues for word in context)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """The reviewed abbreviations and synonym groups, keyed by normalised (and compact) text."""
+
+    senses: dict[str, tuple[Sense, ...]]
+    by_phrase: dict[str, tuple[Sense, ...]]
+    groups: dict[str, tuple[tuple[str, ...], ...]]
+
+    def senses_of(self, key: str) -> tuple[Sense, ...]:
+        return self.senses.get(key) or self.senses.get(key.replace(" ", ""), ())
+
+    def senses_named(self, key: str) -> tuple[Sense, ...]:
+        """Senses whose expansion or variant is this phrase (for long form → short form)."""
+        return self.by_phrase.get(key, ())
+
+    def group_members(self, key: str) -> tuple[str, ...]:
+        members: dict[str, None] = {}
+        for group in self.groups.get(key, ()):
+            members.update((member, None) for member in group if norm(member) != key)
+        return tuple(members)
+
+
+def _load_reviewed(data: dict[str, Any]) -> Reviewed:
+    senses: dict[str, list[Sense]] = {}
+    by_phrase: dict[str, list[Sense]] = {}
+    for short, entries in data["abbreviations"].items():
+        for entry in entries:
+            sense = Sense(
+                short=short,
+                expansion=entry["expansion"],
+                variants=tuple(entry.get("variants", ())),
+                cues=tuple(entry.get("cues", ())),
+                default=bool(entry.get("default", False)),
+                exact_case=bool(entry.get("exact_case", False)),
+            )
+            for key in {norm(short), compact(short)}:
+                senses.setdefault(key, []).append(sense)
+            for phrase in sense.phrases:
+                by_phrase.setdefault(norm(phrase), []).append(sense)
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for group in data["synonyms"]:
+        members = tuple(group)
+        for member in members:
+            groups.setdefault(norm(member), []).append(members)
+    return Reviewed(
+        {key: tuple(value) for key, value in senses.items()},
+        {key: tuple(value) for key, value in by_phrase.items()},
+        {key: tuple(value) for key, value in groups.items()},
+    )
+
+
+@cache
+def reviewed() -> Reviewed:
+    """The reviewed list shipped with trialatlas (read once)."""
+    text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_text(encoding="utf-8")
+    return _load_reviewed(json.loads(text))
+
+
+def reviewed_fingerprint() -> str:
+    text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_bytes()
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
+# --- Schwartz–Hearst -------------------------------------------------------------------------
+
+# A parenthesised stretch short enough to be an abbreviation or a long form, with nothing nested.
+_PAREN = re.compile(r"\(([^()\[\]]{1,120})\)")
+_WORD = re.compile(r"\S+")
+
+
+def _valid_short(short: str) -> bool:
+    """Schwartz–Hearst's short-form test, tightened with an upper-case letter (drops "(e.g.)", "(ie)")."""
+    if not 2 <= len(short) <= 10 or len(short.split()) > 2:
+        return False
+    if not short[0].isalnum() or not any(ch.isalpha() for ch in short):
+        return False
+    return any(ch.isupper() for ch in short)
+
+
+def _best_long_form(short: str, long: str) -> str | None:
+    """The shortest tail of ``long`` whose words hold the letters of ``short`` in order (Schwartz–Hearst).
+
+    Characters are matched right to left; the first character of the short form must begin a word.
+    """
+    s_index = len(short) - 1
+    l_index = len(long) - 1
+    while s_index >= 0:
+        current = short[s_index].lower()
+        if not current.isalnum():
+            s_index -= 1
+            continue
+        while l_index >= 0 and (
+            long[l_index].lower() != current
+            or (s_index == 0 and l_index > 0 and long[l_index - 1].isalnum())
+        ):
+            l_index -= 1
+        if l_index < 0:
+            return None
+        l_index -= 1
+        s_index -= 1
+    start = long.rfind(" ", 0, l_index + 1) + 1
+    return long[start:]
+
+
+def find_abbreviations(text: str) -> list[tuple[str, str]]:
+    """``(short form, long form)`` pairs a text defines as "long form (SF)" or "SF (long form)"."""
+    pairs: list[tuple[str, str]] = []
+    for match in _PAREN.finditer(text):
+        inside = match.group(1).strip()
+        # "(MMF; n = 20)", "(MMF, 2 g/day)": the short form is the first part.
+        first = re.split(r"[;,]\s", inside, maxsplit=1)[0].strip()
+        before = text[max(0, match.start() - 300) : match.start()]
+        if _valid_short(first):
+            words = _WORD.findall(before)
+            window = min(len(first) + 5, len(first) * 2)
+            candidate = " ".join(words[-window:])
+            long = _best_long_form(first, candidate)
+            if long and _good_pair(first, long):
+                pairs.append((first, long))
+        elif len(inside.split()) > 1:
+            # The reverse order, "SF (long form)": the word just before the parenthesis.
+            words = _WORD.findall(before)
+            if words:
+                short = words[-1].strip(".,;:")
+                if _valid_short(short):
+                    long = _best_long_form(short, inside)
+                    if long and _good_pair(short, long):
+                        pairs.append((short, long))
+    return pairs
+
+
+def _good_pair(short: str, long: str) -> bool:
+    long_words = long.split()
+    if len(long) <= len(short) or len(long_words) < 1:
+        return False
+    if short.lower() in long.lower().split():
+        return False
+    # A long form must be words, not numbers or a clause ("versus", "and") of the sentence.
+    if not any(ch.isalpha() for ch in long) or long_words[0].lower() in STOPWORDS:
+        return False
+    return len(long_words) <= min(len(short) + 5, len(short) * 2)
+
+
+# --- the drug vocabulary ---------------------------------------------------------------------
+
+DRUG_PACKAGE = "drug_named_entity_recognition"
+_DRUG_DATA = "drug_ner_dictionary.pkl.bz2"
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    """Unpickles plain containers only: the vocabulary is data, and no class may be built from it."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"the drug vocabulary may hold no objects ({module}.{name})")
+
+
+def drug_vocabulary_path() -> Path | None:
+    """The vocabulary file inside the installed package, found without importing the package
+    (importing it loads everything and pulls in its network helpers)."""
+    spec = importlib.util.find_spec(DRUG_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        path = Path(location) / _DRUG_DATA
+        if path.is_file():
+            return path
+    return None
+
+
+def drug_vocabulary() -> Iterator[tuple[str, str, bool]]:
+    """``(name, generic name, is a brand)`` for every drug name of the packaged vocabulary."""
+    path = drug_vocabulary_path()
+    if path is None:
+        return
+    with bz2.open(path, "rb") as stream:
+        data = _DataOnlyUnpickler(stream).load()
+    to_canonical: dict[str, list[str]] = data.get("drug_variant_to_canonical", {})
+    variant_data: dict[str, dict[str, Any]] = data.get("drug_variant_to_variant_data", {})
+    for variant, canonicals in to_canonical.items():
+        brand = bool((variant_data.get(variant) or {}).get("is_brand"))
+        for canonical in canonicals:
+            yield variant, canonical, brand
+
+
+def usable_drug_name(name: str) -> bool:
+    """Names worth searching: no inverted forms ("anhydrous, tacrolimus"), no short or common words."""
+    key = norm(name)
+    return "," not in name and len(key) >= 4 and key not in STOPWORDS and any(ch.isalpha() for ch in key)
+
+
+# --- expansion -------------------------------------------------------------------------------
+
+
+class Lexicon(Protocol):
+    """What the index knows that expansions need (every key is :func:`norm`-alised)."""
+
+    def learned(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
+        """Per key, ``(kind, alternative, number of trials)`` learned from the stored texts.
+
+        Kinds: ``abbr`` (key is a short form, alternative its long form), ``abbr_of`` (the reverse),
+        ``mesh`` (a condition or intervention name and the MeSH term given to it, both ways).
+        """
+        ...
+
+    def drugs(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Per key that names a drug, the other names of that drug (generic first)."""
+        ...
+
+    def cooccurrence(self, phrase: str, context: Sequence[str]) -> int:
+        """How many trials hold ``phrase`` together with every context word."""
+        ...
+
+
+@dataclass
+class Expansion:
+    """The phrases searched besides a stretch of typed words, and why."""
+
+    typed: str
+    phrases: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def add(self, phrase: str, source: str) -> None:
+        key = norm(phrase)
+        if not key or key == norm(self.typed) or any(norm(p) == key for p in self.phrases):
+            return
+        self.phrases.append(phrase)
+        self.sources.append(source)
+
+
+MAX_NGRAM = 5
+MAX_PHRASES = 10
+MAX_DRUG_NAMES = 6
+# A learned long form counts as a sense when this many trials define it, and this share of them.
+MIN_LEARNED_TRIALS = 2
+MIN_LEARNED_SHARE = 0.1
+# Without context words, a learned sense is taken alone only when it is this dominant.
+DOMINANT_SHARE = 0.75
+# Senses whose co-occurrence with the context is at least this share of the best one agree.
+COOCCURRENCE_SHARE = 0.25
+
+
+class Expander:
+    """Decides the expansions of a query, given the reviewed list and what the index learned."""
+
+    def __init__(self, lexicon: Lexicon | None, vocabulary: Reviewed | None = None) -> None:
+        self.lexicon = lexicon
+        self.vocabulary = vocabulary or reviewed()
+
+    def segment(self, words: Sequence[str]) -> list[tuple[int, int]]:
+        """Split a run of typed words into ``[start, end)`` stretches, longest known phrase first."""
+        keys = [norm(word) for word in words]
+        candidates: set[str] = set()
+        for start in range(len(keys)):
+            for end in range(start + 2, min(len(keys), start + MAX_NGRAM) + 1):
+                candidates.add(" ".join(keys[start:end]))
+        known = self._known(candidates)
+        spans: list[tuple[int, int]] = []
+        start = 0
+        while start < len(keys):
+            end = start + 1
+            for stop in range(min(len(keys), start + MAX_NGRAM), start + 1, -1):
+                if " ".join(keys[start:stop]) in known:
+                    end = stop
+                    break
+            spans.append((start, end))
+            start = end
+        return spans
+
+    def _known(self, keys: set[str]) -> set[str]:
+        vocabulary = self.vocabulary
+        found = {
+            key
+            for key in keys
+            if vocabulary.senses_of(key) or vocabulary.senses_named(key) or vocabulary.groups.get(key)
+        }
+        rest = sorted(keys - found)
+        if rest and self.lexicon is not None:
+            found.update(self.lexicon.drugs(rest))
+            found.update(key for key, rows in self.lexicon.learned(rest).items() if rows)
+        return found
+
+    def expand(self, typed: str, context: Sequence[str]) -> Expansion:
+        """The expansions of one stretch of typed words; ``context`` holds the query's other words."""
+        key = norm(typed)
+        result = Expansion(typed)
+        if not key:
+            return result
+        learned = self.lexicon.learned([key]).get(key, []) if self.lexicon else []
+        self._abbreviation(typed, key, context, learned, result)
+        self._long_form(key, learned, result)
+        for member in self.vocabulary.group_members(key):
+            result.add(member, "synonym")
+        if self.lexicon is not None:
+            names = self.lexicon.drugs([key]).get(key, [])
+            for name in names[:MAX_DRUG_NAMES]:
+                result.add(name, "drug vocabulary")
+        for kind, alternative, count in learned:
+            if kind == "mesh" and count >= MIN_LEARNED_TRIALS:
+                result.add(alternative, "MeSH")
+        self._spellings(typed, result)
+        del result.phrases[MAX_PHRASES:]
+        del result.sources[MAX_PHRASES:]
+        return result
+
+    def _abbreviation(
+        self,
+        typed: str,
+        key: str,
+        context: Sequence[str],
+        learned: list[tuple[str, str, int]],
+        result: Expansion,
+    ) -> None:
+        senses = [s for s in self.vocabulary.senses_of(key) if not s.exact_case or _typed_as(typed, s.short)]
+        blocked = {norm(s.expansion) for s in self.vocabulary.senses_of(key) if s not in senses}
+        definitions = sorted(
+            ((alt, n) for kind, alt, n in learned if kind == "abbr" and alt not in blocked),
+            key=lambda item: (-item[1], item[0]),
+        )
+        total = sum(n for _, n in definitions)
+        for alternative, count in definitions:
+            if count < MIN_LEARNED_TRIALS or count < MIN_LEARNED_SHARE * total:
+                continue
+            same = next((i for i, sense in enumerate(senses) if _same_sense(alternative, sense)), None)
+            if same is not None:
+                # A spelling of a sense already known adds evidence, not a sense.
+                sense = senses[same]
+                senses[same] = Sense(**{**sense.__dict__, "evidence": sense.evidence + count})
+                continue
+            senses.append(Sense(short=typed, expansion=alternative, source="learned", evidence=count))
+        if not senses:
+            return
+        chosen = self._choose(senses, context, total)
+        for sense in senses:
+            if sense in chosen:
+                for phrase in sense.phrases:
+                    result.add(phrase, f"{sense.source} abbreviation")
+            else:
+                result.skipped.append(sense.expansion)
+
+    def _choose(self, senses: list[Sense], context: Sequence[str], total: int) -> list[Sense]:
+        if len(senses) == 1:
+            return senses
+        words = [norm(word) for word in context if norm(word) and norm(word) not in STOPWORDS]
+        if words:
+            agreeing = [sense for sense in senses if sense.agrees_with(words)]
+            if agreeing:
+                return agreeing
+            if self.lexicon is not None:
+                counts = [self.lexicon.cooccurrence(norm(sense.expansion), words) for sense in senses]
+                best = max(counts)
+                if best > 0:
+                    return [s for s, n in zip(senses, counts, strict=True) if n >= COOCCURRENCE_SHARE * best]
+            return []
+        defaults = [sense for sense in senses if sense.default]
+        if defaults:
+            return defaults
+        if total and all(sense.source == "learned" for sense in senses):
+            top = max(senses, key=lambda sense: sense.evidence)
+            if top.evidence >= DOMINANT_SHARE * total:
+                return [top]
+        return []
+
+    def _long_form(self, key: str, learned: list[tuple[str, str, int]], result: Expansion) -> None:
+        """Typed words that spell out an abbreviation also find texts that only use the abbreviation."""
+        for sense in self.vocabulary.senses_named(key):
+            if norm(sense.expansion) != key:
+                result.add(sense.expansion, "reviewed long form")
+            if _safe_short(sense.short, self.vocabulary):
+                result.add(sense.short, "reviewed long form")
+        for kind, alternative, count in learned:
+            if kind == "abbr_of" and count >= MIN_LEARNED_TRIALS and len(alternative.replace(" ", "")) >= 3:
+                if not self.vocabulary.senses_of(alternative) or _safe_short(alternative, self.vocabulary):
+                    result.add(alternative, "learned long form")
+
+    @staticmethod
+    def _spellings(typed: str, result: Expansion) -> None:
+        """"FK506" also as "FK 506" and the reverse: registries write codes both ways."""
+        key = norm(typed)
+        if " " in key and len(key) <= 12 and any(ch.isdigit() for ch in key):
+            result.add(key.replace(" ", ""), "spelling")
+        elif " " not in key and re.fullmatch(r"[a-z]+\d+[a-z]*", key):
+            split = re.sub(r"(?<=[a-z])(?=\d)", " ", key)
+            result.add(split, "spelling")
+
+
+def _typed_as(typed: str, short: str) -> bool:
+    return compact(typed) == compact(short) and typed.replace("-", "").upper() == typed.replace("-", "")
+
+
+def _same_sense(alternative: str, sense: Sense) -> bool:
+    """The same meaning: equal to a name of the sense, or sharing most words with one ("systemic lupus
+    erythematosus" / "systemic lupus erythematous", "mycophenolate mofetil therapy")."""
+    words = set(alternative.split())
+    for phrase in sense.phrases:
+        other = set(norm(phrase).split())
+        if other == words or (other and len(words & other) * 2 > max(len(words), len(other))):
+            return True
+    return False
+
+
+def _safe_short(short: str, vocabulary: Reviewed) -> bool:
+    """A short form is added to a long form's search only when it cannot mean much else there:
+    at least three characters, and not a short form with several reviewed senses or a case-only one."""
+    if len(compact(short)) < 3:
+        return False
+    senses = vocabulary.senses_of(norm(short))
+    return len(senses) <= 1 and not any(sense.exact_case for sense in senses)
+
+
+def learned_pairs(texts: Iterable[str]) -> list[tuple[str, str]]:
+    """Normalised ``(short, long)`` pairs defined in any of ``texts``, once each."""
+    seen: dict[tuple[str, str], None] = {}
+    for text in texts:
+        if text and "(" in text:
+            for short, long in find_abbreviations(text):
+                pair = (norm(short), norm(long))
+                if pair[0] and pair[1]:
+                    seen[pair] = None
+    return list(seen)
