@@ -12,7 +12,8 @@ SAMPLE_INPUTS := \
 	$(SHARED_DATA)/ctgov_api_v2_samples/ctgov_api_v2_studies.jsonl.gz \
 	$(SHARED_DATA)/ctgov_api_v2_samples/csv_export \
 	$(SHARED_DATA)/ctgov_legacy_xml_2023/ctgov_search_results_legacy_export.csv \
-	$(SHARED_DATA)/ctgov_target_trials
+	$(SHARED_DATA)/ctgov_target_trials \
+	$(SEEDS)
 
 .PHONY: run test lint venv bench clean
 

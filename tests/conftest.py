@@ -8,6 +8,9 @@ import pytest
 
 from trialatlas.config import shared_data_dir
 
+# The throw-away PostgreSQL cluster (fixtures pg_cluster, pg_url) for the PostgreSQL store's tests.
+pytest_plugins = ["conftest_pg"]
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

@@ -125,7 +125,13 @@ def test_negated_medication_list_with_window() -> None:
     assert len(medications) == 1
     rule = medications[0]
     assert rule.negated and rule.negation_cue == "No"
-    assert rule.drugs == ["tacrolimus", "mycophenolate", "cyclosporine", "rituximab", "cyclophosphamide"]
+    assert rule.drugs == [
+        "tacrolimus",
+        "mycophenolate mofetil",
+        "cyclosporine",
+        "rituximab",
+        "cyclophosphamide",
+    ]
     assert rule.window is not None and rule.window.days == pytest.approx(730.5)
     assert rule.window.anchor == "the enrollment"
 
@@ -141,7 +147,7 @@ def test_medication_exposure_intolerance_and_classes() -> None:
     intolerance = [
         r for r in parse_text("Known intolerance to MMF.", "exclusion") if isinstance(r, MedicationRule)
     ]
-    assert intolerance[0].relation == "intolerance" and intolerance[0].drugs == ["mycophenolate"]
+    assert intolerance[0].relation == "intolerance" and intolerance[0].drugs == ["mycophenolate mofetil"]
     allergy = [
         r for r in parse_text("Known allergy to rosiglitazone", "exclusion") if isinstance(r, MedicationRule)
     ]

@@ -86,7 +86,7 @@ def test_json_profile_maps_names_to_concepts_and_birth_date_to_age() -> None:
     assert profile.conditions[0].concept == "sle"
     assert profile.measurements[0].analyte == "creatinine"
     assert round(profile.measurements[0].canonical_value or 0, 2) == 1.70
-    assert profile.medications[0].drugs == ["mycophenolate"]
+    assert profile.medications[0].drugs == ["mycophenolate mofetil"]
     assert "immunosuppressant" in profile.medications[0].classes
     schema = PatientProfile.model_json_schema()
     assert {"age_years", "birth_date", "sex", "conditions", "measurements", "medications"} <= set(

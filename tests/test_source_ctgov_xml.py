@@ -78,7 +78,7 @@ def wrapper(*records: str, root: str = "search_results", prolog: str = "") -> by
 
 
 def criteria(text: str) -> tuple[list[str], list[str]]:
-    return split_criteria(text)
+    return split_criteria(text, hard_wrapped=True)
 
 
 # --- the target record --------------------------------------------------------------------------

@@ -104,11 +104,15 @@ def without_raw(trial: Trial) -> dict[str, Any]:
     return dump
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrialStore]:
-    backend: TrialStore = (
-        SqliteStore(tmp_path / "nested" / "atlas.db") if request.param == "sqlite" else MemoryStore()
-    )
+    backend: TrialStore
+    if request.param == "sqlite":
+        backend = SqliteStore(tmp_path / "nested" / "atlas.db")
+    elif request.param == "postgres":
+        backend = open_store(request.getfixturevalue("pg_url"))
+    else:
+        backend = MemoryStore()
     yield backend
     backend.close()
 
@@ -713,8 +717,8 @@ def test_open_store_picks_the_backend(tmp_path: Path, monkeypatch: pytest.Monkey
     default = open_store(None)
     assert isinstance(default, SqliteStore) and default.location == str(tmp_path / "env.db")
     default.close()
-    with pytest.raises(StoreError, match="PostgreSQL store not installed yet"):
-        open_store("postgresql://user@host/atlas")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        open_store("postgresql://nobody@127.0.0.1:1/atlas")
     with pytest.raises(StoreError, match="unknown store URL scheme"):
         open_store("mysql://host/db")
     with pytest.raises(StoreError, match="sqlite:///path"):

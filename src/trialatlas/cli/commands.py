@@ -4,4 +4,7 @@ from trialatlas.cli import (
     core,  # noqa: F401
     eligibility,  # noqa: F401
     regimen,  # noqa: F401
+    related,  # noqa: F401
+    serve,  # noqa: F401
+    sync,  # noqa: F401
 )

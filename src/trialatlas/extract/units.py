@@ -57,6 +57,8 @@ _WORD_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"/\s*1[.,]73\s*m\s*(?:\^?2|²|\*\*2)", "/bsa_std"),
         (r"\b(?:μ|µ|u|mc)(?=(?:g|mol|l|L|IU|U)\b)", "micro"),
         (r"\bmm\s*(?:\^?3|³)", "mm**3"),
+        # "17,580/mm": a count per millimetre means nothing; the superscript 3 was lost.
+        (r"(?<=/)\s*mm\s*$", "mm**3"),
         (r"\bcm\s*(?:\^?3|³)", "cm**3"),
         (r"\bm\s*(?:\^?2|²)", "m**2"),
         (r"\bcm\s*(?:\^?2|²)", "cm**2"),

@@ -26,10 +26,20 @@ from typing import Any, Literal, Protocol
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
 from trialatlas.extract.criteria.registry import combine_mode
-from trialatlas.extract.criteria.rules import Rule
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, procedure_matcher
+from trialatlas.extract.criteria.rules import (
+    ConditionRule,
+    ConsentRule,
+    InfectionRule,
+    MeasurementRule,
+    MedicationRule,
+    PregnancyRule,
+    ProcedureRule,
+    Rule,
+    TrialParticipationRule,
+)
+from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
 from trialatlas.match.patient import PatientProfile, profile_from_note
-from trialatlas.match.verdict import CriterionVerdict, evaluate_criterion
+from trialatlas.match.verdict import _DIAGNOSTIC, CriterionVerdict, evaluate_criterion, evaluate_rule
 
 Label = Literal[
     "included", "not included", "excluded", "not excluded", "not enough information", "not applicable"
@@ -216,16 +226,25 @@ def _content(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 2)
 
 
-def _concepts(text: str) -> set[str]:
-    return {m.concept for m in condition_matcher().find(text)} | {
-        f"proc:{m.concept}" for m in procedure_matcher().find(text)
-    }
+def _concepts(rules: Sequence[Rule]) -> set[str]:
+    """The conditions and procedures a criterion asks the patient (not a relative) to have."""
+    concepts: set[str] = set()
+    for rule in rules:
+        if rule.experiencer != "patient" or rule.negated:
+            continue
+        if isinstance(rule, ConditionRule) and rule.concept:
+            concepts.add(rule.concept)
+        elif isinstance(rule, ProcedureRule) and rule.concept:
+            concepts.add(f"proc:{rule.concept}")
+    return concepts
 
 
-def _note_concepts(profile: PatientProfile) -> set[str]:
+def _note_concepts(profile: PatientProfile, suspected: bool = False) -> set[str]:
+    """Concepts the note gives the patient; with ``suspected``, also those it only suspects."""
     concepts: set[str] = set()
     for condition in profile.conditions:
-        if condition.concept and condition.present and not condition.family:
+        wanted = condition.present and not condition.family and (suspected or not condition.uncertain)
+        if condition.concept and wanted:
             concepts |= broader_concepts(condition.concept)
     concepts |= {f"proc:{p.concept}" for p in profile.procedures if p.concept and p.present}
     return concepts
@@ -284,7 +303,7 @@ class RuleJudge:
         )
         verdict = evaluate_criterion(criterion, profile)
         evidence = _sentence_ids(verdict)
-        label = self._label(verdict, rules, criterion_text, profile, kind)
+        label = self._label(verdict, rules, criterion_text, profile, kind, criterion.combine)
         if label in ("included", "excluded", "not included") and not evidence:
             evidence = _overlap(criterion_text, profile)[1][:3]
         return Judgement(annotation_id, label, evidence, verdict.reason)
@@ -296,9 +315,10 @@ class RuleJudge:
         text: str,
         profile: PatientProfile,
         kind: Literal["inclusion", "exclusion"],
+        combine: str,
     ) -> Label:
         status = verdict.status
-        if status == "not applicable":
+        if status == "not applicable" or (kind == "exclusion" and _STUDY_PROCESS.search(text)):
             return "not applicable"
         if kind == "inclusion":
             if status == "met":
@@ -310,12 +330,28 @@ class RuleJudge:
             return "excluded"
         if status == "not excluded":
             return "not excluded"
-        return self._undecided_exclusion(verdict, rules, text, profile)
+        return self._undecided_exclusion(verdict, rules, text, profile, combine)
 
     def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
-        concepts = _concepts(text)
-        if concepts and concepts & _note_concepts(profile):
+        unknown = [r for r in rules if evaluate_rule(r, profile).truth == "unknown"]
+        if unknown and all(
+            r.negated and isinstance(r, ConditionRule | ProcedureRule) and r.concept is not None
+            for r in unknown
+        ):
+            # "No history of central venous catheterisation": a full note would have said so.
             return "included"
+        if (
+            unknown
+            and all(_unreported_procedure(r, profile) for r in unknown)
+            and not _CAPABILITY.search(text)
+        ):
+            # "Patients undergoing carotid endarterectomy": an operation is not something a note leaves out.
+            return "not included"
+        # The patient has what the criterion is about, and at most one detail is not stated: a note
+        # that leaves several of the criterion's requirements open does not show it is met.
+        concepts = _concepts(rules)
+        if concepts and concepts & _note_concepts(profile):
+            return "included" if len(unknown) <= 1 else "not enough information"
         share, _ = _overlap(text, profile)
         kinds = {rule.kind for rule in rules}
         if share >= 0.5 and not kinds & {"measurement"}:
@@ -323,23 +359,110 @@ class RuleJudge:
         return "not enough information"
 
     def _undecided_exclusion(
-        self, verdict: CriterionVerdict, rules: list[Rule], text: str, profile: PatientProfile
+        self, verdict: CriterionVerdict, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
-        kinds = {rule.kind for rule in rules}
-        undecided = {v.kind for v in verdict.rules if v.truth == "unknown"}
-        # A value or status the note would state only if measured is unknown, not absent.
-        if undecided & {"measurement", "not_evaluable"} and not undecided & _OBSERVABLE_KINDS:
+        states = [_unknown_state(rule, profile) for rule in rules]
+        if not rules:
+            # Nothing parsed: a criterion in the words of the note is about the patient's problem.
+            share, _ = _overlap(text, profile)
+            return "not enough information" if share >= 0.34 else "not excluded"
+        absent = any(
+            state == "absent" and rule.kind in _OBSERVABLE_KINDS
+            for rule, state in zip(rules, states, strict=True)
+        )
+        # Closed world for what a full note would mention: a condition, treatment or operation it does
+        # not name is absent, and a conjunction with an absent part does not hold.
+        if combine == "all" and absent:
+            return "not excluded"
+        # A detail of the patient's own problem the note leaves out ("fibroids > 10 cm" for a patient
+        # with fibroids, "uncontrolled hypertension") leaves the criterion open.
+        if any(
+            state == "open" and rule.kind == "condition" for rule, state in zip(rules, states, strict=True)
+        ):
             return "not enough information"
-        # Closed world for what a full note would mention, except when the criterion is about the
-        # patient's own problem and only its details are missing ("fibroids > 10 cm" for a patient with
-        # fibroids): then there is not enough information.
-        concepts = _concepts(text)
-        if concepts and concepts & _note_concepts(profile):
-            return "not enough information"
-        share, _ = _overlap(text, profile)
-        if share >= 0.5 or (not kinds and share >= 0.34):
+        # So does a value the note would give only if measured, whether a woman who may bear children
+        # is pregnant, or an investigator's judgement, unless the condition it defines is absent
+        # ("Severe anaemia (Hb < 7 g/dL)" for a patient without anaemia).
+        if "open" in states and not absent:
             return "not enough information"
         return "not excluded"
+
+
+UnknownState = Literal["decided", "absent", "open"]
+
+
+def _unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
+    """Why a rule is undecided: the note does not mention it at all, or it leaves it open."""
+    verdict = evaluate_rule(rule, profile)
+    if verdict.truth != "unknown":
+        return "decided"
+    if isinstance(rule, PregnancyRule):
+        return "open" if rule.aspect in ("pregnant", "planning", "childbearing_potential") else "absent"
+    if isinstance(rule, MeasurementRule):
+        # An unknown name that is a condition ("Peripheral neuropathy grade > 1") is that condition.
+        if rule.analyte is None and not _mentions_words(rule.name, profile):
+            conditions = condition_matcher().find(rule.name)
+            if conditions:
+                return "absent"
+        return "open"
+    if isinstance(rule, ConditionRule):
+        if rule.concept is None:
+            return "open" if _mentions_words(rule.name, profile) else "absent"
+        for condition in profile.conditions:
+            if condition.concept is None or condition.family or not condition.present:
+                continue
+            if rule.concept in broader_concepts(condition.concept):
+                return "open"  # the patient has it (or may): only its details are missing
+        return "absent"
+    if isinstance(
+        rule, MedicationRule | ProcedureRule | InfectionRule | ConsentRule | TrialParticipationRule
+    ):
+        return "absent"
+    return "open"
+
+
+def _mentions_words(name: str, profile: PatientProfile) -> bool:
+    """Whether the note uses at least half of the content words of ``name``."""
+    words = _content(name)
+    seen: set[str] = set()
+    for sentence in profile.sentences:
+        seen |= words & _content(sentence)
+    return bool(words) and len(seen) * 2 >= len(words)
+
+
+# Exclusions about the study's own course, not the patient ("MRI images unable to be processed",
+# "previously enrolled into this study", "This study has no exclusion criteria"): the annotators'
+# convention is "not applicable".
+_STUDY_PROCESS = re.compile(
+    r"\b(?:previously|already)\s+(?:been\s+)?(?:enrolled|randomi[sz]ed|included|participated)\s+(?:in|into)\s+this\s+"
+    r"(?:study|trial)\b"
+    r"|\b(?:images?|data|samples?|time\s*points?|scans?)\s+(?:were\s+|was\s+)?(?:not\s+collected|unable\s+to\s+be\s+"
+    r"(?:processed|analy[sz]ed|obtained)|not\s+(?:available|obtained|analy[sz]able))"
+    r"|\bfail(?:ure|s|ed)?\s+to\s+provide\s+(?:a\s+|the\s+)?(?:blood\s+|urine\s+|stool\s+|tissue\s+)?samples?\b"
+    r"|^\s*(?:this\s+study\s+has\s+no\b|no\s+exclusion\s+criteria|none\.?\s*$|n/?a\.?\s*$)",
+    re.IGNORECASE,
+)
+_CAPABILITY = re.compile(
+    r"\b(?:able|ability|capable|candidates?|suitable|eligible|fit|willing|requir\w*|need\w*|planned|scheduled)\b",
+    re.IGNORECASE,
+)
+
+
+def _unreported_procedure(rule: Rule, profile: PatientProfile) -> bool:
+    """A treatment the criterion requires that the note does not mention, not even by a word of its name."""
+    if not isinstance(rule, ProcedureRule) or rule.negated or rule.concept in _DIAGNOSTIC:
+        return False
+    words = _content(rule.name)
+    return not any(words & _content(sentence) for sentence in profile.sentences)
+
+
+def _pregnancy_unknown(rules: list[Rule], profile: PatientProfile) -> bool:
+    return any(
+        isinstance(rule, PregnancyRule)
+        and rule.aspect in ("pregnant", "planning", "childbearing_potential")
+        and evaluate_rule(rule, profile).truth == "unknown"
+        for rule in rules
+    )
 
 
 def load_judge(spec: str | None) -> CriterionJudge:

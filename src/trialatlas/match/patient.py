@@ -29,6 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
 from trialatlas.extract.criteria.vocab import (
@@ -36,9 +37,6 @@ from trialatlas.extract.criteria.vocab import (
     analyte_matcher,
     analytes,
     condition_matcher,
-    drug_class_matcher,
-    drug_classes,
-    drug_matcher,
     infection_matcher,
     procedure_matcher,
 )
@@ -69,6 +67,9 @@ class PatientCondition(_Fact):
     concept: str | None = None
     onset: str | None = None
     historical: bool = False
+    uncertain: bool = Field(
+        default=False, description='Only suspected ("possible", "differential diagnosis includes").'
+    )
 
 
 class PatientInfection(_Fact):
@@ -147,11 +148,11 @@ class PatientProfile(BaseModel):
                     measurement.analyte, measurement.value, measurement.unit
                 )
         for medication in self.medications:
+            mentions = find_drugs(medication.name)
             if not medication.drugs:
-                medication.drugs = [m.concept for m in drug_matcher().find(medication.name)]
+                medication.drugs = [m.drug for m in mentions if m.drug is not None]
             if not medication.classes:
-                classes = [c for drug in medication.drugs for c in drug_classes(drug)]
-                classes += [m.concept for m in drug_class_matcher().find(medication.name)]
+                classes = [c for m in mentions for c in mention_classes(m)]
                 medication.classes = list(dict.fromkeys(classes))
         for procedure in self.procedures:
             if procedure.concept is None:
@@ -215,7 +216,9 @@ _PREGNANT = re.compile(
     re.IGNORECASE,
 )
 _NOT_PREGNANT = re.compile(
-    r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+pregnancy\s+test\b|\bpostmenopausal\b", re.I
+    r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+(?:\w+\s+){0,2}pregnancy\s+test\b|\bpostmenopausal\b"
+    r"|\bpregnancy\s+test\b[^.;]{0,80}?\b(?:is|was|were|came\s+back)\s+negative\b|\b(?:beta-?\s*)?hcg\b[^.;]{0,20}\bnegative\b",
+    re.I,
 )
 _LACTATING = re.compile(r"\b(?:breast-?feeding|lactating|nursing\s+(?:her|an?)\s+(?:baby|infant))\b", re.I)
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
@@ -226,6 +229,66 @@ _COMPLY = re.compile(r"\bcomply\b|\bcompliance\b|\bwithout\s+any\s+practical\s+i
 _NO_MEDS = re.compile(
     r"\b(?:takes?|taking|on)\s+no\s+(?:medications?|drugs|medicines)\b|\bno\s+(?:current\s+)?medications\b",
     re.I,
+)
+# Findings that state where a measurement lies without giving it: "tachycardic" is a fast heart rate,
+# "afebrile" a normal temperature. Negated ("no fever"), the measurement is normal.
+_SIGNS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), analyte, quality)
+    for pattern, analyte, quality in (
+        (r"tachycardi\w*", "heart_rate", "high"),
+        (r"bradycardi\w*", "heart_rate", "low"),
+        (r"tachypn\w*", "respiratory_rate", "high"),
+        (r"bradypn\w*", "respiratory_rate", "low"),
+        (r"hypotensi(?:on|ve)", "sbp", "low"),
+        (r"afebrile", "temperature", "normal"),
+        (r"febrile|fevers?|pyrexi\w*", "temperature", "high"),
+        (r"hypox(?:ia|ic|emia|aemia)|desaturat\w*", "spo2", "low"),
+        (r"an(?:a)?emi(?:a|c)", "hemoglobin", "low"),
+        (r"leukocytosis|leucocytosis", "wbc", "high"),
+        (r"leu[ck]openi(?:a|c)", "wbc", "low"),
+        (r"thrombocytopeni(?:a|c)", "platelets", "low"),
+        (r"thrombocytosis", "platelets", "high"),
+        (r"neutropeni(?:a|c)", "anc", "low"),
+        (r"hypokal(?:a)?emi(?:a|c)", "potassium", "low"),
+        (r"hyperkal(?:a)?emi(?:a|c)", "potassium", "high"),
+        (r"hyponatr(?:a)?emi(?:a|c)", "sodium", "low"),
+        (r"hypernatr(?:a)?emi(?:a|c)", "sodium", "high"),
+        (r"hypoglyc(?:a)?emi(?:a|c)", "glucose", "low"),
+        (r"hyperglyc(?:a)?emi(?:a|c)", "glucose", "high"),
+        (r"hypercalc(?:a)?emi(?:a|c)", "calcium", "high"),
+        (r"hypocalc(?:a)?emi(?:a|c)", "calcium", "low"),
+        (r"hypoalbumin(?:a)?emi(?:a|c)", "albumin", "low"),
+        (r"obes(?:e|ity)", "bmi", "high"),
+    )
+)
+# A panel reported normal as a whole vouches for each of its values.
+_PANELS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), members)
+    for pattern, members in (
+        (
+            r"\b(?:complete\s+blood\s+(?:cell\s+)?count|CBC|blood\s+counts?|hemogram|full\s+blood\s+count)\b",
+            ("hemoglobin", "hematocrit", "wbc", "platelets", "anc"),
+        ),
+        (
+            r"\b(?:biochemical\s+profile|biochemistry|(?:basic|comprehensive)\s+metabolic\s+panel|BMP|CMP|"
+            r"electrolytes|renal\s+function(?:\s+tests)?|chemistry\s+panel)\b",
+            ("creatinine", "urea", "sodium", "potassium", "glucose", "calcium"),
+        ),
+        (
+            r"\b(?:liver\s+function\s+tests?|LFTs?|liver\s+enzymes|hepatic\s+panel)\b",
+            ("alt", "ast", "alp", "bilirubin", "albumin"),
+        ),
+        (
+            r"\b(?:vital\s+signs|vitals)\b",
+            ("heart_rate", "respiratory_rate", "sbp", "dbp", "temperature"),
+        ),
+        (r"\b(?:coagulation\s+(?:profile|studies|tests)|clotting\s+screen)\b", ("inr", "ptt")),
+    )
+)
+_NORMAL_WORDS = re.compile(
+    r"\b(?:(?:are|is|were|was)\s+(?:all\s+)?(?:within\s+normal\s+limits|normal|unremarkable|stable)|"
+    r"(?:within\s+normal\s+limits|WNL|unremarkable)|normal)\b",
+    re.IGNORECASE,
 )
 _BP = re.compile(r"\b(?:blood\s+pressure|BP)\b[^0-9]{0,20}(?P<sbp>\d{2,3})\s*/\s*(?P<dbp>\d{2,3})", re.I)
 
@@ -336,22 +399,21 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
-    for mention in [*drug_matcher().find(sentence), *drug_class_matcher().find(sentence)]:
-        if not free(mention.start, mention.end):
+    for drug in find_drugs(sentence):
+        if not free(drug.start, drug.end):
             continue
-        context = context_of(sentence, mention.start, mention.end)
-        is_class = mention.concept in _class_names()
+        context = context_of(sentence, drug.start, drug.end)
         profile.medications.append(
             PatientMedication(
-                name=mention.text,
-                drugs=[] if is_class else [mention.concept],
-                classes=[mention.concept] if is_class else drug_classes(mention.concept),
+                name=drug.text,
+                drugs=[drug.drug] if drug.drug is not None else [],
+                classes=list(mention_classes(drug)),
                 present=not context.negated,
                 current=context.historical is None,
-                evidence=_evidence(index, sentence, mention.start, mention.end),
+                evidence=_evidence(index, sentence, drug.start, drug.end),
             )
         )
-        claimed.append((mention.start, mention.end))
+        claimed.append((drug.start, drug.end))
     for mention in procedure_matcher().find(sentence):
         if not free(mention.start, mention.end):
             continue
@@ -376,9 +438,11 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 present=not context.negated,
                 family=context.family is not None,
                 historical=context.historical is not None,
+                uncertain=context.hypothetical is not None,
                 evidence=_evidence(index, sentence, mention.start, mention.end),
             )
         )
+    _read_signs(profile, index, sentence)
     if _NO_MEDS.search(sentence):
         profile.no_medications = True
     if _NOT_PREGNANT.search(sentence):
@@ -395,10 +459,42 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         profile.compliance = True
 
 
-def _class_names() -> frozenset[str]:
-    from trialatlas.extract.criteria.vocab import drug_data
-
-    return frozenset(drug_data()["classes"])
+def _read_signs(profile: PatientProfile, index: int, sentence: str) -> None:
+    """Measurements a note places without a value: signs ("tachycardic") and panels called normal."""
+    known = {m.analyte for m in profile.measurements if m.value is not None}
+    for pattern, analyte, quality in _SIGNS:
+        match = pattern.search(sentence)
+        if match is None or analyte in known:
+            continue
+        context = context_of(sentence, *match.span())
+        if context.family is not None or context.hypothetical is not None:
+            continue
+        profile.measurements.append(
+            PatientMeasurement(
+                name=match.group(0),
+                analyte=analyte,
+                qualitative="normal" if context.negated else quality,
+                evidence=_evidence(index, sentence, *match.span()),
+            )
+        )
+    for pattern, members in _PANELS:
+        match = pattern.search(sentence)
+        if match is None:
+            continue
+        near = sentence[match.start() : match.end() + 60]
+        normal = _NORMAL_WORDS.search(near)
+        if normal is None or re.search(r"\b(?:ab|not\s+)normal\b", near, re.IGNORECASE):
+            continue
+        for analyte in members:
+            if analyte not in known:
+                profile.measurements.append(
+                    PatientMeasurement(
+                        name=match.group(0),
+                        analyte=analyte,
+                        qualitative="normal",
+                        evidence=_evidence(index, sentence, match.start(), match.end()),
+                    )
+                )
 
 
 def load_patient(text: str, patient_id: str | None = None) -> PatientProfile:

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
+from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -30,7 +31,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, drug_classes
+from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.patient import Evidence, PatientProfile
 from trialatlas.model import Sex, Trial
 
@@ -70,6 +71,17 @@ _NORMAL_RANGE: dict[str, tuple[float, float]] = {
     "albumin": (3.5, 5.0),
     "spo2": (94.0, 100.0),
     "glucose": (70.0, 125.0),
+    "hematocrit": (36.0, 50.0),
+    "potassium": (3.5, 5.1),
+    "sodium": (135.0, 145.0),
+    "calcium": (8.5, 10.5),
+    "urea": (7.0, 20.0),
+    "alt": (7.0, 40.0),
+    "ast": (8.0, 40.0),
+    "alp": (40.0, 120.0),
+    "bilirubin": (0.2, 1.2),
+    "inr": (0.8, 1.2),
+    "ptt": (25.0, 40.0),
 }
 
 
@@ -184,11 +196,14 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     wanted_family = rule.experiencer == "family"
     positive = None
     negative = None
+    suspected = None
     for condition in patient.conditions:
         if condition.concept is None or condition.family != wanted_family:
             continue
         if rule.concept in broader_concepts(condition.concept):
-            if condition.present:
+            if condition.present and condition.uncertain:
+                suspected = suspected or condition
+            elif condition.present:
                 positive = positive or condition
             else:
                 negative = negative or condition
@@ -209,22 +224,35 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         return _outcome("true", f"patient has {positive.name}", positive.evidence)
     if negative is not None:
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
+    if suspected is not None:
+        return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
     return _outcome("unknown", f"no mention of {rule.name}")
 
 
 def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.analyte is None:
         return _outcome("unknown", f"'{rule.name}' is not a known measurement")
-    readings = [m for m in patient.measurements if m.analyte == rule.analyte]
+    readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
     if not readings:
         return _outcome("unknown", f"no {rule.name} value")
-    reading = readings[-1]
+    # A number beats a finding ("tachycardic"); the latest number is the patient's state, unless the
+    # criterion asks for the first ("initial haemoglobin", "at admission").
+    valued = [m for m in readings if m.canonical_value is not None] or readings
+    reading = valued[0] if rule.first_reading else valued[-1]
     if rule.qualitative:
         observed = reading.qualitative or _qualitative_of(rule.analyte, reading.canonical_value)
         if observed is None:
             return _outcome("unknown", f"{reading.name} does not say whether {rule.qualitative}")
         same = _same_quality(observed, rule.qualitative)
         return _outcome("true" if same else "false", f"{reading.name} is {observed}", reading.evidence)
+    if reading.canonical_value is None and reading.qualitative and rule.canonical_value is not None:
+        placed = _placed(rule.analyte, reading.qualitative, rule.operator, rule.canonical_value)
+        if placed is not None:
+            return _outcome(
+                "true" if placed else "false",
+                f"{reading.name}: {reading.qualitative} vs {rule.operator} {rule.canonical_value:g}",
+                reading.evidence,
+            )
     if reading.canonical_value is None or rule.value is None:
         return _outcome("unknown", f"{reading.name} value cannot be compared")
     threshold, high = rule.canonical_value, rule.canonical_value_high
@@ -244,6 +272,27 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         f"{reading.name} {reading.canonical_value:g} {unit} vs {rule.operator} {threshold:g}",
         reading.evidence,
     )
+
+
+def _placed(analyte: str, quality: str, operator: str | None, threshold: float) -> bool | None:
+    """Whether a value known only as low / normal / high meets ``operator threshold``, if that follows.
+
+    A high heart rate (above 100/min) is "at least 90/min"; a normal haematocrit is not "< 25 %"; a
+    low haemoglobin may or may not be "< 7 g/dL".
+    """
+    if analyte not in _NORMAL_RANGE or operator not in ("<", "<=", ">", ">="):
+        return None
+    low, high = _NORMAL_RANGE[analyte]
+    above = operator in (">", ">=")
+    if quality in ("high", "elevated", "increased", "raised"):
+        return (True if threshold <= high else None) if above else (False if threshold <= high else None)
+    if quality in ("low", "decreased", "reduced"):
+        return (False if threshold >= low else None) if above else (True if threshold >= low else None)
+    if quality == "normal":
+        if above:
+            return False if threshold >= high else (True if threshold < low else None)
+        return False if threshold <= low else (True if threshold > high else None)
+    return None
 
 
 def _qualitative_of(analyte: str, value: float | None) -> str | None:
@@ -276,11 +325,12 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
                 if any(drug in sentence.lower() for drug in rule.drugs):
                     return _outcome("true", f"patient reports {condition.name}", condition.evidence)
         return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
-    wanted = set(rule.drugs)
+    wanted = rule.drugs
     wanted_class = rule.drug_class
     for medication in patient.medications:
-        classes = set(medication.classes) | {c for d in medication.drugs for c in drug_classes(d)}
-        drug_hit = bool(wanted & set(medication.drugs))
+        classes = {b for c in medication.classes for b in class_closure(c)}
+        classes |= {c for d in medication.drugs for c in drug_classes(d)}
+        drug_hit = any(same_drug(w, given) for w in wanted for given in medication.drugs)
         # "medication(s)" in a criterion names no drug: only a note saying "no medications" decides it.
         class_hit = wanted_class is not None and wanted_class != "medication" and wanted_class in classes
         if drug_hit or (class_hit and not wanted):
@@ -431,9 +481,10 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
         rules = substantive
     verdicts = [evaluate_rule(rule, patient) for rule in rules]
     _defined_by_measurement(criterion.text, rules, verdicts)
-    # Age and sex rules inside a longer criterion describe who it is about; when they do not fit, the
-    # criterion does not apply to this patient rather than deciding it.
+    _means_not_facts(criterion.text, rules, verdicts)
     truth = _combine(verdicts, criterion.combine)
+    if _outside_population(criterion, rules, verdicts):
+        truth = "not_applicable"
     deciding = [v for v in verdicts if v.truth == truth] or verdicts
     if not verdicts:
         reason = "no computable rule in this criterion"
@@ -449,6 +500,58 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
         evidence=evidence,
         rules=verdicts,
     )
+
+
+_CLINICAL_KINDS = frozenset({"condition", "measurement", "medication", "procedure", "infection"})
+_NO_DRUG_CLASSES = frozenset({"investigational", "medication"})
+
+
+def _outside_population(criterion: ParsedCriterion, rules: list[Rule], verdicts: list[RuleVerdict]) -> bool:
+    """Whether the criterion is about people the patient is not one of.
+
+    An exclusion's age and sex words say whom it concerns ("Female subjects with KD aged 12 or
+    older"): when they do not fit, the criterion does not apply rather than clear the patient. A
+    pregnancy criterion that does not apply (a man, a child) takes its consent or compliance riders
+    with it ("agrees to use contraception", "pregnant women, prisoners, unable to consent").
+    """
+    others = [
+        (r, v) for r, v in zip(rules, verdicts, strict=True) if v.kind not in ("age", "sex", "pregnancy")
+    ]
+    if not others:
+        return False
+    pregnancy_na = any(v.kind == "pregnancy" and v.truth == "not_applicable" for v in verdicts)
+    # "Study drug" or "medications" name no treatment of the patient's; they are riders too.
+    clinical = [
+        r
+        for r, v in others
+        if v.kind in _CLINICAL_KINDS
+        and not (isinstance(r, MedicationRule) and not r.drugs and r.drug_class in _NO_DRUG_CLASSES)
+    ]
+    if pregnancy_na and not clinical:
+        return True
+    if criterion.kind != "exclusion" or criterion.combine == "any":
+        return False
+    return any(v.kind in ("age", "sex") and v.truth == "false" for v in verdicts) or (
+        pregnancy_na and any(isinstance(r, SexRule) for r in rules)
+    )
+
+
+_BY_MEANS_OF = re.compile(
+    r"\b(?:by|on|via|using|with|through|after|at|in)\s+(?:the\s+|an?\s+)?(?:[\w-]+[\s(,/]+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def _means_not_facts(text: str, rules: list[Rule], verdicts: list[RuleVerdict]) -> None:
+    """A test named as the means of finding something ("found by echocardiography") is not met by the
+    patient having had that test: only what it found would decide the criterion."""
+    for position, rule in enumerate(rules):
+        if not isinstance(rule, ProcedureRule) or rule.concept not in _DIAGNOSTIC:
+            continue
+        if verdicts[position].truth == "true" and _BY_MEANS_OF.search(text[: rule.span.start]):
+            verdicts[position] = verdicts[position].model_copy(
+                update={"truth": "unknown", "reason": f"{rule.name} is how it is found, not what"}
+            )
 
 
 def _defined_by_measurement(text: str, rules: list[Rule], verdicts: list[RuleVerdict]) -> None:

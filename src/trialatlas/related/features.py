@@ -7,7 +7,8 @@ shares its condition but not its drug scores differently from one that shares on
   ancestors (``ca:``), and the criteria vocabulary's concepts found in conditions and titles, which
   know synonyms and abbreviations ("LN" is lupus nephritis, ``cv:``) and broader concepts (``cb:``);
 - ``drug``: drugs normalised by the regimen vocabulary (``d:``, "Prograf" is tacrolimus), their classes
-  (``dc:``), other interventions by name (``i:``), intervention MeSH ancestors (``ia:``);
+  (``dc:``), other interventions by name (``i:``), intervention MeSH terms (``dm:``) and ancestors
+  (``ia:``);
 - ``text``: words and title bigrams of titles, summaries, descriptions, keywords and eligibility;
 - ``outc``: words of outcome measures;
 - ``geo``: countries.
@@ -19,6 +20,7 @@ title and summary with the same vocabularies.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -62,20 +64,22 @@ _BIGRAM = 0.5
 MAX_TEXT_FEATURES = 128
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-']*[a-z0-9]|[a-z]")
-_STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each either etc few for from further
-    had has have having he her here hers him his how i if in into is it its itself just may me might more
-    most must my no nor not now of off on once only or other our ours out over own per same she should so
-    some such than that the their theirs them then there these they this those through thus to too under
-    until up upon very via was we were what when where whether which while who whom why will with within
-    without would you your yours ie eg vs versus approximately including include includes included
-    study studies trial trials patient patients subject subjects participant participants investigator
-    investigators purpose aim aims objective objectives primary secondary determine evaluate evaluated
-    evaluating evaluation assess assessed assessing compare compared comparing comparison investigate
-    investigated effect effects use used using based one two three four five first second third week weeks
-    month months year years day days group groups arm arms""".split()
-)
+_STOPWORDS = """
+    a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each either etc few for from
+    further had has have having he her here hers him his how i if in into is it its itself just may
+    me might more most must my no nor not now of off on once only or other our ours out over own
+    per same she should so some such than that the their theirs them then there these they this
+    those through thus to too under until up upon very via was we were what when where whether
+    which while who whom why will with within without would you your yours ie eg vs versus
+    approximately including include includes included study studies trial trials patient patients
+    subject subjects participant participants investigator investigators purpose aim aims objective
+    objectives primary secondary determine evaluate evaluated evaluating evaluation assess assessed
+    assessing compare compared comparing comparison investigate investigated effect effects use
+    used using based one two three four five first second third week weeks month months year years
+    day days group groups arm arms
+"""
+_STOP = frozenset(_STOPWORDS.split())
 
 
 @dataclass(slots=True)
@@ -133,7 +137,7 @@ def add_text(bucket: dict[str, float], text: str | None, weight: float, *, bigra
     for token in tokens:
         bucket[token] = bucket.get(token, 0.0) + weight
     if bigrams:
-        for first, second in zip(tokens, tokens[1:], strict=False):
+        for first, second in itertools.pairwise(tokens):
             gram = f"{first} {second}"
             bucket[gram] = bucket.get(gram, 0.0) + weight * _BIGRAM
 
@@ -220,7 +224,9 @@ def _intervention_features(features: TrialFeatures, trial: Trial) -> None:
     for term in trial.intervention_mesh:
         info = lookup(term.term)
         if info is not None and not info.is_class and info.name not in _NOT_TESTED:
-            features.add("drug", f"d:{info.name}", 1.0)
+            # MeSH files a drug under its parent substance (MMF as "Mycophenolic Acid"): it matches
+            # like a named drug but reasons name it only when the interventions name nothing better.
+            features.add("drug", f"dm:{info.name}", 1.0)
     for term in trial.intervention_mesh_ancestors:
         phrase = norm_phrase(term.term)
         if phrase:
@@ -297,7 +303,7 @@ def text_features(text: str, key: str = "query") -> TrialFeatures:
 
 
 def feature_label(feature: str) -> str:
-    """How a reason names a feature: "cv:lupus_nephritis" → "lupus nephritis", "d:tacrolimus" → "tacrolimus"."""
+    """How a reason names a feature: "cv:lupus_nephritis" reads "lupus nephritis"."""
     prefix, _, value = feature.partition(":")
     if prefix in {"cv", "cb"}:
         return concept_label(value)

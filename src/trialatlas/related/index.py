@@ -11,9 +11,11 @@ when built (:func:`store_marker`) and is rebuilt when the store has changed sinc
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
+import weakref
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -84,6 +86,7 @@ class Family:
     post_rows: I32
     post_weights: F32
     _ids: dict[str, int] | None = None
+    _has: Bools | None = None
 
     @property
     def ids(self) -> dict[str, int]:
@@ -96,7 +99,9 @@ class Family:
         return self.indices[start:end], self.weights[start:end]
 
     def has(self) -> Bools:
-        return np.diff(self.indptr) > 0
+        if self._has is None:
+            self._has = np.diff(self.indptr) > 0
+        return self._has
 
     def scores(self, ids: I32, weights: F32, n: int) -> F64:
         """Dot product of the query (unit length) with every trial's row: the family cosine."""
@@ -111,10 +116,19 @@ class Family:
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
         positions = offsets + np.arange(total)
         values = self.post_weights[positions] * np.repeat(weights, lengths)
-        return np.bincount(self.post_rows[positions], weights=values, minlength=n)
+        scores: F64 = np.bincount(self.post_rows[positions], weights=values, minlength=n).astype(np.float64)
+        return scores
 
     def nbytes(self) -> int:
-        arrays = (self.idf, self.indptr, self.indices, self.weights, self.post_indptr, self.post_rows, self.post_weights)
+        arrays = (
+            self.idf,
+            self.indptr,
+            self.indices,
+            self.weights,
+            self.post_indptr,
+            self.post_rows,
+            self.post_weights,
+        )
         return sum(a.nbytes for a in arrays)
 
 
@@ -187,10 +201,10 @@ class _FamilyBuilder:
         self.raw = array("f")
 
     def add_row(self, bucket: dict[str, float], cap: int | None) -> None:
-        items = bucket.items()
-        if cap is not None and len(bucket) > cap:
+        items = list(bucket.items())
+        if cap is not None and len(items) > cap:
             # A first cut by raw weight keeps memory bounded; the idf-aware cut comes at the end.
-            items = sorted(bucket.items(), key=lambda item: -item[1])[:cap]
+            items = sorted(items, key=lambda item: -item[1])[:cap]
         ids = self.ids
         for name, weight in items:
             position = ids.get(name)
@@ -304,24 +318,104 @@ def _scalars(columns: dict[str, list[Any]]) -> Scalars:
     )
 
 
-# --- the store's state --------------------------------------------------------------------------
+# --- the store's state and catching up with it ------------------------------------------------
 
 
-def store_marker(store: TrialStore) -> dict[str, Any]:
-    """What the index must agree with to be current: counts of trials and records, and the change sequence.
-
-    A record re-read with new content under the same source id changes no count; stores that offer
-    ``changes_since`` report it by their sequence number. ``trialatlas related --rebuild`` forces it.
-    """
-    marker: dict[str, Any] = {"version": FORMAT_VERSION, "count": store.count()}
-    stats = getattr(store, "stats", None)
-    if callable(stats):
-        marker["stats"] = {str(k): int(v) for k, v in stats().items()}
+def store_sequence(store: TrialStore) -> int:
+    """The store's newest change number (0 for a store without a change feed)."""
     changes = getattr(store, "changes_since", None)
-    if callable(changes):
-        sequence, _ = changes(0)
-        marker["seq"] = sequence
-    return marker
+    if not callable(changes):
+        return 0
+    sequence, _ = changes(0)
+    return int(sequence)
+
+
+def store_changes(store: TrialStore, index: RelatedIndex) -> tuple[int, list[str]] | None:
+    """``(sequence, changed keys)`` since the index was built; ``None`` when it cannot tell (rebuild)."""
+    if index.marker.get("version") != FORMAT_VERSION:
+        return None
+    changes = getattr(store, "changes_since", None)
+    if not callable(changes):
+        # Without a change feed, only a changed trial count is seen.
+        return (0, []) if index.marker.get("count") == store.count() else None
+    sequence, keys = changes(int(index.marker.get("seq", 0)))
+    return int(sequence), list(keys)
+
+
+def _patched_family(
+    family: Family, keep_rows: Bools, buckets: list[dict[str, float]], n: int, cap: int | None
+) -> Family:
+    vocab = list(family.vocab)
+    ids = dict(family.ids)
+    new_idf = float(np.log((1.0 + n) / 2.0) + 1.0)
+    idf_values = family.idf.tolist()
+    new_indices: list[int] = []
+    new_weights: list[float] = []
+    new_lengths: list[int] = []
+    for bucket in buckets:
+        entries: list[tuple[int, float]] = []
+        for name, raw in bucket.items():
+            position = ids.get(name)
+            if position is None:
+                position = ids[name] = len(vocab)
+                vocab.append(name)
+                idf_values.append(new_idf)
+            entries.append((position, raw * idf_values[position]))
+        if cap is not None and len(entries) > cap:
+            entries = sorted(entries, key=lambda entry: -entry[1])[:cap]
+        norm = math.sqrt(sum(weight * weight for _, weight in entries)) or 1.0
+        new_indices.extend(position for position, _ in entries)
+        new_weights.extend(weight / norm for _, weight in entries)
+        new_lengths.append(len(entries))
+    old_lengths = np.diff(family.indptr)
+    entry_keep = np.repeat(keep_rows, old_lengths)
+    lengths = np.concatenate((old_lengths[keep_rows], np.asarray(new_lengths, dtype=np.int64)))
+    indices = np.concatenate((family.indices[entry_keep], np.asarray(new_indices, dtype=np.int32)))
+    weights = np.concatenate((family.weights[entry_keep], np.asarray(new_weights, dtype=np.float32)))
+    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    rows = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
+    idf = np.asarray(idf_values, dtype=np.float32)
+    return _with_postings(vocab, idf, indptr, indices.astype(np.int32), weights.astype(np.float32), rows)
+
+
+def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequence: int) -> RelatedIndex:
+    """The index with ``gone`` keys dropped and ``trials`` (re)indexed, idf kept as it was.
+
+    idf drifts a little from a fresh build's until the next rebuild; a change feed that touches
+    a large share of the trials is cheaper to rebuild from (see :func:`index_for`).
+    """
+    started = time.perf_counter()
+    replaced = gone | {trial.key for trial in trials}
+    keep_rows = np.fromiter((key not in replaced for key in index.keys), dtype=np.bool_, count=index.size)
+    features = [trial_features(trial) for trial in trials]
+    n = int(keep_rows.sum()) + len(features)
+    families = {
+        name: _patched_family(
+            family,
+            keep_rows,
+            [f.families[name] for f in features],
+            n,
+            MAX_TEXT_FEATURES if name == "text" else None,
+        )
+        for name, family in index.families.items()
+    }
+    columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
+    for feature in features:
+        _append_scalars(columns, feature)
+    added = _scalars(columns)
+    scalars = Scalars(
+        **{
+            name: np.concatenate((getattr(index.scalars, name)[keep_rows], getattr(added, name)))
+            for name in SCALAR_FIELDS
+        }
+    )
+    keys = [key for key, kept in zip(index.keys, keep_rows.tolist(), strict=True) if kept]
+    titles = [title for title, kept in zip(index.titles, keep_rows.tolist(), strict=True) if kept]
+    keys.extend(f.key for f in features)
+    titles.extend(f.title for f in features)
+    marker = {**index.marker, "seq": sequence, "count": len(keys)}
+    seconds = index.build_seconds + time.perf_counter() - started
+    return RelatedIndex(keys, titles, families, scalars, marker, seconds)
 
 
 def index_path(store: TrialStore) -> Path | None:
@@ -389,36 +483,75 @@ def load_index(path: Path) -> RelatedIndex | None:
             scalars = Scalars(**{name: data[f"scalar.{name}"] for name in SCALAR_FIELDS})
     except (OSError, ValueError, KeyError, orjson.JSONDecodeError):
         return None
-    return RelatedIndex(meta["keys"], meta["titles"], families, scalars, meta["marker"], meta["build_seconds"])
+    return RelatedIndex(
+        meta["keys"], meta["titles"], families, scalars, meta["marker"], meta["build_seconds"]
+    )
 
 
-# In-process cache, so that a server answers many lookups from one load.
-_LOADED: dict[str, RelatedIndex] = {}
+# In-process cache, so that a server answers many lookups from one load: file stores by path,
+# others by the store object itself (two memory stores share a location but not their trials).
+_BY_PATH: dict[str, RelatedIndex] = {}
+_BY_STORE: weakref.WeakKeyDictionary[TrialStore, RelatedIndex] = weakref.WeakKeyDictionary()
+# Beyond this share of changed trials a rebuild is about as fast as a patch, and resets idf.
+_PATCH_SHARE = 0.2
+
+
+def _cached(store: TrialStore) -> RelatedIndex | None:
+    path = index_path(store)
+    if path is not None:
+        return _BY_PATH.get(str(path))
+    return _BY_STORE.get(store)
+
+
+def _remember(store: TrialStore, index: RelatedIndex) -> None:
+    path = index_path(store)
+    if path is not None:
+        _BY_PATH[str(path)] = index
+    else:
+        with contextlib.suppress(TypeError):  # a store that cannot be weakly referenced is not cached
+            _BY_STORE[store] = index
 
 
 def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) -> RelatedIndex:
-    """The current index of ``store``: from memory, else from its file, else built (and saved)."""
-    marker = store_marker(store)
-    cache_key = store.location
-    cached = _LOADED.get(cache_key)
-    if not rebuild and cached is not None and cached.marker == marker:
-        return cached
+    """The current index of ``store``: from memory, else from its file, else built; caught up with the
+    store's change feed, and saved beside the store when it changed."""
     path = index_path(store)
-    if not rebuild and path is not None and path.is_file():
-        loaded = load_index(path)
-        if loaded is not None and loaded.marker == marker:
-            _LOADED[cache_key] = loaded
-            return loaded
-    index = build_index(store.iter_trials(), marker)
-    if save and path is not None:
+    index = None if rebuild else _cached(store)
+    if index is None and not rebuild and path is not None and path.is_file():
+        index = load_index(path)
+    changed = False
+    if index is not None:
+        changes = store_changes(store, index)
+        if changes is None:
+            index = None
+        elif changes[1] or changes[0] != index.marker.get("seq", 0):
+            sequence, keys = changes
+            if len(keys) > _PATCH_SHARE * max(index.size, 1):
+                index = None
+            else:
+                # An id that became an alias finds its new trial, which may be listed too: once each.
+                trials = list({trial.key: trial for trial in store.get_many(keys)}.values())
+                found = {trial.key for trial in trials}
+                index = patch_index(index, trials, set(keys) - found, sequence)
+                changed = True
+    if index is None:
+        marker = {"version": FORMAT_VERSION, "seq": store_sequence(store)}
+        index = build_index(store.iter_trials(), marker)
+        index.marker["count"] = index.size
+        changed = True
+    if changed and save and path is not None:
         try:
             save_index(index, path)
         except OSError as exc:
             raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
-    _LOADED[cache_key] = index
+    _remember(store, index)
     return index
 
 
 def forget(store: TrialStore) -> None:
-    _LOADED.pop(store.location, None)
-
+    """Drop the in-process copy (the saved file stays)."""
+    path = index_path(store)
+    if path is not None:
+        _BY_PATH.pop(str(path), None)
+    else:
+        _BY_STORE.pop(store, None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
 from trialatlas.related.features import FAMILIES, TrialFeatures, feature_label
 from trialatlas.related.index import (
     CODES,
@@ -45,6 +46,7 @@ WEIGHTS: dict[str, float] = {
 COMPONENTS: tuple[str, ...] = tuple(WEIGHTS)
 # Families whose absence on a full record is an answer (it shares nothing), not a gap.
 _CORE = ("cond", "drug", "text")
+_UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.float64)
@@ -174,12 +176,13 @@ def score(index: RelatedIndex, query: Query) -> Scored:
             continue
         values = family.scores(ids, weights, n)
         has = family.has()
-        judged = (has | ~partial) if name in _CORE else has
+        # A partial record that names no drug may still test one: half the weight of a known absence.
+        judged = np.where(has | ~partial, 1.0, _UNSAID) if name in _CORE else has.astype(np.float64)
         if name in _CORE:
             touched |= values > 0
         numerator += WEIGHTS[name] * np.where(judged, values, 0.0)
         denominator += WEIGHTS[name] * judged
-        components[name] = np.where(judged, values, np.nan)
+        components[name] = np.where(judged > 0, values, np.nan)
 
     design = _design(index, query)
     population = _population(index, query)
@@ -282,20 +285,44 @@ def shared(index: RelatedIndex, query: Query, family: str, row: int) -> list[tup
     return [(vocab[int(common[i])], float(contributions[i])) for i in order]
 
 
-def _labels(features: list[tuple[str, float]], prefixes: tuple[str, ...], limit: int) -> list[str]:
-    seen: dict[str, str] = {}
-    for feature, _ in features:
-        if feature.split(":", 1)[0] not in prefixes:
-            continue
+def _concept(feature: str) -> str | None:
+    prefix, _, value = feature.partition(":")
+    if prefix in {"cv", "cb"}:
+        return value
+    return condition_matcher().concept_of(feature_label(feature)) if prefix == "c" else None
+
+
+def _shared_stem(first: str, second: str, length: int = 8) -> bool:
+    return len(first) >= length and first[:length] == second[:length]
+
+
+def _labels(features: list[tuple[str, float]], *tiers: tuple[str, ...], limit: int) -> list[str]:
+    """Distinct display names of the best shared features with these prefixes.
+
+    One thing named twice is named once: "lupus nephritis" as written and as a concept, a condition
+    and a broader one ("glomerulonephritis" after "lupus nephritis"), or two salts of one drug
+    ("mycophenolic acid" after "mycophenolate mofetil").
+    """
+    chosen: list[str] = []
+    covered: set[str] = set()
+    ordered = [f for prefixes in tiers for f, _ in features if f.split(":", 1)[0] in prefixes]
+    for feature in ordered:
         label = feature_label(feature)
         lowered = label.lower()
-        # "lupus nephritis" (as written) and "lupus_nephritis" (the concept) are one reason.
-        if any(lowered in other or other in lowered for other in seen):
+        concept = _concept(feature)
+        if concept is not None and concept in covered:
             continue
-        seen[lowered] = label
-        if len(seen) == limit:
+        if any(
+            lowered in other or other in lowered or _shared_stem(lowered, other)
+            for other in chosen
+        ):
+            continue
+        chosen.append(lowered)
+        if concept is not None:
+            covered |= broader_concepts(concept)
+        if len(chosen) == limit:
             break
-    return list(seen.values())
+    return chosen
 
 
 _PHASE_NAMES = {bit: name for name, bit in PHASE_BITS.items()}
@@ -316,16 +343,16 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     out: list[str] = []
     conditions = shared(index, query, "cond", row)
     drugs = shared(index, query, "drug", row)
-    named_conditions = _labels(conditions, ("c", "cv"), 2)
-    named_drugs = _labels(drugs, ("d", "i"), 3)
+    named_conditions = _labels(conditions, ("c", "cv"), limit=2)
+    named_drugs = _labels(drugs, ("d", "i"), ("dm",), limit=3)
     in_conditions = f" in {' and '.join(named_conditions)}" if named_conditions else ""
     if named_drugs:
         out.append(f"both test {' + '.join(named_drugs)}{in_conditions}")
-    elif classes := _labels(drugs, ("dc", "ia"), 2):
+    elif classes := _labels(drugs, ("dc", "ia"), limit=2):
         out.append(f"both use {' and '.join(classes)} drugs{in_conditions}")
     elif named_conditions:
         out.append(f"both study {' and '.join(named_conditions)}")
-    elif broader := _labels(conditions, ("cb", "ca", "cw"), 2):
+    elif broader := _labels(conditions, ("cb", "ca", "cw"), limit=2):
         out.append(f"related conditions: {', '.join(broader)}")
     if patient:
         out.extend(_patient_reasons(index, query, row))
@@ -339,7 +366,9 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     mentioned = " ".join(out).lower()
-    terms = [f for f, _ in shared(index, query, "text", row) if f not in mentioned][:4]
+    terms = [
+        f for f, _ in shared(index, query, "text", row) if not any(w in mentioned for w in f.split())
+    ][:4]
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out
@@ -354,13 +383,13 @@ def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
     elif phases & query.phases:
         out.append(f"both include {_phase_text(phases & query.phases)}")
     study_type = int(s.study_type[row])
-    if study_type >= 0 and study_type == query.codes.get("study_type", -1):
-        if CODES["study_type"][study_type] != "INTERVENTIONAL":
-            out.append(f"both {CODES['study_type'][study_type].lower().replace('_', ' ')}")
+    same_type = study_type >= 0 and study_type == query.codes.get("study_type", -1)
+    if same_type and CODES["study_type"][study_type] != "INTERVENTIONAL":
+        out.append(f"both {CODES['study_type'][study_type].lower().replace('_', ' ')}")
     allocation = int(s.allocation[row])
-    if allocation >= 0 and allocation == query.codes.get("allocation", -1):
-        if CODES["allocation"][allocation] == "RANDOMIZED":
-            out.append("both randomised")
+    same_allocation = allocation >= 0 and allocation == query.codes.get("allocation", -1)
+    if same_allocation and CODES["allocation"][allocation] == "RANDOMIZED":
+        out.append("both randomised")
     purpose = int(s.purpose[row])
     if purpose >= 0 and purpose == query.codes.get("purpose", -1):
         name = CODES["purpose"][purpose]
@@ -402,7 +431,6 @@ def _patient_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
             )
             out.append(f"age {_age(age)} within {span}")
     sex = int(s.sex[row])
-    if sex >= 0 and query.sex >= 0 and (sex == query.sex or CODES["sex"][sex] == "ALL"):
-        if CODES["sex"][sex] != "ALL":
-            out.append("open to " + ("women" if CODES["sex"][sex] == "FEMALE" else "men"))
+    if sex >= 0 and query.sex == sex and CODES["sex"][sex] != "ALL":
+        out.append("open to " + ("women" if CODES["sex"][sex] == "FEMALE" else "men"))
     return out

@@ -43,6 +43,8 @@ def norm(text: str) -> str:
     It mirrors what the FTS5 ``unicode61 remove_diacritics 2`` tokenizer keeps of a text, so that a
     normalised phrase is matched by the same tokens the index holds.
     """
+    if text.isascii():
+        return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return _NON_WORD.sub(" ", stripped).strip()
@@ -53,6 +55,7 @@ def compact(text: str) -> str:
     return norm(text).replace(" ", "")
 
 
+# Split at import rather than listed: the list reads as text and is reviewed as such.
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have
@@ -60,7 +63,7 @@ STOPWORDS = frozenset(
     myself no nor not now of off on once only or other our ours ourselves out over own same she should so
     some such than that the their theirs them themselves then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves also may might must shall within without via vs versus per whether""".split()
+    yours yourself yourselves also may might must shall within without via vs versus per whether""".split()  # noqa: SIM905
 )
 
 
@@ -192,8 +195,7 @@ def _best_long_form(short: str, long: str) -> str | None:
             s_index -= 1
             continue
         while l_index >= 0 and (
-            long[l_index].lower() != current
-            or (s_index == 0 and l_index > 0 and long[l_index - 1].isalnum())
+            long[l_index].lower() != current or (s_index == 0 and l_index > 0 and long[l_index - 1].isalnum())
         ):
             l_index -= 1
         if l_index < 0:
@@ -286,8 +288,25 @@ def drug_vocabulary() -> Iterator[tuple[str, str, bool]]:
 
 def usable_drug_name(name: str) -> bool:
     """Names worth searching: no inverted forms ("anhydrous, tacrolimus"), no short or common words."""
+    if "," in name:
+        return False
     key = norm(name)
-    return "," not in name and len(key) >= 4 and key not in STOPWORDS and any(ch.isalpha() for ch in key)
+    return len(key) >= 4 and key not in STOPWORDS and any(ch.isalpha() for ch in key)
+
+
+def drug_rows() -> Iterator[tuple[str, str, int]]:
+    """``(name, generic, is a brand)`` rows of the vocabulary worth searching, normalised."""
+    keys: dict[str, str | None] = {}
+
+    def usable(name: str) -> str | None:
+        if name not in keys:
+            keys[name] = norm(name) if usable_drug_name(name) else None
+        return keys[name]
+
+    for name, generic, brand in drug_vocabulary():
+        a, b = usable(name), usable(generic)
+        if a and b:
+            yield a, b, int(brand)
 
 
 # --- expansion -------------------------------------------------------------------------------
@@ -338,6 +357,10 @@ MIN_LEARNED_TRIALS = 2
 MIN_LEARNED_SHARE = 0.1
 # Without context words, a learned sense is taken alone only when it is this dominant.
 DOMINANT_SHARE = 0.75
+# A learned MeSH pairing counts when this many trials make it, and this share of the pairings of
+# the same name (a name listed beside several conditions is paired with all of their terms).
+MIN_MESH_TRIALS = 3
+MESH_SHARE = 0.3
 # Senses whose co-occurrence with the context is at least this share of the best one agree.
 COOCCURRENCE_SHARE = 0.25
 
@@ -397,9 +420,7 @@ class Expander:
             names = self.lexicon.drugs([key]).get(key, [])
             for name in names[:MAX_DRUG_NAMES]:
                 result.add(name, "drug vocabulary")
-        for kind, alternative, count in learned:
-            if kind == "mesh" and count >= MIN_LEARNED_TRIALS:
-                result.add(alternative, "MeSH")
+        self._mesh(key, learned, result)
         self._spellings(typed, result)
         del result.phrases[MAX_PHRASES:]
         del result.sources[MAX_PHRASES:]
@@ -471,13 +492,29 @@ class Expander:
             if _safe_short(sense.short, self.vocabulary):
                 result.add(sense.short, "reviewed long form")
         for kind, alternative, count in learned:
-            if kind == "abbr_of" and count >= MIN_LEARNED_TRIALS and len(alternative.replace(" ", "")) >= 3:
-                if not self.vocabulary.senses_of(alternative) or _safe_short(alternative, self.vocabulary):
-                    result.add(alternative, "learned long form")
+            if kind != "abbr_of" or count < MIN_LEARNED_TRIALS or len(alternative.replace(" ", "")) < 3:
+                continue
+            if not self.vocabulary.senses_of(alternative) or _safe_short(alternative, self.vocabulary):
+                result.add(alternative, "learned long form")
+
+    @staticmethod
+    def _mesh(key: str, learned: list[tuple[str, str, int]], result: Expansion) -> None:
+        """The MeSH term most often given for a name (and the reverse), never a broader or narrower
+        wording of the same words ("lupus nephritis" → "nephritis" would find every nephritis)."""
+        mesh = [(alt, count) for kind, alt, count in learned if kind == "mesh"]
+        if not mesh:
+            return
+        total = sum(count for _, count in mesh)
+        words = set(key.split())
+        for alternative, count in mesh:
+            other = set(alternative.split())
+            if count < MIN_MESH_TRIALS or count < MESH_SHARE * total or words <= other or other <= words:
+                continue
+            result.add(alternative, "MeSH")
 
     @staticmethod
     def _spellings(typed: str, result: Expansion) -> None:
-        """"FK506" also as "FK 506" and the reverse: registries write codes both ways."""
+        """ "FK506" also as "FK 506" and the reverse: registries write codes both ways."""
         key = norm(typed)
         if " " in key and len(key) <= 12 and any(ch.isdigit() for ch in key):
             result.add(key.replace(" ", ""), "spelling")

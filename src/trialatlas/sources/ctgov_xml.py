@@ -179,7 +179,7 @@ def _textblock(kids: Kids, tag: str) -> list[TextUnit]:
     if not found:
         return []
     text = found[0].findtext("textblock") or found[0].text  # public.xsd nests a <textblock>
-    return textblock_units(text) if text else []
+    return textblock_units(text, hard_wrapped=True) if text else []
 
 
 # --- mapping ----------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ _MARKER = re.compile(
     r"|(?:[ivx]{1,5}|[IVX]{1,5})[.)]|\((?:[ivx]{1,5}|[IVX]{1,5})\))\s+)"
 )
 _SECTION_HEADING = re.compile(
-    r"^\W*(?:(?:key|main|major|general|principal|specific)\s+)?(inclusion|exclusion)(?:\s+criteria)?"
+    r"^\W*(?:(?:key|main|major|general|principal|specific)\s+)?"
+    r"(inclusion|exclusion|non[- ]?inclusion|eligibility(?=\s+criteri))(?:\s+criteri(?:a|on))?"
     r"(?P<rest>.*)$",
     re.IGNORECASE,
 )
@@ -53,14 +54,16 @@ class TextUnit:
         self.level = 0
 
 
-def textblock_units(text: str) -> list[TextUnit]:
+def textblock_units(text: str, *, hard_wrapped: bool = False) -> list[TextUnit]:
     """Lines of a legacy textblock grouped into paragraphs and list items.
 
     The legacy formatter put a blank line between paragraphs and items and wrapped lines at
     ``_WRAP_WIDTH`` columns, so a line after a *full* line is a wrap even when it starts like a
     list marker ("... on day\\n1. Dexamethasone"); a line after a short one is a real break unless it
     is indented under the line before (a hanging continuation), and a paragraph indented under an
-    item belongs to it. Text from elsewhere, unwrapped, has no full lines and keeps every break.
+    item belongs to it. Text from elsewhere (API v2, pages) is not hard-wrapped: pass
+    ``hard_wrapped=False`` and every line break that starts a list item stays a break, however long
+    the line before it.
     """
     if "\r" in text:
         text = text.replace("\r", "")
@@ -78,7 +81,8 @@ def textblock_units(text: str) -> list[TextUnit]:
         previous_end, last_end = indent + len(stripped), previous_end
         if current is not None:
             space = stripped.find(" ")
-            if last_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH or (
+            wraps = hard_wrapped and last_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH
+            if wraps or (
                 indent > current.indent and _MARKER.match(stripped) is None
             ):
                 current.parts.append(stripped)
@@ -124,19 +128,24 @@ def render_units(units: list[TextUnit]) -> str | None:
 
 def reflow_textblock(text: str | None) -> str | None:
     """A legacy textblock dedented and re-flowed: wrapped lines joined, one line per paragraph or item."""
-    return render_units(textblock_units(text)) if text else None
+    return render_units(textblock_units(text, hard_wrapped=True)) if text else None
 
 
 def _section_heading(text: str) -> tuple[str, str] | None:
-    """``(section, remainder)`` when a unit is an "Inclusion Criteria:"-style heading."""
+    """``(section, remainder)`` when a unit is an "Inclusion Criteria:"-style heading.
+
+    A general "Eligibility Criteria" heading names no side: its section is "" (stay where we are).
+    """
     match = _SECTION_HEADING.match(text)
     if match is None:
         return None
+    word = match.group(1).lower()
+    section = "" if word == "eligibility" else "inclusion" if word == "inclusion" else "exclusion"
     rest = match.group("rest")
     if not rest.strip(" :.-–—"):
-        return match.group(1).lower(), ""
+        return section, ""
     qualified = _QUALIFIER.match(rest)
-    return (match.group(1).lower(), qualified.group(2).strip()) if qualified else None
+    return (section, qualified.group(2).strip()) if qualified else None
 
 
 def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
@@ -156,7 +165,7 @@ def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
         if unit.marker is None or unit.level == 0:
             heading = _section_heading(text)
             if heading is not None:
-                section, remainder = heading
+                section, remainder = heading[0] or section, heading[1]
                 topic, side, parents = "", "", []
                 if remainder:
                     lists[section].append(remainder)
@@ -196,6 +205,6 @@ def _polarity(text: str) -> str:
     return "inclusion" if _INCLUDING.search(text) else ""
 
 
-def split_criteria(text: str | None) -> tuple[list[str], list[str]]:
-    """``(inclusion, exclusion)`` criteria of an eligibility text in either layout."""
-    return split_criteria_units(textblock_units(text)) if text else ([], [])
+def split_criteria(text: str | None, *, hard_wrapped: bool = False) -> tuple[list[str], list[str]]:
+    """``(inclusion, exclusion)`` criteria of an eligibility text (``hard_wrapped`` for legacy XML)."""
+    return split_criteria_units(textblock_units(text, hard_wrapped=hard_wrapped)) if text else ([], [])

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from trialatlas.config import default_db_path
 from trialatlas.errors import StoreError
-from trialatlas.store.base import TrialStore, UpsertOutcome, UpsertSummary
+from trialatlas.store.base import CopyReport, TrialStore, UpsertOutcome, UpsertSummary, copy_store
+from trialatlas.store.history import Change, TrialVersion, diff_trials, version_at
 from trialatlas.store.memory import MemoryStore
 from trialatlas.store.sqlite import SqliteStore
 
-__all__ = ["MemoryStore", "SqliteStore", "TrialStore", "UpsertOutcome", "UpsertSummary", "open_store"]
+__all__ = [
+    "Change",
+    "CopyReport",
+    "MemoryStore",
+    "SqliteStore",
+    "TrialStore",
+    "TrialVersion",
+    "UpsertOutcome",
+    "UpsertSummary",
+    "copy_store",
+    "diff_trials",
+    "open_store",
+    "version_at",
+]
 
 _SQLITE_PREFIX = "sqlite:///"
 
@@ -19,7 +33,8 @@ def open_store(url_or_path: str | None = None) -> TrialStore:
     - a plain path, or ``sqlite:///relative/path`` / ``sqlite:////absolute/path`` (SQLAlchemy's
       spelling): an SQLite file, created with its directories if missing;
     - ``memory://`` (any suffix names nothing): a :class:`MemoryStore`, gone when closed;
-    - ``postgresql://`` and ``postgres://``: not available yet.
+    - ``postgresql://`` and ``postgres://`` (also ``postgresql+psycopg://``): a :class:`PostgresStore`
+      in that database (libpq URL: ``postgresql://user:password@host:port/dbname?sslmode=...``).
     """
     target = default_db_path() if url_or_path is None else url_or_path.strip()
     if not target:
@@ -34,5 +49,8 @@ def open_store(url_or_path: str | None = None) -> TrialStore:
             raise StoreError(f"{target}: an SQLite URL is sqlite:///path (four slashes for an absolute path)")
         return SqliteStore(target[len(_SQLITE_PREFIX) :])
     if scheme in {"postgresql", "postgres"} or scheme.startswith("postgresql+"):
-        raise StoreError("PostgreSQL store not installed yet")
+        # Imported here: psycopg loads libpq, which SQLite-only sessions never need.
+        from trialatlas.store.postgres import PostgresStore
+
+        return PostgresStore("postgresql://" + target.split("://", 1)[1])
     raise StoreError(f"{target}: unknown store URL scheme {scheme!r}; use a path, sqlite:///, or memory://")

@@ -14,7 +14,7 @@ and applies the plan inside its own transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 from trialatlas.errors import QueryError, StoreError
 from trialatlas.model import SecondaryIdType, Trial
 from trialatlas.model.merge import merge_trials
+from trialatlas.store.history import TrialVersion
 
 
 class UpsertOutcome(StrEnum):
@@ -100,6 +101,20 @@ class TrialStore(Protocol):
         and catch up from here; a key whose ``get`` now returns None is gone."""
         ...
 
+    def versions(self, key: str) -> list[TrialVersion]:
+        """Every version of the trial (asked by any id ``get`` accepts), oldest first, the current one
+        last; ``[]`` when absent. An upsert that changes a trial keeps the version it replaces."""
+        ...
+
+    def export_trials(self, batch_size: int = 500) -> Iterator[StoredTrial]:
+        """Everything stored of every trial (raw records and history included), in key order."""
+        ...
+
+    def import_trials(self, items: Sequence[StoredTrial]) -> int:
+        """Write exported trials as they are, in one transaction, without merging; a key already
+        stored is refused (``StoreError``) and nothing is written. How many were written."""
+        ...
+
     def count_by(self, column: str) -> list[tuple[str, int]]:
         """How many trials have each value of a :data:`COUNT_COLUMNS` column, most frequent first."""
         ...
@@ -137,6 +152,17 @@ def encode_trial(trial: Trial) -> bytes:
 
 def decode_trial(data: bytes) -> Trial:
     return Trial.model_validate_json(data)
+
+
+# What a trial says, as opposed to where it was read from: a version is kept only when this changes.
+_CONTENT_ONLY: Any = {"sources": True, "field_sources": True}
+
+
+def _content_changed(trial: Trial, stored: bytes, encoded: bytes) -> bool:
+    if stored == encoded:
+        return False
+    before = decode_trial(stored).model_dump_json(exclude_defaults=True, exclude=_CONTENT_ONLY)
+    return before != trial.model_dump_json(exclude_defaults=True, exclude=_CONTENT_ONLY)
 
 
 def raw_sha(raw: str) -> bytes:
@@ -239,6 +265,21 @@ class RawWrite:
     sha: bytes | None
     raw: str | None
     reading: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTrial:
+    """Everything a store keeps of one trial, as :func:`copy_store` moves it between backends.
+
+    ``data`` is the encoded trial (uncompressed), ``raws`` its raw records with their text where
+    stored, ``versions`` its superseded versions oldest first as ``(stored at, replaced at, data)``.
+    """
+
+    key: str
+    data: bytes
+    stored_at: str
+    raws: tuple[RawWrite, ...]
+    versions: tuple[tuple[str, str, bytes], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,10 +437,17 @@ class StoredState(Protocol):
 
 @dataclass
 class BatchPlan:
-    """The writes of one batch, to apply in this order: renames, trial rows, ids, raw records."""
+    """The writes of one batch, to apply in this order: renames, superseded versions, trial rows, ids,
+    raw records.
+
+    ``superseded`` lists the keys (after renames) whose stored trial this batch replaces with one that
+    says something else (not just other provenance): the backend copies the stored version into its
+    history before writing the row.
+    """
 
     summary: UpsertSummary
     renames: list[tuple[str, str]] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
     rows: list[TrialRow] = field(default_factory=list)
     replace_ids_of: list[str] = field(default_factory=list)
     ids: list[tuple[str, str, str]] = field(default_factory=list)
@@ -608,6 +656,8 @@ class _Planner:
                 if entry.origin != key:
                     plan.renames.append((entry.origin, key))
                     plan.summary.renamed[entry.origin] = key
+                if entry.stored_data is not None and _content_changed(entry.trial, entry.stored_data, data):
+                    plan.superseded.append(key)
             plan.summary.add(key, outcome)
             plan.rows.append(trial_row(key, entry.trial, data))
             plan.ids.extend((normalized, kind, key) for normalized, kind in identity_ids(entry.trial))
@@ -667,3 +717,45 @@ def plan_batch(trials: Sequence[Trial], state: StoredState) -> BatchPlan:
     for trial, key, reading, known in zip(trials, keys, readings, reread, strict=True):
         planner.add(trial, key, reading, known)
     return planner.plan()
+
+
+# --- copying between backends ------------------------------------------------------------------
+
+
+@dataclass
+class CopyReport:
+    trials: int
+    versions: int
+    digest: str
+
+
+def copy_store(
+    source: TrialStore,
+    target: TrialStore,
+    *,
+    batch_size: int = 500,
+    on_progress: Callable[[int], None] | None = None,
+) -> CopyReport:
+    """Copy every trial of ``source`` (raw records and history included) into an empty ``target``.
+
+    Trials are written as stored, not merged again, so the copy holds the same content (the digest
+    is checked) whatever the order or identity bridging of the original ingest was.
+    """
+    if target.count():
+        raise StoreError(f"{target.location}: the target store is not empty")
+    copied = versions = 0
+    batch: list[StoredTrial] = []
+    for item in source.export_trials(batch_size):
+        batch.append(item)
+        versions += len(item.versions)
+        if len(batch) >= batch_size:
+            copied += target.import_trials(batch)
+            batch.clear()
+            if on_progress is not None:
+                on_progress(copied)
+    if batch:
+        copied += target.import_trials(batch)
+    digest = source.content_digest()
+    if target.content_digest() != digest:
+        raise StoreError(f"{target.location}: the copy differs from {source.location}")
+    return CopyReport(copied, versions, digest)

@@ -8,6 +8,7 @@ after getting it) cannot change the store.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -18,16 +19,21 @@ from trialatlas.store.base import (
     BatchPlan,
     ContentDigest,
     RawMeta,
+    RawWrite,
+    StoredTrial,
     TrialRow,
     UpsertSummary,
     check_count_column,
     check_trial,
     decode_trial,
+    identity_ids,
     normalize_id,
     plan_batch,
     raw_sha,
     tally,
+    trial_row,
 )
+from trialatlas.store.history import TrialVersion
 
 
 class _State:
@@ -68,6 +74,9 @@ class MemoryStore:
         self._ids_of: dict[str, list[tuple[str, str]]] = {}
         self._source_keys: dict[str, set[str]] = {}
         self._changes: list[str] = []
+        # Superseded versions per key, oldest first: (stored at, replaced at, encoded trial).
+        self._versions: dict[str, list[tuple[str, str, bytes]]] = {}
+        self._stored_at: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStore({self.location!r})"
@@ -122,15 +131,22 @@ class MemoryStore:
             return max(len(self._changes), seq), list(dict.fromkeys(later))
 
     def _apply(self, plan: BatchPlan) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._changes.extend([*(old for old, _ in plan.renames), *(row.key for row in plan.rows)])
         for old, new in plan.renames:
             self._rows[new] = self._rows.pop(old)
+            self._stored_at[new] = self._stored_at.pop(old)
+            if old in self._versions:
+                self._versions[new] = self._versions.pop(old)
             self._raws[new] = self._drop_raws(old)
             for source_id in self._raws[new]:
                 self._source_keys[source_id].add(new)
             self._drop_ids(old)
+        for key in plan.superseded:
+            self._versions.setdefault(key, []).append((self._stored_at[key], now, self._rows[key].data))
         for row in plan.rows:
             self._rows[row.key] = row
+            self._stored_at[row.key] = now
         for key in plan.replace_ids_of:
             self._drop_ids(key)
         for found, kind, key in plan.ids:
@@ -152,13 +168,58 @@ class MemoryStore:
             deleted = 0
             for key in dict.fromkeys(keys):
                 if self._rows.pop(key, None) is not None:
+                    self._versions.pop(key, None)
+                    self._stored_at.pop(key, None)
                     self._drop_raws(key)
                     self._drop_ids(key)
                     self._changes.append(key)
                     deleted += 1
             return deleted
 
+    def import_trials(self, items: Sequence[StoredTrial]) -> int:
+        with self._lock:
+            self._open()
+            keys = [item.key for item in items]
+            clash = sorted(set(keys) & set(self._rows))
+            if clash or len(set(keys)) != len(keys):
+                raise StoreError(f"{self.location}: cannot import keys already stored: {clash or keys}")
+            try:
+                rows = [trial_row(item.key, decode_trial(item.data), item.data) for item in items]
+                ids = [identity_ids(decode_trial(item.data)) for item in items]
+            except Exception as exc:
+                raise StoreError(f"{self.location}: import of {len(items)} trials failed: {exc}") from exc
+            for item, row, found in zip(items, rows, ids, strict=True):
+                self._rows[item.key] = row
+                self._stored_at[item.key] = item.stored_at
+                if item.versions:
+                    self._versions[item.key] = list(item.versions)
+                for normalized, kind in found:
+                    self._ids.setdefault(normalized, {})[item.key] = kind
+                    self._ids_of.setdefault(item.key, []).append((normalized, kind))
+                records = self._raws.setdefault(item.key, {})
+                for raw in item.raws:
+                    meta = RawMeta(raw.format, raw.location, raw.record_date, raw.sha, raw.reading)
+                    records[raw.source_id] = (meta, raw.raw)
+                    self._source_keys.setdefault(raw.source_id, set()).add(item.key)
+                self._changes.append(item.key)
+            return len(items)
+
     # --- reads -------------------------------------------------------------------------------
+
+    def export_trials(self, batch_size: int = 500) -> Iterator[StoredTrial]:
+        for key in self.keys():
+            with self._lock:
+                row = self._rows.get(key)
+                if row is None:
+                    continue
+                raws = tuple(
+                    RawWrite(key, sid, m.format, m.location, m.record_date, m.sha, raw, m.reading)
+                    for sid, (m, raw) in sorted(self._raws.get(key, {}).items())
+                )
+                item = StoredTrial(
+                    key, row.data, self._stored_at[key], raws, tuple(self._versions.get(key, []))
+                )
+            yield item
 
     def _resolve(self, text: str) -> str | None:
         if text in self._rows:
@@ -179,6 +240,21 @@ class MemoryStore:
             self._open()
             found = (self._resolve(key) for key in keys)
             return [decode_trial(self._rows[key].data) for key in found if key is not None]
+
+    def versions(self, key: str) -> list[TrialVersion]:
+        with self._lock:
+            self._open()
+            resolved = self._resolve(key)
+            if resolved is None:
+                return []
+            older = self._versions.get(resolved, [])
+            found = [
+                TrialVersion(number, stored, replaced, decode_trial(data))
+                for number, (stored, replaced, data) in enumerate(older, start=1)
+            ]
+            current = decode_trial(self._rows[resolved].data)
+            found.append(TrialVersion(len(older) + 1, self._stored_at[resolved], None, current))
+            return found
 
     def raw_records(self, key: str) -> list[tuple[str, str]]:
         with self._lock:

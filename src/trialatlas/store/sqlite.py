@@ -28,17 +28,23 @@ from trialatlas.store.base import (
     BatchPlan,
     ContentDigest,
     RawMeta,
+    RawWrite,
+    StoredTrial,
+    TrialRow,
     UpsertSummary,
     check_count_column,
     check_trial,
     decode_trial,
+    identity_ids,
     normalize_id,
     plan_batch,
     raw_sha,
     tally,
+    trial_row,
 )
+from trialatlas.store.history import TrialVersion
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _CHANGES_SCHEMA = """
 CREATE TABLE trial_changes (
@@ -54,9 +60,28 @@ def _add_change_feed(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO trial_changes (key) SELECT key FROM trials ORDER BY key")
 
 
+# Superseded versions of each trial, whole: an upsert that changes a trial moves the stored row here
+# first. They follow their trial's key through renames and go with it when it is deleted.
+_VERSIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trial_versions (
+    key TEXT NOT NULL REFERENCES trials (key) ON DELETE CASCADE ON UPDATE CASCADE,
+    version INTEGER NOT NULL,
+    stored_at TEXT NOT NULL,
+    replaced_at TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (key, version)
+)
+"""
+
+
+def _add_version_history(conn: sqlite3.Connection) -> None:
+    # Stores older than this kept no history: their current versions are the first ones known.
+    conn.execute(_VERSIONS_SCHEMA)
+
+
 # Steps from version n to n + 1, run in order inside the opening transaction when a file is older
 # than SCHEMA_VERSION. Add one (and bump SCHEMA_VERSION) whenever the schema below changes.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_change_feed}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_change_feed, 2: _add_version_history}
 
 _SCHEMA = """
 CREATE TABLE trials (
@@ -110,7 +135,7 @@ CREATE TABLE trial_ids (
 ) WITHOUT ROWID;
 CREATE INDEX trial_ids_key ON trial_ids (key);
 """
-_SCHEMA += _CHANGES_SCHEMA
+_SCHEMA += _CHANGES_SCHEMA + ";" + _VERSIONS_SCHEMA
 
 _ROW_COLUMNS = (
     "key",
@@ -146,6 +171,12 @@ _UPSERT_RAW = (
     " raw_sha = iif(excluded.raw IS NULL, raw_sha, excluded.raw_sha),"
     " reading_sha = iif(excluded.raw IS NULL, reading_sha, excluded.reading_sha),"
     " raw = coalesce(excluded.raw, raw)"
+)
+# Copies the stored row of a key into its history, numbered after the versions it already has.
+_SUPERSEDE = (
+    "INSERT INTO trial_versions (key, version, stored_at, replaced_at, data)"
+    " SELECT key, (SELECT coalesce(max(version), 0) + 1 FROM trial_versions v WHERE v.key = t.key),"
+    " updated_at, ?, data FROM trials t WHERE key = ?"
 )
 _RAW_META = "format, location, record_date, raw_sha, reading_sha"
 _KIND_RANK = " ".join(
@@ -336,40 +367,31 @@ class SqliteStore:
             raise StoreError(f"{self.location}: upsert of {len(trials)} trials failed: {exc}") from exc
         return plan.summary
 
-    def _apply(self, conn: sqlite3.Connection, plan: BatchPlan) -> None:
-        level = self._compression
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        # Renaming the primary key cascades to raw_records and trial_ids (ON UPDATE CASCADE).
-        conn.executemany("UPDATE trials SET key = ? WHERE key = ?", [(new, old) for old, new in plan.renames])
-        conn.executemany(
-            _UPSERT_TRIAL,
-            [
-                (
-                    row.key,
-                    row.nct_id,
-                    row.org_study_id,
-                    int(row.is_partial),
-                    row.record_date,
-                    row.overall_status,
-                    row.study_type,
-                    row.phases,
-                    row.start_date,
-                    row.last_update,
-                    row.enrollment,
-                    row.min_age_years,
-                    row.max_age_years,
-                    row.sex,
-                    row.countries,
-                    row.title,
-                    row.n_sources,
-                    zlib.compress(row.data, level),
-                    now,
-                )
-                for row in plan.rows
-            ],
+    def _row_params(self, row: TrialRow, stored_at: str) -> tuple[Any, ...]:
+        return (
+            row.key,
+            row.nct_id,
+            row.org_study_id,
+            int(row.is_partial),
+            row.record_date,
+            row.overall_status,
+            row.study_type,
+            row.phases,
+            row.start_date,
+            row.last_update,
+            row.enrollment,
+            row.min_age_years,
+            row.max_age_years,
+            row.sex,
+            row.countries,
+            row.title,
+            row.n_sources,
+            zlib.compress(row.data, self._compression),
+            stored_at,
         )
-        conn.executemany("DELETE FROM trial_ids WHERE key = ?", [(key,) for key in plan.replace_ids_of])
-        conn.executemany("INSERT OR IGNORE INTO trial_ids (id, kind, key) VALUES (?, ?, ?)", plan.ids)
+
+    def _write_raws(self, conn: sqlite3.Connection, raws: Iterable[RawWrite]) -> None:
+        level = self._compression
         conn.executemany(
             _UPSERT_RAW,
             [
@@ -383,12 +405,63 @@ class SqliteStore:
                     raw.reading,
                     None if raw.raw is None else zlib.compress(raw.raw.encode(), level),
                 )
-                for raw in plan.raws
+                for raw in raws
             ],
         )
+
+    def _apply(self, conn: sqlite3.Connection, plan: BatchPlan) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        # Renaming the primary key cascades to raw_records, trial_ids and trial_versions.
+        conn.executemany("UPDATE trials SET key = ? WHERE key = ?", [(new, old) for old, new in plan.renames])
+        conn.executemany(_SUPERSEDE, [(now, key) for key in plan.superseded])
+        conn.executemany(_UPSERT_TRIAL, [self._row_params(row, now) for row in plan.rows])
+        conn.executemany("DELETE FROM trial_ids WHERE key = ?", [(key,) for key in plan.replace_ids_of])
+        conn.executemany("INSERT OR IGNORE INTO trial_ids (id, kind, key) VALUES (?, ?, ?)", plan.ids)
+        self._write_raws(conn, plan.raws)
         # The change feed: derived indexes (search, related trials) catch up from it.
         changed = [*(old for old, _ in plan.renames), *(row.key for row in plan.rows)]
         conn.executemany("INSERT INTO trial_changes (key) VALUES (?)", [(key,) for key in changed])
+
+    def import_trials(self, items: Sequence[StoredTrial]) -> int:
+        if not items:
+            return 0
+        try:
+            rows = [trial_row(item.key, decode_trial(item.data), item.data) for item in items]
+            with self._transaction() as conn:
+                keys = [item.key for item in items]
+                for chunk in _chunks(keys):
+                    sql = f"SELECT key FROM trials WHERE key IN ({_marks(len(chunk))})"
+                    if clash := [key for (key,) in conn.execute(sql, chunk)]:
+                        raise StoreError(f"{self.location}: cannot import keys already stored: {clash}")
+                conn.executemany(
+                    _UPSERT_TRIAL.split(" ON CONFLICT")[0],
+                    [self._row_params(row, item.stored_at) for row, item in zip(rows, items, strict=True)],
+                )
+                conn.executemany(
+                    "INSERT INTO trial_ids (id, kind, key) VALUES (?, ?, ?)",
+                    [
+                        (found, kind, row.key)
+                        for row in rows
+                        for found, kind in identity_ids(decode_trial(row.data))
+                    ],
+                )
+                self._write_raws(conn, (raw for item in items for raw in item.raws))
+                conn.executemany(
+                    "INSERT INTO trial_versions (key, version, stored_at, replaced_at, data)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (item.key, number, stored, replaced, zlib.compress(data, self._compression))
+                        for item in items
+                        for number, (stored, replaced, data) in enumerate(item.versions, start=1)
+                    ],
+                )
+                conn.executemany("INSERT INTO trial_changes (key) VALUES (?)", [(key,) for key in keys])
+                self._wrote = True
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"{self.location}: import of {len(items)} trials failed: {exc}") from exc
+        return len(items)
 
     def delete(self, keys: Iterable[str]) -> int:
         unique = [(key,) for key in dict.fromkeys(keys)]
@@ -456,6 +529,23 @@ class SqliteStore:
             trials = self._load(conn, sorted(set(resolved.values())))
         return [trials[resolved[key]] for key in keys if key in resolved and resolved[key] in trials]
 
+    def versions(self, key: str) -> list[TrialVersion]:
+        with self._transaction("DEFERRED") as conn:
+            resolved = self._resolve(conn, [key])
+            if key not in resolved:
+                return []
+            rows = conn.execute(
+                "SELECT version, stored_at, replaced_at, data FROM trial_versions WHERE key = ?"
+                " UNION ALL SELECT NULL, updated_at, NULL, data FROM trials WHERE key = ?",
+                (resolved[key], resolved[key]),
+            ).fetchall()
+        older = sorted((row for row in rows if row[0] is not None), key=lambda row: row[0])
+        current = [row for row in rows if row[0] is None]
+        return [
+            TrialVersion(number, stored_at, replaced_at, decode_trial(zlib.decompress(blob)))
+            for number, (_, stored_at, replaced_at, blob) in enumerate([*older, *current], start=1)
+        ]
+
     def raw_records(self, key: str) -> list[tuple[str, str]]:
         with self._transaction("DEFERRED") as conn:
             resolved = self._resolve(conn, [key])
@@ -467,6 +557,45 @@ class SqliteStore:
                 (resolved[key],),
             ).fetchall()
         return [(source_id, zlib.decompress(raw).decode()) for source_id, raw in rows]
+
+    def export_trials(self, batch_size: int = 500) -> Iterator[StoredTrial]:
+        after = ""
+        while True:
+            with self._transaction("DEFERRED") as conn:
+                rows = conn.execute(
+                    "SELECT key, data, updated_at FROM trials WHERE key > ? ORDER BY key LIMIT ?",
+                    (after, batch_size),
+                ).fetchall()
+                if not rows:
+                    return
+                keys = [key for key, _, _ in rows]
+                marks = _marks(len(keys))
+                raws: dict[str, list[RawWrite]] = {}
+                for key, source_id, fmt, location, record_date, sha, reading, raw in conn.execute(
+                    f"SELECT trial_key, source_id, {_RAW_META}, raw FROM raw_records"
+                    f" WHERE trial_key IN ({marks}) ORDER BY trial_key, source_id",
+                    keys,
+                ):
+                    text = None if raw is None else zlib.decompress(raw).decode()
+                    raws.setdefault(key, []).append(
+                        RawWrite(key, source_id, fmt, location, record_date, sha, text, reading)
+                    )
+                versions: dict[str, list[tuple[str, str, bytes]]] = {}
+                for key, stored, replaced, blob in conn.execute(
+                    "SELECT key, stored_at, replaced_at, data FROM trial_versions"
+                    f" WHERE key IN ({marks}) ORDER BY key, version",
+                    keys,
+                ):
+                    versions.setdefault(key, []).append((stored, replaced, zlib.decompress(blob)))
+            for key, blob, stored_at in rows:
+                yield StoredTrial(
+                    key,
+                    zlib.decompress(blob),
+                    stored_at,
+                    tuple(raws.get(key, ())),
+                    tuple(versions.get(key, ())),
+                )
+            after = rows[-1][0]
 
     def iter_trials(self, batch_size: int = 500) -> Iterator[Trial]:
         # Keyset pages rather than one open cursor: the caller may write between pages.

@@ -178,7 +178,27 @@ def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
         _apply_context(rule, text)
         _attach_window(rule, windows, text)
     rules.sort(key=lambda r: r.span.start)
+    _inherit_in_brackets(rules, text)
     return tuple(rules)
+
+
+def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
+    """A mention in brackets right after another explains it and shares its context.
+
+    "No history of lupus nephritis (LN)", "a parent diagnosed with bipolar disorder (bipolar I or II)":
+    a cue's scope ends at the bracket, but what is inside still belongs to the phrase before it.
+    """
+    for previous, rule in itertools.pairwise(rules):
+        opening = text.rfind("(", previous.span.end, rule.span.start)
+        if opening < 0 or text.find(")", previous.span.end, rule.span.start) >= 0:
+            continue
+        if text[previous.span.end : opening].strip(" ,") or rule.negation_cue is not None:
+            continue
+        rule.negated = rule.negated or previous.negated
+        rule.negation_cue = rule.negation_cue or previous.negation_cue
+        if previous.experiencer == "family":
+            rule.experiencer = "family"
+        rule.hypothetical = rule.hypothetical or previous.hypothetical
 
 
 def parse_criterion(criterion: Criterion) -> ParsedCriterion:
@@ -224,12 +244,29 @@ def combine_mode(text: str, kind: CriterionKind, rules: list[Rule]) -> Literal["
     listed = True
     for previous, current in itertools.pairwise(ordered):
         gap = text[previous.span.end : current.span.start]
-        if current.span.start > previous.span.end and _LIST_GAP.fullmatch(gap) is None:
+        if current.span.start > previous.span.end and not _listing_gap(gap):
             listed = False
             break
     if kind == "exclusion":
         return "any" if listed else "all"
+    if _ANY_OF.search(text):
+        return "any"
     return "any" if listed and _OR_JOIN.search(text) else "all"
+
+
+# "one or more risk factors, such as …", "at least one of the following": alternatives, whatever joins them.
+_ANY_OF = re.compile(
+    r"\b(?:(?:one|1)\s+or\s+more(?:\s+of)?|at\s+least\s+(?:one|1)\b(?:\s+of)?|any\s+(?:one\s+)?of\s+the\s+following)\b",
+    re.IGNORECASE,
+)
+_SHORT_OR = re.compile(r"^[^.;]{0,40}$")
+
+
+def _listing_gap(gap: str) -> bool:
+    """Whether ``gap`` only separates listed items: commas and "or", or a short "or a …" / "or the use of"."""
+    if _LIST_GAP.fullmatch(gap) is not None:
+        return True
+    return bool(re.search(r"\bor\b|\band/or\b", gap, re.IGNORECASE)) and _SHORT_OR.match(gap) is not None
 
 
 def parse_criteria(criteria: Iterable[Criterion]) -> list[ParsedCriterion]:

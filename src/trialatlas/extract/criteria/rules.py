@@ -113,6 +113,9 @@ class MeasurementRule(_Rule):
     lln_multiple: bool = False
     qualitative: str | None = Field(default=None, description='"positive", "negative", "normal", "abnormal".')
     value_span: Span | None = None
+    first_reading: bool = Field(
+        default=False, description='The criterion asks for the first value ("initial", "at admission").'
+    )
 
 
 class MedicationRule(_Rule):

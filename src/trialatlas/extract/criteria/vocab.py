@@ -1,4 +1,6 @@
-"""The vocabularies (analytes, drugs, conditions, infections, procedures) and fast matchers over them.
+"""The vocabularies (analytes, conditions, infections, procedures) and fast matchers over them.
+
+Drug names are not here: they come from the regimen vocabulary through :mod:`criteria.drugs`.
 
 Each vocabulary file maps a concept to the names criteria and notes use for it. Names are matched
 case-insensitively on word boundaries, longest first; abbreviations only as written (so "LN" is lupus
@@ -246,31 +248,6 @@ def procedure_matcher() -> Matcher:
     return _build(procedures())
 
 
-@cache
-def drug_data() -> dict[str, Any]:
-    return _load("drugs.json")
-
-
-@cache
-def drug_matcher() -> Matcher:
-    return _build(drug_data()["drugs"])
-
-
-@cache
-def drug_class_matcher() -> Matcher:
-    names: dict[str, str] = {}
-    for drug_class, class_names in drug_data()["classes"].items():
-        for name in class_names:
-            names.setdefault(name.lower(), drug_class)
-    return Matcher(names, {})
-
-
-def drug_classes(drug: str) -> list[str]:
-    entry = drug_data()["drugs"].get(drug, {})
-    classes: list[str] = entry.get("classes", [])
-    return classes
-
-
 __all__ = [
     "NUMBER_WORD_PATTERN",
     "Matcher",
@@ -280,10 +257,6 @@ __all__ = [
     "broader_concepts",
     "condition_matcher",
     "conditions",
-    "drug_class_matcher",
-    "drug_classes",
-    "drug_data",
-    "drug_matcher",
     "infection_matcher",
     "infections",
     "number_value",

@@ -458,23 +458,58 @@ def looks_like_drug_word(word: str) -> bool:
     return bool(_INN_STEM.search(lowered)) and lowered.isalpha()
 
 
+# What each distinct word can be: 1 = the first word of a vocabulary name, 2 = drug-like (a code or an
+# INN stem). Most words of a text are neither and are skipped without a regex; the same words recur
+# across texts, so each is classified once (bounded, so a stream of unique codes cannot grow it forever).
+_KINDS: dict[str, int] = {}
+_KINDS_MAX = 200_000
+_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])")
+
+
+def _kind(word: str, longest_from: dict[str, int]) -> int:
+    kind = (1 if word.lower() in longest_from else 0) | (
+        2 if looks_like_code(word) or looks_like_drug_word(word) else 0
+    )
+    if len(_KINDS) < _KINDS_MAX:
+        _KINDS[word] = kind
+    return kind
+
+
 def find_mentions(text: str) -> list[Mention]:
     """Every drug the text names, known or drug-like, in order, without overlaps."""
     vocab = vocabulary()
     tokens = list(WORD.finditer(text))
-    lowered = [t.group(0).lower() for t in tokens]
+    words = [t.group() for t in tokens]
+    kinds = list(map(_KINDS.get, words))
+    longest_from = vocab.longest_from
+    candidates = []
+    for index, kind in enumerate(kinds):
+        if kind is None:
+            kind = kinds[index] = _kind(words[index], longest_from)
+        if kind:
+            candidates.append(index)
+    if "-" in text:
+        # A hyphenated code spans two word tokens ("MK-3475"), neither of which need look like a drug.
+        ends = {t.end(): index for index, t in enumerate(tokens)}
+        joins = [ends[h.start()] for h in _INNER_HYPHEN.finditer(text) if h.start() in ends]
+        candidates = sorted(set(candidates).union(joins))
+    if not candidates:
+        return []
+    lowered = [w.lower() for w in words]
     mentions: list[Mention] = []
-    i = 0
     count = len(tokens)
-    while i < count:
+    resume = 0
+    for i in candidates:
+        if i < resume:
+            continue
+        kind = kinds[i] or 0
         found: tuple[int, DrugInfo] | None = None
-        for size in range(min(vocab.longest_from.get(lowered[i], 0), count - i), 0, -1):
+        for size in range(min(longest_from.get(lowered[i], 0), count - i), 0, -1):
             if size > 1 and not _joined(text, tokens, i, size):
                 continue
-            key = tuple(lowered[i : i + size])
-            info = vocab.by_words.get(key)
+            info = vocab.by_words.get(tuple(lowered[i : i + size]))
             if info is None:
-                info = vocab.by_exact.get(tuple(t.group(0) for t in tokens[i : i + size]))
+                info = vocab.by_exact.get(tuple(words[i : i + size]))
             if info is not None:
                 found = (size, info)
                 break
@@ -488,30 +523,29 @@ def find_mentions(text: str) -> list[Mention]:
                 end_index += 1
             start, end = tokens[i].start(), tokens[end_index - 1].end()
             mentions.append(Mention(start, end, info, text[start:end]))
-            i = end_index
+            resume = end_index
             continue
-        word = tokens[i].group(0)
-        if looks_like_code(word) or looks_like_drug_word(word):
-            start, end = tokens[i].start(), tokens[i].end()
+        start, end = tokens[i].span()
+        hyphen_next = i + 1 < count and tokens[i + 1].start() - 1 == end and text[end] == "-"
+        if kind & 2:
             # A hyphenated code spans two word tokens ("BEBT-109"); WORD splits at the hyphen.
             while (
                 i + 1 < count
-                and text[tokens[i + 1].start() - 1 : tokens[i + 1].start()] == "-"
                 and tokens[i + 1].start() - 1 == end
+                and text[end] == "-"
                 and looks_like_code(text[start : tokens[i + 1].end()])
             ):
                 i += 1
                 end = tokens[i].end()
             surface = text[start:end]
             mentions.append(Mention(start, end, DrugInfo(surface.lower(), None), surface, known=False))
-        elif i + 1 < count and text[tokens[i].end() : tokens[i + 1].start()] == "-":
-            joined = text[tokens[i].start() : tokens[i + 1].end()]
+            resume = i + 1
+        elif hyphen_next:
+            joined = text[start : tokens[i + 1].end()]
             if looks_like_code(joined):
-                start, end = tokens[i].start(), tokens[i + 1].end()
+                end = tokens[i + 1].end()
                 mentions.append(Mention(start, end, DrugInfo(joined.lower(), None), joined, known=False))
-                i += 2
-                continue
-        i += 1
+                resume = i + 2
     return mentions
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from trialatlas.extract.regimen.fastre import word_start_regex
+
 Span = tuple[int, int, str]
 
 _NUMBER_WORDS = {
@@ -126,12 +128,12 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         "once",
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
-        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:dose|vaccination|injection|infusion|shot)\b",
+        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:dose|vaccination|injection|infusion|shot)\b"
+        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:day|daily|week|weekly|month|monthly)\b)",
     ),
 ]
-_FREQUENCY = re.compile(
-    "|".join(f"(?P<{name if name != 'once' else 'ONCE'}>{pattern})" for name, pattern in _FREQUENCY_PATTERNS),
-    re.IGNORECASE,
+_FREQUENCY = word_start_regex(
+    [(name if name != "once" else "ONCE", pattern) for name, pattern in _FREQUENCY_PATTERNS]
 )
 
 
@@ -152,8 +154,7 @@ def _every_code(count: float, unit: str) -> str | None:
 
 def find_frequencies(text: str) -> list[Span]:
     spans: list[Span] = []
-    for match in _FREQUENCY.finditer(text):
-        kind = match.lastgroup or ""
+    for match, kind in _FREQUENCY.finditer(text):
         if kind == "EVERY":
             groups = [g for g in match.groups() if g is not None]
             # groups: the whole EVERY alternative first, then number and unit of whichever form matched
@@ -217,7 +218,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
         "inhaled",
         r"\binhal(?:ed|ation|er|ers|ational)\b|\bnebuli[sz](?:ed|er|ation)\b|\baerosol(?:i[sz]ed)?\b|"
         r"\bvia\s+(?:an?\s+)?(?:aerolizer|diskus|handihaler|turbuhaler|respimat|ellipta|breezhaler|spacer)\b|"
-        r"\bDPI\b|\bp?MDI\b|\bdry\s+powder\b|\bmetered[-\s]dose\b",
+        r"\bdpi\b|\bp?mdi\b|\bdry\s+powder\b|\bmetered[-\s]dose\b",
     ),
     ("intranasal", r"\bintra-?nasal(?:ly)?\b|\bnasal\s+spray\b|\bnasally\b|\bnose\s+spray\b"),
     ("sublingual", r"\bsub-?lingual(?:ly)?\b|\bunder\s+the\s+tongue\b"),
@@ -246,10 +247,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
 ]
 # "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular.
 _ROUTE = re.compile(r"(?P<im>\bIM\b)")
-_ROUTE_CI = re.compile(
-    "|".join(f"(?P<{name.replace('-', '_')}>{p})" for name, p in _ROUTE_PATTERNS),
-    re.IGNORECASE,
-)
+_ROUTE_CI = word_start_regex([(name.replace("-", "_"), p) for name, p in _ROUTE_PATTERNS])
 # Dosage forms that imply a route when no route word is written.
 _FORM_ROUTE = re.compile(
     r"\b(?P<oral>tablets?|tabs?|capsules?|caps|pills?|granules|syrup|oral\s+solution|sachets?|lozenges?|"
@@ -261,18 +259,17 @@ _ROMAN_CONTEXT = re.compile(r"(?:stage|grade|class|type|phase|level|step)\s*$", 
 
 def find_routes(text: str) -> list[Span]:
     spans: dict[int, Span] = {}
-    for pattern in (_ROUTE_CI, _ROUTE):
-        for match in pattern.finditer(text):
-            kind = (match.lastgroup or "").replace("_", "-")
-            if (
-                kind == "iv"
-                and match.group(0).lower() == "iv"
-                and _ROMAN_CONTEXT.search(text[: match.start()])
-            ):
-                continue
-            if kind == "sc" and match.group(0) == "SC" and text[match.end() : match.end() + 1] == "L":
-                continue
-            spans.setdefault(match.start(), (match.start(), match.end(), kind))
+    found = _ROUTE_CI.finditer(text)
+    if "IM" in text:
+        found += [(m, m.lastgroup or "") for m in _ROUTE.finditer(text)]
+    for match, name in found:
+        kind = name.replace("_", "-")
+        start, end = match.span()
+        if kind == "iv" and end - start == 2 and _ROMAN_CONTEXT.search(text, 0, start):
+            continue
+        if kind == "sc" and text[start:end] == "SC" and text[end : end + 1] == "L":
+            continue
+        spans.setdefault(start, (start, end, kind))
     return sorted(spans.values())
 
 
@@ -315,7 +312,7 @@ def role_word(word: str) -> str:
 
 
 PULSE = re.compile(r"\bpulses?\b|\bpulsed\b", re.IGNORECASE)
-TOTAL = re.compile(r"\b(?:total|cumulative|toal)\s+(?:dose|amount|of)?\b|\bin\s+total\b", re.IGNORECASE)
+TOTAL = re.compile(r"\b(?:total|cumulative|toal)(?:\s+(?:dose|amount|of))?\b|\bin\s+total\b", re.IGNORECASE)
 MAX_CUE_AFTER = re.compile(r"^\s*\)?\s*(?:max(?:imum)?|maximal|cap(?:ped)?)\b", re.IGNORECASE)
 MAX_CUE_BEFORE = re.compile(
     r"(?:max(?:imum)?\.?|maximal|not\s+(?:to\s+)?exceed(?:ing)?|no\s+more\s+than|capped\s+at|cap\s+of|"

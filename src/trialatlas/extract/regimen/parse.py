@@ -13,6 +13,7 @@ know is returned as :class:`Unparsed`: a number is never made up.
 
 from __future__ import annotations
 
+import math
 import re
 
 from trialatlas.extract.regimen import clauses, lexicon
@@ -35,7 +36,9 @@ from trialatlas.extract.regimen.models import (
 )
 from trialatlas.extract.regimen.passes import (
     _DAYS_MULTI,
+    _apply_context_sentences,
     _apply_cycle_sentences,
+    _apply_trailing_cycles,
     _apply_duration_sentences,
     _attach_targets,
     _collect_unparsed,
@@ -99,7 +102,7 @@ _AFTER_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
 )
 _OF_GAP = re.compile(
-    r"^\s*(?:\)\s*)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
+    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
 )
 _DILUENT_BEFORE = re.compile(
     r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
@@ -110,6 +113,7 @@ _OF_LOWER_BEFORE = re.compile(r"\bof\s+([a-z][a-z\-]{6,})\s*\(?\s*$")
 _OF_UNKNOWN = re.compile(r"^\s*of\s+(?:the\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,3})")
 _WORDS_IN_TEXT = re.compile(r"\S+")
 _RADIATION_UNITS = frozenset({"Gy", "cGy"})
+_IN_MG = {"g": 1000.0, "mg": 1.0, "mcg": 1e-3, "ng": 1e-6}
 _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
@@ -121,10 +125,19 @@ _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 # An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
 _ADJACENT_AFTER = re.compile(
-    r"\s*(?:\)\s*)?(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?$",
+    r"\s*(?:\)\s*)?(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?"
+    r"(?:\d+(?:\.\d+)?\s*%\s+)?$",
     re.IGNORECASE,
 )
 _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
+# "doses are doubled weekly", "increased by 100 mg every week": how often a dose changes, not how often
+# it is given.
+_STEP_FREQUENCY = re.compile(
+    r"\b(?:doubl|increas|escalat|decreas|reduc|taper|titrat)\w*\s+(?:by\s+[\d.,]+\s*[A-Za-zµ/]+\s+)?$",
+    re.IGNORECASE,
+)
+_LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
+_SINGLE_DOSE = re.compile(r"(?:as|in)\s+a\s+single\b", re.IGNORECASE)
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
@@ -142,7 +155,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         mentions=mentions,
         sentences=sentence_list,
         sentence_starts=[s.start for s in sentence_list],
-        freqs=lexicon.find_frequencies(norm),
+        freqs=[f for f in lexicon.find_frequencies(norm) if not _STEP_FREQUENCY.search(norm, 0, f[0])],
         routes=lexicon.find_routes(norm),
         forms=lexicon.find_form_routes(norm),
         bound_routes={},
@@ -154,20 +167,29 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     amounts = _with_auc_doses(norm, amounts)
     result = ParsedRegimen(text=norm)
     doses: list[Amount] = []
+    stops: list[Amount] = []
     for amount in amounts:
         sentence = doc.sentence_of(amount.start)
         if amount.concentration:
             if amount.unit in {"ng", "mcg", "mg", "g", "mmol"} and _target_context(norm, amount, sentence):
                 result.targets.append(clauses.target_from(norm, amount, sentence, mentions))
             continue
-        if not _is_dose(norm, amount, sentence):
-            continue
-        doses.append(amount)
+        kind = _amount_kind(norm, amount, sentence)
+        if kind == "dose":
+            doses.append(amount)
+        elif kind == "stop":
+            stops.append(amount)
     doses = _drop_parenthetical_restatements(norm, doses)
+    # Amounts that are not doses but still end the words of the dose before them ("then 70 Gy daily").
+    bounds = sorted(doses + stops, key=lambda a: a.start) if stops else doses
+    stop_ids = {id(a) for a in stops}
     items: list[RegimenItem] = []
     previous_end = -1
-    for index, amount in enumerate(doses):
-        next_start = doses[index + 1].start if index + 1 < len(doses) else len(norm)
+    for index, amount in enumerate(bounds):
+        next_start = bounds[index + 1].start if index + 1 < len(bounds) else len(norm)
+        if id(amount) in stop_ids:
+            previous_end = amount.end
+            continue
         item = _item(doc, amount, previous_end, next_start, items, default_drug)
         previous_end = amount.end
         if item is None:
@@ -177,6 +199,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
     items = _fold_formulations(norm, items)
     _apply_cycle_sentences(doc, items)
+    _apply_trailing_cycles(doc, items)
+    _apply_context_sentences(doc, items)
     _apply_duration_sentences(doc, items)
     _inherit_within_sentence(doc, items)
     _specify_by_context(doc, items)
@@ -188,20 +212,21 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     return result
 
 
-def _is_dose(text: str, amount: Amount, sentence: clauses.Sentence) -> bool:
-    """Whether an amount is a dose given, rather than a vehicle, a step, a lab value or radiation."""
+def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
+    """ "dose"; "stop" for an amount that is no dose but whose words are its own (radiation, a titration
+    step, a lab threshold); "skip" for a vehicle, whose words belong to the dose it carries."""
     if amount.unit in _RADIATION_UNITS:
         # Radiation is not a drug: "70 Gy in 35 fractions" alongside a drug would be read as its dose.
-        return False
+        return "stop"
     before = text[max(sentence.start, amount.start - 60) : amount.start]
     if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):
-        # "diluted in 250 cc of NaCl 0.9%": a vehicle, not a dose.
-        return False
+        # "NAC 1200mg dissolved in 250ml of water twice a day": a vehicle; "twice a day" is NAC's.
+        return "skip"
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
         # "CrCl >= 50 mL/min": a kidney function threshold.
-        return False
+        return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
-    return not _STEP_BEFORE.search(before)
+    return "stop" if _STEP_BEFORE.search(before) else "dose"
 
 
 def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amount]:
@@ -213,7 +238,17 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
         first_mass, second_mass = first.unit in _MASS_UNITS, second.unit in _MASS_UNITS
         if first_mass != second_mass:
             dropped.add(id(second) if first_mass else id(first))
+        elif _same_mass(first, second):
+            # "1000 mcg (1 mg)": the same amount in another unit.
+            dropped.add(id(second))
     return [a for a in doses if id(a) not in dropped] if dropped else doses
+
+
+def _same_mass(first: Amount, second: Amount) -> bool:
+    a, b = _IN_MG.get(first.unit), _IN_MG.get(second.unit)
+    if a is None or b is None or first.unit == second.unit:
+        return False
+    return math.isclose(first.low * a, second.low * b) and math.isclose(first.high * a, second.high * b)
 
 
 def _bind_routes(doc: _Doc) -> None:
@@ -283,7 +318,9 @@ def _item(
     for other in doc.mentions:
         if (
             amount.end <= other.start < post_end
+            and (mention is None or other.end > mention.end)
             and (info is None or other.info.name != info.name)
+            and next_start < len(text)
             and next_start - other.end <= 60
         ):
             # Only a drug that has a dose of its own ends this dose's words ("X 5 mg and Y 10 mg daily");
@@ -291,7 +328,7 @@ def _item(
             post_end = other.start
             break
     pre_start = max(sentence.start, previous_end if previous_end >= 0 else 0)
-    frequency, frequency_text = _frequency(doc, amount, pre_start, post_end, sentence)
+    frequency, frequency_text = _frequency(doc, amount, pre_start, post_end, sentence, next_start)
     route = _route(doc, amount, pre_start, post_end, mention)
     duration = _duration(text, amount.end, post_end)
     role = None
@@ -338,7 +375,16 @@ def _choose_drug(
     text = doc.text
     prev: Mention | None = None
     after: Mention | None = None
-    for mention in doc.mentions:
+    mentions = doc.mentions
+    if amount.unit == "cells":
+        # A cell count is of a cell product, not of the chemotherapy named before it ("ATG followed by a
+        # PBPC graft of 5x10^6 CD34+ cells/kg").
+        mentions = [m for m in mentions if _cell_product(m.info)]
+        for mention in mentions:
+            if amount.start < mention.start and mention.end <= amount.end:
+                # "1 x 10^7 CART22 cells/kg": the product is named inside the count.
+                return mention, mention.info
+    for mention in mentions:
         if sentence.start <= mention.start and mention.end <= amount.start:
             prev = mention
         elif mention.start >= amount.end and mention.start < sentence.end:
@@ -365,17 +411,22 @@ def _choose_drug(
     unknown = _unknown_drug(text, amount, sentence)
     if unknown is not None:
         return None, unknown
-    earlier = [m for m in doc.mentions if m.end <= amount.start and m.info.name != "placebo"]
+    earlier = [m for m in mentions if m.end <= amount.start and m.info.name != "placebo"]
     if earlier:
         return earlier[-1], earlier[-1].info
-    later = [m for m in doc.mentions if m.start >= amount.end and m.start - amount.end < 150]
-    if later and not any(a for a in doc.mentions if a.end <= amount.start):
+    later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
+    if later and not any(a for a in mentions if a.end <= amount.start):
         # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
         # the subject of the next sentence; "... on Days 2-4, after the IT MTX" names another drug.
         opening = doc.sentence_of(later[0].start)
         if opening.start > sentence.start and not text[opening.start : later[0].start].strip(" \n\r-*•:("):
             return later[0], later[0].info
     return None, None
+
+
+def _cell_product(info: DrugInfo) -> bool:
+    name = info.name
+    return info.drug_class is None or "cell" in name or "lymphocyte" in name or name.endswith("leucel")
 
 
 def _placebo_of(doc: _Doc, mention: Mention) -> tuple[Mention, DrugInfo]:
@@ -425,25 +476,33 @@ def _unclaimed(doc: _Doc, kind: str, spans: list[lexicon.Span], start: int, end:
 
 
 def _frequency(
-    doc: _Doc, amount: Amount, pre_start: int, post_end: int, sentence: clauses.Sentence
+    doc: _Doc, amount: Amount, pre_start: int, post_end: int, sentence: clauses.Sentence, next_start: int
 ) -> tuple[str | None, str | None]:
     if amount.frequency_code:
         return amount.frequency_code, amount.text
     text = doc.text
     chosen: lexicon.Span | None = None
-    after = _unclaimed(doc, "freq", doc.freqs, amount.end, post_end)
+    after = [
+        span
+        for span in _unclaimed(doc, "freq", doc.freqs, amount.end, post_end)
+        # "12.5 mg/kg/h for 4 hours, then continuous infusions of 6.25 mg/kg/h": it leads into the next dose.
+        if not (next_start < len(text) and _LEADS_INTO.match(text, span[1], next_start))
+    ]
+    before = _unclaimed(doc, "freq", doc.freqs, pre_start, amount.start)
     if after:
         chosen = after[0]
-    else:
-        before = _unclaimed(doc, "freq", doc.freqs, pre_start, amount.start)
-        if before:
-            chosen = before[-1]
+        if _SINGLE_DOSE.match(text, chosen[0]) and (len(after) > 1 or before):
+            # "oral daily, 200 mg as a single dose at bedtime": all of it at once, once a day.
+            chosen = after[1] if len(after) > 1 else before[-1]
+    elif before:
+        chosen = before[-1]
     if chosen is not None:
         doc.claimed.add(("freq", chosen[0]))
         code = chosen[2]
         if _is_cycle_code(code) and _DAYS_MULTI.search(text[amount.end : chosen[0]]):
             # "11 mg/m2/day x 5 days every 28 days": the cycle repeats; the dosing itself is not q4w.
             return None, text[chosen[0] : chosen[1]]
+        doc.used_freqs.add(chosen[0])
         return code, text[chosen[0] : chosen[1]]
     tail = text[amount.end : sentence.end]
     cycle = lexicon.cycle_frequency(tail)
@@ -453,8 +512,14 @@ def _frequency(
 
 
 def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Mention | None) -> str | None:
-    if mention is not None and mention.start in doc.bound_routes:
-        return doc.bound_routes[mention.start]
+    if mention is not None:
+        if mention.start in doc.bound_routes:
+            return doc.bound_routes[mention.start]
+        for other in doc.mentions:
+            # "1500mg/d once daily oral Lapatinib": the drug named again, with its route, in the dose's words.
+            if other.info.name == mention.info.name and other.start in doc.bound_routes:
+                if pre_start <= other.start < post_end:
+                    return doc.bound_routes[other.start]
     text = doc.text
 
     def rank(span: lexicon.Span) -> int:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
 from trialatlas.extract.regimen.models import (
+    ADMINISTRATIONS_PER_DAY,
     Condition,
     Duration,
     Formulation,
@@ -22,7 +23,8 @@ from trialatlas.extract.regimen.models import (
 
 _DAYS_MULTI = re.compile(
     r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\bdays?\s*\d+\s*(?:,|and|&)\s*\d+|"
-    r"(?:x|for|×)\s*(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|twenty-one)\s*(?:consecutive\s+)?days",
+    r"(?:x|for|×)\s*(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|twenty-one)\s*(?:consecutive\s+)?days|"
+    r"\bD\s?\d+\s*(?:-|to)\s*\d+\b",
     re.IGNORECASE,
 )
 
@@ -57,6 +59,8 @@ class _Doc:
     bound_routes: dict[int, str]
     claimed: set[tuple[str, int]]
     implied_routes: set[int]
+    # Starts of frequency spans some dose took as its own frequency.
+    used_freqs: set[int] = field(default_factory=set)
 
     def sentence_of(self, pos: int) -> clauses.Sentence:
         index = bisect.bisect_right(self.sentence_starts, pos) - 1
@@ -124,7 +128,7 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 _LIST_GAP.match(gap)
                 or last.start in listed
                 or (
-                    _GROUP_GAP.match(gap)
+                    (_GROUP_GAP.match(gap) or _named_after_gap(gap, last))
                     and item.dose is not None
                     and last.dose is not None
                     and last.dose.basis == item.dose.basis
@@ -137,7 +141,11 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
         if len(group) < 2:
             continue
         anchor = next((i for i in reversed(group) if i.start not in listed), group[-1])
+        named = {i.drug for i in group if i.drug is not None}
         for item in group:
+            if item.drug is None and len(named) == 1 and group[-1].drug in named:
+                # "4 mg, 6 mg, or 8 mg of poziotinib": the drug named once after the list.
+                item.drug, item.drug_class, item.drug_text = group[-1].drug, group[-1].drug_class, group[-1].drug_text
             if item.start in listed:
                 item.drug = item.drug or anchor.drug
                 item.drug_class = item.drug_class or anchor.drug_class
@@ -152,7 +160,18 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
             if item.route is None and routes and len(set(routes)) == 1:
                 item.route = routes[0]
             if item.frequency is None and frequencies and len(set(frequencies)) == 1:
-                item.frequency = frequencies[0]
+                per_day = item.dose is not None and item.dose.per_time == "day"
+                if not (per_day and ADMINISTRATIONS_PER_DAY.get(frequencies[0], 1) > 1):
+                    # "Brivaracetam 20 mg/day, 10 mg administered twice a day": the day's total is not BID.
+                    item.frequency = frequencies[0]
+
+
+_GROUP_GAP_NAMED = re.compile(r"^\s*(?:[A-Za-z][\w.-]*\s*){1,3}(?:,|and|\+|plus|,\s*and)\s*$")
+
+
+def _named_after_gap(gap: str, last: RegimenItem) -> bool:
+    """ "160 mg trimethoprim and 800 mg sulfamethoxazole": each drug written after its dose, in one list."""
+    return bool(last.drug_text and last.drug_text in gap and _GROUP_GAP_NAMED.match(gap))
 
 
 def _drop_restatements(items: list[RegimenItem], doses: list[Amount], doc: _Doc) -> list[RegimenItem]:
@@ -260,10 +279,95 @@ def _apply_duration_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
                 item.duration = duration
 
 
+_ADMINISTERED = re.compile(
+    r"\b(?:administ\w*|given|dos(?:e|es|ing)|receiv\w*|tak(?:e|en)|inject\w*|infus\w*|treat\w*)\b", re.IGNORECASE
+)
+_SINGLE_DAY = re.compile(r"(?:on\s+)?days?\s*[-+]?\d+", re.IGNORECASE)
+
+
+def _apply_trailing_cycles(doc: _Doc, items: list[RegimenItem]) -> None:
+    """ "Carboplatin AUC=5 IV Day 2 ... Filgrastim 5ug/kg/day SQ Days 5-12 Q 21 days x 3 cycles": a cycle no
+    dose took as its own repeats the single-day doses written before it in the sentence."""
+    for start, _, code in doc.freqs:
+        if not _is_cycle_code(code) or start in doc.used_freqs:
+            continue
+        sentence = doc.sentence_of(start)
+        for item in items:
+            if (
+                sentence.start <= item.start < start
+                and item.frequency is None
+                and item.dose is not None
+                and item.schedule
+                and _SINGLE_DAY.fullmatch(item.schedule.strip())
+            ):
+                item.frequency = code
+
+
+def _multi_day(doc: _Doc, item: RegimenItem, items: list[RegimenItem]) -> bool:
+    """Whether the words after a dose, up to the next one, give it on several days of a cycle."""
+    following = [i.start for i in items if i.start > item.start]
+    end = min([doc.sentence_of(item.start).end, *following])
+    return bool(_DAYS_MULTI.search(doc.text, item.end, end))
+
+
+def _drug_fits(item: RegimenItem, names: set[str]) -> bool:
+    """Whether words about ``names`` (the drugs a sentence names) can be about this item."""
+    return item.drug in names if names else True
+
+
+def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
+    """Route and frequency said once for several doses: in a sentence without doses before them ("Once daily
+    oral doses on days 1-28. The dose will be 37.5 mg daily"), right after them ("5mg/kg. Infusion on day 14
+    administered twice a day."), or at the head of a sentence listing them ("Once daily, A 12.5 mg, A 25 mg
+    plus B 25 mg")."""
+    if not items:
+        return
+    text = doc.text
+    first_item = items[0].start
+    for index, sentence in enumerate(doc.sentences):
+        inside = [i for i in items if sentence.start <= i.start < sentence.end and i.dose is not None]
+        names = {m.info.name for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        freqs = [f for f in doc.freqs if sentence.start <= f[0] < sentence.end]
+        if inside:
+            head = min([inside[0].start] + [m.start for m in doc.mentions if sentence.start <= m.start])
+            leading = {f[2] for f in freqs if f[1] <= head}
+            if len(inside) > 1 and len(leading) == 1:
+                code = leading.pop()
+                for item in inside:
+                    if item.frequency is None and not (_is_cycle_code(code) and _multi_day(doc, item, items)):
+                        item.frequency = code
+            continue
+        chunk = text[sentence.start : sentence.end]
+        administered = bool(_ADMINISTERED.search(chunk))
+        codes = {f[2] for f in freqs if ("freq", f[0]) not in doc.claimed}
+        if sentence.end <= first_item:
+            routes = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
+            for item in items:
+                if item.dose is None or not _drug_fits(item, names):
+                    continue
+                if item.route is None and len(routes) == 1:
+                    item.route = next(iter(routes))
+                if item.frequency is None and administered and len(codes) == 1:
+                    code = next(iter(codes))
+                    if not (_is_cycle_code(code) and _multi_day(doc, item, items)):
+                        item.frequency = code
+        elif index > 0 and administered and len(codes) == 1:
+            previous = doc.sentences[index - 1]
+            before = [i for i in items if previous.start <= i.start < previous.end and i.dose is not None]
+            if before and not names - {i.drug for i in before}:
+                code = next(iter(codes))
+                for item in before:
+                    item.frequency = item.frequency or code
+
+
 def _inherit_within_sentence(doc: _Doc, items: list[RegimenItem]) -> None:
-    """A later dose of the same drug in the same sentence keeps the route and frequency stated earlier."""
+    """A later dose of the same drug in the same sentence keeps the route and frequency stated earlier.
+
+    Unnamed doses in one sentence are taken for one unnamed drug, but only for the route: "110 mg/m^2
+    given continuous infusion on day 1 and 30 mg/m^2 given intraperitoneally" are two different schedules.
+    """
     for index, item in enumerate(items):
-        if index == 0 or item.drug is None:
+        if index == 0:
             continue
         sentence = doc.sentence_of(item.start)
         for earlier in reversed(items[:index]):
@@ -273,6 +377,7 @@ def _inherit_within_sentence(doc: _Doc, items: list[RegimenItem]) -> None:
                 item.route = earlier.route
             if (
                 item.frequency is None
+                and item.drug is not None
                 and item.role not in {"loading", "starting"}
                 and earlier.role != "loading"
             ):

@@ -48,8 +48,22 @@ _BULLET = re.compile(r"^(?:[-*•·▪◦–]|\d{1,2}[.)])\s+")
 
 
 def criteria_from_lines(lines: list[str]) -> tuple[str | None, list[str], list[str]]:
-    """``(criteria_text, inclusion, exclusion)`` from a page's eligibility lines."""
-    text = join_text(lines)
+    """``(criteria_text, inclusion, exclusion)`` from a page's eligibility lines.
+
+    Each line of a page is a whole heading, paragraph or list item; the text keeps them apart with
+    blank lines around headings and paragraphs (as API v2 text does), so that a heading is never read
+    as the continuation of the item above it.
+    """
+    parts: list[str] = []
+    for line in lines:
+        value = clean(line)
+        if not value:
+            continue
+        if _BULLET.match(value):
+            parts.append(value)
+        else:
+            parts.extend(["", value, ""])
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(parts)).strip()
     if not text:
         return None, [], []
     inclusion, exclusion = split_criteria(text)

@@ -130,19 +130,16 @@ def detect_layout(lines: list[str]) -> Detection:
         signed = any(_present(m, keys, prefixes) for m in _SIGNATURES[layout])
         scores[layout] = found / len(markers) if signed else 0.0
     best = max(scores, key=lambda name: scores[name])
-    if scores[best] >= 0.25:
-        # A third of a layout's markers is already a near-certain match: no other page prints them.
+    if scores[best] >= 0.1:
+        # A quarter of a layout's markers is already a near-certain match: no other page prints them; a
+        # page cut off early still shows its layout's signature and first markers.
         confidence = min(0.99, 0.6 + scores[best])
         return Detection(best, round(confidence, 3), scores)
     text = "\n".join(lines[:400])
     has_nct = bool(NCT.search(text))
     vocabulary = len({m.group(1).lower() for m in _TRIAL_WORDS.finditer(text)})
-    if has_nct and vocabulary >= 2:
-        generic = min(0.55, 0.35 + 0.03 * vocabulary)
-    elif vocabulary >= 5:
-        generic = 0.32
-    else:
-        generic = 0.0
+    # Without an NCT id there is nothing to store a generic page under: it is not claimed.
+    generic = min(0.55, 0.35 + 0.03 * vocabulary) if has_nct and vocabulary >= 2 else 0.0
     scores["generic"] = generic
     if generic:
         return Detection("generic", round(generic, 3), scores)

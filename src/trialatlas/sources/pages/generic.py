@@ -26,6 +26,11 @@ _SECTION_END = re.compile(
     r"more information|study plan|contacts and locations|sites?|results|documents)\b[^.]{0,40}:?$",
     re.IGNORECASE,
 )
+_HEADING_WORDS = re.compile(
+    r"^(?:[-*•#]\s*)?(?:eligibility|inclusion|exclusion|criteria|summary|brief summary|description|"
+    r"detailed description|overview|purpose|status|phase|keywords)\b[^.]{0,30}$",
+    re.IGNORECASE,
+)
 _PHASE_IN_TEXT = re.compile(
     r"\b(?:Early\s+)?Phase\s*(?:[0-4]|I{1,3}V?|IV)(?:\s*/\s*(?:Phase\s*)?(?:[0-4]|I{1,3}V?|IV))?\b",
     re.IGNORECASE,
@@ -53,10 +58,21 @@ def _block_after(lines: list[str], index: int) -> list[str]:
     """The lines under a heading, up to the next heading-like line."""
     block: list[str] = []
     for line in lines[index + 1 :]:
-        if _SECTION_END.match(line) or (line.endswith(":") and len(line) < 40):
+        if _SECTION_END.match(line) or _HEADING_WORDS.match(line) or (line.endswith(":") and len(line) < 40):
             break
         block.append(line)
     return block
+
+
+def _title_like(line: str) -> bool:
+    """A title: a sentence-length line that is no label, link or navigation trail ("Home > Trials")."""
+    return (
+        15 <= len(line) <= 300
+        and not NCT.fullmatch(line)
+        and not _LABEL.match(line)
+        and "http" not in line
+        and not re.search(r"\s[>|»/]\s", line)
+    )
 
 
 def parse_generic(lines: list[str]) -> PageParse:
@@ -83,16 +99,12 @@ def parse_generic(lines: list[str]) -> PageParse:
 
     title = _value(labels, "brief title", "title", "study title", "official title")
     if title is None:
-        for line in lines[:15]:
-            bare = line.lstrip("# ").strip()
-            if (
-                15 <= len(bare) <= 300
-                and not NCT.fullmatch(bare)
-                and not _LABEL.match(bare)
-                and "http" not in bare
-            ):
-                title = bare
-                break
+        candidates = [line.lstrip("# ").strip() for line in lines[:15]]
+        candidates = [line for line in candidates if _title_like(line)]
+        nct_line = next((i for i, line in enumerate(lines[:15]) if NCT.search(line)), None)
+        before_nct = lines[nct_line - 1].lstrip("# ").strip() if nct_line else None
+        # The title usually sits right above the NCT id; otherwise the first title-like line.
+        title = before_nct if before_nct in candidates else (candidates[0] if candidates else None)
     trial.brief_title = clean(title)
     if (official := _value(labels, "official title")) is not None:
         trial.official_title = clean(official)

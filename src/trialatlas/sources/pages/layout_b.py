@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from trialatlas.model import (
     Allocation,
@@ -176,10 +177,28 @@ class _Reader:
             else:
                 sections[-1][1].append(line)
         seen = {name for name, _ in sections}
+        handlers: dict[str, Callable[[list[str]], None]] = {
+            "head": self._head,
+            "admin": self._labels,
+            "recruitment": self._recruitment,
+            "summary": self._summary,
+            "description": self._description,
+            "design": self._design,
+            "conditions": self._conditions,
+            "keywords": self._keywords,
+            "interventions": self._interventions,
+            "locations": self._locations,
+            "sponsors": self._sponsors,
+            "outcomes": self._outcomes,
+            "see_also": self._see_also,
+        }
         for name, lines in sections:
-            handler = getattr(self, f"_{name}", None)
+            handler = handlers.get(name)
             if handler is not None:
                 handler(lines)
+            elif name != "countries" and lines:
+                self.warnings.append(f"section {name!r} not read ({len(lines)} lines)")
+                self.unread.append(name)
         self._fill_countries(dict(sections).get("countries", []))
         if self.trial.nct_id is None:
             match = NCT.search("\n".join(self.lines[:60]))
@@ -206,9 +225,6 @@ class _Reader:
                 continue
             elif self.trial.brief_title is None:
                 self.trial.brief_title = clean(line)
-
-    def _admin(self, lines: list[str]) -> None:
-        self._labels(lines)
 
     def _recruitment(self, lines: list[str]) -> None:
         criteria: list[str] | None = None
@@ -406,9 +422,6 @@ class _Reader:
         if lead:
             self.trial.lead_sponsor = Sponsor(name=clean(lead) or lead)
         self.trial.collaborators = [Sponsor(name=clean(name) or name) for name in collaborators]
-
-    def _countries(self, lines: list[str]) -> None:
-        pass  # read after the locations, by _fill_countries
 
     def _fill_countries(self, lines: list[str]) -> None:
         countries = [c.strip() for line in lines for c in line.split(",") if c.strip()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from trialatlas.extract.criteria.drugs import DrugMention, drug_classes, find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
     ConditionRule,
@@ -13,11 +14,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
 )
 from trialatlas.extract.criteria.vocab import (
-    Mention,
     condition_matcher,
-    drug_class_matcher,
-    drug_classes,
-    drug_matcher,
     infection_matcher,
     procedure_matcher,
 )
@@ -33,9 +30,9 @@ _INFECTION_STATUS = (
 )
 
 
-def _groups(mentions: list[Mention], text: str) -> list[list[Mention]]:
+def _groups(mentions: list[DrugMention], text: str) -> list[list[DrugMention]]:
     """Mentions joined into lists ("tacrolimus, MMF, cyclosporine A or rituximab")."""
-    groups: list[list[Mention]] = []
+    groups: list[list[DrugMention]] = []
     for mention in mentions:
         if groups and _LIST_GAP.match(text[groups[-1][-1].end : mention.start]):
             groups[-1].append(mention)
@@ -91,33 +88,10 @@ _CURRENT = re.compile(
 )
 
 
-# Generic-name stems (USAN/INN): an unknown word ending so is a drug ("rosiglitazone", "pembrolizumab").
-_DRUG_SUFFIX = re.compile(
-    r"\b[a-z]{3,}(?:mab|tinib|ciclib|parib|rafenib|pril|sartan|olol|statin|conazole|cillin|mycin|floxacin|ciclovir|"
-    r"navir|buvir|tegravir|parin|dronate|glitazone|gliptin|gliflozin|glutide|triptan|setron|prazole|tidine|dipine|"
-    r"lukast|semide|thiazide|cycline|platin|taxel|rubicin|lutamide|relin|tidine|oxacin|azepam|zolam|barbital|"
-    r"etine|oxetine|faxine|apine|idone|ipramine|triptyline|profen|coxib|fenac|zumab|ximab|umab|cept|kinra)\b",
-    re.IGNORECASE,
-)
-
-
 @register("medication", priority=50)
 def parse_medication(context: CriterionContext) -> list[Rule]:
     text = context.text
-    drugs = [m for m in drug_matcher().find(text) if not context.is_claimed(m.start, m.end)]
-    classes = [
-        Mention(m.start, m.end, m.text, f"class:{m.concept}")
-        for m in drug_class_matcher().find(text)
-        if not context.is_claimed(m.start, m.end)
-        and not any(d.start < m.end and m.start < d.end for d in drugs)
-    ]
-    known = drugs + classes
-    for match in _DRUG_SUFFIX.finditer(text):
-        if not context.is_claimed(*match.span()) and not any(
-            m.start < match.end() and match.start() < m.end for m in known
-        ):
-            known.append(Mention(match.start(), match.end(), match.group(0), match.group(0).lower()))
-    mentions = sorted(known, key=lambda m: m.start)
+    mentions = [m for m in find_drugs(text) if not context.is_claimed(m.start, m.end)]
     rules: list[Rule] = []
     for group in _groups(mentions, text):
         start, end = group[0].start, group[-1].end
@@ -135,8 +109,8 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
             relation = "stable_dose"
         elif _CURRENT.search(lead[-40:]):
             relation = "current"
-        names = [m.concept for m in group if not m.concept.startswith("class:")]
-        class_names = [m.concept.removeprefix("class:") for m in group if m.concept.startswith("class:")]
+        names = [m.drug for m in group if m.drug is not None]
+        class_names = [m.drug_class for m in group if m.drug_class is not None]
         drug_class = class_names[0] if class_names else None
         if drug_class is None and len(names) == 1:
             classes_of_drug = drug_classes(names[0])
@@ -260,6 +234,9 @@ _NOT_MODIFIERS = frozenset(
         "symptoms",
     ]
 )
+_CAUSE_OF = re.compile(
+    r"(?P<word>[A-Za-z][\w-]*)\s+(?:causes?|etiology|aetiology|origin)\s+(?:of|for)\s*$", re.I
+)
 _FREE_CONDITION = re.compile(
     r"\b(?:history\s+of|diagnos(?:is|ed)\s+(?:of|with)|patients?\s+with|subjects?\s+with|presence\s+of|suffering\s+from|"
     r"evidence\s+of|known|confirmed|documented)\s+(?P<name>[a-z][a-z\- ']{3,60}?)"
@@ -278,13 +255,23 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         lead = text[max(0, mention.start - 40) : mention.start]
         qualifiers = [q.group(0).lower() for q in _QUALIFIERS.finditer(lead)][-3:]
         # The words right before the name modify it ("steroid-resistant nephrotic syndrome").
+        # Only words joined to the name count: a preposition or article before it ends the modifiers
+        # ("Seen at the Medical Center for stroke"), and verb forms ("presenting with", "reported")
+        # say what happened, not what kind of condition it is.
         modifier = _PRE_MODIFIER.search(lead)
         if modifier:
-            qualifiers.extend(
-                w.lower()
-                for w in re.findall(r"[A-Za-z][\w-]*", modifier.group(0))
-                if w.lower() not in _NOT_MODIFIERS and w.lower() not in qualifiers
-            )
+            for word in reversed(re.findall(r"[A-Za-z][\w-]*", modifier.group(0))):
+                lowered = word.lower()
+                if lowered in _NOT_MODIFIERS or (
+                    re.search(r"(?:ing|ed|ly)$", lowered) and not lowered.startswith(("un", "non"))
+                ):
+                    break
+                if lowered not in qualifiers:
+                    qualifiers.append(lowered)
+        # "A traumatic cause of dyspnea" is about the cause: the patient's dyspnea must be traumatic.
+        cause = _CAUSE_OF.search(lead)
+        if cause and cause["word"].lower() not in _NOT_MODIFIERS:
+            qualifiers.append(cause["word"].lower())
         context.claim(mention.start, mention.end)
         rules.append(
             ConditionRule(

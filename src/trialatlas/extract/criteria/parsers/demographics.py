@@ -10,7 +10,7 @@ from trialatlas.extract.criteria.rules import AgeRule, PregnancyRule, Rule, SexR
 _N = r"\d+(?:\.\d+)?"
 _AGE_UNIT = r"(?P<unit>years?|yrs?|y(?:ears)?|months?|mos?|weeks?|wks?|days?)"
 _AGE_UNIT2 = r"(?P<unit2>years?|yrs?|months?|mos?|weeks?|days?)"
-_AGE_WORD = r"(?:ages?|aged|age\s+(?:of|between|from|range)|age\s*:|age\s*(?:is|was)?)"
+_AGE_WORD = r"(?:\b(?:ages?|aged)|\bage\s+(?:of|between|from|range)|\bage\s*:|\bage\s*(?:is|was)?)"
 _OLD = r"(?:old|of\s+age|(?:of\s+)?age|yo|y/o|y\.o\.)"
 _YEARS_PER = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
 
@@ -194,11 +194,14 @@ def parse_sex(context: CriterionContext) -> list[Rule]:
     match = female or male
     assert match is not None
     # "Female patients who are pregnant" restricts pregnancy, not sex; a sex restriction is a short
-    # criterion ("Female sex", "Women aged 50-89") or one that says "only".
+    # criterion ("Female sex", "Women aged 50-89"), one that opens with the sex ("Female subjects
+    # diagnosed with KD 12 years of age and older") or one that says "only".
     words = len(text.split())
-    if _PREGNANCY_WORDS.search(text) and not re.search(r"\bonly\b", text, re.I):
+    only = re.search(r"\bonly\b", text, re.I) is not None
+    if _PREGNANCY_WORDS.search(text) and not only:
         return []
-    if words > 10 and not re.search(r"\bonly\b", text, re.I):
+    opens = len(text[: match.start()].split()) <= 1
+    if words > 10 and not only and not opens:
         return []
     context.claim(*match.span())
     return [SexRule(span=context.span(*match.span()), sex="female" if female else "male")]

@@ -13,9 +13,10 @@ import math
 import re
 from dataclasses import dataclass
 
+from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import MeasurementRule, Operator, Rule
-from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes, drug_matcher
+from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes
 from trialatlas.extract.units import convert, parse_unit
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+"
@@ -374,6 +375,12 @@ def _value_before(text: str, start: int) -> _Value | None:
     )
 
 
+_FIRST = re.compile(
+    r"\b(?:initial|baseline|first|(?:at|on|upon)\s+(?:admission|presentation|arrival|screening))\b[^.;]*$",
+    re.I,
+)
+
+
 def _rule(
     context: CriterionContext, start: int, end: int, name: str, analyte: str | None, value: _Value
 ) -> Rule:
@@ -385,7 +392,9 @@ def _rule(
         if value.high is not None:
             canonical_high, _ = _canonical(analyte, value.high, value.unit, [])
     span_start, span_end = min(start, value.start), max(end, value.end)
+    lead = context.text[max(0, start - 30) : start]
     return MeasurementRule(
+        first_reading=_FIRST.search(lead) is not None,
         span=context.span(span_start, span_end),
         name=name,
         name_span=context.span(start, end),
@@ -440,8 +449,12 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
             continue
         words = list(re.finditer(r"[A-Za-z][\w\-'/]*", text[max(0, match.start() - 60) : match.start()]))
         name_words: list[re.Match[str]] = []
+        lead_text = text[max(0, match.start() - 60) : match.start()]
         for word in reversed(words):
             if _NAME_STOP.match(word.group(0)) or len(name_words) == 4:
+                break
+            # A name does not run across a colon or a comma ("renal disease: NKF stages ≥4").
+            if name_words and re.search(r"[:;,(]", lead_text[word.end() : name_words[0].start()]):
                 break
             name_words.insert(0, word)
         if not name_words:
@@ -451,7 +464,7 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
         if re.search(r"[.;]", text[end : match.start()]) or context.is_claimed(start, end):
             continue
         name = text[start:end]
-        if re.fullmatch(r"(?i)ages?|aged|age\s+\w+", name) or drug_matcher().find(name):
+        if re.fullmatch(r"(?i)ages?|aged|age\s+\w+", name) or find_drugs(name):
             continue  # an age, or a dose ("intravenous MP (≤80mg/d)"), not a measurement
         rule = _rule(context, start, end, name, None, value)
         rule.confidence = 0.6

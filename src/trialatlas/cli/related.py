@@ -1,0 +1,185 @@
+"""Related-trials commands: ``related`` (one trial, several, a text or a patient) and ``eval-trialsim``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.config import default_db_path
+from trialatlas.errors import TrialAtlasError
+from trialatlas.match.patient import PatientProfile
+from trialatlas.related.eval import SYSTEMS, evaluate, read_pairs, write_run
+from trialatlas.related.index import RelatedIndex, index_for, index_path
+from trialatlas.related.service import (
+    ListedRelation,
+    RelatedResult,
+    more_like_these,
+    related_report,
+    related_to_patient,
+    related_to_text,
+)
+from trialatlas.related.similarity import COMPONENTS
+from trialatlas.store import TrialStore, open_store
+
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+
+
+def _open(db: str | None) -> TrialStore:
+    try:
+        return open_store(db or default_db_path())
+    except TrialAtlasError as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+
+
+def _index(store: TrialStore, rebuild: bool) -> RelatedIndex:
+    path = index_path(store)
+    if rebuild or path is None or not path.is_file():
+        err_console.print(Text("building the related-trials index (first use; saved beside the store)…"))
+    return index_for(store, rebuild=rebuild)
+
+
+def results_table(results: list[RelatedResult], *, explain: bool, title: str) -> Table:
+    table = Table(title=Text(title), show_lines=True, expand=True)
+    table.add_column("#", justify="right")
+    table.add_column("trial", no_wrap=True)
+    table.add_column("score", justify="right")
+    table.add_column("title and why", ratio=1)
+    if explain:
+        table.add_column("components", no_wrap=True)
+    for result in results:
+        cell = Text(result.title, style="bold")
+        if result.listed:
+            cell.append("  (also listed by the source)", style="dim")
+        if result.reasons:
+            cell.append("\n" + result.why, style="green")
+        row: list[str | Text] = [str(result.rank), result.nct_id, f"{result.score:.3f}", cell]
+        if explain:
+            row.append(
+                "\n".join(
+                    f"{name} {result.components[name]:.2f}"
+                    for name in COMPONENTS
+                    if name in result.components
+                )
+            )
+        table.add_row(*row)
+    return table
+
+
+def listed_table(listed: list[ListedRelation]) -> Table:
+    table = Table(title=Text("Listed as related by the trial's source pages"), expand=True)
+    table.add_column("trial", no_wrap=True)
+    table.add_column("relation")
+    table.add_column("title", ratio=1)
+    table.add_column("our score", justify="right")
+    for relation in listed:
+        title = Text(relation.title or "")
+        if not relation.in_store:
+            title.append("  (not in the store)", style="dim")
+        score = "—" if relation.score is None else f"{relation.score:.3f}"
+        table.add_row(relation.nct_id, relation.relation or "", title, score)
+    return table
+
+
+def _print_json(payload: object) -> None:
+    sys.stdout.write(orjson.dumps(payload).decode() + "\n")
+
+
+@app.command("related")
+def related_command(
+    ncts: Annotated[
+        list[str] | None, typer.Argument(help="One trial, or several for trials like all of them.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Trials like this free-text description.")
+    ] = None,
+    patient: Annotated[
+        Path | None, typer.Option("--patient", help="Trials like this patient (a profile JSON file).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many related trials.")] = 10,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the component scores.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index from the store.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Related trials with the reason each is related; and, apart, the ones its source pages list."""
+    if sum(bool(x) for x in (ncts, text, patient)) != 1:
+        err_console.print(Text("name trials, or give --text or --patient (one of them)", style="red"))
+        raise typer.Exit(2)
+    store = _open(db)
+    try:
+        index = _index(store, rebuild)
+        if ncts and len(ncts) == 1:
+            report = related_report(store, ncts[0], top, index=index)
+            if as_json:
+                _print_json(report.model_dump())
+                return
+            title = f"Related to {report.target} — {report.title}"
+            console.print(results_table(report.computed, explain=explain, title=title))
+            if report.listed:
+                console.print(listed_table(report.listed))
+            return
+        if ncts:
+            results = more_like_these(store, ncts, top, index=index)
+            title = f"More like {', '.join(ncts)}"
+        elif text:
+            results = related_to_text(store, text, top, index=index)
+            title = f"Related to “{text}”"
+        else:
+            assert patient is not None
+            profile = PatientProfile.model_validate_json(patient.read_bytes())
+            results = related_to_patient(store, profile, top, index=index)
+            title = f"Related to patient {profile.id or patient.name}"
+    except (TrialAtlasError, OSError, ValueError) as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    if as_json:
+        _print_json([r.model_dump() for r in results])
+    else:
+        console.print(results_table(results, explain=explain, title=title))
+
+
+@app.command("eval-trialsim")
+def eval_trialsim_command(
+    pairs: Annotated[Path, typer.Option("--pairs", help="TrialSim pairs TSV (trialsim_pairs.tsv).")],
+    run: Annotated[Path, typer.Option("--run", help="Where to write the run file (TREC format).")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Rerank each TrialSim target's held candidates; P@1, P@5, NDCG@10 beside BM25 and TF-IDF."""
+    store = _open(db)
+    try:
+        labelled = read_pairs(pairs)
+        report = evaluate(store, labelled, index=_index(store, False))
+        lines = write_run(report, run)
+    except TrialAtlasError as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    if as_json:
+        _print_json({**report.as_dict(), "run": str(run), "run_lines": lines})
+        return
+    console.print(
+        Text(
+            f"{report.targets_held} of {report.targets} targets held, with {report.candidates_held} "
+            f"candidates; {report.targets_scored} have a similar candidate held and are scored. "
+            f"Run: {run} ({lines} lines)"
+        )
+    )
+    table = Table(title="TrialSim")
+    for column in ("system", "P@1", "P@5", "NDCG@10"):
+        table.add_column(column, justify="right" if column != "system" else "left")
+    for system in SYSTEMS:
+        figures = report.metrics[system].as_dict()
+        table.add_row(system, *(f"{figures[k]:.3f}" for k in ("P@1", "P@5", "NDCG@10")))
+    console.print(table)

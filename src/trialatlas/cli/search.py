@@ -1,0 +1,274 @@
+"""Search commands: ``search`` (ranked search with filters and facets) and ``search-eval`` (TREC check)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.config import default_db_path, shared_data_dir
+from trialatlas.errors import TrialAtlasError
+from trialatlas.store import TrialStore, open_store
+
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+
+CSV_COLUMNS = (
+    "key",
+    "nct_id",
+    "title",
+    "status",
+    "phases",
+    "conditions",
+    "interventions",
+    "sponsor",
+    "start_date",
+    "completion_date",
+    "enrollment",
+    "countries",
+    "score",
+    "snippet",
+)
+
+
+class SaveFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def _open(db: str | None) -> TrialStore:
+    try:
+        return open_store(db or default_db_path())
+    except TrialAtlasError as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: Exception, code: int = 2) -> typer.Exit:
+    err_console.print(Text(f"error: {exc}", style="red"))
+    return typer.Exit(code)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[
+        str, typer.Argument(help='Words, "phrases", AND/OR/NOT, cond: intr: title: sponsor: id:')
+    ] = "",
+    db: DbOption = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="recruiting, open, completed, … (repeatable).")
+    ] = None,
+    phase: Annotated[list[str] | None, typer.Option("--phase", help="1, 2, 3, 4, 1/2, early 1, NA.")] = None,
+    study_type: Annotated[
+        list[str] | None, typer.Option("--type", help="interventional, observational.")
+    ] = None,
+    condition: Annotated[list[str] | None, typer.Option("--condition", help="A listed condition.")] = None,
+    intervention: Annotated[list[str] | None, typer.Option("--intervention", help="An intervention.")] = None,
+    intervention_type: Annotated[
+        list[str] | None, typer.Option("--intervention-type", help="drug, biological, device, …")
+    ] = None,
+    sponsor: Annotated[list[str] | None, typer.Option("--sponsor", help="The lead sponsor.")] = None,
+    sponsor_class: Annotated[
+        list[str] | None, typer.Option("--sponsor-class", help="industry, nih, other, …")
+    ] = None,
+    country: Annotated[list[str] | None, typer.Option("--country")] = None,
+    city: Annotated[list[str] | None, typer.Option("--city")] = None,
+    age: Annotated[float | None, typer.Option("--age", help="A patient's age in years.")] = None,
+    sex: Annotated[str | None, typer.Option("--sex", help="A patient's sex: female or male.")] = None,
+    healthy: Annotated[
+        bool | None,
+        typer.Option("--healthy-volunteers/--no-healthy-volunteers", help="Accepts healthy volunteers."),
+    ] = None,
+    has_results: Annotated[bool | None, typer.Option("--has-results/--no-results")] = None,
+    start_from: Annotated[
+        str | None, typer.Option("--start-from", help="Start date on or after (2019-06).")
+    ] = None,
+    start_to: Annotated[str | None, typer.Option("--start-to")] = None,
+    completion_from: Annotated[str | None, typer.Option("--completion-from")] = None,
+    completion_to: Annotated[str | None, typer.Option("--completion-to")] = None,
+    updated_since: Annotated[str | None, typer.Option("--updated-since")] = None,
+    enrollment_min: Annotated[int | None, typer.Option("--enrollment-min", min=0)] = None,
+    enrollment_max: Annotated[int | None, typer.Option("--enrollment-max", min=0)] = None,
+    sort: Annotated[
+        str, typer.Option(help="relevance, start_date, last_update or enrollment.")
+    ] = "relevance",
+    ascending: Annotated[bool, typer.Option("--asc", help="Oldest or smallest first.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Results per page.")] = 20,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of a previous page.")] = None,
+    facets: Annotated[bool, typer.Option("--facets/--no-facets", help="Show facet counts.")] = False,
+    expand: Annotated[bool, typer.Option("--expand/--no-expand", help="Abbreviations and synonyms.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    fmt: Annotated[
+        SaveFormat | None, typer.Option("--format", help="Save every matching trial as csv or jsonl.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="File for --format (default: stdout).")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the search index first.")] = False,
+) -> None:
+    """Ranked full-text search with filters, facets and cursors."""
+    from trialatlas.search import SearchIndex, iter_search, search
+
+    filters: dict[str, Any] = {
+        "status": status or [],
+        "phase": phase or [],
+        "study_type": study_type or [],
+        "condition": condition or [],
+        "intervention": intervention or [],
+        "intervention_type": intervention_type or [],
+        "sponsor": sponsor or [],
+        "sponsor_class": sponsor_class or [],
+        "country": country or [],
+        "city": city or [],
+        "age": age,
+        "sex": sex,
+        "healthy_volunteers": healthy,
+        "has_results": has_results,
+        "start_from": start_from,
+        "start_to": start_to,
+        "completion_from": completion_from,
+        "completion_to": completion_to,
+        "updated_since": updated_since,
+        "enrollment_min": enrollment_min,
+        "enrollment_max": enrollment_max,
+    }
+    options: dict[str, Any] = {"sort": sort, "order": "asc" if ascending else "desc", "expand": expand}
+    store = _open(db)
+    try:
+        if rebuild:
+            report = SearchIndex.for_store(store).rebuild(store)
+            err_console.print(f"indexed {report.docs:,} trials in {report.seconds:.1f} s")
+        if fmt is not None:
+            count = _save(iter_search(store, query, filters=filters, limit=limit, **options), fmt, out)
+            err_console.print(f"saved {count:,} trial(s)" + (f" to {out}" if out else ""))
+            return
+        results = search(
+            store, query, filters, cursor=cursor, limit=limit, facets=facets or as_json, **options
+        )
+    except TrialAtlasError as exc:
+        raise _fail(exc) from exc
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(results.model_dump_json(exclude_none=True) + "\n")
+        return
+    _render(results, facets)
+
+
+def _save(hits: Any, fmt: SaveFormat, out: Path | None) -> int:
+    stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    count = 0
+    try:
+        if fmt is SaveFormat.JSONL:
+            for hit in hits:
+                stream.write(orjson.dumps(hit.model_dump(exclude_none=True)).decode() + "\n")
+                count += 1
+        else:
+            writer = csv.writer(stream)
+            writer.writerow(CSV_COLUMNS)
+            for hit in hits:
+                trial = hit.trial
+                writer.writerow(
+                    [
+                        trial.key,
+                        trial.nct_id or "",
+                        trial.title,
+                        trial.status or "",
+                        "|".join(trial.phases),
+                        "|".join(trial.conditions),
+                        "|".join(trial.interventions),
+                        trial.sponsor or "",
+                        trial.start_date or "",
+                        trial.completion_date or "",
+                        "" if trial.enrollment is None else trial.enrollment,
+                        "|".join(trial.countries),
+                        f"{hit.score:.4f}",
+                        "".join(text for text, _ in hit.snippet_parts()),
+                    ]
+                )
+                count += 1
+    finally:
+        if out:
+            stream.close()
+    return count
+
+
+def _render(results: Any, facets: bool) -> None:
+    header = f"{results.total:,} trial(s)"
+    if results.interpreted:
+        header += "  ·  read as filters: " + ", ".join(results.interpreted)
+    console.print(Text(header, style="bold"))
+    for note in results.expansions:
+        if note.added:
+            console.print(Text(f"  {note.typed} → also {', '.join(note.added)}", style="dim"))
+        if note.not_expanded:
+            console.print(
+                Text(
+                    f"  {note.typed}: not read as {', '.join(note.not_expanded)}"
+                    " (the rest of the query does not point there)",
+                    style="dim",
+                )
+            )
+    table = Table(show_lines=True)
+    table.add_column("trial", no_wrap=True)
+    table.add_column("title / snippet")
+    table.add_column("status")
+    table.add_column("score", justify="right")
+    for hit in results.hits:
+        trial = hit.trial
+        body = Text(trial.title + "\n", style="bold")
+        for text, marked in hit.snippet_parts():
+            body.append(text, style="bold yellow" if marked else "")
+        status = (trial.status or "—") + ("\n" + ", ".join(trial.phases) if trial.phases else "")
+        table.add_row(trial.key, body, status, f"{hit.score:.2f}")
+    console.print(table)
+    if facets:
+        for name, values in results.facets.items():
+            if values:
+                line = ", ".join(f"{v.value} ({v.count:,})" for v in values[:10])
+                console.print(Text(f"{name}: ", style="bold") + Text(line))
+    if results.next_cursor:
+        console.print(Text(f"next page: --cursor {results.next_cursor}", style="dim"))
+
+
+@app.command("search-eval")
+def search_eval_command(
+    db: DbOption = None,
+    data: Annotated[
+        Path | None, typer.Option(help="TREC 2021 folder (queries.jsonl, qrels/test.tsv).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the TREC run files.")] = Path("var/trec2021"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Retrieval check on TREC Clinical Trials 2021: NDCG@10 and P@10, ours against plain BM25."""
+    from trialatlas.search.eval import run_trec
+
+    folder = data or shared_data_dir() / "trialgpt_benchmarks" / "trec_2021"
+    store = _open(db)
+    try:
+        report = run_trec(store, folder, out_dir=out)
+    except (TrialAtlasError, OSError) as exc:
+        raise _fail(exc) from exc
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(orjson.dumps(report.as_dict()).decode() + "\n")
+        return
+    table = Table(
+        title=f"TREC CT 2021: {report.topics_scored} topics, {report.judged_held:,} judged trials held"
+    )
+    table.add_column("system")
+    table.add_column("NDCG@10", justify="right")
+    table.add_column("P@10", justify="right")
+    for name, score in report.systems.items():
+        table.add_row(name, f"{score.ndcg_at_10:.4f}", f"{score.p_at_10:.4f}")
+    console.print(table)
+    console.print(Text(f"runs written to {out}", style="dim"))
+
+
+__all__ = ["search_command", "search_eval_command"]

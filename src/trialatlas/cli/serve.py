@@ -1,0 +1,90 @@
+"""``trialatlas serve``: the web pages and the REST API over one store, on one address."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.config import DB_ENV, default_db_path
+from trialatlas.errors import TrialAtlasError
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+@app.command("serve")
+def serve_command(
+    db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
+    ingest_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TRIALATLAS_INGEST_TOKEN",
+            help="Allow POST /api/ingest for requests bearing this token (off without it).",
+            show_default=False,
+        ),
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
+) -> None:
+    """Serve the web pages (search, trial, compare, match, landscape) and the REST API (/api, /docs)."""
+    import uvicorn
+
+    from trialatlas.api.app import create_app
+
+    location = db or default_db_path()
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        err_console.print(Text(f"error: cannot listen on {host}:{port}: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+    url = _url(host, sock.getsockname()[1])
+    log_level = "info" if access_log else "warning"
+    if workers == 1:
+        try:
+            application = create_app(location, ingest_token=ingest_token)
+        except TrialAtlasError as exc:
+            sock.close()
+            err_console.print(Text(f"error: {exc}", style="red"))
+            raise typer.Exit(2) from exc
+        console.print(
+            f"trialatlas serving {location} at {url}  (API docs: {url}docs; Ctrl-C stops)", soft_wrap=True
+        )
+        config = uvicorn.Config(application, log_level=log_level, access_log=access_log)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    # Several processes share the socket; each opens the store itself (SQLite serialises writes).
+    os.environ[DB_ENV] = location
+    if ingest_token:
+        os.environ["TRIALATLAS_INGEST_TOKEN"] = ingest_token
+    console.print(
+        f"trialatlas serving {location} at {url} with {workers} workers (Ctrl-C stops)", soft_wrap=True
+    )
+    config = uvicorn.Config(
+        "trialatlas.api.app:app_from_env",
+        factory=True,
+        workers=workers,
+        log_level=log_level,
+        access_log=access_log,
+    )
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[sock]).run()

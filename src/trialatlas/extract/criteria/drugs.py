@@ -1,0 +1,256 @@
+"""Drug mentions in criteria and notes, on top of the regimen package's drug vocabulary.
+
+Every drug name (generic, brand, abbreviation, code) and its generic comes from
+:mod:`trialatlas.extract.regimen.drugs`, the project's one drug vocabulary. What criteria need beyond it
+lives in ``vocab/drug_classes.json``: the pharmacological classes criteria and notes speak of
+("anticoagulants", "beta-blockers", "DMARDs") with the phrases that name them and the generics that
+belong to them (listed, by INN stem, or by a whole regimen group); families of generics a criterion
+treats as one drug; and the few regimen aliases that mean something else in clinical prose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from trialatlas.extract.criteria.vocab import Matcher, analyte_matcher
+from trialatlas.extract.regimen import drugs as regimen_drugs
+
+_CLASS_PREFIX = "class:"
+# A word inside a hyphenated compound is a modifier, not a mention: "insulin-dependent",
+# "steroid-resistant", "post-chemotherapy" name a condition or a time.
+_COMPOUND_AFTER = re.compile(r"-[A-Za-z]")
+# English words the regimen's INN-stem guess takes for drugs.
+_NOT_DRUG_WORDS = frozenset(
+    {
+        "except",
+        "concept",
+        "accept",
+        "intercept",
+        "precept",
+        "percept",
+        "receptor",
+        "polypeptide",
+        "oligopeptide",
+        "dipeptide",
+        "statement",
+        "devastating",
+        "thermostat",
+        "ecstatic",
+        "metastatic",
+        "prostatic",
+        "hemostatic",
+        "homeostatic",
+        "electrostatic",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DrugMention:
+    """A drug or drug class named in text: ``drug`` is the generic, ``drug_class`` a class id."""
+
+    start: int
+    end: int
+    text: str
+    drug: str | None
+    drug_class: str | None
+    known: bool = True
+
+    @property
+    def is_class(self) -> bool:
+        return self.drug is None
+
+    @property
+    def concept(self) -> str:
+        return self.drug if self.drug is not None else f"{_CLASS_PREFIX}{self.drug_class}"
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = (
+        resources.files("trialatlas.extract.criteria")
+        .joinpath("vocab", "drug_classes.json")
+        .read_text(encoding="utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    data.pop("_comment", None)
+    return data
+
+
+def class_id(name: str) -> str:
+    """A class id from a regimen class name ("calcineurin inhibitor" → "calcineurin_inhibitor")."""
+    return "_".join(name.lower().split())
+
+
+@cache
+def class_table() -> dict[str, dict[str, Any]]:
+    """The criteria drug classes, keyed by id."""
+    classes: dict[str, dict[str, Any]] = _data()["classes"]
+    return classes
+
+
+@cache
+def _class_matcher() -> Matcher:
+    names: dict[str, str] = {}
+    abbreviations: dict[str, str] = {}
+    for identifier, entry in class_table().items():
+        for name in entry.get("names", []):
+            names.setdefault(name.lower(), identifier)
+        for abbreviation in entry.get("abbrev", []):
+            abbreviations.setdefault(abbreviation, identifier)
+    return Matcher(names, abbreviations)
+
+
+@cache
+def _not_drugs() -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    entry = _data()["not_drugs"]
+    as_written = frozenset(tuple(regimen_drugs.WORD.findall(a)) for a in entry["as_written"])
+    return as_written, frozenset(w.lower() for w in entry["words"])
+
+
+@cache
+def _families() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for family, members in _data()["families"].items():
+        for member in members:
+            table[member] = family
+    return table
+
+
+@lru_cache(maxsize=8192)
+def drug_family(drug: str) -> str:
+    """The drug a criterion naming any form of it means ("insulin glargine" → "insulin")."""
+    family = _families().get(drug)
+    if family is not None:
+        return family
+    first = drug.split(" ", 1)[0]
+    if first != drug:
+        info = regimen_drugs.lookup(first)
+        if info is not None and not info.is_class and info.name == first:
+            return first
+    return drug
+
+
+def same_drug(wanted: str, given: str) -> bool:
+    """Whether a patient's ``given`` drug is the criterion's ``wanted`` one (any form of it)."""
+    return wanted == given or drug_family(wanted) == drug_family(given)
+
+
+def _in_class(drug: str, group: str | None, entry: dict[str, Any]) -> bool:
+    if drug in entry.get("not_members", ()):
+        return False
+    if drug in entry.get("members", ()) or (group is not None and group in entry.get("groups", ())):
+        return True
+    return any(drug.endswith(stem) for stem in entry.get("stems", ())) or any(
+        drug.startswith(prefix) for prefix in entry.get("prefixes", ())
+    )
+
+
+@lru_cache(maxsize=8192)
+def class_closure(identifier: str) -> tuple[str, ...]:
+    """``identifier`` and every class it falls under, transitively, narrowest first."""
+    table = class_table()
+    seen: list[str] = []
+    stack = [identifier]
+    while stack:
+        current = stack.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        stack.extend(table.get(current, {}).get("broader", []))
+    return tuple(seen)
+
+
+@lru_cache(maxsize=8192)
+def drug_classes(drug: str) -> tuple[str, ...]:
+    """The classes a generic belongs to (its own first, broader ones after), by membership or stem."""
+    info = regimen_drugs.lookup(drug)
+    group = info.drug_class if info is not None and info.name == drug else None
+    direct = [identifier for identifier, entry in class_table().items() if _in_class(drug, group, entry)]
+    # The regimen's own groups that are pharmacological classes (immunosuppressant, glucocorticoid,
+    # biologic) count too; its organising groups ("oncology", "cardiometabolic") are not in the table.
+    if group is not None and class_id(group) in class_table() and class_id(group) not in direct:
+        direct.append(class_id(group))
+    result: list[str] = []
+    for identifier in direct:
+        for broader in class_closure(identifier):
+            if broader not in result:
+                result.append(broader)
+    return tuple(result)
+
+
+def _in_compound(text: str, start: int, end: int) -> bool:
+    before = start >= 2 and text[start - 1] == "-" and text[start - 2].isalnum()
+    return before or _COMPOUND_AFTER.match(text, end) is not None
+
+
+_SUPPLEMENT = re.compile(r"\s*(?:supplement\w*|therapy|replacement|infusion|tablets?|administration)\b", re.I)
+
+
+def _keep(text: str, mention: regimen_drugs.Mention) -> bool:
+    surface = mention.surface
+    as_written, words = _not_drugs()
+    if tuple(regimen_drugs.WORD.findall(surface)) in as_written or surface.lower() in words:
+        return False
+    if _in_compound(text, mention.start, mention.end):
+        return False
+    if not mention.known:
+        # Development codes in criteria are mostly genes, mutations and scales (T790M, BRCA1, ECOG2).
+        return regimen_drugs.looks_like_drug_word(surface) and surface.lower() not in _NOT_DRUG_WORDS
+    # "Serum albumin", "glucose", "calcium" are measurements unless given as a treatment.
+    if analyte_matcher().concept_of(surface) is not None:
+        return _SUPPLEMENT.match(text, mention.end) is not None
+    return True
+
+
+def find_drugs(text: str) -> list[DrugMention]:
+    """Drugs and drug classes named in ``text``, in order, without overlaps (longer mentions win)."""
+    found: list[DrugMention] = []
+    for mention in regimen_drugs.find_mentions(text):
+        if not _keep(text, mention):
+            continue
+        info = mention.info
+        if info.is_class:
+            found.append(DrugMention(mention.start, mention.end, mention.surface, None, class_id(info.name)))
+        else:
+            found.append(
+                DrugMention(mention.start, mention.end, mention.surface, info.name, None, mention.known)
+            )
+    for phrase in _class_matcher().find(text):
+        found.append(DrugMention(phrase.start, phrase.end, phrase.text, None, phrase.concept))
+    if len(found) < 2:
+        return found
+    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[DrugMention] = []
+    for candidate in found:
+        if kept and candidate.start < kept[-1].end:
+            if candidate.end - candidate.start > kept[-1].end - kept[-1].start:
+                kept[-1] = candidate
+            continue
+        kept.append(candidate)
+    return kept
+
+
+def mention_classes(mention: DrugMention) -> tuple[str, ...]:
+    """The classes a mention stands for: the class it names, or the classes of the drug it names."""
+    if mention.drug_class is not None:
+        return class_closure(mention.drug_class)
+    return drug_classes(mention.drug or "")
+
+
+__all__ = [
+    "DrugMention",
+    "class_closure",
+    "class_id",
+    "class_table",
+    "drug_classes",
+    "drug_family",
+    "find_drugs",
+    "mention_classes",
+    "same_drug",
+]

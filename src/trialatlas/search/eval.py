@@ -1,0 +1,190 @@
+"""The retrieval check: TREC Clinical Trials 2021 patients as queries, our ranking against plain BM25.
+
+Each topic's patient description is the query. Only part of the judged trials are held (the shared
+data has texts for about a third of them), so each topic ranks the judged trials the index holds: our
+search (field weights, abbreviation, synonym and drug-name expansions) against plain BM25 on the same
+text (one field, no expansion), both FTS5 BM25 over the same index. NDCG@10 uses the graded
+judgments as gains (0 not relevant, 1 excluded, 2 eligible; trec_eval's linear gain); P@10 counts a
+trial relevant when judged 1 or 2. Topics without a relevant held trial are left out of the means.
+Runs are written in TREC format: ``topic Q0 NCT rank score tag``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from trialatlas.search.index import SearchIndex
+from trialatlas.search.query import COLUMNS, WEIGHTS, compile_query
+from trialatlas.search.synonyms import Expander
+from trialatlas.store import TrialStore
+
+TOPIC_PREFIX = "trec-2021"
+
+
+@dataclass(frozen=True)
+class Topic:
+    number: str
+    text: str
+
+
+@dataclass
+class SystemScore:
+    name: str
+    ndcg_at_10: float
+    p_at_10: float
+    run: list[tuple[str, str, int, float]] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class TrecReport:
+    topics: int
+    topics_scored: int
+    judged: int
+    judged_held: int
+    systems: dict[str, SystemScore]
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "topics": self.topics,
+            "topics_scored": self.topics_scored,
+            "judged_trials": self.judged,
+            "judged_trials_held": self.judged_held,
+            "seconds": round(self.seconds, 2),
+            **{
+                name: {"ndcg@10": round(score.ndcg_at_10, 4), "p@10": round(score.p_at_10, 4)}
+                for name, score in self.systems.items()
+            },
+        }
+
+
+def load_topics(folder: Path) -> list[Topic]:
+    """``queries.jsonl`` of the TrialGPT TREC 2021 folder: ``{"_id": "trec-2021N", "text": ...}``."""
+    topics = []
+    for line in (folder / "queries.jsonl").read_bytes().splitlines():
+        if line.strip():
+            record = orjson.loads(line)
+            number = str(record["_id"]).removeprefix(TOPIC_PREFIX)
+            topics.append(Topic(number, str(record["text"])))
+    return topics
+
+
+def load_qrels(folder: Path) -> dict[str, dict[str, int]]:
+    """``qrels/test.tsv``: ``query-id  corpus-id  score`` with a header line."""
+    judged: dict[str, dict[str, int]] = {}
+    lines = (folder / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) == 3:
+            topic = parts[0].removeprefix(TOPIC_PREFIX)
+            judged.setdefault(topic, {})[parts[1].strip()] = int(parts[2])
+    return judged
+
+
+def ndcg_at(ranking: Sequence[str], judgments: dict[str, int], k: int = 10) -> float:
+    gains = [judgments.get(key, 0) for key in ranking[:k]]
+    dcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains))
+    ideal = sorted(judgments.values(), reverse=True)[:k]
+    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def precision_at(ranking: Sequence[str], judgments: dict[str, int], k: int = 10) -> float:
+    return sum(1 for key in ranking[:k] if judgments.get(key, 0) > 0) / k
+
+
+Ranker = Callable[[SearchIndex, str, dict[str, int]], dict[str, float]]
+
+
+def rank_ours(index: SearchIndex, text: str, candidates: dict[str, int]) -> dict[str, float]:
+    compiled = compile_query(text, Expander(index), mode="any")
+    if compiled.match is None:
+        return {}
+    scores = index.score(compiled.match, list(candidates.values()), WEIGHTS)
+    keys = {number: key for key, number in candidates.items()}
+    return {keys[number]: score for number, score in scores.items()}
+
+
+def rank_plain_bm25(index: SearchIndex, text: str, candidates: dict[str, int]) -> dict[str, float]:
+    compiled = compile_query(text, None, mode="any")
+    if compiled.match is None:
+        return {}
+    scores = index.score(compiled.match, list(candidates.values()), dict.fromkeys(COLUMNS, 1.0))
+    keys = {number: key for key, number in candidates.items()}
+    return {keys[number]: score for number, score in scores.items()}
+
+
+SYSTEMS: dict[str, Ranker] = {"trialatlas": rank_ours, "bm25": rank_plain_bm25}
+
+
+def run_trec(
+    store: TrialStore,
+    folder: Path,
+    *,
+    out_dir: Path | None = None,
+    systems: dict[str, Ranker] | None = None,
+    index: SearchIndex | None = None,
+) -> TrecReport:
+    """Score every system on the topics of ``folder``; write ``<system>.run`` files into ``out_dir``."""
+    import time
+
+    started = time.perf_counter()
+    systems = systems or SYSTEMS
+    index = index or SearchIndex.for_store(store)
+    index.sync(store)
+    topics = load_topics(folder)
+    qrels = load_qrels(folder)
+    all_judged = sorted({key for judged in qrels.values() for key in judged})
+    held = index.docs_of(all_judged)
+    sums = {name: [0.0, 0.0] for name in systems}
+    runs: dict[str, list[tuple[str, str, int, float]]] = {name: [] for name in systems}
+    scored = 0
+    for topic in topics:
+        judgments = {key: rel for key, rel in qrels.get(topic.number, {}).items() if key in held}
+        if not judgments:
+            continue
+        candidates = {key: held[key] for key in judgments}
+        relevant = any(rel > 0 for rel in judgments.values())
+        scored += relevant
+        for name, ranker in systems.items():
+            scores = ranker(index, topic.text, candidates)
+            # Unmatched candidates rank last, in key order, so that runs are reproducible.
+            ranking = sorted(candidates, key=lambda key: (-scores.get(key, 0.0), key))
+            runs[name].extend(
+                (topic.number, key, rank, scores.get(key, 0.0)) for rank, key in enumerate(ranking, 1)
+            )
+            if relevant:
+                sums[name][0] += ndcg_at(ranking, judgments)
+                sums[name][1] += precision_at(ranking, judgments)
+    report = TrecReport(
+        topics=len(topics),
+        topics_scored=scored,
+        judged=len(all_judged),
+        judged_held=len(held),
+        systems={
+            name: SystemScore(
+                name, total[0] / scored if scored else 0.0, total[1] / scored if scored else 0.0, runs[name]
+            )
+            for name, total in sums.items()
+        },
+        seconds=time.perf_counter() - started,
+    )
+    if out_dir is not None:
+        write_runs(report, out_dir)
+    return report
+
+
+def write_runs(report: TrecReport, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, score in report.systems.items():
+        path = out_dir / f"{name}.run"
+        lines = [f"{topic} Q0 {key} {rank} {value:.6f} {name}" for topic, key, rank, value in score.run]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -1,0 +1,345 @@
+"""Facets: the values of a trial that search can filter by and count under a query.
+
+Every facet is registered in :data:`FACETS` with the function that reads its values off a trial; the
+index stores those values per trial (``search_facets``), and the service counts them for the trials a
+query matches. A new facet joins by :func:`register_facet` (and an index rebuild): it is then counted
+in every result and can be filtered on through ``Filters.facet_values``. ``accept`` turns what a user
+types into facet keys (shortcuts, spellings), raising :class:`QueryError` for a value that cannot be.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from trialatlas.errors import QueryError
+from trialatlas.model import Trial
+from trialatlas.model.enums import (
+    AgencyClass,
+    InterventionType,
+    OverallStatus,
+    Phase,
+    Sex,
+    StandardAge,
+    StudyType,
+)
+
+
+def facet_key(label: str) -> str:
+    """How facet values compare: case and spacing do not matter."""
+    return " ".join(label.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str
+    values: Callable[[Trial], Iterable[str]]
+    accept: Callable[[str], list[str]] | None = None
+    # Years, phases and buckets read best in their own order; other facets are listed by count.
+    sort_key: Callable[[str], Any] | None = None
+
+    def keys_for(self, value: str) -> list[str]:
+        """The facet keys a typed filter value selects."""
+        if self.accept is not None:
+            return self.accept(value)
+        key = facet_key(value)
+        if not key:
+            raise QueryError(f"an empty {self.name} filter")
+        return [key]
+
+
+FACETS: dict[str, Facet] = {}
+
+
+def register_facet(facet: Facet) -> Facet:
+    if facet.name in FACETS:
+        raise ValueError(f"facet {facet.name!r} is already registered")
+    FACETS[facet.name] = facet
+    return facet
+
+
+# --- accepting typed values ----------------------------------------------------------------------
+
+
+def _enum_word(value: str) -> str:
+    return re.sub(r"[\s\-/]+", "_", value.strip()).upper()
+
+
+def _enum_acceptor(
+    name: str, choices: Iterable[str], shortcuts: dict[str, list[str]] | None = None
+) -> Callable[[str], list[str]]:
+    allowed = {choice.upper(): choice for choice in choices}
+    extra = {key.upper(): value for key, value in (shortcuts or {}).items()}
+
+    def accept(value: str) -> list[str]:
+        word = _enum_word(value)
+        if word in extra:
+            return [facet_key(v) for v in extra[word]]
+        if word in allowed:
+            return [facet_key(allowed[word])]
+        options = ", ".join([*(k.lower() for k in extra), *sorted(allowed)])
+        raise QueryError(f"unknown {name} {value!r}; choose one of {options}")
+
+    return accept
+
+
+OPEN_STATUSES = ["RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"]
+
+_accept_status = _enum_acceptor(
+    "status",
+    (s.value for s in OverallStatus),
+    # "recruiting" is the enum value itself (RECRUITING only); "open" is every status still enrolling.
+    {"OPEN": OPEN_STATUSES, "ACTIVE": ["ACTIVE_NOT_RECRUITING"]},
+)
+
+_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+
+
+def _accept_phase(value: str) -> list[str]:
+    word = _enum_word(value).replace("PHASE_", "PHASE").removeprefix("PHASE")
+    word = word.strip("_")
+    if word in {"NA", "N_A", "NOT_APPLICABLE"}:
+        return [facet_key(Phase.NA.value)]
+    if word in {"EARLY_1", "EARLY_PHASE1", "EARLY1", "0"}:
+        return [facet_key(Phase.EARLY_PHASE1.value)]
+    parts = [part for part in re.split(r"[_,]+", word) if part]
+    phases: list[str] = []
+    for part in parts:
+        digit = _ROMAN.get(part, part.removeprefix("PHASE"))
+        if digit not in {"1", "2", "3", "4"}:
+            raise QueryError(f"unknown phase {value!r}; use 1, 2, 3, 4, 1/2, 2/3, early 1 or NA")
+        phases.append(facet_key(f"PHASE{digit}"))
+    if not phases:
+        raise QueryError(f"unknown phase {value!r}; use 1, 2, 3, 4, 1/2, 2/3, early 1 or NA")
+    return phases
+
+
+def _accept_sex(value: str) -> list[str]:
+    # The filter is the patient's sex: a trial open to all sexes accepts her or him.
+    word = _enum_word(value)
+    aliases = {"F": "FEMALE", "WOMAN": "FEMALE", "WOMEN": "FEMALE", "M": "MALE", "MAN": "MALE", "MEN": "MALE"}
+    word = aliases.get(word, word)
+    if word in {"FEMALE", "MALE"}:
+        return [facet_key(word), facet_key(Sex.ALL.value)]
+    if word == "ALL":
+        return [facet_key(Sex.ALL.value)]
+    raise QueryError(f"unknown sex {value!r}; choose female, male or all")
+
+
+def _accept_yes_no(name: str) -> Callable[[str], list[str]]:
+    def accept(value: str) -> list[str]:
+        word = value.strip().casefold()
+        if word in {"yes", "true", "1", "y"}:
+            return ["yes"]
+        if word in {"no", "false", "0", "n"}:
+            return ["no"]
+        raise QueryError(f"{name} is yes or no, not {value!r}")
+
+    return accept
+
+
+_COUNTRY_ALIASES = {
+    "usa": "United States",
+    "us": "United States",
+    "u.s.": "United States",
+    "united states of america": "United States",
+    "uk": "United Kingdom",
+    "great britain": "United Kingdom",
+    "south korea": "Korea, Republic of",
+    "korea": "Korea, Republic of",
+    "russia": "Russian Federation",
+    "iran": "Iran, Islamic Republic of",
+    "taiwan": "Taiwan",
+    "prc": "China",
+}
+
+
+def country_key(value: str) -> str:
+    key = facet_key(value)
+    return facet_key(_COUNTRY_ALIASES.get(key, value))
+
+
+def _accept_country(value: str) -> list[str]:
+    if not value.strip():
+        raise QueryError("an empty country filter")
+    return [country_key(value)]
+
+
+# --- reading values off a trial ------------------------------------------------------------------
+
+
+def _clean(values: Iterable[str | None]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        if value and value.strip():
+            label = " ".join(value.split())
+            seen.setdefault(facet_key(label), label)
+    return list(seen.values())
+
+
+def age_groups(trial: Trial) -> list[str]:
+    """CHILD / ADULT / OLDER_ADULT: the registry's own groups, else derived from the age limits."""
+    eligibility = trial.eligibility
+    if eligibility.std_ages:
+        return [age.value for age in eligibility.std_ages]
+    low = eligibility.minimum_age.years if eligibility.minimum_age else None
+    high = eligibility.maximum_age.years if eligibility.maximum_age else None
+    if trial.is_partial and low is None and high is None:
+        return []
+    low = 0.0 if low is None else low
+    high = 200.0 if high is None else high
+    groups = []
+    if low < 18:
+        groups.append(StandardAge.CHILD.value)
+    if low <= 64 and high >= 18:
+        groups.append(StandardAge.ADULT.value)
+    if high >= 65:
+        groups.append(StandardAge.OLDER_ADULT.value)
+    return groups
+
+
+def _year(date: str | None) -> list[str]:
+    return [date[:4]] if date and len(date) >= 4 and date[:4].isdigit() else []
+
+
+ENROLLMENT_BUCKETS: tuple[tuple[int, str], ...] = (
+    (50, "1-49"),
+    (100, "50-99"),
+    (500, "100-499"),
+    (1000, "500-999"),
+)
+
+
+def _bucket_order(label: str) -> int:
+    return int(label.split("-")[0].rstrip("+"))
+
+
+_PHASE_ORDER = {phase.value: rank for rank, phase in enumerate(Phase)}
+
+
+def enrollment_bucket(count: int | None) -> list[str]:
+    if count is None:
+        return []
+    for upper, label in ENROLLMENT_BUCKETS:
+        if count < upper:
+            return [label]
+    return ["1000+"]
+
+
+def _yes_no(value: bool | None) -> list[str]:
+    return [] if value is None else ["yes" if value else "no"]
+
+
+def completion_date(trial: Trial) -> str | None:
+    status = trial.status
+    date = status.completion_date or status.primary_completion_date
+    return date.date if date else None
+
+
+def last_update(trial: Trial) -> str | None:
+    status = trial.status
+    if status.last_update_post_date:
+        return status.last_update_post_date.date
+    return status.last_update_submit_date
+
+
+register_facet(
+    Facet(
+        "status",
+        "Overall status",
+        lambda t: _clean([t.status.overall_status.value if t.status.overall_status else None]),
+        _accept_status,
+    )
+)
+register_facet(
+    Facet(
+        "phase",
+        "Phase",
+        lambda t: [p.value for p in t.design.phases],
+        _accept_phase,
+        sort_key=lambda v: _PHASE_ORDER.get(v, 99),
+    )
+)
+register_facet(
+    Facet(
+        "study_type",
+        "Study type",
+        lambda t: [t.design.study_type.value] if t.design.study_type else [],
+        _enum_acceptor("study type", (s.value for s in StudyType)),
+    )
+)
+register_facet(Facet("condition", "Condition", lambda t: _clean(t.conditions)))
+register_facet(Facet("intervention", "Intervention", lambda t: _clean(i.name for i in t.interventions)))
+register_facet(
+    Facet(
+        "intervention_type",
+        "Intervention type",
+        lambda t: _clean(i.type.value if i.type else None for i in t.interventions),
+        _enum_acceptor("intervention type", (s.value for s in InterventionType)),
+    )
+)
+register_facet(
+    Facet("sponsor", "Sponsor", lambda t: _clean([t.lead_sponsor.name if t.lead_sponsor else None]))
+)
+register_facet(
+    Facet(
+        "sponsor_class",
+        "Sponsor class",
+        lambda t: _clean(
+            [t.lead_sponsor.agency_class.value if t.lead_sponsor and t.lead_sponsor.agency_class else None]
+        ),
+        _enum_acceptor("sponsor class", (s.value for s in AgencyClass)),
+    )
+)
+register_facet(Facet("country", "Country", lambda t: _clean(t.countries), _accept_country))
+register_facet(Facet("city", "City", lambda t: _clean(loc.city for loc in t.locations)))
+register_facet(
+    Facet(
+        "age_group",
+        "Age group",
+        age_groups,
+        _enum_acceptor(
+            "age group", (s.value for s in StandardAge), {"CHILDREN": ["CHILD"], "ADULTS": ["ADULT"]}
+        ),
+    )
+)
+register_facet(
+    Facet(
+        "sex",
+        "Sex",
+        lambda t: [t.eligibility.sex.value] if t.eligibility.sex else [],
+        _accept_sex,
+    )
+)
+register_facet(
+    Facet(
+        "healthy_volunteers",
+        "Healthy volunteers",
+        lambda t: _yes_no(t.eligibility.healthy_volunteers),
+        _accept_yes_no("healthy_volunteers"),
+    )
+)
+register_facet(
+    Facet("has_results", "Has results", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results"))
+)
+register_facet(
+    Facet(
+        "start_year",
+        "Start year",
+        lambda t: _year(t.status.start_date.date if t.status.start_date else None),
+        sort_key=str,
+    )
+)
+register_facet(Facet("completion_year", "Completion year", lambda t: _year(completion_date(t)), sort_key=str))
+register_facet(
+    Facet(
+        "enrollment",
+        "Enrollment",
+        lambda t: enrollment_bucket(t.design.enrollment.count if t.design.enrollment else None),
+        sort_key=_bucket_order,
+    )
+)
+register_facet(Facet("last_update_year", "Last update year", lambda t: _year(last_update(t)), sort_key=str))

@@ -1,0 +1,278 @@
+"""Search filters: what a caller can restrict results to, checked and turned into SQL conditions.
+
+Value filters (status, phase, country, …) select facet values: several values of one filter are
+alternatives, different filters all apply. Range filters (a patient's age, dates, enrollment) compare
+columns of ``search_docs``. Conditions are SQL text with ``?`` parameters only; no value is ever
+formatted into the SQL.
+
+:func:`interpret` reads filters out of a query's own words ("recruiting phase 4 in China for
+children"), so that users can type them the way they say them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from trialatlas.errors import QueryError
+from trialatlas.model.values import normalize_date
+from trialatlas.search.facets import FACETS, facet_key
+
+# Filters that select facet values, by Filters field name (equal to the facet's name).
+VALUE_FILTERS: tuple[str, ...] = (
+    "status",
+    "phase",
+    "study_type",
+    "condition",
+    "intervention",
+    "intervention_type",
+    "sponsor",
+    "sponsor_class",
+    "country",
+    "city",
+    "age_group",
+)
+
+
+class Filters(BaseModel):
+    """Restrictions on a search; every one also comes back as a facet with counts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[str] = Field(
+        default_factory=list,
+        description="Overall status; 'recruiting' = RECRUITING, 'open' = still enrolling.",
+    )
+    phase: list[str] = Field(default_factory=list, description="1, 2, 3, 4, 1/2, early 1, NA.")
+    study_type: list[str] = Field(default_factory=list)
+    condition: list[str] = Field(default_factory=list, description="A condition as the registry lists it.")
+    intervention: list[str] = Field(default_factory=list, description="An intervention name.")
+    intervention_type: list[str] = Field(default_factory=list, description="DRUG, BIOLOGICAL, DEVICE, …")
+    sponsor: list[str] = Field(default_factory=list, description="The lead sponsor.")
+    sponsor_class: list[str] = Field(default_factory=list, description="INDUSTRY, NIH, OTHER, …")
+    country: list[str] = Field(default_factory=list)
+    city: list[str] = Field(default_factory=list)
+    age_group: list[str] = Field(default_factory=list, description="CHILD, ADULT, OLDER_ADULT.")
+    age: float | None = Field(default=None, ge=0, le=150, description="A patient's age in years.")
+    sex: str | None = Field(default=None, description="A patient's sex: trials open to it (or to all).")
+    healthy_volunteers: bool | None = None
+    has_results: bool | None = None
+    start_from: str | None = None
+    start_to: str | None = None
+    completion_from: str | None = None
+    completion_to: str | None = None
+    updated_since: str | None = None
+    enrollment_min: int | None = Field(default=None, ge=0)
+    enrollment_max: int | None = Field(default=None, ge=0)
+    facet_values: dict[str, list[str]] = Field(
+        default_factory=dict, description="Values of facets registered without a filter of their own."
+    )
+
+    @field_validator(*VALUE_FILTERS, mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("start_from", "start_to", "completion_from", "completion_to", "updated_since")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        normalized = normalize_date(value)
+        if normalized is None:
+            raise ValueError(f"{value!r} is not a date (use 2019, 2019-11 or 2019-11-12)")
+        return normalized
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def describe(self) -> list[str]:
+        """Each active filter as ``name=value`` text, for messages and cursors."""
+        data = self.model_dump(exclude_defaults=True)
+        return [f"{name}={data[name]}" for name in sorted(data)]
+
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Condition:
+    """One SQL condition over the hit alias ``h`` (doc) and the docs alias ``d``."""
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+    facet: str | None = None  # the facet a value filter selects, left out of that facet's counts
+    needs_docs: bool = False
+
+
+def _date_ceiling(partial: str) -> str:
+    """The last day a partial date can mean: "2020" → 2020-12-31, "2020-02" → 2020-02-29."""
+    parts = partial.split("-")
+    if len(parts) == 1:
+        return f"{parts[0]}-12-31"
+    if len(parts) == 2:
+        year, month = int(parts[0]), int(parts[1])
+        return f"{parts[0]}-{parts[1]}-{calendar.monthrange(year, month)[1]:02d}"
+    return partial
+
+
+def _date_floor(partial: str) -> str:
+    parts = partial.split("-")
+    while len(parts) < 3:
+        parts.append("01")
+    return "-".join(parts)
+
+
+def value_filters(filters: Filters) -> dict[str, list[str]]:
+    """Facet keys selected per facet (each typed value checked and expanded by its facet)."""
+    selected: dict[str, list[str]] = {}
+    typed: dict[str, list[str]] = {name: getattr(filters, name) for name in VALUE_FILTERS}
+    if filters.sex is not None:
+        typed["sex"] = [filters.sex]
+    if filters.healthy_volunteers is not None:
+        typed["healthy_volunteers"] = ["yes" if filters.healthy_volunteers else "no"]
+    if filters.has_results is not None:
+        typed["has_results"] = ["yes" if filters.has_results else "no"]
+    for name, values in filters.facet_values.items():
+        if name not in FACETS:
+            raise QueryError(f"no facet {name!r}; facets are {', '.join(FACETS)}")
+        typed.setdefault(name, []).extend(values)
+    for name, values in typed.items():
+        if not values:
+            continue
+        keys: dict[str, None] = {}
+        for value in values:
+            keys.update((key, None) for key in FACETS[name].keys_for(str(value)))
+        selected[name] = list(keys)
+    return selected
+
+
+def range_conditions(filters: Filters) -> list[Condition]:
+    conditions: list[Condition] = []
+    if filters.age is not None:
+        # A trial with no age limit stated takes any age; a partial record that says nothing of
+        # eligibility does not count as saying so (ages_known is 0 for it).
+        conditions.append(
+            Condition(
+                "d.ages_known = 1 AND (d.min_age IS NULL OR d.min_age <= ?)"
+                " AND (d.max_age IS NULL OR d.max_age >= ?)",
+                [filters.age, filters.age],
+                needs_docs=True,
+            )
+        )
+    for column, low, high in (
+        ("start_date", filters.start_from, filters.start_to),
+        ("completion_date", filters.completion_from, filters.completion_to),
+    ):
+        if low is not None:
+            conditions.append(Condition(f"d.{column} >= ?", [_date_floor(low)], needs_docs=True))
+        if high is not None:
+            conditions.append(Condition(f"d.{column} <= ?", [_date_ceiling(high)], needs_docs=True))
+    if filters.updated_since is not None:
+        conditions.append(
+            Condition("d.last_update >= ?", [_date_floor(filters.updated_since)], needs_docs=True)
+        )
+    if filters.enrollment_min is not None:
+        conditions.append(Condition("d.enrollment >= ?", [filters.enrollment_min], needs_docs=True))
+    if filters.enrollment_max is not None:
+        conditions.append(Condition("d.enrollment <= ?", [filters.enrollment_max], needs_docs=True))
+    return conditions
+
+
+# --- reading filters out of the query ------------------------------------------------------------
+
+_STATUS_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("not", "yet", "recruiting"), "NOT_YET_RECRUITING"),
+    (("enrolling", "by", "invitation"), "ENROLLING_BY_INVITATION"),
+    (("active", "not", "recruiting"), "ACTIVE_NOT_RECRUITING"),
+    (("recruiting",), "RECRUITING"),
+)
+_PHASE_WORD = re.compile(r"^(?:phase)?([1-4]|i{1,3}|iv)(?:/([1-4]|i{1,3}|iv))?$")
+_AGE_WORDS = {
+    "children": "CHILD",
+    "child": "CHILD",
+    "kids": "CHILD",
+    "pediatric": "CHILD",
+    "paediatric": "CHILD",
+    "infants": "CHILD",
+    "adolescents": "CHILD",
+    "adults": "ADULT",
+    "elderly": "OLDER_ADULT",
+}
+_AGE_PREPOSITIONS = frozenset({"in", "for", "among", "of"})
+
+
+@dataclass
+class Interpretation:
+    """Words of the query read as filters: which word positions, the filter values, and a note each."""
+
+    used: set[int] = field(default_factory=set)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def take(self, positions: range, name: str, value: str, words: Sequence[str]) -> None:
+        self.used.update(positions)
+        self.values.setdefault(name, []).append(value)
+        self.notes.append(f"{name}={value} (from '{' '.join(words[i] for i in positions)}')")
+
+
+def interpret(words: Sequence[str], is_country: Callable[[str], str | None]) -> Interpretation:
+    """Filters said in words: a status, "phase N", "in <country>", "for children".
+
+    Only a query's top-level plain words are offered (never quoted phrases or fielded terms), and a
+    filter the caller set explicitly wins over one read from words (the caller decides that).
+    """
+    keys = [re.sub(r"[^\w/]+", "", word.casefold()) for word in words]
+    found = Interpretation()
+    i = 0
+    while i < len(keys):
+        matched = False
+        for phrase, status in _STATUS_PHRASES:
+            end = i + len(phrase)
+            if tuple(keys[i:end]) == phrase:
+                found.take(range(i, end), "status", status, words)
+                i, matched = end, True
+                break
+        if matched:
+            continue
+        if keys[i] == "phase" and i + 1 < len(keys) and _PHASE_WORD.match(keys[i + 1]):
+            found.take(range(i, i + 2), "phase", keys[i + 1], words)
+            i += 2
+            continue
+        if keys[i].startswith("phase") and _PHASE_WORD.match(keys[i]) and keys[i] != "phase":
+            found.take(range(i, i + 1), "phase", keys[i], words)
+            i += 1
+            continue
+        if keys[i] in _AGE_PREPOSITIONS and i + 1 < len(keys) and keys[i + 1] in _AGE_WORDS:
+            found.take(range(i, i + 2), "age_group", _AGE_WORDS[keys[i + 1]], words)
+            i += 2
+            continue
+        country_span = _country_at(keys, i, is_country)
+        if country_span is not None:
+            end, name = country_span
+            start = i - 1 if i > 0 and keys[i - 1] == "in" and i - 1 not in found.used else i
+            found.take(range(start, end), "country", name, words)
+            i = end
+            continue
+        i += 1
+    return found
+
+
+def _country_at(
+    keys: Sequence[str], i: int, is_country: Callable[[str], str | None]
+) -> tuple[int, str] | None:
+    for length in (3, 2, 1):
+        if i + length <= len(keys):
+            candidate = " ".join(keys[i : i + length])
+            if len(candidate) >= 4 or length > 1:
+                name = is_country(facet_key(candidate))
+                if name is not None:
+                    return i + length, name
+    return None

@@ -1,0 +1,218 @@
+"""The page routes: parse the request, call one view or service function, render one template."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from trialatlas.errors import QueryError
+from trialatlas.web.basic_search import FACETS, MAX_LIMIT, SearchParams
+from trialatlas.web.services import Atlas, profile_from_form
+from trialatlas.web.views import compare_view, label, landscape_view, trial_view
+
+router = APIRouter(include_in_schema=False)
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("trialatlas.web", "templates"),
+    # On for every template whatever its name: registry text is untrusted everywhere.
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_env)
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only web links become links; ``javascript:`` and friends stay text."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def doi_url(doi: str | None) -> str | None:
+    return f"https://doi.org/{doi.strip()}" if doi and _DOI.match(doi.strip()) else None
+
+
+def pubmed_url(pmid: str | None) -> str | None:
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid.strip()}/" if pmid and pmid.strip().isdigit() else None
+
+
+_env.filters["label"] = label
+_env.globals.update(safe_url=safe_url, doi_url=doi_url, pubmed_url=pubmed_url, facets=FACETS)
+
+
+def atlas(request: Request) -> Atlas:
+    found: Atlas = request.app.state.atlas
+    return found
+
+
+AtlasDep = Annotated[Atlas, Depends(atlas)]
+
+
+def _number(raw: str | None, name: str, kind: type[float] | type[int]) -> Any:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise QueryError(f"{name} must be a number, not {raw[:30]!r}") from exc
+
+
+def page_search_params(request: Request) -> SearchParams:
+    """The search held in a page URL; empty form fields mean "not set" (plain HTML forms send them)."""
+    query = request.query_params
+
+    def many(name: str) -> list[str]:
+        return [p.strip() for v in query.getlist(name) for p in v.split(",") if p.strip()]
+
+    def one(name: str) -> str | None:
+        value = query.get(name)
+        return value if value and value.strip() else None
+
+    has_results = one("has_results")
+    return SearchParams(
+        q=query.get("q", "")[:500],
+        status=many("status"),
+        phase=many("phase"),
+        study_type=many("study_type"),
+        country=many("country"),
+        sponsor_class=many("sponsor_class"),
+        sex=one("sex"),
+        age=_number(one("age"), "age", float),
+        start_from=_number(one("start_from"), "start_from", int),
+        start_to=_number(one("start_to"), "start_to", int),
+        has_results=None if has_results is None else has_results.lower() in ("1", "true", "yes", "on"),
+        open_only=(one("open_only") or "").lower() in ("1", "true", "yes", "on"),
+        sort=one("sort") or "relevance",
+        cursor=one("cursor"),
+        limit=_number(one("limit"), "limit", int) or 20,
+    )
+
+
+PageSearch = Annotated[SearchParams, Depends(page_search_params)]
+
+
+def search_url(params: SearchParams, path: str = "/", **changes: Any) -> str:
+    """The URL of ``params`` with ``changes``; a ``toggle=(facet, value)`` flips one facet value."""
+    data = params.model_dump()
+    toggle = changes.pop("toggle", None)
+    data.update(changes)
+    if toggle is not None:
+        facet, value = toggle
+        chosen = list(data[facet])
+        data[facet] = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        data["cursor"] = None
+    defaults = SearchParams().model_dump()
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if value == defaults[key] or value is None:
+            continue
+        if isinstance(value, list):
+            pairs.extend((key, str(v)) for v in value)
+        elif isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        else:
+            pairs.append((key, str(value)))
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+_env.globals["search_url"] = search_url
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("active", name.removesuffix(".html"))
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    return render(request, "error.html", status, title=title, detail=detail)
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request, service: AtlasDep, params: PageSearch) -> HTMLResponse:
+    return render(request, "search.html", params=params, page=service.search(params), max_limit=MAX_LIMIT)
+
+
+@router.get("/trials/{nct}", response_class=HTMLResponse)
+def trial_page(request: Request, service: AtlasDep, nct: str) -> HTMLResponse:
+    return render(request, "trial.html", view=trial_view(service, nct))
+
+
+@router.get("/trials/{nct}/doses", response_class=HTMLResponse)
+def dose_fragment(
+    request: Request,
+    service: AtlasDep,
+    nct: str,
+    weight: Annotated[float, Query(gt=0, le=500)],
+    height: Annotated[str | None, Query()] = None,
+) -> HTMLResponse:
+    doses = service.doses(nct, weight, _number(height, "height", float))
+    return render(request, "_doses.html", doses=doses, nct=nct)
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request, service: AtlasDep, ids: Annotated[list[str] | None, Query()] = None
+) -> HTMLResponse:
+    if not ids or not any(i.strip() for i in ids):
+        return render(request, "compare.html", view=None, ids="")
+    return render(request, "compare.html", view=compare_view(service, ids), ids=",".join(ids))
+
+
+@router.get("/match", response_class=HTMLResponse)
+def match_form(request: Request) -> HTMLResponse:
+    return render(request, "match.html", result=None, form={})
+
+
+@router.post("/match", response_class=HTMLResponse)
+def match_page(
+    request: Request,
+    service: AtlasDep,
+    age: Annotated[str, Form(max_length=10)] = "",
+    sex: Annotated[str, Form(max_length=10)] = "",
+    conditions: Annotated[str, Form(max_length=5000)] = "",
+    labs: Annotated[str, Form(max_length=5000)] = "",
+    medications: Annotated[str, Form(max_length=5000)] = "",
+    note: Annotated[str, Form(max_length=20000)] = "",
+    status: Annotated[str, Form(max_length=40)] = "",
+    top: Annotated[int, Form(ge=1, le=50)] = 10,
+) -> HTMLResponse:
+    profile = profile_from_form(
+        age=_number(age, "age", float),
+        sex=sex or None,
+        conditions=conditions,
+        labs=labs,
+        medications=medications,
+        note=note,
+    )
+    result = service.match_profile(profile, top=top, status=status or None)
+    form = {
+        "age": age,
+        "sex": sex,
+        "conditions": conditions,
+        "labs": labs,
+        "medications": medications,
+        "note": note,
+        "status": status,
+    }
+    response = render(request, "match.html", result=result, form=form)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/landscape", response_class=HTMLResponse)
+def landscape_page(request: Request, service: AtlasDep, params: PageSearch) -> HTMLResponse:
+    return render(request, "landscape.html", params=params, view=landscape_view(service, params))

@@ -1,0 +1,383 @@
+"""The one place the web page and the REST API reach the services: search, related trials, regimens and
+eligibility matching.
+
+Routes call :class:`Atlas`; only this module imports ``trialatlas.search``, ``trialatlas.related``,
+``trialatlas.match`` and ``trialatlas.extract.regimen``, so a change to one of them is absorbed here.
+``Atlas`` also keeps what is worth keeping between requests (the search documents, the matcher's
+index), caught up with the store's change feed, so a trial ingested by another process shows up
+without a restart. Nothing a patient sends is kept: match requests are answered and forgotten.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
+from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
+from trialatlas.extract.regimen import TrialDoses, TrialTimeline, render_svg, trial_doses, trial_timeline
+from trialatlas.extract.regimen.timeline import drug_label
+from trialatlas.match.matcher import TrialIndex, match_trials
+from trialatlas.match.patient import (
+    PatientCondition,
+    PatientMeasurement,
+    PatientMedication,
+    PatientProfile,
+    profile_from_note,
+)
+from trialatlas.match.verdict import CriterionVerdict
+from trialatlas.model import Trial
+from trialatlas.related import RelatedError, RelatedResult, related_trials
+from trialatlas.store.base import TrialStore
+from trialatlas.web.basic_search import BasicSearch, SearchPage, SearchParams, doc_of
+
+# How stale the in-memory documents may get before the change feed is asked again.
+_SYNC_SECONDS = 1.0
+_NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
+
+
+def check_trial_id(nct: str) -> str:
+    """Ids are checked before the store sees them, so that a malformed one is a 4xx, not a lookup."""
+    text = nct.strip()
+    if not text or len(text) > 210 or not (_NCT.match(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text)):
+        raise QueryError(f"{nct[:60]!r} is not a trial id (NCT followed by 8 digits, or an org study id)")
+    return text
+
+
+class MatchRequest(BaseModel):
+    """A patient as a structured profile or as a free-text note (one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patient: PatientProfile | None = None
+    note: str | None = Field(default=None, max_length=20000)
+    top: int = Field(default=10, ge=1, le=50)
+    status: str | None = Field(
+        default=None, max_length=40, description="'open' or one overall status (RECRUITING, …)."
+    )
+
+
+Mark = Literal["✓", "✗", "?", "–"]
+
+_MARK: dict[str, Mark] = {
+    "met": "✓",
+    "not excluded": "✓",
+    "not met": "✗",
+    "excluded": "✗",
+    "unknown": "?",
+    "not applicable": "–",
+}
+
+
+class MatchedCriterion(BaseModel):
+    index: int
+    kind: Literal["inclusion", "exclusion"]
+    text: str
+    status: str
+    mark: Mark
+    reason: str
+
+
+class MatchedTrial(BaseModel):
+    rank: int
+    nct_id: str
+    title: str
+    status: str | None
+    phases: list[str]
+    verdict: str
+    score: float
+    relevance: float
+    met: int
+    unknown: int
+    failed: list[str]
+    check_next: list[str]
+    criteria: list[MatchedCriterion]
+
+
+class MatchResponse(BaseModel):
+    patient_summary: str = Field(description="What was understood of the patient (not stored).")
+    trials: list[MatchedTrial]
+
+
+def _criterion(verdict: CriterionVerdict) -> MatchedCriterion:
+    return MatchedCriterion(
+        index=verdict.index,
+        kind=verdict.kind,
+        text=verdict.text,
+        status=verdict.status,
+        mark=_MARK.get(verdict.status, "?"),
+        reason=verdict.reason,
+    )
+
+
+def summarize_patient(profile: PatientProfile) -> str:
+    parts: list[str] = []
+    if profile.age_years is not None:
+        parts.append(f"{profile.age_years:g} years")
+    if profile.sex:
+        parts.append(profile.sex)
+    conditions = [c.name for c in profile.conditions if c.present and not c.family]
+    if conditions:
+        parts.append("conditions: " + ", ".join(conditions[:8]))
+    labs = [
+        f"{m.name} {m.value:g}{' ' + m.unit if m.unit else ''}" if m.value is not None else m.name
+        for m in profile.measurements
+        if m.present
+    ]
+    if labs:
+        parts.append("labs: " + ", ".join(labs[:8]))
+    medications = [m.name for m in profile.medications if m.present]
+    if medications:
+        parts.append("medications: " + ", ".join(medications[:8]))
+    return "; ".join(parts) or "nothing recognised: add age, sex, conditions or a note"
+
+
+_LAB = re.compile(
+    r"^\s*(?P<name>[A-Za-z][A-Za-z0-9 /\-().%]*?)\s*[:=]?\s*(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>\S.*)?$"
+)
+
+
+def _lines(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[\n;,]", text) if part.strip()]
+
+
+def profile_from_form(
+    *,
+    age: float | None,
+    sex: str | None,
+    conditions: str = "",
+    labs: str = "",
+    medications: str = "",
+    note: str = "",
+) -> PatientProfile:
+    """A profile from the match page's fields; a note, when given, is read too and the fields win."""
+    if sex not in (None, "", "female", "male"):
+        raise QueryError("sex must be female or male (or left empty)")
+    base = profile_from_note(note) if note.strip() else PatientProfile()
+    measurements = list(base.measurements)
+    for line in labs.splitlines():
+        if not line.strip():
+            continue
+        match = _LAB.match(line)
+        if match is None:
+            raise QueryError(
+                f"lab {line.strip()[:60]!r}: write it as 'name value unit', e.g. 'creatinine 1.4 mg/dL'"
+            )
+        measurements.append(
+            PatientMeasurement(
+                name=match["name"].strip(),
+                value=float(match["value"]),
+                unit=(match["unit"] or "").strip() or None,
+            )
+        )
+    return PatientProfile(
+        age_years=age if age is not None else base.age_years,
+        sex=(sex or None) or base.sex,
+        conditions=[*base.conditions, *(PatientCondition(name=c) for c in _lines(conditions))],
+        measurements=measurements,
+        medications=[*base.medications, *(PatientMedication(name=m) for m in _lines(medications))],
+        procedures=base.procedures,
+        infections=base.infections,
+        pregnant=base.pregnant,
+        notes=base.notes,
+        sentences=base.sentences,
+    )
+
+
+class Atlas:
+    """The services over one store, shared by every request of one server."""
+
+    def __init__(self, store: TrialStore) -> None:
+        self.store = store
+        self._lock = threading.RLock()
+        self._engine: BasicSearch | None = None
+        self._match_index: TrialIndex | None = None
+        self._seq = 0
+        self._synced_at = 0.0
+
+    # --- caches --------------------------------------------------------------------------------
+
+    def _basic(self) -> BasicSearch:
+        with self._lock:
+            if self._engine is None:
+                seq, _ = self.store.changes_since(2**62)
+                self._engine = BasicSearch(doc_of(trial) for trial in self.store.iter_trials())
+                self._seq, self._synced_at = seq, time.monotonic()
+            elif time.monotonic() - self._synced_at > _SYNC_SECONDS:
+                self._catch_up(self._engine)
+            return self._engine
+
+    def _catch_up(self, engine: BasicSearch) -> None:
+        seq, keys = self.store.changes_since(self._seq)
+        self._synced_at = time.monotonic()
+        if not keys:
+            return
+        trials = self.store.get_many(keys)
+        found = {trial.key for trial in trials}
+        engine.update((doc_of(trial) for trial in trials), gone=[k for k in keys if k not in found])
+        self._seq = seq
+        self._match_index = None
+
+    def warm(self) -> None:
+        """Build the in-memory documents and the matcher's index now rather than on first use."""
+        self._basic()
+        self._matcher()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._synced_at = 0.0
+
+    def _matcher(self) -> TrialIndex:
+        self._basic()
+        with self._lock:
+            if self._match_index is None:
+                self._match_index = TrialIndex(self.store.iter_trials())
+            return self._match_index
+
+    # --- trials --------------------------------------------------------------------------------
+
+    def trial(self, nct: str) -> Trial:
+        trial = self.store.get(check_trial_id(nct))
+        if trial is None:
+            raise NotFoundError(f"no trial {nct.strip()[:60]} in the store")
+        return trial
+
+    def trials(self, ids: Sequence[str]) -> list[Trial]:
+        return [self.trial(nct) for nct in ids]
+
+    def count(self) -> int:
+        return self.store.count()
+
+    # --- search --------------------------------------------------------------------------------
+
+    def search(self, params: SearchParams) -> SearchPage:
+        # trialatlas.search (synonyms, abbreviations, ranking) is to answer here once it lands, its
+        # result turned into a SearchPage; until then the basic engine does, with the same contract.
+        return self._basic().search(params)
+
+    def counts(self, params: SearchParams, facets: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        return self._basic().counts(params, facets)
+
+    # --- related, regimens ---------------------------------------------------------------------
+
+    def related(self, nct: str, top: int = 10) -> list[RelatedResult]:
+        trial = self.trial(nct)
+        try:
+            return related_trials(self.store, trial.key, top)
+        except RelatedError as exc:
+            raise QueryError(str(exc)) from exc
+
+    def timeline(self, nct: str) -> TrialTimeline:
+        return trial_timeline(self.trial(nct))
+
+    @staticmethod
+    def timeline_of(trial: Trial) -> TrialTimeline:
+        return trial_timeline(trial)
+
+    @staticmethod
+    def timeline_svg(timeline: TrialTimeline) -> str:
+        """The chart as inline SVG (the library escapes every label it draws)."""
+        return render_svg(timeline)
+
+    def doses(self, nct: str, weight_kg: float, height_cm: float | None = None) -> TrialDoses:
+        return trial_doses(self.trial(nct), weight_kg, height_cm)
+
+    @staticmethod
+    def parsed_criteria(trial: Trial) -> list[ParsedCriterion]:
+        elig = trial.eligibility
+        return parse_eligibility(elig.criteria_text, elig.inclusion, elig.exclusion)
+
+    # --- matching ------------------------------------------------------------------------------
+
+    def match(self, request: MatchRequest) -> MatchResponse:
+        if request.patient is not None and request.note:
+            raise QueryError("send either a patient profile or a note, not both")
+        if request.patient is not None:
+            profile = request.patient
+        elif request.note and request.note.strip():
+            profile = profile_from_note(request.note)
+        else:
+            raise QueryError("send a patient profile or a note")
+        return self.match_profile(profile, top=request.top, status=request.status)
+
+    def match_profile(
+        self, profile: PatientProfile, *, top: int = 10, status: str | None = None
+    ) -> MatchResponse:
+        if status is not None and status.strip().lower() != "open":
+            from trialatlas.model import OverallStatus
+
+            if status.strip().upper().replace(" ", "_") not in OverallStatus.__members__:
+                raise QueryError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+        candidates = match_trials(profile, self._matcher(), top=top, status=status)
+        trials: list[MatchedTrial] = []
+        for rank, candidate in enumerate(candidates, start=1):
+            verdict = candidate.verdict
+            trial = candidate.trial
+            trials.append(
+                MatchedTrial(
+                    rank=rank,
+                    nct_id=trial.key,
+                    title=trial.title,
+                    status=str(trial.status.overall_status) if trial.status.overall_status else None,
+                    phases=[str(p) for p in trial.design.phases],
+                    verdict=verdict.status if verdict else "unknown",
+                    score=round(candidate.score, 4),
+                    relevance=round(candidate.relevance, 4),
+                    met=verdict.met if verdict else 0,
+                    unknown=verdict.unknown if verdict else 0,
+                    failed=list(verdict.failed) if verdict else [],
+                    check_next=list(verdict.check_next) if verdict else [],
+                    criteria=[_criterion(c) for c in verdict.criteria] if verdict else [],
+                )
+            )
+        return MatchResponse(patient_summary=summarize_patient(profile), trials=trials)
+
+    # --- ingest --------------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path]) -> dict[str, Any]:
+        from trialatlas.services.ingest import ingest
+
+        report = ingest([str(p) for p in paths], self.store)
+        self.invalidate()
+        return {
+            "read": report.read,
+            "new": report.new,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "failed": report.failed,
+            "errors": [str(error) for error in report.errors[:50]],
+        }
+
+
+def open_atlas(store_url: str) -> Atlas:
+    from trialatlas.store import open_store
+
+    try:
+        return Atlas(open_store(store_url))
+    except TrialAtlasError:
+        raise
+    except OSError as exc:
+        raise TrialAtlasError(f"cannot open the store {store_url}: {exc}") from exc
+
+
+__all__ = [
+    "Atlas",
+    "MatchRequest",
+    "MatchResponse",
+    "MatchedCriterion",
+    "MatchedTrial",
+    "RelatedResult",
+    "TrialDoses",
+    "TrialTimeline",
+    "check_trial_id",
+    "drug_label",
+    "open_atlas",
+    "profile_from_form",
+    "summarize_patient",
+]

@@ -1,0 +1,532 @@
+"""What each page shows, worked out before the template sees it: templates only lay values out.
+
+Every string here is plain text; the templates escape it (autoescape is on everywhere), so registry
+text can never become markup. Highlighting is carried as :class:`Piece` runs, not as HTML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from markupsafe import Markup
+
+from trialatlas.errors import QueryError
+from trialatlas.extract.criteria import ParsedCriterion, Rule
+from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
+from trialatlas.web.basic_search import NONE_LABEL, SearchParams
+from trialatlas.web.charts import Bar, bar_chart
+from trialatlas.web.services import Atlas, RelatedResult, TrialTimeline
+
+# Which model fields each page section shows, for "which source gave this".
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "snapshot": ("status", "design"),
+    "summary": ("brief_summary",),
+    "description": ("detailed_description",),
+    "conditions": ("conditions", "keywords", "condition_mesh"),
+    "design": ("design",),
+    "groups": ("arms", "interventions"),
+    "eligibility": ("eligibility",),
+    "outcomes": ("outcomes",),
+    "sponsors": ("lead_sponsor", "collaborators", "responsible_party", "officials"),
+    "locations": ("locations",),
+    "contacts": ("central_contacts",),
+    "references": ("references", "see_also_links"),
+    "identifiers": ("org_study_id", "secondary_ids", "nct_id_aliases"),
+    "listed": ("related_trials",),
+}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of text; ``cls`` marks a typed value or a recognised rule, ``note`` says what was read."""
+
+    text: str
+    cls: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class CriterionView:
+    kind: str
+    pieces: list[Piece]
+    is_header: bool
+    nested: bool
+    evaluable: bool
+
+
+@dataclass
+class GroupView:
+    arm: Arm
+    interventions: list[Intervention]
+
+
+@dataclass
+class DoseLine:
+    phase: str
+    drug: str
+    dose: str
+
+
+@dataclass
+class SourceView:
+    id: str
+    format: str
+    location: str
+    record_date: str | None
+    partial: bool
+
+
+@dataclass
+class TrialView:
+    trial: Trial
+    snapshot: list[tuple[str, str]]
+    design: list[tuple[str, str]]
+    groups: list[GroupView]
+    other_interventions: list[Intervention]
+    timeline: TrialTimeline
+    has_timeline: bool
+    doses: dict[str, list[DoseLine]]
+    eligibility: list[tuple[str, str]]
+    criteria: list[CriterionView]
+    sponsors: list[tuple[str, str]]
+    locations: list[tuple[str, list[Location]]]
+    identifiers: list[tuple[str, str]]
+    related: list[RelatedResult]
+    related_error: str | None
+    sources: list[SourceView]
+    section_sources: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _label(value: object) -> str:
+    """Registry vocabulary as people read it: ACTIVE_NOT_RECRUITING → Active not recruiting."""
+    text = str(value)
+    if text.isupper() or "_" in text:
+        text = text.replace("_", " ").lower()
+        text = text[:1].upper() + text[1:]
+    return (
+        text.replace("Phase1", "Phase 1")
+        .replace("Phase2", "Phase 2")
+        .replace("Phase3", "Phase 3")
+        .replace("Phase4", "Phase 4")
+    )
+
+
+def label(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if value == NONE_LABEL:
+        return "Not given"
+    text = str(value)
+    if text.startswith(("PHASE", "EARLY_PHASE")):
+        return text.replace("EARLY_PHASE1", "Early phase 1").replace("PHASE", "Phase ")
+    if text == "NA":
+        return "Not applicable"
+    return _label(text)
+
+
+def _date(value: PartialDate | None) -> str:
+    if value is None:
+        return ""
+    return value.date + (" (estimated)" if value.type and str(value.type) == "ESTIMATED" else "")
+
+
+def _text(value: object) -> str:
+    """Free text stays as written; vocabulary values (enums, also ``str``) become their label."""
+    return value if isinstance(value, str) and not isinstance(value, Enum) else label(value)
+
+
+def _rows(pairs: list[tuple[str, object]]) -> list[tuple[str, str]]:
+    return [(name, _text(value)) for name, value in pairs if value not in (None, "", [])]
+
+
+def _rule_note(rule: Rule) -> str:
+    data: dict[str, Any] = rule.model_dump(
+        exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings", "window"},
+        exclude_none=True,
+        exclude_defaults=True,
+    )
+    parts = [f"{key.replace('_', ' ')} {value}" for key, value in data.items() if value not in ([], "")]
+    return f"{rule.kind.replace('_', ' ')}: " + ", ".join(parts) if parts else rule.kind.replace("_", " ")
+
+
+def highlight(criterion: ParsedCriterion) -> list[Piece]:
+    """The criterion text cut into runs, the parsed parts of it marked (values apart from names)."""
+    text = criterion.text
+    marks: list[tuple[int, int, str, str]] = []
+    for rule in criterion.rules:
+        if rule.kind == "not_evaluable":
+            continue
+        note = _rule_note(rule)
+        name_span = getattr(rule, "name_span", None)
+        value_span = getattr(rule, "value_span", None)
+        if name_span is not None:
+            marks.append((name_span.start, name_span.end, f"rule rule-{rule.kind}", note))
+            if value_span is not None:
+                marks.append((value_span.start, value_span.end, "value", note))
+        else:
+            marks.append((rule.span.start, rule.span.end, f"rule rule-{rule.kind}", note))
+    marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+    pieces: list[Piece] = []
+    at = 0
+    for start, end, cls, note in marks:
+        if start < at or end > len(text) or end <= start:
+            continue  # overlapping or out of range: the earlier, longer mark wins
+        if start > at:
+            pieces.append(Piece(text[at:start]))
+        pieces.append(Piece(text[start:end], cls, note))
+        at = end
+    if at < len(text):
+        pieces.append(Piece(text[at:]))
+    return pieces
+
+
+def _groups(trial: Trial) -> tuple[list[GroupView], list[Intervention]]:
+    by_name = {i.name.casefold(): i for i in trial.interventions}
+    used: set[str] = set()
+    groups: list[GroupView] = []
+    for arm in trial.arms:
+        linked: list[Intervention] = []
+        for named in arm.intervention_names:
+            name = named.split(": ", 1)[-1].casefold()
+            if name in by_name and name not in {i.name.casefold() for i in linked}:
+                linked.append(by_name[name])
+        for intervention in trial.interventions:
+            if arm.label in intervention.arm_labels and intervention not in linked:
+                linked.append(intervention)
+        used.update(i.name.casefold() for i in linked)
+        groups.append(GroupView(arm, linked))
+    others = [i for i in trial.interventions if i.name.casefold() not in used]
+    return groups, others
+
+
+def _doses(timeline: TrialTimeline) -> dict[str, list[DoseLine]]:
+    from trialatlas.web.services import drug_label
+
+    out: dict[str, list[DoseLine]] = {}
+    for arm in timeline.arms:
+        lines: list[DoseLine] = []
+        for phase in arm.phases:
+            for item in phase.items:
+                dose = item.dose.label() if item.dose else "dose not stated"
+                if item.frequency:
+                    dose += f" {item.frequency}"
+                lines.append(DoseLine(phase.label, drug_label(item), dose))
+            lines.extend(DoseLine(phase.label, name, "dose not stated") for name in phase.undosed_drugs)
+        if lines:
+            out[arm.arm] = lines
+    return out
+
+
+def _locations(trial: Trial) -> list[tuple[str, list[Location]]]:
+    grouped: dict[str, list[Location]] = defaultdict(list)
+    for loc in trial.locations:
+        grouped[loc.country or "Country not given"].append(loc)
+    return sorted(grouped.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+
+
+def _sources(trial: Trial) -> tuple[list[SourceView], dict[str, list[str]]]:
+    views = [
+        SourceView(
+            s.id,
+            str(s.format),
+            s.location,
+            s.record_date.isoformat() if s.record_date else None,
+            s.partial,
+        )
+        for s in trial.sources
+    ]
+    number = {s.id: n for n, s in enumerate(trial.sources, start=1)}
+    by_section: dict[str, list[str]] = {}
+    for section, fields in SECTION_FIELDS.items():
+        ids = [trial.field_sources[f] for f in fields if f in trial.field_sources]
+        labels = sorted({f"#{number[i]}" if i in number else i for i in ids})
+        if labels:
+            by_section[section] = labels
+    return views, by_section
+
+
+def trial_view(atlas: Atlas, nct: str) -> TrialView:
+    trial = atlas.trial(nct)
+    status, design, elig = trial.status, trial.design, trial.eligibility
+    enrollment = design.enrollment
+    snapshot = _rows(
+        [
+            ("Status", status.overall_status),
+            ("Why stopped", status.why_stopped),
+            ("Phase", ", ".join(label(p) for p in design.phases)),
+            (
+                "Enrollment",
+                f"{enrollment.count} participants"
+                + (f" ({label(enrollment.type).lower()})" if enrollment.type else "")
+                if enrollment and enrollment.count is not None
+                else None,
+            ),
+            ("Study type", design.study_type),
+            ("Start", _date(status.start_date)),
+            ("Primary completion", _date(status.primary_completion_date)),
+            ("Completion", _date(status.completion_date)),
+            ("First posted", _date(status.study_first_post_date)),
+            ("Last updated", _date(status.last_update_post_date)),
+        ]
+    )
+    masking = (
+        label(design.masking)
+        + (f" ({', '.join(label(w) for w in design.who_masked)})" if design.who_masked else "")
+        if design.masking
+        else None
+    )
+    design_rows = _rows(
+        [
+            ("Allocation", design.allocation),
+            ("Intervention model", design.intervention_model),
+            ("Model description", design.intervention_model_description),
+            ("Primary purpose", design.primary_purpose),
+            ("Masking", masking),
+            ("Observational model", design.observational_model),
+            ("Time perspective", design.time_perspective),
+        ]
+    )
+    groups, others = _groups(trial)
+    timeline = atlas.timeline_of(trial)
+    eligibility = _rows(
+        [
+            ("Minimum age", elig.minimum_age.text if elig.minimum_age else "No limit"),
+            ("Maximum age", elig.maximum_age.text if elig.maximum_age else "No limit"),
+            ("Sex", elig.sex),
+            (
+                "Healthy volunteers",
+                None
+                if elig.healthy_volunteers is None
+                else ("Accepted" if elig.healthy_volunteers else "No"),
+            ),
+            ("Age groups", ", ".join(label(a) for a in elig.std_ages)),
+            ("Study population", elig.study_population),
+        ]
+    )
+    criteria = [
+        CriterionView(c.kind, highlight(c), c.is_header, c.parent is not None, c.evaluable)
+        for c in atlas.parsed_criteria(trial)
+    ]
+    sponsors: list[tuple[str, str]] = []
+    if trial.lead_sponsor:
+        sponsors.append(("Lead sponsor", trial.lead_sponsor.name + _cls(trial.lead_sponsor.agency_class)))
+    sponsors += [("Collaborator", c.name + _cls(c.agency_class)) for c in trial.collaborators]
+    party = trial.responsible_party
+    if party and party.type:
+        who = ", ".join(
+            p
+            for p in (party.investigator_full_name, party.investigator_title, party.investigator_affiliation)
+            if p
+        )
+        sponsors.append(("Responsible party", label(party.type) + (f": {who}" if who else "")))
+    sponsors += [
+        (label(o.role) if o.role else "Official", ", ".join(p for p in (o.name, o.affiliation) if p))
+        for o in trial.officials
+    ]
+    identifiers: list[tuple[str, str]] = []
+    if trial.org_study_id:
+        identifiers.append(("Org study id", trial.org_study_id))
+    identifiers += [(label(s.type or s.domain or "Secondary id"), s.id) for s in trial.secondary_ids]
+    identifiers += [("Former NCT id", alias) for alias in trial.nct_id_aliases]
+    related: list[RelatedResult] = []
+    related_error: str | None = None
+    try:
+        related = atlas.related(trial.key, 8)
+    except QueryError as exc:
+        related_error = str(exc)
+    sources, section_sources = _sources(trial)
+    return TrialView(
+        trial=trial,
+        snapshot=snapshot,
+        design=design_rows,
+        groups=groups,
+        other_interventions=others,
+        timeline=timeline,
+        has_timeline=any(arm.phases for arm in timeline.arms),
+        doses=_doses(timeline),
+        eligibility=eligibility,
+        criteria=criteria,
+        sponsors=sponsors,
+        locations=_locations(trial),
+        identifiers=identifiers,
+        related=related,
+        related_error=related_error,
+        sources=sources,
+        section_sources=section_sources,
+    )
+
+
+def _cls(value: object) -> str:
+    return f" ({label(value)})" if value else ""
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CompareCriterion:
+    kind: str
+    text: str
+    shared: bool
+
+
+@dataclass
+class CompareView:
+    trials: list[Trial]
+    rows: list[tuple[str, list[str]]]
+    arms: list[list[tuple[str, list[str]]]]
+    criteria: list[list[CompareCriterion]]
+    outcomes: list[list[str]]
+
+
+MAX_COMPARE = 4
+
+
+def parse_ids(raw: list[str]) -> list[str]:
+    ids = list(dict.fromkeys(part.strip() for value in raw for part in value.split(",") if part.strip()))
+    if not 2 <= len(ids) <= MAX_COMPARE:
+        raise QueryError(f"compare takes 2 to {MAX_COMPARE} different trial ids, got {len(ids)}")
+    return ids
+
+
+def _signature(kind: str, rule: Rule) -> str:
+    concept = (
+        getattr(rule, "concept", None)
+        or getattr(rule, "analyte", None)
+        or ",".join(getattr(rule, "drugs", []) or [])
+        or getattr(rule, "drug_class", None)
+        or getattr(rule, "aspect", None)
+        or getattr(rule, "pathogen", None)
+        or getattr(rule, "sex", None)
+        or str(getattr(rule, "name", "")).casefold()
+    )
+    return f"{kind}:{rule.kind}:{concept}"
+
+
+def compare_view(atlas: Atlas, ids: list[str]) -> CompareView:
+    trials = atlas.trials(parse_ids(ids))
+
+    def row(name: str, values: list[object]) -> tuple[str, list[str]]:
+        return name, [_text(v) for v in values]
+
+    rows = [
+        row("Status", [t.status.overall_status for t in trials]),
+        row("Phase", [", ".join(label(p) for p in t.design.phases) for t in trials]),
+        row("Study type", [t.design.study_type for t in trials]),
+        row(
+            "Enrollment",
+            [
+                str(t.design.enrollment.count)
+                if t.design.enrollment and t.design.enrollment.count is not None
+                else ""
+                for t in trials
+            ],
+        ),
+        row("Allocation", [t.design.allocation for t in trials]),
+        row("Intervention model", [t.design.intervention_model for t in trials]),
+        row("Masking", [t.design.masking for t in trials]),
+        row("Primary purpose", [t.design.primary_purpose for t in trials]),
+        row("Start", [_date(t.status.start_date) for t in trials]),
+        row("Completion", [_date(t.status.completion_date) for t in trials]),
+        row("Lead sponsor", [t.lead_sponsor.name if t.lead_sponsor else "" for t in trials]),
+        row("Conditions", ["; ".join(t.conditions) for t in trials]),
+        row(
+            "Ages",
+            [
+                f"{t.eligibility.minimum_age.text if t.eligibility.minimum_age else 'any'} – "
+                f"{t.eligibility.maximum_age.text if t.eligibility.maximum_age else 'any'}"
+                for t in trials
+            ],
+        ),
+        row("Sex", [t.eligibility.sex for t in trials]),
+        row(
+            "Healthy volunteers",
+            [
+                ""
+                if t.eligibility.healthy_volunteers is None
+                else ("Accepted" if t.eligibility.healthy_volunteers else "No")
+                for t in trials
+            ],
+        ),
+        row(
+            "Countries", [", ".join(t.countries[:6]) + (" …" if len(t.countries) > 6 else "") for t in trials]
+        ),
+    ]
+    arms: list[list[tuple[str, list[str]]]] = []
+    for trial in trials:
+        doses = _doses(atlas.timeline_of(trial))
+        listed = [
+            (
+                arm.label,
+                [f"{d.drug}: {d.dose}" for d in doses.get(arm.label, [])] or list(arm.intervention_names),
+            )
+            for arm in trial.arms
+        ]
+        arms.append(listed)
+    parsed = [atlas.parsed_criteria(t) for t in trials]
+    signatures = [
+        {_signature(c.kind, r) for c in criteria for r in c.rules if r.kind != "not_evaluable"}
+        for criteria in parsed
+    ]
+    common = set.intersection(*signatures) if signatures else set()
+    criteria_views: list[list[CompareCriterion]] = []
+    for criteria in parsed:
+        views = []
+        for c in criteria:
+            if c.is_header:
+                continue
+            keys = {_signature(c.kind, r) for r in c.rules if r.kind != "not_evaluable"}
+            views.append(CompareCriterion(c.kind, c.text, bool(keys) and keys <= common))
+        criteria_views.append(views)
+    outcomes = [
+        [
+            f"{label(o.kind) + ': ' if o.kind else ''}{o.measure}"
+            + (f" ({o.time_frame})" if o.time_frame else "")
+            for o in t.outcomes
+        ]
+        for t in trials
+    ]
+    return CompareView(trials, rows, arms, criteria_views, outcomes)
+
+
+# --- landscape -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChartView:
+    title: str
+    facet: str
+    svg: Markup
+    bars: list[Bar]
+
+
+@dataclass
+class LandscapeView:
+    total: int
+    charts: list[ChartView]
+
+
+_CHARTS = (
+    ("Trials by phase", "phase"),
+    ("Trials by status", "status"),
+    ("Trials by start year", "start_year"),
+    ("Trials by country (top 15)", "country"),
+    ("Trials by lead sponsor class", "sponsor_class"),
+)
+
+
+def landscape_view(atlas: Atlas, params: SearchParams) -> LandscapeView:
+    counts = atlas.counts(params, [facet for _, facet in _CHARTS])
+    charts: list[ChartView] = []
+    for title, facet in _CHARTS:
+        values = counts[facet]
+        if facet == "start_year":
+            values = sorted(values, key=lambda pair: (pair[0] == NONE_LABEL, pair[0]))
+        elif facet == "country":
+            values = values[:15]
+        bars = [Bar(label(value), count, value) for value, count in values]
+        charts.append(ChartView(title, facet, bar_chart(title, bars), bars))
+    return LandscapeView(total=counts["total"][0][1], charts=charts)

@@ -1,0 +1,165 @@
+"""A throw-away PostgreSQL cluster for the tests: initdb into a temporary directory, a free loopback
+port, removed when the session ends.
+
+The Debian ``postgresql`` package is installed first when no ``initdb`` is found and the tests run as
+root (``apt-get install -y postgresql``); nothing else is needed from ``make test``. As root, the
+server runs as the ``postgres`` user the package creates, since PostgreSQL refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from trialatlas.store import MemoryStore, SqliteStore, TrialStore
+from trialatlas.store.postgres import PostgresStore
+
+_SERVER_SETTINGS = (
+    # Durability buys nothing in a cluster deleted at the end of the run.
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    " -c listen_addresses=127.0.0.1 -c max_connections=60"
+)
+
+
+def _find_bin_dir() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]), reverse=True
+    )
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _install_postgresql() -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "postgresql"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=True, capture_output=True)
+        subprocess.run(install, env=env, check=True, capture_output=True)
+
+
+def postgres_bin_dir() -> Path:
+    """Where initdb and pg_ctl are, installing the Debian package first when needed (as root)."""
+    bin_dir = _find_bin_dir()
+    if bin_dir is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        _install_postgresql()
+        bin_dir = _find_bin_dir()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL server binaries not found: install the Debian package postgresql")
+    return bin_dir
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PgCluster:
+    url: str  # to the maintenance database "postgres"
+    port: int
+    root: Path
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def create_database(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+def start_cluster() -> PgCluster:
+    bin_dir = postgres_bin_dir()
+    root = Path(tempfile.mkdtemp(prefix="trialatlas-pg-"))
+    data, socket_dir, log = root / "data", root / "sock", root / "server.log"
+    socket_dir.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["id", "-u", "postgres"], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
+        shutil.chown(root, "postgres")
+        shutil.chown(socket_dir, "postgres")
+    subprocess.run(
+        _as_server_user(
+            [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+             "--locale=C", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    port = _free_port()
+    options = f"-p {port} -k {socket_dir} {_SERVER_SETTINGS}"
+    subprocess.run(
+        _as_server_user(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    return PgCluster(f"postgresql://postgres@127.0.0.1:{port}/postgres", port, root)
+
+
+def stop_cluster(cluster: PgCluster) -> None:
+    bin_dir = postgres_bin_dir()
+    subprocess.run(
+        _as_server_user(
+            [str(bin_dir / "pg_ctl"), "-D", str(cluster.root / "data"), "-m", "immediate", "stop"]
+        ),
+        capture_output=True,
+    )
+    shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        stop_cluster(cluster)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """The URL of a fresh, empty database, dropped after the test."""
+    name = pg_cluster.create_database()
+    yield pg_cluster.database_url(name)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "memory", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrialStore]:
+    """One store of each backend, PostgreSQL included, for tests of features every backend has."""
+    backend: TrialStore
+    if request.param == "sqlite":
+        backend = SqliteStore(tmp_path / "atlas.db")
+    elif request.param == "postgres":
+        backend = PostgresStore(request.getfixturevalue("pg_url"))
+    else:
+        backend = MemoryStore()
+    yield backend
+    backend.close()

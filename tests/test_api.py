@@ -1,0 +1,349 @@
+"""The REST API against a real uvicorn server over a store ingested from the shared data."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from fhir.resources.R4B.researchstudy import ResearchStudy
+from web_support import HOSTILE_NCT, LiveServer, running, shared_server
+
+from trialatlas.config import shared_data_dir
+from trialatlas.sources.ctgov_v2 import study_to_trial
+
+TARGET = "NCT04048161"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def server() -> LiveServer:
+    return shared_server()
+
+
+@pytest.fixture(scope="module")
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        yield http
+
+
+def assert_problem(response: httpx.Response, status: int, *words: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, object] = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    for word in words:
+        assert word.lower() in str(body["detail"]).lower(), body
+    return body
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def test_health_counts_the_store(client: httpx.Client) -> None:
+    body = client.get("/api/health").json()
+    assert body == {"status": "ok", "trials": body["trials"]}
+    assert body["trials"] >= 810
+
+
+def test_search_finds_words_and_counts_facets(client: httpx.Client) -> None:
+    page = client.get("/api/trials", params={"q": "lupus nephritis"}).json()
+    assert page["total"] >= 4
+    ids = [hit["nct_id"] for hit in page["hits"]]
+    assert TARGET not in ids  # nephrotic syndrome, not lupus
+    assert {"NCT03580291", "NCT00371319"} <= set(ids)
+    for hit in page["hits"]:
+        text = (hit["title"] + " ".join(hit["conditions"]) + "".join(s["text"] for s in hit["snippet"])).lower()
+        assert "lupus" in text
+    statuses = {v["value"]: v["count"] for v in page["facets"]["status"]}
+    assert sum(statuses.values()) == page["total"]
+
+
+def test_search_filters_are_applied(client: httpx.Client) -> None:
+    every = client.get("/api/trials", params={"limit": 1}).json()
+    phase2 = client.get("/api/trials", params={"phase": "PHASE2", "limit": 100}).json()
+    assert 0 < phase2["total"] < every["total"]
+    assert all("PHASE2" in hit["phases"] for hit in phase2["hits"])
+    facet = {v["value"]: v["count"] for v in every["facets"]["phase"]}
+    assert phase2["total"] == facet["PHASE2"]
+    # Disjunctive facets: choosing PHASE2 still counts PHASE3 trials, and both together add up.
+    both = client.get("/api/trials", params=[("phase", "PHASE2"), ("phase", "PHASE3")]).json()
+    comma = client.get("/api/trials", params={"phase": "PHASE2,PHASE3"}).json()
+    assert both["total"] == comma["total"] > phase2["total"]
+    open_adults = client.get("/api/trials", params={"open_only": "true", "age": 70, "sex": "male"}).json()
+    assert all(hit["status"] in {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"} for hit in open_adults["hits"])
+
+
+def test_cursor_pages_through_every_result_once(client: httpx.Client) -> None:
+    params: dict[str, object] = {"q": "cancer", "limit": 7}
+    first = client.get("/api/trials", params=params).json()
+    assert first["total"] > 14
+    seen: list[str] = []
+    page = first
+    while True:
+        seen += [hit["nct_id"] for hit in page["hits"]]
+        if not page["next_cursor"]:
+            break
+        page = client.get("/api/trials", params={**params, "cursor": page["next_cursor"]}).json()
+        assert page["prev_cursor"]
+    assert len(seen) == len(set(seen)) == first["total"]
+
+
+def test_bad_cursor_and_bad_parameters_are_4xx_problems(client: httpx.Client) -> None:
+    assert_problem(client.get("/api/trials", params={"cursor": "not-a-cursor"}), 400, "cursor")
+    other = client.get("/api/trials", params={"q": "cancer", "limit": 2}).json()["next_cursor"]
+    assert_problem(client.get("/api/trials", params={"q": "asthma", "cursor": other}), 400, "different search")
+    body = assert_problem(client.get("/api/trials", params={"limit": 0}), 422, "limit")
+    assert body["errors"]
+    assert_problem(client.get("/api/trials", params={"age": "old"}), 422, "age")
+    assert_problem(client.get("/api/trials", params={"sort": "random"}), 422, "sort")
+
+
+# --- one trial ---------------------------------------------------------------------------------
+
+
+def test_trial_in_the_model_shape(client: httpx.Client) -> None:
+    trial = client.get(f"/api/trials/{TARGET}").json()
+    assert trial["nct_id"] == TARGET
+    assert trial["design"]["phases"] == ["PHASE4"]
+    assert len(trial["locations"]) == 9
+
+
+def test_trial_in_the_ctgov_shape_reads_back(client: httpx.Client) -> None:
+    study = client.get(f"/api/trials/{TARGET}", params={"format": "ctgov"}).json()
+    assert study["protocolSection"]["identificationModule"]["nctId"] == TARGET
+    again = study_to_trial(study, "api")
+    model = client.get(f"/api/trials/{TARGET}").json()
+    assert again.brief_title == model["brief_title"]
+    assert len(again.locations) == len(model["locations"])
+    assert again.eligibility.minimum_age is not None and again.eligibility.minimum_age.years == 2
+
+
+def test_trial_as_fhir_research_study(client: httpx.Client) -> None:
+    response = client.get(f"/api/trials/{TARGET}", params={"format": "fhir"})
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    resource = response.json()
+    ResearchStudy.model_validate(resource)  # FHIR R4(B) structure, cardinality and types
+    assert resource["resourceType"] == "ResearchStudy"
+    assert {"system": "https://clinicaltrials.gov", "value": TARGET, "use": "official"} in resource["identifier"]
+    assert resource["status"] == "active"
+    assert resource["phase"]["coding"][0]["code"] == "phase-4"
+    assert [c["text"] for c in resource["condition"]] == ["Nephrotic Syndrome in Children"]
+    assert {f["text"] for f in resource["focus"]} >= {"Tacrolimus", "Mycophenolate Mofetil"}
+    assert resource["location"] == [{"text": "China"}]
+    contained = {r["id"]: r for r in resource["contained"]}
+    group = contained[resource["enrollment"][0]["reference"].lstrip("#")]
+    assert group["resourceType"] == "Group" and group["quantity"] == 270
+    excluded = [c for c in group["characteristic"] if c["exclude"]]
+    included = [c for c in group["characteristic"] if c["code"]["text"] == "Inclusion criterion"]
+    assert len(excluded) == 13 and len(included) == 5
+    age = next(c for c in group["characteristic"] if c["code"]["text"] == "Age")
+    assert age["valueRange"]["low"]["value"] == 2 and age["valueRange"]["high"]["value"] == 18
+    sponsor = contained[resource["sponsor"]["reference"].lstrip("#")]
+    assert sponsor["name"].startswith("The Children's Hospital of Zhejiang")
+    assert len(resource["site"]) == 9
+    assert all(contained[s["reference"].lstrip("#")]["resourceType"] == "Location" for s in resource["site"])
+    assert [a["name"] for a in resource["arm"]] == ["Tacrolimus(Group A)", "Mycophenolate Mofetil(Group B)"]
+    assert len(resource["objective"]) == 9
+    assert resource["objective"][0]["type"]["coding"][0]["code"] == "primary"
+    pubmed = [a for a in resource["relatedArtifact"] if "pubmed" in a.get("url", "")]
+    assert pubmed and pubmed[0]["url"] == "https://pubmed.ncbi.nlm.nih.gov/23343906/"
+
+
+def test_every_trial_is_valid_fhir(client: httpx.Client) -> None:
+    ids = [hit["nct_id"] for hit in client.get("/api/trials", params={"limit": 100, "sort": "enrollment"}).json()["hits"]]
+    for nct in [*ids, HOSTILE_NCT]:
+        ResearchStudy.model_validate(client.get(f"/api/trials/{nct}", params={"format": "fhir"}).json())
+
+
+def test_unknown_and_malformed_ids(client: httpx.Client) -> None:
+    assert_problem(client.get("/api/trials/NCT00000000"), 404, "NCT00000000")
+    assert_problem(client.get("/api/trials/NCT%3Cscript%3E"), 400, "not a trial id")
+    assert_problem(client.get(f"/api/trials/{TARGET}", params={"format": "xml"}), 422, "format")
+    assert_problem(client.get("/api/nothing-here"), 404, "/api/nothing-here")
+    assert_problem(client.post("/api/trials"), 405)
+
+
+# --- related, regimen, dose --------------------------------------------------------------------
+
+
+def test_related_trials_with_reasons(client: httpx.Client) -> None:
+    related = client.get(f"/api/trials/{TARGET}/related", params={"top": 3}).json()
+    assert len(related) == 3
+    assert [r["rank"] for r in related] == [1, 2, 3]
+    assert TARGET not in {r["nct_id"] for r in related}
+    assert related[0]["score"] >= related[-1]["score"]
+    assert all(r["reasons"] for r in related)
+    assert any("tacrolimus" in " ".join(r["reasons"]) for r in related)
+    assert_problem(client.get("/api/trials/NCT00000000/related"), 404)
+    assert_problem(client.get(f"/api/trials/{TARGET}/related", params={"top": 500}), 422, "top")
+
+
+def test_regimen_timeline_and_chart(client: httpx.Client) -> None:
+    timeline = client.get(f"/api/trials/{TARGET}/regimen").json()
+    assert timeline["trial"] == TARGET
+    drugs = {item["drug"] for arm in timeline["arms"] for phase in arm["phases"] for item in phase["items"]}
+    assert {"tacrolimus", "mycophenolate mofetil"} <= drugs
+    chart = client.get(f"/api/trials/{TARGET}/regimen", params={"format": "svg"})
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert chart.text.startswith("<svg") and "tacrolimus" in chart.text
+
+
+def test_dose_for_a_weight(client: httpx.Client) -> None:
+    doses = client.get(f"/api/trials/{TARGET}/dose", params={"weight": 70}).json()
+    assert doses["weight_kg"] == 70
+    tacrolimus = next(r["dose"] for r in doses["rows"] if r["dose"]["drug"] == "tacrolimus")
+    assert tacrolimus["per_day"] == {"low": 3.5, "high": 7.0, "unit": "mg"}
+    assert_problem(client.get(f"/api/trials/{TARGET}/dose", params={"weight": -3}), 422, "weight")
+    assert_problem(client.get(f"/api/trials/{TARGET}/dose"), 422, "weight")
+    assert_problem(client.get("/api/trials/NCT00000000/dose", params={"weight": 70}), 404)
+
+
+# --- match -------------------------------------------------------------------------------------
+
+NOTE = (
+    "A 34-year-old woman with biopsy-proven lupus nephritis class IV. Creatinine 1.4 mg/dL. "
+    "She takes prednisone 20 mg daily and hydroxychloroquine."
+)
+
+
+def test_match_a_note(client: httpx.Client) -> None:
+    response = client.post("/api/match", json={"note": NOTE, "top": 5})
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert "34 years" in body["patient_summary"] and "female" in body["patient_summary"]
+    trials = body["trials"]
+    assert len(trials) == 5 and [t["rank"] for t in trials] == [1, 2, 3, 4, 5]
+    assert any("lupus" in t["title"].lower() for t in trials[:3])
+    marks = {c["mark"] for t in trials for c in t["criteria"]}
+    assert {"✓", "?"} <= marks
+    for trial in trials:
+        assert trial["verdict"] in {"eligible", "possibly eligible", "ineligible"}
+        if trial["verdict"] == "ineligible":
+            assert trial["failed"]
+
+
+def test_match_a_profile(client: httpx.Client) -> None:
+    profile = {
+        "age_years": 9,
+        "sex": "male",
+        "conditions": [{"name": "nephrotic syndrome"}],
+        "measurements": [{"name": "eGFR", "value": 100, "unit": "mL/min/1.73m2"}],
+    }
+    trials = client.post("/api/match", json={"patient": profile, "top": 3}).json()["trials"]
+    assert trials[0]["nct_id"] == TARGET
+    egfr = [c for c in trials[0]["criteria"] if "glomerular" in c["text"].lower()]
+    assert egfr and egfr[0]["mark"] == "✓"
+
+
+def test_match_rejects_bad_requests(client: httpx.Client) -> None:
+    assert_problem(client.post("/api/match", json={}), 400, "profile or a note")
+    assert_problem(client.post("/api/match", json={"note": "x", "patient": {}}), 400, "not both")
+    assert_problem(client.post("/api/match", json={"note": NOTE, "top": 0}), 422, "top")
+    assert_problem(client.post("/api/match", json={"patient": {"sex": "robot"}}), 422, "sex")
+    assert_problem(client.post("/api/match", json={"note": NOTE, "status": "sleeping"}), 400, "status")
+    assert_problem(client.post("/api/match", content=b"{not json", headers={"content-type": "application/json"}), 422)
+
+
+def test_match_keeps_and_logs_nothing_of_the_patient(client: httpx.Client, server: LiveServer) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(level=logging.DEBUG)
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    folder = server.db.parent
+    before = {p.name: p.stat().st_size for p in folder.iterdir()}
+    count = client.get("/api/health").json()["trials"]
+    secret = "Zorblax-7731 syndrome"
+    try:
+        client.post("/api/match", json={"note": f"{NOTE} Also {secret}.", "top": 3})
+        client.post("/api/match", json={"patient": {"conditions": [{"name": secret}]}, "top": 3})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+    assert all(secret not in record.getMessage() for record in records)
+    assert client.get("/api/health").json()["trials"] == count
+    after = {p.name for p in folder.iterdir()}
+    assert after == set(before)
+    for path in folder.iterdir():
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes()
+
+
+# --- stats, ingest, docs -----------------------------------------------------------------------
+
+
+def test_stats_counts_what_search_finds(client: httpx.Client) -> None:
+    everything = client.get("/api/stats").json()
+    total = client.get("/api/health").json()["trials"]
+    assert everything["total"] == total
+    assert sum(v["count"] for v in everything["by_status"]) == total
+    assert sum(v["count"] for v in everything["by_phase"]) >= total
+    lupus = client.get("/api/stats", params={"q": "lupus"}).json()
+    assert lupus["total"] == client.get("/api/trials", params={"q": "lupus"}).json()["total"]
+    assert {"by_phase", "by_status", "by_start_year", "by_country", "by_sponsor_class"} <= set(lupus)
+
+
+def test_ingest_is_off_by_default(client: httpx.Client) -> None:
+    response = client.post("/api/ingest", files={"files": ("a.json", b"{}", "application/json")})
+    assert_problem(response, 403, "ingest is off")
+
+
+def test_ingest_with_a_token(tmp_path: Path) -> None:
+    db = tmp_path / "ingest.db"
+    with running(db, ingest_token="s3cret") as live, httpx.Client(base_url=live.url, timeout=60) as http:
+        assert http.get("/api/health").json()["trials"] == 0
+        source = shared_data_dir() / "ctgov_target_trials" / "NCT03580291.xml"
+        files = {"files": (source.name, source.read_bytes(), "application/xml")}
+        assert_problem(http.post("/api/ingest", files=files), 401)
+        assert_problem(http.post("/api/ingest", files=files, headers={"Authorization": "Bearer wrong"}), 401)
+        done = http.post("/api/ingest", files=files, headers={"Authorization": "Bearer s3cret"})
+        assert done.status_code == 200, done.text
+        assert done.json()["new"] == 1 and done.json()["failed"] == 0
+        assert http.get("/api/trials/NCT03580291").json()["nct_id"] == "NCT03580291"
+        assert http.get("/api/trials", params={"q": "mesenchymal"}).json()["total"] == 1
+        bad = http.post(
+            "/api/ingest",
+            files={"files": ("junk.json", b"{\"studies\": [{\"x\": 1}]}", "application/json")},
+            headers={"Authorization": "Bearer s3cret"},
+        )
+        assert bad.status_code == 200 and bad.json()["failed"] >= 1
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_openapi_and_docs_are_served_locally(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/trials", "/api/trials/{nct}", "/api/trials/{nct}/related", "/api/trials/{nct}/regimen",
+                 "/api/trials/{nct}/dose", "/api/match", "/api/stats", "/api/ingest"):
+        assert path in spec["paths"], path
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui-bundle.js" in docs.text and "http" not in docs.text.replace("http-equiv", "")
+    bundle = client.get("/static/vendor/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
+
+
+def test_security_headers(client: httpx.Client) -> None:
+    for path in ("/", "/api/trials", f"/trials/{TARGET}"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_hostile_text_is_data_in_json(client: httpx.Client) -> None:
+    trial = client.get(f"/api/trials/{HOSTILE_NCT}").json()
+    assert "<script>" in trial["brief_title"]  # kept as written: escaping is the renderer's job
+    assert orjson.loads(client.get(f"/api/trials/{HOSTILE_NCT}", params={"format": "fhir"}).content)["title"] == trial[
+        "brief_title"
+    ]

@@ -1,0 +1,218 @@
+"""What only the PostgreSQL store shows: agreement with the other backends under random identity
+mixes, copies between backends, several writers at once, full-text search, and its schema guard.
+
+The protocol tests of tests/test_store.py run on PostgreSQL too (the ``store`` fixture)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from test_store import NCT1, NCT2, NCT3, make_trial, random_batch, rich_trial
+from trialatlas.errors import StoreError
+from trialatlas.model import Intervention
+from trialatlas.store import MemoryStore, SqliteStore, TrialStore, copy_store, open_store
+from trialatlas.store.postgres import PostgresStore, redact
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_identity_mixes_keep_postgres_equal_to_memory(pg_url: str, seed: int) -> None:
+    rng = random.Random(seed)
+    with PostgresStore(pg_url) as pg, MemoryStore() as memory:
+        for _ in range(25):
+            batch = random_batch(rng, rng.randrange(1, 30))
+            assert pg.upsert_batch(batch) == memory.upsert_batch(batch)
+            assert pg.content_digest() == memory.content_digest()
+        assert pg.integrity_check() == []
+        assert pg.keys() == memory.keys()
+        assert pg.changes_since(0)[1] and sorted(pg.changes_since(0)[1]) == sorted(memory.changes_since(0)[1])
+
+
+def _history_batches() -> list[list[object]]:
+    return [
+        [rich_trial(), make_trial(NCT2, raw=None), make_trial(None, org="LOCAL-1")],
+        [make_trial(NCT1, source="b", date=dt.date(2022, 1, 1), acronym="B"), make_trial(NCT3, org="x-9")],
+        [make_trial(None, org="X-9", source="page", conditions=["Flu"])],
+        [make_trial(NCT1, source="c", date=dt.date(2023, 1, 1), acronym="C")],
+    ]
+
+
+def test_copy_moves_everything_between_every_backend(pg_url: str, tmp_path: Path) -> None:
+    original = SqliteStore(tmp_path / "original.db")
+    for batch in _history_batches():
+        original.upsert_batch(batch)  # type: ignore[arg-type]
+    # An ORG trial the planner would bridge into NCT3 if it were merged again rather than copied.
+    original.upsert_batch([make_trial(NCT2, org="SHARED"), make_trial("NCT00000004", org="SHARED")])
+    original.upsert_batch([make_trial(None, org="SHARED", source="page:shared")])
+    keys = original.keys()
+    assert "ORG:SHARED" in keys
+    expected_versions = {key: original.versions(key) for key in keys}
+    assert len(expected_versions[NCT1]) == 3
+
+    pg = PostgresStore(pg_url)
+    memory = MemoryStore()
+    back = SqliteStore(tmp_path / "back.db")
+    chain: list[TrialStore] = [original, pg, memory, back]
+    for source, target in itertools.pairwise(chain):
+        report = copy_store(source, target, batch_size=2)
+        assert report.trials == original.count()
+        assert report.versions == sum(len(v) - 1 for v in expected_versions.values()) >= 4
+        assert target.content_digest() == original.content_digest() == report.digest
+        assert target.integrity_check() == []
+        assert target.keys() == original.keys()
+        for key, versions in expected_versions.items():
+            copied = target.versions(key)
+            assert [(v.number, v.stored_at, v.replaced_at) for v in copied] == [
+                (v.number, v.stored_at, v.replaced_at) for v in versions
+            ]
+            assert [v.trial for v in copied] == [v.trial for v in versions]
+        assert sorted(target.changes_since(0)[1]) == sorted(original.keys())
+    # The copy keeps merging like the original: a new record lands the same way in both.
+    later = make_trial(NCT1, source="d", date=dt.date(2024, 1, 1), acronym="D")
+    assert pg.upsert_batch([later]) == original.upsert_batch([later])
+    assert pg.content_digest() == original.content_digest()
+    with pytest.raises(StoreError, match="not empty"):
+        copy_store(original, pg)
+    for store in chain:
+        store.close()
+
+
+def test_import_refuses_keys_already_stored(pg_url: str) -> None:
+    with PostgresStore(pg_url) as pg, MemoryStore() as memory:
+        memory.upsert_batch([make_trial(NCT1), make_trial(NCT2)])
+        pg.upsert_batch([make_trial(NCT2, brief_title="Kept")])
+        digest = pg.content_digest()
+        with pytest.raises(StoreError, match="already stored"):
+            pg.import_trials(list(memory.export_trials()))
+        assert pg.content_digest() == digest
+
+
+def test_concurrent_writers_are_serialised_and_lose_nothing(pg_url: str) -> None:
+    PostgresStore(pg_url).close()  # create the tables before the race
+    errors: list[BaseException] = []
+
+    def writer(offset: int) -> None:
+        try:
+            with PostgresStore(pg_url) as own:
+                for round_number in range(6):
+                    # Both writers touch the shared trials every round, each with its own records.
+                    shared = [
+                        make_trial(
+                            f"NCT{n:08d}", source=f"w{offset}-{n}-{round_number}", acronym=f"W{offset}"
+                        )
+                        for n in range(1, 6)
+                    ]
+                    own_trials = [make_trial(f"NCT{offset * 100 + round_number:08d}")]
+                    own.upsert_batch(shared + own_trials)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(offset,)) for offset in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with PostgresStore(pg_url) as pg:
+        assert pg.integrity_check() == []
+        assert pg.count() == 5 + 12
+        trial = pg.get("NCT00000003")
+        # Every record of both writers was merged, none lost to a race.
+        assert trial is not None and len(trial.sources) == 2 * 6
+        assert len(pg.versions("NCT00000003")) == 12
+        newest, changed = pg.changes_since(0)
+        assert len(changed) == 17 and newest >= 24
+
+
+def test_readers_do_not_wait_for_a_writer(pg_url: str) -> None:
+    with PostgresStore(pg_url) as reader, PostgresStore(pg_url) as writer:
+        writer.upsert_batch([make_trial(NCT1, brief_title="Before")])
+        held = threading.Event()
+        release = threading.Event()
+
+        def hold_the_write_lock() -> None:
+            with psycopg.connect(pg_url) as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (0x7472_6961_6C61,))
+                held.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold_the_write_lock)
+        holder.start()
+        assert held.wait(10)
+        started = time.monotonic()
+        found = reader.get(NCT1)
+        assert found is not None and found.brief_title == "Before"
+        assert time.monotonic() - started < 2
+        done = threading.Event()
+
+        def write() -> None:
+            writer.upsert_batch([make_trial(NCT1, date=dt.date(2021, 1, 1), brief_title="After")])
+            done.set()
+
+        blocked = threading.Thread(target=write)
+        blocked.start()
+        assert not done.wait(0.5), "a second writer must wait for the lock"
+        release.set()
+        holder.join(10)
+        assert done.wait(10)
+        blocked.join(10)
+        after = reader.get(NCT1)
+        assert after is not None and after.brief_title == "After"
+
+
+def test_full_text_search_ranks_title_matches_first(pg_url: str) -> None:
+    with PostgresStore(pg_url) as pg:
+        pg.upsert_batch(
+            [
+                make_trial(NCT1, brief_title="Tacrolimus in lupus nephritis", conditions=["Lupus Nephritis"]),
+                make_trial(
+                    NCT2, brief_title="Kidney outcomes", brief_summary="Patients with lupus nephritis."
+                ),
+                make_trial(
+                    NCT3,
+                    brief_title="Asthma",
+                    interventions=[Intervention(name="Mycophenolate mofetil")],
+                ),
+            ]
+        )
+        hits = pg.search("lupus nephritis")
+        assert [key for key, _ in hits] == [NCT1, NCT2]
+        assert hits[0][1] > hits[1][1] > 0
+        assert [key for key, _ in pg.search("mycophenolate")] == [NCT3]
+        assert pg.search("lupus -tacrolimus") == [(NCT2, pytest.approx(hits[1][1]))]
+        assert pg.search("nothing-matches-this") == []
+        pg.delete([NCT1])
+        assert [key for key, _ in pg.search("lupus")] == [NCT2]
+
+
+def test_schema_guard_and_urls(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE trials (x int)")
+    with pytest.raises(StoreError, match="not a trialatlas store"):
+        PostgresStore(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE trials")
+    with PostgresStore(pg_url) as pg:
+        assert pg.schema_version == 1
+        pg.upsert_batch([make_trial(NCT1)])
+        assert pg.file_size() > 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE trialatlas_meta SET value = '99' WHERE name = 'schema_version'")
+    with pytest.raises(StoreError, match="newer than this trialatlas"):
+        PostgresStore(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE trialatlas_meta SET value = '1' WHERE name = 'schema_version'")
+    via_driver = open_store(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    assert isinstance(via_driver, PostgresStore) and via_driver.keys() == [NCT1]
+    via_driver.close()
+    assert (
+        redact("postgresql://ann:secret@db.example:5432/atlas")
+        == "postgresql://ann:***@db.example:5432/atlas"
+    )

@@ -1,0 +1,136 @@
+"""A real server for the API, page and browser tests: uvicorn on a free loopback port, over a store
+ingested from the shared data (read in place, never copied) plus one hostile trial.
+
+The store and server are built once per test session (``shared_server``), whichever test file asks
+first, and stopped when the interpreter exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from trialatlas.api import create_app
+from trialatlas.config import shared_data_dir
+from trialatlas.model import (
+    Arm,
+    Eligibility,
+    Intervention,
+    Link,
+    Location,
+    Outcome,
+    Reference,
+    Sponsor,
+    Trial,
+)
+from trialatlas.services.ingest import ingest
+from trialatlas.store import open_store
+
+HOSTILE_NCT = "NCT99999901"
+SCRIPT = '<script>window.__xss = 1; alert("xss")</script>'
+IMG = '"><img src=x onerror="window.__xss=2">'
+MARKDOWN = "**bold** [click me](javascript:window.__xss=3) <a href=javascript:alert(1)>a</a>"
+
+
+def hostile_trial() -> Trial:
+    """Registry text is untrusted: every field a page shows carries markup that must stay text."""
+    return Trial(
+        nct_id=HOSTILE_NCT,
+        brief_title=f"Hostile {SCRIPT} title {IMG} {MARKDOWN}",
+        official_title=f"Official {IMG}",
+        acronym="<b>ACR</b>",
+        brief_summary=f"Summary with lupus {SCRIPT} and {MARKDOWN}",
+        detailed_description=f"Description {IMG}",
+        conditions=[f"Lupus {IMG}", "<svg onload=window.__xss=4>"],
+        keywords=[SCRIPT],
+        arms=[Arm(label=f"Arm {SCRIPT}", description="tacrolimus 0.1 mg/kg/day for 12 weeks <img src=x onerror=alert(5)>")],
+        interventions=[Intervention(name=f"tacrolimus {IMG}", description="0.1 mg/kg/day", arm_labels=[f"Arm {SCRIPT}"])],
+        eligibility=Eligibility(
+            inclusion=[f"Age 18 years or older {SCRIPT}", f"Serum creatinine < 1.5 mg/dL {IMG}"],
+            exclusion=[f"Pregnancy {MARKDOWN}"],
+        ),
+        outcomes=[Outcome(measure=f"Remission {SCRIPT}", time_frame=IMG)],
+        lead_sponsor=Sponsor(name=f"Sponsor {IMG}"),
+        locations=[Location(facility=f"Hospital {SCRIPT}", city="<i>City</i>", country=f"Atlantis {IMG}")],
+        references=[Reference(citation=f"Citation {SCRIPT}", pmid="12345\"><script>", doi="javascript:alert(6)")],
+        see_also_links=[Link(url="javascript:window.__xss=7", label=f"Link {IMG}")],
+    )
+
+
+@dataclass
+class LiveServer:
+    url: str
+    db: Path
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def build_store(db: Path) -> None:
+    data = shared_data_dir()
+    inputs = [
+        data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
+        data / "ctgov_target_trials",
+    ]
+    store = open_store(str(db))
+    try:
+        report = ingest([str(p) for p in inputs], store)
+        assert report.new > 800, report.as_dict()
+        store.upsert_batch([hostile_trial()])
+    finally:
+        store.close()
+
+
+@contextmanager
+def running(db: Path, *, ingest_token: str | None = None) -> Iterator[LiveServer]:
+    server = start(db, ingest_token=ingest_token)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def start(db: Path, *, ingest_token: str | None = None) -> LiveServer:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = create_app(str(db), ingest_token=ingest_token)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    return LiveServer(f"http://127.0.0.1:{port}", db, server, thread)
+
+
+@functools.cache
+def shared_server() -> LiveServer:
+    folder = Path(tempfile.mkdtemp(prefix="trialatlas-web-"))
+    db = folder / "atlas.db"
+    build_store(db)
+    server = start(db)
+
+    def _cleanup() -> None:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(_cleanup)
+    return server
