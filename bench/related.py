@@ -78,7 +78,9 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--lookups", type=int, default=300)
     parser.add_argument("--data", type=Path, default=shared_data_dir())
@@ -87,81 +89,83 @@ def main() -> None:
     process = psutil.Process()
     result: dict[str, object] = {"scale": args.scale}
 
-    with tempfile.TemporaryDirectory(prefix="trialatlas-bench-related-") as folder:
-        with SqliteStore(Path(folder) / "bench.db") as store:
-            started = time.perf_counter()
-            base = base_trials(args.data)
-            batch: list[Trial] = []
-            for trial in replicated(base, args.scale):
-                batch.append(trial)
+    with (
+        tempfile.TemporaryDirectory(prefix="trialatlas-bench-related-") as folder,
+        SqliteStore(Path(folder) / "bench.db") as store,
+    ):
+        started = time.perf_counter()
+        base = base_trials(args.data)
+        batch: list[Trial] = []
+        for trial in replicated(base, args.scale):
+            batch.append(trial)
+            if len(batch) == 500:
+                store.upsert_batch(batch)
+                batch.clear()
+        if batch:
+            store.upsert_batch(batch)
+        if args.with_descriptions:
+            for result_item in read_paths([args.data / "ctgov_trial_descriptions_100k"]):
+                if isinstance(result_item, Trial):
+                    batch.append(result_item)
                 if len(batch) == 500:
                     store.upsert_batch(batch)
                     batch.clear()
             if batch:
                 store.upsert_batch(batch)
-            if args.with_descriptions:
-                for result_item in read_paths([args.data / "ctgov_trial_descriptions_100k"]):
-                    if isinstance(result_item, Trial):
-                        batch.append(result_item)
-                    if len(batch) == 500:
-                        store.upsert_batch(batch)
-                        batch.clear()
-                if batch:
-                    store.upsert_batch(batch)
-            result["store"] = {
-                "trials": store.count(),
-                "base_records": len(base),
-                "write_seconds": round(time.perf_counter() - started, 1),
-            }
-            del base
+        result["store"] = {
+            "trials": store.count(),
+            "base_records": len(base),
+            "write_seconds": round(time.perf_counter() - started, 1),
+        }
+        del base
 
-            rss_before = process.memory_info().rss
-            started = time.perf_counter()
-            index = index_for(store)
-            build = time.perf_counter() - started
-            rss_after = process.memory_info().rss
-            path = index_path(store)
-            assert path is not None
-            started = time.perf_counter()
-            loaded = load_index(path)
-            load_seconds = time.perf_counter() - started
-            assert loaded is not None and loaded.size == index.size
-            del loaded
-            result["index"] = {
-                "build_seconds": round(build, 1),
-                "memory_mb": round(index.nbytes() / 1e6, 1),
-                "file_mb": round(path.stat().st_size / 1e6, 1),
-                "rss_growth_mb": round((rss_after - rss_before) / 1e6, 1),
-                "load_seconds": round(load_seconds, 2),
-            }
+        rss_before = process.memory_info().rss
+        started = time.perf_counter()
+        index = index_for(store)
+        build = time.perf_counter() - started
+        rss_after = process.memory_info().rss
+        path = index_path(store)
+        assert path is not None
+        started = time.perf_counter()
+        loaded = load_index(path)
+        load_seconds = time.perf_counter() - started
+        assert loaded is not None and loaded.size == index.size
+        del loaded
+        result["index"] = {
+            "build_seconds": round(build, 1),
+            "memory_mb": round(index.nbytes() / 1e6, 1),
+            "file_mb": round(path.stat().st_size / 1e6, 1),
+            "rss_growth_mb": round((rss_after - rss_before) / 1e6, 1),
+            "load_seconds": round(load_seconds, 2),
+        }
 
-            rng = random.Random(7)
-            targets = rng.sample(index.keys, min(args.lookups, index.size))
-            related_trials(store, targets[0], top=10)  # warm the in-process cache and vocabularies
-            timings: list[float] = []
-            for key in targets:
-                started = time.perf_counter()
-                found = related_trials(store, key, top=10)
-                timings.append(time.perf_counter() - started)
-                assert key not in {r.nct_id for r in found}
-            result["related"] = {"lookups": len(timings), **percentiles(timings)}
-
+        rng = random.Random(7)
+        targets = rng.sample(index.keys, min(args.lookups, index.size))
+        related_trials(store, targets[0], top=10)  # warm the in-process cache and vocabularies
+        timings: list[float] = []
+        for key in targets:
             started = time.perf_counter()
-            baseline = build_baseline(store.iter_trials())
-            baseline_build = time.perf_counter() - started
-            texts = {t.key: trial_text(t) for t in store.get_many(targets)}
-            peer: list[float] = []
-            for key in targets:
-                started = time.perf_counter()
-                values = baseline.bm25(texts[key])
-                np.argpartition(-values, 10)[:10]
-                peer.append(time.perf_counter() - started)
-            result["peer_bm25"] = {
-                "build_seconds": round(baseline_build, 1),
-                "lookups": len(peer),
-                **percentiles(peer),
-            }
-            result["peak_rss_mb"] = round(process.memory_info().rss / 1e6, 1)
+            found = related_trials(store, key, top=10)
+            timings.append(time.perf_counter() - started)
+            assert key not in {r.nct_id for r in found}
+        result["related"] = {"lookups": len(timings), **percentiles(timings)}
+
+        started = time.perf_counter()
+        baseline = build_baseline(store.iter_trials())
+        baseline_build = time.perf_counter() - started
+        texts = {t.key: trial_text(t) for t in store.get_many(targets)}
+        peer: list[float] = []
+        for key in targets:
+            started = time.perf_counter()
+            values = baseline.bm25(texts[key])
+            np.argpartition(-values, 10)[:10]
+            peer.append(time.perf_counter() - started)
+        result["peer_bm25"] = {
+            "build_seconds": round(baseline_build, 1),
+            "lookups": len(peer),
+            **percentiles(peer),
+        }
+        result["peak_rss_mb"] = round(process.memory_info().rss / 1e6, 1)
     sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 

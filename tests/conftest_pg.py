@@ -93,7 +93,9 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
-def start_cluster() -> PgCluster:
+def start_cluster(settings: str = _SERVER_SETTINGS) -> PgCluster:
+    """A new cluster, started; ``settings`` are the server's ``-c`` options (``bench/store.py`` asks for
+    durable ones)."""
     bin_dir = postgres_bin_dir()
     root = Path(tempfile.mkdtemp(prefix="trialatlas-pg-"))
     data, socket_dir, log = root / "data", root / "sock", root / "server.log"
@@ -112,7 +114,7 @@ def start_cluster() -> PgCluster:
         capture_output=True,
     )  # fmt: skip
     port = _free_port()
-    options = f"-p {port} -k {socket_dir} {_SERVER_SETTINGS}"
+    options = f"-p {port} -k {socket_dir} {settings}"
     subprocess.run(
         _as_server_user(
             [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]

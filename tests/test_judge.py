@@ -53,12 +53,89 @@ def test_labels_follow_the_rules() -> None:
         2: "not included",
         3: "included",
         4: "not excluded",
-        5: "not excluded",
+        5: "not enough information",  # a 58-year-old woman: notes rarely say she is not pregnant
         6: "not excluded",
         7: "not enough information",
     }
     hypertension = judge_annotations([pairs[2]])[0]
     assert hypertension.evidence_sentences == [1]
+
+
+def _label(note: str, criterion: str, kind: str) -> str:
+    judged = judge_annotations([{"note": note, "criterion_text": criterion, "criterion_type": kind}])
+    return judged[0].eligibility
+
+
+WOMAN = "0. A 30-year-old woman presents with pelvic pain.\n1. She has no other medical history."
+
+
+def test_pregnancy_status_follows_sex_age_and_tests() -> None:
+    assert _label(WOMAN, "Current pregnancy", "exclusion") == "not enough information"
+    negative = WOMAN + "\n2. A urine pregnancy test was negative."
+    assert _label(negative, "Current pregnancy", "exclusion") == "not excluded"
+    older = "0. A 72-year-old woman with a stroke."
+    assert _label(older, "Pregnancy", "exclusion") == "not applicable"
+    man = "0. A 40-year-old man with chest pain."
+    assert _label(man, "Pregnant women, prisoners, or unable to provide consent", "exclusion") == (
+        "not applicable"
+    )
+    boy = "0. A 2-year-old boy with fever."
+    assert _label(boy, "Patient agrees to use effective contraception", "inclusion") == "not applicable"
+    assert _label(boy, "Female subjects with asthma aged 12 years and older", "exclusion") == (
+        "not applicable"
+    )
+
+
+def test_values_placed_by_findings_and_normal_panels() -> None:
+    note = (
+        "0. A 40-year-old woman is tachycardic and tachypneic.\n"
+        "1. The complete blood count and biochemical profile are normal."
+    )
+    assert _label(note, "Heart rate of at least 90/min", "inclusion") == "included"
+    assert _label(note, "Hematocrit < 25%", "exclusion") == "not excluded"
+    assert _label(note, "Serum potassium > 6.5 mmol/L", "exclusion") == "not excluded"
+    # Normal says nothing about a threshold inside the normal range.
+    assert _label(note, "Hemoglobin < 13 g/dL", "exclusion") == "not enough information"
+    assert _label(note, "Platelet count < 100,000/mm3", "exclusion") == "not excluded"
+
+
+def test_first_reading_when_the_criterion_asks_for_it() -> None:
+    note = (
+        "0. A 27-year-old woman has a hemoglobin of 9.4 g/dL.\n1. Two weeks later her hemoglobin is 8.6 g/dL."
+    )
+    assert _label(note, "Hemoglobin < 9 g/dL", "exclusion") == "excluded"
+    assert _label(note, "Initial hemoglobin < 9 g/dL", "exclusion") == "not excluded"
+
+
+def test_closed_world_for_operations_treatments_and_absences() -> None:
+    note = "0. A 67-year-old woman with diet-controlled diabetes had a cardiac catheterization."
+    assert _label(note, "Patients undergoing elective carotid endarterectomy", "inclusion") == "not included"
+    assert _label(note, "Ability to undergo carotid endarterectomy", "inclusion") == "not enough information"
+    assert _label(note, "No history of asthma", "inclusion") == "included"
+    # A conjunction with a part the note would have mentioned does not hold.
+    assert _label(note, "Diabetic patients on rosiglitazone", "exclusion") == "not excluded"
+    # A detail of the patient's own problem the note leaves out stays open.
+    assert _label(note, "Uncontrolled diabetes", "exclusion") == "not enough information"
+
+
+def test_suspected_conditions_are_neither_present_nor_absent() -> None:
+    note = "0. A 36-year-old woman with vaginal spotting.\n1. The differential diagnosis includes uterine fibroids."
+    assert _label(note, "Symptomatic uterine fibroids", "inclusion") == "not enough information"
+    assert _label(note, "Uterine fibroids larger than 10 cm", "exclusion") == "not enough information"
+
+
+def test_study_process_exclusions_are_not_applicable() -> None:
+    note = "0. A 62-year-old man with memory loss."
+    assert _label(note, "MRI images unable to be processed", "exclusion") == "not applicable"
+    assert _label(note, "The patient has previously enrolled into this study.", "exclusion") == (
+        "not applicable"
+    )
+
+
+def test_a_relatives_condition_is_not_the_patients() -> None:
+    note = "0. A 26-year-old woman with a history of bipolar disorder."
+    criterion = "At least one biological parent diagnosed with bipolar disorder (bipolar I or II)"
+    assert _label(note, criterion, "inclusion") == "not enough information"
 
 
 def test_male_patients_are_not_applicable_to_pregnancy_criteria() -> None:

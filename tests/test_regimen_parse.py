@@ -165,12 +165,14 @@ def test_labelled_sample_precision_recall() -> None:
     rows = load_labelled(FIXTURE)
     assert len(rows) >= 150
     report = evaluate(rows)
-    assert report["items"]["precision"] >= 0.9 and report["items"]["recall"] >= 0.9
+    # Floors just under the measured figures (items 0.991/0.991; drug 0.946/0.933; frequency 0.967/1.0;
+    # route 0.965/0.972), so that a regression fails.
+    assert report["items"]["precision"] >= 0.98 and report["items"]["recall"] >= 0.98
     for field in ("amount_low", "unit", "basis"):
-        assert report["fields"][field]["recall"] >= 0.9
+        assert report["fields"][field]["recall"] >= 0.98
     for field in ("drug", "frequency", "route"):
-        assert report["fields"][field]["precision"] >= 0.8
-        assert report["fields"][field]["recall"] >= 0.8
+        assert report["fields"][field]["precision"] >= 0.92
+        assert report["fields"][field]["recall"] >= 0.92
 
 
 def test_parse_file_round_trip(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trialatlas.cli import app, commands
+from trialatlas.errors import TrialAtlasError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import RelatedTrial
 from trialatlas.related import (
@@ -23,6 +24,8 @@ from trialatlas.related import (
     related_to_text,
     related_trials,
 )
+from trialatlas.related.dense import available as dense_available
+from trialatlas.related.dense import rrf
 from trialatlas.related.features import trial_features
 from trialatlas.related.index import index_path, load_index
 from trialatlas.services.ingest import ingest
@@ -199,3 +202,21 @@ def test_cli_related(store_path: Path) -> None:
     assert "lupus nephritis" in shown.output and "cond" in shown.output
     missing = runner.invoke(app, ["related", "NCT99999999", "--db", str(store_path)])
     assert missing.exit_code == 1
+
+
+def test_reciprocal_rank_fusion() -> None:
+    fused = rrf([[1, 2, 3], [3, 1, 4]], k=60)
+    order = [item for item, _ in fused]
+    assert order[0] == 1  # first and second beats third and first
+    assert set(order) == {1, 2, 3, 4}
+    assert dict(fused)[3] == pytest.approx(1 / 63 + 1 / 61)
+
+
+def test_dense_needs_the_extra_or_fuses(store: TrialStore) -> None:
+    if not dense_available():
+        with pytest.raises(TrialAtlasError, match="embeddings"):
+            related_trials(store, "NCT00371319", top=3, dense=True)
+        return
+    results = related_trials(store, "NCT00371319", top=3, dense=True)
+    assert all("dense" in r.components for r in results)
+    assert {r.nct_id for r in results} & LUPUS_NEPHRITIS

@@ -67,7 +67,8 @@ def _nct(study: dict[str, Any]) -> str:
 
 
 def _last_update(study: dict[str, Any]) -> str:
-    return str(study["protocolSection"]["statusModule"].get("lastUpdatePostDateStruct", {}).get("date", ""))
+    status = study["protocolSection"].get("statusModule") or {}
+    return str((status.get("lastUpdatePostDateStruct") or {}).get("date", ""))
 
 
 def _token(offset: int) -> str:
@@ -255,7 +256,7 @@ def test_an_expired_page_token_starts_the_run_over(
 def _new_version(study: dict[str, Any], posted: str) -> dict[str, Any]:
     changed = copy.deepcopy(study)
     protocol = changed["protocolSection"]
-    status = protocol["statusModule"]
+    status = protocol.setdefault("statusModule", {})
     status["overallStatus"] = "COMPLETED" if status.get("overallStatus") != "COMPLETED" else "TERMINATED"
     status["lastUpdatePostDateStruct"] = {"date": posted, "type": "ACTUAL"}
     design = protocol.setdefault("designModule", {})
@@ -347,14 +348,18 @@ def test_bulk_bootstrap_then_sync_replaces_rather_than_adds(
         newest = max(_last_update(s) for s in shared_studies[:300])
         state = SyncState(Path(store.location + ".sync.json")).entry(None)
         assert state["last_complete_start"].startswith(newest)
-        # The same studies from the API are the same records: nothing changes, nothing doubles.
-        again = sync(store, client(base), page_size=PAGE, full=True)
-        assert again.new == 809 - 300 and again.updated == 0 and again.unchanged == 300
-        assert all(len(store.raw_records(_nct(s))) == 1 for s in shared_studies[:5])
-        # An incremental run after the bootstrap asks from the bulk file's newest date on.
+        # An incremental run after the bootstrap asks from the bulk file's newest date on (a day's overlap).
         recorded.log.clear()
-        sync(store, client(base), page_size=PAGE)
-        assert newest in recorded.log[0]["filter.advanced"]
+        incremental = sync(store, client(base), page_size=PAGE)
+        day_before = (dt.date.fromisoformat(newest) - dt.timedelta(days=1)).isoformat()
+        wanted = f"AREA[LastUpdatePostDate]RANGE[{day_before},MAX]"
+        assert recorded.log[0]["filter.advanced"] == wanted
+        assert incremental.studies == len(recorded.matching({"filter.advanced": wanted})) > 0
+        # The same studies from the API are the same records: nothing changes, nothing doubles.
+        before = store.count()
+        again = sync(store, client(base), page_size=PAGE, full=True)
+        assert (again.new, again.updated, again.unchanged) == (809 - before, 0, before)
+        assert all(len(store.raw_records(_nct(s))) == 1 for s in shared_studies[:300])
 
 
 def test_http_client_answers_every_status_and_raises_without_an_answer(

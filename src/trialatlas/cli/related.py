@@ -65,7 +65,7 @@ def results_table(results: list[RelatedResult], *, explain: bool, title: str) ->
             row.append(
                 "\n".join(
                     f"{name} {result.components[name]:.2f}"
-                    for name in COMPONENTS
+                    for name in (*COMPONENTS, "dense")
                     if name in result.components
                 )
             )
@@ -107,6 +107,9 @@ def related_command(
     explain: Annotated[bool, typer.Option("--explain", help="Show the component scores.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index from the store.")] = False,
+    dense: Annotated[
+        bool, typer.Option("--dense", help="Fuse with sentence embeddings (the 'embeddings' extra).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Related trials with the reason each is related; and, apart, the ones its source pages list."""
@@ -117,7 +120,7 @@ def related_command(
     try:
         index = _index(store, rebuild)
         if ncts and len(ncts) == 1:
-            report = related_report(store, ncts[0], top, index=index)
+            report = related_report(store, ncts[0], top, index=index, dense=dense)
             if as_json:
                 _print_json(report.model_dump())
                 return
@@ -127,10 +130,10 @@ def related_command(
                 console.print(listed_table(report.listed))
             return
         if ncts:
-            results = more_like_these(store, ncts, top, index=index)
+            results = more_like_these(store, ncts, top, index=index, dense=dense)
             title = f"More like {', '.join(ncts)}"
         elif text:
-            results = related_to_text(store, text, top, index=index)
+            results = related_to_text(store, text, top, index=index, dense=dense)
             title = f"Related to “{text}”"
         else:
             assert patient is not None

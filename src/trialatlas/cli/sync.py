@@ -259,3 +259,76 @@ def copy_command(
             f" digest {report.digest[:16]}"
         )
     )
+
+
+@app.command("near")
+def near_command(
+    location: Annotated[
+        str, typer.Argument(help='Where the patient is: "City[, State], Country" or "lat, lon".')
+    ],
+    db: DbOption = None,
+    radius: Annotated[float | None, typer.Option("--radius", min=0, help="Only sites within KM.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Trials to list.")] = 20,
+    not_yet: Annotated[
+        bool, typer.Option("--include-not-yet", help="Count sites not yet recruiting too.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
+    from trialatlas.geo import nearest_sites
+    from trialatlas.geo.near import RECRUITING, RECRUITING_OR_SOON
+
+    store = _open(db)
+    try:
+        result = nearest_sites(
+            store,
+            location,
+            radius_km=radius,
+            limit=limit,
+            statuses=RECRUITING_OR_SOON if not_yet else RECRUITING,
+        )
+    except TrialAtlasError as exc:
+        raise _fail(exc) from exc
+    finally:
+        store.close()
+    origin = result.origin
+    if as_json:
+        _emit(
+            {
+                "origin": {"name": origin.name, "lat": origin.point.lat, "lon": origin.point.lon},
+                "scanned": result.scanned,
+                "recruiting_trials": result.recruiting_trials,
+                "unlocated_sites": result.unlocated_sites,
+                "trials": [
+                    {
+                        "key": hit.key,
+                        "title": hit.title,
+                        "overall_status": hit.overall_status,
+                        "distance_km": round(hit.distance_km, 1),
+                        "facility": hit.site.facility,
+                        "city": hit.site.city,
+                        "state": hit.site.state,
+                        "country": hit.site.country,
+                        "located_by": hit.located_by,
+                        "recruiting_sites": hit.recruiting_sites,
+                    }
+                    for hit in result.trials
+                ],
+            }
+        )
+        return
+    where = f"{origin.name} ({origin.point.lat:.3f}, {origin.point.lon:.3f})"
+    table = Table(title=Text(f"Recruiting trials nearest {where}"))
+    for column, justify in (("km", "right"), ("trial", "left"), ("nearest site", "left"), ("title", "left")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for hit in result.trials:
+        site = ", ".join(part for part in (hit.site.facility, hit.site.city, hit.site.country) if part)
+        table.add_row(f"{hit.distance_km:,.0f}", hit.key, Text(site), Text(hit.title))
+    console.print(table)
+    console.print(
+        Text(
+            f"{result.recruiting_trials:,} of {result.scanned:,} trials recruiting;"
+            f" {result.unlocated_sites:,} sites could not be placed",
+            style="dim",
+        )
+    )

@@ -352,6 +352,8 @@ class RuleJudge:
         concepts = _concepts(rules)
         if concepts and concepts & _note_concepts(profile):
             return "included" if len(unknown) <= 1 else "not enough information"
+        if concepts & _note_concepts(profile, suspected=True):
+            return "not enough information"  # only suspected ("differential diagnosis includes …")
         share, _ = _overlap(text, profile)
         kinds = {rule.kind for rule in rules}
         if share >= 0.5 and not kinds & {"measurement"}:

@@ -31,7 +31,8 @@ from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpos
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
 from trialatlas.store.base import TrialStore
 
-FORMAT_VERSION = 1
+# Bumped whenever features or layout change, so that older saved indexes are rebuilt.
+FORMAT_VERSION = 2
 # Query-side cap on text features: rare words carry the weight; common ones only cost postings.
 MAX_QUERY_TEXT = 64
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.errors import TrialAtlasError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import Trial
+from trialatlas.related.dense import dense_index_for, fuse
 from trialatlas.related.features import add_drug_mentions, text_features, trial_features
-from trialatlas.related.index import RelatedIndex, index_for
+from trialatlas.related.index import F64, RelatedIndex, index_for
 from trialatlas.related.similarity import (
     COMPONENTS,
     Query,
@@ -87,15 +89,24 @@ def _results(
     *,
     listed: frozenset[str] = frozenset(),
     patient: bool = False,
+    dense_scores: F64 | None = None,
 ) -> list[RelatedResult]:
     scored = score(index, query)
+    if dense_scores is None:
+        rows = top_rows(scored, top)
+    else:
+        eligible = np.ones(index.size, dtype=np.bool_)
+        eligible[list(query.exclude)] = False
+        rows = fuse(scored.total, dense_scores, eligible, top)
     results: list[RelatedResult] = []
-    for rank, row in enumerate(top_rows(scored, top), start=1):
+    for rank, row in enumerate(rows, start=1):
         components = {
             name: round(float(values[row]), 4)
             for name in COMPONENTS
             if (values := scored.components.get(name)) is not None and values[row] == values[row]
         }
+        if dense_scores is not None:
+            components["dense"] = round(float(dense_scores[row]), 4)
         key = index.keys[row]
         results.append(
             RelatedResult(
@@ -128,21 +139,46 @@ def _trial_query(index: RelatedIndex, trial: Trial) -> Query:
 
 
 def related_trials(
-    store: TrialStore, nct: str, top: int = 10, *, index: RelatedIndex | None = None
+    store: TrialStore,
+    nct: str,
+    top: int = 10,
+    *,
+    index: RelatedIndex | None = None,
+    dense: bool = False,
 ) -> list[RelatedResult]:
     """The ``top`` trials most like ``nct`` (any id ``store.get`` accepts), best first, with reasons."""
-    return related_report(store, nct, top, index=index).computed
+    return related_report(store, nct, top, index=index, dense=dense).computed
+
+
+def _dense_for_rows(store: TrialStore, index: RelatedIndex, rows: list[int]) -> F64:
+    embeddings = dense_index_for(store, index)
+    total: F64 = np.sum([embeddings.scores_for_row(row) for row in rows], axis=0) / len(rows)
+    return total
 
 
 def related_report(
-    store: TrialStore, nct: str, top: int = 10, *, index: RelatedIndex | None = None
+    store: TrialStore,
+    nct: str,
+    top: int = 10,
+    *,
+    index: RelatedIndex | None = None,
+    dense: bool = False,
 ) -> RelatedReport:
-    """Computed related trials and, apart, the ones the trial's source pages list."""
+    """Computed related trials and, apart, the ones the trial's source pages list.
+
+    ``dense`` fuses the ranking with sentence embeddings (the optional ``embeddings`` extra).
+    """
     trial = _target(store, nct)
     index = index if index is not None else index_for(store)
     query = _trial_query(index, trial)
     listed_ids = frozenset(relation.nct_id for relation in trial.related_trials)
-    computed = _results(index, query, top, listed=listed_ids)
+    dense_scores = None
+    if dense:
+        row = index.row_of(trial.key)
+        if row is None:
+            raise RelatedError(f"{trial.key} is not in the related-trials index (rebuild it)")
+        dense_scores = _dense_for_rows(store, index, [row])
+    computed = _results(index, query, top, listed=listed_ids, dense_scores=dense_scores)
     return RelatedReport(
         target=trial.key,
         title=trial.title,
@@ -174,13 +210,19 @@ def _listed(store: TrialStore, index: RelatedIndex, trial: Trial, query: Query) 
 
 
 def related_to_text(
-    store: TrialStore, text: str, top: int = 10, *, index: RelatedIndex | None = None
+    store: TrialStore,
+    text: str,
+    top: int = 10,
+    *,
+    index: RelatedIndex | None = None,
+    dense: bool = False,
 ) -> list[RelatedResult]:
     """Trials most like a free-text description ("tacrolimus for lupus nephritis in adults")."""
     if not text.strip():
         raise RelatedError("an empty query relates to nothing")
     index = index if index is not None else index_for(store)
-    return _results(index, query_of_features(index, text_features(text)), top)
+    dense_scores = dense_index_for(store, index).scores_for_text(text) if dense else None
+    return _results(index, query_of_features(index, text_features(text)), top, dense_scores=dense_scores)
 
 
 def related_to_patient(
@@ -200,7 +242,12 @@ def related_to_patient(
 
 
 def more_like_these(
-    store: TrialStore, ncts: Sequence[str], top: int = 10, *, index: RelatedIndex | None = None
+    store: TrialStore,
+    ncts: Sequence[str],
+    top: int = 10,
+    *,
+    index: RelatedIndex | None = None,
+    dense: bool = False,
 ) -> list[RelatedResult]:
     """Trials most like several trials together (their centroid), the given ones left out."""
     if not ncts:
@@ -212,4 +259,5 @@ def more_like_these(
     if len(known) != len(rows):
         missing = [t.key for t, row in zip(trials, rows, strict=True) if row is None]
         raise RelatedError(f"not in the related-trials index (rebuild it): {', '.join(missing)}")
-    return _results(index, query_of_rows(index, known), top)
+    dense_scores = _dense_for_rows(store, index, known) if dense else None
+    return _results(index, query_of_rows(index, known), top, dense_scores=dense_scores)

@@ -312,10 +312,7 @@ def _labels(features: list[tuple[str, float]], *tiers: tuple[str, ...], limit: i
         concept = _concept(feature)
         if concept is not None and concept in covered:
             continue
-        if any(
-            lowered in other or other in lowered or _shared_stem(lowered, other)
-            for other in chosen
-        ):
+        if any(lowered in other or other in lowered or _shared_stem(lowered, other) for other in chosen):
             continue
         chosen.append(lowered)
         if concept is not None:
@@ -366,9 +363,9 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     mentioned = " ".join(out).lower()
-    terms = [
-        f for f, _ in shared(index, query, "text", row) if not any(w in mentioned for w in f.split())
-    ][:4]
+    terms = [f for f, _ in shared(index, query, "text", row) if not any(w in mentioned for w in f.split())][
+        :4
+    ]
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out

@@ -13,7 +13,6 @@ from trialatlas.search.query import COLUMNS
 from trialatlas.search.synonyms import STOPWORDS, learned_pairs, norm
 
 SUMMARY_LIST_LIMIT = 8
-BRIEF_CHARS = 300
 
 
 @dataclass
@@ -106,7 +105,6 @@ def _summary(trial: Trial) -> dict[str, Any]:
         "countries": trial.countries[:SUMMARY_LIST_LIMIT],
         "has_results": trial.has_results,
         "is_partial": trial.is_partial,
-        "brief": " ".join((trial.brief_summary or "").split())[:BRIEF_CHARS],
     }
     return {name: value for name, value in data.items() if value not in (None, [], "")}
 

@@ -46,6 +46,11 @@ INDEX_SCHEMA = 1
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 BATCH = 500
 _CHUNK = 900
+SNIPPET_SOURCE_CHARS = 4000
+# A typed word in more than this share of the trials has (clamped) zero IDF in BM25: it is left out of
+# an AND query that has other words, since it would cost the most and change the ranking least.
+COMMON_SHARE = 0.5
+COMMON_MIN_DOCS = 1000
 # Catching up key by key costs more than rebuilding once this share of the index changed.
 REBUILD_SHARE = 0.3
 
@@ -153,7 +158,9 @@ class _ColumnReader:
         if blob != self._blob:
             self._texts = orjson.loads(zlib.decompress(blob))
             self._blob = blob
-        return self._texts[index] if 0 <= index < len(self._texts) else ""
+        # Only snippets read the view (deletes pass the full texts themselves), and a snippet needs
+        # no more than the start of a long column: re-tokenising whole criteria would dominate.
+        return self._texts[index][:SNIPPET_SOURCE_CHARS] if 0 <= index < len(self._texts) else ""
 
 
 @dataclass
@@ -209,6 +216,7 @@ class SearchIndex:
                 f"CREATE TEMP TABLE IF NOT EXISTS {table} (doc INTEGER PRIMARY KEY, score REAL)"
             )
         self._facet_matrix: _FacetMatrix | None = None
+        self._doc_total_cache: tuple[int, int] | None = None
         self._hits_key: tuple[Any, ...] | None = None
         self._cache: dict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]]]] = {}
         self.cache_size = cache_size
@@ -489,6 +497,26 @@ class SearchIndex:
                 return 0
         return int(row[0])
 
+    def is_common(self, word: str) -> bool:
+        """Whether a word is in more than :data:`COMMON_SHARE` of the trials (BM25 gives it no weight)."""
+        total = self._doc_total()
+        if total < COMMON_MIN_DOCS:
+            return False
+        with self._lock:
+            try:
+                row = self._conn.execute(
+                    "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (fts_string(word),)
+                ).fetchone()
+            except sqlite3.OperationalError:
+                return False
+        return int(row[0]) > COMMON_SHARE * total
+
+    def _doc_total(self) -> int:
+        generation = self.generation
+        if self._doc_total_cache is None or self._doc_total_cache[0] != generation:
+            self._doc_total_cache = (generation, self.doc_count())
+        return self._doc_total_cache[1]
+
     def country(self, key: str) -> str | None:
         """The stored spelling of a country, if any trial is in it."""
         from trialatlas.search.facets import country_key
@@ -733,6 +761,19 @@ class SearchIndex:
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"{self.location}: cannot read snippets: {exc}") from exc
         return {int(number): str(text or "") for number, text in rows}
+
+    def briefs(self, docs: Sequence[int], chars: int = 300) -> dict[int, str]:
+        """The start of each doc's brief summary (else description): the snippet when nothing matched."""
+        found: dict[int, str] = {}
+        summary, description = COLUMNS.index("summary"), COLUMNS.index("description")
+        with self._lock:
+            for chunk in _chunks(list(docs)):
+                sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
+                for number, blob in self._conn.execute(sql, chunk):
+                    texts = orjson.loads(zlib.decompress(blob))
+                    text = " ".join((texts[summary] or texts[description]).split())
+                    found[int(number)] = text[:chars] + ("…" if len(text) > chars else "")
+        return found
 
     def keys_of(self, docs: Iterable[int]) -> dict[int, str]:
         wanted = list(docs)

@@ -14,7 +14,7 @@ that says what to change.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -379,9 +379,16 @@ _Plan = _Run | _Op
 class Compiler:
     """Turns a syntax tree into an FTS5 expression, expanding terms unless told not to."""
 
-    def __init__(self, expander: Expander | None, *, drop_stopwords: bool = True) -> None:
+    def __init__(
+        self,
+        expander: Expander | None,
+        *,
+        drop_stopwords: bool = True,
+        is_common: Callable[[str], bool] | None = None,
+    ) -> None:
         self.expander = expander
         self.drop_stopwords = drop_stopwords
+        self.is_common = is_common
         self.expansions: list[Expansion] = []
         self.context: list[str] = []
 
@@ -447,6 +454,10 @@ class Compiler:
         flush()
         if self.drop_stopwords and any(not _stop(u) for u in units):
             units = [u for u in units if not _stop(u)]
+        if join == "AND" and self.is_common is not None and len(units) > 1:
+            common = [u for u in units if _plain_word(u) and self.is_common(u.words[0])]
+            if len(common) < len(units):
+                units = [u for u in units if u not in common]
         return _Run(units, join)
 
     def _segment(self, words: list[Word], join: Literal["AND", "OR"]) -> list[_Unit]:
@@ -505,6 +516,15 @@ def _join(parts: list[str], op: str) -> str:
     if len(parts) == 1:
         return parts[0]
     return "(" + f" {op} ".join(parts) + ")"
+
+
+def _plain_word(unit: _Unit) -> bool:
+    return (
+        len(unit.words) == 1
+        and not unit.phrase
+        and not unit.prefix
+        and not (unit.expansion is not None and unit.expansion.phrases)
+    )
 
 
 def _stop(unit: _Unit) -> bool:

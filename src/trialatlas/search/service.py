@@ -63,7 +63,6 @@ class TrialSummary(BaseModel):
     countries: list[str] = Field(default_factory=list)
     has_results: bool | None = None
     is_partial: bool = False
-    brief: str | None = None
 
 
 class SearchHit(BaseModel):
@@ -211,6 +210,7 @@ def search(
     mode: Mode = "all",
     expand: bool = True,
     interpret_words: bool = True,
+    snippets: bool = True,
     index: SearchIndex | None = None,
     **filter_values: Any,
 ) -> SearchResults:
@@ -219,7 +219,8 @@ def search(
     ``query`` uses the query language of :mod:`trialatlas.search.query`; filters come as a
     :class:`Filters`, a mapping, or keyword arguments (``status="recruiting", age=12, country="China"``).
     ``sort`` is relevance (default), start_date, last_update or enrollment (newest or largest first
-    unless ``order="asc"``). ``cursor`` continues from a previous result's ``next_cursor``.
+    unless ``order="asc"``). ``cursor`` continues from a previous result's ``next_cursor``;
+    ``snippets=False`` leaves snippets empty (faster when only the trials are wanted).
     Raises :class:`QueryError` for a malformed query, filter or cursor.
     """
     started = time.perf_counter()
@@ -240,7 +241,7 @@ def search(
     notes: list[str] = []
     if interpret_words and mode == "all":
         chosen, notes = _interpret(tree, chosen, index)
-    compiled = Compiler(Expander(index) if expand else None).compile(tree)
+    compiled = Compiler(Expander(index) if expand else None, is_common=index.is_common).compile(tree)
     if compiled.match is None and not compiled.ids and tree.children:
         raise QueryError(f"nothing to search for in {query.strip()!r}: the query holds no words or numbers")
     id_keys: list[str] | None = None
@@ -273,7 +274,7 @@ def search(
         weights=WEIGHTS,
     )
     page = index.execute(request)
-    hits = _hits(index, page, compiled.match)
+    hits = _hits(index, page, compiled.match, snippets)
     next_cursor = None
     if page.has_more and page.rows:
         number, score, _, value = page.rows[-1]
@@ -302,13 +303,15 @@ def search(
     )
 
 
-def _hits(index: SearchIndex, page: Page, match: str | None) -> list[SearchHit]:
-    snippets = index.snippets(match, [row[0] for row in page.rows]) if match else {}
+def _hits(index: SearchIndex, page: Page, match: str | None, wanted: bool) -> list[SearchHit]:
+    numbers = [row[0] for row in page.rows]
+    snippets = index.snippets(match, numbers) if match and wanted else {}
+    briefs = index.briefs([n for n in numbers if not snippets.get(n)]) if wanted else {}
     hits = []
     for number, score, summary, _ in page.rows:
         trial = TrialSummary.model_validate_json(summary)
         text = snippets.get(number)
-        snippet = _snippet_html(text) if text else html.escape(trial.brief or "")
+        snippet = _snippet_html(text) if text else html.escape(briefs.get(number, ""))
         hits.append(SearchHit(trial=trial, score=-score if score else 0.0, snippet=snippet))
     return hits
 

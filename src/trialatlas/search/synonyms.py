@@ -491,26 +491,39 @@ class Expander:
                 result.add(sense.expansion, "reviewed long form")
             if _safe_short(sense.short, self.vocabulary):
                 result.add(sense.short, "reviewed long form")
-        for kind, alternative, count in learned:
-            if kind != "abbr_of" or count < MIN_LEARNED_TRIALS or len(alternative.replace(" ", "")) < 3:
+        shorts = [
+            alternative
+            for kind, alternative, count in learned
+            if kind == "abbr_of" and count >= MIN_LEARNED_TRIALS and len(alternative.replace(" ", "")) >= 3
+        ]
+        if not shorts or self.lexicon is None:
+            return
+        definitions = self.lexicon.learned(shorts)
+        for short in shorts:
+            if self.vocabulary.senses_of(short) and not _safe_short(short, self.vocabulary):
                 continue
-            if not self.vocabulary.senses_of(alternative) or _safe_short(alternative, self.vocabulary):
-                result.add(alternative, "learned long form")
+            # Only a short form that mostly means these words: "breast cancer (BRCA)" is written,
+            # but BRCA mostly names the genes.
+            senses = [(alt, n) for kind, alt, n in definitions.get(short, []) if kind == "abbr"]
+            total = sum(n for _, n in senses)
+            mine = sum(n for alt, n in senses if alt == key)
+            if total and mine >= DOMINANT_SHARE * total:
+                result.add(short, "learned long form")
 
     @staticmethod
     def _mesh(key: str, learned: list[tuple[str, str, int]], result: Expansion) -> None:
         """The MeSH term most often given for a name (and the reverse), never a broader or narrower
         wording of the same words ("lupus nephritis" → "nephritis" would find every nephritis)."""
-        mesh = [(alt, count) for kind, alt, count in learned if kind == "mesh"]
-        if not mesh:
-            return
-        total = sum(count for _, count in mesh)
         words = set(key.split())
+        mesh = [
+            (alt, count)
+            for kind, alt, count in learned
+            if kind == "mesh" and not (words <= set(alt.split()) or set(alt.split()) <= words)
+        ]
+        total = sum(count for _, count in mesh)
         for alternative, count in mesh:
-            other = set(alternative.split())
-            if count < MIN_MESH_TRIALS or count < MESH_SHARE * total or words <= other or other <= words:
-                continue
-            result.add(alternative, "MeSH")
+            if count >= MIN_MESH_TRIALS and count >= MESH_SHARE * total:
+                result.add(alternative, "MeSH")
 
     @staticmethod
     def _spellings(typed: str, result: Expansion) -> None:

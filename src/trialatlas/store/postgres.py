@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 import psycopg
 
 from trialatlas.errors import QueryError, StoreError
@@ -192,12 +193,37 @@ def _meta(row: Sequence[Any]) -> RawMeta:
 def search_text(trial: Trial) -> tuple[str, str, str]:
     """The three weighted parts of a trial's search vector: titles; conditions and keywords;
     interventions and the brief summary."""
-    titles = " ".join(filter(None, (trial.brief_title, trial.official_title, trial.acronym)))
-    topics = " ".join([*trial.conditions, *trial.keywords, *(term.term for term in trial.condition_mesh)])
-    treatments = " ".join(
-        [*(i.name for i in trial.interventions), *(term.term for term in trial.intervention_mesh)]
+    return _search_parts(trial.model_dump(include=_SEARCH_FIELDS, exclude_defaults=True))
+
+
+_SEARCH_FIELDS: Any = {
+    "brief_title",
+    "official_title",
+    "acronym",
+    "conditions",
+    "keywords",
+    "condition_mesh",
+    "interventions",
+    "intervention_mesh",
+    "brief_summary",
+}
+
+
+def _search_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
+    def names(key: str, part: str) -> list[str]:
+        return [str(item.get(part) or "") for item in fields.get(key) or () if isinstance(item, dict)]
+
+    titles = " ".join(str(fields[key]) for key in ("brief_title", "official_title", "acronym") if fields.get(key))
+    topics = " ".join(
+        [*(fields.get("conditions") or ()), *(fields.get("keywords") or ()), *names("condition_mesh", "term")]
     )
-    return titles, topics, f"{treatments} {trial.brief_summary or ''}".strip()
+    treatments = " ".join([*names("interventions", "name"), *names("intervention_mesh", "term")])
+    return titles.strip(), topics.strip(), f"{treatments} {fields.get('brief_summary') or ''}".strip()
+
+
+def _search_text_of(data: bytes) -> tuple[str, str, str]:
+    # The encoded trial read as plain JSON: several times cheaper than validating it into a Trial.
+    return _search_parts(orjson.loads(data))
 
 
 def redact(url: str) -> str:
@@ -391,7 +417,7 @@ class PostgresStore:
             row.n_sources,
             zlib.compress(row.data, self._compression),
             stored_at,
-            *search_text(decode_trial(row.data)),
+            *_search_text_of(row.data),
         )
 
     def _write_raws(self, conn: psycopg.Connection[Any], raws: Iterable[RawWrite]) -> None:

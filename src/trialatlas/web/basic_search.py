@@ -311,36 +311,50 @@ class BasicSearch:
         for doc in docs:
             self.docs[doc.key] = doc
 
-    def matching(self, params: SearchParams, *, ignore_facet: str | None = None) -> list[tuple[Doc, float]]:
+    def _scan(self, params: SearchParams) -> tuple[list[tuple[Doc, float]], dict[str, Counter[str]]]:
+        """One pass over the documents: the matches, and each facet's counts without its own filter.
+
+        A document counts for facet F when it fails no facet filter but F's own, so every facet's
+        counts come out of the same pass as the results.
+        """
         query = tokens(params.q)
-        selected = _selected(params)
+        selected = [(facet, chosen) for facet, chosen in _selected(params).items() if chosen]
+        counts: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
         out: list[tuple[Doc, float]] = []
         for doc in self.docs.values():
             if not _passes_fixed(doc, params):
                 continue
-            if any(
-                chosen and facet != ignore_facet and not chosen.intersection(doc.facet_values(facet))
-                for facet, chosen in selected.items()
-            ):
-                continue
             score = _score(doc, query) if query else 1.0
-            if score > 0:
+            if score <= 0:
+                continue
+            failed = [facet for facet, chosen in selected if not chosen.intersection(doc.facet_values(facet))]
+            if not failed:
                 out.append((doc, score))
-        return out
+                for facet in FACETS:
+                    counts[facet].update(doc.facet_values(facet))
+            elif len(failed) == 1:
+                counts[failed[0]].update(doc.facet_values(failed[0]))
+        return out, counts
 
-    def facets(self, params: SearchParams, *, top: int = 25) -> dict[str, list[FacetValue]]:
+    def matching(self, params: SearchParams) -> list[tuple[Doc, float]]:
+        return self._scan(params)[0]
+
+    @staticmethod
+    def _facets(
+        params: SearchParams, counts: dict[str, Counter[str]], top: int = 25
+    ) -> dict[str, list[FacetValue]]:
         selected = _selected(params)
         result: dict[str, list[FacetValue]] = {}
         for facet in FACETS:
-            counts: Counter[str] = Counter()
-            for doc, _ in self.matching(params, ignore_facet=facet):
-                counts.update(doc.facet_values(facet))
             chosen = selected[facet]
-            values = [FacetValue(value=v, count=n, selected=v in chosen) for v, n in counts.most_common(top)]
+            values = [
+                FacetValue(value=v, count=n, selected=v in chosen) for v, n in counts[facet].most_common(top)
+            ]
             shown = {v.value for v in values}
             # A selected value stays visible (with its count) even when it is not among the top ones.
             values += [
-                FacetValue(value=v, count=counts.get(v, 0), selected=True) for v in sorted(chosen - shown)
+                FacetValue(value=v, count=counts[facet].get(v, 0), selected=True)
+                for v in sorted(chosen - shown)
             ]
             result[facet] = values
         return result
@@ -348,7 +362,7 @@ class BasicSearch:
     def search(self, params: SearchParams) -> SearchPage:
         fingerprint = params.fingerprint()
         offset = decode_cursor(params.cursor, fingerprint) if params.cursor else 0
-        matched = self.matching(params)
+        matched, counts = self._scan(params)
         order = params.sort if params.q.strip() or params.sort != "relevance" else "updated"
         if order == "relevance":
             matched.sort(key=lambda pair: (-pair[1], _desc(pair[0].last_update), pair[0].key))
@@ -366,7 +380,7 @@ class BasicSearch:
             total=len(matched),
             offset=offset,
             hits=hits,
-            facets=self.facets(params),
+            facets=self._facets(params, counts),
             next_cursor=encode_cursor(after, fingerprint) if after < len(matched) else None,
             prev_cursor=encode_cursor(max(0, offset - params.limit), fingerprint) if offset > 0 else None,
         )

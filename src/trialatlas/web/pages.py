@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from trialatlas.errors import QueryError
@@ -141,9 +141,23 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
     return render(request, "error.html", status, title=title, detail=detail)
 
 
+def _canonical(request: Request, params: SearchParams) -> Response | None:
+    """A redirect to the tidy URL of this search when the request spelled it otherwise.
+
+    A plain HTML form sends every field, empty or not; the address people share should hold only
+    what was chosen.
+    """
+    wanted = search_url(params, request.url.path)
+    if sorted(parse_qsl(urlsplit(wanted).query)) == sorted(request.query_params.multi_items()):
+        return None
+    return RedirectResponse(wanted, status_code=303)
+
+
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, service: AtlasDep, params: PageSearch) -> HTMLResponse:
-    return render(request, "search.html", params=params, page=service.search(params), max_limit=MAX_LIMIT)
+def search_page(request: Request, service: AtlasDep, params: PageSearch) -> Response:
+    return _canonical(request, params) or render(
+        request, "search.html", params=params, page=service.search(params), max_limit=MAX_LIMIT
+    )
 
 
 @router.get("/trials/{nct}", response_class=HTMLResponse)
@@ -214,5 +228,7 @@ def match_page(
 
 
 @router.get("/landscape", response_class=HTMLResponse)
-def landscape_page(request: Request, service: AtlasDep, params: PageSearch) -> HTMLResponse:
-    return render(request, "landscape.html", params=params, view=landscape_view(service, params))
+def landscape_page(request: Request, service: AtlasDep, params: PageSearch) -> Response:
+    return _canonical(request, params) or render(
+        request, "landscape.html", params=params, view=landscape_view(service, params)
+    )

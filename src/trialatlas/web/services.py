@@ -206,7 +206,8 @@ class Atlas:
     def _basic(self) -> BasicSearch:
         with self._lock:
             if self._engine is None:
-                seq, _ = self.store.changes_since(2**62)
+                # The feed position first, then the trials: a write in between is caught up twice, harmlessly.
+                seq, _ = self.store.changes_since(0)
                 self._engine = BasicSearch(doc_of(trial) for trial in self.store.iter_trials())
                 self._seq, self._synced_at = seq, time.monotonic()
             elif time.monotonic() - self._synced_at > _SYNC_SECONDS:

@@ -203,11 +203,13 @@ def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
 
 def parse_criterion(criterion: Criterion) -> ParsedCriterion:
     """One criterion with its rules, each pointing at its characters in the criterion and the source."""
-    rules = parse_text(criterion.text, criterion.kind)
-    for position, rule in enumerate(rules):
-        rules[position] = rule.model_copy(update={"span": _with_source(rule.span, criterion)})
+    cached = _parse_cached(criterion.text, criterion.kind)
+    rules: list[Rule] = [
+        rule.model_copy(update={"span": _with_source(rule.span, criterion)}) for rule in cached
+    ]
     combine = combine_mode(criterion.text, criterion.kind, rules)
-    return ParsedCriterion(
+    # Every part is already validated: constructing skips re-validating each rule of the union.
+    return ParsedCriterion.model_construct(
         index=criterion.index,
         kind=criterion.kind,
         text=criterion.text,

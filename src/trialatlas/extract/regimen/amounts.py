@@ -111,6 +111,15 @@ _AMOUNT = re.compile(
     r"(?:(?P<sep>" + _SEP + r"|\s+and\s+(?=" + _NUM + r"))(?P<hi>" + _NUM + r"))?"
     r"\s*(?:(?P<unit>" + _UNIT + r")|(?P<cells>" + _CELL_UNIT + r"))?",
 )
+_SCI_NUMBER = re.compile(
+    r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$"
+)
+_SCI_MARK = re.compile(r"\^|\*\*|e|E")
+_E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+_PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m²)", re.IGNORECASE)
+_SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
 _RUN = re.compile(r"\.?\d[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
 _COMBO = re.compile(
@@ -129,7 +138,13 @@ _TIME = (
 _PER = r"\s*(?:/|per\s+|a\s+|each\s+)\s*"
 _BASIS = re.compile(
     # "50 mg/m2 day continuous" is per day; "50 mg/m2 day 1" names the day it is given on.
-    r"^(?:" + _PER + _BODY + r"(?:" + _PER + _TIME.format(n=1) + r"(?![A-Za-z])|\s+(?P<bareday>day)(?![A-Za-z])"
+    r"^(?:"
+    + _PER
+    + _BODY
+    + r"(?:"
+    + _PER
+    + _TIME.format(n=1)
+    + r"(?![A-Za-z])|\s+(?P<bareday>day)(?![A-Za-z])"
     r"(?!\s*[-+]?\d))?"
     r"|" + _PER + _TIME.format(n=2) + r"(?![A-Za-z])"
     r"(?:" + _PER + r"(?P<body2>kg|m\s*\^?\s*2|m²))?)",
@@ -182,24 +197,23 @@ def parse_number(text: str) -> float | None:
     if word in _MULTIPLIER and head:
         value = parse_number(head)
         return None if value is None else value * _MULTIPLIER[word]
-    sci = re.match(
-        r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$",
-        raw,
-    )
-    if sci and (sci.group("m") is not None or re.search(r"\^|\*\*|e|E", raw)):
+    sci = _SCI_NUMBER.match(raw) if "10" in raw else None
+    if sci and (sci.group("m") is not None or _SCI_MARK.search(raw)):
         mantissa = _plain(sci.group("m")) if sci.group("m") else 1.0
         if mantissa is None:
             return None
         return float(mantissa * 10.0 ** int(sci.group("e").replace(" ", "")))
-    if re.match(r"^\d+(?:\.\d+)?[eE]\+?\d+$", raw):
+    if _E_NUMBER.match(raw):
         return float(raw)
     return _plain(raw)
 
 
 def _plain(raw: str) -> float | None:
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
+    if "," not in raw:
+        pass
+    elif _THOUSANDS.fullmatch(raw):
         raw = raw.replace(",", "")
-    elif re.fullmatch(r"\d+,\d{1,2}", raw):
+    elif _DECIMAL_COMMA.fullmatch(raw):
         raw = raw.replace(",", ".")
     try:
         return float(raw)
@@ -305,7 +319,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         lo_text, hi_text = match.group("lo"), match.group("hi")
         if unit_word is None and cells is None:
             after = text[match.end() : match.end() + 20]
-            if re.match(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m²)", after, re.IGNORECASE) and _is_sci(lo_text):
+            if _PER_BODY.match(after) and _is_sci(lo_text):
                 if cell_context:
                     unit_word = "cells"
                 else:
@@ -444,7 +458,7 @@ def _amount(text: str, start: int, end: int, low: float, high: float, unit: str)
 
 
 def _is_sci(number: str) -> bool:
-    return bool(re.search(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion", number))
+    return bool(_SCI_TEXT.search(number))
 
 
 def _squash(unit: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
+from trialatlas.extract.regimen.fastre import word_start_regex
 from trialatlas.extract.regimen.models import Adjustment, Condition, TargetLevel
 
 _BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9•*\-\"'(\[])|\n+|[.!?]$|\s\d+\.\s(?=[A-Z])|•")
@@ -127,11 +128,15 @@ def _volume(word: str) -> str:
     return {"ml": "mL", "l": "L", "dl": "dL", "cc": "mL"}.get(lowered, word)
 
 
-_ADJUST = re.compile(
-    r"\b(?P<kind>taper(?:ed|ing)?|reduc(?:e|ed|ing|tion)|decreas(?:e|ed|ing)|lower(?:ed)?|increas(?:e|ed|ing)|"
-    r"titrat(?:e|ed|ing|ion)|escalat(?:e|ed|ing|ion)|adjust(?:ed|ing|ment)?|switch(?:ed)?\s+to|chang(?:e|ed)\s+to|"
-    r"stop(?:ped|ping)?|discontinu(?:e|ed|ing|ation)|withdraw(?:n|al)?|cease[ds]?)\b",
-    re.IGNORECASE,
+_ADJUST = word_start_regex(
+    [
+        (
+            "kind",
+            r"\b(?:taper(?:ed|ing)?|reduc(?:e|ed|ing|tion)|decreas(?:e|ed|ing)|lower(?:ed)?|increas(?:e|ed|ing)|"
+            r"titrat(?:e|ed|ing|ion)|escalat(?:e|ed|ing|ion)|adjust(?:ed|ing|ment)?|switch(?:ed)?\s+to|"
+            r"chang(?:e|ed)\s+to|stop(?:ped|ping)?|discontinu(?:e|ed|ing|ation)|withdraw(?:n|al)?|cease[ds]?)\b",
+        )
+    ]
 )
 _KIND = {
     "tap": "taper",
@@ -160,7 +165,8 @@ class AdjustmentCue:
 
 def adjustment_cues(text: str) -> list[AdjustmentCue]:
     return [
-        AdjustmentCue(m.start(), m.end(), _KIND[m.group("kind")[:3].lower()]) for m in _ADJUST.finditer(text)
+        AdjustmentCue(m.start(), m.end(), _KIND[text[m.start() : m.start() + 3].lower()])
+        for m, _ in _ADJUST.finditer(text)
     ]
 
 
@@ -177,14 +183,22 @@ def make_adjustment(kind: str, drug: str | None, text: str, **extra: object) -> 
     return Adjustment(kind=kind, drug=drug, text=" ".join(text.split()), **extra)
 
 
-_CONDITION = re.compile(
-    r"(?P<who>\b(?:participants|patients|subjects|children|those|people|women|men|anyone)\s+(?:who|without|with|that|"
-    r"whose|not\s+achieving|achieving|in\s+(?:remission|response))\b[^.;]*)"
-    r"|(?P<if>\b(?:if|unless|when|in\s+case\s+of|provided\s+that|in\s+the\s+absence\s+of|until)\b[^.;]*)"
-    r"|(?P<random>\b(?:will\s+be\s+|are\s+|were\s+|be\s+)?(?:(?:re-?)?randomi[sz](?:ed|ation)|randomly\s+"
-    r"(?:assigned|allocated|stop|switch|receive|withdraw)\w*)\b[^.;]*)",
-    re.IGNORECASE,
+_CONDITION = word_start_regex(
+    [
+        (
+            "who",
+            r"\b(?:participants|patients|subjects|children|those|people|women|men|anyone)\s+(?:who|without|with|"
+            r"that|whose|not\s+achieving|achieving|in\s+(?:remission|response))\b[^.;]*",
+        ),
+        ("if", r"\b(?:if|unless|when|in\s+case\s+of|provided\s+that|in\s+the\s+absence\s+of|until)\b[^.;]*"),
+        (
+            "random",
+            r"\b(?:will\s+be\s+|are\s+|were\s+|be\s+)?(?:(?:re-?)?randomi[sz](?:ed|ation)|randomly\s+"
+            r"(?:assigned|allocated|stop|switch|receive|withdraw)\w*)\b[^.;]*",
+        ),
+    ]
 )
+_RANDOM = re.compile(r"randomi[sz]|randomly", re.IGNORECASE)
 _STOP_WORDS = re.compile(r"\b(?:stop|discontinu|withdraw|cease)", re.IGNORECASE)
 
 
@@ -193,17 +207,17 @@ def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]
     found: list[tuple[int, Condition]] = []
     chunk = text[sentence.start : sentence.end]
     covered = -1
-    for match in _CONDITION.finditer(chunk):
+    for match, name in _CONDITION.finditer(chunk):
         if match.start() < covered:
             continue
-        clause = " ".join(match.group(0).split()).rstrip(",; ")
+        clause = " ".join(chunk[match.start() : match.end()].split()).rstrip(",; ")
         if len(clause) < 8:
             continue
-        if re.search(r"randomi[sz]|randomly", clause, re.IGNORECASE):
+        if _RANDOM.search(clause):
             kind = "randomisation"
         elif _STOP_WORDS.search(clause):
             kind = "stop"
-        elif match.group("who"):
+        elif name == "who":
             kind = "population"
         else:
             kind = "if"

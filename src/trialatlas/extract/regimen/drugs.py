@@ -482,12 +482,9 @@ def find_mentions(text: str) -> list[Mention]:
     words = [t.group() for t in tokens]
     kinds = list(map(_KINDS.get, words))
     longest_from = vocab.longest_from
-    candidates = []
-    for index, kind in enumerate(kinds):
-        if kind is None:
-            kind = kinds[index] = _kind(words[index], longest_from)
-        if kind:
-            candidates.append(index)
+    if None in kinds:
+        kinds = [_kind(w, longest_from) if k is None else k for w, k in zip(words, kinds, strict=True)]
+    candidates = [index for index, kind in enumerate(kinds) if kind]
     if "-" in text:
         # A hyphenated code spans two word tokens ("MK-3475"), neither of which need look like a drug.
         ends = {t.end(): index for index, t in enumerate(tokens)}

@@ -66,7 +66,10 @@ class WordPatterns:
     renamed: dict[str, str]
 
     def finditer(self, text: str) -> list[tuple[re.Match[str], str]]:
-        """Every match with the name of the pattern it matched, as ``reference.finditer`` would find them."""
+        """Every match with the name of the pattern it matched, as ``reference.finditer`` would find them.
+
+        The matches are over the lower-cased text: use their offsets, not their text.
+        """
         lowered = text.lower()
         if len(lowered) != len(text):
             return [(m, m.lastgroup or "") for m in self.reference.finditer(text)]

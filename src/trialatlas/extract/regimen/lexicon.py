@@ -249,10 +249,15 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
 _ROUTE = re.compile(r"(?P<im>\bIM\b)")
 _ROUTE_CI = word_start_regex([(name.replace("-", "_"), p) for name, p in _ROUTE_PATTERNS])
 # Dosage forms that imply a route when no route word is written.
-_FORM_ROUTE = re.compile(
-    r"\b(?P<oral>tablets?|tabs?|capsules?|caps|pills?|granules|syrup|oral\s+solution|sachets?|lozenges?|"
-    r"dispersible)\b|\b(?P<inhaled>puffs?)\b",
-    re.IGNORECASE,
+_FORM_ROUTE = word_start_regex(
+    [
+        (
+            "oral",
+            r"\b(?:tablets?|tabs?|capsules?|caps|pills?|granules|syrup|oral\s+solution|sachets?|lozenges?|"
+            r"dispersible)\b",
+        ),
+        ("inhaled", r"\b(?:puffs?)\b"),
+    ]
 )
 _ROMAN_CONTEXT = re.compile(r"(?:stage|grade|class|type|phase|level|step)\s*$", re.IGNORECASE)
 
@@ -274,7 +279,7 @@ def find_routes(text: str) -> list[Span]:
 
 
 def find_form_routes(text: str) -> list[Span]:
-    return [(m.start(), m.end(), m.lastgroup or "oral") for m in _FORM_ROUTE.finditer(text)]
+    return [(m.start(), m.end(), name or "oral") for m, name in _FORM_ROUTE.finditer(text)]
 
 
 DURATION = re.compile(

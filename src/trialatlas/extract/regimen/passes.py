@@ -69,8 +69,11 @@ class _Doc:
         return self.sentences[index]
 
 
+_CYCLE_CODE = re.compile(r"Q(?:[2-9]|1\d)W|QM|Q\d+M|Q(?:1[4-9]|[2-9]\d)D")
+
+
 def _is_cycle_code(code: str) -> bool:
-    return bool(re.fullmatch(r"Q(?:[2-9]|1\d)W|QM|Q\d+M|Q(?:1[4-9]|[2-9]\d)D", code))
+    return _CYCLE_CODE.fullmatch(code) is not None
 
 
 def _duration(text: str, start: int, end: int) -> Duration | None:
@@ -145,7 +148,11 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
         for item in group:
             if item.drug is None and len(named) == 1 and group[-1].drug in named:
                 # "4 mg, 6 mg, or 8 mg of poziotinib": the drug named once after the list.
-                item.drug, item.drug_class, item.drug_text = group[-1].drug, group[-1].drug_class, group[-1].drug_text
+                item.drug, item.drug_class, item.drug_text = (
+                    group[-1].drug,
+                    group[-1].drug_class,
+                    group[-1].drug_text,
+                )
             if item.start in listed:
                 item.drug = item.drug or anchor.drug
                 item.drug_class = item.drug_class or anchor.drug_class
@@ -234,11 +241,16 @@ def _fold_formulations(text: str, items: list[RegimenItem]) -> list[RegimenItem]
     return [item for i, item in enumerate(items) if i not in folded]
 
 
+_CYCLE_WORD = re.compile(r"\bcycles?\b|\brepeat", re.IGNORECASE)
+
+
 def _apply_cycle_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "Cycle repeated every 3 weeks" in a sentence of its own sets the frequency of single-day doses."""
+    if not items:
+        return
     for sentence in doc.sentences:
         chunk = doc.text[sentence.start : sentence.end]
-        if not re.search(r"\bcycles?\b|\brepeat", chunk, re.IGNORECASE):
+        if not _CYCLE_WORD.search(chunk):
             continue
         if any(sentence.start <= item.start < sentence.end for item in items):
             continue
@@ -280,7 +292,8 @@ def _apply_duration_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
 
 
 _ADMINISTERED = re.compile(
-    r"\b(?:administ\w*|given|dos(?:e|es|ing)|receiv\w*|tak(?:e|en)|inject\w*|infus\w*|treat\w*)\b", re.IGNORECASE
+    r"\b(?:administ\w*|given|dos(?:e|es|ing)|receiv\w*|tak(?:e|en)|inject\w*|infus\w*|treat\w*)\b",
+    re.IGNORECASE,
 )
 _SINGLE_DAY = re.compile(r"(?:on\s+)?days?\s*[-+]?\d+", re.IGNORECASE)
 
@@ -471,7 +484,8 @@ def _collect_unparsed(
     for start, end, reason in unreadable:
         result.unparsed.append(Unparsed(text=text[start:end].strip(), reason=reason, start=start, end=end))
     dosed = {i.drug for i in items if i.dose is not None}
-    for sentence in doc.sentences:
+    # Both cues below need "dos(e|age|ing)"; most texts have none and skip the per-sentence searches.
+    for sentence in doc.sentences if "dos" in text.lower() else ():
         chunk = text[sentence.start : sentence.end]
         has_item = any(sentence.start <= i.start < sentence.end for i in items)
         words = _DOSE_IN_WORDS.search(chunk)

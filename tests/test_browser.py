@@ -1,0 +1,260 @@
+"""End to end in a real browser: Debian's headless Chromium, driven by Playwright, against the real server.
+
+Each test also checks that the page asked nothing of any other host and logged no error (a CSP
+violation, a failed script). Screenshots land in ``artifacts/screenshots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+from web_support import HOSTILE_NCT, LiveServer, shared_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+TARGET = "NCT04048161"
+
+
+def ensure_chromium() -> Path:
+    """Debian's Chromium, installed with apt-get when missing and we may; never a downloaded build."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's package (apt-get install chromium) as root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+    if not CHROMIUM.exists():
+        pytest.fail(f"apt-get install chromium did not provide {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server() -> LiveServer:
+    return shared_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Watch:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+
+    def request(self, request: Request) -> None:
+        if not request.url.startswith((self.base, "data:")):
+            self.foreign.append(request.url)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def check(self) -> None:
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+def _page(browser: Browser, server: LiveServer, width: int, height: int) -> Iterator[tuple[Page, Watch]]:
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server.url)
+    page = context.new_page()
+    watch = Watch(server.url)
+    page.on("request", watch.request)
+    page.on("console", watch.console)
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    yield page, watch
+    context.close()
+    watch.check()
+
+
+@pytest.fixture
+def desk(browser: Browser, server: LiveServer) -> Iterator[tuple[Page, Watch]]:
+    yield from _page(browser, server, 1280, 900)
+
+
+@pytest.fixture
+def phone(browser: Browser, server: LiveServer) -> Iterator[tuple[Page, Watch]]:
+    yield from _page(browser, server, 390, 844)
+
+
+def shot(page: Page, name: str, *, full: bool = True) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # caret="initial": hiding the caret makes Playwright inject a <style>, which the page's CSP refuses.
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full, caret="initial")
+
+
+def total(page: Page) -> int:
+    return int(page.locator("#total").inner_text())
+
+
+def test_search_facets_and_paging(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/")
+    everything = total(page)
+    page.get_by_label("Search trials").fill("cancer")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/?q=cancer")
+    found = total(page)
+    assert 0 < found < everything
+    expect(page.locator(".hit").first).to_be_visible()
+    shot(page, "search")
+    page.locator('.facet-value[data-facet="phase"][data-value="PHASE2"]').click()
+    page.wait_for_url("**phase=PHASE2**")
+    narrowed = total(page)
+    assert 0 < narrowed < found
+    phases = page.locator(".hit .badge.phase").all_inner_texts()
+    assert "Phase 2" in phases
+    shot(page, "search-faceted")
+    # The URL is the whole state: opening it afresh shows the same search.
+    url = page.url
+    page.goto(url)
+    assert total(page) == narrowed and page.get_by_label("Search trials").input_value() == "cancer"
+    # Paging.
+    page.goto("/?limit=5")
+    first = page.locator(".hit h3 a").first.inner_text()
+    page.get_by_role("link", name="Next →").click()
+    page.wait_for_url("**cursor=**")
+    assert page.locator(".hit h3 a").first.inner_text() != first
+    assert page.locator("ol.hits").get_attribute("start") == "6"
+    page.get_by_role("link", name="← Previous").click()
+    page.wait_for_function("document.querySelector('ol.hits').getAttribute('start') === '1'")
+    assert page.locator(".hit h3 a").first.inner_text() == first
+
+
+def test_trial_page_with_timeline_and_doses(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/?q=tacrolimus+nephrotic")
+    page.locator(f'.hit a[href="/trials/{TARGET}"]').click()
+    page.wait_for_url(f"**/trials/{TARGET}")
+    expect(page.locator("h1")).to_contain_text("Tacrolimus vs Mycophenolate Mofetil")
+    chart = page.locator("#regimen img")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
+    assert chart.evaluate("img => img.naturalWidth") >= 600
+    expect(page.locator("#regimen table.doses caption").first).to_have_text("Tacrolimus(Group A)")
+    expect(page.locator("#eligibility mark.value").first).to_be_visible()
+    page.locator("#regimen").screenshot(path=str(SHOTS / "trial-timeline.png"), caret="initial")
+    page.locator("#eligibility").screenshot(path=str(SHOTS / "trial-eligibility.png"), caret="initial")
+    # The dose calculator answers in place (htmx), without leaving the page.
+    page.get_by_label("Weight (kg)").fill("70")
+    page.get_by_role("button", name="Work out doses").click()
+    expect(page.locator("#dose-result caption")).to_have_text("Doses for 70 kg")
+    expect(page.locator("#dose-result")).to_contain_text("3.5–7 mg")
+    assert page.url.endswith(f"/trials/{TARGET}")
+    shot(page, "trial")
+
+
+def test_compare_from_search(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/?q=lupus+nephritis")
+    boxes = page.locator('.hit input[name="ids"]')
+    assert boxes.count() >= 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.get_by_role("button", name="Compare selected").click()
+    page.wait_for_url("**/compare?ids=**")
+    table = page.locator("table.compare")
+    expect(table).to_be_visible()
+    assert table.locator("thead th").count() == 3
+    expect(table).to_contain_text("Eligibility differences")
+    expect(table.locator("tr.differs").first).to_be_visible()
+    shot(page, "compare")
+
+
+def test_match_a_patient(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/match")
+    page.get_by_label("Age (years)").fill("9")
+    page.get_by_label("Sex").select_option("male")
+    page.get_by_label("Conditions").fill("nephrotic syndrome")
+    page.get_by_label("Labs").fill("eGFR 100 mL/min/1.73m2")
+    page.get_by_role("button", name="Find trials").click()
+    results = page.locator(".matches > li")
+    expect(results.first).to_be_visible()
+    expect(results.first.locator("h3 a")).to_have_attribute("href", f"/trials/{TARGET}")
+    results.first.locator("summary").click()
+    marks = results.first.locator(".verdicts .mark").all_inner_texts()
+    assert "✓" in marks and "?" in marks
+    assert page.url.endswith("/match")  # nothing about the patient goes into the address
+    shot(page, "match")
+
+
+def test_landscape_charts(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/landscape?q=cancer")
+    charts = page.locator("svg.chart")
+    expect(charts).to_have_count(5)
+    assert page.locator("#chart-phase .chart-bar").count() >= 3
+    box = charts.first.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 50
+    shot(page, "landscape")
+
+
+def test_phone_width_pages_fit(phone: tuple[Page, Watch]) -> None:
+    page, _ = phone
+    for name, url in (
+        ("phone-search", "/?q=lupus"),
+        ("phone-trial", f"/trials/{TARGET}"),
+        ("phone-compare", f"/compare?ids={TARGET},NCT03580291"),
+        ("phone-landscape", "/landscape"),
+    ):
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
+        shot(page, name, full=False)
+
+
+def test_keyboard_only(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("lupus")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=lupus")
+    assert total(page) >= 4
+    # Every link and control on the page can be reached with Tab and shows where focus is.
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+def test_hostile_trial_stays_text_in_the_browser(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for url in (f"/trials/{HOSTILE_NCT}", "/?q=hostile", f"/compare?ids={HOSTILE_NCT},{TARGET}", "/landscape?q=hostile"):
+        page.goto(url)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__xss") is None, url
+        assert page.locator("script:not([src])").count() == 0
+        assert page.locator("img[onerror], svg[onload]").count() == 0
+    page.goto(f"/trials/{HOSTILE_NCT}")
+    expect(page.locator("h1")).to_contain_text('<script>window.__xss = 1; alert("xss")</script>')
+    shot(page, "hostile-trial")
+    assert dialogs == []

@@ -1,0 +1,154 @@
+"""Expansions: Schwartz–Hearst pairs, the reviewed list, context-dependent senses, the drug vocabulary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from trialatlas.search.synonyms import (
+    Expander,
+    compact,
+    drug_rows,
+    drug_vocabulary_path,
+    find_abbreviations,
+    norm,
+    reviewed,
+)
+
+
+class FakeLexicon:
+    """What an index would have learned, given as plain data."""
+
+    def __init__(
+        self,
+        learned: dict[str, list[tuple[str, str, int]]] | None = None,
+        drugs: dict[str, list[str]] | None = None,
+        cooccurrence: dict[str, int] | None = None,
+    ) -> None:
+        self._learned = learned or {}
+        self._drugs = drugs or {}
+        self._co = cooccurrence or {}
+
+    def learned(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
+        return {key: self._learned[key] for key in keys if key in self._learned}
+
+    def drugs(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        return {key: self._drugs[key] for key in keys if key in self._drugs}
+
+    def cooccurrence(self, phrase: str, context: Sequence[str]) -> int:
+        return self._co.get(phrase, 0)
+
+
+def test_schwartz_hearst_finds_long_forms_both_ways() -> None:
+    text = (
+        "Patients with lupus nephritis (LN) receive mycophenolate mofetil (MMF; 2 g/day) or tacrolimus (TAC)."
+        " IgG4-related disease (IgG4-RD) is fibro-inflammatory. The UPCR (urine protein to creatinine ratio)"
+        " falls. Results (n = 20) were reported (e.g. in Table 2) by the steering committee (SC)."
+    )
+    pairs = dict(find_abbreviations(text))
+    assert pairs["LN"] == "lupus nephritis"
+    assert pairs["MMF"] == "mycophenolate mofetil"
+    assert pairs["TAC"] == "tacrolimus"
+    assert pairs["IgG4-RD"] == "IgG4-related disease"
+    assert pairs["UPCR"] == "urine protein to creatinine ratio"
+    assert pairs["SC"] == "steering committee"
+    assert "n = 20" not in pairs and "e.g. in Table 2" not in pairs
+
+
+def test_normalisation_matches_what_fts5_keeps() -> None:
+    assert norm("Sjögren’s  Syndrome") == "sjogren s syndrome"
+    assert compact("FK-506") == compact("FK 506") == compact("fk506")
+
+
+def test_reviewed_list_is_well_formed() -> None:
+    vocabulary = reviewed()
+    assert len(vocabulary.senses) > 100
+    for key, senses in vocabulary.senses.items():
+        for sense in senses:
+            assert sense.expansion.strip(), key
+            # An ambiguous short form needs cues (or a default) for every sense to be decidable.
+            if len(senses) > 1:
+                assert sense.cues or sense.default, f"{key}: {sense.expansion} has no cues"
+
+
+def test_abbreviation_expands_both_ways() -> None:
+    expander = Expander(FakeLexicon())
+    assert "mycophenolate mofetil" in expander.expand("MMF", []).phrases
+    assert "MMF" in expander.expand("mycophenolate mofetil", []).phrases
+    assert "tacrolimus" in expander.expand("FK506", []).phrases
+    assert "FK506" in expander.expand("tacrolimus", []).phrases
+
+
+def test_ambiguous_abbreviation_follows_the_context() -> None:
+    expander = Expander(FakeLexicon())
+    lupus = expander.expand("TAC", ["lupus", "nephritis"])
+    assert "tacrolimus" in lupus.phrases and "docetaxel doxorubicin cyclophosphamide" not in lupus.phrases
+    breast = expander.expand("TAC", ["adjuvant", "breast", "cancer"])
+    assert "docetaxel doxorubicin cyclophosphamide" in breast.phrases and "tacrolimus" not in breast.phrases
+    nodes = expander.expand("LN", ["sentinel", "biopsy"])
+    assert "lymph node" in nodes.phrases and "lupus nephritis" not in nodes.phrases
+    # No sense agrees and nothing co-occurs: nothing is added rather than a guess.
+    unrelated = expander.expand("PD", ["quality", "questionnaire"])
+    assert unrelated.phrases == [] and set(unrelated.skipped) == {"Parkinson disease", "peritoneal dialysis"}
+
+
+def test_case_only_abbreviations_need_capitals() -> None:
+    expander = Expander(FakeLexicon())
+    assert "acute lymphoblastic leukemia" in expander.expand("ALL", []).phrases
+    assert expander.expand("all", []).phrases == []
+    assert expander.expand("ms", []).phrases == []
+
+
+def test_learned_senses_and_cooccurrence_decide_unknown_abbreviations() -> None:
+    learned = {
+        "vcs": [("abbr", "voclosporin", 6)],
+        "xyz": [("abbr", "xylitol zinc", 5), ("abbr", "xenon yttrium zirconium", 5)],
+    }
+    lexicon = FakeLexicon(learned, cooccurrence={"xylitol zinc": 9, "xenon yttrium zirconium": 0})
+    expander = Expander(lexicon)
+    assert expander.expand("VCS", []).phrases == ["voclosporin"]
+    with_context = expander.expand("XYZ", ["caries"])
+    assert with_context.phrases == ["xylitol zinc"]
+    assert Expander(FakeLexicon(learned)).expand("XYZ", []).phrases == []
+
+
+def test_rare_learned_noise_is_not_a_sense() -> None:
+    learned = {
+        "sle": [("abbr", "systemic lupus erythematosus", 40), ("abbr", "systemic lupus erythematous", 3)]
+    }
+    expansion = Expander(FakeLexicon(learned)).expand("SLE", [])
+    assert "systemic lupus erythematosus" in expansion.phrases
+    assert "systemic lupus erythematous" not in expansion.phrases
+
+
+def test_reverse_expansion_needs_a_dominant_short_form() -> None:
+    learned = {
+        "breast cancer": [("abbr_of", "brca", 4), ("abbr_of", "bc", 2)],
+        "brca": [("abbr", "breast cancer", 4), ("abbr", "breast cancer gene", 30)],
+        "bc": [("abbr", "breast cancer", 2)],
+    }
+    expansion = Expander(FakeLexicon(learned)).expand("breast cancer", [])
+    assert "brca" not in expansion.phrases
+
+
+def test_mesh_pairs_never_broaden() -> None:
+    learned = {"lupus nephritis": [("mesh", "nephritis", 30), ("mesh", "lupus erythematosus systemic", 12)]}
+    expansion = Expander(FakeLexicon(learned)).expand("lupus nephritis", [])
+    assert "nephritis" not in expansion.phrases
+    assert "lupus erythematosus systemic" in expansion.phrases
+
+
+def test_drug_names_from_the_lexicon_are_added() -> None:
+    lexicon = FakeLexicon(drugs={"prograf": ["tacrolimus", "advagraf"]})
+    phrases = Expander(lexicon).expand("Prograf", []).phrases
+    assert "tacrolimus" in phrases and "advagraf" in phrases
+
+
+def test_the_packaged_drug_vocabulary_knows_brands() -> None:
+    if drug_vocabulary_path() is None:
+        pytest.fail("drug-named-entity-recognition is a dependency: install it (pip install -e .)")
+    rows = {(name, generic) for name, generic, _ in drug_rows()}
+    assert ("prograf", "tacrolimus") in rows
+    assert ("cellcept", "mycophenolate") in rows
+    assert all("," not in name and len(name) >= 4 for name, _ in rows)
