@@ -11,10 +11,10 @@ import httpx
 import orjson
 import pytest
 from fhir.resources.R4B.researchstudy import ResearchStudy
-from web_support import HOSTILE_NCT, LiveServer, running, shared_server
 
 from trialatlas.config import shared_data_dir
 from trialatlas.sources.ctgov_v2 import study_to_trial
+from web_support import HOSTILE_NCT, LiveServer, running, shared_server
 
 TARGET = "NCT04048161"
 PROBLEM = "application/problem+json"
@@ -57,7 +57,9 @@ def test_search_finds_words_and_counts_facets(client: httpx.Client) -> None:
     assert TARGET not in ids  # nephrotic syndrome, not lupus
     assert {"NCT03580291", "NCT00371319"} <= set(ids)
     for hit in page["hits"]:
-        text = (hit["title"] + " ".join(hit["conditions"]) + "".join(s["text"] for s in hit["snippet"])).lower()
+        text = (
+            hit["title"] + " ".join(hit["conditions"]) + "".join(s["text"] for s in hit["snippet"])
+        ).lower()
         assert "lupus" in text
     statuses = {v["value"]: v["count"] for v in page["facets"]["status"]}
     assert sum(statuses.values()) == page["total"]
@@ -75,7 +77,10 @@ def test_search_filters_are_applied(client: httpx.Client) -> None:
     comma = client.get("/api/trials", params={"phase": "PHASE2,PHASE3"}).json()
     assert both["total"] == comma["total"] > phase2["total"]
     open_adults = client.get("/api/trials", params={"open_only": "true", "age": 70, "sex": "male"}).json()
-    assert all(hit["status"] in {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"} for hit in open_adults["hits"])
+    assert all(
+        hit["status"] in {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"}
+        for hit in open_adults["hits"]
+    )
 
 
 def test_cursor_pages_through_every_result_once(client: httpx.Client) -> None:
@@ -96,7 +101,9 @@ def test_cursor_pages_through_every_result_once(client: httpx.Client) -> None:
 def test_bad_cursor_and_bad_parameters_are_4xx_problems(client: httpx.Client) -> None:
     assert_problem(client.get("/api/trials", params={"cursor": "not-a-cursor"}), 400, "cursor")
     other = client.get("/api/trials", params={"q": "cancer", "limit": 2}).json()["next_cursor"]
-    assert_problem(client.get("/api/trials", params={"q": "asthma", "cursor": other}), 400, "different search")
+    assert_problem(
+        client.get("/api/trials", params={"q": "asthma", "cursor": other}), 400, "different search"
+    )
     body = assert_problem(client.get("/api/trials", params={"limit": 0}), 422, "limit")
     assert body["errors"]
     assert_problem(client.get("/api/trials", params={"age": "old"}), 422, "age")
@@ -129,7 +136,9 @@ def test_trial_as_fhir_research_study(client: httpx.Client) -> None:
     resource = response.json()
     ResearchStudy.model_validate(resource)  # FHIR R4(B) structure, cardinality and types
     assert resource["resourceType"] == "ResearchStudy"
-    assert {"system": "https://clinicaltrials.gov", "value": TARGET, "use": "official"} in resource["identifier"]
+    assert {"system": "https://clinicaltrials.gov", "value": TARGET, "use": "official"} in resource[
+        "identifier"
+    ]
     assert resource["status"] == "active"
     assert resource["phase"]["coding"][0]["code"] == "phase-4"
     assert [c["text"] for c in resource["condition"]] == ["Nephrotic Syndrome in Children"]
@@ -155,7 +164,10 @@ def test_trial_as_fhir_research_study(client: httpx.Client) -> None:
 
 
 def test_every_trial_is_valid_fhir(client: httpx.Client) -> None:
-    ids = [hit["nct_id"] for hit in client.get("/api/trials", params={"limit": 100, "sort": "enrollment"}).json()["hits"]]
+    ids = [
+        hit["nct_id"]
+        for hit in client.get("/api/trials", params={"limit": 100, "sort": "enrollment"}).json()["hits"]
+    ]
     for nct in [*ids, HOSTILE_NCT]:
         ResearchStudy.model_validate(client.get(f"/api/trials/{nct}", params={"format": "fhir"}).json())
 
@@ -241,13 +253,29 @@ def test_match_a_profile(client: httpx.Client) -> None:
     assert egfr and egfr[0]["mark"] == "✓"
 
 
+def test_match_in_worker_processes_answers_the_same(client: httpx.Client, server: LiveServer) -> None:
+    """``serve`` matches in a worker process by default; it must give what the in-process matcher gives."""
+    request = {"note": NOTE, "top": 5}
+    here = client.post("/api/match", json=request).json()
+    with (
+        running(server.db, match_workers=1) as pooled,
+        httpx.Client(base_url=pooled.url, timeout=120) as http,
+    ):
+        there = http.post("/api/match", json=request)
+        assert there.status_code == 200, there.text
+        assert there.json() == here
+        assert_problem(http.post("/api/match", json={"note": NOTE, "status": "sleeping"}), 400, "status")
+
+
 def test_match_rejects_bad_requests(client: httpx.Client) -> None:
     assert_problem(client.post("/api/match", json={}), 400, "profile or a note")
     assert_problem(client.post("/api/match", json={"note": "x", "patient": {}}), 400, "not both")
     assert_problem(client.post("/api/match", json={"note": NOTE, "top": 0}), 422, "top")
     assert_problem(client.post("/api/match", json={"patient": {"sex": "robot"}}), 422, "sex")
     assert_problem(client.post("/api/match", json={"note": NOTE, "status": "sleeping"}), 400, "status")
-    assert_problem(client.post("/api/match", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    assert_problem(
+        client.post("/api/match", content=b"{not json", headers={"content-type": "application/json"}), 422
+    )
 
 
 def test_match_keeps_and_logs_nothing_of_the_patient(client: httpx.Client, server: LiveServer) -> None:
@@ -315,7 +343,7 @@ def test_ingest_with_a_token(tmp_path: Path) -> None:
         assert http.get("/api/trials", params={"q": "mesenchymal"}).json()["total"] == 1
         bad = http.post(
             "/api/ingest",
-            files={"files": ("junk.json", b"{\"studies\": [{\"x\": 1}]}", "application/json")},
+            files={"files": ("junk.json", b'{"studies": [{"x": 1}]}', "application/json")},
             headers={"Authorization": "Bearer s3cret"},
         )
         assert bad.status_code == 200 and bad.json()["failed"] >= 1
@@ -324,12 +352,22 @@ def test_ingest_with_a_token(tmp_path: Path) -> None:
 
 def test_openapi_and_docs_are_served_locally(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/trials", "/api/trials/{nct}", "/api/trials/{nct}/related", "/api/trials/{nct}/regimen",
-                 "/api/trials/{nct}/dose", "/api/match", "/api/stats", "/api/ingest"):
+    for path in (
+        "/api/trials",
+        "/api/trials/{nct}",
+        "/api/trials/{nct}/related",
+        "/api/trials/{nct}/regimen",
+        "/api/trials/{nct}/dose",
+        "/api/match",
+        "/api/stats",
+        "/api/ingest",
+    ):
         assert path in spec["paths"], path
     docs = client.get("/docs")
     assert docs.status_code == 200
-    assert "/static/vendor/swagger-ui-bundle.js" in docs.text and "http" not in docs.text.replace("http-equiv", "")
+    assert "/static/vendor/swagger-ui-bundle.js" in docs.text and "http" not in docs.text.replace(
+        "http-equiv", ""
+    )
     bundle = client.get("/static/vendor/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
 
@@ -344,6 +382,7 @@ def test_security_headers(client: httpx.Client) -> None:
 def test_hostile_text_is_data_in_json(client: httpx.Client) -> None:
     trial = client.get(f"/api/trials/{HOSTILE_NCT}").json()
     assert "<script>" in trial["brief_title"]  # kept as written: escaping is the renderer's job
-    assert orjson.loads(client.get(f"/api/trials/{HOSTILE_NCT}", params={"format": "fhir"}).content)["title"] == trial[
-        "brief_title"
-    ]
+    assert (
+        orjson.loads(client.get(f"/api/trials/{HOSTILE_NCT}", params={"format": "fhir"}).content)["title"]
+        == trial["brief_title"]
+    )

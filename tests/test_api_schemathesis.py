@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error
 from schemathesis.openapi import from_url
+
 from web_support import shared_server
 
 EXAMPLES = 60

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+
 from web_support import HOSTILE_NCT, LiveServer, shared_server
 
 pytestmark = pytest.mark.browser
@@ -53,7 +54,9 @@ def server() -> LiveServer:
 def browser() -> Iterator[Browser]:
     executable = ensure_chromium()
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
@@ -248,7 +251,12 @@ def test_hostile_trial_stays_text_in_the_browser(desk: tuple[Page, Watch]) -> No
     page, _ = desk
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    for url in (f"/trials/{HOSTILE_NCT}", "/?q=hostile", f"/compare?ids={HOSTILE_NCT},{TARGET}", "/landscape?q=hostile"):
+    for url in (
+        f"/trials/{HOSTILE_NCT}",
+        "/?q=hostile",
+        f"/compare?ids={HOSTILE_NCT},{TARGET}",
+        "/landscape?q=hostile",
+    ):
         page.goto(url)
         page.wait_for_load_state("load")
         assert page.evaluate("window.__xss") is None, url

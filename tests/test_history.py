@@ -22,7 +22,8 @@ from trialatlas.store import sqlite as sqlite_module
 from trialatlas.store.history import Aspect, Change
 
 CRITERIA = (
-    "Inclusion Criteria:\n* Age {} or older\n* Biopsy-proven lupus nephritis\nExclusion Criteria:\n* Pregnancy"
+    "Inclusion Criteria:\n* Age {} or older\n* Biopsy-proven lupus nephritis\n"
+    "Exclusion Criteria:\n* Pregnancy"
 )
 CRITERIA_V1, CRITERIA_V2 = CRITERIA.format(18), CRITERIA.format(12)
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trialatlas.cli import app, commands
+from trialatlas.config import shared_data_dir
 from trialatlas.errors import TrialAtlasError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import RelatedTrial
@@ -220,3 +221,31 @@ def test_dense_needs_the_extra_or_fuses(store: TrialStore) -> None:
     results = related_trials(store, "NCT00371319", top=3, dense=True)
     assert all("dense" in r.components for r in results)
     assert {r.nct_id for r in results} & LUPUS_NEPHRITIS
+
+
+def test_seed_pages_keep_their_listed_relations_apart(target_trials: Path, tmp_path: Path) -> None:
+    seeds = shared_data_dir().parent / "seeds"
+    pages = [*seeds.glob("000_*.txt"), *seeds.glob("002_*.txt")]
+    assert len(pages) == 2
+    with SqliteStore(tmp_path / "seeds.db") as store:
+        assert ingest([target_trials, *pages], store).ok
+        see_also = related_report(store, "NCT03580291", top=3)
+        assert len(see_also.listed) == 20
+        assert {r.relation for r in see_also.listed} == {"See also"}
+        held = {r.nct_id for r in see_also.listed if r.in_store}
+        assert {"NCT00371319"} <= held
+        assert all(r.score is not None for r in see_also.listed if r.in_store)
+        # Computed relations are their own list: the top three are the store's other lupus trials.
+        assert {r.nct_id for r in see_also.computed} <= LUPUS_NEPHRITIS | {"NCT05916781"}
+
+        steroid_tapering = related_report(store, "NCT05916781", top=2)
+        assert {r.nct_id for r in steroid_tapering.listed} == {
+            "NCT00404794",
+            "NCT00876616",
+            "NCT01203709",
+            "NCT00371319",
+            "NCT01580865",
+        }
+        first = steroid_tapering.computed[0]
+        assert first.listed  # the page lists it too, and it is marked so
+        assert "tacrolimus + mycophenolate mofetil" in first.why

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
 from web_support import HOSTILE_NCT, LiveServer, shared_server
 
 TARGET = "NCT04048161"
@@ -52,10 +53,15 @@ def assert_inert(html: str) -> None:
         for name in ("href", "src", "action"):
             value = (attrs.get(name) or "").strip().lower()
             assert not value.startswith(("javascript:", "data:text")), (tag, attrs)
-        assert tag not in {"iframe", "object", "embed", "base", "meta"} or attrs.get("name") in {
-            "viewport",
-            "htmx-config",
-        } or attrs.get("charset"), (tag, attrs)
+        assert (
+            tag not in {"iframe", "object", "embed", "base", "meta"}
+            or attrs.get("name")
+            in {
+                "viewport",
+                "htmx-config",
+            }
+            or attrs.get("charset")
+        ), (tag, attrs)
         assert tag != "img" or (attrs.get("src") or "").startswith("/api/"), (tag, attrs)
     # Loaded resources all come from this server.
     for tag, attrs in tags.tags:
@@ -82,7 +88,9 @@ def test_search_page_shows_results_facets_and_paging(client: httpx.Client) -> No
 
 def test_search_state_lives_in_the_url(client: httpx.Client) -> None:
     html = client.get("/", params={"q": "cancer"}).text
-    toggle = re.search(r'<a class="facet-value" href="([^"]+)"[^>]*data-facet="phase" data-value="PHASE2"', html)
+    toggle = re.search(
+        r'<a class="facet-value" href="([^"]+)"[^>]*data-facet="phase" data-value="PHASE2"', html
+    )
     assert toggle, "a link that adds Phase 2"
     url = toggle.group(1).replace("&amp;", "&")
     query = parse_qs(urlsplit(url).query)
@@ -104,8 +112,22 @@ def test_trial_page_sections_in_registry_order(client: httpx.Client) -> None:
     html = response.text
     assert_inert(html)
     order = [
-        "snapshot", "summary", "description", "conditions", "design", "groups", "regimen", "eligibility",
-        "outcomes", "sponsors", "locations", "contacts", "references", "identifiers", "related", "sources",
+        "snapshot",
+        "summary",
+        "description",
+        "conditions",
+        "design",
+        "groups",
+        "regimen",
+        "eligibility",
+        "outcomes",
+        "sponsors",
+        "locations",
+        "contacts",
+        "references",
+        "identifiers",
+        "related",
+        "sources",
     ]
     present = [name for name in order if f'<section id="{name}"' in html]
     assert len(present) >= len(order) - 1, set(order) - set(present)
@@ -116,14 +138,16 @@ def test_trial_page_sections_in_registry_order(client: httpx.Client) -> None:
     assert "https://pubmed.ncbi.nlm.nih.gov/23343906/" in html
     assert "maojh88@126.com" in html
     assert "China" in html and "Recruiting" in html
-    assert "Source: <a href=\"#source-1\">#1</a>" in html
+    assert 'Source: <a href="#source-1">#1</a>' in html
 
 
 def test_trial_page_marks_parsed_criteria(client: httpx.Client) -> None:
     html = client.get(f"/trials/{TARGET}").text
     values = re.findall(r'<mark class="value" title="[^"]*">([^<]+)</mark>', html)
     assert any("9.0 g/dL" in v for v in values), values
-    assert re.search(r'<mark class="rule rule-condition" title="condition:[^"]*">nephrotic syndrome</mark>', html)
+    assert re.search(
+        r'<mark class="rule rule-condition" title="condition:[^"]*">nephrotic syndrome</mark>', html
+    )
     assert re.search(r'<mark class="rule rule-age"[^>]*>Age: 2 to 18 years old</mark>', html)
 
 
@@ -151,7 +175,11 @@ def test_compare_page(client: httpx.Client) -> None:
     assert 'class="inclusion only"' in html
     form = client.get("/compare").text
     assert 'name="ids"' in form
-    for ids in (TARGET, ",".join([TARGET] * 2), "NCT00371319,NCT00876616,NCT03200002,NCT03580291,NCT04048161"):
+    for ids in (
+        TARGET,
+        ",".join([TARGET] * 2),
+        "NCT00371319,NCT00876616,NCT03200002,NCT03580291,NCT04048161",
+    ):
         bad = client.get("/compare", params={"ids": ids})
         assert bad.status_code == 400 and "2 to 4" in bad.text
     missing = client.get("/compare", params={"ids": f"{TARGET},NCT00000000"})
@@ -162,8 +190,14 @@ def test_match_page(client: httpx.Client) -> None:
     assert 'name="note"' in client.get("/match").text
     response = client.post(
         "/match",
-        data={"age": "9", "sex": "male", "conditions": "nephrotic syndrome", "labs": "eGFR 100 mL/min/1.73m2",
-              "medications": "prednisone", "note": ""},
+        data={
+            "age": "9",
+            "sex": "male",
+            "conditions": "nephrotic syndrome",
+            "labs": "eGFR 100 mL/min/1.73m2",
+            "medications": "prednisone",
+            "note": "",
+        },
     )
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"

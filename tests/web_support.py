@@ -54,8 +54,15 @@ def hostile_trial() -> Trial:
         detailed_description=f"Description {IMG}",
         conditions=[f"Lupus {IMG}", "<svg onload=window.__xss=4>"],
         keywords=[SCRIPT],
-        arms=[Arm(label=f"Arm {SCRIPT}", description="tacrolimus 0.1 mg/kg/day for 12 weeks <img src=x onerror=alert(5)>")],
-        interventions=[Intervention(name=f"tacrolimus {IMG}", description="0.1 mg/kg/day", arm_labels=[f"Arm {SCRIPT}"])],
+        arms=[
+            Arm(
+                label=f"Arm {SCRIPT}",
+                description="tacrolimus 0.1 mg/kg/day for 12 weeks <img src=x onerror=alert(5)>",
+            )
+        ],
+        interventions=[
+            Intervention(name=f"tacrolimus {IMG}", description="0.1 mg/kg/day", arm_labels=[f"Arm {SCRIPT}"])
+        ],
         eligibility=Eligibility(
             inclusion=[f"Age 18 years or older {SCRIPT}", f"Serum creatinine < 1.5 mg/dL {IMG}"],
             exclusion=[f"Pregnancy {MARKDOWN}"],
@@ -63,7 +70,9 @@ def hostile_trial() -> Trial:
         outcomes=[Outcome(measure=f"Remission {SCRIPT}", time_frame=IMG)],
         lead_sponsor=Sponsor(name=f"Sponsor {IMG}"),
         locations=[Location(facility=f"Hospital {SCRIPT}", city="<i>City</i>", country=f"Atlantis {IMG}")],
-        references=[Reference(citation=f"Citation {SCRIPT}", pmid="12345\"><script>", doi="javascript:alert(6)")],
+        references=[
+            Reference(citation=f"Citation {SCRIPT}", pmid='12345"><script>', doi="javascript:alert(6)")
+        ],
         see_also_links=[Link(url="javascript:window.__xss=7", label=f"Link {IMG}")],
     )
 
@@ -96,19 +105,19 @@ def build_store(db: Path) -> None:
 
 
 @contextmanager
-def running(db: Path, *, ingest_token: str | None = None) -> Iterator[LiveServer]:
-    server = start(db, ingest_token=ingest_token)
+def running(db: Path, *, ingest_token: str | None = None, match_workers: int = 0) -> Iterator[LiveServer]:
+    server = start(db, ingest_token=ingest_token, match_workers=match_workers)
     try:
         yield server
     finally:
         server.stop()
 
 
-def start(db: Path, *, ingest_token: str | None = None) -> LiveServer:
+def start(db: Path, *, ingest_token: str | None = None, match_workers: int = 0) -> LiveServer:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(str(db), ingest_token=ingest_token)
+    app = create_app(str(db), ingest_token=ingest_token, match_workers=match_workers)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -29,6 +29,7 @@ CSP = (
 # An SVG served as an image has its own <style>: allowed there, and scripts in it never run.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 INGEST_TOKEN_ENV = "TRIALATLAS_INGEST_TOKEN"
+MATCH_WORKERS_ENV = "TRIALATLAS_MATCH_WORKERS"
 
 _DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>trialatlas API</title>
@@ -40,13 +41,16 @@ _DOCS_HTML = """<!doctype html>
 """
 
 
-def create_app(store_url: str, *, ingest_token: str | None = None, warm: bool = True) -> FastAPI:
+def create_app(
+    store_url: str, *, ingest_token: str | None = None, warm: bool = True, match_workers: int = 0
+) -> FastAPI:
     """The app over the store at ``store_url``; ``POST /api/ingest`` works only with ``ingest_token``.
 
     ``warm`` builds the search documents and the matcher's index in the background at start-up, so the
-    first searches do not pay for it.
+    first searches do not pay for it. ``match_workers`` > 0 runs patient matching in that many worker
+    processes, so that its CPU-bound rules do not hold up the other requests.
     """
-    service = open_atlas(store_url)
+    service = open_atlas(store_url, match_workers=match_workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,7 +59,7 @@ def create_app(store_url: str, *, ingest_token: str | None = None, warm: bool = 
         try:
             yield
         finally:
-            service.store.close()
+            service.close()
 
     app = FastAPI(
         title="trialatlas",
@@ -96,7 +100,8 @@ def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and for worker processes: the store from ``$TRIALATLAS_DB``."""
     from trialatlas.config import default_db_path
 
-    return create_app(default_db_path(), ingest_token=os.environ.get(INGEST_TOKEN_ENV))
+    workers = int(os.environ.get(MATCH_WORKERS_ENV) or 0)
+    return create_app(default_db_path(), ingest_token=os.environ.get(INGEST_TOKEN_ENV), match_workers=workers)
 
 
 __all__ = ["create_app"]

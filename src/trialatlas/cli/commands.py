@@ -5,6 +5,7 @@ from trialatlas.cli import (
     eligibility,  # noqa: F401
     regimen,  # noqa: F401
     related,  # noqa: F401
+    search,  # noqa: F401
     serve,  # noqa: F401
     sync,  # noqa: F401
 )

@@ -43,6 +43,9 @@ def serve_command(
             show_default=False,
         ),
     ] = None,
+    match_workers: Annotated[
+        int, typer.Option(min=0, max=16, help="Processes that match patients (0: in the server process).")
+    ] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
 ) -> None:
     """Serve the web pages (search, trial, compare, match, landscape) and the REST API (/api, /docs)."""
@@ -60,7 +63,7 @@ def serve_command(
     log_level = "info" if access_log else "warning"
     if workers == 1:
         try:
-            application = create_app(location, ingest_token=ingest_token)
+            application = create_app(location, ingest_token=ingest_token, match_workers=match_workers)
         except TrialAtlasError as exc:
             sock.close()
             err_console.print(Text(f"error: {exc}", style="red"))
@@ -73,6 +76,7 @@ def serve_command(
         return
     # Several processes share the socket; each opens the store itself (SQLite serialises writes).
     os.environ[DB_ENV] = location
+    os.environ["TRIALATLAS_MATCH_WORKERS"] = str(match_workers)
     if ingest_token:
         os.environ["TRIALATLAS_INGEST_TOKEN"] = ingest_token
     console.print(

@@ -172,11 +172,110 @@ def _molar_bridge(quantity: Any, target: Any, analyte: str | None) -> Any:
     return None
 
 
+# The units criteria and notes write most, with their dimension and factor to that dimension's base
+# unit: conversions between them need no pint (whose parsing and arithmetic cost ~1 ms a call).
+_MASS_CONCENTRATION = {"g/dl": 10.0, "mg/dl": 0.01, "mg/l": 1e-3, "g/l": 1.0, "ug/ml": 1e-3, "mg/ml": 1.0}
+_MASS_CONCENTRATION |= {"ng/ml": 1e-6, "pg/ml": 1e-9, "ug/dl": 1e-5, "ug/l": 1e-6, "ng/dl": 1e-8}
+_FAST_UNITS: dict[str, tuple[str, float]] = {
+    **{key: ("mass/volume", factor) for key, factor in _MASS_CONCENTRATION.items()},
+    **{key: ("amount/volume", f) for key, f in {"mol/l": 1.0, "mmol/l": 1e-3, "umol/l": 1e-6}.items()},
+    **{key: ("amount/volume", f) for key, f in {"nmol/l": 1e-9, "pmol/l": 1e-12}.items()},
+    **{
+        key: ("count/volume", factor)
+        for key, factor in {
+            "10^9/l": 1e9,
+            "10^12/l": 1e12,
+            "10^6/l": 1e6,
+            "/l": 1.0,
+            "/mm3": 1e6,
+            "cells/mm3": 1e6,
+            "/ul": 1e6,
+            "cells/ul": 1e6,
+            "10^3/ul": 1e9,
+            "10^3/mm3": 1e9,
+            "k/ul": 1e9,
+            "10^6/ml": 1e9,
+        }.items()
+    },
+    **{key: ("enzyme/volume", 1.0) for key in ("u/l", "iu/l", "mu/ml", "miu/ml")},
+    **{key: ("rate", 1.0) for key in ("/min", "bpm", "beats/min", "breaths/min", "1/min")},
+    **{key: ("clearance", 1.0) for key in ("ml/min",)},
+    **{key: ("gfr", 1.0) for key in ("ml/min/1.73m2", "ml/min/1.73m^2", "ml/min/1.73m²", "ml/min/bsa_std")},
+    **{
+        key: ("mass", f)
+        for key, f in {"kg": 1.0, "g": 1e-3, "mg": 1e-6, "lb": 0.45359237, "lbs": 0.45359237}.items()
+    },
+    **{key: ("length", f) for key, f in {"cm": 1.0, "m": 100.0, "mm": 0.1}.items()},
+    **{key: ("mass/area", 1.0) for key in ("kg/m2", "kg/m^2", "kg/m²")},
+    **{key: ("mass/time", f) for key, f in {"g/day": 1.0, "g/24h": 1.0, "g/d": 1.0, "mg/day": 1e-3}.items()},
+    **{key: ("mass/time", 1e-3) for key in ("mg/24h", "mg/d")},
+    **{key: ("time", f) for key, f in {"s": 1.0, "sec": 1.0, "seconds": 1.0, "ms": 1e-3}.items()},
+    **{key: ("fraction", 1.0) for key in ("%",)},
+    **{key: ("pressure", 1.0) for key in ("mmhg",)},
+    **{key: ("volume", f) for key, f in {"ml": 1.0, "l": 1000.0, "fl": 1e-12}.items()},
+}
+_FAST_SPELLING = (
+    (re.compile(r"\s+"), ""),
+    (re.compile(r"[µμ]|mc(?=g)"), "u"),
+    (re.compile(r"^(?:[x×*])?10(?:\^|\*\*|e)?(?=\d+/)"), "10^"),
+    (re.compile(r"(?<=/)(?:mm\^?3|mm³)$"), "mm3"),
+    (re.compile(r"(?<=/)(?:24hours?|24hrs?)$"), "24h"),
+    (re.compile(r"(?<=/)(?:days?)$"), "day"),
+    (re.compile(r"(?<=/)(?:litre|liter)$"), "l"),
+)
+
+
+@lru_cache(maxsize=8192)
+def _fast_unit(text: str) -> tuple[str, float] | None:
+    key = text.strip().rstrip(".,;").lower()
+    for pattern, replacement in _FAST_SPELLING:
+        key = pattern.sub(replacement, key)
+    return _FAST_UNITS.get(key)
+
+
+def is_unit(text: str) -> bool:
+    """Whether ``text`` reads as a unit (the common ones without pint)."""
+    return _fast_unit(text) is not None or parse_unit(text) is not None
+
+
+@lru_cache(maxsize=16384)
+def _factor(from_unit: str, to_unit: str, analyte: str | None) -> float | None:
+    """The factor from ``from_unit`` to ``to_unit`` (through the analyte's molar mass if need be)."""
+    source, target = _fast_unit(from_unit), _fast_unit(to_unit)
+    if source is not None and target is not None:
+        if source[0] == target[0]:
+            return source[1] / target[1]
+        mass = MOLAR_MASS.get(analyte or "")
+        pair = (source[0], target[0])
+        if mass is not None and pair == ("amount/volume", "mass/volume"):
+            return source[1] * mass / target[1]
+        if mass is not None and pair == ("mass/volume", "amount/volume"):
+            return source[1] / mass / target[1]
+    ratio = _convert_with_pint(1.0, from_unit, to_unit, analyte)
+    return ratio
+
+
+_TEMPERATURE_WORDS = re.compile(
+    r"^\s*(?:[°º]\s*[CcFf]|deg(?:rees?)?\s*[CcFf]\w*|[CcFf]|celsius|fahrenheit)\s*$", re.I
+)
+
+
 def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = None) -> float | None:
     """``value`` in ``from_unit`` expressed in ``to_unit``; ``None`` when no conversion exists.
 
-    Temperatures convert as absolute values (39 °C → 102.2 °F), everything else multiplicatively.
+    Temperatures convert as absolute values (39 °C → 102.2 °F), everything else multiplicatively, by a
+    factor worked out once per pair of units.
     """
+    if _TEMPERATURE_WORDS.match(from_unit) or _TEMPERATURE_WORDS.match(to_unit):
+        return _convert_with_pint(value, from_unit, to_unit, analyte)
+    factor = _factor(from_unit, to_unit, analyte)
+    if factor is None:
+        return None
+    result = value * factor
+    return result if math.isfinite(result) else None
+
+
+def _convert_with_pint(value: float, from_unit: str, to_unit: str, analyte: str | None) -> float | None:
     source = parse_unit(from_unit)
     target = parse_unit(to_unit)
     if source is None or target is None:
@@ -202,4 +301,12 @@ def _is_temperature(quantity: Any) -> bool:
     return bool(quantity.dimensionality == registry().Quantity(1, "kelvin").dimensionality)
 
 
-__all__ = ["MOLAR_MASS", "convert", "normalize_unit_text", "parse_unit", "registry", "same_dimension"]
+__all__ = [
+    "MOLAR_MASS",
+    "convert",
+    "is_unit",
+    "normalize_unit_text",
+    "parse_unit",
+    "registry",
+    "same_dimension",
+]

@@ -1,13 +1,15 @@
 """Similarity between a query (a trial, several trials, text or a patient) and every indexed trial.
 
-The score is a weighted mean of component scores, each in [0, 1]:
+The score is the topical similarity — a weighted mean of the ``cond``, ``drug``, ``text`` and ``outc``
+components — scaled by how far the context agrees (a weighted mean of ``design``, ``pop`` and ``geo``),
+which can take off at most :data:`CONTEXT_SHARE` of it. Each component is in [0, 1]:
 
 - ``cond``, ``drug``, ``text``, ``outc``, ``geo``: cosines of idf-weighted feature families;
 - ``design``: share of design fields both give that agree (study type, phases, allocation, purpose,
   model, masking);
 - ``pop``: agreement of the populations (age-range overlap, sex, healthy volunteers).
 
-A component enters the mean only where it can be judged: the query must have it, and so must the
+A component enters its mean only where it can be judged: the query must have it, and so must the
 trial, except that a full record without conditions or interventions counts as sharing none (a
 partial record, read from a description dump, simply does not say). Reasons name what is shared.
 """
@@ -46,6 +48,10 @@ WEIGHTS: dict[str, float] = {
 COMPONENTS: tuple[str, ...] = tuple(WEIGHTS)
 # Families whose absence on a full record is an answer (it shares nothing), not a gap.
 _CORE = ("cond", "drug", "text")
+_CONTEXT = frozenset({"geo", "design", "pop"})
+# How much the context (design, population, countries) can move a score: a trial that agrees on
+# none of it keeps 70% of its topical similarity; one that does not say keeps 85%.
+CONTEXT_SHARE = 0.3
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -165,8 +171,10 @@ def score(index: RelatedIndex, query: Query) -> Scored:
     s = index.scalars
     partial = s.partial
     components: dict[str, F64] = {}
-    numerator = np.zeros(n)
-    denominator = np.zeros(n)
+    # Index 0: what the trials are about (conditions, drugs, text, outcomes); 1: the context they
+    # are run in (design, population, countries).
+    numerator = [np.zeros(n), np.zeros(n)]
+    denominator = [np.zeros(n), np.zeros(n)]
     touched = np.zeros(n, dtype=np.bool_)
     for name in FAMILIES:
         family = index.families[name]
@@ -180,18 +188,22 @@ def score(index: RelatedIndex, query: Query) -> Scored:
         judged = np.where(has | ~partial, 1.0, _UNSAID) if name in _CORE else has.astype(np.float64)
         if name in _CORE:
             touched |= values > 0
-        numerator += WEIGHTS[name] * np.where(judged, values, 0.0)
-        denominator += WEIGHTS[name] * judged
+        group = 1 if name in _CONTEXT else 0
+        numerator[group] += WEIGHTS[name] * np.where(judged > 0, values, 0.0)
+        denominator[group] += WEIGHTS[name] * judged
         components[name] = np.where(judged > 0, values, np.nan)
 
-    design = _design(index, query)
-    population = _population(index, query)
-    for name, values in (("design", design), ("pop", population)):
+    for name, values in (("design", _design(index, query)), ("pop", _population(index, query))):
         judged = ~np.isnan(values)
-        numerator += WEIGHTS[name] * np.where(judged, values, 0.0)
-        denominator += WEIGHTS[name] * judged
+        numerator[1] += WEIGHTS[name] * np.where(judged, values, 0.0)
+        denominator[1] += WEIGHTS[name] * judged
         components[name] = values
-    total = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), 0.0)
+    topic = numerator[0] / np.where(denominator[0] > 0, denominator[0], 1.0)
+    context = np.where(
+        denominator[1] > 0, numerator[1] / np.where(denominator[1] > 0, denominator[1], 1.0), 0.5
+    )
+    # Context refines, never makes, a relation: two unrelated Phase 4 trials in China stay unrelated.
+    total = topic * ((1.0 - CONTEXT_SHARE) + CONTEXT_SHARE * context)
     eligible = touched.copy()
     if query.exclude:
         eligible[list(query.exclude)] = False

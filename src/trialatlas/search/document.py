@@ -3,8 +3,12 @@ summary shown in results, and what the texts teach about abbreviations and MeSH 
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from trialatlas.model import Trial
 from trialatlas.model.values import date_floor
@@ -13,6 +17,8 @@ from trialatlas.search.query import COLUMNS
 from trialatlas.search.synonyms import STOPWORDS, learned_pairs, norm
 
 SUMMARY_LIST_LIMIT = 8
+# Snippets read only the start of a column (see ColumnReader).
+SNIPPET_SOURCE_CHARS = 4000
 
 
 @dataclass
@@ -166,3 +172,26 @@ def make_document(trial: Trial) -> Document:
         facets=facets,
         learned=learned_rows(trial, texts),
     )
+
+
+def encode_texts(texts: Sequence[str]) -> bytes:
+    return zlib.compress(orjson.dumps(list(texts)), 1)
+
+
+class ColumnReader:
+    """``search_column(text, i)``: one column of a compressed row; the view calls it once per column of
+    the same row in a row, so the last row read is kept."""
+
+    def __init__(self) -> None:
+        self._blob: bytes | None = None
+        self._texts: list[str] = []
+
+    def __call__(self, blob: bytes | None, index: int) -> str:
+        if blob is None:
+            return ""
+        if blob != self._blob:
+            self._texts = orjson.loads(zlib.decompress(blob))
+            self._blob = blob
+        # Only snippets read the view (deletes pass the full texts themselves), and a snippet needs
+        # no more than the start of a long column: re-tokenising whole criteria would dominate.
+        return self._texts[index][:SNIPPET_SOURCE_CHARS] if 0 <= index < len(self._texts) else ""

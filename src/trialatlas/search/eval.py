@@ -1,9 +1,11 @@
 """The retrieval check: TREC Clinical Trials 2021 patients as queries, our ranking against plain BM25.
 
 Each topic's patient description is the query. Only part of the judged trials are held (the shared
-data has texts for about a third of them), so each topic ranks the judged trials the index holds: our
-search (field weights, abbreviation, synonym and drug-name expansions) against plain BM25 on the same
-text (one field, no expansion), both FTS5 BM25 over the same index. NDCG@10 uses the graded
+data has texts for about a third of them), so the collection is the judged trials the store holds:
+they are indexed on their own (an in-memory index, so BM25's statistics are those of this collection),
+and each topic ranks its own judged trials: our search (field weights, abbreviation, synonym and
+drug-name expansions, typed words weighted over expansions) against plain BM25 on the same text (all
+fields weighted alike, no expansion), both FTS5 BM25 over the same index. NDCG@10 uses the graded
 judgments as gains (0 not relevant, 1 excluded, 2 eligible; trec_eval's linear gain); P@10 counts a
 trial relevant when judged 1 or 2. Topics without a relevant held trial are left out of the means.
 Runs are written in TREC format: ``topic Q0 NCT rank score tag``.
@@ -21,7 +23,7 @@ import orjson
 from trialatlas.search.index import SearchIndex
 from trialatlas.search.query import COLUMNS, WEIGHTS, compile_query
 from trialatlas.search.synonyms import Expander
-from trialatlas.store import TrialStore
+from trialatlas.store import MemoryStore, TrialStore
 
 TOPIC_PREFIX = "trec-2021"
 
@@ -102,21 +104,22 @@ Ranker = Callable[[SearchIndex, str, dict[str, int]], dict[str, float]]
 
 
 def rank_ours(index: SearchIndex, text: str, candidates: dict[str, int]) -> dict[str, float]:
-    compiled = compile_query(text, Expander(index), mode="any")
-    if compiled.match is None:
-        return {}
-    scores = index.score(compiled.match, list(candidates.values()), WEIGHTS)
-    keys = {number: key for key, number in candidates.items()}
-    return {keys[number]: score for number, score in scores.items()}
+    compiled = compile_query(text, Expander(index), mode="any", syntax=False)
+    return _scores(index, compiled.match, candidates, WEIGHTS)
 
 
 def rank_plain_bm25(index: SearchIndex, text: str, candidates: dict[str, int]) -> dict[str, float]:
-    compiled = compile_query(text, None, mode="any")
-    if compiled.match is None:
+    compiled = compile_query(text, None, mode="any", syntax=False)
+    return _scores(index, compiled.match, candidates, dict.fromkeys(COLUMNS, 1.0))
+
+
+def _scores(
+    index: SearchIndex, match: str | None, candidates: dict[str, int], weights: dict[str, float]
+) -> dict[str, float]:
+    if match is None:
         return {}
-    scores = index.score(compiled.match, list(candidates.values()), dict.fromkeys(COLUMNS, 1.0))
-    keys = {number: key for key, number in candidates.items()}
-    return {keys[number]: score for number, score in scores.items()}
+    scores = index.score(match, None, weights)
+    return {key: scores[number] for key, number in candidates.items() if number in scores}
 
 
 SYSTEMS: dict[str, Ranker] = {"trialatlas": rank_ours, "bm25": rank_plain_bm25}
@@ -135,11 +138,11 @@ def run_trec(
 
     started = time.perf_counter()
     systems = systems or SYSTEMS
-    index = index or SearchIndex.for_store(store)
-    index.sync(store)
     topics = load_topics(folder)
     qrels = load_qrels(folder)
     all_judged = sorted({key for judged in qrels.values() for key in judged})
+    if index is None:
+        index = judged_index(store, all_judged)
     held = index.docs_of(all_judged)
     sums = {name: [0.0, 0.0] for name in systems}
     runs: dict[str, list[tuple[str, str, int, float]]] = {name: [] for name in systems}
@@ -177,6 +180,17 @@ def run_trec(
     if out_dir is not None:
         write_runs(report, out_dir)
     return report
+
+
+def judged_index(store: TrialStore, keys: Sequence[str], batch: int = 500) -> SearchIndex:
+    """An in-memory index of the trials among ``keys`` that the store holds."""
+    collection = MemoryStore()
+    for start in range(0, len(keys), batch):
+        found = [t for t in store.get_many(keys[start : start + batch]) if t.key in keys]
+        collection.upsert_batch(found)
+    index = SearchIndex(":memory:")
+    index.rebuild(collection)
+    return index
 
 
 def write_runs(report: TrecReport, out_dir: Path) -> list[Path]:

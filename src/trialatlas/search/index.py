@@ -36,8 +36,8 @@ import numpy as np
 import orjson
 
 from trialatlas.errors import QueryError, StoreError
-from trialatlas.search.document import Document, make_document
-from trialatlas.search.facets import FACETS
+from trialatlas.search.document import ColumnReader, Document, encode_texts, make_document
+from trialatlas.search.facets import FacetMatrix, country_key, value_key
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import SqliteStore, TrialStore
@@ -46,7 +46,6 @@ INDEX_SCHEMA = 1
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 BATCH = 500
 _CHUNK = 900
-SNIPPET_SOURCE_CHARS = 4000
 # A typed word in more than this share of the trials has (clamped) zero IDF in BM25: it is left out of
 # an AND query that has other words, since it would cost the most and change the ranking least.
 COMMON_SHARE = 0.5
@@ -140,29 +139,6 @@ _TABLES = (
 )
 
 
-def _encode_texts(texts: Sequence[str]) -> bytes:
-    return zlib.compress(orjson.dumps(list(texts)), 1)
-
-
-class _ColumnReader:
-    """``search_column(text, i)``: one column of a compressed row; the view calls it once per column of
-    the same row in a row, so the last row read is kept."""
-
-    def __init__(self) -> None:
-        self._blob: bytes | None = None
-        self._texts: list[str] = []
-
-    def __call__(self, blob: bytes | None, index: int) -> str:
-        if blob is None:
-            return ""
-        if blob != self._blob:
-            self._texts = orjson.loads(zlib.decompress(blob))
-            self._blob = blob
-        # Only snippets read the view (deletes pass the full texts themselves), and a snippet needs
-        # no more than the start of a long column: re-tokenising whole criteria would dominate.
-        return self._texts[index][:SNIPPET_SOURCE_CHARS] if 0 <= index < len(self._texts) else ""
-
-
 @dataclass
 class BuildReport:
     docs: int
@@ -208,14 +184,14 @@ class SearchIndex:
         self.location = path
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
-        self._conn.create_function("search_column", 2, _ColumnReader(), deterministic=True)
+        self._conn.create_function("search_column", 2, ColumnReader(), deterministic=True)
         self._conn.execute("PRAGMA temp_store = MEMORY")
         self._conn.execute("PRAGMA cache_size = -65536")
         for table in ("search_hits", "search_set", "search_set2"):
             self._conn.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {table} (doc INTEGER PRIMARY KEY, score REAL)"
             )
-        self._facet_matrix: _FacetMatrix | None = None
+        self._facet_matrix: FacetMatrix | None = None
         self._doc_total_cache: tuple[int, int] | None = None
         self._hits_key: tuple[Any, ...] | None = None
         self._cache: dict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]]]] = {}
@@ -382,7 +358,7 @@ class SearchIndex:
                 ),
             )
             number = int(cursor.lastrowid or 0)
-            text_rows.append((number, orjson.dumps(doc.summary).decode(), _encode_texts(doc.texts)))
+            text_rows.append((number, orjson.dumps(doc.summary).decode(), encode_texts(doc.texts)))
             fts_rows.append((number, *doc.texts))
             for facet, label in doc.facets:
                 facet_rows.append((number, self._value_id(conn, facet, label, values)))
@@ -397,9 +373,7 @@ class SearchIndex:
     def _value_id(
         conn: sqlite3.Connection, facet: str, label: str, cache: dict[tuple[str, str], int] | None
     ) -> int:
-        from trialatlas.search.facets import country_key, facet_key
-
-        key = country_key(label) if facet == "country" else facet_key(label)
+        key = value_key(facet, label)
         if cache is not None and (facet, key) in cache:
             return cache[(facet, key)]
         row = conn.execute(
@@ -519,8 +493,6 @@ class SearchIndex:
 
     def country(self, key: str) -> str | None:
         """The stored spelling of a country, if any trial is in it."""
-        from trialatlas.search.facets import country_key
-
         with self._lock:
             row = self._conn.execute(
                 "SELECT label FROM search_values WHERE facet = 'country' AND norm = ?"
@@ -676,23 +648,9 @@ class SearchIndex:
             [value, value, number],
         )
 
-    def _matrix(self, conn: sqlite3.Connection, generation: int) -> _FacetMatrix:
-        """Every (trial, facet value) pair as two arrays, read once per index generation: counting
-        facets is then a mask and a bincount, whatever the number of hits."""
+    def _matrix(self, conn: sqlite3.Connection, generation: int) -> FacetMatrix:
         if self._facet_matrix is None or self._facet_matrix.generation != generation:
-            pairs = conn.execute("SELECT doc, fv FROM search_facets").fetchall()
-            flat = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-            values = conn.execute("SELECT fv, facet, label FROM search_values ORDER BY fv").fetchall()
-            size = (max(fv for fv, _, _ in values) + 1) if values else 1
-            names = sorted({facet for _, facet, _ in values})
-            code = {name: number for number, name in enumerate(names)}
-            facet_of = np.full(size, -1, dtype=np.int64)
-            labels = [""] * size
-            for fv, facet, label in values:
-                facet_of[fv] = code[facet]
-                labels[fv] = str(label)
-            top = int(flat[:, 0].max()) + 1 if len(flat) else 1
-            self._facet_matrix = _FacetMatrix(generation, flat[:, 0], flat[:, 1], top, facet_of, code, labels)
+            self._facet_matrix = FacetMatrix.load(conn, generation)
         return self._facet_matrix
 
     def _facets(
@@ -726,26 +684,9 @@ class SearchIndex:
             docs = None if source == everything and browse else _doc_array(conn, source)
             counts = matrix.count(docs)
             for name in names:
-                per_facet[name] = self._top(matrix, counts, name, request)
+                selected = set(request.values.get(name, ()))
+                per_facet[name] = matrix.top(counts, name, request.facet_limit, selected)
         return {name: per_facet.get(name, []) for name in request.facets}
-
-    @staticmethod
-    def _top(matrix: _FacetMatrix, counts: Any, name: str, request: Request) -> list[tuple[str, int]]:
-        code = matrix.codes.get(name)
-        if code is None:
-            return []
-        numbers = np.nonzero((matrix.facet_of[: len(counts)] == code) & (counts > 0))[0]
-        ranked = sorted(
-            ((matrix.labels[fv], int(counts[fv])) for fv in numbers.tolist()),
-            key=lambda item: (-item[1], item[0]),
-        )
-        selected = set(request.values.get(name, ()))
-        kept = ranked[: request.facet_limit]
-        kept += [item for item in ranked[request.facet_limit :] if _key(name, item[0]) in selected]
-        sort_key = FACETS[name].sort_key if name in FACETS else None
-        if sort_key is not None:
-            kept.sort(key=lambda item: sort_key(item[0]))
-        return kept
 
     def snippets(self, match: str, docs: Sequence[int], tokens: int = 24) -> dict[int, str]:
         """Per doc, the best stretch of its text with matched terms between \\x02 and \\x03."""
@@ -788,20 +729,15 @@ class SearchIndex:
                 )
         return found
 
-    def score(self, match: str, docs: Sequence[int], weights: dict[str, float]) -> dict[int, float]:
-        """BM25 (negated: higher is better) of the given docs for a match expression; absent docs
-        did not match. Used to rank a fixed candidate set (the retrieval check)."""
-        found: dict[int, float] = {}
+    def score(self, match: str, docs: Sequence[int] | None, weights: dict[str, float]) -> dict[int, float]:
+        """BM25 (negated: higher is better) of every matching doc, or of the given ones; absent docs
+        did not match. (FTS5 scores the whole match either way: a rowid list is a filter after it.)"""
         weight_sql = ", ".join(repr(float(weights.get(c, 1.0))) for c in COLUMNS)
+        sql = f"SELECT rowid, bm25(search_fts, {weight_sql}) FROM search_fts WHERE search_fts MATCH ?"
+        wanted = None if docs is None else set(docs)
         with self._lock:
-            for chunk in _chunks(list(docs)):
-                rows = self._conn.execute(
-                    f"SELECT rowid, bm25(search_fts, {weight_sql}) FROM search_fts"
-                    f" WHERE search_fts MATCH ? AND rowid IN ({_marks(len(chunk))})",
-                    [match, *chunk],
-                )
-                found.update((int(n), -float(s)) for n, s in rows)
-        return found
+            rows = self._conn.execute(sql, (match,))
+            return {int(n): -float(s) for n, s in rows if wanted is None or int(n) in wanted}
 
     def docs_of(self, keys: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -816,29 +752,6 @@ class SearchIndex:
         return found
 
 
-@dataclass
-class _FacetMatrix:
-    """The facet rows of the index as arrays: row i says trial ``docs[i]`` has value ``fvs[i]``."""
-
-    generation: int
-    docs: Any
-    fvs: Any
-    top_doc: int
-    facet_of: Any
-    codes: dict[str, int]
-    labels: list[str]
-
-    def count(self, hits: Any | None) -> Any:
-        """Trials per facet value among ``hits`` (an array of doc numbers; ``None`` for all)."""
-        size = len(self.facet_of)
-        if hits is None:
-            return np.bincount(self.fvs, minlength=size)
-        mask = np.zeros(self.top_doc + 1, dtype=bool)
-        hits = hits[hits <= self.top_doc]
-        mask[hits] = True
-        return np.bincount(self.fvs[mask[self.docs]], minlength=size)
-
-
 def _doc_array(conn: sqlite3.Connection, source: str) -> Any:
     return np.fromiter((row[0] for row in conn.execute(f"SELECT doc FROM {source}")), dtype=np.int64)
 
@@ -851,12 +764,6 @@ class _Cond:
     params: list[Any]
     facet: str | None = None
     needs_docs: bool = False
-
-
-def _key(facet: str, label: str) -> str:
-    from trialatlas.search.facets import country_key, facet_key
-
-    return country_key(label) if facet == "country" else facet_key(label)
 
 
 def _w(request: Request) -> tuple[float, ...]:

@@ -567,11 +567,25 @@ def _reject_nested_ids(node: Node) -> None:
         _reject_nested_ids(node.child)
 
 
+def plain_text(text: str, *, mode: Mode = "any") -> Group:
+    """The tree of a text taken as words only (a patient note, a pasted abstract): no operators,
+    quotes or fields, whatever characters it holds."""
+    words = [Word(word) for word in re.findall(r"[^\W_]+(?:[-'/.][^\W_]+)*", text)]
+    return Group("OR" if mode == "any" else "AND", list(words))
+
+
 def compile_query(
-    text: str, expander: Expander | None, *, mode: Mode = "all", drop_stopwords: bool = True
+    text: str,
+    expander: Expander | None,
+    *,
+    mode: Mode = "all",
+    drop_stopwords: bool = True,
+    syntax: bool = True,
 ) -> Compiled:
-    """Parse and compile; raises :class:`QueryError` for a malformed query or one with nothing to find."""
-    compiled = Compiler(expander, drop_stopwords=drop_stopwords).compile(parse(text, mode=mode))
+    """Parse (or, with ``syntax=False``, take as plain words) and compile; raises :class:`QueryError` for
+    a malformed query or one with nothing to find."""
+    tree = parse(text, mode=mode) if syntax else plain_text(text, mode=mode)
+    compiled = Compiler(expander, drop_stopwords=drop_stopwords).compile(tree)
     if compiled.match is None and not compiled.ids and text.strip():
         raise QueryError(f"nothing to search for in {text.strip()!r}: the query holds no words or numbers")
     return compiled

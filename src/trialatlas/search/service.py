@@ -164,12 +164,13 @@ def _interpret(tree: Group, filters: Filters, index: SearchIndex) -> tuple[Filte
     """Move filter words out of the query's top level into the filters (explicit filters win)."""
     if tree.op != "AND":
         return filters, []
-    positions = [
-        i
+    plain = [
+        (i, child)
         for i, child in enumerate(tree.children)
         if isinstance(child, Word) and not child.field and not child.prefix
     ]
-    words = [tree.children[i].text for i in positions]  # type: ignore[union-attr]
+    positions = [i for i, _ in plain]
+    words = [child.text for _, child in plain]
     found = interpret(words, index.country)
     if not found.used:
         return filters, []

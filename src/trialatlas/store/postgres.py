@@ -180,6 +180,18 @@ _KIND_RANK = " ".join(
 )
 
 
+_GET_MANY = f"""
+WITH wanted AS (SELECT * FROM unnest(%s::text[], %s::text[]) AS w(text, norm)),
+exact AS (SELECT w.text, t.key FROM wanted w JOIN trials t ON t.key = w.text),
+by_id AS (
+    SELECT DISTINCT ON (w.text) w.text, i.key FROM wanted w JOIN trial_ids i ON i.id = w.norm
+    WHERE w.text NOT IN (SELECT text FROM exact) ORDER BY w.text, {_KIND_RANK}, i.key
+)
+SELECT r.text, r.key, t.data FROM (SELECT * FROM exact UNION ALL SELECT * FROM by_id) r
+JOIN trials t ON t.key = r.key
+"""
+
+
 def _bytes(value: Any) -> bytes | None:
     # bytea arrives as bytes or memoryview depending on the transfer format.
     return None if value is None else bytes(value)
@@ -213,7 +225,9 @@ def _search_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
     def names(key: str, part: str) -> list[str]:
         return [str(item.get(part) or "") for item in fields.get(key) or () if isinstance(item, dict)]
 
-    titles = " ".join(str(fields[key]) for key in ("brief_title", "official_title", "acronym") if fields.get(key))
+    titles = " ".join(
+        str(fields[key]) for key in ("brief_title", "official_title", "acronym") if fields.get(key)
+    )
     topics = " ".join(
         [*(fields.get("conditions") or ()), *(fields.get("keywords") or ()), *names("condition_mesh", "term")]
     )
@@ -552,13 +566,23 @@ class PostgresStore:
         return found[0] if found else None
 
     def get_many(self, keys: Sequence[str]) -> list[Trial]:
-        with self._read() as conn:
-            resolved = self._resolve(conn, keys)
-            rows = conn.execute(
-                "SELECT key, data FROM trials WHERE key = ANY(%s)", (sorted(set(resolved.values())),)
-            )
-            trials = {key: decode_trial(zlib.decompress(blob)) for key, blob in rows}
-        return [trials[resolved[key]] for key in keys if key in resolved and resolved[key] in trials]
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return []
+        # One statement (so one round trip and one snapshot): an exact key first, else the best id.
+        with self._lock:
+            rows = self._connection().execute(_GET_MANY, (unique, [normalize_id(text) for text in unique]))
+            found: dict[str, Trial] = {}
+            by_key: dict[str, Trial] = {}
+            for text, key, blob in rows:
+                if key not in by_key:
+                    by_key[key] = decode_trial(zlib.decompress(blob))
+                found[text] = by_key[key]
+        return [
+            found[key].model_copy(deep=True) if keys.count(key) > 1 else found[key]
+            for key in keys
+            if key in found
+        ]
 
     def versions(self, key: str) -> list[TrialVersion]:
         with self._read() as conn:

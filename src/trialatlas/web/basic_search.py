@@ -331,9 +331,13 @@ class BasicSearch:
             if not failed:
                 out.append((doc, score))
                 for facet in FACETS:
-                    counts[facet].update(doc.facet_values(facet))
+                    tally = counts[facet]
+                    for value in doc.facet_values(facet):
+                        tally[value] = tally.get(value, 0) + 1
             elif len(failed) == 1:
-                counts[failed[0]].update(doc.facet_values(failed[0]))
+                tally = counts[failed[0]]
+                for value in doc.facet_values(failed[0]):
+                    tally[value] = tally.get(value, 0) + 1
         return out, counts
 
     def matching(self, params: SearchParams) -> list[tuple[Doc, float]]:

@@ -10,10 +10,13 @@ without a restart. Nothing a patient sends is kept: match requests are answered 
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +42,7 @@ from trialatlas.web.basic_search import BasicSearch, SearchPage, SearchParams, d
 
 # How stale the in-memory documents may get before the change feed is asked again.
 _SYNC_SECONDS = 1.0
+_PAGE_CACHE = 256
 _NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
 
 
@@ -190,45 +194,104 @@ def profile_from_form(
     )
 
 
-class Atlas:
-    """The services over one store, shared by every request of one server."""
+# The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
+# own process they would hold the interpreter lock while every search and page waits behind them.
+_worker: Atlas | None = None
 
-    def __init__(self, store: TrialStore) -> None:
+
+def _worker_start(location: str) -> None:
+    from trialatlas.store import open_store
+
+    global _worker
+    _worker = Atlas(open_store(location))
+    _worker.warm()
+
+
+def _worker_ready() -> bool:
+    return _worker is not None
+
+
+def _worker_match(profile_json: str, top: int, status: str | None) -> str:
+    assert _worker is not None, "match worker not initialised"
+    profile = PatientProfile.model_validate_json(profile_json)
+    return _worker.match_profile(profile, top=top, status=status).model_dump_json()
+
+
+class Atlas:
+    """The services over one store, shared by every request of one server.
+
+    ``match_workers`` > 0 answers matches in that many worker processes (each with its own copy of
+    the matcher's index); 0 answers them in this process.
+    """
+
+    def __init__(self, store: TrialStore, *, match_workers: int = 0) -> None:
         self.store = store
         self._lock = threading.RLock()
         self._engine: BasicSearch | None = None
+        self._trials: dict[str, Trial] | None = None
         self._match_index: TrialIndex | None = None
+        self._pages: OrderedDict[str, SearchPage] = OrderedDict()
         self._seq = 0
         self._synced_at = 0.0
+        self._pool: ProcessPoolExecutor | None = None
+        if match_workers > 0:
+            self._pool = ProcessPoolExecutor(
+                max_workers=match_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start,
+                initargs=(store.location,),
+            )
 
     # --- caches --------------------------------------------------------------------------------
 
     def _basic(self) -> BasicSearch:
         with self._lock:
             if self._engine is None:
-                # The feed position first, then the trials: a write in between is caught up twice, harmlessly.
-                seq, _ = self.store.changes_since(0)
-                self._engine = BasicSearch(doc_of(trial) for trial in self.store.iter_trials())
-                self._seq, self._synced_at = seq, time.monotonic()
+                self._load()
             elif time.monotonic() - self._synced_at > _SYNC_SECONDS:
-                self._catch_up(self._engine)
+                self._catch_up()
+            assert self._engine is not None
             return self._engine
 
-    def _catch_up(self, engine: BasicSearch) -> None:
+    def _load(self) -> None:
+        # The feed position first, then the trials: a write in between is caught up twice, harmlessly.
+        seq, _ = self.store.changes_since(0)
+        keep = self._pool is None
+        docs = []
+        trials: dict[str, Trial] = {}
+        for trial in self.store.iter_trials():
+            docs.append(doc_of(trial))
+            if keep:
+                trials[trial.key] = trial
+        self._engine = BasicSearch(docs)
+        self._trials = trials if keep else None
+        self._seq, self._synced_at = seq, time.monotonic()
+
+    def _catch_up(self) -> None:
+        assert self._engine is not None
         seq, keys = self.store.changes_since(self._seq)
         self._synced_at = time.monotonic()
         if not keys:
             return
         trials = self.store.get_many(keys)
         found = {trial.key for trial in trials}
-        engine.update((doc_of(trial) for trial in trials), gone=[k for k in keys if k not in found])
+        gone = [k for k in keys if k not in found]
+        self._engine.update((doc_of(trial) for trial in trials), gone=gone)
+        if self._trials is not None:
+            for key in gone:
+                self._trials.pop(key, None)
+            self._trials.update((trial.key, trial) for trial in trials)
         self._seq = seq
         self._match_index = None
+        self._pages.clear()
 
     def warm(self) -> None:
-        """Build the in-memory documents and the matcher's index now rather than on first use."""
+        """Build the search documents and the matcher's index (or start its workers) now."""
         self._basic()
-        self._matcher()
+        if self._pool is not None:
+            self._pool.submit(_worker_ready).result()
+        else:
+            self._matcher()
 
     def invalidate(self) -> None:
         with self._lock:
@@ -238,8 +301,14 @@ class Atlas:
         self._basic()
         with self._lock:
             if self._match_index is None:
-                self._match_index = TrialIndex(self.store.iter_trials())
+                assert self._trials is not None
+                self._match_index = TrialIndex(self._trials.values())
             return self._match_index
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
 
     # --- trials --------------------------------------------------------------------------------
 
@@ -260,7 +329,20 @@ class Atlas:
     def search(self, params: SearchParams) -> SearchPage:
         # trialatlas.search (synonyms, abbreviations, ranking) is to answer here once it lands, its
         # result turned into a SearchPage; until then the basic engine does, with the same contract.
-        return self._basic().search(params)
+        engine = self._basic()
+        key = params.model_dump_json()
+        with self._lock:
+            cached = self._pages.get(key)
+            if cached is not None:
+                self._pages.move_to_end(key)
+                return cached
+        page = engine.search(params)
+        with self._lock:
+            # Searches repeat (the landing page above all); the cache empties whenever the store changes.
+            self._pages[key] = page
+            while len(self._pages) > _PAGE_CACHE:
+                self._pages.popitem(last=False)
+        return page
 
     def counts(self, params: SearchParams, facets: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
         return self._basic().counts(params, facets)
@@ -315,6 +397,9 @@ class Atlas:
 
             if status.strip().upper().replace(" ", "_") not in OverallStatus.__members__:
                 raise QueryError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+        if self._pool is not None:
+            answer = self._pool.submit(_worker_match, profile.model_dump_json(), top, status).result()
+            return MatchResponse.model_validate_json(answer)
         candidates = match_trials(profile, self._matcher(), top=top, status=status)
         trials: list[MatchedTrial] = []
         for rank, candidate in enumerate(candidates, start=1):
@@ -356,11 +441,11 @@ class Atlas:
         }
 
 
-def open_atlas(store_url: str) -> Atlas:
+def open_atlas(store_url: str, *, match_workers: int = 0) -> Atlas:
     from trialatlas.store import open_store
 
     try:
-        return Atlas(open_store(store_url))
+        return Atlas(open_store(store_url), match_workers=match_workers)
     except TrialAtlasError:
         raise
     except OSError as exc:

@@ -208,10 +208,28 @@ def _keep(text: str, mention: regimen_drugs.Mention) -> bool:
     return True
 
 
+@cache
+def _first_words() -> frozenset[str]:
+    return frozenset(regimen_drugs.vocabulary().longest_from)
+
+
+@lru_cache(maxsize=65536)
+def _drug_like(word: str) -> bool:
+    return regimen_drugs.looks_like_drug_word(word) and word not in _NOT_DRUG_WORDS
+
+
+def _may_name_drug(text: str) -> bool:
+    """Whether any word could start a drug name or read as one (most criteria name no drug)."""
+    words = set(regimen_drugs.WORD.findall(text.lower()))
+    if not words.isdisjoint(_first_words()):
+        return True
+    return any(len(word) >= 6 and _drug_like(word) for word in words)
+
+
 def find_drugs(text: str) -> list[DrugMention]:
     """Drugs and drug classes named in ``text``, in order, without overlaps (longer mentions win)."""
     found: list[DrugMention] = []
-    for mention in regimen_drugs.find_mentions(text):
+    for mention in regimen_drugs.find_mentions(text) if _may_name_drug(text) else ():
         if not _keep(text, mention):
             continue
         info = mention.info

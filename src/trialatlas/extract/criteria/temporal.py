@@ -100,6 +100,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 _ANY_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD_PATTERN})\b", re.IGNORECASE)
+_UNIT_HINT = re.compile(r"min|hour|hr|day|week|wk|month|mo|year|yr|\d\s*-?\s*[dhy]\b", re.IGNORECASE)
+# Every quantified window has an amount and a unit: one search rules them all out.
+_AMOUNT = re.compile(rf"(?<![\w.]){_RANGE}", re.IGNORECASE)
+_HINTS: dict[str, tuple[str, ...]] = {
+    "current": ("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant"),
+    "history": ("history", "previous", "prior", "past", "ever", "formerly"),
+    "since": ("since",),
+}
 
 
 @dataclass(frozen=True)
@@ -120,9 +128,14 @@ class FoundWindow:
 def find_windows(text: str) -> tuple[FoundWindow, ...]:
     """Non-overlapping windows in ``text``: quantified ones win over bare "history of" / "currently"."""
     found: list[FoundWindow] = []
-    quantified_possible = _ANY_NUMBER.search(text) is not None
+    lowered = text.lower()
+    # Cheap checks first: most criteria have no time unit after a number, no "history" and no "since".
+    quantified_possible = _UNIT_HINT.search(text) is not None and _AMOUNT.search(text) is not None
     for relation, pattern in _PATTERNS:
-        if relation not in ("current", "history", "since") and not quantified_possible:
+        if relation in _HINTS:
+            if not any(word in lowered for word in _HINTS[relation]):
+                continue
+        elif not quantified_possible:
             continue
         for match in pattern.finditer(text):
             start, end = match.span()

@@ -86,15 +86,32 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).replace("’", "'") for m in _TOKEN.finditer(text))
 
 
-@lru_cache(maxsize=4096)
-def _tokenize(text: str) -> tuple[list[tuple[int, int]], list[str], list[str]]:
-    """Token spans, tokens and lower-cased tokens of ``text`` (shared by every vocabulary's matcher)."""
-    spans: list[tuple[int, int]] = []
-    words: list[str] = []
-    for match in _TOKEN.finditer(text):
-        spans.append(match.span())
-        words.append(match.group(0).replace("’", "'"))
-    return spans, words, [w.lower() for w in words]
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    spans: list[tuple[int, int]]
+    words: list[str]
+    lowered: list[str]
+    # Each distinct token with its positions: a matcher looks up only the tokens it knows.
+    where_lower: dict[str, list[int]]
+    where_word: dict[str, list[int]]
+
+
+@lru_cache(maxsize=8192)
+def _tokenize(text: str) -> _Tokens:
+    """Tokens of ``text`` with their spans and positions (shared by every vocabulary's matcher)."""
+    matches = list(_TOKEN.finditer(text))
+    spans = [m.span() for m in matches]
+    words = [m.group(0) for m in matches]
+    if "’" in text:
+        words = [w.replace("’", "'") for w in words]
+    lowered = [w.lower() for w in words]
+    where_lower: dict[str, list[int]] = {}
+    for position, word in enumerate(lowered):
+        where_lower.setdefault(word, []).append(position)
+    where_word: dict[str, list[int]] = {}
+    for position, word in enumerate(words):
+        where_word.setdefault(word, []).append(position)
+    return _Tokens(spans, words, lowered, where_lower, where_word)
 
 
 class Matcher:
@@ -130,25 +147,32 @@ class Matcher:
 
     def find(self, text: str) -> list[Mention]:
         """Non-overlapping mentions, longest first where two would overlap."""
-        spans, words, lowered = _tokenize(text)
-        found: list[Mention] = []
-        position = 0
-        count = len(spans)
+        tokens = _tokenize(text)
         lower_first, exact_first = self._lower_first, self._exact_first
-        while position < count:
-            if lowered[position] not in lower_first and words[position] not in exact_first:
-                position += 1
+        # Most criteria name no concept of a given vocabulary: intersect the token sets first (in C).
+        lower_hits = lower_first.keys() & tokens.where_lower.keys()
+        exact_hits = exact_first.keys() & tokens.where_word.keys() if exact_first else set()
+        if not lower_hits and not exact_hits:
+            return []
+        candidates = sorted(
+            {p for word in lower_hits for p in tokens.where_lower[word]}
+            | {p for word in exact_hits for p in tokens.where_word[word]}
+        )
+        spans, words, lowered = tokens.spans, tokens.words, tokens.lowered
+        found: list[Mention] = []
+        resume = 0
+        for position in candidates:
+            if position < resume:
                 continue
             match = self._lookup(lowered, position, self._lower, lower_first) or self._lookup(
                 words, position, self._exact, exact_first
             )
             if match is None:
-                position += 1
                 continue
             length, concept = match
             start, end = spans[position][0], spans[position + length - 1][1]
             found.append(Mention(start, end, text[start:end], concept))
-            position += length
+            resume = position + length
         return found
 
     @staticmethod

@@ -17,7 +17,7 @@ from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import MeasurementRule, Operator, Rule
 from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes
-from trialatlas.extract.units import convert, parse_unit
+from trialatlas.extract.units import convert, is_unit
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+"
 _OPERATORS: tuple[tuple[str, Operator], ...] = (
@@ -167,7 +167,7 @@ def _clean_unit(text: str | None) -> str | None:
         first_word = candidate.split()[0] if candidate.split() else candidate
         if _NOT_UNITS.match(first_word):
             return None
-        if parse_unit(candidate) is not None:
+        if is_unit(candidate):
             return candidate
         # Back off at the last separator.
         cut = max(candidate.rfind("/"), candidate.rfind(" "))

@@ -1,0 +1,265 @@
+"""Search benchmark: the whole shared store plus the ~101k trial descriptions, against tantivy.
+
+Prints one JSON document:
+- ``store``: trials in the store and how long ingesting took (skipped with ``--db`` of a built store);
+- ``index``: our index build time and size (FTS5 + facet tables + compressed texts), and tantivy's
+  over the same texts;
+- ``latency_ms``: p50 / p95 / p99 of the same queries (a fixed, seeded mix drawn from the stored
+  conditions, interventions, abbreviations and titles, with phrases, OR / NOT and field prefixes)
+  for: ours without filters or facets, ours with filters and all facet counts, tantivy without
+  either (it has no facet counts to give); every query runs once per configuration, with our result
+  caches off, after a warm-up;
+- ``goal``: our p95 with facets ≤ tantivy's p95 without, and under 50 ms.
+
+Usage: python bench/search.py [--db FILE] [--queries 200] [--data ../shared/data] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from trialatlas.config import shared_data_dir
+from trialatlas.search import SearchIndex, search
+from trialatlas.search.index import COLUMNS
+from trialatlas.search.synonyms import STOPWORDS, reviewed
+from trialatlas.services.ingest import ingest
+from trialatlas.store import SqliteStore
+
+SEEDS = [
+    "MMF TAC lupus nephritis",
+    "FK506 membranous",
+    "steroid tapering SLE",
+    "IgG4-RD maintenance",
+    "recruiting phase 4 in China for children",
+    "rituximab nephrotic syndrome children",
+    '"minimal change disease"',
+    "voclosporin",
+    "belimumab OR obinutuzumab",
+    "cyclophosphamide NOT lymphoma",
+]
+
+
+def inputs(data: Path) -> list[Path]:
+    return [
+        data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
+        data / "ctgov_api_v2_samples" / "csv_export",
+        data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
+        data / "ctgov_legacy_xml_2023" / "ctgov_search_results_legacy_export.csv",
+        data / "ctgov_target_trials",
+        data / "ctgov_trial_descriptions_100k",
+    ]
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "mean": round(statistics.fmean(ordered), 2)}
+
+
+def make_queries(store: SqliteStore, count: int, seed: int) -> list[tuple[str, dict[str, Any]]]:
+    """A fixed mix of queries users type, drawn from the store itself, each with filters to add."""
+    rng = random.Random(seed)
+    conditions: list[str] = []
+    interventions: list[str] = []
+    titles: list[str] = []
+    countries: list[str] = []
+    for trial in store.iter_trials():
+        if trial.is_partial:
+            if trial.brief_title and rng.random() < 0.01:
+                titles.append(trial.brief_title)
+            continue
+        conditions.extend(c for c in trial.conditions if 3 <= len(c) <= 40)
+        interventions.extend(i.name for i in trial.interventions if 3 <= len(i.name) <= 30)
+        countries.extend(trial.countries)
+    words = [w for t in titles for w in re.findall(r"[A-Za-z]{5,}", t) if w.lower() not in STOPWORDS]
+    abbreviations = sorted(reviewed().senses)
+    made: list[str] = list(SEEDS)
+    kinds = ["condition", "intervention", "abbreviation", "pair", "word", "phrase", "or", "not", "field"]
+    while len(made) < count:
+        kind = rng.choice(kinds)
+        condition = rng.choice(conditions)
+        if kind == "condition":
+            made.append(condition)
+        elif kind == "intervention":
+            made.append(rng.choice(interventions))
+        elif kind == "abbreviation":
+            made.append(f"{rng.choice(abbreviations).upper()} {condition.split()[0]}")
+        elif kind == "pair":
+            made.append(f"{rng.choice(interventions).split()[0]} {condition}")
+        elif kind == "word":
+            made.append(rng.choice(words).lower())
+        elif kind == "phrase":
+            made.append(f'"{condition}"')
+        elif kind == "or":
+            made.append(f"{condition.split()[-1]} OR {rng.choice(conditions).split()[-1]}")
+        elif kind == "not":
+            made.append(f"{condition} NOT {rng.choice(words).lower()}")
+        else:
+            made.append(f'cond:"{condition}" intr:{rng.choice(interventions).split()[0]}')
+    statuses = ["recruiting", "open", "completed"]
+    top_countries = [c for c, _ in _most_common(countries, 15)]
+    queries = []
+    for text in made[:count]:
+        filters: dict[str, Any] = {"status": rng.choice(statuses)}
+        roll = rng.random()
+        if roll < 0.4:
+            filters["phase"] = rng.choice(["2", "3", "4"])
+        if roll > 0.3:
+            filters["country"] = rng.choice(top_countries)
+        if rng.random() < 0.5:
+            filters["age"] = rng.choice([8, 12, 30, 70])
+        if rng.random() < 0.3:
+            filters["sex"] = rng.choice(["female", "male"])
+        queries.append((re.sub(r"[\^{}*]", " ", text), filters))
+    return queries
+
+
+def _most_common(items: list[str], n: int) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+
+
+def run_ours(
+    store: SqliteStore, index: SearchIndex, queries: list[tuple[str, dict[str, Any]]], facets: bool
+) -> dict[str, Any]:
+    times: list[float] = []
+    totals: list[int] = []
+    for text, filters in queries:
+        index._hits_key = None  # each query pays its own FTS pass
+        started = time.perf_counter()
+        results = search(store, text, filters if facets else None, facets=facets, limit=20, index=index)
+        times.append((time.perf_counter() - started) * 1000)
+        totals.append(results.total)
+    return {**percentiles(times), "zero_hit_queries": sum(1 for t in totals if t == 0)}
+
+
+def build_tantivy(index: SearchIndex, folder: Path) -> tuple[Any, float, int]:
+    import zlib
+
+    import orjson
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("key", stored=True)
+    builder.add_text_field("title")
+    builder.add_text_field("body")
+    schema = builder.build()
+    started = time.perf_counter()
+    peer = tantivy.Index(schema, path=str(folder))
+    writer = peer.writer(heap_size=256_000_000)
+    title = COLUMNS.index("title")
+    for key, blob in index._conn.execute(
+        "SELECT d.key, t.text FROM search_docs d JOIN search_text t ON t.doc = d.doc"
+    ):
+        texts = orjson.loads(zlib.decompress(blob))
+        body = "\n".join(text for i, text in enumerate(texts) if i != title)
+        writer.add_document(tantivy.Document(key=key, title=texts[title], body=body))
+    writer.commit()
+    writer.wait_merging_threads()
+    peer.reload()
+    seconds = time.perf_counter() - started
+    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    return peer, seconds, size
+
+
+def peer_query(text: str) -> str:
+    """The same words for tantivy's parser: its syntax differs (fields, escapes), so only words,
+    phrases and AND / OR / NOT pass."""
+    text = re.sub(r"\b(cond|intr|title|sponsor):", "", text)
+    return re.sub(r"[^\w\s\"]", " ", text)
+
+
+def run_peer(peer: Any, queries: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    searcher = peer.searcher()
+    times: list[float] = []
+    zero = 0
+    for text, _ in queries:
+        started = time.perf_counter()
+        query = peer.parse_query_lenient(peer_query(text), ["title", "body"])[0]
+        result = searcher.search(query, limit=20, count=True)
+        for _, address in result.hits:
+            searcher.doc(address)
+        times.append((time.perf_counter() - started) * 1000)
+        zero += result.count == 0
+    return {**percentiles(times), "zero_hit_queries": zero}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, help="A store already holding the inputs (its index is rebuilt).")
+    parser.add_argument("--data", type=Path, default=shared_data_dir())
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--work", type=Path, help="Where to build (default: a temporary directory).")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="trialatlas-search-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {}
+    try:
+        if args.db is None:
+            db = work / "atlas.db"
+            store = SqliteStore(db)
+            started = time.perf_counter()
+            ingested = ingest(inputs(args.data), store)
+            report["store"] = {
+                "trials": store.count(),
+                "ingest_s": round(time.perf_counter() - started, 1),
+                "failed": ingested.failed,
+            }
+        else:
+            store = SqliteStore(args.db)
+            report["store"] = {"trials": store.count()}
+        index = SearchIndex(store.location, cache_size=0)
+        built = index.rebuild(store)
+        peer, peer_seconds, peer_size = build_tantivy(index, work / "tantivy")
+        report["index"] = {
+            "docs": built.docs,
+            "build_s": round(built.seconds, 1),
+            "size_mb": round(built.bytes / 1e6, 1),
+            "tantivy_build_s": round(peer_seconds, 1),
+            "tantivy_size_mb": round(peer_size / 1e6, 1),
+        }
+        queries = make_queries(store, args.queries, args.seed)
+        for text, filters in queries[:10]:  # warm-up: page cache, compiled statements
+            search(store, text, filters, index=index)
+        ours_plain = run_ours(store, index, queries, facets=False)
+        ours_facets = run_ours(store, index, queries, facets=True)
+        peer_plain = run_peer(peer, queries)
+        report["queries"] = len(queries)
+        report["latency_ms"] = {
+            "trialatlas": ours_plain,
+            "trialatlas_filters_facets": ours_facets,
+            "tantivy": peer_plain,
+        }
+        report["goal"] = {
+            "p95_with_facets_le_peer_p95": ours_facets["p95"] <= peer_plain["p95"],
+            "p95_with_facets_under_50ms": ours_facets["p95"] < 50,
+        }
+        store.close()
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

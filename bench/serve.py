@@ -1,0 +1,271 @@
+"""A bounded load on the web server over loopback: requests per second and latency percentiles.
+
+``trialatlas serve`` runs in its own process on a free port of 127.0.0.1 over a store at the size of
+the shared data (``--db``, else one ingested from the shared data into a temporary folder, as
+``make run`` does). ``--clients`` concurrent clients (default 50) then send a mix for ``--seconds``
+(default 60): search 40 %, trial 30 %, related 20 %, match 10 %. Every request is bounded in time and
+the whole run in count; nothing leaves the machine.
+
+The peer, measured in the same run under the same load: a static file from the same server (the
+floor of the HTTP stack, what no route can beat). Goal: 0 errors, p95 < 100 ms. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from trialatlas.config import shared_data_dir
+
+QUERIES = [
+    "lupus",
+    "cancer",
+    "breast cancer",
+    "diabetes",
+    "asthma",
+    "covid",
+    "tacrolimus",
+    "nephrotic syndrome",
+    "heart failure",
+    "depression",
+    "pain",
+    "hepatitis",
+    "leukemia",
+    "obesity",
+    "vaccine",
+    "",
+    "stroke",
+]
+FILTERS: list[dict[str, str]] = [
+    {},
+    {},
+    {"phase": "PHASE2"},
+    {"status": "RECRUITING"},
+    {"open_only": "true", "age": "45"},
+    {"study_type": "INTERVENTIONAL", "sort": "start"},
+    {"country": "United States"},
+]
+NOTES = [
+    "A 34-year-old woman with lupus nephritis class IV, creatinine 1.4 mg/dL, on prednisone.",
+    "A 62-year-old man with type 2 diabetes and HbA1c 8.1%, on metformin; eGFR 70.",
+    "A 55-year-old woman with metastatic breast cancer after two lines of chemotherapy, ECOG 1.",
+    "A 9-year-old boy with steroid-dependent nephrotic syndrome, eGFR 100 mL/min/1.73m2.",
+]
+MIX = [("search", 40), ("trial", 30), ("related", 20), ("match", 10)]
+MAX_REQUESTS = 500_000
+REQUEST_TIMEOUT = 30.0
+
+
+def sample_inputs(data: Path) -> list[Path]:
+    return [
+        data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
+        data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
+        data / "ctgov_api_v2_samples" / "csv_export",
+        data / "ctgov_legacy_xml_2023" / "ctgov_search_results_legacy_export.csv",
+        data / "ctgov_target_trials",
+    ]
+
+
+def build_store(folder: Path) -> Path:
+    from trialatlas.services.ingest import ingest
+    from trialatlas.store import open_store
+
+    db = folder / "bench.db"
+    store = open_store(str(db))
+    try:
+        ingest([str(p) for p in sample_inputs(shared_data_dir())], store)
+    finally:
+        store.close()
+    return db
+
+
+def start_server(db: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    command = [
+        sys.executable,
+        "-m",
+        "trialatlas",
+        "serve",
+        "--db",
+        str(db),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+        if found:
+            return process, found.group(1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, seconds: float, ok: bool, why: str = "") -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+        if not ok:
+            self.errors[kind] = self.errors.get(kind, 0) + 1
+            if len(self.samples) < 10:
+                self.samples.append(f"{kind}: {why}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float], seconds: float, errors: int) -> dict[str, Any]:
+    return {
+        "requests": len(values),
+        "requests_per_s": round(len(values) / seconds, 1),
+        "p50_ms": round(percentile(values, 50) * 1000, 1),
+        "p95_ms": round(percentile(values, 95) * 1000, 1),
+        "p99_ms": round(percentile(values, 99) * 1000, 1),
+        "max_ms": round(max(values, default=0.0) * 1000, 1),
+        "errors": errors,
+    }
+
+
+async def one(client: httpx.AsyncClient, kind: str, ids: list[str], rng: random.Random) -> httpx.Response:
+    if kind == "search":
+        params = {"q": rng.choice(QUERIES), **rng.choice(FILTERS), "limit": "20"}
+        return await client.get("/api/trials", params=params)
+    if kind == "trial":
+        return await client.get(f"/api/trials/{rng.choice(ids)}")
+    if kind == "related":
+        return await client.get(f"/api/trials/{rng.choice(ids)}/related", params={"top": "10"})
+    if kind == "match":
+        return await client.post("/api/match", json={"note": rng.choice(NOTES), "top": 10})
+    return await client.get("/static/style.css")
+
+
+async def load(
+    base: str, kinds: list[tuple[str, int]], clients: int, seconds: float, ids: list[str]
+) -> Tally:
+    tally = Tally()
+    stop = time.monotonic() + seconds
+    sent = 0
+    names = [kind for kind, _ in kinds]
+    weights = [weight for _, weight in kinds]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client_loop(number: int) -> None:
+        nonlocal sent
+        rng = random.Random(number)
+        async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
+            while time.monotonic() < stop and sent < MAX_REQUESTS:
+                sent += 1
+                kind = rng.choices(names, weights)[0]
+                began = time.perf_counter()
+                try:
+                    response = await one(client, kind, ids, rng)
+                    ok = response.status_code < 400
+                    why = f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    ok, why = False, f"{type(exc).__name__}: {exc}"
+                tally.add(kind, time.perf_counter() - began, ok, why)
+
+    await asyncio.gather(*(client_loop(n) for n in range(clients)))
+    return tally
+
+
+def report(tally: Tally, seconds: float) -> dict[str, Any]:
+    every = [v for values in tally.latencies.values() for v in values]
+    return {
+        **summary(every, seconds, sum(tally.errors.values())),
+        "by_kind": {
+            kind: summary(values, seconds, tally.errors.get(kind, 0))
+            for kind, values in tally.latencies.items()
+        },
+        "error_samples": tally.samples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="Store to serve (default: ingest the shared data into a temporary one).")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--peer-seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1, help="Server processes.")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 500 or not 0 < args.seconds <= 600:
+        parser.error("clients must be 1–500 and seconds 0–600: the load is bounded")
+
+    folder = Path(tempfile.mkdtemp(prefix="trialatlas-bench-"))
+    process: subprocess.Popen[str] | None = None
+    try:
+        began = time.monotonic()
+        db = Path(args.db) if args.db else build_store(folder)
+        built = time.monotonic() - began
+        process, base = start_server(db, args.workers)
+        with httpx.Client(base_url=base, timeout=300) as http:
+            trials = http.get("/api/health").json()["trials"]
+            ids = [hit["nct_id"] for hit in http.get("/api/trials", params={"limit": 100}).json()["hits"]]
+            ids += [
+                hit["nct_id"]
+                for hit in http.get("/api/trials", params={"q": "cancer", "limit": 100}).json()["hits"]
+            ]
+            # Warm-up: the first search builds the documents, the first related and match their indexes.
+            for path in ("/api/trials", f"/api/trials/{ids[0]}/related"):
+                http.get(path).raise_for_status()
+            http.post("/api/match", json={"note": NOTES[0]}).raise_for_status()
+        mixed = asyncio.run(load(base, MIX, args.clients, args.seconds, ids))
+        peer = asyncio.run(load(base, [("static", 1)], args.clients, args.peer_seconds, ids))
+        result = {
+            "bench": "serve",
+            "store_trials": trials,
+            "store_build_s": round(built, 1),
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "workers": args.workers,
+            "cpus": os.cpu_count(),
+            "mixed": report(mixed, args.seconds),
+            "peer_static_file": report(peer, args.peer_seconds),
+            "goal": {"errors": 0, "p95_ms_below": 100},
+        }
+        result["goal_met"] = result["mixed"]["errors"] == 0 and result["mixed"]["p95_ms"] < 100
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
