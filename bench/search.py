@@ -160,6 +160,8 @@ def build_tantivy(index: SearchIndex, folder: Path) -> tuple[Any, float, int]:
     builder.add_text_field("body")
     schema = builder.build()
     started = time.perf_counter()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     peer = tantivy.Index(schema, path=str(folder))
     writer = peer.writer(heap_size=256_000_000)
     title = COLUMNS.index("title")
@@ -229,6 +231,7 @@ def main() -> None:
             report["store"] = {"trials": store.count()}
         index = SearchIndex(store.location, cache_size=0)
         built = index.rebuild(store)
+        print(f"indexed {built.docs} trials in {built.seconds:.0f} s", file=sys.stderr)
         peer, peer_seconds, peer_size = build_tantivy(index, work / "tantivy")
         report["index"] = {
             "docs": built.docs,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -265,6 +267,13 @@ def test_match_in_worker_processes_answers_the_same(client: httpx.Client, server
         assert there.status_code == 200, there.text
         assert there.json() == here
         assert_problem(http.post("/api/match", json={"note": NOTE, "status": "sleeping"}), 400, "status")
+        # A worker that dies is replaced: the next match is answered, not a 500 from a broken pool.
+        pool = pooled.server.config.app.state.atlas._pool
+        for pid in list(pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        again = http.post("/api/match", json=request)
+        assert again.status_code == 200, again.text
+        assert again.json() == here
 
 
 def test_match_rejects_bad_requests(client: httpx.Client) -> None:

@@ -42,10 +42,14 @@ def _filled(value: Any) -> bool:
     if value is None:
         return False
     kind = type(value)
-    if kind is str or kind is list or kind is dict:
+    if kind is list or kind is str or kind is dict:
         return bool(value)
     if isinstance(value, BaseModel):
-        return any(_filled(item) for item in value.__dict__.values())
+        # A loop, not any(generator): most values are None and the generator would cost more.
+        for item in value.__dict__.values():  # noqa: SIM110
+            if item is not None and _filled(item):
+                return True
+        return False
     if isinstance(value, list | dict | str):  # subclasses: what _has_content says
         return bool(value)
     return True

@@ -9,60 +9,37 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
-from typing import IO, Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar, cast
 
 import orjson
 
 from trialatlas.model import (
+    Age,
     AgencyClass,
     Allocation,
-    Arm,
     ArmGroupType,
-    AvailableIpd,
     BioSpecRetention,
-    Contact,
     ContactRole,
     DateType,
-    Design,
-    Eligibility,
-    Enrollment,
-    GeoPoint,
-    Intervention,
     InterventionModel,
     InterventionType,
     IpdInfoType,
     IpdSharing,
-    IpdSharingStatement,
-    Link,
-    Location,
     Masking,
-    MeshTerm,
     ObservationalModel,
-    Official,
     OfficialRole,
-    Organization,
-    Outcome,
     OutcomeKind,
     OverallStatus,
-    Oversight,
-    PartialDate,
     Phase,
     PrimaryPurpose,
-    ProvidedDocument,
-    Reference,
     ReferenceType,
-    ResponsibleParty,
     ResponsiblePartyType,
     SamplingMethod,
-    SecondaryId,
     SecondaryIdType,
     Sex,
     SourceFormat,
-    SourceRecord,
-    Sponsor,
     StandardAge,
-    StatusInfo,
     StudyType,
     TimePerspective,
     Trial,
@@ -79,6 +56,7 @@ E = TypeVar("E")
 NCT_ID = re.compile(r"^NCT\d{8}$")
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s;,\"<>]+)", re.IGNORECASE)
 _CHUNK = 1 << 20
+Json = dict[str, Any]
 
 
 class StudyError(ValueError):
@@ -92,8 +70,43 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+# Enum spellings, dates and ages repeat across studies: each string is coerced once per process
+# (bounded, so hostile input cannot grow the cache without limit). Non-strings are never cached:
+# they take the uncached path and fail, or not, exactly as it does.
+_MEMO_LIMIT = 50_000
+_memo: dict[tuple[object, str], Any] = {}
+
+
+def _memoized(kind: object, value: Any, compute: Callable[[Any], Any]) -> Any:
+    if type(value) is not str:
+        return compute(value)
+    key = (kind, value)
+    try:
+        return _memo[key]
+    except KeyError:
+        found = _memo[key] = compute(value)
+        if len(_memo) > _MEMO_LIMIT:
+            _memo.clear()
+        return found
+
+
+def _coerce(enum_type: type[E], value: Any) -> E | None:
+    if value is None:
+        return None
+    return cast("E | None", _memoized(enum_type, value, lambda v: coerce_enum(enum_type, v)))
+
+
+def _date(value: Any) -> str | None:
+    return None if value is None else cast("str | None", _memoized(normalize_date, value, normalize_date))
+
+
+def _age(value: Any) -> Age | None:
+    # Ages are frozen models, so one instance can serve every study that states the same limit.
+    return cast("Age | None", _memoized(parse_age, value, parse_age)) if value else None
+
+
 def _enum(enum_type: type[E], value: Any, warnings: list[str], where: str) -> E | None:
-    result = coerce_enum(enum_type, value)  # type: ignore[type-var]
+    result = _coerce(enum_type, value)
     if result is None and value not in (None, ""):
         warnings.append(f"{where}: unknown value {value!r}")
     return result
@@ -108,37 +121,42 @@ def _enums(enum_type: type[E], values: Any, warnings: list[str], where: str) -> 
     return out
 
 
-def _date_struct(struct: Any) -> PartialDate | None:
+def _date_struct(struct: Any) -> Json | None:
     if not isinstance(struct, dict):
         return None
-    date = normalize_date(struct.get("date"))
+    date = _date(struct.get("date"))
     if date is None:
         return None
-    return PartialDate(date=date, type=coerce_enum(DateType, struct.get("type")))
+    return {"date": date, "type": _coerce(DateType, struct.get("type"))}
 
 
 def _strings(values: Any) -> list[str]:
     return [text for value in values or [] if (text := _text(value))]
 
 
-def _mesh(module: Any, key: str) -> list[MeshTerm]:
+def _mesh(module: Any, key: str) -> list[Json]:
     if not isinstance(module, dict):
         return []
     return [
-        MeshTerm(id=_text(m.get("id")), term=term)
+        {"id": _text(m.get("id")), "term": term}
         for m in module.get(key) or []
         if isinstance(m, dict) and (term := _text(m.get("term")))
     ]
 
 
-def _contact(data: dict[str, Any], warnings: list[str]) -> Contact:
-    return Contact(
-        name=_text(data.get("name")),
-        role=_enum(ContactRole, data.get("role"), warnings, "contact role"),
-        phone=_text(data.get("phone")),
-        phone_ext=_text(data.get("phoneExt")),
-        email=_text(data.get("email")),
-    )
+def _contact(data: dict[str, Any], warnings: list[str]) -> Json:
+    return {
+        "name": _text(data.get("name")),
+        "role": _enum(ContactRole, data.get("role"), warnings, "contact role"),
+        "phone": _text(data.get("phone")),
+        "phone_ext": _text(data.get("phoneExt")),
+        "email": _text(data.get("email")),
+    }
+
+
+# The mapper builds plain dicts and validates the whole trial once: pydantic builds the nested
+# models in its core far faster than ~60 constructor calls a study from Python would. Each value
+# is computed by the same expression, in the same order, as constructor calls would be.
 
 
 def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None) -> Trial:
@@ -170,288 +188,302 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
     organization = ident.get("organization")
     expanded = status_m.get("expandedAccessInfo") or {}
 
-    status = StatusInfo(
-        overall_status=_enum(OverallStatus, status_m.get("overallStatus"), warnings, "overallStatus"),
-        last_known_status=_enum(OverallStatus, status_m.get("lastKnownStatus"), warnings, "lastKnownStatus"),
-        why_stopped=_text(status_m.get("whyStopped")),
-        status_verified_date=normalize_date(status_m.get("statusVerifiedDate")),
-        start_date=_date_struct(status_m.get("startDateStruct")),
-        primary_completion_date=_date_struct(status_m.get("primaryCompletionDateStruct")),
-        completion_date=_date_struct(status_m.get("completionDateStruct")),
-        study_first_submit_date=normalize_date(status_m.get("studyFirstSubmitDate")),
-        study_first_submit_qc_date=normalize_date(status_m.get("studyFirstSubmitQcDate")),
-        study_first_post_date=_date_struct(status_m.get("studyFirstPostDateStruct")),
-        results_first_submit_date=normalize_date(status_m.get("resultsFirstSubmitDate")),
-        results_first_submit_qc_date=normalize_date(status_m.get("resultsFirstSubmitQcDate")),
-        results_first_post_date=_date_struct(status_m.get("resultsFirstPostDateStruct")),
-        disp_first_submit_date=normalize_date(status_m.get("dispFirstSubmitDate")),
-        disp_first_submit_qc_date=normalize_date(status_m.get("dispFirstSubmitQcDate")),
-        disp_first_post_date=_date_struct(status_m.get("dispFirstPostDateStruct")),
-        last_update_submit_date=normalize_date(status_m.get("lastUpdateSubmitDate")),
-        last_update_post_date=_date_struct(status_m.get("lastUpdatePostDateStruct")),
-        has_expanded_access=expanded.get("hasExpandedAccess"),
-        expanded_access_nct_id=_text(expanded.get("nctId")),
-        expanded_access_status=_enum(
+    status: Json = {
+        "overall_status": _enum(OverallStatus, status_m.get("overallStatus"), warnings, "overallStatus"),
+        "last_known_status": _enum(
+            OverallStatus, status_m.get("lastKnownStatus"), warnings, "lastKnownStatus"
+        ),
+        "why_stopped": _text(status_m.get("whyStopped")),
+        "status_verified_date": _date(status_m.get("statusVerifiedDate")),
+        "start_date": _date_struct(status_m.get("startDateStruct")),
+        "primary_completion_date": _date_struct(status_m.get("primaryCompletionDateStruct")),
+        "completion_date": _date_struct(status_m.get("completionDateStruct")),
+        "study_first_submit_date": _date(status_m.get("studyFirstSubmitDate")),
+        "study_first_submit_qc_date": _date(status_m.get("studyFirstSubmitQcDate")),
+        "study_first_post_date": _date_struct(status_m.get("studyFirstPostDateStruct")),
+        "results_first_submit_date": _date(status_m.get("resultsFirstSubmitDate")),
+        "results_first_submit_qc_date": _date(status_m.get("resultsFirstSubmitQcDate")),
+        "results_first_post_date": _date_struct(status_m.get("resultsFirstPostDateStruct")),
+        "disp_first_submit_date": _date(status_m.get("dispFirstSubmitDate")),
+        "disp_first_submit_qc_date": _date(status_m.get("dispFirstSubmitQcDate")),
+        "disp_first_post_date": _date_struct(status_m.get("dispFirstPostDateStruct")),
+        "last_update_submit_date": _date(status_m.get("lastUpdateSubmitDate")),
+        "last_update_post_date": _date_struct(status_m.get("lastUpdatePostDateStruct")),
+        "has_expanded_access": expanded.get("hasExpandedAccess"),
+        "expanded_access_nct_id": _text(expanded.get("nctId")),
+        "expanded_access_status": _enum(
             OverallStatus, expanded.get("statusForNctId"), warnings, "statusForNctId"
         ),
-    )
+    }
 
     design_info = design_m.get("designInfo") or {}
     masking_info = design_info.get("maskingInfo") or {}
     enrollment_info = design_m.get("enrollmentInfo")
     bio_spec = design_m.get("bioSpec") or {}
-    design = Design(
-        study_type=_enum(StudyType, design_m.get("studyType"), warnings, "studyType"),
-        phases=_enums(Phase, design_m.get("phases"), warnings, "phases"),
-        enrollment=Enrollment(
-            count=enrollment_info.get("count"),
-            type=_enum(DateType, enrollment_info.get("type"), warnings, "enrollment type"),
-        )
+    design: Json = {
+        "study_type": _enum(StudyType, design_m.get("studyType"), warnings, "studyType"),
+        "phases": _enums(Phase, design_m.get("phases"), warnings, "phases"),
+        "enrollment": {
+            "count": enrollment_info.get("count"),
+            "type": _enum(DateType, enrollment_info.get("type"), warnings, "enrollment type"),
+        }
         if isinstance(enrollment_info, dict)
         else None,
-        allocation=_enum(Allocation, design_info.get("allocation"), warnings, "allocation"),
-        intervention_model=_enum(
+        "allocation": _enum(Allocation, design_info.get("allocation"), warnings, "allocation"),
+        "intervention_model": _enum(
             InterventionModel, design_info.get("interventionModel"), warnings, "interventionModel"
         ),
-        intervention_model_description=_text(design_info.get("interventionModelDescription")),
-        primary_purpose=_enum(PrimaryPurpose, design_info.get("primaryPurpose"), warnings, "primaryPurpose"),
-        masking=_enum(Masking, masking_info.get("masking"), warnings, "masking"),
-        who_masked=_enums(WhoMasked, masking_info.get("whoMasked"), warnings, "whoMasked"),
-        masking_description=_text(masking_info.get("maskingDescription")),
-        observational_model=_enum(
+        "intervention_model_description": _text(design_info.get("interventionModelDescription")),
+        "primary_purpose": _enum(
+            PrimaryPurpose, design_info.get("primaryPurpose"), warnings, "primaryPurpose"
+        ),
+        "masking": _enum(Masking, masking_info.get("masking"), warnings, "masking"),
+        "who_masked": _enums(WhoMasked, masking_info.get("whoMasked"), warnings, "whoMasked"),
+        "masking_description": _text(masking_info.get("maskingDescription")),
+        "observational_model": _enum(
             ObservationalModel, design_info.get("observationalModel"), warnings, "observationalModel"
         ),
-        time_perspective=_enum(
+        "time_perspective": _enum(
             TimePerspective, design_info.get("timePerspective"), warnings, "timePerspective"
         ),
-        patient_registry=design_m.get("patientRegistry"),
-        target_duration=_text(design_m.get("targetDuration")),
-        bio_spec_retention=_enum(BioSpecRetention, bio_spec.get("retention"), warnings, "bioSpec retention"),
-        bio_spec_description=_text(bio_spec.get("description")),
-    )
+        "patient_registry": design_m.get("patientRegistry"),
+        "target_duration": _text(design_m.get("targetDuration")),
+        "bio_spec_retention": _enum(
+            BioSpecRetention, bio_spec.get("retention"), warnings, "bioSpec retention"
+        ),
+        "bio_spec_description": _text(bio_spec.get("description")),
+    }
 
     criteria_text = _text(elig_m.get("eligibilityCriteria"))
     inclusion, exclusion = split_criteria(criteria_text)
-    eligibility = Eligibility(
-        criteria_text=criteria_text,
-        inclusion=inclusion,
-        exclusion=exclusion,
-        minimum_age=parse_age(elig_m.get("minimumAge")),
-        maximum_age=parse_age(elig_m.get("maximumAge")),
-        sex=_enum(Sex, elig_m.get("sex"), warnings, "sex"),
-        gender_based=elig_m.get("genderBased"),
-        gender_description=_text(elig_m.get("genderDescription")),
-        healthy_volunteers=elig_m.get("healthyVolunteers"),
-        std_ages=_enums(StandardAge, elig_m.get("stdAges"), warnings, "stdAges"),
-        study_population=_text(elig_m.get("studyPopulation")),
-        sampling_method=_enum(SamplingMethod, elig_m.get("samplingMethod"), warnings, "samplingMethod"),
-    )
+    eligibility: Json = {
+        "criteria_text": criteria_text,
+        "inclusion": inclusion,
+        "exclusion": exclusion,
+        "minimum_age": _age(elig_m.get("minimumAge")),
+        "maximum_age": _age(elig_m.get("maximumAge")),
+        "sex": _enum(Sex, elig_m.get("sex"), warnings, "sex"),
+        "gender_based": elig_m.get("genderBased"),
+        "gender_description": _text(elig_m.get("genderDescription")),
+        "healthy_volunteers": elig_m.get("healthyVolunteers"),
+        "std_ages": _enums(StandardAge, elig_m.get("stdAges"), warnings, "stdAges"),
+        "study_population": _text(elig_m.get("studyPopulation")),
+        "sampling_method": _enum(SamplingMethod, elig_m.get("samplingMethod"), warnings, "samplingMethod"),
+    }
 
-    outcomes: list[Outcome] = []
-    for kind, key in (
-        (OutcomeKind.PRIMARY, "primaryOutcomes"),
-        (OutcomeKind.SECONDARY, "secondaryOutcomes"),
-        (OutcomeKind.OTHER, "otherOutcomes"),
-    ):
+    outcomes: list[Json] = []
+    for kind, key in _OUTCOME_KEYS:
         for item in outcomes_m.get(key) or []:
             measure = _text(item.get("measure"))
             if measure:
                 outcomes.append(
-                    Outcome(
-                        kind=kind,
-                        measure=measure,
-                        description=_text(item.get("description")),
-                        time_frame=_text(item.get("timeFrame")),
-                    )
+                    {
+                        "kind": kind,
+                        "measure": measure,
+                        "description": _text(item.get("description")),
+                        "time_frame": _text(item.get("timeFrame")),
+                    }
                 )
 
     lead = sponsor_m.get("leadSponsor") or {}
     party = sponsor_m.get("responsibleParty")
-    references = []
+    references: list[Json] = []
     for ref in refs_m.get("references") or []:
         citation = _text(ref.get("citation"))
         doi = DOI.search(citation) if citation else None
         references.append(
-            Reference(
-                citation=citation,
-                pmid=_text(ref.get("pmid")),
-                doi=doi.group(1).rstrip(".") if doi else None,
-                type=_enum(ReferenceType, ref.get("type"), warnings, "reference type"),
-            )
+            {
+                "citation": citation,
+                "pmid": _text(ref.get("pmid")),
+                "doi": doi.group(1).rstrip(".") if doi else None,
+                "type": _enum(ReferenceType, ref.get("type"), warnings, "reference type"),
+            }
         )
     large_docs = ((study.get("documentSection") or {}).get("largeDocumentModule") or {}).get(
         "largeDocs"
     ) or []
+    condition_browse = derived.get("conditionBrowseModule")
+    intervention_browse = derived.get("interventionBrowseModule")
 
-    trial = Trial(
-        nct_id=nct_id,
-        org_study_id=_text(org_info.get("id")),
-        org_study_id_type=_enum(SecondaryIdType, org_info.get("type"), warnings, "orgStudyIdInfo type"),
-        org_study_id_link=_text(org_info.get("link")),
-        organization=Organization(
-            name=_text(organization.get("fullName")),
-            agency_class=_enum(AgencyClass, organization.get("class"), warnings, "organization class"),
-        )
+    fields: Json = {
+        "nct_id": nct_id,
+        "org_study_id": _text(org_info.get("id")),
+        "org_study_id_type": _enum(SecondaryIdType, org_info.get("type"), warnings, "orgStudyIdInfo type"),
+        "org_study_id_link": _text(org_info.get("link")),
+        "organization": {
+            "name": _text(organization.get("fullName")),
+            "agency_class": _enum(AgencyClass, organization.get("class"), warnings, "organization class"),
+        }
         if isinstance(organization, dict)
         else None,
-        secondary_ids=[
-            SecondaryId(
-                id=sid,
-                type=_enum(SecondaryIdType, item.get("type"), warnings, "secondary id type"),
-                domain=_text(item.get("domain")),
-                link=_text(item.get("link")),
-            )
+        "secondary_ids": [
+            {
+                "id": sid,
+                "type": _enum(SecondaryIdType, item.get("type"), warnings, "secondary id type"),
+                "domain": _text(item.get("domain")),
+                "link": _text(item.get("link")),
+            }
             for item in ident.get("secondaryIdInfos") or []
             if (sid := _text(item.get("id")))
         ],
-        nct_id_aliases=_strings(ident.get("nctIdAliases")),
-        acronym=_text(ident.get("acronym")),
-        brief_title=_text(ident.get("briefTitle")),
-        official_title=_text(ident.get("officialTitle")),
-        status=status,
-        design=design,
-        brief_summary=_text(desc_m.get("briefSummary")),
-        detailed_description=_text(desc_m.get("detailedDescription")),
-        conditions=_strings(cond_m.get("conditions")),
-        keywords=_strings(cond_m.get("keywords")),
-        condition_mesh=_mesh(derived.get("conditionBrowseModule"), "meshes"),
-        condition_mesh_ancestors=_mesh(derived.get("conditionBrowseModule"), "ancestors"),
-        intervention_mesh=_mesh(derived.get("interventionBrowseModule"), "meshes"),
-        intervention_mesh_ancestors=_mesh(derived.get("interventionBrowseModule"), "ancestors"),
-        arms=[
-            Arm(
-                label=label,
-                type=_enum(ArmGroupType, arm.get("type"), warnings, "arm type"),
-                description=_text(arm.get("description")),
-                intervention_names=_strings(arm.get("interventionNames")),
-            )
+        "nct_id_aliases": _strings(ident.get("nctIdAliases")),
+        "acronym": _text(ident.get("acronym")),
+        "brief_title": _text(ident.get("briefTitle")),
+        "official_title": _text(ident.get("officialTitle")),
+        "status": status,
+        "design": design,
+        "brief_summary": _text(desc_m.get("briefSummary")),
+        "detailed_description": _text(desc_m.get("detailedDescription")),
+        "conditions": _strings(cond_m.get("conditions")),
+        "keywords": _strings(cond_m.get("keywords")),
+        "condition_mesh": _mesh(condition_browse, "meshes"),
+        "condition_mesh_ancestors": _mesh(condition_browse, "ancestors"),
+        "intervention_mesh": _mesh(intervention_browse, "meshes"),
+        "intervention_mesh_ancestors": _mesh(intervention_browse, "ancestors"),
+        "arms": [
+            {
+                "label": label,
+                "type": _enum(ArmGroupType, arm.get("type"), warnings, "arm type"),
+                "description": _text(arm.get("description")),
+                "intervention_names": _strings(arm.get("interventionNames")),
+            }
             for arm in arms_m.get("armGroups") or []
             if (label := _text(arm.get("label")))
         ],
-        interventions=[
-            Intervention(
-                type=_enum(InterventionType, item.get("type"), warnings, "intervention type"),
-                name=name,
-                description=_text(item.get("description")),
-                other_names=_strings(item.get("otherNames")),
-                arm_labels=_strings(item.get("armGroupLabels")),
-            )
+        "interventions": [
+            {
+                "type": _enum(InterventionType, item.get("type"), warnings, "intervention type"),
+                "name": name,
+                "description": _text(item.get("description")),
+                "other_names": _strings(item.get("otherNames")),
+                "arm_labels": _strings(item.get("armGroupLabels")),
+            }
             for item in arms_m.get("interventions") or []
             if (name := _text(item.get("name")))
         ],
-        eligibility=eligibility,
-        outcomes=outcomes,
-        lead_sponsor=Sponsor(
-            name=lead_name,
-            agency_class=_enum(AgencyClass, lead.get("class"), warnings, "lead sponsor class"),
-        )
+        "eligibility": eligibility,
+        "outcomes": outcomes,
+        "lead_sponsor": {
+            "name": lead_name,
+            "agency_class": _enum(AgencyClass, lead.get("class"), warnings, "lead sponsor class"),
+        }
         if (lead_name := _text(lead.get("name")))
         else None,
-        collaborators=[
-            Sponsor(
-                name=name, agency_class=_enum(AgencyClass, c.get("class"), warnings, "collaborator class")
-            )
+        "collaborators": [
+            {
+                "name": name,
+                "agency_class": _enum(AgencyClass, c.get("class"), warnings, "collaborator class"),
+            }
             for c in sponsor_m.get("collaborators") or []
             if (name := _text(c.get("name")))
         ],
-        responsible_party=ResponsibleParty(
-            type=_enum(ResponsiblePartyType, party.get("type"), warnings, "responsible party type"),
-            investigator_full_name=_text(party.get("investigatorFullName")),
-            investigator_title=_text(party.get("investigatorTitle")),
-            investigator_affiliation=_text(party.get("investigatorAffiliation")),
-            old_name_title=_text(party.get("oldNameTitle")),
-            old_organization=_text(party.get("oldOrganization")),
-        )
+        "responsible_party": {
+            "type": _enum(ResponsiblePartyType, party.get("type"), warnings, "responsible party type"),
+            "investigator_full_name": _text(party.get("investigatorFullName")),
+            "investigator_title": _text(party.get("investigatorTitle")),
+            "investigator_affiliation": _text(party.get("investigatorAffiliation")),
+            "old_name_title": _text(party.get("oldNameTitle")),
+            "old_organization": _text(party.get("oldOrganization")),
+        }
         if isinstance(party, dict)
         else None,
-        officials=[
-            Official(
-                name=_text(o.get("name")),
-                role=_enum(OfficialRole, o.get("role"), warnings, "official role"),
-                affiliation=_text(o.get("affiliation")),
-            )
+        "officials": [
+            {
+                "name": _text(o.get("name")),
+                "role": _enum(OfficialRole, o.get("role"), warnings, "official role"),
+                "affiliation": _text(o.get("affiliation")),
+            }
             for o in contacts_m.get("overallOfficials") or []
         ],
-        central_contacts=[_contact(c, warnings) for c in contacts_m.get("centralContacts") or []],
-        locations=[
-            Location(
-                facility=_text(loc.get("facility")),
-                status=_enum(OverallStatus, loc.get("status"), warnings, "location status"),
-                city=_text(loc.get("city")),
-                state=_text(loc.get("state")),
-                zip=_text(loc.get("zip")),
-                country=_text(loc.get("country")),
-                contacts=[_contact(c, warnings) for c in loc.get("contacts") or []],
-                geo=GeoPoint(lat=geo["lat"], lon=geo["lon"])
+        "central_contacts": [_contact(c, warnings) for c in contacts_m.get("centralContacts") or []],
+        "locations": [
+            {
+                "facility": _text(loc.get("facility")),
+                "status": _enum(OverallStatus, loc.get("status"), warnings, "location status"),
+                "city": _text(loc.get("city")),
+                "state": _text(loc.get("state")),
+                "zip": _text(loc.get("zip")),
+                "country": _text(loc.get("country")),
+                "contacts": [_contact(c, warnings) for c in loc.get("contacts") or []],
+                "geo": {"lat": geo["lat"], "lon": geo["lon"]}
                 if isinstance(geo := loc.get("geoPoint"), dict) and "lat" in geo and "lon" in geo
                 else None,
-            )
+            }
             for loc in contacts_m.get("locations") or []
         ],
-        references=references,
-        see_also_links=[
-            Link(url=url, label=_text(link.get("label")))
+        "references": references,
+        "see_also_links": [
+            {"url": url, "label": _text(link.get("label"))}
             for link in refs_m.get("seeAlsoLinks") or []
             if (url := _text(link.get("url")))
         ],
-        available_ipds=[
-            AvailableIpd(
-                id=_text(i.get("id")),
-                type=_text(i.get("type")),
-                url=_text(i.get("url")),
-                comment=_text(i.get("comment")),
-            )
+        "available_ipds": [
+            {
+                "id": _text(i.get("id")),
+                "type": _text(i.get("type")),
+                "url": _text(i.get("url")),
+                "comment": _text(i.get("comment")),
+            }
             for i in refs_m.get("availIpds") or []
         ],
-        provided_documents=[
-            ProvidedDocument(
-                type_abbrev=_text(d.get("typeAbbrev")),
-                label=_text(d.get("label")),
-                has_protocol=d.get("hasProtocol"),
-                has_sap=d.get("hasSap"),
-                has_icf=d.get("hasIcf"),
-                date=normalize_date(d.get("date")),
-                upload_date=_text(d.get("uploadDate")),
-                filename=_text(d.get("filename")),
-                size=d.get("size"),
-                url=_document_url(nct_id, d.get("filename")),
-            )
+        "provided_documents": [
+            {
+                "type_abbrev": _text(d.get("typeAbbrev")),
+                "label": _text(d.get("label")),
+                "has_protocol": d.get("hasProtocol"),
+                "has_sap": d.get("hasSap"),
+                "has_icf": d.get("hasIcf"),
+                "date": _date(d.get("date")),
+                "upload_date": _text(d.get("uploadDate")),
+                "filename": _text(d.get("filename")),
+                "size": d.get("size"),
+                "url": _document_url(nct_id, d.get("filename")),
+            }
             for d in large_docs
         ],
-        oversight=Oversight(
-            has_dmc=oversight_m.get("oversightHasDmc"),
-            is_fda_regulated_drug=oversight_m.get("isFdaRegulatedDrug"),
-            is_fda_regulated_device=oversight_m.get("isFdaRegulatedDevice"),
-            is_unapproved_device=oversight_m.get("isUnapprovedDevice"),
-            is_ppsd=oversight_m.get("isPpsd"),
-            is_us_export=oversight_m.get("isUsExport"),
-        )
+        "oversight": {
+            "has_dmc": oversight_m.get("oversightHasDmc"),
+            "is_fda_regulated_drug": oversight_m.get("isFdaRegulatedDrug"),
+            "is_fda_regulated_device": oversight_m.get("isFdaRegulatedDevice"),
+            "is_unapproved_device": oversight_m.get("isUnapprovedDevice"),
+            "is_ppsd": oversight_m.get("isPpsd"),
+            "is_us_export": oversight_m.get("isUsExport"),
+        }
         if isinstance(oversight_m, dict)
         else None,
-        ipd_sharing=IpdSharingStatement(
-            ipd_sharing=_enum(IpdSharing, ipd_m.get("ipdSharing"), warnings, "ipdSharing"),
-            description=_text(ipd_m.get("description")),
-            info_types=_enums(IpdInfoType, ipd_m.get("infoTypes"), warnings, "ipd infoTypes"),
-            time_frame=_text(ipd_m.get("timeFrame")),
-            access_criteria=_text(ipd_m.get("accessCriteria")),
-            url=_text(ipd_m.get("url")),
-        )
+        "ipd_sharing": {
+            "ipd_sharing": _enum(IpdSharing, ipd_m.get("ipdSharing"), warnings, "ipdSharing"),
+            "description": _text(ipd_m.get("description")),
+            "info_types": _enums(IpdInfoType, ipd_m.get("infoTypes"), warnings, "ipd infoTypes"),
+            "time_frame": _text(ipd_m.get("timeFrame")),
+            "access_criteria": _text(ipd_m.get("accessCriteria")),
+            "url": _text(ipd_m.get("url")),
+        }
         if isinstance(ipd_m, dict)
         else None,
-        has_results=study.get("hasResults"),
-    )
-    last_update = status.last_update_post_date.date if status.last_update_post_date else None
-    trial.sources = [
-        SourceRecord(
-            id=f"ctgov-v2:{location}#{nct_id}",
-            format=SourceFormat.CTGOV_V2_JSON,
-            location=location,
-            record_date=date_floor(last_update or status.last_update_submit_date),
-            raw=raw if raw is not None else orjson.dumps(study).decode(),
-            warnings=warnings,
-        )
+        "has_results": study.get("hasResults"),
+    }
+    last_update = status["last_update_post_date"]
+    fields["sources"] = [
+        {
+            "id": f"ctgov-v2:{location}#{nct_id}",
+            "format": SourceFormat.CTGOV_V2_JSON,
+            "location": location,
+            "record_date": date_floor(
+                (last_update["date"] if last_update else None) or status["last_update_submit_date"]
+            ),
+            "raw": raw if raw is not None else orjson.dumps(study).decode(),
+            "warnings": warnings,
+        }
     ]
-    return trial
+    return Trial.model_validate(fields)
+
+
+_OUTCOME_KEYS = (
+    (OutcomeKind.PRIMARY, "primaryOutcomes"),
+    (OutcomeKind.SECONDARY, "secondaryOutcomes"),
+    (OutcomeKind.OTHER, "otherOutcomes"),
+)
 
 
 def _document_url(nct_id: str, filename: Any) -> str | None:
@@ -478,7 +510,12 @@ def _study_result(study: Any, location: str, raw: str | None) -> ReadResult:
 def _reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if type(exc).__name__ == "ValidationError":
-        return f"invalid value: {str(exc).splitlines()[1:3]}"
+        lines = str(exc).splitlines()[1:3]
+        if lines:
+            # The whole study is validated at once, so pydantic names the field by its path
+            # ("design.enrollment.count"); the reason names it as its own model does ("count").
+            lines[0] = lines[0].rsplit(".", 1)[-1]
+        return f"invalid value: {lines}"
     return text
 
 

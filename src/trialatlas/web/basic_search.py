@@ -132,12 +132,19 @@ class Doc:
     conditions: tuple[str, ...]
     summary: str
     fields: tuple[tuple[float, frozenset[str]], ...]
+    facet_map: dict[str, tuple[str, ...]]
 
     @property
     def start_year(self) -> str:
         return self.start[:4] if self.start else NONE_LABEL
 
     def facet_values(self, facet: str) -> tuple[str, ...]:
+        try:
+            return self.facet_map[facet]
+        except KeyError:
+            raise QueryError(f"unknown facet {facet!r}") from None
+
+    def _facet_values(self, facet: str) -> tuple[str, ...]:
         if facet == "status":
             return (self.status,)
         if facet == "phase":
@@ -179,7 +186,7 @@ def doc_of(trial: Trial) -> Doc:
         if status.last_update_post_date
         else (status.last_update_submit_date or "")
     )
-    return Doc(
+    doc = Doc(
         key=trial.key,
         title=trial.title,
         status=str(status.overall_status or NONE_LABEL),
@@ -199,7 +206,11 @@ def doc_of(trial: Trial) -> Doc:
         conditions=tuple(trial.conditions),
         summary=(trial.brief_summary or trial.detailed_description or "")[:3000],
         fields=tuple((weight, frozenset(tokens(text))) for weight, text in weighted),
+        facet_map={},
     )
+    # Worked out once per trial: every search counts them.
+    doc.facet_map.update((facet, doc._facet_values(facet)) for facet in (*FACETS, "start_year"))
+    return doc
 
 
 _OPEN = frozenset(
@@ -220,6 +231,17 @@ def _selected(params: SearchParams) -> dict[str, frozenset[str]]:
         "country": frozenset(params.country),
         "sponsor_class": frozenset(s.upper() for s in params.sponsor_class),
     }
+
+
+def _has_fixed(params: SearchParams) -> bool:
+    return bool(
+        params.open_only
+        or params.sex
+        or params.age is not None
+        or params.start_from is not None
+        or params.start_to is not None
+        or params.has_results is not None
+    )
 
 
 def _passes_fixed(doc: Doc, params: SearchParams) -> bool:
@@ -306,10 +328,13 @@ class BasicSearch:
         self.docs: dict[str, Doc] = {doc.key: doc for doc in docs}
 
     def update(self, docs: Iterable[Doc], gone: Iterable[str] = ()) -> None:
+        # Copy, change, swap: searches running in other threads keep iterating the dict they started on.
+        changed = dict(self.docs)
         for key in gone:
-            self.docs.pop(key, None)
+            changed.pop(key, None)
         for doc in docs:
-            self.docs[doc.key] = doc
+            changed[doc.key] = doc
+        self.docs = changed
 
     def _scan(self, params: SearchParams) -> tuple[list[tuple[Doc, float]], dict[str, Counter[str]]]:
         """One pass over the documents: the matches, and each facet's counts without its own filter.
@@ -321,22 +346,26 @@ class BasicSearch:
         selected = [(facet, chosen) for facet, chosen in _selected(params).items() if chosen]
         counts: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
         out: list[tuple[Doc, float]] = []
+        fixed = _has_fixed(params)
         for doc in self.docs.values():
-            if not _passes_fixed(doc, params):
+            if fixed and not _passes_fixed(doc, params):
                 continue
             score = _score(doc, query) if query else 1.0
             if score <= 0:
                 continue
-            failed = [facet for facet, chosen in selected if not chosen.intersection(doc.facet_values(facet))]
+            values = doc.facet_map
+            failed = (
+                [facet for facet, chosen in selected if chosen.isdisjoint(values[facet])] if selected else []
+            )
             if not failed:
                 out.append((doc, score))
                 for facet in FACETS:
                     tally = counts[facet]
-                    for value in doc.facet_values(facet):
+                    for value in values[facet]:
                         tally[value] = tally.get(value, 0) + 1
             elif len(failed) == 1:
                 tally = counts[failed[0]]
-                for value in doc.facet_values(failed[0]):
+                for value in values[failed[0]]:
                     tally[value] = tally.get(value, 0) + 1
         return out, counts
 
@@ -368,14 +397,16 @@ class BasicSearch:
         offset = decode_cursor(params.cursor, fingerprint) if params.cursor else 0
         matched, counts = self._scan(params)
         order = params.sort if params.q.strip() or params.sort != "relevance" else "updated"
+        # Stable sorts, least significant key first: by id, then newest first, then the order asked.
+        matched.sort(key=lambda pair: pair[0].key)
+        if order in ("relevance", "updated"):
+            matched.sort(key=lambda pair: pair[0].last_update, reverse=True)
         if order == "relevance":
-            matched.sort(key=lambda pair: (-pair[1], _desc(pair[0].last_update), pair[0].key))
-        elif order == "updated":
-            matched.sort(key=lambda pair: (_desc(pair[0].last_update), pair[0].key))
+            matched.sort(key=lambda pair: pair[1], reverse=True)
         elif order == "start":
-            matched.sort(key=lambda pair: (_desc(pair[0].start or ""), pair[0].key))
-        else:
-            matched.sort(key=lambda pair: (-(pair[0].enrollment or -1), pair[0].key))
+            matched.sort(key=lambda pair: pair[0].start or "", reverse=True)
+        elif order == "enrollment":
+            matched.sort(key=lambda pair: pair[0].enrollment or -1, reverse=True)
         query = tokens(params.q)
         page = matched[offset : offset + params.limit]
         hits = [_hit(doc, score, query) for doc, score in page]
@@ -400,11 +431,6 @@ class BasicSearch:
             out[facet] = counter.most_common()
         out["total"] = [("trials", len(matched))]
         return out
-
-
-def _desc(text: str) -> tuple[int, ...]:
-    """Sort key that puts later ISO dates first (and missing dates last)."""
-    return (*(-ord(ch) for ch in text), 1) if text else (1,)
 
 
 def _hit(doc: Doc, score: float, query: Sequence[str]) -> SearchHit:

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Literal
 
@@ -233,14 +234,30 @@ class Atlas:
         self._pages: OrderedDict[str, SearchPage] = OrderedDict()
         self._seq = 0
         self._synced_at = 0.0
-        self._pool: ProcessPoolExecutor | None = None
-        if match_workers > 0:
-            self._pool = ProcessPoolExecutor(
-                max_workers=match_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_start,
-                initargs=(store.location,),
-            )
+        self._match_workers = match_workers
+        self._pool: ProcessPoolExecutor | None = self._new_pool() if match_workers > 0 else None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._match_workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_start,
+            initargs=(self.store.location,),
+        )
+
+    def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
+        assert self._pool is not None
+        pool = self._pool
+        try:
+            answer = pool.submit(_worker_match, profile.model_dump_json(), top, status).result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): start fresh ones once rather than fail from now on.
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+                pool = self._pool
+            answer = pool.submit(_worker_match, profile.model_dump_json(), top, status).result()
+        return MatchResponse.model_validate_json(answer)
 
     # --- caches --------------------------------------------------------------------------------
 
@@ -398,8 +415,7 @@ class Atlas:
             if status.strip().upper().replace(" ", "_") not in OverallStatus.__members__:
                 raise QueryError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
         if self._pool is not None:
-            answer = self._pool.submit(_worker_match, profile.model_dump_json(), top, status).result()
-            return MatchResponse.model_validate_json(answer)
+            return self._in_worker(profile, top, status)
         candidates = match_trials(profile, self._matcher(), top=top, status=status)
         trials: list[MatchedTrial] = []
         for rank, candidate in enumerate(candidates, start=1):

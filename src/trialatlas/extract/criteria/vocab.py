@@ -88,7 +88,6 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class _Tokens:
-    spans: list[tuple[int, int]]
     words: list[str]
     lowered: list[str]
     # Each distinct token with its positions: a matcher looks up only the tokens it knows.
@@ -98,20 +97,25 @@ class _Tokens:
 
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
-    """Tokens of ``text`` with their spans and positions (shared by every vocabulary's matcher)."""
-    matches = list(_TOKEN.finditer(text))
-    spans = [m.span() for m in matches]
-    words = [m.group(0) for m in matches]
-    if "’" in text:
-        words = [w.replace("’", "'") for w in words]
-    lowered = [w.lower() for w in words]
+    """Tokens of ``text`` and where each occurs (shared by every vocabulary's matcher)."""
+    words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
+    lowered = text.lower()
+    lowered_words = _TOKEN.findall(lowered) if len(lowered) == len(text) else [w.lower() for w in words]
+    if len(lowered_words) != len(words):
+        lowered_words = [w.lower() for w in words]
     where_lower: dict[str, list[int]] = {}
-    for position, word in enumerate(lowered):
+    for position, word in enumerate(lowered_words):
         where_lower.setdefault(word, []).append(position)
     where_word: dict[str, list[int]] = {}
     for position, word in enumerate(words):
         where_word.setdefault(word, []).append(position)
-    return _Tokens(spans, words, lowered, where_lower, where_word)
+    return _Tokens(words, lowered_words, where_lower, where_word)
+
+
+@lru_cache(maxsize=4096)
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Token spans, worked out only for texts in which some vocabulary found a token it knows."""
+    return [m.span() for m in _TOKEN.finditer(text)]
 
 
 class Matcher:
@@ -137,6 +141,8 @@ class Matcher:
                 self._exact.setdefault(key, concept)
         self._lower_first = self._first_index(self._lower)
         self._exact_first = self._first_index(self._exact)
+        self._lower_keys = frozenset(self._lower_first)
+        self._exact_keys = frozenset(self._exact_first)
 
     @staticmethod
     def _first_index(table: dict[tuple[str, ...], str]) -> dict[str, list[int]]:
@@ -150,15 +156,16 @@ class Matcher:
         tokens = _tokenize(text)
         lower_first, exact_first = self._lower_first, self._exact_first
         # Most criteria name no concept of a given vocabulary: intersect the token sets first (in C).
-        lower_hits = lower_first.keys() & tokens.where_lower.keys()
-        exact_hits = exact_first.keys() & tokens.where_word.keys() if exact_first else set()
+        # frozenset.intersection(dict) walks the smaller side; a keys view would be copied whole.
+        lower_hits = self._lower_keys.intersection(tokens.where_lower)
+        exact_hits = self._exact_keys.intersection(tokens.where_word)
         if not lower_hits and not exact_hits:
             return []
         candidates = sorted(
             {p for word in lower_hits for p in tokens.where_lower[word]}
             | {p for word in exact_hits for p in tokens.where_word[word]}
         )
-        spans, words, lowered = tokens.spans, tokens.words, tokens.lowered
+        spans, words, lowered = _spans(text), tokens.words, tokens.lowered
         found: list[Mention] = []
         resume = 0
         for position in candidates:
