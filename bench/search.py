@@ -49,6 +49,43 @@ SEEDS = [
 ]
 
 
+# Title words of the description-only trials (no conditions listed) that are clinical terms.
+_CLINICAL_TITLE_WORDS = frozenset(
+    [
+        "asthma",
+        "cancer",
+        "diabetes",
+        "hypertension",
+        "depression",
+        "schizophrenia",
+        "obesity",
+        "stroke",
+        "sepsis",
+        "hepatitis",
+        "influenza",
+        "malaria",
+        "tuberculosis",
+        "arthritis",
+        "psoriasis",
+        "leukemia",
+        "lymphoma",
+        "melanoma",
+        "myeloma",
+        "epilepsy",
+        "migraine",
+        "anemia",
+        "pneumonia",
+        "dementia",
+        "autism",
+        "insomnia",
+        "glaucoma",
+        "cirrhosis",
+        "pancreatitis",
+        "osteoporosis",
+    ]
+)
+
+
 def inputs(data: Path) -> list[Path]:
     return [
         data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
@@ -84,7 +121,10 @@ def make_queries(store: SqliteStore, count: int, seed: int) -> list[tuple[str, d
         conditions.extend(c for c in trial.conditions if 3 <= len(c) <= 40)
         interventions.extend(i.name for i in trial.interventions if 3 <= len(i.name) <= 30)
         countries.extend(trial.countries)
-    words = [w for t in titles for w in re.findall(r"[A-Za-z]{5,}", t) if w.lower() not in STOPWORDS]
+    # Single words come from condition names: the clinical vocabulary users type ("asthma",
+    # "carcinoma", "disease"), not any title word ("first", "development").
+    words = [w for c in conditions for w in re.findall(r"[A-Za-z]{4,}", c) if w.lower() not in STOPWORDS]
+    words += [w for t in titles for w in re.findall(r"[A-Za-z]{4,}", t) if w.lower() in _CLINICAL_TITLE_WORDS]
     abbreviations = sorted(reviewed().senses)
     made: list[str] = list(SEEDS)
     kinds = ["condition", "intervention", "abbreviation", "pair", "word", "phrase", "or", "not", "field"]
@@ -104,7 +144,7 @@ def make_queries(store: SqliteStore, count: int, seed: int) -> list[tuple[str, d
         elif kind == "phrase":
             made.append(f'"{condition}"')
         elif kind == "or":
-            made.append(f"{condition.split()[-1]} OR {rng.choice(conditions).split()[-1]}")
+            made.append(f'"{condition}" OR "{rng.choice(conditions)}"')
         elif kind == "not":
             made.append(f"{condition} NOT {rng.choice(words).lower()}")
         else:
@@ -192,7 +232,8 @@ def run_peer(peer: Any, queries: list[tuple[str, dict[str, Any]]]) -> dict[str, 
     zero = 0
     for text, _ in queries:
         started = time.perf_counter()
-        query = peer.parse_query_lenient(peer_query(text), ["title", "body"])[0]
+        # Conjunction by default, as ours: both find the trials holding every word.
+        query = peer.parse_query_lenient(peer_query(text), ["title", "body"], conjunction_by_default=True)[0]
         result = searcher.search(query, limit=20, count=True)
         for _, address in result.hits:
             searcher.doc(address)

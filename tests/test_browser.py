@@ -266,3 +266,13 @@ def test_hostile_trial_stays_text_in_the_browser(desk: tuple[Page, Watch]) -> No
     expect(page.locator("h1")).to_contain_text('<script>window.__xss = 1; alert("xss")</script>')
     shot(page, "hostile-trial")
     assert dialogs == []
+
+
+def test_api_docs_render_from_vendored_files(desk: tuple[Page, Watch]) -> None:
+    page, _ = desk
+    page.goto("/docs")
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible(timeout=20_000)
+    assert operations.count() >= 9
+    expect(page.locator(".opblock-summary-path", has_text="/api/match")).to_be_visible()
+    shot(page, "api-docs", full=False)

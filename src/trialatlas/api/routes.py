@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import tempfile
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,8 @@ from trialatlas.web.services import (
     TrialTimeline,
 )
 
-router = APIRouter(prefix="/api", tags=["trials"])
+router = APIRouter(prefix="/api")
+TRIALS: list[str | Enum] = ["trials"]
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
 STATS_FACETS: tuple[str, ...] = (*FACETS, "start_year")
@@ -92,7 +94,7 @@ def search_params(
 SearchDep = Annotated[SearchParams, Depends(search_params)]
 
 
-@router.get("/trials", response_model=SearchPage, responses=problem_responses(400, 422))
+@router.get("/trials", tags=TRIALS, response_model=SearchPage, responses=problem_responses(400, 422))
 def list_trials(service: AtlasDep, params: SearchDep) -> SearchPage:
     """Search the trials: words, filters, facet counts and cursor paging (pass ``next_cursor`` back)."""
     return service.search(params)
@@ -100,6 +102,7 @@ def list_trials(service: AtlasDep, params: SearchDep) -> SearchPage:
 
 @router.get(
     "/trials/{nct}",
+    tags=TRIALS,
     responses={
         200: {
             "description": "The trial: the trialatlas model, a ClinicalTrials.gov v2 study, or a FHIR R4 "
@@ -124,7 +127,10 @@ def get_trial(
 
 
 @router.get(
-    "/trials/{nct}/related", response_model=list[RelatedResult], responses=problem_responses(400, 404, 422)
+    "/trials/{nct}/related",
+    tags=TRIALS,
+    response_model=list[RelatedResult],
+    responses=problem_responses(400, 404, 422),
 )
 def get_related(
     service: AtlasDep, nct: str, top: Annotated[int, Query(ge=1, le=50)] = 10
@@ -135,6 +141,7 @@ def get_related(
 
 @router.get(
     "/trials/{nct}/regimen",
+    tags=TRIALS,
     response_model=TrialTimeline,
     responses={
         200: {
@@ -154,7 +161,9 @@ def get_regimen(
     return timeline
 
 
-@router.get("/trials/{nct}/dose", response_model=TrialDoses, responses=problem_responses(400, 404, 422))
+@router.get(
+    "/trials/{nct}/dose", tags=TRIALS, response_model=TrialDoses, responses=problem_responses(400, 404, 422)
+)
 def get_dose(
     service: AtlasDep,
     nct: str,
@@ -165,14 +174,14 @@ def get_dose(
     return service.doses(nct, weight, height)
 
 
-@router.post("/match", response_model=MatchResponse, responses=problem_responses(400, 422))
+@router.post("/match", tags=TRIALS, response_model=MatchResponse, responses=problem_responses(400, 422))
 def post_match(service: AtlasDep, request: MatchRequest) -> JSONResponse:
     """Rank trials for a patient (a profile or a note) with a verdict per criterion. Nothing is stored."""
     result = service.match(request)
     return JSONResponse(result.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/stats", responses=problem_responses(400, 422))
+@router.get("/stats", tags=TRIALS, responses=problem_responses(400, 422))
 def get_stats(service: AtlasDep, params: SearchDep) -> dict[str, Any]:
     """Counts of the trials a search matches (all trials without filters), for charts."""
     counts = service.counts(params, STATS_FACETS)

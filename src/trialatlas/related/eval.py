@@ -129,7 +129,8 @@ def evaluate(
         report.candidates_held += len(held)
         labels = {p.candidate: p.label for p in held}
         candidates = sorted(labels)
-        ours = score(index, query_of_rows(index, [target_row])).total
+        candidate_rows = [row for c in candidates if (row := index.row_of(c)) is not None]
+        ours = score(index, query_of_rows(index, [target_row]), must=candidate_rows).total
         bm25 = baseline.bm25(texts[target])
         tfidf = baseline.tfidf(texts[target])
         per_system: dict[str, F64] = {"trialatlas": ours, "bm25": bm25, "tfidf": tfidf}

@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, conditions
 from trialatlas.extract.regimen.drugs import find_mentions, lookup
@@ -61,6 +61,7 @@ TEXT_FIELDS: tuple[tuple[str, float], ...] = (
     ("eligibility", 0.3),
 )
 _BIGRAM = 0.5
+_SEPARATOR = " ; xsepx ; "
 MAX_TEXT_FEATURES = 128
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-']*[a-z0-9]|[a-z]")
@@ -109,6 +110,7 @@ class TrialFeatures:
 # --- text ---------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
     """Plural to singular, crudely ("therapies" → "therapy"); enough to join counts of one word."""
     if len(word) > 4 and not word[-1].isdigit():
@@ -119,15 +121,17 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 18)
+def _keep(token: str) -> str | None:
+    token = token.strip("-'")
+    if len(token) < 2 or token in _STOP or token.isdigit():
+        return None
+    return stem(token)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased, stemmed content words (no stopwords, no bare numbers)."""
-    out: list[str] = []
-    for token in _WORD.findall(text.lower()):
-        token = token.strip("-'")
-        if len(token) < 2 or token in _STOP or token.isdigit():
-            continue
-        out.append(stem(token))
-    return out
+    return [kept for token in _WORD.findall(text.lower()) if (kept := _keep(token)) is not None]
 
 
 def add_text(bucket: dict[str, float], text: str | None, weight: float, *, bigrams: bool = False) -> None:
@@ -182,13 +186,14 @@ def _condition_features(features: TrialFeatures, trial: Trial) -> None:
         phrase = norm_phrase(term.term)
         if phrase:
             features.add("cond", f"ca:{phrase}", _ANCESTOR)
-    # Titles name the condition too, and for text-only trials they are all there is.
+    # Titles name the condition too, and for text-only trials they are all there is. One matcher
+    # pass over all of them; the separator word keeps a name from running across two entries.
     sources = [*named, trial.brief_title or "", trial.official_title or ""]
     if not named:
         sources.append(trial.brief_summary or "")
-    for text in sources:
-        if text:
-            _add_concepts(features, text, 1.0)
+    joined = _SEPARATOR.join(text for text in sources if text)
+    if joined:
+        _add_concepts(features, joined, 1.0)
 
 
 # --- interventions ------------------------------------------------------------------------------

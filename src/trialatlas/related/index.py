@@ -202,18 +202,14 @@ class _FamilyBuilder:
         self.raw = array("f")
 
     def add_row(self, bucket: dict[str, float], cap: int | None) -> None:
-        items = list(bucket.items())
-        if cap is not None and len(items) > cap:
+        if cap is not None and len(bucket) > cap:
             # A first cut by raw weight keeps memory bounded; the idf-aware cut comes at the end.
-            items = sorted(items, key=lambda item: -item[1])[:cap]
+            bucket = dict(sorted(bucket.items(), key=lambda item: -item[1])[:cap])
         ids = self.ids
-        for name, weight in items:
-            position = ids.get(name)
-            if position is None:
-                position = ids[name] = len(ids)
-            self.indices.append(position)
-            self.raw.append(weight)
-        self.lengths.append(len(items))
+        # setdefault's default is evaluated first, so a new name takes the next free id.
+        self.indices.extend([ids.setdefault(name, len(ids)) for name in bucket])
+        self.raw.extend(bucket.values())
+        self.lengths.append(len(bucket))
 
     def finish(self, n: int, keep: int | None) -> Family:
         vocab = list(self.ids)
@@ -263,13 +259,22 @@ def build_index(
     on_progress: Callable[[int], None] | None = None,
 ) -> RelatedIndex:
     """Extract every trial's features and lay them out as an index."""
+    return index_features((trial_features(trial) for trial in trials), marker, on_progress=on_progress)
+
+
+def index_features(
+    extracted: Iterable[TrialFeatures],
+    marker: dict[str, Any] | None = None,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> RelatedIndex:
+    """Lay already extracted features out as an index."""
     started = time.perf_counter()
     builders = {family: _FamilyBuilder() for family in FAMILIES}
     keys: list[str] = []
     titles: list[str] = []
     columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
-    for trial in trials:
-        features = trial_features(trial)
+    for features in extracted:
         keys.append(features.key)
         titles.append(features.title)
         for family, builder in builders.items():

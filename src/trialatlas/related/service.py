@@ -190,7 +190,8 @@ def related_report(
 def _listed(store: TrialStore, index: RelatedIndex, trial: Trial, query: Query) -> list[ListedRelation]:
     if not trial.related_trials:
         return []
-    scored = score(index, query)
+    rows = [row for r in trial.related_trials if (row := index.row_of(r.nct_id)) is not None]
+    scored = score(index, query, must=rows)
     stored = {t.key: t for t in store.get_many([r.nct_id for r in trial.related_trials])}
     out: list[ListedRelation] = []
     for relation in trial.related_trials:

@@ -17,6 +17,7 @@ partial record, read from a description dump, simply does not say). Reasons name
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from trialatlas.related.index import (
     F32,
     F64,
     I32,
+    I64,
     MAX_QUERY_TEXT,
     PHASE_BITS,
     Bools,
@@ -52,6 +54,8 @@ _CONTEXT = frozenset({"geo", "design", "pop"})
 # How much the context (design, population, countries) can move a score: a trial that agrees on
 # none of it keeps 70% of its topical similarity; one that does not say keeps 85%.
 CONTEXT_SHARE = 0.3
+# Trials scored on context too: the best this many on topic (see :func:`score`).
+POOL = 2000
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -103,8 +107,11 @@ def query_of_rows(index: RelatedIndex, rows: list[int]) -> Query:
         return values[0] if len(set(values)) == 1 else -1
 
     codes = {name: agreed([int(getattr(s, name)[r]) for r in rows]) for name in _DESIGN_CODES}
-    lows = [float(s.min_age[r]) for r in rows if not math.isnan(s.min_age[r])]
-    highs = [float(s.max_age[r]) for r in rows if not math.isnan(s.max_age[r])]
+    # The union of the trials' age ranges; a trial without a bound leaves the union open there.
+    lows = [float(s.min_age[r]) for r in rows]
+    highs = [float(s.max_age[r]) for r in rows]
+    lows = [] if any(math.isnan(v) for v in lows) else lows
+    highs = [] if any(math.isnan(v) for v in highs) else highs
     return Query(
         vectors,
         codes,
@@ -166,16 +173,20 @@ class Scored:
     eligible: Bools
 
 
-def score(index: RelatedIndex, query: Query) -> Scored:
+def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Scored:
+    """Score every trial on topic; the best :data:`POOL` of them (and ``must``) on context too.
+
+    Context can take off at most :data:`CONTEXT_SHARE` of a score, so a trial outside the pool
+    would need a topic score above the pool's to matter; the pool keeps the lookup cost of design
+    and population independent of the store's size.
+    """
     n = index.size
-    s = index.scalars
-    partial = s.partial
+    partial = index.scalars.partial
     components: dict[str, F64] = {}
-    # Index 0: what the trials are about (conditions, drugs, text, outcomes); 1: the context they
-    # are run in (design, population, countries).
-    numerator = [np.zeros(n), np.zeros(n)]
-    denominator = [np.zeros(n), np.zeros(n)]
+    numerator = np.zeros(n)
+    denominator = np.zeros(n)
     touched = np.zeros(n, dtype=np.bool_)
+    geo: F64 | None = None
     for name in FAMILIES:
         family = index.families[name]
         ids, weights = query.vectors.get(name, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
@@ -184,65 +195,87 @@ def score(index: RelatedIndex, query: Query) -> Scored:
             continue
         values = family.scores(ids, weights, n)
         has = family.has()
+        if name == "geo":
+            geo = np.where(has, values, np.nan)
+            continue
         # A partial record that names no drug may still test one: half the weight of a known absence.
         judged = np.where(has | ~partial, 1.0, _UNSAID) if name in _CORE else has.astype(np.float64)
         if name in _CORE:
             touched |= values > 0
-        group = 1 if name in _CONTEXT else 0
-        numerator[group] += WEIGHTS[name] * np.where(judged > 0, values, 0.0)
-        denominator[group] += WEIGHTS[name] * judged
+        numerator += WEIGHTS[name] * np.where(judged > 0, values, 0.0)
+        denominator += WEIGHTS[name] * judged
         components[name] = np.where(judged > 0, values, np.nan)
-
-    for name, values in (("design", _design(index, query)), ("pop", _population(index, query))):
-        judged = ~np.isnan(values)
-        numerator[1] += WEIGHTS[name] * np.where(judged, values, 0.0)
-        denominator[1] += WEIGHTS[name] * judged
-        components[name] = values
-    topic = numerator[0] / np.where(denominator[0] > 0, denominator[0], 1.0)
-    context = np.where(
-        denominator[1] > 0, numerator[1] / np.where(denominator[1] > 0, denominator[1], 1.0), 0.5
-    )
-    # Context refines, never makes, a relation: two unrelated Phase 4 trials in China stay unrelated.
-    total = topic * ((1.0 - CONTEXT_SHARE) + CONTEXT_SHARE * context)
-    eligible = touched.copy()
+    topic = numerator / np.where(denominator > 0, denominator, 1.0)
+    eligible = touched
     if query.exclude:
         eligible[list(query.exclude)] = False
-    return Scored(total, components, eligible)
+
+    candidates = np.flatnonzero(eligible)
+    if candidates.size > POOL:
+        candidates = candidates[np.argpartition(-topic[candidates], POOL - 1)[:POOL]]
+    pool = np.union1d(candidates, np.asarray(list(must), dtype=np.int64)).astype(np.int64)
+    context_numerator = np.zeros(pool.size)
+    context_denominator = np.zeros(pool.size)
+    parts: list[tuple[str, F64 | None]] = [
+        ("geo", None if geo is None else geo[pool]),
+        ("design", _design(index, query, pool)),
+        ("pop", _population(index, query, pool)),
+    ]
+    for name, part in parts:
+        if part is None:
+            continue
+        judged = ~np.isnan(part)
+        context_numerator += WEIGHTS[name] * np.where(judged, part, 0.0)
+        context_denominator += WEIGHTS[name] * judged
+        full = np.full(n, np.nan)
+        full[pool] = part
+        components[name] = full
+    context = np.where(
+        context_denominator > 0,
+        context_numerator / np.where(context_denominator > 0, context_denominator, 1.0),
+        0.5,
+    )
+    # Context refines, never makes, a relation: two unrelated Phase 4 trials in China stay unrelated.
+    total = topic * (1.0 - CONTEXT_SHARE)
+    total[pool] = topic[pool] * ((1.0 - CONTEXT_SHARE) + CONTEXT_SHARE * context)
+    in_pool = np.zeros(n, dtype=np.bool_)
+    in_pool[candidates] = True
+    return Scored(total, components, eligible & in_pool)
 
 
-def _design(index: RelatedIndex, query: Query) -> F64:
+def _design(index: RelatedIndex, query: Query, rows: I64) -> F64:
     s = index.scalars
-    n = index.size
-    matches = np.zeros(n)
-    judged = np.zeros(n)
+    matches = np.zeros(rows.size)
+    judged = np.zeros(rows.size)
     for name in _DESIGN_CODES:
         wanted = query.codes.get(name, -1)
         if wanted < 0:
             continue
-        column = getattr(s, name)
+        column = getattr(s, name)[rows]
         known = column >= 0
         judged += known
         matches += known & (column == wanted)
     if query.phases > 0:
-        column = s.phases.astype(np.int64) & 0xFF
+        column = s.phases[rows].astype(np.int64) & 0xFF
         known = column > 0
         both = _POPCOUNT[column & query.phases]
         either = _POPCOUNT[column | query.phases]
         judged += known
         matches += np.where(known, both / np.maximum(either, 1.0), 0.0)
-    return np.where(judged > 0, matches / np.maximum(judged, 1.0), np.nan)
+    result: F64 = np.where(judged > 0, matches / np.maximum(judged, 1.0), np.nan)
+    return result
 
 
-def _population(index: RelatedIndex, query: Query) -> F64:
+def _population(index: RelatedIndex, query: Query, rows: I64) -> F64:
     s = index.scalars
-    n = index.size
-    parts = np.zeros(n)
-    judged = np.zeros(n)
+    parts = np.zeros(rows.size)
+    judged = np.zeros(rows.size)
     query_has_age = not (math.isnan(query.min_age) and math.isnan(query.max_age))
     if query_has_age:
-        low = np.nan_to_num(s.min_age.astype(np.float64), nan=0.0)
-        high = np.minimum(np.nan_to_num(s.max_age.astype(np.float64), nan=_AGE_CAP), _AGE_CAP)
-        known = ~(np.isnan(s.min_age) & np.isnan(s.max_age))
+        min_age, max_age = s.min_age[rows].astype(np.float64), s.max_age[rows].astype(np.float64)
+        low = np.nan_to_num(min_age, nan=0.0)
+        high = np.minimum(np.nan_to_num(max_age, nan=_AGE_CAP), _AGE_CAP)
+        known = ~(np.isnan(min_age) & np.isnan(max_age))
         q_low = 0.0 if math.isnan(query.min_age) else query.min_age
         q_high = _AGE_CAP if math.isnan(query.max_age) else min(query.max_age, _AGE_CAP)
         if query.point_age:
@@ -254,16 +287,19 @@ def _population(index: RelatedIndex, query: Query) -> F64:
         parts += np.where(known, overlap, 0.0)
         judged += known
     if query.sex >= 0:
-        known = s.sex >= 0
+        sex = s.sex[rows]
+        known = sex >= 0
         every = CODES["sex"].index("ALL")
-        agree = np.where(s.sex == query.sex, 1.0, np.where((s.sex == every) | (query.sex == every), 0.5, 0.0))
+        agree = np.where(sex == query.sex, 1.0, np.where((sex == every) | (query.sex == every), 0.5, 0.0))
         parts += np.where(known, agree, 0.0)
         judged += known
     if query.healthy >= 0:
-        known = s.healthy >= 0
-        parts += known & (s.healthy == query.healthy)
+        healthy = s.healthy[rows]
+        known = healthy >= 0
+        parts += known & (healthy == query.healthy)
         judged += known
-    return np.where(judged > 0, parts / np.maximum(judged, 1.0), np.nan)
+    result: F64 = np.where(judged > 0, parts / np.maximum(judged, 1.0), np.nan)
+    return result
 
 
 def top_rows(scored: Scored, top: int) -> list[int]:

@@ -18,7 +18,7 @@ from trialatlas.search.synonyms import STOPWORDS, learned_pairs, norm
 
 SUMMARY_LIST_LIMIT = 8
 # Snippets read only the start of a column (see ColumnReader).
-SNIPPET_SOURCE_CHARS = 4000
+SNIPPET_SOURCE_CHARS = 2000
 
 
 @dataclass

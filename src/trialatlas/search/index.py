@@ -552,7 +552,9 @@ class SearchIndex:
     def _materialize(self, conn: sqlite3.Connection, table: str, base: str, conditions: list[_Cond]) -> None:
         sql = " AND ".join(c.sql.format(doc="h.doc") for c in conditions)
         params = [p for c in conditions for p in c.params]
-        join = " JOIN search_docs d ON d.doc = h.doc" if any(c.needs_docs for c in conditions) else ""
+        # The hits drive (CROSS JOIN fixes the order): without statistics on the temp table the
+        # planner may otherwise scan every trial and probe the hits.
+        join = " CROSS JOIN search_docs d ON d.doc = h.doc" if any(c.needs_docs for c in conditions) else ""
         conn.execute(f"DELETE FROM temp.{table}")
         conn.execute(
             f"INSERT INTO temp.{table} (doc, score) SELECT h.doc, h.score FROM {base} h{join} WHERE {sql}",
@@ -573,12 +575,23 @@ class SearchIndex:
 
         order, position, position_params = self._order(request, browse)
         sort_value = SORT_COLUMNS.get(request.sort, "NULL")
-        rows = conn.execute(
-            f"SELECT h.doc, h.score, t.summary, {sort_value} FROM {base} h"
-            " JOIN search_docs d ON d.doc = h.doc JOIN search_text t ON t.doc = h.doc"
-            f"{' WHERE ' + position if position else ''} ORDER BY {order} LIMIT ?",
-            [*position_params, request.limit + 1],
-        ).fetchall()
+        # The page is chosen first and only its rows read their summaries: joining the summaries
+        # of every hit before the sort would read tens of thousands of rows for twenty.
+        docs_join = " JOIN search_docs d ON d.doc = h.doc" if request.sort != "relevance" else ""
+        page = (
+            f"SELECT h.doc AS doc, h.score AS score, {sort_value} AS value FROM {base} h{docs_join}"
+            f"{' WHERE ' + position if position else ''} ORDER BY {order} LIMIT ?"
+        )
+        chosen = conn.execute(page, [*position_params, request.limit + 1]).fetchall()
+        summaries = dict(
+            conn.execute(
+                f"SELECT doc, summary FROM search_text WHERE doc IN ({_marks(len(chosen))})",
+                [r[0] for r in chosen],
+            ).fetchall()
+            if chosen
+            else []
+        )
+        rows = [(number, score, summaries[number], value) for number, score, value in chosen]
         has_more = len(rows) > request.limit
         rows = rows[: request.limit]
 

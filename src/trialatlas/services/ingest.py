@@ -3,21 +3,70 @@
 Bad records never stop an ingest: each is reported with its file and reason, and the good records
 around it still land. Batches are transactions, so a crash or ``kill -9`` leaves the store as it was
 after the last whole batch, and re-running the ingest converges to the same content.
+
+Reading can run in worker processes (``workers`` > 1): this process unwraps containers into blobs
+and hands them out in small tasks, workers read and map them, and their records come back here in
+input order, so a parallel ingest writes exactly what a serial one does. Only this process writes
+the store. Queues are bounded (a few tasks a worker, a pipe's worth of results), so memory stays
+flat whatever the input size, and workers exit as soon as this process does, even on ``kill -9``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import itertools
+import multiprocessing
 import os
+import pickle
+import queue
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable
+import traceback
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
+from typing import Any
 
+from trialatlas.errors import ReadError
 from trialatlas.model import Trial
-from trialatlas.sources.base import ReadResult, RecordError
-from trialatlas.sources.reading import read_paths
+from trialatlas.sources.base import Blob, ReadResult, RecordError
+from trialatlas.sources.containers import iter_blobs
+from trialatlas.sources.reading import read_blob, read_paths
 from trialatlas.store.base import TrialStore
 
 DEFAULT_BATCH_SIZE = 500
+MAX_DEFAULT_WORKERS = 4
+
+# A task is a run of consecutive blobs, up to this many bytes or blobs: big enough that the
+# per-message cost (pickling, a pipe round trip) is small against reading, small enough that a
+# few tasks per worker keep every worker busy without holding much of the input in memory.
+TASK_BYTES = 1 << 20
+TASK_BLOBS = 64
+# Tasks handed to each worker and not yet received back; more only adds memory, fewer leaves
+# workers idle while this process is busy writing a batch.
+TASKS_PER_WORKER = 2
+# Results a worker sends in one message: a long blob (a JSONL of 100,000 studies) streams back in
+# messages of this many records, and a full pipe stops the worker until this process catches up.
+RESULTS_PER_MESSAGE = 32
+
+# The cyclic collector's first generation threshold while ingesting. Reading and storing a trial
+# allocates thousands of container objects, almost all freed by reference counting; at the default
+# (700) the collector runs several times a record and keeps re-walking the batch being built, which
+# costs ~10% of an ingest for no garbage found. Cycles are still collected, just less often.
+GC_THRESHOLD = 50_000
+
+
+def default_workers() -> int:
+    """Reader processes the CLI uses by default: one per CPU this process may run on, at most 4."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
 
 
 @dataclass
@@ -58,9 +107,19 @@ def ingest(
     batch_size: int = DEFAULT_BATCH_SIZE,
     reader: str | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
+    workers: int = 1,
 ) -> IngestReport:
-    """Read every record under ``paths`` (auto-detected format, or ``reader``) into ``store``."""
-    return ingest_results(read_paths(paths, reader), store, batch_size=batch_size, on_progress=on_progress)
+    """Read every record under ``paths`` (auto-detected format, or ``reader``) into ``store``.
+
+    ``workers`` > 1 reads in that many worker processes (see :func:`read_blobs`); 1 reads here.
+    """
+    if workers <= 1:
+        return ingest_results(
+            read_paths(paths, reader), store, batch_size=batch_size, on_progress=on_progress
+        )
+    items = itertools.chain.from_iterable(iter_blobs(path) for path in paths)
+    with contextlib.closing(read_blobs(items, reader, workers=workers)) as results:
+        return ingest_results(results, store, batch_size=batch_size, on_progress=on_progress)
 
 
 def ingest_results(
@@ -86,18 +145,298 @@ def ingest_results(
         if on_progress is not None:
             on_progress(report)
 
-    for result in results:
-        if isinstance(result, RecordError):
-            report.errors.append(result)
-            continue
-        report.read += 1
-        if not (result.nct_id or result.org_study_id):
-            location = result.sources[-1].location if result.sources else "(unknown source)"
-            report.errors.append(RecordError(location, "record without an NCT id or org study id"))
-            continue
-        batch.append(result)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    with collector_tuned():
+        for result in results:
+            if isinstance(result, RecordError):
+                report.errors.append(result)
+                continue
+            report.read += 1
+            if not (result.nct_id or result.org_study_id):
+                location = result.sources[-1].location if result.sources else "(unknown source)"
+                report.errors.append(RecordError(location, "record without an NCT id or org study id"))
+                continue
+            batch.append(result)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def collector_tuned() -> Iterator[None]:
+    """Run the cyclic collector less often for the duration (see ``GC_THRESHOLD``), then as before."""
+    first, *older = gc.get_threshold()
+    gc.set_threshold(max(first, GC_THRESHOLD), *older)
+    try:
+        yield
+    finally:
+        gc.set_threshold(first, *older)
+
+
+# --- reading in worker processes ----------------------------------------------------------------
+
+
+def read_blobs(
+    items: Iterable[Blob | RecordError], reader_name: str | None = None, *, workers: int = 1
+) -> Generator[ReadResult, None, None]:
+    """The records of ``items`` (blobs, and errors passed through), in order, read by ``workers``.
+
+    With ``workers`` > 1 the blobs are read in that many worker processes, started with ``spawn``:
+    a script that calls this must guard its entry point with ``if __name__ == "__main__":``. A blob
+    that cannot be pickled (``Blob.from_bytes`` makes one: its opener is a lambda; use
+    :func:`trialatlas.sources.containers.memory_blob`) is read in this process, still in order.
+    Close the iterator if you stop early (``contextlib.closing``): that ends the workers.
+    """
+    if workers <= 1:
+        for item in items:
+            if isinstance(item, RecordError):
+                yield item
+            else:
+                yield from read_blob(item, reader_name)
+        return
+    yield from _Pipeline(items, reader_name, workers).results()
+
+
+@dataclass
+class _Task:
+    """Consecutive blobs, pickled, for one worker."""
+
+    blobs: list[bytes]
+    first: str
+    size: int = 0
+
+
+_Unit = RecordError | Blob | _Task
+
+
+def _units(items: Iterable[Blob | RecordError]) -> Iterator[_Unit]:
+    """``items`` grouped into tasks; errors and blobs that cannot be pickled stay single, in order."""
+    task: _Task | None = None
+    for item in items:
+        if isinstance(item, Blob):
+            try:
+                pickled = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                pickled = None
+            if pickled is not None:
+                if task is None:
+                    task = _Task([], item.name)
+                task.blobs.append(pickled)
+                task.size += len(pickled)
+                if task.size >= TASK_BYTES or len(task.blobs) >= TASK_BLOBS:
+                    yield task
+                    task = None
+                continue
+        if task is not None:
+            yield task
+            task = None
+        yield item
+    if task is not None:
+        yield task
+
+
+# Message kinds a worker sends: some results of the task, its last results, or its failure.
+_MORE, _DONE, _FAILED = 0, 1, 2
+
+
+class _Worker:
+    """One reader process, the pipe it takes tasks from and the pipe it sends results on."""
+
+    def __init__(self, context: multiprocessing.context.SpawnContext, reader_name: str | None) -> None:
+        task_reader, self.tasks = context.Pipe(duplex=False)
+        self.results, result_writer = context.Pipe(duplex=False)
+        self.process: SpawnProcess = context.Process(
+            target=_serve, args=(task_reader, result_writer, reader_name), daemon=True
+        )
+        self.process.start()
+        # The child holds its own ends. Ours would keep the pipes open after it exits: this process
+        # would then wait forever for results from a dead worker instead of reading end-of-file.
+        task_reader.close()
+        result_writer.close()
+        # Tasks go out from a thread: a send blocks until the worker takes the task, which it does
+        # only between tasks, and this thread must keep reading results meanwhile (or both wait).
+        self.outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.sender = threading.Thread(target=_send_tasks, args=(self.tasks, self.outbox), daemon=True)
+        self.sender.start()
+        self.queued = 0  # tasks handed out and not yet fully received
+
+    def give(self, task: _Task) -> None:
+        self.outbox.put(pickle.dumps(task.blobs, protocol=pickle.HIGHEST_PROTOCOL))
+        self.queued += 1
+
+    def close(self) -> None:
+        # Closing the results pipe ends a worker still sending; end-of-file on tasks ends an idle one.
+        self.outbox.put(None)
+        self.results.close()
+        self.sender.join(timeout=5)
+        self.tasks.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+
+    def died(self, task: _Task) -> ReadError:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        return ReadError(task.first, f"the reader process stopped (exit code {code}) while reading this")
+
+
+def _send_tasks(tasks: Connection, outbox: queue.SimpleQueue[bytes | None]) -> None:
+    # A worker that died takes nothing more; that is reported when its results are due.
+    with contextlib.suppress(OSError):
+        while (payload := outbox.get()) is not None:
+            tasks.send_bytes(payload)
+
+
+class _Pipeline:
+    def __init__(self, items: Iterable[Blob | RecordError], reader_name: str | None, workers: int) -> None:
+        self.units = _units(items)
+        self.reader_name = reader_name
+        self.size = workers
+        self.context = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+        # Every unit handed out or held back, in input order, with the worker reading it.
+        self.order: deque[tuple[_Unit, _Worker | None]] = deque()
+        self.exhausted = False
+
+    def results(self) -> Iterator[ReadResult]:
+        try:
+            # A lone small task (one file, a few records) is read here: starting a process for it
+            # would cost more than reading it.
+            first = next(self.units, None)
+            second = next(self.units, None) if first is not None else None
+            if isinstance(first, _Task) and second is None and first.size < TASK_BYTES:
+                self.exhausted = True
+                for pickled in first.blobs:
+                    yield from read_blob(pickle.loads(pickled), self.reader_name)
+                return
+            self.units = itertools.chain([u for u in (first, second) if u is not None], self.units)
+            self._fill()
+            while self.order:
+                unit, worker = self.order.popleft()
+                if isinstance(unit, RecordError):
+                    yield unit
+                elif isinstance(unit, Blob):
+                    yield from read_blob(unit, self.reader_name)
+                else:
+                    assert worker is not None
+                    yield from self._receive(unit, worker)
+                self._fill()
+        finally:
+            for worker in self.workers:
+                worker.close()
+
+    def _fill(self) -> None:
+        """Hand out units until every worker has its backlog (or the input is all handed out)."""
+        limit = self.size * TASKS_PER_WORKER
+        while not self.exhausted and len(self.order) < 4 * limit:
+            if sum(w.queued for w in self.workers) >= limit:
+                return
+            unit = next(self.units, None)
+            if unit is None:
+                self.exhausted = True
+                return
+            worker = None
+            if isinstance(unit, _Task):
+                worker = self._worker_for()
+                worker.give(unit)
+            self.order.append((unit, worker))
+
+    def _worker_for(self) -> _Worker:
+        idle = min(self.workers, key=lambda w: w.queued, default=None)
+        if (idle is None or idle.queued > 0) and len(self.workers) < self.size:
+            idle = _Worker(self.context, self.reader_name)
+            self.workers.append(idle)
+        assert idle is not None
+        return idle
+
+    def _receive(self, task: _Task, worker: _Worker) -> Iterator[ReadResult]:
+        """The results of ``task`` as its worker streams them."""
+        while True:
+            try:
+                message = worker.results.recv_bytes()
+            except (EOFError, OSError) as exc:
+                raise worker.died(task) from exc
+            kind, items, failure = pickle.loads(message)
+            for item in items:
+                yield Trial.model_validate(item) if isinstance(item, dict) else item
+            if kind == _DONE:
+                worker.queued -= 1
+                return
+            if kind == _FAILED:
+                worker.queued -= 1
+                raise _unpickled_failure(failure)
+            # More to come: meanwhile, keep the other workers busy.
+            self._fill()
+
+
+def _unpickled_failure(failure: tuple[bytes | None, str]) -> BaseException:
+    pickled, text = failure
+    if pickled is not None:
+        with contextlib.suppress(Exception):
+            error = pickle.loads(pickled)
+            if isinstance(error, BaseException):
+                return error
+    return RuntimeError(f"a reader process failed:\n{text}")
+
+
+# --- the worker process -------------------------------------------------------------------------
+
+
+def _serve(tasks: Connection, results: Connection, reader_name: str | None) -> None:
+    """A worker: read each task's blobs and send back their records until the tasks pipe closes."""
+    # Ctrl-C reaches the whole process group; the parent decides, and closing the pipes ends us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Imported modules live as long as the process: keep the collector from walking them.
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    # End-of-file on tasks or a broken results pipe: the parent is done with us, or dead (the kernel
+    # closes its pipe ends when it dies, even by kill -9), so nothing read here is ever orphaned.
+    with contextlib.suppress(OSError, EOFError):
+        while True:
+            blobs = [pickle.loads(pickled) for pickled in pickle.loads(tasks.recv_bytes())]
+            _read_task(blobs, reader_name, results)
+
+
+def _read_task(blobs: list[Blob], reader_name: str | None, results: Connection) -> None:
+    read = _portable_results(blobs, reader_name)
+    out: list[Any] = []
+    while True:
+        try:
+            item = next(read, None)
+        except Exception as exc:  # a reader bug: the parent re-raises it, as a serial read would
+            _send(results, _FAILED, out, _pickled_failure(exc))
+            return
+        if item is None:
+            _send(results, _DONE, out)
+            return
+        out.append(item)
+        if len(out) >= RESULTS_PER_MESSAGE:
+            _send(results, _MORE, out)
+            out = []
+
+
+def _portable_results(blobs: list[Blob], reader_name: str | None) -> Iterator[Any]:
+    for blob in blobs:
+        for result in read_blob(blob, reader_name):
+            # JSON-mode dicts without defaults: the cheapest form to pickle here and to validate
+            # back into the same trial in the parent (measured against model_dump_json and
+            # pickling the model itself).
+            yield (
+                result.model_dump(mode="json", exclude_defaults=True) if isinstance(result, Trial) else result
+            )
+
+
+def _send(
+    results: Connection, kind: int, items: list[Any], failure: tuple[bytes | None, str] | None = None
+) -> None:
+    results.send_bytes(pickle.dumps((kind, items, failure), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _pickled_failure(exc: Exception) -> tuple[bytes | None, str]:
+    text = "".join(traceback.format_exception(exc))
+    try:
+        return pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL), text
+    except Exception:  # an exception that does not pickle still reaches the parent, as text
+        return None, text

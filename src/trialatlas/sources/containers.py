@@ -1,12 +1,16 @@
 """Unwrapping containers into blobs: directories, zip and tar archives, gzip / xz / bz2 files.
 
 Everything streams: archive members are opened one at a time, never extracted to disk or memory.
+Every blob made here can be pickled (its opener is a ``functools.partial`` of module-level
+functions, never a lambda), so a blob can be handed to a reader process as it is.
 """
 
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
+import io
 import lzma
 import os
 import tarfile
@@ -23,11 +27,15 @@ def _gunzip(stream: IO[bytes]) -> IO[bytes]:
     return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
 
 
-_COMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    ".gz": _gunzip,
-    ".xz": lambda f: lzma.LZMAFile(f),  # noqa: SIM115
-    ".bz2": lambda f: bz2.BZ2File(f),
-}
+def _unxz(stream: IO[bytes]) -> IO[bytes]:
+    return lzma.LZMAFile(stream)
+
+
+def _unbz2(stream: IO[bytes]) -> IO[bytes]:
+    return bz2.BZ2File(stream)
+
+
+_COMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {".gz": _gunzip, ".xz": _unxz, ".bz2": _unbz2}
 _SKIPPED_NAMES = {".DS_Store", "SOURCE.md", "README.md", "provenance.tsv"}
 
 
@@ -46,8 +54,13 @@ def iter_blobs(path: str | os.PathLike[str]) -> Iterator[Blob | RecordError]:
                 yield from iter_blobs(Path(dirpath) / filename)
         return
     # The blob's opener hands out a fresh stream each call; its caller closes it.
-    opener = lambda: open(root, "rb")  # noqa: E731, SIM115
+    opener = functools.partial(_open_file, root)
     yield from _unwrap(Blob(name=str(root), open=opener, size=root.stat().st_size))
+
+
+def memory_blob(name: str, data: bytes) -> Blob:
+    """A blob of bytes in memory, like ``Blob.from_bytes`` but one that can be pickled."""
+    return Blob(name=name, open=functools.partial(io.BytesIO, data), size=len(data))
 
 
 def _unwrap(blob: Blob) -> Iterator[Blob | RecordError]:
@@ -70,7 +83,18 @@ def _unwrap(blob: Blob) -> Iterator[Blob | RecordError]:
 
 
 def _decompressed(blob: Blob, suffix: str, decompress: Callable[[IO[bytes]], IO[bytes]]) -> Blob:
-    return Blob(name=blob.name[: -len(suffix)], open=lambda: decompress(blob.open()))
+    opener = functools.partial(_open_decompressed, decompress, blob.open)
+    return Blob(name=blob.name[: -len(suffix)], open=opener)
+
+
+def _open_decompressed(
+    decompress: Callable[[IO[bytes]], IO[bytes]], open_inner: Callable[[], IO[bytes]]
+) -> IO[bytes]:
+    return decompress(open_inner())
+
+
+def _open_file(path: Path) -> IO[bytes]:
+    return open(path, "rb")  # the blob's caller closes it
 
 
 def _zip_members(blob: Blob) -> Iterator[Blob | RecordError]:
@@ -84,7 +108,7 @@ def _zip_members(blob: Blob) -> Iterator[Blob | RecordError]:
             except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
                 yield RecordError(location, f"broken zip member: {exc}")
                 continue
-            yield from _unwrap(Blob.from_bytes(location, data))
+            yield from _unwrap(memory_blob(location, data))
 
 
 def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
@@ -101,4 +125,4 @@ def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
             except (OSError, EOFError, tarfile.TarError) as exc:
                 yield RecordError(location, f"broken tar member: {exc}")
                 return
-            yield from _unwrap(Blob.from_bytes(location, data))
+            yield from _unwrap(memory_blob(location, data))

@@ -209,8 +209,11 @@ def _keep(text: str, mention: regimen_drugs.Mention) -> bool:
 
 
 @cache
-def _first_words() -> frozenset[str]:
-    return frozenset(regimen_drugs.vocabulary().longest_from)
+def _name_starts() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """One-word names, and the first two words of longer ones, lower-cased (for a cheap first look)."""
+    vocabulary = regimen_drugs.vocabulary()
+    keys = [tuple(word.lower() for word in key) for key in [*vocabulary.by_words, *vocabulary.by_exact]]
+    return frozenset(k[0] for k in keys if len(k) == 1), frozenset((k[0], k[1]) for k in keys if len(k) > 1)
 
 
 @lru_cache(maxsize=65536)
@@ -220,10 +223,11 @@ def _drug_like(word: str) -> bool:
 
 def _may_name_drug(text: str) -> bool:
     """Whether any word could start a drug name or read as one (most criteria name no drug)."""
-    words = set(regimen_drugs.WORD.findall(text.lower()))
-    if not words.isdisjoint(_first_words()):
+    sequence = regimen_drugs.WORD.findall(text.lower())
+    singles, pairs = _name_starts()
+    if not singles.isdisjoint(sequence) or not pairs.isdisjoint(zip(sequence, sequence[1:])):
         return True
-    return any(len(word) >= 6 and _drug_like(word) for word in words)
+    return any(len(word) >= 6 and _drug_like(word) for word in sequence)
 
 
 def find_drugs(text: str) -> list[DrugMention]:

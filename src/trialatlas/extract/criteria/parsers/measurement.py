@@ -177,11 +177,21 @@ def _clean_unit(text: str | None) -> str | None:
     return None
 
 
+_VALUE_HINT = re.compile(
+    r"\d|\.\d|\b(?:two|three|four|five|ten|twice|thrice|double|triple|positive|negative|sero|detectable|"
+    r"undetectable|abnormal|normal|elevated|increased|raised|high|decreased|low|reduced|impaired)",
+    re.IGNORECASE,
+)
+
+
 def _read_value(text: str, start: int, limit: int) -> _Value | None:
     """A value expression starting (after filler) at ``start``, ending before ``limit``."""
     filler = _FILLER.match(text, start, limit)
     position = filler.end() if filler else start
     segment_end = min(limit, position + 90)
+    # Every value form has a digit or a word for one ("twice", "positive", "elevated") near its start.
+    if _VALUE_HINT.search(text, position, min(segment_end, position + 40)) is None:
+        return None
     between = _BETWEEN.match(text, position, segment_end)
     if between:
         unit = _clean_unit(between["unit"]) or _clean_unit(between["unit1"])
@@ -428,9 +438,15 @@ _NAME_STOP = re.compile(
 )
 
 
+# A comparison needs an operator and a digit after it: most criteria have neither.
+_COMPARISON_HINT = re.compile(r"(?:[<>≥≤≧≦]|than|least|above|below|exceeding)\s*(?:or\s+equal\s+to\s*)?\d", re.I)
+
+
 def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
     """Comparisons whose subject is not in the vocabulary: named by up to four words before the operator."""
     text = context.text
+    if _COMPARISON_HINT.search(text) is None:
+        return []
     taken = [(r.span.start, r.span.end) for r in known]
     rules: list[Rule] = []
     for match in _GENERIC_VALUE.finditer(text):
