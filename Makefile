@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 SHARED_DATA ?= $(abspath ../shared/data)
 SEEDS ?= $(abspath ../shared/seeds)
 DB ?= var/trialatlas.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export TRIALATLAS_SHARED_DATA := $(SHARED_DATA)
 
 SAMPLE_INPUTS := \
@@ -15,7 +17,7 @@ SAMPLE_INPUTS := \
 	$(SHARED_DATA)/ctgov_target_trials \
 	$(SEEDS)
 
-.PHONY: run test lint venv bench clean
+.PHONY: run test lint venv bench clean lock
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,7 @@ run: venv
 	@mkdir -p $(dir $(DB))
 	$(BIN)/trialatlas ingest --db $(DB) --keep-going $(SAMPLE_INPUTS)
 	$(BIN)/trialatlas stats --db $(DB) --top 8
-	$(BIN)/trialatlas show --db $(DB) NCT04048161
+	$(BIN)/trialatlas serve --db $(DB) --host $(HOST) --port $(PORT)
 
 lint: venv
 	$(BIN)/ruff check src tests bench
@@ -41,6 +43,14 @@ test: venv lint
 
 bench: venv
 	$(BIN)/python bench/ingest.py
+
+# Re-resolve requirements.lock from pyproject.toml in a scratch virtualenv (only packages are downloaded).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet --upgrade pip && .lockenv/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions of every dependency (runtime and dev) for make run / make test: make lock"; \
+	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
+	rm -rf .lockenv
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
