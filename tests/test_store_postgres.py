@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import orjson
 import psycopg
 import pytest
 
@@ -216,3 +219,26 @@ def test_schema_guard_and_urls(pg_url: str) -> None:
         redact("postgresql://ann:secret@db.example:5432/atlas")
         == "postgresql://ann:***@db.example:5432/atlas"
     )
+
+
+def test_copy_command_moves_a_file_store_to_postgres(pg_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "team.db"
+    with SqliteStore(source) as store:
+        for batch in _history_batches():
+            store.upsert_batch(batch)  # type: ignore[arg-type]
+        digest = store.content_digest()
+        older = sum(len(store.versions(key)) - 1 for key in store.keys())
+        assert older >= 3
+    run = subprocess.run(
+        [sys.executable, "-m", "trialatlas", "copy", str(source), pg_url, "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert orjson.loads(run.stdout) == {"trials": 4, "versions": older, "digest": digest}
+    with PostgresStore(pg_url) as pg:
+        assert pg.content_digest() == digest and len(pg.versions(NCT1)) == 3
+    again = subprocess.run(
+        [sys.executable, "-m", "trialatlas", "copy", str(source), pg_url], capture_output=True, text=True
+    )
+    assert again.returncode == 1 and "not empty" in again.stderr
