@@ -18,8 +18,18 @@ from trialatlas.errors import (
     UnknownFormatError,
 )
 from trialatlas.export.ctgov_v2 import trial_to_study
+from trialatlas.extract.criteria import parse_eligibility, trial_criteria
+from trialatlas.extract.regimen import parse_regimen, patient_dose, render_svg, trial_doses, trial_timeline
+from trialatlas.match.matcher import match_trials
+from trialatlas.match.patient import PatientProfile, load_patient, profile_from_note
 from trialatlas.model import Trial
 from trialatlas.model.merge import merge_trials
+from trialatlas.related import more_like_these, related_to_text, related_trials
+from trialatlas.search import Filters, SearchResults
+
+# `trialatlas.search` is the search *function*: binding it here, after the package of the same name
+# has loaded, wins over the package attribute (`from trialatlas.search import Filters` still works).
+from trialatlas.search import search as search  # noqa: I001
 from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
 from trialatlas.services.ingest import IngestReport, ingest
 from trialatlas.services.stats import StoreStats, store_stats
@@ -31,11 +41,14 @@ __version__ = "0.1.0"
 __all__ = [
     "ExportError",
     "ExportFormat",
+    "Filters",
     "IngestReport",
     "NotFoundError",
+    "PatientProfile",
     "QueryError",
     "ReadError",
     "RecordError",
+    "SearchResults",
     "SourceReader",
     "StoreError",
     "StoreStats",
@@ -44,14 +57,28 @@ __all__ = [
     "TrialStore",
     "UnknownFormatError",
     "ingest",
+    "load_patient",
+    "match_trials",
     "merge_trials",
+    "more_like_these",
     "open_store",
+    "parse_eligibility",
+    "parse_regimen",
+    "patient_dose",
+    "profile_from_note",
     "read_merged",
     "read_path",
     "read_paths",
     "register_reader",
+    "related_to_text",
+    "related_trials",
+    "render_svg",
+    "search",
     "select_trials",
     "store_stats",
+    "trial_criteria",
+    "trial_doses",
+    "trial_timeline",
     "trial_to_study",
     "write_trials",
 ]
