@@ -29,7 +29,7 @@ from trialatlas.search import Filters, SearchResults
 
 # `trialatlas.search` is the search *function*: binding it here, after the package of the same name
 # has loaded, wins over the package attribute (`from trialatlas.search import Filters` still works).
-from trialatlas.search import search as search  # noqa: I001
+from trialatlas.search import search as search
 from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
 from trialatlas.services.ingest import IngestReport, ingest
 from trialatlas.services.stats import StoreStats, store_stats
