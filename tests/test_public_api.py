@@ -1,0 +1,36 @@
+"""The public surface: ``import trialatlas`` gives the documented API, sorted, each name real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import trialatlas
+from trialatlas.errors import TrialAtlasError
+
+
+def test_all_is_sorted_and_resolvable() -> None:
+    assert trialatlas.__all__ == sorted(trialatlas.__all__)
+    for name in trialatlas.__all__:
+        assert getattr(trialatlas, name) is not None, name
+
+
+def test_every_error_is_in_the_one_tree() -> None:
+    errors = [getattr(trialatlas, n) for n in trialatlas.__all__ if n.endswith("Error") and n != "RecordError"]
+    assert errors and all(issubclass(e, TrialAtlasError) for e in errors)
+
+
+def test_python_functions_do_what_the_cli_does(target_trials: Path, tmp_path: Path) -> None:
+    store = trialatlas.open_store(str(tmp_path / "atlas.db"))
+    try:
+        report = trialatlas.ingest([target_trials], store)
+        assert (report.read, report.new, report.failed) == (5, 5, 0)
+        trial = store.get("NCT04048161")
+        assert trial is not None and trial.acronym == "STAMP"
+        results = trialatlas.search(store, "tacrolimus nephrotic")
+        assert "NCT04048161" in [hit.trial.nct_id for hit in results.hits]
+        study = trialatlas.trial_to_study(trial)
+        assert study["protocolSection"]["identificationModule"]["nctId"] == "NCT04048161"
+        stats = trialatlas.store_stats(store)
+        assert stats.trials == 5
+    finally:
+        store.close()
