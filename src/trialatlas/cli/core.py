@@ -17,7 +17,7 @@ from trialatlas.cli.show import render_sources, render_trial
 from trialatlas.config import default_db_path
 from trialatlas.errors import TrialAtlasError
 from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
-from trialatlas.services.ingest import IngestReport, ingest
+from trialatlas.services.ingest import IngestReport, default_workers, ingest
 from trialatlas.services.stats import store_stats
 from trialatlas.sources.base import RecordError
 from trialatlas.store import TrialStore, open_store
@@ -51,6 +51,14 @@ def ingest_command(
     reader: Annotated[str | None, typer.Option(help="Force a reader instead of auto-detection.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = 500,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Reader processes (1: read in this process). Default: one per CPU, at most 4.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
     store = _open(db)
@@ -72,7 +80,14 @@ def ingest_command(
                     f"  failed {report.failed:,}",
                 )
 
-            report = ingest(paths, store, batch_size=batch_size, reader=reader, on_progress=on_progress)
+            report = ingest(
+                paths,
+                store,
+                batch_size=batch_size,
+                reader=reader,
+                on_progress=on_progress,
+                workers=workers or default_workers(),
+            )
     except TrialAtlasError as exc:
         raise _fail(exc) from exc
     finally:

@@ -1,11 +1,12 @@
 """The one place the web page and the REST API reach the services: search, related trials, regimens and
 eligibility matching.
 
-Routes call :class:`Atlas`; only this module imports ``trialatlas.search``, ``trialatlas.related``,
+Routes call :class:`Atlas`; only this module calls ``trialatlas.search``, ``trialatlas.related``,
 ``trialatlas.match`` and ``trialatlas.extract.regimen``, so a change to one of them is absorbed here.
-``Atlas`` also keeps what is worth keeping between requests (the search documents, the matcher's
-index), caught up with the store's change feed, so a trial ingested by another process shows up
-without a restart. Nothing a patient sends is kept: match requests are answered and forgotten.
+Search is :func:`trialatlas.search.search` over the store's own search index, which follows the
+store's change feed before every search; the matcher's index is kept between requests and caught up
+with the same feed, so a trial ingested by another process shows up without a restart. Nothing a
+patient sends is kept: match requests are answered and forgotten.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import multiprocessing
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,13 +38,16 @@ from trialatlas.match.patient import (
 from trialatlas.match.verdict import CriterionVerdict
 from trialatlas.model import Trial
 from trialatlas.related import RelatedError, RelatedResult, related_trials
+from trialatlas.search import FACETS, FacetCount, Filters, SearchIndex, SearchResults, SortKey, search
+from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
 from trialatlas.store.base import TrialStore
-from trialatlas.web.basic_search import BasicSearch, SearchPage, SearchParams, doc_of
 
-# How stale the in-memory documents may get before the change feed is asked again.
+# How stale the matcher's trials may get before the change feed is asked again.
 _SYNC_SECONDS = 1.0
-_PAGE_CACHE = 256
 _NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
+# Results per page for the page and the API (the search package allows more; snippets cost).
+MAX_LIMIT = 100
+MAX_PAGE = 10_000
 
 
 def check_trial_id(nct: str) -> str:
@@ -53,6 +56,83 @@ def check_trial_id(nct: str) -> str:
     if not text or len(text) > 210 or not (_NCT.match(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text)):
         raise QueryError(f"{nct[:60]!r} is not a trial id (NCT followed by 8 digits, or an org study id)")
     return text
+
+
+class SearchRequest(BaseModel):
+    """One search as the page URL and the API query string hold it.
+
+    Every filter of :class:`trialatlas.search.Filters` has a field of the same name, kept as typed:
+    the search package checks the values (and says what is wrong with one). Facets registered without a
+    filter of their own are chosen with ``facet`` entries ``name:value`` (``start_year:2019``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(default="", max_length=500, description="The query (words, phrases, AND/OR/NOT, fields).")
+    status: list[str] = Field(default_factory=list)
+    phase: list[str] = Field(default_factory=list)
+    study_type: list[str] = Field(default_factory=list)
+    condition: list[str] = Field(default_factory=list)
+    intervention: list[str] = Field(default_factory=list)
+    intervention_type: list[str] = Field(default_factory=list)
+    sponsor: list[str] = Field(default_factory=list)
+    sponsor_class: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    city: list[str] = Field(default_factory=list)
+    age_group: list[str] = Field(default_factory=list)
+    age: float | None = None
+    sex: str | None = Field(default=None, max_length=20)
+    healthy_volunteers: bool | None = None
+    has_results: bool | None = None
+    start_from: str | None = Field(default=None, max_length=20)
+    start_to: str | None = Field(default=None, max_length=20)
+    completion_from: str | None = Field(default=None, max_length=20)
+    completion_to: str | None = Field(default=None, max_length=20)
+    updated_since: str | None = Field(default=None, max_length=20)
+    enrollment_min: int | None = None
+    enrollment_max: int | None = None
+    facet: list[str] = Field(default_factory=list, description="name:value of a facet (start_year:2019).")
+    sort: SortKey = SortKey.RELEVANCE
+    order: Literal["asc", "desc"] | None = None
+    mode: Literal["all", "any"] = "all"
+    expand: bool = True
+    cursor: str | None = Field(default=None, max_length=300)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="The page the cursor starts (numbering).")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
+        data = self.model_dump(include=FILTER_FIELDS, exclude_defaults=True)
+        chosen: dict[str, list[str]] = {}
+        for name, value in facet_choices(self.facet):
+            chosen.setdefault(name, []).append(value)
+        if chosen:
+            data["facet_values"] = chosen
+        return data
+
+
+# The SearchRequest fields that are filters (all of Filters' but facet_values, which ``facet`` carries).
+FILTER_FIELDS: frozenset[str] = frozenset(Filters.model_fields) - {"facet_values"}
+
+
+def facet_choices(entries: Sequence[str]) -> list[tuple[str, str]]:
+    """``name:value`` entries as pairs; the search package checks the names and values."""
+    pairs: list[tuple[str, str]] = []
+    for entry in entries:
+        name, colon, value = entry.partition(":")
+        if not colon or not name.strip() or not value.strip():
+            raise QueryError(f"facet {entry[:60]!r}: write it as name:value, e.g. start_year:2019")
+        pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+class Stats(BaseModel):
+    """The trials a search matches, counted by facet (a selected facet is counted without its own
+    selection, as in search results, so its alternatives show)."""
+
+    total: int
+    facets: dict[str, list[FacetCount]]
+    interpreted: list[str] = Field(default_factory=list)
 
 
 class MatchRequest(BaseModel):
@@ -228,10 +308,10 @@ class Atlas:
     def __init__(self, store: TrialStore, *, match_workers: int = 0) -> None:
         self.store = store
         self._lock = threading.RLock()
-        self._engine: BasicSearch | None = None
+        self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
         self._trials: dict[str, Trial] | None = None
         self._match_index: TrialIndex | None = None
-        self._pages: OrderedDict[str, SearchPage] = OrderedDict()
         self._seq = 0
         self._synced_at = 0.0
         self._match_workers = match_workers
@@ -261,50 +341,48 @@ class Atlas:
 
     # --- caches --------------------------------------------------------------------------------
 
-    def _basic(self) -> BasicSearch:
+    def _search_index(self) -> SearchIndex:
+        """The store's search index, built (or caught up) once before the first search uses it."""
+        index = self._index
+        if index is None:
+            with self._index_lock:
+                # One thread builds; requests that arrive meanwhile wait instead of building again.
+                if self._index is None:
+                    built = SearchIndex.for_store(self.store)
+                    built.sync(self.store)
+                    self._index = built
+                index = self._index
+        return index
+
+    def _current_trials(self) -> dict[str, Trial]:
+        """Every trial, for the matcher, caught up with the change feed at most every second."""
         with self._lock:
-            if self._engine is None:
-                self._load()
+            if self._trials is None:
+                # The feed position first, then the trials: a write in between is caught up twice.
+                seq, _ = self.store.changes_since(0)
+                self._trials = {trial.key: trial for trial in self.store.iter_trials()}
+                self._seq, self._synced_at = seq, time.monotonic()
             elif time.monotonic() - self._synced_at > _SYNC_SECONDS:
-                self._catch_up()
-            assert self._engine is not None
-            return self._engine
+                self._catch_up(self._trials)
+            return self._trials
 
-    def _load(self) -> None:
-        # The feed position first, then the trials: a write in between is caught up twice, harmlessly.
-        seq, _ = self.store.changes_since(0)
-        keep = self._pool is None
-        docs = []
-        trials: dict[str, Trial] = {}
-        for trial in self.store.iter_trials():
-            docs.append(doc_of(trial))
-            if keep:
-                trials[trial.key] = trial
-        self._engine = BasicSearch(docs)
-        self._trials = trials if keep else None
-        self._seq, self._synced_at = seq, time.monotonic()
-
-    def _catch_up(self) -> None:
-        assert self._engine is not None
+    def _catch_up(self, trials: dict[str, Trial]) -> None:
         seq, keys = self.store.changes_since(self._seq)
         self._synced_at = time.monotonic()
         if not keys:
             return
-        trials = self.store.get_many(keys)
-        found = {trial.key for trial in trials}
-        gone = [k for k in keys if k not in found]
-        self._engine.update((doc_of(trial) for trial in trials), gone=gone)
-        if self._trials is not None:
-            for key in gone:
-                self._trials.pop(key, None)
-            self._trials.update((trial.key, trial) for trial in trials)
+        changed = self.store.get_many(keys)
+        found = {trial.key for trial in changed}
+        for key in keys:
+            if key not in found:
+                trials.pop(key, None)
+        trials.update((trial.key, trial) for trial in changed)
         self._seq = seq
         self._match_index = None
-        self._pages.clear()
 
     def warm(self) -> None:
-        """Build the search documents and the matcher's index (or start its workers) now."""
-        self._basic()
+        """Build (or catch up) the search index and the matcher's index (or start its workers) now."""
+        self._search_index()
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
         else:
@@ -315,16 +393,17 @@ class Atlas:
             self._synced_at = 0.0
 
     def _matcher(self) -> TrialIndex:
-        self._basic()
         with self._lock:
+            trials = self._current_trials()
             if self._match_index is None:
-                assert self._trials is not None
-                self._match_index = TrialIndex(self._trials.values())
+                self._match_index = TrialIndex(trials.values())
             return self._match_index
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._index is not None:
+            self._index.close()
         self.store.close()
 
     # --- trials --------------------------------------------------------------------------------
@@ -343,26 +422,59 @@ class Atlas:
 
     # --- search --------------------------------------------------------------------------------
 
-    def search(self, params: SearchParams) -> SearchPage:
-        # trialatlas.search (synonyms, abbreviations, ranking) is to answer here once it lands, its
-        # result turned into a SearchPage; until then the basic engine does, with the same contract.
-        engine = self._basic()
-        key = params.model_dump_json()
-        with self._lock:
-            cached = self._pages.get(key)
-            if cached is not None:
-                self._pages.move_to_end(key)
-                return cached
-        page = engine.search(params)
-        with self._lock:
-            # Searches repeat (the landing page above all); the cache empties whenever the store changes.
-            self._pages[key] = page
-            while len(self._pages) > _PAGE_CACHE:
-                self._pages.popitem(last=False)
-        return page
+    def search(
+        self,
+        request: SearchRequest,
+        *,
+        facets: bool | Sequence[str] = True,
+        facet_limit: int = 20,
+        snippets: bool = True,
+    ) -> SearchResults:
+        """:func:`trialatlas.search.search` for one request; raises :class:`QueryError` when malformed."""
+        return search(
+            self.store,
+            request.q,
+            request.filters(),
+            sort=request.sort,
+            order=request.order,
+            cursor=request.cursor,
+            limit=request.limit,
+            facets=facets,
+            facet_limit=facet_limit,
+            mode=request.mode,
+            expand=request.expand,
+            snippets=snippets,
+            index=self._search_index(),
+        )
 
-    def counts(self, params: SearchParams, facets: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-        return self._basic().counts(params, facets)
+    def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
+        """The cursor that starts the page at ``offset`` of this search (``None``: the first page).
+
+        Cursors only go forward, so the way back is walked forward again, in steps of up to the
+        search's largest page, without snippets or facets.
+        """
+        cursor: str | None = None
+        left = offset
+        while left > 0:
+            step = min(left, SEARCH_MAX_LIMIT)
+            # model_copy does not validate: a walking step may be longer than a page a caller may ask.
+            walked = request.model_copy(update={"cursor": cursor, "limit": step})
+            cursor = self.search(walked, facets=False, snippets=False).next_cursor
+            if cursor is None:
+                return None
+            left -= step
+        return cursor
+
+    def stats(self, request: SearchRequest, facets: Sequence[str] | None = None, top: int = 100) -> Stats:
+        """How many trials a search matches, and their counts by each facet (``top`` values each)."""
+        names = list(FACETS) if facets is None else list(facets)
+        results = self.search(
+            request.model_copy(update={"cursor": None, "limit": 1}),
+            facets=names,
+            facet_limit=top,
+            snippets=False,
+        )
+        return Stats(total=results.total, facets=results.facets, interpreted=results.interpreted)
 
     # --- related, regimens ---------------------------------------------------------------------
 
@@ -469,16 +581,22 @@ def open_atlas(store_url: str, *, match_workers: int = 0) -> Atlas:
 
 
 __all__ = [
+    "FILTER_FIELDS",
+    "MAX_LIMIT",
     "Atlas",
     "MatchRequest",
     "MatchResponse",
     "MatchedCriterion",
     "MatchedTrial",
     "RelatedResult",
+    "SearchRequest",
+    "SearchResults",
+    "Stats",
     "TrialDoses",
     "TrialTimeline",
     "check_trial_id",
     "drug_label",
+    "facet_choices",
     "open_atlas",
     "profile_from_form",
     "summarize_patient",

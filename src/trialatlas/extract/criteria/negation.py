@@ -213,12 +213,89 @@ def _backward_scope(text: str, start: int) -> int:
     return boundary
 
 
+# Substrings every cue of a category contains one of: a category none of whose substrings occurs in a
+# text is not searched for (most criteria have no family, exception or hypothetical cue).
+_CATEGORY_HINTS: dict[tuple[CueCategory, str], tuple[str, ...]] = {
+    ("pseudo", "forward"): ("no", "not", "gram", "with or", "whether"),
+    ("exception", "forward"): (
+        "other than",
+        "except",
+        "excluding",
+        "apart",
+        "aside",
+        "but not",
+        "besides",
+        "not incl",
+    ),
+    ("family", "forward"): (
+        "family",
+        "first",
+        "mother",
+        "father",
+        "sibling",
+        "brother",
+        "sister",
+        "parent",
+        "relative",
+    ),
+    ("negation", "forward"): (
+        "no",
+        "absen",
+        "without",
+        "den",
+        "negative",
+        "free",
+        "lack",
+        "never",
+        "neither",
+        "nor",
+        "cannot",
+        "can't",
+        "did",
+        "does",
+        "do ",
+        "has",
+        "have",
+        "had",
+        "rule",
+        "unremarkable",
+        "n't",
+    ),
+    ("hypothetical", "forward"): (
+        "if",
+        "in case",
+        "plan",
+        "intend",
+        "willing",
+        "suspect",
+        "suspicion",
+        "possible",
+        "likely",
+        "expected",
+        "risk",
+        "in the event",
+        "should",
+        "may",
+        "differential",
+        "concerning",
+        "consistent",
+        "questionable",
+        "probable",
+    ),
+    ("historical", "forward"): ("history", "previous", "prior", "past", "former", "ever"),
+    ("negation", "backward"): ("negative", "absent", "ruled out", "not ", "free", "excluded", "unlikely"),
+}
+
+
 @lru_cache(maxsize=8192)
 def find_cues(text: str) -> tuple[Cue, ...]:
     """Every context cue in ``text`` with its scope; pseudo-cues mask the cues they overlap."""
     found: list[Cue] = []
     taken: list[tuple[int, int]] = []
+    lowered = text.lower()
     for category, direction, pattern in _CUE_PATTERNS:
+        if not any(hint in lowered for hint in _CATEGORY_HINTS[(category, direction)]):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):

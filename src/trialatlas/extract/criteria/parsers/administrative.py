@@ -55,8 +55,17 @@ _LACKING = re.compile(
 )
 
 
+_CONSENT_HINT = re.compile(
+    r"consent|assent|icf|compl[yi]|adhere|willing|able\s+to|cooperat|follow|visit|study\s+(?:procedures|visits|"
+    r"requirements)|speak|fluent|read\s+and|literate|understand",
+    re.IGNORECASE,
+)
+
+
 @register("consent", priority=14)
 def parse_consent(context: CriterionContext) -> list[Rule]:
+    if _CONSENT_HINT.search(context.text) is None:
+        return []
     rules: list[Rule] = []
     for aspect, pattern in _CONSENT:
         match = pattern.search(context.text)
@@ -74,8 +83,18 @@ def parse_consent(context: CriterionContext) -> list[Rule]:
     return rules
 
 
+_TRIAL_HINT = re.compile(r"particip|enrol|involve|taking\s+part|included|investigational|randomi", re.IGNORECASE)
+_JUDGEMENT_HINT = re.compile(
+    r"investigator|opinion|judge?ment|physician|researcher|consider|suitable|inappropriate|would|may\s|could|"
+    r"condition|reason|circumstance|factor|determined|clinically\s+significant",
+    re.IGNORECASE,
+)
+
+
 @register("trial_participation", priority=15)
 def parse_trial_participation(context: CriterionContext) -> list[Rule]:
+    if _TRIAL_HINT.search(context.text) is None:
+        return []
     match = _TRIAL.search(context.text)
     if match is None or context.is_claimed(*match.span()):
         return []
@@ -88,6 +107,8 @@ def parse_trial_participation(context: CriterionContext) -> list[Rule]:
 
 @register("not_evaluable", priority=16)
 def parse_not_evaluable(context: CriterionContext) -> list[Rule]:
+    if _JUDGEMENT_HINT.search(context.text) is None:
+        return []
     match = _JUDGEMENT.search(context.text)
     if match is None:
         return []

@@ -68,6 +68,14 @@ _DURATION_CONTEXT = re.compile(
 )
 
 
+# What :func:`_age_context` needs somewhere in the text: an age word, or the people a number describes.
+_AGE_CONTEXT = re.compile(
+    r"age|\bold\b|\byo\b|y/o|years? of life|\bborn\b|patient|subject|participant|\bm[ae]n\b|women|woman|"
+    r"\bmales?\b|females?|children|adult|individual|person|people|volunteer|\bboys?\b|\bgirls?\b",
+    re.IGNORECASE,
+)
+
+
 def _years(value: float, unit: str | None) -> float:
     key = (unit or "y").lower()[0]
     return value * _YEARS_PER.get(key, 1.0)
@@ -93,7 +101,7 @@ def _age_context(text: str, start: int, end: int) -> bool:
 def parse_age(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
-    if _DIGIT.search(text) is None or _AGE_HINT.search(text) is None:
+    if _DIGIT.search(text) is None or _AGE_HINT.search(text) is None or _AGE_CONTEXT.search(text) is None:
         return _age_words(context)
     for name, pattern in _AGE_PATTERNS:
         for match in pattern.finditer(text):
@@ -243,8 +251,18 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# One search for every word a pregnancy pattern starts from, instead of six on every criterion.
+_PREGNANCY_HINT = re.compile(
+    r"pregn|breast|lactat|lactif|nursing|child|reproductive|fertil|contracep|birth|barrier|abstinen|steril|"
+    r"conceiv|gestation|father",
+    re.IGNORECASE,
+)
+
+
 @register("pregnancy", priority=12)
 def parse_pregnancy(context: CriterionContext) -> list[Rule]:
+    if _PREGNANCY_HINT.search(context.text) is None:
+        return []
     rules: list[Rule] = []
     for aspect, pattern in _PREGNANCY_PATTERNS:
         for match in pattern.finditer(context.text):
