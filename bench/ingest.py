@@ -2,171 +2,280 @@
 
 Prints one JSON document:
 - ``sample``: all legacy XML records and all API v2 studies of the shared data ingested into a fresh
-  SQLite store: records/s, peak RSS, store size;
+  SQLite store, read in this process (``serial``) and in worker processes (``parallel``, ``workers``
+  of them): records/s by the wall clock, CPU seconds of the ingesting process and of its workers,
+  peak RSS of each, store size;
 - ``raw_parse``: the peer limit measured in the same run: lxml parsing each XML record and orjson each
-  v2 line from memory, without building the model (records/s); and the ratio of ours to it;
+  v2 line from memory, without building the model (records/s, one core); and the ratio of ours to it;
 - ``scale``: the same records replicated with rewritten NCT ids up to ``--scale`` trials, streamed
   (nothing written to disk but the store), with throughput and RSS at each quarter, to show they
-  stay flat.
+  stay flat, serial and parallel.
 
-Usage: python bench/ingest.py [--scale 200000] [--data ../shared/data]
+Every ingest runs in a fresh process, so its peak RSS is its own, not the benchmark's (the scale run's
+process also holds the sample records it replicates: ``baseline_rss_mb`` is its RSS before ingesting).
+The machine may be shared: ``load_average`` is printed, and CPU seconds say what the work cost however
+busy the machine was. Usage: python bench/ingest.py [--scale 200000] [--workers N] [--data DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import itertools
 import os
 import re
 import resource
+import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import psutil
 from lxml import etree
 
 from trialatlas.config import shared_data_dir
-from trialatlas.services.ingest import ingest, ingest_results
-from trialatlas.sources.base import Blob, ReadResult
-from trialatlas.sources.reading import read_blob
+from trialatlas.services.ingest import IngestReport, default_workers, ingest, ingest_results, read_blobs
+from trialatlas.sources.base import Blob
+from trialatlas.sources.containers import memory_blob
 from trialatlas.store import SqliteStore
 
 NCT_IN_XML = re.compile(rb"NCT\d{8}")
+V2_LINES_PER_FILE = 100
+
+
+def sample_inputs(data: Path) -> list[Path]:
+    return [
+        data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
+        data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
+    ]
 
 
 def load_records(data: Path) -> tuple[list[bytes], list[bytes]]:
+    xml_path, v2_path = sample_inputs(data)
     xml_records: list[bytes] = []
-    with tarfile.open(data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz") as archive:
+    with tarfile.open(xml_path) as archive:
         for member in archive:
             if member.isfile() and member.name.endswith(".xml"):
                 handle = archive.extractfile(member)
                 assert handle is not None
                 xml_records.append(handle.read())
-    with gzip.open(data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz") as lines:
+    with gzip.open(v2_path) as lines:
         v2_records = [line.rstrip(b"\n") for line in lines if line.strip()]
     return xml_records, v2_records
 
 
-def raw_parse_rate(xml_records: list[bytes], v2_records: list[bytes]) -> float:
+def raw_parse_rate(xml_records: list[bytes], v2_records: list[bytes], rounds: int = 3) -> float:
+    """Records/s of the best of ``rounds`` passes (the parse is short: a busy machine skews one pass)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    started = time.perf_counter()
-    for record in xml_records:
-        etree.fromstring(record, parser)
-    for line in v2_records:
-        orjson.loads(line)
-    return (len(xml_records) + len(v2_records)) / (time.perf_counter() - started)
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for record in xml_records:
+            etree.fromstring(record, parser)
+        for line in v2_records:
+            orjson.loads(line)
+        best = min(best, time.perf_counter() - started)
+    return (len(xml_records) + len(v2_records)) / best
 
 
-def rss_mb() -> float:
-    return round(psutil.Process().memory_info().rss / 2**20, 1)
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def sample_run(data: Path, workdir: Path) -> dict[str, object]:
-    db = workdir / "sample.db"
-    store = SqliteStore(db)
-    inputs = [
-        data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
-        data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
-    ]
-    started = time.perf_counter()
-    report = ingest(inputs, store)
-    seconds = time.perf_counter() - started
-    store.close()
-    return {
-        "records": report.read,
-        "failed": report.failed,
-        "seconds": round(seconds, 2),
-        "records_per_s": round(report.read / seconds, 1),
-        "peak_rss_mb": peak_rss_mb(),
-        "store_mb": round(_size(db) / 2**20, 1),
-    }
+def _mb(size: float) -> float:
+    return round(size / 2**20, 1)
 
 
 def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
-def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) -> Iterator[ReadResult]:
-    """Records of the sample with NCT ids rewritten into a fresh range, read through the real readers."""
+def _workers() -> list[psutil.Process]:
+    return [child for child in psutil.Process().children() if "spawn_main" in " ".join(child.cmdline())]
+
+
+def _live_cpu() -> float:
+    """CPU seconds of this process and its running workers (rusage counts only children waited for)."""
+    total = float(sum(psutil.Process().cpu_times()[:2]))
+    for worker in _workers():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(worker.cpu_times()[:2])
+    return total
+
+
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+# --- one ingest, in a process of its own ------------------------------------------------------------
+
+
+def sample_run(data: Path, workdir: Path, workers: int) -> dict[str, object]:
+    db = workdir / f"sample-{workers}.db"
+    store = SqliteStore(db)
+    cpu_before = _cpu()
+    started = time.perf_counter()
+    report = ingest(sample_inputs(data), store, workers=workers)
+    seconds = time.perf_counter() - started
+    cpu_after = _cpu()
+    store.close()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 if workers > 1 else 0
+    return {
+        "workers": workers,
+        "records": report.read,
+        "failed": report.failed,
+        "seconds": round(seconds, 2),
+        "records_per_s": round(report.read / seconds, 1),
+        "cpu_s": round(cpu_after[0] - cpu_before[0], 2),
+        "workers_cpu_s": round(cpu_after[1] - cpu_before[1], 2),
+        "peak_rss_mb": _mb(own),
+        "worker_peak_rss_mb": _mb(children),
+        "store_mb": _mb(_size(db)),
+    }
+
+
+def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) -> Iterator[Blob]:
+    """Records of the sample with NCT ids rewritten into a fresh range, as blobs for the real readers.
+
+    As in the sample, each XML record is a file of its own and v2 studies come as JSONL files of many
+    lines (``V2_LINES_PER_FILE``): a file is sniffed once, whatever it holds.
+    """
     pool = [("x", r) for r in xml_records] + [("j", r) for r in v2_records]
+    lines: list[bytes] = []
+    first = 0
     for index, (kind, record) in zip(range(total), itertools.cycle(pool), strict=False):
-        new_id = f"NCT9{index:07d}".encode()
-        rewritten = NCT_IN_XML.sub(new_id, record)
-        name = f"replica-{index}.xml" if kind == "x" else f"replica-{index}.jsonl"
-        yield from read_blob(Blob.from_bytes(name, rewritten))
+        rewritten = NCT_IN_XML.sub(f"NCT9{index:07d}".encode(), record)
+        if kind == "j":
+            first = first if lines else index
+            lines.append(rewritten)
+            if len(lines) < V2_LINES_PER_FILE:
+                continue
+        if lines:
+            yield memory_blob(f"replica-{first}.jsonl", b"\n".join(lines) + b"\n")
+            lines = []
+        if kind == "x":
+            yield memory_blob(f"replica-{index}.xml", rewritten)
+    if lines:
+        yield memory_blob(f"replica-{first}.jsonl", b"\n".join(lines) + b"\n")
 
 
-def scale_run(
-    xml_records: list[bytes], v2_records: list[bytes], total: int, workdir: Path
-) -> dict[str, object]:
-    db = workdir / "scale.db"
+def scale_run(data: Path, workdir: Path, workers: int, total: int) -> dict[str, object]:
+    xml_records, v2_records = load_records(data)
+    db = workdir / f"scale-{workers}.db"
     store = SqliteStore(db)
     checkpoints: list[dict[str, object]] = []
     quarter = max(total // 4, 1)
-    last = {"time": time.perf_counter(), "read": 0}
-    started = last["time"]
+    baseline = psutil.Process().memory_info().rss
+    started = time.perf_counter()
+    last = {"time": started, "read": 0, "cpu": _live_cpu()}
 
-    def on_progress(report: object) -> None:
-        read = getattr(report, "read", 0)
+    def on_progress(report: IngestReport) -> None:
+        read = report.read
         if read - int(last["read"]) >= quarter or read == total:
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), _live_cpu()
+            done = read - int(last["read"])
             checkpoints.append(
                 {
                     "trials": read,
-                    "records_per_s": round((read - int(last["read"])) / (now - float(last["time"])), 1),
-                    "rss_mb": rss_mb(),
-                    "store_mb": round(_size(db) / 2**20, 1),
+                    "records_per_s": round(done / (now - float(last["time"])), 1),
+                    "cpu_ms_per_record": round((cpu - float(last["cpu"])) * 1000 / done, 3),
+                    "rss_mb": _mb(psutil.Process().memory_info().rss),
+                    "workers_rss_mb": _mb(sum(w.memory_info().rss for w in _workers())),
+                    "store_mb": _mb(_size(db)),
                 }
             )
-            last["time"], last["read"] = now, read
+            last.update(time=now, read=read, cpu=cpu)
 
-    report = ingest_results(replicated(xml_records, v2_records, total), store, on_progress=on_progress)
+    with contextlib.closing(
+        read_blobs(replicated(xml_records, v2_records, total), workers=workers)
+    ) as results:
+        report = ingest_results(results, store, on_progress=on_progress)
     seconds = time.perf_counter() - started
     count = store.count()
     store.close()
     return {
+        "workers": workers,
         "trials": count,
         "failed": report.failed,
         "seconds": round(seconds, 1),
         "records_per_s": round(report.read / seconds, 1),
+        "baseline_rss_mb": _mb(baseline),
         "checkpoints": checkpoints,
-        "store_mb": round(_size(db) / 2**20, 1),
+        "store_mb": _mb(_size(db)),
     }
+
+
+def _in_child(args: list[str]) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter (``--child``) and return its JSON."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+    )
+    result: dict[str, Any] = orjson.loads(done.stdout)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_data_dir())
     parser.add_argument("--scale", type=int, default=200_000, help="trials in the scale run (0 to skip)")
+    parser.add_argument("--workers", type=int, default=default_workers(), help="for the parallel runs")
+    parser.add_argument("--scale-serial", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--child", choices=["sample", "scale"], help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    xml_records, v2_records = load_records(args.data)
+
+    if args.child == "sample":
+        out = sample_run(args.data, args.workdir, args.workers)
+    elif args.child == "scale":
+        out = scale_run(args.data, args.workdir, args.workers, args.scale)
+    else:
+        out = _compare(args)
+    sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _compare(args: argparse.Namespace) -> dict[str, object]:
+    parallel = max(args.workers, 2)
+    common = ["--data", str(args.data)]
     with tempfile.TemporaryDirectory(prefix="trialatlas-bench-") as tmp:
-        workdir = Path(tmp)
-        ours = sample_run(args.data, workdir)
-        peer = raw_parse_rate(xml_records, v2_records)
-        result: dict[str, object] = {
+        result: dict[str, Any] = {
             "benchmark": "ingest",
-            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-            "sample": ours,
-            "raw_parse": {
-                "engine": "lxml.etree.fromstring + orjson.loads, from memory, no model",
-                "records_per_s": round(peer, 1),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": sys.version.split()[0],
+                "load_average": [round(x, 2) for x in os.getloadavg()],
             },
-            "ratio_to_raw_parse": round(float(ours["records_per_s"]) / peer, 3),  # type: ignore[arg-type]
+            "workers": parallel,
+        }
+        sample = {
+            mode: _in_child(["sample", "--workdir", tmp, "--workers", str(n), *common])
+            for mode, n in (("serial", 1), ("parallel", parallel))
+        }
+        xml_records, v2_records = load_records(args.data)
+        peer = raw_parse_rate(xml_records, v2_records)
+        del xml_records, v2_records
+        result["sample"] = sample
+        result["raw_parse"] = {
+            "engine": "lxml.etree.fromstring + orjson.loads, from memory, no model, one core",
+            "records_per_s": round(peer, 1),
+        }
+        result["ratio_to_raw_parse"] = {
+            mode: round(float(run["records_per_s"]) / peer, 3) for mode, run in sample.items()
         }
         if args.scale:
-            result["scale"] = scale_run(xml_records, v2_records, args.scale, workdir)
-    sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+            modes = [("parallel", parallel)] + ([("serial", 1)] if args.scale_serial else [])
+            result["scale"] = {
+                mode: _in_child(
+                    ["scale", "--workdir", tmp, "--workers", str(n), "--scale", str(args.scale), *common]
+                )
+                for mode, n in modes
+            }
+        result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return result
 
 
 if __name__ == "__main__":

@@ -49,15 +49,20 @@ QUERIES = [
     "vaccine",
     "",
     "stroke",
+    "MMF lupus nephritis",
+    "cancer recruiting in China",
+    '"heart failure" NOT pediatric',
+    "nephr*",
 ]
 FILTERS: list[dict[str, str]] = [
     {},
     {},
     {"phase": "PHASE2"},
     {"status": "RECRUITING"},
-    {"open_only": "true", "age": "45"},
-    {"study_type": "INTERVENTIONAL", "sort": "start"},
+    {"status": "open", "age": "45"},
+    {"study_type": "INTERVENTIONAL", "sort": "start_date"},
     {"country": "United States"},
+    {"facet": "start_year:2022", "sort": "enrollment"},
 ]
 NOTES = [
     "A 34-year-old woman with lupus nephritis class IV, creatinine 1.4 mg/dL, on prednisone.",
@@ -231,12 +236,15 @@ def main() -> None:
         process, base = start_server(db, args.workers)
         with httpx.Client(base_url=base, timeout=300) as http:
             trials = http.get("/api/health").json()["trials"]
-            ids = [hit["nct_id"] for hit in http.get("/api/trials", params={"limit": 100}).json()["hits"]]
+            ids = [
+                hit["trial"]["key"] for hit in http.get("/api/trials", params={"limit": 100}).json()["hits"]
+            ]
             ids += [
-                hit["nct_id"]
+                hit["trial"]["key"]
                 for hit in http.get("/api/trials", params={"q": "cancer", "limit": 100}).json()["hits"]
             ]
-            # Warm-up: the first search builds the documents, the first related and match their indexes.
+            # Warm-up: the first search builds (or catches up) the search index, the first related and
+            # match their indexes.
             for path in ("/api/trials", f"/api/trials/{ids[0]}/related"):
                 http.get(path).raise_for_status()
             http.post("/api/match", json={"note": NOTES[0]}).raise_for_status()

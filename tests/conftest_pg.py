@@ -32,6 +32,11 @@ _SERVER_SETTINGS = (
 )
 
 
+def _tool(name: str) -> str:
+    """A system tool, found in the sbin directories too (a non-login root PATH may lack them)."""
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin") or name
+
+
 def _find_bin_dir() -> Path | None:
     found = shutil.which("initdb")
     if found:
@@ -44,16 +49,16 @@ def _find_bin_dir() -> Path | None:
 
 def _install_postgresql() -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "postgresql"]
+    install = [_tool("apt-get"), "install", "-y", "-q", "postgresql"]
     if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=True, capture_output=True)
+        subprocess.run([_tool("apt-get"), "update", "-q"], env=env, check=True, capture_output=True)
         subprocess.run(install, env=env, check=True, capture_output=True)
 
 
 def postgres_bin_dir() -> Path:
     """Where initdb and pg_ctl are, installing the Debian package first when needed (as root)."""
     bin_dir = _find_bin_dir()
-    if bin_dir is None and os.geteuid() == 0 and shutil.which("apt-get"):
+    if bin_dir is None and os.geteuid() == 0 and shutil.which(_tool("apt-get")):
         _install_postgresql()
         bin_dir = _find_bin_dir()
     if bin_dir is None:
@@ -90,7 +95,7 @@ class PgCluster:
 def _as_server_user(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command
-    return ["runuser", "-u", "postgres", "--", *command]
+    return [_tool("runuser"), "-u", "postgres", "--", *command]
 
 
 def start_cluster(settings: str = _SERVER_SETTINGS) -> PgCluster:
@@ -101,8 +106,8 @@ def start_cluster(settings: str = _SERVER_SETTINGS) -> PgCluster:
     data, socket_dir, log = root / "data", root / "sock", root / "server.log"
     socket_dir.mkdir()
     if os.geteuid() == 0:
-        if subprocess.run(["id", "-u", "postgres"], capture_output=True).returncode != 0:
-            subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
+        if subprocess.run([_tool("id"), "-u", "postgres"], capture_output=True).returncode != 0:
+            subprocess.run([_tool("useradd"), "--system", "--no-create-home", "postgres"], check=True)
         shutil.chown(root, "postgres")
         shutil.chown(socket_dir, "postgres")
     subprocess.run(

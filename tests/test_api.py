@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -19,7 +20,10 @@ import pytest
 from fhir.resources.R4B.researchstudy import ResearchStudy
 
 from trialatlas.config import shared_data_dir
+from trialatlas.model import Design, Enrollment, PartialDate, StatusInfo, Trial
+from trialatlas.search import FACETS, Filters
 from trialatlas.sources.ctgov_v2 import study_to_trial
+from trialatlas.store import open_store
 from web_support import HOSTILE_NCT, LiveServer, running, shared_server
 
 TARGET = "NCT04048161"
@@ -59,14 +63,17 @@ def test_health_counts_the_store(client: httpx.Client) -> None:
 def test_search_finds_words_and_counts_facets(client: httpx.Client) -> None:
     page = client.get("/api/trials", params={"q": "lupus nephritis"}).json()
     assert page["total"] >= 4
-    ids = [hit["nct_id"] for hit in page["hits"]]
-    assert TARGET not in ids  # nephrotic syndrome, not lupus
-    assert {"NCT03580291", "NCT00371319"} <= set(ids)
+    ids = [hit["trial"]["key"] for hit in page["hits"]]
+    assert {"NCT03580291", "NCT00371319"} <= set(ids[:4])
+    # Nephrotic syndrome: lupus nephritis is only among its exclusion criteria, so it ranks last.
+    assert ids[-1] == TARGET
+    scores = [hit["score"] for hit in page["hits"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
     for hit in page["hits"]:
-        text = (
-            hit["title"] + " ".join(hit["conditions"]) + "".join(s["text"] for s in hit["snippet"])
-        ).lower()
+        trial = hit["trial"]
+        text = (trial["title"] + " ".join(trial["conditions"]) + hit["snippet"]).lower()
         assert "lupus" in text
+    assert any("<mark>" in hit["snippet"] for hit in page["hits"])
     statuses = {v["value"]: v["count"] for v in page["facets"]["status"]}
     assert sum(statuses.values()) == page["total"]
 
@@ -75,45 +82,178 @@ def test_search_filters_are_applied(client: httpx.Client) -> None:
     every = client.get("/api/trials", params={"limit": 1}).json()
     phase2 = client.get("/api/trials", params={"phase": "PHASE2", "limit": 100}).json()
     assert 0 < phase2["total"] < every["total"]
-    assert all("PHASE2" in hit["phases"] for hit in phase2["hits"])
+    assert all("PHASE2" in hit["trial"]["phases"] for hit in phase2["hits"])
     facet = {v["value"]: v["count"] for v in every["facets"]["phase"]}
     assert phase2["total"] == facet["PHASE2"]
     # Disjunctive facets: choosing PHASE2 still counts PHASE3 trials, and both together add up.
     both = client.get("/api/trials", params=[("phase", "PHASE2"), ("phase", "PHASE3")]).json()
     comma = client.get("/api/trials", params={"phase": "PHASE2,PHASE3"}).json()
     assert both["total"] == comma["total"] > phase2["total"]
-    open_adults = client.get("/api/trials", params={"open_only": "true", "age": 70, "sex": "male"}).json()
-    assert all(
-        hit["status"] in {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"}
-        for hit in open_adults["hits"]
+    open_adults = client.get("/api/trials", params={"status": "open", "age": 70, "sex": "male"}).json()
+    assert open_adults["total"] > 0
+    for hit in open_adults["hits"]:
+        trial = hit["trial"]
+        assert trial["status"] in {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"}
+        assert trial.get("min_age_years") is None or trial["min_age_years"] <= 70
+        assert trial.get("max_age_years") is None or trial["max_age_years"] >= 70
+        assert trial.get("sex") in {None, "ALL", "MALE"}
+
+
+def _counts(page: dict[str, Any], facet: str) -> dict[str, int]:
+    return {v["value"]: v["count"] for v in page["facets"][facet]}
+
+
+def test_facet_counts_agree_with_the_totals_their_filters_give(client: httpx.Client) -> None:
+    """Every facet count is the total that choosing its value gives, for filters of every kind."""
+    base = {"q": "cancer", "limit": 1, "facet_limit": 1000}
+    page = client.get("/api/trials", params=base).json()
+    assert page["total"] > 30
+    checked = 0
+    for facet, param in (
+        ("status", "status"),
+        ("phase", "phase"),
+        ("country", "country"),
+        ("sponsor_class", "sponsor_class"),
+        ("intervention_type", "intervention_type"),
+        ("start_year", "facet"),
+        ("enrollment", "facet"),
+    ):
+        counts = _counts(page, facet)
+        assert counts and all(0 < n <= page["total"] for n in counts.values())
+        for value, count in sorted(counts.items(), key=lambda item: -item[1])[:2]:
+            chosen = value if param != "facet" else f"{facet}:{value}"
+            narrowed = client.get("/api/trials", params={**base, param: chosen}).json()
+            assert narrowed["total"] == count, (facet, value)
+            # The chosen facet is counted without its own choice (the alternatives stay visible) …
+            assert _counts(narrowed, facet) == counts, facet
+            checked += 1
+    assert checked >= 12
+    # … and the others are counted over the narrowed trials only: no count exceeds the total, and a
+    # facet every trial has exactly one value of adds up to it.
+    narrowed = client.get("/api/trials", params={**base, "status": "RECRUITING", "phase": "2"}).json()
+    assert 0 < narrowed["total"] < page["total"]
+    for facet in ("study_type", "sponsor_class", "country", "start_year"):
+        assert all(n <= narrowed["total"] for n in _counts(narrowed, facet).values())
+    assert sum(_counts(narrowed, "study_type").values()) == narrowed["total"]
+    # Filters said in words count the same as filters passed as parameters.
+    worded = client.get("/api/trials", params={"q": "cancer recruiting phase 2", "limit": 1}).json()
+    assert worded["total"] == narrowed["total"]
+    assert worded["interpreted"] and any(
+        note.startswith("status=RECRUITING") for note in worded["interpreted"]
     )
 
 
 def test_cursor_pages_through_every_result_once(client: httpx.Client) -> None:
-    params: dict[str, object] = {"q": "cancer", "limit": 7}
+    params: dict[str, object] = {"q": "cancer", "limit": 7, "facets": "none"}
     first = client.get("/api/trials", params=params).json()
-    assert first["total"] > 14
+    assert first["total"] > 14 and first["facets"] == {}
     seen: list[str] = []
     page = first
     while True:
-        seen += [hit["nct_id"] for hit in page["hits"]]
+        seen += [hit["trial"]["key"] for hit in page["hits"]]
         if not page["next_cursor"]:
             break
         page = client.get("/api/trials", params={**params, "cursor": page["next_cursor"]}).json()
-        assert page["prev_cursor"]
+        assert page["total"] == first["total"]
     assert len(seen) == len(set(seen)) == first["total"]
 
 
 def test_bad_cursor_and_bad_parameters_are_4xx_problems(client: httpx.Client) -> None:
     assert_problem(client.get("/api/trials", params={"cursor": "not-a-cursor"}), 400, "cursor")
     other = client.get("/api/trials", params={"q": "cancer", "limit": 2}).json()["next_cursor"]
-    assert_problem(
-        client.get("/api/trials", params={"q": "asthma", "cursor": other}), 400, "different search"
-    )
+    assert_problem(client.get("/api/trials", params={"q": "asthma", "cursor": other}), 400, "another query")
     body = assert_problem(client.get("/api/trials", params={"limit": 0}), 422, "limit")
     assert body["errors"]
     assert_problem(client.get("/api/trials", params={"age": "old"}), 422, "age")
     assert_problem(client.get("/api/trials", params={"sort": "random"}), 422, "sort")
+    assert_problem(client.get("/api/trials", params={"phase": "9"}), 400, "unknown phase")
+    assert_problem(client.get("/api/trials", params={"start_from": "2019-13"}), 400, "not a date")
+    assert_problem(client.get("/api/trials", params={"facet": "start_year"}), 400, "name:value")
+    assert_problem(client.get("/api/trials", params={"facet": "colour:blue"}), 400, "no facet 'colour'")
+    assert_problem(client.get("/api/trials", params={"facets": "colour"}), 400, "unknown facet")
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("(lupus", "unbalanced parenthesis"),
+        ('"lupus nephritis', "unbalanced quote"),
+        ("lupus AND", "needs a word"),
+        ("NOT lupus", "bare NOT"),
+        ("colour:blue", "unknown field 'colour:'"),
+        ("{title}: lupus", "field prefix"),
+        ("x*", "prefix search"),
+        ("lupus OR NOT x", "NOT cannot be an alternative"),
+        ("'; --", "nothing to search for"),
+    ],
+)
+def test_malformed_queries_are_400_with_the_search_message(
+    client: httpx.Client, query: str, words: str
+) -> None:
+    from trialatlas.errors import QueryError
+    from trialatlas.search.query import parse
+
+    body = assert_problem(client.get("/api/trials", params={"q": query}), 400, words)
+    detail = str(body["detail"])
+    try:  # the message is the search package's own, word for word, when its parser refuses the query
+        parse(query)
+    except QueryError as exc:
+        assert detail == str(exc)
+    for sql in ("select ", "sqlite", "search_fts", "bm25(", "where "):
+        assert sql not in detail.lower(), detail
+
+
+def test_paging_a_small_store_returns_each_trial_once(tmp_path: Path) -> None:
+    """Keyset cursors over ties (equal scores, equal and missing sort values), in every order."""
+    trials = [
+        Trial(
+            nct_id=f"NCT{90000000 + number:08d}",
+            brief_title="Lupus nephritis induction" if number % 3 else f"Lupus trial number {number}",
+            conditions=["Lupus Nephritis"],
+            status=StatusInfo(start_date=PartialDate(date=f"20{10 + number % 4}-01"))
+            if number % 5
+            else StatusInfo(),
+            design=Design(enrollment=Enrollment(count=number % 4 * 10)) if number % 2 else Design(),
+        )
+        for number in range(37)
+    ]
+    db = tmp_path / "small.db"
+    store = open_store(str(db))
+    store.upsert_batch(trials)
+    store.close()
+    wanted = {trial.nct_id for trial in trials}
+    with running(db) as live, httpx.Client(base_url=live.url, timeout=60) as http:
+        for params in (
+            {},
+            {"q": "lupus"},
+            {"q": "lupus", "sort": "start_date"},
+            {"q": "nephritis OR trial", "sort": "enrollment", "order": "asc"},
+            {"sort": "last_update"},
+            {"q": "lupus", "facet": "start_year:2011"},
+        ):
+            seen: list[str] = []
+            cursor: str | None = None
+            total = None
+            for _ in range(40):
+                query = {**params, "limit": 4, **({"cursor": cursor} if cursor else {})}
+                page = client_json(http, query)
+                total = page["total"] if total is None else total
+                assert page["total"] == total
+                seen += [hit["trial"]["key"] for hit in page["hits"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            assert len(seen) == len(set(seen)) == total, params
+            if "facet" not in params and "OR" not in str(params.get("q")):
+                assert set(seen) == wanted, params
+            assert cursor is None
+
+
+def client_json(http: httpx.Client, params: dict[str, Any]) -> dict[str, Any]:
+    response = http.get("/api/trials", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 # --- one trial ---------------------------------------------------------------------------------
@@ -171,7 +311,7 @@ def test_trial_as_fhir_research_study(client: httpx.Client) -> None:
 
 def test_every_trial_is_valid_fhir(client: httpx.Client) -> None:
     ids = [
-        hit["nct_id"]
+        hit["trial"]["key"]
         for hit in client.get("/api/trials", params={"limit": 100, "sort": "enrollment"}).json()["hits"]
     ]
     for nct in [*ids, HOSTILE_NCT]:
@@ -329,11 +469,18 @@ def test_stats_counts_what_search_finds(client: httpx.Client) -> None:
     everything = client.get("/api/stats").json()
     total = client.get("/api/health").json()["trials"]
     assert everything["total"] == total
-    assert sum(v["count"] for v in everything["by_status"]) == total
-    assert sum(v["count"] for v in everything["by_phase"]) >= total
-    lupus = client.get("/api/stats", params={"q": "lupus"}).json()
-    assert lupus["total"] == client.get("/api/trials", params={"q": "lupus"}).json()["total"]
-    assert {"by_phase", "by_status", "by_start_year", "by_country", "by_sponsor_class"} <= set(lupus)
+    assert set(everything["facets"]) == set(FACETS)
+    assert sum(v["count"] for v in everything["facets"]["status"]) <= total
+    assert sum(v["count"] for v in everything["facets"]["phase"]) >= total / 2
+    lupus = client.get("/api/stats", params={"q": "lupus", "facets": "phase,start_year"}).json()
+    found = client.get("/api/trials", params={"q": "lupus", "facet_limit": 1000}).json()
+    assert lupus["total"] == found["total"]
+    assert set(lupus["facets"]) == {"phase", "start_year"}
+    assert lupus["facets"]["start_year"] == found["facets"]["start_year"]
+    years = [v["value"] for v in lupus["facets"]["start_year"]]
+    assert years == sorted(years)  # years read in their own order
+    top = client.get("/api/stats", params={"facets": "country", "top": 3}).json()
+    assert len(top["facets"]["country"]) == 3
 
 
 def test_ingest_is_off_by_default(client: httpx.Client) -> None:
@@ -354,6 +501,7 @@ def test_ingest_with_a_token(tmp_path: Path) -> None:
         assert done.json()["new"] == 1 and done.json()["failed"] == 0
         assert http.get("/api/trials/NCT03580291").json()["nct_id"] == "NCT03580291"
         assert http.get("/api/trials", params={"q": "mesenchymal"}).json()["total"] == 1
+        # Search follows the store: the newly ingested trial is found without a restart.
         bad = http.post(
             "/api/ingest",
             files={"files": ("junk.json", b'{"studies": [{"x": 1}]}', "application/json")},
@@ -376,6 +524,10 @@ def test_openapi_and_docs_are_served_locally(client: httpx.Client) -> None:
         "/api/ingest",
     ):
         assert path in spec["paths"], path
+    # Every filter of the search package is a parameter of the search (facet_values as facet=name:value).
+    parameters = {p["name"] for p in spec["paths"]["/api/trials"]["get"]["parameters"]}
+    assert set(Filters.model_fields) - {"facet_values"} <= parameters
+    assert {"q", "facet", "sort", "order", "cursor", "limit", "facets", "facet_limit"} <= parameters
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "/static/vendor/swagger-ui-bundle.js" in docs.text and "http" not in docs.text.replace(
@@ -395,6 +547,11 @@ def test_security_headers(client: httpx.Client) -> None:
 def test_hostile_text_is_data_in_json(client: httpx.Client) -> None:
     trial = client.get(f"/api/trials/{HOSTILE_NCT}").json()
     assert "<script>" in trial["brief_title"]  # kept as written: escaping is the renderer's job
+    # Snippets are HTML by contract (escaped text, matched terms in <mark>): the markup stays text.
+    hit = client.get("/api/trials", params={"q": "xss"}).json()["hits"][0]
+    assert hit["trial"]["key"] == HOSTILE_NCT and "<script>" in hit["trial"]["title"]
+    assert "&lt;script&gt;window.__<mark>xss</mark>" in hit["snippet"]
+    assert "<script" not in hit["snippet"] and "<img" not in hit["snippet"]
     assert (
         orjson.loads(client.get(f"/api/trials/{HOSTILE_NCT}", params={"format": "fhir"}).content)["title"]
         == trial["brief_title"]

@@ -142,8 +142,32 @@ def test_search_facets_and_paging(desk: tuple[Page, Watch]) -> None:
     assert page.locator(".hit h3 a").first.inner_text() != first
     assert page.locator("ol.hits").get_attribute("start") == "6"
     page.get_by_role("link", name="← Previous").click()
-    page.wait_for_function("document.querySelector('ol.hits').getAttribute('start') === '1'")
+    # expect() polls without evaluating strings (the page's CSP refuses eval, so wait_for_function
+    # fails whenever its first check is too early).
+    expect(page.locator("ol.hits")).to_have_attribute("start", "1")
     assert page.locator(".hit h3 a").first.inner_text() == first
+
+
+def test_search_explains_expansions_and_malformed_queries(desk: tuple[Page, Watch]) -> None:
+    page, watch = desk
+    page.goto("/")
+    page.get_by_label("Search trials").fill("MMF")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/?q=MMF")
+    expect(page.locator(".understood .expansion")).to_contain_text("expanded: MMF → mycophenolate mofetil")
+    expect(page.locator(".hit .snippet mark").first).to_be_visible()
+    assert "mycophenolate" in page.locator(".hit .snippet mark").all_inner_texts()[0].lower()
+    shot(page, "search-expanded")
+    # A malformed query answers 400 with the page itself: the message shows, the query stays in the box.
+    page.get_by_label("Search trials").fill("(lupus OR")
+    page.get_by_role("button", name="Search").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("needs a word, phrase or group on both sides")
+    assert page.get_by_label("Search trials").input_value() == "(lupus OR"
+    assert page.locator(".hit").count() == 0
+    shot(page, "search-malformed")
+    # The browser logs the 400 itself as a failed load; nothing else may be logged.
+    watch.errors = [error for error in watch.errors if "status of 400" not in error]
 
 
 def test_trial_page_with_timeline_and_doses(desk: tuple[Page, Watch]) -> None:
@@ -154,7 +178,7 @@ def test_trial_page_with_timeline_and_doses(desk: tuple[Page, Watch]) -> None:
     expect(page.locator("h1")).to_contain_text("Tacrolimus vs Mycophenolate Mofetil")
     chart = page.locator("#regimen img")
     chart.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
+    expect(chart).to_have_js_property("complete", True)
     assert chart.evaluate("img => img.naturalWidth") >= 600
     expect(page.locator("#regimen table.doses caption").first).to_have_text("Tacrolimus(Group A)")
     expect(page.locator("#eligibility mark.value").first).to_be_visible()

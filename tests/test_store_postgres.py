@@ -227,7 +227,8 @@ def test_copy_command_moves_a_file_store_to_postgres(pg_url: str, tmp_path: Path
         for batch in _history_batches():
             store.upsert_batch(batch)  # type: ignore[arg-type]
         digest = store.content_digest()
-        older = sum(len(store.versions(key)) - 1 for key in store.keys())
+        stored = store.keys()
+        older = sum(len(store.versions(key)) - 1 for key in stored)
         assert older >= 3
     run = subprocess.run(
         [sys.executable, "-m", "trialatlas", "copy", str(source), pg_url, "--json"],

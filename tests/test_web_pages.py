@@ -84,6 +84,114 @@ def test_search_page_shows_results_facets_and_paging(client: httpx.Client) -> No
     second = client.get(next_link.group(1).replace("&amp;", "&")).text
     assert '<ol class="hits" start="6">' in second
     assert 'rel="prev"' in second
+    # Cursors only go forward; the way back from a deeper page is worked out by the server.
+    third_link = re.search(r'<a rel="next" href="([^"]+)"', second)
+    assert third_link
+    third = client.get(third_link.group(1).replace("&amp;", "&")).text
+    assert '<ol class="hits" start="11">' in third
+    back = re.search(r'<a rel="prev" href="([^"]+)"', third)
+    assert back and "cursor=" in back.group(1)
+    again = client.get(back.group(1).replace("&amp;", "&")).text
+    assert '<ol class="hits" start="6">' in again
+    assert _hit_ids(again) == _hit_ids(second)
+    assert not set(_hit_ids(second)) & set(_hit_ids(third))
+    assert 'rel="first" href="/?limit=5"' in third
+    # Beyond what is worth walking again, a page links to the first page but not to the previous one.
+    cursor = parse_qs(urlsplit(third_link.group(1).replace("&amp;", "&")).query)["cursor"][0]
+    deep = client.get("/", params={"limit": 5, "cursor": cursor, "page": 2000}).text
+    assert 'rel="first"' in deep and 'rel="prev"' not in deep
+    assert client.get("/", params={"enrollment_min": 10**30}).status_code == 400
+
+
+def _hit_ids(html: str) -> list[str]:
+    return re.findall(r'<span class="nct">([^<]+)</span>', html)
+
+
+def test_search_page_shows_expansions_and_filters_read_from_words(client: httpx.Client) -> None:
+    html = client.get("/", params={"q": "MMF"}).text
+    assert_inert(html)
+    assert '<li class="expansion">expanded: MMF → mycophenolate mofetil' in html
+    assert (
+        "<mark>mycophenolate mofetil</mark>" in html.lower() or "<mark>Mycophenolate mofetil</mark>" in html
+    )
+    plain = client.get("/", params={"q": "MMF", "expand": "false"}).text
+    assert "expanded:" not in plain
+    total = int(re.search(r'<strong id="total">(\d+)</strong>', html).group(1))  # type: ignore[union-attr]
+    assert total > int(re.search(r'<strong id="total">(\d+)</strong>', plain).group(1))  # type: ignore[union-attr]
+    worded = client.get("/", params={"q": "cancer recruiting in China"}).text
+    assert "read as a filter: status=RECRUITING (from &#39;recruiting&#39;)" in worded
+    assert "read as a filter: country=China (from &#39;in China&#39;)" in worded
+    api = client.get("/api/trials", params={"q": "cancer", "status": "RECRUITING", "country": "China"}).json()
+    assert f'<strong id="total">{api["total"]}</strong>' in worded
+
+
+def test_search_page_filters_and_facets_of_every_kind(client: httpx.Client) -> None:
+    html = client.get("/", params={"q": "cancer"}).text
+    facets = set(re.findall(r'<h2 id="facet-([a-z_]+)">', html))
+    assert {"status", "phase", "country", "start_year", "enrollment", "has_results", "age_group"} <= facets
+    # A facet without a filter of its own is chosen as facet=name:value, and shows as chosen.
+    link = re.search(
+        r'<a class="facet-value" href="([^"]+)"[^>]*data-facet="start_year" data-value="(\d+)"', html
+    )
+    assert link
+    url = link.group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(url).query) == {"q": ["cancer"], "facet": [f"start_year:{link.group(2)}"]}
+    chosen = client.get(url).text
+    assert f'aria-current="true" data-facet="start_year" data-value="{link.group(2)}"' in chosen
+    api = client.get("/api/trials", params={"q": "cancer", "facet": f"start_year:{link.group(2)}"}).json()
+    assert f'<strong id="total">{api["total"]}</strong>' in chosen
+    # The "more filters" form: dates, enrolment, yes/no, sort and order all reach the search.
+    params = {
+        "q": "cancer",
+        "start_from": "2015",
+        "enrollment_min": "50",
+        "has_results": "false",
+        "sort": "enrollment",
+        "order": "asc",
+    }
+    sorted_page = client.get("/", params=params).text
+    assert '<option value="enrollment" selected>' in sorted_page
+    api = client.get("/api/trials", params=params).json()
+    assert f'<strong id="total">{api["total"]}</strong>' in sorted_page
+    assert _hit_ids(sorted_page) == [hit["trial"]["key"] for hit in api["hits"]]
+    sizes = [hit["trial"]["enrollment"] for hit in api["hits"]]
+    assert sizes == sorted(sizes) and sizes[0] >= 50
+
+
+def test_malformed_query_is_explained_on_the_page(client: httpx.Client) -> None:
+    response = client.get("/", params={"q": "(lupus OR"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert_inert(html)
+    assert 'value="(lupus OR"' in html  # the query stays in the box, to be fixed
+    assert 'role="alert"' in html and "This search cannot be run:" in html
+    assert "needs a word, phrase or group on both sides" in html
+    for sql in ("SELECT", "MATCH", "sqlite", "fts5"):
+        assert sql not in html
+    bad_filter = client.get("/", params={"q": "lupus", "phase": "9"})
+    assert bad_filter.status_code == 400 and "unknown phase" in bad_filter.text
+
+
+def test_snippets_keep_only_the_search_packages_marks() -> None:
+    from markupsafe import Markup
+
+    from trialatlas.web.views import snippet_html
+
+    made = "…a &lt;b&gt; &amp; &quot;c&quot; &#x27; <mark>lupus</mark> nephritis <mark>MMF</mark>…"
+    assert snippet_html(made) == Markup(made)
+    for forged in (
+        "<mark onclick=alert(1)>x</mark>",
+        "<script>alert(1)</script>",
+        "a <mark>b <mark>c</mark></mark>",
+        "<mark>open",
+        "x </mark> y",
+        "&lt;b&gt; <b>bold</b>",
+        "a & b",
+        '<mark>"><img src=x onerror=alert(1)></mark>',
+    ):
+        shown = str(snippet_html(forged))
+        assert "<" not in shown and ">" not in shown, shown
 
 
 def test_search_state_lives_in_the_url(client: httpx.Client) -> None:
@@ -235,6 +343,7 @@ def test_hostile_registry_text_renders_as_text_everywhere(client: httpx.Client) 
     pages = {
         "trial": client.get(f"/trials/{HOSTILE_NCT}").text,
         "search": client.get("/", params={"q": "hostile"}).text,
+        "snippet": client.get("/", params={"q": "xss"}).text,
         "compare": client.get("/compare", params={"ids": f"{HOSTILE_NCT},{TARGET}"}).text,
         "landscape": client.get("/landscape", params={"q": "hostile"}).text,
         "match": client.post("/match", data={"note": "Patient with lupus", "conditions": "lupus"}).text,
@@ -253,3 +362,11 @@ def test_hostile_registry_text_renders_as_text_everywhere(client: httpx.Client) 
     text = "".join(parse(trial).text)
     assert '<script>window.__xss = 1; alert("xss")</script>' in text  # what a reader sees: the raw text
     assert "&lt;script&gt;" in pages["search"] and "Atlantis" in pages["landscape"]
+    # The search package's snippet of the hostile text: its marks are markup, the text stays text.
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', pages["snippet"])
+    assert snippet, "a snippet for the hostile trial"
+    assert (
+        "&lt;script&gt;window.__<mark>xss</mark> = 1; alert(&quot;<mark>xss</mark>&quot;)&lt;/script&gt;"
+        in (snippet.group(1))
+    )
+    assert set(re.findall(r"<(/?\w+)", snippet.group(1))) == {"mark", "/mark"}

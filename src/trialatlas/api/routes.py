@@ -16,21 +16,25 @@ from trialatlas.api.problems import problem_responses
 from trialatlas.errors import QueryError
 from trialatlas.export.ctgov_v2 import trial_to_study
 from trialatlas.export.fhir import trial_to_fhir
-from trialatlas.web.basic_search import FACETS, MAX_LIMIT, SearchPage, SearchParams, SortOrder
+from trialatlas.search import FACETS, SearchResults, SortKey
 from trialatlas.web.services import (
+    MAX_ENROLLMENT,
+    MAX_LIMIT,
     Atlas,
     MatchRequest,
     MatchResponse,
     RelatedResult,
+    SearchRequest,
+    Stats,
     TrialDoses,
     TrialTimeline,
 )
+from trialatlas.web.urls import split_values
 
 router = APIRouter(prefix="/api")
 TRIALS: list[str | Enum] = ["trials"]
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
-STATS_FACETS: tuple[str, ...] = (*FACETS, "start_year")
 _MAX_UPLOAD = 200 * 1024 * 1024
 
 
@@ -42,62 +46,134 @@ def atlas(request: Request) -> Atlas:
 AtlasDep = Annotated[Atlas, Depends(atlas)]
 
 
-def _multi(values: list[str] | None) -> list[str]:
-    """Repeated parameters and comma-separated lists mean the same: ``?phase=PHASE2&phase=PHASE3``."""
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+_DATE = "A date: 2019, 2019-06 or 2019-06-30."
 
 
-def search_params(
-    q: Annotated[str, Query(max_length=500, description="Words to find; all must occur.")] = "",
+def search_request(
+    q: Annotated[
+        str,
+        Query(
+            max_length=500,
+            description='The query: words (all must occur), "phrases", AND/OR/NOT, (groups), nephr*, '
+            "and cond: intr: title: sponsor: id: fields. Abbreviations and synonyms are expanded; "
+            "status, phase, country and age words are read as filters (see `interpreted`).",
+        ),
+    ] = "",
     status: Annotated[
-        list[str] | None, Query(description="Overall status, repeatable or comma-separated.")
+        list[str] | None,
+        Query(description="Overall status (RECRUITING, COMPLETED, …; 'open' = still enrolling)."),
     ] = None,
-    phase: Annotated[list[str] | None, Query(description="PHASE1 … PHASE4, EARLY_PHASE1, NA.")] = None,
+    phase: Annotated[
+        list[str] | None, Query(description="1, 2, 3, 4, 1/2, early 1, NA (or PHASE2 …).")
+    ] = None,
     study_type: Annotated[list[str] | None, Query(description="INTERVENTIONAL, OBSERVATIONAL …")] = None,
+    condition: Annotated[list[str] | None, Query(description="A condition as the registry lists it.")] = None,
+    intervention: Annotated[list[str] | None, Query(description="An intervention name.")] = None,
+    intervention_type: Annotated[list[str] | None, Query(description="DRUG, BIOLOGICAL, DEVICE …")] = None,
+    sponsor: Annotated[list[str] | None, Query(description="The lead sponsor.")] = None,
+    sponsor_class: Annotated[list[str] | None, Query(description="INDUSTRY, NIH, OTHER …")] = None,
     country: Annotated[list[str] | None, Query(description="Country of a site.")] = None,
-    sponsor_class: Annotated[
-        list[str] | None, Query(description="Lead sponsor class: INDUSTRY, NIH …")
+    city: Annotated[list[str] | None, Query(description="City of a site.")] = None,
+    age_group: Annotated[list[str] | None, Query(description="CHILD, ADULT, OLDER_ADULT.")] = None,
+    age: Annotated[float | None, Query(ge=0, le=150, description="A patient's age in years.")] = None,
+    sex: Annotated[
+        str | None, Query(max_length=20, description="A patient's sex (female, male): trials open to it.")
     ] = None,
-    sex: Annotated[Literal["female", "male"] | None, Query(description="Open to this sex.")] = None,
-    age: Annotated[float | None, Query(ge=0, le=150, description="Open to this age, in years.")] = None,
-    start_from: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    start_to: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    has_results: bool | None = None,
-    open_only: Annotated[
-        bool, Query(description="Only recruiting, not yet recruiting or by invitation.")
-    ] = False,
-    sort: SortOrder = "relevance",
+    healthy_volunteers: Annotated[bool | None, Query(description="Accepts healthy volunteers.")] = None,
+    has_results: Annotated[bool | None, Query(description="Has posted results.")] = None,
+    start_from: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
+    start_to: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
+    completion_from: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
+    completion_to: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
+    updated_since: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
+    enrollment_min: Annotated[int | None, Query(ge=0, le=MAX_ENROLLMENT)] = None,
+    enrollment_max: Annotated[int | None, Query(ge=0, le=MAX_ENROLLMENT)] = None,
+    facet: Annotated[
+        list[str] | None,
+        Query(
+            description="name:value of a facet, for facets without a filter of their own "
+            "(start_year:2019, completion_year:2025, enrollment:100-499, last_update_year:2024)."
+        ),
+    ] = None,
+    sort: Annotated[SortKey, Query(description="Relevance, or newest/largest first.")] = SortKey.RELEVANCE,
+    order: Annotated[
+        Literal["asc", "desc"] | None, Query(description="asc: oldest or smallest first.")
+    ] = None,
+    mode: Annotated[Literal["all", "any"], Query(description="Whether all words must occur.")] = "all",
+    expand: Annotated[bool, Query(description="Expand abbreviations and synonyms.")] = True,
     cursor: Annotated[
-        str | None, Query(max_length=200, description="next_cursor of the previous page.")
+        str | None, Query(max_length=300, description="next_cursor of the previous page, unchanged.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-) -> SearchParams:
-    return SearchParams(
+) -> SearchRequest:
+    """Filters repeat (``?phase=2&phase=3``); vocabulary ones may also be comma-separated (``2,3``)."""
+    lists = {
+        "status": status,
+        "phase": phase,
+        "study_type": study_type,
+        "condition": condition,
+        "intervention": intervention,
+        "intervention_type": intervention_type,
+        "sponsor": sponsor,
+        "sponsor_class": sponsor_class,
+        "country": country,
+        "city": city,
+        "age_group": age_group,
+        "facet": facet,
+    }
+    return SearchRequest(
         q=q,
-        status=_multi(status),
-        phase=_multi(phase),
-        study_type=_multi(study_type),
-        country=_multi(country),
-        sponsor_class=_multi(sponsor_class),
-        sex=sex,
+        **{name: split_values(name, values or []) for name, values in lists.items()},
         age=age,
+        sex=sex,
+        healthy_volunteers=healthy_volunteers,
+        has_results=has_results,
         start_from=start_from,
         start_to=start_to,
-        has_results=has_results,
-        open_only=open_only,
+        completion_from=completion_from,
+        completion_to=completion_to,
+        updated_since=updated_since,
+        enrollment_min=enrollment_min,
+        enrollment_max=enrollment_max,
         sort=sort,
+        order=order,
+        mode=mode,
+        expand=expand,
         cursor=cursor,
         limit=limit,
     )
 
 
-SearchDep = Annotated[SearchParams, Depends(search_params)]
+SearchDep = Annotated[SearchRequest, Depends(search_request)]
 
 
-@router.get("/trials", tags=TRIALS, response_model=SearchPage, responses=problem_responses(400, 422))
-def list_trials(service: AtlasDep, params: SearchDep) -> SearchPage:
-    """Search the trials: words, filters, facet counts and cursor paging (pass ``next_cursor`` back)."""
-    return service.search(params)
+def facet_names(
+    facets: Annotated[
+        list[str] | None,
+        Query(description=f"Facets to count (default all; 'none' for none): {', '.join(FACETS)}."),
+    ] = None,
+) -> bool | list[str]:
+    names = [name.strip() for value in facets or [] for name in value.split(",") if name.strip()]
+    if not names:
+        return True
+    return False if names == ["none"] else names
+
+
+FacetsDep = Annotated[bool | list[str], Depends(facet_names)]
+
+
+@router.get("/trials", tags=TRIALS, response_model=SearchResults, responses=problem_responses(400, 422))
+def list_trials(
+    service: AtlasDep,
+    params: SearchDep,
+    facets: FacetsDep,
+    facet_limit: Annotated[
+        int, Query(ge=1, le=1000, description="Values per facet, most frequent first.")
+    ] = 20,
+) -> SearchResults:
+    """Ranked search with filters, facet counts, expansions and cursor paging (pass ``next_cursor``
+    back, with the same query and filters, for the next page)."""
+    return service.search(params, facets=facets, facet_limit=facet_limit)
 
 
 @router.get(
@@ -181,14 +257,15 @@ def post_match(service: AtlasDep, request: MatchRequest) -> JSONResponse:
     return JSONResponse(result.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/stats", tags=TRIALS, responses=problem_responses(400, 422))
-def get_stats(service: AtlasDep, params: SearchDep) -> dict[str, Any]:
-    """Counts of the trials a search matches (all trials without filters), for charts."""
-    counts = service.counts(params, STATS_FACETS)
-    return {
-        "total": counts["total"][0][1],
-        **{f"by_{facet}": [{"value": v, "count": n} for v, n in counts[facet]] for facet in STATS_FACETS},
-    }
+@router.get("/stats", tags=TRIALS, response_model=Stats, responses=problem_responses(400, 422))
+def get_stats(
+    service: AtlasDep,
+    params: SearchDep,
+    facets: FacetsDep,
+    top: Annotated[int, Query(ge=1, le=10_000, description="Values per facet, most frequent first.")] = 100,
+) -> Stats:
+    """How many trials a search matches (all trials without one), counted by every facet, for charts."""
+    return service.stats(params, facets, top)
 
 
 @router.get("/health", tags=["server"])

@@ -5,10 +5,12 @@ around it still land. Batches are transactions, so a crash or ``kill -9`` leaves
 after the last whole batch, and re-running the ingest converges to the same content.
 
 Reading can run in worker processes (``workers`` > 1): this process unwraps containers into blobs
-and hands them out in small tasks, workers read and map them, and their records come back here in
-input order, so a parallel ingest writes exactly what a serial one does. Only this process writes
-the store. Queues are bounded (a few tasks a worker, a pipe's worth of results), so memory stays
-flat whatever the input size, and workers exit as soon as this process does, even on ``kill -9``.
+and hands them out in small tasks, ``workers - 1`` reader processes read and map them, and their
+records come back here in input order, so a parallel ingest writes exactly what a serial one does.
+This process writes the store, which costs about as much as reading: with one core for it and one for
+each reader, ``workers`` is the number of cores the ingest keeps busy. Queues are bounded (a few tasks
+a reader, a pipe's worth of results), so memory stays flat whatever the input size, and readers exit
+as soon as this process does, even on ``kill -9``.
 """
 
 from __future__ import annotations
@@ -57,11 +59,11 @@ RESULTS_PER_MESSAGE = 32
 # allocates thousands of container objects, almost all freed by reference counting; at the default
 # (700) the collector runs several times a record and keeps re-walking the batch being built, which
 # costs ~10% of an ingest for no garbage found. Cycles are still collected, just less often.
-GC_THRESHOLD = 50_000
+GC_THRESHOLD = 100_000
 
 
 def default_workers() -> int:
-    """Reader processes the CLI uses by default: one per CPU this process may run on, at most 4."""
+    """The ``workers`` the CLI uses by default: one per CPU this process may run on, at most 4."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -111,7 +113,8 @@ def ingest(
 ) -> IngestReport:
     """Read every record under ``paths`` (auto-detected format, or ``reader``) into ``store``.
 
-    ``workers`` > 1 reads in that many worker processes (see :func:`read_blobs`); 1 reads here.
+    ``workers`` > 1 reads in ``workers - 1`` reader processes while this one writes (see
+    :func:`read_blobs`); 1 does everything here.
     """
     if workers <= 1:
         return ingest_results(
@@ -180,9 +183,10 @@ def collector_tuned() -> Iterator[None]:
 def read_blobs(
     items: Iterable[Blob | RecordError], reader_name: str | None = None, *, workers: int = 1
 ) -> Generator[ReadResult, None, None]:
-    """The records of ``items`` (blobs, and errors passed through), in order, read by ``workers``.
+    """The records of ``items`` (blobs, and errors passed through), in order.
 
-    With ``workers`` > 1 the blobs are read in that many worker processes, started with ``spawn``:
+    With ``workers`` > 1 the blobs are read in ``workers - 1`` reader processes (this process, the
+    ``workers``-th, takes their records and has the store to write), started with ``spawn``:
     a script that calls this must guard its entry point with ``if __name__ == "__main__":``. A blob
     that cannot be pickled (``Blob.from_bytes`` makes one: its opener is a lambda; use
     :func:`trialatlas.sources.containers.memory_blob`) is read in this process, still in order.
@@ -195,7 +199,7 @@ def read_blobs(
             else:
                 yield from read_blob(item, reader_name)
         return
-    yield from _Pipeline(items, reader_name, workers).results()
+    yield from _Pipeline(items, reader_name, workers - 1).results()
 
 
 @dataclass
@@ -223,7 +227,9 @@ def _units(items: Iterable[Blob | RecordError]) -> Iterator[_Unit]:
                 if task is None:
                     task = _Task([], item.name)
                 task.blobs.append(pickled)
-                task.size += len(pickled)
+                # A blob read from a stream (a decompressed file) is taken to be big: it gets a
+                # worker of its own rather than holding back the blobs after it.
+                task.size += TASK_BYTES if item.size is None else item.size
                 if task.size >= TASK_BYTES or len(task.blobs) >= TASK_BLOBS:
                     yield task
                     task = None
@@ -290,10 +296,10 @@ def _send_tasks(tasks: Connection, outbox: queue.SimpleQueue[bytes | None]) -> N
 
 
 class _Pipeline:
-    def __init__(self, items: Iterable[Blob | RecordError], reader_name: str | None, workers: int) -> None:
+    def __init__(self, items: Iterable[Blob | RecordError], reader_name: str | None, readers: int) -> None:
         self.units = _units(items)
         self.reader_name = reader_name
-        self.size = workers
+        self.size = readers
         self.context = multiprocessing.get_context("spawn")
         self.workers: list[_Worker] = []
         # Every unit handed out or held back, in input order, with the worker reading it.

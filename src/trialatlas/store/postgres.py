@@ -180,16 +180,18 @@ _KIND_RANK = " ".join(
 )
 
 
-_GET_MANY = f"""
+# Each asked id with the key it finds, in one statement: an exact key first, else the best-ranked id.
+_RESOLVED = f"""
 WITH wanted AS (SELECT * FROM unnest(%s::text[], %s::text[]) AS w(text, norm)),
 exact AS (SELECT w.text, t.key FROM wanted w JOIN trials t ON t.key = w.text),
 by_id AS (
     SELECT DISTINCT ON (w.text) w.text, i.key FROM wanted w JOIN trial_ids i ON i.id = w.norm
     WHERE w.text NOT IN (SELECT text FROM exact) ORDER BY w.text, {_KIND_RANK}, i.key
-)
-SELECT r.text, r.key, t.data FROM (SELECT * FROM exact UNION ALL SELECT * FROM by_id) r
-JOIN trials t ON t.key = r.key
+),
+resolved AS (SELECT * FROM exact UNION ALL SELECT * FROM by_id)
 """
+_RESOLVE = _RESOLVED + "SELECT text, key FROM resolved"
+_GET_MANY = _RESOLVED + "SELECT r.text, r.key, t.data FROM resolved r JOIN trials t ON t.key = r.key"
 
 
 def _bytes(value: Any) -> bytes | None:
@@ -541,25 +543,10 @@ class PostgresStore:
         return max(int(row[0]) for row in rows), [str(row[1]) for row in rows]
 
     def _resolve(self, conn: psycopg.Connection[Any], wanted: Sequence[str]) -> dict[str, str]:
+        """Store key of each asked id that finds a trial."""
         unique = list(dict.fromkeys(wanted))
-        rows = conn.execute("SELECT key FROM trials WHERE key = ANY(%s)", (unique,))
-        resolved = {key: key for (key,) in rows}
-        by_id: dict[str, list[str]] = {}
-        for text in unique:
-            if text not in resolved:
-                by_id.setdefault(normalize_id(text), []).append(text)
-        if by_id:
-            best: dict[str, tuple[int, str]] = {}
-            found_rows = conn.execute(
-                f"SELECT id, {_KIND_RANK}, key FROM trial_ids WHERE id = ANY(%s)", (list(by_id),)
-            )
-            for found, rank, key in found_rows:
-                if found not in best or (rank, key) < best[found]:
-                    best[found] = (rank, key)
-            for found, (_, key) in best.items():
-                for text in by_id[found]:
-                    resolved[text] = key
-        return resolved
+        rows = conn.execute(_RESOLVE, (unique, [normalize_id(text) for text in unique]))
+        return {text: key for text, key in rows}
 
     def get(self, key: str) -> Trial | None:
         found = self.get_many([key])
@@ -569,7 +556,7 @@ class PostgresStore:
         unique = list(dict.fromkeys(keys))
         if not unique:
             return []
-        # One statement (so one round trip and one snapshot): an exact key first, else the best id.
+        # One statement: one round trip, one snapshot.
         with self._lock:
             rows = self._connection().execute(_GET_MANY, (unique, [normalize_id(text) for text in unique]))
             found: dict[str, Trial] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import jinja2
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from trialatlas.errors import QueryError
-from trialatlas.web.basic_search import FACETS, MAX_LIMIT, SearchParams
-from trialatlas.web.services import Atlas, profile_from_form
-from trialatlas.web.views import compare_view, label, landscape_view, trial_view
+from trialatlas.search import SortKey
+from trialatlas.web.services import MAX_LIMIT, Atlas, SearchRequest, profile_from_form
+from trialatlas.web.urls import FILTER_FACETS, hidden_fields, read_search, search_url
+from trialatlas.web.views import compare_view, label, landscape_view, search_view, trial_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,7 +52,21 @@ def pubmed_url(pmid: str | None) -> str | None:
 
 
 _env.filters["label"] = label
-_env.globals.update(safe_url=safe_url, doi_url=doi_url, pubmed_url=pubmed_url, facets=FACETS)
+_env.globals.update(
+    safe_url=safe_url,
+    doi_url=doi_url,
+    pubmed_url=pubmed_url,
+    search_url=search_url,
+    hidden_fields=hidden_fields,
+    # Chosen on the sidebar or in the charts, so carried as hidden inputs by the search forms.
+    facet_params=sorted({*FILTER_FACETS, "facet"}),
+    # What a search is, without its position: carried by the landscape's form.
+    filter_params=[
+        name for name in SearchRequest.model_fields if name not in {"q", "cursor", "page", "limit"}
+    ],
+    sort_keys=list(SortKey),
+    max_limit=MAX_LIMIT,
+)
 
 
 def atlas(request: Request) -> Atlas:
@@ -71,65 +86,12 @@ def _number(raw: str | None, name: str, kind: type[float] | type[int]) -> Any:
         raise QueryError(f"{name} must be a number, not {raw[:30]!r}") from exc
 
 
-def page_search_params(request: Request) -> SearchParams:
+def page_search(request: Request) -> SearchRequest:
     """The search held in a page URL; empty form fields mean "not set" (plain HTML forms send them)."""
-    query = request.query_params
-
-    def many(name: str) -> list[str]:
-        return [p.strip() for v in query.getlist(name) for p in v.split(",") if p.strip()]
-
-    def one(name: str) -> str | None:
-        value = query.get(name)
-        return value if value and value.strip() else None
-
-    has_results = one("has_results")
-    return SearchParams(
-        q=query.get("q", "")[:500],
-        status=many("status"),
-        phase=many("phase"),
-        study_type=many("study_type"),
-        country=many("country"),
-        sponsor_class=many("sponsor_class"),
-        sex=one("sex"),
-        age=_number(one("age"), "age", float),
-        start_from=_number(one("start_from"), "start_from", int),
-        start_to=_number(one("start_to"), "start_to", int),
-        has_results=None if has_results is None else has_results.lower() in ("1", "true", "yes", "on"),
-        open_only=(one("open_only") or "").lower() in ("1", "true", "yes", "on"),
-        sort=one("sort") or "relevance",
-        cursor=one("cursor"),
-        limit=_number(one("limit"), "limit", int) or 20,
-    )
+    return read_search(request.query_params.multi_items())
 
 
-PageSearch = Annotated[SearchParams, Depends(page_search_params)]
-
-
-def search_url(params: SearchParams, path: str = "/", **changes: Any) -> str:
-    """The URL of ``params`` with ``changes``; a ``toggle=(facet, value)`` flips one facet value."""
-    data = params.model_dump()
-    toggle = changes.pop("toggle", None)
-    data.update(changes)
-    if toggle is not None:
-        facet, value = toggle
-        chosen = list(data[facet])
-        data[facet] = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
-        data["cursor"] = None
-    defaults = SearchParams().model_dump()
-    pairs: list[tuple[str, str]] = []
-    for key, value in data.items():
-        if value == defaults[key] or value is None:
-            continue
-        if isinstance(value, list):
-            pairs.extend((key, str(v)) for v in value)
-        elif isinstance(value, bool):
-            pairs.append((key, "true" if value else "false"))
-        else:
-            pairs.append((key, str(value)))
-    return path + ("?" + urlencode(pairs) if pairs else "")
-
-
-_env.globals["search_url"] = search_url
+PageSearch = Annotated[SearchRequest, Depends(page_search)]
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -141,7 +103,7 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
     return render(request, "error.html", status, title=title, detail=detail)
 
 
-def _canonical(request: Request, params: SearchParams) -> Response | None:
+def _canonical(request: Request, params: SearchRequest) -> Response | None:
     """A redirect to the tidy URL of this search when the request spelled it otherwise.
 
     A plain HTML form sends every field, empty or not; the address people share should hold only
@@ -155,9 +117,11 @@ def _canonical(request: Request, params: SearchParams) -> Response | None:
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, service: AtlasDep, params: PageSearch) -> Response:
-    return _canonical(request, params) or render(
-        request, "search.html", params=params, page=service.search(params), max_limit=MAX_LIMIT
-    )
+    if redirect := _canonical(request, params):
+        return redirect
+    view = search_view(service, params)
+    # A malformed query is the asker's to fix: the page says how, with the query still in the box.
+    return render(request, "search.html", 400 if view.error else 200, params=params, view=view)
 
 
 @router.get("/trials/{nct}", response_class=HTMLResponse)

@@ -38,8 +38,9 @@ from trialatlas.match.patient import (
 from trialatlas.match.verdict import CriterionVerdict
 from trialatlas.model import Trial
 from trialatlas.related import RelatedError, RelatedResult, related_trials
-from trialatlas.search import FACETS, FacetCount, Filters, SearchIndex, SearchResults, SortKey, search
+from trialatlas.search import FacetCount, Filters, SearchIndex, SearchResults, SortKey, search
 from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+from trialatlas.store import SqliteStore
 from trialatlas.store.base import TrialStore
 
 # How stale the matcher's trials may get before the change feed is asked again.
@@ -48,6 +49,8 @@ _NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
 # Results per page for the page and the API (the search package allows more; snippets cost).
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
+# Larger than any trial's, small enough for SQLite's integers.
+MAX_ENROLLMENT = 100_000_000
 
 
 def check_trial_id(nct: str) -> str:
@@ -80,7 +83,7 @@ class SearchRequest(BaseModel):
     country: list[str] = Field(default_factory=list)
     city: list[str] = Field(default_factory=list)
     age_group: list[str] = Field(default_factory=list)
-    age: float | None = None
+    age: float | None = Field(default=None, ge=0, le=150)
     sex: str | None = Field(default=None, max_length=20)
     healthy_volunteers: bool | None = None
     has_results: bool | None = None
@@ -89,8 +92,8 @@ class SearchRequest(BaseModel):
     completion_from: str | None = Field(default=None, max_length=20)
     completion_to: str | None = Field(default=None, max_length=20)
     updated_since: str | None = Field(default=None, max_length=20)
-    enrollment_min: int | None = None
-    enrollment_max: int | None = None
+    enrollment_min: int | None = Field(default=None, ge=0, le=MAX_ENROLLMENT)
+    enrollment_max: int | None = Field(default=None, ge=0, le=MAX_ENROLLMENT)
     facet: list[str] = Field(default_factory=list, description="name:value of a facet (start_year:2019).")
     sort: SortKey = SortKey.RELEVANCE
     order: Literal["asc", "desc"] | None = None
@@ -102,7 +105,7 @@ class SearchRequest(BaseModel):
 
     def filters(self) -> dict[str, Any]:
         """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
-        data = self.model_dump(include=FILTER_FIELDS, exclude_defaults=True)
+        data = self.model_dump(include=set(FILTER_FIELDS), exclude_defaults=True)
         chosen: dict[str, list[str]] = {}
         for name, value in facet_choices(self.facet):
             chosen.setdefault(name, []).append(value)
@@ -275,6 +278,37 @@ def profile_from_form(
     )
 
 
+class _GuardedIndex(SearchIndex):
+    """The store's search index, caught up with the store only while no ingest of this server writes.
+
+    An ingest holds the store's lock while it waits for SQLite's write lock, and rebuilding the index
+    holds SQLite's write lock while it reads the trials through the store: run together, each waits
+    for the other until the store's timeout, and the ingest fails. So a search during an ingest uses
+    the index as it was (the next search catches up), and only the very first build waits for it.
+    """
+
+    def __init__(self, path: str, guard: threading.Lock) -> None:
+        super().__init__(path)
+        self._guard = guard
+
+    def sync(self, store: TrialStore) -> int:
+        if not self._guard.acquire(blocking=not self.is_built()):
+            return 0
+        try:
+            return super().sync(store)
+        finally:
+            self._guard.release()
+
+
+def _index_location(store: TrialStore) -> str:
+    """Where the search index of a store lives: in its SQLite file, else in memory."""
+    if isinstance(store, SqliteStore) and not (
+        store.location == ":memory:" or store.location.startswith("file::memory:")
+    ):
+        return store.location
+    return ":memory:"
+
+
 # The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
 # own process they would hold the interpreter lock while every search and page waits behind them.
 _worker: Atlas | None = None
@@ -310,6 +344,8 @@ class Atlas:
         self._lock = threading.RLock()
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
+        # Held by an ingest of this server: the index does not catch up meanwhile (see _GuardedIndex).
+        self._ingest_lock = threading.Lock()
         self._trials: dict[str, Trial] | None = None
         self._match_index: TrialIndex | None = None
         self._seq = 0
@@ -348,7 +384,7 @@ class Atlas:
             with self._index_lock:
                 # One thread builds; requests that arrive meanwhile wait instead of building again.
                 if self._index is None:
-                    built = SearchIndex.for_store(self.store)
+                    built = _GuardedIndex(_index_location(self.store), self._ingest_lock)
                     built.sync(self.store)
                     self._index = built
                 index = self._index
@@ -465,12 +501,11 @@ class Atlas:
             left -= step
         return cursor
 
-    def stats(self, request: SearchRequest, facets: Sequence[str] | None = None, top: int = 100) -> Stats:
+    def stats(self, request: SearchRequest, facets: bool | Sequence[str] = True, top: int = 100) -> Stats:
         """How many trials a search matches, and their counts by each facet (``top`` values each)."""
-        names = list(FACETS) if facets is None else list(facets)
         results = self.search(
             request.model_copy(update={"cursor": None, "limit": 1}),
-            facets=names,
+            facets=facets,
             facet_limit=top,
             snippets=False,
         )
@@ -557,7 +592,8 @@ class Atlas:
     def ingest(self, paths: Sequence[Path]) -> dict[str, Any]:
         from trialatlas.services.ingest import ingest
 
-        report = ingest([str(p) for p in paths], self.store)
+        with self._ingest_lock:
+            report = ingest([str(p) for p in paths], self.store)
         self.invalidate()
         return {
             "read": report.read,
@@ -582,6 +618,7 @@ def open_atlas(store_url: str, *, match_workers: int = 0) -> Atlas:
 
 __all__ = [
     "FILTER_FIELDS",
+    "MAX_ENROLLMENT",
     "MAX_LIMIT",
     "Atlas",
     "MatchRequest",

@@ -1,24 +1,29 @@
 """What each page shows, worked out before the template sees it: templates only lay values out.
 
 Every string here is plain text; the templates escape it (autoescape is on everywhere), so registry
-text can never become markup. Highlighting is carried as :class:`Piece` runs, not as HTML.
+text can never become markup. Highlighting is carried as :class:`Piece` runs, not as HTML. The one
+exception is a search snippet, which the search package hands over as escaped text with ``<mark>``
+tags: :func:`snippet_html` lets exactly that shape through and escapes anything else.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
-from trialatlas.web.basic_search import NONE_LABEL, SearchParams
+from trialatlas.search import FACETS, SearchResults, TrialSummary
+from trialatlas.search.facets import value_key
 from trialatlas.web.charts import Bar, bar_chart
-from trialatlas.web.services import Atlas, RelatedResult, TrialTimeline
+from trialatlas.web.services import Atlas, RelatedResult, SearchRequest, TrialTimeline
+from trialatlas.web.urls import search_url, selected_keys
 
 # Which model fields each page section shows, for "which source gave this".
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -117,8 +122,6 @@ def _label(value: object) -> str:
 def label(value: object) -> str:
     if value is None or value == "":
         return ""
-    if value == NONE_LABEL:
-        return "Not given"
     text = str(value)
     if text.startswith(("PHASE", "EARLY_PHASE")):
         return text.replace("EARLY_PHASE1", "Early phase 1").replace("PHASE", "Phase ")
@@ -492,6 +495,152 @@ def compare_view(atlas: Atlas, ids: list[str]) -> CompareView:
     return CompareView(trials, rows, arms, criteria_views, outcomes)
 
 
+# --- search --------------------------------------------------------------------------------------
+
+# The snippet shape the search package builds (trialatlas.search.service._snippet_html): text escaped
+# by html.escape, so "&" only starts one of its five entities and no "<" or ">" is left, with the
+# matched terms between <mark> and </mark>, never nested.
+_SNIPPET_TEXT = r"(?:[^<>&]|&(?:amp|lt|gt|quot|#x27);)"
+_SNIPPET = re.compile(rf"(?:{_SNIPPET_TEXT}|<mark>{_SNIPPET_TEXT}*</mark>)*")
+
+
+def snippet_html(snippet: str) -> Markup:
+    """A search snippet as markup when it has exactly the search package's shape (escaped text and
+    ``<mark>`` pairs); anything else is escaped whole, so it shows as text and cannot become markup."""
+    if _SNIPPET.fullmatch(snippet):
+        return Markup(snippet)  # checked above: escaped text and bare <mark> tags only
+    return escape(snippet)
+
+
+# Facets whose values are registry vocabulary (shown as labels); the others are shown as written.
+_VOCABULARY_FACETS = frozenset(
+    {"status", "phase", "study_type", "intervention_type", "sponsor_class", "age_group", "sex"}
+)
+# Facets shown open in the sidebar; the others start folded unless one of their values is chosen.
+_OPEN_FACETS = ("status", "phase", "study_type", "country", "sponsor_class")
+PAGE_FACET_VALUES = 10
+# Cursors only go forward: the previous page's is found by walking the results again, up to this many
+# (deeper pages link to the first page instead).
+MAX_WALK_BACK = 5000
+
+
+def facet_label(facet: str, value: str) -> str:
+    if facet in _VOCABULARY_FACETS:
+        return label(value)
+    if value in ("yes", "no"):
+        return value.capitalize()
+    return value
+
+
+@dataclass
+class FacetValueView:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str
+
+
+@dataclass
+class FacetView:
+    name: str
+    label: str
+    values: list[FacetValueView]
+    open: bool
+
+
+@dataclass
+class HitView:
+    trial: TrialSummary
+    score: float
+    snippet: Markup
+
+
+@dataclass
+class SearchView:
+    request: SearchRequest
+    total: int = 0
+    offset: int = 0
+    hits: list[HitView] = field(default_factory=list)
+    facets: list[FacetView] = field(default_factory=list)
+    expansions: list[str] = field(default_factory=list)
+    not_expanded: list[str] = field(default_factory=list)
+    interpreted: list[str] = field(default_factory=list)
+    next_url: str | None = None
+    prev_url: str | None = None
+    first_url: str | None = None
+    landscape_url: str = "/landscape"
+    error: str | None = None
+    took_ms: float = 0.0
+
+
+def _facet_views(request: SearchRequest, results: SearchResults) -> list[FacetView]:
+    views: list[FacetView] = []
+    for name, counts in results.facets.items():
+        if not counts:
+            continue
+        chosen = selected_keys(request, name)
+        values = [
+            FacetValueView(
+                value=count.value,
+                label=facet_label(name, count.value),
+                count=count.count,
+                selected=value_key(name, count.value) in chosen,
+                url=search_url(request, toggle=(name, count.value)),
+            )
+            for count in counts
+        ]
+        facet = FACETS.get(name)
+        views.append(
+            FacetView(
+                name=name,
+                label=facet.label if facet else name,
+                values=values,
+                open=name in _OPEN_FACETS or any(v.selected for v in values),
+            )
+        )
+    return views
+
+
+def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
+    """One page of a search with its facets, the expansions and filters read from the words, and
+    the links to the next and previous pages; a malformed search is a view with its ``error``."""
+    landscape_url = search_url(request, path="/landscape", cursor=None)
+    try:
+        results = atlas.search(request, facet_limit=PAGE_FACET_VALUES)
+    except QueryError as exc:
+        return SearchView(request=request, error=str(exc), landscape_url=landscape_url)
+    page = request.page if request.cursor else 1
+    prev_url: str | None = None
+    first_url: str | None = None
+    if page > 1:
+        first_url = search_url(request, cursor=None)
+        back = (page - 2) * request.limit
+        if back <= MAX_WALK_BACK:
+            previous = atlas.cursor_at(request, back) if back else None
+            prev_url = search_url(request, cursor=previous, page=page - 1 if previous else 1)
+    next_url = search_url(request, cursor=results.next_cursor, page=page + 1) if results.next_cursor else None
+    return SearchView(
+        request=request,
+        total=results.total,
+        offset=(page - 1) * request.limit,
+        hits=[HitView(hit.trial, hit.score, snippet_html(hit.snippet)) for hit in results.hits],
+        facets=_facet_views(request, results),
+        expansions=[f"{note.typed} → {', '.join(note.added)}" for note in results.expansions if note.added],
+        not_expanded=[
+            f"{note.typed}: not read as {', '.join(note.not_expanded)}"
+            for note in results.expansions
+            if note.not_expanded
+        ],
+        interpreted=results.interpreted,
+        next_url=next_url,
+        prev_url=prev_url,
+        first_url=first_url if page > 2 or prev_url is None else None,
+        landscape_url=landscape_url,
+        took_ms=results.took_ms,
+    )
+
+
 # --- landscape -----------------------------------------------------------------------------------
 
 
@@ -501,12 +650,14 @@ class ChartView:
     facet: str
     svg: Markup
     bars: list[Bar]
+    note: str | None = None
 
 
 @dataclass
 class LandscapeView:
     total: int
     charts: list[ChartView]
+    interpreted: list[str] = field(default_factory=list)
 
 
 _CHARTS = (
@@ -516,17 +667,23 @@ _CHARTS = (
     ("Trials by country (top 15)", "country"),
     ("Trials by lead sponsor class", "sponsor_class"),
 )
+_CHART_VALUES = {"country": 15}
+# Every value of the other charts (start years, phases, statuses: tens at most).
+_ALL_VALUES = 1000
 
 
-def landscape_view(atlas: Atlas, params: SearchParams) -> LandscapeView:
-    counts = atlas.counts(params, [facet for _, facet in _CHARTS])
+def landscape_view(atlas: Atlas, request: SearchRequest) -> LandscapeView:
+    stats = atlas.stats(request, [facet for _, facet in _CHARTS], top=_ALL_VALUES)
     charts: list[ChartView] = []
     for title, facet in _CHARTS:
-        values = counts[facet]
-        if facet == "start_year":
-            values = sorted(values, key=lambda pair: (pair[0] == NONE_LABEL, pair[0]))
-        elif facet == "country":
-            values = values[:15]
-        bars = [Bar(label(value), count, value) for value, count in values]
-        charts.append(ChartView(title, facet, bar_chart(title, bars), bars))
-    return LandscapeView(total=counts["total"][0][1], charts=charts)
+        counts = stats.facets.get(facet, [])
+        if facet in _CHART_VALUES:
+            counts = sorted(counts, key=lambda c: (-c.count, c.value))[: _CHART_VALUES[facet]]
+        bars = [Bar(facet_label(facet, c.value), c.count, c.value) for c in counts]
+        note = None
+        if selected_keys(request, facet):
+            # Facet counts leave out the facet's own selection, so that its alternatives show.
+            name = FACETS[facet].label.lower()
+            note = f"Counted without the {name} filter: the other bars show what choosing them would add."
+        charts.append(ChartView(title, facet, bar_chart(title, bars), bars, note))
+    return LandscapeView(total=stats.total, charts=charts, interpreted=stats.interpreted)

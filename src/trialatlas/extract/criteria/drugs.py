@@ -10,6 +10,7 @@ treats as one drug; and the few regimen aliases that mean something else in clin
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -225,7 +226,7 @@ def _may_name_drug(text: str) -> bool:
     """Whether any word could start a drug name or read as one (most criteria name no drug)."""
     sequence = regimen_drugs.WORD.findall(text.lower())
     singles, pairs = _name_starts()
-    if not singles.isdisjoint(sequence) or not pairs.isdisjoint(zip(sequence, sequence[1:])):
+    if not singles.isdisjoint(sequence) or not pairs.isdisjoint(itertools.pairwise(sequence)):
         return True
     return any(len(word) >= 6 and _drug_like(word) for word in sequence)
 

@@ -37,6 +37,12 @@ class CriterionContext:
     def __post_init__(self) -> None:
         self.lowered = self.text.lower()
 
+    def mentions(self, hints: tuple[str, ...]) -> bool:
+        """Whether the lower-cased text contains any of ``hints``: a substring test costs far less than a
+        case-insensitive pattern, so parsers look for their words before running their patterns."""
+        lowered = self.lowered
+        return any(hint in lowered for hint in hints)
+
     def claim(self, start: int, end: int) -> None:
         self.claimed.append((start, end))
 
@@ -94,6 +100,16 @@ _TIME_WINDOW_KINDS = {
 }
 
 
+_NEW_SUBJECT = re.compile(r"\b(?:or|and)\s+(?:those|patients|subjects|any)\b")
+
+
+def _crosses_clause(between: str) -> bool:
+    """Whether text between a rule and a window starts another clause or subject (substring tests first)."""
+    if "." in between or ";" in between:
+        return True
+    return ("or " in between or "and " in between) and _NEW_SUBJECT.search(between) is not None
+
+
 def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> None:
     """The nearest window in the rule's clause: after it ("… within 12 weeks"), else before it."""
     if rule.kind not in _TIME_WINDOW_KINDS or rule.window is not None:
@@ -109,7 +125,7 @@ def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> N
             distance = (rule.span.start - window.end) * 2  # prefer windows that follow their subject
         else:
             continue
-        if re.search(r"[.;]|\b(?:or|and)\s+(?:those|patients|subjects|any)\b", between):
+        if _crosses_clause(between):
             continue
         if rule.kind == "measurement" and window.amount is None:
             continue

@@ -8,6 +8,7 @@ from ("enrollment", "randomization", "screening") when the text names one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,7 +103,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _ANY_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD_PATTERN})\b", re.IGNORECASE)
 _UNIT_HINT = re.compile(r"min|hour|hr|day|week|wk|month|mo|year|yr|\d\s*-?\s*[dhy]\b", re.IGNORECASE)
 # Every quantified window has an amount and a unit: one search rules them all out.
-_AMOUNT = re.compile(rf"(?<![\w.]){_RANGE}", re.IGNORECASE)
+_AMOUNT = re.compile(_RANGE, re.IGNORECASE)
 _HINTS: dict[str, tuple[str, ...]] = {
     "current": ("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant"),
     "history": ("history", "previous", "prior", "past", "ever", "formerly"),
@@ -130,14 +131,17 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
     found: list[FoundWindow] = []
     lowered = text.lower()
     # Cheap checks first: most criteria have no time unit after a number, no "history" and no "since".
-    quantified_possible = _UNIT_HINT.search(text) is not None and _AMOUNT.search(text) is not None
+    regions = _amount_regions(text) if _UNIT_HINT.search(text) is not None else []
     for relation, pattern in _PATTERNS:
         if relation in _HINTS:
             if not any(word in lowered for word in _HINTS[relation]):
                 continue
-        elif not quantified_possible:
+            matches: Iterable[re.Match[str]] = pattern.finditer(text)
+        elif not regions:
             continue
-        for match in pattern.finditer(text):
+        else:
+            matches = (m for start, end in regions for m in pattern.finditer(text, start, end))
+        for match in matches:
             start, end = match.span()
             if any(w.start < end and start < w.end for w in found):
                 continue
@@ -169,6 +173,25 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
             )
     found.sort(key=lambda w: w.start)
     return tuple(found)
+
+
+# How far a quantified window reaches around its amount and unit: a lead ("within the preceding")
+# before, an anchor ("prior to signing the informed consent") after.
+_LEAD_REACH = 70
+_TAIL_REACH = 110
+
+
+def _amount_regions(text: str) -> list[tuple[int, int]]:
+    """Stretches of ``text`` around each amount with a time unit, merged: only there can a quantified
+    window match, so its seven patterns scan these instead of the whole criterion."""
+    regions: list[tuple[int, int]] = []
+    for match in _AMOUNT.finditer(text):
+        start, end = max(0, match.start() - _LEAD_REACH), min(len(text), match.end() + _TAIL_REACH)
+        if regions and start <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], end)
+        else:
+            regions.append((start, end))
+    return regions
 
 
 def _amount(text: str | None) -> float | None:

@@ -55,16 +55,30 @@ _LACKING = re.compile(
 )
 
 
-_CONSENT_HINT = re.compile(
-    r"consent|assent|icf|compl[yi]|adhere|willing|able\s+to|cooperat|follow|visit|study\s+(?:procedures|visits|"
-    r"requirements)|speak|fluent|read\s+and|literate|understand",
-    re.IGNORECASE,
+_CONSENT_HINTS = (
+    "consent",
+    "assent",
+    "icf",
+    "compl",
+    "adhere",
+    "willing",
+    "able",
+    "cooperat",
+    "follow",
+    "visit",
+    "study proc",
+    "study req",
+    "speak",
+    "fluent",
+    "read",
+    "literate",
+    "understand",
 )
 
 
 @register("consent", priority=14)
 def parse_consent(context: CriterionContext) -> list[Rule]:
-    if _CONSENT_HINT.search(context.text) is None:
+    if not context.mentions(_CONSENT_HINTS):
         return []
     rules: list[Rule] = []
     for aspect, pattern in _CONSENT:
@@ -83,17 +97,33 @@ def parse_consent(context: CriterionContext) -> list[Rule]:
     return rules
 
 
-_TRIAL_HINT = re.compile(r"particip|enrol|involve|taking\s+part|included|investigational|randomi", re.IGNORECASE)
-_JUDGEMENT_HINT = re.compile(
-    r"investigator|opinion|judge?ment|physician|researcher|consider|suitable|inappropriate|would|may\s|could|"
-    r"condition|reason|circumstance|factor|determined|clinically\s+significant",
-    re.IGNORECASE,
+_TRIAL_HINTS = ("particip", "enrol", "involve", "taking part", "included", "investigational", "randomi")
+_JUDGEMENT_HINTS = (
+    "investigator",
+    "opinion",
+    "judgment",
+    "judgement",
+    "judged",
+    "physician",
+    "researcher",
+    "consider",
+    "suitable",
+    "inappropriate",
+    "would",
+    "may ",
+    "could",
+    "condition",
+    "reason",
+    "circumstance",
+    "factor",
+    "determined",
+    "clinically significant",
 )
 
 
 @register("trial_participation", priority=15)
 def parse_trial_participation(context: CriterionContext) -> list[Rule]:
-    if _TRIAL_HINT.search(context.text) is None:
+    if not context.mentions(_TRIAL_HINTS):
         return []
     match = _TRIAL.search(context.text)
     if match is None or context.is_claimed(*match.span()):
@@ -107,7 +137,7 @@ def parse_trial_participation(context: CriterionContext) -> list[Rule]:
 
 @register("not_evaluable", priority=16)
 def parse_not_evaluable(context: CriterionContext) -> list[Rule]:
-    if _JUDGEMENT_HINT.search(context.text) is None:
+    if not context.mentions(_JUDGEMENT_HINTS):
         return []
     match = _JUDGEMENT.search(context.text)
     if match is None:

@@ -150,7 +150,17 @@ _QUALIFIERS = re.compile(
     r"advanced|metastatic|invasive|untreated|refractory|progressive|serious|major|decompensated)\b",
     re.IGNORECASE,
 )
+_MODIFIER_WORD = re.compile(r"[A-Za-z][\w-]*")
 _PRE_MODIFIER = re.compile(r"(?:[A-Za-z][\w-]*\s+)?[A-Za-z][\w-]*\s*$")
+_CAUSE_WORDS = re.compile(r"cause|etiology|origin", re.IGNORECASE)
+
+
+def _trailing_words(lead: str) -> list[str]:
+    """The (up to two) words right before a name: "steroid-resistant" in "… steroid-resistant "."""
+    match = _PRE_MODIFIER.search(lead)
+    return _MODIFIER_WORD.findall(match.group(0)) if match else []
+
+
 _NOT_MODIFIERS = frozenset(
     [
         "a",
@@ -258,18 +268,16 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         # Only words joined to the name count: a preposition or article before it ends the modifiers
         # ("Seen at the Medical Center for stroke"), and verb forms ("presenting with", "reported")
         # say what happened, not what kind of condition it is.
-        modifier = _PRE_MODIFIER.search(lead)
-        if modifier:
-            for word in reversed(re.findall(r"[A-Za-z][\w-]*", modifier.group(0))):
-                lowered = word.lower()
-                if lowered in _NOT_MODIFIERS or (
-                    re.search(r"(?:ing|ed|ly)$", lowered) and not lowered.startswith(("un", "non"))
-                ):
-                    break
-                if lowered not in qualifiers:
-                    qualifiers.append(lowered)
+        for word in reversed(_trailing_words(lead)):
+            lowered = word.lower()
+            if lowered in _NOT_MODIFIERS or (
+                lowered.endswith(("ing", "ed", "ly")) and not lowered.startswith(("un", "non"))
+            ):
+                break
+            if lowered not in qualifiers:
+                qualifiers.append(lowered)
         # "A traumatic cause of dyspnea" is about the cause: the patient's dyspnea must be traumatic.
-        cause = _CAUSE_OF.search(lead)
+        cause = _CAUSE_OF.search(lead) if _CAUSE_WORDS.search(lead) else None
         if cause and cause["word"].lower() not in _NOT_MODIFIERS:
             qualifiers.append(cause["word"].lower())
         context.claim(mention.start, mention.end)

@@ -56,7 +56,7 @@ _AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 # Two cheap searches instead of one with ".*" (which backtracks over every digit of a long criterion).
 _DIGIT = re.compile(r"\d")
-_AGE_HINT = re.compile(r"age|old|year|yr|month|week|day|\byo\b|y/o|\+", re.I)
+_AGE_HINTS = ("age", "old", "year", "yr", "month", "week", "day", "yo", "y/o", "+")
 _CHILD = re.compile(r"\b(?:children|child|pediatric|paediatric|adolescents?|minors?)\b", re.I)
 _INFANT = re.compile(r"\binfants?\b", re.I)
 _NEONATE = re.compile(r"\b(?:neonates?|newborns?)\b", re.I)
@@ -69,10 +69,29 @@ _DURATION_CONTEXT = re.compile(
 
 
 # What :func:`_age_context` needs somewhere in the text: an age word, or the people a number describes.
-_AGE_CONTEXT = re.compile(
-    r"age|\bold\b|\byo\b|y/o|years? of life|\bborn\b|patient|subject|participant|\bm[ae]n\b|women|woman|"
-    r"\bmales?\b|females?|children|adult|individual|person|people|volunteer|\bboys?\b|\bgirls?\b",
-    re.IGNORECASE,
+_AGE_CONTEXT_HINTS = (
+    "age",
+    "old",
+    "yo",
+    "y/o",
+    "years of life",
+    "year of life",
+    "born",
+    "patient",
+    "subject",
+    "participant",
+    "men",
+    "man",
+    "wom",
+    "male",
+    "children",
+    "adult",
+    "individual",
+    "person",
+    "people",
+    "volunteer",
+    "boy",
+    "girl",
 )
 
 
@@ -101,7 +120,11 @@ def _age_context(text: str, start: int, end: int) -> bool:
 def parse_age(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
-    if _DIGIT.search(text) is None or _AGE_HINT.search(text) is None or _AGE_CONTEXT.search(text) is None:
+    if (
+        _DIGIT.search(text) is None
+        or not context.mentions(_AGE_HINTS)
+        or not context.mentions(_AGE_CONTEXT_HINTS)
+    ):
         return _age_words(context)
     for name, pattern in _AGE_PATTERNS:
         for match in pattern.finditer(text):
@@ -190,8 +213,13 @@ _PREGNANCY_WORDS = re.compile(
 )
 
 
+_SEX_HINTS = ("male", "men", "man", "boy", "girl", "gender", "sex", "wom")
+
+
 @register("sex", priority=11)
 def parse_sex(context: CriterionContext) -> list[Rule]:
+    if not context.mentions(_SEX_HINTS):
+        return []
     text = context.text
     both = _BOTH_SEXES.search(text)
     if both:
@@ -252,16 +280,30 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 # One search for every word a pregnancy pattern starts from, instead of six on every criterion.
-_PREGNANCY_HINT = re.compile(
-    r"pregn|breast|lactat|lactif|nursing|child|reproductive|fertil|contracep|birth|barrier|abstinen|steril|"
-    r"conceiv|gestation|father",
-    re.IGNORECASE,
+# Every pregnancy pattern contains one of these: one look for them instead of six patterns everywhere.
+_PREGNANCY_HINTS = (
+    "pregn",
+    "breast",
+    "lactat",
+    "lactif",
+    "nursing",
+    "child",
+    "reproductive",
+    "fertil",
+    "contracep",
+    "birth",
+    "barrier",
+    "abstinen",
+    "steril",
+    "conceiv",
+    "gestation",
+    "father",
 )
 
 
 @register("pregnancy", priority=12)
 def parse_pregnancy(context: CriterionContext) -> list[Rule]:
-    if _PREGNANCY_HINT.search(context.text) is None:
+    if not context.mentions(_PREGNANCY_HINTS):
         return []
     rules: list[Rule] = []
     for aspect, pattern in _PREGNANCY_PATTERNS:

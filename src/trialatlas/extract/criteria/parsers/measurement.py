@@ -177,6 +177,7 @@ def _clean_unit(text: str | None) -> str | None:
     return None
 
 
+_ULN_AFTER = re.compile(rf"\s*(?:of\s+)?(?:the\s+)?{_ULN}", re.IGNORECASE)
 _VALUE_HINT = re.compile(
     r"\d|\.\d|\b(?:two|three|four|five|ten|twice|thrice|double|triple|positive|negative|sero|detectable|"
     r"undetectable|abnormal|normal|elevated|increased|raised|high|decreased|low|reduced|impaired)",
@@ -209,7 +210,7 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
     multiple = _MULTIPLE.match(text, position, segment_end)
     if multiple:
         after = text[multiple.end() : segment_end]
-        uln = re.match(rf"\s*(?:of\s+)?(?:the\s+)?{_ULN}", after, re.IGNORECASE)
+        uln = _ULN_AFTER.match(after)
         if uln or re.search(r"upper\s+limit|ULN|normal", after[:80], re.IGNORECASE):
             multiple_op = _operator(multiple["op"]) or _operator(multiple["op2"]) or ">"
             end = multiple.end() + (uln.end() if uln else 0)
@@ -363,14 +364,18 @@ def _merge_parenthetical(mentions: list[Mention], text: str) -> list[Mention]:
     return merged
 
 
+_MULTIPLE_BEFORE = re.compile(
+    rf"(?P<op>{_OP_PATTERN})?\s*(?P<num>{_NUMBER}|twice|two|three|four|five)\s*(?:or\s+more\s+)?"
+    rf"(?:times|[x×]|-?fold)\s+(?:of\s+)?(?:the\s+)?(?:{_ULN})?\s*(?:of|for|in)?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _value_before(text: str, start: int) -> _Value | None:
     lead = text[max(0, start - 80) : start]
-    match = re.search(
-        rf"(?P<op>{_OP_PATTERN})?\s*(?P<num>{_NUMBER}|twice|two|three|four|five)\s*(?:or\s+more\s+)?"
-        rf"(?:times|[x×]|-?fold)\s+(?:of\s+)?(?:the\s+)?(?:{_ULN})?\s*(?:of|for|in)?\s*$",
-        lead,
-        re.IGNORECASE,
-    )
+    if not any(word in lead for word in ("times", "x", "×", "fold", "X")):
+        return None
+    match = _MULTIPLE_BEFORE.search(lead)
     if match is None:
         return None
     offset = start - len(lead)
@@ -439,13 +444,16 @@ _NAME_STOP = re.compile(
 
 
 # A comparison needs an operator and a digit after it: most criteria have neither.
-_COMPARISON_HINT = re.compile(r"(?:[<>≥≤≧≦]|than|least|above|below|exceeding)\s*(?:or\s+equal\s+to\s*)?\d", re.I)
+_COMPARISON_HINTS = ("<", ">", "≥", "≤", "≧", "≦", "than", "least", "above", "below", "exceeding")
+_COMPARISON_HINT = re.compile(
+    r"(?:[<>≥≤≧≦]|than|least|above|below|exceeding)\s*(?:or\s+equal\s+to\s*)?\d", re.I
+)
 
 
 def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
     """Comparisons whose subject is not in the vocabulary: named by up to four words before the operator."""
     text = context.text
-    if _COMPARISON_HINT.search(text) is None:
+    if not context.mentions(_COMPARISON_HINTS) or _COMPARISON_HINT.search(text) is None:
         return []
     taken = [(r.span.start, r.span.end) for r in known]
     rules: list[Rule] = []
