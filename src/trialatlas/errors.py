@@ -6,7 +6,9 @@
     ├── StoreError           the store cannot be opened, or a write failed
     │   └── NotFoundError        no trial with that id
     ├── QueryError           a search query or filter is malformed
-    └── ExportError          a trial cannot be written in the asked format
+    ├── ExportError          a trial cannot be written in the asked format
+    ├── SyncError            ClinicalTrials.gov sync failed (trialatlas.sync.client)
+    └── RelatedError         related trials cannot be computed (trialatlas.related)
 
 Interfaces catch ``TrialAtlasError`` and show its message; anything else is a bug.
 """
@@ -45,3 +47,11 @@ class QueryError(TrialAtlasError):
 
 class ExportError(TrialAtlasError):
     """A trial cannot be written in the asked format."""
+
+
+class SyncError(TrialAtlasError):
+    """A ClinicalTrials.gov sync could not go on: the API kept failing, or answered what cannot be used."""
+
+
+class RelatedError(TrialAtlasError):
+    """A related-trials request that cannot be answered (an unknown trial, an empty query)."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from trialatlas.errors import TrialAtlasError
+from trialatlas.errors import RelatedError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import Trial
 from trialatlas.related.dense import dense_index_for, fuse
@@ -32,10 +32,6 @@ from trialatlas.related.similarity import (
     top_rows,
 )
 from trialatlas.store.base import TrialStore
-
-
-class RelatedError(TrialAtlasError):
-    """A related-trials request that cannot be answered (an unknown trial, an empty query)."""
 
 
 class RelatedResult(BaseModel):

@@ -24,14 +24,12 @@ from typing import Any, Protocol
 import orjson
 
 from trialatlas import __version__
-from trialatlas.errors import TrialAtlasError
+from trialatlas.errors import SyncError
 
 API_BASE = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000
 
 
-class SyncError(TrialAtlasError):
-    """A sync could not go on: the API kept failing, or answered what cannot be used."""
 
 
 class TransportError(Exception):

@@ -118,20 +118,18 @@ def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> N
     best_distance = 10**9
     for window in windows:
         if window.start >= rule.span.end:
-            between = text[rule.span.end : window.start]
+            gap = (rule.span.end, window.start)
             distance = window.start - rule.span.end
         elif window.end <= rule.span.start:
-            between = text[window.end : rule.span.start]
+            gap = (window.end, rule.span.start)
             distance = (rule.span.start - window.end) * 2  # prefer windows that follow their subject
         else:
-            continue
-        if _crosses_clause(between):
             continue
         if rule.kind == "measurement" and window.amount is None:
             continue
         # A quantified window reaches further than a bare "history of" / "currently".
         reach = 120 if window.amount is not None else 40
-        if distance <= reach and distance < best_distance:
+        if distance <= reach and distance < best_distance and not _crosses_clause(text[gap[0] : gap[1]]):
             best, best_distance = window, distance
     if best is None and rule.kind != "measurement":
         # A list of drugs before a long bracket still takes its sentence's only quantified window.
