@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,34 @@ def test_cursor_pages_through_every_result_once(client: httpx.Client) -> None:
         page = client.get("/api/trials", params={**params, "cursor": page["next_cursor"]}).json()
         assert page["total"] == first["total"]
     assert len(seen) == len(set(seen)) == first["total"]
+
+
+def test_concurrent_searches_all_answer(server: LiveServer) -> None:
+    """Many searches at once, with snippets and facets (the index's one connection is shared)."""
+    queries = [
+        "lupus",
+        "cancer",
+        "MMF",
+        "hepatitis",
+        "heart failure",
+        "nephr*",
+        "",
+        "cancer recruiting in China",
+    ]
+    requests = [{"q": q, "limit": 20, **({"phase": "2"} if n % 2 else {})} for n, q in enumerate(queries * 6)]
+
+    def one(params: dict[str, Any]) -> int:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            response = http.get("/api/trials", params=params)
+            assert response.status_code == 200, response.text
+            total: int = response.json()["total"]
+            return total
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        totals = list(pool.map(one, requests))
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for params, total in zip(requests[: len(queries)], totals, strict=False):
+            assert http.get("/api/trials", params=params).json()["total"] == total
 
 
 def test_bad_cursor_and_bad_parameters_are_4xx_problems(client: httpx.Client) -> None:

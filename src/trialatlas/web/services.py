@@ -319,7 +319,7 @@ def _worker_start(location: str) -> None:
 
     global _worker
     _worker = Atlas(open_store(location))
-    _worker.warm()
+    _worker._matcher()  # the search index is the server process's: a match worker needs none
 
 
 def _worker_ready() -> bool:
@@ -346,6 +346,12 @@ class Atlas:
         self._index_lock = threading.Lock()
         # Held by an ingest of this server: the index does not catch up meanwhile (see _GuardedIndex).
         self._ingest_lock = threading.Lock()
+        # One search at a time on the index's one connection: the index reads some of its state outside
+        # its own lock, and a second thread on the connection while a snippet calls back into Python
+        # deadlocks (that thread holds the interpreter lock and waits for the connection; the snippet
+        # holds the connection and waits for the interpreter lock). Searches hold the index's lock for
+        # their SQL anyway, so this costs little.
+        self._search_lock = threading.Lock()
         self._trials: dict[str, Trial] | None = None
         self._match_index: TrialIndex | None = None
         self._seq = 0
@@ -467,21 +473,23 @@ class Atlas:
         snippets: bool = True,
     ) -> SearchResults:
         """:func:`trialatlas.search.search` for one request; raises :class:`QueryError` when malformed."""
-        return search(
-            self.store,
-            request.q,
-            request.filters(),
-            sort=request.sort,
-            order=request.order,
-            cursor=request.cursor,
-            limit=request.limit,
-            facets=facets,
-            facet_limit=facet_limit,
-            mode=request.mode,
-            expand=request.expand,
-            snippets=snippets,
-            index=self._search_index(),
-        )
+        index = self._search_index()
+        with self._search_lock:
+            return search(
+                self.store,
+                request.q,
+                request.filters(),
+                sort=request.sort,
+                order=request.order,
+                cursor=request.cursor,
+                limit=request.limit,
+                facets=facets,
+                facet_limit=facet_limit,
+                mode=request.mode,
+                expand=request.expand,
+                snippets=snippets,
+                index=index,
+            )
 
     def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
         """The cursor that starts the page at ``offset`` of this search (``None``: the first page).

@@ -95,6 +95,28 @@ _AGE_CONTEXT_HINTS = (
 )
 
 
+_NUMBER = re.compile(r"\d+")
+# An age pattern reaches this far around its number ("age greater than or equal to 18 years of age").
+_AGE_REACH = 50
+
+
+def _number_regions(context: CriterionContext) -> list[tuple[int, int]]:
+    """Stretches around the numbers that have an age or a person word nearby, merged: the only places
+    an age can be, so the age patterns scan these instead of the whole criterion."""
+    text, lowered = context.text, context.lowered
+    regions: list[tuple[int, int]] = []
+    for match in _NUMBER.finditer(text):
+        near = lowered[max(0, match.start() - _AGE_REACH - 40) : match.end() + _AGE_REACH]
+        if not any(hint in near for hint in _AGE_CONTEXT_HINTS):
+            continue
+        start, end = max(0, match.start() - _AGE_REACH), min(len(text), match.end() + _AGE_REACH)
+        if regions and start <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], end)
+        else:
+            regions.append((start, end))
+    return regions
+
+
 def _years(value: float, unit: str | None) -> float:
     key = (unit or "y").lower()[0]
     return value * _YEARS_PER.get(key, 1.0)
@@ -126,8 +148,11 @@ def parse_age(context: CriterionContext) -> list[Rule]:
         or not context.mentions(_AGE_CONTEXT_HINTS)
     ):
         return _age_words(context)
+    regions = _number_regions(context)
+    if not regions:
+        return _age_words(context)
     for name, pattern in _AGE_PATTERNS:
-        for match in pattern.finditer(text):
+        for match in (m for start, end in regions for m in pattern.finditer(text, start, end)):
             start, end = match.span()
             if context.is_claimed(start, end) or not _age_context(text, start, end):
                 continue
