@@ -438,8 +438,14 @@ def test_merge_with_the_xml_record_keeps_both_sources(seed001: Trial, target_tri
     xml_id = xml_trial.sources[0].id
     # The page is newer (2023) than the XML snapshot (2020): what it shows wins…
     assert merged.field_sources["locations"] == page_id and len(merged.locations) == 12
-    assert merged.field_sources["status"] == page_id
+    assert merged.field_sources["status.overall_status"] == page_id
     assert merged.status.overall_status is OverallStatus.COMPLETED
+    # …sub-field by sub-field: the page shows no first-posted date, so the XML's stays, and says so.
+    assert seed001.status.study_first_post_date is None
+    assert merged.status.study_first_post_date == xml_trial.status.study_first_post_date is not None
+    assert merged.field_sources["status.study_first_post_date"] == xml_id
+    assert merged.field_sources["eligibility.criteria_text"] == page_id
+    assert merged.eligibility.inclusion == seed001.eligibility.inclusion
     assert merged.field_sources["references"] == page_id and len(merged.references) == 14
     # …and what only the XML record has stays, attributed to it.
     assert merged.field_sources["outcomes"] == xml_id and len(merged.outcomes) == len(xml_trial.outcomes) > 0

@@ -249,7 +249,7 @@ def test_target_record_provenance(stamp: Trial, target_trials: Path) -> None:
     assert source.raw == (target_trials / "NCT04048161.xml").read_text(encoding="utf-8")
     assert source.warnings == []
     assert source.unread_fields == ["last_update_submitted_qc"]
-    assert stamp.field_sources["eligibility"] == source.id  # stamped by read_path
+    assert stamp.field_sources["eligibility.criteria_text"] == source.id  # stamped by read_path
 
 
 def test_all_target_trials_read_cleanly(target_trials: Path) -> None:

@@ -1,6 +1,9 @@
 """Merging two records of one trial, field by field, with provenance.
 
-Rules, per top-level content field:
+A field is a top-level content field, or, inside the composite parts a page shows only in part
+(status, design, eligibility, the sponsor's details), one of their sub-fields: a page that gives a
+trial's status and start date but not its first-posted date must not erase the date a registry
+record gave. Provenance keys name them as ``status.start_date``. Rules, per field:
 1. a field only one record has comes from that record;
 2. a full record's field beats a partial record's (a CSV row or a description dump never
    overwrites what a full registry record said);
@@ -17,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from trialatlas.model.trial import CONTENT_FIELDS, SourceRecord, Trial
+from trialatlas.model.trial import CONTENT_FIELDS, Design, Eligibility, SourceRecord, StatusInfo, Trial
 
 
 def _source_of(trial: Trial, field: str) -> SourceRecord | None:
@@ -55,13 +58,43 @@ def _filled(value: Any) -> bool:
     return True
 
 
+# Composite parts merged sub-field by sub-field; each tuple is a group of sub-fields that only make
+# sense together (criteria lists are derived from the criteria text) and merge as one.
+COMPOSITE_PARTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "status": tuple((name,) for name in StatusInfo.model_fields),
+    "design": tuple((name,) for name in Design.model_fields),
+    "eligibility": (
+        ("criteria_text", "inclusion", "exclusion"),
+        *(
+            (name,)
+            for name in Eligibility.model_fields
+            if name not in ("criteria_text", "inclusion", "exclusion")
+        ),
+    ),
+}
+
+
+def _field_keys(name: str, value: Any) -> list[str]:
+    """The provenance keys a filled field gives: its name, or one per filled sub-field group."""
+    groups = COMPOSITE_PARTS.get(name)
+    if groups is None:
+        return [name]
+    parts = value.__dict__
+    return [f"{name}.{group[0]}" for group in groups if any(_filled(parts[sub]) for sub in group)]
+
+
 def stamp_provenance(trial: Trial) -> Trial:
     """Attribute every filled field of a freshly read single-source trial to its source record."""
     if not trial.sources:
         return trial
     source_id = trial.sources[-1].id
     values = trial.__dict__
-    trial.field_sources = {name: source_id for name in CONTENT_FIELDS if _filled(values[name])}
+    trial.field_sources = {
+        key: source_id
+        for name in CONTENT_FIELDS
+        if _filled(values[name])
+        for key in _field_keys(name, values[name])
+    }
     return trial
 
 
@@ -79,31 +112,69 @@ def merge_trials(existing: Trial, incoming: Trial, *, copy: bool = True) -> Tria
     # that field is assigned, and its sources, field sources and partial flag only change at the end.
     was_partial = existing.is_partial
     field_sources = dict(existing.field_sources)
+
+    def incoming_wins(key: str, old_value: Any) -> SourceRecord | bool | None:
+        """The incoming source when it should replace ``old_value`` (True when it has none), else False."""
+        new_source = _source_of(incoming, key)
+        if _filled(old_value):
+            old_source = _source_of(existing, key)
+            old_partial = was_partial if old_source is None else old_source.partial
+            new_partial = incoming.is_partial if new_source is None else new_source.partial
+            if new_partial and not old_partial:
+                return False
+            if _date(new_source) < _date(old_source) and new_partial == old_partial:
+                return False
+        return new_source if new_source is not None else True
+
     for name in CONTENT_FIELDS:
         new_value = getattr(incoming, name)
         if not _filled(new_value):
             continue
         old_value = getattr(existing, name)
-        new_source = _source_of(incoming, name)
-        if _filled(old_value):
-            old_source = _source_of(existing, name)
-            old_partial = was_partial if old_source is None else old_source.partial
-            new_partial = incoming.is_partial if new_source is None else new_source.partial
-            if new_partial and not old_partial:
-                continue
-            if _date(new_source) < _date(old_source) and new_partial == old_partial:
-                continue
+        groups = COMPOSITE_PARTS.get(name)
+        if groups is not None and _filled(old_value):
+            part = getattr(merged, name)
+            for group in groups:
+                key = f"{name}.{group[0]}"
+                if not any(_filled(getattr(new_value, sub)) for sub in group):
+                    continue
+                won = incoming_wins(
+                    key, [getattr(old_value, sub) for sub in group if _filled(getattr(old_value, sub))]
+                )
+                if won is False:
+                    continue
+                for sub in group:
+                    value = getattr(new_value, sub)
+                    setattr(
+                        part,
+                        sub,
+                        value.model_copy(deep=True) if copy and hasattr(value, "model_copy") else value,
+                    )
+                if isinstance(won, SourceRecord):
+                    field_sources[key] = won.id
+            continue
+        won = incoming_wins(name, old_value)
+        if won is False:
+            continue
         if copy and hasattr(new_value, "model_copy"):
             new_value = new_value.model_copy(deep=True)
         setattr(merged, name, new_value)
-        if new_source is not None:
-            field_sources[name] = new_source.id
+        if isinstance(won, SourceRecord):
+            for key in _field_keys(name, new_value):
+                field_sources[key] = won.id
     if not merged.nct_id and incoming.nct_id:
         merged.nct_id = incoming.nct_id
     sources = {source.id: source for source in merged.sources}
     for source in incoming.sources:
         sources[source.id] = source
     merged.sources = sorted(sources.values(), key=lambda s: (_date(s), s.id))
-    merged.field_sources = {k: field_sources[k] for k in CONTENT_FIELDS if k in field_sources}
+    merged.field_sources = {
+        key: field_sources[key]
+        for name in CONTENT_FIELDS
+        for key in (
+            [name] if name not in COMPOSITE_PARTS else [f"{name}.{g[0]}" for g in COMPOSITE_PARTS[name]]
+        )
+        if key in field_sources
+    }
     merged.is_partial = was_partial and incoming.is_partial
     return merged

@@ -15,6 +15,7 @@ import multiprocessing
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +47,8 @@ from trialatlas.store.base import TrialStore
 # How stale the matcher's trials may get before the change feed is asked again.
 _SYNC_SECONDS = 1.0
 _NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
+# Search results kept (for as long as the index does not change).
+_RESULTS_CACHE = 256
 # Results per page for the page and the API (the search package allows more; snippets cost).
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
@@ -352,6 +355,8 @@ class Atlas:
         # holds the connection and waits for the interpreter lock). Searches hold the index's lock for
         # their SQL anyway, so this costs little.
         self._search_lock = threading.Lock()
+        self._results: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
+        self._results_generation = -1
         self._trials: dict[str, Trial] | None = None
         self._match_index: TrialIndex | None = None
         self._seq = 0
@@ -472,10 +477,26 @@ class Atlas:
         facet_limit: int = 20,
         snippets: bool = True,
     ) -> SearchResults:
-        """:func:`trialatlas.search.search` for one request; raises :class:`QueryError` when malformed."""
+        """:func:`trialatlas.search.search` for one request; raises :class:`QueryError` when malformed.
+
+        Results are kept for as long as the index does not change (searches repeat: the landing page
+        above all); the caller must not change them.
+        """
         index = self._search_index()
         with self._search_lock:
-            return search(
+            # What search() does first; done here so that the index's generation says what it holds.
+            index.sync(self.store)
+            generation = index.generation
+            if generation != self._results_generation:
+                self._results.clear()
+                self._results_generation = generation
+            names = facets if isinstance(facets, bool) else tuple(facets)
+            key = (request.model_dump_json(), names, facet_limit, snippets)
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+            results = search(
                 self.store,
                 request.q,
                 request.filters(),
@@ -490,6 +511,10 @@ class Atlas:
                 snippets=snippets,
                 index=index,
             )
+            self._results[key] = results
+            while len(self._results) > _RESULTS_CACHE:
+                self._results.popitem(last=False)
+            return results
 
     def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
         """The cursor that starts the page at ``offset`` of this search (``None``: the first page).
