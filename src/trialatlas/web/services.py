@@ -511,9 +511,10 @@ class Atlas:
                 snippets=snippets,
                 index=index,
             )
-            self._results[key] = results
-            while len(self._results) > _RESULTS_CACHE:
-                self._results.popitem(last=False)
+            if request.limit <= MAX_LIMIT:  # not the long walks of cursor_at
+                self._results[key] = results
+                while len(self._results) > _RESULTS_CACHE:
+                    self._results.popitem(last=False)
             return results
 
     def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
