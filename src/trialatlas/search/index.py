@@ -219,11 +219,13 @@ class SearchIndex:
     # --- state -------------------------------------------------------------------------------
 
     def _meta(self, name: str) -> str | None:
-        try:
-            row = self._conn.execute("SELECT value FROM search_meta WHERE name = ?", (name,)).fetchone()
-        except sqlite3.OperationalError:
-            return None
-        return str(row[0]) if row else None
+        # The connection is shared by every thread of a server: no statement may run unlocked.
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT value FROM search_meta WHERE name = ?", (name,)).fetchone()
+            except sqlite3.OperationalError:
+                return None
+            return str(row[0]) if row else None
 
     def is_built(self) -> bool:
         return self._meta("schema") == str(INDEX_SCHEMA)
@@ -274,32 +276,41 @@ class SearchIndex:
     # --- building ----------------------------------------------------------------------------
 
     def rebuild(self, store: TrialStore, on_progress: Callable[[int], None] | None = None) -> BuildReport:
-        """Index every trial of ``store`` from scratch, in one transaction."""
+        """Index every trial of ``store`` from scratch.
+
+        The index shares the store's file, so it writes in one short transaction a batch: an ingest
+        running meanwhile waits for one batch, never for the whole build. The index counts as built
+        only once the last batch is in (``schema`` is written last); changes made during the build
+        come after ``seq`` in the change feed and the next :meth:`sync` takes them.
+        """
         started = time.perf_counter()
-        seq, _ = store.changes_since(0)
         count = 0
-        with self._write() as conn:
-            for table in ("search_content", *_TABLES, "search_meta"):
-                kind = "VIEW" if table == "search_content" else "TABLE"
-                conn.execute(f"DROP {kind} IF EXISTS {table}")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.executemany(
-                "INSERT OR IGNORE INTO search_drugs (name, generic, brand) VALUES (?, ?, ?)", drug_rows()
-            )
+        with self._lock:
+            seq, _ = store.changes_since(0)
+            with self._write() as conn:
+                for table in ("search_content", *_TABLES, "search_meta"):
+                    kind = "VIEW" if table == "search_content" else "TABLE"
+                    conn.execute(f"DROP {kind} IF EXISTS {table}")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO search_drugs (name, generic, brand) VALUES (?, ?, ?)", drug_rows()
+                )
             values: dict[tuple[str, str], int] = {}
             batch: list[Document] = []
             for trial in store.iter_trials():
                 batch.append(make_document(trial))
                 if len(batch) >= BATCH:
-                    count += self._insert(conn, batch, values)
+                    with self._write() as conn:
+                        count += self._insert(conn, batch, values)
                     batch.clear()
                     if on_progress is not None:
                         on_progress(count)
-            count += self._insert(conn, batch, values)
-            conn.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
-            self._set_meta(conn, "schema", INDEX_SCHEMA)
-            self._set_meta(conn, "last_seq", seq)
+            with self._write() as conn:
+                count += self._insert(conn, batch, values)
+                conn.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                self._set_meta(conn, "schema", INDEX_SCHEMA)
+                self._set_meta(conn, "last_seq", seq)
         return BuildReport(count, time.perf_counter() - started, self.size_bytes())
 
     def sync(self, store: TrialStore) -> int:
