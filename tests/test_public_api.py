@@ -15,7 +15,8 @@ def test_all_is_sorted_and_resolvable() -> None:
 
 
 def test_every_error_is_in_the_one_tree() -> None:
-    errors = [getattr(trialatlas, n) for n in trialatlas.__all__ if n.endswith("Error") and n != "RecordError"]
+    names = [n for n in trialatlas.__all__ if n.endswith("Error") and n != "RecordError"]
+    errors = [getattr(trialatlas, n) for n in names]
     assert errors and all(issubclass(e, TrialAtlasError) for e in errors)
 
 

@@ -55,7 +55,8 @@ def ingest_command(
         int | None,
         typer.Option(
             min=1,
-            help="Reader processes (1: read in this process). Default: one per CPU, at most 4.",
+            help="Processes to ingest with: this one writes the store, the others read and map "
+            "records (1: all in this one). Default: one per CPU, at most 4.",
             show_default=False,
         ),
     ] = None,

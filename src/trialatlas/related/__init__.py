@@ -4,10 +4,10 @@
 it is built from the store on first use and saved beside it (``<db>.related.npz``).
 """
 
+from trialatlas.errors import RelatedError
 from trialatlas.related.index import RelatedIndex, build_index, index_for
 from trialatlas.related.service import (
     ListedRelation,
-    RelatedError,
     RelatedReport,
     RelatedResult,
     more_like_these,

@@ -3,8 +3,9 @@ sync runs, and bootstrapping from the bulk download."""
 
 from __future__ import annotations
 
+from trialatlas.errors import SyncError
 from trialatlas.sync.bulk import bootstrap
-from trialatlas.sync.client import API_BASE, CtgovApi, HttpClient, HttpResponse, RetryPolicy, SyncError
+from trialatlas.sync.client import API_BASE, CtgovApi, HttpClient, HttpResponse, RetryPolicy
 from trialatlas.sync.service import SyncReport, sync
 
 __all__ = [

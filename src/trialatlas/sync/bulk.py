@@ -19,10 +19,11 @@ from typing import Any
 
 import orjson
 
+from trialatlas.errors import SyncError
 from trialatlas.services.ingest import ingest_results
 from trialatlas.sources.base import ReadResult, RecordError
 from trialatlas.store.base import TrialStore
-from trialatlas.sync.client import API_BASE, SyncError
+from trialatlas.sync.client import API_BASE
 from trialatlas.sync.service import SyncReport, read_study
 from trialatlas.sync.state import SyncState, state_path_for
 

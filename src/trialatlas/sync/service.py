@@ -20,11 +20,12 @@ from typing import Any
 
 import orjson
 
+from trialatlas.errors import SyncError
 from trialatlas.model import Trial
 from trialatlas.sources.base import ReadResult, RecordError
 from trialatlas.sources.ctgov_v2 import StudyError, study_to_trial
 from trialatlas.store.base import TrialStore
-from trialatlas.sync.client import MAX_PAGE_SIZE, CtgovApi, StudyPage, SyncError
+from trialatlas.sync.client import MAX_PAGE_SIZE, CtgovApi, StudyPage
 from trialatlas.sync.state import SyncState, state_path_for
 
 # A run that starts from the last complete one looks back this far: the registry posts a day's

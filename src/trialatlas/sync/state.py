@@ -17,8 +17,8 @@ from typing import Any
 import orjson
 import platformdirs
 
+from trialatlas.errors import SyncError
 from trialatlas.store.base import TrialStore
-from trialatlas.sync.client import SyncError
 
 ALL_STUDIES = "*"
 _FORMAT = 1
