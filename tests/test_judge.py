@@ -119,7 +119,10 @@ def test_closed_world_for_operations_treatments_and_absences() -> None:
 
 
 def test_suspected_conditions_are_neither_present_nor_absent() -> None:
-    note = "0. A 36-year-old woman with vaginal spotting.\n1. The differential diagnosis includes uterine fibroids."
+    note = (
+        "0. A 36-year-old woman with vaginal spotting.\n"
+        "1. The differential diagnosis includes uterine fibroids."
+    )
     assert _label(note, "Symptomatic uterine fibroids", "inclusion") == "not enough information"
     assert _label(note, "Uterine fibroids larger than 10 cm", "exclusion") == "not enough information"
 
