@@ -12,31 +12,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail, open_store_or_exit
 from trialatlas.cli.show import render_sources, render_trial
-from trialatlas.config import default_db_path
 from trialatlas.errors import TrialAtlasError
 from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
 from trialatlas.services.ingest import IngestReport, default_workers, ingest
 from trialatlas.services.stats import store_stats
 from trialatlas.sources.base import RecordError
-from trialatlas.store import TrialStore, open_store
 
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
 MAX_ERRORS_SHOWN = 50
-
-
-def _open(db: str | None) -> TrialStore:
-    try:
-        return open_store(db or default_db_path())
-    except TrialAtlasError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    err_console.print(Text(f"error: {exc}", style="red"))
-    return typer.Exit(1)
 
 
 @app.command("ingest")
@@ -62,7 +47,7 @@ def ingest_command(
     ] = None,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         with Progress(
             SpinnerColumn(),
@@ -90,7 +75,7 @@ def ingest_command(
                 workers=workers or default_workers(),
             )
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     finally:
         store.close()
     if as_json:
@@ -133,7 +118,7 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="The trial model as JSON.")] = False,
 ) -> None:
     """Show one trial: snapshot, summary, design, groups, eligibility, sponsors, locations, references."""
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         trial = store.get(nct.strip())
     finally:
@@ -167,11 +152,11 @@ def export_command(
     if not ncts and not all_trials:
         err_console.print(Text("name one or more trials, or --all", style="red"))
         raise typer.Exit(2)
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         count = write_trials(select_trials(store, None if all_trials else ncts), fmt, out)
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     finally:
         store.close()
     if out is not None:
@@ -189,7 +174,7 @@ def convert_command(
     try:
         count = write_trials(trials, to, out)
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(Text(f"wrote {count} trial(s) to {out}"))
     for error in errors:
         _print_error(error)
@@ -204,7 +189,7 @@ def stats_command(
     top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 15,
 ) -> None:
     """Counts of stored trials by status, phase, study type, country and start year."""
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         stats = store_stats(store)
     finally:

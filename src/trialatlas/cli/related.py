@@ -11,8 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
-from trialatlas.config import default_db_path
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, open_store_or_exit
 from trialatlas.errors import TrialAtlasError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.related.eval import SYSTEMS, evaluate, read_pairs, write_run
@@ -26,17 +25,9 @@ from trialatlas.related.service import (
     related_to_text,
 )
 from trialatlas.related.similarity import COMPONENTS
-from trialatlas.store import TrialStore, open_store
+from trialatlas.store import TrialStore
 
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
-
-
-def _open(db: str | None) -> TrialStore:
-    try:
-        return open_store(db or default_db_path())
-    except TrialAtlasError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
 
 
 def _index(store: TrialStore, rebuild: bool) -> RelatedIndex:
@@ -116,7 +107,7 @@ def related_command(
     if sum(bool(x) for x in (ncts, text, patient)) != 1:
         err_console.print(Text("name trials, or give --text or --patient (one of them)", style="red"))
         raise typer.Exit(2)
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         index = _index(store, rebuild)
         if ncts and len(ncts) == 1:
@@ -159,7 +150,7 @@ def eval_trialsim_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Rerank each TrialSim target's held candidates; P@1, P@5, NDCG@10 beside BM25 and TF-IDF."""
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         labelled = read_pairs(pairs)
         report = evaluate(store, labelled, index=_index(store, False))

@@ -13,10 +13,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
-from trialatlas.config import default_db_path, shared_data_dir
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail, open_store_or_exit
+from trialatlas.config import shared_data_dir
 from trialatlas.errors import TrialAtlasError
-from trialatlas.store import TrialStore, open_store
 
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
 
@@ -41,19 +40,6 @@ CSV_COLUMNS = (
 class SaveFormat(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
-
-
-def _open(db: str | None) -> TrialStore:
-    try:
-        return open_store(db or default_db_path())
-    except TrialAtlasError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
-
-
-def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    err_console.print(Text(f"error: {exc}", style="red"))
-    return typer.Exit(code)
 
 
 @app.command("search")
@@ -138,7 +124,7 @@ def search_command(
         "enrollment_max": enrollment_max,
     }
     options: dict[str, Any] = {"sort": sort, "order": "asc" if ascending else "desc", "expand": expand}
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         if rebuild:
             report = SearchIndex.for_store(store).rebuild(store)
@@ -151,7 +137,7 @@ def search_command(
             store, query, filters, cursor=cursor, limit=limit, facets=facets or as_json, **options
         )
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc, 2) from exc
     finally:
         store.close()
     if as_json:
@@ -249,11 +235,11 @@ def search_eval_command(
     from trialatlas.search.eval import run_trec
 
     folder = data or shared_data_dir() / "trialgpt_benchmarks" / "trec_2021"
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         report = run_trec(store, folder, out_dir=out)
     except (TrialAtlasError, OSError) as exc:
-        raise _fail(exc) from exc
+        raise fail(exc, 2) from exc
     finally:
         store.close()
     if as_json:

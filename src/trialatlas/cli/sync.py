@@ -11,10 +11,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
-from trialatlas.config import default_db_path
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail, open_store_or_exit
 from trialatlas.errors import TrialAtlasError
-from trialatlas.store import TrialStore, copy_store, diff_trials, open_store, version_at
+from trialatlas.store import copy_store, diff_trials, version_at
 from trialatlas.store.history import Change, TrialVersion
 
 DbOption = Annotated[
@@ -22,19 +21,6 @@ DbOption = Annotated[
     typer.Option("--db", help=DB_OPTION_HELP + " Or a postgresql:// URL.", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _open(db: str | None) -> TrialStore:
-    try:
-        return open_store(db or default_db_path())
-    except TrialAtlasError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    err_console.print(Text(f"error: {exc}", style="red"))
-    return typer.Exit(1)
 
 
 def _emit(data: Any) -> None:
@@ -63,7 +49,7 @@ def sync_command(
     from trialatlas.sync import CtgovApi, bootstrap, sync
     from trialatlas.sync.service import SyncReport
 
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         if bulk is not None:
             report = bootstrap(store, bulk, api_base=base_url, state_path=state)
@@ -90,7 +76,7 @@ def sync_command(
                 on_page=progress,
             )
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     finally:
         store.close()
     if as_json:
@@ -129,11 +115,11 @@ def _version_dict(version: TrialVersion) -> dict[str, Any]:
 
 
 def _versions(db: str | None, nct: str) -> list[TrialVersion]:
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         versions = store.versions(nct.strip())
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     finally:
         store.close()
     if not versions:
@@ -239,13 +225,13 @@ def copy_command(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole store (raw records and history included) to another backend, then compare digests."""
-    src = _open(source)
+    src = open_store_or_exit(source)
     try:
-        dst = _open(target)
+        dst = open_store_or_exit(target)
         try:
             report = copy_store(src, dst, batch_size=batch_size)
         except TrialAtlasError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
         finally:
             dst.close()
     finally:
@@ -278,7 +264,7 @@ def near_command(
     from trialatlas.geo import nearest_sites
     from trialatlas.geo.near import RECRUITING, RECRUITING_OR_SOON
 
-    store = _open(db)
+    store = open_store_or_exit(db)
     try:
         result = nearest_sites(
             store,
@@ -288,7 +274,7 @@ def near_command(
             statuses=RECRUITING_OR_SOON if not_yet else RECRUITING,
         )
     except TrialAtlasError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     finally:
         store.close()
     origin = result.origin
