@@ -6,7 +6,8 @@ Prints one JSON object:
   value + unit (number and unit also right), time windows, and negation cues / negated mentions, against
   the expert BRAT annotations of the 1,000 Chia trials (``chia_without_scope.zip``, read in place);
 * ``judge``: accuracy of ``trialatlas judge`` on the TrialGPT criterion annotations beside GPT-4's
-  answers in the same file and the majority-label baselines.
+  answers in the same file and the majority-label baselines, overall and on two halves split by
+  patient (to see that rules found on one half hold on the other).
 
 Usage: ``python bench/criteria_eval.py [--chia-limit N] [--skip-chia] [--skip-judge]``
 """
@@ -240,9 +241,23 @@ def evaluate_judge(path: Path) -> dict[str, object]:
     per_type_majority = sum(counter.most_common(1)[0][1] for counter in by_type.values())
     confusion: Counter[str] = Counter(f"{p['expert_eligibility']} -> {r.eligibility}" for p, r in labelled)
     n = len(labelled)
+    # Two halves by patient (every second patient in id order): a rule found on one half should hold
+    # on the other, so both are reported.
+    patients = sorted({str(p.get("patient_id") or p["note"]) for p, _ in labelled})
+    half = {patient: position % 2 for position, patient in enumerate(patients)}
+    folds: dict[str, list[int]] = {"half_a": [0, 0], "half_b": [0, 0]}
+    for p, r in labelled:
+        fold = folds["half_a" if half[str(p.get("patient_id") or p["note"])] == 0 else "half_b"]
+        fold[0] += r.eligibility == p["expert_eligibility"]
+        fold[1] += 1
     return {
         "pairs": n,
         "accuracy": round(correct / n, 4) if n else None,
+        "accuracy_by_half": {
+            name: {"accuracy": round(hits / total, 4), "pairs": total}
+            for name, (hits, total) in folds.items()
+            if total
+        },
         "gpt4_accuracy": round(gpt4 / n, 4) if n else None,
         "majority_baseline": {"label": majority_label, "accuracy": round(majority_count / n, 4)},
         "majority_by_criterion_type_baseline": round(per_type_majority / n, 4),

@@ -244,3 +244,24 @@ def test_unconvertible_units_give_none() -> None:
     assert convert(1.0, "mg/dL", "mmol/L") is None  # needs an analyte's molar mass
     assert convert(1.0, "kg", "mL") is None
     assert normalize_unit_text("ml/min/1.73m2") == "mL/minute/bsa_std"
+
+
+def test_patterns_run_on_lower_cased_text_have_no_capitals() -> None:
+    # Windows, context cues and ages are matched case-sensitively on lower-cased text (cheaper than
+    # ignoring case): a capital letter in one of those patterns could never match.
+    import re
+
+    from trialatlas.extract.criteria import negation, temporal
+    from trialatlas.extract.criteria.parsers import demographics
+
+    patterns = [
+        *(p for _, p in temporal._LOWER_PATTERNS),
+        temporal._LOWER_AMOUNT,
+        *(p for _, _, p in negation._LOWER_CUE_PATTERNS),
+        *(p for _, p in demographics._LOWER_AGE_PATTERNS),
+    ]
+    for pattern in patterns:
+        literal = re.sub(r"\\.|\(\?P<\w+>", "", pattern.pattern)
+        assert literal == literal.lower(), pattern.pattern[:60]
+    assert temporal.find_windows("Within 12 WEEKS prior to Enrollment")[0].days == 84.0
+    assert negation.context_of("NO HISTORY OF diabetes", 14, 22).negated

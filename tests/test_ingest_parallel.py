@@ -142,7 +142,8 @@ def test_workers_read_what_a_serial_read_does(shared_data: Path, v2_jsonl: Path,
     assert parallel == serial
 
 
-def test_read_ahead_is_bounded(target_trials: Path) -> None:
+def test_read_ahead_is_bounded(target_trials: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest_module, "TASKS_PER_WORKER", 2)  # a bound well below the input
     data = (target_trials / "NCT00371319.xml").read_bytes()
     total = 1200
     pulled = 0

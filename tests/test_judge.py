@@ -162,6 +162,7 @@ def test_development_half_accuracy_beats_the_baselines() -> None:
         by_type.setdefault(pair["criterion_type"], Counter())[pair["expert_eligibility"]] += 1
     majority_by_type = sum(c.most_common(1)[0][1] for c in by_type.values())
     assert correct > majority_by_type + 20  # clearly above always answering the commonest label per type
+    assert correct / len(pairs) >= 0.78  # 0.80 with the annotators' conventions (0.71 before them)
     for pair, judgement in zip(pairs, judgements, strict=True):
         sentences = len([line for line in pair["note"].splitlines() if line.strip()])
         assert all(0 <= index < sentences for index in judgement.evidence_sentences)

@@ -1,4 +1,5 @@
-"""Eligibility commands: ``criteria`` (parsed rules of a trial), ``judge`` (TrialGPT format), ``match``."""
+"""Eligibility commands: ``criteria`` (parsed rules of a trial), ``judge`` (TrialGPT format), ``match``,
+and the ``eval`` group (``eval trec``: patient-to-trial ranking on TREC / SIGIR judgments)."""
 
 from __future__ import annotations
 
@@ -200,4 +201,64 @@ def match_command(
                 console.print(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}")
 
 
-__all__ = ["criteria_command", "judge_command", "match_command", "render_criteria"]
+eval_app = typer.Typer(
+    help="Score eligibility matching on labelled benchmarks.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("trec")
+def eval_trec_command(
+    topics: Annotated[
+        Path, typer.Option("--topics", help='Patients: queries.jsonl, one {"_id", "text"} per line.')
+    ],
+    qrels: Annotated[
+        Path,
+        typer.Option(
+            "--qrels", help="Judgments: 'query-id corpus-id score' lines (0, 1 excluded, 2 eligible)."
+        ),
+    ],
+    run: Annotated[
+        Path | None,
+        typer.Option(
+            "--run", help="Write the matcher's TREC run here (plain BM25's beside it: OUT.bm25.run)."
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Rank each topic's judged trials held in the store: the matcher against plain BM25 (NDCG@10, P@10)."""
+    from trialatlas.match.evaluate import evaluate_trec
+
+    for path in (topics, qrels):
+        if not path.is_file():
+            err_console.print(Text(f"error: no such file: {path}", style="red"))
+            raise typer.Exit(2)
+    store = _open_store(db)
+    try:
+        report = evaluate_trec(store, topics, qrels, run)
+    except (ValueError, KeyError) as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    if as_json:
+        console.print_json(json.dumps(report.as_dict()))
+        return
+    table = Table(
+        title=(
+            f"{report.topics_scored} of {report.topics} topics scored over {report.held_trials} of "
+            f"{report.judged_trials} judged trials held ({report.held_with_criteria} with criteria)"
+        )
+    )
+    table.add_column("system")
+    table.add_column("NDCG@10", justify="right")
+    table.add_column("P@10 (eligible)", justify="right")
+    for name, result in report.systems.items():
+        table.add_row(name, f"{result.ndcg_at_10:.4f}", f"{result.p_at_10:.4f}")
+    console.print(table)
+    if run is not None:
+        err_console.print(f"wrote {run} (and the other systems' runs beside it)")
+
+
+__all__ = ["criteria_command", "eval_trec_command", "judge_command", "match_command", "render_criteria"]

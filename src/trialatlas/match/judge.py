@@ -7,10 +7,20 @@ used: included, not included, excluded, not excluded, not enough information, no
 
 The default judge (:class:`RuleJudge`) works offline: it parses the criterion into rules, the note into
 a profile, evaluates the rules (:mod:`trialatlas.match.verdict`) and, where the rules leave it
-undecided, falls back on how much of the criterion the note talks about. Exclusion criteria follow the
-convention the annotators used: a condition a full note does not mention is taken as absent ("not
-excluded"), while a value the note does not give (a lab result, a pregnancy test) is "not enough
-information". Other judges (a local or hosted LLM) can be plugged in through :class:`CriterionJudge`.
+undecided, follows the conventions the annotators used:
+
+* closed world for what a full note would mention: a condition, treatment or operation the note does
+  not name is absent (an exclusion "not excluded", "No history of X" included, "Patients undergoing X"
+  not included), and a conjunction with an absent part does not hold;
+* open for what a note gives only when measured or asked: a lab value, whether a woman who may bear
+  children is pregnant, an investigator's judgement — "not enough information" — and so is a detail
+  of the patient's own problem the note leaves out ("uncontrolled hypertension" for a hypertensive
+  patient), or a condition the note only suspects ("differential diagnosis includes …");
+* "not applicable" for criteria about people the patient is not one of (a pregnancy criterion for a
+  man, "female subjects aged 12 and older" for a boy) and for the study's own course ("MRI images
+  unable to be processed", "previously enrolled into this study").
+
+Other judges (a local or hosted LLM) can be plugged in through :class:`CriterionJudge`.
 """
 
 from __future__ import annotations
@@ -39,7 +49,12 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
 from trialatlas.match.patient import PatientProfile, profile_from_note
-from trialatlas.match.verdict import _DIAGNOSTIC, CriterionVerdict, evaluate_criterion, evaluate_rule
+from trialatlas.match.verdict import (
+    DIAGNOSTIC_PROCEDURES,
+    CriterionVerdict,
+    evaluate_criterion,
+    evaluate_rule,
+)
 
 Label = Literal[
     "included", "not included", "excluded", "not excluded", "not enough information", "not applicable"
@@ -269,7 +284,6 @@ def _sentence_ids(verdict: CriterionVerdict) -> list[int]:
     return sorted({e.sentence_index for e in verdict.evidence if e.sentence_index is not None})
 
 
-_ADMIN_KINDS = {"consent", "trial_participation", "not_evaluable"}
 _OBSERVABLE_KINDS = {"condition", "procedure", "medication", "infection"}
 
 
@@ -330,7 +344,7 @@ class RuleJudge:
             return "excluded"
         if status == "not excluded":
             return "not excluded"
-        return self._undecided_exclusion(verdict, rules, text, profile, combine)
+        return self._undecided_exclusion(rules, text, profile, combine)
 
     def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
         unknown = [r for r in rules if evaluate_rule(r, profile).truth == "unknown"]
@@ -361,7 +375,7 @@ class RuleJudge:
         return "not enough information"
 
     def _undecided_exclusion(
-        self, verdict: CriterionVerdict, rules: list[Rule], text: str, profile: PatientProfile, combine: str
+        self, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
         states = [_unknown_state(rule, profile) for rule in rules]
         if not rules:
@@ -452,19 +466,10 @@ _CAPABILITY = re.compile(
 
 def _unreported_procedure(rule: Rule, profile: PatientProfile) -> bool:
     """A treatment the criterion requires that the note does not mention, not even by a word of its name."""
-    if not isinstance(rule, ProcedureRule) or rule.negated or rule.concept in _DIAGNOSTIC:
+    if not isinstance(rule, ProcedureRule) or rule.negated or rule.concept in DIAGNOSTIC_PROCEDURES:
         return False
     words = _content(rule.name)
     return not any(words & _content(sentence) for sentence in profile.sentences)
-
-
-def _pregnancy_unknown(rules: list[Rule], profile: PatientProfile) -> bool:
-    return any(
-        isinstance(rule, PregnancyRule)
-        and rule.aspect in ("pregnant", "planning", "childbearing_potential")
-        and evaluate_rule(rule, profile).truth == "unknown"
-        for rule in rules
-    )
 
 
 def load_judge(spec: str | None) -> CriterionJudge:

@@ -453,7 +453,7 @@ _STATUS: dict[tuple[str, Truth], CriterionStatus] = {
 }
 
 
-_DIAGNOSTIC = frozenset(
+DIAGNOSTIC_PROCEDURES = frozenset(
     {
         "mri",
         "ct",
@@ -476,7 +476,9 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     rules = list(criterion.rules)
     # "Atrial fibrillation on admission ECG": a test named beside a finding is how it is found, not a
     # criterion of its own.
-    substantive = [r for r in rules if not (isinstance(r, ProcedureRule) and r.concept in _DIAGNOSTIC)]
+    substantive = [
+        r for r in rules if not (isinstance(r, ProcedureRule) and r.concept in DIAGNOSTIC_PROCEDURES)
+    ]
     if substantive and len(substantive) < len(rules):
         rules = substantive
     verdicts = [evaluate_rule(rule, patient) for rule in rules]
@@ -546,7 +548,7 @@ def _means_not_facts(text: str, rules: list[Rule], verdicts: list[RuleVerdict]) 
     """A test named as the means of finding something ("found by echocardiography") is not met by the
     patient having had that test: only what it found would decide the criterion."""
     for position, rule in enumerate(rules):
-        if not isinstance(rule, ProcedureRule) or rule.concept not in _DIAGNOSTIC:
+        if not isinstance(rule, ProcedureRule) or rule.concept not in DIAGNOSTIC_PROCEDURES:
             continue
         if verdicts[position].truth == "true" and _BY_MEANS_OF.search(text[: rule.span.start]):
             verdicts[position] = verdicts[position].model_copy(
@@ -642,6 +644,7 @@ def _structured_limits(trial: Trial, patient: PatientProfile, start: int) -> lis
 
 
 __all__ = [
+    "DIAGNOSTIC_PROCEDURES",
     "ULN",
     "CriterionVerdict",
     "RuleVerdict",

@@ -8,9 +8,9 @@ Reading can run in worker processes (``workers`` > 1): this process unwraps cont
 and hands them out in small tasks, ``workers - 1`` reader processes read and map them, and their
 records come back here in input order, so a parallel ingest writes exactly what a serial one does.
 This process writes the store, which costs about as much as reading: with one core for it and one for
-each reader, ``workers`` is the number of cores the ingest keeps busy. Queues are bounded (a few tasks
-a reader, a pipe's worth of results), so memory stays flat whatever the input size, and readers exit
-as soon as this process does, even on ``kill -9``.
+each reader, ``workers`` is the number of cores the ingest keeps busy. Queues are bounded (about a
+batch of records in hand at each reader, and as many ready to come back), so memory stays flat
+whatever the input size, and readers exit as soon as this process does, even on ``kill -9``.
 """
 
 from __future__ import annotations
@@ -44,21 +44,26 @@ DEFAULT_BATCH_SIZE = 500
 MAX_DEFAULT_WORKERS = 4
 
 # A task is a run of consecutive blobs, up to this many bytes or blobs: big enough that the
-# per-message cost (pickling, a pipe round trip) is small against reading, small enough that a
-# few tasks per worker keep every worker busy without holding much of the input in memory.
+# per-message cost (pickling, a pipe round trip) is small against reading, small enough that
+# tasks spread evenly over workers.
 TASK_BYTES = 1 << 20
 TASK_BLOBS = 64
-# Tasks handed to each worker and not yet received back; more only adds memory, fewer leaves
-# workers idle while this process is busy writing a batch.
-TASKS_PER_WORKER = 2
+# Tasks handed to each worker and not yet received back. Writing a batch (500 trials, ~0.2 s) keeps
+# this process from taking results or handing out tasks; a worker reads ~350 records meanwhile, so
+# it needs that much work in hand or it sits idle. More only adds memory (a task holds at most
+# ``TASK_BYTES`` of input).
+TASKS_PER_WORKER = 8
 # Results a worker sends in one message: a long blob (a JSONL of 100,000 studies) streams back in
-# messages of this many records, and a full pipe stops the worker until this process catches up.
+# messages of this many records.
 RESULTS_PER_MESSAGE = 32
+# Messages a worker may have ready and not yet taken (what it reads while this process writes a
+# batch); then it waits. With ``RESULTS_PER_MESSAGE``, about a batch of trials.
+MESSAGES_AHEAD = 16
 
 # The cyclic collector's first generation threshold while ingesting. Reading and storing a trial
 # allocates thousands of container objects, almost all freed by reference counting; at the default
 # (700) the collector runs several times a record and keeps re-walking the batch being built, which
-# costs ~10% of an ingest for no garbage found. Cycles are still collected, just less often.
+# cost 10-15% of an ingest (measured) for no garbage found. Cycles are still collected, less often.
 GC_THRESHOLD = 100_000
 
 
@@ -397,15 +402,31 @@ def _serve(tasks: Connection, results: Connection, reader_name: str | None) -> N
     # Imported modules live as long as the process: keep the collector from walking them.
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    # End-of-file on tasks or a broken results pipe: the parent is done with us, or dead (the kernel
-    # closes its pipe ends when it dies, even by kill -9), so nothing read here is ever orphaned.
+    # Results go out from a thread, so reading goes on while the parent is busy writing a batch
+    # (a pipe holds only a few records); the bounded queue is how far ahead it may get.
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=MESSAGES_AHEAD)
+    sender = threading.Thread(target=_send_results, args=(results, outbox), daemon=True)
+    sender.start()
+    # End-of-file on tasks: the parent is done with us, or dead (the kernel closes its pipe ends
+    # when it dies, even by kill -9); a broken results pipe ends us in the sender.
     with contextlib.suppress(OSError, EOFError):
         while True:
             blobs = [pickle.loads(pickled) for pickled in pickle.loads(tasks.recv_bytes())]
-            _read_task(blobs, reader_name, results)
+            _read_task(blobs, reader_name, outbox)
+    outbox.put(None)
+    sender.join()
 
 
-def _read_task(blobs: list[Blob], reader_name: str | None, results: Connection) -> None:
+def _send_results(results: Connection, outbox: queue.Queue[bytes | None]) -> None:
+    try:
+        while (payload := outbox.get()) is not None:
+            results.send_bytes(payload)
+    except OSError:
+        # The parent stopped listening or died: whatever this process was reading, nobody wants it.
+        os._exit(0)
+
+
+def _read_task(blobs: list[Blob], reader_name: str | None, results: queue.Queue[bytes | None]) -> None:
     read = _portable_results(blobs, reader_name)
     out: list[Any] = []
     while True:
@@ -435,9 +456,12 @@ def _portable_results(blobs: list[Blob], reader_name: str | None) -> Iterator[An
 
 
 def _send(
-    results: Connection, kind: int, items: list[Any], failure: tuple[bytes | None, str] | None = None
+    results: queue.Queue[bytes | None],
+    kind: int,
+    items: list[Any],
+    failure: tuple[bytes | None, str] | None = None,
 ) -> None:
-    results.send_bytes(pickle.dumps((kind, items, failure), protocol=pickle.HIGHEST_PROTOCOL))
+    results.put(pickle.dumps((kind, items, failure), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _pickled_failure(exc: Exception) -> tuple[bytes | None, str]:

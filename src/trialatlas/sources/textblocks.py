@@ -82,9 +82,7 @@ def textblock_units(text: str, *, hard_wrapped: bool = False) -> list[TextUnit]:
         if current is not None:
             space = stripped.find(" ")
             wraps = hard_wrapped and last_end + 1 + (space if space > 0 else len(stripped)) > _WRAP_WIDTH
-            if wraps or (
-                indent > current.indent and _MARKER.match(stripped) is None
-            ):
+            if wraps or (indent > current.indent and _MARKER.match(stripped) is None):
                 current.parts.append(stripped)
                 continue
         match = _MARKER.match(stripped)

@@ -30,8 +30,6 @@ API_BASE = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000
 
 
-
-
 class TransportError(Exception):
     """No HTTP answer at all: refused or dropped connection, time-out, truncated body."""
 

@@ -166,6 +166,11 @@ _CUE_PATTERNS: list[tuple[CueCategory, Literal["forward", "backward"], re.Patter
 ]
 
 
+_LOWER_CUE_PATTERNS = [
+    (category, direction, re.compile(pattern.pattern)) for category, direction, pattern in _CUE_PATTERNS
+]
+
+
 @dataclass(frozen=True)
 class Cue:
     start: int
@@ -293,10 +298,13 @@ def find_cues(text: str) -> tuple[Cue, ...]:
     found: list[Cue] = []
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
-    for category, direction, pattern in _CUE_PATTERNS:
+    # Patterns read the lower-cased text without ignoring case (cheaper), unless lower-casing changed
+    # the text's length; scopes and cue texts come from the text as written.
+    subject, patterns = (lowered, _LOWER_CUE_PATTERNS) if len(lowered) == len(text) else (text, _CUE_PATTERNS)
+    for category, direction, pattern in patterns:
         if not any(hint in lowered for hint in _CATEGORY_HINTS[(category, direction)]):
             continue
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(subject):
             start, end = match.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
@@ -304,10 +312,10 @@ def find_cues(text: str) -> tuple[Cue, ...]:
             if category == "pseudo":
                 continue
             if direction == "forward":
-                cue = Cue(start, end, match.group(0), category, direction, end, _forward_scope(text, end))
+                cue = Cue(start, end, text[start:end], category, direction, end, _forward_scope(text, end))
             else:
                 cue = Cue(
-                    start, end, match.group(0), category, direction, _backward_scope(text, start), start
+                    start, end, text[start:end], category, direction, _backward_scope(text, start), start
                 )
             found.append(cue)
     found.sort(key=lambda cue: cue.start)

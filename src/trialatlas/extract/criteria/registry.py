@@ -171,7 +171,7 @@ def _apply_context(rule: Rule, text: str) -> None:
 
 def _with_source(span: Span, criterion: Criterion) -> Span:
     start, end = criterion.source_span(span.start, span.end)
-    return span.model_copy(update={"source_start": start, "source_end": end})
+    return Span(start=span.start, end=span.end, text=span.text, source_start=start, source_end=end)
 
 
 def parse_text(text: str, kind: CriterionKind) -> list[Rule]:

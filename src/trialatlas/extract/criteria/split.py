@@ -10,7 +10,7 @@ its text in the source so that rules parsed from it can point back to the exact 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,9 +27,36 @@ _LINE_MARKER = re.compile(
     r"^(?P<indent>[ \t]*)(?P<marker>[-*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?!\d)|\(\d{1,2}\)|\(?[a-zA-Z][.)](?=\s)"
     r"|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))[ \t]*"
 )
-_INLINE_NUMBER = re.compile(r"(?:(?<=\s)|(?<=[.;:]))(\d{1,2})[.)]\s+(?=[A-Za-z(])")
-_INLINE_BULLET = re.compile(r"(?<=[^\s\d])\s+[-•*·●▪](?:\s+|(?=[A-Z]))(?=[A-Za-z(])")
-_CAMEL_JOIN = re.compile(r"(?<=[a-z]{2}[a-z.)%])(?=[A-Z][a-z]{2,}\b)")
+# Inline markers are searched without their leading lookbehind ("after a space or a full stop"), the
+# character before each match checked by :func:`_after`: a leading lookbehind is tried at every position.
+_INLINE_NUMBER = re.compile(r"(\d{1,2})[.)]\s+(?=[A-Za-z(])")
+_INLINE_BULLET = re.compile(r"\s+[-•*·●▪](?:\s+|(?=[A-Z]))(?=[A-Za-z(])")
+# Consumes the three letters before the join: the cut is at the match's end.
+_CAMEL_JOIN = re.compile(r"[a-z]{2}[a-z.)%](?=[A-Z][a-z]{2,}\b)")
+
+
+def _after(pattern: re.Pattern[str], text: str, allowed: Callable[[str], bool]) -> list[re.Match[str]]:
+    """Non-overlapping matches of ``pattern`` whose preceding character ("" at the start) is ``allowed``."""
+    found: list[re.Match[str]] = []
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        start = match.start()
+        if allowed(text[start - 1] if start else ""):
+            found.append(match)
+            position = match.end()
+        else:
+            position = start + 1
+    return found
+
+
+def _number_boundary(previous: str) -> bool:
+    return previous != "" and (previous.isspace() or previous in ".;:")
+
+
+def _bullet_boundary(previous: str) -> bool:
+    return previous != "" and not previous.isspace() and not previous.isdecimal()
+
+
 _NOT_CRITERION = re.compile(r"^\W*$")
 
 
@@ -65,29 +92,25 @@ class Criterion:
         ) + 1 if end > start else self.source_offset(start)
 
 
+_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE_RUN = re.compile(r"\s{2,}")
+
+
 def _collapse(source: str, start: int, end: int) -> tuple[str, list[tuple[int, int]], int, int]:
     """The text of ``source[start:end]`` with whitespace runs collapsed, the gaps, and the trimmed bounds."""
-    while start < end and source[start].isspace():
-        start += 1
-    while end > start and source[end - 1].isspace():
-        end -= 1
-    out: list[str] = []
+    segment = source[start:end]
+    stripped = segment.lstrip()
+    start += len(segment) - len(stripped)
+    segment = stripped.rstrip()
+    end = start + len(segment)
     gaps: list[tuple[int, int]] = []
-    i = start
-    while i < end:
-        ch = source[i]
-        if ch.isspace():
-            j = i
-            while j < end and source[j].isspace():
-                j += 1
-            out.append(" ")
-            if j - i > 1:
-                gaps.append((len(out), j - i - 1))
-            i = j
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out), gaps, start, end
+    removed = 0
+    for run in _WHITESPACE_RUN.finditer(segment):
+        width = run.end() - run.start()
+        # The run becomes one space: it ends at this position of the collapsed text.
+        gaps.append((run.start() - removed + 1, width - 1))
+        removed += width - 1
+    return _WHITESPACE.sub(" ", segment), gaps, start, end
 
 
 def _header_kind(word: str, current: CriterionKind) -> CriterionKind | None:
@@ -217,7 +240,7 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     """Pieces of one item split at inline enumerations, inline bullets and run-together sentences."""
     segment = text[start:end]
     cuts: set[int] = set()
-    numbers = list(_INLINE_NUMBER.finditer(segment))
+    numbers = _after(_INLINE_NUMBER, segment, _number_boundary)
     # The item's own marker ("1.") counts as the first of an inline run ("1. Pregnant 2. HIV positive").
     marker_core = (marker or "").strip("()").rstrip(".)")
     expected = int(marker_core) + 1 if marker_core.isdigit() else None
@@ -240,10 +263,10 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
         expected = value + 1
     if len(run) >= 2:
         cuts.update(m.start() for m in run)
-    bullets = list(_INLINE_BULLET.finditer(segment))
+    bullets = _after(_INLINE_BULLET, segment, _bullet_boundary)
     if len(bullets) >= 2 or (bullets and (marker or segment.lstrip()[:1]) in "-•*·●▪"):
         cuts.update(m.start() for m in bullets)
-    cuts.update(m.start() for m in _CAMEL_JOIN.finditer(segment))
+    cuts.update(m.end() for m in _CAMEL_JOIN.finditer(segment))
     if not cuts:
         return [(start, end)]
     pieces: list[tuple[int, int]] = []

@@ -101,9 +101,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 _ANY_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD_PATTERN})\b", re.IGNORECASE)
-_UNIT_HINT = re.compile(r"min|hour|hr|day|week|wk|month|mo|year|yr|\d\s*-?\s*[dhy]\b", re.IGNORECASE)
+# Run on the lower-cased text: a unit word standing alone (case-insensitive patterns cost far more).
+_UNIT_HINT = re.compile(
+    r"(?:\b|(?<=\d))(?:min(?:ute)?s?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y)\b"
+)
 # Every quantified window has an amount and a unit: one search rules them all out.
 _AMOUNT = re.compile(_RANGE, re.IGNORECASE)
+_LOWER_AMOUNT = re.compile(_RANGE)
+# The same patterns for lower-cased text (none has a capital letter to match).
+_LOWER_PATTERNS = tuple((relation, re.compile(pattern.pattern)) for relation, pattern in _PATTERNS)
 _HINTS: dict[str, tuple[str, ...]] = {
     "current": ("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant"),
     "history": ("history", "previous", "prior", "past", "ever", "formerly"),
@@ -130,17 +136,21 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
     """Non-overlapping windows in ``text``: quantified ones win over bare "history of" / "currently"."""
     found: list[FoundWindow] = []
     lowered = text.lower()
+    # The patterns read the lower-cased text without ignoring case (which costs the engine a case fold
+    # per character); a text whose length lower-casing changes is read as written.
+    same_length = len(lowered) == len(text)
+    subject, patterns = (lowered, _LOWER_PATTERNS) if same_length else (text, _PATTERNS)
     # Cheap checks first: most criteria have no time unit after a number, no "history" and no "since".
-    regions = _amount_regions(text) if _UNIT_HINT.search(text) is not None else []
-    for relation, pattern in _PATTERNS:
+    regions = _amount_regions(subject, same_length) if _UNIT_HINT.search(lowered) is not None else []
+    for relation, pattern in patterns:
         if relation in _HINTS:
             if not any(word in lowered for word in _HINTS[relation]):
                 continue
-            matches: Iterable[re.Match[str]] = pattern.finditer(text)
+            matches: Iterable[re.Match[str]] = pattern.finditer(subject)
         elif not regions:
             continue
         else:
-            matches = (m for start, end in regions for m in pattern.finditer(text, start, end))
+            matches = (m for start, end in regions for m in pattern.finditer(subject, start, end))
         for match in matches:
             start, end = match.span()
             if any(w.start < end and start < w.end for w in found):
@@ -161,7 +171,7 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
                 FoundWindow(
                     start=start,
                     end=end,
-                    text=match.group(0),
+                    text=text[start:end],
                     relation=relation,
                     amount=amount,
                     amount_high=high,
@@ -181,11 +191,11 @@ _LEAD_REACH = 70
 _TAIL_REACH = 110
 
 
-def _amount_regions(text: str) -> list[tuple[int, int]]:
+def _amount_regions(text: str, lowered: bool) -> list[tuple[int, int]]:
     """Stretches of ``text`` around each amount with a time unit, merged: only there can a quantified
     window match, so its seven patterns scan these instead of the whole criterion."""
     regions: list[tuple[int, int]] = []
-    for match in _AMOUNT.finditer(text):
+    for match in (_LOWER_AMOUNT if lowered else _AMOUNT).finditer(text):
         start, end = max(0, match.start() - _LEAD_REACH), min(len(text), match.end() + _TAIL_REACH)
         if regions and start <= regions[-1][1]:
             regions[-1] = (regions[-1][0], end)

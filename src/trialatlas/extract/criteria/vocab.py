@@ -90,26 +90,18 @@ def _tokens(text: str) -> tuple[str, ...]:
 class _Tokens:
     words: list[str]
     lowered: list[str]
-    # Each distinct token with its positions: a matcher looks up only the tokens it knows.
-    where_lower: dict[str, list[int]]
-    where_word: dict[str, list[int]]
+    # The distinct tokens: a matcher intersects them with the first words it knows (in C) and looks
+    # at positions only when something is shared.
+    word_set: frozenset[str]
+    lowered_set: frozenset[str]
 
 
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
-    """Tokens of ``text`` and where each occurs (shared by every vocabulary's matcher)."""
+    """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    lowered = text.lower()
-    lowered_words = _TOKEN.findall(lowered) if len(lowered) == len(text) else [w.lower() for w in words]
-    if len(lowered_words) != len(words):
-        lowered_words = [w.lower() for w in words]
-    where_lower: dict[str, list[int]] = {}
-    for position, word in enumerate(lowered_words):
-        where_lower.setdefault(word, []).append(position)
-    where_word: dict[str, list[int]] = {}
-    for position, word in enumerate(words):
-        where_word.setdefault(word, []).append(position)
-    return _Tokens(words, lowered_words, where_lower, where_word)
+    lowered = [w.lower() for w in words]
+    return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 
 @lru_cache(maxsize=4096)
@@ -156,16 +148,18 @@ class Matcher:
         tokens = _tokenize(text)
         lower_first, exact_first = self._lower_first, self._exact_first
         # Most criteria name no concept of a given vocabulary: intersect the token sets first (in C).
-        # frozenset.intersection(dict) walks the smaller side; a keys view would be copied whole.
-        lower_hits = self._lower_keys.intersection(tokens.where_lower)
-        exact_hits = self._exact_keys.intersection(tokens.where_word)
+        # Set intersection walks the smaller side: most criteria share no word with a vocabulary.
+        lower_hits = self._lower_keys.intersection(tokens.lowered_set)
+        exact_hits = self._exact_keys.intersection(tokens.word_set)
         if not lower_hits and not exact_hits:
             return []
-        candidates = sorted(
-            {p for word in lower_hits for p in tokens.where_lower[word]}
-            | {p for word in exact_hits for p in tokens.where_word[word]}
-        )
-        spans, words, lowered = _spans(text), tokens.words, tokens.lowered
+        words, lowered = tokens.words, tokens.lowered
+        candidates = [
+            position
+            for position, (word, low) in enumerate(zip(words, lowered, strict=True))
+            if low in lower_hits or word in exact_hits
+        ]
+        spans = _spans(text)
         found: list[Mention] = []
         resume = 0
         for position in candidates:

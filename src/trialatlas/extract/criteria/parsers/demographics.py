@@ -54,6 +54,7 @@ _AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("exact_old", rf"(?P<op>{_LOWER_OPS}|{_UPPER_OPS})?\s*(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
     )
 )
+_LOWER_AGE_PATTERNS = tuple((name, re.compile(pattern.pattern)) for name, pattern in _AGE_PATTERNS)
 # Two cheap searches instead of one with ".*" (which backtracks over every digit of a long criterion).
 _DIGIT = re.compile(r"\d")
 _AGE_HINTS = ("age", "old", "year", "yr", "month", "week", "day", "yo", "y/o", "+")
@@ -151,8 +152,12 @@ def parse_age(context: CriterionContext) -> list[Rule]:
     regions = _number_regions(context)
     if not regions:
         return _age_words(context)
-    for name, pattern in _AGE_PATTERNS:
-        for match in (m for start, end in regions for m in pattern.finditer(text, start, end)):
+    # Lower-cased text with case-sensitive copies of the patterns: a case fold per character is the
+    # costly part of a case-insensitive pattern.
+    lowered = context.lowered
+    subject, patterns = (lowered, _LOWER_AGE_PATTERNS) if len(lowered) == len(text) else (text, _AGE_PATTERNS)
+    for name, pattern in patterns:
+        for match in (m for start, end in regions for m in pattern.finditer(subject, start, end)):
             start, end = match.span()
             if context.is_claimed(start, end) or not _age_context(text, start, end):
                 continue

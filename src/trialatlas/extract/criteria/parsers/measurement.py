@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
@@ -123,25 +124,29 @@ class _Value:
     qualitative: str | None = None
 
 
+_NUMBER_WORDS = {
+    "twice": 2.0,
+    "double": 2.0,
+    "two": 2.0,
+    "thrice": 3.0,
+    "triple": 3.0,
+    "three": 3.0,
+    "four": 4.0,
+    "five": 5.0,
+    "ten": 10.0,
+}
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+
+
 def _number(text: str) -> float | None:
-    words = {
-        "twice": 2.0,
-        "double": 2.0,
-        "two": 2.0,
-        "thrice": 3.0,
-        "triple": 3.0,
-        "three": 3.0,
-        "four": 4.0,
-        "five": 5.0,
-        "ten": 10.0,
-    }
-    lowered = text.lower()
-    if lowered in words:
-        return words[lowered]
-    # "7,0" is a decimal comma; "100,000" groups thousands.
-    cleaned = text.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", text) else text.replace(",", "")
+    word = _NUMBER_WORDS.get(text.lower())
+    if word is not None:
+        return word
+    if "," in text:
+        # "7,0" is a decimal comma; "100,000" groups thousands.
+        text = text.replace(",", ".") if _DECIMAL_COMMA.fullmatch(text) else text.replace(",", "")
     try:
-        return float(cleaned)
+        return float(text)
     except ValueError:
         return None
 
@@ -149,7 +154,11 @@ def _number(text: str) -> float | None:
 def _operator(text: str | None) -> Operator | None:
     if not text or not text.strip():
         return None
-    cleaned = " ".join(text.split())
+    return _operator_of(" ".join(text.split()))
+
+
+@lru_cache(maxsize=1024)
+def _operator_of(cleaned: str) -> Operator | None:
     for pattern, op in _OP_COMPILED:
         if pattern.match(cleaned):
             return op
@@ -446,8 +455,20 @@ _NAME_STOP = re.compile(
 # A comparison needs an operator and a digit after it: most criteria have neither.
 _COMPARISON_HINTS = ("<", ">", "≥", "≤", "≧", "≦", "than", "least", "above", "below", "exceeding")
 _COMPARISON_HINT = re.compile(
-    r"(?:[<>≥≤≧≦]|than|least|above|below|exceeding)\s*(?:or\s+equal\s+to\s*)?\d", re.I
+    r"(?:[<>≥≤≧≦]=?|than|least|above|below|exceeding)\s*(?:or\s+equal\s+to\s*)?\d", re.IGNORECASE
 )
+
+
+_LAB_WORDS = re.compile(r"\b(?:serum|plasma|blood|levels?|concentrations?|titers?|urine|urinary)\b", re.I)
+
+
+def _names_a_dose(name: str) -> bool:
+    """A name ending in a drug ("intravenous MP") gives the drug's dose; "serum bicarbonate" or
+    "vitamin B12 levels" name a measurement of a substance that is also a drug."""
+    if _LAB_WORDS.search(name):
+        return False
+    drugs = find_drugs(name)
+    return bool(drugs) and drugs[-1].end >= len(name.rstrip())
 
 
 def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
@@ -477,8 +498,8 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
         for word in reversed(words):
             if _NAME_STOP.match(word.group(0)) or len(name_words) == 4:
                 break
-            # A name does not run across a colon or a comma ("renal disease: NKF stages ≥4").
-            if name_words and re.search(r"[:;,(]", lead_text[word.end() : name_words[0].start()]):
+            # A name does not run across a colon ("renal disease: NKF stages ≥4").
+            if name_words and re.search(r"[:;]", lead_text[word.end() : name_words[0].start()]):
                 break
             name_words.insert(0, word)
         if not name_words:
@@ -488,7 +509,7 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
         if re.search(r"[.;]", text[end : match.start()]) or context.is_claimed(start, end):
             continue
         name = text[start:end]
-        if re.fullmatch(r"(?i)ages?|aged|age\s+\w+", name) or find_drugs(name):
+        if re.fullmatch(r"(?i)ages?|aged|age\s+\w+", name) or _names_a_dose(name):
             continue  # an age, or a dose ("intravenous MP (≤80mg/d)"), not a measurement
         rule = _rule(context, start, end, name, None, value)
         rule.confidence = 0.6
