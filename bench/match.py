@@ -2,9 +2,13 @@
 
 * parse: every stored trial's criteria split and parsed into rules, parse cache cleared first
   (goal ≥ 5,000 criteria/s);
-* match: the stored trials replicated (with fresh NCT ids) up to ``--scale`` trials, an inverted index
-  built once over their topical fields, then one patient matched: prefilter + rules on the most
-  relevant + ranking (goal < 1 s). Reported cold (empty parse cache) and warm.
+* match: one patient matched against a store of ``--scale`` trials the way ``trialatlas match`` does:
+  candidates from the store's search index, prefilter, rules on the most relevant, ranking (goal
+  < 1 s). The store is ``--match-db`` as it is (its search index built if missing), else a scratch store
+  of the loaded trials replicated with fresh NCT ids; index and statistics are built first and timed
+  apart. Reported cold (new matcher, empty parse cache) and warm (the same matcher, another call), and
+  beside it, in the same run, the peer: plain BM25 of the note over the same trials (the search index's
+  FTS5 ranking, top 20).
 
 Trials come from ``--db`` (a store) or, by default, the legacy XML sample in the shared data.
 Prints one JSON object.
@@ -16,15 +20,20 @@ import argparse
 import gc
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.criteria import Criterion, parse_criterion, trial_criteria
 from trialatlas.extract.criteria.registry import _parse_cached
-from trialatlas.match.matcher import TrialIndex, match_trials
+from trialatlas.match.matcher import StoreMatcher, retrieval_query
 from trialatlas.match.patient import profile_from_note
+from trialatlas.match.relevance import words
 from trialatlas.model import Trial
+from trialatlas.search import SearchIndex, search
+from trialatlas.store import TrialStore, open_store
 
 PATIENT = (
     "A 10-year-old boy presents with steroid-dependent nephrotic syndrome with frequent relapses. "
@@ -110,28 +119,57 @@ def bench_parse(trials: list[Trial]) -> dict[str, float | int]:
     }
 
 
-def bench_match(trials: list[Trial], scale: int) -> dict[str, object]:
-    replicated = [
-        trials[i % len(trials)].model_copy(update={"nct_id": f"NCT{90000000 + i:08d}"}) for i in range(scale)
-    ]
+def _scratch_store(trials: list[Trial], scale: int, folder: Path) -> TrialStore:
+    store = open_store(str(folder / "match.db"))
+    batch: list[Trial] = []
+    for i in range(scale):
+        batch.append(trials[i % len(trials)].model_copy(update={"nct_id": f"NCT{90000000 + i:08d}"}))
+        if len(batch) >= 1000:
+            store.upsert_batch(batch)
+            batch.clear()
+    if batch:
+        store.upsert_batch(batch)
+    return store
+
+
+def bench_match(store: TrialStore) -> dict[str, object]:
     started = time.perf_counter()
-    index = TrialIndex(replicated)
+    index = SearchIndex.for_store(store)
+    index.sync(store)
     index_seconds = time.perf_counter() - started
     patient = profile_from_note(PATIENT, "bench")
+    started = time.perf_counter()
+    StoreMatcher(store).stats()
+    stats_seconds = time.perf_counter() - started
     timings: dict[str, float] = {}
     results = []
+    matcher = StoreMatcher(store)
     for label in ("cold", "warm"):
         if label == "cold":
             _parse_cached.cache_clear()
         started = time.perf_counter()
-        results = match_trials(patient, index, top=20)
+        results = matcher.match(patient, top=20)
         timings[f"{label}_seconds"] = round(time.perf_counter() - started, 3)
+    # The peer: the note's words, plain BM25 over the same trials (any word may match).
+    plain = " ".join(f'"{word}"' for word in dict.fromkeys(words(PATIENT)))
+    options = {"mode": "any", "expand": False, "interpret_words": False, "facets": False, "snippets": False}
+    started = time.perf_counter()
+    peer = search(store, plain, limit=20, index=index, **options)  # type: ignore[arg-type]
+    peer_seconds = time.perf_counter() - started
     return {
-        "trials": len(index),
+        "trials": store.count(),
         "index_build_seconds": round(index_seconds, 2),
+        "stats_build_seconds": round(stats_seconds, 2),
         **timings,
         "goal_seconds": 1.0,
+        "pool": matcher.pool,
+        "retrieval_query_terms": retrieval_query(patient).count('"') // 2,
         "top": [(c.trial.nct_id, c.verdict.status if c.verdict else None) for c in results[:5]],
+        "peer": {
+            "name": "plain BM25 (search index, note words, top 20)",
+            "seconds": round(peer_seconds, 3),
+            "top": [hit.trial.key for hit in peer.hits[:5]],
+        },
     }
 
 
@@ -140,9 +178,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=None, help="Store to read trials from (default: shared legacy XML).")
     parser.add_argument("--limit", type=int, default=None, help="Read at most this many trials.")
     parser.add_argument("--scale", type=int, default=100_000, help="Trials to match against.")
+    parser.add_argument(
+        "--match-db", default=None, help="Match against this store as it is (builds its search index)."
+    )
+    parser.add_argument("--skip-parse", action="store_true", help="Only the match figure.")
     args = parser.parse_args(argv)
-    trials = _load(args.db, args.limit)
-    report = {"parse": bench_parse(trials), "match": bench_match(trials, args.scale)}
+    report: dict[str, object] = {}
+    trials = [] if args.skip_parse and args.match_db else _load(args.db, args.limit)
+    if not args.skip_parse:
+        report["parse"] = bench_parse(trials)
+    if args.match_db:
+        store = open_store(args.match_db)
+        try:
+            report["match"] = bench_match(store)
+        finally:
+            store.close()
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            started = time.perf_counter()
+            store = _scratch_store(trials, args.scale, Path(scratch))
+            store_seconds = time.perf_counter() - started
+            try:
+                report["match"] = {"store_build_seconds": round(store_seconds, 1), **bench_match(store)}
+            finally:
+                store.close()
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -265,3 +265,57 @@ def test_patterns_run_on_lower_cased_text_have_no_capitals() -> None:
         assert literal == literal.lower(), pattern.pattern[:60]
     assert temporal.find_windows("Within 12 WEEKS prior to Enrollment")[0].days == 84.0
     assert negation.context_of("NO HISTORY OF diabetes", 14, 22).negated
+
+
+def test_a_lack_the_consent_parser_read_is_not_negated_twice() -> None:
+    (rule,) = parse_text("Subjects not able or willing to keep still for an hour-long scan", "exclusion")
+    assert rule.kind == "consent" and rule.negated
+
+
+def test_permitted_items_unless_and_tense_of_excluded() -> None:
+    text = "Prior cancer (treated skin carcinoma is permitted)"
+    start = text.index("skin")
+    assert context_of(text, start, start + len("skin carcinoma")).exception is not None
+    assert context_of("Gout unless in remission", 14, 23).negated
+    # "will be excluded" removes the patient, not the condition; a note's "was excluded" rules it out.
+    assert not context_of("People with gout will be excluded", 12, 16).negated
+    assert context_of("Gout was excluded by the rheumatologist", 0, 4).negated
+    # A test result is the value asked for, not a negation cue.
+    assert negation_cues("Hepatitis C antibody negative") == []
+
+
+def test_gestation_is_not_the_patients_age_and_birth_history_is_not_pregnancy() -> None:
+    rules = parse_text("Pregnant women at a gestational age below 20 weeks", "inclusion")
+    assert not [r for r in rules if isinstance(r, AgeRule)]
+    assert not parse_text("Born before 34 weeks of gestation", "exclusion")
+
+
+def test_age_subgroups_inside_a_wider_range_are_dropped() -> None:
+    rules = parse_text("Toddlers aged 1-4 years, enrolled in cohorts 1-2 years and 2-4 years", "inclusion")
+    ages = [r for r in rules if isinstance(r, AgeRule)]
+    assert [(a.min_years, a.max_years) for a in ages] == [(1.0, 4.0)]
+    bounds = parse_text("Age 18 years or older and age under 70 years", "inclusion")
+    assert len([r for r in bounds if isinstance(r, AgeRule)]) == 2
+
+
+def test_accented_names_match_the_vocabulary() -> None:
+    (rule,) = parse_text("Anémia sévère", "exclusion")
+    assert isinstance(rule, ConditionRule) and rule.concept == "anemia"
+
+
+def test_units_written_out_or_with_lost_superscripts() -> None:
+    assert convert(4.0, "mEq/L", "mmol/L", "potassium") == pytest.approx(4.0)
+    assert convert(5.0, "mEq/L", "mmol/L", "calcium") == pytest.approx(2.5)
+    rules = {
+        r.name: r
+        for r in parse_text(
+            "Sodium > 150 mEq/L, neutrophils < 1.0 x 109 cells/L, LVEF below 40 per cent, "
+            "systolic blood pressure > 160/95 mmHg",
+            "exclusion",
+        )
+        if isinstance(r, MeasurementRule)
+    }
+    assert rules["Sodium"].unit == "mEq/L"
+    assert rules["neutrophils"].unit == "x 109 cells/L" and rules["neutrophils"].canonical_value == 1.0
+    assert rules["LVEF"].unit == "per cent"
+    assert rules["systolic blood pressure"].unit == "mmHg"

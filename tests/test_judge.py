@@ -194,3 +194,24 @@ def test_a_custom_judge_plugs_in() -> None:
     result = judge_annotations([_pair("Age 25 to 65 years", "inclusion")], judge)
     assert result[0].eligibility == "not enough information"
     assert type(load_judge(None)).__name__ == "RuleJudge"
+
+
+def test_life_expectancy_is_ordinary_unless_the_note_says_otherwise() -> None:
+    assert _label(NOTE, "Life expectancy shorter than 3 months", "exclusion") == "not excluded"
+    assert _label(NOTE, "Expected survival: life expectancy of at least 6 months", "inclusion") == "included"
+    hospice = "0. A 70-year-old man with metastatic pancreatic cancer.\n1. He was referred to hospice."
+    assert _label(hospice, "Life expectancy shorter than 3 months", "exclusion") == "not enough information"
+
+
+def test_consent_does_not_tell_the_patients_language() -> None:
+    assert _label(NOTE, "Unable to speak French", "exclusion") == "not enough information"
+    # The note itself is an English history: fluency in English is the closed-world default.
+    assert _label(NOTE, "Unable to speak English", "exclusion") == "not excluded"
+
+
+def test_fitting_whom_a_criterion_names_is_not_meeting_what_it_asks() -> None:
+    # Age and sex fit, but where she lives is not in the note.
+    assert _label(NOTE, "Women aged 40-70 living within the catchment region", "inclusion") == (
+        "not enough information"
+    )
+    assert _label(NOTE, "Women aged 40-70", "inclusion") == "included"

@@ -18,6 +18,7 @@ from trialatlas.cli import (
 from trialatlas.match.evaluate import (
     Topic,
     TrecEvaluation,
+    build_collection,
     evaluate,
     evaluate_trec,
     held_trials,
@@ -25,7 +26,11 @@ from trialatlas.match.evaluate import (
     load_topics,
     ndcg_at,
     precision_at,
+    rank_matcher,
 )
+from trialatlas.match.matcher import rank
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.relevance import RelevanceStats, TrialTerms
 from trialatlas.model import Trial
 from trialatlas.services.ingest import ingest
 from trialatlas.sources import read_paths
@@ -180,3 +185,18 @@ def test_cli_eval_trec(small_store: TrialStore, sigir: Path, tmp_path: Path) -> 
         app, ["eval", "trec", "--db", str(db), "--topics", "nope.jsonl", "--qrels", "x"]
     )
     assert missing.exit_code == 2
+
+
+def test_match_ranks_by_the_evaluated_ranker(target_trials: Path) -> None:
+    """``trialatlas match`` scores a trial as ``eval trec`` does (relevance × verdict factor; the
+    matcher reports relevance on a 0-1 scale, half the evaluation's 0-2)."""
+    trials = [t for t in read_paths([target_trials / "NCT04048161.xml"]) if isinstance(t, Trial)]
+    collection = build_collection(trials)
+    stats = RelevanceStats.of(TrialTerms.of(t) for t in trials)
+    for text in (
+        "A 10-year-old boy with frequently relapsing nephrotic syndrome.",
+        "A 45-year-old man with frequently relapsing nephrotic syndrome.",
+    ):
+        evaluated = rank_matcher(collection, Topic("t", text), ["NCT04048161"])["NCT04048161"]
+        matched = rank(profile_from_note(text, "t"), trials, stats, top=1)
+        assert matched and matched[0].score == pytest.approx(evaluated / 2)

@@ -105,10 +105,13 @@ def test_concurrent_writers_are_serialised_and_lose_nothing(pg_url: str) -> None
         try:
             with PostgresStore(pg_url) as own:
                 for round_number in range(6):
-                    # Both writers touch the shared trials every round, each with its own records.
+                    # Both writers touch the shared trials every round, each with its own records
+                    # and content of its own (a new version each time, whichever writer goes next).
                     shared = [
                         make_trial(
-                            f"NCT{n:08d}", source=f"w{offset}-{n}-{round_number}", acronym=f"W{offset}"
+                            f"NCT{n:08d}",
+                            source=f"w{offset}-{n}-{round_number}",
+                            acronym=f"W{offset}-{round_number}",
                         )
                         for n in range(1, 6)
                     ]

@@ -17,7 +17,6 @@ from trialatlas.errors import TrialAtlasError
 from trialatlas.extract.criteria import parse_eligibility
 from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
 from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
-from trialatlas.match.matcher import match_trials
 from trialatlas.match.patient import PatientProfile, load_patient
 
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
@@ -150,28 +149,28 @@ def match_command(
     ] = False,
     details: Annotated[bool, typer.Option("--details", help="Show every criterion's verdict.")] = False,
 ) -> None:
-    """Rank the store's trials for a patient, with each trial's verdict and the reasons."""
+    """Rank the store's trials for a patient, with each trial's verdict and the reasons.
+
+    Candidates come from the store's search index (built on first use when missing), so only a few
+    hundred trials are read and judged, however large the store."""
+    import time
+
+    from trialatlas.match.matcher import StoreMatcher
+
     profile = _load_patient(patient)
     store = _open_store(db)
+    started = time.perf_counter()
     try:
-        candidates = match_trials(profile, store.iter_trials(), top=top, status=status)
+        matcher = StoreMatcher(store, on_note=lambda note: err_console.print(Text(note, style="dim")))
+        candidates = matcher.match(profile, top=top, status=status)
+    except ValueError as exc:
+        err_console.print(Text(f"error: {exc}", style="red"))
+        raise typer.Exit(2) from exc
     finally:
         store.close()
+    seconds = time.perf_counter() - started
     if as_json:
-        console.print_json(
-            json.dumps(
-                [
-                    {
-                        "trial": c.trial.key,
-                        "title": c.trial.title,
-                        "score": round(c.score, 4),
-                        "relevance": round(c.relevance, 4),
-                        "verdict": c.verdict.model_dump() if c.verdict else None,
-                    }
-                    for c in candidates
-                ]
-            )
-        )
+        console.print_json(json.dumps([c.as_dict() for c in candidates]))
         return
     table = Table(title=f"Trials for {profile.id or 'patient'}")
     table.add_column("rank", justify="right")
@@ -192,6 +191,7 @@ def match_command(
             "\n".join(candidate.reasons) or "—",
         )
     console.print(table)
+    err_console.print(Text(f"{len(candidates)} trials in {seconds:.2f} s", style="dim"))
     if details:
         for candidate in candidates:
             if candidate.verdict is None:

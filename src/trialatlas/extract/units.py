@@ -30,6 +30,9 @@ _DEFINITIONS = (
     "pack_year = year = pack_years",
     "copies = 1 = copy",
     "wood_unit = mmHg * minute / liter = Wood_units",
+    # Milliequivalents of a monovalent ion are millimoles; :func:`convert` halves divalent ones.
+    "equivalent = mole = Eq = eq",
+    "event = 1 = events = episode = episodes",
 )
 
 _registry: Any = None
@@ -49,7 +52,7 @@ def registry() -> Any:
 # Ordered rewrites from clinical spellings to pint syntax; order matters (powers of ten first).
 _POWER_OF_TEN = re.compile(r"(?:^|(?<=[\s\d]))(?:[x×*·]\s*)?10\s*(?:\^|\*\*|e|E)\s*([+-]?\d+)")
 _POWER_OF_TEN_SUPER = re.compile(r"(?:[x×*·]\s*)?10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
-_LOST_SUPERSCRIPT = re.compile(r"^[x×*]\s*10(9|12|6|3)(?=\s*/)")
+_LOST_SUPERSCRIPT = re.compile(r"^[x×*]\s*10(9|12|6|3)(?=\s*(?:cells?\s*)?/)")
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _WORD_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), replacement)
@@ -78,7 +81,11 @@ _WORD_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"°\s*f\b|\bdeg(?:rees?)?\s*f(?:ahrenheit)?\b", "degF"),
         (r"\bkgs\b|\bkilograms?\b", "kg"),
         (r"\blbs?\b|\bpounds?\b", "lb"),
-        (r"\bgrams?\b|\bgm\b", "g"),
+        (r"\bgrams?\b|\bgms?\b", "g"),
+        (r"\bper\s*cent\b", "percent"),
+        (r"\bwood'?s?\s+units?\b", "wood_unit"),
+        (r"\s+per\s+", "/"),
+        (r"\bmeq\b", "mEq"),
         (r"\bliters?\b|\blitres?\b", "L"),
         (r"\bmls?\b", "mL"),
         (r"\bdl\b", "dL"),
@@ -180,6 +187,7 @@ _FAST_UNITS: dict[str, tuple[str, float]] = {
     **{key: ("mass/volume", factor) for key, factor in _MASS_CONCENTRATION.items()},
     **{key: ("amount/volume", f) for key, f in {"mol/l": 1.0, "mmol/l": 1e-3, "umol/l": 1e-6}.items()},
     **{key: ("amount/volume", f) for key, f in {"nmol/l": 1e-9, "pmol/l": 1e-12}.items()},
+    **{key: ("amount/volume", f) for key, f in {"meq/l": 1e-3, "eq/l": 1.0}.items()},
     **{
         key: ("count/volume", factor)
         for key, factor in {
@@ -195,6 +203,7 @@ _FAST_UNITS: dict[str, tuple[str, float]] = {
             "10^3/mm3": 1e9,
             "k/ul": 1e9,
             "10^6/ml": 1e9,
+            "10^3/ml": 1e6,
         }.items()
     },
     **{key: ("enzyme/volume", 1.0) for key in ("u/l", "iu/l", "mu/ml", "miu/ml")},
@@ -217,7 +226,11 @@ _FAST_UNITS: dict[str, tuple[str, float]] = {
 _FAST_SPELLING = (
     (re.compile(r"\s+"), ""),
     (re.compile(r"[µμ]|mc(?=g)"), "u"),
-    (re.compile(r"^(?:[x×*])?10(?:\^|\*\*|e)?(?=\d+/)"), "10^"),
+    (re.compile(r"^(?:[x×*])?10(?:\^|\*\*|e)?(?=\d+(?:cells?)?/)"), "10^"),
+    (re.compile(r"(?<=\d)cells?(?=/)"), ""),
+    (re.compile(r"(?<=/)ml$"), "ml"),
+    (re.compile(r"^gms?(?=/)"), "g"),
+    (re.compile(r"^percent$"), "%"),
     (re.compile(r"(?<=/)(?:mm\^?3|mm³)$"), "mm3"),
     (re.compile(r"(?<=/)(?:24hours?|24hrs?)$"), "24h"),
     (re.compile(r"(?<=/)(?:days?)$"), "day"),
@@ -238,9 +251,25 @@ def is_unit(text: str) -> bool:
     return _fast_unit(text) is not None or parse_unit(text) is not None
 
 
+# Ions with two charges: one millimole is two milliequivalents.
+_DIVALENT = frozenset({"calcium", "magnesium"})
+_EQUIVALENTS = re.compile(r"eq\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=16384)
 def _factor(from_unit: str, to_unit: str, analyte: str | None) -> float | None:
-    """The factor from ``from_unit`` to ``to_unit`` (through the analyte's molar mass if need be)."""
+    """The factor from ``from_unit`` to ``to_unit``, through the analyte's molar mass or valence."""
+    factor = _plain_factor(from_unit, to_unit, analyte)
+    if factor is None or analyte not in _DIVALENT:
+        return factor
+    if _EQUIVALENTS.search(from_unit):
+        factor /= 2
+    if _EQUIVALENTS.search(to_unit):
+        factor *= 2
+    return factor
+
+
+def _plain_factor(from_unit: str, to_unit: str, analyte: str | None) -> float | None:
     source, target = _fast_unit(from_unit), _fast_unit(to_unit)
     if source is not None and target is not None:
         if source[0] == target[0]:

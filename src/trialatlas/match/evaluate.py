@@ -11,7 +11,9 @@ judged trials that the store holds are ranked, so that every system sees the sam
   up, the patient's own conditions (vocabulary concepts, synonyms included) added to the query and the
   history, negated findings and relatives' diseases taken out of it, then the eligibility verdict for
   the patient profile read from the text: a trial the patient fails is demoted, one the patient meets
-  promoted, one whose criteria are mostly undecided left as it is.
+  promoted, one whose criteria are mostly undecided left as it is. This is the ranking of
+  ``trialatlas match`` (both come from :mod:`trialatlas.match.relevance`); here the BM25 statistics are
+  those of the held judged trials, there those of the store.
 
 NDCG@10 uses the grades as gains (2, 1, 0) with the log2 discount; P@10 counts eligible (grade 2)
 trials. Both are averaged over the topics with at least one held trial of grade 1 or 2. Runs are
@@ -21,18 +23,28 @@ written in TREC format: ``topic Q0 NCT rank score tag``.
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
-from trialatlas.match.patient import PatientProfile, profile_from_note
-from trialatlas.match.verdict import TrialVerdict, evaluate_trial
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.relevance import (
+    Bm25,
+    TrialFields,
+    about_terms,
+    checkable,
+    eligibility_factor,
+    patient_query,
+    plain_query,
+    plain_terms,
+    topical_relevance,
+    weighted_terms,
+    words,
+)
+from trialatlas.match.verdict import evaluate_trial
 from trialatlas.model import Trial
 from trialatlas.store import TrialStore
 
@@ -90,102 +102,6 @@ def precision_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 
     return sum(1 for key in ranking[:k] if judgments.get(key, 0) >= grade) / k
 
 
-# --- text and BM25 -----------------------------------------------------------------------------------
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOP_WORDS = (
-    "a an the and or of in on at to for with without by from as is are was were be been being has have had "
-    "this that these those it its he she his her him they them their who which whom what when where while "
-    "not no nor but if than then there also into out over under up down after before during about above "
-    "below between both each few more most other some such only own same so too very can will just should "
-    "now any all do does did doing would could may might must shall our we you your i me my"
-)
-_STOP = frozenset(_STOP_WORDS.split())
-# Words every note uses and no trial is about ("patient presents with a 3-day history of ...").
-_NOTE_BOILERPLATE = (
-    "patient patients presents presented presenting year years old yo male female man woman boy girl "
-    "history reports reported states complains complaint denies admitted brought emergency department "
-    "room er ed exam examination physical reveals revealed shows showed notable significant normal "
-    "day days week weeks month months hour hours ago since today recently currently "
-    "mild moderate severe also well last time times first found noted given started"
-)
-_NOTE_WORDS = frozenset(_NOTE_BOILERPLATE.split())
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and not w.isdigit()]
-
-
-def _concepts(text: str) -> list[str]:
-    """Condition concepts named in ``text`` and everything they fall under, as index terms."""
-    return [f"concept:{c}" for m in condition_matcher().find(text) for c in broader_concepts(m.concept)]
-
-
-@dataclass(frozen=True)
-class TrialFields:
-    """A trial's text by what it says: what the trial is about, what it is, and who may join."""
-
-    about: str
-    body: str
-    criteria: str
-
-    @classmethod
-    def of(cls, trial: Trial) -> TrialFields:
-        about = [
-            trial.title,
-            trial.official_title or "",
-            *trial.conditions,
-            *trial.keywords,
-            *(m.term for m in trial.condition_mesh),
-        ]
-        body = [
-            trial.brief_summary or "",
-            trial.detailed_description or "",
-            *(f"{i.name} {i.description or ''}" for i in trial.interventions),
-        ]
-        eligibility = trial.eligibility
-        criteria = [eligibility.criteria_text or "", *eligibility.inclusion, *eligibility.exclusion]
-        return cls(" ".join(about), " ".join(body), " ".join(criteria))
-
-    @property
-    def text(self) -> str:
-        return f"{self.about} {self.body} {self.criteria}"
-
-
-class Bm25:
-    """Okapi BM25 over a fixed collection of term-count documents (statistics of that collection)."""
-
-    def __init__(self, documents: Mapping[str, Counter[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        self.documents = documents
-        self.k1, self.b = k1, b
-        self.frequency: Counter[str] = Counter()
-        for counts in documents.values():
-            self.frequency.update(counts.keys())
-        lengths = [sum(counts.values()) for counts in documents.values()]
-        self.average = (sum(lengths) / len(lengths)) if lengths else 1.0
-        self.lengths = {key: sum(counts.values()) for key, counts in documents.items()}
-
-    def idf(self, term: str) -> float:
-        total, df = len(self.documents), self.frequency.get(term, 0)
-        return math.log(1 + (total - df + 0.5) / (df + 0.5))
-
-    def score(self, query: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
-        idf = {term: self.idf(term) for term in query}
-        scores: dict[str, float] = {}
-        for key in keys:
-            counts = self.documents.get(key)
-            if counts is None:
-                continue
-            norm = self.k1 * (1 - self.b + self.b * self.lengths[key] / (self.average or 1.0))
-            total = 0.0
-            for term, weight in query.items():
-                tf = counts.get(term, 0)
-                if tf:
-                    total += weight * idf[term] * tf * (self.k1 + 1) / (tf + norm)
-            scores[key] = total
-        return scores
-
-
 # --- the systems ---------------------------------------------------------------------------------------
 
 
@@ -205,91 +121,11 @@ class Collection:
 def build_collection(trials: Iterable[Trial]) -> Collection:
     held = {t.key: t for t in trials}
     fields = {key: TrialFields.of(trial) for key, trial in held.items()}
-    plain = Bm25({key: Counter(_words(f.text)) for key, f in fields.items()})
-    weighted = Bm25({key: _weighted_terms(f) for key, f in fields.items()})
-    about = Bm25({key: Counter(_words(f.about) + _concepts(f.about)) for key, f in fields.items()})
-    about_words = frozenset(word for f in fields.values() for word in _words(f.about))
+    plain = Bm25({key: plain_terms(f) for key, f in fields.items()})
+    weighted = Bm25({key: weighted_terms(f) for key, f in fields.items()})
+    about = Bm25({key: about_terms(f) for key, f in fields.items()})
+    about_words = frozenset(word for f in fields.values() for word in words(f.about))
     return Collection(held, fields, plain, weighted, about, about_words)
-
-
-# What a trial is about counts three times its summary; criteria name many conditions only to rule
-# them out, so they count least.
-_ABOUT_WEIGHT, _BODY_WEIGHT, _CRITERIA_WEIGHT = 3, 1, 1
-
-
-def _weighted_terms(fields: TrialFields) -> Counter[str]:
-    terms: Counter[str] = Counter()
-    for word in _words(fields.about):
-        terms[word] += _ABOUT_WEIGHT
-    for concept in _concepts(fields.about):
-        terms[concept] += _ABOUT_WEIGHT
-    for word in _words(fields.body):
-        terms[word] += _BODY_WEIGHT
-    for concept in _concepts(fields.body):
-        terms[concept] += _BODY_WEIGHT
-    for word in _words(fields.criteria):
-        terms[word] += _CRITERIA_WEIGHT
-    return terms
-
-
-def plain_query(text: str) -> dict[str, float]:
-    return {term: float(count) for term, count in Counter(_words(text)).items()}
-
-
-# A note word no trial is about ("dancing", "friends") is narrative: it counts this much.
-_NARRATIVE_WEIGHT = 0.5
-
-
-def patient_query(profile: PatientProfile, about_words: frozenset[str] | None = None) -> dict[str, float]:
-    """The patient's words without the note's boilerplate and without what the patient does not have
-    (negated findings, relatives' diseases), plus the patient's condition concepts weighted up.
-
-    A word repeated in the note counts 1 + log(times), so that a long note's "IV ... IV ... IV" does
-    not outweigh its one mention of the diagnosis; words outside ``about_words`` count less."""
-    absent: set[str] = set()
-    for condition in profile.conditions:
-        if not condition.present or condition.family:
-            absent.update(_words(condition.name))
-    present: set[str] = set()
-    for condition in profile.conditions:
-        if condition.present and not condition.family:
-            present.update(_words(condition.name))
-    query: Counter[str] = Counter()
-    for sentence in profile.sentences or [profile.notes or ""]:
-        for word in _words(sentence):
-            if word not in _NOTE_WORDS and (word in present or word not in absent):
-                query[word] += 1
-    weighted: dict[str, float] = {}
-    for term, count in query.items():
-        narrative = about_words is not None and term not in about_words
-        weighted[term] = (1 + math.log(count)) * (_NARRATIVE_WEIGHT if narrative else 1.0)
-    concepts: Counter[str] = Counter()
-    for condition in profile.conditions:
-        if condition.present and not condition.family and condition.concept and not condition.uncertain:
-            # The condition itself counts more than what it falls under ("lupus nephritis" > "kidney").
-            for concept in broader_concepts(condition.concept):
-                concepts[f"concept:{concept}"] += 2 if concept == condition.concept else 0.5  # type: ignore[assignment]
-    for key, weight in concepts.items():
-        weighted[key] = 1 + math.log(weight) if weight >= 1 else weight
-    return weighted
-
-
-# How a verdict moves a trial: relevance still decides the order, the verdict separates trials the
-# patient could join from those the patient fails.
-_FACTORS = {"eligible": 1.25, "possibly eligible": 1.0, "ineligible": 0.7}
-# A verdict with more undecided criteria than this share says little.
-_UNDECIDED_SHARE = 0.8
-
-
-def eligibility_factor(verdict: TrialVerdict | None) -> float:
-    if verdict is None:
-        return 1.0
-    if verdict.status == "ineligible":
-        return _FACTORS["ineligible"]
-    decided = sum(1 for c in verdict.criteria if c.status != "unknown")
-    if decided == 0 or verdict.unknown > _UNDECIDED_SHARE * (decided + verdict.unknown):
-        return 1.0  # unknown-heavy: neutral
-    return _FACTORS[verdict.status]
 
 
 Ranker = Callable[[Collection, Topic, Sequence[str]], dict[str, float]]
@@ -300,41 +136,17 @@ def rank_bm25(collection: Collection, topic: Topic, candidates: Sequence[str]) -
 
 
 def rank_matcher(collection: Collection, topic: Topic, candidates: Sequence[str]) -> dict[str, float]:
-    """Topical relevance (the whole text, and apart from it what each trial is about, each scaled to
-    the topic's best) times the eligibility factor of the patient's verdict."""
+    """Topical relevance (:func:`~trialatlas.match.relevance.topical_relevance`, with the statistics of
+    the held trials) times the eligibility factor of the patient's verdict: what ``match`` ranks by."""
     profile = profile_from_note(topic.text, topic.id)
     query = patient_query(profile, collection.about_words)
-    whole = _scaled(collection.weighted.score(query, candidates))
-    about = _scaled(collection.about.score(query, candidates))
+    relevance = topical_relevance(query, candidates, collection.weighted, collection.about)
     scores: dict[str, float] = {}
     for key in candidates:
         trial = collection.trials[key]
-        verdict = evaluate_trial(trial, profile) if _checkable(trial) else None
-        relevance = whole.get(key, 0.0) + _ABOUT_SHARE * about.get(key, 0.0)
-        scores[key] = relevance * eligibility_factor(verdict)
+        verdict = evaluate_trial(trial, profile) if checkable(trial) else None
+        scores[key] = relevance[key] * eligibility_factor(verdict)
     return scores
-
-
-# A trial whose title and conditions name the patient's problems is the patient's trial even when
-# its long description says more about other things: what it is about counts as much as all its text.
-_ABOUT_SHARE = 1.0
-
-
-def _scaled(scores: Mapping[str, float]) -> dict[str, float]:
-    best = max(scores.values(), default=0.0)
-    return {key: value / best for key, value in scores.items()} if best > 0 else dict(scores)
-
-
-def _checkable(trial: Trial) -> bool:
-    eligibility = trial.eligibility
-    return bool(
-        eligibility.criteria_text
-        or eligibility.inclusion
-        or eligibility.exclusion
-        or eligibility.minimum_age
-        or eligibility.maximum_age
-        or eligibility.sex
-    )
 
 
 SYSTEMS: dict[str, Ranker] = {"trialatlas": rank_matcher, "bm25": rank_bm25}

@@ -334,6 +334,10 @@ class RuleJudge:
         status = verdict.status
         if status == "not applicable" or (kind == "exclusion" and _STUDY_PROCESS.search(text)):
             return "not applicable"
+        if status in ("met", "excluded") and _only_whom(rules, text):
+            # "Women aged 15-45 resident in the study area": fitting the people named is not fitting
+            # what the criterion asks of them.
+            return "not enough information"
         if kind == "inclusion":
             if status == "met":
                 return "included"
@@ -430,11 +434,33 @@ def _unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
             if rule.concept in broader_concepts(condition.concept):
                 return "open"  # the patient has it (or may): only its details are missing
         return "absent"
+    if isinstance(rule, ConsentRule) and rule.aspect == "language":
+        # A history taken and written in English shows the patient (or parent) speaks it; whether
+        # they also speak another language the note does not say.
+        return "absent" if "english" in rule.span.text.lower() else "open"
     if isinstance(
         rule, MedicationRule | ProcedureRule | InfectionRule | ConsentRule | TrialParticipationRule
     ):
         return "absent"
     return "open"
+
+
+_WHOM_KINDS = frozenset({"age", "sex", "pregnancy"})
+
+
+def _only_whom(rules: Sequence[Rule], text: str) -> bool:
+    """Whether the rules only say whom a criterion concerns (age, sex, pregnancy) while three or more
+    of its content words ask something no rule reads ("planning to deliver outside the clinic")."""
+    if not rules or any(rule.kind not in _WHOM_KINDS for rule in rules):
+        return False
+    chars = list(text)
+    for rule in rules:
+        chars[rule.span.start : rule.span.end] = " " * (rule.span.end - rule.span.start)
+    return len(_content("".join(chars)) - _WHOM_WORDS) >= 3
+
+
+# Words that restate whom a criterion is about rather than ask something of them.
+_WHOM_WORDS = frozenset(_stem(w) for w in ("volunteers", "sex", "gender", "genders", "every", "inclusive"))
 
 
 def _mentions_words(name: str, profile: PatientProfile) -> bool:

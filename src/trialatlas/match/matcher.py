@@ -1,87 +1,90 @@
 """Rank trials for one patient: a cheap prefilter, the rules on the survivors, then a combined ranking.
 
-1. Prefilter (no criteria parsing): recruitment status, the structured age and sex limits, and topical
-   relevance — the patient's condition concepts and note words against each trial's conditions,
-   keywords, MeSH terms and title. A search index, when the store has one, can replace the relevance
-   scorer (:class:`RelevanceScorer`); the default is a small in-memory BM25 over those fields.
-2. Rules: the criteria of the most relevant survivors are parsed and evaluated for the patient.
-3. Ranking: relevance plus a verdict score (eligible > possibly eligible > ineligible, fewer unknowns
-   first), so a topically perfect trial the patient cannot join falls below one they might.
+1. Candidates: for a store (:class:`StoreMatcher`), the store's search index is asked for the few
+   hundred trials whose text best matches the patient's words and condition names, with the status,
+   age and sex filters applied in SQL, and only those trials are loaded; for trials given in memory
+   (:func:`match_trials`, :class:`TrialIndex`) every trial sharing a term with the patient.
+2. Prefilter (no criteria parsing): recruitment status, the structured age and sex limits.
+3. Relevance: :func:`~trialatlas.match.relevance.topical_relevance`, the ranking ``eval trec`` scores,
+   with BM25 statistics of the whole collection (for a store, of a fixed-size sample of it).
+4. Rules: the criteria of the most relevant survivors are parsed (and kept, see :class:`MatchCache`) and
+   evaluated for the patient; the verdict scales relevance
+   (:func:`~trialatlas.match.relevance.eligibility_factor`), so a topically perfect trial the patient
+   fails falls below an equally relevant one they may join.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
+import orjson
+
+from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
+from trialatlas.extract.criteria.vocab import conditions as condition_vocabulary
 from trialatlas.match.patient import PatientProfile
+from trialatlas.match.relevance import (
+    ABOUT_SHARE,
+    CONCEPT_PREFIX,
+    Bm25,
+    RelevanceStats,
+    TrialFields,
+    TrialTerms,
+    checkable,
+    eligibility_factor,
+    patient_query,
+    topical_relevance,
+)
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
 
-_WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
-_STOP = frozenset(
-    [
-        "the",
-        "and",
-        "with",
-        "for",
-        "from",
-        "that",
-        "this",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "who",
-        "which",
-        "patient",
-        "patients",
-        "study",
-        "trial",
-        "years",
-        "old",
-        "year",
-        "presents",
-        "presented",
-        "history",
-        "his",
-        "her",
-        "she",
-        "him",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-    ]
-)
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-
-
-def _trial_text(trial: Trial) -> str:
-    parts = [*trial.conditions, *trial.keywords, *(m.term for m in trial.condition_mesh), trial.title]
-    if trial.official_title:
-        parts.append(trial.official_title)
-    return " ".join(parts)
+if TYPE_CHECKING:
+    from trialatlas.search import SearchIndex
+    from trialatlas.store import TrialStore
 
 
 @dataclass
 class Candidate:
+    """One ranked trial: its relevance (0-1), its verdict for the patient, the final score and the
+    reasons (failed criteria first, then the undecided ones to check next)."""
+
     trial: Trial
     relevance: float
     verdict: TrialVerdict | None = None
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[str]:
+        return list(self.verdict.failed) if self.verdict else []
+
+    @property
+    def check_next(self) -> list[str]:
+        return list(self.verdict.check_next) if self.verdict else []
+
+    def as_dict(self) -> dict[str, Any]:
+        verdict = self.verdict
+        return {
+            "trial": self.trial.key,
+            "title": self.trial.title,
+            "status": str(self.trial.status.overall_status) if self.trial.status.overall_status else None,
+            "score": round(self.score, 4),
+            "relevance": round(self.relevance, 4),
+            "verdict": verdict.status if verdict else None,
+            "met": verdict.met if verdict else 0,
+            "unknown": verdict.unknown if verdict else 0,
+            "failed": self.failed,
+            "check_next": self.check_next,
+            "reasons": list(self.reasons),
+            "criteria": [c.model_dump() for c in verdict.criteria] if verdict else [],
+        }
 
 
 class RelevanceScorer(Protocol):
@@ -89,87 +92,70 @@ class RelevanceScorer(Protocol):
 
 
 class Bm25Scorer:
-    """BM25 of the patient's note words (and condition concepts) over the trials' topical fields."""
-
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
-        self.k1 = k1
-        self.b = b
+    """Topical relevance of each trial for the patient, with the statistics of the trials given."""
 
     def score(self, patient: PatientProfile, trials: Sequence[Trial]) -> list[float]:
-        documents = [_words(_trial_text(t)) + _concepts_of(_trial_text(t)) for t in trials]
-        query = _query_terms(patient)
-        if not documents or not query:
-            return [0.0] * len(trials)
-        frequency: Counter[str] = Counter()
-        for document in documents:
-            frequency.update(set(document))
-        average = sum(len(d) for d in documents) / len(documents) or 1.0
-        scores: list[float] = []
-        for document in documents:
-            counts = Counter(document)
-            total = 0.0
-            for term, weight in query.items():
-                tf = counts.get(term, 0)
-                if not tf:
-                    continue
-                idf = math.log(1 + (len(documents) - frequency[term] + 0.5) / (frequency[term] + 0.5))
-                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * len(document) / average))
-                total += weight * idf * norm
-            scores.append(total)
-        return scores
+        terms = {str(i): TrialTerms.of(t) for i, t in enumerate(trials)}
+        stats = RelevanceStats.of(terms.values())
+        relevance = _relevance(patient_query(patient, stats.about_words), terms, stats)
+        return [relevance.get(str(i), 0.0) for i in range(len(trials))]
 
 
-def _concepts_of(text: str) -> list[str]:
-    return [f"concept:{c}" for m in condition_matcher().find(text) for c in broader_concepts(m.concept)]
+# --- caches ------------------------------------------------------------------------------------------
 
 
-def _query_terms(patient: PatientProfile) -> Counter[str]:
-    terms: Counter[str] = Counter()  # weights may be fractional
-    # Note words weigh little: notes mention many findings that are not what a trial is about.
-    for sentence in patient.sentences or ([patient.notes] if patient.notes else []):
-        for word in _words(sentence):
-            terms[word] += 0.2  # type: ignore[assignment]
-    for condition in patient.conditions:
-        if condition.present and not condition.family and condition.concept:
-            # Concepts weigh more than words: they carry synonyms and abbreviations.
-            for concept in broader_concepts(condition.concept):
-                terms[f"concept:{concept}"] += 3 if concept == condition.concept else 1
-            terms.update(_words(condition.name))
-    return terms
+class MatchCache:
+    """Per trial, its term counts and its parsed criteria, for a process that matches many patients.
+
+    The criteria parser keeps an LRU of single criteria (``extract/criteria/registry.py``, 20,000
+    texts: a few hundred trials' worth), but a trial is still split and every criterion looked up on
+    each match; a long-running matcher keeps the parsed list per trial instead. Entries are checked
+    against the trial's text, so an updated trial is parsed again."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._terms: OrderedDict[str, tuple[int, TrialTerms]] = OrderedDict()
+        self._criteria: OrderedDict[str, tuple[int, list[ParsedCriterion]]] = OrderedDict()
+
+    def terms(self, trial: Trial) -> TrialTerms:
+        fields = TrialFields.of(trial)
+        stamp = hash(fields.text)
+        with self._lock:
+            found = self._terms.get(trial.key)
+            if found is not None and found[0] == stamp:
+                self._terms.move_to_end(trial.key)
+                return found[1]
+        terms = TrialTerms.of(fields)
+        with self._lock:
+            self._put(self._terms, trial.key, (stamp, terms))
+        return terms
+
+    def criteria(self, trial: Trial) -> list[ParsedCriterion]:
+        eligibility = trial.eligibility
+        stamp = hash((eligibility.criteria_text, tuple(eligibility.inclusion), tuple(eligibility.exclusion)))
+        with self._lock:
+            found = self._criteria.get(trial.key)
+            if found is not None and found[0] == stamp:
+                self._criteria.move_to_end(trial.key)
+                return found[1]
+        parsed = parse_eligibility(eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
+        with self._lock:
+            self._put(self._criteria, trial.key, (stamp, parsed))
+        return parsed
+
+    def _put(self, table: OrderedDict[str, Any], key: str, value: Any) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > self.size:
+            table.popitem(last=False)
+
+    def sizes(self) -> tuple[int, int]:
+        """How many trials' term counts and parsed criteria are kept."""
+        return len(self._terms), len(self._criteria)
 
 
-class TrialIndex:
-    """An inverted index of the trials' topical fields, built once, queried per patient (sparse BM25)."""
-
-    def __init__(self, trials: Iterable[Trial], k1: float = 1.2, b: float = 0.75) -> None:
-        self.trials: list[Trial] = list(trials)
-        self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = {}
-        self.lengths: list[int] = []
-        for position, trial in enumerate(self.trials):
-            text = _trial_text(trial)
-            counts = Counter(_words(text) + _concepts_of(text))
-            self.lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                self.postings.setdefault(term, []).append((position, tf))
-        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
-
-    def __len__(self) -> int:
-        return len(self.trials)
-
-    def scores(self, patient: PatientProfile) -> dict[int, float]:
-        total = len(self.trials)
-        result: dict[int, float] = {}
-        for term, weight in _query_terms(patient).items():
-            postings = self.postings.get(term)
-            if not postings:
-                continue
-            idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
-            for position, tf in postings:
-                length = self.lengths[position]
-                norm = tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length / self.average))
-                result[position] = result.get(position, 0.0) + weight * idf * norm
-        return result
+# --- the prefilter and the ranking -------------------------------------------------------------------
 
 
 def passes_prefilter(trial: Trial, patient: PatientProfile, open_only: bool) -> bool:
@@ -188,64 +174,6 @@ def passes_prefilter(trial: Trial, patient: PatientProfile, open_only: bool) -> 
     return True
 
 
-# Relevance decides the order among trials the patient may join; the verdict scales it.
-_VERDICT_FACTOR = {"eligible": 1.3, "possibly eligible": 1.0, "ineligible": 0.3}
-
-
-def match_trials(
-    patient: PatientProfile,
-    trials: Iterable[Trial] | TrialIndex,
-    top: int = 20,
-    status: str | None = None,
-    scorer: RelevanceScorer | None = None,
-    evaluate_top: int = 60,
-) -> list[Candidate]:
-    """The ``top`` trials for ``patient``, best first, each with its verdict and reasons.
-
-    ``status="open"`` keeps recruiting / not-yet-recruiting / by-invitation trials; any other value keeps
-    trials with that overall status. Criteria are parsed only for the ``evaluate_top`` most relevant.
-    """
-    open_only = status is not None and status.lower() == "open"
-    wanted_status = None if status is None or open_only else _status(status)
-
-    def keep(trial: Trial) -> bool:
-        return passes_prefilter(trial, patient, open_only) and (
-            wanted_status is None or trial.status.overall_status == wanted_status
-        )
-
-    ranked: list[tuple[Trial, float]]
-    if isinstance(trials, TrialIndex) and scorer is None:
-        # Only trials that share a term with the patient are scored, then filtered.
-        sparse = trials.scores(patient)
-        ordered = sorted(sparse.items(), key=lambda item: -item[1])
-        ranked = [(trials.trials[i], score) for i, score in ordered if keep(trials.trials[i])]
-        relevance = [score for _, score in ranked]
-    else:
-        pool = trials.trials if isinstance(trials, TrialIndex) else trials
-        survivors = [t for t in pool if keep(t)]
-        relevance = (scorer or Bm25Scorer()).score(patient, survivors)
-        ranked = sorted(zip(survivors, relevance, strict=True), key=lambda pair: -pair[1])
-    best = max(relevance, default=0.0) or 1.0
-    candidates = [
-        Candidate(trial, score / best) for trial, score in ranked[: max(evaluate_top, top)] if score > 0
-    ]
-    for candidate in candidates:
-        verdict = evaluate_trial(candidate.trial, patient)
-        candidate.verdict = verdict
-        penalty = min(verdict.unknown, 20) * 0.005
-        candidate.score = candidate.relevance * (_VERDICT_FACTOR[verdict.status] - penalty)
-        candidate.reasons = [
-            *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
-            *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
-        ]
-    candidates.sort(key=lambda c: -c.score)
-    return candidates[:top]
-
-
-def _short(text: str, width: int = 90) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _status(text: str) -> OverallStatus | None:
     key = text.strip().upper().replace(" ", "_").replace("-", "_")
     try:
@@ -254,4 +182,388 @@ def _status(text: str) -> OverallStatus | None:
         return None
 
 
-__all__ = ["Bm25Scorer", "Candidate", "RelevanceScorer", "match_trials", "passes_prefilter"]
+def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial], bool]:
+    """The prefilter for ``status`` ('open', one overall status, or None for any); a status that is
+    neither raises ValueError."""
+    open_only = status is not None and status.strip().lower() == "open"
+    wanted: OverallStatus | None = None
+    if status is not None and not open_only:
+        wanted = _status(status)
+        if wanted is None:
+            raise ValueError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+
+    def keep(trial: Trial) -> bool:
+        return passes_prefilter(trial, patient, open_only) and (
+            wanted is None or trial.status.overall_status == wanted
+        )
+
+    return keep
+
+
+def _relevance(
+    query: dict[str, float], terms: dict[str, TrialTerms], stats: RelevanceStats
+) -> dict[str, float]:
+    if not query or not terms:
+        return {}
+    weighted = Bm25({key: t.weighted for key, t in terms.items()}, stats=stats.weighted)
+    about = Bm25({key: t.about for key, t in terms.items()}, stats=stats.about)
+    # Between 0 and 1: the best trial of the whole text and the best of what it is about score 1 each.
+    return {
+        key: value / (1 + ABOUT_SHARE)
+        for key, value in topical_relevance(query, terms, weighted, about).items()
+    }
+
+
+def _short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def rank(
+    patient: PatientProfile,
+    trials: Sequence[Trial],
+    stats: RelevanceStats,
+    *,
+    top: int = 20,
+    evaluate_top: int = 100,
+    cache: MatchCache | None = None,
+    terms: dict[str, TrialTerms] | None = None,
+) -> list[Candidate]:
+    """Rank ``trials`` (already prefiltered) for ``patient``: relevance with the collection statistics
+    ``stats``, then the rules on the ``evaluate_top`` most relevant, then relevance × verdict factor."""
+    by_key = {trial.key: trial for trial in trials}
+    if terms is None:
+        terms = {key: cache.terms(t) if cache is not None else TrialTerms.of(t) for key, t in by_key.items()}
+    relevance = _relevance(patient_query(patient, stats.about_words), terms, stats)
+    ordered = sorted((key for key, value in relevance.items() if value > 0), key=lambda k: (-relevance[k], k))
+    candidates = [Candidate(by_key[key], relevance[key]) for key in ordered[: max(evaluate_top, top)]]
+    for candidate in candidates:
+        trial = candidate.trial
+        verdict = evaluate_trial(trial, patient, cache.criteria(trial) if cache is not None else None)
+        candidate.verdict = verdict
+        candidate.score = candidate.relevance * eligibility_factor(verdict if checkable(trial) else None)
+        candidate.reasons = [
+            *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
+            *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
+        ]
+    candidates.sort(key=lambda c: (-c.score, c.trial.key))
+    return candidates[:top]
+
+
+class TrialIndex:
+    """Trials held in memory with their term counts, collection statistics and an inverted index of
+    their terms, built once and queried per patient (only trials sharing a term are ranked)."""
+
+    def __init__(self, trials: Iterable[Trial]) -> None:
+        self.trials: dict[str, Trial] = {trial.key: trial for trial in trials}
+        self.terms = {key: TrialTerms.of(trial) for key, trial in self.trials.items()}
+        self.stats = RelevanceStats.of(self.terms.values())
+        self.postings: dict[str, list[str]] = {}
+        for key, terms in self.terms.items():
+            for term in terms.weighted:
+                self.postings.setdefault(term, []).append(key)
+
+    def __len__(self) -> int:
+        return len(self.trials)
+
+    def sharing(self, patient: PatientProfile) -> list[str]:
+        """Keys of the trials that share a query term with the patient."""
+        found: set[str] = set()
+        for term in patient_query(patient, self.stats.about_words):
+            found.update(self.postings.get(term, ()))
+        return sorted(found)
+
+
+def match_trials(
+    patient: PatientProfile,
+    trials: Iterable[Trial] | TrialIndex | TrialStore,
+    top: int = 20,
+    status: str | None = None,
+    scorer: RelevanceScorer | None = None,
+    evaluate_top: int = 100,
+) -> list[Candidate]:
+    """The ``top`` trials for ``patient``, best first, each with its verdict and reasons.
+
+    ``trials`` is a store (its search index picks the candidates, see :class:`StoreMatcher`), a
+    :class:`TrialIndex`, or trials in memory. ``status="open"`` keeps recruiting / not-yet-recruiting
+    / by-invitation trials; any other value keeps trials with that overall status (an unknown one
+    raises ValueError). Criteria are parsed only for the ``evaluate_top`` most relevant. ``scorer``
+    replaces the relevance of trials given in memory.
+    """
+    if _is_store(trials):
+        return StoreMatcher(trials).match(patient, top=top, status=status, evaluate_top=evaluate_top)  # type: ignore[arg-type]
+    keep = status_filter(status, patient)
+    if isinstance(trials, TrialIndex) and scorer is None:
+        survivors = [trials.trials[key] for key in trials.sharing(patient) if keep(trials.trials[key])]
+        terms = {t.key: trials.terms[t.key] for t in survivors}
+        return rank(patient, survivors, trials.stats, top=top, evaluate_top=evaluate_top, terms=terms)
+    pool = list(trials.trials.values()) if isinstance(trials, TrialIndex) else list(trials)  # type: ignore[arg-type]
+    if scorer is not None:
+        survivors = [t for t in pool if keep(t)]
+        scores = scorer.score(patient, survivors)
+        best = max(scores, default=0.0) or 1.0
+        ranked = sorted(zip(survivors, scores, strict=True), key=lambda pair: (-pair[1], pair[0].key))
+        candidates = [Candidate(t, s / best) for t, s in ranked[: max(evaluate_top, top)] if s > 0]
+        for candidate in candidates:
+            verdict = evaluate_trial(candidate.trial, patient)
+            candidate.verdict = verdict
+            factor = eligibility_factor(verdict if checkable(candidate.trial) else None)
+            candidate.score = candidate.relevance * factor
+            candidate.reasons = [
+                *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
+                *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
+            ]
+        candidates.sort(key=lambda c: (-c.score, c.trial.key))
+        return candidates[:top]
+    # The statistics are those of every trial given, not only of those that pass the prefilter.
+    all_terms = {t.key: TrialTerms.of(t) for t in pool}
+    stats = RelevanceStats.of(all_terms.values())
+    survivors = [t for t in pool if keep(t)]
+    terms = {t.key: all_terms[t.key] for t in survivors}
+    return rank(patient, survivors, stats, top=top, evaluate_top=evaluate_top, terms=terms)
+
+
+def _is_store(value: object) -> bool:
+    return hasattr(value, "get_many") and hasattr(value, "changes_since")
+
+
+# --- a store --------------------------------------------------------------------------------------------
+
+# Trials the store's statistics are read from: enough to tell a rare word from a common one (the
+# evaluation's collections hold 1,600 and 8,400 trials), few enough to read in seconds.
+STATS_SAMPLE = 5000
+STATS_SCHEMA = 1
+# The candidates fetched from the search index: the rules and the relevance cost per trial.
+POOL = 300
+# Query words sent to the search index, the heaviest first: a long note's every word would make the
+# index score most of the store.
+QUERY_WORDS = 48
+# Statistics are read again once the store's size moved by more than this share.
+STALE_SHARE = 0.1
+_CHECK_SECONDS = 1.0
+
+
+def stats_path(store: TrialStore) -> Path | None:
+    """Where a store's relevance statistics are kept: beside its SQLite file, else nowhere."""
+    location = getattr(store, "location", "")
+    if (
+        not location
+        or location == ":memory:"
+        or location.startswith(("file:", "postgres"))
+        or "://" in location
+    ):
+        return None
+    path = Path(location)
+    return path.with_name(path.name + ".match-stats.json") if path.is_file() else None
+
+
+def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[RelevanceStats, int]:
+    """The relevance statistics of ``size`` trials spread evenly over the store's keys (of all of
+    them in a smaller store), and how many were read."""
+    keys = sorted(store.keys())
+    if len(keys) > size:
+        keys = [keys[i * len(keys) // size] for i in range(size)]
+    terms: list[TrialTerms] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        wanted = set(chunk)
+        terms.extend(TrialTerms.of(t) for t in store.get_many(chunk) if t.key in wanted)
+    return RelevanceStats.of(terms), len(terms)
+
+
+class StoreMatcher:
+    """Matches patients against a store through its search index; keep one to match many patients
+    (it holds the statistics and a :class:`MatchCache`).
+
+    ``index`` is the search index to use (default: the store's own, built on first use when missing);
+    ``index_lock`` is held around each use of it (a server shares one connection between threads);
+    ``on_note`` hears about slow one-time work (building the index or the statistics)."""
+
+    def __init__(
+        self,
+        store: TrialStore,
+        *,
+        index: SearchIndex | None = None,
+        index_lock: AbstractContextManager[Any] | None = None,
+        cache: MatchCache | None = None,
+        on_note: Callable[[str], None] | None = None,
+        pool: int = POOL,
+    ) -> None:
+        self.store = store
+        self._index = index
+        self._index_lock = index_lock
+        self.cache = cache if cache is not None else MatchCache()
+        self.on_note = on_note
+        self.pool = pool
+        self._stats: RelevanceStats | None = None
+        self._stats_count = 0
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def _note(self, message: str) -> None:
+        if self.on_note is not None:
+            self.on_note(message)
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            from trialatlas.search import SearchIndex
+
+            self._index = SearchIndex.for_store(self.store)
+        return self._index
+
+    # --- statistics ---
+
+    def stats(self) -> RelevanceStats:
+        """The store's statistics: from memory, else from the file beside the store, else read from a
+        sample (and written there); read again once the store grew or shrank by a tenth."""
+        with self._lock:
+            now = time.monotonic()
+            if self._stats is not None and now - self._checked < _CHECK_SECONDS:
+                return self._stats
+            self._checked = now
+            count = self.store.count()
+            if self._stats is not None and not _stale(self._stats_count, count):
+                return self._stats
+            path = stats_path(self.store)
+            loaded = _load_stats(path) if path is not None else None
+            if loaded is not None and not _stale(loaded[1], count):
+                self._stats, self._stats_count = loaded
+                return self._stats
+            if count > 2 * STATS_SAMPLE:
+                self._note(
+                    f"reading term statistics from {min(count, STATS_SAMPLE):,} of {count:,} trials (once)"
+                )
+            stats, _ = sample_stats(self.store)
+            self._stats, self._stats_count = stats, count
+            if path is not None:
+                _save_stats(path, stats, count)
+            return stats
+
+    # --- candidates ---
+
+    def candidates(self, patient: PatientProfile, status: str | None) -> list[str]:
+        """Keys of the trials the search index ranks best for the patient's words and conditions,
+        with the status and age filters applied there."""
+        from trialatlas.errors import QueryError
+        from trialatlas.search import search
+
+        text = retrieval_query(patient, self.stats().about_words)
+        if not text:
+            return []
+        filters: dict[str, Any] = {}
+        if status is not None:
+            filters["status"] = ["open" if status.strip().lower() == "open" else status.strip().lower()]
+        if patient.age_years is not None and 0 <= patient.age_years <= 150:
+            filters["age"] = patient.age_years
+        # Not the sex: the index's sex filter leaves out trials that do not state one; the prefilter
+        # after loading keeps them.
+        index = self.index
+        if not index.is_built():
+            self._note(
+                f"building the search index of the store ({self.store.count():,} trials; once, about a"
+                " minute per 100,000)"
+            )
+        options: dict[str, Any] = {
+            "mode": "any",
+            "expand": False,
+            "interpret_words": False,
+            "facets": False,
+            "snippets": False,
+            "limit": self.pool,
+            "index": index,
+        }
+        with self._index_lock or nullcontext():
+            try:
+                results = search(self.store, text, filters, **options)
+            except QueryError:
+                # A filter the index does not know (a rare status spelling): filter after loading.
+                results = search(self.store, text, {}, **options)
+        return [hit.trial.key for hit in results.hits]
+
+    def match(
+        self,
+        patient: PatientProfile,
+        *,
+        top: int = 20,
+        status: str | None = None,
+        evaluate_top: int = 100,
+    ) -> list[Candidate]:
+        """The ``top`` trials of the store for ``patient``, best first, with verdicts and reasons."""
+        keep = status_filter(status, patient)
+        keys = self.candidates(patient, status)
+        trials: list[Trial] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            wanted = set(chunk)
+            trials.extend(t for t in self.store.get_many(chunk) if t.key in wanted and keep(t))
+        return rank(patient, trials, self.stats(), top=top, evaluate_top=evaluate_top, cache=self.cache)
+
+
+def retrieval_query(patient: PatientProfile, about_words: frozenset[str] | None = None) -> str:
+    """The search-index query for a patient: the heaviest words of the patient query and the names
+    of the patient's conditions, each quoted, any of them matching."""
+    query = patient_query(patient, about_words)
+    ranked = sorted(
+        (term for term in query if not term.startswith(CONCEPT_PREFIX)), key=lambda t: (-query[t], t)
+    )
+    phrases: list[str] = []
+    vocabulary = condition_vocabulary()
+    for condition in patient.conditions:
+        if condition.present and not condition.family:
+            phrases.append(condition.name)
+            if condition.concept and not condition.uncertain:
+                phrases.extend(vocabulary.get(condition.concept, {}).get("names", []))
+    seen: set[str] = set()
+    quoted: list[str] = []
+    for item in [*dict.fromkeys(p.lower() for p in phrases), *ranked[:QUERY_WORDS]]:
+        clean = " ".join(item.replace('"', " ").split())
+        if clean and clean not in seen:
+            seen.add(clean)
+            quoted.append(f'"{clean}"')
+    return " ".join(quoted)
+
+
+def _stale(recorded: int, count: int) -> bool:
+    if recorded <= STATS_SAMPLE or count <= STATS_SAMPLE:
+        return recorded != count
+    return abs(count - recorded) > STALE_SHARE * recorded
+
+
+def _load_stats(path: Path) -> tuple[RelevanceStats, int] | None:
+    try:
+        data = orjson.loads(path.read_bytes())
+        if not isinstance(data, dict) or data.get("schema") != STATS_SCHEMA:
+            return None
+        return RelevanceStats.from_dict(data["stats"]), int(data["count"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_stats(path: Path, stats: RelevanceStats, count: int) -> None:
+    payload = orjson.dumps({"schema": STATS_SCHEMA, "count": count, "stats": stats.as_dict()})
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(payload)
+        temporary.replace(path)
+    except OSError:
+        # A read-only directory: the statistics are read again next time, nothing else is lost.
+        temporary.unlink(missing_ok=True)
+
+
+__all__ = [
+    "POOL",
+    "STATS_SAMPLE",
+    "Bm25Scorer",
+    "Candidate",
+    "MatchCache",
+    "RelevanceScorer",
+    "StoreMatcher",
+    "TrialIndex",
+    "match_trials",
+    "passes_prefilter",
+    "rank",
+    "retrieval_query",
+    "sample_stats",
+    "stats_path",
+    "status_filter",
+]

@@ -229,7 +229,30 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     return _outcome("unknown", f"no mention of {rule.name}")
 
 
+_TERMINAL = re.compile(
+    r"\b(?:terminal(?:ly)?|hospice|palliative|moribund|end[- ]of[- ]life|end[- ]stage|metasta\w+|"
+    r"(?:days|weeks|months)\s+to\s+live|comfort\s+care|dying)\b",
+    re.IGNORECASE,
+)
+
+
+def _life_expectancy(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    """A note that describes no terminal illness gives the patient an ordinary life expectancy: a short
+    one ("less than 3 months") is not met and a "longer than 48 hours" one is."""
+    for index, sentence in enumerate(patient.sentences):
+        if _TERMINAL.search(sentence):
+            evidence = Evidence(sentence_index=index, sentence=sentence)
+            return _outcome("unknown", "the note describes a life-limiting illness", evidence)
+    if rule.operator in ("<", "<=", "between", "="):
+        return _outcome("false", "the note describes no life-limiting illness")
+    if rule.operator in (">", ">="):
+        return _outcome("true", "the note describes no life-limiting illness")
+    return _outcome("unknown", "life expectancy not stated")
+
+
 def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.analyte == "life_expectancy":
+        return _life_expectancy(rule, patient)
     if rule.analyte is None:
         return _outcome("unknown", f"'{rule.name}' is not a known measurement")
     readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
@@ -385,9 +408,12 @@ def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str
 
 
 def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.aspect == "language":
+        # Agreeing to consent and comply says nothing about which language the patient speaks.
+        return _outcome("unknown", "language not stated")
     value = patient.consent if rule.aspect == "consent" else patient.compliance
     if value is None:
-        value = patient.consent if rule.aspect != "language" else None
+        value = patient.consent
     if value is None:
         return _outcome("unknown", f"{rule.aspect} not stated")
     evidence = None

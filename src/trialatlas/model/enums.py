@@ -256,6 +256,7 @@ class SourceFormat(StrEnum):
     CTGOV_CSV_LEGACY = "ctgov-csv-legacy"
     CTGOV_CSV = "ctgov-csv"
     DESCRIPTIONS_JSONL = "descriptions-jsonl"
+    TRIALGPT_JSONL = "trialgpt-jsonl"
     REGISTRY_PAGE = "registry-page"
     TRIALATLAS_JSON = "trialatlas-json"
 

@@ -3,7 +3,7 @@
 Importing this package registers the built-in readers.
 """
 
-from trialatlas.sources import ctgov_csv, ctgov_v2, ctgov_xml, descriptions, pages  # noqa: F401  (registration)
+from trialatlas.sources import ctgov_csv, ctgov_v2, ctgov_xml, descriptions, pages, trialgpt  # noqa: F401  (registration)
 from trialatlas.sources.base import (
     Blob,
     ReadResult,

@@ -4,9 +4,10 @@ eligibility matching.
 Routes call :class:`Atlas`; only this module calls ``trialatlas.search``, ``trialatlas.related``,
 ``trialatlas.match`` and ``trialatlas.extract.regimen``, so a change to one of them is absorbed here.
 Search is :func:`trialatlas.search.search` over the store's own search index, which follows the
-store's change feed before every search; the matcher's index is kept between requests and caught up
-with the same feed, so a trial ingested by another process shows up without a restart. Nothing a
-patient sends is kept: match requests are answered and forgotten.
+store's change feed before every search; the matcher fetches its candidates from that same index and
+keeps its statistics and parsed criteria between requests, so a trial ingested by another process
+shows up without a restart. Nothing a patient sends is kept: match requests are answered and
+forgotten.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import multiprocessing
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +28,7 @@ from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.regimen import TrialDoses, TrialTimeline, render_svg, trial_doses, trial_timeline
 from trialatlas.extract.regimen.timeline import drug_label
-from trialatlas.match.matcher import TrialIndex, match_trials
+from trialatlas.match.matcher import StoreMatcher
 from trialatlas.match.patient import (
     PatientCondition,
     PatientMeasurement,
@@ -44,8 +44,6 @@ from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
 from trialatlas.store import SqliteStore
 from trialatlas.store.base import TrialStore
 
-# How stale the matcher's trials may get before the change feed is asked again.
-_SYNC_SECONDS = 1.0
 _NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
 # Search results kept (for as long as the index does not change).
 _RESULTS_CACHE = 256
@@ -321,8 +319,8 @@ def _worker_start(location: str) -> None:
     from trialatlas.store import open_store
 
     global _worker
+    # The server builds the search index before it sends a match here; a worker only reads it.
     _worker = Atlas(open_store(location))
-    _worker._matcher()  # the search index is the server process's: a match worker needs none
 
 
 def _worker_ready() -> bool:
@@ -338,8 +336,8 @@ def _worker_match(profile_json: str, top: int, status: str | None) -> str:
 class Atlas:
     """The services over one store, shared by every request of one server.
 
-    ``match_workers`` > 0 answers matches in that many worker processes (each with its own copy of
-    the matcher's index); 0 answers them in this process.
+    ``match_workers`` > 0 answers matches in that many worker processes (each with its own matcher
+    over the store's search index); 0 answers them in this process.
     """
 
     def __init__(self, store: TrialStore, *, match_workers: int = 0) -> None:
@@ -357,10 +355,7 @@ class Atlas:
         self._search_lock = threading.Lock()
         self._results: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
         self._results_generation = -1
-        self._trials: dict[str, Trial] | None = None
-        self._match_index: TrialIndex | None = None
-        self._seq = 0
-        self._synced_at = 0.0
+        self._store_matcher: StoreMatcher | None = None
         self._match_workers = match_workers
         self._pool: ProcessPoolExecutor | None = self._new_pool() if match_workers > 0 else None
 
@@ -401,50 +396,25 @@ class Atlas:
                 index = self._index
         return index
 
-    def _current_trials(self) -> dict[str, Trial]:
-        """Every trial, for the matcher, caught up with the change feed at most every second."""
-        with self._lock:
-            if self._trials is None:
-                # The feed position first, then the trials: a write in between is caught up twice.
-                seq, _ = self.store.changes_since(0)
-                self._trials = {trial.key: trial for trial in self.store.iter_trials()}
-                self._seq, self._synced_at = seq, time.monotonic()
-            elif time.monotonic() - self._synced_at > _SYNC_SECONDS:
-                self._catch_up(self._trials)
-            return self._trials
-
-    def _catch_up(self, trials: dict[str, Trial]) -> None:
-        seq, keys = self.store.changes_since(self._seq)
-        self._synced_at = time.monotonic()
-        if not keys:
-            return
-        changed = self.store.get_many(keys)
-        found = {trial.key for trial in changed}
-        for key in keys:
-            if key not in found:
-                trials.pop(key, None)
-        trials.update((trial.key, trial) for trial in changed)
-        self._seq = seq
-        self._match_index = None
-
     def warm(self) -> None:
-        """Build (or catch up) the search index and the matcher's index (or start its workers) now."""
+        """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
         self._search_index()
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
         else:
-            self._matcher()
+            self._matcher().stats()
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._synced_at = 0.0
+        """Another writer changed the store: nothing to drop, the search index follows the change feed
+        before every search and the match candidates come from it."""
 
-    def _matcher(self) -> TrialIndex:
+    def _matcher(self) -> StoreMatcher:
         with self._lock:
-            trials = self._current_trials()
-            if self._match_index is None:
-                self._match_index = TrialIndex(trials.values())
-            return self._match_index
+            if self._store_matcher is None:
+                self._store_matcher = StoreMatcher(
+                    self.store, index=self._search_index(), index_lock=self._search_lock
+                )
+            return self._store_matcher
 
     def close(self) -> None:
         if self._pool is not None:
@@ -596,8 +566,9 @@ class Atlas:
             if status.strip().upper().replace(" ", "_") not in OverallStatus.__members__:
                 raise QueryError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
         if self._pool is not None:
+            self._search_index()  # built here, once, before any worker reads it
             return self._in_worker(profile, top, status)
-        candidates = match_trials(profile, self._matcher(), top=top, status=status)
+        candidates = self._matcher().match(profile, top=top, status=status)
         trials: list[MatchedTrial] = []
         for rank, candidate in enumerate(candidates, start=1):
             verdict = candidate.verdict

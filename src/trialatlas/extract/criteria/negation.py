@@ -53,6 +53,9 @@ _FORWARD: dict[CueCategory, tuple[str, ...]] = {
         r"besides",
         r"not including",
         r"whereas not including",
+        r"unless",
+        r"with the exclusion of",
+        r"excepting",
     ),
     "family": (
         r"family history of",
@@ -140,10 +143,21 @@ _BACKWARD: dict[CueCategory, tuple[str, ...]] = {
         r"ruled out",
         r"not (?:present|seen|detected|found)",
         r"free",
-        r"excluded",
+        # A diagnosis a note "excluded" is ruled out; in criteria "patients with X will be / are
+        # excluded" removes the patient, not X, so only the past tense counts.
+        r"(?:was|were|been) excluded(?! from)",
         r"unlikely",
     ),
+    # "(topical steroids are allowed)", "treated brain metastases are eligible": what a criterion
+    # permits is an exception to it, however far before the cue its list began.
+    "exception": (
+        r"(?:is|are|will be|would be|may be|be) (?:allowed|permitted|acceptable|allowable|eligible)",
+        r"(?:is|are) not excluded",
+    ),
 }
+# Backward cues that read a result ("HBsAg negative", "pneumonia unlikely"): they negate a mention in
+# a note, but in a criterion they are the value asked for, not a negation of it.
+_RESULT_CUES = re.compile(r"(?:\w+ )?(?:negative|free|unlikely)$", re.IGNORECASE)
 _TERMINATION = re.compile(
     r"\b(?:but|however|although|though|yet|whereas|except|which|who|that|unless|apart from|aside from"
     r"|as well as|secondary to|due to|because|since|presenting|presents?|complains?|reports?|other than)\b"
@@ -164,6 +178,10 @@ _CUE_PATTERNS: list[tuple[CueCategory, Literal["forward", "backward"], re.Patter
     (category, "backward", re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w-])", re.IGNORECASE))
     for category, words in _BACKWARD.items()
 ]
+# "X are not excluded" is read whole, before its "not" is taken for a forward negation.
+_CUE_PATTERNS.sort(
+    key=lambda entry: (entry[0], entry[1]) not in (("pseudo", "forward"), ("exception", "backward"))
+)
 
 
 _LOWER_CUE_PATTERNS = [
@@ -231,6 +249,8 @@ _CATEGORY_HINTS: dict[tuple[CueCategory, str], tuple[str, ...]] = {
         "but not",
         "besides",
         "not incl",
+        "unless",
+        "exclusion of",
     ),
     ("family", "forward"): (
         "family",
@@ -289,6 +309,7 @@ _CATEGORY_HINTS: dict[tuple[CueCategory, str], tuple[str, ...]] = {
     ),
     ("historical", "forward"): ("history", "previous", "prior", "past", "former", "ever"),
     ("negation", "backward"): ("negative", "absent", "ruled out", "not ", "free", "excluded", "unlikely"),
+    ("exception", "backward"): ("allow", "permitted", "acceptable", "eligible", "not excluded"),
 }
 
 
@@ -349,7 +370,12 @@ def context_of(text: str, start: int, end: int) -> MentionContext:
 
 def negation_cues(text: str) -> list[Cue]:
     """Negation and exception cues only (what Chia annotates as Negation)."""
-    return [cue for cue in find_cues(text) if cue.category in ("negation", "exception")]
+    return [
+        cue
+        for cue in find_cues(text)
+        if cue.category in ("negation", "exception")
+        and not (cue.direction == "backward" and _RESULT_CUES.fullmatch(cue.text))
+    ]
 
 
 __all__ = ["Cue", "CueCategory", "MentionContext", "context_of", "find_cues", "negation_cues"]

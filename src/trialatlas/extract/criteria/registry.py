@@ -158,7 +158,10 @@ def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> N
 def _apply_context(rule: Rule, text: str) -> None:
     mention = context_of(text, rule.span.start, rule.span.end)
     cue = mention.cue
-    if cue is not None and rule.kind not in ("age", "sex", "not_evaluable"):
+    # A parser that read the lack itself ("not able or willing to comply") has already negated the
+    # rule: the NegEx cue inside those words must not flip it back.
+    parser_cue = rule.negation_cue is not None
+    if cue is not None and rule.kind not in ("age", "sex", "not_evaluable") and not parser_cue:
         rule.negated = not rule.negated
         rule.negation_cue = cue.text
     if mention.family is not None:

@@ -9,6 +9,8 @@ its text in the source so that rules parsed from it can point back to the exact 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -77,14 +79,19 @@ class Criterion:
     # (position in ``text``, characters the source had there beyond the one space kept): maps back spans.
     gaps: list[tuple[int, int]] = field(default_factory=list)
 
+    _offsets: tuple[list[int], list[int]] | None = field(default=None, repr=False, compare=False)
+
     def source_offset(self, position: int) -> int:
         """The offset in the source of character ``position`` of :attr:`text`."""
-        extra = 0
-        for at, width in self.gaps:
-            if at >= position:
-                break
-            extra += width
-        return self.start + position + extra
+        if not self.gaps:
+            return self.start + position
+        if self._offsets is None:
+            # Positions and running widths, built once: a criterion copied from a table has hundreds
+            # of gaps and every rule maps several spans back.
+            self._offsets = ([at for at, _ in self.gaps], list(itertools.accumulate(w for _, w in self.gaps)))
+        positions, widths = self._offsets
+        before = bisect.bisect_left(positions, position)
+        return self.start + position + (widths[before - 1] if before else 0)
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         return self.source_offset(start), self.source_offset(

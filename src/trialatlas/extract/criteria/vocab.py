@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -96,11 +97,18 @@ class _Tokens:
     lowered_set: frozenset[str]
 
 
+def _fold(word: str) -> str:
+    """``word`` without diacritics: criteria written by French or Spanish sponsors spell "béta
+    thalassémie" or "anémia", which the (English) vocabularies know unaccented."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
     """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    lowered = [w.lower() for w in words]
+    lowered = [w.lower() if w.isascii() else _fold(w.lower()) for w in words]
     return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 

@@ -123,9 +123,15 @@ def _years(value: float, unit: str | None) -> float:
     return value * _YEARS_PER.get(key, 1.0)
 
 
+_GESTATION = re.compile(r"\bgestation", re.IGNORECASE)
+
+
 def _age_context(text: str, start: int, end: int) -> bool:
     """An age needs an age word nearby or "old"/"of age" after it: "3 years" alone is a duration."""
     window = text[max(0, start - 25) : min(len(text), end + 15)].lower()
+    # "gestational age < 23 weeks", "born before 36 weeks of gestation": a pregnancy's age, not the patient's.
+    if "gestation" in window and _GESTATION.search(text, max(0, start - 25), min(len(text), end + 15)):
+        return False
     if re.search(r"\bage|\baged|\bold\b|of age|\byo\b|y/o|years? of life|\bborn\b", window):
         return True
     lead = text[max(0, start - 40) : start]
@@ -205,7 +211,27 @@ def parse_age(context: CriterionContext) -> list[Rule]:
             context.claim(start, end)
     if not rules:
         rules.extend(_age_words(context))
-    return rules
+    return _without_subgroups(rules)
+
+
+def _without_subgroups(rules: list[Rule]) -> list[Rule]:
+    """Age ranges inside another range of the same criterion are its subgroups ("aged 2-18 months,
+    studied by age group 12-18 months, 6-12 months"; "aged ≥1 year … and/or children aged 1-18"):
+    the criterion admits the widest one."""
+    ages = [r for r in rules if isinstance(r, AgeRule)]
+    if len(ages) < 2:
+        return rules
+
+    def inside(inner: AgeRule, outer: AgeRule) -> bool:
+        low_in = outer.min_years is None or (
+            inner.min_years is not None and inner.min_years >= outer.min_years
+        )
+        high_in = outer.max_years is None or (
+            inner.max_years is not None and inner.max_years <= outer.max_years
+        )
+        return inner is not outer and low_in and high_in
+
+    return [r for r in rules if not (isinstance(r, AgeRule) and any(inside(r, o) for o in ages))]
 
 
 def _age_words(context: CriterionContext) -> list[Rule]:
@@ -288,7 +314,10 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:plan(?:s|ning)?|intend(?:s|ing)?|wish(?:es|ing)?|desire[sd]?|trying)\s+(?:to\s+)?"
             r"(?:become\s+|get\s+)?(?:pregnan\w*|conceive|father\s+a\s+child)|\bdesires?\s+(?:future\s+)?fertility",
         ),
-        ("pregnant", r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b"),
+        (
+            "pregnant",
+            r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b",
+        ),
         (
             "lactating",
             r"\b(?:breast[- ]?feeding|breastfeeding|lactat(?:ing|ion)"
@@ -331,6 +360,18 @@ _PREGNANCY_HINTS = (
 )
 
 
+_BIRTH = re.compile(r"\b(?:born|birth|preterm|premature\w*|prematurity)\b[^.;]{0,30}$")
+
+
+def _own_birth(lowered: str, start: int) -> bool:
+    """ "Premature birth (<36 weeks gestation)", "born at 32 weeks' gestation": the gestation of the
+    patient's own birth, not a pregnancy of the patient's."""
+    return (
+        lowered.startswith("gestation", start)
+        and _BIRTH.search(lowered, max(0, start - 40), start) is not None
+    )
+
+
 @register("pregnancy", priority=12)
 def parse_pregnancy(context: CriterionContext) -> list[Rule]:
     if not context.mentions(_PREGNANCY_HINTS):
@@ -339,6 +380,8 @@ def parse_pregnancy(context: CriterionContext) -> list[Rule]:
     for aspect, pattern in _PREGNANCY_PATTERNS:
         for match in pattern.finditer(context.text):
             if context.is_claimed(*match.span()):
+                continue
+            if aspect == "pregnant" and _own_birth(context.lowered, match.start()):
                 continue
             context.claim(*match.span())
             rules.append(PregnancyRule(span=context.span(*match.span()), aspect=aspect))

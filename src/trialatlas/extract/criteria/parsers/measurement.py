@@ -35,11 +35,11 @@ _OPERATORS: tuple[tuple[str, Operator], ...] = (
         "<=",
     ),
     (
-        r">|＞|greater\s+than|more\s+than|higher\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|elevated\s+(?:above|>)|"
+        r">|＞|greater\s+than|more\s+than|higher\s+than|longer\s+than|above|over|exceed(?:s|ing)?|in\s+excess\s+of|elevated\s+(?:above|>)|"
         r"increase[sd]?\s+(?:above|over|>)|increased?(?=\s+(?:twice|\d))",
         ">",
     ),
-    (r"<|＜|less\s+than|lower\s+than|below|under|fewer\s+than|decreased?\s+(?:below|<)", "<"),
+    (r"<|＜|less\s+than|lower\s+than|shorter\s+than|below|under|fewer\s+than|decreased?\s+(?:below|<)", "<"),
     (r"=|equal\s+to|of|is|was|:", "="),
 )
 _OP_PATTERN = "|".join(f"(?:{pattern})" for pattern, _ in _OPERATORS)
@@ -56,11 +56,13 @@ _ULN = (
 _LLN = r"(?:[x×*]\s*|times\s+(?:the\s+)?)?(?:the\s+)?(?:lower\s+limits?\s+of\s+(?:the\s+)?normal|LLN)"
 # A unit: a power of ten and/or letters, slashes, digits after letters (m2, mm3), %, °.
 _UNIT = (
-    r"(?:(?:[x×*·]\s*)?10\s*(?:\^|\*\*|e)?\s*\d{1,2}\s*/\s*(?:[µμu]?l|L|mm3|mm³|kg)|(?:[x×*]\s*)10(?:9|12|6|3)\s*/\s*[lL]"
-    r"|/\s*[a-zA-Zµμ][a-zA-Zµμ0-9³]*|%|°\s*[CF]|(?:[a-zA-Zµμ][a-zA-Zµμ0-9²³^.]*)(?:\s*/\s*(?:[0-9.]+\s*)?[a-zA-Zµμ0-9²³^.]+){0,3})"
+    r"(?:(?:[x×*·]\s*)?10\s*(?:\^|\*\*|e)?\s*\d{1,2}\s*(?:cells?\s*)?/\s*(?:[µμum]?[lL]|mm3|mm³|kg)"
+    r"|(?:[x×*]\s*)10(?:9|12|6|3)\s*(?:cells?\s*)?/\s*(?:[µμum]?[lL]|mm3|mm³)"
+    r"|per\s*cent|wood'?s?\s+units?|(?:events?|episodes?)\s+(?:per|/)\s*(?:hours?|hr|h)\b"
+    r"|/\s*[a-zA-Zµμ][a-zA-Zµμ0-9³]*|%|°\s*[CF]?|(?:[a-zA-Zµμ][a-zA-Zµμ0-9²³^.]*)(?:\s*/\s*(?:[0-9.]+\s*)?[a-zA-Zµμ0-9²³^.]+){0,3})"
 )
 _VALUE = re.compile(
-    rf"(?P<op>{_OP_PATTERN})?\s*(?P<num>{_NUMBER})"
+    rf"(?P<op>{_OP_PATTERN})?\s*(?P<num>{_NUMBER})(?:\s*/\s*>?\s*(?P<diastolic>\d{{2,3}})(?=\s*(?:mm|$|[\s,;)])))?"
     rf"(?:\s*(?:-|–|to|and)\s*(?P<high>{_NUMBER}))?\s*(?P<uln>{_ULN})?(?P<lln>{_LLN})?\s*(?P<unit>{_UNIT})?"
     rf"(?:\s*(?P<post>{'|'.join(p for p, _ in _POST_OPS)}))?",
     re.IGNORECASE,
@@ -105,6 +107,8 @@ _NOT_UNITS = re.compile(
     r"months?|years?|weeks?|days?|hours?|times?)$",
     re.IGNORECASE,
 )
+# Units whose first word would otherwise read as prose: "x 10^9/L", "per cent".
+_LEADING_WORD_UNIT = re.compile(r"^(?:[x×*]\s*10|per\s*cent\b)", re.IGNORECASE)
 _DOSE_UNIT = re.compile(r"^(?:mg|g|mcg|µg|ug|iu|units?)\s*(?:/\s*(?:kg|d|day|m2|m²|dose|week|wk))*$", re.I)
 _TIME_UNITS = re.compile(
     r"^(?:months?|years?|yrs?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?)$", re.IGNORECASE
@@ -174,7 +178,7 @@ def _clean_unit(text: str | None) -> str | None:
         candidate = candidate.split("(")[0].strip()
     while candidate:
         first_word = candidate.split()[0] if candidate.split() else candidate
-        if _NOT_UNITS.match(first_word):
+        if _NOT_UNITS.match(first_word) and not _LEADING_WORD_UNIT.match(candidate):
             return None
         if is_unit(candidate):
             return candidate

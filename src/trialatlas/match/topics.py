@@ -1,0 +1,69 @@
+"""TREC Clinical Trials topic files: ``<topics task="2021 TREC Clinical Trials"><topic number="1">…``.
+
+The official XML carries the same patient texts as TrialGPT's ``queries.jsonl``, with the long lines
+hard-wrapped onto indented continuation lines; those are re-joined (line breaks the author wrote,
+unindented, stay), which gives TrialGPT's texts exactly, and topic ids follow TrialGPT's
+(``trec-2021N``) where the task names the year whose judgments use them, so either file pairs with
+the same qrels.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TypedDict
+
+from lxml import etree
+
+from trialatlas.match.evaluate import Topic
+
+# Tasks whose judgments (TrialGPT's qrels) name topics "trec-<year><number>".
+_PREFIXED_YEARS = ("2021",)
+_YEAR = re.compile(r"\b(20\d\d)\b")
+_WRAPPED = re.compile(r"[ \t]*\n[ \t]+")
+
+
+class _ParserOptions(TypedDict):
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    huge_tree: bool
+
+
+# A topic file is untrusted input: no entity expansion, no DTD or network fetches, libxml2's limits kept.
+_LOCKED_DOWN = _ParserOptions(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def load_topics_xml(path: str | Path) -> list[Topic]:
+    """Topics of a TREC topic file, in file order, hard-wrapped lines re-joined.
+
+    Raises ``ValueError`` naming the file when it is not well-formed XML, not a ``<topics>``
+    document, or has a topic without a number or text, or a number twice.
+    """
+    parser = etree.XMLParser(**_LOCKED_DOWN)
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"{path}: not well-formed XML: {exc}") from exc
+    if root.tag != "topics":
+        raise ValueError(f"{path}: expected a <topics> document, found <{root.tag}>")
+    year = _YEAR.search(root.get("task") or "")
+    prefix = f"trec-{year.group(1)}" if year and year.group(1) in _PREFIXED_YEARS else ""
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for index, element in enumerate(root.iter("topic"), start=1):
+        number = (element.get("number") or "").strip()
+        if not number:
+            raise ValueError(f"{path}: topic {index} has no number")
+        text = _WRAPPED.sub(" ", "".join(element.itertext()).strip())
+        if not text:
+            raise ValueError(f"{path}: topic {number} has no text")
+        topic_id = f"{prefix}{number}"
+        if topic_id in seen:
+            raise ValueError(f"{path}: topic {number} appears twice")
+        seen.add(topic_id)
+        topics.append(Topic(topic_id, text))
+    return topics
+
+
+__all__ = ["load_topics_xml"]
