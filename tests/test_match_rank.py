@@ -211,5 +211,9 @@ def test_cli_match_on_a_small_store(small_store: TrialStore, tmp_path: Path) -> 
     text = runner.invoke(app, ["match", NOTE, "--db", db, "--top", "3"])
     assert text.exit_code == 0, text.output
     assert "NCT00000011" in text.stdout and "fails: Age" in text.stdout
+    # Every criterion's verdict label is printed as written (not taken for terminal markup).
+    details = runner.invoke(app, ["match", NOTE, "--db", db, "--top", "3", "--details"])
+    assert details.exit_code == 0, details.output
+    assert "[not met]" in details.stdout and "[met]" in details.stdout
     bad = runner.invoke(app, ["match", NOTE, "--db", db, "--status", "sleeping"])
     assert bad.exit_code == 2

@@ -153,3 +153,39 @@ def test_age_from_birth_date_uses_today_by_default() -> None:
         else dt.date(1994, 2, 28)
     )
     assert 29.9 <= (PatientProfile(birth_date=born).age_years or 0) <= 30.1
+
+
+def test_a_json_profile_reads_its_notes_where_its_fields_are_silent() -> None:
+    profile = load_patient(
+        '{"age_years": 12, "sex": "male",'
+        ' "conditions": [{"name": "steroid-dependent nephrotic syndrome"}],'
+        ' "measurements": [{"name": "hemoglobin", "value": 12.5, "unit": "g/dL"}],'
+        ' "notes": "A 40-year-old man. Hemoglobin 8.0 g/dL last year. No hepatitis B infection.'
+        ' Platelet count 250 x 10^9/L."}'
+    )
+    # The typed fields win: the note's age and its second hemoglobin are not taken.
+    assert profile.age_years == 12
+    hemoglobin = [m for m in profile.measurements if m.analyte == "hemoglobin"]
+    assert [m.value for m in hemoglobin] == [12.5]
+    # What only the note says joins the profile, with its evidence.
+    platelets = [m for m in profile.measurements if m.analyte == "platelets"]
+    assert platelets and platelets[0].evidence is not None
+    assert [(i.pathogen, i.status) for i in profile.infections] == [("HBV", "negative")]
+    verdict = evaluate_trial(_trial("NCT00000004", CRITERIA, ["Nephrotic Syndrome"]), profile)
+    by_text = {c.text: c.status for c in verdict.criteria}
+    assert by_text["Thrombocytopenia (platelet count <100*10^12/L)"] == "not excluded"
+    assert by_text["Moderate to severe anemia (hemoglobin <9.0 g/dL)"] == "not excluded"
+
+
+def test_qualifiers_can_be_met_by_the_conditions_own_name() -> None:
+    # A profile's condition has no note sentence: "steroid-dependent" in its name is what says so.
+    profile = PatientProfile(
+        age_years=9, sex="female", conditions=[{"name": "steroid-dependent nephrotic syndrome"}]
+    )
+    criteria = (
+        "Inclusion Criteria:\n- Steroid-dependent nephrotic syndrome\n- Uncontrolled nephrotic syndrome\n"
+    )
+    verdict = evaluate_trial(_trial("NCT00000005", criteria, ["Nephrotic Syndrome"]), profile)
+    by_text = {c.text: c.status for c in verdict.criteria}
+    assert by_text["Steroid-dependent nephrotic syndrome"] == "met"
+    assert by_text["Uncontrolled nephrotic syndrome"] == "unknown"

@@ -373,7 +373,11 @@ def test_load_topics_xml(tmp_path: Path) -> None:
         ),
         Topic("trec-20212", "58 F with asthma & COPD."),
     ]
+    # load_topics (what eval trec calls) tells the XML from queries.jsonl by its content.
+    assert load_topics(path) == load_topics_xml(path)
     path.write_text(TOPICS_XML.format(task="2022 TREC Clinical Trials"), encoding="utf-8")
+    assert [t.id for t in load_topics_xml(path)] == ["trec-20221", "trec-20222"]
+    path.write_text(TOPICS_XML.format(task="Clinical Trials"), encoding="utf-8")
     assert [t.id for t in load_topics_xml(path)] == ["1", "2"]
 
 

@@ -198,7 +198,7 @@ def match_command(
                 continue
             console.print(Text(f"\n{candidate.trial.key}: {candidate.verdict.status}", style="bold"))
             for criterion in candidate.verdict.criteria:
-                console.print(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}")
+                console.print(Text(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}"))
 
 
 eval_app = typer.Typer(
@@ -210,7 +210,11 @@ app.add_typer(eval_app, name="eval")
 @eval_app.command("trec")
 def eval_trec_command(
     topics: Annotated[
-        Path, typer.Option("--topics", help='Patients: queries.jsonl, one {"_id", "text"} per line.')
+        Path,
+        typer.Option(
+            "--topics",
+            help='Patients: queries.jsonl (one {"_id", "text"} per line) or a TREC topic XML file.',
+        ),
     ],
     qrels: Annotated[
         Path,

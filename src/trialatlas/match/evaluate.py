@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.relevance import (
     Bm25,
@@ -44,31 +42,13 @@ from trialatlas.match.relevance import (
     weighted_terms,
     words,
 )
+from trialatlas.match.topics import Topic, load_topics
 from trialatlas.match.verdict import evaluate_trial
 from trialatlas.model import Trial
 from trialatlas.store import TrialStore
 
 Judgments = dict[str, dict[str, int]]
 RunRow = tuple[str, str, int, float]
-
-
-@dataclass(frozen=True)
-class Topic:
-    id: str
-    text: str
-
-
-def load_topics(path: str | Path) -> list[Topic]:
-    """Topics from a ``queries.jsonl`` file: one ``{"_id": ..., "text": ...}`` object per line."""
-    topics: list[Topic] = []
-    for number, line in enumerate(Path(path).read_bytes().splitlines(), start=1):
-        if not line.strip():
-            continue
-        record = orjson.loads(line)
-        if not isinstance(record, dict) or "_id" not in record or "text" not in record:
-            raise ValueError(f"{path}:{number}: expected an object with _id and text")
-        topics.append(Topic(str(record["_id"]), str(record["text"])))
-    return topics
 
 
 def load_qrels(path: str | Path) -> Judgments:

@@ -12,7 +12,7 @@ JSON schema (``PatientProfile.model_json_schema()`` gives the formal one)::
       "procedures": [{"name": "renal biopsy", "date": "2024-01-02"}],
       "pregnant": false, "lactating": false,
       "consent": true,
-      "notes": "free text; sentences are searched for evidence"
+      "notes": "free text: read for facts the fields do not give, and searched for evidence"
     }
 
 Names are mapped to vocabulary concepts (conditions, analytes, drugs, procedures) when the profile is
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -497,11 +497,42 @@ def _read_signs(profile: PatientProfile, index: int, sentence: str) -> None:
                 )
 
 
+def with_note_facts(profile: PatientProfile) -> PatientProfile:
+    """The profile with what its ``notes`` say added where its typed fields are silent.
+
+    A coordinator fills in the fields they have and pastes the rest as a note ("No hepatitis B or C.
+    Never received rituximab."): the note is read like any other, and its facts join the profile —
+    the typed fields win (a note's age or a second value for an analyte already given is ignored).
+    """
+    if not profile.notes or not profile.notes.strip():
+        return profile
+    read = profile_from_note(profile.notes, profile.id)
+    merged = profile.model_copy(deep=True)
+    for name in ("age_years", "sex", "pregnant", "lactating", "postmenopausal", "consent", "compliance"):
+        if getattr(merged, name) is None:
+            setattr(merged, name, getattr(read, name))
+    if not merged.medications and not merged.no_medications:
+        merged.no_medications = read.no_medications
+
+    def add(given: list[Any], found: list[Any], key: Callable[[Any], object]) -> None:
+        known = {key(item) for item in given}
+        given.extend(item for item in found if key(item) not in known)
+
+    add(merged.conditions, read.conditions, lambda c: c.concept or c.name.lower())
+    add(merged.infections, read.infections, lambda i: i.pathogen)
+    add(merged.measurements, read.measurements, lambda m: m.analyte or m.name.lower())
+    add(merged.medications, read.medications, lambda m: tuple(m.drugs) or m.name.lower())
+    add(merged.procedures, read.procedures, lambda p: p.concept or p.name.lower())
+    merged.sentences = read.sentences  # the evidence's sentence numbers are those of this split
+    return merged
+
+
 def load_patient(text: str, patient_id: str | None = None) -> PatientProfile:
-    """A profile from JSON (an object in the schema above) or, failing that, from a free-text note."""
+    """A profile from JSON (an object in the schema above, its notes read too) or, failing that, from
+    a free-text note."""
     stripped = text.strip()
     if stripped.startswith("{"):
-        return PatientProfile.model_validate_json(stripped)
+        return with_note_facts(PatientProfile.model_validate_json(stripped))
     return profile_from_note(text, patient_id)
 
 
@@ -517,4 +548,5 @@ __all__ = [
     "load_patient",
     "profile_from_note",
     "split_sentences",
+    "with_note_facts",
 ]

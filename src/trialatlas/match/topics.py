@@ -1,4 +1,6 @@
-"""TREC Clinical Trials topic files: ``<topics task="2021 TREC Clinical Trials"><topic number="1">…``.
+"""Patient topics for ``eval trec``: TrialGPT's ``queries.jsonl`` or TREC's official topic XML.
+
+TREC Clinical Trials topic files read ``<topics task="2021 TREC Clinical Trials"><topic number="1">…``.
 
 The official XML carries the same patient texts as TrialGPT's ``queries.jsonl``, with the long lines
 hard-wrapped onto indented continuation lines; those are re-joined (line breaks the author wrote,
@@ -10,17 +12,41 @@ the same qrels.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+import orjson
 from lxml import etree
 
-from trialatlas.match.evaluate import Topic
-
-# Tasks whose judgments (TrialGPT's qrels) name topics "trec-<year><number>".
-_PREFIXED_YEARS = ("2021",)
 _YEAR = re.compile(r"\b(20\d\d)\b")
 _WRAPPED = re.compile(r"[ \t]*\n[ \t]+")
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    text: str
+
+
+def load_topics(path: str | Path) -> list[Topic]:
+    """Topics from a ``queries.jsonl`` file (one ``{"_id": ..., "text": ...}`` object per line) or a
+    TREC topic XML file (told apart by its first character)."""
+    data = Path(path).read_bytes()
+    if data.lstrip()[:1] == b"<":
+        return load_topics_xml(path)
+    topics: list[Topic] = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
+        if not isinstance(record, dict) or "_id" not in record or "text" not in record:
+            raise ValueError(f"{path}:{number}: expected an object with _id and text")
+        topics.append(Topic(str(record["_id"]), str(record["text"])))
+    return topics
 
 
 class _ParserOptions(TypedDict):
@@ -48,7 +74,8 @@ def load_topics_xml(path: str | Path) -> list[Topic]:
     if root.tag != "topics":
         raise ValueError(f"{path}: expected a <topics> document, found <{root.tag}>")
     year = _YEAR.search(root.get("task") or "")
-    prefix = f"trec-{year.group(1)}" if year and year.group(1) in _PREFIXED_YEARS else ""
+    # TrialGPT's judgments name TREC topics "trec-<year><number>".
+    prefix = f"trec-{year.group(1)}" if year else ""
     topics: list[Topic] = []
     seen: set[str] = set()
     for index, element in enumerate(root.iter("topic"), start=1):
@@ -66,4 +93,4 @@ def load_topics_xml(path: str | Path) -> list[Topic]:
     return topics
 
 
-__all__ = ["load_topics_xml"]
+__all__ = ["Topic", "load_topics", "load_topics_xml"]

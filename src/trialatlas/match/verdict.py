@@ -208,11 +208,13 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
-        sentence = (positive.evidence.sentence or "").lower() if positive.evidence else ""
+        # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
+        # "steroid-dependent nephrotic syndrome" has no sentence).
+        said = f"{positive.evidence.sentence or '' if positive.evidence else ''} {positive.name}".lower()
         missing = [
             q
             for q in rule.qualifiers
-            if q not in _NEUTRAL and not all(part[:5] in sentence for part in q.split("-") if part)
+            if q not in _NEUTRAL and not all(part[:5] in said for part in q.split("-") if part)
         ]
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.

@@ -35,6 +35,7 @@ from trialatlas.match.patient import (
     PatientMedication,
     PatientProfile,
     profile_from_note,
+    with_note_facts,
 )
 from trialatlas.match.verdict import CriterionVerdict
 from trialatlas.model import Trial
@@ -550,7 +551,7 @@ class Atlas:
         if request.patient is not None and request.note:
             raise QueryError("send either a patient profile or a note, not both")
         if request.patient is not None:
-            profile = request.patient
+            profile = with_note_facts(request.patient)
         elif request.note and request.note.strip():
             profile = profile_from_note(request.note)
         else:
