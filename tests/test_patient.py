@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 from trialatlas.match.matcher import match_trials
 from trialatlas.match.patient import PatientProfile, load_patient, profile_from_note, split_sentences
@@ -189,3 +191,15 @@ def test_qualifiers_can_be_met_by_the_conditions_own_name() -> None:
     by_text = {c.text: c.status for c in verdict.criteria}
     assert by_text["Steroid-dependent nephrotic syndrome"] == "met"
     assert by_text["Uncontrolled nephrotic syndrome"] == "unknown"
+
+
+def test_the_documented_profile_example_loads() -> None:
+    guide = (Path(__file__).parents[1] / "docs" / "matching.md").read_text(encoding="utf-8")
+    example = re.search(r"```json\n(.*?)```", guide, re.DOTALL)
+    assert example is not None
+    profile = load_patient(example.group(1))
+    assert profile.conditions[0].concept == "nephrotic_syndrome"
+    assert {m.analyte for m in profile.measurements} >= {"egfr"}
+    assert profile.medications[0].drugs == ["prednisone"]
+    # Its note adds what the fields do not say.
+    assert ("HBV", "negative") in [(i.pathogen, i.status) for i in profile.infections]
