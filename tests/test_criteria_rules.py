@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from trialatlas.extract.criteria import parse_eligibility, parse_text, registered_kinds, split_criteria
@@ -319,3 +324,33 @@ def test_units_written_out_or_with_lost_superscripts() -> None:
     assert rules["neutrophils"].unit == "x 109 cells/L" and rules["neutrophils"].canonical_value == 1.0
     assert rules["LVEF"].unit == "per cent"
     assert rules["systolic blood pressure"].unit == "mmHg"
+
+
+_REGISTRY_PROBE = (
+    "from trialatlas.extract import units; units.registry();"
+    " print(units.convert(1.4, 'mg/dL', 'umol/L', 'creatinine'))"
+)
+
+
+def _probe(cache: str) -> str:
+    env = {**os.environ, "TRIALATLAS_CACHE": cache}
+    done = subprocess.run(
+        [sys.executable, "-c", _REGISTRY_PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_unit_definitions_are_cached_and_a_broken_cache_is_only_slower(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    first = _probe(str(folder))
+    assert list((folder / "pint").glob("*.pickle")), "the parsed definitions were not cached"
+    assert _probe(str(folder)) == first  # read from the cache: the same conversions
+    for pickled in (folder / "pint").glob("*.pickle"):
+        pickled.write_bytes(pickled.read_bytes()[:10])  # as if a concurrent first run was cut short
+    assert _probe(str(folder)) == first
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert _probe(str(blocked)) == first
+    assert _probe("") == first  # caching turned off
+    assert float(first) > 120

@@ -1,4 +1,5 @@
-"""Where trialatlas keeps its store and finds the shared sample data; both overridable by environment."""
+"""Where trialatlas keeps its store, its caches and finds the shared sample data; all overridable by
+environment."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import platformdirs
 
 DB_ENV = "TRIALATLAS_DB"
 DATA_ENV = "TRIALATLAS_SHARED_DATA"
+CACHE_ENV = "TRIALATLAS_CACHE"
 
 
 def default_db_path() -> str:
@@ -17,6 +19,17 @@ def default_db_path() -> str:
     if configured:
         return configured
     return str(Path(platformdirs.user_data_dir("trialatlas")) / "trialatlas.db")
+
+
+def cache_dir() -> Path | None:
+    """``$TRIALATLAS_CACHE``, else the user's cache directory; ``None`` when set empty (no caching).
+
+    Only derived data of the program itself goes there (parsed unit definitions), never trial or
+    patient data: deleting it costs a slower next start, nothing else."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    return Path(platformdirs.user_cache_dir("trialatlas"))
 
 
 def shared_data_dir() -> Path:

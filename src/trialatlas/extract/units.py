@@ -17,6 +17,8 @@ from typing import Any
 
 import pint
 
+from trialatlas.config import cache_dir
+
 # Definitions pint lacks. "IU" is treated as the enzyme unit: in laboratory ranges (ALT 40 IU/L) the two
 # are used interchangeably; vitamin IU never need conversion to mass in eligibility criteria.
 _DEFINITIONS = (
@@ -39,10 +41,24 @@ _registry: Any = None
 
 
 def registry() -> Any:
-    """The process-wide registry (built on first use: pint's definitions take ~0.1 s to load)."""
+    """The process-wide registry, built on first use.
+
+    Parsing pint's definitions costs 0.1-0.3 s, a good part of a short command's run; pint can keep
+    them parsed in a cache folder (``trialatlas.config.cache_dir()``), which brings that to ~0.01 s.
+    The cache is an optimisation only: any trouble with it (unwritable, or a file half-written by a
+    concurrent first run) falls back to parsing."""
     global _registry
     if _registry is None:
-        reg: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+        reg: Any = None
+        folder = cache_dir()
+        if folder is not None:
+            # Whatever goes wrong with a cache, it must never stop the program.
+            try:
+                reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder / "pint")
+            except Exception:
+                reg = None
+        if reg is None:
+            reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
         for line in _DEFINITIONS:
             reg.define(line)
         _registry = reg
