@@ -10,12 +10,9 @@ types into facet keys (shortcuts, spellings), raising :class:`QueryError` for a 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from trialatlas.errors import QueryError
 from trialatlas.model import Trial
@@ -351,61 +348,3 @@ register_facet(
     )
 )
 register_facet(Facet("last_update_year", "Last update year", lambda t: _year(last_update(t)), sort_key=str))
-
-
-# --- counting ------------------------------------------------------------------------------------
-
-
-@dataclass
-class FacetMatrix:
-    """The index's facet rows as arrays (row i: trial ``docs[i]`` has value ``fvs[i]``), read once per
-    index generation: counting every facet under a query is then one mask and one bincount, whatever
-    the number of hits."""
-
-    generation: int
-    docs: Any
-    fvs: Any
-    top_doc: int
-    facet_of: Any
-    codes: dict[str, int]
-    labels: list[str]
-
-    @classmethod
-    def load(cls, conn: sqlite3.Connection, generation: int) -> FacetMatrix:
-        pairs = conn.execute("SELECT doc, fv FROM search_facets").fetchall()
-        flat = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-        values = conn.execute("SELECT fv, facet, label FROM search_values ORDER BY fv").fetchall()
-        size = (max(fv for fv, _, _ in values) + 1) if values else 1
-        codes = {name: number for number, name in enumerate(sorted({facet for _, facet, _ in values}))}
-        facet_of = np.full(size, -1, dtype=np.int64)
-        labels = [""] * size
-        for fv, facet, label in values:
-            facet_of[fv] = codes[facet]
-            labels[fv] = str(label)
-        top = int(flat[:, 0].max()) + 1 if len(flat) else 1
-        return cls(generation, flat[:, 0], flat[:, 1], top, facet_of, codes, labels)
-
-    def count(self, hits: Any | None) -> Any:
-        """Trials per facet value among ``hits`` (an array of doc numbers; ``None`` for all)."""
-        size = len(self.facet_of)
-        if hits is None:
-            return np.bincount(self.fvs, minlength=size)
-        mask = np.zeros(self.top_doc + 1, dtype=bool)
-        mask[hits[hits <= self.top_doc]] = True
-        return np.bincount(self.fvs[mask[self.docs]], minlength=size)
-
-    def top(self, counts: Any, name: str, limit: int, selected: set[str]) -> list[tuple[str, int]]:
-        """The ``limit`` most frequent values of a facet (and any selected one), in the facet's order."""
-        code = self.codes.get(name)
-        if code is None:
-            return []
-        numbers = np.nonzero((self.facet_of[: len(counts)] == code) & (counts > 0))[0]
-        ranked = sorted(
-            ((self.labels[fv], int(counts[fv])) for fv in numbers.tolist()),
-            key=lambda item: (-item[1], item[0]),
-        )
-        kept = ranked[:limit] + [item for item in ranked[limit:] if value_key(name, item[0]) in selected]
-        sort_key = FACETS[name].sort_key if name in FACETS else None
-        if sort_key is not None:
-            kept.sort(key=lambda item: sort_key(item[0]))
-        return kept

@@ -1,9 +1,9 @@
-"""Search filters: what a caller can restrict results to, checked and turned into SQL conditions.
+"""Search filters: what a caller can restrict results to, checked and turned into conditions.
 
 Value filters (status, phase, country, …) select facet values: several values of one filter are
 alternatives, different filters all apply. Range filters (a patient's age, dates, enrollment) compare
-columns of ``search_docs``. Conditions are SQL text with ``?`` parameters only; no value is ever
-formatted into the SQL.
+columns of ``search_docs``; they are data (:class:`Range`), evaluated over the index's arrays, so no
+value is ever formatted into SQL.
 
 :func:`interpret` reads filters out of a query's own words ("recruiting phase 4 in China for
 children"), so that users can type them the way they say them.
@@ -15,7 +15,7 @@ import calendar
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -99,17 +99,17 @@ class Filters(BaseModel):
         return [f"{name}={data[name]}" for name in sorted(data)]
 
 
-# --- SQL ---------------------------------------------------------------------------------------
+# --- ranges ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Condition:
-    """One SQL condition over the hit alias ``h`` (doc) and the docs alias ``d``."""
+@dataclass(frozen=True)
+class Range:
+    """A range filter: ``column op value`` over a column of ``search_docs`` (NULL never passes), or, for
+    the column ``age``, trials that take a patient of that age."""
 
-    sql: str
-    params: list[Any] = field(default_factory=list)
-    facet: str | None = None  # the facet a value filter selects, left out of that facet's counts
-    needs_docs: bool = False
+    column: Literal["age", "start_date", "completion_date", "last_update", "enrollment"]
+    op: Literal[">=", "<=", "takes"]
+    value: Any
 
 
 def _date_ceiling(partial: str) -> str:
@@ -154,35 +154,24 @@ def value_filters(filters: Filters) -> dict[str, list[str]]:
     return selected
 
 
-def range_conditions(filters: Filters) -> list[Condition]:
-    conditions: list[Condition] = []
+def range_conditions(filters: Filters) -> list[Range]:
+    conditions: list[Range] = []
     if filters.age is not None:
-        # A trial with no age limit stated takes any age; a partial record that says nothing of
-        # eligibility does not count as saying so (ages_known is 0 for it).
-        conditions.append(
-            Condition(
-                "d.ages_known = 1 AND (d.min_age IS NULL OR d.min_age <= ?)"
-                " AND (d.max_age IS NULL OR d.max_age >= ?)",
-                [filters.age, filters.age],
-                needs_docs=True,
-            )
-        )
-    for column, low, high in (
-        ("start_date", filters.start_from, filters.start_to),
-        ("completion_date", filters.completion_from, filters.completion_to),
-    ):
-        if low is not None:
-            conditions.append(Condition(f"d.{column} >= ?", [_date_floor(low)], needs_docs=True))
-        if high is not None:
-            conditions.append(Condition(f"d.{column} <= ?", [_date_ceiling(high)], needs_docs=True))
+        conditions.append(Range("age", "takes", filters.age))
+    if filters.start_from is not None:
+        conditions.append(Range("start_date", ">=", _date_floor(filters.start_from)))
+    if filters.start_to is not None:
+        conditions.append(Range("start_date", "<=", _date_ceiling(filters.start_to)))
+    if filters.completion_from is not None:
+        conditions.append(Range("completion_date", ">=", _date_floor(filters.completion_from)))
+    if filters.completion_to is not None:
+        conditions.append(Range("completion_date", "<=", _date_ceiling(filters.completion_to)))
     if filters.updated_since is not None:
-        conditions.append(
-            Condition("d.last_update >= ?", [_date_floor(filters.updated_since)], needs_docs=True)
-        )
+        conditions.append(Range("last_update", ">=", _date_floor(filters.updated_since)))
     if filters.enrollment_min is not None:
-        conditions.append(Condition("d.enrollment >= ?", [filters.enrollment_min], needs_docs=True))
+        conditions.append(Range("enrollment", ">=", filters.enrollment_min))
     if filters.enrollment_max is not None:
-        conditions.append(Condition("d.enrollment <= ?", [filters.enrollment_max], needs_docs=True))
+        conditions.append(Range("enrollment", "<=", filters.enrollment_max))
     return conditions
 
 

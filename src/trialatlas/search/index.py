@@ -29,15 +29,16 @@ import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import orjson
 
 from trialatlas.errors import QueryError, StoreError
+from trialatlas.search.arrays import DocArrays
 from trialatlas.search.document import ColumnReader, Document, encode_texts, make_document
-from trialatlas.search.facets import FacetMatrix, country_key, value_key
+from trialatlas.search.execute import Page, Ranking, Request, Run
+from trialatlas.search.facets import country_key, value_key
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import SqliteStore, TrialStore
@@ -50,6 +51,7 @@ _CHUNK = 900
 # an AND query that has other words, since it would cost the most and change the ranking least.
 COMMON_SHARE = 0.5
 COMMON_MIN_DOCS = 1000
+_MEMO_SIZE = 50_000
 # Catching up key by key costs more than rebuilding once this share of the index changed.
 REBUILD_SHARE = 0.3
 
@@ -146,33 +148,6 @@ class BuildReport:
     bytes: int
 
 
-@dataclass
-class Page:
-    """What one query returns before the service dresses it: rows, total and facet counts."""
-
-    rows: list[tuple[int, float, str, Any]]
-    total: int
-    facets: dict[str, list[tuple[str, int]]]
-    has_more: bool
-
-
-@dataclass
-class Request:
-    match: str | None
-    id_keys: list[str] | None
-    values: dict[str, list[str]]
-    ranges: list[tuple[str, list[Any]]]
-    sort: str
-    descending: bool
-    after: tuple[Any, ...] | None
-    limit: int
-    facets: list[str]
-    facet_limit: int
-    weights: dict[str, float]
-
-
-SORT_COLUMNS = {"start_date": "d.start_date", "last_update": "d.last_update", "enrollment": "d.enrollment"}
-
 _indexes: weakref.WeakKeyDictionary[Any, SearchIndex] = weakref.WeakKeyDictionary()
 _indexes_lock = threading.Lock()
 
@@ -187,13 +162,10 @@ class SearchIndex:
         self._conn.create_function("search_column", 2, ColumnReader(), deterministic=True)
         self._conn.execute("PRAGMA temp_store = MEMORY")
         self._conn.execute("PRAGMA cache_size = -65536")
-        for table in ("search_hits", "search_set", "search_set2"):
-            self._conn.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {table} (doc INTEGER PRIMARY KEY, score REAL)"
-            )
-        self._facet_matrix: FacetMatrix | None = None
+        self._arrays: DocArrays | None = None
+        self._ranking: Ranking | None = None
         self._doc_total_cache: tuple[int, int] | None = None
-        self._hits_key: tuple[Any, ...] | None = None
+        self._memo: tuple[int, dict[tuple[str, str], Any]] = (-1, {})
         self._cache: dict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]]]] = {}
         self.cache_size = cache_size
 
@@ -262,7 +234,7 @@ class SearchIndex:
                     conn.execute("ROLLBACK")
                 raise
             finally:
-                self._hits_key = None
+                self._ranking = None
                 self._cache.clear()
 
     @staticmethod
@@ -315,28 +287,31 @@ class SearchIndex:
 
     def sync(self, store: TrialStore) -> int:
         """Catch up with the store's changes since the last sync; how many trials were re-indexed."""
-        if not self.is_built():
-            return self.rebuild(store).docs
-        seq, keys = store.changes_since(self.last_seq)
-        if not keys:
-            if seq != self.last_seq:
-                with self._write() as conn:
-                    self._set_meta(conn, "last_seq", seq)
-            return 0
-        if len(keys) > max(1000, REBUILD_SHARE * self.doc_count()):
-            return self.rebuild(store).docs
-        found: dict[str, Document] = {}
-        for start in range(0, len(keys), BATCH):
-            for trial in store.get_many(keys[start : start + BATCH]):
-                # get() also answers for an alias: a key renamed away finds its new trial, which is
-                # filed (and fed) under its own key.
-                if trial.key in keys:
-                    found[trial.key] = make_document(trial)
-        with self._write() as conn:
-            self._delete(conn, keys)
-            self._insert(conn, list(found.values()), None)
-            self._set_meta(conn, "last_seq", seq)
-        return len(keys)
+        # Under the lock throughout: two threads catching up at once would both read the same changes
+        # and the second would renumber the trials the first just indexed, under a running search.
+        with self._lock:
+            if not self.is_built():
+                return self.rebuild(store).docs
+            seq, keys = store.changes_since(self.last_seq)
+            if not keys:
+                if seq != self.last_seq:
+                    with self._write() as conn:
+                        self._set_meta(conn, "last_seq", seq)
+                return 0
+            if len(keys) > max(1000, REBUILD_SHARE * self.doc_count()):
+                return self.rebuild(store).docs
+            found: dict[str, Document] = {}
+            for start in range(0, len(keys), BATCH):
+                for trial in store.get_many(keys[start : start + BATCH]):
+                    # get() also answers for an alias: a key renamed away finds its new trial, which is
+                    # filed (and fed) under its own key.
+                    if trial.key in keys:
+                        found[trial.key] = make_document(trial)
+            with self._write() as conn:
+                self._delete(conn, keys)
+                self._insert(conn, list(found.values()), None)
+                self._set_meta(conn, "last_seq", seq)
+            return len(keys)
 
     def _insert(
         self, conn: sqlite3.Connection, docs: list[Document], values: dict[tuple[str, str], int] | None
@@ -435,20 +410,32 @@ class SearchIndex:
 
     # --- what expansions need ------------------------------------------------------------------
 
+    def _lexicon(self) -> dict[tuple[str, str], Any]:
+        """What expansions looked up, kept until the index changes: a query's words recur across
+        queries (and within one, as n-grams are tried), and each look-up is a grouped scan."""
+        generation = self.generation
+        if self._memo[0] != generation or len(self._memo[1]) > _MEMO_SIZE:
+            self._memo = (generation, {})
+        return self._memo[1]
+
     def learned(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
-        found: dict[str, list[tuple[str, str, int]]] = {}
         with self._lock:
-            for chunk in _chunks(list(dict.fromkeys(keys))):
+            memo = self._lexicon()
+            wanted = [key for key in dict.fromkeys(keys) if ("learned", key) not in memo]
+            fetched: dict[str, list[tuple[str, str, int]]] = {key: [] for key in wanted}
+            for chunk in _chunks(wanted):
                 rows = self._conn.execute(
                     f"SELECT key, kind, alt, count(*) FROM search_learned WHERE key IN ({_marks(len(chunk))})"
                     " GROUP BY key, kind, alt",
                     chunk,
                 )
                 for key, kind, alt, count in rows:
-                    found.setdefault(key, []).append((kind, alt, int(count)))
-        for rows_of_key in found.values():
-            rows_of_key.sort(key=lambda row: (-row[2], row[1]))
-        return found
+                    fetched[key].append((kind, alt, int(count)))
+            for key, rows_of_key in fetched.items():
+                rows_of_key.sort(key=lambda row: (-row[2], row[1]))
+                memo[("learned", key)] = rows_of_key
+            found = {key: memo[("learned", key)] for key in dict.fromkeys(keys)}
+        return {key: list(rows) for key, rows in found.items() if rows}
 
     def drugs(self, keys: Sequence[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -488,13 +475,18 @@ class SearchIndex:
         if total < COMMON_MIN_DOCS:
             return False
         with self._lock:
+            memo = self._lexicon()
+            known = memo.get(("common", word))
+            if known is not None:
+                return bool(known)
             try:
                 row = self._conn.execute(
                     "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (fts_string(word),)
                 ).fetchone()
             except sqlite3.OperationalError:
                 return False
-        return int(row[0]) > COMMON_SHARE * total
+            memo[("common", word)] = common = int(row[0]) > COMMON_SHARE * total
+        return common
 
     def _doc_total(self) -> int:
         generation = self.generation
@@ -517,9 +509,24 @@ class SearchIndex:
     def execute(self, request: Request) -> Page:
         with self._lock:
             conn = self._conn
+            # One read transaction: the arrays, the matches and the summaries are of one generation.
             conn.execute("BEGIN")
             try:
-                return self._execute(conn, request)
+                generation = int(self._meta("generation") or 0)
+                cache_key = (generation, *request.hits_key(), tuple(request.facets), request.facet_limit)
+                cached = self._cache.get(cache_key)
+                if cached is not None:
+                    # The total and facets of the first page serve the next ones.
+                    request = replace(request, facets=[])
+                run = Run(conn, self._load_arrays(conn, generation), request, generation, self._ranking)
+                page, self._ranking = run.page()
+                if cached is not None:
+                    page.total, page.facets = cached
+                elif self.cache_size > 0:
+                    if len(self._cache) >= self.cache_size:
+                        self._cache.pop(next(iter(self._cache)))
+                    self._cache[cache_key] = (page.total, page.facets)
+                return page
             except sqlite3.OperationalError as exc:
                 # Every term reaches FTS5 quoted, so this is a query FTS5 still cannot run; say so
                 # without showing SQL.
@@ -528,189 +535,26 @@ class SearchIndex:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
 
-    def _fill_hits(self, conn: sqlite3.Connection, request: Request, generation: int) -> None:
-        """temp.search_hits := every trial the query matches, with its BM25 (kept for the next page)."""
-        key = (generation, request.match, tuple(request.id_keys or ()), request.id_keys is None, _w(request))
-        if key == self._hits_key:
-            return
-        self._hits_key = None
-        conn.execute("DELETE FROM temp.search_hits")
-        if request.match is not None:
-            weights = ", ".join(repr(float(request.weights.get(c, 1.0))) for c in COLUMNS)
-            conn.execute(
-                "INSERT INTO temp.search_hits (doc, score)"
-                f" SELECT rowid, bm25(search_fts, {weights}) FROM search_fts WHERE search_fts MATCH ?",
-                (request.match,),
-            )
-        if request.id_keys is not None:
-            named = {
-                int(number)
-                for chunk in _chunks(request.id_keys)
-                for (number,) in conn.execute(
-                    f"SELECT doc FROM search_docs WHERE key IN ({_marks(len(chunk))})", chunk
-                )
-            }
-            if request.match is None:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO temp.search_hits (doc, score) VALUES (?, 0.0)",
-                    [(d,) for d in named],
-                )
-            else:
-                gone = [(d,) for (d,) in conn.execute("SELECT doc FROM temp.search_hits") if d not in named]
-                conn.executemany("DELETE FROM temp.search_hits WHERE doc = ?", gone)
-        self._hits_key = key
+    def _load_arrays(self, conn: sqlite3.Connection, generation: int) -> DocArrays:
+        if self._arrays is None or self._arrays.generation != generation:
+            self._arrays = None  # the old generation's arrays go before the new ones are read
+            self._arrays = DocArrays.load(conn, generation)
+        return self._arrays
 
-    def _materialize(self, conn: sqlite3.Connection, table: str, base: str, conditions: list[_Cond]) -> None:
-        sql = " AND ".join(c.sql.format(doc="h.doc") for c in conditions)
-        params = [p for c in conditions for p in c.params]
-        # The hits drive (CROSS JOIN fixes the order): without statistics on the temp table the
-        # planner may otherwise scan every trial and probe the hits.
-        join = " CROSS JOIN search_docs d ON d.doc = h.doc" if any(c.needs_docs for c in conditions) else ""
-        conn.execute(f"DELETE FROM temp.{table}")
-        conn.execute(
-            f"INSERT INTO temp.{table} (doc, score) SELECT h.doc, h.score FROM {base} h{join} WHERE {sql}",
-            params,
-        )
+    def clear_cache(self) -> None:
+        """Forget kept totals, facets, rankings and expansion look-ups (benchmarks: every query pays
+        its own way)."""
+        with self._lock:
+            self._cache.clear()
+            self._ranking = None
+            self._memo = (-1, {})
 
-    def _execute(self, conn: sqlite3.Connection, request: Request) -> Page:
-        generation = int(self._meta("generation") or 0)
-        browse = request.match is None and request.id_keys is None
-        if not browse:
-            self._fill_hits(conn, request, generation)
-        everything = "(SELECT doc, 0.0 AS score FROM search_docs)" if browse else "temp.search_hits"
-        conditions = self._conditions(conn, request)
-        base = everything
-        if conditions:
-            self._materialize(conn, "search_set", everything, conditions)
-            base = "temp.search_set"
-
-        order, position, position_params = self._order(request, browse)
-        sort_value = SORT_COLUMNS.get(request.sort, "NULL")
-        # The page is chosen first and only its rows read their summaries: joining the summaries
-        # of every hit before the sort would read tens of thousands of rows for twenty.
-        docs_join = " JOIN search_docs d ON d.doc = h.doc" if request.sort != "relevance" else ""
-        page = (
-            f"SELECT h.doc AS doc, h.score AS score, {sort_value} AS value FROM {base} h{docs_join}"
-            f"{' WHERE ' + position if position else ''} ORDER BY {order} LIMIT ?"
-        )
-        chosen = conn.execute(page, [*position_params, request.limit + 1]).fetchall()
-        summaries = dict(
-            conn.execute(
-                f"SELECT doc, summary FROM search_text WHERE doc IN ({_marks(len(chosen))})",
-                [r[0] for r in chosen],
-            ).fetchall()
-            if chosen
-            else []
-        )
-        rows = [(number, score, summaries[number], value) for number, score, value in chosen]
-        has_more = len(rows) > request.limit
-        rows = rows[: request.limit]
-
-        cache_key = (
-            generation,
-            self._hits_key if not browse else None,
-            repr(conditions),
-            tuple(request.facets),
-            request.facet_limit,
-        )
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            total, facets = cached
-        else:
-            total = int(conn.execute(f"SELECT count(*) FROM {base}").fetchone()[0])
-            facets = self._facets(conn, request, conditions, base, everything, browse, generation)
-            if self.cache_size > 0:
-                if len(self._cache) >= self.cache_size:
-                    self._cache.pop(next(iter(self._cache)))
-                self._cache[cache_key] = (total, facets)
-        return Page([(int(r[0]), float(r[1]), str(r[2]), r[3]) for r in rows], total, facets, has_more)
-
-    def _conditions(self, conn: sqlite3.Connection, request: Request) -> list[_Cond]:
-        conditions: list[_Cond] = []
-        for facet, keys in request.values.items():
-            numbers = [
-                int(number)
-                for chunk in _chunks(keys)
-                for (number,) in conn.execute(
-                    f"SELECT fv FROM search_values WHERE facet = ? AND norm IN ({_marks(len(chunk))})",
-                    [facet, *chunk],
-                )
-            ]
-            if numbers:
-                sql = f"{{doc}} IN (SELECT doc FROM search_facets WHERE fv IN ({_marks(len(numbers))}))"
-                conditions.append(_Cond(sql, numbers, facet))
-            else:
-                conditions.append(_Cond("0", [], facet))
-        conditions.extend(_Cond(sql, params, None, True) for sql, params in request.ranges)
-        return conditions
-
-    @staticmethod
-    def _order(request: Request, browse: bool) -> tuple[str, str, list[Any]]:
-        """ORDER BY, and the keyset condition that starts after the cursor's row."""
-        after = request.after
-        if request.sort == "relevance":
-            if browse:
-                return "h.doc", ("h.doc > ?" if after else ""), ([after[-1]] if after else [])
-            if after is None:
-                return "h.score, h.doc", "", []
-            return (
-                "h.score, h.doc",
-                "(h.score > ? OR (h.score = ? AND h.doc > ?))",
-                [after[0], after[0], after[1]],
-            )
-        column = SORT_COLUMNS[request.sort]
-        direction, compare = ("DESC", "<") if request.descending else ("ASC", ">")
-        order = f"({column} IS NULL), {column} {direction}, h.doc"
-        if after is None:
-            return order, "", []
-        value, number = after
-        if value is None:
-            return order, f"({column} IS NULL AND h.doc > ?)", [number]
-        return (
-            order,
-            f"({column} IS NULL OR {column} {compare} ? OR ({column} = ? AND h.doc > ?))",
-            [value, value, number],
-        )
-
-    def _matrix(self, conn: sqlite3.Connection, generation: int) -> FacetMatrix:
-        if self._facet_matrix is None or self._facet_matrix.generation != generation:
-            self._facet_matrix = FacetMatrix.load(conn, generation)
-        return self._facet_matrix
-
-    def _facets(
-        self,
-        conn: sqlite3.Connection,
-        request: Request,
-        conditions: list[_Cond],
-        base: str,
-        everything: str,
-        browse: bool,
-        generation: int,
-    ) -> dict[str, list[tuple[str, int]]]:
-        if not request.facets:
-            return {}
-        matrix = self._matrix(conn, generation)
-        per_facet: dict[str, list[tuple[str, int]]] = {}
-        # Facets with a selection are counted without their own filter, so that the alternatives
-        # show; all the others once over the filtered set.
-        passes: list[tuple[str, list[str]]] = [(base, [n for n in request.facets if n not in request.values])]
-        for name in request.facets:
-            if name in request.values:
-                others = [c for c in conditions if c.facet != name]
-                if others:
-                    self._materialize(conn, "search_set2", everything, others)
-                    passes.append(("temp.search_set2", [name]))
-                else:
-                    passes.append((everything, [name]))
-        for source, names in passes:
-            if not names:
-                continue
-            docs = None if source == everything and browse else _doc_array(conn, source)
-            counts = matrix.count(docs)
-            for name in names:
-                selected = set(request.values.get(name, ()))
-                per_facet[name] = matrix.top(counts, name, request.facet_limit, selected)
-        return {name: per_facet.get(name, []) for name in request.facets}
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the index still (no sync, no other search) across several calls, e.g. a page and its
+        snippets: doc numbers are only meaningful within one generation."""
+        with self._lock:
+            yield
 
     def snippets(self, match: str, docs: Sequence[int], tokens: int = 24) -> dict[int, str]:
         """Per doc, the best stretch of its text with matched terms between \\x02 and \\x03."""
@@ -774,24 +618,6 @@ class SearchIndex:
                     )
                 )
         return found
-
-
-def _doc_array(conn: sqlite3.Connection, source: str) -> Any:
-    return np.fromiter((row[0] for row in conn.execute(f"SELECT doc FROM {source}")), dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class _Cond:
-    """An SQL condition on a trial (``{doc}`` stands for its doc number; ``d`` is search_docs)."""
-
-    sql: str
-    params: list[Any]
-    facet: str | None = None
-    needs_docs: bool = False
-
-
-def _w(request: Request) -> tuple[float, ...]:
-    return tuple(request.weights.get(column, 1.0) for column in COLUMNS)
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:

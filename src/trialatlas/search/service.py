@@ -265,7 +265,7 @@ def search(
         match=compiled.match,
         id_keys=id_keys,
         values=value_filters(chosen),
-        ranges=[(c.sql, c.params) for c in range_conditions(chosen)],
+        ranges=range_conditions(chosen),
         sort=sort_key.value,
         descending=descending,
         after=after,
@@ -274,8 +274,10 @@ def search(
         facet_limit=facet_limit,
         weights=WEIGHTS,
     )
-    page = index.execute(request)
-    hits = _hits(index, page, compiled.match, snippets)
+    with index.reading():
+        # Snippets and briefs are looked up by doc number: no sync may renumber trials in between.
+        page = index.execute(request)
+        hits = _hits(index, page, compiled.match, snippets)
     next_cursor = None
     if page.has_more and page.rows:
         number, score, _, value = page.rows[-1]
