@@ -184,6 +184,37 @@ def test_store_matcher_uses_the_search_index_and_keeps_statistics(small_store: T
     assert "NCT00000013" not in open_only and open_only[0] == "NCT00000011"
 
 
+def test_a_store_trial_that_states_no_age_is_a_candidate_for_any_age(small_store: TrialStore) -> None:
+    # A partial record (a title and summary only) says nothing of ages: unknown, not excluded.
+    partial = Trial(
+        nct_id="NCT00000016",
+        brief_title="Tacrolimus for steroid-dependent nephrotic syndrome",
+        conditions=["Nephrotic Syndrome"],
+        is_partial=True,
+    )
+    small_store.upsert_batch([partial])
+    ranked = StoreMatcher(small_store, pool=50).match(profile_from_note(NOTE), top=10)
+    found = {c.trial.key: c for c in ranked}
+    assert "NCT00000016" in found
+    verdict = found["NCT00000016"].verdict
+    assert verdict is not None and verdict.status == "possibly eligible"
+
+
+def test_search_scores_join_the_relevance_of_store_candidates() -> None:
+    profile = profile_from_note(NOTE)
+    twins = [
+        _trial("NCT00000021", TITLE, ["Nephrotic Syndrome"]),
+        _trial("NCT00000022", TITLE, ["Nephrotic Syndrome"]),
+    ]
+    stats = RelevanceStats.of([TrialTerms.of(t) for t in [*twins, *_filler(8)]])
+    alike = rank(profile, twins, stats, top=2)
+    assert alike[0].relevance == alike[1].relevance
+    # The same two trials, the search index preferring the second: it now comes first.
+    fused = rank(profile, twins, stats, top=2, retrieval={"NCT00000021": 1.0, "NCT00000022": 4.0})
+    assert [c.trial.key for c in fused] == ["NCT00000022", "NCT00000021"]
+    assert fused[0].relevance > fused[1].relevance
+
+
 def test_match_cache_parses_an_updated_trial_again() -> None:
     cache = MatchCache(size=2)
     trial = _trial("NCT00000011", "Tacrolimus in Nephrotic Syndrome", ["Nephrotic Syndrome"])
