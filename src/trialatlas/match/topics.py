@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
 
 import orjson
 from lxml import etree
+
+from trialatlas.sources.base import LOCKED_DOWN_XML
 
 _YEAR = re.compile(r"\b(20\d\d)\b")
 _WRAPPED = re.compile(r"[ \t]*\n[ \t]+")
@@ -49,24 +50,13 @@ def load_topics(path: str | Path) -> list[Topic]:
     return topics
 
 
-class _ParserOptions(TypedDict):
-    resolve_entities: bool
-    no_network: bool
-    load_dtd: bool
-    huge_tree: bool
-
-
-# A topic file is untrusted input: no entity expansion, no DTD or network fetches, libxml2's limits kept.
-_LOCKED_DOWN = _ParserOptions(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
 def load_topics_xml(path: str | Path) -> list[Topic]:
     """Topics of a TREC topic file, in file order, hard-wrapped lines re-joined.
 
     Raises ``ValueError`` naming the file when it is not well-formed XML, not a ``<topics>``
     document, or has a topic without a number or text, or a number twice.
     """
-    parser = etree.XMLParser(**_LOCKED_DOWN)
+    parser = etree.XMLParser(**LOCKED_DOWN_XML)  # a topic file is untrusted input too
     try:
         root = etree.parse(str(path), parser).getroot()
     except etree.XMLSyntaxError as exc:

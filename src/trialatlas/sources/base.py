@@ -15,7 +15,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Protocol, runtime_checkable
+from typing import IO, Any, Protocol, TypedDict, runtime_checkable
+
+import orjson
 
 from trialatlas.model import Trial
 
@@ -103,3 +105,36 @@ def detect_reader(blob: Blob, head: bytes | None = None) -> tuple[SourceReader |
 
 def strip_bom(head: bytes) -> bytes:
     return head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+
+
+def json_lines(blob: Blob) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a JSON-lines blob with their 1-based numbers, a leading BOM removed."""
+    with blob.open() as stream:
+        for number, line in enumerate(stream, start=1):
+            if number == 1:
+                line = strip_bom(line)
+            if line.strip():
+                yield number, line
+
+
+def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
+    """One JSON-lines line as an object, or the error that says why it is not one."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return RecordError(location, f"not a JSON line: {exc}")
+    if not isinstance(record, dict):
+        return RecordError(location, f"not a JSON object but {type(record).__name__}")
+    return record
+
+
+class XmlParserOptions(TypedDict):
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    huge_tree: bool
+
+
+# Registry XML is untrusted: no entity expansion, no DTD or network fetches, libxml2's size and depth
+# limits kept (every lxml parser of this package takes these).
+LOCKED_DOWN_XML = XmlParserOptions(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

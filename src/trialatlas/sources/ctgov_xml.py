@@ -24,12 +24,20 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
-from typing import IO, Any, TypedDict, TypeVar, cast
+from typing import IO, Any, TypeVar, cast
 
 from lxml import etree
 
 from trialatlas import model as tm
-from trialatlas.sources.base import SNIFF_BYTES, Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import (
+    LOCKED_DOWN_XML,
+    SNIFF_BYTES,
+    Blob,
+    ReadResult,
+    RecordError,
+    register_reader,
+    strip_bom,
+)
 from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
 
 Element = etree._Element
@@ -628,15 +636,6 @@ class _Prefixed:
         return out
 
 
-class _ParserOptions(TypedDict):
-    resolve_entities: bool
-    no_network: bool
-    load_dtd: bool
-    huge_tree: bool
-
-
-# No entity expansion, no DTD or network fetches, libxml2's size and depth limits kept.
-_LOCKED_DOWN = _ParserOptions(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _local = threading.local()
 
 
@@ -644,7 +643,7 @@ def _parser() -> etree.XMLParser:
     """This thread's locked-down parser (lxml parsers must not be shared between threads)."""
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(**_LOCKED_DOWN)
+        parser = _local.parser = etree.XMLParser(**LOCKED_DOWN_XML)
     return parser
 
 
@@ -652,7 +651,7 @@ def _iterparse(source: IO[bytes] | _Prefixed) -> Iterator[tuple[str, Element]]:
     # The error log is per thread and cumulative; cleared so an error names this parse's fault.
     etree.clear_error_log()
     events: Iterator[tuple[str, Element]] = etree.iterparse(
-        source, events=("end",), tag="clinical_study", **_LOCKED_DOWN
+        source, events=("end",), tag="clinical_study", **LOCKED_DOWN_XML
     )
     return events
 

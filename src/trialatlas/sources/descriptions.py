@@ -14,7 +14,16 @@ import orjson
 
 from trialatlas.model.enums import SourceFormat
 from trialatlas.model.trial import SourceRecord, Trial
-from trialatlas.sources.base import SNIFF_BYTES, Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import (
+    SNIFF_BYTES,
+    Blob,
+    ReadResult,
+    RecordError,
+    json_lines,
+    json_object,
+    register_reader,
+    strip_bom,
+)
 
 # The dump's text keys, read into brief_title, brief_summary and detailed_description. Any other
 # key ("quint", an undocumented label of the dump's maker) is reported as unread.
@@ -62,22 +71,14 @@ class DescriptionsReader:
         return 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        with blob.open() as stream:
-            for number, line in enumerate(stream, start=1):
-                if number == 1:
-                    line = strip_bom(line)
-                if not line.strip():
-                    continue
-                yield self._read_line(blob, number, line)
+        for number, line in json_lines(blob):
+            yield self._read_line(blob, number, line)
 
     def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
         location = f"{blob.name}#line {number}"
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            return RecordError(location, f"not a JSON line: {exc}")
-        if not isinstance(record, dict):
-            return RecordError(location, f"not a JSON object but {type(record).__name__}")
+        record = json_object(location, line)
+        if isinstance(record, RecordError):
+            return record
         nct_id = record.get("nct_id")
         if not isinstance(nct_id, str) or not nct_id.strip():
             return RecordError(location, "no nct_id")

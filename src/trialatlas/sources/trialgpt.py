@@ -22,7 +22,16 @@ import orjson
 
 from trialatlas.model.enums import Phase, SourceFormat, coerce_phases
 from trialatlas.model.trial import Design, Eligibility, Enrollment, Intervention, SourceRecord, Trial
-from trialatlas.sources.base import SNIFF_BYTES, Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import (
+    SNIFF_BYTES,
+    Blob,
+    ReadResult,
+    RecordError,
+    json_lines,
+    json_object,
+    register_reader,
+    strip_bom,
+)
 from trialatlas.sources.textblocks import split_criteria
 
 LAYOUT = "trialgpt-corpus"
@@ -115,22 +124,14 @@ class TrialGPTCorpusReader:
         return 0.8 if b'"text"' in head else 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        with blob.open() as stream:
-            for number, line in enumerate(stream, start=1):
-                if number == 1:
-                    line = strip_bom(line)
-                if not line.strip():
-                    continue
-                yield self._read_line(blob, number, line)
+        for number, line in json_lines(blob):
+            yield self._read_line(blob, number, line)
 
     def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
         location = f"{blob.name}#line {number}"
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            return RecordError(location, f"not a JSON line: {exc}")
-        if not isinstance(record, dict):
-            return RecordError(location, f"not a JSON object but {type(record).__name__}")
+        record = json_object(location, line)
+        if isinstance(record, RecordError):
+            return record
         nct_id = record.get("_id")
         if not isinstance(nct_id, str) or not nct_id.strip():
             return RecordError(location, "no _id")
