@@ -117,6 +117,22 @@ def json_lines(blob: Blob) -> Iterator[tuple[int, bytes]]:
                 yield number, line
 
 
+def sniff_json_lines(head: bytes, is_record: Callable[[bytes], bool]) -> float | None:
+    """How sure a JSON-lines reader is of a blob from its first bytes: 0.95 when every complete line
+    (up to five) is one of its records, 0.5 when some are, 0 when none or not JSON lines; ``None``
+    when the first line is longer than the sniffed bytes (the reader judges its start instead)."""
+    whole = len(head) < SNIFF_BYTES
+    head = strip_bom(head).lstrip()
+    if not head.startswith(b"{"):
+        return 0.0
+    lines = head.split(b"\n")
+    complete = [line for line in (lines if whole else lines[:-1]) if line.strip()][:5]
+    if not complete:
+        return None
+    hits = sum(is_record(line) for line in complete)
+    return 0.95 if hits == len(complete) else 0.5 if hits else 0.0
+
+
 def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     """One JSON-lines line as an object, or the error that says why it is not one."""
     try:

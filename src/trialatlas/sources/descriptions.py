@@ -15,13 +15,13 @@ import orjson
 from trialatlas.model.enums import SourceFormat
 from trialatlas.model.trial import SourceRecord, Trial
 from trialatlas.sources.base import (
-    SNIFF_BYTES,
     Blob,
     ReadResult,
     RecordError,
     json_lines,
     json_object,
     register_reader,
+    sniff_json_lines,
     strip_bom,
 )
 
@@ -54,15 +54,10 @@ class DescriptionsReader:
     name = "ctgov-descriptions"
 
     def sniff(self, head: bytes, name: str) -> float:
-        whole = len(head) < SNIFF_BYTES
+        score = sniff_json_lines(head, _parses_as_dump_line)
+        if score is not None:
+            return score
         head = strip_bom(head).lstrip()
-        if not head.startswith(b"{"):
-            return 0.0
-        lines = head.split(b"\n")
-        complete = [line for line in (lines if whole else lines[:-1]) if line.strip()][:5]
-        if complete:
-            hits = sum(_parses_as_dump_line(line) for line in complete)
-            return 0.95 if hits == len(complete) else 0.5 if hits else 0.0
         # A first line longer than the sniffed bytes (long descriptions are common): judge its start.
         if any(marker in head for marker in _FOREIGN):
             return 0.0

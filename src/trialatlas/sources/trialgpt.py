@@ -23,13 +23,13 @@ import orjson
 from trialatlas.model.enums import Phase, SourceFormat, coerce_phases
 from trialatlas.model.trial import Design, Eligibility, Enrollment, Intervention, SourceRecord, Trial
 from trialatlas.sources.base import (
-    SNIFF_BYTES,
     Blob,
     ReadResult,
     RecordError,
     json_lines,
     json_object,
     register_reader,
+    sniff_json_lines,
     strip_bom,
 )
 from trialatlas.sources.textblocks import split_criteria
@@ -107,15 +107,10 @@ class TrialGPTCorpusReader:
     name = "trialgpt-corpus"
 
     def sniff(self, head: bytes, name: str) -> float:
-        whole = len(head) < SNIFF_BYTES
+        score = sniff_json_lines(head, _parses_as_corpus_line)
+        if score is not None:
+            return score
         head = strip_bom(head).lstrip()
-        if not head.startswith(b"{"):
-            return 0.0
-        lines = head.split(b"\n")
-        complete = [line for line in (lines if whole else lines[:-1]) if line.strip()][:5]
-        if complete:
-            hits = sum(_parses_as_corpus_line(line) for line in complete)
-            return 0.95 if hits == len(complete) else 0.5 if hits else 0.0
         # A first line longer than the sniffed bytes (criteria run to many kilobytes): judge its start.
         if b'"protocolSection"' in head or not _HEAD_OF_LINE.match(head):
             return 0.0
