@@ -518,7 +518,9 @@ class SearchIndex:
                 if cached is not None:
                     # The total and facets of the first page serve the next ones.
                     request = replace(request, facets=[])
-                run = Run(conn, self._load_arrays(conn, generation), request, generation, self._ranking)
+                run = Run(
+                    conn, lambda: self._load_arrays(conn, generation), request, generation, self._ranking
+                )
                 page, self._ranking = run.page()
                 if cached is not None:
                     page.total, page.facets = cached
