@@ -248,3 +248,22 @@ def test_cli_match_on_a_small_store(small_store: TrialStore, tmp_path: Path) -> 
     assert "[not met]" in details.stdout and "[met]" in details.stdout
     bad = runner.invoke(app, ["match", NOTE, "--db", db, "--status", "sleeping"])
     assert bad.exit_code == 2
+
+
+def test_store_matcher_keeps_loaded_trials_until_the_store_changes_them(small_store: TrialStore) -> None:
+    matcher = StoreMatcher(small_store, pool=50)
+    profile = profile_from_note(NOTE)
+    first = matcher.match(profile, top=3)
+    kept = {t.key: t for t in matcher.load(["NCT00000011", "NCT00000012"])}
+    # Unchanged trials come back as the very objects kept, not decoded again.
+    assert matcher.load(["NCT00000011"])[0] is kept["NCT00000011"]
+    assert first[0].trial.key == "NCT00000011"
+    # A changed trial is read again: the new criteria decide its verdict.
+    changed = _trial("NCT00000011", TITLE, ["Nephrotic Syndrome"], ADULT_CRITERIA)
+    small_store.upsert_batch([changed])
+    (again,) = matcher.load(["NCT00000011"])
+    assert again is not kept["NCT00000011"] and again.eligibility.criteria_text == ADULT_CRITERIA
+    assert matcher.load(["NCT00000012"])[0] is kept["NCT00000012"]
+    ranked = {c.trial.key: c for c in matcher.match(profile, top=10)}
+    verdict = ranked["NCT00000011"].verdict
+    assert verdict is not None and verdict.status == "ineligible"

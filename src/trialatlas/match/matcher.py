@@ -407,6 +407,12 @@ class StoreMatcher:
         self._stats_count = 0
         self._checked = 0.0
         self._lock = threading.Lock()
+        # Candidates read from the store, kept while the store's change feed does not name them:
+        # decoding a stored trial costs about a millisecond, and the same few hundred trials come
+        # back for patient after patient with the same conditions.
+        self._trials: OrderedDict[str, Trial] = OrderedDict()
+        self._trials_seq: int | None = None
+        self._trials_lock = threading.Lock()
 
     def _note(self, message: str) -> None:
         if self.on_note is not None:
@@ -498,12 +504,7 @@ class StoreMatcher:
         """The ``top`` trials of the store for ``patient``, best first, with verdicts and reasons."""
         keep = status_filter(status, patient)
         found = self.candidates(patient, status)
-        keys = list(found)
-        trials: list[Trial] = []
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            wanted = set(chunk)
-            trials.extend(t for t in self.store.get_many(chunk) if t.key in wanted and keep(t))
+        trials = [trial for trial in self.load(list(found)) if keep(trial)]
         return rank(
             patient,
             trials,
@@ -513,6 +514,41 @@ class StoreMatcher:
             cache=self.cache,
             retrieval=found,
         )
+
+    def load(self, keys: Sequence[str]) -> list[Trial]:
+        """The stored trials of ``keys`` (those the store holds), from the kept ones where the store's
+        change feed says they did not change."""
+        with self._trials_lock:
+            if self._trials_seq is None:
+                # Nothing kept yet: where the search index (caught up by every search) stands will
+                # do, without listing every change the store ever had.
+                self._trials_seq = self.index.last_seq
+            else:
+                seq, changed = self.store.changes_since(self._trials_seq)
+                if len(changed) >= self.cache.size:
+                    self._trials.clear()
+                else:
+                    for key in changed:
+                        self._trials.pop(key, None)
+                self._trials_seq = seq
+            missing = [key for key in keys if key not in self._trials]
+        read: dict[str, Trial] = {}
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            wanted = set(chunk)
+            read.update((t.key, t) for t in self.store.get_many(chunk) if t.key in wanted)
+        with self._trials_lock:
+            found: list[Trial] = []
+            for key in keys:
+                trial = read.get(key) or self._trials.get(key)
+                if trial is None:
+                    continue
+                self._trials[key] = trial
+                self._trials.move_to_end(key)
+                found.append(trial)
+            while len(self._trials) > self.cache.size:
+                self._trials.popitem(last=False)
+        return found
 
 
 def retrieval_query(patient: PatientProfile, about_words: frozenset[str] | None = None) -> str:
