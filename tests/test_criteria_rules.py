@@ -354,3 +354,26 @@ def test_unit_definitions_are_cached_and_a_broken_cache_is_only_slower(tmp_path:
     assert _probe(str(blocked)) == first
     assert _probe("") == first  # caching turned off
     assert float(first) > 120
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Steroid dependent nephrotic syndrome",
+        "insulin dependent diabetes mellitus",
+        "Steroid resistant nephrotic syndrome",
+    ],
+)
+def test_a_drug_naming_a_kind_of_disease_is_no_medication_requirement(text: str) -> None:
+    rules = parse_text(text, "inclusion")
+    assert [r.kind for r in rules] == ["condition"]
+
+
+def test_drugs_still_read_as_medicines_around_those_words() -> None:
+    assert [
+        (r.kind, getattr(r, "relation", None)) for r in parse_text("Resistant to steroids", "inclusion")
+    ] == [("medication", "failure")]
+    assert [r.kind for r in parse_text("Patients on steroids", "inclusion")] == ["medication"]
+    assert [
+        (r.kind, getattr(r, "relation", None)) for r in parse_text("Penicillin sensitivity", "exclusion")
+    ] == [("medication", "allergy")]

@@ -88,10 +88,22 @@ _CURRENT = re.compile(
 )
 
 
+# "Steroid resistant nephrotic syndrome", "insulin dependent diabetes", "platinum sensitive disease":
+# the drug names a kind of the disease that follows, read as the condition's qualifier, not as a
+# requirement about the patient's medicines.
+_DISEASE_KIND = re.compile(
+    r"\s*-?\s*(?:dependent|resistant|sensitive|refractory|responsive)\s+[A-Za-z]", re.IGNORECASE
+)
+
+
 @register("medication", priority=50)
 def parse_medication(context: CriterionContext) -> list[Rule]:
     text = context.text
-    mentions = [m for m in find_drugs(text) if not context.is_claimed(m.start, m.end)]
+    mentions = [
+        m
+        for m in find_drugs(text)
+        if not context.is_claimed(m.start, m.end) and not _DISEASE_KIND.match(text, m.end)
+    ]
     rules: list[Rule] = []
     for group in _groups(mentions, text):
         start, end = group[0].start, group[-1].end
