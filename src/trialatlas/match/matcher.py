@@ -531,20 +531,26 @@ class StoreMatcher:
                     for key in changed:
                         self._trials.pop(key, None)
                 self._trials_seq = seq
-            missing = [key for key in keys if key not in self._trials]
+            reached = self._trials_seq
+            kept = {key: self._trials[key] for key in keys if key in self._trials}
+            missing = [key for key in keys if key not in kept]
         read: dict[str, Trial] = {}
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             wanted = set(chunk)
             read.update((t.key, t) for t in self.store.get_many(chunk) if t.key in wanted)
         with self._trials_lock:
+            # Another thread followed the feed past what this one read from: what was read may
+            # already be stale, so it is returned but not kept.
+            keeping = self._trials_seq == reached
             found: list[Trial] = []
             for key in keys:
-                trial = read.get(key) or self._trials.get(key)
+                trial = read.get(key) or kept.get(key)
                 if trial is None:
                     continue
-                self._trials[key] = trial
-                self._trials.move_to_end(key)
+                if keeping:
+                    self._trials[key] = trial
+                    self._trials.move_to_end(key)
                 found.append(trial)
             while len(self._trials) > self.cache.size:
                 self._trials.popitem(last=False)
