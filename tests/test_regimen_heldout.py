@@ -1,4 +1,5 @@
-"""The held-out sample: 90 real arm/intervention texts labelled by reading them, before the parser saw them.
+"""The held-out sample: 90 real arm/intervention texts labelled by reading them, before the parser saw them
+(the fixture keeps the labels and each text's id; the text is read from the shared records).
 
 They were drawn with a fixed seed (20261124) from the shared ClinicalTrials.gov records, from trials not in
 the development sample, near-duplicates removed, stratified over dose patterns (per m², insulin units,

@@ -200,3 +200,17 @@ def test_parse_file_round_trip(tmp_path: Path) -> None:
         }
     ]
     assert lines[1]["items"][0]["drug"] == "drug x"
+
+
+def test_labelled_sets_hold_labels_and_read_their_texts_from_the_shared_records(tmp_path: Path) -> None:
+    rows = load_labelled(FIXTURE)
+    raw = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert all("text" not in row for row in raw)  # no copies of registry text in the repository
+    assert all(row["text"].strip() for row in rows)
+    inline = tmp_path / "inline.jsonl"
+    inline.write_text('{"id": "x", "text": "tacrolimus 0.05 mg/kg twice daily", "items": []}\n', "utf-8")
+    assert load_labelled(inline)[0]["text"] == "tacrolimus 0.05 mg/kg twice daily"
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_text('{"id": "NCT00000000:arm:7", "items": []}\n', "utf-8")
+    with pytest.raises(ValueError, match="NCT00000000:arm:7"):
+        load_labelled(unknown)

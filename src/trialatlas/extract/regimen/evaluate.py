@@ -11,6 +11,7 @@ precision counts over predicted items that give the field, recall over labelled 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from trialatlas.config import shared_data_dir
 from trialatlas.extract.regimen.parse import parse_regimen
 
 FIELDS: tuple[str, ...] = ("drug", "amount_low", "amount_high", "unit", "basis", "frequency", "route")
@@ -54,8 +56,45 @@ def parse_file(source: Path, target: Path) -> int:
     return count
 
 
-def load_labelled(path: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+# Where labelled texts come from: an arm's or an intervention's description in the shared records.
+SOURCE_FOLDERS = ("ctgov_legacy_xml_2023", "ctgov_api_v2_samples")
+
+
+@functools.cache
+def shared_descriptions(data_dir: Path) -> dict[str, str]:
+    """Every arm and intervention description of the shared ClinicalTrials.gov records, by text id:
+    ``NCT…:arm:N`` (the trial's N-th arm group) and ``NCT…:int:N`` (its N-th intervention)."""
+    from trialatlas.model import Trial
+    from trialatlas.sources import read_paths
+
+    texts: dict[str, str] = {}
+    for trial in read_paths([data_dir / folder for folder in SOURCE_FOLDERS]):
+        if not isinstance(trial, Trial) or trial.nct_id is None:
+            continue
+        described = [("arm", [arm.description for arm in trial.arms])]
+        described.append(("int", [intervention.description for intervention in trial.interventions]))
+        for kind, descriptions in described:
+            for position, description in enumerate(descriptions):
+                if description:
+                    texts.setdefault(f"{trial.nct_id}:{kind}:{position}", description)
+    return texts
+
+
+def load_labelled(path: Path, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Labelled texts: ``{"id", "items"}`` lines, each text given inline (``"text"``) or, when not,
+    read by its id from the shared records in ``data_dir`` (default: the configured shared data), so
+    that a labelled set holds labels only, never copies of the registry's text."""
+    rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    if all("text" in row for row in rows):
+        return rows
+    texts = shared_descriptions(data_dir or shared_data_dir())
+    for row in rows:
+        if "text" not in row:
+            try:
+                row["text"] = texts[row["id"]]
+            except KeyError:
+                raise ValueError(f"{path}: no shared record gives the text {row['id']!r}") from None
+    return rows
 
 
 def _same(a: Any, b: Any) -> bool:
