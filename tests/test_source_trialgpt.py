@@ -15,8 +15,6 @@ import orjson
 import pytest
 
 import trialatlas
-from trialatlas.match.evaluate import Topic, load_topics
-from trialatlas.match.topics import load_topics_xml
 from trialatlas.model import Phase, SourceFormat, Trial
 from trialatlas.model.merge import merge_trials
 from trialatlas.sources import RecordError, detect_reader, get_reader, read_path
@@ -24,6 +22,7 @@ from trialatlas.sources.base import Blob
 from trialatlas.sources.reading import read_blob
 from trialatlas.sources.trialgpt import criteria_from_halves
 from trialatlas.store import SqliteStore
+from trialatlas.trec import Topic, load_topics, load_topics_xml
 
 READER = "trialgpt-corpus"
 

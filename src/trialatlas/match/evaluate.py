@@ -22,7 +22,6 @@ written in TREC format: ``topic Q0 NCT rank score tag``.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,45 +41,19 @@ from trialatlas.match.relevance import (
     weighted_terms,
     words,
 )
-from trialatlas.match.topics import Topic, load_topics
 from trialatlas.match.verdict import evaluate_trial
 from trialatlas.model import Trial
 from trialatlas.store import TrialStore
-
-Judgments = dict[str, dict[str, int]]
-RunRow = tuple[str, str, int, float]
-
-
-def load_qrels(path: str | Path) -> Judgments:
-    """Judgments ``{topic: {trial: grade}}`` from ``query-id corpus-id score`` lines (TREC's four-column
-    ``topic 0 trial grade`` lines are read too); a header line is skipped."""
-    judged: Judgments = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) == 4:
-            parts = [parts[0], parts[2], parts[3]]
-        if len(parts) != 3 or not parts[2].lstrip("-").isdigit():
-            if number == 1:
-                continue  # the header
-            raise ValueError(f"{path}:{number}: expected 'query-id corpus-id score'")
-        judged.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    return judged
-
-
-def ndcg_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10) -> float:
-    """NDCG@k with the grades as gains and a log2(rank + 1) discount; 0 when nothing is relevant."""
-    dcg = sum(max(judgments.get(key, 0), 0) / math.log2(rank + 2) for rank, key in enumerate(ranking[:k]))
-    ideal = sorted((max(grade, 0) for grade in judgments.values()), reverse=True)[:k]
-    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
-def precision_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10, grade: int = 2) -> float:
-    """The share of the first ``k`` places taken by trials judged ``grade`` or better."""
-    return sum(1 for key in ranking[:k] if judgments.get(key, 0) >= grade) / k
-
+from trialatlas.trec import (
+    Judgments,
+    RunRow,
+    Topic,
+    load_qrels,
+    load_topics,
+    ndcg_at,
+    precision_at,
+    run_lines,
+)
 
 # --- the systems ---------------------------------------------------------------------------------------
 
@@ -243,10 +216,6 @@ def evaluate_trec(
     if run_path is not None:
         write_runs(report, Path(run_path))
     return report
-
-
-def run_lines(rows: Iterable[RunRow], tag: str) -> list[str]:
-    return [f"{topic} Q0 {key} {rank} {score:.6f} {tag}" for topic, key, rank, score in rows]
 
 
 def write_runs(report: TrecEvaluation, path: Path, main: str = "trialatlas") -> list[Path]:

@@ -13,13 +13,11 @@ Runs are written in TREC format: ``topic Q0 NCT rank score tag``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
+from trialatlas import trec
 from trialatlas.search.index import SearchIndex
 from trialatlas.search.query import COLUMNS, WEIGHTS, compile_query
 from trialatlas.search.synonyms import Expander
@@ -67,37 +65,26 @@ class TrecReport:
 
 def load_topics(folder: Path) -> list[Topic]:
     """``queries.jsonl`` of the TrialGPT TREC 2021 folder: ``{"_id": "trec-2021N", "text": ...}``."""
-    topics = []
-    for line in (folder / "queries.jsonl").read_bytes().splitlines():
-        if line.strip():
-            record = orjson.loads(line)
-            number = str(record["_id"]).removeprefix(TOPIC_PREFIX)
-            topics.append(Topic(number, str(record["text"])))
-    return topics
+    return [
+        Topic(topic.id.removeprefix(TOPIC_PREFIX), topic.text)
+        for topic in trec.load_topics(folder / "queries.jsonl")
+    ]
 
 
 def load_qrels(folder: Path) -> dict[str, dict[str, int]]:
     """``qrels/test.tsv``: ``query-id  corpus-id  score`` with a header line."""
-    judged: dict[str, dict[str, int]] = {}
-    lines = (folder / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
-    for line in lines[1:]:
-        parts = line.split("\t")
-        if len(parts) == 3:
-            topic = parts[0].removeprefix(TOPIC_PREFIX)
-            judged.setdefault(topic, {})[parts[1].strip()] = int(parts[2])
-    return judged
+    return {
+        topic.removeprefix(TOPIC_PREFIX): judged
+        for topic, judged in trec.load_qrels(folder / "qrels" / "test.tsv").items()
+    }
 
 
-def ndcg_at(ranking: Sequence[str], judgments: dict[str, int], k: int = 10) -> float:
-    gains = [judgments.get(key, 0) for key in ranking[:k]]
-    dcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains))
-    ideal = sorted(judgments.values(), reverse=True)[:k]
-    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
+ndcg_at = trec.ndcg_at
 
 
 def precision_at(ranking: Sequence[str], judgments: dict[str, int], k: int = 10) -> float:
-    return sum(1 for key in ranking[:k] if judgments.get(key, 0) > 0) / k
+    """Search counts every judged-relevant trial (grade 1 or 2), not only the eligible ones."""
+    return trec.precision_at(ranking, judgments, k, grade=1)
 
 
 Ranker = Callable[[SearchIndex, str, dict[str, int]], dict[str, float]]
@@ -198,7 +185,7 @@ def write_runs(report: TrecReport, out_dir: Path) -> list[Path]:
     paths = []
     for name, score in report.systems.items():
         path = out_dir / f"{name}.run"
-        lines = [f"{topic} Q0 {key} {rank} {value:.6f} {name}" for topic, key, rank, value in score.run]
+        lines = trec.run_lines(score.run, name)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         paths.append(path)
     return paths

@@ -1,4 +1,7 @@
-"""Patient topics for ``eval trec``: TrialGPT's ``queries.jsonl`` or TREC's official topic XML.
+"""TREC-style evaluation files and measures, shared by every ``eval`` (search, matching).
+
+Topics: TrialGPT's ``queries.jsonl`` or TREC's official topic XML; judgments (qrels); run lines;
+NDCG@k and P@k over graded judgments.
 
 TREC Clinical Trials topic files read ``<topics task="2021 TREC Clinical Trials"><topic number="1">…``.
 
@@ -11,7 +14,9 @@ the same qrels.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,4 +88,53 @@ def load_topics_xml(path: str | Path) -> list[Topic]:
     return topics
 
 
-__all__ = ["Topic", "load_topics", "load_topics_xml"]
+Judgments = dict[str, dict[str, int]]
+RunRow = tuple[str, str, int, float]
+
+
+def load_qrels(path: str | Path) -> Judgments:
+    """Judgments ``{topic: {trial: grade}}`` from ``query-id corpus-id score`` lines (TREC's four-column
+    ``topic 0 trial grade`` lines are read too); a header line is skipped."""
+    judged: Judgments = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) == 4:
+            parts = [parts[0], parts[2], parts[3]]
+        if len(parts) != 3 or not parts[2].lstrip("-").isdigit():
+            if number == 1:
+                continue  # the header
+            raise ValueError(f"{path}:{number}: expected 'query-id corpus-id score'")
+        judged.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    return judged
+
+
+def ndcg_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10) -> float:
+    """NDCG@k with the grades as gains and a log2(rank + 1) discount; 0 when nothing is relevant."""
+    dcg = sum(max(judgments.get(key, 0), 0) / math.log2(rank + 2) for rank, key in enumerate(ranking[:k]))
+    ideal = sorted((max(grade, 0) for grade in judgments.values()), reverse=True)[:k]
+    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def precision_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10, grade: int = 2) -> float:
+    """The share of the first ``k`` places taken by trials judged ``grade`` or better."""
+    return sum(1 for key in ranking[:k] if judgments.get(key, 0) >= grade) / k
+
+
+def run_lines(rows: Iterable[RunRow], tag: str) -> list[str]:
+    return [f"{topic} Q0 {key} {rank} {score:.6f} {tag}" for topic, key, rank, score in rows]
+
+
+__all__ = [
+    "Judgments",
+    "RunRow",
+    "Topic",
+    "load_qrels",
+    "load_topics",
+    "load_topics_xml",
+    "ndcg_at",
+    "precision_at",
+    "run_lines",
+]
