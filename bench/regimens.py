@@ -22,7 +22,7 @@ import orjson
 from lxml import etree
 
 from trialatlas.config import shared_data_dir
-from trialatlas.extract.regimen.evaluate import evaluate, load_labelled
+from trialatlas.eval.regimens import evaluate, load_labelled
 from trialatlas.extract.regimen.parse import parse_regimen
 
 FIXTURES = {

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from trialatlas.eval.regimens import load_labelled
 from trialatlas.extract.regimen import lexicon, parse_regimen
 from trialatlas.extract.regimen.amounts import _AMOUNT, _amount_matches, parse_number
+from trialatlas.extract.regimen.batch import export_text
 from trialatlas.extract.regimen.clauses import adjustment_cues, find_conditions, sentences
 from trialatlas.extract.regimen.drugs import find_mentions
-from trialatlas.extract.regimen.evaluate import export_text, load_labelled
 from trialatlas.extract.regimen.fastre import split_alternatives, word_start_regex
 from trialatlas.extract.regimen.parse import normalise_text
 

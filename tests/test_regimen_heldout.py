@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from trialatlas.extract.regimen.evaluate import FIELDS, evaluate, load_labelled
+from trialatlas.eval.regimens import FIELDS, evaluate, load_labelled
 
 FIXTURE = Path(__file__).parent / "fixtures" / "regimens_heldout.jsonl"
 

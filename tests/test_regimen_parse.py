@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from trialatlas.eval.regimens import evaluate, load_labelled
 from trialatlas.extract.regimen import normalise_drug, parse_regimen
-from trialatlas.extract.regimen.evaluate import evaluate, export_text, load_labelled, parse_file
+from trialatlas.extract.regimen.batch import export_text, parse_file
 from trialatlas.extract.regimen.units import canonical_unit, convert
 
 FIXTURE = Path(__file__).parent / "fixtures" / "regimens_labelled.jsonl"

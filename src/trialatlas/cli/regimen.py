@@ -157,7 +157,7 @@ def parse_regimens_command(
     out: Annotated[Path, typer.Option("--out", help="JSONL output: id, items, unparsed per line.")],
 ) -> None:
     """Parse arm/intervention texts into dose items (one output line per input line)."""
-    from trialatlas.extract.regimen.evaluate import parse_file
+    from trialatlas.extract.regimen.batch import parse_file
 
     count = parse_file(source, out)
     err_console.print(f"{count} texts parsed → {out}")
