@@ -20,9 +20,27 @@ def export_text(text: str, name: str | None = None) -> dict[str, Any]:
     """The scoring shape of one text: its dosed items and the fragments it could not read."""
     parsed = parse_regimen(text, default_drug=name)
     return {
-        "items": [item.export() for item in parsed.items if item.dose is not None],
+        "items": distinct_items([item.export() for item in parsed.items if item.dose is not None]),
         "unparsed": [fragment.text for fragment in parsed.unparsed],
     }
+
+
+def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each distinct dose statement once: the same dose restated (a second period, an "or" repeating an
+    earlier line) counts once, and a course total is left out when the drug's doses are also given."""
+    kept: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for item in items:
+        if item["basis"] == "total" and any(
+            other["drug"] == item["drug"] and other["basis"] != "total" for other in items
+        ):
+            continue
+        key = tuple(item.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(item)
+    return kept
 
 
 def parse_jsonl(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _MAX_WORDS = 5
 
-# Salt and ester words dropped after a generic name ("gemcitabine hydrochloride" is gemcitabine).
+# Salt and ester words after a generic name: part of the mention, kept in its name as written.
 SALTS = frozenset(
     [
         "hydrochloride",
@@ -519,6 +519,11 @@ def find_mentions(text: str) -> list[Mention]:
             ):
                 end_index += 1
             start, end = tokens[i].start(), tokens[end_index - 1].end()
+            if end_index > i + size and not info.is_class:
+                # The spec keeps a salt as written ("imatinib mesylate"), unless the name already has one.
+                salt = " ".join(lowered[i + size : end_index])
+                if not info.name.endswith(salt):
+                    info = DrugInfo(f"{info.name} {salt}", info.drug_class)
             mentions.append(Mention(start, end, info, text[start:end]))
             resume = end_index
             continue

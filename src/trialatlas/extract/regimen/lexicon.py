@@ -65,7 +65,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         "continuous",
         r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
         r"(?:infusions?|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
-        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusions?\b|\bby\s+continuous\b",
+        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusions?\b|\bby\s+continuous\b|"
+        r"\bcont\.?\s+(?:iv\s+)?infusions?\b",
     ),
     (
         "BIW",
@@ -80,17 +81,17 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "TID",
-        r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?"
+        r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?"
         r"(?:day|daily|d)\b|\bthrice\s+(?:a\s+|per\s+)?(?:day|daily)\b|\bevery\s+8\s*(?:hours?|hrs?|h)\b|"
         r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b",
     ),
     (
         "BID",
         r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|"
-        r"\b(?:two|2)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+        r"\b(?:two|2)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|\bx\s*2\s*/\s*d(?:ay)?\b|"
         r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
         r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
-        r"\bin\s+the\s+morning\s+and\s+(?:in\s+the\s+)?evening\b|\bmorning\s+and\s+evening\b",
+        r"\bin\s+the\s+morning\s+(?:and|&)\s+(?:in\s+the\s+)?evening\b|\bmorning\s+(?:and|&)\s+(?:\w+\s+){0,2}evening\b",
     ),
     (
         "QOD",
@@ -103,7 +104,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bq\.?\s?day\b|\bdaily\b|\bevery\s+(?:day|morning|evening|night)\b|\beach\s+(?:day|morning|evening)\b|"
         r"\bnightly\b|\b(?:at|before)\s+(?:bed\s?time|night|sleep)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
         r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
-        r"\b(?:one|1)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b",
+        r"\b(?:one|1)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b|"
+        r"\b(?:per|a|each)\s+day\b",
     ),
     (
         "EVERY",

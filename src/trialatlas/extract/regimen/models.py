@@ -171,8 +171,12 @@ class RegimenItem(_Model):
     def export(self) -> dict[str, object]:
         """The flat scoring shape of ``trialatlas parse-regimens``."""
         dose = self.dose
+        drug = self.drug
+        if drug is not None and drug == self.drug_class and self.drug_text:
+            # A drug named only by its class ("steroid", "G-CSF") is named as written (the spec).
+            drug = " ".join(self.drug_text.lower().split())
         return {
-            "drug": self.drug,
+            "drug": drug,
             "amount_low": _plain(dose.low) if dose else None,
             "amount_high": _plain(dose.high) if dose else None,
             "unit": dose.unit if dose else None,

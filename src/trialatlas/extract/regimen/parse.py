@@ -45,6 +45,7 @@ from trialatlas.extract.regimen.passes import (
     _collect_unparsed,
     _Doc,
     _drop_restatements,
+    _drop_vehicles,
     _duration,
     _fold_formulations,
     _inherit_within_sentence,
@@ -52,8 +53,10 @@ from trialatlas.extract.regimen.passes import (
     _read_adjustments,
     _read_conditions,
     _share_in_lists,
+    _share_route_by_drug,
     _specify_by_context,
 )
+from trialatlas.extract.regimen.schedule import infer_frequencies
 
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
 _TRANSLATE = str.maketrans(
@@ -122,7 +125,9 @@ _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
-    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$",
+    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$|\bnearest\s*$|"
+    # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
+    r"(?:[<>≤≥]|>=|<=)\s*$",
     re.IGNORECASE,
 )
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
@@ -137,7 +142,8 @@ _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
 # "doses are doubled weekly", "increased by 100 mg every week": how often a dose changes, not how often
 # it is given.
 _STEP_FREQUENCY = re.compile(
-    r"\b(?:doubl|increas|escalat|decreas|reduc|taper|titrat)\w*\s+(?:by\s+[\d.,]+\s*[A-Za-zµ/]+\s+)?$",
+    r"\b(?:doubl|increas|escalat|decreas|reduc|taper|titrat)\w*\s+(?:by\s+(?:(?:increments|steps)\s+of\s+)?"
+    r"[\d.,]+(?:\s*-\s*[\d.,]+)?\s*[A-Za-zµ/]+\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
 _LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
@@ -207,16 +213,18 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         items.append(item)
     items = _drop_restatements(items, doses, doc)
     _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
-    items = _fold_formulations(norm, items)
+    items = _drop_vehicles(_fold_formulations(norm, items))
     _apply_cycle_sentences(doc, items)
     _apply_trailing_cycles(doc, items)
     _apply_context_sentences(doc, items)
     _apply_duration_sentences(doc, items)
     _inherit_within_sentence(doc, items)
     _specify_by_context(doc, items)
+    _share_route_by_drug(items)
     _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
+    infer_frequencies(doc, items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result

@@ -6,6 +6,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount
@@ -535,3 +537,34 @@ def _collect_unparsed(
         ):
             seen.add(mention.info.name)
             result.mentions.append(mention.info.name)
+
+
+def _share_route_by_drug(items: list[RegimenItem]) -> None:
+    """A route stated for a drug applies to all its doses (the spec), when the text gives it only one."""
+    routes: dict[str | None, set[str]] = {}
+    for item in items:
+        if item.dose is not None and item.route is not None:
+            routes.setdefault(item.drug, set()).add(item.route)
+    for item in items:
+        stated = routes.get(item.drug, set())
+        if item.route is None and item.dose is not None and len(stated) == 1:
+            item.route = next(iter(stated))
+
+
+_VOLUME_UNITS = frozenset({"mL", "L"})
+
+
+@lru_cache(maxsize=1)
+def vehicles() -> frozenset[str]:
+    """Diluents and vehicles (vehicles.txt): given in a volume, what a drug is given in, not a dose."""
+    text = resources.files(__package__).joinpath("vehicles.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
+    names = vehicles()
+    return [
+        item
+        for item in items
+        if not (item.dose is not None and item.dose.unit in _VOLUME_UNITS and item.drug in names)
+    ]
