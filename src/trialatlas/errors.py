@@ -8,7 +8,8 @@
     ├── QueryError           a search query or filter is malformed
     ├── ExportError          a trial cannot be written in the asked format
     ├── SyncError            ClinicalTrials.gov sync failed (trialatlas.sync.client)
-    └── RelatedError         related trials cannot be computed (trialatlas.related)
+    ├── RelatedError         related trials cannot be computed (trialatlas.related)
+    └── DoseInputError       a patient's weight or height the dose calculator will not work with
 
 Interfaces catch ``TrialAtlasError`` and show its message; anything else is a bug.
 """
@@ -55,3 +56,8 @@ class SyncError(TrialAtlasError):
 
 class RelatedError(TrialAtlasError):
     """A related-trials request that cannot be answered (an unknown trial, an empty query)."""
+
+
+class DoseInputError(TrialAtlasError):
+    """A patient measurement outside what any patient can have (a weight of 700 kg): a dose worked out
+    from it would be wrong, so the dose calculator refuses it with the plausible range."""

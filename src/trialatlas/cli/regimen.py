@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail
+from trialatlas.errors import TrialAtlasError
 from trialatlas.extract.regimen.dose import PatientDose
 from trialatlas.extract.regimen.service import TrialDoses, trial_doses
 from trialatlas.extract.regimen.svg import render_svg
@@ -114,16 +116,20 @@ def render_dose_table(doses: TrialDoses) -> Table:
         per_admin = _amount(d, "per_administration")
         if d.rounded_per_administration is not None and d.formulation:
             per_admin += f"\n→ {d.rounded_per_administration.label()} ({d.formulation})"
-        note = d.reason or ""
+        note = escape(d.reason or "")
         if d.status == "refused":
             note = f"[red]refused:[/red] {note}"
+        elif d.status == "not applicable":
+            note = f"[yellow]not applicable:[/yellow] {note}"
         extra = [_amount(d, f) for f in ("total", "per_week", "rate_per_hour") if getattr(d, f) is not None]
-        notes = "; ".join([*d.notes, *extra])
+        notes = escape("; ".join([*d.conditions, *d.notes, *extra]))
+        if d.arithmetic:
+            notes = "\n".join([notes, *(escape(line) for line in d.arithmetic)]).strip()
         table.add_row(
             row.arm,
             row.phase,
-            d.drug or "?",
-            f"{d.stated} {d.frequency or ''}".strip(),
+            escape(d.drug or "?"),
+            escape(f"{d.stated} {d.frequency or ''}".strip()),
             per_admin,
             _amount(d, "per_day"),
             "\n".join(x for x in (note, notes) if x),
@@ -142,7 +148,10 @@ def dose_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the doses as JSON.")] = False,
 ) -> None:
     """Each arm's and phase's doses worked out for one patient."""
-    doses = trial_doses(_load_trial(nct, db), weight, height)
+    try:
+        doses = trial_doses(_load_trial(nct, db), weight, height)
+    except TrialAtlasError as exc:
+        raise fail(exc) from exc
     if as_json:
         typer.echo(doses.model_dump_json(indent=2))
         return

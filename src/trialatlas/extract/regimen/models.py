@@ -129,10 +129,23 @@ class Adjustment(_Model):
 
 
 class Condition(_Model):
-    """A branch or precondition: "participants who do not flare will be randomised to ..."."""
+    """A branch or precondition: "participants who do not flare will be randomised to ...", or a patient
+    threshold a dose applies under ("if < 50 kg", "CrCl >= 50 mL/min", "weighing 40-60 kg")."""
 
-    kind: Literal["randomisation", "stop", "if", "population"] = "if"
+    kind: Literal["randomisation", "stop", "if", "population", "threshold"] = "if"
     text: str
+    measure: Literal["weight", "renal function"] | None = None
+    low: float | None = Field(default=None, description="Lower bound (inclusive unless low_open).")
+    high: float | None = Field(default=None, description="Upper bound (inclusive unless high_open).")
+    low_open: bool = False
+    high_open: bool = False
+    unit: str | None = None
+
+    def holds(self, value: float) -> bool:
+        """Whether a patient's ``value`` of the measure meets the threshold."""
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        return not (self.high is not None and (value > self.high or (self.high_open and value == self.high)))
 
 
 class Formulation(_Model):

@@ -40,6 +40,7 @@ from trialatlas.extract.regimen.passes import (
     _apply_context_sentences,
     _apply_cycle_sentences,
     _apply_duration_sentences,
+    _apply_named_frequency_sentences,
     _apply_trailing_cycles,
     _attach_targets,
     _collect_unparsed,
@@ -57,6 +58,7 @@ from trialatlas.extract.regimen.passes import (
     _specify_by_context,
 )
 from trialatlas.extract.regimen.schedule import infer_frequencies
+from trialatlas.extract.regimen.thresholds import attach_thresholds
 
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
 _TRANSLATE = str.maketrans(
@@ -128,6 +130,12 @@ _STEP_BEFORE = re.compile(
     r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$",
+    re.IGNORECASE,
+)
+_STRENGTH_BEFORE = re.compile(
+    r"\b(?:strengths?\s+of|available\s+(?:in|as)|supplied\s+(?:in|as)|"
+    r"(?:tablets?|capsules?|vials?|ampoules?|sachets?)\s+(?:each\s+)?(?:containing|contains))\s+"
+    r"(?:(?:a|an|the|of|each)\s+)?$",
     re.IGNORECASE,
 )
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
@@ -218,12 +226,14 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     _apply_trailing_cycles(doc, items)
     _apply_context_sentences(doc, items)
     _apply_duration_sentences(doc, items)
+    _apply_named_frequency_sentences(doc, items)
     _inherit_within_sentence(doc, items)
     _specify_by_context(doc, items)
     _share_route_by_drug(items)
     _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
+    attach_thresholds(norm, items, sentence_list)
     infer_frequencies(doc, items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
@@ -249,6 +259,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
         return "skip"
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
         # "CrCl >= 50 mL/min": a kidney function threshold.
+        return "stop"
+    if _STRENGTH_BEFORE.search(before):
+        # "available in the strength of 1 gram", "a tablet containing 50 mg": a product strength.
         return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     return "stop" if _STEP_BEFORE.search(before) else "dose"

@@ -568,3 +568,30 @@ def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
         for item in items
         if not (item.dose is not None and item.dose.unit in _VOLUME_UNITS and item.drug in names)
     ]
+
+
+def _apply_named_frequency_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
+    """ "Pulse CYC was administered every month for a total of six infusions", a sentence of its own and
+    without a dose, says how often the doses of the drug it names are given, when they do not say."""
+    for sentence in doc.sentences:
+        if any(sentence.start <= item.start < sentence.end for item in items):
+            continue
+        names = {m.info.name for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        if len(names) != 1 or not _ADMINISTERED.search(doc.text, sentence.start, sentence.end):
+            continue
+        codes = {
+            f[2]
+            for f in doc.freqs
+            if sentence.start <= f[0] < sentence.end and ("freq", f[0]) not in doc.claimed
+        }
+        if len(codes) != 1:
+            continue
+        code = codes.pop()
+        for item in items:
+            if (
+                item.dose is not None
+                and item.frequency is None
+                and item.drug in names
+                and item.start < sentence.start
+            ):
+                item.frequency = code

@@ -249,7 +249,10 @@ def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> N
             home = next((p for p in timeline.phases if any(i.drug == item.drug for i in p.items)), None)
         if home is None and any(e.drug == item.drug for e in existing):
             continue
-        (home or timeline.phases[0]).items.append(item)
+        home = home or timeline.phases[0]
+        home.items.append(item)
+        if item.drug in home.undosed_drugs:
+            home.undosed_drugs.remove(item.drug)
 
 
 def _same_amount(a: RegimenItem, b: RegimenItem) -> bool:
