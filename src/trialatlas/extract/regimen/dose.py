@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.errors import DoseInputError
-from trialatlas.extract.regimen.models import ADMINISTRATIONS_PER_DAY, Condition, Dose, RegimenItem
+from trialatlas.extract.regimen.models import ADMINISTRATIONS_PER_DAY, Dose, RegimenItem
 from trialatlas.extract.regimen.units import convert, is_mass
 
 
@@ -90,16 +90,16 @@ def patient_dose(item: RegimenItem, weight_kg: float | None, height_cm: float | 
     check_patient(weight_kg, height_cm)
     result = PatientDose(drug=item.drug, stated=dose.label(), frequency=item.frequency, status="ok")
     thresholds = [c for c in item.conditions if c.kind == "threshold"]
-    result.conditions = [_threshold_label(c) for c in thresholds]
+    result.conditions = [c.label() for c in thresholds]
     for condition in thresholds:
         if condition.measure == "weight" and weight_kg is not None and not condition.holds(weight_kg):
             result.status = "not applicable"
             result.reason = (
-                f"stated for patients {_threshold_label(condition)}; this patient weighs {_num(weight_kg)} kg"
+                f"stated for patients {condition.label()}; this patient weighs {_num(weight_kg)} kg"
             )
             return result
         if condition.measure == "renal function":
-            result.notes.append(f"only if {_threshold_label(condition)}: kidney function not checked here")
+            result.notes.append(f"only if {condition.label()}: kidney function not checked here")
     if dose.unit == "AUC":
         result.status = "refused"
         result.reason = "AUC-targeted dosing needs renal function (Calvert formula); not computed"
@@ -205,18 +205,6 @@ def _apply_cap(item: RegimenItem, result: PatientDose) -> None:
         per = Amount(low=min(amount.low, capped) / count, high=capped / count, unit=amount.unit)
         result.per_administration = per
         result.arithmetic.append(f"capped day ÷ {count:g} ({item.frequency}) = {per.label()} per dose")
-
-
-def _threshold_label(condition: Condition) -> str:
-    unit = f" {condition.unit}" if condition.unit else ""
-    measure = "weighing" if condition.measure == "weight" else "with kidney function"
-    if condition.low is not None and condition.high is not None:
-        return f"{measure} {_num(condition.low)}–{_num(condition.high)}{unit}"
-    if condition.high is not None:
-        return f"{measure} {'<' if condition.high_open else '≤'} {_num(condition.high)}{unit}"
-    if condition.low is not None:
-        return f"{measure} {'>' if condition.low_open else '≥'} {_num(condition.low)}{unit}"
-    return condition.text
 
 
 def _span(low: float, high: float) -> str:

@@ -141,6 +141,20 @@ class Condition(_Model):
     high_open: bool = False
     unit: str | None = None
 
+    def label(self) -> str:
+        """A threshold as a short phrase: "weighing < 50 kg", "with kidney function ≥ 50 mL/min"."""
+        if self.kind != "threshold":
+            return self.text
+        unit = f" {self.unit}" if self.unit else ""
+        measure = "weighing" if self.measure == "weight" else "with kidney function"
+        if self.low is not None and self.high is not None:
+            return f"{measure} {_fmt(self.low)}–{_fmt(self.high)}{unit}"
+        if self.high is not None:
+            return f"{measure} {'<' if self.high_open else '≤'} {_fmt(self.high)}{unit}"
+        if self.low is not None:
+            return f"{measure} {'>' if self.low_open else '≥'} {_fmt(self.low)}{unit}"
+        return self.text
+
     def holds(self, value: float) -> bool:
         """Whether a patient's ``value`` of the measure meets the threshold."""
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
@@ -180,6 +194,10 @@ class RegimenItem(_Model):
     start: int = 0
     end: int = 0
     status: Literal["parsed", "unparsed"] = "parsed"
+    alternative_group: int | None = Field(
+        default=None,
+        description='Items sharing a group are alternatives ("1 mg/kg QOD or 0.5 mg/kg/day QD"), never concurrent.',
+    )
 
     def export(self) -> dict[str, object]:
         """The flat scoring shape of ``trialatlas parse-regimens``."""

@@ -51,6 +51,7 @@ from trialatlas.extract.regimen.passes import (
     _fold_formulations,
     _inherit_within_sentence,
     _is_cycle_code,
+    _mark_alternatives,
     _read_adjustments,
     _read_conditions,
     _share_in_lists,
@@ -235,6 +236,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     _read_conditions(doc, items, result)
     attach_thresholds(norm, items, sentence_list)
     infer_frequencies(doc, items)
+    _mark_alternatives(doc, items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result

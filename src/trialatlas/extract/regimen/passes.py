@@ -595,3 +595,20 @@ def _apply_named_frequency_sentences(doc: _Doc, items: list[RegimenItem]) -> Non
                 and item.start < sentence.start
             ):
                 item.frequency = code
+
+
+_OR_GAP = re.compile(r"[^;.]*\bor\b[^;.]*$", re.IGNORECASE)
+
+
+def _mark_alternatives(doc: _Doc, items: list[RegimenItem]) -> None:
+    """Doses of one drug joined by "or" in one sentence ("1.0-1.5 mg/kg, qod or 0.5-0.75 mg/kg/day, qd")
+    are alternatives: one is given, never both."""
+    dosed = [item for item in items if item.dose is not None]
+    for first, second in zip(dosed, dosed[1:], strict=False):
+        if (
+            first.drug == second.drug
+            and doc.sentence_of(first.start) == doc.sentence_of(second.start)
+            and _OR_GAP.match(doc.text, first.end, second.start)
+        ):
+            group = first.alternative_group if first.alternative_group is not None else first.start
+            first.alternative_group = second.alternative_group = group

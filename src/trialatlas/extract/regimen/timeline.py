@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.regimen.clauses import find_conditions, sentences
-from trialatlas.extract.regimen.drugs import find_mentions, lookup
+from trialatlas.extract.regimen.drugs import Mention, find_mentions, lookup
 from trialatlas.extract.regimen.models import Condition, RegimenItem, Unparsed
 from trialatlas.extract.regimen.parse import normalise_text, parse_regimen
 from trialatlas.extract.regimen.units import convert
@@ -61,6 +61,11 @@ class Phase(BaseModel):
         default_factory=list, description="Drugs named in the phase without a dose."
     )
     branches: list[Condition] = Field(default_factory=list)
+    alternatives: list[list[str]] = Field(
+        default_factory=list,
+        description='Drugs given one or the other ("monotherapy with MMF or TAC"), drawn as one choice.',
+    )
+    stopped: list[str] = Field(default_factory=list, description="Drugs the phase stops or leaves out.")
     text: str = ""
 
     @property
@@ -201,9 +206,15 @@ def arm_timeline(
             text=" ".join(segment.split()),
         )
         dosed = {i.drug for i in phase.items if i.dose is not None}
-        for mention in find_mentions(segment):
+        mentions = find_mentions(segment)
+        phase.stopped = _stopped(segment, mentions)
+        phase.alternatives = _alternatives(segment, mentions)
+        choices = {name for group in phase.alternatives for name in group}
+        for mention in mentions:
             name = mention.info.name
-            if name not in phase.undosed_drugs and not any(d and d.startswith(name) for d in dosed):
+            if name in phase.stopped or name in choices or name in phase.undosed_drugs:
+                continue
+            if not any(d and d.startswith(name) for d in dosed):
                 phase.undosed_drugs.append(name)
         for sentence in sentences(segment):
             phase.branches.extend(c for _, c in find_conditions(segment, sentence) if c.kind != "population")
@@ -211,7 +222,66 @@ def arm_timeline(
     _chain_open_phases(timeline.phases)
     for name, description in interventions or []:
         _merge_intervention(timeline, name, description)
+    _carry_forward(timeline.phases)
+    _close_by_duration(timeline.phases)
     return timeline
+
+
+_STOP_CUE = re.compile(
+    r"\b(?:stop(?:s|ped|ping)?|discontinu\w*|withdraw\w*|ceas\w*|without|taper(?:ed)?\s+off)\b"
+    r"(?:\s+(?:the\s+)?(?:use\s+of|taking|treatment\s+with))?\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_OR_BETWEEN = re.compile(r"^\s*(?:,\s*)?(?:or|and/or)\s+$", re.IGNORECASE)
+
+
+def _stopped(segment: str, mentions: list[Mention]) -> list[str]:
+    """Drugs a phase stops: "will stop the use of steroid", "MMF+TAC without steroid"."""
+    stopped: list[str] = []
+    for mention in mentions:
+        if _STOP_CUE.search(segment, max(0, mention.start - 40), mention.start):
+            if mention.info.name not in stopped:
+                stopped.append(mention.info.name)
+    return stopped
+
+
+def _alternatives(segment: str, mentions: list[Mention]) -> list[list[str]]:
+    """Drugs named as one or the other ("monotherapy with mycophenolate mofetil or tacrolimus")."""
+    groups: list[list[str]] = []
+    for first, second in zip(mentions, mentions[1:], strict=False):
+        if first.info.name == second.info.name or not _OR_BETWEEN.match(segment[first.end : second.start]):
+            continue
+        if groups and groups[-1][-1] == first.info.name:
+            groups[-1].append(second.info.name)
+        else:
+            groups.append([first.info.name, second.info.name])
+    return groups
+
+
+def _carry_forward(phases: list[Phase]) -> None:
+    """A phase that states no dose of its own ("Participants who do not flare will stop the use of steroid")
+    continues the previous phase's drugs, less those it stops and those it offers as alternatives."""
+    for previous, phase in zip(phases, phases[1:], strict=False):
+        if any(item.dose is not None for item in phase.items):
+            continue
+        leaving = set(phase.stopped) | {name for group in phase.alternatives for name in group}
+        for item in previous.items:
+            if item.dose is None or item.drug in leaving or item.role == "taper":
+                continue
+            phase.items.append(item.model_copy(update={"role": "continued"}))
+            if item.drug in phase.undosed_drugs:
+                phase.undosed_drugs.remove(item.drug)
+
+
+def _close_by_duration(phases: list[Phase]) -> None:
+    """An open-ended last phase ends when its doses' stated duration does ("Total duration: 1 year")."""
+    if not phases or phases[-1].end_weeks is not None:
+        return
+    last = phases[-1]
+    spans = [item.duration.in_weeks() for item in last.items if item.duration is not None]
+    ends = [span[1] for span in spans if span is not None]
+    if ends:
+        last.end_weeks = round((last.start_weeks or 0.0) + max(ends), 2)
 
 
 def _chain_open_phases(phases: list[Phase]) -> None:
@@ -305,5 +375,8 @@ def drug_label(item: RegimenItem) -> str:
     name = item.drug or "?"
     if item.drug_text and len(item.drug_text) <= 5 and item.drug_text.isupper():
         return item.drug_text
+    if item.drug_text and item.drug is not None and item.drug == item.drug_class:
+        # A class is named as the text wrote it ("steroid"), as the spec names it.
+        return " ".join(item.drug_text.lower().split())
     info = lookup(name)
     return info.name if info else name
