@@ -196,7 +196,8 @@ class RegimenItem(_Model):
     status: Literal["parsed", "unparsed"] = "parsed"
     alternative_group: int | None = Field(
         default=None,
-        description='Items sharing a group are alternatives ("1 mg/kg QOD or 0.5 mg/kg/day QD"), never concurrent.',
+        description='Items sharing a group are alternatives ("1 mg/kg QOD or 0.5 mg/kg/day QD"), '
+        "never concurrent.",
     )
 
     def export(self) -> dict[str, object]:

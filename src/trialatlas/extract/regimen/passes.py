@@ -4,6 +4,7 @@ conditions and what could not be read. They run after every amount has become an
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -604,7 +605,7 @@ def _mark_alternatives(doc: _Doc, items: list[RegimenItem]) -> None:
     """Doses of one drug joined by "or" in one sentence ("1.0-1.5 mg/kg, qod or 0.5-0.75 mg/kg/day, qd")
     are alternatives: one is given, never both."""
     dosed = [item for item in items if item.dose is not None]
-    for first, second in zip(dosed, dosed[1:], strict=False):
+    for first, second in itertools.pairwise(dosed):
         if (
             first.drug == second.drug
             and doc.sentence_of(first.start) == doc.sentence_of(second.start)

@@ -9,6 +9,7 @@ descriptions linked to the arm add their doses (and enrich the arm's own with ta
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -248,7 +249,7 @@ def _stopped(segment: str, mentions: list[Mention]) -> list[str]:
 def _alternatives(segment: str, mentions: list[Mention]) -> list[list[str]]:
     """Drugs named as one or the other ("monotherapy with mycophenolate mofetil or tacrolimus")."""
     groups: list[list[str]] = []
-    for first, second in zip(mentions, mentions[1:], strict=False):
+    for first, second in itertools.pairwise(mentions):
         if first.info.name == second.info.name or not _OR_BETWEEN.match(segment[first.end : second.start]):
             continue
         if groups and groups[-1][-1] == first.info.name:
@@ -261,7 +262,7 @@ def _alternatives(segment: str, mentions: list[Mention]) -> list[list[str]]:
 def _carry_forward(phases: list[Phase]) -> None:
     """A phase that states no dose of its own ("Participants who do not flare will stop the use of steroid")
     continues the previous phase's drugs, less those it stops and those it offers as alternatives."""
-    for previous, phase in zip(phases, phases[1:], strict=False):
+    for previous, phase in itertools.pairwise(phases):
         if any(item.dose is not None for item in phase.items):
             continue
         leaving = set(phase.stopped) | {name for group in phase.alternatives for name in group}
