@@ -240,9 +240,9 @@ def _stopped(segment: str, mentions: list[Mention]) -> list[str]:
     """Drugs a phase stops: "will stop the use of steroid", "MMF+TAC without steroid"."""
     stopped: list[str] = []
     for mention in mentions:
-        if _STOP_CUE.search(segment, max(0, mention.start - 40), mention.start):
-            if mention.info.name not in stopped:
-                stopped.append(mention.info.name)
+        stops = _STOP_CUE.search(segment, max(0, mention.start - 40), mention.start)
+        if stops and mention.info.name not in stopped:
+            stopped.append(mention.info.name)
     return stopped
 
 
