@@ -228,12 +228,16 @@ def get_related(
     },
 )
 def get_regimen(
-    service: AtlasDep, nct: str, format: Annotated[Literal["json", "svg"], Query()] = "json"
+    service: AtlasDep,
+    nct: str,
+    format: Annotated[Literal["json", "svg"], Query()] = "json",
+    width: Annotated[int, Query(ge=320, le=1600, description="Chart width in px to lay out for.")] = 900,
 ) -> Any:
-    """Each arm's regimen as a timeline of phases with parsed doses (``format=svg``: the chart)."""
+    """Each arm's regimen as a timeline of phases with parsed doses (``format=svg``: the chart, laid out
+    for ``width`` pixels)."""
     timeline = service.timeline(nct)
     if format == "svg":
-        return Response(service.timeline_svg(timeline), media_type="image/svg+xml")
+        return Response(service.timeline_svg(timeline, width), media_type="image/svg+xml")
     return timeline
 
 

@@ -206,21 +206,24 @@ def _groups(trial: Trial) -> tuple[list[GroupView], list[Intervention]]:
 
 
 def _doses(timeline: TrialTimeline) -> dict[str, list[DoseLine]]:
-    from trialatlas.web.services import drug_label
+    """The chart's bars as table rows, for reading without the picture: the same text, in order."""
+    from trialatlas.extract.regimen.svg import phase_rows
 
     out: dict[str, list[DoseLine]] = {}
     for arm in timeline.arms:
         lines: list[DoseLine] = []
         for phase in arm.phases:
-            for item in phase.items:
-                dose = item.dose.label() if item.dose else "dose not stated"
-                if item.frequency:
-                    dose += f" {item.frequency}"
-                lines.append(DoseLine(phase.label, drug_label(item), dose))
-            lines.extend(DoseLine(phase.label, name, "dose not stated") for name in phase.undosed_drugs)
+            span = _phase_span(phase.start_weeks, phase.end_weeks)
+            for drug, dose, _ in phase_rows(phase):
+                lines.append(DoseLine(f"{phase.label} ({span})", drug, dose))
         if lines:
             out[arm.arm] = lines
     return out
+
+
+def _phase_span(start: float | None, end: float | None) -> str:
+    first = f"week {start or 0:g}"
+    return f"{first} to {end:g}" if end is not None else f"{first}, no stated end"
 
 
 def _locations(trial: Trial) -> list[tuple[str, list[Location]]]:

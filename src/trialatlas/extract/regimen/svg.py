@@ -142,7 +142,9 @@ def render_svg(timeline: TrialTimeline, width: int = 900) -> str:
             )
             for drug, label, choice in phase_rows(phase):
                 colour = colours.setdefault(drug, _PALETTE[len(colours) % len(_PALETTE)])
-                text = f"{phase.label} ({span}) · {drug}: {label}"
+                # "0–6 months" says its span already; "induction" or "regimen" gets it in brackets.
+                when = phase.label if any(ch.isdigit() for ch in phase.label) else f"{phase.label} ({span})"
+                text = f"{when} · {drug}: {label}"
                 for line in _wrap(text, inner):
                     y += _LINE
                     parts.append(f'<text x="{_PAD}" y="{y}">{escape(line)}</text>')
