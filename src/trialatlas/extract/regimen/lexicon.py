@@ -87,7 +87,7 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "BID",
-        r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|"
+        r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\btwice\s*/\s*d(?:ay)?\b|"
         r"\b(?:two|2)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|\bx\s*2\s*/\s*d(?:ay)?\b|"
         r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
         r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
@@ -131,7 +131,7 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
         r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:dose|vaccination|injection|infusion|shot)\b"
-        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:day|daily|week|weekly|month|monthly)\b)",
+        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:\d+\s*|other\s+)?(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
     ),
 ]
 _FREQUENCY = word_start_regex(

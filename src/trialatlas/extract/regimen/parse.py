@@ -139,6 +139,11 @@ _STRENGTH_BEFORE = re.compile(
     r"(?:(?:a|an|the|of|each)\s+)?$",
     re.IGNORECASE,
 )
+_COMPOSITION_GAP = re.compile(
+    r"\s*[(;]\s*(?:\d+|one|two|three|four|five|six)\s*(?:x|×|(?:pills?|tablets?|capsules?|caps|tabs?|vials?)"
+    r"(?:\s+(?:of|x|×))?)\s*$",
+    re.IGNORECASE,
+)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 # An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
@@ -280,6 +285,10 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             dropped.add(id(second) if first_mass else id(first))
         elif _same_mass(first, second):
             # "1000 mcg (1 mg)": the same amount in another unit.
+            dropped.add(id(second))
+    for first, second in itertools.pairwise(doses):
+        # "801 mg (3 pills of 267 mg each)", "400 mg (2 x 200 mg tablets)": how the dose is made up.
+        if _COMPOSITION_GAP.match(text, first.end, second.start):
             dropped.add(id(second))
     return [a for a in doses if id(a) not in dropped] if dropped else doses
 
@@ -548,7 +557,13 @@ def _frequency(
         return code, text[chosen[0] : chosen[1]]
     tail = text[amount.end : sentence.end]
     cycle = lexicon.cycle_frequency(tail)
-    if cycle is not None and not _DAYS_MULTI.search(tail[: cycle[0]]):
+    # "8 mg, 12 mg, or 16 mg of poziotinib once daily in 28-day cycles": a frequency word on the way to the
+    # cycle is how often the dose is given; the cycle is only its repetition.
+    if (
+        cycle is not None
+        and not _DAYS_MULTI.search(tail[: cycle[0]])
+        and not any(amount.end <= f[0] < amount.end + cycle[0] for f in doc.freqs)
+    ):
         return cycle[2], tail[cycle[0] : cycle[1]]
     return None, None
 

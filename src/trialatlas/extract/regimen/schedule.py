@@ -18,10 +18,16 @@ from __future__ import annotations
 import itertools
 import re
 
-from trialatlas.extract.regimen.lexicon import NUMBER_WORD, number_value
+from trialatlas.extract.regimen.lexicon import NUMBER_WORD, cycle_frequency, number_value
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc
 
+_LOADING_AFTER = re.compile(
+    r"\s*(?:\)\s*)?,?\s*(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose", re.IGNORECASE
+)
+_DAY_OF_EACH = re.compile(r"\bday\s*\d+\s+(?:of|in)\s+(?:each|every)\b", re.IGNORECASE)
+_RUN_BREAK = re.compile(r"[;.]|\bthen\b|\bfollowed\b", re.IGNORECASE)
+_ALL = re.compile(r"\b(?:all|each|both)\s+(?:on|given|administered|at)\b", re.IGNORECASE)
 _PER_TIME = {"day": "QD", "week": "QW", "hour": "continuous", "min": "continuous"}
 _ADMINISTRATIONS = {2: "BID", 3: "TID", 4: "QID"}
 
@@ -64,6 +70,18 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
     text = doc.text
     dosed = [item for item in items if item.dose is not None and item.status == "parsed"]
     for index, item in enumerate(dosed):
+        following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
+        after = text[item.end : min(doc.sentence_of(item.start).end, following)]
+        if item.role == "loading" or _LOADING_AFTER.match(after):
+            # A loading dose is one administration, whatever the cycle around it (the spec).
+            item.frequency = "once"
+            continue
+        if item.frequency == "once" and (item.frequency_text or "").lower().startswith("one "):
+            # "One dose of carboplatin AUC 5 on Day 1 of each 3-week cycle": once per cycle.
+            cycle = cycle_frequency(after) if _DAY_OF_EACH.search(after) else None
+            if cycle is not None:
+                item.frequency = cycle[2]
+    for index, item in enumerate(dosed):
         if item.dose is None or item.frequency not in {None, "QD"}:
             continue
         sentence = doc.sentence_of(item.start)
@@ -98,6 +116,40 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         if code is None and not _REPEATS.search(text) and (_one_day(after) or _one_day(before)):
             code = "once"
         if code is not None:
+            item.frequency = code
+    _share_trailing(doc, dosed)
+
+
+def _share_trailing(doc: _Doc, dosed: list[RegimenItem]) -> None:
+    """ "Losartan 50 mg/amlodipine 5 mg and ... hydrochlorothiazide 12.5 mg once a day", "(doxorubicin 25
+    mg/m^2, bleomycin 10 U/m^2 ... all on days 1 and 15)": a schedule written once after a run of doses
+    joined by "+", "/", "and" or commas is the schedule of each dose of the run that states none."""
+    text = doc.text
+    run: list[RegimenItem] = []
+    for index, item in enumerate(dosed):
+        if run and (
+            doc.sentence_of(run[-1].start) != doc.sentence_of(item.start)
+            or _RUN_BREAK.search(text, run[-1].end, item.start)
+        ):
+            _close_run(doc, run, dosed[index - 1])
+            run = []
+        run.append(item)
+    if run:
+        _close_run(doc, run, run[-1])
+
+
+def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
+    if len(run) < 2:
+        return
+    tail = doc.text[last.end : doc.sentence_of(last.start).end]
+    codes = {f[2] for f in doc.freqs if last.end <= f[0] < last.end + len(tail)}
+    code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
+    if code is None and _ALL.search(tail):
+        code = _schedule_code(tail)
+    if code is None:
+        return
+    for item in run:
+        if item.frequency is None:
             item.frequency = code
 
 
