@@ -179,6 +179,17 @@ _NOT_DRUGS = frozenset(
         "visit",
         "randomization",
         "randomisation",
+        # Names of treatment stages and procedures, written where a drug could be ("Transplant: 1200 mg/m2").
+        "transplant",
+        "transplantation",
+        "induction",
+        "consolidation",
+        "conditioning",
+        "chemotherapy",
+        "radiotherapy",
+        "surgery",
+        "escalation",
+        "expansion",
     ]
 )
 

@@ -423,6 +423,91 @@ def _item(
 def _choose_drug(
     doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
 ) -> tuple[Mention | None, DrugInfo | None]:
+    """The drug a dose is of: the nearest reading (below), then corrected by how lists, placebos,
+    aliases in brackets and misspelt names right before the dose are written."""
+    text = doc.text
+    if _PLACEBO_RIGHT_AFTER.match(text, amount.end):
+        # "Alendronate 70 mg placebo tablet", "1000 mg matching placebo tablets": a placebo's dose.
+        placebo = next((m for m in doc.mentions if m.start >= amount.end and m.info.name == "placebo"), None)
+        if placebo is not None:
+            return placebo, placebo.info
+    combo = _combo_drug(doc, amount, sentence)
+    if combo is not None:
+        return combo, combo.info
+    misspelt = _misspelt_right_before(text, amount, sentence)
+    if misspelt is not None:
+        return None, misspelt
+    mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
+    if mention is not None and info is not None:
+        if info.name == "placebo":
+            # "5 mg/kg of Isoniazid or placebo ... (300 mg if ...)": the drug's dose, not the placebo's.
+            drug = _drug_or_placebo(doc, mention)
+            if drug is not None:
+                return drug, drug.info
+        outer = _outside_brackets(doc, mention, amount)
+        if outer is not None:
+            return outer, outer.info
+    return mention, info
+
+
+_PLACEBO_RIGHT_AFTER = re.compile(r"\s*(?:matching\s+|matched\s+)?placebo\b", re.IGNORECASE)
+_OR_PLACEBO = re.compile(r"\s+or\s+(?:a\s+)?(?:matching\s+)?$", re.IGNORECASE)
+_COMBO_JOIN = re.compile(r"\s*(?:/|\+|\(\+\)|-|and|plus|with)\s*$", re.IGNORECASE)
+_COMBO_LEAD = re.compile(r"[\s:,]*(?:\d+(?:\.\d+)?\s*/\s*)?")
+_OPEN_BRACKET = re.compile(r"\s*\([^()]*$")
+
+
+def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mention | None:
+    """ "ezetimibe (+) simvastatin 10/40 mg": the first number is the first drug's dose, and so on."""
+    key = amount.extras.get("combo")
+    if key is None:
+        return None
+    before = [m for m in doc.mentions if sentence.start <= m.start and m.end <= amount.start]
+    if len(before) < 2:
+        return None
+    first, second = before[-2], before[-1]
+    if first.info.name == second.info.name or not _COMBO_JOIN.match(doc.text, first.end, second.start):
+        return None
+    if not _COMBO_LEAD.fullmatch(doc.text, second.end, amount.start):
+        return None
+    return first if key == "a" else second
+
+
+def _misspelt_right_before(text: str, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
+    """ "plus Fluoxitine 20 mg": a misspelt known name written right against the dose."""
+    words = list(WORD.finditer(text, max(sentence.start, amount.start - 30), amount.start))
+    if not words or text[words[-1].end() : amount.start].strip(" :("):
+        return None
+    word = words[-1].group(0)
+    if not word.isalpha() or len(word) < 6 or lookup(word) is not None:
+        return None
+    lowered = word.lower()
+    if lowered in STOPWORDS or lowered in NOT_DRUGS:
+        return None
+    return fuzzy_lookup(word)
+
+
+def _drug_or_placebo(doc: _Doc, placebo: Mention) -> Mention | None:
+    before = [m for m in doc.mentions if m.end <= placebo.start and m.info.name != "placebo"]
+    if before and _OR_PLACEBO.match(doc.text, before[-1].end, placebo.start):
+        return before[-1]
+    return None
+
+
+def _outside_brackets(doc: _Doc, mention: Mention, amount: Amount) -> Mention | None:
+    """ "Moxifloxacin (Avelox, BAY12-8039) 400 mg": a name in brackets after a drug is that drug's alias."""
+    closing = doc.text.find(")", mention.end, amount.start)
+    if closing < 0:
+        return None
+    before = [m for m in doc.mentions if m.end <= mention.start]
+    if before and _OPEN_BRACKET.match(doc.text, before[-1].end, mention.start):
+        return before[-1]
+    return None
+
+
+def _choose_drug_near(
+    doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
+) -> tuple[Mention | None, DrugInfo | None]:
     text = doc.text
     prev: Mention | None = None
     after: Mention | None = None
