@@ -363,6 +363,12 @@ class Mention:
     info: DrugInfo
     surface: str
     known: bool = True
+    # A salt written after the name ("mesylate"): the spec keeps it in a dose's drug name.
+    salt: str = ""
+
+    @property
+    def name_as_written(self) -> str:
+        return f"{self.info.name} {self.salt}" if self.salt else self.info.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,12 +536,10 @@ def find_mentions(text: str) -> list[Mention]:
             ):
                 end_index += 1
             start, end = tokens[i].start(), tokens[end_index - 1].end()
-            if end_index > i + size and not info.is_class:
-                # The spec keeps a salt as written ("imatinib mesylate"), unless the name already has one.
-                salt = " ".join(lowered[i + size : end_index])
-                if not info.name.endswith(salt):
-                    info = DrugInfo(f"{info.name} {salt}", info.drug_class)
-            mentions.append(Mention(start, end, info, text[start:end]))
+            salt = " ".join(lowered[i + size : end_index]) if not info.is_class else ""
+            if salt and info.name.endswith(salt):
+                salt = ""
+            mentions.append(Mention(start, end, info, text[start:end], salt=salt))
             resume = end_index
             continue
         start, end = tokens[i].span()

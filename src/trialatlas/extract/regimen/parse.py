@@ -357,6 +357,8 @@ def _item(
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
     drug = info.name if info else None
+    if mention is not None and info is mention.info:
+        drug = mention.name_as_written
     drug_class = info.drug_class if info else None
     drug_text = mention.surface if mention else None
     if info is None and default_drug:

@@ -112,7 +112,7 @@ def _duration(text: str, start: int, end: int) -> Duration | None:
 
 def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
-    names = {m.info.name for m in doc.mentions if m.known}
+    names = {m.name_as_written for m in doc.mentions if m.known}
     for item in items:
         if item.drug is None:
             continue
