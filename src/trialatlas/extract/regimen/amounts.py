@@ -100,7 +100,8 @@ _unit_words = sorted(
 _UNIT = r"(?:" + "|".join(_unit_words) + r")(?![A-Za-z]|(?<=U)\d)"
 # "5 x 10^6 CAR+ T cells"; but "5 days before cells transfusion" counts days.
 _CELL_UNIT = (
-    r"(?:(?:(?!(?:days?|weeks?|hours?|months?|years?|before|after|prior|of|per|and|or|to)\b)[A-Za-z0-9+\-]+\s+)"
+    r"(?:(?:(?!(?:days?|weeks?|hours?|months?|years?|before|after|prior|of|per|and|or|to|on|in|with|depending|"
+    r"based|if|when|until)\b)[A-Za-z0-9+\-]+\s+)"
     r"{0,3}?(?:cells?|MSCs?|lymphocytes)\b)"
 )
 
@@ -115,6 +116,7 @@ _SCI_NUMBER = re.compile(
     r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$"
 )
 _SCI_MARK = re.compile(r"\^|\*\*|e|E")
+_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _SHARED_POWER = re.compile(r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$")
 _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -347,6 +349,9 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         unit, factor = resolved
         low = parse_number(lo_text)
         high = parse_number(hi_text) if hi_text else low
+        if unit in {"units", "IU"} and hi_text is None and _DOTTED_THOUSANDS.fullmatch(lo_text.strip()):
+            # "10.000 units of heparin": nobody doses units to three decimals; the point groups thousands.
+            low = high = float(lo_text.replace(".", ""))
         if low is not None and high is not None and hi_text and _is_sci(hi_text) and not _is_sci(lo_text):
             # "0.2-1 x 10^7 cells": the power of ten is written once for both ends.
             shared = _SHARED_POWER.search(hi_text)

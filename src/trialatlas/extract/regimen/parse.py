@@ -95,7 +95,7 @@ def normalise_text(text: str) -> str:
 
 
 _AUC_DOSE = re.compile(
-    r"\bAUC\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
+    r"\bAUC\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
     r"(?!\s*(?:ng|µg|μg|ug|mcg|mg|nmol|mmol)\s*[.·*]?\s*h?\s*/)(?:\s*mg\s*/\s*m[lL]\s*[/.·x×*]?\s*min)?",
 )
 _CELL_CONTEXT = re.compile(r"\bcells?\b|\bMSCs?\b|stem\s+cell|CAR-?T|\bCD34", re.IGNORECASE)
@@ -144,6 +144,7 @@ _COMPOSITION_GAP = re.compile(
     r"(?:\s+(?:of|x|×))?)\s*$",
     re.IGNORECASE,
 )
+_VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 # An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
@@ -267,6 +268,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
         # "CrCl >= 50 mL/min": a kidney function threshold.
         return "stop"
+    if amount.unit in {"mL", "L"} and amount.basis.split("/")[-1] in {"min", "hour"}:
+        # "administered at 2.5 mL/min", "3 ml/kg/hour": the rate a volume runs in, not a dose (the spec).
+        return "stop"
     if _STRENGTH_BEFORE.search(before):
         # "available in the strength of 1 gram", "a tablet containing 50 mg": a product strength.
         return "stop"
@@ -290,6 +294,21 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
         # "801 mg (3 pills of 267 mg each)", "400 mg (2 x 200 mg tablets)": how the dose is made up.
         if _COMPOSITION_GAP.match(text, first.end, second.start):
             dropped.add(id(second))
+        # "2.0 mL injection of approximately 6 million cells": the volume carries the dose.
+        if (
+            first.unit in {"mL", "L"}
+            and second.unit not in {"mL", "L"}
+            and _VOLUME_OF.match(text, first.end, second.start)
+        ):
+            dropped.add(id(first))
+    for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
+        # "(400 mg; 2 tablets x 200 mg)": the tablets and their strength make up the dose.
+        if (
+            count.unit in {"tablets", "capsules"}
+            and re.fullmatch(r"\s*[(;,]\s*", text[first.end : count.start])
+            and re.fullmatch(r"\s*(?:x|×)\s*", text[count.end : part.start])
+        ):
+            dropped.update({id(count), id(part)})
     return [a for a in doses if id(a) not in dropped] if dropped else doses
 
 
@@ -323,7 +342,7 @@ def _with_auc_doses(text: str, amounts: list[Amount]) -> list[Amount]:
     if "AUC" not in text:
         return amounts
     for match in _AUC_DOSE.finditer(text):
-        low = float(match.group("lo"))
+        low = float(match.group("lo").replace(",", ""))
         high = float(match.group("hi")) if match.group("hi") else low
         if any(a.start <= match.start("lo") < a.end for a in amounts):
             amounts = [a for a in amounts if not a.start <= match.start("lo") < a.end]
