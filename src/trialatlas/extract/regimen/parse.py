@@ -145,6 +145,8 @@ _COMPOSITION_GAP = re.compile(
     re.IGNORECASE,
 )
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
+_ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
+_DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 # An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
@@ -306,7 +308,7 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
         if (
             count.unit in {"tablets", "capsules"}
             and re.fullmatch(r"\s*[(;,]\s*", text[first.end : count.start])
-            and re.fullmatch(r"\s*(?:x|×)\s*", text[count.end : part.start])
+            and re.fullmatch(r"\s*(?:x|×|of)\s*", text[count.end : part.start])
         ):
             dropped.update({id(count), id(part)})
     return [a for a in doses if id(a) not in dropped] if dropped else doses
@@ -412,6 +414,9 @@ def _item(
         lexicon.PULSE.search(text[amount.end : min(post_end, amount.end + 25)])
     )
     basis = amount.basis
+    if basis == "dose" and _DAILY_DOSE_BEFORE.search(text, max(pre_start, amount.start - 30), amount.start):
+        # "a daily dose of 1000 mg divided and given every 12 hours": the day's amount.
+        basis = "day"
     if basis == "dose" and (
         lexicon.TOTAL.search(text[max(pre_start, amount.start - 30) : amount.start])
         or lexicon.TOTAL.match(text[amount.end : amount.end + 20].lstrip(" ,("))
@@ -520,9 +525,9 @@ def _outside_brackets(doc: _Doc, mention: Mention, amount: Amount) -> Mention | 
     closing = doc.text.find(")", mention.end, amount.start)
     if closing < 0:
         return None
-    before = [m for m in doc.mentions if m.end <= mention.start]
-    if before and _OPEN_BRACKET.match(doc.text, before[-1].end, mention.start):
-        return before[-1]
+    for outer in reversed([m for m in doc.mentions if m.end <= mention.start][-3:]):
+        if _OPEN_BRACKET.fullmatch(doc.text, outer.end, mention.start):
+            return outer
     return None
 
 
@@ -706,11 +711,27 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
             break
     if best is not None:
         doc.claimed.add(("route", best[0]))
+        alternative = _alternative_route(doc, best)
+        if alternative is not None:
+            # "8 mg IV or orally": either route, so neither is the dose's (the spec).
+            doc.claimed.add(("route", alternative[0]))
+            return None
         return best[2]
     forms = [s for s in doc.forms if pre_start <= s[0] and s[1] <= post_end]
     if forms:
         doc.implied_routes.add(amount.start)
         return forms[0][2]
+    return None
+
+
+def _alternative_route(doc: _Doc, chosen: lexicon.Span) -> lexicon.Span | None:
+    """The other route of "IV or orally", "PO/IV", if ``chosen`` is one of two offered."""
+    for span in doc.routes:
+        if span[2] == chosen[2]:
+            continue
+        gap = doc.text[chosen[1] : span[0]] if span[0] >= chosen[1] else doc.text[span[1] : chosen[0]]
+        if _ROUTE_OR.fullmatch(gap):
+            return span
     return None
 
 
