@@ -247,8 +247,10 @@ def get_regimen(
 def get_dose(
     service: AtlasDep,
     nct: str,
-    weight: Annotated[float, Query(gt=0, le=500, description="Body weight in kg.")],
-    height: Annotated[float | None, Query(gt=0, le=300, description="Height in cm (for m² doses).")] = None,
+    weight: Annotated[float, Query(gt=0, description="Body weight in kg (0.3-350 accepted).")],
+    height: Annotated[
+        float | None, Query(gt=0, description="Height in cm, for m² doses (20-250 accepted).")
+    ] = None,
 ) -> TrialDoses:
     """Every stated dose of the trial worked out for one patient's weight (and height)."""
     return service.doses(nct, weight, height)
