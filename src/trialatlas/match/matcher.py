@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from trialatlas.errors import InputError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.match.patient import PatientProfile
 from trialatlas.match.relevance import (
@@ -184,13 +185,13 @@ def _status(text: str) -> OverallStatus | None:
 
 def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial], bool]:
     """The prefilter for ``status`` ('open', one overall status, or None for any); a status that is
-    neither raises ValueError."""
+    neither raises :class:`InputError` (a ValueError)."""
     open_only = status is not None and status.strip().lower() == "open"
     wanted: OverallStatus | None = None
     if status is not None and not open_only:
         wanted = _status(status)
         if wanted is None:
-            raise ValueError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+            raise InputError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
 
     def keep(trial: Trial) -> bool:
         return passes_prefilter(trial, patient, open_only) and (

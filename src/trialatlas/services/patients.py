@@ -7,8 +7,11 @@ for a profile's own notes).
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from trialatlas.errors import QueryError
+from pydantic import ValidationError
+
+from trialatlas.errors import InputError, QueryError
 from trialatlas.match.patient import (
     PatientCondition,
     PatientMedication,
@@ -27,6 +30,21 @@ def patient_of(profile: PatientProfile | None, note: str | None) -> PatientProfi
     if note and note.strip():
         return profile_from_note(note)
     raise QueryError("send a patient profile or a note")
+
+
+def patient_fields(text: str) -> dict[str, Any]:
+    """A patient as a user hands it over (a JSON profile, or a note) as the fields of a match request;
+    the note itself is read when the request is answered, by the one note reader."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return {"note": text}
+    try:
+        return {"patient": PatientProfile.model_validate_json(stripped)}
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'patient'}: {error['msg']}" for error in exc.errors()
+        )
+        raise InputError(f"patient: {problems}") from exc
 
 
 def summarize_patient(profile: PatientProfile) -> str:
@@ -95,4 +113,4 @@ def profile_from_form(
     )
 
 
-__all__ = ["patient_of", "profile_from_form", "summarize_patient"]
+__all__ = ["patient_fields", "patient_of", "profile_from_form", "summarize_patient"]
