@@ -45,6 +45,7 @@ from trialatlas.match.relevance import (
 )
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
+from trialatlas.store import derived_path
 
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
@@ -354,16 +355,8 @@ _CHECK_SECONDS = 1.0
 
 def stats_path(store: TrialStore) -> Path | None:
     """Where a store's relevance statistics are kept: beside its SQLite file, else nowhere."""
-    location = getattr(store, "location", "")
-    if (
-        not location
-        or location == ":memory:"
-        or location.startswith(("file:", "postgres"))
-        or "://" in location
-    ):
-        return None
-    path = Path(location)
-    return path.with_name(path.name + ".match-stats.json") if path.is_file() else None
+    path = derived_path(store, ".match-stats.json")
+    return path if path is not None and Path(store.location).is_file() else None
 
 
 def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[RelevanceStats, int]:
