@@ -3,7 +3,15 @@
 Importing this package registers the built-in readers.
 """
 
-from trialatlas.sources import ctgov_csv, ctgov_v2, ctgov_xml, descriptions, pages, trialgpt  # noqa: F401  (registration)
+from trialatlas.sources import (  # noqa: F401  (registration)
+    ctgov_csv,
+    ctgov_v2,
+    ctgov_xml,
+    descriptions,
+    ictrp,
+    pages,
+    trialgpt,
+)
 from trialatlas.sources.base import (
     Blob,
     ReadResult,
