@@ -14,6 +14,7 @@ and applies the plan inside its own transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -203,7 +204,7 @@ _GRANT_TYPES = frozenset(
         SecondaryIdType.OTHER_GRANT,
     }
 )
-_BRIDGING_KINDS = frozenset({IdKind.ORG.value, IdKind.SECONDARY.value})
+_BRIDGING_KINDS = frozenset({IdKind.ORG.value, IdKind.SECONDARY.value, IdKind.LINK.value})
 _NCT_KINDS = frozenset({IdKind.NCT.value, IdKind.ALIAS.value})
 # Ids of registry shape: a record's own (NCT, registry) and the ones it names as its other registrations.
 _REGISTRY_KINDS = frozenset({IdKind.NCT.value, IdKind.REGISTRY.value, IdKind.LINK.value})
@@ -212,8 +213,16 @@ _NCT_KEY = re.compile(r"^NCT\d{8}$")
 
 
 def normalize_id(text: str) -> str:
-    """Registries differ in case and spacing of the same id ("nct01234567", "ABC  123")."""
-    return " ".join(text.split()).upper()
+    """Registries differ in case and spacing of the same id ("nct01234567", "ABC  123"), and a
+    registry id in how it is written ("2016-004489-24", "EudraCT 2016-004489-24", a member state's
+    "EUCTR2016-004489-24-DE"): those become their registry's canonical id."""
+    return _normalize_id(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_id(text: str) -> str:
+    found = identify(text) if any(ch.isdigit() for ch in text) else None
+    return (found.id if found else " ".join(text.split())).upper()
 
 
 def identity_ids(trial: Trial) -> list[tuple[str, str]]:
