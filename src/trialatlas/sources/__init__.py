@@ -9,6 +9,7 @@ from trialatlas.sources import (  # noqa: F401  (registration)
     ctgov_xml,
     descriptions,
     ictrp,
+    ictrp_xml,
     pages,
     trialgpt,
 )
