@@ -7,9 +7,12 @@ from trialatlas.sources import (  # noqa: F401  (registration)
     ctgov_csv,
     ctgov_v2,
     ctgov_xml,
+    ctis,
     descriptions,
+    euctr,
     ictrp,
     ictrp_xml,
+    isrctn,
     pages,
     trialgpt,
 )
