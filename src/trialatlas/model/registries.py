@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from string import Formatter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trialatlas.model.trial import Trial
 
 CTGOV = "ctgov"
 
@@ -102,3 +105,49 @@ def record_url(registry_id: str | None) -> str | None:
     """The official page of a registry record, built from its id (``None`` for an unknown shape)."""
     found = identify(registry_id)
     return found.url if found else None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registry record of a trial: read (``own``), or only named by a record that was."""
+
+    registry: str
+    name: str
+    id: str
+    url: str | None
+    own: bool
+
+
+def registrations(trial: Trial) -> list[Registration]:
+    """Every registry record the trial is known by: those it was read from (their ids as the
+    registries spell them, each with its official page), then the ones its records name."""
+    found: dict[str, Registration] = {}
+    canonical: set[str] = set()
+
+    def add(text: str, *, own: bool, url: str | None = None) -> None:
+        recognised = identify(text)
+        if recognised is None:
+            return
+        # Own records by their own spelling (each EU member state's record), named ones once per trial.
+        key = " ".join(text.split()).upper() if own else recognised.id.upper()
+        if key in found or (not own and recognised.id.upper() in canonical):
+            return
+        if own and recognised.id.upper() in canonical and recognised.id.upper() == key:
+            return
+        canonical.add(recognised.id.upper())
+        found[key] = Registration(
+            registry=recognised.registry,
+            name=registry_name(recognised.registry),
+            id=text if own else recognised.id,
+            url=url or recognised.url,
+            own=own,
+        )
+
+    for source in trial.sources:
+        if source.registry_id:
+            add(source.registry_id, own=True, url=source.url)
+    for registry_id in [*([trial.nct_id] if trial.nct_id else []), *trial.registry_ids]:
+        add(registry_id, own=True)
+    for secondary in trial.secondary_ids:
+        add(secondary.id, own=False)
+    return sorted(found.values(), key=lambda r: (not r.own, r.name, r.id))

@@ -25,6 +25,7 @@ from trialatlas.model.enums import (
     StandardAge,
     StudyType,
 )
+from trialatlas.model.registries import registry_name
 
 
 def facet_key(label: str) -> str:
@@ -299,6 +300,7 @@ register_facet(
         _enum_acceptor("sponsor class", (s.value for s in AgencyClass)),
     )
 )
+register_facet(Facet("registry", "Registry", lambda t: [registry_name(code) for code in t.registries]))
 register_facet(Facet("country", "Country", lambda t: _clean(t.countries), _accept_country))
 register_facet(Facet("city", "City", lambda t: _clean(loc.city for loc in t.locations)))
 register_facet(

@@ -64,7 +64,7 @@ from trialatlas.sources.documents import (
     text,
     yes,
 )
-from trialatlas.sources.textblocks import split_criteria
+from trialatlas.sources.textblocks import break_inline_numbering, split_criteria
 
 _MARKERS = (b'"a2_eudract_number"', b'"x5_trial_status"', b'"a3_full_title_of_the_trial"', b'"dimp"')
 _MEMBER_STATE = re.compile(r"(\d{4}-\d{6}-\d{2})-([A-Z]{2}|3RD)\b")
@@ -148,6 +148,8 @@ def _eligibility(document: Document) -> Eligibility:
     eligibility.healthy_volunteers = healthy
     inclusion = block(document.get("e3_principal_inclusion_criteria"))
     exclusion = block(document.get("e4_principal_exclusion_criteria"))
+    inclusion = break_inline_numbering(inclusion) if inclusion else None
+    exclusion = break_inline_numbering(exclusion) if exclusion else None
     parts = []
     if inclusion:
         parts.append(f"Inclusion Criteria:\n{inclusion}")
@@ -172,26 +174,43 @@ def _products(document: Document) -> list[Intervention]:
         if not isinstance(product, dict):
             continue
         details = [d for d in as_list(product.get("d38_imp_identification_details")) if isinstance(d, dict)]
-        substances = [drug_name(n) for d in details if (n := text(d.get("d38_inn__proposed_inn")))]
-        others = [drug_name(n) for d in details if (n := text(d.get("d393_other_descriptive_name")))]
-        names = [
-            *substances,
-            *(n for n in (text(product.get("d31_product_name")), text(product.get("d2111_trade_name"))) if n),
-            *others,
-            *(n for n in (text(product.get("d32_product_code")),) if n),
+        substances = list(
+            dict.fromkeys(drug_name(n) for d in details if (n := text(d.get("d38_inn__proposed_inn"))))
+        )
+        product_names = [
+            n
+            for n in (
+                text(product.get("d31_product_name")),
+                text(product.get("d2111_trade_name")),
+                text(product.get("d32_product_code")),
+            )
+            if n
         ]
-        unique = list(dict.fromkeys(names))
+        if len(substances) == 1:
+            # One substance: its INN names the intervention, the product's names are other names for it.
+            others = [drug_name(n) for d in details if (n := text(d.get("d393_other_descriptive_name")))]
+            names = [*substances, *product_names, *others]
+        else:
+            # A product of several substances (a fibrin sealant, a fixed combination) is named by the
+            # product; its substances are not other names of one another.
+            names = product_names or [" + ".join(substances)]
+        unique = list({n.casefold(): n for n in reversed(names)}.values())[::-1]
         if not unique:
             continue
-        strengths = [
-            f"{d.get('d3103_concentration_number')} {_unit(d.get('d3101_concentration_unit'))}"
-            for d in details
-            if text(d.get("d3103_concentration_number"))
-        ]
+        # Each concentration follows the substance it is of; with several substances it says which.
+        strengths: list[str] = []
+        current = ""
+        for detail in details:
+            current = drug_name(text(detail.get("d38_inn__proposed_inn")) or "") or current
+            amount = text(detail.get("d3103_concentration_number"))
+            if amount:
+                strength = f"{amount} {_unit(detail.get('d3101_concentration_unit'))}".strip()
+                strengths.append(f"{current} {strength}" if len(substances) > 1 and current else strength)
         description = labelled(
             ("Role", text(product.get("d12_and_d13_imp_role"))),
             ("Pharmaceutical form", text(product.get("d34_pharmaceutical_form"))),
             ("Route", text(product.get("d37_routes_of_administration_for_this_imp"))),
+            ("Active substances", ", ".join(substances) if len(substances) > 1 else None),
             ("Concentration", ", ".join(strengths)),
         )
         key = unique[0].casefold()

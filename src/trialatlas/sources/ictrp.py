@@ -72,7 +72,7 @@ from trialatlas.model.trial import (
 from trialatlas.model.values import Age, PartialDate, normalize_date
 from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
 from trialatlas.sources.ctgov_csv import FIELD_SIZE_LIMIT, parse_intervention
-from trialatlas.sources.textblocks import split_criteria
+from trialatlas.sources.textblocks import break_inline_numbering, split_criteria
 
 # The fields of the export, in WHO's documented order (the order of a header-less export).
 FIELDS: tuple[str, ...] = (
@@ -827,6 +827,8 @@ _LEGACY_LAYOUT = re.compile(r"<br>\s{5,}", re.IGNORECASE)
 def _criteria_lines(text: str) -> list[str]:
     body = _CRITERIA_HEADING.sub("", lines_of(text)[0], count=1)
     lines = [body, *lines_of(text)[1:]] if body else lines_of(text)[1:]
+    if len(lines) == 1 and (numbered := break_inline_numbering(lines[0])) != lines[0]:
+        return numbered.split("\n")
     if len(lines) == 1 and lines[0].count(";") >= 2:
         # ChiCTR and others: one line of "; "-separated criteria.
         return [part.strip() for part in lines[0].split(";") if part.strip()]
