@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from trialatlas.errors import InputError
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
 from trialatlas.extract.criteria.registry import combine_mode
 from trialatlas.extract.criteria.rules import (
@@ -509,15 +510,18 @@ def load_judge(spec: str | None) -> CriterionJudge:
 
 
 def load_annotations(path: str | Path) -> list[dict[str, Any]]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
     if isinstance(data, dict):
         data = data.get("data") or data.get("annotations") or list(data.values())
     if not isinstance(data, list):
-        raise ValueError("annotations must be a JSON list of objects")
+        raise InputError("annotations must be a JSON list of objects")
     for position, item in enumerate(data):
         missing = {"note", "criterion_text", "criterion_type"} - set(item)
         if missing:
-            raise ValueError(f"annotation {position} lacks {', '.join(sorted(missing))}")
+            raise InputError(f"annotation {position} lacks {', '.join(sorted(missing))}")
     return data
 
 

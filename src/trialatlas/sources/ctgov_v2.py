@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar, cast
 
 import orjson
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model import (
     Age,
     AgencyClass,
@@ -59,7 +60,7 @@ _CHUNK = 1 << 20
 Json = dict[str, Any]
 
 
-class StudyError(ValueError):
+class StudyError(RecordDataError):
     """A study object that cannot become a trial."""
 
 

@@ -30,7 +30,7 @@ API_BASE = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000
 
 
-class TransportError(Exception):
+class TransportError(SyncError):
     """No HTTP answer at all: refused or dropped connection, time-out, truncated body."""
 
 
