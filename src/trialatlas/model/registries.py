@@ -120,7 +120,8 @@ class Registration:
 
 def registrations(trial: Trial) -> list[Registration]:
     """Every registry record the trial is known by: those it was read from (their ids as the
-    registries spell them, each with its official page), then the ones its records name."""
+    registries spell them, each with its official page built from the id, else the http(s) page the
+    record names), then the ones its records name."""
     found: dict[str, Registration] = {}
     canonical: set[str] = set()
 
@@ -139,7 +140,7 @@ def registrations(trial: Trial) -> list[Registration]:
             registry=recognised.registry,
             name=registry_name(recognised.registry),
             id=text if own else recognised.id,
-            url=url or recognised.url,
+            url=recognised.url or (url if url and url.startswith(("https://", "http://")) else None),
             own=own,
         )
 
