@@ -30,8 +30,8 @@ def client(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     (folder / "hostile.csv").write_text(out.getvalue())
     db = folder / "atlas.db"
     with SqliteStore(db) as store:
-        paths = [FIXTURES / "ictrp_header.csv", shared_data / "eu_isrctn_ctrdata" / "euctr", folder / "hostile.csv"]
-        ingest(paths, store)
+        euctr = shared_data / "eu_isrctn_ctrdata" / "euctr"
+        ingest([FIXTURES / "ictrp_header.csv", euctr, folder / "hostile.csv"], store)
     with TestClient(create_app(str(db), warm=False)) as test_client:
         yield test_client
 
