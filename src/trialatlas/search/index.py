@@ -43,7 +43,8 @@ from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path
 
-INDEX_SCHEMA = 1
+# 2: the registry facet.
+INDEX_SCHEMA = 2
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 BATCH = 500
 _CHUNK = 900

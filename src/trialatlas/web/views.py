@@ -21,6 +21,7 @@ from trialatlas.extract.criteria import ParsedCriterion, Rule
 from trialatlas.extract.regimen import TrialTimeline
 from trialatlas.extract.regimen.timeline import drug_label
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
+from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, SearchResults, TrialSummary
 from trialatlas.search.facets import value_key
@@ -86,6 +87,8 @@ class SourceView:
     location: str
     record_date: str | None
     partial: bool
+    registry: str | None = None
+    registry_id: str | None = None
 
 
 @dataclass
@@ -103,6 +106,7 @@ class TrialView:
     sponsors: list[tuple[str, str]]
     locations: list[tuple[str, list[Location]]]
     identifiers: list[tuple[str, str]]
+    registrations: list[Registration]
     related: list[RelatedResult]
     related_error: str | None
     sources: list[SourceView]
@@ -240,6 +244,8 @@ def _sources(trial: Trial) -> tuple[list[SourceView], dict[str, list[str]]]:
             s.location,
             s.record_date.isoformat() if s.record_date else None,
             s.partial,
+            registry_name(s.registry) if s.registry else None,
+            s.registry_id,
         )
         for s in trial.sources
     ]
@@ -334,7 +340,13 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
     identifiers: list[tuple[str, str]] = []
     if trial.org_study_id:
         identifiers.append(("Org study id", trial.org_study_id))
-    identifiers += [(label(s.type or s.domain or "Secondary id"), s.id) for s in trial.secondary_ids]
+    known = registrations(trial)
+    linked = {r.id.upper() for r in known}
+    identifiers += [
+        (label(s.type or s.domain or "Secondary id"), s.id)
+        for s in trial.secondary_ids
+        if not ((found := identify(s.id)) and found.id.upper() in linked)
+    ]
     identifiers += [("Former NCT id", alias) for alias in trial.nct_id_aliases]
     related: list[RelatedResult] = []
     related_error: str | None = None
@@ -357,6 +369,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         sponsors=sponsors,
         locations=_locations(trial),
         identifiers=identifiers,
+        registrations=known,
         related=related,
         related_error=related_error,
         sources=sources,
