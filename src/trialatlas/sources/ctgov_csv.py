@@ -61,6 +61,7 @@ from trialatlas.model.trial import (
 )
 from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date, parse_age
 from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.text.registry_ids import is_nct_id
 
 _EnumT = TypeVar("_EnumT", bound=StrEnum)
 
@@ -68,7 +69,6 @@ _EnumT = TypeVar("_EnumT", bound=StrEnum)
 # quote that swallows the rest of a file fails as one record instead of growing without limit.
 FIELD_SIZE_LIMIT = 32 * 1024 * 1024
 
-_NCT = re.compile(r"^NCT\d{8}$")
 # Undecodable bytes survive decoding as lone surrogates ("surrogateescape"), so one bad byte
 # costs one row rather than the whole file.
 _UNDECODED = re.compile(r"[\udc80-\udcff]")
@@ -569,7 +569,7 @@ class CtgovCsvReader:
         nct_id = values.get(_NCT_COLUMN, "").strip().upper()
         if not nct_id:
             return RecordError(location, "no NCT number")
-        if not _NCT.match(nct_id):
+        if not is_nct_id(nct_id):
             return RecordError(location, f"invalid NCT number {nct_id!r}")
         row = _Row(values)
         try:

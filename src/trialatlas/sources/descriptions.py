@@ -24,6 +24,7 @@ from trialatlas.sources.base import (
     sniff_json_lines,
     strip_bom,
 )
+from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
 
 # The dump's text keys, read into brief_title, brief_summary and detailed_description. Any other
 # key ("quint", an undocumented label of the dump's maker) is reported as unread.
@@ -31,8 +32,7 @@ TEXT_FIELDS = ("title", "brief_summary", "description")
 # Keys of other JSON-lines formats that also carry an NCT id: API v2 studies, TrialGPT corpora.
 _FOREIGN = (b'"protocolSection"', b'"derivedSection"', b'"_id"')
 
-_NCT = re.compile(r"^NCT\d{8}$")
-_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"nct_id"\s*:\s*"NCT\d{8}"\s*,')
+_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"nct_id"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,')
 
 
 def _parses_as_dump_line(line: bytes) -> bool:
@@ -78,7 +78,7 @@ class DescriptionsReader:
         if not isinstance(nct_id, str) or not nct_id.strip():
             return RecordError(location, "no nct_id")
         nct_id = nct_id.strip().upper()
-        if not _NCT.match(nct_id):
+        if not is_nct_id(nct_id):
             return RecordError(location, f"invalid nct_id {nct_id!r}")
         if not any(key in record for key in TEXT_FIELDS):
             return RecordError(location, "not a description record: no title, description or brief_summary")

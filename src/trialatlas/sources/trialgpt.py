@@ -33,6 +33,7 @@ from trialatlas.sources.base import (
     strip_bom,
 )
 from trialatlas.sources.textblocks import split_criteria
+from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
 
 LAYOUT = "trialgpt-corpus"
 
@@ -58,8 +59,7 @@ _BLANKS = frozenset({"", "nan", "none", "null"})
 # A repr longer than this is not a list of names; literal_eval's cost and recursion stay bounded.
 _MAX_LIST_TEXT = 100_000
 
-_NCT = re.compile(r"^NCT\d{8}$")
-_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"_id"\s*:\s*"NCT\d{8}"\s*,')
+_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"_id"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,')
 # TrialGPT's text: "Summary: S\nInclusion criteria: I\nExclusion criteria: E" (I and E may hold line
 # breaks but never the other marker: TrialGPT cut the criteria at the first "exclusion criteria").
 _TEXT_LAYOUT = re.compile(
@@ -85,7 +85,7 @@ def _is_corpus_object(record: Any) -> bool:
     if not isinstance(record, dict) or "protocolSection" in record:
         return False
     nct_id = record.get("_id")
-    if not isinstance(nct_id, str) or not _NCT.match(nct_id.strip().upper()):
+    if not isinstance(nct_id, str) or not is_nct_id(nct_id.strip().upper()):
         return False
     metadata = record.get("metadata")
     if isinstance(metadata, dict) and ("inclusion_criteria" in metadata or "exclusion_criteria" in metadata):
@@ -131,7 +131,7 @@ class TrialGPTCorpusReader:
         if not isinstance(nct_id, str) or not nct_id.strip():
             return RecordError(location, "no _id")
         nct_id = nct_id.strip().upper()
-        if not _NCT.match(nct_id):
+        if not is_nct_id(nct_id):
             return RecordError(location, f"_id {nct_id!r} is not an NCT id")
         metadata = record.get("metadata", {})
         if metadata is None:
