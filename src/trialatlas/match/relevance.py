@@ -16,7 +16,6 @@ way ``trialatlas eval trec`` measures:
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,18 +24,10 @@ from trialatlas.extract.criteria.vocab import broader_concepts, condition_matche
 from trialatlas.match.patient import PatientProfile
 from trialatlas.match.verdict import TrialVerdict
 from trialatlas.model import Trial
+from trialatlas.text.words import words as text_words
 
 # --- tokenising --------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOP_WORDS = (
-    "a an the and or of in on at to for with without by from as is are was were be been being has have had "
-    "this that these those it its he she his her him they them their who which whom what when where while "
-    "not no nor but if than then there also into out over under up down after before during about above "
-    "below between both each few more most other some such only own same so too very can will just should "
-    "now any all do does did doing would could may might must shall our we you your i me my"
-)
-_STOP = frozenset(_STOP_WORDS.split())
 # Words every note uses and no trial is about ("patient presents with a 3-day history of ...").
 _NOTE_BOILERPLATE = (
     "patient patients presents presented presenting year years old yo male female man woman boy girl "
@@ -51,7 +42,7 @@ CONCEPT_PREFIX = "concept:"
 
 def words(text: str) -> list[str]:
     """Lower-case words of ``text`` without stop words and bare numbers."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and not w.isdigit()]
+    return text_words(text, min_length=2, numbers=False)
 
 
 def concepts(text: str) -> list[str]:

@@ -7,7 +7,6 @@ related-trials similarity gains over it is what its conditions, drugs and design
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -17,19 +16,14 @@ import numpy as np
 
 from trialatlas.model import Trial
 from trialatlas.related.index import F32, F64, I32, I64
+from trialatlas.text.words import words
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = """
-    a an and are as at be by for from has have in is it its of on or that the this to was were will
-    with which who been not no than then these those their there they we our can may also into
-"""
-_STOP = frozenset(_STOPWORDS.split())
 K1 = 1.2
 B = 0.75
 
 
 def tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+    return words(text, min_length=2)
 
 
 def trial_text(trial: Trial) -> str:

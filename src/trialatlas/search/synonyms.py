@@ -32,6 +32,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from trialatlas.text.words import STOP_WORDS
+
 # --- normalisation ---------------------------------------------------------------------------
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -53,18 +55,6 @@ def norm(text: str) -> str:
 def compact(text: str) -> str:
     """``norm`` without spaces: "FK-506", "FK 506" and "FK506" are one key."""
     return norm(text).replace(" ", "")
-
-
-# Split at import rather than listed: the list reads as text and is reviewed as such.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just me more most my
-    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
-    some such than that the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves also may might must shall within without via vs versus per whether""".split()  # noqa: SIM905
-)
 
 
 def cue_matches(cue: str, word: str) -> bool:
@@ -98,7 +88,7 @@ class Sense:
 
     def agrees_with(self, context: Sequence[str]) -> bool:
         """Whether a cue word, or a word of the expansion itself, is among the context words."""
-        own = {word for phrase in self.phrases for word in norm(phrase).split() if word not in STOPWORDS}
+        own = {word for phrase in self.phrases for word in norm(phrase).split() if word not in STOP_WORDS}
         cues = {norm(cue) for cue in self.cues} | own
         return any(cue_matches(cue, word) for cue in cues for word in context)
 
@@ -240,7 +230,7 @@ def _good_pair(short: str, long: str) -> bool:
     if short.lower() in long.lower().split():
         return False
     # A long form must be words, not numbers or a clause ("versus", "and") of the sentence.
-    if not any(ch.isalpha() for ch in long) or long_words[0].lower() in STOPWORDS:
+    if not any(ch.isalpha() for ch in long) or long_words[0].lower() in STOP_WORDS:
         return False
     return len(long_words) <= min(len(short) + 5, len(short) * 2)
 
@@ -291,7 +281,7 @@ def usable_drug_name(name: str) -> bool:
     if "," in name:
         return False
     key = norm(name)
-    return len(key) >= 4 and key not in STOPWORDS and any(ch.isalpha() for ch in key)
+    return len(key) >= 4 and key not in STOP_WORDS and any(ch.isalpha() for ch in key)
 
 
 def drug_rows() -> Iterator[tuple[str, str, int]]:
@@ -464,7 +454,7 @@ class Expander:
     def _choose(self, senses: list[Sense], context: Sequence[str], total: int) -> list[Sense]:
         if len(senses) == 1:
             return senses
-        words = [norm(word) for word in context if norm(word) and norm(word) not in STOPWORDS]
+        words = [norm(word) for word in context if norm(word) and norm(word) not in STOP_WORDS]
         if words:
             agreeing = [sense for sense in senses if sense.agrees_with(words)]
             if agreeing:
