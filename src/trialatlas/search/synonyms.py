@@ -6,8 +6,9 @@ Four sources, all offline:
   their senses, context cue words for the ambiguous ones, and synonym groups (spellings, lay terms);
 - "long form (SHORT)" pairs learned from the stored texts themselves (:func:`find_abbreviations`,
   the Schwartz–Hearst algorithm), kept per trial by the index so that they follow the store;
-- brand and generic drug names from the vocabulary inside the ``drug-named-entity-recognition``
-  package (:func:`drug_vocabulary`), loaded into the index when it is built;
+- brand and generic drug names from the project's drug vocabulary (``trialatlas.text.drugs``: the
+  ``drug-named-entity-recognition`` package's names and the curated additions), loaded into the index
+  when it is built;
 - the MeSH terms the records carry, paired by the index with the condition and intervention names
   they were assigned to.
 
@@ -18,20 +19,17 @@ senses is expanded only to the senses the rest of the query agrees with.
 
 from __future__ import annotations
 
-import bz2
 import hashlib
-import importlib.util
 import json
-import pickle
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Protocol
 
+from trialatlas.text.drugs import drug_names
 from trialatlas.text.words import STOP_WORDS
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -237,44 +235,6 @@ def _good_pair(short: str, long: str) -> bool:
 
 # --- the drug vocabulary ---------------------------------------------------------------------
 
-DRUG_PACKAGE = "drug_named_entity_recognition"
-_DRUG_DATA = "drug_ner_dictionary.pkl.bz2"
-
-
-class _DataOnlyUnpickler(pickle.Unpickler):
-    """Unpickles plain containers only: the vocabulary is data, and no class may be built from it."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"the drug vocabulary may hold no objects ({module}.{name})")
-
-
-def drug_vocabulary_path() -> Path | None:
-    """The vocabulary file inside the installed package, found without importing the package
-    (importing it loads everything and pulls in its network helpers)."""
-    spec = importlib.util.find_spec(DRUG_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location) / _DRUG_DATA
-        if path.is_file():
-            return path
-    return None
-
-
-def drug_vocabulary() -> Iterator[tuple[str, str, bool]]:
-    """``(name, generic name, is a brand)`` for every drug name of the packaged vocabulary."""
-    path = drug_vocabulary_path()
-    if path is None:
-        return
-    with bz2.open(path, "rb") as stream:
-        data = _DataOnlyUnpickler(stream).load()
-    to_canonical: dict[str, list[str]] = data.get("drug_variant_to_canonical", {})
-    variant_data: dict[str, dict[str, Any]] = data.get("drug_variant_to_variant_data", {})
-    for variant, canonicals in to_canonical.items():
-        brand = bool((variant_data.get(variant) or {}).get("is_brand"))
-        for canonical in canonicals:
-            yield variant, canonical, brand
-
 
 def usable_drug_name(name: str) -> bool:
     """Names worth searching: no inverted forms ("anhydrous, tacrolimus"), no short or common words."""
@@ -293,10 +253,10 @@ def drug_rows() -> Iterator[tuple[str, str, int]]:
             keys[name] = norm(name) if usable_drug_name(name) else None
         return keys[name]
 
-    for name, generic, brand in drug_vocabulary():
-        a, b = usable(name), usable(generic)
+    for drug in drug_names():
+        a, b = usable(drug.name), usable(drug.generic)
         if a and b:
-            yield a, b, int(brand)
+            yield a, b, int(drug.brand)
 
 
 # --- expansion -------------------------------------------------------------------------------
