@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -298,27 +297,3 @@ def feature_label(feature: str) -> str:
     if prefix in {"cv", "cb"}:
         return concept_label(value)
     return value
-
-
-def merge_features(parts: Iterable[TrialFeatures], key: str = "several") -> TrialFeatures:
-    """One query made of several trials ("more like these"): summed families, shared scalars only."""
-    items = list(parts)
-    merged = TrialFeatures(key=key, title=" + ".join(p.key for p in items))
-    for part in items:
-        for family, bucket in part.families.items():
-            for feature, weight in bucket.items():
-                merged.add(family, feature, weight)
-    if items:
-        first = items[0]
-        for name in ("study_type", "allocation", "purpose", "model", "masked", "sex", "healthy"):
-            values = {getattr(p, name) for p in items}
-            if len(values) == 1:
-                setattr(merged, name, getattr(first, name))
-        phase_sets = {p.phases for p in items}
-        if len(phase_sets) == 1:
-            merged.phases = first.phases
-        lows = [p.min_age for p in items if p.min_age is not None]
-        highs = [p.max_age for p in items if p.max_age is not None]
-        merged.min_age = min(lows) if lows else None
-        merged.max_age = max(highs) if highs else None
-    return merged

@@ -19,7 +19,6 @@ senses is expanded only to the senses the rest of the query agrees with.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -147,11 +146,6 @@ def reviewed() -> Reviewed:
     """The reviewed list shipped with trialatlas (read once)."""
     text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_text(encoding="utf-8")
     return _load_reviewed(json.loads(text))
-
-
-def reviewed_fingerprint() -> str:
-    text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_bytes()
-    return hashlib.sha256(text).hexdigest()[:16]
 
 
 # --- Schwartz–Hearst -------------------------------------------------------------------------
