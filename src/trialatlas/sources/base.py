@@ -20,6 +20,7 @@ from typing import IO, Any, Protocol, TypedDict, runtime_checkable
 import orjson
 
 from trialatlas.model import Trial
+from trialatlas.text.registry_ids import is_nct_id
 
 SNIFF_BYTES = 8192
 
@@ -142,6 +143,17 @@ def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     if not isinstance(record, dict):
         return RecordError(location, f"not a JSON object but {type(record).__name__}")
     return record
+
+
+def nct_id_of(location: str, value: object, field: str) -> str | RecordError:
+    """The NCT id a record gives in its ``field`` (stripped, upper-cased), or the error that says why
+    it gives none."""
+    if not isinstance(value, str) or not value.strip():
+        return RecordError(location, f"no {field}")
+    nct_id = value.strip().upper()
+    if not is_nct_id(nct_id):
+        return RecordError(location, f"invalid {field} {nct_id!r}: not an NCT id")
+    return nct_id
 
 
 class XmlParserOptions(TypedDict):

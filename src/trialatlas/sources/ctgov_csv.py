@@ -60,8 +60,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date, parse_age
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
-from trialatlas.text.registry_ids import is_nct_id
+from trialatlas.sources.base import Blob, ReadResult, RecordError, nct_id_of, register_reader, strip_bom
 
 _EnumT = TypeVar("_EnumT", bound=StrEnum)
 
@@ -566,11 +565,9 @@ class CtgovCsvReader:
         values: dict[str, str] = {}
         for norm, cell in zip(normalised, cells, strict=False):
             values.setdefault(norm, cell)  # a repeated column: the first one counts
-        nct_id = values.get(_NCT_COLUMN, "").strip().upper()
-        if not nct_id:
-            return RecordError(location, "no NCT number")
-        if not is_nct_id(nct_id):
-            return RecordError(location, f"invalid NCT number {nct_id!r}")
+        nct_id = nct_id_of(location, values.get(_NCT_COLUMN), "NCT number")
+        if isinstance(nct_id, RecordError):
+            return nct_id
         row = _Row(values)
         try:
             trial = build_trial(row, nct_id)

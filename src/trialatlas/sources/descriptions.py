@@ -20,11 +20,12 @@ from trialatlas.sources.base import (
     RecordError,
     json_lines,
     json_object,
+    nct_id_of,
     register_reader,
     sniff_json_lines,
     strip_bom,
 )
-from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
+from trialatlas.text.registry_ids import NCT_IN_BYTES
 
 # The dump's text keys, read into brief_title, brief_summary and detailed_description. Any other
 # key ("quint", an undocumented label of the dump's maker) is reported as unread.
@@ -74,12 +75,9 @@ class DescriptionsReader:
         record = json_object(location, line)
         if isinstance(record, RecordError):
             return record
-        nct_id = record.get("nct_id")
-        if not isinstance(nct_id, str) or not nct_id.strip():
-            return RecordError(location, "no nct_id")
-        nct_id = nct_id.strip().upper()
-        if not is_nct_id(nct_id):
-            return RecordError(location, f"invalid nct_id {nct_id!r}")
+        nct_id = nct_id_of(location, record.get("nct_id"), "nct_id")
+        if isinstance(nct_id, RecordError):
+            return nct_id
         if not any(key in record for key in TEXT_FIELDS):
             return RecordError(location, "not a description record: no title, description or brief_summary")
         texts: dict[str, str | None] = {}

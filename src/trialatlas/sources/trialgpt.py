@@ -28,6 +28,7 @@ from trialatlas.sources.base import (
     RecordError,
     json_lines,
     json_object,
+    nct_id_of,
     register_reader,
     sniff_json_lines,
     strip_bom,
@@ -127,12 +128,9 @@ class TrialGPTCorpusReader:
         record = json_object(location, line)
         if isinstance(record, RecordError):
             return record
-        nct_id = record.get("_id")
-        if not isinstance(nct_id, str) or not nct_id.strip():
-            return RecordError(location, "no _id")
-        nct_id = nct_id.strip().upper()
-        if not is_nct_id(nct_id):
-            return RecordError(location, f"_id {nct_id!r} is not an NCT id")
+        nct_id = nct_id_of(location, record.get("_id"), "_id")
+        if isinstance(nct_id, RecordError):
+            return nct_id
         metadata = record.get("metadata", {})
         if metadata is None:
             metadata = {}
