@@ -39,6 +39,10 @@ def test_scores_follow_the_okapi_formula() -> None:
         assert scores[key] == pytest.approx(by_hand(query, key, stats))
     assert scores["a"] > scores["b"] > 0 == scores["c"] == scores["d"]
     assert list(index.scores(query)) == [scores[key] for key in index.keys]
+    # Kept as postings only (a whole store's worth), the same numbers come out.
+    streamed = Bm25.indexed(iter(DOCS.items()))
+    assert streamed.stats.total == 4 and streamed.stats.average == stats.average
+    assert streamed.score(query, ["c", "a", "zzz", "b"]) == {k: scores[k] for k in ("c", "a", "b")}
 
 
 def test_statistics_may_come_from_a_larger_collection() -> None:

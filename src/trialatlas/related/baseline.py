@@ -46,7 +46,7 @@ class TextBaseline:
         return self.index.rows.get(key)
 
     def _query(self, text: str) -> dict[str, float]:
-        return {w: c for w, c in term_counts(tokens(text)).items() if w in self.index.vocab}
+        return {w: c for w, c in term_counts(tokens(text)).items() if w in self.index.postings.vocab}
 
     def bm25(self, text: str) -> F64:
         """BM25 of every trial for a query text (each query word counted once per occurrence)."""
@@ -57,24 +57,25 @@ class TextBaseline:
         query = self._query(text)
         if not query:
             return np.zeros(self.size)
-        ids = np.asarray([self.index.vocab[w] for w in query], dtype=np.int64)
+        postings = self.index.postings
+        ids = np.asarray([postings.vocab[w] for w in query], dtype=np.int64)
         q_weights = (1 + np.log(np.asarray(list(query.values())))) * self.idf_tfidf[ids]
         q_norm = float(np.sqrt(np.dot(q_weights, q_weights))) or 1.0
         dots = np.zeros(self.size, dtype=np.float64)
         for term, weight in zip(query, q_weights / q_norm, strict=True):
-            rows, tf = self.index.postings(term)
-            dots[rows] += weight * (1 + np.log(tf)) * self.idf_tfidf[self.index.vocab[term]]
+            rows, tf = postings.of_term(term)
+            dots[rows] += weight * (1 + np.log(tf)) * self.idf_tfidf[postings.vocab[term]]
         norms: F64 = dots / np.where(self.tfidf_norms > 0, self.tfidf_norms, 1.0)
         return norms
 
 
 def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
-    documents: dict[str, Counter[str]] = {trial.key: Counter(tokens(trial_text(trial))) for trial in trials}
-    index = Bm25(documents)
+    index = Bm25.indexed((trial.key, Counter(tokens(trial_text(trial)))) for trial in trials)
+    postings = index.postings
     n = index.size
-    df = np.diff(index.indptr).astype(np.float64)
+    df = np.diff(postings.indptr).astype(np.float64)
     idf_tfidf = np.log((1 + n) / (1 + df)) + 1
-    term_of_posting = np.repeat(np.arange(len(index.vocab)), np.diff(index.indptr))
-    weights = (1 + np.log(index.post_tf)) * idf_tfidf[term_of_posting]
-    norms = np.sqrt(np.bincount(index.post_rows, weights=weights * weights, minlength=n))
+    term_of_posting = np.repeat(np.arange(len(postings.vocab)), np.diff(postings.indptr))
+    weights = (1 + np.log(postings.tf)) * idf_tfidf[term_of_posting]
+    norms = np.sqrt(np.bincount(postings.rows, weights=weights * weights, minlength=n))
     return TextBaseline(index=index, tfidf_norms=norms.astype(np.float64), idf_tfidf=idf_tfidf)

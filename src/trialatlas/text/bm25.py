@@ -14,6 +14,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,7 +68,10 @@ class Bm25:
     """BM25 of weighted queries over term-count documents keyed by id.
 
     The collection statistics are those of the documents unless ``stats`` gives them (a store's, when
-    only a few of its trials are scored)."""
+    only a few of its trials are scored). :meth:`score` scores the documents it is asked about one by
+    one (the matcher asks about a few hundred per patient: no index is worth building for that);
+    :meth:`scores` scores every document at once through postings built on first use (a baseline over
+    a whole store). Both compute the same numbers."""
 
     def __init__(
         self,
@@ -77,30 +81,29 @@ class Bm25:
         stats: CorpusStats | None = None,
     ) -> None:
         self.k1, self.b = k1, b
+        self.documents = documents
         self.stats = stats if stats is not None else CorpusStats.of(documents.values())
         self.keys: list[str] = list(documents)
         self.rows: dict[str, int] = {key: row for row, key in enumerate(self.keys)}
-        self.vocab: dict[str, int] = {}
-        term_ids, rows, counts = array("i"), array("i"), array("d")
-        lengths = np.zeros(len(self.keys), dtype=np.float64)
-        for row, document in enumerate(documents.values()):
-            length = 0.0
-            for term, count in document.items():
-                term_ids.append(self.vocab.setdefault(term, len(self.vocab)))
-                rows.append(row)
-                counts.append(count)
-                length += count
-            lengths[row] = length
-        terms = np.frombuffer(term_ids, dtype=np.int32) if term_ids else np.zeros(0, dtype=np.int32)
-        order = np.argsort(terms, kind="stable")
-        self.indptr: I64 = np.concatenate(
-            ([0], np.cumsum(np.bincount(terms, minlength=len(self.vocab))))
-        ).astype(np.int64)
-        self.post_rows: I32 = (np.frombuffer(rows, dtype=np.int32) if rows else np.zeros(0, np.int32))[order]
-        self.post_tf: F64 = (np.frombuffer(counts, dtype=np.float64) if counts else np.zeros(0))[order]
-        self.lengths: F64 = lengths
-        average = self.stats.average or 1.0
-        self._norm: F64 = k1 * (1 - b + b * lengths / average)
+        self.lengths: dict[str, float] = {key: sum(counts.values()) for key, counts in documents.items()}
+        self._postings: _Postings | None = None
+
+    @classmethod
+    def indexed(
+        cls, documents: Iterable[tuple[str, Mapping[str, float]]], k1: float = K1, b: float = B
+    ) -> Bm25:
+        """BM25 over documents read once and kept only as postings (a whole store's worth, where a
+        dictionary of term counts per document would not fit in memory)."""
+        postings = _Postings.of(documents)
+        df = np.diff(postings.indptr)
+        frequency = {term: int(df[index]) for term, index in postings.vocab.items()}
+        total = len(postings.keys)
+        average = float(postings.lengths.sum()) / total if total else 1.0
+        index = cls({}, k1, b, CorpusStats(total, frequency, average))
+        index.keys = postings.keys
+        index.rows = {key: row for row, key in enumerate(postings.keys)}
+        index._postings = postings
+        return index
 
     @property
     def size(self) -> int:
@@ -109,31 +112,96 @@ class Bm25:
     def idf(self, term: str) -> float:
         return bm25_idf(self.stats.total, self.stats.frequency.get(term, 0))
 
-    def postings(self, term: str) -> tuple[I32, F64]:
+    def _norm(self, length: Any) -> Any:
+        """The length normalisation of a document, or of an array of documents."""
+        return self.k1 * (1 - self.b + self.b * length / (self.stats.average or 1.0))
+
+    def _gain(self, weighted_idf: float, tf: Any, norm: Any) -> Any:
+        """One query term's share of a document's score (tf and norm: numbers or arrays alike)."""
+        return weighted_idf * tf * (self.k1 + 1) / (tf + norm)
+
+    def score(self, query: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
+        """The scores of the documents ``keys`` names (keys of no document are left out)."""
+        if not self.documents:  # kept as postings only
+            every = self.scores(query)
+            return {key: float(every[self.rows[key]]) for key in keys if key in self.rows}
+        idf = {term: self.idf(term) for term in query}
+        scores: dict[str, float] = {}
+        for key in keys:
+            counts = self.documents.get(key)
+            if counts is None:
+                continue
+            norm = self._norm(self.lengths[key])
+            total = 0.0
+            for term, weight in query.items():
+                tf = counts.get(term, 0)
+                if tf:
+                    total += self._gain(weight * idf[term], tf, norm)
+            scores[key] = total
+        return scores
+
+    @property
+    def postings(self) -> _Postings:
+        """The documents by term (built on first use)."""
+        if self._postings is None:
+            self._postings = _Postings.of(self.documents.items())
+        return self._postings
+
+    def scores(self, query: Mapping[str, float]) -> F64:
+        """The score of every document (in the order of ``keys``) for a query of term weights."""
+        postings = self.postings
+        norms = self._norm(postings.lengths)
+        total: F64 = np.zeros(self.size, dtype=np.float64)
+        for term, weight in query.items():
+            rows, tf = postings.of_term(term)
+            if rows.size:
+                # A term's postings name each row once, so the fancy-indexed sum adds no row twice.
+                total[rows] += self._gain(weight * self.idf(term), tf, norms[rows])
+        return total
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """Term counts by term: for term ``t`` (``vocab[t]``), rows and counts in ``indptr[t]:indptr[t+1]``;
+    row ``r`` is the document ``keys[r]``."""
+
+    keys: list[str]
+    vocab: dict[str, int]
+    indptr: I64
+    rows: I32
+    tf: F64
+    lengths: F64
+
+    @classmethod
+    def of(cls, documents: Iterable[tuple[str, Mapping[str, float]]]) -> _Postings:
+        keys: list[str] = []
+        vocab: dict[str, int] = {}
+        term_ids, rows, counts, lengths = array("i"), array("i"), array("d"), array("d")
+        for row, (key, document) in enumerate(documents):
+            keys.append(key)
+            length = 0.0
+            for term, count in document.items():
+                term_ids.append(vocab.setdefault(term, len(vocab)))
+                rows.append(row)
+                counts.append(count)
+                length += count
+            lengths.append(length)
+        terms = np.frombuffer(term_ids, dtype=np.int32) if term_ids else np.zeros(0, dtype=np.int32)
+        order = np.argsort(terms, kind="stable")
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(terms, minlength=len(vocab))))).astype(np.int64)
+        row_array = np.frombuffer(rows, dtype=np.int32) if rows else np.zeros(0, dtype=np.int32)
+        tf_array = np.frombuffer(counts, dtype=np.float64) if counts else np.zeros(0)
+        return cls(
+            keys, vocab, indptr, row_array[order], tf_array[order], np.asarray(lengths, dtype=np.float64)
+        )
+
+    def of_term(self, term: str) -> tuple[I32, F64]:
         """The rows of the documents holding ``term`` and its count in each."""
         index = self.vocab.get(term)
         if index is None:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         start, end = int(self.indptr[index]), int(self.indptr[index + 1])
-        return self.post_rows[start:end], self.post_tf[start:end]
-
-    def scores(self, query: Mapping[str, float]) -> F64:
-        """The score of every document (in the order of ``keys``) for a query of term weights."""
-        total: F64 = np.zeros(self.size, dtype=np.float64)
-        for term, weight in query.items():
-            rows, tf = self.postings(term)
-            if rows.size:
-                # A term's postings name each row once, so the fancy-indexed sum adds no row twice.
-                total[rows] += weight * self.idf(term) * tf * (self.k1 + 1) / (tf + self._norm[rows])
-        return total
-
-    def score(self, query: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
-        """The scores of the documents ``keys`` names (keys of no document are left out)."""
-        wanted = [key for key in keys if key in self.rows]
-        if not wanted:
-            return {}
-        every = self.scores(query)
-        return {key: float(every[self.rows[key]]) for key in wanted}
+        return self.rows[start:end], self.tf[start:end]
 
 
 def term_counts(words: Iterable[str]) -> dict[str, float]:
