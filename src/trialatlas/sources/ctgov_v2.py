@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar, cast
 
 import orjson
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model import (
     Age,
     AgencyClass,
@@ -49,7 +50,7 @@ from trialatlas.model import (
     normalize_date,
     parse_age,
 )
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.textblocks import split_criteria
 from trialatlas.text.registry_ids import is_nct_id
 
@@ -59,7 +60,7 @@ _CHUNK = 1 << 20
 Json = dict[str, Any]
 
 
-class StudyError(ValueError):
+class StudyError(RecordDataError):
     """A study object that cannot become a trial."""
 
 
@@ -632,4 +633,4 @@ def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes]:
     yield from stream
 
 
-register_reader(CtgovV2Reader())
+READER = CtgovV2Reader()

@@ -21,7 +21,6 @@ from trialatlas.sources.base import (
     json_lines,
     json_object,
     nct_id_of,
-    register_reader,
     sniff_json_lines,
     strip_bom,
 )
@@ -105,4 +104,4 @@ class DescriptionsReader:
         )
 
 
-descriptions_reader = register_reader(DescriptionsReader())
+descriptions_reader = DescriptionsReader()

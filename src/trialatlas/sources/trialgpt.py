@@ -29,7 +29,6 @@ from trialatlas.sources.base import (
     json_lines,
     json_object,
     nct_id_of,
-    register_reader,
     sniff_json_lines,
     strip_bom,
 )
@@ -365,4 +364,4 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-trialgpt_reader = register_reader(TrialGPTCorpusReader())
+trialgpt_reader = TrialGPTCorpusReader()
