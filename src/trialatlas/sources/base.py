@@ -162,6 +162,21 @@ def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     return record
 
 
+def json_line_records(
+    blob: Blob, id_field: str
+) -> Iterator[tuple[str, bytes, dict[str, Any], str] | RecordError]:
+    """Each line of a JSON-lines blob as ``(location, the line, its object, the NCT id in id_field)``,
+    or the error that says why the line is not one."""
+    for number, line in json_lines(blob):
+        location = f"{blob.name}#line {number}"
+        record = json_object(location, line)
+        if isinstance(record, RecordError):
+            yield record
+            continue
+        nct_id = nct_id_of(location, record.get(id_field), id_field)
+        yield nct_id if isinstance(nct_id, RecordError) else (location, line, record, nct_id)
+
+
 def nct_id_of(location: str, value: object, field: str) -> str | RecordError:
     """The NCT id a record gives in its ``field`` (stripped, upper-cased), or the error that says why
     it gives none."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
@@ -18,9 +19,7 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
-    json_lines,
-    json_object,
-    nct_id_of,
+    json_line_records,
     sniff_json_lines,
     strip_bom,
 )
@@ -66,17 +65,12 @@ class DescriptionsReader:
         return 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for number, line in json_lines(blob):
-            yield self._read_line(blob, number, line)
+        for item in json_line_records(blob, "nct_id"):
+            yield item if isinstance(item, RecordError) else self._record(blob, *item)
 
-    def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
-        location = f"{blob.name}#line {number}"
-        record = json_object(location, line)
-        if isinstance(record, RecordError):
-            return record
-        nct_id = nct_id_of(location, record.get("nct_id"), "nct_id")
-        if isinstance(nct_id, RecordError):
-            return nct_id
+    def _record(
+        self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
+    ) -> ReadResult:
         if not any(key in record for key in TEXT_FIELDS):
             return RecordError(location, "not a description record: no title, description or brief_summary")
         texts: dict[str, str | None] = {}

@@ -26,9 +26,7 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
-    json_lines,
-    json_object,
-    nct_id_of,
+    json_line_records,
     sniff_json_lines,
     strip_bom,
 )
@@ -119,17 +117,12 @@ class TrialGPTCorpusReader:
         return 0.8 if b'"text"' in head else 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for number, line in json_lines(blob):
-            yield self._read_line(blob, number, line)
+        for item in json_line_records(blob, "_id"):
+            yield item if isinstance(item, RecordError) else self._record(blob, *item)
 
-    def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
-        location = f"{blob.name}#line {number}"
-        record = json_object(location, line)
-        if isinstance(record, RecordError):
-            return record
-        nct_id = nct_id_of(location, record.get("_id"), "_id")
-        if isinstance(nct_id, RecordError):
-            return nct_id
+    def _record(
+        self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
+    ) -> ReadResult:
         metadata = record.get("metadata", {})
         if metadata is None:
             metadata = {}
