@@ -98,6 +98,15 @@ def test_near_is_one_document(db: Path, api: TestClient) -> None:
     assert shown["trials"] and all(trial["distance_km"] <= 50 for trial in shown["trials"])
 
 
+def test_regimen_and_dose_are_one_document(db: Path, api: TestClient) -> None:
+    timeline = api.get(f"/api/trials/{TARGET}/regimen").json()
+    assert cli("regimen", TARGET, "--db", str(db), "--json") == timeline
+    assert timeline["arms"]
+    doses = api.get(f"/api/trials/{TARGET}/dose", params={"weight": 20, "height": 115}).json()
+    assert cli("dose", TARGET, "--db", str(db), "--weight", "20", "--height", "115", "--json") == doses
+    assert doses["rows"]
+
+
 def test_the_cli_search_has_every_filter_of_the_one_definition() -> None:
     """A filter added to search.filters.FilterFields must get a CLI option too, or this fails."""
     command = typer.main.get_command(cli_app).commands["search"]  # type: ignore[attr-defined]

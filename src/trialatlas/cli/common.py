@@ -45,6 +45,9 @@ class AtlasGroup(TyperGroup):
         except TrialAtlasError as exc:
             say_error(exc)
             raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt as exc:
+            say_error("interrupted")
+            raise typer.Exit(130) from exc
 
 
 def new_app(**options: Any) -> typer.Typer:

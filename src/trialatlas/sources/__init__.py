@@ -1,21 +1,9 @@
 """Sources: readers that turn every registry format into :class:`~trialatlas.model.Trial` records.
 
-Importing this package registers the built-in readers.
+Readers are entry points of the ``trialatlas.readers`` group (the built-ins are declared in
+pyproject.toml like any package's), loaded the first time a reader is looked up.
 """
 
-from trialatlas.sources import (  # noqa: F401  (registration)
-    ctgov_csv,
-    ctgov_v2,
-    ctgov_xml,
-    ctis,
-    descriptions,
-    euctr,
-    ictrp,
-    ictrp_xml,
-    isrctn,
-    pages,
-    trialgpt,
-)
 from trialatlas.sources.base import (
     Blob,
     ReadResult,

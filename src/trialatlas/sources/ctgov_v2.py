@@ -50,7 +50,7 @@ from trialatlas.model import (
     normalize_date,
     parse_age,
 )
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.textblocks import split_criteria
 
 E = TypeVar("E")
@@ -633,4 +633,4 @@ def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes]:
     yield from stream
 
 
-register_reader(CtgovV2Reader())
+READER = CtgovV2Reader()

@@ -42,7 +42,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import PartialDate, date_floor
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader
+from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.documents import (
     Document,
     as_list,
@@ -294,4 +294,4 @@ class CtisReader:
             yield trial
 
 
-reader = register_reader(CtisReader())
+READER = CtisReader()

@@ -48,7 +48,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import PartialDate
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader
+from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.documents import (
     Document,
     as_list,
@@ -387,4 +387,4 @@ class EuctrReader:
         return trial
 
 
-reader = register_reader(EuctrReader())
+READER = EuctrReader()

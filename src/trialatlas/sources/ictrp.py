@@ -70,7 +70,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import Age, PartialDate, normalize_date
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.ctgov_csv import FIELD_SIZE_LIMIT, parse_intervention
 from trialatlas.sources.textblocks import break_inline_numbering, split_criteria
 
@@ -1024,4 +1024,4 @@ class IctrpCsvReader:
         )
 
 
-csv_reader = register_reader(IctrpCsvReader())
+READER = IctrpCsvReader()

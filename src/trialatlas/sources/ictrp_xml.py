@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from trialatlas.model.enums import SourceFormat
-from trialatlas.sources.base import LOCKED_DOWN_XML, Blob, ReadResult, RecordError, register_reader
+from trialatlas.sources.base import LOCKED_DOWN_XML, Blob, ReadResult, RecordError
 from trialatlas.sources.ictrp import FIELDS, read_row
 
 ROOT = b"Trials_downloaded_from_ICTRP"
@@ -62,4 +62,4 @@ class IctrpXmlReader:
                 yield RecordError(f"{blob.name}#trial {number + 1}", f"malformed XML: {exc}")
 
 
-xml_reader = register_reader(IctrpXmlReader())
+READER = IctrpXmlReader()

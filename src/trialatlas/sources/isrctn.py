@@ -44,7 +44,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import PartialDate, parse_age
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader
+from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.documents import (
     Document,
     as_list,
@@ -281,4 +281,4 @@ class IsrctnReader:
             yield trial
 
 
-reader = register_reader(IsrctnReader())
+READER = IsrctnReader()

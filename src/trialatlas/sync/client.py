@@ -145,9 +145,6 @@ class CtgovApi:
         self.stats = ApiStats()
         self._last_request = 0.0
 
-    def study_url(self, nct_id: str) -> str:
-        return f"{self.base_url}/studies/{nct_id}"
-
     def _pace(self) -> None:
         wait = self._last_request + self.retry.min_interval - time.monotonic()
         if wait > 0:
