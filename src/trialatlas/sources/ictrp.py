@@ -69,7 +69,7 @@ from trialatlas.model.trial import (
     StatusInfo,
     Trial,
 )
-from trialatlas.model.values import Age, PartialDate, normalize_date
+from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date
 from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.ctgov_csv import FIELD_SIZE_LIMIT, parse_intervention
 from trialatlas.sources.textblocks import break_inline_numbering, split_criteria
@@ -901,6 +901,12 @@ def _criteria(row: IctrpRow, eligibility: Eligibility) -> None:
     eligibility.inclusion, eligibility.exclusion = split_criteria(text)
 
 
+_DOCUMENTED = frozenset(FIELDS)
+# When WHO last refreshed the row from its registry (newer exports and the XML export carry it): the
+# record's date, so a newer export's row wins over an older one's.
+_REFRESHED = ("Last_Refreshed_on", "last_updated", "Last_updated")
+
+
 def source_record(
     row: IctrpRow,
     trial: Trial,
@@ -916,10 +922,16 @@ def source_record(
     trial_id = row.get("TrialID") or ""
     own = identify(trial_id)
     row.unread.extend(name for name in _UNMAPPED if row.get(name))
+    # Fields beyond the documented 62 (later exports add some) are kept in the raw record and listed.
+    row.unread.extend(
+        name for name in row.values if name not in _DOCUMENTED and name not in _REFRESHED and row.get(name)
+    )
+    refreshed = next((ictrp_date(row.get(name)) for name in _REFRESHED if row.get(name)), None)
     return SourceRecord(
         id=f"{reader}:{blob_name}#{trial_id}",
         format=fmt,
         location=location,
+        record_date=date_floor(refreshed),
         partial=True,
         layout=layout,
         raw=raw,
@@ -942,7 +954,7 @@ def read_row(
         return RecordError(location, str(exc))
     except ValueError as exc:
         return RecordError(location, f"cannot be read into the trial model: {exc}")
-    raw = orjson.dumps({name: values[name] for name in FIELDS if values.get(name)}).decode()
+    raw = orjson.dumps({name: value for name, value in values.items() if value}).decode()
     trial.sources = [
         source_record(
             row, trial, reader=reader, fmt=fmt, blob_name=blob_name, location=location, raw=raw, layout=layout
