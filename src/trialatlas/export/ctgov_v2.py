@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 from trialatlas.model import Age, Contact, MeshTerm, PartialDate, Trial
+from trialatlas.model.results import as_v2
 
 
 def _clean(value: Any) -> Any:
@@ -50,7 +51,8 @@ def _meshes(meshes: list[MeshTerm]) -> list[dict[str, Any]]:
 
 
 def trial_to_study(trial: Trial) -> dict[str, Any]:
-    """The trial as an API v2 study object (``protocolSection``, ``derivedSection`` MeSH, ``hasResults``)."""
+    """The trial as an API v2 study object (``protocolSection``, ``derivedSection`` MeSH, ``hasResults``,
+    ``resultsSection``)."""
     status, design = trial.status, trial.design
     elig = trial.eligibility
     masking_info = {
@@ -271,6 +273,8 @@ def trial_to_study(trial: Trial) -> dict[str, Any]:
         },
     }
     study["hasResults"] = trial.has_results
+    if trial.results is not None:
+        study["resultsSection"] = as_v2(trial.results)
     cleaned: dict[str, Any] = _clean(study)
     # An empty-but-present protocolSection keeps the output recognisable as a v2 study.
     cleaned.setdefault("protocolSection", {})

@@ -38,6 +38,7 @@ from trialatlas.sources.base import (
     register_reader,
     strip_bom,
 )
+from trialatlas.sources.ctgov_xml_results import map_results
 from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
 
 Element = etree._Element
@@ -581,6 +582,9 @@ def map_trial(element: Element, source_id: str, location: str, raw: str | None) 
         "oversight": m.oversight(),
         "ipd_sharing": m.ipd_sharing(),
         "has_results": "clinical_results" in kids,
+        "results": map_results(kids["clinical_results"][0], m.warnings)
+        if "clinical_results" in kids
+        else None,
     }
     last_update = status["last_update_post_date"]
     fields["sources"] = [
