@@ -18,7 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.model import Age, PartialDate, Trial
-from trialatlas.services.results import NO_RESULTS, MeasureView, ResultsView, results_view
+from trialatlas.services.results import (
+    NO_RESULTS,
+    NO_RESULTS_DETAIL,
+    RESULTS_ELSEWHERE,
+    MeasureView,
+    ResultsView,
+    results_view,
+)
 
 
 def _t(value: object, style: str = "") -> Text:
@@ -211,8 +218,8 @@ def _eligibility(trial: Trial, minimum: str, maximum: str) -> list[RenderableTyp
 def _results(trial: Trial) -> list[RenderableType]:
     if trial.results is None:
         if trial.has_results:
-            return [_t("Results are posted on the registry; the source read here does not carry them.")]
-        return [_t(NO_RESULTS)]
+            return [_t(RESULTS_ELSEWHERE)]
+        return [_t(NO_RESULTS, "bold"), _t(NO_RESULTS_DETAIL, "dim")]
     view = results_view(trial.results)
     parts: list[RenderableType] = []
     if view.flow:

@@ -26,6 +26,12 @@ from trialatlas.model.results import (
 )
 
 NO_RESULTS = "No results posted"
+# As ClinicalTrials.gov's own pages say it.
+NO_RESULTS_DETAIL = (
+    "The study team has not published outcome measurements, participant flow, or safety data"
+    " for this trial yet."
+)
+RESULTS_ELSEWHERE = "Results are posted on the registry; the source read here does not carry them."
 
 
 @dataclass(frozen=True)

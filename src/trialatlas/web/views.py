@@ -22,6 +22,7 @@ from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
 from trialatlas.search import FACETS, SearchResults, TrialSummary
 from trialatlas.search.facets import value_key
 from trialatlas.web.charts import Bar, bar_chart
+from trialatlas.web.results_charts import ResultsPage, results_page
 from trialatlas.web.services import Atlas, RelatedResult, SearchRequest, TrialTimeline
 from trialatlas.web.urls import search_url, selected_keys
 
@@ -35,6 +36,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "groups": ("arms", "interventions"),
     "eligibility": ("eligibility",),
     "outcomes": ("outcomes",),
+    "results": ("results",),
     "sponsors": ("lead_sponsor", "collaborators", "responsible_party", "officials"),
     "locations": ("locations",),
     "contacts": ("central_contacts",),
@@ -103,6 +105,7 @@ class TrialView:
     related_error: str | None
     sources: list[SourceView]
     section_sources: dict[str, list[str]] = field(default_factory=dict)
+    results: ResultsPage = field(default_factory=lambda: ResultsPage(view=None))
 
 
 def _label(value: object) -> str:
@@ -359,6 +362,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         related_error=related_error,
         sources=sources,
         section_sources=section_sources,
+        results=results_page(trial),
     )
 
 
