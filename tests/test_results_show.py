@@ -14,7 +14,7 @@ import pytest
 
 from trialatlas.model import Trial
 from trialatlas.model.results import Results
-from trialatlas.services.results import NO_RESULTS, results_view
+from trialatlas.services.results import NO_RESULTS, p_value_text, results_view
 from trialatlas.sources import read_path
 
 
@@ -81,7 +81,7 @@ def test_results_section_shows_flow_measures_analyses_and_events(
         for a in o.get("analyses", [])
         if a.get("pValue")
     ]
-    assert f"p = {p_values[0]}" in flat
+    assert p_value_text(p_values[0]) in flat
     groups = [g["title"] for g in section["participantFlowModule"]["groups"]]
     assert all(g.split()[0] in text for g in groups)
 
@@ -108,3 +108,10 @@ def test_error_bars_come_only_from_stated_limits_or_plus_minus(v2_jsonl: Path) -
                         # "NA" or "<0.001" is shown as written and never drawn
                         assert value.low is None and value.high is None
     assert bars > 100
+
+
+@pytest.mark.parametrize(
+    ("posted", "shown"), [("0.03", "p = 0.03"), ("<0.001", "p < 0.001"), ("> 0.05", "p > 0.05"), ("", "")]
+)
+def test_p_values_read_as_posted(posted: str, shown: str) -> None:
+    assert p_value_text(posted) == shown

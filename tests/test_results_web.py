@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from trialatlas.config import shared_data_dir
+from trialatlas.services.results import p_value_text
 from web_support import HOSTILE_NCT, SCRIPT, LiveServer, shared_server
 
 
@@ -86,7 +87,7 @@ def test_trial_with_results_shows_each_chart_labelled(
     ]
     # the analysis is beside its chart, with its p-value as posted
     p_value = next(a["pValue"] for o in outcomes for a in o.get("analyses", []) if a.get("pValue"))
-    assert f'<span class="p-value">p = {p_value}</span>' in html.replace("&lt;", "<")
+    assert f'<span class="p-value">{p_value_text(p_value)}</span>' in html.replace("&lt;", "<")
     # baseline as a table, adverse events as a sortable table with one row per event
     assert '<table class="baseline">' in html
     events = section["adverseEventsModule"]

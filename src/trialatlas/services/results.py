@@ -66,8 +66,13 @@ class AnalysisView:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def p_text(self) -> str:
+        """ "p = 0.03", or "p < 0.001" where the registry gave a bound rather than a value."""
+        return p_value_text(self.p_value)
+
+    @property
     def text(self) -> str:
-        parts = [p for p in (self.method, f"p = {self.p_value}" if self.p_value else "", self.estimate) if p]
+        parts = [p for p in (self.method, self.p_text, self.estimate) if p]
         return f"{self.groups}: " + "; ".join(parts) if self.groups else "; ".join(parts)
 
 
@@ -158,6 +163,15 @@ class ResultsView:
     limitations: str | None
     contact: str | None
     agreement: str | None
+
+
+def p_value_text(p_value: str) -> str:
+    value = p_value.strip()
+    if not value:
+        return ""
+    if value[0] in "<>≤≥":
+        return f"p {value[0]} {value[1:].strip()}"
+    return f"p = {value}"
 
 
 def _titles(groups: list[ResultGroup]) -> dict[str, str]:

@@ -26,13 +26,14 @@ from trialatlas.services.results import (
     results_view,
 )
 
-_WIDTH = 640
-_LABEL = 220
-_ROW = 20
+# Narrower than the landscape charts: drawn at about this size on a phone, the labels stay readable.
+_WIDTH = 480
+_LABEL = 172
+_ROW = 22
 _PAD = 8
 
 
-def _short(text: str, limit: int = 34) -> str:
+def _short(text: str, limit: int = 19) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -59,7 +60,7 @@ def flow_chart(period: FlowPeriodView) -> Markup:
     """Each group's milestones as stepped bars (started, then each later milestone), one scale for all."""
     counts = [n for step in period.milestones for _, n in step.counts if n is not None]
     top = max(counts, default=0) or 1
-    span = _WIDTH - _LABEL - 60
+    span = _WIDTH - _LABEL - 44
     rows_per_group = len(period.milestones) + 1
     height = _PAD * 2 + _ROW * rows_per_group * len(period.groups)
     parts = [
@@ -72,8 +73,8 @@ def flow_chart(period: FlowPeriodView) -> Markup:
     y = _PAD
     for index, group in enumerate(period.groups):
         parts.append(
-            f'<text x="4" y="{y + 14}" class="chart-group"><title>{escape(group)}</title>'
-            f"{escape(_short(group, 60))}</text>"
+            f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(group)}</title>'
+            f"{escape(_short(group, 58))}</text>"
         )
         y += _ROW
         for step_number, step in enumerate(period.milestones):
@@ -83,10 +84,10 @@ def flow_chart(period: FlowPeriodView) -> Markup:
             shown = "not given" if count is None else str(count)
             parts.append(
                 f'<g class="chart-row"><title>{escape(group)}, {escape(step.label)}: {shown}</title>'
-                f'<text x="{_LABEL - 6}" y="{y + 14}" class="chart-label" text-anchor="end">'
+                f'<text x="{_LABEL - 6}" y="{y + 16}" class="chart-label" text-anchor="end">'
                 f"{escape(_short(step.label.capitalize() if step.label.isupper() else step.label))}</text>"
-                f'<rect x="{_LABEL}" y="{y + 3}" width="{width:.1f}" height="{_ROW - 6}" class="{css}"/>'
-                f'<text x="{_LABEL + width + 6:.1f}" y="{y + 14}" class="chart-count">{shown}</text></g>'
+                f'<rect x="{_LABEL}" y="{y + 4}" width="{width:.1f}" height="{_ROW - 6}" class="{css}"/>'
+                f'<text x="{_LABEL + width + 6:.1f}" y="{y + 16}" class="chart-count">{shown}</text></g>'
             )
             y += _ROW
     parts.append("</svg>")
@@ -111,7 +112,7 @@ def measure_chart(measure: MeasureView) -> Markup | None:
     low, high = min([*numbers, 0.0]), max([*numbers, 0.0])
     if high == low:
         high = low + 1
-    left, right = _LABEL, _WIDTH - 90
+    left, right = _LABEL, _WIDTH - 72
 
     def x(value: float) -> float:
         return left + (right - left) * (value - low) / (high - low)
@@ -131,15 +132,15 @@ def measure_chart(measure: MeasureView) -> Markup | None:
     for name, cell in lines:
         if cell is None:
             parts.append(
-                f'<text x="4" y="{y + 14}" class="chart-group"><title>{escape(name)}</title>'
-                f"{escape(_short(name, 70))}</text>"
+                f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(name)}</title>'
+                f"{escape(_short(name, 58))}</text>"
             )
             y += _ROW
             continue
         middle = y + _ROW / 2
         parts.append(
             f'<g class="chart-row"><title>{escape(name)}: {escape(cell.text)}</title>'
-            f'<text x="{left - 6}" y="{y + 14}" class="chart-label" text-anchor="end">'
+            f'<text x="{left - 6}" y="{y + 16}" class="chart-label" text-anchor="end">'
             f"{escape(_short(name))}</text>"
         )
         if cell.number is not None:
@@ -152,7 +153,7 @@ def measure_chart(measure: MeasureView) -> Markup | None:
             parts.append(f'<circle cx="{x(cell.number):.1f}" cy="{middle}" r="4.5" class="chart-dot"/>')
         shown = cell.value if cell.value is not None else "—"
         parts.append(
-            f'<text x="{right + 8}" y="{y + 14}" class="chart-count">{escape(_short(shown, 12))}</text></g>'
+            f'<text x="{right + 8}" y="{y + 16}" class="chart-count">{escape(_short(shown, 8))}</text></g>'
         )
         y += _ROW
     parts.append("</svg>")
@@ -164,14 +165,14 @@ def measure_chart(measure: MeasureView) -> Markup | None:
 
 def event_rate_chart(events: EventsView) -> Markup:
     """Per group, the share of participants with a serious and with an other adverse event."""
-    span = _WIDTH - _LABEL - 70
+    span = _WIDTH - _LABEL - 50
     height = _PAD * 2 + _ROW * 3 * len(events.groups) + 4
     parts = [_open("events-chart", "Adverse events: share of participants affected, by group", height)]
     y = _PAD
     for index, group in enumerate(events.groups):
         parts.append(
-            f'<text x="4" y="{y + 14}" class="chart-group"><title>{escape(group)}</title>'
-            f"{escape(_short(group, 60))}</text>"
+            f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(group)}</title>'
+            f"{escape(_short(group, 58))}</text>"
         )
         y += _ROW
         for label, css, rates in (
@@ -184,9 +185,9 @@ def event_rate_chart(events: EventsView) -> Markup:
             parts.append(
                 f'<g class="chart-row"><title>{escape(group)}, {label.lower()} adverse events: '
                 f"{escape(rate.text)}</title>"
-                f'<text x="{_LABEL - 6}" y="{y + 14}" class="chart-label" text-anchor="end">{label}</text>'
-                f'<rect x="{_LABEL}" y="{y + 3}" width="{width:.1f}" height="{_ROW - 6}" class="{css}"/>'
-                f'<text x="{_LABEL + width + 6:.1f}" y="{y + 14}" class="chart-count">'
+                f'<text x="{_LABEL - 6}" y="{y + 16}" class="chart-label" text-anchor="end">{label}</text>'
+                f'<rect x="{_LABEL}" y="{y + 4}" width="{width:.1f}" height="{_ROW - 6}" class="{css}"/>'
+                f'<text x="{_LABEL + width + 6:.1f}" y="{y + 16}" class="chart-count">'
                 f"{'not given' if share is None else f'{share:.1%}'}</text></g>"
             )
             y += _ROW
