@@ -132,3 +132,12 @@ def test_has_results_filter_facet_and_badge(client: httpx.Client) -> None:
     unposted = client.get("/", params={"has_results": "false"}).text
     assert unposted.count('<li class="hit">') == 20
     assert "badge results" not in unposted
+
+
+def test_api_gives_the_results_in_both_shapes(client: httpx.Client, studies: dict[str, dict[str, Any]]) -> None:
+    nct, section = _rich(studies)
+    model = client.get(f"/api/trials/{nct}").json()
+    outcomes = section["outcomeMeasuresModule"]["outcomeMeasures"]
+    assert [m["title"] for m in model["results"]["outcome_measures"]] == [m["title"] for m in outcomes]
+    ctgov = client.get(f"/api/trials/{nct}", params={"format": "ctgov"}).json()
+    assert ctgov["resultsSection"] == section
