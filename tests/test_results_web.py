@@ -134,7 +134,9 @@ def test_has_results_filter_facet_and_badge(client: httpx.Client) -> None:
     assert "badge results" not in unposted
 
 
-def test_api_gives_the_results_in_both_shapes(client: httpx.Client, studies: dict[str, dict[str, Any]]) -> None:
+def test_api_gives_the_results_in_both_shapes(
+    client: httpx.Client, studies: dict[str, dict[str, Any]]
+) -> None:
     nct, section = _rich(studies)
     model = client.get(f"/api/trials/{nct}").json()
     outcomes = section["outcomeMeasuresModule"]["outcomeMeasures"]

@@ -601,9 +601,10 @@ def test_sqlite_row_columns(db: SqliteStore) -> None:
         (NCT1, "ABC-123", 0, "RECRUITING", "INTERVENTIONAL", "PHASE1|PHASE2", "2019-11", 120, 18.0, 0.5,
          "ALL", "France|Norway", "2020-01-01", 1)
     ]  # fmt: skip
+    # The EudraCT number is a registry id: stored as the EU CTR trial it links to.
     assert sorted(_sql(db.location, "SELECT id, kind FROM trial_ids")) == [
-        ("2019-001234-56", "secondary"),
         ("ABC-123", "org"),
+        ("EUCTR2019-001234-56", "link"),
         ("NCT00000001", "nct"),
         ("NCT00000099", "alias"),
         ("R01CA000001", "grant"),

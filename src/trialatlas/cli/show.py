@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.model import Age, PartialDate, Trial
+from trialatlas.model.registries import identify, registrations, registry_name
 from trialatlas.services.results import (
     NO_RESULTS,
     NO_RESULTS_DETAIL,
@@ -144,9 +145,25 @@ def render_trial(trial: Trial) -> list[RenderableType]:
         out.append(_section(f"Locations ({len(trial.locations)} sites)", _locations(trial)))
     if trial.references or trial.see_also_links:
         out.append(_section(f"References ({len(trial.references)})", *_references(trial)))
+    known = registrations(trial)
+    if known:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        for registration in known:
+            table.add_row(
+                _t(registration.name),
+                _t(registration.id, "bold" if registration.own else ""),
+                _t(registration.url if registration.own else "(named by a record of this trial)"),
+            )
+        out.append(_section("Registrations", table))
+    linked = {r.id.upper() for r in known}
     ids = [f"{trial.org_study_id} (org study id)"] if trial.org_study_id else []
     ids += [
-        f"{s.id}" + (f" ({s.type or s.domain})" if s.type or s.domain else "") for s in trial.secondary_ids
+        f"{s.id}" + (f" ({s.type or s.domain})" if s.type or s.domain else "")
+        for s in trial.secondary_ids
+        if not ((found := identify(s.id)) and found.id.upper() in linked)
     ]
     if ids:
         out.append(_section("Other identifiers", _t("\n".join(ids))))
@@ -394,11 +411,17 @@ def _references(trial: Trial) -> list[RenderableType]:
 def render_sources(trial: Trial) -> Table:
     """Which source record gave each field of the trial."""
     by_id = {source.id: source for source in trial.sources}
-    table = Table("Field", "Source", "Format", "Record date", expand=True)
+    table = Table("Field", "Registry", "Source", "Format", "Record date", expand=True)
     for field_name, source_id in trial.field_sources.items():
         source = by_id.get(source_id)
+        registry = (
+            f"{registry_name(source.registry)} {source.registry_id or ''}".strip()
+            if source and source.registry
+            else ""
+        )
         table.add_row(
             _t(field_name),
+            _t(registry),
             _t(source.location if source else source_id),
             _t(source.format if source else ""),
             _t(source.record_date if source else ""),

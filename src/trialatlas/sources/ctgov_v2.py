@@ -15,6 +15,7 @@ from typing import IO, Any, TypeVar, cast
 import orjson
 from pydantic import ValidationError
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model import (
     Age,
     AgencyClass,
@@ -51,7 +52,7 @@ from trialatlas.model import (
     parse_age,
 )
 from trialatlas.model.results import Results, from_v2
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.textblocks import split_criteria
 
 E = TypeVar("E")
@@ -61,7 +62,7 @@ _CHUNK = 1 << 20
 Json = dict[str, Any]
 
 
-class StudyError(ValueError):
+class StudyError(RecordDataError):
     """A study object that cannot become a trial."""
 
 
@@ -646,4 +647,4 @@ def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes]:
     yield from stream
 
 
-register_reader(CtgovV2Reader())
+READER = CtgovV2Reader()

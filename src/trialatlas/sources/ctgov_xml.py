@@ -35,7 +35,6 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
-    register_reader,
     strip_bom,
 )
 from trialatlas.sources.ctgov_xml_results import map_results
@@ -831,4 +830,4 @@ def _raw_text(element: Element, whole: bytes | None) -> str:
     return etree.tostring(element, encoding="unicode", with_tail=False)
 
 
-register_reader(LegacyXmlReader())
+READER = LegacyXmlReader()
