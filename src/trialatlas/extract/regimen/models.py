@@ -100,6 +100,7 @@ class Duration(_Model):
     text: str
 
     def in_weeks(self) -> tuple[float, float] | None:
+        """The duration in weeks (for a timeline's span), when its unit is one of time."""
         factor = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}.get(self.unit)
         if factor is None:
             return None
