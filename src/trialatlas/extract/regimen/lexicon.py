@@ -197,7 +197,7 @@ def cycle_frequency(text: str) -> Span | None:
 _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "iv",
-        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|"
+        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|"
         r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
         r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
@@ -245,7 +245,10 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ("intra-articular", r"\bintra-?articular(?:ly)?\b"),
     ("intravesical", r"\bintra-?vesical(?:ly)?\b"),
     ("intra-arterial", r"\bintra-?arterial(?:ly)?\b|\bhepatic\s+arterial\b"),
-    ("ophthalmic", r"\bophthalmic\b|\beye\s+drops?\b"),
+    (
+        "ophthalmic",
+        r"\bophthalmic\b|\beye\s+drops?\b|\b(?:into|in|per|to)\s+(?:the\s+|each\s+|study\s+|affected\s+)*eyes?\b",
+    ),
 ]
 # "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular.
 _ROUTE = re.compile(r"(?P<im>\bIM\b)")

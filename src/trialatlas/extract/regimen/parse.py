@@ -238,7 +238,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     _apply_named_frequency_sentences(doc, items)
     _inherit_within_sentence(doc, items)
     _specify_by_context(doc, items)
-    _share_route_by_drug(items)
+    _share_route_by_drug(doc, items)
     _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)

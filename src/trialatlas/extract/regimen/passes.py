@@ -540,12 +540,28 @@ def _collect_unparsed(
             result.mentions.append(mention.info.name)
 
 
-def _share_route_by_drug(items: list[RegimenItem]) -> None:
-    """A route stated for a drug applies to all its doses (the spec), when the text gives it only one."""
+_FORM_ATTACHED = re.compile(r"[ \t]*\(?[ \t]*$")
+
+
+def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
+    """A route stated for a drug applies to all its doses (the spec), when the text gives it only one:
+    with a dose, or with the drug's name ("intravenous belimumab", "ATV (capsule)")."""
     routes: dict[str | None, set[str]] = {}
     for item in items:
         if item.dose is not None and item.route is not None:
             routes.setdefault(item.drug, set()).add(item.route)
+    for mention in doc.mentions:
+        named = mention.name_as_written
+        if named in routes or not any(item.drug == named and item.route is None for item in items):
+            continue
+        stated = {doc.bound_routes[mention.start]} if mention.start in doc.bound_routes else set()
+        stated |= {
+            form[2]
+            for form in doc.forms
+            if form[0] >= mention.end and _FORM_ATTACHED.match(doc.text, mention.end, form[0])
+        }
+        if stated:
+            routes.setdefault(named, set()).update(stated)
     for item in items:
         stated = routes.get(item.drug, set())
         if item.route is None and item.dose is not None and len(stated) == 1:
