@@ -76,6 +76,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
             continue
+        if item.frequency == "once" and item.dose is not None and item.dose.per_time == "day":
+            # "a single flat dose level of 5 mg/day": an amount per day is given every day (the spec).
+            item.frequency = "QD"
         if item.frequency == "once" and (item.frequency_text or "").lower().startswith("one "):
             # "One dose of carboplatin AUC 5 on Day 1 of each 3-week cycle": once per cycle.
             cycle = cycle_frequency(after) if _DAY_OF_EACH.search(after) else None
