@@ -16,7 +16,8 @@ from trialatlas.eval.regimens import FIELDS, compare_with_baseline, load_labelle
 FIXTURE = Path(__file__).parent / "fixtures" / "regimens_dev.jsonl"
 
 # Measured: strict P/R/F1 0.601/0.634/0.617; paired 0.906/0.956/0.931; field F1 drug 0.790, amounts
-# and unit 0.931/0.926, basis 0.911, frequency 0.815, route 0.882 (regex baseline: strict 0.002, paired 0.817).
+# and unit 0.931/0.926, basis 0.911, frequency 0.815, route 0.882 (regex baseline: strict 0.002,
+# paired 0.817).
 STRICT_F1_FLOOR = 0.59
 PAIRED_F1_FLOOR = 0.91
 FIELD_F1_FLOORS = {
