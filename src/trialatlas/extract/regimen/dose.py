@@ -109,8 +109,6 @@ def patient_dose(item: RegimenItem, weight_kg: float | None, height_cm: float | 
         result.status = "refused"
         result.reason = refusal
         return result
-    if scale_note:
-        result.notes.append(scale_note)
     low, high = dose.low * scale, dose.high * scale
     unit = dose.unit
     if scale_note:
