@@ -46,3 +46,22 @@ def test_registry_text_is_shown_as_written(db: Path) -> None:
     result = CliRunner().invoke(app, ["regimen", "NCT09999990", "--db", str(db)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "[red]markup[/red]" in result.output and "[bold]A[/bold]" in result.output
+
+
+def test_trial_page_shows_unread_dosing_as_written(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from trialatlas.api.app import create_app
+
+    path = tmp_path / "page.db"
+    store = open_store(str(path))
+    text = "Tacrolimus at the standard dose <b>adjusted</b>. Prednisone 10 mg daily."
+    store.upsert_batch(
+        [Trial(nct_id="NCT09999992", brief_title="t", arms=[Arm(label="A", description=text)])]
+    )
+    store.close()
+    html = TestClient(create_app(str(path))).get("/trials/NCT09999992").text
+    section = html[html.index('id="regimen"') :]
+    assert "Not read as doses (1)" in section
+    assert "Tacrolimus at the standard dose &lt;b&gt;adjusted&lt;/b&gt;." in section
+    assert "<b>adjusted</b>" not in section
