@@ -57,6 +57,9 @@ def test_nct03200002_at_60_kg(nct03200002: Trial) -> None:
     applicable = [(d.per_administration.low, d.frequency) for d in mmf if d.per_administration]
     assert applicable and all(dose == (750, "BID") for dose in applicable)
     assert any(d.status == "not applicable" and d.stated == "500 mg" for d in mmf)
+    # "After one month, the dose of MMF was increased to 750 mg twice daily" starts a phase of its own.
+    phases = [r.phase for r in rows if r.dose.drug == "mycophenolate mofetil"]
+    assert phases == ["regimen", "regimen", "after 1 month"]
     cyclophosphamide = [r.dose for r in rows if r.dose.drug == "cyclophosphamide"]
     # "every month for a total of six infusions"; the 1 g strength and the saline are not doses.
     assert [(d.stated, d.frequency) for d in cyclophosphamide] == [("0.5–1 g/m2", "QM")]

@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.regimen.clauses import find_conditions, sentences
 from trialatlas.extract.regimen.drugs import Mention, find_mentions, lookup
+from trialatlas.extract.regimen.lexicon import number_value
 from trialatlas.extract.regimen.models import Condition, RegimenItem, Unparsed
 from trialatlas.extract.regimen.parse import normalise_text, parse_regimen
 from trialatlas.extract.regimen.units import convert
 from trialatlas.model import Arm, Intervention, Trial
 
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _WEEKS_PER = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}
 _UNIT = r"(days?|weeks?|wks?|months?|mos?|years?)"
 _ORD = r"(?:st|nd|rd|th)?"
@@ -37,7 +39,10 @@ _RANGE_MARK = re.compile(
     + r"?\s*:",
     re.IGNORECASE,
 )
-_AFTER_MARK = re.compile(r"\b(?:after|from|beyond)\s+(?:the\s+)?(\d+)" + _ORD + r"\s*" + _UNIT, re.IGNORECASE)
+_AFTER_MARK = re.compile(
+    r"\b(?:after|from|beyond)\s+(?:the\s+)?(\d+|" + _NUMBER_WORDS + r")" + _ORD + r"\s*" + _UNIT,
+    re.IGNORECASE,
+)
 _FIRST_MARK = re.compile(r"\b(?:during|in|for)\s+the\s+first\s+(\d+)\s*" + _UNIT, re.IGNORECASE)
 _NAMED = re.compile(
     r"\b(induction|maintenance|consolidation|run-?in|washout|wash-?out|follow-?up|extension|titration|"
@@ -134,8 +139,11 @@ def _markers(text: str) -> list[_Marker]:
         if any(abs(match.start() - p) < 3 for p in taken):
             continue
         unit = _unit_name(match.group(2))
-        value = float(match.group(1))
-        markers.append(_Marker(match.start(), _weeks(value, unit), None, unit, f"after {value:g} {unit}s"))
+        value = number_value(match.group(1))
+        plural = "" if value == 1 else "s"
+        markers.append(
+            _Marker(match.start(), _weeks(value, unit), None, unit, f"after {value:g} {unit}{plural}")
+        )
     for match in _FIRST_MARK.finditer(text):
         unit = _unit_name(match.group(2))
         value = float(match.group(1))
@@ -305,7 +313,11 @@ def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> N
     if not dosed or not timeline.phases:
         return
     existing = [i for p in timeline.phases for i in p.items if i.dose is not None]
+    later = _later_phases(timeline, parsed.text, dosed)
     for item in dosed:
+        if id(item) in later:
+            later[id(item)].items.append(item)
+            continue
         twin = next((e for e in existing if e.drug == item.drug and _same_amount(e, item)), None)
         if twin is not None:
             # The same dose told twice: keep one, with whatever the intervention text adds.
@@ -324,6 +336,30 @@ def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> N
         home.items.append(item)
         if item.drug in home.undosed_drugs:
             home.undosed_drugs.remove(item.drug)
+
+
+def _later_phases(timeline: ArmTimeline, text: str, dosed: list[RegimenItem]) -> dict[int, Phase]:
+    """ "After one month, the dose of MMF was increased to 750 mg twice daily": in an arm whose own text
+    has one open phase, the doses an intervention states after such a mark start a phase of their own
+    there, and the phase before it ends there."""
+    phases = timeline.phases
+    if len(phases) != 1 or phases[0].end_weeks is not None or (phases[0].start_weeks or 0) != 0:
+        return {}
+    marks = [m for m in _markers(text) if m.label.startswith("after") and m.start]
+    placed: dict[int, Phase] = {}
+    for mark in sorted(marks, key=lambda m: m.pos):
+        following = [item for item in dosed if item.start > mark.pos and id(item) not in placed]
+        if not following:
+            continue
+        phase = next((p for p in phases if p.start_weeks == mark.start), None)
+        if phase is None:
+            phase = Phase(
+                label=mark.label, start_weeks=mark.start, unit=mark.unit, text=text[mark.pos :].strip()
+            )
+            phases.append(phase)
+        placed.update((id(item), phase) for item in following)
+    _chain_open_phases(phases)
+    return placed
 
 
 def _same_amount(a: RegimenItem, b: RegimenItem) -> bool:
