@@ -16,7 +16,7 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.config import shared_data_dir
 from trialatlas.errors import InputError
-from trialatlas.services.models import MAX_LIMIT, SearchRequest
+from trialatlas.services.models import MAX_LIMIT, SearchRequest, checked
 
 CSV_COLUMNS = (
     "key",
@@ -120,8 +120,6 @@ def search_command(
         "order": "asc" if ascending else None,
     }
     with opened(db, on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
-        from trialatlas.services.atlas import checked
-
         asked = checked(SearchRequest, request)
         if rebuild:
             report = atlas.rebuild_search_index()
