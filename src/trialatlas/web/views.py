@@ -29,6 +29,7 @@ from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.services.sections import design_rows, snapshot_rows
 from trialatlas.web.charts import Bar, bar_chart
+from trialatlas.web.results_charts import ResultsPage, results_page
 from trialatlas.web.urls import search_url, selected_keys
 
 # Which model fields each page section shows, for "which source gave this".
@@ -41,6 +42,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "groups": ("arms", "interventions"),
     "eligibility": ("eligibility",),
     "outcomes": ("outcomes",),
+    "results": ("results",),
     "sponsors": ("lead_sponsor", "collaborators", "responsible_party", "officials"),
     "locations": ("locations",),
     "contacts": ("central_contacts",),
@@ -112,6 +114,7 @@ class TrialView:
     related_error: str | None
     sources: list[SourceView]
     section_sources: dict[str, list[str]] = field(default_factory=dict)
+    results: ResultsPage = field(default_factory=lambda: ResultsPage(view=None))
 
 
 def _label(value: object) -> str:
@@ -339,6 +342,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         related_error=related_error,
         sources=sources,
         section_sources=section_sources,
+        results=results_page(trial),
     )
 
 
