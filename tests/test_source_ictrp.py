@@ -300,3 +300,27 @@ def test_ictrp_rows_merge_with_their_ctgov_records(
         # A field only one record has comes from it: the dump's summary beside the row's design.
         assert trial.brief_summary == record.brief_summary and trial.design.study_type is not None
     assert store.count() == len(nct_rows)
+
+
+def _xml_trial(title: str, refreshed: str) -> bytes:
+    return (
+        "<Trials_downloaded_from_ICTRP><Trial><internal_number>7</internal_number>"
+        f"<TrialID>TCTR20200101001</TrialID><Last_Refreshed_on>{refreshed}</Last_Refreshed_on>"
+        f"<public_title>{title}</public_title><url>https://example.org/t</url>"
+        "</Trial></Trials_downloaded_from_ICTRP>"
+    ).encode()
+
+
+def test_a_newer_refresh_of_a_row_wins() -> None:
+    """Rows carry when WHO refreshed them: the newer export's title wins whatever the reading order."""
+    newer = read_path_bytes("new.xml", _xml_trial("Newer title", "12 March 2021"))
+    older = read_path_bytes("old.xml", _xml_trial("Older title", "1 February 2020"))
+    first = newer[0]
+    assert isinstance(first, Trial) and first.sources[0].record_date is not None
+    assert first.sources[0].record_date.isoformat() == "2021-03-12"
+    assert "internal_number" in first.sources[0].unread_fields
+    store = MemoryStore()
+    store.upsert_batch([t for t in newer if isinstance(t, Trial)])
+    store.upsert_batch([t for t in older if isinstance(t, Trial)])
+    trial = store.get("TCTR20200101001")
+    assert trial is not None and trial.brief_title == "Newer title" and len(trial.sources) == 2

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar, cast
 
 import orjson
+from pydantic import ValidationError
 
 from trialatlas.errors import RecordDataError
 from trialatlas.model import (
@@ -50,6 +51,7 @@ from trialatlas.model import (
     normalize_date,
     parse_age,
 )
+from trialatlas.model.results import Results, from_v2
 from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.textblocks import split_criteria
 from trialatlas.text.registry_ids import is_nct_id
@@ -463,6 +465,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         if isinstance(ipd_m, dict)
         else None,
         "has_results": study.get("hasResults"),
+        "results": _results(study.get("resultsSection"), warnings),
     }
     last_update = status["last_update_post_date"]
     fields["sources"] = [
@@ -478,6 +481,17 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         }
     ]
     return Trial.model_validate(fields)
+
+
+def _results(section: Any, warnings: list[str]) -> Results | None:
+    if not isinstance(section, dict) or not section:
+        return None
+    try:
+        return from_v2(section)
+    except ValidationError as exc:
+        # A malformed results section costs the results, not the trial: shown as "not read", never guessed.
+        warnings.append(f"resultsSection not read: {_reason(exc)}")
+        return None
 
 
 _OUTCOME_KEYS = (

@@ -37,6 +37,7 @@ from trialatlas.sources.base import (
     RecordError,
     strip_bom,
 )
+from trialatlas.sources.ctgov_xml_results import map_results
 from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
 from trialatlas.text.registry_ids import is_nct_id
 
@@ -580,6 +581,9 @@ def map_trial(element: Element, source_id: str, location: str, raw: str | None) 
         "oversight": m.oversight(),
         "ipd_sharing": m.ipd_sharing(),
         "has_results": "clinical_results" in kids,
+        "results": map_results(kids["clinical_results"][0], m.warnings)
+        if "clinical_results" in kids
+        else None,
     }
     last_update = status["last_update_post_date"]
     fields["sources"] = [

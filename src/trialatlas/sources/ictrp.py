@@ -69,7 +69,7 @@ from trialatlas.model.trial import (
     StatusInfo,
     Trial,
 )
-from trialatlas.model.values import Age, PartialDate, normalize_date
+from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date
 from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.ctgov_csv import FIELD_SIZE_LIMIT, parse_intervention
 from trialatlas.sources.textblocks import break_inline_numbering, split_criteria
@@ -426,13 +426,20 @@ def parse_design(text: str | None, design: Design) -> None:
             found = enum_type(cue) if cue else None
         if found is not None:
             setattr(design, attribute, found)
+    exclusive = set(_vocab()["exclusive_facets"])
     for attribute, enum_type in (
         ("allocation", Allocation),
         ("intervention_model", InterventionModel),
         ("masking", Masking),
         ("primary_purpose", PrimaryPurpose),
     ):
-        if getattr(design, attribute) is None and (cue := _cue(attribute, flat)):
+        if getattr(design, attribute) is not None:
+            continue
+        if attribute in exclusive:
+            named = {value for pattern, value in _design_cues()[attribute] if pattern.search(flat)}
+            if len(named) == 1:
+                setattr(design, attribute, enum_type(named.pop()))
+        elif cue := _cue(attribute, flat):
             setattr(design, attribute, enum_type(cue))
 
 
@@ -706,10 +713,12 @@ def build_trial(row: IctrpRow) -> Trial:
     if own is None:
         raise IctrpRowError(f"TrialID: unknown registry id {trial_id!r}")
 
+    date_type = _key(row.get("type_enrolment") or "")
+    starts = date_type not in _vocab()["not_start_dates"]
     status = StatusInfo(
         overall_status=ictrp_status(row.get("Recruitment_status")),
         study_first_submit_date=ictrp_date(row.get("Date_registration")),
-        start_date=_date(row, "Date_enrollement", coerce_enum(DateType, row.get("type_enrolment") or "")),
+        start_date=_date(row, "Date_enrollement", coerce_enum(DateType, date_type)) if starts else None,
         completion_date=_date(row, "results_date_completed"),
         results_first_post_date=(
             _date(row, "results_date_posted") if (row.get("results_yes_no") or "").lower() == "yes" else None
@@ -723,10 +732,12 @@ def build_trial(row: IctrpRow) -> Trial:
     design = Design(study_type=ictrp_study_type(row.get("study_type")))
     if row.get("study_type") and design.study_type is None:
         row.warn("study_type", row.get("study_type") or "", "unrecognised study type")
-    phases, understood = ictrp_phases(row.get("phase"))
+    # "N/A" is a phase (not applicable), not a missing value; "NA" alone is the export's blank.
+    raw_phase = html.unescape(row.values.get("phase") or "").strip()
+    phases, understood = ictrp_phases(raw_phase if raw_phase.upper() not in {"NA", "NULL", ""} else None)
     design.phases = phases
     if not understood:
-        row.warn("phase", row.get("phase") or "", "phase kept unknown:")
+        row.warn("phase", raw_phase, "phase kept unknown:")
     parse_design(row.get("study_design"), design)
     size = row.get("Target_size")
     if size is not None:
@@ -890,6 +901,12 @@ def _criteria(row: IctrpRow, eligibility: Eligibility) -> None:
     eligibility.inclusion, eligibility.exclusion = split_criteria(text)
 
 
+_DOCUMENTED = frozenset(FIELDS)
+# When WHO last refreshed the row from its registry (newer exports and the XML export carry it): the
+# record's date, so a newer export's row wins over an older one's.
+_REFRESHED = ("Last_Refreshed_on", "last_updated", "Last_updated")
+
+
 def source_record(
     row: IctrpRow,
     trial: Trial,
@@ -905,10 +922,16 @@ def source_record(
     trial_id = row.get("TrialID") or ""
     own = identify(trial_id)
     row.unread.extend(name for name in _UNMAPPED if row.get(name))
+    # Fields beyond the documented 62 (later exports add some) are kept in the raw record and listed.
+    row.unread.extend(
+        name for name in row.values if name not in _DOCUMENTED and name not in _REFRESHED and row.get(name)
+    )
+    refreshed = next((ictrp_date(row.get(name)) for name in _REFRESHED if row.get(name)), None)
     return SourceRecord(
         id=f"{reader}:{blob_name}#{trial_id}",
         format=fmt,
         location=location,
+        record_date=date_floor(refreshed),
         partial=True,
         layout=layout,
         raw=raw,
@@ -931,7 +954,7 @@ def read_row(
         return RecordError(location, str(exc))
     except ValueError as exc:
         return RecordError(location, f"cannot be read into the trial model: {exc}")
-    raw = orjson.dumps({name: values[name] for name in FIELDS if values.get(name)}).decode()
+    raw = orjson.dumps({name: value for name, value in values.items() if value}).decode()
     trial.sources = [
         source_record(
             row, trial, reader=reader, fmt=fmt, blob_name=blob_name, location=location, raw=raw, layout=layout

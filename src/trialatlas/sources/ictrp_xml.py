@@ -37,15 +37,11 @@ class IctrpXmlReader:
                     number += 1
                     location = f"{blob.name}#trial {number}"
                     values: dict[str, str] = {}
-                    unknown: list[str] = []
                     for child in element:
-                        if not isinstance(child.tag, str):
-                            continue
-                        field = _BY_LOWER.get(child.tag.lower())
-                        if field is None:
-                            unknown.append(child.tag)
-                            continue
-                        values[field] = "".join(child.itertext())
+                        if isinstance(child.tag, str):
+                            # Documented fields by their documented spelling; others as they come.
+                            field = _BY_LOWER.get(child.tag.lower(), child.tag)
+                            values[field] = "".join(child.itertext())
                     element.clear()
                     result = read_row(
                         values,
@@ -55,8 +51,6 @@ class IctrpXmlReader:
                         location=location,
                         layout="xml",
                     )
-                    if unknown and not isinstance(result, RecordError):
-                        result.sources[0].unread_fields.extend(unknown)
                     yield result
             except etree.XMLSyntaxError as exc:
                 yield RecordError(f"{blob.name}#trial {number + 1}", f"malformed XML: {exc}")

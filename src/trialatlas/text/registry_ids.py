@@ -94,6 +94,12 @@ def identify(text: str | None) -> RegistryId | None:
     """The registry id ``text`` is (the whole of it, spaces trimmed), or ``None``."""
     if not text:
         return None
+    return _identify(text)
+
+
+# Store identity asks for the same ids many times per batch (prefetch, merge, plan).
+@functools.lru_cache(maxsize=65536)
+def _identify(text: str) -> RegistryId | None:
     token = " ".join(text.split()).strip(" .;,")
     if not token:
         return None
