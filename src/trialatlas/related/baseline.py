@@ -1,8 +1,9 @@
-"""The plain text baseline related trials are measured against: BM25 and TF-IDF cosine over titles,
-summaries and descriptions, with no vocabulary, field weights or structure.
+"""BM25 and TF-IDF cosine over plain words: the related-trials lexical signal, and the plain baseline
+related trials are measured against.
 
-Deliberately ordinary (lower-cased words, a short stopword list, no stemming), so that what the
-related-trials similarity gains over it is what its conditions, drugs and design add.
+Deliberately ordinary (lower-cased words, a short stopword list, no stemming). The baseline reads
+titles, summaries and descriptions (:func:`build_baseline`); the related-trials index reads all of a
+trial's text through :func:`build_text_index` and keeps it current with :meth:`TextBaseline.patched`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from trialatlas.model import Trial
-from trialatlas.related.index import F32, F64, I32, I64
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = """
@@ -26,6 +33,8 @@ _STOPWORDS = """
 _STOP = frozenset(_STOPWORDS.split())
 K1 = 1.2
 B = 0.75
+# A word is never too common to query in fewer trials than this (small stores keep every word).
+COMMON_MIN_DOCS = 1000
 
 
 def tokens(text: str) -> list[str]:
@@ -58,10 +67,15 @@ class TextBaseline:
         except ValueError:
             return None
 
-    def _gather(self, text: str) -> tuple[I32, F64, I32, F32, I64]:
+    def _gather(self, text: str, max_share: float | None = None) -> tuple[I32, F64, I32, F32, I64]:
         counts = Counter(w for w in tokens(text) if w in self.vocab)
         ids = np.asarray([self.vocab[w] for w in counts], dtype=np.int32)
         q_tf = np.asarray(list(counts.values()), dtype=np.float64)
+        if max_share is not None and ids.size:
+            # Words in more than this share of the trials cost the most postings and weigh the least.
+            df = self.post_indptr[ids + 1] - self.post_indptr[ids]
+            common = df > max(max_share * self.size, COMMON_MIN_DOCS)
+            ids, q_tf = ids[~common], q_tf[~common]
         starts = self.post_indptr[ids]
         lengths = self.post_indptr[ids + 1] - starts
         total = int(lengths.sum())
@@ -71,7 +85,9 @@ class TextBaseline:
 
     def bm25(self, text: str) -> F64:
         """BM25 of every trial for a query text (each query word counted once per occurrence)."""
-        ids, q_tf, rows, tf, lengths = self._gather(text)
+        return self._bm25(*self._gather(text))
+
+    def _bm25(self, ids: I32, q_tf: F64, rows: I32, tf: F32, lengths: I64) -> F64:
         if ids.size == 0:
             return np.zeros(self.size)
         tf64 = tf.astype(np.float64)
@@ -82,7 +98,15 @@ class TextBaseline:
 
     def tfidf(self, text: str) -> F64:
         """Cosine of sublinear TF-IDF vectors."""
-        ids, q_tf, rows, tf, lengths = self._gather(text)
+        return self._tfidf(*self._gather(text))
+
+    def both(self, text: str, max_share: float | None = None) -> tuple[F64, F64]:
+        """BM25 and TF-IDF cosine of every trial from one pass over the postings, leaving out words in
+        more than ``max_share`` of the trials (they cost the most and weigh the least)."""
+        gathered = self._gather(text, max_share)
+        return self._bm25(*gathered), self._tfidf(*gathered)
+
+    def _tfidf(self, ids: I32, q_tf: F64, rows: I32, tf: F32, lengths: I64) -> F64:
         if ids.size == 0:
             return np.zeros(self.size)
         q_weights = (1 + np.log(q_tf)) * self.idf_tfidf[ids]
@@ -94,24 +118,56 @@ class TextBaseline:
 
 
 def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
+    """The plain baseline: titles, summaries and descriptions."""
     keys: list[str] = []
-    vocab: dict[str, int] = {}
-    term_ids = array("i")
-    rows = array("i")
-    tfs = array("f")
-    lengths: list[int] = []
-    for row, trial in enumerate(trials):
-        words = tokens(trial_text(trial))
-        keys.append(trial.key)
-        lengths.append(len(words))
+
+    def texts() -> Iterable[str]:
+        for trial in trials:
+            keys.append(trial.key)
+            yield trial_text(trial)
+
+    built = build_text_index(texts())
+    built.keys = keys
+    return built
+
+
+class TextIndexBuilder:
+    """Postings collected one text at a time (rows from ``first_row``), laid out by :meth:`finish`."""
+
+    def __init__(self, first_row: int = 0, vocab: dict[str, int] | None = None) -> None:
+        self.vocab: dict[str, int] = {} if vocab is None else vocab
+        self.row = first_row
+        self.term_ids = array("i")
+        self.rows = array("i")
+        self.tfs = array("f")
+        self.lengths: list[int] = []
+
+    def add(self, text: str) -> None:
+        words = tokens(text)
+        self.lengths.append(len(words))
+        vocab = self.vocab
         for word, count in Counter(words).items():
-            term_ids.append(vocab.setdefault(word, len(vocab)))
-            rows.append(row)
-            tfs.append(count)
-    n = len(keys)
-    term = np.frombuffer(term_ids, dtype=np.int32)
-    row_of = np.frombuffer(rows, dtype=np.int32)
-    tf = np.frombuffer(tfs, dtype=np.float32)
+            self.term_ids.append(vocab.setdefault(word, len(vocab)))
+            self.rows.append(self.row)
+            self.tfs.append(count)
+        self.row += 1
+
+    def arrays(self) -> tuple[I32, I32, F32, F64]:
+        return (
+            np.frombuffer(self.term_ids, dtype=np.int32),
+            np.frombuffer(self.rows, dtype=np.int32),
+            np.frombuffer(self.tfs, dtype=np.float32),
+            np.asarray(self.lengths, dtype=np.float64),
+        )
+
+    def finish(self, keys: Sequence[str]) -> TextBaseline:
+        return _laid_out(list(keys), self.vocab, *self.arrays())
+
+
+def _laid_out(
+    keys: list[str], vocab: dict[str, int], term: I32, row_of: I32, tf: F32, lengths: F64
+) -> TextBaseline:
+    n = lengths.size
     order = np.argsort(term, kind="stable")
     df = np.bincount(term, minlength=len(vocab)).astype(np.float64)
     idf_bm25 = np.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -124,10 +180,51 @@ def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
         post_indptr=np.concatenate(([0], np.cumsum(np.bincount(term, minlength=len(vocab))))).astype(
             np.int64
         ),
-        post_rows=row_of[order].copy(),
-        post_tf=tf[order].copy(),
-        lengths=np.asarray(lengths, dtype=np.float64),
+        post_rows=row_of[order].astype(np.int32),
+        post_tf=tf[order].astype(np.float32),
+        lengths=lengths,
         tfidf_norms=norms,
         idf_bm25=idf_bm25,
         idf_tfidf=idf_tfidf,
     )
+
+
+def build_text_index(texts: Iterable[str], keys: Sequence[str] = ()) -> TextBaseline:
+    """BM25 / TF-IDF postings of ``texts`` (one per trial, in row order)."""
+    builder = TextIndexBuilder()
+    for text in texts:
+        builder.add(text)
+    return builder.finish(keys)
+
+
+def patched(base: TextBaseline, keep_rows: Bools, keys: Sequence[str], texts: Sequence[str]) -> TextBaseline:
+    """``base`` without the rows not kept, and ``texts`` appended as new rows (keys: the kept ones, then
+    ``keys``); document frequencies, idf and norms are those of the result, exactly as a fresh build's."""
+    remap = np.cumsum(keep_rows) - 1
+    term = np.repeat(np.arange(len(base.vocab), dtype=np.int32), np.diff(base.post_indptr))
+    kept = keep_rows[base.post_rows]
+    builder = TextIndexBuilder(int(keep_rows.sum()), dict(base.vocab))
+    for text in texts:
+        builder.add(text)
+    new_term, new_rows, new_tf, new_lengths = builder.arrays()
+    all_keys = [key for key, keep in zip(base.keys, keep_rows.tolist(), strict=True) if keep] + list(keys)
+    return _laid_out(
+        all_keys,
+        builder.vocab,
+        np.concatenate((term[kept], new_term)).astype(np.int32),
+        np.concatenate((remap[base.post_rows[kept]], new_rows)).astype(np.int32),
+        np.concatenate((base.post_tf[kept], new_tf)).astype(np.float32),
+        np.concatenate((base.lengths[keep_rows], new_lengths)),
+    )
+
+
+# The arrays that make a text index, for saving beside the related-trials index.
+ARRAYS: tuple[str, ...] = (
+    "post_indptr",
+    "post_rows",
+    "post_tf",
+    "lengths",
+    "tfidf_norms",
+    "idf_bm25",
+    "idf_tfidf",
+)

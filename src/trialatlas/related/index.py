@@ -28,11 +28,13 @@ import orjson
 
 from trialatlas.errors import StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
+from trialatlas.related.baseline import ARRAYS as TEXT_ARRAYS
+from trialatlas.related.baseline import TextBaseline, TextIndexBuilder, patched
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
 from trialatlas.store.base import TrialStore
 
 # Bumped whenever features or layout change, so that older saved indexes are rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Query-side cap on text features: rare words carry the weight; common ones only cost postings.
 MAX_QUERY_TEXT = 64
 
@@ -175,6 +177,8 @@ class RelatedIndex:
     families: dict[str, Family]
     scalars: Scalars
     marker: dict[str, Any]
+    # BM25 / TF-IDF postings over all of every trial's text, in the same row order.
+    lexical: TextBaseline
     build_seconds: float = 0.0
     _rows: dict[str, int] | None = field(default=None, repr=False)
 
@@ -188,7 +192,8 @@ class RelatedIndex:
         return self._rows.get(key)
 
     def nbytes(self) -> int:
-        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes()
+        lexical = sum(int(getattr(self.lexical, name).nbytes) for name in TEXT_ARRAYS)
+        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes() + lexical
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -274,9 +279,11 @@ def index_features(
     keys: list[str] = []
     titles: list[str] = []
     columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
+    lexical = TextIndexBuilder()
     for features in extracted:
         keys.append(features.key)
         titles.append(features.title)
+        lexical.add(features.text)
         for family, builder in builders.items():
             builder.add_row(features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None)
         _append_scalars(columns, features)
@@ -288,7 +295,9 @@ def index_features(
         for family, builder in builders.items()
     }
     scalars = _scalars(columns)
-    return RelatedIndex(keys, titles, families, scalars, marker or {}, time.perf_counter() - started)
+    return RelatedIndex(
+        keys, titles, families, scalars, marker or {}, lexical.finish(keys), time.perf_counter() - started
+    )
 
 
 def _append_scalars(columns: dict[str, list[Any]], features: TrialFeatures) -> None:
@@ -420,8 +429,9 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     keys.extend(f.key for f in features)
     titles.extend(f.title for f in features)
     marker = {**index.marker, "seq": sequence, "count": len(keys)}
+    lexical = patched(index.lexical, keep_rows, [f.key for f in features], [f.text for f in features])
     seconds = index.build_seconds + time.perf_counter() - started
-    return RelatedIndex(keys, titles, families, scalars, marker, seconds)
+    return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
 
 
 def index_path(store: TrialStore) -> Path | None:
@@ -458,6 +468,9 @@ def save_index(index: RelatedIndex, path: Path) -> None:
             arrays[f"{name}.{part}"] = getattr(family, part)
     for name in SCALAR_FIELDS:
         arrays[f"scalar.{name}"] = getattr(index.scalars, name)
+    arrays["lexical.vocab"] = _json_array(index.lexical.vocab)
+    for name in TEXT_ARRAYS:
+        arrays[f"lexical.{name}"] = getattr(index.lexical, name)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
@@ -487,10 +500,15 @@ def load_index(path: Path) -> RelatedIndex | None:
                     data[f"{name}.post_weights"],
                 )
             scalars = Scalars(**{name: data[f"scalar.{name}"] for name in SCALAR_FIELDS})
+            lexical = TextBaseline(
+                keys=meta["keys"],
+                vocab=orjson.loads(data["lexical.vocab"].tobytes()),
+                **{name: data[f"lexical.{name}"] for name in TEXT_ARRAYS},
+            )
     except (OSError, ValueError, KeyError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(
-        meta["keys"], meta["titles"], families, scalars, meta["marker"], meta["build_seconds"]
+        meta["keys"], meta["titles"], families, scalars, meta["marker"], lexical, meta["build_seconds"]
     )
 
 
@@ -552,6 +570,14 @@ def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) ->
             raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
     _remember(store, index)
     return index
+
+
+def refresh_index(store: TrialStore, *, build: bool = False) -> RelatedIndex | None:
+    """Catch the store's related-trials index up with it after a write (ingest, sync), so that the next
+    lookup finds it current; with ``build``, build it if the store has none yet."""
+    path = index_path(store)
+    exists = _cached(store) is not None or (path is not None and path.is_file())
+    return index_for(store) if build or exists else None
 
 
 def forget(store: TrialStore) -> None:

@@ -1,8 +1,16 @@
 """Similarity between a query (a trial, several trials, text or a patient) and every indexed trial.
 
-The score is the topical similarity — a weighted mean of the ``cond``, ``drug``, ``text`` and ``outc``
-components — scaled by how far the context agrees (a weighted mean of ``design``, ``pop`` and ``geo``),
-which can take off at most :data:`CONTEXT_SHARE` of it. Each component is in [0, 1]:
+Candidates are the union of the best :data:`LEXICAL_POOL` trials by BM25 over all of the query's text
+(so that nothing plain full-text retrieval finds is lost) and the best :data:`STRUCTURED_POOL` by the
+structured similarity below. Each candidate's score is a weighted mean (:data:`RERANK`) of its TF-IDF
+cosine, BM25, BM25 of the query's titles, and structured similarity, each divided by its best value
+among the candidates; the weights were tuned on the tuning half of the cross-mention pairs
+(:mod:`trialatlas.eval.crossmention`).
+
+The structured similarity is the topical similarity — a weighted mean of the ``cond``, ``drug``,
+``text`` and ``outc`` components — scaled by how far the context agrees (a weighted mean of
+``design``, ``pop`` and ``geo``), which can take off at most :data:`CONTEXT_SHARE` of it. Each
+component is in [0, 1]:
 
 - ``cond``, ``drug``, ``text``, ``outc``, ``geo``: cosines of idf-weighted feature families;
 - ``design``: share of design fields both give that agree (study type, phases, allocation, purpose,
@@ -47,7 +55,7 @@ WEIGHTS: dict[str, float] = {
     "design": 0.10,
     "pop": 0.07,
 }
-COMPONENTS: tuple[str, ...] = tuple(WEIGHTS)
+COMPONENTS: tuple[str, ...] = ("lex", *WEIGHTS)
 # Families whose absence on a full record is an answer (it shares nothing), not a gap.
 _CORE = ("cond", "drug", "text")
 _CONTEXT = frozenset({"geo", "design", "pop"})
@@ -56,6 +64,16 @@ _CONTEXT = frozenset({"geo", "design", "pop"})
 CONTEXT_SHARE = 0.3
 # Trials scored on context too: the best this many on topic (see :func:`score`).
 POOL = 2000
+# Candidates: the best this many by BM25, and by the structured similarity.
+LEXICAL_POOL = 300
+STRUCTURED_POOL = 100
+# Words in more than this share of the trials are left out of lexical queries: they touch the most
+# postings and weigh the least (BM25 idf below 3).
+COMMON_SHARE = 0.05
+# Shared words a reason names are used by at most this share of the trials.
+TELLING_SHARE = 0.01
+# How the candidates are ordered: weights of each signal divided by its best value among them.
+RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25}
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -75,6 +93,9 @@ class Query:
     max_age: float = math.nan
     point_age: bool = False
     exclude: set[int] = field(default_factory=set)
+    # The query's own words (all its text, and its titles), for the lexical signals.
+    text: str = ""
+    title: str = ""
 
 
 def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:
@@ -89,8 +110,9 @@ def _cap_text(family: str, ids: I32, weights: F32) -> tuple[I32, F32]:
     return ids, weights
 
 
-def query_of_rows(index: RelatedIndex, rows: list[int]) -> Query:
-    """The query of one indexed trial, or the centroid of several ("more like these")."""
+def query_of_rows(index: RelatedIndex, rows: list[int], *, text: str = "", title: str = "") -> Query:
+    """The query of one indexed trial, or the centroid of several ("more like these"); ``text`` and
+    ``title`` are their words (:func:`~trialatlas.related.features.lexical_text`)."""
     vectors: dict[str, tuple[I32, F32]] = {}
     for name, family in index.families.items():
         summed: dict[int, float] = {}
@@ -121,6 +143,8 @@ def query_of_rows(index: RelatedIndex, rows: list[int]) -> Query:
         min_age=min(lows) if lows else math.nan,
         max_age=max(highs) if highs else math.nan,
         exclude=set(rows),
+        text=text,
+        title=title,
     )
 
 
@@ -161,6 +185,7 @@ def query_of_features(index: RelatedIndex, features: TrialFeatures, *, point_age
         min_age=math.nan if features.min_age is None else features.min_age,
         max_age=math.nan if features.max_age is None else features.max_age,
         point_age=point_age,
+        text=features.text,
     )
 
 
@@ -174,6 +199,60 @@ class Scored:
 
 
 def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Scored:
+    """Score the candidates (and ``must``): the lexical and structured pools, reranked (see above).
+
+    ``total`` is in [0, 1] for the candidates and 0 elsewhere; ``components`` holds the structured
+    components and ``lex``, the lexical part of the score.
+    """
+    structured = structured_score(index, query, must=must)
+    if not query.text.strip():
+        return structured
+    n = index.size
+    bm25, tfidf = index.lexical.both(query.text, COMMON_SHARE)
+    excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
+    bm25[excluded] = 0.0
+    pools = [
+        _best(bm25, bm25 > 0, LEXICAL_POOL),
+        _best(structured.total, structured.eligible, STRUCTURED_POOL),
+        np.asarray(list(must), dtype=np.int64),
+    ]
+    candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded)
+    signals = {
+        "tfidf": tfidf[candidates],
+        "bm25": bm25[candidates],
+        "title": index.lexical.bm25(query.title)[candidates] if query.title.strip() else None,
+        "structured": structured.total[candidates],
+    }
+    lexical = np.zeros(candidates.size)
+    lexical_weight = 0.0
+    mixed = np.zeros(candidates.size)
+    for name, values in signals.items():
+        if values is None:
+            continue
+        best = float(values.max()) if values.size else 0.0
+        scaled = values / best if best > 0 else values
+        mixed += RERANK[name] * scaled
+        if name != "structured":
+            lexical += RERANK[name] * scaled
+            lexical_weight += RERANK[name]
+    total = np.zeros(n)
+    weights = sum(RERANK[name] for name, values in signals.items() if values is not None)
+    total[candidates] = mixed / weights
+    lex = np.full(n, np.nan)
+    lex[candidates] = lexical / max(lexical_weight, 1e-9)
+    eligible = np.zeros(n, dtype=np.bool_)
+    eligible[candidates] = True
+    return Scored(total, {**structured.components, "lex": lex}, eligible)
+
+
+def _best(values: F64, eligible: Bools, count: int) -> I64:
+    rows = np.flatnonzero(eligible)
+    if rows.size > count:
+        rows = rows[np.argpartition(-values[rows], count - 1)[:count]]
+    return rows.astype(np.int64)
+
+
+def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Scored:
     """Score every trial on topic; the best :data:`POOL` of them (and ``must``) on context too.
 
     Context can take off at most :data:`CONTEXT_SHARE` of a score, so a trial outside the pool
@@ -411,12 +490,24 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     mentioned = " ".join(out).lower()
-    terms = [f for f, _ in shared(index, query, "text", row) if not any(w in mentioned for w in f.split())][
-        :4
-    ]
+    terms = [
+        f
+        for f, _ in shared(index, query, "text", row)
+        if _telling(index, f) and not any(w in mentioned for w in f.split())
+    ][:4]
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out
+
+
+def _telling(index: RelatedIndex, feature: str) -> bool:
+    """Whether a shared word is worth naming: one that few trials use ("voclosporin", not "bring")."""
+    family = index.families["text"]
+    position = family.ids.get(feature)
+    if position is None:
+        return False
+    floor = math.log((1.0 + index.size) / (1.0 + max(TELLING_SHARE * index.size, 1.0))) + 1.0
+    return float(family.idf[position]) >= floor
 
 
 def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
