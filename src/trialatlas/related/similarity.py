@@ -70,6 +70,10 @@ STRUCTURED_POOL = 100
 # Words in more than this share of the trials are left out of lexical queries: they touch the most
 # postings and weigh the least (BM25 idf below 3).
 COMMON_SHARE = 0.05
+# Conditions gate the score where both sides name some: a trial whose conditions' cosine with the
+# query's is GATE_FULL or more keeps all of it, one sharing none keeps GATE_FLOOR.
+GATE_FLOOR = 0.6
+GATE_FULL = 0.3
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
@@ -237,12 +241,26 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
             lexical_weight += RERANK[name]
     total = np.zeros(n)
     weights = sum(RERANK[name] for name, values in signals.items() if values is not None)
-    total[candidates] = mixed / weights
+    total[candidates] = mixed / weights * _condition_gate(index, query, structured, candidates)
     lex = np.full(n, np.nan)
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
     eligible[candidates] = True
     return Scored(total, {**structured.components, "lex": lex}, eligible)
+
+
+def _condition_gate(index: RelatedIndex, query: Query, structured: Scored, rows: I64) -> F64:
+    """How far the conditions let words relate two trials: where both name conditions, a trial whose
+    conditions (with their MeSH and vocabulary hierarchy) are far from the query's keeps as little as
+    :data:`GATE_FLOOR` of its score; two bone-marrow-transplant trials for leukaemia share many words
+    and drugs with a nephrotic-syndrome trial, not its disease."""
+    gate = np.ones(rows.size)
+    cond = structured.components.get("cond")
+    if cond is None or query.vectors.get("cond", (np.zeros(0),))[0].size == 0:
+        return gate
+    named = index.families["cond"].has()[rows]
+    closeness = np.minimum(np.nan_to_num(cond[rows]) / GATE_FULL, 1.0)
+    return np.where(named, GATE_FLOOR + (1.0 - GATE_FLOOR) * closeness, gate)
 
 
 def _best(values: F64, eligible: Bools, count: int) -> I64:
