@@ -60,6 +60,12 @@ def test_patched_text_index_equals_a_fresh_build(v2_trials: list[Trial]) -> None
     # The vocabulary of the patched index has a different order; the scores are the same.
     assert np.allclose(updated.bm25(query), fresh.bm25(query))
     assert np.allclose(updated.tfidf(query), fresh.tfidf(query))
+    # Scoring chosen trials from their own words gives the same figures as the postings do.
+    rows = np.asarray([0, 5, 42, len(expected_keys) - 1], dtype=np.int64)
+    bm25, tfidf = updated.score_rows(query, rows)
+    assert np.allclose(bm25, updated.bm25(query)[rows])
+    assert np.allclose(tfidf, updated.tfidf(query)[rows])
+    assert bm25[-1] > 0
     assert np.allclose(
         np.sort(updated.idf_bm25[[updated.vocab[w] for w in fresh.vocab]]), np.sort(fresh.idf_bm25)
     )
@@ -74,7 +80,7 @@ def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
         assert row is not None
         query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
         scored = score(index, query)
-        bm25, _ = index.lexical.both(lexical_text(trial), COMMON_SHARE)
+        bm25 = index.lexical.bm25(lexical_text(trial), COMMON_SHARE)
         bm25[row] = 0.0
         found = np.flatnonzero(bm25 > 0)
         best = found[np.argsort(-bm25[found], kind="stable")][: LEXICAL_POOL - 1]

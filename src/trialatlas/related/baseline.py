@@ -12,7 +12,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ class TextBaseline:
     tfidf_norms: F64
     idf_bm25: F64
     idf_tfidf: F64
+    _by_row: tuple[I64, I32, F32] | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
@@ -83,9 +84,10 @@ class TextBaseline:
         positions = offsets + np.arange(total)
         return ids, q_tf, self.post_rows[positions], self.post_tf[positions], lengths
 
-    def bm25(self, text: str) -> F64:
-        """BM25 of every trial for a query text (each query word counted once per occurrence)."""
-        return self._bm25(*self._gather(text))
+    def bm25(self, text: str, max_share: float | None = None) -> F64:
+        """BM25 of every trial for a query text (each query word counted once per occurrence), leaving
+        out words in more than ``max_share`` of the trials (they cost the most and weigh the least)."""
+        return self._bm25(*self._gather(text, max_share))
 
     def _bm25(self, ids: I32, q_tf: F64, rows: I32, tf: F32, lengths: I64) -> F64:
         if ids.size == 0:
@@ -100,11 +102,46 @@ class TextBaseline:
         """Cosine of sublinear TF-IDF vectors."""
         return self._tfidf(*self._gather(text))
 
-    def both(self, text: str, max_share: float | None = None) -> tuple[F64, F64]:
-        """BM25 and TF-IDF cosine of every trial from one pass over the postings, leaving out words in
-        more than ``max_share`` of the trials (they cost the most and weigh the least)."""
-        gathered = self._gather(text, max_share)
-        return self._bm25(*gathered), self._tfidf(*gathered)
+    def _forward(self) -> tuple[I64, I32, F32]:
+        """The postings by trial (row → its words and counts), derived once from the postings by word."""
+        if self._by_row is None:
+            terms = np.repeat(np.arange(len(self.vocab), dtype=np.int32), np.diff(self.post_indptr))
+            order = np.argsort(self.post_rows, kind="stable")
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(self.post_rows, minlength=self.size))))
+            self._by_row = (indptr.astype(np.int64), terms[order], self.post_tf[order])
+        return self._by_row
+
+    def score_rows(self, text: str, rows: I64) -> tuple[F64, F64]:
+        """Exact BM25 and TF-IDF cosine of ``rows`` for every word of ``text``, read from those trials'
+        own words: the cost grows with the rows asked for, not with how common the words are."""
+        counts = Counter(w for w in tokens(text) if w in self.vocab)
+        if not counts or rows.size == 0:
+            return np.zeros(rows.size), np.zeros(rows.size)
+        ids = np.fromiter((self.vocab[w] for w in counts), dtype=np.int64, count=len(counts))
+        q_tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        bm25_weight = np.zeros(len(self.vocab))
+        bm25_weight[ids] = self.idf_bm25[ids] * q_tf
+        tfidf_query = (1 + np.log(q_tf)) * self.idf_tfidf[ids]
+        tfidf_weight = np.zeros(len(self.vocab))
+        tfidf_weight[ids] = tfidf_query / (float(np.sqrt(np.dot(tfidf_query, tfidf_query))) or 1.0)
+        indptr, terms, tfs = self._forward()
+        starts = indptr[rows]
+        lengths = indptr[rows + 1] - starts
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        positions = offsets + np.arange(int(lengths.sum()))
+        term, tf = terms[positions], tfs[positions].astype(np.float64)
+        local = np.repeat(np.arange(rows.size), lengths)
+        norm = K1 * (1 - B + B * self.lengths[rows] / max(float(self.lengths.mean()), 1e-9))
+        bm25 = np.bincount(
+            local, weights=bm25_weight[term] * tf * (K1 + 1) / (tf + norm[local]), minlength=rows.size
+        )
+        dots = np.bincount(
+            local,
+            weights=tfidf_weight[term] * (1 + np.log(tf)) * self.idf_tfidf[term],
+            minlength=rows.size,
+        )
+        norms = self.tfidf_norms[rows]
+        return bm25.astype(np.float64), (dots / np.where(norms > 0, norms, 1.0)).astype(np.float64)
 
     def _tfidf(self, ids: I32, q_tf: F64, rows: I32, tf: F32, lengths: I64) -> F64:
         if ids.size == 0:

@@ -70,10 +70,12 @@ STRUCTURED_POOL = 100
 # Words in more than this share of the trials are left out of lexical queries: they touch the most
 # postings and weigh the least (BM25 idf below 3).
 COMMON_SHARE = 0.05
+# Word statistics are fully trusted from this many trials on (see :func:`lexical_trust`).
+LEXICAL_TRUST_TRIALS = 10_000
 # Conditions gate the score where both sides name some: a trial whose conditions' cosine with the
 # query's is GATE_FULL or more keeps all of it, one sharing none keeps GATE_FLOOR.
-GATE_FLOOR = 0.6
-GATE_FULL = 0.3
+GATE_FLOOR = 0.8
+GATE_FULL = 0.1
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
@@ -212,41 +214,53 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     if not query.text.strip():
         return structured
     n = index.size
-    bm25, tfidf = index.lexical.both(query.text, COMMON_SHARE)
+    # Candidates by BM25 over the query's less common words (the common ones cost the most postings
+    # and hardly move who is near the top); then every word scores them, read from their own words.
+    rough = index.lexical.bm25(query.text, COMMON_SHARE)
     excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
-    bm25[excluded] = 0.0
+    rough[excluded] = 0.0
     pools = [
-        _best(bm25, bm25 > 0, LEXICAL_POOL),
+        _best(rough, rough > 0, LEXICAL_POOL),
         _best(structured.total, structured.eligible, STRUCTURED_POOL),
         np.asarray(list(must), dtype=np.int64),
     ]
-    candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded)
+    candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
+    bm25, tfidf = index.lexical.score_rows(query.text, candidates)
     signals = {
-        "tfidf": tfidf[candidates],
-        "bm25": bm25[candidates],
+        "tfidf": tfidf,
+        "bm25": bm25,
         "title": index.lexical.bm25(query.title)[candidates] if query.title.strip() else None,
         "structured": structured.total[candidates],
     }
     lexical = np.zeros(candidates.size)
     lexical_weight = 0.0
     mixed = np.zeros(candidates.size)
+    weights = 0.0
+    trust = lexical_trust(n)
     for name, values in signals.items():
         if values is None:
             continue
         best = float(values.max()) if values.size else 0.0
         scaled = values / best if best > 0 else values
-        mixed += RERANK[name] * scaled
+        weight = RERANK[name] * (1.0 if name == "structured" else trust)
+        mixed += weight * scaled
+        weights += weight
         if name != "structured":
             lexical += RERANK[name] * scaled
             lexical_weight += RERANK[name]
     total = np.zeros(n)
-    weights = sum(RERANK[name] for name, values in signals.items() if values is not None)
     total[candidates] = mixed / weights * _condition_gate(index, query, structured, candidates)
     lex = np.full(n, np.nan)
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
     eligible[candidates] = True
     return Scored(total, {**structured.components, "lex": lex}, eligible)
+
+
+def lexical_trust(trials: int) -> float:
+    """How far word statistics can be trusted in a store of this many trials, 0–1: idf from a handful
+    of trials says little (every word is rare), so in a small store the vocabularies weigh more."""
+    return min(1.0, math.log1p(trials) / math.log1p(LEXICAL_TRUST_TRIALS))
 
 
 def _condition_gate(index: RelatedIndex, query: Query, structured: Scored, rows: I64) -> F64:
