@@ -62,10 +62,12 @@ def test_patched_text_index_equals_a_fresh_build(v2_trials: list[Trial]) -> None
     assert np.allclose(updated.tfidf(query), fresh.tfidf(query))
     # Scoring chosen trials from their own words gives the same figures as the postings do.
     rows = np.asarray([0, 5, 42, len(expected_keys) - 1], dtype=np.int64)
-    bm25, tfidf = updated.score_rows(query, rows)
+    title = v2_trials[203].brief_title or ""
+    bm25, tfidf, title_bm25 = updated.score_rows(query, rows, also=title)
     assert np.allclose(bm25, updated.bm25(query)[rows])
     assert np.allclose(tfidf, updated.tfidf(query)[rows])
-    assert bm25[-1] > 0
+    assert np.allclose(title_bm25, updated.bm25(title)[rows])
+    assert bm25[-1] > 0 and title_bm25[-1] > 0
     assert np.allclose(
         np.sort(updated.idf_bm25[[updated.vocab[w] for w in fresh.vocab]]), np.sort(fresh.idf_bm25)
     )

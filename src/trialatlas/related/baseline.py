@@ -111,16 +111,23 @@ class TextBaseline:
             self._by_row = (indptr.astype(np.int64), terms[order], self.post_tf[order])
         return self._by_row
 
-    def score_rows(self, text: str, rows: I64) -> tuple[F64, F64]:
-        """Exact BM25 and TF-IDF cosine of ``rows`` for every word of ``text``, read from those trials'
-        own words: the cost grows with the rows asked for, not with how common the words are."""
+    def _query_weights(self, text: str) -> tuple[I64, F64]:
         counts = Counter(w for w in tokens(text) if w in self.vocab)
-        if not counts or rows.size == 0:
-            return np.zeros(rows.size), np.zeros(rows.size)
         ids = np.fromiter((self.vocab[w] for w in counts), dtype=np.int64, count=len(counts))
-        q_tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        return ids, np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+
+    def score_rows(self, text: str, rows: I64, also: str = "") -> tuple[F64, F64, F64]:
+        """Exact BM25 and TF-IDF cosine of ``rows`` for every word of ``text``, and BM25 for ``also``
+        (a second, shorter query), read from those trials' own words: the cost grows with the rows
+        asked for, not with how common the words are."""
+        ids, q_tf = self._query_weights(text)
+        also_ids, also_tf = self._query_weights(also)
+        if ids.size == 0 or rows.size == 0:
+            return np.zeros(rows.size), np.zeros(rows.size), np.zeros(rows.size)
         bm25_weight = np.zeros(len(self.vocab))
         bm25_weight[ids] = self.idf_bm25[ids] * q_tf
+        also_weight = np.zeros(len(self.vocab))
+        also_weight[also_ids] = self.idf_bm25[also_ids] * also_tf
         tfidf_query = (1 + np.log(q_tf)) * self.idf_tfidf[ids]
         tfidf_weight = np.zeros(len(self.vocab))
         tfidf_weight[ids] = tfidf_query / (float(np.sqrt(np.dot(tfidf_query, tfidf_query))) or 1.0)
@@ -132,16 +139,17 @@ class TextBaseline:
         term, tf = terms[positions], tfs[positions].astype(np.float64)
         local = np.repeat(np.arange(rows.size), lengths)
         norm = K1 * (1 - B + B * self.lengths[rows] / max(float(self.lengths.mean()), 1e-9))
-        bm25 = np.bincount(
-            local, weights=bm25_weight[term] * tf * (K1 + 1) / (tf + norm[local]), minlength=rows.size
-        )
+        saturation = tf * (K1 + 1) / (tf + norm[local])
+        bm25 = np.bincount(local, weights=bm25_weight[term] * saturation, minlength=rows.size)
+        also_bm25 = np.bincount(local, weights=also_weight[term] * saturation, minlength=rows.size)
         dots = np.bincount(
             local,
             weights=tfidf_weight[term] * (1 + np.log(tf)) * self.idf_tfidf[term],
             minlength=rows.size,
         )
         norms = self.tfidf_norms[rows]
-        return bm25.astype(np.float64), (dots / np.where(norms > 0, norms, 1.0)).astype(np.float64)
+        tfidf = dots / np.where(norms > 0, norms, 1.0)
+        return bm25.astype(np.float64), tfidf.astype(np.float64), also_bm25.astype(np.float64)
 
     def _tfidf(self, ids: I32, q_tf: F64, rows: I32, tf: F32, lengths: I64) -> F64:
         if ids.size == 0:

@@ -225,11 +225,11 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         np.asarray(list(must), dtype=np.int64),
     ]
     candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
-    bm25, tfidf = index.lexical.score_rows(query.text, candidates)
+    bm25, tfidf, title = index.lexical.score_rows(query.text, candidates, also=query.title)
     signals = {
         "tfidf": tfidf,
         "bm25": bm25,
-        "title": index.lexical.bm25(query.title)[candidates] if query.title.strip() else None,
+        "title": title if query.title.strip() else None,
         "structured": structured.total[candidates],
     }
     lexical = np.zeros(candidates.size)
