@@ -4,6 +4,7 @@ and the measures; and the committed pair ids stay those the fixed rule gives."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -137,3 +138,43 @@ def test_score_pairs_per_half() -> None:
     assert scores[SEALED].systems["bm25"]["recall@10"] == 0.0
     assert scores["all"].pairs == 2
     assert scores["all"].recall_gap.mean == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_eval_related_command_on_a_small_store(target_trials: Path, v2_jsonl: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from trialatlas.cli import app, commands
+    from trialatlas.services.ingest import ingest
+    from trialatlas.store import SqliteStore
+
+    assert commands.related is not None  # the import registers the commands
+    source = tmp_path / "source.db"
+    with SqliteStore(source) as store:
+        assert ingest([target_trials, v2_jsonl], store).ok
+        # One sister-study mention, as an extension study would write it.
+        trial = store.get("NCT00876616")
+        assert trial is not None
+        store.upsert_batch([_with_text(trial, "Patients who completed study NCT00371319 may enter.")])
+    scratch = tmp_path / "scratch.db"
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", "related", "--db", str(source), "--scratch", str(scratch), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    cross = payload["cross_mentions"]
+    assert cross["pairs"] >= 1 and cross["queries"] >= 1
+    every = cross["splits"]["all"]
+    assert set(every["systems"]) == {"trialatlas", "bm25"}
+    for figures in every["systems"].values():
+        assert 0.0 <= figures["recall@10"] <= 1.0
+    # The scratch store holds no NCT number in any text, and is reused the second time.
+    with SqliteStore(scratch) as copied:
+        for copy in copied.iter_trials():
+            assert (
+                ANY_NCT.search(copy.model_dump_json(exclude={"nct_id", "sources", "field_sources"})) is None
+            )
+    again = runner.invoke(app, ["eval", "related", "--db", str(source), "--scratch", str(scratch), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout.strip().splitlines()[-1])["cross_mentions"] == cross | {
+        "seconds": json.loads(again.stdout.strip().splitlines()[-1])["cross_mentions"]["seconds"]
+    }
