@@ -11,22 +11,20 @@ digit are used (odd ones are held back for scoring), and the pairs are split by 
 from __future__ import annotations
 
 import hashlib
-import math
-import random
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from trialatlas.eval.metrics import PairedDifference, mrr_at, ndcg_at, paired_bootstrap, recall_at
 from trialatlas.model import Trial
 from trialatlas.related.baseline import TextBaseline, build_baseline, trial_text
 from trialatlas.related.index import RelatedIndex, index_for
 from trialatlas.related.service import related_trials
 from trialatlas.store.base import TrialStore
-from trialatlas.trec import ndcg_at
 
 # "NCT01234567", "NCT 01234567", "nct01234567": how registry texts write an NCT number.
 NCT_MENTION = re.compile(r"\bNCT\s?(\d{8})\b", re.IGNORECASE)
@@ -173,58 +171,6 @@ def scratch_copy(trials: Iterable[Trial], scratch: TrialStore, batch: int = 1000
         for partner in sorted(mentions[query] & stored)
     ]
     return Benchmark(pairs, {key: sorted(ids) for key, ids in sorted(listed.items())})
-
-
-# --- ranking measures ---------------------------------------------------------------------------
-# recall@k, MRR@k and the paired bootstrap belong with the shared ranking measures (trialatlas.trec's
-# ndcg_at today); they are written here, with the same signatures, until that module has them.
-
-
-def recall_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10, grade: int = 1) -> float:
-    relevant = {key for key, value in judgments.items() if value >= grade}
-    return len(relevant.intersection(ranking[:k])) / len(relevant) if relevant else 0.0
-
-
-def mrr_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10, grade: int = 1) -> float:
-    for rank, key in enumerate(ranking[:k], start=1):
-        if judgments.get(key, 0) >= grade:
-            return 1.0 / rank
-    return 0.0
-
-
-@dataclass(frozen=True)
-class PairedDifference:
-    """Mean of ``a - b`` over paired queries, with its percentile bootstrap interval."""
-
-    mean: float
-    low: float
-    high: float
-    confidence: float
-    queries: int
-
-    def as_dict(self) -> dict[str, float | int]:
-        return {
-            "difference": round(self.mean, 4),
-            "ci_low": round(self.low, 4),
-            "ci_high": round(self.high, 4),
-            "confidence": self.confidence,
-            "queries": self.queries,
-        }
-
-
-def paired_bootstrap(
-    a: Sequence[float], b: Sequence[float], *, samples: int = 10_000, confidence: float = 0.95, seed: int = 0
-) -> PairedDifference:
-    differences = [x - y for x, y in zip(a, b, strict=True)]
-    n = len(differences)
-    if n == 0:
-        return PairedDifference(0.0, 0.0, 0.0, confidence, 0)
-    rng = random.Random(seed)
-    means = sorted(sum(rng.choices(differences, k=n)) / n for _ in range(samples))
-    tail = (1 - confidence) / 2
-    low = means[min(math.floor(tail * samples), samples - 1)]
-    high = means[max(min(math.ceil((1 - tail) * samples) - 1, samples - 1), 0)]
-    return PairedDifference(sum(differences) / n, low, high, confidence, n)
 
 
 # --- scoring ------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ Other judges (a local or hosted LLM) can be plugged in through :class:`Criterion
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -34,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from trialatlas.errors import InputError, PluginError
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
 from trialatlas.extract.criteria.registry import combine_mode
 from trialatlas.extract.criteria.rules import (
@@ -55,6 +55,8 @@ from trialatlas.match.verdict import (
     evaluate_criterion,
     evaluate_rule,
 )
+from trialatlas.plugins import JUDGES, PluginGroup, load_entry_point, load_reference
+from trialatlas.text.words import stop_words, words
 
 Label = Literal[
     "included", "not included", "excluded", "not excluded", "not enough information", "not applicable"
@@ -92,140 +94,7 @@ class CriterionJudge(Protocol):
     ) -> Judgement: ...
 
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "with",
-        "without",
-        "by",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "any",
-        "all",
-        "other",
-        "such",
-        "this",
-        "that",
-        "these",
-        "those",
-        "who",
-        "which",
-        "whose",
-        "than",
-        "then",
-        "there",
-        "their",
-        "its",
-        "it",
-        "they",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "patient",
-        "patients",
-        "subject",
-        "subjects",
-        "participant",
-        "participants",
-        "individual",
-        "individuals",
-        "person",
-        "people",
-        "must",
-        "should",
-        "may",
-        "can",
-        "will",
-        "would",
-        "could",
-        "able",
-        "history",
-        "diagnosis",
-        "diagnosed",
-        "known",
-        "evidence",
-        "presence",
-        "prior",
-        "previous",
-        "current",
-        "currently",
-        "clinical",
-        "clinically",
-        "documented",
-        "confirmed",
-        "defined",
-        "including",
-        "include",
-        "includes",
-        "e.g",
-        "i.e",
-        "etc",
-        "following",
-        "not",
-        "no",
-        "study",
-        "trial",
-        "criteria",
-        "criterion",
-        "inclusion",
-        "exclusion",
-        "eligible",
-        "enrolled",
-        "enrollment",
-        "entry",
-        "screening",
-        "time",
-        "years",
-        "year",
-        "age",
-        "aged",
-        "old",
-        "months",
-        "weeks",
-        "days",
-        "day",
-        "least",
-        "more",
-        "less",
-        "greater",
-        "within",
-        "after",
-        "before",
-        "during",
-        "per",
-        "both",
-        "either",
-        "male",
-        "female",
-        "men",
-        "women",
-        "man",
-        "woman",
-    ]
-)
-_TOKEN = re.compile(r"[a-z][a-z0-9\-']+")
+_STOP = stop_words("english", "criteria")
 
 
 def _stem(word: str) -> str:
@@ -238,7 +107,7 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _content(text: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 2)
+    return frozenset(_stem(w) for w in words(text, stop=_STOP, min_length=3, numbers=False, compounds=True))
 
 
 def _concepts(rules: Sequence[Rule]) -> set[str]:
@@ -499,25 +368,38 @@ def _unreported_procedure(rule: Rule, profile: PatientProfile) -> bool:
 
 
 def load_judge(spec: str | None) -> CriterionJudge:
-    """The default offline judge, or ``module:Class`` — a user's own judge (for instance an LLM client)."""
-    if not spec or spec == "rules":
-        return RuleJudge()
-    module_name, _, class_name = spec.partition(":")
-    module = importlib.import_module(module_name)
-    judge: CriterionJudge = getattr(module, class_name or "Judge")()
+    """A judge by its entry point name in the ``trialatlas.judges`` group (``rules``, the offline
+    default, is declared there like any package's judge), or ``module:Class`` of one not installed
+    as a package (for instance an LLM client); a module alone means its ``Judge`` class."""
+    name = spec or "rules"
+    entry = _JUDGES.find(name)
+    if entry is not None:
+        factory = load_entry_point(entry)
+    elif ":" in name or "." in name:
+        factory = load_reference(JUDGES, name if ":" in name else f"{name}:Judge")
+    else:
+        raise PluginError(f"no judge {name!r}; installed: {', '.join(_JUDGES.names()) or 'none'}")
+    judge: CriterionJudge = factory()
     return judge
 
 
+# Judges are looked up by name when asked for, not loaded ahead (each may be costly to build).
+_JUDGES = PluginGroup(JUDGES, lambda name, factory: None)
+
+
 def load_annotations(path: str | Path) -> list[dict[str, Any]]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
     if isinstance(data, dict):
         data = data.get("data") or data.get("annotations") or list(data.values())
     if not isinstance(data, list):
-        raise ValueError("annotations must be a JSON list of objects")
+        raise InputError("annotations must be a JSON list of objects")
     for position, item in enumerate(data):
         missing = {"note", "criterion_text", "criterion_type"} - set(item)
         if missing:
-            raise ValueError(f"annotation {position} lacks {', '.join(sorted(missing))}")
+            raise InputError(f"annotation {position} lacks {', '.join(sorted(missing))}")
     return data
 
 
