@@ -162,6 +162,9 @@ def test_euctr_row_fields(header_rows: ReadResults) -> None:
     ]
     # The protocol's age-range answers are age groups, not criteria; wrapped lines are joined.
     assert trial.eligibility.std_ages == [StandardAge.ADULT, StandardAge.OLDER_ADULT]
+    # All three age questions answered, no one under 18: the trial's minimum age is 18.
+    assert trial.eligibility.minimum_age is not None and trial.eligibility.minimum_age.years == 18
+    assert trial.eligibility.maximum_age is None
     assert trial.eligibility.inclusion == ["Adults with imaginary arthritis of at least six months duration.",
                                            "Written consent."]  # fmt: skip
     assert [(o.measure, o.time_frame) for o in trial.outcomes] == [

@@ -69,7 +69,7 @@ from trialatlas.model.trial import (
     StatusInfo,
     Trial,
 )
-from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date
+from trialatlas.model.values import Age, PartialDate, age_limits_of_groups, date_floor, normalize_date
 from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.ctgov_csv import FIELD_SIZE_LIMIT, parse_intervention
 from trialatlas.sources.textblocks import break_inline_numbering, split_criteria
@@ -856,18 +856,22 @@ def _criteria_lines(text: str) -> list[str]:
 # EU CTR rows append the protocol's age-range answers (section F.1) to the inclusion criteria.
 _EU_AGE_SECTION = re.compile(r"(?:<br\s*/?\s*>|\n)\s*Are the trial subjects under 18\?.*$", re.I | re.S)
 _EU_AGE_ANSWERS = (
-    (re.compile(r"Are the trial subjects under 18\?\s*yes", re.I), StandardAge.CHILD),
-    (re.compile(r"Adults \(18-64 years\)\s*yes", re.I), StandardAge.ADULT),
-    (re.compile(r"Elderly \(>=65 years\)\s*yes", re.I), StandardAge.OLDER_ADULT),
+    (re.compile(r"Are the trial subjects under 18\?\s*(yes|no)", re.I), StandardAge.CHILD),
+    (re.compile(r"Adults \(18-64 years\)\s*(yes|no)", re.I), StandardAge.ADULT),
+    (re.compile(r"Elderly \(>=65 years\)\s*(yes|no)", re.I), StandardAge.OLDER_ADULT),
 )
 
 
-def _eu_age_groups(text: str) -> tuple[str, list[StandardAge]]:
+def _eu_age_groups(text: str) -> tuple[str, list[StandardAge], bool]:
+    """The criteria without the age-range answers, the groups answered yes, and whether all three
+    questions were answered (only then do the groups bound the ages)."""
     match = _EU_AGE_SECTION.search(text)
     if match is None:
-        return text, []
+        return text, [], False
     section = match.group(0)
-    return text[: match.start()], [group for pattern, group in _EU_AGE_ANSWERS if pattern.search(section)]
+    answers = [(pattern.search(section), group) for pattern, group in _EU_AGE_ANSWERS]
+    groups = [group for found, group in answers if found and found[1].lower() == "yes"]
+    return text[: match.start()], groups, all(found for found, _ in answers)
 
 
 def _criteria(row: IctrpRow, eligibility: Eligibility) -> None:
@@ -885,8 +889,10 @@ def _criteria(row: IctrpRow, eligibility: Eligibility) -> None:
         eligibility.criteria_text = text
         eligibility.inclusion, eligibility.exclusion = split_criteria(text)
         return
-    inclusion, age_groups = _eu_age_groups(inclusion)
+    inclusion, age_groups, complete = _eu_age_groups(inclusion)
     eligibility.std_ages = age_groups
+    if complete and eligibility.minimum_age is None and eligibility.maximum_age is None:
+        eligibility.minimum_age, eligibility.maximum_age = age_limits_of_groups(age_groups)
     blocks: list[str] = []
     if inclusion:
         blocks.append("Inclusion Criteria:\n" + "\n".join(_criteria_lines(inclusion)))
