@@ -139,7 +139,14 @@ FIELDS: tuple[str, ...] = (
     "Ethics_Contact_Phone",
     "Ethics_Contact_Email",
 )
-_KEY = {name.lower(): name for name in FIELDS}
+_DOCUMENTED_BY_LOWER = {name.lower(): name for name in FIELDS}
+
+
+def field_name(name: str) -> str:
+    """The documented name of a column or element, whatever its case or portal spelling."""
+    lower = name.strip().lower()
+    return _DOCUMENTED_BY_LOWER.get(lower) or _vocab()["field_aliases"].get(lower) or name.strip()
+
 
 # Fields the model has no place for: listed as unread when they hold something.
 _UNMAPPED = (
@@ -774,6 +781,7 @@ def build_trial(row: IctrpRow) -> Trial:
         nct_id=own.id if own.registry == CTGOV else None,
         registry_ids=[] if own.registry == CTGOV else [own.id],
         secondary_ids=parse_secondary_ids(row, own.id),
+        acronym=row.get("Acronym"),
         brief_title=row.get("public_title"),
         official_title=row.get("Scientific_title"),
         status=status,
@@ -911,6 +919,8 @@ _DOCUMENTED = frozenset(FIELDS)
 # When WHO last refreshed the row from its registry (newer exports and the XML export carry it): the
 # record's date, so a newer export's row wins over an older one's.
 _REFRESHED = ("Last_Refreshed_on", "last_updated", "Last_updated")
+# Fields beyond the documented ones that are read (the portal's downloads add them).
+_READ_EXTRAS = frozenset({"Acronym", *_REFRESHED})
 
 
 def source_record(
@@ -930,7 +940,7 @@ def source_record(
     row.unread.extend(name for name in _UNMAPPED if row.get(name))
     # Fields beyond the documented 62 (later exports add some) are kept in the raw record and listed.
     row.unread.extend(
-        name for name in row.values if name not in _DOCUMENTED and name not in _REFRESHED and row.get(name)
+        name for name in row.values if name not in _DOCUMENTED and name not in _READ_EXTRAS and row.get(name)
     )
     refreshed = next((ictrp_date(row.get(name)) for name in _REFRESHED if row.get(name)), None)
     return SourceRecord(
@@ -983,7 +993,7 @@ def _first_row(head: bytes) -> list[str]:
 
 
 def _is_header(cells: list[str]) -> bool:
-    return sum(cell.strip().lower() in _KEY for cell in cells) >= _HEADER_MIN
+    return sum(field_name(cell) in _DOCUMENTED for cell in cells) >= _HEADER_MIN
 
 
 def _text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
@@ -1025,7 +1035,7 @@ class IctrpCsvReader:
                 if not any(cell.strip() for cell in cells):
                     continue
                 if header is None and number == 0 and _is_header(cells):
-                    header = [_KEY.get(cell.strip().lower(), cell.strip()) for cell in cells]
+                    header = [field_name(cell) for cell in cells]
                     continue
                 number += 1
                 yield self._row(blob, number, header, cells)
