@@ -27,7 +27,7 @@ from trialatlas.model import (
 from trialatlas.model.registries import identify
 from trialatlas.sources import RecordError, detect_reader, read_path
 from trialatlas.sources.base import Blob
-from trialatlas.sources.ictrp import FIELDS, ictrp_age, ictrp_date, ictrp_phases
+from trialatlas.sources.ictrp_fields import FIELDS, ictrp_age, ictrp_date, ictrp_phases
 from trialatlas.store import MemoryStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"

@@ -13,7 +13,8 @@ from lxml import etree
 
 from trialatlas.model.enums import SourceFormat
 from trialatlas.sources.base import LOCKED_DOWN_XML, Blob, ReadResult, RecordError
-from trialatlas.sources.ictrp import field_name, read_row
+from trialatlas.sources.ictrp import read_row
+from trialatlas.sources.ictrp_fields import field_name
 
 ROOT = b"Trials_downloaded_from_ICTRP"
 
