@@ -1,8 +1,8 @@
 """Round trip: every v2 study read into the model and written back gives the same values.
 
 The comparison covers every field the model holds: the whole ``protocolSection`` (less keys that
-are not part of the API v2 schema), ``hasResults``, the MeSH terms of ``derivedSection`` and the
-provided documents of ``documentSection``.
+are not part of the API v2 schema), ``hasResults``, the whole ``resultsSection``, the MeSH terms
+of ``derivedSection`` and the provided documents of ``documentSection``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def held_part(study: dict[str, Any]) -> dict[str, Any]:
             for module in ("conditionBrowseModule", "interventionBrowseModule")
         },
     }
+    if "resultsSection" in study:
+        part["resultsSection"] = study["resultsSection"]
     docs = ((study.get("documentSection") or {}).get("largeDocumentModule") or {}).get("largeDocs")
     if docs:
         part["documentSection"] = {"largeDocumentModule": {"largeDocs": docs}}
@@ -57,6 +59,7 @@ def test_every_v2_study_round_trips(v2_jsonl: Path) -> None:
     assert len(trials) == 809
     mismatches: list[str] = []
     compared = 0
+    compared_results = 0
     with gzip.open(v2_jsonl) as handle:
         for line in handle:
             study = orjson.loads(line)
@@ -64,10 +67,13 @@ def test_every_v2_study_round_trips(v2_jsonl: Path) -> None:
             original = flatten(held_part(study))
             written = flatten(trial_to_study(trials[nct]))
             compared += len(original)
+            compared_results += sum(1 for path in original if path.startswith(".resultsSection"))
             for path in sorted(set(original) | set(written)):
                 if original.get(path) != written.get(path):
                     mismatches.append(f"{nct} {path}: {original.get(path)!r} != {written.get(path)!r}")
     assert compared > 100_000  # the comparison really covered the records
+    assert sum(1 for t in trials.values() if t.results is not None) == 53
+    assert compared_results > 30_000  # every results value of the 53 was compared, not just the protocol
     assert mismatches == [], "\n".join(mismatches[:20])
 
 

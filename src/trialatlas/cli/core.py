@@ -115,7 +115,7 @@ def show_command(
         bool, typer.Option("--json", help="The trial model as JSON (as GET /api/trials/{nct} gives it).")
     ] = False,
 ) -> None:
-    """Show one trial: snapshot, summary, design, groups, eligibility, sponsors, locations, references."""
+    """Show one trial: snapshot, summary, design, groups, eligibility, results, sponsors, locations."""
     with opened(db) as atlas:
         trial = atlas.trial(nct)
     if as_json:

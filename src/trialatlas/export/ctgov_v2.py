@@ -11,6 +11,7 @@ from typing import Any
 
 from trialatlas.model import Age, Contact, MeshTerm, PartialDate, Trial
 from trialatlas.model.registries import identify, registry_name, registry_of
+from trialatlas.model.results import as_v2
 
 
 def _clean(value: Any) -> Any:
@@ -62,7 +63,8 @@ def _registry_ids(trial: Trial) -> list[dict[str, Any]]:
 
 
 def trial_to_study(trial: Trial) -> dict[str, Any]:
-    """The trial as an API v2 study object (``protocolSection``, ``derivedSection`` MeSH, ``hasResults``)."""
+    """The trial as an API v2 study object (``protocolSection``, ``derivedSection`` MeSH, ``hasResults``,
+    ``resultsSection``)."""
     status, design = trial.status, trial.design
     elig = trial.eligibility
     masking_info = {
@@ -284,6 +286,8 @@ def trial_to_study(trial: Trial) -> dict[str, Any]:
         },
     }
     study["hasResults"] = trial.has_results
+    if trial.results is not None:
+        study["resultsSection"] = as_v2(trial.results)
     cleaned: dict[str, Any] = _clean(study)
     # An empty-but-present protocolSection keeps the output recognisable as a v2 study.
     cleaned.setdefault("protocolSection", {})

@@ -1,7 +1,8 @@
 """The one trial model every reader fills and every service reads.
 
 It holds what ClinicalTrials.gov API v2 ``protocolSection`` holds (plus the MeSH terms of
-``derivedSection``), and what third-party registry pages show beyond it (related trials, DOIs),
+``derivedSection`` and the posted results of ``resultsSection``, see :mod:`trialatlas.model.results`),
+and what third-party registry pages show beyond it (related trials, DOIs),
 with provenance: which source record gave each top-level field.
 """
 
@@ -43,7 +44,9 @@ from trialatlas.model.enums import (
     WhoMasked,
 )
 from trialatlas.model.registries import CTGOV, registry_of
+from trialatlas.model.results import Results
 from trialatlas.model.values import Age, PartialDate
+from trialatlas.text.registry_ids import NCT_ID
 
 
 class _Part(BaseModel):
@@ -323,13 +326,14 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "ipd_sharing",
     "related_trials",
     "has_results",
+    "results",
 )
 
 
 class Trial(_Part):
     """A clinical trial, whichever registry or page it was read from."""
 
-    nct_id: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    nct_id: str | None = Field(default=None, pattern=NCT_ID.pattern)
     org_study_id: str | None = None
     org_study_id_type: SecondaryIdType | None = None
     org_study_id_link: str | None = None
@@ -379,6 +383,9 @@ class Trial(_Part):
     ipd_sharing: IpdSharingStatement | None = None
     related_trials: list[RelatedTrial] = Field(default_factory=list)
     has_results: bool | None = None
+    results: Results | None = Field(
+        default=None, description="Posted results, where the source carries them."
+    )
 
     is_partial: bool = Field(
         default=False, description="The source shows only part of the record (CSV rows, description dumps)."

@@ -372,7 +372,9 @@ _builtin(
         _accept_yes_no("healthy_volunteers"),
     )
 )
-_builtin(Facet("has_results", "Has results", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results")))
+_builtin(
+    Facet("has_results", "Results posted", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results"))
+)
 _builtin(
     Facet(
         "start_year",

@@ -28,6 +28,7 @@ from trialatlas.search.facets import value_key
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.web.charts import Bar, bar_chart
+from trialatlas.web.results_charts import ResultsPage, results_page
 from trialatlas.web.urls import search_url, selected_keys
 
 # Which model fields each page section shows, for "which source gave this".
@@ -40,6 +41,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "groups": ("arms", "interventions"),
     "eligibility": ("eligibility",),
     "outcomes": ("outcomes",),
+    "results": ("results",),
     "sponsors": ("lead_sponsor", "collaborators", "responsible_party", "officials"),
     "locations": ("locations",),
     "contacts": ("central_contacts",),
@@ -111,6 +113,7 @@ class TrialView:
     related_error: str | None
     sources: list[SourceView]
     section_sources: dict[str, list[str]] = field(default_factory=dict)
+    results: ResultsPage = field(default_factory=lambda: ResultsPage(view=None))
 
 
 def _label(value: object) -> str:
@@ -374,6 +377,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         related_error=related_error,
         sources=sources,
         section_sources=section_sources,
+        results=results_page(trial),
     )
 
 
