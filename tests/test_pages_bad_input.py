@@ -184,7 +184,7 @@ def test_the_reader_reads_a_blob_once_per_page() -> None:
 
 def test_a_flattened_sponsor_table_stays_one_value() -> None:
     """Layout B's "Sponsors (2)" table saved as one line: kept whole and said so, never cut at a guess."""
-    from trialatlas.export.pages import render_page
+    from page_renderer import render_page
     from trialatlas.model import Sponsor
 
     trial = Trial(
