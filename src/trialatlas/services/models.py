@@ -113,7 +113,11 @@ class SearchRequest(FilterFields):
     def _values(cls, value: Any, info: Any) -> Any:
         if info.field_name not in LIST_FIELDS or value is None:
             return [] if info.field_name in LIST_FIELDS else value
-        return split_values(info.field_name, [value] if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return value  # not text: the field's own validation says what is wrong
+        return split_values(info.field_name, value)
 
     def filters(self) -> dict[str, Any]:
         """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
@@ -138,7 +142,7 @@ LIST_FIELDS: frozenset[str] = frozenset(
 def split_values(name: str, values: Sequence[str]) -> list[str]:
     """The values of a repeated parameter, empty ones dropped (plain HTML forms send them)."""
     parts = (part for value in values for part in (value.split(",") if name in COMMA_FILTERS else [value]))
-    return [part.strip() for part in parts if isinstance(part, str) and part.strip()]
+    return [part.strip() for part in parts if part.strip()]
 
 
 def facet_choices(entries: Sequence[str]) -> list[tuple[str, str]]:
