@@ -239,6 +239,11 @@ def search_eval_command(
     for name, score in report.systems.items():
         table.add_row(name, f"{score.ndcg_at_10:.4f}", f"{score.p_at_10:.4f}")
     console.print(table)
+    if (difference := report.difference()) is not None:
+        console.print(
+            f"NDCG@10 trialatlas - bm25: {difference.mean:+.4f} (95% CI {difference.low:+.4f} to "
+            f"{difference.high:+.4f}, {difference.queries} topics, paired bootstrap)"
+        )
     console.print(Text(f"runs written to {out}", style="dim"))
 
 
