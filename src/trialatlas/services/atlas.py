@@ -344,9 +344,9 @@ class Atlas:
         return trial_timeline(trial)
 
     @staticmethod
-    def timeline_svg(timeline: TrialTimeline) -> str:
-        """The chart as inline SVG (the library escapes every label it draws)."""
-        return render_svg(timeline)
+    def timeline_svg(timeline: TrialTimeline, width: int = 900) -> str:
+        """The chart as SVG laid out for ``width`` px (the library escapes every label it draws)."""
+        return render_svg(timeline, width)
 
     def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
         asked = checked(DoseRequest, request)

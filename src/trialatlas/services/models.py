@@ -184,8 +184,12 @@ class DoseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nct: str
-    weight: float = Field(gt=0, le=500, description="Body weight in kg.")
-    height: float | None = Field(default=None, gt=0, le=300, description="Height in cm (for m² doses).")
+    # The dose calculator (trialatlas.extract.regimen.dose) refuses a weight outside 0.3-350 kg or a height
+    # outside 20-250 cm with a message giving the range; here only the sign is checked.
+    weight: float = Field(gt=0, description="Body weight in kg (0.3-350 accepted).")
+    height: float | None = Field(
+        default=None, gt=0, description="Height in cm, for m² doses (20-250 accepted)."
+    )
 
 
 # --- matching ------------------------------------------------------------------------------------

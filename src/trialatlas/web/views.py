@@ -19,7 +19,6 @@ from markupsafe import Markup, escape
 from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
 from trialatlas.extract.regimen import TrialTimeline
-from trialatlas.extract.regimen.timeline import drug_label
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
@@ -218,19 +217,24 @@ def _groups(trial: Trial) -> tuple[list[GroupView], list[Intervention]]:
 
 
 def _doses(timeline: TrialTimeline) -> dict[str, list[DoseLine]]:
+    """The chart's bars as table rows, for reading without the picture: the same text, in order."""
+    from trialatlas.extract.regimen.svg import phase_rows
+
     out: dict[str, list[DoseLine]] = {}
     for arm in timeline.arms:
         lines: list[DoseLine] = []
         for phase in arm.phases:
-            for item in phase.items:
-                dose = item.dose.label() if item.dose else "dose not stated"
-                if item.frequency:
-                    dose += f" {item.frequency}"
-                lines.append(DoseLine(phase.label, drug_label(item), dose))
-            lines.extend(DoseLine(phase.label, name, "dose not stated") for name in phase.undosed_drugs)
+            span = _phase_span(phase.start_weeks, phase.end_weeks)
+            for drug, dose, _ in phase_rows(phase):
+                lines.append(DoseLine(f"{phase.label} ({span})", drug, dose))
         if lines:
             out[arm.arm] = lines
     return out
+
+
+def _phase_span(start: float | None, end: float | None) -> str:
+    first = f"week {start or 0:g}"
+    return f"{first} to {end:g}" if end is not None else f"{first}, no stated end"
 
 
 def _locations(trial: Trial) -> list[tuple[str, list[Location]]]:
