@@ -346,3 +346,18 @@ def test_the_portal_spellings_of_fields_are_read() -> None:
     assert trial.conditions == ["Imaginary arthritis", "Imaginary gout"]
     assert [s.id for s in trial.secondary_ids] == ["NCT09000002"]
     assert trial.sources[0].unread_fields == []
+
+
+def test_a_broken_xml_export_keeps_the_trials_before_the_break() -> None:
+    data = (
+        (FIXTURES / "ictrp_export.xml")
+        .read_bytes()
+        .replace(b"</Trials_downloaded_from_ICTRP>", b"<Trial><Tri")
+    )
+    results = read_path_bytes("broken.xml", data)
+    assert [r.key for r in results if isinstance(r, Trial)] == [
+        "NCT09000002", "ChiCTR2000000001", "EUCTR2020-000123-45",
+    ]  # fmt: skip
+    errors = _errors(results)
+    assert len(errors) == 1 and errors[0].location == "broken.xml#trial 4"
+    assert errors[0].reason.startswith("malformed XML")
