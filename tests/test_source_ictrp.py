@@ -27,6 +27,7 @@ from trialatlas.model import (
 from trialatlas.model.registries import identify
 from trialatlas.sources import RecordError, detect_reader, read_path
 from trialatlas.sources.base import Blob
+from trialatlas.sources.ictrp import country
 from trialatlas.sources.ictrp_fields import FIELDS, ictrp_age, ictrp_date, ictrp_phases
 from trialatlas.store import MemoryStore
 
@@ -214,6 +215,9 @@ def test_value_readers() -> None:
     assert ictrp_phases("2-3") == ([Phase.PHASE2, Phase.PHASE3], True)
     assert ictrp_phases("IIIb") == ([Phase.PHASE3], True)
     assert ictrp_phases("Bioequivalence") == ([], False)
+    # WHO's parenthesised country names as ClinicalTrials.gov's (and ISO's) short names.
+    assert country("Iran (Islamic Republic of)") == "Iran, Islamic Republic of"
+    assert country("Korea, Republic of") == "Korea, Republic of"
 
 
 def test_headerless_row_count_mismatch_is_one_error() -> None:
