@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
 from trialatlas.errors import InputError
 from trialatlas.extract.criteria import parse_eligibility
-from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
+from trialatlas.extract.criteria.describe import describe_rule
+from trialatlas.extract.criteria.rules import ParsedCriterion
 from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
 from trialatlas.services.patients import patient_fields
 
@@ -28,38 +30,29 @@ def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
 
 
-def _rule_summary(rule: Rule) -> str:
-    data = rule.model_dump(
-        exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings"},
-        exclude_none=True,
-        exclude_defaults=True,
-    )
-    window = data.pop("window", None)
-    parts = [f"{key}={value}" for key, value in data.items()]
-    if window:
-        parts.append(f"window={window['relation']} {window['span']['text']!r}")
-    parts.extend(f"warning: {w}" for w in rule.warnings)
-    return ", ".join(parts)
-
-
-def render_criteria(parsed: list[ParsedCriterion]) -> Table:
-    table = Table(show_lines=True)
-    table.add_column("#", justify="right")
-    table.add_column("kind")
-    table.add_column("criterion")
-    table.add_column("rules")
-    for criterion in parsed:
-        rules = Text()
-        for rule in criterion.rules:
-            rules.append(f"{rule.kind}", style="bold")
-            rules.append(f" [{rule.span.text}] ", style="cyan")
-            rules.append(_rule_summary(rule) + "\n")
-        if not criterion.rules:
-            rules.append("not evaluable (no rule)", style="dim")
-        indent = "  " * (1 if criterion.parent is not None else 0)
-        kind = criterion.kind + (f" ({criterion.combine})" if len(criterion.rules) > 1 else "")
-        table.add_row(str(criterion.index), kind, indent + criterion.text, rules)
-    return table
+def render_criteria(parsed: list[ParsedCriterion]) -> Group:
+    """Each criterion under its kind, its rules said in words beneath it, wrapped with a hanging indent
+    so it reads in an 80-column terminal (no table columns to cut drug names or titles)."""
+    parts: list[RenderableType] = []
+    for kind in dict.fromkeys(c.kind for c in parsed):
+        parts.append(Text(f"\n{kind.capitalize()} criteria", style="bold underline"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True, style="dim")
+        grid.add_column(overflow="fold")
+        for criterion in (c for c in parsed if c.kind == kind):
+            cell = Text("  " if criterion.parent is not None else "")
+            cell.append(criterion.text, style="bold" if criterion.is_header else "")
+            if criterion.rules:
+                many = criterion.combine == "any" and len(criterion.rules) > 1
+                cell.append("\n→ " + ("any of: " if many else ""), style="cyan")
+                cell.append("; ".join(describe_rule(rule) for rule in criterion.rules))
+                for warning in (w for rule in criterion.rules for w in rule.warnings):
+                    cell.append(f"\n  note: {warning}", style="yellow")
+            elif not criterion.is_header:
+                cell.append("\n→ not read as a rule", style="dim")
+            grid.add_row(f"{criterion.index}.", cell)
+        parts.append(grid)
+    return Group(*parts)
 
 
 def criteria_command(
