@@ -97,3 +97,14 @@ def test_every_help_names_its_options_in_full() -> None:
             for option in (*param.opts, *param.secondary_opts):
                 if option.startswith("--"):
                     assert option in result.output, (path, option)
+
+
+def test_show_sources_names_the_record_not_the_server_path(db: str, target_trials: Path) -> None:
+    shown = run("show", TARGET, "--db", db, "--sources")
+    _fits(shown)
+    sources = shown[shown.index("Registry") :]
+    flat = _flat(re.sub(r"[│┃┏┓┗┛┡┩└┘┌┐├┤┬┴┼╇╈━─]", " ", sources))
+    assert "ClinicalTrials.gov" in flat and TARGET in flat  # the registry and the record's id there
+    assert f"{TARGET}.xml" in flat and "ctgov-xml" in flat and "2020-07-22" in flat
+    assert str(target_trials.parent) not in shown  # the file's name, never the server's directories
+    assert "eligibility.criteria_text" in flat  # which record gave each field

@@ -91,6 +91,7 @@ class SourceView:
     partial: bool
     registry: str | None = None
     registry_id: str | None = None
+    name: str = ""
 
 
 @dataclass
@@ -249,6 +250,7 @@ def _sources(trial: Trial) -> tuple[list[SourceView], dict[str, list[str]]]:
             s.partial,
             registry_name(s.registry) if s.registry else None,
             s.registry_id,
+            s.record_name,
         )
         for s in trial.sources
     ]
