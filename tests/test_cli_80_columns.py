@@ -108,3 +108,19 @@ def test_show_sources_names_the_record_not_the_server_path(db: str, target_trial
     assert f"{TARGET}.xml" in flat and "ctgov-xml" in flat and "2020-07-22" in flat
     assert str(target_trials.parent) not in shown  # the file's name, never the server's directories
     assert "eligibility.criteria_text" in flat  # which record gave each field
+
+
+def test_near_takes_the_place_as_argument_or_option(db: str) -> None:
+    as_argument = json.loads(run("near", "Hangzhou, China", "--db", db, "--json"))
+    as_option = json.loads(run("near", "--location", "Hangzhou, China", "--db", db, "--json"))
+    assert as_argument == as_option and as_argument["trials"]
+    _fits(run("near", "Hangzhou, China", "--db", db))
+    env = dict(os.environ, COLUMNS="80")
+    for args in ([], ["Hangzhou, China", "--location", "Paris, France"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "trialatlas", "near", *args, "--db", db],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert done.returncode == 2 and done.stderr.startswith("error: "), args
