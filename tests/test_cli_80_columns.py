@@ -124,3 +124,24 @@ def test_near_takes_the_place_as_argument_or_option(db: str) -> None:
             env=env,
         )
         assert done.returncode == 2 and done.stderr.startswith("error: "), args
+
+
+NOTE = "8 year old boy with steroid dependent nephrotic syndrome, eGFR 95"
+
+
+def test_match_is_a_compact_list_with_details_on_request(db: str) -> None:
+    answer = json.loads(run("match", NOTE, "--db", db, "--top", "5", "--json"))
+    compact = run("match", NOTE, "--db", db, "--top", "5")
+    detailed = run("match", NOTE, "--db", db, "--top", "5", "--details")
+    for text in (compact, detailed):
+        _fits(text)
+    flat, flat_details = _flat(compact), _flat(detailed)
+    for trial in answer["trials"]:
+        assert f"{trial['rank']}. {trial['nct_id']}" in flat
+        assert _flat(trial["title"]) in flat  # wrapped, not cut
+        for criterion in trial["criteria"]:
+            assert _flat(criterion["text"]) in flat_details
+        for reason in trial["reasons"]:
+            assert _flat(reason) in flat_details
+    assert any(t["criteria"] for t in answer["trials"])
+    assert len(compact.splitlines()) < len(detailed.splitlines())

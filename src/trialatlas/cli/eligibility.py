@@ -18,6 +18,7 @@ from trialatlas.extract.criteria import parse_eligibility
 from trialatlas.extract.criteria.describe import describe_rule
 from trialatlas.extract.criteria.rules import ParsedCriterion
 from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
+from trialatlas.services.models import MatchedTrial
 from trialatlas.services.patients import patient_fields
 
 
@@ -136,30 +137,39 @@ def match_command(
         return
     profile = fields.get("patient")
     name = (profile.id if profile is not None else None) or (path.stem if path.is_file() else "patient")
-    table = Table(title=f"Trials for {name}")
-    table.add_column("rank", justify="right")
-    table.add_column("trial")
-    table.add_column("verdict")
-    table.add_column("score", justify="right")
-    table.add_column("reasons")
-    for found in answer.trials:
-        label = found.verdict + (f" ({found.unknown} unknown)" if found.criteria else "")
-        table.add_row(
-            str(found.rank),
-            f"{found.nct_id}\n{found.title[:70]}",
-            label,
-            f"{found.score:.2f}",
-            "\n".join(found.reasons) or "—",
-        )
-    console.print(table)
+    console.print(render_matches(answer.trials, f"Trials for {name}", details=details))
     err_console.print(Text(f"{len(answer.trials)} trials in {seconds:.2f} s", style="dim"))
-    if details:
-        for found in answer.trials:
-            if not found.criteria:
-                continue
-            console.print(Text(f"\n{found.nct_id}: {found.verdict}", style="bold"))
+
+
+def render_matches(trials: list[MatchedTrial], title: str, *, details: bool = False) -> Group:
+    """The ranked trials as a compact list (rank, id, verdict, score; the title wrapped, never cut; the
+    first reason), or with ``details`` every reason and every criterion's verdict. Lines with hanging
+    indents, so it reads in an 80-column terminal."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    for found in trials:
+        cell = Text()
+        cell.append(found.nct_id, style="bold cyan")
+        cell.append(f"  {found.verdict}", style="bold")
+        if found.criteria:
+            cell.append(f" ({found.unknown} unknown)", style="dim")
+        cell.append(f"  score {found.score:.2f}", style="dim")
+        cell.append(f"\n{found.title}")
+        reasons = found.reasons if details else found.reasons[:1]
+        for reason in reasons:
+            cell.append(f"\n• {reason}", style="yellow")
+        if not details and len(found.reasons) > 1:
+            cell.append(f" (+{len(found.reasons) - 1} more: --details)", style="dim")
+        if details:
             for criterion in found.criteria:
-                console.print(Text(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}"))
+                cell.append(f"\n  [{criterion.status}] ", style="magenta")
+                cell.append(criterion.text)
+                if criterion.reason:
+                    cell.append(f" — {criterion.reason}", style="dim")
+        grid.add_row(f"{found.rank}.", cell)
+        grid.add_row("", "")
+    return Group(Text(title, style="bold"), grid)
 
 
 def eval_trec_command(
