@@ -1,12 +1,12 @@
 """ICTRP field accuracy: the ICTRP reader against a plain reading of the same rows, on hand labels.
 
 The labels (``tests/fixtures/ictrp/ictrp_labels.json``: ids and answers) cover two sets of 21 rows of
-the shared sample, a tuning set and a sealed one (labelled before the changes the tuning set
-prompted); the rows are read from ``../shared/data/ictrp_export`` at run time. The plain baseline
-is what the model's own parsers make of each field as written (``normalize_date``, ``parse_age``,
-``coerce_enum``, ``coerce_phases``, and ``Key: value`` design parts) with no knowledge of ICTRP's
-registries. Per field it prints: correct, wrong (a value that is not the label's), and unknown where
-the label has a value. A wrong value is worse than an unknown one, so both are shown.
+the shared sample: a tuning set, and a sealed set labelled before the changes the tuning set prompted.
+The rows are read from ``../shared/data/ictrp_export`` at run time. The plain baseline is what the
+model's own parsers make of each field as written (``normalize_date``, ``parse_age``, ``coerce_enum``,
+``coerce_phases``, and ``Key: value`` design parts) with no knowledge of ICTRP's registries. Per field
+it prints: correct, wrong (a value that is not the label's), and unknown where the label has a value.
+A wrong value is worse than an unknown one, so both are shown.
 
 Usage: python bench/ictrp_fields.py [--data DIR]
 """
@@ -24,7 +24,8 @@ from trialatlas.config import shared_data_dir
 from trialatlas.model import Allocation, InterventionModel, Masking, OverallStatus, Sex, Trial
 from trialatlas.model.enums import coerce_enum, coerce_phases
 from trialatlas.model.values import normalize_date, parse_age
-from trialatlas.sources.ictrp import IctrpRow, build_trial
+from trialatlas.sources.ictrp import build_trial
+from trialatlas.sources.ictrp_fields import IctrpRow
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ictrp" / "ictrp_labels.json"
 _DESIGN_PART = re.compile(r"(Allocation|Intervention model|Masking)\s*:\s*([^.;]*)", re.IGNORECASE)

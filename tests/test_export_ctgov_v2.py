@@ -94,3 +94,23 @@ def test_export_command_writes_one_study_per_trial(v2_jsonl: Path, tmp_path: Pat
     assert len(again) == 1
     original = next(t for t in trials if t.nct_id == again[0].nct_id)
     assert trial_to_study(again[0]) == trial_to_study(original)
+
+
+def test_trials_of_other_registries_export_with_their_registrations(tmp_path: Path) -> None:
+    """A trial read from ICTRP keeps its registry ids in the study, and its file is named by its key."""
+    from trialatlas.services.export import ExportFormat, write_trials
+
+    fixtures = Path(__file__).parent / "fixtures" / "ictrp" / "ictrp_header.csv"
+    trials = {t.key: t for t in read_path(fixtures) if isinstance(t, Trial)}
+    chictr = trial_to_study(trials["ChiCTR2000000001"])
+    infos = chictr["protocolSection"]["identificationModule"]["secondaryIdInfos"]
+    assert {
+        "id": "ChiCTR2000000001",
+        "type": "REGISTRY",
+        "domain": "Chinese Clinical Trial Registry",
+    }.items() <= {k: v for k, v in infos[-1].items() if v is not None}.items()
+    count = write_trials(trials.values(), ExportFormat.CTGOV_JSON, tmp_path)
+    assert count == len(trials)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{key.replace('/', '_')}.json" for key in trials
+    )

@@ -27,7 +27,7 @@ from trialatlas.model import (
 from trialatlas.model.registries import identify
 from trialatlas.sources import RecordError, detect_reader, read_path
 from trialatlas.sources.base import Blob
-from trialatlas.sources.ictrp import FIELDS, ictrp_age, ictrp_date, ictrp_phases
+from trialatlas.sources.ictrp_fields import FIELDS, ictrp_age, ictrp_date, ictrp_phases
 from trialatlas.store import MemoryStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"
@@ -162,6 +162,9 @@ def test_euctr_row_fields(header_rows: ReadResults) -> None:
     ]
     # The protocol's age-range answers are age groups, not criteria; wrapped lines are joined.
     assert trial.eligibility.std_ages == [StandardAge.ADULT, StandardAge.OLDER_ADULT]
+    # All three age questions answered, no one under 18: the trial's minimum age is 18.
+    assert trial.eligibility.minimum_age is not None and trial.eligibility.minimum_age.years == 18
+    assert trial.eligibility.maximum_age is None
     assert trial.eligibility.inclusion == ["Adults with imaginary arthritis of at least six months duration.",
                                            "Written consent."]  # fmt: skip
     assert [(o.measure, o.time_frame) for o in trial.outcomes] == [
@@ -300,3 +303,46 @@ def test_ictrp_rows_merge_with_their_ctgov_records(
         # A field only one record has comes from it: the dump's summary beside the row's design.
         assert trial.brief_summary == record.brief_summary and trial.design.study_type is not None
     assert store.count() == len(nct_rows)
+
+
+def _xml_trial(title: str, refreshed: str) -> bytes:
+    return (
+        "<Trials_downloaded_from_ICTRP><Trial><internal_number>7</internal_number>"
+        f"<TrialID>TCTR20200101001</TrialID><Last_Refreshed_on>{refreshed}</Last_Refreshed_on>"
+        f"<public_title>{title}</public_title><url>https://example.org/t</url>"
+        "</Trial></Trials_downloaded_from_ICTRP>"
+    ).encode()
+
+
+def test_a_newer_refresh_of_a_row_wins() -> None:
+    """Rows carry when WHO refreshed them: the newer export's title wins whatever the reading order."""
+    newer = read_path_bytes("new.xml", _xml_trial("Newer title", "12 March 2021"))
+    older = read_path_bytes("old.xml", _xml_trial("Older title", "1 February 2020"))
+    first = newer[0]
+    assert isinstance(first, Trial) and first.sources[0].record_date is not None
+    assert first.sources[0].record_date.isoformat() == "2021-03-12"
+    assert "internal_number" in first.sources[0].unread_fields
+    store = MemoryStore()
+    store.upsert_batch([t for t in newer if isinstance(t, Trial)])
+    store.upsert_batch([t for t in older if isinstance(t, Trial)])
+    trial = store.get("TCTR20200101001")
+    assert trial is not None and trial.brief_title == "Newer title" and len(trial.sources) == 2
+
+
+def test_the_portal_spellings_of_fields_are_read() -> None:
+    """The search portal's XML names some fields its own way (web_address, Inclusion_agemin, Condition)."""
+    data = (
+        b"<Trials_downloaded_from_ICTRP><Trial><TrialID>ISRCTN12345678</TrialID><Acronym>PORTAL</Acronym>"
+        b"<Public_title>Portal title</Public_title><web_address>https://www.isrctn.com/ISRCTN12345678</web_address>"
+        b"<Inclusion_agemin>18 Years</Inclusion_agemin><Inclusion_gender>Female</Inclusion_gender>"
+        b"<Condition>Imaginary arthritis;Imaginary gout</Condition><Secondary_ID>NCT09000002</Secondary_ID>"
+        b"</Trial></Trials_downloaded_from_ICTRP>"
+    )
+    [trial] = read_path_bytes("portal.xml", data)
+    assert isinstance(trial, Trial)
+    assert (trial.acronym, trial.brief_title) == ("PORTAL", "Portal title")
+    assert trial.sources[0].url == "https://www.isrctn.com/ISRCTN12345678"
+    assert trial.eligibility.minimum_age is not None and trial.eligibility.sex is Sex.FEMALE
+    assert trial.conditions == ["Imaginary arthritis", "Imaginary gout"]
+    assert [s.id for s in trial.secondary_ids] == ["NCT09000002"]
+    assert trial.sources[0].unread_fields == []

@@ -1,110 +1,27 @@
-"""Trial registries and their id shapes: which registry an id belongs to, its canonical spelling, and
-the official record page built from it (never fetched).
+"""A trial's registrations: every registry record it is known by, each with its official page.
 
-One trial is often registered in several registries (ClinicalTrials.gov and EU CTR, ChiCTR and WHO's
-other primary registries); an id of a known registry shape is what links those records into one
-trial. The shapes are data (``registries.json``); this module only compiles and applies them.
+The registry id shapes, their canonical spellings and record pages are the ground layer's
+(:mod:`trialatlas.text.registry_ids`), re-exported here for the model's users.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 from dataclasses import dataclass
-from importlib import resources
-from string import Formatter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from trialatlas.text.registry_ids import (
+    CTGOV,
+    Registry,
+    RegistryId,
+    identify,
+    record_url,
+    registries,
+    registry_name,
+    registry_of,
+)
 
 if TYPE_CHECKING:
     from trialatlas.model.trial import Trial
-
-CTGOV = "ctgov"
-
-
-@dataclass(frozen=True)
-class Registry:
-    code: str
-    name: str
-    pattern: re.Pattern[str]
-    canonical: str
-    urls: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RegistryId:
-    """An id recognised as a registry's: ``id`` is the canonical form the store keys trials by."""
-
-    registry: str
-    id: str
-    parts: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def url(self) -> str | None:
-        return _url(self.registry, dict(self.parts))
-
-
-@functools.cache
-def registries() -> dict[str, Registry]:
-    """Every known registry by code, in matching order."""
-    data: dict[str, Any] = json.loads(
-        resources.files("trialatlas.model").joinpath("registries.json").read_text(encoding="utf-8")
-    )
-    return {
-        entry["code"]: Registry(
-            code=entry["code"],
-            name=entry["name"],
-            pattern=re.compile(entry["pattern"], re.IGNORECASE),
-            canonical=entry["canonical"],
-            urls=tuple(entry["urls"]),
-        )
-        for entry in data["registries"]
-    }
-
-
-def registry_name(code: str) -> str:
-    registry = registries().get(code)
-    return registry.name if registry else code
-
-
-def identify(text: str | None) -> RegistryId | None:
-    """The registry id ``text`` is (the whole of it, spaces trimmed), or ``None``."""
-    if not text:
-        return None
-    token = " ".join(text.split()).strip(" .;,")
-    if not token:
-        return None
-    for registry in registries().values():
-        match = registry.pattern.fullmatch(token)
-        if match is None:
-            continue
-        groups = {name: value for name, value in match.groupdict().items() if value is not None}
-        if "state" in groups:
-            groups["state"] = groups["state"].upper()
-        return RegistryId(registry.code, registry.canonical.format(**groups), tuple(sorted(groups.items())))
-    return None
-
-
-def registry_of(canonical_id: str) -> str | None:
-    found = identify(canonical_id)
-    return found.registry if found else None
-
-
-def _url(code: str, groups: dict[str, str]) -> str | None:
-    registry = registries().get(code)
-    if registry is None:
-        return None
-    for template in registry.urls:
-        names = {field for _, field, _, _ in Formatter().parse(template) if field}
-        if names <= groups.keys():
-            return template.format(**groups)
-    return None
-
-
-def record_url(registry_id: str | None) -> str | None:
-    """The official page of a registry record, built from its id (``None`` for an unknown shape)."""
-    found = identify(registry_id)
-    return found.url if found else None
 
 
 @dataclass(frozen=True)
@@ -152,3 +69,17 @@ def registrations(trial: Trial) -> list[Registration]:
     for secondary in trial.secondary_ids:
         add(secondary.id, own=False)
     return sorted(found.values(), key=lambda r: (not r.own, r.name, r.id))
+
+
+__all__ = [
+    "CTGOV",
+    "Registration",
+    "Registry",
+    "RegistryId",
+    "identify",
+    "record_url",
+    "registrations",
+    "registries",
+    "registry_name",
+    "registry_of",
+]

@@ -46,6 +46,7 @@ from trialatlas.model.enums import (
 from trialatlas.model.registries import CTGOV, registry_of
 from trialatlas.model.results import Results
 from trialatlas.model.values import Age, PartialDate
+from trialatlas.text.registry_ids import NCT_ID
 
 
 class _Part(BaseModel):
@@ -342,7 +343,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
 class Trial(_Part):
     """A clinical trial, whichever registry or page it was read from."""
 
-    nct_id: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    nct_id: str | None = Field(default=None, pattern=NCT_ID.pattern)
     org_study_id: str | None = None
     org_study_id_type: SecondaryIdType | None = None
     org_study_id_link: str | None = None

@@ -1,35 +1,34 @@
-"""The plain text baseline related trials are measured against: BM25 and TF-IDF cosine over titles,
-summaries and descriptions, with no vocabulary, field weights or structure.
+"""Words of trials as BM25 and TF-IDF cosine: the related-trials lexical signal, and the plain text
+baseline related trials are measured against.
 
-Deliberately ordinary (lower-cased words, a short stopword list, no stemming), so that what the
-related-trials similarity gains over it is what its conditions, drugs and design add.
+Deliberately ordinary (lower-cased words, English stop words, no stemming). BM25 is the project's one
+(:mod:`trialatlas.text.bm25`); the TF-IDF cosine reads the same postings. The baseline reads titles,
+summaries and descriptions (:func:`build_baseline`); the related-trials index reads all of a trial's
+text (:func:`build_text_index`) and keeps it current with :meth:`TextBaseline.patched`.
 """
 
 from __future__ import annotations
 
-import re
-from array import array
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from trialatlas.model import Trial
-from trialatlas.related.index import F32, F64, I32, I64
+from trialatlas.text.bm25 import F64, I64, Bm25, Bools, term_counts
+from trialatlas.text.words import words
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = """
-    a an and are as at be by for from has have in is it its of on or that the this to was were will
-    with which who been not no than then these those their there they we our can may also into
-"""
-_STOP = frozenset(_STOPWORDS.split())
-K1 = 1.2
-B = 0.75
+# A word is never too common to query in fewer trials than this (small stores keep every word).
+COMMON_MIN_DOCS = 1000
 
 
 def tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+    return words(text, min_length=2)
+
+
+def document(text: str) -> dict[str, float]:
+    """A text as BM25 reads it: its words and how often each occurs."""
+    return term_counts(tokens(text))
 
 
 def trial_text(trial: Trial) -> str:
@@ -38,96 +37,100 @@ def trial_text(trial: Trial) -> str:
 
 @dataclass
 class TextBaseline:
-    keys: list[str]
-    vocab: dict[str, int]
-    post_indptr: I64
-    post_rows: I32
-    post_tf: F32
-    lengths: F64
+    index: Bm25
     tfidf_norms: F64
-    idf_bm25: F64
     idf_tfidf: F64
 
     @property
+    def keys(self) -> list[str]:
+        return self.index.keys
+
+    @property
     def size(self) -> int:
-        return len(self.keys)
+        return self.index.size
 
     def row_of(self, key: str) -> int | None:
-        try:
-            return self.keys.index(key)
-        except ValueError:
-            return None
+        return self.index.rows.get(key)
 
-    def _gather(self, text: str) -> tuple[I32, F64, I32, F32, I64]:
-        counts = Counter(w for w in tokens(text) if w in self.vocab)
-        ids = np.asarray([self.vocab[w] for w in counts], dtype=np.int32)
-        q_tf = np.asarray(list(counts.values()), dtype=np.float64)
-        starts = self.post_indptr[ids]
-        lengths = self.post_indptr[ids + 1] - starts
-        total = int(lengths.sum())
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        positions = offsets + np.arange(total)
-        return ids, q_tf, self.post_rows[positions], self.post_tf[positions], lengths
+    def _query(self, text: str) -> dict[str, float]:
+        return {w: c for w, c in document(text).items() if w in self.index.postings.vocab}
 
-    def bm25(self, text: str) -> F64:
-        """BM25 of every trial for a query text (each query word counted once per occurrence)."""
-        ids, q_tf, rows, tf, lengths = self._gather(text)
-        if ids.size == 0:
-            return np.zeros(self.size)
-        tf64 = tf.astype(np.float64)
-        norm = K1 * (1 - B + B * self.lengths[rows] / max(float(self.lengths.mean()), 1e-9))
-        per = np.repeat(self.idf_bm25[ids] * q_tf, lengths) * tf64 * (K1 + 1) / (tf64 + norm)
-        scores: F64 = np.bincount(rows, weights=per, minlength=self.size).astype(np.float64)
-        return scores
+    def bm25(self, text: str, max_share: float | None = None) -> F64:
+        """BM25 of every trial for a query text (each query word counted once per occurrence), leaving
+        out words in more than ``max_share`` of the trials (they cost the most and weigh the least)."""
+        query = self._query(text)
+        if max_share is not None:
+            postings = self.index.postings
+            limit = max(max_share * self.size, COMMON_MIN_DOCS)
+            query = {
+                w: c
+                for w, c in query.items()
+                if postings.indptr[postings.vocab[w] + 1] - postings.indptr[postings.vocab[w]] <= limit
+            }
+        return self.index.scores(query)
 
     def tfidf(self, text: str) -> F64:
         """Cosine of sublinear TF-IDF vectors."""
-        ids, q_tf, rows, tf, lengths = self._gather(text)
-        if ids.size == 0:
+        query = self._query(text)
+        if not query:
             return np.zeros(self.size)
-        q_weights = (1 + np.log(q_tf)) * self.idf_tfidf[ids]
+        postings = self.index.postings
+        ids = np.asarray([postings.vocab[w] for w in query], dtype=np.int64)
+        q_weights = (1 + np.log(np.asarray(list(query.values())))) * self.idf_tfidf[ids]
         q_norm = float(np.sqrt(np.dot(q_weights, q_weights))) or 1.0
-        doc = (1 + np.log(tf.astype(np.float64))) * np.repeat(self.idf_tfidf[ids], lengths)
-        per = np.repeat(q_weights / q_norm, lengths) * doc
-        dots = np.bincount(rows, weights=per, minlength=self.size)
-        return dots / np.where(self.tfidf_norms > 0, self.tfidf_norms, 1.0)
+        dots = np.zeros(self.size, dtype=np.float64)
+        for term, weight in zip(query, q_weights / q_norm, strict=True):
+            rows, tf = postings.of_term(term)
+            dots[rows] += weight * (1 + np.log(tf)) * self.idf_tfidf[postings.vocab[term]]
+        norms: F64 = dots / np.where(self.tfidf_norms > 0, self.tfidf_norms, 1.0)
+        return norms
+
+    def score_rows(self, text: str, rows: I64, also: str = "") -> tuple[F64, F64, F64]:
+        """Exact BM25 and TF-IDF cosine of ``rows`` for every word of ``text``, and BM25 for ``also``
+        (a second, shorter query), read from those trials' own words: the cost grows with the rows
+        asked for, not with how common the words are."""
+        query = self._query(text)
+        if not query or rows.size == 0:
+            return np.zeros(rows.size), np.zeros(rows.size), np.zeros(rows.size)
+        bm25, also_bm25 = self.index.scores_of_rows([query, self._query(also)], rows)
+        postings = self.index.postings
+        ids = np.asarray([postings.vocab[w] for w in query], dtype=np.int64)
+        q_weights = (1 + np.log(np.asarray(list(query.values())))) * self.idf_tfidf[ids]
+        weights = np.zeros(len(postings.vocab))
+        weights[ids] = q_weights / (float(np.sqrt(np.dot(q_weights, q_weights))) or 1.0)
+        local, terms, tf = postings.of_rows(rows)
+        dots = np.bincount(
+            local, weights=weights[terms] * (1 + np.log(tf)) * self.idf_tfidf[terms], minlength=rows.size
+        )
+        norms = self.tfidf_norms[rows]
+        tfidf: F64 = (dots / np.where(norms > 0, norms, 1.0)).astype(np.float64)
+        return bm25, tfidf, also_bm25
+
+    def patched(self, keep: Bools, keys: Sequence[str], texts: Sequence[str]) -> TextBaseline:
+        """Without the rows not kept, ``texts`` appended as new rows: the same figures as a fresh build."""
+        postings = self.index.postings.patched(
+            keep, ((key, document(text)) for key, text in zip(keys, texts, strict=True))
+        )
+        return with_tfidf(Bm25.from_postings(postings, self.index.k1, self.index.b))
+
+
+def with_tfidf(index: Bm25) -> TextBaseline:
+    """The TF-IDF weights and document norms that go with a BM25 index's postings."""
+    postings = index.postings
+    n = index.size
+    df = np.diff(postings.indptr).astype(np.float64)
+    idf_tfidf = np.log((1 + n) / (1 + df)) + 1
+    term_of_posting = np.repeat(np.arange(len(postings.vocab)), np.diff(postings.indptr))
+    weights = (1 + np.log(postings.tf)) * idf_tfidf[term_of_posting]
+    norms = np.sqrt(np.bincount(postings.rows, weights=weights * weights, minlength=n))
+    return TextBaseline(index=index, tfidf_norms=norms.astype(np.float64), idf_tfidf=idf_tfidf)
+
+
+def build_text_index(documents: Iterable[tuple[str, str]]) -> TextBaseline:
+    """BM25 / TF-IDF over ``(key, text)`` pairs, read once."""
+    return with_tfidf(Bm25.indexed((key, document(text)) for key, text in documents))
 
 
 def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
-    keys: list[str] = []
-    vocab: dict[str, int] = {}
-    term_ids = array("i")
-    rows = array("i")
-    tfs = array("f")
-    lengths: list[int] = []
-    for row, trial in enumerate(trials):
-        words = tokens(trial_text(trial))
-        keys.append(trial.key)
-        lengths.append(len(words))
-        for word, count in Counter(words).items():
-            term_ids.append(vocab.setdefault(word, len(vocab)))
-            rows.append(row)
-            tfs.append(count)
-    n = len(keys)
-    term = np.frombuffer(term_ids, dtype=np.int32)
-    row_of = np.frombuffer(rows, dtype=np.int32)
-    tf = np.frombuffer(tfs, dtype=np.float32)
-    order = np.argsort(term, kind="stable")
-    df = np.bincount(term, minlength=len(vocab)).astype(np.float64)
-    idf_bm25 = np.log(1 + (n - df + 0.5) / (df + 0.5))
-    idf_tfidf = np.log((1 + n) / (1 + df)) + 1
-    doc_weights = (1 + np.log(tf.astype(np.float64))) * idf_tfidf[term]
-    norms = np.sqrt(np.bincount(row_of, weights=doc_weights * doc_weights, minlength=n))
-    return TextBaseline(
-        keys=keys,
-        vocab=vocab,
-        post_indptr=np.concatenate(([0], np.cumsum(np.bincount(term, minlength=len(vocab))))).astype(
-            np.int64
-        ),
-        post_rows=row_of[order].copy(),
-        post_tf=tf[order].copy(),
-        lengths=np.asarray(lengths, dtype=np.float64),
-        tfidf_norms=norms,
-        idf_bm25=idf_bm25,
-        idf_tfidf=idf_tfidf,
-    )
+    """The plain baseline: titles, summaries and descriptions."""
+    return build_text_index((trial.key, trial_text(trial)) for trial in trials)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.regimen import TrialDoses, TrialTimeline
@@ -21,18 +21,52 @@ from trialatlas.model import Trial
 from trialatlas.related import RelatedResult
 from trialatlas.search import FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
+from trialatlas.store.base import ORG_KEY_PREFIX
+from trialatlas.text.registry_ids import is_nct_id
 
 # Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
 
-_NCT = re.compile(r"^(NCT\d{8}|ORG:.{1,200})$")
+
+def _is_org_key(text: str) -> bool:
+    return text.startswith(ORG_KEY_PREFIX) and len(ORG_KEY_PREFIX) < len(text) <= len(ORG_KEY_PREFIX) + 200
+
+
+Request = TypeVar("Request", bound=BaseModel)
+
+
+def validation_problems(exc: ValidationError, whole: str = "request") -> str:
+    """What a pydantic validation refused, as one line: ``field: why; field: why``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']) or whole}: {error['msg']}" for error in exc.errors()
+    )
+
+
+def checked(model: type[Request], data: Any) -> Request:
+    """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
+    if isinstance(data, model):
+        return data
+    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
+    if unknown:
+        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
+        # misspelt filter must not be dropped silently.
+        known = ", ".join(model.model_fields)
+        raise QueryError(f"unknown field {', '.join(map(repr, unknown))}; known: {known}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise QueryError(validation_problems(exc)) from exc
 
 
 def check_trial_id(nct: str) -> str:
     """Ids are checked before the store sees them, so that a malformed one is a 4xx, not a lookup."""
     text = nct.strip()
-    if not text or len(text) > 210 or not (_NCT.match(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text)):
+    if (
+        not text
+        or len(text) > 210
+        or not (is_nct_id(text) or _is_org_key(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text))
+    ):
         raise QueryError(f"{nct[:60]!r} is not a trial id (NCT followed by 8 digits, or an org study id)")
     return text
 
@@ -295,7 +329,9 @@ __all__ = [
     "TrialDoses",
     "TrialTimeline",
     "check_trial_id",
+    "checked",
     "facet_choices",
     "split_values",
     "trial_document",
+    "validation_problems",
 ]

@@ -54,9 +54,9 @@ from trialatlas.model import (
 from trialatlas.model.results import Results, from_v2
 from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.textblocks import split_criteria
+from trialatlas.text.registry_ids import is_nct_id
 
 E = TypeVar("E")
-NCT_ID = re.compile(r"^NCT\d{8}$")
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s;,\"<>]+)", re.IGNORECASE)
 _CHUNK = 1 << 20
 Json = dict[str, Any]
@@ -172,7 +172,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
     nct_id = _text(ident.get("nctId"))
     if nct_id is None:
         raise StudyError("record without an NCT id")
-    if not NCT_ID.match(nct_id):
+    if not is_nct_id(nct_id):
         raise StudyError(f"malformed NCT id {nct_id!r}")
     status_m = protocol.get("statusModule") or {}
     sponsor_m = protocol.get("sponsorCollaboratorsModule") or {}

@@ -13,10 +13,10 @@ from lxml import etree
 
 from trialatlas.model.enums import SourceFormat
 from trialatlas.sources.base import LOCKED_DOWN_XML, Blob, ReadResult, RecordError
-from trialatlas.sources.ictrp import FIELDS, read_row
+from trialatlas.sources.ictrp import read_row
+from trialatlas.sources.ictrp_fields import field_name
 
 ROOT = b"Trials_downloaded_from_ICTRP"
-_BY_LOWER = {name.lower(): name for name in FIELDS}
 
 
 class IctrpXmlReader:
@@ -37,15 +37,10 @@ class IctrpXmlReader:
                     number += 1
                     location = f"{blob.name}#trial {number}"
                     values: dict[str, str] = {}
-                    unknown: list[str] = []
                     for child in element:
-                        if not isinstance(child.tag, str):
-                            continue
-                        field = _BY_LOWER.get(child.tag.lower())
-                        if field is None:
-                            unknown.append(child.tag)
-                            continue
-                        values[field] = "".join(child.itertext())
+                        if isinstance(child.tag, str):
+                            # Documented fields by their documented spelling; others as they come.
+                            values[field_name(child.tag)] = "".join(child.itertext())
                     element.clear()
                     result = read_row(
                         values,
@@ -55,8 +50,6 @@ class IctrpXmlReader:
                         location=location,
                         layout="xml",
                     )
-                    if unknown and not isinstance(result, RecordError):
-                        result.sources[0].unread_fields.extend(unknown)
                     yield result
             except etree.XMLSyntaxError as exc:
                 yield RecordError(f"{blob.name}#trial {number + 1}", f"malformed XML: {exc}")

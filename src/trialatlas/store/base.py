@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,8 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 from trialatlas.errors import QueryError, StoreError
 from trialatlas.model import SecondaryIdType, Trial
 from trialatlas.model.merge import merge_trials
-from trialatlas.model.registries import identify, registry_of
 from trialatlas.store.history import TrialVersion
+from trialatlas.text.registry_ids import identify, is_nct_id, registry_of
 
 
 class UpsertOutcome(StrEnum):
@@ -209,7 +208,6 @@ _NCT_KINDS = frozenset({IdKind.NCT.value, IdKind.ALIAS.value})
 # Ids of registry shape: a record's own (NCT, registry) and the ones it names as its other registrations.
 _REGISTRY_KINDS = frozenset({IdKind.NCT.value, IdKind.REGISTRY.value, IdKind.LINK.value})
 ORG_KEY_PREFIX = "ORG:"
-_NCT_KEY = re.compile(r"^NCT\d{8}$")
 
 
 def normalize_id(text: str) -> str:
@@ -255,7 +253,7 @@ def identity_ids(trial: Trial) -> list[tuple[str, str]]:
 
 def _has_nct(key: str) -> bool:
     """Whether the trial stored under ``key`` has an NCT id (it is then keyed by it)."""
-    return bool(_NCT_KEY.match(key))
+    return is_nct_id(key)
 
 
 # --- rows --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Registry pages rendered from the trial model, in each layout the page reader knows.
+"""Registry pages rendered from the trial model, in each layout the page reader knows (a test helper).
 
 The renderers imitate what the registry sites print and what a browser's "save as text" keeps of it
 (see the seed pages): section blurbs, label spellings, tables flattened into lines of words. They
@@ -354,10 +354,8 @@ def render_layout_a(trial: Trial, *, labels: bool = True) -> str:
     section("sponsors", "Sponsors")
     sponsors = [(s, "collaborator") for s in trial.collaborators]
     if trial.lead_sponsor:
-        # The labelled site lists collaborators first; the bare one lists the lead first.
-        sponsors = (
-            [*sponsors, (trial.lead_sponsor, "lead")] if labels else [(trial.lead_sponsor, "lead"), *sponsors]
-        )
+        # Both the labelled and the bare site list collaborators first and the lead last (seed 000).
+        sponsors = [*sponsors, (trial.lead_sponsor, "lead")]
     for sponsor, role in sponsors:
         out.append(sponsor.name)
         if sponsor.agency_class:
