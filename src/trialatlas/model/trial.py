@@ -286,6 +286,16 @@ class SourceRecord(_Part):
         default=None, description="The registry's page of the record, as the record names it."
     )
 
+    @property
+    def record_name(self) -> str:
+        """The record as a person finds it again: its file's name and its place in the file (never the
+        server's directories), or its URL."""
+        where, _, inner = self.location.partition("#")
+        if "://" in where:
+            return self.location
+        name = where.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or where
+        return f"{name}, {inner}" if inner else name
+
 
 # Top-level fields that carry registry content; provenance is tracked for each of them.
 CONTENT_FIELDS: tuple[str, ...] = (
