@@ -8,7 +8,7 @@ with provenance: which source record gave each top-level field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +42,12 @@ from trialatlas.model.enums import (
     WhoMasked,
 )
 from trialatlas.model.values import Age, PartialDate
+
+# A count a registry states (enrollment, a document's size): never negative, and no larger than a
+# 32-bit SQL INTEGER holds (PostgreSQL's), so a hostile 20-digit value fails its own record's
+# validation, never the store's batch.
+MAX_COUNT = 2**31 - 1
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class _Part(BaseModel):
@@ -85,7 +91,7 @@ class StatusInfo(_Part):
 
 
 class Enrollment(_Part):
-    count: int | None = None
+    count: Count | None = None
     type: DateType | None = None
 
 
@@ -181,8 +187,8 @@ class Contact(_Part):
 
 
 class GeoPoint(_Part):
-    lat: float
-    lon: float
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class Location(_Part):
@@ -224,7 +230,7 @@ class ProvidedDocument(_Part):
     date: str | None = None
     upload_date: str | None = None
     filename: str | None = None
-    size: int | None = None
+    size: Count | None = None
     url: str | None = None
 
 

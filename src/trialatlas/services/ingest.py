@@ -33,12 +33,12 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
-from trialatlas.errors import ReadError
+from trialatlas.errors import ReadError, StoreError
 from trialatlas.model import Trial
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.containers import iter_blobs
 from trialatlas.sources.reading import read_blob, read_paths
-from trialatlas.store.base import TrialStore
+from trialatlas.store.base import TrialStore, UpsertSummary
 
 DEFAULT_BATCH_SIZE = 500
 MAX_DEFAULT_WORKERS = 4
@@ -145,10 +145,10 @@ def ingest_results(
     def flush() -> None:
         if not batch:
             return
-        summary = store.upsert_batch(batch)
-        report.new += summary.new
-        report.updated += summary.updated
-        report.unchanged += summary.unchanged
+        for summary in _upsert_salvaging(store, batch, report.errors):
+            report.new += summary.new
+            report.updated += summary.updated
+            report.unchanged += summary.unchanged
         batch.clear()
         if on_progress is not None:
             on_progress(report)
@@ -169,6 +169,38 @@ def ingest_results(
         flush()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _upsert_salvaging(
+    store: TrialStore, batch: list[Trial], errors: list[RecordError]
+) -> list[UpsertSummary]:
+    """Write ``batch`` in one transaction; when that fails, write its trials one at a time, so the
+    one record the store refuses is reported and the others land.
+
+    When every trial fails alone too, the fault is the store's, not a record's: the batch's error
+    is raised.
+    """
+    try:
+        return [store.upsert_batch(batch)]
+    except StoreError as batch_error:
+        if len(batch) == 1:
+            errors.append(RecordError(_where(batch[0]), f"the store refused it: {batch_error}"))
+            return []
+        summaries: list[UpsertSummary] = []
+        refused: list[RecordError] = []
+        for trial in batch:
+            try:
+                summaries.append(store.upsert_batch([trial]))
+            except StoreError as exc:
+                refused.append(RecordError(_where(trial), f"the store refused it: {exc}"))
+        if not summaries:
+            raise batch_error from None
+        errors.extend(refused)
+        return summaries
+
+
+def _where(trial: Trial) -> str:
+    return trial.sources[-1].location if trial.sources else (trial.nct_id or trial.org_study_id or "?")
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
+    read_whole,
     register_reader,
     strip_bom,
 )
@@ -717,7 +718,7 @@ class LegacyXmlReader:
                 root = _root_tag(head)
                 if root == b"clinical_study":
                     # One record per file: small, read whole, and its own text is the raw record.
-                    data = head + stream.read()
+                    data = head + read_whole(stream)
                     yield from self._single(blob.name, data)
                 else:
                     yield from self._wrapper(blob, root, _Prefixed(head, stream), head)

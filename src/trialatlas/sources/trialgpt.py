@@ -119,8 +119,8 @@ class TrialGPTCorpusReader:
         return 0.8 if b'"text"' in head else 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for number, line in json_lines(blob):
-            yield self._read_line(blob, number, line)
+        for item in json_lines(blob):
+            yield item if isinstance(item, RecordError) else self._read_line(blob, *item)
 
     def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
         location = f"{blob.name}#line {number}"
