@@ -78,15 +78,17 @@ class ReadLimits:
     (read a record at a time) and ``expansion_ratio`` how many times its compressed size it may
     expand to (past 64 MiB: text compresses 5-20 times, bombs 1,000 and more); ``record_bytes``
     caps the raw text of one record (what a reader holds whole to parse, and keeps as the raw
-    record). Set by environment (``TRIALATLAS_MAX_MEMBER_BYTES``, ``…_ARCHIVE_BYTES``,
-    ``…_STREAM_BYTES``, ``…_RECORD_BYTES``, ``TRIALATLAS_MAX_EXPANSION_RATIO``), so that reader
-    processes see the same bounds.
+    record), ``page_bytes`` a saved registry page. Set by environment
+    (``TRIALATLAS_MAX_MEMBER_BYTES``, ``…_ARCHIVE_BYTES``, ``…_STREAM_BYTES``, ``…_RECORD_BYTES``,
+    ``…_PAGE_BYTES``, ``TRIALATLAS_MAX_EXPANSION_RATIO``), so that reader processes see the same
+    bounds.
     """
 
     member_bytes: int = 1 << 30
     archive_bytes: int = 64 << 30
     stream_bytes: int = 256 << 30
     record_bytes: int = 64 << 20
+    page_bytes: int = 4 << 20
     expansion_ratio: int = 200
 
     @classmethod
@@ -103,6 +105,7 @@ class ReadLimits:
             archive_bytes=value("ARCHIVE_BYTES", cls.archive_bytes),
             stream_bytes=value("STREAM_BYTES", cls.stream_bytes),
             record_bytes=value("RECORD_BYTES", cls.record_bytes),
+            page_bytes=value("PAGE_BYTES", cls.page_bytes),
             expansion_ratio=value("EXPANSION_RATIO", cls.expansion_ratio),
         )
 

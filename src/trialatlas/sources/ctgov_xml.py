@@ -35,6 +35,7 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
+    error_from_exception,
     read_whole,
     register_reader,
     strip_bom,
@@ -804,8 +805,8 @@ class LegacyXmlReader:
         try:
             return map_trial(element, f"ctgov-xml:{location}", name, _raw_text(element, whole))
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-            reason = " ".join(line.strip() for line in str(exc).splitlines()[:3]) or type(exc).__name__
-            return RecordError(location, f"cannot map record: {reason}")
+            error = error_from_exception(location, exc)
+            return RecordError(location, f"cannot map record: {error.reason}", error.field)
 
 
 def _may_use_entities(head: bytes, root: bytes) -> bool:
