@@ -102,7 +102,9 @@ class Batch:
 class Generator:
     """Hostile inputs of every kind from one seed: the same seed gives the same inputs."""
 
-    def __init__(self, samples: Samples, seed: int, page_depths: tuple[int, ...] = (1000, 5000, 20000)) -> None:
+    def __init__(
+        self, samples: Samples, seed: int, page_depths: tuple[int, ...] = (1000, 5000, 20000)
+    ) -> None:
         self.samples = samples
         self.page_depths = page_depths
         self.random = random.Random(seed)
@@ -336,7 +338,14 @@ class Generator:
         lands, each of the others is one error."""
         good = self.good_study()
         hostile = self.random.sample(
-            [".hidden.json", "dir\\evil.json", "../escape.json", "/abs/x.json", "a/../../up.json", "a/.git/x.json"],
+            [
+                ".hidden.json",
+                "dir\\evil.json",
+                "../escape.json",
+                "/abs/x.json",
+                "a/../../up.json",
+                "a/.git/x.json",
+            ],
             k=2,
         )
         payload = json.dumps(self.study()).encode()
@@ -357,7 +366,7 @@ class Generator:
                 for member in hostile:
                     archive.writestr(zipfile.ZipInfo(member), payload)
                 link = zipfile.ZipInfo("link.json")
-                link.external_attr = (0o120777 << 16)
+                link.external_attr = 0o120777 << 16
                 archive.writestr(link, b"../../etc/passwd")
             name = "members.zip"
         return Input(name, buffer.getvalue(), "archive-members", must_fail=True, good_ids=good.good_ids)

@@ -96,6 +96,9 @@ def _unwrap(blob: Blob, judged: str | None = None) -> Iterator[Blob | RecordErro
             if lower.endswith(suffix):
                 yield from _unwrap(_decompressed(blob, decompress), lower[: -len(suffix)])
                 return
+    except ReadLimitError as exc:
+        yield RecordError(blob.name, str(exc))
+        return
     except STREAM_ERRORS as exc:
         yield RecordError(blob.name, f"broken archive or compressed stream: {_first_line(exc)}")
         return
@@ -211,10 +214,24 @@ def _zip_members(blob: Blob) -> Iterator[Blob | RecordError]:
             yield from _unwrap(memory_blob(location, data))
 
 
+_TAR_COMPRESSION = {".tgz": ".gz", ".tar.gz": ".gz", ".tar.xz": ".xz", ".tar.bz2": ".bz2"}
+
+
 def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
     limits = read_limits()
     total = 0
-    with blob.open() as handle, tarfile.open(fileobj=handle, mode="r|*") as archive:
+    lower = blob.name.rsplit("!", 1)[-1].lower()
+    suffix = next((c for end, c in _TAR_COMPRESSION.items() if lower.endswith(end)), None)
+    # Decompressed by the same streams as any compressed file (tarfile's own gzip reader takes a
+    # stream cut off before its end marker for a whole one).
+    opener = (
+        blob.open
+        if suffix is None
+        else functools.partial(
+            _open_decompressed, _COMPRESSORS[suffix], blob.open, limits.stream_limit(blob.size)
+        )
+    )
+    with opener() as handle, tarfile.open(fileobj=handle, mode="r|") as archive:
         for member in archive:
             if member.isdir():
                 continue
@@ -235,11 +252,21 @@ def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
                 continue
             try:
                 data = extracted.read()
-            except STREAM_ERRORS as exc:
+            except (*STREAM_ERRORS, ReadLimitError) as exc:
                 yield RecordError(location, f"broken tar member: {_first_line(exc)}")
                 return
             total += len(data)
             yield from _unwrap(memory_blob(location, data))
+        # A compressed tarball cut after its last member still lists whole members: reading on to
+        # the compressed stream's end is what tells a cut-off file from a whole one.
+        for _ in range(_TRAILER_CHUNKS):
+            if not handle.read(_BUFFER):
+                return
+        yield RecordError(blob.name, "broken archive: data past the end of the tar archive")
+
+
+# How much an archive may hold after its end marker (padding) before that is reported.
+_TRAILER_CHUNKS = 16
 
 
 def _first_line(exc: BaseException) -> str:
