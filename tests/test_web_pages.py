@@ -373,7 +373,7 @@ def test_hostile_registry_text_renders_as_text_everywhere(client: httpx.Client) 
 def test_every_search_filter_has_a_url_parameter() -> None:
     """A filter the search package adds must reach the page and the API, or this fails."""
     from trialatlas.search import Filters
-    from trialatlas.web.services import FILTER_FIELDS, SearchRequest
+    from trialatlas.services.models import FILTER_FIELDS, SearchRequest
     from trialatlas.web.urls import read_search, search_url
 
     assert set(Filters.model_fields) - {"facet_values"} == FILTER_FIELDS

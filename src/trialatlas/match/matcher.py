@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from trialatlas.errors import InputError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.match.patient import PatientProfile
 from trialatlas.match.relevance import (
@@ -44,6 +45,7 @@ from trialatlas.match.relevance import (
 )
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
+from trialatlas.store import derived_path
 
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
@@ -184,13 +186,13 @@ def _status(text: str) -> OverallStatus | None:
 
 def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial], bool]:
     """The prefilter for ``status`` ('open', one overall status, or None for any); a status that is
-    neither raises ValueError."""
+    neither raises :class:`InputError` (a ValueError)."""
     open_only = status is not None and status.strip().lower() == "open"
     wanted: OverallStatus | None = None
     if status is not None and not open_only:
         wanted = _status(status)
         if wanted is None:
-            raise ValueError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+            raise InputError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
 
     def keep(trial: Trial) -> bool:
         return passes_prefilter(trial, patient, open_only) and (
@@ -353,16 +355,8 @@ _CHECK_SECONDS = 1.0
 
 def stats_path(store: TrialStore) -> Path | None:
     """Where a store's relevance statistics are kept: beside its SQLite file, else nowhere."""
-    location = getattr(store, "location", "")
-    if (
-        not location
-        or location == ":memory:"
-        or location.startswith(("file:", "postgres"))
-        or "://" in location
-    ):
-        return None
-    path = Path(location)
-    return path.with_name(path.name + ".match-stats.json") if path.is_file() else None
+    path = derived_path(store, ".match-stats.json")
+    return path if path is not None and Path(store.location).is_file() else None
 
 
 def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[RelevanceStats, int]:

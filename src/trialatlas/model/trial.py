@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model.enums import (
     AgencyClass,
     Allocation,
@@ -383,7 +384,7 @@ class Trial(_Part):
             return self.nct_id
         if self.org_study_id:
             return f"ORG:{self.org_study_id}"
-        raise ValueError("a trial needs an NCT id or an org study id to be stored")
+        raise RecordDataError("a trial needs an NCT id or an org study id to be stored")
 
     @property
     def title(self) -> str:

@@ -41,7 +41,7 @@ from trialatlas.search.execute import Page, Ranking, Request, Run
 from trialatlas.search.facets import country_key, value_key
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
-from trialatlas.store import SqliteStore, TrialStore
+from trialatlas.store import TrialStore, derived_path
 
 INDEX_SCHEMA = 1
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -175,12 +175,8 @@ class SearchIndex:
         with _indexes_lock:
             index = _indexes.get(store)
             if index is None:
-                in_memory = (
-                    not isinstance(store, SqliteStore)
-                    or store.location == ":memory:"
-                    or (store.location.startswith("file::memory:"))
-                )
-                index = cls(":memory:" if in_memory else store.location)
+                path = derived_path(store, "")  # the index's tables live in the store's own file
+                index = cls(str(path) if path is not None else ":memory:")
                 _indexes[store] = index
             return index
 

@@ -20,7 +20,9 @@ from typing import IO, Any, Protocol, TypedDict, runtime_checkable
 
 import orjson
 
+from trialatlas.errors import PluginError, UnknownFormatError
 from trialatlas.model import Trial
+from trialatlas.plugins import READERS, PluginGroup
 
 SNIFF_BYTES = 8192
 _CHUNK = 1 << 20
@@ -187,25 +189,40 @@ _READERS: dict[str, SourceReader] = {}
 
 
 def register_reader(reader: SourceReader) -> SourceReader:
-    """Add a reader to the registry (built-ins join the same way plugins do)."""
+    """Add a reader to the registry for this process (packages declare theirs as entry points in
+    the ``trialatlas.readers`` group, as the built-ins are: see :mod:`trialatlas.plugins`)."""
     _READERS[reader.name] = reader
     return reader
 
 
+def _add_readers(name: str, loaded: Any) -> None:
+    readers = loaded if isinstance(loaded, list | tuple) else [loaded]
+    for reader in readers:
+        if not callable(getattr(reader, "sniff", None)) or not callable(getattr(reader, "read", None)):
+            raise PluginError(f"reader plugin {name!r} gave {type(reader).__name__}, not a SourceReader")
+        _READERS.setdefault(reader.name, reader)
+
+
+_READER_PLUGINS = PluginGroup(READERS, _add_readers)
+
+
 def registered_readers() -> dict[str, SourceReader]:
+    _READER_PLUGINS.ensure_loaded()
     return dict(_READERS)
 
 
 def get_reader(name: str) -> SourceReader:
+    _READER_PLUGINS.ensure_loaded()
     try:
         return _READERS[name]
     except KeyError as exc:
         known = ", ".join(sorted(_READERS))
-        raise KeyError(f"no reader named {name!r} (known: {known})") from exc
+        raise UnknownFormatError(name, f"no reader named {name!r} (known: {known})") from exc
 
 
 def detect_reader(blob: Blob, head: bytes | None = None) -> tuple[SourceReader | None, float]:
     """The reader surest of the blob, with its confidence; ``(None, 0)`` when no reader claims it."""
+    _READER_PLUGINS.ensure_loaded()
     sample = blob.head() if head is None else head
     best: SourceReader | None = None
     best_score = 0.0

@@ -60,7 +60,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date, parse_age
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 
 _EnumT = TypeVar("_EnumT", bound=StrEnum)
 
@@ -597,11 +597,8 @@ class CtgovCsvReader:
         return trial
 
 
-legacy_reader = register_reader(
-    CtgovCsvReader(
-        "ctgov-csv-legacy", SourceFormat.CTGOV_CSV_LEGACY, LEGACY_ONLY, CURRENT_ONLY, fallback=0.35
-    )
+legacy_reader = CtgovCsvReader(
+    "ctgov-csv-legacy", SourceFormat.CTGOV_CSV_LEGACY, LEGACY_ONLY, CURRENT_ONLY, fallback=0.35
 )
-current_reader = register_reader(
-    CtgovCsvReader("ctgov-csv", SourceFormat.CTGOV_CSV, CURRENT_ONLY, LEGACY_ONLY, fallback=0.4)
-)
+current_reader = CtgovCsvReader("ctgov-csv", SourceFormat.CTGOV_CSV, CURRENT_ONLY, LEGACY_ONLY, fallback=0.4)
+READERS = [legacy_reader, current_reader]

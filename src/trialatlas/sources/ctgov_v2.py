@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar, cast
 
 import orjson
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model import (
     Age,
     AgencyClass,
@@ -58,7 +59,6 @@ from trialatlas.sources.base import (
     format_name,
     read_limits,
     read_whole,
-    register_reader,
     strip_bom,
 )
 from trialatlas.sources.textblocks import split_criteria
@@ -70,7 +70,7 @@ _CHUNK = 1 << 20
 Json = dict[str, Any]
 
 
-class StudyError(ValueError):
+class StudyError(RecordDataError):
     """A study object that cannot become a trial."""
 
 
@@ -769,4 +769,4 @@ def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes | None
     yield from bounded_lines(stream)
 
 
-register_reader(CtgovV2Reader())
+READER = CtgovV2Reader()

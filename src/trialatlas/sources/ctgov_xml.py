@@ -37,7 +37,6 @@ from trialatlas.sources.base import (
     RecordError,
     error_from_exception,
     read_whole,
-    register_reader,
     strip_bom,
 )
 from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
@@ -829,4 +828,4 @@ def _raw_text(element: Element, whole: bytes | None) -> str:
     return etree.tostring(element, encoding="unicode", with_tail=False)
 
 
-register_reader(LegacyXmlReader())
+READER = LegacyXmlReader()

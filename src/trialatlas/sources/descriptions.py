@@ -20,7 +20,6 @@ from trialatlas.sources.base import (
     RecordError,
     json_lines,
     json_object,
-    register_reader,
     sniff_json_lines,
     strip_bom,
 )
@@ -107,4 +106,4 @@ class DescriptionsReader:
         )
 
 
-descriptions_reader = register_reader(DescriptionsReader())
+descriptions_reader = DescriptionsReader()

@@ -28,7 +28,6 @@ from trialatlas.sources.base import (
     RecordError,
     json_lines,
     json_object,
-    register_reader,
     sniff_json_lines,
     strip_bom,
 )
@@ -367,4 +366,4 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-trialgpt_reader = register_reader(TrialGPTCorpusReader())
+trialgpt_reader = TrialGPTCorpusReader()

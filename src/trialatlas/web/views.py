@@ -18,11 +18,15 @@ from markupsafe import Markup, escape
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
+from trialatlas.extract.regimen import TrialTimeline
+from trialatlas.extract.regimen.timeline import drug_label
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
+from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, SearchResults, TrialSummary
 from trialatlas.search.facets import value_key
+from trialatlas.services.atlas import Atlas
+from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.web.charts import Bar, bar_chart
-from trialatlas.web.services import Atlas, RelatedResult, SearchRequest, TrialTimeline
 from trialatlas.web.urls import search_url, selected_keys
 
 # Which model fields each page section shows, for "which source gave this".
@@ -206,8 +210,6 @@ def _groups(trial: Trial) -> tuple[list[GroupView], list[Intervention]]:
 
 
 def _doses(timeline: TrialTimeline) -> dict[str, list[DoseLine]]:
-    from trialatlas.web.services import drug_label
-
     out: dict[str, list[DoseLine]] = {}
     for arm in timeline.arms:
         lines: list[DoseLine] = []
@@ -337,7 +339,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
     related: list[RelatedResult] = []
     related_error: str | None = None
     try:
-        related = atlas.related(trial.key, 8)
+        related = atlas.related(RelatedRequest(nct=trial.key, top=8))
     except QueryError as exc:
         related_error = str(exc)
     sources, section_sources = _sources(trial)

@@ -19,7 +19,6 @@ from trialatlas.sources.base import (
     RecordError,
     read_limits,
     read_whole,
-    register_reader,
     strip_bom,
 )
 from trialatlas.sources.pages.common import PageParse
@@ -134,6 +133,6 @@ class RegistryPageReader:
         yield read_page(data, blob.name)
 
 
-READER = register_reader(RegistryPageReader())
+READER = RegistryPageReader()
 
 __all__ = ["READER", "READER_NAME", "RegistryPageReader", "read_page"]
