@@ -20,7 +20,7 @@ from typing import IO, Any, Protocol, TypedDict, runtime_checkable
 
 import orjson
 
-from trialatlas.errors import PluginError, UnknownFormatError
+from trialatlas.errors import PluginError, ReadLimitError, UnknownFormatError
 from trialatlas.model import Trial
 from trialatlas.plugins import READERS, PluginGroup
 
@@ -65,10 +65,6 @@ def error_from_exception(location: str, exc: BaseException, field: str | None = 
     kind = type(exc).__name__
     reason = text if isinstance(exc, ReadLimitError) else f"{kind}: {text}" if text else kind
     return RecordError(location, reason, field)
-
-
-class ReadLimitError(ValueError):
-    """Input past a configured size bound (see :class:`ReadLimits`): refused, never read on."""
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from trialatlas.errors import ReadLimitError
 from trialatlas.sources.base import (
     RATIO_FLOOR,
     Blob,
-    ReadLimitError,
     RecordError,
     format_name,
     read_limits,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from trialatlas.errors import ReadLimitError
 from trialatlas.model import SourceFormat, SourceRecord, Trial
 from trialatlas.sources.base import (
     Blob,
-    ReadLimitError,
     ReadResult,
     RecordError,
     read_limits,
