@@ -205,9 +205,12 @@ def test_page_reading_is_linear_in_size(samples: Samples) -> None:
 
     def seconds(size: int) -> float:
         data = (seed + body * (size // len(body) + 2))[:size]
-        started = time.perf_counter()
-        read_page(data, "big.txt")
-        return time.perf_counter() - started
+        best = float("inf")
+        for _ in range(2):  # the better of two runs: a busy machine slows one, rarely both
+            started = time.perf_counter()
+            read_page(data, "big.txt")
+            best = min(best, time.perf_counter() - started)
+        return best
 
     small, large = seconds(250_000), seconds(1_000_000)
     # Four times the size: linear is ~4x, the quadratic matcher this replaces was ~16x.
