@@ -121,6 +121,7 @@ class Generator:
             "archive-members": self.archive_members,
             "page-deep": self.page_deep,
             "jsonl-mutation": self.jsonl_mutation,
+            "nesting": self.nesting,
         }
 
     # --- batches ---------------------------------------------------------------------------
@@ -385,6 +386,20 @@ class Generator:
         if self.random.random() < 0.5:
             lines.insert(1, self.random.choice(["{", "[1,2]", '"text"', "null", "\x00\x01", "{}" * 3]))
         return Input("mutated.jsonl", ("\n".join(lines) + "\n").encode(), "jsonl-mutation")
+
+
+    def nesting(self) -> Input:
+        """A record inside compressed files and archives nested past any real input's depth."""
+        data, name = json.dumps(self.study()).encode(), "deep.json"
+        for _ in range(self.random.randint(12, 40)):
+            if self.random.random() < 0.7:
+                data, name = gzip.compress(data, compresslevel=1), name + ".gz"
+            else:
+                buffer = io.BytesIO()
+                with zipfile.ZipFile(buffer, "w") as archive:
+                    archive.writestr(name, data)
+                data, name = buffer.getvalue(), "nested.zip"
+        return Input(name[-120:] if len(name) > 120 else name, data, "nesting", must_fail=True)
 
 
 def _head_lines(path: Path, count: int) -> bytes:

@@ -32,7 +32,6 @@ from trialatlas.sources.base import (
     RATIO_FLOOR,
     Blob,
     RecordError,
-    format_name,
     read_limits,
     read_whole,
 )
@@ -51,6 +50,9 @@ def _unbz2(stream: IO[bytes]) -> IO[bytes]:
 
 
 _COMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {".gz": _gunzip, ".xz": _unxz, ".bz2": _unbz2}
+# Archives in archives, compressed files in them: past this depth a blob is reported, not opened
+# (real inputs nest two or three deep; a hostile one could nest until the stack runs out).
+MAX_NESTING = 8
 _SKIPPED_NAMES = {".DS_Store", "SOURCE.md", "README.md", "provenance.tsv"}
 # What a broken archive or compressed stream raises while it is read.
 STREAM_ERRORS = (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, zlib.error)
@@ -80,21 +82,24 @@ def memory_blob(name: str, data: bytes) -> Blob:
     return Blob(name=name, open=functools.partial(io.BytesIO, data), size=len(data))
 
 
-def _unwrap(blob: Blob, judged: str | None = None) -> Iterator[Blob | RecordError]:
+def _unwrap(blob: Blob, judged: str | None = None, depth: int = 0) -> Iterator[Blob | RecordError]:
     # ``judged``: the name the container kind is judged by (the blob's own, less the compression
-    # suffixes already unwrapped).
+    # suffixes already unwrapped); ``depth``: how many containers hold this one.
     lower = (blob.name if judged is None else judged).rsplit("!", 1)[-1].lower()
-    assert judged is None or format_name(lower) == format_name(blob.name.rsplit("!", 1)[-1])
+    is_container = lower.endswith((".tar", ".tgz", ".zip", *_COMPRESSORS))
+    if is_container and depth >= MAX_NESTING:
+        yield RecordError(blob.name, f"containers nested more than {MAX_NESTING} deep: skipped")
+        return
     try:
         if lower.endswith((".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")):
-            yield from _tar_members(blob)
+            yield from _tar_members(blob, depth)
             return
         if lower.endswith(".zip"):
-            yield from _zip_members(blob)
+            yield from _zip_members(blob, depth)
             return
         for suffix, decompress in _COMPRESSORS.items():
             if lower.endswith(suffix):
-                yield from _unwrap(_decompressed(blob, decompress), lower[: -len(suffix)])
+                yield from _unwrap(_decompressed(blob, decompress), lower[: -len(suffix)], depth + 1)
                 return
     except ReadLimitError as exc:
         yield RecordError(blob.name, str(exc))
@@ -174,7 +179,7 @@ def unsafe_member_name(name: str) -> str | None:
     return None
 
 
-def _zip_members(blob: Blob) -> Iterator[Blob | RecordError]:
+def _zip_members(blob: Blob, depth: int) -> Iterator[Blob | RecordError]:
     limits = read_limits()
     total = 0
     with blob.open() as handle, zipfile.ZipFile(handle) as archive:
@@ -211,13 +216,13 @@ def _zip_members(blob: Blob) -> Iterator[Blob | RecordError]:
                 yield RecordError(location, f"broken zip member: {_first_line(exc)}")
                 continue
             total += len(data)
-            yield from _unwrap(memory_blob(location, data))
+            yield from _unwrap(memory_blob(location, data), None, depth + 1)
 
 
 _TAR_COMPRESSION = {".tgz": ".gz", ".tar.gz": ".gz", ".tar.xz": ".xz", ".tar.bz2": ".bz2"}
 
 
-def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
+def _tar_members(blob: Blob, depth: int) -> Iterator[Blob | RecordError]:
     limits = read_limits()
     total = 0
     lower = blob.name.rsplit("!", 1)[-1].lower()
@@ -256,7 +261,7 @@ def _tar_members(blob: Blob) -> Iterator[Blob | RecordError]:
                 yield RecordError(location, f"broken tar member: {_first_line(exc)}")
                 return
             total += len(data)
-            yield from _unwrap(memory_blob(location, data))
+            yield from _unwrap(memory_blob(location, data), None, depth + 1)
         # A compressed tarball cut after its last member still lists whole members: reading on to
         # the compressed stream's end is what tells a cut-off file from a whole one.
         for _ in range(_TRAILER_CHUNKS):
