@@ -52,3 +52,11 @@ def test_the_atlas_answers_with_the_interfaces_documents(target_trials: Path, tm
         assert answer.trials[0].nct_id == "NCT04048161"
         with pytest.raises(trialatlas.QueryError, match="top"):
             atlas.match({"note": "x", "top": 0})
+
+
+def test_a_misspelt_search_field_is_an_error_not_ignored(tmp_path: Path) -> None:
+    with (
+        trialatlas.open_atlas(str(tmp_path / "atlas.db")) as atlas,
+        pytest.raises(trialatlas.QueryError, match="'phse'"),
+    ):
+        atlas.search({"q": "lupus", "phse": "2"})

@@ -115,7 +115,7 @@ def show_command(
         bool, typer.Option("--json", help="The trial model as JSON (as GET /api/trials/{nct} gives it).")
     ] = False,
 ) -> None:
-    """Show one trial: snapshot, summary, design, groups, eligibility, sponsors, locations, references."""
+    """Show one trial: snapshot, summary, design, groups, eligibility, results, sponsors, locations."""
     with opened(db) as atlas:
         trial = atlas.trial(nct)
     if as_json:
@@ -166,7 +166,7 @@ def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
     top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 15,
 ) -> None:
-    """Counts of stored trials by status, phase, study type, country and start year."""
+    """Counts of stored trials by registry, status, phase, study type, country and start year."""
     with opened(db) as atlas:
         stats = store_stats(atlas.store)
     if as_json:
@@ -174,6 +174,7 @@ def stats_command(
         return
     console.print(Text(f"{stats.trials:,} trials ({stats.partial:,} partial)", style="bold"))
     for title, rows in (
+        ("Registry", stats.by_registry),
         ("Status", stats.by_status),
         ("Phase", stats.by_phase),
         ("Study type", stats.by_study_type),

@@ -222,7 +222,7 @@ def search_eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Retrieval check on TREC Clinical Trials 2021: NDCG@10 and P@10, ours against plain BM25."""
-    from trialatlas.search.eval import run_trec
+    from trialatlas.eval.search import run_trec
 
     folder = data or shared_data_dir() / "trialgpt_benchmarks" / "trec_2021"
     if not folder.is_dir():

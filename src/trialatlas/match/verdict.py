@@ -627,7 +627,7 @@ def evaluate_trial(
         "ineligible" if failed else ("possibly eligible" if unknown or not decided else "eligible")
     )
     return TrialVerdict(
-        trial=trial.nct_id or trial.org_study_id or "",
+        trial=trial.nct_id or (trial.registry_ids[0] if trial.registry_ids else trial.org_study_id) or "",
         status=status,
         unknown=len(unknown),
         met=met,

@@ -550,12 +550,3 @@ def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) ->
             raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
     _remember(store, index)
     return index
-
-
-def forget(store: TrialStore) -> None:
-    """Drop the in-process copy (the saved file stays)."""
-    path = index_path(store)
-    if path is not None:
-        _BY_PATH.pop(str(path), None)
-    else:
-        _BY_STORE.pop(store, None)

@@ -26,6 +26,7 @@ from trialatlas.model.enums import (
     StandardAge,
     StudyType,
 )
+from trialatlas.model.registries import registry_name
 from trialatlas.plugins import FACETS as FACETS_GROUP
 from trialatlas.plugins import PluginGroup
 
@@ -342,6 +343,7 @@ _builtin(
         _enum_acceptor("sponsor class", (s.value for s in AgencyClass)),
     )
 )
+_builtin(Facet("registry", "Registry", lambda t: [registry_name(code) for code in t.registries]))
 _builtin(Facet("country", "Country", lambda t: _clean(t.countries), _accept_country))
 _builtin(Facet("city", "City", lambda t: _clean(loc.city for loc in t.locations)))
 _builtin(
@@ -370,7 +372,9 @@ _builtin(
         _accept_yes_no("healthy_volunteers"),
     )
 )
-_builtin(Facet("has_results", "Has results", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results")))
+_builtin(
+    Facet("has_results", "Results posted", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results"))
+)
 _builtin(
     Facet(
         "start_year",

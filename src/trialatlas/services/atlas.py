@@ -68,6 +68,13 @@ def checked(model: type[Request], data: Any) -> Request:
     """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
     if isinstance(data, model):
         return data
+    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
+    if unknown:
+        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
+        # misspelt filter must not be dropped silently.
+        raise QueryError(
+            f"unknown field {', '.join(map(repr, unknown))}; known: {', '.join(model.model_fields)}"
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -23,6 +23,7 @@ import orjson
 from trialatlas.errors import PluginError, ReadLimitError, UnknownFormatError
 from trialatlas.model import Trial
 from trialatlas.plugins import READERS, PluginGroup
+from trialatlas.text.registry_ids import is_nct_id
 
 SNIFF_BYTES = 8192
 _CHUNK = 1 << 20
@@ -301,6 +302,36 @@ def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     if not isinstance(record, dict):
         return RecordError(location, f"not a JSON object but {type(record).__name__}")
     return record
+
+
+def json_line_records(
+    blob: Blob, id_field: str
+) -> Iterator[tuple[str, bytes, dict[str, Any], str] | RecordError]:
+    """Each line of a JSON-lines blob as ``(location, the line, its object, the NCT id in id_field)``,
+    or the error that says why the line is not one."""
+    for item in json_lines(blob):
+        if isinstance(item, RecordError):  # a line past the record bound
+            yield item
+            continue
+        number, line = item
+        location = f"{blob.name}#line {number}"
+        record = json_object(location, line)
+        if isinstance(record, RecordError):
+            yield record
+            continue
+        nct_id = nct_id_of(location, record.get(id_field), id_field)
+        yield nct_id if isinstance(nct_id, RecordError) else (location, line, record, nct_id)
+
+
+def nct_id_of(location: str, value: object, field: str) -> str | RecordError:
+    """The NCT id a record gives in its ``field`` (stripped, upper-cased), or the error that says why
+    it gives none."""
+    if not isinstance(value, str) or not value.strip():
+        return RecordError(location, f"no {field}")
+    nct_id = value.strip().upper()
+    if not is_nct_id(nct_id):
+        return RecordError(location, f"invalid {field} {nct_id!r}: not an NCT id")
+    return nct_id
 
 
 class XmlParserOptions(TypedDict):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar, cast
 
 import orjson
+from pydantic import ValidationError
 
 from trialatlas.errors import RecordDataError
 from trialatlas.model import (
@@ -50,6 +51,7 @@ from trialatlas.model import (
     normalize_date,
     parse_age,
 )
+from trialatlas.model.results import Results, from_v2
 from trialatlas.sources.base import (
     Blob,
     ReadResult,
@@ -62,9 +64,9 @@ from trialatlas.sources.base import (
     strip_bom,
 )
 from trialatlas.sources.textblocks import split_criteria
+from trialatlas.text.registry_ids import is_nct_id
 
 E = TypeVar("E")
-NCT_ID = re.compile(r"^NCT\d{8}$")
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s;,\"<>]+)", re.IGNORECASE)
 _CHUNK = 1 << 20
 Json = dict[str, Any]
@@ -180,7 +182,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
     nct_id = _text(ident.get("nctId"))
     if nct_id is None:
         raise StudyError("record without an NCT id")
-    if not NCT_ID.match(nct_id):
+    if not is_nct_id(nct_id):
         raise StudyError(f"malformed NCT id {nct_id!r}")
     status_m = protocol.get("statusModule") or {}
     sponsor_m = protocol.get("sponsorCollaboratorsModule") or {}
@@ -473,6 +475,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         if isinstance(ipd_m, dict)
         else None,
         "has_results": study.get("hasResults"),
+        "results": _results(study.get("resultsSection"), warnings),
     }
     last_update = status["last_update_post_date"]
     fields["sources"] = [
@@ -488,6 +491,18 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         }
     ]
     return Trial.model_validate(fields)
+
+
+def _results(section: Any, warnings: list[str]) -> Results | None:
+    if not isinstance(section, dict) or not section:
+        return None
+    try:
+        return from_v2(section)
+    except ValidationError as exc:
+        # A malformed results section costs the results, not the trial: shown as "not read", never guessed.
+        error = error_from_exception("resultsSection", exc)
+        warnings.append(f"resultsSection not read: {error.field or ''} {error.reason}".replace("  ", " "))
+        return None
 
 
 _OUTCOME_KEYS = (
@@ -512,7 +527,7 @@ def _study_result(study: Any, location: str, raw: str | None) -> ReadResult:
     protocol = study.get("protocolSection")
     ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
     nct = ident.get("nctId") if isinstance(ident, dict) else None
-    if isinstance(nct, str) and NCT_ID.match(nct) and "#" not in location:
+    if isinstance(nct, str) and is_nct_id(nct) and "#" not in location:
         where = f"{location}#{nct}"
     if raw is not None and len(raw) > read_limits().record_bytes:
         return RecordError(where, _too_large())

@@ -1,7 +1,7 @@
-"""TREC-style evaluation files and measures, shared by every ``eval`` (search, matching).
+"""TREC-style evaluation files, shared by every ``eval`` (search, matching).
 
-Topics: TrialGPT's ``queries.jsonl`` or TREC's official topic XML; judgments (qrels); run lines;
-NDCG@k and P@k over graded judgments.
+Topics: TrialGPT's ``queries.jsonl`` or TREC's official topic XML; judgments (qrels); run lines. The
+measures (NDCG@k, P@k, ...) are :mod:`trialatlas.eval.metrics`.
 
 TREC Clinical Trials topic files read ``<topics task="2021 TREC Clinical Trials"><topic number="1">…``.
 
@@ -14,9 +14,8 @@ the same qrels.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,19 +110,6 @@ def load_qrels(path: str | Path) -> Judgments:
     return judged
 
 
-def ndcg_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10) -> float:
-    """NDCG@k with the grades as gains and a log2(rank + 1) discount; 0 when nothing is relevant."""
-    dcg = sum(max(judgments.get(key, 0), 0) / math.log2(rank + 2) for rank, key in enumerate(ranking[:k]))
-    ideal = sorted((max(grade, 0) for grade in judgments.values()), reverse=True)[:k]
-    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
-def precision_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10, grade: int = 2) -> float:
-    """The share of the first ``k`` places taken by trials judged ``grade`` or better."""
-    return sum(1 for key in ranking[:k] if judgments.get(key, 0) >= grade) / k
-
-
 def run_lines(rows: Iterable[RunRow], tag: str) -> list[str]:
     return [f"{topic} Q0 {key} {rank} {score:.6f} {tag}" for topic, key, rank, score in rows]
 
@@ -135,7 +121,5 @@ __all__ = [
     "load_qrels",
     "load_topics",
     "load_topics_xml",
-    "ndcg_at",
-    "precision_at",
     "run_lines",
 ]
