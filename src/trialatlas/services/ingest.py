@@ -399,8 +399,11 @@ class _Pipeline:
         while True:
             try:
                 message = worker.results.recv_bytes()
-            except (EOFError, OSError) as exc:
-                raise worker.died(task) from exc
+            except (EOFError, OSError):
+                # The process was killed or crashed (out of memory, a fault in a parser): what it
+                # sent stands, the rest of this task is one error, and its other tasks go to a new one.
+                yield RecordError(task.first, self._replace(worker, task))
+                return
             kind, items, failure = pickle.loads(message)
             for item in items:
                 yield Trial.model_validate(item) if isinstance(item, dict) else item
@@ -412,6 +415,22 @@ class _Pipeline:
                 raise _unpickled_failure(failure)
             # More to come: meanwhile, keep the other workers busy.
             self._fill()
+
+    def _replace(self, dead: _Worker, task: _Task) -> str:
+        """Start a worker in place of ``dead``, hand it the tasks ``dead`` still held; the reason."""
+        reason = dead.died(task).reason
+        dead.close()
+        self.workers.remove(dead)
+        replacement: _Worker | None = None
+        for position, (unit, owner) in enumerate(self.order):
+            if owner is dead and isinstance(unit, _Task):
+                if replacement is None:
+                    replacement = _Worker(self.context, self.reader_name)
+                    self.workers.append(replacement)
+                replacement.give(unit)
+                self.order[position] = (unit, replacement)
+        files = len(task.blobs)
+        return f"{reason}; what it had not yet sent of the {files} files read from here on is lost"
 
 
 def _unpickled_failure(failure: tuple[bytes | None, str]) -> BaseException:
