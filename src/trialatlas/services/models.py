@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.regimen import TrialDoses, TrialTimeline
@@ -34,6 +34,32 @@ SEARCH_BUDGET_S = 5.0
 
 def _is_org_key(text: str) -> bool:
     return text.startswith(ORG_KEY_PREFIX) and len(ORG_KEY_PREFIX) < len(text) <= len(ORG_KEY_PREFIX) + 200
+
+
+Request = TypeVar("Request", bound=BaseModel)
+
+
+def validation_problems(exc: ValidationError, whole: str = "request") -> str:
+    """What a pydantic validation refused, as one line: ``field: why; field: why``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']) or whole}: {error['msg']}" for error in exc.errors()
+    )
+
+
+def checked(model: type[Request], data: Any) -> Request:
+    """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
+    if isinstance(data, model):
+        return data
+    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
+    if unknown:
+        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
+        # misspelt filter must not be dropped silently.
+        known = ", ".join(model.model_fields)
+        raise QueryError(f"unknown field {', '.join(map(repr, unknown))}; known: {known}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise QueryError(validation_problems(exc)) from exc
 
 
 def check_trial_id(nct: str) -> str:
@@ -316,7 +342,9 @@ __all__ = [
     "TrialDoses",
     "TrialTimeline",
     "check_trial_id",
+    "checked",
     "facet_choices",
     "split_values",
     "trial_document",
+    "validation_problems",
 ]
