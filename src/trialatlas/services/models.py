@@ -27,6 +27,9 @@ from trialatlas.text.registry_ids import is_nct_id
 # Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
+MAX_QUERY_TERMS = 40
+# Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
+SEARCH_BUDGET_S = 5.0
 
 
 def _is_org_key(text: str) -> bool:
@@ -108,12 +111,26 @@ class SearchRequest(FilterFields):
     page: int = Field(default=1, ge=1, le=MAX_PAGE, description="The page the cursor starts (numbering).")
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
 
+    @field_validator("q")
+    @classmethod
+    def _bounded_terms(cls, value: str) -> str:
+        # The cost of a query grows with its terms (each is expanded, matched and scored): past
+        # MAX_QUERY_TERMS a query is refused, not run for tens of seconds.
+        terms = len(value.split())
+        if terms > MAX_QUERY_TERMS:
+            raise ValueError(f"{terms} terms; a query may have at most {MAX_QUERY_TERMS}")
+        return value
+
     @field_validator("*", mode="before")
     @classmethod
     def _values(cls, value: Any, info: Any) -> Any:
         if info.field_name not in LIST_FIELDS or value is None:
             return [] if info.field_name in LIST_FIELDS else value
-        return split_values(info.field_name, [value] if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return value  # not text: the field's own validation says what is wrong
+        return split_values(info.field_name, value)
 
     def filters(self) -> dict[str, Any]:
         """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
@@ -138,7 +155,7 @@ LIST_FIELDS: frozenset[str] = frozenset(
 def split_values(name: str, values: Sequence[str]) -> list[str]:
     """The values of a repeated parameter, empty ones dropped (plain HTML forms send them)."""
     parts = (part for value in values for part in (value.split(",") if name in COMMA_FILTERS else [value]))
-    return [part.strip() for part in parts if isinstance(part, str) and part.strip()]
+    return [part.strip() for part in parts if part.strip()]
 
 
 def facet_choices(entries: Sequence[str]) -> list[tuple[str, str]]:
