@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from trialatlas.text.drugs import curated_drugs
+from trialatlas.text.drugs import curated_drugs, packaged_drug_names
 from trialatlas.text.words import stop_words
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -267,7 +267,13 @@ def vocabulary() -> Vocabulary:
         info = DrugInfo(name=class_name, drug_class=class_name, is_class=True)
         for word in words:
             add(word, info)
+    # Misspellings are corrected towards curated names only: among the packaged names a near miss is
+    # as likely another word as a drug.
     singles = {key[0]: info for key, info in by_words.items() if len(key) == 1 and len(key[0]) >= 6}
+    # Then the packaged names (brands, synonyms, generics the curated file lacks: Geodon → ziprasidone),
+    # never overriding a curated spelling.
+    for alias, generic in _packaged_aliases():
+        add(alias, DrugInfo(name=generic, drug_class=None))
     longest: dict[str, int] = {}
     for key in [*by_words, *by_exact]:
         first = key[0].lower()
@@ -279,6 +285,28 @@ def vocabulary() -> Vocabulary:
         single_info=singles,
         longest_from=longest,
     )
+
+
+def _packaged_aliases() -> list[tuple[str, str]]:
+    """``(name, generic)`` of the packaged vocabulary worth matching in dosing prose.
+
+    Left out: short or common words ("gold", "lead" would turn prose into drugs), and names ending in a
+    salt, so that the salt is kept as written after the generic (spec: "imatinib mesylate")."""
+    rows: list[tuple[str, str]] = []
+    for alias, generic, _brand in packaged_drug_names():
+        words = [w.lower() for w in _words(alias)]
+        if (
+            len("".join(words)) < 5
+            or not words
+            or (len(words) == 1 and words[0] in _STOPWORDS)
+            or words[-1] in SALTS
+            or alias in _STOPWORDS
+            or alias in _NOT_DRUGS
+            or any(w in _NOT_DRUGS for w in words)
+        ):
+            continue
+        rows.append((alias, generic))
+    return rows
 
 
 def lookup(name: str) -> DrugInfo | None:
