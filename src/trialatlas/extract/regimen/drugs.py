@@ -383,6 +383,12 @@ def find_mentions(text: str) -> list[Mention]:
         ends = {t.end(): index for index, t in enumerate(tokens)}
         joins = [ends[h.start()] for h in _INNER_HYPHEN.finditer(text) if h.start() in ends]
         candidates = sorted(set(candidates).union(joins))
+    if " " in text:
+        spaced = [
+            index for index, token in enumerate(tokens) if _spaced_code(text, token.start(), token.end())
+        ]
+        if spaced:
+            candidates = sorted(set(candidates).union(spaced))
     if not candidates:
         return []
     lowered = [w.lower() for w in words]
@@ -433,6 +439,11 @@ def find_mentions(text: str) -> list[Mention]:
             surface = text[start:end]
             mentions.append(Mention(start, end, DrugInfo(surface.lower(), None), surface, known=False))
             resume = i + 1
+        elif _spaced_code(text, start, end):
+            end = tokens[i + 1].end()
+            written = text[start:end]
+            mentions.append(Mention(start, end, DrugInfo(written.lower(), None), written, known=False))
+            resume = i + 2
         elif hyphen_next:
             joined = text[start : tokens[i + 1].end()]
             if looks_like_code(joined):
@@ -440,6 +451,28 @@ def find_mentions(text: str) -> list[Mention]:
                 mentions.append(Mention(start, end, DrugInfo(joined.lower(), None), joined, known=False))
                 resume = i + 2
     return mentions
+
+
+# A capitalised code written with a space before its number ("ISIS 2503", "SCH 66336", "ACC 001"): the
+# number belongs to the name unless a unit makes it the dose ("MMF 1000 mg").
+_SPACED_CODE_NUMBER = re.compile(
+    r" (\d{2,7})\b(?![.,]\d)(?!\s*(?:mg|g|mcg|µg|ug|iu|units?|u|ml|cc|cells|%|x|×|mmol|meq|ng|auc|"
+    r"days?|weeks?|months?|years?|hours?|patients?|subjects?)\b)"
+    r"(?!\s*/)",
+    re.IGNORECASE,
+)
+
+
+def _spaced_code(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` (capitals) and the number after it are one code; a year ("WHO
+    2016") is not, nor a code in brackets after a name ("BEBT-109 (TS 142)"): another name."""
+    word = text[start:end]
+    if text.endswith("(", 0, start):
+        return False
+    if not (2 <= len(word) <= 6 and word.isupper() and word.isalpha()) or _NOT_CODES.match(word + "1"):
+        return False
+    number = _SPACED_CODE_NUMBER.match(text, end)
+    return number is not None and not re.fullmatch(r"(?:19|20)\d\d", number.group(1))
 
 
 def _joined(text: str, tokens: list[re.Match[str]], i: int, size: int) -> bool:
