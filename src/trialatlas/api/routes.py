@@ -188,6 +188,16 @@ def get_near(service: AtlasDep, params: Annotated[NearRequest, Query()]) -> Near
     return service.near(params)
 
 
+@router.get("/places", tags=TRIALS, response_model=list[str], responses=problem_responses(422))
+def get_places(
+    q: Annotated[str, Query(max_length=100, description="The start of a place name (2 letters or more).")],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> list[str]:
+    """Places of the offline gazetteer whose name starts with ``q``, most populous first, written as
+    the ``location`` of a search or of ``/near`` reads them (for a type-ahead)."""
+    return Atlas.places(q, limit)
+
+
 @router.get("/health", tags=["server"])
 def get_health(service: AtlasDep) -> dict[str, Any]:
     return {"status": "ok", "trials": service.count()}

@@ -24,6 +24,7 @@ from trialatlas.model.registries import Registration, identify, registrations, r
 from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, SearchResults, TrialSummary
 from trialatlas.search.facets import value_key
+from trialatlas.search.service import SiteDistance
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.services.sections import design_rows, snapshot_rows
@@ -539,6 +540,7 @@ class HitView:
     trial: TrialSummary
     score: float
     snippet: Markup
+    nearest_site: SiteDistance | None = None
 
 
 @dataclass
@@ -557,6 +559,7 @@ class SearchView:
     landscape_url: str = "/landscape"
     error: str | None = None
     took_ms: float = 0.0
+    origin: str | None = None
 
 
 def _facet_views(request: SearchRequest, results: SearchResults) -> list[FacetView]:
@@ -609,7 +612,9 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         request=request,
         total=results.total,
         offset=(page - 1) * request.limit,
-        hits=[HitView(hit.trial, hit.score, snippet_html(hit.snippet)) for hit in results.hits],
+        hits=[
+            HitView(hit.trial, hit.score, snippet_html(hit.snippet), hit.nearest_site) for hit in results.hits
+        ],
         facets=_facet_views(request, results),
         expansions=[f"{note.typed} → {', '.join(note.added)}" for note in results.expansions if note.added],
         not_expanded=[
@@ -623,6 +628,7 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         first_url=first_url if page > 2 or prev_url is None else None,
         landscape_url=landscape_url,
         took_ms=results.took_ms,
+        origin=results.origin,
     )
 
 
