@@ -30,6 +30,7 @@ from trialatlas.related import RelatedError, RelatedResult, related_trials
 from trialatlas.search import SearchHit, SearchIndex, SearchResults, search
 from trialatlas.search.index import BuildReport
 from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+from trialatlas.services.export import ExportFormat, stream_trials
 from trialatlas.services.models import (
     MARKS,
     MAX_LIMIT,
@@ -349,6 +350,19 @@ class Atlas:
             cursor = results.next_cursor
             if cursor is None:
                 return
+
+    def download(self, request: SearchRequest, fmt: ExportFormat) -> Iterator[bytes]:
+        """Every trial a search finds, in its order, as a download streamed batch by batch."""
+        return stream_trials(self.store, self._hit_keys(request), fmt)
+
+    def _hit_keys(self, request: SearchRequest) -> Iterator[str]:
+        walk = request.model_copy(update={"cursor": None, "limit": SEARCH_MAX_LIMIT})
+        while True:
+            results = self.search(walk, facets=False, snippets=False)
+            yield from (hit.trial.key for hit in results.hits)
+            if results.next_cursor is None:
+                return
+            walk = walk.model_copy(update={"cursor": results.next_cursor})
 
     def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
         """The cursor that starts the page at ``offset`` of this search (``None``: the first page).

@@ -557,6 +557,7 @@ class SearchView:
     prev_url: str | None = None
     first_url: str | None = None
     landscape_url: str = "/landscape"
+    download_url: str = "/api/download"
     error: str | None = None
     took_ms: float = 0.0
     origin: str | None = None
@@ -627,6 +628,7 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         prev_url=prev_url,
         first_url=first_url if page > 2 or prev_url is None else None,
         landscape_url=landscape_url,
+        download_url=search_url(request, path="/api/download", cursor=None),
         took_ms=results.took_ms,
         origin=results.origin,
     )
