@@ -14,8 +14,9 @@ from trialatlas.cli import (
     app,
     commands,  # noqa: F401  (registers the commands)
 )
-from trialatlas.match import evaluate, relevance
-from trialatlas.match.evaluate import Topic, build_collection, rank_matcher
+from trialatlas.eval import matching as evaluate
+from trialatlas.eval.matching import Topic, build_collection, rank_matcher
+from trialatlas.match import relevance
 from trialatlas.match.matcher import MatchCache, StoreMatcher, rank, retrieval_query, stats_path
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.relevance import RelevanceStats, TrialTerms

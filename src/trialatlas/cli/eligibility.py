@@ -113,6 +113,13 @@ def judge_command(
         err_console.print(Text(f"error: {exc}", style="red"))
         raise typer.Exit(2) from exc
     judgements = judge_annotations(pairs, load_judge(judge))
+    for judgement in judgements:
+        if judgement.error is not None:
+            err_console.print(
+                Text(
+                    f"annotation {judgement.annotation_id}: {judgement.error}; judged 'not enough information'"
+                )
+            )
     count = write_jsonl(judgements, out)
     labelled = [(p, j) for p, j in zip(pairs, judgements, strict=True) if p.get("expert_eligibility")]
     message = f"wrote {count} judgements to {out}"
@@ -232,7 +239,7 @@ def eval_trec_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Rank each topic's judged trials held in the store: the matcher against plain BM25 (NDCG@10, P@10)."""
-    from trialatlas.match.evaluate import evaluate_trec
+    from trialatlas.eval.matching import evaluate_trec
 
     for path in (topics, qrels):
         if not path.is_file():

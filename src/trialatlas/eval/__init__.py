@@ -1,0 +1,1 @@
+"""Evaluations: each measures a product capability against labels and a plain baseline."""
