@@ -22,13 +22,20 @@ SEED = 20261206
 PER_STRATUM = 72
 SEALED_SHARE = 0.28
 
-DOSE = re.compile(r"\d\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|cells|tablets?|capsules?|puffs?|drops?|mmol|meq)\b", re.I)
+DOSE = re.compile(
+    r"\d\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|cells|tablets?|capsules?|puffs?|drops?|mmol|meq)\b", re.I
+)
 STRATA: list[tuple[str, re.Pattern[str]]] = [
     ("taper", re.compile(r"\btaper", re.I)),
     ("per_m2", re.compile(r"m2|m²|m\^2|square met", re.I)),
     ("per_kg", re.compile(r"/\s*kg|per kilo|per kg", re.I)),
     ("schedule", re.compile(r"\bdays?\s*-?\d|\bcycles?\b|every \d+ (?:days|weeks)|\bq\d+[wdh]\b", re.I)),
-    ("multi_drug", re.compile(r"\+|\bcombined with\b|\bin combination\b|\bfollowed by\b|\band\b.*\d\s*mg.*\d\s*mg", re.I)),
+    (
+        "multi_drug",
+        re.compile(
+            r"\+|\bcombined with\b|\bin combination\b|\bfollowed by\b|\band\b.*\d\s*mg.*\d\s*mg", re.I
+        ),
+    ),
 ]
 
 

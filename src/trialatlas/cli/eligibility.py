@@ -117,7 +117,8 @@ def judge_command(
         if judgement.error is not None:
             err_console.print(
                 Text(
-                    f"annotation {judgement.annotation_id}: {judgement.error}; judged 'not enough information'"
+                    f"annotation {judgement.annotation_id}: {judgement.error}; "
+                    "judged 'not enough information'"
                 )
             )
     count = write_jsonl(judgements, out)

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
+from trialatlas.extract.criteria.logic import build_logic
+from trialatlas.extract.criteria.qualifiers import course_of
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -32,10 +34,11 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts
+from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientProfile
+from trialatlas.match.qualified import class_check, course_check, dose_check
 from trialatlas.model import Sex, Trial
 
-Truth = Literal["true", "false", "unknown", "not_applicable"]
 CriterionStatus = Literal["met", "not met", "unknown", "excluded", "not excluded", "not applicable"]
 TrialStatus = Literal["eligible", "ineligible", "possibly eligible"]
 
@@ -125,6 +128,7 @@ class CriterionVerdict(BaseModel):
     reason: str
     evidence: list[Evidence] = Field(default_factory=list)
     rules: list[RuleVerdict] = Field(default_factory=list)
+    logic: str | None = Field(default=None, description="How the rules combined: all(…), any(…), not(…).")
 
 
 class TrialVerdict(BaseModel):
@@ -208,13 +212,22 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
+        # Class sets and the course decide first: they are what a patient's own facts can contradict.
+        for check in (class_check, course_check):
+            holds, why = check(rule, positive)
+            if holds is False:
+                return _outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
+            if holds is None:
+                return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
         # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
         # "steroid-dependent nephrotic syndrome" has no sentence).
         said = f"{positive.evidence.sentence or '' if positive.evidence else ''} {positive.name}".lower()
         missing = [
             q
             for q in rule.qualifiers
-            if q not in _NEUTRAL and not all(part[:5] in said for part in q.split("-") if part)
+            if q not in _NEUTRAL
+            and not course_of(q)
+            and not all(part[:5] in said for part in q.split("-") if part)
         ]
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
@@ -361,6 +374,10 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         if drug_hit or (class_hit and not wanted):
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            if rule.dose is not None:
+                holds, why = dose_check(rule.dose, medication, patient)
+                truth: Truth = "unknown" if holds is None else "true" if holds else "false"
+                return _outcome(truth, why, medication.evidence)
             return _outcome("true", f"patient takes {medication.name}", medication.evidence)
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
@@ -425,8 +442,9 @@ def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, li
     return _outcome("true" if value else "false", f"patient {rule.aspect} stated", evidence)
 
 
-def evaluate_rule(rule: Rule, patient: PatientProfile) -> RuleVerdict:
-    """The truth of one rule's predicate for the patient (before the criterion's kind is applied)."""
+def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -> RuleVerdict:
+    """The truth of one rule's predicate for the patient (before the criterion's kind is applied);
+    ``negate=False`` leaves a negated rule's negation to the criterion's logic tree."""
     truth: Truth
     if isinstance(rule, AgeRule):
         truth, reason, evidence = _age(rule, patient)
@@ -450,23 +468,10 @@ def evaluate_rule(rule: Rule, patient: PatientProfile) -> RuleVerdict:
         truth, reason, evidence = _outcome(
             "unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile"
         )
-    if rule.negated and truth in ("true", "false"):
+    if negate and rule.negated and truth in ("true", "false"):
         truth = "false" if truth == "true" else "true"
         reason = f"{reason} (criterion negated by '{rule.negation_cue}')"
     return RuleVerdict(kind=rule.kind, text=rule.span.text, truth=truth, reason=reason, evidence=evidence)
-
-
-def _combine(verdicts: list[RuleVerdict], combine: str) -> Truth:
-    truths = [v.truth for v in verdicts if v.truth != "not_applicable"]
-    if not truths:
-        return "not_applicable" if verdicts else "unknown"
-    if combine == "any":
-        if "true" in truths:
-            return "true"
-        return "false" if all(t == "false" for t in truths) else "unknown"
-    if "false" in truths:
-        return "false"
-    return "true" if all(t == "true" for t in truths) else "unknown"
 
 
 _STATUS: dict[tuple[str, Truth], CriterionStatus] = {
@@ -504,19 +509,29 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     rules = list(criterion.rules)
     # "Atrial fibrillation on admission ECG": a test named beside a finding is how it is found, not a
     # criterion of its own.
-    substantive = [
-        r for r in rules if not (isinstance(r, ProcedureRule) and r.concept in DIAGNOSTIC_PROCEDURES)
-    ]
-    if substantive and len(substantive) < len(rules):
-        rules = substantive
-    verdicts = [evaluate_rule(rule, patient) for rule in rules]
-    _defined_by_measurement(criterion.text, rules, verdicts)
-    _means_not_facts(criterion.text, rules, verdicts)
-    truth = _combine(verdicts, criterion.combine)
-    if _outside_population(criterion, rules, verdicts):
+    means = {
+        position
+        for position, r in enumerate(rules)
+        if isinstance(r, ProcedureRule) and r.concept in DIAGNOSTIC_PROCEDURES
+    }
+    if len(means) == len(rules):
+        means = set()
+    # Atoms are judged as stated; the tree applies each negation and exception where its scope is.
+    raw = [evaluate_rule(rule, patient, negate=False) for rule in rules]
+    _defined_by_measurement(criterion.text, rules, raw)
+    _means_not_facts(criterion.text, rules, raw)
+    for position in means:
+        raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
+    logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
+    # A criterion with no computable rule is undecided, not inapplicable.
+    truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"
+    substantive = [r for position, r in enumerate(rules) if position not in means]
+    verdicts = [_as_stated(rule, verdict) for rule, verdict in zip(rules, raw, strict=True)]
+    shown = [v for position, v in enumerate(verdicts) if position not in means]
+    if _outside_population(criterion, substantive, shown):
         truth = "not_applicable"
-    deciding = [v for v in verdicts if v.truth == truth] or verdicts
-    if not verdicts:
+    deciding = [v for v in shown if v.truth == truth] or shown
+    if not shown:
         reason = "no computable rule in this criterion"
     else:
         reason = "; ".join(v.reason for v in deciding[:3])
@@ -528,7 +543,19 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
         status=_STATUS[(criterion.kind, truth)],
         reason=reason,
         evidence=evidence,
-        rules=verdicts,
+        rules=shown,
+        logic=logic.describe(rules),
+    )
+
+
+def _as_stated(rule: Rule, verdict: RuleVerdict) -> RuleVerdict:
+    """A rule's verdict with its own negation applied, as the criterion states it (for display)."""
+    if not rule.negated or verdict.truth not in ("true", "false"):
+        return verdict
+    flipped: Truth = "false" if verdict.truth == "true" else "true"
+    word = "exception" if rule.exception else "criterion negated by"
+    return verdict.model_copy(
+        update={"truth": flipped, "reason": f"{verdict.reason} ({word} '{rule.negation_cue}')"}
     )
 
 
