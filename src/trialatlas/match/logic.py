@@ -66,13 +66,15 @@ def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rul
         return _any(present)
     if node.op == "except":
         main, exempt = values[0], values[1]
-        if main in ("false", "not_applicable") or exempt in ("false", "not_applicable"):
+        if main == "not_applicable" or exempt in ("false", "not_applicable"):
             return main
-        # The exempted kind holds: it takes the patient out only when it names the criterion's own
-        # disease (the patient's one LN is class V); another exempted thing leaves it undecided.
-        if exempt == "true" and _same_thing(node.children[0], node.children[1], rules):
+        # The exempted kind holds. When it names the criterion's own disease and the criterion asks
+        # for it ("Active LN (except class V LN)"), the patient's one disease is the exempted kind:
+        # not met. Otherwise it may be what decided the rest ("cancer free excluding skin cancers",
+        # "no hormonal therapy except contraceptives"): undecided, never a guess.
+        if exempt == "true" and main != "false" and _same_thing(node.children[0], node.children[1], rules):
             return "false"
-        return "unknown"
+        return "unknown" if exempt == "true" or main != "false" else main
     # examples: [head, examples]; an example met meets the head, a head not met fails.
     head, examples = values[0], values[1]
     if examples == "true":

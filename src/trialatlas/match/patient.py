@@ -436,6 +436,10 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if not free(drug.start, drug.end):
             continue
         context = context_of(sentence, drug.start, drug.end)
+        if context.hypothetical is not None and not context.negated:
+            # "Bupropion could be started if…", "carboplatin might be considered later": not taken.
+            claimed.append((drug.start, drug.end))
+            continue
         # The dose follows the drug in its clause: "prednisone 10 mg/day", "on prednisone at 10 mg daily".
         clause_end = re.search(r"[;,.]\s|\band\b", sentence[drug.end : drug.end + 40])
         dose = find_dose(sentence, drug.end, drug.end + (clause_end.start() if clause_end else 40))

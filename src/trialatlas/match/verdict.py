@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
 from trialatlas.extract.criteria.logic import build_logic
-from trialatlas.extract.criteria.qualifiers import course_of
+from trialatlas.extract.criteria.negation import find_cues
+from trialatlas.extract.criteria.qualifiers import class_words, course_of
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -33,7 +34,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts
+from trialatlas.extract.criteria.vocab import broader_concepts, criteria_stopwords
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
@@ -419,10 +420,11 @@ def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str
 
 
 def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
-    for infection in patient.infections:
-        if infection.pathogen == rule.pathogen and not infection.family:
-            truth: Truth = "true" if infection.present else "false"
-            return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
+    # Any positive marker makes the patient positive ("HBsAg negative, anti-HBc positive").
+    found = [i for i in patient.infections if i.pathogen == rule.pathogen and not i.family]
+    for infection in sorted(found, key=lambda i: not i.present):
+        truth: Truth = "true" if infection.present else "false"
+        return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
     return _outcome("unknown", f"no {rule.pathogen} status")
 
 
@@ -525,11 +527,27 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
     # A criterion with no computable rule is undecided, not inapplicable.
     truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"
+    # Only a clinical requirement can hide behind words no rule read; consent and conduct criteria
+    # are phrased every way and mean the one thing.
+    clinical = any(rule.kind not in ("consent", "trial_participation", "not_evaluable") for rule in rules)
+    unread = unread_words(criterion.text, rules) if truth == "true" and logic.op != "any" and clinical else []
     substantive = [r for position, r in enumerate(rules) if position not in means]
     verdicts = [_as_stated(rule, verdict) for rule, verdict in zip(rules, raw, strict=True)]
     shown = [v for position, v in enumerate(verdicts) if position not in means]
     if _outside_population(criterion, substantive, shown):
         truth = "not_applicable"
+    elif len(unread) >= 2:
+        # The rules read hold, but the criterion asks more that no rule read ("aged 21 or older with
+        # chronic orthostatic intolerance"): holding is not shown.
+        truth = "unknown"
+        shown.append(
+            RuleVerdict(
+                kind="unread",
+                text=" ".join(unread),
+                truth="unknown",
+                reason=f"not read: {' '.join(unread[:6])}",
+            )
+        )
     deciding = [v for v in shown if v.truth == truth] or shown
     if not shown:
         reason = "no computable rule in this criterion"
@@ -546,6 +564,42 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
         rules=shown,
         logic=logic.describe(rules),
     )
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+_TOPIC = re.compile(r"^[^:\d]{1,40}:")
+
+
+def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
+    """Content words of a criterion that no rule read: outside every rule's span, window and cue, and
+    neither boilerplate nor one of a rule's qualifiers."""
+    covered: list[tuple[int, int]] = []
+    known: set[str] = set(class_words())
+    for rule in rules:
+        covered.append((rule.span.start, rule.span.end))
+        if rule.window is not None:
+            covered.append((rule.window.span.start, rule.window.span.end))
+        for name in ("value_span", "name_span"):
+            extra = getattr(rule, name, None)
+            if extra is not None:
+                covered.append((extra.start, extra.end))
+        for word in [*getattr(rule, "qualifiers", []), *getattr(rule, "course", [])]:
+            known.update(word.lower().split())
+    covered.extend((cue.start, cue.end) for cue in find_cues(text))
+    # A leading "Topic:" names what the rule after it states ("Normal renal function: eGFR ≥ 90").
+    topic = _TOPIC.match(text)
+    if topic is not None:
+        covered.append((0, topic.end()))
+    stop = criteria_stopwords()
+    unread: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower()
+        if word in stop or word in known or course_of(word):
+            continue
+        if any(start <= match.start() and match.end() <= end for start, end in covered):
+            continue
+        unread.append(match.group(0))
+    return unread
 
 
 def _as_stated(rule: Rule, verdict: RuleVerdict) -> RuleVerdict:

@@ -157,8 +157,15 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
         if level >= len(levels):
             gaps = [text[rules[order[i]].span.end : rules[order[i + 1]].span.start] for i in range(lo, hi)]
             joined = any(_OR.search(_BRACKETED.sub(" ", g)) for g in gaps)
+            members = atoms[lo : hi + 1]
+            cues = {m.cue for m in members if m.op == "not"}
+            if len(members) > 1 and all(m.op == "not" for m in members) and len(cues) == 1:
+                # NegEx's list rule: "No CNS metastases, pseudotumor cerebri, or seizures" denies each
+                # of them — none of the listed, whatever word joins them.
+                inner = _join("any", [m.children[0] for m in members], "list")
+                return LogicNode(op="not", children=[inner], cue=cues.pop())
             op: Literal["all", "any"] = "any" if kind == "exclusion" or joined else "all"
-            return _join(op, atoms[lo : hi + 1], "list")
+            return _join(op, members, "list")
         cuts = [i for i in range(lo, hi) if kinds[i] in levels[level]]
         if not cuts:
             return split(lo, hi, level + 1)

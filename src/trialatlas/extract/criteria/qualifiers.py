@@ -172,21 +172,32 @@ def course_conflicts(wanted: set[str], stated: set[str]) -> list[tuple[str, str]
 
 DoseBasis = Literal["kg", "m2"]
 _DOSE_OPERATOR = (
-    (r"≥|>=|at\s+least|not\s+less\s+than|or\s+more", ">="),
-    (r"≤|<=|at\s+most|up\s+to|not\s+(?:more|greater)\s+than|no\s+more\s+than|not\s+exceed(?:ing)?", "<="),
+    (r"≥|>=|=\s*or\s*>|>\s*or\s*=|at\s+least|not\s+less\s+than|no\s+less\s+than|or\s+more", ">="),
+    (
+        r"≤|<=|=\s*or\s*<|<\s*or\s*=|at\s+most|up\s+to|(?:not|no)\s+(?:more|greater|higher)\s+than|"
+        r"not\s+exceed(?:ing)?",
+        "<=",
+    ),
     (r">|greater\s+than|more\s+than|higher\s+than|above|over|exceed(?:ing|s)?|in\s+excess\s+of", ">"),
     (r"<|less\s+than|lower\s+than|below|under", "<"),
 )
 _DOSE = re.compile(
-    r"(?P<op>≥|>=|≤|<=|>|<|at\s+least|not\s+less\s+than|at\s+most|up\s+to|not\s+(?:more|greater)\s+than|"
-    r"no\s+more\s+than|not\s+exceed(?:ing)?|greater\s+than|more\s+than|higher\s+than|above|over|"
+    r"(?P<op>=\s*or\s*[<>]|[<>]\s*or\s*=|≥|>=|≤|<=|>|<|at\s+least|(?:not|no)\s+less\s+than|at\s+most|up\s+to|"
+    r"(?:not|no)\s+(?:more|greater|higher)\s+than|not\s+exceed(?:ing)?|greater\s+than|more\s+than|higher\s+than|"
+    r"above|over|"
     r"exceed(?:ing|s)?|in\s+excess\s+of|less\s+than|lower\s+than|below|under)?\s*(?:a\s+dose\s+of\s+)?"
     r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>mg|g|mcg|µg|μg|ug)\b"
     r"(?:\s*/\s*(?P<basis>kg|m2|m²|m\^2)\b)?"
     r"(?:\s*(?:/\s*|per\s+|a\s+)(?P<per>d|day|daily|24\s*h)\b|\s+(?P<daily>daily|a\s+day|per\s+day|qd|/d))?"
-    r"(?:\s+(?P<tail>or\s+more|or\s+less))?",
+    r"(?:\s+(?P<tail>or\s+more|or\s+less))?"
+    r"(?:\s*(?P<times>once|twice|three\s+times|four\s+times|(?:1|2|3|4)\s*(?:x|times))\s+(?:a\s+|per\s+)?(?:daily|day)"
+    r"|\s*(?P<code>q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?)(?![\w])"
+    r"|\s*(?:every|q)\s*(?P<hours>\d{1,2})\s*(?:hours?|hrs?|h)\b)?",
     re.IGNORECASE,
 )
+# Doses a day for a frequency: "twice daily", "bid", "every 4 hours".
+_TIMES = {"once": 1, "twice": 2, "three times": 3, "four times": 4}
+_CODES = {"qd": 1, "bid": 2, "tid": 3, "qid": 4}
 _UNIT_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001, "μg": 0.001, "ug": 0.001}
 
 
@@ -222,7 +233,24 @@ def find_dose(text: str, start: int = 0, end: int | None = None) -> Dose | None:
     basis_text = (match["basis"] or "").lower()
     basis: DoseBasis | None = "kg" if basis_text == "kg" else "m2" if basis_text else None
     mg = float(match["value"]) * _UNIT_MG[match["unit"].lower()]
+    per_day = _per_day(match)
+    if per_day is not None:
+        return Dose(match.start(), match.end(), operator, mg * per_day, basis, True)
     return Dose(match.start(), match.end(), operator, mg, basis, bool(match["per"] or match["daily"]))
+
+
+def _per_day(match: re.Match[str]) -> float | None:
+    """How many doses a day the frequency after a dose gives, if it gives one."""
+    if match["times"]:
+        word = " ".join(match["times"].lower().split())
+        digits = re.match(r"\d", word)
+        return float(digits.group(0)) if digits else float(_TIMES.get(word, 1))
+    if match["code"]:
+        return float(_CODES.get(match["code"].lower().replace(".", ""), 1))
+    if match["hours"]:
+        hours = int(match["hours"])
+        return 24 / hours if 0 < hours <= 24 else None
+    return None
 
 
 def adult_body() -> dict[str, Any]:

@@ -122,7 +122,7 @@ _DISEASE_KIND = re.compile(
 def _dose_limit(text: str, end: int) -> DoseLimit | None:
     """A dose threshold right after the drugs ("corticosteroids > 20 mg/m²/day", "prednisone at a dose
     of at least 0.5 mg/kg"): without an operator a dose is a description, not a limit."""
-    stop = re.search(r"[;.]\s|\bor\b|\band\b", text[end : end + 45])
+    stop = re.search(r"[;.]\s|\b(?:or|and)\s+(?=[a-z]{3})", text[end : end + 45], re.IGNORECASE)
     limit = end + (stop.start() if stop else 45)
     dose = find_dose(text, end, min(len(text), limit))
     if dose is None or dose.operator is None:
