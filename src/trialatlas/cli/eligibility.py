@@ -32,6 +32,15 @@ def _open_store(db: str | None) -> Any:
         raise typer.Exit(2) from exc
 
 
+def _shown(value: object) -> str:
+    """Floats as a clinician reads them: a converted threshold prints 3, not 2.99994."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def _rule_summary(rule: Rule) -> str:
     data = rule.model_dump(
         exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings"},
@@ -39,7 +48,7 @@ def _rule_summary(rule: Rule) -> str:
         exclude_defaults=True,
     )
     window = data.pop("window", None)
-    parts = [f"{key}={value}" for key, value in data.items()]
+    parts = [f"{key}={_shown(value)}" for key, value in data.items()]
     if window:
         parts.append(f"window={window['relation']} {window['span']['text']!r}")
     parts.extend(f"warning: {w}" for w in rule.warnings)
@@ -60,8 +69,11 @@ def render_criteria(parsed: list[ParsedCriterion]) -> Table:
             rules.append(_rule_summary(rule) + "\n")
         if not criterion.rules:
             rules.append("not evaluable (no rule)", style="dim")
+        elif criterion.logic is not None and len(criterion.rules) > 1:
+            rules.append("logic: ", style="bold")
+            rules.append(criterion.logic.describe(criterion.rules) + "\n")
         indent = "  " * (1 if criterion.parent is not None else 0)
-        kind = criterion.kind + (f" ({criterion.combine})" if len(criterion.rules) > 1 else "")
+        kind = criterion.kind
         table.add_row(str(criterion.index), kind, indent + criterion.text, rules)
     return table
 

@@ -192,6 +192,8 @@ def canonical_measurement(
 ) -> tuple[float | None, str | None]:
     if analyte is None:
         return None, None
+    if unit == "+":
+        return value, "+"  # a dipstick grade compares only with another grade
     target = analytes().get(analyte, {}).get("unit")
     if target is None:
         return None, None

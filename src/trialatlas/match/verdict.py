@@ -289,7 +289,7 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         if placed is not None:
             return _outcome(
                 "true" if placed else "false",
-                f"{reading.name}: {reading.qualitative} vs {rule.operator} {rule.canonical_value:g}",
+                f"{reading.name}: {reading.qualitative} vs {rule.operator} {_shown(rule.canonical_value)}",
                 reading.evidence,
             )
     if reading.canonical_value is None or rule.value is None:
@@ -302,15 +302,27 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         threshold, high = rule.value * uln, (rule.value_high * uln if rule.value_high else None)
     if threshold is None:
         return _outcome("unknown", f"{rule.name} threshold unit cannot be converted")
+    if rule.canonical_unit and reading.canonical_unit and rule.canonical_unit != reading.canonical_unit:
+        # A dipstick grade ("<1+") and an amount (g/day) measure differently: neither decides the other.
+        return _outcome(
+            "unknown",
+            f"{reading.name} is in {reading.canonical_unit}, criterion in {rule.canonical_unit}",
+            reading.evidence,
+        )
     result = _compare(reading.canonical_value, rule.operator, threshold, high)
     if result is None:
         return _outcome("unknown", f"{rule.name}: no comparison stated")
     unit = reading.canonical_unit or ""
     return _outcome(
         "true" if result else "false",
-        f"{reading.name} {reading.canonical_value:g} {unit} vs {rule.operator} {threshold:g}",
+        f"{reading.name} {_shown(reading.canonical_value)} {unit} vs {rule.operator} {_shown(threshold)}",
         reading.evidence,
     )
+
+
+def _shown(value: float) -> str:
+    """A number as a clinician writes it: converted thresholds lose their float noise (2.99994 → 3)."""
+    return f"{value:.4g}"
 
 
 def _placed(analyte: str, quality: str, operator: str | None, threshold: float) -> bool | None:
@@ -530,7 +542,9 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     # Only a clinical requirement can hide behind words no rule read; consent and conduct criteria
     # are phrased every way and mean the one thing.
     clinical = any(rule.kind not in ("consent", "trial_participation", "not_evaluable") for rule in rules)
-    unread = unread_words(criterion.text, rules) if truth == "true" and logic.op != "any" and clinical else []
+    # Where alternatives decided it (any-of, examples), a branch no rule read cannot undo the answer.
+    conjunctive = logic.op in ("atom", "all", "not", "except")
+    unread = unread_words(criterion.text, rules) if truth == "true" and conjunctive and clinical else []
     substantive = [r for position, r in enumerate(rules) if position not in means]
     verdicts = [_as_stated(rule, verdict) for rule, verdict in zip(rules, raw, strict=True)]
     shown = [v for position, v in enumerate(verdicts) if position not in means]
@@ -568,6 +582,12 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 _TOPIC = re.compile(r"^[^:\d]{1,40}:")
+_REFERENCE = re.compile(
+    r"\b(?:in\s+accordance\s+with|according\s+to|as\s+defined\s+by|defined\s+by|as\s+per|meeting|fulfill?ing|"
+    r"based\s+on|using)\s+(?:the\s+)?[^.;,]{0,80}?\b(?:criteria|criterion|classification|guidelines?|definition|"
+    r"system|formula|scale|score|equation)\b",
+    re.IGNORECASE,
+)
 
 
 def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
@@ -590,6 +610,9 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     topic = _TOPIC.match(text)
     if topic is not None:
         covered.append((0, topic.end()))
+    # "in accordance with the ACR criteria", "as defined by the Rai system": how the thing is
+    # defined, not another requirement.
+    covered.extend(match.span() for match in _REFERENCE.finditer(text))
     stop = criteria_stopwords()
     unread: list[str] = []
     for match in _WORD.finditer(text):
