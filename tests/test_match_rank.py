@@ -146,7 +146,10 @@ def test_in_memory_prefilter_status_age_and_sex() -> None:
     assert keys[0] == "NCT00000011"
     assert "NCT00000014" not in keys  # the structured minimum age of 30
     assert "NCT00000015" not in keys  # girls only
-    assert "NCT00000013" in keys
+    # Open trials by default: the completed one needs "any".
+    assert "NCT00000013" not in keys
+    widened = [c.trial.key for c in match_trials(profile, _trials(), top=10, status="any")]
+    assert "NCT00000013" in widened
     open_only = [c.trial.key for c in match_trials(profile, _trials(), status="open")]
     assert "NCT00000013" not in open_only and "NCT00000011" in open_only
     completed = [c.trial.key for c in match_trials(profile, _trials(), status="completed")]
@@ -194,7 +197,8 @@ def test_a_store_trial_that_states_no_age_is_a_candidate_for_any_age(small_store
         is_partial=True,
     )
     small_store.upsert_batch([partial])
-    ranked = StoreMatcher(small_store, pool=50).match(profile_from_note(NOTE), top=10)
+    # A partial record states no status either: only "any" status reaches it.
+    ranked = StoreMatcher(small_store, pool=50).match(profile_from_note(NOTE), top=10, status="any")
     found = {c.trial.key: c for c in ranked}
     assert "NCT00000016" in found
     verdict = found["NCT00000016"].verdict

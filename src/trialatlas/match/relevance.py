@@ -310,6 +310,21 @@ def eligibility_factor(verdict: TrialVerdict | None) -> float:
     return _FACTORS[verdict.status]
 
 
+_BANDS = {"eligible": 0, "possibly eligible": 1, "ineligible": 2}
+
+
+def ranking_key(
+    score: float, verdict: TrialVerdict | None, key: str = ""
+) -> tuple[int, int, int, float, str]:
+    """How matches are ordered: eligible, then possibly eligible (fewest decisive unknowns first), then
+    ineligible; by score within a band. A trial whose criteria cannot be checked ranks as possibly
+    eligible after those with a known number of unknowns."""
+    if verdict is None:
+        return (1, 1, 0, -score, key)
+    band = _BANDS[verdict.status]
+    return (band, 0, verdict.unknown if band == 1 else 0, -score, key)
+
+
 def checkable(trial: Trial) -> bool:
     """Whether the trial says anything about who may join (criteria text or structured limits)."""
     eligibility = trial.eligibility
@@ -365,6 +380,7 @@ __all__ = [
     "patient_query",
     "plain_query",
     "plain_terms",
+    "ranking_key",
     "scaled",
     "topical_relevance",
     "weighted_terms",

@@ -137,7 +137,7 @@ class TrialVerdict(BaseModel):
 
     trial: str
     status: TrialStatus
-    unknown: int
+    unknown: int = Field(description="Undecided criteria that could still change the verdict.")
     met: int
     criteria: list[CriterionVerdict] = Field(default_factory=list)
     check_next: list[str] = Field(default_factory=list, description="Undecided criteria, most telling first.")
@@ -724,7 +724,18 @@ def evaluate_trial(
     failed = [v.text for v in results if v.status in ("not met", "excluded")]
     unknown = [v for v in results if v.status == "unknown"]
     met = sum(1 for v in results if v.status in ("met", "not excluded"))
-    ranked = sorted(unknown, key=lambda v: min((_PRIORITY.get(r.kind, 9) for r in v.rules), default=10))
+    # An unknown decides the trial only while nothing has ruled the patient out: once a criterion
+    # fails, no answer to the others makes the patient eligible.
+    decisive = [] if failed else unknown
+    # Check first what one fact settles (fewest undecided rules), then the clinical kinds before the
+    # administrative ones.
+    ranked = sorted(
+        decisive,
+        key=lambda v: (
+            sum(1 for r in v.rules if r.truth == "unknown") or 9,
+            min((_PRIORITY.get(r.kind, 9) for r in v.rules if r.truth == "unknown"), default=10),
+        ),
+    )
     decided = sum(1 for v in results if v.status in ("met", "not excluded"))
     # A trial whose criteria could not be read at all is not "eligible": nothing was checked.
     status: TrialStatus = (
@@ -733,7 +744,7 @@ def evaluate_trial(
     return TrialVerdict(
         trial=trial.nct_id or trial.org_study_id or "",
         status=status,
-        unknown=len(unknown),
+        unknown=len(decisive),
         met=met,
         criteria=results,
         check_next=[v.text for v in ranked[:5]],

@@ -308,6 +308,16 @@ _FREE_CONDITION = re.compile(
 )
 
 
+def _head_of_claimed(context: CriterionContext, mention: Mention) -> bool:
+    """Whether a generic head noun ends a list another parser read: "Hepatitis B or C infection" is
+    two infections, not two infections and an infection of any kind."""
+    if mention.concept not in _HEAD_CONCEPTS:
+        return False
+    before = context.text[: mention.start].rstrip(" -")
+    return any(end == len(before) for _, end in context.claimed)
+
+
+_HEAD_CONCEPTS = frozenset({"infection"})
 _CLASS_HINT = re.compile(r"class|type|stage|grade|categor", re.IGNORECASE)
 
 
@@ -346,7 +356,11 @@ def class_owners(text: str, mentions: list[Mention], classes: list[ClassList]) -
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
-    mentions = [m for m in condition_matcher().find(text) if not context.is_claimed(m.start, m.end)]
+    mentions = [
+        m
+        for m in condition_matcher().find(text)
+        if not context.is_claimed(m.start, m.end) and not _head_of_claimed(context, m)
+    ]
     classes = find_classes(text) if _CLASS_HINT.search(text) else []
     owners = class_owners(text, mentions, classes)
     previous_end = 0
