@@ -6,6 +6,7 @@ Each case goes through the Python API (parse → profile → verdict) and the CL
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -238,3 +239,23 @@ def test_the_cli_shows_the_logic_and_plain_numbers(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "logic: any(" in result.output
     assert "2.99994" not in result.output and "canonical_value=3" in result.output
+
+
+def test_the_cli_match_gives_the_python_answer(tmp_path: Path) -> None:
+    from trialatlas import match_trials
+    from trialatlas.store import open_store
+
+    trial = _target("NCT04048161")
+    store = open_store(str(tmp_path / "one.db"))
+    store.upsert_batch([trial])
+    db = store.location
+    store.close()
+    note = "A 10-year-old boy with steroid-dependent nephrotic syndrome. HBsAg positive."
+    python = match_trials(profile_from_note(note), [trial], top=5, status="any")
+    assert python and python[0].verdict is not None and python[0].verdict.status == "ineligible"
+    result = CliRunner().invoke(app, ["match", note, "--db", db, "--status", "any", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(result.stdout)][0]
+    cli = next(r for r in rows if r["trial"] == "NCT04048161")
+    assert cli["verdict"] == "ineligible"
+    assert any("Hepatitis C virus-positive" in text for text in cli["failed"])
