@@ -244,8 +244,8 @@ _NOT_PREGNANT = re.compile(
     re.I,
 )
 _LACTATING = re.compile(
-    r"\b(?:breast[- ]?feeding|breast[- ]?feeds|lactating|lactation|"
-    r"nursing\s+(?:her|an?)\s+(?:baby|infant))\b",
+    r"\b(?:breast[- ]?feed(?:ing|s)?|lactating|lactation|"
+    r"nursing(?!\s+(?:home|facility|facilities|staff|care|student|students|assistant|notes?)))\b",
     re.I,
 )
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
@@ -408,6 +408,10 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if not free(mention.start, mention.end):
             continue
         context = context_of(sentence, mention.start, mention.end)
+        if context.hypothetical is not None and not context.negated:
+            # "An HIV test was sent today": a pending test states no status.
+            claimed.append((mention.start, mention.end))
+            continue
         # A list's result is said once, after its last item: "Hepatitis B and C negative".
         list_end = mention.end
         for following in infections[position + 1 :]:
@@ -496,12 +500,18 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         profile.no_medications = True
     if _NOT_PREGNANT.search(sentence):
         profile.pregnant = profile.pregnant or False
-    elif _PREGNANT.search(sentence) and not context_of(sentence, *_PREGNANT.search(sentence).span()).negated:  # type: ignore[union-attr]
-        profile.pregnant = True
+    elif (pregnant := _PREGNANT.search(sentence)) is not None:
+        context = context_of(sentence, *pregnant.span())
+        # "She would like to get pregnant in a few years" says nothing of now.
+        if not context.negated and context.hypothetical is None:
+            profile.pregnant = True
     if (lactating := _LACTATING.search(sentence)) is not None:
         # "Not pregnant, not breastfeeding", "She is not breast-feeding": the note says she is not.
-        said = not context_of(sentence, *lactating.span()).negated
-        profile.lactating = said if profile.lactating is None else (profile.lactating or said)
+        context = context_of(sentence, *lactating.span())
+        # A wish ("would like to breastfeed") says nothing of now; a denial does.
+        if context.negated or context.hypothetical is None:
+            said = not context.negated
+            profile.lactating = said if profile.lactating is None else (profile.lactating or said)
     if _MENOPAUSE.search(sentence):
         profile.postmenopausal = True
     if _CONSENT.search(sentence):

@@ -318,6 +318,12 @@ def _head_of_claimed(context: CriterionContext, mention: Mention) -> bool:
 
 
 _HEAD_CONCEPTS = frozenset({"infection"})
+# "smoking cessation therapy", "tuberculosis prophylaxis": a condition's name inside the name of what
+# treats or prevents it is not the condition.
+_NAMES_A_TREATMENT = re.compile(
+    r"\s*(?:cessation|prophylaxis|prevention|vaccines?|vaccination|screening\s+program|medications?|drugs?)\b",
+    re.IGNORECASE,
+)
 _CLASS_HINT = re.compile(r"class|type|stage|grade|categor", re.IGNORECASE)
 
 
@@ -359,7 +365,9 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
     mentions = [
         m
         for m in condition_matcher().find(text)
-        if not context.is_claimed(m.start, m.end) and not _head_of_claimed(context, m)
+        if not context.is_claimed(m.start, m.end)
+        and not _head_of_claimed(context, m)
+        and not _NAMES_A_TREATMENT.match(text, m.end)
     ]
     classes = find_classes(text) if _CLASS_HINT.search(text) else []
     owners = class_owners(text, mentions, classes)
