@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from trialatlas.extract.criteria.qualifiers import adult_body, course_conflicts
+from trialatlas.extract.criteria.qualifiers import adult_body, course_conflicts, equivalent_factor
 from trialatlas.extract.criteria.rules import ConditionRule, DoseLimit
 from trialatlas.match.patient import PatientCondition, PatientMedication, PatientProfile
 
@@ -93,11 +93,19 @@ def dose_check(
     if limit.daily and medication.daily is False:
         return None, f"{medication.name} dose is not stated per day"
     basis = None if medication.dose_basis is not None else limit.basis
-    bounds = _per_basis(medication.dose_mg, basis, patient)
+    mg = medication.dose_mg
+    if limit.equivalent_of is not None:
+        factor = equivalent_factor(limit.equivalent_of, medication.drugs)
+        if factor is None:
+            return None, f"no {limit.equivalent_of} equivalent known for {medication.name}"
+        mg *= factor
+    bounds = _per_basis(mg, basis, patient)
     if bounds is None:
         return None, f"{medication.name} {medication.dose_mg:g} mg: weight or body surface not known"
     low, high = bounds
     unit = f"mg/{limit.basis}" if limit.basis else "mg"
+    if limit.equivalent_of is not None:
+        unit = f"{unit} {limit.equivalent_of}-equivalent"
     checks = {
         ">": (low > limit.mg, high <= limit.mg),
         ">=": (low >= limit.mg, high < limit.mg),

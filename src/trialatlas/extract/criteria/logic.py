@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from trialatlas.extract.criteria.rules import AgeRule, LogicNode, Rule
+from trialatlas.extract.criteria.rules import AgeRule, LogicNode, MedicationRule, Rule
 from trialatlas.extract.criteria.split import CriterionKind
 
 GapKind = Literal["clause", "or", "examples", "list", "comma", "qualify"]
@@ -200,6 +200,18 @@ def build_logic(text: str, kind: CriterionKind, rules: Sequence[Rule]) -> LogicN
         return _join("any", [_atom(i, r) for i, r in enumerate(rules)], "one of")
     rationale = {
         i for i, rule in enumerate(rules) if i > 0 and _RATIONALE.match(text, rule.span.end) is not None
+    }
+    # "steroids (> 10 mg prednisone or equivalent/day)": the drug a dose is counted in is the dose's
+    # unit, not another requirement.
+    rationale |= {
+        i
+        for i, rule in enumerate(rules)
+        for other in rules[:i]
+        if isinstance(other, MedicationRule)
+        and other.dose is not None
+        and other.dose.end is not None
+        and rule.span.end <= other.dose.end
+        and rule.span.start >= other.span.end
     }
     main = [i for i, r in enumerate(rules) if not (r.negated and r.exception) and i not in rationale]
     exempt = [i for i, r in enumerate(rules) if r.negated and r.exception and i not in rationale]

@@ -253,6 +253,28 @@ def _per_day(match: re.Match[str]) -> float | None:
     return None
 
 
+@cache
+def _equivalents() -> dict[str, Any]:
+    text = (
+        resources.files("trialatlas.extract.criteria")
+        .joinpath("vocab/dose_equivalents.json")
+        .read_text("utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def equivalent_factor(reference: str, drugs: list[str]) -> float | None:
+    """mg of ``reference`` per mg of the first of ``drugs`` it has an equivalence with (1 for itself)."""
+    for table in _equivalents().values():
+        if not isinstance(table, dict) or table.get("reference") != reference:
+            continue
+        for drug in drugs:
+            if drug in table["factors"]:
+                return float(table["factors"][drug])
+    return 1.0 if reference in drugs else None
+
+
 def adult_body() -> dict[str, Any]:
     body: dict[str, Any] = qualifier_vocab()["adult_body"]
     return body
@@ -286,6 +308,7 @@ __all__ = [
     "course_conflicts",
     "course_of",
     "elliptic_names",
+    "equivalent_factor",
     "find_classes",
     "find_dose",
     "is_class_token",

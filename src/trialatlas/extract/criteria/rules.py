@@ -139,6 +139,11 @@ class DoseLimit(BaseModel):
     basis: Literal["kg", "m2"] | None = None
     daily: bool = False
     text: str = ""
+    equivalent_of: str | None = Field(
+        default=None,
+        description='"> 10 mg prednisone or equivalent": doses count in this drug\'s equivalents.',
+    )
+    end: int | None = Field(default=None, description="Where the dose's words end in the criterion.")
 
 
 class MedicationRule(_Rule):

@@ -121,19 +121,37 @@ _DISEASE_KIND = re.compile(
 
 def _dose_limit(text: str, end: int) -> DoseLimit | None:
     """A dose threshold right after the drugs ("corticosteroids > 20 mg/m²/day", "prednisone at a dose
-    of at least 0.5 mg/kg"): without an operator a dose is a description, not a limit."""
-    stop = re.search(r"[;.]\s|\b(?:or|and)\s+(?=[a-z]{3})", text[end : end + 45], re.IGNORECASE)
+    of at least 0.5 mg/kg", "steroids (>10 mg prednisone or equivalent/day)"): without an operator a
+    dose is a description, not a limit."""
+    stop = re.search(r"[;.]\s|\b(?:or|and)\s+(?=[a-z]{3})(?!equivalent)", text[end : end + 45], re.IGNORECASE)
     limit = end + (stop.start() if stop else 45)
     dose = find_dose(text, end, min(len(text), limit))
     if dose is None or dose.operator is None:
         return None
+    daily, dose_end = dose.daily, dose.end
+    reference = None
+    equivalent = _EQUIVALENT.match(text, dose.end)
+    if equivalent is not None:
+        drugs = [m.drug for m in find_drugs(equivalent.group(0)) if m.drug is not None]
+        reference = drugs[0] if drugs else None
+        daily = daily or bool(equivalent["daily"])
+        dose_end = equivalent.end()
     return DoseLimit(
         operator=dose.operator,
         mg=dose.mg,
         basis=dose.basis,
-        daily=dose.daily,
-        text=text[dose.start : dose.end].strip(),
+        daily=daily,
+        text=text[dose.start : dose_end].strip(),
+        equivalent_of=reference,
+        end=dose_end,
     )
+
+
+_EQUIVALENT = re.compile(
+    r"\s*(?:of\s+)?(?P<drug>[A-Za-z-]+)\s+or\s+(?:its\s+)?(?:equivalent|equivalent\s+dose)s?"
+    r"(?:\s*(?P<daily>/\s*d(?:ay)?\b|per\s+day|daily|a\s+day))?",
+    re.IGNORECASE,
+)
 
 
 @register("medication", priority=50)
