@@ -259,3 +259,21 @@ def test_the_cli_match_gives_the_python_answer(tmp_path: Path) -> None:
     cli = next(r for r in rows if r["trial"] == "NCT04048161")
     assert cli["verdict"] == "ineligible"
     assert any("Hepatitis C virus-positive" in text for text in cli["failed"])
+
+
+def test_doses_count_in_the_named_drugs_equivalents() -> None:
+    text = "Use of systemic steroids (>10 mg prednisone or equivalent/day)"
+    dexamethasone = _judge(text, "exclusion", "A 79-year-old man taking dexamethasone 4 mg daily.")
+    assert dexamethasone.status == "excluded", dexamethasone.reason  # 4 mg dexamethasone ≈ 27 mg prednisone
+    prednisolone = _judge(text, "exclusion", "A 40-year-old man taking prednisolone 5 mg daily.")
+    assert prednisolone.status == "not excluded", prednisolone.reason
+
+
+def test_wishes_and_pending_tests_in_a_note_state_nothing_yet() -> None:
+    wish = profile_from_note(
+        "A 27-year-old woman. She would like to get pregnant in a few years and breastfeed. "
+        "Currently not pregnant and not nursing."
+    )
+    assert wish.pregnant is False and wish.lactating is False
+    pending = profile_from_note("A 26-year-old man. An HIV test was sent today; results are pending.")
+    assert not [i for i in pending.infections if i.pathogen == "HIV"]
