@@ -1,6 +1,7 @@
-"""Ranking a clinician expects: eligible first, then possibly eligible (fewest decisive unknowns first),
-then ineligible, by relevance within each band; open trials unless asked for any status; "check
-next" lists the undecided criteria one fact settles first, and none once the patient is ruled out."""
+"""Ranking a clinician expects: among the trials about the patient's problem, eligible first, then
+possibly eligible (fewest decisive unknowns first), then ineligible, by relevance within each band;
+trials hardly about it after them; open trials unless asked for any status; "check next" lists the
+undecided criteria one fact settles first, and none once the patient is ruled out."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ ELIGIBLE = _trial(
 )
 ONE_UNKNOWN = _trial(
     "NCT00000103",
-    "Nephrotic syndrome relapses",
+    "Steroid-dependent nephrotic syndrome relapses",
     "Inclusion Criteria:\n- Age: 2 to 18 years old\n- eGFR ≥ 90 ml/min/1.73m2\n",
 )
 TWO_UNKNOWN = _trial(
@@ -55,17 +56,20 @@ COMPLETED = _trial(
     "Inclusion Criteria:\n- Age: 2 to 18 years old\n",
     OverallStatus.COMPLETED,
 )
-TRIALS = [FAILED, ELIGIBLE, ONE_UNKNOWN, TWO_UNKNOWN, COMPLETED]
+# Eligible, but hardly about the patient's problem: after every trial that is.
+OFF_TOPIC = _trial(
+    "NCT00000106", "A registry of rare syndromes", "Inclusion Criteria:\n- Age: 2 to 18 years old\n"
+)
+TRIALS = [FAILED, ELIGIBLE, ONE_UNKNOWN, TWO_UNKNOWN, COMPLETED, OFF_TOPIC]
 
 
 def test_bands_order_the_matches_and_relevance_orders_within_them() -> None:
     patient = profile_from_note(NOTE)
     ranked = match_trials(patient, TRIALS, top=10)
     statuses = [(c.trial.key, c.verdict.status if c.verdict else None) for c in ranked]
-    assert [key for key, _ in statuses] == ["NCT00000102", "NCT00000103", "NCT00000104", "NCT00000101"], (
-        statuses
-    )
-    assert statuses[0][1] == "eligible" and statuses[-1][1] == "ineligible"
+    expected = ["NCT00000102", "NCT00000103", "NCT00000104", "NCT00000101", "NCT00000106"]
+    assert [key for key, _ in statuses] == expected, statuses
+    assert statuses[0][1] == "eligible" and statuses[3][1] == "ineligible" and statuses[4][1] == "eligible"
     unknowns = [c.verdict.unknown for c in ranked[1:3] if c.verdict]
     assert unknowns == [1, 2]
 

@@ -36,10 +36,10 @@ from trialatlas.match.relevance import (
     RelevanceStats,
     TrialFields,
     TrialTerms,
+    band_order,
     checkable,
     eligibility_factor,
     patient_query,
-    ranking_key,
     scaled,
     topical_relevance,
 )
@@ -266,10 +266,15 @@ def rank(
             *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
             *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
         ]
-    candidates.sort(
-        key=lambda c: ranking_key(c.score, c.verdict if checkable(c.trial) else None, c.trial.key)
+    return _in_bands(candidates)[:top]
+
+
+def _in_bands(candidates: list[Candidate]) -> list[Candidate]:
+    by_key = {c.trial.key: c for c in candidates}
+    order = band_order(
+        (c.trial.key, c.relevance, c.score, c.verdict if checkable(c.trial) else None) for c in candidates
     )
-    return candidates[:top]
+    return [by_key[key] for key in order]
 
 
 class TrialIndex:
@@ -336,10 +341,7 @@ def match_trials(
                 *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
                 *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
             ]
-        candidates.sort(
-            key=lambda c: ranking_key(c.score, c.verdict if checkable(c.trial) else None, c.trial.key)
-        )
-        return candidates[:top]
+        return _in_bands(candidates)[:top]
     # The statistics are those of every trial given, not only of those that pass the prefilter.
     all_terms = {t.key: TrialTerms.of(t) for t in pool}
     stats = RelevanceStats.of(all_terms.values())
