@@ -55,6 +55,16 @@ _RATIONALE = re.compile(
 )
 
 
+def _node(
+    op: Literal["atom", "all", "any", "not", "except", "examples"],
+    rule: int | None = None,
+    children: list[LogicNode] | None = None,
+    cue: str | None = None,
+) -> LogicNode:
+    """A node built without re-validating its (already built) children: trees are built per criterion."""
+    return LogicNode.model_construct(op=op, rule=rule, children=children or [], cue=cue)
+
+
 def listing_gap(gap: str) -> bool:
     """Whether ``gap`` only separates listed items: commas and "or", or a short "or a …" / "or the use of"."""
     if LIST_GAP.fullmatch(gap) is not None:
@@ -97,9 +107,9 @@ def _resolve_commas(kinds: list[GapKind], kind: CriterionKind) -> list[GapKind]:
 
 
 def _atom(position: int, rule: Rule) -> LogicNode:
-    atom = LogicNode(op="atom", rule=position)
+    atom = _node(op="atom", rule=position)
     if rule.negated and not rule.exception:
-        return LogicNode(op="not", children=[atom], cue=rule.negation_cue)
+        return _node(op="not", children=[atom], cue=rule.negation_cue)
     return atom
 
 
@@ -107,7 +117,7 @@ def _join(op: Literal["all", "any"], nodes: list[LogicNode], cue: str | None = N
     flat: list[LogicNode] = []
     for node in nodes:
         flat.extend(node.children if node.op == op and node.cue == cue else [node])
-    return flat[0] if len(flat) == 1 else LogicNode(op=op, children=flat, cue=cue)
+    return flat[0] if len(flat) == 1 else _node(op=op, children=flat, cue=cue)
 
 
 def _disjoint_ages(first: AgeRule, second: AgeRule) -> bool:
@@ -131,8 +141,8 @@ def _populations(node: LogicNode, rules: Sequence[Rule]) -> LogicNode:
         ]
         if pairs:
             others = [c for c in children if c not in ages]
-            children = [*others, LogicNode(op="any", children=ages, cue="populations")]
-            return children[0] if len(children) == 1 else LogicNode(op="all", children=children, cue=node.cue)
+            children = [*others, _node(op="any", children=ages, cue="populations")]
+            return children[0] if len(children) == 1 else _node(op="all", children=children, cue=node.cue)
     return node.model_copy(update={"children": children})
 
 
@@ -163,7 +173,7 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
                 # NegEx's list rule: "No CNS metastases, pseudotumor cerebri, or seizures" denies each
                 # of them — none of the listed, whatever word joins them.
                 inner = _join("any", [m.children[0] for m in members], "list")
-                return LogicNode(op="not", children=[inner], cue=cues.pop())
+                return _node(op="not", children=[inner], cue=cues.pop())
             op: Literal["all", "any"] = "any" if kind == "exclusion" or joined else "all"
             return _join(op, members, "list")
         cuts = [i for i in range(lo, hi) if kinds[i] in levels[level]]
@@ -184,7 +194,7 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
         node = parts[0]
         for join, part in zip(joins, parts[1:], strict=True):
             if join == "examples":
-                node = LogicNode(op="examples", children=[node, part], cue="such as")
+                node = _node(op="examples", children=[node, part], cue="such as")
             else:
                 node = _join("all", [node, part], "with")
         return node
@@ -195,7 +205,7 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
 def build_logic(text: str, kind: CriterionKind, rules: Sequence[Rule]) -> LogicNode:
     """The logic tree of one criterion's rules (positions refer to ``rules``, which are in text order)."""
     if not rules:
-        return LogicNode(op="all")
+        return _node(op="all")
     if ANY_OF.search(text):
         return _join("any", [_atom(i, r) for i, r in enumerate(rules)], "one of")
     rationale = {
@@ -217,11 +227,13 @@ def build_logic(text: str, kind: CriterionKind, rules: Sequence[Rule]) -> LogicN
     exempt = [i for i, r in enumerate(rules) if r.negated and r.exception and i not in rationale]
     if not main:
         # Only an exception ("Topical steroids are allowed"): it reads as its negation.
-        return _join("all", [LogicNode(op="not", children=[LogicNode(op="atom", rule=i)]) for i in exempt])
-    node = _populations(_structure(text, kind, rules, main), rules)
+        return _join("all", [_node(op="not", children=[_node(op="atom", rule=i)]) for i in exempt])
+    node = _structure(text, kind, rules, main)
+    if sum(1 for rule in rules if isinstance(rule, AgeRule)) > 1:
+        node = _populations(node, rules)
     if exempt:
-        excepted = _join("any", [LogicNode(op="atom", rule=i) for i in exempt], "list")
-        node = LogicNode(op="except", children=[node, excepted], cue=rules[exempt[0]].negation_cue)
+        excepted = _join("any", [_node(op="atom", rule=i) for i in exempt], "list")
+        node = _node(op="except", children=[node, excepted], cue=rules[exempt[0]].negation_cue)
     return node
 
 

@@ -19,7 +19,7 @@ from typing import Literal
 
 from trialatlas.extract.criteria.logic import build_logic, combine_of
 from trialatlas.extract.criteria.negation import context_of
-from trialatlas.extract.criteria.rules import ParsedCriterion, Rule, RuleKind, Span, Window
+from trialatlas.extract.criteria.rules import LogicNode, ParsedCriterion, Rule, RuleKind, Span, Window
 from trialatlas.extract.criteria.split import Criterion, CriterionKind, trial_criteria
 from trialatlas.extract.criteria.temporal import FoundWindow, find_windows
 
@@ -200,6 +200,12 @@ def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=20000)
+def _logic_cached(text: str, kind: CriterionKind) -> LogicNode:
+    """The logic tree of a criterion's text, built once with its rules (never mutated by callers)."""
+    return build_logic(text, kind, _parse_cached(text, kind))
+
+
 def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
     """A mention in brackets right after another explains it and shares its context.
 
@@ -226,7 +232,7 @@ def parse_criterion(criterion: Criterion) -> ParsedCriterion:
     rules: list[Rule] = [
         rule.model_copy(update={"span": _with_source(rule.span, criterion)}) for rule in cached
     ]
-    logic = build_logic(criterion.text, criterion.kind, rules)
+    logic = _logic_cached(criterion.text, criterion.kind)
     # Every part is already validated: constructing skips re-validating each rule of the union.
     return ParsedCriterion.model_construct(
         index=criterion.index,
