@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -128,38 +128,25 @@ def _alternation(words: list[str]) -> str:
 
 
 @cache
-def _course_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple(
-        (
-            course,
-            re.compile(
-                rf"(?<![\w-])(?:{_alternation(words)})(?![\w-])",
-                re.IGNORECASE,
-            ),
-        )
-        for course, words in qualifier_vocab()["course"].items()
-    )
+def _course_pattern() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One alternation of every course word, longest first (so "untreated" is new, not "treated", and
+    "in remission" is read once), and the courses each word states."""
+    courses: dict[str, set[str]] = {}
+    for course, words in qualifier_vocab()["course"].items():
+        for word in words:
+            courses.setdefault(word.lower(), set()).add(course)
+    pattern = re.compile(rf"(?<![\w-])(?:{_alternation(list(courses))})(?![\w-])", re.IGNORECASE)
+    return pattern, {word: frozenset(found) for word, found in courses.items()}
 
 
-def course_of(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def course_of(text: str) -> frozenset[str]:
     """The courses a phrase states ("previous history of treatment and relapse of" → treated, relapse)."""
+    pattern, courses = _course_pattern()
     found: set[str] = set()
-    taken: list[tuple[int, int]] = []
-    # Longest cues first across courses: "untreated" is new, and "in remission" is not "remission" twice.
-    candidates = sorted(
-        (
-            (m.start(), m.end(), course)
-            for course, pattern in _course_patterns()
-            for m in pattern.finditer(text)
-        ),
-        key=lambda item: item[0] - item[1],
-    )
-    for start, end, course in candidates:
-        if any(start < e and s < end for s, e in taken):
-            continue
-        taken.append((start, end))
-        found.add(course)
-    return found
+    for match in pattern.finditer(text):
+        found |= courses.get(" ".join(match.group(0).lower().split()), frozenset())
+    return frozenset(found)
 
 
 def course_conflicts(wanted: set[str], stated: set[str]) -> list[tuple[str, str]]:
