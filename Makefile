@@ -15,6 +15,10 @@ SAMPLE_INPUTS := \
 	$(SHARED_DATA)/ctgov_api_v2_samples/csv_export \
 	$(SHARED_DATA)/ctgov_legacy_xml_2023/ctgov_search_results_legacy_export.csv \
 	$(SHARED_DATA)/ctgov_target_trials \
+	$(SHARED_DATA)/ictrp_export/ictrp_export_sample.csv \
+	$(SHARED_DATA)/eu_isrctn_ctrdata/ctis \
+	$(SHARED_DATA)/eu_isrctn_ctrdata/euctr \
+	$(SHARED_DATA)/eu_isrctn_ctrdata/isrctn \
 	$(SEEDS)
 
 .PHONY: run test lint venv bench clean lock

@@ -24,7 +24,6 @@ import contextlib
 import gzip
 import itertools
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -45,8 +44,8 @@ from trialatlas.services.ingest import IngestReport, default_workers, ingest, in
 from trialatlas.sources.base import Blob
 from trialatlas.sources.containers import memory_blob
 from trialatlas.store import SqliteStore, UpsertSummary
+from trialatlas.text.registry_ids import NCT_IN_BYTES
 
-NCT_IN_XML = re.compile(rb"NCT\d{8}")
 V2_LINES_PER_FILE = 100
 
 
@@ -150,7 +149,7 @@ def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) ->
     lines: list[bytes] = []
     first = 0
     for index, (kind, record) in zip(range(total), itertools.cycle(pool), strict=False):
-        rewritten = NCT_IN_XML.sub(f"NCT9{index:07d}".encode(), record)
+        rewritten = NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record)
         if kind == "j":
             first = first if lines else index
             lines.append(rewritten)

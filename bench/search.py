@@ -32,9 +32,10 @@ from typing import Any
 from trialatlas.config import shared_data_dir
 from trialatlas.search import BuildReport, SearchIndex, search
 from trialatlas.search.index import COLUMNS
-from trialatlas.search.synonyms import STOPWORDS, reviewed
+from trialatlas.search.synonyms import reviewed
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
+from trialatlas.text.words import STOP_WORDS
 
 SEEDS = [
     "MMF TAC lupus nephritis",
@@ -124,7 +125,7 @@ def make_queries(store: SqliteStore, count: int, seed: int) -> list[tuple[str, d
         countries.extend(trial.countries)
     # Single words come from condition names: the clinical vocabulary users type ("asthma",
     # "carcinoma", "disease"), not any title word ("first", "development").
-    words = [w for c in conditions for w in re.findall(r"[A-Za-z]{4,}", c) if w.lower() not in STOPWORDS]
+    words = [w for c in conditions for w in re.findall(r"[A-Za-z]{4,}", c) if w.lower() not in STOP_WORDS]
     words += [w for t in titles for w in re.findall(r"[A-Za-z]{4,}", t) if w.lower() in _CLINICAL_TITLE_WORDS]
     abbreviations = sorted(reviewed().senses)
     made: list[str] = list(SEEDS)

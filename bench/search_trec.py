@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from trialatlas.config import shared_data_dir
-from trialatlas.search.eval import run_trec
+from trialatlas.eval.search import run_trec
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
 

@@ -26,7 +26,6 @@ import itertools
 import multiprocessing
 import os
 import random
-import re
 import sqlite3
 import statistics
 import sys
@@ -48,13 +47,13 @@ from trialatlas.sources.base import Blob, ReadResult
 from trialatlas.sources.reading import read_blob
 from trialatlas.store import SqliteStore, TrialStore, UpsertSummary
 from trialatlas.store.postgres import PostgresStore, search_text
+from trialatlas.text.registry_ids import NCT_IN_BYTES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest_pg import PgCluster, start_cluster, stop_cluster
 from ingest import load_records
 
-NCT = re.compile(rb"NCT\d{8}")
 QUERIES = [
     "lung cancer",
     "non-small cell lung cancer pembrolizumab",
@@ -107,7 +106,7 @@ def replicated(pool: list[Trial], total: int) -> Iterator[ReadResult]:
         record = source.model_copy(
             update={
                 "id": f"bench:{new}",
-                "raw": NCT.sub(new.encode(), source.raw.encode()).decode() if source.raw else None,
+                "raw": NCT_IN_BYTES.sub(new.encode(), source.raw.encode()).decode() if source.raw else None,
             }
         )
         yield trial.model_copy(

@@ -101,3 +101,29 @@ def test_convert_writes_without_a_store(target_trials: Path, tmp_path: Path) -> 
     study = orjson.loads((out / "NCT04048161.json").read_bytes())
     assert study["protocolSection"]["identificationModule"]["nctId"] == "NCT04048161"
     assert not list(tmp_path.glob("*.db"))
+
+
+def test_other_registries_ingest_show_and_count(shared_data: Path, tmp_path: Path) -> None:
+    """EU CTR, CTIS and ISRCTN trials read like ClinicalTrials.gov ones; stats counts by registry."""
+    db = tmp_path / "atlas.db"
+    eu = shared_data / "eu_isrctn_ctrdata"
+    summary = orjson.loads(
+        run(
+            "ingest", "--db", str(db), "--json", str(eu / "euctr"), str(eu / "ctis"), str(eu / "isrctn")
+        ).stdout
+    )
+    assert summary["read"] == 17 and summary["new"] == 17 and summary["failed"] == 0
+    for trial_id, registry, expected in (
+        ("2016-004489-24-DE", "EU Clinical Trials Register", "FS Grifols"),
+        ("2023-508143-51-01", "EU CTIS", "baclofen"),
+        ("ISRCTN96912679", "ISRCTN", "Omeprazole"),
+    ):
+        shown = run("show", "--db", str(db), trial_id).stdout
+        for title in ("Snapshot", "Study groups", "Eligibility", "Inclusion criteria", "Registrations"):
+            assert title in shown, (trial_id, title)
+        assert registry in shown and expected in shown, trial_id
+    provenance = run("show", "--db", str(db), "--sources", "ISRCTN96912679").stdout
+    table = provenance[provenance.index("Registry") :]
+    assert "isrctn-json" in table and "ISRCTN" in table
+    stats = orjson.loads(run("stats", "--db", str(db), "--json").stdout)
+    assert stats["by_registry"] == {"ISRCTN": 9, "EU CTIS": 4, "EU Clinical Trials Register": 4}

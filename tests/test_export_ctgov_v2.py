@@ -1,8 +1,8 @@
 """Round trip: every v2 study read into the model and written back gives the same values.
 
 The comparison covers every field the model holds: the whole ``protocolSection`` (less keys that
-are not part of the API v2 schema), ``hasResults``, the MeSH terms of ``derivedSection`` and the
-provided documents of ``documentSection``.
+are not part of the API v2 schema), ``hasResults``, the whole ``resultsSection``, the MeSH terms
+of ``derivedSection`` and the provided documents of ``documentSection``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def held_part(study: dict[str, Any]) -> dict[str, Any]:
             for module in ("conditionBrowseModule", "interventionBrowseModule")
         },
     }
+    if "resultsSection" in study:
+        part["resultsSection"] = study["resultsSection"]
     docs = ((study.get("documentSection") or {}).get("largeDocumentModule") or {}).get("largeDocs")
     if docs:
         part["documentSection"] = {"largeDocumentModule": {"largeDocs": docs}}
@@ -57,6 +59,7 @@ def test_every_v2_study_round_trips(v2_jsonl: Path) -> None:
     assert len(trials) == 809
     mismatches: list[str] = []
     compared = 0
+    compared_results = 0
     with gzip.open(v2_jsonl) as handle:
         for line in handle:
             study = orjson.loads(line)
@@ -64,10 +67,13 @@ def test_every_v2_study_round_trips(v2_jsonl: Path) -> None:
             original = flatten(held_part(study))
             written = flatten(trial_to_study(trials[nct]))
             compared += len(original)
+            compared_results += sum(1 for path in original if path.startswith(".resultsSection"))
             for path in sorted(set(original) | set(written)):
                 if original.get(path) != written.get(path):
                     mismatches.append(f"{nct} {path}: {original.get(path)!r} != {written.get(path)!r}")
     assert compared > 100_000  # the comparison really covered the records
+    assert sum(1 for t in trials.values() if t.results is not None) == 53
+    assert compared_results > 30_000  # every results value of the 53 was compared, not just the protocol
     assert mismatches == [], "\n".join(mismatches[:20])
 
 
@@ -88,3 +94,23 @@ def test_export_command_writes_one_study_per_trial(v2_jsonl: Path, tmp_path: Pat
     assert len(again) == 1
     original = next(t for t in trials if t.nct_id == again[0].nct_id)
     assert trial_to_study(again[0]) == trial_to_study(original)
+
+
+def test_trials_of_other_registries_export_with_their_registrations(tmp_path: Path) -> None:
+    """A trial read from ICTRP keeps its registry ids in the study, and its file is named by its key."""
+    from trialatlas.services.export import ExportFormat, write_trials
+
+    fixtures = Path(__file__).parent / "fixtures" / "ictrp" / "ictrp_header.csv"
+    trials = {t.key: t for t in read_path(fixtures) if isinstance(t, Trial)}
+    chictr = trial_to_study(trials["ChiCTR2000000001"])
+    infos = chictr["protocolSection"]["identificationModule"]["secondaryIdInfos"]
+    assert {
+        "id": "ChiCTR2000000001",
+        "type": "REGISTRY",
+        "domain": "Chinese Clinical Trial Registry",
+    }.items() <= {k: v for k, v in infos[-1].items() if v is not None}.items()
+    count = write_trials(trials.values(), ExportFormat.CTGOV_JSON, tmp_path)
+    assert count == len(trials)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{key.replace('/', '_')}.json" for key in trials
+    )

@@ -188,7 +188,7 @@ def test_schema_2_store_gains_version_history(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with SqliteStore(path) as migrated:
-        assert migrated.schema_version == sqlite_module.SCHEMA_VERSION == 3
+        assert migrated.schema_version == sqlite_module.SCHEMA_VERSION == 4
         assert len(migrated.versions(NCT1)) == 1
         migrated.upsert_batch([make_trial(NCT1, source="new", date=dt.date(2021, 1, 1), brief_title="New")])
         assert [v.trial.brief_title for v in migrated.versions(NCT1)] == ["Old", "New"]

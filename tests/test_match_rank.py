@@ -240,11 +240,11 @@ def test_cli_match_on_a_small_store(small_store: TrialStore, tmp_path: Path) -> 
     runner = CliRunner()
     result = runner.invoke(app, ["match", NOTE, "--db", db, "--top", "3", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
-    assert rows[0]["trial"] == "NCT00000011"
+    rows = json.loads(result.stdout)["trials"]  # the document POST /api/match answers
+    assert rows[0]["nct_id"] == "NCT00000011"
     assert rows[0]["verdict"] in ("eligible", "possibly eligible")
     assert {"failed", "check_next", "reasons", "criteria", "relevance", "score"} <= set(rows[0])
-    adult = next((r for r in rows if r["trial"] == "NCT00000012"), None)
+    adult = next((r for r in rows if r["nct_id"] == "NCT00000012"), None)
     assert adult is not None and adult["verdict"] == "ineligible" and adult["failed"]
     text = runner.invoke(app, ["match", NOTE, "--db", db, "--top", "3"])
     assert text.exit_code == 0, text.output

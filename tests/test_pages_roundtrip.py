@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from trialatlas.export.pages import SHOWN_FIELDS, page_as_html, render_page, visible_part
+from page_renderer import SHOWN_FIELDS, page_as_html, render_page, visible_part
 from trialatlas.model import Trial
 from trialatlas.sources import read_path
 from trialatlas.sources.pages import read_page

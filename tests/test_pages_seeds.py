@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from page_renderer import page_as_html
 from trialatlas.config import shared_data_dir
-from trialatlas.export.pages import page_as_html
 from trialatlas.model import (
     AgencyClass,
     Allocation,

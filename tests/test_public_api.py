@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import trialatlas
 from trialatlas.errors import TrialAtlasError
 
@@ -35,3 +37,26 @@ def test_python_functions_do_what_the_cli_does(target_trials: Path, tmp_path: Pa
         assert stats.trials == 5
     finally:
         store.close()
+
+
+def test_the_atlas_answers_with_the_interfaces_documents(target_trials: Path, tmp_path: Path) -> None:
+    with trialatlas.open_atlas(str(tmp_path / "atlas.db")) as atlas:
+        ingested = atlas.ingest([target_trials])
+        assert isinstance(ingested, trialatlas.IngestResponse) and (ingested.new, ingested.failed) == (5, 0)
+        found = atlas.search({"q": "tacrolimus nephrotic", "phase": "4"})
+        assert [hit.trial.key for hit in found.hits] == ["NCT04048161"]
+        answer = atlas.match(
+            {"note": "A 9-year-old boy with steroid-dependent nephrotic syndrome.", "top": 3}
+        )
+        assert isinstance(answer, trialatlas.MatchResponse) and answer.trials
+        assert answer.trials[0].nct_id == "NCT04048161"
+        with pytest.raises(trialatlas.QueryError, match="top"):
+            atlas.match({"note": "x", "top": 0})
+
+
+def test_a_misspelt_search_field_is_an_error_not_ignored(tmp_path: Path) -> None:
+    with (
+        trialatlas.open_atlas(str(tmp_path / "atlas.db")) as atlas,
+        pytest.raises(trialatlas.QueryError, match="'phse'"),
+    ):
+        atlas.search({"q": "lupus", "phse": "2"})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trialatlas.related.eval import evaluate, ndcg_at, precision_at, read_pairs, write_run
+from trialatlas.related.eval import evaluate, read_pairs, write_run
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
 
@@ -43,14 +43,6 @@ def eval_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, pair
         assert report.ok and report.read > 5000
         assert store.get("NCT02112175") is None or store.count() > 5000
     return path
-
-
-def test_metrics_by_hand() -> None:
-    assert precision_at([1, 0, 1, 0, 0], 1) == 1.0
-    assert precision_at([1, 0, 1, 0, 0], 5) == 0.4
-    assert ndcg_at([1, 0], 10) == 1.0
-    assert ndcg_at([0, 1], 10) == pytest.approx(1 / (1 / 1 + 0) * (1 / 1.5849625), rel=1e-6)
-    assert ndcg_at([0, 0], 10) == 0.0
 
 
 def test_trialsim_beats_or_equals_bm25(eval_store: Path, pairs_path: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from trialatlas.search.eval import load_qrels, load_topics, ndcg_at, precision_at, run_trec
+from trialatlas.eval.search import load_qrels, load_topics, ndcg_at, precision_at, run_trec
 from trialatlas.services.ingest import ingest
 from trialatlas.store import MemoryStore
 

@@ -10,11 +10,11 @@ from trialatlas.search.synonyms import (
     Expander,
     compact,
     drug_rows,
-    drug_vocabulary_path,
     find_abbreviations,
     norm,
     reviewed,
 )
+from trialatlas.text.drugs import packaged_drug_names
 
 
 class FakeLexicon:
@@ -146,7 +146,7 @@ def test_drug_names_from_the_lexicon_are_added() -> None:
 
 
 def test_the_packaged_drug_vocabulary_knows_brands() -> None:
-    if drug_vocabulary_path() is None:
+    if not packaged_drug_names():
         pytest.fail("drug-named-entity-recognition is a dependency: install it (pip install -e .)")
     rows = {(name, generic) for name, generic, _ in drug_rows()}
     assert ("prograf", "tacrolimus") in rows

@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 import trialatlas
+from trialatlas.eval.trec import Topic, load_topics, load_topics_xml
 from trialatlas.model import Phase, SourceFormat, Trial
 from trialatlas.model.merge import merge_trials
 from trialatlas.sources import RecordError, detect_reader, get_reader, read_path
@@ -22,7 +23,6 @@ from trialatlas.sources.base import Blob
 from trialatlas.sources.reading import read_blob
 from trialatlas.sources.trialgpt import criteria_from_halves
 from trialatlas.store import SqliteStore
-from trialatlas.trec import Topic, load_topics, load_topics_xml
 
 READER = "trialgpt-corpus"
 

@@ -601,9 +601,10 @@ def test_sqlite_row_columns(db: SqliteStore) -> None:
         (NCT1, "ABC-123", 0, "RECRUITING", "INTERVENTIONAL", "PHASE1|PHASE2", "2019-11", 120, 18.0, 0.5,
          "ALL", "France|Norway", "2020-01-01", 1)
     ]  # fmt: skip
+    # The EudraCT number is a registry id: stored as the EU CTR trial it links to.
     assert sorted(_sql(db.location, "SELECT id, kind FROM trial_ids")) == [
-        ("2019-001234-56", "secondary"),
         ("ABC-123", "org"),
+        ("EUCTR2019-001234-56", "link"),
         ("NCT00000001", "nct"),
         ("NCT00000099", "alias"),
         ("R01CA000001", "grant"),
@@ -752,3 +753,21 @@ def test_schema_1_store_gains_the_change_feed(tmp_path: Path) -> None:
         assert migrated.schema_version == sqlite_module.SCHEMA_VERSION
         # every trial stored before the feed existed counts as changed, so indexes rebuild
         assert sorted(migrated.changes_since(0)[1]) == [NCT1, NCT2]
+
+
+def test_schema_3_store_reindexes_registry_ids(tmp_path: Path) -> None:
+    """A store written before registry ids were links finds them after opening, in any spelling."""
+    path = tmp_path / "v3.db"
+    eudract = SecondaryId(id="2019-001234-56", type=SecondaryIdType.EUDRACT_NUMBER)
+    with SqliteStore(path) as store:
+        store.upsert_batch([make_trial(NCT1, secondary_ids=[eudract])])
+    # Turn the file back into a schema-3 store: the EudraCT number as a plain secondary id.
+    _sql(str(path), "DELETE FROM trial_ids WHERE kind = 'link'")
+    _sql(str(path), f"INSERT INTO trial_ids (id, kind, key) VALUES ('2019-001234-56', 'secondary', '{NCT1}')")
+    _sql(str(path), "PRAGMA user_version = 3")
+    with SqliteStore(path) as migrated:
+        assert migrated.schema_version == sqlite_module.SCHEMA_VERSION
+        assert migrated.integrity_check() == []
+        for text in ("2019-001234-56", "EUCTR2019-001234-56-DE"):
+            found = migrated.get(text)
+            assert found is not None and found.key == NCT1, text

@@ -47,7 +47,7 @@ def assert_inert(html: str) -> None:
     """No markup from registry text: the only scripts are ours, no handler attributes, no script URLs."""
     tags = parse(html)
     scripts = [attrs.get("src") for tag, attrs in tags.tags if tag == "script"]
-    assert scripts == ["/static/vendor/htmx.min.js"], scripts
+    assert scripts == ["/static/vendor/htmx.min.js", "/static/sortable.js"], scripts
     for tag, attrs in tags.tags:
         assert not any(name.startswith("on") for name in attrs), (tag, attrs)
         for name in ("href", "src", "action"):
@@ -373,7 +373,7 @@ def test_hostile_registry_text_renders_as_text_everywhere(client: httpx.Client) 
 def test_every_search_filter_has_a_url_parameter() -> None:
     """A filter the search package adds must reach the page and the API, or this fails."""
     from trialatlas.search import Filters
-    from trialatlas.web.services import FILTER_FIELDS, SearchRequest
+    from trialatlas.services.models import FILTER_FIELDS, SearchRequest
     from trialatlas.web.urls import read_search, search_url
 
     assert set(Filters.model_fields) - {"facet_values"} == FILTER_FIELDS

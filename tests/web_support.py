@@ -34,6 +34,7 @@ from trialatlas.model import (
     Sponsor,
     Trial,
 )
+from trialatlas.model.results import Results
 from trialatlas.services.ingest import ingest
 from trialatlas.store import open_store
 
@@ -74,6 +75,71 @@ def hostile_trial() -> Trial:
             Reference(citation=f"Citation {SCRIPT}", pmid='12345"><script>', doi="javascript:alert(6)")
         ],
         see_also_links=[Link(url="javascript:window.__xss=7", label=f"Link {IMG}")],
+        has_results=True,
+        results=hostile_results(),
+    )
+
+
+def hostile_results() -> Results:
+    """Results whose every shown string carries markup (group titles reach the SVG charts too)."""
+    groups = [{"id": "G1", "title": f"Group {SCRIPT}"}, {"id": "G2", "title": f"Placebo {IMG}"}]
+    values = [{"groupId": "G1", "value": "12.5", "spread": "2.0"}, {"groupId": "G2", "value": IMG}]
+    return Results.model_validate(
+        {
+            "participantFlow": {
+                "groups": groups,
+                "periods": [
+                    {
+                        "title": f"Period {SCRIPT}",
+                        "milestones": [
+                            {"type": "STARTED", "achievements": [{"groupId": "G1", "numSubjects": "10"}]}
+                        ],
+                        "dropWithdraws": [
+                            {"type": f"Reason {IMG}", "reasons": [{"groupId": "G1", "numSubjects": "1"}]}
+                        ],
+                    }
+                ],
+            },
+            "baseline": {
+                "groups": groups,
+                "measures": [
+                    {"title": f"Age {SCRIPT}", "classes": [{"categories": [{"measurements": values}]}]}
+                ],
+            },
+            "outcomeMeasures": [
+                {
+                    "type": "PRIMARY",
+                    "title": f"Outcome {SCRIPT}",
+                    "paramType": "MEAN",
+                    "dispersionType": "STANDARD_DEVIATION",
+                    "unitOfMeasure": IMG,
+                    "groups": groups,
+                    "classes": [{"categories": [{"title": MARKDOWN, "measurements": values}]}],
+                    "analyses": [
+                        {
+                            "groupIds": ["G1", "G2"],
+                            "statisticalMethod": SCRIPT,
+                            "pValue": IMG,
+                            "paramType": IMG,
+                        }
+                    ],
+                }
+            ],
+            "adverseEvents": {
+                "eventGroups": [
+                    {"id": "E1", "title": f"Arm {SCRIPT}", "seriousNumAffected": 1, "seriousNumAtRisk": 10}
+                ],
+                "seriousEvents": [
+                    {
+                        "term": f"Event {SCRIPT}",
+                        "organSystem": IMG,
+                        "stats": [{"groupId": "E1", "numAffected": 1, "numAtRisk": 10}],
+                    }
+                ],
+            },
+            "limitations": f"Limits {SCRIPT}",
+            "pointOfContact": {"title": IMG, "email": "x@example.org"},
+        }
     )
 
 

@@ -6,11 +6,18 @@ Read every registry format into one trial model, store it, and serve it::
     store = trialatlas.open_store("atlas.db")
     report = trialatlas.ingest(["../shared/data/ctgov_target_trials"], store)
     trial = store.get("NCT04048161")
+
+or, with the same application core the CLI, the REST API and the web pages call::
+
+    with trialatlas.open_atlas("atlas.db") as atlas:
+        answer = atlas.match({"note": "9-year-old boy with nephrotic syndrome", "top": 5})
 """
 
 from trialatlas.errors import (
     ExportError,
+    InputError,
     NotFoundError,
+    PluginError,
     QueryError,
     ReadError,
     RelatedError,
@@ -32,8 +39,17 @@ from trialatlas.search import Filters, SearchResults
 # `trialatlas.search` is the search *function*: binding it here, after the package of the same name
 # has loaded, wins over the package attribute (`from trialatlas.search import Filters` still works).
 from trialatlas.search import search as search
+from trialatlas.services.atlas import Atlas, open_atlas
 from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
 from trialatlas.services.ingest import IngestReport, ingest
+from trialatlas.services.models import (
+    IngestResponse,
+    MatchRequest,
+    MatchResponse,
+    NearRequest,
+    NearResponse,
+    SearchRequest,
+)
 from trialatlas.services.stats import StoreStats, store_stats
 from trialatlas.sources import RecordError, SourceReader, read_path, read_paths, register_reader
 from trialatlas.store import TrialStore, open_store
@@ -41,16 +57,25 @@ from trialatlas.store import TrialStore, open_store
 __version__ = "0.1.0"
 
 __all__ = [
+    "Atlas",
     "ExportError",
     "ExportFormat",
     "Filters",
     "IngestReport",
+    "IngestResponse",
+    "InputError",
+    "MatchRequest",
+    "MatchResponse",
+    "NearRequest",
+    "NearResponse",
     "NotFoundError",
     "PatientProfile",
+    "PluginError",
     "QueryError",
     "ReadError",
     "RecordError",
     "RelatedError",
+    "SearchRequest",
     "SearchResults",
     "SourceReader",
     "StoreError",
@@ -65,6 +90,7 @@ __all__ = [
     "match_trials",
     "merge_trials",
     "more_like_these",
+    "open_atlas",
     "open_store",
     "parse_eligibility",
     "parse_regimen",

@@ -3,14 +3,22 @@
     TrialAtlasError
     ├── ReadError            a source could not be read (file, member, record and reason)
     │   └── UnknownFormatError   no reader recognises the input
+    ├── RecordDataError      one record's content cannot be mapped (also a ValueError)
+    │   ├── StudyError           an API v2 study without an NCT id (trialatlas.sources.ctgov_v2)
+    │   └── NotTextError         a "page" that is binary data (trialatlas.sources.pages.text)
     ├── StoreError           the store cannot be opened, or a write failed
     │   └── NotFoundError        no trial with that id
-    ├── QueryError           a search query or filter is malformed
+    ├── QueryError           a search query, filter or request value is malformed (exit code 2)
+    ├── InputError           a file or value the user gives is malformed: a patient, annotations,
+    │                        TREC topics or judgments (also a ValueError; exit code 2)
     ├── ExportError          a trial cannot be written in the asked format
     ├── SyncError            ClinicalTrials.gov sync failed (trialatlas.sync.client)
-    └── RelatedError         related trials cannot be computed (trialatlas.related)
+    │   └── TransportError       no HTTP answer at all (connection, timeout, broken body)
+    ├── RelatedError         related trials cannot be computed (trialatlas.related)
+    └── PluginError          a registered reader, facet, criterion parser or judge cannot be loaded
 
-Interfaces catch ``TrialAtlasError`` and show its message; anything else is a bug.
+Interfaces catch ``TrialAtlasError`` and show its message; anything else is a bug. ``exit_code`` is
+the command line's exit status for each kind.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from __future__ import annotations
 
 class TrialAtlasError(Exception):
     """Base of every error trialatlas raises on purpose."""
+
+    exit_code: int = 1
 
 
 class ReadError(TrialAtlasError):
@@ -33,6 +43,10 @@ class UnknownFormatError(ReadError):
     """No registered reader recognises the input."""
 
 
+class RecordDataError(TrialAtlasError, ValueError):
+    """One record's content cannot be mapped onto the model (its reader reports it with its location)."""
+
+
 class StoreError(TrialAtlasError):
     """The store cannot be opened or written."""
 
@@ -42,7 +56,15 @@ class NotFoundError(StoreError):
 
 
 class QueryError(TrialAtlasError):
-    """A search query or filter is malformed."""
+    """A search query, filter or request value is malformed."""
+
+    exit_code = 2
+
+
+class InputError(TrialAtlasError, ValueError):
+    """A file or value the user gives is malformed (a patient, annotations, TREC topics, judgments)."""
+
+    exit_code = 2
 
 
 class ExportError(TrialAtlasError):
@@ -55,3 +77,7 @@ class SyncError(TrialAtlasError):
 
 class RelatedError(TrialAtlasError):
     """A related-trials request that cannot be answered (an unknown trial, an empty query)."""
+
+
+class PluginError(TrialAtlasError):
+    """A registered extension (reader, facet, criterion parser, judge) cannot be found or loaded."""

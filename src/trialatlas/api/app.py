@@ -19,8 +19,8 @@ from fastapi.staticfiles import StaticFiles
 
 from trialatlas.api.problems import install_problem_handlers
 from trialatlas.api.routes import router as api_router
+from trialatlas.services.atlas import open_atlas
 from trialatlas.web.pages import router as page_router
-from trialatlas.web.services import open_atlas
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "

@@ -16,20 +16,21 @@ from trialatlas.api.problems import problem_responses
 from trialatlas.errors import QueryError
 from trialatlas.export.ctgov_v2 import trial_to_study
 from trialatlas.export.fhir import trial_to_fhir
-from trialatlas.search import FACETS, SearchResults, SortKey
-from trialatlas.web.services import (
-    MAX_ENROLLMENT,
-    MAX_LIMIT,
-    Atlas,
+from trialatlas.search import FACETS, SearchResults
+from trialatlas.services.atlas import Atlas
+from trialatlas.services.models import (
+    IngestResponse,
     MatchRequest,
     MatchResponse,
+    NearRequest,
+    NearResponse,
     RelatedResult,
     SearchRequest,
     Stats,
     TrialDoses,
     TrialTimeline,
+    trial_document,
 )
-from trialatlas.web.urls import split_values
 
 router = APIRouter(prefix="/api")
 TRIALS: list[str | Enum] = ["trials"]
@@ -46,102 +47,9 @@ def atlas(request: Request) -> Atlas:
 AtlasDep = Annotated[Atlas, Depends(atlas)]
 
 
-_DATE = "A date: 2019, 2019-06 or 2019-06-30."
-
-
-def search_request(
-    q: Annotated[
-        str,
-        Query(
-            max_length=500,
-            description='The query: words (all must occur), "phrases", AND/OR/NOT, (groups), nephr*, '
-            "and cond: intr: title: sponsor: id: fields. Abbreviations and synonyms are expanded; "
-            "status, phase, country and age words are read as filters (see `interpreted`).",
-        ),
-    ] = "",
-    status: Annotated[
-        list[str] | None,
-        Query(description="Overall status (RECRUITING, COMPLETED, …; 'open' = still enrolling)."),
-    ] = None,
-    phase: Annotated[
-        list[str] | None, Query(description="1, 2, 3, 4, 1/2, early 1, NA (or PHASE2 …).")
-    ] = None,
-    study_type: Annotated[list[str] | None, Query(description="INTERVENTIONAL, OBSERVATIONAL …")] = None,
-    condition: Annotated[list[str] | None, Query(description="A condition as the registry lists it.")] = None,
-    intervention: Annotated[list[str] | None, Query(description="An intervention name.")] = None,
-    intervention_type: Annotated[list[str] | None, Query(description="DRUG, BIOLOGICAL, DEVICE …")] = None,
-    sponsor: Annotated[list[str] | None, Query(description="The lead sponsor.")] = None,
-    sponsor_class: Annotated[list[str] | None, Query(description="INDUSTRY, NIH, OTHER …")] = None,
-    country: Annotated[list[str] | None, Query(description="Country of a site.")] = None,
-    city: Annotated[list[str] | None, Query(description="City of a site.")] = None,
-    age_group: Annotated[list[str] | None, Query(description="CHILD, ADULT, OLDER_ADULT.")] = None,
-    age: Annotated[float | None, Query(ge=0, le=150, description="A patient's age in years.")] = None,
-    sex: Annotated[
-        str | None, Query(max_length=20, description="A patient's sex (female, male): trials open to it.")
-    ] = None,
-    healthy_volunteers: Annotated[bool | None, Query(description="Accepts healthy volunteers.")] = None,
-    has_results: Annotated[bool | None, Query(description="Has posted results.")] = None,
-    start_from: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
-    start_to: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
-    completion_from: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
-    completion_to: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
-    updated_since: Annotated[str | None, Query(max_length=20, description=_DATE)] = None,
-    enrollment_min: Annotated[int | None, Query(ge=0, le=MAX_ENROLLMENT)] = None,
-    enrollment_max: Annotated[int | None, Query(ge=0, le=MAX_ENROLLMENT)] = None,
-    facet: Annotated[
-        list[str] | None,
-        Query(
-            description="name:value of a facet, for facets without a filter of their own "
-            "(start_year:2019, completion_year:2025, enrollment:100-499, last_update_year:2024)."
-        ),
-    ] = None,
-    sort: Annotated[SortKey, Query(description="Relevance, or newest/largest first.")] = SortKey.RELEVANCE,
-    order: Annotated[
-        Literal["asc", "desc"] | None, Query(description="asc: oldest or smallest first.")
-    ] = None,
-    mode: Annotated[Literal["all", "any"], Query(description="Whether all words must occur.")] = "all",
-    expand: Annotated[bool, Query(description="Expand abbreviations and synonyms.")] = True,
-    cursor: Annotated[
-        str | None, Query(max_length=300, description="next_cursor of the previous page, unchanged.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-) -> SearchRequest:
+def search_request(params: Annotated[SearchRequest, Query()]) -> SearchRequest:
     """Filters repeat (``?phase=2&phase=3``); vocabulary ones may also be comma-separated (``2,3``)."""
-    lists = {
-        "status": status,
-        "phase": phase,
-        "study_type": study_type,
-        "condition": condition,
-        "intervention": intervention,
-        "intervention_type": intervention_type,
-        "sponsor": sponsor,
-        "sponsor_class": sponsor_class,
-        "country": country,
-        "city": city,
-        "age_group": age_group,
-        "facet": facet,
-    }
-    return SearchRequest(
-        q=q,
-        **{name: split_values(name, values or []) for name, values in lists.items()},
-        age=age,
-        sex=sex,
-        healthy_volunteers=healthy_volunteers,
-        has_results=has_results,
-        start_from=start_from,
-        start_to=start_to,
-        completion_from=completion_from,
-        completion_to=completion_to,
-        updated_since=updated_since,
-        enrollment_min=enrollment_min,
-        enrollment_max=enrollment_max,
-        sort=sort,
-        order=order,
-        mode=mode,
-        expand=expand,
-        cursor=cursor,
-        limit=limit,
-    )
+    return params
 
 
 SearchDep = Annotated[SearchRequest, Depends(search_request)]
@@ -199,7 +107,7 @@ def get_trial(
         return JSONResponse(trial_to_study(trial))
     if format == "fhir":
         return JSONResponse(trial_to_fhir(trial), media_type=FHIR_MEDIA_TYPE)
-    return JSONResponse(trial.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    return JSONResponse(trial_document(trial))
 
 
 @router.get(
@@ -212,7 +120,7 @@ def get_related(
     service: AtlasDep, nct: str, top: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> list[RelatedResult]:
     """The trials most like this one, best first, each with its score and the reasons."""
-    return service.related(nct, top)
+    return service.related({"nct": nct, "top": top})
 
 
 @router.get(
@@ -247,7 +155,7 @@ def get_dose(
     height: Annotated[float | None, Query(gt=0, le=300, description="Height in cm (for m² doses).")] = None,
 ) -> TrialDoses:
     """Every stated dose of the trial worked out for one patient's weight (and height)."""
-    return service.doses(nct, weight, height)
+    return service.doses({"nct": nct, "weight": weight, "height": height})
 
 
 @router.post("/match", tags=TRIALS, response_model=MatchResponse, responses=problem_responses(400, 422))
@@ -268,17 +176,28 @@ def get_stats(
     return service.stats(params, facets, top)
 
 
+@router.get("/near", tags=TRIALS, response_model=NearResponse, responses=problem_responses(400, 422))
+def get_near(service: AtlasDep, params: Annotated[NearRequest, Query()]) -> NearResponse:
+    """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
+    return service.near(params)
+
+
 @router.get("/health", tags=["server"])
 def get_health(service: AtlasDep) -> dict[str, Any]:
     return {"status": "ok", "trials": service.count()}
 
 
-@router.post("/ingest", tags=["server"], responses=problem_responses(400, 401, 403, 413, 422))
+@router.post(
+    "/ingest",
+    tags=["server"],
+    response_model=IngestResponse,
+    responses=problem_responses(400, 401, 403, 413, 422),
+)
 async def post_ingest(
     request: Request,
     files: Annotated[list[UploadFile], File(description="Registry files in any format trialatlas reads.")],
     authorization: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> IngestResponse:
     """Ingest uploaded registry files; only when the server was started with an ingest token."""
     token: str | None = request.app.state.ingest_token
     if not token:

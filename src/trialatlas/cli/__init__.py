@@ -1,15 +1,19 @@
-"""The ``trialatlas`` command line. Importing a command module registers its commands on :data:`app`."""
+"""The ``trialatlas`` command line: :data:`app`, built by :func:`trialatlas.cli.commands.build_app`.
+
+``import trialatlas`` never imports this package, so the library stays light; the command line
+imports its command modules once, here.
+"""
 
 from __future__ import annotations
 
-from trialatlas.cli.app import app
+from trialatlas.cli import commands
+from trialatlas.cli.commands import build_app
+
+app = build_app()
 
 
 def main() -> None:
-    # Command modules are imported here, not at package import, so `import trialatlas` stays light.
-    from trialatlas.cli import commands  # noqa: F401
-
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "commands", "main"]

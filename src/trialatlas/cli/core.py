@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail, open_store_or_exit
+from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.cli.show import render_sources, render_trial
-from trialatlas.errors import TrialAtlasError
 from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
-from trialatlas.services.ingest import IngestReport, default_workers, ingest
+from trialatlas.services.ingest import IngestReport, default_workers
+from trialatlas.services.models import IngestProblem, IngestResponse, trial_document
 from trialatlas.services.stats import store_stats
 from trialatlas.sources.base import RecordError
 
-DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
-MAX_ERRORS_SHOWN = 50
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("show")(show_command)
+    app.command("export")(export_command)
+    app.command("convert")(convert_command)
+    app.command("stats")(stats_command)
 
 
-@app.command("ingest")
 def ingest_command(
     paths: Annotated[
         list[Path], typer.Argument(help="Files, directories or archives, in any supported format.")
@@ -47,8 +49,7 @@ def ingest_command(
     ] = None,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
-    store = open_store_or_exit(db)
-    try:
+    with opened(db) as atlas:
         with Progress(
             SpinnerColumn(),
             TextColumn("[progress.description]{task.description}"),
@@ -66,32 +67,28 @@ def ingest_command(
                     f"  failed {report.failed:,}",
                 )
 
-            report = ingest(
+            report = atlas.ingest(
                 paths,
-                store,
                 batch_size=batch_size,
                 reader=reader,
                 on_progress=on_progress,
                 workers=workers or default_workers(),
             )
-    except TrialAtlasError as exc:
-        raise fail(exc) from exc
-    finally:
-        store.close()
+        location = atlas.store.location
     if as_json:
-        sys.stdout.write(orjson.dumps(report.as_dict()).decode() + "\n")
+        print_json(report)
     else:
-        _print_report(report, store.location)
-    if report.errors and not keep_going:
+        _print_report(report, location)
+    if (report.failed or report.errors) and not keep_going:
         raise typer.Exit(1)
 
 
-def _print_error(error: RecordError) -> None:
+def _print_error(error: RecordError | IngestProblem) -> None:
     # One line per error, never wrapped, so that logs can be grepped by file name.
     err_console.print(Text(f"  ✗ {error.location}: {error.reason}", style="red"), soft_wrap=True)
 
 
-def _print_report(report: IngestReport, location: str) -> None:
+def _print_report(report: IngestResponse, location: str) -> None:
     table = Table(title=Text(f"Ingest into {location}"), show_header=True)
     for column in ("read", "new", "updated", "unchanged", "failed", "seconds"):
         table.add_column(column, justify="right")
@@ -104,33 +101,25 @@ def _print_report(report: IngestReport, location: str) -> None:
         f"{report.seconds:.1f}",
     )
     console.print(table)
-    for error in report.errors[:MAX_ERRORS_SHOWN]:
+    for error in report.errors:
         _print_error(error)
-    if report.failed > MAX_ERRORS_SHOWN:
-        err_console.print(Text(f"  … and {report.failed - MAX_ERRORS_SHOWN} more", style="red"))
+    if report.failed > len(report.errors):
+        err_console.print(Text(f"  … and {report.failed - len(report.errors)} more", style="red"))
 
 
-@app.command("show")
 def show_command(
     nct: Annotated[str, typer.Argument(help="NCT id, org study id or secondary id.")],
     db: DbOption = None,
     sources: Annotated[bool, typer.Option("--sources", help="Show which source gave each field.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="The trial model as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The trial model as JSON (as GET /api/trials/{nct} gives it).")
+    ] = False,
 ) -> None:
-    """Show one trial: snapshot, summary, design, groups, eligibility, sponsors, locations, references."""
-    store = open_store_or_exit(db)
-    try:
-        trial = store.get(nct.strip())
-    finally:
-        store.close()
-    if trial is None:
-        err_console.print(Text(f"no trial {nct} in the store", style="red"))
-        raise typer.Exit(1)
+    """Show one trial: snapshot, summary, design, groups, eligibility, results, sponsors, locations."""
+    with opened(db) as atlas:
+        trial = atlas.trial(nct)
     if as_json:
-        sys.stdout.write(
-            trial.model_dump_json(exclude_defaults=True, exclude={"sources": {"__all__": {"raw"}}})
-        )
-        sys.stdout.write("\n")
+        print_json(trial_document(trial))
         return
     for part in render_trial(trial):
         console.print(part)
@@ -138,7 +127,6 @@ def show_command(
         console.print(render_sources(trial))
 
 
-@app.command("export")
 def export_command(
     ncts: Annotated[list[str] | None, typer.Argument(help="Trials to export (or --all).")] = None,
     all_trials: Annotated[bool, typer.Option("--all", help="Export every trial in the store.")] = False,
@@ -152,18 +140,12 @@ def export_command(
     if not ncts and not all_trials:
         err_console.print(Text("name one or more trials, or --all", style="red"))
         raise typer.Exit(2)
-    store = open_store_or_exit(db)
-    try:
-        count = write_trials(select_trials(store, None if all_trials else ncts), fmt, out)
-    except TrialAtlasError as exc:
-        raise fail(exc) from exc
-    finally:
-        store.close()
+    with opened(db) as atlas:
+        count = write_trials(select_trials(atlas.store, None if all_trials else ncts), fmt, out)
     if out is not None:
         console.print(Text(f"wrote {count} trial(s) to {out}"))
 
 
-@app.command("convert")
 def convert_command(
     inputs: Annotated[list[Path], typer.Argument(help="Files, directories or archives to read.")],
     out: Annotated[Path, typer.Option("--out", help="Output directory (ctgov-json) or file.")],
@@ -171,10 +153,7 @@ def convert_command(
 ) -> None:
     """Read inputs and write them in another format, without touching the store."""
     trials, errors = read_merged(inputs)
-    try:
-        count = write_trials(trials, to, out)
-    except TrialAtlasError as exc:
-        raise fail(exc) from exc
+    count = write_trials(trials, to, out)
     console.print(Text(f"wrote {count} trial(s) to {out}"))
     for error in errors:
         _print_error(error)
@@ -182,23 +161,20 @@ def convert_command(
         raise typer.Exit(1)
 
 
-@app.command("stats")
 def stats_command(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
     top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 15,
 ) -> None:
-    """Counts of stored trials by status, phase, study type, country and start year."""
-    store = open_store_or_exit(db)
-    try:
-        stats = store_stats(store)
-    finally:
-        store.close()
+    """Counts of stored trials by registry, status, phase, study type, country and start year."""
+    with opened(db) as atlas:
+        stats = store_stats(atlas.store)
     if as_json:
-        sys.stdout.write(orjson.dumps(stats.as_dict()).decode() + "\n")
+        print_json(stats.as_dict())
         return
     console.print(Text(f"{stats.trials:,} trials ({stats.partial:,} partial)", style="bold"))
     for title, rows in (
+        ("Registry", stats.by_registry),
         ("Status", stats.by_status),
         ("Phase", stats.by_phase),
         ("Study type", stats.by_study_type),

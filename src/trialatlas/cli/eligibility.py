@@ -5,31 +5,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
-from trialatlas.config import default_db_path
-from trialatlas.errors import TrialAtlasError
+from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
+from trialatlas.errors import InputError
 from trialatlas.extract.criteria import parse_eligibility
 from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
 from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
-from trialatlas.match.patient import PatientProfile, load_patient
-
-DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+from trialatlas.services.patients import patient_fields
 
 
-def _open_store(db: str | None) -> Any:
-    from trialatlas.store import open_store
-
-    try:
-        return open_store(db or default_db_path())
-    except TrialAtlasError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
+def register(app: typer.Typer) -> None:
+    app.command("criteria")(criteria_command)
+    app.command("judge")(judge_command)
+    app.command("match")(match_command)
+    eval_app = new_app(help="Score eligibility matching on labelled benchmarks.")
+    eval_app.command("trec")(eval_trec_command)
+    app.add_typer(eval_app, name="eval")
 
 
 def _shown(value: object) -> str:
@@ -78,7 +74,6 @@ def render_criteria(parsed: list[ParsedCriterion]) -> Table:
     return table
 
 
-@app.command("criteria")
 def criteria_command(
     nct: Annotated[
         str, typer.Argument(help="NCT id (or store key) of a stored trial, or a text file of criteria.")
@@ -91,14 +86,8 @@ def criteria_command(
     if path.is_file():
         parsed = parse_eligibility(path.read_text(encoding="utf-8"), [], [])
     else:
-        store = _open_store(db)
-        try:
-            trial = store.get(nct)
-        finally:
-            store.close()
-        if trial is None:
-            err_console.print(Text(f"error: no trial {nct} in the store", style="red"))
-            raise typer.Exit(1)
+        with opened(db) as atlas:
+            trial = atlas.trial(nct)
         eligibility = trial.eligibility
         parsed = parse_eligibility(eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
     if as_json:
@@ -107,10 +96,12 @@ def criteria_command(
     console.print(render_criteria(parsed))
 
 
-@app.command("judge")
 def judge_command(
     annotations: Annotated[
-        Path, typer.Argument(help="TrialGPT criterion annotations: a JSON list of pairs.")
+        Path,
+        typer.Argument(
+            help="TrialGPT criterion annotations: a JSON list of pairs.", exists=True, dir_okay=False
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Where to write one JSON line per pair.")],
     judge: Annotated[
@@ -119,11 +110,7 @@ def judge_command(
     ] = None,
 ) -> None:
     """Label each (patient note, criterion) pair: included / not included / excluded / not excluded / …"""
-    try:
-        pairs = load_annotations(annotations)
-    except (OSError, ValueError) as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
+    pairs = load_annotations(annotations)
     judgements = judge_annotations(pairs, load_judge(judge))
     for judgement in judgements:
         if judgement.error is not None:
@@ -144,28 +131,21 @@ def judge_command(
     err_console.print(message)
 
 
-def _load_patient(patient: str) -> PatientProfile:
-    path = Path(patient)
-    text = path.read_text(encoding="utf-8") if path.is_file() else patient
-    try:
-        return load_patient(text, patient_id=path.stem if path.is_file() else None)
-    except ValueError as exc:
-        err_console.print(Text(f"error: patient: {exc}", style="red"))
-        raise typer.Exit(2) from exc
-
-
-@app.command("match")
 def match_command(
     patient: Annotated[
         str, typer.Argument(help="Patient: a JSON profile file, a text note file, or the note itself.")
     ],
     db: DbOption = None,
-    top: Annotated[int, typer.Option(min=1, help="How many trials to show.")] = 20,
+    top: Annotated[int, typer.Option(min=1, max=50, help="How many trials to show.")] = 20,
     status: Annotated[
-        str | None, typer.Option(help="'open' (recruiting and not yet recruiting) or one overall status.")
+        str | None,
+        typer.Option(
+            help="'open' (default: recruiting and not yet recruiting), 'any', or one overall status."
+        ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print results, verdicts and reasons as JSON.")
+        bool,
+        typer.Option("--json", help="Print results, verdicts and reasons as JSON (as POST /api/match does)."),
     ] = False,
     details: Annotated[bool, typer.Option("--details", help="Show every criterion's verdict.")] = False,
 ) -> None:
@@ -175,59 +155,43 @@ def match_command(
     hundred trials are read and judged, however large the store."""
     import time
 
-    from trialatlas.match.matcher import StoreMatcher
-
-    profile = _load_patient(patient)
-    store = _open_store(db)
+    path = Path(patient)
+    fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)
     started = time.perf_counter()
-    try:
-        matcher = StoreMatcher(store, on_note=lambda note: err_console.print(Text(note, style="dim")))
-        candidates = matcher.match(profile, top=top, status=status)
-    except ValueError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
-    finally:
-        store.close()
+    with opened(db, on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
+        answer = atlas.match({**fields, "top": top, "status": status})
     seconds = time.perf_counter() - started
     if as_json:
-        console.print_json(json.dumps([c.as_dict() for c in candidates]))
+        print_json(answer)
         return
-    table = Table(title=f"Trials for {profile.id or 'patient'}")
+    profile = fields.get("patient")
+    name = (profile.id if profile is not None else None) or (path.stem if path.is_file() else "patient")
+    table = Table(title=f"Trials for {name}")
     table.add_column("rank", justify="right")
     table.add_column("trial")
     table.add_column("verdict")
     table.add_column("score", justify="right")
     table.add_column("reasons")
-    for rank, candidate in enumerate(candidates, start=1):
-        verdict = candidate.verdict
-        label: str = verdict.status if verdict else "—"
-        if verdict:
-            label += f" ({verdict.unknown} unknown)"
+    for found in answer.trials:
+        label = found.verdict + (f" ({found.unknown} unknown)" if found.criteria else "")
         table.add_row(
-            str(rank),
-            f"{candidate.trial.key}\n{candidate.trial.title[:70]}",
+            str(found.rank),
+            f"{found.nct_id}\n{found.title[:70]}",
             label,
-            f"{candidate.score:.2f}",
-            "\n".join(candidate.reasons) or "—",
+            f"{found.score:.2f}",
+            "\n".join(found.reasons) or "—",
         )
     console.print(table)
-    err_console.print(Text(f"{len(candidates)} trials in {seconds:.2f} s", style="dim"))
+    err_console.print(Text(f"{len(answer.trials)} trials in {seconds:.2f} s", style="dim"))
     if details:
-        for candidate in candidates:
-            if candidate.verdict is None:
+        for found in answer.trials:
+            if not found.criteria:
                 continue
-            console.print(Text(f"\n{candidate.trial.key}: {candidate.verdict.status}", style="bold"))
-            for criterion in candidate.verdict.criteria:
+            console.print(Text(f"\n{found.nct_id}: {found.verdict}", style="bold"))
+            for criterion in found.criteria:
                 console.print(Text(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}"))
 
 
-eval_app = typer.Typer(
-    help="Score eligibility matching on labelled benchmarks.", no_args_is_help=True, add_completion=False
-)
-app.add_typer(eval_app, name="eval")
-
-
-@eval_app.command("trec")
 def eval_trec_command(
     topics: Annotated[
         Path,
@@ -256,18 +220,11 @@ def eval_trec_command(
 
     for path in (topics, qrels):
         if not path.is_file():
-            err_console.print(Text(f"error: no such file: {path}", style="red"))
-            raise typer.Exit(2)
-    store = _open_store(db)
-    try:
-        report = evaluate_trec(store, topics, qrels, run)
-    except (ValueError, KeyError) as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(2) from exc
-    finally:
-        store.close()
+            raise InputError(f"no such file: {path}")
+    with opened(db) as atlas:
+        report = evaluate_trec(atlas.store, topics, qrels, run)
     if as_json:
-        console.print_json(json.dumps(report.as_dict()))
+        print_json(report.as_dict())
         return
     table = Table(
         title=(

@@ -8,27 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.extract.regimen.dose import PatientDose
-from trialatlas.extract.regimen.service import TrialDoses, trial_doses
-from trialatlas.extract.regimen.svg import render_svg
-from trialatlas.extract.regimen.timeline import Phase, TrialTimeline, drug_label, trial_timeline
-from trialatlas.model import Trial
+from trialatlas.extract.regimen.service import TrialDoses
+from trialatlas.extract.regimen.timeline import Phase, TrialTimeline, drug_label
 
 
-def _load_trial(nct: str, db: str | None) -> Trial:
-    from trialatlas.config import default_db_path
-    from trialatlas.store import open_store
-
-    store = open_store(db or default_db_path())
-    try:
-        trial: Trial | None = store.get(nct)
-    finally:
-        store.close()
-    if trial is None:
-        err_console.print(f"[red]No trial {nct} in the store.[/red]")
-        raise typer.Exit(code=1)
-    return trial
+def register(app: typer.Typer) -> None:
+    app.command("regimen")(regimen_command)
+    app.command("dose")(dose_command)
+    app.command("parse-regimens")(parse_regimens_command)
 
 
 def _phase_lines(phase: Phase) -> str:
@@ -78,21 +67,21 @@ def render_timeline_table(timeline: TrialTimeline) -> Table:
     return table
 
 
-@app.command("regimen")
 def regimen_command(
     nct: Annotated[str, typer.Argument(help="NCT id of a stored trial.")],
-    db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
+    db: DbOption = None,
     svg: Annotated[
         Path | None, typer.Option("--svg", help="Also write the timeline chart to this SVG file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
 ) -> None:
     """Show each arm's regimen as a timeline of phases, side by side."""
-    timeline = trial_timeline(_load_trial(nct, db))
-    if svg is not None:
-        svg.write_text(render_svg(timeline), encoding="utf-8")
+    with opened(db) as atlas:
+        timeline = atlas.timeline(nct)
+        if svg is not None:
+            svg.write_text(atlas.timeline_svg(timeline), encoding="utf-8")
     if as_json:
-        typer.echo(timeline.model_dump_json(indent=2))
+        print_json(timeline)
         return
     console.print(render_timeline_table(timeline))
     if svg is not None:
@@ -131,25 +120,24 @@ def render_dose_table(doses: TrialDoses) -> Table:
     return table
 
 
-@app.command("dose")
 def dose_command(
     nct: Annotated[str, typer.Argument(help="NCT id of a stored trial.")],
-    weight: Annotated[float, typer.Option("--weight", help="Body weight, kg.", min=0.1)],
+    weight: Annotated[float, typer.Option("--weight", help="Body weight, kg.", min=0.1, max=500)],
     height: Annotated[
-        float | None, typer.Option("--height", help="Height, cm (for per-m² doses).", min=1)
+        float | None, typer.Option("--height", help="Height, cm (for per-m² doses).", min=1, max=300)
     ] = None,
-    db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP)] = None,
+    db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the doses as JSON.")] = False,
 ) -> None:
     """Each arm's and phase's doses worked out for one patient."""
-    doses = trial_doses(_load_trial(nct, db), weight, height)
+    with opened(db) as atlas:
+        doses = atlas.doses({"nct": nct, "weight": weight, "height": height})
     if as_json:
-        typer.echo(doses.model_dump_json(indent=2))
+        print_json(doses)
         return
     console.print(render_dose_table(doses))
 
 
-@app.command("parse-regimens")
 def parse_regimens_command(
     source: Annotated[
         Path, typer.Argument(help='JSONL input: {"id": ..., "text": ...} per line.', exists=True)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, open_store_or_exit
-from trialatlas.errors import TrialAtlasError
-from trialatlas.match.patient import PatientProfile
+from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
+from trialatlas.errors import QueryError
 from trialatlas.related.eval import SYSTEMS, evaluate, read_pairs, write_run
 from trialatlas.related.index import RelatedIndex, index_for, index_path
 from trialatlas.related.service import (
@@ -25,9 +22,13 @@ from trialatlas.related.service import (
     related_to_text,
 )
 from trialatlas.related.similarity import COMPONENTS
+from trialatlas.services.patients import patient_fields
 from trialatlas.store import TrialStore
 
-DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+
+def register(app: typer.Typer) -> None:
+    app.command("related")(related_command)
+    app.command("eval-trialsim")(eval_trialsim_command)
 
 
 def _index(store: TrialStore, rebuild: bool) -> RelatedIndex:
@@ -79,11 +80,6 @@ def listed_table(listed: list[ListedRelation]) -> Table:
     return table
 
 
-def _print_json(payload: object) -> None:
-    sys.stdout.write(orjson.dumps(payload).decode() + "\n")
-
-
-@app.command("related")
 def related_command(
     ncts: Annotated[
         list[str] | None, typer.Argument(help="One trial, or several for trials like all of them.")
@@ -92,7 +88,8 @@ def related_command(
         str | None, typer.Option("--text", help="Trials like this free-text description.")
     ] = None,
     patient: Annotated[
-        Path | None, typer.Option("--patient", help="Trials like this patient (a profile JSON file).")
+        Path | None,
+        typer.Option("--patient", help="Trials like this patient (a profile JSON file).", exists=True),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many related trials.")] = 10,
     explain: Annotated[bool, typer.Option("--explain", help="Show the component scores.")] = False,
@@ -105,15 +102,14 @@ def related_command(
 ) -> None:
     """Related trials with the reason each is related; and, apart, the ones its source pages list."""
     if sum(bool(x) for x in (ncts, text, patient)) != 1:
-        err_console.print(Text("name trials, or give --text or --patient (one of them)", style="red"))
-        raise typer.Exit(2)
-    store = open_store_or_exit(db)
-    try:
+        raise QueryError("name trials, or give --text or --patient (one of them)")
+    with opened(db) as atlas:
+        store = atlas.store
         index = _index(store, rebuild)
         if ncts and len(ncts) == 1:
             report = related_report(store, ncts[0], top, index=index, dense=dense)
             if as_json:
-                _print_json(report.model_dump())
+                print_json(report)
                 return
             title = f"Related to {report.target} — {report.title}"
             console.print(results_table(report.computed, explain=explain, title=title))
@@ -128,40 +124,32 @@ def related_command(
             title = f"Related to “{text}”"
         else:
             assert patient is not None
-            profile = PatientProfile.model_validate_json(patient.read_bytes())
+            profile = patient_fields(patient.read_text(encoding="utf-8")).get("patient")
+            if profile is None:
+                raise QueryError(f"{patient}: --patient takes a profile JSON file")
             results = related_to_patient(store, profile, top, index=index)
             title = f"Related to patient {profile.id or patient.name}"
-    except (TrialAtlasError, OSError, ValueError) as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(1) from exc
-    finally:
-        store.close()
     if as_json:
-        _print_json([r.model_dump() for r in results])
+        print_json([r.model_dump() for r in results])
     else:
         console.print(results_table(results, explain=explain, title=title))
 
 
-@app.command("eval-trialsim")
 def eval_trialsim_command(
-    pairs: Annotated[Path, typer.Option("--pairs", help="TrialSim pairs TSV (trialsim_pairs.tsv).")],
+    pairs: Annotated[
+        Path, typer.Option("--pairs", help="TrialSim pairs TSV (trialsim_pairs.tsv).", exists=True)
+    ],
     run: Annotated[Path, typer.Option("--run", help="Where to write the run file (TREC format).")],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Rerank each TrialSim target's held candidates; P@1, P@5, NDCG@10 beside BM25 and TF-IDF."""
-    store = open_store_or_exit(db)
-    try:
+    with opened(db) as atlas:
         labelled = read_pairs(pairs)
-        report = evaluate(store, labelled, index=_index(store, False))
+        report = evaluate(atlas.store, labelled, index=_index(atlas.store, False))
         lines = write_run(report, run)
-    except TrialAtlasError as exc:
-        err_console.print(Text(f"error: {exc}", style="red"))
-        raise typer.Exit(1) from exc
-    finally:
-        store.close()
     if as_json:
-        _print_json({**report.as_dict(), "run": str(run), "run_lines": lines})
+        print_json({**report.as_dict(), "run": str(run), "run_lines": lines})
         return
     console.print(
         Text(

@@ -13,11 +13,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail, open_store_or_exit
+from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.config import shared_data_dir
-from trialatlas.errors import TrialAtlasError
-
-DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+from trialatlas.errors import InputError
+from trialatlas.services.models import MAX_LIMIT, SearchRequest
 
 CSV_COLUMNS = (
     "key",
@@ -42,7 +41,13 @@ class SaveFormat(StrEnum):
     JSONL = "jsonl"
 
 
-@app.command("search")
+def register(app: typer.Typer) -> None:
+    app.command("search")(search_command)
+    app.command("search-eval")(search_eval_command)
+
+
+# Every parameter named like a field of SearchRequest is that field (tests/test_interface_parity.py
+# checks that every filter has one), so the command reads the same search as the API and the pages.
 def search_command(
     query: Annotated[
         str, typer.Argument(help='Words, "phrases", AND/OR/NOT, cond: intr: title: sponsor: id:')
@@ -66,9 +71,12 @@ def search_command(
     ] = None,
     country: Annotated[list[str] | None, typer.Option("--country")] = None,
     city: Annotated[list[str] | None, typer.Option("--city")] = None,
+    age_group: Annotated[
+        list[str] | None, typer.Option("--age-group", help="child, adult, older_adult.")
+    ] = None,
     age: Annotated[float | None, typer.Option("--age", help="A patient's age in years.")] = None,
     sex: Annotated[str | None, typer.Option("--sex", help="A patient's sex: female or male.")] = None,
-    healthy: Annotated[
+    healthy_volunteers: Annotated[
         bool | None,
         typer.Option("--healthy-volunteers/--no-healthy-volunteers", help="Accepts healthy volunteers."),
     ] = None,
@@ -82,15 +90,21 @@ def search_command(
     updated_since: Annotated[str | None, typer.Option("--updated-since")] = None,
     enrollment_min: Annotated[int | None, typer.Option("--enrollment-min", min=0)] = None,
     enrollment_max: Annotated[int | None, typer.Option("--enrollment-max", min=0)] = None,
+    facet: Annotated[
+        list[str] | None,
+        typer.Option("--facet", help="name:value of a facet without a filter of its own (start_year:2019)."),
+    ] = None,
     sort: Annotated[
         str, typer.Option(help="relevance, start_date, last_update or enrollment.")
     ] = "relevance",
     ascending: Annotated[bool, typer.Option("--asc", help="Oldest or smallest first.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="Results per page.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="Results per page.")] = 20,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of a previous page.")] = None,
     facets: Annotated[bool, typer.Option("--facets/--no-facets", help="Show facet counts.")] = False,
     expand: Annotated[bool, typer.Option("--expand/--no-expand", help="Abbreviations and synonyms.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the results as JSON (as GET /api/trials gives them).")
+    ] = False,
     fmt: Annotated[
         SaveFormat | None, typer.Option("--format", help="Save every matching trial as csv or jsonl.")
     ] = None,
@@ -98,50 +112,27 @@ def search_command(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the search index first.")] = False,
 ) -> None:
     """Ranked full-text search with filters, facets and cursors."""
-    from trialatlas.search import SearchIndex, iter_search, search
-
-    filters: dict[str, Any] = {
-        "status": status or [],
-        "phase": phase or [],
-        "study_type": study_type or [],
-        "condition": condition or [],
-        "intervention": intervention or [],
-        "intervention_type": intervention_type or [],
-        "sponsor": sponsor or [],
-        "sponsor_class": sponsor_class or [],
-        "country": country or [],
-        "city": city or [],
-        "age": age,
-        "sex": sex,
-        "healthy_volunteers": healthy,
-        "has_results": has_results,
-        "start_from": start_from,
-        "start_to": start_to,
-        "completion_from": completion_from,
-        "completion_to": completion_to,
-        "updated_since": updated_since,
-        "enrollment_min": enrollment_min,
-        "enrollment_max": enrollment_max,
+    given = dict(locals())
+    fields = {name: given[name] for name in SearchRequest.model_fields if name in given}
+    request = {
+        **{name: value for name, value in fields.items() if value is not None},
+        "q": query,
+        "order": "asc" if ascending else None,
     }
-    options: dict[str, Any] = {"sort": sort, "order": "asc" if ascending else "desc", "expand": expand}
-    store = open_store_or_exit(db)
-    try:
+    with opened(db, on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
+        from trialatlas.services.atlas import checked
+
+        asked = checked(SearchRequest, request)
         if rebuild:
-            report = SearchIndex.for_store(store).rebuild(store)
+            report = atlas.rebuild_search_index()
             err_console.print(f"indexed {report.docs:,} trials in {report.seconds:.1f} s")
         if fmt is not None:
-            count = _save(iter_search(store, query, filters=filters, limit=limit, **options), fmt, out)
+            count = _save(atlas.iter_hits(asked), fmt, out)
             err_console.print(f"saved {count:,} trial(s)" + (f" to {out}" if out else ""))
             return
-        results = search(
-            store, query, filters, cursor=cursor, limit=limit, facets=facets or as_json, **options
-        )
-    except TrialAtlasError as exc:
-        raise fail(exc, 2) from exc
-    finally:
-        store.close()
+        results = atlas.search(asked, facets=facets or as_json)
     if as_json:
-        sys.stdout.write(results.model_dump_json(exclude_none=True) + "\n")
+        print_json(results)
         return
     _render(results, facets)
 
@@ -222,7 +213,6 @@ def _render(results: Any, facets: bool) -> None:
         console.print(Text(f"next page: --cursor {results.next_cursor}", style="dim"))
 
 
-@app.command("search-eval")
 def search_eval_command(
     db: DbOption = None,
     data: Annotated[
@@ -232,18 +222,15 @@ def search_eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Retrieval check on TREC Clinical Trials 2021: NDCG@10 and P@10, ours against plain BM25."""
-    from trialatlas.search.eval import run_trec
+    from trialatlas.eval.search import run_trec
 
     folder = data or shared_data_dir() / "trialgpt_benchmarks" / "trec_2021"
-    store = open_store_or_exit(db)
-    try:
-        report = run_trec(store, folder, out_dir=out)
-    except (TrialAtlasError, OSError) as exc:
-        raise fail(exc, 2) from exc
-    finally:
-        store.close()
+    if not folder.is_dir():
+        raise InputError(f"no TREC folder at {folder} (queries.jsonl, qrels/test.tsv)")
+    with opened(db) as atlas:
+        report = run_trec(atlas.store, folder, out_dir=out)
     if as_json:
-        sys.stdout.write(orjson.dumps(report.as_dict()).decode() + "\n")
+        print_json(report.as_dict())
         return
     table = Table(
         title=f"TREC CT 2021: {report.topics_scored} topics, {report.judged_held:,} judged trials held"

@@ -7,11 +7,14 @@ import socket
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console
+from trialatlas.cli.common import DbOption, console
 from trialatlas.config import DB_ENV, default_db_path
 from trialatlas.errors import TrialAtlasError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -29,9 +32,8 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-@app.command("serve")
 def serve_command(
-    db: Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)] = None,
+    db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
@@ -57,17 +59,15 @@ def serve_command(
     try:
         sock = _bind(host, port)
     except OSError as exc:
-        err_console.print(Text(f"error: cannot listen on {host}:{port}: {exc}", style="red"))
-        raise typer.Exit(2) from exc
+        raise TrialAtlasError(f"cannot listen on {host}:{port}: {exc}") from exc
     url = _url(host, sock.getsockname()[1])
     log_level = "info" if access_log else "warning"
     if workers == 1:
         try:
             application = create_app(location, ingest_token=ingest_token, match_workers=match_workers)
-        except TrialAtlasError as exc:
+        except BaseException:
             sock.close()
-            err_console.print(Text(f"error: {exc}", style="red"))
-            raise typer.Exit(2) from exc
+            raise
         console.print(
             f"trialatlas serving {location} at {url}  (API docs: {url}docs; Ctrl-C stops)", soft_wrap=True
         )

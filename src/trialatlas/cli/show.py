@@ -1,6 +1,8 @@
 """Rendering one trial for the terminal, in the order the registry pages use.
 
-Snapshot, summary, design, groups and interventions, eligibility, sponsors, locations, references.
+Snapshot, summary, design, groups and interventions, eligibility, outcomes, results, sponsors,
+locations, references. Results are laid out a group a line, so they fit an 80-column terminal
+whatever the number of groups.
 Every registry string goes through :class:`rich.text.Text`, never through markup, so text such as
 ``[bold]`` or ``[link=…]`` in a record is shown as written and cannot restyle the terminal.
 """
@@ -16,6 +18,15 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.model import Age, PartialDate, Trial
+from trialatlas.model.registries import identify, registrations, registry_name
+from trialatlas.services.results import (
+    NO_RESULTS,
+    NO_RESULTS_DETAIL,
+    RESULTS_ELSEWHERE,
+    MeasureView,
+    ResultsView,
+    results_view,
+)
 
 
 def _t(value: object, style: str = "") -> Text:
@@ -128,14 +139,31 @@ def render_trial(trial: Trial) -> list[RenderableType]:
                 _t(outcome.kind.lower() if outcome.kind else "—"), _t(outcome.measure), _t(outcome.time_frame)
             )
         out.append(_section("Outcomes", outcome_table))
+    out.append(_section("Results", *_results(trial)))
     out.append(_section("Sponsors and contacts", _sponsors(trial)))
     if trial.locations:
         out.append(_section(f"Locations ({len(trial.locations)} sites)", _locations(trial)))
     if trial.references or trial.see_also_links:
         out.append(_section(f"References ({len(trial.references)})", *_references(trial)))
+    known = registrations(trial)
+    if known:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        for registration in known:
+            table.add_row(
+                _t(registration.name),
+                _t(registration.id, "bold" if registration.own else ""),
+                _t(registration.url if registration.own else "(named by a record of this trial)"),
+            )
+        out.append(_section("Registrations", table))
+    linked = {r.id.upper() for r in known}
     ids = [f"{trial.org_study_id} (org study id)"] if trial.org_study_id else []
     ids += [
-        f"{s.id}" + (f" ({s.type or s.domain})" if s.type or s.domain else "") for s in trial.secondary_ids
+        f"{s.id}" + (f" ({s.type or s.domain})" if s.type or s.domain else "")
+        for s in trial.secondary_ids
+        if not ((found := identify(s.id)) and found.id.upper() in linked)
     ]
     if ids:
         out.append(_section("Other identifiers", _t("\n".join(ids))))
@@ -204,6 +232,124 @@ def _eligibility(trial: Trial, minimum: str, maximum: str) -> list[RenderableTyp
     return parts
 
 
+def _results(trial: Trial) -> list[RenderableType]:
+    if trial.results is None:
+        if trial.has_results:
+            return [_t(RESULTS_ELSEWHERE)]
+        return [_t(NO_RESULTS, "bold"), _t(NO_RESULTS_DETAIL, "dim")]
+    view = results_view(trial.results)
+    parts: list[RenderableType] = []
+    if view.flow:
+        parts.append(_t("Participant flow", "bold underline"))
+        parts.extend(_flow(view))
+    if view.baseline:
+        parts.append(_t("\nBaseline characteristics", "bold underline"))
+        parts.extend(_measure(m) for m in view.baseline)
+    if view.outcomes:
+        parts.append(_t("\nOutcome measures", "bold underline"))
+        parts.extend(_measure(m) for m in view.outcomes)
+    if view.events:
+        parts.append(_t("\nAdverse events", "bold underline"))
+        parts.extend(_events(view))
+    more = _fields(
+        [("Limitations", view.limitations), ("Agreement", view.agreement), ("Results contact", view.contact)]
+    )
+    if more.row_count:
+        parts.extend([_t(""), more])
+    return parts
+
+
+def _flow(view: ResultsView) -> list[RenderableType]:
+    parts: list[RenderableType] = []
+    for period in view.flow:
+        text = Text(period.title, style="bold")
+        for index, group in enumerate(period.groups):
+            steps = [f"{s.label.lower()} {_n(s.counts[index][1])}" for s in period.milestones]
+            reasons = [f"{w.label} {w.counts[index][1]}" for w in period.withdrawals if w.counts[index][1]]
+            text.append(f"\n  {group}: ", style="cyan")
+            text.append(" → ".join(steps))
+            if reasons:
+                text.append(f" (left: {'; '.join(reasons)})", style="dim")
+        parts.append(text)
+    for note in view.flow_notes:
+        parts.append(_t(note, "dim"))
+    return parts
+
+
+def _n(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _measure(measure: MeasureView) -> Text:
+    text = Text("\n")
+    if measure.kind != "Baseline":
+        text.append(f"[{measure.kind}] ", style="magenta")
+    text.append(measure.title, style="bold")
+    about = ", ".join(p for p in (measure.statistic, measure.units) if p)
+    if about:
+        text.append(f"\n  {about}", style="dim")
+    if measure.time_frame:
+        text.append(f"\n  Time frame: {measure.time_frame}", style="dim")
+    if not measure.posted:
+        text.append("\n  Not posted yet.", style="yellow")
+    labelled = any(row.label for row in measure.rows)
+    if labelled and measure.rows:
+        # Categories (sex, race, weeks) one line each; the groups' numbers analysed once above them.
+        counts = [f"{v.group} {v.n}" for v in measure.rows[0].values if v.n]
+        if counts:
+            text.append(f"\n  Analysed: {' · '.join(counts)}", style="dim")
+    for row in measure.rows:
+        if labelled:
+            text.append(f"\n  {row.label or '—'}: ")
+            text.append(" · ".join(f"{v.group} {v.text}" for v in row.values))
+            continue
+        for value in row.values:
+            text.append(f"\n  {value.group}", style="cyan")
+            if value.n:
+                text.append(f" (n={value.n})", style="dim")
+            text.append(f": {value.text}")
+    for analysis in measure.analyses:
+        text.append("\n  Analysis: ", style="green")
+        text.append(analysis.text)
+    return text
+
+
+def _events(view: ResultsView) -> list[RenderableType]:
+    events = view.events
+    assert events is not None
+    text = Text()
+    for index, group in enumerate(events.groups):
+        text.append(f"{group}: ", style="cyan")
+        counts = [
+            f"{label} {rates[index].text}"
+            for label, rates in (
+                ("serious", events.serious_totals),
+                ("other", events.other_totals),
+                ("deaths", events.deaths),
+            )
+            if rates[index].affected is not None
+        ]
+        text.append(", ".join(counts) + "\n")
+    serious = sorted((r for r in events.rows if r.serious), key=lambda r: -r.total_affected)
+    if serious:
+        text.append(f"Most frequent serious events (of {len(serious)}):\n", style="bold")
+        for row in serious[:10]:
+            text.append(f"  {row.term}", style="bold")
+            if row.organ_system:
+                text.append(f" ({row.organ_system})", style="dim")
+            shown = [f"{group} {rate.text}" for group, rate in zip(events.groups, row.rates, strict=True)]
+            text.append(": " + " · ".join(shown) + "\n")
+    others = sum(1 for r in events.rows if not r.serious)
+    if others:
+        text.append(f"{others} other (non-serious) adverse events listed", style="dim")
+        if events.threshold:
+            text.append(f" (frequency threshold {events.threshold}%)", style="dim")
+        text.append("\n")
+    if events.time_frame:
+        text.append(f"Time frame: {events.time_frame}\n", style="dim")
+    return [text]
+
+
 def _sponsors(trial: Trial) -> Table:
     rows: list[tuple[str, object]] = []
     if trial.lead_sponsor:
@@ -265,11 +411,17 @@ def _references(trial: Trial) -> list[RenderableType]:
 def render_sources(trial: Trial) -> Table:
     """Which source record gave each field of the trial."""
     by_id = {source.id: source for source in trial.sources}
-    table = Table("Field", "Source", "Format", "Record date", expand=True)
+    table = Table("Field", "Registry", "Source", "Format", "Record date", expand=True)
     for field_name, source_id in trial.field_sources.items():
         source = by_id.get(source_id)
+        registry = (
+            f"{registry_name(source.registry)} {source.registry_id or ''}".strip()
+            if source and source.registry
+            else ""
+        )
         table.add_row(
             _t(field_name),
+            _t(registry),
             _t(source.location if source else source_id),
             _t(source.format if source else ""),
             _t(source.record_date if source else ""),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.app import DB_OPTION_HELP, app, console, err_console, fail, open_store_or_exit
-from trialatlas.errors import TrialAtlasError
+from trialatlas.cli.common import DB_OPTION_HELP, JsonOption, console, err_console, opened, print_json
+from trialatlas.errors import NotFoundError
+from trialatlas.services.models import MAX_LIMIT
 from trialatlas.store import copy_store, diff_trials, version_at
 from trialatlas.store.history import Change, TrialVersion
 
@@ -20,14 +19,16 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help=DB_OPTION_HELP + " Or a postgresql:// URL.", show_default=False),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
-def _emit(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data).decode() + "\n")
+def register(app: typer.Typer) -> None:
+    app.command("sync")(sync_command)
+    app.command("history")(history_command)
+    app.command("diff")(diff_command)
+    app.command("copy")(copy_command)
+    app.command("near")(near_command)
 
 
-@app.command("sync")
 def sync_command(
     db: DbOption = None,
     query: Annotated[str | None, typer.Option("--query", help="Only studies matching this search.")] = None,
@@ -49,8 +50,8 @@ def sync_command(
     from trialatlas.sync import CtgovApi, bootstrap, sync
     from trialatlas.sync.service import SyncReport
 
-    store = open_store_or_exit(db)
-    try:
+    with opened(db) as atlas:
+        store = atlas.store
         if bulk is not None:
             report = bootstrap(store, bulk, api_base=base_url, state_path=state)
         else:
@@ -75,12 +76,8 @@ def sync_command(
                 state_path=state,
                 on_page=progress,
             )
-    except TrialAtlasError as exc:
-        raise fail(exc) from exc
-    finally:
-        store.close()
     if as_json:
-        _emit(report.as_dict())
+        print_json(report.as_dict())
         return
     table = Table(
         title=Text(f"Sync {'(resumed) ' if report.resumed else ''}since {report.since or 'the start'}")
@@ -115,20 +112,13 @@ def _version_dict(version: TrialVersion) -> dict[str, Any]:
 
 
 def _versions(db: str | None, nct: str) -> list[TrialVersion]:
-    store = open_store_or_exit(db)
-    try:
-        versions = store.versions(nct.strip())
-    except TrialAtlasError as exc:
-        raise fail(exc) from exc
-    finally:
-        store.close()
+    with opened(db) as atlas:
+        versions: list[TrialVersion] = atlas.store.versions(nct.strip())
     if not versions:
-        err_console.print(Text(f"no trial {nct} in the store", style="red"))
-        raise typer.Exit(1)
+        raise NotFoundError(f"no trial {nct.strip()[:60]} in the store")
     return versions
 
 
-@app.command("history")
 def history_command(
     nct: Annotated[str, typer.Argument(help="NCT id (or any id show accepts).")],
     db: DbOption = None,
@@ -137,7 +127,7 @@ def history_command(
     """Every version of a trial this store has seen, oldest first."""
     versions = _versions(db, nct)
     if as_json:
-        _emit([_version_dict(version) for version in versions])
+        print_json([_version_dict(version) for version in versions])
         return
     title = f"{versions[-1].trial.key}: {len(versions)} version{'s' if len(versions) != 1 else ''}"
     table = Table(title=Text(title))
@@ -166,7 +156,6 @@ def _change_dict(change: Change) -> dict[str, Any]:
     }
 
 
-@app.command("diff")
 def diff_command(
     nct: Annotated[str, typer.Argument(help="NCT id (or any id show accepts).")],
     since: Annotated[
@@ -185,7 +174,7 @@ def diff_command(
         older = versions[-2] if len(versions) > 1 else current
     changes = diff_trials(older.trial, current.trial)
     if as_json:
-        _emit(
+        print_json(
             {
                 "key": current.trial.key,
                 "from": None if older is current else _version_dict(older),
@@ -217,7 +206,6 @@ def diff_command(
     console.print(table)
 
 
-@app.command("copy")
 def copy_command(
     source: Annotated[str, typer.Argument(help="Store to copy from (path or URL).")],
     target: Annotated[str, typer.Argument(help="Empty store to copy into (path or postgresql:// URL).")],
@@ -225,19 +213,10 @@ def copy_command(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole store (raw records and history included) to another backend, then compare digests."""
-    src = open_store_or_exit(source)
-    try:
-        dst = open_store_or_exit(target)
-        try:
-            report = copy_store(src, dst, batch_size=batch_size)
-        except TrialAtlasError as exc:
-            raise fail(exc) from exc
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    with opened(source) as src, opened(target) as dst:
+        report = copy_store(src.store, dst.store, batch_size=batch_size)
     if as_json:
-        _emit({"trials": report.trials, "versions": report.versions, "digest": report.digest})
+        print_json({"trials": report.trials, "versions": report.versions, "digest": report.digest})
         return
     console.print(
         Text(
@@ -247,68 +226,33 @@ def copy_command(
     )
 
 
-@app.command("near")
 def near_command(
     location: Annotated[
         str, typer.Argument(help='Where the patient is: "City[, State], Country" or "lat, lon".')
     ],
     db: DbOption = None,
     radius: Annotated[float | None, typer.Option("--radius", min=0, help="Only sites within KM.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Trials to list.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="Trials to list.")] = 20,
     not_yet: Annotated[
         bool, typer.Option("--include-not-yet", help="Count sites not yet recruiting too.")
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
-    from trialatlas.geo import nearest_sites
-    from trialatlas.geo.near import RECRUITING, RECRUITING_OR_SOON
-
-    store = open_store_or_exit(db)
-    try:
-        result = nearest_sites(
-            store,
-            location,
-            radius_km=radius,
-            limit=limit,
-            statuses=RECRUITING_OR_SOON if not_yet else RECRUITING,
+    with opened(db) as atlas:
+        result = atlas.near(
+            {"location": location, "radius_km": radius, "limit": limit, "include_not_yet": not_yet}
         )
-    except TrialAtlasError as exc:
-        raise fail(exc) from exc
-    finally:
-        store.close()
-    origin = result.origin
     if as_json:
-        _emit(
-            {
-                "origin": {"name": origin.name, "lat": origin.point.lat, "lon": origin.point.lon},
-                "scanned": result.scanned,
-                "recruiting_trials": result.recruiting_trials,
-                "unlocated_sites": result.unlocated_sites,
-                "trials": [
-                    {
-                        "key": hit.key,
-                        "title": hit.title,
-                        "overall_status": hit.overall_status,
-                        "distance_km": round(hit.distance_km, 1),
-                        "facility": hit.site.facility,
-                        "city": hit.site.city,
-                        "state": hit.site.state,
-                        "country": hit.site.country,
-                        "located_by": hit.located_by,
-                        "recruiting_sites": hit.recruiting_sites,
-                    }
-                    for hit in result.trials
-                ],
-            }
-        )
+        print_json(result)
         return
-    where = f"{origin.name} ({origin.point.lat:.3f}, {origin.point.lon:.3f})"
+    origin = result.origin
+    where = f"{origin.name} ({origin.lat:.3f}, {origin.lon:.3f})"
     table = Table(title=Text(f"Recruiting trials nearest {where}"))
     for column, justify in (("km", "right"), ("trial", "left"), ("nearest site", "left"), ("title", "left")):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for hit in result.trials:
-        site = ", ".join(part for part in (hit.site.facility, hit.site.city, hit.site.country) if part)
+        site = ", ".join(part for part in (hit.facility, hit.city, hit.country) if part)
         table.add_row(f"{hit.distance_km:,.0f}", hit.key, Text(site), Text(hit.title))
     console.print(table)
     console.print(

@@ -27,6 +27,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialatlas.eval.metrics import ndcg_at, precision_at
+from trialatlas.eval.trec import (
+    Judgments,
+    RunRow,
+    Topic,
+    load_qrels,
+    load_topics,
+    run_lines,
+)
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.relevance import (
     Bm25,
@@ -45,16 +54,6 @@ from trialatlas.match.relevance import (
 from trialatlas.match.verdict import evaluate_trial
 from trialatlas.model import Trial
 from trialatlas.store import TrialStore
-from trialatlas.trec import (
-    Judgments,
-    RunRow,
-    Topic,
-    load_qrels,
-    load_topics,
-    ndcg_at,
-    precision_at,
-    run_lines,
-)
 
 # --- the systems ---------------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from enum import Enum
 from typing import Any
 
 from trialatlas.model import Age, Contact, MeshTerm, PartialDate, Trial
+from trialatlas.model.registries import identify, registry_name, registry_of
+from trialatlas.model.results import as_v2
 
 
 def _clean(value: Any) -> Any:
@@ -49,8 +51,20 @@ def _meshes(meshes: list[MeshTerm]) -> list[dict[str, Any]]:
     return [{"id": m.id, "term": m.term} for m in meshes]
 
 
+def _registry_ids(trial: Trial) -> list[dict[str, Any]]:
+    """The trial's ids in other registries (its own records there) that its secondary ids do not list,
+    as ClinicalTrials.gov lists a trial's other registrations."""
+    listed = {identified.id for s in trial.secondary_ids if (identified := identify(s.id))}
+    return [
+        {"id": registry_id, "type": "REGISTRY", "domain": registry_name(code), "link": None}
+        for registry_id in trial.registry_ids
+        if registry_id not in listed and (code := registry_of(registry_id))
+    ]
+
+
 def trial_to_study(trial: Trial) -> dict[str, Any]:
-    """The trial as an API v2 study object (``protocolSection``, ``derivedSection`` MeSH, ``hasResults``)."""
+    """The trial as an API v2 study object (``protocolSection``, ``derivedSection`` MeSH, ``hasResults``,
+    ``resultsSection``)."""
     status, design = trial.status, trial.design
     elig = trial.eligibility
     masking_info = {
@@ -72,7 +86,8 @@ def trial_to_study(trial: Trial) -> dict[str, Any]:
             },
             "secondaryIdInfos": [
                 {"id": s.id, "type": s.type, "domain": s.domain, "link": s.link} for s in trial.secondary_ids
-            ],
+            ]
+            + _registry_ids(trial),
             "organization": {"fullName": trial.organization.name, "class": trial.organization.agency_class}
             if trial.organization
             else None,
@@ -271,6 +286,8 @@ def trial_to_study(trial: Trial) -> dict[str, Any]:
         },
     }
     study["hasResults"] = trial.has_results
+    if trial.results is not None:
+        study["resultsSection"] = as_v2(trial.results)
     cleaned: dict[str, Any] = _clean(study)
     # An empty-but-present protocolSection keeps the output recognisable as a v2 study.
     cleaned.setdefault("protocolSection", {})

@@ -177,11 +177,6 @@ def parse_unit(text: str) -> Any:
     return quantity
 
 
-def same_dimension(a: str, b: str) -> bool:
-    qa, qb = parse_unit(a), parse_unit(b)
-    return qa is not None and qb is not None and qa.dimensionality == qb.dimensionality
-
-
 def _molar_bridge(quantity: Any, target: Any, analyte: str | None) -> Any:
     """``quantity`` times the analyte's molar mass to the power that gives ``target``'s dimension."""
     if not analyte or analyte not in MOLAR_MASS:
@@ -353,5 +348,4 @@ __all__ = [
     "normalize_unit_text",
     "parse_unit",
     "registry",
-    "same_dimension",
 ]

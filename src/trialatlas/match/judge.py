@@ -25,7 +25,6 @@ Other judges (a local or hosted LLM) can be plugged in through :class:`Criterion
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -34,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from trialatlas.errors import InputError, PluginError
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
 from trialatlas.extract.criteria.registry import combine_mode
 from trialatlas.extract.criteria.rules import (
@@ -47,7 +47,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     TrialParticipationRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, criteria_stopwords
+from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import (
     DIAGNOSTIC_PROCEDURES,
@@ -55,6 +55,8 @@ from trialatlas.match.verdict import (
     evaluate_criterion,
     evaluate_rule,
 )
+from trialatlas.plugins import JUDGES, PluginGroup, load_entry_point, load_reference
+from trialatlas.text.words import stop_words, words
 
 Label = Literal[
     "included", "not included", "excluded", "not excluded", "not enough information", "not applicable"
@@ -93,8 +95,7 @@ class CriterionJudge(Protocol):
     ) -> Judgement: ...
 
 
-_STOP = criteria_stopwords()
-_TOKEN = re.compile(r"[a-z][a-z0-9\-']+")
+_STOP = stop_words("english", "criteria")
 
 
 def _stem(word: str) -> str:
@@ -107,7 +108,7 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _content(text: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 2)
+    return frozenset(_stem(w) for w in words(text, stop=_STOP, min_length=3, numbers=False, compounds=True))
 
 
 def _concepts(rules: Sequence[Rule]) -> set[str]:
@@ -368,24 +369,37 @@ def _unreported_procedure(rule: Rule, profile: PatientProfile) -> bool:
 
 
 def load_judge(spec: str | None) -> CriterionJudge:
-    """The default offline judge, or ``module:Class`` — a user's own judge (for instance an LLM client)."""
-    if not spec or spec == "rules":
-        return RuleJudge()
-    module_name, _, class_name = spec.partition(":")
-    module = importlib.import_module(module_name)
-    judge: CriterionJudge = getattr(module, class_name or "Judge")()
+    """A judge by its entry point name in the ``trialatlas.judges`` group (``rules``, the offline
+    default, is declared there like any package's judge), or ``module:Class`` of one not installed
+    as a package (for instance an LLM client); a module alone means its ``Judge`` class."""
+    name = spec or "rules"
+    entry = _JUDGES.find(name)
+    if entry is not None:
+        factory = load_entry_point(entry)
+    elif ":" in name or "." in name:
+        factory = load_reference(JUDGES, name if ":" in name else f"{name}:Judge")
+    else:
+        raise PluginError(f"no judge {name!r}; installed: {', '.join(_JUDGES.names()) or 'none'}")
+    judge: CriterionJudge = factory()
     return judge
 
 
+# Judges are looked up by name when asked for, not loaded ahead (each may be costly to build).
+_JUDGES = PluginGroup(JUDGES, lambda name, factory: None)
+
+
 def load_annotations(path: str | Path) -> list[dict[str, Any]]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
     if isinstance(data, dict):
         data = data.get("data") or data.get("annotations") or list(data.values())
     if not isinstance(data, list):
-        raise ValueError("annotations must be a JSON list of objects")
+        raise InputError("annotations must be a JSON list of objects")
     for position, item in enumerate(data):
         if not isinstance(item, dict):
-            raise ValueError(f"annotation {position} is not an object")
+            raise InputError(f"annotation {position} is not an object")
     # A pair lacking a field is judged "not enough information" with an error line, not refused whole.
     return data
 

@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from trialatlas.errors import InputError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.match.patient import PatientProfile
 from trialatlas.match.relevance import (
@@ -45,6 +46,7 @@ from trialatlas.match.relevance import (
 )
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
+from trialatlas.store import derived_path
 
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
@@ -86,20 +88,6 @@ class Candidate:
             "reasons": list(self.reasons),
             "criteria": [c.model_dump() for c in verdict.criteria] if verdict else [],
         }
-
-
-class RelevanceScorer(Protocol):
-    def score(self, patient: PatientProfile, trials: Sequence[Trial]) -> list[float]: ...
-
-
-class Bm25Scorer:
-    """Topical relevance of each trial for the patient, with the statistics of the trials given."""
-
-    def score(self, patient: PatientProfile, trials: Sequence[Trial]) -> list[float]:
-        terms = {str(i): TrialTerms.of(t) for i, t in enumerate(trials)}
-        stats = RelevanceStats.of(terms.values())
-        relevance = _relevance(patient_query(patient, stats.about_words), terms, stats)
-        return [relevance.get(str(i), 0.0) for i in range(len(trials))]
 
 
 # --- caches ------------------------------------------------------------------------------------------
@@ -196,13 +184,13 @@ def resolve_status(status: str | None) -> str | None:
 
 def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial], bool]:
     """The prefilter for ``status`` ('open', one overall status, or None for any); a status that is
-    neither raises ValueError."""
+    neither raises :class:`InputError` (a ValueError)."""
     open_only = status is not None and status.strip().lower() == "open"
     wanted: OverallStatus | None = None
     if status is not None and not open_only:
         wanted = _status(status)
         if wanted is None:
-            raise ValueError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+            raise InputError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
 
     def keep(trial: Trial) -> bool:
         return passes_prefilter(trial, patient, open_only) and (
@@ -306,7 +294,6 @@ def match_trials(
     trials: Iterable[Trial] | TrialIndex | TrialStore,
     top: int = 20,
     status: str | None = None,
-    scorer: RelevanceScorer | None = None,
     evaluate_top: int = 100,
 ) -> list[Candidate]:
     """The ``top`` trials for ``patient``, best first, each with its verdict and reasons.
@@ -315,33 +302,17 @@ def match_trials(
     :class:`TrialIndex`, or trials in memory. ``status="open"`` (the default) keeps recruiting /
     not-yet-recruiting / by-invitation trials, ``"any"`` every trial; any other value keeps trials
     with that overall status (an unknown one raises ValueError). Criteria are parsed only for the
-    ``evaluate_top`` most relevant. ``scorer`` replaces the relevance of trials given in memory.
+    ``evaluate_top`` most relevant.
     """
     if _is_store(trials):
         return StoreMatcher(trials).match(patient, top=top, status=status, evaluate_top=evaluate_top)  # type: ignore[arg-type]
     status = resolve_status(status)
     keep = status_filter(status, patient)
-    if isinstance(trials, TrialIndex) and scorer is None:
+    if isinstance(trials, TrialIndex):
         survivors = [trials.trials[key] for key in trials.sharing(patient) if keep(trials.trials[key])]
         terms = {t.key: trials.terms[t.key] for t in survivors}
         return rank(patient, survivors, trials.stats, top=top, evaluate_top=evaluate_top, terms=terms)
     pool = list(trials.trials.values()) if isinstance(trials, TrialIndex) else list(trials)  # type: ignore[arg-type]
-    if scorer is not None:
-        survivors = [t for t in pool if keep(t)]
-        scores = scorer.score(patient, survivors)
-        best = max(scores, default=0.0) or 1.0
-        ranked = sorted(zip(survivors, scores, strict=True), key=lambda pair: (-pair[1], pair[0].key))
-        candidates = [Candidate(t, s / best) for t, s in ranked[: max(evaluate_top, top)] if s > 0]
-        for candidate in candidates:
-            verdict = evaluate_trial(candidate.trial, patient)
-            candidate.verdict = verdict
-            factor = eligibility_factor(verdict if checkable(candidate.trial) else None)
-            candidate.score = candidate.relevance * factor
-            candidate.reasons = [
-                *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
-                *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
-            ]
-        return _in_bands(candidates)[:top]
     # The statistics are those of every trial given, not only of those that pass the prefilter.
     all_terms = {t.key: TrialTerms.of(t) for t in pool}
     stats = RelevanceStats.of(all_terms.values())
@@ -372,16 +343,8 @@ _CHECK_SECONDS = 1.0
 
 def stats_path(store: TrialStore) -> Path | None:
     """Where a store's relevance statistics are kept: beside its SQLite file, else nowhere."""
-    location = getattr(store, "location", "")
-    if (
-        not location
-        or location == ":memory:"
-        or location.startswith(("file:", "postgres"))
-        or "://" in location
-    ):
-        return None
-    path = Path(location)
-    return path.with_name(path.name + ".match-stats.json") if path.is_file() else None
+    path = derived_path(store, ".match-stats.json")
+    return path if path is not None and Path(store.location).is_file() else None
 
 
 def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[RelevanceStats, int]:
@@ -629,10 +592,8 @@ def _save_stats(path: Path, stats: RelevanceStats, count: int) -> None:
 __all__ = [
     "POOL",
     "STATS_SAMPLE",
-    "Bm25Scorer",
     "Candidate",
     "MatchCache",
-    "RelevanceScorer",
     "StoreMatcher",
     "TrialIndex",
     "match_trials",

@@ -7,8 +7,9 @@ way ``trialatlas eval trec`` measures:
   the patient does not have, plus the patient's condition concepts (synonyms included) weighted up;
 * the trial's texts by what they say (:class:`TrialFields`) and their term counts, what the trial is
   about weighted above its description and criteria (:func:`weighted_terms`, :func:`about_terms`);
-* BM25 (:class:`Bm25`) over those counts, with collection statistics (:class:`CorpusStats`) that are
-  either those of the scored documents themselves or given from elsewhere (a sample of a store);
+* BM25 (the project's one, :class:`trialatlas.text.bm25.Bm25`) over those counts, with collection
+  statistics (:class:`CorpusStats`) that are either those of the scored documents themselves or given
+  from elsewhere (a sample of a store);
 * the combination (:func:`topical_relevance`): the whole text and, apart from it, what each trial is
   about, each scaled to the best candidate; then :func:`eligibility_factor` moves it by the verdict.
 """
@@ -16,7 +17,6 @@ way ``trialatlas eval trec`` measures:
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,18 +25,11 @@ from trialatlas.extract.criteria.vocab import broader_concepts, condition_matche
 from trialatlas.match.patient import PatientProfile
 from trialatlas.match.verdict import TrialVerdict
 from trialatlas.model import Trial
+from trialatlas.text.bm25 import Bm25, CorpusStats
+from trialatlas.text.words import words as text_words
 
 # --- tokenising --------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOP_WORDS = (
-    "a an the and or of in on at to for with without by from as is are was were be been being has have had "
-    "this that these those it its he she his her him they them their who which whom what when where while "
-    "not no nor but if than then there also into out over under up down after before during about above "
-    "below between both each few more most other some such only own same so too very can will just should "
-    "now any all do does did doing would could may might must shall our we you your i me my"
-)
-_STOP = frozenset(_STOP_WORDS.split())
 # Words every note uses and no trial is about ("patient presents with a 3-day history of ...").
 _NOTE_BOILERPLATE = (
     "patient patients presents presented presenting year years old yo male female man woman boy girl "
@@ -51,7 +44,7 @@ CONCEPT_PREFIX = "concept:"
 
 def words(text: str) -> list[str]:
     """Lower-case words of ``text`` without stop words and bare numbers."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and not w.isdigit()]
+    return text_words(text, min_length=2, numbers=False)
 
 
 def concepts(text: str) -> list[str]:
@@ -136,85 +129,6 @@ class TrialTerms:
     def of(cls, trial: Trial | TrialFields) -> TrialTerms:
         fields = trial if isinstance(trial, TrialFields) else TrialFields.of(trial)
         return cls(weighted_terms(fields), about_terms(fields))
-
-
-# --- BM25 ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CorpusStats:
-    """What BM25 needs of a collection: its size, each term's document frequency, the mean length."""
-
-    total: int
-    frequency: Mapping[str, int]
-    average: float
-
-    @classmethod
-    def of(cls, documents: Iterable[Counter[str]]) -> CorpusStats:
-        frequency: Counter[str] = Counter()
-        total = length = 0
-        for counts in documents:
-            frequency.update(counts.keys())
-            total += 1
-            length += sum(counts.values())
-        return cls(total, frequency, (length / total) if total else 1.0)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"total": self.total, "average": self.average, "frequency": dict(self.frequency)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> CorpusStats:
-        frequency = data["frequency"]
-        total, average = data["total"], data["average"]
-        if not isinstance(frequency, dict) or not isinstance(total, int) or not isinstance(average, float):
-            raise ValueError("corpus statistics: expected total, average and frequency")
-        return cls(total, {str(k): int(v) for k, v in frequency.items()}, average)
-
-
-class Bm25:
-    """Okapi BM25 over term-count documents; the collection statistics are those of the documents
-    unless ``stats`` gives them (a store's, when only a few of its trials are scored)."""
-
-    def __init__(
-        self,
-        documents: Mapping[str, Counter[str]],
-        k1: float = 1.2,
-        b: float = 0.75,
-        stats: CorpusStats | None = None,
-    ) -> None:
-        self.documents = documents
-        self.k1, self.b = k1, b
-        self.stats = stats if stats is not None else CorpusStats.of(documents.values())
-        self.lengths = {key: sum(counts.values()) for key, counts in documents.items()}
-
-    @property
-    def frequency(self) -> Mapping[str, int]:
-        return self.stats.frequency
-
-    @property
-    def average(self) -> float:
-        return self.stats.average
-
-    def idf(self, term: str) -> float:
-        total, df = self.stats.total, self.stats.frequency.get(term, 0)
-        return math.log(1 + max(total - df + 0.5, 0.5) / (df + 0.5))
-
-    def score(self, query: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
-        idf = {term: self.idf(term) for term in query}
-        average = self.stats.average or 1.0
-        scores: dict[str, float] = {}
-        for key in keys:
-            counts = self.documents.get(key)
-            if counts is None:
-                continue
-            norm = self.k1 * (1 - self.b + self.b * self.lengths[key] / average)
-            total = 0.0
-            for term, weight in query.items():
-                tf = counts.get(term, 0)
-                if tf:
-                    total += weight * idf[term] * tf * (self.k1 + 1) / (tf + norm)
-            scores[key] = total
-        return scores
 
 
 # --- the patient query -------------------------------------------------------------------------------

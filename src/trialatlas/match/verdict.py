@@ -34,11 +34,12 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, criteria_stopwords
+from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
 from trialatlas.model import Sex, Trial
+from trialatlas.text.words import stop_words
 
 CriterionStatus = Literal["met", "not met", "unknown", "excluded", "not excluded", "not applicable"]
 TrialStatus = Literal["eligible", "ineligible", "possibly eligible"]
@@ -613,7 +614,7 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     # "in accordance with the ACR criteria", "as defined by the Rai system": how the thing is
     # defined, not another requirement.
     covered.extend(match.span() for match in _REFERENCE.finditer(text))
-    stop = criteria_stopwords()
+    stop = stop_words("english", "criteria", "requirement")
     unread: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group(0).lower()
@@ -742,7 +743,7 @@ def evaluate_trial(
         "ineligible" if failed else ("possibly eligible" if unknown or not decided else "eligible")
     )
     return TrialVerdict(
-        trial=trial.nct_id or trial.org_study_id or "",
+        trial=trial.nct_id or (trial.registry_ids[0] if trial.registry_ids else trial.org_study_id) or "",
         status=status,
         unknown=len(decisive),
         met=met,

@@ -35,6 +35,7 @@ from trialatlas.model.enums import (
     coerce_phases,
     enum_key,
 )
+from trialatlas.model.results import Results
 from trialatlas.model.trial import (
     CONTENT_FIELDS,
     Arm,
@@ -116,6 +117,7 @@ __all__ = [
     "RelatedTrial",
     "ResponsibleParty",
     "ResponsiblePartyType",
+    "Results",
     "SamplingMethod",
     "SecondaryId",
     "SecondaryIdType",

@@ -259,6 +259,11 @@ class SourceFormat(StrEnum):
     TRIALGPT_JSONL = "trialgpt-jsonl"
     REGISTRY_PAGE = "registry-page"
     TRIALATLAS_JSON = "trialatlas-json"
+    ICTRP_CSV = "ictrp-csv"
+    ICTRP_XML = "ictrp-xml"
+    EUCTR_JSON = "euctr-json"
+    CTIS_JSON = "ctis-json"
+    ISRCTN_JSON = "isrctn-json"
 
 
 E = TypeVar("E", bound=StrEnum)

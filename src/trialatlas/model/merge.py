@@ -164,6 +164,10 @@ def merge_trials(existing: Trial, incoming: Trial, *, copy: bool = True) -> Tria
                 field_sources[key] = won.id
     if not merged.nct_id and incoming.nct_id:
         merged.nct_id = incoming.nct_id
+    # Every registry the trial was read from keeps finding it; the first id stays first (the key).
+    for registry_id in incoming.registry_ids:
+        if registry_id not in merged.registry_ids:
+            merged.registry_ids = [*merged.registry_ids, registry_id]
     sources = {source.id: source for source in merged.sources}
     for source in incoming.sources:
         sources[source.id] = source

@@ -1,7 +1,8 @@
 """The one trial model every reader fills and every service reads.
 
 It holds what ClinicalTrials.gov API v2 ``protocolSection`` holds (plus the MeSH terms of
-``derivedSection``), and what third-party registry pages show beyond it (related trials, DOIs),
+``derivedSection`` and the posted results of ``resultsSection``, see :mod:`trialatlas.model.results`),
+and what third-party registry pages show beyond it (related trials, DOIs),
 with provenance: which source record gave each top-level field.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model.enums import (
     AgencyClass,
     Allocation,
@@ -41,7 +43,10 @@ from trialatlas.model.enums import (
     TimePerspective,
     WhoMasked,
 )
+from trialatlas.model.registries import CTGOV, registry_of
+from trialatlas.model.results import Results
 from trialatlas.model.values import Age, PartialDate
+from trialatlas.text.registry_ids import NCT_ID
 
 
 class _Part(BaseModel):
@@ -271,6 +276,15 @@ class SourceRecord(_Part):
     raw: str | None = Field(default=None, description="The record as the source gave it.")
     unread_fields: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    registry: str | None = Field(
+        default=None, description="Code of the registry the record belongs to (ctgov, euctr, ctis, isrctn…)."
+    )
+    registry_id: str | None = Field(
+        default=None, description="The record's id as its registry spells it (EUCTR2016-004489-24-DE)."
+    )
+    url: str | None = Field(
+        default=None, description="The registry's page of the record, as the record names it."
+    )
 
 
 # Top-level fields that carry registry content; provenance is tracked for each of them.
@@ -312,19 +326,27 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "ipd_sharing",
     "related_trials",
     "has_results",
+    "results",
 )
 
 
 class Trial(_Part):
     """A clinical trial, whichever registry or page it was read from."""
 
-    nct_id: str | None = Field(default=None, pattern=r"^NCT\d{8}$")
+    nct_id: str | None = Field(default=None, pattern=NCT_ID.pattern)
     org_study_id: str | None = None
     org_study_id_type: SecondaryIdType | None = None
     org_study_id_link: str | None = None
     organization: Organization | None = None
     secondary_ids: list[SecondaryId] = Field(default_factory=list)
     nct_id_aliases: list[str] = Field(default_factory=list)
+    registry_ids: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Canonical ids of the trial's own records in registries other than ClinicalTrials.gov "
+            "(EUCTR2016-004489-24, ISRCTN96912679, ChiCTR1900022258); the first keys a trial with no NCT id."
+        ),
+    )
     acronym: str | None = None
     brief_title: str | None = None
     official_title: str | None = None
@@ -361,6 +383,9 @@ class Trial(_Part):
     ipd_sharing: IpdSharingStatement | None = None
     related_trials: list[RelatedTrial] = Field(default_factory=list)
     has_results: bool | None = None
+    results: Results | None = Field(
+        default=None, description="Posted results, where the source carries them."
+    )
 
     is_partial: bool = Field(
         default=False, description="The source shows only part of the record (CSV rows, description dumps)."
@@ -372,12 +397,15 @@ class Trial(_Part):
 
     @property
     def key(self) -> str:
-        """The store key: the NCT id, else the org study id (pages of other registries may show no NCT id)."""
+        """The store key: the NCT id, else the first registry id it was read under, else the org study id
+        (pages of other registries may show neither)."""
         if self.nct_id:
             return self.nct_id
+        if self.registry_ids:
+            return self.registry_ids[0]
         if self.org_study_id:
             return f"ORG:{self.org_study_id}"
-        raise ValueError("a trial needs an NCT id or an org study id to be stored")
+        raise RecordDataError("a trial needs an NCT id or an org study id to be stored")
 
     @property
     def title(self) -> str:
@@ -388,6 +416,15 @@ class Trial(_Part):
         """The newest date any of its sources was last changed."""
         dates = [s.record_date for s in self.sources if s.record_date]
         return max(dates) if dates else None
+
+    @property
+    def registries(self) -> list[str]:
+        """Codes of the registries holding a record of the trial (its NCT id counts as ClinicalTrials.gov)."""
+        codes = {CTGOV} if self.nct_id else set()
+        for registry_id in self.registry_ids:
+            if code := registry_of(registry_id):
+                codes.add(code)
+        return sorted(codes)
 
     @property
     def countries(self) -> list[str]:

@@ -1,14 +1,13 @@
 """The plain text baseline related trials are measured against: BM25 and TF-IDF cosine over titles,
 summaries and descriptions, with no vocabulary, field weights or structure.
 
-Deliberately ordinary (lower-cased words, a short stopword list, no stemming), so that what the
-related-trials similarity gains over it is what its conditions, drugs and design add.
+Deliberately ordinary (lower-cased words, English stop words, no stemming), so that what the
+related-trials similarity gains over it is what its conditions, drugs and design add. BM25 is the
+project's one (:mod:`trialatlas.text.bm25`); the TF-IDF cosine reads the same postings.
 """
 
 from __future__ import annotations
 
-import re
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,20 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from trialatlas.model import Trial
-from trialatlas.related.index import F32, F64, I32, I64
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = """
-    a an and are as at be by for from has have in is it its of on or that the this to was were will
-    with which who been not no than then these those their there they we our can may also into
-"""
-_STOP = frozenset(_STOPWORDS.split())
-K1 = 1.2
-B = 0.75
+from trialatlas.related.index import F64
+from trialatlas.text.bm25 import Bm25, term_counts
+from trialatlas.text.words import words
 
 
 def tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+    return words(text, min_length=2)
 
 
 def trial_text(trial: Trial) -> str:
@@ -38,96 +30,52 @@ def trial_text(trial: Trial) -> str:
 
 @dataclass
 class TextBaseline:
-    keys: list[str]
-    vocab: dict[str, int]
-    post_indptr: I64
-    post_rows: I32
-    post_tf: F32
-    lengths: F64
+    index: Bm25
     tfidf_norms: F64
-    idf_bm25: F64
     idf_tfidf: F64
 
     @property
+    def keys(self) -> list[str]:
+        return self.index.keys
+
+    @property
     def size(self) -> int:
-        return len(self.keys)
+        return self.index.size
 
     def row_of(self, key: str) -> int | None:
-        try:
-            return self.keys.index(key)
-        except ValueError:
-            return None
+        return self.index.rows.get(key)
 
-    def _gather(self, text: str) -> tuple[I32, F64, I32, F32, I64]:
-        counts = Counter(w for w in tokens(text) if w in self.vocab)
-        ids = np.asarray([self.vocab[w] for w in counts], dtype=np.int32)
-        q_tf = np.asarray(list(counts.values()), dtype=np.float64)
-        starts = self.post_indptr[ids]
-        lengths = self.post_indptr[ids + 1] - starts
-        total = int(lengths.sum())
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        positions = offsets + np.arange(total)
-        return ids, q_tf, self.post_rows[positions], self.post_tf[positions], lengths
+    def _query(self, text: str) -> dict[str, float]:
+        return {w: c for w, c in term_counts(tokens(text)).items() if w in self.index.postings.vocab}
 
     def bm25(self, text: str) -> F64:
         """BM25 of every trial for a query text (each query word counted once per occurrence)."""
-        ids, q_tf, rows, tf, lengths = self._gather(text)
-        if ids.size == 0:
-            return np.zeros(self.size)
-        tf64 = tf.astype(np.float64)
-        norm = K1 * (1 - B + B * self.lengths[rows] / max(float(self.lengths.mean()), 1e-9))
-        per = np.repeat(self.idf_bm25[ids] * q_tf, lengths) * tf64 * (K1 + 1) / (tf64 + norm)
-        scores: F64 = np.bincount(rows, weights=per, minlength=self.size).astype(np.float64)
-        return scores
+        return self.index.scores(self._query(text))
 
     def tfidf(self, text: str) -> F64:
         """Cosine of sublinear TF-IDF vectors."""
-        ids, q_tf, rows, tf, lengths = self._gather(text)
-        if ids.size == 0:
+        query = self._query(text)
+        if not query:
             return np.zeros(self.size)
-        q_weights = (1 + np.log(q_tf)) * self.idf_tfidf[ids]
+        postings = self.index.postings
+        ids = np.asarray([postings.vocab[w] for w in query], dtype=np.int64)
+        q_weights = (1 + np.log(np.asarray(list(query.values())))) * self.idf_tfidf[ids]
         q_norm = float(np.sqrt(np.dot(q_weights, q_weights))) or 1.0
-        doc = (1 + np.log(tf.astype(np.float64))) * np.repeat(self.idf_tfidf[ids], lengths)
-        per = np.repeat(q_weights / q_norm, lengths) * doc
-        dots = np.bincount(rows, weights=per, minlength=self.size)
-        return dots / np.where(self.tfidf_norms > 0, self.tfidf_norms, 1.0)
+        dots = np.zeros(self.size, dtype=np.float64)
+        for term, weight in zip(query, q_weights / q_norm, strict=True):
+            rows, tf = postings.of_term(term)
+            dots[rows] += weight * (1 + np.log(tf)) * self.idf_tfidf[postings.vocab[term]]
+        norms: F64 = dots / np.where(self.tfidf_norms > 0, self.tfidf_norms, 1.0)
+        return norms
 
 
 def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
-    keys: list[str] = []
-    vocab: dict[str, int] = {}
-    term_ids = array("i")
-    rows = array("i")
-    tfs = array("f")
-    lengths: list[int] = []
-    for row, trial in enumerate(trials):
-        words = tokens(trial_text(trial))
-        keys.append(trial.key)
-        lengths.append(len(words))
-        for word, count in Counter(words).items():
-            term_ids.append(vocab.setdefault(word, len(vocab)))
-            rows.append(row)
-            tfs.append(count)
-    n = len(keys)
-    term = np.frombuffer(term_ids, dtype=np.int32)
-    row_of = np.frombuffer(rows, dtype=np.int32)
-    tf = np.frombuffer(tfs, dtype=np.float32)
-    order = np.argsort(term, kind="stable")
-    df = np.bincount(term, minlength=len(vocab)).astype(np.float64)
-    idf_bm25 = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    index = Bm25.indexed((trial.key, Counter(tokens(trial_text(trial)))) for trial in trials)
+    postings = index.postings
+    n = index.size
+    df = np.diff(postings.indptr).astype(np.float64)
     idf_tfidf = np.log((1 + n) / (1 + df)) + 1
-    doc_weights = (1 + np.log(tf.astype(np.float64))) * idf_tfidf[term]
-    norms = np.sqrt(np.bincount(row_of, weights=doc_weights * doc_weights, minlength=n))
-    return TextBaseline(
-        keys=keys,
-        vocab=vocab,
-        post_indptr=np.concatenate(([0], np.cumsum(np.bincount(term, minlength=len(vocab))))).astype(
-            np.int64
-        ),
-        post_rows=row_of[order].copy(),
-        post_tf=tf[order].copy(),
-        lengths=np.asarray(lengths, dtype=np.float64),
-        tfidf_norms=norms,
-        idf_bm25=idf_bm25,
-        idf_tfidf=idf_tfidf,
-    )
+    term_of_posting = np.repeat(np.arange(len(postings.vocab)), np.diff(postings.indptr))
+    weights = (1 + np.log(postings.tf)) * idf_tfidf[term_of_posting]
+    norms = np.sqrt(np.bincount(postings.rows, weights=weights * weights, minlength=n))
+    return TextBaseline(index=index, tfidf_norms=norms.astype(np.float64), idf_tfidf=idf_tfidf)

@@ -10,13 +10,13 @@ least one similar candidate held (others carry no signal: every ranking scores 0
 from __future__ import annotations
 
 import csv
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialatlas.errors import TrialAtlasError
+from trialatlas.eval.metrics import ndcg_at, precision_at
 from trialatlas.related.baseline import build_baseline, trial_text
 from trialatlas.related.index import F64, RelatedIndex, index_for
 from trialatlas.related.similarity import query_of_rows, score
@@ -43,18 +43,6 @@ def read_pairs(path: str | Path) -> list[Pair]:
     except (OSError, KeyError, ValueError) as exc:
         raise TrialAtlasError(f"{path}: not a TrialSim pairs file: {exc}") from exc
     return pairs
-
-
-def precision_at(labels: Sequence[int], k: int) -> float:
-    return sum(labels[:k]) / k
-
-
-def ndcg_at(labels: Sequence[int], k: int) -> float:
-    def dcg(values: Sequence[int]) -> float:
-        return sum(value / math.log2(position + 2) for position, value in enumerate(values[:k]))
-
-    ideal = dcg(sorted(labels, reverse=True))
-    return dcg(labels) / ideal if ideal > 0 else 0.0
 
 
 @dataclass
@@ -144,10 +132,10 @@ def evaluate(
             continue
         report.targets_scored += 1
         for name, ranking in rankings.items():
-            ranked = [labels[c] for c, _ in ranking]
-            totals[name].p_at_1 += precision_at(ranked, 1)
-            totals[name].p_at_5 += precision_at(ranked, 5)
-            totals[name].ndcg_at_10 += ndcg_at(ranked, 10)
+            ranked = [c for c, _ in ranking]
+            totals[name].p_at_1 += precision_at(ranked, labels, 1, grade=1)
+            totals[name].p_at_5 += precision_at(ranked, labels, 5, grade=1)
+            totals[name].ndcg_at_10 += ndcg_at(ranked, labels, 10)
     scored = max(report.targets_scored, 1)
     report.metrics = {
         name: Metrics(m.p_at_1 / scored, m.p_at_5 / scored, m.ndcg_at_10 / scored)

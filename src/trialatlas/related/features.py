@@ -23,13 +23,13 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, conditions
 from trialatlas.extract.regimen.drugs import find_mentions, lookup
 from trialatlas.model import InterventionType, Masking, Trial
+from trialatlas.text.words import stop_words, tokens
 
 FAMILIES: tuple[str, ...] = ("cond", "drug", "text", "outc", "geo")
 
@@ -64,23 +64,7 @@ _BIGRAM = 0.5
 _SEPARATOR = " ; xsepx ; "
 MAX_TEXT_FEATURES = 128
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9\-']*[a-z0-9]|[a-z]")
-_STOPWORDS = """
-    a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each either etc few for from
-    further had has have having he her here hers him his how i if in into is it its itself just may
-    me might more most must my no nor not now of off on once only or other our ours out over own
-    per same she should so some such than that the their theirs them then there these they this
-    those through thus to too under until up upon very via was we were what when where whether
-    which while who whom why will with within without would you your yours ie eg vs versus
-    approximately including include includes included study studies trial trials patient patients
-    subject subjects participant participants investigator investigators purpose aim aims objective
-    objectives primary secondary determine evaluate evaluated evaluating evaluation assess assessed
-    assessing compare compared comparing comparison investigate investigated effect effects use
-    used using based one two three four five first second third week weeks month months year years
-    day days group groups arm arms
-"""
-_STOP = frozenset(_STOPWORDS.split())
+_STOP = stop_words("english", "trial")
 
 
 @dataclass(slots=True)
@@ -131,7 +115,7 @@ def _keep(token: str) -> str | None:
 
 def words(text: str) -> list[str]:
     """Lower-cased, stemmed content words (no stopwords, no bare numbers)."""
-    return [kept for token in _WORD.findall(text.lower()) if (kept := _keep(token)) is not None]
+    return [kept for token in tokens(text, compounds=True) if (kept := _keep(token)) is not None]
 
 
 def add_text(bucket: dict[str, float], text: str | None, weight: float, *, bigrams: bool = False) -> None:
@@ -313,27 +297,3 @@ def feature_label(feature: str) -> str:
     if prefix in {"cv", "cb"}:
         return concept_label(value)
     return value
-
-
-def merge_features(parts: Iterable[TrialFeatures], key: str = "several") -> TrialFeatures:
-    """One query made of several trials ("more like these"): summed families, shared scalars only."""
-    items = list(parts)
-    merged = TrialFeatures(key=key, title=" + ".join(p.key for p in items))
-    for part in items:
-        for family, bucket in part.families.items():
-            for feature, weight in bucket.items():
-                merged.add(family, feature, weight)
-    if items:
-        first = items[0]
-        for name in ("study_type", "allocation", "purpose", "model", "masked", "sex", "healthy"):
-            values = {getattr(p, name) for p in items}
-            if len(values) == 1:
-                setattr(merged, name, getattr(first, name))
-        phase_sets = {p.phases for p in items}
-        if len(phase_sets) == 1:
-            merged.phases = first.phases
-        lows = [p.min_age for p in items if p.min_age is not None]
-        highs = [p.max_age for p in items if p.max_age is not None]
-        merged.min_age = min(lows) if lows else None
-        merged.max_age = max(highs) if highs else None
-    return merged

@@ -29,6 +29,7 @@ import orjson
 from trialatlas.errors import StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
+from trialatlas.store import derived_path
 from trialatlas.store.base import TrialStore
 
 # Bumped whenever features or layout change, so that older saved indexes are rebuilt.
@@ -426,10 +427,7 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
 
 def index_path(store: TrialStore) -> Path | None:
     """``<db>.related.npz`` beside an SQLite store; ``None`` for stores that are not files."""
-    location = store.location
-    if "://" in location or location == ":memory:" or location.startswith("file::memory:"):
-        return None
-    return Path(location + ".related.npz")
+    return derived_path(store, ".related.npz")
 
 
 # --- saving and loading -------------------------------------------------------------------------
@@ -552,12 +550,3 @@ def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) ->
             raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
     _remember(store, index)
     return index
-
-
-def forget(store: TrialStore) -> None:
-    """Drop the in-process copy (the saved file stays)."""
-    path = index_path(store)
-    if path is not None:
-        _BY_PATH.pop(str(path), None)
-    else:
-        _BY_STORE.pop(store, None)

@@ -14,7 +14,8 @@ from trialatlas.model import Trial
 from trialatlas.model.values import date_floor
 from trialatlas.search.facets import FACETS, completion_date, last_update
 from trialatlas.search.query import COLUMNS
-from trialatlas.search.synonyms import STOPWORDS, learned_pairs, norm
+from trialatlas.search.synonyms import learned_pairs, norm
+from trialatlas.text.words import STOP_WORDS
 
 SUMMARY_LIST_LIMIT = 8
 # Snippets read only the start of a column (see ColumnReader).
@@ -116,7 +117,7 @@ def _summary(trial: Trial) -> dict[str, Any]:
 
 
 def _content_words(text: str) -> set[str]:
-    return {word for word in norm(text).split() if word not in STOPWORDS and len(word) > 2}
+    return {word for word in norm(text).split() if word not in STOP_WORDS and len(word) > 2}
 
 
 def _mesh_pairs(names: list[str], terms: list[str]) -> list[tuple[str, str]]:

@@ -2,19 +2,20 @@
 
 Every facet is registered in :data:`FACETS` with the function that reads its values off a trial; the
 index stores those values per trial (``search_facets``), and the service counts them for the trials a
-query matches. A new facet joins by :func:`register_facet` (and an index rebuild): it is then counted
-in every result and can be filtered on through ``Filters.facet_values``. ``accept`` turns what a user
-types into facet keys (shortcuts, spellings), raising :class:`QueryError` for a value that cannot be.
+query matches. A new facet joins as a ``trialatlas.facets`` entry point (or by :func:`register_facet`)
+and an index rebuild: it is then counted in every result and can be filtered on through
+``Filters.facet_values``. ``accept`` turns what a user types into facet keys (shortcuts, spellings),
+raising :class:`QueryError` for a value that cannot be.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trialatlas.errors import QueryError
+from trialatlas.errors import PluginError, QueryError
 from trialatlas.model import Trial
 from trialatlas.model.enums import (
     AgencyClass,
@@ -25,6 +26,9 @@ from trialatlas.model.enums import (
     StandardAge,
     StudyType,
 )
+from trialatlas.model.registries import registry_name
+from trialatlas.plugins import FACETS as FACETS_GROUP
+from trialatlas.plugins import PluginGroup
 
 
 def facet_key(label: str) -> str:
@@ -56,14 +60,56 @@ class Facet:
         return [key]
 
 
-FACETS: dict[str, Facet] = {}
+class FacetRegistry(Mapping[str, "Facet"]):
+    """Every facet by name, in registration order: the built-ins, then those of other packages.
+
+    Facets are entry points of the ``trialatlas.facets`` group (:mod:`trialatlas.plugins`), loaded the
+    first time the registry is read.
+    """
+
+    def __init__(self) -> None:
+        self._facets: dict[str, Facet] = {}
+        self._plugins = PluginGroup(FACETS_GROUP, self._add_plugin)
+
+    def _add_plugin(self, name: str, loaded: Any) -> None:
+        facets = loaded if isinstance(loaded, list | tuple) else [loaded]
+        for facet in facets:
+            if not isinstance(facet, Facet):
+                raise PluginError(f"facet plugin {name!r} gave {type(facet).__name__}, not a Facet")
+            if facet.name not in self._facets:
+                self._facets[facet.name] = facet
+
+    def add(self, facet: Facet) -> Facet:
+        if facet.name in self._facets:
+            raise PluginError(f"facet {facet.name!r} is already registered")
+        self._facets[facet.name] = facet
+        return facet
+
+    def _loaded(self) -> dict[str, Facet]:
+        self._plugins.ensure_loaded()
+        return self._facets
+
+    def __getitem__(self, name: str) -> Facet:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+FACETS = FacetRegistry()
 
 
 def register_facet(facet: Facet) -> Facet:
-    if facet.name in FACETS:
-        raise ValueError(f"facet {facet.name!r} is already registered")
-    FACETS[facet.name] = facet
-    return facet
+    """Add a facet for this process (packages declare theirs as ``trialatlas.facets`` entry points)."""
+    return FACETS.add(facet)
+
+
+# The built-in facets, in the order results list them; the entry point ``builtin`` names this list.
+BUILTIN_FACETS: list[Facet] = []
+_builtin = BUILTIN_FACETS.append
 
 
 # --- accepting typed values ----------------------------------------------------------------------
@@ -251,7 +297,7 @@ def last_update(trial: Trial) -> str | None:
     return status.last_update_submit_date
 
 
-register_facet(
+_builtin(
     Facet(
         "status",
         "Overall status",
@@ -259,7 +305,7 @@ register_facet(
         _accept_status,
     )
 )
-register_facet(
+_builtin(
     Facet(
         "phase",
         "Phase",
@@ -268,7 +314,7 @@ register_facet(
         sort_key=lambda v: _PHASE_ORDER.get(v, 99),
     )
 )
-register_facet(
+_builtin(
     Facet(
         "study_type",
         "Study type",
@@ -276,9 +322,9 @@ register_facet(
         _enum_acceptor("study type", (s.value for s in StudyType)),
     )
 )
-register_facet(Facet("condition", "Condition", lambda t: _clean(t.conditions)))
-register_facet(Facet("intervention", "Intervention", lambda t: _clean(i.name for i in t.interventions)))
-register_facet(
+_builtin(Facet("condition", "Condition", lambda t: _clean(t.conditions)))
+_builtin(Facet("intervention", "Intervention", lambda t: _clean(i.name for i in t.interventions)))
+_builtin(
     Facet(
         "intervention_type",
         "Intervention type",
@@ -286,10 +332,8 @@ register_facet(
         _enum_acceptor("intervention type", (s.value for s in InterventionType)),
     )
 )
-register_facet(
-    Facet("sponsor", "Sponsor", lambda t: _clean([t.lead_sponsor.name if t.lead_sponsor else None]))
-)
-register_facet(
+_builtin(Facet("sponsor", "Sponsor", lambda t: _clean([t.lead_sponsor.name if t.lead_sponsor else None])))
+_builtin(
     Facet(
         "sponsor_class",
         "Sponsor class",
@@ -299,9 +343,10 @@ register_facet(
         _enum_acceptor("sponsor class", (s.value for s in AgencyClass)),
     )
 )
-register_facet(Facet("country", "Country", lambda t: _clean(t.countries), _accept_country))
-register_facet(Facet("city", "City", lambda t: _clean(loc.city for loc in t.locations)))
-register_facet(
+_builtin(Facet("registry", "Registry", lambda t: [registry_name(code) for code in t.registries]))
+_builtin(Facet("country", "Country", lambda t: _clean(t.countries), _accept_country))
+_builtin(Facet("city", "City", lambda t: _clean(loc.city for loc in t.locations)))
+_builtin(
     Facet(
         "age_group",
         "Age group",
@@ -311,7 +356,7 @@ register_facet(
         ),
     )
 )
-register_facet(
+_builtin(
     Facet(
         "sex",
         "Sex",
@@ -319,7 +364,7 @@ register_facet(
         _accept_sex,
     )
 )
-register_facet(
+_builtin(
     Facet(
         "healthy_volunteers",
         "Healthy volunteers",
@@ -327,10 +372,10 @@ register_facet(
         _accept_yes_no("healthy_volunteers"),
     )
 )
-register_facet(
-    Facet("has_results", "Has results", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results"))
+_builtin(
+    Facet("has_results", "Results posted", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results"))
 )
-register_facet(
+_builtin(
     Facet(
         "start_year",
         "Start year",
@@ -338,8 +383,8 @@ register_facet(
         sort_key=str,
     )
 )
-register_facet(Facet("completion_year", "Completion year", lambda t: _year(completion_date(t)), sort_key=str))
-register_facet(
+_builtin(Facet("completion_year", "Completion year", lambda t: _year(completion_date(t)), sort_key=str))
+_builtin(
     Facet(
         "enrollment",
         "Enrollment",
@@ -347,4 +392,4 @@ register_facet(
         sort_key=_bucket_order,
     )
 )
-register_facet(Facet("last_update_year", "Last update year", lambda t: _year(last_update(t)), sort_key=str))
+_builtin(Facet("last_update_year", "Last update year", lambda t: _year(last_update(t)), sort_key=str))

@@ -39,36 +39,61 @@ VALUE_FILTERS: tuple[str, ...] = (
 )
 
 
-class Filters(BaseModel):
-    """Restrictions on a search; every one also comes back as a facet with counts."""
+# Vocabulary filters, whose values never hold a comma, may also be written comma-separated
+# (``phase=2,3``); free-text ones (a country such as "Korea, Republic of") are repeated instead.
+COMMA_FILTERS: frozenset[str] = frozenset(
+    {"status", "phase", "study_type", "intervention_type", "sponsor_class", "age_group"}
+)
+# Larger than any trial's, small enough for SQLite's integers.
+MAX_ENROLLMENT = 100_000_000
+_DATE = "A date: 2019, 2019-06 or 2019-06-30."
+
+
+class FilterFields(BaseModel):
+    """Every search filter, declared once, as a caller types it.
+
+    :class:`Filters` (what :func:`trialatlas.search.search` checks and applies) and the services'
+    ``SearchRequest`` (what the REST API, the pages and the CLI read) both take their filter fields
+    from here, so a filter added here reaches every interface.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     status: list[str] = Field(
         default_factory=list,
-        description="Overall status; 'recruiting' = RECRUITING, 'open' = still enrolling.",
+        description="Overall status (RECRUITING, COMPLETED, …; 'recruiting' = RECRUITING, 'open' = still "
+        "enrolling).",
     )
-    phase: list[str] = Field(default_factory=list, description="1, 2, 3, 4, 1/2, early 1, NA.")
-    study_type: list[str] = Field(default_factory=list)
+    phase: list[str] = Field(default_factory=list, description="1, 2, 3, 4, 1/2, early 1, NA (or PHASE2 …).")
+    study_type: list[str] = Field(default_factory=list, description="INTERVENTIONAL, OBSERVATIONAL …")
     condition: list[str] = Field(default_factory=list, description="A condition as the registry lists it.")
     intervention: list[str] = Field(default_factory=list, description="An intervention name.")
     intervention_type: list[str] = Field(default_factory=list, description="DRUG, BIOLOGICAL, DEVICE, …")
     sponsor: list[str] = Field(default_factory=list, description="The lead sponsor.")
     sponsor_class: list[str] = Field(default_factory=list, description="INDUSTRY, NIH, OTHER, …")
-    country: list[str] = Field(default_factory=list)
-    city: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list, description="Country of a site.")
+    city: list[str] = Field(default_factory=list, description="City of a site.")
     age_group: list[str] = Field(default_factory=list, description="CHILD, ADULT, OLDER_ADULT.")
     age: float | None = Field(default=None, ge=0, le=150, description="A patient's age in years.")
-    sex: str | None = Field(default=None, description="A patient's sex: trials open to it (or to all).")
-    healthy_volunteers: bool | None = None
-    has_results: bool | None = None
-    start_from: str | None = None
-    start_to: str | None = None
-    completion_from: str | None = None
-    completion_to: str | None = None
-    updated_since: str | None = None
-    enrollment_min: int | None = Field(default=None, ge=0)
-    enrollment_max: int | None = Field(default=None, ge=0)
+    sex: str | None = Field(
+        default=None,
+        max_length=20,
+        description="A patient's sex (female, male): trials open to it (or to all).",
+    )
+    healthy_volunteers: bool | None = Field(default=None, description="Accepts healthy volunteers.")
+    has_results: bool | None = Field(default=None, description="Has posted results.")
+    start_from: str | None = Field(default=None, max_length=20, description=_DATE)
+    start_to: str | None = Field(default=None, max_length=20, description=_DATE)
+    completion_from: str | None = Field(default=None, max_length=20, description=_DATE)
+    completion_to: str | None = Field(default=None, max_length=20, description=_DATE)
+    updated_since: str | None = Field(default=None, max_length=20, description=_DATE)
+    enrollment_min: int | None = Field(default=None, ge=0, le=MAX_ENROLLMENT)
+    enrollment_max: int | None = Field(default=None, ge=0, le=MAX_ENROLLMENT)
+
+
+class Filters(FilterFields):
+    """Restrictions on a search; every one also comes back as a facet with counts."""
+
     facet_values: dict[str, list[str]] = Field(
         default_factory=dict, description="Values of facets registered without a filter of their own."
     )

@@ -27,7 +27,7 @@ import threading
 import time
 import weakref
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,9 +41,10 @@ from trialatlas.search.execute import Page, Ranking, Request, Run
 from trialatlas.search.facets import country_key, value_key
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
-from trialatlas.store import SqliteStore, TrialStore
+from trialatlas.store import TrialStore, derived_path
 
-INDEX_SCHEMA = 1
+# 2: the registry facet.
+INDEX_SCHEMA = 2
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 BATCH = 500
 _CHUNK = 900
@@ -175,12 +176,8 @@ class SearchIndex:
         with _indexes_lock:
             index = _indexes.get(store)
             if index is None:
-                in_memory = (
-                    not isinstance(store, SqliteStore)
-                    or store.location == ":memory:"
-                    or (store.location.startswith("file::memory:"))
-                )
-                index = cls(":memory:" if in_memory else store.location)
+                path = derived_path(store, "")  # the index's tables live in the store's own file
+                index = cls(str(path) if path is not None else ":memory:")
                 _indexes[store] = index
             return index
 
@@ -584,19 +581,6 @@ class SearchIndex:
                     texts = orjson.loads(zlib.decompress(blob))
                     text = " ".join((texts[summary] or texts[description]).split())
                     found[int(number)] = text[:chars] + ("…" if len(text) > chars else "")
-        return found
-
-    def keys_of(self, docs: Iterable[int]) -> dict[int, str]:
-        wanted = list(docs)
-        found: dict[int, str] = {}
-        with self._lock:
-            for chunk in _chunks(wanted):
-                found.update(
-                    (int(n), str(k))
-                    for n, k in self._conn.execute(
-                        f"SELECT doc, key FROM search_docs WHERE doc IN ({_marks(len(chunk))})", chunk
-                    )
-                )
         return found
 
     def score(self, match: str, docs: Sequence[int] | None, weights: dict[str, float]) -> dict[int, float]:

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from trialatlas.errors import QueryError
-from trialatlas.search.synonyms import STOPWORDS, Expander, Expansion, norm
+from trialatlas.search.synonyms import Expander, Expansion, norm
+from trialatlas.text.registry_ids import NCT_ID
+from trialatlas.text.words import STOP_WORDS
 
 # The FTS5 columns, in index order, with their BM25 weights (titles count most, eligibility least).
 COLUMNS: tuple[str, ...] = (
@@ -57,7 +59,7 @@ ID_FIELD = "id"
 TYPED_WEIGHT = 2
 MIN_PREFIX = 2
 
-_NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
+_NCT = re.compile(NCT_ID.pattern, re.IGNORECASE)
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 
@@ -466,7 +468,7 @@ class Compiler:
         units = []
         for start, end in spans:
             unit = _Unit(texts[start:end], words[start].field, join)
-            if not (end - start == 1 and norm(texts[start]) in STOPWORDS):
+            if not (end - start == 1 and norm(texts[start]) in STOP_WORDS):
                 unit.expansion = self._expand(" ".join(texts[start:end]))
             units.append(unit)
         return units
@@ -530,7 +532,7 @@ def _plain_word(unit: _Unit) -> bool:
 def _stop(unit: _Unit) -> bool:
     if unit.phrase or unit.prefix:
         return False
-    return all(norm(w) in STOPWORDS or not norm(w) for w in unit.words)
+    return all(norm(w) in STOP_WORDS or not norm(w) for w in unit.words)
 
 
 def _all_units(plan: _Plan) -> list[_Unit]:

@@ -213,6 +213,7 @@ def search(
     interpret_words: bool = True,
     snippets: bool = True,
     index: SearchIndex | None = None,
+    synced: bool = False,
     **filter_values: Any,
 ) -> SearchResults:
     """Search the store's trials.
@@ -222,6 +223,8 @@ def search(
     ``sort`` is relevance (default), start_date, last_update or enrollment (newest or largest first
     unless ``order="asc"``). ``cursor`` continues from a previous result's ``next_cursor``;
     ``snippets=False`` leaves snippets empty (faster when only the trials are wanted).
+    ``synced=True`` says the caller has just caught ``index`` up with the store's change feed (once
+    per request is enough).
     Raises :class:`QueryError` for a malformed query, filter or cursor.
     """
     started = time.perf_counter()
@@ -236,7 +239,8 @@ def search(
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
     descending = order != "asc"
     index = index or SearchIndex.for_store(store)
-    index.sync(store)
+    if not synced:
+        index.sync(store)
 
     tree = parse(query, mode=mode)
     notes: list[str] = []

@@ -6,8 +6,9 @@ Four sources, all offline:
   their senses, context cue words for the ambiguous ones, and synonym groups (spellings, lay terms);
 - "long form (SHORT)" pairs learned from the stored texts themselves (:func:`find_abbreviations`,
   the Schwartz–Hearst algorithm), kept per trial by the index so that they follow the store;
-- brand and generic drug names from the vocabulary inside the ``drug-named-entity-recognition``
-  package (:func:`drug_vocabulary`), loaded into the index when it is built;
+- brand and generic drug names from the project's drug vocabulary (``trialatlas.text.drugs``: the
+  ``drug-named-entity-recognition`` package's names and the curated additions), loaded into the index
+  when it is built;
 - the MeSH terms the records carry, paired by the index with the condition and intervention names
   they were assigned to.
 
@@ -18,19 +19,17 @@ senses is expanded only to the senses the rest of the query agrees with.
 
 from __future__ import annotations
 
-import bz2
-import hashlib
-import importlib.util
 import json
-import pickle
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Protocol
+
+from trialatlas.text.drugs import drug_names
+from trialatlas.text.words import STOP_WORDS
 
 # --- normalisation ---------------------------------------------------------------------------
 
@@ -53,18 +52,6 @@ def norm(text: str) -> str:
 def compact(text: str) -> str:
     """``norm`` without spaces: "FK-506", "FK 506" and "FK506" are one key."""
     return norm(text).replace(" ", "")
-
-
-# Split at import rather than listed: the list reads as text and is reviewed as such.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just me more most my
-    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
-    some such than that the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves also may might must shall within without via vs versus per whether""".split()  # noqa: SIM905
-)
 
 
 def cue_matches(cue: str, word: str) -> bool:
@@ -98,7 +85,7 @@ class Sense:
 
     def agrees_with(self, context: Sequence[str]) -> bool:
         """Whether a cue word, or a word of the expansion itself, is among the context words."""
-        own = {word for phrase in self.phrases for word in norm(phrase).split() if word not in STOPWORDS}
+        own = {word for phrase in self.phrases for word in norm(phrase).split() if word not in STOP_WORDS}
         cues = {norm(cue) for cue in self.cues} | own
         return any(cue_matches(cue, word) for cue in cues for word in context)
 
@@ -159,11 +146,6 @@ def reviewed() -> Reviewed:
     """The reviewed list shipped with trialatlas (read once)."""
     text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_text(encoding="utf-8")
     return _load_reviewed(json.loads(text))
-
-
-def reviewed_fingerprint() -> str:
-    text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_bytes()
-    return hashlib.sha256(text).hexdigest()[:16]
 
 
 # --- Schwartz–Hearst -------------------------------------------------------------------------
@@ -240,50 +222,12 @@ def _good_pair(short: str, long: str) -> bool:
     if short.lower() in long.lower().split():
         return False
     # A long form must be words, not numbers or a clause ("versus", "and") of the sentence.
-    if not any(ch.isalpha() for ch in long) or long_words[0].lower() in STOPWORDS:
+    if not any(ch.isalpha() for ch in long) or long_words[0].lower() in STOP_WORDS:
         return False
     return len(long_words) <= min(len(short) + 5, len(short) * 2)
 
 
 # --- the drug vocabulary ---------------------------------------------------------------------
-
-DRUG_PACKAGE = "drug_named_entity_recognition"
-_DRUG_DATA = "drug_ner_dictionary.pkl.bz2"
-
-
-class _DataOnlyUnpickler(pickle.Unpickler):
-    """Unpickles plain containers only: the vocabulary is data, and no class may be built from it."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"the drug vocabulary may hold no objects ({module}.{name})")
-
-
-def drug_vocabulary_path() -> Path | None:
-    """The vocabulary file inside the installed package, found without importing the package
-    (importing it loads everything and pulls in its network helpers)."""
-    spec = importlib.util.find_spec(DRUG_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location) / _DRUG_DATA
-        if path.is_file():
-            return path
-    return None
-
-
-def drug_vocabulary() -> Iterator[tuple[str, str, bool]]:
-    """``(name, generic name, is a brand)`` for every drug name of the packaged vocabulary."""
-    path = drug_vocabulary_path()
-    if path is None:
-        return
-    with bz2.open(path, "rb") as stream:
-        data = _DataOnlyUnpickler(stream).load()
-    to_canonical: dict[str, list[str]] = data.get("drug_variant_to_canonical", {})
-    variant_data: dict[str, dict[str, Any]] = data.get("drug_variant_to_variant_data", {})
-    for variant, canonicals in to_canonical.items():
-        brand = bool((variant_data.get(variant) or {}).get("is_brand"))
-        for canonical in canonicals:
-            yield variant, canonical, brand
 
 
 def usable_drug_name(name: str) -> bool:
@@ -291,7 +235,7 @@ def usable_drug_name(name: str) -> bool:
     if "," in name:
         return False
     key = norm(name)
-    return len(key) >= 4 and key not in STOPWORDS and any(ch.isalpha() for ch in key)
+    return len(key) >= 4 and key not in STOP_WORDS and any(ch.isalpha() for ch in key)
 
 
 def drug_rows() -> Iterator[tuple[str, str, int]]:
@@ -303,10 +247,10 @@ def drug_rows() -> Iterator[tuple[str, str, int]]:
             keys[name] = norm(name) if usable_drug_name(name) else None
         return keys[name]
 
-    for name, generic, brand in drug_vocabulary():
-        a, b = usable(name), usable(generic)
+    for drug in drug_names():
+        a, b = usable(drug.name), usable(drug.generic)
         if a and b:
-            yield a, b, int(brand)
+            yield a, b, int(drug.brand)
 
 
 # --- expansion -------------------------------------------------------------------------------
@@ -464,7 +408,7 @@ class Expander:
     def _choose(self, senses: list[Sense], context: Sequence[str], total: int) -> list[Sense]:
         if len(senses) == 1:
             return senses
-        words = [norm(word) for word in context if norm(word) and norm(word) not in STOPWORDS]
+        words = [norm(word) for word in context if norm(word) and norm(word) not in STOP_WORDS]
         if words:
             agreeing = [sense for sense in senses if sense.agrees_with(words)]
             if agreeing:

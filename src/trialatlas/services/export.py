@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from trialatlas.errors import ExportError, NotFoundError
+from trialatlas.errors import NotFoundError
 from trialatlas.export.ctgov_v2 import trial_to_study
 from trialatlas.export.tables import write_csv, write_jsonl
 from trialatlas.model import Trial
@@ -39,7 +40,8 @@ def select_trials(store: TrialStore, keys: Sequence[str] | None) -> Iterator[Tri
 
 
 def write_trials(trials: Iterable[Trial], fmt: ExportFormat, out: str | os.PathLike[str] | None) -> int:
-    """Write trials to ``out``: a file, or for ctgov-json a directory of ``<NCT>.json``; None: stdout."""
+    """Write trials to ``out``: a file, or for ctgov-json a directory of ``<NCT or registry id>.json``;
+    None: stdout."""
     if fmt is ExportFormat.CTGOV_JSON:
         return _write_ctgov(trials, out)
     if fmt is ExportFormat.JSONL:
@@ -67,9 +69,9 @@ def _write_ctgov(trials: Iterable[Trial], out: str | os.PathLike[str] | None) ->
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     for trial in trials:
-        if not trial.nct_id:
-            raise ExportError(f"{trial.key}: a ClinicalTrials.gov study needs an NCT id")
-        target = directory / f"{trial.nct_id}.json"
+        # A trial of another registry has no NCT id: its file is named by its registry id ("/" → "_").
+        name = trial.nct_id or re.sub(r"[^A-Za-z0-9._-]", "_", trial.key)
+        target = directory / f"{name}.json"
         temporary = target.with_suffix(".json.tmp")
         temporary.write_bytes(orjson.dumps(trial_to_study(trial), option=orjson.OPT_INDENT_2))
         os.replace(temporary, target)

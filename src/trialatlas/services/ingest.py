@@ -159,9 +159,9 @@ def ingest_results(
                 report.errors.append(result)
                 continue
             report.read += 1
-            if not (result.nct_id or result.org_study_id):
+            if not (result.nct_id or result.registry_ids or result.org_study_id):
                 location = result.sources[-1].location if result.sources else "(unknown source)"
-                report.errors.append(RecordError(location, "record without an NCT id or org study id"))
+                report.errors.append(RecordError(location, "record without a registry id or org study id"))
                 continue
             batch.append(result)
             if len(batch) >= batch_size:

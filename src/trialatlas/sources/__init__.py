@@ -1,9 +1,9 @@
 """Sources: readers that turn every registry format into :class:`~trialatlas.model.Trial` records.
 
-Importing this package registers the built-in readers.
+Readers are entry points of the ``trialatlas.readers`` group (the built-ins are declared in
+pyproject.toml like any package's), loaded the first time a reader is looked up.
 """
 
-from trialatlas.sources import ctgov_csv, ctgov_v2, ctgov_xml, descriptions, pages, trialgpt  # noqa: F401  (registration)
 from trialatlas.sources.base import (
     Blob,
     ReadResult,

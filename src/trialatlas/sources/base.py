@@ -19,7 +19,10 @@ from typing import IO, Any, Protocol, TypedDict, runtime_checkable
 
 import orjson
 
+from trialatlas.errors import PluginError, UnknownFormatError
 from trialatlas.model import Trial
+from trialatlas.plugins import READERS, PluginGroup
+from trialatlas.text.registry_ids import is_nct_id
 
 SNIFF_BYTES = 8192
 
@@ -74,25 +77,40 @@ _READERS: dict[str, SourceReader] = {}
 
 
 def register_reader(reader: SourceReader) -> SourceReader:
-    """Add a reader to the registry (built-ins join the same way plugins do)."""
+    """Add a reader to the registry for this process (packages declare theirs as entry points in
+    the ``trialatlas.readers`` group, as the built-ins are: see :mod:`trialatlas.plugins`)."""
     _READERS[reader.name] = reader
     return reader
 
 
+def _add_readers(name: str, loaded: Any) -> None:
+    readers = loaded if isinstance(loaded, list | tuple) else [loaded]
+    for reader in readers:
+        if not callable(getattr(reader, "sniff", None)) or not callable(getattr(reader, "read", None)):
+            raise PluginError(f"reader plugin {name!r} gave {type(reader).__name__}, not a SourceReader")
+        _READERS.setdefault(reader.name, reader)
+
+
+_READER_PLUGINS = PluginGroup(READERS, _add_readers)
+
+
 def registered_readers() -> dict[str, SourceReader]:
+    _READER_PLUGINS.ensure_loaded()
     return dict(_READERS)
 
 
 def get_reader(name: str) -> SourceReader:
+    _READER_PLUGINS.ensure_loaded()
     try:
         return _READERS[name]
     except KeyError as exc:
         known = ", ".join(sorted(_READERS))
-        raise KeyError(f"no reader named {name!r} (known: {known})") from exc
+        raise UnknownFormatError(name, f"no reader named {name!r} (known: {known})") from exc
 
 
 def detect_reader(blob: Blob, head: bytes | None = None) -> tuple[SourceReader | None, float]:
     """The reader surest of the blob, with its confidence; ``(None, 0)`` when no reader claims it."""
+    _READER_PLUGINS.ensure_loaded()
     sample = blob.head() if head is None else head
     best: SourceReader | None = None
     best_score = 0.0
@@ -142,6 +160,32 @@ def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     if not isinstance(record, dict):
         return RecordError(location, f"not a JSON object but {type(record).__name__}")
     return record
+
+
+def json_line_records(
+    blob: Blob, id_field: str
+) -> Iterator[tuple[str, bytes, dict[str, Any], str] | RecordError]:
+    """Each line of a JSON-lines blob as ``(location, the line, its object, the NCT id in id_field)``,
+    or the error that says why the line is not one."""
+    for number, line in json_lines(blob):
+        location = f"{blob.name}#line {number}"
+        record = json_object(location, line)
+        if isinstance(record, RecordError):
+            yield record
+            continue
+        nct_id = nct_id_of(location, record.get(id_field), id_field)
+        yield nct_id if isinstance(nct_id, RecordError) else (location, line, record, nct_id)
+
+
+def nct_id_of(location: str, value: object, field: str) -> str | RecordError:
+    """The NCT id a record gives in its ``field`` (stripped, upper-cased), or the error that says why
+    it gives none."""
+    if not isinstance(value, str) or not value.strip():
+        return RecordError(location, f"no {field}")
+    nct_id = value.strip().upper()
+    if not is_nct_id(nct_id):
+        return RecordError(location, f"invalid {field} {nct_id!r}: not an NCT id")
+    return nct_id
 
 
 class XmlParserOptions(TypedDict):

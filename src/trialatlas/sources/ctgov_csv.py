@@ -60,7 +60,8 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date, parse_age
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, nct_id_of, strip_bom
+from trialatlas.text.registry_ids import identify
 
 _EnumT = TypeVar("_EnumT", bound=StrEnum)
 
@@ -68,7 +69,6 @@ _EnumT = TypeVar("_EnumT", bound=StrEnum)
 # quote that swallows the rest of a file fails as one record instead of growing without limit.
 FIELD_SIZE_LIMIT = 32 * 1024 * 1024
 
-_NCT = re.compile(r"^NCT\d{8}$")
 # Undecodable bytes survive decoding as lone surrogates ("surrogateescape"), so one bad byte
 # costs one row rather than the whole file.
 _UNDECODED = re.compile(r"[\udc80-\udcff]")
@@ -341,15 +341,12 @@ def parse_sponsors(row: _Row) -> tuple[Sponsor | None, list[Sponsor]]:
     return lead, [Sponsor(name=name, agency_class=shared_class) for name in names[1:]]
 
 
-_EUDRACT = re.compile(r"^\d{4}-\d{6}-\d{2}$")
-_CTIS = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$")
+_ID_TYPES = {"euctr": SecondaryIdType.EUDRACT_NUMBER, "ctis": SecondaryIdType.CTIS}
 
 
 def parse_other_id(text: str) -> SecondaryId:
-    kind = SecondaryIdType.EUDRACT_NUMBER if _EUDRACT.match(text) else None
-    if _CTIS.match(text):
-        kind = SecondaryIdType.CTIS
-    return SecondaryId(id=text, type=kind)
+    found = identify(text)
+    return SecondaryId(id=text, type=_ID_TYPES.get(found.registry) if found else None)
 
 
 _DOCUMENT = re.compile(r'^"?(?P<type>[^":]*?)"?(?::\s*(?P<label>.*?))?,\s*(?P<url>https?://\S+)$')
@@ -566,11 +563,9 @@ class CtgovCsvReader:
         values: dict[str, str] = {}
         for norm, cell in zip(normalised, cells, strict=False):
             values.setdefault(norm, cell)  # a repeated column: the first one counts
-        nct_id = values.get(_NCT_COLUMN, "").strip().upper()
-        if not nct_id:
-            return RecordError(location, "no NCT number")
-        if not _NCT.match(nct_id):
-            return RecordError(location, f"invalid NCT number {nct_id!r}")
+        nct_id = nct_id_of(location, values.get(_NCT_COLUMN), "NCT number")
+        if isinstance(nct_id, RecordError):
+            return nct_id
         row = _Row(values)
         try:
             trial = build_trial(row, nct_id)
@@ -597,11 +592,8 @@ class CtgovCsvReader:
         return trial
 
 
-legacy_reader = register_reader(
-    CtgovCsvReader(
-        "ctgov-csv-legacy", SourceFormat.CTGOV_CSV_LEGACY, LEGACY_ONLY, CURRENT_ONLY, fallback=0.35
-    )
+legacy_reader = CtgovCsvReader(
+    "ctgov-csv-legacy", SourceFormat.CTGOV_CSV_LEGACY, LEGACY_ONLY, CURRENT_ONLY, fallback=0.35
 )
-current_reader = register_reader(
-    CtgovCsvReader("ctgov-csv", SourceFormat.CTGOV_CSV, CURRENT_ONLY, LEGACY_ONLY, fallback=0.4)
-)
+current_reader = CtgovCsvReader("ctgov-csv", SourceFormat.CTGOV_CSV, CURRENT_ONLY, LEGACY_ONLY, fallback=0.4)
+READERS = [legacy_reader, current_reader]

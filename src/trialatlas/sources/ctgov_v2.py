@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar, cast
 
 import orjson
+from pydantic import ValidationError
 
+from trialatlas.errors import RecordDataError
 from trialatlas.model import (
     Age,
     AgencyClass,
@@ -49,17 +51,18 @@ from trialatlas.model import (
     normalize_date,
     parse_age,
 )
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.model.results import Results, from_v2
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.textblocks import split_criteria
+from trialatlas.text.registry_ids import is_nct_id
 
 E = TypeVar("E")
-NCT_ID = re.compile(r"^NCT\d{8}$")
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s;,\"<>]+)", re.IGNORECASE)
 _CHUNK = 1 << 20
 Json = dict[str, Any]
 
 
-class StudyError(ValueError):
+class StudyError(RecordDataError):
     """A study object that cannot become a trial."""
 
 
@@ -169,7 +172,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
     nct_id = _text(ident.get("nctId"))
     if nct_id is None:
         raise StudyError("record without an NCT id")
-    if not NCT_ID.match(nct_id):
+    if not is_nct_id(nct_id):
         raise StudyError(f"malformed NCT id {nct_id!r}")
     status_m = protocol.get("statusModule") or {}
     sponsor_m = protocol.get("sponsorCollaboratorsModule") or {}
@@ -462,6 +465,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         if isinstance(ipd_m, dict)
         else None,
         "has_results": study.get("hasResults"),
+        "results": _results(study.get("resultsSection"), warnings),
     }
     last_update = status["last_update_post_date"]
     fields["sources"] = [
@@ -477,6 +481,17 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         }
     ]
     return Trial.model_validate(fields)
+
+
+def _results(section: Any, warnings: list[str]) -> Results | None:
+    if not isinstance(section, dict) or not section:
+        return None
+    try:
+        return from_v2(section)
+    except ValidationError as exc:
+        # A malformed results section costs the results, not the trial: shown as "not read", never guessed.
+        warnings.append(f"resultsSection not read: {_reason(exc)}")
+        return None
 
 
 _OUTCOME_KEYS = (
@@ -632,4 +647,4 @@ def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes]:
     yield from stream
 
 
-register_reader(CtgovV2Reader())
+READER = CtgovV2Reader()

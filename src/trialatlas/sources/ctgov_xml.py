@@ -35,17 +35,17 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
-    register_reader,
     strip_bom,
 )
+from trialatlas.sources.ctgov_xml_results import map_results
 from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
+from trialatlas.text.registry_ids import is_nct_id
 
 Element = etree._Element
 Texts = dict[str, str]
 Kids = dict[str, list[Element]]
 E = TypeVar("E", bound=StrEnum)
 
-_NCT_ID = re.compile(r"NCT\d{8}")
 _DOI = re.compile(r"10\.\d{4,9}/[^\s;,]+")
 _RECORD_START = re.compile(rb"<clinical_study[\s/>]")
 _ROOT_TAG = re.compile(rb"<(!--|[A-Za-z_][\w.:-]*)")
@@ -581,6 +581,9 @@ def map_trial(element: Element, source_id: str, location: str, raw: str | None) 
         "oversight": m.oversight(),
         "ipd_sharing": m.ipd_sharing(),
         "has_results": "clinical_results" in kids,
+        "results": map_results(kids["clinical_results"][0], m.warnings)
+        if "clinical_results" in kids
+        else None,
     }
     last_update = status["last_update_post_date"]
     fields["sources"] = [
@@ -790,7 +793,7 @@ class LegacyXmlReader:
         if not nct_id:
             return RecordError(f"{name}#record {index}", "record without an NCT id")
         location = f"{name}#{nct_id}"
-        if not _NCT_ID.fullmatch(nct_id):
+        if not is_nct_id(nct_id):
             return RecordError(
                 f"{name}#record {index}", f"invalid NCT id {nct_id!r} (expected NCT + 8 digits)"
             )
@@ -827,4 +830,4 @@ def _raw_text(element: Element, whole: bytes | None) -> str:
     return etree.tostring(element, encoding="unicode", with_tail=False)
 
 
-register_reader(LegacyXmlReader())
+READER = LegacyXmlReader()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
@@ -18,12 +19,11 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
-    json_lines,
-    json_object,
-    register_reader,
+    json_line_records,
     sniff_json_lines,
     strip_bom,
 )
+from trialatlas.text.registry_ids import NCT_IN_BYTES
 
 # The dump's text keys, read into brief_title, brief_summary and detailed_description. Any other
 # key ("quint", an undocumented label of the dump's maker) is reported as unread.
@@ -31,8 +31,7 @@ TEXT_FIELDS = ("title", "brief_summary", "description")
 # Keys of other JSON-lines formats that also carry an NCT id: API v2 studies, TrialGPT corpora.
 _FOREIGN = (b'"protocolSection"', b'"derivedSection"', b'"_id"')
 
-_NCT = re.compile(r"^NCT\d{8}$")
-_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"nct_id"\s*:\s*"NCT\d{8}"\s*,')
+_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"nct_id"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,')
 
 
 def _parses_as_dump_line(line: bytes) -> bool:
@@ -66,20 +65,12 @@ class DescriptionsReader:
         return 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for number, line in json_lines(blob):
-            yield self._read_line(blob, number, line)
+        for item in json_line_records(blob, "nct_id"):
+            yield item if isinstance(item, RecordError) else self._record(blob, *item)
 
-    def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
-        location = f"{blob.name}#line {number}"
-        record = json_object(location, line)
-        if isinstance(record, RecordError):
-            return record
-        nct_id = record.get("nct_id")
-        if not isinstance(nct_id, str) or not nct_id.strip():
-            return RecordError(location, "no nct_id")
-        nct_id = nct_id.strip().upper()
-        if not _NCT.match(nct_id):
-            return RecordError(location, f"invalid nct_id {nct_id!r}")
+    def _record(
+        self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
+    ) -> ReadResult:
         if not any(key in record for key in TEXT_FIELDS):
             return RecordError(location, "not a description record: no title, description or brief_summary")
         texts: dict[str, str | None] = {}
@@ -107,4 +98,4 @@ class DescriptionsReader:
         )
 
 
-descriptions_reader = register_reader(DescriptionsReader())
+descriptions_reader = DescriptionsReader()

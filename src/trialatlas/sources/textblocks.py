@@ -207,3 +207,23 @@ def heading_polarity(text: str) -> str:
 def split_criteria(text: str | None, *, hard_wrapped: bool = False) -> tuple[list[str], list[str]]:
     """``(inclusion, exclusion)`` criteria of an eligibility text (``hard_wrapped`` for legacy XML)."""
     return split_criteria_units(textblock_units(text, hard_wrapped=hard_wrapped)) if text else ([], [])
+
+
+_INLINE_NUMBER = re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)]\s+(?=\S)")
+
+
+def break_inline_numbering(text: str) -> str:
+    """A list numbered inside one line ("Pre-operative: 1. Is under 18. 2. Requires surgery.") with each
+    item on its own line. Only a run 1, 2, 3… counts, so a number inside an item ("grade 2. Then")
+    that breaks the run stays where it is; text with fewer than two items is returned as it is."""
+    starts: list[int] = []
+    expected = 1
+    for match in _INLINE_NUMBER.finditer(text):
+        if int(match[1]) == expected:
+            starts.append(match.start())
+            expected += 1
+    if len(starts) < 2:
+        return text
+    pieces = [text[: starts[0]].strip()]
+    pieces += [text[start:end].strip() for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
+    return "\n".join(piece for piece in pieces if piece)

@@ -26,13 +26,12 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
-    json_lines,
-    json_object,
-    register_reader,
+    json_line_records,
     sniff_json_lines,
     strip_bom,
 )
 from trialatlas.sources.textblocks import split_criteria
+from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
 
 LAYOUT = "trialgpt-corpus"
 
@@ -58,8 +57,7 @@ _BLANKS = frozenset({"", "nan", "none", "null"})
 # A repr longer than this is not a list of names; literal_eval's cost and recursion stay bounded.
 _MAX_LIST_TEXT = 100_000
 
-_NCT = re.compile(r"^NCT\d{8}$")
-_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"_id"\s*:\s*"NCT\d{8}"\s*,')
+_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"_id"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,')
 # TrialGPT's text: "Summary: S\nInclusion criteria: I\nExclusion criteria: E" (I and E may hold line
 # breaks but never the other marker: TrialGPT cut the criteria at the first "exclusion criteria").
 _TEXT_LAYOUT = re.compile(
@@ -85,7 +83,7 @@ def _is_corpus_object(record: Any) -> bool:
     if not isinstance(record, dict) or "protocolSection" in record:
         return False
     nct_id = record.get("_id")
-    if not isinstance(nct_id, str) or not _NCT.match(nct_id.strip().upper()):
+    if not isinstance(nct_id, str) or not is_nct_id(nct_id.strip().upper()):
         return False
     metadata = record.get("metadata")
     if isinstance(metadata, dict) and ("inclusion_criteria" in metadata or "exclusion_criteria" in metadata):
@@ -119,20 +117,12 @@ class TrialGPTCorpusReader:
         return 0.8 if b'"text"' in head else 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for number, line in json_lines(blob):
-            yield self._read_line(blob, number, line)
+        for item in json_line_records(blob, "_id"):
+            yield item if isinstance(item, RecordError) else self._record(blob, *item)
 
-    def _read_line(self, blob: Blob, number: int, line: bytes) -> ReadResult:
-        location = f"{blob.name}#line {number}"
-        record = json_object(location, line)
-        if isinstance(record, RecordError):
-            return record
-        nct_id = record.get("_id")
-        if not isinstance(nct_id, str) or not nct_id.strip():
-            return RecordError(location, "no _id")
-        nct_id = nct_id.strip().upper()
-        if not _NCT.match(nct_id):
-            return RecordError(location, f"_id {nct_id!r} is not an NCT id")
+    def _record(
+        self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
+    ) -> ReadResult:
         metadata = record.get("metadata", {})
         if metadata is None:
             metadata = {}
@@ -367,4 +357,4 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-trialgpt_reader = register_reader(TrialGPTCorpusReader())
+trialgpt_reader = TrialGPTCorpusReader()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from trialatlas.config import default_db_path
 from trialatlas.errors import StoreError
 from trialatlas.store.base import CopyReport, TrialStore, UpsertOutcome, UpsertSummary, copy_store
@@ -19,6 +21,7 @@ __all__ = [
     "UpsertOutcome",
     "UpsertSummary",
     "copy_store",
+    "derived_path",
     "diff_trials",
     "open_store",
     "version_at",
@@ -54,3 +57,22 @@ def open_store(url_or_path: str | None = None) -> TrialStore:
 
         return PostgresStore("postgresql://" + target.split("://", 1)[1])
     raise StoreError(f"{target}: unknown store URL scheme {scheme!r}; use a path, sqlite:///, or memory://")
+
+
+def derived_path(store: TrialStore, suffix: str) -> Path | None:
+    """Where a file derived from ``store`` lives (an index, statistics, sync state): beside its SQLite
+    file as ``<db><suffix>`` (``""``: in the file itself); ``None`` for a store that is not a file
+    (memory, a server), whose derived data then lives in memory for the process.
+
+    The one rule for every derived file, so that moving or deleting a store moves or deletes them all.
+    """
+    location = getattr(store, "location", "")
+    if (
+        not isinstance(store, SqliteStore)
+        or not location
+        or location == ":memory:"
+        or location.startswith("file:")
+        or "://" in location
+    ):
+        return None
+    return Path(location + suffix)

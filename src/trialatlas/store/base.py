@@ -1,6 +1,7 @@
 """The store contract: what services need from any backend (SQLite by default, PostgreSQL later).
 
-A store keeps trials by key (the NCT id, else ``ORG:<org study id>``), each with the raw records it
+A store keeps trials by key (the NCT id, else the registry id it was first read under, else
+``ORG:<org study id>``), each with the raw records it
 was read from. ``upsert_batch`` is the only write and is atomic: a batch lands whole or not at all.
 Merging an incoming record with the stored one is the model's job
 (:func:`trialatlas.model.merge.merge_trials`); the store only decides what to persist.
@@ -13,6 +14,7 @@ and applies the plan inside its own transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from trialatlas.errors import QueryError, StoreError
 from trialatlas.model import SecondaryIdType, Trial
 from trialatlas.model.merge import merge_trials
 from trialatlas.store.history import TrialVersion
+from trialatlas.text.registry_ids import identify, is_nct_id, registry_of
 
 
 class UpsertOutcome(StrEnum):
@@ -175,6 +178,10 @@ def raw_sha(raw: str) -> bytes:
 class IdKind(StrEnum):
     NCT = "nct"
     ALIAS = "alias"
+    # The trial's own id in another registry (EUCTR2016-004489-24, ISRCTN96912679), canonical.
+    REGISTRY = "registry"
+    # A registry id the trial's records name as the same trial's (secondary ids, bridged records).
+    LINK = "link"
     ORG = "org"
     SECONDARY = "secondary"
     GRANT = "grant"
@@ -196,14 +203,24 @@ _GRANT_TYPES = frozenset(
         SecondaryIdType.OTHER_GRANT,
     }
 )
-_BRIDGING_KINDS = frozenset({IdKind.ORG.value, IdKind.SECONDARY.value})
+_BRIDGING_KINDS = frozenset({IdKind.ORG.value, IdKind.SECONDARY.value, IdKind.LINK.value})
 _NCT_KINDS = frozenset({IdKind.NCT.value, IdKind.ALIAS.value})
+# Ids of registry shape: a record's own (NCT, registry) and the ones it names as its other registrations.
+_REGISTRY_KINDS = frozenset({IdKind.NCT.value, IdKind.REGISTRY.value, IdKind.LINK.value})
 ORG_KEY_PREFIX = "ORG:"
 
 
 def normalize_id(text: str) -> str:
-    """Registries differ in case and spacing of the same id ("nct01234567", "ABC  123")."""
-    return " ".join(text.split()).upper()
+    """Registries differ in case and spacing of the same id ("nct01234567", "ABC  123"), and a
+    registry id in how it is written ("2016-004489-24", "EudraCT 2016-004489-24", a member state's
+    "EUCTR2016-004489-24-DE"): those become their registry's canonical id."""
+    return _normalize_id(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_id(text: str) -> str:
+    found = identify(text) if any(ch.isdigit() for ch in text) else None
+    return (found.id if found else " ".join(text.split())).upper()
 
 
 def identity_ids(trial: Trial) -> list[tuple[str, str]]:
@@ -214,17 +231,29 @@ def identity_ids(trial: Trial) -> list[tuple[str, str]]:
     for alias in trial.nct_id_aliases:
         if alias.strip():
             pairs[normalize_id(alias), IdKind.ALIAS.value] = None
+    own: set[str] = {normalize_id(trial.nct_id)} if trial.nct_id else set()
+    for registry_id in trial.registry_ids:
+        if registry_id.strip():
+            own.add(normalize_id(registry_id))
+            pairs[normalize_id(registry_id), IdKind.REGISTRY.value] = None
     if trial.org_study_id and trial.org_study_id.strip():
         pairs[normalize_id(trial.org_study_id), IdKind.ORG.value] = None
     for secondary in trial.secondary_ids:
-        if secondary.id.strip():
-            kind = IdKind.GRANT if secondary.type in _GRANT_TYPES else IdKind.SECONDARY
-            pairs[normalize_id(secondary.id), kind.value] = None
+        if not secondary.id.strip():
+            continue
+        linked = identify(secondary.id) if secondary.type not in _GRANT_TYPES else None
+        if linked is not None:
+            if normalize_id(linked.id) not in own:
+                pairs[normalize_id(linked.id), IdKind.LINK.value] = None
+            continue
+        kind = IdKind.GRANT if secondary.type in _GRANT_TYPES else IdKind.SECONDARY
+        pairs[normalize_id(secondary.id), kind.value] = None
     return list(pairs)
 
 
 def _has_nct(key: str) -> bool:
-    return not key.startswith(ORG_KEY_PREFIX)
+    """Whether the trial stored under ``key`` has an NCT id (it is then keyed by it)."""
+    return is_nct_id(key)
 
 
 # --- rows --------------------------------------------------------------------------------------
@@ -530,7 +559,7 @@ class _Planner:
                 wanted.add(key)
                 for normalized, _ in identity_ids(trial):
                     hits_of_id = self.index[normalized].items()
-                    wanted.update(k for k, kind in hits_of_id if kind in _NCT_KINDS)
+                    wanted.update(k for k, kind in hits_of_id if kind in _NCT_KINDS | _REGISTRY_KINDS)
         self._load(sorted(wanted))
         return reread
 
@@ -557,6 +586,36 @@ class _Planner:
             if named:
                 return named[0]
         return None
+
+    def _link_target(self, trial: Trial) -> str | None:
+        """The one stored trial that shares a registry id with ``trial``: one names the other's own id
+        (ICTRP secondary ids, CTIS ``eudraCtInfo``, ISRCTN ``externalRefs``), or both name the same.
+
+        Registry ids name one trial each, unlike org ids; still, two records with different NCT ids,
+        or with different ids in the same registry, are different trials, and an id linking to
+        several stored trials bridges nothing (a missed merge leaves a duplicate, a wrong one
+        corrupts a trial).
+        """
+        own_registries: dict[str, str] = {}
+        for registry_id in trial.registry_ids:
+            if code := registry_of(registry_id):
+                own_registries.setdefault(code, normalize_id(registry_id))
+        candidates: set[str] = set()
+        for normalized, own_kind in identity_ids(trial):
+            if own_kind not in _REGISTRY_KINDS:
+                continue
+            for key, kind in self.index.get(normalized, {}).items():
+                if kind in _REGISTRY_KINDS:
+                    candidates.add(key)
+        fitting = sorted(key for key in candidates if not self._conflicts(trial, key, own_registries))
+        return fitting[0] if len(fitting) == 1 else None
+
+    @staticmethod
+    def _conflicts(trial: Trial, key: str, own_registries: dict[str, str]) -> bool:
+        if trial.nct_id and _has_nct(key):
+            return normalize_id(trial.nct_id) != normalize_id(key)
+        code = registry_of(key)
+        return code is not None and code in own_registries and own_registries[code] != normalize_id(key)
 
     def _bridge_target(self, trial: Trial) -> str | None:
         """The one stored trial sharing an org or registry id, when exactly one fits.
@@ -596,7 +655,11 @@ class _Planner:
             self.skipped[reread] = None
             return
         self._load([key])
-        target = key if key in self.work else (self._nct_target(trial) or self._bridge_target(trial))
+        target = (
+            key
+            if key in self.work
+            else (self._nct_target(trial) or self._link_target(trial) or self._bridge_target(trial))
+        )
         if target is None:
             entry = self.work[key] = _Work(
                 trial, None, None, {}, encoded=reading.encoded if reading else None

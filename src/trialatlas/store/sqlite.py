@@ -22,7 +22,7 @@ from typing import Any
 
 from trialatlas.errors import StoreError
 from trialatlas.model import Trial
-from trialatlas.store.base import decode_trial, normalize_id
+from trialatlas.store.base import decode_trial, identity_ids, normalize_id
 from trialatlas.store.schema import (
     KIND_RANK,
     RAW_RECORDS,
@@ -37,7 +37,8 @@ from trialatlas.store.schema import (
 )
 from trialatlas.store.sql import SqlStore, select_where_in
 
-SCHEMA_VERSION = 3
+# 4: registry ids indexed by their canonical spelling, as identity links.
+SCHEMA_VERSION = 4
 
 
 def _add_change_feed(conn: sqlite3.Connection) -> None:
@@ -51,9 +52,28 @@ def _add_version_history(conn: sqlite3.Connection) -> None:
     conn.execute(create_table(TRIAL_VERSIONS, Dialect.SQLITE, if_not_exists=True))
 
 
+def _reindex_registry_ids(conn: sqlite3.Connection) -> None:
+    # Registry ids became identity links under their registry's canonical spelling ("2016-004489-24"
+    # is found and linked as EUCTR2016-004489-24): every trial's id rows are written again.
+    rows = conn.execute("SELECT key, data FROM trials").fetchall()
+    conn.execute("DELETE FROM trial_ids")
+    conn.executemany(
+        "INSERT OR IGNORE INTO trial_ids (id, kind, key) VALUES (?, ?, ?)",
+        (
+            (normalized, kind, key)
+            for key, data in rows
+            for normalized, kind in identity_ids(decode_trial(zlib.decompress(data)))
+        ),
+    )
+
+
 # Steps from version n to n + 1, run in order inside the opening transaction when a file is older
 # than SCHEMA_VERSION. Add one (and bump SCHEMA_VERSION) whenever the schema changes.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_change_feed, 2: _add_version_history}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _add_change_feed,
+    2: _add_version_history,
+    3: _reindex_registry_ids,
+}
 
 # A new file's schema: the same statements the migrations run, so a migrated file and a new one agree
 # (SQLite keeps each CREATE text without its IF NOT EXISTS).

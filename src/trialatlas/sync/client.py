@@ -30,7 +30,7 @@ API_BASE = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000
 
 
-class TransportError(Exception):
+class TransportError(SyncError):
     """No HTTP answer at all: refused or dropped connection, time-out, truncated body."""
 
 
@@ -144,9 +144,6 @@ class CtgovApi:
         self.rng = rng or random.Random()
         self.stats = ApiStats()
         self._last_request = 0.0
-
-    def study_url(self, nct_id: str) -> str:
-        return f"{self.base_url}/studies/{nct_id}"
 
     def _pace(self) -> None:
         wait = self._last_request + self.retry.min_interval - time.monotonic()

@@ -18,6 +18,7 @@ import orjson
 import platformdirs
 
 from trialatlas.errors import SyncError
+from trialatlas.store import derived_path
 from trialatlas.store.base import TrialStore
 
 ALL_STUDIES = "*"
@@ -30,10 +31,10 @@ def state_path_for(store: TrialStore) -> Path | None:
     if location.startswith("memory://") or location == ":memory:":
         return None
     if "://" in location:
+        # A server's store has no file to sit beside; its state is this user's, named by the URL.
         digest = hashlib.sha256(location.encode()).hexdigest()[:16]
         return Path(platformdirs.user_data_dir("trialatlas")) / "sync" / f"{digest}.json"
-    path = Path(location)
-    return path.with_name(path.name + ".sync.json")
+    return derived_path(store, ".sync.json")
 
 
 class SyncState:

@@ -13,7 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from trialatlas.errors import QueryError
 from trialatlas.search import SortKey
-from trialatlas.web.services import MAX_LIMIT, Atlas, SearchRequest, profile_from_form
+from trialatlas.services.atlas import Atlas
+from trialatlas.services.models import MAX_LIMIT, SearchRequest
+from trialatlas.services.patients import profile_from_form
 from trialatlas.web.urls import FILTER_FACETS, hidden_fields, read_search, search_url
 from trialatlas.web.views import compare_view, label, landscape_view, search_view, trial_view
 
@@ -137,7 +139,7 @@ def dose_fragment(
     weight: Annotated[float, Query(gt=0, le=500)],
     height: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
-    doses = service.doses(nct, weight, _number(height, "height", float))
+    doses = service.doses({"nct": nct, "weight": weight, "height": _number(height, "height", float)})
     return render(request, "_doses.html", doses=doses, nct=nct)
 
 

@@ -8,7 +8,6 @@ what differs from the defaults is written, in a fixed order, so one search has o
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
@@ -18,27 +17,12 @@ from pydantic import ValidationError
 from trialatlas.errors import QueryError
 from trialatlas.search import FACETS
 from trialatlas.search.facets import value_key
-from trialatlas.web.services import FILTER_FIELDS, SearchRequest, facet_choices
+from trialatlas.services.models import FILTER_FIELDS, LIST_FIELDS, SearchRequest, facet_choices
 
 _FIELDS = SearchRequest.model_fields
-# Fields that take several values (repeated parameters).
-LIST_FIELDS: frozenset[str] = frozenset(
-    name for name, info in _FIELDS.items() if typing.get_origin(info.annotation) is list
-)
-# Vocabulary filters, whose values never hold a comma, may also be written comma-separated
-# (?phase=2,3); free-text ones (a country such as "Korea, Republic of") are repeated instead.
-COMMA_FIELDS: frozenset[str] = frozenset(
-    {"status", "phase", "study_type", "intervention_type", "sponsor_class", "age_group"}
-)
 # Facets that are list filters of their own; every other facet is chosen with ``facet=name:value``.
 FILTER_FACETS: frozenset[str] = frozenset(name for name in FACETS if name in LIST_FIELDS & FILTER_FIELDS)
 _DEFAULTS = SearchRequest().model_dump()
-
-
-def split_values(name: str, values: Iterable[str]) -> list[str]:
-    """The values of a repeated parameter, empty ones dropped (plain HTML forms send them)."""
-    parts = (part for value in values for part in (value.split(",") if name in COMMA_FIELDS else [value]))
-    return [part.strip() for part in parts if part.strip()]
 
 
 def read_search(pairs: Iterable[tuple[str, str]]) -> SearchRequest:
@@ -52,7 +36,7 @@ def read_search(pairs: Iterable[tuple[str, str]]) -> SearchRequest:
         if name not in _FIELDS:
             continue  # not ours: the tidy address leaves it out
         if name in LIST_FIELDS:
-            data.setdefault(name, []).extend(split_values(name, [raw]))
+            data.setdefault(name, []).append(raw)  # the request splits and tidies them
         elif name == "q":
             data[name] = raw[:500]
         elif raw.strip():
@@ -163,6 +147,5 @@ __all__ = [
     "read_search",
     "search_url",
     "selected_keys",
-    "split_values",
     "url_pairs",
 ]

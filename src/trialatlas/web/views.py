@@ -18,11 +18,17 @@ from markupsafe import Markup, escape
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
+from trialatlas.extract.regimen import TrialTimeline
+from trialatlas.extract.regimen.timeline import drug_label
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
+from trialatlas.model.registries import Registration, identify, registrations, registry_name
+from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, SearchResults, TrialSummary
 from trialatlas.search.facets import value_key
+from trialatlas.services.atlas import Atlas
+from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.web.charts import Bar, bar_chart
-from trialatlas.web.services import Atlas, RelatedResult, SearchRequest, TrialTimeline
+from trialatlas.web.results_charts import ResultsPage, results_page
 from trialatlas.web.urls import search_url, selected_keys
 
 # Which model fields each page section shows, for "which source gave this".
@@ -35,6 +41,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "groups": ("arms", "interventions"),
     "eligibility": ("eligibility",),
     "outcomes": ("outcomes",),
+    "results": ("results",),
     "sponsors": ("lead_sponsor", "collaborators", "responsible_party", "officials"),
     "locations": ("locations",),
     "contacts": ("central_contacts",),
@@ -82,6 +89,8 @@ class SourceView:
     location: str
     record_date: str | None
     partial: bool
+    registry: str | None = None
+    registry_id: str | None = None
 
 
 @dataclass
@@ -99,10 +108,12 @@ class TrialView:
     sponsors: list[tuple[str, str]]
     locations: list[tuple[str, list[Location]]]
     identifiers: list[tuple[str, str]]
+    registrations: list[Registration]
     related: list[RelatedResult]
     related_error: str | None
     sources: list[SourceView]
     section_sources: dict[str, list[str]] = field(default_factory=dict)
+    results: ResultsPage = field(default_factory=lambda: ResultsPage(view=None))
 
 
 def _label(value: object) -> str:
@@ -206,8 +217,6 @@ def _groups(trial: Trial) -> tuple[list[GroupView], list[Intervention]]:
 
 
 def _doses(timeline: TrialTimeline) -> dict[str, list[DoseLine]]:
-    from trialatlas.web.services import drug_label
-
     out: dict[str, list[DoseLine]] = {}
     for arm in timeline.arms:
         lines: list[DoseLine] = []
@@ -238,6 +247,8 @@ def _sources(trial: Trial) -> tuple[list[SourceView], dict[str, list[str]]]:
             s.location,
             s.record_date.isoformat() if s.record_date else None,
             s.partial,
+            registry_name(s.registry) if s.registry else None,
+            s.registry_id,
         )
         for s in trial.sources
     ]
@@ -332,12 +343,18 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
     identifiers: list[tuple[str, str]] = []
     if trial.org_study_id:
         identifiers.append(("Org study id", trial.org_study_id))
-    identifiers += [(label(s.type or s.domain or "Secondary id"), s.id) for s in trial.secondary_ids]
+    known = registrations(trial)
+    linked = {r.id.upper() for r in known}
+    identifiers += [
+        (label(s.type or s.domain or "Secondary id"), s.id)
+        for s in trial.secondary_ids
+        if not ((found := identify(s.id)) and found.id.upper() in linked)
+    ]
     identifiers += [("Former NCT id", alias) for alias in trial.nct_id_aliases]
     related: list[RelatedResult] = []
     related_error: str | None = None
     try:
-        related = atlas.related(trial.key, 8)
+        related = atlas.related(RelatedRequest(nct=trial.key, top=8))
     except QueryError as exc:
         related_error = str(exc)
     sources, section_sources = _sources(trial)
@@ -355,10 +372,12 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         sponsors=sponsors,
         locations=_locations(trial),
         identifiers=identifiers,
+        registrations=known,
         related=related,
         related_error=related_error,
         sources=sources,
         section_sources=section_sources,
+        results=results_page(trial),
     )
 
 

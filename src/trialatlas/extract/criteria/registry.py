@@ -22,6 +22,7 @@ from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.rules import LogicNode, ParsedCriterion, Rule, RuleKind, Span, Window
 from trialatlas.extract.criteria.split import Criterion, CriterionKind, trial_criteria
 from trialatlas.extract.criteria.temporal import FoundWindow, find_windows
+from trialatlas.plugins import CRITERION_PARSERS, PluginGroup
 
 ParserFn = Callable[["CriterionContext"], list[Rule]]
 
@@ -84,10 +85,13 @@ def registered_kinds() -> list[RuleKind]:
     return [p.kind for p in _PARSERS]
 
 
+# Parser modules are entry points of the ``trialatlas.criterion_parsers`` group (the built-ins too):
+# loading one imports it, and its ``@register`` parsers join.
+_PARSER_PLUGINS = PluginGroup(CRITERION_PARSERS, lambda name, module: None)
+
+
 def _ensure_loaded() -> None:
-    if not _PARSERS:
-        # Importing the package registers every built-in parser.
-        import trialatlas.extract.criteria.parsers  # noqa: F401
+    _PARSER_PLUGINS.ensure_loaded()
 
 
 _TIME_WINDOW_KINDS = {

@@ -242,15 +242,6 @@ def conditions() -> dict[str, Any]:
 
 
 @cache
-def criteria_stopwords() -> frozenset[str]:
-    """Words that state no requirement by themselves ("patients", "must", "within", "history")."""
-    text = resources.files("trialatlas.extract.criteria").joinpath("vocab/stopwords.txt").read_text("utf-8")
-    return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-@cache
 def condition_matcher() -> Matcher:
     return _build(conditions())
 

@@ -10,13 +10,14 @@ known name next to a dose ("Pregablin 75 mg") is corrected with rapidfuzz.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from rapidfuzz import fuzz, process
+
+from trialatlas.text.drugs import curated_drugs
+from trialatlas.text.words import stop_words
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _MAX_WORDS = 5
@@ -182,160 +183,7 @@ _NOT_DRUGS = frozenset(
     ]
 )
 
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "be",
-        "was",
-        "were",
-        "will",
-        "be",
-        "been",
-        "being",
-        "per",
-        "each",
-        "every",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "their",
-        "his",
-        "her",
-        "our",
-        "your",
-        "all",
-        "any",
-        "some",
-        "no",
-        "not",
-        "than",
-        "then",
-        "after",
-        "before",
-        "during",
-        "until",
-        "up",
-        "down",
-        "over",
-        "under",
-        "into",
-        "onto",
-        "via",
-        "plus",
-        "also",
-        "only",
-        "same",
-        "other",
-        "another",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "first",
-        "second",
-        "third",
-        "daily",
-        "weekly",
-        "monthly",
-        "once",
-        "twice",
-        "dose",
-        "doses",
-        "total",
-        "oral",
-        "orally",
-        "intravenous",
-        "intravenously",
-        "subcutaneous",
-        "subcutaneously",
-        "given",
-        "receive",
-        "received",
-        "receiving",
-        "administered",
-        "administration",
-        "taken",
-        "take",
-        "start",
-        "starting",
-        "initial",
-        "maintenance",
-        "loading",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "mg",
-        "g",
-        "ml",
-        "kg",
-        "mcg",
-        "iu",
-        "units",
-        "unit",
-        "cycle",
-        "cycles",
-        "group",
-        "arm",
-        "patients",
-        "participants",
-        "subjects",
-        "followed",
-        "which",
-        "who",
-        "when",
-        "where",
-        "while",
-        "if",
-        "unless",
-        "approximately",
-        "about",
-        "least",
-        "most",
-        "maximum",
-        "minimum",
-        "high",
-        "low",
-        "higher",
-        "lower",
-        "standard",
-        "usual",
-        "fixed",
-        "dosage",
-        "level",
-        "levels",
-        "based",
-        "weight",
-        "body",
-    ]
-)
+_STOPWORDS = stop_words("english", "dosing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,7 +224,7 @@ def _exact_only(alias: str) -> bool:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The shipped vocabulary, loaded once."""
-    raw = json.loads(resources.files(__package__).joinpath("drugs.json").read_text(encoding="utf-8"))
+    curated = curated_drugs()
     by_words: dict[tuple[str, ...], DrugInfo] = {}
     by_exact: dict[tuple[str, ...], DrugInfo] = {}
 
@@ -391,14 +239,14 @@ def vocabulary() -> Vocabulary:
             by_words.setdefault(tuple(w.lower() for w in words), info)
 
     # Specific drugs first, so that a class word never shadows a drug that shares its spelling.
-    for drug_class, generics in raw["drugs"].items():
+    for drug_class, generics in curated.drugs.items():
         for name, aliases in generics.items():
             name = name.strip()
             info = DrugInfo(name=name, drug_class=drug_class)
             add(name, info)
             for alias in aliases:
                 add(alias, info)
-    for class_name, words in raw["classes"].items():
+    for class_name, words in curated.classes.items():
         info = DrugInfo(name=class_name, drug_class=class_name, is_class=True)
         for word in words:
             add(word, info)

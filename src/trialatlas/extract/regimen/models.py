@@ -99,12 +99,6 @@ class Duration(_Model):
     unit: Literal["minute", "hour", "day", "week", "month", "year", "cycle", "dose"]
     text: str
 
-    def in_weeks(self) -> tuple[float, float] | None:
-        factor = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}.get(self.unit)
-        if factor is None:
-            return None
-        return self.low * factor, self.high * factor
-
 
 class TargetLevel(_Model):
     """A drug level to aim at (trough 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL) or to keep under."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from trialatlas.model import SourceFormat, SourceRecord, Trial
-from trialatlas.sources.base import Blob, ReadResult, RecordError, register_reader, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
 from trialatlas.sources.pages.common import PageParse
 from trialatlas.sources.pages.detect import Detection, detect_layout
 from trialatlas.sources.pages.generic import parse_generic
@@ -118,6 +118,6 @@ class RegistryPageReader:
         yield read_page(data, blob.name)
 
 
-READER = register_reader(RegistryPageReader())
+READER = RegistryPageReader()
 
 __all__ = ["READER", "READER_NAME", "RegistryPageReader", "read_page"]

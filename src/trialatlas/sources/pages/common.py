@@ -70,10 +70,6 @@ def criteria_from_lines(lines: list[str]) -> tuple[str | None, list[str], list[s
     return text, inclusion, exclusion
 
 
-def strip_bullet(line: str) -> str:
-    return _BULLET.sub("", line, count=1)
-
-
 def dedupe(items: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []

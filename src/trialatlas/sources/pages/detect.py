@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from trialatlas.sources.pages.common import heading_key
-from trialatlas.sources.pages.values import NCT
+from trialatlas.text.registry_ids import NCT_IN_TEXT
 
 # Markers are matched against whole lines, as headings (see ``heading_key``), unless they end with "…",
 # which marks a line prefix.
@@ -136,7 +136,7 @@ def detect_layout(lines: list[str]) -> Detection:
         confidence = min(0.99, 0.6 + scores[best])
         return Detection(best, round(confidence, 3), scores)
     text = "\n".join(lines[:400])
-    has_nct = bool(NCT.search(text))
+    has_nct = bool(NCT_IN_TEXT.search(text))
     vocabulary = len({m.group(1).lower() for m in _TRIAL_WORDS.finditer(text)})
     # Without an NCT id there is nothing to store a generic page under: it is not claimed.
     generic = min(0.55, 0.35 + 0.03 * vocabulary) if has_nct and vocabulary >= 2 else 0.0

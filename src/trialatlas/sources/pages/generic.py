@@ -12,7 +12,8 @@ import re
 from trialatlas.model import Eligibility, Enrollment, Sponsor, StudyType, Trial, coerce_enum
 from trialatlas.sources.pages.common import PageParse, criteria_from_lines, dedupe, page_record_date
 from trialatlas.sources.pages.text import clean
-from trialatlas.sources.pages.values import NCT, is_phase_text, parse_count, parse_phases, parse_status
+from trialatlas.sources.pages.values import is_phase_text, parse_count, parse_phases, parse_status
+from trialatlas.text.registry_ids import NCT_IN_TEXT
 
 # The fields the generic reader looks for; each one it cannot find is reported as unread.
 GENERIC_FIELDS = ("nct_id", "brief_title", "status", "phases", "conditions", "eligibility")
@@ -68,7 +69,7 @@ def _title_like(line: str) -> bool:
     """A title: a sentence-length line that is no label, link or navigation trail ("Home > Trials")."""
     return (
         15 <= len(line) <= 300
-        and not NCT.fullmatch(line)
+        and not NCT_IN_TEXT.fullmatch(line)
         and not _LABEL.match(line)
         and "http" not in line
         and not re.search(r"\s[>|»/]\s", line)
@@ -93,7 +94,7 @@ def parse_generic(lines: list[str]) -> PageParse:
         "registration number",
         "trial id",
     )
-    match = NCT.search(nct_text or "") or NCT.search(text)
+    match = NCT_IN_TEXT.search(nct_text or "") or NCT_IN_TEXT.search(text)
     if match:
         trial.nct_id = match[0]
 
@@ -101,7 +102,7 @@ def parse_generic(lines: list[str]) -> PageParse:
     if title is None:
         candidates = [line.lstrip("# ").strip() for line in lines[:15]]
         candidates = [line for line in candidates if _title_like(line)]
-        nct_line = next((i for i, line in enumerate(lines[:15]) if NCT.search(line)), None)
+        nct_line = next((i for i, line in enumerate(lines[:15]) if NCT_IN_TEXT.search(line)), None)
         before_nct = lines[nct_line - 1].lstrip("# ").strip() if nct_line else None
         # The title usually sits right above the NCT id; otherwise the first title-like line.
         title = before_nct if before_nct in candidates else (candidates[0] if candidates else None)

@@ -81,7 +81,6 @@ from trialatlas.sources.pages.layout_a_fields import (
 )
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
-    NCT,
     PMID,
     doi_of,
     intervention_label,
@@ -92,6 +91,7 @@ from trialatlas.sources.pages.values import (
     parse_sex,
     parse_status,
 )
+from trialatlas.text.registry_ids import NCT_IN_TEXT
 
 SECTIONS = (
     "study results",
@@ -315,7 +315,7 @@ class _Reader:
         title_lines: list[str] = []
         for line in lines:
             if (value := inline(line, "NCT ID", "NCT Number")) is not None:
-                match = NCT.search(value)
+                match = NCT_IN_TEXT.search(value)
                 if match:
                     self.trial.nct_id = match[0]
             elif (value := inline(line, "Last Updated", "Last Update Posted")) is not None:
@@ -331,7 +331,7 @@ class _Reader:
         if title_lines:
             self.trial.brief_title = clean(title_lines[0].lstrip("# "))
         if self.trial.nct_id is None:
-            match = NCT.search("\n".join(lines))
+            match = NCT_IN_TEXT.search("\n".join(lines))
             if match:
                 self.trial.nct_id = match[0]
         return record_date
@@ -708,7 +708,7 @@ class _Reader:
     def _related(self, lines: list[str], relation: str) -> None:
         title: str | None = None
         for line in lines:
-            match = NCT.search(line)
+            match = NCT_IN_TEXT.search(line)
             if match and match.start() == 0:
                 rest = line[match.end() :].split()
                 status = parse_status(rest[0]) if rest else None

@@ -58,7 +58,6 @@ from trialatlas.sources.pages.tables import (
 )
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
-    NCT,
     STATUS_DISPLAY,
     leading_country,
     parse_age_range,
@@ -69,6 +68,7 @@ from trialatlas.sources.pages.values import (
     parse_sex,
     parse_status,
 )
+from trialatlas.text.registry_ids import NCT_IN_TEXT
 
 SECTIONS = {
     "administrative data": "admin",
@@ -201,7 +201,7 @@ class _Reader:
                 self.unread.append(name)
         self._fill_countries(dict(sections).get("countries", []))
         if self.trial.nct_id is None:
-            match = NCT.search("\n".join(self.lines[:60]))
+            match = NCT_IN_TEXT.search("\n".join(self.lines[:60]))
             if match:
                 self.trial.nct_id = match[0]
         partial = not (seen & _CLOSING)
@@ -262,7 +262,7 @@ class _Reader:
             date = page_date(value)
             kind = DateType.ESTIMATED if estimated else None
             if name == "nct":
-                match = NCT.search(value)
+                match = NCT_IN_TEXT.search(value)
                 trial.nct_id = match[0] if match else trial.nct_id
             elif name == "org_study_id":
                 trial.org_study_id = clean(value)
@@ -505,7 +505,7 @@ def _outcome_row(row: str) -> Outcome | None:
 
 def _related_row(row: str) -> RelatedTrial | None:
     text = row.replace("\t", " ").strip()
-    match = NCT.search(text)
+    match = NCT_IN_TEXT.search(text)
     if not match:
         return None
     status = None

@@ -46,7 +46,6 @@ from trialatlas.sources.pages.tables import find_time_frames, split_cells, split
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
     FLAG,
-    NCT,
     intervention_label,
     parse_age_range,
     parse_bool,
@@ -57,6 +56,7 @@ from trialatlas.sources.pages.values import (
     parse_sex,
     parse_status,
 )
+from trialatlas.text.registry_ids import NCT_IN_TEXT
 
 HEADINGS = ("recruitment & eligibility", "study & design", "trial locations", "sponsors & contacts")
 LABELS = {
@@ -199,7 +199,7 @@ class _Reader:
                 self._value(name, one, values)
         self._eligibility(inclusion, exclusion)
         if self.trial.nct_id is None:
-            match = NCT.search("\n".join(self.lines[:80]))
+            match = NCT_IN_TEXT.search("\n".join(self.lines[:80]))
             if match:
                 self.trial.nct_id = match[0]
         partial = "trial locations" not in headings
@@ -213,7 +213,7 @@ class _Reader:
         design = trial.design
         elig = trial.eligibility
         if name == "nct":
-            match = NCT.search(one)
+            match = NCT_IN_TEXT.search(one)
             trial.nct_id = match[0] if match else trial.nct_id
         elif name == "org_study_id":
             trial.org_study_id = one

@@ -14,8 +14,10 @@ import unicodedata
 from lxml import etree
 from lxml import html as lxml_html
 
+from trialatlas.errors import RecordDataError
 
-class NotTextError(ValueError):
+
+class NotTextError(RecordDataError):
     """The bytes are not a text page (binary data, or text in no encoding we can trust)."""
 
 

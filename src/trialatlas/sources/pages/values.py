@@ -31,7 +31,6 @@ def word_set(text: str, separator: str | None = None) -> frozenset[str]:
     )
 
 
-NCT = re.compile(r"\bNCT\d{8}\b")
 DOI = re.compile(r"\bdoi:\s*(10\.\d{4,9}/\S+)", re.IGNORECASE)
 PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b", re.IGNORECASE)
 ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")

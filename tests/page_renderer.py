@@ -1,4 +1,4 @@
-"""Registry pages rendered from the trial model, in each layout the page reader knows.
+"""Registry pages rendered from the trial model, in each layout the page reader knows (a test helper).
 
 The renderers imitate what the registry sites print and what a browser's "save as text" keeps of it
 (see the seed pages): section blurbs, label spellings, tables flattened into lines of words. They

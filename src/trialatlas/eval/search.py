@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialatlas import trec
+from trialatlas.eval import trec
+from trialatlas.eval.metrics import ndcg_at
+from trialatlas.eval.metrics import precision_at as graded_precision_at
 from trialatlas.search.index import SearchIndex
 from trialatlas.search.query import COLUMNS, WEIGHTS, compile_query
 from trialatlas.search.synonyms import Expander
@@ -79,12 +81,9 @@ def load_qrels(folder: Path) -> dict[str, dict[str, int]]:
     }
 
 
-ndcg_at = trec.ndcg_at
-
-
 def precision_at(ranking: Sequence[str], judgments: dict[str, int], k: int = 10) -> float:
     """Search counts every judged-relevant trial (grade 1 or 2), not only the eligible ones."""
-    return trec.precision_at(ranking, judgments, k, grade=1)
+    return graded_precision_at(ranking, judgments, k, grade=1)
 
 
 Ranker = Callable[[SearchIndex, str, dict[str, int]], dict[str, float]]

@@ -1,7 +1,7 @@
-"""TREC-style evaluation files and measures, shared by every ``eval`` (search, matching).
+"""TREC-style evaluation files, shared by every ``eval`` (search, matching).
 
-Topics: TrialGPT's ``queries.jsonl`` or TREC's official topic XML; judgments (qrels); run lines;
-NDCG@k and P@k over graded judgments.
+Topics: TrialGPT's ``queries.jsonl`` or TREC's official topic XML; judgments (qrels); run lines. The
+measures (NDCG@k, P@k, ...) are :mod:`trialatlas.eval.metrics`.
 
 TREC Clinical Trials topic files read ``<topics task="2021 TREC Clinical Trials"><topic number="1">…``.
 
@@ -14,15 +14,15 @@ the same qrels.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 from lxml import etree
 
+from trialatlas.errors import InputError
 from trialatlas.sources.base import LOCKED_DOWN_XML
 
 _YEAR = re.compile(r"\b(20\d\d)\b")
@@ -48,9 +48,9 @@ def load_topics(path: str | Path) -> list[Topic]:
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
+            raise InputError(f"{path}:{number}: not JSON: {exc}") from exc
         if not isinstance(record, dict) or "_id" not in record or "text" not in record:
-            raise ValueError(f"{path}:{number}: expected an object with _id and text")
+            raise InputError(f"{path}:{number}: expected an object with _id and text")
         topics.append(Topic(str(record["_id"]), str(record["text"])))
     return topics
 
@@ -58,16 +58,16 @@ def load_topics(path: str | Path) -> list[Topic]:
 def load_topics_xml(path: str | Path) -> list[Topic]:
     """Topics of a TREC topic file, in file order, hard-wrapped lines re-joined.
 
-    Raises ``ValueError`` naming the file when it is not well-formed XML, not a ``<topics>``
-    document, or has a topic without a number or text, or a number twice.
+    Raises :class:`InputError` (a ValueError) naming the file when it is not well-formed XML, not a
+    ``<topics>`` document, or has a topic without a number or text, or a number twice.
     """
     parser = etree.XMLParser(**LOCKED_DOWN_XML)  # a topic file is untrusted input too
     try:
         root = etree.parse(str(path), parser).getroot()
     except etree.XMLSyntaxError as exc:
-        raise ValueError(f"{path}: not well-formed XML: {exc}") from exc
+        raise InputError(f"{path}: not well-formed XML: {exc}") from exc
     if root.tag != "topics":
-        raise ValueError(f"{path}: expected a <topics> document, found <{root.tag}>")
+        raise InputError(f"{path}: expected a <topics> document, found <{root.tag}>")
     year = _YEAR.search(root.get("task") or "")
     # TrialGPT's judgments name TREC topics "trec-<year><number>".
     prefix = f"trec-{year.group(1)}" if year else ""
@@ -76,13 +76,13 @@ def load_topics_xml(path: str | Path) -> list[Topic]:
     for index, element in enumerate(root.iter("topic"), start=1):
         number = (element.get("number") or "").strip()
         if not number:
-            raise ValueError(f"{path}: topic {index} has no number")
+            raise InputError(f"{path}: topic {index} has no number")
         text = _WRAPPED.sub(" ", "".join(element.itertext()).strip())
         if not text:
-            raise ValueError(f"{path}: topic {number} has no text")
+            raise InputError(f"{path}: topic {number} has no text")
         topic_id = f"{prefix}{number}"
         if topic_id in seen:
-            raise ValueError(f"{path}: topic {number} appears twice")
+            raise InputError(f"{path}: topic {number} appears twice")
         seen.add(topic_id)
         topics.append(Topic(topic_id, text))
     return topics
@@ -105,22 +105,9 @@ def load_qrels(path: str | Path) -> Judgments:
         if len(parts) != 3 or not parts[2].lstrip("-").isdigit():
             if number == 1:
                 continue  # the header
-            raise ValueError(f"{path}:{number}: expected 'query-id corpus-id score'")
+            raise InputError(f"{path}:{number}: expected 'query-id corpus-id score'")
         judged.setdefault(parts[0], {})[parts[1]] = int(parts[2])
     return judged
-
-
-def ndcg_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10) -> float:
-    """NDCG@k with the grades as gains and a log2(rank + 1) discount; 0 when nothing is relevant."""
-    dcg = sum(max(judgments.get(key, 0), 0) / math.log2(rank + 2) for rank, key in enumerate(ranking[:k]))
-    ideal = sorted((max(grade, 0) for grade in judgments.values()), reverse=True)[:k]
-    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
-def precision_at(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10, grade: int = 2) -> float:
-    """The share of the first ``k`` places taken by trials judged ``grade`` or better."""
-    return sum(1 for key in ranking[:k] if judgments.get(key, 0) >= grade) / k
 
 
 def run_lines(rows: Iterable[RunRow], tag: str) -> list[str]:
@@ -134,7 +121,5 @@ __all__ = [
     "load_qrels",
     "load_topics",
     "load_topics_xml",
-    "ndcg_at",
-    "precision_at",
     "run_lines",
 ]

@@ -1,0 +1,79 @@
+"""What every command module shares: the consoles, the ``--db`` option, the one way to open a store,
+and the application whose group turns a deliberate error into one clear line.
+
+Commands stay thin: parse arguments, call one :class:`~trialatlas.services.atlas.Atlas` method (or one
+library function), render the result with Rich or print the answer's JSON document.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import orjson
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.text import Text
+from typer.core import TyperGroup
+
+from trialatlas.errors import TrialAtlasError
+
+console = Console()
+err_console = Console(stderr=True)
+
+DB_OPTION_HELP = "Store location: a SQLite file path (default: $TRIALATLAS_DB or the user data dir)."
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_OPTION_HELP, show_default=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")]
+
+
+def say_error(message: object) -> None:
+    """A deliberate error as one red line (registry text in it is shown as written, never as markup)."""
+    err_console.print(Text(f"error: {message}", style="red"), soft_wrap=True)
+
+
+class AtlasGroup(TyperGroup):
+    """The command group: an error of trialatlas' tree ends the command with one line and its exit
+    code (2: the question or an input is malformed; 1: otherwise); anything else is a bug and shows
+    its traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors its own click)
+        try:
+            return super().invoke(ctx)
+        except TrialAtlasError as exc:
+            say_error(exc)
+            raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt as exc:
+            say_error("interrupted")
+            raise typer.Exit(130) from exc
+
+
+def new_app(**options: Any) -> typer.Typer:
+    settings: dict[str, Any] = {"no_args_is_help": True, "pretty_exceptions_enable": False}
+    settings.update(add_completion=False, cls=AtlasGroup, **options)
+    return typer.Typer(**settings)
+
+
+@contextmanager
+def opened(db: str | None, **options: Any) -> Iterator[Any]:
+    """The atlas over the store named by ``--db`` (or the default), closed when the command is done.
+
+    The one way a command opens a store; ``atlas.store`` is the store itself.
+    """
+    from trialatlas.services.atlas import open_atlas
+
+    atlas = open_atlas(db, **options)
+    try:
+        yield atlas
+    finally:
+        atlas.close()
+
+
+def print_json(document: BaseModel | Any) -> None:
+    """An answer's JSON document on stdout, as the REST API sends it."""
+    if isinstance(document, BaseModel):
+        sys.stdout.write(document.model_dump_json() + "\n")
+    else:
+        sys.stdout.write(orjson.dumps(document).decode() + "\n")

@@ -1,0 +1,516 @@
+"""The application core: :class:`Atlas`, the one object the Python API, the CLI, the REST API and the
+web pages call for search, trials, related trials, regimens, doses, matching, ingest and nearby sites.
+
+It owns what outlives one request: the store's search index (caught up with the store's change feed
+once per request), a cache of search results, the matcher with its statistics and parsed criteria, and
+the pool of match worker processes. Every operation takes and answers the models of
+:mod:`trialatlas.services.models`, so each interface gives the same document for the same question.
+Nothing a patient sends is kept: match requests are answered and forgotten.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
+from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
+from trialatlas.extract.regimen import TrialDoses, TrialTimeline, render_svg, trial_doses, trial_timeline
+from trialatlas.match.matcher import StoreMatcher
+from trialatlas.match.patient import PatientProfile
+from trialatlas.match.verdict import CriterionVerdict
+from trialatlas.model import OverallStatus, Trial
+from trialatlas.related import RelatedError, RelatedResult, related_trials
+from trialatlas.search import SearchHit, SearchIndex, SearchResults, search
+from trialatlas.search.index import BuildReport
+from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+from trialatlas.services.models import (
+    MARKS,
+    MAX_LIMIT,
+    DoseRequest,
+    IngestProblem,
+    IngestResponse,
+    MatchedCriterion,
+    MatchedTrial,
+    MatchRequest,
+    MatchResponse,
+    NearOrigin,
+    NearRequest,
+    NearResponse,
+    NearTrial,
+    RelatedRequest,
+    SearchRequest,
+    Stats,
+    check_trial_id,
+)
+from trialatlas.services.patients import patient_of, summarize_patient
+from trialatlas.store import derived_path, open_store
+from trialatlas.store.base import TrialStore
+
+# Search results kept (for as long as the index does not change).
+_RESULTS_CACHE = 256
+# Errors an ingest answer lists (the counts cover them all).
+MAX_ERRORS = 50
+
+Request = TypeVar("Request", bound=BaseModel)
+
+
+def checked(model: type[Request], data: Any) -> Request:
+    """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
+    if isinstance(data, model):
+        return data
+    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
+    if unknown:
+        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
+        # misspelt filter must not be dropped silently.
+        raise QueryError(
+            f"unknown field {', '.join(map(repr, unknown))}; known: {', '.join(model.model_fields)}"
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'request'}: {error['msg']}" for error in exc.errors()
+        )
+        raise QueryError(problems) from exc
+
+
+class _GuardedIndex(SearchIndex):
+    """The store's search index, caught up with the store only while no ingest of this atlas writes.
+
+    An ingest holds the store's lock while it waits for SQLite's write lock, and rebuilding the index
+    holds SQLite's write lock while it reads the trials through the store: run together, each waits
+    for the other until the store's timeout, and the ingest fails. So a search during an ingest uses
+    the index as it was (the next search catches up), and only the very first build waits for it.
+    """
+
+    def __init__(self, path: str, guard: threading.Lock) -> None:
+        super().__init__(path)
+        self._guard = guard
+
+    def sync(self, store: TrialStore) -> int:
+        if not self._guard.acquire(blocking=not self.is_built()):
+            return 0
+        try:
+            return super().sync(store)
+        finally:
+            self._guard.release()
+
+
+# The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
+# own process they would hold the interpreter lock while every search and page waits behind them.
+_worker: Atlas | None = None
+
+
+def _worker_start(location: str) -> None:
+    global _worker
+    # The server builds the search index before it sends a match here; a worker only reads it.
+    _worker = Atlas(open_store(location))
+
+
+def _worker_ready() -> bool:
+    return _worker is not None
+
+
+def _worker_match(profile_json: str, top: int, status: str | None) -> str:
+    assert _worker is not None, "match worker not initialised"
+    profile = PatientProfile.model_validate_json(profile_json)
+    return _worker.match_profile(profile, top=top, status=status).model_dump_json()
+
+
+def _criterion(verdict: CriterionVerdict) -> MatchedCriterion:
+    return MatchedCriterion(
+        index=verdict.index,
+        kind=verdict.kind,
+        text=verdict.text,
+        status=verdict.status,
+        mark=MARKS.get(verdict.status, "?"),
+        reason=verdict.reason,
+    )
+
+
+class Atlas:
+    """The services over one store, shared by every request of one server or one command.
+
+    ``match_workers`` > 0 answers matches in that many worker processes (each with its own matcher
+    over the store's search index); 0 answers them in this process. ``on_note`` hears about slow
+    one-time work (building an index or statistics).
+    """
+
+    def __init__(
+        self,
+        store: TrialStore,
+        *,
+        match_workers: int = 0,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.on_note = on_note
+        self._lock = threading.RLock()
+        self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
+        # Held by an ingest of this atlas: the index does not catch up meanwhile (see _GuardedIndex).
+        self._ingest_lock = threading.Lock()
+        # One search at a time on the index's one connection: the index reads some of its state outside
+        # its own lock, and a second thread on the connection while a snippet calls back into Python
+        # deadlocks (that thread holds the interpreter lock and waits for the connection; the snippet
+        # holds the connection and waits for the interpreter lock). Searches hold the index's lock for
+        # their SQL anyway, so this costs little.
+        self._search_lock = threading.Lock()
+        self._results: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
+        self._results_generation = -1
+        self._store_matcher: StoreMatcher | None = None
+        self._match_workers = match_workers
+        self._pool: ProcessPoolExecutor | None = self._new_pool() if match_workers > 0 else None
+
+    def __enter__(self) -> Atlas:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._match_workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_start,
+            initargs=(self.store.location,),
+        )
+
+    def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
+        assert self._pool is not None
+        pool = self._pool
+        try:
+            answer = pool.submit(_worker_match, profile.model_dump_json(), top, status).result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): start fresh ones once rather than fail from now on.
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+                pool = self._pool
+            answer = pool.submit(_worker_match, profile.model_dump_json(), top, status).result()
+        return MatchResponse.model_validate_json(answer)
+
+    # --- caches --------------------------------------------------------------------------------
+
+    def search_index(self) -> SearchIndex:
+        """The store's search index, built (or caught up) once before the first search uses it."""
+        index = self._index
+        if index is None:
+            with self._index_lock:
+                # One thread builds; requests that arrive meanwhile wait instead of building again.
+                if self._index is None:
+                    path = derived_path(self.store, "")
+                    built = _GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+                    if not built.is_built() and self.on_note is not None:
+                        self.on_note("building the search index (first use; kept in the store's file)…")
+                    built.sync(self.store)
+                    self._index = built
+                index = self._index
+        return index
+
+    def rebuild_search_index(self) -> BuildReport:
+        index = self.search_index()
+        with self._search_lock:
+            return index.rebuild(self.store)
+
+    def warm(self) -> None:
+        """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
+        self.search_index()
+        if self._pool is not None:
+            self._pool.submit(_worker_ready).result()
+        else:
+            self._matcher().stats()
+
+    def _matcher(self) -> StoreMatcher:
+        with self._lock:
+            if self._store_matcher is None:
+                self._store_matcher = StoreMatcher(
+                    self.store, index=self.search_index(), index_lock=self._search_lock, on_note=self.on_note
+                )
+            return self._store_matcher
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._index is not None:
+            self._index.close()
+        self.store.close()
+
+    # --- trials --------------------------------------------------------------------------------
+
+    def trial(self, nct: str) -> Trial:
+        trial = self.store.get(check_trial_id(nct))
+        if trial is None:
+            raise NotFoundError(f"no trial {nct.strip()[:60]} in the store")
+        return trial
+
+    def trials(self, ids: Sequence[str]) -> list[Trial]:
+        return [self.trial(nct) for nct in ids]
+
+    def count(self) -> int:
+        return self.store.count()
+
+    # --- search --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        request: SearchRequest | dict[str, Any],
+        *,
+        facets: bool | Sequence[str] = True,
+        facet_limit: int = 20,
+        snippets: bool = True,
+    ) -> SearchResults:
+        """:func:`trialatlas.search.search` for one request; raises :class:`QueryError` when malformed.
+
+        Results are kept for as long as the index does not change (searches repeat: the landing page
+        above all); the caller must not change them.
+        """
+        request = checked(SearchRequest, request)
+        index = self.search_index()
+        with self._search_lock:
+            # Caught up once here, so that the index's generation says what it holds; search() is told.
+            index.sync(self.store)
+            generation = index.generation
+            if generation != self._results_generation:
+                self._results.clear()
+                self._results_generation = generation
+            names = facets if isinstance(facets, bool) else tuple(facets)
+            key = (request.model_dump_json(), names, facet_limit, snippets)
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+                return cached
+            results = search(
+                self.store,
+                request.q,
+                request.filters(),
+                sort=request.sort,
+                order=request.order,
+                cursor=request.cursor,
+                limit=request.limit,
+                facets=facets,
+                facet_limit=facet_limit,
+                mode=request.mode,
+                expand=request.expand,
+                snippets=snippets,
+                index=index,
+                synced=True,
+            )
+            if request.limit <= MAX_LIMIT:  # not the long walks of cursor_at
+                self._results[key] = results
+                while len(self._results) > _RESULTS_CACHE:
+                    self._results.popitem(last=False)
+            return results
+
+    def iter_hits(self, request: SearchRequest) -> Iterator[SearchHit]:
+        """Every hit of a search, page after page of ``request.limit``."""
+        cursor = request.cursor
+        while True:
+            results = self.search(request.model_copy(update={"cursor": cursor}), facets=False)
+            yield from results.hits
+            cursor = results.next_cursor
+            if cursor is None:
+                return
+
+    def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
+        """The cursor that starts the page at ``offset`` of this search (``None``: the first page).
+
+        Cursors only go forward, so the way back is walked forward again, in steps of up to the
+        search's largest page, without snippets or facets.
+        """
+        cursor: str | None = None
+        left = offset
+        while left > 0:
+            step = min(left, SEARCH_MAX_LIMIT)
+            # model_copy does not validate: a walking step may be longer than a page a caller may ask.
+            walked = request.model_copy(update={"cursor": cursor, "limit": step})
+            cursor = self.search(walked, facets=False, snippets=False).next_cursor
+            if cursor is None:
+                return None
+            left -= step
+        return cursor
+
+    def stats(self, request: SearchRequest, facets: bool | Sequence[str] = True, top: int = 100) -> Stats:
+        """How many trials a search matches, and their counts by each facet (``top`` values each)."""
+        results = self.search(
+            request.model_copy(update={"cursor": None, "limit": 1}),
+            facets=facets,
+            facet_limit=top,
+            snippets=False,
+        )
+        return Stats(total=results.total, facets=results.facets, interpreted=results.interpreted)
+
+    # --- related, regimens, doses --------------------------------------------------------------
+
+    def related(self, request: RelatedRequest | dict[str, Any]) -> list[RelatedResult]:
+        asked = checked(RelatedRequest, request)
+        trial = self.trial(asked.nct)
+        try:
+            return related_trials(self.store, trial.key, asked.top)
+        except RelatedError as exc:
+            raise QueryError(str(exc)) from exc
+
+    def timeline(self, nct: str) -> TrialTimeline:
+        return trial_timeline(self.trial(nct))
+
+    @staticmethod
+    def timeline_of(trial: Trial) -> TrialTimeline:
+        return trial_timeline(trial)
+
+    @staticmethod
+    def timeline_svg(timeline: TrialTimeline) -> str:
+        """The chart as inline SVG (the library escapes every label it draws)."""
+        return render_svg(timeline)
+
+    def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
+        asked = checked(DoseRequest, request)
+        return trial_doses(self.trial(asked.nct), asked.weight, asked.height)
+
+    @staticmethod
+    def parsed_criteria(trial: Trial) -> list[ParsedCriterion]:
+        elig = trial.eligibility
+        return parse_eligibility(elig.criteria_text, elig.inclusion, elig.exclusion)
+
+    # --- matching ------------------------------------------------------------------------------
+
+    def match(self, request: MatchRequest | dict[str, Any]) -> MatchResponse:
+        asked = checked(MatchRequest, request)
+        profile = patient_of(asked.patient, asked.note)
+        return self.match_profile(profile, top=asked.top, status=asked.status)
+
+    def match_profile(
+        self, profile: PatientProfile, *, top: int = 10, status: str | None = None
+    ) -> MatchResponse:
+        if (
+            status is not None
+            and status.strip().lower() not in ("open", "any", "all", "")
+            and status.strip().upper().replace(" ", "_") not in OverallStatus.__members__
+        ):
+            raise QueryError(
+                f"status {status[:40]!r}: use 'open' (the default), 'any' "
+                "or one overall status, e.g. RECRUITING"
+            )
+        if self._pool is not None:
+            self.search_index()  # built here, once, before any worker reads it
+            return self._in_worker(profile, top, status)
+        candidates = self._matcher().match(profile, top=top, status=status)
+        trials: list[MatchedTrial] = []
+        for rank, candidate in enumerate(candidates, start=1):
+            verdict = candidate.verdict
+            trial = candidate.trial
+            trials.append(
+                MatchedTrial(
+                    rank=rank,
+                    nct_id=trial.key,
+                    title=trial.title,
+                    status=str(trial.status.overall_status) if trial.status.overall_status else None,
+                    phases=[str(p) for p in trial.design.phases],
+                    verdict=verdict.status if verdict else "unknown",
+                    score=round(candidate.score, 4),
+                    relevance=round(candidate.relevance, 4),
+                    met=verdict.met if verdict else 0,
+                    unknown=verdict.unknown if verdict else 0,
+                    failed=list(verdict.failed) if verdict else [],
+                    check_next=list(verdict.check_next) if verdict else [],
+                    reasons=list(candidate.reasons),
+                    criteria=[_criterion(c) for c in verdict.criteria] if verdict else [],
+                )
+            )
+        return MatchResponse(patient_summary=summarize_patient(profile), trials=trials)
+
+    # --- ingest --------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        reader: str | None = None,
+        batch_size: int | None = None,
+        workers: int = 1,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> IngestResponse:
+        """Read records into the store; the answer counts them all and lists the first errors."""
+        from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
+
+        with self._ingest_lock:
+            report = ingest(
+                [str(p) for p in paths],
+                self.store,
+                reader=reader,
+                batch_size=batch_size or DEFAULT_BATCH_SIZE,
+                workers=workers,
+                on_progress=on_progress,
+            )
+        return IngestResponse(
+            read=report.read,
+            new=report.new,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            failed=report.failed,
+            seconds=round(report.seconds, 3),
+            errors=[IngestProblem(location=e.location, reason=e.reason) for e in report.errors[:MAX_ERRORS]],
+        )
+
+    # --- nearby sites --------------------------------------------------------------------------
+
+    def near(self, request: NearRequest | dict[str, Any]) -> NearResponse:
+        """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
+        from trialatlas.geo.near import RECRUITING, RECRUITING_OR_SOON, nearest_sites
+
+        asked = checked(NearRequest, request)
+        result = nearest_sites(
+            self.store,
+            asked.location,
+            radius_km=asked.radius_km,
+            limit=asked.limit,
+            statuses=RECRUITING_OR_SOON if asked.include_not_yet else RECRUITING,
+        )
+        origin = result.origin
+        return NearResponse(
+            origin=NearOrigin(name=origin.name, lat=origin.point.lat, lon=origin.point.lon),
+            scanned=result.scanned,
+            recruiting_trials=result.recruiting_trials,
+            unlocated_sites=result.unlocated_sites,
+            trials=[
+                NearTrial(
+                    key=hit.key,
+                    title=hit.title,
+                    overall_status=hit.overall_status,
+                    distance_km=round(hit.distance_km, 1),
+                    facility=hit.site.facility,
+                    city=hit.site.city,
+                    state=hit.site.state,
+                    country=hit.site.country,
+                    located_by=hit.located_by,
+                    recruiting_sites=hit.recruiting_sites,
+                )
+                for hit in result.trials
+            ],
+        )
+
+
+def open_atlas(
+    store_url: str | None = None,
+    *,
+    match_workers: int = 0,
+    on_note: Callable[[str], None] | None = None,
+) -> Atlas:
+    """The atlas over the store a path or URL names (``None``: the configured default)."""
+    try:
+        return Atlas(open_store(store_url), match_workers=match_workers, on_note=on_note)
+    except TrialAtlasError:
+        raise
+    except OSError as exc:
+        raise TrialAtlasError(f"cannot open the store {store_url}: {exc}") from exc
+
+
+__all__ = ["Atlas", "checked", "open_atlas"]

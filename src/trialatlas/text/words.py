@@ -1,0 +1,74 @@
+"""The one tokenizer and its stop words.
+
+Words are lower-cased runs of letters and digits; with ``compounds`` a hyphen or an apostrophe inside a
+word keeps it whole ("anti-tnf", "covid-19", "crohn's"). Stop words are data (``stop_words.txt``) in
+sections: ``english`` function words for every room, and the boilerplate of trial records
+(``trial``), of eligibility criteria (``criteria``) and of dosing prose (``dosing``) for the rooms
+that read those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+_WORD = re.compile(r"[a-z0-9]+")
+_COMPOUND = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+_SECTION = re.compile(r"^\[([a-z_]+)\]$")
+
+
+@cache
+def _sections() -> dict[str, frozenset[str]]:
+    text = resources.files(__package__).joinpath("stop_words.txt").read_text(encoding="utf-8")
+    sections: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        header = _SECTION.match(line)
+        if header:
+            current = sections.setdefault(header.group(1), set())
+        elif current is not None:
+            current.update(line.split())
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
+@cache
+def stop_words(*sections: str) -> frozenset[str]:
+    """The stop words of the named sections together; ``english`` when none is named."""
+    table = _sections()
+    names = sections or ("english",)
+    unknown = [name for name in names if name not in table]
+    if unknown:
+        raise KeyError(f"no stop-word section {unknown[0]!r}; known: {', '.join(sorted(table))}")
+    return frozenset().union(*(table[name] for name in names))
+
+
+STOP_WORDS: frozenset[str] = stop_words()
+"""English function words: what no text is about."""
+
+
+def tokens(text: str, *, compounds: bool = False) -> list[str]:
+    """The lower-cased words of ``text``, stop words included."""
+    return (_COMPOUND if compounds else _WORD).findall(text.lower())
+
+
+def words(
+    text: str,
+    *,
+    stop: Iterable[str] | frozenset[str] = STOP_WORDS,
+    min_length: int = 1,
+    numbers: bool = True,
+    compounds: bool = False,
+) -> list[str]:
+    """The content words of ``text`` in order: lower-cased, without ``stop`` words, words shorter than
+    ``min_length`` and (unless ``numbers``) bare numbers."""
+    stopped = stop if isinstance(stop, frozenset) else frozenset(stop)
+    return [
+        word
+        for word in tokens(text, compounds=compounds)
+        if len(word) >= min_length and word not in stopped and (numbers or not word.isdigit())
+    ]

@@ -1,0 +1,92 @@
+"""ISRCTN records: fields, single and repeated XML elements, identity links to EU CTR and CT.gov."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trialatlas.model import (
+    Allocation,
+    DateType,
+    InterventionType,
+    OutcomeKind,
+    OverallStatus,
+    Phase,
+    PrimaryPurpose,
+    SecondaryIdType,
+    Sex,
+    SourceFormat,
+    StandardAge,
+    StudyType,
+    Trial,
+)
+from trialatlas.sources import RecordError, detect_reader, read_path
+from trialatlas.sources.base import Blob
+from trialatlas.sources.reading import read_blob
+
+
+@pytest.fixture(scope="module")
+def isrctn_dir(shared_data: Path) -> Path:
+    return shared_data / "eu_isrctn_ctrdata" / "isrctn"
+
+
+@pytest.fixture(scope="module")
+def trials(isrctn_dir: Path) -> dict[str, Trial]:
+    results = list(read_path(isrctn_dir))
+    assert not [r for r in results if isinstance(r, RecordError)]
+    return {r.key: r for r in results if isinstance(r, Trial)}
+
+
+def test_detected_and_keyed_by_isrctn(isrctn_dir: Path, trials: dict[str, Trial]) -> None:
+    for path in sorted(isrctn_dir.glob("*.json")):
+        found, confidence = detect_reader(Blob.from_bytes(path.name, path.read_bytes()))
+        assert found is not None and found.name == "isrctn-json" and confidence >= 0.9, path.name
+    assert len(trials) == 9 and all(key.startswith("ISRCTN") and len(key) == 14 for key in trials)
+    source = trials["ISRCTN96912679"].sources[0]
+    assert (source.format, source.registry, source.url) == (
+        SourceFormat.ISRCTN_JSON, "isrctn", "https://www.isrctn.com/ISRCTN96912679",
+    )  # fmt: skip
+
+
+def test_fields(trials: dict[str, Trial]) -> None:
+    trial = trials["ISRCTN96912679"]
+    assert trial.acronym == "TOAST" and trial.brief_title is not None
+    assert trial.design.study_type is StudyType.INTERVENTIONAL
+    assert trial.design.allocation is Allocation.RANDOMIZED
+    assert trial.design.primary_purpose is PrimaryPurpose.TREATMENT
+    assert trial.design.phases == [Phase.PHASE3]
+    assert trial.design.enrollment is not None and trial.design.enrollment.count == 211
+    assert trial.design.enrollment.type is DateType.ESTIMATED
+    assert trial.eligibility.sex is Sex.ALL and trial.eligibility.std_ages == [StandardAge.CHILD]
+    assert trial.eligibility.inclusion and trial.eligibility.exclusion
+    assert [i.name for i in trial.interventions] == ["Omeprazole", "esomeprazole"]
+    assert all(i.type is InterventionType.DRUG for i in trial.interventions)
+    # A numbered secondary outcome list is one outcome per item.
+    secondary = [o for o in trial.outcomes if o.kind is OutcomeKind.SECONDARY]
+    assert len(secondary) > 1 and not secondary[0].measure.startswith("1.")
+    # Several trial centres (a repeated element) and a single one both read.
+    assert len(trial.locations) > 1 and trial.locations[0].facility == "University Hospital Southampton"
+    assert all(t.locations for t in trials.values())
+
+
+def test_ages_status_and_links(trials: dict[str, Trial]) -> None:
+    with_limits = [t for t in trials.values() if t.eligibility.maximum_age is not None]
+    assert with_limits and all(t.eligibility.maximum_age.years < 1 for t in with_limits)  # type: ignore[union-attr]
+    stopped = [t for t in trials.values() if t.status.overall_status is OverallStatus.TERMINATED]
+    assert stopped and all(t.status.why_stopped for t in stopped)
+    elfin = trials["ISRCTN88261002"]
+    assert [(s.id, s.type) for s in elfin.secondary_ids] == [
+        ("2012-004260-22", SecondaryIdType.EUDRACT_NUMBER)
+    ]
+    assert elfin.org_study_id == "ELFIN01"
+    linked_nct = [t for t in trials.values() if any(s.id.startswith("NCT") for s in t.secondary_ids)]
+    assert linked_nct, "an externalRefs NCT number is an identity link"
+
+
+def test_a_record_with_a_bad_number_is_one_error() -> None:
+    data = json.dumps({"ctrname": "ISRCTN", "isrctn": "12", "trialDescription": {}}).encode()
+    results = list(read_blob(Blob.from_bytes("bad.json", data)))
+    assert len(results) == 1 and isinstance(results[0], RecordError)
+    assert "isrctn" in results[0].reason

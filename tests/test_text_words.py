@@ -1,0 +1,67 @@
+"""The one tokenizer and its stop words (trialatlas.text.words)."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialatlas.text.words import STOP_WORDS, stop_words, tokens, words
+
+
+def test_english_stop_words_are_function_words_only() -> None:
+    assert {"the", "of", "and", "with", "without", "versus"} <= STOP_WORDS
+    # Content words a trial is about must never be stop words.
+    assert not {"cancer", "insulin", "lupus", "children", "pain"} & STOP_WORDS
+
+
+def test_sections_add_room_boilerplate_on_top_of_english() -> None:
+    trial = stop_words("english", "trial")
+    assert trial > STOP_WORDS and {"study", "patients", "randomised"} & trial == {"study", "patients"}
+    dosing = stop_words("english", "dosing")
+    assert {"mg", "daily", "orally"} <= dosing and "tacrolimus" not in dosing
+    assert "prior" in stop_words("english", "criteria") and "prior" not in STOP_WORDS
+
+
+def test_unknown_section_is_refused() -> None:
+    with pytest.raises(KeyError):
+        stop_words("klingon")
+
+
+def test_words_drop_stop_words_short_words_and_numbers_on_request() -> None:
+    text = "The Effect of Anti-TNF in 12 patients with Crohn's disease"
+    assert tokens(text) == [
+        "the",
+        "effect",
+        "of",
+        "anti",
+        "tnf",
+        "in",
+        "12",
+        "patients",
+        "with",
+        "crohn",
+        "s",
+        "disease",
+    ]
+    assert words(text, min_length=2, numbers=False) == [
+        "effect",
+        "anti",
+        "tnf",
+        "patients",
+        "crohn",
+        "disease",
+    ]
+    assert words(text, min_length=2, compounds=True) == [
+        "effect",
+        "anti-tnf",
+        "12",
+        "patients",
+        "crohn's",
+        "disease",
+    ]
+    assert words(text, stop=stop_words("english", "trial"), min_length=2) == [
+        "anti",
+        "tnf",
+        "12",
+        "crohn",
+        "disease",
+    ]
