@@ -255,8 +255,8 @@ def test_the_cli_match_gives_the_python_answer(tmp_path: Path) -> None:
     assert python and python[0].verdict is not None and python[0].verdict.status == "ineligible"
     result = CliRunner().invoke(app, ["match", note, "--db", db, "--status", "any", "--json"])
     assert result.exit_code == 0, result.output
-    rows = [json.loads(result.stdout)][0]
-    cli = next(r for r in rows if r["trial"] == "NCT04048161")
+    rows = json.loads(result.stdout)["trials"]
+    cli = next(r for r in rows if r["nct_id"] == "NCT04048161")
     assert cli["verdict"] == "ineligible"
     assert any("Hepatitis C virus-positive" in text for text in cli["failed"])
 
