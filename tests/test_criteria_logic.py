@@ -277,3 +277,12 @@ def test_wishes_and_pending_tests_in_a_note_state_nothing_yet() -> None:
     assert wish.pregnant is False and wish.lactating is False
     pending = profile_from_note("A 26-year-old man. An HIV test was sent today; results are pending.")
     assert not [i for i in pending.infections if i.pathogen == "HIV"]
+
+
+def test_an_exception_no_rule_read_keeps_a_criterion_from_ruling_the_patient_out() -> None:
+    note = "A 47-year-old woman. Her only prior chemotherapy was cisplatin given with pelvic radiation."
+    verdict = _judge("No prior chemotherapy except for radiosensitization", "inclusion", note)
+    assert verdict.status == "unknown"
+    assert any(r.kind == "unread" and "radiosensitization" in r.text for r in verdict.rules)
+    # Without the exception the same note fails the criterion.
+    assert _judge("No prior chemotherapy", "inclusion", note).status == "not met"

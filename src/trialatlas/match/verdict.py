@@ -563,6 +563,14 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
                 reason=f"not read: {' '.join(unread[:6])}",
             )
         )
+    adverse = "false" if criterion.kind == "inclusion" else "true"
+    if truth == adverse and (exempt := unread_exception(criterion.text, rules)) is not None:
+        # "No prior chemotherapy except for radiosensitization": the exception no rule read may be
+        # the patient's case, so what rules the patient out is not shown.
+        truth = "unknown"
+        shown.append(
+            RuleVerdict(kind="unread", text=exempt, truth="unknown", reason=f"exception not read: {exempt}")
+        )
     deciding = [v for v in shown if v.truth == truth] or shown
     if not shown:
         reason = "no computable rule in this criterion"
@@ -624,6 +632,21 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
             continue
         unread.append(match.group(0))
     return unread
+
+
+def unread_exception(text: str, rules: Sequence[Rule]) -> str | None:
+    """The words of an exception ("except", "unless", "other than", "… allowed") whose scope no rule
+    was read in, if there is one."""
+    for cue in find_cues(text):
+        if cue.category != "exception":
+            continue
+        start, end = cue.scope_start, cue.scope_end
+        if any(start <= rule.span.start < end or start < rule.span.end <= end for rule in rules):
+            continue
+        scope = text[min(cue.start, start) : max(cue.end, end)].strip()
+        if len(scope.split()) > 1:
+            return scope
+    return None
 
 
 def _as_stated(rule: Rule, verdict: RuleVerdict) -> RuleVerdict:
