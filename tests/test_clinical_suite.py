@@ -30,7 +30,7 @@ SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
 # Floors measured when the suite was first run (before any change made after seeing its results):
 # agreement may only rise, confidently wrong answers only fall.
 MIN_AGREEMENT = 0.34
-MAX_CONFIDENTLY_WRONG = 13
+MAX_CONFIDENTLY_WRONG = 10
 
 _VERDICT = {
     ("inclusion", "met"): "met",

@@ -68,13 +68,13 @@ def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rul
         main, exempt = values[0], values[1]
         if main == "not_applicable" or exempt in ("false", "not_applicable"):
             return main
-        # The exempted kind holds. When it names the criterion's own disease and the criterion asks
+        # The exempted kind holds or may hold. When it names the criterion's own disease and the criterion asks
         # for it ("Active LN (except class V LN)"), the patient's one disease is the exempted kind:
         # not met. Otherwise it may be what decided the rest ("cancer free excluding skin cancers",
         # "no hormonal therapy except contraceptives"): undecided, never a guess.
         if exempt == "true" and main != "false" and _same_thing(node.children[0], node.children[1], rules):
             return "false"
-        return "unknown" if exempt == "true" or main != "false" else main
+        return "unknown"
     # examples: [head, examples]; an example met meets the head, a head not met fails.
     head, examples = values[0], values[1]
     if examples == "true":

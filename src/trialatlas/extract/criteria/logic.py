@@ -40,6 +40,7 @@ _EXAMPLES = re.compile(
     r"\b(?:including|includes?|such\s+as|e\.g\.?|for\s+example|especially|in\s+particular|like)\b",
     re.IGNORECASE,
 )
+_OR_CLAUSE_WORDS = 6
 _CLAUSE = re.compile(r";|\.\s|\.$")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # "at least one of the following", "one or more risk factors": alternatives, whatever joins them.
@@ -80,7 +81,10 @@ def _gap_kind(gap: str) -> GapKind:
         return "examples"
     if listing_gap(gap):
         return "list"
-    if _OR.search(outside):
+    # An "or" joins two clauses only when little stands between them ("virus-positive or patients
+    # with"); deep inside a long phrase it joins words of one item ("mechanical or sterilization
+    # methods").
+    if _OR.search(outside) and len(outside.split()) <= _OR_CLAUSE_WORDS:
         return "or"
     if outside.rstrip().endswith(",") or outside.lstrip().startswith(","):
         return "comma"
