@@ -70,8 +70,9 @@ def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rul
             return main
         # The exempted kind holds or may hold. When it holds, names the criterion's own disease and
         # the criterion asks for it ("Active LN (except class V LN)"), the patient's one disease is
-        # the exempted kind: not met. Otherwise it may be what decided the rest ("cancer free excluding skin cancers",
-        # "no hormonal therapy except contraceptives"): undecided, never a guess.
+        # the exempted kind: not met. Otherwise it may be what decided the rest ("cancer free
+        # excluding skin cancers", "no hormonal therapy except contraceptives"): undecided, never a
+        # guess.
         if exempt == "true" and main != "false" and _same_thing(node.children[0], node.children[1], rules):
             return "false"
         return "unknown"
