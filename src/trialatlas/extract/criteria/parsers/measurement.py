@@ -252,7 +252,19 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
             # "urine protein <1+": a dipstick grade, not an amount in the analyte's unit.
             unit, end = "+", match.end("num") + 1
         if op is None and not unit and not is_uln:
-            return None  # a bare number after a name is a value only with an operator or a unit
+            # A bare number after a name is a value only with an operator or a unit; a bare range of
+            # a score ("ECOG 0-2") is one.
+            bare = _BARE_RANGE.match(text, position, segment_end)
+            if bare is not None and bare.start() - start <= 16 and match["high"]:
+                return _Value(
+                    bare.start(),
+                    bare.end(),
+                    "between",
+                    _number(bare["num"] or ""),
+                    _number(bare["high"] or ""),
+                    None,
+                )
+            return None
         if unit and _TIME_UNITS.match(unit):
             return None
         return _Value(
