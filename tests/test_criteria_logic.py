@@ -286,3 +286,36 @@ def test_an_exception_no_rule_read_keeps_a_criterion_from_ruling_the_patient_out
     assert any(r.kind == "unread" and "radiosensitization" in r.text for r in verdict.rules)
     # Without the exception the same note fails the criterion.
     assert _judge("No prior chemotherapy", "inclusion", note).status == "not met"
+
+
+def test_grades_or_higher_and_sub_stages_are_sets_too() -> None:
+    text = "Grade 2 or higher peripheral neuropathy"
+    assert (
+        _judge(text, "exclusion", "A 50-year-old man with grade 1 peripheral neuropathy.").status
+        == "not excluded"
+    )
+    assert (
+        _judge(text, "exclusion", "A 50-year-old man with grade 3 peripheral neuropathy.").status
+        == "excluded"
+    )
+    staged = "Stage IIIC or IV ovarian carcinoma"
+    assert (
+        _judge(staged, "inclusion", "A 55-year-old woman with ovarian carcinoma, stage IIIB.").status
+        == "not met"
+    )
+    assert (
+        _judge(staged, "inclusion", "A 55-year-old woman with ovarian carcinoma, stage III.").status
+        == "unknown"
+    )
+    assert (
+        _judge(
+            "Stage III or IV ovarian carcinoma", "inclusion", "A woman with ovarian carcinoma, stage IIIB."
+        ).status
+        == "met"
+    )
+    assert [c.values for c in find_classes("ECOG 0-2")] == []
+
+
+def test_a_scores_bare_range_is_its_value() -> None:
+    assert _judge("ECOG 0-2", "inclusion", "A 60-year-old woman, ECOG 3.").status == "not met"
+    assert _judge("ECOG 0-2", "inclusion", "A 60-year-old woman, ECOG 1.").status == "met"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from trialatlas.extract.criteria.qualifiers import adult_body, course_conflicts, equivalent_factor
+from trialatlas.extract.criteria.qualifiers import adult_body, course_conflicts, equivalent_factor, stage_base
 from trialatlas.extract.criteria.rules import ConditionRule, DoseLimit
 from trialatlas.match.patient import PatientCondition, PatientMedication, PatientProfile
 
@@ -27,8 +27,13 @@ def class_check(rule: ConditionRule, condition: PatientCondition) -> tuple[bool 
     if not condition.classes or (condition.class_kind or "class") != kind:
         return None, f"{kind} of {condition.name} not stated (criterion: {kind} {wanted})"
     stated = condition.classes
-    if any(value in rule.classes for value in stated):
+    if any(value in rule.classes or stage_base(value) in rule.classes for value in stated):
         return True, f"{kind} {'/'.join(stated)} is among {wanted}"
+    # "Stage III" said where the criterion lists "IIIC": the sub-stage decides, and it is not said.
+    if any(
+        value == stage_base(value) and any(stage_base(r) == value for r in rule.classes) for value in stated
+    ):
+        return None, f"{kind} {'/'.join(stated)}: sub-stage not stated (criterion: {wanted})"
     # A mixed class ("3+5") against single classes: only an exact member decides it.
     if any("+" in value and any(part in rule.classes for part in value.split("+")) for value in stated):
         return None, f"{kind} {'/'.join(stated)} is mixed; criterion lists {wanted}"

@@ -20,7 +20,7 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 # Unicode roman numerals (Ⅰ … Ⅷ) as registries from some countries write them.
 _UNICODE_ROMAN = {chr(0x2160 + n): n + 1 for n in range(8)} | {chr(0x2170 + n): n + 1 for n in range(8)}
 _UNICODE_CLASS = "".join(_UNICODE_ROMAN)
-_ONE = rf"(?:[ivx]{{1,4}}|[{_UNICODE_CLASS}]|\d)[ab]?"
+_ONE = rf"(?:[ivx]{{1,4}}|[{_UNICODE_CLASS}]|\d)[abc]?"
 _VALUE = rf"{_ONE}(?:\s*\+\s*{_ONE})?"
 _JOIN = r"\s*(?:,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
 
@@ -40,7 +40,8 @@ def _class_pattern() -> re.Pattern[str]:
     alternation = "|".join(re.escape(w) for w in words)
     return re.compile(
         rf"(?<![\w-])(?:isn\s*/\s*rps\s*(?:\d{{4}}\s*)?(?:histopatholog\w*\s+)?)?(?P<word>{alternation})"
-        rf"(?:\s+(?:of\s+)?)?\s*(?P<values>{_VALUE}(?:{_JOIN}{_VALUE})*)(?![\w])",
+        rf"(?:\s+(?:of\s+)?)?\s*(?P<values>{_VALUE}(?:{_JOIN}{_VALUE})*)(?![\w])"
+        rf"(?P<upward>\s*(?:or|and)\s+(?:higher|greater|above|more|worse)|\s*\+(?![\w]))?",
         re.IGNORECASE,
     )
 
@@ -50,20 +51,33 @@ def _class_kind_of() -> dict[str, ClassKind]:
     return {w: kind for kind, names in qualifier_vocab()["class_words"].items() for w in names}
 
 
-def _number(token: str) -> int | None:
-    token = token.strip().lower().rstrip("ab")
+def _number(token: str) -> str | None:
+    """ "IIIb" → "3b", "Ⅳ" → "4", "2" → "2": the number with its sub-stage letter, if any."""
+    token = token.strip().lower()
+    letter = ""
+    if token[-1:] in ("a", "b", "c") and len(token) > 1:
+        token, letter = token[:-1], token[-1]
     if token in _ROMAN:
-        return _ROMAN[token]
+        return f"{_ROMAN[token]}{letter}"
     if token in _UNICODE_ROMAN:
-        return _UNICODE_ROMAN[token]
-    return int(token) if token.isdigit() else None
+        return f"{_UNICODE_ROMAN[token]}{letter}"
+    return f"{int(token)}{letter}" if token.isdigit() else None
 
 
 def _value(token: str) -> str | None:
     parts = [_number(p) for p in token.split("+")]
     if any(p is None for p in parts):
         return None
-    return "+".join(str(p) for p in sorted(p for p in parts if p is not None))
+    return "+".join(sorted(p for p in parts if p is not None))
+
+
+def stage_base(value: str) -> str:
+    """The whole stage of a sub-stage ("3b" → "3"); a mixed class is its own base."""
+    return value.rstrip("abc") if "+" not in value else value
+
+
+# The highest of each kind: "grade 2 or higher" runs to the top of the scale.
+_TOP = {"grade": 5, "stage": 4, "class": 6}
 
 
 @dataclass(frozen=True)
@@ -105,9 +119,12 @@ def find_classes(text: str) -> list[ClassList]:
             if value is None:
                 break
             if pending_range and previous is not None and "+" not in previous and "+" not in value:
-                values.extend(str(n) for n in range(int(previous) + 1, int(value)))
+                low, high = int(stage_base(previous)), int(stage_base(value))
+                values.extend(str(n) for n in range(low + 1, high))
             values.append(value)
             previous, pending_range = value, False
+        if values and match["upward"] and "+" not in values[-1]:
+            values.extend(str(n) for n in range(int(stage_base(values[-1])) + 1, _TOP[kind] + 1))
         if values:
             found.append(ClassList(match.start(), match.end(), kind, tuple(dict.fromkeys(values))))
     return found
@@ -300,4 +317,5 @@ __all__ = [
     "find_dose",
     "is_class_token",
     "qualifier_vocab",
+    "stage_base",
 ]

@@ -417,6 +417,10 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         # "type V LN": class words are read as the class set below, not as qualifiers of the name.
         qualifiers = [q for q in qualifiers if not is_class_token(q)]
         owned = owners.get(position)
+        if owned is not None:
+            # "Grade 2 or higher neuropathy": the words of the class list are not qualifiers.
+            listed = text[owned.start : owned.end].lower()
+            qualifiers = [q for q in qualifiers if q not in listed]
         context.claim(mention.start, mention.end)
         rules.append(
             ConditionRule(
