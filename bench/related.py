@@ -11,7 +11,10 @@ Prints one JSON document:
 - ``peer_bm25``: a plain BM25 index over the same trials' text, built in the same run: build time,
   and p50 / p95 of scoring every trial against the same targets' text.
 
-Usage: python bench/related.py [--scale 100000] [--lookups 300] [--data ../shared/data]
+With ``--db PATH`` the lookups run on an existing store instead (its saved index loaded, or built),
+e.g. the scratch store of ``trialatlas eval related --scratch PATH`` (106k real trials).
+
+Usage: python bench/related.py [--scale 100000] [--lookups 300] [--data ../shared/data] [--db PATH]
 """
 
 from __future__ import annotations
@@ -77,6 +80,25 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+def lookups(store: SqliteStore, count: int) -> dict[str, object]:
+    """p50 / p95 / max of ``related_trials`` over ``count`` random trials of an existing store."""
+    started = time.perf_counter()
+    index = index_for(store)
+    opened = time.perf_counter() - started
+    targets = random.Random(7).sample(index.keys, min(count, index.size))
+    related_trials(store, targets[0], top=10)  # warm the vocabularies
+    timings: list[float] = []
+    for key in targets:
+        started = time.perf_counter()
+        related_trials(store, key, top=10)
+        timings.append(time.perf_counter() - started)
+    return {
+        "trials": index.size,
+        "index_open_seconds": round(opened, 1),
+        "related": {"lookups": len(timings), **percentiles(timings)},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -85,7 +107,13 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=300)
     parser.add_argument("--data", type=Path, default=shared_data_dir())
     parser.add_argument("--with-descriptions", action="store_true")
+    parser.add_argument("--db", type=Path, help="Time lookups on this store instead of a generated one.")
     args = parser.parse_args()
+    if args.db is not None:
+        with SqliteStore(args.db) as store:
+            result = lookups(store, args.lookups)
+        sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
     process = psutil.Process()
     result: dict[str, object] = {"scale": args.scale}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trialatlas.related.eval import evaluate, read_pairs, write_run
+from trialatlas.eval.trialsim import evaluate, read_pairs, write_run
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
 

@@ -10,7 +10,8 @@
     │   └── NotFoundError        no trial with that id
     ├── QueryError           a search query, filter or request value is malformed (exit code 2)
     ├── InputError           a file or value the user gives is malformed: a patient, annotations,
-    │                        TREC topics or judgments (also a ValueError; exit code 2)
+    │   │                    TREC topics or judgments (also a ValueError; exit code 2)
+    │   └── DoseInputError       a weight or height no patient has (trialatlas.extract.regimen.dose)
     ├── ExportError          a trial cannot be written in the asked format
     ├── SyncError            ClinicalTrials.gov sync failed (trialatlas.sync.client)
     │   └── TransportError       no HTTP answer at all (connection, timeout, broken body)
@@ -65,6 +66,11 @@ class InputError(TrialAtlasError, ValueError):
     """A file or value the user gives is malformed (a patient, annotations, TREC topics, judgments)."""
 
     exit_code = 2
+
+
+class DoseInputError(InputError):
+    """A patient measurement outside what any patient can have (a weight of 700 kg): a dose worked out
+    from it would be wrong, so the dose calculator refuses it with the plausible range."""
 
 
 class ExportError(TrialAtlasError):

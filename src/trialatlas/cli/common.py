@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -20,6 +20,9 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from trialatlas.errors import TrialAtlasError
+
+if TYPE_CHECKING:
+    from trialatlas.services.atlas import Atlas
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,7 +60,7 @@ def new_app(**options: Any) -> typer.Typer:
 
 
 @contextmanager
-def opened(db: str | None, **options: Any) -> Iterator[Any]:
+def opened(db: str | None, **options: Any) -> Iterator[Atlas]:
     """The atlas over the store named by ``--db`` (or the default), closed when the command is done.
 
     The one way a command opens a store; ``atlas.store`` is the store itself.

@@ -73,6 +73,7 @@ def ingest_command(
                 reader=reader,
                 on_progress=on_progress,
                 workers=workers or default_workers(),
+                build_related_index=True,
             )
         location = atlas.store.location
     if as_json:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
+from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
 from trialatlas.extract.criteria import parse_eligibility
 from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command("match")(match_command)
     eval_app = new_app(help="Score eligibility matching on labelled benchmarks.")
     eval_app.command("trec")(eval_trec_command)
+    eval_app.command("related")(eval_related_command)
     app.add_typer(eval_app, name="eval")
 
 

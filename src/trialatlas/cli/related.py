@@ -1,7 +1,9 @@
-"""Related-trials commands: ``related`` (one trial, several, a text or a patient) and ``eval-trialsim``."""
+"""Related-trials commands: ``related`` (one trial, several, a text or a patient), ``eval-trialsim`` and
+``eval related``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,8 @@ from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.errors import QueryError
-from trialatlas.related.eval import SYSTEMS, evaluate, read_pairs, write_run
+from trialatlas.eval.trialsim import SYSTEMS, evaluate, read_pairs, write_run
+from trialatlas.model import Trial
 from trialatlas.related.index import RelatedIndex, index_for, index_path
 from trialatlas.related.service import (
     ListedRelation,
@@ -165,3 +168,76 @@ def eval_trialsim_command(
         figures = report.metrics[system].as_dict()
         table.add_row(system, *(f"{figures[k]:.3f}" for k in ("P@1", "P@5", "NDCG@10")))
     console.print(table)
+
+
+def eval_related_command(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Copy the trials of this store instead of reading the shared data.",
+            show_default=False,
+        ),
+    ] = None,
+    scratch: Annotated[
+        Path | None,
+        typer.Option(
+            "--scratch",
+            help="Keep the scratch store (texts stripped of NCT numbers) here and reuse it next time.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Related trials against plain BM25 on cross-mention pairs (tuning and sealed halves), the seed
+    pages' listed trials and TrialSim, over the same texts in the same run."""
+    from trialatlas.config import shared_data_dir
+    from trialatlas.eval.related import TRIALSIM_PAIRS, evaluate_related, read_trials, shared_inputs
+    from trialatlas.store import open_store
+
+    source = open_store(db) if db is not None else None
+
+    def trials() -> Iterable[Trial]:
+        return source.iter_trials() if source is not None else read_trials(shared_inputs())
+
+    def stage(name: str) -> None:
+        err_console.print(Text(f"… {name}", style="dim"))
+
+    try:
+        report = evaluate_related(
+            trials, scratch=scratch, trialsim_pairs=shared_data_dir() / TRIALSIM_PAIRS, on_stage=stage
+        )
+    finally:
+        if source is not None:
+            source.close()
+    if as_json:
+        print_json(report.as_dict())
+        return
+    cross = report.cross
+    table = Table(title=f"Cross-mention pairs ({cross.pairs} pairs, {cross.queries} even query trials)")
+    for column in ("half", "system", "recall@10", "MRR@10", "nDCG@10", "recall gap [95% CI]"):
+        table.add_column(column, justify="left" if column in ("half", "system") else "right")
+    for half, split in cross.splits.items():
+        gap = split.recall_gap
+        for name, figures in split.systems.items():
+            table.add_row(
+                f"{half} ({split.pairs})",
+                name,
+                *(f"{figures[k]:.3f}" for k in ("recall@10", "MRR@10", "nDCG@10")),
+                f"{gap.mean:+.3f} [{gap.low:+.3f}, {gap.high:+.3f}]" if name == "trialatlas" else "",
+            )
+    console.print(table)
+    seeds = Table(title="Seed pages: listed related trials in each top 10")
+    for column in ("trial", "listed and held", "trialatlas", "bm25"):
+        seeds.add_column(column)
+    for seed in report.seeds:
+        found = seed.found
+        seeds.add_row(seed.target, str(seed.listed_held), str(found["trialatlas"]), str(found["bm25"]))
+    console.print(seeds)
+    if report.trialsim is not None:
+        trialsim = Table(title=f"TrialSim ({report.trialsim.targets_scored} targets scored)")
+        for column in ("system", "P@1", "P@5", "NDCG@10"):
+            trialsim.add_column(column)
+        for system, metrics in report.trialsim.metrics.items():
+            figures = metrics.as_dict()
+            trialsim.add_row(system, *(f"{figures[k]:.3f}" for k in ("P@1", "P@5", "NDCG@10")))
+        console.print(trialsim)

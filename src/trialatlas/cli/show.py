@@ -27,6 +27,7 @@ from trialatlas.services.results import (
     ResultsView,
     results_view,
 )
+from trialatlas.services.sections import design_rows, snapshot_rows
 
 
 def _t(value: object, style: str = "") -> Text:
@@ -59,7 +60,7 @@ def _fields(rows: Iterable[tuple[str, object]]) -> Table:
 
 def render_trial(trial: Trial) -> list[RenderableType]:
     """The trial as a list of Rich renderables, one per section (empty sections left out)."""
-    status, design, elig = trial.status, trial.design, trial.eligibility
+    elig = trial.eligibility
     header = Text()
     header.append(trial.nct_id or trial.key, style="bold cyan")
     if trial.acronym:
@@ -70,32 +71,7 @@ def render_trial(trial: Trial) -> list[RenderableType]:
         header.append("\n(partial record: the source shows only part of this trial)", style="yellow")
     out: list[RenderableType] = [header]
 
-    enrollment = design.enrollment
-    out.append(
-        _section(
-            "Snapshot",
-            _fields(
-                [
-                    ("Status", status.overall_status),
-                    ("Why stopped", status.why_stopped),
-                    ("Phase", ", ".join(design.phases)),
-                    (
-                        "Enrollment",
-                        f"{enrollment.count} participants"
-                        + (f" ({enrollment.type.lower()})" if enrollment.type else "")
-                        if enrollment and enrollment.count is not None
-                        else None,
-                    ),
-                    ("Study type", design.study_type),
-                    ("Start", _date(status.start_date)),
-                    ("Primary completion", _date(status.primary_completion_date)),
-                    ("Completion", _date(status.completion_date)),
-                    ("First posted", _date(status.study_first_post_date)),
-                    ("Last updated", _date(status.last_update_post_date)),
-                ]
-            ),
-        )
-    )
+    out.append(_section("Snapshot", _fields(snapshot_rows(trial, str, _date))))
     if trial.official_title and trial.official_title != trial.brief_title:
         out.append(_section("Official title", _t(trial.official_title)))
     if trial.brief_summary:
@@ -111,24 +87,9 @@ def render_trial(trial: Trial) -> list[RenderableType]:
                 ),
             )
         )
-    masking = (
-        f"{design.masking}" + (f" ({', '.join(design.who_masked)})" if design.who_masked else "")
-        if design.masking
-        else None
-    )
-    design_rows = _fields(
-        [
-            ("Allocation", design.allocation),
-            ("Intervention model", design.intervention_model),
-            ("Model description", design.intervention_model_description),
-            ("Primary purpose", design.primary_purpose),
-            ("Masking", masking),
-            ("Observational model", design.observational_model),
-            ("Time perspective", design.time_perspective),
-        ]
-    )
-    if design_rows.row_count:
-        out.append(_section("Study design", design_rows))
+    design_table = _fields(design_rows(trial, str))
+    if design_table.row_count:
+        out.append(_section("Study design", design_table))
     if trial.arms or trial.interventions:
         out.append(_section("Study groups and interventions", *_groups(trial)))
     out.append(_section("Eligibility", *_eligibility(trial, _age(elig.minimum_age), _age(elig.maximum_age))))

@@ -1,27 +1,34 @@
-"""The plain text baseline related trials are measured against: BM25 and TF-IDF cosine over titles,
-summaries and descriptions, with no vocabulary, field weights or structure.
+"""Words of trials as BM25 and TF-IDF cosine: the related-trials lexical signal, and the plain text
+baseline related trials are measured against.
 
-Deliberately ordinary (lower-cased words, English stop words, no stemming), so that what the
-related-trials similarity gains over it is what its conditions, drugs and design add. BM25 is the
-project's one (:mod:`trialatlas.text.bm25`); the TF-IDF cosine reads the same postings.
+Deliberately ordinary (lower-cased words, English stop words, no stemming). BM25 is the project's one
+(:mod:`trialatlas.text.bm25`); the TF-IDF cosine reads the same postings. The baseline reads titles,
+summaries and descriptions (:func:`build_baseline`); the related-trials index reads all of a trial's
+text (:func:`build_text_index`) and keeps it current with :meth:`TextBaseline.patched`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from trialatlas.model import Trial
-from trialatlas.related.index import F64
-from trialatlas.text.bm25 import Bm25, term_counts
+from trialatlas.text.bm25 import F64, I64, Bm25, Bools, term_counts
 from trialatlas.text.words import words
+
+# A word is never too common to query in fewer trials than this (small stores keep every word).
+COMMON_MIN_DOCS = 1000
 
 
 def tokens(text: str) -> list[str]:
     return words(text, min_length=2)
+
+
+def document(text: str) -> dict[str, float]:
+    """A text as BM25 reads it: its words and how often each occurs."""
+    return term_counts(tokens(text))
 
 
 def trial_text(trial: Trial) -> str:
@@ -46,11 +53,21 @@ class TextBaseline:
         return self.index.rows.get(key)
 
     def _query(self, text: str) -> dict[str, float]:
-        return {w: c for w, c in term_counts(tokens(text)).items() if w in self.index.postings.vocab}
+        return {w: c for w, c in document(text).items() if w in self.index.postings.vocab}
 
-    def bm25(self, text: str) -> F64:
-        """BM25 of every trial for a query text (each query word counted once per occurrence)."""
-        return self.index.scores(self._query(text))
+    def bm25(self, text: str, max_share: float | None = None) -> F64:
+        """BM25 of every trial for a query text (each query word counted once per occurrence), leaving
+        out words in more than ``max_share`` of the trials (they cost the most and weigh the least)."""
+        query = self._query(text)
+        if max_share is not None:
+            postings = self.index.postings
+            limit = max(max_share * self.size, COMMON_MIN_DOCS)
+            query = {
+                w: c
+                for w, c in query.items()
+                if postings.indptr[postings.vocab[w] + 1] - postings.indptr[postings.vocab[w]] <= limit
+            }
+        return self.index.scores(query)
 
     def tfidf(self, text: str) -> F64:
         """Cosine of sublinear TF-IDF vectors."""
@@ -68,9 +85,37 @@ class TextBaseline:
         norms: F64 = dots / np.where(self.tfidf_norms > 0, self.tfidf_norms, 1.0)
         return norms
 
+    def score_rows(self, text: str, rows: I64, also: str = "") -> tuple[F64, F64, F64]:
+        """Exact BM25 and TF-IDF cosine of ``rows`` for every word of ``text``, and BM25 for ``also``
+        (a second, shorter query), read from those trials' own words: the cost grows with the rows
+        asked for, not with how common the words are."""
+        query = self._query(text)
+        if not query or rows.size == 0:
+            return np.zeros(rows.size), np.zeros(rows.size), np.zeros(rows.size)
+        bm25, also_bm25 = self.index.scores_of_rows([query, self._query(also)], rows)
+        postings = self.index.postings
+        ids = np.asarray([postings.vocab[w] for w in query], dtype=np.int64)
+        q_weights = (1 + np.log(np.asarray(list(query.values())))) * self.idf_tfidf[ids]
+        weights = np.zeros(len(postings.vocab))
+        weights[ids] = q_weights / (float(np.sqrt(np.dot(q_weights, q_weights))) or 1.0)
+        local, terms, tf = postings.of_rows(rows)
+        dots = np.bincount(
+            local, weights=weights[terms] * (1 + np.log(tf)) * self.idf_tfidf[terms], minlength=rows.size
+        )
+        norms = self.tfidf_norms[rows]
+        tfidf: F64 = (dots / np.where(norms > 0, norms, 1.0)).astype(np.float64)
+        return bm25, tfidf, also_bm25
 
-def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
-    index = Bm25.indexed((trial.key, Counter(tokens(trial_text(trial)))) for trial in trials)
+    def patched(self, keep: Bools, keys: Sequence[str], texts: Sequence[str]) -> TextBaseline:
+        """Without the rows not kept, ``texts`` appended as new rows: the same figures as a fresh build."""
+        postings = self.index.postings.patched(
+            keep, ((key, document(text)) for key, text in zip(keys, texts, strict=True))
+        )
+        return with_tfidf(Bm25.from_postings(postings, self.index.k1, self.index.b))
+
+
+def with_tfidf(index: Bm25) -> TextBaseline:
+    """The TF-IDF weights and document norms that go with a BM25 index's postings."""
     postings = index.postings
     n = index.size
     df = np.diff(postings.indptr).astype(np.float64)
@@ -79,3 +124,13 @@ def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
     weights = (1 + np.log(postings.tf)) * idf_tfidf[term_of_posting]
     norms = np.sqrt(np.bincount(postings.rows, weights=weights * weights, minlength=n))
     return TextBaseline(index=index, tfidf_norms=norms.astype(np.float64), idf_tfidf=idf_tfidf)
+
+
+def build_text_index(documents: Iterable[tuple[str, str]]) -> TextBaseline:
+    """BM25 / TF-IDF over ``(key, text)`` pairs, read once."""
+    return with_tfidf(Bm25.indexed((key, document(text)) for key, text in documents))
+
+
+def build_baseline(trials: Iterable[Trial]) -> TextBaseline:
+    """The plain baseline: titles, summaries and descriptions."""
+    return build_text_index((trial.key, trial_text(trial)) for trial in trials)

@@ -85,6 +85,8 @@ class TrialFeatures:
     sex: str | None = None
     healthy: bool | None = None
     partial: bool = False
+    # All of the trial's own words, for the lexical (BM25 / TF-IDF) signal: see :func:`lexical_text`.
+    text: str = ""
 
     def add(self, family: str, feature: str, weight: float) -> None:
         bucket = self.families[family]
@@ -236,9 +238,32 @@ def _eligibility_text(trial: Trial) -> str:
     return "\n".join([*eligibility.inclusion, *eligibility.exclusion])
 
 
+def lexical_text(trial: Trial) -> str:
+    """All of a trial's own words that say what it is: titles, acronym, summary, description, conditions,
+    keywords and interventions (not eligibility, whose boilerplate every trial shares)."""
+    official = trial.official_title if trial.official_title != trial.brief_title else None
+    parts = [
+        trial.brief_title,
+        official,
+        trial.acronym,
+        trial.brief_summary,
+        trial.detailed_description,
+        " ; ".join(trial.conditions),
+        " ; ".join(trial.keywords),
+        " ; ".join(i.name for i in trial.interventions),
+    ]
+    return " ; ".join(part for part in parts if part)
+
+
+def title_text(trial: Trial) -> str:
+    return " ; ".join(t for t in (trial.brief_title, trial.official_title, trial.acronym) if t)
+
+
 def trial_features(trial: Trial) -> TrialFeatures:
     """The similarity features of one trial (no store, no idf: see the index for those)."""
-    features = TrialFeatures(key=trial.key, title=trial.title, partial=trial.is_partial)
+    features = TrialFeatures(
+        key=trial.key, title=trial.title, partial=trial.is_partial, text=lexical_text(trial)
+    )
     _condition_features(features, trial)
     _intervention_features(features, trial)
 
@@ -282,7 +307,7 @@ def trial_features(trial: Trial) -> TrialFeatures:
 
 def text_features(text: str, key: str = "query") -> TrialFeatures:
     """Features of free text (a query, a note): its words, and the conditions and drugs it names."""
-    features = TrialFeatures(key=key, title=text[:80])
+    features = TrialFeatures(key=key, title=text[:80], text=text)
     _add_concepts(features, text, 1.0)
     add_drug_mentions(features, text, 1.0)
     bucket: dict[str, float] = {}

@@ -17,7 +17,7 @@ import os
 import time
 import weakref
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +28,16 @@ import orjson
 
 from trialatlas.errors import StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
+from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
 from trialatlas.store import derived_path
 from trialatlas.store.base import TrialStore
+from trialatlas.text.bm25 import Bm25, Postings
 
+# The arrays of the words' postings saved beside the feature families.
+TEXT_ARRAYS: tuple[str, ...] = ("indptr", "rows", "tf", "lengths")
 # Bumped whenever features or layout change, so that older saved indexes are rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 4
 # Query-side cap on text features: rare words carry the weight; common ones only cost postings.
 MAX_QUERY_TEXT = 64
 
@@ -176,6 +180,8 @@ class RelatedIndex:
     families: dict[str, Family]
     scalars: Scalars
     marker: dict[str, Any]
+    # BM25 / TF-IDF postings over all of every trial's text, in the same row order.
+    lexical: TextBaseline
     build_seconds: float = 0.0
     _rows: dict[str, int] | None = field(default=None, repr=False)
 
@@ -189,7 +195,9 @@ class RelatedIndex:
         return self._rows.get(key)
 
     def nbytes(self) -> int:
-        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes()
+        postings = self.lexical.index.postings
+        lexical = sum(int(getattr(postings, name).nbytes) for name in TEXT_ARRAYS)
+        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes() + lexical
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -275,21 +283,29 @@ def index_features(
     keys: list[str] = []
     titles: list[str] = []
     columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
-    for features in extracted:
-        keys.append(features.key)
-        titles.append(features.title)
-        for family, builder in builders.items():
-            builder.add_row(features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None)
-        _append_scalars(columns, features)
-        if on_progress is not None and len(keys) % 1000 == 0:
-            on_progress(len(keys))
+
+    def documents() -> Iterator[tuple[str, dict[str, float]]]:
+        # One pass over the features: families and scalars are gathered as the words are indexed.
+        for features in extracted:
+            keys.append(features.key)
+            titles.append(features.title)
+            for family, builder in builders.items():
+                builder.add_row(
+                    features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None
+                )
+            _append_scalars(columns, features)
+            if on_progress is not None and len(keys) % 1000 == 0:
+                on_progress(len(keys))
+            yield features.key, document(features.text)
+
+    lexical = with_tfidf(Bm25.indexed(documents()))
     n = len(keys)
     families = {
         family: builder.finish(n, MAX_TEXT_FEATURES if family == "text" else None)
         for family, builder in builders.items()
     }
     scalars = _scalars(columns)
-    return RelatedIndex(keys, titles, families, scalars, marker or {}, time.perf_counter() - started)
+    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, time.perf_counter() - started)
 
 
 def _append_scalars(columns: dict[str, list[Any]], features: TrialFeatures) -> None:
@@ -421,8 +437,9 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     keys.extend(f.key for f in features)
     titles.extend(f.title for f in features)
     marker = {**index.marker, "seq": sequence, "count": len(keys)}
+    lexical = index.lexical.patched(keep_rows, [f.key for f in features], [f.text for f in features])
     seconds = index.build_seconds + time.perf_counter() - started
-    return RelatedIndex(keys, titles, families, scalars, marker, seconds)
+    return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
 
 
 def index_path(store: TrialStore) -> Path | None:
@@ -456,6 +473,10 @@ def save_index(index: RelatedIndex, path: Path) -> None:
             arrays[f"{name}.{part}"] = getattr(family, part)
     for name in SCALAR_FIELDS:
         arrays[f"scalar.{name}"] = getattr(index.scalars, name)
+    postings = index.lexical.index.postings
+    arrays["lexical.vocab"] = _json_array(postings.vocab)
+    for name in TEXT_ARRAYS:
+        arrays[f"lexical.{name}"] = getattr(postings, name)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
@@ -485,10 +506,16 @@ def load_index(path: Path) -> RelatedIndex | None:
                     data[f"{name}.post_weights"],
                 )
             scalars = Scalars(**{name: data[f"scalar.{name}"] for name in SCALAR_FIELDS})
+            postings = Postings(
+                meta["keys"],
+                orjson.loads(data["lexical.vocab"].tobytes()),
+                **{name: data[f"lexical.{name}"] for name in TEXT_ARRAYS},
+            )
+            lexical = with_tfidf(Bm25.from_postings(postings))
     except (OSError, ValueError, KeyError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(
-        meta["keys"], meta["titles"], families, scalars, meta["marker"], meta["build_seconds"]
+        meta["keys"], meta["titles"], families, scalars, meta["marker"], lexical, meta["build_seconds"]
     )
 
 
@@ -550,3 +577,11 @@ def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) ->
             raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
     _remember(store, index)
     return index
+
+
+def refresh_index(store: TrialStore, *, build: bool = False) -> RelatedIndex | None:
+    """Catch the store's related-trials index up with it after a write (ingest, sync), so that the next
+    lookup finds it current; with ``build``, build it if the store has none yet."""
+    path = index_path(store)
+    exists = _cached(store) is not None or (path is not None and path.is_file())
+    return index_for(store) if build or exists else None

@@ -20,7 +20,13 @@ from trialatlas.errors import RelatedError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import Trial
 from trialatlas.related.dense import dense_index_for, fuse
-from trialatlas.related.features import add_drug_mentions, text_features, trial_features
+from trialatlas.related.features import (
+    add_drug_mentions,
+    lexical_text,
+    text_features,
+    title_text,
+    trial_features,
+)
 from trialatlas.related.index import F64, RelatedIndex, index_for
 from trialatlas.related.similarity import (
     COMPONENTS,
@@ -44,8 +50,9 @@ class RelatedResult(BaseModel):
     title: str
     score: float
     components: dict[str, float] = Field(
-        description="Component scores in [0, 1] that entered the score (cond, drug, text, outc, geo, "
-        "design, pop); a component absent here could not be judged for this pair."
+        description="Component scores in [0, 1] that entered the score (lex: the full-text part; cond, "
+        "drug, text, outc, geo, design, pop: the structured part); a component absent here could not be "
+        "judged for this pair."
     )
     reasons: list[str]
     listed: bool = Field(default=False, description="The target's source page also lists this trial.")
@@ -129,7 +136,7 @@ def _target(store: TrialStore, nct: str) -> Trial:
 def _trial_query(index: RelatedIndex, trial: Trial) -> Query:
     row = index.row_of(trial.key)
     if row is not None:
-        return query_of_rows(index, [row])
+        return query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
     # Not indexed (an index older than the trial): compare by its extracted features.
     return query_of_features(index, trial_features(trial))
 
@@ -257,4 +264,10 @@ def more_like_these(
         missing = [t.key for t, row in zip(trials, rows, strict=True) if row is None]
         raise RelatedError(f"not in the related-trials index (rebuild it): {', '.join(missing)}")
     dense_scores = _dense_for_rows(store, index, known) if dense else None
-    return _results(index, query_of_rows(index, known), top, dense_scores=dense_scores)
+    query = query_of_rows(
+        index,
+        known,
+        text=" ; ".join(lexical_text(t) for t in trials),
+        title=" ; ".join(title_text(t) for t in trials),
+    )
+    return _results(index, query, top, dense_scores=dense_scores)

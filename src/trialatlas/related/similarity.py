@@ -1,8 +1,16 @@
 """Similarity between a query (a trial, several trials, text or a patient) and every indexed trial.
 
-The score is the topical similarity — a weighted mean of the ``cond``, ``drug``, ``text`` and ``outc``
-components — scaled by how far the context agrees (a weighted mean of ``design``, ``pop`` and ``geo``),
-which can take off at most :data:`CONTEXT_SHARE` of it. Each component is in [0, 1]:
+Candidates are the union of the best :data:`LEXICAL_POOL` trials by BM25 over all of the query's text
+(so that nothing plain full-text retrieval finds is lost) and the best :data:`STRUCTURED_POOL` by the
+structured similarity below. Each candidate's score is a weighted mean (:data:`RERANK`) of its TF-IDF
+cosine, BM25, BM25 of the query's titles, and structured similarity, each divided by its best value
+among the candidates; the weights were tuned on the tuning half of the cross-mention pairs
+(:mod:`trialatlas.eval.crossmention`).
+
+The structured similarity is the topical similarity — a weighted mean of the ``cond``, ``drug``,
+``text`` and ``outc`` components — scaled by how far the context agrees (a weighted mean of
+``design``, ``pop`` and ``geo``), which can take off at most :data:`CONTEXT_SHARE` of it. Each
+component is in [0, 1]:
 
 - ``cond``, ``drug``, ``text``, ``outc``, ``geo``: cosines of idf-weighted feature families;
 - ``design``: share of design fields both give that agree (study type, phases, allocation, purpose,
@@ -47,7 +55,7 @@ WEIGHTS: dict[str, float] = {
     "design": 0.10,
     "pop": 0.07,
 }
-COMPONENTS: tuple[str, ...] = tuple(WEIGHTS)
+COMPONENTS: tuple[str, ...] = ("lex", *WEIGHTS)
 # Families whose absence on a full record is an answer (it shares nothing), not a gap.
 _CORE = ("cond", "drug", "text")
 _CONTEXT = frozenset({"geo", "design", "pop"})
@@ -56,6 +64,22 @@ _CONTEXT = frozenset({"geo", "design", "pop"})
 CONTEXT_SHARE = 0.3
 # Trials scored on context too: the best this many on topic (see :func:`score`).
 POOL = 2000
+# Candidates: the best this many by BM25, and by the structured similarity.
+LEXICAL_POOL = 300
+STRUCTURED_POOL = 100
+# Words in more than this share of the trials are left out of lexical queries: they touch the most
+# postings and weigh the least (BM25 idf below 3).
+COMMON_SHARE = 0.05
+# Word statistics are fully trusted from this many trials on (see :func:`lexical_trust`).
+LEXICAL_TRUST_TRIALS = 10_000
+# Conditions gate the score where both sides name some: a trial whose conditions' cosine with the
+# query's is GATE_FULL or more keeps all of it, one sharing none keeps GATE_FLOOR.
+GATE_FLOOR = 0.8
+GATE_FULL = 0.1
+# Shared words a reason names are used by at most this share of the trials.
+TELLING_SHARE = 0.01
+# How the candidates are ordered: weights of each signal divided by its best value among them.
+RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25}
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -75,6 +99,9 @@ class Query:
     max_age: float = math.nan
     point_age: bool = False
     exclude: set[int] = field(default_factory=set)
+    # The query's own words (all its text, and its titles), for the lexical signals.
+    text: str = ""
+    title: str = ""
 
 
 def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:
@@ -89,8 +116,9 @@ def _cap_text(family: str, ids: I32, weights: F32) -> tuple[I32, F32]:
     return ids, weights
 
 
-def query_of_rows(index: RelatedIndex, rows: list[int]) -> Query:
-    """The query of one indexed trial, or the centroid of several ("more like these")."""
+def query_of_rows(index: RelatedIndex, rows: list[int], *, text: str = "", title: str = "") -> Query:
+    """The query of one indexed trial, or the centroid of several ("more like these"); ``text`` and
+    ``title`` are their words (:func:`~trialatlas.related.features.lexical_text`)."""
     vectors: dict[str, tuple[I32, F32]] = {}
     for name, family in index.families.items():
         summed: dict[int, float] = {}
@@ -121,6 +149,8 @@ def query_of_rows(index: RelatedIndex, rows: list[int]) -> Query:
         min_age=min(lows) if lows else math.nan,
         max_age=max(highs) if highs else math.nan,
         exclude=set(rows),
+        text=text,
+        title=title,
     )
 
 
@@ -161,6 +191,7 @@ def query_of_features(index: RelatedIndex, features: TrialFeatures, *, point_age
         min_age=math.nan if features.min_age is None else features.min_age,
         max_age=math.nan if features.max_age is None else features.max_age,
         point_age=point_age,
+        text=features.text,
     )
 
 
@@ -174,6 +205,86 @@ class Scored:
 
 
 def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Scored:
+    """Score the candidates (and ``must``): the lexical and structured pools, reranked (see above).
+
+    ``total`` is in [0, 1] for the candidates and 0 elsewhere; ``components`` holds the structured
+    components and ``lex``, the lexical part of the score.
+    """
+    structured = structured_score(index, query, must=must)
+    if not query.text.strip():
+        return structured
+    n = index.size
+    # Candidates by BM25 over the query's less common words (the common ones cost the most postings
+    # and hardly move who is near the top); then every word scores them, read from their own words.
+    rough = index.lexical.bm25(query.text, COMMON_SHARE)
+    excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
+    rough[excluded] = 0.0
+    pools = [
+        _best(rough, rough > 0, LEXICAL_POOL),
+        _best(structured.total, structured.eligible, STRUCTURED_POOL),
+        np.asarray(list(must), dtype=np.int64),
+    ]
+    candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
+    bm25, tfidf, title = index.lexical.score_rows(query.text, candidates, also=query.title)
+    signals = {
+        "tfidf": tfidf,
+        "bm25": bm25,
+        "title": title if query.title.strip() else None,
+        "structured": structured.total[candidates],
+    }
+    lexical = np.zeros(candidates.size)
+    lexical_weight = 0.0
+    mixed = np.zeros(candidates.size)
+    weights = 0.0
+    trust = lexical_trust(n)
+    for name, values in signals.items():
+        if values is None:
+            continue
+        best = float(values.max()) if values.size else 0.0
+        scaled = values / best if best > 0 else values
+        weight = RERANK[name] * (1.0 if name == "structured" else trust)
+        mixed += weight * scaled
+        weights += weight
+        if name != "structured":
+            lexical += RERANK[name] * scaled
+            lexical_weight += RERANK[name]
+    total = np.zeros(n)
+    total[candidates] = mixed / weights * _condition_gate(index, query, structured, candidates)
+    lex = np.full(n, np.nan)
+    lex[candidates] = lexical / max(lexical_weight, 1e-9)
+    eligible = np.zeros(n, dtype=np.bool_)
+    eligible[candidates] = True
+    return Scored(total, {**structured.components, "lex": lex}, eligible)
+
+
+def lexical_trust(trials: int) -> float:
+    """How far word statistics can be trusted in a store of this many trials, 0–1: idf from a handful
+    of trials says little (every word is rare), so in a small store the vocabularies weigh more."""
+    return min(1.0, math.log1p(trials) / math.log1p(LEXICAL_TRUST_TRIALS))
+
+
+def _condition_gate(index: RelatedIndex, query: Query, structured: Scored, rows: I64) -> F64:
+    """How far the conditions let words relate two trials: where both name conditions, a trial whose
+    conditions (with their MeSH and vocabulary hierarchy) are far from the query's keeps as little as
+    :data:`GATE_FLOOR` of its score; two bone-marrow-transplant trials for leukaemia share many words
+    and drugs with a nephrotic-syndrome trial, not its disease."""
+    gate = np.ones(rows.size)
+    cond = structured.components.get("cond")
+    if cond is None or query.vectors.get("cond", (np.zeros(0),))[0].size == 0:
+        return gate
+    named = index.families["cond"].has()[rows]
+    closeness = np.minimum(np.nan_to_num(cond[rows]) / GATE_FULL, 1.0)
+    return np.where(named, GATE_FLOOR + (1.0 - GATE_FLOOR) * closeness, gate)
+
+
+def _best(values: F64, eligible: Bools, count: int) -> I64:
+    rows = np.flatnonzero(eligible)
+    if rows.size > count:
+        rows = rows[np.argpartition(-values[rows], count - 1)[:count]]
+    return rows.astype(np.int64)
+
+
+def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Scored:
     """Score every trial on topic; the best :data:`POOL` of them (and ``must``) on context too.
 
     Context can take off at most :data:`CONTEXT_SHARE` of a score, so a trial outside the pool
@@ -411,12 +522,24 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     mentioned = " ".join(out).lower()
-    terms = [f for f, _ in shared(index, query, "text", row) if not any(w in mentioned for w in f.split())][
-        :4
-    ]
+    terms = [
+        f
+        for f, _ in shared(index, query, "text", row)
+        if _telling(index, f) and not any(w in mentioned for w in f.split())
+    ][:4]
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out
+
+
+def _telling(index: RelatedIndex, feature: str) -> bool:
+    """Whether a shared word is worth naming: one that few trials use ("voclosporin", not "bring")."""
+    family = index.families["text"]
+    position = family.ids.get(feature)
+    if position is None:
+        return False
+    floor = math.log((1.0 + index.size) / (1.0 + max(TELLING_SHARE * index.size, 1.0))) + 1.0
+    return float(family.idf[position]) >= floor
 
 
 def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:

@@ -17,9 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
@@ -50,6 +48,7 @@ from trialatlas.services.models import (
     SearchRequest,
     Stats,
     check_trial_id,
+    checked,
 )
 from trialatlas.services.patients import patient_of, summarize_patient
 from trialatlas.store import derived_path, open_store
@@ -59,28 +58,6 @@ from trialatlas.store.base import TrialStore
 _RESULTS_CACHE = 256
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
-
-Request = TypeVar("Request", bound=BaseModel)
-
-
-def checked(model: type[Request], data: Any) -> Request:
-    """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
-    if isinstance(data, model):
-        return data
-    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
-    if unknown:
-        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
-        # misspelt filter must not be dropped silently.
-        raise QueryError(
-            f"unknown field {', '.join(map(repr, unknown))}; known: {', '.join(model.model_fields)}"
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'request'}: {error['msg']}" for error in exc.errors()
-        )
-        raise QueryError(problems) from exc
 
 
 class _GuardedIndex(SearchIndex):
@@ -367,9 +344,9 @@ class Atlas:
         return trial_timeline(trial)
 
     @staticmethod
-    def timeline_svg(timeline: TrialTimeline) -> str:
-        """The chart as inline SVG (the library escapes every label it draws)."""
-        return render_svg(timeline)
+    def timeline_svg(timeline: TrialTimeline, width: int = 900) -> str:
+        """The chart as SVG laid out for ``width`` px (the library escapes every label it draws)."""
+        return render_svg(timeline, width)
 
     def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
         asked = checked(DoseRequest, request)
@@ -437,8 +414,11 @@ class Atlas:
         batch_size: int | None = None,
         workers: int = 1,
         on_progress: Callable[[Any], None] | None = None,
+        build_related_index: bool = False,
     ) -> IngestResponse:
-        """Read records into the store; the answer counts them all and lists the first errors."""
+        """Read records into the store; the answer counts them all and lists the first errors.
+        ``build_related_index`` builds the related-trials index when the store has none yet, so that
+        the first ``related`` after an ingest answers at once."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
 
         with self._ingest_lock:
@@ -449,6 +429,7 @@ class Atlas:
                 batch_size=batch_size or DEFAULT_BATCH_SIZE,
                 workers=workers,
                 on_progress=on_progress,
+                build_related_index=build_related_index,
             )
         return IngestResponse(
             read=report.read,
@@ -513,4 +494,4 @@ def open_atlas(
         raise TrialAtlasError(f"cannot open the store {store_url}: {exc}") from exc
 
 
-__all__ = ["Atlas", "checked", "open_atlas"]
+__all__ = ["Atlas", "open_atlas"]

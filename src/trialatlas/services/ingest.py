@@ -35,6 +35,7 @@ from typing import Any
 
 from trialatlas.errors import ReadError
 from trialatlas.model import Trial
+from trialatlas.related.index import refresh_index
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.containers import iter_blobs
 from trialatlas.sources.reading import read_blob, read_paths
@@ -115,19 +116,25 @@ def ingest(
     reader: str | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
     workers: int = 1,
+    build_related_index: bool = False,
 ) -> IngestReport:
     """Read every record under ``paths`` (auto-detected format, or ``reader``) into ``store``.
 
     ``workers`` > 1 reads in ``workers - 1`` reader processes while this one writes (see
-    :func:`read_blobs`); 1 does everything here.
+    :func:`read_blobs`); 1 does everything here. The store's related-trials index, if it has one, is
+    caught up before returning (and built, with ``build_related_index``), so that the first lookup
+    after an ingest does not wait for it.
     """
     if workers <= 1:
-        return ingest_results(
+        report = ingest_results(
             read_paths(paths, reader), store, batch_size=batch_size, on_progress=on_progress
         )
-    items = itertools.chain.from_iterable(iter_blobs(path) for path in paths)
-    with contextlib.closing(read_blobs(items, reader, workers=workers)) as results:
-        return ingest_results(results, store, batch_size=batch_size, on_progress=on_progress)
+    else:
+        items = itertools.chain.from_iterable(iter_blobs(path) for path in paths)
+        with contextlib.closing(read_blobs(items, reader, workers=workers)) as results:
+            report = ingest_results(results, store, batch_size=batch_size, on_progress=on_progress)
+    refresh_index(store, build=build_related_index)
+    return report
 
 
 def ingest_results(

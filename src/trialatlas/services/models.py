@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.regimen import TrialDoses, TrialTimeline
@@ -31,6 +31,32 @@ MAX_PAGE = 10_000
 
 def _is_org_key(text: str) -> bool:
     return text.startswith(ORG_KEY_PREFIX) and len(ORG_KEY_PREFIX) < len(text) <= len(ORG_KEY_PREFIX) + 200
+
+
+Request = TypeVar("Request", bound=BaseModel)
+
+
+def validation_problems(exc: ValidationError, whole: str = "request") -> str:
+    """What a pydantic validation refused, as one line: ``field: why; field: why``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']) or whole}: {error['msg']}" for error in exc.errors()
+    )
+
+
+def checked(model: type[Request], data: Any) -> Request:
+    """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
+    if isinstance(data, model):
+        return data
+    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
+    if unknown:
+        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
+        # misspelt filter must not be dropped silently.
+        known = ", ".join(model.model_fields)
+        raise QueryError(f"unknown field {', '.join(map(repr, unknown))}; known: {known}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise QueryError(validation_problems(exc)) from exc
 
 
 def check_trial_id(nct: str) -> str:
@@ -87,7 +113,11 @@ class SearchRequest(FilterFields):
     def _values(cls, value: Any, info: Any) -> Any:
         if info.field_name not in LIST_FIELDS or value is None:
             return [] if info.field_name in LIST_FIELDS else value
-        return split_values(info.field_name, [value] if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return value  # not text: the field's own validation says what is wrong
+        return split_values(info.field_name, value)
 
     def filters(self) -> dict[str, Any]:
         """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
@@ -112,7 +142,7 @@ LIST_FIELDS: frozenset[str] = frozenset(
 def split_values(name: str, values: Sequence[str]) -> list[str]:
     """The values of a repeated parameter, empty ones dropped (plain HTML forms send them)."""
     parts = (part for value in values for part in (value.split(",") if name in COMMA_FILTERS else [value]))
-    return [part.strip() for part in parts if isinstance(part, str) and part.strip()]
+    return [part.strip() for part in parts if part.strip()]
 
 
 def facet_choices(entries: Sequence[str]) -> list[tuple[str, str]]:
@@ -154,8 +184,12 @@ class DoseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nct: str
-    weight: float = Field(gt=0, le=500, description="Body weight in kg.")
-    height: float | None = Field(default=None, gt=0, le=300, description="Height in cm (for m² doses).")
+    # The dose calculator (trialatlas.extract.regimen.dose) refuses a weight outside 0.3-350 kg or a height
+    # outside 20-250 cm with a message giving the range; here only the sign is checked.
+    weight: float = Field(gt=0, description="Body weight in kg (0.3-350 accepted).")
+    height: float | None = Field(
+        default=None, gt=0, description="Height in cm, for m² doses (20-250 accepted)."
+    )
 
 
 # --- matching ------------------------------------------------------------------------------------
@@ -308,7 +342,9 @@ __all__ = [
     "TrialDoses",
     "TrialTimeline",
     "check_trial_id",
+    "checked",
     "facet_choices",
     "split_values",
     "trial_document",
+    "validation_problems",
 ]

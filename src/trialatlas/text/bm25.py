@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ B = 0.75
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,11 @@ class Bm25:
     ) -> Bm25:
         """BM25 over documents read once and kept only as postings (a whole store's worth, where a
         dictionary of term counts per document would not fit in memory)."""
-        postings = _Postings.of(documents)
+        return cls.from_postings(_Postings.of(documents), k1, b)
+
+    @classmethod
+    def from_postings(cls, postings: _Postings, k1: float = K1, b: float = B) -> Bm25:
+        """BM25 over documents kept only as postings (built, patched or loaded from a file)."""
         df = np.diff(postings.indptr)
         frequency = {term: int(df[index]) for term, index in postings.vocab.items()}
         total = len(postings.keys)
@@ -116,8 +122,8 @@ class Bm25:
         """The length normalisation of a document, or of an array of documents."""
         return self.k1 * (1 - self.b + self.b * length / (self.stats.average or 1.0))
 
-    def _gain(self, weighted_idf: float, tf: Any, norm: Any) -> Any:
-        """One query term's share of a document's score (tf and norm: numbers or arrays alike)."""
+    def _gain(self, weighted_idf: Any, tf: Any, norm: Any) -> Any:
+        """One query term's share of a document's score (numbers or arrays alike)."""
         return weighted_idf * tf * (self.k1 + 1) / (tf + norm)
 
     def score(self, query: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
@@ -159,6 +165,23 @@ class Bm25:
                 total[rows] += self._gain(weight * self.idf(term), tf, norms[rows])
         return total
 
+    def scores_of_rows(self, queries: Sequence[Mapping[str, float]], rows: I64) -> list[F64]:
+        """Each query's scores of the documents at ``rows`` (the same numbers as :meth:`scores`), read
+        from those documents' own terms: the cost grows with the rows asked for, not with how common
+        the terms are."""
+        postings = self.postings
+        local, terms, tf = postings.of_rows(rows)
+        norms = self._norm(postings.lengths[rows])[local]
+        out: list[F64] = []
+        for query in queries:
+            weights = np.zeros(len(postings.vocab))
+            for term, weight in query.items():
+                if (index := postings.vocab.get(term)) is not None:
+                    weights[index] = weight * self.idf(term)
+            gains = self._gain(weights[terms], tf, norms)
+            out.append(np.bincount(local, weights=gains, minlength=rows.size).astype(np.float64))
+        return out
+
 
 @dataclass(frozen=True)
 class _Postings:
@@ -195,6 +218,47 @@ class _Postings:
             keys, vocab, indptr, row_array[order], tf_array[order], np.asarray(lengths, dtype=np.float64)
         )
 
+    @cached_property
+    def by_row(self) -> tuple[I64, I32, F64]:
+        """The same counts by document: for row ``r``, terms and counts in ``indptr[r]:indptr[r+1]``."""
+        terms = np.repeat(np.arange(len(self.vocab), dtype=np.int32), np.diff(self.indptr))
+        order = np.argsort(self.rows, kind="stable")
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(self.rows, minlength=len(self.keys)))))
+        return indptr.astype(np.int64), terms[order], self.tf[order]
+
+    def of_rows(self, rows: I64) -> tuple[I64, I32, F64]:
+        """Every (position in ``rows``, term, count) of the documents at ``rows``."""
+        indptr, terms, tf = self.by_row
+        starts = indptr[rows]
+        lengths = indptr[rows + 1] - starts
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        positions = offsets + np.arange(int(lengths.sum()))
+        local = np.repeat(np.arange(rows.size, dtype=np.int64), lengths)
+        return local, terms[positions], tf[positions]
+
+    def patched(self, keep: Bools, documents: Iterable[tuple[str, Mapping[str, float]]]) -> _Postings:
+        """These postings without the rows not kept and with ``documents`` appended, exactly as if built
+        from the kept documents and then those (terms no document holds any more stay, with no rows)."""
+        added = _Postings.of(documents)
+        vocab = dict(self.vocab)
+        for term in added.vocab:
+            vocab.setdefault(term, len(vocab))
+        old_terms = np.repeat(np.arange(len(self.vocab), dtype=np.int32), np.diff(self.indptr))
+        new_terms = np.repeat(
+            np.asarray([vocab[t] for t in added.vocab], dtype=np.int32), np.diff(added.indptr)
+        )
+        kept = keep[self.rows]
+        remap = np.cumsum(keep) - 1
+        first = int(keep.sum())
+        terms = np.concatenate((old_terms[kept], new_terms))
+        rows = np.concatenate((remap[self.rows[kept]], added.rows + first)).astype(np.int32)
+        tf = np.concatenate((self.tf[kept], added.tf))
+        order = np.lexsort((rows, terms))
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(terms, minlength=len(vocab))))).astype(np.int64)
+        keys = [key for key, k in zip(self.keys, keep.tolist(), strict=True) if k] + added.keys
+        lengths = np.concatenate((self.lengths[keep], added.lengths))
+        return _Postings(keys, vocab, indptr, rows[order], tf[order], lengths)
+
     def of_term(self, term: str) -> tuple[I32, F64]:
         """The rows of the documents holding ``term`` and its count in each."""
         index = self.vocab.get(term)
@@ -207,3 +271,7 @@ class _Postings:
 def term_counts(words: Iterable[str]) -> dict[str, float]:
     """A document or a query from its words: each word weighted by how often it occurs."""
     return {word: float(count) for word, count in Counter(words).items()}
+
+
+# The postings layout, for indexes that keep, patch and save it (the related-trials index).
+Postings = _Postings

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from trialatlas.errors import TrialAtlasError
 from trialatlas.eval.metrics import ndcg_at, precision_at
-from trialatlas.related.baseline import build_baseline, trial_text
+from trialatlas.related.baseline import TextBaseline, build_baseline, trial_text
+from trialatlas.related.features import lexical_text, title_text
 from trialatlas.related.index import F64, RelatedIndex, index_for
 from trialatlas.related.similarity import query_of_rows, score
 from trialatlas.store.base import TrialStore
@@ -90,6 +91,7 @@ def evaluate(
     pairs: Sequence[Pair],
     *,
     index: RelatedIndex | None = None,
+    baseline: TextBaseline | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> EvalReport:
     started = time.perf_counter()
@@ -98,14 +100,15 @@ def evaluate(
     index = index if index is not None else index_for(store)
     if on_stage:
         on_stage("text baseline")
-    baseline = build_baseline(store.iter_trials())
+    baseline = baseline if baseline is not None else build_baseline(store.iter_trials())
     baseline_rows = {key: row for row, key in enumerate(baseline.keys)}
     by_target: dict[str, list[Pair]] = {}
     for pair in pairs:
         by_target.setdefault(pair.target, []).append(pair)
     report = EvalReport(targets=len(by_target))
     totals = {name: Metrics() for name in SYSTEMS}
-    texts = {t.key: trial_text(t) for t in store.get_many(list(by_target))}
+    targets = {t.key: t for t in store.get_many(list(by_target))}
+    texts = {key: trial_text(t) for key, t in targets.items()}
     for target, rows in by_target.items():
         target_row = index.row_of(target)
         if target_row is None or target not in texts:
@@ -118,7 +121,10 @@ def evaluate(
         labels = {p.candidate: p.label for p in held}
         candidates = sorted(labels)
         candidate_rows = [row for c in candidates if (row := index.row_of(c)) is not None]
-        ours = score(index, query_of_rows(index, [target_row]), must=candidate_rows).total
+        query = query_of_rows(
+            index, [target_row], text=lexical_text(targets[target]), title=title_text(targets[target])
+        )
+        ours = score(index, query, must=candidate_rows).total
         bm25 = baseline.bm25(texts[target])
         tfidf = baseline.tfidf(texts[target])
         per_system: dict[str, F64] = {"trialatlas": ours, "bm25": bm25, "tfidf": tfidf}

@@ -1,0 +1,123 @@
+"""Related trials as a reranker over full-text candidates: nothing BM25 finds is lost, the text index is
+patched exactly, reasons name no common words, and the index is current after an ingest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trialatlas.model import Trial
+from trialatlas.related import index_for, related_trials
+from trialatlas.related.baseline import build_text_index
+from trialatlas.related.features import lexical_text, title_text
+from trialatlas.related.index import index_path, load_index, store_sequence
+from trialatlas.related.similarity import (
+    COMMON_SHARE,
+    LEXICAL_POOL,
+    TELLING_SHARE,
+    query_of_rows,
+    score,
+)
+from trialatlas.services.ingest import ingest
+from trialatlas.sources.reading import read_paths
+from trialatlas.store import SqliteStore, TrialStore
+
+
+@pytest.fixture(scope="module")
+def v2_trials(v2_jsonl: Path) -> list[Trial]:
+    return [r for r in read_paths([v2_jsonl]) if isinstance(r, Trial)]
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory, target_trials: Path, v2_jsonl: Path) -> Path:
+    path = tmp_path_factory.mktemp("rerank") / "atlas.db"
+    with SqliteStore(path) as store:
+        assert ingest([target_trials, v2_jsonl], store, build_related_index=True).ok
+    return path
+
+
+@pytest.fixture
+def store(store_path: Path) -> Iterator[TrialStore]:
+    with SqliteStore(store_path) as opened:
+        yield opened
+
+
+def test_patched_text_index_equals_a_fresh_build(v2_trials: list[Trial]) -> None:
+    texts = {t.key: lexical_text(t) for t in v2_trials[:300]}
+    keys = list(texts)
+    first, later = keys[:200], keys[200:]
+    gone = set(first[::7])
+    base = build_text_index((k, texts[k]) for k in first)
+    keep = np.asarray([k not in gone for k in first], dtype=np.bool_)
+    updated = base.patched(keep, later, [texts[k] for k in later])
+    expected_keys = [k for k in first if k not in gone] + later
+    fresh = build_text_index((k, texts[k]) for k in expected_keys)
+    assert updated.keys == fresh.keys
+    query = texts[later[3]]
+    # The vocabulary of the patched index has another order; the figures are the same.
+    assert np.allclose(updated.bm25(query), fresh.bm25(query))
+    assert np.allclose(updated.tfidf(query), fresh.tfidf(query))
+    assert np.allclose(updated.tfidf_norms, fresh.tfidf_norms)
+    # Scoring chosen trials from their own words gives the same figures as the postings do.
+    rows = np.asarray([0, 5, 42, len(expected_keys) - 1], dtype=np.int64)
+    title = v2_trials[203].brief_title or ""
+    bm25, tfidf, title_bm25 = updated.score_rows(query, rows, also=title)
+    assert np.allclose(bm25, updated.bm25(query)[rows])
+    assert np.allclose(tfidf, updated.tfidf(query)[rows])
+    assert np.allclose(title_bm25, updated.bm25(title)[rows])
+    assert bm25[-1] > 0 and title_bm25[-1] > 0
+
+
+def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
+    index = index_for(store)
+    for key in ("NCT00371319", "NCT04048161", index.keys[100], index.keys[500]):
+        trial = store.get(key)
+        assert trial is not None
+        row = index.row_of(key)
+        assert row is not None
+        query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
+        scored = score(index, query)
+        bm25 = index.lexical.bm25(lexical_text(trial), COMMON_SHARE)
+        bm25[row] = 0.0
+        found = np.flatnonzero(bm25 > 0)
+        best = found[np.argsort(-bm25[found], kind="stable")][: LEXICAL_POOL - 1]
+        assert scored.eligible[best].all()
+        assert not scored.eligible[row]
+        assert np.all((scored.total >= 0) & (scored.total <= 1.0 + 1e-9))
+
+
+def test_reasons_name_only_uncommon_words(store: TrialStore) -> None:
+    index = index_for(store)
+    family = index.families["text"]
+    document_frequency = np.bincount(family.indices, minlength=len(family.vocab))
+    named = 0
+    for key in ("NCT00371319", "NCT04048161", "NCT03580291", index.keys[50], index.keys[400]):
+        for result in related_trials(store, key, 10):
+            for reason in result.reasons:
+                if not reason.startswith("shared terms: "):
+                    continue
+                for term in reason.removeprefix("shared terms: ").split(", "):
+                    named += 1
+                    assert document_frequency[family.ids[term]] <= max(TELLING_SHARE * index.size, 1.0)
+    assert named > 0
+
+
+def test_ingest_keeps_the_index_current(target_trials: Path, v2_jsonl: Path, tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "kept.db") as store:
+        assert ingest([target_trials], store, build_related_index=True).ok
+        path = index_path(store)
+        assert path is not None and path.is_file()
+        # A later ingest catches the saved index up by itself: the next lookup has nothing to do.
+        assert ingest([v2_jsonl], store).ok
+        saved = load_index(path)
+        assert saved is not None
+        assert saved.size == store.count()
+        assert saved.marker["seq"] == store_sequence(store)
+        assert saved.lexical.size == store.count()
+    with SqliteStore(tmp_path / "none.db") as store:
+        assert ingest([target_trials], store).ok
+        path = index_path(store)
+        assert path is not None and not path.exists()  # built only when asked, or on first use
