@@ -238,7 +238,8 @@ def test_the_cli_shows_the_logic_and_plain_numbers(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["criteria", str(source)], terminal_width=240)
     assert result.exit_code == 0, result.output
     assert "logic: any(" in result.output
-    assert "2.99994" not in result.output and "canonical_value=3" in result.output
+    # Rules read as written: a converted threshold never shows its float noise.
+    assert "2.99994" not in result.output and "265.2 umol/L" in result.output
 
 
 def test_the_cli_match_gives_the_python_answer(tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.extract.regimen.dose import PatientDose
@@ -98,35 +100,50 @@ def _amount(dose: PatientDose, field: str) -> str:
     return value.label() if value is not None else ""
 
 
-def render_dose_table(doses: TrialDoses) -> Table:
+def render_dose_table(doses: TrialDoses) -> Group:
+    """Each arm's doses, a drug a block: what the trial states, then what it comes to for this patient.
+    Laid out as lines with hanging indents (not table columns), so drug names, doses and notes are
+    never cut, whatever the terminal's width."""
     patient = f"{doses.weight_kg:g} kg" + (f", {doses.height_cm:g} cm" if doses.height_cm else "")
-    table = Table(title=f"{doses.trial} — doses for {patient}", show_lines=True)
-    for column in ("arm", "phase", "drug", "stated", "per administration", "per day", "note"):
-        table.add_column(column)
-    for row in doses.rows:
-        d = row.dose
-        per_admin = _amount(d, "per_administration")
-        if d.rounded_per_administration is not None and d.formulation:
-            per_admin += f"\n→ {d.rounded_per_administration.label()} ({d.formulation})"
-        note = escape(d.reason or "")
-        if d.status == "refused":
-            note = f"[red]refused:[/red] {note}"
-        elif d.status == "not applicable":
-            note = f"[yellow]not applicable:[/yellow] {note}"
-        extra = [_amount(d, f) for f in ("total", "per_week", "rate_per_hour") if getattr(d, f) is not None]
-        notes = escape("; ".join([*d.conditions, *d.notes, *extra]))
-        if d.arithmetic:
-            notes = "\n".join([notes, *(escape(line) for line in d.arithmetic)]).strip()
-        table.add_row(
-            escape(row.arm),
-            escape(row.phase),
-            escape(d.drug or "?"),
-            escape(f"{d.stated} {d.frequency or ''}".strip()),
-            per_admin,
-            _amount(d, "per_day"),
-            "\n".join(x for x in (note, notes) if x),
-        )
-    return table
+    parts: list[RenderableType] = [Text(f"{doses.trial} — doses for {patient}", style="bold")]
+    for arm in dict.fromkeys(row.arm for row in doses.rows):
+        parts.append(Text(f"\n{arm}", style="bold underline"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column(overflow="fold")
+        previous = None
+        for row in (r for r in doses.rows if r.arm == arm):
+            d = row.dose
+            block = Text()
+            block.append(d.drug or "?", style="bold")
+            block.append(f"  {d.stated} {d.frequency or ''}".rstrip())
+            lines: list[tuple[str, str]] = [
+                ("per administration", _amount(d, "per_administration")),
+                ("per day", _amount(d, "per_day")),
+                *((f.replace("_", " "), _amount(d, f)) for f in ("per_week", "total", "rate_per_hour")),
+            ]
+            if d.rounded_per_administration is not None and d.formulation:
+                rounded = f"{d.rounded_per_administration.label()} ({d.formulation})"
+                lines.insert(1, ("rounded", rounded))
+            for label, value in lines:
+                if value:
+                    block.append(f"\n  {label}: ", style="dim")
+                    block.append(value)
+            if d.status in ("refused", "not applicable"):
+                block.append(f"\n  {d.status}: ", style="red" if d.status == "refused" else "yellow")
+                block.append(d.reason or "")
+            elif d.reason:
+                block.append(f"\n  {d.reason}", style="yellow")
+            for note in (*d.conditions, *d.notes):
+                block.append(f"\n  {note}", style="dim")
+            # The arithmetic behind each figure, so a reader can check it.
+            for line in d.arithmetic:
+                block.append(f"\n  = {line}", style="dim")
+            # The phase is named where it starts; the drugs under it share it.
+            grid.add_row(row.phase if row.phase != previous else "", block)
+            previous = row.phase
+        parts.append(grid)
+    return Group(*parts)
 
 
 def dose_command(

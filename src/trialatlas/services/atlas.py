@@ -33,6 +33,7 @@ from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
 from trialatlas.services.models import (
     MARKS,
     MAX_LIMIT,
+    SEARCH_BUDGET_S,
     DoseRequest,
     IngestProblem,
     IngestResponse,
@@ -281,6 +282,7 @@ class Atlas:
                 snippets=snippets,
                 index=index,
                 synced=True,
+                budget_s=SEARCH_BUDGET_S,
             )
             if request.limit <= MAX_LIMIT:  # not the long walks of cursor_at
                 self._results[key] = results

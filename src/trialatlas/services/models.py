@@ -27,6 +27,9 @@ from trialatlas.text.registry_ids import is_nct_id
 # Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
+MAX_QUERY_TERMS = 40
+# Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
+SEARCH_BUDGET_S = 5.0
 
 
 def _is_org_key(text: str) -> bool:
@@ -107,6 +110,16 @@ class SearchRequest(FilterFields):
     )
     page: int = Field(default=1, ge=1, le=MAX_PAGE, description="The page the cursor starts (numbering).")
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+
+    @field_validator("q")
+    @classmethod
+    def _bounded_terms(cls, value: str) -> str:
+        # The cost of a query grows with its terms (each is expanded, matched and scored): past
+        # MAX_QUERY_TERMS a query is refused, not run for tens of seconds.
+        terms = len(value.split())
+        if terms > MAX_QUERY_TERMS:
+            raise ValueError(f"{terms} terms; a query may have at most {MAX_QUERY_TERMS}")
+        return value
 
     @field_validator("*", mode="before")
     @classmethod

@@ -12,12 +12,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from markupsafe import Markup, escape
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
+from trialatlas.extract.criteria.describe import describe_rule
 from trialatlas.extract.regimen import TrialTimeline
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
@@ -91,6 +91,7 @@ class SourceView:
     partial: bool
     registry: str | None = None
     registry_id: str | None = None
+    name: str = ""
 
 
 @dataclass
@@ -157,13 +158,8 @@ def _rows(pairs: list[tuple[str, object]]) -> list[tuple[str, str]]:
 
 
 def _rule_note(rule: Rule) -> str:
-    data: dict[str, Any] = rule.model_dump(
-        exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings", "window"},
-        exclude_none=True,
-        exclude_defaults=True,
-    )
-    parts = [f"{key.replace('_', ' ')} {value}" for key, value in data.items() if value not in ([], "")]
-    return f"{rule.kind.replace('_', ' ')}: " + ", ".join(parts) if parts else rule.kind.replace("_", " ")
+    # The rule said in words, as the CLI says it: the kind, then what it asks of the patient.
+    return f"{rule.kind.replace('_', ' ')}: {describe_rule(rule)}"
 
 
 def highlight(criterion: ParsedCriterion) -> list[Piece]:
@@ -254,6 +250,7 @@ def _sources(trial: Trial) -> tuple[list[SourceView], dict[str, list[str]]]:
             s.partial,
             registry_name(s.registry) if s.registry else None,
             s.registry_id,
+            s.record_name,
         )
         for s in trial.sources
     ]
