@@ -434,8 +434,10 @@ class Atlas:
         batch_size: int | None = None,
         workers: int = 1,
         on_progress: Callable[[Any], None] | None = None,
+        build_related_index: bool = False,
     ) -> IngestResponse:
-        """Read records into the store; the answer counts them all and lists the first errors."""
+        """Read records into the store; the answer counts them all and lists the first errors. The
+        related-trials index is caught up (built too, with ``build_related_index``)."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
 
         with self._ingest_lock:
@@ -446,6 +448,7 @@ class Atlas:
                 batch_size=batch_size or DEFAULT_BATCH_SIZE,
                 workers=workers,
                 on_progress=on_progress,
+                build_related_index=build_related_index,
             )
         return IngestResponse(
             read=report.read,
