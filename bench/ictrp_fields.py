@@ -24,7 +24,8 @@ from trialatlas.config import shared_data_dir
 from trialatlas.model import Allocation, InterventionModel, Masking, OverallStatus, Sex, Trial
 from trialatlas.model.enums import coerce_enum, coerce_phases
 from trialatlas.model.values import normalize_date, parse_age
-from trialatlas.sources.ictrp import IctrpRow, build_trial
+from trialatlas.sources.ictrp import build_trial
+from trialatlas.sources.ictrp_fields import IctrpRow
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ictrp" / "ictrp_labels.json"
 _DESIGN_PART = re.compile(r"(Allocation|Intervention model|Masking)\s*:\s*([^.;]*)", re.IGNORECASE)

@@ -354,10 +354,8 @@ def render_layout_a(trial: Trial, *, labels: bool = True) -> str:
     section("sponsors", "Sponsors")
     sponsors = [(s, "collaborator") for s in trial.collaborators]
     if trial.lead_sponsor:
-        # The labelled site lists collaborators first; the bare one lists the lead first.
-        sponsors = (
-            [*sponsors, (trial.lead_sponsor, "lead")] if labels else [(trial.lead_sponsor, "lead"), *sponsors]
-        )
+        # Both the labelled and the bare site list collaborators first and the lead last (seed 000).
+        sponsors = [*sponsors, (trial.lead_sponsor, "lead")]
     for sponsor, role in sponsors:
         out.append(sponsor.name)
         if sponsor.agency_class:

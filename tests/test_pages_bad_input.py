@@ -180,3 +180,29 @@ def test_the_reader_reads_a_blob_once_per_page() -> None:
     blob = Blob.from_bytes("seed.txt", _seed_bytes("002"))
     results = list(READER.read(blob))
     assert len(results) == 1 and isinstance(results[0], Trial)
+
+
+def test_a_flattened_sponsor_table_stays_one_value() -> None:
+    """Layout B's "Sponsors (2)" table saved as one line: kept whole and said so, never cut at a guess."""
+    from page_renderer import render_page
+    from trialatlas.model import Sponsor
+
+    trial = Trial(
+        nct_id="NCT09000002",
+        brief_title="Endothelial function in sleep apnea",
+        lead_sponsor=Sponsor(name="Columbia University"),
+        collaborators=[Sponsor(name="National Heart, Lung, and Blood Institute (NHLBI)")],
+    )
+    page = render_page(trial, "B")
+    as_rendered = read_page(page.encode(), "NCT09000002.txt")
+    assert isinstance(as_rendered, Trial) and as_rendered.lead_sponsor is not None
+    assert as_rendered.lead_sponsor.name == "Columbia University"
+    flattened = page.replace("Columbia University\nNational Heart", "Columbia University National Heart")
+    assert flattened != page
+    result = read_page(flattened.encode(), "NCT09000002.txt")
+    assert isinstance(result, Trial) and result.lead_sponsor is not None
+    assert result.lead_sponsor.name == "Columbia University National Heart, Lung, and Blood Institute (NHLBI)"
+    assert result.collaborators == []
+    assert any(
+        w.startswith("sponsors: the table lists 2 sponsors in 1 line") for w in result.sources[0].warnings
+    )

@@ -151,6 +151,10 @@ def test_seed000_bare_values_are_read_by_their_shape(seed000: Trial) -> None:
         "Chinese SLE Treatment And Research Group",
     }
     assert any("sponsor roles" in w for w in trial.sources[0].warnings)
+    # The registry record names the SLE research group the lead sponsor: this layout lists the lead last.
+    assert trial.lead_sponsor is not None
+    assert trial.lead_sponsor.name == "Chinese SLE Treatment And Research Group"
+    assert [c.name for c in trial.collaborators] == ["Peking Union Medical College Hospital"]
     (official,) = trial.officials
     assert (official.name, official.role, official.affiliation) == (
         "Mengtao Li, MD",

@@ -104,6 +104,15 @@ def test_trec_scoring_on_a_small_collection(target_trials: Path, tmp_path: Path)
     assert report.topics_scored == 2 and report.judged_held == 2
     for score in report.systems.values():
         assert score.ndcg_at_10 == pytest.approx(1.0) and score.p_at_10 == pytest.approx(0.1)
+        assert set(score.per_topic) == {"1", "2"}
+    # Both systems are perfect on both topics: no difference, and a CI that says so.
+    assert report.as_dict()["ndcg@10 trialatlas - bm25"] == {
+        "difference": 0.0,
+        "ci_low": 0.0,
+        "ci_high": 0.0,
+        "confidence": 0.95,
+        "queries": 2,
+    }
     run_lines = (tmp_path / "runs" / "trialatlas.run").read_text().splitlines()
     assert run_lines[0].split() == ["1", "Q0", "NCT04048161", "1", run_lines[0].split()[4], "trialatlas"]
     assert len(run_lines) == 4

@@ -24,8 +24,10 @@ from trialatlas.model import (
 )
 from trialatlas.model.merge import stamp_provenance
 from trialatlas.model.registries import registrations
+from trialatlas.model.values import age_limits_of_groups
 from trialatlas.sources import RecordError, detect_reader, read_path
 from trialatlas.sources.base import Blob
+from trialatlas.sources.euctr import build_trial
 from trialatlas.store import MemoryStore
 
 
@@ -69,6 +71,9 @@ def test_protocol_fields(trials: dict[str, Trial]) -> None:
     assert design.enrollment is not None and design.enrollment.count == 172
     assert trial.lead_sponsor is not None and trial.lead_sponsor.agency_class is AgencyClass.INDUSTRY
     assert trial.eligibility.std_ages == [StandardAge.CHILD]
+    # Children only (the protocol answers no for adults and the elderly): no one of 18 or older.
+    assert trial.eligibility.minimum_age is None
+    assert trial.eligibility.maximum_age is not None and trial.eligibility.maximum_age.years == 17
     # Inline-numbered criteria come out one by one.
     assert "Is less than 18 years of age." in trial.eligibility.inclusion
     assert len(trial.eligibility.exclusion) >= 10
@@ -150,3 +155,25 @@ def read_path_bytes(name: str, data: bytes) -> list[Trial | RecordError]:
     from trialatlas.sources.reading import read_blob
 
     return list(read_blob(Blob.from_bytes(name, data)))
+
+
+def test_age_limits_follow_from_all_three_age_answers_only() -> None:
+    child, adult, older = StandardAge.CHILD, StandardAge.ADULT, StandardAge.OLDER_ADULT
+    cases = {
+        (child,): (None, 17),
+        (adult,): (18, 64),
+        (older,): (65, None),
+        (child, adult): (None, 64),
+        (adult, older): (18, None),
+        (child, adult, older): (None, None),
+        (): (None, None),
+    }
+    for groups, expected in cases.items():
+        low, high = age_limits_of_groups(list(groups))
+        assert (low.years if low else None, high.years if high else None) == expected, groups
+    # A record that leaves one age question unanswered bounds nothing.
+    document = {"a2_eudract_number": "2020-000001-01", "f11_trial_has_subjects_under_18": "Yes",
+                "f12_adults_1864_years": "No"}  # fmt: skip
+    trial = build_trial(document, None)
+    assert trial.eligibility.std_ages == [child]
+    assert trial.eligibility.minimum_age is None and trial.eligibility.maximum_age is None

@@ -27,7 +27,8 @@ from trialatlas.model import (
 from trialatlas.model.registries import identify
 from trialatlas.sources import RecordError, detect_reader, read_path
 from trialatlas.sources.base import Blob
-from trialatlas.sources.ictrp import FIELDS, ictrp_age, ictrp_date, ictrp_phases
+from trialatlas.sources.ictrp import country
+from trialatlas.sources.ictrp_fields import FIELDS, ictrp_age, ictrp_date, ictrp_phases
 from trialatlas.store import MemoryStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"
@@ -162,6 +163,9 @@ def test_euctr_row_fields(header_rows: ReadResults) -> None:
     ]
     # The protocol's age-range answers are age groups, not criteria; wrapped lines are joined.
     assert trial.eligibility.std_ages == [StandardAge.ADULT, StandardAge.OLDER_ADULT]
+    # All three age questions answered, no one under 18: the trial's minimum age is 18.
+    assert trial.eligibility.minimum_age is not None and trial.eligibility.minimum_age.years == 18
+    assert trial.eligibility.maximum_age is None
     assert trial.eligibility.inclusion == ["Adults with imaginary arthritis of at least six months duration.",
                                            "Written consent."]  # fmt: skip
     assert [(o.measure, o.time_frame) for o in trial.outcomes] == [
@@ -211,6 +215,9 @@ def test_value_readers() -> None:
     assert ictrp_phases("2-3") == ([Phase.PHASE2, Phase.PHASE3], True)
     assert ictrp_phases("IIIb") == ([Phase.PHASE3], True)
     assert ictrp_phases("Bioequivalence") == ([], False)
+    # WHO's parenthesised country names as ClinicalTrials.gov's (and ISO's) short names.
+    assert country("Iran (Islamic Republic of)") == "Iran, Islamic Republic of"
+    assert country("Korea, Republic of") == "Korea, Republic of"
 
 
 def test_headerless_row_count_mismatch_is_one_error() -> None:
@@ -324,3 +331,37 @@ def test_a_newer_refresh_of_a_row_wins() -> None:
     store.upsert_batch([t for t in older if isinstance(t, Trial)])
     trial = store.get("TCTR20200101001")
     assert trial is not None and trial.brief_title == "Newer title" and len(trial.sources) == 2
+
+
+def test_the_portal_spellings_of_fields_are_read() -> None:
+    """The search portal's XML names some fields its own way (web_address, Inclusion_agemin, Condition)."""
+    data = (
+        b"<Trials_downloaded_from_ICTRP><Trial><TrialID>ISRCTN12345678</TrialID><Acronym>PORTAL</Acronym>"
+        b"<Public_title>Portal title</Public_title><web_address>https://www.isrctn.com/ISRCTN12345678</web_address>"
+        b"<Inclusion_agemin>18 Years</Inclusion_agemin><Inclusion_gender>Female</Inclusion_gender>"
+        b"<Condition>Imaginary arthritis;Imaginary gout</Condition><Secondary_ID>NCT09000002</Secondary_ID>"
+        b"</Trial></Trials_downloaded_from_ICTRP>"
+    )
+    [trial] = read_path_bytes("portal.xml", data)
+    assert isinstance(trial, Trial)
+    assert (trial.acronym, trial.brief_title) == ("PORTAL", "Portal title")
+    assert trial.sources[0].url == "https://www.isrctn.com/ISRCTN12345678"
+    assert trial.eligibility.minimum_age is not None and trial.eligibility.sex is Sex.FEMALE
+    assert trial.conditions == ["Imaginary arthritis", "Imaginary gout"]
+    assert [s.id for s in trial.secondary_ids] == ["NCT09000002"]
+    assert trial.sources[0].unread_fields == []
+
+
+def test_a_broken_xml_export_keeps_the_trials_before_the_break() -> None:
+    data = (
+        (FIXTURES / "ictrp_export.xml")
+        .read_bytes()
+        .replace(b"</Trials_downloaded_from_ICTRP>", b"<Trial><Tri")
+    )
+    results = read_path_bytes("broken.xml", data)
+    assert [r.key for r in results if isinstance(r, Trial)] == [
+        "NCT09000002", "ChiCTR2000000001", "EUCTR2020-000123-45",
+    ]  # fmt: skip
+    errors = _errors(results)
+    assert len(errors) == 1 and errors[0].location == "broken.xml#trial 4"
+    assert errors[0].reason.startswith("malformed XML")

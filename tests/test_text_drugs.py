@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.regimen.drugs import lookup
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.text import drugs
-from trialatlas.text.drugs import curated_drugs, drug_names, packaged_drug_names
+from trialatlas.text.drugs import curated_drug_classes, curated_drugs, drug_names, packaged_drug_names
 
 
 def test_packaged_names_come_with_their_generic_and_brand_flag() -> None:
@@ -35,6 +36,15 @@ def test_every_room_reads_the_same_vocabulary() -> None:
     rows = {(name, generic) for name, generic, _ in drug_rows()}
     assert ("cellcept", "mycophenolate mofetil") in rows  # curated
     assert ("cellcept", "mycophenolate") in rows  # packaged
+
+
+def test_curated_classes_are_part_of_the_vocabulary_and_read_by_criteria() -> None:
+    classes = curated_drug_classes()
+    assert {"classes", "families", "not_drugs"} <= set(classes) and "_comment" not in classes
+    members = set(classes["classes"]["immunosuppressant"]["members"])
+    assert "rituximab" in members
+    found = {(m.drug, m.drug_class) for m in find_drugs("on warfarin or other anticoagulants")}
+    assert found == {("warfarin", None), (None, "anticoagulant")}
 
 
 def test_the_names_are_cached_and_a_broken_cache_is_ignored(

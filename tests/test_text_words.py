@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.text.words import STOP_WORDS, stop_words, tokens, words
+from trialatlas.text.words import STOP_WORDS, stop_words, strip_accents, tokens, words
 
 
 def test_english_stop_words_are_function_words_only() -> None:
@@ -65,3 +65,8 @@ def test_words_drop_stop_words_short_words_and_numbers_on_request() -> None:
         "crohn",
         "disease",
     ]
+
+
+def test_accents_are_stripped_and_nothing_else() -> None:
+    assert strip_accents("Anémia, béta thalassémie à Zürich") == "Anemia, beta thalassemie a Zurich"
+    assert strip_accents("Plain ASCII, kept: 5-FU") == "Plain ASCII, kept: 5-FU"

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from trialatlas.api.app import create_app
 from trialatlas.services.ingest import ingest
-from trialatlas.sources.ictrp import FIELDS
+from trialatlas.sources.ictrp_fields import FIELDS
 from trialatlas.store import SqliteStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -20,6 +20,9 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from trialatlas.errors import TrialAtlasError
+
+if TYPE_CHECKING:
+    from trialatlas.services.atlas import Atlas
 
 console = Console()
 err_console = Console(stderr=True)
@@ -52,12 +55,14 @@ class AtlasGroup(TyperGroup):
 
 def new_app(**options: Any) -> typer.Typer:
     settings: dict[str, Any] = {"no_args_is_help": True, "pretty_exceptions_enable": False}
-    settings.update(add_completion=False, cls=AtlasGroup, **options)
+    # Plain (click) help: it wraps descriptions and never cuts an option name to fit a narrow terminal,
+    # as the boxed rich layout does ("--intervention-t…" at 80 columns).
+    settings.update(add_completion=False, cls=AtlasGroup, rich_markup_mode=None, **options)
     return typer.Typer(**settings)
 
 
 @contextmanager
-def opened(db: str | None, **options: Any) -> Iterator[Any]:
+def opened(db: str | None, **options: Any) -> Iterator[Atlas]:
     """The atlas over the store named by ``--db`` (or the default), closed when the command is done.
 
     The one way a command opens a store; ``atlas.store`` is the store itself.

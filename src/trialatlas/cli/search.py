@@ -16,7 +16,7 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.config import shared_data_dir
 from trialatlas.errors import InputError
-from trialatlas.services.models import MAX_LIMIT, SearchRequest
+from trialatlas.services.models import MAX_LIMIT, SearchRequest, checked
 
 CSV_COLUMNS = (
     "key",
@@ -80,7 +80,9 @@ def search_command(
         bool | None,
         typer.Option("--healthy-volunteers/--no-healthy-volunteers", help="Accepts healthy volunteers."),
     ] = None,
-    has_results: Annotated[bool | None, typer.Option("--has-results/--no-results")] = None,
+    has_results: Annotated[
+        bool | None, typer.Option("--has-results/--no-results", help="Results posted (or not).")
+    ] = None,
     start_from: Annotated[
         str | None, typer.Option("--start-from", help="Start date on or after (2019-06).")
     ] = None,
@@ -120,8 +122,6 @@ def search_command(
         "order": "asc" if ascending else None,
     }
     with opened(db, on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
-        from trialatlas.services.atlas import checked
-
         asked = checked(SearchRequest, request)
         if rebuild:
             report = atlas.rebuild_search_index()
@@ -241,6 +241,11 @@ def search_eval_command(
     for name, score in report.systems.items():
         table.add_row(name, f"{score.ndcg_at_10:.4f}", f"{score.p_at_10:.4f}")
     console.print(table)
+    if (difference := report.difference()) is not None:
+        console.print(
+            f"NDCG@10 trialatlas - bm25: {difference.mean:+.4f} (95% CI {difference.low:+.4f} to "
+            f"{difference.high:+.4f}, {difference.queries} topics, paired bootstrap)"
+        )
     console.print(Text(f"runs written to {out}", style="dim"))
 
 

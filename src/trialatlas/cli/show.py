@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.model import Age, PartialDate, Trial
-from trialatlas.model.registries import identify, registrations, registry_name
+from trialatlas.model.registries import CTGOV, identify, registrations, registry_name
 from trialatlas.services.results import (
     NO_RESULTS,
     NO_RESULTS_DETAIL,
@@ -27,6 +27,7 @@ from trialatlas.services.results import (
     ResultsView,
     results_view,
 )
+from trialatlas.services.sections import design_rows, snapshot_rows
 
 
 def _t(value: object, style: str = "") -> Text:
@@ -59,7 +60,7 @@ def _fields(rows: Iterable[tuple[str, object]]) -> Table:
 
 def render_trial(trial: Trial) -> list[RenderableType]:
     """The trial as a list of Rich renderables, one per section (empty sections left out)."""
-    status, design, elig = trial.status, trial.design, trial.eligibility
+    elig = trial.eligibility
     header = Text()
     header.append(trial.nct_id or trial.key, style="bold cyan")
     if trial.acronym:
@@ -70,32 +71,7 @@ def render_trial(trial: Trial) -> list[RenderableType]:
         header.append("\n(partial record: the source shows only part of this trial)", style="yellow")
     out: list[RenderableType] = [header]
 
-    enrollment = design.enrollment
-    out.append(
-        _section(
-            "Snapshot",
-            _fields(
-                [
-                    ("Status", status.overall_status),
-                    ("Why stopped", status.why_stopped),
-                    ("Phase", ", ".join(design.phases)),
-                    (
-                        "Enrollment",
-                        f"{enrollment.count} participants"
-                        + (f" ({enrollment.type.lower()})" if enrollment.type else "")
-                        if enrollment and enrollment.count is not None
-                        else None,
-                    ),
-                    ("Study type", design.study_type),
-                    ("Start", _date(status.start_date)),
-                    ("Primary completion", _date(status.primary_completion_date)),
-                    ("Completion", _date(status.completion_date)),
-                    ("First posted", _date(status.study_first_post_date)),
-                    ("Last updated", _date(status.last_update_post_date)),
-                ]
-            ),
-        )
-    )
+    out.append(_section("Snapshot", _fields(snapshot_rows(trial, str, _date))))
     if trial.official_title and trial.official_title != trial.brief_title:
         out.append(_section("Official title", _t(trial.official_title)))
     if trial.brief_summary:
@@ -111,24 +87,9 @@ def render_trial(trial: Trial) -> list[RenderableType]:
                 ),
             )
         )
-    masking = (
-        f"{design.masking}" + (f" ({', '.join(design.who_masked)})" if design.who_masked else "")
-        if design.masking
-        else None
-    )
-    design_rows = _fields(
-        [
-            ("Allocation", design.allocation),
-            ("Intervention model", design.intervention_model),
-            ("Model description", design.intervention_model_description),
-            ("Primary purpose", design.primary_purpose),
-            ("Masking", masking),
-            ("Observational model", design.observational_model),
-            ("Time perspective", design.time_perspective),
-        ]
-    )
-    if design_rows.row_count:
-        out.append(_section("Study design", design_rows))
+    design_table = _fields(design_rows(trial, str))
+    if design_table.row_count:
+        out.append(_section("Study design", design_table))
     if trial.arms or trial.interventions:
         out.append(_section("Study groups and interventions", *_groups(trial)))
     out.append(_section("Eligibility", *_eligibility(trial, _age(elig.minimum_age), _age(elig.maximum_age))))
@@ -408,22 +369,31 @@ def _references(trial: Trial) -> list[RenderableType]:
     return parts
 
 
-def render_sources(trial: Trial) -> Table:
-    """Which source record gave each field of the trial."""
-    by_id = {source.id: source for source in trial.sources}
-    table = Table("Field", "Registry", "Source", "Format", "Record date", expand=True)
-    for field_name, source_id in trial.field_sources.items():
-        source = by_id.get(source_id)
-        registry = (
-            f"{registry_name(source.registry)} {source.registry_id or ''}".strip()
-            if source and source.registry
-            else ""
-        )
-        table.add_row(
-            _t(field_name),
+def render_sources(trial: Trial) -> Group:
+    """The records the trial was read from (registry, record id, format, date, file name: never a
+    server path), then which record gave each field; laid out to fit 80 columns."""
+    records = Table(expand=True)
+    for heading in ("#", "Registry", "Record", "Format", "Updated"):
+        records.add_column(heading, overflow="fold")  # file names and ids wrap, never cut
+    number = {source.id: index for index, source in enumerate(trial.sources, start=1)}
+    for index, source in enumerate(trial.sources, start=1):
+        # ClinicalTrials.gov's own formats name no registry on the record: the NCT id is its id there.
+        code = source.registry or (CTGOV if str(source.format).startswith("ctgov") and trial.nct_id else None)
+        record_id = source.registry_id or (trial.nct_id if code == CTGOV else None)
+        registry = f"{registry_name(code)} {record_id or ''}".strip() if code else ""
+        records.add_row(
+            str(index),
             _t(registry),
-            _t(source.location if source else source_id),
-            _t(source.format if source else ""),
-            _t(source.record_date if source else ""),
+            _t(source.record_name + (" (partial)" if source.partial else "")),
+            _t(source.format),
+            _t(source.record_date or ""),
         )
-    return table
+    fields: dict[str, list[str]] = defaultdict(list)
+    for field_name, source_id in trial.field_sources.items():
+        fields[f"#{number[source_id]}" if source_id in number else source_id].append(field_name)
+    given = Table.grid(padding=(0, 2))
+    given.add_column(no_wrap=True, style="bold")
+    given.add_column(overflow="fold")
+    for label, names in fields.items():
+        given.add_row(label, _t(", ".join(names)))
+    return Group(records, Text("Fields given by each record", style="bold"), given)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialatlas.eval import trec
-from trialatlas.eval.metrics import ndcg_at
+from trialatlas.eval.metrics import PairedDifference, ndcg_at, paired_bootstrap
 from trialatlas.eval.metrics import precision_at as graded_precision_at
 from trialatlas.search.index import SearchIndex
 from trialatlas.search.query import COLUMNS, WEIGHTS, compile_query
@@ -40,6 +40,8 @@ class SystemScore:
     ndcg_at_10: float
     p_at_10: float
     run: list[tuple[str, str, int, float]] = field(default_factory=list, repr=False)
+    # NDCG@10 of each scored topic, for the paired comparison of systems.
+    per_topic: dict[str, float] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -51,7 +53,16 @@ class TrecReport:
     systems: dict[str, SystemScore]
     seconds: float = 0.0
 
+    def difference(self, system: str = "trialatlas", baseline: str = "bm25") -> PairedDifference | None:
+        """NDCG@10 of ``system`` minus ``baseline`` over the scored topics, with a bootstrap 95% CI."""
+        ours, theirs = self.systems.get(system), self.systems.get(baseline)
+        if ours is None or theirs is None:
+            return None
+        topics = sorted(ours.per_topic.keys() & theirs.per_topic.keys())
+        return paired_bootstrap([ours.per_topic[t] for t in topics], [theirs.per_topic[t] for t in topics])
+
     def as_dict(self) -> dict[str, object]:
+        difference = self.difference()
         return {
             "topics": self.topics,
             "topics_scored": self.topics_scored,
@@ -62,6 +73,7 @@ class TrecReport:
                 name: {"ndcg@10": round(score.ndcg_at_10, 4), "p@10": round(score.p_at_10, 4)}
                 for name, score in self.systems.items()
             },
+            **({"ndcg@10 trialatlas - bm25": difference.as_dict()} if difference is not None else {}),
         }
 
 
@@ -131,6 +143,7 @@ def run_trec(
         index = judged_index(store, all_judged)
     held = index.docs_of(all_judged)
     sums = {name: [0.0, 0.0] for name in systems}
+    per_topic: dict[str, dict[str, float]] = {name: {} for name in systems}
     runs: dict[str, list[tuple[str, str, int, float]]] = {name: [] for name in systems}
     scored = 0
     for topic in topics:
@@ -148,7 +161,8 @@ def run_trec(
                 (topic.number, key, rank, scores.get(key, 0.0)) for rank, key in enumerate(ranking, 1)
             )
             if relevant:
-                sums[name][0] += ndcg_at(ranking, judgments)
+                per_topic[name][topic.number] = ndcg_at(ranking, judgments)
+                sums[name][0] += per_topic[name][topic.number]
                 sums[name][1] += precision_at(ranking, judgments)
     report = TrecReport(
         topics=len(topics),
@@ -157,7 +171,11 @@ def run_trec(
         judged_held=len(held),
         systems={
             name: SystemScore(
-                name, total[0] / scored if scored else 0.0, total[1] / scored if scored else 0.0, runs[name]
+                name,
+                total[0] / scored if scored else 0.0,
+                total[1] / scored if scored else 0.0,
+                runs[name],
+                per_topic[name],
             )
             for name, total in sums.items()
         },

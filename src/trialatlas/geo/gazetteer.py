@@ -16,7 +16,6 @@ import pickle
 import re
 import tempfile
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
@@ -24,6 +23,7 @@ from typing import Any, NamedTuple, Protocol, cast
 import platformdirs
 
 from trialatlas.model import GeoPoint
+from trialatlas.text.words import strip_accents
 
 # ClinicalTrials.gov's country names, and other spellings people type, that GeoNames spells otherwise.
 COUNTRY_VARIANTS: dict[str, str] = {
@@ -152,8 +152,7 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 def fold(text: str) -> str:
     """A name folded for matching: no accents, lower case, words separated by single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ı", "i"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    plain = strip_accents(text.replace("ß", "ss").replace("ı", "i")).casefold()
     return _NOT_WORD.sub(" ", plain.replace("'", "").replace("’", "")).strip()
 
 

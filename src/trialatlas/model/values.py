@@ -7,7 +7,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from trialatlas.model.enums import AgeUnit, DateType
+from trialatlas.model.enums import AgeUnit, DateType, StandardAge
 
 _MONTHS = {
     name: index
@@ -173,3 +173,18 @@ def parse_age(text: str | None) -> Age | None:
     if unit is None:
         unit = _UNIT_BY_PREFIX[word[0]]
     return Age(value=float(match[1]), unit=unit)
+
+
+def age_limits_of_groups(groups: list[StandardAge]) -> tuple[Age | None, Age | None]:
+    """The age limits a set of admitted age groups implies, when the groups are all the trial admits
+    (EU protocols answer "under 18? / 18-64? / 65 and over?" for every trial): a child-only trial
+    admits no one of 18, an adults-only one no one under 18 or over 64. No group, no limit known."""
+    if not groups:
+        return None, None
+    order = [StandardAge.CHILD, StandardAge.ADULT, StandardAge.OLDER_ADULT]
+    admitted = [group in groups for group in order]
+    first = admitted.index(True)
+    last = len(order) - 1 - admitted[::-1].index(True)
+    minimum = None if first == 0 else Age(value=18 if first == 1 else 65, unit=AgeUnit.YEARS)
+    maximum = None if last == 2 else Age(value=17 if last == 0 else 64, unit=AgeUnit.YEARS)
+    return minimum, maximum

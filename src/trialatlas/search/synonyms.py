@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,7 +28,7 @@ from importlib import resources
 from typing import Any, Protocol
 
 from trialatlas.text.drugs import drug_names
-from trialatlas.text.words import STOP_WORDS
+from trialatlas.text.words import STOP_WORDS, strip_accents
 
 # --- normalisation ---------------------------------------------------------------------------
 
@@ -44,8 +43,7 @@ def norm(text: str) -> str:
     """
     if text.isascii():
         return _NON_WORD.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    stripped = strip_accents(text).casefold()
     return _NON_WORD.sub(" ", stripped).strip()
 
 

@@ -17,9 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
@@ -35,6 +33,7 @@ from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
 from trialatlas.services.models import (
     MARKS,
     MAX_LIMIT,
+    SEARCH_BUDGET_S,
     DoseRequest,
     IngestProblem,
     IngestResponse,
@@ -50,6 +49,7 @@ from trialatlas.services.models import (
     SearchRequest,
     Stats,
     check_trial_id,
+    checked,
 )
 from trialatlas.services.patients import patient_of, summarize_patient
 from trialatlas.store import derived_path, open_store
@@ -59,28 +59,6 @@ from trialatlas.store.base import TrialStore
 _RESULTS_CACHE = 256
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
-
-Request = TypeVar("Request", bound=BaseModel)
-
-
-def checked(model: type[Request], data: Any) -> Request:
-    """``data`` read as ``model``; a value out of its range is a :class:`QueryError` saying which."""
-    if isinstance(data, model):
-        return data
-    unknown = sorted(set(data) - set(model.model_fields)) if isinstance(data, dict) else []
-    if unknown:
-        # SearchRequest ignores extra fields (the API's query string carries others): a caller's
-        # misspelt filter must not be dropped silently.
-        raise QueryError(
-            f"unknown field {', '.join(map(repr, unknown))}; known: {', '.join(model.model_fields)}"
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'request'}: {error['msg']}" for error in exc.errors()
-        )
-        raise QueryError(problems) from exc
 
 
 class _GuardedIndex(SearchIndex):
@@ -304,6 +282,7 @@ class Atlas:
                 snippets=snippets,
                 index=index,
                 synced=True,
+                budget_s=SEARCH_BUDGET_S,
             )
             if request.limit <= MAX_LIMIT:  # not the long walks of cursor_at
                 self._results[key] = results
@@ -367,9 +346,9 @@ class Atlas:
         return trial_timeline(trial)
 
     @staticmethod
-    def timeline_svg(timeline: TrialTimeline) -> str:
-        """The chart as inline SVG (the library escapes every label it draws)."""
-        return render_svg(timeline)
+    def timeline_svg(timeline: TrialTimeline, width: int = 900) -> str:
+        """The chart as SVG laid out for ``width`` px (the library escapes every label it draws)."""
+        return render_svg(timeline, width)
 
     def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
         asked = checked(DoseRequest, request)
@@ -436,8 +415,9 @@ class Atlas:
         on_progress: Callable[[Any], None] | None = None,
         build_related_index: bool = False,
     ) -> IngestResponse:
-        """Read records into the store; the answer counts them all and lists the first errors. The
-        related-trials index is caught up (built too, with ``build_related_index``)."""
+        """Read records into the store; the answer counts them all and lists the first errors.
+        ``build_related_index`` builds the related-trials index when the store has none yet, so that
+        the first ``related`` after an ingest answers at once."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
 
         with self._ingest_lock:
@@ -513,4 +493,4 @@ def open_atlas(
         raise TrialAtlasError(f"cannot open the store {store_url}: {exc}") from exc
 
 
-__all__ = ["Atlas", "checked", "open_atlas"]
+__all__ = ["Atlas", "open_atlas"]

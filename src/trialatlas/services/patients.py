@@ -19,6 +19,7 @@ from trialatlas.match.patient import (
     profile_from_note,
     with_note_facts,
 )
+from trialatlas.services.models import validation_problems
 
 
 def patient_of(profile: PatientProfile | None, note: str | None) -> PatientProfile:
@@ -41,10 +42,7 @@ def patient_fields(text: str) -> dict[str, Any]:
     try:
         return {"patient": PatientProfile.model_validate_json(stripped)}
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'patient'}: {error['msg']}" for error in exc.errors()
-        )
-        raise InputError(f"patient: {problems}") from exc
+        raise InputError(f"patient: {validation_problems(exc, 'patient')}") from exc
 
 
 def summarize_patient(profile: PatientProfile) -> str:

@@ -41,7 +41,7 @@ from trialatlas.model.trial import (
     StatusInfo,
     Trial,
 )
-from trialatlas.model.values import PartialDate, date_floor
+from trialatlas.model.values import PartialDate, age_limits_of_groups, date_floor
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.documents import (
     Document,
@@ -184,6 +184,7 @@ def build_trial(document: Document) -> Trial:
     eligibility = _criteria(information)
     ages = text(document.get("ageGroup")) or ""
     eligibility.std_ages = [group for pattern, group in _AGE_GROUPS if pattern.search(ages)]
+    eligibility.minimum_age, eligibility.maximum_age = age_limits_of_groups(eligibility.std_ages)
     gender = (text(document.get("gender")) or "").lower()
     female, male = "female" in gender, "male" in gender.replace("female", "")
     if female or male:

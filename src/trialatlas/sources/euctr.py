@@ -47,7 +47,7 @@ from trialatlas.model.trial import (
     StatusInfo,
     Trial,
 )
-from trialatlas.model.values import PartialDate
+from trialatlas.model.values import PartialDate, age_limits_of_groups
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.documents import (
     Document,
@@ -135,15 +135,17 @@ def _eligibility(document: Document) -> Eligibility:
     female, male = yes(document.get("f21_female")), yes(document.get("f22_male"))
     if female is not None and male is not None and (female or male):
         eligibility.sex = Sex.ALL if female and male else Sex.FEMALE if female else Sex.MALE
-    eligibility.std_ages = [
-        group
+    answers = [
+        (yes(document.get(key)), group)
         for key, group in (
             ("f11_trial_has_subjects_under_18", StandardAge.CHILD),
             ("f12_adults_1864_years", StandardAge.ADULT),
             ("f13_elderly_65_years", StandardAge.OLDER_ADULT),
         )
-        if yes(document.get(key))
     ]
+    eligibility.std_ages = [group for answer, group in answers if answer]
+    if all(answer is not None for answer, _ in answers):  # all three answered: the groups bound the ages
+        eligibility.minimum_age, eligibility.maximum_age = age_limits_of_groups(eligibility.std_ages)
     healthy = yes(document.get("f31_healthy_volunteers"))
     eligibility.healthy_volunteers = healthy
     inclusion = block(document.get("e3_principal_inclusion_criteria"))

@@ -13,10 +13,10 @@ from lxml import etree
 
 from trialatlas.model.enums import SourceFormat
 from trialatlas.sources.base import LOCKED_DOWN_XML, Blob, ReadResult, RecordError
-from trialatlas.sources.ictrp import FIELDS, read_row
+from trialatlas.sources.ictrp import read_row
+from trialatlas.sources.ictrp_fields import field_name
 
 ROOT = b"Trials_downloaded_from_ICTRP"
-_BY_LOWER = {name.lower(): name for name in FIELDS}
 
 
 class IctrpXmlReader:
@@ -40,9 +40,11 @@ class IctrpXmlReader:
                     for child in element:
                         if isinstance(child.tag, str):
                             # Documented fields by their documented spelling; others as they come.
-                            field = _BY_LOWER.get(child.tag.lower(), child.tag)
-                            values[field] = "".join(child.itertext())
+                            values[field_name(child.tag)] = "".join(child.itertext())
+                    # Stream: drop the trial and the emptied ones before it, so memory stays flat.
                     element.clear()
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]
                     result = read_row(
                         values,
                         reader=self.name,

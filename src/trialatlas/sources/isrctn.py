@@ -56,7 +56,7 @@ from trialatlas.sources.documents import (
     sniff_document,
     text,
 )
-from trialatlas.sources.ictrp import ictrp_sex, parse_design
+from trialatlas.sources.ictrp_fields import ictrp_sex, parse_design
 from trialatlas.sources.textblocks import split_criteria
 
 _MARKERS = (b'"isrctn"', b'"trialDescription"', b'"externalRefs"', b'"trialDesign"')

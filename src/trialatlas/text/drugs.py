@@ -8,9 +8,11 @@ Two parts, one vocabulary:
   ``find_drugs``/``add_custom_drug_synonym`` use) rather than by unpickling its data file. Importing the
   package costs about two seconds (it indexes n-grams and imports ``requests``), so the names are kept in
   the cache folder (``trialatlas.config.cache_dir``) keyed by the package's version;
-- the curated additions (``drugs.json`` beside this module): generics by class with the abbreviations,
+- the curated additions beside this module: ``drugs.json``, generics by class with the abbreviations,
   brands, codes and spellings trial texts use (MMF, FK506, CellCept) and the words that name whole
-  classes (steroids, CNIs).
+  classes (steroids, CNIs); ``drug_classes.json``, the pharmacological classes criteria and notes speak
+  of (anticoagulants, beta-blockers, DMARDs) with their members, families of generics read as one drug,
+  and aliases that mean something else in clinical prose.
 
 :func:`drug_names` gives both, curated first. What a room makes of them (the regimen's mention finder,
 the search index's drug table) lives in that room.
@@ -62,6 +64,16 @@ def curated_drugs() -> CuratedDrugs:
         },
         classes={name: tuple(words) for name, words in raw["classes"].items()},
     )
+
+
+@cache
+def curated_drug_classes() -> dict[str, Any]:
+    """The curated drug classes (``drug_classes.json``): ``classes``, ``families`` and ``not_drugs``."""
+    data: dict[str, Any] = json.loads(
+        resources.files(__package__).joinpath("drug_classes.json").read_text(encoding="utf-8")
+    )
+    data.pop("_comment", None)
+    return data
 
 
 def _packaged_version() -> str | None:

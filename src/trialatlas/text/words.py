@@ -10,6 +10,7 @@ that read those.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -49,6 +50,14 @@ def stop_words(*sections: str) -> frozenset[str]:
 
 STOP_WORDS: frozenset[str] = stop_words()
 """English function words: what no text is about."""
+
+
+def strip_accents(text: str) -> str:
+    """``text`` without diacritics ("anémia" → "anemia", "Zürich" → "Zurich"); case and the rest kept."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def tokens(text: str, *, compounds: bool = False) -> list[str]:

@@ -12,12 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import ValidationError
-
 from trialatlas.errors import QueryError
 from trialatlas.search import FACETS
 from trialatlas.search.facets import value_key
-from trialatlas.services.models import FILTER_FIELDS, LIST_FIELDS, SearchRequest, facet_choices
+from trialatlas.services.models import FILTER_FIELDS, LIST_FIELDS, SearchRequest, checked, facet_choices
 
 _FIELDS = SearchRequest.model_fields
 # Facets that are list filters of their own; every other facet is chosen with ``facet=name:value``.
@@ -38,18 +36,12 @@ def read_search(pairs: Iterable[tuple[str, str]]) -> SearchRequest:
         if name in LIST_FIELDS:
             data.setdefault(name, []).append(raw)  # the request splits and tidies them
         elif name == "q":
-            data[name] = raw[:500]
+            data[name] = raw  # checked by SearchRequest as the API checks it: never silently cut
         elif raw.strip():
             data[name] = raw.strip()  # pydantic reads numbers and yes/no/true/false/1/0 from text
     if not data.get("cursor"):
         data.pop("page", None)  # a page number means something only with its cursor
-    try:
-        return SearchRequest.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'search'}: {error['msg']}" for error in exc.errors()
-        )
-        raise QueryError(problems) from exc
+    return checked(SearchRequest, data)
 
 
 def _text(value: Any) -> str:

@@ -1,25 +1,25 @@
-"""Drug mentions in criteria and notes, on top of the regimen package's drug vocabulary.
+"""Drug mentions in criteria and notes, on top of the regimen's drug mention finder.
 
-Every drug name (generic, brand, abbreviation, code) and its generic comes from
-:mod:`trialatlas.extract.regimen.drugs`, the project's one drug vocabulary. What criteria need beyond it
-lives in ``vocab/drug_classes.json``: the pharmacological classes criteria and notes speak of
-("anticoagulants", "beta-blockers", "DMARDs") with the phrases that name them and the generics that
-belong to them (listed, by INN stem, or by a whole regimen group); families of generics a criterion
-treats as one drug; and the few regimen aliases that mean something else in clinical prose.
+Every drug name (generic, brand, abbreviation, code) and its generic comes from the project's one drug
+vocabulary (:mod:`trialatlas.text.drugs`) through :mod:`trialatlas.extract.regimen.drugs`. What
+criteria need beyond it is the vocabulary's curated classes (``text/drug_classes.json``): the
+pharmacological classes criteria and notes speak of ("anticoagulants", "beta-blockers", "DMARDs") with
+the phrases that name them and the generics that belong to them (listed, by INN stem, or by a whole
+regimen group); families of generics a criterion treats as one drug; and the few regimen aliases that
+mean something else in clinical prose.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from trialatlas.extract.criteria.vocab import Matcher, analyte_matcher
 from trialatlas.extract.regimen import drugs as regimen_drugs
+from trialatlas.text.drugs import curated_drug_classes
 
 _CLASS_PREFIX = "class:"
 # A word inside a hyphenated compound is a modifier, not a mention: "insulin-dependent",
@@ -71,16 +71,8 @@ class DrugMention:
         return self.drug if self.drug is not None else f"{_CLASS_PREFIX}{self.drug_class}"
 
 
-@cache
 def _data() -> dict[str, Any]:
-    text = (
-        resources.files("trialatlas.extract.criteria")
-        .joinpath("vocab", "drug_classes.json")
-        .read_text(encoding="utf-8")
-    )
-    data: dict[str, Any] = json.loads(text)
-    data.pop("_comment", None)
-    return data
+    return curated_drug_classes()
 
 
 def class_id(name: str) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
+
+from trialatlas.text.words import strip_accents
 
 _NUMBER_WORDS = {
     "zero": 0,
@@ -100,8 +101,7 @@ class _Tokens:
 def _fold(word: str) -> str:
     """``word`` without diacritics: criteria written by French or Spanish sponsors spell "béta
     thalassémie" or "anémia", which the (English) vocabularies know unaccented."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(word)
 
 
 @lru_cache(maxsize=8192)

@@ -561,11 +561,13 @@ class _Reader:
             self.trial.lead_sponsor = leads[0]
             self.trial.collaborators = [s for s, role in sponsors if s is not leads[0]]
         else:
-            # Bare sponsors carry no role: the first one listed is taken as the lead, as registries list them.
-            self.trial.lead_sponsor = sponsors[0][0]
-            self.trial.collaborators = [s for s, _ in sponsors[1:]]
+            # Bare sponsors carry no role. The site lists collaborators first and the lead last, as its
+            # labelled pages show (seed 000: the hospital, then the SLE research group its registry
+            # record names the lead sponsor): the last one listed is taken as the lead.
+            self.trial.lead_sponsor = sponsors[-1][0]
+            self.trial.collaborators = [s for s, _ in sponsors[:-1]]
             if len(sponsors) > 1:
-                self.warnings.append("sponsor roles not shown: the first sponsor listed is taken as the lead")
+                self.warnings.append("sponsor roles not shown: the last sponsor listed is taken as the lead")
 
     def _collaborators(self, lines: list[str]) -> None:
         self.trial.collaborators.extend(

@@ -138,6 +138,7 @@ _INTERVENTION_TYPE = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = {"sponsors", "countries", "outcomes", "see_also"}
+_COUNT = re.compile(r"\((\d+)\)\s*$")
 
 
 def label_of(line: str) -> tuple[str, str] | None:
@@ -165,6 +166,8 @@ class _Reader:
         self.unread: list[str] = []
         self.warnings: list[str] = []
         self.record_date: dt.date | None = None
+        # "Sponsors (2)": how many sponsors the table holds, to tell a flattened row from one sponsor.
+        self.sponsor_count: int | None = None
 
     def parse(self) -> PageParse:
         sections: list[tuple[str, list[str]]] = [("head", [])]
@@ -174,6 +177,8 @@ class _Reader:
             found = label_of(line)
             if name is not None and (found is None or not found[1]):
                 sections.append((name or key, []))
+                if name == "sponsors" and (count := _COUNT.search(line)):
+                    self.sponsor_count = int(count[1])
             else:
                 sections[-1][1].append(line)
         seen = {name for name, _ in sections}
@@ -419,6 +424,19 @@ class _Reader:
                 collaborators.extend(cell for cell in split_cells(row) or [row] if cell)
         else:
             lead, collaborators = rows[0], rows[1:]
+        names = 1 + len(collaborators) if lead else len(collaborators)
+        if self.sponsor_count is not None and names < self.sponsor_count:
+            # The save flattened the table's cells into one line ("Columbia University National Heart,
+            # Lung, and Blood Institute (NHLBI)"): where one name ends is not known, so the text stays
+            # one value and says so, rather than a lead sponsor cut at a guess.
+            self.warnings.append(
+                f"sponsors: the table lists {self.sponsor_count} sponsors in {names} line(s);"
+                " kept as one value, lead and collaborators not told apart"
+            )
+            whole = " ".join(x for x in [lead, *collaborators] if x)
+            self.trial.lead_sponsor = Sponsor(name=clean(whole) or whole)
+            self.trial.collaborators = []
+            return
         if lead:
             self.trial.lead_sponsor = Sponsor(name=clean(lead) or lead)
         self.trial.collaborators = [Sponsor(name=clean(name) or name) for name in collaborators]
