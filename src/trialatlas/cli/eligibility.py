@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
     app.command("criteria")(criteria_command)
     app.command("judge")(judge_command)
     app.command("match")(match_command)
-    eval_app = new_app(help="Score eligibility matching on labelled benchmarks.")
+    eval_app = new_app(help="Score matching and related trials on labelled benchmarks, beside plain BM25.")
     eval_app.command("trec")(eval_trec_command)
     eval_app.command("related")(eval_related_command)
     app.add_typer(eval_app, name="eval")
