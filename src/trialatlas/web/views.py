@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -22,7 +23,7 @@ from trialatlas.extract.regimen import TrialTimeline
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
-from trialatlas.search import FACETS, SearchResults, TrialSummary
+from trialatlas.search import FACETS, SearchResults, SortKey, TrialSummary
 from trialatlas.search.facets import value_key
 from trialatlas.search.service import SiteDistance
 from trialatlas.services.atlas import Atlas
@@ -561,6 +562,9 @@ class SearchView:
     error: str | None = None
     took_ms: float = 0.0
     origin: str | None = None
+    # The home page (no search yet): recently updated trials open to enrolment, as registries open with.
+    recent: list[TrialSummary] = field(default_factory=list)
+    recent_url: str | None = None
 
 
 def _facet_views(request: SearchRequest, results: SearchResults) -> list[FacetView]:
@@ -631,7 +635,25 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         download_url=search_url(request, path="/api/download", cursor=None),
         took_ms=results.took_ms,
         origin=results.origin,
+        **_recent(atlas, request),
     )
+
+
+RECENT_TRIALS = 5
+
+
+def _recent(atlas: Atlas, request: SearchRequest) -> dict[str, Any]:
+    """On the home page only: the trials recruiting or about to, most recently updated first."""
+    if request != SearchRequest():
+        return {}
+    recent = SearchRequest(
+        status=["RECRUITING", "NOT_YET_RECRUITING"], sort=SortKey.LAST_UPDATE, limit=RECENT_TRIALS
+    )
+    found = atlas.search(recent, facets=False, snippets=False)
+    return {
+        "recent": [hit.trial for hit in found.hits],
+        "recent_url": search_url(recent.model_copy(update={"limit": 20})),
+    }
 
 
 # --- landscape -----------------------------------------------------------------------------------
