@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,10 +14,9 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
 from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
-from trialatlas.extract.criteria import parse_eligibility
-from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
-from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
-from trialatlas.services.patients import patient_fields
+
+if TYPE_CHECKING:
+    from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +71,8 @@ def criteria_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed criteria as JSON.")] = False,
 ) -> None:
     """Show a trial's eligibility criteria split into single criteria and parsed into typed rules."""
+    from trialatlas.extract.criteria import parse_eligibility
+
     path = Path(nct)
     if path.is_file():
         parsed = parse_eligibility(path.read_text(encoding="utf-8"), [], [])
@@ -100,6 +101,8 @@ def judge_command(
     ] = None,
 ) -> None:
     """Label each (patient note, criterion) pair: included / not included / excluded / not excluded / …"""
+    from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
+
     pairs = load_annotations(annotations)
     judgements = judge_annotations(pairs, load_judge(judge))
     count = write_jsonl(judgements, out)
@@ -133,6 +136,8 @@ def match_command(
     Candidates come from the store's search index (built on first use when missing), so only a few
     hundred trials are read and judged, however large the store."""
     import time
+
+    from trialatlas.services.patients import patient_fields
 
     path = Path(patient)
     fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
-from trialatlas.extract.regimen.dose import PatientDose
-from trialatlas.extract.regimen.service import TrialDoses
-from trialatlas.extract.regimen.timeline import Phase, TrialTimeline, drug_label
+
+if TYPE_CHECKING:
+    from trialatlas.extract.regimen.dose import PatientDose
+    from trialatlas.extract.regimen.service import TrialDoses
+    from trialatlas.extract.regimen.timeline import Phase, TrialTimeline
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +23,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _phase_lines(phase: Phase) -> str:
+    from trialatlas.extract.regimen.timeline import drug_label
+
     lines = []
     for item in phase.items:
         label = item.dose.label() if item.dose else "dose not stated"
