@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from trialatlas.config import shared_data_dir
-from trialatlas.extract.regimen.evaluate import shared_descriptions
+from trialatlas.eval.regimens import shared_descriptions
 
 SEED = 20261206
 PER_STRATUM = 72

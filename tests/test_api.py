@@ -386,6 +386,9 @@ def test_dose_for_a_weight(client: httpx.Client) -> None:
     tacrolimus = next(r["dose"] for r in doses["rows"] if r["dose"]["drug"] == "tacrolimus")
     assert tacrolimus["per_day"] == {"low": 3.5, "high": 7.0, "unit": "mg"}
     assert_problem(client.get(f"/api/trials/{TARGET}/dose", params={"weight": -3}), 422, "weight")
+    # An implausible patient is refused with the accepted range, not worked out.
+    assert_problem(client.get(f"/api/trials/{TARGET}/dose", params={"weight": 700}), 400, "350")
+    assert_problem(client.get(f"/api/trials/{TARGET}/dose", params={"weight": 70, "height": 400}), 400, "250")
     assert_problem(client.get(f"/api/trials/{TARGET}/dose"), 422, "weight")
     assert_problem(client.get("/api/trials/NCT00000000/dose", params={"weight": 70}), 404)
 

@@ -21,7 +21,6 @@ from typing import IO
 import psutil
 import pytest
 
-from trialatlas.errors import ReadError
 from trialatlas.model import Age, AgeUnit, Design, Eligibility, SourceFormat, SourceRecord, Trial
 from trialatlas.model.merge import merge_trials, stamp_provenance
 from trialatlas.services import ingest as ingest_module
@@ -183,10 +182,16 @@ def test_a_reader_bug_is_raised_after_the_records_before_it(target_trials: Path,
     assert [r.sources[0].location for r in seen if isinstance(r, Trial)] == [b.name for b in before]
 
 
-def test_a_worker_that_dies_is_reported(target_trials: Path) -> None:
-    blobs = [*_copies(target_trials, ingest_module.TASK_BLOBS + 5, "before"), Blob("fatal.xml", _die)]
-    with pytest.raises(ReadError, match="exit code 3"):
-        list(read_blobs(blobs, workers=2))
+def test_a_worker_that_dies_is_reported_and_reading_goes_on(target_trials: Path) -> None:
+    before = _copies(target_trials, ingest_module.TASK_BLOBS + 5, "before")
+    after = _copies(target_trials, ingest_module.TASK_BLOBS + 5, "after")
+    results = list(read_blobs([*before, Blob("fatal.xml", _die), *after], workers=2))
+    [error] = [r for r in results if isinstance(r, RecordError)]
+    assert "exit code 3" in error.reason
+    read = [r.sources[0].location for r in results if isinstance(r, Trial)]
+    # The tasks before the dead one, and those after it (read by a new worker), all land.
+    assert read[: ingest_module.TASK_BLOBS // 2] == [b.name for b in before[: ingest_module.TASK_BLOBS // 2]]
+    assert read[-1] == after[-1].name and len(set(read)) == len(read)
 
 
 def test_a_lone_small_input_starts_no_worker(target_trials: Path, monkeypatch: pytest.MonkeyPatch) -> None:

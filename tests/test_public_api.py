@@ -60,3 +60,11 @@ def test_a_misspelt_search_field_is_an_error_not_ignored(tmp_path: Path) -> None
         pytest.raises(trialatlas.QueryError, match="'phse'"),
     ):
         atlas.search({"q": "lupus", "phse": "2"})
+
+
+def test_search_values_of_the_wrong_type_are_refused_not_dropped(tmp_path: Path) -> None:
+    with trialatlas.open_atlas(str(tmp_path / "atlas.db")) as atlas:
+        request = trialatlas.SearchRequest(phase=["2,3", " "], country=["Korea, Republic of"])
+        assert (request.phase, request.country) == (["2", "3"], ["Korea, Republic of"])
+        with pytest.raises(trialatlas.QueryError, match="phase"):
+            atlas.search({"phase": [2, 3]})

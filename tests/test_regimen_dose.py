@@ -78,9 +78,10 @@ def test_body_surface_area_and_refusals() -> None:
     (per_kg,) = parse_regimen("belimumab 10 mg/kg IV").dosed_items
     assert patient_dose(per_kg, weight_kg=None).status == "refused"
     (per_day,) = parse_regimen("leflunomide (20 mg/day)").dosed_items
-    unknown_split = patient_dose(per_day, weight_kg=20)
-    assert unknown_split.status == "partial" and unknown_split.per_administration is None
-    assert unknown_split.per_day is not None and unknown_split.per_day.low == 20
+    # A per-day amount is given once a day unless the text divides it (the spec).
+    daily = patient_dose(per_day, weight_kg=20)
+    assert daily.frequency == "QD" and daily.per_administration is not None
+    assert daily.per_day is not None and daily.per_day.low == daily.per_administration.low == 20
 
 
 def test_cap_applies() -> None:

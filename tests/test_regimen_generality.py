@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from trialatlas.eval.regimens import load_labelled
 from trialatlas.extract.regimen import lexicon, parse_regimen
 from trialatlas.extract.regimen.amounts import _AMOUNT, _amount_matches, parse_number
+from trialatlas.extract.regimen.batch import export_text
 from trialatlas.extract.regimen.clauses import adjustment_cues, find_conditions, sentences
 from trialatlas.extract.regimen.drugs import find_mentions
-from trialatlas.extract.regimen.evaluate import export_text, load_labelled
 from trialatlas.extract.regimen.fastre import split_alternatives, word_start_regex
 from trialatlas.extract.regimen.parse import normalise_text
 
@@ -39,7 +40,7 @@ CASES: list[tuple[str, list[Row]]] = [
     # The step of a titration is not a dose, and how often it changes is not how often it is given.
     (
         "Start at 50 mg/day, increased by 25 mg every week as tolerated",
-        [(None, 50, 50, "mg", "day", None, None)],
+        [(None, 50, 50, "mg", "day", "QD", None)],
     ),
     # A kidney-function threshold is not a dose.
     (
@@ -53,7 +54,8 @@ CASES: list[tuple[str, list[Row]]] = [
     ("about 20 million cells per injection", [(None, 20_000_000, 20_000_000, "cells", "dose", None, None)]),
     # "mg/m2 day" is per day; "mg/m2 day 1" is the day it is given.
     ("30 mg/m2 day continuous infusion days 1-4", [(None, 30, 30, "mg", "m2/day", "continuous", "iv")]),
-    ("30 mg/m2 day 1 IV", [(None, 30, 30, "mg", "m2", None, "iv")]),
+    # One named day of a schedule that does not repeat is a single administration (spec: once).
+    ("30 mg/m2 day 1 IV", [(None, 30, 30, "mg", "m2", "once", "iv")]),
     # "of actual body weight" is part of the per-kg basis, not a drug.
     ("4 mg/kg of actual body weight IV", [(None, 4, 4, "mg", "kg", None, "iv")]),
     ("one 10 mg tablet at bedtime", [(None, 10, 10, "mg", "dose", "QD", "oral")]),
@@ -63,7 +65,8 @@ CASES: list[tuple[str, list[Row]]] = [
     # A cycle written once at the end repeats the single-day doses, not the multi-day ones.
     (
         "Cisplatin 80 mg/m2 IV Day 1 Etoposide 100 mg/m2 IV Days 1-3 q 21 days x 4 cycles",
-        [("cisplatin", 80, 80, "mg", "m2", "Q3W", "iv"), ("etoposide", 100, 100, "mg", "m2", None, "iv")],
+        # A run of consecutive days is daily; the cycle's rest is ignored (spec).
+        [("cisplatin", 80, 80, "mg", "m2", "Q3W", "iv"), ("etoposide", 100, 100, "mg", "m2", "QD", "iv")],
     ),
     # Route and frequency said once, in a sentence before the doses or after them.
     (
@@ -93,7 +96,7 @@ CASES: list[tuple[str, list[Row]]] = [
     (
         "Levetiracetam 1000 mg/day, 500 mg given twice a day",
         [
-            ("levetiracetam", 1000, 1000, "mg", "day", None, None),
+            ("levetiracetam", 1000, 1000, "mg", "day", "BID", None),
             ("levetiracetam", 500, 500, "mg", "dose", "BID", None),
         ],
     ),
@@ -109,28 +112,35 @@ CASES: list[tuple[str, list[Row]]] = [
     # A count per volume is a lab value.
     ("treatment starts when CD4 falls below 200 cells/mm3", []),
     # A route written before the drug also covers the same drug named again in brackets.
-    ("Bolus 5-FU (fluorouracil) (400 mg/m2 on day 1)", [("fluorouracil", 400, 400, "mg", "m2", None, "iv")]),
+    (
+        "Bolus 5-FU (fluorouracil) (400 mg/m2 on day 1)",
+        [("fluorouracil", 400, 400, "mg", "m2", "once", "iv")],
+    ),
     # A frequency leading into the next dose is that dose's.
     (
         "2 mg/kg/h for 2 hours, then continuous infusion of 1 mg/kg/h",
-        [(None, 2, 2, "mg", "kg/hour", None, "iv"), (None, 1, 1, "mg", "kg/hour", "continuous", "iv")],
+        # Rate dosing is continuous (spec).
+        [
+            (None, 2, 2, "mg", "kg/hour", "continuous", "iv"),
+            (None, 1, 1, "mg", "kg/hour", "continuous", "iv"),
+        ],
     ),
     ("60 mg/m^2 by vein every 3 weeks", [(None, 60, 60, "mg", "m2", "Q3W", "iv")]),
     ("the 20 mg tablet of the citalopram", [("citalopram", 20, 20, "mg", "dose", None, "oral")]),
-    (
-        "10 mL of saline (total 20 mL)",
-        [
-            ("sodium chloride", 10, 10, "mL", "dose", None, None),
-            ("sodium chloride", 20, 20, "mL", "total", None, None),
-        ],
-    ),
+    # Saline in a volume is a vehicle, not a dose (spec: Not items).
+    ("10 mL of saline (total 20 mL)", []),
+    ("Metformin 1000 mg daily in two divided doses", [("metformin", 1000, 1000, "mg", "day", "BID", None)]),
+    ("Carboplatin AUC 5 on day 1 of each 21-day cycle", [("carboplatin", 5, 5, "AUC", "dose", "Q3W", None)]),
+    ("Leucovorin 20 mg/m2 days 1, 8, 15", [("leucovorin", 20, 20, "mg", "m2", "QW", None)]),
+    ("Busulfan 1 mg/kg days -6 to -2", [("busulfan", 1, 1, "mg", "kg", "QD", None)]),
+    ("Vincristine sulfate 1.4 mg/m2 IV", [("vincristine sulfate", 1.4, 1.4, "mg", "m2", None, "iv")]),
     # A vehicle's volume neither counts as a dose nor cuts the dose's words short.
     (
         "Oral metformin 500 mg dissolved in 100 ml of water three times a day",
         [("metformin", 500, 500, "mg", "dose", "TID", "oral")],
     ),
     # A drug named after the dose as a reference point ("after the IT MTX") is not the dose's drug.
-    ("1,000 IU/m2 IM on Day 4, after the IT MTX", [(None, 1000, 1000, "IU", "m2", None, "im")]),
+    ("1,000 IU/m2 IM on Day 4, after the IT MTX", [(None, 1000, 1000, "IU", "m2", "once", "im")]),
     (
         "One injection (1 mL) of rabies vaccine into the deltoid",
         [("rabies vaccine", 1, 1, "mL", "dose", "once", "im")],

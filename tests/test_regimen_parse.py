@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from trialatlas.eval.regimens import evaluate, load_labelled
 from trialatlas.extract.regimen import normalise_drug, parse_regimen
-from trialatlas.extract.regimen.evaluate import evaluate, export_text, load_labelled, parse_file
+from trialatlas.extract.regimen.batch import export_text, parse_file
 from trialatlas.extract.regimen.units import canonical_unit, convert
 
 FIXTURE = Path(__file__).parent / "fixtures" / "regimens_labelled.jsonl"
@@ -25,12 +26,11 @@ SEED_CASES = [
     (
         r"0\~6th month: mycophenolate mofetil (1g/d) + tacrolimus (2.0mg/d) + steroid (1 pill/d) "
         r"6th\~18th month: mycophenolate mofetil (1g/d) + tacrolimus (2.0mg/d)",
+        # By the spec: a per-day amount is QD, a class is named as written, a restated dose counts once.
         [
-            ("mycophenolate mofetil", 1, 1, "g", "day", None, None),
-            ("tacrolimus", 2, 2, "mg", "day", None, None),
-            ("glucocorticoid", 1, 1, "tablets", "day", None, "oral"),
-            ("mycophenolate mofetil", 1, 1, "g", "day", None, None),
-            ("tacrolimus", 2, 2, "mg", "day", None, None),
+            ("mycophenolate mofetil", 1, 1, "g", "day", "QD", None),
+            ("tacrolimus", 2, 2, "mg", "day", "QD", None),
+            ("steroid", 1, 1, "tablets", "day", "QD", "oral"),
         ],
     ),
     (
@@ -57,19 +57,19 @@ SEED_CASES = [
         "Steroid dose: 1.0-1.5 mg/kg, qod or 0.5-0.75 mg/kg/day, qd, then gradually taper the steroid "
         "to 5mg/day.",
         [
-            ("glucocorticoid", 1, 1.5, "mg", "kg", "QOD", None),
-            ("glucocorticoid", 0.5, 0.75, "mg", "kg/day", "QD", None),
-            ("glucocorticoid", 5, 5, "mg", "day", None, None),
+            ("steroid", 1, 1.5, "mg", "kg", "QOD", None),
+            ("steroid", 0.5, 0.75, "mg", "kg/day", "QD", None),
+            ("steroid", 5, 5, "mg", "day", "QD", None),
         ],
     ),
     (
         "Patients are treated with glucocorticoids and mycophenolate mofetil in remission induction period. "
         "Afterwards, patients are treated with low dose mycophenolate (1-1.5g/day)",
-        [("mycophenolate mofetil", 1, 1.5, "g", "day", None, None)],
+        [("mycophenolate mofetil", 1, 1.5, "g", "day", "QD", None)],
     ),
     (
         "patients in group II accept the treatment of leflunomide (20 mg/day).",
-        [("leflunomide", 20, 20, "mg", "day", None, None)],
+        [("leflunomide", 20, 20, "mg", "day", "QD", None)],
     ),
 ]
 
@@ -165,14 +165,15 @@ def test_labelled_sample_precision_recall() -> None:
     rows = load_labelled(FIXTURE)
     assert len(rows) >= 150
     report = evaluate(rows)
-    # Floors just under the measured figures (items 0.991/0.991; drug 0.946/0.933; frequency 0.967/1.0;
-    # route 0.965/0.972), so that a regression fails.
-    assert report["items"]["precision"] >= 0.98 and report["items"]["recall"] >= 0.98
+    # The set predates the spec (restatements counted twice, "mg/day" frequency null, salts dropped), so
+    # floors sit under the figures measured against it (items 0.99/0.93; drug 0.94/0.87; frequency
+    # 0.62/0.98; route 0.94/0.93); regimens_dev.jsonl, labelled by the spec, is the measure.
+    assert report["items"]["precision"] >= 0.98 and report["items"]["recall"] >= 0.92
     for field in ("amount_low", "unit", "basis"):
-        assert report["fields"][field]["recall"] >= 0.98
-    for field in ("drug", "frequency", "route"):
-        assert report["fields"][field]["precision"] >= 0.92
         assert report["fields"][field]["recall"] >= 0.92
+    for field in ("drug", "route"):
+        assert report["fields"][field]["precision"] >= 0.92
+    assert report["fields"]["frequency"]["recall"] >= 0.95
 
 
 def test_parse_file_round_trip(tmp_path: Path) -> None:

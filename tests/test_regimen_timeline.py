@@ -187,17 +187,24 @@ def test_intervention_enriches_arm_items() -> None:
     assert tacrolimus.formulations[0].strengths == [0.5, 1.0]
 
 
-def test_svg_has_a_row_per_arm_and_a_labelled_bar_per_drug() -> None:
+def test_svg_has_a_block_per_arm_and_a_labelled_bar_per_drug() -> None:
     timeline = trial_timeline(seed_000())
     svg = render_svg(timeline)
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     labels = [t.text or "" for t in root.iter(f"{ns}text")]
     assert "steroid tapering group" in labels and "steroid maintenance group" in labels
-    assert any(label.startswith("tacrolimus 2 mg/day") for label in labels)
+    assert any("tacrolimus: 2 mg/day QD" in label for label in labels)
     bars = [r for r in root.iter(f"{ns}rect") if r.get("fill")]
-    # tapering: 3 + 2 drugs dosed + 3 undosed in the branch phase; maintenance: 3 + 1 + 2
-    assert len(bars) == 14
+    # tapering: 3 drugs, then MMF+TAC, then the choice MMF or TAC; maintenance: 3, MMF+TAC continued
+    # after the steroid stops, then the choice: 12 bars, none for the steroid after it is stopped.
+    assert len(bars) == 12
+    titles = [r.findtext(f"{ns}title") or "" for r in bars]
+    assert not any(t.startswith(("6–18", "18–")) and "steroid" in t.split("·")[1] for t in titles)
+    assert sum("(continued)" in t for t in titles) == 2
+    assert sum("one or the other" in t for t in titles) == 2
+    # The axis is the regimen's real span, in the months the text counts in.
+    assert "30 mo" in labels or "30 mo" in " ".join(labels)
 
 
 def test_regimen_command_prints_arms_and_writes_svg(tmp_path: Path) -> None:

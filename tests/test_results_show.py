@@ -115,3 +115,26 @@ def test_error_bars_come_only_from_stated_limits_or_plus_minus(v2_jsonl: Path) -
 )
 def test_p_values_read_as_posted(posted: str, shown: str) -> None:
     assert p_value_text(posted) == shown
+
+
+def test_every_shared_results_section_renders_in_80_columns(v2_jsonl: Path, shared_data: Path) -> None:
+    from rich.console import Console
+
+    from trialatlas.cli.show import render_trial
+    from trialatlas.web.results_charts import results_page
+
+    archive = shared_data / "ctgov_format_fixtures" / "ctgov_format_fixtures.tar.gz"
+    trials = [t for p in (v2_jsonl, archive) for t in read_path(p) if isinstance(t, Trial) and t.results]
+    assert len(trials) >= 53 + 22
+    for trial in trials:
+        console = Console(width=80, record=True, force_terminal=False)
+        for part in render_trial(trial):
+            console.print(part)
+        text = console.export_text()
+        assert max(len(line) for line in text.splitlines()) <= 80, trial.nct_id
+        assert "Results" in text and NO_RESULTS not in text
+        page = results_page(trial)
+        assert page.view is not None
+        assert len(page.flow_charts) == len(page.view.flow)
+        charted = [p for p in page.outcomes if p.chart is not None]
+        assert all('role="img"' in str(p.chart) and "aria-label=" in str(p.chart) for p in charted)

@@ -240,3 +240,36 @@ def test_results_survive_jsonl_and_both_stores(v2_trials: dict[str, Trial], tmp_
                 assert stored.results == trial.results
                 # provenance like every other field: the source record that gave the results
                 assert stored.field_sources["results"] == trial.sources[0].id
+
+
+def test_a_malformed_results_section_costs_the_results_not_the_trial(
+    v2_studies: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    nct, study = next((n, s) for n, s in sorted(v2_studies.items()) if s.get("resultsSection"))
+    broken = orjson.loads(orjson.dumps(study))
+    events = broken["resultsSection"]["adverseEventsModule"]
+    events["eventGroups"][0]["seriousNumAffected"] = "many"  # not a count
+    path = tmp_path / "broken.json"
+    path.write_bytes(orjson.dumps(broken))
+    [trial] = list(read_path(path))
+    assert isinstance(trial, Trial) and trial.nct_id == nct
+    assert trial.results is None  # unknown, not a guessed number
+    assert trial.has_results is True and trial.brief_title
+    assert any(w.startswith("resultsSection not read") for w in trial.sources[0].warnings)
+
+
+def test_legacy_results_that_cannot_be_read_cost_only_the_results(tmp_path: Path) -> None:
+    record = """<clinical_study><id_info><nct_id>NCT00000123</nct_id></id_info>
+    <brief_title>Broken results</brief_title>
+    <clinical_results><reported_events><group_list><group group_id="E1"><title>A</title></group></group_list>
+    <serious_events><category_list><category><title>Total</title><event_list><event>
+    <sub_title>Total, serious adverse events</sub_title>
+    <counts group_id="E1" subjects_affected="several" subjects_at_risk="10"/>
+    </event></event_list></category></category_list></serious_events></reported_events></clinical_results>
+    </clinical_study>"""
+    path = tmp_path / "NCT00000123.xml"
+    path.write_text(record, encoding="utf-8")
+    [trial] = list(read_path(path))
+    assert isinstance(trial, Trial) and trial.brief_title == "Broken results"
+    assert trial.has_results is True and trial.results is None
+    assert any(w.startswith("clinical_results not read") for w in trial.sources[0].warnings)

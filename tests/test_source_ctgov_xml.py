@@ -842,8 +842,9 @@ def test_compressed_wrapper_resumes_after_a_bad_record(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(data))
     results = list(read_path(path))
     assert [t.nct_id for t in trials_of(results)] == ["NCT00000001", "NCT00000003"]
-    assert [e.location for e in errors_of(results)] == [f"{tmp_path / 'batch.xml'}#record 2"]
-    assert trials_of(results)[1].sources[0].location == str(tmp_path / "batch.xml")
+    # Errors and sources name the file as it is on disk, suffix included.
+    assert [e.location for e in errors_of(results)] == [f"{tmp_path / 'batch.xml.gz'}#record 2"]
+    assert trials_of(results)[1].sources[0].location == str(tmp_path / "batch.xml.gz")
 
 
 def test_truncated_wrapper_keeps_the_records_before_the_cut() -> None:

@@ -53,7 +53,7 @@ def test_first_lines_of_the_dump(first_lines: list[Trial | RecordError], part1: 
     assert first.filled_fields() == ["brief_title", "brief_summary", "detailed_description"]
 
     (source,) = first.sources
-    blob_name = str(part1)[: -len(".xz")]
+    blob_name = str(part1)  # the file as it is on disk, its .xz suffix included
     assert source.format is SourceFormat.DESCRIPTIONS_JSONL
     assert source.partial
     assert source.id == f"ctgov-descriptions:{blob_name}#NCT00000116"

@@ -27,6 +27,7 @@ from trialatlas.model import (
 from trialatlas.model.registries import identify
 from trialatlas.sources import RecordError, detect_reader, read_path
 from trialatlas.sources.base import Blob
+from trialatlas.sources.ictrp import country
 from trialatlas.sources.ictrp_fields import FIELDS, ictrp_age, ictrp_date, ictrp_phases
 from trialatlas.store import MemoryStore
 
@@ -214,6 +215,9 @@ def test_value_readers() -> None:
     assert ictrp_phases("2-3") == ([Phase.PHASE2, Phase.PHASE3], True)
     assert ictrp_phases("IIIb") == ([Phase.PHASE3], True)
     assert ictrp_phases("Bioequivalence") == ([], False)
+    # WHO's parenthesised country names as ClinicalTrials.gov's (and ISO's) short names.
+    assert country("Iran (Islamic Republic of)") == "Iran, Islamic Republic of"
+    assert country("Korea, Republic of") == "Korea, Republic of"
 
 
 def test_headerless_row_count_mismatch_is_one_error() -> None:
@@ -346,3 +350,18 @@ def test_the_portal_spellings_of_fields_are_read() -> None:
     assert trial.conditions == ["Imaginary arthritis", "Imaginary gout"]
     assert [s.id for s in trial.secondary_ids] == ["NCT09000002"]
     assert trial.sources[0].unread_fields == []
+
+
+def test_a_broken_xml_export_keeps_the_trials_before_the_break() -> None:
+    data = (
+        (FIXTURES / "ictrp_export.xml")
+        .read_bytes()
+        .replace(b"</Trials_downloaded_from_ICTRP>", b"<Trial><Tri")
+    )
+    results = read_path_bytes("broken.xml", data)
+    assert [r.key for r in results if isinstance(r, Trial)] == [
+        "NCT09000002", "ChiCTR2000000001", "EUCTR2020-000123-45",
+    ]  # fmt: skip
+    errors = _errors(results)
+    assert len(errors) == 1 and errors[0].location == "broken.xml#trial 4"
+    assert errors[0].reason.startswith("malformed XML")

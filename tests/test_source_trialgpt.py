@@ -196,7 +196,7 @@ def test_detected_from_content_and_read_through_compression(tmp_path: Path) -> N
     packed.write_bytes(gzip.compress(data))
     trials, errors = _split(list(read_path(packed)))
     assert sorted(trials) == ["NCT01000001", "NCT01000002"] and not errors
-    assert trials["NCT01000001"].sources[0].location == f"{tmp_path / 'corpus.jsonl'}#line 1"
+    assert trials["NCT01000001"].sources[0].location == f"{packed}#line 1"  # named as on disk
 
 
 def test_other_jsonl_formats_are_not_claimed(shared_data: Path, v2_jsonl: Path) -> None:

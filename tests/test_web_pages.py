@@ -405,3 +405,12 @@ def test_every_search_filter_has_a_url_parameter() -> None:
     assert read_search(parse_qsl(urlsplit(url).query)) == request  # one search, one address
     assert "ignored" not in url
     assert read_search([("page", "3")]).page == 1  # a page number means nothing without its cursor
+
+
+def test_sources_name_the_record_never_a_server_path(client: httpx.Client) -> None:
+    from trialatlas.config import shared_data_dir
+
+    html = client.get(f"/trials/{TARGET}").text
+    sources = html[html.index('<section id="sources"') :]
+    assert f"{TARGET}.xml" in sources
+    assert str(shared_data_dir()) not in html

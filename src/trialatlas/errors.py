@@ -5,12 +5,15 @@
     │   └── UnknownFormatError   no reader recognises the input
     ├── RecordDataError      one record's content cannot be mapped (also a ValueError)
     │   ├── StudyError           an API v2 study without an NCT id (trialatlas.sources.ctgov_v2)
-    │   └── NotTextError         a "page" that is binary data (trialatlas.sources.pages.text)
+    │   ├── NotTextError         a "page" that is binary data (trialatlas.sources.pages.text)
+    │   └── ReadLimitError       input past a size bound (trialatlas.sources.base.ReadLimits)
     ├── StoreError           the store cannot be opened, or a write failed
     │   └── NotFoundError        no trial with that id
     ├── QueryError           a search query, filter or request value is malformed (exit code 2)
+    │   └── QueryCostError       a query past its cost bound: too many terms, or its time budget
     ├── InputError           a file or value the user gives is malformed: a patient, annotations,
-    │                        TREC topics or judgments (also a ValueError; exit code 2)
+    │   │                    TREC topics or judgments (also a ValueError; exit code 2)
+    │   └── DoseInputError       a weight or height no patient has (trialatlas.extract.regimen.dose)
     ├── ExportError          a trial cannot be written in the asked format
     ├── SyncError            ClinicalTrials.gov sync failed (trialatlas.sync.client)
     │   └── TransportError       no HTTP answer at all (connection, timeout, broken body)
@@ -47,6 +50,10 @@ class RecordDataError(TrialAtlasError, ValueError):
     """One record's content cannot be mapped onto the model (its reader reports it with its location)."""
 
 
+class ReadLimitError(RecordDataError):
+    """Input past a configured size bound (``trialatlas.sources.base.ReadLimits``): refused, not read on."""
+
+
 class StoreError(TrialAtlasError):
     """The store cannot be opened or written."""
 
@@ -61,10 +68,19 @@ class QueryError(TrialAtlasError):
     exit_code = 2
 
 
+class QueryCostError(QueryError):
+    """A query that costs more than it may: too many terms, or past its time budget."""
+
+
 class InputError(TrialAtlasError, ValueError):
     """A file or value the user gives is malformed (a patient, annotations, TREC topics, judgments)."""
 
     exit_code = 2
+
+
+class DoseInputError(InputError):
+    """A patient measurement outside what any patient can have (a weight of 700 kg): a dose worked out
+    from it would be wrong, so the dose calculator refuses it with the plausible range."""
 
 
 class ExportError(TrialAtlasError):

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from trialatlas.api.problems import install_problem_handlers
+from trialatlas.api.problems import install_problem_handlers, server_error
 from trialatlas.api.routes import router as api_router
 from trialatlas.services.atlas import open_atlas
 from trialatlas.web.pages import router as page_router
@@ -78,7 +78,12 @@ def create_app(
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            # Answered here rather than by the server's last-resort handler, which sends a 500
+            # without these headers and then drops the keep-alive connection.
+            response = server_error(request, exc)
         is_svg = response.headers.get("content-type", "").startswith("image/svg+xml")
         response.headers.setdefault("Content-Security-Policy", SVG_CSP if is_svg else CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

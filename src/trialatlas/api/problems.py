@@ -137,8 +137,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, 500, "the server failed on this request; the error is in its log")
+        return server_error(request, exc)
+
+
+def server_error(request: Request, exc: BaseException) -> Response:
+    """The 500 for a bug: nothing of the request in it (patient data may be), the traceback logged.
+
+    Also called by the security-header middleware for an exception that reaches it, so that a 500
+    carries the same headers as any response and the connection stays open after it."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, 500, "the server failed on this request; the error is in its log")
 
 
 __all__ = [
@@ -148,4 +156,5 @@ __all__ = [
     "install_problem_handlers",
     "problem",
     "problem_responses",
+    "server_error",
 ]

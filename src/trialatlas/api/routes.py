@@ -136,12 +136,16 @@ def get_related(
     },
 )
 def get_regimen(
-    service: AtlasDep, nct: str, format: Annotated[Literal["json", "svg"], Query()] = "json"
+    service: AtlasDep,
+    nct: str,
+    format: Annotated[Literal["json", "svg"], Query()] = "json",
+    width: Annotated[int, Query(ge=320, le=1600, description="Chart width in px to lay out for.")] = 900,
 ) -> Any:
-    """Each arm's regimen as a timeline of phases with parsed doses (``format=svg``: the chart)."""
+    """Each arm's regimen as a timeline of phases with parsed doses (``format=svg``: the chart, laid out
+    for ``width`` pixels)."""
     timeline = service.timeline(nct)
     if format == "svg":
-        return Response(service.timeline_svg(timeline), media_type="image/svg+xml")
+        return Response(service.timeline_svg(timeline, width), media_type="image/svg+xml")
     return timeline
 
 
@@ -151,8 +155,10 @@ def get_regimen(
 def get_dose(
     service: AtlasDep,
     nct: str,
-    weight: Annotated[float, Query(gt=0, le=500, description="Body weight in kg.")],
-    height: Annotated[float | None, Query(gt=0, le=300, description="Height in cm (for m² doses).")] = None,
+    weight: Annotated[float, Query(gt=0, description="Body weight in kg (0.3-350 accepted).")],
+    height: Annotated[
+        float | None, Query(gt=0, description="Height in cm, for m² doses (20-250 accepted).")
+    ] = None,
 ) -> TrialDoses:
     """Every stated dose of the trial worked out for one patient's weight (and height)."""
     return service.doses({"nct": nct, "weight": weight, "height": height})

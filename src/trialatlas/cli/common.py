@@ -55,7 +55,9 @@ class AtlasGroup(TyperGroup):
 
 def new_app(**options: Any) -> typer.Typer:
     settings: dict[str, Any] = {"no_args_is_help": True, "pretty_exceptions_enable": False}
-    settings.update(add_completion=False, cls=AtlasGroup, **options)
+    # Plain (click) help: it wraps descriptions and never cuts an option name to fit a narrow terminal,
+    # as the boxed rich layout does ("--intervention-t…" at 80 columns).
+    settings.update(add_completion=False, cls=AtlasGroup, rich_markup_mode=None, **options)
     return typer.Typer(**settings)
 
 

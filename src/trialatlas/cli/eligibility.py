@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -16,7 +17,8 @@ from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
 
 if TYPE_CHECKING:
-    from trialatlas.extract.criteria.rules import ParsedCriterion, Rule
+    from trialatlas.extract.criteria.rules import ParsedCriterion
+    from trialatlas.services.models import MatchedTrial
 
 
 def register(app: typer.Typer) -> None:
@@ -29,38 +31,31 @@ def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
 
 
-def _rule_summary(rule: Rule) -> str:
-    data = rule.model_dump(
-        exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings"},
-        exclude_none=True,
-        exclude_defaults=True,
-    )
-    window = data.pop("window", None)
-    parts = [f"{key}={value}" for key, value in data.items()]
-    if window:
-        parts.append(f"window={window['relation']} {window['span']['text']!r}")
-    parts.extend(f"warning: {w}" for w in rule.warnings)
-    return ", ".join(parts)
+def render_criteria(parsed: list[ParsedCriterion]) -> Group:
+    """Each criterion under its kind, its rules said in words beneath it, wrapped with a hanging indent
+    so it reads in an 80-column terminal (no table columns to cut drug names or titles)."""
+    from trialatlas.extract.criteria.describe import describe_rule
 
-
-def render_criteria(parsed: list[ParsedCriterion]) -> Table:
-    table = Table(show_lines=True)
-    table.add_column("#", justify="right")
-    table.add_column("kind")
-    table.add_column("criterion")
-    table.add_column("rules")
-    for criterion in parsed:
-        rules = Text()
-        for rule in criterion.rules:
-            rules.append(f"{rule.kind}", style="bold")
-            rules.append(f" [{rule.span.text}] ", style="cyan")
-            rules.append(_rule_summary(rule) + "\n")
-        if not criterion.rules:
-            rules.append("not evaluable (no rule)", style="dim")
-        indent = "  " * (1 if criterion.parent is not None else 0)
-        kind = criterion.kind + (f" ({criterion.combine})" if len(criterion.rules) > 1 else "")
-        table.add_row(str(criterion.index), kind, indent + criterion.text, rules)
-    return table
+    parts: list[RenderableType] = []
+    for kind in dict.fromkeys(c.kind for c in parsed):
+        parts.append(Text(f"\n{kind.capitalize()} criteria", style="bold underline"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True, style="dim")
+        grid.add_column(overflow="fold")
+        for criterion in (c for c in parsed if c.kind == kind):
+            cell = Text("  " if criterion.parent is not None else "")
+            cell.append(criterion.text, style="bold" if criterion.is_header else "")
+            if criterion.rules:
+                many = criterion.combine == "any" and len(criterion.rules) > 1
+                cell.append("\n→ " + ("any of: " if many else ""), style="cyan")
+                cell.append("; ".join(describe_rule(rule) for rule in criterion.rules))
+                for warning in (w for rule in criterion.rules for w in rule.warnings):
+                    cell.append(f"\n  note: {warning}", style="yellow")
+            elif not criterion.is_header:
+                cell.append("\n→ not read as a rule", style="dim")
+            grid.add_row(f"{criterion.index}.", cell)
+        parts.append(grid)
+    return Group(*parts)
 
 
 def criteria_command(
@@ -150,30 +145,39 @@ def match_command(
         return
     profile = fields.get("patient")
     name = (profile.id if profile is not None else None) or (path.stem if path.is_file() else "patient")
-    table = Table(title=f"Trials for {name}")
-    table.add_column("rank", justify="right")
-    table.add_column("trial")
-    table.add_column("verdict")
-    table.add_column("score", justify="right")
-    table.add_column("reasons")
-    for found in answer.trials:
-        label = found.verdict + (f" ({found.unknown} unknown)" if found.criteria else "")
-        table.add_row(
-            str(found.rank),
-            f"{found.nct_id}\n{found.title[:70]}",
-            label,
-            f"{found.score:.2f}",
-            "\n".join(found.reasons) or "—",
-        )
-    console.print(table)
+    console.print(render_matches(answer.trials, f"Trials for {name}", details=details))
     err_console.print(Text(f"{len(answer.trials)} trials in {seconds:.2f} s", style="dim"))
-    if details:
-        for found in answer.trials:
-            if not found.criteria:
-                continue
-            console.print(Text(f"\n{found.nct_id}: {found.verdict}", style="bold"))
+
+
+def render_matches(trials: list[MatchedTrial], title: str, *, details: bool = False) -> Group:
+    """The ranked trials as a compact list (rank, id, verdict, score; the title wrapped, never cut; the
+    first reason), or with ``details`` every reason and every criterion's verdict. Lines with hanging
+    indents, so it reads in an 80-column terminal."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    for found in trials:
+        cell = Text()
+        cell.append(found.nct_id, style="bold cyan")
+        cell.append(f"  {found.verdict}", style="bold")
+        if found.criteria:
+            cell.append(f" ({found.unknown} unknown)", style="dim")
+        cell.append(f"  score {found.score:.2f}", style="dim")
+        cell.append(f"\n{found.title}")
+        reasons = found.reasons if details else found.reasons[:1]
+        for reason in reasons:
+            cell.append(f"\n• {reason}", style="yellow")
+        if not details and len(found.reasons) > 1:
+            cell.append(f" (+{len(found.reasons) - 1} more: --details)", style="dim")
+        if details:
             for criterion in found.criteria:
-                console.print(Text(f"  [{criterion.status}] {criterion.text[:90]} — {criterion.reason}"))
+                cell.append(f"\n  [{criterion.status}] ", style="magenta")
+                cell.append(criterion.text)
+                if criterion.reason:
+                    cell.append(f" — {criterion.reason}", style="dim")
+        grid.add_row(f"{found.rank}.", cell)
+        grid.add_row("", "")
+    return Group(Text(title, style="bold"), grid)
 
 
 def eval_trec_command(

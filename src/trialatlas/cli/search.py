@@ -79,7 +79,9 @@ def search_command(
         bool | None,
         typer.Option("--healthy-volunteers/--no-healthy-volunteers", help="Accepts healthy volunteers."),
     ] = None,
-    has_results: Annotated[bool | None, typer.Option("--has-results/--no-results")] = None,
+    has_results: Annotated[
+        bool | None, typer.Option("--has-results/--no-results", help="Results posted (or not).")
+    ] = None,
     start_from: Annotated[
         str | None, typer.Option("--start-from", help="Start date on or after (2019-06).")
     ] = None,

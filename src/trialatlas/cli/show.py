@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.model import Age, PartialDate, Trial
-from trialatlas.model.registries import identify, registrations, registry_name
+from trialatlas.model.registries import CTGOV, identify, registrations, registry_name
 from trialatlas.services.results import (
     NO_RESULTS,
     NO_RESULTS_DETAIL,
@@ -369,22 +369,31 @@ def _references(trial: Trial) -> list[RenderableType]:
     return parts
 
 
-def render_sources(trial: Trial) -> Table:
-    """Which source record gave each field of the trial."""
-    by_id = {source.id: source for source in trial.sources}
-    table = Table("Field", "Registry", "Source", "Format", "Record date", expand=True)
-    for field_name, source_id in trial.field_sources.items():
-        source = by_id.get(source_id)
-        registry = (
-            f"{registry_name(source.registry)} {source.registry_id or ''}".strip()
-            if source and source.registry
-            else ""
-        )
-        table.add_row(
-            _t(field_name),
+def render_sources(trial: Trial) -> Group:
+    """The records the trial was read from (registry, record id, format, date, file name: never a
+    server path), then which record gave each field; laid out to fit 80 columns."""
+    records = Table(expand=True)
+    for heading in ("#", "Registry", "Record", "Format", "Updated"):
+        records.add_column(heading, overflow="fold")  # file names and ids wrap, never cut
+    number = {source.id: index for index, source in enumerate(trial.sources, start=1)}
+    for index, source in enumerate(trial.sources, start=1):
+        # ClinicalTrials.gov's own formats name no registry on the record: the NCT id is its id there.
+        code = source.registry or (CTGOV if str(source.format).startswith("ctgov") and trial.nct_id else None)
+        record_id = source.registry_id or (trial.nct_id if code == CTGOV else None)
+        registry = f"{registry_name(code)} {record_id or ''}".strip() if code else ""
+        records.add_row(
+            str(index),
             _t(registry),
-            _t(source.location if source else source_id),
-            _t(source.format if source else ""),
-            _t(source.record_date if source else ""),
+            _t(source.record_name + (" (partial)" if source.partial else "")),
+            _t(source.format),
+            _t(source.record_date or ""),
         )
-    return table
+    fields: dict[str, list[str]] = defaultdict(list)
+    for field_name, source_id in trial.field_sources.items():
+        fields[f"#{number[source_id]}" if source_id in number else source_id].append(field_name)
+    given = Table.grid(padding=(0, 2))
+    given.add_column(no_wrap=True, style="bold")
+    given.add_column(overflow="fold")
+    for label, names in fields.items():
+        given.add_row(label, _t(", ".join(names)))
+    return Group(records, Text("Fields given by each record", style="bold"), given)

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.cli.common import DB_OPTION_HELP, JsonOption, console, err_console, opened, print_json
-from trialatlas.errors import NotFoundError
+from trialatlas.errors import InputError, NotFoundError
 from trialatlas.services.checks import MAX_LIMIT
 
 if TYPE_CHECKING:
@@ -233,8 +233,11 @@ def copy_command(
 
 def near_command(
     location: Annotated[
-        str, typer.Argument(help='Where the patient is: "City[, State], Country" or "lat, lon".')
-    ],
+        str | None, typer.Argument(help='Where the patient is: "City[, State], Country" or "lat, lon".')
+    ] = None,
+    location_option: Annotated[
+        str | None, typer.Option("--location", help="The same place, given as an option instead.")
+    ] = None,
     db: DbOption = None,
     radius: Annotated[float | None, typer.Option("--radius", min=0, help="Only sites within KM.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="Trials to list.")] = 20,
@@ -244,9 +247,14 @@ def near_command(
     as_json: JsonOption = False,
 ) -> None:
     """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
+    if location and location_option and location != location_option:
+        raise InputError("give the place once: as the argument or as --location")
+    place = location or location_option
+    if not place:
+        raise InputError('where is the patient? near "Hangzhou, China" (or --location "Hangzhou, China")')
     with opened(db) as atlas:
         result = atlas.near(
-            {"location": location, "radius_km": radius, "limit": limit, "include_not_yet": not_yet}
+            {"location": place, "radius_km": radius, "limit": limit, "include_not_yet": not_yet}
         )
     if as_json:
         print_json(result)

@@ -5,7 +5,7 @@ Laboratory text writes units in ways pint does not read ("x10^9/L", "ml/min/1.73
 expression; :func:`convert` converts between units, through an analyte's molar mass when one side is
 a mass concentration and the other a molar one (creatinine mg/dL ↔ µmol/L, glucose mg/dL ↔ mmol/L).
 
-This module is meant to be shared by every extractor that reads quantities (criteria, regimens).
+This is the one registry of trialatlas: criteria, notes and regimens (dose units, dosage forms) all use it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,21 @@ _DEFINITIONS = (
     # Milliequivalents of a monovalent ion are millimoles; :func:`convert` halves divalent ones.
     "equivalent = mole = Eq = eq",
     "event = 1 = events = episode = episodes",
+    # Dosage forms and counted products of regimens: each its own dimension, so that no conversion can
+    # turn tablets into milligrams or vials into capsules.
+    "tablet = [tablet] = tablets = pill = pills",
+    "capsule = [capsule] = capsules",
+    "drop = [drop] = drops",
+    "puff = [puff] = puffs",
+    "sachet = [sachet] = sachets",
+    "vial = [vial] = vials",
+    "ampoule = [ampoule] = ampoules",
+    "patch = [patch] = patches",
+    "application = [application] = applications",
+    "vector_genome = [vector_genome] = vg",
+    "plaque_forming_unit = [plaque_forming_unit] = PFU",
+    "colony_forming_unit = [colony_forming_unit] = CFU",
+    "auc_target = [auc_target] = AUC",
 )
 
 _registry: Any = None

@@ -3,12 +3,25 @@
 A field is a top-level content field, or, inside the composite parts a page shows only in part
 (status, design, eligibility, the sponsor's details), one of their sub-fields: a page that gives a
 trial's status and start date but not its first-posted date must not erase the date a registry
-record gave. Provenance keys name them as ``status.start_date``. Rules, per field:
-1. a field only one record has comes from that record;
-2. a full record's field beats a partial record's (a CSV row or a description dump never
+record gave. Provenance keys name them as ``status.start_date``.
+
+The rule, per field: among the source records that fill the field, the one ranked highest gives
+it. Records are ranked by, in order:
+
+1. completeness: a full record beats a partial one (a CSV row, a description dump or a page never
    overwrites what a full registry record said);
-3. otherwise the newer record wins (its ``record_date``); on a tie, or when dates are unknown,
-   the incoming record wins, so re-reading a corrected file takes effect.
+2. recency: the newer ``record_date`` (the registry's last-update date) beats the older; an
+   unknown date is the oldest;
+3. richness of the format, for records of the same trial and date: ClinicalTrials.gov API v2 JSON
+   (MeSH ids, site coordinates) beats the legacy XML, which beats what other formats carry
+   (``FORMAT_PRECEDENCE``; a format not listed comes last);
+4. the source record's id, so that no two records ever tie.
+
+A field only one record fills comes from that record. Because the rank is a total order on source
+records, the result does not depend on the order records arrive in: the same inputs in any order
+give the same trial (and the store the same content digest). The one exception is on purpose: a
+record read again under the same id (a corrected file) replaces what it said before.
+
 Source records are kept by id (re-reading the same record replaces, never duplicates, it), so merging
 a record with itself changes nothing: ingest is idempotent.
 """
@@ -33,6 +46,28 @@ def _source_of(trial: Trial, field: str) -> SourceRecord | None:
 
 def _date(source: SourceRecord | None) -> dt.date:
     return source.record_date if source and source.record_date else dt.date.min
+
+
+# Formats by how much of a trial they carry, richest first (rule 3 of the module's rule).
+FORMAT_PRECEDENCE: tuple[str, ...] = (
+    "ctgov-v2-json",
+    "ctgov-xml",
+    "trialatlas-json",
+    "registry-page",
+    "trialgpt-jsonl",
+    "ctgov-csv",
+    "ctgov-csv-legacy",
+    "descriptions-jsonl",
+)
+_FORMAT_RANK = {name: len(FORMAT_PRECEDENCE) - index for index, name in enumerate(FORMAT_PRECEDENCE)}
+
+
+def source_rank(source: SourceRecord | None, partial: bool) -> tuple[bool, dt.date, int, str]:
+    """Where a source record stands in the merge order (higher wins); ``partial`` is used when the
+    field's source is not known."""
+    if source is None:
+        return (not partial, dt.date.min, 0, "")
+    return (not source.partial, _date(source), _FORMAT_RANK.get(str(source.format), 0), source.id)
 
 
 def _filled(value: Any) -> bool:
@@ -118,11 +153,10 @@ def merge_trials(existing: Trial, incoming: Trial, *, copy: bool = True) -> Tria
         new_source = _source_of(incoming, key)
         if _filled(old_value):
             old_source = _source_of(existing, key)
-            old_partial = was_partial if old_source is None else old_source.partial
-            new_partial = incoming.is_partial if new_source is None else new_source.partial
-            if new_partial and not old_partial:
-                return False
-            if _date(new_source) < _date(old_source) and new_partial == old_partial:
+            same_record = old_source is not None and new_source is not None and old_source.id == new_source.id
+            if not same_record and source_rank(new_source, incoming.is_partial) < source_rank(
+                old_source, was_partial
+            ):
                 return False
         return new_source if new_source is not None else True
 

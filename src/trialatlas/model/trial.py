@@ -9,7 +9,7 @@ with provenance: which source record gave each top-level field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +47,12 @@ from trialatlas.model.registries import CTGOV, registry_of
 from trialatlas.model.results import Results
 from trialatlas.model.values import Age, PartialDate
 from trialatlas.text.registry_ids import NCT_ID
+
+# A count a registry states (enrollment, a document's size): never negative, and no larger than a
+# 32-bit SQL INTEGER holds (PostgreSQL's), so a hostile 20-digit value fails its own record's
+# validation, never the store's batch.
+MAX_COUNT = 2**31 - 1
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class _Part(BaseModel):
@@ -90,7 +96,7 @@ class StatusInfo(_Part):
 
 
 class Enrollment(_Part):
-    count: int | None = None
+    count: Count | None = None
     type: DateType | None = None
 
 
@@ -186,8 +192,8 @@ class Contact(_Part):
 
 
 class GeoPoint(_Part):
-    lat: float
-    lon: float
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class Location(_Part):
@@ -229,7 +235,7 @@ class ProvidedDocument(_Part):
     date: str | None = None
     upload_date: str | None = None
     filename: str | None = None
-    size: int | None = None
+    size: Count | None = None
     url: str | None = None
 
 
@@ -285,6 +291,16 @@ class SourceRecord(_Part):
     url: str | None = Field(
         default=None, description="The registry's page of the record, as the record names it."
     )
+
+    @property
+    def record_name(self) -> str:
+        """The record as a person finds it again: its file's name and its place in the file (never the
+        server's directories), or its URL."""
+        where, _, inner = self.location.partition("#")
+        if "://" in where:
+            return self.location
+        name = where.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or where
+        return f"{name}, {inner}" if inner else name
 
 
 # Top-level fields that carry registry content; provenance is tracked for each of them.

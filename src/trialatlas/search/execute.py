@@ -49,6 +49,8 @@ class Request:
     facets: list[str]
     facet_limit: int
     weights: dict[str, float]
+    # Seconds the query may run before it is stopped as too costly (None: no bound).
+    budget_s: float | None = None
 
     def hits_key(self) -> tuple[Any, ...]:
         """What decides the set of trials (not the page): the query, the named ids and the filters."""

@@ -34,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from trialatlas.errors import QueryError, StoreError
+from trialatlas.errors import QueryCostError, QueryError, StoreError
 from trialatlas.search.arrays import DocArrays
 from trialatlas.search.document import ColumnReader, Document, encode_texts, make_document
 from trialatlas.search.execute import Page, Ranking, Request, Run
@@ -151,6 +151,22 @@ class BuildReport:
 
 _indexes: weakref.WeakKeyDictionary[Any, SearchIndex] = weakref.WeakKeyDictionary()
 _indexes_lock = threading.Lock()
+# Virtual-machine steps between two looks at the clock while a query runs under a time budget.
+_BUDGET_STEPS = 1_000
+
+
+class _Budget:
+    """A query's deadline, as SQLite's progress handler asks about it."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.stopped = False
+
+    def spent(self) -> int:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.stopped = True
+            return 1  # non-zero: SQLite interrupts the statement
+        return 0
 
 
 class SearchIndex:
@@ -506,6 +522,10 @@ class SearchIndex:
     def execute(self, request: Request) -> Page:
         with self._lock:
             conn = self._conn
+            budget = _Budget(request.budget_s)
+            if request.budget_s is not None:
+                # SQLite calls back every few thousand steps; past the budget the query is stopped.
+                conn.set_progress_handler(budget.spent, _BUDGET_STEPS)
             # One read transaction: the arrays, the matches and the summaries are of one generation.
             conn.execute("BEGIN")
             try:
@@ -527,10 +547,17 @@ class SearchIndex:
                     self._cache[cache_key] = (page.total, page.facets)
                 return page
             except sqlite3.OperationalError as exc:
+                if budget.stopped:
+                    raise QueryCostError(
+                        f"the query took longer than its {request.budget_s:g} s budget; "
+                        "use fewer or more specific words"
+                    ) from exc
                 # Every term reaches FTS5 quoted, so this is a query FTS5 still cannot run; say so
                 # without showing SQL.
                 raise QueryError(f"the search could not be run ({exc}); simplify the query") from exc
             finally:
+                if request.budget_s is not None:
+                    conn.set_progress_handler(None, 0)
                 if conn.in_transaction:
                     conn.execute("COMMIT")
 

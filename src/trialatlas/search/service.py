@@ -3,13 +3,12 @@
 The index is kept current by the store's change feed before every search (cheap when nothing
 changed). Results are typed: each hit carries the trial's summary, its score and a snippet with the
 matched terms marked; the result carries the facet counts under the query and a cursor for the next
-page. Cursors are keyset positions, so paging never skips or repeats a trial, however deep.
+page. Cursors are keyset positions, so paging never skips or repeats a trial, however deep, and
+signed with the store's secret (:mod:`trialatlas.search.cursors`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import html
 import time
@@ -21,6 +20,7 @@ import orjson
 from pydantic import BaseModel, Field, ValidationError
 
 from trialatlas.errors import QueryError
+from trialatlas.search.cursors import cursor_key, decode_cursor, encode_cursor
 from trialatlas.search.facets import FACETS
 from trialatlas.search.filters import Filters, interpret, range_conditions, value_filters
 from trialatlas.search.index import Page, Request, SearchIndex
@@ -124,26 +124,6 @@ def _fingerprint(*parts: Any) -> str:
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
-def _encode_cursor(fingerprint: str, position: Sequence[Any]) -> str:
-    raw = orjson.dumps({"f": fingerprint, "p": list(position)})
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, fingerprint: str) -> tuple[Any, ...]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = orjson.loads(raw)
-        position = data["p"]
-        mine = data["f"]
-    except (binascii.Error, ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
-        raise QueryError("invalid cursor: pass next_cursor of a previous result unchanged") from exc
-    if mine != fingerprint:
-        raise QueryError("this cursor belongs to another query, filter or sort; start again without it")
-    if not isinstance(position, list) or not 1 <= len(position) <= 2:
-        raise QueryError("invalid cursor: pass next_cursor of a previous result unchanged")
-    return tuple(position)
-
-
 # --- the search ------------------------------------------------------------------------------
 
 
@@ -214,6 +194,7 @@ def search(
     snippets: bool = True,
     index: SearchIndex | None = None,
     synced: bool = False,
+    budget_s: float | None = None,
     **filter_values: Any,
 ) -> SearchResults:
     """Search the store's trials.
@@ -224,7 +205,8 @@ def search(
     unless ``order="asc"``). ``cursor`` continues from a previous result's ``next_cursor``;
     ``snippets=False`` leaves snippets empty (faster when only the trials are wanted).
     ``synced=True`` says the caller has just caught ``index`` up with the store's change feed (once
-    per request is enough).
+    per request is enough). ``budget_s`` bounds the seconds the query may run (a server passes one,
+    so that one costly query cannot hold the others up): past it, :class:`QueryCostError`.
     Raises :class:`QueryError` for a malformed query, filter or cursor.
     """
     started = time.perf_counter()
@@ -264,7 +246,8 @@ def search(
     fingerprint = _fingerprint(
         query, chosen.model_dump(), sort_key.value, descending, mode, expand, interpret_words
     )
-    after = _decode_cursor(cursor, fingerprint) if cursor else None
+    key = cursor_key(store)
+    after = decode_cursor(key, cursor, fingerprint) if cursor else None
     request = Request(
         match=compiled.match,
         id_keys=id_keys,
@@ -277,6 +260,7 @@ def search(
         facets=names,
         facet_limit=facet_limit,
         weights=WEIGHTS,
+        budget_s=budget_s,
     )
     with index.reading():
         # Snippets and briefs are looked up by doc number: no sync may renumber trials in between.
@@ -290,7 +274,7 @@ def search(
             position: list[Any] = [number] if browse else [score, number]
         else:
             position = [value, number]
-        next_cursor = _encode_cursor(fingerprint, position)
+        next_cursor = encode_cursor(key, fingerprint, position)
     return SearchResults(
         query=query,
         filters=chosen,

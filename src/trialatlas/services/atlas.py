@@ -236,7 +236,7 @@ class Atlas:
         above all); the caller must not change them.
         """
         from trialatlas.search import search
-        from trialatlas.services.models import SearchRequest, checked
+        from trialatlas.services.models import SEARCH_BUDGET_S, SearchRequest, checked
 
         request = checked(SearchRequest, request)
         index = self.search_index()
@@ -268,6 +268,7 @@ class Atlas:
                 snippets=snippets,
                 index=index,
                 synced=True,
+                budget_s=SEARCH_BUDGET_S,
             )
             if request.limit <= MAX_LIMIT:  # not the long walks of cursor_at
                 self._results[key] = results
@@ -340,11 +341,11 @@ class Atlas:
         return trial_timeline(trial)
 
     @staticmethod
-    def timeline_svg(timeline: TrialTimeline) -> str:
-        """The chart as inline SVG (the library escapes every label it draws)."""
+    def timeline_svg(timeline: TrialTimeline, width: int = 900) -> str:
+        """The chart as SVG laid out for ``width`` px (the library escapes every label it draws)."""
         from trialatlas.extract.regimen import render_svg
 
-        return render_svg(timeline)
+        return render_svg(timeline, width)
 
     def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
         from trialatlas.extract.regimen import trial_doses

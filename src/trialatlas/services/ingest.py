@@ -33,13 +33,13 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
-from trialatlas.errors import ReadError
+from trialatlas.errors import ReadError, StoreError
 from trialatlas.model import Trial
 from trialatlas.related.index import refresh_index
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.containers import iter_blobs
 from trialatlas.sources.reading import read_blob, read_paths
-from trialatlas.store.base import TrialStore
+from trialatlas.store.base import TrialStore, UpsertSummary
 
 DEFAULT_BATCH_SIZE = 500
 MAX_DEFAULT_WORKERS = 4
@@ -152,10 +152,10 @@ def ingest_results(
     def flush() -> None:
         if not batch:
             return
-        summary = store.upsert_batch(batch)
-        report.new += summary.new
-        report.updated += summary.updated
-        report.unchanged += summary.unchanged
+        for summary in _upsert_salvaging(store, batch, report.errors):
+            report.new += summary.new
+            report.updated += summary.updated
+            report.unchanged += summary.unchanged
         batch.clear()
         if on_progress is not None:
             on_progress(report)
@@ -176,6 +176,38 @@ def ingest_results(
         flush()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _upsert_salvaging(
+    store: TrialStore, batch: list[Trial], errors: list[RecordError]
+) -> list[UpsertSummary]:
+    """Write ``batch`` in one transaction; when that fails, write its trials one at a time, so the
+    one record the store refuses is reported and the others land.
+
+    When every trial fails alone too, the fault is the store's, not a record's: the batch's error
+    is raised.
+    """
+    try:
+        return [store.upsert_batch(batch)]
+    except StoreError as batch_error:
+        if len(batch) == 1:
+            errors.append(RecordError(_where(batch[0]), f"the store refused it: {batch_error}"))
+            return []
+        summaries: list[UpsertSummary] = []
+        refused: list[RecordError] = []
+        for trial in batch:
+            try:
+                summaries.append(store.upsert_batch([trial]))
+            except StoreError as exc:
+                refused.append(RecordError(_where(trial), f"the store refused it: {exc}"))
+        if not summaries:
+            raise batch_error from None
+        errors.extend(refused)
+        return summaries
+
+
+def _where(trial: Trial) -> str:
+    return trial.sources[-1].location if trial.sources else (trial.nct_id or trial.org_study_id or "?")
 
 
 @contextlib.contextmanager
@@ -374,8 +406,11 @@ class _Pipeline:
         while True:
             try:
                 message = worker.results.recv_bytes()
-            except (EOFError, OSError) as exc:
-                raise worker.died(task) from exc
+            except (EOFError, OSError):
+                # The process was killed or crashed (out of memory, a fault in a parser): what it
+                # sent stands, the rest of this task is one error, and its other tasks go to a new one.
+                yield RecordError(task.first, self._replace(worker, task))
+                return
             kind, items, failure = pickle.loads(message)
             for item in items:
                 yield Trial.model_validate(item) if isinstance(item, dict) else item
@@ -387,6 +422,22 @@ class _Pipeline:
                 raise _unpickled_failure(failure)
             # More to come: meanwhile, keep the other workers busy.
             self._fill()
+
+    def _replace(self, dead: _Worker, task: _Task) -> str:
+        """Start a worker in place of ``dead``, hand it the tasks ``dead`` still held; the reason."""
+        reason = dead.died(task).reason
+        dead.close()
+        self.workers.remove(dead)
+        replacement: _Worker | None = None
+        for position, (unit, owner) in enumerate(self.order):
+            if owner is dead and isinstance(unit, _Task):
+                if replacement is None:
+                    replacement = _Worker(self.context, self.reader_name)
+                    self.workers.append(replacement)
+                replacement.give(unit)
+                self.order[position] = (unit, replacement)
+        files = len(task.blobs)
+        return f"{reason}; what it had not yet sent of the {files} files read from here on is lost"
 
 
 def _unpickled_failure(failure: tuple[bytes | None, str]) -> BaseException:

@@ -22,6 +22,11 @@ from trialatlas.search import FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
 from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
 
+MAX_QUERY_TERMS = 40
+# Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
+SEARCH_BUDGET_S = 5.0
+
+
 Request = TypeVar("Request", bound=BaseModel)
 
 
@@ -85,12 +90,26 @@ class SearchRequest(FilterFields):
     page: int = Field(default=1, ge=1, le=MAX_PAGE, description="The page the cursor starts (numbering).")
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
 
+    @field_validator("q")
+    @classmethod
+    def _bounded_terms(cls, value: str) -> str:
+        # The cost of a query grows with its terms (each is expanded, matched and scored): past
+        # MAX_QUERY_TERMS a query is refused, not run for tens of seconds.
+        terms = len(value.split())
+        if terms > MAX_QUERY_TERMS:
+            raise ValueError(f"{terms} terms; a query may have at most {MAX_QUERY_TERMS}")
+        return value
+
     @field_validator("*", mode="before")
     @classmethod
     def _values(cls, value: Any, info: Any) -> Any:
         if info.field_name not in LIST_FIELDS or value is None:
             return [] if info.field_name in LIST_FIELDS else value
-        return split_values(info.field_name, [value] if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return value  # not text: the field's own validation says what is wrong
+        return split_values(info.field_name, value)
 
     def filters(self) -> dict[str, Any]:
         """The filters as :func:`trialatlas.search.search` takes them (it validates them)."""
@@ -115,7 +134,7 @@ LIST_FIELDS: frozenset[str] = frozenset(
 def split_values(name: str, values: Sequence[str]) -> list[str]:
     """The values of a repeated parameter, empty ones dropped (plain HTML forms send them)."""
     parts = (part for value in values for part in (value.split(",") if name in COMMA_FILTERS else [value]))
-    return [part.strip() for part in parts if isinstance(part, str) and part.strip()]
+    return [part.strip() for part in parts if part.strip()]
 
 
 def facet_choices(entries: Sequence[str]) -> list[tuple[str, str]]:
@@ -157,8 +176,12 @@ class DoseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nct: str
-    weight: float = Field(gt=0, le=500, description="Body weight in kg.")
-    height: float | None = Field(default=None, gt=0, le=300, description="Height in cm (for m² doses).")
+    # The dose calculator (trialatlas.extract.regimen.dose) refuses a weight outside 0.3-350 kg or a height
+    # outside 20-250 cm with a message giving the range; here only the sign is checked.
+    weight: float = Field(gt=0, description="Body weight in kg (0.3-350 accepted).")
+    height: float | None = Field(
+        default=None, gt=0, description="Height in cm, for m² doses (20-250 accepted)."
+    )
 
 
 # --- matching ------------------------------------------------------------------------------------

@@ -13,29 +13,138 @@ record never hides the good ones.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol, TypedDict, runtime_checkable
 
 import orjson
 
-from trialatlas.errors import PluginError, UnknownFormatError
+from trialatlas.errors import PluginError, ReadLimitError, UnknownFormatError
 from trialatlas.model import Trial
 from trialatlas.plugins import READERS, PluginGroup
 from trialatlas.text.registry_ids import is_nct_id
 
 SNIFF_BYTES = 8192
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class RecordError:
-    """One record (or a whole blob) that could not be read, and why."""
+    """One record (or a whole blob, or an archive member) that could not be read, and why.
+
+    ``location`` names the file as given (with its ``.gz``/``.xz``/``.bz2`` suffix), then
+    ``!member`` for an archive member and ``#record`` for a record in it; ``field`` names the field
+    of the record at fault when one is (a dotted path in the record's own format).
+    """
 
     location: str
     reason: str
+    field: str | None = None
 
     def __str__(self) -> str:
+        if self.field:
+            return f"{self.location}: {self.field}: {self.reason}"
         return f"{self.location}: {self.reason}"
+
+
+def error_from_exception(location: str, exc: BaseException, field: str | None = None) -> RecordError:
+    """The one place an exception met while reading a record becomes a :class:`RecordError`.
+
+    A pydantic validation error names the model field at fault; an input nested deeper than the
+    parsers allow, and a value out of range, say so; anything else keeps its type and first line.
+    """
+    if isinstance(exc, RecursionError):
+        return RecordError(location, "nested too deeply to be read", field)
+    errors = getattr(exc, "errors", None)
+    if type(exc).__name__ == "ValidationError" and callable(errors):
+        first = errors()[0] if errors() else {}
+        path = ".".join(str(part) for part in first.get("loc", ()))
+        message = str(first.get("msg", "invalid value"))
+        return RecordError(location, f"invalid value: {message}", field or path or None)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    kind = type(exc).__name__
+    reason = text if isinstance(exc, ReadLimitError) else f"{kind}: {text}" if text else kind
+    return RecordError(location, reason, field)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much a hostile input may make a reader hold or expand.
+
+    ``member_bytes`` caps an archive member (held in memory while it is read), ``archive_bytes``
+    all members of one archive together, ``stream_bytes`` a streamed ``.gz``/``.xz``/``.bz2`` file
+    (read a record at a time) and ``expansion_ratio`` how many times its compressed size it may
+    expand to (past 64 MiB: text compresses 5-20 times, bombs 1,000 and more); ``record_bytes``
+    caps the raw text of one record (what a reader holds whole to parse, and keeps as the raw
+    record), ``page_bytes`` a saved registry page. Set by environment
+    (``TRIALATLAS_MAX_MEMBER_BYTES``, ``…_ARCHIVE_BYTES``, ``…_STREAM_BYTES``, ``…_RECORD_BYTES``,
+    ``…_PAGE_BYTES``, ``TRIALATLAS_MAX_EXPANSION_RATIO``), so that reader processes see the same
+    bounds.
+    """
+
+    member_bytes: int = 1 << 30
+    archive_bytes: int = 64 << 30
+    stream_bytes: int = 256 << 30
+    record_bytes: int = 64 << 20
+    page_bytes: int = 4 << 20
+    expansion_ratio: int = 200
+
+    @classmethod
+    def from_environment(cls) -> ReadLimits:
+        def value(name: str, default: int) -> int:
+            text = os.environ.get(f"TRIALATLAS_MAX_{name}", "").strip()
+            try:
+                return max(1, int(text)) if text else default
+            except ValueError:
+                return default
+
+        return cls(
+            member_bytes=value("MEMBER_BYTES", cls.member_bytes),
+            archive_bytes=value("ARCHIVE_BYTES", cls.archive_bytes),
+            stream_bytes=value("STREAM_BYTES", cls.stream_bytes),
+            record_bytes=value("RECORD_BYTES", cls.record_bytes),
+            page_bytes=value("PAGE_BYTES", cls.page_bytes),
+            expansion_ratio=value("EXPANSION_RATIO", cls.expansion_ratio),
+        )
+
+    def stream_limit(self, compressed_size: int | None) -> int:
+        """What a compressed file of ``compressed_size`` bytes may expand to."""
+        if compressed_size is None:
+            return self.stream_bytes
+        by_ratio = max(RATIO_FLOOR, self.expansion_ratio * compressed_size)
+        return min(self.stream_bytes, by_ratio)
+
+
+# Below this many expanded bytes a compression ratio is not judged (a small file of repeated bytes
+# is harmless).
+RATIO_FLOOR = 64 << 20
+
+
+def read_limits() -> ReadLimits:
+    return ReadLimits.from_environment()
+
+
+def read_whole(stream: IO[bytes], limit: int | None = None, what: str = "record") -> bytes:
+    """All of ``stream``, refusing it (:class:`ReadLimitError`) once past ``limit`` bytes (default:
+    the record cap): what a reader holds whole is bounded, whatever the input expands to."""
+    cap = read_limits().record_bytes if limit is None else limit
+    # In chunks: one read of ``cap`` bytes would reserve the whole cap for every small file.
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(min(_CHUNK, cap + 1 - total)):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > cap:
+            raise ReadLimitError(f"{what} larger than the {_size(cap)} limit: refused")
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift and count % (1 << shift) == 0:
+            return f"{count >> shift} {unit}"
+    return f"{count:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -121,18 +230,51 @@ def detect_reader(blob: Blob, head: bytes | None = None) -> tuple[SourceReader |
     return best, best_score
 
 
+COMPRESSION_SUFFIXES = (".gz", ".xz", ".bz2")
+
+
+def format_name(name: str) -> str:
+    """The lower-cased name a blob's format is judged by: its last archive member's, without the
+    compression suffixes (``a.zip!x.jsonl.gz`` → ``x.jsonl``); the blob keeps its real name."""
+    lower = name.rsplit("!", 1)[-1].lower()
+    while lower.endswith(COMPRESSION_SUFFIXES):
+        lower = lower.rsplit(".", 1)[0]
+    return lower
+
+
 def strip_bom(head: bytes) -> bytes:
     return head[3:] if head.startswith(b"\xef\xbb\xbf") else head
 
 
-def json_lines(blob: Blob) -> Iterator[tuple[int, bytes]]:
-    """The non-blank lines of a JSON-lines blob with their 1-based numbers, a leading BOM removed."""
+def bounded_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[bytes | None]:
+    """The lines of ``stream``; ``None`` for a line longer than ``limit`` bytes (default: the record
+    cap), which is skipped without being held: one hostile line never costs its size in memory."""
+    cap = read_limits().record_bytes if limit is None else limit
+    while line := stream.readline(cap + 1):
+        if len(line) <= cap or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def json_lines(blob: Blob) -> Iterator[tuple[int, bytes] | RecordError]:
+    """The non-blank lines of a JSON-lines blob with their 1-based numbers, a leading BOM removed;
+    a line past the record cap is an error in its place."""
     with blob.open() as stream:
-        for number, line in enumerate(stream, start=1):
+        for number, line in enumerate(bounded_lines(stream), start=1):
+            if line is None:
+                yield RecordError(f"{blob.name}#line {number}", _too_long())
+                continue
             if number == 1:
                 line = strip_bom(line)
             if line.strip():
                 yield number, line
+
+
+def _too_long() -> str:
+    return f"record larger than the {_size(read_limits().record_bytes)} limit: refused"
 
 
 def sniff_json_lines(head: bytes, is_record: Callable[[bytes], bool]) -> float | None:
@@ -155,7 +297,7 @@ def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     """One JSON-lines line as an object, or the error that says why it is not one."""
     try:
         record = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
+    except (orjson.JSONDecodeError, RecursionError) as exc:
         return RecordError(location, f"not a JSON line: {exc}")
     if not isinstance(record, dict):
         return RecordError(location, f"not a JSON object but {type(record).__name__}")
@@ -167,7 +309,11 @@ def json_line_records(
 ) -> Iterator[tuple[str, bytes, dict[str, Any], str] | RecordError]:
     """Each line of a JSON-lines blob as ``(location, the line, its object, the NCT id in id_field)``,
     or the error that says why the line is not one."""
-    for number, line in json_lines(blob):
+    for item in json_lines(blob):
+        if isinstance(item, RecordError):  # a line past the record bound
+            yield item
+            continue
+        number, line = item
         location = f"{blob.name}#line {number}"
         record = json_object(location, line)
         if isinstance(record, RecordError):

@@ -52,7 +52,17 @@ from trialatlas.model import (
     parse_age,
 )
 from trialatlas.model.results import Results, from_v2
-from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
+from trialatlas.sources.base import (
+    Blob,
+    ReadResult,
+    RecordError,
+    bounded_lines,
+    error_from_exception,
+    format_name,
+    read_limits,
+    read_whole,
+    strip_bom,
+)
 from trialatlas.sources.textblocks import split_criteria
 from trialatlas.text.registry_ids import is_nct_id
 
@@ -490,7 +500,8 @@ def _results(section: Any, warnings: list[str]) -> Results | None:
         return from_v2(section)
     except ValidationError as exc:
         # A malformed results section costs the results, not the trial: shown as "not read", never guessed.
-        warnings.append(f"resultsSection not read: {_reason(exc)}")
+        error = error_from_exception("resultsSection", exc)
+        warnings.append(f"resultsSection not read: {error.field or ''} {error.reason}".replace("  ", " "))
         return None
 
 
@@ -511,27 +522,137 @@ def _document_url(nct_id: str, filename: Any) -> str | None:
 
 def _study_result(study: Any, location: str, raw: str | None) -> ReadResult:
     if not isinstance(study, dict):
-        return RecordError(location, "not an API v2 study: expected a JSON object")
+        return RecordError(location, f"not an API v2 study: a JSON {_json_type(study)}, not an object")
     where = location
-    nct = ((study.get("protocolSection") or {}).get("identificationModule") or {}).get("nctId")
-    if isinstance(nct, str) and nct and "#" not in location:
+    protocol = study.get("protocolSection")
+    ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
+    nct = ident.get("nctId") if isinstance(ident, dict) else None
+    if isinstance(nct, str) and is_nct_id(nct) and "#" not in location:
         where = f"{location}#{nct}"
+    if raw is not None and len(raw) > read_limits().record_bytes:
+        return RecordError(where, _too_large())
     try:
         return study_to_trial(study, location, raw)
-    except (StudyError, ValueError, TypeError, AttributeError, KeyError) as exc:
-        return RecordError(where, _reason(exc))
+    except StudyError as exc:
+        return RecordError(where, str(exc))
+    except Exception as exc:  # a value of the wrong JSON type somewhere: find which, and say so
+        return _mapping_error(study, where, exc)
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def _mapping_error(study: dict[str, Any], where: str, exc: Exception) -> RecordError:
+    """The error for a study the mapper failed on, naming the field it failed at.
+
+    Mapping runs untracked (it is the hot path); only when it fails is it run again over a view of
+    the study that records each key it reads, so the error names the last field reached.
+    """
     if type(exc).__name__ == "ValidationError":
-        lines = str(exc).splitlines()[1:3]
-        if lines:
-            # The whole study is validated at once, so pydantic names the field by its path
-            # ("design.enrollment.count"); the reason names it as its own model does ("count").
-            lines[0] = lines[0].rsplit(".", 1)[-1]
-        return f"invalid value: {lines}"
-    return text
+        return error_from_exception(where, exc)
+    trail = _Trail()
+    try:
+        study_to_trial(_Tracked(study, "", trail), where)
+    except Exception as again:  # the same failure, now with the path it happened at
+        exc = again
+    field = trail.misused or (trail.read[-1] if trail.read else None)
+    if isinstance(exc, (AttributeError, TypeError)) and field is not None:
+        return RecordError(where, "a value of the wrong JSON type (the schema says otherwise)", field)
+    return error_from_exception(where, exc, field)
+
+
+def _too_large() -> str:
+    return f"record larger than the {read_limits().record_bytes:,}-byte limit: refused"
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+class _Trail:
+    """The paths a tracked mapping read, and the value it misused (an attribute a string lacks)."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+        self.misused: str | None = None
+
+
+class _Misuse:
+    """Mixed into tracked values: asking one for a method its JSON type lacks marks its path."""
+
+    _path: str
+    _trail: _Trail
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            self._trail.misused = self._path
+        raise AttributeError(name)
+
+
+class _Tracked(_Misuse, dict[str, Any]):
+    """A study object that records the path of every key read from it (and from the values inside
+    it): used only to name the field a failed mapping stopped at."""
+
+    def __init__(self, data: dict[str, Any], path: str, trail: _Trail) -> None:
+        super().__init__(data)
+        self._path = path
+        self._trail = trail
+
+    def _wrap(self, key: str, value: Any) -> Any:
+        path = f"{self._path}.{key}" if self._path else str(key)
+        self._trail.read.append(path)
+        return _tracked(value, path, self._trail)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._wrap(key, super().get(key, default))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._wrap(key, super().__getitem__(key))
+
+    def __iter__(self) -> Iterator[str]:
+        self._trail.misused = self._path  # an object iterated as if it were an array
+        return super().__iter__()
+
+
+class _TrackedList(_Misuse, list[Any]):
+    def __init__(self, data: list[Any], path: str, trail: _Trail) -> None:
+        super().__init__(data)
+        self._path = path
+        self._trail = trail
+
+    def __iter__(self) -> Iterator[Any]:
+        for index, value in enumerate(super().__iter__()):
+            path = f"{self._path}[{index}]"
+            self._trail.read.append(path)
+            yield _tracked(value, path, self._trail)
+
+
+class _TrackedStr(_Misuse, str):
+    _path = ""
+    _trail = _Trail()
+
+
+class _TrackedInt(_Misuse, int):
+    _path = ""
+    _trail = _Trail()
+
+
+class _TrackedFloat(_Misuse, float):
+    _path = ""
+    _trail = _Trail()
+
+
+def _tracked(value: Any, path: str, trail: _Trail) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return _Tracked(value, path, trail)
+    if kind is list:
+        return _TrackedList(value, path, trail)
+    scalar = {str: _TrackedStr, int: _TrackedInt, float: _TrackedFloat}.get(kind)
+    if scalar is None:
+        return value
+    wrapped = scalar(value)
+    wrapped._path = path
+    wrapped._trail = trail
+    return wrapped
 
 
 class CtgovV2Reader:
@@ -560,13 +681,16 @@ class CtgovV2Reader:
             elif _looks_like_jsonl(blob.name, head):
                 yield from self._read_lines(blob.name, head, stream)
             else:
-                yield from self._read_document(blob.name, head + stream.read())
+                yield from self._read_document(blob.name, head + read_whole(stream))
 
     def _read_document(self, location: str, data: bytes) -> Iterator[ReadResult]:
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             yield RecordError(location, f"malformed JSON: {exc}")
+            return
+        except RecursionError as exc:
+            yield error_from_exception(location, exc)
             return
         if isinstance(document, dict) and isinstance(document.get("studies"), list):
             for index, study in enumerate(document["studies"], start=1):
@@ -580,16 +704,22 @@ class CtgovV2Reader:
         number = 0
         for line in _chain_lines(lines, stream):
             number += 1
+            where = f"{location}#line {number}"
+            if line is None:
+                yield RecordError(where, _too_large())
+                continue
             if not line.strip():
                 continue
-            where = f"{location}#line {number}"
             try:
                 study = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 yield RecordError(where, f"malformed JSON: {exc}")
                 continue
-            result = _study_result(study, where, line.decode("utf-8").strip())
-            yield result
+            except RecursionError as exc:
+                yield error_from_exception(where, exc)
+                continue
+            # orjson accepted it, so it is UTF-8.
+            yield _study_result(study, where, line.decode("utf-8").strip())
 
     def _read_array(self, location: str, head: bytes, stream: IO[bytes]) -> Iterator[ReadResult]:
         decoder = json.JSONDecoder()
@@ -609,7 +739,14 @@ class CtgovV2Reader:
                 return
             try:
                 value, end = decoder.raw_decode(buffer, position)
+            except RecursionError as exc:
+                # Where an element nested this deep ends cannot be found: the ones before it stand.
+                yield error_from_exception(f"{location}#study {index + 1}", exc)
+                return
             except json.JSONDecodeError as exc:
+                if len(buffer) - position > read_limits().record_bytes:
+                    yield RecordError(f"{location}#study {index + 1}", _too_large())
+                    return
                 if eof:
                     yield RecordError(
                         f"{location}#study {index + 1}", f"malformed or truncated JSON: {exc.msg}"
@@ -630,7 +767,7 @@ class CtgovV2Reader:
 
 
 def _looks_like_jsonl(name: str, head: bytes) -> bool:
-    if name.lower().endswith((".jsonl", ".ndjson")):
+    if format_name(name).endswith((".jsonl", ".ndjson")):
         return True
     first_line, _, rest = head.lstrip().partition(b"\n")
     if not rest.lstrip().startswith(b"{"):
@@ -642,9 +779,9 @@ def _looks_like_jsonl(name: str, head: bytes) -> bool:
     return True
 
 
-def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes]:
+def _chain_lines(lines: list[bytes], stream: IO[bytes]) -> Iterator[bytes | None]:
     yield from lines
-    yield from stream
+    yield from bounded_lines(stream)
 
 
 READER = CtgovV2Reader()

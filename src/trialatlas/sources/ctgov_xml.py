@@ -35,6 +35,8 @@ from trialatlas.sources.base import (
     Blob,
     ReadResult,
     RecordError,
+    error_from_exception,
+    read_whole,
     strip_bom,
 )
 from trialatlas.sources.ctgov_xml_results import map_results
@@ -720,7 +722,7 @@ class LegacyXmlReader:
                 root = _root_tag(head)
                 if root == b"clinical_study":
                     # One record per file: small, read whole, and its own text is the raw record.
-                    data = head + stream.read()
+                    data = head + read_whole(stream)
                     yield from self._single(blob.name, data)
                 else:
                     yield from self._wrapper(blob, root, _Prefixed(head, stream), head)
@@ -806,8 +808,8 @@ class LegacyXmlReader:
         try:
             return map_trial(element, f"ctgov-xml:{location}", name, _raw_text(element, whole))
         except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-            reason = " ".join(line.strip() for line in str(exc).splitlines()[:3]) or type(exc).__name__
-            return RecordError(location, f"cannot map record: {reason}")
+            error = error_from_exception(location, exc)
+            return RecordError(location, f"cannot map record: {error.reason}", error.field)
 
 
 def _may_use_entities(head: bytes, root: bytes) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from trialatlas.model.values import normalize_date
-from trialatlas.sources.base import Blob, RecordError, json_lines, strip_bom
+from trialatlas.sources.base import Blob, RecordError, json_lines, read_whole, strip_bom
 
 Document = dict[str, Any]
 
@@ -36,7 +36,7 @@ def sniff_document(head: bytes, ctrname: bytes, markers: tuple[bytes, ...]) -> f
 def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
     """``(location, document or error)`` for each document of a blob (one object, an array, or lines)."""
     with blob.open() as stream:
-        data = stream.read()
+        data = read_whole(stream)
     try:
         whole = orjson.loads(strip_bom(data))
     except orjson.JSONDecodeError:
@@ -49,7 +49,11 @@ def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
             location = f"{blob.name}#{index}"
             yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
         return
-    for number, line in json_lines(Blob.from_bytes(blob.name, data)):
+    for line_item in json_lines(Blob.from_bytes(blob.name, data)):
+        if isinstance(line_item, RecordError):  # a line past the record bound
+            yield line_item.location, line_item
+            continue
+        number, line = line_item
         location = f"{blob.name}#line {number}"
         try:
             item = orjson.loads(line)

@@ -151,6 +151,16 @@ class IctrpRowError(ValueError):
     """A row that cannot become a trial (its reason names the field)."""
 
 
+_QUALIFIED_COUNTRY = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<qualifier>[^()]+ of)\)$")
+
+
+def country(name: str) -> str:
+    """WHO's "Iran (Islamic Republic of)" as the ISO short name registries and ClinicalTrials.gov use,
+    "Iran, Islamic Republic of"."""
+    match = _QUALIFIED_COUNTRY.match(name.strip())
+    return f"{match['name']}, {match['qualifier']}" if match else name.strip()
+
+
 def build_trial(row: IctrpRow) -> Trial:
     """The partial trial one export row shows (the caller adds the source record)."""
     trial_id = row.get("TrialID")
@@ -249,7 +259,9 @@ def build_trial(row: IctrpRow) -> Trial:
             for p in scientists
             if p["name"]
         ],
-        locations=[Location(country=c) for c in unique(split_list(row.get("Countries") or ""))],
+        locations=[
+            Location(country=c) for c in unique([country(c) for c in split_list(row.get("Countries") or "")])
+        ],
         see_also_links=links,
         provided_documents=(
             [ProvidedDocument(label="Protocol", has_protocol=True, url=protocol)]

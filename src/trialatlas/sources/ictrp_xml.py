@@ -41,7 +41,10 @@ class IctrpXmlReader:
                         if isinstance(child.tag, str):
                             # Documented fields by their documented spelling; others as they come.
                             values[field_name(child.tag)] = "".join(child.itertext())
+                    # Stream: drop the trial and the emptied ones before it, so memory stays flat.
                     element.clear()
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]
                     result = read_row(
                         values,
                         reader=self.name,

@@ -7,8 +7,18 @@ from collections.abc import Iterable, Iterator
 
 from trialatlas.model.merge import stamp_provenance
 from trialatlas.model.trial import Trial
-from trialatlas.sources.base import Blob, ReadResult, RecordError, detect_reader, get_reader
-from trialatlas.sources.containers import iter_blobs
+from trialatlas.sources.base import (
+    Blob,
+    ReadResult,
+    RecordError,
+    detect_reader,
+    error_from_exception,
+    get_reader,
+)
+from trialatlas.sources.containers import STREAM_ERRORS, iter_blobs
+
+# What reading a broken or over-long stream raises (ValueError covers the size bounds).
+READ_ERRORS = (*STREAM_ERRORS, ValueError)
 
 # A reader must be at least this sure before it is handed a blob; below it the blob is reported.
 MIN_CONFIDENCE = 0.3
@@ -18,8 +28,8 @@ def read_blob(blob: Blob, reader_name: str | None = None) -> Iterator[ReadResult
     """The records of one blob, by the named reader or the one detection picks."""
     try:
         head = blob.head()
-    except (OSError, EOFError, ValueError) as exc:
-        yield RecordError(blob.name, f"cannot be read: {exc}")
+    except READ_ERRORS as exc:
+        yield RecordError(blob.name, f"cannot be read: {_first_line(exc)}")
         return
     if not head.strip():
         yield RecordError(blob.name, "empty file")
@@ -35,10 +45,14 @@ def read_blob(blob: Blob, reader_name: str | None = None) -> Iterator[ReadResult
     try:
         for result in reader.read(blob):
             yield stamp_provenance(result) if isinstance(result, Trial) else result
-    except (OSError, EOFError, ValueError) as exc:
-        # A reader stops on a stream error (truncated archive member, bad compression): the
-        # records it already yielded stand, and the rest of the blob is reported as one error.
-        yield RecordError(blob.name, f"stopped reading: {exc}")
+    except READ_ERRORS as exc:
+        # A reader stops on a stream error (truncated archive member, bad compression, a size
+        # bound): the records it already yielded stand, and the rest of the blob is one error.
+        yield RecordError(blob.name, f"stopped reading: {_first_line(exc)}")
+    except Exception as exc:
+        # Whatever else a hostile blob provokes in a reader (deep nesting, a value no mapper
+        # expected) costs this blob's remaining records, never the ingest: reported, not raised.
+        yield error_from_exception(blob.name, exc)
 
 
 def read_path(path: str | os.PathLike[str], reader_name: str | None = None) -> Iterator[ReadResult]:
@@ -55,6 +69,11 @@ def read_paths(
 ) -> Iterator[ReadResult]:
     for path in paths:
         yield from read_path(path, reader_name)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _describe_unknown(head: bytes) -> str:

@@ -136,7 +136,8 @@ def dose_fragment(
     request: Request,
     service: AtlasDep,
     nct: str,
-    weight: Annotated[float, Query(gt=0, le=500)],
+    # The dose calculator refuses an implausible weight with its own message (0.3-350 kg).
+    weight: Annotated[float, Query(gt=0)],
     height: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     doses = service.doses({"nct": nct, "weight": weight, "height": _number(height, "height", float)})

@@ -28,7 +28,7 @@ from trialatlas.services.results import (
 
 # Narrower than the landscape charts: drawn at about this size on a phone, the labels stay readable.
 _WIDTH = 480
-_LABEL = 172
+_LABEL = 176
 _ROW = 22
 _PAD = 8
 
@@ -74,7 +74,7 @@ def flow_chart(period: FlowPeriodView) -> Markup:
     for index, group in enumerate(period.groups):
         parts.append(
             f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(group)}</title>'
-            f"{escape(_short(group, 58))}</text>"
+            f"{escape(_short(group, 52))}</text>"
         )
         y += _ROW
         for step_number, step in enumerate(period.milestones):
@@ -133,7 +133,7 @@ def measure_chart(measure: MeasureView) -> Markup | None:
         if cell is None:
             parts.append(
                 f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(name)}</title>'
-                f"{escape(_short(name, 58))}</text>"
+                f"{escape(_short(name, 52))}</text>"
             )
             y += _ROW
             continue
@@ -172,7 +172,7 @@ def event_rate_chart(events: EventsView) -> Markup:
     for index, group in enumerate(events.groups):
         parts.append(
             f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(group)}</title>'
-            f"{escape(_short(group, 58))}</text>"
+            f"{escape(_short(group, 52))}</text>"
         )
         y += _ROW
         for label, css, rates in (

@@ -36,7 +36,7 @@ def read_search(pairs: Iterable[tuple[str, str]]) -> SearchRequest:
         if name in LIST_FIELDS:
             data.setdefault(name, []).append(raw)  # the request splits and tidies them
         elif name == "q":
-            data[name] = raw[:500]
+            data[name] = raw  # checked by SearchRequest as the API checks it: never silently cut
         elif raw.strip():
             data[name] = raw.strip()  # pydantic reads numbers and yes/no/true/false/1/0 from text
     if not data.get("cursor"):

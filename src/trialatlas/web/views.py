@@ -12,14 +12,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from markupsafe import Markup, escape
 
 from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
+from trialatlas.extract.criteria.describe import describe_rule
 from trialatlas.extract.regimen import TrialTimeline
-from trialatlas.extract.regimen.timeline import drug_label
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
@@ -92,6 +91,7 @@ class SourceView:
     partial: bool
     registry: str | None = None
     registry_id: str | None = None
+    name: str = ""
 
 
 @dataclass
@@ -158,13 +158,8 @@ def _rows(pairs: list[tuple[str, object]]) -> list[tuple[str, str]]:
 
 
 def _rule_note(rule: Rule) -> str:
-    data: dict[str, Any] = rule.model_dump(
-        exclude={"span", "name_span", "value_span", "kind", "confidence", "warnings", "window"},
-        exclude_none=True,
-        exclude_defaults=True,
-    )
-    parts = [f"{key.replace('_', ' ')} {value}" for key, value in data.items() if value not in ([], "")]
-    return f"{rule.kind.replace('_', ' ')}: " + ", ".join(parts) if parts else rule.kind.replace("_", " ")
+    # The rule said in words, as the CLI says it: the kind, then what it asks of the patient.
+    return f"{rule.kind.replace('_', ' ')}: {describe_rule(rule)}"
 
 
 def highlight(criterion: ParsedCriterion) -> list[Piece]:
@@ -218,19 +213,24 @@ def _groups(trial: Trial) -> tuple[list[GroupView], list[Intervention]]:
 
 
 def _doses(timeline: TrialTimeline) -> dict[str, list[DoseLine]]:
+    """The chart's bars as table rows, for reading without the picture: the same text, in order."""
+    from trialatlas.extract.regimen.svg import phase_rows
+
     out: dict[str, list[DoseLine]] = {}
     for arm in timeline.arms:
         lines: list[DoseLine] = []
         for phase in arm.phases:
-            for item in phase.items:
-                dose = item.dose.label() if item.dose else "dose not stated"
-                if item.frequency:
-                    dose += f" {item.frequency}"
-                lines.append(DoseLine(phase.label, drug_label(item), dose))
-            lines.extend(DoseLine(phase.label, name, "dose not stated") for name in phase.undosed_drugs)
+            span = _phase_span(phase.start_weeks, phase.end_weeks)
+            for drug, dose, _ in phase_rows(phase):
+                lines.append(DoseLine(f"{phase.label} ({span})", drug, dose))
         if lines:
             out[arm.arm] = lines
     return out
+
+
+def _phase_span(start: float | None, end: float | None) -> str:
+    first = f"week {start or 0:g}"
+    return f"{first} to {end:g}" if end is not None else f"{first}, no stated end"
 
 
 def _locations(trial: Trial) -> list[tuple[str, list[Location]]]:
@@ -250,6 +250,7 @@ def _sources(trial: Trial) -> tuple[list[SourceView], dict[str, list[str]]]:
             s.partial,
             registry_name(s.registry) if s.registry else None,
             s.registry_id,
+            s.record_name,
         )
         for s in trial.sources
     ]

@@ -100,7 +100,8 @@ _unit_words = sorted(
 _UNIT = r"(?:" + "|".join(_unit_words) + r")(?![A-Za-z]|(?<=U)\d)"
 # "5 x 10^6 CAR+ T cells"; but "5 days before cells transfusion" counts days.
 _CELL_UNIT = (
-    r"(?:(?:(?!(?:days?|weeks?|hours?|months?|years?|before|after|prior|of|per|and|or|to)\b)[A-Za-z0-9+\-]+\s+)"
+    r"(?:(?:(?!(?:days?|weeks?|hours?|months?|years?|before|after|prior|of|per|and|or|to|on|in|with|depending|"
+    r"based|if|when|until)\b)[A-Za-z0-9+\-]+\s+)"
     r"{0,3}?(?:cells?|MSCs?|lymphocytes)\b)"
 )
 
@@ -115,6 +116,8 @@ _SCI_NUMBER = re.compile(
     r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$"
 )
 _SCI_MARK = re.compile(r"\^|\*\*|e|E")
+_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_SHARED_POWER = re.compile(r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$")
 _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
@@ -151,7 +154,7 @@ _BASIS = re.compile(
     re.IGNORECASE,
 )
 _CONCENTRATION = re.compile(
-    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?)(?![A-Za-z])",
+    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\s*%")
@@ -170,7 +173,9 @@ _LIST_BEFORE = re.compile(
     + r"\s*,?\s*(?:or|and)\s*)$"
 )
 _NOT_LIST_WORD = re.compile(
-    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?)\s*[-+]?\s*$", re.IGNORECASE
+    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?|doses?|levels?|steps?|cohorts?|"
+    r"groups?|arms?|parts?|phases?|periods?|grades?)\s*[-+]?\s*$",
+    re.IGNORECASE,
 )
 _WORDS_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
@@ -344,6 +349,14 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         unit, factor = resolved
         low = parse_number(lo_text)
         high = parse_number(hi_text) if hi_text else low
+        if unit in {"units", "IU"} and hi_text is None and _DOTTED_THOUSANDS.fullmatch(lo_text.strip()):
+            # "10.000 units of heparin": nobody doses units to three decimals; the point groups thousands.
+            low = high = float(lo_text.replace(".", ""))
+        if low is not None and high is not None and hi_text and _is_sci(hi_text) and not _is_sci(lo_text):
+            # "0.2-1 x 10^7 cells": the power of ten is written once for both ends.
+            shared = _SHARED_POWER.search(hi_text)
+            if shared is not None:
+                low *= 10.0 ** int(shared.group(1).replace(" ", ""))
         if low is None or high is None:
             unreadable.append((match.start(), end, "unreadable number"))
             continue
@@ -402,7 +415,8 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         listed = _LIST_BEFORE.search(text[max(0, start - 60) : start])
         if listed and not hi_text:
             list_start = start - len(listed.group("list"))
-            glued = list_start > 0 and text[list_start - 1].isalnum()
+            # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.
+            glued = list_start > 0 and (text[list_start - 1].isalnum() or text[list_start - 1] == "^")
             if not glued and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start]):
                 for number in re.finditer(_VALUE, listed.group("list")):
                     value = _plain(number.group(0))

@@ -22,7 +22,7 @@ from trialatlas.text.words import stop_words
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _MAX_WORDS = 5
 
-# Salt and ester words dropped after a generic name ("gemcitabine hydrochloride" is gemcitabine).
+# Salt and ester words after a generic name: part of the mention, kept in its name as written.
 SALTS = frozenset(
     [
         "hydrochloride",
@@ -180,6 +180,17 @@ _NOT_DRUGS = frozenset(
         "visit",
         "randomization",
         "randomisation",
+        # Names of treatment stages and procedures, written where a drug could be ("Transplant: 1200 mg/m2").
+        "transplant",
+        "transplantation",
+        "induction",
+        "consolidation",
+        "conditioning",
+        "chemotherapy",
+        "radiotherapy",
+        "surgery",
+        "escalation",
+        "expansion",
     ]
 )
 
@@ -200,6 +211,12 @@ class Mention:
     info: DrugInfo
     surface: str
     known: bool = True
+    # A salt written after the name ("mesylate"): the spec keeps it in a dose's drug name.
+    salt: str = ""
+
+    @property
+    def name_as_written(self) -> str:
+        return f"{self.info.name} {self.salt}" if self.salt else self.info.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +384,10 @@ def find_mentions(text: str) -> list[Mention]:
             ):
                 end_index += 1
             start, end = tokens[i].start(), tokens[end_index - 1].end()
-            mentions.append(Mention(start, end, info, text[start:end]))
+            salt = " ".join(lowered[i + size : end_index]) if not info.is_class else ""
+            if salt and info.name.endswith(salt):
+                salt = ""
+            mentions.append(Mention(start, end, info, text[start:end], salt=salt))
             resume = end_index
             continue
         start, end = tokens[i].span()

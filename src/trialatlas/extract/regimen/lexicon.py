@@ -65,7 +65,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         "continuous",
         r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
         r"(?:infusions?|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
-        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusions?\b|\bby\s+continuous\b",
+        r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusions?\b|\bby\s+continuous\b|"
+        r"\bcont\.?\s+(?:iv\s+)?infusions?\b",
     ),
     (
         "BIW",
@@ -80,17 +81,17 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "TID",
-        r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?"
+        r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?"
         r"(?:day|daily|d)\b|\bthrice\s+(?:a\s+|per\s+)?(?:day|daily)\b|\bevery\s+8\s*(?:hours?|hrs?|h)\b|"
         r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b",
     ),
     (
         "BID",
-        r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|"
-        r"\b(?:two|2)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+        r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\btwice\s*/\s*d(?:ay)?\b|"
+        r"\b(?:two|2)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|\bx\s*2\s*/\s*d(?:ay)?\b|"
         r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
         r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
-        r"\bin\s+the\s+morning\s+and\s+(?:in\s+the\s+)?evening\b|\bmorning\s+and\s+evening\b",
+        r"\bin\s+the\s+morning\s+(?:and|&)\s+(?:in\s+the\s+)?evening\b|\bmorning\s+(?:and|&)\s+(?:\w+\s+){0,2}evening\b",
     ),
     (
         "QOD",
@@ -103,7 +104,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bq\.?\s?day\b|\bdaily\b|\bevery\s+(?:day|morning|evening|night)\b|\beach\s+(?:day|morning|evening)\b|"
         r"\bnightly\b|\b(?:at|before)\s+(?:bed\s?time|night|sleep)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
         r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
-        r"\b(?:one|1)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b",
+        r"\b(?:one|1)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b|"
+        r"\b(?:per|a|each)\s+day\b",
     ),
     (
         "EVERY",
@@ -128,8 +130,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         "once",
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
-        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:dose|vaccination|injection|infusion|shot)\b"
-        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:day|daily|week|weekly|month|monthly)\b)",
+        r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:[a-z]+\s+)?(?:dose|vaccination|injection|infusion|shot)\b"
+        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:\d+\s*|other\s+)?(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
     ),
 ]
 _FREQUENCY = word_start_regex(
@@ -195,7 +197,7 @@ def cycle_frequency(text: str) -> Span | None:
 _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "iv",
-        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|"
+        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|"
         r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
         r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
@@ -243,7 +245,10 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ("intra-articular", r"\bintra-?articular(?:ly)?\b"),
     ("intravesical", r"\bintra-?vesical(?:ly)?\b"),
     ("intra-arterial", r"\bintra-?arterial(?:ly)?\b|\bhepatic\s+arterial\b"),
-    ("ophthalmic", r"\bophthalmic\b|\beye\s+drops?\b"),
+    (
+        "ophthalmic",
+        r"\bophthalmic\b|\beye\s+drops?\b|\b(?:into|in|per|to)\s+(?:the\s+|each\s+|study\s+|affected\s+)*eyes?\b",
+    ),
 ]
 # "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular.
 _ROUTE = re.compile(r"(?P<im>\bIM\b)")

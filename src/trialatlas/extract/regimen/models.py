@@ -99,6 +99,13 @@ class Duration(_Model):
     unit: Literal["minute", "hour", "day", "week", "month", "year", "cycle", "dose"]
     text: str
 
+    def in_weeks(self) -> tuple[float, float] | None:
+        """The duration in weeks (for a timeline's span), when its unit is one of time."""
+        factor = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}.get(self.unit)
+        if factor is None:
+            return None
+        return self.low * factor, self.high * factor
+
 
 class TargetLevel(_Model):
     """A drug level to aim at (trough 5–10 ng/mL, MPA-AUC 30–50 µg·h/mL) or to keep under."""
@@ -123,10 +130,37 @@ class Adjustment(_Model):
 
 
 class Condition(_Model):
-    """A branch or precondition: "participants who do not flare will be randomised to ..."."""
+    """A branch or precondition: "participants who do not flare will be randomised to ...", or a patient
+    threshold a dose applies under ("if < 50 kg", "CrCl >= 50 mL/min", "weighing 40-60 kg")."""
 
-    kind: Literal["randomisation", "stop", "if", "population"] = "if"
+    kind: Literal["randomisation", "stop", "if", "population", "threshold"] = "if"
     text: str
+    measure: Literal["weight", "renal function"] | None = None
+    low: float | None = Field(default=None, description="Lower bound (inclusive unless low_open).")
+    high: float | None = Field(default=None, description="Upper bound (inclusive unless high_open).")
+    low_open: bool = False
+    high_open: bool = False
+    unit: str | None = None
+
+    def label(self) -> str:
+        """A threshold as a short phrase: "weighing < 50 kg", "with kidney function ≥ 50 mL/min"."""
+        if self.kind != "threshold":
+            return self.text
+        unit = f" {self.unit}" if self.unit else ""
+        measure = "weighing" if self.measure == "weight" else "with kidney function"
+        if self.low is not None and self.high is not None:
+            return f"{measure} {_fmt(self.low)}–{_fmt(self.high)}{unit}"
+        if self.high is not None:
+            return f"{measure} {'<' if self.high_open else '≤'} {_fmt(self.high)}{unit}"
+        if self.low is not None:
+            return f"{measure} {'>' if self.low_open else '≥'} {_fmt(self.low)}{unit}"
+        return self.text
+
+    def holds(self, value: float) -> bool:
+        """Whether a patient's ``value`` of the measure meets the threshold."""
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        return not (self.high is not None and (value > self.high or (self.high_open and value == self.high)))
 
 
 class Formulation(_Model):
@@ -161,12 +195,21 @@ class RegimenItem(_Model):
     start: int = 0
     end: int = 0
     status: Literal["parsed", "unparsed"] = "parsed"
+    alternative_group: int | None = Field(
+        default=None,
+        description='Items sharing a group are alternatives ("1 mg/kg QOD or 0.5 mg/kg/day QD"), '
+        "never concurrent.",
+    )
 
     def export(self) -> dict[str, object]:
         """The flat scoring shape of ``trialatlas parse-regimens``."""
         dose = self.dose
+        drug = self.drug
+        if drug is not None and drug == self.drug_class and self.drug_text:
+            # A drug named only by its class ("steroid", "G-CSF") is named as written (the spec).
+            drug = " ".join(self.drug_text.lower().split())
         return {
-            "drug": self.drug,
+            "drug": drug,
             "amount_low": _plain(dose.low) if dose else None,
             "amount_high": _plain(dose.high) if dose else None,
             "unit": dose.unit if dose else None,

@@ -40,20 +40,26 @@ from trialatlas.extract.regimen.passes import (
     _apply_context_sentences,
     _apply_cycle_sentences,
     _apply_duration_sentences,
+    _apply_named_frequency_sentences,
     _apply_trailing_cycles,
     _attach_targets,
     _collect_unparsed,
     _Doc,
     _drop_restatements,
+    _drop_vehicles,
     _duration,
     _fold_formulations,
     _inherit_within_sentence,
     _is_cycle_code,
+    _mark_alternatives,
     _read_adjustments,
     _read_conditions,
     _share_in_lists,
+    _share_route_by_drug,
     _specify_by_context,
 )
+from trialatlas.extract.regimen.schedule import infer_frequencies
+from trialatlas.extract.regimen.thresholds import attach_thresholds
 
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
 _TRANSLATE = str.maketrans(
@@ -89,7 +95,7 @@ def normalise_text(text: str) -> str:
 
 
 _AUC_DOSE = re.compile(
-    r"\bAUC\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
+    r"\bAUC\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
     r"(?!\s*(?:ng|µg|μg|ug|mcg|mg|nmol|mmol)\s*[.·*]?\s*h?\s*/)(?:\s*mg\s*/\s*m[lL]\s*[/.·x×*]?\s*min)?",
 )
 _CELL_CONTEXT = re.compile(r"\bcells?\b|\bMSCs?\b|stem\s+cell|CAR-?T|\bCD34", re.IGNORECASE)
@@ -122,9 +128,25 @@ _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
-    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$",
+    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$|\bnearest\s*$|"
+    # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
+    r"(?:[<>≤≥]|>=|<=)\s*$",
     re.IGNORECASE,
 )
+_STRENGTH_BEFORE = re.compile(
+    r"\b(?:strengths?\s+of|available\s+(?:in|as)|supplied\s+(?:in|as)|"
+    r"(?:tablets?|capsules?|vials?|ampoules?|sachets?)\s+(?:each\s+)?(?:containing|contains))\s+"
+    r"(?:(?:a|an|the|of|each)\s+)?$",
+    re.IGNORECASE,
+)
+_COMPOSITION_GAP = re.compile(
+    r"\s*[(;]\s*(?:\d+|one|two|three|four|five|six)\s*(?:x|×|(?:pills?|tablets?|capsules?|caps|tabs?|vials?)"
+    r"(?:\s+(?:of|x|×))?)\s*$",
+    re.IGNORECASE,
+)
+_VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
+_ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
+_DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 # An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
@@ -137,7 +159,8 @@ _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
 # "doses are doubled weekly", "increased by 100 mg every week": how often a dose changes, not how often
 # it is given.
 _STEP_FREQUENCY = re.compile(
-    r"\b(?:doubl|increas|escalat|decreas|reduc|taper|titrat)\w*\s+(?:by\s+[\d.,]+\s*[A-Za-zµ/]+\s+)?$",
+    r"\b(?:doubl|increas|escalat|decreas|reduc|taper|titrat)\w*\s+(?:by\s+(?:(?:increments|steps)\s+of\s+)?"
+    r"[\d.,]+(?:\s*-\s*[\d.,]+)?\s*[A-Za-zµ/]+\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
 _LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
@@ -207,16 +230,21 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         items.append(item)
     items = _drop_restatements(items, doses, doc)
     _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
-    items = _fold_formulations(norm, items)
+    items = _drop_vehicles(_fold_formulations(norm, items))
     _apply_cycle_sentences(doc, items)
     _apply_trailing_cycles(doc, items)
     _apply_context_sentences(doc, items)
     _apply_duration_sentences(doc, items)
+    _apply_named_frequency_sentences(doc, items)
     _inherit_within_sentence(doc, items)
     _specify_by_context(doc, items)
+    _share_route_by_drug(doc, items)
     _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
+    attach_thresholds(norm, items, sentence_list)
+    infer_frequencies(doc, items)
+    _mark_alternatives(doc, items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
@@ -242,6 +270,12 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
         # "CrCl >= 50 mL/min": a kidney function threshold.
         return "stop"
+    if amount.unit in {"mL", "L"} and amount.basis.split("/")[-1] in {"min", "hour"}:
+        # "administered at 2.5 mL/min", "3 ml/kg/hour": the rate a volume runs in, not a dose (the spec).
+        return "stop"
+    if _STRENGTH_BEFORE.search(before):
+        # "available in the strength of 1 gram", "a tablet containing 50 mg": a product strength.
+        return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     return "stop" if _STEP_BEFORE.search(before) else "dose"
 
@@ -258,6 +292,25 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
         elif _same_mass(first, second):
             # "1000 mcg (1 mg)": the same amount in another unit.
             dropped.add(id(second))
+    for first, second in itertools.pairwise(doses):
+        # "801 mg (3 pills of 267 mg each)", "400 mg (2 x 200 mg tablets)": how the dose is made up.
+        if _COMPOSITION_GAP.match(text, first.end, second.start):
+            dropped.add(id(second))
+        # "2.0 mL injection of approximately 6 million cells": the volume carries the dose.
+        if (
+            first.unit in {"mL", "L"}
+            and second.unit not in {"mL", "L"}
+            and _VOLUME_OF.match(text, first.end, second.start)
+        ):
+            dropped.add(id(first))
+    for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
+        # "(400 mg; 2 tablets x 200 mg)": the tablets and their strength make up the dose.
+        if (
+            count.unit in {"tablets", "capsules"}
+            and re.fullmatch(r"\s*[(;,]\s*", text[first.end : count.start])
+            and re.fullmatch(r"\s*(?:x|×|of)\s*", text[count.end : part.start])
+        ):
+            dropped.update({id(count), id(part)})
     return [a for a in doses if id(a) not in dropped] if dropped else doses
 
 
@@ -291,7 +344,7 @@ def _with_auc_doses(text: str, amounts: list[Amount]) -> list[Amount]:
     if "AUC" not in text:
         return amounts
     for match in _AUC_DOSE.finditer(text):
-        low = float(match.group("lo"))
+        low = float(match.group("lo").replace(",", ""))
         high = float(match.group("hi")) if match.group("hi") else low
         if any(a.start <= match.start("lo") < a.end for a in amounts):
             amounts = [a for a in amounts if not a.start <= match.start("lo") < a.end]
@@ -325,6 +378,8 @@ def _item(
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
     drug = info.name if info else None
+    if mention is not None and info is mention.info:
+        drug = mention.name_as_written
     drug_class = info.drug_class if info else None
     drug_text = mention.surface if mention else None
     if info is None and default_drug:
@@ -359,6 +414,9 @@ def _item(
         lexicon.PULSE.search(text[amount.end : min(post_end, amount.end + 25)])
     )
     basis = amount.basis
+    if basis == "dose" and _DAILY_DOSE_BEFORE.search(text, max(pre_start, amount.start - 30), amount.start):
+        # "a daily dose of 1000 mg divided and given every 12 hours": the day's amount.
+        basis = "day"
     if basis == "dose" and (
         lexicon.TOTAL.search(text[max(pre_start, amount.start - 30) : amount.start])
         or lexicon.TOTAL.match(text[amount.end : amount.end + 20].lstrip(" ,("))
@@ -389,6 +447,91 @@ def _item(
 
 
 def _choose_drug(
+    doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
+) -> tuple[Mention | None, DrugInfo | None]:
+    """The drug a dose is of: the nearest reading (below), then corrected by how lists, placebos,
+    aliases in brackets and misspelt names right before the dose are written."""
+    text = doc.text
+    if _PLACEBO_RIGHT_AFTER.match(text, amount.end):
+        # "Alendronate 70 mg placebo tablet", "1000 mg matching placebo tablets": a placebo's dose.
+        placebo = next((m for m in doc.mentions if m.start >= amount.end and m.info.name == "placebo"), None)
+        if placebo is not None:
+            return placebo, placebo.info
+    combo = _combo_drug(doc, amount, sentence)
+    if combo is not None:
+        return combo, combo.info
+    misspelt = _misspelt_right_before(text, amount, sentence)
+    if misspelt is not None:
+        return None, misspelt
+    mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
+    if mention is not None and info is not None:
+        if info.name == "placebo":
+            # "5 mg/kg of Isoniazid or placebo ... (300 mg if ...)": the drug's dose, not the placebo's.
+            drug = _drug_or_placebo(doc, mention)
+            if drug is not None:
+                return drug, drug.info
+        outer = _outside_brackets(doc, mention, amount)
+        if outer is not None:
+            return outer, outer.info
+    return mention, info
+
+
+_PLACEBO_RIGHT_AFTER = re.compile(r"\s*(?:matching\s+|matched\s+)?placebo\b", re.IGNORECASE)
+_OR_PLACEBO = re.compile(r"\s+or\s+(?:a\s+)?(?:matching\s+)?$", re.IGNORECASE)
+_COMBO_JOIN = re.compile(r"\s*(?:/|\+|\(\+\)|-|and|plus|with)\s*$", re.IGNORECASE)
+_COMBO_LEAD = re.compile(r"[\s:,]*(?:\d+(?:\.\d+)?\s*/\s*)?")
+_OPEN_BRACKET = re.compile(r"\s*\([^()]*$")
+
+
+def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mention | None:
+    """ "ezetimibe (+) simvastatin 10/40 mg": the first number is the first drug's dose, and so on."""
+    key = amount.extras.get("combo")
+    if key is None:
+        return None
+    before = [m for m in doc.mentions if sentence.start <= m.start and m.end <= amount.start]
+    if len(before) < 2:
+        return None
+    first, second = before[-2], before[-1]
+    if first.info.name == second.info.name or not _COMBO_JOIN.match(doc.text, first.end, second.start):
+        return None
+    if not _COMBO_LEAD.fullmatch(doc.text, second.end, amount.start):
+        return None
+    return first if key == "a" else second
+
+
+def _misspelt_right_before(text: str, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
+    """ "plus Fluoxitine 20 mg": a misspelt known name written right against the dose."""
+    words = list(WORD.finditer(text, max(sentence.start, amount.start - 30), amount.start))
+    if not words or text[words[-1].end() : amount.start].strip(" :("):
+        return None
+    word = words[-1].group(0)
+    if not word.isalpha() or len(word) < 6 or lookup(word) is not None:
+        return None
+    lowered = word.lower()
+    if lowered in STOPWORDS or lowered in NOT_DRUGS:
+        return None
+    return fuzzy_lookup(word)
+
+
+def _drug_or_placebo(doc: _Doc, placebo: Mention) -> Mention | None:
+    before = [m for m in doc.mentions if m.end <= placebo.start and m.info.name != "placebo"]
+    if before and _OR_PLACEBO.match(doc.text, before[-1].end, placebo.start):
+        return before[-1]
+    return None
+
+
+def _outside_brackets(doc: _Doc, mention: Mention, amount: Amount) -> Mention | None:
+    """ "Moxifloxacin (Avelox, BAY12-8039) 400 mg": a name in brackets after a drug is that drug's alias."""
+    closing = doc.text.find(")", mention.end, amount.start)
+    if closing < 0:
+        return None
+    for outer in reversed([m for m in doc.mentions if m.end <= mention.start][-3:]):
+        if _OPEN_BRACKET.fullmatch(doc.text, outer.end, mention.start):
+            return outer
+    return None
+
+
+def _choose_drug_near(
     doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
 ) -> tuple[Mention | None, DrugInfo | None]:
     text = doc.text
@@ -525,7 +668,13 @@ def _frequency(
         return code, text[chosen[0] : chosen[1]]
     tail = text[amount.end : sentence.end]
     cycle = lexicon.cycle_frequency(tail)
-    if cycle is not None and not _DAYS_MULTI.search(tail[: cycle[0]]):
+    # "8 mg, 12 mg, or 16 mg of poziotinib once daily in 28-day cycles": a frequency word on the way to the
+    # cycle is how often the dose is given; the cycle is only its repetition.
+    if (
+        cycle is not None
+        and not _DAYS_MULTI.search(tail[: cycle[0]])
+        and not any(amount.end <= f[0] < amount.end + cycle[0] for f in doc.freqs)
+    ):
         return cycle[2], tail[cycle[0] : cycle[1]]
     return None, None
 
@@ -562,11 +711,27 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
             break
     if best is not None:
         doc.claimed.add(("route", best[0]))
+        alternative = _alternative_route(doc, best)
+        if alternative is not None:
+            # "8 mg IV or orally": either route, so neither is the dose's (the spec).
+            doc.claimed.add(("route", alternative[0]))
+            return None
         return best[2]
     forms = [s for s in doc.forms if pre_start <= s[0] and s[1] <= post_end]
     if forms:
         doc.implied_routes.add(amount.start)
         return forms[0][2]
+    return None
+
+
+def _alternative_route(doc: _Doc, chosen: lexicon.Span) -> lexicon.Span | None:
+    """The other route of "IV or orally", "PO/IV", if ``chosen`` is one of two offered."""
+    for span in doc.routes:
+        if span[2] == chosen[2]:
+            continue
+        gap = doc.text[chosen[1] : span[0]] if span[0] >= chosen[1] else doc.text[span[1] : chosen[0]]
+        if _ROUTE_OR.fullmatch(gap):
+            return span
     return None
 
 

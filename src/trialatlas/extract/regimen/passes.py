@@ -4,8 +4,11 @@ conditions and what could not be read. They run after every amount has become an
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount
@@ -109,7 +112,7 @@ def _duration(text: str, start: int, end: int) -> Duration | None:
 
 def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
-    names = {m.info.name for m in doc.mentions if m.known}
+    names = {m.name_as_written for m in doc.mentions if m.known}
     for item in items:
         if item.drug is None:
             continue
@@ -535,3 +538,94 @@ def _collect_unparsed(
         ):
             seen.add(mention.info.name)
             result.mentions.append(mention.info.name)
+
+
+_FORM_ATTACHED = re.compile(r"[ \t]*\(?[ \t]*$")
+
+
+def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
+    """A route stated for a drug applies to all its doses (the spec), when the text gives it only one:
+    with a dose, or with the drug's name ("intravenous belimumab", "ATV (capsule)")."""
+    routes: dict[str | None, set[str]] = {}
+    for item in items:
+        if item.dose is not None and item.route is not None:
+            routes.setdefault(item.drug, set()).add(item.route)
+    for mention in doc.mentions:
+        named = mention.name_as_written
+        if named in routes or not any(item.drug == named and item.route is None for item in items):
+            continue
+        stated = {doc.bound_routes[mention.start]} if mention.start in doc.bound_routes else set()
+        stated |= {
+            form[2]
+            for form in doc.forms
+            if form[0] >= mention.end and _FORM_ATTACHED.match(doc.text, mention.end, form[0])
+        }
+        if stated:
+            routes.setdefault(named, set()).update(stated)
+    for item in items:
+        stated = routes.get(item.drug, set())
+        if item.route is None and item.dose is not None and len(stated) == 1:
+            item.route = next(iter(stated))
+
+
+_VOLUME_UNITS = frozenset({"mL", "L"})
+
+
+@lru_cache(maxsize=1)
+def vehicles() -> frozenset[str]:
+    """Diluents and vehicles (vehicles.txt): given in a volume, what a drug is given in, not a dose."""
+    text = resources.files(__package__).joinpath("vehicles.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
+    names = vehicles()
+    return [
+        item
+        for item in items
+        if not (item.dose is not None and item.dose.unit in _VOLUME_UNITS and item.drug in names)
+    ]
+
+
+def _apply_named_frequency_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
+    """ "Pulse CYC was administered every month for a total of six infusions", a sentence of its own and
+    without a dose, says how often the doses of the drug it names are given, when they do not say."""
+    for sentence in doc.sentences:
+        if any(sentence.start <= item.start < sentence.end for item in items):
+            continue
+        names = {m.info.name for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        if len(names) != 1 or not _ADMINISTERED.search(doc.text, sentence.start, sentence.end):
+            continue
+        codes = {
+            f[2]
+            for f in doc.freqs
+            if sentence.start <= f[0] < sentence.end and ("freq", f[0]) not in doc.claimed
+        }
+        if len(codes) != 1:
+            continue
+        code = codes.pop()
+        for item in items:
+            if (
+                item.dose is not None
+                and item.frequency is None
+                and item.drug in names
+                and item.start < sentence.start
+            ):
+                item.frequency = code
+
+
+_OR_GAP = re.compile(r"[^;.]*\bor\b[^;.]*$", re.IGNORECASE)
+
+
+def _mark_alternatives(doc: _Doc, items: list[RegimenItem]) -> None:
+    """Doses of one drug joined by "or" in one sentence ("1.0-1.5 mg/kg, qod or 0.5-0.75 mg/kg/day, qd")
+    are alternatives: one is given, never both."""
+    dosed = [item for item in items if item.dose is not None]
+    for first, second in itertools.pairwise(dosed):
+        if (
+            first.drug == second.drug
+            and doc.sentence_of(first.start) == doc.sentence_of(second.start)
+            and _OR_GAP.match(doc.text, first.end, second.start)
+        ):
+            group = first.alternative_group if first.alternative_group is not None else first.start
+            first.alternative_group = second.alternative_group = group

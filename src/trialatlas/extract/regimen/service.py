@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trialatlas.extract.regimen.dose import PatientDose, patient_dose
+from trialatlas.extract.regimen.dose import PatientDose, check_patient, patient_dose
 from trialatlas.extract.regimen.timeline import TrialTimeline, trial_timeline
 from trialatlas.model import Trial
 
@@ -27,6 +27,7 @@ class TrialDoses(BaseModel):
 
 
 def timeline_doses(timeline: TrialTimeline, weight_kg: float, height_cm: float | None = None) -> TrialDoses:
+    check_patient(weight_kg, height_cm)
     result = TrialDoses(trial=timeline.trial, weight_kg=weight_kg, height_cm=height_cm)
     for arm in timeline.arms:
         for phase in arm.phases:

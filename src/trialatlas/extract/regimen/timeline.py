@@ -9,18 +9,21 @@ descriptions linked to the arm add their doses (and enrich the arm's own with ta
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.regimen.clauses import find_conditions, sentences
-from trialatlas.extract.regimen.drugs import find_mentions, lookup
+from trialatlas.extract.regimen.drugs import Mention, find_mentions, lookup
+from trialatlas.extract.regimen.lexicon import number_value
 from trialatlas.extract.regimen.models import Condition, RegimenItem, Unparsed
 from trialatlas.extract.regimen.parse import normalise_text, parse_regimen
 from trialatlas.extract.regimen.units import convert
 from trialatlas.model import Arm, Intervention, Trial
 
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _WEEKS_PER = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}
 _UNIT = r"(days?|weeks?|wks?|months?|mos?|years?)"
 _ORD = r"(?:st|nd|rd|th)?"
@@ -36,7 +39,10 @@ _RANGE_MARK = re.compile(
     + r"?\s*:",
     re.IGNORECASE,
 )
-_AFTER_MARK = re.compile(r"\b(?:after|from|beyond)\s+(?:the\s+)?(\d+)" + _ORD + r"\s*" + _UNIT, re.IGNORECASE)
+_AFTER_MARK = re.compile(
+    r"\b(?:after|from|beyond)\s+(?:the\s+)?(\d+|" + _NUMBER_WORDS + r")" + _ORD + r"\s*" + _UNIT,
+    re.IGNORECASE,
+)
 _FIRST_MARK = re.compile(r"\b(?:during|in|for)\s+the\s+first\s+(\d+)\s*" + _UNIT, re.IGNORECASE)
 _NAMED = re.compile(
     r"\b(induction|maintenance|consolidation|run-?in|washout|wash-?out|follow-?up|extension|titration|"
@@ -61,6 +67,11 @@ class Phase(BaseModel):
         default_factory=list, description="Drugs named in the phase without a dose."
     )
     branches: list[Condition] = Field(default_factory=list)
+    alternatives: list[list[str]] = Field(
+        default_factory=list,
+        description='Drugs given one or the other ("monotherapy with MMF or TAC"), drawn as one choice.',
+    )
+    stopped: list[str] = Field(default_factory=list, description="Drugs the phase stops or leaves out.")
     text: str = ""
 
     @property
@@ -128,8 +139,11 @@ def _markers(text: str) -> list[_Marker]:
         if any(abs(match.start() - p) < 3 for p in taken):
             continue
         unit = _unit_name(match.group(2))
-        value = float(match.group(1))
-        markers.append(_Marker(match.start(), _weeks(value, unit), None, unit, f"after {value:g} {unit}s"))
+        value = number_value(match.group(1))
+        plural = "" if value == 1 else "s"
+        markers.append(
+            _Marker(match.start(), _weeks(value, unit), None, unit, f"after {value:g} {unit}{plural}")
+        )
     for match in _FIRST_MARK.finditer(text):
         unit = _unit_name(match.group(2))
         value = float(match.group(1))
@@ -201,9 +215,15 @@ def arm_timeline(
             text=" ".join(segment.split()),
         )
         dosed = {i.drug for i in phase.items if i.dose is not None}
-        for mention in find_mentions(segment):
+        mentions = find_mentions(segment)
+        phase.stopped = _stopped(segment, mentions)
+        phase.alternatives = _alternatives(segment, mentions)
+        choices = {name for group in phase.alternatives for name in group}
+        for mention in mentions:
             name = mention.info.name
-            if name not in phase.undosed_drugs and not any(d and d.startswith(name) for d in dosed):
+            if name in phase.stopped or name in choices or name in phase.undosed_drugs:
+                continue
+            if not any(d and d.startswith(name) for d in dosed):
                 phase.undosed_drugs.append(name)
         for sentence in sentences(segment):
             phase.branches.extend(c for _, c in find_conditions(segment, sentence) if c.kind != "population")
@@ -211,7 +231,66 @@ def arm_timeline(
     _chain_open_phases(timeline.phases)
     for name, description in interventions or []:
         _merge_intervention(timeline, name, description)
+    _carry_forward(timeline.phases)
+    _close_by_duration(timeline.phases)
     return timeline
+
+
+_STOP_CUE = re.compile(
+    r"\b(?:stop(?:s|ped|ping)?|discontinu\w*|withdraw\w*|ceas\w*|without|taper(?:ed)?\s+off)\b"
+    r"(?:\s+(?:the\s+)?(?:use\s+of|taking|treatment\s+with))?\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_OR_BETWEEN = re.compile(r"^\s*(?:,\s*)?(?:or|and/or)\s+$", re.IGNORECASE)
+
+
+def _stopped(segment: str, mentions: list[Mention]) -> list[str]:
+    """Drugs a phase stops: "will stop the use of steroid", "MMF+TAC without steroid"."""
+    stopped: list[str] = []
+    for mention in mentions:
+        stops = _STOP_CUE.search(segment, max(0, mention.start - 40), mention.start)
+        if stops and mention.info.name not in stopped:
+            stopped.append(mention.info.name)
+    return stopped
+
+
+def _alternatives(segment: str, mentions: list[Mention]) -> list[list[str]]:
+    """Drugs named as one or the other ("monotherapy with mycophenolate mofetil or tacrolimus")."""
+    groups: list[list[str]] = []
+    for first, second in itertools.pairwise(mentions):
+        if first.info.name == second.info.name or not _OR_BETWEEN.match(segment[first.end : second.start]):
+            continue
+        if groups and groups[-1][-1] == first.info.name:
+            groups[-1].append(second.info.name)
+        else:
+            groups.append([first.info.name, second.info.name])
+    return groups
+
+
+def _carry_forward(phases: list[Phase]) -> None:
+    """A phase that states no dose of its own ("Participants who do not flare will stop the use of steroid")
+    continues the previous phase's drugs, less those it stops and those it offers as alternatives."""
+    for previous, phase in itertools.pairwise(phases):
+        if any(item.dose is not None for item in phase.items):
+            continue
+        leaving = set(phase.stopped) | {name for group in phase.alternatives for name in group}
+        for item in previous.items:
+            if item.dose is None or item.drug in leaving or item.role == "taper":
+                continue
+            phase.items.append(item.model_copy(update={"role": "continued"}))
+            if item.drug in phase.undosed_drugs:
+                phase.undosed_drugs.remove(item.drug)
+
+
+def _close_by_duration(phases: list[Phase]) -> None:
+    """An open-ended last phase ends when its doses' stated duration does ("Total duration: 1 year")."""
+    if not phases or phases[-1].end_weeks is not None:
+        return
+    last = phases[-1]
+    spans = [item.duration.in_weeks() for item in last.items if item.duration is not None]
+    ends = [span[1] for span in spans if span is not None]
+    if ends:
+        last.end_weeks = round((last.start_weeks or 0.0) + max(ends), 2)
 
 
 def _chain_open_phases(phases: list[Phase]) -> None:
@@ -234,7 +313,11 @@ def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> N
     if not dosed or not timeline.phases:
         return
     existing = [i for p in timeline.phases for i in p.items if i.dose is not None]
+    later = _later_phases(timeline, parsed.text, dosed)
     for item in dosed:
+        if id(item) in later:
+            later[id(item)].items.append(item)
+            continue
         twin = next((e for e in existing if e.drug == item.drug and _same_amount(e, item)), None)
         if twin is not None:
             # The same dose told twice: keep one, with whatever the intervention text adds.
@@ -249,7 +332,34 @@ def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> N
             home = next((p for p in timeline.phases if any(i.drug == item.drug for i in p.items)), None)
         if home is None and any(e.drug == item.drug for e in existing):
             continue
-        (home or timeline.phases[0]).items.append(item)
+        home = home or timeline.phases[0]
+        home.items.append(item)
+        if item.drug in home.undosed_drugs:
+            home.undosed_drugs.remove(item.drug)
+
+
+def _later_phases(timeline: ArmTimeline, text: str, dosed: list[RegimenItem]) -> dict[int, Phase]:
+    """ "After one month, the dose of MMF was increased to 750 mg twice daily": in an arm whose own text
+    has one open phase, the doses an intervention states after such a mark start a phase of their own
+    there, and the phase before it ends there."""
+    phases = timeline.phases
+    if len(phases) != 1 or phases[0].end_weeks is not None or (phases[0].start_weeks or 0) != 0:
+        return {}
+    marks = [m for m in _markers(text) if m.label.startswith("after") and m.start]
+    placed: dict[int, Phase] = {}
+    for mark in sorted(marks, key=lambda m: m.pos):
+        following = [item for item in dosed if item.start > mark.pos and id(item) not in placed]
+        if not following:
+            continue
+        phase = next((p for p in phases if p.start_weeks == mark.start), None)
+        if phase is None:
+            phase = Phase(
+                label=mark.label, start_weeks=mark.start, unit=mark.unit, text=text[mark.pos :].strip()
+            )
+            phases.append(phase)
+        placed.update((id(item), phase) for item in following)
+    _chain_open_phases(phases)
+    return placed
 
 
 def _same_amount(a: RegimenItem, b: RegimenItem) -> bool:
@@ -302,5 +412,8 @@ def drug_label(item: RegimenItem) -> str:
     name = item.drug or "?"
     if item.drug_text and len(item.drug_text) <= 5 and item.drug_text.isupper():
         return item.drug_text
+    if item.drug_text and item.drug is not None and item.drug == item.drug_class:
+        # A class is named as the text wrote it ("steroid"), as the spec names it.
+        return " ".join(item.drug_text.lower().split())
     info = lookup(name)
     return info.name if info else name

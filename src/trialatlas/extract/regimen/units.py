@@ -1,10 +1,12 @@
-"""Dose units: canonical spellings, and a pint registry that knows the clinical units pint lacks.
+"""Dose units: canonical spellings, and conversions through the shared clinical-unit registry.
 
 Parsing needs only the canonical spelling of a unit word, which a small table answers quickly; a word
-the table does not know is asked of pint (and the answer cached), so "milligrammes" or "micrograms"
-still land on mg and mcg. Conversions (g → mg for a per-kg dose, rounding to a capsule strength) go
-through pint quantities, with counted units (IU, cells, tablets) defined as their own dimensions so
-that pint refuses to turn tablets into milligrams.
+the table does not know is asked of the registry (and the answer cached), so "milligrammes" or
+"micrograms" still land on mg and mcg. Conversions (g → mg for a per-kg dose, rounding to a capsule
+strength) go through :func:`trialatlas.extract.units.registry`, the one registry of the project, where
+dosage forms (tablets, vials ...) are dimensions of their own. Counted units (IU, units, cells, tablets
+...) are never converted into one another here: the spec keeps IU and units apart, and a dose in one
+is not a dose in the other.
 """
 
 from __future__ import annotations
@@ -14,27 +16,7 @@ from typing import Any
 
 import pint
 
-# Clinical units pint does not define. Counted things get their own base dimension each.
-_DEFINITIONS = (
-    "international_unit = [international_unit] = IU",
-    "enzyme_unit = [enzyme_unit] = units",
-    "million_units = 1e6 * enzyme_unit = MU",
-    "cell = [cell] = cells",
-    "tablet = [tablet] = tablets = pill = pills",
-    "capsule = [capsule] = capsules",
-    "drop = [drop] = drops",
-    "puff = [puff] = puffs",
-    "sachet = [sachet] = sachets",
-    "vial = [vial] = vials",
-    "ampoule = [ampoule] = ampoules",
-    "patch = [patch] = patches",
-    "application = [application] = applications",
-    "vector_genome = [vector_genome] = vg",
-    "plaque_forming_unit = [plaque_forming_unit] = PFU",
-    "colony_forming_unit = [colony_forming_unit] = CFU",
-    "auc_target = [auc_target] = AUC",
-    "milliequivalent = [milliequivalent] = mEq",
-)
+from trialatlas.extract.units import registry
 
 # Canonical spellings reported in parse output, with the pint expression for each.
 CANONICAL_TO_PINT: dict[str, str] = {
@@ -43,7 +25,7 @@ CANONICAL_TO_PINT: dict[str, str] = {
     "mcg": "microgram",
     "ng": "nanogram",
     "kg": "kilogram",
-    "IU": "international_unit",
+    "IU": "IU",
     "units": "enzyme_unit",
     "mL": "milliliter",
     "L": "liter",
@@ -62,7 +44,7 @@ CANONICAL_TO_PINT: dict[str, str] = {
     "CFU": "colony_forming_unit",
     "AUC": "auc_target",
     "mmol": "millimole",
-    "mEq": "milliequivalent",
+    "mEq": "milliEq",
     "MBq": "megabecquerel",
     "GBq": "gigabecquerel",
     "mCi": "millicurie",
@@ -111,15 +93,6 @@ _add("Gy", "gy", "gray")
 _add("cGy", "cgy")
 
 
-@lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry[Any]:
-    """The shared registry (built on first use: pint takes a moment to load its definitions)."""
-    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    for definition in _DEFINITIONS:
-        ureg.define(definition)
-    return ureg
-
-
 @lru_cache(maxsize=512)
 def canonical_unit(word: str) -> tuple[str, float] | None:
     """``(canonical unit, multiplier)`` for a unit as written, else ``None``.
@@ -139,15 +112,37 @@ def canonical_unit(word: str) -> tuple[str, float] | None:
     return None
 
 
+# Units that count things or activity: a dose in one is never a dose in another.
+COUNTED = frozenset(
+    {
+        "IU",
+        "units",
+        "cells",
+        "tablets",
+        "capsules",
+        "drops",
+        "puffs",
+        "sachets",
+        "vials",
+        "ampoules",
+        "patches",
+    }
+    | {"applications", "vg", "PFU", "CFU", "AUC"}
+)
+
+
 def quantity(value: float, unit: str) -> pint.Quantity[Any]:
     """A pint quantity of a canonical unit."""
-    return registry().Quantity(value, CANONICAL_TO_PINT.get(unit, unit))
+    amount: pint.Quantity[Any] = registry().Quantity(value, CANONICAL_TO_PINT.get(unit, unit))
+    return amount
 
 
 def convert(value: float, unit: str, to_unit: str) -> float | None:
     """``value`` of ``unit`` in ``to_unit`` (both canonical), or ``None`` when they do not convert."""
     if unit == to_unit:
         return value
+    if unit in COUNTED or to_unit in COUNTED:
+        return None
     try:
         return float(quantity(value, unit).to(CANONICAL_TO_PINT.get(to_unit, to_unit)).magnitude)
     except pint.errors.DimensionalityError:

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from trialatlas.errors import ReadLimitError
 from trialatlas.model import SourceFormat, SourceRecord, Trial
-from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
+from trialatlas.sources.base import (
+    Blob,
+    ReadResult,
+    RecordError,
+    read_limits,
+    read_whole,
+    strip_bom,
+)
 from trialatlas.sources.pages.common import PageParse
 from trialatlas.sources.pages.detect import Detection, detect_layout
 from trialatlas.sources.pages.generic import parse_generic
@@ -113,8 +121,15 @@ class RegistryPageReader:
         return confidence
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
+        # A registry page is tens of kilobytes; reading costs about a second a megabyte, so a page
+        # past the page bound is refused rather than keeping a reader busy for minutes.
+        limit = read_limits().page_bytes
         with blob.open() as stream:
-            data = stream.read()
+            try:
+                data = read_whole(stream, limit, "page")
+            except ReadLimitError as exc:
+                yield RecordError(blob.name, str(exc))
+                return
         yield read_page(data, blob.name)
 
 

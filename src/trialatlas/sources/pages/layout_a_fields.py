@@ -298,27 +298,55 @@ def arm_type_line(line: str) -> ArmGroupType | bool | None:
     return coerce_enum(ArmGroupType, value)
 
 
+class _InterventionIndex:
+    """The interventions parsed so far, by cleaned name, for matching the blocks printed under arms.
+
+    Interventions of one name and one description cannot be told apart, so only the first of each
+    is kept as a candidate (the match picks the first of equals anyway): a page that repeats a
+    block thousands of times is matched in linear, not quadratic, time.
+    """
+
+    def __init__(self, parsed: list[ParsedIntervention]) -> None:
+        self.parsed = parsed
+        self._by_name: dict[str | None, dict[tuple[str | None, ...], int]] = {}
+        for number, item in enumerate(parsed):
+            self._add(number, item)
+
+    def _add(self, number: int, item: ParsedIntervention) -> None:
+        name, _, _, desc_lines = item
+        descriptions = self._by_name.setdefault(name, {})
+        descriptions.setdefault(tuple(clean(line) for line in desc_lines), number)
+
+    def append(self, item: ParsedIntervention) -> int:
+        self.parsed.append(item)
+        self._add(len(self.parsed) - 1, item)
+        return len(self.parsed) - 1
+
+    def candidates(self, name: str | None) -> list[tuple[int, tuple[str | None, ...]]]:
+        found = self._by_name.get(name, {})
+        return sorted((number, desc) for desc, number in found.items())
+
+
 def _match_intervention(
-    lines: list[str], index: int, parsed: list[ParsedIntervention]
+    cleaned: list[str | None], index: int, interventions: _InterventionIndex, lines: list[str]
 ) -> tuple[int | None, InterventionType | None, int] | None:
     """The intervention block printed at ``lines[index]`` under an arm: ``(its index, its type, lines used)``.
 
     The block is the intervention's name, an optional "Intervention Type" line, and its description
     exactly as the "Interventions" section printed it; interventions may share a name, so the
     description decides which one it is. A named, typed block matching none comes back with index ``None``.
+    ``cleaned`` holds ``clean`` of every line, computed once.
     """
-    name = clean(lines[index])
+    name = cleaned[index]
     typed = index + 1 < len(lines) and type_line(lines[index + 1]) is not False
     start = index + (2 if typed else 1)
     best: tuple[int, int] | None = None
-    for number, (candidate, _, _, desc_lines) in enumerate(parsed):
-        if candidate != name:
-            continue
+    for number, desc_lines in interventions.candidates(name):
         matched = 0
         while (
             matched < len(desc_lines)
             and start + matched < len(lines)
-            and clean(lines[start + matched]) == clean(desc_lines[matched])
+            and cleaned[start + matched] == desc_lines[matched]
         ):
             matched += 1
         if matched < len(desc_lines) and not typed:
@@ -368,6 +396,8 @@ def parse_groups(lines: list[str], parsed: list[ParsedIntervention]) -> list[Arm
     """
     arms: list[ArmRow] = []
     own: list[str] = []
+    cleaned = [clean(line) for line in lines]
+    interventions = _InterventionIndex(parsed)
 
     def close() -> None:
         for label, desc in split_arm_lines(own):
@@ -388,13 +418,12 @@ def parse_groups(lines: list[str], parsed: list[ParsedIntervention]) -> list[Arm
                 arms[-1][0].type = kind
             index += 1
             continue
-        found = _match_intervention(lines, index, parsed) if (arms or own) else None
+        found = _match_intervention(cleaned, index, interventions, lines) if (arms or own) else None
         if found is not None:
             close()
             number, item_type, used = found
             if number is None:
-                parsed.append((clean(lines[index]) or "", item_type, None, []))
-                number = len(parsed) - 1
+                number = interventions.append((cleaned[index] or "", item_type, None, []))
             if arms:
                 arms[-1][1].append(number)
             index += used

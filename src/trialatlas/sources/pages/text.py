@@ -8,8 +8,10 @@ exactly where the text version forces them to guess.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from collections.abc import Callable
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -110,18 +112,66 @@ _WS = re.compile(r"[ \t\r\n\f\u00a0]+")
 
 
 def html_to_text(markup: str) -> str:
-    """Visible text of an HTML page: one line per block, list items as ``- `` lines, cells tab-separated."""
+    """Visible text of an HTML page: one line per block, list items as ``- `` lines, cells tab-separated.
+
+    A page nested deeper than libxml2 builds a tree for (2,048 levels with ``huge_tree``; pages are
+    bounded in size before they get here) loses the text below that depth in the parse: then, and
+    whenever the tree shows less than half the text the markup holds, the text is read from the
+    markup's tags and text in one linear pass instead.
+    """
+    flat = _flat_text(markup)
     try:
-        root = lxml_html.document_fromstring(markup)
+        root = lxml_html.document_fromstring(markup, parser=_HTML_PARSER)
     except (etree.ParserError, ValueError):
-        return ""
+        return _lines_of(flat)
     for tag in _DROPPED_TAGS:
         for bad in list(root.iter(tag)):
             if isinstance(bad, lxml_html.HtmlElement):
                 bad.drop_tree()
     out: list[str] = []
-    _walk(root, out, preformatted=False)
+    _walk(root, out)
     text = "".join(out)
+    if len(_WS.sub("", text)) * 2 < len(_WS.sub("", flat)):
+        text = flat
+    return _lines_of(text)
+
+
+_HTML_PARSER = lxml_html.HTMLParser(huge_tree=True, no_network=True)
+_DROPPED_BLOCK = re.compile(r"<(script|style|noscript|template|svg|head)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<!--.*?-->|<![^>]*>|<\?[^>]*>|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>", re.S)
+
+
+def _flat_text(markup: str) -> str:
+    """The text of ``markup`` read tag by tag, without building a tree (linear in its size)."""
+    markup = _DROPPED_BLOCK.sub(" ", markup)
+
+    def replace(match: re.Match[str]) -> str:
+        tag = (match.group(2) or "").lower()
+        if tag == "br":
+            return "\n"
+        if tag in ("td", "th"):
+            return "" if match.group(1) else "\t"
+        if tag == "li":
+            return "\n" if match.group(1) else "\n- "
+        return "\n" if tag in _BLOCK_TAGS else ""
+
+    pieces = _split_tags(markup, replace)
+    return "".join(html.unescape(_WS.sub(" ", p)) if i % 2 == 0 else p for i, p in enumerate(pieces))
+
+
+def _split_tags(markup: str, replace: Callable[[re.Match[str]], str]) -> list[str]:
+    """Text and replaced tags, alternating (text first)."""
+    out: list[str] = []
+    position = 0
+    for match in _TAG.finditer(markup):
+        out.append(markup[position : match.start()])
+        out.append(replace(match))
+        position = match.end()
+    out.append(markup[position:])
+    return out
+
+
+def _lines_of(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         if "\t" not in line:
@@ -137,30 +187,37 @@ def html_to_text(markup: str) -> str:
     return "\n".join(lines)
 
 
-def _walk(element: etree._Element, out: list[str], preformatted: bool) -> None:
-    tag = element.tag.lower() if isinstance(element.tag, str) else ""
-    if not tag:
-        # Comments and processing instructions show nothing but their tail.
+def _walk(root: etree._Element, out: list[str]) -> None:
+    """Append the visible text under ``root`` to ``out``: a walk of start and end events, never a
+    recursion, so any depth the parser built is walked."""
+    inside_pre = 0
+    for event, element in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if not tag:
+            # Comments and processing instructions show nothing but their tail.
+            if element.tail:
+                out.append(_flow(element.tail, inside_pre > 0))
+            continue
+        if event == "start":
+            if tag == "pre":
+                inside_pre += 1
+            if tag == "br":
+                out.append("\n")
+            elif tag in ("td", "th"):
+                out.append("\t")
+            elif tag == "li":
+                out.append("\n- ")
+            elif tag in _BLOCK_TAGS:
+                out.append("\n")
+            if element.text:
+                out.append(_flow(element.text, inside_pre > 0))
+            continue
+        if tag in _BLOCK_TAGS or tag == "li":
+            out.append("\n")
+        if tag == "pre":
+            inside_pre -= 1
         if element.tail:
-            out.append(_flow(element.tail, preformatted))
-        return
-    inside_pre = preformatted or tag == "pre"
-    if tag == "br":
-        out.append("\n")
-    elif tag in ("td", "th"):
-        out.append("\t")
-    elif tag == "li":
-        out.append("\n- ")
-    elif tag in _BLOCK_TAGS:
-        out.append("\n")
-    if element.text:
-        out.append(_flow(element.text, inside_pre))
-    for child in element:
-        _walk(child, out, inside_pre)
-    if tag in _BLOCK_TAGS or tag == "li":
-        out.append("\n")
-    if element.tail:
-        out.append(_flow(element.tail, preformatted))
+            out.append(_flow(element.tail, inside_pre > 0))
 
 
 def _flow(text: str, preformatted: bool) -> str:

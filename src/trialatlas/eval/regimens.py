@@ -1,60 +1,36 @@
-"""Batch parsing in the scoring shape, and precision/recall per field against labelled texts.
+"""Regimen parsing measured against labelled texts, beside a plain regex baseline in the same run.
 
-An input line is ``{"id": ..., "text": ...}`` (an optional ``"name"``, the intervention's name, is used
-as the drug of doses whose text names none); an output line is ``{"id": ..., "items": [...],
-"unparsed": [...]}`` with one flat item per stated dose.
+Labels follow ``specs/regimen-items.md``: one item per stated dose, ``drug, amount_low, amount_high,
+unit, basis, frequency, route``. Two item scores are reported:
 
-Scoring pairs predicted and labelled items of one text that agree on amount and unit (the identity
-of a dose), best-agreeing first. A field is then right when both sides give the same non-null value:
+- strict: an item counts only when all seven fields agree (null with null agreeing), each labelled
+  item matched at most once;
+- paired (looser): predicted and labelled items of one text that agree on amount and unit (the
+  identity of a dose) are paired, best-agreeing first, whatever their other fields say.
+
+Per field, over the paired items: a field is right when both sides give the same non-null value;
 precision counts over predicted items that give the field, recall over labelled items that give it.
+Texts are read by id from the shared records, so a label set holds ids and answers only.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from trialatlas.config import shared_data_dir
-from trialatlas.extract.regimen.parse import parse_regimen
+from trialatlas.extract.regimen.batch import export_text
 
 FIELDS: tuple[str, ...] = ("drug", "amount_low", "amount_high", "unit", "basis", "frequency", "route")
 
 Item = dict[str, Any]
-
-
-def export_text(text: str, name: str | None = None) -> dict[str, Any]:
-    """The scoring shape of one text: its dosed items and the fragments it could not read."""
-    parsed = parse_regimen(text, default_drug=name)
-    return {
-        "items": [item.export() for item in parsed.items if item.dose is not None],
-        "unparsed": [fragment.text for fragment in parsed.unparsed],
-    }
-
-
-def parse_jsonl(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
-    """One output record per input line (blank lines skipped)."""
-    for line in lines:
-        if not line.strip():
-            continue
-        record = orjson.loads(line)
-        name = record.get("name") or record.get("intervention_name")
-        yield {"id": record.get("id"), **export_text(str(record.get("text") or ""), name)}
-
-
-def parse_file(source: Path, target: Path) -> int:
-    """``parse-regimens``: read ``source`` JSONL, write ``target`` JSONL; the number of records written."""
-    count = 0
-    with source.open("rb") as handle, target.open("wb") as out:
-        for record in parse_jsonl(handle):
-            out.write(orjson.dumps(record) + b"\n")
-            count += 1
-    return count
-
 
 # Where labelled texts come from: an arm's or an intervention's description in the shared records.
 SOURCE_FOLDERS = ("ctgov_legacy_xml_2023", "ctgov_api_v2_samples")
@@ -97,6 +73,39 @@ def load_labelled(path: Path, data_dir: Path | None = None) -> list[dict[str, An
     return rows
 
 
+# The plain baseline: a number and a dose unit, with a per-kg/m²/day suffix; nothing else is read.
+_BASELINE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(\d+(?:\.\d+)?))?\s*(mg|g|mcg|µg|ug|IU|units?|mL)\b"
+    r"(?:\s*/\s*(kg|m2|day|d)\b)?",
+    re.IGNORECASE,
+)
+_BASELINE_UNITS = {"µg": "mcg", "ug": "mcg", "iu": "IU", "unit": "units", "ml": "mL"}
+_BASELINE_BASIS = {"kg": "kg", "m2": "m2", "day": "day", "d": "day"}
+
+
+def baseline_export(text: str) -> dict[str, Any]:
+    """What a regex that knows only "number unit[/basis]" finds: no drug, frequency or route."""
+    items: list[Item] = []
+    for match in _BASELINE.finditer(text):
+        low = float(match.group(1))
+        high = float(match.group(2)) if match.group(2) else low
+        unit = match.group(3)
+        unit = _BASELINE_UNITS.get(unit.lower(), unit.lower() if unit.lower() in {"mg", "g", "mcg"} else unit)
+        basis = _BASELINE_BASIS.get((match.group(4) or "").lower(), "dose")
+        items.append(
+            {
+                "drug": None,
+                "amount_low": low,
+                "amount_high": high,
+                "unit": unit,
+                "basis": basis,
+                "frequency": "QD" if basis == "day" else None,
+                "route": None,
+            }
+        )
+    return {"items": items, "unparsed": []}
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return False
@@ -105,10 +114,12 @@ def _same(a: Any, b: Any) -> bool:
     return str(a).strip().lower() == str(b).strip().lower()
 
 
+def _agree(a: Any, b: Any) -> bool:
+    return _same(a, b) or (a is None and b is None)
+
+
 def _agreement(pred: Item, gold: Item) -> int:
-    return sum(
-        1 for f in FIELDS if _same(pred.get(f), gold.get(f)) or (pred.get(f) is None and gold.get(f) is None)
-    )
+    return sum(1 for f in FIELDS if _agree(pred.get(f), gold.get(f)))
 
 
 def pair_items(predicted: list[Item], gold: list[Item]) -> list[tuple[int, int]]:
@@ -132,15 +143,33 @@ def pair_items(predicted: list[Item], gold: list[Item]) -> list[tuple[int, int]]
     return pairs
 
 
+def _key(item: Item) -> tuple[str, ...]:
+    """An item with every field spelt one way, for the strict multiset comparison."""
+    parts: list[str] = []
+    for field in FIELDS:
+        value = item.get(field)
+        if isinstance(value, int | float):
+            parts.append(f"{float(value):.6g}")
+        else:
+            parts.append("" if value is None else str(value).strip().lower())
+    return tuple(parts)
+
+
+def strict_matches(predicted: list[Item], gold: list[Item]) -> int:
+    """How many labelled items the prediction states exactly (every field), each counted once."""
+    overlap = Counter(map(_key, predicted)) & Counter(map(_key, gold))
+    return sum(overlap.values())
+
+
 def evaluate(
     labelled: list[dict[str, Any]],
     predict: Callable[[str], dict[str, Any]] = export_text,
 ) -> dict[str, Any]:
-    """Item and per-field precision/recall, exact-item rate, and how often the parser said "unparsed"."""
+    """Strict and paired item precision/recall/F1, per-field scores, and how often "unparsed" was said."""
     tp = dict.fromkeys(FIELDS, 0)
     n_pred = dict.fromkeys(FIELDS, 0)
     n_gold = dict.fromkeys(FIELDS, 0)
-    paired = predicted_total = gold_total = exact = 0
+    paired = predicted_total = gold_total = strict = 0
     texts_unparsed = fragments = 0
     missed_in_flagged = missed = 0
     errors: list[dict[str, Any]] = []
@@ -155,17 +184,14 @@ def evaluate(
         paired += len(pairs)
         predicted_total += len(predicted)
         gold_total += len(gold)
+        exact = strict_matches(predicted, gold)
+        strict += exact
         for field in FIELDS:
             n_pred[field] += sum(1 for p in predicted if p.get(field) is not None)
             n_gold[field] += sum(1 for g in gold if g.get(field) is not None)
         wrong: list[str] = []
         for i, j in pairs:
             pred, truth = predicted[i], gold[j]
-            if all(
-                _same(pred.get(f), truth.get(f)) or (pred.get(f) is None and truth.get(f) is None)
-                for f in FIELDS
-            ):
-                exact += 1
             for field in FIELDS:
                 if _same(pred.get(field), truth.get(field)):
                     tp[field] += 1
@@ -175,7 +201,7 @@ def evaluate(
         missed += unmatched_gold
         if unmatched_gold and output.get("unparsed"):
             missed_in_flagged += unmatched_gold
-        if wrong or unmatched_gold or len(predicted) != len(pairs):
+        if exact != len(gold) or len(predicted) != len(gold):
             errors.append(
                 {
                     "id": record.get("id"),
@@ -185,23 +211,14 @@ def evaluate(
                 }
             )
     fields = {
-        field: {
-            "precision": _ratio(tp[field], n_pred[field]),
-            "recall": _ratio(tp[field], n_gold[field]),
-            "f1": _f1(_ratio(tp[field], n_pred[field]), _ratio(tp[field], n_gold[field])),
-            "support": n_gold[field],
-        }
-        for field in FIELDS
+        field: _prf(tp[field], n_pred[field], n_gold[field]) | {"support": n_gold[field]} for field in FIELDS
     }
     return {
         "texts": len(labelled),
         "gold_items": gold_total,
         "predicted_items": predicted_total,
-        "items": {
-            "precision": _ratio(paired, predicted_total),
-            "recall": _ratio(paired, gold_total),
-            "exact_item_rate": _ratio(exact, gold_total),
-        },
+        "strict": _prf(strict, predicted_total, gold_total),
+        "items": _prf(paired, predicted_total, gold_total) | {"exact_item_rate": _ratio(strict, gold_total)},
         "fields": fields,
         "unparsed": {
             "texts_with_unparsed": texts_unparsed,
@@ -212,6 +229,20 @@ def evaluate(
         },
         "errors": errors,
     }
+
+
+def compare_with_baseline(labelled: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parser and the regex baseline scored on the same texts in the same run (errors left out)."""
+    parser = evaluate(labelled)
+    baseline = evaluate(labelled, baseline_export)
+    parser.pop("errors")
+    baseline.pop("errors")
+    return {"parser": parser, "baseline": baseline}
+
+
+def _prf(hits: int, predicted: int, gold: int) -> dict[str, float]:
+    precision, recall = _ratio(hits, predicted), _ratio(hits, gold)
+    return {"precision": precision, "recall": recall, "f1": _f1(precision, recall)}
 
 
 def _ratio(numerator: int, denominator: int) -> float:

@@ -1,0 +1,63 @@
+"""Batch parsing in the flat scoring shape of ``trialatlas parse-regimens``.
+
+An input line is ``{"id": ..., "text": ...}`` (an optional ``"name"``, the intervention's name, is used
+as the drug of doses whose text names none); an output line is ``{"id": ..., "items": [...],
+"unparsed": [...]}`` with one flat item per stated dose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from trialatlas.extract.regimen.parse import parse_regimen
+
+
+def export_text(text: str, name: str | None = None) -> dict[str, Any]:
+    """The scoring shape of one text: its dosed items and the fragments it could not read."""
+    parsed = parse_regimen(text, default_drug=name)
+    return {
+        "items": distinct_items([item.export() for item in parsed.items if item.dose is not None]),
+        "unparsed": [fragment.text for fragment in parsed.unparsed],
+    }
+
+
+def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each distinct dose statement once: the same dose restated (a second period, an "or" repeating an
+    earlier line) counts once, and a course total is left out when the drug's doses are also given."""
+    kept: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for item in items:
+        if item["basis"] == "total" and any(
+            other["drug"] == item["drug"] and other["basis"] != "total" for other in items
+        ):
+            continue
+        key = tuple(item.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(item)
+    return kept
+
+
+def parse_jsonl(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
+    """One output record per input line (blank lines skipped)."""
+    for line in lines:
+        if not line.strip():
+            continue
+        record = orjson.loads(line)
+        name = record.get("name") or record.get("intervention_name")
+        yield {"id": record.get("id"), **export_text(str(record.get("text") or ""), name)}
+
+
+def parse_file(source: Path, target: Path) -> int:
+    """``parse-regimens``: read ``source`` JSONL, write ``target`` JSONL; the number of records written."""
+    count = 0
+    with source.open("rb") as handle, target.open("wb") as out:
+        for record in parse_jsonl(handle):
+            out.write(orjson.dumps(record) + b"\n")
+            count += 1
+    return count

@@ -1,0 +1,216 @@
+"""How often a dose is given when no frequency word says so, by the spec's schedule rules.
+
+Run after every other pass, on items still without a frequency (a stated frequency always wins):
+
+- an amount per period implies that period (mg/day → QD, mg/week → QW), unless the text says in how
+  many doses the period's amount is divided ("in two divided doses" → BID);
+- rate dosing (mg/kg/h, mcg/kg/min) → continuous;
+- a run of consecutive days ("days 1-5", "x 5 days", "days -6 to -2", "days 1 and 2") → QD;
+- an evenly spaced list of days or weeks → that interval ("days 1, 8, 15" → QW; "weeks 1, 3, 5" → Q2W),
+  an uneven one → nothing;
+- a single administration ("a loading dose", one named day of a schedule that does not repeat) → once.
+
+The windows read are the dose's own words: from the dose up to the next dose in its sentence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from trialatlas.extract.regimen.lexicon import NUMBER_WORD, cycle_frequency, number_value
+from trialatlas.extract.regimen.models import RegimenItem
+from trialatlas.extract.regimen.passes import _Doc
+
+_LOADING_AFTER = re.compile(
+    r"\s*(?:\)\s*)?,?\s*(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose", re.IGNORECASE
+)
+_DAY_OF_EACH = re.compile(r"\bday\s*\d+\s+(?:of|in)\s+(?:each|every)\b", re.IGNORECASE)
+_RUN_BREAK = re.compile(r"[;.]|\bthen\b|\bfollowed\b", re.IGNORECASE)
+_ALL = re.compile(r"\b(?:all|each|both)\s+(?:on|given|administered|at)\b", re.IGNORECASE)
+_PER_TIME = {"day": "QD", "week": "QW", "hour": "continuous", "min": "continuous"}
+_ADMINISTRATIONS = {2: "BID", 3: "TID", 4: "QID"}
+
+_DIVIDED = re.compile(
+    r"\b(?:in(?:to)?\s+|as\s+)?(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+)?"
+    r"(?:doses|administrations|intakes)\b(?:\s+(?:a|per)\s+day)?"
+    r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b",
+    re.IGNORECASE,
+)
+_DAY_RUN = re.compile(
+    r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:days?\s*)?(-?\d+)\b"
+    r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b"
+    r"|\b(" + NUMBER_WORD + r")\s+consecutive\s+days\b"
+    r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
+    re.IGNORECASE,
+)
+_DAY_LIST = re.compile(r"\b(?:on\s+)?days?\s*(-?\d+(?:\s*(?:,|and|&|,\s*and)\s*-?\d+)+)\b", re.IGNORECASE)
+_WEEK_LIST = re.compile(
+    r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+)\b", re.IGNORECASE
+)
+_ONE_DAY = re.compile(
+    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*-?\d)", re.IGNORECASE
+)
+_FROM_DAY = re.compile(
+    r"\b(?:beginning|starting|start|from|after|before|until|through|prior\s+to|post|since|by)\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
+# Words that make a schedule repeat: a named day then happens once per cycle, not once in all.
+_REPEATS = re.compile(
+    r"\bcycles?\b|\bcourses?\b|\brepeat\w*|\bevery\b|\beach\b|\bq\s?\d+\s?(?:d|w|wk|weeks?|days?)\b|"
+    r"\bweekly\b|\bmonthly\b|\bdaily\b|\b(?:weeks?|months?)\s+\d+\s*(?:,|and|-|to)",
+    re.IGNORECASE,
+)
+_INTERVAL_DAYS = {1: "QD", 2: "QOD", 7: "QW", 14: "Q2W", 21: "Q3W", 28: "Q4W", 42: "Q6W", 56: "Q8W"}
+_INTERVAL_WEEKS = {1: "QW", 2: "Q2W", 3: "Q3W", 4: "Q4W", 6: "Q6W", 8: "Q8W"}
+
+
+def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
+    """Fill in the frequency of each dosed item the text gives by schedule rather than by a word."""
+    text = doc.text
+    dosed = [item for item in items if item.dose is not None and item.status == "parsed"]
+    for index, item in enumerate(dosed):
+        following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
+        after = text[item.end : min(doc.sentence_of(item.start).end, following)]
+        if item.role == "loading" or _LOADING_AFTER.match(after):
+            # A loading dose is one administration, whatever the cycle around it (the spec).
+            item.frequency = "once"
+            continue
+        if item.frequency == "once" and item.dose is not None and item.dose.per_time == "day":
+            # "a single flat dose level of 5 mg/day": an amount per day is given every day (the spec).
+            item.frequency = "QD"
+        if item.frequency == "once" and (item.frequency_text or "").lower().startswith("one "):
+            # "One dose of carboplatin AUC 5 on Day 1 of each 3-week cycle": once per cycle.
+            cycle = cycle_frequency(after) if _DAY_OF_EACH.search(after) else None
+            if cycle is not None:
+                item.frequency = cycle[2]
+    for index, item in enumerate(dosed):
+        if item.dose is None or item.frequency not in {None, "QD"}:
+            continue
+        sentence = doc.sentence_of(item.start)
+        following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
+        after = text[item.end : min(sentence.end, following)]
+        per_time = item.dose.per_time
+        divided = _divided(after)
+        if divided is not None and per_time in {None, "day"}:
+            # "1000 mg daily in two divided doses": a day's amount, given BID.
+            if item.dose.basis == "dose" and item.frequency == "QD":
+                item.dose = item.dose.model_copy(update={"basis": "day"})
+            item.frequency = divided
+            continue
+        if item.frequency is not None:
+            continue
+        previous_end = dosed[index - 1].end if index else sentence.start
+        before = text[max(sentence.start, previous_end) : item.start]
+        listed = _listed_code(after)
+        if per_time == "day" and listed is None:
+            # "1000 mg/day, 500 mg given twice a day": the day's amount is given in that many doses.
+            split = _split_later(item, dosed[index + 1 :], doc)
+            if split is not None:
+                item.frequency = split
+                continue
+        if per_time in _PER_TIME:
+            # A list of days says how often a daily amount is given ("mg/m2/day, days 1, 8, 15" → QW).
+            item.frequency = listed if listed and per_time == "day" else _PER_TIME[per_time]
+            continue
+        code = _schedule_code(after) or _schedule_code(before)
+        if code is None and item.role == "loading":
+            code = "once"
+        if code is None and not _REPEATS.search(text) and (_one_day(after) or _one_day(before)):
+            code = "once"
+        if code is not None:
+            item.frequency = code
+    _share_trailing(doc, dosed)
+
+
+def _share_trailing(doc: _Doc, dosed: list[RegimenItem]) -> None:
+    """ "Losartan 50 mg/amlodipine 5 mg and ... hydrochlorothiazide 12.5 mg once a day", "(doxorubicin 25
+    mg/m^2, bleomycin 10 U/m^2 ... all on days 1 and 15)": a schedule written once after a run of doses
+    joined by "+", "/", "and" or commas is the schedule of each dose of the run that states none."""
+    text = doc.text
+    run: list[RegimenItem] = []
+    for index, item in enumerate(dosed):
+        if run and (
+            doc.sentence_of(run[-1].start) != doc.sentence_of(item.start)
+            or _RUN_BREAK.search(text, run[-1].end, item.start)
+        ):
+            _close_run(doc, run, dosed[index - 1])
+            run = []
+        run.append(item)
+    if run:
+        _close_run(doc, run, run[-1])
+
+
+def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
+    if len(run) < 2:
+        return
+    tail = doc.text[last.end : doc.sentence_of(last.start).end]
+    codes = {f[2] for f in doc.freqs if last.end <= f[0] < last.end + len(tail)}
+    code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
+    if code is None and _ALL.search(tail):
+        code = _schedule_code(tail)
+    if code is None:
+        return
+    for item in run:
+        if item.frequency is None:
+            item.frequency = code
+
+
+def _split_later(item: RegimenItem, later: list[RegimenItem], doc: _Doc) -> str | None:
+    sentence = doc.sentence_of(item.start)
+    for other in later:
+        if other.start >= sentence.end:
+            break
+        if other.drug == item.drug and other.frequency in _ADMINISTRATIONS.values():
+            return other.frequency
+    return None
+
+
+def _one_day(window: str) -> bool:
+    """Whether the dose is given on one named day ("on day -3"), not from a day on ("beginning day 5")."""
+    return any(not _FROM_DAY.search(window, 0, match.start()) for match in _ONE_DAY.finditer(window))
+
+
+def _listed_code(window: str) -> str | None:
+    listed = _DAY_LIST.search(window)
+    if listed is None:
+        return None
+    return _spacing([int(n) for n in re.findall(r"-?\d+", listed.group(1))], _INTERVAL_DAYS)
+
+
+def _divided(window: str) -> str | None:
+    match = _DIVIDED.search(window)
+    if match is None:
+        return None
+    try:
+        count = int(number_value(match.group(1) or match.group(2)))
+    except ValueError:
+        return None
+    return _ADMINISTRATIONS.get(count)
+
+
+def _schedule_code(window: str) -> str | None:
+    """The frequency a run or list of days or weeks in ``window`` gives, if any."""
+    listed = _DAY_LIST.search(window)
+    run = _DAY_RUN.search(window)
+    if listed is not None and (run is None or listed.start() <= run.start()):
+        return _spacing([int(n) for n in re.findall(r"-?\d+", listed.group(1))], _INTERVAL_DAYS)
+    if run is not None:
+        if run.group(1) is not None:
+            first, last = int(run.group(1)), int(run.group(2))
+            return "QD" if last > first else None
+        return "QD"
+    weeks = _WEEK_LIST.search(window)
+    if weeks is not None:
+        return _spacing([int(n) for n in re.findall(r"\d+", weeks.group(1))], _INTERVAL_WEEKS)
+    return None
+
+
+def _spacing(numbers: list[int], codes: dict[int, str]) -> str | None:
+    """The code of an evenly spaced list ("1, 8, 15" → 7), else ``None``; "1 and 2" is a run (QD)."""
+    if len(numbers) < 2:
+        return None
+    steps = {b - a for a, b in itertools.pairwise(numbers)}
+    if len(steps) != 1:
+        return None
+    return codes.get(steps.pop())
