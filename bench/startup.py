@@ -10,7 +10,11 @@ Cases: ``import trialatlas``; ``trialatlas --help``; ``trialatlas show NCT040481
 on a store of the five target trials built here; ``trialatlas search`` on that store (which builds
 nothing: the index is built before the timed runs).
 
-Usage: python bench/startup.py [--repeat 5] [--data ../shared/data]
+``--peer-src DIR`` times the same cases with another checkout's ``src`` first on the path (for
+instance ``git archive main | tar -x -C /tmp/main``, then ``--peer-src /tmp/main/src``): before and
+after in the same run, on the same store.
+
+Usage: python bench/startup.py [--repeat 5] [--data ../shared/data] [--peer-src DIR]
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data", type=Path, default=None, help="Shared data folder.")
+    parser.add_argument("--peer-src", type=Path, default=None, help="Another checkout's src to time too.")
     args = parser.parse_args()
     data = args.data or shared_data_dir()
     python = sys.executable
@@ -87,12 +92,18 @@ def main() -> None:
             "trialatlas search lupus": [*cli, "search", "--db", db, "lupus"],
         }
         figures = {name: timed(command, args.repeat, env) for name, command in cases.items()}
+        peer: dict[str, Any] | None = None
+        if args.peer_src is not None:
+            peer_env = {**env, "PYTHONPATH": str(args.peer_src.resolve())}
+            peer = {name: timed(command, args.repeat, peer_env) for name, command in cases.items()}
     goals = {"trialatlas --help": 0.5, f"trialatlas show {TRIAL}": 1.0}
     report = {
         "repeat": args.repeat,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
         "cases": figures,
+        "peer_src": None if args.peer_src is None else str(args.peer_src),
+        "peer_cases": peer,
         "goals_s": goals,
     }
     print(json.dumps(report, indent=2))
