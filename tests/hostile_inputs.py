@@ -387,7 +387,6 @@ class Generator:
             lines.insert(1, self.random.choice(["{", "[1,2]", '"text"', "null", "\x00\x01", "{}" * 3]))
         return Input("mutated.jsonl", ("\n".join(lines) + "\n").encode(), "jsonl-mutation")
 
-
     def nesting(self) -> Input:
         """A record inside compressed files and archives nested past any real input's depth."""
         data, name = json.dumps(self.study()).encode(), "deep.json"

@@ -38,6 +38,15 @@ SPEC_CASES: list[tuple[str, list[Flat]]] = [
         [("moxifloxacin", 400, 400, "mg", "dose", "QD", "oral")],
     ),
     ("imatinib mesylate 400 mg daily", [("imatinib mesylate", 400, 400, "mg", "dose", "QD", None)]),
+    # Escalation levels belong to the drug the sentence doses, not the one it is combined with.
+    (
+        "Imatinib 400 mg daily combined with metformin; escalation to 600, 800 mg daily",
+        [
+            ("imatinib", 400, 400, "mg", "dose", "QD", None),
+            ("imatinib", 600, 600, "mg", "dose", "QD", None),
+            ("imatinib", 800, 800, "mg", "dose", "QD", None),
+        ],
+    ),
     # Not items: weight bands, volume infusion rates, diluents, vial strengths, compositions.
     ("patients weighing 40-60 kg receive 20 mg", [(None, 20, 20, "mg", "dose", None, None)]),
     (

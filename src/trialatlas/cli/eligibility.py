@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
     app.command("criteria")(criteria_command)
     app.command("judge")(judge_command)
     app.command("match")(match_command)
-    eval_app = new_app(help="Score eligibility matching on labelled benchmarks.")
+    eval_app = new_app(help="Score matching and related trials on labelled benchmarks, beside plain BM25.")
     eval_app.command("trec")(eval_trec_command)
     eval_app.command("related")(eval_related_command)
     app.add_typer(eval_app, name="eval")
@@ -49,6 +49,10 @@ def render_criteria(parsed: list[ParsedCriterion]) -> Group:
                 many = criterion.combine == "any" and len(criterion.rules) > 1
                 cell.append("\n→ " + ("any of: " if many else ""), style="cyan")
                 cell.append("; ".join(describe_rule(rule) for rule in criterion.rules))
+                if criterion.logic is not None and len(criterion.rules) > 1:
+                    # How the rules combine: all(…), any(…), not(…), except(…), examples(…).
+                    cell.append("\n  logic: ", style="cyan")
+                    cell.append(criterion.logic.describe(criterion.rules))
                 for warning in (w for rule in criterion.rules for w in rule.warnings):
                     cell.append(f"\n  note: {warning}", style="yellow")
             elif not criterion.is_header:
@@ -100,6 +104,14 @@ def judge_command(
 
     pairs = load_annotations(annotations)
     judgements = judge_annotations(pairs, load_judge(judge))
+    for judgement in judgements:
+        if judgement.error is not None:
+            err_console.print(
+                Text(
+                    f"annotation {judgement.annotation_id}: {judgement.error}; "
+                    "judged 'not enough information'"
+                )
+            )
     count = write_jsonl(judgements, out)
     labelled = [(p, j) for p, j in zip(pairs, judgements, strict=True) if p.get("expert_eligibility")]
     message = f"wrote {count} judgements to {out}"
@@ -118,7 +130,10 @@ def match_command(
     db: DbOption = None,
     top: Annotated[int, typer.Option(min=1, max=50, help="How many trials to show.")] = 20,
     status: Annotated[
-        str | None, typer.Option(help="'open' (recruiting and not yet recruiting) or one overall status.")
+        str | None,
+        typer.Option(
+            help="'open' (default: recruiting and not yet recruiting), 'any', or one overall status."
+        ),
     ] = None,
     as_json: Annotated[
         bool,
@@ -204,7 +219,7 @@ def eval_trec_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Rank each topic's judged trials held in the store: the matcher against plain BM25 (NDCG@10, P@10)."""
-    from trialatlas.match.evaluate import evaluate_trec
+    from trialatlas.eval.matching import evaluate_trec
 
     for path in (topics, qrels):
         if not path.is_file():

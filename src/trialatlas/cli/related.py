@@ -194,8 +194,7 @@ def eval_related_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Related trials against plain BM25 on cross-mention pairs (tuning and sealed halves), the seed
-    pages' listed trials and TrialSim, over the same texts in the same run."""
+    """Related trials vs plain BM25: cross-mention pairs (tuning, sealed), seed lists, TrialSim."""
     from trialatlas.config import shared_data_dir
     from trialatlas.eval.related import TRIALSIM_PAIRS, evaluate_related, read_trials, shared_inputs
     from trialatlas.store import open_store

@@ -380,10 +380,13 @@ class Atlas:
 
         if (
             status is not None
-            and status.strip().lower() != "open"
+            and status.strip().lower() not in ("open", "any", "all", "")
             and status.strip().upper().replace(" ", "_") not in OverallStatus.__members__
         ):
-            raise QueryError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
+            raise QueryError(
+                f"status {status[:40]!r}: use 'open' (the default), 'any' "
+                "or one overall status, e.g. RECRUITING"
+            )
         if self._pool is not None:
             self.search_index()  # built here, once, before any worker reads it
             return self._in_worker(profile, top, status)

@@ -196,7 +196,12 @@ class MatchRequest(BaseModel):
     note: str | None = Field(default=None, max_length=20000)
     top: int = Field(default=10, ge=1, le=50)
     status: str | None = Field(
-        default=None, max_length=40, description="'open' or one overall status (RECRUITING, …)."
+        default=None,
+        max_length=40,
+        description=(
+            "'open' (the default: recruiting, not yet recruiting, by invitation), 'any', "
+            "or one overall status (RECRUITING, …)."
+        ),
     )
 
 

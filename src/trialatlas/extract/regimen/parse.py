@@ -147,6 +147,10 @@ _COMPOSITION_GAP = re.compile(
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
+_COMBINED_WITH = re.compile(
+    r"\b(?:with|combined\s+with|in\s+combination\s+with|plus|and|\+)\s*(?:the\s+|a\s+)?$", re.IGNORECASE
+)
+_ESCALATION = re.compile(r"\b(?:escalat\w*|titrat\w*|dose\s+levels?|increas\w*|cohorts?)\b", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 # An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
@@ -377,8 +381,13 @@ def _item(
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
+    studied = _escalated_drug(doc, amount, mention, items)
+    if studied is not None:
+        mention, info = None, DrugInfo(studied.drug or "", studied.drug_class)
     drug = info.name if info else None
-    if mention is not None and info is mention.info:
+    if studied is not None:
+        drug = studied.drug
+    elif mention is not None and info is mention.info:
         drug = mention.name_as_written
     drug_class = info.drug_class if info else None
     drug_text = mention.surface if mention else None
@@ -444,6 +453,29 @@ def _item(
         start=amount.start,
         end=amount.end,
     )
+
+
+def _escalated_drug(
+    doc: _Doc, amount: Amount, mention: Mention | None, items: list[RegimenItem]
+) -> RegimenItem | None:
+    """ "Imatinib 400 mg daily combined with metformin; escalation to 600, 800 mg daily": the escalation
+    levels are of the drug the sentence doses, not of the one it is combined with (the spec)."""
+    if mention is None or mention.start >= amount.start:
+        return None
+    before = [item for item in items if item.end <= mention.start]
+    if not before or before[-1].drug is None or before[-1].drug == mention.info.name:
+        return None
+    last = before[-1]
+    # The drug combined with is given no dose of its own; the levels so far are all the studied drug's.
+    if any(item.drug == mention.info.name for item in items) or any(
+        item.drug != last.drug for item in items if item.start > mention.start
+    ):
+        return None
+    if not _COMBINED_WITH.search(doc.text, max(last.end, mention.start - 30), mention.start):
+        return None
+    if not _ESCALATION.search(doc.text, mention.end, amount.start):
+        return None
+    return last
 
 
 def _choose_drug(
