@@ -6,8 +6,8 @@ Prints one JSON object:
   value + unit (number and unit also right), time windows, and negation cues / negated mentions, against
   the expert BRAT annotations of the 1,000 Chia trials (``chia_without_scope.zip``, read in place);
 * ``judge``: accuracy of ``trialatlas judge`` on the TrialGPT criterion annotations beside GPT-4's
-  answers in the same file and the majority-label baselines, overall and on two halves split by
-  patient (to see that rules found on one half hold on the other).
+  answers in the same file and the majority-label baselines, overall and on the committed tuning and
+  sealed parts (``labels/trialgpt_criterion_split.json``, split by a hash of the patient id).
 
 Usage: ``python bench/criteria_eval.py [--chia-limit N] [--skip-chia] [--skip-judge]``
 """
@@ -31,6 +31,7 @@ from trialatlas.extract.criteria.rules import MeasurementRule
 from trialatlas.extract.criteria.temporal import find_windows
 
 Spans = list[tuple[int, int]]
+SPLIT_FILE = Path(__file__).parent / "labels" / "trialgpt_criterion_split.json"
 
 
 @dataclass
@@ -241,22 +242,32 @@ def evaluate_judge(path: Path) -> dict[str, object]:
     per_type_majority = sum(counter.most_common(1)[0][1] for counter in by_type.values())
     confusion: Counter[str] = Counter(f"{p['expert_eligibility']} -> {r.eligibility}" for p, r in labelled)
     n = len(labelled)
-    # Two halves by patient (every second patient in id order): a rule found on one half should hold
-    # on the other, so both are reported.
-    patients = sorted({str(p.get("patient_id") or p["note"]) for p, _ in labelled})
-    half = {patient: position % 2 for position, patient in enumerate(patients)}
-    folds: dict[str, list[int]] = {"half_a": [0, 0], "half_b": [0, 0]}
+    # The committed split (by a hash of the patient id): rules are tuned on errors of the tuning part
+    # only; the sealed part is reported, never looked into.
+    split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
+    part_of = {str(i): name for name in ("tuning", "sealed") for i in split[name]}
+    parts: dict[str, dict[str, int]] = {}
     for p, r in labelled:
-        fold = folds["half_a" if half[str(p.get("patient_id") or p["note"])] == 0 else "half_b"]
-        fold[0] += r.eligibility == p["expert_eligibility"]
-        fold[1] += 1
+        name = part_of.get(str(p.get("annotation_id")), "unsplit")
+        tally = parts.setdefault(name, {"pairs": 0, "rules": 0, "gpt4": 0, "confident_wrong": 0})
+        tally["pairs"] += 1
+        tally["rules"] += r.eligibility == p["expert_eligibility"]
+        tally["gpt4"] += p.get("gpt4_eligibility") == p["expert_eligibility"]
+        # A decided label that is wrong (not a "not enough information" either side) misleads a clinician.
+        tally["confident_wrong"] += (
+            r.eligibility != p["expert_eligibility"] and r.eligibility != "not enough information"
+        )
     return {
         "pairs": n,
         "accuracy": round(correct / n, 4) if n else None,
-        "accuracy_by_half": {
-            name: {"accuracy": round(hits / total, 4), "pairs": total}
-            for name, (hits, total) in folds.items()
-            if total
+        "by_part": {
+            name: {
+                "pairs": t["pairs"],
+                "accuracy": round(t["rules"] / t["pairs"], 4),
+                "gpt4_accuracy": round(t["gpt4"] / t["pairs"], 4),
+                "confident_wrong": t["confident_wrong"],
+            }
+            for name, t in parts.items()
         },
         "gpt4_accuracy": round(gpt4 / n, 4) if n else None,
         "majority_baseline": {"label": majority_label, "accuracy": round(majority_count / n, 4)},

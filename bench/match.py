@@ -27,7 +27,7 @@ from pathlib import Path
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.criteria import Criterion, parse_criterion, trial_criteria
-from trialatlas.extract.criteria.registry import _parse_cached
+from trialatlas.extract.criteria.registry import _logic_cached, _parse_cached
 from trialatlas.match.matcher import StoreMatcher, retrieval_query
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.relevance import words
@@ -90,6 +90,7 @@ def bench_parse(trials: list[Trial]) -> dict[str, float | int]:
         parse_criterion(Criterion(text=text, kind="exclusion", index=0, start=0, end=len(text)))
     startup = time.perf_counter() - started
     _parse_cached.cache_clear()
+    _logic_cached.cache_clear()
     started, cpu_started = time.perf_counter(), time.process_time()
     count = 0
     unique: set[str] = set()
@@ -147,6 +148,7 @@ def bench_match(store: TrialStore) -> dict[str, object]:
     for label in ("cold", "warm"):
         if label == "cold":
             _parse_cached.cache_clear()
+            _logic_cached.cache_clear()
         started = time.perf_counter()
         results = matcher.match(patient, top=20)
         timings[f"{label}_seconds"] = round(time.perf_counter() - started, 3)

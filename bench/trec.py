@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from trialatlas.config import shared_data_dir
-from trialatlas.match.evaluate import evaluate_trec
+from trialatlas.eval.matching import evaluate_trec
 from trialatlas.store import TrialStore, open_store
 
 COLLECTIONS = ("trec_2021", "sigir")

@@ -182,11 +182,35 @@ def test_cli_writes_one_line_per_pair(tmp_path: Path) -> None:
     assert lines[1]["eligibility"] == "not excluded"
 
 
-def test_cli_rejects_malformed_annotations(tmp_path: Path) -> None:
+def test_cli_rejects_a_file_that_is_not_a_list_of_pairs(tmp_path: Path) -> None:
     source = tmp_path / "bad.json"
-    source.write_text(json.dumps([{"note": "x"}]))
+    source.write_text(json.dumps("not a list"))
     result = CliRunner().invoke(app, ["judge", str(source), "--out", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 2
+
+
+def test_judge_survives_null_and_empty_criterion_texts(tmp_path: Path) -> None:
+    good = _pair("Age 25 to 65 years", "inclusion")
+    pairs = [
+        {**good, "annotation_id": "null", "criterion_text": None},
+        {**good, "annotation_id": "empty", "criterion_text": "   "},
+        {"annotation_id": "lacking", "note": "x"},
+        {**good, "annotation_id": "good"},
+    ]
+    judgements = judge_annotations(pairs)
+    assert [j.eligibility for j in judgements[:3]] == ["not enough information"] * 3
+    assert (
+        judgements[0].error == "criterion_text is null" and judgements[1].error == "criterion_text is empty"
+    )
+    assert judgements[3].error is None and judgements[3].eligibility == "included"
+    source = tmp_path / "pairs.json"
+    source.write_text(json.dumps(pairs))
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(app, ["judge", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "annotation null: criterion_text is null" in result.output
+    assert "Traceback" not in result.output
+    assert len(out.read_text().splitlines()) == 4
 
 
 def test_a_custom_judge_plugs_in() -> None:

@@ -15,7 +15,7 @@ from trialatlas.cli import (
     app,
     commands,  # noqa: F401  (registers the commands)
 )
-from trialatlas.match.evaluate import (
+from trialatlas.eval.matching import (
     Topic,
     TrecEvaluation,
     build_collection,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group, RenderableType
@@ -15,19 +15,17 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
 from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
-from trialatlas.extract.criteria import parse_eligibility
-from trialatlas.extract.criteria.describe import describe_rule
-from trialatlas.extract.criteria.rules import ParsedCriterion
-from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
-from trialatlas.services.models import MatchedTrial
-from trialatlas.services.patients import patient_fields
+
+if TYPE_CHECKING:
+    from trialatlas.extract.criteria.rules import ParsedCriterion
+    from trialatlas.services.models import MatchedTrial
 
 
 def register(app: typer.Typer) -> None:
     app.command("criteria")(criteria_command)
     app.command("judge")(judge_command)
     app.command("match")(match_command)
-    eval_app = new_app(help="Score eligibility matching on labelled benchmarks.")
+    eval_app = new_app(help="Score matching and related trials on labelled benchmarks, beside plain BM25.")
     eval_app.command("trec")(eval_trec_command)
     eval_app.command("related")(eval_related_command)
     app.add_typer(eval_app, name="eval")
@@ -36,6 +34,8 @@ def register(app: typer.Typer) -> None:
 def render_criteria(parsed: list[ParsedCriterion]) -> Group:
     """Each criterion under its kind, its rules said in words beneath it, wrapped with a hanging indent
     so it reads in an 80-column terminal (no table columns to cut drug names or titles)."""
+    from trialatlas.extract.criteria.describe import describe_rule
+
     parts: list[RenderableType] = []
     for kind in dict.fromkeys(c.kind for c in parsed):
         parts.append(Text(f"\n{kind.capitalize()} criteria", style="bold underline"))
@@ -49,6 +49,10 @@ def render_criteria(parsed: list[ParsedCriterion]) -> Group:
                 many = criterion.combine == "any" and len(criterion.rules) > 1
                 cell.append("\n→ " + ("any of: " if many else ""), style="cyan")
                 cell.append("; ".join(describe_rule(rule) for rule in criterion.rules))
+                if criterion.logic is not None and len(criterion.rules) > 1:
+                    # How the rules combine: all(…), any(…), not(…), except(…), examples(…).
+                    cell.append("\n  logic: ", style="cyan")
+                    cell.append(criterion.logic.describe(criterion.rules))
                 for warning in (w for rule in criterion.rules for w in rule.warnings):
                     cell.append(f"\n  note: {warning}", style="yellow")
             elif not criterion.is_header:
@@ -66,6 +70,8 @@ def criteria_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed criteria as JSON.")] = False,
 ) -> None:
     """Show a trial's eligibility criteria split into single criteria and parsed into typed rules."""
+    from trialatlas.extract.criteria import parse_eligibility
+
     path = Path(nct)
     if path.is_file():
         parsed = parse_eligibility(path.read_text(encoding="utf-8"), [], [])
@@ -94,8 +100,18 @@ def judge_command(
     ] = None,
 ) -> None:
     """Label each (patient note, criterion) pair: included / not included / excluded / not excluded / …"""
+    from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
+
     pairs = load_annotations(annotations)
     judgements = judge_annotations(pairs, load_judge(judge))
+    for judgement in judgements:
+        if judgement.error is not None:
+            err_console.print(
+                Text(
+                    f"annotation {judgement.annotation_id}: {judgement.error}; "
+                    "judged 'not enough information'"
+                )
+            )
     count = write_jsonl(judgements, out)
     labelled = [(p, j) for p, j in zip(pairs, judgements, strict=True) if p.get("expert_eligibility")]
     message = f"wrote {count} judgements to {out}"
@@ -114,7 +130,10 @@ def match_command(
     db: DbOption = None,
     top: Annotated[int, typer.Option(min=1, max=50, help="How many trials to show.")] = 20,
     status: Annotated[
-        str | None, typer.Option(help="'open' (recruiting and not yet recruiting) or one overall status.")
+        str | None,
+        typer.Option(
+            help="'open' (default: recruiting and not yet recruiting), 'any', or one overall status."
+        ),
     ] = None,
     as_json: Annotated[
         bool,
@@ -127,6 +146,8 @@ def match_command(
     Candidates come from the store's search index (built on first use when missing), so only a few
     hundred trials are read and judged, however large the store."""
     import time
+
+    from trialatlas.services.patients import patient_fields
 
     path = Path(patient)
     fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)
@@ -198,7 +219,7 @@ def eval_trec_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Rank each topic's judged trials held in the store: the matcher against plain BM25 (NDCG@10, P@10)."""
-    from trialatlas.match.evaluate import evaluate_trec
+    from trialatlas.eval.matching import evaluate_trec
 
     for path in (topics, qrels):
         if not path.is_file():

@@ -77,6 +77,7 @@ class Judgement:
     eligibility: Label
     evidence_sentences: list[int] = field(default_factory=list)
     reason: str = ""
+    error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -397,22 +398,42 @@ def load_annotations(path: str | Path) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         raise InputError("annotations must be a JSON list of objects")
     for position, item in enumerate(data):
-        missing = {"note", "criterion_text", "criterion_type"} - set(item)
-        if missing:
-            raise InputError(f"annotation {position} lacks {', '.join(sorted(missing))}")
+        if not isinstance(item, dict):
+            raise InputError(f"annotation {position} is not an object")
+    # A pair lacking a field is judged "not enough information" with an error line, not refused whole.
     return data
+
+
+def _unjudgeable(pair: dict[str, Any]) -> str | None:
+    """Why a pair cannot be judged at all (a null or blank note, criterion or type), or None."""
+    for key in ("note", "criterion_text", "criterion_type"):
+        value = pair.get(key)
+        if not isinstance(value, str) or not value.strip():
+            return (
+                f"{key} is {'null' if value is None else 'empty' if isinstance(value, str) else 'not text'}"
+            )
+    return None
 
 
 def judge_annotations(
     pairs: Sequence[dict[str, Any]], judge: CriterionJudge | None = None
 ) -> list[Judgement]:
+    """One judgement per pair, in order. A pair that cannot be read (a null or empty criterion text)
+    gets "not enough information" with its ``error`` set; the other pairs are judged all the same."""
     active = judge or RuleJudge()
-    return [
-        active.judge(
-            pair["note"], pair["criterion_text"], pair["criterion_type"], pair.get("annotation_id", index)
+    judgements: list[Judgement] = []
+    for index, pair in enumerate(pairs):
+        annotation_id = pair.get("annotation_id", index)
+        problem = _unjudgeable(pair)
+        if problem is not None:
+            judgements.append(
+                Judgement(annotation_id, "not enough information", reason=problem, error=problem)
+            )
+            continue
+        judgements.append(
+            active.judge(pair["note"], pair["criterion_text"], pair["criterion_type"], annotation_id)
         )
-        for index, pair in enumerate(pairs)
-    ]
+    return judgements
 
 
 def write_jsonl(judgements: Iterable[Judgement], path: str | Path) -> int:

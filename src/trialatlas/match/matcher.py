@@ -37,6 +37,7 @@ from trialatlas.match.relevance import (
     RelevanceStats,
     TrialFields,
     TrialTerms,
+    band_order,
     checkable,
     eligibility_factor,
     patient_query,
@@ -170,6 +171,17 @@ def _status(text: str) -> OverallStatus | None:
         return None
 
 
+DEFAULT_STATUS = "open"
+
+
+def resolve_status(status: str | None) -> str | None:
+    """The status filter a request means: none given is the default, open trials (recruiting and not
+    yet recruiting, by invitation too); "any" widens to every status (None)."""
+    if status is None or not status.strip():
+        return DEFAULT_STATUS
+    return None if status.strip().lower() in ("any", "all") else status
+
+
 def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial], bool]:
     """The prefilter for ``status`` ('open', one overall status, or None for any); a status that is
     neither raises :class:`InputError` (a ValueError)."""
@@ -200,10 +212,6 @@ def _relevance(
         key: value / (1 + ABOUT_SHARE)
         for key, value in topical_relevance(query, terms, weighted, about).items()
     }
-
-
-def _short(text: str, width: int = 90) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def rank(
@@ -239,11 +247,18 @@ def rank(
         candidate.verdict = verdict
         candidate.score = candidate.relevance * eligibility_factor(verdict if checkable(trial) else None)
         candidate.reasons = [
-            *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
-            *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
+            *(f"fails: {text}" for text in verdict.failed[:3]),
+            *(f"check: {text}" for text in verdict.check_next[:3]),
         ]
-    candidates.sort(key=lambda c: (-c.score, c.trial.key))
-    return candidates[:top]
+    return _in_bands(candidates)[:top]
+
+
+def _in_bands(candidates: list[Candidate]) -> list[Candidate]:
+    by_key = {c.trial.key: c for c in candidates}
+    order = band_order(
+        (c.trial.key, c.relevance, c.score, c.verdict if checkable(c.trial) else None) for c in candidates
+    )
+    return [by_key[key] for key in order]
 
 
 class TrialIndex:
@@ -280,12 +295,14 @@ def match_trials(
     """The ``top`` trials for ``patient``, best first, each with its verdict and reasons.
 
     ``trials`` is a store (its search index picks the candidates, see :class:`StoreMatcher`), a
-    :class:`TrialIndex`, or trials in memory. ``status="open"`` keeps recruiting / not-yet-recruiting
-    / by-invitation trials; any other value keeps trials with that overall status (an unknown one
-    raises ValueError). Criteria are parsed only for the ``evaluate_top`` most relevant.
+    :class:`TrialIndex`, or trials in memory. ``status="open"`` (the default) keeps recruiting /
+    not-yet-recruiting / by-invitation trials, ``"any"`` every trial; any other value keeps trials
+    with that overall status (an unknown one raises ValueError). Criteria are parsed only for the
+    ``evaluate_top`` most relevant.
     """
     if _is_store(trials):
         return StoreMatcher(trials).match(patient, top=top, status=status, evaluate_top=evaluate_top)  # type: ignore[arg-type]
+    status = resolve_status(status)
     keep = status_filter(status, patient)
     if isinstance(trials, TrialIndex):
         survivors = [trials.trials[key] for key in trials.sharing(patient) if keep(trials.trials[key])]
@@ -462,7 +479,9 @@ class StoreMatcher:
         status: str | None = None,
         evaluate_top: int = 100,
     ) -> list[Candidate]:
-        """The ``top`` trials of the store for ``patient``, best first, with verdicts and reasons."""
+        """The ``top`` trials of the store for ``patient``, best first, with verdicts and reasons;
+        ``status`` None means open trials, "any" every status."""
+        status = resolve_status(status)
         keep = status_filter(status, patient)
         found = self.candidates(patient, status)
         trials = [trial for trial in self.load(list(found)) if keep(trial)]

@@ -31,7 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
+from trialatlas.extract.criteria.qualifiers import course_of, find_classes, find_dose
 from trialatlas.extract.criteria.vocab import (
     Mention,
     analyte_matcher,
@@ -66,6 +68,14 @@ class _Fact(BaseModel):
 class PatientCondition(_Fact):
     concept: str | None = None
     onset: str | None = None
+    classes: list[str] = Field(
+        default_factory=list, description='Its class, stage or grade ("4", "3+5"), when stated.'
+    )
+    class_kind: Literal["class", "stage", "grade"] | None = None
+    course: list[str] = Field(
+        default_factory=list,
+        description='Its course when stated: "active", "remission", "relapse", "treated", "new".',
+    )
     historical: bool = False
     uncertain: bool = Field(
         default=False, description='Only suspected ("possible", "differential diagnosis includes").'
@@ -90,6 +100,9 @@ class PatientMeasurement(_Fact):
 class PatientMedication(_Fact):
     drugs: list[str] = Field(default_factory=list)
     classes: list[str] = Field(default_factory=list)
+    dose_mg: float | None = Field(default=None, description="The dose in mg (per kg or m² if dose_basis).")
+    dose_basis: Literal["kg", "m2"] | None = None
+    daily: bool | None = Field(default=None, description="The dose is a daily one.")
     start: str | None = None
     stop: str | None = None
     current: bool | None = None
@@ -138,6 +151,12 @@ class PatientProfile(BaseModel):
                 condition.concept = condition_matcher().concept_of(condition.name) or _first_concept(
                     condition_matcher().find(condition.name)
                 )
+            if not condition.classes:
+                found = find_classes(condition.name)
+                if found:
+                    condition.classes, condition.class_kind = list(found[0].values), found[0].kind
+            if not condition.course:
+                condition.course = sorted(course_of(condition.name))
         for measurement in self.measurements:
             if measurement.analyte is None:
                 measurement.analyte = analyte_matcher().concept_of(measurement.name) or _first_concept(
@@ -154,6 +173,8 @@ class PatientProfile(BaseModel):
             if not medication.classes:
                 classes = [c for m in mentions for c in mention_classes(m)]
                 medication.classes = list(dict.fromkeys(classes))
+            if medication.dose_mg is None and (dose := find_dose(medication.name)) is not None:
+                medication.dose_mg, medication.dose_basis, medication.daily = dose.mg, dose.basis, dose.daily
         for procedure in self.procedures:
             if procedure.concept is None:
                 procedure.concept = _first_concept(procedure_matcher().find(procedure.name))
@@ -171,6 +192,8 @@ def canonical_measurement(
 ) -> tuple[float | None, str | None]:
     if analyte is None:
         return None, None
+    if unit == "+":
+        return value, "+"  # a dipstick grade compares only with another grade
     target = analytes().get(analyte, {}).get("unit")
     if target is None:
         return None, None
@@ -220,7 +243,11 @@ _NOT_PREGNANT = re.compile(
     r"|\bpregnancy\s+test\b[^.;]{0,80}?\b(?:is|was|were|came\s+back)\s+negative\b|\b(?:beta-?\s*)?hcg\b[^.;]{0,20}\bnegative\b",
     re.I,
 )
-_LACTATING = re.compile(r"\b(?:breast-?feeding|lactating|nursing\s+(?:her|an?)\s+(?:baby|infant))\b", re.I)
+_LACTATING = re.compile(
+    r"\b(?:breast[- ]?feed(?:ing|s)?|lactating|lactation|"
+    r"nursing(?!\s+(?:home|facility|facilities|staff|care|student|students|assistant|notes?)))\b",
+    re.I,
+)
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
 _CONSENT = re.compile(
     r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I
@@ -376,11 +403,23 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, end))
-    for mention in infection_matcher().find(sentence):
+    infections = with_elliptic(sentence, infection_matcher().find(sentence), infection_matcher())
+    for position, mention in enumerate(infections):
         if not free(mention.start, mention.end):
             continue
         context = context_of(sentence, mention.start, mention.end)
-        around = sentence[mention.end : mention.end + 30].lower()
+        if context.hypothetical is not None and not context.negated:
+            # "An HIV test was sent today": a pending test states no status.
+            claimed.append((mention.start, mention.end))
+            continue
+        # A list's result is said once, after its last item: "Hepatitis B and C negative".
+        list_end = mention.end
+        for following in infections[position + 1 :]:
+            if re.fullmatch(r"[\s,/&]*(?:and|or|and/or)?[\s,/&]*", sentence[list_end : following.start]):
+                list_end = following.end
+            else:
+                break
+        around = sentence[mention.end : list_end + 30].lower()
         status: Literal["positive", "negative", "active", "history", "any"] = "any"
         if "negative" in around or context.negated:
             status = "negative"
@@ -403,6 +442,13 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if not free(drug.start, drug.end):
             continue
         context = context_of(sentence, drug.start, drug.end)
+        if context.hypothetical is not None and not context.negated:
+            # "Bupropion could be started if…", "carboplatin might be considered later": not taken.
+            claimed.append((drug.start, drug.end))
+            continue
+        # The dose follows the drug in its clause: "prednisone 10 mg/day", "on prednisone at 10 mg daily".
+        clause_end = re.search(r"[;,.]\s|\band\b", sentence[drug.end : drug.end + 40])
+        dose = find_dose(sentence, drug.end, drug.end + (clause_end.start() if clause_end else 40))
         profile.medications.append(
             PatientMedication(
                 name=drug.text,
@@ -410,6 +456,9 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 classes=list(mention_classes(drug)),
                 present=not context.negated,
                 current=context.historical is None,
+                dose_mg=dose.mg if dose is not None and dose.operator is None else None,
+                dose_basis=dose.basis if dose is not None and dose.operator is None else None,
+                daily=dose.daily if dose is not None and dose.operator is None else None,
                 evidence=_evidence(index, sentence, drug.start, drug.end),
             )
         )
@@ -427,14 +476,18 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
-    for mention in condition_matcher().find(sentence):
-        if not free(mention.start, mention.end):
-            continue
+    condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
+    owners = class_owners(sentence, condition_mentions, find_classes(sentence))
+    for position, mention in enumerate(condition_mentions):
         context = context_of(sentence, mention.start, mention.end)
+        owned = owners.get(position)
         profile.conditions.append(
             PatientCondition(
                 name=mention.text,
                 concept=mention.concept,
+                classes=list(owned.values) if owned else [],
+                class_kind=owned.kind if owned else None,
+                course=sorted(course_of(_clause_around(sentence, mention.start, mention.end))),
                 present=not context.negated,
                 family=context.family is not None,
                 historical=context.historical is not None,
@@ -447,16 +500,32 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         profile.no_medications = True
     if _NOT_PREGNANT.search(sentence):
         profile.pregnant = profile.pregnant or False
-    elif _PREGNANT.search(sentence) and not context_of(sentence, *_PREGNANT.search(sentence).span()).negated:  # type: ignore[union-attr]
-        profile.pregnant = True
-    if _LACTATING.search(sentence):
-        profile.lactating = True
+    elif (pregnant := _PREGNANT.search(sentence)) is not None:
+        context = context_of(sentence, *pregnant.span())
+        # "She would like to get pregnant in a few years" says nothing of now.
+        if not context.negated and context.hypothetical is None:
+            profile.pregnant = True
+    if (lactating := _LACTATING.search(sentence)) is not None:
+        # "Not pregnant, not breastfeeding", "She is not breast-feeding": the note says she is not.
+        context = context_of(sentence, *lactating.span())
+        # A wish ("would like to breastfeed") says nothing of now; a denial does.
+        if context.negated or context.hypothetical is None:
+            said = not context.negated
+            profile.lactating = said if profile.lactating is None else (profile.lactating or said)
     if _MENOPAUSE.search(sentence):
         profile.postmenopausal = True
     if _CONSENT.search(sentence):
         profile.consent = True
     if _COMPLY.search(sentence):
         profile.compliance = True
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    """The clause of a mention: a note's "LN class IV, newly diagnosed; diabetes in remission" gives
+    each condition its own course words."""
+    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
+    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
+    return sentence[before + 1 : min(after) if after else len(sentence)]
 
 
 def _read_signs(profile: PatientProfile, index: int, sentence: str) -> None:

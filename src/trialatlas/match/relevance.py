@@ -224,6 +224,57 @@ def eligibility_factor(verdict: TrialVerdict | None) -> float:
     return _FACTORS[verdict.status]
 
 
+_BANDS = {"eligible": 0, "possibly eligible": 1, "ineligible": 2}
+# A trial is about the patient's problem when its relevance is at least this share of the best one's:
+# bands order those first, so an eligible trial about something else never tops a relevant one.
+ON_TOPIC_SHARE = 0.5
+
+
+def ranking_key(
+    score: float, verdict: TrialVerdict | None, key: str = ""
+) -> tuple[int, int, int, float, str]:
+    """How matches about the patient's problem are ordered: eligible, then possibly eligible (fewest
+    decisive unknowns first), then ineligible; by score within a band. A trial whose criteria cannot
+    be checked ranks as possibly eligible after those with a known number of unknowns."""
+    if verdict is None:
+        return (1, 1, 0, -score, key)
+    band = _BANDS[verdict.status]
+    return (band, 0, verdict.unknown if band == 1 else 0, -score, key)
+
+
+def band_order(items: Iterable[tuple[str, float, float, TrialVerdict | None]]) -> list[str]:
+    """Keys of ``(key, relevance, score, verdict)`` in the order a clinician reads matches: the trials
+    about the patient's problem (relevance at least :data:`ON_TOPIC_SHARE` of the best) in bands
+    (:func:`ranking_key`), then the others the same way."""
+    listed = list(items)
+    best = max((relevance for _, relevance, _, _ in listed), default=0.0) or 1.0
+    keyed = sorted(
+        (0 if relevance >= ON_TOPIC_SHARE * best else 1, *ranking_key(score, verdict, key))
+        for key, relevance, score, verdict in listed
+    )
+    return [entry[-1] for entry in keyed]
+
+
+# Scores below this; a run's scores step by it between bands, so they sort as the bands do.
+BAND_STEP = 10.0
+
+
+def band_scores(items: Iterable[tuple[str, float, float, TrialVerdict | None]]) -> dict[str, float]:
+    """Scores that sort as :func:`band_order` does: each trial's own score plus :data:`BAND_STEP`
+    for every band group below its own (a run file's scores must fall with rank)."""
+    listed = list(items)
+    best = max((relevance for _, relevance, _, _ in listed), default=0.0) or 1.0
+    groups = {
+        key: (0 if relevance >= ON_TOPIC_SHARE * best else 1, *ranking_key(score, verdict, key)[:3])
+        for key, relevance, score, verdict in listed
+    }
+    ordered = sorted(set(groups.values()))
+    return {
+        key: score + BAND_STEP * (len(ordered) - 1 - ordered.index(groups[key]))
+        for key, _, score, _ in listed
+    }
+
+
 def checkable(trial: Trial) -> bool:
     """Whether the trial says anything about who may join (criteria text or structured limits)."""
     eligibility = trial.eligibility
@@ -266,19 +317,24 @@ class RelevanceStats:
 
 __all__ = [
     "ABOUT_SHARE",
+    "BAND_STEP",
     "CONCEPT_PREFIX",
+    "ON_TOPIC_SHARE",
     "Bm25",
     "CorpusStats",
     "RelevanceStats",
     "TrialFields",
     "TrialTerms",
     "about_terms",
+    "band_order",
+    "band_scores",
     "checkable",
     "concepts",
     "eligibility_factor",
     "patient_query",
     "plain_query",
     "plain_terms",
+    "ranking_key",
     "scaled",
     "topical_relevance",
     "weighted_terms",

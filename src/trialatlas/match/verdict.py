@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
+from trialatlas.extract.criteria.logic import build_logic
+from trialatlas.extract.criteria.negation import find_cues
+from trialatlas.extract.criteria.qualifiers import class_words, course_of
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -32,10 +35,12 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts
+from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientProfile
+from trialatlas.match.qualified import class_check, course_check, dose_check
 from trialatlas.model import Sex, Trial
+from trialatlas.text.words import stop_words
 
-Truth = Literal["true", "false", "unknown", "not_applicable"]
 CriterionStatus = Literal["met", "not met", "unknown", "excluded", "not excluded", "not applicable"]
 TrialStatus = Literal["eligible", "ineligible", "possibly eligible"]
 
@@ -125,6 +130,7 @@ class CriterionVerdict(BaseModel):
     reason: str
     evidence: list[Evidence] = Field(default_factory=list)
     rules: list[RuleVerdict] = Field(default_factory=list)
+    logic: str | None = Field(default=None, description="How the rules combined: all(…), any(…), not(…).")
 
 
 class TrialVerdict(BaseModel):
@@ -132,7 +138,7 @@ class TrialVerdict(BaseModel):
 
     trial: str
     status: TrialStatus
-    unknown: int
+    unknown: int = Field(description="Undecided criteria that could still change the verdict.")
     met: int
     criteria: list[CriterionVerdict] = Field(default_factory=list)
     check_next: list[str] = Field(default_factory=list, description="Undecided criteria, most telling first.")
@@ -208,13 +214,22 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
+        # Class sets and the course decide first: they are what a patient's own facts can contradict.
+        for check in (class_check, course_check):
+            holds, why = check(rule, positive)
+            if holds is False:
+                return _outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
+            if holds is None:
+                return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
         # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
         # "steroid-dependent nephrotic syndrome" has no sentence).
         said = f"{positive.evidence.sentence or '' if positive.evidence else ''} {positive.name}".lower()
         missing = [
             q
             for q in rule.qualifiers
-            if q not in _NEUTRAL and not all(part[:5] in said for part in q.split("-") if part)
+            if q not in _NEUTRAL
+            and not course_of(q)
+            and not all(part[:5] in said for part in q.split("-") if part)
         ]
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
@@ -275,7 +290,7 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         if placed is not None:
             return _outcome(
                 "true" if placed else "false",
-                f"{reading.name}: {reading.qualitative} vs {rule.operator} {rule.canonical_value:g}",
+                f"{reading.name}: {reading.qualitative} vs {rule.operator} {_shown(rule.canonical_value)}",
                 reading.evidence,
             )
     if reading.canonical_value is None or rule.value is None:
@@ -288,15 +303,27 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         threshold, high = rule.value * uln, (rule.value_high * uln if rule.value_high else None)
     if threshold is None:
         return _outcome("unknown", f"{rule.name} threshold unit cannot be converted")
+    if rule.canonical_unit and reading.canonical_unit and rule.canonical_unit != reading.canonical_unit:
+        # A dipstick grade ("<1+") and an amount (g/day) measure differently: neither decides the other.
+        return _outcome(
+            "unknown",
+            f"{reading.name} is in {reading.canonical_unit}, criterion in {rule.canonical_unit}",
+            reading.evidence,
+        )
     result = _compare(reading.canonical_value, rule.operator, threshold, high)
     if result is None:
         return _outcome("unknown", f"{rule.name}: no comparison stated")
     unit = reading.canonical_unit or ""
     return _outcome(
         "true" if result else "false",
-        f"{reading.name} {reading.canonical_value:g} {unit} vs {rule.operator} {threshold:g}",
+        f"{reading.name} {_shown(reading.canonical_value)} {unit} vs {rule.operator} {_shown(threshold)}",
         reading.evidence,
     )
+
+
+def _shown(value: float) -> str:
+    """A number as a clinician writes it: converted thresholds lose their float noise (2.99994 → 3)."""
+    return f"{value:.4g}"
 
 
 def _placed(analyte: str, quality: str, operator: str | None, threshold: float) -> bool | None:
@@ -361,6 +388,10 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         if drug_hit or (class_hit and not wanted):
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            if rule.dose is not None:
+                holds, why = dose_check(rule.dose, medication, patient)
+                truth: Truth = "unknown" if holds is None else "true" if holds else "false"
+                return _outcome(truth, why, medication.evidence)
             return _outcome("true", f"patient takes {medication.name}", medication.evidence)
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
@@ -402,10 +433,11 @@ def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str
 
 
 def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
-    for infection in patient.infections:
-        if infection.pathogen == rule.pathogen and not infection.family:
-            truth: Truth = "true" if infection.present else "false"
-            return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
+    # Any positive marker makes the patient positive ("HBsAg negative, anti-HBc positive").
+    found = [i for i in patient.infections if i.pathogen == rule.pathogen and not i.family]
+    for infection in sorted(found, key=lambda i: not i.present):
+        truth: Truth = "true" if infection.present else "false"
+        return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
     return _outcome("unknown", f"no {rule.pathogen} status")
 
 
@@ -425,8 +457,9 @@ def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, li
     return _outcome("true" if value else "false", f"patient {rule.aspect} stated", evidence)
 
 
-def evaluate_rule(rule: Rule, patient: PatientProfile) -> RuleVerdict:
-    """The truth of one rule's predicate for the patient (before the criterion's kind is applied)."""
+def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -> RuleVerdict:
+    """The truth of one rule's predicate for the patient (before the criterion's kind is applied);
+    ``negate=False`` leaves a negated rule's negation to the criterion's logic tree."""
     truth: Truth
     if isinstance(rule, AgeRule):
         truth, reason, evidence = _age(rule, patient)
@@ -450,23 +483,10 @@ def evaluate_rule(rule: Rule, patient: PatientProfile) -> RuleVerdict:
         truth, reason, evidence = _outcome(
             "unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile"
         )
-    if rule.negated and truth in ("true", "false"):
+    if negate and rule.negated and truth in ("true", "false"):
         truth = "false" if truth == "true" else "true"
         reason = f"{reason} (criterion negated by '{rule.negation_cue}')"
     return RuleVerdict(kind=rule.kind, text=rule.span.text, truth=truth, reason=reason, evidence=evidence)
-
-
-def _combine(verdicts: list[RuleVerdict], combine: str) -> Truth:
-    truths = [v.truth for v in verdicts if v.truth != "not_applicable"]
-    if not truths:
-        return "not_applicable" if verdicts else "unknown"
-    if combine == "any":
-        if "true" in truths:
-            return "true"
-        return "false" if all(t == "false" for t in truths) else "unknown"
-    if "false" in truths:
-        return "false"
-    return "true" if all(t == "true" for t in truths) else "unknown"
 
 
 _STATUS: dict[tuple[str, Truth], CriterionStatus] = {
@@ -504,19 +524,55 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     rules = list(criterion.rules)
     # "Atrial fibrillation on admission ECG": a test named beside a finding is how it is found, not a
     # criterion of its own.
-    substantive = [
-        r for r in rules if not (isinstance(r, ProcedureRule) and r.concept in DIAGNOSTIC_PROCEDURES)
-    ]
-    if substantive and len(substantive) < len(rules):
-        rules = substantive
-    verdicts = [evaluate_rule(rule, patient) for rule in rules]
-    _defined_by_measurement(criterion.text, rules, verdicts)
-    _means_not_facts(criterion.text, rules, verdicts)
-    truth = _combine(verdicts, criterion.combine)
-    if _outside_population(criterion, rules, verdicts):
+    means = {
+        position
+        for position, r in enumerate(rules)
+        if isinstance(r, ProcedureRule) and r.concept in DIAGNOSTIC_PROCEDURES
+    }
+    if len(means) == len(rules):
+        means = set()
+    # Atoms are judged as stated; the tree applies each negation and exception where its scope is.
+    raw = [evaluate_rule(rule, patient, negate=False) for rule in rules]
+    _defined_by_measurement(criterion.text, rules, raw)
+    _means_not_facts(criterion.text, rules, raw)
+    for position in means:
+        raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
+    logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
+    # A criterion with no computable rule is undecided, not inapplicable.
+    truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"
+    # Only a clinical requirement can hide behind words no rule read; consent and conduct criteria
+    # are phrased every way and mean the one thing.
+    clinical = any(rule.kind not in ("consent", "trial_participation", "not_evaluable") for rule in rules)
+    # Where alternatives decided it (any-of, examples), a branch no rule read cannot undo the answer.
+    conjunctive = logic.op in ("atom", "all", "not", "except")
+    unread = unread_words(criterion.text, rules) if truth == "true" and conjunctive and clinical else []
+    substantive = [r for position, r in enumerate(rules) if position not in means]
+    verdicts = [_as_stated(rule, verdict) for rule, verdict in zip(rules, raw, strict=True)]
+    shown = [v for position, v in enumerate(verdicts) if position not in means]
+    if _outside_population(criterion, substantive, shown):
         truth = "not_applicable"
-    deciding = [v for v in verdicts if v.truth == truth] or verdicts
-    if not verdicts:
+    elif len(unread) >= 2:
+        # The rules read hold, but the criterion asks more that no rule read ("aged 21 or older with
+        # chronic orthostatic intolerance"): holding is not shown.
+        truth = "unknown"
+        shown.append(
+            RuleVerdict(
+                kind="unread",
+                text=" ".join(unread),
+                truth="unknown",
+                reason=f"not read: {' '.join(unread[:6])}",
+            )
+        )
+    adverse = "false" if criterion.kind == "inclusion" else "true"
+    if truth == adverse and (exempt := unread_exception(criterion.text, rules)) is not None:
+        # "No prior chemotherapy except for radiosensitization": the exception no rule read may be
+        # the patient's case, so what rules the patient out is not shown.
+        truth = "unknown"
+        shown.append(
+            RuleVerdict(kind="unread", text=exempt, truth="unknown", reason=f"exception not read: {exempt}")
+        )
+    deciding = [v for v in shown if v.truth == truth] or shown
+    if not shown:
         reason = "no computable rule in this criterion"
     else:
         reason = "; ".join(v.reason for v in deciding[:3])
@@ -528,7 +584,79 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
         status=_STATUS[(criterion.kind, truth)],
         reason=reason,
         evidence=evidence,
-        rules=verdicts,
+        rules=shown,
+        logic=logic.describe(rules),
+    )
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+_TOPIC = re.compile(r"^[^:\d]{1,40}:")
+_REFERENCE = re.compile(
+    r"\b(?:in\s+accordance\s+with|according\s+to|as\s+defined\s+by|defined\s+by|as\s+per|meeting|fulfill?ing|"
+    r"based\s+on|using)\s+(?:the\s+)?[^.;,]{0,80}?\b(?:criteria|criterion|classification|guidelines?|definition|"
+    r"system|formula|scale|score|equation)\b",
+    re.IGNORECASE,
+)
+
+
+def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
+    """Content words of a criterion that no rule read: outside every rule's span, window and cue, and
+    neither boilerplate nor one of a rule's qualifiers."""
+    covered: list[tuple[int, int]] = []
+    known: set[str] = set(class_words())
+    for rule in rules:
+        covered.append((rule.span.start, rule.span.end))
+        if rule.window is not None:
+            covered.append((rule.window.span.start, rule.window.span.end))
+        for name in ("value_span", "name_span"):
+            extra = getattr(rule, name, None)
+            if extra is not None:
+                covered.append((extra.start, extra.end))
+        for word in [*getattr(rule, "qualifiers", []), *getattr(rule, "course", [])]:
+            known.update(word.lower().split())
+    covered.extend((cue.start, cue.end) for cue in find_cues(text))
+    # A leading "Topic:" names what the rule after it states ("Normal renal function: eGFR ≥ 90").
+    topic = _TOPIC.match(text)
+    if topic is not None:
+        covered.append((0, topic.end()))
+    # "in accordance with the ACR criteria", "as defined by the Rai system": how the thing is
+    # defined, not another requirement.
+    covered.extend(match.span() for match in _REFERENCE.finditer(text))
+    stop = stop_words("english", "criteria", "requirement")
+    unread: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower()
+        if word in stop or word in known or course_of(word):
+            continue
+        if any(start <= match.start() and match.end() <= end for start, end in covered):
+            continue
+        unread.append(match.group(0))
+    return unread
+
+
+def unread_exception(text: str, rules: Sequence[Rule]) -> str | None:
+    """The words of an exception ("except", "unless", "other than", "… allowed") whose scope no rule
+    was read in, if there is one."""
+    for cue in find_cues(text):
+        if cue.category != "exception":
+            continue
+        start, end = cue.scope_start, cue.scope_end
+        if any(start <= rule.span.start < end or start < rule.span.end <= end for rule in rules):
+            continue
+        scope = text[min(cue.start, start) : max(cue.end, end)].strip()
+        if len(scope.split()) > 1:
+            return scope
+    return None
+
+
+def _as_stated(rule: Rule, verdict: RuleVerdict) -> RuleVerdict:
+    """A rule's verdict with its own negation applied, as the criterion states it (for display)."""
+    if not rule.negated or verdict.truth not in ("true", "false"):
+        return verdict
+    flipped: Truth = "false" if verdict.truth == "true" else "true"
+    word = "exception" if rule.exception else "criterion negated by"
+    return verdict.model_copy(
+        update={"truth": flipped, "reason": f"{verdict.reason} ({word} '{rule.negation_cue}')"}
     )
 
 
@@ -620,7 +748,18 @@ def evaluate_trial(
     failed = [v.text for v in results if v.status in ("not met", "excluded")]
     unknown = [v for v in results if v.status == "unknown"]
     met = sum(1 for v in results if v.status in ("met", "not excluded"))
-    ranked = sorted(unknown, key=lambda v: min((_PRIORITY.get(r.kind, 9) for r in v.rules), default=10))
+    # An unknown decides the trial only while nothing has ruled the patient out: once a criterion
+    # fails, no answer to the others makes the patient eligible.
+    decisive = [] if failed else unknown
+    # Check first what one fact settles (fewest undecided rules), then the clinical kinds before the
+    # administrative ones.
+    ranked = sorted(
+        decisive,
+        key=lambda v: (
+            sum(1 for r in v.rules if r.truth == "unknown") or 9,
+            min((_PRIORITY.get(r.kind, 9) for r in v.rules if r.truth == "unknown"), default=10),
+        ),
+    )
     decided = sum(1 for v in results if v.status in ("met", "not excluded"))
     # A trial whose criteria could not be read at all is not "eligible": nothing was checked.
     status: TrialStatus = (
@@ -629,7 +768,7 @@ def evaluate_trial(
     return TrialVerdict(
         trial=trial.nct_id or (trial.registry_ids[0] if trial.registry_ids else trial.org_study_id) or "",
         status=status,
-        unknown=len(unknown),
+        unknown=len(decisive),
         met=met,
         criteria=results,
         check_next=[v.text for v in ranked[:5]],

@@ -174,7 +174,7 @@ def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
             if dashed is not None:
                 topic, side, text = dashed.group(1) + ":", "", dashed.group(2)
             elif text.endswith(":"):
-                if polarity := _polarity(text):
+                if polarity := heading_polarity(text):
                     side = polarity
                 else:
                     topic, side = (text if len(text) <= _TOPIC_LENGTH else ""), ""
@@ -196,8 +196,9 @@ def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
     return lists["inclusion"], lists["exclusion"]
 
 
-def _polarity(text: str) -> str:
-    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
+def heading_polarity(text: str) -> str:
+    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic): the one
+    rule for the sources' lists and the criteria parser's split."""
     if _EXCLUDING.search(text):
         return "exclusion"
     return "inclusion" if _INCLUDING.search(text) else ""

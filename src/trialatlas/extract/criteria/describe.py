@@ -88,13 +88,17 @@ def describe_rule(rule: Rule) -> str:
         text = "any sex" if rule.sex == "all" else rule.sex
     elif isinstance(rule, ConditionRule):
         qualifiers = f" ({', '.join(rule.qualifiers)})" if rule.qualifiers else ""
-        text = f"has {rule.name}{qualifiers}"
+        listed = f" {rule.class_kind or 'class'} {', '.join(rule.classes)}" if rule.classes else ""
+        course = f" [{', '.join(rule.course)}]" if rule.course else ""
+        text = f"has {rule.name}{qualifiers}{listed}{course}"
     elif isinstance(rule, MeasurementRule):
         text = _measurement(rule)
     elif isinstance(rule, MedicationRule):
         drugs = ", ".join(rule.drugs) or rule.name
         kind = f" ({rule.drug_class})" if rule.drug_class and rule.drug_class not in drugs else ""
         text = f"{_MEDICATION.get(rule.relation, rule.relation)} {drugs}{kind}"
+        if rule.dose is not None:
+            text += f" {rule.dose.text}"
     elif isinstance(rule, ProcedureRule):
         text = f"had {rule.name}"
     elif isinstance(rule, PregnancyRule):

@@ -10,160 +10,33 @@ matched first and block the real cues they contain.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Literal
 
 CueCategory = Literal["negation", "exception", "family", "hypothetical", "historical", "pseudo"]
 
-MAX_SCOPE_WORDS = 14
 
-_FORWARD: dict[CueCategory, tuple[str, ...]] = {
-    "pseudo": (
-        r"no increase",
-        r"no change",
-        r"not only",
-        r"not necessarily",
-        r"no further",
-        r"not cause",
-        r"gram[- ]negative",
-        r"not certain (?:if|whether)",
-        r"no significant change",
-        r"not limited to",
-        r"not due to",
-        r"no more than",
-        r"not more than",
-        r"not less than",
-        r"not exceeding",
-        r"no less than",
-        r"not to exceed",
-        r"with or without",
-        r"whether or not",
-        r"not been able",
-    ),
-    "exception": (
-        r"other than",
-        r"except(?:ion of| for)?",
-        r"excluding",
-        r"apart from",
-        r"aside from",
-        r"with the exception of",
-        r"but not",
-        r"besides",
-        r"not including",
-        r"whereas not including",
-        r"unless",
-        r"with the exclusion of",
-        r"excepting",
-    ),
-    "family": (
-        r"family history of",
-        r"family history",
-        r"first[- ]degree relatives?",
-        r"(?:mother|father|sibling|"
-        r"brother|sister|parent|relative)s?\s+(?:has|have|had|with|diagnosed)",
-    ),
-    "negation": (
-        r"no history of",
-        r"no evidence of",
-        r"no signs? of",
-        r"no known",
-        r"no prior",
-        r"no previous",
-        r"no current",
-        r"no active",
-        r"no clinical evidence of",
-        r"no medical history of",
-        r"absence of",
-        r"absent",
-        r"without",
-        r"denies",
-        r"denied",
-        r"deny",
-        r"negative for",
-        r"free of",
-        r"free from",
-        r"lack of",
-        r"never",
-        r"not",
-        r"no",
-        r"none of",
-        r"neither",
-        r"nor",
-        r"cannot",
-        r"can't",
-        r"did not",
-        r"does not",
-        r"do not",
-        r"has not",
-        r"have not",
-        r"had not",
-        r"rule out",
-        r"ruled out",
-        r"unremarkable for",
-        r"n't",
-    ),
-    "hypothetical": (
-        r"if",
-        r"in case of",
-        r"plan(?:s|ning|ned)? (?:to|for)",
-        r"intend(?:s|ing)? to",
-        r"willing to",
-        r"suspected",
-        r"suspicion of",
-        r"differential diagnos[ie]s(?: includes?| of| is)?",
-        r"concerning for",
-        r"consistent with",
-        r"questionable",
-        r"probable",
-        r"possible",
-        r"likely",
-        r"expected to",
-        r"at risk (?:of|for)",
-        r"risk of",
-        r"in the event of",
-        r"should",
-        r"may",
-    ),
-    "historical": (
-        r"history of",
-        r"previous(?:ly)?",
-        r"prior",
-        r"past",
-        r"former",
-        r"formerly",
-        r"ever",
-    ),
-}
-_BACKWARD: dict[CueCategory, tuple[str, ...]] = {
-    "negation": (
-        r"(?:is|was|were|are|be|been|tested|test|proven|found|remains?) (?:negative|absent)",
-        r"negative",
-        r"ruled out",
-        r"not (?:present|seen|detected|found)",
-        r"free",
-        # A diagnosis a note "excluded" is ruled out; in criteria "patients with X will be / are
-        # excluded" removes the patient, not X, so only the past tense counts.
-        r"(?:was|were|been) excluded(?! from)",
-        r"unlikely",
-    ),
-    # "(topical steroids are allowed)", "treated brain metastases are eligible": what a criterion
-    # permits is an exception to it, however far before the cue its list began.
-    "exception": (
-        r"(?:is|are|will be|would be|may be|be) (?:allowed|permitted|acceptable|allowable|eligible)",
-        r"(?:is|are) not excluded",
-    ),
-}
+@cache
+def _cue_data() -> dict[str, Any]:
+    """The cue lists (data, not code): ``vocab/context_cues.json``."""
+    text = (
+        resources.files("trialatlas.extract.criteria").joinpath("vocab/context_cues.json").read_text("utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+MAX_SCOPE_WORDS: int = _cue_data()["max_scope_words"]
+_FORWARD: dict[CueCategory, tuple[str, ...]] = {k: tuple(v) for k, v in _cue_data()["forward"].items()}
+_BACKWARD: dict[CueCategory, tuple[str, ...]] = {k: tuple(v) for k, v in _cue_data()["backward"].items()}
 # Backward cues that read a result ("HBsAg negative", "pneumonia unlikely"): they negate a mention in
 # a note, but in a criterion they are the value asked for, not a negation of it.
 _RESULT_CUES = re.compile(r"(?:\w+ )?(?:negative|free|unlikely)$", re.IGNORECASE)
-_TERMINATION = re.compile(
-    r"\b(?:but|however|although|though|yet|whereas|except|which|who|that|unless|apart from|aside from"
-    r"|as well as|secondary to|due to|because|since|presenting|presents?|complains?|reports?|other than)\b"
-    r"|[.;:!?()\[\]]|\s-\s",
-    re.IGNORECASE,
-)
+_TERMINATION = re.compile(_cue_data()["termination"], re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 
 
@@ -178,10 +51,16 @@ _CUE_PATTERNS: list[tuple[CueCategory, Literal["forward", "backward"], re.Patter
     (category, "backward", re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w-])", re.IGNORECASE))
     for category, words in _BACKWARD.items()
 ]
-# "X are not excluded" is read whole, before its "not" is taken for a forward negation.
+# "X are not excluded", "cancer is not suspected" are read whole, before their "not" is taken for a
+# forward negation.
 _CUE_PATTERNS.sort(
     key=lambda entry: (entry[0], entry[1]) not in (("pseudo", "forward"), ("exception", "backward"))
 )
+_CUE_PATTERNS[:0] = [
+    (category, "backward", re.compile(rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w-])", re.IGNORECASE))
+    for category, words in _cue_data()["backward_first"].items()
+    if not category.startswith("_")
+]
 
 
 _LOWER_CUE_PATTERNS = [
@@ -239,77 +118,8 @@ def _backward_scope(text: str, start: int) -> int:
 # Substrings every cue of a category contains one of: a category none of whose substrings occurs in a
 # text is not searched for (most criteria have no family, exception or hypothetical cue).
 _CATEGORY_HINTS: dict[tuple[CueCategory, str], tuple[str, ...]] = {
-    ("pseudo", "forward"): ("no", "not", "gram", "with or", "whether"),
-    ("exception", "forward"): (
-        "other than",
-        "except",
-        "excluding",
-        "apart",
-        "aside",
-        "but not",
-        "besides",
-        "not incl",
-        "unless",
-        "exclusion of",
-    ),
-    ("family", "forward"): (
-        "family",
-        "first",
-        "mother",
-        "father",
-        "sibling",
-        "brother",
-        "sister",
-        "parent",
-        "relative",
-    ),
-    ("negation", "forward"): (
-        "no",
-        "absen",
-        "without",
-        "den",
-        "negative",
-        "free",
-        "lack",
-        "never",
-        "neither",
-        "nor",
-        "cannot",
-        "can't",
-        "did",
-        "does",
-        "do ",
-        "has",
-        "have",
-        "had",
-        "rule",
-        "unremarkable",
-        "n't",
-    ),
-    ("hypothetical", "forward"): (
-        "if",
-        "in case",
-        "plan",
-        "intend",
-        "willing",
-        "suspect",
-        "suspicion",
-        "possible",
-        "likely",
-        "expected",
-        "risk",
-        "in the event",
-        "should",
-        "may",
-        "differential",
-        "concerning",
-        "consistent",
-        "questionable",
-        "probable",
-    ),
-    ("historical", "forward"): ("history", "previous", "prior", "past", "former", "ever"),
-    ("negation", "backward"): ("negative", "absent", "ruled out", "not ", "free", "excluded", "unlikely"),
-    ("exception", "backward"): ("allow", "permitted", "acceptable", "eligible", "not excluded"),
+    (key.split("/")[0], key.split("/")[1]): tuple(hints)
+    for key, hints in _cue_data()["category_hints"].items()
 }
 
 

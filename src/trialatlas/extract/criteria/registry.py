@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from trialatlas.extract.criteria.logic import build_logic, combine_of
 from trialatlas.extract.criteria.negation import context_of
-from trialatlas.extract.criteria.rules import ParsedCriterion, Rule, RuleKind, Span, Window
+from trialatlas.extract.criteria.rules import LogicNode, ParsedCriterion, Rule, RuleKind, Span, Window
 from trialatlas.extract.criteria.split import Criterion, CriterionKind, trial_criteria
 from trialatlas.extract.criteria.temporal import FoundWindow, find_windows
 from trialatlas.plugins import CRITERION_PARSERS, PluginGroup
@@ -93,7 +94,6 @@ def _ensure_loaded() -> None:
     _PARSER_PLUGINS.ensure_loaded()
 
 
-_OR_JOIN = re.compile(r"\b(?:or|and/or|either)\b|/", re.IGNORECASE)
 _TIME_WINDOW_KINDS = {
     "medication",
     "procedure",
@@ -168,6 +168,7 @@ def _apply_context(rule: Rule, text: str) -> None:
     if cue is not None and rule.kind not in ("age", "sex", "not_evaluable") and not parser_cue:
         rule.negated = not rule.negated
         rule.negation_cue = cue.text
+        rule.exception = mention.negation is None and mention.exception is not None
     if mention.family is not None:
         rule.experiencer = "family"
     if mention.hypothetical is not None:
@@ -203,6 +204,12 @@ def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=20000)
+def _logic_cached(text: str, kind: CriterionKind) -> LogicNode:
+    """The logic tree of a criterion's text, built once with its rules (never mutated by callers)."""
+    return build_logic(text, kind, _parse_cached(text, kind))
+
+
 def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
     """A mention in brackets right after another explains it and shares its context.
 
@@ -217,6 +224,7 @@ def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
             continue
         rule.negated = rule.negated or previous.negated
         rule.negation_cue = rule.negation_cue or previous.negation_cue
+        rule.exception = rule.exception or previous.exception
         if previous.experiencer == "family":
             rule.experiencer = "family"
         rule.hypothetical = rule.hypothetical or previous.hypothetical
@@ -228,7 +236,7 @@ def parse_criterion(criterion: Criterion) -> ParsedCriterion:
     rules: list[Rule] = [
         rule.model_copy(update={"span": _with_source(rule.span, criterion)}) for rule in cached
     ]
-    combine = combine_mode(criterion.text, criterion.kind, rules)
+    logic = _logic_cached(criterion.text, criterion.kind)
     # Every part is already validated: constructing skips re-validating each rule of the union.
     return ParsedCriterion.model_construct(
         index=criterion.index,
@@ -241,55 +249,14 @@ def parse_criterion(criterion: Criterion) -> ParsedCriterion:
         is_header=criterion.is_header,
         context=criterion.context,
         rules=rules,
-        combine=combine,
+        combine=combine_of(logic),
+        logic=logic,
     )
 
 
-_LIST_GAP = re.compile(
-    r"(?:[\s,;/()\[\]:]|\band/or\b|\bor\b|\band\b|\bnor\b|\bincluding\b|\bsuch\s+as\b|\be\.g\.|\bi\.e\.|\betc\b\.?|"
-    r"\bespecially\b|\bin\s+particular\b|\bas\s+well\s+as\b|\bother\b|\bany\b|\bhistory\s+of\b|\bknown\b|"
-    r"\bprevious\b|\bprior\b|\bsevere\b|\bchronic\b|\bacute\b|\bactive\b|\bpresence\s+of\b|\bor\s+other\b|\bnot\b|"
-    r"\bexcept\b|\bexcluding\b|\bother\s+than\b|\bapart\s+from\b|\bbut\b|\bnon-?\b)*",
-    re.IGNORECASE,
-)
-
-
 def combine_mode(text: str, kind: CriterionKind, rules: list[Rule]) -> Literal["all", "any"]:
-    """How a criterion's rules combine.
-
-    Rules listed one after another ("ALT, AST or bilirubin", "HIV, HBV, HCV") are alternatives in an
-    exclusion and joined by "or" in an inclusion; a rule that qualifies another ("Hypertension of >
-    170/100", "Diabetic patients on rosiglitazone") must hold together with it.
-    """
-    if len(rules) < 2:
-        return "all"
-    ordered = sorted(rules, key=lambda r: r.span.start)
-    listed = True
-    for previous, current in itertools.pairwise(ordered):
-        gap = text[previous.span.end : current.span.start]
-        if current.span.start > previous.span.end and not _listing_gap(gap):
-            listed = False
-            break
-    if kind == "exclusion":
-        return "any" if listed else "all"
-    if _ANY_OF.search(text):
-        return "any"
-    return "any" if listed and _OR_JOIN.search(text) else "all"
-
-
-# "one or more risk factors, such as …", "at least one of the following": alternatives, whatever joins them.
-_ANY_OF = re.compile(
-    r"\b(?:(?:one|1)\s+or\s+more(?:\s+of)?|at\s+least\s+(?:one|1)\b(?:\s+of)?|any\s+(?:one\s+)?of\s+the\s+following)\b",
-    re.IGNORECASE,
-)
-_SHORT_OR = re.compile(r"^[^.;]{0,40}$")
-
-
-def _listing_gap(gap: str) -> bool:
-    """Whether ``gap`` only separates listed items: commas and "or", or a short "or a …" / "or the use of"."""
-    if _LIST_GAP.fullmatch(gap) is not None:
-        return True
-    return bool(re.search(r"\bor\b|\band/or\b", gap, re.IGNORECASE)) and _SHORT_OR.match(gap) is not None
+    """How a criterion's rules combine at the top of its logic tree (see :mod:`criteria.logic`)."""
+    return combine_of(build_logic(text, kind, sorted(rules, key=lambda r: r.span.start)))
 
 
 def parse_criteria(criteria: Iterable[Criterion]) -> list[ParsedCriterion]:

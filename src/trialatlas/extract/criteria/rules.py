@@ -65,6 +65,9 @@ class _Rule(BaseModel):
     span: Span
     negated: bool = Field(default=False, description="The criterion states the predicate's opposite.")
     negation_cue: str | None = None
+    exception: bool = Field(
+        default=False, description='The negation is an exception ("except", "other than", "are allowed").'
+    )
     experiencer: Literal["patient", "family"] = "patient"
     hypothetical: bool = False
     historical: bool = False
@@ -91,6 +94,14 @@ class ConditionRule(_Rule):
     name: str = Field(description="The words of the criterion naming the condition.")
     concept: str | None = Field(default=None, description="Vocabulary concept id when the name is known.")
     qualifiers: list[str] = Field(default_factory=list, description='"active", "severe", "uncontrolled", …')
+    classes: list[str] = Field(
+        default_factory=list, description='The classes, stages or grades asked for ("3", "4", "3+5").'
+    )
+    class_kind: Literal["class", "stage", "grade"] | None = None
+    course: list[str] = Field(
+        default_factory=list,
+        description='The course asked for: "active", "remission", "relapse", "treated", "new".',
+    )
 
 
 class MeasurementRule(_Rule):
@@ -118,6 +129,23 @@ class MeasurementRule(_Rule):
     )
 
 
+class DoseLimit(BaseModel):
+    """A dose threshold: "> 20 mg/m²/day" is operator ">", 20 mg per m² of body surface, daily."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    operator: Literal["<", "<=", ">", ">="]
+    mg: float
+    basis: Literal["kg", "m2"] | None = None
+    daily: bool = False
+    text: str = ""
+    equivalent_of: str | None = Field(
+        default=None,
+        description='"> 10 mg prednisone or equivalent": doses count in this drug\'s equivalents.',
+    )
+    end: int | None = Field(default=None, description="Where the dose's words end in the criterion.")
+
+
 class MedicationRule(_Rule):
     kind: Literal["medication"] = "medication"
     name: str
@@ -126,6 +154,7 @@ class MedicationRule(_Rule):
     relation: Literal[
         "exposure", "current", "intolerance", "allergy", "failure", "stable_dose", "required"
     ] = "exposure"
+    dose: DoseLimit | None = Field(default=None, description="The dose the criterion is about, if stated.")
 
 
 class ProcedureRule(_Rule):
@@ -178,6 +207,37 @@ Rule = Annotated[
 ]
 
 
+class LogicNode(BaseModel):
+    """A node of a criterion's logic: an atom (one rule), all-of, any-of, not, an exception, or examples.
+
+    ``except`` has two children, what the criterion asks and what it exempts ("Active LN (except class
+    V)"); ``examples`` has a head and the listed examples of it ("infections such as EBV or CMV"): an
+    example met meets the head, a head not met fails, otherwise it is undecided. ``cue`` is the word
+    that made the node ("or", "and", "except", "not", "such as").
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["atom", "all", "any", "not", "except", "examples"]
+    rule: int | None = Field(default=None, description="An atom's rule: its position in ``rules``.")
+    children: list[LogicNode] = Field(default_factory=list)
+    cue: str | None = None
+
+    def atoms(self) -> list[int]:
+        if self.op == "atom":
+            return [] if self.rule is None else [self.rule]
+        return [index for child in self.children for index in child.atoms()]
+
+    def describe(self, rules: list[Rule] | None = None) -> str:
+        """The tree in one line: ``all(age, any(HBV, HCV), not(LN class 5))``."""
+        if self.op == "atom":
+            if rules is None or self.rule is None or self.rule >= len(rules):
+                return f"#{self.rule}"
+            return rules[self.rule].span.text
+        inner = ", ".join(child.describe(rules) for child in self.children)
+        return f"{self.op}({inner})"
+
+
 class ParsedCriterion(BaseModel):
     """One criterion with the rules parsed from it."""
 
@@ -197,6 +257,9 @@ class ParsedCriterion(BaseModel):
         default="all",
         description='Whether every rule must hold or any one ("ALT, AST or bilirubin > 2×ULN").',
     )
+    logic: LogicNode | None = Field(
+        default=None, description="How the rules combine, as a tree (``combine`` is its top operator)."
+    )
 
     @property
     def evaluable(self) -> bool:
@@ -207,7 +270,9 @@ __all__ = [
     "AgeRule",
     "ConditionRule",
     "ConsentRule",
+    "DoseLimit",
     "InfectionRule",
+    "LogicNode",
     "MeasurementRule",
     "MedicationRule",
     "NotEvaluableRule",

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from trialatlas.sources.textblocks import heading_polarity
+
 CriterionKind = Literal["inclusion", "exclusion"]
 
 _HEADER = re.compile(
@@ -341,6 +343,11 @@ def _mark_headers(criteria: list[Criterion], base: int) -> None:
             parent = criteria[criterion.parent]
             if parent.text.rstrip().endswith(":"):
                 parent.is_header = True
+                # "Patients with the following are excluded:" sends its items to that side, as the
+                # sources' split of the same text does.
+                side = heading_polarity(parent.text)
+                if side in ("inclusion", "exclusion"):
+                    criterion.kind = side  # type: ignore[assignment]
             criterion.context = parent.text if parent.context is None else f"{parent.context} {parent.text}"
 
 

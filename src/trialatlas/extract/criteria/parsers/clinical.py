@@ -5,15 +5,26 @@ from __future__ import annotations
 import re
 
 from trialatlas.extract.criteria.drugs import DrugMention, drug_classes, find_drugs
+from trialatlas.extract.criteria.qualifiers import (
+    ClassList,
+    course_of,
+    elliptic_names,
+    find_classes,
+    find_dose,
+    is_class_token,
+)
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
     ConditionRule,
+    DoseLimit,
     InfectionRule,
     MedicationRule,
     ProcedureRule,
     Rule,
 )
 from trialatlas.extract.criteria.vocab import (
+    Matcher,
+    Mention,
     condition_matcher,
     infection_matcher,
     procedure_matcher,
@@ -46,6 +57,7 @@ def parse_infection(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
     mentions = [m for m in infection_matcher().find(text) if not context.is_claimed(m.start, m.end)]
+    mentions = with_elliptic(text, mentions, infection_matcher())
     seen: set[str] = set()
     for mention in mentions:
         # "Hepatitis B surface antigen or / and Hepatitis B e antigen": one rule per pathogen and clause.
@@ -71,6 +83,17 @@ def parse_infection(context: CriterionContext) -> list[Rule]:
     return rules
 
 
+def with_elliptic(text: str, mentions: list[Mention], matcher: Matcher) -> list[Mention]:
+    """The mentions plus those a list leaves implicit: "Hepatitis B and C" names hepatitis C too."""
+    extra: list[Mention] = []
+    for mention in mentions:
+        for start, end, name in elliptic_names(text, mention.start, mention.end):
+            concept = matcher.concept_of(name)
+            if concept is not None and not any(m.start <= start < m.end for m in mentions):
+                extra.append(Mention(start, end, text[start:end], concept))
+    return sorted([*mentions, *extra], key=lambda m: m.start) if extra else mentions
+
+
 def _clause_index(text: str, position: int) -> int:
     return len(re.findall(r"[.;]\s", text[:position]))
 
@@ -93,6 +116,41 @@ _CURRENT = re.compile(
 # requirement about the patient's medicines.
 _DISEASE_KIND = re.compile(
     r"\s*-?\s*(?:dependent|resistant|sensitive|refractory|responsive)\s+[A-Za-z]", re.IGNORECASE
+)
+
+
+def _dose_limit(text: str, end: int) -> DoseLimit | None:
+    """A dose threshold right after the drugs ("corticosteroids > 20 mg/m²/day", "prednisone at a dose
+    of at least 0.5 mg/kg", "steroids (>10 mg prednisone or equivalent/day)"): without an operator a
+    dose is a description, not a limit."""
+    stop = re.search(r"[;.]\s|\b(?:or|and)\s+(?=[a-z]{3})(?!equivalent)", text[end : end + 45], re.IGNORECASE)
+    limit = end + (stop.start() if stop else 45)
+    dose = find_dose(text, end, min(len(text), limit))
+    if dose is None or dose.operator is None:
+        return None
+    daily, dose_end = dose.daily, dose.end
+    reference = None
+    equivalent = _EQUIVALENT.match(text, dose.end)
+    if equivalent is not None:
+        drugs = [m.drug for m in find_drugs(equivalent.group(0)) if m.drug is not None]
+        reference = drugs[0] if drugs else None
+        daily = daily or bool(equivalent["daily"])
+        dose_end = equivalent.end()
+    return DoseLimit(
+        operator=dose.operator,
+        mg=dose.mg,
+        basis=dose.basis,
+        daily=daily,
+        text=text[dose.start : dose_end].strip(),
+        equivalent_of=reference,
+        end=dose_end,
+    )
+
+
+_EQUIVALENT = re.compile(
+    r"\s*(?:of\s+)?(?P<drug>[A-Za-z-]+)\s+or\s+(?:its\s+)?(?:equivalent|equivalent\s+dose)s?"
+    r"(?:\s*(?P<daily>/\s*d(?:ay)?\b|per\s+day|daily|a\s+day))?",
+    re.IGNORECASE,
 )
 
 
@@ -136,6 +194,7 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
                 drugs=list(dict.fromkeys(names)),
                 drug_class=drug_class,
                 relation=relation,
+                dose=_dose_limit(text, end),
             )
         )
     return rules
@@ -267,14 +326,77 @@ _FREE_CONDITION = re.compile(
 )
 
 
+def _head_of_claimed(context: CriterionContext, mention: Mention) -> bool:
+    """Whether a generic head noun ends a list another parser read: "Hepatitis B or C infection" is
+    two infections, not two infections and an infection of any kind."""
+    if mention.concept not in _HEAD_CONCEPTS:
+        return False
+    before = context.text[: mention.start].rstrip(" -")
+    return any(end == len(before) for _, end in context.claimed)
+
+
+_HEAD_CONCEPTS = frozenset({"infection"})
+# "smoking cessation therapy", "tuberculosis prophylaxis": a condition's name inside the name of what
+# treats or prevents it is not the condition.
+_NAMES_A_TREATMENT = re.compile(
+    r"\s*(?:cessation|prophylaxis|prevention|vaccines?|vaccination|screening\s+program|medications?|drugs?)\b",
+    re.IGNORECASE,
+)
+_CLASS_HINT = re.compile(r"class|type|stage|grade|categor", re.IGNORECASE)
+
+
+def _clause_start(text: str, position: int) -> int:
+    cut = max(text.rfind(";", 0, position), text.rfind(". ", 0, position), text.rfind("(", 0, position))
+    return cut + 1 if cut >= 0 else 0
+
+
+def class_owners(text: str, mentions: list[Mention], classes: list[ClassList]) -> dict[int, ClassList]:
+    """Which condition each class list belongs to: the nearest mention in its clause, within 50
+    characters, the one after it first ("classes I, II and VI LN"), a list inside a name ("type 2
+    diabetes") belonging to no other."""
+    owners: dict[int, ClassList] = {}
+    for found in classes:
+        if any(m.start <= found.start and found.end <= m.end for m in mentions):
+            continue
+        best: tuple[int, int] | None = None
+        for position, mention in enumerate(mentions):
+            if mention.start >= found.end:
+                gap = text[found.end : mention.start]
+            elif mention.end <= found.start:
+                gap = text[mention.end : found.start]
+            else:
+                continue
+            if len(gap) > 50 or re.search(r"[;.]\s|[;.]$", gap):
+                continue
+            distance = len(gap) if mention.start >= found.end else len(gap) + 1
+            if best is None or distance < best[0]:
+                best = (distance, position)
+        if best is not None and best[1] not in owners:
+            owners[best[1]] = found
+    return owners
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
-    for mention in condition_matcher().find(text):
-        if context.is_claimed(mention.start, mention.end):
-            continue
+    mentions = [
+        m
+        for m in condition_matcher().find(text)
+        if not context.is_claimed(m.start, m.end)
+        and not _head_of_claimed(context, m)
+        and not _NAMES_A_TREATMENT.match(text, m.end)
+    ]
+    classes = find_classes(text) if _CLASS_HINT.search(text) else []
+    owners = class_owners(text, mentions, classes)
+    previous_end = 0
+    for position, mention in enumerate(mentions):
         lead = text[max(0, mention.start - 40) : mention.start]
+        # The course ("previous history of treatment and relapse of") is read back to the clause's start
+        # or the previous condition, whichever is nearer: a list's items do not share it.
+        course_start = max(previous_end, mention.start - 60, _clause_start(text, mention.start))
+        course = sorted(course_of(text[course_start : mention.start]) | course_of(mention.text))
+        previous_end = mention.end
         qualifiers = [q.group(0).lower() for q in _QUALIFIERS.finditer(lead)][-3:]
         # The words right before the name modify it ("steroid-resistant nephrotic syndrome").
         # Only words joined to the name count: a preposition or article before it ends the modifiers
@@ -292,6 +414,13 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         cause = _CAUSE_OF.search(lead) if _CAUSE_WORDS.search(lead) else None
         if cause and cause["word"].lower() not in _NOT_MODIFIERS:
             qualifiers.append(cause["word"].lower())
+        # "type V LN": class words are read as the class set below, not as qualifiers of the name.
+        qualifiers = [q for q in qualifiers if not is_class_token(q)]
+        owned = owners.get(position)
+        if owned is not None:
+            # "Grade 2 or higher neuropathy": the words of the class list are not qualifiers.
+            listed = text[owned.start : owned.end].lower()
+            qualifiers = [q for q in qualifiers if q not in listed]
         context.claim(mention.start, mention.end)
         rules.append(
             ConditionRule(
@@ -299,6 +428,9 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
                 name=mention.text,
                 concept=mention.concept,
                 qualifiers=qualifiers,
+                classes=list(owned.values) if owned else [],
+                class_kind=owned.kind if owned else None,
+                course=course,
             )
         )
     if rules or context.claimed:

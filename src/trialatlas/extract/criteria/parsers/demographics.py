@@ -202,6 +202,17 @@ def parse_age(context: CriterionContext) -> list[Rule]:
                     rule.min_inclusive = not (
                         op.startswith(">") and not op.startswith(">=")
                     ) and not re.match(r"over|above|older|greater|more", op)
+            if rule.max_years is None and rule.min_years is not None:
+                # "18 years or older and under 65", "≥ 18 years and ≤ 65 years": the bound after the
+                # first belongs to the same range.
+                bound = _THEN_UPPER.match(text, end)
+                if bound is not None and float(bound["high"]) > rule.min_years:
+                    rule.max_years = float(bound["high"])
+                    rule.max_inclusive = bound["op"].lower().startswith(("≤", "<=", "up", "not", "no "))
+                    end = bound.end()
+                    rule.span = context.span(start, end)
+                    # A bound read on its own before ("age under 70 years") is now part of this range.
+                    rules = [r for r in rules if not (start <= r.span.start and r.span.end <= end)]
             if any(
                 isinstance(r, AgeRule) and (r.min_years, r.max_years) == (rule.min_years, rule.max_years)
                 for r in rules
@@ -212,6 +223,13 @@ def parse_age(context: CriterionContext) -> list[Rule]:
     if not rules:
         rules.extend(_age_words(context))
     return _without_subgroups(rules)
+
+
+_THEN_UPPER = re.compile(
+    r"\s*(?:,|and|but)?\s*(?:(?:aged?|age\s+is)\s*)?(?P<op>≤|<=|=<|<|under|below|younger\s+than|less\s+than|"
+    r"up\s+to|not\s+older\s+than|no\s+older\s+than)\s*(?P<high>\d{1,3})(?!\d)\s*(?:years?|yrs?)?",
+    re.IGNORECASE,
+)
 
 
 def _without_subgroups(rules: list[Rule]) -> list[Rule]:

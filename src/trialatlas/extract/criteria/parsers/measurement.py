@@ -198,6 +198,9 @@ _VALUE_HINT = re.compile(
 )
 
 
+_DIPSTICK = re.compile(r"\+(?![\d\w])")
+
+
 def _read_value(text: str, start: int, limit: int) -> _Value | None:
     """A value expression starting (after filler) at ``start``, ending before ``limit``."""
     filler = _FILLER.match(text, start, limit)
@@ -245,8 +248,23 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
         end = match.end()
         if unit_text and not unit and not (is_uln or is_lln):
             end = match.start("unit") if match["unit"] else match.end("num")
+        if _DIPSTICK.match(text, match.end("num")):
+            # "urine protein <1+": a dipstick grade, not an amount in the analyte's unit.
+            unit, end = "+", match.end("num") + 1
         if op is None and not unit and not is_uln:
-            return None  # a bare number after a name is a value only with an operator or a unit
+            # A bare number after a name is a value only with an operator or a unit; a bare range of
+            # a score ("ECOG 0-2") is one.
+            bare = _BARE_RANGE.match(text, position, segment_end)
+            if bare is not None and bare.start() - start <= 16 and match["high"]:
+                return _Value(
+                    bare.start(),
+                    bare.end(),
+                    "between",
+                    _number(bare["num"] or ""),
+                    _number(bare["high"] or ""),
+                    None,
+                )
+            return None
         if unit and _TIME_UNITS.match(unit):
             return None
         return _Value(
@@ -277,6 +295,10 @@ def _canonical(
 ) -> tuple[float | None, str | None]:
     if analyte is None or value is None:
         return None, None
+    if unit == "+":
+        return value, "+"  # a dipstick grade compares only with another grade
+    if unit is not None and unit.lower() in _SCORE_UNITS:
+        unit = None  # "SLE-DAI > 10 points": a score's points are its own unit
     entry = analytes().get(analyte, {})
     target = entry.get("unit")
     if target is None:
@@ -545,6 +567,8 @@ def read_note_value(text: str, start: int) -> tuple[float | None, str | None, st
     unit = _clean_unit(match["unit"])
     if unit and _TIME_UNITS.match(unit.split()[0]):
         return None
+    if _DIPSTICK.match(text, match.end("num")):
+        return _number(match["num"]), "+", None, match.end("num") + 1
     return _number(match["num"]), unit, None, match.end()
 
 

@@ -41,6 +41,7 @@ from trialatlas.match.relevance import (
     Bm25,
     TrialFields,
     about_terms,
+    band_scores,
     checkable,
     eligibility_factor,
     patient_query,
@@ -89,16 +90,19 @@ def rank_bm25(collection: Collection, topic: Topic, candidates: Sequence[str]) -
 
 def rank_matcher(collection: Collection, topic: Topic, candidates: Sequence[str]) -> dict[str, float]:
     """Topical relevance (:func:`~trialatlas.match.relevance.topical_relevance`, with the statistics of
-    the held trials) times the eligibility factor of the patient's verdict: what ``match`` ranks by."""
+    the held trials) times the eligibility factor of the patient's verdict, ordered in the bands of
+    :func:`~trialatlas.match.relevance.band_order` (scores step by ``BAND_STEP`` between bands):
+    what ``match`` ranks by."""
     profile = profile_from_note(topic.text, topic.id)
     query = patient_query(profile, collection.about_words)
     relevance = topical_relevance(query, candidates, collection.weighted, collection.about)
-    scores: dict[str, float] = {}
+    items = []
     for key in candidates:
         trial = collection.trials[key]
         verdict = evaluate_trial(trial, profile) if checkable(trial) else None
-        scores[key] = relevance[key] * eligibility_factor(verdict)
-    return scores
+        items.append((key, relevance[key], relevance[key] * eligibility_factor(verdict), verdict))
+    # The run's scores sort as ``match`` orders its bands.
+    return band_scores(items)
 
 
 SYSTEMS: dict[str, Ranker] = {"trialatlas": rank_matcher, "bm25": rank_bm25}

@@ -1,0 +1,321 @@
+"""Qualifiers read the same way in criteria and in patient notes: disease class / stage / grade lists,
+the course of a disease (active, in remission, relapsed, previously treated, newly diagnosed), dose
+limits with their units (mg, mg/kg, mg/m², per day), and elliptic lists ("Hepatitis B and C").
+
+The words are data (``vocab/qualifiers.json``); this module only reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+ClassKind = Literal["class", "stage", "grade"]
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+# Unicode roman numerals (Ⅰ … Ⅷ) as registries from some countries write them.
+_UNICODE_ROMAN = {chr(0x2160 + n): n + 1 for n in range(8)} | {chr(0x2170 + n): n + 1 for n in range(8)}
+_UNICODE_CLASS = "".join(_UNICODE_ROMAN)
+_ONE = rf"(?:[ivx]{{1,4}}|[{_UNICODE_CLASS}]|\d)[abc]?"
+_VALUE = rf"{_ONE}(?:\s*\+\s*{_ONE})?"
+_JOIN = r"\s*(?:,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
+
+
+@cache
+def qualifier_vocab() -> dict[str, Any]:
+    text = resources.files("trialatlas.extract.criteria").joinpath("vocab/qualifiers.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def _class_pattern() -> re.Pattern[str]:
+    words = sorted(
+        (w for names in qualifier_vocab()["class_words"].values() for w in names), key=len, reverse=True
+    )
+    alternation = "|".join(re.escape(w) for w in words)
+    return re.compile(
+        rf"(?<![\w-])(?:isn\s*/\s*rps\s*(?:\d{{4}}\s*)?(?:histopatholog\w*\s+)?)?(?P<word>{alternation})"
+        rf"(?:\s+(?:of\s+)?)?\s*(?P<values>{_VALUE}(?:{_JOIN}{_VALUE})*)(?![\w])"
+        rf"(?P<upward>\s*(?:or|and)\s+(?:higher|greater|above|more|worse)|\s*\+(?![\w]))?",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _class_kind_of() -> dict[str, ClassKind]:
+    return {w: kind for kind, names in qualifier_vocab()["class_words"].items() for w in names}
+
+
+def _number(token: str) -> str | None:
+    """ "IIIb" → "3b", "Ⅳ" → "4", "2" → "2": the number with its sub-stage letter, if any."""
+    token = token.strip().lower()
+    letter = ""
+    if token[-1:] in ("a", "b", "c") and len(token) > 1:
+        token, letter = token[:-1], token[-1]
+    if token in _ROMAN:
+        return f"{_ROMAN[token]}{letter}"
+    if token in _UNICODE_ROMAN:
+        return f"{_UNICODE_ROMAN[token]}{letter}"
+    return f"{int(token)}{letter}" if token.isdigit() else None
+
+
+def _value(token: str) -> str | None:
+    parts = [_number(p) for p in token.split("+")]
+    if any(p is None for p in parts):
+        return None
+    return "+".join(sorted(p for p in parts if p is not None))
+
+
+def stage_base(value: str) -> str:
+    """The whole stage of a sub-stage ("3b" → "3"); a mixed class is its own base."""
+    return value.rstrip("abc") if "+" not in value else value
+
+
+# The highest of each kind: "grade 2 or higher" runs to the top of the scale.
+_TOP = {"grade": 5, "stage": 4, "class": 6}
+
+
+@dataclass(frozen=True)
+class ClassList:
+    """A set of classes, stages or grades ("ISN/RPS classes III to V" → class {3, 4, 5})."""
+
+    start: int
+    end: int
+    kind: ClassKind
+    values: tuple[str, ...]
+
+
+def find_classes(text: str) -> list[ClassList]:
+    """Every class / stage / grade list in ``text``, ranges expanded, roman numerals as numbers."""
+    found: list[ClassList] = []
+    for match in _class_pattern().finditer(text):
+        kind = _class_kind_of().get(match["word"].lower(), "class")
+        raw = match["values"]
+        tokens = re.split(rf"({_JOIN})", raw, flags=re.IGNORECASE)
+        values: list[str] = []
+        previous: str | None = None
+        pending_range = False
+        for token in tokens:
+            stripped = token.strip().lower()
+            if not stripped:
+                continue
+            if re.fullmatch(_JOIN.strip(r"\s*"), stripped) or stripped in (
+                ",",
+                "/",
+                "-",
+                "–",
+                "to",
+                "and",
+                "or",
+            ):
+                pending_range = stripped in ("to", "-", "–", "through")
+                continue
+            value = _value(stripped)
+            if value is None:
+                break
+            if pending_range and previous is not None and "+" not in previous and "+" not in value:
+                low, high = int(stage_base(previous)), int(stage_base(value))
+                values.extend(str(n) for n in range(low + 1, high))
+            values.append(value)
+            previous, pending_range = value, False
+        if values and match["upward"] and "+" not in values[-1]:
+            values.extend(str(n) for n in range(int(stage_base(values[-1])) + 1, _TOP[kind] + 1))
+        if values:
+            found.append(ClassList(match.start(), match.end(), kind, tuple(dict.fromkeys(values))))
+    return found
+
+
+def class_words() -> frozenset[str]:
+    return frozenset(_class_kind_of())
+
+
+def is_class_token(word: str) -> bool:
+    """Whether ``word`` is a class word or numeral ("type", "V", "Ⅲ"), not a qualifier of the disease."""
+    lowered = word.lower()
+    return lowered in _class_kind_of() or _value(lowered) is not None
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _course_pattern() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One alternation of every course word, longest first (so "untreated" is new, not "treated", and
+    "in remission" is read once), and the courses each word states."""
+    courses: dict[str, set[str]] = {}
+    for course, words in qualifier_vocab()["course"].items():
+        for word in words:
+            courses.setdefault(word.lower(), set()).add(course)
+    pattern = re.compile(rf"(?<![\w-])(?:{_alternation(list(courses))})(?![\w-])", re.IGNORECASE)
+    return pattern, {word: frozenset(found) for word, found in courses.items()}
+
+
+@lru_cache(maxsize=8192)
+def course_of(text: str) -> frozenset[str]:
+    """The courses a phrase states ("previous history of treatment and relapse of" → treated, relapse)."""
+    pattern, courses = _course_pattern()
+    found: set[str] = set()
+    for match in pattern.finditer(text):
+        found |= courses.get(" ".join(match.group(0).lower().split()), frozenset())
+    return frozenset(found)
+
+
+def course_conflicts(wanted: set[str], stated: set[str]) -> list[tuple[str, str]]:
+    """Pairs (wanted, stated) of courses that cannot both hold ("relapsed" vs "newly diagnosed")."""
+    pairs = {frozenset(p) for p in qualifier_vocab()["course_conflicts"]}
+    return [(w, s) for w in sorted(wanted) for s in sorted(stated) if frozenset((w, s)) in pairs]
+
+
+# --- doses ------------------------------------------------------------------------------------------
+
+DoseBasis = Literal["kg", "m2"]
+_DOSE_OPERATOR = (
+    (r"≥|>=|=\s*or\s*>|>\s*or\s*=|at\s+least|not\s+less\s+than|no\s+less\s+than|or\s+more", ">="),
+    (
+        r"≤|<=|=\s*or\s*<|<\s*or\s*=|at\s+most|up\s+to|(?:not|no)\s+(?:more|greater|higher)\s+than|"
+        r"not\s+exceed(?:ing)?",
+        "<=",
+    ),
+    (r">|greater\s+than|more\s+than|higher\s+than|above|over|exceed(?:ing|s)?|in\s+excess\s+of", ">"),
+    (r"<|less\s+than|lower\s+than|below|under", "<"),
+)
+_DOSE = re.compile(
+    r"(?P<op>=\s*or\s*[<>]|[<>]\s*or\s*=|≥|>=|≤|<=|>|<|at\s+least|(?:not|no)\s+less\s+than|at\s+most|up\s+to|"
+    r"(?:not|no)\s+(?:more|greater|higher)\s+than|not\s+exceed(?:ing)?|greater\s+than|more\s+than|higher\s+than|"
+    r"above|over|"
+    r"exceed(?:ing|s)?|in\s+excess\s+of|less\s+than|lower\s+than|below|under)?\s*(?:a\s+dose\s+of\s+)?"
+    r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>mg|g|mcg|µg|μg|ug)\b"
+    r"(?:\s*/\s*(?P<basis>kg|m2|m²|m\^2)\b)?"
+    r"(?:\s*(?:/\s*|per\s+|a\s+)(?P<per>d|day|daily|24\s*h)\b|\s+(?P<daily>daily|a\s+day|per\s+day|qd|/d))?"
+    r"(?:\s+(?P<tail>or\s+more|or\s+less))?"
+    r"(?:\s*(?P<times>once|twice|three\s+times|four\s+times|(?:1|2|3|4)\s*(?:x|times))\s+(?:a\s+|per\s+)?(?:daily|day)"
+    r"|\s*(?P<code>q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?)(?![\w])"
+    r"|\s*(?:every|q)\s*(?P<hours>\d{1,2})\s*(?:hours?|hrs?|h)\b)?",
+    re.IGNORECASE,
+)
+# Doses a day for a frequency: "twice daily", "bid", "every 4 hours".
+_TIMES = {"once": 1, "twice": 2, "three times": 3, "four times": 4}
+_CODES = {"qd": 1, "bid": 2, "tid": 3, "qid": 4}
+_UNIT_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001, "μg": 0.001, "ug": 0.001}
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A dose as written: operator (None in a note), value in mg, per kg / m² or per patient, daily or not."""
+
+    start: int
+    end: int
+    operator: str | None
+    mg: float
+    basis: DoseBasis | None
+    daily: bool
+
+
+def _dose_operator(text: str | None) -> str | None:
+    if not text:
+        return None
+    for pattern, operator in _DOSE_OPERATOR:
+        if re.fullmatch(pattern, text.strip(), re.IGNORECASE):
+            return operator
+    return None
+
+
+def find_dose(text: str, start: int = 0, end: int | None = None) -> Dose | None:
+    """The first dose in ``text[start:end]`` ("> 20 mg/m²/day", "10 mg daily", "0.5 mg/kg")."""
+    match = _DOSE.search(text, start, len(text) if end is None else end)
+    if match is None:
+        return None
+    operator = _dose_operator(match["op"]) or {"or more": ">=", "or less": "<="}.get(
+        (match["tail"] or "").lower()
+    )
+    basis_text = (match["basis"] or "").lower()
+    basis: DoseBasis | None = "kg" if basis_text == "kg" else "m2" if basis_text else None
+    mg = float(match["value"]) * _UNIT_MG[match["unit"].lower()]
+    per_day = _per_day(match)
+    if per_day is not None:
+        return Dose(match.start(), match.end(), operator, mg * per_day, basis, True)
+    return Dose(match.start(), match.end(), operator, mg, basis, bool(match["per"] or match["daily"]))
+
+
+def _per_day(match: re.Match[str]) -> float | None:
+    """How many doses a day the frequency after a dose gives, if it gives one."""
+    if match["times"]:
+        word = " ".join(match["times"].lower().split())
+        digits = re.match(r"\d", word)
+        return float(digits.group(0)) if digits else float(_TIMES.get(word, 1))
+    if match["code"]:
+        return float(_CODES.get(match["code"].lower().replace(".", ""), 1))
+    if match["hours"]:
+        hours = int(match["hours"])
+        return 24 / hours if 0 < hours <= 24 else None
+    return None
+
+
+@cache
+def _equivalents() -> dict[str, Any]:
+    text = (
+        resources.files("trialatlas.extract.criteria")
+        .joinpath("vocab/dose_equivalents.json")
+        .read_text("utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def equivalent_factor(reference: str, drugs: list[str]) -> float | None:
+    """mg of ``reference`` per mg of the first of ``drugs`` it has an equivalence with (1 for itself)."""
+    for table in _equivalents().values():
+        if not isinstance(table, dict) or table.get("reference") != reference:
+            continue
+        for drug in drugs:
+            if drug in table["factors"]:
+                return float(table["factors"][drug])
+    return 1.0 if reference in drugs else None
+
+
+def adult_body() -> dict[str, Any]:
+    body: dict[str, Any] = qualifier_vocab()["adult_body"]
+    return body
+
+
+# --- elliptic lists ---------------------------------------------------------------------------------
+
+_ELLIPSIS = re.compile(r"\s*(?:,|/|\band/or\b|\band\b|\bor\b|&)\s*(?P<letter>[A-Z])\b(?![\w-])")
+
+
+def elliptic_names(text: str, name_start: int, name_end: int) -> list[tuple[int, int, str]]:
+    """Names a list leaves implicit after ``text[name_start:name_end]``: "Hepatitis B and C" names
+    "Hepatitis C" too. Returns ``(start, end, full name)`` for each implicit one."""
+    name = text[name_start:name_end]
+    head = re.match(r"^(?P<head>.*\S)\s+[A-Z]$", name)
+    if head is None:
+        return []
+    found: list[tuple[int, int, str]] = []
+    position = name_end
+    while (match := _ELLIPSIS.match(text, position)) is not None:
+        found.append((match.start("letter"), match.end("letter"), f"{head['head']} {match['letter']}"))
+        position = match.end()
+    return found
+
+
+__all__ = [
+    "ClassList",
+    "Dose",
+    "adult_body",
+    "class_words",
+    "course_conflicts",
+    "course_of",
+    "elliptic_names",
+    "equivalent_factor",
+    "find_classes",
+    "find_dose",
+    "is_class_token",
+    "qualifier_vocab",
+    "stage_base",
+]

@@ -1,0 +1,90 @@
+"""Three-valued evaluation of a criterion's logic tree (true / false / unknown, or not applicable).
+
+An unknown that cannot change the outcome does not block it: any-of with one true branch is true,
+all-of with one false branch is false, whatever the others are. A not-applicable branch (a pregnancy
+rule for a man) drops out; a node whose branches all drop out is not applicable itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from trialatlas.extract.criteria.rules import ConditionRule, LogicNode, Rule
+from trialatlas.extract.criteria.vocab import broader_concepts
+
+Truth = Literal["true", "false", "unknown", "not_applicable"]
+_FLIP: dict[Truth, Truth] = {"true": "false", "false": "true"}
+
+
+def _all(truths: Sequence[Truth]) -> Truth:
+    if not truths:
+        return "not_applicable"
+    if "false" in truths:
+        return "false"
+    return "true" if all(t == "true" for t in truths) else "unknown"
+
+
+def _any(truths: Sequence[Truth]) -> Truth:
+    if not truths:
+        return "not_applicable"
+    if "true" in truths:
+        return "true"
+    return "false" if all(t == "false" for t in truths) else "unknown"
+
+
+def _same_thing(main: LogicNode, exempt: LogicNode, rules: Sequence[Rule]) -> bool:
+    """Whether an exception narrows the very condition its criterion names ("Active LN (except class
+    V LN)"): then the patient's one disease is either the exempted kind or not."""
+    concepts: set[str] = set()
+    for i in main.atoms():
+        rule = rules[i]
+        if isinstance(rule, ConditionRule) and rule.concept:
+            concepts.add(rule.concept)
+    for i in exempt.atoms():
+        rule = rules[i]
+        if isinstance(rule, ConditionRule) and rule.concept is not None:
+            if not any(c in broader_concepts(rule.concept) for c in concepts if c):
+                return False
+        else:
+            return False
+    return bool(concepts)
+
+
+def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rule]) -> Truth:
+    """The truth of ``node`` given each rule's truth as stated (negations not yet applied)."""
+    if node.op == "atom":
+        return truths[node.rule] if node.rule is not None and node.rule < len(truths) else "unknown"
+    values = [evaluate_logic(child, truths, rules) for child in node.children]
+    present = [v for v in values if v != "not_applicable"]
+    if node.op == "not":
+        value = present[0] if present else "not_applicable"
+        return _FLIP.get(value, value)
+    if node.op == "all":
+        return _all(present)
+    if node.op == "any":
+        return _any(present)
+    if node.op == "except":
+        main, exempt = values[0], values[1]
+        if main == "not_applicable" or exempt in ("false", "not_applicable"):
+            return main
+        # The exempted kind holds or may hold. When it holds, names the criterion's own disease and
+        # the criterion asks for it ("Active LN (except class V LN)"), the patient's one disease is
+        # the exempted kind: not met. Otherwise it may be what decided the rest ("cancer free
+        # excluding skin cancers", "no hormonal therapy except contraceptives"): undecided, never a
+        # guess.
+        if exempt == "true" and main != "false" and _same_thing(node.children[0], node.children[1], rules):
+            return "false"
+        return "unknown"
+    # examples: [head, examples]; an example met meets the head, a head not met fails.
+    head, examples = values[0], values[1]
+    if examples == "true":
+        return "true"
+    if head == "false":
+        return "false"
+    if head == "not_applicable":
+        return examples
+    return "unknown"
+
+
+__all__ = ["Truth", "evaluate_logic"]
