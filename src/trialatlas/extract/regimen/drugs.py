@@ -385,7 +385,9 @@ def find_mentions(text: str) -> list[Mention]:
         candidates = sorted(set(candidates).union(joins))
     if " " in text:
         spaced = [
-            index for index, token in enumerate(tokens) if _spaced_code(text, token.start(), token.end())
+            index
+            for index, word in enumerate(words)
+            if word.isupper() and _spaced_code(text, tokens[index].start(), tokens[index].end())
         ]
         if spaced:
             candidates = sorted(set(candidates).union(spaced))
