@@ -6,6 +6,9 @@ once per request), a cache of search results, the matcher with its statistics an
 the pool of match worker processes. Every operation takes and answers the models of
 :mod:`trialatlas.services.models`, so each interface gives the same document for the same question.
 Nothing a patient sends is kept: match requests are answered and forgotten.
+
+Each operation imports the machinery it runs (the search engine, the matcher, the regimen parser)
+when first called, so opening an atlas to show one trial loads only the store and the trial model.
 """
 
 from __future__ import annotations
@@ -17,70 +20,40 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
-from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
-from trialatlas.extract.regimen import TrialDoses, TrialTimeline, render_svg, trial_doses, trial_timeline
-from trialatlas.match.matcher import StoreMatcher
-from trialatlas.match.patient import PatientProfile
-from trialatlas.match.verdict import CriterionVerdict
-from trialatlas.model import OverallStatus, Trial
-from trialatlas.related import RelatedError, RelatedResult, related_trials
-from trialatlas.search import SearchHit, SearchIndex, SearchResults, search
-from trialatlas.search.index import BuildReport
-from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
-from trialatlas.services.models import (
-    MARKS,
-    MAX_LIMIT,
-    SEARCH_BUDGET_S,
-    DoseRequest,
-    IngestProblem,
-    IngestResponse,
-    MatchedCriterion,
-    MatchedTrial,
-    MatchRequest,
-    MatchResponse,
-    NearOrigin,
-    NearRequest,
-    NearResponse,
-    NearTrial,
-    RelatedRequest,
-    SearchRequest,
-    Stats,
-    check_trial_id,
-    checked,
-)
-from trialatlas.services.patients import patient_of, summarize_patient
+from trialatlas.errors import NotFoundError, QueryError, RelatedError, TrialAtlasError
+from trialatlas.services.checks import MAX_LIMIT, check_trial_id
 from trialatlas.store import derived_path, open_store
-from trialatlas.store.base import TrialStore
+
+if TYPE_CHECKING:
+    from trialatlas.extract.criteria import ParsedCriterion
+    from trialatlas.extract.regimen import TrialDoses, TrialTimeline
+    from trialatlas.match.matcher import StoreMatcher
+    from trialatlas.match.patient import PatientProfile
+    from trialatlas.match.verdict import CriterionVerdict
+    from trialatlas.model import Trial
+    from trialatlas.related import RelatedResult
+    from trialatlas.search import SearchHit, SearchIndex, SearchResults
+    from trialatlas.search.index import BuildReport
+    from trialatlas.services.models import (
+        DoseRequest,
+        IngestResponse,
+        MatchedCriterion,
+        MatchRequest,
+        MatchResponse,
+        NearRequest,
+        NearResponse,
+        RelatedRequest,
+        SearchRequest,
+        Stats,
+    )
+    from trialatlas.store.base import TrialStore
 
 # Search results kept (for as long as the index does not change).
 _RESULTS_CACHE = 256
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
-
-
-class _GuardedIndex(SearchIndex):
-    """The store's search index, caught up with the store only while no ingest of this atlas writes.
-
-    An ingest holds the store's lock while it waits for SQLite's write lock, and rebuilding the index
-    holds SQLite's write lock while it reads the trials through the store: run together, each waits
-    for the other until the store's timeout, and the ingest fails. So a search during an ingest uses
-    the index as it was (the next search catches up), and only the very first build waits for it.
-    """
-
-    def __init__(self, path: str, guard: threading.Lock) -> None:
-        super().__init__(path)
-        self._guard = guard
-
-    def sync(self, store: TrialStore) -> int:
-        if not self._guard.acquire(blocking=not self.is_built()):
-            return 0
-        try:
-            return super().sync(store)
-        finally:
-            self._guard.release()
 
 
 # The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
@@ -99,12 +72,16 @@ def _worker_ready() -> bool:
 
 
 def _worker_match(profile_json: str, top: int, status: str | None) -> str:
+    from trialatlas.match.patient import PatientProfile
+
     assert _worker is not None, "match worker not initialised"
     profile = PatientProfile.model_validate_json(profile_json)
     return _worker.match_profile(profile, top=top, status=status).model_dump_json()
 
 
 def _criterion(verdict: CriterionVerdict) -> MatchedCriterion:
+    from trialatlas.services.models import MARKS, MatchedCriterion
+
     return MatchedCriterion(
         index=verdict.index,
         kind=verdict.kind,
@@ -135,7 +112,7 @@ class Atlas:
         self._lock = threading.RLock()
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
-        # Held by an ingest of this atlas: the index does not catch up meanwhile (see _GuardedIndex).
+        # Held by an ingest of this atlas: the index does not catch up meanwhile (see GuardedIndex).
         self._ingest_lock = threading.Lock()
         # One search at a time on the index's one connection: the index reads some of its state outside
         # its own lock, and a second thread on the connection while a snippet calls back into Python
@@ -164,6 +141,8 @@ class Atlas:
         )
 
     def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
+        from trialatlas.services.models import MatchResponse
+
         assert self._pool is not None
         pool = self._pool
         try:
@@ -183,11 +162,13 @@ class Atlas:
         """The store's search index, built (or caught up) once before the first search uses it."""
         index = self._index
         if index is None:
+            from trialatlas.services.guarded_index import GuardedIndex
+
             with self._index_lock:
                 # One thread builds; requests that arrive meanwhile wait instead of building again.
                 if self._index is None:
                     path = derived_path(self.store, "")
-                    built = _GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+                    built = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
                     if not built.is_built() and self.on_note is not None:
                         self.on_note("building the search index (first use; kept in the store's file)…")
                     built.sync(self.store)
@@ -209,6 +190,8 @@ class Atlas:
             self._matcher().stats()
 
     def _matcher(self) -> StoreMatcher:
+        from trialatlas.match.matcher import StoreMatcher
+
         with self._lock:
             if self._store_matcher is None:
                 self._store_matcher = StoreMatcher(
@@ -252,6 +235,9 @@ class Atlas:
         Results are kept for as long as the index does not change (searches repeat: the landing page
         above all); the caller must not change them.
         """
+        from trialatlas.search import search
+        from trialatlas.services.models import SEARCH_BUDGET_S, SearchRequest, checked
+
         request = checked(SearchRequest, request)
         index = self.search_index()
         with self._search_lock:
@@ -306,6 +292,8 @@ class Atlas:
         Cursors only go forward, so the way back is walked forward again, in steps of up to the
         search's largest page, without snippets or facets.
         """
+        from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+
         cursor: str | None = None
         left = offset
         while left > 0:
@@ -320,6 +308,8 @@ class Atlas:
 
     def stats(self, request: SearchRequest, facets: bool | Sequence[str] = True, top: int = 100) -> Stats:
         """How many trials a search matches, and their counts by each facet (``top`` values each)."""
+        from trialatlas.services.models import Stats
+
         results = self.search(
             request.model_copy(update={"cursor": None, "limit": 1}),
             facets=facets,
@@ -331,6 +321,9 @@ class Atlas:
     # --- related, regimens, doses --------------------------------------------------------------
 
     def related(self, request: RelatedRequest | dict[str, Any]) -> list[RelatedResult]:
+        from trialatlas.related import related_trials
+        from trialatlas.services.models import RelatedRequest, checked
+
         asked = checked(RelatedRequest, request)
         trial = self.trial(asked.nct)
         try:
@@ -339,29 +332,41 @@ class Atlas:
             raise QueryError(str(exc)) from exc
 
     def timeline(self, nct: str) -> TrialTimeline:
-        return trial_timeline(self.trial(nct))
+        return self.timeline_of(self.trial(nct))
 
     @staticmethod
     def timeline_of(trial: Trial) -> TrialTimeline:
+        from trialatlas.extract.regimen import trial_timeline
+
         return trial_timeline(trial)
 
     @staticmethod
     def timeline_svg(timeline: TrialTimeline, width: int = 900) -> str:
         """The chart as SVG laid out for ``width`` px (the library escapes every label it draws)."""
+        from trialatlas.extract.regimen import render_svg
+
         return render_svg(timeline, width)
 
     def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
+        from trialatlas.extract.regimen import trial_doses
+        from trialatlas.services.models import DoseRequest, checked
+
         asked = checked(DoseRequest, request)
         return trial_doses(self.trial(asked.nct), asked.weight, asked.height)
 
     @staticmethod
     def parsed_criteria(trial: Trial) -> list[ParsedCriterion]:
+        from trialatlas.extract.criteria import parse_eligibility
+
         elig = trial.eligibility
         return parse_eligibility(elig.criteria_text, elig.inclusion, elig.exclusion)
 
     # --- matching ------------------------------------------------------------------------------
 
     def match(self, request: MatchRequest | dict[str, Any]) -> MatchResponse:
+        from trialatlas.services.models import MatchRequest, checked
+        from trialatlas.services.patients import patient_of
+
         asked = checked(MatchRequest, request)
         profile = patient_of(asked.patient, asked.note)
         return self.match_profile(profile, top=asked.top, status=asked.status)
@@ -369,6 +374,10 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
+        from trialatlas.model import OverallStatus
+        from trialatlas.services.models import MatchedTrial, MatchResponse
+        from trialatlas.services.patients import summarize_patient
+
         if (
             status is not None
             and status.strip().lower() not in ("open", "any", "all", "")
@@ -422,6 +431,7 @@ class Atlas:
         ``build_related_index`` builds the related-trials index when the store has none yet, so that
         the first ``related`` after an ingest answers at once."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
+        from trialatlas.services.models import IngestProblem, IngestResponse
 
         with self._ingest_lock:
             report = ingest(
@@ -448,6 +458,7 @@ class Atlas:
     def near(self, request: NearRequest | dict[str, Any]) -> NearResponse:
         """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
         from trialatlas.geo.near import RECRUITING, RECRUITING_OR_SOON, nearest_sites
+        from trialatlas.services.models import NearOrigin, NearRequest, NearResponse, NearTrial, checked
 
         asked = checked(NearRequest, request)
         result = nearest_sites(

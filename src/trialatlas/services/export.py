@@ -1,4 +1,8 @@
-"""Export and convert: trials from the store (or straight from inputs) written in a chosen format."""
+"""Export and convert: trials from the store (or straight from inputs) written in a chosen format.
+
+The writers and readers load when a function runs, so :class:`ExportFormat` (an option type of the
+command line) costs nothing to import.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,14 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-
-import orjson
+from typing import TYPE_CHECKING
 
 from trialatlas.errors import NotFoundError
-from trialatlas.export.ctgov_v2 import trial_to_study
-from trialatlas.export.tables import write_csv, write_jsonl
-from trialatlas.model import Trial
-from trialatlas.model.merge import merge_trials
-from trialatlas.sources.base import RecordError
-from trialatlas.sources.reading import read_paths
-from trialatlas.store.base import TrialStore
+
+if TYPE_CHECKING:
+    from trialatlas.model import Trial
+    from trialatlas.sources.base import RecordError
+    from trialatlas.store.base import TrialStore
 
 
 class ExportFormat(StrEnum):
@@ -42,6 +43,8 @@ def select_trials(store: TrialStore, keys: Sequence[str] | None) -> Iterator[Tri
 def write_trials(trials: Iterable[Trial], fmt: ExportFormat, out: str | os.PathLike[str] | None) -> int:
     """Write trials to ``out``: a file, or for ctgov-json a directory of ``<NCT or registry id>.json``;
     None: stdout."""
+    from trialatlas.export.tables import write_csv, write_jsonl
+
     if fmt is ExportFormat.CTGOV_JSON:
         return _write_ctgov(trials, out)
     if fmt is ExportFormat.JSONL:
@@ -56,6 +59,10 @@ def write_trials(trials: Iterable[Trial], fmt: ExportFormat, out: str | os.PathL
 
 
 def _write_ctgov(trials: Iterable[Trial], out: str | os.PathLike[str] | None) -> int:
+    import orjson
+
+    from trialatlas.export.ctgov_v2 import trial_to_study
+
     count = 0
     if out is None:
         # Several studies to one stream: an API-style page, so the output reads back as it is.
@@ -81,6 +88,10 @@ def _write_ctgov(trials: Iterable[Trial], out: str | os.PathLike[str] | None) ->
 
 def read_merged(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Trial], list[RecordError]]:
     """Every trial read from ``paths``, records of the same trial merged, without touching a store."""
+    from trialatlas.model.merge import merge_trials
+    from trialatlas.sources.base import RecordError
+    from trialatlas.sources.reading import read_paths
+
     merged: dict[str, Trial] = {}
     errors: list[RecordError] = []
     for result in read_paths(paths):
