@@ -235,3 +235,21 @@ def test_a_man_meets_a_demand_not_to_be_pregnant_and_is_outside_a_pregnant_popul
     assert by_text["Pregnant women"] == "not applicable"
     for_woman = {c.text: c.status for c in evaluate_trial(trial, woman).criteria}
     assert for_woman["Not pregnant or nursing"] == "unknown"
+
+
+def test_doses_a_day_from_any_count_of_times_and_every_morning() -> None:
+    for note, daily_mg in (
+        ("He takes acyclovir 400 mg five times daily.", 2000),
+        ("He took zidovudine 100 mg five times a day.", 500),
+        ("He takes methylprednisolone 16 mg every morning.", 16),
+    ):
+        medication = profile_from_note(note).medications[0]
+        assert medication.daily and medication.dose_mg == daily_mg, note
+
+
+def test_a_percent_karnofsky_is_the_score() -> None:
+    karnofsky = profile_from_note("His Karnofsky score is 50%.").measurements[0]
+    assert karnofsky.canonical_value == 50
+    trial = _trial("NCT00000003", "Inclusion Criteria:\n- Karnofsky 60-100%", ["Glioma"])
+    for note, status in (("His Karnofsky score is 50%.", "not met"), ("Karnofsky 80%.", "met")):
+        assert evaluate_trial(trial, profile_from_note(note)).criteria[0].status == status

@@ -197,7 +197,7 @@ def canonical_measurement(
     target = analytes().get(analyte, {}).get("unit")
     if target is None:
         return None, None
-    if not unit:
+    if not unit or unit in analytes()[analyte].get("score_units", ()):
         low, high = analytes()[analyte].get("range", [float("-inf"), float("inf")])
         return (value, target) if low <= value <= high else (None, None)
     converted = convert(value, unit, target, analyte)
