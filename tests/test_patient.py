@@ -253,3 +253,16 @@ def test_a_percent_karnofsky_is_the_score() -> None:
     trial = _trial("NCT00000003", "Inclusion Criteria:\n- Karnofsky 60-100%", ["Glioma"])
     for note, status in (("His Karnofsky score is 50%.", "not met"), ("Karnofsky 80%.", "met")):
         assert evaluate_trial(trial, profile_from_note(note)).criteria[0].status == status
+
+
+def test_every_drug_class_a_criterion_names_counts() -> None:
+    trial = _trial(
+        "NCT00000004",
+        "Exclusion Criteria:\n"
+        "- Prior 3TC, protease inhibitors, or non-nucleoside reverse transcriptase inhibitors.",
+        ["HIV Infections"],
+    )
+    on_nnrti = profile_from_note("29-year-old woman. She received single-dose nevirapine at delivery.")
+    assert evaluate_trial(trial, on_nnrti).criteria[0].status == "excluded"
+    on_integrase = profile_from_note("29-year-old woman. She takes dolutegravir.")
+    assert evaluate_trial(trial, on_integrase).criteria[0].status != "excluded"

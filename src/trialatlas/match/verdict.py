@@ -385,7 +385,10 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         drug_hit = any(same_drug(w, given) for w in wanted for given in medication.drugs)
         # "medication(s)" in a criterion names no drug: only a note saying "no medications" decides it.
         class_hit = wanted_class is not None and wanted_class != "medication" and wanted_class in classes
-        if drug_hit or (class_hit and not wanted):
+        # A class the criterion names beside drugs counts too; one only inferred from a named drug
+        # ("prednisone" is a glucocorticoid) does not widen the drug to its class.
+        named_hit = any(c != "medication" and c in classes for c in rule.named_classes)
+        if drug_hit or named_hit or (class_hit and not wanted):
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
             if rule.dose is not None:
