@@ -11,7 +11,17 @@ or, with the same application core the CLI, the REST API and the web pages call:
 
     with trialatlas.open_atlas("atlas.db") as atlas:
         answer = atlas.match({"note": "9-year-old boy with nephrotic syndrome", "top": 5})
+
+Names load on first use (module ``__getattr__``), so ``import trialatlas`` and the command line's start-up
+pay only for what they touch: the regimen parser, pint, the matcher and the exporters load when asked for.
 """
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from trialatlas.errors import (
     ExportError,
@@ -26,35 +36,115 @@ from trialatlas.errors import (
     TrialAtlasError,
     UnknownFormatError,
 )
-from trialatlas.export.ctgov_v2 import trial_to_study
-from trialatlas.extract.criteria import parse_eligibility, trial_criteria
-from trialatlas.extract.regimen import parse_regimen, patient_dose, render_svg, trial_doses, trial_timeline
-from trialatlas.match.matcher import match_trials
-from trialatlas.match.patient import PatientProfile, load_patient, profile_from_note
-from trialatlas.model import Trial
-from trialatlas.model.merge import merge_trials
-from trialatlas.related import more_like_these, related_to_text, related_trials
-from trialatlas.search import Filters, SearchResults
 
-# `trialatlas.search` is the search *function*: binding it here, after the package of the same name
-# has loaded, wins over the package attribute (`from trialatlas.search import Filters` still works).
-from trialatlas.search import search as search
-from trialatlas.services.atlas import Atlas, open_atlas
-from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
-from trialatlas.services.ingest import IngestReport, ingest
-from trialatlas.services.models import (
-    IngestResponse,
-    MatchRequest,
-    MatchResponse,
-    NearRequest,
-    NearResponse,
-    SearchRequest,
-)
-from trialatlas.services.stats import StoreStats, store_stats
-from trialatlas.sources import RecordError, SourceReader, read_path, read_paths, register_reader
-from trialatlas.store import TrialStore, open_store
+if TYPE_CHECKING:
+    from trialatlas.export.ctgov_v2 import trial_to_study
+    from trialatlas.extract.criteria import parse_eligibility, trial_criteria
+    from trialatlas.extract.regimen import (
+        parse_regimen,
+        patient_dose,
+        render_svg,
+        trial_doses,
+        trial_timeline,
+    )
+    from trialatlas.match.matcher import match_trials
+    from trialatlas.match.patient import PatientProfile, load_patient, profile_from_note
+    from trialatlas.model import Trial
+    from trialatlas.model.merge import merge_trials
+    from trialatlas.related import more_like_these, related_to_text, related_trials
+    from trialatlas.search import Filters, SearchResults
+    from trialatlas.search import search as search
+    from trialatlas.services.atlas import Atlas, open_atlas
+    from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
+    from trialatlas.services.ingest import IngestReport, ingest
+    from trialatlas.services.models import (
+        IngestResponse,
+        MatchRequest,
+        MatchResponse,
+        NearRequest,
+        NearResponse,
+        SearchRequest,
+    )
+    from trialatlas.services.stats import StoreStats, store_stats
+    from trialatlas.sources import RecordError, SourceReader, read_path, read_paths, register_reader
+    from trialatlas.store import TrialStore, open_store
 
 __version__ = "0.1.0"
+
+# Which module defines each public name; looked up once, on first use, then kept as a module global.
+_PUBLIC_HOMES: dict[str, str] = {
+    "trial_to_study": "trialatlas.export.ctgov_v2",
+    "parse_eligibility": "trialatlas.extract.criteria",
+    "trial_criteria": "trialatlas.extract.criteria",
+    "parse_regimen": "trialatlas.extract.regimen",
+    "patient_dose": "trialatlas.extract.regimen",
+    "render_svg": "trialatlas.extract.regimen",
+    "trial_doses": "trialatlas.extract.regimen",
+    "trial_timeline": "trialatlas.extract.regimen",
+    "match_trials": "trialatlas.match.matcher",
+    "PatientProfile": "trialatlas.match.patient",
+    "load_patient": "trialatlas.match.patient",
+    "profile_from_note": "trialatlas.match.patient",
+    "Trial": "trialatlas.model",
+    "merge_trials": "trialatlas.model.merge",
+    "more_like_these": "trialatlas.related",
+    "related_to_text": "trialatlas.related",
+    "related_trials": "trialatlas.related",
+    "Filters": "trialatlas.search",
+    "SearchResults": "trialatlas.search",
+    "search": "trialatlas.search",
+    "Atlas": "trialatlas.services.atlas",
+    "open_atlas": "trialatlas.services.atlas",
+    "ExportFormat": "trialatlas.services.export",
+    "read_merged": "trialatlas.services.export",
+    "select_trials": "trialatlas.services.export",
+    "write_trials": "trialatlas.services.export",
+    "IngestReport": "trialatlas.services.ingest",
+    "ingest": "trialatlas.services.ingest",
+    "IngestResponse": "trialatlas.services.models",
+    "MatchRequest": "trialatlas.services.models",
+    "MatchResponse": "trialatlas.services.models",
+    "NearRequest": "trialatlas.services.models",
+    "NearResponse": "trialatlas.services.models",
+    "SearchRequest": "trialatlas.services.models",
+    "StoreStats": "trialatlas.services.stats",
+    "store_stats": "trialatlas.services.stats",
+    "RecordError": "trialatlas.sources",
+    "SourceReader": "trialatlas.sources",
+    "read_path": "trialatlas.sources",
+    "read_paths": "trialatlas.sources",
+    "register_reader": "trialatlas.sources",
+    "TrialStore": "trialatlas.store",
+    "open_store": "trialatlas.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _PUBLIC_HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC_HOMES))
+
+
+class _PublicNamespace(ModuleType):
+    """``trialatlas.search`` is the search *function*, yet ``trialatlas.search`` is also a package: the
+    import system binds a loaded subpackage on its parent, which would replace the function whenever
+    any code imports the package. The binding is refused for that one name (the package stays in
+    ``sys.modules``, so ``from trialatlas.search import Filters`` still works)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "search" and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicNamespace
 
 __all__ = [
     "Atlas",

@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.text import Text
 from typer.core import TyperGroup
@@ -22,6 +20,8 @@ from typer.core import TyperGroup
 from trialatlas.errors import TrialAtlasError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from trialatlas.services.atlas import Atlas
 
 console = Console()
@@ -78,6 +78,9 @@ def opened(db: str | None, **options: Any) -> Iterator[Atlas]:
 
 def print_json(document: BaseModel | Any) -> None:
     """An answer's JSON document on stdout, as the REST API sends it."""
+    import orjson
+    from pydantic import BaseModel
+
     if isinstance(document, BaseModel):
         sys.stdout.write(document.model_dump_json() + "\n")
     else:

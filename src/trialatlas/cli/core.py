@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
-from trialatlas.cli.show import render_sources, render_trial
-from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
-from trialatlas.services.ingest import IngestReport, default_workers
-from trialatlas.services.models import IngestProblem, IngestResponse, trial_document
-from trialatlas.services.stats import store_stats
-from trialatlas.sources.base import RecordError
+from trialatlas.services.export import ExportFormat
+
+if TYPE_CHECKING:
+    from trialatlas.services.ingest import IngestReport
+    from trialatlas.services.models import IngestProblem, IngestResponse
+    from trialatlas.sources.base import RecordError
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +48,10 @@ def ingest_command(
     ] = None,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from trialatlas.services.ingest import default_workers
+
     with opened(db) as atlas:
         with Progress(
             SpinnerColumn(),
@@ -117,9 +120,13 @@ def show_command(
     ] = False,
 ) -> None:
     """Show one trial: snapshot, summary, design, groups, eligibility, results, sponsors, locations."""
+    from trialatlas.cli.show import render_sources, render_trial
+
     with opened(db) as atlas:
         trial = atlas.trial(nct)
     if as_json:
+        from trialatlas.services.models import trial_document
+
         print_json(trial_document(trial))
         return
     for part in render_trial(trial):
@@ -138,6 +145,8 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Write trials as ClinicalTrials.gov v2 studies, trialatlas JSON lines, or CSV."""
+    from trialatlas.services.export import select_trials, write_trials
+
     if not ncts and not all_trials:
         err_console.print(Text("name one or more trials, or --all", style="red"))
         raise typer.Exit(2)
@@ -153,6 +162,8 @@ def convert_command(
     to: Annotated[ExportFormat, typer.Option("--to", help="Output format.")] = ExportFormat.CTGOV_JSON,
 ) -> None:
     """Read inputs and write them in another format, without touching the store."""
+    from trialatlas.services.export import read_merged, write_trials
+
     trials, errors = read_merged(inputs)
     count = write_trials(trials, to, out)
     console.print(Text(f"wrote {count} trial(s) to {out}"))
@@ -168,6 +179,8 @@ def stats_command(
     top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 15,
 ) -> None:
     """Counts of stored trials by registry, status, phase, study type, country and start year."""
+    from trialatlas.services.stats import store_stats
+
     with opened(db) as atlas:
         stats = store_stats(atlas.store)
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group, RenderableType
@@ -15,12 +15,10 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
 from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
-from trialatlas.extract.criteria import parse_eligibility
-from trialatlas.extract.criteria.describe import describe_rule
-from trialatlas.extract.criteria.rules import ParsedCriterion
-from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
-from trialatlas.services.models import MatchedTrial
-from trialatlas.services.patients import patient_fields
+
+if TYPE_CHECKING:
+    from trialatlas.extract.criteria.rules import ParsedCriterion
+    from trialatlas.services.models import MatchedTrial
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +34,8 @@ def register(app: typer.Typer) -> None:
 def render_criteria(parsed: list[ParsedCriterion]) -> Group:
     """Each criterion under its kind, its rules said in words beneath it, wrapped with a hanging indent
     so it reads in an 80-column terminal (no table columns to cut drug names or titles)."""
+    from trialatlas.extract.criteria.describe import describe_rule
+
     parts: list[RenderableType] = []
     for kind in dict.fromkeys(c.kind for c in parsed):
         parts.append(Text(f"\n{kind.capitalize()} criteria", style="bold underline"))
@@ -70,6 +70,8 @@ def criteria_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed criteria as JSON.")] = False,
 ) -> None:
     """Show a trial's eligibility criteria split into single criteria and parsed into typed rules."""
+    from trialatlas.extract.criteria import parse_eligibility
+
     path = Path(nct)
     if path.is_file():
         parsed = parse_eligibility(path.read_text(encoding="utf-8"), [], [])
@@ -98,6 +100,8 @@ def judge_command(
     ] = None,
 ) -> None:
     """Label each (patient note, criterion) pair: included / not included / excluded / not excluded / …"""
+    from trialatlas.match.judge import judge_annotations, load_annotations, load_judge, write_jsonl
+
     pairs = load_annotations(annotations)
     judgements = judge_annotations(pairs, load_judge(judge))
     for judgement in judgements:
@@ -142,6 +146,8 @@ def match_command(
     Candidates come from the store's search index (built on first use when missing), so only a few
     hundred trials are read and judged, however large the store."""
     import time
+
+    from trialatlas.services.patients import patient_fields
 
     path = Path(patient)
     fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)

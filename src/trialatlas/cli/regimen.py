@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Group, RenderableType
@@ -12,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
-from trialatlas.extract.regimen.dose import PatientDose
-from trialatlas.extract.regimen.service import TrialDoses
-from trialatlas.extract.regimen.svg import phase_rows
-from trialatlas.extract.regimen.timeline import Phase, TrialTimeline, drug_label
+
+if TYPE_CHECKING:
+    from trialatlas.extract.regimen.dose import PatientDose
+    from trialatlas.extract.regimen.service import TrialDoses
+    from trialatlas.extract.regimen.timeline import Phase, TrialTimeline
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +28,9 @@ def register(app: typer.Typer) -> None:
 def _phase_lines(phase: Phase) -> str:
     """The phase as the chart draws it (alternatives joined by "or", a taper target ending its drug's
     line, a choice of drugs as one line), then the targets and adjustments; registry text escaped."""
+    from trialatlas.extract.regimen.svg import phase_rows
+    from trialatlas.extract.regimen.timeline import drug_label
+
     lines = [f"{drug}: {label}" for drug, label, _ in phase_rows(phase)]
     for item in phase.items:
         lines.extend(f"  {drug_label(item)} target {target.text}" for target in item.targets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,20 +13,12 @@ from rich.text import Text
 
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.errors import QueryError
-from trialatlas.eval.trialsim import SYSTEMS, evaluate, read_pairs, write_run
-from trialatlas.model import Trial
-from trialatlas.related.index import RelatedIndex, index_for, index_path
-from trialatlas.related.service import (
-    ListedRelation,
-    RelatedResult,
-    more_like_these,
-    related_report,
-    related_to_patient,
-    related_to_text,
-)
-from trialatlas.related.similarity import COMPONENTS
-from trialatlas.services.patients import patient_fields
-from trialatlas.store import TrialStore
+
+if TYPE_CHECKING:
+    from trialatlas.model import Trial
+    from trialatlas.related.index import RelatedIndex
+    from trialatlas.related.service import ListedRelation, RelatedResult
+    from trialatlas.store import TrialStore
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +27,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _index(store: TrialStore, rebuild: bool) -> RelatedIndex:
+    from trialatlas.related.index import index_for, index_path
+
     path = index_path(store)
     if rebuild or path is None or not path.is_file():
         err_console.print(Text("building the related-trials index (first use; saved beside the store)…"))
@@ -42,6 +36,8 @@ def _index(store: TrialStore, rebuild: bool) -> RelatedIndex:
 
 
 def results_table(results: list[RelatedResult], *, explain: bool, title: str) -> Table:
+    from trialatlas.related.similarity import COMPONENTS
+
     table = Table(title=Text(title), show_lines=True, expand=True)
     table.add_column("#", justify="right")
     table.add_column("trial", no_wrap=True)
@@ -104,6 +100,14 @@ def related_command(
     db: DbOption = None,
 ) -> None:
     """Related trials with the reason each is related; and, apart, the ones its source pages list."""
+    from trialatlas.related.service import (
+        more_like_these,
+        related_report,
+        related_to_patient,
+        related_to_text,
+    )
+    from trialatlas.services.patients import patient_fields
+
     if sum(bool(x) for x in (ncts, text, patient)) != 1:
         raise QueryError("name trials, or give --text or --patient (one of them)")
     with opened(db) as atlas:
@@ -147,6 +151,8 @@ def eval_trialsim_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Rerank each TrialSim target's held candidates; P@1, P@5, NDCG@10 beside BM25 and TF-IDF."""
+    from trialatlas.eval.trialsim import SYSTEMS, evaluate, read_pairs, write_run
+
     with opened(db) as atlas:
         labelled = read_pairs(pairs)
         report = evaluate(atlas.store, labelled, index=_index(atlas.store, False))

@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -16,7 +15,7 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
 from trialatlas.config import shared_data_dir
 from trialatlas.errors import InputError
-from trialatlas.services.models import MAX_LIMIT, SearchRequest, checked
+from trialatlas.services.checks import MAX_LIMIT
 
 CSV_COLUMNS = (
     "key",
@@ -114,7 +113,9 @@ def search_command(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the search index first.")] = False,
 ) -> None:
     """Ranked full-text search with filters, facets and cursors."""
-    given = dict(locals())
+    given = dict(locals())  # the parameters alone: taken before anything else is bound
+    from trialatlas.services.models import SearchRequest, checked
+
     fields = {name: given[name] for name in SearchRequest.model_fields if name in given}
     request = {
         **{name: value for name, value in fields.items() if value is not None},
@@ -138,6 +139,8 @@ def search_command(
 
 
 def _save(hits: Any, fmt: SaveFormat, out: Path | None) -> int:
+    import orjson
+
     stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     count = 0
     try:

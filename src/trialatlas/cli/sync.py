@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -11,9 +11,10 @@ from rich.text import Text
 
 from trialatlas.cli.common import DB_OPTION_HELP, JsonOption, console, err_console, opened, print_json
 from trialatlas.errors import InputError, NotFoundError
-from trialatlas.services.models import MAX_LIMIT
-from trialatlas.store import copy_store, diff_trials, version_at
-from trialatlas.store.history import Change, TrialVersion
+from trialatlas.services.checks import MAX_LIMIT
+
+if TYPE_CHECKING:
+    from trialatlas.store.history import Change, TrialVersion
 
 DbOption = Annotated[
     str | None,
@@ -166,6 +167,8 @@ def diff_command(
     as_json: JsonOption = False,
 ) -> None:
     """What changed in a trial: status, enrollment, dates, sites, criteria, design."""
+    from trialatlas.store import diff_trials, version_at
+
     versions = _versions(db, nct)
     current = versions[-1]
     if since is not None:
@@ -213,6 +216,8 @@ def copy_command(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole store (raw records and history included) to another backend, then compare digests."""
+    from trialatlas.store import copy_store
+
     with opened(source) as src, opened(target) as dst:
         report = copy_store(src.store, dst.store, batch_size=batch_size)
     if as_json:

@@ -214,10 +214,6 @@ def _relevance(
     }
 
 
-def _short(text: str, width: int = 90) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def rank(
     patient: PatientProfile,
     trials: Sequence[Trial],
@@ -251,8 +247,8 @@ def rank(
         candidate.verdict = verdict
         candidate.score = candidate.relevance * eligibility_factor(verdict if checkable(trial) else None)
         candidate.reasons = [
-            *(f"fails: {_short(text)}" for text in verdict.failed[:3]),
-            *(f"check: {_short(text)}" for text in verdict.check_next[:3]),
+            *(f"fails: {text}" for text in verdict.failed[:3]),
+            *(f"check: {text}" for text in verdict.check_next[:3]),
         ]
     return _in_bands(candidates)[:top]
 

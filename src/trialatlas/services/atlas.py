@@ -6,6 +6,9 @@ once per request), a cache of search results, the matcher with its statistics an
 the pool of match worker processes. Every operation takes and answers the models of
 :mod:`trialatlas.services.models`, so each interface gives the same document for the same question.
 Nothing a patient sends is kept: match requests are answered and forgotten.
+
+Each operation imports the machinery it runs (the search engine, the matcher, the regimen parser)
+when first called, so opening an atlas to show one trial loads only the store and the trial model.
 """
 
 from __future__ import annotations
@@ -17,70 +20,41 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
-from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
-from trialatlas.extract.regimen import TrialDoses, TrialTimeline, render_svg, trial_doses, trial_timeline
-from trialatlas.match.matcher import StoreMatcher
-from trialatlas.match.patient import PatientProfile
-from trialatlas.match.verdict import CriterionVerdict
-from trialatlas.model import OverallStatus, Trial
-from trialatlas.related import RelatedError, RelatedResult, related_trials
-from trialatlas.search import SearchHit, SearchIndex, SearchResults, search
-from trialatlas.search.index import BuildReport
-from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
-from trialatlas.services.models import (
-    MARKS,
-    MAX_LIMIT,
-    SEARCH_BUDGET_S,
-    DoseRequest,
-    IngestProblem,
-    IngestResponse,
-    MatchedCriterion,
-    MatchedTrial,
-    MatchRequest,
-    MatchResponse,
-    NearOrigin,
-    NearRequest,
-    NearResponse,
-    NearTrial,
-    RelatedRequest,
-    SearchRequest,
-    Stats,
-    check_trial_id,
-    checked,
-)
-from trialatlas.services.patients import patient_of, summarize_patient
+from trialatlas.errors import NotFoundError, QueryError, RelatedError, TrialAtlasError
+from trialatlas.services.checks import MAX_LIMIT, check_trial_id
 from trialatlas.store import derived_path, open_store
-from trialatlas.store.base import TrialStore
+
+if TYPE_CHECKING:
+    from trialatlas.extract.criteria import ParsedCriterion
+    from trialatlas.extract.regimen import TrialDoses, TrialTimeline
+    from trialatlas.match.matcher import StoreMatcher
+    from trialatlas.match.patient import PatientProfile
+    from trialatlas.match.verdict import CriterionVerdict
+    from trialatlas.model import Trial
+    from trialatlas.related import RelatedResult
+    from trialatlas.search import SearchHit, SearchIndex, SearchResults
+    from trialatlas.search.index import BuildReport
+    from trialatlas.services.export import ExportFormat
+    from trialatlas.services.models import (
+        DoseRequest,
+        IngestResponse,
+        MatchedCriterion,
+        MatchRequest,
+        MatchResponse,
+        NearRequest,
+        NearResponse,
+        RelatedRequest,
+        SearchRequest,
+        Stats,
+    )
+    from trialatlas.store.base import TrialStore
 
 # Search results kept (for as long as the index does not change).
 _RESULTS_CACHE = 256
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
-
-
-class _GuardedIndex(SearchIndex):
-    """The store's search index, caught up with the store only while no ingest of this atlas writes.
-
-    An ingest holds the store's lock while it waits for SQLite's write lock, and rebuilding the index
-    holds SQLite's write lock while it reads the trials through the store: run together, each waits
-    for the other until the store's timeout, and the ingest fails. So a search during an ingest uses
-    the index as it was (the next search catches up), and only the very first build waits for it.
-    """
-
-    def __init__(self, path: str, guard: threading.Lock) -> None:
-        super().__init__(path)
-        self._guard = guard
-
-    def sync(self, store: TrialStore) -> int:
-        if not self._guard.acquire(blocking=not self.is_built()):
-            return 0
-        try:
-            return super().sync(store)
-        finally:
-            self._guard.release()
 
 
 # The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
@@ -99,12 +73,16 @@ def _worker_ready() -> bool:
 
 
 def _worker_match(profile_json: str, top: int, status: str | None) -> str:
+    from trialatlas.match.patient import PatientProfile
+
     assert _worker is not None, "match worker not initialised"
     profile = PatientProfile.model_validate_json(profile_json)
     return _worker.match_profile(profile, top=top, status=status).model_dump_json()
 
 
 def _criterion(verdict: CriterionVerdict) -> MatchedCriterion:
+    from trialatlas.services.models import MARKS, MatchedCriterion
+
     return MatchedCriterion(
         index=verdict.index,
         kind=verdict.kind,
@@ -135,7 +113,7 @@ class Atlas:
         self._lock = threading.RLock()
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
-        # Held by an ingest of this atlas: the index does not catch up meanwhile (see _GuardedIndex).
+        # Held by an ingest of this atlas: the index does not catch up meanwhile (see GuardedIndex).
         self._ingest_lock = threading.Lock()
         # One search at a time on the index's one connection: the index reads some of its state outside
         # its own lock, and a second thread on the connection while a snippet calls back into Python
@@ -164,6 +142,8 @@ class Atlas:
         )
 
     def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
+        from trialatlas.services.models import MatchResponse
+
         assert self._pool is not None
         pool = self._pool
         try:
@@ -183,11 +163,13 @@ class Atlas:
         """The store's search index, built (or caught up) once before the first search uses it."""
         index = self._index
         if index is None:
+            from trialatlas.services.guarded_index import GuardedIndex
+
             with self._index_lock:
                 # One thread builds; requests that arrive meanwhile wait instead of building again.
                 if self._index is None:
                     path = derived_path(self.store, "")
-                    built = _GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+                    built = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
                     if not built.is_built() and self.on_note is not None:
                         self.on_note("building the search index (first use; kept in the store's file)…")
                     built.sync(self.store)
@@ -203,12 +185,15 @@ class Atlas:
     def warm(self) -> None:
         """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
         self.search_index()
+        self.places("warm")  # the gazetteer's name index, for the first location search and type-ahead
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
         else:
             self._matcher().stats()
 
     def _matcher(self) -> StoreMatcher:
+        from trialatlas.match.matcher import StoreMatcher
+
         with self._lock:
             if self._store_matcher is None:
                 self._store_matcher = StoreMatcher(
@@ -252,7 +237,14 @@ class Atlas:
         Results are kept for as long as the index does not change (searches repeat: the landing page
         above all); the caller must not change them.
         """
+        from trialatlas.search import search
+        from trialatlas.services.models import SEARCH_BUDGET_S, SearchRequest, checked
+
         request = checked(SearchRequest, request)
+        if request.location.strip():
+            return self._search_near(request, facets=facets, facet_limit=facet_limit, snippets=snippets)
+        if request.radius_km is not None:
+            raise QueryError("radius_km needs a location")
         index = self.search_index()
         with self._search_lock:
             # Caught up once here, so that the index's generation says what it holds; search() is told.
@@ -290,6 +282,53 @@ class Atlas:
                     self._results.popitem(last=False)
             return results
 
+    def _search_near(
+        self, request: SearchRequest, *, facets: bool | Sequence[str], facet_limit: int, snippets: bool
+    ) -> SearchResults:
+        """The search without its location, every hit placed and ranked by distance, one page cut out.
+
+        The ranking is cached per search and location, so the pages after the first are slices.
+        Facets count the search's trials before the radius (the counts of the query and filters).
+        """
+        from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+        from trialatlas.services.nearby import near_cursor, near_offset, place_of, rank_by_distance
+
+        offset = near_offset(request.cursor)
+        base = request.model_copy(update={"location": "", "radius_km": None, "cursor": None, "page": 1})
+        key = (
+            "near",
+            base.model_copy(update={"limit": 0}).model_dump_json(),
+            request.location,
+            request.radius_km,
+            facets if isinstance(facets, bool) else tuple(facets),
+            facet_limit,
+            snippets,
+        )
+        ranked = self._results.get(key)
+        if ranked is None:
+            origin = place_of(request.location)
+            walk = base.model_copy(update={"limit": SEARCH_MAX_LIMIT})
+            first = self.search(walk, facets=facets, facet_limit=facet_limit, snippets=snippets)
+            hits = list(first.hits)
+            cursor = first.next_cursor
+            while cursor is not None:
+                more = self.search(
+                    walk.model_copy(update={"cursor": cursor}), facets=False, snippets=snippets
+                )
+                hits.extend(more.hits)
+                cursor = more.next_cursor
+            trials = self.store.get_many([hit.trial.key for hit in hits])
+            placed = rank_by_distance(hits, trials, origin, request.radius_km)
+            ranked = first.model_copy(update={"hits": placed, "total": len(placed), "origin": origin.name})
+            with self._search_lock:
+                self._results[key] = ranked
+                while len(self._results) > _RESULTS_CACHE:
+                    self._results.popitem(last=False)
+        end = offset + request.limit
+        return ranked.model_copy(
+            update={"hits": ranked.hits[offset:end], "next_cursor": near_cursor(end, ranked.total)}
+        )
+
     def iter_hits(self, request: SearchRequest) -> Iterator[SearchHit]:
         """Every hit of a search, page after page of ``request.limit``."""
         cursor = request.cursor
@@ -300,12 +339,31 @@ class Atlas:
             if cursor is None:
                 return
 
+    def download(self, request: SearchRequest, fmt: ExportFormat) -> Iterator[bytes]:
+        """Every trial a search finds, in its order, as a download streamed batch by batch."""
+        from trialatlas.services.export import stream_trials
+
+        return stream_trials(self.store, self._hit_keys(request), fmt)
+
+    def _hit_keys(self, request: SearchRequest) -> Iterator[str]:
+        from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+
+        walk = request.model_copy(update={"cursor": None, "limit": SEARCH_MAX_LIMIT})
+        while True:
+            results = self.search(walk, facets=False, snippets=False)
+            yield from (hit.trial.key for hit in results.hits)
+            if results.next_cursor is None:
+                return
+            walk = walk.model_copy(update={"cursor": results.next_cursor})
+
     def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
         """The cursor that starts the page at ``offset`` of this search (``None``: the first page).
 
         Cursors only go forward, so the way back is walked forward again, in steps of up to the
         search's largest page, without snippets or facets.
         """
+        from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+
         cursor: str | None = None
         left = offset
         while left > 0:
@@ -320,6 +378,8 @@ class Atlas:
 
     def stats(self, request: SearchRequest, facets: bool | Sequence[str] = True, top: int = 100) -> Stats:
         """How many trials a search matches, and their counts by each facet (``top`` values each)."""
+        from trialatlas.services.models import Stats
+
         results = self.search(
             request.model_copy(update={"cursor": None, "limit": 1}),
             facets=facets,
@@ -331,6 +391,9 @@ class Atlas:
     # --- related, regimens, doses --------------------------------------------------------------
 
     def related(self, request: RelatedRequest | dict[str, Any]) -> list[RelatedResult]:
+        from trialatlas.related import related_trials
+        from trialatlas.services.models import RelatedRequest, checked
+
         asked = checked(RelatedRequest, request)
         trial = self.trial(asked.nct)
         try:
@@ -339,29 +402,41 @@ class Atlas:
             raise QueryError(str(exc)) from exc
 
     def timeline(self, nct: str) -> TrialTimeline:
-        return trial_timeline(self.trial(nct))
+        return self.timeline_of(self.trial(nct))
 
     @staticmethod
     def timeline_of(trial: Trial) -> TrialTimeline:
+        from trialatlas.extract.regimen import trial_timeline
+
         return trial_timeline(trial)
 
     @staticmethod
     def timeline_svg(timeline: TrialTimeline, width: int = 900) -> str:
         """The chart as SVG laid out for ``width`` px (the library escapes every label it draws)."""
+        from trialatlas.extract.regimen import render_svg
+
         return render_svg(timeline, width)
 
     def doses(self, request: DoseRequest | dict[str, Any]) -> TrialDoses:
+        from trialatlas.extract.regimen import trial_doses
+        from trialatlas.services.models import DoseRequest, checked
+
         asked = checked(DoseRequest, request)
         return trial_doses(self.trial(asked.nct), asked.weight, asked.height)
 
     @staticmethod
     def parsed_criteria(trial: Trial) -> list[ParsedCriterion]:
+        from trialatlas.extract.criteria import parse_eligibility
+
         elig = trial.eligibility
         return parse_eligibility(elig.criteria_text, elig.inclusion, elig.exclusion)
 
     # --- matching ------------------------------------------------------------------------------
 
     def match(self, request: MatchRequest | dict[str, Any]) -> MatchResponse:
+        from trialatlas.services.models import MatchRequest, checked
+        from trialatlas.services.patients import patient_of
+
         asked = checked(MatchRequest, request)
         profile = patient_of(asked.patient, asked.note)
         return self.match_profile(profile, top=asked.top, status=asked.status)
@@ -369,6 +444,10 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
+        from trialatlas.model import OverallStatus
+        from trialatlas.services.models import MatchedTrial, MatchResponse
+        from trialatlas.services.patients import summarize_patient
+
         if (
             status is not None
             and status.strip().lower() not in ("open", "any", "all", "")
@@ -422,6 +501,7 @@ class Atlas:
         ``build_related_index`` builds the related-trials index when the store has none yet, so that
         the first ``related`` after an ingest answers at once."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
+        from trialatlas.services.models import IngestProblem, IngestResponse
 
         with self._ingest_lock:
             report = ingest(
@@ -445,9 +525,17 @@ class Atlas:
 
     # --- nearby sites --------------------------------------------------------------------------
 
+    @staticmethod
+    def places(typed: str, limit: int = 8) -> list[str]:
+        """Places of the offline gazetteer starting with ``typed``, written as a location is read."""
+        from trialatlas.geo.near import default_gazetteer
+
+        return default_gazetteer().suggest(typed[:100], limit=limit)
+
     def near(self, request: NearRequest | dict[str, Any]) -> NearResponse:
         """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
         from trialatlas.geo.near import RECRUITING, RECRUITING_OR_SOON, nearest_sites
+        from trialatlas.services.models import NearOrigin, NearRequest, NearResponse, NearTrial, checked
 
         asked = checked(NearRequest, request)
         result = nearest_sites(

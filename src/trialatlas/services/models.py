@@ -7,7 +7,6 @@ callers all exchange these, so one question has one answer whatever the interfac
 
 from __future__ import annotations
 
-import re
 import typing
 from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
@@ -21,19 +20,11 @@ from trialatlas.model import Trial
 from trialatlas.related import RelatedResult
 from trialatlas.search import FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
-from trialatlas.store.base import ORG_KEY_PREFIX
-from trialatlas.text.registry_ids import is_nct_id
+from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
 
-# Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
-MAX_LIMIT = 100
-MAX_PAGE = 10_000
 MAX_QUERY_TERMS = 40
 # Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
 SEARCH_BUDGET_S = 5.0
-
-
-def _is_org_key(text: str) -> bool:
-    return text.startswith(ORG_KEY_PREFIX) and len(ORG_KEY_PREFIX) < len(text) <= len(ORG_KEY_PREFIX) + 200
 
 
 Request = TypeVar("Request", bound=BaseModel)
@@ -62,18 +53,6 @@ def checked(model: type[Request], data: Any) -> Request:
         raise QueryError(validation_problems(exc)) from exc
 
 
-def check_trial_id(nct: str) -> str:
-    """Ids are checked before the store sees them, so that a malformed one is a 4xx, not a lookup."""
-    text = nct.strip()
-    if (
-        not text
-        or len(text) > 210
-        or not (is_nct_id(text) or _is_org_key(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text))
-    ):
-        raise QueryError(f"{nct[:60]!r} is not a trial id (NCT followed by 8 digits, or an org study id)")
-    return text
-
-
 # --- search ------------------------------------------------------------------------------------
 
 
@@ -100,6 +79,15 @@ class SearchRequest(FilterFields):
         default_factory=list,
         description="name:value of a facet, for facets without a filter of their own "
         "(start_year:2019, completion_year:2025, enrollment:100-499, last_update_year:2024).",
+    )
+    location: str = Field(
+        default="",
+        max_length=200,
+        description='Near a place: "City[, State], Country" or "lat, lon" (offline gazetteer). Hits '
+        "are then sorted by the distance to their nearest site, each giving that site.",
+    )
+    radius_km: float | None = Field(
+        default=None, gt=0, le=25_000, description="With a location: only trials with a site within this."
     )
     sort: SortKey = Field(default=SortKey.RELEVANCE, description="Relevance, or newest/largest first.")
     order: Literal["asc", "desc"] | None = Field(default=None, description="asc: oldest or smallest first.")
