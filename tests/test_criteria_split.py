@@ -122,3 +122,18 @@ def test_lists_from_a_reader_keep_their_kind() -> None:
 def test_empty_text_has_no_criteria(tmp_path: Path) -> None:
     assert split_criteria(None) == []
     assert split_criteria("   \n ") == []
+
+
+def test_a_qualified_section_heading_starts_its_section_only_at_a_line_start() -> None:
+    text = (
+        "Inclusion Criteria for patients:\n\n* Age 18 or more\n\n"
+        "Exclusion criteria for healthy volunteers: smoking\n\n"
+        "Patients meeting the inclusion criteria of study A: enrolment allowed"
+    )
+    assert [(c.kind, c.text) for c in split_criteria(text)] == [
+        ("inclusion", "Age 18 or more"),
+        ("exclusion", "smoking"),
+        # Inside a sentence the same words are no heading: the line stays one exclusion criterion.
+        ("exclusion", "Patients meeting the inclusion criteria of study A: enrolment allowed"),
+    ]
+    _spans_point_back(text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from trialatlas.text.criteria import heading_polarity
+
 # The legacy formatter wrapped every textblock line at this many columns (indentation included).
 _WRAP_WIDTH = 99
 
@@ -29,16 +31,6 @@ _QUALIFIER = re.compile(r"^(\s[^:]{0,60})?:\s*(.*)$")
 _INNER_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\(\d{1,3}\))\s+(?=\S)")
 _TOPIC_LENGTH = 60
 _DASHED_HEADING = re.compile(r"^--\s*([^-].*?)\s*--\s*(.*)$")
-_EXCLUDING = re.compile(
-    r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
-    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|prohibited)\b",
-    re.IGNORECASE,
-)
-_INCLUDING = re.compile(
-    r"\b(?:must\s+(?:have|be|meet)|required|requirements?|eligible|inclusions?|may\s+be\s+included|"
-    r"allowed|permitted)\b",
-    re.IGNORECASE,
-)
 
 
 class TextUnit:
@@ -194,14 +186,6 @@ def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
             continue
         lists[side or section].append(full)
     return lists["inclusion"], lists["exclusion"]
-
-
-def heading_polarity(text: str) -> str:
-    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic): the one
-    rule for the sources' lists and the criteria parser's split."""
-    if _EXCLUDING.search(text):
-        return "exclusion"
-    return "inclusion" if _INCLUDING.search(text) else ""
 
 
 def split_criteria(text: str | None, *, hard_wrapped: bool = False) -> tuple[list[str], list[str]]:

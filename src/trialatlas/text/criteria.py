@@ -1,0 +1,406 @@
+"""The one eligibility-criteria splitter: single criteria, each tagged inclusion or exclusion, with its span.
+
+Registry criteria come as bulleted or numbered lists (nested ones too), as inline enumerations
+("1. … 2. …"), as lines with no markers at all, or run together when an export lost its newlines
+("…years old Exclusion Criteria: - …", "…old.Normal renal function"). The splitter finds section
+headers anywhere, list markers at line starts and inline, and keeps for every criterion the offsets of
+its text in the source so that rules parsed from it can point back to the exact characters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+CriterionKind = Literal["inclusion", "exclusion"]
+
+_EXCLUDING = re.compile(
+    r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
+    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|prohibited)\b",
+    re.IGNORECASE,
+)
+_INCLUDING = re.compile(
+    r"\b(?:must\s+(?:have|be|meet)|required|requirements?|eligible|inclusions?|may\s+be\s+included|"
+    r"allowed|permitted)\b",
+    re.IGNORECASE,
+)
+
+
+def heading_polarity(text: str) -> str:
+    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
+    if _EXCLUDING.search(text):
+        return "exclusion"
+    return "inclusion" if _INCLUDING.search(text) else ""
+
+
+_HEADER = re.compile(
+    r"(?:(?<=\s)|^|(?<=[.;:]))(?:key\s+|main\s+|major\s+|general\s+)?"
+    r"(?P<kind>inclusion|exclusion|eligibility|inclusive|exclusive|non-?inclusion)"
+    r"(?:\s+criteria|\s+criterion|\s+conditions?)?"
+    # "Exclusion criteria for healthy volunteers:": a short qualifier, then the colon (line start only).
+    r"(?P<qualifier>\s+(?:for|of|in|related\s+to)\s+[^:\n]{1,60}?(?=:))?"
+    r"\s*(?:include|includes|are)?\s*(?::|-(?=\s)|\n|$)",
+    re.IGNORECASE,
+)
+# A list marker at the start of a line: bullets, "1." "1)" "(1)" "a." "(a)" "i." "Step 1:" is not one.
+_LINE_MARKER = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<marker>[-*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?!\d)|\(\d{1,2}\)|\(?[a-zA-Z][.)](?=\s)"
+    r"|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))[ \t]*"
+)
+# Inline markers are searched without their leading lookbehind ("after a space or a full stop"), the
+# character before each match checked by :func:`_after`: a leading lookbehind is tried at every position.
+_INLINE_NUMBER = re.compile(r"(\d{1,2})[.)]\s+(?=[A-Za-z(])")
+_INLINE_BULLET = re.compile(r"\s+[-•*·●▪](?:\s+|(?=[A-Z]))(?=[A-Za-z(])")
+# Consumes the three letters before the join: the cut is at the match's end.
+_CAMEL_JOIN = re.compile(r"[a-z]{2}[a-z.)%](?=[A-Z][a-z]{2,}\b)")
+
+
+def _after(pattern: re.Pattern[str], text: str, allowed: Callable[[str], bool]) -> list[re.Match[str]]:
+    """Non-overlapping matches of ``pattern`` whose preceding character ("" at the start) is ``allowed``."""
+    found: list[re.Match[str]] = []
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        start = match.start()
+        if allowed(text[start - 1] if start else ""):
+            found.append(match)
+            position = match.end()
+        else:
+            position = start + 1
+    return found
+
+
+def _number_boundary(previous: str) -> bool:
+    return previous != "" and (previous.isspace() or previous in ".;:")
+
+
+def _bullet_boundary(previous: str) -> bool:
+    return previous != "" and not previous.isspace() and not previous.isdecimal()
+
+
+_NOT_CRITERION = re.compile(r"^\W*$")
+
+
+@dataclass
+class Criterion:
+    """One criterion: its text (whitespace collapsed), kind, and where it sits in the source."""
+
+    text: str
+    kind: CriterionKind
+    index: int
+    start: int
+    end: int
+    source: str = "criteria_text"
+    depth: int = 0
+    parent: int | None = None
+    is_header: bool = False
+    context: str | None = None
+    # (position in ``text``, characters the source had there beyond the one space kept): maps back spans.
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+
+    _offsets: tuple[list[int], list[int]] | None = field(default=None, repr=False, compare=False)
+
+    def source_offset(self, position: int) -> int:
+        """The offset in the source of character ``position`` of :attr:`text`."""
+        if not self.gaps:
+            return self.start + position
+        if self._offsets is None:
+            # Positions and running widths, built once: a criterion copied from a table has hundreds
+            # of gaps and every rule maps several spans back.
+            self._offsets = ([at for at, _ in self.gaps], list(itertools.accumulate(w for _, w in self.gaps)))
+        positions, widths = self._offsets
+        before = bisect.bisect_left(positions, position)
+        return self.start + position + (widths[before - 1] if before else 0)
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.source_offset(start), self.source_offset(
+            end - 1
+        ) + 1 if end > start else self.source_offset(start)
+
+
+_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE_RUN = re.compile(r"\s{2,}")
+
+
+def _collapse(source: str, start: int, end: int) -> tuple[str, list[tuple[int, int]], int, int]:
+    """The text of ``source[start:end]`` with whitespace runs collapsed, the gaps, and the trimmed bounds."""
+    segment = source[start:end]
+    stripped = segment.lstrip()
+    start += len(segment) - len(stripped)
+    segment = stripped.rstrip()
+    end = start + len(segment)
+    gaps: list[tuple[int, int]] = []
+    removed = 0
+    for run in _WHITESPACE_RUN.finditer(segment):
+        width = run.end() - run.start()
+        # The run becomes one space: it ends at this position of the collapsed text.
+        gaps.append((run.start() - removed + 1, width - 1))
+        removed += width - 1
+    return _WHITESPACE.sub(" ", segment), gaps, start, end
+
+
+def _header_kind(word: str, current: CriterionKind) -> CriterionKind | None:
+    lowered = word.lower()
+    if lowered.startswith("excl") or lowered.startswith("non"):
+        return "exclusion"
+    if lowered.startswith("incl"):
+        return "inclusion"
+    return current if lowered.startswith("elig") else None
+
+
+def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, int, int]]:
+    """``(kind, start, end)`` of each section; text before any header takes ``default``."""
+    sections: list[tuple[CriterionKind, int, int]] = []
+    kind: CriterionKind = default
+    position = 0
+    for match in _HEADER.finditer(text):
+        # A header inside a sentence ("…meeting the inclusion criteria of …") is not a section break.
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = text[line_start : match.start()].strip()
+        follow = match.group(0).rstrip()
+        if before and not before.endswith((".", ";", ":")) and not follow.endswith(":"):
+            continue
+        if before and match["qualifier"]:
+            continue
+        new_kind = _header_kind(match["kind"], kind)
+        if new_kind is None:
+            continue
+        if match.start() > position:
+            sections.append((kind, position, match.start()))
+        kind = new_kind
+        position = match.end()
+    sections.append((kind, position, len(text)))
+    return [s for s in sections if text[s[1] : s[2]].strip()]
+
+
+@dataclass
+class _Item:
+    start: int
+    end: int
+    indent: int
+    marker: str | None
+
+
+def _line_items(text: str, start: int, end: int) -> list[_Item]:
+    """Items by line markers; unmarked lines continue the previous item or start one at a blank line."""
+    items: list[_Item] = []
+    position = start
+    previous_blank = True
+    content_indent = 0
+    for line in text[start:end].splitlines(keepends=True):
+        line_start = position
+        position += len(line)
+        stripped = line.strip()
+        if not stripped:
+            previous_blank = True
+            continue
+        match = _LINE_MARKER.match(line)
+        indent = len(line) - len(line.lstrip(" \t"))
+        if match and len(stripped) > len(match["marker"]):
+            items.append(
+                _Item(line_start + match.end(), line_start + len(line.rstrip()), indent, match["marker"])
+            )
+            content_indent = match.end()
+        elif items and not previous_blank and _continues(items[-1], text, indent, content_indent, stripped):
+            items[-1].end = line_start + len(line.rstrip())
+        else:
+            items.append(_Item(line_start + indent, line_start + len(line.rstrip()), indent, None))
+            content_indent = indent
+        previous_blank = False
+    return items
+
+
+def _continues(item: _Item, text: str, indent: int, content_indent: int, stripped: str) -> bool:
+    if item.marker is not None:
+        # A wrapped line of a marked item is indented at least to where the item's text began.
+        return indent >= content_indent - 1 or stripped[0].islower()
+    # Unmarked lines are one criterion each (Chia, many exports) unless the line plainly continues
+    # the previous one: it starts in lower case, or the previous line broke off mid-phrase.
+    previous = text[item.start : item.end].rstrip()
+    return (
+        stripped[0].islower()
+        or previous.endswith((",", "-", "/", "("))
+        or bool(re.search(r"\b(?:and|or|of|the|with|to|than|for|in|by)$", previous, re.IGNORECASE))
+    )
+
+
+def _nest(items: list[_Item], text: str) -> list[tuple[_Item, int, int | None]]:
+    """``(item, depth, parent position)``: deeper indentation, or a new marker style after a colon, nests."""
+    result: list[tuple[_Item, int, int | None]] = []
+    stack: list[tuple[int, str, int]] = []  # (indent, marker style, position in result)
+    for item in items:
+        style = _marker_style(item.marker)
+        while stack:
+            indent, parent_style, _ = stack[-1]
+            if item.indent > indent or (
+                item.indent == indent and style != parent_style and _ends_with_colon(result, stack, text)
+            ):
+                break
+            stack.pop()
+        parent = stack[-1][2] if stack else None
+        depth = len(stack)
+        result.append((item, depth, parent))
+        stack.append((item.indent, style, len(result) - 1))
+    return result
+
+
+def _ends_with_colon(
+    result: list[tuple[_Item, int, int | None]], stack: list[tuple[int, str, int]], text: str
+) -> bool:
+    parent_item = result[stack[-1][2]][0]
+    return text[parent_item.start : parent_item.end].rstrip().endswith(":")
+
+
+def _marker_style(marker: str | None) -> str:
+    if marker is None:
+        return "none"
+    core = marker.strip("()")
+    if core[:-1].isdigit():
+        return "number"
+    if core[:-1] in {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"}:
+        return "roman"
+    if core[:-1].isalpha():
+        return "letter"
+    return "bullet"
+
+
+def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -> list[tuple[int, int]]:
+    """Pieces of one item split at inline enumerations, inline bullets and run-together sentences."""
+    segment = text[start:end]
+    cuts: set[int] = set()
+    numbers = _after(_INLINE_NUMBER, segment, _number_boundary)
+    # The item's own marker ("1.") counts as the first of an inline run ("1. Pregnant 2. HIV positive").
+    marker_core = (marker or "").strip("()").rstrip(".)")
+    expected = int(marker_core) + 1 if marker_core.isdigit() else None
+    run: list[re.Match[str]] = []
+    if expected is not None and numbers and int(numbers[0][1]) == expected:
+        run = [numbers[0]]
+        expected += 1
+        numbers = numbers[1:]
+        if len(numbers) == 0 or int(numbers[0][1]) != expected:
+            cuts.add(run[0].start())
+    for match in numbers:
+        value = int(match[1])
+        if expected is None or value != expected:
+            if len(run) >= 2:
+                cuts.update(m.start() for m in run)
+            run = [match] if value in (1, 2) or (run == [] and value <= 2) else []
+            expected = value + 1 if run else None
+            continue
+        run.append(match)
+        expected = value + 1
+    if len(run) >= 2:
+        cuts.update(m.start() for m in run)
+    bullets = _after(_INLINE_BULLET, segment, _bullet_boundary)
+    if len(bullets) >= 2 or (bullets and (marker or segment.lstrip()[:1]) in "-•*·●▪"):
+        cuts.update(m.start() for m in bullets)
+    cuts.update(m.end() for m in _CAMEL_JOIN.finditer(segment))
+    if not cuts:
+        return [(start, end)]
+    pieces: list[tuple[int, int]] = []
+    previous = 0
+    for cut in sorted(cuts):
+        pieces.append((start + previous, start + cut))
+        previous = cut
+    pieces.append((start + previous, end))
+    result = []
+    for piece_start, piece_end in pieces:
+        piece = text[piece_start:piece_end]
+        lead = re.match(r"\s*(?:\d{1,2}[.)]|[-•*·●▪])\s*", piece)
+        offset = lead.end() if lead else 0
+        if piece[offset:].strip():
+            result.append((piece_start + offset, piece_end))
+    return result
+
+
+def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> list[Criterion]:
+    """The criteria of an eligibility ``text``, in order, with nesting and source spans."""
+    if not text or not text.strip():
+        return []
+    criteria: list[Criterion] = []
+    for kind, section_start, section_end in _sections(text, default):
+        items = _line_items(text, section_start, section_end)
+        nested = _nest(items, text)
+        base = len(criteria)
+        mapping: dict[int, int] = {}
+        for position, (item, depth, parent) in enumerate(nested):
+            pieces = _inline_pieces(text, item.start, item.end, item.marker)
+            first_index = len(criteria)
+            mapping[position] = first_index
+            parent_index = mapping.get(parent) if parent is not None else None
+            for piece_number, (piece_start, piece_end) in enumerate(pieces):
+                collapsed, gaps, trimmed_start, trimmed_end = _collapse(text, piece_start, piece_end)
+                if _NOT_CRITERION.match(collapsed):
+                    continue
+                # An enumeration introduced by "…:" inside one item nests under its lead-in piece.
+                own_parent = parent_index
+                own_depth = depth
+                if piece_number > 0 and len(pieces) > 1 and criteria and criteria[first_index:]:
+                    lead = criteria[first_index]
+                    if lead.text.endswith(":"):
+                        own_parent, own_depth = lead.index, depth + 1
+                criteria.append(
+                    Criterion(
+                        text=collapsed,
+                        kind=kind,
+                        index=len(criteria),
+                        start=trimmed_start,
+                        end=trimmed_end,
+                        depth=own_depth,
+                        parent=own_parent,
+                        gaps=gaps,
+                    )
+                )
+        _mark_headers(criteria, base)
+    return criteria
+
+
+def _mark_headers(criteria: list[Criterion], base: int) -> None:
+    """A criterion ending in ":" whose children follow is a lead-in: the children carry it as context."""
+    for criterion in criteria[base:]:
+        if criterion.parent is not None:
+            parent = criteria[criterion.parent]
+            if parent.text.rstrip().endswith(":"):
+                parent.is_header = True
+                # "Patients with the following are excluded:" sends its items to that side.
+                side = heading_polarity(parent.text)
+                if side in ("inclusion", "exclusion"):
+                    criterion.kind = side  # type: ignore[assignment]
+            criterion.context = parent.text if parent.context is None else f"{parent.context} {parent.text}"
+
+
+def criteria_from_lists(inclusion: Iterable[str], exclusion: Iterable[str]) -> list[Criterion]:
+    """Criteria from already-separated lists (a reader may have split them); each item may still nest."""
+    criteria: list[Criterion] = []
+    for kind, items in (("inclusion", inclusion), ("exclusion", exclusion)):
+        for number, item in enumerate(items):
+            base = len(criteria)
+            for criterion in split_criteria(item, default=kind):  # type: ignore[arg-type]
+                if criterion.parent is not None:
+                    criterion.parent += base
+                # A list item has its list's kind whatever it says ("Exclusion criteria of the parent study").
+                criterion.kind = kind  # type: ignore[assignment]
+                criterion.index = len(criteria)
+                criterion.source = f"{kind}[{number}]"
+                criteria.append(criterion)
+    return criteria
+
+
+def trial_criteria(criteria_text: str | None, inclusion: list[str], exclusion: list[str]) -> list[Criterion]:
+    """A trial's criteria: from its full text when it has one (spans point into it), else from its lists."""
+    if criteria_text and criteria_text.strip():
+        return split_criteria(criteria_text)
+    return criteria_from_lists(inclusion, exclusion)
+
+
+__all__ = [
+    "Criterion",
+    "CriterionKind",
+    "criteria_from_lists",
+    "heading_polarity",
+    "split_criteria",
+    "trial_criteria",
+]
