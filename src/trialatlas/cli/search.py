@@ -73,6 +73,13 @@ def search_command(
     age_group: Annotated[
         list[str] | None, typer.Option("--age-group", help="child, adult, older_adult.")
     ] = None,
+    cond: Annotated[
+        str, typer.Option("--cond", help="Condition or disease: words searched in the conditions.")
+    ] = "",
+    intr: Annotated[
+        str, typer.Option("--intr", help="Intervention or treatment: words searched in the interventions.")
+    ] = "",
+    term: Annotated[str, typer.Option("--term", help="Other terms: words searched anywhere.")] = "",
     age: Annotated[float | None, typer.Option("--age", help="A patient's age in years.")] = None,
     sex: Annotated[str | None, typer.Option("--sex", help="A patient's sex: female or male.")] = None,
     healthy_volunteers: Annotated[

@@ -44,6 +44,13 @@ VALUE_FILTERS: tuple[str, ...] = (
 COMMA_FILTERS: frozenset[str] = frozenset(
     {"status", "phase", "study_type", "intervention_type", "sponsor_class", "age_group"}
 )
+# The query fields of FilterFields, with the query-language field each one is limited to (None: any)
+# and the label its messages name it by.
+QUERY_FIELDS: dict[str, tuple[str | None, str]] = {
+    "cond": ("cond", "Condition"),
+    "intr": ("intr", "Intervention"),
+    "term": (None, "Other terms"),
+}
 # Larger than any trial's, small enough for SQLite's integers.
 MAX_ENROLLMENT = 100_000_000
 _DATE = "A date: 2019, 2019-06 or 2019-06-30."
@@ -62,7 +69,8 @@ class FilterFields(BaseModel):
     status: list[str] = Field(
         default_factory=list,
         description="Overall status (RECRUITING, COMPLETED, …; 'recruiting' = RECRUITING, 'open' = still "
-        "enrolling).",
+        "enrolling). None given: every status (the web form starts with RECRUITING and NOT_YET_RECRUITING "
+        "chosen, and says so in its address).",
     )
     phase: list[str] = Field(default_factory=list, description="1, 2, 3, 4, 1/2, early 1, NA (or PHASE2 …).")
     study_type: list[str] = Field(default_factory=list, description="INTERVENTIONAL, OBSERVATIONAL …")
@@ -74,6 +82,25 @@ class FilterFields(BaseModel):
     country: list[str] = Field(default_factory=list, description="Country of a site.")
     city: list[str] = Field(default_factory=list, description="City of a site.")
     age_group: list[str] = Field(default_factory=list, description="CHILD, ADULT, OLDER_ADULT.")
+    # The fields of ClinicalTrials.gov's search form, each a query of its own (same language as q),
+    # all of them and q applying together: cond and intr limited to the conditions or interventions
+    # (as cond:(…) and intr:(…) in q), term searched anywhere. Unlike the condition and intervention
+    # filters (a value as the registry lists it), they match words: "lupus" finds "Lupus Nephritis".
+    cond: str = Field(
+        default="",
+        max_length=500,
+        description="Condition or disease: words searched in the conditions (as cond:(…) in q).",
+    )
+    intr: str = Field(
+        default="",
+        max_length=500,
+        description="Intervention or treatment: words searched in the interventions (as intr:(…) in q).",
+    )
+    term: str = Field(
+        default="",
+        max_length=500,
+        description="Other terms: words searched anywhere in the record (as in q).",
+    )
     age: float | None = Field(default=None, ge=0, le=150, description="A patient's age in years.")
     sex: str | None = Field(
         default=None,

@@ -296,6 +296,8 @@ def _word(token: _Token, in_field: str | None) -> Node:
 
 
 def _with_field(node: Node, name: str) -> Node:
+    if isinstance(node, Word | Phrase) and node.field not in (None, name):
+        raise QueryError(f"field prefixes cannot be nested ('{node.field}:' inside '{name}:')")
     if isinstance(node, Word):
         return Word(node.text, name, node.prefix)
     if isinstance(node, Phrase):
@@ -312,6 +314,26 @@ def parse(text: str, *, mode: Mode = "all") -> Group:
     tree = _Parser(_lex(text), "AND" if mode == "all" else "OR").parse()
     _check_negations(tree)
     return tree
+
+
+def conjoin(tree: Group, parts: Sequence[tuple[str, str | None, str]], *, mode: Mode = "all") -> Group:
+    """``tree`` ANDed with further queries ``(text, field, label)``, each parsed on its own and limited to
+    ``field`` (``None``: anywhere), as separate search-form fields combine. A malformed part raises
+    :class:`QueryError` naming its ``label``."""
+    children: list[Node] = list(tree.children) if tree.op == "AND" or len(tree.children) < 2 else [tree]
+    for text, name, label in parts:
+        if not text.strip():
+            continue
+        try:
+            part = parse(text, mode=mode)
+            node: Node = _with_field(part, name) if name else part
+        except QueryError as exc:
+            raise QueryError(f"{label}: {exc}") from exc
+        if isinstance(node, Group) and (node.op == "AND" or len(node.children) < 2):
+            children.extend(node.children)  # top level, as if typed in q: ids stay usable
+        else:
+            children.append(node)
+    return Group("AND", children)
 
 
 def _check_negations(node: Node) -> None:

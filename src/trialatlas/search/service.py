@@ -22,9 +22,9 @@ from pydantic import BaseModel, Field, ValidationError
 from trialatlas.errors import QueryError
 from trialatlas.search.cursors import cursor_key, decode_cursor, encode_cursor
 from trialatlas.search.facets import FACETS
-from trialatlas.search.filters import Filters, interpret, range_conditions, value_filters
+from trialatlas.search.filters import QUERY_FIELDS, Filters, interpret, range_conditions, value_filters
 from trialatlas.search.index import Page, Request, SearchIndex
-from trialatlas.search.query import WEIGHTS, Compiler, Group, Mode, Word, parse
+from trialatlas.search.query import WEIGHTS, Compiler, Group, Mode, Word, conjoin, parse
 from trialatlas.search.synonyms import Expander
 from trialatlas.store import TrialStore
 
@@ -243,6 +243,13 @@ def search(
     notes: list[str] = []
     if interpret_words and mode == "all":
         chosen, notes = _interpret(tree, chosen, index)
+    # The search form's own query fields (cond, intr, term) apply with q; only q's words are read as
+    # filters above, as a word typed in the Condition box is a condition, never a status.
+    tree = conjoin(
+        tree,
+        [(getattr(chosen, name), field, label) for name, (field, label) in QUERY_FIELDS.items()],
+        mode=mode,
+    )
     compiled = Compiler(Expander(index) if expand else None, is_common=index.is_common).compile(tree)
     if compiled.match is None and not compiled.ids and tree.children:
         raise QueryError(f"nothing to search for in {query.strip()!r}: the query holds no words or numbers")

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
@@ -565,6 +565,39 @@ class SearchView:
     # The home page (no search yet): recently updated trials open to enrolment, as registries open with.
     recent: list[TrialSummary] = field(default_factory=list)
     recent_url: str | None = None
+    all_url: str | None = None
+    home: bool = False
+    status: StatusChoice = field(default_factory=lambda: StatusChoice("all", "", ""))
+
+
+# The statuses the search form starts with, as ClinicalTrials.gov's does: trials a patient can still
+# join or soon will. Only the blank form starts so; an address without a status means every status,
+# on the pages as in the API and the CLI, so a shared link means one thing everywhere.
+FORM_STATUSES: tuple[str, ...] = ("RECRUITING", "NOT_YET_RECRUITING")
+
+
+@dataclass(frozen=True)
+class StatusChoice:
+    """The form's status choice: ``open`` (FORM_STATUSES), ``all``, or ``other`` (chosen in the
+    sidebar: ``value`` carries them, ``text`` names them); ``all_url`` drops the status in one click."""
+
+    choice: Literal["open", "all", "other"]
+    value: str
+    text: str
+    all_url: str | None = None
+
+
+def status_choice(request: SearchRequest, home: bool) -> StatusChoice:
+    if home:
+        return StatusChoice("open", ",".join(FORM_STATUSES), "")
+    if not request.status:
+        return StatusChoice("all", "", "")
+    chosen = selected_keys(request, "status")
+    all_url = search_url(request, status=[], cursor=None)
+    if chosen == {value_key("status", s) for s in FORM_STATUSES}:
+        return StatusChoice("open", ",".join(FORM_STATUSES), "", all_url)
+    values = ",".join(request.status)
+    return StatusChoice("other", values, ", ".join(label(v) for v in request.status), all_url)
 
 
 def _facet_views(request: SearchRequest, results: SearchResults) -> list[FacetView]:
@@ -597,8 +630,21 @@ def _facet_views(request: SearchRequest, results: SearchResults) -> list[FacetVi
 
 def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
     """One page of a search with its facets, the expansions and filters read from the words, and
-    the links to the next and previous pages; a malformed search is a view with its ``error``."""
+    the links to the next and previous pages; a malformed search is a view with its ``error``.
+
+    The blank request is the home page: no search yet, so no list, but the trials recently updated
+    that are open or about to be (as the form's status starts), and a link to all of them."""
     landscape_url = search_url(request, path="/landscape", cursor=None)
+    if request == SearchRequest():
+        everything = atlas.search(request.model_copy(update={"limit": 1}), facets=False, snippets=False)
+        return SearchView(
+            request=request,
+            total=everything.total,
+            home=True,
+            status=status_choice(request, home=True),
+            landscape_url=landscape_url,
+            **_recent(atlas),
+        )
     try:
         results = atlas.search(request, facet_limit=PAGE_FACET_VALUES)
     except QueryError as exc:
@@ -635,24 +681,21 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         download_url=search_url(request, path="/api/download", cursor=None),
         took_ms=results.took_ms,
         origin=results.origin,
-        **_recent(atlas, request),
+        status=status_choice(request, home=False),
     )
 
 
 RECENT_TRIALS = 5
 
 
-def _recent(atlas: Atlas, request: SearchRequest) -> dict[str, Any]:
-    """On the home page only: the trials recruiting or about to, most recently updated first."""
-    if request != SearchRequest():
-        return {}
-    recent = SearchRequest(
-        status=["RECRUITING", "NOT_YET_RECRUITING"], sort=SortKey.LAST_UPDATE, limit=RECENT_TRIALS
-    )
+def _recent(atlas: Atlas) -> dict[str, Any]:
+    """The home page's trials: recruiting or about to, most recently updated first."""
+    recent = SearchRequest(status=list(FORM_STATUSES), sort=SortKey.LAST_UPDATE, limit=RECENT_TRIALS)
     found = atlas.search(recent, facets=False, snippets=False)
     return {
         "recent": [hit.trial for hit in found.hits],
         "recent_url": search_url(recent.model_copy(update={"limit": 20})),
+        "all_url": search_url(SearchRequest(sort=SortKey.LAST_UPDATE)),
     }
 
 
