@@ -10,11 +10,12 @@ nothing says they are within it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from trialatlas.errors import QueryError
 from trialatlas.geo.gazetteer import Place
 from trialatlas.geo.near import SiteLocator, default_gazetteer, haversine_km, parse_location
-from trialatlas.model import Trial
+from trialatlas.model import GeoPoint, Location, Trial
 from trialatlas.search.service import SearchHit, SiteDistance
 
 # A location search's cursor is the offset of its next page: the ranking is recomputed per request
@@ -68,6 +69,31 @@ def rank_by_distance(
     return [hit for _, _, hit in placed] + unplaced
 
 
+@dataclass(frozen=True)
+class PlacedSite:
+    """A site of a trial and where it is: its record's coordinates, else the gazetteer's for its city
+    (``approximate``), else nowhere (``point`` is None)."""
+
+    site: Location
+    point: GeoPoint | None
+    approximate: bool
+
+
+def placed_sites(trial: Trial) -> list[PlacedSite]:
+    """Every site of ``trial`` in the record's order, each placed as well as it can be."""
+    locator: SiteLocator | None = None
+    placed: list[PlacedSite] = []
+    for site in trial.locations:
+        if site.geo is not None:
+            placed.append(PlacedSite(site, site.geo, approximate=False))
+            continue
+        # The gazetteer is read (once per process) only for a record that leaves a site unplaced.
+        locator = locator or SiteLocator(default_gazetteer())
+        located = locator.locate(site)
+        placed.append(PlacedSite(site, located[0] if located else None, approximate=located is not None))
+    return placed
+
+
 def near_offset(cursor: str | None) -> int:
     """The offset a location search's cursor holds (0 for none); a QueryError for anything else."""
     if not cursor:
@@ -82,4 +108,12 @@ def near_cursor(offset: int, total: int) -> str | None:
     return f"{_CURSOR_PREFIX}{offset}" if offset < total else None
 
 
-__all__ = ["near_cursor", "near_offset", "nearest_site", "place_of", "rank_by_distance"]
+__all__ = [
+    "PlacedSite",
+    "near_cursor",
+    "near_offset",
+    "nearest_site",
+    "place_of",
+    "placed_sites",
+    "rank_by_distance",
+]

@@ -20,7 +20,7 @@ from trialatlas.errors import QueryError
 from trialatlas.extract.criteria import ParsedCriterion, Rule
 from trialatlas.extract.criteria.describe import describe_rule
 from trialatlas.extract.regimen import TrialTimeline
-from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
+from trialatlas.model import Arm, Intervention, PartialDate, Trial
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, SearchResults, SortKey, TrialSummary
@@ -28,9 +28,11 @@ from trialatlas.search.facets import value_key
 from trialatlas.search.service import SiteDistance
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import RelatedRequest, SearchRequest
+from trialatlas.services.nearby import PlacedSite, placed_sites
 from trialatlas.services.sections import design_rows, snapshot_rows
 from trialatlas.web.charts import Bar, bar_chart
 from trialatlas.web.results_charts import ResultsPage, results_page
+from trialatlas.web.site_map import SiteMap, site_map
 from trialatlas.web.urls import search_url, selected_keys
 
 # Which model fields each page section shows, for "which source gave this".
@@ -109,7 +111,7 @@ class TrialView:
     eligibility: list[tuple[str, str]]
     criteria: list[CriterionView]
     sponsors: list[tuple[str, str]]
-    locations: list[tuple[str, list[Location]]]
+    locations: list[tuple[str, list[PlacedSite]]]
     identifiers: list[tuple[str, str]]
     registrations: list[Registration]
     related: list[RelatedResult]
@@ -117,6 +119,7 @@ class TrialView:
     sources: list[SourceView]
     section_sources: dict[str, list[str]] = field(default_factory=dict)
     results: ResultsPage = field(default_factory=lambda: ResultsPage(view=None))
+    site_map: SiteMap | None = None
 
 
 def _label(value: object) -> str:
@@ -235,10 +238,10 @@ def _phase_span(start: float | None, end: float | None) -> str:
     return f"{first} to {end:g}" if end is not None else f"{first}, no stated end"
 
 
-def _locations(trial: Trial) -> list[tuple[str, list[Location]]]:
-    grouped: dict[str, list[Location]] = defaultdict(list)
-    for loc in trial.locations:
-        grouped[loc.country or "Country not given"].append(loc)
+def _locations(sites: list[PlacedSite]) -> list[tuple[str, list[PlacedSite]]]:
+    grouped: dict[str, list[PlacedSite]] = defaultdict(list)
+    for placed in sites:
+        grouped[placed.site.country or "Country not given"].append(placed)
     return sorted(grouped.items(), key=lambda pair: (-len(pair[1]), pair[0]))
 
 
@@ -326,6 +329,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
     except QueryError as exc:
         related_error = str(exc)
     sources, section_sources = _sources(trial)
+    sites = placed_sites(trial)
     return TrialView(
         trial=trial,
         snapshot=snapshot,
@@ -338,7 +342,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         eligibility=eligibility,
         criteria=criteria,
         sponsors=sponsors,
-        locations=_locations(trial),
+        locations=_locations(sites),
         identifiers=identifiers,
         registrations=known,
         related=related,
@@ -346,6 +350,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
         sources=sources,
         section_sources=section_sources,
         results=results_page(trial),
+        site_map=site_map(sites),
     )
 
 
