@@ -7,8 +7,11 @@ Readers of other formats (legacy XML, CSV, scraped pages) map their spellings on
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 from typing import TypeVar
 
 
@@ -331,6 +334,17 @@ _ALIASES: dict[str, str] = {
 }
 
 _SPACES = re.compile(r"[\s\u00a0]+")
+
+
+@cache
+def _code_labels() -> dict[str, str]:
+    raw = resources.files("trialatlas.model").joinpath("enum_labels.json").read_text(encoding="utf-8")
+    return {code: text for code, text in json.loads(raw).items() if not code.startswith("_")}
+
+
+def code_label(code: str) -> str | None:
+    """How a registry code reads when its words alone would not do (INDIV: "Individual"), else None."""
+    return _code_labels().get(code)
 
 
 def enum_key(text: str) -> str:

@@ -16,8 +16,10 @@ from trialatlas.search import SortKey
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import MAX_LIMIT, SearchRequest
 from trialatlas.services.patients import profile_from_form
+from trialatlas.web.charts import standalone_svg
+from trialatlas.web.landscape import chart_csv, landscape_chart, landscape_view
 from trialatlas.web.urls import FILTER_FACETS, hidden_fields, read_search, search_url
-from trialatlas.web.views import compare_view, label, landscape_view, search_view, trial_view
+from trialatlas.web.views import compare_view, label, search_view, trial_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -199,3 +201,21 @@ def landscape_page(request: Request, service: AtlasDep, params: PageSearch) -> R
     return _canonical(request, params) or render(
         request, "landscape.html", params=params, view=landscape_view(service, params)
     )
+
+
+def _attachment(body: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get("/landscape/{facet}.svg")
+def landscape_chart_svg(service: AtlasDep, params: PageSearch, facet: str) -> Response:
+    chart = landscape_chart(service, params, facet)
+    return _attachment(standalone_svg(chart.svg), "image/svg+xml", f"trials-by-{chart.facet}.svg")
+
+
+@router.get("/landscape/{facet}.csv")
+def landscape_chart_data(service: AtlasDep, params: PageSearch, facet: str) -> Response:
+    chart = landscape_chart(service, params, facet)
+    return _attachment(chart_csv(chart), "text/csv; charset=utf-8", f"trials-by-{chart.facet}.csv")

@@ -21,6 +21,7 @@ from trialatlas.extract.criteria import ParsedCriterion, Rule
 from trialatlas.extract.criteria.describe import describe_rule
 from trialatlas.extract.regimen import TrialTimeline
 from trialatlas.model import Arm, Intervention, PartialDate, Trial
+from trialatlas.model.enums import code_label
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, SearchResults, SortKey, TrialSummary
@@ -30,7 +31,6 @@ from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.services.nearby import PlacedSite, placed_sites
 from trialatlas.services.sections import design_rows, snapshot_rows
-from trialatlas.web.charts import Bar, bar_chart
 from trialatlas.web.results_charts import ResultsPage, results_page
 from trialatlas.web.site_map import SiteMap, site_map
 from trialatlas.web.urls import search_url, selected_keys
@@ -140,6 +140,8 @@ def label(value: object) -> str:
     if value is None or value == "":
         return ""
     text = str(value)
+    if (named := code_label(text)) is not None:
+        return named
     if text.startswith(("PHASE", "EARLY_PHASE")):
         return text.replace("EARLY_PHASE1", "Early phase 1").replace("PHASE", "Phase ")
     if text == "NA":
@@ -702,51 +704,3 @@ def _recent(atlas: Atlas) -> dict[str, Any]:
         "recent_url": search_url(recent.model_copy(update={"limit": 20})),
         "all_url": search_url(SearchRequest(sort=SortKey.LAST_UPDATE)),
     }
-
-
-# --- landscape -----------------------------------------------------------------------------------
-
-
-@dataclass
-class ChartView:
-    title: str
-    facet: str
-    svg: Markup
-    bars: list[Bar]
-    note: str | None = None
-
-
-@dataclass
-class LandscapeView:
-    total: int
-    charts: list[ChartView]
-    interpreted: list[str] = field(default_factory=list)
-
-
-_CHARTS = (
-    ("Trials by phase", "phase"),
-    ("Trials by status", "status"),
-    ("Trials by start year", "start_year"),
-    ("Trials by country (top 15)", "country"),
-    ("Trials by lead sponsor class", "sponsor_class"),
-)
-_CHART_VALUES = {"country": 15}
-# Every value of the other charts (start years, phases, statuses: tens at most).
-_ALL_VALUES = 1000
-
-
-def landscape_view(atlas: Atlas, request: SearchRequest) -> LandscapeView:
-    stats = atlas.stats(request, [facet for _, facet in _CHARTS], top=_ALL_VALUES)
-    charts: list[ChartView] = []
-    for title, facet in _CHARTS:
-        counts = stats.facets.get(facet, [])
-        if facet in _CHART_VALUES:
-            counts = sorted(counts, key=lambda c: (-c.count, c.value))[: _CHART_VALUES[facet]]
-        bars = [Bar(facet_label(facet, c.value), c.count, c.value) for c in counts]
-        note = None
-        if selected_keys(request, facet):
-            # Facet counts leave out the facet's own selection, so that its alternatives show.
-            name = FACETS[facet].label.lower()
-            note = f"Counted without the {name} filter: the other bars show what choosing them would add."
-        charts.append(ChartView(title, facet, bar_chart(title, bars), bars, note))
-    return LandscapeView(total=stats.total, charts=charts, interpreted=stats.interpreted)
