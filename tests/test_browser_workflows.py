@@ -90,7 +90,7 @@ def test_trial_page_site_map_is_present_and_labelled(sized: tuple[Page, int]) ->
     sites = page.locator("#locations li.site")
     assert sites.count() == len(page.locator("#locations .site-status").all())
     no_sideways_scroll(page)
-    page.locator("#locations").scroll_into_view_if_needed()
+    page.locator("#site-map").scroll_into_view_if_needed()
     shot(page, f"trial-site-map-{width}", full=False)
 
 
