@@ -59,8 +59,13 @@ def search_command(
     study_type: Annotated[
         list[str] | None, typer.Option("--type", help="interventional, observational.")
     ] = None,
-    condition: Annotated[list[str] | None, typer.Option("--condition", help="A listed condition.")] = None,
-    intervention: Annotated[list[str] | None, typer.Option("--intervention", help="An intervention.")] = None,
+    condition: Annotated[
+        list[str] | None, typer.Option("--condition", help="A condition exactly as listed (--cond: words).")
+    ] = None,
+    intervention: Annotated[
+        list[str] | None,
+        typer.Option("--intervention", help="An intervention exactly as listed (--intr: words)."),
+    ] = None,
     intervention_type: Annotated[
         list[str] | None, typer.Option("--intervention-type", help="drug, biological, device, …")
     ] = None,

@@ -11,16 +11,17 @@ from html import escape
 
 from markupsafe import Markup
 
-_WIDTH = 640
-_LABEL_WIDTH = 210
+# Narrow enough that a phone's 360 px keep the text near its size; wider screens scale it up.
+_WIDTH = 480
+_LABEL_WIDTH = 165
 _ROW = 22
 _TOP = 8
-_FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+_FONT = 'font-family="system-ui, sans-serif" font-size="13"'
 _INK, _MUTED, _BAR, _GIVEN_NOT = "#1b1f24", "#57606a", "#0b5cad", "#8c959f"
 # Column charts: the plot's height, and the room for the count axis (left) and the years (below).
 _PLOT_HEIGHT, _AXIS_LEFT, _AXIS_BELOW = 170, 44, 28
 # Year labels need this many px each, so a long axis labels every 2nd, 5th or 10th year.
-_YEAR_LABEL_PX = 38
+_YEAR_LABEL_PX = 40
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ def bar_chart(title: str, bars: list[Bar]) -> Markup:
     if not bars:
         return _empty(title)
     top = max(bar.count for bar in bars) or 1
-    span = _WIDTH - _LABEL_WIDTH - 60
+    span = _WIDTH - _LABEL_WIDTH - 50
     height = _TOP * 2 + _ROW * len(bars)
     parts = [_open(height, title)]
     for row, bar in enumerate(bars):
         y = _TOP + row * _ROW
         width = max(1.0, span * bar.count / top)
-        name = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
+        name = bar.label if len(bar.label) <= 24 else bar.label[:23] + "…"
         kind = "chart-bar not-given" if bar.not_given else "chart-bar"
         parts.append(
             f'<g class="chart-row"><title>{escape(bar.label)}: {bar.count}</title>'
