@@ -252,7 +252,10 @@ def search(
     )
     compiled = Compiler(Expander(index) if expand else None, is_common=index.is_common).compile(tree)
     if compiled.match is None and not compiled.ids and tree.children:
-        raise QueryError(f"nothing to search for in {query.strip()!r}: the query holds no words or numbers")
+        typed = " ".join(
+            text.strip() for text in (query, *(getattr(chosen, n) for n in QUERY_FIELDS)) if text.strip()
+        )
+        raise QueryError(f"nothing to search for in {typed!r}: the query holds no words or numbers")
     id_keys: list[str] | None = None
     if compiled.ids:
         id_keys = []
