@@ -123,3 +123,22 @@ def test_trial_page_lists_sites_with_status_and_contacts_and_maps_them(client: T
 def test_trial_without_sites_has_no_map(client: TestClient) -> None:
     html = client.get("/trials/NCT00000220").text
     assert "site-map" not in html and 'id="locations"' not in html
+
+
+def test_outlines_crossing_the_antimeridian_are_cut_not_drawn_across() -> None:
+    trial = Trial(
+        nct_id="NCT00000240",
+        brief_title="Sites on both sides of the Pacific",
+        locations=[
+            Location(city="Suva", country="Fiji", geo=GeoPoint(lat=-18.14, lon=178.44)),
+            Location(city="Lima", country="Peru", geo=GeoPoint(lat=-12.05, lon=-77.04)),
+        ],
+    )
+    drawn = site_map(placed_sites(trial))
+    assert drawn is not None and drawn.world
+    outlines = dict(drawn.countries)
+    assert "Fiji" in outlines and "Russia" in outlines
+    for name in ("Fiji", "Russia"):
+        for subpath in outlines[name].split("M")[1:]:
+            steps = subpath.split("l", 1)[1].rstrip("z").split()
+            assert all(abs(int(step.split(",")[0])) < drawn.width / 2 for step in steps), name

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -150,19 +151,38 @@ def _view(points: Sequence[tuple[float, float]]) -> tuple[_View, bool]:
 
 
 def _path(rings: list[Ring], view: _View) -> str:
+    """SVG path data of the rings: whole units (the map is shown at most 1.5 times its units, and
+    the 1:110m outlines hold no finer detail), relative moves, repeated points dropped. A ring that
+    crosses the antimeridian (Fiji, Chukotka) is cut there, not drawn across the whole map."""
     parts: list[str] = []
     for ring in rings:
-        last: tuple[float, float] | None = None
-        coords: list[str] = []
+        pieces: list[list[tuple[int, int]]] = [[]]
+        previous: float | None = None
         for lon, lat in ring:
+            if previous is not None and abs(lon - previous) > 180:
+                pieces.append([])
+            previous = lon
             x, y = view.project(lon, lat)
-            point = (round(x, 1), round(y, 1))
-            if point != last:
-                coords.append(f"{point[0]:g},{point[1]:g}")
-                last = point
-        if len(coords) >= 3:
-            parts.append("M" + "L".join(coords) + "Z")
+            point = (round(x), round(y))
+            if not pieces[-1] or point != pieces[-1][-1]:
+                pieces[-1].append(point)
+        close = "z" if len(pieces) == 1 else ""
+        for points in pieces:
+            if len(points) < 3:
+                continue
+            steps = " ".join(f"{x - px},{y - py}" for (px, py), (x, y) in pairwise(points))
+            parts.append(f"M{points[0][0]},{points[0][1]}l{steps}{close}")
     return "".join(parts)
+
+
+@lru_cache(maxsize=16)
+def _outlines(view: _View) -> tuple[tuple[str, str], ...]:
+    """The countries the view shows, as (name, path data); kept for the views asked most (the world)."""
+    return tuple(
+        (country.name, path)
+        for country in countries()
+        if _overlaps(country, view) and (path := _path(country.rings, view))
+    )
 
 
 def _overlaps(country: Country, view: _View) -> bool:
@@ -185,11 +205,7 @@ def site_map(sites: Sequence[PlacedSite]) -> SiteMap | None:
     if not located:
         return None
     view, world = _view([(p.point.lon, p.point.lat) for p in located if p.point is not None])
-    outlines = [
-        (country.name, path)
-        for country in countries()
-        if _overlaps(country, view) and (path := _path(country.rings, view))
-    ]
+    outlines = list(_outlines(view))
     dots: list[MapDot] = []
     for placed in located:
         assert placed.point is not None
