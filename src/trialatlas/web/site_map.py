@@ -9,6 +9,7 @@ This module only computes geometry (numbers) and the sites' plain-text labels; t
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -38,8 +39,16 @@ Ring = list[tuple[float, float]]
 @dataclass(frozen=True)
 class Country:
     name: str
+    number: int | None  # ISO 3166 numeric (Natural Earth leaves it out for a few, e.g. Kosovo)
     rings: list[Ring]  # (lon, lat) rings of all its polygons
     bbox: tuple[float, float, float, float]  # lon0, lon1, lat0, lat1
+
+
+@dataclass(frozen=True)
+class CountryShape:
+    name: str
+    path: str  # SVG path data
+    sites: int = 0  # the trial's sites in it, by the country the record names
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class MapDot:
 class SiteMap:
     width: int
     height: int
-    countries: list[tuple[str, str]]  # name, SVG path data
+    countries: list[CountryShape]
     dots: list[MapDot]
     placed: int
     approximate: int
@@ -102,7 +111,8 @@ def countries() -> tuple[Country, ...]:
             continue
         lons, lats = [p[0] for p in points], [p[1] for p in points]
         name = str(geometry.get("properties", {}).get("name", ""))
-        found.append(Country(name, rings, (min(lons), max(lons), min(lats), max(lats))))
+        number = int(geometry["id"]) if str(geometry.get("id", "")).isdigit() else None
+        found.append(Country(name, number, rings, (min(lons), max(lons), min(lats), max(lats))))
     return tuple(found)
 
 
@@ -176,10 +186,10 @@ def _path(rings: list[Ring], view: _View) -> str:
 
 
 @lru_cache(maxsize=16)
-def _outlines(view: _View) -> tuple[tuple[str, str], ...]:
-    """The countries the view shows, as (name, path data); kept for the views asked most (the world)."""
+def _outlines(view: _View) -> tuple[tuple[Country, str], ...]:
+    """The countries the view shows with their path data; kept for the views asked most (the world)."""
     return tuple(
-        (country.name, path)
+        (country, path)
         for country in countries()
         if _overlaps(country, view) and (path := _path(country.rings, view))
     )
@@ -205,7 +215,11 @@ def site_map(sites: Sequence[PlacedSite]) -> SiteMap | None:
     if not located:
         return None
     view, world = _view([(p.point.lon, p.point.lat) for p in located if p.point is not None])
-    outlines = list(_outlines(view))
+    per_country = Counter(p.country_number for p in sites if p.country_number is not None)
+    outlines = [
+        CountryShape(country.name, path, per_country.get(country.number, 0) if country.number else 0)
+        for country, path in _outlines(view)
+    ]
     dots: list[MapDot] = []
     for placed in located:
         assert placed.point is not None
@@ -224,4 +238,4 @@ def site_map(sites: Sequence[PlacedSite]) -> SiteMap | None:
     )
 
 
-__all__ = ["MapDot", "SiteMap", "countries", "site_label", "site_map"]
+__all__ = ["CountryShape", "MapDot", "SiteMap", "countries", "site_label", "site_map"]
