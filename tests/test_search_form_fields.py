@@ -176,3 +176,11 @@ def test_field_values_are_escaped_on_the_page(client: TestClient) -> None:
     hostile = '"><script>alert(1)</script>'
     html = client.get("/", params={"term": hostile}).text
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_a_refused_field_keeps_the_form_as_sent(client: TestClient) -> None:
+    page = client.get("/", params={"cond": "(lupus", "status": ["RECRUITING", "NOT_YET_RECRUITING"]})
+    assert page.status_code == 400
+    assert "Condition: unbalanced parenthesis" in page.text
+    assert 'value="(lupus"' in page.text
+    assert _checked_status(page.text) == "RECRUITING,NOT_YET_RECRUITING"

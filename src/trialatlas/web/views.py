@@ -655,7 +655,12 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
     try:
         results = atlas.search(request, facet_limit=PAGE_FACET_VALUES)
     except QueryError as exc:
-        return SearchView(request=request, error=str(exc), landscape_url=landscape_url)
+        return SearchView(
+            request=request,
+            error=str(exc),
+            landscape_url=landscape_url,
+            status=status_choice(request, home=False),
+        )
     page = request.page if request.cursor else 1
     prev_url: str | None = None
     first_url: str | None = None
