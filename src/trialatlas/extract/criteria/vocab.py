@@ -262,6 +262,15 @@ def broader_concepts(concept: str) -> frozenset[str]:
 
 
 @cache
+def note_value_phrases() -> re.Pattern[str]:
+    """Words a note puts between a lab's name and its value ("drawn 9 days ago was", "today is"),
+    ending with the verb that introduces the value (``vocab/note_values.json``)."""
+    data = _load("note_values.json")
+    time = "|".join(data["time"])
+    return re.compile(rf"(?:\s|,)*(?:(?:{time})(?:\s|,)+)+{data['verb']}(?=\s)", re.IGNORECASE)
+
+
+@cache
 def infections() -> dict[str, Any]:
     return _load("infections.json")
 
@@ -292,6 +301,7 @@ __all__ = [
     "conditions",
     "infection_matcher",
     "infections",
+    "note_value_phrases",
     "number_value",
     "procedure_matcher",
     "procedures",
