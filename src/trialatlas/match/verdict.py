@@ -36,7 +36,7 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.logic import Truth, evaluate_logic
-from trialatlas.match.patient import Evidence, PatientProfile
+from trialatlas.match.patient import Evidence, PatientCondition, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
 from trialatlas.model import Sex, Trial
 from trialatlas.text.words import stop_words
@@ -210,7 +210,10 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             if condition.present and condition.uncertain:
                 suspected = suspected or condition
             elif condition.present:
-                positive = positive or condition
+                # Of several mentions ("loose stools … graded as grade 2 diarrhea"), the one that
+                # states the class, stage or grade the criterion asks about speaks for all.
+                if positive is None or (_states_class(condition, rule) and not _states_class(positive, rule)):
+                    positive = condition
             else:
                 negative = negative or condition
     if positive is not None:
@@ -244,6 +247,12 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     if suspected is not None:
         return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _states_class(condition: PatientCondition, rule: ConditionRule) -> bool:
+    return bool(rule.classes and condition.classes) and (condition.class_kind or "class") == (
+        rule.class_kind or "class"
+    )
 
 
 _TERMINAL = re.compile(
