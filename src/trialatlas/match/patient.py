@@ -33,11 +33,12 @@ from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
-from trialatlas.extract.criteria.qualifiers import course_of, find_classes, find_dose
+from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
 from trialatlas.extract.criteria.vocab import (
     Mention,
     analyte_matcher,
     analytes,
+    broader_concepts,
     condition_matcher,
     infection_matcher,
     procedure_matcher,
@@ -512,7 +513,9 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         )
         claimed.append((mention.start, mention.end))
     condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
-    owners = class_owners(sentence, condition_mentions, find_classes(sentence))
+    stated_classes = find_classes(sentence)
+    owners = class_owners(sentence, condition_mentions, stated_classes)
+    _carry_stage(profile, condition_mentions, stated_classes, owners)
     for position, mention in enumerate(condition_mentions):
         context = context_of(sentence, mention.start, mention.end)
         owned = owners.get(position)
@@ -553,6 +556,42 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         profile.consent = True
     if _COMPLY.search(sentence):
         profile.compliance = True
+
+
+# Words for a cancer that refer back to the one the note has named ("the tumor", "the malignancy").
+_GENERIC_CANCERS = frozenset({"cancer", "tumor"})
+
+
+def _carry_stage(
+    profile: PatientProfile,
+    mentions: Sequence[Mention],
+    stated: Sequence[ClassList],
+    owners: dict[int, ClassList],
+) -> None:
+    """A stage said apart from the cancer's name ("Biopsy-proven carcinoma of the breast. The tumor
+    measures 4 cm (T2N0M0, stage IIB)") is the stage of the last cancer the note named: a sentence that
+    names no specific cancer but states a stage refers back to it. Grades and classes are not carried
+    (a grade may be a side effect's, a class a drug's)."""
+    specific = {m.concept for m in mentions if m.concept and m.concept not in _GENERIC_CANCERS}
+    if any("cancer" in broader_concepts(c) for c in specific):
+        return  # the sentence names its own cancer
+    owned = {id(c) for position, c in owners.items() if mentions[position].concept not in _GENERIC_CANCERS}
+    stages = [c for c in stated if c.kind == "stage" and id(c) not in owned]
+    if not stages:
+        return
+    for condition in reversed(profile.conditions):
+        concept = condition.concept
+        if (
+            concept
+            and concept not in _GENERIC_CANCERS
+            and "cancer" in broader_concepts(concept)
+            and condition.present
+            and not condition.family
+        ):
+            if not condition.classes:
+                condition.classes = list(stages[-1].values)
+                condition.class_kind = "stage"
+            return
 
 
 def _clause_around(sentence: str, start: int, end: int) -> str:

@@ -24,7 +24,7 @@ _UNICODE_ROMAN = {chr(0x2160 + n): n + 1 for n in range(8)} | {chr(0x2170 + n): 
 _UNICODE_CLASS = "".join(_UNICODE_ROMAN)
 _ONE = rf"(?:[ivx]{{1,4}}|[{_UNICODE_CLASS}]|\d)[abc]?"
 _VALUE = rf"{_ONE}(?:\s*\+\s*{_ONE})?"
-_JOIN = r"\s*(?:,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
+_JOIN = r"\s*(?:,\s*(?:and/or|or|and)\b|,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
 
 
 @cache

@@ -238,7 +238,37 @@ def analyte_matcher() -> Matcher:
 
 @cache
 def conditions() -> dict[str, Any]:
-    return _load("conditions.json")
+    table = {concept: dict(entry) for concept, entry in _load("conditions.json").items()}
+    for concept, entry in _organ_cancers().items():
+        merged = table.setdefault(concept, {"names": [], "abbrev": [], "broader": []})
+        merged["names"] = [*merged.get("names", []), *entry["names"]]
+        merged["abbrev"] = [*merged.get("abbrev", []), *entry["abbrev"]]
+        merged["broader"] = sorted({*merged.get("broader", []), *entry["broader"]})
+    return table
+
+
+def _organ_cancers() -> dict[str, dict[str, list[str]]]:
+    """Cancers named by their organ (``vocab/organ_cancers.json``), composed into names: "ovarian
+    serous carcinoma", "adenocarcinoma of the pancreas", "carcinoma of the left breast"."""
+    data = _load("organ_cancers.json")
+    words: list[str] = data["cancer_words"]
+    histology = ["", *data["histology"]]
+    composed: dict[str, dict[str, list[str]]] = {}
+    for concept, organ in data["organs"].items():
+        names = list(organ.get("names", []))
+        for word in words:
+            for kind in histology:
+                middle = f"{kind} " if kind else ""
+                names += [f"{adjective} {middle}{word}" for adjective in organ["adjectives"]]
+                for noun in organ["nouns"]:
+                    names += [f"{middle}{word} of the {side}{noun}" for side in ("", "left ", "right ")]
+                    names.append(f"{middle}{word} of {noun}")
+        composed[concept] = {
+            "names": names,
+            "abbrev": list(organ.get("abbrev", [])),
+            "broader": list(organ.get("broader", ["cancer"])),
+        }
+    return composed
 
 
 @cache
