@@ -285,6 +285,11 @@ def equivalent_factor(reference: str, drugs: list[str]) -> float | None:
     return 1.0 if reference in drugs else None
 
 
+def is_equivalence_reference(drug: str) -> bool:
+    """Whether doses of other drugs are counted in ``drug`` ("10 mg prednisone/day" for any steroid)."""
+    return any(isinstance(t, dict) and t.get("reference") == drug for t in _equivalents().values())
+
+
 def adult_body() -> dict[str, Any]:
     body: dict[str, Any] = qualifier_vocab()["adult_body"]
     return body
@@ -322,6 +327,7 @@ __all__ = [
     "find_classes",
     "find_dose",
     "is_class_token",
+    "is_equivalence_reference",
     "qualifier_vocab",
     "stage_base",
 ]
