@@ -645,6 +645,9 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
             extra = getattr(rule, name, None)
             if extra is not None:
                 covered.append((extra.start, extra.end))
+        dose = getattr(rule, "dose", None)
+        if dose is not None and dose.end is not None and dose.end > rule.span.end:
+            covered.append((rule.span.end, dose.end))  # "(>10 mg prednisone or equivalent/day)"
         for word in [*getattr(rule, "qualifiers", []), *getattr(rule, "course", [])]:
             known.update(word.lower().split())
     covered.extend((cue.start, cue.end) for cue in find_cues(text))
