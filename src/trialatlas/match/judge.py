@@ -47,7 +47,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     TrialParticipationRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
+from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, possible_concepts
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import (
     DIAGNOSTIC_PROCEDURES,
@@ -131,6 +131,9 @@ def _note_concepts(profile: PatientProfile, suspected: bool = False) -> set[str]
         wanted = condition.present and not condition.family and (suspected or not condition.uncertain)
         if condition.concept and wanted:
             concepts |= broader_concepts(condition.concept)
+            if suspected:
+                # An unexplained finding is suspicious of what it may turn out to be (a lung mass).
+                concepts |= possible_concepts(condition.concept)
     concepts |= {f"proc:{p.concept}" for p in profile.procedures if p.concept and p.present}
     return concepts
 
@@ -304,6 +307,8 @@ def _unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
                 continue
             if rule.concept in broader_concepts(condition.concept):
                 return "open"  # the patient has it (or may): only its details are missing
+            if rule.concept in possible_concepts(condition.concept):
+                return "open"  # a finding that may be it ("lung mass" for "lung cancer")
         return "absent"
     if isinstance(rule, ConsentRule) and rule.aspect == "language":
         # A history taken and written in English shows the patient (or parent) speaks it; whether

@@ -242,8 +242,10 @@ def conditions() -> dict[str, Any]:
     for concept, entry in _organ_cancers().items():
         merged = table.setdefault(concept, {"names": [], "abbrev": [], "broader": []})
         merged["names"] = [*merged.get("names", []), *entry["names"]]
-        merged["abbrev"] = [*merged.get("abbrev", []), *entry["abbrev"]]
+        merged["abbrev"] = [*merged.get("abbrev", []), *entry.get("abbrev", [])]
         merged["broader"] = sorted({*merged.get("broader", []), *entry["broader"]})
+        if entry.get("may_be"):
+            merged["may_be"] = sorted({*merged.get("may_be", []), *entry["may_be"]})
     return table
 
 
@@ -268,7 +270,32 @@ def _organ_cancers() -> dict[str, dict[str, list[str]]]:
             "abbrev": list(organ.get("abbrev", [])),
             "broader": list(organ.get("broader", ["cancer"])),
         }
+        # "Left lung mass", "a nodule in the right breast": a finding that may be the organ's cancer.
+        masses: list[str] = []
+        for word in data["mass_words"]:
+            masses += [f"{adjective} {word}" for adjective in organ["adjectives"]]
+            for noun in organ["nouns"]:
+                for link in ("in", "of", "on"):
+                    masses += [f"{word} {link} the {side}{noun}" for side in ("", "left ", "right ")]
+        mass_concept = concept.removesuffix("_cancer") + "_mass"
+        composed[mass_concept] = {
+            "names": masses,
+            "broader": [b for b in organ.get("broader", []) if b != "cancer"],
+            "may_be": [concept],
+        }
     return composed
+
+
+@cache
+def possible_concepts(concept: str) -> frozenset[str]:
+    """What a finding may turn out to be ("lung mass" → lung cancer, and so a cancer), transitively
+    through what it falls under; empty for a finding the vocabulary links to nothing."""
+    table = conditions()
+    possible: set[str] = set()
+    for broader in broader_concepts(concept):
+        for target in table.get(broader, {}).get("may_be", []):
+            possible |= broader_concepts(target)
+    return frozenset(possible - broader_concepts(concept))
 
 
 @cache
@@ -333,6 +360,7 @@ __all__ = [
     "infections",
     "note_value_phrases",
     "number_value",
+    "possible_concepts",
     "procedure_matcher",
     "procedures",
 ]
