@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -255,6 +256,10 @@ class RuleJudge:
     def _undecided_exclusion(
         self, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
+        if _plans().search(text):
+            # "Woman planning to deliver outside the research clinic": a note tells what is and was,
+            # not what the patient plans.
+            return "not enough information"
         states = [_unknown_state(rule, profile) for rule in rules]
         if not rules:
             # Nothing parsed: a criterion in the words of the note is about the patient's problem.
@@ -280,6 +285,13 @@ class RuleJudge:
         if "open" in states and not absent:
             return "not enough information"
         return "not excluded"
+
+
+@lru_cache(maxsize=1)
+def _plans() -> re.Pattern[str]:
+    """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("judge_cues.json").read_text("utf-8"))
+    return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
 
 
 UnknownState = Literal["decided", "absent", "open"]
