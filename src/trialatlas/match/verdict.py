@@ -34,7 +34,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts
+from trialatlas.extract.criteria.vocab import broader_concepts, conditions
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientCondition, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
@@ -246,7 +246,31 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
     if suspected is not None:
         return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
+    caused = _by_infection(rule, patient)
+    if caused is not None:
+        return caused
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """A condition that is an infection ("hepatitis" is HBV or HCV, ``caused_by`` in the vocabulary):
+    met by a positive test for one, not met when the note gives every one as negative."""
+    pathogens = conditions().get(rule.concept or "", {}).get("caused_by", [])
+    if not pathogens or rule.experiencer != "patient":
+        return None
+    found = [i for i in patient.infections if i.pathogen in pathogens and not i.family]
+    # Only a test said to be positive: "treated for hepatitis C in 2019 … RNA undetectable" is no
+    # present infection, and an unqualified mention does not say which.
+    negative = {i.pathogen for i in found if i.status == "negative"}
+    positive = [
+        i for i in found if i.present and i.status in ("positive", "active") and i.pathogen not in negative
+    ]
+    if positive:
+        return _outcome("true", f"patient has {positive[0].name}", positive[0].evidence)
+    if negative >= set(pathogens):
+        said = [i for i in found if i.status == "negative"]
+        return _outcome("false", f"{' and '.join(pathogens)} negative", said[0].evidence)
+    return None
 
 
 def _states_class(condition: PatientCondition, rule: ConditionRule) -> bool:
