@@ -48,7 +48,12 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     TrialParticipationRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, possible_concepts
+from trialatlas.extract.criteria.vocab import (
+    broader_concepts,
+    condition_matcher,
+    conditions,
+    possible_concepts,
+)
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import (
     DIAGNOSTIC_PROCEDURES,
@@ -307,13 +312,15 @@ def _unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
     if isinstance(rule, MeasurementRule):
         # An unknown name that is a condition ("Peripheral neuropathy grade > 1") is that condition.
         if rule.analyte is None and not _mentions_words(rule.name, profile):
-            conditions = condition_matcher().find(rule.name)
-            if conditions:
+            named = condition_matcher().find(rule.name)
+            if named:
                 return "absent"
         return "open"
     if isinstance(rule, ConditionRule):
         if rule.concept is None:
             return "open" if _mentions_words(rule.name, profile) else "absent"
+        if conditions().get(rule.concept, {}).get("female_status"):
+            return "open"  # a woman's menopausal status the note and her age leave open
         for condition in profile.conditions:
             if condition.concept is None or condition.family or not condition.present:
                 continue

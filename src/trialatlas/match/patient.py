@@ -253,6 +253,12 @@ _LACTATING = re.compile(
     re.I,
 )
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
+# A woman who menstruates (or is said to be premenopausal) has not reached menopause.
+_MENSTRUATING = re.compile(
+    r"\b(?:pre-?menopausal|premenstrual|menses|menstruat\w+|menstrual\s+(?:pain|cramps|cycles?|bleeding)|"
+    r"(?:her|heavy|irregular|regular|painful|monthly)\s+(?:menstrual\s+)?periods?)\b",
+    re.I,
+)
 _CONSENT = re.compile(
     r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I
 )
@@ -550,8 +556,10 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if context.negated or context.hypothetical is None:
             said = not context.negated
             profile.lactating = said if profile.lactating is None else (profile.lactating or said)
-    if _MENOPAUSE.search(sentence):
+    if _MENOPAUSE.search(sentence) and not _MENSTRUATING.search(sentence):
         profile.postmenopausal = True
+    elif _MENSTRUATING.search(sentence) and profile.postmenopausal is None:
+        profile.postmenopausal = False
     if _CONSENT.search(sentence):
         profile.consent = True
     if _COMPLY.search(sentence):

@@ -21,7 +21,7 @@ from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
 from trialatlas.extract.criteria.logic import build_logic
 from trialatlas.extract.criteria.negation import find_cues
-from trialatlas.extract.criteria.qualifiers import class_words, course_of
+from trialatlas.extract.criteria.qualifiers import class_words, course_of, qualifier_vocab
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -199,6 +199,9 @@ def _sex(rule: SexRule, patient: PatientProfile) -> tuple[Truth, str, list[Evide
 def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.concept is None:
         return _outcome("unknown", f"'{rule.name}' is not in the vocabulary")
+    female_status = conditions().get(rule.concept, {}).get("female_status")
+    if female_status is not None and rule.experiencer == "patient":
+        return _menopausal(female_status, patient)
     wanted_family = rule.experiencer == "family"
     positive = None
     negative = None
@@ -250,6 +253,33 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     if caused is not None:
         return caused
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:
+    """Whether a woman is postmenopausal: as her note says (menopause, menses), else by her age
+    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early."""
+    if patient.postmenopausal is not None:
+        return patient.postmenopausal, "stated in the note"
+    if patient.sex == "male" or patient.age_years is None:
+        return None, "menopausal status not stated"
+    ages = qualifier_vocab()["menopause_age"]
+    if patient.age_years >= ages["postmenopausal_from"]:
+        return True, f"age {patient.age_years:g}"
+    surgical = any(p.concept in ("hysterectomy", "oophorectomy") and p.present for p in patient.procedures)
+    if patient.age_years < ages["premenopausal_below"] and not surgical:
+        return False, f"age {patient.age_years:g}"
+    return None, "menopausal status not stated"
+
+
+def _menopausal(status: str, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if patient.sex == "male":
+        return _outcome("not_applicable", "criterion concerns a woman's menopausal status; patient is male")
+    post, why = postmenopausal(patient)
+    if post is None:
+        return _outcome("unknown", why)
+    said = "postmenopausal" if post else "premenopausal"
+    truth: Truth = "true" if said == status else "false"
+    return _outcome(truth, f"patient is {said} ({why})", _first_sentence(patient))
 
 
 def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
