@@ -252,6 +252,9 @@ _LACTATING = re.compile(
     r"nursing(?!\s+(?:home|facility|facilities|staff|care|student|students|assistant|notes?)))\b",
     re.I,
 )
+_NOT_TAKEN = re.compile(
+    r"\s*-?\s*(?:deficiency|deficient|overload|toxicity|poisoning|intoxication|levels?|stores)\b", re.I
+)
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
 # A woman who menstruates (or is said to be premenopausal) has not reached menopause.
 _MENSTRUATING = re.compile(
@@ -481,8 +484,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         )
         claimed.append((mention.start, mention.end))
     for drug in find_drugs(sentence):
-        if not free(drug.start, drug.end):
-            continue
+        if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
+            continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
         context = context_of(sentence, drug.start, drug.end)
         if context.hypothetical is not None and not context.negated:
             # "Bupropion could be started if…", "carboplatin might be considered later": not taken.

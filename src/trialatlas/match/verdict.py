@@ -249,10 +249,34 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
     if suspected is not None:
         return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
-    caused = _by_infection(rule, patient)
+    caused = _by_infection(rule, patient) or _by_value(rule, patient)
     if caused is not None:
         return caused
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """A condition a lab value shows ("anaemia" and a haemoglobin of 8.9 g/dL; ``defined_by`` in the
+    conditions vocabulary), decided only outside the band where definitions differ."""
+    definition = conditions().get(rule.concept or "", {}).get("defined_by")
+    if not definition or rule.experiencer != "patient" or rule.classes:
+        return None
+    readings = [
+        m
+        for m in patient.measurements
+        if m.analyte == definition["analyte"] and m.present and m.canonical_value is not None
+    ]
+    if not readings:
+        return None
+    reading = readings[-1]
+    value = reading.canonical_value
+    assert value is not None
+    shown = f"{reading.name} {value:g} {reading.canonical_unit or ''}".strip()
+    if value < definition["present_below"]:
+        return _outcome("true", f"{shown} shows {rule.name}", reading.evidence)
+    if value >= definition["absent_from"]:
+        return _outcome("false", f"{shown} is no {rule.name}", reading.evidence)
+    return None
 
 
 def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:

@@ -104,11 +104,33 @@ def _fold(word: str) -> str:
     return strip_accents(word)
 
 
+@cache
+def _spellings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    data = json.loads(
+        resources.files("trialatlas.extract.criteria").joinpath("vocab", "spelling.json").read_text("utf-8")
+    )
+    return tuple(map(tuple, data["anywhere"])), tuple(map(tuple, data["start"]))
+
+
+def _american(word: str) -> str:
+    """A lower-case word in American spelling ("anaemia" → "anemia", ``vocab/spelling.json``)."""
+    if "ae" not in word and "oe" not in word and "our" not in word and "euc" not in word:
+        return word
+    anywhere, start = _spellings()
+    for british, american in start:
+        if word.startswith(british):
+            word = american + word[len(british) :]
+    for british, american in anywhere:
+        if british in word:
+            word = word.replace(british, american)
+    return word
+
+
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
     """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    lowered = [w.lower() if w.isascii() else _fold(w.lower()) for w in words]
+    lowered = [_american(w.lower() if w.isascii() else _fold(w.lower())) for w in words]
     return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 
@@ -131,7 +153,7 @@ class Matcher:
         self._lower: dict[tuple[str, ...], str] = {}
         self._exact: dict[tuple[str, ...], str] = {}
         for name, concept in names.items():
-            key = _tokens(name.lower())
+            key = tuple(_american(token) for token in _tokens(name.lower()))
             # A single short token ("na", "k") is too ambiguous to find case-insensitively.
             if key and not (len(key) == 1 and len(key[0]) < 2):
                 self._lower.setdefault(key, concept)
@@ -204,7 +226,7 @@ class Matcher:
         return None
 
     def concept_of(self, name: str) -> str | None:
-        key = _tokens(name.lower())
+        key = tuple(_american(token) for token in _tokens(name.lower()))
         return self._lower.get(key) or self._exact.get(_tokens(name))
 
     def names(self) -> Iterator[tuple[str, str]]:
