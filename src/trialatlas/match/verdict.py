@@ -27,6 +27,7 @@ from trialatlas.extract.criteria.rules import (
     ConditionRule,
     ConsentRule,
     InfectionRule,
+    LogicNode,
     MeasurementRule,
     MedicationRule,
     PregnancyRule,
@@ -649,6 +650,7 @@ def evaluate_criterion(
             if isinstance(rule, PregnancyRule):
                 raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
     logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
+    _drugs_other_than(logic, rules, raw, patient)
     # A criterion with no computable rule is undecided, not inapplicable.
     truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"
     # Only a clinical requirement can hide behind words no rule read; consent and conduct criteria
@@ -776,6 +778,41 @@ def _as_stated(rule: Rule, verdict: RuleVerdict) -> RuleVerdict:
 
 _CLINICAL_KINDS = frozenset({"condition", "measurement", "medication", "procedure", "infection"})
 _NO_DRUG_CLASSES = frozenset({"investigational", "medication"})
+
+
+def _drugs_other_than(
+    node: LogicNode, rules: list[Rule], raw: list[RuleVerdict], patient: PatientProfile
+) -> None:
+    """ "Any antiretroviral other than zidovudine or didanosine": the class is judged on the patient's
+    medicines without the exempted drugs, and the exemption has then been applied (set to false)."""
+    for child in node.children:
+        _drugs_other_than(child, rules, raw, patient)
+    if node.op != "except" or len(node.children) != 2 or node.children[0].op != "atom":
+        return
+    main = node.children[0].rule
+    exempt = node.children[1].atoms()
+    if main is None or not exempt:
+        return
+    kept = rules[main]
+    if not isinstance(kept, MedicationRule) or kept.drug_class is None or kept.drugs:
+        return
+    exempted: set[str] = set()
+    for index in exempt:
+        rule = rules[index]
+        if (
+            not isinstance(rule, MedicationRule)
+            or not rule.drugs
+            or rule.drug_class not in (None, kept.drug_class)
+        ):
+            return
+        exempted.update(rule.drugs)
+    remaining = [
+        m for m in patient.medications if not any(same_drug(d, e) for d in m.drugs for e in exempted)
+    ]
+    others = patient.model_copy(update={"medications": remaining})
+    raw[main] = evaluate_rule(kept, others, negate=False)
+    for index in exempt:
+        raw[index] = raw[index].model_copy(update={"truth": "false"})
 
 
 def _outside_population(criterion: ParsedCriterion, rules: list[Rule], verdicts: list[RuleVerdict]) -> bool:
