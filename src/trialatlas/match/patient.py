@@ -35,12 +35,14 @@ from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elli
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
 from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
 from trialatlas.extract.criteria.vocab import (
+    NUMBER_WORD_PATTERN,
     Mention,
     analyte_matcher,
     analytes,
     broader_concepts,
     condition_matcher,
     infection_matcher,
+    number_value,
     procedure_matcher,
 )
 from trialatlas.extract.units import convert
@@ -80,6 +82,9 @@ class PatientCondition(_Fact):
     historical: bool = False
     uncertain: bool = Field(
         default=False, description='Only suspected ("possible", "differential diagnosis includes").'
+    )
+    days_ago: float | None = Field(
+        default=None, description='How long ago it happened, when the note says ("two years ago").'
     )
 
 
@@ -226,9 +231,11 @@ _AGE = re.compile(
     r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
     r"[- ]?(?:old|of\s+age)\b"
     r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b"
-    r"|\b(?:aged?|age:?|turned)\s+(?P<n3>\d{1,3})\b"
+    # "at age 12" dates a past event, not the patient's age now.
+    r"|(?<!\bat\s)(?<!\bat\sthe\s)\b(?:aged?|age:?|turned)\s+(?P<n3>\d{1,3})\b"
     r"|\b(?P<n5>\d{1,3})(?:st|nd|rd|th)\s+birthday\b"
-    r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b",
+    r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b"
+    r"|^\s*(?P<sexcode2>male|female|man|woman|boy|girl)\s*,\s*(?P<n6>\d{1,3})\s*[,.;]",
     re.IGNORECASE,
 )
 _FEMALE = re.compile(
@@ -369,6 +376,9 @@ def _age_from(text: str) -> tuple[float | None, str | None]:
         if match["n4"]:
             code = match["sexcode"].lower()
             return float(match["n4"]), "female" if code.startswith(("f", "w")) else "male"
+        if match["n6"]:  # "Woman, 45. …"
+            code = match["sexcode2"].lower()
+            return float(match["n6"]), "female" if code.startswith(("f", "w", "g")) else "male"
     return None, None
 
 
@@ -539,6 +549,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 family=context.family is not None,
                 historical=context.historical is not None,
                 uncertain=context.hypothetical is not None,
+                days_ago=_days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
                 evidence=_evidence(index, sentence, mention.start, mention.end),
             )
         )
@@ -603,6 +614,30 @@ def _carry_stage(
                 condition.classes = list(stages[-1].values)
                 condition.class_kind = "stage"
             return
+
+
+_AGO = re.compile(
+    rf"\b(?P<amount>\d+(?:\.\d+)?|{NUMBER_WORD_PATTERN})\s+(?P<unit>days?|weeks?|months?|years?)\s+"
+    r"(?:ago|earlier|before\s+(?:admission|presentation))\b"
+    r"|\bat\s+(?:the\s+)?age\s+(?:of\s+)?(?P<age>\d{1,3})\b",
+    re.IGNORECASE,
+)
+_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "year": 365.25}
+
+
+def _days_ago(clause: str, age_years: float | None) -> float | None:
+    """How long ago the clause's event was ("a stroke two years ago", "broke her wrist at age 12"),
+    when it says so once; two different times leave it unsaid."""
+    found: set[float] = set()
+    for match in _AGO.finditer(clause):
+        if match["age"] is not None:
+            if age_years is not None and float(match["age"]) <= age_years:
+                found.add((age_years - float(match["age"])) * 365.25)
+            continue
+        amount = number_value(match["amount"])
+        if amount is not None:
+            found.add(amount * _UNIT_DAYS[match["unit"].lower().rstrip("s")])
+    return found.pop() if len(found) == 1 else None
 
 
 def _clause_around(sentence: str, start: int, end: int) -> str:

@@ -221,6 +221,9 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
+        timed = _outside_window(rule, positive, patient)
+        if timed is not None:
+            return timed
         # Class sets and the course decide first: they are what a patient's own facts can contradict.
         for check in (class_check, course_check):
             holds, why = check(rule, positive)
@@ -305,6 +308,35 @@ def _menopausal(status: str, patient: PatientProfile) -> tuple[Truth, str, list[
     said = "postmenopausal" if post else "premenopausal"
     truth: Truth = "true" if said == status else "false"
     return _outcome(truth, f"patient is {said} ({why})", _first_sentence(patient))
+
+
+def _outside_window(
+    rule: ConditionRule, positive: PatientCondition, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """ "Stroke within 6 months" for a stroke two years ago: outside the window, not met. A past event
+    the note gives no time for leaves the window open; one within it, or a current one, holds."""
+    window = rule.window
+    if window is None or window.relation != "within" or not window.days:
+        return None
+    mentions = [
+        c
+        for c in patient.conditions
+        if c.concept and rule.concept in broader_concepts(c.concept) and c.present and not c.family
+    ]
+    times = [c.days_ago for c in mentions if c.days_ago is not None]
+    if any(days <= window.days for days in times):
+        return None
+    if times and len(times) == len(mentions):
+        return _outcome(
+            "false",
+            f"{positive.name} {min(times) / 30.44:.0f} months ago, outside '{window.span.text}'",
+            positive.evidence,
+        )
+    if positive.historical or times:
+        return _outcome(
+            "unknown", f"{positive.name}: when is not stated ({window.span.text})", positive.evidence
+        )
+    return None
 
 
 def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
