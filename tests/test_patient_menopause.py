@@ -37,3 +37,10 @@ def test_the_judge_labels_menopause_criteria() -> None:
     assert judge.judge(young, "Postmenopausal women", "exclusion").eligibility == "not excluded"
     assert judge.judge(midlife, "Postmenopausal women", "exclusion").eligibility == "not enough information"
     assert judge.judge(man, "Postmenopausal women", "exclusion").eligibility == "not applicable"
+
+
+def test_a_year_without_a_period_after_forty_is_menopause() -> None:
+    late = profile_from_note("A 53-year-old woman. Her last menstrual period was 15 months ago.")
+    recent = profile_from_note("A 47-year-old woman. Her last menstrual period was 3 weeks ago.")
+    assert postmenopausal(late)[0] is True
+    assert postmenopausal(recent)[0] is False

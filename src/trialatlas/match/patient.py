@@ -259,6 +259,11 @@ _LACTATING = re.compile(
     r"nursing(?!\s+(?:home|facility|facilities|staff|care|student|students|assistant|notes?)))\b",
     re.I,
 )
+_LAST_PERIOD = re.compile(
+    r"\b(?:last\s+menstrual\s+period|LMP|last\s+(?:menstrual\s+)?period|last\s+menses)\b[^.;]{0,40}?"
+    r"\b(?:\d+(?:\.\d+)?|[a-z]+)\s+(?:days?|weeks?|months?|years?)\s+ago\b",
+    re.I,
+)
 _NOT_TAKEN = re.compile(
     r"\s*-?\s*(?:deficiency|deficient|overload|toxicity|poisoning|intoxication|levels?|stores)\b", re.I
 )
@@ -570,7 +575,16 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if context.negated or context.hypothetical is None:
             said = not context.negated
             profile.lactating = said if profile.lactating is None else (profile.lactating or said)
-    if _MENOPAUSE.search(sentence) and not _MENSTRUATING.search(sentence):
+    last_period = _LAST_PERIOD.search(sentence)
+    if last_period is not None and profile.postmenopausal is None:
+        # Menopause is twelve months without a period (after 40, when it is not a pregnancy's).
+        months = _days_ago(last_period.group(0), profile.age_years)
+        aged = profile.age_years is not None and profile.age_years >= 40
+        if months is not None and months >= 365 and aged and not profile.pregnant:
+            profile.postmenopausal = True
+        elif months is not None and months < 60:
+            profile.postmenopausal = False
+    elif _MENOPAUSE.search(sentence) and not _MENSTRUATING.search(sentence):
         profile.postmenopausal = True
     elif _MENSTRUATING.search(sentence) and profile.postmenopausal is None:
         profile.postmenopausal = False
