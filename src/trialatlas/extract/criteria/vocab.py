@@ -157,11 +157,6 @@ class Matcher:
             # A single short token ("na", "k") is too ambiguous to find case-insensitively.
             if key and not (len(key) == 1 and len(key[0]) < 2):
                 self._lower.setdefault(key, concept)
-        # "Bleeding disorders", "seizure disorders": a plural of a multi-word name is the same concept
-        # (a name listed in its own right keeps its concept).
-        for key, concept in list(self._lower.items()):
-            if len(key) > 1 and len(key[-1]) > 3 and key[-1][-1] not in "sy" and key[-1].isalpha():
-                self._lower.setdefault((*key[:-1], key[-1] + "s"), concept)
         for abbreviation, concept in abbreviations.items():
             key = _tokens(abbreviation)
             if key:
