@@ -204,7 +204,6 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 # Doses a day for a frequency: "twice daily", "bid", "every 4 hours".
-_TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _CODES = {"qd": 1, "bid": 2, "tid": 3, "qid": 4}
 _UNIT_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001, "μg": 0.001, "ug": 0.001}
 
@@ -252,7 +251,7 @@ def _per_day(match: re.Match[str]) -> float | None:
     if match["times"]:
         word = " ".join(match["times"].lower().split())
         count = re.match(r"\d|[a-z]+", word)
-        return float(_TIMES.get(word) or (number_value(count.group(0)) if count else None) or 1)
+        return (number_value(count.group(0)) if count else None) or 1.0
     if match["once"]:
         return 1.0
     if match["code"]:
