@@ -11,6 +11,8 @@ import re
 
 from trialatlas.model import (
     Age,
+    DateType,
+    Enrollment,
     InterventionType,
     OverallStatus,
     Phase,
@@ -123,6 +125,18 @@ def parse_count(text: str | None) -> int | None:
         return None
     digits = re.sub(r"[,. ]", "", match[1])
     return int(digits) if digits.isdigit() else None
+
+
+_ENROLLMENT_TYPE = re.compile(r"(estimated|anticipated|actual)", re.IGNORECASE)
+
+
+def parse_enrollment(text: str, kind: DateType | None = None) -> Enrollment:
+    """An enrollment from "270 participants (Actual)", "1,200 (Estimated)"; ``kind`` when the page
+    says it apart from the count."""
+    named = _ENROLLMENT_TYPE.search(text)
+    return Enrollment(
+        count=parse_count(text), type=kind or (coerce_enum(DateType, named[1]) if named else None)
+    )
 
 
 _YES = {"yes", "y", "true", "accepts healthy volunteers", "accepted"}
