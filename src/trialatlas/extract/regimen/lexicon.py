@@ -17,6 +17,8 @@ Span = tuple[int, int, str]
 # ("two hundred mg" is not 100 mg).
 _NUMBER_WORDS = number_words("cardinals", "articles", "alternate", low=1, high=99)
 NUMBER_WORD = r"(?:\d+(?:\.\d+)?|" + number_words("cardinals", low=1, high=99).pattern() + ")"
+# How many tablets, capsules or vials make one dose ("two 50 mg tablets", "(two x 500 mg)").
+UNIT_COUNT = number_words(low=1, high=6)
 
 
 def number_value(text: str) -> float:
