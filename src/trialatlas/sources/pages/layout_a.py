@@ -40,7 +40,6 @@ from trialatlas.model import (
     Sponsor,
     SponsorRole,
     StandardAge,
-    StudyType,
     TimePerspective,
     WhoMasked,
     coerce_enum,
@@ -82,11 +81,10 @@ from trialatlas.sources.pages.values import (
     doi_of,
     intervention_label,
     parse_bool,
-    parse_enrollment,
     parse_phases,
     parse_place,
-    parse_sex,
     parse_status,
+    read_design_or_eligibility,
 )
 from trialatlas.text.registry_ids import NCT_IN_TEXT
 
@@ -351,12 +349,10 @@ class _Reader(PageReader):
                 label = basic_shape(value)
             if label == "status":
                 status.overall_status = parse_status(value)
-            elif label == "phase":
-                design.phases = parse_phases(value)
-            elif label == "enrollment":
-                design.enrollment = parse_enrollment(value)
-            elif label == "study_type":
-                design.study_type = coerce_enum(StudyType, value)
+            elif label is not None and read_design_or_eligibility(
+                label, value, design, self.trial.eligibility
+            ):
+                continue
             elif label in {"start", "primary_completion", "completion", "first_post"}:
                 date = partial_date(value)
                 if label == "start":
@@ -450,14 +446,8 @@ class _Reader(PageReader):
                 label = eligibility_shape(value)
             if label == "age":
                 ages.append(value)
-            elif label == "minimum_age":
-                elig.minimum_age = parse_age(value)
-            elif label == "maximum_age":
-                elig.maximum_age = parse_age(value)
-            elif label == "sex":
-                elig.sex = parse_sex(value)
-            elif label == "healthy_volunteers":
-                elig.healthy_volunteers = parse_bool(value)
+            elif label is not None and read_design_or_eligibility(label, value, self.trial.design, elig):
+                continue
             elif label == "std_ages":
                 elig.std_ages = [
                     a

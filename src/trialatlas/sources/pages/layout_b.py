@@ -32,7 +32,6 @@ from trialatlas.model import (
     RelatedTrial,
     SecondaryId,
     Sponsor,
-    StudyType,
     TimePerspective,
     WhoMasked,
     coerce_enum,
@@ -58,13 +57,11 @@ from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
     STATUS_DISPLAY,
     leading_country,
-    parse_age_range,
     parse_bool,
-    parse_enrollment,
     parse_intervention_type,
     parse_phases,
-    parse_sex,
     parse_status,
+    read_design_or_eligibility,
 )
 from trialatlas.text.registry_ids import NCT_IN_TEXT
 
@@ -269,8 +266,8 @@ class _Reader(PageReader):
                 )
             elif name == "status":
                 status.overall_status = parse_status(value) or status.overall_status
-            elif name == "phase":
-                design.phases = parse_phases(value)
+            elif read_design_or_eligibility(name, value, design, elig, kind):
+                continue
             elif name == "first_received":
                 status.study_first_submit_date = date
             elif name == "last_updated":
@@ -296,16 +293,6 @@ class _Reader(PageReader):
                 # The legacy page has one flag for drugs and devices: "No" settles both, "Yes" neither.
                 if regulated is False:
                     trial.oversight = Oversight(is_fda_regulated_drug=False, is_fda_regulated_device=False)
-            elif name == "study_type":
-                design.study_type = coerce_enum(StudyType, value)
-            elif name == "enrollment":
-                design.enrollment = parse_enrollment(value, kind)
-            elif name == "healthy_volunteers":
-                elig.healthy_volunteers = parse_bool(value)
-            elif name == "sex":
-                elig.sex = parse_sex(value)
-            elif name == "ages":
-                elig.minimum_age, elig.maximum_age = parse_age_range(value)
             elif name in {"official_title", "brief_title", "acronym"}:
                 setattr(trial, name, clean(value))
             elif name == "design":

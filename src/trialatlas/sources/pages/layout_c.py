@@ -26,9 +26,7 @@ from trialatlas.model import (
     PartialDate,
     PrimaryPurpose,
     Sponsor,
-    StudyType,
     coerce_enum,
-    parse_age,
 )
 from trialatlas.sources.pages.common import (
     PageParse,
@@ -44,14 +42,10 @@ from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
     FLAG,
     intervention_label,
-    parse_age_range,
-    parse_bool,
-    parse_enrollment,
     parse_intervention_type,
-    parse_phases,
     parse_place,
-    parse_sex,
     parse_status,
+    read_design_or_eligibility,
 )
 from trialatlas.text.registry_ids import NCT_IN_TEXT
 
@@ -217,20 +211,8 @@ class _Reader(PageReader):
             setattr(trial, name, one)
         elif name == "status":
             trial.status.overall_status = parse_status(one)
-        elif name == "phase":
-            design.phases = parse_phases(one)
-        elif name == "sex":
-            elig.sex = parse_sex(one)
-        elif name == "ages":
-            elig.minimum_age, elig.maximum_age = parse_age_range(one)
-        elif name in {"minimum_age", "maximum_age"}:
-            setattr(elig, name, parse_age(one))
-        elif name == "healthy_volunteers":
-            elig.healthy_volunteers = parse_bool(one)
-        elif name == "enrollment":
-            design.enrollment = parse_enrollment(one)
-        elif name == "study_type":
-            design.study_type = coerce_enum(StudyType, one)
+        elif read_design_or_eligibility(name, one, design, elig):
+            return
         elif name in {"design", "allocation", "masking", "primary_purpose"}:
             self._design(values)
         elif name in {"start", "primary_completion", "completion"}:

@@ -12,11 +12,14 @@ import re
 from trialatlas.model import (
     Age,
     DateType,
+    Design,
+    Eligibility,
     Enrollment,
     InterventionType,
     OverallStatus,
     Phase,
     Sex,
+    StudyType,
     coerce_enum,
     coerce_phases,
     enum_key,
@@ -209,6 +212,30 @@ _TYPE_DISPLAY = {
     InterventionType.RADIATION: "Radiation",
     InterventionType.OTHER: "Other",
 }
+
+
+def read_design_or_eligibility(
+    name: str, value: str, design: Design, eligibility: Eligibility, kind: DateType | None = None
+) -> bool:
+    """Set the design or eligibility field every page layout labels alike (phase, study type,
+    enrollment, sex, ages, healthy volunteers) from its value; False when ``name`` is not one."""
+    if name == "phase":
+        design.phases = parse_phases(value)
+    elif name == "study_type":
+        design.study_type = coerce_enum(StudyType, value)
+    elif name == "enrollment":
+        design.enrollment = parse_enrollment(value, kind)
+    elif name == "sex":
+        eligibility.sex = parse_sex(value)
+    elif name == "ages":
+        eligibility.minimum_age, eligibility.maximum_age = parse_age_range(value)
+    elif name in {"minimum_age", "maximum_age"}:
+        setattr(eligibility, name, parse_age(value))
+    elif name == "healthy_volunteers":
+        eligibility.healthy_volunteers = parse_bool(value)
+    else:
+        return False
+    return True
 
 
 def intervention_type_display(kind: InterventionType) -> str:
