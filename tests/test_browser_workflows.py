@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from test_browser import TARGET, Watch, _page, shot, total
-from test_browser_near import browser, server  # noqa: F401  (the fixtures: Chromium, the live server)
-from web_support import LiveServer
+from browser_support import Watch, shot, watched_page
+from test_browser import TARGET, total
+from web_support import LiveServer, shared_server
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,15 @@ SIZES = [(1280, 900), (390, 844)]
 OPEN_STATUSES = {"Recruiting", "Not yet recruiting"}
 
 
+@pytest.fixture(scope="module")
+def server() -> LiveServer:
+    return shared_server()
+
+
 @pytest.fixture(params=SIZES, ids=["1280", "390"])
-def sized(request: pytest.FixtureRequest, browser: Browser, server: LiveServer) -> Iterator[tuple[Page, int]]:  # noqa: F811
+def sized(request: pytest.FixtureRequest, browser: Browser, server: LiveServer) -> Iterator[tuple[Page, int]]:
     width, height = request.param
-    pages: Iterator[tuple[Page, Watch]] = _page(browser, server, width, height)
+    pages: Iterator[tuple[Page, Watch]] = watched_page(browser, server, width, height)
     page, _ = next(pages)
     yield page, width
     next(pages, None)  # closes the page and checks the watch
