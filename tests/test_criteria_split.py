@@ -9,6 +9,7 @@ from lxml import etree
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.criteria import criteria_from_lists, split_criteria, trial_criteria
+from trialatlas.text.criteria import criteria_lists
 
 
 def _criteria_text(nct: str) -> str:
@@ -137,3 +138,21 @@ def test_a_qualified_section_heading_starts_its_section_only_at_a_line_start() -
         ("exclusion", "Patients meeting the inclusion criteria of study A: enrolment allowed"),
     ]
     _spans_point_back(text)
+
+
+def test_lists_follow_the_split_with_topics_and_lead_ins_in_front() -> None:
+    text = (
+        "Inclusion Criteria:\n\nAge:\n\n* 18 and over\n\nConcurrent Medication:\n\nAllowed:\n\n"
+        "* Stable antiretroviral therapy\n\n"
+        "Exclusion Criteria:\n\nPrior Medication:\n\n* Patients with any of the following:\n"
+        "  * Prior chemotherapy\n  * Prior radiotherapy"
+    )
+    inclusion, exclusion = criteria_lists(text)
+    assert inclusion == ["Age: 18 and over", "Concurrent Medication: Stable antiretroviral therapy"]
+    assert exclusion == [
+        "Prior Medication: Patients with any of the following: Prior chemotherapy",
+        "Prior Medication: Patients with any of the following: Prior radiotherapy",
+    ]
+    # The lists hold exactly the non-heading criteria matching judges, on the same sides.
+    judged = [c for c in split_criteria(text) if not c.is_header and not c.text.endswith(":")]
+    assert [c.kind for c in judged] == ["inclusion"] * len(inclusion) + ["exclusion"] * len(exclusion)

@@ -4,7 +4,9 @@ Registry criteria come as bulleted or numbered lists (nested ones too), as inlin
 ("1. … 2. …"), as lines with no markers at all, or run together when an export lost its newlines
 ("…years old Exclusion Criteria: - …", "…old.Normal renal function"). The splitter finds section
 headers anywhere, list markers at line starts and inline, and keeps for every criterion the offsets of
-its text in the source so that rules parsed from it can point back to the exact characters.
+its text in the source so that rules parsed from it can point back to the exact characters. The
+readers' inclusion/exclusion lists are derived from the same split (:func:`criteria_lists`), so a
+trial's lists and the criteria that matching judges never disagree about where an item goes.
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ def _bullet_boundary(previous: str) -> bool:
 
 
 _NOT_CRITERION = re.compile(r"^\W*$")
+# A "Topic:" line longer than this is a sentence, not a topic.
+_TOPIC_LENGTH = 60
+# "--Disease Characteristics-- Systemic lupus ...": a topic in dashes (its first dash read as a bullet).
+_DASHED_TOPIC = re.compile(r"^-{1,2}\s*([^-].*?)\s*--(?:\s+(.*))?$")
 
 
 @dataclass
@@ -98,6 +104,8 @@ class Criterion:
     parent: int | None = None
     is_header: bool = False
     context: str | None = None
+    # Written after a list marker ("* ", "2."): an unmarked "Topic:" line heads the lines after it.
+    marked: bool = field(default=False, compare=False, repr=False)
     # (position in ``text``, characters the source had there beyond the one space kept): maps back spans.
     gaps: list[tuple[int, int]] = field(default_factory=list)
 
@@ -352,6 +360,7 @@ def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> li
                         depth=own_depth,
                         parent=own_parent,
                         gaps=gaps,
+                        marked=item.marker is not None or piece_number > 0,
                     )
                 )
         _mark_headers(criteria, base)
@@ -396,10 +405,62 @@ def trial_criteria(criteria_text: str | None, inclusion: list[str], exclusion: l
     return criteria_from_lists(inclusion, exclusion)
 
 
+def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
+    """``(inclusion, exclusion)`` of an eligibility text: the criteria of :func:`split_criteria`, each on
+    its own line, in the same lists.
+
+    Each line reads on its own. A short unmarked "Topic:" line ("Age:", "Prior Medication:",
+    "--Disease Characteristics--") is no criterion: it comes in front of the lines after it until
+    the next topic or section; an unmarked lead-in that only says which way its items go ("Allowed:",
+    "Patients with the following are excluded:") keeps the topic, its side already in the kind. A
+    list item ending in a colon with items under it comes in front of each of them.
+    """
+    criteria = split_criteria(text)
+    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
+    section_starts = [start for _, start, _ in _sections(text, "inclusion")] if text else []
+    topic, section = "", -1
+    for criterion in criteria:
+        current = bisect.bisect_right(section_starts, criterion.start)
+        if current != section:
+            topic, section = "", current
+        words = criterion.text
+        # Under an unmarked "Topic:" line, an item stands as at the top (that line is the topic).
+        root = criterion.parent is None or _is_topic(criteria[criterion.parent])
+        if _is_topic(criterion):
+            if not heading_polarity(words):
+                topic = words if len(words) <= _TOPIC_LENGTH else ""
+            continue
+        dashed = _DASHED_TOPIC.match(words) if root else None
+        if dashed is not None:
+            topic, words = dashed[1] + ":", dashed[2] or ""
+            if not words:
+                continue
+        if criterion.is_header:
+            continue
+        leads: list[str] = []
+        parent = criterion.parent
+        while parent is not None:
+            above = criteria[parent]
+            if _is_topic(above):
+                break
+            if above.is_header:
+                leads.append(above.text)
+            parent = above.parent
+        lists[criterion.kind].append(" ".join(part for part in (topic, *reversed(leads), words) if part))
+    return lists["inclusion"], lists["exclusion"]
+
+
+def _is_topic(criterion: Criterion) -> bool:
+    """An unmarked line ending in a colon: a topic for :func:`criteria_lists`, not a lead-in. Wherever the
+    split nested it (after a list whose last item ends in a colon, "* Phase II:"), it starts anew."""
+    return not criterion.marked and criterion.text.endswith(":")
+
+
 __all__ = [
     "Criterion",
     "CriterionKind",
     "criteria_from_lists",
+    "criteria_lists",
     "heading_polarity",
     "split_criteria",
     "trial_criteria",
