@@ -88,7 +88,7 @@ def test_whole_dump(shared_data: Path) -> None:
         "AURA-LV: Aurinia Urinary Protein Reduction Active - Lupus With Voclosporin (AURA-LV)"
     )
     assert aura.detailed_description is not None and aura.detailed_description.startswith("Voclosporin is a")
-    assert aura.sources[0].location.endswith("trial_descriptions.part1.jsonl#line 22696")
+    assert aura.sources[0].location.endswith("trial_descriptions.part1.jsonl.xz#line 22696")
 
 
 def test_sniffing_claims_the_dump_only(part1: Path, v2_jsonl: Path, shared_data: Path) -> None:

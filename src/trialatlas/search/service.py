@@ -65,10 +65,24 @@ class TrialSummary(BaseModel):
     is_partial: bool = False
 
 
+class SiteDistance(BaseModel):
+    """A trial's site nearest the place a search was asked about, and how far it is."""
+
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    status: str | None = Field(default=None, description="The site's own recruitment status, if given.")
+    distance_km: float
+
+
 class SearchHit(BaseModel):
     trial: TrialSummary
     score: float = Field(description="BM25 relevance (higher is better); 0 when browsing or sorting.")
     snippet: str = Field(description="HTML-escaped text with the matched terms in <mark>…</mark>.")
+    nearest_site: SiteDistance | None = Field(
+        default=None, description="With a location: the trial's site nearest it (none when none is placed)."
+    )
 
     def snippet_parts(self) -> list[tuple[str, bool]]:
         """The snippet as ``(text, matched)`` pieces, unescaped (for terminals)."""
@@ -115,6 +129,7 @@ class SearchResults(BaseModel):
         default_factory=list, description="Words of the query read as filters (status, phase, country, age)."
     )
     took_ms: float = 0.0
+    origin: str | None = Field(default=None, description="With a location: the place it was read as.")
 
 
 # --- cursors ---------------------------------------------------------------------------------

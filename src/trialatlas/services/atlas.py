@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from trialatlas.related import RelatedResult
     from trialatlas.search import SearchHit, SearchIndex, SearchResults
     from trialatlas.search.index import BuildReport
+    from trialatlas.services.export import ExportFormat
     from trialatlas.services.models import (
         DoseRequest,
         IngestResponse,
@@ -184,6 +185,7 @@ class Atlas:
     def warm(self) -> None:
         """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
         self.search_index()
+        self.places("warm")  # the gazetteer's name index, for the first location search and type-ahead
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
         else:
@@ -239,6 +241,10 @@ class Atlas:
         from trialatlas.services.models import SEARCH_BUDGET_S, SearchRequest, checked
 
         request = checked(SearchRequest, request)
+        if request.location.strip():
+            return self._search_near(request, facets=facets, facet_limit=facet_limit, snippets=snippets)
+        if request.radius_km is not None:
+            raise QueryError("radius_km needs a location")
         index = self.search_index()
         with self._search_lock:
             # Caught up once here, so that the index's generation says what it holds; search() is told.
@@ -276,6 +282,53 @@ class Atlas:
                     self._results.popitem(last=False)
             return results
 
+    def _search_near(
+        self, request: SearchRequest, *, facets: bool | Sequence[str], facet_limit: int, snippets: bool
+    ) -> SearchResults:
+        """The search without its location, every hit placed and ranked by distance, one page cut out.
+
+        The ranking is cached per search and location, so the pages after the first are slices.
+        Facets count the search's trials before the radius (the counts of the query and filters).
+        """
+        from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+        from trialatlas.services.nearby import near_cursor, near_offset, place_of, rank_by_distance
+
+        offset = near_offset(request.cursor)
+        base = request.model_copy(update={"location": "", "radius_km": None, "cursor": None, "page": 1})
+        key = (
+            "near",
+            base.model_copy(update={"limit": 0}).model_dump_json(),
+            request.location,
+            request.radius_km,
+            facets if isinstance(facets, bool) else tuple(facets),
+            facet_limit,
+            snippets,
+        )
+        ranked = self._results.get(key)
+        if ranked is None:
+            origin = place_of(request.location)
+            walk = base.model_copy(update={"limit": SEARCH_MAX_LIMIT})
+            first = self.search(walk, facets=facets, facet_limit=facet_limit, snippets=snippets)
+            hits = list(first.hits)
+            cursor = first.next_cursor
+            while cursor is not None:
+                more = self.search(
+                    walk.model_copy(update={"cursor": cursor}), facets=False, snippets=snippets
+                )
+                hits.extend(more.hits)
+                cursor = more.next_cursor
+            trials = self.store.get_many([hit.trial.key for hit in hits])
+            placed = rank_by_distance(hits, trials, origin, request.radius_km)
+            ranked = first.model_copy(update={"hits": placed, "total": len(placed), "origin": origin.name})
+            with self._search_lock:
+                self._results[key] = ranked
+                while len(self._results) > _RESULTS_CACHE:
+                    self._results.popitem(last=False)
+        end = offset + request.limit
+        return ranked.model_copy(
+            update={"hits": ranked.hits[offset:end], "next_cursor": near_cursor(end, ranked.total)}
+        )
+
     def iter_hits(self, request: SearchRequest) -> Iterator[SearchHit]:
         """Every hit of a search, page after page of ``request.limit``."""
         cursor = request.cursor
@@ -285,6 +338,23 @@ class Atlas:
             cursor = results.next_cursor
             if cursor is None:
                 return
+
+    def download(self, request: SearchRequest, fmt: ExportFormat) -> Iterator[bytes]:
+        """Every trial a search finds, in its order, as a download streamed batch by batch."""
+        from trialatlas.services.export import stream_trials
+
+        return stream_trials(self.store, self._hit_keys(request), fmt)
+
+    def _hit_keys(self, request: SearchRequest) -> Iterator[str]:
+        from trialatlas.search.service import MAX_LIMIT as SEARCH_MAX_LIMIT
+
+        walk = request.model_copy(update={"cursor": None, "limit": SEARCH_MAX_LIMIT})
+        while True:
+            results = self.search(walk, facets=False, snippets=False)
+            yield from (hit.trial.key for hit in results.hits)
+            if results.next_cursor is None:
+                return
+            walk = walk.model_copy(update={"cursor": results.next_cursor})
 
     def cursor_at(self, request: SearchRequest, offset: int) -> str | None:
         """The cursor that starts the page at ``offset`` of this search (``None``: the first page).
@@ -454,6 +524,13 @@ class Atlas:
         )
 
     # --- nearby sites --------------------------------------------------------------------------
+
+    @staticmethod
+    def places(typed: str, limit: int = 8) -> list[str]:
+        """Places of the offline gazetteer starting with ``typed``, written as a location is read."""
+        from trialatlas.geo.near import default_gazetteer
+
+        return default_gazetteer().suggest(typed[:100], limit=limit)
 
     def near(self, request: NearRequest | dict[str, Any]) -> NearResponse:
         """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""

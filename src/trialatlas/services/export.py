@@ -6,13 +6,16 @@ command line) costs nothing to import.
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trialatlas.errors import NotFoundError
 
@@ -84,6 +87,78 @@ def _write_ctgov(trials: Iterable[Trial], out: str | os.PathLike[str] | None) ->
         os.replace(temporary, target)
         count += 1
     return count
+
+
+# Trials read from the store per batch while a download streams: memory stays bounded by this.
+_DOWNLOAD_BATCH = 200
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.JSONL: "application/x-ndjson",
+    ExportFormat.CTGOV_JSON: "application/zip",
+}
+SUFFIXES: dict[ExportFormat, str] = {
+    ExportFormat.CSV: "csv",
+    ExportFormat.JSONL: "jsonl",
+    ExportFormat.CTGOV_JSON: "zip",
+}
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream whose bytes are taken out as they come (zipfile writes to it unseekably)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def drain(self) -> bytes:
+        out = b"".join(self.chunks)
+        self.chunks.clear()
+        return out
+
+
+def stream_trials(store: TrialStore, keys: Iterable[str], fmt: ExportFormat) -> Iterator[bytes]:
+    """The trials ``keys`` names, in that order, as the bytes of a download, batch after batch, so
+    that a result of any size streams: CSV in the site's columns, JSON lines, or a zip of one
+    ClinicalTrials.gov-style study per trial."""
+    import orjson
+
+    from trialatlas.export.ctgov_v2 import trial_to_study
+    from trialatlas.export.tables import write_csv, write_jsonl
+
+    sink = _Sink()
+    archive = zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) if fmt is ExportFormat.CTGOV_JSON else None
+    header = True
+    ordered = iter(keys)
+    while batch := list(itertools.islice(ordered, _DOWNLOAD_BATCH)):
+        trials = store.get_many(batch)
+        if fmt is ExportFormat.CSV:
+            rows = io.StringIO()
+            write_csv(trials, rows)
+            # One header line: each later batch's own is dropped (the header holds no line break).
+            sink.write((rows.getvalue() if header else rows.getvalue().split("\n", 1)[1]).encode())
+            header = False
+        elif fmt is ExportFormat.JSONL:
+            write_jsonl(trials, sink)  # type: ignore[arg-type]
+        elif archive is not None:
+            for trial in trials:
+                name = trial.nct_id or re.sub(r"[^A-Za-z0-9._-]", "_", trial.key)
+                archive.writestr(
+                    f"{name}.json", orjson.dumps(trial_to_study(trial), option=orjson.OPT_INDENT_2)
+                )
+        yield sink.drain()
+    if fmt is ExportFormat.CSV and header:
+        rows = io.StringIO()
+        write_csv([], rows)
+        sink.write(rows.getvalue().encode())
+    if archive is not None:
+        archive.close()
+    yield sink.drain()
 
 
 def read_merged(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Trial], list[RecordError]]:

@@ -80,6 +80,15 @@ class SearchRequest(FilterFields):
         description="name:value of a facet, for facets without a filter of their own "
         "(start_year:2019, completion_year:2025, enrollment:100-499, last_update_year:2024).",
     )
+    location: str = Field(
+        default="",
+        max_length=200,
+        description='Near a place: "City[, State], Country" or "lat, lon" (offline gazetteer). Hits '
+        "are then sorted by the distance to their nearest site, each giving that site.",
+    )
+    radius_km: float | None = Field(
+        default=None, gt=0, le=25_000, description="With a location: only trials with a site within this."
+    )
     sort: SortKey = Field(default=SortKey.RELEVANCE, description="Relevance, or newest/largest first.")
     order: Literal["asc", "desc"] | None = Field(default=None, description="asc: oldest or smallest first.")
     mode: Literal["all", "any"] = Field(default="all", description="Whether all words must occur.")

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -22,8 +23,9 @@ from trialatlas.extract.regimen import TrialTimeline
 from trialatlas.model import Arm, Intervention, Location, PartialDate, Trial
 from trialatlas.model.registries import Registration, identify, registrations, registry_name
 from trialatlas.related import RelatedResult
-from trialatlas.search import FACETS, SearchResults, TrialSummary
+from trialatlas.search import FACETS, SearchResults, SortKey, TrialSummary
 from trialatlas.search.facets import value_key
+from trialatlas.search.service import SiteDistance
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import RelatedRequest, SearchRequest
 from trialatlas.services.sections import design_rows, snapshot_rows
@@ -539,6 +541,7 @@ class HitView:
     trial: TrialSummary
     score: float
     snippet: Markup
+    nearest_site: SiteDistance | None = None
 
 
 @dataclass
@@ -555,8 +558,13 @@ class SearchView:
     prev_url: str | None = None
     first_url: str | None = None
     landscape_url: str = "/landscape"
+    download_url: str = "/api/download"
     error: str | None = None
     took_ms: float = 0.0
+    origin: str | None = None
+    # The home page (no search yet): recently updated trials open to enrolment, as registries open with.
+    recent: list[TrialSummary] = field(default_factory=list)
+    recent_url: str | None = None
 
 
 def _facet_views(request: SearchRequest, results: SearchResults) -> list[FacetView]:
@@ -609,7 +617,9 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         request=request,
         total=results.total,
         offset=(page - 1) * request.limit,
-        hits=[HitView(hit.trial, hit.score, snippet_html(hit.snippet)) for hit in results.hits],
+        hits=[
+            HitView(hit.trial, hit.score, snippet_html(hit.snippet), hit.nearest_site) for hit in results.hits
+        ],
         facets=_facet_views(request, results),
         expansions=[f"{note.typed} → {', '.join(note.added)}" for note in results.expansions if note.added],
         not_expanded=[
@@ -622,8 +632,28 @@ def search_view(atlas: Atlas, request: SearchRequest) -> SearchView:
         prev_url=prev_url,
         first_url=first_url if page > 2 or prev_url is None else None,
         landscape_url=landscape_url,
+        download_url=search_url(request, path="/api/download", cursor=None),
         took_ms=results.took_ms,
+        origin=results.origin,
+        **_recent(atlas, request),
     )
+
+
+RECENT_TRIALS = 5
+
+
+def _recent(atlas: Atlas, request: SearchRequest) -> dict[str, Any]:
+    """On the home page only: the trials recruiting or about to, most recently updated first."""
+    if request != SearchRequest():
+        return {}
+    recent = SearchRequest(
+        status=["RECRUITING", "NOT_YET_RECRUITING"], sort=SortKey.LAST_UPDATE, limit=RECENT_TRIALS
+    )
+    found = atlas.search(recent, facets=False, snippets=False)
+    return {
+        "recent": [hit.trial for hit in found.hits],
+        "recent_url": search_url(recent.model_copy(update={"limit": 20})),
+    }
 
 
 # --- landscape -----------------------------------------------------------------------------------

@@ -174,7 +174,9 @@ _LIST_BEFORE = re.compile(
 )
 _NOT_LIST_WORD = re.compile(
     r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?|doses?|levels?|steps?|cohorts?|"
-    r"groups?|arms?|parts?|phases?|periods?|grades?)\s*[-+]?\s*$",
+    r"groups?|arms?|parts?|phases?|periods?|grades?)\s*[-+]?\s*$"
+    # A negative number is a day relative to an event ("Days -7 to -4, 40 mg/m2"), never a dose.
+    r"|(?:to|through|thru|and|,)\s*-\s*$",
     re.IGNORECASE,
 )
 _WORDS_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}

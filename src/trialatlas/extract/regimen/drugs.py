@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from trialatlas.text.drugs import curated_drugs
+from trialatlas.text.drugs import curated_drugs, packaged_drug_names
 from trialatlas.text.words import stop_words
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -267,7 +267,13 @@ def vocabulary() -> Vocabulary:
         info = DrugInfo(name=class_name, drug_class=class_name, is_class=True)
         for word in words:
             add(word, info)
+    # Misspellings are corrected towards curated names only: among the packaged names a near miss is
+    # as likely another word as a drug.
     singles = {key[0]: info for key, info in by_words.items() if len(key) == 1 and len(key[0]) >= 6}
+    # Then the packaged names (brands, synonyms, generics the curated file lacks: Geodon → ziprasidone),
+    # never overriding a curated spelling.
+    for alias, generic in _packaged_aliases():
+        add(alias, DrugInfo(name=generic, drug_class=None))
     longest: dict[str, int] = {}
     for key in [*by_words, *by_exact]:
         first = key[0].lower()
@@ -279,6 +285,28 @@ def vocabulary() -> Vocabulary:
         single_info=singles,
         longest_from=longest,
     )
+
+
+def _packaged_aliases() -> list[tuple[str, str]]:
+    """``(name, generic)`` of the packaged vocabulary worth matching in dosing prose.
+
+    Left out: short or common words ("gold", "lead" would turn prose into drugs), and names ending in a
+    salt, so that the salt is kept as written after the generic (spec: "imatinib mesylate")."""
+    rows: list[tuple[str, str]] = []
+    for alias, generic, _brand in packaged_drug_names():
+        words = [w.lower() for w in _words(alias)]
+        if (
+            len("".join(words)) < 5
+            or not words
+            or (len(words) == 1 and words[0] in _STOPWORDS)
+            or words[-1] in SALTS
+            or alias in _STOPWORDS
+            or alias in _NOT_DRUGS
+            or any(w in _NOT_DRUGS for w in words)
+        ):
+            continue
+        rows.append((alias, generic))
+    return rows
 
 
 def lookup(name: str) -> DrugInfo | None:
@@ -355,6 +383,14 @@ def find_mentions(text: str) -> list[Mention]:
         ends = {t.end(): index for index, t in enumerate(tokens)}
         joins = [ends[h.start()] for h in _INNER_HYPHEN.finditer(text) if h.start() in ends]
         candidates = sorted(set(candidates).union(joins))
+    if " " in text:
+        spaced = [
+            index
+            for index, word in enumerate(words)
+            if word.isupper() and _spaced_code(text, tokens[index].start(), tokens[index].end())
+        ]
+        if spaced:
+            candidates = sorted(set(candidates).union(spaced))
     if not candidates:
         return []
     lowered = [w.lower() for w in words]
@@ -405,6 +441,11 @@ def find_mentions(text: str) -> list[Mention]:
             surface = text[start:end]
             mentions.append(Mention(start, end, DrugInfo(surface.lower(), None), surface, known=False))
             resume = i + 1
+        elif _spaced_code(text, start, end):
+            end = tokens[i + 1].end()
+            written = text[start:end]
+            mentions.append(Mention(start, end, DrugInfo(written.lower(), None), written, known=False))
+            resume = i + 2
         elif hyphen_next:
             joined = text[start : tokens[i + 1].end()]
             if looks_like_code(joined):
@@ -412,6 +453,28 @@ def find_mentions(text: str) -> list[Mention]:
                 mentions.append(Mention(start, end, DrugInfo(joined.lower(), None), joined, known=False))
                 resume = i + 2
     return mentions
+
+
+# A capitalised code written with a space before its number ("ISIS 2503", "SCH 66336", "ACC 001"): the
+# number belongs to the name unless a unit makes it the dose ("MMF 1000 mg").
+_SPACED_CODE_NUMBER = re.compile(
+    r" (\d{2,7})\b(?![.,]\d)(?!\s*(?:mg|g|mcg|µg|ug|iu|units?|u|ml|cc|cells|%|x|×|mmol|meq|ng|auc|"
+    r"days?|weeks?|months?|years?|hours?|patients?|subjects?)\b)"
+    r"(?!\s*/)",
+    re.IGNORECASE,
+)
+
+
+def _spaced_code(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` (capitals) and the number after it are one code; a year ("WHO
+    2016") is not, nor a code in brackets after a name ("BEBT-109 (TS 142)"): another name."""
+    word = text[start:end]
+    if text.endswith("(", 0, start):
+        return False
+    if not (2 <= len(word) <= 6 and word.isupper() and word.isalpha()) or _NOT_CODES.match(word + "1"):
+        return False
+    number = _SPACED_CODE_NUMBER.match(text, end)
+    return number is not None and not re.fullmatch(r"(?:19|20)\d\d", number.group(1))
 
 
 def _joined(text: str, tokens: list[re.Match[str]], i: int, size: int) -> bool:

@@ -51,6 +51,10 @@ FREQUENCIES: tuple[str, ...] = (
     "continuous",
 )
 
+# The frequencies the spec (specs/regimen-items.md) names; the parser keeps any interval it reads (Q12W,
+# Q35D) for timelines, but the spec's flat shape says null for the rest rather than round to a listed one.
+SPEC_FREQUENCIES = frozenset([*(f for f in FREQUENCIES if f != "Q12W"), "Q2H", "Q3H", "Q4H"])
+
 # Administrations per day, for turning a per-day amount into a per-administration one.
 ADMINISTRATIONS_PER_DAY: dict[str, float] = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
 
@@ -214,7 +218,7 @@ class RegimenItem(_Model):
             "amount_high": _plain(dose.high) if dose else None,
             "unit": dose.unit if dose else None,
             "basis": dose.basis if dose else None,
-            "frequency": self.frequency,
+            "frequency": self.frequency if self.frequency in SPEC_FREQUENCIES else None,
             "route": self.route,
         }
 

@@ -44,7 +44,9 @@ _DAY_RUN = re.compile(
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
     re.IGNORECASE,
 )
-_DAY_LIST = re.compile(r"\b(?:on\s+)?days?\s*(-?\d+(?:\s*(?:,|and|&|,\s*and)\s*-?\d+)+)\b", re.IGNORECASE)
+_DAY_LIST = re.compile(
+    r"\b(?:on\s+)?days?\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*[-+]?\d+)+)\b", re.IGNORECASE
+)
 _WEEK_LIST = re.compile(
     r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+)\b", re.IGNORECASE
 )
@@ -59,6 +61,13 @@ _FROM_DAY = re.compile(
 _REPEATS = re.compile(
     r"\bcycles?\b|\bcourses?\b|\brepeat\w*|\bevery\b|\beach\b|\bq\s?\d+\s?(?:d|w|wk|weeks?|days?)\b|"
     r"\bweekly\b|\bmonthly\b|\bdaily\b|\b(?:weeks?|months?)\s+\d+\s*(?:,|and|-|to)",
+    re.IGNORECASE,
+)
+# Words anywhere in a text that make its named days part of a repeating schedule; "daily", "each" or
+# "weekly" elsewhere in the text speak of other doses, so they count only in the dose's own sentence.
+_TEXT_REPEATS = re.compile(
+    r"\bcycles?\b|\bcourses?\b|\brepeat\w*|\bq\s?\d+\s?(?:d|w|wk|weeks?|days?)\b|"
+    r"\bevery\s+(?:\d+|two|three|four|six|eight)\s*(?:-\s*)?(?:days?|weeks?)\b",
     re.IGNORECASE,
 )
 _INTERVAL_DAYS = {1: "QD", 2: "QOD", 7: "QW", 14: "Q2W", 21: "Q3W", 28: "Q4W", 42: "Q6W", 56: "Q8W"}
@@ -116,7 +125,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         code = _schedule_code(after) or _schedule_code(before)
         if code is None and item.role == "loading":
             code = "once"
-        if code is None and not _REPEATS.search(text) and (_one_day(after) or _one_day(before)):
+        if (
+            code is None
+            and not _TEXT_REPEATS.search(text)
+            and not _REPEATS.search(text, sentence.start, sentence.end)
+            and (_one_day(after) or _one_day(before))
+        ):
             code = "once"
         if code is not None:
             item.frequency = code
@@ -175,7 +189,7 @@ def _listed_code(window: str) -> str | None:
     listed = _DAY_LIST.search(window)
     if listed is None:
         return None
-    return _spacing([int(n) for n in re.findall(r"-?\d+", listed.group(1))], _INTERVAL_DAYS)
+    return _spacing([int(n) for n in re.findall(r"[-+]?\d+", listed.group(1))], _INTERVAL_DAYS)
 
 
 def _divided(window: str) -> str | None:
@@ -194,7 +208,7 @@ def _schedule_code(window: str) -> str | None:
     listed = _DAY_LIST.search(window)
     run = _DAY_RUN.search(window)
     if listed is not None and (run is None or listed.start() <= run.start()):
-        return _spacing([int(n) for n in re.findall(r"-?\d+", listed.group(1))], _INTERVAL_DAYS)
+        return _spacing([int(n) for n in re.findall(r"[-+]?\d+", listed.group(1))], _INTERVAL_DAYS)
     if run is not None:
         if run.group(1) is not None:
             first, last = int(run.group(1)), int(run.group(2))
