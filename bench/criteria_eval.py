@@ -7,7 +7,7 @@ Prints one JSON object:
   the expert BRAT annotations of the 1,000 Chia trials (``chia_without_scope.zip``, read in place);
 * ``judge``: accuracy of ``trialatlas judge`` on the TrialGPT criterion annotations beside GPT-4's
   answers in the same file and the majority-label baselines, overall and on the committed tuning and
-  sealed parts (``labels/trialgpt_criterion_split.json``, split by a hash of the patient id).
+  sealed parts (``labels/judge_split_patients.json``, split by a hash of the patient id).
 
 Usage: ``python bench/criteria_eval.py [--chia-limit N] [--skip-chia] [--skip-judge]``
 """
@@ -31,7 +31,7 @@ from trialatlas.extract.criteria.rules import MeasurementRule
 from trialatlas.extract.criteria.temporal import find_windows
 
 Spans = list[tuple[int, int]]
-SPLIT_FILE = Path(__file__).parent / "labels" / "trialgpt_criterion_split.json"
+SPLIT_FILE = Path(__file__).parent / "labels" / "judge_split_patients.json"
 
 
 @dataclass

@@ -27,9 +27,9 @@ from trialatlas.sources import read_paths
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "clinical_cases.jsonl"
 SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
-# Floors measured when the suite was first run (before any change made after seeing its results):
+# Floors a little under what the code reaches (first run 0.349; now 0.405, confidently wrong 10):
 # agreement may only rise, confidently wrong answers only fall.
-MIN_AGREEMENT = 0.34
+MIN_AGREEMENT = 0.39
 MAX_CONFIDENTLY_WRONG = 10
 
 _VERDICT = {

@@ -203,3 +203,66 @@ def test_the_documented_profile_example_loads() -> None:
     assert profile.medications[0].drugs == ["prednisone"]
     # Its note adds what the fields do not say.
     assert ("HBV", "negative") in [(i.pathogen, i.status) for i in profile.infections]
+
+
+def test_age_from_birthdays_and_birth_dates() -> None:
+    assert profile_from_note("Young man who turned 21 last week.").age_years == 21
+    assert profile_from_note("Man who celebrated his 80th birthday last week.").age_years == 80
+    dated = profile_from_note("Woman born in March 1969, seen for screening in December 2026.")
+    assert dated.age_years is not None and 57 < dated.age_years < 58
+    assert profile_from_note("Woman seen for screening in December 2026.").age_years is None
+
+
+def test_pregnancy_ruled_out_by_a_test() -> None:
+    for note in (
+        "36-year-old woman. Pregnancy was ruled out with a negative serum beta-hCG drawn yesterday.",
+        "30-year-old woman with a negative urine hCG today.",
+    ):
+        assert profile_from_note(note).pregnant is False
+    assert profile_from_note("30-year-old woman, hCG pending.").pregnant is None
+
+
+def test_a_man_meets_a_demand_not_to_be_pregnant_and_is_outside_a_pregnant_population() -> None:
+    man = profile_from_note("68-year-old man with chronic lymphocytic leukemia.")
+    woman = profile_from_note("30-year-old woman with chronic lymphocytic leukemia.")
+    trial = _trial(
+        "NCT00000002",
+        "Inclusion Criteria:\n- Not pregnant or nursing\nExclusion Criteria:\n- Pregnant women",
+        ["Leukemia"],
+    )
+    by_text = {c.text: c.status for c in evaluate_trial(trial, man).criteria}
+    assert by_text["Not pregnant or nursing"] == "met"
+    assert by_text["Pregnant women"] == "not applicable"
+    for_woman = {c.text: c.status for c in evaluate_trial(trial, woman).criteria}
+    assert for_woman["Not pregnant or nursing"] == "unknown"
+
+
+def test_doses_a_day_from_any_count_of_times_and_every_morning() -> None:
+    for note, daily_mg in (
+        ("He takes acyclovir 400 mg five times daily.", 2000),
+        ("He took zidovudine 100 mg five times a day.", 500),
+        ("He takes methylprednisolone 16 mg every morning.", 16),
+    ):
+        medication = profile_from_note(note).medications[0]
+        assert medication.daily and medication.dose_mg == daily_mg, note
+
+
+def test_a_percent_karnofsky_is_the_score() -> None:
+    karnofsky = profile_from_note("His Karnofsky score is 50%.").measurements[0]
+    assert karnofsky.canonical_value == 50
+    trial = _trial("NCT00000003", "Inclusion Criteria:\n- Karnofsky 60-100%", ["Glioma"])
+    for note, status in (("His Karnofsky score is 50%.", "not met"), ("Karnofsky 80%.", "met")):
+        assert evaluate_trial(trial, profile_from_note(note)).criteria[0].status == status
+
+
+def test_every_drug_class_a_criterion_names_counts() -> None:
+    trial = _trial(
+        "NCT00000004",
+        "Exclusion Criteria:\n"
+        "- Prior 3TC, protease inhibitors, or non-nucleoside reverse transcriptase inhibitors.",
+        ["HIV Infections"],
+    )
+    on_nnrti = profile_from_note("29-year-old woman. She received single-dose nevirapine at delivery.")
+    assert evaluate_trial(trial, on_nnrti).criteria[0].status == "excluded"
+    on_integrase = profile_from_note("29-year-old woman. She takes dolutegravir.")
+    assert evaluate_trial(trial, on_integrase).criteria[0].status != "excluded"

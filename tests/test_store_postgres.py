@@ -132,9 +132,13 @@ def test_concurrent_writers_are_serialised_and_lose_nothing(pg_url: str) -> None
         trial = pg.get("NCT00000003")
         # Every record of both writers was merged, none lost to a race.
         assert trial is not None and len(trial.sources) == 2 * 6
-        assert len(pg.versions("NCT00000003")) == 12
+        # Whatever turns the writers took, the merged trial is what the merge order gives: the
+        # highest-ranked record (all else equal, the greatest source id) names the acronym. A write
+        # that changes nothing makes no version, so how many there are depends on the turns taken.
+        assert trial.acronym == "W2-5"
+        assert 1 <= len(pg.versions("NCT00000003")) <= 12
         newest, changed = pg.changes_since(0)
-        assert len(changed) == 17 and newest >= 24
+        assert len(changed) == 17 and newest >= 17
 
 
 def test_readers_do_not_wait_for_a_writer(pg_url: str) -> None:

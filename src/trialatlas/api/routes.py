@@ -189,7 +189,18 @@ def get_near(service: AtlasDep, params: Annotated[NearRequest, Query()]) -> Near
     return service.near(params)
 
 
-@router.get("/download", tags=TRIALS, responses=problem_responses(400, 422))
+@router.get(
+    "/download",
+    tags=TRIALS,
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The search's trials as a file: CSV, JSON lines, or a zip of ctgov-json studies.",
+            "content": {media_type: {} for media_type in sorted(set(MEDIA_TYPES.values()))},
+        },
+        **problem_responses(400, 422),
+    },
+)
 def get_download(
     service: AtlasDep,
     params: SearchDep,

@@ -185,7 +185,8 @@ class RuleJudge:
             rules=rules,
             combine=combine_mode(criterion_text, kind, rules),
         )
-        verdict = evaluate_criterion(criterion, profile)
+        # The annotators' convention: a pregnancy criterion does not apply to a man.
+        verdict = evaluate_criterion(criterion, profile, pregnancy_inapplicable=True)
         evidence = _sentence_ids(verdict)
         label = self._label(verdict, rules, criterion_text, profile, kind, criterion.combine)
         if label in ("included", "excluded", "not included") and not evidence:

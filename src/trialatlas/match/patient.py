@@ -197,7 +197,7 @@ def canonical_measurement(
     target = analytes().get(analyte, {}).get("unit")
     if target is None:
         return None, None
-    if not unit:
+    if not unit or unit in analytes()[analyte].get("score_units", ()):
         low, high = analytes()[analyte].get("range", [float("-inf"), float("inf")])
         return (value, target) if low <= value <= high else (None, None)
     converted = convert(value, unit, target, analyte)
@@ -225,7 +225,8 @@ _AGE = re.compile(
     r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
     r"[- ]?(?:old|of\s+age)\b"
     r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b"
-    r"|\b(?:aged?|age:?)\s+(?P<n3>\d{1,3})\b"
+    r"|\b(?:aged?|age:?|turned)\s+(?P<n3>\d{1,3})\b"
+    r"|\b(?P<n5>\d{1,3})(?:st|nd|rd|th)\s+birthday\b"
     r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b",
     re.IGNORECASE,
 )
@@ -240,7 +241,9 @@ _PREGNANT = re.compile(
 )
 _NOT_PREGNANT = re.compile(
     r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+(?:\w+\s+){0,2}pregnancy\s+test\b|\bpostmenopausal\b"
-    r"|\bpregnancy\s+test\b[^.;]{0,80}?\b(?:is|was|were|came\s+back)\s+negative\b|\b(?:beta-?\s*)?hcg\b[^.;]{0,20}\bnegative\b",
+    r"|\bpregnancy\s+test\b[^.;]{0,80}?\b(?:is|was|were|came\s+back)\s+negative\b|\b(?:beta-?\s*)?hcg\b[^.;]{0,20}\bnegative\b"
+    r"|\bpregnancy\s+(?:is|was|has\s+been|had\s+been)\s+(?:ruled\s+out|excluded)\b"
+    r"|\bnegative\s+(?:(?:serum|urine|urinary|quantitative|qualitative)\s+)?(?:beta-?\s*)?hcg\b",
     re.I,
 )
 _LACTATING = re.compile(
@@ -320,6 +323,29 @@ _NORMAL_WORDS = re.compile(
 _BP = re.compile(r"\b(?:blood\s+pressure|BP)\b[^0-9]{0,20}(?P<sbp>\d{2,3})\s*/\s*(?P<dbp>\d{2,3})", re.I)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_YEAR = (
+    r"(?:(?P<{m}>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?P<{y}>(?:19|20)\d\d)\b"
+)
+_BORN = re.compile(r"\bborn\s+(?:in\s+|on\s+)?" + _MONTH_YEAR.format(m="m", y="y"), re.IGNORECASE)
+_DATED = re.compile(r"\b(?:in|on|as\s+of)\s+" + _MONTH_YEAR.format(m="m", y="y"), re.IGNORECASE)
+
+
+def _month_year(match: re.Match[str]) -> dt.date:
+    # Mid-month: a date known to the month is at most half a month off either way.
+    month = _MONTHS.index(match["m"][:3].lower()) + 1 if match["m"] else 7
+    return dt.date(int(match["y"]), month, 15 if match["m"] else 1)
+
+
+def _birth_from(note: str) -> tuple[dt.date | None, dt.date | None]:
+    """A birth month/year and the date the note describes when it says one after it ("seen in …")."""
+    born = _BORN.search(note)
+    if born is None:
+        return None, None
+    dated = [_month_year(m) for m in _DATED.finditer(note, born.end())]
+    return _month_year(born), (dated[0] if dated else None)
+
+
 def _age_from(text: str) -> tuple[float | None, str | None]:
     for match in _AGE.finditer(text):
         if match["n"]:
@@ -327,7 +353,7 @@ def _age_from(text: str) -> tuple[float | None, str | None]:
             unit = match["unit"].lower()[0]
             factor = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}[unit]
             return value * factor, None
-        for group in ("n2", "n3"):
+        for group in ("n2", "n3", "n5"):
             if match[group]:
                 return float(match[group]), None
         if match["n4"]:
@@ -349,7 +375,16 @@ def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfil
     sex: Literal["female", "male"] | None = sex_code  # type: ignore[assignment]
     if sex is None and female != male:
         sex = "female" if female > male else "male"
-    profile = PatientProfile(id=patient_id, age_years=age, sex=sex, notes=note, sentences=sentences)
+    birth_date, as_of = _birth_from(note) if age is None else (None, None)
+    profile = PatientProfile(
+        id=patient_id,
+        age_years=age,
+        birth_date=birth_date,
+        as_of=as_of,
+        sex=sex,
+        notes=note,
+        sentences=sentences,
+    )
     for index, sentence in enumerate(sentences):
         _read_sentence(profile, index, sentence)
     return profile

@@ -385,7 +385,10 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         drug_hit = any(same_drug(w, given) for w in wanted for given in medication.drugs)
         # "medication(s)" in a criterion names no drug: only a note saying "no medications" decides it.
         class_hit = wanted_class is not None and wanted_class != "medication" and wanted_class in classes
-        if drug_hit or (class_hit and not wanted):
+        # A class the criterion names beside drugs counts too; one only inferred from a named drug
+        # ("prednisone" is a glucocorticoid) does not widen the drug to its class.
+        named_hit = any(c != "medication" and c in classes for c in rule.named_classes)
+        if drug_hit or named_hit or (class_hit and not wanted):
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
             if rule.dose is not None:
@@ -410,11 +413,24 @@ def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str
     return _outcome("unknown", f"no record of {rule.name}")
 
 
-def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+def cannot_conceive(patient: PatientProfile) -> str | None:
+    """Why the patient cannot be pregnant (male, or outside child-bearing age), or None."""
     if patient.sex == "male":
-        return _outcome("not_applicable", "criterion concerns pregnancy; patient is male")
+        return "patient is male"
     if patient.age_years is not None and (patient.age_years < 10 or patient.age_years > 60):
-        return _outcome("not_applicable", f"patient age {patient.age_years:g} is outside child-bearing age")
+        return f"patient age {patient.age_years:g} is outside child-bearing age"
+    return None
+
+
+def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    outside = cannot_conceive(patient)
+    if outside is not None:
+        # Someone who cannot be pregnant or breast-feeding meets a demand not to be ("not pregnant or
+        # nursing"); criteria about pregnant women, tests, contraception, plans or child-bearing
+        # potential concern a population the patient is not in.
+        if rule.aspect in ("pregnant", "lactating") and rule.negated:
+            return _outcome("false", f"{outside}, so not {rule.aspect}")
+        return _outcome("not_applicable", f"criterion concerns pregnancy; {outside}")
     if rule.aspect == "pregnant":
         if patient.pregnant is None:
             return _outcome("unknown", "pregnancy status not known")
@@ -520,7 +536,11 @@ DIAGNOSTIC_PROCEDURES = frozenset(
 )
 
 
-def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> CriterionVerdict:
+def evaluate_criterion(
+    criterion: ParsedCriterion, patient: PatientProfile, *, pregnancy_inapplicable: bool = False
+) -> CriterionVerdict:
+    """``pregnancy_inapplicable``: pregnancy atoms drop out for a patient who cannot conceive rather
+    than being false (the convention of annotators who label such criteria "not applicable")."""
     rules = list(criterion.rules)
     # "Atrial fibrillation on admission ECG": a test named beside a finding is how it is found, not a
     # criterion of its own.
@@ -537,6 +557,10 @@ def evaluate_criterion(criterion: ParsedCriterion, patient: PatientProfile) -> C
     _means_not_facts(criterion.text, rules, raw)
     for position in means:
         raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
+    if pregnancy_inapplicable and cannot_conceive(patient):
+        for position, rule in enumerate(rules):
+            if isinstance(rule, PregnancyRule):
+                raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
     logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
     # A criterion with no computable rule is undecided, not inapplicable.
     truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"

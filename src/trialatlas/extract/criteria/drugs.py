@@ -240,7 +240,9 @@ def find_drugs(text: str) -> list[DrugMention]:
         found.append(DrugMention(phrase.start, phrase.end, phrase.text, None, phrase.concept))
     if len(found) < 2:
         return found
-    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    # On the same words a curated class wins: the packaged vocabulary behind the regimen names also
+    # lists some class words ("anticoagulants") as if they were one drug.
+    found.sort(key=lambda m: (m.start, -(m.end - m.start), m.drug_class is None))
     kept: list[DrugMention] = []
     for candidate in found:
         if kept and candidate.start < kept[-1].end:

@@ -14,6 +14,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
+from trialatlas.extract.criteria.vocab import number_value
+
 ClassKind = Literal["class", "stage", "grade"]
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
@@ -194,13 +196,15 @@ _DOSE = re.compile(
     r"(?:\s*/\s*(?P<basis>kg|m2|m²|m\^2)\b)?"
     r"(?:\s*(?:/\s*|per\s+|a\s+)(?P<per>d|day|daily|24\s*h)\b|\s+(?P<daily>daily|a\s+day|per\s+day|qd|/d))?"
     r"(?:\s+(?P<tail>or\s+more|or\s+less))?"
-    r"(?:\s*(?P<times>once|twice|three\s+times|four\s+times|(?:1|2|3|4)\s*(?:x|times))\s+(?:a\s+|per\s+)?(?:daily|day)"
+    r"(?:\s*(?P<times>once|twice|thrice|(?:one|two|three|four|five|six|[1-6])\s*(?:x|times))\s+"
+    r"(?:a\s+|per\s+)?(?:daily|day)"
+    r"|\s*(?P<once>every\s+(?:morning|evening|night|day)|nightly|at\s+bedtime)\b"
     r"|\s*(?P<code>q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?)(?![\w])"
     r"|\s*(?:every|q)\s*(?P<hours>\d{1,2})\s*(?:hours?|hrs?|h)\b)?",
     re.IGNORECASE,
 )
 # Doses a day for a frequency: "twice daily", "bid", "every 4 hours".
-_TIMES = {"once": 1, "twice": 2, "three times": 3, "four times": 4}
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _CODES = {"qd": 1, "bid": 2, "tid": 3, "qid": 4}
 _UNIT_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001, "μg": 0.001, "ug": 0.001}
 
@@ -247,8 +251,10 @@ def _per_day(match: re.Match[str]) -> float | None:
     """How many doses a day the frequency after a dose gives, if it gives one."""
     if match["times"]:
         word = " ".join(match["times"].lower().split())
-        digits = re.match(r"\d", word)
-        return float(digits.group(0)) if digits else float(_TIMES.get(word, 1))
+        count = re.match(r"\d|[a-z]+", word)
+        return float(_TIMES.get(word) or (number_value(count.group(0)) if count else None) or 1)
+    if match["once"]:
+        return 1.0
     if match["code"]:
         return float(_CODES.get(match["code"].lower().replace(".", ""), 1))
     if match["hours"]:

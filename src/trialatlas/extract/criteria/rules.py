@@ -151,6 +151,10 @@ class MedicationRule(_Rule):
     name: str
     drugs: list[str] = Field(default_factory=list, description="Drug concepts named (generic names).")
     drug_class: str | None = None
+    named_classes: list[str] = Field(
+        default_factory=list,
+        description="Every drug class the criterion names ('3TC, protease inhibitors, or NNRTIs').",
+    )
     relation: Literal[
         "exposure", "current", "intolerance", "allergy", "failure", "stable_dose", "required"
     ] = "exposure"

@@ -290,13 +290,16 @@ def vocabulary() -> Vocabulary:
 def _packaged_aliases() -> list[tuple[str, str]]:
     """``(name, generic)`` of the packaged vocabulary worth matching in dosing prose.
 
-    Left out: short or common words ("gold", "lead" would turn prose into drugs), and names ending in a
-    salt, so that the salt is kept as written after the generic (spec: "imatinib mesylate")."""
+    Left out: short or common words ("gold", "lead" would turn prose into drugs), names ending in a
+    salt, so that the salt is kept as written after the generic (spec: "imatinib mesylate"), and names
+    of a class of substances, which the package also lists ("indicators" → "indicators and reagents",
+    "aminotransferase" → "transaminases"): a plural is a kind of substance, not a drug one doses."""
     rows: list[tuple[str, str]] = []
     for alias, generic, _brand in packaged_drug_names():
         words = [w.lower() for w in _words(alias)]
         if (
-            len("".join(words)) < 5
+            _names_a_class(generic)
+            or len("".join(words)) < 5
             or not words
             or (len(words) == 1 and words[0] in _STOPWORDS)
             or words[-1] in SALTS
@@ -307,6 +310,11 @@ def _packaged_aliases() -> list[tuple[str, str]]:
             continue
         rows.append((alias, generic))
     return rows
+
+
+def _names_a_class(generic: str) -> bool:
+    last = generic.lower().rstrip(" )").split()[-1] if generic.strip() else ""
+    return last.endswith("s") and not last.endswith(("ss", "us", "is", "os"))
 
 
 def lookup(name: str) -> DrugInfo | None:

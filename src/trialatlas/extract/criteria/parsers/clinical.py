@@ -193,6 +193,7 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
                 name=text[start:end],
                 drugs=list(dict.fromkeys(names)),
                 drug_class=drug_class,
+                named_classes=list(dict.fromkeys(class_names)),
                 relation=relation,
                 dose=_dose_limit(text, end),
             )

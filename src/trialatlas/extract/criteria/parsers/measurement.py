@@ -267,6 +267,8 @@ def _read_value(text: str, start: int, limit: int) -> _Value | None:
             return None
         if unit and _TIME_UNITS.match(unit):
             return None
+        if op is None and match["high"]:
+            op = "between"  # "Karnofsky 60-100%": a range with its unit
         return _Value(
             match.start(), end, op, _number(match["num"]), _number(match["high"] or ""), unit, is_uln, is_lln
         )
@@ -297,9 +299,9 @@ def _canonical(
         return None, None
     if unit == "+":
         return value, "+"  # a dipstick grade compares only with another grade
-    if unit is not None and unit.lower() in _SCORE_UNITS:
-        unit = None  # "SLE-DAI > 10 points": a score's points are its own unit
     entry = analytes().get(analyte, {})
+    if unit is not None and (unit.lower() in _SCORE_UNITS or unit in entry.get("score_units", ())):
+        unit = None  # "SLE-DAI > 10 points", "Karnofsky 60%": a score's points are its own unit
     target = entry.get("unit")
     if target is None:
         return None, None
