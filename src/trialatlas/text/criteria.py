@@ -32,15 +32,25 @@ _INCLUDING = re.compile(
 )
 
 
+# "Ineligible for allogeneic transplantation:", "Not eligible for total-body irradiation if ...": the
+# words name a population (patients who cannot have some other treatment), not a side of this study.
+_ELIGIBLE_FOR_OTHER = re.compile(
+    r"\b(?:in|not\s+(?:be\s+)?)?eligible\s+for\s+(?!(?:this|the|our|a|any)\s+(?:study|trial|protocol)\b"
+    r"|(?:study|trial|protocol|participation|enrol?lment|entry|inclusion|randomi[sz]ation)\b)",
+    re.IGNORECASE,
+)
+
+
 def heading_polarity(text: str) -> str:
     """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
+    text = _ELIGIBLE_FOR_OTHER.sub(" ", text)
     if _EXCLUDING.search(text):
         return "exclusion"
     return "inclusion" if _INCLUDING.search(text) else ""
 
 
 _HEADER = re.compile(
-    r"(?:(?<=\s)|^|(?<=[.;:]))(?:key\s+|main\s+|major\s+|general\s+)?"
+    r"(?:(?<=\s)|^|(?<=[.;:]))(?:(?:key|main|major|general|principal|specific)\s+)?"
     r"(?P<kind>inclusion|exclusion|eligibility|inclusive|exclusive|non-?inclusion)"
     r"(?:\s+criteria|\s+criterion|\s+conditions?)?"
     # "Exclusion criteria for healthy volunteers:": a short qualifier, then the colon (line start only).
@@ -50,13 +60,14 @@ _HEADER = re.compile(
 )
 # A list marker at the start of a line: bullets, "1." "1)" "(1)" "a." "(a)" "i." "Step 1:" is not one.
 _LINE_MARKER = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<marker>[-*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?!\d)|\(\d{1,2}\)|\(?[a-zA-Z][.)](?=\s)"
-    r"|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))[ \t]*"
+    r"^(?P<indent>[ \t]*)(?P<marker>-(?!-\S)|[*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?!\d)|\(\d{1,2}\)"
+    r"|\(?[a-zA-Z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))[ \t]*"
 )
+_DOUBLED_NUMBER = re.compile(r"\(?\d{1,2}[.)][ \t]+")
 # Inline markers are searched without their leading lookbehind ("after a space or a full stop"), the
 # character before each match checked by :func:`_after`: a leading lookbehind is tried at every position.
 _INLINE_NUMBER = re.compile(r"(\d{1,2})[.)]\s+(?=[A-Za-z(])")
-_INLINE_BULLET = re.compile(r"\s+[-•*·●▪](?:\s+|(?=[A-Z]))(?=[A-Za-z(])")
+_INLINE_BULLET = re.compile(r"\s+[-•*·●▪](?:\s+|(?=[A-Z][a-z]))(?=[A-Za-z(])")
 # Consumes the three letters before the join: the cut is at the match's end.
 _CAMEL_JOIN = re.compile(r"[a-z]{2}[a-z.)%](?=[A-Z][a-z]{2,}\b)")
 
@@ -86,6 +97,10 @@ def _bullet_boundary(previous: str) -> bool:
 _NOT_CRITERION = re.compile(r"^\W*$")
 # A "Topic:" line longer than this is a sentence, not a topic.
 _TOPIC_LENGTH = 60
+_ALTERNATIVES = re.compile(
+    r"\b(?:one|any|either|two|three|\d+)\s+(?:or\s+more\s+)?of\s+the\s+following\b|\bat\s+least\b",
+    re.IGNORECASE,
+)
 # "--Disease Characteristics-- Systemic lupus ...": a topic in dashes (its first dash read as a bullet).
 _DASHED_TOPIC = re.compile(r"^-{1,2}\s*([^-].*?)\s*--(?:\s+(.*))?$")
 
@@ -159,6 +174,14 @@ def _header_kind(word: str, current: CriterionKind) -> CriterionKind | None:
     return current if lowered.startswith("elig") else None
 
 
+# What may stand before a header on its line and still leave it a heading: a list marker ("* Inclusion
+# Criteria:"), or a short label in title or capital letters ("PARTICIPANT INCLUSION CRITERIA:",
+# "Donor Exclusion Criteria:"); "…have the following exclusion criteria:" is a sentence's lead-in.
+_MARKER_ONLY = re.compile(r"^[-*•·●○▪■◦►–—]+$")
+_MARKER_LEAD = re.compile(r"^[-*•·●○▪■◦►–—]+\s*")
+_LABEL = re.compile(r"^(?:[A-Z0-9][\w/&'()-]*\s+){0,3}[A-Z0-9][\w/&'()-]*$")
+
+
 def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, int, int]]:
     """``(kind, start, end)`` of each section; text before any header takes ``default``."""
     sections: list[tuple[CriterionKind, int, int]] = []
@@ -169,15 +192,27 @@ def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, in
         line_start = text.rfind("\n", 0, match.start()) + 1
         before = text[line_start : match.start()].strip()
         follow = match.group(0).rstrip()
-        if before and not before.endswith((".", ";", ":")) and not follow.endswith(":"):
+        # The previous section ends where the heading's line begins when only a marker or a label
+        # stands before the header words (they belong to the heading), else where the header begins.
+        end = match.start()
+        label = _MARKER_LEAD.sub("", before)
+        if _MARKER_ONLY.match(before) or (label and follow.endswith(":") and _LABEL.match(label)):
+            before, end = "", line_start
+        # Run together by an export ("…years old Exclusion Criteria: - …") a heading keeps its capital and
+        # its colon; "…all of the following eligibility criteria:" is a sentence.
+        if (
+            before
+            and not before.endswith((".", ";", ":"))
+            and (not follow.endswith(":") or not match["kind"][0].isupper())
+        ):
             continue
         if before and match["qualifier"]:
             continue
         new_kind = _header_kind(match["kind"], kind)
         if new_kind is None:
             continue
-        if match.start() > position:
-            sections.append((kind, position, match.start()))
+        if end > position:
+            sections.append((kind, position, end))
         kind = new_kind
         position = match.end()
     sections.append((kind, position, len(text)))
@@ -208,8 +243,11 @@ def _line_items(text: str, start: int, end: int) -> list[_Item]:
         match = _LINE_MARKER.match(line)
         indent = len(line) - len(line.lstrip(" \t"))
         if match and len(stripped) > len(match["marker"]):
+            # "1. 1. Patients with …": the registrant numbered the items the list already numbers.
+            doubled = _DOUBLED_NUMBER.match(line, match.end())
+            item_start = doubled.end() if doubled and doubled.end() < len(line.rstrip()) else match.end()
             items.append(
-                _Item(line_start + match.end(), line_start + len(line.rstrip()), indent, match["marker"])
+                _Item(line_start + item_start, line_start + len(line.rstrip()), indent, match["marker"])
             )
             content_indent = match.end()
         elif items and not previous_blank and _continues(items[-1], text, indent, content_indent, stripped):
@@ -244,7 +282,10 @@ def _nest(items: list[_Item], text: str) -> list[tuple[_Item, int, int | None]]:
         while stack:
             indent, parent_style, _ = stack[-1]
             if item.indent > indent or (
-                item.indent == indent and style != parent_style and _ends_with_colon(result, stack, text)
+                item.indent == indent
+                and style != parent_style
+                and _ends_with_colon(result, stack, text)
+                and _continues_lead_in(result, stack[-1][2], item, style)
             ):
                 break
             stack.pop()
@@ -253,6 +294,17 @@ def _nest(items: list[_Item], text: str) -> list[tuple[_Item, int, int | None]]:
         result.append((item, depth, parent))
         stack.append((item.indent, style, len(result) - 1))
     return result
+
+
+def _continues_lead_in(
+    result: list[tuple[_Item, int, int | None]], lead_in: int, item: _Item, style: str
+) -> bool:
+    """Whether ``item`` comes right after the lead-in or after a sibling of its own style under it: a
+    paragraph after the lead-in's list ("1. Fulfill all of:" "a. …" "b. …" then a note) is not its item."""
+    if lead_in == len(result) - 1:
+        return True
+    previous, _, parent = result[-1]
+    return parent == lead_in and previous.indent == item.indent and _marker_style(previous.marker) == style
 
 
 def _ends_with_colon(
@@ -279,7 +331,10 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     """Pieces of one item split at inline enumerations, inline bullets and run-together sentences."""
     segment = text[start:end]
     cuts: set[int] = set()
-    numbers = _after(_INLINE_NUMBER, segment, _number_boundary)
+    # "risk group intermediate (1 or 2) or high": a number closing a parenthesis is no marker.
+    numbers = [
+        m for m in _after(_INLINE_NUMBER, segment, _number_boundary) if not _in_parentheses(segment, m)
+    ]
     # The item's own marker ("1.") counts as the first of an inline run ("1. Pregnant 2. HIV positive").
     marker_core = (marker or "").strip("()").rstrip(".)")
     expected = int(marker_core) + 1 if marker_core.isdigit() else None
@@ -294,18 +349,26 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
         value = int(match[1])
         if expected is None or value != expected:
             if len(run) >= 2:
-                cuts.update(m.start() for m in run)
+                cuts.update(_run_cuts(segment, run))
             run = [match] if value in (1, 2) or (run == [] and value <= 2) else []
             expected = value + 1 if run else None
             continue
         run.append(match)
         expected = value + 1
     if len(run) >= 2:
-        cuts.update(m.start() for m in run)
+        cuts.update(_run_cuts(segment, run))
+    # "those 1) previously treated …; or 2) newly diagnosed …": alternatives are one criterion, split they
+    # would read as each required.
+    if any(_DISJUNCTION_END.search(segment, 0, cut) for cut in cuts):
+        cuts.clear()
     bullets = _after(_INLINE_BULLET, segment, _bullet_boundary)
-    if len(bullets) >= 2 or (bullets and (marker or segment.lstrip()[:1]) in "-•*·●▪"):
+    # One dash inside an item is a list run together only after the item's own dash ("- Age 2 to 18 - Normal
+    # renal function"); after another marker it is punctuation ("* Performance status - ECOG 0-1").
+    own = (marker or segment.lstrip()[:1])[:1]
+    if len(bullets) >= 2 or (len(bullets) == 1 and own in "-•*·●▪" and bullets[0][0].strip()[:1] == own):
         cuts.update(m.start() for m in bullets)
-    cuts.update(m.end() for m in _CAMEL_JOIN.finditer(segment))
+    # "…years oldNormal renal function"; a marker glued to its word ("ii.For relatives") is no join.
+    cuts.update(m.end() for m in _CAMEL_JOIN.finditer(segment) if _lower_word_before(segment, m))
     if not cuts:
         return [(start, end)]
     pieces: list[tuple[int, int]] = []
@@ -322,6 +385,33 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
         if piece[offset:].strip():
             result.append((piece_start + offset, piece_end))
     return result
+
+
+def _run_cuts(segment: str, run: list[re.Match[str]]) -> list[int]:
+    """Where an inline run "1) … 2) …" cuts; none when it enumerates inside a sentence ("supported by
+    characteristic 1) clinical features and 2) histopathologic changes"): its parts would not read alone."""
+    lead = segment[: run[0].start()].rstrip()
+    if lead and not lead.endswith((":", ".", ";", "-")) and int(run[0][1]) == 1:
+        return []
+    return [m.start() for m in run]
+
+
+_WORD_START = re.compile(r"[A-Za-z]+$")
+
+
+def _lower_word_before(segment: str, join: re.Match[str]) -> bool:
+    """A join after a word in lower case that follows other text ("years oldNormal"); "CellCept" is a
+    name and "ii.For" a marker glued to its word."""
+    word = _WORD_START.search(segment, 0, join.end() - (join[0][-1] in ".)%"))
+    return word is not None and word[0].islower() and bool(segment[: word.start()].strip())
+
+
+_DISJUNCTION_END = re.compile(r"\bor[,;]?\s*$", re.IGNORECASE)
+
+
+def _in_parentheses(segment: str, match: re.Match[str]) -> bool:
+    before = segment[: match.start()]
+    return match[0].rstrip()[-1] == ")" and before.count("(") > before.count(")")
 
 
 def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> list[Criterion]:
@@ -364,7 +454,28 @@ def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> li
                     )
                 )
         _mark_headers(criteria, base)
+        _follow_unmarked_lead_ins(criteria, base)
     return criteria
+
+
+def _follow_unmarked_lead_ins(criteria: list[Criterion], base: int) -> None:
+    """Unmarked lines right after an unmarked lead-in that says its side ("Required:", "Excluded:") are
+    its items and go to that side, up to the next lead-in or topic or list; a paragraph after the lead-in's
+    own list is the section's again ("Required:" "* Prior AZT" then "Significant alcohol abuse.")."""
+    side: str = ""
+    listed = False
+    for criterion in criteria[base:]:
+        if criterion.marked or criterion.parent is not None or criterion.is_header:
+            side = ""
+        elif criterion.text.endswith(":"):
+            side, listed = heading_polarity(criterion.text), False
+        elif side in ("inclusion", "exclusion"):
+            criterion.kind = side  # type: ignore[assignment]
+            # Items that end in ";" or "," are a list: its item ending otherwise is the last.
+            ends_listed = criterion.text.endswith((";", ","))
+            if listed and not ends_listed:
+                side = ""
+            listed = ends_listed
 
 
 def _mark_headers(criteria: list[Criterion], base: int) -> None:
@@ -411,24 +522,37 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
 
     Each line reads on its own. A short unmarked "Topic:" line ("Age:", "Prior Medication:",
     "--Disease Characteristics--") is no criterion: it comes in front of the lines after it until
-    the next topic or section; an unmarked lead-in that only says which way its items go ("Allowed:",
-    "Patients with the following are excluded:") keeps the topic, its side already in the kind. A
-    list item ending in a colon with items under it comes in front of each of them.
+    the next topic or section (a topic in front of items on its own line, only of those); an unmarked
+    lead-in that only says which way its items go ("Allowed:", "Patients with the following are
+    excluded:") keeps the topic, its side already in the kind; a longer unmarked colon line is a
+    sentence that ends the topic. A list item ending in a colon with items under it comes in front
+    of each of them.
     """
+    if not text:
+        return [], []
     criteria = split_criteria(text)
     lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
-    section_starts = [start for _, start, _ in _sections(text, "inclusion")] if text else []
+    section_starts = [start for _, start, _ in _sections(text, "inclusion")]
     topic, section = "", -1
+    # A topic written in front of its items on one line ("DISEASE CHARACTERISTICS: - ALL … - AML …")
+    # heads that line only: (where its line ends, the topic before it).
+    inline_topic: tuple[int, str] | None = None
     for criterion in criteria:
         current = bisect.bisect_right(section_starts, criterion.start)
         if current != section:
-            topic, section = "", current
+            topic, section, inline_topic = "", current, None
+        if inline_topic is not None and criterion.start >= inline_topic[0]:
+            topic, inline_topic = inline_topic[1], None
         words = criterion.text
         # Under an unmarked "Topic:" line, an item stands as at the top (that line is the topic).
-        root = criterion.parent is None or _is_topic(criteria[criterion.parent])
-        if _is_topic(criterion):
-            if not heading_polarity(words):
-                topic = words if len(words) <= _TOPIC_LENGTH else ""
+        root = criterion.parent is None or _is_topic(criteria[criterion.parent], text)
+        if _is_topic(criterion, text):
+            if heading_polarity(words):
+                continue
+            line_end = _line_end(text, criterion.end)
+            if text[criterion.end : line_end].strip():
+                inline_topic = (line_end, topic if inline_topic is None else inline_topic[1])
+            topic = words if len(words) <= _TOPIC_LENGTH else ""
             continue
         dashed = _DASHED_TOPIC.match(words) if root else None
         if dashed is not None:
@@ -441,7 +565,7 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
         parent = criterion.parent
         while parent is not None:
             above = criteria[parent]
-            if _is_topic(above):
+            if _is_topic(above, text):
                 break
             if above.is_header:
                 leads.append(above.text)
@@ -450,10 +574,23 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
     return lists["inclusion"], lists["exclusion"]
 
 
-def _is_topic(criterion: Criterion) -> bool:
-    """An unmarked line ending in a colon: a topic for :func:`criteria_lists`, not a lead-in. Wherever the
-    split nested it (after a list whose last item ends in a colon, "* Phase II:"), it starts anew."""
-    return not criterion.marked and criterion.text.endswith(":")
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def _is_topic(criterion: Criterion, text: str) -> bool:
+    """An unmarked line ending in a colon: a topic (or a side) for :func:`criteria_lists`, not a lead-in.
+    Wherever the split nested it (after a list whose last item ends in a colon, "* Phase II:"), it
+    starts anew. But a sentence with its items after it on its own line ("Women … who meet the following
+    were candidates: 1) … 2) …"), or one saying its items are alternatives ("Must meet one of the
+    following: - A - B"), leads them: the items alone would not say what it says."""
+    if criterion.marked or not criterion.text.endswith(":"):
+        return False
+    if not criterion.is_header or not text[criterion.end : _line_end(text, criterion.end)].strip():
+        return True
+    alternatives = heading_polarity(criterion.text) == "inclusion" and _ALTERNATIVES.search(criterion.text)
+    return len(criterion.text) <= _TOPIC_LENGTH and not alternatives
 
 
 __all__ = [
