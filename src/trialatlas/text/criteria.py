@@ -51,7 +51,7 @@ def heading_polarity(text: str) -> str:
 
 _HEADER = re.compile(
     r"(?:(?<=\s)|^|(?<=[.;:]))(?:(?:key|main|major|general|principal|specific)\s+)?"
-    r"(?P<kind>inclusion|exclusion|eligibility|inclusive|exclusive|non-?inclusion)"
+    r"(?P<kind>inclusion|exclusion|eligibility|inclusive|exclusive|non-?inclusion)(?:s(?=\s*:))?"
     r"(?:\s+criteria|\s+criterion|\s+conditions?)?"
     # "Exclusion criteria for healthy volunteers:": a short qualifier, then the colon (line start only).
     r"(?P<qualifier>\s+(?:for|of|in|related\s+to)\s+[^:\n]{1,60}?(?=:))?"
@@ -198,12 +198,13 @@ def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, in
         label = _MARKER_LEAD.sub("", before)
         if _MARKER_ONLY.match(before) or (label and follow.endswith(":") and _LABEL.match(label)):
             before, end = "", line_start
-        # Run together by an export ("…years old Exclusion Criteria: - …") a heading keeps its capital and
-        # its colon; "…all of the following eligibility criteria:" is a sentence.
+        # Run together by an export ("…years old Exclusion Criteria: - …") a heading keeps its capital, its
+        # "Criteria" and its colon; "…all of the following eligibility criteria:" is a sentence, and so is
+        # "Conditions for Patient Eligibility:".
         if (
             before
             and not before.endswith((".", ";", ":"))
-            and (not follow.endswith(":") or not match["kind"][0].isupper())
+            and not (follow.endswith(":") and match["kind"][0].isupper() and "criteri" in follow.lower())
         ):
             continue
         if before and match["qualifier"]:
@@ -331,7 +332,7 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     """Pieces of one item split at inline enumerations, inline bullets and run-together sentences."""
     segment = text[start:end]
     cuts: set[int] = set()
-    # "risk group intermediate (1 or 2) or high": a number closing a parenthesis is no marker.
+    # "risk group intermediate (1 or 2) or high": a number inside parentheses is no marker.
     numbers = [
         m for m in _after(_INLINE_NUMBER, segment, _number_boundary) if not _in_parentheses(segment, m)
     ]
@@ -361,10 +362,22 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     # would read as each required.
     if any(_DISJUNCTION_END.search(segment, 0, cut) for cut in cuts):
         cuts.clear()
-    bullets = _after(_INLINE_BULLET, segment, _bullet_boundary)
     # One dash inside an item is a list run together only after the item's own dash ("- Age 2 to 18 - Normal
-    # renal function"); after another marker it is punctuation ("* Performance status - ECOG 0-1").
+    # renal function"); after another marker it is punctuation ("* Performance status - ECOG 0-1"), as is
+    # a dash inside parentheses ("(see Exclusion - Concurrent Medications)") and, unless the item opened
+    # with a dash, one after a short label ("Valproic acid - if ALT ...; Sorafenib - if ...").
     own = (marker or segment.lstrip()[:1])[:1]
+    bullets = [
+        m
+        for m in _after(_INLINE_BULLET, segment, _bullet_boundary)
+        if not _in_parentheses(segment, m) and (own == "-" or not _after_label(segment, m))
+    ]
+    # Dashes flattened into a sentence ("…refractory to paclitaxel - Epithelial ovarian cancer - Primary
+    # carcinoma of the peritoneum") may be its sub-items or alternatives: a list starts after a colon or a
+    # full stop, or after the item's own dash.
+    lead = segment[: bullets[0].start()].strip() if bullets else ""
+    if own != "-" and lead and not lead.endswith((":", ".", ";")):
+        bullets = []
     if len(bullets) >= 2 or (len(bullets) == 1 and own in "-•*·●▪" and bullets[0][0].strip()[:1] == own):
         cuts.update(m.start() for m in bullets)
     # "…years oldNormal renal function"; a marker glued to its word ("ii.For relatives") is no join.
@@ -396,6 +409,15 @@ def _run_cuts(segment: str, run: list[re.Match[str]]) -> list[int]:
     return [m.start() for m in run]
 
 
+_CLAUSE_START = re.compile(r"[^.;:]*$")
+
+
+def _after_label(segment: str, match: re.Match[str]) -> bool:
+    clause = _CLAUSE_START.search(segment, 0, match.start())
+    words = clause[0].strip(" -•*·●▪").split() if clause else []
+    return 0 < len(words) <= 3
+
+
 _WORD_START = re.compile(r"[A-Za-z]+$")
 
 
@@ -411,7 +433,7 @@ _DISJUNCTION_END = re.compile(r"\bor[,;]?\s*$", re.IGNORECASE)
 
 def _in_parentheses(segment: str, match: re.Match[str]) -> bool:
     before = segment[: match.start()]
-    return match[0].rstrip()[-1] == ")" and before.count("(") > before.count(")")
+    return before.count("(") > before.count(")")
 
 
 def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> list[Criterion]:
