@@ -375,8 +375,8 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     # Dashes flattened into a sentence ("…refractory to paclitaxel - Epithelial ovarian cancer - Primary
     # carcinoma of the peritoneum") may be its sub-items or alternatives: a list starts after a colon or a
     # full stop, or after the item's own dash.
-    lead = segment[: bullets[0].start()].strip() if bullets else ""
-    if own != "-" and lead and not lead.endswith((":", ".", ";")):
+    before_list = segment[: bullets[0].start()].strip() if bullets else ""
+    if own != "-" and before_list and not before_list.endswith((":", ".", ";")):
         bullets = []
     if len(bullets) >= 2 or (len(bullets) == 1 and own in "-•*·●▪" and bullets[0][0].strip()[:1] == own):
         cuts.update(m.start() for m in bullets)
