@@ -156,3 +156,169 @@ def test_lists_follow_the_split_with_topics_and_lead_ins_in_front() -> None:
     # The lists hold exactly the non-heading criteria matching judges, on the same sides.
     judged = [c for c in split_criteria(text) if not c.is_header and not c.text.endswith(":")]
     assert [c.kind for c in judged] == ["inclusion"] * len(inclusion) + ["exclusion"] * len(exclusion)
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    _spans_point_back(text)
+    return [(c.kind, c.text) for c in split_criteria(text)]
+
+
+def test_a_dash_inside_an_item_is_punctuation_unless_the_item_opened_with_one() -> None:
+    assert _split("* Performance status - ECOG 0-1\n* Life expectancy - More than 3 months") == [
+        ("inclusion", "Performance status - ECOG 0-1"),
+        ("inclusion", "Life expectancy - More than 3 months"),
+    ]
+    # A dose table after short labels, a cross reference in parentheses, sub-items flattened into a sentence.
+    for item in (
+        "* Valproic acid - if ALT >= 6X ULN, decrease dose by 50%; Sorafenib - if Child Pugh C, reduce",
+        "* Active infection needing excluded medications (see Exclusion - Concurrent Medications).",
+        "* Ovarian cancer refractory to paclitaxel - Epithelial ovarian cancer - Fallopian tube cancer",
+        "* Unrelated donor with no more than 1 HLA-A or -B antigen mismatch",
+    ):
+        assert _split(item) == [("inclusion", item[2:])]
+    assert _split("- Age 2 to 18 years old - Normal renal function") == [
+        ("inclusion", "Age 2 to 18 years old"),
+        ("inclusion", "Normal renal function"),
+    ]
+
+
+def test_a_registrants_doubled_number_is_dropped() -> None:
+    text = "Inclusion Criteria:\n\n1. 1. Patients with relapsed AML.\n2. 2. Performance status of 2 or less"
+    assert _split(text) == [
+        ("inclusion", "Patients with relapsed AML."),
+        ("inclusion", "Performance status of 2 or less"),
+    ]
+
+
+def test_unmarked_lines_after_a_side_lead_in_go_to_its_side_until_its_list_ends() -> None:
+    text = (
+        "Exclusion Criteria\n\nPrior Medication:\n\nExcluded:\n\n* Prior thymopentin.\n\n"
+        "Required:\n\n* Prior AZT for at least 6 months.\n\n"
+        # After the lead-in's own bulleted list, a paragraph is the section's again.
+        "Significant active alcohol or drug abuse.\n\n"
+        "Allowed:\n\nStable antiretroviral therapy;\n\nPCP prophylaxis.\n\n"
+        # The item ending the ';' list was the last of the lead-in's.
+        "Active hepatitis."
+    )
+    assert [pair for pair in _split(text) if not pair[1].endswith(":")] == [
+        ("exclusion", "Prior thymopentin."),
+        ("inclusion", "Prior AZT for at least 6 months."),
+        ("exclusion", "Significant active alcohol or drug abuse."),
+        ("inclusion", "Stable antiretroviral therapy;"),
+        ("inclusion", "PCP prophylaxis."),
+        ("exclusion", "Active hepatitis."),
+    ]
+    inclusion, exclusion = criteria_lists(text)
+    assert inclusion == [
+        "Prior Medication: Prior AZT for at least 6 months.",
+        "Prior Medication: Stable antiretroviral therapy;",
+        "Prior Medication: PCP prophylaxis.",
+    ]
+    assert exclusion[1:] == [
+        "Prior Medication: Significant active alcohol or drug abuse.",
+        "Prior Medication: Active hepatitis.",
+    ]
+
+
+def test_a_lead_in_naming_a_population_keeps_its_items_side() -> None:
+    text = (
+        "DISEASE CHARACTERISTICS:\n\n* Diagnosis of acute lymphoblastic leukemia\n"
+        "* Ineligible for allogeneic transplantation:\n  * No suitable allogeneic donor OR\n"
+        "  * Ineligible for preparative regimen including total-body irradiation\n"
+        "* Patients with any of the following are not eligible for this study:\n  * Active CNS leukemia"
+    )
+    kinds = {c.text: c.kind for c in split_criteria(text)}
+    assert kinds["No suitable allogeneic donor OR"] == "inclusion"
+    assert kinds["Ineligible for preparative regimen including total-body irradiation"] == "inclusion"
+    assert kinds["Active CNS leukemia"] == "exclusion"
+    inclusion, _ = criteria_lists(text)
+    assert (
+        "DISEASE CHARACTERISTICS: Ineligible for allogeneic transplantation: No suitable allogeneic donor OR"
+        in (inclusion)
+    )
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "* INCLUSION CRITERIA",
+        "* INCLUSION CRITERIA:",
+        "PARTICIPANT INCLUSION CRITERIA:",
+        "Key Inclusion Criteria:",
+    ],
+)
+def test_a_heading_after_a_marker_or_a_label_starts_its_section(heading: str) -> None:
+    text = f"{heading}\n\nAge 18 or over\n\nPARTICIPANT EXCLUSIONS:\n\nPregnancy"
+    assert _split(text) == [("inclusion", "Age 18 or over"), ("exclusion", "Pregnancy")]
+
+
+def test_header_words_inside_a_sentence_start_no_section() -> None:
+    text = (
+        "Inclusion Criteria:\n\nPatients must meet all of the following eligibility criteria:\n\n"
+        "Age 18 or over\n\nExclusion Criteria:\n\nConditions for Patient Eligibility: on dialysis\n\n"
+        "Imaging is not done in patients that have the following exclusion criteria:\n\n* Claustrophobia"
+    )
+    assert [kind for kind, _ in _split(text)] == ["inclusion"] * 2 + ["exclusion"] * 3
+    assert criteria_lists(text) == (
+        ["Age 18 or over"],
+        ["Conditions for Patient Eligibility: on dialysis", "Claustrophobia"],
+    )
+
+
+def test_a_paragraph_after_a_lead_ins_list_is_no_item_of_it() -> None:
+    text = (
+        "INCLUSION CRITERIA:\n\n1. Ages 4 - 18 years\n2. Fulfill criteria for the PANDAS subgroup:\n"
+        "  1. Presence of OCD\n  2. Prepubertal symptom onset\n\n"
+        "Children will not be randomized until their symptoms are in remission."
+    )
+    criteria = split_criteria(text)
+    assert criteria[-1].text.startswith("Children will not") and criteria[-1].parent is None
+    assert (
+        criteria_lists(text)[0][-1]
+        == "Children will not be randomized until their symptoms are in remission."
+    )
+
+
+def test_inline_numbers_split_only_a_list() -> None:
+    assert _split("* Patients with MDS in IPSS risk group intermediate (1 or 2) or high.") == [
+        ("inclusion", "Patients with MDS in IPSS risk group intermediate (1 or 2) or high.")
+    ]
+    # Alternatives, and an enumeration inside a sentence, stay one criterion.
+    for text in (
+        "Patients with myelofibrosis, including those 1) treated and relapsed; or 2) newly diagnosed",
+        "The diagnosis is supported by characteristic 1) clinical features and 2) histologic changes.",
+    ):
+        assert _split(text) == [("inclusion", text)]
+    assert _split(
+        "Normal organ function as defined below: 1) Bilirubin < 1.5 x ULN; 2) Creatinine < 1.5 x ULN"
+    ) == [
+        ("inclusion", "Normal organ function as defined below:"),
+        ("inclusion", "Bilirubin < 1.5 x ULN;"),
+        ("inclusion", "Creatinine < 1.5 x ULN"),
+    ]
+
+
+def test_names_and_glued_markers_are_no_run_together_sentences() -> None:
+    assert _split("* Mycophenolate mofetil (CellCept) within 4 weeks") == [
+        ("inclusion", "Mycophenolate mofetil (CellCept) within 4 weeks")
+    ]
+    assert _split("ii.For Relatives of Probands") == [("inclusion", "ii.For Relatives of Probands")]
+
+
+def test_list_topics_reach_as_far_as_they_were_written() -> None:
+    text = (
+        "DISEASE CHARACTERISTICS: - Acute myelogenous leukemia in remission - Chronic myeloid leukemia\n\n"
+        "PATIENT CHARACTERISTICS: Age 18 to 55 Karnofsky 70-100%\n\n"
+        "Women 18 to 42 years old who meet the following requirements were candidates for the study: "
+        "1) at least four months of amenorrhea, and 2) elevated gonadotropins\n\n"
+        "--Disease Characteristics-- Idiopathic trigeminal neuralgia"
+    )
+    lead = "Women 18 to 42 years old who meet the following requirements were candidates for the study:"
+    assert criteria_lists(text)[0] == [
+        "DISEASE CHARACTERISTICS: Acute myelogenous leukemia in remission",
+        "DISEASE CHARACTERISTICS: Chronic myeloid leukemia",
+        "PATIENT CHARACTERISTICS: Age 18 to 55 Karnofsky 70-100%",
+        f"{lead} at least four months of amenorrhea, and",
+        f"{lead} elevated gonadotropins",
+        "Disease Characteristics: Idiopathic trigeminal neuralgia",
+    ]
