@@ -9,7 +9,7 @@ from lxml import etree
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.criteria import criteria_from_lists, split_criteria, trial_criteria
-from trialatlas.text.criteria import criteria_lists
+from trialatlas.text.criteria import criteria_lists, heading_polarity
 
 
 def _criteria_text(nct: str) -> str:
@@ -322,3 +322,43 @@ def test_list_topics_reach_as_far_as_they_were_written() -> None:
         f"{lead} elevated gonadotropins",
         "Disease Characteristics: Idiopathic trigeminal neuralgia",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lead_in", "side"),
+    [
+        ("Patients with any of the following are not eligible for this study:", "exclusion"),
+        (
+            "Patients presenting with the following are only eligible for continuation therapy and may not "
+            "receive upfront window therapy:",
+            "",
+        ),
+        (
+            "Patients at intermediate risk as determined by any of the following (NOTE: a tumor found "
+            "on biopsy only will not alter T stage):",
+            "",
+        ),
+        (
+            "Any patient with a psychiatric diagnosis will be excluded. Laboratory data obtained first:",
+            "",
+        ),
+        ("Patient or household contacts must not have any of the following:", "exclusion"),
+    ],
+)
+def test_only_a_lead_ins_own_last_sentence_says_its_side(lead_in: str, side: str) -> None:
+    assert heading_polarity(lead_in) == side
+    text = f"Inclusion Criteria:\n\n* {lead_in}\n  * Item under it"
+    assert split_criteria(text)[-1].kind == (side or "inclusion")
+
+
+@pytest.mark.parametrize(
+    ("heading", "kinds"),
+    [
+        ("INCLUSION/EXCLUSION CRITERIA:", ["inclusion", "exclusion"]),
+        ("INCLUSION CRITIERIA:", ["inclusion", "exclusion"]),
+        ("Exclusion criteria include the following:", ["exclusion", "exclusion"]),
+    ],
+)
+def test_headings_as_registrants_wrote_them(heading: str, kinds: list[str]) -> None:
+    text = f"{heading}\n\nAdults aged 50 to 80\n\nExclusion Criteria:\n\nPregnancy"
+    assert _split(text) == list(zip(kinds, ["Adults aged 50 to 80", "Pregnancy"], strict=True))

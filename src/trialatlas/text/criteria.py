@@ -41,9 +41,20 @@ _ELIGIBLE_FOR_OTHER = re.compile(
 )
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_SENTENCE_BREAK = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+
+
 def heading_polarity(text: str) -> str:
-    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic)."""
-    text = _ELIGIBLE_FOR_OTHER.sub(" ", text)
+    """Which list a sub-heading sends its items to, when it says ("" when it is only a topic).
+
+    Only its last sentence introduces the items, and a note in parentheses ("(NOTE: … will not alter
+    T stage)") says nothing about them; a lead-in naming a population eligible or not for some other
+    treatment ("Ineligible for allogeneic transplantation:", "… are only eligible for continuation
+    therapy and may not receive window therapy:") describes patients, it sends them nowhere."""
+    text = _SENTENCE_BREAK.split(_PARENTHESES.sub(" ", text).strip())[-1]
+    if _ELIGIBLE_FOR_OTHER.search(text):
+        return ""
     if _EXCLUDING.search(text):
         return "exclusion"
     return "inclusion" if _INCLUDING.search(text) else ""
@@ -51,11 +62,13 @@ def heading_polarity(text: str) -> str:
 
 _HEADER = re.compile(
     r"(?:(?<=\s)|^|(?<=[.;:]))(?:(?:key|main|major|general|principal|specific)\s+)?"
-    r"(?P<kind>inclusion|exclusion|eligibility|inclusive|exclusive|non-?inclusion)(?:s(?=\s*:))?"
-    r"(?:\s+criteria|\s+criterion|\s+conditions?)?"
+    r"(?P<kind>inclusion\s*(?:/|and|&)\s*exclusion|inclusion|exclusion|eligibility|inclusive|exclusive"
+    r"|non-?inclusion)(?:s(?=\s*:))?"
+    # "criteria", "criterion", and the misspellings registrants leave ("critieria").
+    r"(?:\s+crit[a-z]*|\s+conditions?)?"
     # "Exclusion criteria for healthy volunteers:": a short qualifier, then the colon (line start only).
     r"(?P<qualifier>\s+(?:for|of|in|related\s+to)\s+[^:\n]{1,60}?(?=:))?"
-    r"\s*(?:include|includes|are)?\s*(?::|-(?=\s)|\n|$)",
+    r"\s*(?:(?:include|includes|are)(?:\s+(?:the\s+following|as\s+follows))?)?\s*(?::|-(?=\s)|\n|$)",
     re.IGNORECASE,
 )
 # A list marker at the start of a line: bullets, "1." "1)" "(1)" "a." "(a)" "i." "Step 1:" is not one.
@@ -167,6 +180,8 @@ def _collapse(source: str, start: int, end: int) -> tuple[str, list[tuple[int, i
 
 def _header_kind(word: str, current: CriterionKind) -> CriterionKind | None:
     lowered = word.lower()
+    if lowered.startswith("incl") and "excl" in lowered:
+        return current  # "Inclusion/Exclusion Criteria:" names no side
     if lowered.startswith("excl") or lowered.startswith("non"):
         return "exclusion"
     if lowered.startswith("incl"):
@@ -366,7 +381,7 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
     # renal function"); after another marker it is punctuation ("* Performance status - ECOG 0-1"), as is
     # a dash inside parentheses ("(see Exclusion - Concurrent Medications)") and, unless the item opened
     # with a dash, one after a short label ("Valproic acid - if ALT ...; Sorafenib - if ...").
-    own = (marker or segment.lstrip()[:1])[:1]
+    own = (marker or "")[:1]
     bullets = [
         m
         for m in _after(_INLINE_BULLET, segment, _bullet_boundary)
