@@ -362,3 +362,26 @@ def test_only_a_lead_ins_own_last_sentence_says_its_side(lead_in: str, side: str
 def test_headings_as_registrants_wrote_them(heading: str, kinds: list[str]) -> None:
     text = f"{heading}\n\nAdults aged 50 to 80\n\nExclusion Criteria:\n\nPregnancy"
     assert _split(text) == list(zip(kinds, ["Adults aged 50 to 80", "Pregnancy"], strict=True))
+
+
+def test_a_numbered_paragraph_starts_a_lead_ins_last_sentence() -> None:
+    lead_in = (
+        "Prior Treatment: 2.1 Patients intolerant of hydroxyurea are not eligible. 2.3 Patients must have "
+        "failed interferon, as defined below (any one of the following):"
+    )
+    assert heading_polarity(lead_in) == "inclusion"
+
+
+def test_a_range_of_numbers_is_no_list_marker() -> None:
+    assert _split("2.-9. (at least one yes)") == [("inclusion", "2.-9. (at least one yes)")]
+
+
+def test_the_rest_of_a_dash_headings_line_names_its_group() -> None:
+    text = (
+        "Inclusion Criteria - Fanconi Cases\n\nAdult HIV-1 infected subjects\n\n"
+        "Exclusion Criteria - Controls\n\nSubstance abuse\n\nInclusion Criteria:\n\nAge 18 or over"
+    )
+    assert criteria_lists(text) == (
+        ["Fanconi Cases: Adult HIV-1 infected subjects", "Age 18 or over"],
+        ["Controls: Substance abuse"],
+    )

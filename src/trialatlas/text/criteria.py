@@ -42,7 +42,8 @@ _ELIGIBLE_FOR_OTHER = re.compile(
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
-_SENTENCE_BREAK = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+# Before a capital or a numbered paragraph ("… are not eligible. 2.3 Patients must have …").
+_SENTENCE_BREAK = re.compile(r"(?<=[.;])\s+(?=[A-Z]|\d{1,2}(?:\.\d{1,2})*\s+[A-Z])")
 
 
 def heading_polarity(text: str) -> str:
@@ -73,7 +74,7 @@ _HEADER = re.compile(
 )
 # A list marker at the start of a line: bullets, "1." "1)" "(1)" "a." "(a)" "i." "Step 1:" is not one.
 _LINE_MARKER = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<marker>-(?!-\S)|[*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?!\d)|\(\d{1,2}\)"
+    r"^(?P<indent>[ \t]*)(?P<marker>-(?!-\S)|[*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?![\d–-])|\(\d{1,2}\)"
     r"|\(?[a-zA-Z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))[ \t]*"
 )
 _DOUBLED_NUMBER = re.compile(r"\(?\d{1,2}[.)][ \t]+")
@@ -578,6 +579,10 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
         current = bisect.bisect_right(section_starts, criterion.start)
         if current != section:
             topic, section, inline_topic = "", current, None
+            # "Inclusion Criteria - Fanconi Cases": the rest of a heading's line names whom it is for.
+            if current and _names_group(text, section_starts[current - 1], criterion):
+                topic = criterion.text.rstrip(":") + ":"
+                continue
         if inline_topic is not None and criterion.start >= inline_topic[0]:
             topic, inline_topic = inline_topic[1], None
         words = criterion.text
@@ -609,6 +614,16 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
             parent = above.parent
         lists[criterion.kind].append(" ".join(part for part in (topic, *reversed(leads), words) if part))
     return lists["inclusion"], lists["exclusion"]
+
+
+def _names_group(text: str, section_start: int, criterion: Criterion) -> bool:
+    """Whether ``criterion`` is the rest of a dash heading's line ("Exclusion Criteria - Controls")."""
+    return (
+        text[:section_start].rstrip().endswith("-")
+        and not criterion.marked
+        and criterion.end <= _line_end(text, section_start)
+        and len(criterion.text) <= _TOPIC_LENGTH
+    )
 
 
 def _line_end(text: str, position: int) -> int:
