@@ -385,3 +385,20 @@ def test_the_rest_of_a_dash_headings_line_names_its_group() -> None:
         ["Fanconi Cases: Adult HIV-1 infected subjects", "Age 18 or over"],
         ["Controls: Substance abuse"],
     )
+
+
+def test_a_flattened_list_after_a_long_lead_in_stays_one_criterion() -> None:
+    item = (
+        "DISEASE CHARACTERISTICS: Histologically confirmed cancer Must meet one of the following criteria: "
+        "- Failed at least 1 regimen - Refractory to standard therapy No known brain metastases"
+    )
+    assert _split(item) == [("inclusion", item)]
+
+
+def test_a_condition_named_requirement_or_non_permitted_says_no_side() -> None:
+    assert (
+        heading_polarity("Requirement of concomitant treatment with a non-permitted medication:")
+        == "exclusion"
+    )
+    assert heading_polarity("Requirement of concomitant physiotherapy:") == ""
+    assert heading_polarity("Requirements:") == "inclusion"

@@ -22,11 +22,12 @@ CriterionKind = Literal["inclusion", "exclusion"]
 
 _EXCLUDING = re.compile(
     r"\b(?:excluded|exclusions?|ineligible|not\s+(?:be\s+)?eligible|must\s+not|may\s+not|will\s+not|"
-    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|prohibited)\b",
+    r"should\s+not|cannot|can\s+not|not\s+(?:be\s+)?(?:allowed|permitted)|non-?(?:allowed|permitted)|prohibited)\b",
     re.IGNORECASE,
 )
 _INCLUDING = re.compile(
-    r"\b(?:must\s+(?:have|be|meet)|required|requirements?|eligible|inclusions?|may\s+be\s+included|"
+    # "Requirements:" says a side; "Requirement of concomitant treatment with …" names a condition.
+    r"\b(?:must\s+(?:have|be|meet)|required|requirements?(?=\s*:)|eligible|inclusions?|may\s+be\s+included|"
     r"allowed|permitted)\b",
     re.IGNORECASE,
 )
@@ -69,7 +70,7 @@ _HEADER = re.compile(
     r"(?:\s+crit[a-z]*|\s+conditions?)?"
     # "Exclusion criteria for healthy volunteers:": a short qualifier, then the colon (line start only).
     r"(?P<qualifier>\s+(?:for|of|in|related\s+to)\s+[^:\n]{1,60}?(?=:))?"
-    r"\s*(?:(?:include|includes|are)(?:\s+(?:the\s+following|as\s+follows))?)?\s*(?::|-(?=\s)|\n|$)",
+    r"\s*(?:(?:include|includes|are|were)(?:\s+(?:the\s+following|as\s+follows))?)?\s*(?::|-(?=\s)|\n|$)",
     re.IGNORECASE,
 )
 # A list marker at the start of a line: bullets, "1." "1)" "(1)" "a." "(a)" "i." "Step 1:" is not one.
@@ -389,10 +390,19 @@ def _inline_pieces(text: str, start: int, end: int, marker: str | None = None) -
         if not _in_parentheses(segment, m) and (own == "-" or not _after_label(segment, m))
     ]
     # Dashes flattened into a sentence ("…refractory to paclitaxel - Epithelial ovarian cancer - Primary
-    # carcinoma of the peritoneum") may be its sub-items or alternatives: a list starts after a colon or a
-    # full stop, or after the item's own dash.
+    # carcinoma of the peritoneum") may be its sub-items or alternatives: a list starts after a heading's
+    # colon or a full stop, or after the item's own dash.
     before_list = segment[: bullets[0].start()].strip() if bullets else ""
-    if own != "-" and before_list and not before_list.endswith((":", ".", ";")):
+    # After a long lead-in ("… Must meet one of the following criteria: - A - B … No brain metastases") the
+    # last dash runs on into what followed the list: split, the lead-in would head what is no item of it.
+    if (
+        own != "-"
+        and before_list
+        and (
+            not before_list.endswith((":", ".", ";"))
+            or (before_list.endswith(":") and len(before_list) > _TOPIC_LENGTH)
+        )
+    ):
         bullets = []
     if len(bullets) >= 2 or (len(bullets) == 1 and own in "-•*·●▪" and bullets[0][0].strip()[:1] == own):
         cuts.update(m.start() for m in bullets)
