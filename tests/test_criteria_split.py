@@ -402,3 +402,29 @@ def test_a_condition_named_requirement_or_non_permitted_says_no_side() -> None:
     )
     assert heading_polarity("Requirement of concomitant physiotherapy:") == ""
     assert heading_polarity("Requirements:") == "inclusion"
+
+
+def test_a_heading_naming_a_group_heads_its_sections_list_lines() -> None:
+    text = (
+        "Inclusion criteria for Step 1:\n\n* HIV infected\n\n"
+        "Exclusion criteria for developmental stuttering only include:\n\n* Left-handedness\n\n"
+        "DONOR EXCLUSION CRITERIA:\n\n* Pregnancy\n\n"
+        "CRITERIA FOR INCLUSION:\n\n* Age 18 to 70\n\n"
+        "MRI Exclusions: cardiac pacemaker; aneurysm clip\n\nPatients taking sildenafil"
+    )
+    assert criteria_lists(text) == (
+        ["For Step 1: HIV infected", "Age 18 to 70"],
+        [
+            "For developmental stuttering only: Left-handedness",
+            "DONOR: Pregnancy",
+            # A heading with its criterion on its line names the group of that line only.
+            "MRI: cardiac pacemaker; aneurysm clip",
+            "Patients taking sildenafil",
+        ],
+    )
+
+
+def test_excluded_from_another_study_names_a_population() -> None:
+    lead_in = "Were excluded from LEVP2005-1 for any of the following reasons:"
+    assert heading_polarity(lead_in) == ""
+    assert heading_polarity("Patients will be excluded from the study if they have:") == "exclusion"

@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 CriterionKind = Literal["inclusion", "exclusion"]
 
@@ -33,10 +33,12 @@ _INCLUDING = re.compile(
 )
 
 
-# "Ineligible for allogeneic transplantation:", "Not eligible for total-body irradiation if ...": the
-# words name a population (patients who cannot have some other treatment), not a side of this study.
+# "Ineligible for allogeneic transplantation:", "Not eligible for total-body irradiation if ...", "Were
+# excluded from LEVP2005-1 for any of the following reasons:": the words name a population (patients
+# who cannot have some other treatment or study), not a side of this study.
 _ELIGIBLE_FOR_OTHER = re.compile(
-    r"\b(?:in|not\s+(?:be\s+)?)?eligible\s+for\s+(?!(?:this|the|our|a|any)\s+(?:study|trial|protocol)\b"
+    r"\b(?:(?:in|not\s+(?:be\s+)?)?eligible\s+for|excluded\s+from)\s+"
+    r"(?!(?:this|the|our|a|any)\s+(?:study|trial|protocol)\b"
     r"|(?:study|trial|protocol|participation|enrol?lment|entry|inclusion|randomi[sz]ation)\b)",
     re.IGNORECASE,
 )
@@ -199,11 +201,27 @@ _MARKER_LEAD = re.compile(r"^[-*•·●○▪■◦►–—]+\s*")
 _LABEL = re.compile(r"^(?:[A-Z0-9][\w/&'()-]*\s+){0,3}[A-Z0-9][\w/&'()-]*$")
 
 
-def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, int, int]]:
-    """``(kind, start, end)`` of each section; text before any header takes ``default``."""
-    sections: list[tuple[CriterionKind, int, int]] = []
+class _Section(NamedTuple):
+    kind: CriterionKind
+    start: int
+    end: int
+    # Whom the heading names ("MRI Exclusions:", "Exclusion criteria for developmental stuttering only:").
+    group: str = ""
+
+
+_NOT_A_GROUP = re.compile(r"\bcriteri|\b(?:for|of|in|to)$", re.IGNORECASE)
+_GROUP_TAIL = re.compile(
+    r"\s+(?:include[sd]?|are|were)(?:\s+(?:the\s+following|as\s+follows))?$|\s+(?:the\s+following|as\s+follows)$",
+    re.IGNORECASE,
+)
+
+
+def _sections(text: str, default: CriterionKind) -> list[_Section]:
+    """The sections of ``text`` in order; text before any header takes ``default``."""
+    sections: list[_Section] = []
     kind: CriterionKind = default
     position = 0
+    group = ""
     for match in _HEADER.finditer(text):
         # A header inside a sentence ("…meeting the inclusion criteria of …") is not a section break.
         line_start = text.rfind("\n", 0, match.start()) + 1
@@ -213,8 +231,10 @@ def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, in
         # stands before the header words (they belong to the heading), else where the header begins.
         end = match.start()
         label = _MARKER_LEAD.sub("", before)
+        named = ""
         if _MARKER_ONLY.match(before) or (label and follow.endswith(":") and _LABEL.match(label)):
-            before, end = "", line_start
+            # "CRITERIA FOR INCLUSION:" names no group.
+            before, end, named = "", line_start, "" if _NOT_A_GROUP.search(label) else label
         # Run together by an export ("…years old Exclusion Criteria: - …") a heading keeps its capital, its
         # "Criteria" and its colon; "…all of the following eligibility criteria:" is a sentence, and so is
         # "Conditions for Patient Eligibility:".
@@ -230,11 +250,15 @@ def _sections(text: str, default: CriterionKind) -> list[tuple[CriterionKind, in
         if new_kind is None:
             continue
         if end > position:
-            sections.append((kind, position, end))
+            sections.append(_Section(kind, position, end, group))
         kind = new_kind
         position = match.end()
-    sections.append((kind, position, len(text)))
-    return [s for s in sections if text[s[1] : s[2]].strip()]
+        # "for Step 1", "in children" name a group; "Exclusion of pregnant women:" names none.
+        qualifier = (match["qualifier"] or "").strip()
+        qualifier = "" if qualifier.lower().startswith("of ") else _GROUP_TAIL.sub("", qualifier)
+        group = (qualifier[:1].upper() + qualifier[1:]) if qualifier else named
+    sections.append(_Section(kind, position, len(text), group))
+    return [s for s in sections if text[s.start : s.end].strip()]
 
 
 @dataclass
@@ -467,7 +491,7 @@ def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> li
     if not text or not text.strip():
         return []
     criteria: list[Criterion] = []
-    for kind, section_start, section_end in _sections(text, default):
+    for kind, section_start, section_end, _ in _sections(text, default):
         items = _line_items(text, section_start, section_end)
         nested = _nest(items, text)
         base = len(criteria)
@@ -580,8 +604,10 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
         return [], []
     criteria = split_criteria(text)
     lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
-    section_starts = [start for _, start, _ in _sections(text, "inclusion")]
-    topic, section = "", -1
+    sections = _sections(text, "inclusion")
+    section_starts = [section.start for section in sections]
+    topic, section, group = "", -1, ""
+    group_end, inline_group = 0, False
     # A topic written in front of its items on one line ("DISEASE CHARACTERISTICS: - ALL … - AML …")
     # heads that line only: (where its line ends, the topic before it).
     inline_topic: tuple[int, str] | None = None
@@ -589,10 +615,17 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
         current = bisect.bisect_right(section_starts, criterion.start)
         if current != section:
             topic, section, inline_topic = "", current, None
+            group = f"{sections[current - 1].group}:" if current and sections[current - 1].group else ""
+            # A heading with its criterion on its own line ("MRI Exclusions: cardiac pacemaker; …") names
+            # the group of that line only.
+            group_end = _line_end(text, section_starts[current - 1]) if current else 0
+            inline_group = bool(current) and bool(text[section_starts[current - 1] : group_end].strip())
             # "Inclusion Criteria - Fanconi Cases": the rest of a heading's line names whom it is for.
             if current and _names_group(text, section_starts[current - 1], criterion):
-                topic = criterion.text.rstrip(":") + ":"
+                group, inline_group = criterion.text.rstrip(":") + ":", False
                 continue
+        if group and inline_group and criterion.start >= group_end:
+            group = ""
         if inline_topic is not None and criterion.start >= inline_topic[0]:
             topic, inline_topic = inline_topic[1], None
         words = criterion.text
@@ -622,7 +655,9 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
             if above.is_header:
                 leads.append(above.text)
             parent = above.parent
-        lists[criterion.kind].append(" ".join(part for part in (topic, *reversed(leads), words) if part))
+        lists[criterion.kind].append(
+            " ".join(part for part in (group, topic, *reversed(leads), words) if part)
+        )
     return lists["inclusion"], lists["exclusion"]
 
 
