@@ -428,3 +428,14 @@ def test_excluded_from_another_study_names_a_population() -> None:
     lead_in = "Were excluded from LEVP2005-1 for any of the following reasons:"
     assert heading_polarity(lead_in) == ""
     assert heading_polarity("Patients will be excluded from the study if they have:") == "exclusion"
+
+
+def test_a_headings_qualifier_stays_on_its_line() -> None:
+    text = (
+        "EXCLUSION CRITERIA\n\nFor treatment with interferon:\n\n1. Congestive heart failure\n\n"
+        "For treatment with octreotide:\n\n1. Presence of cholelithiases"
+    )
+    assert criteria_lists(text)[1] == [
+        "For treatment with interferon: Congestive heart failure",
+        "For treatment with octreotide: Presence of cholelithiases",
+    ]

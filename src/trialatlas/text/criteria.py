@@ -70,8 +70,9 @@ _HEADER = re.compile(
     r"|non-?inclusion)(?:s(?=\s*:))?"
     # "criteria", "criterion", and the misspellings registrants leave ("critieria").
     r"(?:\s+crit[a-z]*|\s+conditions?)?"
-    # "Exclusion criteria for healthy volunteers:": a short qualifier, then the colon (line start only).
-    r"(?P<qualifier>\s+(?:for|of|in|related\s+to)\s+[^:\n]{1,60}?(?=:))?"
+    # "Exclusion criteria for healthy volunteers:": a short qualifier on the heading's line, then the colon
+    # (line start only).
+    r"(?P<qualifier>[ \t]+(?:for|of|in|related[ \t]+to)[ \t]+[^:\n]{1,60}?(?=:))?"
     r"\s*(?:(?:include|includes|are|were)(?:\s+(?:the\s+following|as\s+follows))?)?\s*(?::|-(?=\s)|\n|$)",
     re.IGNORECASE,
 )
