@@ -439,3 +439,31 @@ def test_a_headings_qualifier_stays_on_its_line() -> None:
         "For treatment with interferon: Congestive heart failure",
         "For treatment with octreotide: Presence of cholelithiases",
     ]
+
+
+def test_a_sentence_with_items_under_it_leads_them() -> None:
+    text = (
+        "--Prior/Concurrent Therapy--\n\n"
+        "No requirement for the following agents, unless for periodic paralysis:\n\n"
+        "* Diuretics\n* Steroids\n\n"
+        "Required:\n\n* Treatment with one of the following protease inhibitors:\n\n"
+        "indinavir or ritonavir.\n\n* Treatment with the same inhibitors for 12 weeks.\n\n"
+        "Patients must have a disease that is assessable, defined by: 1) Pancytopenia 2) Splenomegaly"
+    )
+    topic = "Prior/Concurrent Therapy:"
+    lead = f"{topic} No requirement for the following agents, unless for periodic paralysis:"
+    assessable = f"{topic} Patients must have a disease that is assessable, defined by:"
+    assert criteria_lists(text)[0] == [
+        f"{lead} Diuretics",
+        f"{lead} Steroids",
+        f"{topic} Treatment with one of the following protease inhibitors: indinavir or ritonavir.",
+        f"{topic} Treatment with the same inhibitors for 12 weeks.",
+        f"{assessable} Pancytopenia",
+        f"{assessable} Splenomegaly",
+    ]
+    # In an exclusion section the items of "Required:" are required, down to the items of its items.
+    excluded = "Exclusion Criteria:\n\nRequired:\n\n* Treatment with one of:\n\nindinavir.\n\n* Stable dose."
+    assert criteria_lists(excluded) == (
+        ["Treatment with one of: indinavir.", "Stable dose."],
+        [],
+    )

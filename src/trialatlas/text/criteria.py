@@ -38,7 +38,8 @@ _INCLUDING = re.compile(
 # who cannot have some other treatment or study), not a side of this study.
 _ELIGIBLE_FOR_OTHER = re.compile(
     r"\b(?:(?:in|not\s+(?:be\s+)?)?eligible\s+for|excluded\s+from)\s+"
-    r"(?!(?:this|the|our|a|any)\s+(?:study|trial|protocol)\b"
+    # "eligible for the main study", "for 1 of the 2 substudies" still say a side of this study.
+    r"(?!(?:(?:this|the|our|a|any|\d+\s+of\s+the\s+\d+)\s+)?(?:[\w-]+\s+)?(?:sub)?(?:study|studies|trials?|protocol)\b"
     r"|(?:study|trial|protocol|participation|enrol?lment|entry|inclusion|randomi[sz]ation)\b)",
     re.IGNORECASE,
 )
@@ -115,10 +116,6 @@ def _bullet_boundary(previous: str) -> bool:
 _NOT_CRITERION = re.compile(r"^\W*$")
 # A "Topic:" line longer than this is a sentence, not a topic.
 _TOPIC_LENGTH = 60
-_ALTERNATIVES = re.compile(
-    r"\b(?:one|any|either|two|three|\d+)\s+(?:or\s+more\s+)?of\s+the\s+following\b|\bat\s+least\b",
-    re.IGNORECASE,
-)
 # "--Disease Characteristics-- Systemic lupus ...": a topic in dashes (its first dash read as a bullet).
 _DASHED_TOPIC = re.compile(r"^-{1,2}\s*([^-].*?)\s*--(?:\s+(.*))?$")
 
@@ -212,7 +209,8 @@ class _Section(NamedTuple):
 
 _NOT_A_GROUP = re.compile(r"\bcriteri|\b(?:for|of|in|to)$", re.IGNORECASE)
 _GROUP_TAIL = re.compile(
-    r"\s+(?:include[sd]?|are|were)(?:\s+(?:the\s+following|as\s+follows))?$|\s+(?:the\s+following|as\s+follows)$",
+    r"\s+(?:include[sd]?|are|were)(?:\s+(?:the\s+following|as\s+follows))?$"
+    r"|\s+(?:the\s+following|as\s+follows)$|(?:\s+(?:are|is)\s+(?:given|listed|described|shown))?\s+below$",
     re.IGNORECASE,
 )
 
@@ -346,8 +344,14 @@ def _continues_lead_in(
     paragraph after the lead-in's list ("1. Fulfill all of:" "a. …" "b. …" then a note) is not its item."""
     if lead_in == len(result) - 1:
         return True
-    previous, _, parent = result[-1]
-    return parent == lead_in and previous.indent == item.indent and _marker_style(previous.marker) == style
+    # The previous item, or the one of its ancestors that is the lead-in's own item.
+    position: int | None = len(result) - 1
+    while position is not None:
+        previous, _, parent = result[position]
+        if parent == lead_in:
+            return previous.indent == item.indent and _marker_style(previous.marker) == style
+        position = parent
+    return False
 
 
 def _ends_with_colon(
@@ -556,12 +560,13 @@ def _mark_headers(criteria: list[Criterion], base: int) -> None:
     for criterion in criteria[base:]:
         if criterion.parent is not None:
             parent = criteria[criterion.parent]
+            side = ""
             if parent.text.rstrip().endswith(":"):
                 parent.is_header = True
                 # "Patients with the following are excluded:" sends its items to that side.
                 side = heading_polarity(parent.text)
-                if side in ("inclusion", "exclusion"):
-                    criterion.kind = side  # type: ignore[assignment]
+            # Else an item is on its lead-in's side ("Required:" "* Treatment with one of:" "indinavir, …").
+            criterion.kind = side or parent.kind  # type: ignore[assignment]
             criterion.context = parent.text if parent.context is None else f"{parent.context} {parent.text}"
 
 
@@ -680,15 +685,19 @@ def _line_end(text: str, position: int) -> int:
 def _is_topic(criterion: Criterion, text: str) -> bool:
     """An unmarked line ending in a colon: a topic (or a side) for :func:`criteria_lists`, not a lead-in.
     Wherever the split nested it (after a list whose last item ends in a colon, "* Phase II:"), it
-    starts anew. But a sentence with its items after it on its own line ("Women … who meet the following
-    were candidates: 1) … 2) …"), or one saying its items are alternatives ("Must meet one of the
-    following: - A - B"), leads them: the items alone would not say what it says."""
+    starts anew. But a sentence with items under it ("No requirement for the following agents, unless
+    for periodic paralysis:" "* Diuretics"), unless it only says their side, leads them, and so does any
+    line but a short heading with its items after it on its own line ("Patients must have a disease that
+    is assessable, defined by: 1) … 2) …"): the items alone would not say what it says."""
     if criterion.marked or not criterion.text.endswith(":"):
         return False
-    if not criterion.is_header or not text[criterion.end : _line_end(text, criterion.end)].strip():
+    short = len(criterion.text) <= _TOPIC_LENGTH
+    sided = bool(heading_polarity(criterion.text))
+    if not criterion.is_header:
         return True
-    alternatives = heading_polarity(criterion.text) == "inclusion" and _ALTERNATIVES.search(criterion.text)
-    return len(criterion.text) <= _TOPIC_LENGTH and not alternatives
+    if not text[criterion.end : _line_end(text, criterion.end)].strip():
+        return short or sided
+    return short and not sided
 
 
 __all__ = [
