@@ -467,3 +467,11 @@ def test_a_sentence_with_items_under_it_leads_them() -> None:
         ["Treatment with one of: indinavir.", "Stable dose."],
         [],
     )
+
+
+def test_the_clause_after_a_semicolon_introduces_the_items() -> None:
+    lead_in = (
+        "Female patients should not be breastfeeding (within 72 hours); or female patients must have "
+        "evidence of non-childbearing potential by fulfilling one of the following criteria:"
+    )
+    assert heading_polarity(lead_in) == "inclusion"

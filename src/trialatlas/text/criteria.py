@@ -46,8 +46,10 @@ _ELIGIBLE_FOR_OTHER = re.compile(
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
-# Before a capital or a numbered paragraph ("… are not eligible. 2.3 Patients must have …").
-_SENTENCE_BREAK = re.compile(r"(?<=[.;])\s+(?=[A-Z]|\d{1,2}(?:\.\d{1,2})*\s+[A-Z])")
+# After a semicolon ("… should not be breastfeeding …; or female patients must have … one of the
+# following:"), or a full stop before a capital or a numbered paragraph ("… are not eligible. 2.3 Patients
+# must have …").
+_SENTENCE_BREAK = re.compile(r"(?<=;)\s+|(?<=\.)\s+(?=[A-Z]|\d{1,2}(?:\.\d{1,2})*\s+[A-Z])")
 
 
 def heading_polarity(text: str) -> str:
