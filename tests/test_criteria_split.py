@@ -475,3 +475,16 @@ def test_the_clause_after_a_semicolon_introduces_the_items() -> None:
         "evidence of non-childbearing potential by fulfilling one of the following criteria:"
     )
     assert heading_polarity(lead_in) == "inclusion"
+
+
+def test_a_lower_case_line_after_a_short_one_is_the_next_criterion() -> None:
+    text = "Inclusion Criteria:\nDiagnosed imaginary arthritis\naged 18 to 70 years\nsigned consent."
+    assert criteria_lists(text)[0] == [
+        "Diagnosed imaginary arthritis",
+        "aged 18 to 70 years",
+        "signed consent.",
+    ]
+    wrapped = "Patients with AIDS related complex, defined by a weight loss\nin excess of 15 lbs."
+    assert criteria_lists(wrapped)[0] == [
+        "Patients with AIDS related complex, defined by a weight loss in excess of 15 lbs."
+    ]

@@ -302,15 +302,21 @@ def _line_items(text: str, start: int, end: int) -> list[_Item]:
     return items
 
 
+# A line this long may have been hard-wrapped; a shorter one ended where its writer ended it.
+_WRAPPED_LINE = 40
+
+
 def _continues(item: _Item, text: str, indent: int, content_indent: int, stripped: str) -> bool:
     if item.marker is not None:
         # A wrapped line of a marked item is indented at least to where the item's text began.
         return indent >= content_indent - 1 or stripped[0].islower()
     # Unmarked lines are one criterion each (Chia, many exports) unless the line plainly continues
-    # the previous one: it starts in lower case, or the previous line broke off mid-phrase.
+    # the previous one: it starts in lower case after a line long enough to have been wrapped (after
+    # "Diagnosed imaginary arthritis" a line "aged 18 to 70 years" is the next criterion), or the
+    # previous line broke off mid-phrase.
     previous = text[item.start : item.end].rstrip()
     return (
-        stripped[0].islower()
+        (stripped[0].islower() and len(previous.rsplit("\n", 1)[-1].strip()) >= _WRAPPED_LINE)
         or previous.endswith((",", "-", "/", "("))
         or bool(re.search(r"\b(?:and|or|of|the|with|to|than|for|in|by)$", previous, re.IGNORECASE))
     )
