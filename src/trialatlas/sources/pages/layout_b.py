@@ -49,8 +49,10 @@ from trialatlas.sources.pages.common import (
     page_date,
     page_record_date,
 )
+from trialatlas.sources.pages.knowledge import PageKnowledge
 from trialatlas.sources.pages.tables import (
     STATES,
+    segment_names,
     split_cells,
     split_location_row,
     split_measure_description,
@@ -160,8 +162,9 @@ def _design_values(text: str) -> dict[str, str]:
 
 
 class _Reader:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], known: Callable[[], PageKnowledge]) -> None:
         self.lines = lines
+        self.known = known
         self.trial = Trial()
         self.unread: list[str] = []
         self.warnings: list[str] = []
@@ -426,16 +429,26 @@ class _Reader:
             lead, collaborators = rows[0], rows[1:]
         names = 1 + len(collaborators) if lead else len(collaborators)
         if self.sponsor_count is not None and names < self.sponsor_count:
-            # The save flattened the table's cells into one line ("Columbia University National Heart,
-            # Lung, and Blood Institute (NHLBI)"): where one name ends is not known, so the text stays
-            # one value and says so, rather than a lead sponsor cut at a guess.
+            # The save ran the first row's cells, the lead sponsor and the first collaborator, into one
+            # line ("Columbia University National Heart, Lung, and Blood Institute (NHLBI)"): the names
+            # known from other records tell where one ends, when they allow one reading only.
+            hidden = self.sponsor_count - names + 1
+            parts = segment_names(lead, hidden, self.known().is_organisation) if lead else None
+            if parts is not None:
+                self.trial.lead_sponsor = Sponsor(name=clean(parts[0]) or parts[0])
+                self.trial.collaborators = [
+                    Sponsor(name=clean(name) or name) for name in [*parts[1:], *collaborators]
+                ]
+                return
+            # Where one name ends is not known: the text stays one value and says so, rather than a
+            # lead sponsor cut at a guess.
             self.warnings.append(
                 f"sponsors: the table lists {self.sponsor_count} sponsors in {names} line(s);"
                 " kept as one value, lead and collaborators not told apart"
             )
-            whole = " ".join(x for x in [lead, *collaborators] if x)
-            self.trial.lead_sponsor = Sponsor(name=clean(whole) or whole)
-            self.trial.collaborators = []
+            # The rows after the first hold one collaborator each (the second column of the table).
+            self.trial.lead_sponsor = Sponsor(name=clean(lead) or lead) if lead else None
+            self.trial.collaborators = [Sponsor(name=clean(name) or name) for name in collaborators]
             return
         if lead:
             self.trial.lead_sponsor = Sponsor(name=clean(lead) or lead)
@@ -543,5 +556,5 @@ def _related_row(row: str) -> RelatedTrial | None:
     return RelatedTrial(nct_id=match[0], title=clean(tail), status=status, phases=phases, relation="See also")
 
 
-def parse_layout_b(lines: list[str]) -> PageParse:
-    return _Reader(lines).parse()
+def parse_layout_b(lines: list[str], known: Callable[[], PageKnowledge] = PageKnowledge.empty) -> PageParse:
+    return _Reader(lines, known).parse()

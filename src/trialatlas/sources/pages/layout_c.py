@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trialatlas.model import (
@@ -42,6 +43,7 @@ from trialatlas.sources.pages.common import (
     page_date,
     page_record_date,
 )
+from trialatlas.sources.pages.knowledge import PageKnowledge
 from trialatlas.sources.pages.tables import find_time_frames, split_cells, split_measure_description
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
@@ -158,8 +160,9 @@ def _fields(lines: list[str]) -> tuple[list[str], list[_Field], list[str]]:
 
 
 class _Reader:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], known: Callable[[], PageKnowledge]) -> None:
         self.lines = lines
+        self.known = known
         self.trial = Trial()
         self.unread: list[str] = []
         self.warnings: list[str] = []
@@ -574,5 +577,5 @@ def _split_between(text: str) -> tuple[str, int]:
     return "", 0
 
 
-def parse_layout_c(lines: list[str]) -> PageParse:
-    return _Reader(lines).parse()
+def parse_layout_c(lines: list[str], known: Callable[[], PageKnowledge] = PageKnowledge.empty) -> PageParse:
+    return _Reader(lines, known).parse()
