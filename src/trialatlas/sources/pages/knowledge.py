@@ -50,6 +50,7 @@ class PageKnowledge:
     organisation_class: dict[str, AgencyClass] = field(default_factory=dict)
     interventions: Counter[str] = field(default_factory=Counter)
     intervention_type: dict[str, InterventionType] = field(default_factory=dict)
+    arm_labels: Counter[str] = field(default_factory=Counter)
     # Names left out (:meth:`without`): a record's own names, when they are named by no other record.
     hidden: frozenset[str] = frozenset()
 
@@ -71,6 +72,13 @@ class PageKnowledge:
             self.add_organisation(sponsor.name, sponsor.agency_class)
         for item in trial.interventions:
             self.add_intervention(item.name, item.type)
+        for arm in trial.arms:
+            self.add_arm_label(arm.label)
+
+    def add_arm_label(self, label: str) -> None:
+        key = fold(label)
+        if key and len(key.split()) <= MAX_NAME_WORDS:
+            self.arm_labels[key] += 1
 
     def add_organisation(self, name: str, agency_class: AgencyClass | None = None) -> None:
         key = fold(name)
@@ -93,16 +101,18 @@ class PageKnowledge:
         sponsors = [trial.lead_sponsor, *trial.collaborators] if trial.lead_sponsor else trial.collaborators
         own.update(fold(s.name) for s in sponsors)
         own.update(fold(i.name) for i in trial.interventions)
+        own.update(fold(a.label) for a in trial.arms)
         hidden = {
             key
             for key, count in own.items()
-            if self.organisations.get(key, 0) + self.interventions.get(key, 0) <= count
+            if self.organisations[key] + self.interventions[key] + self.arm_labels[key] <= count
         }
         return PageKnowledge(
             self.organisations,
             self.organisation_class,
             self.interventions,
             self.intervention_type,
+            self.arm_labels,
             frozenset(hidden) | self.hidden,
         )
 
@@ -113,6 +123,10 @@ class PageKnowledge:
     def is_intervention(self, name: str) -> bool:
         key = fold(name)
         return key in self.interventions and key not in self.hidden
+
+    def is_arm_label(self, label: str) -> bool:
+        key = fold(label)
+        return key in self.arm_labels and key not in self.hidden
 
     def agency_class(self, name: str) -> AgencyClass | None:
         key = fold(name)

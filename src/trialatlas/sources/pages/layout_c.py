@@ -43,7 +43,7 @@ from trialatlas.sources.pages.common import (
     page_date,
     page_record_date,
 )
-from trialatlas.sources.pages.knowledge import PageKnowledge
+from trialatlas.sources.pages.knowledge import MAX_NAME_WORDS, PageKnowledge
 from trialatlas.sources.pages.tables import find_time_frames, split_cells, split_measure_description
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
@@ -291,7 +291,9 @@ class _Reader:
     # -- tables --------------------------------------------------------------------------------------
 
     def _arms(self, values: list[str]) -> None:
-        rows = _arm_rows(values, self.intervention_names)
+        # Names the page lists, then names other records know that the table's text holds.
+        names = self.intervention_names + _known_names_in(" ".join(values), self.known())
+        rows = _arm_rows(values, names)
         arms: dict[str, Arm] = {}
         interventions: dict[str, Intervention] = {}
         for label, name, description in rows:
@@ -346,6 +348,19 @@ class _Reader:
         if pending is not None:
             locations.append(Location(facility=pending))
         self.trial.locations = locations
+
+
+def _known_names_in(text: str, knowledge: PageKnowledge) -> list[str]:
+    """The intervention names ``knowledge`` holds that ``text`` spells out, as the text spells them."""
+    words = text.split()
+    found: list[str] = []
+    for start in range(len(words)):
+        for end in range(min(len(words), start + MAX_NAME_WORDS), start, -1):
+            name = " ".join(words[start:end])
+            if knowledge.is_intervention(name):
+                found.append(name)
+                break
+    return dedupe(found)
 
 
 def _criteria_items(lines: list[str]) -> list[str]:
@@ -408,10 +423,11 @@ def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str |
 
 
 def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
-    """Consecutive rows of one arm: same label and description around short intervention names."""
+    """Rows of one arm: same label and description around short intervention names (the rows of one
+    arm need not be next to each other: the site orders rows by intervention, as seed 004 shows)."""
     found: dict[int, tuple[str, str, str]] = {}
-    for index in range(len(rows) - 1):
-        a, b = rows[index].split(), rows[index + 1].split()
+    for index, other in itertools.combinations(range(len(rows)), 2):
+        a, b = rows[index].split(), rows[other].split()
         prefix = 0
         while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
             prefix += 1
@@ -426,7 +442,7 @@ def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
             label = " ".join(a[:prefix])
             description = " ".join(a[len(a) - suffix :])
             found.setdefault(index, (label, " ".join(middle_a), description))
-            found[index + 1] = (label, " ".join(middle_b), description)
+            found.setdefault(other, (label, " ".join(middle_b), description))
     return found
 
 
@@ -490,18 +506,93 @@ def _label_and_intervention(head: str, names: list[str], shared_word: str | None
 
 
 def _split_arm_rows(line: str) -> list[str]:
-    """Rows a save ran together on one line: each starts after a sentence, with the first row's first word."""
+    """Rows a save ran together on one line.
+
+    A row starts where the first row's label comes back: its first word after a sentence ("Arm I …
+    Arm II …"), or the whole of a label of several words anywhere ("Patients with CML cyclophosphamide
+    … Patients with CML filgrastim …": an arm's rows repeat its label). Then a description read twice
+    (the shared tail of rows with one label) ends a row wherever else it is read.
+    """
     words = line.split()
     if not words:
         return []
-    starts = [0]
+    starts = {0}
     for index, word in enumerate(words):
         if index and word == words[0] and words[index - 1].endswith((".", ";", ")")):
             following = words[index + 1] if index + 1 < len(words) else ""
             if _LABEL_TAIL.match(following) or following[:1].isupper():
-                starts.append(index)
-    bounds = [*starts, len(words)]
-    return [" ".join(words[bounds[i] : bounds[i + 1]]) for i in range(len(starts))]
+                starts.add(index)
+    label = _repeated_prefix(words)
+    if label > 1:
+        starts.update(_occurrences(words, words[:label]))
+    bounds = [*sorted(starts), len(words)]
+    rows = [words[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    return [" ".join(row) for row in _split_after_descriptions(rows)]
+
+
+def _occurrences(words: list[str], phrase: list[str]) -> list[int]:
+    """Where ``phrase`` starts again in ``words`` (after its first place, not overlapping)."""
+    found: list[int] = []
+    index = len(phrase)
+    while index <= len(words) - len(phrase):
+        if words[index : index + len(phrase)] == phrase:
+            found.append(index)
+            index += len(phrase)
+        else:
+            index += 1
+    return found
+
+
+def _repeated_prefix(words: list[str]) -> int:
+    """How many of the first words come back, all together, later in the line (0: none)."""
+    best = 0
+    for size in range(1, min(12, len(words) // 2) + 1):
+        if _occurrences(words, words[:size]):
+            best = size
+        else:
+            break
+    return best
+
+
+def _split_after_descriptions(rows: list[list[str]]) -> list[list[str]]:
+    """Rows cut again after a description that two rows with one label end with, where a third row
+    runs on past it into the next row ("Arm 1 radiation therapy <description of arm 1> Arm 2 …")."""
+    for _ in range(4):
+        tails: list[list[str]] = []
+        for a, b in itertools.combinations(rows, 2):
+            prefix = 0
+            while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+                prefix += 1
+            suffix = 0
+            while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+                suffix += 1
+            middles = (len(a) - prefix - suffix, len(b) - prefix - suffix)
+            # One arm's two rows: a label, a short intervention name each, and the same description.
+            if prefix >= 1 and suffix >= 3 and all(0 < m <= 10 for m in middles):
+                tails.append(a[len(a) - suffix :])
+        cut: list[list[str]] = []
+        changed = False
+        for row in rows:
+            for tail in sorted(tails, key=len, reverse=True):
+                at = next(
+                    (
+                        i
+                        for i in range(1, len(row) - len(tail))
+                        if row[i : i + len(tail)] == tail and row[i + len(tail)][:1].isupper()
+                    ),
+                    None,
+                )
+                if at is not None:
+                    end = at + len(tail)
+                    cut += [row[:end], row[end:]]
+                    changed = True
+                    break
+            else:
+                cut.append(row)
+        rows = cut
+        if not changed:
+            break
+    return rows
 
 
 def _intervention_and_description(text: str) -> tuple[str, str | None]:
