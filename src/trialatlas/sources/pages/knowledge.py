@@ -136,7 +136,8 @@ class PageKnowledge:
         return bool(self.organisations or self.interventions)
 
 
-_lock = threading.Lock()
+# Re-entrant: a lent provider may fall back on the default knowledge while its own is being built.
+_lock = threading.RLock()
 _lent: list[Callable[[], PageKnowledge]] = []
 _default: list[PageKnowledge] = []
 
