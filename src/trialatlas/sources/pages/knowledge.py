@@ -51,6 +51,10 @@ class PageKnowledge:
     interventions: Counter[str] = field(default_factory=Counter)
     intervention_type: dict[str, InterventionType] = field(default_factory=dict)
     arm_labels: Counter[str] = field(default_factory=Counter)
+    # Outcome measures and time frames ("Overall survival", "2 years"): where a flattened outcome row's
+    # cells meet.
+    measures: Counter[str] = field(default_factory=Counter)
+    time_frames: Counter[str] = field(default_factory=Counter)
     # Names left out (:meth:`without`): a record's own names, when they are named by no other record.
     hidden: frozenset[str] = frozenset()
 
@@ -74,6 +78,14 @@ class PageKnowledge:
             self.add_intervention(item.name, item.type)
         for arm in trial.arms:
             self.add_arm_label(arm.label)
+        for outcome in trial.outcomes:
+            self.add_outcome(outcome.measure, outcome.time_frame)
+
+    def add_outcome(self, measure: str | None, time_frame: str | None) -> None:
+        for counter, value in ((self.measures, measure), (self.time_frames, time_frame)):
+            key = fold(value or "")
+            if key and len(key.split()) <= MAX_NAME_WORDS:
+                counter[key] += 1
 
     def add_arm_label(self, label: str) -> None:
         key = fold(label)
@@ -102,17 +114,20 @@ class PageKnowledge:
         own.update(fold(s.name) for s in sponsors)
         own.update(fold(i.name) for i in trial.interventions)
         own.update(fold(a.label) for a in trial.arms)
-        hidden = {
-            key
-            for key, count in own.items()
-            if self.organisations[key] + self.interventions[key] + self.arm_labels[key] <= count
-        }
+        own.update(fold(o.measure) for o in trial.outcomes)
+        own.update(fold(o.time_frame) for o in trial.outcomes if o.time_frame)
+        counters = (
+            self.organisations, self.interventions, self.arm_labels, self.measures, self.time_frames,
+        )  # fmt: skip
+        hidden = {key for key, count in own.items() if sum(c[key] for c in counters) <= count}
         return PageKnowledge(
             self.organisations,
             self.organisation_class,
             self.interventions,
             self.intervention_type,
             self.arm_labels,
+            self.measures,
+            self.time_frames,
             frozenset(hidden) | self.hidden,
         )
 
@@ -124,6 +139,14 @@ class PageKnowledge:
         key = fold(name)
         return key in self.interventions and key not in self.hidden
 
+    def is_measure(self, text: str) -> bool:
+        key = fold(text)
+        return key in self.measures and key not in self.hidden
+
+    def is_time_frame(self, text: str) -> bool:
+        key = fold(text)
+        return key in self.time_frames and key not in self.hidden
+
     def is_arm_label(self, label: str) -> bool:
         key = fold(label)
         return key in self.arm_labels and key not in self.hidden
@@ -133,7 +156,7 @@ class PageKnowledge:
         return None if key in self.hidden else self.organisation_class.get(key)
 
     def __bool__(self) -> bool:
-        return bool(self.organisations or self.interventions)
+        return bool(self.organisations or self.interventions or self.measures)
 
 
 # Re-entrant: a lent provider may fall back on the default knowledge while its own is being built.

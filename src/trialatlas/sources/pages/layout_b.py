@@ -52,6 +52,8 @@ from trialatlas.sources.pages.common import (
 from trialatlas.sources.pages.knowledge import PageKnowledge
 from trialatlas.sources.pages.tables import (
     STATES,
+    known_measure_head,
+    known_time_frame_tail,
     segment_names,
     split_cells,
     split_location_row,
@@ -474,7 +476,7 @@ class _Reader:
             else:
                 rows[-1] += ("\n" if "\t" not in rows[-1] else " ") + line
         for row in rows:
-            outcome = _outcome_row(row)
+            outcome = _outcome_row(row, self.known)
             if outcome is None:
                 self.warnings.append(f"outcome row {row[:60]!r} not read")
                 self.unread.append("outcomes")
@@ -504,7 +506,7 @@ def _enrollment_type(value: str) -> DateType | None:
     return coerce_enum(DateType, match[1]) if match else None
 
 
-def _outcome_row(row: str) -> Outcome | None:
+def _outcome_row(row: str, known: Callable[[], PageKnowledge] = PageKnowledge.empty) -> Outcome | None:
     cells = split_cells(row)
     if cells is not None:
         cells += [""] * (4 - len(cells))
@@ -522,8 +524,19 @@ def _outcome_row(row: str) -> Outcome | None:
         return None
     kind = coerce_enum(OutcomeKind, match[1])
     body = re.sub(r"\s+(?:Yes|No)$", "", match[2].replace("\n", " ").strip())
+    # Time frames and measures other records name settle where the cells meet; else their shapes do.
+    # A known time frame counts only where it reaches further than the shape-read one ("Measured at 12
+    # months" where the shapes stop at "at 12 months"); a known measure only where the shapes find no
+    # description and a new sentence follows it.
+    knowledge = known()
     rest, time_frame = split_time_frame(body)
+    tail = known_time_frame_tail(body, knowledge.is_time_frame)
+    if tail is not None and len(tail[1]) > len(time_frame or ""):
+        rest, time_frame = tail
     measure, description = split_measure_description(rest)
+    head = known_measure_head(rest, knowledge.is_measure) if description is None else None
+    if head is not None and (head[1] is None or head[1][:1].isupper()):
+        measure, description = head
     if kind is None or not measure:
         return None
     return Outcome(

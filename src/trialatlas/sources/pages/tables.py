@@ -524,3 +524,33 @@ def segment_names(text: str, count: int, known: Callable[[str], bool]) -> list[s
         if found:
             return None  # two readings as good as each other: not a cut to take at a guess
     return None
+
+
+_DESCRIPTION_NOT_FIRST = word_set(
+    """of at in on to from and or with for by as after before during within between among than per
+    versus vs via using the a an"""
+)
+
+
+def known_time_frame_tail(text: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
+    """``(rest, time frame)`` when the longest tail of ``text`` that other records name as a time frame
+    is one ("… Measured at 12 months"), else ``None``."""
+    words = text.split()
+    for start in range(max(1, len(words) - 24), len(words)):
+        tail = " ".join(words[start:])
+        if known(tail) and _has_anchor(words[start:]):
+            return " ".join(words[:start]), tail
+    return None
+
+
+def known_measure_head(text: str, known: Callable[[str], bool]) -> tuple[str, str | None] | None:
+    """``(measure, description)`` when the longest head of ``text`` that other records name as an
+    outcome measure is followed by what can start a description (not "of …", "at …"), else ``None``."""
+    words = text.split()
+    if known(text):
+        return text.strip(), None
+    for end in range(min(len(words) - 1, 24), 0, -1):
+        head = " ".join(words[:end])
+        if known(head) and words[end].strip("(\"'").lower() not in _DESCRIPTION_NOT_FIRST:
+            return head, " ".join(words[end:])
+    return None
