@@ -320,7 +320,7 @@ class _Reader:
             self.unread.append("arms")
 
     def _outcomes(self, values: list[str], kind: OutcomeKind) -> None:
-        for measure, time_frame, description in _outcome_rows(values):
+        for measure, time_frame, description in _outcome_rows(values, self.known):
             self.trial.outcomes.append(
                 Outcome(kind=kind, measure=measure, time_frame=time_frame, description=description)
             )
@@ -615,7 +615,9 @@ def _intervention_and_description(text: str) -> tuple[str, str | None]:
 _OUTCOME_HEADER = re.compile(r"^\s*name\s+time\s+method\s*", re.IGNORECASE)
 
 
-def _outcome_rows(values: list[str]) -> list[tuple[str, str | None, str | None]]:
+def _outcome_rows(
+    values: list[str], known: Callable[[], PageKnowledge] = PageKnowledge.empty
+) -> list[tuple[str, str | None, str | None]]:
     """``(measure, time frame, description)`` rows of the flattened "Name Time Method" table."""
     lines = [_OUTCOME_HEADER.sub("", value).strip() for value in values]
     lines = [line for line in lines if line]
@@ -628,12 +630,19 @@ def _outcome_rows(values: list[str]) -> list[tuple[str, str | None, str | None]]
         return rows
     # A line ends a row; a line may hold more than one row when the save ran them together.
     for line in lines:
-        rows.extend(_outcome_line(line))
+        rows.extend(_outcome_line(line, known))
     return [row for row in rows if row[0]]
 
 
-def _outcome_line(text: str) -> list[tuple[str, str | None, str | None]]:
+def _outcome_line(
+    text: str, known: Callable[[], PageKnowledge] = PageKnowledge.empty
+) -> list[tuple[str, str | None, str | None]]:
     spans = find_time_frames(text)
+    repeated = _repeated_known_frames(text, known) if len(spans) > 1 else []
+    if repeated:
+        # A time frame other records name that this table repeats ("Up to 5 years" in every row) is a
+        # cell wherever it stands: it replaces the shape-read spans it overlaps.
+        spans = sorted(repeated + [(a, b) for a, b in spans if not any(a < d and c < b for c, d in repeated)])
     if not spans:
         measure, description = split_measure_description(text)
         return [(clean(measure) or "", None, clean(description))]
@@ -654,6 +663,37 @@ def _outcome_line(text: str) -> list[tuple[str, str | None, str | None]]:
             rows.append((clean(measure) or "", clean(text[start:end]), clean(description)))
         measure_start = following
     return rows
+
+
+def _repeated_known_frames(text: str, known: Callable[[], PageKnowledge]) -> list[tuple[int, int]]:
+    """Character spans of a time frame other records name that stands at least twice in ``text``, each
+    followed by a new cell (a capitalised word, or the end). The words every place has before it
+    belong to it too ("Up to" before each "16 weeks"); words that differ ("Time to progression") not."""
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    words = [token for _, _, token in tokens]
+    knowledge = known()
+    for index in range(len(words)):
+        for end in range(min(len(words), index + 10), index + 1, -1):
+            phrase = words[index:end]
+            if not any(ch.isdigit() for ch in "".join(phrase)) or not knowledge.is_time_frame(
+                " ".join(phrase)
+            ):
+                continue
+            size = len(phrase)
+            places = [
+                i
+                for i in range(len(words) - size + 1)
+                if words[i : i + size] == phrase and (i + size == len(words) or words[i + size][:1].isupper())
+            ]
+            if len(places) < 2:
+                continue
+            before = 0
+            while before < 4 and all(
+                i - before - 1 >= 0 and words[i - before - 1] == words[places[0] - before - 1] for i in places
+            ):
+                before += 1
+            return [(tokens[i - before][0], tokens[i + size - 1][1]) for i in places]
+    return []
 
 
 def _split_between(text: str) -> tuple[str, int]:
