@@ -294,6 +294,13 @@ class _Reader:
         # Names the page lists, then names other records know that the table's text holds.
         names = self.intervention_names + _known_names_in(" ".join(values), self.known())
         rows = _arm_rows(values, names)
+        if any(_run_on(label) or _run_on(name) for label, name, _ in rows):
+            # A label or an intervention that runs over a sentence's end is cells not told apart: the
+            # table stays unread (the page keeps its text) rather than arms made up of a guess.
+            self.warnings.append("arms table: rows and cells not told apart; kept unread")
+            self.unread.append("arms")
+            self.trial.interventions = [Intervention(name=name) for name in self.intervention_names]
+            return
         arms: dict[str, Arm] = {}
         interventions: dict[str, Intervention] = {}
         for label, name, description in rows:
@@ -348,6 +355,11 @@ class _Reader:
         if pending is not None:
             locations.append(Location(facility=pending))
         self.trial.locations = locations
+
+
+def _run_on(cell: str) -> bool:
+    """Does ``cell`` hold more than a label or a name can: a sentence's end inside, or many words?"""
+    return len(cell.split()) > 14 or bool(re.search(r"[a-z)]{2}[.;] [A-Z]", cell))
 
 
 def _known_names_in(text: str, knowledge: PageKnowledge) -> list[str]:
@@ -487,6 +499,7 @@ def _label_and_intervention(head: str, names: list[str], shared_word: str | None
         size = 1
         while size < len(words) - 1 and size < 3 and _LABEL_TAIL.match(words[size]):
             size += 1
+        size = _with_parenthesis(words, size)
         if size < len(words):
             return " ".join(words[:size]), " ".join(words[size:])
     if ":" in head:
@@ -501,8 +514,20 @@ def _label_and_intervention(head: str, names: list[str], shared_word: str | None
     while size < len(words) - 1 and size < 3 and _LABEL_TAIL.match(words[size]):
         size += 1
     if size < len(words) and (_LABEL_TAIL.match(words[size - 1]) or len(words) == 2):
-        return " ".join(words[:size]), " ".join(words[size:])
+        size = _with_parenthesis(words, size)
+        if size < len(words):
+            return " ".join(words[:size]), " ".join(words[size:])
     return head, ""
+
+
+def _with_parenthesis(words: list[str], size: int) -> int:
+    """A label's size taken over the bracketed words that follow it ("Arm I (celecoxib)"), where they
+    close before the last word."""
+    if size < len(words) and words[size].startswith("("):
+        for end in range(size, len(words) - 1):
+            if ")" in words[end]:
+                return end + 1
+    return size
 
 
 def _split_arm_rows(line: str) -> list[str]:
