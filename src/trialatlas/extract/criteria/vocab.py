@@ -18,55 +18,20 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from trialatlas.text.numbers import number_words
 from trialatlas.text.words import strip_accents
 
-_NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "eighteen": 18,
-    "twenty": 20,
-    "twenty-four": 24,
-    "thirty": 30,
-    "forty": 40,
-    "forty-eight": 48,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "a": 1,
-    "an": 1,
-    "single": 1,
-    "once": 1,
-    "twice": 2,
-    "half": 0.5,
-    "several": 3,
-    "few": 3,
-}
-NUMBER_WORD_PATTERN = "|".join(sorted((w for w in _NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
+# Criteria count in words of every kind but "every other": "a few days", "twice", "half a year".
+_NUMBER_WORDS = number_words("cardinals", "scales", "articles", "times", "fractions", "vague")
+NUMBER_WORD_PATTERN = _NUMBER_WORDS.pattern(min_length=3)
 
 
 def number_value(text: str) -> float | None:
     """A number from digits ("1,500", "0.5", "1.5") or words ("three", "twice")."""
     cleaned = text.strip().lower().replace(",", "")
-    if cleaned in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[cleaned])
+    word = _NUMBER_WORDS.value(cleaned)
+    if word is not None:
+        return word
     try:
         return float(cleaned)
     except ValueError:
