@@ -8,7 +8,7 @@ says no. Embeddings of titles and summaries are saved beside the store as ``<db>
 
 Measured on the tuning half of the cross-mention pairs (docs/related.md), the embeddings do not beat
 the default ranking: alone they rank the sister study lower than words do, and reciprocal-rank fusion
-with them loses 4-6 points of recall@10. Mixed into the default score of its best :data:`HEAD`
+with them loses 2-6 points of recall@10. Mixed into the default score of its best :data:`HEAD`
 trials (:func:`rerank_head`) they change recall@10 by at most one pair, so the extra stays optional
 and the option reorders only that head.
 """
