@@ -541,11 +541,13 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     mentioned = " ".join(out).lower()
-    terms = [
-        f
-        for f, _ in shared(index, query, "text", row)
-        if _telling(index, f) and not any(w in mentioned for w in f.split())
-    ][:4]
+    terms: list[str] = []
+    # Most contributing first: the first four telling words are named, the rest not even looked up.
+    for feature, _ in shared(index, query, "text", row):
+        if _telling(index, feature) and not any(w in mentioned for w in feature.split()):
+            terms.append(feature)
+            if len(terms) == 4:
+                break
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out
