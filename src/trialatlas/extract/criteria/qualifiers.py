@@ -25,7 +25,7 @@ _UNICODE_ROMAN = {chr(0x2160 + n): n + 1 for n in range(8)} | {chr(0x2170 + n): 
 _UNICODE_CLASS = "".join(_UNICODE_ROMAN)
 _ONE = rf"(?:[ivx]{{1,4}}|[{_UNICODE_CLASS}]|\d)[abc]?"
 _VALUE = rf"{_ONE}(?:\s*\+\s*{_ONE})?"
-_JOIN = r"\s*(?:,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
+_JOIN = r"\s*(?:,\s*(?:and/or|or|and)\b|,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
 
 
 @cache
@@ -288,6 +288,11 @@ def equivalent_factor(reference: str, drugs: list[str]) -> float | None:
     return 1.0 if reference in drugs else None
 
 
+def is_equivalence_reference(drug: str) -> bool:
+    """Whether doses of other drugs are counted in ``drug`` ("10 mg prednisone/day" for any steroid)."""
+    return any(isinstance(t, dict) and t.get("reference") == drug for t in _equivalents().values())
+
+
 def adult_body() -> dict[str, Any]:
     body: dict[str, Any] = qualifier_vocab()["adult_body"]
     return body
@@ -325,6 +330,7 @@ __all__ = [
     "find_classes",
     "find_dose",
     "is_class_token",
+    "is_equivalence_reference",
     "qualifier_vocab",
     "stage_base",
 ]

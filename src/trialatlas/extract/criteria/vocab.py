@@ -69,11 +69,33 @@ def _fold(word: str) -> str:
     return strip_accents(word)
 
 
+@cache
+def _spellings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    data = json.loads(
+        resources.files("trialatlas.extract.criteria").joinpath("vocab", "spelling.json").read_text("utf-8")
+    )
+    return tuple(map(tuple, data["anywhere"])), tuple(map(tuple, data["start"]))
+
+
+def _american(word: str) -> str:
+    """A lower-case word in American spelling ("anaemia" → "anemia", ``vocab/spelling.json``)."""
+    if "ae" not in word and "oe" not in word and "our" not in word and "euc" not in word:
+        return word
+    anywhere, start = _spellings()
+    for british, american in start:
+        if word.startswith(british):
+            word = american + word[len(british) :]
+    for british, american in anywhere:
+        if british in word:
+            word = word.replace(british, american)
+    return word
+
+
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
     """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    lowered = [w.lower() if w.isascii() else _fold(w.lower()) for w in words]
+    lowered = [_american(w.lower() if w.isascii() else _fold(w.lower())) for w in words]
     return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 
@@ -96,7 +118,7 @@ class Matcher:
         self._lower: dict[tuple[str, ...], str] = {}
         self._exact: dict[tuple[str, ...], str] = {}
         for name, concept in names.items():
-            key = _tokens(name.lower())
+            key = tuple(_american(token) for token in _tokens(name.lower()))
             # A single short token ("na", "k") is too ambiguous to find case-insensitively.
             if key and not (len(key) == 1 and len(key[0]) < 2):
                 self._lower.setdefault(key, concept)
@@ -164,7 +186,7 @@ class Matcher:
         return None
 
     def concept_of(self, name: str) -> str | None:
-        key = _tokens(name.lower())
+        key = tuple(_american(token) for token in _tokens(name.lower()))
         return self._lower.get(key) or self._exact.get(_tokens(name))
 
     def names(self) -> Iterator[tuple[str, str]]:
@@ -203,7 +225,64 @@ def analyte_matcher() -> Matcher:
 
 @cache
 def conditions() -> dict[str, Any]:
-    return _load("conditions.json")
+    table = {concept: dict(entry) for concept, entry in _load("conditions.json").items()}
+    for concept, entry in _organ_cancers().items():
+        merged = table.setdefault(concept, {"names": [], "abbrev": [], "broader": []})
+        merged["names"] = [*merged.get("names", []), *entry["names"]]
+        merged["abbrev"] = [*merged.get("abbrev", []), *entry.get("abbrev", [])]
+        merged["broader"] = sorted({*merged.get("broader", []), *entry["broader"]})
+        if entry.get("may_be"):
+            merged["may_be"] = sorted({*merged.get("may_be", []), *entry["may_be"]})
+    return table
+
+
+def _organ_cancers() -> dict[str, dict[str, list[str]]]:
+    """Cancers named by their organ (``vocab/organ_cancers.json``), composed into names: "ovarian
+    serous carcinoma", "adenocarcinoma of the pancreas", "carcinoma of the left breast"."""
+    data = _load("organ_cancers.json")
+    words: list[str] = data["cancer_words"]
+    histology = ["", *data["histology"]]
+    composed: dict[str, dict[str, list[str]]] = {}
+    for concept, organ in data["organs"].items():
+        names = list(organ.get("names", []))
+        for word in words:
+            for kind in histology:
+                middle = f"{kind} " if kind else ""
+                names += [f"{adjective} {middle}{word}" for adjective in organ["adjectives"]]
+                for noun in organ["nouns"]:
+                    names += [f"{middle}{word} of the {side}{noun}" for side in ("", "left ", "right ")]
+                    names.append(f"{middle}{word} of {noun}")
+        composed[concept] = {
+            "names": names,
+            "abbrev": list(organ.get("abbrev", [])),
+            "broader": list(organ.get("broader", ["cancer"])),
+        }
+        # "Left lung mass", "a nodule in the right breast": a finding that may be the organ's cancer.
+        masses: list[str] = []
+        for word in data["mass_words"]:
+            masses += [f"{adjective} {word}" for adjective in organ["adjectives"]]
+            for noun in organ["nouns"]:
+                for link in ("in", "of", "on"):
+                    masses += [f"{word} {link} the {side}{noun}" for side in ("", "left ", "right ")]
+        mass_concept = concept.removesuffix("_cancer") + "_mass"
+        composed[mass_concept] = {
+            "names": masses,
+            "broader": [b for b in organ.get("broader", []) if b != "cancer"],
+            "may_be": [concept],
+        }
+    return composed
+
+
+@cache
+def possible_concepts(concept: str) -> frozenset[str]:
+    """What a finding may turn out to be ("lung mass" → lung cancer, and so a cancer), transitively
+    through what it falls under; empty for a finding the vocabulary links to nothing."""
+    table = conditions()
+    possible: set[str] = set()
+    for broader in broader_concepts(concept):
+        for target in table.get(broader, {}).get("may_be", []):
+            possible |= broader_concepts(target)
+    return frozenset(possible - broader_concepts(concept))
 
 
 @cache
@@ -224,6 +303,15 @@ def broader_concepts(concept: str) -> frozenset[str]:
         seen.add(current)
         stack.extend(table.get(current, {}).get("broader", []))
     return frozenset(seen)
+
+
+@cache
+def note_value_phrases() -> re.Pattern[str]:
+    """Words a note puts between a lab's name and its value ("drawn 9 days ago was", "today is"),
+    ending with the verb that introduces the value (``vocab/note_values.json``)."""
+    data = _load("note_values.json")
+    time = "|".join(data["time"])
+    return re.compile(rf"(?:\s|,)*(?:(?:{time})(?:\s|,)+)+{data['verb']}(?=\s)", re.IGNORECASE)
 
 
 @cache
@@ -257,7 +345,9 @@ __all__ = [
     "conditions",
     "infection_matcher",
     "infections",
+    "note_value_phrases",
     "number_value",
+    "possible_concepts",
     "procedure_matcher",
     "procedures",
 ]

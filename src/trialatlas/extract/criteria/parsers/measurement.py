@@ -17,7 +17,7 @@ from functools import lru_cache
 from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import MeasurementRule, Operator, Rule
-from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes
+from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes, note_value_phrases
 from trialatlas.extract.units import convert, is_unit
 from trialatlas.text.numbers import number_words
 
@@ -540,6 +540,9 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
     return rules
 
 
+_TIME_AFTER_NUMBER = re.compile(
+    r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE
+)
 _NOTE_VALUE = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT})?", re.IGNORECASE)
 
 
@@ -552,6 +555,11 @@ def read_note_value(text: str, start: int) -> tuple[float | None, str | None, st
     clause = re.search(r"[;]|,\s+(?:and\s+)?(?:his|her|the|a|an)\b", text[start:])
     if clause:
         limit = start + clause.start()
+    # "CD4 count drawn 9 days ago was 90 cells/uL": when the value was drawn stands between the name
+    # and the verb that gives the value; its number ("9 days") is not the value.
+    timed = note_value_phrases().match(text, start, limit)
+    if timed is not None:
+        start = timed.end()
     value = _read_value(text, start, limit)
     if value is not None and (value.value is not None or value.qualitative):
         return value.value, value.unit, value.qualitative, value.end
@@ -563,6 +571,8 @@ def read_note_value(text: str, start: int) -> tuple[float | None, str | None, st
     unit = _clean_unit(match["unit"])
     if unit and _TIME_UNITS.match(unit.split()[0]):
         return None
+    if _TIME_AFTER_NUMBER.match(text, match.end("num")):
+        return None  # "Platelet count 3 days ago: pending": a time, not a value
     if _DIPSTICK.match(text, match.end("num")):
         return _number(match["num"]), "+", None, match.end("num") + 1
     return _number(match["num"]), unit, None, match.end()
