@@ -202,6 +202,12 @@ _RANDOM = re.compile(r"randomi[sz]|randomly", re.IGNORECASE)
 _STOP_WORDS = re.compile(r"\b(?:stop|discontinu|withdraw|cease)", re.IGNORECASE)
 
 
+def may_hold_conditions(text: str) -> bool:
+    """Whether a condition cue occurs anywhere in ``text``: a sentence can hold one only if the text does
+    (every sentence starts after a non-word character, so a cue's word start is the same in both)."""
+    return _CONDITION.found_in(text)
+
+
 def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]]:
     """Conditions in one sentence, with the offset each starts at."""
     found: list[tuple[int, Condition]] = []

@@ -402,6 +402,7 @@ def find_mentions(text: str) -> list[Mention]:
     if not candidates:
         return []
     lowered = [w.lower() for w in words]
+    by_words, by_exact = vocab.by_words, vocab.by_exact
     mentions: list[Mention] = []
     count = len(tokens)
     resume = 0
@@ -411,12 +412,11 @@ def find_mentions(text: str) -> list[Mention]:
         kind = kinds[i] or 0
         found: tuple[int, DrugInfo] | None = None
         for size in range(min(longest_from.get(lowered[i], 0), count - i), 0, -1):
-            if size > 1 and not _joined(text, tokens, i, size):
-                continue
-            info = vocab.by_words.get(tuple(lowered[i : i + size]))
+            # The dictionaries first: most word runs name nothing, and the gap check costs more.
+            info = by_words.get(tuple(lowered[i : i + size]))
             if info is None:
-                info = vocab.by_exact.get(tuple(words[i : i + size]))
-            if info is not None:
+                info = by_exact.get(tuple(words[i : i + size]))
+            if info is not None and (size == 1 or _joined(text, tokens, i, size)):
                 found = (size, info)
                 break
         if found is not None:
@@ -476,6 +476,9 @@ _SPACED_CODE_NUMBER = re.compile(
 def _spaced_code(text: str, start: int, end: int) -> bool:
     """Whether the word at ``start:end`` (capitals) and the number after it are one code; a year ("WHO
     2016") is not, nor a code in brackets after a name ("BEBT-109 (TS 142)"): another name."""
+    # Most capitalised words are not followed by " <digit>": that is tested first, without a regex.
+    if text[end : end + 1] != " " or not text[end + 1 : end + 2].isdigit():
+        return False
     word = text[start:end]
     if text.endswith("(", 0, start):
         return False

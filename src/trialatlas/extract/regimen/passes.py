@@ -471,6 +471,8 @@ def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen
 
 
 def _read_conditions(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
+    if not clauses.may_hold_conditions(doc.text):
+        return
     for sentence in doc.sentences:
         found: list[tuple[int, Condition]] = clauses.find_conditions(doc.text, sentence)
         for _, condition in found:
