@@ -317,6 +317,58 @@ def _names_a_class(generic: str) -> bool:
     return last.endswith("s") and not last.endswith(("ss", "us", "is", "os"))
 
 
+@lru_cache(maxsize=1)
+def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
+    """What the two vocabularies say about a written name: the packaged names that are generics in
+    their own right (their canonical name is themselves), the packaged canonical name of every other
+    name with only one, and the curated generic of every curated alias."""
+    own: set[str] = set()
+    canonicals: dict[str, set[str]] = {}
+    brands: set[str] = set()
+    for name, generic, brand in packaged_drug_names():
+        canonicals.setdefault(name, set()).add(generic)
+        if brand:
+            brands.add(name)
+    for name, generics in canonicals.items():
+        if generics == {name} and name not in brands:
+            own.add(name)
+    single = {name: next(iter(g)) for name, g in canonicals.items() if len(g) == 1 and name not in own}
+    curated: dict[str, str] = {}
+    for generics in curated_drugs().drugs.values():
+        for generic, aliases in generics.items():
+            curated.setdefault(generic.lower(), generic)
+            for alias in aliases:
+                curated.setdefault(alias.lower(), generic)
+    return frozenset(own), single, curated
+
+
+_SQUASH = re.compile(r"[\s\-]+")
+
+
+def written_generic(written: str, name: str) -> str:
+    """The generic a dose of ``written`` (filed under ``name``) is of, by the spec. The curated vocabulary
+    files some generics under a family ("cholecalciferol" and "vitamin D3" under vitamin d, "calcium
+    carbonate" under calcium, "hydroxocobalamin" under cyanocobalamin), which serves criteria but misnames
+    a dose. A written name that is a generic in its own right stays as written; one the packaged
+    vocabulary files under a single generic of the same curated family takes that generic ("vitamin D3"
+    -> cholecalciferol, "Botox" -> onabotulinumtoxina). Abbreviations ("MMF") keep ``name``."""
+    key = " ".join(written.lower().split())
+    if key == name or _exact_only(written) or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
+        return name
+    own, single, curated = _generic_names()
+    packaged = single.get(key)
+    if curated.get(key) == name:
+        if key in own:
+            return key
+        # "botulinum toxin type A" names the family written out, not one product of it.
+        if packaged is not None and curated.get(packaged) == name and not key.startswith(name + " "):
+            return packaged
+    elif packaged == name and _SQUASH.sub("", packaged) == _SQUASH.sub("", key):
+        # "vitamin k2", which the packaged vocabulary files as "vitamin k 2": the same name spaced otherwise.
+        return key
+    return name
+
+
 def lookup(name: str) -> DrugInfo | None:
     """The vocabulary entry for a whole name ("CellCept" → mycophenolate mofetil), else ``None``."""
     vocab = vocabulary()

@@ -29,6 +29,7 @@ from trialatlas.extract.regimen.drugs import (
     fuzzy_lookup,
     looks_like_code,
     lookup,
+    written_generic,
 )
 from trialatlas.extract.regimen.models import (
     Dose,
@@ -249,9 +250,18 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     attach_thresholds(norm, items, sentence_list)
     infer_frequencies(doc, items)
     _mark_alternatives(doc, items)
+    _name_as_written_generics(items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
+
+
+def _name_as_written_generics(items: list[RegimenItem]) -> None:
+    """Each dose's drug as the generic the text wrote (drugs.written_generic), once every pass that
+    compares names with the vocabulary's has run."""
+    for item in items:
+        if item.drug is not None and item.drug_text:
+            item.drug = written_generic(item.drug_text, item.drug)
 
 
 def _frequencies(text: str) -> list[lexicon.Span]:
@@ -492,7 +502,7 @@ def _choose_drug(
     combo = _combo_drug(doc, amount, sentence)
     if combo is not None:
         return combo, combo.info
-    misspelt = _misspelt_right_before(text, amount, sentence)
+    misspelt = _misspelt_right_before(doc, amount, sentence)
     if misspelt is not None:
         return None, misspelt
     mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
@@ -531,10 +541,14 @@ def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mentio
     return first if key == "a" else second
 
 
-def _misspelt_right_before(text: str, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
+def _misspelt_right_before(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
     """ "plus Fluoxitine 20 mg": a misspelt known name written right against the dose."""
+    text = doc.text
     words = list(WORD.finditer(text, max(sentence.start, amount.start - 30), amount.start))
     if not words or text[words[-1].end() : amount.start].strip(" :("):
+        return None
+    if any(m.start <= words[-1].start() < m.end for m in doc.mentions):
+        # "calcium carbonate 600 mg": the last word of a known name, not a misspelt "bicarbonate".
         return None
     word = words[-1].group(0)
     if not word.isalpha() or len(word) < 6 or lookup(word) is not None:
