@@ -334,8 +334,8 @@ def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
             own.add(name)
     single = {name: next(iter(g)) for name, g in canonicals.items() if len(g) == 1 and name not in own}
     curated: dict[str, str] = {}
-    for generics in curated_drugs().drugs.values():
-        for generic, aliases in generics.items():
+    for by_generic in curated_drugs().drugs.values():
+        for generic, aliases in by_generic.items():
             curated.setdefault(generic.lower(), generic)
             for alias in aliases:
                 curated.setdefault(alias.lower(), generic)
