@@ -24,6 +24,9 @@ _ABBREVIATION = re.compile(
 )
 
 
+_LIST_END_BEFORE = re.compile(r"(?:\band|\bor|,|&|\bto|\bthrough|\bdays?|\bweeks?|\bD)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
@@ -36,6 +39,9 @@ def sentences(text: str) -> list[Sentence]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         cut = match.start() + 1 if match.group(0).startswith((".", "!", "?")) else match.start()
+        if match.group(0)[0].isspace() and _LIST_END_BEFORE.search(text, max(0, cut - 12), cut):
+            # "on days 1 and 8. Cycles repeat": the number ends a list of days, not a numbered item.
+            cut = match.end() - 1
         if match.group(0).startswith((".", "!", "?")) and _ABBREVIATION.search(text[max(0, cut - 8) : cut]):
             continue
         if cut > start:

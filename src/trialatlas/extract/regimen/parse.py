@@ -169,6 +169,8 @@ _STEP_FREQUENCY = re.compile(
     re.IGNORECASE,
 )
 _LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
+_JOINS_ANOTHER = re.compile(r"\)\s*(?:,\s*)?(?:plus|with|and|\+)\b", re.IGNORECASE)
+_NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
 _SINGLE_DOSE = re.compile(r"(?:as|in)\s+a\s+single\b", re.IGNORECASE)
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
@@ -426,7 +428,12 @@ def _item(
     duration = _duration(text, amount.end, post_end)
     role = None
     pre_text = text[pre_start : amount.start]
-    roles = list(lexicon.ROLE.finditer(pre_text[-60:]))
+    # "8 mg/kg loading dose, then 6 mg/kg": a role named before "then" was the earlier dose's.
+    since = pre_text[-60:]
+    turns = list(_NEXT_STEP.finditer(since))
+    if turns:
+        since = since[turns[-1].end() :]
+    roles = list(lexicon.ROLE.finditer(since))
     if roles:
         role = lexicon.role_word(roles[-1].group(1))
     pulse = bool(lexicon.PULSE.search(text[pre_start : amount.start])) or bool(
@@ -696,7 +703,12 @@ def _frequency(
         # "12.5 mg/kg/h for 4 hours, then continuous infusions of 6.25 mg/kg/h": it leads into the next dose.
         if not (next_start < len(text) and _LEADS_INTO.match(text, span[1], next_start))
     ]
-    before = _unclaimed(doc, "freq", doc.freqs, pre_start, amount.start)
+    before = [
+        span
+        for span in _unclaimed(doc, "freq", doc.freqs, pre_start, amount.start)
+        # "(2 Gy once a day, 5 x a week) plus Cisplatin 100 mg/m2": said of what came before the "plus".
+        if not _JOINS_ANOTHER.search(text, span[1], amount.start)
+    ]
     if after:
         chosen = after[0]
         if _SINGLE_DOSE.match(text, chosen[0]) and (len(after) > 1 or before):

@@ -25,7 +25,7 @@ from trialatlas.extract.regimen.models import (
 )
 
 _DAYS_MULTI = re.compile(
-    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\bdays?\s*\d+\s*(?:,|and|&)\s*\d+|"
+    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\b(?:days?|d)\s*[-+]?\d+\s*(?:,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d+|"
     r"(?:x|for|×)\s*(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|twenty-one)\s*(?:consecutive\s+)?days|"
     r"\bD\s?\d+\s*(?:-|to)\s*\d+\b",
     re.IGNORECASE,

@@ -44,14 +44,19 @@ _DAY_RUN = re.compile(
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
     re.IGNORECASE,
 )
+# "days 1, 8 and 15", "D1 and D8", "Day +1, Day +8 and Day +15": the day word written once or each time.
 _DAY_LIST = re.compile(
-    r"\b(?:on\s+)?days?\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*[-+]?\d+)+)\b", re.IGNORECASE
+    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+)+)\b",
+    re.IGNORECASE,
 )
 _WEEK_LIST = re.compile(
     r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+)\b", re.IGNORECASE
 )
 _ONE_DAY = re.compile(
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*-?\d)", re.IGNORECASE
+    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
+    # "at Week 0": one named week of a schedule that does not repeat is one administration too.
+    r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)",
+    re.IGNORECASE,
 )
 _FROM_DAY = re.compile(
     r"\b(?:beginning|starting|start|from|after|before|until|through|prior\s+to|post|since|by)\s+(?:on\s+)?$",
@@ -132,9 +137,26 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             and (_one_day(after) or _one_day(before))
         ):
             code = "once"
+        if (
+            code is None
+            and _BOLUS.search(before + " " + after)
+            and _infusion_follows(item, dosed[index + 1 :])
+        ):
+            # "a bolus of 0.5 mg/kg followed by an infusion of 0.05 mg/kg/h": the bolus is given once.
+            code = "once"
         if code is not None:
             item.frequency = code
     _share_trailing(doc, dosed)
+
+
+_BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+
+
+def _infusion_follows(item: RegimenItem, later: list[RegimenItem]) -> bool:
+    return any(
+        other.drug == item.drug and other.dose is not None and other.dose.per_time in {"hour", "min"}
+        for other in later
+    )
 
 
 def _share_trailing(doc: _Doc, dosed: list[RegimenItem]) -> None:
