@@ -76,7 +76,6 @@ class WordPatterns:
         renamed = self.renamed
         return [(m, renamed.get(m.lastgroup or "", m.lastgroup or "")) for m in self.fast.finditer(lowered)]
 
-
     def found_in(self, text: str) -> bool:
         """Whether any pattern matches anywhere in ``text`` (a cheap test before per-sentence searches)."""
         lowered = text.lower()

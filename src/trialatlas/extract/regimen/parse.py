@@ -145,6 +145,16 @@ _COMPOSITION_GAP = re.compile(
     r"(?:\s+(?:of|x|×))?)\s*$",
     re.IGNORECASE,
 )
+# "10 mg of phenobarbital per kilogram": the basis written after the drug.
+_PER_AFTER_DRUG = re.compile(
+    r"\s*(?:/|per\s+|a\s+)(day|d|week|kg|kilograms?|m2)\b(?:\s*(?:of\s+)?(?:body\s*weight\s*)?(?:/|per\s+)(day|d)\b)?",
+    re.IGNORECASE,
+)
+_TOTAL_RIGHT_BEFORE = re.compile(
+    r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?\s*(?:of|:|=|is|was|will\s+be)?\s*$",
+    re.IGNORECASE,
+)
+_COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
@@ -215,6 +225,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
                 result.targets.append(clauses.target_from(norm, amount, sentence, mentions))
             continue
         kind = _amount_kind(norm, amount, sentence)
+        if kind == "dose" and amount.unit in _COUNT_UNITS and _restates_a_dose(doc, amount, doses, sentence):
+            kind = "skip"
         if kind == "dose":
             doses.append(amount)
         elif kind == "stop":
@@ -296,6 +308,20 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     return "stop" if _STEP_BEFORE.search(before) else "dose"
 
 
+_COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
+
+
+def _restates_a_dose(doc: _Doc, amount: Amount, doses: list[Amount], sentence: clauses.Sentence) -> bool:
+    """ "Fluticasone 250 mcg inhaled, 1 puff in the morning and 1 puff in the evening": a count of tablets,
+    capsules or puffs after a dose by mass of the same drug (no other drug named between them) says how
+    the dose is taken, not another dose (R11); its words, the frequency, belong to that dose."""
+    earlier = [d for d in doses if sentence.start <= d.start and d.unit in _MASS_UNITS]
+    if not earlier:
+        return False
+    # "1 tablet per day placebo": a count followed by another product is that product's dose.
+    return not any(earlier[-1].end <= m.start < amount.end + 30 for m in doc.mentions)
+
+
 def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amount]:
     """ "0.2 ml (100 mcg) QS-21" states one dose twice; the mass is kept, the volume or count dropped."""
     dropped: set[int] = set()
@@ -307,6 +333,15 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             dropped.add(id(second) if first_mass else id(first))
         elif _same_mass(first, second):
             # "1000 mcg (1 mg)": the same amount in another unit.
+            dropped.add(id(second))
+    for first, second in itertools.pairwise(doses):
+        # "150 mg/day (three 50 mg capsules)": the count of capsules times their strength, the dose again.
+        if (
+            _COUNTED_PAREN_GAP.fullmatch(text, first.end, second.start)
+            and second.unit == first.unit
+            and math.isclose(second.low, first.low)
+            and math.isclose(second.high, first.high)
+        ):
             dropped.add(id(second))
     for first, second in itertools.pairwise(doses):
         # "801 mg (3 pills of 267 mg each)", "400 mg (2 x 200 mg tablets)": how the dose is made up.
@@ -449,15 +484,30 @@ def _item(
     ):
         basis = "total"
     if basis == "dose" and mention is not None and mention.start >= amount.end:
-        per = re.match(r"\s*(?:/|per\s+|a\s+)(day|d|week|kg|m2)\b", text[mention.end : mention.end + 12])
+        per = _PER_AFTER_DRUG.match(text, mention.end, mention.end + 20)
         if per:
-            basis = {"d": "day", "day": "day", "week": "week", "kg": "kg", "m2": "m2"}[per.group(1)]
+            word = per.group(1).lower()
+            basis = (
+                "kg" if word.startswith("k") else {"d": "day", "day": "day", "week": "week"}.get(word, "m2")
+            )
+            if per.group(2) and basis in {"kg", "m2"}:
+                # "0.15 mg of dexamethasone per kilogram per day".
+                basis += "/day"
+    elif basis in {"kg", "m2"} and _TOTAL_RIGHT_BEFORE.search(
+        text, max(pre_start, amount.start - 30), amount.start
+    ):
+        # "(total dose 0.9 mg/kg)": the course's sum, not a dose given (export leaves it out).
+        role = "total"
+    low, high = amount.low, amount.high
+    if basis == "kg/min":
+        # The spec's bases stop at kg/hour: "0.05 mcg/kg/min" is 3 mcg/kg/hour (R3).
+        low, high, basis = round(low * 60, 9), round(high * 60, 9), "kg/hour"
     schedule, weeks = _schedule(text, amount.end, post_end)
     return RegimenItem(
         drug=drug,
         drug_class=drug_class,
         drug_text=drug_text,
-        dose=Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=basis),
+        dose=Dose(low=low, high=high, unit=amount.unit, basis=basis),
         frequency=frequency,
         frequency_text=frequency_text,
         schedule=schedule,
