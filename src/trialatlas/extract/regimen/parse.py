@@ -194,9 +194,15 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     norm = normalise_text(text)
     mentions = find_mentions(norm)
     sentence_list = clauses.sentences(norm)
-    # Every amount has a digit. A text without one has no doses, so the words that only ever describe a
-    # dose (frequency, route, dosage form) need not be looked for: about half of all arm texts.
-    dosing = _DIGIT.search(norm) is not None
+    amounts: list[Amount] = []
+    unreadable: list[tuple[int, int, str]] = []
+    # Every amount has a digit: a text without one has no doses (about half of all arm texts).
+    if _DIGIT.search(norm) is not None:
+        amounts, unreadable = find_amounts(norm, _cell_context(norm))
+        amounts = _with_auc_doses(norm, amounts)
+    # The words that only ever describe a dose (frequency, route, dosage form) are looked for only in
+    # a text that states one.
+    dosing = bool(amounts)
     doc = _Doc(
         text=norm,
         mentions=mentions,
@@ -209,12 +215,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         claimed=set(),
         implied_routes=set(),
     )
-    amounts: list[Amount] = []
-    unreadable: list[tuple[int, int, str]] = []
     if dosing:
         _bind_routes(doc)
-        amounts, unreadable = find_amounts(norm, bool(_CELL_CONTEXT.search(norm)))
-        amounts = _with_auc_doses(norm, amounts)
     result = ParsedRegimen(text=norm)
     doses: list[Amount] = []
     stops: list[Amount] = []
@@ -268,6 +270,15 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
+
+
+_CELL_WORDS = ("cell", "msc", "car", "cd34")
+
+
+def _cell_context(text: str) -> bool:
+    """Whether the text speaks of a cell product (bare counts per kg are then cells)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _CELL_WORDS) and _CELL_CONTEXT.search(text) is not None
 
 
 def _name_as_written_generics(items: list[RegimenItem]) -> None:
