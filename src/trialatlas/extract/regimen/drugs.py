@@ -227,6 +227,11 @@ class Vocabulary:
     single_info: dict[str, DrugInfo]
     # Longest key starting with each (lower-cased) word: most words start no name and are skipped at once.
     longest_from: dict[str, int]
+    # Every run of two or more leading words of a key, lower-cased: "and" starts a five-word name, but
+    # "and the" starts none, so the words after a candidate are tried only as far as some name goes.
+    prefixes: frozenset[tuple[str, ...]]
+    # Lower-cased words that are a whole name by themselves.
+    one_word_names: frozenset[str]
 
 
 def _words(text: str) -> list[str]:
@@ -275,10 +280,15 @@ def vocabulary() -> Vocabulary:
     for alias, generic in _packaged_aliases():
         add(alias, DrugInfo(name=generic, drug_class=None))
     longest: dict[str, int] = {}
+    prefixes: set[tuple[str, ...]] = set()
     for key in [*by_words, *by_exact]:
         first = key[0].lower()
         longest[first] = max(longest.get(first, 0), len(key))
+        lowered = tuple(word.lower() for word in key)
+        prefixes.update(lowered[:size] for size in range(2, len(lowered) + 1))
     return Vocabulary(
+        prefixes=frozenset(prefixes),
+        one_word_names=frozenset(key[0].lower() for key in [*by_words, *by_exact] if len(key) == 1),
         by_words=by_words,
         by_exact=by_exact,
         single_names=tuple(sorted(singles)),
@@ -416,13 +426,18 @@ def looks_like_drug_word(word: str) -> bool:
 # across texts, so each is classified once (bounded, so a stream of unique codes cannot grow it forever).
 _KINDS: dict[str, int] = {}
 _KINDS_MAX = 200_000
+# Where a spaced code can be at all: two to six capitals, a space, a digit.
+_SPACED_HINT = re.compile(r"\b[A-Z]{2,6} \d")
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])")
 
 
-def _kind(word: str, longest_from: dict[str, int]) -> int:
-    kind = (1 if word.lower() in longest_from else 0) | (
-        2 if looks_like_code(word) or looks_like_drug_word(word) else 0
-    )
+def _kind(word: str, vocab: Vocabulary) -> int:
+    lowered = word.lower()
+    # 1: a whole name; 4: only the first word of longer names ("and", "1", "mg" start some), a candidate
+    # when the next word goes on with one.
+    kind = 1 if lowered in vocab.one_word_names else 4 if lowered in vocab.longest_from else 0
+    if looks_like_code(word) or looks_like_drug_word(word):
+        kind |= 2
     if len(_KINDS) < _KINDS_MAX:
         _KINDS[word] = kind
     return kind
@@ -436,14 +451,21 @@ def find_mentions(text: str) -> list[Mention]:
     kinds = list(map(_KINDS.get, words))
     longest_from = vocab.longest_from
     if None in kinds:
-        kinds = [_kind(w, longest_from) if k is None else k for w, k in zip(words, kinds, strict=True)]
-    candidates = [index for index, kind in enumerate(kinds) if kind]
+        kinds = [_kind(w, vocab) if k is None else k for w, k in zip(words, kinds, strict=True)]
+    lowered = [w.lower() for w in words]
+    prefixes = vocab.prefixes
+    last = len(words) - 1
+    candidates = [
+        index
+        for index, kind in enumerate(kinds)
+        if kind & 3 or (kind and index < last and (lowered[index], lowered[index + 1]) in prefixes)
+    ]
     if "-" in text:
         # A hyphenated code spans two word tokens ("MK-3475"), neither of which need look like a drug.
         ends = {t.end(): index for index, t in enumerate(tokens)}
         joins = [ends[h.start()] for h in _INNER_HYPHEN.finditer(text) if h.start() in ends]
         candidates = sorted(set(candidates).union(joins))
-    if " " in text:
+    if _SPACED_HINT.search(text):
         spaced = [
             index
             for index, word in enumerate(words)
@@ -453,7 +475,6 @@ def find_mentions(text: str) -> list[Mention]:
             candidates = sorted(set(candidates).union(spaced))
     if not candidates:
         return []
-    lowered = [w.lower() for w in words]
     by_words, by_exact = vocab.by_words, vocab.by_exact
     mentions: list[Mention] = []
     count = len(tokens)
@@ -463,7 +484,11 @@ def find_mentions(text: str) -> list[Mention]:
             continue
         kind = kinds[i] or 0
         found: tuple[int, DrugInfo] | None = None
-        for size in range(min(longest_from.get(lowered[i], 0), count - i), 0, -1):
+        limit = min(longest_from.get(lowered[i], 0), count - i)
+        reach = 1
+        while reach < limit and tuple(lowered[i : i + reach + 1]) in prefixes:
+            reach += 1
+        for size in range(reach, 0, -1):
             # The dictionaries first: most word runs name nothing, and the gap check costs more.
             info = by_words.get(tuple(lowered[i : i + size]))
             if info is None:
