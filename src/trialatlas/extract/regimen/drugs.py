@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from rapidfuzz import fuzz, process
 
@@ -448,10 +449,13 @@ def find_mentions(text: str) -> list[Mention]:
     vocab = vocabulary()
     tokens = list(WORD.finditer(text))
     words = [t.group() for t in tokens]
-    kinds = list(map(_KINDS.get, words))
+    cached = list(map(_KINDS.get, words))
     longest_from = vocab.longest_from
-    if None in kinds:
-        kinds = [_kind(w, vocab) if k is None else k for w, k in zip(words, kinds, strict=True)]
+    kinds: list[int] = (
+        [_kind(w, vocab) if k is None else k for w, k in zip(words, cached, strict=True)]
+        if None in cached
+        else cast(list[int], cached)
+    )
     lowered = [w.lower() for w in words]
     prefixes = vocab.prefixes
     last = len(words) - 1
