@@ -380,6 +380,37 @@ ROUND3_CASES: list[tuple[str, list[Row]]] = [
         "Dobutamine 0.05 mcg/kg/min by continuous intravenous infusion",
         [("dobutamine", 3, 3, "mcg", "kg/hour", "continuous", "iv")],
     ),
+    # Drug naming: the generic the text wrote when the vocabulary files it under a family, development
+    # codes with an established generic, fixed combinations by the marketed product's strengths (R11).
+    (
+        "Vitamin D3 1000 IU daily and hydroxocobalamin 1 mg IM weekly",
+        [
+            ("cholecalciferol", 1000, 1000, "IU", "dose", "QD", None),
+            ("hydroxocobalamin", 1, 1, "mg", "dose", "QW", "im"),
+        ],
+    ),
+    (
+        "MK-3475 200 mg IV every 3 weeks",
+        [("pembrolizumab", 200, 200, "mg", "dose", "Q3W", "iv")],
+    ),
+    (
+        "hydrochlorothiazide/losartan 12.5/50 mg daily",
+        [
+            ("hydrochlorothiazide", 12.5, 12.5, "mg", "dose", "QD", None),
+            ("losartan", 50, 50, "mg", "dose", "QD", None),
+        ],
+    ),
+    (
+        "simvastatin (+) ezetimibe 10/40 mg tablet once daily",
+        [
+            ("ezetimibe", 10, 10, "mg", "dose", "QD", "oral"),
+            ("simvastatin", 40, 40, "mg", "dose", "QD", "oral"),
+        ],
+    ),
+    (
+        "simvastatin/ezetimibe 40/10 mg once daily",
+        [("simvastatin", 40, 40, "mg", "dose", "QD", None), ("ezetimibe", 10, 10, "mg", "dose", "QD", None)],
+    ),
     # Not items: a course total, a cap, the make-up of a dose in capsules.
     (
         "Alemtuzumab 0.3 mg/kg IV on days 1, 3 and 5 (total dose 0.9 mg/kg)",

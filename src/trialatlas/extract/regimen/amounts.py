@@ -307,6 +307,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         basis, end, frequency, _ = read_basis(text, combo.end())
         if _CONCENTRATION.match(text, combo.end()):
             continue
+        pair = f"{combo.group('a')}/{combo.group('b')}"
         for key in ("a", "b"):
             value = _plain(combo.group(key))
             if value is None:
@@ -321,7 +322,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                     basis,
                     frequency,
                     text=text[combo.start() : end],
-                    extras={"combo": key},
+                    extras={"combo": key, "pair": pair},
                 )
             )
         taken_until = max(taken_until, end)

@@ -13,9 +13,12 @@ know is returned as :class:`Unparsed`: a number is never made up.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import math
 import re
+from importlib import resources
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount, find_amounts
@@ -606,7 +609,42 @@ def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mentio
         return None
     if not _COMBO_LEAD.fullmatch(doc.text, second.end, amount.start):
         return None
+    if _in_marketed_order(second.info.name, first.info.name, amount):
+        # "simvastatin (+) ezetimibe 10/20 mg": the strengths are the product's (ezetimibe 10 mg,
+        # simvastatin 20 mg), written in its order, not in the order the names were (R11).
+        key = "b" if key == "a" else "a"
     return first if key == "a" else second
+
+
+@functools.cache
+def _fixed_combinations() -> dict[tuple[str, str], tuple[str, frozenset[tuple[float, float]]]]:
+    """Marketed fixed-dose combinations (fixed_combinations.json): components in the product's order ->
+    (unit, strengths)."""
+    raw = json.loads(resources.files(__package__).joinpath("fixed_combinations.json").read_text("utf-8"))
+    return {
+        (product["components"][0], product["components"][1]): (
+            product.get("unit", "mg"),
+            frozenset((float(a), float(b)) for a, b in product["strengths"]),
+        )
+        for product in raw["products"]
+    }
+
+
+def _in_marketed_order(first: str, second: str, amount: Amount) -> bool:
+    """Whether "a/b" of a combination dose is a marketed strength of the product ``first``/``second``
+    read in that order, and not one read in the order the text names them."""
+    product = _fixed_combinations().get((first, second))
+    if product is None:
+        return False
+    unit, strengths = product
+    a_text, _, b_text = amount.extras.get("pair", "").partition("/")
+    try:
+        a, b = float(a_text.replace(",", "")), float(b_text.replace(",", ""))
+    except ValueError:
+        return False
+    if amount.unit != unit:
+        return False
+    return (a, b) in strengths and (b, a) not in strengths
 
 
 def _misspelt_right_before(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
