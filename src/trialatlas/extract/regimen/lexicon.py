@@ -136,7 +136,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
         r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:[a-z]+\s+)?(?:dose|vaccination|injection|infusion|shot)\b"
-        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:\d+\s*|other\s+)?(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
+        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+|on\s+each\s+(?:of\s+)?)?(?:\d+\s*|other\s+)?"
+        r"(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
     ),
 ]
 _FREQUENCY = word_start_regex(

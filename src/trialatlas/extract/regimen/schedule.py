@@ -39,14 +39,15 @@ _DIVIDED = re.compile(
 )
 _DAY_RUN = re.compile(
     r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:days?\s*)?(-?\d+)\b"
-    r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b"
+    r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b(?!\s*[-+]?\d)"
     r"|\b(" + NUMBER_WORD + r")\s+consecutive\s+days\b"
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
     re.IGNORECASE,
 )
 # "days 1, 8 and 15", "D1 and D8", "Day +1, Day +8 and Day +15": the day word written once or each time.
 _DAY_LIST = re.compile(
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+)+)\b",
+    # "days 1 and 8, 5-fluorouracil ...": a number glued to letters is a name's, not a day.
+    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
     re.IGNORECASE,
 )
 _WEEK_LIST = re.compile(
@@ -116,6 +117,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             continue
         previous_end = dosed[index - 1].end if index else sentence.start
         before = text[max(sentence.start, previous_end) : item.start]
+        if previous_end > sentence.start:
+            # "A 100 mg/m2 days 1-14, B 40 mg/m2 days 1 and 8": what follows the dose before, up to the
+            # next drug's name, is that dose's schedule.
+            named = [m.start for m in doc.mentions if previous_end <= m.start < item.start]
+            if named:
+                before = text[named[-1] : item.start]
         listed = _listed_code(after)
         if per_time == "day" and listed is None:
             # "1000 mg/day, 500 mg given twice a day": the day's amount is given in that many doses.
