@@ -314,6 +314,14 @@ ROUND3_CASES: list[tuple[str, list[Row]]] = [
             ("esmolol", 0.05, 0.05, "mg", "kg/hour", "continuous", "iv"),
         ],
     ),
+    (
+        "Single, intravenous, 2 g dose of cefazolin before incision",
+        [("cefazolin", 2, 2, "g", "dose", "once", "iv")],
+    ),
+    (
+        "Salmeterol 50 mcg (or matching placebo) inhaled, 1 puff in the morning and 1 puff in the evening",
+        [("salmeterol", 50, 50, "mcg", "dose", "BID", "inhaled")],
+    ),
     # Frequency grammar: evenly spaced day lists (spec: "days 1, 8, 15 ... -> QW", "days 1, 3 and 5 ->
     # QOD"), twice a week, counts per day or week, morning and evening.
     (

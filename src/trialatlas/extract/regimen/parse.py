@@ -323,6 +323,8 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
 
 
 _COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
+# "(& matching placebo)": the drug's own look-alike, not another product with doses of its own.
+_MATCHED_PLACEBO = re.compile(r"\bmatch(?:ing|ed)\s+placebo\b", re.IGNORECASE)
 
 
 def _restates_a_dose(doc: _Doc, amount: Amount, doses: list[Amount], sentence: clauses.Sentence) -> bool:
@@ -333,7 +335,11 @@ def _restates_a_dose(doc: _Doc, amount: Amount, doses: list[Amount], sentence: c
     if not earlier:
         return False
     # "1 tablet per day placebo": a count followed by another product is that product's dose.
-    return not any(earlier[-1].end <= m.start < amount.end + 30 for m in doc.mentions)
+    return not any(
+        earlier[-1].end <= m.start < amount.end + 30
+        and not _MATCHED_PLACEBO.search(doc.text, max(0, m.start - 12), m.end)
+        for m in doc.mentions
+    )
 
 
 def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amount]:

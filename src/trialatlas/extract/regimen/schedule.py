@@ -144,6 +144,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             and (_one_day(after) or _one_day(before))
         ):
             code = "once"
+        if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
+            # "single, subcutaneous, 1 gm dose of ceftriaxone": one administration, the amount inside.
+            code = "once"
         if (
             code is None
             and _BOLUS.search(before + " " + after)
@@ -157,6 +160,8 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
 
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+_SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
+_DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
 
 def _infusion_follows(item: RegimenItem, later: list[RegimenItem]) -> bool:
