@@ -398,6 +398,13 @@ ROUND3_CASES: list[tuple[str, list[Row]]] = [
         ],
     ),
     (
+        "Leucovorin calcium 20 mg/m2 IV, then a 1 g dose of cefazolin",
+        [
+            ("leucovorin calcium", 20, 20, "mg", "m2", None, "iv"),
+            ("cefazolin", 1, 1, "g", "dose", None, None),
+        ],
+    ),
+    (
         "MK-3475 200 mg IV every 3 weeks",
         [("pembrolizumab", 200, 200, "mg", "dose", "Q3W", "iv")],
     ),

@@ -371,6 +371,12 @@ def written_generic(written: str, name: str) -> str:
     if curated.get(key) == name:
         if key in own:
             return key
+        if key.startswith(name + " ") and all(word in SALTS for word in key[len(name) :].split()):
+            # "leucovorin calcium": the salt as written (the spec).
+            return key
+        if packaged is not None and packaged.startswith(name + " ") and packaged.split()[-1] in SALTS:
+            # "Depo-Medrol" -> methylprednisolone acetate: a brand of one salt.
+            return packaged
         # "botulinum toxin type A" names the family written out, not one product of it.
         if packaged is not None and curated.get(packaged) == name and not key.startswith(name + " "):
             return packaged
