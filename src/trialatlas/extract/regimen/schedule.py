@@ -199,9 +199,13 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
         code = _schedule_code(tail)
     if code is None:
         return
-    for item in run:
+    for item in reversed(run[:-1]):
         if item.frequency is None:
             item.frequency = code
+        elif item.frequency != code:
+            # "A 10 mg in the evening together with B 200 ug morning & evening": the trailing schedule
+            # reaches back only as far as a dose that states another.
+            break
 
 
 def _split_later(item: RegimenItem, later: list[RegimenItem], doc: _Doc) -> str | None:
