@@ -4,7 +4,9 @@ another process rebuilt; and one slow search holds up no other."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import socket
 import sqlite3
 import subprocess
@@ -19,6 +21,9 @@ import httpx
 import orjson
 import pytest
 
+from trialatlas.errors import QueryCostError
+from trialatlas.model import Trial
+from trialatlas.services.atlas import Atlas
 from trialatlas.services.ingest import ingest
 from trialatlas.store import open_store
 
@@ -221,3 +226,64 @@ def test_a_server_never_takes_its_arrays_as_current_after_another_process_rebuil
         for key in held_back[:10]:
             found = client.get("/api/trials", params={"q": f"id:{key}"}).json()
             assert [hit["trial"]["key"] for hit in found["hits"]] == [key]
+
+
+# A query every trial matches many times over: scoring it reads every position list of every trial.
+SLOW_QUERY = "a " * 39
+_WORDS = [
+    *("study", "drug", "patients", "treatment", "dose", "safety", "efficacy", "phase"),
+    *("trial", "heart", "blood", "kidney", "liver", "a", "the", "of"),
+]
+
+
+def _wordy_store(path: Path, count: int = 4000, words: int = 400) -> None:
+    rng = random.Random(16)
+    store = open_store(str(path))
+    try:
+        batch: list[Trial] = []
+        for number in range(count):
+            text = " ".join(rng.choice(_WORDS) for _ in range(words))
+            nct = f"NCT{10_000_000 + number:08d}"
+            batch.append(Trial(nct_id=nct, brief_title=f"Trial {number}", brief_summary=text))
+            if len(batch) == 500:
+                store.upsert_batch(batch)
+                batch.clear()
+        store.upsert_batch(batch)
+    finally:
+        store.close()
+
+
+def test_a_slow_search_holds_up_no_other(tmp_path: Path) -> None:
+    _wordy_store(tmp_path / "wordy.db")
+    with Atlas(open_store(str(tmp_path / "wordy.db"))) as atlas:
+        atlas.search({"q": "kidney", "limit": 5})  # the index is built and its arrays read
+
+        def quick(number: int) -> float:
+            # Each a new question (no cached answer): a word and a filter the slow one does not ask.
+            started = time.perf_counter()
+            results = atlas.search({"q": f"trial {number}", "limit": 5, "sort": "enrollment"})
+            assert results.total >= 1
+            return time.perf_counter() - started
+
+        alone = sorted(quick(number) for number in range(5))[2]
+        slow: dict[str, float] = {}
+
+        def run_slow() -> None:
+            started = time.perf_counter()
+            with contextlib.suppress(QueryCostError):  # stopped at its time budget: slow enough
+                atlas.search({"q": SLOW_QUERY, "limit": 5})
+            slow["seconds"] = time.perf_counter() - started
+
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        time.sleep(0.1)
+        beside: list[float] = []
+        number = 100
+        while thread.is_alive():
+            beside.append(quick(number))
+            number += 1
+        thread.join()
+    assert slow["seconds"] > 1.0, slow  # it really was slow
+    # Searches ran while it did, each about as fast as alone (not waiting for it to finish).
+    assert len(beside) >= 3, (beside, slow)
+    assert max(beside[:-1]) < max(0.5, 5 * alone, slow["seconds"] / 3), (alone, beside, slow)
