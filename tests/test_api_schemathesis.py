@@ -1,9 +1,12 @@
-"""Property-based requests generated from the server's own OpenAPI spec: none may be a server error.
+"""Property-based requests generated from the server's own OpenAPI spec: no server error, and no
+mismatch between the spec and the server.
 
 Schemathesis builds requests for every operation of ``/openapi.json`` (valid ones, and invalid ones:
-wrong types, missing and out-of-range parameters, odd bodies) and sends them to the real server; each
-answer must be a non-5xx with a content type the spec declares. Schemathesis's own pytest plugin does
-not run under this pytest, so the operations are driven through Hypothesis here.
+wrong types, missing and out-of-range parameters, odd bodies) and sends them to the real server. Each
+answer must be a non-5xx whose status, content type, headers and body the spec declares; a request
+the spec allows must be accepted (2xx, or 404 for what does not exist, 401/403 without the ingest
+token), and one it forbids must be refused (4xx). Schemathesis's own pytest plugin does not run
+under this pytest, so the operations are driven through Hypothesis here.
 """
 
 from __future__ import annotations
@@ -11,12 +14,29 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import content_type_conformance, not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.openapi import from_url
 
 from web_support import shared_server
 
 EXAMPLES = 60
+CHECKS = [
+    not_a_server_error,
+    content_type_conformance,
+    status_code_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
+]
 
 
 def _operations() -> list[object]:
@@ -25,7 +45,7 @@ def _operations() -> list[object]:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_server_errors(mode: GenerationMode) -> None:
+def test_no_server_errors_and_no_schema_mismatches(mode: GenerationMode) -> None:
     operations = _operations()
     labels = {op.label for op in operations}  # type: ignore[attr-defined]
     assert {"GET /api/trials", "GET /api/trials/{nct}", "POST /api/match", "POST /api/ingest"} <= labels
@@ -45,7 +65,7 @@ def test_no_server_errors(mode: GenerationMode) -> None:
             database=None,
         )
         def check(case: Case) -> None:
-            case.call_and_validate(checks=[not_a_server_error, content_type_conformance])
+            case.call_and_validate(checks=CHECKS)
 
         try:
             check()

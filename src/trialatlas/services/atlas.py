@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 
 # Search results kept (for as long as the index does not change).
 _RESULTS_CACHE = 256
+# What a search says of a radius given without a location.
+RADIUS_WITHOUT_PLACE = "radius_km ignored: no location given"
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
 
@@ -239,7 +242,14 @@ class Atlas:
         if request.location.strip():
             return self._search_near(request, facets=facets, facet_limit=facet_limit, snippets=snippets)
         if request.radius_km is not None:
-            raise QueryError("radius_km needs a location")
+            # A radius around no place limits nothing: the search runs without it, and says so.
+            plain = self.search(
+                request.model_copy(update={"radius_km": None}),
+                facets=facets,
+                facet_limit=facet_limit,
+                snippets=snippets,
+            )
+            return plain.model_copy(update={"interpreted": [*plain.interpreted, RADIUS_WITHOUT_PLACE]})
         index = self.search_index()
         # Caught up once here (a sync never waits for another writer), so that the index's generation
         # says what it holds; search() is told.
@@ -444,15 +454,10 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
-        from trialatlas.model import OverallStatus
-        from trialatlas.services.models import MatchedTrial, MatchResponse
+        from trialatlas.services.models import MATCH_STATUS_PATTERN, MatchedTrial, MatchResponse
         from trialatlas.services.patients import summarize_patient
 
-        if (
-            status is not None
-            and status.strip().lower() not in ("open", "any", "all", "")
-            and status.strip().upper().replace(" ", "_") not in OverallStatus.__members__
-        ):
+        if status is not None and not re.fullmatch(MATCH_STATUS_PATTERN, status):
             raise QueryError(
                 f"status {status[:40]!r}: use 'open' (the default), 'any' "
                 "or one overall status, e.g. RECRUITING"
