@@ -10,8 +10,7 @@
     ├── StoreError           the store cannot be opened, or a write failed
     │   └── NotFoundError        no trial with that id
     ├── QueryError           a search query, filter or request value is malformed (exit code 2)
-    │   ├── QueryCostError       a query past its cost bound: too many terms, or its time budget
-    │   └── UnknownPlaceError    a location the offline gazetteer does not know (a 404 from the API)
+    │   └── QueryCostError       a query past its cost bound: too many terms, or its time budget
     ├── InputError           a file or value the user gives is malformed: a patient, annotations,
     │   │                    TREC topics or judgments (also a ValueError; exit code 2)
     │   └── DoseInputError       a weight or height no patient has (trialatlas.extract.regimen.dose)
@@ -71,10 +70,6 @@ class QueryError(TrialAtlasError):
 
 class QueryCostError(QueryError):
     """A query that costs more than it may: too many terms, or past its time budget."""
-
-
-class UnknownPlaceError(QueryError):
-    """A location the offline gazetteer has no place for: well formed, but nothing it names is known."""
 
 
 class InputError(TrialAtlasError, ValueError):

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError, UnknownPlaceError
+from trialatlas.errors import NotFoundError, QueryError, TrialAtlasError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("trialatlas.api")
@@ -84,7 +84,7 @@ def problem(
 
 
 def _status_of(exc: TrialAtlasError) -> int:
-    if isinstance(exc, NotFoundError | UnknownPlaceError):
+    if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, QueryError):
         return 400

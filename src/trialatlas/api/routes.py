@@ -88,7 +88,7 @@ def facet_names(
 FacetsDep = Annotated[bool | list[str], Depends(facet_names)]
 
 
-@router.get("/trials", tags=TRIALS, response_model=SearchResults, responses=problem_responses(400, 404, 422))
+@router.get("/trials", tags=TRIALS, response_model=SearchResults, responses=problem_responses(400, 422))
 def list_trials(
     service: AtlasDep,
     params: SearchDep,
@@ -189,7 +189,7 @@ def post_match(service: AtlasDep, request: MatchRequest) -> JSONResponse:
     return JSONResponse(result.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/stats", tags=TRIALS, response_model=Stats, responses=problem_responses(400, 404, 422))
+@router.get("/stats", tags=TRIALS, response_model=Stats, responses=problem_responses(400, 422))
 def get_stats(
     service: AtlasDep,
     params: SearchDep,
@@ -200,7 +200,7 @@ def get_stats(
     return service.stats(params, facets, top)
 
 
-@router.get("/near", tags=TRIALS, response_model=NearResponse, responses=problem_responses(400, 404, 422))
+@router.get("/near", tags=TRIALS, response_model=NearResponse, responses=problem_responses(400, 422))
 def get_near(service: AtlasDep, params: Annotated[NearRequest, Query()]) -> NearResponse:
     """Recruiting trials nearest a patient, by the distance to their closest recruiting site."""
     return service.near(params)
@@ -215,7 +215,7 @@ def get_near(service: AtlasDep, params: Annotated[NearRequest, Query()]) -> Near
             "description": "The search's trials as a file: CSV, JSON lines, or a zip of ctgov-json studies.",
             "content": {media_type: {} for media_type in sorted(set(MEDIA_TYPES.values()))},
         },
-        **problem_responses(400, 404, 422),
+        **problem_responses(400, 422),
     },
 )
 def get_download(

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from trialatlas.errors import QueryError, UnknownPlaceError
+from trialatlas.errors import QueryError
 from trialatlas.geo.gazetteer import Gazetteer, GeonamesGazetteer, Place
 from trialatlas.model import GeoPoint, Location, OverallStatus, Trial
 from trialatlas.store.base import TrialStore
@@ -65,7 +65,7 @@ def parse_location(text: str, gazetteer: Gazetteer | None = None) -> Place:
         # "Atlanta, Georgia": the last part names a country and a US state alike.
         place = gazetteer.locate(city, ", ".join(parts[1:]), None)
     if place is None:
-        raise UnknownPlaceError(
+        raise QueryError(
             f"{text!r}: place not found in the offline gazetteer; give coordinates as 'lat, lon'"
         )
     return place

@@ -54,8 +54,6 @@ if TYPE_CHECKING:
 
 # Search results kept (for as long as the index does not change).
 _RESULTS_CACHE = 256
-# What a search says of a radius given without a location.
-RADIUS_WITHOUT_PLACE = "radius_km ignored: no location given"
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
 
@@ -242,14 +240,7 @@ class Atlas:
         if request.location.strip():
             return self._search_near(request, facets=facets, facet_limit=facet_limit, snippets=snippets)
         if request.radius_km is not None:
-            # A radius around no place limits nothing: the search runs without it, and says so.
-            plain = self.search(
-                request.model_copy(update={"radius_km": None}),
-                facets=facets,
-                facet_limit=facet_limit,
-                snippets=snippets,
-            )
-            return plain.model_copy(update={"interpreted": [*plain.interpreted, RADIUS_WITHOUT_PLACE]})
+            raise QueryError("radius_km needs a location")
         index = self.search_index()
         # Caught up once here (a sync never waits for another writer), so that the index's generation
         # says what it holds; search() is told.

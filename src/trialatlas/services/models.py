@@ -26,6 +26,8 @@ from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
 from trialatlas.text.schema_patterns import any_case
 
 MAX_QUERY_TERMS = 40
+# A query of at most MAX_QUERY_TERMS white-space separated terms.
+QUERY_TERMS_PATTERN = rf"^\s*(?:\S+\s+){{0,{MAX_QUERY_TERMS - 1}}}\S*\s*$"
 # Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
 SEARCH_BUDGET_S = 5.0
 
@@ -82,6 +84,8 @@ class SearchRequest(FilterFields):
     q: str = Field(
         default="",
         max_length=500,
+        # At most MAX_QUERY_TERMS terms (the validator below): the grammar itself is beyond a schema.
+        json_schema_extra={"pattern": QUERY_TERMS_PATTERN},
         description='The query: words (all must occur), "phrases", AND/OR/NOT, (groups), nephr*, '
         "and cond: intr: title: sponsor: id: fields. Abbreviations and synonyms are expanded; "
         "status, phase, country and age words are read as filters (see `interpreted`).",
@@ -102,7 +106,7 @@ class SearchRequest(FilterFields):
         default=None,
         gt=0,
         le=25_000,
-        description="With a location: only trials with a site within this (without one it is ignored).",
+        description="Only trials with a site within this of the location (a 400 without a location).",
     )
     sort: SortKey = Field(default=SortKey.RELEVANCE, description="Relevance, or newest/largest first.")
     order: Literal["asc", "desc"] | None = Field(default=None, description="asc: oldest or smallest first.")
