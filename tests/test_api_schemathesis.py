@@ -8,12 +8,13 @@ the spec allows must be accepted (2xx, or 404 for what does not exist, 401/403 w
 token), and one it forbids must be refused (4xx). Schemathesis's own pytest plugin does not run
 under this pytest, so the operations are driven through Hypothesis here.
 
-Three rules are beyond a schema, and a valid case that breaks one is discarded rather than sent (so
+Four rules are beyond a schema, and a valid case that breaks one is discarded rather than sent (so
 that its refusal cannot pass for a mismatch): the query language's grammar (nested groups, quotes,
 operators; the schema bounds the terms, and the library on an empty store says whether the grammar
-takes a ``q``); whether the offline gazetteer knows a ``location`` (data, not form); and
-``radius_km`` only with a ``location`` (OpenAPI parameters cannot depend on one another; the
-parameter's description says it).
+takes a ``q``); whether the offline gazetteer knows a ``location`` (data, not form); ``radius_km``
+only with a ``location`` (OpenAPI parameters cannot depend on one another; the parameter's
+description says it); and a ``cursor`` is one the server signed (no generator can make one: their
+refusal is tested in test_server_hardening.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ _EMPTY = MemoryStore()
 def _beyond_the_schema(case: Case) -> bool:
     """Whether a case breaks a rule the schema cannot state (see the module docstring)."""
     params = case.query if isinstance(case.query, dict) else {}
+    if params.get("cursor") is not None:
+        return True
     location = params.get("location")
     if params.get("radius_km") is not None and not (isinstance(location, str) and location.strip()):
         return True

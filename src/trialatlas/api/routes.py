@@ -34,7 +34,7 @@ from trialatlas.services.models import (
     TrialTimeline,
     trial_document,
 )
-from trialatlas.text.schema_patterns import comma_list
+from trialatlas.text.schema_patterns import comma_list, portable
 
 router = APIRouter(prefix="/api")
 TRIALS: list[str | Enum] = ["trials"]
@@ -66,7 +66,7 @@ def search_request(params: Annotated[SearchRequest, Query()]) -> SearchRequest:
 
 SearchDep = Annotated[SearchRequest, Depends(search_request)]
 # Facet names, comma-separated or repeated ('none' counts none, unless others are named too).
-_FACET_NAMES = "^" + comma_list(r"\s*(?:" + "|".join([*FACETS, "none"]) + r")\s*") + "$"
+_FACET_NAMES = "^" + comma_list(portable(r"\s*(?:" + "|".join([*FACETS, "none"]) + r")\s*")) + "$"
 
 
 def facet_names(

@@ -29,7 +29,14 @@ from trialatlas.model.enums import (
 from trialatlas.model.registries import registry_name
 from trialatlas.plugins import FACETS as FACETS_GROUP
 from trialatlas.plugins import PluginGroup
-from trialatlas.text.schema_patterns import ANY_TEXT, SEPARATOR, any_case, any_of_words, enum_words_pattern
+from trialatlas.text.schema_patterns import (
+    ANY_TEXT,
+    SEPARATOR,
+    any_case,
+    any_of_words,
+    enum_words_pattern,
+    portable,
+)
 
 
 def facet_key(label: str) -> str:
@@ -180,7 +187,7 @@ def _phase_pattern() -> str:
     )
     early = f"(?:{any_case('early')}(?:{sep}?1|{sep}{phase}{sep}?1)|0)"
     numbers = f"{number}(?:[_\\s\\-/]+{number})*"
-    return rf"\s*(?:{phase}{sep}?)?(?:{not_applicable}|{early}|{numbers})[_\s\-/]*"
+    return portable(rf"\s*(?:{phase}{sep}?)?(?:{not_applicable}|{early}|{numbers})[_\s\-/]*")
 
 
 PHASE_PATTERN = _phase_pattern()
@@ -213,7 +220,7 @@ _SEX_ALIASES = {
 # Every spelling the sex filter takes, in any case: a JSON-Schema regex, so that the API's schema
 # states what the filter accepts.
 SEX_PATTERN = any_of_words([*_SEX_ALIASES, "FEMALE", "MALE", "ALL"])
-SEX_VALUE = r"\s*" + SEX_PATTERN[1:-1] + r"\s*"
+SEX_VALUE = portable(r"\s*" + SEX_PATTERN[1:-1] + r"\s*")
 
 
 def _accept_sex(value: str) -> list[str]:
@@ -228,7 +235,7 @@ def _accept_sex(value: str) -> list[str]:
 
 
 _YES, _NO = ("yes", "true", "1", "y"), ("no", "false", "0", "n")
-YES_NO = r"\s*" + any_of_words([*_YES, *_NO])[1:-1] + r"\s*"
+YES_NO = portable(r"\s*" + any_of_words([*_YES, *_NO])[1:-1] + r"\s*")
 
 
 def _accept_yes_no(name: str) -> Callable[[str], list[str]]:

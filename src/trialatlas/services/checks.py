@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from trialatlas.errors import QueryError
+from trialatlas.text.schema_patterns import portable
 
 # Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
 MAX_LIMIT = 100
@@ -17,9 +18,11 @@ MAX_PAGE = 10_000
 
 
 # A trial id as the store is asked for it: an NCT id, a store key ("ORG:" and the sponsor's id), or an
-# org study or secondary id (letters, digits, ``_ . : / ( ) # -``, spaces inside). A JSON-Schema regex
+# org study or secondary id (ASCII letters, digits, ``_ . : / ( ) # -``, spaces inside). A JSON-Schema regex
 # as well: the API's path parameters state the rule the check applies.
-TRIAL_ID_PATTERN = r"^\s*(ORG:[^\x00-\x1f\x7f]{1,200}|[\w.:/()#-]([\w .:/()#-]{0,198}[\w.:/()#-])?)\s*$"
+TRIAL_ID_PATTERN = portable(
+    r"^\s*(ORG:[^\x00-\x1f\x7f]{1,200}|[\w.:/()#-]([\w .:/()#-]{0,198}[\w.:/()#-])?)\s*$"
+)
 _TRIAL_ID = re.compile(TRIAL_ID_PATTERN)
 
 

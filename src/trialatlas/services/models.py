@@ -23,11 +23,11 @@ from trialatlas.related import RelatedResult
 from trialatlas.search import FACETS, FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
 from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
-from trialatlas.text.schema_patterns import any_case
+from trialatlas.text.schema_patterns import any_case, portable
 
 MAX_QUERY_TERMS = 40
 # A query of at most MAX_QUERY_TERMS white-space separated terms.
-QUERY_TERMS_PATTERN = rf"^\s*(?:\S+\s+){{0,{MAX_QUERY_TERMS - 1}}}\S*\s*$"
+QUERY_TERMS_PATTERN = portable(rf"^\s*(?:\S+\s+){{0,{MAX_QUERY_TERMS - 1}}}\S*\s*$")
 # Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
 SEARCH_BUDGET_S = 5.0
 
@@ -36,7 +36,7 @@ Request = TypeVar("Request", bound=BaseModel)
 
 # A ``facet`` entry: ``name:value``, the name of a facet and a value its filter takes
 # (facet_choices, then the search, apply the same rule).
-FACET_ENTRY_PATTERN = (
+FACET_ENTRY_PATTERN = portable(
     "^(?:"
     + "|".join(rf"\s*{re.escape(name)}\s*:(?:{facet.value_pattern})" for name, facet in FACETS.items())
     + ")$"
@@ -218,7 +218,7 @@ class DoseRequest(BaseModel):
 # What the matcher's status filter reads (trialatlas.match.matcher.resolve_status and status_filter):
 # nothing (the default), 'open', 'any' or 'all', or one overall status in any case, its words joined
 # by '_', ' ' or '-'.
-MATCH_STATUS_PATTERN = (
+MATCH_STATUS_PATTERN = portable(
     r"^\s*(|"
     + "|".join(any_case(word, " -") for word in ("open", "any", "all", *(s.value for s in OverallStatus)))
     + r")\s*$"
@@ -236,7 +236,10 @@ _PATIENT_OR_NOTE: dict[str, Any] = {
         },
         {
             "required": ["note"],
-            "properties": {"note": {"type": "string", "pattern": r"\S"}, "patient": {"type": "null"}},
+            "properties": {
+                "note": {"type": "string", "pattern": portable(r"\S")},
+                "patient": {"type": "null"},
+            },
         },
     ]
 }
@@ -332,6 +335,8 @@ class NearRequest(BaseModel):
     location: str = Field(
         min_length=1,
         max_length=200,
+        # Not blank: the handler reads the place from the text without its white space.
+        json_schema_extra={"pattern": portable(r"\S")},
         description='Where the patient is: "City[, State], Country" or "lat, lon".',
     )
     radius_km: float | None = Field(default=None, ge=0, le=25_000, description="Only sites within this.")
