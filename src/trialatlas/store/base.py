@@ -65,7 +65,6 @@ MULTI_VALUED_COLUMNS = frozenset({"phases", "countries"})
 
 
 @runtime_checkable
-@runtime_checkable
 class SecretKeeper(Protocol):
     """A store that keeps secrets in itself (a server database): every process using it reads the
     same one. A store without (a file's secrets live beside it; memory's, with the process) is not."""
@@ -75,6 +74,7 @@ class SecretKeeper(Protocol):
         ...
 
 
+@runtime_checkable
 class TrialStore(Protocol):
     """What every backend provides."""
 
