@@ -8,8 +8,9 @@ import pytest
 
 from trialatlas.config import shared_data_dir
 
-# The throw-away PostgreSQL cluster (fixtures pg_cluster, pg_url) for the PostgreSQL store's tests.
-pytest_plugins = ["conftest_pg"]
+# The throw-away PostgreSQL cluster (fixtures pg_cluster, pg_url) for the PostgreSQL store's tests, and
+# the headless Chromium (fixture browser) of the browser tests.
+pytest_plugins = ["conftest_pg", "browser_support"]
 
 
 @pytest.fixture(scope="session")

@@ -359,7 +359,10 @@ def test_unknown_and_malformed_ids(client: httpx.Client) -> None:
 
 
 def test_related_trials_with_reasons(client: httpx.Client) -> None:
-    related = client.get(f"/api/trials/{TARGET}/related", params={"top": 3}).json()
+    report = client.get(f"/api/trials/{TARGET}/related", params={"top": 3}).json()
+    assert report["target"] == TARGET and report["title"]
+    assert isinstance(report["listed"], list)
+    related = report["computed"]
     assert len(related) == 3
     assert [r["rank"] for r in related] == [1, 2, 3]
     assert TARGET not in {r["nct_id"] for r in related}

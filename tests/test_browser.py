@@ -6,43 +6,17 @@ violation, a failed script). Screenshots land in ``artifacts/screenshots/`` for 
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from browser_support import SHOTS, Watch, shot, watched_page
 from web_support import HOSTILE_NCT, LiveServer, shared_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 TARGET = "NCT04048161"
-
-
-def ensure_chromium() -> Path:
-    """Debian's Chromium, installed with apt-get when missing and we may; never a downloaded build."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's package (apt-get install chromium) as root")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
-    if not CHROMIUM.exists():
-        pytest.fail(f"apt-get install chromium did not provide {CHROMIUM}")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -50,62 +24,14 @@ def server() -> LiveServer:
     return shared_server()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-class Watch:
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.foreign: list[str] = []
-        self.errors: list[str] = []
-
-    def request(self, request: Request) -> None:
-        if not request.url.startswith((self.base, "data:")):
-            self.foreign.append(request.url)
-
-    def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def check(self) -> None:
-        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
-        assert self.errors == [], f"console errors: {self.errors}"
-
-
-def _page(browser: Browser, server: LiveServer, width: int, height: int) -> Iterator[tuple[Page, Watch]]:
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=server.url)
-    page = context.new_page()
-    watch = Watch(server.url)
-    page.on("request", watch.request)
-    page.on("console", watch.console)
-    page.on("pageerror", lambda error: watch.errors.append(str(error)))
-    yield page, watch
-    context.close()
-    watch.check()
-
-
 @pytest.fixture
 def desk(browser: Browser, server: LiveServer) -> Iterator[tuple[Page, Watch]]:
-    yield from _page(browser, server, 1280, 900)
+    yield from watched_page(browser, server, 1280, 900)
 
 
 @pytest.fixture
 def phone(browser: Browser, server: LiveServer) -> Iterator[tuple[Page, Watch]]:
-    yield from _page(browser, server, 390, 844)
-
-
-def shot(page: Page, name: str, *, full: bool = True) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    # caret="initial": hiding the caret makes Playwright inject a <style>, which the page's CSP refuses.
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full, caret="initial")
+    yield from watched_page(browser, server, 390, 844)
 
 
 def total(page: Page) -> int:

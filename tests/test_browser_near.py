@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from test_browser import CHROMIUM_ARGS, Watch, _page, ensure_chromium, shot, total
+from browser_support import Watch, shot, watched_page
+from test_browser import total
 from web_support import LiveServer, shared_server
 
 pytestmark = pytest.mark.browser
@@ -20,22 +21,11 @@ def server() -> LiveServer:
     return shared_server()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
 def test_location_search_from_the_form_is_sorted_by_distance(
     browser: Browser, server: LiveServer, width: int, height: int
 ) -> None:
-    pages: Iterator[tuple[Page, Watch]] = _page(browser, server, width, height)
+    pages: Iterator[tuple[Page, Watch]] = watched_page(browser, server, width, height)
     page, _ = next(pages)
     page.goto("/")
     everything = total(page)

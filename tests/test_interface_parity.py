@@ -1,4 +1,5 @@
-"""One question, one answer: the CLI's ``--json`` and the REST API give the same document.
+"""One question, one answer: the CLI's ``--json`` and the REST API give the same document (search,
+trial, match, near, related, regimen and dose).
 
 Both run over the same real SQLite file ingested from the shared records; the CLI as users run it
 (a real process), the API as the real FastAPI app. Only ``took_ms`` (a clock reading) may differ.
@@ -96,6 +97,15 @@ def test_near_is_one_document(db: Path, api: TestClient) -> None:
     shown = cli("near", "Beijing, China", "--db", str(db), "--radius", "50", "--limit", "10", "--json")
     assert shown == answer.json()
     assert shown["trials"] and all(trial["distance_km"] <= 50 for trial in shown["trials"])
+
+
+def test_related_is_one_document(db: Path, api: TestClient) -> None:
+    answer = api.get(f"/api/trials/{TARGET}/related", params={"top": 4})
+    assert answer.status_code == 200, answer.text
+    shown = cli("related", TARGET, "--db", str(db), "--top", "4", "--json")
+    assert shown == answer.json()
+    assert shown["target"] == TARGET and len(shown["computed"]) == 4
+    assert {"rank", "nct_id", "score", "reasons"} <= set(shown["computed"][0])
 
 
 def test_regimen_and_dose_are_one_document(db: Path, api: TestClient) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from test_browser import CHROMIUM_ARGS, SHOTS, ensure_chromium
+from browser_support import SHOTS
 from trialatlas.config import shared_data_dir
 from trialatlas.model import Trial
 from trialatlas.sources import read_path
@@ -38,17 +38,6 @@ def server() -> Iterator[LiveServer]:
     live = start(folder / "atlas.db")
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 def _page(browser: Browser, server: LiveServer, size: tuple[int, int]) -> Page:

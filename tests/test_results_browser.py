@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from test_browser import CHROMIUM_ARGS, SHOTS, Watch, _page, ensure_chromium
+from browser_support import SHOTS, Watch, watched_page
 from test_results_web import _rich
 from trialatlas.config import shared_data_dir
 from web_support import LiveServer, shared_server
@@ -36,23 +36,12 @@ def server() -> LiveServer:
     return shared_server()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.fixture(params=list(WIDTHS))
 def screen(
     request: pytest.FixtureRequest, browser: Browser, server: LiveServer
 ) -> Iterator[tuple[str, Page, Watch]]:
     width, height = WIDTHS[request.param]
-    for page, watch in _page(browser, server, width, height):
+    for page, watch in watched_page(browser, server, width, height):
         yield request.param, page, watch
 
 

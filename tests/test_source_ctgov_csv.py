@@ -37,7 +37,7 @@ from trialatlas.model import (
     WhoMasked,
 )
 from trialatlas.model.merge import merge_trials
-from trialatlas.sources import RecordError, ctgov_csv, detect_reader, get_reader, read_path
+from trialatlas.sources import RecordError, base, detect_reader, get_reader, read_path
 from trialatlas.sources.base import Blob
 from trialatlas.sources.ctgov_csv import parse_location, split_outcome
 from trialatlas.sources.reading import read_blob
@@ -440,7 +440,7 @@ def test_bad_rows_are_reported_with_file_and_row_and_good_rows_land() -> None:
 @pytest.fixture
 def small_field_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     before = csv.field_size_limit()
-    monkeypatch.setattr(ctgov_csv, "FIELD_SIZE_LIMIT", 100)
+    monkeypatch.setattr(base, "FIELD_SIZE_LIMIT", 100)
     csv.field_size_limit(100)
     yield 100
     csv.field_size_limit(before)

@@ -27,7 +27,7 @@ from trialatlas.services.models import (
     MatchResponse,
     NearRequest,
     NearResponse,
-    RelatedResult,
+    RelatedResponse,
     SearchRequest,
     Stats,
     TrialDoses,
@@ -131,13 +131,14 @@ def get_trial(
 @router.get(
     "/trials/{nct}/related",
     tags=TRIALS,
-    response_model=list[RelatedResult],
+    response_model=RelatedResponse,
     responses=problem_responses(400, 404, 422),
 )
 def get_related(
     service: AtlasDep, nct: TrialId, top: Annotated[int, Query(ge=1, le=50)] = 10
-) -> list[RelatedResult]:
-    """The trials most like this one, best first, each with its score and the reasons."""
+) -> RelatedResponse:
+    """The trials most like this one (``computed``), best first, each with its score and the reasons;
+    apart (``listed``), the trials its source pages list, with our similarity where we know it."""
     return service.related({"nct": nct, "top": top})
 
 

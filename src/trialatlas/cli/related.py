@@ -100,12 +100,7 @@ def related_command(
     db: DbOption = None,
 ) -> None:
     """Related trials with the reason each is related; and, apart, the ones its source pages list."""
-    from trialatlas.related.service import (
-        more_like_these,
-        related_report,
-        related_to_patient,
-        related_to_text,
-    )
+    from trialatlas.related.service import more_like_these, related_to_patient, related_to_text
     from trialatlas.services.patients import patient_fields
 
     if sum(bool(x) for x in (ncts, text, patient)) != 1:
@@ -114,7 +109,7 @@ def related_command(
         store = atlas.store
         index = _index(store, rebuild)
         if ncts and len(ncts) == 1:
-            report = related_report(store, ncts[0], top, index=index, dense=dense)
+            report = atlas.related({"nct": ncts[0], "top": top, "dense": dense})
             if as_json:
                 print_json(report)
                 return

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -47,7 +48,12 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     TrialParticipationRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
+from trialatlas.extract.criteria.vocab import (
+    broader_concepts,
+    condition_matcher,
+    conditions,
+    possible_concepts,
+)
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import (
     DIAGNOSTIC_PROCEDURES,
@@ -131,6 +137,9 @@ def _note_concepts(profile: PatientProfile, suspected: bool = False) -> set[str]
         wanted = condition.present and not condition.family and (suspected or not condition.uncertain)
         if condition.concept and wanted:
             concepts |= broader_concepts(condition.concept)
+            if suspected:
+                # An unexplained finding is suspicious of what it may turn out to be (a lung mass).
+                concepts |= possible_concepts(condition.concept)
     concepts |= {f"proc:{p.concept}" for p in profile.procedures if p.concept and p.present}
     return concepts
 
@@ -252,6 +261,10 @@ class RuleJudge:
     def _undecided_exclusion(
         self, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
+        if _plans().search(text):
+            # "Woman planning to deliver outside the research clinic": a note tells what is and was,
+            # not what the patient plans.
+            return "not enough information"
         states = [_unknown_state(rule, profile) for rule in rules]
         if not rules:
             # Nothing parsed: a criterion in the words of the note is about the patient's problem.
@@ -279,6 +292,13 @@ class RuleJudge:
         return "not excluded"
 
 
+@lru_cache(maxsize=1)
+def _plans() -> re.Pattern[str]:
+    """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("judge_cues.json").read_text("utf-8"))
+    return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
+
+
 UnknownState = Literal["decided", "absent", "open"]
 
 
@@ -292,18 +312,22 @@ def _unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
     if isinstance(rule, MeasurementRule):
         # An unknown name that is a condition ("Peripheral neuropathy grade > 1") is that condition.
         if rule.analyte is None and not _mentions_words(rule.name, profile):
-            conditions = condition_matcher().find(rule.name)
-            if conditions:
+            named = condition_matcher().find(rule.name)
+            if named:
                 return "absent"
         return "open"
     if isinstance(rule, ConditionRule):
         if rule.concept is None:
             return "open" if _mentions_words(rule.name, profile) else "absent"
+        if conditions().get(rule.concept, {}).get("female_status"):
+            return "open"  # a woman's menopausal status the note and her age leave open
         for condition in profile.conditions:
             if condition.concept is None or condition.family or not condition.present:
                 continue
             if rule.concept in broader_concepts(condition.concept):
                 return "open"  # the patient has it (or may): only its details are missing
+            if rule.concept in possible_concepts(condition.concept):
+                return "open"  # a finding that may be it ("lung mass" for "lung cancer")
         return "absent"
     if isinstance(rule, ConsentRule) and rule.aspect == "language":
         # A history taken and written in English shows the patient (or parent) speaks it; whether

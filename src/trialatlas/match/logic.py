@@ -51,6 +51,10 @@ def _same_thing(main: LogicNode, exempt: LogicNode, rules: Sequence[Rule]) -> bo
     return bool(concepts)
 
 
+def _has_negation(node: LogicNode) -> bool:
+    return node.op in ("not", "except") or any(_has_negation(child) for child in node.children)
+
+
 def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rule]) -> Truth:
     """The truth of ``node`` given each rule's truth as stated (negations not yet applied)."""
     if node.op == "atom":
@@ -74,6 +78,11 @@ def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rul
         # excluding skin cancers", "no hormonal therapy except contraceptives"): undecided, never a
         # guess.
         if exempt == "true" and main != "false" and _same_thing(node.children[0], node.children[1], rules):
+            return "false"
+        # "Active opportunistic infection, except hepatitis B": a patient with none at all has none
+        # other than the exempted kind either. Only for a statement without negation, where taking
+        # the exempted cases away cannot make it hold.
+        if main == "false" and not _has_negation(node.children[0]):
             return "false"
         return "unknown"
     # examples: [head, examples]; an example met meets the head, a head not met fails.

@@ -33,13 +33,16 @@ from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
-from trialatlas.extract.criteria.qualifiers import course_of, find_classes, find_dose
+from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
 from trialatlas.extract.criteria.vocab import (
+    NUMBER_WORD_PATTERN,
     Mention,
     analyte_matcher,
     analytes,
+    broader_concepts,
     condition_matcher,
     infection_matcher,
+    number_value,
     procedure_matcher,
 )
 from trialatlas.extract.units import convert
@@ -79,6 +82,9 @@ class PatientCondition(_Fact):
     historical: bool = False
     uncertain: bool = Field(
         default=False, description='Only suspected ("possible", "differential diagnosis includes").'
+    )
+    days_ago: float | None = Field(
+        default=None, description='How long ago it happened, when the note says ("two years ago").'
     )
 
 
@@ -225,9 +231,11 @@ _AGE = re.compile(
     r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
     r"[- ]?(?:old|of\s+age)\b"
     r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b"
-    r"|\b(?:aged?|age:?|turned)\s+(?P<n3>\d{1,3})\b"
+    # "at age 12" dates a past event, not the patient's age now.
+    r"|(?<!\bat\s)(?<!\bat\sthe\s)\b(?:aged?|age:?|turned)\s+(?P<n3>\d{1,3})\b"
     r"|\b(?P<n5>\d{1,3})(?:st|nd|rd|th)\s+birthday\b"
-    r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b",
+    r"|^\s*(?:(?:a|an)\s+)?(?P<n4>\d{1,3})\s*(?:-?\s*(?:year|yr)s?)?\s*(?P<sexcode>M|F|male|female|man|woman)\b"
+    r"|^\s*(?P<sexcode2>male|female|man|woman|boy|girl)\s*,\s*(?P<n6>\d{1,3})\s*[,.;]",
     re.IGNORECASE,
 )
 _FEMALE = re.compile(
@@ -251,7 +259,21 @@ _LACTATING = re.compile(
     r"nursing(?!\s+(?:home|facility|facilities|staff|care|student|students|assistant|notes?)))\b",
     re.I,
 )
+_LAST_PERIOD = re.compile(
+    r"\b(?:last\s+menstrual\s+period|LMP|last\s+(?:menstrual\s+)?period|last\s+menses)\b[^.;]{0,40}?"
+    r"\b(?:\d+(?:\.\d+)?|[a-z]+)\s+(?:days?|weeks?|months?|years?)\s+ago\b",
+    re.I,
+)
+_NOT_TAKEN = re.compile(
+    r"\s*-?\s*(?:deficiency|deficient|overload|toxicity|poisoning|intoxication|levels?|stores)\b", re.I
+)
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
+# A woman who menstruates (or is said to be premenopausal) has not reached menopause.
+_MENSTRUATING = re.compile(
+    r"\b(?:pre-?menopausal|premenstrual|menses|menstruat\w+|menstrual\s+(?:pain|cramps|cycles?|bleeding)|"
+    r"(?:her|heavy|irregular|regular|painful|monthly)\s+(?:menstrual\s+)?periods?)\b",
+    re.I,
+)
 _CONSENT = re.compile(
     r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I
 )
@@ -359,6 +381,9 @@ def _age_from(text: str) -> tuple[float | None, str | None]:
         if match["n4"]:
             code = match["sexcode"].lower()
             return float(match["n4"]), "female" if code.startswith(("f", "w")) else "male"
+        if match["n6"]:  # "Woman, 45. …"
+            code = match["sexcode2"].lower()
+            return float(match["n6"]), "female" if code.startswith(("f", "w", "g")) else "male"
     return None, None
 
 
@@ -474,8 +499,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         )
         claimed.append((mention.start, mention.end))
     for drug in find_drugs(sentence):
-        if not free(drug.start, drug.end):
-            continue
+        if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
+            continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
         context = context_of(sentence, drug.start, drug.end)
         if context.hypothetical is not None and not context.negated:
             # "Bupropion could be started if…", "carboplatin might be considered later": not taken.
@@ -512,7 +537,9 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         )
         claimed.append((mention.start, mention.end))
     condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
-    owners = class_owners(sentence, condition_mentions, find_classes(sentence))
+    stated_classes = find_classes(sentence)
+    owners = class_owners(sentence, condition_mentions, stated_classes)
+    _carry_stage(profile, condition_mentions, stated_classes, owners)
     for position, mention in enumerate(condition_mentions):
         context = context_of(sentence, mention.start, mention.end)
         owned = owners.get(position)
@@ -527,6 +554,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 family=context.family is not None,
                 historical=context.historical is not None,
                 uncertain=context.hypothetical is not None,
+                days_ago=_days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
                 evidence=_evidence(index, sentence, mention.start, mention.end),
             )
         )
@@ -547,12 +575,83 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if context.negated or context.hypothetical is None:
             said = not context.negated
             profile.lactating = said if profile.lactating is None else (profile.lactating or said)
-    if _MENOPAUSE.search(sentence):
+    last_period = _LAST_PERIOD.search(sentence)
+    if last_period is not None and profile.postmenopausal is None:
+        # Menopause is twelve months without a period (after 40, when it is not a pregnancy's).
+        months = _days_ago(last_period.group(0), profile.age_years)
+        aged = profile.age_years is not None and profile.age_years >= 40
+        if months is not None and months >= 365 and aged and not profile.pregnant:
+            profile.postmenopausal = True
+        elif months is not None and months < 60:
+            profile.postmenopausal = False
+    elif _MENOPAUSE.search(sentence) and not _MENSTRUATING.search(sentence):
         profile.postmenopausal = True
+    elif _MENSTRUATING.search(sentence) and profile.postmenopausal is None:
+        profile.postmenopausal = False
     if _CONSENT.search(sentence):
         profile.consent = True
     if _COMPLY.search(sentence):
         profile.compliance = True
+
+
+# Words for a cancer that refer back to the one the note has named ("the tumor", "the malignancy").
+_GENERIC_CANCERS = frozenset({"cancer", "tumor"})
+
+
+def _carry_stage(
+    profile: PatientProfile,
+    mentions: Sequence[Mention],
+    stated: Sequence[ClassList],
+    owners: dict[int, ClassList],
+) -> None:
+    """A stage said apart from the cancer's name ("Biopsy-proven carcinoma of the breast. The tumor
+    measures 4 cm (T2N0M0, stage IIB)") is the stage of the last cancer the note named: a sentence that
+    names no specific cancer but states a stage refers back to it. Grades and classes are not carried
+    (a grade may be a side effect's, a class a drug's)."""
+    specific = {m.concept for m in mentions if m.concept and m.concept not in _GENERIC_CANCERS}
+    if any("cancer" in broader_concepts(c) for c in specific):
+        return  # the sentence names its own cancer
+    owned = {id(c) for position, c in owners.items() if mentions[position].concept not in _GENERIC_CANCERS}
+    stages = [c for c in stated if c.kind == "stage" and id(c) not in owned]
+    if not stages:
+        return
+    for condition in reversed(profile.conditions):
+        concept = condition.concept
+        if (
+            concept
+            and concept not in _GENERIC_CANCERS
+            and "cancer" in broader_concepts(concept)
+            and condition.present
+            and not condition.family
+        ):
+            if not condition.classes:
+                condition.classes = list(stages[-1].values)
+                condition.class_kind = "stage"
+            return
+
+
+_AGO = re.compile(
+    rf"\b(?P<amount>\d+(?:\.\d+)?|{NUMBER_WORD_PATTERN})\s+(?P<unit>days?|weeks?|months?|years?)\s+"
+    r"(?:ago|earlier|before\s+(?:admission|presentation))\b"
+    r"|\bat\s+(?:the\s+)?age\s+(?:of\s+)?(?P<age>\d{1,3})\b",
+    re.IGNORECASE,
+)
+_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "year": 365.25}
+
+
+def _days_ago(clause: str, age_years: float | None) -> float | None:
+    """How long ago the clause's event was ("a stroke two years ago", "broke her wrist at age 12"),
+    when it says so once; two different times leave it unsaid."""
+    found: set[float] = set()
+    for match in _AGO.finditer(clause):
+        if match["age"] is not None:
+            if age_years is not None and float(match["age"]) <= age_years:
+                found.add((age_years - float(match["age"])) * 365.25)
+            continue
+        amount = number_value(match["amount"])
+        if amount is not None:
+            found.add(amount * _UNIT_DAYS[match["unit"].lower().rstrip("s")])
+    return found.pop() if len(found) == 1 else None
 
 
 def _clause_around(sentence: str, start: int, end: int) -> str:

@@ -21,12 +21,13 @@ from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
 from trialatlas.extract.criteria.logic import build_logic
 from trialatlas.extract.criteria.negation import find_cues
-from trialatlas.extract.criteria.qualifiers import class_words, course_of
+from trialatlas.extract.criteria.qualifiers import class_words, course_of, qualifier_vocab
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
     ConsentRule,
     InfectionRule,
+    LogicNode,
     MeasurementRule,
     MedicationRule,
     PregnancyRule,
@@ -34,9 +35,9 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts
+from trialatlas.extract.criteria.vocab import broader_concepts, conditions
 from trialatlas.match.logic import Truth, evaluate_logic
-from trialatlas.match.patient import Evidence, PatientProfile
+from trialatlas.match.patient import Evidence, PatientCondition, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
 from trialatlas.model import Sex, Trial
 from trialatlas.text.words import stop_words
@@ -199,6 +200,9 @@ def _sex(rule: SexRule, patient: PatientProfile) -> tuple[Truth, str, list[Evide
 def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.concept is None:
         return _outcome("unknown", f"'{rule.name}' is not in the vocabulary")
+    female_status = conditions().get(rule.concept, {}).get("female_status")
+    if female_status is not None and rule.experiencer == "patient":
+        return _menopausal(female_status, patient)
     wanted_family = rule.experiencer == "family"
     positive = None
     negative = None
@@ -210,10 +214,16 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             if condition.present and condition.uncertain:
                 suspected = suspected or condition
             elif condition.present:
-                positive = positive or condition
+                # Of several mentions ("loose stools … graded as grade 2 diarrhea"), the one that
+                # states the class, stage or grade the criterion asks about speaks for all.
+                if positive is None or (_states_class(condition, rule) and not _states_class(positive, rule)):
+                    positive = condition
             else:
                 negative = negative or condition
     if positive is not None:
+        timed = _outside_window(rule, positive, patient)
+        if timed is not None:
+            return timed
         # Class sets and the course decide first: they are what a patient's own facts can contradict.
         for check in (class_check, course_check):
             holds, why = check(rule, positive)
@@ -243,7 +253,117 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
     if suspected is not None:
         return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
+    caused = _by_infection(rule, patient) or _by_value(rule, patient)
+    if caused is not None:
+        return caused
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """A condition a lab value shows ("anaemia" and a haemoglobin of 8.9 g/dL; ``defined_by`` in the
+    conditions vocabulary), decided only outside the band where definitions differ."""
+    definition = conditions().get(rule.concept or "", {}).get("defined_by")
+    if not definition or rule.experiencer != "patient" or rule.classes:
+        return None
+    readings = [
+        m
+        for m in patient.measurements
+        if m.analyte == definition["analyte"] and m.present and m.canonical_value is not None
+    ]
+    if not readings:
+        return None
+    reading = readings[-1]
+    value = reading.canonical_value
+    assert value is not None
+    shown = f"{reading.name} {value:g} {reading.canonical_unit or ''}".strip()
+    if value < definition["present_below"]:
+        return _outcome("true", f"{shown} shows {rule.name}", reading.evidence)
+    if value >= definition["absent_from"]:
+        return _outcome("false", f"{shown} is no {rule.name}", reading.evidence)
+    return None
+
+
+def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:
+    """Whether a woman is postmenopausal: as her note says (menopause, menses), else by her age
+    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early."""
+    if patient.postmenopausal is not None:
+        return patient.postmenopausal, "stated in the note"
+    if patient.sex == "male" or patient.age_years is None:
+        return None, "menopausal status not stated"
+    ages = qualifier_vocab()["menopause_age"]
+    if patient.age_years >= ages["postmenopausal_from"]:
+        return True, f"age {patient.age_years:g}"
+    surgical = any(p.concept in ("hysterectomy", "oophorectomy") and p.present for p in patient.procedures)
+    if patient.age_years < ages["premenopausal_below"] and not surgical:
+        return False, f"age {patient.age_years:g}"
+    return None, "menopausal status not stated"
+
+
+def _menopausal(status: str, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if patient.sex == "male":
+        return _outcome("not_applicable", "criterion concerns a woman's menopausal status; patient is male")
+    post, why = postmenopausal(patient)
+    if post is None:
+        return _outcome("unknown", why)
+    said = "postmenopausal" if post else "premenopausal"
+    truth: Truth = "true" if said == status else "false"
+    return _outcome(truth, f"patient is {said} ({why})", _first_sentence(patient))
+
+
+def _outside_window(
+    rule: ConditionRule, positive: PatientCondition, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """ "Stroke within 6 months" for a stroke two years ago: outside the window, not met. A past event
+    the note gives no time for leaves the window open; one within it, or a current one, holds."""
+    window = rule.window
+    if window is None or window.relation != "within" or not window.days:
+        return None
+    mentions = [
+        c
+        for c in patient.conditions
+        if c.concept and rule.concept in broader_concepts(c.concept) and c.present and not c.family
+    ]
+    times = [c.days_ago for c in mentions if c.days_ago is not None]
+    if any(days <= window.days for days in times):
+        return None
+    if times and len(times) == len(mentions):
+        return _outcome(
+            "false",
+            f"{positive.name} {min(times) / 30.44:.0f} months ago, outside '{window.span.text}'",
+            positive.evidence,
+        )
+    if positive.historical or times:
+        return _outcome(
+            "unknown", f"{positive.name}: when is not stated ({window.span.text})", positive.evidence
+        )
+    return None
+
+
+def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """A condition that is an infection ("hepatitis" is HBV or HCV, ``caused_by`` in the vocabulary):
+    met by a positive test for one, not met when the note gives every one as negative."""
+    pathogens = conditions().get(rule.concept or "", {}).get("caused_by", [])
+    if not pathogens or rule.experiencer != "patient":
+        return None
+    found = [i for i in patient.infections if i.pathogen in pathogens and not i.family]
+    # Only a test said to be positive: "treated for hepatitis C in 2019 … RNA undetectable" is no
+    # present infection, and an unqualified mention does not say which.
+    negative = {i.pathogen for i in found if i.status == "negative"}
+    positive = [
+        i for i in found if i.present and i.status in ("positive", "active") and i.pathogen not in negative
+    ]
+    if positive:
+        return _outcome("true", f"patient has {positive[0].name}", positive[0].evidence)
+    if negative >= set(pathogens):
+        said = [i for i in found if i.status == "negative"]
+        return _outcome("false", f"{' and '.join(pathogens)} negative", said[0].evidence)
+    return None
+
+
+def _states_class(condition: PatientCondition, rule: ConditionRule) -> bool:
+    return bool(rule.classes and condition.classes) and (condition.class_kind or "class") == (
+        rule.class_kind or "class"
+    )
 
 
 _TERMINAL = re.compile(
@@ -562,6 +682,7 @@ def evaluate_criterion(
             if isinstance(rule, PregnancyRule):
                 raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
     logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
+    _drugs_other_than(logic, rules, raw, patient)
     # A criterion with no computable rule is undecided, not inapplicable.
     truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"
     # Only a clinical requirement can hide behind words no rule read; consent and conduct criteria
@@ -636,6 +757,9 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
             extra = getattr(rule, name, None)
             if extra is not None:
                 covered.append((extra.start, extra.end))
+        dose = getattr(rule, "dose", None)
+        if dose is not None and dose.end is not None and dose.end > rule.span.end:
+            covered.append((rule.span.end, dose.end))  # "(>10 mg prednisone or equivalent/day)"
         for word in [*getattr(rule, "qualifiers", []), *getattr(rule, "course", [])]:
             known.update(word.lower().split())
     covered.extend((cue.start, cue.end) for cue in find_cues(text))
@@ -686,6 +810,41 @@ def _as_stated(rule: Rule, verdict: RuleVerdict) -> RuleVerdict:
 
 _CLINICAL_KINDS = frozenset({"condition", "measurement", "medication", "procedure", "infection"})
 _NO_DRUG_CLASSES = frozenset({"investigational", "medication"})
+
+
+def _drugs_other_than(
+    node: LogicNode, rules: list[Rule], raw: list[RuleVerdict], patient: PatientProfile
+) -> None:
+    """ "Any antiretroviral other than zidovudine or didanosine": the class is judged on the patient's
+    medicines without the exempted drugs, and the exemption has then been applied (set to false)."""
+    for child in node.children:
+        _drugs_other_than(child, rules, raw, patient)
+    if node.op != "except" or len(node.children) != 2 or node.children[0].op != "atom":
+        return
+    main = node.children[0].rule
+    exempt = node.children[1].atoms()
+    if main is None or not exempt:
+        return
+    kept = rules[main]
+    if not isinstance(kept, MedicationRule) or kept.drug_class is None or kept.drugs:
+        return
+    exempted: set[str] = set()
+    for index in exempt:
+        rule = rules[index]
+        if (
+            not isinstance(rule, MedicationRule)
+            or not rule.drugs
+            or rule.drug_class not in (None, kept.drug_class)
+        ):
+            return
+        exempted.update(rule.drugs)
+    remaining = [
+        m for m in patient.medications if not any(same_drug(d, e) for d in m.drugs for e in exempted)
+    ]
+    others = patient.model_copy(update={"medications": remaining})
+    raw[main] = evaluate_rule(kept, others, negate=False)
+    for index in exempt:
+        raw[index] = raw[index].model_copy(update={"truth": "false"})
 
 
 def _outside_population(criterion: ParsedCriterion, rules: list[Rule], verdicts: list[RuleVerdict]) -> bool:

@@ -177,11 +177,16 @@ def parse_age(text: str | None) -> Age | None:
     match = _AGE.match(text)
     if not match:
         return None
-    word = match[2].lower()
-    unit = AgeUnit.MINUTES if word.startswith("min") else _UNIT_BY_PREFIX.get(word[:2])
-    if unit is None:
-        unit = _UNIT_BY_PREFIX[word[0]]
-    return Age(value=float(match[1]), unit=unit)
+    unit = age_unit(match[2])
+    return Age(value=float(match[1]), unit=unit) if unit is not None else None
+
+
+def age_unit(word: str) -> AgeUnit | None:
+    """The unit of an age from its word or abbreviation: "years", "yrs", "Y", "mos", "m", "wk", "h"."""
+    word = word.strip().lower()
+    if word.startswith("min"):
+        return AgeUnit.MINUTES
+    return _UNIT_BY_PREFIX.get(word[:2]) or _UNIT_BY_PREFIX.get(word[:1])
 
 
 def age_limits_of_groups(groups: list[StandardAge]) -> tuple[Age | None, Age | None]:

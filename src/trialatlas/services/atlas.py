@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from trialatlas.match.patient import PatientProfile
     from trialatlas.match.verdict import CriterionVerdict
     from trialatlas.model import Trial
-    from trialatlas.related import RelatedResult
     from trialatlas.search import SearchHit, SearchIndex, SearchResults
     from trialatlas.search.index import BuildReport
     from trialatlas.services.export import ExportFormat
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
         NearRequest,
         NearResponse,
         RelatedRequest,
+        RelatedResponse,
         SearchRequest,
         Stats,
     )
@@ -391,14 +391,15 @@ class Atlas:
 
     # --- related, regimens, doses --------------------------------------------------------------
 
-    def related(self, request: RelatedRequest | dict[str, Any]) -> list[RelatedResult]:
-        from trialatlas.related import related_trials
+    def related(self, request: RelatedRequest | dict[str, Any]) -> RelatedResponse:
+        """The trials most like one trial, best first with reasons, and the ones its pages list."""
+        from trialatlas.related import related_report
         from trialatlas.services.models import RelatedRequest, checked
 
         asked = checked(RelatedRequest, request)
         trial = self.trial(asked.nct)
         try:
-            return related_trials(self.store, trial.key, asked.top)
+            return related_report(self.store, trial.key, asked.top, dense=asked.dense)
         except RelatedError as exc:
             raise QueryError(str(exc)) from exc
 

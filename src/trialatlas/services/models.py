@@ -19,7 +19,7 @@ from trialatlas.extract.regimen import TrialDoses, TrialTimeline
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import Trial
 from trialatlas.model.enums import OverallStatus
-from trialatlas.related import RelatedResult
+from trialatlas.related import RelatedReport, RelatedResult
 from trialatlas.search import FACETS, FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
 from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
@@ -198,6 +198,13 @@ class RelatedRequest(BaseModel):
 
     nct: str
     top: int = Field(default=10, ge=1, le=50)
+    dense: bool = Field(
+        default=False, description="Fuse the ranking with sentence embeddings (the 'embeddings' extra)."
+    )
+
+
+# The trials most like one trial, with reasons, and apart the ones its source pages list.
+RelatedResponse = RelatedReport
 
 
 class DoseRequest(BaseModel):
@@ -389,6 +396,7 @@ __all__ = [
     "NearResponse",
     "NearTrial",
     "RelatedRequest",
+    "RelatedResponse",
     "RelatedResult",
     "SearchRequest",
     "SearchResults",

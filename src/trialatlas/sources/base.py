@@ -12,18 +12,20 @@ record never hides the good ones.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Protocol, TypedDict, runtime_checkable
+from typing import IO, Any, ClassVar, Protocol, TypedDict, runtime_checkable
 
 import orjson
 
 from trialatlas.errors import PluginError, ReadLimitError, UnknownFormatError
 from trialatlas.model import Trial
 from trialatlas.plugins import READERS, PluginGroup
-from trialatlas.text.registry_ids import is_nct_id
+from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
 
 SNIFF_BYTES = 8192
 _CHUNK = 1 << 20
@@ -323,6 +325,51 @@ def json_line_records(
         yield nct_id if isinstance(nct_id, RecordError) else (location, line, record, nct_id)
 
 
+class NctJsonLinesReader:
+    """A reader of JSON lines that each give one trial keyed by its NCT id in ``id_field``.
+
+    A format names itself and its id field, tells one of its records (:meth:`is_record`), and reads
+    one (:meth:`record`); a line that is not JSON, not an object or without a valid NCT id is an
+    error in its place, as is a record :meth:`record` refuses.
+    """
+
+    name: ClassVar[str]
+    id_field: ClassVar[str]
+
+    def is_record(self, record: Any) -> bool:
+        """Whether a parsed line is one of this format's records (sniffing)."""
+        raise NotImplementedError
+
+    def sniff_start(self, head: bytes) -> float:
+        """How sure the reader is from the start of a first line longer than the sniffed bytes
+        (``head`` without BOM and leading space); :meth:`starts_with_id` tells the line's opening."""
+        return 0.0
+
+    def record(
+        self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
+    ) -> ReadResult:
+        raise NotImplementedError
+
+    def starts_with_id(self, head: bytes) -> bool:
+        """Whether ``head`` opens a JSON object whose first key is ``id_field`` with an NCT id."""
+        opening = rb'^\s*\{\s*"' + self.id_field.encode() + rb'"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,'
+        return re.match(opening, head) is not None
+
+    def sniff(self, head: bytes, name: str) -> float:
+        score = sniff_json_lines(head, self._is_record_line)
+        return score if score is not None else self.sniff_start(strip_bom(head).lstrip())
+
+    def read(self, blob: Blob) -> Iterator[ReadResult]:
+        for item in json_line_records(blob, self.id_field):
+            yield item if isinstance(item, RecordError) else self.record(blob, *item)
+
+    def _is_record_line(self, line: bytes) -> bool:
+        try:
+            return self.is_record(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            return False
+
+
 def nct_id_of(location: str, value: object, field: str) -> str | RecordError:
     """The NCT id a record gives in its ``field`` (stripped, upper-cased), or the error that says why
     it gives none."""
@@ -344,3 +391,53 @@ class XmlParserOptions(TypedDict):
 # Registry XML is untrusted: no entity expansion, no DTD or network fetches, libxml2's size and depth
 # limits kept (every lxml parser of this package takes these).
 LOCKED_DOWN_XML = XmlParserOptions(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+# Far above any real CSV field (the largest in the shared data is ~75 kB) yet bounded, so a stray
+# quote that swallows the rest of a file fails as one record instead of growing without limit.
+FIELD_SIZE_LIMIT = 32 * 1024 * 1024
+
+
+def first_csv_row(head: bytes) -> list[str]:
+    """The cells of the first row of a CSV blob from its first bytes (empty when unreadable)."""
+    text = strip_bom(head).decode("utf-8", errors="replace")
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return []
+
+
+def csv_rows(blob: Blob, *, decode_errors: str = "replace") -> Iterator[list[str] | csv.Error]:
+    """Each non-blank row of a CSV blob, or the ``csv.Error`` that spoiled it (reading goes on after
+    it): a leading BOM dropped, undecodable bytes handled by ``decode_errors``, no field longer than
+    :data:`FIELD_SIZE_LIMIT`."""
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
+    # newline="" lets the csv module see "\r\n" inside quoted fields.
+    with (
+        blob.open() as binary,
+        io.TextIOWrapper(binary, encoding="utf-8-sig", errors=decode_errors, newline="") as text,
+    ):
+        rows = csv.reader(text)
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield exc
+                continue
+            if any(cell.strip() for cell in cells):
+                yield cells
+
+
+def numbered_rows(
+    blob_name: str, rows: Iterable[list[str] | csv.Error]
+) -> Iterator[tuple[str, list[str]] | RecordError]:
+    """Data rows as ``(location, cells)`` numbered from 1 (``name#row 3``), a malformed row an error
+    in its place that keeps its number."""
+    for number, row in enumerate(rows, start=1):
+        location = f"{blob_name}#row {number}"
+        if isinstance(row, csv.Error):
+            yield RecordError(location, f"malformed CSV: {row}")
+        else:
+            yield location, row

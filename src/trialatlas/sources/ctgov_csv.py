@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import IO, TypeVar
+from typing import TypeVar
 
 import orjson
 
@@ -60,14 +59,18 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import Age, PartialDate, date_floor, normalize_date, parse_age
-from trialatlas.sources.base import Blob, ReadResult, RecordError, nct_id_of, strip_bom
+from trialatlas.sources.base import (
+    Blob,
+    ReadResult,
+    RecordError,
+    csv_rows,
+    first_csv_row,
+    nct_id_of,
+    numbered_rows,
+)
 from trialatlas.text.registry_ids import identify
 
 _EnumT = TypeVar("_EnumT", bound=StrEnum)
-
-# Far above any real field (the largest in the shared data is ~75 kB) yet bounded, so a stray
-# quote that swallows the rest of a file fails as one record instead of growing without limit.
-FIELD_SIZE_LIMIT = 32 * 1024 * 1024
 
 # Undecodable bytes survive decoding as lone surrogates ("surrogateescape"), so one bad byte
 # costs one row rather than the whole file.
@@ -475,17 +478,7 @@ def build_trial(row: _Row, nct_id: str) -> Trial:
 
 def header_names(head: bytes) -> list[str]:
     """The normalised column names of the header row at the start of ``head`` (empty if none)."""
-    first = strip_bom(head).split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
-    try:
-        names = next(csv.reader([first]), [])
-    except csv.Error:
-        return []
-    return [_norm(name) for name in names]
-
-
-def _text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
-    # utf-8-sig drops a BOM; newline="" lets the csv module see "\r\n" inside quoted fields.
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    return [_norm(name) for name in first_csv_row(head)]
 
 
 def _undecoded_reason(header: list[str], cells: list[str]) -> str | None:
@@ -520,41 +513,29 @@ class CtgovCsvReader:
         return 0.1
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
-        with blob.open() as binary, _text_stream(binary) as text:
-            rows = csv.reader(text)
-            try:
-                header = next(rows, None)
-            except csv.Error as exc:
-                yield RecordError(blob.name, f"unreadable header row: {exc}")
-                return
-            if header is None:
-                yield RecordError(blob.name, "empty file")
-                return
-            header = [name.replace("\ufeff", "").strip() for name in header]
-            normalised = [_norm(name) for name in header]
-            if _NCT_COLUMN not in normalised:
-                yield RecordError(blob.name, "not a ClinicalTrials.gov CSV export: no 'NCT Number' column")
-                return
-            layout = f"{len(header)} columns"
-            number = 0
-            while True:
-                try:
-                    cells = next(rows)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    number += 1
-                    yield RecordError(f"{blob.name}#row {number}", f"malformed CSV: {exc}")
-                    continue
-                if not any(cell.strip() for cell in cells):
-                    continue
-                number += 1
-                yield self._read_row(blob, number, header, normalised, cells, layout)
+        # Undecodable bytes survive as lone surrogates, so the row they are in is reported.
+        rows = csv_rows(blob, decode_errors="surrogateescape")
+        header = next(rows, None)
+        if isinstance(header, csv.Error):
+            yield RecordError(blob.name, f"unreadable header row: {header}")
+            return
+        if header is None:
+            yield RecordError(blob.name, "empty file")
+            return
+        header = [name.replace("\ufeff", "").strip() for name in header]
+        normalised = [_norm(name) for name in header]
+        if _NCT_COLUMN not in normalised:
+            yield RecordError(blob.name, "not a ClinicalTrials.gov CSV export: no 'NCT Number' column")
+            return
+        layout = f"{len(header)} columns"
+        for row in numbered_rows(blob.name, rows):
+            if isinstance(row, RecordError):
+                yield row
+            else:
+                yield self._read_row(blob, *row, header, normalised, layout)
 
-    def _read_row(self, blob: Blob, number: int, header: list[str], normalised: list[str],
-                  cells: list[str], layout: str) -> ReadResult:  # fmt: skip
-        location = f"{blob.name}#row {number}"
+    def _read_row(self, blob: Blob, location: str, cells: list[str], header: list[str], normalised: list[str],
+                  layout: str) -> ReadResult:  # fmt: skip
         extra = cells[len(header) :]
         if len(cells) < len(header) or any(cell.strip() for cell in extra):
             return RecordError(location, f"row has {len(cells)} fields, the header {len(header)}")

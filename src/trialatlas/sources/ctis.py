@@ -8,11 +8,9 @@ The API's shape has changed over the years (``trialCountries`` as ``"NL:Authoris
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
-
-import orjson
 
 from trialatlas.model.enums import (
     AgencyClass,
@@ -36,24 +34,22 @@ from trialatlas.model.trial import (
     Location,
     Outcome,
     SecondaryId,
-    SourceRecord,
     Sponsor,
     StatusInfo,
     Trial,
 )
 from trialatlas.model.values import PartialDate, age_limits_of_groups, date_floor
-from trialatlas.sources.base import Blob, ReadResult, RecordError
+from trialatlas.sources.base import Blob
 from trialatlas.sources.documents import (
     Document,
+    DocumentReader,
     as_list,
     block,
     country_name,
     dig,
     drug_name,
     iso_date,
-    read_documents,
     section,
-    sniff_document,
     text,
 )
 from trialatlas.sources.textblocks import split_criteria
@@ -261,38 +257,20 @@ def build_trial(document: Document) -> Trial:
     )
 
 
-class CtisReader:
+class CtisReader(DocumentReader):
     name = "ctis-json"
     format = SourceFormat.CTIS_JSON
+    registry = "ctis"
+    ctrname = b"CTIS"
+    markers = _MARKERS
 
-    def sniff(self, head: bytes, name: str) -> float:
-        return sniff_document(head, b"CTIS", _MARKERS)
+    def build(self, blob: Blob, document: Document) -> tuple[Trial, str]:
+        trial = build_trial(document)
+        return trial, trial.registry_ids[0]
 
-    def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for location, document in read_documents(blob):
-            if isinstance(document, RecordError):
-                yield document
-                continue
-            try:
-                trial = build_trial(document)
-            except ValueError as exc:
-                yield RecordError(location, str(exc))
-                continue
-            number = trial.registry_ids[0]
-            updated = trial.status.last_update_post_date
-            trial.sources = [
-                SourceRecord(
-                    id=f"{self.name}:{number}",
-                    format=self.format,
-                    location=location,
-                    record_date=date_floor(updated.date) if updated else None,
-                    raw=orjson.dumps(document).decode(),
-                    registry="ctis",
-                    registry_id=number,
-                    url=own.url if (own := identify(number)) else None,
-                )
-            ]
-            yield trial
+    def record_date(self, trial: Trial) -> dt.date | None:
+        updated = trial.status.last_update_post_date
+        return date_floor(updated.date) if updated else None
 
 
 READER = CtisReader()

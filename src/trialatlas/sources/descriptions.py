@@ -7,23 +7,16 @@ trials known from fuller records, and makes trials known only by their text sear
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
-
-import orjson
 
 from trialatlas.model.enums import SourceFormat
 from trialatlas.model.trial import SourceRecord, Trial
 from trialatlas.sources.base import (
     Blob,
+    NctJsonLinesReader,
     ReadResult,
     RecordError,
-    json_line_records,
-    sniff_json_lines,
-    strip_bom,
 )
-from trialatlas.text.registry_ids import NCT_IN_BYTES
 
 # The dump's text keys, read into brief_title, brief_summary and detailed_description. Any other
 # key ("quint", an undocumented label of the dump's maker) is reported as unread.
@@ -31,14 +24,8 @@ TEXT_FIELDS = ("title", "brief_summary", "description")
 # Keys of other JSON-lines formats that also carry an NCT id: API v2 studies, TrialGPT corpora.
 _FOREIGN = (b'"protocolSection"', b'"derivedSection"', b'"_id"')
 
-_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"nct_id"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,')
 
-
-def _parses_as_dump_line(line: bytes) -> bool:
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return False
+def _is_dump_record(record: Any) -> bool:
     return (
         isinstance(record, dict)
         and isinstance(record.get("nct_id"), str)
@@ -47,28 +34,24 @@ def _parses_as_dump_line(line: bytes) -> bool:
     )
 
 
-class DescriptionsReader:
+class DescriptionsReader(NctJsonLinesReader):
     """Reader of the descriptions dump (``trial_descriptions.part*.jsonl[.xz]``)."""
 
     name = "ctgov-descriptions"
+    id_field = "nct_id"
 
-    def sniff(self, head: bytes, name: str) -> float:
-        score = sniff_json_lines(head, _parses_as_dump_line)
-        if score is not None:
-            return score
-        head = strip_bom(head).lstrip()
-        # A first line longer than the sniffed bytes (long descriptions are common): judge its start.
+    def is_record(self, record: Any) -> bool:
+        return _is_dump_record(record)
+
+    def sniff_start(self, head: bytes) -> float:
+        # Long descriptions often make a first line longer than the sniffed bytes.
         if any(marker in head for marker in _FOREIGN):
             return 0.0
-        if _HEAD_OF_LINE.match(head) and (b'"description"' in head or b'"brief_summary"' in head):
+        if self.starts_with_id(head) and (b'"description"' in head or b'"brief_summary"' in head):
             return 0.9
         return 0.0
 
-    def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for item in json_line_records(blob, "nct_id"):
-            yield item if isinstance(item, RecordError) else self._record(blob, *item)
-
-    def _record(
+    def record(
         self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
     ) -> ReadResult:
         if not any(key in record for key in TEXT_FIELDS):

@@ -8,15 +8,19 @@ stored it; otherwise the keys only one registry uses tell.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
+from trialatlas.model.enums import SourceFormat
+from trialatlas.model.registries import identify
+from trialatlas.model.trial import SourceRecord, Trial
 from trialatlas.model.values import normalize_date
-from trialatlas.sources.base import Blob, RecordError, json_lines, read_whole, strip_bom
+from trialatlas.sources.base import Blob, ReadResult, RecordError, json_lines, read_whole, strip_bom
 
 Document = dict[str, Any]
 
@@ -61,6 +65,58 @@ def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
             yield location, RecordError(location, f"not JSON: {exc}")
             continue
         yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
+
+
+class DocumentReader:
+    """A reader of one registry's JSON documents: each document of a blob is built into a trial and
+    stamped with its source record; a document that cannot be built is an error in its place.
+
+    A registry's reader names itself, its format, its registry code, its ``ctrname`` and marker keys
+    (for sniffing), and builds a document with :meth:`build`.
+    """
+
+    name: ClassVar[str]
+    format: ClassVar[SourceFormat]
+    registry: ClassVar[str]
+    ctrname: ClassVar[bytes]
+    markers: ClassVar[tuple[bytes, ...]]
+
+    def sniff(self, head: bytes, name: str) -> float:
+        return sniff_document(head, self.ctrname, self.markers)
+
+    def build(self, blob: Blob, document: Document) -> tuple[Trial, str]:
+        """The trial of ``document`` and the id its registry gives this record (raises
+        ``ValueError`` when the document is not a trial)."""
+        raise NotImplementedError
+
+    def record_date(self, trial: Trial) -> dt.date | None:
+        """When the registry last changed the record, where its documents say."""
+        return None
+
+    def read(self, blob: Blob) -> Iterator[ReadResult]:
+        for location, document in read_documents(blob):
+            if isinstance(document, RecordError):
+                yield document
+                continue
+            try:
+                trial, record_id = self.build(blob, document)
+            except ValueError as exc:
+                yield RecordError(location, str(exc))
+                continue
+            own = identify(record_id)
+            trial.sources = [
+                SourceRecord(
+                    id=f"{self.name}:{record_id}",
+                    format=self.format,
+                    location=location,
+                    record_date=self.record_date(trial),
+                    raw=orjson.dumps(document).decode(),
+                    registry=self.registry,
+                    registry_id=record_id,
+                    url=own.url if own else None,
+                )
+            ]
+            yield trial
 
 
 def dig(document: Any, *path: str | int) -> Any:

@@ -11,10 +11,7 @@ results exist (the model holds protocol content).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
-
-import orjson
 
 from trialatlas.model.enums import (
     AgencyClass,
@@ -42,24 +39,22 @@ from trialatlas.model.trial import (
     Location,
     Outcome,
     SecondaryId,
-    SourceRecord,
     Sponsor,
     StatusInfo,
     Trial,
 )
 from trialatlas.model.values import PartialDate, age_limits_of_groups
-from trialatlas.sources.base import Blob, ReadResult, RecordError
+from trialatlas.sources.base import Blob
 from trialatlas.sources.documents import (
     Document,
+    DocumentReader,
     as_list,
     block,
     country_name,
     drug_name,
     iso_date,
     labelled,
-    read_documents,
     section,
-    sniff_document,
     split_countries,
     text,
     yes,
@@ -349,44 +344,20 @@ def build_trial(document: Document, member_state: str | None) -> Trial:
     )
 
 
-class EuctrReader:
+class EuctrReader(DocumentReader):
     name = "euctr-json"
     format = SourceFormat.EUCTR_JSON
+    registry = "euctr"
+    ctrname = b"EUCTR"
+    markers = _MARKERS
 
-    def sniff(self, head: bytes, name: str) -> float:
-        return sniff_document(head, b"EUCTR", _MARKERS)
-
-    def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for location, document in read_documents(blob):
-            if isinstance(document, RecordError):
-                yield document
-                continue
-            yield self._record(blob, location, document)
-
-    def _record(self, blob: Blob, location: str, document: Document) -> ReadResult:
+    def build(self, blob: Blob, document: Document) -> tuple[Trial, str]:
         # The member state's record id: ctrdata's _id, else the file's name ("2016-004489-24-DE.json").
         named = _MEMBER_STATE.search(str(document.get("_id") or "")) or _MEMBER_STATE.search(blob.name)
         member_state = named[2] if named else None
-        try:
-            trial = build_trial(document, member_state)
-        except ValueError as exc:
-            return RecordError(location, str(exc))
+        trial = build_trial(document, member_state)
         eudract = trial.registry_ids[0].removeprefix("EUCTR")
-        record_id = f"EUCTR{eudract}-{member_state}" if member_state else f"EUCTR{eudract}"
-        url_id = identify(record_id)
-        trial.sources = [
-            SourceRecord(
-                id=f"{self.name}:{record_id}",
-                format=self.format,
-                location=location,
-                record_date=None,
-                raw=orjson.dumps(document).decode(),
-                registry="euctr",
-                registry_id=record_id,
-                url=url_id.url if url_id else None,
-            )
-        ]
-        return trial
+        return trial, f"EUCTR{eudract}-{member_state}" if member_state else f"EUCTR{eudract}"
 
 
 READER = EuctrReader()

@@ -16,12 +16,10 @@ trial is partial and merges with the fuller record of the same trial (its NCT, E
 
 from __future__ import annotations
 
-import csv
 import html
-import io
+import itertools
 import re
 from collections.abc import Iterator
-from typing import IO
 
 import orjson
 
@@ -54,8 +52,7 @@ from trialatlas.model.trial import (
     Trial,
 )
 from trialatlas.model.values import age_limits_of_groups, date_floor
-from trialatlas.sources.base import Blob, ReadResult, RecordError, strip_bom
-from trialatlas.sources.ctgov_csv import FIELD_SIZE_LIMIT
+from trialatlas.sources.base import Blob, ReadResult, RecordError, csv_rows, first_csv_row, numbered_rows
 from trialatlas.sources.ictrp_fields import (
     BLANK_LINE,
     FIELDS,
@@ -438,20 +435,8 @@ def read_row(
 _HEADER_MIN = 10
 
 
-def _first_row(head: bytes) -> list[str]:
-    text = strip_bom(head).decode("utf-8", errors="replace")
-    try:
-        return next(csv.reader(io.StringIO(text)), [])
-    except csv.Error:
-        return []
-
-
 def _is_header(cells: list[str]) -> bool:
     return sum(field_name(cell) in _DOCUMENTED for cell in cells) >= _HEADER_MIN
-
-
-def _text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
 
 
 class IctrpCsvReader:
@@ -461,7 +446,7 @@ class IctrpCsvReader:
     format = SourceFormat.ICTRP_CSV
 
     def sniff(self, head: bytes, name: str) -> float:
-        cells = _first_row(head)
+        cells = first_csv_row(head)
         if not cells:
             return 0.0
         if _is_header(cells):
@@ -472,30 +457,17 @@ class IctrpCsvReader:
         return 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
-        with blob.open() as binary, _text_stream(binary) as text:
-            rows = csv.reader(text)
-            header: list[str] | None = None
-            number = 0
-            while True:
-                try:
-                    cells = next(rows)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    number += 1
-                    yield RecordError(f"{blob.name}#row {number}", f"malformed CSV: {exc}")
-                    continue
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if header is None and number == 0 and _is_header(cells):
-                    header = [field_name(cell) for cell in cells]
-                    continue
-                number += 1
-                yield self._row(blob, number, header, cells)
+        rows = csv_rows(blob)
+        first = next(rows, None)
+        header: list[str] | None = None
+        if isinstance(first, list) and _is_header(first):
+            header = [field_name(cell) for cell in first]
+        elif first is not None:
+            rows = itertools.chain([first], rows)
+        for row in numbered_rows(blob.name, rows):
+            yield row if isinstance(row, RecordError) else self._row(blob, *row, header)
 
-    def _row(self, blob: Blob, number: int, header: list[str] | None, cells: list[str]) -> ReadResult:
-        location = f"{blob.name}#row {number}"
+    def _row(self, blob: Blob, location: str, cells: list[str], header: list[str] | None) -> ReadResult:
         names = header if header is not None else list(FIELDS)
         if len(cells) != len(names):
             return RecordError(location, f"row has {len(cells)} fields, expected {len(names)}")

@@ -38,7 +38,7 @@ from trialatlas.model.trial import (
     Intervention,
     Outcome,
 )
-from trialatlas.model.values import Age, PartialDate, normalize_date
+from trialatlas.model.values import Age, PartialDate, age_unit, normalize_date
 from trialatlas.sources.ctgov_csv import parse_intervention
 
 # The fields of the export, in WHO's documented order (the order of a header-less export).
@@ -275,13 +275,6 @@ _NO_LIMIT = re.compile(
     r"^(?:0\s+)?(?:n/a\s*)?\(?(?:no\s+(?:limit|maximum(?:\s+age)?|minimum(?:\s+age)?)|none|no age limit)\)?$",
     re.I,
 )
-_AGE_UNITS = {
-    "y": AgeUnit.YEARS,
-    "m": AgeUnit.MONTHS,
-    "w": AgeUnit.WEEKS,
-    "d": AgeUnit.DAYS,
-    "h": AgeUnit.HOURS,
-}
 
 
 def ictrp_age(text: str | None, *, bound: str) -> tuple[Age | None, str | None]:
@@ -301,8 +294,8 @@ def ictrp_age(text: str | None, *, bound: str) -> tuple[Age | None, str | None]:
     if (op in {"<=", "≤", "=<"} and bound == "min") or (op in {">=", "≥", "=>"} and bound == "max"):
         return None, "age bound on the wrong side"
     unit_word = (match["unit"] or "y").lower()
-    unit = AgeUnit.YEARS if unit_word == "age" else _AGE_UNITS[unit_word[0]]
-    return Age(value=float(match["n"]), unit=unit), None
+    unit = AgeUnit.YEARS if unit_word == "age" else age_unit(unit_word)
+    return (Age(value=float(match["n"]), unit=unit), None) if unit is not None else (None, "unreadable age")
 
 
 _SEX_FLAGS = re.compile(r"(female|male)\s*:\s*(yes|no)", re.IGNORECASE)

@@ -11,9 +11,6 @@ WHO ICTRP's designs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-import orjson
 
 from trialatlas.model.enums import (
     DateType,
@@ -39,21 +36,19 @@ from trialatlas.model.trial import (
     Location,
     Outcome,
     SecondaryId,
-    SourceRecord,
     StatusInfo,
     Trial,
 )
 from trialatlas.model.values import PartialDate, parse_age
-from trialatlas.sources.base import Blob, ReadResult, RecordError
+from trialatlas.sources.base import Blob
 from trialatlas.sources.documents import (
     Document,
+    DocumentReader,
     as_list,
     block,
     dig,
     iso_date,
-    read_documents,
     section,
-    sniff_document,
     text,
 )
 from trialatlas.sources.ictrp_fields import ictrp_sex, parse_design
@@ -248,37 +243,16 @@ def build_trial(document: Document) -> Trial:
     )
 
 
-class IsrctnReader:
+class IsrctnReader(DocumentReader):
     name = "isrctn-json"
     format = SourceFormat.ISRCTN_JSON
+    registry = "isrctn"
+    ctrname = b"ISRCTN"
+    markers = _MARKERS
 
-    def sniff(self, head: bytes, name: str) -> float:
-        return sniff_document(head, b"ISRCTN", _MARKERS)
-
-    def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for location, document in read_documents(blob):
-            if isinstance(document, RecordError):
-                yield document
-                continue
-            try:
-                trial = build_trial(document)
-            except ValueError as exc:
-                yield RecordError(location, str(exc))
-                continue
-            number = trial.registry_ids[0]
-            own = identify(number)
-            trial.sources = [
-                SourceRecord(
-                    id=f"{self.name}:{number}",
-                    format=self.format,
-                    location=location,
-                    raw=orjson.dumps(document).decode(),
-                    registry="isrctn",
-                    registry_id=number,
-                    url=own.url if own else None,
-                )
-            ]
-            yield trial
+    def build(self, blob: Blob, document: Document) -> tuple[Trial, str]:
+        trial = build_trial(document)
+        return trial, trial.registry_ids[0]
 
 
 READER = IsrctnReader()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -24,14 +23,12 @@ from trialatlas.model.enums import Phase, SourceFormat, coerce_phases
 from trialatlas.model.trial import Design, Eligibility, Enrollment, Intervention, SourceRecord, Trial
 from trialatlas.sources.base import (
     Blob,
+    NctJsonLinesReader,
     ReadResult,
     RecordError,
-    json_line_records,
-    sniff_json_lines,
-    strip_bom,
 )
 from trialatlas.sources.textblocks import split_criteria
-from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
+from trialatlas.text.registry_ids import is_nct_id
 
 LAYOUT = "trialgpt-corpus"
 
@@ -57,7 +54,6 @@ _BLANKS = frozenset({"", "nan", "none", "null"})
 # A repr longer than this is not a list of names; literal_eval's cost and recursion stay bounded.
 _MAX_LIST_TEXT = 100_000
 
-_HEAD_OF_LINE = re.compile(rb'^\s*\{\s*"_id"\s*:\s*"' + NCT_IN_BYTES.pattern + rb'"\s*,')
 # TrialGPT's text: "Summary: S\nInclusion criteria: I\nExclusion criteria: E" (I and E may hold line
 # breaks but never the other marker: TrialGPT cut the criteria at the first "exclusion criteria").
 _TEXT_LAYOUT = re.compile(
@@ -91,36 +87,24 @@ def _is_corpus_object(record: Any) -> bool:
     return isinstance(record.get("text"), str)
 
 
-def _parses_as_corpus_line(line: bytes) -> bool:
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return False
-    return _is_corpus_object(record)
-
-
-class TrialGPTCorpusReader:
+class TrialGPTCorpusReader(NctJsonLinesReader):
     """Reader of TrialGPT ``corpus.jsonl`` files (and any BEIR corpus of NCT-keyed trials)."""
 
     name = "trialgpt-corpus"
+    id_field = "_id"
 
-    def sniff(self, head: bytes, name: str) -> float:
-        score = sniff_json_lines(head, _parses_as_corpus_line)
-        if score is not None:
-            return score
-        head = strip_bom(head).lstrip()
-        # A first line longer than the sniffed bytes (criteria run to many kilobytes): judge its start.
-        if b'"protocolSection"' in head or not _HEAD_OF_LINE.match(head):
+    def is_record(self, record: Any) -> bool:
+        return _is_corpus_object(record)
+
+    def sniff_start(self, head: bytes) -> float:
+        # Criteria run to many kilobytes, so a first line is often longer than the sniffed bytes.
+        if b'"protocolSection"' in head or not self.starts_with_id(head):
             return 0.0
         if b'"inclusion_criteria"' in head or b'"exclusion_criteria"' in head:
             return 0.9
         return 0.8 if b'"text"' in head else 0.0
 
-    def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for item in json_line_records(blob, "_id"):
-            yield item if isinstance(item, RecordError) else self._record(blob, *item)
-
-    def _record(
+    def record(
         self, blob: Blob, location: str, line: bytes, record: dict[str, Any], nct_id: str
     ) -> ReadResult:
         metadata = record.get("metadata", {})

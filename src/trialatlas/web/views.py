@@ -322,7 +322,7 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
     related: list[RelatedResult] = []
     related_error: str | None = None
     try:
-        related = atlas.related(RelatedRequest(nct=trial.key, top=8))
+        related = atlas.related(RelatedRequest(nct=trial.key, top=8)).computed
     except QueryError as exc:
         related_error = str(exc)
     sources, section_sources = _sources(trial)

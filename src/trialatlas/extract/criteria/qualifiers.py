@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from trialatlas.extract.criteria.vocab import number_value
+from trialatlas.text.numbers import number_words
 
 ClassKind = Literal["class", "stage", "grade"]
 
@@ -24,7 +25,7 @@ _UNICODE_ROMAN = {chr(0x2160 + n): n + 1 for n in range(8)} | {chr(0x2170 + n): 
 _UNICODE_CLASS = "".join(_UNICODE_ROMAN)
 _ONE = rf"(?:[ivx]{{1,4}}|[{_UNICODE_CLASS}]|\d)[abc]?"
 _VALUE = rf"{_ONE}(?:\s*\+\s*{_ONE})?"
-_JOIN = r"\s*(?:,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
+_JOIN = r"\s*(?:,\s*(?:and/or|or|and)\b|,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|–|through)\s*"
 
 
 @cache
@@ -187,6 +188,9 @@ _DOSE_OPERATOR = (
     (r">|greater\s+than|more\s+than|higher\s+than|above|over|exceed(?:ing|s)?|in\s+excess\s+of", ">"),
     (r"<|less\s+than|lower\s+than|below|under", "<"),
 )
+# "twice daily", "3 times a day": doses a day in words, from one to six.
+_TIMES = number_words("times").pattern()
+_COUNTS = number_words(low=1, high=6).pattern()
 _DOSE = re.compile(
     r"(?P<op>=\s*or\s*[<>]|[<>]\s*or\s*=|≥|>=|≤|<=|>|<|at\s+least|(?:not|no)\s+less\s+than|at\s+most|up\s+to|"
     r"(?:not|no)\s+(?:more|greater|higher)\s+than|not\s+exceed(?:ing)?|greater\s+than|more\s+than|higher\s+than|"
@@ -196,7 +200,7 @@ _DOSE = re.compile(
     r"(?:\s*/\s*(?P<basis>kg|m2|m²|m\^2)\b)?"
     r"(?:\s*(?:/\s*|per\s+|a\s+)(?P<per>d|day|daily|24\s*h)\b|\s+(?P<daily>daily|a\s+day|per\s+day|qd|/d))?"
     r"(?:\s+(?P<tail>or\s+more|or\s+less))?"
-    r"(?:\s*(?P<times>once|twice|thrice|(?:one|two|three|four|five|six|[1-6])\s*(?:x|times))\s+"
+    rf"(?:\s*(?P<times>{_TIMES}|(?:{_COUNTS}|[1-6])\s*(?:x|times))\s+"
     r"(?:a\s+|per\s+)?(?:daily|day)"
     r"|\s*(?P<once>every\s+(?:morning|evening|night|day)|nightly|at\s+bedtime)\b"
     r"|\s*(?P<code>q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?)(?![\w])"
@@ -204,7 +208,6 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 # Doses a day for a frequency: "twice daily", "bid", "every 4 hours".
-_TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _CODES = {"qd": 1, "bid": 2, "tid": 3, "qid": 4}
 _UNIT_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001, "μg": 0.001, "ug": 0.001}
 
@@ -252,7 +255,7 @@ def _per_day(match: re.Match[str]) -> float | None:
     if match["times"]:
         word = " ".join(match["times"].lower().split())
         count = re.match(r"\d|[a-z]+", word)
-        return float(_TIMES.get(word) or (number_value(count.group(0)) if count else None) or 1)
+        return (number_value(count.group(0)) if count else None) or 1.0
     if match["once"]:
         return 1.0
     if match["code"]:
@@ -283,6 +286,11 @@ def equivalent_factor(reference: str, drugs: list[str]) -> float | None:
             if drug in table["factors"]:
                 return float(table["factors"][drug])
     return 1.0 if reference in drugs else None
+
+
+def is_equivalence_reference(drug: str) -> bool:
+    """Whether doses of other drugs are counted in ``drug`` ("10 mg prednisone/day" for any steroid)."""
+    return any(isinstance(t, dict) and t.get("reference") == drug for t in _equivalents().values())
 
 
 def adult_body() -> dict[str, Any]:
@@ -322,6 +330,7 @@ __all__ = [
     "find_classes",
     "find_dose",
     "is_class_token",
+    "is_equivalence_reference",
     "qualifier_vocab",
     "stage_base",
 ]

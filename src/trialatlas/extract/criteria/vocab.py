@@ -18,55 +18,20 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from trialatlas.text.numbers import number_words
 from trialatlas.text.words import strip_accents
 
-_NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "eighteen": 18,
-    "twenty": 20,
-    "twenty-four": 24,
-    "thirty": 30,
-    "forty": 40,
-    "forty-eight": 48,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "a": 1,
-    "an": 1,
-    "single": 1,
-    "once": 1,
-    "twice": 2,
-    "half": 0.5,
-    "several": 3,
-    "few": 3,
-}
-NUMBER_WORD_PATTERN = "|".join(sorted((w for w in _NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
+# Criteria count in words of every kind but "every other": "a few days", "twice", "half a year".
+_NUMBER_WORDS = number_words("cardinals", "scales", "articles", "times", "fractions", "vague")
+NUMBER_WORD_PATTERN = _NUMBER_WORDS.pattern(min_length=3)
 
 
 def number_value(text: str) -> float | None:
     """A number from digits ("1,500", "0.5", "1.5") or words ("three", "twice")."""
     cleaned = text.strip().lower().replace(",", "")
-    if cleaned in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[cleaned])
+    word = _NUMBER_WORDS.value(cleaned)
+    if word is not None:
+        return word
     try:
         return float(cleaned)
     except ValueError:
@@ -104,11 +69,33 @@ def _fold(word: str) -> str:
     return strip_accents(word)
 
 
+@cache
+def _spellings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    data = json.loads(
+        resources.files("trialatlas.extract.criteria").joinpath("vocab", "spelling.json").read_text("utf-8")
+    )
+    return tuple(map(tuple, data["anywhere"])), tuple(map(tuple, data["start"]))
+
+
+def _american(word: str) -> str:
+    """A lower-case word in American spelling ("anaemia" → "anemia", ``vocab/spelling.json``)."""
+    if "ae" not in word and "oe" not in word and "our" not in word and "euc" not in word:
+        return word
+    anywhere, start = _spellings()
+    for british, american in start:
+        if word.startswith(british):
+            word = american + word[len(british) :]
+    for british, american in anywhere:
+        if british in word:
+            word = word.replace(british, american)
+    return word
+
+
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
     """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    lowered = [w.lower() if w.isascii() else _fold(w.lower()) for w in words]
+    lowered = [_american(w.lower() if w.isascii() else _fold(w.lower())) for w in words]
     return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 
@@ -131,7 +118,7 @@ class Matcher:
         self._lower: dict[tuple[str, ...], str] = {}
         self._exact: dict[tuple[str, ...], str] = {}
         for name, concept in names.items():
-            key = _tokens(name.lower())
+            key = tuple(_american(token) for token in _tokens(name.lower()))
             # A single short token ("na", "k") is too ambiguous to find case-insensitively.
             if key and not (len(key) == 1 and len(key[0]) < 2):
                 self._lower.setdefault(key, concept)
@@ -199,7 +186,7 @@ class Matcher:
         return None
 
     def concept_of(self, name: str) -> str | None:
-        key = _tokens(name.lower())
+        key = tuple(_american(token) for token in _tokens(name.lower()))
         return self._lower.get(key) or self._exact.get(_tokens(name))
 
     def names(self) -> Iterator[tuple[str, str]]:
@@ -238,7 +225,64 @@ def analyte_matcher() -> Matcher:
 
 @cache
 def conditions() -> dict[str, Any]:
-    return _load("conditions.json")
+    table = {concept: dict(entry) for concept, entry in _load("conditions.json").items()}
+    for concept, entry in _organ_cancers().items():
+        merged = table.setdefault(concept, {"names": [], "abbrev": [], "broader": []})
+        merged["names"] = [*merged.get("names", []), *entry["names"]]
+        merged["abbrev"] = [*merged.get("abbrev", []), *entry.get("abbrev", [])]
+        merged["broader"] = sorted({*merged.get("broader", []), *entry["broader"]})
+        if entry.get("may_be"):
+            merged["may_be"] = sorted({*merged.get("may_be", []), *entry["may_be"]})
+    return table
+
+
+def _organ_cancers() -> dict[str, dict[str, list[str]]]:
+    """Cancers named by their organ (``vocab/organ_cancers.json``), composed into names: "ovarian
+    serous carcinoma", "adenocarcinoma of the pancreas", "carcinoma of the left breast"."""
+    data = _load("organ_cancers.json")
+    words: list[str] = data["cancer_words"]
+    histology = ["", *data["histology"]]
+    composed: dict[str, dict[str, list[str]]] = {}
+    for concept, organ in data["organs"].items():
+        names = list(organ.get("names", []))
+        for word in words:
+            for kind in histology:
+                middle = f"{kind} " if kind else ""
+                names += [f"{adjective} {middle}{word}" for adjective in organ["adjectives"]]
+                for noun in organ["nouns"]:
+                    names += [f"{middle}{word} of the {side}{noun}" for side in ("", "left ", "right ")]
+                    names.append(f"{middle}{word} of {noun}")
+        composed[concept] = {
+            "names": names,
+            "abbrev": list(organ.get("abbrev", [])),
+            "broader": list(organ.get("broader", ["cancer"])),
+        }
+        # "Left lung mass", "a nodule in the right breast": a finding that may be the organ's cancer.
+        masses: list[str] = []
+        for word in data["mass_words"]:
+            masses += [f"{adjective} {word}" for adjective in organ["adjectives"]]
+            for noun in organ["nouns"]:
+                for link in ("in", "of", "on"):
+                    masses += [f"{word} {link} the {side}{noun}" for side in ("", "left ", "right ")]
+        mass_concept = concept.removesuffix("_cancer") + "_mass"
+        composed[mass_concept] = {
+            "names": masses,
+            "broader": [b for b in organ.get("broader", []) if b != "cancer"],
+            "may_be": [concept],
+        }
+    return composed
+
+
+@cache
+def possible_concepts(concept: str) -> frozenset[str]:
+    """What a finding may turn out to be ("lung mass" → lung cancer, and so a cancer), transitively
+    through what it falls under; empty for a finding the vocabulary links to nothing."""
+    table = conditions()
+    possible: set[str] = set()
+    for broader in broader_concepts(concept):
+        for target in table.get(broader, {}).get("may_be", []):
+            possible |= broader_concepts(target)
+    return frozenset(possible - broader_concepts(concept))
 
 
 @cache
@@ -259,6 +303,15 @@ def broader_concepts(concept: str) -> frozenset[str]:
         seen.add(current)
         stack.extend(table.get(current, {}).get("broader", []))
     return frozenset(seen)
+
+
+@cache
+def note_value_phrases() -> re.Pattern[str]:
+    """Words a note puts between a lab's name and its value ("drawn 9 days ago was", "today is"),
+    ending with the verb that introduces the value (``vocab/note_values.json``)."""
+    data = _load("note_values.json")
+    time = "|".join(data["time"])
+    return re.compile(rf"(?:\s|,)*(?:(?:{time})(?:\s|,)+)+{data['verb']}(?=\s)", re.IGNORECASE)
 
 
 @cache
@@ -292,7 +345,9 @@ __all__ = [
     "conditions",
     "infection_matcher",
     "infections",
+    "note_value_phrases",
     "number_value",
+    "possible_concepts",
     "procedure_matcher",
     "procedures",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trialatlas.extract.regimen.lexicon import UNIT_COUNT
 from trialatlas.extract.regimen.units import canonical_unit
 
 _VALUE = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
@@ -158,7 +159,8 @@ _CONCENTRATION = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\s*%")
-_COUNT_BEFORE = re.compile(r"\b(one|two|three|four|five|six)\s+$", re.IGNORECASE)
+# "two 50 mg tablets": a count of units of a form multiplies the amount.
+_COUNT_BEFORE = re.compile(rf"\b({UNIT_COUNT.pattern()})\s+$", re.IGNORECASE)
 _FORM_AFTER = re.compile(
     r"\s*(?:[a-z-]+\s+){0,2}(tablets?|capsules?|pills?|caps|puffs?|inhalations?|actuations?|sprays?)\b",
     re.IGNORECASE,
@@ -179,7 +181,6 @@ _NOT_LIST_WORD = re.compile(
     r"|(?:to|through|thru|and|,)\s*-\s*$",
     re.IGNORECASE,
 )
-_WORDS_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 @dataclass
@@ -400,7 +401,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             start = hi_start
         count = _COUNT_BEFORE.search(text[max(0, start - 8) : start])
         if count and _FORM_AFTER.match(text, basis_end) and not hi_text:
-            multiplier = _WORDS_COUNT[count.group(1).lower()]
+            multiplier = UNIT_COUNT.value(count.group(1)) or 1.0
             low, high = low * multiplier, high * multiplier
         amount = Amount(
             start,

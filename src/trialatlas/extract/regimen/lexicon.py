@@ -9,47 +9,21 @@ from __future__ import annotations
 import re
 
 from trialatlas.extract.regimen.fastre import word_start_regex
+from trialatlas.text.numbers import number_words
 
 Span = tuple[int, int, str]
 
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fourteen": 14,
-    "sixteen": 16,
-    "eighteen": 18,
-    "twenty": 20,
-    "twenty-one": 21,
-    "twenty-four": 24,
-    "twenty-eight": 28,
-    "thirty": 30,
-    "fifty-two": 52,
-    "a": 1,
-    "an": 1,
-    "other": 2,
-    "single": 1,
-}
-NUMBER_WORD = (
-    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
-    r"sixteen|eighteen|twenty(?:-one|-four|-eight)?|thirty|fifty-two)"
-)
+# Doses are counted in cardinals, "a"/"single" and "every other"; never "zero" nor "hundred" alone
+# ("two hundred mg" is not 100 mg).
+_NUMBER_WORDS = number_words("cardinals", "articles", "alternate", low=1, high=99)
+NUMBER_WORD = r"(?:\d+(?:\.\d+)?|" + number_words("cardinals", low=1, high=99).pattern() + ")"
+# How many tablets, capsules or vials make one dose ("two 50 mg tablets", "(two x 500 mg)").
+UNIT_COUNT = number_words(low=1, high=6)
 
 
 def number_value(text: str) -> float:
-    text = text.lower().strip()
-    if text in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[text])
-    return float(text)
+    word = _NUMBER_WORDS.value(text)
+    return word if word is not None else float(text.strip())
 
 
 _DAILY = r"(?:daily|a\s+day|per\s+day|each\s+day|every\s+day|/\s*day|a\s+d(?:ay)?)"

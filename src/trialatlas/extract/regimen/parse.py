@@ -140,7 +140,7 @@ _STRENGTH_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _COMPOSITION_GAP = re.compile(
-    r"\s*[(;]\s*(?:\d+|one|two|three|four|five|six)\s*(?:x|×|(?:pills?|tablets?|capsules?|caps|tabs?|vials?)"
+    rf"\s*[(;]\s*(?:\d+|{lexicon.UNIT_COUNT.pattern()})\s*(?:x|×|(?:pills?|tablets?|capsules?|caps|tabs?|vials?)"
     r"(?:\s+(?:of|x|×))?)\s*$",
     re.IGNORECASE,
 )

@@ -26,7 +26,7 @@ from trialatlas.extract.regimen.models import (
 
 _DAYS_MULTI = re.compile(
     r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\bdays?\s*\d+\s*(?:,|and|&)\s*\d+|"
-    r"(?:x|for|×)\s*(?:\d+|one|two|three|four|five|six|seven|ten|fourteen|twenty-one)\s*(?:consecutive\s+)?days|"
+    rf"(?:x|for|×)\s*{lexicon.NUMBER_WORD}\s*(?:consecutive\s+)?days|"
     r"\bD\s?\d+\s*(?:-|to)\s*\d+\b",
     re.IGNORECASE,
 )
@@ -283,9 +283,7 @@ def _apply_duration_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
         chunk = doc.text[sentence.start : sentence.end]
         if not _DURATION_SENTENCE.match(chunk):
             continue
-        match = re.search(
-            r"(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*(days?|weeks?|months?|years?)", chunk, re.I
-        )
+        match = re.search(rf"({lexicon.NUMBER_WORD})\s*(days?|weeks?|months?|years?)", chunk, re.I)
         if match is None:
             continue
         duration = _duration("for " + match.group(0), 0, len(match.group(0)) + 4)

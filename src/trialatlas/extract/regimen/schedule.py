@@ -67,7 +67,7 @@ _REPEATS = re.compile(
 # "weekly" elsewhere in the text speak of other doses, so they count only in the dose's own sentence.
 _TEXT_REPEATS = re.compile(
     r"\bcycles?\b|\bcourses?\b|\brepeat\w*|\bq\s?\d+\s?(?:d|w|wk|weeks?|days?)\b|"
-    r"\bevery\s+(?:\d+|two|three|four|six|eight)\s*(?:-\s*)?(?:days?|weeks?)\b",
+    rf"\bevery\s+{NUMBER_WORD}\s*(?:-\s*)?(?:days?|weeks?)\b",
     re.IGNORECASE,
 )
 _INTERVAL_DAYS = {1: "QD", 2: "QOD", 7: "QW", 14: "Q2W", 21: "Q3W", 28: "Q4W", 42: "Q6W", 56: "Q8W"}

@@ -22,8 +22,9 @@ from trialatlas.extract.regimen.models import Condition, RegimenItem, Unparsed
 from trialatlas.extract.regimen.parse import normalise_text, parse_regimen
 from trialatlas.extract.regimen.units import convert
 from trialatlas.model import Arm, Intervention, Trial
+from trialatlas.text.numbers import number_words
 
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_NUMBER_WORDS = number_words(low=1, high=12).pattern()
 _WEEKS_PER = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}
 _UNIT = r"(days?|weeks?|wks?|months?|mos?|years?)"
 _ORD = r"(?:st|nd|rd|th)?"

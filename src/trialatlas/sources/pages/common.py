@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from trialatlas.model import Trial, date_floor, normalize_date
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.textblocks import split_criteria
+from trialatlas.text.registry_ids import NCT_IN_TEXT
 
 
 @dataclass
@@ -78,3 +80,33 @@ def dedupe(items: list[str]) -> list[str]:
             seen.add(item)
             out.append(item)
     return out
+
+
+class PageReader:
+    """One page being read by a layout: the trial so far, the fields not read and the warnings why."""
+
+    layout: ClassVar[str]
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.trial = Trial()
+        self.unread: list[str] = []
+        self.warnings: list[str] = []
+        self.record_date: dt.date | None = None
+
+    def not_read(self, name: str, warning: str) -> None:
+        """A field (or section) of the page left unread, and why."""
+        self.warnings.append(warning)
+        self.unread.append(name)
+
+    def nct_id_from_text(self, lines: int) -> None:
+        """The first NCT id in the page's first ``lines`` lines, when no field gave the trial's."""
+        if self.trial.nct_id is None:
+            match = NCT_IN_TEXT.search("\n".join(self.lines[:lines]))
+            if match:
+                self.trial.nct_id = match[0]
+
+    def result(self, partial: bool) -> PageParse:
+        return PageParse(
+            self.trial, self.layout, dedupe(self.unread), self.warnings, partial, self.record_date
+        )

@@ -18,9 +18,7 @@ from trialatlas.model import (
     AgencyClass,
     Allocation,
     BioSpecRetention,
-    DateType,
     Eligibility,
-    Enrollment,
     Intervention,
     InterventionModel,
     Location,
@@ -42,17 +40,15 @@ from trialatlas.model import (
     Sponsor,
     SponsorRole,
     StandardAge,
-    StudyType,
     TimePerspective,
-    Trial,
     WhoMasked,
     coerce_enum,
     parse_age,
 )
 from trialatlas.sources.pages.common import (
     PageParse,
+    PageReader,
     criteria_from_lines,
-    dedupe,
     heading_key,
     join_text,
     page_date,
@@ -85,11 +81,10 @@ from trialatlas.sources.pages.values import (
     doi_of,
     intervention_label,
     parse_bool,
-    parse_count,
     parse_phases,
     parse_place,
-    parse_sex,
     parse_status,
+    read_design_or_eligibility,
 )
 from trialatlas.text.registry_ids import NCT_IN_TEXT
 
@@ -231,12 +226,11 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     return preamble, sections
 
 
-class _Reader:
+class _Reader(PageReader):
+    layout = "A"
+
     def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.unread: list[str] = []
-        self.warnings: list[str] = []
-        self.trial = Trial()
+        super().__init__(lines)
         self.labeled = False
 
     # -- the page ------------------------------------------------------------------------------------
@@ -247,7 +241,7 @@ class _Reader:
         for section in sections:
             by_name.setdefault(section.name, []).extend(section.lines)
         self.labeled = self._detect_labels(by_name)
-        record_date = self._preamble(preamble)
+        self.record_date = self._preamble(preamble)
         handlers: dict[str, Callable[[list[str]], None]] = {
             "study results": self._results,
             "basic information": self._basic,
@@ -284,8 +278,7 @@ class _Reader:
                 }
                 and lines
             ):
-                self.warnings.append(f"section {name!r} not read ({len(lines)} lines)")
-                self.unread.append(name)
+                self.not_read(name, f"section {name!r} not read ({len(lines)} lines)")
         self._arms_and_interventions(
             by_name.get("study groups", []),
             by_name.get("interventions", []),
@@ -298,7 +291,7 @@ class _Reader:
         if partial:
             last = seen[-1] if seen else "the title"
             self.warnings.append(f"page cut off: it ends in {last!r}, before the closing sections")
-        return PageParse(self.trial, "A", dedupe(self.unread), self.warnings, partial, record_date)
+        return self.result(partial)
 
     def _detect_labels(self, by_name: dict[str, list[str]]) -> bool:
         labels = {
@@ -356,15 +349,10 @@ class _Reader:
                 label = basic_shape(value)
             if label == "status":
                 status.overall_status = parse_status(value)
-            elif label == "phase":
-                design.phases = parse_phases(value)
-            elif label == "enrollment":
-                kind = re.search(r"(estimated|anticipated|actual)", value, re.IGNORECASE)
-                design.enrollment = Enrollment(
-                    count=parse_count(value), type=coerce_enum(DateType, kind[1]) if kind else None
-                )
-            elif label == "study_type":
-                design.study_type = coerce_enum(StudyType, value)
+            elif label is not None and read_design_or_eligibility(
+                label, value, design, self.trial.eligibility
+            ):
+                continue
             elif label in {"start", "primary_completion", "completion", "first_post"}:
                 date = partial_date(value)
                 if label == "start":
@@ -381,8 +369,7 @@ class _Reader:
             elif label == "why_stopped":
                 status.why_stopped = clean(value)
             else:
-                self.warnings.append(f"basic information: value {value!r} not understood")
-                self.unread.append("status")
+                self.not_read("status", f"basic information: value {value!r} not understood")
         # Bare dates come in the site's order: start, then (primary) completion.
         if dates:
             status.start_date = status.start_date or dates[0]
@@ -437,8 +424,7 @@ class _Reader:
                 enum = dict(order)[label]
                 setattr(design, label, coerce_enum(enum, value))
             else:
-                self.warnings.append(f"study design: value {value!r} not understood")
-                self.unread.append("design")
+                self.not_read("design", f"study design: value {value!r} not understood")
 
     # -- eligibility ---------------------------------------------------------------------------------
 
@@ -460,14 +446,8 @@ class _Reader:
                 label = eligibility_shape(value)
             if label == "age":
                 ages.append(value)
-            elif label == "minimum_age":
-                elig.minimum_age = parse_age(value)
-            elif label == "maximum_age":
-                elig.maximum_age = parse_age(value)
-            elif label == "sex":
-                elig.sex = parse_sex(value)
-            elif label == "healthy_volunteers":
-                elig.healthy_volunteers = parse_bool(value)
+            elif label is not None and read_design_or_eligibility(label, value, self.trial.design, elig):
+                continue
             elif label == "std_ages":
                 elig.std_ages = [
                     a
@@ -483,8 +463,7 @@ class _Reader:
             elif label == "gender_based":
                 elig.gender_based = parse_bool(value)
             else:
-                self.warnings.append(f"eligibility: value {value!r} not understood")
-                self.unread.append("eligibility")
+                self.not_read("eligibility", f"eligibility: value {value!r} not understood")
         if len(ages) == 1 and _reads_as_maximum(ages[0], text):
             elig.maximum_age = elig.maximum_age or parse_age(ages[0])
         elif ages:
@@ -514,8 +493,7 @@ class _Reader:
     def _other_names(self, lines: list[str], items: list[Intervention]) -> None:
         names = [value for line in lines if (value := clean(line))]
         if not items:
-            self.warnings.append("other intervention names shown without interventions")
-            self.unread.append("interventions")
+            self.not_read("interventions", "other intervention names shown without interventions")
             return
         if len(items) == 1:
             items[0].other_names = names
@@ -626,8 +604,9 @@ class _Reader:
         if len(self.trial.locations) == 1:
             self.trial.locations[0].contacts = contacts
         else:
-            self.warnings.append("facility contacts: the page does not say which site each belongs to")
-            self.unread.append("locations.contacts")
+            self.not_read(
+                "locations.contacts", "facility contacts: the page does not say which site each belongs to"
+            )
 
     def _locations(self, lines: list[str]) -> None:
         locations: list[Location] = []

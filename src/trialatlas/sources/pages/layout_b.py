@@ -9,7 +9,6 @@ Values use the legacy ClinicalTrials.gov display spellings ("Not yet recruiting"
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -19,7 +18,6 @@ from trialatlas.model import (
     ContactRole,
     DateType,
     Eligibility,
-    Enrollment,
     Intervention,
     InterventionModel,
     Location,
@@ -34,14 +32,13 @@ from trialatlas.model import (
     RelatedTrial,
     SecondaryId,
     Sponsor,
-    StudyType,
     TimePerspective,
-    Trial,
     WhoMasked,
     coerce_enum,
 )
 from trialatlas.sources.pages.common import (
     PageParse,
+    PageReader,
     criteria_from_lines,
     dedupe,
     heading_key,
@@ -60,13 +57,11 @@ from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
     STATUS_DISPLAY,
     leading_country,
-    parse_age_range,
     parse_bool,
-    parse_count,
     parse_intervention_type,
     parse_phases,
-    parse_sex,
     parse_status,
+    read_design_or_eligibility,
 )
 from trialatlas.text.registry_ids import NCT_IN_TEXT
 
@@ -159,13 +154,11 @@ def _design_values(text: str) -> dict[str, str]:
     return pairs
 
 
-class _Reader:
+class _Reader(PageReader):
+    layout = "B"
+
     def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.trial = Trial()
-        self.unread: list[str] = []
-        self.warnings: list[str] = []
-        self.record_date: dt.date | None = None
+        super().__init__(lines)
         # "Sponsors (2)": how many sponsors the table holds, to tell a flattened row from one sponsor.
         self.sponsor_count: int | None = None
 
@@ -202,19 +195,15 @@ class _Reader:
             if handler is not None:
                 handler(lines)
             elif name != "countries" and lines:
-                self.warnings.append(f"section {name!r} not read ({len(lines)} lines)")
-                self.unread.append(name)
+                self.not_read(name, f"section {name!r} not read ({len(lines)} lines)")
         self._fill_countries(dict(sections).get("countries", []))
-        if self.trial.nct_id is None:
-            match = NCT_IN_TEXT.search("\n".join(self.lines[:60]))
-            if match:
-                self.trial.nct_id = match[0]
+        self.nct_id_from_text(60)
         partial = not (seen & _CLOSING)
         if partial:
             self.warnings.append(
                 f"page cut off: it ends in {sections[-1][0]!r}, before the sponsor and outcome tables"
             )
-        return PageParse(self.trial, "B", dedupe(self.unread), self.warnings, partial, self.record_date)
+        return self.result(partial)
 
     # -- label blocks --------------------------------------------------------------------------------
 
@@ -277,8 +266,8 @@ class _Reader:
                 )
             elif name == "status":
                 status.overall_status = parse_status(value) or status.overall_status
-            elif name == "phase":
-                design.phases = parse_phases(value)
+            elif read_design_or_eligibility(name, value, design, elig, kind):
+                continue
             elif name == "first_received":
                 status.study_first_submit_date = date
             elif name == "last_updated":
@@ -304,23 +293,12 @@ class _Reader:
                 # The legacy page has one flag for drugs and devices: "No" settles both, "Yes" neither.
                 if regulated is False:
                     trial.oversight = Oversight(is_fda_regulated_drug=False, is_fda_regulated_device=False)
-            elif name == "study_type":
-                design.study_type = coerce_enum(StudyType, value)
-            elif name == "enrollment":
-                design.enrollment = Enrollment(count=parse_count(value), type=kind or _enrollment_type(value))
-            elif name == "healthy_volunteers":
-                elig.healthy_volunteers = parse_bool(value)
-            elif name == "sex":
-                elig.sex = parse_sex(value)
-            elif name == "ages":
-                elig.minimum_age, elig.maximum_age = parse_age_range(value)
             elif name in {"official_title", "brief_title", "acronym"}:
                 setattr(trial, name, clean(value))
             elif name == "design":
                 self._design([value])
             else:
-                self.warnings.append(f"{name.replace('_', ' ')} {value!r} not read")
-                self.unread.append(name)
+                self.not_read(name, f"{name.replace('_', ' ')} {value!r} not read")
 
     # -- text sections -------------------------------------------------------------------------------
 
@@ -358,8 +336,7 @@ class _Reader:
                         w for part in match[2].split(",") if (w := coerce_enum(WhoMasked, part.strip()))
                     ]
         if not values and any(line.strip() for line in lines):
-            self.warnings.append("study design not read")
-            self.unread.append("design")
+            self.not_read("design", "study design not read")
 
     # -- lists and tables ----------------------------------------------------------------------------
 
@@ -463,8 +440,7 @@ class _Reader:
         for row in rows:
             outcome = _outcome_row(row)
             if outcome is None:
-                self.warnings.append(f"outcome row {row[:60]!r} not read")
-                self.unread.append("outcomes")
+                self.not_read("outcomes", f"outcome row {row[:60]!r} not read")
             else:
                 outcomes.append(outcome)
         self.trial.outcomes = outcomes
@@ -484,11 +460,6 @@ def _rows(lines: list[str], header: tuple[str, ...]) -> list[str]:
     if rows and rows[0].strip().lower().startswith(header):
         rows = rows[1:]
     return rows
-
-
-def _enrollment_type(value: str) -> DateType | None:
-    match = re.search(r"(estimated|anticipated|actual)", value, re.IGNORECASE)
-    return coerce_enum(DateType, match[1]) if match else None
 
 
 def _outcome_row(row: str) -> Outcome | None:

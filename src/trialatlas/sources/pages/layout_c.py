@@ -9,7 +9,6 @@ inclusion and exclusion criteria sit under label-less bullets ("-").
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -17,9 +16,7 @@ from dataclasses import dataclass, field
 from trialatlas.model import (
     Allocation,
     Arm,
-    DateType,
     Eligibility,
-    Enrollment,
     Intervention,
     InterventionModel,
     Location,
@@ -29,13 +26,11 @@ from trialatlas.model import (
     PartialDate,
     PrimaryPurpose,
     Sponsor,
-    StudyType,
-    Trial,
     coerce_enum,
-    parse_age,
 )
 from trialatlas.sources.pages.common import (
     PageParse,
+    PageReader,
     dedupe,
     heading_key,
     join_text,
@@ -47,14 +42,10 @@ from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
     FLAG,
     intervention_label,
-    parse_age_range,
-    parse_bool,
-    parse_count,
     parse_intervention_type,
-    parse_phases,
     parse_place,
-    parse_sex,
     parse_status,
+    read_design_or_eligibility,
 )
 from trialatlas.text.registry_ids import NCT_IN_TEXT
 
@@ -157,13 +148,11 @@ def _fields(lines: list[str]) -> tuple[list[str], list[_Field], list[str]]:
     return title, fields, headings
 
 
-class _Reader:
+class _Reader(PageReader):
+    layout = "C"
+
     def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.trial = Trial()
-        self.unread: list[str] = []
-        self.warnings: list[str] = []
-        self.record_date: dt.date | None = None
+        super().__init__(lines)
         self.intervention_names: list[str] = []
 
     def parse(self) -> PageParse:
@@ -198,15 +187,12 @@ class _Reader:
             elif one is not None:
                 self._value(name, one, values)
         self._eligibility(inclusion, exclusion)
-        if self.trial.nct_id is None:
-            match = NCT_IN_TEXT.search("\n".join(self.lines[:80]))
-            if match:
-                self.trial.nct_id = match[0]
+        self.nct_id_from_text(80)
         partial = "trial locations" not in headings
         if partial:
             last = headings[-1] if headings else (fields[-1].name if fields else "the title")
             self.warnings.append(f"page cut off: it ends in {last!r}, before the trial locations")
-        return PageParse(self.trial, "C", dedupe(self.unread), self.warnings, partial, self.record_date)
+        return self.result(partial)
 
     def _value(self, name: str, one: str, values: list[str]) -> None:
         trial = self.trial
@@ -225,23 +211,8 @@ class _Reader:
             setattr(trial, name, one)
         elif name == "status":
             trial.status.overall_status = parse_status(one)
-        elif name == "phase":
-            design.phases = parse_phases(one)
-        elif name == "sex":
-            elig.sex = parse_sex(one)
-        elif name == "ages":
-            elig.minimum_age, elig.maximum_age = parse_age_range(one)
-        elif name in {"minimum_age", "maximum_age"}:
-            setattr(elig, name, parse_age(one))
-        elif name == "healthy_volunteers":
-            elig.healthy_volunteers = parse_bool(one)
-        elif name == "enrollment":
-            kind = re.search(r"(estimated|anticipated|actual)", one, re.IGNORECASE)
-            design.enrollment = Enrollment(
-                count=parse_count(one), type=coerce_enum(DateType, kind[1]) if kind else None
-            )
-        elif name == "study_type":
-            design.study_type = coerce_enum(StudyType, one)
+        elif read_design_or_eligibility(name, one, design, elig):
+            return
         elif name in {"design", "allocation", "masking", "primary_purpose"}:
             self._design(values)
         elif name in {"start", "primary_completion", "completion"}:
@@ -251,8 +222,7 @@ class _Reader:
         elif name == "last_updated":
             self.record_date = page_record_date(one)
         else:
-            self.warnings.append(f"value {one[:60]!r} under an unknown label not read")
-            self.unread.append(name)
+            self.not_read(name, f"value {one[:60]!r} under an unknown label not read")
 
     def _design(self, values: list[str]) -> None:
         design = self.trial.design
@@ -268,8 +238,7 @@ class _Reader:
             elif (masking := coerce_enum(Masking, value.split("(")[0])) is not None:
                 design.masking = masking
             else:
-                self.warnings.append(f"study design value {value!r} not read")
-                self.unread.append("design")
+                self.not_read("design", f"study design value {value!r} not read")
 
     def _eligibility(self, inclusion: list[str], exclusion: list[str]) -> None:
         inc = _criteria_items(inclusion)
@@ -311,8 +280,7 @@ class _Reader:
         listed = [Intervention(name=name) for name in self.intervention_names if name not in interventions]
         self.trial.interventions = list(interventions.values()) + listed
         if values and not rows:
-            self.warnings.append("arms table not read")
-            self.unread.append("arms")
+            self.not_read("arms", "arms table not read")
 
     def _outcomes(self, values: list[str], kind: OutcomeKind) -> None:
         for measure, time_frame, description in _outcome_rows(values):
@@ -320,8 +288,7 @@ class _Reader:
                 Outcome(kind=kind, measure=measure, time_frame=time_frame, description=description)
             )
         if values and not any(o.kind == kind for o in self.trial.outcomes):
-            self.warnings.append(f"{kind.value.lower()} outcome table not read")
-            self.unread.append("outcomes")
+            self.not_read("outcomes", f"{kind.value.lower()} outcome table not read")
 
     def _locations(self, values: list[str]) -> None:
         locations: list[Location] = []

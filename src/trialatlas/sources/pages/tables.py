@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 
 from trialatlas.sources.pages.values import word_set
+from trialatlas.text.numbers import number_words
+
+# Time frames count in cardinals ("Week Twelve", "twenty-four weeks").
+_NUMBER_WORDS = number_words(low=1, high=99).words()
 
 _TIME_UNITS = (
     "second seconds sec secs minute minutes min mins hour hours hr hrs h day days d week weeks wk wks "
     "month months mo mos year years yr yrs decade night nights visit visits cycle cycles session sessions "
     "dose doses course courses timepoint timepoints time times point points period periods"
 )
-_TIME_WORDS = frozenset(
+_TIME_WORDS = _NUMBER_WORDS.union(
     (
         _TIME_UNITS
         + " baseline screening enrollment enrolment randomization randomisation registration entry admission "
@@ -28,24 +32,21 @@ _TIME_WORDS = frozenset(
         "daily weekly monthly yearly annually twice once pre post prior before after during through "
         "throughout until till within from to and or of the at up in on by for a an approximately about "
         "average median mean maximum minimum max min approx over then thereafter later following followed "
-        "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
         "predose postdose pre-dose post-dose infusion injection vaccination transplant transplantation "
         "delivery birth death progression assessed measured up-to day-1 between date dates visit "
         "january february march april may june july august september october november december "
         "& + - – once twice length duration total overall end-of-study hospitalization stay change"
     ).split()
 )
-_TIME_STARTERS = frozenset(
+_TIME_STARTERS = _NUMBER_WORDS.union(
     (
         _TIME_UNITS + " baseline screening up at through throughout from during within every each after "
         "before prior pre post until approximately about over immediately end start enrollment enrolment "
-        "randomization randomisation registration admission discharge one two three four five six seven "
-        "eight nine ten twelve twenty thirty daily weekly monthly yearly annually predose postdose "
-        "pre-dose post-dose first last change once twice length duration time period average median "
-        "mean total overall follow follow-up followup"
+        "randomization randomisation registration admission discharge daily weekly monthly yearly "
+        "annually predose postdose pre-dose post-dose first last change once twice length duration time "
+        "period average median mean total overall follow follow-up followup"
     ).split()
 ) - {"period", "periods", "point", "points"}
-_NUMBER_WORDS = word_set("one two three four five six seven eight nine ten eleven twelve")
 _UNIT_WORDS = word_set(
     """second seconds minute minutes hour hours hr hrs day days week weeks wk wks month months mo mos year
     years yr yrs"""

@@ -11,10 +11,15 @@ import re
 
 from trialatlas.model import (
     Age,
+    DateType,
+    Design,
+    Eligibility,
+    Enrollment,
     InterventionType,
     OverallStatus,
     Phase,
     Sex,
+    StudyType,
     coerce_enum,
     coerce_phases,
     enum_key,
@@ -125,6 +130,18 @@ def parse_count(text: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+_ENROLLMENT_TYPE = re.compile(r"(estimated|anticipated|actual)", re.IGNORECASE)
+
+
+def parse_enrollment(text: str, kind: DateType | None = None) -> Enrollment:
+    """An enrollment from "270 participants (Actual)", "1,200 (Estimated)"; ``kind`` when the page
+    says it apart from the count."""
+    named = _ENROLLMENT_TYPE.search(text)
+    return Enrollment(
+        count=parse_count(text), type=kind or (coerce_enum(DateType, named[1]) if named else None)
+    )
+
+
 _YES = {"yes", "y", "true", "accepts healthy volunteers", "accepted"}
 _NO = {"no", "n", "false", "does not accept healthy volunteers", "not accepted"}
 
@@ -195,6 +212,30 @@ _TYPE_DISPLAY = {
     InterventionType.RADIATION: "Radiation",
     InterventionType.OTHER: "Other",
 }
+
+
+def read_design_or_eligibility(
+    name: str, value: str, design: Design, eligibility: Eligibility, kind: DateType | None = None
+) -> bool:
+    """Set the design or eligibility field every page layout labels alike (phase, study type,
+    enrollment, sex, ages, healthy volunteers) from its value; False when ``name`` is not one."""
+    if name == "phase":
+        design.phases = parse_phases(value)
+    elif name == "study_type":
+        design.study_type = coerce_enum(StudyType, value)
+    elif name == "enrollment":
+        design.enrollment = parse_enrollment(value, kind)
+    elif name == "sex":
+        eligibility.sex = parse_sex(value)
+    elif name == "ages":
+        eligibility.minimum_age, eligibility.maximum_age = parse_age_range(value)
+    elif name in {"minimum_age", "maximum_age"}:
+        setattr(eligibility, name, parse_age(value))
+    elif name == "healthy_volunteers":
+        eligibility.healthy_volunteers = parse_bool(value)
+    else:
+        return False
+    return True
 
 
 def intervention_type_display(kind: InterventionType) -> str:

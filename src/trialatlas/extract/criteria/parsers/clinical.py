@@ -12,6 +12,7 @@ from trialatlas.extract.criteria.qualifiers import (
     find_classes,
     find_dose,
     is_class_token,
+    is_equivalence_reference,
 )
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
@@ -131,8 +132,13 @@ def _dose_limit(text: str, end: int) -> DoseLimit | None:
     daily, dose_end = dose.daily, dose.end
     reference = None
     equivalent = _EQUIVALENT.match(text, dose.end)
-    if equivalent is not None:
-        drugs = [m.drug for m in find_drugs(equivalent.group(0)) if m.drug is not None]
+    drugs = [m.drug for m in find_drugs(equivalent["drug"]) if m.drug is not None] if equivalent else []
+    if equivalent is not None and not equivalent["equivalent"]:
+        # Only a drug other doses are counted in: "≥ 1000 mg/m2 cisplatin" after gemcitabine is not.
+        drugs = [d for d in drugs if is_equivalence_reference(d)]
+    # "> 10 mg prednisone/day" as much as "> 10 mg prednisone or equivalent": the drug named in the
+    # dose is the unit the dose is counted in, not a second drug asked about.
+    if equivalent is not None and (drugs or equivalent["equivalent"]):
         reference = drugs[0] if drugs else None
         daily = daily or bool(equivalent["daily"])
         dose_end = equivalent.end()
@@ -148,7 +154,8 @@ def _dose_limit(text: str, end: int) -> DoseLimit | None:
 
 
 _EQUIVALENT = re.compile(
-    r"\s*(?:of\s+)?(?P<drug>[A-Za-z-]+)\s+or\s+(?:its\s+)?(?:equivalent|equivalent\s+dose)s?"
+    r"\s*(?:of\s+)?(?P<drug>[A-Za-z]+)(?P<equivalent>\s+or\s+(?:its\s+)?(?:equivalent|equivalent\s+dose)s?"
+    r"|\s*-\s*equivalents?(?:\s+dose)?)?"
     r"(?:\s*(?P<daily>/\s*d(?:ay)?\b|per\s+day|daily|a\s+day))?",
     re.IGNORECASE,
 )
@@ -163,8 +170,11 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
         if not context.is_claimed(m.start, m.end) and not _DISEASE_KIND.match(text, m.end)
     ]
     rules: list[Rule] = []
+    counted_in = 0  # the end of the last dose whose reference drug ("10 mg prednisone/day") is claimed
     for group in _groups(mentions, text):
         start, end = group[0].start, group[-1].end
+        if start < counted_in:
+            continue
         clause_start = max(text.rfind(";", 0, start), text.rfind(". ", 0, start), 0)
         lead = text[clause_start:start]
         around = text[clause_start : min(len(text), end + 40)]
@@ -187,6 +197,10 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
             drug_class = classes_of_drug[0] if classes_of_drug else None
         for mention in group:
             context.claim(mention.start, mention.end)
+        dose = _dose_limit(text, end)
+        if dose is not None and dose.equivalent_of is not None and dose.end is not None:
+            counted_in = dose.end
+            context.claim(end, dose.end)
         rules.append(
             MedicationRule(
                 span=context.span(start, end),
@@ -195,7 +209,7 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
                 drug_class=drug_class,
                 named_classes=list(dict.fromkeys(class_names)),
                 relation=relation,
-                dose=_dose_limit(text, end),
+                dose=dose,
             )
         )
     return rules

@@ -17,8 +17,9 @@ from functools import lru_cache
 from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import MeasurementRule, Operator, Rule
-from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes
+from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes, note_value_phrases
 from trialatlas.extract.units import convert, is_unit
+from trialatlas.text.numbers import number_words
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+"
 _OPERATORS: tuple[tuple[str, Operator], ...] = (
@@ -82,9 +83,13 @@ _BARE_RANGE = re.compile(
     rf"|(?P<list>\d(?:\s*,\s*\d)*\s*(?:,?\s*or\s*)\d)\b",
     re.IGNORECASE,
 )
+# A multiple of a limit is counted in words from two to ten ("three times", "twice", "double").
+_MULTIPLE_WORDS = number_words("cardinals", "times", "folds", low=2, high=10)
+_CARDINAL_TIMES = number_words(low=2, high=10).pattern()
+_WORD_TIMES = number_words("times", "folds", low=2).pattern()
 _MULTIPLE = re.compile(
-    rf"(?P<op>{_OP_PATTERN})?\s*(?:(?P<num>{_NUMBER}|two|three|four|five|ten)\s*(?:or\s+more\s+)?"
-    rf"(?:times|[x×]|-?fold)\b|(?P<word>twice|thrice|double|triple)\b)\s*(?P<op2>above|over|greater\s+than|more\s+than)?",
+    rf"(?P<op>{_OP_PATTERN})?\s*(?:(?P<num>{_NUMBER}|\b(?:{_CARDINAL_TIMES}))\s*(?:or\s+more\s+)?"
+    rf"(?:times|[x×]|-?fold)\b|(?P<word>\b(?:{_WORD_TIMES}))\b)\s*(?P<op2>above|over|greater\s+than|more\s+than)?",
     re.IGNORECASE,
 )
 _QUALITATIVE = re.compile(
@@ -128,22 +133,11 @@ class _Value:
     qualitative: str | None = None
 
 
-_NUMBER_WORDS = {
-    "twice": 2.0,
-    "double": 2.0,
-    "two": 2.0,
-    "thrice": 3.0,
-    "triple": 3.0,
-    "three": 3.0,
-    "four": 4.0,
-    "five": 5.0,
-    "ten": 10.0,
-}
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 
 
 def _number(text: str) -> float | None:
-    word = _NUMBER_WORDS.get(text.lower())
+    word = _MULTIPLE_WORDS.value(text)
     if word is not None:
         return word
     if "," in text:
@@ -192,7 +186,7 @@ def _clean_unit(text: str | None) -> str | None:
 
 _ULN_AFTER = re.compile(rf"\s*(?:of\s+)?(?:the\s+)?{_ULN}", re.IGNORECASE)
 _VALUE_HINT = re.compile(
-    r"\d|\.\d|\b(?:two|three|four|five|ten|twice|thrice|double|triple|positive|negative|sero|detectable|"
+    rf"\d|\.\d|\b(?:{_MULTIPLE_WORDS.pattern()}|positive|negative|sero|detectable|"
     r"undetectable|abnormal|normal|elevated|increased|raised|high|decreased|low|reduced|impaired)",
     re.IGNORECASE,
 )
@@ -402,7 +396,7 @@ def _merge_parenthetical(mentions: list[Mention], text: str) -> list[Mention]:
 
 
 _MULTIPLE_BEFORE = re.compile(
-    rf"(?P<op>{_OP_PATTERN})?\s*(?P<num>{_NUMBER}|twice|two|three|four|five)\s*(?:or\s+more\s+)?"
+    rf"(?P<op>{_OP_PATTERN})?\s*(?P<num>{_NUMBER}|\b(?:{_WORD_TIMES}|{_CARDINAL_TIMES}))\s*(?:or\s+more\s+)?"
     rf"(?:times|[x×]|-?fold)\s+(?:of\s+)?(?:the\s+)?(?:{_ULN})?\s*(?:of|for|in)?\s*$",
     re.IGNORECASE,
 )
@@ -546,6 +540,9 @@ def _generic(context: CriterionContext, known: list[Rule]) -> list[Rule]:
     return rules
 
 
+_TIME_AFTER_NUMBER = re.compile(
+    r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE
+)
 _NOTE_VALUE = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT})?", re.IGNORECASE)
 
 
@@ -558,6 +555,11 @@ def read_note_value(text: str, start: int) -> tuple[float | None, str | None, st
     clause = re.search(r"[;]|,\s+(?:and\s+)?(?:his|her|the|a|an)\b", text[start:])
     if clause:
         limit = start + clause.start()
+    # "CD4 count drawn 9 days ago was 90 cells/uL": when the value was drawn stands between the name
+    # and the verb that gives the value; its number ("9 days") is not the value.
+    timed = note_value_phrases().match(text, start, limit)
+    if timed is not None:
+        start = timed.end()
     value = _read_value(text, start, limit)
     if value is not None and (value.value is not None or value.qualitative):
         return value.value, value.unit, value.qualitative, value.end
@@ -569,6 +571,8 @@ def read_note_value(text: str, start: int) -> tuple[float | None, str | None, st
     unit = _clean_unit(match["unit"])
     if unit and _TIME_UNITS.match(unit.split()[0]):
         return None
+    if _TIME_AFTER_NUMBER.match(text, match.end("num")):
+        return None  # "Platelet count 3 days ago: pending": a time, not a value
     if _DIPSTICK.match(text, match.end("num")):
         return _number(match["num"]), "+", None, match.end("num") + 1
     return _number(match["num"]), unit, None, match.end()

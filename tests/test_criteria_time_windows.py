@@ -1,0 +1,36 @@
+"""A criterion's time window against when the note says the event was ("two years ago", "at age 12")."""
+
+from __future__ import annotations
+
+from trialatlas.extract.criteria import Criterion, parse_criterion
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.verdict import evaluate_criterion
+
+WINDOWED = "Myocardial infarction within 6 months prior to enrolment"
+
+
+def _status(criterion: str, kind: str, note: str) -> str:
+    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
+    return evaluate_criterion(parsed, profile_from_note(note)).status
+
+
+def test_an_event_before_the_window_is_outside_it() -> None:
+    note = "Man, 70, with hypertension. He had a myocardial infarction three years ago, treated with a stent."
+    assert _status(WINDOWED, "exclusion", note) == "not excluded"
+
+
+def test_an_event_inside_the_window_holds() -> None:
+    note = "Man, 70, with hypertension. He had a myocardial infarction 2 months ago."
+    assert _status(WINDOWED, "exclusion", note) == "excluded"
+
+
+def test_a_past_event_without_a_time_leaves_the_window_open() -> None:
+    note = "Man, 70, with hypertension and a history of myocardial infarction."
+    assert _status(WINDOWED, "exclusion", note) == "unknown"
+
+
+def test_an_age_at_the_event_counts_back_from_the_patients_age() -> None:
+    note = "Woman, 45. She had a stroke at age 44 with full recovery."
+    assert _status("Stroke within the past 2 years", "exclusion", note) == "excluded"
+    note = "Woman, 45. She had a stroke at age 30 with full recovery."
+    assert _status("Stroke within the past 2 years", "exclusion", note) == "not excluded"
