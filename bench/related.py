@@ -12,7 +12,8 @@ Prints one JSON document:
   and p50 / p95 of scoring every trial against the same targets' text.
 
 With ``--db PATH`` the lookups run on an existing store instead (its saved index loaded, or built),
-e.g. the scratch store of ``trialatlas eval related --scratch PATH`` (106k real trials).
+e.g. the scratch store of ``trialatlas eval related --scratch PATH`` (106k real trials), with plain
+BM25 over the same trials timed in the same run, the CPU time of a lookup, and the load average.
 
 Usage: python bench/related.py [--scale 100000] [--lookups 300] [--data ../shared/data] [--db PATH]
 """
@@ -80,22 +81,45 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+def peer_bm25(store: SqliteStore, targets: list[str]) -> dict[str, object]:
+    """A plain BM25 index over the same trials' text: build time, and p50 / p95 of scoring every
+    trial against each target's text (the top ten picked)."""
+    started = time.perf_counter()
+    baseline = build_baseline(store.iter_trials())
+    baseline_build = time.perf_counter() - started
+    texts = {t.key: trial_text(t) for t in store.get_many(targets)}
+    peer: list[float] = []
+    for key in targets:
+        started = time.perf_counter()
+        values = baseline.bm25(texts[key])
+        np.argpartition(-values, 10)[:10]
+        peer.append(time.perf_counter() - started)
+    return {"build_seconds": round(baseline_build, 1), "lookups": len(peer), **percentiles(peer)}
+
+
 def lookups(store: SqliteStore, count: int) -> dict[str, object]:
-    """p50 / p95 / max of ``related_trials`` over ``count`` random trials of an existing store."""
+    """p50 / p95 / max of ``related_trials`` over ``count`` random trials of an existing store, and
+    of plain BM25 over the same trials in the same run (timed right after, under the same load)."""
     started = time.perf_counter()
     index = index_for(store)
     opened = time.perf_counter() - started
     targets = random.Random(7).sample(index.keys, min(count, index.size))
     related_trials(store, targets[0], top=10)  # warm the vocabularies
     timings: list[float] = []
+    cpu: list[float] = []
     for key in targets:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         related_trials(store, key, top=10)
         timings.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     return {
         "trials": index.size,
         "index_open_seconds": round(opened, 1),
         "related": {"lookups": len(timings), **percentiles(timings)},
+        # CPU time of this process alone: what a lookup costs whatever else shares the machine.
+        "related_cpu": percentiles(cpu),
+        "peer_bm25": peer_bm25(store, targets),
+        "load_average": [round(v, 1) for v in psutil.getloadavg()],
     }
 
 
@@ -178,21 +202,7 @@ def main() -> None:
             assert key not in {r.nct_id for r in found}
         result["related"] = {"lookups": len(timings), **percentiles(timings)}
 
-        started = time.perf_counter()
-        baseline = build_baseline(store.iter_trials())
-        baseline_build = time.perf_counter() - started
-        texts = {t.key: trial_text(t) for t in store.get_many(targets)}
-        peer: list[float] = []
-        for key in targets:
-            started = time.perf_counter()
-            values = baseline.bm25(texts[key])
-            np.argpartition(-values, 10)[:10]
-            peer.append(time.perf_counter() - started)
-        result["peer_bm25"] = {
-            "build_seconds": round(baseline_build, 1),
-            "lookups": len(peer),
-            **percentiles(peer),
-        }
+        result["peer_bm25"] = peer_bm25(store, targets)
         result["peak_rss_mb"] = round(process.memory_info().rss / 1e6, 1)
     sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
 

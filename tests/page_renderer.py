@@ -501,10 +501,7 @@ def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
         sep.join(v or "" for v in (loc.country, loc.facility, loc.city, loc.state)).strip()
         for loc in trial.locations
     ]
-    sponsors = ([trial.lead_sponsor.name] if trial.lead_sponsor else []) + [
-        c.name for c in trial.collaborators
-    ]
-    out += [f"Sponsors ({len(sponsors)})", "Lead Sponsor Collaborator", *sponsors]
+    out += _sponsor_rows_b(trial, sep)
     out += ["Country where clinical trial is conducted", ", ".join(trial.countries) + ", "]
     out += ["Outcome", sep.join(("Type", "Measure", "Description", "Time frame", "Safety issue"))]
     for outcome in trial.outcomes:
@@ -517,6 +514,22 @@ def render_layout_b(trial: Trial, *, cells: bool = False) -> str:
             title = f"{related.nct_id} - {related.title or ''}"
             out.append(sep.join((_display(related.status), title, _phases_display(related.phases))).strip())
     return "\n".join(line for line in out if line.strip())
+
+
+def _sponsor_rows_b(trial: Trial, sep: str) -> list[str]:
+    """The "Sponsors (n)" table: two columns, the lead sponsor beside the first collaborator.
+
+    Seed 002 shows the table ("Sponsors (1)" / "Lead Sponsor Collaborator" / "Lingyun Sun"); with a
+    collaborator the text save runs the first row's two cells into one line, as the registry pages do
+    ("Columbia University National Heart, Lung, and Blood Institute (NHLBI)"); further collaborators
+    stand in the second column of rows of their own, one line each.
+    """
+    lead = trial.lead_sponsor.name if trial.lead_sponsor else ""
+    collaborators = [c.name for c in trial.collaborators]
+    count = (1 if lead else 0) + len(collaborators)
+    rows = [sep.join((lead, collaborators[0])) if collaborators else lead]
+    rows += [sep.join(("", name)) if sep == "\t" else name for name in collaborators[1:]]
+    return [f"Sponsors ({count})", sep.join(("Lead Sponsor", "Collaborator")), *rows]
 
 
 def _one_line(text: str) -> str:
@@ -546,6 +559,46 @@ def _criteria_run(items: list[str]) -> str:
     return " ".join(item if n == 1 else f"{n}. {item}" for n, item in enumerate(items, 1))
 
 
+def _arm_rows_c(trial: Trial) -> list[tuple[str, str, str]]:
+    """The arms table's rows: one per intervention and arm it is given in, in the interventions' order.
+
+    Seed 004 lists "Group I Prednisone and Mycophenolate Mofetil …", "Group II Prednisone and
+    Mycophenolate Mofetil …", "Group I Mycophenolate Mofetil …", "Group II Leflunomide …": each row is
+    an arm's label, one intervention, and the arm's description, ordered by intervention. An arm with
+    no intervention comes last, with an empty intervention cell.
+    """
+    arms = {arm.label: arm for arm in trial.arms}
+    rows: list[tuple[str, str, str]] = []
+    given: set[str] = set()
+    for item in trial.interventions:
+        for label in item.arm_labels:
+            if label in arms:
+                rows.append((label, item.name, arms[label].description or ""))
+                given.add(label)
+    for arm in trial.arms:
+        if arm.label not in given:
+            names = [item.name for item in _arm_interventions(trial, arm)] or [""]
+            rows += [(arm.label, name, arm.description or "") for name in names]
+    return rows
+
+
+def _table_c(header: str, rows: list[tuple[str, str, str]], *, cells: bool) -> list[str]:
+    """A table of layout C as saved: with ``cells``, one tab-separated line a row; as text, the header
+    and every row run together on one line, as seed 004's tables are:
+
+        Group Intervention Description Group I Prednisone and Mycophenolate Mofetil Patients are …
+        Name Time Method The difference of relapse rate of IgG4-RD between two groups in 18 months. 18 …
+
+    A line break inside a cell survives the save and breaks the line there (seed 004's secondary
+    outcomes run two rows together, then start the third on a line of its own).
+    """
+    if cells:
+        return [header, *("\t".join(_one_line(cell) for cell in row) for row in rows)]
+    text = " ".join([header, *(" ".join(cell.strip() for cell in row if cell.strip()) for row in rows)])
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    return [line for line in lines if line]
+
+
 def render_layout_c(trial: Trial, *, cells: bool = False) -> str:
     """A page of layout C; ``cells=True`` keeps table cells apart (tab-separated), as an HTML save does."""
     sep = "\t" if cells else " "
@@ -571,29 +624,19 @@ def render_layout_c(trial: Trial, *, cells: bool = False) -> str:
     if design.intervention_model:
         out += ["- Study Design", f"- {design.intervention_model.value}"]
     if trial.arms:
-        rows = []
-        for arm in trial.arms:
-            description = _one_line(arm.description or "")
-            names = [item.name for item in _arm_interventions(trial, arm)] or [""]
-            rows += [sep.join(v for v in (arm.label, name, description) if v or cells) for name in names]
         header = sep.join(("Group", "Intervention", "Description"))
-        out += ["- Arm && Interventions", *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]])]
+        out += ["- Arm && Interventions", *_table_c(header, _arm_rows_c(trial), cells=cells)]
     for kind, title in (
         (OutcomeKind.PRIMARY, "Primary"),
         (OutcomeKind.SECONDARY, "Secondary"),
         (OutcomeKind.OTHER, "Other"),
     ):
-        rows = [
-            sep.join(_one_line(v) for v in (o.measure, o.time_frame or "", o.description or "") if v or cells)
-            for o in trial.outcomes
-            if o.kind == kind
+        outcome_rows = [
+            (o.measure, o.time_frame or "", o.description or "") for o in trial.outcomes if o.kind == kind
         ]
-        if rows:
+        if outcome_rows:
             header = sep.join(("Name", "Time", "Method"))
-            out += [
-                f"- {title} Outcome Measures",
-                *([header, *rows] if cells else [f"{header} {rows[0]}", *rows[1:]]),
-            ]
+            out += [f"- {title} Outcome Measures", *_table_c(header, outcome_rows, cells=cells)]
     out += ["Trial Locations", f"- Locations ({len(trial.locations)})"]
     for location in trial.locations:
         out += [location.facility or "", ", ".join(v for v in (location.city, location.country) if v)]

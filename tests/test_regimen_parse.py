@@ -166,13 +166,14 @@ def test_labelled_sample_precision_recall() -> None:
     assert len(rows) >= 150
     report = evaluate(rows)
     # The set predates the spec (restatements counted twice, "mg/day" frequency null, salts dropped), so
-    # floors sit under the figures measured against it (items 0.99/0.93; drug 0.94/0.87; frequency
-    # 0.62/0.98; route 0.94/0.93); regimens_dev.jsonl, labelled by the spec, is the measure.
+    # floors sit under the figures measured against it (items 0.99/0.93; drug 0.90/0.83 now that a dose
+    # keeps the salt written after its generic, as the spec asks; frequency 0.62/0.98; route 0.94/0.93);
+    # regimens_dev.jsonl, labelled by the spec, is the measure.
     assert report["items"]["precision"] >= 0.98 and report["items"]["recall"] >= 0.92
     for field in ("amount_low", "unit", "basis"):
         assert report["fields"][field]["recall"] >= 0.92
-    for field in ("drug", "route"):
-        assert report["fields"][field]["precision"] >= 0.92
+    assert report["fields"]["drug"]["precision"] >= 0.88
+    assert report["fields"]["route"]["precision"] >= 0.92
     assert report["fields"]["frequency"]["recall"] >= 0.95
 
 

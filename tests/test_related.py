@@ -26,7 +26,6 @@ from trialatlas.related import (
     related_trials,
 )
 from trialatlas.related.dense import available as dense_available
-from trialatlas.related.dense import rrf
 from trialatlas.related.features import trial_features
 from trialatlas.related.index import index_path, load_index
 from trialatlas.services.ingest import ingest
@@ -205,15 +204,7 @@ def test_cli_related(store_path: Path) -> None:
     assert missing.exit_code == 1
 
 
-def test_reciprocal_rank_fusion() -> None:
-    fused = rrf([[1, 2, 3], [3, 1, 4]], k=60)
-    order = [item for item, _ in fused]
-    assert order[0] == 1  # first and second beats third and first
-    assert set(order) == {1, 2, 3, 4}
-    assert dict(fused)[3] == pytest.approx(1 / 63 + 1 / 61)
-
-
-def test_dense_needs_the_extra_or_fuses(store: TrialStore) -> None:
+def test_dense_needs_the_extra_or_reorders(store: TrialStore) -> None:
     if not dense_available():
         with pytest.raises(TrialAtlasError, match="embeddings"):
             related_trials(store, "NCT00371319", top=3, dense=True)

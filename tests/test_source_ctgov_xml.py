@@ -692,7 +692,8 @@ def test_criteria_headings_in_any_case_and_inline() -> None:
         "Inclusion Criteria: signed consent\n\nExclusion criteria for healthy volunteers: smoking"
     )
     assert inclusion == ["Age 18 or more", "signed consent"]
-    assert exclusion == ["Pregnancy", "smoking"]
+    # The heading's qualifier says whom its criterion is for: smoking excludes healthy volunteers only.
+    assert exclusion == ["Pregnancy", "For healthy volunteers: smoking"]
 
 
 def test_criteria_markers_and_wrapped_items() -> None:

@@ -90,3 +90,27 @@ def test_a_record_with_a_bad_number_is_one_error() -> None:
     results = list(read_blob(Blob.from_bytes("bad.json", data)))
     assert len(results) == 1 and isinstance(results[0], RecordError)
     assert "isrctn" in results[0].reason
+
+
+def test_ages_a_record_does_not_state_are_not_stated_not_unlimited(trials: dict[str, Trial]) -> None:
+    """An ISRCTN record without ``lowerAgeLimit``/``upperAgeLimit`` says nothing about a limit: shown as
+    "not stated", where a ClinicalTrials.gov record without one (its "N/A") has none."""
+    from trialatlas.cli.show import render_trial
+    from trialatlas.model import Age, AgeUnit, SourceRecord
+
+    silent = trials["ISRCTN96912679"]
+    assert silent.eligibility.minimum_age is None and silent.eligibility.maximum_age is None
+    assert (silent.age_limit_text("minimum"), silent.age_limit_text("maximum")) == (
+        "not stated",
+        "not stated",
+    )
+    bounded = trials["ISRCTN17473621"]
+    assert (bounded.age_limit_text("minimum"), bounded.age_limit_text("maximum")) == ("2 Days", "14 Days")
+    ctgov = Trial(
+        nct_id="NCT01234568", sources=[SourceRecord(id="x", format=SourceFormat.CTGOV_XML, location="x")]
+    )
+    ctgov.eligibility.maximum_age = Age(value=65, unit=AgeUnit.YEARS)
+    ctgov.field_sources["eligibility"] = "x"
+    assert (ctgov.age_limit_text("minimum"), ctgov.age_limit_text("maximum")) == ("no limit", "65 Years")
+    shown = " ".join(str(getattr(r, "renderable", r)) for r in render_trial(silent))
+    assert "no limit" not in shown.lower()

@@ -279,7 +279,10 @@ def test_shared_sample_reads_whole(shared_data: Path) -> None:
     assert first.eligibility.criteria_text.startswith("Inclusion Criteria:\n\nSubject voluntarily agrees")
     assert len(first.eligibility.inclusion) == 11 and len(first.eligibility.exclusion) == 16
     qualified = trials["NCT00098072"].eligibility
-    assert qualified.exclusion[0].startswith("Pregnant women")
+    # "Exclusion criteria:  FOR PATIENTS WITH PULMONARY ARTERIAL HYPERTENSION:": whom they exclude stays.
+    assert qualified.exclusion[0].startswith(
+        "FOR PATIENTS WITH PULMONARY ARTERIAL HYPERTENSION: Pregnant women"
+    )
     raw = json.loads(first.sources[0].raw or "")
     assert raw["_id"] == "NCT00995306"
 

@@ -13,6 +13,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+# The {nct:trial_id} path convertor must be registered before these routes are built.
+import trialatlas.web.urls  # noqa: F401
 from trialatlas.api.problems import problem_responses
 from trialatlas.errors import QueryError
 from trialatlas.export.ctgov_v2 import trial_to_study
@@ -103,7 +105,7 @@ def list_trials(
 
 
 @router.get(
-    "/trials/{nct}",
+    "/trials/{nct:trial_id}",
     tags=TRIALS,
     responses={
         200: {
@@ -129,7 +131,7 @@ def get_trial(
 
 
 @router.get(
-    "/trials/{nct}/related",
+    "/trials/{nct:trial_id}/related",
     tags=TRIALS,
     response_model=RelatedResponse,
     responses=problem_responses(400, 404, 422),
@@ -143,7 +145,7 @@ def get_related(
 
 
 @router.get(
-    "/trials/{nct}/regimen",
+    "/trials/{nct:trial_id}/regimen",
     tags=TRIALS,
     response_model=TrialTimeline,
     responses={
@@ -169,7 +171,10 @@ def get_regimen(
 
 
 @router.get(
-    "/trials/{nct}/dose", tags=TRIALS, response_model=TrialDoses, responses=problem_responses(400, 404, 422)
+    "/trials/{nct:trial_id}/dose",
+    tags=TRIALS,
+    response_model=TrialDoses,
+    responses=problem_responses(400, 404, 422),
 )
 def get_dose(
     service: AtlasDep,

@@ -95,7 +95,8 @@ def related_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index from the store.")] = False,
     dense: Annotated[
-        bool, typer.Option("--dense", help="Fuse with sentence embeddings (the 'embeddings' extra).")
+        bool,
+        typer.Option("--dense", help="Reorder the top 20 with sentence embeddings (the 'embeddings' extra)."),
     ] = False,
     db: DbOption = None,
 ) -> None:

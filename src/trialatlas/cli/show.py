@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.model import Age, PartialDate, Trial
+from trialatlas.model import PartialDate, Trial
 from trialatlas.model.registries import CTGOV, identify, registrations, registry_name
 from trialatlas.services.results import (
     NO_RESULTS,
@@ -40,10 +40,6 @@ def _date(value: PartialDate | None) -> str:
     return value.date + (f" ({value.type.lower()})" if value.type else "")
 
 
-def _age(value: Age | None) -> str:
-    return value.text if value else "no limit"
-
-
 def _section(title: str, *body: RenderableType) -> Panel:
     return Panel(Group(*body), title=Text(title, style="bold"), title_align="left", expand=True)
 
@@ -60,7 +56,6 @@ def _fields(rows: Iterable[tuple[str, object]]) -> Table:
 
 def render_trial(trial: Trial) -> list[RenderableType]:
     """The trial as a list of Rich renderables, one per section (empty sections left out)."""
-    elig = trial.eligibility
     header = Text()
     header.append(trial.nct_id or trial.key, style="bold cyan")
     if trial.acronym:
@@ -92,7 +87,8 @@ def render_trial(trial: Trial) -> list[RenderableType]:
         out.append(_section("Study design", design_table))
     if trial.arms or trial.interventions:
         out.append(_section("Study groups and interventions", *_groups(trial)))
-    out.append(_section("Eligibility", *_eligibility(trial, _age(elig.minimum_age), _age(elig.maximum_age))))
+    ages = (trial.age_limit_text("minimum"), trial.age_limit_text("maximum"))
+    out.append(_section("Eligibility", *_eligibility(trial, *ages)))
     if trial.outcomes:
         outcome_table = Table("Type", "Measure", "Time frame", expand=True, show_lines=False)
         for outcome in trial.outcomes:

@@ -9,7 +9,7 @@ with provenance: which source record gave each top-level field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -441,6 +441,20 @@ class Trial(_Part):
             if code := registry_of(registry_id):
                 codes.add(code)
         return sorted(codes)
+
+    def age_limit_text(self, which: Literal["minimum", "maximum"]) -> str:
+        """An age limit as shown to a reader: "18 Years"; "no limit" where ClinicalTrials.gov sets none
+        (its "N/A"); "not stated" where the eligibility comes from another registry's record, which
+        names no limit (an ISRCTN record without ``lowerAgeLimit`` says nothing about one)."""
+        age = self.eligibility.minimum_age if which == "minimum" else self.eligibility.maximum_age
+        if age is not None:
+            return age.text
+        # The records the eligibility was read from (any record, where none gave a part of it).
+        ids = {v for k, v in self.field_sources.items() if k.split(".")[0] == "eligibility"}
+        records = [s for s in self.sources if s.id in ids] or self.sources
+        if not records or any(s.registry in (None, CTGOV) for s in records):
+            return "no limit"
+        return "not stated"
 
     @property
     def countries(self) -> list[str]:

@@ -184,6 +184,8 @@ class RelatedIndex:
     lexical: TextBaseline
     build_seconds: float = 0.0
     _rows: dict[str, int] | None = field(default=None, repr=False)
+    # Arrays derived from the index alone, computed on first use by the scorers.
+    cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:

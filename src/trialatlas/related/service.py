@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trialatlas.errors import RelatedError
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import Trial
-from trialatlas.related.dense import dense_index_for, fuse
+from trialatlas.related.dense import HEAD, dense_index_for, rerank_head
 from trialatlas.related.features import (
     add_drug_mentions,
     lexical_text,
@@ -98,9 +98,7 @@ def _results(
     if dense_scores is None:
         rows = top_rows(scored, top)
     else:
-        eligible = np.ones(index.size, dtype=np.bool_)
-        eligible[list(query.exclude)] = False
-        rows = fuse(scored.total, dense_scores, eligible, top)
+        rows = rerank_head(scored.total, dense_scores, top_rows(scored, max(top, HEAD)))[:top]
     results: list[RelatedResult] = []
     for rank, row in enumerate(rows, start=1):
         components = {
@@ -169,7 +167,8 @@ def related_report(
 ) -> RelatedReport:
     """Computed related trials and, apart, the ones the trial's source pages list.
 
-    ``dense`` fuses the ranking with sentence embeddings (the optional ``embeddings`` extra).
+    ``dense`` reorders the head of the ranking with sentence embeddings (the optional ``embeddings``
+    extra; see :mod:`trialatlas.related.dense`).
     """
     trial = _target(store, nct)
     index = index if index is not None else index_for(store)

@@ -65,7 +65,7 @@ CONTEXT_SHARE = 0.3
 # Trials scored on context too: the best this many on topic (see :func:`score`).
 POOL = 2000
 # Candidates: the best this many by BM25, and by the structured similarity.
-LEXICAL_POOL = 300
+LEXICAL_POOL = 150
 STRUCTURED_POOL = 100
 # Words in more than this share of the trials are left out of lexical queries: they touch the most
 # postings and weigh the least (BM25 idf below 3).
@@ -292,7 +292,6 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     and population independent of the store's size.
     """
     n = index.size
-    partial = index.scalars.partial
     components: dict[str, F64] = {}
     numerator = np.zeros(n)
     denominator = np.zeros(n)
@@ -304,18 +303,20 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
         if ids.size == 0:
             # The query names no condition (or drug, or country): nothing to judge trials on.
             continue
+        # A trial without features in the family scores 0 here, so adding it needs no mask.
         values = family.scores(ids, weights, n)
-        has = family.has()
         if name == "geo":
-            geo = np.where(has, values, np.nan)
+            geo = values
             continue
-        # A partial record that names no drug may still test one: half the weight of a known absence.
-        judged = np.where(has | ~partial, 1.0, _UNSAID) if name in _CORE else has.astype(np.float64)
+        judged = _judged(index, name)
         if name in _CORE:
             touched |= values > 0
-        numerator += WEIGHTS[name] * np.where(judged > 0, values, 0.0)
+            # Every trial is judged on a core family (see :func:`_judged`): the values are the component.
+            components[name] = values
+        else:
+            components[name] = np.where(judged > 0, values, np.nan)
+        numerator += WEIGHTS[name] * values
         denominator += WEIGHTS[name] * judged
-        components[name] = np.where(judged > 0, values, np.nan)
     topic = numerator / np.where(denominator > 0, denominator, 1.0)
     eligible = touched
     if query.exclude:
@@ -327,8 +328,9 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     pool = np.union1d(candidates, np.asarray(list(must), dtype=np.int64)).astype(np.int64)
     context_numerator = np.zeros(pool.size)
     context_denominator = np.zeros(pool.size)
+    has_geo = index.families["geo"].has()[pool]
     parts: list[tuple[str, F64 | None]] = [
-        ("geo", None if geo is None else geo[pool]),
+        ("geo", None if geo is None else np.where(has_geo, geo[pool], np.nan)),
         ("design", _design(index, query, pool)),
         ("pop", _population(index, query, pool)),
     ]
@@ -352,6 +354,23 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     in_pool = np.zeros(n, dtype=np.bool_)
     in_pool[candidates] = True
     return Scored(total, components, eligible & in_pool)
+
+
+def _judged(index: RelatedIndex, family: str) -> F64:
+    """How much each trial counts in the mean for ``family``: 1 where it has features there (or, for
+    a core family, where a full record says it has none), :data:`_UNSAID` for a partial record
+    without them (a description that names no drug may still test one), 0 for a trial without
+    outcomes. It depends on the index only, so it is computed once per index."""
+    cached = index.cache.get(("judged", family))
+    if cached is None:
+        has = index.families[family].has()
+        if family in _CORE:
+            cached = np.where(has | ~index.scalars.partial, 1.0, _UNSAID)
+        else:
+            cached = has.astype(np.float64)
+        index.cache[("judged", family)] = cached
+    judged: F64 = cached
+    return judged
 
 
 def _design(index: RelatedIndex, query: Query, rows: I64) -> F64:
@@ -522,11 +541,13 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     mentioned = " ".join(out).lower()
-    terms = [
-        f
-        for f, _ in shared(index, query, "text", row)
-        if _telling(index, f) and not any(w in mentioned for w in f.split())
-    ][:4]
+    terms: list[str] = []
+    # Most contributing first: the first four telling words are named, the rest not even looked up.
+    for feature, _ in shared(index, query, "text", row):
+        if _telling(index, feature) and not any(w in mentioned for w in feature.split()):
+            terms.append(feature)
+            if len(terms) == 4:
+                break
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out

@@ -38,6 +38,7 @@ from trialatlas.model import Trial
 from trialatlas.related.index import refresh_index
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.containers import iter_blobs
+from trialatlas.sources.pages.knowledge import PageKnowledge, default_knowledge, using_knowledge
 from trialatlas.sources.reading import read_blob, read_paths
 from trialatlas.store.base import TrialStore, UpsertSummary
 
@@ -121,20 +122,31 @@ def ingest(
     """Read every record under ``paths`` (auto-detected format, or ``reader``) into ``store``.
 
     ``workers`` > 1 reads in ``workers - 1`` reader processes while this one writes (see
-    :func:`read_blobs`); 1 does everything here. The store's related-trials index, if it has one, is
-    caught up before returning (and built, with ``build_related_index``), so that the first lookup
-    after an ingest does not wait for it.
+    :func:`read_blobs`); 1 does everything here, and lends registry pages the store's names
+    (:func:`store_page_knowledge`; reader processes use the shared archive's). The store's
+    related-trials index, if it has one, is caught up before returning (and built, with
+    ``build_related_index``), so that the first lookup after an ingest does not wait for it.
     """
     if workers <= 1:
-        report = ingest_results(
-            read_paths(paths, reader), store, batch_size=batch_size, on_progress=on_progress
-        )
+        # Registry pages read here segment their flattened tables with the names the store knows.
+        with using_knowledge(lambda: store_page_knowledge(store)):
+            report = ingest_results(
+                read_paths(paths, reader), store, batch_size=batch_size, on_progress=on_progress
+            )
     else:
         items = itertools.chain.from_iterable(iter_blobs(path) for path in paths)
         with contextlib.closing(read_blobs(items, reader, workers=workers)) as results:
             report = ingest_results(results, store, batch_size=batch_size, on_progress=on_progress)
     refresh_index(store, build=build_related_index)
     return report
+
+
+def store_page_knowledge(store: TrialStore) -> PageKnowledge:
+    """The names the store's records hold (sponsors, collaborators, interventions, arm labels), for the
+    page reader; an empty store lends the shared archive's names instead (see
+    :mod:`trialatlas.sources.pages.knowledge`). Built once per ingest, the first time a page needs it."""
+    knowledge = PageKnowledge.from_trials(store.iter_trials())
+    return knowledge if knowledge else default_knowledge()
 
 
 def ingest_results(

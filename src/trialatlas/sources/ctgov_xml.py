@@ -40,7 +40,8 @@ from trialatlas.sources.base import (
     strip_bom,
 )
 from trialatlas.sources.ctgov_xml_results import map_results
-from trialatlas.sources.textblocks import TextUnit, render_units, split_criteria_units, textblock_units
+from trialatlas.sources.textblocks import TextUnit, render_units, textblock_units
+from trialatlas.text.criteria import criteria_lists
 from trialatlas.text.registry_ids import is_nct_id
 
 Element = etree._Element
@@ -303,11 +304,11 @@ class _Mapper:
         if not found:
             return {}
         e, kids = _scan(found[0])
-        units = _textblock(kids, "criteria")
-        inclusion, exclusion = split_criteria_units(units)
+        criteria_text = render_units(_textblock(kids, "criteria"))
+        inclusion, exclusion = criteria_lists(criteria_text)
         minimum, maximum = _age(e.get("minimum_age")), _age(e.get("maximum_age"))
         return {
-            "criteria_text": render_units(units),
+            "criteria_text": criteria_text,
             "inclusion": inclusion,
             "exclusion": exclusion,
             "minimum_age": minimum,

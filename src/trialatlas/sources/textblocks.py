@@ -3,14 +3,14 @@
 Text in, text out, shared by every reader: legacy XML textblocks (indented, hard-wrapped at 99
 columns) are re-flowed into the layout API v2 uses (paragraphs apart, one list item a line, nested
 items indented), and an eligibility text of either layout splits into its inclusion and exclusion
-criteria, each a self-contained line.
+criteria, each a self-contained line, by the one criteria splitter (:mod:`trialatlas.text.criteria`).
 """
 
 from __future__ import annotations
 
 import re
 
-from trialatlas.text.criteria import heading_polarity
+from trialatlas.text.criteria import criteria_lists
 
 # The legacy formatter wrapped every textblock line at this many columns (indentation included).
 _WRAP_WIDTH = 99
@@ -21,16 +21,6 @@ _MARKER = re.compile(
     r"|(?P<ordered>\d{1,3}[.)]|\(\d{1,3}\)|[A-Za-z][.)]|\([A-Za-z]\)"
     r"|(?:[ivx]{1,5}|[IVX]{1,5})[.)]|\((?:[ivx]{1,5}|[IVX]{1,5})\))\s+)"
 )
-_SECTION_HEADING = re.compile(
-    r"^\W*(?:(?:key|main|major|general|principal|specific)\s+)?"
-    r"(inclusion|exclusion|non[- ]?inclusion|eligibility(?=\s+criteri))(?:\s+criteri(?:a|on))?"
-    r"(?P<rest>.*)$",
-    re.IGNORECASE,
-)
-_QUALIFIER = re.compile(r"^(\s[^:]{0,60})?:\s*(.*)$")
-_INNER_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\(\d{1,3}\))\s+(?=\S)")
-_TOPIC_LENGTH = 60
-_DASHED_HEADING = re.compile(r"^--\s*([^-].*?)\s*--\s*(.*)$")
 
 
 class TextUnit:
@@ -121,76 +111,12 @@ def reflow_textblock(text: str | None) -> str | None:
     return render_units(textblock_units(text, hard_wrapped=True)) if text else None
 
 
-def _section_heading(text: str) -> tuple[str, str] | None:
-    """``(section, remainder)`` when a unit is an "Inclusion Criteria:"-style heading.
-
-    A general "Eligibility Criteria" heading names no side: its section is "" (stay where we are).
-    """
-    match = _SECTION_HEADING.match(text)
-    if match is None:
-        return None
-    word = match.group(1).lower()
-    section = "" if word == "eligibility" else "inclusion" if word == "inclusion" else "exclusion"
-    rest = match.group("rest")
-    if not rest.strip(" :.-–—"):
-        return section, ""
-    qualified = _QUALIFIER.match(rest)
-    return (section, qualified.group(2).strip()) if qualified else None
-
-
-def split_criteria_units(units: list[TextUnit]) -> tuple[list[str], list[str]]:
-    """``(inclusion, exclusion)``: each criterion on its own, in order.
-
-    Text before any heading counts as inclusion. A short "Topic:" line, or an item ending in a
-    colon, heads what follows; those criteria come out prefixed with it ("Age: 18 and over") so
-    each reads on its own. A sub-heading that says which way its items go ("Patients with the
-    following are excluded:", "Allowed:") sends them to that list instead.
-    """
-    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
-    section, topic, side = "inclusion", "", ""
-    parents: list[tuple[int, str]] = []
-    count = len(units)
-    for index, unit in enumerate(units):
-        text = unit.text
-        if unit.marker is None or unit.level == 0:
-            heading = _section_heading(text)
-            if heading is not None:
-                section, remainder = heading[0] or section, heading[1]
-                topic, side, parents = "", "", []
-                if remainder:
-                    lists[section].append(remainder)
-                continue
-        if unit.marker is None:
-            parents = []
-            dashed = _DASHED_HEADING.match(text)
-            if dashed is not None:
-                topic, side, text = dashed.group(1) + ":", "", dashed.group(2)
-            elif text.endswith(":"):
-                if polarity := heading_polarity(text):
-                    side = polarity
-                else:
-                    topic, side = (text if len(text) <= _TOPIC_LENGTH else ""), ""
-                continue
-            if text:
-                lists[side or section].append(f"{topic} {text}" if topic else text)
-            continue
-        inner = _INNER_NUMBER.match(text)
-        if inner is not None:
-            text = text[inner.end() :]  # "1. 1. Patients with ..." (the registrant numbered too)
-        while parents and parents[-1][0] >= unit.level:
-            parents.pop()
-        prefix = parents[-1][1] if parents else topic
-        full = f"{prefix} {text}" if prefix else text
-        if text.endswith(":") and index + 1 < count and units[index + 1].level > unit.level:
-            parents.append((unit.level, full))
-            continue
-        lists[side or section].append(full)
-    return lists["inclusion"], lists["exclusion"]
-
-
 def split_criteria(text: str | None, *, hard_wrapped: bool = False) -> tuple[list[str], list[str]]:
-    """``(inclusion, exclusion)`` criteria of an eligibility text (``hard_wrapped`` for legacy XML)."""
-    return split_criteria_units(textblock_units(text, hard_wrapped=hard_wrapped)) if text else ([], [])
+    """``(inclusion, exclusion)`` criteria of an eligibility text (``hard_wrapped`` for legacy XML): the
+    lists of the one criteria splitter, the same split that matching judges."""
+    if not text:
+        return [], []
+    return criteria_lists(reflow_textblock(text) if hard_wrapped else text)
 
 
 _INLINE_NUMBER = re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)]\s+(?=\S)")

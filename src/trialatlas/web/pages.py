@@ -126,12 +126,12 @@ def search_page(request: Request, service: AtlasDep, params: PageSearch) -> Resp
     return render(request, "search.html", 400 if view.error else 200, params=params, view=view)
 
 
-@router.get("/trials/{nct}", response_class=HTMLResponse)
+@router.get("/trials/{nct:trial_id}", response_class=HTMLResponse)
 def trial_page(request: Request, service: AtlasDep, nct: str) -> HTMLResponse:
     return render(request, "trial.html", view=trial_view(service, nct))
 
 
-@router.get("/trials/{nct}/doses", response_class=HTMLResponse)
+@router.get("/trials/{nct:trial_id}/doses", response_class=HTMLResponse)
 def dose_fragment(
     request: Request,
     service: AtlasDep,

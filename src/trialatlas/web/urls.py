@@ -12,10 +12,32 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.convertors import Convertor, register_url_convertor
+
 from trialatlas.errors import QueryError
 from trialatlas.search import FACETS
 from trialatlas.search.facets import value_key
 from trialatlas.services.models import FILTER_FIELDS, LIST_FIELDS, SearchRequest, checked, facet_choices
+
+
+class TrialIdConvertor(Convertor[str]):
+    """A trial id in a URL path: one segment (NCT05916781, ISRCTN96912679, 2023-508143-51-01), or a
+    registry id whose numbers are "/"-separated (CTRI/2020/01/022345, SLCTR/2018/024), never a
+    following word such as ``/related``."""
+
+    regex = r"[^/]+(?:/\d+)*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+# Routes name it as ``{nct:trial_id}``; registered before any route is built (the API's and the
+# pages' routers both import this module).
+TRIAL_ID = "trial_id"
+register_url_convertor(TRIAL_ID, TrialIdConvertor())
 
 _FIELDS = SearchRequest.model_fields
 # Facets that are list filters of their own; every other facet is chosen with ``facet=name:value``.

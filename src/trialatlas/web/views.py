@@ -275,8 +275,8 @@ def trial_view(atlas: Atlas, nct: str) -> TrialView:
     timeline = atlas.timeline_of(trial)
     eligibility = _rows(
         [
-            ("Minimum age", elig.minimum_age.text if elig.minimum_age else "No limit"),
-            ("Maximum age", elig.maximum_age.text if elig.maximum_age else "No limit"),
+            ("Minimum age", trial.age_limit_text("minimum").capitalize()),
+            ("Maximum age", trial.age_limit_text("maximum").capitalize()),
             ("Sex", elig.sex),
             (
                 "Healthy volunteers",

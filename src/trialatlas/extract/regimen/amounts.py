@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from trialatlas.extract.regimen.lexicon import UNIT_COUNT
 from trialatlas.extract.regimen.units import canonical_unit
 
-_VALUE = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
+# "50 000 IU": a space groups thousands only in amounts of units, where they are common.
+_VALUE = (
+    r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?: \d{3})+(?=\s*(?:IU|I\.U\.|international\s+units?|units?|U)\b)|"
+    r"\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
+)
 _SCI = (
     r"(?:(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)\s*\(?\s*[-−]?\s*\d+\s*\)?"
     r"|(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*10\s*\(\s*\d+\s*\)"
@@ -107,7 +111,7 @@ _CELL_UNIT = (
 )
 
 _AMOUNT = re.compile(
-    r"(?<![A-Z0-9.^/])(?<![A-Za-z]-)(?<!\d,)"
+    r"(?<![A-Z0-9.^/])(?<!/m)(?<![A-Z]-)(?<!\b[a-z]-)(?<!\d,)"
     r"(?:(?P<from>from|between)\s+)?"
     r"(?P<lo>" + _NUM + r")(?:\s*(?P<u1>" + _UNIT + r"))?"
     r"(?:(?P<sep>" + _SEP + r"|\s+and\s+(?=" + _NUM + r"))(?P<hi>" + _NUM + r"))?"
@@ -121,6 +125,7 @@ _DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _SHARED_POWER = re.compile(r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$")
 _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+_SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m²)", re.IGNORECASE)
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
@@ -217,7 +222,9 @@ def parse_number(text: str) -> float | None:
 
 
 def _plain(raw: str) -> float | None:
-    if "," not in raw:
+    if _SPACED_THOUSANDS.fullmatch(raw):
+        raw = raw.replace(" ", "")
+    elif "," not in raw:
         pass
     elif _THOUSANDS.fullmatch(raw):
         raw = raw.replace(",", "")
@@ -301,6 +308,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         basis, end, frequency, _ = read_basis(text, combo.end())
         if _CONCENTRATION.match(text, combo.end()):
             continue
+        pair = f"{combo.group('a')}/{combo.group('b')}"
         for key in ("a", "b"):
             value = _plain(combo.group(key))
             if value is None:
@@ -315,7 +323,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                     basis,
                     frequency,
                     text=text[combo.start() : end],
-                    extras={"combo": key},
+                    extras={"combo": key, "pair": pair},
                 )
             )
         taken_until = max(taken_until, end)
@@ -441,7 +449,43 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                     )
         amounts.append(amount)
     amounts.sort(key=lambda a: a.start)
-    return amounts, unreadable
+    return _join_ranges(text, amounts), unreadable
+
+
+_RANGE_GAP = re.compile(r"\s*(?:-|–|~|to)\s*")
+_RANGE_OPEN = re.compile(r"(?:from|between)\s+$", re.IGNORECASE)
+
+
+def _join_ranges(text: str, amounts: list[Amount]) -> list[Amount]:
+    """ "60 mg/m2 - 80 mg/m2", "from 20 mg/kg/d to 40 mg/kg/d": one range written with its unit at both
+    ends. "to" makes a range only after "from" or "between" ("titrated 10 mg to 20 mg" is two doses)."""
+    if len(amounts) < 2:
+        return amounts
+    joined: list[Amount] = []
+    for amount in amounts:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and last.low == last.high
+            and amount.low == amount.high
+            and last.low < amount.low
+            and last.unit == amount.unit
+            and last.basis == amount.basis
+            and not (last.concentration or amount.concentration or last.extras or amount.extras)
+            and last.frequency_code is None
+        ):
+            gap = _RANGE_GAP.fullmatch(text, last.end, amount.start)
+            opened = text[last.start : last.start + 8].lower().startswith(("from", "between")) or bool(
+                _RANGE_OPEN.search(text, max(0, last.start - 10), last.start)
+            )
+            if gap is not None and ("to" not in gap.group(0) or opened):
+                last.high = amount.high
+                last.end = amount.end
+                last.frequency_code = amount.frequency_code
+                last.text = text[last.start : amount.end]
+                continue
+        joined.append(amount)
+    return joined
 
 
 def _amount_matches(text: str) -> list[re.Match[str]]:

@@ -19,8 +19,12 @@ from trialatlas.extract.regimen.parse import parse_regimen
 def export_text(text: str, name: str | None = None) -> dict[str, Any]:
     """The scoring shape of one text: its dosed items and the fragments it could not read."""
     parsed = parse_regimen(text, default_drug=name)
+    dosed = [item for item in parsed.items if item.dose is not None]
+    given = {item.drug for item in dosed if item.role != "total"}
+    # A course total per kg or m² ("total dose 0.9 mg/kg") is left out when the drug's doses are given.
+    dosed = [item for item in dosed if not (item.role == "total" and item.drug in given)]
     return {
-        "items": distinct_items([item.export() for item in parsed.items if item.dose is not None]),
+        "items": distinct_items([item.export() for item in dosed]),
         "unparsed": [fragment.text for fragment in parsed.unparsed],
     }
 

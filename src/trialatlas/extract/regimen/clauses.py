@@ -24,6 +24,9 @@ _ABBREVIATION = re.compile(
 )
 
 
+_LIST_END_BEFORE = re.compile(r"(?:\band|\bor|,|&|\bto|\bthrough|\bdays?|\bweeks?|\bD)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
@@ -36,6 +39,9 @@ def sentences(text: str) -> list[Sentence]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         cut = match.start() + 1 if match.group(0).startswith((".", "!", "?")) else match.start()
+        if match.group(0)[0].isspace() and _LIST_END_BEFORE.search(text, max(0, cut - 12), cut):
+            # "on days 1 and 8. Cycles repeat": the number ends a list of days, not a numbered item.
+            cut = match.end() - 1
         if match.group(0).startswith((".", "!", "?")) and _ABBREVIATION.search(text[max(0, cut - 8) : cut]):
             continue
         if cut > start:
@@ -200,6 +206,12 @@ _CONDITION = word_start_regex(
 )
 _RANDOM = re.compile(r"randomi[sz]|randomly", re.IGNORECASE)
 _STOP_WORDS = re.compile(r"\b(?:stop|discontinu|withdraw|cease)", re.IGNORECASE)
+
+
+def may_hold_conditions(text: str) -> bool:
+    """Whether a condition cue occurs anywhere in ``text``: a sentence can hold one only if the text does
+    (every sentence starts after a non-word character, so a cue's word start is the same in both)."""
+    return _CONDITION.found_in(text)
 
 
 def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]]:

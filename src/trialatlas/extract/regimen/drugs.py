@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from rapidfuzz import fuzz, process
 
@@ -227,6 +228,11 @@ class Vocabulary:
     single_info: dict[str, DrugInfo]
     # Longest key starting with each (lower-cased) word: most words start no name and are skipped at once.
     longest_from: dict[str, int]
+    # Every run of two or more leading words of a key, lower-cased: "and" starts a five-word name, but
+    # "and the" starts none, so the words after a candidate are tried only as far as some name goes.
+    prefixes: frozenset[tuple[str, ...]]
+    # Lower-cased words that are a whole name by themselves.
+    one_word_names: frozenset[str]
 
 
 def _words(text: str) -> list[str]:
@@ -275,10 +281,15 @@ def vocabulary() -> Vocabulary:
     for alias, generic in _packaged_aliases():
         add(alias, DrugInfo(name=generic, drug_class=None))
     longest: dict[str, int] = {}
+    prefixes: set[tuple[str, ...]] = set()
     for key in [*by_words, *by_exact]:
         first = key[0].lower()
         longest[first] = max(longest.get(first, 0), len(key))
+        lowered = tuple(word.lower() for word in key)
+        prefixes.update(lowered[:size] for size in range(2, len(lowered) + 1))
     return Vocabulary(
+        prefixes=frozenset(prefixes),
+        one_word_names=frozenset(key[0].lower() for key in [*by_words, *by_exact] if len(key) == 1),
         by_words=by_words,
         by_exact=by_exact,
         single_names=tuple(sorted(singles)),
@@ -315,6 +326,64 @@ def _packaged_aliases() -> list[tuple[str, str]]:
 def _names_a_class(generic: str) -> bool:
     last = generic.lower().rstrip(" )").split()[-1] if generic.strip() else ""
     return last.endswith("s") and not last.endswith(("ss", "us", "is", "os"))
+
+
+@lru_cache(maxsize=1)
+def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
+    """What the two vocabularies say about a written name: the packaged names that are generics in
+    their own right (their canonical name is themselves), the packaged canonical name of every other
+    name with only one, and the curated generic of every curated alias."""
+    own: set[str] = set()
+    canonicals: dict[str, set[str]] = {}
+    brands: set[str] = set()
+    for name, generic, brand in packaged_drug_names():
+        canonicals.setdefault(name, set()).add(generic)
+        if brand:
+            brands.add(name)
+    for name, generics in canonicals.items():
+        if generics == {name} and name not in brands:
+            own.add(name)
+    single = {name: next(iter(g)) for name, g in canonicals.items() if len(g) == 1 and name not in own}
+    curated: dict[str, str] = {}
+    for by_generic in curated_drugs().drugs.values():
+        for generic, aliases in by_generic.items():
+            curated.setdefault(generic.lower(), generic)
+            for alias in aliases:
+                curated.setdefault(alias.lower(), generic)
+    return frozenset(own), single, curated
+
+
+_SQUASH = re.compile(r"[\s\-]+")
+
+
+def written_generic(written: str, name: str) -> str:
+    """The generic a dose of ``written`` (filed under ``name``) is of, by the spec. The curated vocabulary
+    files some generics under a family ("cholecalciferol" and "vitamin D3" under vitamin d, "calcium
+    carbonate" under calcium, "hydroxocobalamin" under cyanocobalamin), which serves criteria but misnames
+    a dose. A written name that is a generic in its own right stays as written; one the packaged
+    vocabulary files under a single generic of the same curated family takes that generic ("vitamin D3"
+    -> cholecalciferol, "Botox" -> onabotulinumtoxina). Abbreviations ("MMF") keep ``name``."""
+    key = " ".join(written.lower().split())
+    if key == name or _exact_only(written) or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
+        return name
+    own, single, curated = _generic_names()
+    packaged = single.get(key)
+    if curated.get(key) == name:
+        if key in own:
+            return key
+        if key.startswith(name + " ") and all(word in SALTS for word in key[len(name) :].split()):
+            # "leucovorin calcium": the salt as written (the spec).
+            return key
+        if packaged is not None and packaged.startswith(name + " ") and packaged.split()[-1] in SALTS:
+            # "Depo-Medrol" -> methylprednisolone acetate: a brand of one salt.
+            return packaged
+        # "botulinum toxin type A" names the family written out, not one product of it.
+        if packaged is not None and curated.get(packaged) == name and not key.startswith(name + " "):
+            return packaged
+    elif packaged == name and _SQUASH.sub("", packaged) == _SQUASH.sub("", key):
+        # "vitamin k2", which the packaged vocabulary files as "vitamin k 2": the same name spaced otherwise.
+        return key
+    return name
 
 
 def lookup(name: str) -> DrugInfo | None:
@@ -364,13 +433,18 @@ def looks_like_drug_word(word: str) -> bool:
 # across texts, so each is classified once (bounded, so a stream of unique codes cannot grow it forever).
 _KINDS: dict[str, int] = {}
 _KINDS_MAX = 200_000
+# Where a spaced code can be at all: two to six capitals, a space, a digit.
+_SPACED_HINT = re.compile(r"\b[A-Z]{2,6} \d")
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])")
 
 
-def _kind(word: str, longest_from: dict[str, int]) -> int:
-    kind = (1 if word.lower() in longest_from else 0) | (
-        2 if looks_like_code(word) or looks_like_drug_word(word) else 0
-    )
+def _kind(word: str, vocab: Vocabulary) -> int:
+    lowered = word.lower()
+    # 1: a whole name; 4: only the first word of longer names ("and", "1", "mg" start some), a candidate
+    # when the next word goes on with one.
+    kind = 1 if lowered in vocab.one_word_names else 4 if lowered in vocab.longest_from else 0
+    if looks_like_code(word) or looks_like_drug_word(word):
+        kind |= 2
     if len(_KINDS) < _KINDS_MAX:
         _KINDS[word] = kind
     return kind
@@ -381,17 +455,27 @@ def find_mentions(text: str) -> list[Mention]:
     vocab = vocabulary()
     tokens = list(WORD.finditer(text))
     words = [t.group() for t in tokens]
-    kinds = list(map(_KINDS.get, words))
+    cached = list(map(_KINDS.get, words))
     longest_from = vocab.longest_from
-    if None in kinds:
-        kinds = [_kind(w, longest_from) if k is None else k for w, k in zip(words, kinds, strict=True)]
-    candidates = [index for index, kind in enumerate(kinds) if kind]
+    kinds: list[int] = (
+        [_kind(w, vocab) if k is None else k for w, k in zip(words, cached, strict=True)]
+        if None in cached
+        else cast(list[int], cached)
+    )
+    lowered = [w.lower() for w in words]
+    prefixes = vocab.prefixes
+    last = len(words) - 1
+    candidates = [
+        index
+        for index, kind in enumerate(kinds)
+        if kind & 3 or (kind and index < last and (lowered[index], lowered[index + 1]) in prefixes)
+    ]
     if "-" in text:
         # A hyphenated code spans two word tokens ("MK-3475"), neither of which need look like a drug.
         ends = {t.end(): index for index, t in enumerate(tokens)}
         joins = [ends[h.start()] for h in _INNER_HYPHEN.finditer(text) if h.start() in ends]
         candidates = sorted(set(candidates).union(joins))
-    if " " in text:
+    if _SPACED_HINT.search(text):
         spaced = [
             index
             for index, word in enumerate(words)
@@ -401,7 +485,7 @@ def find_mentions(text: str) -> list[Mention]:
             candidates = sorted(set(candidates).union(spaced))
     if not candidates:
         return []
-    lowered = [w.lower() for w in words]
+    by_words, by_exact = vocab.by_words, vocab.by_exact
     mentions: list[Mention] = []
     count = len(tokens)
     resume = 0
@@ -410,13 +494,16 @@ def find_mentions(text: str) -> list[Mention]:
             continue
         kind = kinds[i] or 0
         found: tuple[int, DrugInfo] | None = None
-        for size in range(min(longest_from.get(lowered[i], 0), count - i), 0, -1):
-            if size > 1 and not _joined(text, tokens, i, size):
-                continue
-            info = vocab.by_words.get(tuple(lowered[i : i + size]))
+        limit = min(longest_from.get(lowered[i], 0), count - i)
+        reach = 1
+        while reach < limit and tuple(lowered[i : i + reach + 1]) in prefixes:
+            reach += 1
+        for size in range(reach, 0, -1):
+            # The dictionaries first: most word runs name nothing, and the gap check costs more.
+            info = by_words.get(tuple(lowered[i : i + size]))
             if info is None:
-                info = vocab.by_exact.get(tuple(words[i : i + size]))
-            if info is not None:
+                info = by_exact.get(tuple(words[i : i + size]))
+            if info is not None and (size == 1 or _joined(text, tokens, i, size)):
                 found = (size, info)
                 break
         if found is not None:
@@ -476,6 +563,9 @@ _SPACED_CODE_NUMBER = re.compile(
 def _spaced_code(text: str, start: int, end: int) -> bool:
     """Whether the word at ``start:end`` (capitals) and the number after it are one code; a year ("WHO
     2016") is not, nor a code in brackets after a name ("BEBT-109 (TS 142)"): another name."""
+    # Most capitalised words are not followed by " <digit>": that is tested first, without a regex.
+    if text[end : end + 1] != " " or not text[end + 1 : end + 2].isdigit():
+        return False
     word = text[start:end]
     if text.endswith("(", 0, start):
         return False

@@ -76,6 +76,13 @@ class WordPatterns:
         renamed = self.renamed
         return [(m, renamed.get(m.lastgroup or "", m.lastgroup or "")) for m in self.fast.finditer(lowered)]
 
+    def found_in(self, text: str) -> bool:
+        """Whether any pattern matches anywhere in ``text`` (a cheap test before per-sentence searches)."""
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            return self.reference.search(text) is not None
+        return self.fast.search(lowered) is not None
+
 
 def word_start_regex(named: list[tuple[str, str]]) -> WordPatterns:
     """Compile ``(?P<name>pattern)|...`` both as written (``IGNORECASE``) and in the fast form.

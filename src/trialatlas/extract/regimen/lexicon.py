@@ -45,9 +45,13 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     (
         "BIW",
         r"\b(?:twice|two\s+times|(?<![-\d]\s)(?<![-\d])2\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|"
-        r"\bbiw\b|\bsemi-?weekly\b|\btwice[-\s]weekly\b",
+        r"\bbiw\b|\bsemi-?weekly\b|\btwice[-\s]weekly\b|\bx\s*2\s*/\s*w(?:ee)?ks?\b",
     ),
-    ("TIW", r"\b(?:three\s+times|thrice|3\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|\btiw\b"),
+    (
+        "TIW",
+        r"\b(?:three\s+times|thrice|3\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|\btiw\b|"
+        r"\bx\s*3\s*/\s*w(?:ee)?ks?\b",
+    ),
     (
         "QID",
         r"\bq\.?i\.?d\.?\b|\b(?:four|4)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
@@ -65,7 +69,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\b(?:two|2)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|\bx\s*2\s*/\s*d(?:ay)?\b|"
         r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
         r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
-        r"\bin\s+the\s+morning\s+(?:and|&)\s+(?:in\s+the\s+)?evening\b|\bmorning\s+(?:and|&)\s+(?:\w+\s+){0,2}evening\b",
+        r"\bin\s+the\s+morning\s+(?:and|&)\s+(?:\w+\s+){0,4}?(?:in\s+the\s+)?evening\b|"
+        r"\bmorning\s+(?:and|&)\s+(?:\w+\s+){0,4}?evening\b",
     ),
     (
         "QOD",
@@ -105,7 +110,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
         r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:[a-z]+\s+)?(?:dose|vaccination|injection|infusion|shot)\b"
-        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:\d+\s*|other\s+)?(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
+        r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+|on\s+each\s+(?:of\s+)?)?(?:\d+\s*|other\s+)?"
+        r"(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
     ),
 ]
 _FREQUENCY = word_start_regex(

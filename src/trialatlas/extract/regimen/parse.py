@@ -13,9 +13,12 @@ know is returned as :class:`Unparsed`: a number is never made up.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import math
 import re
+from importlib import resources
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount, find_amounts
@@ -29,6 +32,7 @@ from trialatlas.extract.regimen.drugs import (
     fuzzy_lookup,
     looks_like_code,
     lookup,
+    written_generic,
 )
 from trialatlas.extract.regimen.models import (
     Dose,
@@ -111,7 +115,7 @@ _AFTER_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
 )
 _OF_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
+    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
 )
 _DILUENT_BEFORE = re.compile(
     r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
@@ -144,6 +148,16 @@ _COMPOSITION_GAP = re.compile(
     r"(?:\s+(?:of|x|×))?)\s*$",
     re.IGNORECASE,
 )
+# "10 mg of phenobarbital per kilogram": the basis written after the drug.
+_PER_AFTER_DRUG = re.compile(
+    r"\s*(?:/|per\s+|a\s+)(day|d|week|kg|kilograms?|m2)\b(?:\s*(?:of\s+)?(?:body\s*weight\s*)?(?:/|per\s+)(day|d)\b)?",
+    re.IGNORECASE,
+)
+_TOTAL_RIGHT_BEFORE = re.compile(
+    r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?\s*(?:of|:|=|is|was|will\s+be)?\s*$",
+    re.IGNORECASE,
+)
+_COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
@@ -168,6 +182,8 @@ _STEP_FREQUENCY = re.compile(
     re.IGNORECASE,
 )
 _LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
+_JOINS_ANOTHER = re.compile(r"\)\s*(?:,\s*)?(?:plus|with|and|\+)\b", re.IGNORECASE)
+_NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
 _SINGLE_DOSE = re.compile(r"(?:as|in)\s+a\s+single\b", re.IGNORECASE)
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
@@ -181,9 +197,15 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     norm = normalise_text(text)
     mentions = find_mentions(norm)
     sentence_list = clauses.sentences(norm)
-    # Every amount has a digit. A text without one has no doses, so the words that only ever describe a
-    # dose (frequency, route, dosage form) need not be looked for: about half of all arm texts.
-    dosing = _DIGIT.search(norm) is not None
+    amounts: list[Amount] = []
+    unreadable: list[tuple[int, int, str]] = []
+    # Every amount has a digit: a text without one has no doses (about half of all arm texts).
+    if _DIGIT.search(norm) is not None:
+        amounts, unreadable = find_amounts(norm, _cell_context(norm))
+        amounts = _with_auc_doses(norm, amounts)
+    # The words that only ever describe a dose (frequency, route, dosage form) are looked for only in
+    # a text that states one.
+    dosing = bool(amounts)
     doc = _Doc(
         text=norm,
         mentions=mentions,
@@ -196,12 +218,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         claimed=set(),
         implied_routes=set(),
     )
-    amounts: list[Amount] = []
-    unreadable: list[tuple[int, int, str]] = []
     if dosing:
         _bind_routes(doc)
-        amounts, unreadable = find_amounts(norm, bool(_CELL_CONTEXT.search(norm)))
-        amounts = _with_auc_doses(norm, amounts)
     result = ParsedRegimen(text=norm)
     doses: list[Amount] = []
     stops: list[Amount] = []
@@ -212,6 +230,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
                 result.targets.append(clauses.target_from(norm, amount, sentence, mentions))
             continue
         kind = _amount_kind(norm, amount, sentence)
+        if kind == "dose" and amount.unit in _COUNT_UNITS and _restates_a_dose(doc, amount, doses, sentence):
+            kind = "skip"
         if kind == "dose":
             doses.append(amount)
         elif kind == "stop":
@@ -249,9 +269,27 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     attach_thresholds(norm, items, sentence_list)
     infer_frequencies(doc, items)
     _mark_alternatives(doc, items)
+    _name_as_written_generics(items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
+
+
+_CELL_WORDS = ("cell", "msc", "car", "cd34")
+
+
+def _cell_context(text: str) -> bool:
+    """Whether the text speaks of a cell product (bare counts per kg are then cells)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _CELL_WORDS) and _CELL_CONTEXT.search(text) is not None
+
+
+def _name_as_written_generics(items: list[RegimenItem]) -> None:
+    """Each dose's drug as the generic the text wrote (drugs.written_generic), once every pass that
+    compares names with the vocabulary's has run."""
+    for item in items:
+        if item.drug is not None and item.drug_text:
+            item.drug = written_generic(item.drug_text, item.drug)
 
 
 def _frequencies(text: str) -> list[lexicon.Span]:
@@ -284,6 +322,26 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     return "stop" if _STEP_BEFORE.search(before) else "dose"
 
 
+_COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
+# "(& matching placebo)": the drug's own look-alike, not another product with doses of its own.
+_MATCHED_PLACEBO = re.compile(r"\bmatch(?:ing|ed)\s+placebo\b", re.IGNORECASE)
+
+
+def _restates_a_dose(doc: _Doc, amount: Amount, doses: list[Amount], sentence: clauses.Sentence) -> bool:
+    """ "Fluticasone 250 mcg inhaled, 1 puff in the morning and 1 puff in the evening": a count of tablets,
+    capsules or puffs after a dose by mass of the same drug (no other drug named between them) says how
+    the dose is taken, not another dose (R11); its words, the frequency, belong to that dose."""
+    earlier = [d for d in doses if sentence.start <= d.start and d.unit in _MASS_UNITS]
+    if not earlier:
+        return False
+    # "1 tablet per day placebo": a count followed by another product is that product's dose.
+    return not any(
+        earlier[-1].end <= m.start < amount.end + 30
+        and not _MATCHED_PLACEBO.search(doc.text, max(0, m.start - 12), m.end)
+        for m in doc.mentions
+    )
+
+
 def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amount]:
     """ "0.2 ml (100 mcg) QS-21" states one dose twice; the mass is kept, the volume or count dropped."""
     dropped: set[int] = set()
@@ -295,6 +353,15 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             dropped.add(id(second) if first_mass else id(first))
         elif _same_mass(first, second):
             # "1000 mcg (1 mg)": the same amount in another unit.
+            dropped.add(id(second))
+    for first, second in itertools.pairwise(doses):
+        # "150 mg/day (three 50 mg capsules)": the count of capsules times their strength, the dose again.
+        if (
+            _COUNTED_PAREN_GAP.fullmatch(text, first.end, second.start)
+            and second.unit == first.unit
+            and math.isclose(second.low, first.low)
+            and math.isclose(second.high, first.high)
+        ):
             dropped.add(id(second))
     for first, second in itertools.pairwise(doses):
         # "801 mg (3 pills of 267 mg each)", "400 mg (2 x 200 mg tablets)": how the dose is made up.
@@ -416,7 +483,12 @@ def _item(
     duration = _duration(text, amount.end, post_end)
     role = None
     pre_text = text[pre_start : amount.start]
-    roles = list(lexicon.ROLE.finditer(pre_text[-60:]))
+    # "8 mg/kg loading dose, then 6 mg/kg": a role named before "then" was the earlier dose's.
+    since = pre_text[-60:]
+    turns = list(_NEXT_STEP.finditer(since))
+    if turns:
+        since = since[turns[-1].end() :]
+    roles = list(lexicon.ROLE.finditer(since))
     if roles:
         role = lexicon.role_word(roles[-1].group(1))
     pulse = bool(lexicon.PULSE.search(text[pre_start : amount.start])) or bool(
@@ -432,15 +504,30 @@ def _item(
     ):
         basis = "total"
     if basis == "dose" and mention is not None and mention.start >= amount.end:
-        per = re.match(r"\s*(?:/|per\s+|a\s+)(day|d|week|kg|m2)\b", text[mention.end : mention.end + 12])
+        per = _PER_AFTER_DRUG.match(text, mention.end, mention.end + 20)
         if per:
-            basis = {"d": "day", "day": "day", "week": "week", "kg": "kg", "m2": "m2"}[per.group(1)]
+            word = per.group(1).lower()
+            basis = (
+                "kg" if word.startswith("k") else {"d": "day", "day": "day", "week": "week"}.get(word, "m2")
+            )
+            if per.group(2) and basis in {"kg", "m2"}:
+                # "0.15 mg of dexamethasone per kilogram per day".
+                basis += "/day"
+    elif basis in {"kg", "m2"} and _TOTAL_RIGHT_BEFORE.search(
+        text, max(pre_start, amount.start - 30), amount.start
+    ):
+        # "(total dose 0.9 mg/kg)": the course's sum, not a dose given (export leaves it out).
+        role = "total"
+    low, high = amount.low, amount.high
+    if basis == "kg/min":
+        # The spec's bases stop at kg/hour: "0.05 mcg/kg/min" is 3 mcg/kg/hour (R3).
+        low, high, basis = round(low * 60, 9), round(high * 60, 9), "kg/hour"
     schedule, weeks = _schedule(text, amount.end, post_end)
     return RegimenItem(
         drug=drug,
         drug_class=drug_class,
         drug_text=drug_text,
-        dose=Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=basis),
+        dose=Dose(low=low, high=high, unit=amount.unit, basis=basis),
         frequency=frequency,
         frequency_text=frequency_text,
         schedule=schedule,
@@ -492,7 +579,7 @@ def _choose_drug(
     combo = _combo_drug(doc, amount, sentence)
     if combo is not None:
         return combo, combo.info
-    misspelt = _misspelt_right_before(text, amount, sentence)
+    misspelt = _misspelt_right_before(doc, amount, sentence)
     if misspelt is not None:
         return None, misspelt
     mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
@@ -528,13 +615,52 @@ def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mentio
         return None
     if not _COMBO_LEAD.fullmatch(doc.text, second.end, amount.start):
         return None
+    if _in_marketed_order(second.info.name, first.info.name, amount):
+        # "simvastatin (+) ezetimibe 10/20 mg": the strengths are the product's (ezetimibe 10 mg,
+        # simvastatin 20 mg), written in its order, not in the order the names were (R11).
+        key = "b" if key == "a" else "a"
     return first if key == "a" else second
 
 
-def _misspelt_right_before(text: str, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
+@functools.cache
+def _fixed_combinations() -> dict[tuple[str, str], tuple[str, frozenset[tuple[float, float]]]]:
+    """Marketed fixed-dose combinations (fixed_combinations.json): components in the product's order ->
+    (unit, strengths)."""
+    raw = json.loads(resources.files(__package__).joinpath("fixed_combinations.json").read_text("utf-8"))
+    return {
+        (product["components"][0], product["components"][1]): (
+            product.get("unit", "mg"),
+            frozenset((float(a), float(b)) for a, b in product["strengths"]),
+        )
+        for product in raw["products"]
+    }
+
+
+def _in_marketed_order(first: str, second: str, amount: Amount) -> bool:
+    """Whether "a/b" of a combination dose is a marketed strength of the product ``first``/``second``
+    read in that order, and not one read in the order the text names them."""
+    product = _fixed_combinations().get((first, second))
+    if product is None:
+        return False
+    unit, strengths = product
+    a_text, _, b_text = amount.extras.get("pair", "").partition("/")
+    try:
+        a, b = float(a_text.replace(",", "")), float(b_text.replace(",", ""))
+    except ValueError:
+        return False
+    if amount.unit != unit:
+        return False
+    return (a, b) in strengths and (b, a) not in strengths
+
+
+def _misspelt_right_before(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
     """ "plus Fluoxitine 20 mg": a misspelt known name written right against the dose."""
+    text = doc.text
     words = list(WORD.finditer(text, max(sentence.start, amount.start - 30), amount.start))
     if not words or text[words[-1].end() : amount.start].strip(" :("):
+        return None
+    if any(m.start <= words[-1].start() < m.end for m in doc.mentions):
+        # "calcium carbonate 600 mg": the last word of a known name, not a misspelt "bicarbonate".
         return None
     word = words[-1].group(0)
     if not word.isalpha() or len(word) < 6 or lookup(word) is not None:
@@ -682,7 +808,12 @@ def _frequency(
         # "12.5 mg/kg/h for 4 hours, then continuous infusions of 6.25 mg/kg/h": it leads into the next dose.
         if not (next_start < len(text) and _LEADS_INTO.match(text, span[1], next_start))
     ]
-    before = _unclaimed(doc, "freq", doc.freqs, pre_start, amount.start)
+    before = [
+        span
+        for span in _unclaimed(doc, "freq", doc.freqs, pre_start, amount.start)
+        # "(2 Gy once a day, 5 x a week) plus Cisplatin 100 mg/m2": said of what came before the "plus".
+        if not _JOINS_ANOTHER.search(text, span[1], amount.start)
+    ]
     if after:
         chosen = after[0]
         if _SINGLE_DOSE.match(text, chosen[0]) and (len(after) > 1 or before):

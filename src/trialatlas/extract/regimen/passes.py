@@ -25,7 +25,7 @@ from trialatlas.extract.regimen.models import (
 )
 
 _DAYS_MULTI = re.compile(
-    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\bdays?\s*\d+\s*(?:,|and|&)\s*\d+|"
+    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\b(?:days?|d)\s*[-+]?\d+\s*(?:,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d+|"
     rf"(?:x|for|×)\s*{lexicon.NUMBER_WORD}\s*(?:consecutive\s+)?days|"
     r"\bD\s?\d+\s*(?:-|to)\s*\d+\b",
     re.IGNORECASE,
@@ -162,8 +162,17 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 if item.dose is not None and anchor.dose is not None and item.dose.basis == "dose":
                     item.dose = item.dose.model_copy(update={"basis": anchor.dose.basis})
         drugs = {i.drug for i in group}
+        last = group[-1]
         routes = [
-            i.route for i in group if i.route and (len(drugs) == 1 or i.start not in doc.implied_routes)
+            i.route
+            for i in group
+            if i.route
+            and (
+                len(drugs) == 1
+                or i.start not in doc.implied_routes
+                # "Naproxen 500 mg and baclofen 10 mg tablets": a form written once after the whole run.
+                or (i is last and any(f[0] >= last.end for f in doc.forms))
+            )
         ]
         frequencies = [i.frequency for i in group if i.frequency]
         for item in group:
@@ -469,6 +478,8 @@ def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen
 
 
 def _read_conditions(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
+    if not clauses.may_hold_conditions(doc.text):
+        return
     for sentence in doc.sentences:
         found: list[tuple[int, Condition]] = clauses.find_conditions(doc.text, sentence)
         for _, condition in found:
@@ -560,6 +571,21 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         }
         if stated:
             routes.setdefault(named, set()).update(stated)
+    for sentence in doc.sentences:
+        # "Tocilizumab is given as an intravenous infusion": a sentence without a dose that names one drug
+        # and one route states that drug's route.
+        if any(sentence.start <= item.start < sentence.end for item in items):
+            continue
+        names = {m.name_as_written for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
+        if (
+            len(names) == 1
+            and len(said) == 1
+            and _ADMINISTERED.search(doc.text, sentence.start, sentence.end)
+        ):
+            name = next(iter(names))
+            if name not in routes and any(item.drug == name and item.route is None for item in items):
+                routes.setdefault(name, set()).update(said)
     for item in items:
         stated = routes.get(item.drug, set())
         if item.route is None and item.dose is not None and len(stated) == 1:

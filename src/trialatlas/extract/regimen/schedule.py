@@ -39,19 +39,25 @@ _DIVIDED = re.compile(
 )
 _DAY_RUN = re.compile(
     r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:days?\s*)?(-?\d+)\b"
-    r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b"
+    r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b(?!\s*[-+]?\d)"
     r"|\b(" + NUMBER_WORD + r")\s+consecutive\s+days\b"
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
     re.IGNORECASE,
 )
+# "days 1, 8 and 15", "D1 and D8", "Day +1, Day +8 and Day +15": the day word written once or each time.
 _DAY_LIST = re.compile(
-    r"\b(?:on\s+)?days?\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*[-+]?\d+)+)\b", re.IGNORECASE
+    # "days 1 and 8, 5-fluorouracil ...": a number glued to letters is a name's, not a day.
+    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
+    re.IGNORECASE,
 )
 _WEEK_LIST = re.compile(
     r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+)\b", re.IGNORECASE
 )
 _ONE_DAY = re.compile(
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*-?\d)", re.IGNORECASE
+    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
+    # "at Week 0": one named week of a schedule that does not repeat is one administration too.
+    r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)",
+    re.IGNORECASE,
 )
 _FROM_DAY = re.compile(
     r"\b(?:beginning|starting|start|from|after|before|until|through|prior\s+to|post|since|by)\s+(?:on\s+)?$",
@@ -111,6 +117,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             continue
         previous_end = dosed[index - 1].end if index else sentence.start
         before = text[max(sentence.start, previous_end) : item.start]
+        if previous_end > sentence.start:
+            # "A 100 mg/m2 days 1-14, B 40 mg/m2 days 1 and 8": what follows the dose before, up to the
+            # next drug's name, is that dose's schedule.
+            named = [m.start for m in doc.mentions if previous_end <= m.start < item.start]
+            if named:
+                before = text[named[-1] : item.start]
         listed = _listed_code(after)
         if per_time == "day" and listed is None:
             # "1000 mg/day, 500 mg given twice a day": the day's amount is given in that many doses.
@@ -132,9 +144,31 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             and (_one_day(after) or _one_day(before))
         ):
             code = "once"
+        if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
+            # "single, subcutaneous, 1 gm dose of ceftriaxone": one administration, the amount inside.
+            code = "once"
+        if (
+            code is None
+            and _BOLUS.search(before + " " + after)
+            and _infusion_follows(item, dosed[index + 1 :])
+        ):
+            # "a bolus of 0.5 mg/kg followed by an infusion of 0.05 mg/kg/h": the bolus is given once.
+            code = "once"
         if code is not None:
             item.frequency = code
     _share_trailing(doc, dosed)
+
+
+_BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+_SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
+_DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
+
+
+def _infusion_follows(item: RegimenItem, later: list[RegimenItem]) -> bool:
+    return any(
+        other.drug == item.drug and other.dose is not None and other.dose.per_time in {"hour", "min"}
+        for other in later
+    )
 
 
 def _share_trailing(doc: _Doc, dosed: list[RegimenItem]) -> None:
@@ -165,9 +199,13 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
         code = _schedule_code(tail)
     if code is None:
         return
-    for item in run:
+    for item in reversed(run[:-1]):
         if item.frequency is None:
             item.frequency = code
+        elif item.frequency != code:
+            # "A 10 mg in the evening together with B 200 ug morning & evening": the trailing schedule
+            # reaches back only as far as a dose that states another.
+            break
 
 
 def _split_later(item: RegimenItem, later: list[RegimenItem], doc: _Doc) -> str | None:

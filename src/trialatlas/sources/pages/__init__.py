@@ -24,17 +24,20 @@ from trialatlas.sources.base import (
 from trialatlas.sources.pages.common import PageParse
 from trialatlas.sources.pages.detect import Detection, detect_layout
 from trialatlas.sources.pages.generic import parse_generic
+from trialatlas.sources.pages.knowledge import PageKnowledge, current_knowledge
 from trialatlas.sources.pages.layout_a import parse_layout_a
 from trialatlas.sources.pages.layout_b import parse_layout_b
 from trialatlas.sources.pages.layout_c import parse_layout_c
 from trialatlas.sources.pages.text import NotTextError, decode_page, page_lines, page_text
 
 READER_NAME = "registry-page"
-_PARSERS: dict[str, Callable[[list[str]], PageParse]] = {
-    "A": parse_layout_a,
+# Each reader takes the page's lines and a way to the names known beyond the page (asked only when a
+# flattened table needs them).
+_PARSERS: dict[str, Callable[[list[str], Callable[[], PageKnowledge]], PageParse]] = {
+    "A": lambda lines, _known: parse_layout_a(lines),
     "B": parse_layout_b,
     "C": parse_layout_c,
-    "generic": parse_generic,
+    "generic": lambda lines, _known: parse_generic(lines),
 }
 # What a layout reader may raise on a page it cannot make sense of; the generic reader then takes over.
 _PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, AttributeError)
@@ -51,8 +54,13 @@ def _looks_like_other_format(head: bytes) -> bool:
     return first.count(b",") >= 5 or first.count(b"\t") >= 5 or first.count(b"|") >= 5
 
 
-def read_page(data: bytes, location: str) -> ReadResult:
-    """The trial on one saved page, or the reason there is none."""
+def read_page(data: bytes, location: str, *, knowledge: PageKnowledge | None = None) -> ReadResult:
+    """The trial on one saved page, or the reason there is none.
+
+    ``knowledge`` (names known from other records) segments the tables a text save flattened; without
+    it, the knowledge in use for this process is asked when a table needs it (see
+    :mod:`~trialatlas.sources.pages.knowledge`).
+    """
     if not data.strip():
         return RecordError(location, "empty page")
     try:
@@ -66,7 +74,8 @@ def read_page(data: bytes, location: str) -> ReadResult:
     if detection.layout == "none":
         return RecordError(location, "not a trial page: no known layout, and no NCT id with trial vocabulary")
     try:
-        parsed = _PARSERS[detection.layout](lines)
+        known = (lambda: knowledge) if knowledge is not None else current_knowledge
+        parsed = _PARSERS[detection.layout](lines, known)
     except _PARSE_ERRORS as exc:
         parsed = parse_generic(lines)
         parsed.warnings.append(f"layout {detection.layout} reader failed ({exc}); read as a generic page")
@@ -135,4 +144,4 @@ class RegistryPageReader:
 
 READER = RegistryPageReader()
 
-__all__ = ["READER", "READER_NAME", "RegistryPageReader", "read_page"]
+__all__ = ["READER", "READER_NAME", "PageKnowledge", "RegistryPageReader", "read_page"]

@@ -46,8 +46,12 @@ from trialatlas.sources.pages.common import (
     page_date,
     page_record_date,
 )
+from trialatlas.sources.pages.knowledge import PageKnowledge
 from trialatlas.sources.pages.tables import (
     STATES,
+    known_measure_head,
+    known_time_frame_tail,
+    segment_names,
     split_cells,
     split_location_row,
     split_measure_description,
@@ -157,8 +161,9 @@ def _design_values(text: str) -> dict[str, str]:
 class _Reader(PageReader):
     layout = "B"
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], known: Callable[[], PageKnowledge]) -> None:
         super().__init__(lines)
+        self.known = known
         # "Sponsors (2)": how many sponsors the table holds, to tell a flattened row from one sponsor.
         self.sponsor_count: int | None = None
 
@@ -403,16 +408,26 @@ class _Reader(PageReader):
             lead, collaborators = rows[0], rows[1:]
         names = 1 + len(collaborators) if lead else len(collaborators)
         if self.sponsor_count is not None and names < self.sponsor_count:
-            # The save flattened the table's cells into one line ("Columbia University National Heart,
-            # Lung, and Blood Institute (NHLBI)"): where one name ends is not known, so the text stays
-            # one value and says so, rather than a lead sponsor cut at a guess.
+            # The save ran the first row's cells, the lead sponsor and the first collaborator, into one
+            # line ("Columbia University National Heart, Lung, and Blood Institute (NHLBI)"): the names
+            # known from other records tell where one ends, when they allow one reading only.
+            hidden = self.sponsor_count - names + 1
+            parts = segment_names(lead, hidden, self.known().is_organisation) if lead else None
+            if parts is not None:
+                self.trial.lead_sponsor = Sponsor(name=clean(parts[0]) or parts[0])
+                self.trial.collaborators = [
+                    Sponsor(name=clean(name) or name) for name in [*parts[1:], *collaborators]
+                ]
+                return
+            # Where one name ends is not known: the text stays one value and says so, rather than a
+            # lead sponsor cut at a guess.
             self.warnings.append(
                 f"sponsors: the table lists {self.sponsor_count} sponsors in {names} line(s);"
                 " kept as one value, lead and collaborators not told apart"
             )
-            whole = " ".join(x for x in [lead, *collaborators] if x)
-            self.trial.lead_sponsor = Sponsor(name=clean(whole) or whole)
-            self.trial.collaborators = []
+            # The rows after the first hold one collaborator each (the second column of the table).
+            self.trial.lead_sponsor = Sponsor(name=clean(lead) or lead) if lead else None
+            self.trial.collaborators = [Sponsor(name=clean(name) or name) for name in collaborators]
             return
         if lead:
             self.trial.lead_sponsor = Sponsor(name=clean(lead) or lead)
@@ -438,7 +453,7 @@ class _Reader(PageReader):
             else:
                 rows[-1] += ("\n" if "\t" not in rows[-1] else " ") + line
         for row in rows:
-            outcome = _outcome_row(row)
+            outcome = _outcome_row(row, self.known)
             if outcome is None:
                 self.not_read("outcomes", f"outcome row {row[:60]!r} not read")
             else:
@@ -462,7 +477,7 @@ def _rows(lines: list[str], header: tuple[str, ...]) -> list[str]:
     return rows
 
 
-def _outcome_row(row: str) -> Outcome | None:
+def _outcome_row(row: str, known: Callable[[], PageKnowledge] = PageKnowledge.empty) -> Outcome | None:
     cells = split_cells(row)
     if cells is not None:
         cells += [""] * (4 - len(cells))
@@ -480,8 +495,19 @@ def _outcome_row(row: str) -> Outcome | None:
         return None
     kind = coerce_enum(OutcomeKind, match[1])
     body = re.sub(r"\s+(?:Yes|No)$", "", match[2].replace("\n", " ").strip())
+    # Time frames and measures other records name settle where the cells meet; else their shapes do.
+    # A known time frame counts only where it reaches further than the shape-read one ("Measured at 12
+    # months" where the shapes stop at "at 12 months"); a known measure only where the shapes find no
+    # description and a new sentence follows it.
+    knowledge = known()
     rest, time_frame = split_time_frame(body)
+    tail = known_time_frame_tail(body, knowledge.is_time_frame)
+    if tail is not None and len(tail[1]) > len(time_frame or ""):
+        rest, time_frame = tail
     measure, description = split_measure_description(rest)
+    head = known_measure_head(rest, knowledge.is_measure) if description is None else None
+    if head is not None and (head[1] is None or head[1][:1].isupper()):
+        measure, description = head
     if kind is None or not measure:
         return None
     return Outcome(
@@ -514,5 +540,5 @@ def _related_row(row: str) -> RelatedTrial | None:
     return RelatedTrial(nct_id=match[0], title=clean(tail), status=status, phases=phases, relation="See also")
 
 
-def parse_layout_b(lines: list[str]) -> PageParse:
-    return _Reader(lines).parse()
+def parse_layout_b(lines: list[str], known: Callable[[], PageKnowledge] = PageKnowledge.empty) -> PageParse:
+    return _Reader(lines, known).parse()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trialatlas.model import (
@@ -37,6 +38,7 @@ from trialatlas.sources.pages.common import (
     page_date,
     page_record_date,
 )
+from trialatlas.sources.pages.knowledge import MAX_NAME_WORDS, PageKnowledge
 from trialatlas.sources.pages.tables import find_time_frames, split_cells, split_measure_description
 from trialatlas.sources.pages.text import clean
 from trialatlas.sources.pages.values import (
@@ -151,8 +153,9 @@ def _fields(lines: list[str]) -> tuple[list[str], list[_Field], list[str]]:
 class _Reader(PageReader):
     layout = "C"
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], known: Callable[[], PageKnowledge]) -> None:
         super().__init__(lines)
+        self.known = known
         self.intervention_names: list[str] = []
 
     def parse(self) -> PageParse:
@@ -257,7 +260,15 @@ class _Reader(PageReader):
     # -- tables --------------------------------------------------------------------------------------
 
     def _arms(self, values: list[str]) -> None:
-        rows = _arm_rows(values, self.intervention_names)
+        # Names the page lists, then names other records know that the table's text holds.
+        names = self.intervention_names + _known_names_in(" ".join(values), self.known())
+        rows = _arm_rows(values, names)
+        if any(_run_on(label) or _run_on(name) for label, name, _ in rows):
+            # A label or an intervention that runs over a sentence's end is cells not told apart: the
+            # table stays unread (the page keeps its text) rather than arms made up of a guess.
+            self.not_read("arms", "arms table: rows and cells not told apart; kept unread")
+            self.trial.interventions = [Intervention(name=name) for name in self.intervention_names]
+            return
         arms: dict[str, Arm] = {}
         interventions: dict[str, Intervention] = {}
         for label, name, description in rows:
@@ -283,7 +294,7 @@ class _Reader(PageReader):
             self.not_read("arms", "arms table not read")
 
     def _outcomes(self, values: list[str], kind: OutcomeKind) -> None:
-        for measure, time_frame, description in _outcome_rows(values):
+        for measure, time_frame, description in _outcome_rows(values, self.known):
             self.trial.outcomes.append(
                 Outcome(kind=kind, measure=measure, time_frame=time_frame, description=description)
             )
@@ -310,6 +321,24 @@ class _Reader(PageReader):
         if pending is not None:
             locations.append(Location(facility=pending))
         self.trial.locations = locations
+
+
+def _run_on(cell: str) -> bool:
+    """Does ``cell`` hold more than a label or a name can: a sentence's end inside, or many words?"""
+    return len(cell.split()) > 14 or bool(re.search(r"[a-z)]{2}[.;] [A-Z]", cell))
+
+
+def _known_names_in(text: str, knowledge: PageKnowledge) -> list[str]:
+    """The intervention names ``knowledge`` holds that ``text`` spells out, as the text spells them."""
+    words = text.split()
+    found: list[str] = []
+    for start in range(len(words)):
+        for end in range(min(len(words), start + MAX_NAME_WORDS), start, -1):
+            name = " ".join(words[start:end])
+            if knowledge.is_intervention(name):
+                found.append(name)
+                break
+    return dedupe(found)
 
 
 def _criteria_items(lines: list[str]) -> list[str]:
@@ -372,10 +401,11 @@ def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str |
 
 
 def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
-    """Consecutive rows of one arm: same label and description around short intervention names."""
+    """Rows of one arm: same label and description around short intervention names (the rows of one
+    arm need not be next to each other: the site orders rows by intervention, as seed 004 shows)."""
     found: dict[int, tuple[str, str, str]] = {}
-    for index in range(len(rows) - 1):
-        a, b = rows[index].split(), rows[index + 1].split()
+    for index, other in itertools.combinations(range(len(rows)), 2):
+        a, b = rows[index].split(), rows[other].split()
         prefix = 0
         while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
             prefix += 1
@@ -390,7 +420,7 @@ def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
             label = " ".join(a[:prefix])
             description = " ".join(a[len(a) - suffix :])
             found.setdefault(index, (label, " ".join(middle_a), description))
-            found[index + 1] = (label, " ".join(middle_b), description)
+            found.setdefault(other, (label, " ".join(middle_b), description))
     return found
 
 
@@ -435,6 +465,7 @@ def _label_and_intervention(head: str, names: list[str], shared_word: str | None
         size = 1
         while size < len(words) - 1 and size < 3 and _LABEL_TAIL.match(words[size]):
             size += 1
+        size = _with_parenthesis(words, size)
         if size < len(words):
             return " ".join(words[:size]), " ".join(words[size:])
     if ":" in head:
@@ -449,23 +480,110 @@ def _label_and_intervention(head: str, names: list[str], shared_word: str | None
     while size < len(words) - 1 and size < 3 and _LABEL_TAIL.match(words[size]):
         size += 1
     if size < len(words) and (_LABEL_TAIL.match(words[size - 1]) or len(words) == 2):
-        return " ".join(words[:size]), " ".join(words[size:])
+        size = _with_parenthesis(words, size)
+        if size < len(words):
+            return " ".join(words[:size]), " ".join(words[size:])
     return head, ""
 
 
+def _with_parenthesis(words: list[str], size: int) -> int:
+    """A label's size taken over the bracketed words that follow it ("Arm I (celecoxib)"), where they
+    close before the last word."""
+    if size < len(words) and words[size].startswith("("):
+        for end in range(size, len(words) - 1):
+            if ")" in words[end]:
+                return end + 1
+    return size
+
+
 def _split_arm_rows(line: str) -> list[str]:
-    """Rows a save ran together on one line: each starts after a sentence, with the first row's first word."""
+    """Rows a save ran together on one line.
+
+    A row starts where the first row's label comes back: its first word after a sentence ("Arm I …
+    Arm II …"), or the whole of a label of several words anywhere ("Patients with CML cyclophosphamide
+    … Patients with CML filgrastim …": an arm's rows repeat its label). Then a description read twice
+    (the shared tail of rows with one label) ends a row wherever else it is read.
+    """
     words = line.split()
     if not words:
         return []
-    starts = [0]
+    starts = {0}
     for index, word in enumerate(words):
         if index and word == words[0] and words[index - 1].endswith((".", ";", ")")):
             following = words[index + 1] if index + 1 < len(words) else ""
             if _LABEL_TAIL.match(following) or following[:1].isupper():
-                starts.append(index)
-    bounds = [*starts, len(words)]
-    return [" ".join(words[bounds[i] : bounds[i + 1]]) for i in range(len(starts))]
+                starts.add(index)
+    label = _repeated_prefix(words)
+    if label > 1:
+        starts.update(_occurrences(words, words[:label]))
+    bounds = [*sorted(starts), len(words)]
+    rows = [words[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    return [" ".join(row) for row in _split_after_descriptions(rows)]
+
+
+def _occurrences(words: list[str], phrase: list[str]) -> list[int]:
+    """Where ``phrase`` starts again in ``words`` (after its first place, not overlapping)."""
+    found: list[int] = []
+    index = len(phrase)
+    while index <= len(words) - len(phrase):
+        if words[index : index + len(phrase)] == phrase:
+            found.append(index)
+            index += len(phrase)
+        else:
+            index += 1
+    return found
+
+
+def _repeated_prefix(words: list[str]) -> int:
+    """How many of the first words come back, all together, later in the line (0: none)."""
+    best = 0
+    for size in range(1, min(12, len(words) // 2) + 1):
+        if _occurrences(words, words[:size]):
+            best = size
+        else:
+            break
+    return best
+
+
+def _split_after_descriptions(rows: list[list[str]]) -> list[list[str]]:
+    """Rows cut again after a description that two rows with one label end with, where a third row
+    runs on past it into the next row ("Arm 1 radiation therapy <description of arm 1> Arm 2 …")."""
+    for _ in range(4):
+        tails: list[list[str]] = []
+        for a, b in itertools.combinations(rows, 2):
+            prefix = 0
+            while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+                prefix += 1
+            suffix = 0
+            while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+                suffix += 1
+            middles = (len(a) - prefix - suffix, len(b) - prefix - suffix)
+            # One arm's two rows: a label, a short intervention name each, and the same description.
+            if prefix >= 1 and suffix >= 3 and all(0 < m <= 10 for m in middles):
+                tails.append(a[len(a) - suffix :])
+        cut: list[list[str]] = []
+        changed = False
+        for row in rows:
+            for tail in sorted(tails, key=len, reverse=True):
+                at = next(
+                    (
+                        i
+                        for i in range(1, len(row) - len(tail))
+                        if row[i : i + len(tail)] == tail and row[i + len(tail)][:1].isupper()
+                    ),
+                    None,
+                )
+                if at is not None:
+                    end = at + len(tail)
+                    cut += [row[:end], row[end:]]
+                    changed = True
+                    break
+            else:
+                cut.append(row)
+        rows = cut
+        if not changed:
+            break
+    return rows
 
 
 def _intervention_and_description(text: str) -> tuple[str, str | None]:
@@ -488,7 +606,9 @@ def _intervention_and_description(text: str) -> tuple[str, str | None]:
 _OUTCOME_HEADER = re.compile(r"^\s*name\s+time\s+method\s*", re.IGNORECASE)
 
 
-def _outcome_rows(values: list[str]) -> list[tuple[str, str | None, str | None]]:
+def _outcome_rows(
+    values: list[str], known: Callable[[], PageKnowledge] = PageKnowledge.empty
+) -> list[tuple[str, str | None, str | None]]:
     """``(measure, time frame, description)`` rows of the flattened "Name Time Method" table."""
     lines = [_OUTCOME_HEADER.sub("", value).strip() for value in values]
     lines = [line for line in lines if line]
@@ -501,12 +621,19 @@ def _outcome_rows(values: list[str]) -> list[tuple[str, str | None, str | None]]
         return rows
     # A line ends a row; a line may hold more than one row when the save ran them together.
     for line in lines:
-        rows.extend(_outcome_line(line))
+        rows.extend(_outcome_line(line, known))
     return [row for row in rows if row[0]]
 
 
-def _outcome_line(text: str) -> list[tuple[str, str | None, str | None]]:
+def _outcome_line(
+    text: str, known: Callable[[], PageKnowledge] = PageKnowledge.empty
+) -> list[tuple[str, str | None, str | None]]:
     spans = find_time_frames(text)
+    repeated = _repeated_known_frames(text, known) if len(spans) > 1 else []
+    if repeated:
+        # A time frame other records name that this table repeats ("Up to 5 years" in every row) is a
+        # cell wherever it stands: it replaces the shape-read spans it overlaps.
+        spans = sorted(repeated + [(a, b) for a, b in spans if not any(a < d and c < b for c, d in repeated)])
     if not spans:
         measure, description = split_measure_description(text)
         return [(clean(measure) or "", None, clean(description))]
@@ -529,6 +656,37 @@ def _outcome_line(text: str) -> list[tuple[str, str | None, str | None]]:
     return rows
 
 
+def _repeated_known_frames(text: str, known: Callable[[], PageKnowledge]) -> list[tuple[int, int]]:
+    """Character spans of a time frame other records name that stands at least twice in ``text``, each
+    followed by a new cell (a capitalised word, or the end). The words every place has before it
+    belong to it too ("Up to" before each "16 weeks"); words that differ ("Time to progression") not."""
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    words = [token for _, _, token in tokens]
+    knowledge = known()
+    for index in range(len(words)):
+        for end in range(min(len(words), index + 10), index + 1, -1):
+            phrase = words[index:end]
+            if not any(ch.isdigit() for ch in "".join(phrase)) or not knowledge.is_time_frame(
+                " ".join(phrase)
+            ):
+                continue
+            size = len(phrase)
+            places = [
+                i
+                for i in range(len(words) - size + 1)
+                if words[i : i + size] == phrase and (i + size == len(words) or words[i + size][:1].isupper())
+            ]
+            if len(places) < 2:
+                continue
+            before = 0
+            while before < 4 and all(
+                i - before - 1 >= 0 and words[i - before - 1] == words[places[0] - before - 1] for i in places
+            ):
+                before += 1
+            return [(tokens[i - before][0], tokens[i + size - 1][1]) for i in places]
+    return []
+
+
 def _split_between(text: str) -> tuple[str, int]:
     """``(description of one row, offset where the next row's measure starts)``."""
     if "\n" in text.strip():
@@ -541,5 +699,5 @@ def _split_between(text: str) -> tuple[str, int]:
     return "", 0
 
 
-def parse_layout_c(lines: list[str]) -> PageParse:
-    return _Reader(lines).parse()
+def parse_layout_c(lines: list[str], known: Callable[[], PageKnowledge] = PageKnowledge.empty) -> PageParse:
+    return _Reader(lines, known).parse()

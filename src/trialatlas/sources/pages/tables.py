@@ -9,7 +9,10 @@ the measure, a location row starts with a country and ends with a state and city
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
+from collections.abc import Callable
 
 from trialatlas.sources.pages.values import word_set
 from trialatlas.text.numbers import number_words
@@ -464,3 +467,91 @@ def find_time_frames(text: str) -> list[tuple[int, int]]:
         else:
             index += 1
     return spans
+
+
+_NAME_EDGE_WORDS = word_set("of and or the for in at on to by with a an de di du der des la le")
+
+
+def _plausible_name(words: list[str]) -> bool:
+    """Could ``words`` be a whole name of its own? Not when it starts or ends on a connector or a comma,
+    or starts with a lower-case word or a closing bracket ("of Medicine", "Hospital and")."""
+    first, last = words[0], words[-1]
+    if not (first[:1].isupper() or first[:1].isdigit()):
+        return False
+    if last.endswith((",", ";", ":", "&")) or last.lower() in _NAME_EDGE_WORDS:
+        return False
+    return first.lower() not in _NAME_EDGE_WORDS
+
+
+def segment_names(text: str, count: int, known: Callable[[str], bool]) -> list[str] | None:
+    """``text`` cut into ``count`` names that ``known`` recognises (at most one it does not), or ``None``.
+
+    A flattened table row runs names together ("Columbia University National Heart, Lung, and Blood
+    Institute (NHLBI)"). The cut is taken only when it is the one way to read the text: every name
+    known, or failing that every name but one, and no second reading as good; otherwise the answer is
+    ``None`` and the caller keeps the text whole.
+    """
+    words = text.split()
+    if count < 1 or len(words) < count or len(words) > 80:
+        return None
+    if count == 1:
+        return [" ".join(words)]
+    known_span = functools.lru_cache(maxsize=None)(lambda i, j: known(" ".join(words[i:j])))
+
+    def cuts(start: int, pieces: int, unknown: int) -> list[tuple[int, ...]]:
+        """Up to two ways to cut words[start:] into ``pieces`` names with at most ``unknown`` unknown."""
+        if pieces == 1:
+            whole = known_span(start, len(words))
+            ok = whole or (unknown > 0 and _plausible_name(words[start:]))
+            return [()] if ok else []
+        found: list[tuple[int, ...]] = []
+        for end in range(start + 1, len(words) - pieces + 2):
+            if known_span(start, end):
+                rest = cuts(end, pieces - 1, unknown)
+            elif unknown > 0 and _plausible_name(words[start:end]):
+                rest = cuts(end, pieces - 1, unknown - 1)
+            else:
+                continue
+            found.extend((end, *tail) for tail in rest[: 2 - len(found)])
+            if len(found) >= 2:
+                break
+        return found
+
+    for unknown in (0, 1):
+        found = cuts(0, count, unknown)
+        if len(found) == 1:
+            bounds = [0, *found[0], len(words)]
+            return [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
+        if found:
+            return None  # two readings as good as each other: not a cut to take at a guess
+    return None
+
+
+_DESCRIPTION_NOT_FIRST = word_set(
+    """of at in on to from and or with for by as after before during within between among than per
+    versus vs via using the a an"""
+)
+
+
+def known_time_frame_tail(text: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
+    """``(rest, time frame)`` when the longest tail of ``text`` that other records name as a time frame
+    is one ("… Measured at 12 months"), else ``None``."""
+    words = text.split()
+    for start in range(max(1, len(words) - 24), len(words)):
+        tail = " ".join(words[start:])
+        if known(tail) and _has_anchor(words[start:]):
+            return " ".join(words[:start]), tail
+    return None
+
+
+def known_measure_head(text: str, known: Callable[[str], bool]) -> tuple[str, str | None] | None:
+    """``(measure, description)`` when the longest head of ``text`` that other records name as an
+    outcome measure is followed by what can start a description (not "of …", "at …"), else ``None``."""
+    words = text.split()
+    if known(text):
+        return text.strip(), None
+    for end in range(min(len(words) - 1, 24), 0, -1):
+        head = " ".join(words[:end])
+        if known(head) and words[end].strip("(\"'").lower() not in _DESCRIPTION_NOT_FIRST:
+            return head, " ".join(words[end:])
+    return None
