@@ -236,7 +236,7 @@ _WORDS = [
 ]
 
 
-def _wordy_store(path: Path, count: int = 4000, words: int = 400) -> None:
+def _wordy_store(path: Path, count: int = 4000, words: int = 800) -> None:
     rng = random.Random(16)
     store = open_store(str(path))
     try:
@@ -283,7 +283,7 @@ def test_a_slow_search_holds_up_no_other(tmp_path: Path) -> None:
             beside.append(quick(number))
             number += 1
         thread.join()
-    assert slow["seconds"] > 1.0, slow  # it really was slow
+    assert slow["seconds"] > 0.5, slow  # it really was slow
     # Searches ran while it did, each about as fast as alone (not waiting for it to finish).
     assert len(beside) >= 3, (beside, slow)
     assert max(beside[:-1]) < max(0.5, 5 * alone, slow["seconds"] / 3), (alone, beside, slow)
