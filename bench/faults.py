@@ -8,12 +8,19 @@ nested JSON, mutated XML, wrong-column CSV, deeply nested pages) with good recor
 mixed in; it is ingested by ``trialatlas ingest`` in a process of its own (its peak RSS is that
 process's), then the store is asked for every good record. Prints one JSON object.
 
+With ``--search``, the search figures instead, over a wordy store of synthetic trials (the one of
+``tests/test_search_concurrency.py``): the latency of quick searches alone (the baseline) and while
+one slow search runs beside them, and searches run while another process rebuilds the index three
+times (errors, and totals that differ from the store's).
+
     .venv/bin/python bench/faults.py [--seed 1] [--batches 4] [--hostile 250] [--good 50] [--workers 1]
+    .venv/bin/python bench/faults.py --search
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -84,6 +91,90 @@ def _stored(db: Path, ids: set[str]) -> set[str]:
         store.close()
 
 
+def _quantiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {
+        "n": len(ordered),
+        "p50_ms": round(1000 * ordered[len(ordered) // 2], 1) if ordered else 0.0,
+        "max_ms": round(1000 * ordered[-1], 1) if ordered else 0.0,
+    }
+
+
+def _search_figures(folder: Path) -> dict[str, Any]:
+    """Quick searches alone, beside a slow one, and while another process rebuilds the index."""
+    import threading
+
+    from test_search_concurrency import SLOW_QUERY, _wordy_store
+    from trialatlas.errors import QueryCostError
+    from trialatlas.services.atlas import Atlas
+
+    db = folder / "wordy.db"
+    _wordy_store(db)
+    figures: dict[str, Any] = {}
+    with Atlas(open_store(str(db))) as atlas:
+        total = atlas.store.count()
+        atlas.search({"q": "kidney", "limit": 5})
+        counter = iter(range(1_000_000))
+
+        def quick() -> float:
+            started = time.perf_counter()
+            atlas.search({"q": f"trial {next(counter)}", "limit": 5, "sort": "enrollment"})
+            return time.perf_counter() - started
+
+        figures["quick_alone"] = _quantiles([quick() for _ in range(20)])
+        slow: list[float] = []
+
+        def run_slow() -> None:
+            started = time.perf_counter()
+            with contextlib.suppress(QueryCostError):  # stopped at its budget: slow enough
+                atlas.search({"q": SLOW_QUERY, "limit": 5})
+            slow.append(time.perf_counter() - started)
+
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        beside = []
+        while thread.is_alive():
+            beside.append(quick())
+        thread.join()
+        figures["slow_query_s"] = round(slow[0], 2)
+        figures["quick_beside_slow"] = _quantiles(beside)
+
+        kidney = atlas.search({"q": "kidney", "limit": 5}).total
+        errors, wrong, answered = 0, 0, 0
+        stop = threading.Event()
+
+        def searching() -> None:
+            nonlocal errors, wrong, answered
+            while not stop.is_set():
+                limit = 1 + next(counter) % 50  # a new question each time: no kept answer
+                try:
+                    found = atlas.search({"q": "kidney", "limit": limit}).total
+                    every = atlas.search({"limit": limit}).total
+                except Exception:  # every failure counts, whatever it is
+                    errors += 1
+                    continue
+                answered += 1
+                wrong += int(every != total) + int(found != kidney)
+
+        thread = threading.Thread(target=searching)
+        thread.start()
+        started = time.perf_counter()
+        for _ in range(3):
+            rebuild = ["search", "--db", str(db), "--rebuild", "--limit", "1", "x"]
+            command = [sys.executable, "-m", "trialatlas", *rebuild]
+            subprocess.run(command, capture_output=True, check=True, timeout=600)
+        stop.set()
+        thread.join()
+        figures["rebuilds_beside_searches"] = {
+            "rebuilds": 3,
+            "seconds": round(time.perf_counter() - started, 1),
+            "searches": answered,
+            "errors": errors,
+            "wrong_totals": wrong,
+        }
+    return {"trials": total, **figures}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -98,7 +189,12 @@ def main() -> None:
         action="store_true",
         help="run under the default size bounds instead of the fault suite's small ones",
     )
+    parser.add_argument("--search", action="store_true", help="the concurrent search figures instead")
     args = parser.parse_args()
+    if args.search:
+        with tempfile.TemporaryDirectory(prefix="trialatlas-search-faults-") as folder:
+            print(json.dumps(_search_figures(Path(folder)), indent=2))
+        return
     limits = {} if args.default_limits else TEST_LIMITS
     samples = Samples.load(shared_data_dir())
     totals: dict[str, Any] = {"inputs_tried": 0, "crashes": 0, "records_lost": 0, "errors_reported": 0}

@@ -250,3 +250,35 @@ def test_copy_command_moves_a_file_store_to_postgres(pg_url: str, tmp_path: Path
         [sys.executable, "-m", "trialatlas", "copy", str(source), pg_url], capture_output=True, text=True
     )
     assert again.returncode == 1 and "not empty" in again.stderr
+
+
+def test_server_processes_on_one_database_accept_each_others_cursors(pg_url: str) -> None:
+    """The cursor secret is a row of the database, not a key of one process: a page asked of one
+    server continues on another; a store elsewhere still refuses it."""
+    from fastapi.testclient import TestClient
+
+    from trialatlas.api import create_app
+
+    with PostgresStore(pg_url) as pg:
+        pg.upsert_batch(
+            [make_trial(nct, brief_title=f"Lupus nephritis trial {nct}") for nct in (NCT1, NCT2, NCT3)]
+        )
+    params = {"q": "lupus", "limit": 1, "facets": "none"}
+    first_app, second_app = create_app(pg_url, warm=False), create_app(pg_url, warm=False)
+    with TestClient(first_app) as first, TestClient(second_app) as second:
+        page = first.get("/api/trials", params=params).json()
+        assert page["next_cursor"]
+        seen = [hit["trial"]["key"] for hit in page["hits"]]
+        cursor = page["next_cursor"]
+        while cursor:
+            answer = second.get("/api/trials", params={**params, "cursor": cursor})
+            assert answer.status_code == 200, answer.text
+            seen += [hit["trial"]["key"] for hit in answer.json()["hits"]]
+            cursor = answer.json()["next_cursor"]
+        assert sorted(seen) == sorted([NCT1, NCT2, NCT3])
+    with PostgresStore(pg_url) as pg:
+        secret = pg.shared_secret("cursor")
+        assert len(secret) >= 32 and pg.shared_secret("cursor") == secret
+    with TestClient(create_app("memory://", warm=False)) as other:
+        refused = other.get("/api/trials", params={**params, "cursor": page["next_cursor"]})
+        assert refused.status_code == 400 and "cursor" in refused.json()["detail"]

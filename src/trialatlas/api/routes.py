@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
@@ -20,6 +21,7 @@ from trialatlas.export.ctgov_v2 import trial_to_study
 from trialatlas.export.fhir import trial_to_fhir
 from trialatlas.search import FACETS, SearchResults
 from trialatlas.services.atlas import Atlas
+from trialatlas.services.checks import TRIAL_ID_PATTERN
 from trialatlas.services.export import MEDIA_TYPES, SUFFIXES, ExportFormat
 from trialatlas.services.models import (
     IngestResponse,
@@ -34,6 +36,7 @@ from trialatlas.services.models import (
     TrialTimeline,
     trial_document,
 )
+from trialatlas.text.schema_patterns import comma_list, portable
 
 router = APIRouter(prefix="/api")
 TRIALS: list[str | Enum] = ["trials"]
@@ -48,6 +51,14 @@ def atlas(request: Request) -> Atlas:
 
 
 AtlasDep = Annotated[Atlas, Depends(atlas)]
+TrialId = Annotated[
+    str,
+    PathParam(
+        description="An NCT id (NCT followed by 8 digits), a store key or an org study id.",
+        # The rule the handler applies (its 400 says what an id looks like).
+        json_schema_extra={"pattern": TRIAL_ID_PATTERN},
+    ),
+]
 
 
 def search_request(params: Annotated[SearchRequest, Query()]) -> SearchRequest:
@@ -56,18 +67,24 @@ def search_request(params: Annotated[SearchRequest, Query()]) -> SearchRequest:
 
 
 SearchDep = Annotated[SearchRequest, Depends(search_request)]
+# Facet names, comma-separated or repeated ('none' counts none, unless others are named too).
+_FACET_NAMES = "^" + comma_list(portable(r"\s*(?:" + "|".join([*FACETS, "none"]) + r")\s*")) + "$"
 
 
 def facet_names(
     facets: Annotated[
         list[str] | None,
-        Query(description=f"Facets to count (default all; 'none' for none): {', '.join(FACETS)}."),
+        Query(
+            description=f"Facets to count (default all; 'none' alone for none): {', '.join(FACETS)}.",
+            json_schema_extra={"items": {"type": "string", "pattern": _FACET_NAMES}},
+        ),
     ] = None,
 ) -> bool | list[str]:
     names = [name.strip() for value in facets or [] for name in value.split(",") if name.strip()]
-    if not names:
-        return True
-    return False if names == ["none"] else names
+    counted = [name for name in names if name != "none"]
+    if counted:
+        return counted
+    return not names  # only "none": count none; nothing named: count all
 
 
 FacetsDep = Annotated[bool | list[str], Depends(facet_names)]
@@ -101,7 +118,7 @@ def list_trials(
 )
 def get_trial(
     service: AtlasDep,
-    nct: str,
+    nct: TrialId,
     format: Annotated[Literal["model", "ctgov", "fhir"], Query(description="Shape of the answer.")] = "model",
 ) -> Response:
     """One trial by NCT id (or org study id / secondary id)."""
@@ -119,7 +136,9 @@ def get_trial(
     response_model=RelatedResponse,
     responses=problem_responses(400, 404, 422),
 )
-def get_related(service: AtlasDep, nct: str, top: Annotated[int, Query(ge=1, le=50)] = 10) -> RelatedResponse:
+def get_related(
+    service: AtlasDep, nct: TrialId, top: Annotated[int, Query(ge=1, le=50)] = 10
+) -> RelatedResponse:
     """The trials most like this one (``computed``), best first, each with its score and the reasons;
     apart (``listed``), the trials its source pages list, with our similarity where we know it."""
     return service.related({"nct": nct, "top": top})
@@ -139,7 +158,7 @@ def get_related(service: AtlasDep, nct: str, top: Annotated[int, Query(ge=1, le=
 )
 def get_regimen(
     service: AtlasDep,
-    nct: str,
+    nct: TrialId,
     format: Annotated[Literal["json", "svg"], Query()] = "json",
     width: Annotated[int, Query(ge=320, le=1600, description="Chart width in px to lay out for.")] = 900,
 ) -> Any:
@@ -159,7 +178,7 @@ def get_regimen(
 )
 def get_dose(
     service: AtlasDep,
-    nct: str,
+    nct: TrialId,
     weight: Annotated[float, Query(gt=0, description="Body weight in kg (0.3-350 accepted).")],
     height: Annotated[
         float | None, Query(gt=0, description="Height in cm, for m² doses (20-250 accepted).")
@@ -246,7 +265,9 @@ def get_health(service: AtlasDep) -> dict[str, Any]:
 )
 async def post_ingest(
     request: Request,
-    files: Annotated[list[UploadFile], File(description="Registry files in any format trialatlas reads.")],
+    files: Annotated[
+        list[UploadFile], File(min_length=1, description="Registry files in any format trialatlas reads.")
+    ],
     authorization: Annotated[str | None, Header()] = None,
 ) -> IngestResponse:
     """Ingest uploaded registry files; only when the server was started with an ingest token."""

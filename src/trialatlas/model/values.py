@@ -31,6 +31,15 @@ _MONTHS = {
     for name in names
 }
 
+# An ISO partial date that is a real date ("2019", "2019-11", "2019-11-12"; leap days only in leap
+# years; years from 1000): exactly the texts normalize_date gives back unchanged. A JSON-Schema regex
+# as well, so that an API schema states the same rule its handler applies.
+ISO_PARTIAL_DATE = (
+    r"^([1-9][0-9]{3}(-(0[1-9]|1[0-2]))?"
+    r"|[1-9][0-9]{3}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    r"|02-(0[1-9]|1[0-9]|2[0-8]))"
+    r"|([1-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[13579][26])00)-02-29)$"
+)
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")

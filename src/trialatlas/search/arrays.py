@@ -70,7 +70,7 @@ class _Column:
 
 @dataclass
 class DocArrays:
-    generation: int
+    generation: str
     size: int
     docs: Docs
     min_age: npt.NDArray[np.float64]
@@ -91,7 +91,7 @@ class DocArrays:
     _all_counts: Docs | None = None
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection, generation: int) -> DocArrays:
+    def load(cls, conn: sqlite3.Connection, generation: str) -> DocArrays:
         rows = conn.execute(
             "SELECT doc, min_age, max_age, ages_known, start_date, completion_date, last_update, enrollment"
             " FROM search_docs ORDER BY doc"

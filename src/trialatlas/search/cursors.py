@@ -2,8 +2,9 @@
 
 A cursor is ``<payload>.<mac>``, both base64url: the payload holds the fingerprint of the query,
 filters and sort it belongs to and the position after the last hit shown; the mac is HMAC-SHA256
-of the payload under the store's cursor secret (a random key kept beside a SQLite store as
-``<db>.cursor-key``, or held for the process by a store that is not a file). A cursor that was
+of the payload under the store's cursor secret: a random key kept beside a SQLite store as
+``<db>.cursor-key``, in the database of a server store (so that every server process on it accepts
+the others' cursors), or held for the process by a memory store. A cursor that was
 altered, minted elsewhere, or made for another query is refused with a :class:`QueryError` (a 422
 from the API), never read into a search. Nothing here depends on the search engine.
 """
@@ -17,6 +18,7 @@ import hmac
 import os
 import secrets
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -24,26 +26,35 @@ import orjson
 
 from trialatlas.errors import QueryError
 from trialatlas.store import TrialStore, derived_path
+from trialatlas.store.base import SecretKeeper
 
 KEY_SUFFIX = ".cursor-key"
+# The name of the secret in a store that keeps its own (see SecretKeeper).
+SECRET_NAME = "cursor"
 _MAC_BYTES = 16
 _INVALID = "invalid cursor: pass next_cursor of a previous result unchanged"
 # A doc number or an integer sort value beyond what SQLite holds cannot be a real position.
 _INT_BOUND = 2**63
 
 _keys: dict[str, bytes] = {}
+_store_keys: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 _keys_lock = threading.Lock()
 
 
 def cursor_key(store: TrialStore) -> bytes:
     """The store's cursor secret: read from (or created, readable by its owner only, beside) its
-    file; a store that is not a file gets one key for the life of the process."""
+    file; kept in the store itself by a server store; else one key for the life of the process."""
     path = derived_path(store, KEY_SUFFIX)
-    name = str(path) if path is not None else f"process:{id(store)}"
     with _keys_lock:
-        key = _keys.get(name)
+        if path is not None:
+            key = _keys.get(str(path))
+            if key is None:
+                key = _keys[str(path)] = _load_or_create(path)
+            return key
+        key = _store_keys.get(store)
         if key is None:
-            key = _keys[name] = _load_or_create(path) if path is not None else secrets.token_bytes(32)
+            key = store.shared_secret(SECRET_NAME) if isinstance(store, SecretKeeper) else None
+            key = _store_keys[store] = key if key is not None and len(key) >= 32 else secrets.token_bytes(32)
         return key
 
 

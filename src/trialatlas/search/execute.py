@@ -89,7 +89,7 @@ class Run:
     conn: sqlite3.Connection
     load_arrays: Callable[[], DocArrays]
     request: Request
-    generation: int
+    generation: str
     ranking: Ranking | None
     _arrays: DocArrays | None = field(default=None, init=False, repr=False)
 

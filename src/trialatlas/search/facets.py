@@ -29,6 +29,14 @@ from trialatlas.model.enums import (
 from trialatlas.model.registries import registry_name
 from trialatlas.plugins import FACETS as FACETS_GROUP
 from trialatlas.plugins import PluginGroup
+from trialatlas.text.schema_patterns import (
+    ANY_TEXT,
+    SEPARATOR,
+    any_case,
+    any_of_words,
+    enum_words_pattern,
+    portable,
+)
 
 
 def facet_key(label: str) -> str:
@@ -49,6 +57,14 @@ class Facet:
     accept: Callable[[str], list[str]] | None = None
     # Years, phases and buckets read best in their own order; other facets are listed by count.
     sort_key: Callable[[str], Any] | None = None
+    # What ``accept`` takes, as a regex without anchors (JSON-Schema syntax, so that the API's schema
+    # states it); ``None``: any text that is not blank.
+    pattern: str | None = None
+
+    @property
+    def value_pattern(self) -> str:
+        """The regex (without anchors) of a value this facet's filter takes."""
+        return self.pattern if self.pattern is not None else ANY_TEXT
 
     def keys_for(self, value: str) -> list[str]:
         """The facet keys a typed filter value selects."""
@@ -119,27 +135,38 @@ def _enum_word(value: str) -> str:
     return re.sub(r"[\s\-/]+", "_", value.strip()).upper()
 
 
-def _enum_acceptor(
-    name: str, choices: Iterable[str], shortcuts: dict[str, list[str]] | None = None
-) -> Callable[[str], list[str]]:
-    allowed = {choice.upper(): choice for choice in choices}
-    extra = {key.upper(): value for key, value in (shortcuts or {}).items()}
+class _EnumAcceptor:
+    """A vocabulary filter's values: the choices and shortcuts in any case, words joined by ``_``,
+    spaces, hyphens or slashes (as :func:`_enum_word` reads them); ``pattern`` says the same."""
 
-    def accept(value: str) -> list[str]:
+    def __init__(
+        self, name: str, choices: Iterable[str], shortcuts: dict[str, list[str]] | None = None
+    ) -> None:
+        self.name = name
+        self.allowed = {choice.upper(): choice for choice in choices}
+        self.extra = {key.upper(): value for key, value in (shortcuts or {}).items()}
+        self.pattern = enum_words_pattern([*self.extra, *self.allowed])
+
+    def __call__(self, value: str) -> list[str]:
         word = _enum_word(value)
-        if word in extra:
-            return [facet_key(v) for v in extra[word]]
-        if word in allowed:
-            return [facet_key(allowed[word])]
-        options = ", ".join([*(k.lower() for k in extra), *sorted(allowed)])
-        raise QueryError(f"unknown {name} {value!r}; choose one of {options}")
+        if word in self.extra:
+            return [facet_key(v) for v in self.extra[word]]
+        if word in self.allowed:
+            return [facet_key(self.allowed[word])]
+        options = ", ".join([*(k.lower() for k in self.extra), *sorted(self.allowed)])
+        raise QueryError(f"unknown {self.name} {value!r}; choose one of {options}")
 
-    return accept
 
+_accept_study_type = _EnumAcceptor("study type", (s.value for s in StudyType))
+_accept_intervention_type = _EnumAcceptor("intervention type", (s.value for s in InterventionType))
+_accept_sponsor_class = _EnumAcceptor("sponsor class", (s.value for s in AgencyClass))
+_accept_age_group = _EnumAcceptor(
+    "age group", (s.value for s in StandardAge), {"CHILDREN": ["CHILD"], "ADULTS": ["ADULT"]}
+)
 
 OPEN_STATUSES = ["RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"]
 
-_accept_status = _enum_acceptor(
+_accept_status = _EnumAcceptor(
     "status",
     (s.value for s in OverallStatus),
     # "recruiting" is the enum value itself (RECRUITING only); "open" is every status still enrolling.
@@ -147,6 +174,23 @@ _accept_status = _enum_acceptor(
 )
 
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+
+
+def _phase_pattern() -> str:
+    """What :func:`_accept_phase` takes (no anchors): NA, early 1, or phases (1-4, I-IV, each may be
+    written 'phase 2'), with an optional leading 'phase'; separators as :func:`_enum_word` reads them."""
+    phase, sep = any_case("phase"), SEPARATOR
+    digit = f"(?:[1-4]|{any_case('iv')}|{any_case('i')}{{1,3}})"
+    number = f"(?:{phase}{sep}?)?{digit}"
+    not_applicable = (
+        f"(?:{any_case('n')}{sep}?{any_case('a')}|{any_case('not')}{sep}{any_case('applicable')})"
+    )
+    early = f"(?:{any_case('early')}(?:{sep}?1|{sep}{phase}{sep}?1)|0)"
+    numbers = f"{number}(?:[_\\s\\-/]+{number})*"
+    return portable(rf"\s*(?:{phase}{sep}?)?(?:{not_applicable}|{early}|{numbers})[_\s\-/]*")
+
+
+PHASE_PATTERN = _phase_pattern()
 
 
 def _accept_phase(value: str) -> list[str]:
@@ -159,7 +203,8 @@ def _accept_phase(value: str) -> list[str]:
     parts = [part for part in re.split(r"[_,]+", word) if part]
     phases: list[str] = []
     for part in parts:
-        digit = _ROMAN.get(part, part.removeprefix("PHASE"))
+        number = part.removeprefix("PHASE")
+        digit = _ROMAN.get(number, number)
         if digit not in {"1", "2", "3", "4"}:
             raise QueryError(f"unknown phase {value!r}; use 1, 2, 3, 4, 1/2, 2/3, early 1 or NA")
         phases.append(facet_key(f"PHASE{digit}"))
@@ -168,11 +213,20 @@ def _accept_phase(value: str) -> list[str]:
     return phases
 
 
+_SEX_ALIASES = {
+    **{word: "FEMALE" for word in ("F", "WOMAN", "WOMEN")},
+    **{word: "MALE" for word in ("M", "MAN", "MEN")},
+}
+# Every spelling the sex filter takes, in any case: a JSON-Schema regex, so that the API's schema
+# states what the filter accepts.
+SEX_PATTERN = any_of_words([*_SEX_ALIASES, "FEMALE", "MALE", "ALL"])
+SEX_VALUE = portable(r"\s*" + SEX_PATTERN[1:-1] + r"\s*")
+
+
 def _accept_sex(value: str) -> list[str]:
     # The filter is the patient's sex: a trial open to all sexes accepts her or him.
     word = _enum_word(value)
-    aliases = {"F": "FEMALE", "WOMAN": "FEMALE", "WOMEN": "FEMALE", "M": "MALE", "MAN": "MALE", "MEN": "MALE"}
-    word = aliases.get(word, word)
+    word = _SEX_ALIASES.get(word, word)
     if word in {"FEMALE", "MALE"}:
         return [facet_key(word), facet_key(Sex.ALL.value)]
     if word == "ALL":
@@ -180,12 +234,16 @@ def _accept_sex(value: str) -> list[str]:
     raise QueryError(f"unknown sex {value!r}; choose female, male or all")
 
 
+_YES, _NO = ("yes", "true", "1", "y"), ("no", "false", "0", "n")
+YES_NO = portable(r"\s*" + any_of_words([*_YES, *_NO])[1:-1] + r"\s*")
+
+
 def _accept_yes_no(name: str) -> Callable[[str], list[str]]:
     def accept(value: str) -> list[str]:
         word = value.strip().casefold()
-        if word in {"yes", "true", "1", "y"}:
+        if word in _YES:
             return ["yes"]
-        if word in {"no", "false", "0", "n"}:
+        if word in _NO:
             return ["no"]
         raise QueryError(f"{name} is yes or no, not {value!r}")
 
@@ -303,6 +361,7 @@ _builtin(
         "Overall status",
         lambda t: _clean([t.status.overall_status.value if t.status.overall_status else None]),
         _accept_status,
+        pattern=_accept_status.pattern,
     )
 )
 _builtin(
@@ -312,6 +371,7 @@ _builtin(
         lambda t: [p.value for p in t.design.phases],
         _accept_phase,
         sort_key=lambda v: _PHASE_ORDER.get(v, 99),
+        pattern=PHASE_PATTERN,
     )
 )
 _builtin(
@@ -319,7 +379,8 @@ _builtin(
         "study_type",
         "Study type",
         lambda t: [t.design.study_type.value] if t.design.study_type else [],
-        _enum_acceptor("study type", (s.value for s in StudyType)),
+        _accept_study_type,
+        pattern=_accept_study_type.pattern,
     )
 )
 _builtin(Facet("condition", "Condition", lambda t: _clean(t.conditions)))
@@ -329,7 +390,8 @@ _builtin(
         "intervention_type",
         "Intervention type",
         lambda t: _clean(i.type.value if i.type else None for i in t.interventions),
-        _enum_acceptor("intervention type", (s.value for s in InterventionType)),
+        _accept_intervention_type,
+        pattern=_accept_intervention_type.pattern,
     )
 )
 _builtin(Facet("sponsor", "Sponsor", lambda t: _clean([t.lead_sponsor.name if t.lead_sponsor else None])))
@@ -340,7 +402,8 @@ _builtin(
         lambda t: _clean(
             [t.lead_sponsor.agency_class.value if t.lead_sponsor and t.lead_sponsor.agency_class else None]
         ),
-        _enum_acceptor("sponsor class", (s.value for s in AgencyClass)),
+        _accept_sponsor_class,
+        pattern=_accept_sponsor_class.pattern,
     )
 )
 _builtin(Facet("registry", "Registry", lambda t: [registry_name(code) for code in t.registries]))
@@ -351,9 +414,8 @@ _builtin(
         "age_group",
         "Age group",
         age_groups,
-        _enum_acceptor(
-            "age group", (s.value for s in StandardAge), {"CHILDREN": ["CHILD"], "ADULTS": ["ADULT"]}
-        ),
+        _accept_age_group,
+        pattern=_accept_age_group.pattern,
     )
 )
 _builtin(
@@ -362,6 +424,7 @@ _builtin(
         "Sex",
         lambda t: [t.eligibility.sex.value] if t.eligibility.sex else [],
         _accept_sex,
+        pattern=SEX_VALUE,
     )
 )
 _builtin(
@@ -370,10 +433,17 @@ _builtin(
         "Healthy volunteers",
         lambda t: _yes_no(t.eligibility.healthy_volunteers),
         _accept_yes_no("healthy_volunteers"),
+        pattern=YES_NO,
     )
 )
 _builtin(
-    Facet("has_results", "Results posted", lambda t: _yes_no(t.has_results), _accept_yes_no("has_results"))
+    Facet(
+        "has_results",
+        "Results posted",
+        lambda t: _yes_no(t.has_results),
+        _accept_yes_no("has_results"),
+        pattern=YES_NO,
+    )
 )
 _builtin(
     Facet(

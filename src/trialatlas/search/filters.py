@@ -20,8 +20,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trialatlas.errors import QueryError
-from trialatlas.model.values import normalize_date
-from trialatlas.search.facets import FACETS, facet_key
+from trialatlas.model.values import ISO_PARTIAL_DATE
+from trialatlas.search.facets import BUILTIN_FACETS, FACETS, SEX_PATTERN, facet_key
+from trialatlas.text.schema_patterns import comma_list
 
 # Filters that select facet values, by Filters field name (equal to the facet's name).
 VALUE_FILTERS: tuple[str, ...] = (
@@ -56,6 +57,20 @@ MAX_ENROLLMENT = 100_000_000
 _DATE = "A date: 2019, 2019-06 or 2019-06-30."
 
 
+def _vocabulary(name: str, description: str) -> Any:
+    """A vocabulary filter: repeated, or comma-separated; the schema states what its facet takes."""
+    facet = next(facet for facet in BUILTIN_FACETS if facet.name == name)
+    items: dict[str, Any] = {"type": "string", "pattern": f"^{comma_list(facet.value_pattern)}$"}
+    return Field(default_factory=list, description=description, json_schema_extra={"items": items})
+
+
+def _date_field() -> Any:
+    # The schema states the rule the validator below applies (its message says what to type).
+    return Field(
+        default=None, max_length=10, description=_DATE, json_schema_extra={"pattern": ISO_PARTIAL_DATE}
+    )
+
+
 class FilterFields(BaseModel):
     """Every search filter, declared once, as a caller types it.
 
@@ -66,22 +81,22 @@ class FilterFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: list[str] = Field(
-        default_factory=list,
-        description="Overall status (RECRUITING, COMPLETED, …; 'recruiting' = RECRUITING, 'open' = still "
-        "enrolling). None given: every status (the web form starts with RECRUITING and NOT_YET_RECRUITING "
-        "chosen, and says so in its address).",
+    status: list[str] = _vocabulary(
+        "status",
+        "Overall status (RECRUITING, COMPLETED, …; 'recruiting' = RECRUITING, 'open' = still enrolling). "
+        "None given: every status (the web form starts with RECRUITING and NOT_YET_RECRUITING chosen, "
+        "and says so in its address).",
     )
-    phase: list[str] = Field(default_factory=list, description="1, 2, 3, 4, 1/2, early 1, NA (or PHASE2 …).")
-    study_type: list[str] = Field(default_factory=list, description="INTERVENTIONAL, OBSERVATIONAL …")
+    phase: list[str] = _vocabulary("phase", "1, 2, 3, 4, 1/2, early 1, NA (or PHASE2 …).")
+    study_type: list[str] = _vocabulary("study_type", "INTERVENTIONAL, OBSERVATIONAL …")
     condition: list[str] = Field(default_factory=list, description="A condition as the registry lists it.")
     intervention: list[str] = Field(default_factory=list, description="An intervention name.")
-    intervention_type: list[str] = Field(default_factory=list, description="DRUG, BIOLOGICAL, DEVICE, …")
+    intervention_type: list[str] = _vocabulary("intervention_type", "DRUG, BIOLOGICAL, DEVICE, …")
     sponsor: list[str] = Field(default_factory=list, description="The lead sponsor.")
-    sponsor_class: list[str] = Field(default_factory=list, description="INDUSTRY, NIH, OTHER, …")
+    sponsor_class: list[str] = _vocabulary("sponsor_class", "INDUSTRY, NIH, OTHER, …")
     country: list[str] = Field(default_factory=list, description="Country of a site.")
     city: list[str] = Field(default_factory=list, description="City of a site.")
-    age_group: list[str] = Field(default_factory=list, description="CHILD, ADULT, OLDER_ADULT.")
+    age_group: list[str] = _vocabulary("age_group", "CHILD, ADULT, OLDER_ADULT.")
     # The fields of ClinicalTrials.gov's search form, each a query of its own (same language as q),
     # all of them and q applying together: cond and intr limited to the conditions or interventions
     # (as cond:(…) and intr:(…) in q), term searched anywhere. Unlike the condition and intervention
@@ -105,15 +120,16 @@ class FilterFields(BaseModel):
     sex: str | None = Field(
         default=None,
         max_length=20,
+        json_schema_extra={"pattern": SEX_PATTERN},
         description="A patient's sex (female, male): trials open to it (or to all).",
     )
     healthy_volunteers: bool | None = Field(default=None, description="Accepts healthy volunteers.")
     has_results: bool | None = Field(default=None, description="Has posted results.")
-    start_from: str | None = Field(default=None, max_length=20, description=_DATE)
-    start_to: str | None = Field(default=None, max_length=20, description=_DATE)
-    completion_from: str | None = Field(default=None, max_length=20, description=_DATE)
-    completion_to: str | None = Field(default=None, max_length=20, description=_DATE)
-    updated_since: str | None = Field(default=None, max_length=20, description=_DATE)
+    start_from: str | None = _date_field()
+    start_to: str | None = _date_field()
+    completion_from: str | None = _date_field()
+    completion_to: str | None = _date_field()
+    updated_since: str | None = _date_field()
     enrollment_min: int | None = Field(default=None, ge=0, le=MAX_ENROLLMENT)
     enrollment_max: int | None = Field(default=None, ge=0, le=MAX_ENROLLMENT)
 
@@ -137,10 +153,16 @@ class Filters(FilterFields):
     def _date(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        normalized = normalize_date(value)
-        if normalized is None:
+        if not re.fullmatch(ISO_PARTIAL_DATE, value):
             raise ValueError(f"{value!r} is not a date (use 2019, 2019-11 or 2019-11-12)")
-        return normalized
+        return value
+
+    @field_validator("sex")
+    @classmethod
+    def _sex(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(SEX_PATTERN, value):
+            raise ValueError(f"unknown sex {value[:20]!r}; choose female, male or all")
+        return value
 
     def is_empty(self) -> bool:
         return self == Filters()

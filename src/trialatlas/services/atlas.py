@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -115,14 +116,11 @@ class Atlas:
         self._index_lock = threading.Lock()
         # Held by an ingest of this atlas: the index does not catch up meanwhile (see GuardedIndex).
         self._ingest_lock = threading.Lock()
-        # One search at a time on the index's one connection: the index reads some of its state outside
-        # its own lock, and a second thread on the connection while a snippet calls back into Python
-        # deadlocks (that thread holds the interpreter lock and waits for the connection; the snippet
-        # holds the connection and waits for the interpreter lock). Searches hold the index's lock for
-        # their SQL anyway, so this costs little.
-        self._search_lock = threading.Lock()
+        # Guards the results cache only: searches run side by side (the index reads through one
+        # connection per thread), so one slow query holds up no other.
+        self._results_lock = threading.Lock()
         self._results: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
-        self._results_generation = -1
+        self._results_generation = ""
         self._store_matcher: StoreMatcher | None = None
         self._match_workers = match_workers
         self._pool: ProcessPoolExecutor | None = self._new_pool() if match_workers > 0 else None
@@ -178,9 +176,7 @@ class Atlas:
         return index
 
     def rebuild_search_index(self) -> BuildReport:
-        index = self.search_index()
-        with self._search_lock:
-            return index.rebuild(self.store)
+        return self.search_index().rebuild(self.store)
 
     def warm(self) -> None:
         """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
@@ -197,7 +193,7 @@ class Atlas:
         with self._lock:
             if self._store_matcher is None:
                 self._store_matcher = StoreMatcher(
-                    self.store, index=self.search_index(), index_lock=self._search_lock, on_note=self.on_note
+                    self.store, index=self.search_index(), on_note=self.on_note
                 )
             return self._store_matcher
 
@@ -246,41 +242,46 @@ class Atlas:
         if request.radius_km is not None:
             raise QueryError("radius_km needs a location")
         index = self.search_index()
-        with self._search_lock:
-            # Caught up once here, so that the index's generation says what it holds; search() is told.
-            index.sync(self.store)
-            generation = index.generation
+        # Caught up once here (a sync never waits for another writer), so that the index's generation
+        # says what it holds; search() is told.
+        index.sync(self.store)
+        generation = index.generation
+        names = facets if isinstance(facets, bool) else tuple(facets)
+        key = (request.model_dump_json(), names, facet_limit, snippets)
+        with self._results_lock:
             if generation != self._results_generation:
                 self._results.clear()
                 self._results_generation = generation
-            names = facets if isinstance(facets, bool) else tuple(facets)
-            key = (request.model_dump_json(), names, facet_limit, snippets)
             cached = self._results.get(key)
             if cached is not None:
                 self._results.move_to_end(key)
                 return cached
-            results = search(
-                self.store,
-                request.q,
-                request.filters(),
-                sort=request.sort,
-                order=request.order,
-                cursor=request.cursor,
-                limit=request.limit,
-                facets=facets,
-                facet_limit=facet_limit,
-                mode=request.mode,
-                expand=request.expand,
-                snippets=snippets,
-                index=index,
-                synced=True,
-                budget_s=SEARCH_BUDGET_S,
-            )
-            if request.limit <= MAX_LIMIT:  # not the long walks of cursor_at
-                self._results[key] = results
-                while len(self._results) > _RESULTS_CACHE:
-                    self._results.popitem(last=False)
-            return results
+        results = search(
+            self.store,
+            request.q,
+            request.filters(),
+            sort=request.sort,
+            order=request.order,
+            cursor=request.cursor,
+            limit=request.limit,
+            facets=facets,
+            facet_limit=facet_limit,
+            mode=request.mode,
+            expand=request.expand,
+            snippets=snippets,
+            index=index,
+            synced=True,
+            budget_s=SEARCH_BUDGET_S,
+        )
+        # Kept only when no write came between (generations never repeat, so an unchanged one means
+        # the search read the generation the results are filed under); not the long walks of cursor_at.
+        if request.limit <= MAX_LIMIT and index.generation == generation:
+            with self._results_lock:
+                if self._results_generation == generation:
+                    self._results[key] = results
+                    while len(self._results) > _RESULTS_CACHE:
+                        self._results.popitem(last=False)
+        return results
 
     def _search_near(
         self, request: SearchRequest, *, facets: bool | Sequence[str], facet_limit: int, snippets: bool
@@ -320,7 +321,7 @@ class Atlas:
             trials = self.store.get_many([hit.trial.key for hit in hits])
             placed = rank_by_distance(hits, trials, origin, request.radius_km)
             ranked = first.model_copy(update={"hits": placed, "total": len(placed), "origin": origin.name})
-            with self._search_lock:
+            with self._results_lock:
                 self._results[key] = ranked
                 while len(self._results) > _RESULTS_CACHE:
                     self._results.popitem(last=False)
@@ -445,15 +446,10 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
-        from trialatlas.model import OverallStatus
-        from trialatlas.services.models import MatchedTrial, MatchResponse
+        from trialatlas.services.models import MATCH_STATUS_PATTERN, MatchedTrial, MatchResponse
         from trialatlas.services.patients import summarize_patient
 
-        if (
-            status is not None
-            and status.strip().lower() not in ("open", "any", "all", "")
-            and status.strip().upper().replace(" ", "_") not in OverallStatus.__members__
-        ):
+        if status is not None and not re.fullmatch(MATCH_STATUS_PATTERN, status):
             raise QueryError(
                 f"status {status[:40]!r}: use 'open' (the default), 'any' "
                 "or one overall status, e.g. RECRUITING"

@@ -10,31 +10,27 @@ from __future__ import annotations
 import re
 
 from trialatlas.errors import QueryError
+from trialatlas.text.schema_patterns import portable
 
 # Results per page for the page, the API and the CLI (the search package allows more; snippets cost).
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
 
 
-def _is_org_key(text: str) -> bool:
-    # The store's key prefix is read where it is used: the store package loads the trial model.
-    from trialatlas.store.base import ORG_KEY_PREFIX
-
-    return text.startswith(ORG_KEY_PREFIX) and len(ORG_KEY_PREFIX) < len(text) <= len(ORG_KEY_PREFIX) + 200
+# A trial id as the store is asked for it: an NCT id, a store key ("ORG:" and the sponsor's id), or an
+# org study or secondary id (ASCII letters, digits, ``_ . : / ( ) # -``, spaces inside). A JSON-Schema regex
+# as well: the API's path parameters state the rule the check applies.
+TRIAL_ID_PATTERN = portable(
+    r"^\s*(ORG:[^\x00-\x1f\x7f]{1,200}|[\w.:/()#-]([\w .:/()#-]{0,198}[\w.:/()#-])?)\s*$"
+)
+_TRIAL_ID = re.compile(TRIAL_ID_PATTERN)
 
 
 def check_trial_id(nct: str) -> str:
     """Ids are checked before the store sees them, so that a malformed one is a 4xx, not a lookup."""
-    from trialatlas.text.registry_ids import is_nct_id
-
-    text = nct.strip()
-    if (
-        not text
-        or len(text) > 210
-        or not (is_nct_id(text) or _is_org_key(text) or re.fullmatch(r"[\w .:/()#-]{1,200}", text))
-    ):
+    if not _TRIAL_ID.fullmatch(nct):
         raise QueryError(f"{nct[:60]!r} is not a trial id (NCT followed by 8 digits, or an org study id)")
-    return text
+    return nct.strip()
 
 
-__all__ = ["MAX_LIMIT", "MAX_PAGE", "check_trial_id"]
+__all__ = ["MAX_LIMIT", "MAX_PAGE", "TRIAL_ID_PATTERN", "check_trial_id"]

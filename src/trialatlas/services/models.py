@@ -7,6 +7,7 @@ callers all exchange these, so one question has one answer whatever the interfac
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
@@ -17,17 +18,29 @@ from trialatlas.errors import QueryError
 from trialatlas.extract.regimen import TrialDoses, TrialTimeline
 from trialatlas.match.patient import PatientProfile
 from trialatlas.model import Trial
+from trialatlas.model.enums import OverallStatus
 from trialatlas.related import RelatedReport, RelatedResult
-from trialatlas.search import FacetCount, Filters, SearchResults, SortKey
+from trialatlas.search import FACETS, FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
 from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
+from trialatlas.text.schema_patterns import any_case, portable
 
 MAX_QUERY_TERMS = 40
+# A query of at most MAX_QUERY_TERMS white-space separated terms.
+QUERY_TERMS_PATTERN = portable(rf"^\s*(?:\S+\s+){{0,{MAX_QUERY_TERMS - 1}}}\S*\s*$")
 # Seconds one search may run in the store before it is stopped as too costly (a 400 from the API).
 SEARCH_BUDGET_S = 5.0
 
 
 Request = TypeVar("Request", bound=BaseModel)
+
+# A ``facet`` entry: ``name:value``, the name of a facet and a value its filter takes
+# (facet_choices, then the search, apply the same rule).
+FACET_ENTRY_PATTERN = portable(
+    "^(?:"
+    + "|".join(rf"\s*{re.escape(name)}\s*:(?:{facet.value_pattern})" for name, facet in FACETS.items())
+    + ")$"
+)
 
 
 def validation_problems(exc: ValidationError, whole: str = "request") -> str:
@@ -71,6 +84,8 @@ class SearchRequest(FilterFields):
     q: str = Field(
         default="",
         max_length=500,
+        # At most MAX_QUERY_TERMS terms (the validator below): the grammar itself is beyond a schema.
+        json_schema_extra={"pattern": QUERY_TERMS_PATTERN},
         description='The query: words (all must occur), "phrases", AND/OR/NOT, (groups), nephr*, '
         "and cond: intr: title: sponsor: id: fields. Abbreviations and synonyms are expanded; "
         "status, phase, country and age words are read as filters (see `interpreted`).",
@@ -79,6 +94,7 @@ class SearchRequest(FilterFields):
         default_factory=list,
         description="name:value of a facet, for facets without a filter of their own "
         "(start_year:2019, completion_year:2025, enrollment:100-499, last_update_year:2024).",
+        json_schema_extra={"items": {"type": "string", "pattern": FACET_ENTRY_PATTERN}},
     )
     location: str = Field(
         default="",
@@ -87,7 +103,10 @@ class SearchRequest(FilterFields):
         "are then sorted by the distance to their nearest site, each giving that site.",
     )
     radius_km: float | None = Field(
-        default=None, gt=0, le=25_000, description="With a location: only trials with a site within this."
+        default=None,
+        gt=0,
+        le=25_000,
+        description="Only trials with a site within this of the location (a 400 without a location).",
     )
     sort: SortKey = Field(default=SortKey.RELEVANCE, description="Relevance, or newest/largest first.")
     order: Literal["asc", "desc"] | None = Field(default=None, description="asc: oldest or smallest first.")
@@ -203,10 +222,40 @@ class DoseRequest(BaseModel):
 # --- matching ------------------------------------------------------------------------------------
 
 
+# What the matcher's status filter reads (trialatlas.match.matcher.resolve_status and status_filter):
+# nothing (the default), 'open', 'any' or 'all', or one overall status in any case, its words joined
+# by '_', ' ' or '-'.
+MATCH_STATUS_PATTERN = portable(
+    r"^\s*(|"
+    + "|".join(any_case(word, " -") for word in ("open", "any", "all", *(s.value for s in OverallStatus)))
+    + r")\s*$"
+)
+# A patient is a profile (with no note, or an empty one) or a note with some text (and no profile):
+# the rule trialatlas.services.patients.patient_of applies (its 400 says what to send).
+_PATIENT_OR_NOTE: dict[str, Any] = {
+    "anyOf": [
+        {
+            "required": ["patient"],
+            "properties": {
+                "patient": {"type": "object"},
+                "note": {"anyOf": [{"type": "null"}, {"const": ""}]},
+            },
+        },
+        {
+            "required": ["note"],
+            "properties": {
+                "note": {"type": "string", "pattern": portable(r"\S")},
+                "patient": {"type": "null"},
+            },
+        },
+    ]
+}
+
+
 class MatchRequest(BaseModel):
     """A patient as a structured profile or as a free-text note (one of the two)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_PATIENT_OR_NOTE)
 
     patient: PatientProfile | None = None
     note: str | None = Field(default=None, max_length=20000)
@@ -214,6 +263,8 @@ class MatchRequest(BaseModel):
     status: str | None = Field(
         default=None,
         max_length=40,
+        # What the matcher reads (its 400 says what to send).
+        json_schema_extra={"pattern": MATCH_STATUS_PATTERN},
         description=(
             "'open' (the default: recruiting, not yet recruiting, by invitation), 'any', "
             "or one overall status (RECRUITING, …)."
@@ -291,6 +342,8 @@ class NearRequest(BaseModel):
     location: str = Field(
         min_length=1,
         max_length=200,
+        # Not blank: the handler reads the place from the text without its white space.
+        json_schema_extra={"pattern": portable(r"\S")},
         description='Where the patient is: "City[, State], Country" or "lat, lon".',
     )
     radius_km: float | None = Field(default=None, ge=0, le=25_000, description="Only sites within this.")

@@ -65,6 +65,16 @@ MULTI_VALUED_COLUMNS = frozenset({"phases", "countries"})
 
 
 @runtime_checkable
+class SecretKeeper(Protocol):
+    """A store that keeps secrets in itself (a server database): every process using it reads the
+    same one. A store without (a file's secrets live beside it; memory's, with the process) is not."""
+
+    def shared_secret(self, name: str) -> bytes:
+        """The random secret called ``name``, created on first ask and the same ever after."""
+        ...
+
+
+@runtime_checkable
 class TrialStore(Protocol):
     """What every backend provides."""
 

@@ -13,6 +13,7 @@ shared codec; full-text search uses a weighted ``tsvector`` column with a GIN in
 
 from __future__ import annotations
 
+import secrets
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -177,6 +178,20 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
             return None
         row = conn.execute("SELECT value FROM trialatlas_meta WHERE name = 'schema_version'").fetchone()
         return int(row[0]) if row else None
+
+    def shared_secret(self, name: str) -> bytes:
+        """A random secret kept in the database (``trialatlas_meta``), created on first ask: every
+        server process on this database signs and checks with the same one (cursors)."""
+        row_name = f"secret:{name}"
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO trialatlas_meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                (row_name, secrets.token_hex(32)),
+            )
+            row = conn.execute("SELECT value FROM trialatlas_meta WHERE name = %s", (row_name,)).fetchone()
+        if row is None:  # pragma: no cover - the insert above makes the row
+            raise StoreError(f"{self.location}: cannot keep the secret {name!r}")
+        return bytes.fromhex(str(row[0]))
 
     @property
     def schema_version(self) -> int:
