@@ -37,6 +37,7 @@ from schemathesis.openapi import from_url
 from trialatlas.errors import QueryError
 from trialatlas.geo import parse_location
 from trialatlas.search import search
+from trialatlas.search.filters import QUERY_FIELDS
 from trialatlas.store import MemoryStore
 from web_support import shared_server
 
@@ -56,11 +57,13 @@ def _beyond_the_schema(case: Case) -> bool:
             parse_location(location)
         except QueryError:
             return True
-    query = params.get("q")
-    if not isinstance(query, str) or not query.strip():
+    # q and the search form's query fields (cond, intr, term) share the query language.
+    query = params.get("q") if isinstance(params.get("q"), str) else ""
+    fields = {name: params[name] for name in QUERY_FIELDS if isinstance(params.get(name), str)}
+    if not str(query).strip() and not any(text.strip() for text in fields.values()):
         return False
     try:
-        search(_EMPTY, query, limit=1, facets=False, snippets=False)
+        search(_EMPTY, str(query), limit=1, facets=False, snippets=False, **fields)
     except QueryError:
         return True
     return False
