@@ -68,6 +68,7 @@ def _beyond_the_schema(case: Case) -> bool:
         return True
     return False
 
+
 EXAMPLES = 60
 CHECKS = [
     not_a_server_error,
