@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from trialatlas.errors import QueryError
-from trialatlas.model import Trial
+from trialatlas.model import OPEN_STATUSES, Trial
 from trialatlas.model.enums import SourceFormat
 from trialatlas.model.trial import SourceRecord
 from trialatlas.search import SearchIndex, iter_search, search
 from trialatlas.search.document import trial_texts
-from trialatlas.search.facets import OPEN_STATUSES
 from trialatlas.services.ingest import ingest
 from trialatlas.store import MemoryStore, SqliteStore
 

@@ -18,6 +18,7 @@ from typing import Any
 from trialatlas.errors import PluginError, QueryError
 from trialatlas.model import Trial
 from trialatlas.model.enums import (
+    OPEN_STATUSES,
     AgencyClass,
     InterventionType,
     OverallStatus,
@@ -164,13 +165,11 @@ _accept_age_group = _EnumAcceptor(
     "age group", (s.value for s in StandardAge), {"CHILDREN": ["CHILD"], "ADULTS": ["ADULT"]}
 )
 
-OPEN_STATUSES = ["RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"]
-
 _accept_status = _EnumAcceptor(
     "status",
     (s.value for s in OverallStatus),
     # "recruiting" is the enum value itself (RECRUITING only); "open" is every status still enrolling.
-    {"OPEN": OPEN_STATUSES, "ACTIVE": ["ACTIVE_NOT_RECRUITING"]},
+    {"OPEN": sorted(OPEN_STATUSES), "ACTIVE": ["ACTIVE_NOT_RECRUITING"]},
 )
 
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
