@@ -132,7 +132,7 @@ def match_command(
     status: Annotated[
         str | None,
         typer.Option(
-            help="'open' (default: recruiting and not yet recruiting), 'any', or one overall status."
+            help="'open' (default: recruiting, not yet, by invitation), 'any', or one status."
         ),
     ] = None,
     as_json: Annotated[
