@@ -131,9 +131,7 @@ def match_command(
     top: Annotated[int, typer.Option(min=1, max=50, help="How many trials to show.")] = 20,
     status: Annotated[
         str | None,
-        typer.Option(
-            help="'open' (default: recruiting, not yet, by invitation), 'any', or one status."
-        ),
+        typer.Option(help="'open' (default: recruiting, not yet, by invitation), 'any', or one status."),
     ] = None,
     as_json: Annotated[
         bool,

@@ -35,9 +35,10 @@ SEARCH_BUDGET_S = 5.0
 Request = TypeVar("Request", bound=BaseModel)
 
 # A ``facet`` entry: ``name:value``, the name of a facet and a value its filter takes
-# (facet_choices, then the search, apply the same rule).
+# (facet_choices, then the search, apply the same rule), or blank: a repeated parameter's empty
+# values are dropped, as plain HTML forms send them (split_values).
 FACET_ENTRY_PATTERN = portable(
-    "^(?:"
+    r"^(?:\s*|"
     + "|".join(rf"\s*{re.escape(name)}\s*:(?:{facet.value_pattern})" for name, facet in FACETS.items())
     + ")$"
 )
