@@ -23,6 +23,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO
 
+from trialatlas.store.sqlite import transaction
+
 LOCK_SUFFIX = ".search-lock"
 # Each reader's page cache (KiB, negative: SQLite's unit); the writer keeps a larger one for builds.
 _READER_CACHE_KIB = 16_384
@@ -105,16 +107,8 @@ class Connections:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """The writer inside one immediate transaction: committed at the end, rolled back on error."""
-        with self.lock:
-            conn = self.writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self.lock, transaction(self.writer) as conn:
+            yield conn
 
     @contextmanager
     def building(self, wait: bool) -> Iterator[bool]:

@@ -83,6 +83,20 @@ _CREATE_STATEMENTS = [
 ]
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+    """One transaction on ``conn``: committed at the end, rolled back on any exception."""
+    conn.execute(f"BEGIN {mode}")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        # Some errors (SQLITE_FULL, interrupts) have already ended the transaction.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 class SqliteStore(SqlStore[sqlite3.Connection]):
     """A :class:`~trialatlas.store.base.TrialStore` in one SQLite file (``":memory:"`` for none).
 
@@ -177,17 +191,8 @@ class SqliteStore(SqlStore[sqlite3.Connection]):
     @contextmanager
     def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
         """One transaction; rolled back on any exception. ``DEFERRED`` gives a consistent read snapshot."""
-        with self._lock:
-            conn = self._connection()
-            conn.execute(f"BEGIN {mode}")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                # Some errors (SQLITE_FULL, interrupts) have already ended the transaction.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self._lock, transaction(self._connection(), mode) as conn:
+            yield conn
 
     def _read(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._transaction("DEFERRED")

@@ -400,18 +400,24 @@ def _arm_rows(values: list[str], names: list[str]) -> list[tuple[str, str, str |
     return rows
 
 
+def _shared_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+    """How many words two rows share at their start, and then at their end (never overlapping)."""
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    return prefix, suffix
+
+
 def _group_rows(rows: list[str]) -> dict[int, tuple[str, str, str]]:
     """Rows of one arm: same label and description around short intervention names (the rows of one
     arm need not be next to each other: the site orders rows by intervention, as seed 004 shows)."""
     found: dict[int, tuple[str, str, str]] = {}
     for index, other in itertools.combinations(range(len(rows)), 2):
         a, b = rows[index].split(), rows[other].split()
-        prefix = 0
-        while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
-            suffix += 1
+        prefix, suffix = _shared_ends(a, b)
         middle_a, middle_b = a[prefix : len(a) - suffix], b[prefix : len(b) - suffix]
         short = all(
             0 < len(m) <= 10 and not any(w.endswith(".") for w in m[:-1]) for m in (middle_a, middle_b)
@@ -551,12 +557,7 @@ def _split_after_descriptions(rows: list[list[str]]) -> list[list[str]]:
     for _ in range(4):
         tails: list[list[str]] = []
         for a, b in itertools.combinations(rows, 2):
-            prefix = 0
-            while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
-                prefix += 1
-            suffix = 0
-            while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
-                suffix += 1
+            prefix, suffix = _shared_ends(a, b)
             middles = (len(a) - prefix - suffix, len(b) - prefix - suffix)
             # One arm's two rows: a label, a short intervention name each, and the same description.
             if prefix >= 1 and suffix >= 3 and all(0 < m <= 10 for m in middles):
