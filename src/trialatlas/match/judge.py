@@ -54,13 +54,9 @@ from trialatlas.extract.criteria.vocab import (
     conditions,
     possible_concepts,
 )
+from trialatlas.match.atoms import evaluate_rule
 from trialatlas.match.patient import PatientProfile, profile_from_note
-from trialatlas.match.verdict import (
-    DIAGNOSTIC_PROCEDURES,
-    CriterionVerdict,
-    evaluate_criterion,
-    evaluate_rule,
-)
+from trialatlas.match.verdict import DIAGNOSTIC_PROCEDURES, CriterionVerdict, evaluate_criterion
 from trialatlas.plugins import JUDGES, PluginGroup, load_entry_point, load_reference
 from trialatlas.text.words import stem, stop_words, words
 
