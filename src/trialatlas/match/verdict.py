@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
-from trialatlas.extract.criteria.drugs import same_drug
+from trialatlas.extract.criteria.drugs import drug_classes, drug_ingredients, same_drug
 from trialatlas.extract.criteria.logic import build_logic
 from trialatlas.extract.criteria.negation import find_cues
 from trialatlas.extract.criteria.qualifiers import class_words, course_of
@@ -35,7 +35,7 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
 from trialatlas.match.logic import Truth, evaluate_logic
-from trialatlas.match.patient import Evidence, PatientProfile
+from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.model import Sex, Trial
 from trialatlas.text.words import stop_words
 
@@ -281,9 +281,17 @@ def _drugs_other_than(
         ):
             return
         exempted.update(rule.drugs)
-    remaining = [
-        m for m in patient.medications if not any(same_drug(d, e) for d in m.drugs for e in exempted)
-    ]
+    remaining: list[PatientMedication] = []
+    for medication in patient.medications:
+        # A combination product is judged on its ingredients that are not exempted: Truvada is exempt
+        # where tenofovir and emtricitabine are, Biktarvy's bictegravir is not.
+        parts = [p for d in medication.drugs for p in (drug_ingredients(d) or (d,))]
+        kept_parts = [p for p in parts if not any(same_drug(p, e) for e in exempted)]
+        if kept_parts == parts:
+            remaining.append(medication)
+        elif kept_parts:
+            classes = list(dict.fromkeys(c for p in kept_parts for c in drug_classes(p)))
+            remaining.append(medication.model_copy(update={"drugs": kept_parts, "classes": classes}))
     others = patient.model_copy(update={"medications": remaining})
     raw[main] = evaluate_rule(kept, others, negate=False)
     for index in exempt:
