@@ -13,7 +13,12 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
-from trialatlas.extract.criteria.qualifiers import course_of, qualifier_vocab
+from trialatlas.extract.criteria.qualifiers import (
+    course_of,
+    qualifier_vocab,
+    route_groups,
+    systemic_daily_mg_from,
+)
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -28,7 +33,7 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions
 from trialatlas.match.logic import Truth
-from trialatlas.match.patient import Evidence, PatientCondition, PatientProfile
+from trialatlas.match.patient import Evidence, PatientCondition, PatientMedication, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
 
 # Typical upper limits of normal, for criteria written as multiples of the ULN.
@@ -460,6 +465,7 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
     wanted = rule.drugs
     wanted_class = rule.drug_class
+    route_unknown: PatientMedication | None = None
     for medication in patient.medications:
         classes = {b for c in medication.classes for b in class_closure(c)}
         classes |= {c for d in medication.drugs for c in drug_classes(d)}
@@ -470,6 +476,13 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         # ("prednisone" is a glucocorticoid) does not widen the drug to its class.
         named_hit = any(c != "medication" and c in classes for c in rule.named_classes)
         if drug_hit or named_hit or (class_hit and not wanted):
+            fits = _route_fits(rule, medication)
+            if fits is None and medication.present:
+                # "Steroids other than topical" and a steroid whose route the note does not give.
+                route_unknown = route_unknown or medication
+                continue
+            if fits is False:
+                continue  # given by a route the criterion is not about: another medicine for it
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
             if rule.dose is not None:
@@ -477,9 +490,41 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
                 truth: Truth = "unknown" if holds is None else "true" if holds else "false"
                 return _outcome(truth, why, medication.evidence)
             return _outcome("true", f"patient takes {medication.name}", medication.evidence)
+    if route_unknown is not None:
+        return _outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | None:
+    """Whether a medicine is given by a route the criterion asks about (``routes``) and not by one it
+    leaves out (``exempt_routes``); None when the note's route does not tell. A daily mass dose with
+    no route word is systemic (local preparations are dosed by strength or in micrograms), but which
+    systemic route stays open."""
+    if not rule.routes and not rule.exempt_routes:
+        return True
+    route = medication.route
+    if route is not None:
+        if rule.routes and route not in rule.routes:
+            return False
+        return route not in rule.exempt_routes
+    systemic = set(route_groups()["systemic"])
+    dosed_systemically = (
+        medication.daily is True
+        and medication.dose_basis is None
+        and medication.dose_mg is not None
+        and medication.dose_mg >= systemic_daily_mg_from()
+    )
+    if not dosed_systemically:
+        return None
+    if rule.routes and systemic.isdisjoint(rule.routes):
+        return False
+    if rule.routes and not systemic <= set(rule.routes):
+        return None  # "oral steroids": systemic, but by mouth or by vein the note does not say
+    if systemic & set(rule.exempt_routes):
+        return None
+    return True
 
 
 def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:

@@ -22,7 +22,7 @@ from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import drug_classes, drug_ingredients, same_drug
 from trialatlas.extract.criteria.logic import build_logic
 from trialatlas.extract.criteria.negation import find_cues
-from trialatlas.extract.criteria.qualifiers import class_words, course_of
+from trialatlas.extract.criteria.qualifiers import class_words, course_of, route_mentions
 from trialatlas.extract.criteria.rules import (
     ConditionRule,
     LogicNode,
@@ -234,6 +234,10 @@ def unread_exception(text: str, rules: Sequence[Rule]) -> str | None:
         start, end = cue.scope_start, cue.scope_end
         if any(start <= rule.span.start < end or start < rule.span.end <= end for rule in rules):
             continue
+        if any(isinstance(rule, MedicationRule) and rule.exempt_routes for rule in rules) and route_mentions(
+            text, start, end
+        ):
+            continue  # "steroids other than topical": the routes left out were read with the medicine
         scope = text[min(cue.start, start) : max(cue.end, end)].strip()
         if len(scope.split()) > 1:
             return scope

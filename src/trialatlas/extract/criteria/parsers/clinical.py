@@ -9,10 +9,13 @@ from trialatlas.extract.criteria.qualifiers import (
     ClassList,
     course_of,
     elliptic_names,
+    exempt_routes_after,
     find_classes,
     find_dose,
     is_class_token,
     is_equivalence_reference,
+    route_mentions,
+    routes_before,
 )
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
@@ -201,6 +204,12 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
         if dose is not None and dose.equivalent_of is not None and dose.end is not None:
             counted_in = dose.end
             context.claim(end, dose.end)
+        exempt, exempt_end = exempt_routes_after(text, end)
+        if exempt:
+            context.claim(end, exempt_end)
+        # The route may be before the medicine or inside a class's own name ("systemic corticosteroids").
+        routes = list(routes_before(text, start))
+        routes += [r for _, _, named in route_mentions(text, start, end) for r in named if r not in routes]
         rules.append(
             MedicationRule(
                 span=context.span(start, end),
@@ -210,6 +219,8 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
                 named_classes=list(dict.fromkeys(class_names)),
                 relation=relation,
                 dose=dose,
+                routes=routes,
+                exempt_routes=list(exempt),
             )
         )
     return rules
