@@ -130,6 +130,9 @@ def _compare(value: float, operator: str | None, threshold: float, high: float |
 
 
 def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.experiencer == "family":
+        # "a first-degree relative diagnosed … at age 55 or less": the relative's age, not the patient's.
+        return _outcome("unknown", "the age is a relative's")
     if patient.age_years is None:
         return _outcome("unknown", "the patient's age is not known")
     age = patient.age_years
@@ -222,6 +225,19 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     caused = _by_infection(rule, patient) or _by_value(rule, patient)
     if caused is not None:
         return caused
+    if not wanted_family:
+        relative = next(
+            (
+                c
+                for c in patient.conditions
+                if c.family and c.present and c.concept and rule.concept in broader_concepts(c.concept)
+            ),
+            None,
+        )
+        if relative is not None:
+            # "Her mother has glaucoma": a relative's illness is not the patient's, and the note's
+            # silence on the patient's own is no answer either (a wrong verdict is worse): say whose it is.
+            return _outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
     return _outcome("unknown", f"no mention of {rule.name}")
 
 
