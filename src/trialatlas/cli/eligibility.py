@@ -18,7 +18,7 @@ from trialatlas.errors import InputError
 
 if TYPE_CHECKING:
     from trialatlas.extract.criteria.rules import ParsedCriterion
-    from trialatlas.services.models import MatchedTrial
+    from trialatlas.services.match_models import MatchedTrial
 
 
 def register(app: typer.Typer) -> None:
