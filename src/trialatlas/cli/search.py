@@ -248,7 +248,7 @@ def search_eval_command(
         print_json(report.as_dict())
         return
     table = Table(
-        title=f"TREC CT 2021: {report.topics_scored} topics, {report.judged_held:,} judged trials held"
+        title=f"TREC CT 2021: {report.topics_scored} topics, {report.held_trials:,} judged trials held"
     )
     table.add_column("system")
     table.add_column("NDCG@10", justify="right")
