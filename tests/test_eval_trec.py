@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import orjson
 import pytest
 
+import trialatlas
 from trialatlas.eval.trec import Ranker, Topic, score_systems, write_runs
 
 TOPICS = [Topic("t1", "first patient"), Topic("t2", "second patient"), Topic("t3", "nothing relevant")]
@@ -16,6 +22,7 @@ JUDGMENTS = {
     "t3": {"A": 0, "C": 0},
 }
 HELD = {"A", "B", "C"}
+SYSTEM_ROW = re.compile(r"^\W*(trialatlas|bm25)\W+[01]\.\d{4}\W+[01]\.\d{4}\W*$")
 
 
 def _fixed(order: Sequence[str]) -> Ranker:
@@ -66,3 +73,49 @@ def test_the_paired_difference_and_the_runs(tmp_path: Path) -> None:
     paths = write_runs(report, lambda name: tmp_path / "runs" / f"{name}.run")
     lines = paths[0].read_text().splitlines()
     assert len(lines) == len(ours.run) and lines[0].split()[1] == "Q0" and lines[0].endswith(" trialatlas")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("TRIALATLAS_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "trialatlas", *args], capture_output=True, text=True, env=env
+    )
+
+
+def test_both_commands_show_one_table_and_the_paired_difference(target_trials: Path, tmp_path: Path) -> None:
+    db = tmp_path / "atlas.db"
+    store = trialatlas.open_store(str(db))
+    try:
+        trialatlas.ingest([target_trials], store)
+    finally:
+        store.close()
+    folder = tmp_path / "trec"
+    (folder / "qrels").mkdir(parents=True)
+    topics = [
+        {"_id": "trec-20211", "text": "A 9-year-old boy with steroid-dependent nephrotic syndrome."},
+        {"_id": "trec-20212", "text": "Woman with lupus nephritis class IV on mycophenolate mofetil."},
+    ]
+    (folder / "queries.jsonl").write_bytes(b"\n".join(orjson.dumps(t) for t in topics) + b"\n")
+    qrels = ["query-id\tcorpus-id\tscore", "trec-20211\tNCT04048161\t2", "trec-20211\tNCT00371319\t0"]
+    qrels += ["trec-20212\tNCT00371319\t2", "trec-20212\tNCT04048161\t0"]
+    (folder / "qrels" / "test.tsv").write_text("\n".join(qrels) + "\n", encoding="utf-8")
+    searched = _cli("search-eval", "--db", str(db), "--data", str(folder), "--out", str(tmp_path / "runs"))
+    matched = _cli(
+        "eval",
+        "trec",
+        "--db",
+        str(db),
+        "--topics",
+        str(folder / "queries.jsonl"),
+        "--qrels",
+        str(folder / "qrels" / "test.tsv"),
+    )
+    for done, precision in ((searched, "P@10"), (matched, "P@10 (eligible)")):
+        assert done.returncode == 0, done.stderr
+        header = next(line for line in done.stdout.splitlines() if "NDCG@10" in line and "system" in line)
+        assert precision in header
+        assert "NDCG@10 trialatlas - bm25:" in done.stdout and "paired bootstrap" in done.stdout
+        # One row per system: its name, NDCG@10 and P@10 with four decimals (table borders aside).
+        rows = [line for line in done.stdout.splitlines() if SYSTEM_ROW.match(line)]
+        assert sorted(SYSTEM_ROW.match(row)[1] for row in rows) == ["bm25", "trialatlas"]  # type: ignore[index]
