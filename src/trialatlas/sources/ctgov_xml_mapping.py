@@ -10,13 +10,13 @@ after a syntax error) is :mod:`trialatlas.sources.ctgov_xml`; the results sectio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from lxml import etree
 
 from trialatlas import model as tm
+from trialatlas.sources.base import cached_age, cached_date, cached_enum
 from trialatlas.sources.ctgov_xml_results import map_results
 from trialatlas.sources.textblocks import TextUnit, render_units, textblock_units
 from trialatlas.text.criteria import criteria_lists
@@ -54,35 +54,6 @@ _REFERENCES = (("reference", tm.ReferenceType.BACKGROUND), ("results_reference",
 
 
 # --- values -----------------------------------------------------------------------------------
-
-# Statuses, roles, dates and ages repeat across records: each spelling is coerced once per process
-# (bounded, so hostile input cannot grow the caches without limit).
-_MEMO_LIMIT = 50_000
-_memo: dict[tuple[object, str], Any] = {}
-
-
-def _memoized(kind: object, text: str, compute: Callable[[str], Any]) -> Any:
-    key = (kind, text)
-    try:
-        return _memo[key]
-    except KeyError:
-        found = _memo[key] = compute(text)
-        if len(_memo) > _MEMO_LIMIT:
-            _memo.clear()
-        return found
-
-
-def _coerce(enum_type: type[E], text: str) -> E | None:
-    return cast("E | None", _memoized(enum_type, text, lambda t: tm.coerce_enum(enum_type, t)))
-
-
-def _date(text: str) -> str | None:
-    return cast("str | None", _memoized(tm.normalize_date, text, tm.normalize_date))
-
-
-def _age(text: str | None) -> tm.Age | None:
-    # Ages are frozen models, so one instance can serve every trial that states the same limit.
-    return cast("tm.Age | None", _memoized(tm.parse_age, text, tm.parse_age)) if text else None
 
 
 def _scan(element: Element) -> tuple[Texts, Kids]:
@@ -133,7 +104,7 @@ def _date_type(value: str | None) -> tm.DateType | None:
     if value.lower().startswith("estimate"):
         # Legacy "Estimate" on posting dates: v2 says ESTIMATED, as for "Anticipated" dates.
         return tm.DateType.ESTIMATED
-    return _coerce(tm.DateType, value)
+    return cached_enum(tm.DateType, value)
 
 
 def _person(texts: Texts) -> str | None:
@@ -185,7 +156,7 @@ class _Mapper:
         text = texts.get(tag)
         if text is None:
             return None
-        found = _coerce(enum_type, text)
+        found = cached_enum(enum_type, text)
         if found is None:
             self.warnings.append(f"{tag}: unknown value {text!r}")
         return found
@@ -194,7 +165,7 @@ class _Mapper:
         text = texts.get(tag)
         if text is None:
             return None
-        found = _date(text)
+        found = cached_date(text)
         if found is None:
             self.warnings.append(f"{tag}: unreadable date {text!r}")
         return found
@@ -280,7 +251,7 @@ class _Mapper:
         e, kids = _scan(found[0])
         criteria_text = render_units(_textblock(kids, "criteria"))
         inclusion, exclusion = criteria_lists(criteria_text)
-        minimum, maximum = _age(e.get("minimum_age")), _age(e.get("maximum_age"))
+        minimum, maximum = cached_age(e.get("minimum_age")), cached_age(e.get("maximum_age"))
         return {
             "criteria_text": criteria_text,
             "inclusion": inclusion,
