@@ -156,13 +156,23 @@ class Bm25:
     def scores(self, query: Mapping[str, float]) -> F64:
         """The score of every document (in the order of ``keys``) for a query of term weights."""
         postings = self.postings
-        norms = self._norm(postings.lengths)
-        total: F64 = np.zeros(self.size, dtype=np.float64)
-        for term, weight in query.items():
-            rows, tf = postings.of_term(term)
-            if rows.size:
-                # A term's postings name each row once, so the fancy-indexed sum adds no row twice.
-                total[rows] += self._gain(weight * self.idf(term), tf, norms[rows])
+        known = [
+            (index, weight * self.idf(term))
+            for term, weight in query.items()
+            if (index := postings.vocab.get(term)) is not None
+        ]
+        if not known:
+            return np.zeros(self.size, dtype=np.float64)
+        terms = np.fromiter((index for index, _ in known), dtype=np.int64, count=len(known))
+        weighted = np.fromiter((w for _, w in known), dtype=np.float64, count=len(known))
+        # Every posting of every query term in one gather, summed per document in one pass (term by
+        # term, as a loop over the terms would add them), with the norms of the documents touched only.
+        positions, lengths = postings.positions_of(terms)
+        rows = postings.rows[positions]
+        gains = self._gain(
+            np.repeat(weighted, lengths), postings.tf[positions], self._norm(postings.lengths[rows])
+        )
+        total: F64 = np.bincount(rows, weights=gains, minlength=self.size).astype(np.float64)
         return total
 
     def scores_of_rows(self, queries: Sequence[Mapping[str, float]], rows: I64) -> list[F64]:
@@ -225,6 +235,14 @@ class _Postings:
         order = np.argsort(self.rows, kind="stable")
         indptr = np.concatenate(([0], np.cumsum(np.bincount(self.rows, minlength=len(self.keys)))))
         return indptr.astype(np.int64), terms[order], self.tf[order]
+
+    def positions_of(self, terms: I64) -> tuple[I64, I64]:
+        """Where the postings of ``terms`` are, term after term, and how many each term has."""
+        starts = self.indptr[terms]
+        lengths = self.indptr[terms + 1] - starts
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        positions: I64 = offsets + np.arange(int(lengths.sum()), dtype=np.int64)
+        return positions, lengths
 
     def of_rows(self, rows: I64) -> tuple[I64, I32, F64]:
         """Every (position in ``rows``, term, count) of the documents at ``rows``."""
