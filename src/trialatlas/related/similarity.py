@@ -218,7 +218,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     n = index.size
     # Candidates by BM25 over the query's less common words (the common ones cost the most postings
     # and hardly move who is near the top); then every word scores them, read from their own words.
-    rough = index.lexical.bm25(query.text, COMMON_SHARE)
+    rough = index.lexical.rough_bm25(query.text, COMMON_SHARE)
     excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
     rough[excluded] = 0.0
     pools = [

@@ -24,6 +24,7 @@ K1 = 1.2
 B = 0.75
 
 F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -172,7 +173,38 @@ class Bm25:
         gains = self._gain(
             np.repeat(weighted, lengths), postings.tf[positions], self._norm(postings.lengths[rows])
         )
-        total: F64 = np.bincount(rows, weights=gains, minlength=self.size).astype(np.float64)
+        total: F64 = np.bincount(rows, weights=gains, minlength=self.size).astype(np.float64, copy=False)
+        return total
+
+    @cached_property
+    def _saturation(self) -> F32:
+        """Each posting's term-frequency part of its score, ``tf (k1 + 1) / (tf + norm)``, in float32
+        (4 bytes a posting): computed once, it spares every rough query the documents' norms."""
+        postings = self.postings
+        tf = postings.tf
+        saturation: F32 = (tf * (self.k1 + 1) / (tf + self._norm(postings.lengths)[postings.rows])).astype(
+            np.float32
+        )
+        return saturation
+
+    def rough_scores(self, query: Mapping[str, float]) -> F64:
+        """:meth:`scores` to within float32 rounding, at about two thirds of the cost: for choosing
+        candidates that are then scored exactly (:meth:`scores_of_rows`), never for a final order."""
+        postings = self.postings
+        known = [
+            (index, weight * self.idf(term))
+            for term, weight in query.items()
+            if (index := postings.vocab.get(term)) is not None
+        ]
+        if not known:
+            return np.zeros(self.size, dtype=np.float64)
+        terms = np.fromiter((index for index, _ in known), dtype=np.int64, count=len(known))
+        weighted = np.fromiter((w for _, w in known), dtype=np.float64, count=len(known))
+        positions, lengths = postings.positions_of(terms)
+        gains = np.repeat(weighted, lengths) * self._saturation[positions]
+        total: F64 = np.bincount(postings.rows[positions], weights=gains, minlength=self.size).astype(
+            np.float64
+        )
         return total
 
     def scores_of_rows(self, queries: Sequence[Mapping[str, float]], rows: I64) -> list[F64]:
