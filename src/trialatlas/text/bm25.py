@@ -157,23 +157,13 @@ class Bm25:
     def scores(self, query: Mapping[str, float]) -> F64:
         """The score of every document (in the order of ``keys``) for a query of term weights."""
         postings = self.postings
-        known = [
-            (index, weight * self.idf(term))
-            for term, weight in query.items()
-            if (index := postings.vocab.get(term)) is not None
-        ]
-        if not known:
-            return np.zeros(self.size, dtype=np.float64)
-        terms = np.fromiter((index for index, _ in known), dtype=np.int64, count=len(known))
-        weighted = np.fromiter((w for _, w in known), dtype=np.float64, count=len(known))
-        # Every posting of every query term in one gather, summed per document in one pass (term by
-        # term, as a loop over the terms would add them), with the norms of the documents touched only.
-        positions, lengths = postings.positions_of(terms)
-        rows = postings.rows[positions]
-        gains = self._gain(
-            np.repeat(weighted, lengths), postings.tf[positions], self._norm(postings.lengths[rows])
-        )
-        total: F64 = np.bincount(rows, weights=gains, minlength=self.size).astype(np.float64, copy=False)
+        norms = self._norm(postings.lengths)
+        total: F64 = np.zeros(self.size, dtype=np.float64)
+        for term, weight in query.items():
+            rows, tf = postings.of_term(term)
+            if rows.size:
+                # A term's postings name each row once, so the fancy-indexed sum adds no row twice.
+                total[rows] += self._gain(weight * self.idf(term), tf, norms[rows])
         return total
 
     @cached_property
@@ -191,20 +181,15 @@ class Bm25:
         """:meth:`scores` to within float32 rounding, at about two thirds of the cost: for choosing
         candidates that are then scored exactly (:meth:`scores_of_rows`), never for a final order."""
         postings = self.postings
-        known = [
-            (index, weight * self.idf(term))
-            for term, weight in query.items()
-            if (index := postings.vocab.get(term)) is not None
-        ]
-        if not known:
-            return np.zeros(self.size, dtype=np.float64)
-        terms = np.fromiter((index for index, _ in known), dtype=np.int64, count=len(known))
-        weighted = np.fromiter((w for _, w in known), dtype=np.float64, count=len(known))
-        positions, lengths = postings.positions_of(terms)
-        gains = np.repeat(weighted, lengths) * self._saturation[positions]
-        total: F64 = np.bincount(postings.rows[positions], weights=gains, minlength=self.size).astype(
-            np.float64
-        )
+        saturation = self._saturation
+        total: F64 = np.zeros(self.size, dtype=np.float64)
+        for term, weight in query.items():
+            index = postings.vocab.get(term)
+            if index is None:
+                continue
+            start, end = int(postings.indptr[index]), int(postings.indptr[index + 1])
+            # Each term's postings are one slice: no gather of positions, no norms.
+            total[postings.rows[start:end]] += weight * self.idf(term) * saturation[start:end]
         return total
 
     def scores_of_rows(self, queries: Sequence[Mapping[str, float]], rows: I64) -> list[F64]:
@@ -267,14 +252,6 @@ class _Postings:
         order = np.argsort(self.rows, kind="stable")
         indptr = np.concatenate(([0], np.cumsum(np.bincount(self.rows, minlength=len(self.keys)))))
         return indptr.astype(np.int64), terms[order], self.tf[order]
-
-    def positions_of(self, terms: I64) -> tuple[I64, I64]:
-        """Where the postings of ``terms`` are, term after term, and how many each term has."""
-        starts = self.indptr[terms]
-        lengths = self.indptr[terms + 1] - starts
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        positions: I64 = offsets + np.arange(int(lengths.sum()), dtype=np.int64)
-        return positions, lengths
 
     def of_rows(self, rows: I64) -> tuple[I64, I32, F64]:
         """Every (position in ``rows``, term, count) of the documents at ``rows``."""
