@@ -68,6 +68,12 @@ def test_the_title_weighs_more_than_the_summary(tmp_path: Path) -> None:
     results = search(store, "belimumab OR nephrotic", expand=False, facets=False)
     assert [hit.trial.nct_id for hit in results.hits] == ["NCT90000005", "NCT90000001"]
     assert results.hits[0].score > results.hits[1].score > 0
+    # Snippets come from the shown trials' stored texts, the matched word marked (and escaped).
+    assert "<mark>Belimumab</mark>" in results.hits[0].snippet
+    assert "<mark>nephrotic</mark>" in results.hits[1].snippet
+    prefixed = search(store, "tacrol*", expand=False, facets=False)
+    assert [hit.trial.nct_id for hit in prefixed.hits] == ["NCT90000001"]
+    assert "<mark>tacrolimus</mark>" in prefixed.hits[0].snippet.lower()
 
 
 def test_pages_through_equal_scores_meet_exactly(tmp_path: Path) -> None:

@@ -340,9 +340,83 @@ def translate(expression: str, weights: Mapping[str, float]) -> tuple[tantivy.Qu
 
 # --- snippets --------------------------------------------------------------------------------------
 
+# Characters per word of a snippet, on average: tantivy's fragments are measured in characters.
+_WORD_CHARS = 7
+
+
+def snippets(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    terms: Terms,
+    texts: Mapping[int, Sequence[str]],
+    tokens: int,
+) -> dict[int, str]:
+    """Per doc, its best fragment of about ``tokens`` words (the most distinct matched words, then
+    the most matches, then the earliest column), matched words between \\x02 and \\x03, '…' where
+    text is cut; tantivy cuts and marks the fragments, from the given texts of the shown docs only.
+    Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`."""
+    generators: dict[str, tantivy.SnippetGenerator] = {}
+    found: dict[int, str] = {}
+    for number, columns in texts.items():
+        best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
+        for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
+            if not text:
+                continue
+            generator = generators.get(column)
+            if generator is None:
+                generator = tantivy.SnippetGenerator.create(searcher, query, schema(), column)
+                generator.set_max_num_chars(tokens * _WORD_CHARS)
+                generators[column] = generator
+            document = tantivy.Document()
+            document.add_text(column, text)
+            made = generator.snippet_from_doc(document)
+            spans = [(part.start, part.end) for part in made.highlighted()]
+            if not spans:
+                continue
+            fragment = made.fragment()
+            score = (len({fragment[a:b].lower() for a, b in spans}), len(spans), -rank)
+            if best is None or score > best[0]:
+                cut = made.fragment_range()
+                best = (score, text, cut.start, cut.end, spans)
+        if best is not None:
+            _, text, start, end, spans = best
+            found[number] = _marked(text, start, end, spans)
+        elif terms.prefixes:
+            found[number] = snippet(columns, terms, tokens)
+    return found
+
+
+def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` with the spans (relative to ``start``) marked, '…' where text is cut."""
+    pieces: list[str] = ["…"] if text[:start].strip() else []
+    at = start
+    for begin, stop in spans:
+        pieces.append(text[at : start + begin])
+        pieces.append(f"\x02{text[start + begin : start + stop]}\x03")
+        at = start + stop
+    pieces.append(text[at:end])
+    if text[end:].strip():
+        pieces.append("…")
+    return "".join(pieces)
+
+
 _WORD = re.compile(r"[^\W_]+")
 # Words shown before the first marked one, so that a snippet does not open on the term itself.
 _LEAD = 3
+# Matches of one column a snippet window is tried at: a term may recur hundreds of times.
+_TRIED = 8
+
+
+def _candidates(terms: Terms) -> re.Pattern[str] | None:
+    """Words that may stem to a term: a stem is its word less a suffix, save a changed last letter
+    (study → studi), so the word starts with the stem less its last letter; only these are stemmed."""
+    starts = {stem[:-1] if len(stem) > 2 else stem for stem in terms.words}
+    starts |= terms.prefixes
+    starts.discard("")
+    if not starts:
+        return None
+    alternatives = "|".join(re.escape(start) for start in sorted(starts, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 
 
 def _stems(words: list[str]) -> list[str]:
@@ -357,36 +431,63 @@ def _stems(words: list[str]) -> list[str]:
 def snippet(texts: Sequence[str], terms: Terms, tokens: int) -> str:
     """The stretch of ``tokens`` words with the most distinct matched terms (then the most matches,
     then the earliest column), matched words between \\x02 and \\x03, '…' where text is cut; ""
-    when no word of the texts matches."""
+    when no word of the texts matches. Only words that may match are stemmed."""
+    pattern = _candidates(terms)
+    if pattern is None:
+        return ""
     best: tuple[int, int, int] | None = None
-    chosen: tuple[str, list[tuple[int, int]], list[bool], int] | None = None
+    chosen: tuple[str, int, list[tuple[int, int]]] | None = None
     for rank, text in enumerate(texts):
         if not text:
             continue
-        spans = [found.span() for found in _WORD.finditer(text)]
-        stems = _stems([text[start:end] for start, end in spans])
-        marked = [terms.matches(stem) for stem in stems]
-        for hit in (i for i, is_hit in enumerate(marked) if is_hit):
-            start = max(0, min(hit - _LEAD, len(spans) - tokens))
-            window = range(start, min(len(spans), start + tokens))
-            distinct = len({stems[i] for i in window if marked[i]})
-            score = (distinct, sum(marked[i] for i in window), -rank)
+        found = [match.span() for match in pattern.finditer(text)]
+        if not found:
+            continue
+        stems = _stems([text[start:end] for start, end in found])
+        hits = [(span, stem) for span, stem in zip(found, stems, strict=True) if terms.matches(stem)]
+        present = len({stem for _, stem in hits})
+        for (first, _), _ in hits[:_TRIED]:
+            start = _back(text, first)
+            end = _forward(text, start, tokens)
+            inside = [(span, stem) for span, stem in hits if span[0] >= start and span[1] <= end]
+            score = (len({stem for _, stem in inside}), len(inside), -rank)
             if best is None or score > best:
-                best, chosen = score, (text, spans, marked, start)
+                best, chosen = score, (text, start, [span for span, _ in inside])
+            if score[0] == present:
+                break  # no later window of this column holds more of its terms
     if chosen is None:
         return ""
-    text, spans, marked, start = chosen
-    stop = min(len(spans), start + tokens)
-    pieces: list[str] = ["…"] if start > 0 else []
-    at = spans[start][0]
-    for i in range(start, stop):
-        begin, end = spans[i]
+    text, start, marked = chosen
+    end = _forward(text, start, tokens)
+    pieces: list[str] = ["…"] if _WORD.search(text, 0, start) else []
+    at = start
+    for begin, stop in marked:
         pieces.append(text[at:begin])
-        pieces.append(f"\x02{text[begin:end]}\x03" if marked[i] else text[begin:end])
-        at = end
-    if stop < len(spans):
+        pieces.append(f"\x02{text[begin:stop]}\x03")
+        at = stop
+    pieces.append(text[at:end])
+    if _WORD.search(text, end):
         pieces.append("…")
     return "".join(pieces)
+
+
+def _back(text: str, at: int) -> int:
+    """Where the word :data:`_LEAD` words before offset ``at`` starts (or the first word there is)."""
+    before = [match.start() for match in _WORD.finditer(text, max(0, at - 40 * _LEAD), at)]
+    if len(before) >= _LEAD:
+        return before[-_LEAD]
+    return before[0] if before else at
+
+
+def _forward(text: str, start: int, tokens: int) -> int:
+    """Where the ``tokens``-th word from ``start`` ends (or the last word, if sooner)."""
+    found = _words(tokens).match(text, start)
+    return found.end() if found else start
+
+
+@cache
+def _words(tokens: int) -> re.Pattern[str]:
+    return re.compile(rf"[\W_]*[^\W_]+(?:[\W_]+[^\W_]+){{0,{max(0, tokens - 1)}}}")
 
 
 __all__ = [
@@ -401,6 +502,7 @@ __all__ = [
     "restricted",
     "schema",
     "snippet",
+    "snippets",
     "top",
     "translate",
 ]

@@ -767,15 +767,15 @@ class SearchIndex:
         from the stored texts of these docs only (the start of each column)."""
         if not docs:
             return {}
-        _, terms = engine.translate(match, WEIGHTS)
-        found: dict[int, str] = {}
+        query, terms = engine.translate(match, WEIGHTS)
+        texts: dict[int, list[str]] = {}
         with self.reading() as conn:
             for chunk in _chunks(list(docs)):
                 sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
                 for number, blob in conn.execute(sql, chunk):
-                    texts = [text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(zlib.decompress(blob))]
-                    found[int(number)] = engine.snippet(texts, terms, tokens)
-        return found
+                    columns = orjson.loads(zlib.decompress(blob))
+                    texts[int(number)] = [text[:SNIPPET_SOURCE_CHARS] for text in columns]
+            return engine.snippets(self.searcher(conn), query, terms, texts, tokens)
 
     def briefs(self, docs: Sequence[int], chars: int = 300) -> dict[int, str]:
         """The start of each doc's brief summary (else description): the snippet when nothing matched."""
