@@ -33,9 +33,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trialatlas.config import shared_data_dir
 from trialatlas.model import Trial
 from trialatlas.search import BuildReport, SearchIndex, search
+from trialatlas.search.document import trial_texts
 from trialatlas.search.index import COLUMNS
 from trialatlas.search.synonyms import reviewed
 from trialatlas.services.ingest import ingest
@@ -230,10 +233,16 @@ class FirstTrials:
                 return
 
 
-def build_tantivy(index: SearchIndex, folder: Path, reuse: bool = False) -> tuple[Any, float, int]:
-    import zlib
+def dump_texts(trials: FirstTrials, path: Path) -> Path:
+    """The trials' searchable texts, one JSON line each, for raw tantivy to read (not timed)."""
+    if not path.exists():
+        with path.open("wb") as out:
+            for trial in trials.iter_trials():
+                out.write(orjson.dumps([trial.key, *trial_texts(trial)]) + b"\n")
+    return path
 
-    import orjson
+
+def build_tantivy(texts: Path, folder: Path, reuse: bool = False) -> tuple[Any, float, int]:
     import tantivy
 
     if reuse and (folder / "meta.json").exists():
@@ -251,12 +260,11 @@ def build_tantivy(index: SearchIndex, folder: Path, reuse: bool = False) -> tupl
     peer = tantivy.Index(schema, path=str(folder))
     writer = peer.writer(heap_size=256_000_000)
     title = COLUMNS.index("title")
-    with index.reading() as conn:
-        rows = conn.execute("SELECT d.key, t.text FROM search_docs d JOIN search_text t ON t.doc = d.doc")
-        for key, blob in rows:
-            texts = orjson.loads(zlib.decompress(blob))
-            body = "\n".join(text for i, text in enumerate(texts) if i != title)
-            writer.add_document(tantivy.Document(key=key, title=texts[title], body=body))
+    with texts.open("rb") as lines:
+        for line in lines:
+            key, *columns = orjson.loads(line)
+            body = "\n".join(text for i, text in enumerate(columns) if i != title)
+            writer.add_document(tantivy.Document(key=key, title=columns[title], body=body))
     writer.commit()
     writer.wait_merging_threads()
     peer.reload()
@@ -346,7 +354,8 @@ def measure(
     else:
         built = index.rebuild(FirstTrials(store, size))  # type: ignore[arg-type]
     print(f"indexed {built.docs} trials in {built.seconds:.0f} s", file=sys.stderr)
-    peer, peer_seconds, peer_size = build_tantivy(index, work / f"tantivy-{size}", reuse=keep)
+    texts = dump_texts(FirstTrials(store, size), work / f"texts-{size}.jsonl")
+    peer, peer_seconds, peer_size = build_tantivy(texts, work / f"tantivy-{size}", reuse=keep)
     for text, filters in queries[:10]:  # warm-up: page cache, compiled statements, arrays
         search(store, text, filters, index=index, synced=True)
     ours_plain = run_ours(store, index, queries, facets=False)

@@ -357,10 +357,13 @@ def snippets(
     Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`."""
     generators: dict[str, tantivy.SnippetGenerator] = {}
     found: dict[int, str] = {}
+    # A column holding none of these (lower-cased) cannot match: tantivy is not asked about it.
+    starts = {stem[:-1] if len(stem) > 2 else stem for stem in terms.words} | terms.prefixes
     for number, columns in texts.items():
         best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
         for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
-            if not text:
+            lowered = text.lower()
+            if not text or not any(start in lowered for start in starts):
                 continue
             generator = generators.get(column)
             if generator is None:

@@ -773,8 +773,9 @@ class SearchIndex:
             for chunk in _chunks(list(docs)):
                 sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
                 for number, blob in conn.execute(sql, chunk):
-                    columns = orjson.loads(zlib.decompress(blob))
-                    texts[int(number)] = [text[:SNIPPET_SOURCE_CHARS] for text in columns]
+                    texts[int(number)] = [
+                        text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(zlib.decompress(blob))
+                    ]
             return engine.snippets(self.searcher(conn), query, terms, texts, tokens)
 
     def briefs(self, docs: Sequence[int], chars: int = 300) -> dict[int, str]:
