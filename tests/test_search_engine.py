@@ -4,6 +4,10 @@ mark what matched, and a rebuild or sync leaves one usable index (a build that d
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,42 @@ def test_a_sync_moves_the_words_with_the_trial(tmp_path: Path) -> None:
     assert _keys(store, "belimumab") == {"NCT90000006"}
     assert _keys(store, "anifrolumab") == {"NCT90000005"}
     assert search(store, "lupus", expand=False).total == 4
+
+
+_REBUILD = """
+import sys
+from trialatlas.search import SearchIndex
+from trialatlas.store import SqliteStore
+store = SqliteStore(sys.argv[1])
+SearchIndex.for_store(store).rebuild(store)
+"""
+
+
+@pytest.mark.slow
+def test_a_rebuild_killed_midway_leaves_the_live_index_in_use(tmp_path: Path) -> None:
+    rows = [(f"NCT93{n:06d}", f"Trial {n} of anemia", "Iron and anemia. " * 200) for n in range(6000)]
+    store = _store(tmp_path / "atlas.db", rows)
+    index = SearchIndex.for_store(store)
+    index.rebuild(store)
+    live = index.build_id
+    root = Path(store.location + ENGINE_SUFFIX)
+    process = subprocess.Popen([sys.executable, "-c", _REBUILD, store.location])
+    try:
+        deadline = time.monotonic() + 120
+        # Killed once its own folder holds written words, before it could swap them in.
+        while time.monotonic() < deadline and process.poll() is None:
+            staged = [folder for folder in root.iterdir() if folder.name != live]
+            if staged and any(path.suffix in {".idx", ".pos"} for path in staged[0].iterdir()):
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "the rebuild finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert index.build_id == live
+    assert search(store, "anemia", expand=False, facets=False).total == 6000
+    index.rebuild(store)  # the dead build's folder goes; the new one is used
+    assert sorted(folder.name for folder in root.iterdir()) == sorted({live, index.build_id})
+    assert search(store, "iron", expand=False, facets=False).total == 6000
