@@ -15,7 +15,7 @@ import pytest
 from trialatlas.errors import QueryError
 from trialatlas.model import Trial
 from trialatlas.search import SearchIndex, iter_search, search
-from trialatlas.search.engine import Terms, snippet, translate
+from trialatlas.search.engine import Terms, _marked, snippet, translate
 from trialatlas.search.index import ENGINE_SUFFIX
 from trialatlas.search.query import WEIGHTS
 from trialatlas.store import SqliteStore
@@ -105,6 +105,11 @@ def test_snippets_mark_the_matched_words_of_the_shown_text() -> None:
     assert "\x02Nephrotic\x03" in made and "\x02lupus\x03" in made
     assert made.startswith("…") and made.endswith("…")
     assert snippet(["nothing here"], Terms({"lupus"}), 12) == ""
+    # tantivy counts bytes: text after accented letters is marked where it is.
+    accented = "Sjögren’s syndrome — naïve patients with lupus nephritis, étude"
+    at = accented.encode().index(b"lupus")
+    made = _marked(accented, 0, len(accented.encode()), [(at, at + 5)])
+    assert made == "Sjögren’s syndrome — naïve patients with \x02lupus\x03 nephritis, étude"
     _, prefixed = translate('"nephr" *', WEIGHTS)
     assert snippet(["nephrology and nephritis"], prefixed, 12) == "\x02nephrology\x03 and \x02nephritis\x03"
 

@@ -379,7 +379,7 @@ def snippets(
             spans = [(part.start, part.end) for part in made.highlighted()]
             if not spans:
                 continue
-            fragment = made.fragment()
+            fragment = made.fragment().encode()  # tantivy's offsets are bytes
             score = (len({fragment[a:b].lower() for a, b in spans}), len(spans), -rank)
             if best is None or score > best[0]:
                 cut = made.fragment_range()
@@ -393,15 +393,17 @@ def snippets(
 
 
 def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
-    """``text[start:end]`` with the spans (relative to ``start``) marked, '…' where text is cut."""
-    pieces: list[str] = ["…"] if text[:start].strip() else []
+    """``text[start:end]`` with the spans (relative to ``start``) marked, '…' where text is cut; the
+    offsets are tantivy's, in bytes of UTF-8."""
+    data = text.encode()
+    pieces: list[str] = ["…"] if data[:start].strip() else []
     at = start
     for begin, stop in spans:
-        pieces.append(text[at : start + begin])
-        pieces.append(f"\x02{text[start + begin : start + stop]}\x03")
+        pieces.append(data[at : start + begin].decode(errors="ignore"))
+        pieces.append(f"\x02{data[start + begin : start + stop].decode(errors='ignore')}\x03")
         at = start + stop
-    pieces.append(text[at:end])
-    if text[end:].strip():
+    pieces.append(data[at:end].decode(errors="ignore"))
+    if data[end:].strip():
         pieces.append("…")
     return "".join(pieces)
 
