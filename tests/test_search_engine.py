@@ -110,6 +110,9 @@ def test_snippets_mark_the_matched_words_of_the_shown_text() -> None:
     at = accented.encode().index(b"lupus")
     made = _marked(accented, 0, len(accented.encode()), [(at, at + 5)])
     assert made == "Sjögren’s syndrome — naïve patients with \x02lupus\x03 nephritis, étude"
+    both = [(at, at + 5), (at + 6, at + 15)]
+    made = _marked(accented, 0, len(accented.encode()), both)
+    assert "with \x02lupus nephritis\x03, étude" in made
     _, prefixed = translate('"nephr" *', WEIGHTS)
     assert snippet(["nephrology and nephritis"], prefixed, 12) == "\x02nephrology\x03 and \x02nephritis\x03"
 

@@ -396,9 +396,16 @@ def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> st
     """``text[start:end]`` with the spans (relative to ``start``) marked, '…' where text is cut; the
     offsets are tantivy's, in bytes of UTF-8."""
     data = text.encode()
+    joined: list[tuple[int, int]] = []
+    for begin, stop in spans:
+        # Words matched side by side are one mark, as a phrase is one match.
+        if joined and not data[start + joined[-1][1] : start + begin].strip():
+            joined[-1] = (joined[-1][0], stop)
+        else:
+            joined.append((begin, stop))
     pieces: list[str] = ["…"] if data[:start].strip() else []
     at = start
-    for begin, stop in spans:
+    for begin, stop in joined:
         pieces.append(data[at : start + begin].decode(errors="ignore"))
         pieces.append(f"\x02{data[start + begin : start + stop].decode(errors='ignore')}\x03")
         at = start + stop
