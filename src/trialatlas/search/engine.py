@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -336,8 +336,15 @@ class _Translator:
 
 
 def translate(expression: str, weights: Mapping[str, float]) -> tuple[tantivy.Query, Terms]:
-    """The tantivy query of an FTS5 expression, and the terms it looks for."""
-    translator = _Translator(_lex(expression), weights)
+    """The tantivy query of an FTS5 expression, and the terms it looks for (shared: read only)."""
+    return _translated(expression, tuple(sorted((str(k), float(v)) for k, v in weights.items())))
+
+
+# A search translates its expression for the page and again for its snippets, and a server sees the
+# same queries again; the translation depends on the text and the weights only (not on the index).
+@lru_cache(maxsize=1024)
+def _translated(expression: str, weights: tuple[tuple[str, float], ...]) -> tuple[tantivy.Query, Terms]:
+    translator = _Translator(_lex(expression), dict(weights))
     return translator.run(), translator.terms
 
 

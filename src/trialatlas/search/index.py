@@ -55,6 +55,7 @@ from trialatlas.search.document import SNIPPET_SOURCE_CHARS, Document, encode_te
 from trialatlas.search.engine import Engine
 from trialatlas.search.execute import Page, Ranking, Request, Run
 from trialatlas.search.facets import country_key, value_key
+from trialatlas.search.memo import MISSING, LookupMemo
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path
@@ -218,7 +219,8 @@ class SearchIndex:
         self._arrays: DocArrays | None = None
         self._ranking: Ranking | None = None
         self._doc_total_cache: tuple[str, int] | None = None
-        self._memo: tuple[str, dict[tuple[str, str], Any]] = ("", {})
+        # What expansions looked up (per term, for one generation): see memo.py.
+        self._lookups = LookupMemo(_MEMO_SIZE)
         self._cache: dict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]]]] = {}
         self.cache_size = cache_size
         # The tantivy index of each build this process has opened (in memory: the only copy).
@@ -594,19 +596,18 @@ class SearchIndex:
 
     # --- what expansions need ------------------------------------------------------------------
 
-    def _lexicon(self, conn: sqlite3.Connection) -> dict[tuple[str, str], Any]:
-        """What expansions looked up, kept until the index changes: a query's words recur across
-        queries (and within one, as n-grams are tried), and each look-up is a grouped scan."""
-        generation = self._meta_of(conn, "generation") or ""
-        with self._state_lock:
-            if self._memo[0] != generation or len(self._memo[1]) > _MEMO_SIZE:
-                self._memo = (generation, {})
-            return self._memo[1]
+    def _generation_of(self, conn: sqlite3.Connection) -> str:
+        return self._meta_of(conn, "generation") or ""
 
     def learned(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
         with self.reading() as conn:
-            memo = self._lexicon(conn)
-            wanted = [key for key in dict.fromkeys(keys) if ("learned", key) not in memo]
+            generation = self._generation_of(conn)
+            found: dict[str, list[tuple[str, str, int]]] = {}
+            for key in dict.fromkeys(keys):
+                known = self._lookups.get(generation, ("learned", key))
+                if known is not MISSING:
+                    found[key] = known
+            wanted = [key for key in dict.fromkeys(keys) if key not in found]
             fetched: dict[str, list[tuple[str, str, int]]] = {key: [] for key in wanted}
             for chunk in _chunks(wanted):
                 rows = conn.execute(
@@ -618,21 +619,31 @@ class SearchIndex:
                     fetched[key].append((kind, alt, int(count)))
             for key, rows_of_key in fetched.items():
                 rows_of_key.sort(key=lambda row: (-row[2], row[1]))
-                memo[("learned", key)] = rows_of_key
-            found = {key: memo.get(("learned", key), fetched.get(key, [])) for key in dict.fromkeys(keys)}
-        return {key: list(rows) for key, rows in found.items() if rows}
+                self._lookups.put(generation, ("learned", key), rows_of_key)
+                found[key] = rows_of_key
+        return {key: list(found[key]) for key in dict.fromkeys(keys) if found[key]}
 
     def drugs(self, keys: Sequence[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         with self.reading() as conn:
-            for chunk in _chunks(list(dict.fromkeys(k for k in keys if len(k) >= 4))):
+            generation = self._generation_of(conn)
+            wanted: list[str] = []
+            for key in dict.fromkeys(k for k in keys if len(k) >= 4):
+                known = self._lookups.get(generation, ("drugs", key))
+                if known is MISSING:
+                    wanted.append(key)
+                elif known:
+                    found[key] = list(known)
+            for chunk in _chunks(wanted):
                 generics: dict[str, list[str]] = {}
                 for name, generic in conn.execute(
                     f"SELECT name, generic FROM search_drugs WHERE name IN ({_marks(len(chunk))})", chunk
                 ):
                     generics.setdefault(name, []).append(generic)
-                for key, names in generics.items():
-                    others: dict[str, None] = dict.fromkeys(g for g in names if g != key)
+                for key in chunk:
+                    others: dict[str, None] = {}
+                    names = generics.get(key, [])
+                    others.update(dict.fromkeys(g for g in names if g != key))
                     for generic in names:
                         for (name,) in conn.execute(
                             "SELECT name FROM search_drugs WHERE generic = ? AND name != ?"
@@ -640,16 +651,25 @@ class SearchIndex:
                             (generic, key),
                         ):
                             others[name] = None
-                    found[key] = list(others)
+                    self._lookups.put(generation, ("drugs", key), tuple(others) if names else ())
+                    if names:
+                        found[key] = list(others)
         return found
 
     def cooccurrence(self, phrase: str, context: Sequence[str]) -> int:
         terms = [fts_string(phrase), *(fts_string(word) for word in context[:6] if word)]
+        expression = " AND ".join(terms)
         with self.reading() as conn:
             if self._meta_of(conn, "schema") != str(INDEX_SCHEMA):
                 return 0
-            query, _ = engine.translate(" AND ".join(terms), WEIGHTS)
-            return engine.count(self.searcher(conn), query)
+            generation = self._generation_of(conn)
+            known = self._lookups.get(generation, ("cooccurrence", expression))
+            if known is not MISSING:
+                return int(known)
+            query, _ = engine.translate(expression, WEIGHTS)
+            found = engine.count(self.searcher(conn), query)
+            self._lookups.put(generation, ("cooccurrence", expression), found)
+        return found
 
     def is_common(self, word: str) -> bool:
         """Whether a word is in more than :data:`COMMON_SHARE` of the trials (BM25 gives it no weight)."""
@@ -657,13 +677,14 @@ class SearchIndex:
             total = self._doc_total(conn)
             if total < COMMON_MIN_DOCS:
                 return False
-            memo = self._lexicon(conn)
-            known = memo.get(("common", word))
-            if known is not None:
+            generation = self._generation_of(conn)
+            known = self._lookups.get(generation, ("common", word))
+            if known is not MISSING:
                 return bool(known)
             query, _ = engine.translate(fts_string(word), WEIGHTS)
             found = engine.count(self.searcher(conn), query)
-            memo[("common", word)] = common = found > COMMON_SHARE * total
+            common = found > COMMON_SHARE * total
+            self._lookups.put(generation, ("common", word), common)
         return common
 
     def _doc_total(self, conn: sqlite3.Connection) -> int:
@@ -747,13 +768,14 @@ class SearchIndex:
                 arrays = self._arrays = DocArrays.load(conn, generation)
             return arrays
 
-    def clear_cache(self) -> None:
-        """Forget kept totals, facets, rankings and expansion look-ups (benchmarks: every query pays
-        its own way)."""
+    def clear_cache(self, *, lookups: bool = True) -> None:
+        """Forget kept totals, facets and rankings, and unless ``lookups`` is false the expansions'
+        look-ups too (benchmarks: every query pays its own way, with or without a warm lexicon)."""
         with self._state_lock:
             self._cache.clear()
             self._ranking = None
-            self._memo = ("", {})
+        if lookups:
+            self._lookups.clear()
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
