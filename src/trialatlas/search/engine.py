@@ -174,6 +174,8 @@ class Terms:
 
     words: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    # The stems under NOT: never marked by :func:`snippet`, but counted where tantivy might mark them.
+    excluded: set[str] = field(default_factory=set)
 
     def matches(self, stem: str) -> bool:
         return stem in self.words or any(stem.startswith(prefix) for prefix in self.prefixes)
@@ -317,6 +319,8 @@ class _Translator:
                 self.terms.prefixes.add(last)
             else:
                 self.terms.words.update(stems)
+        else:
+            self.terms.excluded.update(stems)
         built = schema()
         alternatives: list[tantivy.Query] = []
         for column in columns:
@@ -368,12 +372,16 @@ def snippets(
     generators: dict[str, tantivy.SnippetGenerator] = {}
     found: dict[int, str] = {}
     # A column holding none of these (lower-cased) cannot match: tantivy is not asked about it.
-    starts = {stem[:-1] if len(stem) > 2 else stem for stem in terms.words} | terms.prefixes
+    starts = _starts(terms.words) | terms.prefixes
+    # Every word tantivy may mark (negated ones too): what bounds a column's score from above.
+    marked = tuple(_starts(terms.words | terms.excluded) | terms.prefixes)
     for number, columns in texts.items():
         best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
         for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
             lowered = text.lower()
             if not text or not any(start in lowered for start in starts):
+                continue
+            if best is not None and _cannot_beat(lowered, marked, best[0]):
                 continue
             generator = generators.get(column)
             if generator is None:
@@ -397,6 +405,21 @@ def snippets(
         elif terms.prefixes:
             found[number] = snippet(columns, terms, tokens)
     return found
+
+
+def _cannot_beat(lowered: str, marked: tuple[str, ...], best: tuple[int, int, int]) -> bool:
+    """Whether a later column (``lowered``) cannot score above ``best``: each mark is a word that
+    starts with one of ``marked`` (a stem less its last letter, or a prefix), so the times these
+    occur bound its marks and its distinct marked words; the earlier column wins a tie. Only ASCII
+    text is judged (folded accents escape the bound)."""
+    if not marked or not lowered.isascii():
+        return False
+    bound = 0
+    for start in marked:
+        bound += lowered.count(start)
+        if bound > best[0]:  # (bound, bound) <= best holds while bound <= its distinct words
+            return False
+    return True
 
 
 def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
@@ -429,11 +452,16 @@ _LEAD = 3
 _TRIED = 8
 
 
+def _starts(stems: set[str]) -> set[str]:
+    """How the words that stem to these begin: a stem is its word less a suffix, save a changed last
+    letter (study → studi)."""
+    return {stem[:-1] if len(stem) > 2 else stem for stem in stems}
+
+
 def _candidates(terms: Terms) -> re.Pattern[str] | None:
     """Words that may stem to a term: a stem is its word less a suffix, save a changed last letter
     (study → studi), so the word starts with the stem less its last letter; only these are stemmed."""
-    starts = {stem[:-1] if len(stem) > 2 else stem for stem in terms.words}
-    starts |= terms.prefixes
+    starts = _starts(terms.words) | terms.prefixes
     starts.discard("")
     if not starts:
         return None
