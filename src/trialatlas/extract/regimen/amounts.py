@@ -159,6 +159,7 @@ _BASIS = re.compile(
     r"(?:" + _PER + r"(?P<body2>kg|m\s*\^?\s*2|m²))?)",
     re.IGNORECASE,
 )
+_ELEMENT_BEFORE_BODY = re.compile(r"\s+[A-Z][a-z]?(?=\s*(?:/|per\s)\s*(?:kg|m\s*\^?\s*2|m²)(?![A-Za-z]))")
 _CONCENTRATION = re.compile(
     r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
     re.IGNORECASE,
@@ -268,6 +269,12 @@ def _every(word: str, count: str) -> str | None:
 def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     """(basis, end, frequency code from "/12h", volume-denominator flag) of what follows an amount."""
     match = _BASIS.match(text[pos : pos + 60])
+    if match is None:
+        # "0.1 mmol Gd/kg", "3 mg Fe/kg": the element the amount counts, written before the body basis.
+        element = _ELEMENT_BEFORE_BODY.match(text, pos, pos + 12)
+        if element is not None:
+            pos = element.end()
+            match = _BASIS.match(text[pos : pos + 60])
     if match is None:
         return "dose", pos, None, False
     body = match.group("body") or match.group("body2")

@@ -99,7 +99,8 @@ def normalise_text(text: str) -> str:
 
 
 _AUC_DOSE = re.compile(
-    r"\bAUC\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
+    # "AUC 5", "AUC = 5", "area under the curve [AUC] of 5".
+    r"\bAUC\s*[\])]?\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
     r"(?!\s*(?:ng|µg|μg|ug|mcg|mg|nmol|mmol)\s*[.·*]?\s*h?\s*/)(?:\s*mg\s*/\s*m[lL]\s*[/.·x×*]?\s*min)?",
 )
 _CELL_CONTEXT = re.compile(r"\bcells?\b|\bMSCs?\b|stem\s+cell|CAR-?T|\bCD34", re.IGNORECASE)
@@ -118,7 +119,7 @@ _OF_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
 )
 _DILUENT_BEFORE = re.compile(
-    r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
+    r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|into|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
     r"|\bin\s+(?:a\s+)?$",
     re.IGNORECASE,
 )

@@ -160,6 +160,7 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
 
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+_OPEN_BRACKET = re.compile(r"\([^()]*$")
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
@@ -193,6 +194,10 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     if len(run) < 2:
         return
     tail = doc.text[last.end : doc.sentence_of(last.start).end]
+    if _OPEN_BRACKET.search(doc.text, run[-2].end, last.start):
+        # "A 25 mg/m2 + B 60 mg/kg + IL-2 (720,000 IU/kg q8h)": a schedule inside the last drug's own
+        # brackets is that drug's, not the run's.
+        return
     codes = {f[2] for f in doc.freqs if last.end <= f[0] < last.end + len(tail)}
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
     if code is None and _ALL.search(tail):
