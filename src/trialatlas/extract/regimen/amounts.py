@@ -430,7 +430,9 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             sci_bare=cells is None and match.group("unit") is None and match.group("u1") is None,
             text=text[start:basis_end],
         )
-        listed = _LIST_BEFORE.search(text[max(0, start - 60) : start])
+        window = text[max(0, start - 60) : start]
+        # A list ends in "," or "or"/"and" right before the last amount; most amounts have neither.
+        listed = _LIST_BEFORE.search(window) if window.rstrip().endswith((",", "or", "and")) else None
         if listed and not hi_text:
             list_start = start - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.

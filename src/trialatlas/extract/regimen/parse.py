@@ -144,6 +144,23 @@ _STRENGTH_BEFORE = re.compile(
     r"(?:(?:a|an|the|of|each)\s+)?$",
     re.IGNORECASE,
 )
+_STRENGTH_WORDS = ("strength", "available", "supplied", "contain")
+_STEP_WORDS = (
+    "increas",
+    "decreas",
+    "reduc",
+    "escalat",
+    "titrat",
+    "rais",
+    "lower",
+    "increment",
+    "step",
+    "nearest",
+    "<",
+    ">",
+    "≤",
+    "≥",
+)
 _COMPOSITION_GAP = re.compile(
     rf"\s*[(;]\s*(?:\d+|{lexicon.UNIT_COUNT.pattern()})\s*(?:x|×|(?:pills?|tablets?|capsules?|caps|tabs?|vials?)"
     r"(?:\s+(?:of|x|×))?)\s*$",
@@ -253,24 +270,29 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         if item is None:
             continue
         items.append(item)
-    items = _drop_restatements(items, doses, doc)
-    _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
-    items = _drop_vehicles(_fold_formulations(norm, items))
-    _apply_cycle_sentences(doc, items)
-    _apply_trailing_cycles(doc, items)
-    _apply_context_sentences(doc, items)
-    _apply_duration_sentences(doc, items)
-    _apply_named_frequency_sentences(doc, items)
-    _inherit_within_sentence(doc, items)
-    _specify_by_context(doc, items)
-    _share_route_by_drug(doc, items)
-    _attach_targets(result.targets, items)
+    if items:
+        items = _drop_restatements(items, doses, doc)
+        _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
+        items = _drop_vehicles(_fold_formulations(norm, items))
+    # The passes below that only refine items are skipped when the text states no dose (most texts):
+    # adjustments and conditions are read either way.
+    if items:
+        _apply_cycle_sentences(doc, items)
+        _apply_trailing_cycles(doc, items)
+        _apply_context_sentences(doc, items)
+        _apply_duration_sentences(doc, items)
+        _apply_named_frequency_sentences(doc, items)
+        _inherit_within_sentence(doc, items)
+        _specify_by_context(doc, items)
+        _share_route_by_drug(doc, items)
+        _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
-    attach_thresholds(norm, items, sentence_list)
-    infer_frequencies(doc, items)
-    _mark_alternatives(doc, items)
-    _name_as_written_generics(items)
+    if items:
+        attach_thresholds(norm, items, sentence_list)
+        infer_frequencies(doc, items)
+        _mark_alternatives(doc, items)
+        _name_as_written_generics(items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
@@ -316,11 +338,15 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if amount.unit in {"mL", "L"} and amount.basis.split("/")[-1] in {"min", "hour"}:
         # "administered at 2.5 mL/min", "3 ml/kg/hour": the rate a volume runs in, not a dose (the spec).
         return "stop"
-    if _STRENGTH_BEFORE.search(before):
+    lowered = before.lower()
+    # Both patterns below end at the amount and need one of a few words; most windows hold none of them.
+    if any(word in lowered for word in _STRENGTH_WORDS) and _STRENGTH_BEFORE.search(before):
         # "available in the strength of 1 gram", "a tablet containing 50 mg": a product strength.
         return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
-    return "stop" if _STEP_BEFORE.search(before) else "dose"
+    if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
+        return "stop"
+    return "dose"
 
 
 _COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
