@@ -175,6 +175,15 @@ _TOTAL_RIGHT_BEFORE = re.compile(
     r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?\s*(?:of|:|=|is|was|will\s+be)?\s*$",
     re.IGNORECASE,
 )
+_SPLIT_CODES = frozenset({"BID", "TID", "QID"})
+_FORM_RIGHT_AFTER = re.compile(
+    r"\s*(?:[A-Za-z-]+\s+){0,2}?(?:tablets?|capsules?|pills?|caps|tabs?)\b", re.IGNORECASE
+)
+_MADE_UP_TO = re.compile(
+    r"[^.;]*\b(?:equal(?:l)?ing|equals?|to\s+reach|totall?ing|(?:for\s+)?a\s+total(?:\s+daily)?(?:\s+dose)?"
+    r"(?:\s+of)?)\s*$",
+    re.IGNORECASE,
+)
 _COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
@@ -401,6 +410,17 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             and _VOLUME_OF.match(text, first.end, second.start)
         ):
             dropped.add(id(first))
+    for first, second in itertools.pairwise(doses):
+        # "400 mg tablets equaling 1600 mg daily", "two 125 mg capsules three times a day for a total daily
+        # dose of 750 mg": the first amount is what the dose is made of; the total is the dose.
+        if (
+            second.unit == first.unit
+            and second.low > first.low
+            and second.start - first.end <= 120
+            and _FORM_RIGHT_AFTER.match(text, first.end)
+            and _MADE_UP_TO.match(text, first.end, second.start)
+        ):
+            dropped.add(id(first))
     for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
         # "(400 mg; 2 tablets x 200 mg)": the tablets and their strength make up the dose.
         if (
@@ -545,6 +565,17 @@ def _item(
     ):
         # "(total dose 0.9 mg/kg)": the course's sum, not a dose given (export leaves it out).
         role = "total"
+    if basis == "day" and frequency in {None, "QD"}:
+        # "two capsules three times a day for a total daily dose of 750 mg": a day's amount given in as
+        # many administrations as the dose's words state (the spec), not the "daily" of "daily dose".
+        split = [
+            f
+            for f in doc.freqs
+            if pre_start <= f[0] < post_end and f[2] in _SPLIT_CODES and ("freq", f[0]) not in doc.claimed
+        ]
+        if split:
+            doc.claimed.add(("freq", split[0][0]))
+            frequency, frequency_text = split[0][2], text[split[0][0] : split[0][1]]
     low, high = amount.low, amount.high
     if basis == "kg/min":
         # The spec's bases stop at kg/hour: "0.05 mcg/kg/min" is 3 mcg/kg/hour (R3).
