@@ -918,7 +918,13 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         word = text[span[0] : span[1]].lower()
         return 1 if word in _ROUTE_STRONG_WEAK else 2
 
-    after = _unclaimed(doc, "route", doc.routes, amount.end, post_end)
+    after = [
+        span
+        for span in _unclaimed(doc, "route", doc.routes, amount.end, post_end)
+        # "Cyclophosphamide 2x60mg/kg + Cells intravenous (IV) + IL-2": a route after the next "+" is said
+        # of what that "+" adds.
+        if "+" not in text[amount.end : span[0]]
+    ]
     before = _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
     best: lexicon.Span | None = None
     for level in (2, 1):

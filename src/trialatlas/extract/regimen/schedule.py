@@ -161,6 +161,7 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
 _OPEN_BRACKET = re.compile(r"\([^()]*$")
+_OR_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?,?\s*or\s*$", re.IGNORECASE)
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
@@ -202,6 +203,9 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
     if code is None and _ALL.search(tail):
         code = _schedule_code(tail)
+    if code is None and last.frequency is not None and _OR_GAP.match(doc.text, run[-2].end, last.start):
+        # "80 mg/m2 (age < 60) or 60 mg/m2 (age >= 60) IV days 1, 2 and 3": alternatives given alike.
+        code = last.frequency
     if code is None:
         return
     for item in reversed(run[:-1]):
