@@ -308,6 +308,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
 
 
 _CELL_WORDS = ("cell", "msc", "car", "cd34")
+_HEADING = re.compile(r"[a-z], [a-z]")
 
 
 def _cell_context(text: str) -> bool:
@@ -321,6 +322,11 @@ def _name_as_written_generics(items: list[RegimenItem]) -> None:
     compares names with the vocabulary's has run."""
     for item in items:
         if item.drug is not None and item.drug_text:
+            if _HEADING.search(item.drug) and " and " not in item.drug:
+                # "antibodies, monoclonal", "serum albumin, human": a subject heading the packaged
+                # vocabulary files a name under, never a generic; the name as written is the drug's.
+                item.drug = " ".join(item.drug_text.lower().split())
+                continue
             item.drug = written_generic(item.drug_text, item.drug)
 
 
