@@ -174,7 +174,7 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 or (i is last and any(f[0] >= last.end for f in doc.forms))
             )
         ]
-        frequencies = [i.frequency for i in group if i.frequency]
+        frequencies = [i.frequency for i in group if i.frequency and not _bracketed_own(text, i)]
         for item in group:
             if item.route is None and routes and len(set(routes)) == 1:
                 item.route = routes[0]
@@ -183,6 +183,16 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 if not (per_day and ADMINISTRATIONS_PER_DAY.get(frequencies[0], 1) > 1):
                     # "Brivaracetam 20 mg/day, 10 mg administered twice a day": the day's total is not BID.
                     item.frequency = frequencies[0]
+
+
+def _bracketed_own(text: str, item: RegimenItem) -> bool:
+    """ "+ mesna (10 mg/kg every 12 hours)": a frequency written inside the brackets that hold the dose is
+    that dose's own, not the list's."""
+    opening = text.rfind("(", max(0, item.start - 40), item.start)
+    if opening < 0 or ")" in text[opening : item.start] or not item.frequency_text:
+        return False
+    closing = text.find(")", item.end)
+    return closing >= 0 and item.frequency_text in text[item.end : closing]
 
 
 _GROUP_GAP_NAMED = re.compile(r"^\s*(?:[A-Za-z][\w.-]*\s*){1,3}(?:,|and|\+|plus|,\s*and)\s*$")
