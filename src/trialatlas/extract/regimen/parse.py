@@ -116,7 +116,9 @@ _AFTER_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
 )
 _OF_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
+    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
+    # "4 mg of study drug (rosiglitazone maleate)": the drug named in brackets after "study drug".
+    r"(?:(?:study|active|investigational)\s+(?:drug|medication|product|agent)\s*\(\s*)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
 )
 _DILUENT_BEFORE = re.compile(
     r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|into|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
