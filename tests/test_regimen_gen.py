@@ -127,6 +127,15 @@ CASES: list[tuple[str, list[Row]]] = [
     # One letter off a known generic of the same stem is that generic; a new name of the stem is not.
     ("Karboplatin 300 mg/m2 IV", [("carboplatin", 300, 300, "mg", "m2", None, "iv")]),
     ("Zanoplatin 300 mg/m2 IV", [("zanoplatin", 300, 300, "mg", "m2", None, "iv")]),
+    # A point groups thousands of units ("5.000 IU"), never the decimals of a fraction of a unit.
+    (
+        "Insulin glargine 0.125 U per kilogram subcutaneously at bedtime",
+        [("insulin glargine", 0.125, 0.125, "units", "kg", "QD", "sc")],
+    ),
+    (
+        "5.000 IU of dalteparin subcutaneously once daily",
+        [("dalteparin", 5000, 5000, "IU", "dose", "QD", "sc")],
+    ),
     # A subject heading of the packaged vocabulary is not a drug name.
     ("IgG1 chimeric monoclonal antibody 10 mg", [("monoclonal antibody", 10, 10, "mg", "dose", None, None)]),
 ]

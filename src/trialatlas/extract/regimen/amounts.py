@@ -121,7 +121,8 @@ _SCI_NUMBER = re.compile(
     r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$"
 )
 _SCI_MARK = re.compile(r"\^|\*\*|e|E")
-_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+# "10.000 units" groups thousands; "0.125 U" is an eighth of a unit.
+_DOTTED_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _SHARED_POWER = re.compile(r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$")
 _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")

@@ -204,8 +204,10 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     if code is None and _ALL.search(tail):
         code = _schedule_code(tail)
     if code is None and last.frequency is not None and _OR_GAP.match(doc.text, run[-2].end, last.start):
-        # "80 mg/m2 (age < 60) or 60 mg/m2 (age >= 60) IV days 1, 2 and 3": alternatives given alike.
+        # "80 mg/m2 (age < 60) or 60 mg/m2 (age >= 60) IV days 1, 2 and 3": alternatives given alike
+        # (a course total is not given at all).
         code = last.frequency
+        run = [item for item in run if item.role != "total"]
     if code is None:
         return
     for item in reversed(run[:-1]):
