@@ -136,6 +136,26 @@ CASES: list[tuple[str, list[Row]]] = [
         "5.000 IU of dalteparin subcutaneously once daily",
         [("dalteparin", 5000, 5000, "IU", "dose", "QD", "sc")],
     ),
+    # A count of daily doses is no division of a day's amount; "in two divided doses" is.
+    ("Busulfan 3.2 mg/kg every 24 hours for 4 doses", [("busulfan", 3.2, 3.2, "mg", "kg", "QD", None)]),
+    ("Metformin 1000 mg daily in two divided doses", [("metformin", 1000, 1000, "mg", "day", "BID", None)]),
+    # A day named after a dose is its own, not the days of the dose before it.
+    (
+        "Melphalan 100 mg/m2 IV on days 1-2 of induction and 140 mg/m2 IV on day -2 of transplant",
+        [
+            ("melphalan", 100, 100, "mg", "m2", "QD", "iv"),
+            ("melphalan", 140, 140, "mg", "m2", "once", "iv"),
+        ],
+    ),
+    # The first of a course of infusions, dosed apart, is given once.
+    (
+        "Obinutuzumab infusions every 3 weeks. "
+        "The first infusion will be 100 mg followed by 7 infusions of 1000 mg",
+        [
+            ("obinutuzumab", 100, 100, "mg", "dose", "once", "iv"),
+            ("obinutuzumab", 1000, 1000, "mg", "dose", "Q3W", "iv"),
+        ],
+    ),
     # A subject heading of the packaged vocabulary is not a drug name.
     ("IgG1 chimeric monoclonal antibody 10 mg", [("monoclonal antibody", 10, 10, "mg", "dose", None, None)]),
 ]

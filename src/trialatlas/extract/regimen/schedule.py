@@ -25,15 +25,23 @@ from trialatlas.extract.regimen.passes import _Doc
 _LOADING_AFTER = re.compile(
     r"\s*(?:\)\s*)?,?\s*(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose", re.IGNORECASE
 )
+_FIRST_BEFORE = re.compile(
+    r"\b(?:the\s+)?first\s+(?:dose|infusion|injection|administration)\s+(?:will\s+be|is|was|of)\s*$",
+    re.IGNORECASE,
+)
 _DAY_OF_EACH = re.compile(r"\bday\s*\d+\s+(?:of|in)\s+(?:each|every)\b", re.IGNORECASE)
 _RUN_BREAK = re.compile(r"[;.]|\bthen\b|\bfollowed\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(?:all|each|both)\s+(?:on|given|administered|at)\b", re.IGNORECASE)
 _PER_TIME = {"day": "QD", "week": "QW", "hour": "continuous", "min": "continuous"}
 _ADMINISTRATIONS = {2: "BID", 3: "TID", 4: "QID"}
 
+# "in two divided doses", "split into 2 intakes", "3 doses a day"; not "every 24 hours for 2 doses", a count
+# of days' doses.
 _DIVIDED = re.compile(
-    r"\b(?:in(?:to)?\s+|as\s+)?(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+)?"
-    r"(?:doses|administrations|intakes)\b(?:\s+(?:a|per)\s+day)?"
+    r"\b(?:in(?:to)?|as)\s+(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+)?"
+    r"(?:doses|administrations|intakes)\b"
+    r"|\b(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+(?:doses|administrations|intakes)\b|"
+    r"(?:doses|administrations|intakes)\s+(?:a|per)\s+day\b)"
     r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b",
     re.IGNORECASE,
 )
@@ -87,7 +95,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
     for index, item in enumerate(dosed):
         following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
         after = text[item.end : min(doc.sentence_of(item.start).end, following)]
-        if item.role == "loading" or _LOADING_AFTER.match(after):
+        before = text[max(doc.sentence_of(item.start).start, item.start - 40) : item.start]
+        if item.role == "loading" or _LOADING_AFTER.match(after) or _FIRST_BEFORE.search(before):
+            # "The first infusion will be 300 mg followed by 5 infusions of 500 mg": given once.
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
             continue
@@ -134,7 +144,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A list of days says how often a daily amount is given ("mg/m2/day, days 1, 8, 15" → QW).
             item.frequency = listed if listed and per_time == "day" else _PER_TIME[per_time]
             continue
-        code = _schedule_code(after) or _schedule_code(before)
+        code = _schedule_code(after)
+        if code is None and not _one_day(after):
+            # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
+            # days before it are the dose before's.
+            code = _schedule_code(before)
         if code is None and item.role == "loading":
             code = "once"
         if (
@@ -246,7 +260,7 @@ def _divided(window: str) -> str | None:
     if match is None:
         return None
     try:
-        count = int(number_value(match.group(1) or match.group(2)))
+        count = int(number_value(next(group for group in match.groups() if group is not None)))
     except ValueError:
         return None
     return _ADMINISTRATIONS.get(count)
