@@ -156,6 +156,22 @@ CASES: list[tuple[str, list[Row]]] = [
             ("obinutuzumab", 1000, 1000, "mg", "dose", "Q3W", "iv"),
         ],
     ),
+    # A route written once after two doses joined in one sentence is both doses'; one after "followed by"
+    # is what follows's.
+    (
+        "Ezetimibe 10 mg in combination with atorvastatin 20 mg administered orally, once daily",
+        [
+            ("ezetimibe", 10, 10, "mg", "dose", "QD", "oral"),
+            ("atorvastatin", 20, 20, "mg", "dose", "QD", "oral"),
+        ],
+    ),
+    (
+        "a single oral 2 g dose of amoxicillin; followed by a single, intravenous, 1 g dose of cefazolin",
+        [
+            ("amoxicillin", 2, 2, "g", "dose", "once", "oral"),
+            ("cefazolin", 1, 1, "g", "dose", "once", "iv"),
+        ],
+    ),
     # A subject heading of the packaged vocabulary is not a drug name.
     ("IgG1 chimeric monoclonal antibody 10 mg", [("monoclonal antibody", 10, 10, "mg", "dose", None, None)]),
 ]

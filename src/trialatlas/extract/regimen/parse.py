@@ -930,8 +930,8 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         span
         for span in _unclaimed(doc, "route", doc.routes, amount.end, post_end)
         # "Cyclophosphamide 2x60mg/kg + Cells intravenous (IV) + IL-2": a route after the next "+" is said
-        # of what that "+" adds.
-        if "+" not in text[amount.end : span[0]]
+        # of what that "+" adds; one after "followed by" or "then", of what follows.
+        if "+" not in text[amount.end : span[0]] and not _NEXT_STEP.search(text, amount.end, span[0])
     ]
     before = _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
     best: lexicon.Span | None = None

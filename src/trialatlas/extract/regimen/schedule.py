@@ -222,6 +222,17 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
         # (a course total is not given at all).
         code = last.frequency
         run = [item for item in run if item.role != "total"]
+    if (
+        last.route is not None
+        and all(item.route is None for item in run[:-1])
+        and "+" not in doc.text[run[0].start : last.start]
+        and any(last.end <= span[0] < last.end + len(tail) and span[2] == last.route for span in doc.routes)
+    ):
+        # "ABT-335 135 mg in combination with rosuvastatin 5 mg administered orally": the route written
+        # once after the run is each dose's that states none.
+        for item in run[:-1]:
+            if item.route is None:
+                item.route = last.route
     if code is None:
         return
     for item in reversed(run[:-1]):
