@@ -225,7 +225,6 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     """
     norm = normalise_text(text)
     mentions = find_mentions(norm)
-    sentence_list = clauses.sentences(norm)
     amounts: list[Amount] = []
     unreadable: list[tuple[int, int, str]] = []
     # Every amount has a digit: a text without one has no doses (about half of all arm texts).
@@ -238,8 +237,6 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     doc = _Doc(
         text=norm,
         mentions=mentions,
-        sentences=sentence_list,
-        sentence_starts=[s.start for s in sentence_list],
         freqs=_frequencies(norm) if dosing else [],
         routes=lexicon.find_routes(norm) if dosing else [],
         forms=lexicon.find_form_routes(norm) if dosing else [],
@@ -300,7 +297,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
     if items:
-        attach_thresholds(norm, items, sentence_list)
+        attach_thresholds(norm, items, doc.sentences)
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(items)

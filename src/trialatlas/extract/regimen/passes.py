@@ -54,8 +54,6 @@ _DOSE_WORD = re.compile(r"\bdos(?:e|es|age|ing)\b", re.IGNORECASE)
 class _Doc:
     text: str
     mentions: list[Mention]
-    sentences: list[clauses.Sentence]
-    sentence_starts: list[int]
     freqs: list[lexicon.Span]
     routes: list[lexicon.Span]
     forms: list[lexicon.Span]
@@ -64,12 +62,23 @@ class _Doc:
     implied_routes: set[int]
     # Starts of frequency spans some dose took as its own frequency.
     used_freqs: set[int] = field(default_factory=set)
+    # Split into sentences on first use: most texts state no dose and hold no cue that needs them.
+    _sentences: list[clauses.Sentence] | None = None
+    _sentence_starts: list[int] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[clauses.Sentence]:
+        if self._sentences is None:
+            self._sentences = clauses.sentences(self.text)
+            self._sentence_starts = [s.start for s in self._sentences]
+        return self._sentences
 
     def sentence_of(self, pos: int) -> clauses.Sentence:
-        index = bisect.bisect_right(self.sentence_starts, pos) - 1
+        sentences = self.sentences
+        index = bisect.bisect_right(self._sentence_starts, pos) - 1
         if index < 0:
             return clauses.Sentence(0, len(self.text))
-        return self.sentences[index]
+        return sentences[index]
 
 
 _CYCLE_CODE = re.compile(r"Q(?:[2-9]|1\d)W|QM|Q\d+M|Q(?:1[4-9]|[2-9]\d)D")
