@@ -224,7 +224,9 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
         run = [item for item in run if item.role != "total"]
     if (
         last.route is not None
-        and all(item.route is None for item in run[:-1])
+        # "Vitamin D3 1000 IU daily and hydroxocobalamin 1 mg IM weekly": a dose with a schedule of its own
+        # is written apart, and the route after the other is not its.
+        and all(item.route is None and item.frequency in {None, last.frequency} for item in run[:-1])
         and "+" not in doc.text[run[0].start : last.start]
         and any(last.end <= span[0] < last.end + len(tail) and span[2] == last.route for span in doc.routes)
     ):
