@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from trialatlas.errors import NotFoundError, QueryError, RelatedError, TrialAtlasError
 from trialatlas.services.checks import MAX_LIMIT, check_trial_id
-from trialatlas.store import derived_path, open_store
+from trialatlas.store import derived_path, open_store, server_url
 
 if TYPE_CHECKING:
     from trialatlas.extract.criteria import ParsedCriterion
@@ -136,7 +136,8 @@ class Atlas:
             max_workers=self._match_workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_start,
-            initargs=(self.store.location,),
+            # The URL itself: a server store's location has its password masked.
+            initargs=(server_url(self.store) or self.store.location,),
         )
 
     def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
@@ -167,7 +168,14 @@ class Atlas:
                 # One thread builds; requests that arrive meanwhile wait instead of building again.
                 if self._index is None:
                     path = derived_path(self.store, "")
-                    built = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+                    built: SearchIndex
+                    if server_url(self.store) is not None:
+                        # In the store's database: shared by every server process, none holds a copy.
+                        from trialatlas.search import SearchIndex
+
+                        built = SearchIndex.for_store(self.store)
+                    else:
+                        built = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
                     if not built.is_built() and self.on_note is not None:
                         self.on_note("building the search index (first use; kept in the store's file)…")
                     built.sync(self.store)
