@@ -726,11 +726,11 @@ class PostgresSearchIndex(SearchIndex):
             if after is not None:
                 keyset = " WHERE (s.score, s.doc) > (%s::float8, %s)"
                 params += [float(after[0]), int(after[1])]
-            rows = conn.execute(
+            ranked = conn.execute(
                 f"SELECT s.doc, s.score FROM ({inner}) s{keyset} ORDER BY s.score, s.doc LIMIT %s",
                 [*params, wanted],
             )
-            return [(int(n), float(s), None) for n, s in rows]
+            return [(int(n), float(s), None) for n, s in ranked]
         if request.sort == "relevance":
             keyset, params = "", list(where.params)
             if after is not None:
