@@ -220,6 +220,9 @@ class SearchIndex:
                     from trialatlas.search.postgres import PostgresSearchIndex
 
                     index = PostgresSearchIndex(url, location=store.location)
+                    hooks = getattr(store, "on_close", None)
+                    if isinstance(hooks, list):
+                        hooks.append(index.close)  # its connections close with the store
                 else:
                     path = derived_path(store, "")  # the index's tables live in the store's own file
                     index = cls(str(path) if path is not None else ":memory:")
