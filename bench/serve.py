@@ -229,19 +229,26 @@ def stop_server(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
+def ready(http: httpx.Client, path: str, **params: Any) -> Any:
+    """The answer to a first request, asked again while the server is still warming up (a first
+    search may run past its time budget while the indexes are read)."""
+    for _ in range(30):
+        answer = http.get(path, params=params)
+        if answer.status_code == 200:
+            return answer.json()
+        time.sleep(2)
+    answer.raise_for_status()
+    raise RuntimeError(f"{path}: HTTP {answer.status_code}")
+
+
 def measure(db: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
     """One server of ``workers`` processes under the mixed load, then under the peer's."""
     process, base = start_server(db, workers)
     try:
         with httpx.Client(base_url=base, timeout=300) as http:
-            trials = http.get("/api/health").json()["trials"]
-            ids = [
-                hit["trial"]["key"] for hit in http.get("/api/trials", params={"limit": 100}).json()["hits"]
-            ]
-            ids += [
-                hit["trial"]["key"]
-                for hit in http.get("/api/trials", params={"q": "cancer", "limit": 100}).json()["hits"]
-            ]
+            trials = ready(http, "/api/health")["trials"]
+            ids = [hit["trial"]["key"] for hit in ready(http, "/api/trials", limit=100)["hits"]]
+            ids += [hit["trial"]["key"] for hit in ready(http, "/api/trials", q="cancer", limit=100)["hits"]]
             # Warm-up, several times over so that every worker process is reached: the first search
             # catches the index up, the first related and match read their indexes and statistics.
             for _ in range(4 * workers):
