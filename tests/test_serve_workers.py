@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from trialatlas.cli.serve import match_workers_per_server
 from trialatlas.services.ingest import ingest
+from trialatlas.store import SqliteStore
 from trialatlas.store.postgres import PostgresStore
 
 TOKEN = "s3cret-token"
@@ -26,6 +28,12 @@ NEW = "NCT03580291"
 @contextmanager
 def serving(db: str, *options: str) -> Iterator[httpx.Client]:
     """A ``trialatlas serve`` process of its own on a free port, and a client to it."""
+    with started(db, *options) as (_, http):
+        yield http
+
+
+@contextmanager
+def started(db: str, *options: str) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
     command = [sys.executable, "-m", "trialatlas", "serve", "--db", db, "--port", "0", *options]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -42,7 +50,7 @@ def serving(db: str, *options: str) -> Iterator[httpx.Client]:
                 except httpx.TransportError:
                     assert time.monotonic() < deadline, "the server did not answer"
                     time.sleep(0.2)
-            yield http
+            yield process, http
     finally:
         process.terminate()
         try:
@@ -96,3 +104,18 @@ def test_a_write_through_one_server_is_searched_by_another(pg_url: str, target_t
 def test_match_processes_are_the_cores_shared_out(total: int, servers: int, each: int) -> None:
     assert match_workers_per_server(total, servers) == each
     assert total == 0 or servers * each <= max(total, servers)
+
+
+def test_match_workers_end_with_a_killed_server(tmp_path: Path, target_trials: Path) -> None:
+    db = tmp_path / "atlas.db"
+    with SqliteStore(db) as store:
+        ingest([str(target_trials)], store)
+    with started(str(db), "--workers", "1", "--match-workers", "2") as (process, http):
+        answer = http.post("/api/match", json={"note": "A 45-year-old woman with lupus nephritis.", "top": 2})
+        assert answer.status_code == 200, answer.text
+        workers = psutil.Process(process.pid).children(recursive=True)
+        assert workers
+        process.kill()  # no shutdown: the workers must notice on their own
+        process.wait(timeout=30)
+        _gone, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive, [worker.pid for worker in alive]

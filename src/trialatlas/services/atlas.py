@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 _RESULTS_CACHE = 256
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
+# How often a match worker checks that the server that started it still runs.
+_PARENT_CHECK_S = 1.0
 
 
 # The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
@@ -63,8 +66,20 @@ MAX_ERRORS = 50
 _worker: Atlas | None = None
 
 
-def _worker_start(location: str) -> None:
+def _exit_with(parent: int) -> None:
+    """End this match worker once the server process that started it is gone: a server stopped
+    while a match ran must not leave its workers behind (orphans keep a store and its statistics)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
+
+
+def _worker_start(location: str, parent: int | None = None) -> None:
     global _worker
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent,), name="trialatlas-orphan-check", daemon=True
+        ).start()
     # The server builds the search index before it sends a match here; a worker only reads it.
     _worker = Atlas(open_store(location))
 
@@ -137,7 +152,7 @@ class Atlas:
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_start,
             # The URL itself: a server store's location has its password masked.
-            initargs=(server_url(self.store) or self.store.location,),
+            initargs=(server_url(self.store) or self.store.location, os.getpid()),
         )
 
     def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
