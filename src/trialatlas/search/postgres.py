@@ -246,13 +246,28 @@ class PostgresSearchIndex(SearchIndex):
             yield held
             return
         self._prepare()
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with self._pool.connection() as conn:
+            # One statement opens the snapshot (psycopg's transaction() would add a second to set it).
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             self._local.conn = conn
             try:
                 yield conn
             finally:
                 self._local.conn = None
+                if not conn.closed:
+                    conn.execute("ROLLBACK")  # read only: nothing to keep
+
+    @contextmanager
+    def _one(self) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's snapshot when it holds one (:meth:`reading`), else a connection whose
+        statements each see the latest state (a look-up of one statement needs no transaction)."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        self._prepare()
+        with self._pool.connection() as conn:
+            yield conn
 
     @contextmanager
     def _writing(self, *, wait: bool) -> Iterator[psycopg.Connection[Any] | None]:
@@ -347,7 +362,7 @@ class PostgresSearchIndex(SearchIndex):
         )
 
     def _meta(self, name: str) -> str | None:
-        with self.reading() as conn:
+        with self._one() as conn:
             row = conn.execute("SELECT value FROM search_meta WHERE name = %s", (name,)).fetchone()
         return str(row[0]) if row else None
 
@@ -367,12 +382,12 @@ class PostgresSearchIndex(SearchIndex):
         return self._meta("build") or ""
 
     def doc_count(self) -> int:
-        with self.reading() as conn:
+        with self._one() as conn:
             row = conn.execute("SELECT count(*) FROM search_docs").fetchone()
         return int(row[0]) if row else 0
 
     def size_bytes(self) -> int:
-        with self.reading() as conn:
+        with self._one() as conn:
             row = conn.execute(
                 "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
                 " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -535,7 +550,7 @@ class PostgresSearchIndex(SearchIndex):
 
     def learned(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
         wanted_all = list(dict.fromkeys(keys))
-        with self.reading() as conn:
+        with self._one() as conn:
             memo = self._lexicon_memo(conn)
             wanted = [key for key in wanted_all if ("learned", key) not in memo]
             fetched: dict[str, list[tuple[str, str, int]]] = {key: [] for key in wanted}
@@ -557,7 +572,7 @@ class PostgresSearchIndex(SearchIndex):
         if not wanted:
             return {}
         found: dict[str, list[str]] = {}
-        with self.reading() as conn:
+        with self._one() as conn:
             generics: dict[str, list[str]] = {}
             for name, generic in conn.execute(
                 "SELECT name, generic FROM search_drugs WHERE name = ANY(%s)", (wanted,)
@@ -585,11 +600,11 @@ class PostgresSearchIndex(SearchIndex):
         query = Sql(
             "(" + " && ".join(f"phraseto_tsquery('{self._config}', %s)" for _ in terms) + ")", list(terms)
         )
-        with self.reading() as conn:
+        with self._one() as conn:
             return self._count(conn, query)
 
     def is_common(self, word: str) -> bool:
-        with self.reading() as conn:
+        with self._one() as conn:
             memo = self._lexicon_memo(conn)
             total = memo.get(("total", ""))
             if total is None:
@@ -603,7 +618,7 @@ class PostgresSearchIndex(SearchIndex):
         return bool(known)
 
     def country(self, key: str) -> str | None:
-        with self.reading() as conn:
+        with self._one() as conn:
             row = conn.execute(
                 "SELECT label FROM search_values v WHERE facet = 'country' AND norm = %s"
                 " AND EXISTS (SELECT 1 FROM search_facets f WHERE f.fv = v.fv)",
@@ -814,7 +829,7 @@ class PostgresSearchIndex(SearchIndex):
             "array_to_string(ARRAY(SELECT left(t, %s) FROM unnest(d.texts) WITH ORDINALITY u(t, i)"
             " WHERE t <> '' ORDER BY i), E'\\n')"
         )
-        with self.reading() as conn:
+        with self._one() as conn:
             rows = conn.execute(
                 f"SELECT d.doc, ts_headline('{self._config}', {text}, {translated.rank.text}, %s)"
                 " FROM search_docs d WHERE d.doc = ANY(%s)",
@@ -826,7 +841,7 @@ class PostgresSearchIndex(SearchIndex):
     def briefs(self, docs: Sequence[int], chars: int = 300) -> dict[int, str]:
         summary, description = COLUMNS.index("summary") + 1, COLUMNS.index("description") + 1
         found: dict[int, str] = {}
-        with self.reading() as conn:
+        with self._one() as conn:
             for number, first, second in conn.execute(
                 f"SELECT doc, texts[{summary}], texts[{description}] FROM search_docs WHERE doc = ANY(%s)",
                 (list(docs),),
@@ -845,14 +860,14 @@ class PostgresSearchIndex(SearchIndex):
         extra, params = "", [*rank.params, *where.params]
         if docs is not None:
             extra, params = " AND d.doc = ANY(%s)", [*params, list(docs)]
-        with self.reading() as conn:
+        with self._one() as conn:
             scored = conn.execute(
                 f"SELECT d.doc, {rank.text} FROM search_docs d WHERE {where.text}{extra}", params
             )
             return {int(n): -float(s) for n, s in scored}
 
     def docs_of(self, keys: Sequence[str]) -> dict[str, int]:
-        with self.reading() as conn:
+        with self._one() as conn:
             return {
                 str(k): int(n)
                 for k, n in conn.execute(
