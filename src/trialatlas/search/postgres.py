@@ -14,7 +14,8 @@ Tables (``search_*``, beside the store's):
   :data:`~trialatlas.search.query.COLUMNS`, a weighted ``tsvector`` (A title; B conditions and
   interventions; C summary and sponsors; D the rest) and one vector per field prefix, each with a
   GIN index;
-- ``search_values`` / ``search_facets``: each facet value once, and which trials hold it;
+- ``search_values``: each facet value once; a trial's values are the array ``search_docs.fvs``
+  (GIN-indexed), so counting the facets of a query reads only the matching rows;
 - ``search_learned`` / ``search_drugs``: what expansions look up (abbreviations and MeSH names
   learned per trial; the packaged drug vocabulary);
 - ``search_meta``: layout version, the change number reached, the generation.
@@ -53,8 +54,8 @@ from trialatlas.search.query import COLUMNS
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore
 
-# 1: the first layout.
-PG_INDEX_SCHEMA = 1
+# 2: a trial's facet values as an array on its row (1: a table of (doc, value) pairs).
+PG_INDEX_SCHEMA = 2
 BATCH = 500
 # Connections one process keeps to the database for searching (threads beyond wait for one).
 POOL_SIZE = 8
@@ -98,6 +99,7 @@ _VECTOR_COLUMNS = ("tsv", "title_tsv", "conditions_tsv", "interventions_tsv", "s
 _SORT_COLUMNS = ("start_date", "last_update", "enrollment")
 _RANGE_COLUMNS = ("start_date", "completion_date", "last_update", "enrollment")
 
+# search_facets: the layout before 2, dropped when a database is moved to this one.
 _TABLES = ("search_facets", "search_learned", "search_values", "search_docs", "search_drugs")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS search_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -121,8 +123,10 @@ _SCHEMA = [
         title_tsv TSVECTOR NOT NULL,
         conditions_tsv TSVECTOR NOT NULL,
         interventions_tsv TSVECTOR NOT NULL,
-        sponsors_tsv TSVECTOR NOT NULL
+        sponsors_tsv TSVECTOR NOT NULL,
+        fvs INTEGER[] NOT NULL DEFAULT '{}'
     )""",
+    "CREATE INDEX search_docs_fvs ON search_docs USING GIN (fvs)",
     "CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv)",
     "CREATE INDEX search_docs_title ON search_docs USING GIN (title_tsv)",
     "CREATE INDEX search_docs_conditions ON search_docs USING GIN (conditions_tsv)",
@@ -138,12 +142,6 @@ _SCHEMA = [
         label TEXT NOT NULL,
         UNIQUE (facet, norm)
     )""",
-    """CREATE TABLE search_facets (
-        doc BIGINT NOT NULL REFERENCES search_docs (doc) ON DELETE CASCADE,
-        fv INTEGER NOT NULL,
-        PRIMARY KEY (doc, fv)
-    )""",
-    "CREATE INDEX search_facets_fv ON search_facets (fv, doc)",
     """CREATE TABLE search_learned (
         doc BIGINT NOT NULL REFERENCES search_docs (doc) ON DELETE CASCADE,
         kind TEXT NOT NULL,
@@ -472,7 +470,8 @@ class PostgresSearchIndex(SearchIndex):
         if not docs:
             return 0
         names = [*_DOC_COLUMNS, *_VECTOR_COLUMNS]
-        updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+        # The facet values are set afresh below, for the trials that have any.
+        updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:]) + ", fvs = '{}'"
         values = ", ".join(f"%({name})s" for name in _DOC_COLUMNS)
         statement = (
             f"INSERT INTO search_docs ({', '.join(names)}) VALUES ({values}, {_vector_sql(self._config)})"
@@ -507,7 +506,6 @@ class PostgresSearchIndex(SearchIndex):
             numbers.append(int(found[0]))
             if not cursor.nextset():
                 break
-        conn.execute("DELETE FROM search_facets WHERE doc = ANY(%s)", (numbers,))
         conn.execute("DELETE FROM search_learned WHERE doc = ANY(%s)", (numbers,))
         pairs = {(facet, value_key(facet, label)): label for doc in docs for facet, label in doc.facets}
         if pairs:
@@ -522,9 +520,10 @@ class PostgresSearchIndex(SearchIndex):
         ]
         if facet_rows:
             conn.execute(
-                "INSERT INTO search_facets (doc, fv) SELECT DISTINCT r.doc, v.fv"
+                "UPDATE search_docs d SET fvs = h.fvs FROM (SELECT r.doc, array_agg(DISTINCT v.fv) AS fvs"
                 " FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS r(doc, facet, norm)"
-                " JOIN search_values v ON v.facet = r.facet AND v.norm = r.norm ON CONFLICT DO NOTHING",
+                " JOIN search_values v ON v.facet = r.facet AND v.norm = r.norm GROUP BY r.doc) h"
+                " WHERE d.doc = h.doc",
                 ([r[0] for r in facet_rows], [r[1] for r in facet_rows], [r[2] for r in facet_rows]),
             )
         learned = [
@@ -621,7 +620,7 @@ class PostgresSearchIndex(SearchIndex):
         with self._one() as conn:
             row = conn.execute(
                 "SELECT label FROM search_values v WHERE facet = 'country' AND norm = %s"
-                " AND EXISTS (SELECT 1 FROM search_facets f WHERE f.fv = v.fv)",
+                " AND EXISTS (SELECT 1 FROM search_docs d WHERE d.fvs @> ARRAY[v.fv])",
                 (country_key(key),),
             ).fetchone()
         return str(row[0]) if row else None
@@ -702,7 +701,7 @@ class PostgresSearchIndex(SearchIndex):
                 (
                     facet,
                     Sql(
-                        "EXISTS (SELECT 1 FROM search_facets f WHERE f.doc = d.doc AND f.fv = ANY(%s))",
+                        "d.fvs && %s::integer[]",
                         [numbers],
                     ),
                 )
@@ -803,11 +802,18 @@ class PostgresSearchIndex(SearchIndex):
                 groups.append(([name], others))
         for names, where in groups:
             counted: dict[str, list[tuple[str, str, int]]] = {name: [] for name in names}
+            selected = [key for name in names for key in request.values.get(name, [])]
+            # Only each facet's first ``facet_limit`` values (by count, then label, as top_values
+            # orders them) and the selected ones leave the database: a facet such as city holds
+            # thousands of values.
             rows = conn.execute(
-                "SELECT v.facet, v.label, v.norm, c.n FROM (SELECT f.fv, count(*) AS n FROM search_facets f"
-                f" WHERE f.doc IN (SELECT d.doc FROM search_docs d WHERE {where.text}) GROUP BY f.fv) c"
-                " JOIN search_values v ON v.fv = c.fv WHERE v.facet = ANY(%s)",
-                [*where.params, names],
+                "WITH c AS (SELECT u.fv, count(*) AS n FROM search_docs d, unnest(d.fvs) AS u(fv)"
+                f" WHERE {where.text} GROUP BY u.fv),"
+                " r AS (SELECT v.facet, v.label, v.norm, c.n, row_number() OVER"
+                ' (PARTITION BY v.facet ORDER BY c.n DESC, v.label COLLATE "C") AS k'
+                " FROM c JOIN search_values v ON v.fv = c.fv WHERE v.facet = ANY(%s))"
+                " SELECT facet, label, norm, n FROM r WHERE k <= %s OR norm = ANY(%s)",
+                [*where.params, names, request.facet_limit, selected],
             )
             for facet, label, key, count in rows:
                 counted[str(facet)].append((str(label), str(key), int(count)))
