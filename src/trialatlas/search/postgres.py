@@ -21,8 +21,8 @@ Tables (``search_*``, beside the store's):
 - ``search_meta``: layout version, the change number reached, the generation.
 
 Searching is SQL: the compiled query becomes ``tsquery`` conditions (:mod:`.postgres_query`),
-filters are ``EXISTS`` over the facet rows or column comparisons, totals are ``count(*)``, facets are
-grouped counts, ranking is ``ts_rank_cd`` with the column weights, cursors are keyset conditions on
+filters are overlaps with the row's facet values (``fvs && …``) or column comparisons, totals are
+``count(*)``, facets are grouped counts of the matching rows' values, ranking is ``ts_rank_cd`` with the column weights, cursors are keyset conditions on
 (score, doc) or (value, doc), and headlines (``ts_headline``) are made for the shown hits only.
 
 Writes (catching up with the store's change feed) run in one transaction under an advisory lock, so
