@@ -22,8 +22,9 @@ Tables (``search_*``, beside the store's):
 
 Searching is SQL: the compiled query becomes ``tsquery`` conditions (:mod:`.postgres_query`),
 filters are overlaps with the row's facet values (``fvs && …``) or column comparisons, totals are
-``count(*)``, facets are grouped counts of the matching rows' values, ranking is ``ts_rank_cd`` with the column weights, cursors are keyset conditions on
-(score, doc) or (value, doc), and headlines (``ts_headline``) are made for the shown hits only.
+``count(*)``, facets are grouped counts of the matching rows' values, ranking is ``ts_rank_cd`` with
+the column weights, cursors are keyset conditions on (score, doc) or (value, doc), and headlines
+(``ts_headline``) are made for the shown hits only.
 
 Writes (catching up with the store's change feed) run in one transaction under an advisory lock, so
 two processes never apply the same changes; a process that finds the lock taken searches the index
