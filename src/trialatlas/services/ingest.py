@@ -572,10 +572,13 @@ def _portable_results(blobs: list[Blob], preparation: _Preparation) -> Iterator[
                 continue
             if preparation.prepare:
                 try:
-                    yield prepare_trial(result, preparation.compression)
+                    prepared = prepare_trial(result, preparation.compression)
+                except Exception:  # no key, or a value the store would refuse
+                    # Sent as read: the writer reports it as it would the same record read there.
+                    prepared = None
+                if prepared is not None:
+                    yield prepared
                     continue
-                except ValueError:
-                    pass  # no key: the writer reports it, as it would a serial read's
             # JSON-mode dicts without defaults: the cheapest form to pickle here and to validate
             # back into the same trial in the parent (measured against model_dump_json and
             # pickling the model itself).
