@@ -25,6 +25,7 @@ from trialatlas.sources.containers import iter_blobs
 from trialatlas.store import MemoryStore, SqliteStore
 from trialatlas.store.base import TrialStore, encode_trial
 from trialatlas.store.planner import PreparedTrial, prepare_trial
+from trialatlas.store.postgres import PostgresStore
 
 
 def _studies(v2_jsonl: Path, count: int) -> list[dict[str, Any]]:
@@ -153,13 +154,16 @@ def test_a_prepared_trial_decodes_back_to_the_trial(read_trials: list[Trial]) ->
         assert prepared.location == trial.sources[-1].location
 
 
-@pytest.mark.parametrize("backend", ["memory", "sqlite-level-1", "sqlite-level-6"])
+@pytest.mark.parametrize("backend", ["memory", "sqlite-level-1", "sqlite-level-6", "postgres"])
 def test_prepared_and_plain_trials_store_the_same(
-    backend: str, read_trials: list[Trial], tmp_path: Path
+    backend: str, read_trials: list[Trial], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     def open_store(name: str) -> TrialStore:
         if backend == "memory":
             return MemoryStore()
+        if backend == "postgres":
+            # Digests do not depend on the backend: the plain trials go to memory.
+            return PostgresStore(request.getfixturevalue("pg_url")) if name == "prepared" else MemoryStore()
         return SqliteStore(tmp_path / f"{name}.db", compression=int(backend.rsplit("-", 1)[1]))
 
     plain, prepared = open_store("plain"), open_store("prepared")
