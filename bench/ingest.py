@@ -28,6 +28,7 @@ import contextlib
 import gzip
 import itertools
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -160,8 +161,18 @@ def sample_run(data: Path, workdir: Path, workers: int, unprepared: bool = False
     }
 
 
+# Org study ids and secondary ids, in both formats: a replica gets its own (suffixed with its index), or
+# every replica of a record would share them with the others, each a candidate for bridging, and the
+# store's id lookups would grow with the number of copies, which no real registry's trials do.
+_ORG_IDS = re.compile(
+    rb'(<org_study_id>|<secondary_id>|"orgStudyIdInfo": \{"id": "|"secondaryIdInfos": \[\{"id": ")'
+    rb'([^<"]*)(</org_study_id>|</secondary_id>|")'
+)
+
+
 def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) -> Iterator[Blob]:
-    """Records of the sample with NCT ids rewritten into a fresh range, as blobs for the real readers.
+    """Records of the sample with NCT ids rewritten into a fresh range (and org and secondary ids made the
+    replica's own, see ``_ORG_IDS``), as blobs for the real readers.
 
     As in the sample, each XML record is a file of its own and v2 studies come as JSONL files of many
     lines (``V2_LINES_PER_FILE``): a file is sniffed once, whatever it holds.
@@ -170,7 +181,9 @@ def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) ->
     lines: list[bytes] = []
     first = 0
     for index, (kind, record) in zip(range(total), itertools.cycle(pool), strict=False):
-        rewritten = NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record)
+        rewritten = _ORG_IDS.sub(
+            rb"\g<1>\g<2>-r%d\g<3>" % index, NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record)
+        )
         if kind == "j":
             first = first if lines else index
             lines.append(rewritten)
