@@ -394,10 +394,11 @@ class PostgresSearchIndex(SearchIndex):
             ).fetchone()
         return int(row[0]) if row else 0
 
-    def clear_cache(self) -> None:
+    def clear_cache(self, *, lookups: bool = True) -> None:
         with self._state_lock:
             self._cache.clear()
-            self._memo = ("", {})
+            if lookups:
+                self._memo = ("", {})
 
     # --- building ----------------------------------------------------------------------------
 
