@@ -48,19 +48,11 @@ def ingest_command(
     ] = None,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    from trialatlas.cli.common import derived_tasks, progress_bars
     from trialatlas.services.ingest import default_workers
 
     with opened(db) as atlas:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[progress.description]{task.description}"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=as_json or not err_console.is_terminal,
-        ) as progress:
+        with progress_bars(quiet=as_json) as progress:
             task = progress.add_task("reading", total=None)
 
             def on_progress(report: IngestReport) -> None:
@@ -76,7 +68,7 @@ def ingest_command(
                 reader=reader,
                 on_progress=on_progress,
                 workers=workers or default_workers(),
-                build_related_index=True,
+                on_derived=derived_tasks(progress),
             )
         location = atlas.store.location
     if as_json:

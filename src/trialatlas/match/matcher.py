@@ -44,6 +44,7 @@ from trialatlas.match.relevance import (
     scaled,
     topical_relevance,
 )
+from trialatlas.match.stored_rules import CriteriaRules
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
 from trialatlas.store import derived_path
@@ -122,7 +123,7 @@ class MatchCache:
 
     def criteria(self, trial: Trial) -> list[ParsedCriterion]:
         eligibility = trial.eligibility
-        stamp = hash((eligibility.criteria_text, tuple(eligibility.inclusion), tuple(eligibility.exclusion)))
+        stamp = _criteria_stamp(trial)
         with self._lock:
             found = self._criteria.get(trial.key)
             if found is not None and found[0] == stamp:
@@ -133,6 +134,21 @@ class MatchCache:
             self._put(self._criteria, trial.key, (stamp, parsed))
         return parsed
 
+    def has_criteria(self, trial: Trial) -> bool:
+        with self._lock:
+            found = self._criteria.get(trial.key)
+        return found is not None and found[0] == _criteria_stamp(trial)
+
+    def keep_criteria(self, parsed: Mapping[str, list[ParsedCriterion]], trials: Iterable[Trial]) -> None:
+        """Keep rules parsed elsewhere (the store's, see :mod:`~trialatlas.match.stored_rules`) for
+        those of ``trials`` they are given for, as :meth:`criteria` would have parsed them."""
+        for trial in trials:
+            found = parsed.get(trial.key)
+            if found is None:
+                continue
+            with self._lock:
+                self._put(self._criteria, trial.key, (_criteria_stamp(trial), found))
+
     def _put(self, table: OrderedDict[str, Any], key: str, value: Any) -> None:
         table[key] = value
         table.move_to_end(key)
@@ -142,6 +158,11 @@ class MatchCache:
     def sizes(self) -> tuple[int, int]:
         """How many trials' term counts and parsed criteria are kept."""
         return len(self._terms), len(self._criteria)
+
+
+def _criteria_stamp(trial: Trial) -> int:
+    eligibility = trial.eligibility
+    return hash((eligibility.criteria_text, tuple(eligibility.inclusion), tuple(eligibility.exclusion)))
 
 
 # --- the prefilter and the ranking -------------------------------------------------------------------
@@ -357,6 +378,28 @@ def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[Relevance
     return RelevanceStats.of(terms), len(terms)
 
 
+def stats_current(store: TrialStore) -> bool:
+    """Whether the statistics kept beside the store are those of its present size (a store kept
+    nowhere, in memory, reads them when first matched: a few thousand trials at most)."""
+    path = stats_path(store)
+    if path is None:
+        return True
+    loaded = _load_stats(path)
+    return loaded is not None and not _stale(loaded[1], store.count())
+
+
+def refresh_stats(store: TrialStore) -> bool:
+    """Read the store's relevance statistics from a sample and keep them beside it, when those kept are
+    missing or stale (done as the store is written, not on a match); whether they were read."""
+    path = stats_path(store)
+    if path is None or stats_current(store):
+        return False
+    count = store.count()
+    stats, _ = sample_stats(store)
+    _save_stats(path, stats, count)
+    return True
+
+
 class StoreMatcher:
     """Matches patients against a store through its search index; keep one to match many patients
     (it holds the statistics and a :class:`MatchCache`).
@@ -382,6 +425,7 @@ class StoreMatcher:
         self.on_note = on_note
         self.pool = pool
         self._stats: RelevanceStats | None = None
+        self._rules: CriteriaRules | None = None
         self._stats_count = 0
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -395,6 +439,13 @@ class StoreMatcher:
     def _note(self, message: str) -> None:
         if self.on_note is not None:
             self.on_note(message)
+
+    @property
+    def rules(self) -> CriteriaRules:
+        """The store's parsed criteria, kept when its trials were written."""
+        if self._rules is None:
+            self._rules = CriteriaRules.for_store(self.store)
+        return self._rules
 
     @property
     def index(self) -> SearchIndex:
@@ -485,6 +536,9 @@ class StoreMatcher:
         keep = status_filter(status, patient)
         found = self.candidates(patient, status)
         trials = [trial for trial in self.load(list(found)) if keep(trial)]
+        # The rules parsed when the trials were written (a trial written since is parsed in rank()).
+        unparsed = [trial for trial in trials if not self.cache.has_criteria(trial)]
+        self.cache.keep_criteria(self.rules.rules_of(unparsed), unparsed)
         return rank(
             patient,
             trials,
@@ -595,8 +649,10 @@ __all__ = [
     "match_trials",
     "passes_prefilter",
     "rank",
+    "refresh_stats",
     "retrieval_query",
     "sample_stats",
+    "stats_current",
     "stats_path",
     "status_filter",
 ]

@@ -1,7 +1,7 @@
 """Related trials: similarity of conditions, drugs, design, population, outcomes and text, with reasons.
 
 ``related_trials(store, "NCT04048161")`` ranks the store's trials against one trial; the index behind
-it is built from the store on first use and saved beside it (``<db>.related.npz``).
+it is built from the store on first use and saved beside it (``<db>.related.arrays``).
 """
 
 from trialatlas.errors import RelatedError

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from trialatlas.model import Trial
     from trialatlas.search import SearchHit, SearchIndex, SearchResults
     from trialatlas.search.index import BuildReport
+    from trialatlas.services.derived import DerivedReport, Progress
     from trialatlas.services.export import ExportFormat
     from trialatlas.services.models import (
         DoseRequest,
@@ -113,6 +114,7 @@ class Atlas:
         self.on_note = on_note
         self._lock = threading.RLock()
         self._index: SearchIndex | None = None
+        self._index_ready = False
         self._index_lock = threading.Lock()
         # Held by an ingest of this atlas: the index does not catch up meanwhile (see GuardedIndex).
         self._ingest_lock = threading.Lock()
@@ -157,29 +159,54 @@ class Atlas:
 
     # --- caches --------------------------------------------------------------------------------
 
-    def search_index(self) -> SearchIndex:
-        """The store's search index, built (or caught up) once before the first search uses it."""
-        index = self._index
-        if index is None:
+    def _opened_index(self) -> SearchIndex:
+        """The store's search index as it is (the derived-data step builds and catches it up)."""
+        if self._index is None:
             from trialatlas.services.guarded_index import GuardedIndex
 
             with self._index_lock:
-                # One thread builds; requests that arrive meanwhile wait instead of building again.
                 if self._index is None:
                     path = derived_path(self.store, "")
-                    built = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
-                    if not built.is_built() and self.on_note is not None:
+                    self._index = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+        return self._index
+
+    def search_index(self) -> SearchIndex:
+        """The store's search index, built (or caught up) once before the first search uses it."""
+        index = self._opened_index()
+        if not self._index_ready:
+            with self._index_lock:
+                # One thread builds; requests that arrive meanwhile wait instead of building again.
+                if not self._index_ready:
+                    if not index.is_built() and self.on_note is not None:
                         self.on_note("building the search index (first use; kept in the store's file)…")
-                    built.sync(self.store)
-                    self._index = built
-                index = self._index
+                    index.sync(self.store)
+                    self._index_ready = True
         return index
 
     def rebuild_search_index(self) -> BuildReport:
         return self.search_index().rebuild(self.store)
 
+    def derived_current(self) -> bool:
+        """Whether every index derived from the store holds its newest change (see
+        :mod:`trialatlas.services.derived`)."""
+        from trialatlas.services.derived import is_current
+
+        return is_current(self.store, search_index=self._opened_index())
+
+    def bring_up_to_date(self, on_progress: Progress | None = None) -> DerivedReport:
+        """Bring every index derived from the store up to its newest change (a write command does this
+        at its end; a server at start-up, when the store was written by an older version)."""
+        from trialatlas.services.derived import bring_up_to_date
+
+        return bring_up_to_date(self.store, search_index=self._opened_index(), on_progress=on_progress)
+
     def warm(self) -> None:
-        """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
+        """Bring the derived indexes up to date and load what the first search or match reads (or
+        start the match workers) now."""
+        if not self.derived_current():
+            if self.on_note is not None:
+                self.on_note("bringing the store's derived indexes up to date (once)…")
+            self.bring_up_to_date()
         self.search_index()
         self.places("warm")  # the gazetteer's name index, for the first location search and type-ahead
         if self._pool is not None:
@@ -492,11 +519,11 @@ class Atlas:
         batch_size: int | None = None,
         workers: int = 1,
         on_progress: Callable[[Any], None] | None = None,
-        build_related_index: bool = False,
+        on_derived: Progress | None = None,
     ) -> IngestResponse:
         """Read records into the store; the answer counts them all and lists the first errors.
-        ``build_related_index`` builds the related-trials index when the store has none yet, so that
-        the first ``related`` after an ingest answers at once."""
+        Every index derived from the store is brought up to date at the end (``on_derived`` hears its
+        progress), so that the first search, related lookup or match after it only reads."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
         from trialatlas.services.models import IngestProblem, IngestResponse
 
@@ -508,7 +535,7 @@ class Atlas:
                 batch_size=batch_size or DEFAULT_BATCH_SIZE,
                 workers=workers,
                 on_progress=on_progress,
-                build_related_index=build_related_index,
+                on_derived=on_derived,
             )
         return IngestResponse(
             read=report.read,

@@ -1,0 +1,143 @@
+"""Everything derived from a store, kept current as the store is written, never on a user's request.
+
+Four parts are derived from the stored trials: the search index, the related-trials index, every
+trial's parsed criteria rules and the matcher's term statistics. Each records the store's change
+number it holds, and :func:`bring_up_to_date` takes each one forward from there through the store's
+change feed (``changes_since``): only the trials written since are re-indexed or re-parsed. It runs at
+the end of every write command (``ingest``, ``sync``, ``copy``) with a progress bar, and once when a
+command or server opens a store whose derived parts are behind (written by an older version, or by a
+process killed midway), so that searches, related trials and matches only read.
+
+Each part is written so that a kill at any moment leaves it whole: the search index and the rules in
+transactions of the store's file, the related-trials index and the statistics as files replaced in
+one rename; a part's change number moves only once everything before it is written, so the next
+catch-up redoes what was cut off and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trialatlas.search import SearchIndex
+    from trialatlas.store.base import TrialStore
+
+# The parts, in the order they are brought up to date.
+PARTS: tuple[str, ...] = ("search", "related", "criteria", "statistics")
+DESCRIPTIONS: dict[str, str] = {
+    "search": "search index",
+    "related": "related-trials index",
+    "criteria": "criteria rules",
+    "statistics": "term statistics",
+}
+
+# ``(part, done, total)``: ``total`` None while it is not known.
+Progress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class PartReport:
+    """What one part's catch-up did: how many trials it (re)indexed or parsed, and how long it took."""
+
+    changed: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class DerivedReport:
+    parts: dict[str, PartReport] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(part.seconds for part in self.parts.values())
+
+    def as_dict(self) -> dict[str, dict[str, float | int]]:
+        return {
+            name: {"changed": part.changed, "seconds": round(part.seconds, 3)}
+            for name, part in self.parts.items()
+        }
+
+
+def behind(store: TrialStore, *, search_index: SearchIndex | None = None) -> dict[str, int | None]:
+    """Per part, how many trials it has yet to take from the store (0: current; ``None``: it has
+    never been built, or was built by another version, and is built afresh). Cheap: reads only each
+    part's recorded change number and the change feed after it."""
+    from trialatlas.match.matcher import stats_current
+    from trialatlas.match.stored_rules import CriteriaRules
+    from trialatlas.related.index import index_behind
+    from trialatlas.search import SearchIndex
+
+    index = search_index if search_index is not None else SearchIndex.for_store(store)
+    rules = CriteriaRules.for_store(store)
+    return {
+        "search": len(store.changes_since(index.last_seq)[1]) if index.is_built() else None,
+        "related": index_behind(store),
+        "criteria": rules.behind(store) if rules.is_current_layout() else None,
+        "statistics": 0 if stats_current(store) else None,
+    }
+
+
+def is_current(store: TrialStore, *, search_index: SearchIndex | None = None) -> bool:
+    return all(count == 0 for count in behind(store, search_index=search_index).values())
+
+
+def bring_up_to_date(
+    store: TrialStore,
+    *,
+    search_index: SearchIndex | None = None,
+    on_progress: Progress | None = None,
+    parts: tuple[str, ...] = PARTS,
+) -> DerivedReport:
+    """Take every derived part of ``store`` up to the store's newest change (see the module docstring).
+
+    ``search_index`` is the index to catch up (default: the store's own); ``on_progress`` hears each
+    part's progress. Safe to call at any time: a part already current costs one look at the feed."""
+
+    def progress(part: str) -> Callable[[int, int | None], None]:
+        def tell(done: int, total: int | None = None) -> None:
+            if on_progress is not None:
+                on_progress(part, done, total)
+
+        return tell
+
+    report = DerivedReport()
+    for part in parts:
+        started = time.perf_counter()
+        tell = progress(part)
+        tell(0, None)
+        report.parts[part] = PartReport(_catch_up(part, store, search_index, tell), 0.0)
+        report.parts[part].seconds = time.perf_counter() - started
+        tell(1, 1)
+    return report
+
+
+def _catch_up(
+    part: str, store: TrialStore, search_index: SearchIndex | None, tell: Callable[[int, int | None], None]
+) -> int:
+    """Bring one part up to date; how many trials it (re)indexed or parsed."""
+    from trialatlas.match.matcher import refresh_stats
+    from trialatlas.match.stored_rules import CriteriaRules
+    from trialatlas.related.index import index_behind, index_for
+    from trialatlas.search import SearchIndex
+
+    count = store.count()
+    if part == "search":
+        index = search_index if search_index is not None else SearchIndex.for_store(store)
+        if index.is_built():
+            return index.sync(store)
+        return index.rebuild(store, on_progress=lambda done: tell(done, count)).docs
+    if part == "related":
+        waiting = index_behind(store)
+        index_for(store, on_progress=lambda done: tell(done, count))
+        return count if waiting is None else waiting
+    if part == "criteria":
+        return CriteriaRules.for_store(store).catch_up(store, on_progress=tell)
+    if part == "statistics":
+        return count if refresh_stats(store) else 0
+    raise ValueError(f"no derived part {part!r}; the parts are {', '.join(PARTS)}")
+
+
+__all__ = ["DESCRIPTIONS", "PARTS", "DerivedReport", "PartReport", "behind", "bring_up_to_date", "is_current"]
