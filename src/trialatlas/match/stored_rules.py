@@ -21,6 +21,8 @@ the old change number, and the next one redoes only the trials whose rows are mi
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sqlite3
 import threading
 import weakref
@@ -39,6 +41,8 @@ from trialatlas.store import derived_path
 from trialatlas.store.sqlite import transaction
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from pydantic import TypeAdapter
 
     from trialatlas.extract.criteria import ParsedCriterion
@@ -48,6 +52,10 @@ if TYPE_CHECKING:
 RULES_SCHEMA = 1
 # Trials read, parsed and written per transaction.
 BATCH = 200
+# From this many trials to parse on, the parsing runs in worker processes, one per core: it costs
+# tens of milliseconds a trial (a whole registry's worth is hours on one core), while starting a
+# worker (its vocabularies) costs seconds.
+PARALLEL_FROM = 2000
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS derived_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -100,6 +108,27 @@ def parse_trial(trial: Trial) -> list[ParsedCriterion]:
     return parse_eligibility(eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
 
 
+_Texts = tuple[str, str | None, list[str], list[str]]
+
+
+def _parse_texts(batch: list[_Texts]) -> list[tuple[str, bytes]]:
+    """A worker's share: each trial's criteria texts parsed and encoded as they are stored."""
+    from trialatlas.extract.criteria import parse_eligibility
+
+    adapter = _adapter()
+    return [
+        (key, zlib.compress(adapter.dump_json(parse_eligibility(text, inclusion, exclusion)), 1))
+        for key, text, inclusion, exclusion in batch
+    ]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class CriteriaRules:
     """The parsed criteria of a store's trials, kept beside them (see the module docstring)."""
 
@@ -149,7 +178,13 @@ class CriteriaRules:
 
     def is_current_layout(self) -> bool:
         """Whether the tables exist in this version's layout, filled by this parser."""
-        return self._meta("schema") == str(RULES_SCHEMA) and self._meta("parser") == parser_fingerprint()
+        if self._meta("schema") != str(RULES_SCHEMA) or self._meta("parser") != parser_fingerprint():
+            return False
+        with self._lock:
+            found = self._conn.execute(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'derived_criteria'"
+            ).fetchone()
+        return found is not None
 
     @property
     def last_seq(self) -> int:
@@ -181,27 +216,65 @@ class CriteriaRules:
         store: TrialStore,
         on_progress: Callable[[int, int], None] | None = None,
         *,
-        parse: Callable[[Trial], list[ParsedCriterion]] = parse_trial,
+        parse: Callable[[Trial], list[ParsedCriterion]] | None = None,
+        workers: int | None = None,
     ) -> int:
         """Parse and keep the criteria of every trial changed since the last catch-up; how many trials
-        were parsed. ``on_progress(done, total)`` hears after each batch."""
+        were parsed. ``on_progress(done, total)`` hears after each batch. ``parse`` replaces the parser
+        (and keeps the work in this process); ``workers`` the processes to parse in (default: one per
+        core when there are many trials to parse)."""
         self._prepare()
         since = self.last_seq
         seq, keys = store.changes_since(since)
-        parsed = 0
+        if workers is None:
+            workers = _cores() if parse is None and len(keys) >= PARALLEL_FROM else 1
+        pool = None
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            parsed = self._catch_up(keys, store, on_progress, parse, pool, workers)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        if seq != since or not keys:
+            with self._transaction() as conn:
+                self._set_meta(conn, "last_seq", seq)
+        return parsed
+
+    def _catch_up(
+        self,
+        keys: list[str],
+        store: TrialStore,
+        on_progress: Callable[[int, int], None] | None,
+        parse: Callable[[Trial], list[ParsedCriterion]] | None,
+        pool: Executor | None,
+        workers: int,
+    ) -> int:
         adapter = _adapter()
+        parsed = 0
         for start in range(0, len(keys), BATCH):
             chunk = keys[start : start + BATCH]
             stored = self._digests(chunk)
             # get_many also answers for an alias: a key renamed away finds its new trial, filed under
             # its own key (which the feed names too).
             found = {trial.key: trial for trial in store.get_many(chunk) if trial.key in chunk}
-            rows: list[tuple[str, str, bytes]] = []
-            for key, trial in found.items():
-                digest = criteria_digest(trial)
-                if stored.get(key) == digest:
-                    continue
-                rows.append((key, digest, zlib.compress(adapter.dump_json(parse(trial)), 1)))
+            todo = {key: trial for key, trial in found.items() if stored.get(key) != criteria_digest(trial)}
+            blobs: list[tuple[str, bytes]]
+            if parse is not None:
+                blobs = [(key, zlib.compress(adapter.dump_json(parse(t)), 1)) for key, t in todo.items()]
+            else:
+                texts = [
+                    (key, t.eligibility.criteria_text, t.eligibility.inclusion, t.eligibility.exclusion)
+                    for key, t in todo.items()
+                ]
+                if pool is None:
+                    blobs = _parse_texts(texts)
+                else:
+                    shares = [texts[i::workers] for i in range(workers)]
+                    blobs = [row for rows in pool.map(_parse_texts, shares) for row in rows]
+            rows = [(key, criteria_digest(todo[key]), blob) for key, blob in blobs]
             gone = [key for key in chunk if key not in found]
             if rows or gone:
                 with self._transaction() as conn:
@@ -214,9 +287,6 @@ class CriteriaRules:
             parsed += len(rows)
             if on_progress is not None:
                 on_progress(min(start + BATCH, len(keys)), len(keys))
-        if seq != since or not keys:
-            with self._transaction() as conn:
-                self._set_meta(conn, "last_seq", seq)
         return parsed
 
     def _digests(self, keys: Sequence[str]) -> dict[str, str]:
