@@ -15,17 +15,13 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import orjson
 
 from trialatlas.errors import InputError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
@@ -44,10 +40,17 @@ from trialatlas.match.relevance import (
     scaled,
     topical_relevance,
 )
+from trialatlas.match.stats_file import (
+    STATS_SAMPLE,
+    load_stats,
+    save_stats,
+    stale,
+    stats_current,
+    stats_path,
+)
 from trialatlas.match.stored_rules import CriteriaRules
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
-from trialatlas.store import derived_path
 
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
@@ -344,24 +347,12 @@ def _is_store(value: object) -> bool:
 
 # --- a store --------------------------------------------------------------------------------------------
 
-# Trials the store's statistics are read from: enough to tell a rare word from a common one (the
-# evaluation's collections hold 1,600 and 8,400 trials), few enough to read in seconds.
-STATS_SAMPLE = 5000
-STATS_SCHEMA = 1
 # The candidates fetched from the search index: the rules and the relevance cost per trial.
 POOL = 300
 # Query words sent to the search index, the heaviest first: a long note's every word would make the
 # index score most of the store.
 QUERY_WORDS = 48
-# Statistics are read again once the store's size moved by more than this share.
-STALE_SHARE = 0.1
 _CHECK_SECONDS = 1.0
-
-
-def stats_path(store: TrialStore) -> Path | None:
-    """Where a store's relevance statistics are kept: beside its SQLite file, else nowhere."""
-    path = derived_path(store, ".match-stats.json")
-    return path if path is not None and Path(store.location).is_file() else None
 
 
 def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[RelevanceStats, int]:
@@ -378,16 +369,6 @@ def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[Relevance
     return RelevanceStats.of(terms), len(terms)
 
 
-def stats_current(store: TrialStore) -> bool:
-    """Whether the statistics kept beside the store are those of its present size (a store kept
-    nowhere, in memory, reads them when first matched: a few thousand trials at most)."""
-    path = stats_path(store)
-    if path is None:
-        return True
-    loaded = _load_stats(path)
-    return loaded is not None and not _stale(loaded[1], store.count())
-
-
 def refresh_stats(store: TrialStore) -> bool:
     """Read the store's relevance statistics from a sample and keep them beside it, when those kept are
     missing or stale (done as the store is written, not on a match); whether they were read."""
@@ -396,7 +377,7 @@ def refresh_stats(store: TrialStore) -> bool:
         return False
     count = store.count()
     stats, _ = sample_stats(store)
-    _save_stats(path, stats, count)
+    save_stats(path, stats, count)
     return True
 
 
@@ -466,11 +447,11 @@ class StoreMatcher:
                 return self._stats
             self._checked = now
             count = self.store.count()
-            if self._stats is not None and not _stale(self._stats_count, count):
+            if self._stats is not None and not stale(self._stats_count, count):
                 return self._stats
             path = stats_path(self.store)
-            loaded = _load_stats(path) if path is not None else None
-            if loaded is not None and not _stale(loaded[1], count):
+            loaded = load_stats(path) if path is not None else None
+            if loaded is not None and not stale(loaded[1], count):
                 self._stats, self._stats_count = loaded
                 return self._stats
             if count > 2 * STATS_SAMPLE:
@@ -480,7 +461,7 @@ class StoreMatcher:
             stats, _ = sample_stats(self.store)
             self._stats, self._stats_count = stats, count
             if path is not None:
-                _save_stats(path, stats, count)
+                save_stats(path, stats, count)
             return stats
 
     # --- candidates ---
@@ -610,33 +591,6 @@ def retrieval_query(patient: PatientProfile, about_words: frozenset[str] | None 
             seen.add(clean)
             quoted.append(f'"{clean}"')
     return " ".join(quoted)
-
-
-def _stale(recorded: int, count: int) -> bool:
-    if recorded <= STATS_SAMPLE or count <= STATS_SAMPLE:
-        return recorded != count
-    return abs(count - recorded) > STALE_SHARE * recorded
-
-
-def _load_stats(path: Path) -> tuple[RelevanceStats, int] | None:
-    try:
-        data = orjson.loads(path.read_bytes())
-        if not isinstance(data, dict) or data.get("schema") != STATS_SCHEMA:
-            return None
-        return RelevanceStats.from_dict(data["stats"]), int(data["count"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _save_stats(path: Path, stats: RelevanceStats, count: int) -> None:
-    payload = orjson.dumps({"schema": STATS_SCHEMA, "count": count, "stats": stats.as_dict()})
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(payload)
-        temporary.replace(path)
-    except OSError:
-        # A read-only directory: the statistics are read again next time, nothing else is lost.
-        temporary.unlink(missing_ok=True)
 
 
 __all__ = [

@@ -31,15 +31,24 @@ from trialatlas.errors import StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
-from trialatlas.store import derived_path
+from trialatlas.related.saved import FORMAT_VERSION as FORMAT_VERSION
+from trialatlas.related.saved import (
+    INDEX_SUFFIX,
+    MAGIC,
+    OLD_SUFFIXES,
+    aligned,
+    data_start,
+    marker_behind,
+    read_header,
+    saved_behind,
+)
+from trialatlas.related.saved import index_path as index_path
 from trialatlas.store.base import TrialStore
 from trialatlas.text.bm25 import Bm25, Postings
 
 # The arrays of the words' postings saved beside the feature families, and the same postings by trial.
 TEXT_ARRAYS: tuple[str, ...] = ("indptr", "rows", "tf", "lengths")
 BY_ROW_ARRAYS: tuple[str, ...] = ("row_indptr", "row_terms", "row_tf")
-# Bumped whenever features or layout change, so that older saved indexes are rebuilt.
-FORMAT_VERSION = 5
 # Query-side cap on text features: rare words carry the weight; common ones only cost postings.
 MAX_QUERY_TEXT = 64
 
@@ -446,23 +455,12 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
 
 
-def index_path(store: TrialStore) -> Path | None:
-    """``<db>.related.arrays`` beside an SQLite store; ``None`` for stores that are not files."""
-    return derived_path(store, INDEX_SUFFIX)
-
-
 # --- saving and loading -------------------------------------------------------------------------
 
-# The file: 8 bytes giving the header's length, the header (JSON: the marker, keys, titles, and where
-# each array lies), then every array's raw bytes at an aligned offset. Loading maps the file and
-# reads nothing else: arrays are views of the mapping, paged in by the system as queries touch them,
-# so the first lookup after an ingest answers in well under a second however large the index. The
-# arrays scoring computes from the index (TF-IDF weights, each trial's words) are saved with it.
-INDEX_SUFFIX = ".related.arrays"
-# Files of earlier formats, removed when an index is saved in this one.
-_OLD_SUFFIXES = (".related.npz",)
-_MAGIC = b"TARELATED"
-_ALIGN = 64
+# The file's layout is in trialatlas.related.saved. Loading maps the file and reads nothing else:
+# arrays are views of the mapping, paged in by the system as queries touch them, so the first lookup
+# after an ingest answers in well under a second however large the index. The arrays scoring
+# computes from the index (TF-IDF weights, each trial's words) are saved with it.
 
 
 def _json_array(value: Any) -> npt.NDArray[np.uint8]:
@@ -495,7 +493,7 @@ def save_index(index: RelatedIndex, path: Path) -> None:
     offset = 0
     for name, values in arrays.items():
         layout[name] = (offset, values.dtype.str, list(values.shape))
-        offset += -(-values.nbytes // _ALIGN) * _ALIGN
+        offset += aligned(values.nbytes)
     header = orjson.dumps(
         {
             "version": FORMAT_VERSION,
@@ -506,11 +504,11 @@ def save_index(index: RelatedIndex, path: Path) -> None:
             "arrays": layout,
         }
     )
-    start = -(-(len(_MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+    start = data_start(len(header))
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
-            handle.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+            handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
             for name, values in arrays.items():
                 handle.seek(start + layout[name][0])
                 values.tofile(handle)
@@ -518,40 +516,15 @@ def save_index(index: RelatedIndex, path: Path) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    for suffix in _OLD_SUFFIXES:
+    for suffix in OLD_SUFFIXES:
         path.with_name(path.name.removesuffix(INDEX_SUFFIX) + suffix).unlink(missing_ok=True)
-
-
-def _read_header(path: Path) -> tuple[dict[str, Any], int] | None:
-    with path.open("rb") as handle:
-        lead = handle.read(len(_MAGIC) + 8)
-        if len(lead) < len(_MAGIC) + 8 or not lead.startswith(_MAGIC):
-            return None
-        size = int.from_bytes(lead[len(_MAGIC) :], "little")
-        header = orjson.loads(handle.read(size))
-    if not isinstance(header, dict) or header.get("version") != FORMAT_VERSION:
-        return None
-    return header, -(-(len(_MAGIC) + 8 + size) // _ALIGN) * _ALIGN
-
-
-def saved_marker(path: Path) -> dict[str, Any] | None:
-    """What the saved index says it holds (format version, store change number, count), read from the
-    file's header only; ``None`` when there is none of this format."""
-    try:
-        found = _read_header(path)
-    except (OSError, ValueError, orjson.JSONDecodeError):
-        return None
-    if found is None or not isinstance(found[0].get("marker"), dict):
-        return None
-    marker: dict[str, Any] = found[0]["marker"]
-    return marker
 
 
 def load_index(path: Path) -> RelatedIndex | None:
     """The saved index, or ``None`` if missing, unreadable or of another format version. The arrays
     are read-only views of the file, mapped into memory."""
     try:
-        found = _read_header(path)
+        found = read_header(path)
         if found is None:
             return None
         meta, start = found
@@ -676,14 +649,9 @@ def refresh_index(
 
 
 def index_behind(store: TrialStore) -> int | None:
-    """How many trials changed since the saved (or in-memory) index was caught up: 0 when current,
-    ``None`` when there is no usable index (one is to be built). Reads the file's header only."""
+    """How many trials changed since the store's index (in memory, else saved) was caught up: 0 when
+    current, ``None`` when there is no usable index (one is to be built)."""
     cached = _cached(store)
     if cached is not None:
-        marker: dict[str, Any] | None = cached.marker
-    else:
-        path = index_path(store)
-        marker = saved_marker(path) if path is not None else None
-    if marker is None or marker.get("version") != FORMAT_VERSION:
-        return None
-    return len(store.changes_since(int(marker.get("seq", 0)))[1])
+        return marker_behind(store, cached.marker)
+    return saved_behind(store)

@@ -65,16 +65,23 @@ def behind(store: TrialStore, *, search_index: SearchIndex | None = None) -> dic
     """Per part, how many trials it has yet to take from the store (0: current; ``None``: it has
     never been built, or was built by another version, and is built afresh). Cheap: reads only each
     part's recorded change number and the change feed after it."""
-    from trialatlas.match.matcher import stats_current
+    from trialatlas.match.stats_file import stats_current
     from trialatlas.match.stored_rules import CriteriaRules
-    from trialatlas.related.index import index_behind
+    from trialatlas.related.saved import index_path, saved_behind
     from trialatlas.search import SearchIndex
 
+    if index_path(store) is not None:
+        related = saved_behind(store)
+    else:
+        # A store that is no file keeps its index in this process's memory.
+        from trialatlas.related.index import index_behind
+
+        related = index_behind(store)
     index = search_index if search_index is not None else SearchIndex.for_store(store)
     rules = CriteriaRules.for_store(store)
     return {
         "search": len(store.changes_since(index.last_seq)[1]) if index.is_built() else None,
-        "related": index_behind(store),
+        "related": related,
         "criteria": rules.behind(store) if rules.is_current_layout() else None,
         "statistics": 0 if stats_current(store) else None,
     }
