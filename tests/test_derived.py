@@ -199,3 +199,13 @@ def test_cli_command_brings_a_behind_store_up_to_date_once(store_copy: Path) -> 
     assert result.exit_code == 0, result.output
     with SqliteStore(store_copy) as store:
         assert is_current(store)
+
+
+def test_a_store_that_is_no_file_keeps_nothing_derived(target_trials: Path) -> None:
+    # Its derived data would go with the process: each process makes its own on first use, as before.
+    with open_store("memory://derived") as store:
+        assert ingest([target_trials], store).ok
+        assert behind(store) == {}
+        assert is_current(store)
+        assert bring_up_to_date(store).parts == {}
+        assert not CriteriaRules.for_store(store).is_current_layout()

@@ -8,6 +8,9 @@ the end of every write command (``ingest``, ``sync``, ``copy``) with a progress 
 command or server opens a store whose derived parts are behind (written by an older version, or by a
 process killed midway), so that searches, related trials and matches only read.
 
+Kept beside a store file only: a store that is no file (memory, PostgreSQL) keeps its derived data in
+each process's memory, made there on first use, since it goes with the process.
+
 Each part is written so that a kill at any moment leaves it whole: the search index and the rules in
 transactions of the store's file, the related-trials index and the statistics as files replaced in
 one rename; a part's change number moves only once everything before it is written, so the next
@@ -33,6 +36,16 @@ DESCRIPTIONS: dict[str, str] = {
     "criteria": "criteria rules",
     "statistics": "term statistics",
 }
+
+
+def kept_parts(store: TrialStore) -> tuple[str, ...]:
+    """The parts kept for ``store``: all of them beside a store file; none for a store that is no file
+    (memory, PostgreSQL), whose derived data lives in each process's memory and is made there on first
+    use, as it would be lost with the process anyway."""
+    from trialatlas.store import derived_path
+
+    return PARTS if derived_path(store, "") is not None else ()
+
 
 # ``(part, done, total)``: ``total`` None while it is not known.
 Progress = Callable[[str, int, "int | None"], None]
@@ -77,6 +90,8 @@ def behind(store: TrialStore, *, search_index: SearchIndex | None = None) -> dic
         from trialatlas.related.index import index_behind
 
         related = index_behind(store)
+    if not kept_parts(store):
+        return {}
     index = search_index if search_index is not None else SearchIndex.for_store(store)
     rules = CriteriaRules.for_store(store)
     return {
@@ -96,12 +111,13 @@ def bring_up_to_date(
     *,
     search_index: SearchIndex | None = None,
     on_progress: Progress | None = None,
-    parts: tuple[str, ...] = PARTS,
+    parts: tuple[str, ...] | None = None,
 ) -> DerivedReport:
     """Take every derived part of ``store`` up to the store's newest change (see the module docstring).
 
     ``search_index`` is the index to catch up (default: the store's own); ``on_progress`` hears each
-    part's progress. Safe to call at any time: a part already current costs one look at the feed."""
+    part's progress; ``parts`` names the parts (default: :func:`kept_parts`). Safe to call at any
+    time: a part already current costs one look at the feed."""
 
     def progress(part: str) -> Callable[[int, int | None], None]:
         def tell(done: int, total: int | None = None) -> None:
@@ -111,7 +127,7 @@ def bring_up_to_date(
         return tell
 
     report = DerivedReport()
-    for part in parts:
+    for part in kept_parts(store) if parts is None else parts:
         started = time.perf_counter()
         tell = progress(part)
         tell(0, None)
@@ -147,4 +163,13 @@ def _catch_up(
     raise ValueError(f"no derived part {part!r}; the parts are {', '.join(PARTS)}")
 
 
-__all__ = ["DESCRIPTIONS", "PARTS", "DerivedReport", "PartReport", "behind", "bring_up_to_date", "is_current"]
+__all__ = [
+    "DESCRIPTIONS",
+    "PARTS",
+    "DerivedReport",
+    "PartReport",
+    "behind",
+    "bring_up_to_date",
+    "is_current",
+    "kept_parts",
+]
