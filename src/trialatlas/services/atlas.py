@@ -13,6 +13,7 @@ when first called, so opening an atlas to show one trial loads only the store an
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -64,10 +65,24 @@ MAX_ERRORS = 50
 _worker: Atlas | None = None
 
 
+# A note matched once when a process that matches starts, so that the first real match finds the note
+# reader's vocabularies, the search index's arrays, the statistics and the matcher's code loaded.
+_WARM_NOTE = "A 60-year-old woman with type 2 diabetes, hypertension and chronic kidney disease."
+
+
+def _warm_up_match(atlas: Atlas) -> None:
+    from trialatlas.match.patient import profile_from_note
+
+    # An empty or unreadable store: the first real match will say what is wrong.
+    with contextlib.suppress(TrialAtlasError):
+        atlas.match_profile(profile_from_note(_WARM_NOTE), top=1, status="any")
+
+
 def _worker_start(location: str) -> None:
     global _worker
     # The server builds the search index before it sends a match here; a worker only reads it.
     _worker = Atlas(open_store(location))
+    _warm_up_match(_worker)
 
 
 def _worker_ready() -> bool:
@@ -212,7 +227,7 @@ class Atlas:
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
         else:
-            self._matcher().stats()
+            _warm_up_match(self)
 
     def _matcher(self) -> StoreMatcher:
         from trialatlas.match.matcher import StoreMatcher
