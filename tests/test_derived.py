@@ -209,3 +209,14 @@ def test_a_store_that_is_no_file_keeps_nothing_derived(target_trials: Path) -> N
         assert is_current(store)
         assert bring_up_to_date(store).parts == {}
         assert not CriteriaRules.for_store(store).is_current_layout()
+
+
+def test_a_command_brings_up_to_date_only_what_it_reads(store_copy: Path) -> None:
+    with sqlite3.connect(store_copy) as conn:
+        conn.execute("DROP TABLE derived_criteria")
+    result = CliRunner().invoke(app, ["search", "--db", str(store_copy), "--json", "lupus"])
+    assert result.exit_code == 0, result.output
+    with SqliteStore(store_copy) as store:
+        # A search reads no criteria rules: they are left for the command (or write) that needs them.
+        assert behind(store)["criteria"] is None
+        assert behind(store)["search"] == 0

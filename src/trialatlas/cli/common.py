@@ -63,20 +63,26 @@ def new_app(**options: Any) -> typer.Typer:
 
 
 @contextmanager
-def opened(db: str | None, *, current: bool = False, quiet: bool = False, **options: Any) -> Iterator[Atlas]:
+def opened(
+    db: str | None, *, reads: str | None = None, quiet: bool = False, **options: Any
+) -> Iterator[Atlas]:
     """The atlas over the store named by ``--db`` (or the default), closed when the command is done.
 
-    The one way a command opens a store; ``atlas.store`` is the store itself. ``current``: the store's
-    derived indexes are brought up to date first, with a progress bar, when they are behind (a store
-    written by an older version, or an ingest killed midway), so that the command itself only reads.
+    The one way a command opens a store; ``atlas.store`` is the store itself. ``reads`` names what the
+    command reads ("search", "related", "match", see ``services.derived.READS``): the derived indexes
+    it needs are brought up to date first, with a progress bar, when they are behind (a store written
+    by an older version, or an ingest killed midway), so that the command itself only reads.
     """
     from trialatlas.services.atlas import open_atlas
 
     atlas = open_atlas(db, **options)
     try:
-        if current and not atlas.derived_current():
-            with derived_progress(quiet=quiet) as tell:
-                atlas.bring_up_to_date(on_progress=tell)
+        if reads is not None:
+            from trialatlas.services.derived import READS
+
+            if not atlas.derived_current(READS[reads]):
+                with derived_progress(quiet=quiet) as tell:
+                    atlas.bring_up_to_date(on_progress=tell, parts=READS[reads])
         yield atlas
     finally:
         atlas.close()

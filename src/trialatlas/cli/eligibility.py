@@ -151,7 +151,7 @@ def match_command(
     fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)
     started = time.perf_counter()
     with opened(
-        db, current=True, quiet=as_json, on_note=lambda note: err_console.print(Text(note, style="dim"))
+        db, reads="match", quiet=as_json, on_note=lambda note: err_console.print(Text(note, style="dim"))
     ) as atlas:
         answer = atlas.match({**fields, "top": top, "status": status})
     seconds = time.perf_counter() - started

@@ -201,19 +201,24 @@ class Atlas:
     def rebuild_search_index(self) -> BuildReport:
         return self.search_index().rebuild(self.store)
 
-    def derived_current(self) -> bool:
-        """Whether every index derived from the store holds its newest change (see
-        :mod:`trialatlas.services.derived`)."""
+    def derived_current(self, parts: tuple[str, ...] | None = None) -> bool:
+        """Whether every index derived from the store (of ``parts``, default all) holds its newest
+        change (see :mod:`trialatlas.services.derived`)."""
         from trialatlas.services.derived import is_current
 
-        return is_current(self.store, search_index=self._opened_index())
+        return is_current(self.store, search_index=self._opened_index(), parts=parts)
 
-    def bring_up_to_date(self, on_progress: Progress | None = None) -> DerivedReport:
-        """Bring every index derived from the store up to its newest change (a write command does this
-        at its end; a server at start-up, when the store was written by an older version)."""
+    def bring_up_to_date(
+        self, on_progress: Progress | None = None, parts: tuple[str, ...] | None = None
+    ) -> DerivedReport:
+        """Bring every index derived from the store (of ``parts``, default all) up to its newest
+        change (a write command does this at its end; a server at start-up, and a reading command, when
+        the store was written by an older version or by a killed ingest)."""
         from trialatlas.services.derived import bring_up_to_date
 
-        return bring_up_to_date(self.store, search_index=self._opened_index(), on_progress=on_progress)
+        return bring_up_to_date(
+            self.store, search_index=self._opened_index(), on_progress=on_progress, parts=parts
+        )
 
     def warm(self) -> None:
         """Bring the derived indexes up to date and load what the first search or match reads (or

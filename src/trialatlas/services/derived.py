@@ -47,6 +47,13 @@ def kept_parts(store: TrialStore) -> tuple[str, ...]:
     return PARTS if derived_path(store, "") is not None else ()
 
 
+# The parts each reading operation needs current.
+READS: dict[str, tuple[str, ...]] = {
+    "search": ("search",),
+    "related": ("related",),
+    "match": ("search", "criteria", "statistics"),
+}
+
 # ``(part, done, total)``: ``total`` None while it is not known.
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -102,8 +109,15 @@ def behind(store: TrialStore, *, search_index: SearchIndex | None = None) -> dic
     }
 
 
-def is_current(store: TrialStore, *, search_index: SearchIndex | None = None) -> bool:
-    return all(count == 0 for count in behind(store, search_index=search_index).values())
+def is_current(
+    store: TrialStore, *, search_index: SearchIndex | None = None, parts: tuple[str, ...] | None = None
+) -> bool:
+    """Whether every part (of ``parts``, default all) holds the store's newest change."""
+    return all(
+        count == 0
+        for part, count in behind(store, search_index=search_index).items()
+        if parts is None or part in parts
+    )
 
 
 def bring_up_to_date(
@@ -116,7 +130,7 @@ def bring_up_to_date(
     """Take every derived part of ``store`` up to the store's newest change (see the module docstring).
 
     ``search_index`` is the index to catch up (default: the store's own); ``on_progress`` hears each
-    part's progress; ``parts`` names the parts (default: :func:`kept_parts`). Safe to call at any
+    part's progress; ``parts`` names the parts (default: all :func:`kept_parts`). Safe to call at any
     time: a part already current costs one look at the feed."""
 
     def progress(part: str) -> Callable[[int, int | None], None]:
@@ -127,7 +141,7 @@ def bring_up_to_date(
         return tell
 
     report = DerivedReport()
-    for part in kept_parts(store) if parts is None else parts:
+    for part in (p for p in kept_parts(store) if parts is None or p in parts):
         started = time.perf_counter()
         tell = progress(part)
         tell(0, None)
@@ -166,6 +180,7 @@ def _catch_up(
 __all__ = [
     "DESCRIPTIONS",
     "PARTS",
+    "READS",
     "DerivedReport",
     "PartReport",
     "behind",
