@@ -46,6 +46,15 @@ def ingest_command(
             show_default=False,
         ),
     ] = None,
+    derive: Annotated[
+        bool,
+        typer.Option(
+            "--derive/--no-derive",
+            help="Then bring the store's derived indexes (search, related trials, criteria rules, "
+            "statistics) up to date, so that reading commands only read. --no-derive leaves that to "
+            "the next command that reads them.",
+        ),
+    ] = True,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
     from trialatlas.cli.common import derived_tasks, progress_bars
@@ -68,6 +77,7 @@ def ingest_command(
                 reader=reader,
                 on_progress=on_progress,
                 workers=workers or default_workers(),
+                derive=derive,
                 on_derived=derived_tasks(progress),
             )
         location = atlas.store.location

@@ -539,11 +539,13 @@ class Atlas:
         batch_size: int | None = None,
         workers: int = 1,
         on_progress: Callable[[Any], None] | None = None,
+        derive: bool = True,
         on_derived: Progress | None = None,
     ) -> IngestResponse:
         """Read records into the store; the answer counts them all and lists the first errors.
-        Every index derived from the store is brought up to date at the end (``on_derived`` hears its
-        progress), so that the first search, related lookup or match after it only reads."""
+        Every index derived from the store is brought up to date at the end, unless not ``derive``
+        (``on_derived`` hears its progress), so that the first search, related lookup or match after
+        it only reads."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
         from trialatlas.services.models import IngestProblem, IngestResponse
 
@@ -555,6 +557,7 @@ class Atlas:
                 batch_size=batch_size or DEFAULT_BATCH_SIZE,
                 workers=workers,
                 on_progress=on_progress,
+                derive=derive,
                 on_derived=on_derived,
             )
         return IngestResponse(
