@@ -231,6 +231,10 @@ class Atlas:
         self.places("warm")  # the gazetteer's name index, for the first location search and type-ahead
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
+            # Notes are read here, and only the profile is sent to a worker.
+            from trialatlas.match.patient import profile_from_note
+
+            profile_from_note(_WARM_NOTE)
         else:
             _warm_up_match(self)
 
