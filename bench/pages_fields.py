@@ -10,9 +10,11 @@ Two readings run side by side on the same pages:
   and types), built from the archive's *other* records: the trial on the page is left out, so its own
   names count only when another record shares them, as on a page of a trial not yet in the store.
 
-Per layout and field it prints the share kept (multiset match of normalised values, as in
-``tests/test_pages_roundtrip.py``) and how many values the reading gave that the record does not have
-(wrong), for the fields the flattened tables hold.
+Prints one JSON document: per layout, split (tuning, sealed) and field, for each reading the share kept
+(multiset match of normalised values, as in ``tests/test_pages_roundtrip.py``, with its counts) and how
+many values the reading gave that the record does not have (wrong), for the fields the flattened tables
+hold; ``baseline`` names the plain reading, and ``store_minus_plain`` gives the difference in the
+share kept of all fields, per layout and split.
 
 Usage: python bench/pages_fields.py [--every 4] [--layouts A,A-bare,B,C,B-html,C-html]
 """
@@ -20,11 +22,13 @@ Usage: python bench/pages_fields.py [--every 4] [--layouts A,A-bare,B,C,B-html,C
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from trialatlas.config import shared_data_dir
 from trialatlas.model import Trial
@@ -79,11 +83,18 @@ class Tally:
             self.kept["all"] += count
         for (path, _), count in extra.items():
             self.wrong[path] += count
+            self.wrong["all"] += count
 
-    def share(self, path: str) -> str:
-        if not self.total[path]:
-            return "   -  "
-        return f"{self.kept[path] / self.total[path]:6.1%}"
+    def share(self, path: str) -> float | None:
+        return round(self.kept[path] / self.total[path], 4) if self.total[path] else None
+
+    def figures(self, path: str) -> dict[str, float | int | None]:
+        return {
+            "kept": self.share(path),
+            "kept_values": self.kept[path],
+            "values": self.total[path],
+            "wrong": self.wrong[path],
+        }
 
 
 def run(trials: list[Trial], layout: str, reader: Callable[[bytes, str, Trial], Trial | object]) -> Tally:
@@ -108,7 +119,6 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     records, tuning, sealed = load(args.every)
-    print(f"{len(records)} records; tuning {len(tuning)} (even NCT), sealed {len(sealed)} (odd NCT)")
 
     readers: dict[str, Callable[[bytes, str, Trial], Trial | object]] = {}
     if PageKnowledge is None:
@@ -118,17 +128,36 @@ def main() -> None:
         readers["plain"] = lambda data, name, _trial: read_page(data, name, knowledge=empty)
         store = PageKnowledge.from_trials(records)
         readers["store"] = lambda data, name, trial: read_page(data, name, knowledge=store.without(trial))
+    layouts: dict[str, dict[str, Any]] = {}
+    differences: dict[str, dict[str, float | None]] = {}
     for layout in args.layouts.split(","):
         for split, trials in (("tuning", tuning), ("sealed", sealed)):
             tallies = {name: run(trials, layout, reader) for name, reader in readers.items()}
-            print(f"\n== layout {layout}, {split} ({len(trials)} pages)")
-            print(f"{'field':28}" + "".join(f"{name + ' kept':>13}{'wrong':>7}" for name in tallies))
-            for path in ("all", *TABLE_FIELDS):
-                if not any(t.total[path] for t in tallies.values()):
-                    continue
-                cells = "".join(f"{t.share(path):>13}{t.wrong[path]:>7}" for t in tallies.values())
-                print(f"{path:28}{cells}")
-    print(f"\n{time.perf_counter() - started:.0f} s")
+            layouts.setdefault(layout, {})[split] = {
+                "pages": len(trials),
+                "fields": {
+                    path: {name: tally.figures(path) for name, tally in tallies.items()}
+                    for path in ("all", *TABLE_FIELDS)
+                    if any(tally.total[path] for tally in tallies.values())
+                },
+            }
+            if "store" in tallies:
+                plain, known = tallies["plain"].share("all"), tallies["store"].share("all")
+                both = plain is not None and known is not None
+                differences.setdefault(layout, {})[split] = round(known - plain, 4) if both else None
+    report = {
+        "records": len(records),
+        "every": args.every,
+        "tuning_pages": len(tuning),
+        "sealed_pages": len(sealed),
+        "readings": list(readers),
+        "baseline": "plain",
+        "layouts": layouts,
+        "store_minus_plain": differences,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

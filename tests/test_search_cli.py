@@ -95,13 +95,13 @@ def test_trec_scoring_on_a_small_collection(target_trials: Path, tmp_path: Path)
     ]
     lines = ["query-id\tcorpus-id\tscore", *(f"{q}\t{d}\t{s}" for q, d, s in qrels)]
     (folder / "qrels" / "test.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert [t.number for t in load_topics(folder)] == ["1", "2"]
+    assert [t.id for t in load_topics(folder)] == ["1", "2"]
     assert load_qrels(folder)["1"]["NCT04048161"] == 2
 
     store = MemoryStore()
     ingest([target_trials], store)
     report = run_trec(store, folder, out_dir=tmp_path / "runs")
-    assert report.topics_scored == 2 and report.judged_held == 2
+    assert report.topics_scored == 2 and report.held_trials == 2
     for score in report.systems.values():
         assert score.ndcg_at_10 == pytest.approx(1.0) and score.p_at_10 == pytest.approx(0.1)
         assert set(score.per_topic) == {"1", "2"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from trialatlas.text.bm25 import K1, B, Bm25, CorpusStats, bm25_idf, term_counts
@@ -61,3 +62,18 @@ def test_queries_and_statistics_round_trip() -> None:
     again = CorpusStats.from_dict(stats.as_dict())
     assert again.total == stats.total and dict(again.frequency) == dict(stats.frequency)
     assert Bm25({}).score({"x": 1.0}, ["a"]) == {}
+
+
+def test_rough_scores_are_the_scores_to_float32_rounding() -> None:
+    index = Bm25.indexed(iter(DOCS.items()))
+    for query in (
+        {"lupus": 2.0, "nephritis": 1.0, "unknown": 5.0},
+        {"asthma": 1.0, "arthritis": 3.0},
+        {"zzz": 1.0},
+    ):
+        exact = index.scores(query)
+        rough = index.rough_scores(query)
+        assert rough.dtype == exact.dtype and rough.shape == exact.shape
+        assert np.allclose(rough, exact, rtol=1e-6, atol=0.0)
+        # What shares no word scores 0 exactly, so a candidate cut never picks it.
+        assert np.array_equal(rough == 0, exact == 0)

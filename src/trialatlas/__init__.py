@@ -57,10 +57,9 @@ if TYPE_CHECKING:
     from trialatlas.services.atlas import Atlas, open_atlas
     from trialatlas.services.export import ExportFormat, read_merged, select_trials, write_trials
     from trialatlas.services.ingest import IngestReport, ingest
+    from trialatlas.services.match_models import MatchRequest, MatchResponse
     from trialatlas.services.models import (
         IngestResponse,
-        MatchRequest,
-        MatchResponse,
         NearRequest,
         NearResponse,
         SearchRequest,
@@ -102,8 +101,8 @@ _PUBLIC_HOMES: dict[str, str] = {
     "IngestReport": "trialatlas.services.ingest",
     "ingest": "trialatlas.services.ingest",
     "IngestResponse": "trialatlas.services.models",
-    "MatchRequest": "trialatlas.services.models",
-    "MatchResponse": "trialatlas.services.models",
+    "MatchRequest": "trialatlas.services.match_models",
+    "MatchResponse": "trialatlas.services.match_models",
     "NearRequest": "trialatlas.services.models",
     "NearResponse": "trialatlas.services.models",
     "SearchRequest": "trialatlas.services.models",

@@ -19,23 +19,15 @@ from trialatlas.api.problems import problem_responses
 from trialatlas.errors import QueryError
 from trialatlas.export.ctgov_v2 import trial_to_study
 from trialatlas.export.fhir import trial_to_fhir
+from trialatlas.extract.regimen import TrialDoses, TrialTimeline
+from trialatlas.related import RelatedReport
 from trialatlas.search import FACETS, SearchResults
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.checks import TRIAL_ID_PATTERN
 from trialatlas.services.export import MEDIA_TYPES, SUFFIXES, ExportFormat
-from trialatlas.services.models import (
-    IngestResponse,
-    MatchRequest,
-    MatchResponse,
-    NearRequest,
-    NearResponse,
-    RelatedResponse,
-    SearchRequest,
-    Stats,
-    TrialDoses,
-    TrialTimeline,
-    trial_document,
-)
+from trialatlas.services.match_models import MatchRequest, MatchResponse
+from trialatlas.services.models import IngestResponse, NearRequest, NearResponse, SearchRequest, Stats
+from trialatlas.services.sections import trial_document
 from trialatlas.text.schema_patterns import comma_list, portable
 
 router = APIRouter(prefix="/api")
@@ -133,12 +125,12 @@ def get_trial(
 @router.get(
     "/trials/{nct:trial_id}/related",
     tags=TRIALS,
-    response_model=RelatedResponse,
+    response_model=RelatedReport,
     responses=problem_responses(400, 404, 422),
 )
 def get_related(
     service: AtlasDep, nct: TrialId, top: Annotated[int, Query(ge=1, le=50)] = 10
-) -> RelatedResponse:
+) -> RelatedReport:
     """The trials most like this one (``computed``), best first, each with its score and the reasons;
     apart (``listed``), the trials its source pages list, with our similarity where we know it."""
     return service.related({"nct": nct, "top": top})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from rich.progress import Progress
 
+    from trialatlas.eval.trec import TrecEvaluation
     from trialatlas.services.atlas import Atlas
 
 console = Console()
@@ -136,3 +138,20 @@ def print_json(document: BaseModel | Any) -> None:
         sys.stdout.write(document.model_dump_json() + "\n")
     else:
         sys.stdout.write(orjson.dumps(document).decode() + "\n")
+
+
+def print_trec(report: TrecEvaluation, title: str, precision: str = "P@10") -> None:
+    """A TREC evaluation as ``eval-trec`` and ``search-eval`` show it: NDCG@10 and P@10 per system, then
+    the paired difference of NDCG@10 between trialatlas and plain BM25 when both ran."""
+    table = Table(title=title)
+    table.add_column("system")
+    table.add_column("NDCG@10", justify="right")
+    table.add_column(precision, justify="right")
+    for name, result in report.systems.items():
+        table.add_row(name, f"{result.ndcg_at_10:.4f}", f"{result.p_at_10:.4f}")
+    console.print(table)
+    if (difference := report.difference()) is not None:
+        console.print(
+            f"NDCG@10 trialatlas - bm25: {difference.mean:+.4f} (95% CI {difference.low:+.4f} to "
+            f"{difference.high:+.4f}, {difference.queries} topics, paired bootstrap)"
+        )

@@ -127,7 +127,7 @@ def show_command(
     with opened(db) as atlas:
         trial = atlas.trial(nct)
     if as_json:
-        from trialatlas.services.models import trial_document
+        from trialatlas.services.sections import trial_document
 
         print_json(trial_document(trial))
         return

@@ -12,13 +12,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json
+from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json, print_trec
 from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
 
 if TYPE_CHECKING:
     from trialatlas.extract.criteria.rules import ParsedCriterion
-    from trialatlas.services.models import MatchedTrial
+    from trialatlas.services.match_models import MatchedTrial
 
 
 def register(app: typer.Typer) -> None:
@@ -229,18 +229,11 @@ def eval_trec_command(
     if as_json:
         print_json(report.as_dict())
         return
-    table = Table(
-        title=(
-            f"{report.topics_scored} of {report.topics} topics scored over {report.held_trials} of "
-            f"{report.judged_trials} judged trials held ({report.held_with_criteria} with criteria)"
-        )
+    title = (
+        f"{report.topics_scored} of {report.topics} topics scored over {report.held_trials} of "
+        f"{report.judged_trials} judged trials held ({report.held_with_criteria} with criteria)"
     )
-    table.add_column("system")
-    table.add_column("NDCG@10", justify="right")
-    table.add_column("P@10 (eligible)", justify="right")
-    for name, result in report.systems.items():
-        table.add_row(name, f"{result.ndcg_at_10:.4f}", f"{result.p_at_10:.4f}")
-    console.print(table)
+    print_trec(report, title, precision="P@10 (eligible)")
     if run is not None:
         err_console.print(f"wrote {run} (and the other systems' runs beside it)")
 

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.common import DbOption, console, err_console, opened, print_json
+from trialatlas.cli.common import DbOption, console, err_console, opened, print_json, print_trec
 from trialatlas.config import shared_data_dir
 from trialatlas.errors import InputError
 from trialatlas.services.checks import MAX_LIMIT
@@ -247,20 +247,8 @@ def search_eval_command(
     if as_json:
         print_json(report.as_dict())
         return
-    table = Table(
-        title=f"TREC CT 2021: {report.topics_scored} topics, {report.judged_held:,} judged trials held"
-    )
-    table.add_column("system")
-    table.add_column("NDCG@10", justify="right")
-    table.add_column("P@10", justify="right")
-    for name, score in report.systems.items():
-        table.add_row(name, f"{score.ndcg_at_10:.4f}", f"{score.p_at_10:.4f}")
-    console.print(table)
-    if (difference := report.difference()) is not None:
-        console.print(
-            f"NDCG@10 trialatlas - bm25: {difference.mean:+.4f} (95% CI {difference.low:+.4f} to "
-            f"{difference.high:+.4f}, {difference.queries} topics, paired bootstrap)"
-        )
+    title = f"TREC CT 2021: {report.topics_scored} topics, {report.held_trials:,} judged trials held"
+    print_trec(report, title)
     console.print(Text(f"runs written to {out}", style="dim"))
 
 

@@ -24,18 +24,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from trialatlas.eval.metrics import ndcg_at, precision_at
 from trialatlas.eval.trec import (
     Judgments,
-    RunRow,
+    SystemResult,
     Topic,
+    TrecEvaluation,
     load_qrels,
     load_topics,
     run_lines,
+    score_systems,
 )
+from trialatlas.eval.trec import write_runs as trec_write_runs
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.relevance import (
     Bm25,
@@ -111,86 +115,21 @@ SYSTEMS: dict[str, Ranker] = {"trialatlas": rank_matcher, "bm25": rank_bm25}
 # --- the evaluation ------------------------------------------------------------------------------------
 
 
-@dataclass
-class SystemResult:
-    name: str
-    ndcg_at_10: float = 0.0
-    p_at_10: float = 0.0
-    per_topic: dict[str, tuple[float, float]] = field(default_factory=dict)
-    run: list[RunRow] = field(default_factory=list, repr=False)
-
-
-@dataclass
-class TrecEvaluation:
-    topics: int
-    topics_scored: int
-    judged_trials: int
-    held_trials: int
-    held_with_criteria: int
-    systems: dict[str, SystemResult]
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "topics": self.topics,
-            "topics_scored": self.topics_scored,
-            "judged_trials": self.judged_trials,
-            "held_trials": self.held_trials,
-            "held_trials_with_criteria": self.held_with_criteria,
-            "seconds": round(self.seconds, 2),
-            "systems": {
-                name: {"ndcg@10": round(result.ndcg_at_10, 4), "p@10": round(result.p_at_10, 4)}
-                for name, result in self.systems.items()
-            },
-        }
-
-
 def evaluate(
     topics: Sequence[Topic],
     judgments: Judgments,
     trials: Iterable[Trial],
     systems: Mapping[str, Ranker] | None = None,
 ) -> TrecEvaluation:
-    """Rank each topic's held judged trials with every system and score the rankings."""
+    """Rank each topic's held judged trials with every system and score the rankings (P@10 counts the
+    eligible trials, grade 2)."""
     started = time.perf_counter()
-    systems = systems or SYSTEMS
     collection = build_collection(trials)
-    results = {name: SystemResult(name) for name in systems}
-    scored = 0
-    for topic in topics:
-        judged = {
-            key: grade for key, grade in judgments.get(topic.id, {}).items() if key in collection.trials
-        }
-        if not judged:
-            continue
-        candidates = sorted(judged)
-        counts = any(grade > 0 for grade in judged.values())
-        scored += counts
-        for name, ranker in systems.items():
-            scores = ranker(collection, topic, candidates)
-            # Ties (and trials with nothing in common) keep key order, so runs are reproducible.
-            ranking = sorted(candidates, key=lambda key: (-scores.get(key, 0.0), key))
-            result = results[name]
-            result.run.extend(
-                (topic.id, key, rank, scores.get(key, 0.0)) for rank, key in enumerate(ranking, start=1)
-            )
-            if counts:
-                pair = (ndcg_at(ranking, judged), precision_at(ranking, judged))
-                result.per_topic[topic.id] = pair
-    for result in results.values():
-        if result.per_topic:
-            result.ndcg_at_10 = sum(n for n, _ in result.per_topic.values()) / len(result.per_topic)
-            result.p_at_10 = sum(p for _, p in result.per_topic.values()) / len(result.per_topic)
-    all_judged = {key for judged in judgments.values() for key in judged}
-    return TrecEvaluation(
-        topics=len(topics),
-        topics_scored=scored,
-        judged_trials=len(all_judged),
-        held_trials=len(collection.trials),
-        held_with_criteria=sum(1 for t in collection.trials.values() if t.eligibility.criteria_text),
-        systems=results,
-        seconds=time.perf_counter() - started,
-    )
+    rankers = {name: partial(ranker, collection) for name, ranker in (systems or SYSTEMS).items()}
+    report = score_systems(topics, judgments, collection.trials.keys(), rankers, relevant_grade=2)
+    report.held_with_criteria = sum(1 for t in collection.trials.values() if t.eligibility.criteria_text)
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 def held_trials(store: TrialStore, keys: Iterable[str], batch: int = 500) -> list[Trial]:
@@ -223,13 +162,10 @@ def evaluate_trec(
 
 def write_runs(report: TrecEvaluation, path: Path, main: str = "trialatlas") -> list[Path]:
     """The ``main`` system's run to ``path``, the others' to ``path`` with ``.<name>`` before the suffix."""
-    written: list[Path] = []
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for name, result in report.systems.items():
-        target = path if name == main else path.with_name(f"{path.stem}.{name}{path.suffix or '.run'}")
-        target.write_text("\n".join(run_lines(result.run, name)) + "\n", encoding="utf-8")
-        written.append(target)
-    return written
+    return trec_write_runs(
+        report,
+        lambda name: path if name == main else path.with_name(f"{path.stem}.{name}{path.suffix or '.run'}"),
+    )
 
 
 __all__ = [

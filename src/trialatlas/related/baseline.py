@@ -55,19 +55,28 @@ class TextBaseline:
     def _query(self, text: str) -> dict[str, float]:
         return {w: c for w, c in document(text).items() if w in self.index.postings.vocab}
 
+    def _uncommon(self, text: str, max_share: float | None) -> dict[str, float]:
+        """The query of ``text`` without words in more than ``max_share`` of the trials (they touch the
+        most postings and weigh the least)."""
+        query = self._query(text)
+        if max_share is None:
+            return query
+        postings = self.index.postings
+        limit = max(max_share * self.size, COMMON_MIN_DOCS)
+        return {
+            w: c
+            for w, c in query.items()
+            if postings.indptr[postings.vocab[w] + 1] - postings.indptr[postings.vocab[w]] <= limit
+        }
+
     def bm25(self, text: str, max_share: float | None = None) -> F64:
         """BM25 of every trial for a query text (each query word counted once per occurrence), leaving
-        out words in more than ``max_share`` of the trials (they cost the most and weigh the least)."""
-        query = self._query(text)
-        if max_share is not None:
-            postings = self.index.postings
-            limit = max(max_share * self.size, COMMON_MIN_DOCS)
-            query = {
-                w: c
-                for w, c in query.items()
-                if postings.indptr[postings.vocab[w] + 1] - postings.indptr[postings.vocab[w]] <= limit
-            }
-        return self.index.scores(query)
+        out words in more than ``max_share`` of the trials."""
+        return self.index.scores(self._uncommon(text, max_share))
+
+    def rough_bm25(self, text: str, max_share: float | None = None) -> F64:
+        """:meth:`bm25` to within float32 rounding, faster: for choosing candidates to score again."""
+        return self.index.rough_scores(self._uncommon(text, max_share))
 
     def tfidf(self, text: str) -> F64:
         """Cosine of sublinear TF-IDF vectors."""

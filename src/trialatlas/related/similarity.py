@@ -76,6 +76,8 @@ LEXICAL_TRUST_TRIALS = 10_000
 # query's is GATE_FULL or more keeps all of it, one sharing none keeps GATE_FLOOR.
 GATE_FLOOR = 0.8
 GATE_FULL = 0.1
+# Selecting the best few of many rows first reads a threshold from every this-many-th row (see _best).
+SAMPLE_STEP = 16
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
@@ -216,7 +218,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     n = index.size
     # Candidates by BM25 over the query's less common words (the common ones cost the most postings
     # and hardly move who is near the top); then every word scores them, read from their own words.
-    rough = index.lexical.bm25(query.text, COMMON_SHARE)
+    rough = index.lexical.rough_bm25(query.text, COMMON_SHARE)
     excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
     rough[excluded] = 0.0
     pools = [
@@ -278,6 +280,20 @@ def _condition_gate(index: RelatedIndex, query: Query, structured: Scored, rows:
 
 
 def _best(values: F64, eligible: Bools, count: int) -> I64:
+    """The ``count`` eligible rows of highest value (every eligible row if fewer), in no order.
+
+    Partitioning every eligible row of a large store costs more than the rest of a lookup's selection:
+    a threshold read from every :data:`SAMPLE_STEP`-th row first narrows the rows to partition (where
+    at least ``count`` rows reach it, the best ``count`` all do; where not, every row is partitioned).
+    """
+    if values.size >= SAMPLE_STEP * count:
+        sample = values[::SAMPLE_STEP][eligible[::SAMPLE_STEP]]
+        wanted = 2 * count // SAMPLE_STEP
+        if 0 < wanted < sample.size:
+            threshold = np.partition(sample, sample.size - wanted)[sample.size - wanted]
+            rows = np.flatnonzero(eligible & (values >= threshold))
+            if rows.size >= count:
+                return rows[np.argpartition(-values[rows], count - 1)[:count]].astype(np.int64)
     rows = np.flatnonzero(eligible)
     if rows.size > count:
         rows = rows[np.argpartition(-values[rows], count - 1)[:count]]
@@ -294,9 +310,9 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     n = index.size
     components: dict[str, F64] = {}
     numerator = np.zeros(n)
-    denominator = np.zeros(n)
     touched = np.zeros(n, dtype=np.bool_)
     geo: F64 | None = None
+    topical: list[str] = []
     for name in FAMILIES:
         family = index.families[name]
         ids, weights = query.vectors.get(name, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
@@ -308,23 +324,20 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
         if name == "geo":
             geo = values
             continue
-        judged = _judged(index, name)
+        topical.append(name)
         if name in _CORE:
-            touched |= values > 0
+            np.logical_or(touched, values > 0, out=touched)
             # Every trial is judged on a core family (see :func:`_judged`): the values are the component.
             components[name] = values
         else:
-            components[name] = np.where(judged > 0, values, np.nan)
+            components[name] = np.where(_judged(index, name) > 0, values, np.nan)
         numerator += WEIGHTS[name] * values
-        denominator += WEIGHTS[name] * judged
-    topic = numerator / np.where(denominator > 0, denominator, 1.0)
+    topic = numerator / _denominator(index, tuple(topical))
     eligible = touched
     if query.exclude:
         eligible[list(query.exclude)] = False
 
-    candidates = np.flatnonzero(eligible)
-    if candidates.size > POOL:
-        candidates = candidates[np.argpartition(-topic[candidates], POOL - 1)[:POOL]]
+    candidates = _best(topic, eligible, POOL)
     pool = np.union1d(candidates, np.asarray(list(must), dtype=np.int64)).astype(np.int64)
     context_numerator = np.zeros(pool.size)
     context_denominator = np.zeros(pool.size)
@@ -354,6 +367,22 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     in_pool = np.zeros(n, dtype=np.bool_)
     in_pool[candidates] = True
     return Scored(total, components, eligible & in_pool)
+
+
+def _denominator(index: RelatedIndex, families: tuple[str, ...]) -> F64:
+    """Each trial's weight in the topical mean over the families a query has (1 where none counts, so
+    that the mean is 0 there). It depends on the index and on which families the query names only, so
+    it is computed once per index for each such set (at most 2^4)."""
+    key = ("denominator", ",".join(families))
+    cached = index.cache.get(key)
+    if cached is None:
+        total = np.zeros(index.size)
+        for name in families:
+            total += WEIGHTS[name] * _judged(index, name)
+        cached = np.where(total > 0, total, 1.0)
+        index.cache[key] = cached
+    denominator: F64 = cached
+    return denominator
 
 
 def _judged(index: RelatedIndex, family: str) -> F64:

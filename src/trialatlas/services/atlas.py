@@ -4,7 +4,8 @@ web pages call for search, trials, related trials, regimens, doses, matching, in
 It owns what outlives one request: the store's search index (caught up with the store's change feed
 once per request), a cache of search results, the matcher with its statistics and parsed criteria, and
 the pool of match worker processes. Every operation takes and answers the models of
-:mod:`trialatlas.services.models`, so each interface gives the same document for the same question.
+:mod:`trialatlas.services.models` (matching's: :mod:`trialatlas.services.match_models`), so each
+interface gives the same document for the same question.
 Nothing a patient sends is kept: match requests are answered and forgotten.
 
 Each operation imports the machinery it runs (the search engine, the matcher, the regimen parser)
@@ -35,20 +36,18 @@ if TYPE_CHECKING:
     from trialatlas.match.patient import PatientProfile
     from trialatlas.match.verdict import CriterionVerdict
     from trialatlas.model import Trial
+    from trialatlas.related.service import RelatedReport
     from trialatlas.search import SearchHit, SearchIndex, SearchResults
     from trialatlas.search.index import BuildReport
     from trialatlas.services.derived import DerivedReport, Progress
     from trialatlas.services.export import ExportFormat
+    from trialatlas.services.match_models import MatchedCriterion, MatchRequest, MatchResponse
     from trialatlas.services.models import (
         DoseRequest,
         IngestResponse,
-        MatchedCriterion,
-        MatchRequest,
-        MatchResponse,
         NearRequest,
         NearResponse,
         RelatedRequest,
-        RelatedResponse,
         SearchRequest,
         Stats,
     )
@@ -98,7 +97,7 @@ def _worker_match(profile_json: str, top: int, status: str | None) -> str:
 
 
 def _criterion(verdict: CriterionVerdict) -> MatchedCriterion:
-    from trialatlas.services.models import MARKS, MatchedCriterion
+    from trialatlas.services.match_models import MARKS, MatchedCriterion
 
     return MatchedCriterion(
         index=verdict.index,
@@ -157,7 +156,7 @@ class Atlas:
         )
 
     def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
-        from trialatlas.services.models import MatchResponse
+        from trialatlas.services.match_models import MatchResponse
 
         assert self._pool is not None
         pool = self._pool
@@ -442,7 +441,7 @@ class Atlas:
 
     # --- related, regimens, doses --------------------------------------------------------------
 
-    def related(self, request: RelatedRequest | dict[str, Any]) -> RelatedResponse:
+    def related(self, request: RelatedRequest | dict[str, Any]) -> RelatedReport:
         """The trials most like one trial, best first with reasons, and the ones its pages list."""
         from trialatlas.related import related_report
         from trialatlas.services.models import RelatedRequest, checked
@@ -487,7 +486,8 @@ class Atlas:
     # --- matching ------------------------------------------------------------------------------
 
     def match(self, request: MatchRequest | dict[str, Any]) -> MatchResponse:
-        from trialatlas.services.models import MatchRequest, checked
+        from trialatlas.services.match_models import MatchRequest
+        from trialatlas.services.models import checked
         from trialatlas.services.patients import patient_of
 
         asked = checked(MatchRequest, request)
@@ -497,7 +497,7 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
-        from trialatlas.services.models import MATCH_STATUS_PATTERN, MatchedTrial, MatchResponse
+        from trialatlas.services.match_models import MATCH_STATUS_PATTERN, MatchedTrial, MatchResponse
         from trialatlas.services.patients import summarize_patient
 
         if status is not None and not re.fullmatch(MATCH_STATUS_PATTERN, status):

@@ -1,8 +1,11 @@
 """One request and one response model per operation of the application core.
 
-search, trial, related, regimen, dose, match, ingest and near each have the document they are asked
-with and the document they answer; the REST API, the web pages, the CLI's ``--json`` and Python
-callers all exchange these, so one question has one answer whatever the interface.
+search, related, regimen, dose, ingest and near each have the document they are asked with and the
+document they answer; the REST API, the web pages, the CLI's ``--json`` and Python callers all
+exchange these, so one question has one answer whatever the interface. Matching's models are in
+:mod:`trialatlas.services.match_models` (they hold the patient model, which loads the criteria
+parser) and one trial's document is :func:`trialatlas.services.sections.trial_document`: a command
+that needs neither pays for neither.
 """
 
 from __future__ import annotations
@@ -15,15 +18,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trialatlas.errors import QueryError
-from trialatlas.extract.regimen import TrialDoses, TrialTimeline
-from trialatlas.match.patient import PatientProfile
-from trialatlas.model import Trial
-from trialatlas.model.enums import OverallStatus
-from trialatlas.related import RelatedReport, RelatedResult
 from trialatlas.search import FACETS, FacetCount, Filters, SearchResults, SortKey
 from trialatlas.search.filters import COMMA_FILTERS, MAX_ENROLLMENT, FilterFields
 from trialatlas.services.checks import MAX_LIMIT, MAX_PAGE, check_trial_id
-from trialatlas.text.schema_patterns import any_case, portable
+from trialatlas.text.schema_patterns import portable
 
 MAX_QUERY_TERMS = 40
 # A query of at most MAX_QUERY_TERMS white-space separated terms.
@@ -186,12 +184,7 @@ class Stats(BaseModel):
     interpreted: list[str] = Field(default_factory=list)
 
 
-# --- one trial, related trials, regimens, doses --------------------------------------------------
-
-
-def trial_document(trial: Trial) -> dict[str, Any]:
-    """A trial as the API's ``GET /api/trials/{nct}`` and ``trialatlas show --json`` give it."""
-    return trial.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+# --- related trials, regimens, doses --------------------------------------------------
 
 
 class RelatedRequest(BaseModel):
@@ -204,10 +197,6 @@ class RelatedRequest(BaseModel):
     )
 
 
-# The trials most like one trial, with reasons, and apart the ones its source pages list.
-RelatedResponse = RelatedReport
-
-
 class DoseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -218,102 +207,6 @@ class DoseRequest(BaseModel):
     height: float | None = Field(
         default=None, gt=0, description="Height in cm, for m² doses (20-250 accepted)."
     )
-
-
-# --- matching ------------------------------------------------------------------------------------
-
-
-# What the matcher's status filter reads (trialatlas.match.matcher.resolve_status and status_filter):
-# nothing (the default), 'open', 'any' or 'all', or one overall status in any case, its words joined
-# by '_', ' ' or '-'.
-MATCH_STATUS_PATTERN = portable(
-    r"^\s*(|"
-    + "|".join(any_case(word, " -") for word in ("open", "any", "all", *(s.value for s in OverallStatus)))
-    + r")\s*$"
-)
-# A patient is a profile (with no note, or an empty one) or a note with some text (and no profile):
-# the rule trialatlas.services.patients.patient_of applies (its 400 says what to send).
-_PATIENT_OR_NOTE: dict[str, Any] = {
-    "anyOf": [
-        {
-            "required": ["patient"],
-            "properties": {
-                "patient": {"type": "object"},
-                "note": {"anyOf": [{"type": "null"}, {"const": ""}]},
-            },
-        },
-        {
-            "required": ["note"],
-            "properties": {
-                "note": {"type": "string", "pattern": portable(r"\S")},
-                "patient": {"type": "null"},
-            },
-        },
-    ]
-}
-
-
-class MatchRequest(BaseModel):
-    """A patient as a structured profile or as a free-text note (one of the two)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_PATIENT_OR_NOTE)
-
-    patient: PatientProfile | None = None
-    note: str | None = Field(default=None, max_length=20000)
-    top: int = Field(default=10, ge=1, le=50)
-    status: str | None = Field(
-        default=None,
-        max_length=40,
-        # What the matcher reads (its 400 says what to send).
-        json_schema_extra={"pattern": MATCH_STATUS_PATTERN},
-        description=(
-            "'open' (the default: recruiting, not yet recruiting, by invitation), 'any', "
-            "or one overall status (RECRUITING, …)."
-        ),
-    )
-
-
-Mark = Literal["✓", "✗", "?", "–"]
-
-MARKS: dict[str, Mark] = {
-    "met": "✓",
-    "not excluded": "✓",
-    "not met": "✗",
-    "excluded": "✗",
-    "unknown": "?",
-    "not applicable": "–",
-}
-
-
-class MatchedCriterion(BaseModel):
-    index: int
-    kind: Literal["inclusion", "exclusion"]
-    text: str
-    status: str
-    mark: Mark
-    reason: str
-
-
-class MatchedTrial(BaseModel):
-    rank: int
-    nct_id: str
-    title: str
-    status: str | None
-    phases: list[str]
-    verdict: str
-    score: float
-    relevance: float
-    met: int
-    unknown: int
-    failed: list[str]
-    check_next: list[str]
-    reasons: list[str] = Field(default_factory=list, description="Why the trial ranks where it does.")
-    criteria: list[MatchedCriterion]
-
-
-class MatchResponse(BaseModel):
-    patient_summary: str = Field(description="What was understood of the patient (not stored).")
-    trials: list[MatchedTrial]
 
 
 # --- ingest --------------------------------------------------------------------------------------
@@ -382,32 +275,22 @@ class NearResponse(BaseModel):
 __all__ = [
     "FILTER_FIELDS",
     "LIST_FIELDS",
-    "MARKS",
     "MAX_ENROLLMENT",
     "MAX_LIMIT",
     "DoseRequest",
     "IngestProblem",
     "IngestResponse",
-    "MatchRequest",
-    "MatchResponse",
-    "MatchedCriterion",
-    "MatchedTrial",
     "NearOrigin",
     "NearRequest",
     "NearResponse",
     "NearTrial",
     "RelatedRequest",
-    "RelatedResponse",
-    "RelatedResult",
     "SearchRequest",
     "SearchResults",
     "Stats",
-    "TrialDoses",
-    "TrialTimeline",
     "check_trial_id",
     "checked",
     "facet_choices",
     "split_values",
-    "trial_document",
     "validation_problems",
 ]

@@ -1,6 +1,7 @@
-"""What the snapshot and design sections of a trial hold, once for the terminal and the web page.
+"""What the snapshot and design sections of a trial hold, once for the terminal and the web page, and
+the whole trial's JSON document, once for the API and ``show --json``.
 
-Each function gives ``(label, value)`` rows in the order registry pages use; the interface says how a
+The section functions give ``(label, value)`` rows in the order registry pages use; the interface says how a
 vocabulary value and a date read (``vocabulary``, ``date``) and lays the rows out. Values are plain
 text or the model's own values, never markup.
 """
@@ -8,11 +9,17 @@ text or the model's own values, never markup.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from trialatlas.model import PartialDate, Trial
 
 Vocabulary = Callable[[object], str]
 DateText = Callable[[PartialDate | None], str]
+
+
+def trial_document(trial: Trial) -> dict[str, Any]:
+    """A trial as the API's ``GET /api/trials/{nct}`` and ``trialatlas show --json`` give it."""
+    return trial.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
 
 
 def snapshot_rows(trial: Trial, vocabulary: Vocabulary, date: DateText) -> list[tuple[str, object]]:

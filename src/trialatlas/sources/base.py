@@ -18,17 +18,58 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, ClassVar, Protocol, TypedDict, runtime_checkable
+from enum import StrEnum
+from typing import IO, Any, ClassVar, Protocol, TypedDict, TypeVar, cast, runtime_checkable
 
 import orjson
 
 from trialatlas.errors import PluginError, ReadLimitError, UnknownFormatError
-from trialatlas.model import Trial
+from trialatlas.model import Age, Trial, coerce_enum, normalize_date, parse_age
 from trialatlas.plugins import READERS, PluginGroup
 from trialatlas.text.registry_ids import NCT_IN_BYTES, is_nct_id
 
 SNIFF_BYTES = 8192
 _CHUNK = 1 << 20
+E = TypeVar("E", bound=StrEnum)
+
+# --- coercions cached across records --------------------------------------------------------------
+
+# Enum spellings, dates and ages repeat across records: each string is coerced once per process
+# (bounded, so hostile input cannot grow the cache without limit). Non-strings are never cached:
+# they take the uncached path and fail, or not, exactly as it does.
+_MEMO_LIMIT = 50_000
+_memo: dict[tuple[object, str], Any] = {}
+
+
+def _memoized(kind: object, value: Any, compute: Callable[[Any], Any]) -> Any:
+    if type(value) is not str:
+        return compute(value)
+    key = (kind, value)
+    try:
+        return _memo[key]
+    except KeyError:
+        found = _memo[key] = compute(value)
+        if len(_memo) > _MEMO_LIMIT:
+            _memo.clear()
+        return found
+
+
+def cached_enum(enum_type: type[E], value: Any) -> E | None:
+    """:func:`~trialatlas.model.coerce_enum`, once per spelling."""
+    if value is None:
+        return None
+    return cast("E | None", _memoized(enum_type, value, lambda v: coerce_enum(enum_type, v)))
+
+
+def cached_date(value: Any) -> str | None:
+    """:func:`~trialatlas.model.normalize_date`, once per spelling."""
+    return None if value is None else cast("str | None", _memoized(normalize_date, value, normalize_date))
+
+
+def cached_age(value: Any) -> Age | None:
+    """:func:`~trialatlas.model.parse_age`, once per spelling (ages are frozen models, so one instance
+    serves every record that states the same limit)."""
+    return cast("Age | None", _memoized(parse_age, value, parse_age)) if value else None
 
 
 @dataclass(frozen=True)

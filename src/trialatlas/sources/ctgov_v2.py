@@ -9,15 +9,15 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterator
-from typing import IO, Any, TypeVar, cast
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import IO, Any, TypeVar
 
 import orjson
 from pydantic import ValidationError
 
 from trialatlas.errors import RecordDataError
 from trialatlas.model import (
-    Age,
     AgencyClass,
     Allocation,
     ArmGroupType,
@@ -46,10 +46,7 @@ from trialatlas.model import (
     TimePerspective,
     Trial,
     WhoMasked,
-    coerce_enum,
     date_floor,
-    normalize_date,
-    parse_age,
 )
 from trialatlas.model.results import Results, from_v2
 from trialatlas.sources.base import (
@@ -57,6 +54,9 @@ from trialatlas.sources.base import (
     ReadResult,
     RecordError,
     bounded_lines,
+    cached_age,
+    cached_date,
+    cached_enum,
     error_from_exception,
     format_name,
     read_limits,
@@ -66,7 +66,7 @@ from trialatlas.sources.base import (
 from trialatlas.sources.textblocks import split_criteria
 from trialatlas.text.registry_ids import is_nct_id
 
-E = TypeVar("E")
+E = TypeVar("E", bound=StrEnum)
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s;,\"<>]+)", re.IGNORECASE)
 _CHUNK = 1 << 20
 Json = dict[str, Any]
@@ -83,43 +83,8 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-# Enum spellings, dates and ages repeat across studies: each string is coerced once per process
-# (bounded, so hostile input cannot grow the cache without limit). Non-strings are never cached:
-# they take the uncached path and fail, or not, exactly as it does.
-_MEMO_LIMIT = 50_000
-_memo: dict[tuple[object, str], Any] = {}
-
-
-def _memoized(kind: object, value: Any, compute: Callable[[Any], Any]) -> Any:
-    if type(value) is not str:
-        return compute(value)
-    key = (kind, value)
-    try:
-        return _memo[key]
-    except KeyError:
-        found = _memo[key] = compute(value)
-        if len(_memo) > _MEMO_LIMIT:
-            _memo.clear()
-        return found
-
-
-def _coerce(enum_type: type[E], value: Any) -> E | None:
-    if value is None:
-        return None
-    return cast("E | None", _memoized(enum_type, value, lambda v: coerce_enum(enum_type, v)))
-
-
-def _date(value: Any) -> str | None:
-    return None if value is None else cast("str | None", _memoized(normalize_date, value, normalize_date))
-
-
-def _age(value: Any) -> Age | None:
-    # Ages are frozen models, so one instance can serve every study that states the same limit.
-    return cast("Age | None", _memoized(parse_age, value, parse_age)) if value else None
-
-
 def _enum(enum_type: type[E], value: Any, warnings: list[str], where: str) -> E | None:
-    result = _coerce(enum_type, value)
+    result = cached_enum(enum_type, value)
     if result is None and value not in (None, ""):
         warnings.append(f"{where}: unknown value {value!r}")
     return result
@@ -137,10 +102,10 @@ def _enums(enum_type: type[E], values: Any, warnings: list[str], where: str) -> 
 def _date_struct(struct: Any) -> Json | None:
     if not isinstance(struct, dict):
         return None
-    date = _date(struct.get("date"))
+    date = cached_date(struct.get("date"))
     if date is None:
         return None
-    return {"date": date, "type": _coerce(DateType, struct.get("type"))}
+    return {"date": date, "type": cached_enum(DateType, struct.get("type"))}
 
 
 def _strings(values: Any) -> list[str]:
@@ -207,20 +172,20 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
             OverallStatus, status_m.get("lastKnownStatus"), warnings, "lastKnownStatus"
         ),
         "why_stopped": _text(status_m.get("whyStopped")),
-        "status_verified_date": _date(status_m.get("statusVerifiedDate")),
+        "status_verified_date": cached_date(status_m.get("statusVerifiedDate")),
         "start_date": _date_struct(status_m.get("startDateStruct")),
         "primary_completion_date": _date_struct(status_m.get("primaryCompletionDateStruct")),
         "completion_date": _date_struct(status_m.get("completionDateStruct")),
-        "study_first_submit_date": _date(status_m.get("studyFirstSubmitDate")),
-        "study_first_submit_qc_date": _date(status_m.get("studyFirstSubmitQcDate")),
+        "study_first_submit_date": cached_date(status_m.get("studyFirstSubmitDate")),
+        "study_first_submit_qc_date": cached_date(status_m.get("studyFirstSubmitQcDate")),
         "study_first_post_date": _date_struct(status_m.get("studyFirstPostDateStruct")),
-        "results_first_submit_date": _date(status_m.get("resultsFirstSubmitDate")),
-        "results_first_submit_qc_date": _date(status_m.get("resultsFirstSubmitQcDate")),
+        "results_first_submit_date": cached_date(status_m.get("resultsFirstSubmitDate")),
+        "results_first_submit_qc_date": cached_date(status_m.get("resultsFirstSubmitQcDate")),
         "results_first_post_date": _date_struct(status_m.get("resultsFirstPostDateStruct")),
-        "disp_first_submit_date": _date(status_m.get("dispFirstSubmitDate")),
-        "disp_first_submit_qc_date": _date(status_m.get("dispFirstSubmitQcDate")),
+        "disp_first_submit_date": cached_date(status_m.get("dispFirstSubmitDate")),
+        "disp_first_submit_qc_date": cached_date(status_m.get("dispFirstSubmitQcDate")),
         "disp_first_post_date": _date_struct(status_m.get("dispFirstPostDateStruct")),
-        "last_update_submit_date": _date(status_m.get("lastUpdateSubmitDate")),
+        "last_update_submit_date": cached_date(status_m.get("lastUpdateSubmitDate")),
         "last_update_post_date": _date_struct(status_m.get("lastUpdatePostDateStruct")),
         "has_expanded_access": expanded.get("hasExpandedAccess"),
         "expanded_access_nct_id": _text(expanded.get("nctId")),
@@ -273,8 +238,8 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
         "criteria_text": criteria_text,
         "inclusion": inclusion,
         "exclusion": exclusion,
-        "minimum_age": _age(elig_m.get("minimumAge")),
-        "maximum_age": _age(elig_m.get("maximumAge")),
+        "minimum_age": cached_age(elig_m.get("minimumAge")),
+        "maximum_age": cached_age(elig_m.get("maximumAge")),
         "sex": _enum(Sex, elig_m.get("sex"), warnings, "sex"),
         "gender_based": elig_m.get("genderBased"),
         "gender_description": _text(elig_m.get("genderDescription")),
@@ -446,7 +411,7 @@ def study_to_trial(study: dict[str, Any], location: str, raw: str | None = None)
                 "has_protocol": d.get("hasProtocol"),
                 "has_sap": d.get("hasSap"),
                 "has_icf": d.get("hasIcf"),
-                "date": _date(d.get("date")),
+                "date": cached_date(d.get("date")),
                 "upload_date": _text(d.get("uploadDate")),
                 "filename": _text(d.get("filename")),
                 "size": d.get("size"),

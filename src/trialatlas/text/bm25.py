@@ -24,6 +24,7 @@ K1 = 1.2
 B = 0.75
 
 F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -164,6 +165,32 @@ class Bm25:
             if rows.size:
                 # A term's postings name each row once, so the fancy-indexed sum adds no row twice.
                 total[rows] += self._gain(weight * self.idf(term), tf, norms[rows])
+        return total
+
+    @cached_property
+    def _saturation(self) -> F32:
+        """Each posting's term-frequency part of its score, ``tf (k1 + 1) / (tf + norm)``, in float32
+        (4 bytes a posting): computed once, it spares every rough query the documents' norms."""
+        postings = self.postings
+        tf = postings.tf
+        saturation: F32 = (tf * (self.k1 + 1) / (tf + self._norm(postings.lengths)[postings.rows])).astype(
+            np.float32
+        )
+        return saturation
+
+    def rough_scores(self, query: Mapping[str, float]) -> F64:
+        """:meth:`scores` to within float32 rounding, at about two thirds of the cost: for choosing
+        candidates that are then scored exactly (:meth:`scores_of_rows`), never for a final order."""
+        postings = self.postings
+        saturation = self._saturation
+        total: F64 = np.zeros(self.size, dtype=np.float64)
+        for term, weight in query.items():
+            index = postings.vocab.get(term)
+            if index is None:
+                continue
+            start, end = int(postings.indptr[index]), int(postings.indptr[index + 1])
+            # Each term's postings are one slice: no gather of positions, no norms.
+            total[postings.rows[start:end]] += weight * self.idf(term) * saturation[start:end]
         return total
 
     def scores_of_rows(self, queries: Sequence[Mapping[str, float]], rows: I64) -> list[F64]:

@@ -11,15 +11,18 @@ from html import escape
 
 from markupsafe import Markup
 
-# Narrow enough that a phone's 360 px keep the text near its size; wider screens scale it up.
-_WIDTH = 480
+# The chart is drawn this wide and scaled to its card, its text with it: a card is about 300-330 px
+# wide on a 360-390 px phone, so text keeps at least 12 px of its 13 there (at 480 it shrank to 9 px);
+# the stylesheet caps the drawn width (svg.chart max-width) so a wide screen does not blow it up.
+_WIDTH = 320
 _LABEL_WIDTH = 165
 _ROW = 22
 _TOP = 8
 _FONT = 'font-family="system-ui, sans-serif" font-size="13"'
 _INK, _MUTED, _BAR, _GIVEN_NOT = "#1b1f24", "#57606a", "#0b5cad", "#8c959f"
-# Column charts: the plot's height, and the room for the count axis (left) and the years (below).
-_PLOT_HEIGHT, _AXIS_LEFT, _AXIS_BELOW = 170, 44, 28
+# Column charts: the plot's height, and the room for the count axis (left), the years (below) and
+# half the last year's label (right).
+_PLOT_HEIGHT, _AXIS_LEFT, _AXIS_BELOW, _AXIS_RIGHT = 170, 44, 28, 18
 # Year labels need this many px each, so a long axis labels every 2nd, 5th or 10th year.
 _YEAR_LABEL_PX = 40
 
@@ -100,7 +103,7 @@ def column_chart(title: str, bars: list[Bar]) -> Markup:
     top = max(bar.count for bar in bars) or 1
     step = _count_step(top)
     ceiling = step * math.ceil(top / step)
-    plot_width = _WIDTH - _AXIS_LEFT - 8
+    plot_width = _WIDTH - _AXIS_LEFT - _AXIS_RIGHT
     column = plot_width / len(bars)
     height = _TOP + _PLOT_HEIGHT + _AXIS_BELOW
     base = _TOP + _PLOT_HEIGHT
@@ -108,8 +111,8 @@ def column_chart(title: str, bars: list[Bar]) -> Markup:
     for tick in range(0, ceiling + 1, step):
         y = base - _PLOT_HEIGHT * tick / ceiling
         parts.append(
-            f'<line x1="{_AXIS_LEFT}" x2="{_WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" class="chart-grid" '
-            f'stroke="#d0d7de" stroke-width="1"/>'
+            f'<line x1="{_AXIS_LEFT}" x2="{_WIDTH - _AXIS_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'class="chart-grid" stroke="#d0d7de" stroke-width="1"/>'
             f'<text x="{_AXIS_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-count" '
             f'fill="{_MUTED}">{tick}</text>'
         )
@@ -128,7 +131,7 @@ def column_chart(title: str, bars: list[Bar]) -> Markup:
                 f'class="chart-label" fill="{_INK}">{escape(bar.label)}</text>'
             )
     parts.append(
-        f'<line x1="{_AXIS_LEFT}" x2="{_WIDTH - 8}" y1="{base}" y2="{base}" class="chart-axis" '
+        f'<line x1="{_AXIS_LEFT}" x2="{_WIDTH - _AXIS_RIGHT}" y1="{base}" y2="{base}" class="chart-axis" '
         f'stroke="{_MUTED}" stroke-width="1"/></svg>'
     )
     return Markup("".join(parts))
