@@ -479,6 +479,7 @@ def _arrays_of(index: RelatedIndex) -> dict[str, Any]:
     arrays["lexical.vocab"] = _json_array(list(postings.vocab))
     for name in TEXT_ARRAYS:
         arrays[f"lexical.{name}"] = getattr(postings, name)
+    arrays["lexical.saturation"] = index.lexical.index.saturation()
     arrays["lexical.tfidf_norms"] = index.lexical.tfidf_norms
     arrays["lexical.idf_tfidf"] = index.lexical.idf_tfidf
     for name, values in zip(BY_ROW_ARRAYS, postings.by_row, strict=True):
@@ -561,9 +562,9 @@ def load_index(path: Path) -> RelatedIndex | None:
             **{name: array(f"lexical.{name}") for name in TEXT_ARRAYS},
         )
         postings.keep_by_row(tuple(array(f"lexical.{name}") for name in BY_ROW_ARRAYS))
-        lexical = TextBaseline(
-            Bm25.from_postings(postings), array("lexical.tfidf_norms"), array("lexical.idf_tfidf")
-        )
+        bm25 = Bm25.from_postings(postings)
+        bm25.keep_saturation(array("lexical.saturation"))
+        lexical = TextBaseline(bm25, array("lexical.tfidf_norms"), array("lexical.idf_tfidf"))
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(

@@ -178,6 +178,15 @@ class Bm25:
         )
         return saturation
 
+    def saturation(self) -> F32:
+        """The arrays :meth:`rough_scores` reads, to be saved with the postings."""
+        return self._saturation
+
+    def keep_saturation(self, saturation: F32) -> None:
+        """Take the saturation as computed before (saved with the postings) instead of again."""
+        # A cached_property keeps its value in the instance's dict.
+        self.__dict__["_saturation"] = saturation
+
     def rough_scores(self, query: Mapping[str, float]) -> F64:
         """:meth:`scores` to within float32 rounding, at about two thirds of the cost: for choosing
         candidates that are then scored exactly (:meth:`scores_of_rows`), never for a final order."""
