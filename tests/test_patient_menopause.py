@@ -3,9 +3,9 @@ not applicable to a man."""
 
 from __future__ import annotations
 
+from trialatlas.match.atoms import postmenopausal
 from trialatlas.match.judge import RuleJudge
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import postmenopausal
 
 
 def _note(text: str) -> str:

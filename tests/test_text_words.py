@@ -70,3 +70,26 @@ def test_words_drop_stop_words_short_words_and_numbers_on_request() -> None:
 def test_accents_are_stripped_and_nothing_else() -> None:
     assert strip_accents("Anémia, béta thalassémie à Zürich") == "Anemia, beta thalassemie a Zurich"
     assert strip_accents("Plain ASCII, kept: 5-FU") == "Plain ASCII, kept: 5-FU"
+
+
+def test_one_stemmer_joins_plurals_and_keeps_what_is_not_plural() -> None:
+    from trialatlas.text.words import stem
+
+    assert stem("therapies") == "therapy"
+    assert stem("tumours") == "tumour"
+    # Words ending in -ss, -us, -is, -os are not plurals, and short words and codes are kept.
+    assert stem("sclerosis") == "sclerosis"
+    assert stem("virus") == "virus"
+    assert stem("illness") == "illness"
+    assert stem("gas") == "gas"
+    assert stem("cd20s") == "cd20"
+    assert stem("il-17") == "il-17"
+
+
+def test_the_judge_and_the_related_features_share_the_stemmer() -> None:
+    from trialatlas.match import judge
+    from trialatlas.related import features
+    from trialatlas.text import words
+
+    assert features.stem is words.stem
+    assert judge.stem is words.stem

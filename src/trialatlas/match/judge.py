@@ -54,15 +54,11 @@ from trialatlas.extract.criteria.vocab import (
     conditions,
     possible_concepts,
 )
+from trialatlas.match.atoms import evaluate_rule
 from trialatlas.match.patient import PatientProfile, profile_from_note
-from trialatlas.match.verdict import (
-    DIAGNOSTIC_PROCEDURES,
-    CriterionVerdict,
-    evaluate_criterion,
-    evaluate_rule,
-)
+from trialatlas.match.verdict import DIAGNOSTIC_PROCEDURES, CriterionVerdict, evaluate_criterion
 from trialatlas.plugins import JUDGES, PluginGroup, load_entry_point, load_reference
-from trialatlas.text.words import stop_words, words
+from trialatlas.text.words import stem, stop_words, words
 
 Label = Literal[
     "included", "not included", "excluded", "not excluded", "not enough information", "not applicable"
@@ -105,11 +101,11 @@ _STOP = stop_words("english", "criteria")
 
 
 def _stem(word: str) -> str:
-    word = word.strip("-'")
-    for suffix in ("ations", "ation", "ities", "ity", "ies", "ing", "ed", "es", "s", "al", "ic"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)][:7]
-    return word[:7]
+    # The shared stemmer, cut to a prefix so that a word's derived forms ("diabetic", "diabetes") meet.
+    return stem(word.strip("-'"))[:_PREFIX]
+
+
+_PREFIX = 7
 
 
 @lru_cache(maxsize=4096)

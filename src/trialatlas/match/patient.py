@@ -33,7 +33,13 @@ from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
-from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
+from trialatlas.extract.criteria.qualifiers import (
+    ClassList,
+    course_of,
+    find_classes,
+    find_dose,
+    route_mentions,
+)
 from trialatlas.extract.criteria.vocab import (
     NUMBER_WORD_PATTERN,
     Mention,
@@ -109,6 +115,9 @@ class PatientMedication(_Fact):
     dose_mg: float | None = Field(default=None, description="The dose in mg (per kg or m² if dose_basis).")
     dose_basis: Literal["kg", "m2"] | None = None
     daily: bool | None = Field(default=None, description="The dose is a daily one.")
+    route: str | None = Field(
+        default=None, description="How it is given: oral, intravenous, topical, inhaled…"
+    )
     start: str | None = None
     stop: str | None = None
     current: bool | None = None
@@ -179,6 +188,8 @@ class PatientProfile(BaseModel):
             if not medication.classes:
                 classes = [c for m in mentions for c in mention_classes(m)]
                 medication.classes = list(dict.fromkeys(classes))
+            if medication.route is None:
+                medication.route = _route_near(medication.name, 0, len(medication.name))
             if medication.dose_mg is None and (dose := find_dose(medication.name)) is not None:
                 medication.dose_mg, medication.dose_basis, medication.daily = dose.mg, dose.basis, dose.daily
         for procedure in self.procedures:
@@ -509,6 +520,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         # The dose follows the drug in its clause: "prednisone 10 mg/day", "on prednisone at 10 mg daily".
         clause_end = re.search(r"[;,.]\s|\band\b", sentence[drug.end : drug.end + 40])
         dose = find_dose(sentence, drug.end, drug.end + (clause_end.start() if clause_end else 40))
+        route = _route_near(sentence, drug.start, drug.end + (clause_end.start() if clause_end else 40))
         profile.medications.append(
             PatientMedication(
                 name=drug.text,
@@ -519,6 +531,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 dose_mg=dose.mg if dose is not None and dose.operator is None else None,
                 dose_basis=dose.basis if dose is not None and dose.operator is None else None,
                 daily=dose.daily if dose is not None and dose.operator is None else None,
+                route=route,
                 evidence=_evidence(index, sentence, drug.start, drug.end),
             )
         )
@@ -596,6 +609,22 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
 
 # Words for a cancer that refer back to the one the note has named ("the tumor", "the malignancy").
 _GENERIC_CANCERS = frozenset({"cancer", "tumor"})
+
+
+def _route_near(sentence: str, start: int, end: int) -> str | None:
+    """The route a note gives a medicine: in the words after it in its clause ("hydrocortisone 1%
+    cream", "gemcitabine 500 mg IV weekly"), else right before it ("inhaled budesonide"); or None."""
+    after = [m for m in route_mentions(sentence, start, end) if len(m[2]) == 1]
+    if after:
+        return after[0][2][0]
+    before = [m for m in route_mentions(sentence, max(0, start - 30), start) if len(m[2]) == 1]
+    if before and _ROUTE_LEAD.fullmatch(sentence, before[-1][1], start):
+        return before[-1][2][0]
+    return None
+
+
+# Between a route word and the drug it qualifies: nothing, or one word ("inhaled low-dose budesonide").
+_ROUTE_LEAD = re.compile(r"\s+(?:(?!and\b|or\b|with\b)[\w-]+\s+)?")
 
 
 def _carry_stage(

@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, conditions
 from trialatlas.extract.regimen.drugs import find_mentions, lookup
 from trialatlas.model import InterventionType, Masking, Trial
-from trialatlas.text.words import stop_words, tokens
+from trialatlas.text.words import stem, stop_words, tokens
 
 FAMILIES: tuple[str, ...] = ("cond", "drug", "text", "outc", "geo")
 
@@ -94,17 +94,6 @@ class TrialFeatures:
 
 
 # --- text ---------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1 << 18)
-def stem(word: str) -> str:
-    """Plural to singular, crudely ("therapies" → "therapy"); enough to join counts of one word."""
-    if len(word) > 4 and not word[-1].isdigit():
-        if word.endswith("ies"):
-            return word[:-3] + "y"
-        if word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
-            return word[:-1]
-    return word
 
 
 @lru_cache(maxsize=1 << 18)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -58,6 +58,19 @@ def strip_accents(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str) -> str:
+    """A word's plural to its singular, crudely ("therapies" → "therapy", "tumours" → "tumour"): enough
+    to count and compare the words of two texts as one. The one stemmer of the project: the related-trial
+    features and the criterion judge's word overlap both use it."""
+    if len(word) > 4 and not word[-1].isdigit():
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+            return word[:-1]
+    return word
 
 
 def tokens(text: str, *, compounds: bool = False) -> list[str]:

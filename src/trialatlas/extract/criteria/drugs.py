@@ -129,9 +129,34 @@ def drug_family(drug: str) -> str:
     return drug
 
 
+# How a combination product's name joins its ingredients: "bictegravir/emtricitabine/tenofovir
+# alafenamide", "emtricitabine and tenofovir", "lopinavir-ritonavir", "amoxicillin + clavulanate".
+_INGREDIENT_JOINS = re.compile(r"\s*/\s*|\s+\+\s+|\s+and\s+|\s*\+\s*|(?<=[a-z])-(?=[a-z]{4})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def drug_ingredients(drug: str) -> tuple[str, ...]:
+    """The generics a combination product is made of, or () for a single drug. Every part must be a
+    drug the vocabulary knows ("peg-interferon" is one drug, not "peg" and "interferon"), so a name is
+    never split into words that are not drugs."""
+    parts = [part for part in _INGREDIENT_JOINS.split(drug) if part.strip()]
+    if len(parts) < 2:
+        return ()
+    generics: list[str] = []
+    for part in parts:
+        info = regimen_drugs.lookup(part.strip())
+        if info is None or info.is_class:
+            return ()
+        generics.append(info.name)
+    return tuple(dict.fromkeys(generics))
+
+
 def same_drug(wanted: str, given: str) -> bool:
-    """Whether a patient's ``given`` drug is the criterion's ``wanted`` one (any form of it)."""
-    return wanted == given or drug_family(wanted) == drug_family(given)
+    """Whether a patient's ``given`` drug is the criterion's ``wanted`` one (any form of it), or a
+    combination product that contains it (tenofovir in "emtricitabine/tenofovir")."""
+    if wanted == given or drug_family(wanted) == drug_family(given):
+        return True
+    return any(drug_family(wanted) == drug_family(part) for part in drug_ingredients(given))
 
 
 def _in_class(drug: str, group: str | None, entry: dict[str, Any]) -> bool:
@@ -174,6 +199,11 @@ def drug_classes(drug: str) -> tuple[str, ...]:
         for broader in class_closure(identifier):
             if broader not in result:
                 result.append(broader)
+    # A combination product is in every class of each of its ingredients.
+    for part in drug_ingredients(drug):
+        for identifier in drug_classes(part):
+            if identifier not in result:
+                result.append(identifier)
     return tuple(result)
 
 
@@ -267,6 +297,7 @@ __all__ = [
     "class_table",
     "drug_classes",
     "drug_family",
+    "drug_ingredients",
     "find_drugs",
     "mention_classes",
     "same_drug",

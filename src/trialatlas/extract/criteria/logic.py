@@ -22,8 +22,9 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from trialatlas.extract.criteria.rules import AgeRule, LogicNode, MedicationRule, Rule
+from trialatlas.extract.criteria.rules import AgeRule, ConditionRule, LogicNode, MedicationRule, Rule
 from trialatlas.extract.criteria.split import CriterionKind
+from trialatlas.extract.criteria.vocab import broader_concepts
 
 GapKind = Literal["clause", "or", "examples", "list", "comma", "qualify"]
 
@@ -150,6 +151,18 @@ def _populations(node: LogicNode, rules: Sequence[Rule]) -> LogicNode:
     return node.model_copy(update={"children": children})
 
 
+def _spells_out(text: str, head: Rule, item: Rule) -> bool:
+    """Whether a colon after a condition opens a list of its kinds: "pelvic congestion: dysmenorrhea,
+    dyspareunia, chronic pelvic pain" names ways of having it (examples), not conditions all required.
+    The vocabulary's own hierarchy says which concept is a kind of which."""
+    if not isinstance(head, ConditionRule) or not isinstance(item, ConditionRule):
+        return False
+    if head.concept is None or item.concept is None or head.concept == item.concept:
+        return False
+    gap = text[head.span.end : item.span.start]
+    return ":" in gap and head.concept in broader_concepts(item.concept)
+
+
 def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: list[int]) -> LogicNode:
     """The tree of the rules at ``order`` (positions in ``rules``, in text order)."""
     atoms = [_atom(position, rules[position]) for position in order]
@@ -162,6 +175,9 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
         ],
         kind,
     )
+    for position, (a, b) in enumerate(itertools.pairwise(order)):
+        if kinds[position] == "list" and _spells_out(text, rules[a], rules[b]):
+            kinds[position] = "examples"
 
     def split(lo: int, hi: int, level: int) -> LogicNode:
         """Atoms ``lo..hi`` (inclusive) split at the gaps of ``level`` and below."""
@@ -198,6 +214,9 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
         node = parts[0]
         for join, part in zip(joins, parts[1:], strict=True):
             if join == "examples":
+                # Examples are alternatives, whatever joins them: "such as A, B, C" is any of them.
+                if part.op == "all" and part.cue == "list":
+                    part = _join("any", part.children, "list")
                 node = _node(op="examples", children=[node, part], cue="such as")
             else:
                 node = _join("all", [node, part], "with")

@@ -1,6 +1,7 @@
 """Qualifiers read the same way in criteria and in patient notes: disease class / stage / grade lists,
 the course of a disease (active, in remission, relapsed, previously treated, newly diagnosed), dose
-limits with their units (mg, mg/kg, mg/m², per day), and elliptic lists ("Hepatitis B and C").
+limits with their units (mg, mg/kg, mg/m², per day), routes of medicines (topical, inhaled, oral,
+"systemic"), and elliptic lists ("Hepatitis B and C").
 
 The words are data (``vocab/qualifiers.json``); this module only reads them.
 """
@@ -318,6 +319,104 @@ def elliptic_names(text: str, name_start: int, name_end: int) -> list[tuple[int,
     return found
 
 
+# --- routes ---------------------------------------------------------------------------------------
+
+# Abbreviations of routes are read only as written ("IV", "PO"), and never as a stage or grade ("stage IV").
+_NOT_ROUTE_BEFORE = re.compile(r"(?:stage|grade|class|type|phase|level|figo|who)\s*$", re.IGNORECASE)
+
+
+@cache
+def _route_table() -> tuple[dict[str, tuple[str, ...]], re.Pattern[str]]:
+    vocab = qualifier_vocab()
+    table: dict[str, tuple[str, ...]] = {}
+    for route, names in vocab["routes"].items():
+        for name in names:
+            table[name if _as_written(name) else name.lower()] = (route,)
+    for group, names in vocab["route_group_words"].items():
+        for name in names:
+            table[name.lower()] = tuple(vocab["route_groups"][group])
+    written = sorted((n for n in table if _as_written(n)), key=len, reverse=True)
+    folded = sorted((n for n in table if not _as_written(n)), key=len, reverse=True)
+    alternatives = [re.escape(n) for n in written] + ["(?i:" + re.escape(n) + ")" for n in folded]
+    return table, re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
+
+
+def _as_written(name: str) -> bool:
+    return name.isupper() or (name.replace(".", "").isalpha() and "." in name)
+
+
+def _routes_of(word: str) -> tuple[str, ...]:
+    table, _ = _route_table()
+    return table.get(word) or table.get(word.lower(), ())
+
+
+def route_mentions(
+    text: str, start: int = 0, end: int | None = None
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The route words in ``text[start:end]``: (start, end, routes named), a group word naming all of
+    its routes ("systemic" = oral, intravenous, …)."""
+    _, pattern = _route_table()
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    for match in pattern.finditer(text, start, len(text) if end is None else end):
+        if match.group(0).isupper() and _NOT_ROUTE_BEFORE.search(text, 0, match.start()):
+            continue
+        found.append((match.start(), match.end(), _routes_of(match.group(0))))
+    return found
+
+
+_ROUTE_JOIN = r"(?:\s*(?:,\s*)?(?:and/or|or|and|,)\s*)"
+
+
+def routes_before(text: str, start: int) -> tuple[str, ...]:
+    """Routes named right before a medicine: "topical steroids", "inhaled or nasal corticosteroids"."""
+    routes: list[str] = []
+    position = start
+    for mention_start, mention_end, named in reversed(route_mentions(text, max(0, start - 60), start)):
+        gap = text[mention_end:position]
+        if gap.strip() and re.fullmatch(_ROUTE_JOIN, gap) is None:
+            break
+        routes[:0] = named
+        position = mention_start
+    return tuple(dict.fromkeys(routes))
+
+
+_EXEMPT = re.compile(
+    r"\s*,?\s*(?:other\s+than|except(?:\s+for)?|excluding|apart\s+from|besides|but\s+not)\s+", re.IGNORECASE
+)
+
+
+def exempt_routes_after(text: str, end: int) -> tuple[tuple[str, ...], int]:
+    """Routes a criterion leaves out right after a medicine ("steroids other than topical", "… except
+    inhaled or nasal"), and where their words end; ((), end) when there are none."""
+    cue = _EXEMPT.match(text, end)
+    if cue is None:
+        return (), end
+    routes: list[str] = []
+    position = cue.end()
+    for mention_start, mention_end, named in route_mentions(text, position, min(len(text), position + 60)):
+        gap = text[position:mention_start]
+        if routes and re.fullmatch(_ROUTE_JOIN, gap) is None:
+            break
+        if not routes and gap.strip():
+            break
+        routes.extend(named)
+        position = mention_end
+    if not routes:
+        return (), end
+    # "other than topical steroids": the class named again is part of the exemption.
+    return tuple(dict.fromkeys(routes)), position
+
+
+def route_groups() -> dict[str, tuple[str, ...]]:
+    """The local and the systemic routes."""
+    return {group: tuple(routes) for group, routes in qualifier_vocab()["route_groups"].items()}
+
+
+def systemic_daily_mg_from() -> float:
+    value: float = qualifier_vocab()["systemic_daily_mg_from"]
+    return value
+
+
 __all__ = [
     "ClassList",
     "Dose",
@@ -327,10 +426,15 @@ __all__ = [
     "course_of",
     "elliptic_names",
     "equivalent_factor",
+    "exempt_routes_after",
     "find_classes",
     "find_dose",
     "is_class_token",
     "is_equivalence_reference",
     "qualifier_vocab",
+    "route_groups",
+    "route_mentions",
+    "routes_before",
     "stage_base",
+    "systemic_daily_mg_from",
 ]

@@ -159,6 +159,12 @@ class MedicationRule(_Rule):
         "exposure", "current", "intolerance", "allergy", "failure", "stable_dose", "required"
     ] = "exposure"
     dose: DoseLimit | None = Field(default=None, description="The dose the criterion is about, if stated.")
+    routes: list[str] = Field(
+        default_factory=list, description="The routes asked about ('topical steroids'); empty: any route."
+    )
+    exempt_routes: list[str] = Field(
+        default_factory=list, description="Routes left out ('steroids other than topical')."
+    )
 
 
 class ProcedureRule(_Rule):

@@ -9,10 +9,13 @@ from trialatlas.extract.criteria.qualifiers import (
     ClassList,
     course_of,
     elliptic_names,
+    exempt_routes_after,
     find_classes,
     find_dose,
     is_class_token,
     is_equivalence_reference,
+    route_mentions,
+    routes_before,
 )
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
@@ -26,6 +29,7 @@ from trialatlas.extract.criteria.rules import (
 from trialatlas.extract.criteria.vocab import (
     Matcher,
     Mention,
+    broader_concepts,
     condition_matcher,
     infection_matcher,
     procedure_matcher,
@@ -201,6 +205,12 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
         if dose is not None and dose.equivalent_of is not None and dose.end is not None:
             counted_in = dose.end
             context.claim(end, dose.end)
+        exempt, exempt_end = exempt_routes_after(text, end)
+        if exempt:
+            context.claim(end, exempt_end)
+        # The route may be before the medicine or inside a class's own name ("systemic corticosteroids").
+        routes = list(routes_before(text, start))
+        routes += [r for _, _, named in route_mentions(text, start, end) for r in named if r not in routes]
         rules.append(
             MedicationRule(
                 span=context.span(start, end),
@@ -210,6 +220,8 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
                 named_classes=list(dict.fromkeys(class_names)),
                 relation=relation,
                 dose=dose,
+                routes=routes,
+                exempt_routes=list(exempt),
             )
         )
     return rules
@@ -391,6 +403,30 @@ def class_owners(text: str, mentions: list[Mention], classes: list[ClassList]) -
     return owners
 
 
+def _carry_stage_along_list(
+    text: str, mentions: list[Mention], owners: dict[int, ClassList], rules: list[Rule]
+) -> None:
+    """A stage written once before a list of cancers is each one's: "stage IIIC or IV ovarian
+    epithelial carcinoma, peritoneal carcinoma, or fallopian tube carcinoma" asks stage IIIC or IV of
+    all three, so a stage II fallopian tube carcinoma does not meet it."""
+    for position, owned in owners.items():
+        if owned.kind != "stage" or owned.end > mentions[position].start:
+            continue
+        for following in range(position + 1, len(mentions)):
+            gap = text[mentions[following - 1].end : mentions[following].start]
+            rule = rules[following] if following < len(rules) else None
+            if (
+                following in owners
+                or _LIST_GAP.match(gap) is None
+                or ";" in gap  # a new clause
+                or not isinstance(rule, ConditionRule)
+                or rule.concept is None
+                or "cancer" not in broader_concepts(rule.concept)
+            ):
+                break
+            rule.classes, rule.class_kind = list(owned.values), owned.kind
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
@@ -448,6 +484,7 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
                 course=course,
             )
         )
+    _carry_stage_along_list(text, mentions, owners, rules)
     if rules or context.claimed:
         return rules
     for match in _FREE_CONDITION.finditer(text):

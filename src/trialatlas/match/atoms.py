@@ -1,0 +1,650 @@
+"""Atoms: what one parsed rule says of a patient — true, false, unknown or not applicable — with the
+patient fact and note sentence that decided it and a one-line reason.
+
+One reader per rule kind (age, sex, condition, measurement, medication, procedure, pregnancy,
+infection, consent); :func:`evaluate_rule` picks the reader. How rules combine into a criterion's
+verdict and a trial's is :mod:`trialatlas.match.verdict`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
+from trialatlas.extract.criteria.qualifiers import (
+    course_of,
+    qualifier_vocab,
+    route_groups,
+    systemic_daily_mg_from,
+)
+from trialatlas.extract.criteria.rules import (
+    AgeRule,
+    ConditionRule,
+    ConsentRule,
+    InfectionRule,
+    MeasurementRule,
+    MedicationRule,
+    PregnancyRule,
+    ProcedureRule,
+    Rule,
+    SexRule,
+)
+from trialatlas.extract.criteria.vocab import broader_concepts, conditions
+from trialatlas.match.logic import Truth
+from trialatlas.match.patient import Evidence, PatientCondition, PatientMedication, PatientProfile
+from trialatlas.match.qualified import class_check, course_check, dose_check
+
+# Typical upper limits of normal, for criteria written as multiples of the ULN.
+ULN: dict[str, float] = {
+    "alt": 40.0,
+    "ast": 40.0,
+    "alp": 120.0,
+    "ggt": 60.0,
+    "bilirubin": 1.2,
+    "creatinine": 1.2,
+    "inr": 1.2,
+    "ptt": 40.0,
+    "uric_acid": 7.0,
+    "urea": 20.0,
+    "crp": 5.0,
+    "tsh": 4.5,
+    "glucose": 100.0,
+}
+_NORMAL_RANGE: dict[str, tuple[float, float]] = {
+    "hemoglobin": (12.0, 17.5),
+    "wbc": (4.0, 11.0),
+    "platelets": (150.0, 400.0),
+    "anc": (1.5, 8.0),
+    "creatinine": (0.5, 1.2),
+    "egfr": (60.0, 200.0),
+    "sbp": (90.0, 140.0),
+    "dbp": (60.0, 90.0),
+    "heart_rate": (60.0, 100.0),
+    "respiratory_rate": (12.0, 20.0),
+    "temperature": (36.0, 37.9),
+    "bmi": (18.5, 30.0),
+    "albumin": (3.5, 5.0),
+    "spo2": (94.0, 100.0),
+    "glucose": (70.0, 125.0),
+    "hematocrit": (36.0, 50.0),
+    "potassium": (3.5, 5.1),
+    "sodium": (135.0, 145.0),
+    "calcium": (8.5, 10.5),
+    "urea": (7.0, 20.0),
+    "alt": (7.0, 40.0),
+    "ast": (8.0, 40.0),
+    "alp": (40.0, 120.0),
+    "bilirubin": (0.2, 1.2),
+    "inr": (0.8, 1.2),
+    "ptt": (25.0, 40.0),
+}
+
+
+# Qualifiers that do not narrow a condition: a patient with "hypertension" has "known hypertension".
+_NEUTRAL = frozenset(
+    {
+        "known",
+        "documented",
+        "confirmed",
+        "current",
+        "active",
+        "chronic",
+        "acute",
+        "primary",
+        "stable",
+        "mild",
+        "moderate",
+        "newly diagnosed",
+        "symptomatic",
+    }
+)
+
+
+class RuleVerdict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    text: str
+    truth: Truth
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+def _outcome(truth: Truth, reason: str, *evidence: Evidence | None) -> tuple[Truth, str, list[Evidence]]:
+    return truth, reason, [e for e in evidence if e is not None]
+
+
+def _compare(value: float, operator: str | None, threshold: float, high: float | None) -> bool | None:
+    if operator == "between" and high is not None:
+        return threshold <= value <= high
+    if operator in (None, "="):
+        return abs(value - threshold) < 1e-9 if operator == "=" else None
+    return {
+        "<": value < threshold,
+        "<=": value <= threshold,
+        ">": value > threshold,
+        ">=": value >= threshold,
+    }.get(operator)
+
+
+def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.experiencer == "family":
+        # "a first-degree relative diagnosed … at age 55 or less": the relative's age, not the patient's.
+        return _outcome("unknown", "the age is a relative's")
+    if patient.age_years is None:
+        return _outcome("unknown", "the patient's age is not known")
+    age = patient.age_years
+    ok = True
+    if rule.min_years is not None:
+        ok = ok and (age >= rule.min_years if rule.min_inclusive else age > rule.min_years)
+    if rule.max_years is not None:
+        # "18 to 65 years" includes a 65.9-year-old: ages are counted in whole years.
+        limit = rule.max_years + (0.999 if float(rule.max_years).is_integer() else 0.0)
+        ok = ok and (age <= limit if rule.max_inclusive else age < rule.max_years)
+    low = "…" if rule.min_years is None else f"{rule.min_years:g}"
+    high = "…" if rule.max_years is None else f"{rule.max_years:g}"
+    bounds = f"{low}–{high}"
+    return _outcome("true" if ok else "false", f"age {age:g} vs {bounds} years", _first_sentence(patient))
+
+
+def _first_sentence(patient: PatientProfile) -> Evidence | None:
+    if patient.sentences:
+        return Evidence(sentence_index=0, sentence=patient.sentences[0])
+    return None
+
+
+def _sex(rule: SexRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.sex == "all":
+        return _outcome("true", "any sex", _first_sentence(patient))
+    if patient.sex is None:
+        return _outcome("unknown", "the patient's sex is not known")
+    truth: Truth = "true" if patient.sex == rule.sex else "false"
+    return _outcome(
+        truth, f"patient is {patient.sex}, criterion requires {rule.sex}", _first_sentence(patient)
+    )
+
+
+def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.concept is None:
+        return _outcome("unknown", f"'{rule.name}' is not in the vocabulary")
+    female_status = conditions().get(rule.concept, {}).get("female_status")
+    if female_status is not None and rule.experiencer == "patient":
+        return _menopausal(female_status, patient)
+    wanted_family = rule.experiencer == "family"
+    positive = None
+    negative = None
+    suspected = None
+    for condition in patient.conditions:
+        if condition.concept is None or condition.family != wanted_family:
+            continue
+        if rule.concept in broader_concepts(condition.concept):
+            if condition.present and condition.uncertain:
+                suspected = suspected or condition
+            elif condition.present:
+                # Of several mentions ("loose stools … graded as grade 2 diarrhea"), the one that
+                # states the class, stage or grade the criterion asks about speaks for all.
+                if positive is None or (_states_class(condition, rule) and not _states_class(positive, rule)):
+                    positive = condition
+            else:
+                negative = negative or condition
+    if positive is not None:
+        timed = _outside_window(rule, positive, patient)
+        if timed is not None:
+            return timed
+        # Class sets and the course decide first: they are what a patient's own facts can contradict.
+        for check in (class_check, course_check):
+            holds, why = check(rule, positive)
+            if holds is False:
+                return _outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
+            if holds is None:
+                return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
+        # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
+        # "steroid-dependent nephrotic syndrome" has no sentence).
+        said = f"{positive.evidence.sentence or '' if positive.evidence else ''} {positive.name}".lower()
+        missing = [
+            q
+            for q in rule.qualifiers
+            if q not in _NEUTRAL
+            and not course_of(q)
+            and not all(part[:5] in said for part in q.split("-") if part)
+        ]
+        if missing:
+            # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
+            return _outcome(
+                "unknown",
+                f"patient has {positive.name}; not stated as {', '.join(missing)}",
+                positive.evidence,
+            )
+        return _outcome("true", f"patient has {positive.name}", positive.evidence)
+    if negative is not None:
+        return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
+    if suspected is not None:
+        return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
+    caused = _by_infection(rule, patient) or _by_value(rule, patient)
+    if caused is not None:
+        return caused
+    if not wanted_family:
+        relative = next(
+            (
+                c
+                for c in patient.conditions
+                if c.family and c.present and c.concept and rule.concept in broader_concepts(c.concept)
+            ),
+            None,
+        )
+        if relative is not None:
+            # "Her mother has glaucoma": a relative's illness is not the patient's, and the note's
+            # silence on the patient's own is no answer either (a wrong verdict is worse): say whose it is.
+            return _outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
+    return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """A condition a lab value shows ("anaemia" and a haemoglobin of 8.9 g/dL; ``defined_by`` in the
+    conditions vocabulary), decided only outside the band where definitions differ."""
+    definition = conditions().get(rule.concept or "", {}).get("defined_by")
+    if not definition or rule.experiencer != "patient" or rule.classes:
+        return None
+    readings = [
+        m
+        for m in patient.measurements
+        if m.analyte == definition["analyte"] and m.present and m.canonical_value is not None
+    ]
+    if not readings:
+        return None
+    reading = readings[-1]
+    value = reading.canonical_value
+    assert value is not None
+    shown = f"{reading.name} {value:g} {reading.canonical_unit or ''}".strip()
+    if value < definition["present_below"]:
+        return _outcome("true", f"{shown} shows {rule.name}", reading.evidence)
+    if value >= definition["absent_from"]:
+        return _outcome("false", f"{shown} is no {rule.name}", reading.evidence)
+    return None
+
+
+def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:
+    """Whether a woman is postmenopausal: as her note says (menopause, menses), else by her age
+    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early."""
+    if patient.postmenopausal is not None:
+        return patient.postmenopausal, "stated in the note"
+    if patient.sex == "male" or patient.age_years is None:
+        return None, "menopausal status not stated"
+    ages = qualifier_vocab()["menopause_age"]
+    if patient.age_years >= ages["postmenopausal_from"]:
+        return True, f"age {patient.age_years:g}"
+    surgical = any(p.concept in ("hysterectomy", "oophorectomy") and p.present for p in patient.procedures)
+    if patient.age_years < ages["premenopausal_below"] and not surgical:
+        return False, f"age {patient.age_years:g}"
+    return None, "menopausal status not stated"
+
+
+def _menopausal(status: str, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if patient.sex == "male":
+        return _outcome("not_applicable", "criterion concerns a woman's menopausal status; patient is male")
+    post, why = postmenopausal(patient)
+    if post is None:
+        return _outcome("unknown", why)
+    said = "postmenopausal" if post else "premenopausal"
+    truth: Truth = "true" if said == status else "false"
+    return _outcome(truth, f"patient is {said} ({why})", _first_sentence(patient))
+
+
+def _outside_window(
+    rule: ConditionRule, positive: PatientCondition, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """ "Stroke within 6 months" for a stroke two years ago: outside the window, not met. A past event
+    the note gives no time for leaves the window open; one within it, or a current one, holds."""
+    window = rule.window
+    if window is None or window.relation != "within" or not window.days:
+        return None
+    mentions = [
+        c
+        for c in patient.conditions
+        if c.concept and rule.concept in broader_concepts(c.concept) and c.present and not c.family
+    ]
+    times = [c.days_ago for c in mentions if c.days_ago is not None]
+    if any(days <= window.days for days in times):
+        return None
+    if times and len(times) == len(mentions):
+        return _outcome(
+            "false",
+            f"{positive.name} {min(times) / 30.44:.0f} months ago, outside '{window.span.text}'",
+            positive.evidence,
+        )
+    if positive.historical or times:
+        return _outcome(
+            "unknown", f"{positive.name}: when is not stated ({window.span.text})", positive.evidence
+        )
+    return None
+
+
+def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """A condition that is an infection ("hepatitis" is HBV or HCV, ``caused_by`` in the vocabulary):
+    met by a positive test for one, not met when the note gives every one as negative."""
+    pathogens = conditions().get(rule.concept or "", {}).get("caused_by", [])
+    if not pathogens or rule.experiencer != "patient":
+        return None
+    found = [i for i in patient.infections if i.pathogen in pathogens and not i.family]
+    # Only a test said to be positive: "treated for hepatitis C in 2019 … RNA undetectable" is no
+    # present infection, and an unqualified mention does not say which.
+    negative = {i.pathogen for i in found if i.status == "negative"}
+    positive = [
+        i for i in found if i.present and i.status in ("positive", "active") and i.pathogen not in negative
+    ]
+    if positive:
+        return _outcome("true", f"patient has {positive[0].name}", positive[0].evidence)
+    if negative >= set(pathogens):
+        said = [i for i in found if i.status == "negative"]
+        return _outcome("false", f"{' and '.join(pathogens)} negative", said[0].evidence)
+    return None
+
+
+def _states_class(condition: PatientCondition, rule: ConditionRule) -> bool:
+    return bool(rule.classes and condition.classes) and (condition.class_kind or "class") == (
+        rule.class_kind or "class"
+    )
+
+
+_TERMINAL = re.compile(
+    r"\b(?:terminal(?:ly)?|hospice|palliative|moribund|end[- ]of[- ]life|end[- ]stage|metasta\w+|"
+    r"(?:days|weeks|months)\s+to\s+live|comfort\s+care|dying)\b",
+    re.IGNORECASE,
+)
+
+
+def _life_expectancy(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    """A note that describes no terminal illness gives the patient an ordinary life expectancy: a short
+    one ("less than 3 months") is not met and a "longer than 48 hours" one is."""
+    for index, sentence in enumerate(patient.sentences):
+        if _TERMINAL.search(sentence):
+            evidence = Evidence(sentence_index=index, sentence=sentence)
+            return _outcome("unknown", "the note describes a life-limiting illness", evidence)
+    if rule.operator in ("<", "<=", "between", "="):
+        return _outcome("false", "the note describes no life-limiting illness")
+    if rule.operator in (">", ">="):
+        return _outcome("true", "the note describes no life-limiting illness")
+    return _outcome("unknown", "life expectancy not stated")
+
+
+def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.analyte == "life_expectancy":
+        return _life_expectancy(rule, patient)
+    if rule.analyte is None:
+        return _outcome("unknown", f"'{rule.name}' is not a known measurement")
+    readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
+    if not readings:
+        return _outcome("unknown", f"no {rule.name} value")
+    # A number beats a finding ("tachycardic"); the latest number is the patient's state, unless the
+    # criterion asks for the first ("initial haemoglobin", "at admission").
+    valued = [m for m in readings if m.canonical_value is not None] or readings
+    reading = valued[0] if rule.first_reading else valued[-1]
+    if rule.qualitative:
+        observed = reading.qualitative or _qualitative_of(rule.analyte, reading.canonical_value)
+        if observed is None:
+            return _outcome("unknown", f"{reading.name} does not say whether {rule.qualitative}")
+        same = _same_quality(observed, rule.qualitative)
+        return _outcome("true" if same else "false", f"{reading.name} is {observed}", reading.evidence)
+    if reading.canonical_value is None and reading.qualitative and rule.canonical_value is not None:
+        placed = _placed(rule.analyte, reading.qualitative, rule.operator, rule.canonical_value)
+        if placed is not None:
+            return _outcome(
+                "true" if placed else "false",
+                f"{reading.name}: {reading.qualitative} vs {rule.operator} {_shown(rule.canonical_value)}",
+                reading.evidence,
+            )
+    if reading.canonical_value is None or rule.value is None:
+        return _outcome("unknown", f"{reading.name} value cannot be compared")
+    threshold, high = rule.canonical_value, rule.canonical_value_high
+    if rule.uln_multiple:
+        uln = ULN.get(rule.analyte)
+        if uln is None:
+            return _outcome("unknown", f"no upper limit of normal known for {rule.name}")
+        threshold, high = rule.value * uln, (rule.value_high * uln if rule.value_high else None)
+    if threshold is None:
+        return _outcome("unknown", f"{rule.name} threshold unit cannot be converted")
+    if rule.canonical_unit and reading.canonical_unit and rule.canonical_unit != reading.canonical_unit:
+        # A dipstick grade ("<1+") and an amount (g/day) measure differently: neither decides the other.
+        return _outcome(
+            "unknown",
+            f"{reading.name} is in {reading.canonical_unit}, criterion in {rule.canonical_unit}",
+            reading.evidence,
+        )
+    result = _compare(reading.canonical_value, rule.operator, threshold, high)
+    if result is None:
+        return _outcome("unknown", f"{rule.name}: no comparison stated")
+    unit = reading.canonical_unit or ""
+    return _outcome(
+        "true" if result else "false",
+        f"{reading.name} {_shown(reading.canonical_value)} {unit} vs {rule.operator} {_shown(threshold)}",
+        reading.evidence,
+    )
+
+
+def _shown(value: float) -> str:
+    """A number as a clinician writes it: converted thresholds lose their float noise (2.99994 → 3)."""
+    return f"{value:.4g}"
+
+
+def _placed(analyte: str, quality: str, operator: str | None, threshold: float) -> bool | None:
+    """Whether a value known only as low / normal / high meets ``operator threshold``, if that follows.
+
+    A high heart rate (above 100/min) is "at least 90/min"; a normal haematocrit is not "< 25 %"; a
+    low haemoglobin may or may not be "< 7 g/dL".
+    """
+    if analyte not in _NORMAL_RANGE or operator not in ("<", "<=", ">", ">="):
+        return None
+    low, high = _NORMAL_RANGE[analyte]
+    above = operator in (">", ">=")
+    if quality in ("high", "elevated", "increased", "raised"):
+        return (True if threshold <= high else None) if above else (False if threshold <= high else None)
+    if quality in ("low", "decreased", "reduced"):
+        return (False if threshold >= low else None) if above else (True if threshold >= low else None)
+    if quality == "normal":
+        if above:
+            return False if threshold >= high else (True if threshold < low else None)
+        return False if threshold <= low else (True if threshold > high else None)
+    return None
+
+
+def _qualitative_of(analyte: str, value: float | None) -> str | None:
+    if value is None:
+        return None
+    if analyte in _NORMAL_RANGE:
+        low, high = _NORMAL_RANGE[analyte]
+        return "low" if value < low else "high" if value > high else "normal"
+    if analyte in ULN:
+        return "high" if value > ULN[analyte] else "normal"
+    return None
+
+
+def _same_quality(observed: str, wanted: str) -> bool:
+    groups = [
+        {"positive", "seropositive", "detectable", "reactive"},
+        {"negative", "seronegative", "undetectable"},
+        {"high", "elevated", "increased", "raised", "abnormal"},
+        {"low", "decreased", "reduced", "impaired", "abnormal"},
+        {"normal"},
+    ]
+    return any(observed in group and wanted in group for group in groups)
+
+
+def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.relation in ("allergy", "intolerance", "failure"):
+        for condition in patient.conditions:
+            sentence = condition.evidence.sentence if condition.evidence else None
+            if condition.concept == "allergy" and condition.present and sentence:  # noqa: SIM102
+                if any(drug in sentence.lower() for drug in rule.drugs):
+                    return _outcome("true", f"patient reports {condition.name}", condition.evidence)
+        return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
+    wanted = rule.drugs
+    wanted_class = rule.drug_class
+    route_unknown: PatientMedication | None = None
+    for medication in patient.medications:
+        classes = {b for c in medication.classes for b in class_closure(c)}
+        classes |= {c for d in medication.drugs for c in drug_classes(d)}
+        drug_hit = any(same_drug(w, given) for w in wanted for given in medication.drugs)
+        # "medication(s)" in a criterion names no drug: only a note saying "no medications" decides it.
+        class_hit = wanted_class is not None and wanted_class != "medication" and wanted_class in classes
+        # A class the criterion names beside drugs counts too; one only inferred from a named drug
+        # ("prednisone" is a glucocorticoid) does not widen the drug to its class.
+        named_hit = any(c != "medication" and c in classes for c in rule.named_classes)
+        if drug_hit or named_hit or (class_hit and not wanted):
+            fits = _route_fits(rule, medication)
+            if fits is None and medication.present:
+                # "Steroids other than topical" and a steroid whose route the note does not give.
+                route_unknown = route_unknown or medication
+                continue
+            if fits is False:
+                continue  # given by a route the criterion is not about: another medicine for it
+            if not medication.present:
+                return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            if rule.dose is not None:
+                holds, why = dose_check(rule.dose, medication, patient)
+                truth: Truth = "unknown" if holds is None else "true" if holds else "false"
+                return _outcome(truth, why, medication.evidence)
+            return _outcome("true", f"patient takes {medication.name}", medication.evidence)
+    if route_unknown is not None:
+        return _outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
+    if patient.no_medications:
+        return _outcome("false", "patient takes no medications")
+    return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | None:
+    """Whether a medicine is given by a route the criterion asks about (``routes``) and not by one it
+    leaves out (``exempt_routes``); None when the note's route does not tell. A daily mass dose with
+    no route word is systemic (local preparations are dosed by strength or in micrograms), but which
+    systemic route stays open."""
+    if not rule.routes and not rule.exempt_routes:
+        return True
+    route = medication.route
+    if route is not None:
+        if rule.routes and route not in rule.routes:
+            return False
+        return route not in rule.exempt_routes
+    systemic = set(route_groups()["systemic"])
+    dosed_systemically = (
+        medication.daily is True
+        and medication.dose_basis is None
+        and medication.dose_mg is not None
+        and medication.dose_mg >= systemic_daily_mg_from()
+    )
+    if not dosed_systemically:
+        return None
+    if rule.routes and systemic.isdisjoint(rule.routes):
+        return False
+    if rule.routes and not systemic <= set(rule.routes):
+        return None  # "oral steroids": systemic, but by mouth or by vein the note does not say
+    if systemic & set(rule.exempt_routes):
+        return None
+    return True
+
+
+def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    for procedure in patient.procedures:
+        if procedure.concept is not None and procedure.concept == rule.concept:
+            truth: Truth = "true" if procedure.present else "false"
+            return _outcome(
+                truth,
+                f"patient {'had' if procedure.present else 'did not have'} {procedure.name}",
+                procedure.evidence,
+            )
+    return _outcome("unknown", f"no record of {rule.name}")
+
+
+def cannot_conceive(patient: PatientProfile) -> str | None:
+    """Why the patient cannot be pregnant (male, or outside child-bearing age), or None."""
+    if patient.sex == "male":
+        return "patient is male"
+    if patient.age_years is not None and (patient.age_years < 10 or patient.age_years > 60):
+        return f"patient age {patient.age_years:g} is outside child-bearing age"
+    return None
+
+
+def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    outside = cannot_conceive(patient)
+    if outside is not None:
+        # Someone who cannot be pregnant or breast-feeding meets a demand not to be ("not pregnant or
+        # nursing"); criteria about pregnant women, tests, contraception, plans or child-bearing
+        # potential concern a population the patient is not in.
+        if rule.aspect in ("pregnant", "lactating") and rule.negated:
+            return _outcome("false", f"{outside}, so not {rule.aspect}")
+        return _outcome("not_applicable", f"criterion concerns pregnancy; {outside}")
+    if rule.aspect == "pregnant":
+        if patient.pregnant is None:
+            return _outcome("unknown", "pregnancy status not known")
+        return _outcome("true" if patient.pregnant else "false", "pregnancy status")
+    if rule.aspect == "lactating":
+        if patient.lactating is None:
+            return _outcome("unknown", "breast-feeding status not known")
+        return _outcome("true" if patient.lactating else "false", "breast-feeding status")
+    if rule.aspect == "childbearing_potential":
+        if patient.postmenopausal:
+            return _outcome("false", "patient is postmenopausal")
+        return _outcome("unknown", "child-bearing potential not stated")
+    if rule.aspect == "negative_test" and patient.pregnant is not None:
+        return _outcome("true" if not patient.pregnant else "false", "pregnancy status")
+    return _outcome("unknown", f"{rule.aspect.replace('_', ' ')} not stated")
+
+
+def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    # Any positive marker makes the patient positive ("HBsAg negative, anti-HBc positive").
+    found = [i for i in patient.infections if i.pathogen == rule.pathogen and not i.family]
+    for infection in sorted(found, key=lambda i: not i.present):
+        truth: Truth = "true" if infection.present else "false"
+        return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
+    return _outcome("unknown", f"no {rule.pathogen} status")
+
+
+def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    if rule.aspect == "language":
+        # Agreeing to consent and comply says nothing about which language the patient speaks.
+        return _outcome("unknown", "language not stated")
+    value = patient.consent if rule.aspect == "consent" else patient.compliance
+    if value is None:
+        value = patient.consent
+    if value is None:
+        return _outcome("unknown", f"{rule.aspect} not stated")
+    evidence = None
+    for index, sentence in enumerate(patient.sentences):
+        if re.search(r"consent|comply", sentence, re.I):
+            evidence = Evidence(sentence_index=index, sentence=sentence)
+    return _outcome("true" if value else "false", f"patient {rule.aspect} stated", evidence)
+
+
+def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -> RuleVerdict:
+    """The truth of one rule's predicate for the patient (before the criterion's kind is applied);
+    ``negate=False`` leaves a negated rule's negation to the criterion's logic tree."""
+    truth: Truth
+    if isinstance(rule, AgeRule):
+        truth, reason, evidence = _age(rule, patient)
+    elif isinstance(rule, SexRule):
+        truth, reason, evidence = _sex(rule, patient)
+    elif isinstance(rule, ConditionRule):
+        truth, reason, evidence = _condition(rule, patient)
+    elif isinstance(rule, MeasurementRule):
+        truth, reason, evidence = _measurement(rule, patient)
+    elif isinstance(rule, MedicationRule):
+        truth, reason, evidence = _medication(rule, patient)
+    elif isinstance(rule, ProcedureRule):
+        truth, reason, evidence = _procedure(rule, patient)
+    elif isinstance(rule, PregnancyRule):
+        truth, reason, evidence = _pregnancy(rule, patient)
+    elif isinstance(rule, InfectionRule):
+        truth, reason, evidence = _infection(rule, patient)
+    elif isinstance(rule, ConsentRule):
+        truth, reason, evidence = _consent(rule, patient)
+    else:
+        truth, reason, evidence = _outcome(
+            "unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile"
+        )
+    if negate and rule.negated and truth in ("true", "false"):
+        truth = "false" if truth == "true" else "true"
+        reason = f"{reason} (criterion negated by '{rule.negation_cue}')"
+    return RuleVerdict(kind=rule.kind, text=rule.span.text, truth=truth, reason=reason, evidence=evidence)
+
+
+__all__ = ["ULN", "RuleVerdict", "cannot_conceive", "evaluate_rule", "postmenopausal"]

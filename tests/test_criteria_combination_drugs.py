@@ -1,0 +1,47 @@
+"""Combination products: a note's "bictegravir/emtricitabine/tenofovir alafenamide" is each of its
+ingredients, so criteria about any ingredient or any ingredient's class are judged on it."""
+
+from __future__ import annotations
+
+from trialatlas.extract.criteria import Criterion, parse_criterion
+from trialatlas.extract.criteria.drugs import drug_classes, drug_ingredients, same_drug
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.verdict import evaluate_criterion
+
+
+def _status(criterion: str, kind: str, note: str) -> str:
+    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
+    return evaluate_criterion(parsed, profile_from_note(note)).status
+
+
+def test_a_combination_is_made_of_its_known_ingredients() -> None:
+    assert drug_ingredients("bictegravir/emtricitabine/tenofovir alafenamide") == (
+        "bictegravir",
+        "emtricitabine",
+        "tenofovir alafenamide",
+    )
+    assert set(drug_ingredients("lopinavir/ritonavir")) == {"lopinavir", "ritonavir"}
+    # One drug is no combination, and a name is never split into parts that are not drugs.
+    assert drug_ingredients("zidovudine") == ()
+    assert drug_ingredients("peginterferon alfa-2b") == ()
+    assert drug_ingredients("zidovudine/blue pill") == ()
+
+
+def test_a_combination_is_in_each_ingredients_class_and_is_each_ingredient() -> None:
+    assert "antiretroviral" in drug_classes("bictegravir/emtricitabine/tenofovir alafenamide")
+    assert same_drug("emtricitabine", "bictegravir/emtricitabine/tenofovir alafenamide")
+    assert not same_drug("zidovudine", "bictegravir/emtricitabine/tenofovir alafenamide")
+
+
+def test_a_patient_on_a_combination_tablet_takes_antiretroviral_therapy() -> None:
+    note = "48-year-old woman with HIV. She takes bictegravir/emtricitabine/tenofovir alafenamide once daily."
+    assert _status("No current antiretroviral therapy", "inclusion", note) == "not met"
+    assert _status("Current use of emtricitabine", "exclusion", note) == "excluded"
+
+
+def test_an_exception_exempts_a_combination_only_when_it_exempts_every_ingredient() -> None:
+    criterion = "Any antiretroviral drug other than tenofovir or emtricitabine"
+    only_exempted = "Man, 39, with HIV. He takes emtricitabine/tenofovir disoproxil fumarate daily."
+    assert _status(criterion, "exclusion", only_exempted) != "excluded"
+    with_another = "Man, 39, with HIV. He takes bictegravir/emtricitabine/tenofovir alafenamide daily."
+    assert _status(criterion, "exclusion", with_another) == "excluded"
