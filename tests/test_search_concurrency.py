@@ -20,9 +20,11 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+import tantivy
 
 from trialatlas.errors import QueryCostError
 from trialatlas.model import Trial
+from trialatlas.search.index import ENGINE_SUFFIX
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.ingest import ingest
 from trialatlas.store import open_store
@@ -112,13 +114,21 @@ def _index_is_sound(db: Path) -> None:
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        # FTS5 checks its index against the content it was built from.
-        conn.execute("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
         left = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search_next_%'").fetchall()
         assert not left, left
         store_total = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
+        numbers = {row[0] for row in conn.execute("SELECT doc FROM search_docs")}
+        (build,) = conn.execute("SELECT value FROM search_meta WHERE name = 'build'").fetchone()
     finally:
         conn.close()
+    # The live words hold each trial of the tables once, under its doc number; at most the build
+    # before the live one is left beside it (a process may still be opening it).
+    words = tantivy.Index.open(str(Path(str(db) + ENGINE_SUFFIX) / build))
+    searcher = words.searcher()
+    assert searcher.num_docs == store_total
+    hits = searcher.search(tantivy.Query.all_query(), store_total + 1, order_by_field="doc").hits
+    assert {value for value, _ in hits} == numbers
+    assert len(list(Path(str(db) + ENGINE_SUFFIX).iterdir())) <= 2
     store = open_store(str(db))
     try:
         assert store_total == store.count()
@@ -228,8 +238,16 @@ def test_a_server_never_takes_its_arrays_as_current_after_another_process_rebuil
             assert [hit["trial"]["key"] for hit in found["hits"]] == [key]
 
 
-# A query every trial matches many times over: scoring it reads every position list of every trial.
-SLOW_QUERY = "a " * 39
+# Phrases every trial holds many times over: each reads every position list of every trial (a top-k
+# engine prunes plain words, not phrases).
+SLOW_QUERY = " OR ".join(
+    f'"{first} {second}"'
+    for first, second in [
+        *(("a", "the"), ("the", "of"), ("of", "a"), ("a", "a"), ("the", "the"), ("of", "of")),
+        *(("study", "a"), ("a", "study"), ("drug", "the"), ("the", "drug"), ("dose", "of")),
+        *(("of", "dose"), ("trial", "a")),
+    ]
+)
 _WORDS = [
     *("study", "drug", "patients", "treatment", "dose", "safety", "efficacy", "phase"),
     *("trial", "heart", "blood", "kidney", "liver", "a", "the", "of"),
@@ -242,9 +260,16 @@ def _wordy_store(path: Path, count: int = 4000, words: int = 800) -> None:
     try:
         batch: list[Trial] = []
         for number in range(count):
-            text = " ".join(rng.choice(_WORDS) for _ in range(words))
+            summary, description = (" ".join(rng.choice(_WORDS) for _ in range(words)) for _ in range(2))
             nct = f"NCT{10_000_000 + number:08d}"
-            batch.append(Trial(nct_id=nct, brief_title=f"Trial {number}", brief_summary=text))
+            batch.append(
+                Trial(
+                    nct_id=nct,
+                    brief_title=f"Trial {number}",
+                    brief_summary=summary,
+                    detailed_description=description,
+                )
+            )
             if len(batch) == 500:
                 store.upsert_batch(batch)
                 batch.clear()
@@ -283,11 +308,11 @@ def test_a_slow_search_holds_up_no_other(tmp_path: Path) -> None:
             beside.append(quick(number))
             number += 1
         thread.join()
-    assert slow["seconds"] > 0.5, slow  # it really was slow
+    assert slow["seconds"] > max(0.2, 10 * alone), (alone, slow)  # it really was slow
     # Searches ran while it did, nearly every one about as fast as alone (not waiting for it to
     # finish). One may still meet the slow search at a step they share: a clean run once saw a
     # single search of hundreds wait 1.3 s of the slow one's 2.5 s (left open, in the notes).
     assert len(beside) >= 3, (beside, slow)
-    bound = max(0.5, 5 * alone, slow["seconds"] / 3)
+    bound = max(5 * alone, slow["seconds"] / 3)
     fast = [seconds for seconds in beside[:-1] if seconds < bound]
     assert len(fast) >= 0.9 * len(beside[:-1]), (alone, beside, slow)

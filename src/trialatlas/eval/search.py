@@ -5,8 +5,8 @@ data has texts for about a third of them), so the collection is the judged trial
 they are indexed on their own (an in-memory index, so BM25's statistics are those of this collection),
 and each topic ranks its own judged trials: our search (field weights, abbreviation, synonym and
 drug-name expansions, typed words weighted over expansions) against plain BM25 on the same text (all
-fields weighted alike, no expansion), both FTS5 BM25 over the same index. NDCG@10 uses the graded
-judgments as gains (0 not relevant, 1 excluded, 2 eligible; trec_eval's linear gain); P@10 counts a
+fields weighted alike, no expansion), both the index engine's BM25 over the same index. NDCG@10 uses
+the graded judgments as gains (0 not relevant, 1 excluded, 2 eligible; trec_eval's linear gain); P@10 counts a
 trial relevant when judged 1 or 2. Topics without a relevant held trial are left out of the means.
 Runs are written in TREC format: ``topic Q0 NCT rank score tag``.
 """

@@ -3,8 +3,8 @@
 A search then filters, counts facets and sorts in memory: a filter is a boolean mask over doc numbers
 (a facet value's trials are one slice of an array sorted by value; a range compares a column), the
 facet counts of a set of trials are one gather and one bincount, and a sort is one lexsort. SQLite is
-left to do what only it can: find the matching trials (FTS5) and score the few that survive the
-filters (BM25).
+left to read the page's summaries; the words' engine (tantivy, ``engine.py``) finds the matching
+trials and scores the few that survive the filters (BM25).
 """
 
 from __future__ import annotations

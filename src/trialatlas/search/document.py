@@ -18,7 +18,7 @@ from trialatlas.search.synonyms import learned_pairs, norm
 from trialatlas.text.words import STOP_WORDS
 
 SUMMARY_LIST_LIMIT = 8
-# Snippets read only the start of a column (see ColumnReader).
+# Snippets read only the start of a column: re-cutting whole criteria would dominate a search.
 SNIPPET_SOURCE_CHARS = 2000
 
 
@@ -176,23 +176,6 @@ def make_document(trial: Trial) -> Document:
 
 
 def encode_texts(texts: Sequence[str]) -> bytes:
-    return zlib.compress(orjson.dumps(list(texts)), 1)
-
-
-class ColumnReader:
-    """``search_column(text, i)``: one column of a compressed row; the view calls it once per column of
-    the same row in a row, so the last row read is kept."""
-
-    def __init__(self) -> None:
-        self._blob: bytes | None = None
-        self._texts: list[str] = []
-
-    def __call__(self, blob: bytes | None, index: int) -> str:
-        if blob is None:
-            return ""
-        if blob != self._blob:
-            self._texts = orjson.loads(zlib.decompress(blob))
-            self._blob = blob
-        # Only snippets read the view (deletes pass the full texts themselves), and a snippet needs
-        # no more than the start of a long column: re-tokenising whole criteria would dominate.
-        return self._texts[index][:SNIPPET_SOURCE_CHARS] if 0 <= index < len(self._texts) else ""
+    """What the index keeps of the texts: the start of each column, all that snippets and briefs
+    read (the words themselves are in the engine; the whole texts in the store)."""
+    return zlib.compress(orjson.dumps([text[:SNIPPET_SOURCE_CHARS] for text in texts]), 1)

@@ -1,19 +1,17 @@
 """Running one search request against the index: candidates, filters, the page, the total and facets.
 
-What the profile of searches over ~100k trials showed, and so how this is laid out:
+How this is laid out:
 
-- BM25 is the cost: FTS5 scores a matching row in about a microsecond, while merely listing the
-  matching rows costs a tenth of that. So the matches are listed unscored (``group_concat(rowid)``:
-  one string crosses into Python, not a row each), filtered in memory, and only the survivors are
-  scored, inside SQLite, which keeps the best ``limit + 1`` (``ORDER BY score LIMIT``) rather than
-  handing every score over. Filters are usually selective (most stored trials are descriptions
-  without status or sites), so a filtered search scores a few hundred rows instead of tens of
-  thousands.
-- The survivors reach FTS5 as ``+rowid IN (json_each(?))``: the unary plus keeps the list a plain
-  filter on the scan; offered to FTS5 as a rowid constraint, it re-runs the whole query (and BM25's
-  document frequencies) once per listed row.
+- The words are tantivy's (:mod:`~trialatlas.search.engine`): a plain query asks it for the best
+  ``limit + 1`` and the exact count in one pass, and block-max pruning scores only the postings that
+  can still enter the page, where scoring every match cost FTS5 most of a search.
 - Filters, totals, facet counts and the non-relevance sorts work on the numpy arrays of
-  :class:`~trialatlas.search.arrays.DocArrays`; SQLite reads the summaries of the page only.
+  :class:`~trialatlas.search.arrays.DocArrays`: the matches are listed unscored (ordered by the doc
+  number fast field), filtered in memory, and only the survivors are ranked: tantivy gets them back
+  as a doc-number restriction that adds nothing to the scores. SQLite reads the summaries of the
+  page only.
+- Ties are ordered by doc number; when the best ``limit + 1`` end inside a run of equal scores that
+  the engine cut, the page comes from the full ranking instead, so that pages meet exactly.
 
 Pages after the first re-use one full ranking of the survivors (kept per query), so walking every
 page costs one scoring pass, not one per page; keyset positions make the pages meet exactly.
@@ -29,11 +27,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trialatlas.search.arrays import DocArrays, Docs, Mask, docs_of
+from trialatlas.search import engine
+from trialatlas.search.arrays import DocArrays, Docs, Mask
 from trialatlas.search.filters import Range
 from trialatlas.search.query import COLUMNS
 
 _CHUNK = 900
+# Asked of the engine beyond the page: room to tell whether the page ends inside a run of ties.
+_TIE_ROOM = 16
 
 
 @dataclass
@@ -91,7 +92,19 @@ class Run:
     request: Request
     generation: str
     ranking: Ranking | None
+    # The engine's searcher (``None`` when the request has no words) and a check of the time budget.
+    searcher: Any = None
+    check: Callable[[], object] = lambda: None
     _arrays: DocArrays | None = field(default=None, init=False, repr=False)
+    _query: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def query(self) -> Any:
+        """The request's words as a tantivy query."""
+        if self._query is None:
+            assert self.request.match is not None and self.searcher is not None
+            self._query, _ = engine.translate(self.request.match, self.request.weights)
+        return self._query
 
     @property
     def arrays(self) -> DocArrays:
@@ -110,8 +123,10 @@ class Run:
         if plain and request.match is not None and request.sort == "relevance" and request.after is None:
             return self._finish(*self._counted_page(), {})
         candidates = self.arrays.docs if browse else self._candidates()
+        self.check()
         survivors = candidates if allowed is None else candidates[allowed[candidates]]
         facets = self._facets(masks, candidates, survivors, browse)
+        self.check()
         if request.sort == "relevance" and request.match is not None:
             filtered = allowed is not None or request.id_keys is not None
             chosen = self._ranked(survivors if filtered else None, len(survivors))
@@ -126,7 +141,12 @@ class Run:
     ) -> tuple[Page, Ranking | None]:
         limit = self.request.limit
         summaries = _summaries(self.conn, [number for number, _, _ in chosen[:limit]])
-        rows = [(number, score, summaries[number], value) for number, score, value in chosen[:limit]]
+        # A doc without a row: words a sync committed that this snapshot's tables do not hold yet.
+        rows = [
+            (number, score, summaries[number], value)
+            for number, score, value in chosen[:limit]
+            if number in summaries
+        ]
         return Page(rows, total, facets, len(chosen) > limit), self.ranking
 
     # --- which trials --------------------------------------------------------------------------
@@ -154,10 +174,7 @@ class Run:
         if request.match is None:
             assert named is not None
             return named[named < size]
-        (text,) = self.conn.execute(
-            "SELECT group_concat(rowid) FROM search_fts WHERE search_fts MATCH ?", (request.match,)
-        ).fetchone()
-        hits = docs_of(text)
+        hits = engine.matching(self.searcher, self.query)
         if len(hits) > 1 and not bool(np.all(hits[1:] > hits[:-1])):
             hits = np.unique(hits)
         if named is not None:
@@ -171,28 +188,16 @@ class Run:
         request = self.request
         if not total:
             return []
-        weights = ", ".join(repr(float(request.weights.get(c, 1.0))) for c in COLUMNS)
-        restrict = ""
-        params: list[Any] = [request.match]
-        if survivors is not None:
-            # The bounds reach FTS5, which then reads only that stretch of each doclist.
-            restrict = " AND rowid >= ? AND rowid <= ? AND +rowid IN (SELECT value FROM json_each(?))"
-            params += [int(survivors[0]), int(survivors[-1]), _json(survivors)]
-        scored = (
-            f"SELECT rowid, bm25(search_fts, {weights}) AS score FROM search_fts"
-            f" WHERE search_fts MATCH ?{restrict}"
-        )
+        query = self.query if survivors is None else engine.restricted(self.query, survivors.tolist())
         key = (self.generation, *request.hits_key())
         known = self.ranking is not None and self.ranking.key == key
         if request.after is None and not known:
-            rows = self.conn.execute(f"{scored} ORDER BY score, rowid LIMIT ?", [*params, request.limit + 1])
-            return [(int(number), float(score), None) for number, score in rows]
+            page = self._top(query, total)
+            if page is not None:
+                return page
         if self.ranking is None or self.ranking.key != key:
-            found = self.conn.execute(scored, params).fetchall()
-            docs = np.fromiter((row[0] for row in found), np.int64, len(found))
-            scores = np.fromiter((row[1] for row in found), np.float64, len(found))
-            order = np.lexsort((docs, scores))
-            self.ranking = Ranking(key, docs[order], scores[order])
+            docs, scores, _ = engine.top(self.searcher, query, total)
+            self.ranking = Ranking(key, docs, scores)
         ranking = self.ranking
         start = 0
         if request.after is not None:
@@ -208,27 +213,24 @@ class Run:
             )
         ]
 
-    def _counted_page(self) -> tuple[list[tuple[int, float, Any]], int]:
-        """The first page and the total, when only the total is wanted of the matches.
+    def _top(self, query: Any, total: int) -> list[tuple[int, float, Any]] | None:
+        """The first page (``limit + 1`` rows) from the engine's top k; ``None`` when it ends inside
+        a run of equal scores the engine cut (its order among ties is not the doc number's)."""
+        wanted = self.request.limit + 1
+        fetched = min(total, wanted + _TIE_ROOM)
+        docs, scores, _ = engine.top(self.searcher, query, fetched)
+        if fetched < total and len(docs) >= max(fetched, wanted) and scores[wanted - 1] == scores[-1]:
+            return None
+        return _rows(docs[:wanted], scores[:wanted])
 
-        An expression of phrases or exclusions costs more to evaluate than its matches cost to
-        score: one pass scores them all and counts them beside the page (the window keeps every
-        row). Plain words are cheap to evaluate but may match a third of the trials: counting first,
-        then scoring inside SQLite's LIMIT sorter, beats buffering them all."""
-        request = self.request
-        assert request.match is not None
-        weights = ", ".join(repr(float(request.weights.get(c, 1.0))) for c in COLUMNS)
-        if _costly(request.match):
-            rows = self.conn.execute(
-                f"SELECT doc, score, count(*) OVER () FROM (SELECT rowid AS doc, bm25(search_fts, {weights})"
-                " AS score FROM search_fts WHERE search_fts MATCH ?) ORDER BY score, doc LIMIT ?",
-                (request.match, request.limit + 1),
-            ).fetchall()
-            return [(int(n), float(s), None) for n, s, _ in rows], int(rows[0][2]) if rows else 0
-        (total,) = self.conn.execute(
-            "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (request.match,)
-        ).fetchone()
-        return self._ranked(None, int(total)), int(total)
+    def _counted_page(self) -> tuple[list[tuple[int, float, Any]], int]:
+        """The first page and the exact total, in one pass of the engine (top k and a count)."""
+        wanted = self.request.limit + 1
+        docs, scores, total = engine.top(self.searcher, self.query, wanted + _TIE_ROOM, count=True)
+        cut = len(docs) < total and len(docs) >= wanted and scores[wanted - 1] == scores[-1]
+        if cut:
+            return self._ranked(None, total), total
+        return _rows(docs[:wanted], scores[:wanted]), total
 
     def _by_doc(self, survivors: Docs) -> list[tuple[int, float, Any]]:
         """Browsing, or named ids without words: in doc order, every score 0."""
@@ -260,8 +262,14 @@ class Run:
         order = np.lexsort((survivors, primary, codes < 0))[:wanted]
         numbers = survivors[order].tolist()
         values = [None if code < 0 else column.values[code] for code in codes[order].tolist()]
-        scores = _scores(self.conn, request, numbers) if request.match is not None else {}
+        scores = self._scores(numbers) if request.match is not None else {}
         return [(n, scores.get(n, 0.0), v) for n, v in zip(numbers, values, strict=True)]
+
+    def _scores(self, numbers: list[int]) -> dict[int, float]:
+        if not numbers:
+            return {}
+        docs, scores, _ = engine.top(self.searcher, engine.restricted(self.query, numbers), len(numbers))
+        return dict(zip(docs.tolist(), scores.tolist(), strict=True))
 
     # --- facets --------------------------------------------------------------------------------
 
@@ -292,15 +300,8 @@ class Run:
         return {name: found.get(name, []) for name in request.facets}
 
 
-def _costly(match: str) -> bool:
-    """Whether an FTS5 expression holds a phrase or an exclusion: both read position lists, or a
-    second doclist, for every candidate row (alternatives of single words are merged cheaply)."""
-    pieces = match.split('"')
-    return any(" " in term.strip() for term in pieces[1::2]) or any(" NOT " in part for part in pieces[::2])
-
-
-def _json(docs: Docs) -> str:
-    return "[" + ",".join(map(str, docs.tolist())) + "]"
+def _rows(docs: Docs, scores: npt.NDArray[np.float64]) -> list[tuple[int, float, Any]]:
+    return [(n, s, None) for n, s in zip(docs.tolist(), scores.tolist(), strict=True)]
 
 
 def _combine(masks: list[Mask]) -> Mask | None:
@@ -310,18 +311,6 @@ def _combine(masks: list[Mask]) -> Mask | None:
     for mask in masks[1:]:
         combined &= mask
     return combined
-
-
-def _scores(conn: sqlite3.Connection, request: Request, numbers: list[int]) -> dict[int, float]:
-    if not numbers:
-        return {}
-    weights = ", ".join(repr(float(request.weights.get(c, 1.0))) for c in COLUMNS)
-    rows = conn.execute(
-        f"SELECT rowid, bm25(search_fts, {weights}) FROM search_fts WHERE search_fts MATCH ?"
-        " AND rowid >= ? AND rowid <= ? AND +rowid IN (SELECT value FROM json_each(?))",
-        (request.match, min(numbers), max(numbers), "[" + ",".join(map(str, numbers)) + "]"),
-    )
-    return {int(number): float(score) for number, score in rows}
 
 
 def _summaries(conn: sqlite3.Connection, numbers: list[int]) -> dict[int, str]:

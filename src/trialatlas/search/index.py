@@ -1,14 +1,14 @@
-"""The search index: SQLite FTS5 over every stored trial, with filter columns and facet values.
+"""The search index: every stored trial's words in tantivy, with filter columns and facet values.
 
-Tables (all named ``search_*``), in the store's own SQLite file for a file-backed store, else in an
-in-memory database:
+The words live in a tantivy index (:mod:`~trialatlas.search.engine`: top-k BM25 retrieval, exact
+counts) in ``<store file>.search-engine/<build id>``, or in memory for a store without a file. The
+rest is in tables (all named ``search_*``), in the store's own SQLite file for a file-backed store,
+else in an in-memory database:
 
-- ``search_docs``: one row per trial: filter and sort columns, the result summary (JSON), and the
-  searchable texts (zlib-compressed JSON), which the FTS table reads through the ``search_content``
-  view when it needs them (snippets, deletes): one compressed copy of the text instead of a second
-  plain one;
-- ``search_fts``: the FTS5 table (porter stemming, accents folded) over the columns of
-  :data:`~trialatlas.search.query.COLUMNS`;
+- ``search_docs``: one row per trial (its doc number, the key of everything else): filter and sort
+  columns;
+- ``search_text``: the result summary (JSON) and the searchable texts (zlib-compressed JSON), which
+  snippets read for the shown hits only;
 - ``search_values`` / ``search_facets``: each distinct facet value once, and which trials hold it;
 - ``search_learned``: abbreviations and MeSH names learned per trial (see ``synonyms.py``);
 - ``search_drugs``: the packaged drug vocabulary (name → generic name);
@@ -17,8 +17,11 @@ in-memory database:
   (arrays, rankings, totals, facets, results) apart and never repeats, whichever process wrote.
 
 Several processes may share the file (a server searching, a command rebuilding): a rebuild writes
-new ``search_next_*`` tables batch by batch, under a build lock held across processes, and swaps them
-in for the live ones in one transaction, so a reader sees the old index or the new one, never a mix.
+new ``search_next_*`` tables batch by batch and a new tantivy index in the folder of its build id,
+under a build lock held across processes, commits the words, then swaps the tables in for the live
+ones and names its build live in one transaction, so a reader sees the old index or the new one,
+never a mix; a build killed midway leaves a folder no reader opens, which the next build removes.
+A sync writes the live words and tables (the words first, see :meth:`SearchIndex.sync`).
 Reads go through one connection per thread (SQLite's WAL lets readers run beside each other and
 beside the writer), so one slow query holds up no other; a write takes the one writer connection.
 
@@ -30,6 +33,7 @@ uses its ``location``.
 from __future__ import annotations
 
 import secrets
+import shutil
 import sqlite3
 import threading
 import time
@@ -38,23 +42,27 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from trialatlas.errors import QueryCostError, QueryError, StoreError
+from trialatlas.search import engine
 from trialatlas.search.arrays import DocArrays
 from trialatlas.search.connections import Connections
-from trialatlas.search.document import ColumnReader, Document, encode_texts, make_document
+from trialatlas.search.document import SNIPPET_SOURCE_CHARS, Document, encode_texts, make_document
+from trialatlas.search.engine import Engine
 from trialatlas.search.execute import Page, Ranking, Request, Run
 from trialatlas.search.facets import country_key, value_key
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path
 
-# 2: the registry facet.
-INDEX_SCHEMA = 2
-TOKENIZER = "porter unicode61 remove_diacritics 2"
+# 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py).
+INDEX_SCHEMA = 3
+# The tantivy index of each build lives in ``<store file><ENGINE_SUFFIX>/<build id>``.
+ENGINE_SUFFIX = ".search-engine"
 BATCH = 500
 _CHUNK = 900
 # A typed word in more than this share of the trials has (clamped) zero IDF in BM25: it is left out of
@@ -139,17 +147,15 @@ _SCHEMA = [
         PRIMARY KEY (name, generic)
     ) WITHOUT ROWID""",
     "CREATE INDEX search_{b}_drugs_generic ON {p}drugs (generic)",
-    # The content option names the live view: FTS5 reads it only for snippets, never while building.
-    f"CREATE VIRTUAL TABLE {{p}}fts USING fts5({', '.join(COLUMNS)}, content='search_content',"
-    f" content_rowid='doc', tokenize='{TOKENIZER}')",
 ]
-_VIEW = (
-    "CREATE VIEW search_content AS SELECT doc, "
-    + ", ".join(f"search_column(text, {i}) AS {column}" for i, column in enumerate(COLUMNS))
-    + " FROM search_text"
+_TABLES = ("docs", "text", "values", "facets", "learned", "drugs")
+# What an index of an earlier schema left: dropped with the first rebuild (the FTS table first:
+# dropping it drops its shadow tables).
+_FORMER = (
+    "DROP VIEW IF EXISTS search_content",
+    "DROP TABLE IF EXISTS search_fts",
+    "DROP TABLE IF EXISTS search_next_fts",
 )
-# The FTS table first: dropping it drops its shadow tables.
-_TABLES = ("fts", "docs", "text", "values", "facets", "learned", "drugs")
 
 
 def _schema(prefix: str, build: str) -> list[str]:
@@ -187,9 +193,18 @@ class _Budget:
             return 1  # non-zero: SQLite interrupts the statement
         return 0
 
+    def check(self) -> None:
+        """Between two steps SQLite does not run (the engine's): stops the query past its budget."""
+        if self.spent():
+            raise _Stopped
+
+
+class _Stopped(QueryCostError):
+    """A query past its budget between two of its steps (tantivy's are not interrupted)."""
+
 
 def _prepare(conn: sqlite3.Connection) -> None:
-    conn.create_function("search_column", 2, ColumnReader(), deterministic=True)
+    """Nothing to set up: the index's SQL needs no functions of its own."""
 
 
 class SearchIndex:
@@ -206,6 +221,9 @@ class SearchIndex:
         self._memo: tuple[str, dict[tuple[str, str], Any]] = ("", {})
         self._cache: dict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]]]] = {}
         self.cache_size = cache_size
+        # The tantivy index of each build this process has opened (in memory: the only copy).
+        self._engines: dict[str, Engine] = {}
+        self._engines_lock = threading.Lock()
 
     @classmethod
     def for_store(cls, store: TrialStore) -> SearchIndex:
@@ -220,6 +238,60 @@ class SearchIndex:
 
     def close(self) -> None:
         self._connections.close()
+        with self._engines_lock:
+            self._engines.clear()
+
+    # --- the words' engine -------------------------------------------------------------------------
+
+    def _engine_root(self) -> Path | None:
+        return None if self._connections.shared else Path(self.location + ENGINE_SUFFIX)
+
+    def _engine(self, build: str) -> Engine:
+        """The tantivy index of a build (opened once per process)."""
+        with self._engines_lock:
+            found = self._engines.get(build)
+            if found is not None:
+                return found
+            root = self._engine_root()
+            if root is None or not build or not (root / build / "meta.json").exists():
+                # Never open (and so create) an empty index in place of one a rebuild removed.
+                raise StoreError(f"{self.location}: the search index changed meanwhile; search again")
+            for old in [name for name in self._engines if name != build]:
+                del self._engines[old]
+            found = self._engines[build] = Engine(root / build)
+            return found
+
+    def searcher(self, conn: sqlite3.Connection) -> Any:
+        """A tantivy searcher of the state ``conn``'s snapshot reads (see :meth:`reading`)."""
+        build = self._meta_of(conn, "build") or ""
+        return self._engine(build).searcher(self._meta_of(conn, "generation") or "")
+
+    def _staged_engine(self, build: str) -> Engine:
+        root = self._engine_root()
+        if root is not None:
+            # Left by builds that died: the caller holds the build lock, so none is running.
+            live = self.build_id
+            for folder in root.glob("*") if root.exists() else []:
+                if folder.name != live:
+                    shutil.rmtree(folder, ignore_errors=True)
+        staged = Engine(None if root is None else root / build)
+        if root is None:
+            with self._engines_lock:
+                self._engines[build] = staged
+        return staged
+
+    def _retire(self, live: str, previous: str) -> None:
+        """Remove the builds before ``previous``: a process that read the previous build's id just
+        before the swap may still open it; older ones nobody can."""
+        root = self._engine_root()
+        if root is None:
+            with self._engines_lock:
+                for name in [name for name in self._engines if name != live]:
+                    del self._engines[name]
+            return
+        for folder in root.glob("*") if root.exists() else []:
+            if folder.name not in {live, previous}:
+                shutil.rmtree(folder, ignore_errors=True)
 
     # --- state -------------------------------------------------------------------------------
 
@@ -317,8 +389,13 @@ class SearchIndex:
             if unless_built and self.is_built():
                 return BuildReport(0, time.perf_counter() - started, self.size_bytes())
             build = _token()
+            previous = self.build_id
             seq, _ = store.changes_since(0)
+            staged = self._staged_engine(build)
+            writer = staged.writer(engine.BUILD_HEAP, 0)
             with self._connections.write() as conn:
+                for statement in _FORMER:
+                    conn.execute(statement)
                 self._drop_staging(conn)
                 for statement in _schema(STAGING, build):
                     conn.execute(statement)
@@ -332,16 +409,21 @@ class SearchIndex:
                 batch.append(make_document(trial))
                 if len(batch) >= BATCH:
                     with self._connections.write() as conn:
-                        count += self._insert(conn, batch, values, STAGING)
+                        count += _index_words(writer, self._insert(conn, batch, values, STAGING))
                     batch.clear()
                     if on_progress is not None:
                         on_progress(count)
             with self._connections.write() as conn:
-                count += self._insert(conn, batch, values, STAGING)
-                conn.execute(f"INSERT INTO {STAGING}fts ({STAGING}fts) VALUES ('optimize')")
+                count += _index_words(writer, self._insert(conn, batch, values, STAGING))
+            # Written whole before the swap names it: a build killed before this point leaves a
+            # folder no reader opens (the next build removes it).
+            writer.commit()
+            writer.wait_merging_threads()
+            del writer
             with self._write() as live:
                 assert live is not None
                 self._swap(live, build, seq)
+            self._retire(build, previous)
         return BuildReport(count, time.perf_counter() - started, self.size_bytes())
 
     @staticmethod
@@ -351,12 +433,10 @@ class SearchIndex:
             conn.execute(f"DROP TABLE IF EXISTS {STAGING}{table}")
 
     def _swap(self, conn: sqlite3.Connection, build: str, seq: int) -> None:
-        conn.execute("DROP VIEW IF EXISTS search_content")
         for table in _TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {LIVE}{table}")
         for table in _TABLES:
             conn.execute(f"ALTER TABLE {STAGING}{table} RENAME TO {LIVE}{table}")
-        conn.execute(_VIEW)
         conn.execute(_META)
         self._set_meta(conn, "schema", INDEX_SCHEMA)
         self._set_meta(conn, "last_seq", seq)
@@ -399,7 +479,16 @@ class SearchIndex:
             if live is None:
                 return 0
             self._delete(live, keys)
-            self._insert(live, list(found.values()), None, LIVE)
+            added = self._insert(live, list(found.values()), None, LIVE)
+            # The words are committed before the tables (whose commit publishes the change): a
+            # kill in between leaves the words ahead, and the next sync, deleting by key before it
+            # adds, applies the same change again. Meanwhile a search drops hits it has no row for.
+            words = self._engine(self._meta_of(live, "build") or "")
+            writer = words.writer(engine.SYNC_HEAP)
+            engine.delete(writer, keys)
+            _index_words(writer, added)
+            writer.commit()
+            del writer
             self._set_meta(live, "last_seq", seq)
         return len(keys)
 
@@ -409,15 +498,15 @@ class SearchIndex:
         docs: list[Document],
         values: dict[tuple[str, str], int] | None,
         prefix: str,
-    ) -> int:
+    ) -> list[tuple[int, Document]]:
+        """Writes the docs' rows; each doc with the number it was given."""
         if not docs:
-            return 0
+            return []
         marks = ", ".join("?" * len(_DOC_COLUMNS))
         insert = f"INSERT INTO {prefix}docs ({', '.join(_DOC_COLUMNS)}) VALUES ({marks})"
-        fts = f"INSERT INTO {prefix}fts (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
+        numbered: list[tuple[int, Document]] = []
         facet_rows: list[tuple[int, int]] = []
         learned_rows: list[tuple[int, str, str, str]] = []
-        fts_rows: list[tuple[Any, ...]] = []
         text_rows: list[tuple[int, str, bytes]] = []
         for doc in docs:
             cursor = conn.execute(
@@ -439,17 +528,16 @@ class SearchIndex:
             )
             number = int(cursor.lastrowid or 0)
             text_rows.append((number, orjson.dumps(doc.summary).decode(), encode_texts(doc.texts)))
-            fts_rows.append((number, *doc.texts))
+            numbered.append((number, doc))
             for facet, label in doc.facets:
                 facet_rows.append((number, self._value_id(conn, facet, label, values, prefix)))
             learned_rows.extend((number, kind, key, alt) for kind, key, alt in doc.learned)
         conn.executemany(f"INSERT INTO {prefix}text (doc, summary, text) VALUES (?, ?, ?)", text_rows)
-        conn.executemany(fts, fts_rows)
         conn.executemany(f"INSERT OR IGNORE INTO {prefix}facets (doc, fv) VALUES (?, ?)", facet_rows)
         conn.executemany(
             f"INSERT INTO {prefix}learned (doc, kind, key, alt) VALUES (?, ?, ?, ?)", learned_rows
         )
-        return len(docs)
+        return numbered
 
     @staticmethod
     def _value_id(
@@ -477,36 +565,32 @@ class SearchIndex:
         return number
 
     def _delete(self, conn: sqlite3.Connection, keys: Sequence[str]) -> None:
-        delete_fts = (
-            f"INSERT INTO search_fts (search_fts, rowid, {', '.join(COLUMNS)})"
-            f" VALUES ('delete', ?{', ?' * len(COLUMNS)})"
-        )
         for chunk in _chunks(list(keys)):
             rows = conn.execute(
-                f"SELECT d.doc, t.text FROM search_docs d JOIN search_text t ON t.doc = d.doc"
-                f" WHERE d.key IN ({_marks(len(chunk))})",
-                chunk,
+                f"SELECT doc FROM search_docs WHERE key IN ({_marks(len(chunk))})", chunk
             ).fetchall()
-            for number, blob in rows:
-                texts = orjson.loads(zlib.decompress(blob))
-                conn.execute(delete_fts, (number, *texts))
-            numbers = [(number,) for number, _ in rows]
+            numbers = [(number,) for (number,) in rows]
             conn.executemany("DELETE FROM search_facets WHERE doc = ?", numbers)
             conn.executemany("DELETE FROM search_learned WHERE doc = ?", numbers)
             conn.executemany("DELETE FROM search_text WHERE doc = ?", numbers)
             conn.executemany("DELETE FROM search_docs WHERE doc = ?", numbers)
 
     def size_bytes(self) -> int:
-        """Bytes the index's tables take (FTS shadow tables included)."""
+        """Bytes the index takes: its tables and the words' tantivy index."""
         with self.reading() as conn:
+            root = self._engine_root()
+            build = self._meta_of(conn, "build") or ""
+            words = 0
+            if root is not None and build and (root / build).is_dir():
+                words = sum(path.stat().st_size for path in (root / build).rglob("*") if path.is_file())
             try:
                 row = conn.execute(
                     "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'search%'"
                 ).fetchone()
-                return int(row[0])
+                return int(row[0]) + words
             except sqlite3.OperationalError:
                 page = conn.execute("PRAGMA page_size").fetchone()[0]
-                return int(page) * int(conn.execute("PRAGMA page_count").fetchone()[0])
+                return int(page) * int(conn.execute("PRAGMA page_count").fetchone()[0]) + words
 
     # --- what expansions need ------------------------------------------------------------------
 
@@ -562,13 +646,10 @@ class SearchIndex:
     def cooccurrence(self, phrase: str, context: Sequence[str]) -> int:
         terms = [fts_string(phrase), *(fts_string(word) for word in context[:6] if word)]
         with self.reading() as conn:
-            try:
-                row = conn.execute(
-                    "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (" AND ".join(terms),)
-                ).fetchone()
-            except sqlite3.OperationalError:
+            if self._meta_of(conn, "schema") != str(INDEX_SCHEMA):
                 return 0
-        return int(row[0])
+            query, _ = engine.translate(" AND ".join(terms), WEIGHTS)
+            return engine.count(self.searcher(conn), query)
 
     def is_common(self, word: str) -> bool:
         """Whether a word is in more than :data:`COMMON_SHARE` of the trials (BM25 gives it no weight)."""
@@ -580,13 +661,9 @@ class SearchIndex:
             known = memo.get(("common", word))
             if known is not None:
                 return bool(known)
-            try:
-                row = conn.execute(
-                    "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (fts_string(word),)
-                ).fetchone()
-            except sqlite3.OperationalError:
-                return False
-            memo[("common", word)] = common = int(row[0]) > COMMON_SHARE * total
+            query, _ = engine.translate(fts_string(word), WEIGHTS)
+            found = engine.count(self.searcher(conn), query)
+            memo[("common", word)] = common = found > COMMON_SHARE * total
         return common
 
     def _doc_total(self, conn: sqlite3.Connection) -> int:
@@ -618,6 +695,7 @@ class SearchIndex:
                 conn.set_progress_handler(budget.spent, _BUDGET_STEPS)
             try:
                 generation = self._meta_of(conn, "generation") or ""
+                searcher = self.searcher(conn) if request.match is not None else None
                 cache_key = (generation, *request.hits_key(), tuple(request.facets), request.facet_limit)
                 with self._state_lock:
                     cached = self._cache.get(cache_key)
@@ -625,7 +703,15 @@ class SearchIndex:
                 if cached is not None:
                     # The total and facets of the first page serve the next ones.
                     request = replace(request, facets=[])
-                run = Run(conn, lambda: self._load_arrays(conn, generation), request, generation, ranking)
+                run = Run(
+                    conn,
+                    lambda: self._load_arrays(conn, generation),
+                    request,
+                    generation,
+                    ranking,
+                    searcher,
+                    budget.check,
+                )
                 page, ranking = run.page()
                 with self._state_lock:
                     self._ranking = ranking
@@ -636,7 +722,7 @@ class SearchIndex:
                             self._cache.pop(next(iter(self._cache)))
                         self._cache[cache_key] = (page.total, page.facets)
                 return page
-            except sqlite3.OperationalError as exc:
+            except (sqlite3.OperationalError, _Stopped) as exc:
                 if budget.stopped:
                     raise QueryCostError(
                         f"the query took longer than its {request.budget_s:g} s budget; "
@@ -677,19 +763,20 @@ class SearchIndex:
             yield conn
 
     def snippets(self, match: str, docs: Sequence[int], tokens: int = 24) -> dict[int, str]:
-        """Per doc, the best stretch of its text with matched terms between \\x02 and \\x03."""
+        """Per doc, the best stretch of its text with matched terms between \\x02 and \\x03: read
+        from the stored texts of these docs only (the start of each column)."""
         if not docs:
             return {}
+        query, terms = engine.translate(match, WEIGHTS)
+        texts: dict[int, list[str]] = {}
         with self.reading() as conn:
-            try:
-                rows = conn.execute(
-                    "SELECT rowid, snippet(search_fts, -1, char(2), char(3), '…', ?) FROM search_fts"
-                    f" WHERE search_fts MATCH ? AND rowid IN ({_marks(len(docs))})",
-                    [tokens, match, *docs],
-                ).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"{self.location}: cannot read snippets: {exc}") from exc
-        return {int(number): str(text or "") for number, text in rows}
+            for chunk in _chunks(list(docs)):
+                sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
+                for number, blob in conn.execute(sql, chunk):
+                    texts[int(number)] = [
+                        text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(zlib.decompress(blob))
+                    ]
+            return engine.snippets(self.searcher(conn), query, terms, texts, tokens)
 
     def briefs(self, docs: Sequence[int], chars: int = 300) -> dict[int, str]:
         """The start of each doc's brief summary (else description): the snippet when nothing matched."""
@@ -705,14 +792,17 @@ class SearchIndex:
         return found
 
     def score(self, match: str, docs: Sequence[int] | None, weights: dict[str, float]) -> dict[int, float]:
-        """BM25 (negated: higher is better) of every matching doc, or of the given ones; absent docs
-        did not match. (FTS5 scores the whole match either way: a rowid list is a filter after it.)"""
-        weight_sql = ", ".join(repr(float(weights.get(c, 1.0))) for c in COLUMNS)
-        sql = f"SELECT rowid, bm25(search_fts, {weight_sql}) FROM search_fts WHERE search_fts MATCH ?"
-        wanted = None if docs is None else set(docs)
+        """BM25 (higher is better) of every matching doc, or of the given ones; absent docs did not
+        match."""
+        query, _ = engine.translate(match, weights)
         with self.reading() as conn:
-            rows = conn.execute(sql, (match,))
-            return {int(n): -float(s) for n, s in rows if wanted is None or int(n) in wanted}
+            searcher = self.searcher(conn)
+            if docs is not None:
+                if not docs:
+                    return {}
+                query = engine.restricted(query, docs)
+            numbers, scores, _ = engine.top(searcher, query, max(1, searcher.num_docs))
+        return {int(n): -float(s) for n, s in zip(numbers.tolist(), scores.tolist(), strict=True)}
 
     def docs_of(self, keys: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -725,6 +815,13 @@ class SearchIndex:
                     )
                 )
         return found
+
+
+def _index_words(writer: Any, numbered: list[tuple[int, Document]]) -> int:
+    """Adds the docs' texts to the words' index (a tantivy writer); how many."""
+    for number, doc in numbered:
+        engine.add(writer, number, doc.key, doc.texts)
+    return len(numbered)
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:

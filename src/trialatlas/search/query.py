@@ -1,4 +1,7 @@
-"""The query language, and its translation into a safe FTS5 MATCH expression.
+"""The query language, and its translation into a safe FTS5-syntax MATCH expression.
+
+The expression is the seam to the index: :mod:`~trialatlas.search.engine` reads it (strictly) into
+tantivy queries, and a PostgreSQL backend may read it as well.
 
 Users write free words, "quoted phrases", ``AND`` / ``OR`` / ``NOT`` (in capitals; lower-case "and",
 "or", "not" are words), parentheses, a trailing ``*`` for a prefix (``nephr*``), and field prefixes:

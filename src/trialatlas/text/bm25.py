@@ -1,6 +1,6 @@
 """The one in-memory BM25 (Okapi, k1 = 1.2, b = 0.75) over term-count documents.
 
-The search engine is SQLite FTS5 (its own ``bm25()``); this scorer serves what ranks texts outside it:
+The search engine is tantivy (``search/engine.py``); this scorer serves what ranks texts outside it:
 the matcher's topical relevance (a few hundred candidates, collection statistics possibly given from a
 larger sample) and the plain text baselines the evaluations compare against (every stored trial). The
 documents are kept as postings (one array of rows and term counts per term), so a query costs one
