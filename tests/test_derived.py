@@ -44,7 +44,11 @@ def store_copy(ingested: Path, tmp_path: Path) -> Path:
     target = tmp_path / "atlas.db"
     for source in ingested.parent.iterdir():
         if source.name.startswith(ingested.name) and not source.name.endswith("-lock"):
-            shutil.copy(source, tmp_path / source.name)
+            # Files beside the store, and folders (the search engine's).
+            if source.is_dir():
+                shutil.copytree(source, tmp_path / source.name)
+            else:
+                shutil.copy(source, tmp_path / source.name)
     return target
 
 
