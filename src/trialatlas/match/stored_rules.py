@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -69,19 +69,13 @@ def parser_fingerprint() -> str:
     """A digest of the criteria parser's source and vocabulary files: rules parsed by another parser
     are parsed again (the parser is data as much as code)."""
     digest = hashlib.sha256()
-    root = resources.files("trialatlas.extract.criteria")
-    stack = [root]
-    files = []
-    while stack:
-        for entry in stack.pop().iterdir():
-            if entry.is_dir():
-                if entry.name != "__pycache__":
-                    stack.append(entry)
-            elif entry.name.endswith((".py", ".json", ".txt", ".tsv", ".csv")):
-                files.append(entry)
-    for entry in sorted(files, key=lambda e: str(e)):
-        digest.update(entry.name.encode())
-        digest.update(entry.read_bytes())
+    # The package's folder, found without importing it (a command that only checks whether the rules
+    # are current must not load the parser).
+    root = Path(__file__).resolve().parent.parent / "extract" / "criteria"
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".json", ".txt", ".tsv", ".csv") and "__pycache__" not in path.parts:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -81,43 +81,52 @@ class DerivedReport:
         }
 
 
-def behind(store: TrialStore, *, search_index: SearchIndex | None = None) -> dict[str, int | None]:
-    """Per part, how many trials it has yet to take from the store (0: current; ``None``: it has
-    never been built, or was built by another version, and is built afresh). Cheap: reads only each
-    part's recorded change number and the change feed after it."""
-    from trialatlas.match.stats_file import stats_current
-    from trialatlas.match.stored_rules import CriteriaRules
-    from trialatlas.related.saved import index_path, saved_behind
-    from trialatlas.search import SearchIndex
+def behind(
+    store: TrialStore, *, search_index: SearchIndex | None = None, parts: tuple[str, ...] | None = None
+) -> dict[str, int | None]:
+    """Per part (of ``parts``, default all kept), how many trials it has yet to take from the store
+    (0: current; ``None``: it has never been built, or was built by another version, and is built
+    afresh). Cheap: reads only each part's recorded change number and the change feed after it, and
+    loads none of the machinery that builds the parts."""
+    wanted = [part for part in kept_parts(store) if parts is None or part in parts]
+    found: dict[str, int | None] = {}
+    for part in wanted:
+        found[part] = _behind(part, store, search_index)
+    return found
 
-    if index_path(store) is not None:
-        related = saved_behind(store)
-    else:
+
+def _behind(part: str, store: TrialStore, search_index: SearchIndex | None) -> int | None:
+    if part == "search":
+        from trialatlas.search import SearchIndex
+
+        index = search_index if search_index is not None else SearchIndex.for_store(store)
+        return len(store.changes_since(index.last_seq)[1]) if index.is_built() else None
+    if part == "related":
+        from trialatlas.related.saved import index_path, saved_behind
+
+        if index_path(store) is not None:
+            return saved_behind(store)
         # A store that is no file keeps its index in this process's memory.
         from trialatlas.related.index import index_behind
 
-        related = index_behind(store)
-    if not kept_parts(store):
-        return {}
-    index = search_index if search_index is not None else SearchIndex.for_store(store)
-    rules = CriteriaRules.for_store(store)
-    return {
-        "search": len(store.changes_since(index.last_seq)[1]) if index.is_built() else None,
-        "related": related,
-        "criteria": rules.behind(store) if rules.is_current_layout() else None,
-        "statistics": 0 if stats_current(store) else None,
-    }
+        return index_behind(store)
+    if part == "criteria":
+        from trialatlas.match.stored_rules import CriteriaRules
+
+        rules = CriteriaRules.for_store(store)
+        return rules.behind(store) if rules.is_current_layout() else None
+    if part == "statistics":
+        from trialatlas.match.stats_file import stats_current
+
+        return 0 if stats_current(store) else None
+    raise ValueError(f"no derived part {part!r}; the parts are {', '.join(PARTS)}")
 
 
 def is_current(
     store: TrialStore, *, search_index: SearchIndex | None = None, parts: tuple[str, ...] | None = None
 ) -> bool:
     """Whether every part (of ``parts``, default all) holds the store's newest change."""
-    return all(
-        count == 0
-        for part, count in behind(store, search_index=search_index).items()
-        if parts is None or part in parts
-    )
+    return all(count == 0 for count in behind(store, search_index=search_index, parts=parts).values())
 
 
 def bring_up_to_date(
