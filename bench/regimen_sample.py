@@ -4,10 +4,17 @@ texts already labelled. Prints JSON lines {"id", "stratum", "split", "text"} to 
 the repository keeps only ids and labels (tests/fixtures/regimens_dev.jsonl, regimens_sealed.jsonl).
 
     python bench/regimen_sample.py > /tmp/regimen_sample.jsonl
+
+``--generality`` draws the generality set (tests/fixtures/regimens_gen.jsonl): a small sample with a seed of
+its own, excluding every text already labelled in any set, so that it measures the parser on text nobody
+tuned it on.
+
+    python bench/regimen_sample.py --generality > /tmp/regimen_gen_sample.jsonl
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
 import sys
@@ -21,6 +28,9 @@ from trialatlas.eval.regimens import shared_descriptions
 SEED = 20261206
 PER_STRATUM = 72
 SEALED_SHARE = 0.28
+GENERALITY_SEED = 20261207
+GENERALITY_PER_STRATUM = 13
+LABELLED_SETS = ("labelled", "heldout", "dev", "sealed", "gen")
 
 DOSE = re.compile(
     r"\d\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|cells|tablets?|capsules?|puffs?|drops?|mmol|meq)\b", re.I
@@ -49,11 +59,18 @@ def stratum(text: str) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--generality", action="store_true", help="draw the generality set")
+    args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+    # The development and sealed sets were drawn excluding the two older sets; the generality set
+    # excludes every set labelled so far.
+    names = LABELLED_SETS if args.generality else LABELLED_SETS[:2]
     seen = {
         orjson.loads(line)["id"]
-        for name in ("regimens_labelled.jsonl", "regimens_heldout.jsonl")
-        for line in (root / name).read_bytes().splitlines()
+        for name in names
+        if (root / f"regimens_{name}.jsonl").exists()
+        for line in (root / f"regimens_{name}.jsonl").read_bytes().splitlines()
         if line.strip()
     }
     texts = shared_descriptions(shared_data_dir())
@@ -63,12 +80,13 @@ def main() -> None:
         if int(nct[-1]) % 2 or text_id in seen or len(texts[text_id]) > 1500:
             continue
         pools.setdefault(stratum(texts[text_id]), []).append(text_id)
-    rng = random.Random(SEED)
+    rng = random.Random(GENERALITY_SEED if args.generality else SEED)
+    per_stratum = GENERALITY_PER_STRATUM if args.generality else PER_STRATUM
     for name in sorted(pools):
-        chosen = rng.sample(pools[name], min(PER_STRATUM, len(pools[name])))
-        cut = round(len(chosen) * (1 - SEALED_SHARE))
+        chosen = rng.sample(pools[name], min(per_stratum, len(pools[name])))
+        cut = len(chosen) if args.generality else round(len(chosen) * (1 - SEALED_SHARE))
         for index, text_id in enumerate(chosen):
-            split = "dev" if index < cut else "sealed"
+            split = ("gen" if args.generality else "dev") if index < cut else "sealed"
             row = {"id": text_id, "stratum": name, "split": split, "text": texts[text_id]}
             sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 

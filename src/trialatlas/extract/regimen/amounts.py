@@ -121,7 +121,8 @@ _SCI_NUMBER = re.compile(
     r"^(?:(?P<m>[\d.,]+)\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E|to\s+the)?\s*\(?\s*(?P<e>-?\s*\d+)\s*\)?(?:th)?$"
 )
 _SCI_MARK = re.compile(r"\^|\*\*|e|E")
-_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+# "10.000 units" groups thousands; "0.125 U" is an eighth of a unit.
+_DOTTED_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 _SHARED_POWER = re.compile(r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$")
 _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -159,6 +160,7 @@ _BASIS = re.compile(
     r"(?:" + _PER + r"(?P<body2>kg|m\s*\^?\s*2|m²))?)",
     re.IGNORECASE,
 )
+_ELEMENT_BEFORE_BODY = re.compile(r"\s+[A-Z][a-z]?(?=\s*(?:/|per\s)\s*(?:kg|m\s*\^?\s*2|m²)(?![A-Za-z]))")
 _CONCENTRATION = re.compile(
     r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
     re.IGNORECASE,
@@ -268,6 +270,12 @@ def _every(word: str, count: str) -> str | None:
 def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     """(basis, end, frequency code from "/12h", volume-denominator flag) of what follows an amount."""
     match = _BASIS.match(text[pos : pos + 60])
+    if match is None:
+        # "0.1 mmol Gd/kg", "3 mg Fe/kg": the element the amount counts, written before the body basis.
+        element = _ELEMENT_BEFORE_BODY.match(text, pos, pos + 12)
+        if element is not None:
+            pos = element.end()
+            match = _BASIS.match(text[pos : pos + 60])
     if match is None:
         return "dose", pos, None, False
     body = match.group("body") or match.group("body2")
@@ -423,7 +431,9 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             sci_bare=cells is None and match.group("unit") is None and match.group("u1") is None,
             text=text[start:basis_end],
         )
-        listed = _LIST_BEFORE.search(text[max(0, start - 60) : start])
+        window = text[max(0, start - 60) : start]
+        # A list ends in "," or "or"/"and" right before the last amount; most amounts have neither.
+        listed = _LIST_BEFORE.search(window) if window.rstrip().endswith((",", "or", "and")) else None
         if listed and not hi_text:
             list_start = start - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.

@@ -40,7 +40,7 @@ def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ):
             continue
         key = tuple(item.values())
-        if key in seen:
+        if key in seen or any(_restates(item, other) for other in items):
             continue
         seen.add(key)
         kept.append(item)
@@ -65,3 +65,21 @@ def parse_file(source: Path, target: Path) -> int:
             out.write(orjson.dumps(record) + b"\n")
             count += 1
     return count
+
+
+_DOSE_KEY = ("drug", "amount_low", "amount_high", "unit", "basis")
+
+
+def _restates(item: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether ``item`` is ``other`` said again with less: the same dose of the same drug, with no
+    frequency or route ``other`` contradicts and at least one that ``other`` states and it does not
+    (Level 0 (750 mg/m2) after "750 mg/m2 by infusion every 21 days")."""
+    if other is item or any(item[k] != other[k] for k in _DOSE_KEY) or item["drug"] is None:
+        return False
+    fewer = False
+    for field in ("frequency", "route"):
+        if item[field] is None:
+            fewer = fewer or other[field] is not None
+        elif item[field] != other[field]:
+            return False
+    return fewer

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import cast
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from trialatlas.text.built import built
 from trialatlas.text.drugs import curated_drugs, packaged_drug_names
@@ -426,6 +427,24 @@ def fuzzy_lookup(word: str) -> DrugInfo | None:
     return vocab.single_info[best[0]]
 
 
+@lru_cache(maxsize=4096)
+def misspelt_generic(word: str) -> DrugInfo | None:
+    """The known generic an unknown drug-like word misspells, by a stricter test than fuzzy_lookup's: a
+    near-identical name (one letter added, dropped or changed) ending in the same INN stem ("arboplatin"
+    -> carboplatin). A new drug of a known family differs in more than a letter and stays as written."""
+    lowered = word.lower()
+    stem = _INN_STEM.search(lowered)
+    if stem is None or len(lowered) < 8 or not lowered.isalpha():
+        return None
+    vocab = vocabulary()
+    best = process.extractOne(lowered, vocab.single_names, scorer=fuzz.ratio, score_cutoff=90)
+    if best is None or not best[0].endswith(stem.group(0).lower()):
+        return None
+    if Levenshtein.distance(lowered, best[0]) > 1:
+        return None
+    return vocab.single_info[best[0]]
+
+
 def looks_like_code(word: str) -> bool:
     return bool(_CODE.match(word)) and not _NOT_CODES.match(word)
 
@@ -544,7 +563,12 @@ def find_mentions(text: str) -> list[Mention]:
                 i += 1
                 end = tokens[i].end()
             surface = text[start:end]
-            mentions.append(Mention(start, end, DrugInfo(surface.lower(), None), surface, known=False))
+            misspelt = misspelt_generic(surface)
+            if misspelt is not None:
+                # "arboplatin", "triamzinolone": a known generic with one letter wrong.
+                mentions.append(Mention(start, end, misspelt, surface))
+            else:
+                mentions.append(Mention(start, end, DrugInfo(surface.lower(), None), surface, known=False))
             resume = i + 1
         elif _spaced_code(text, start, end):
             end = tokens[i + 1].end()

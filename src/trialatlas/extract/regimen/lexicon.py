@@ -125,7 +125,19 @@ def _every_code(count: float, unit: str) -> str | None:
         hours = {24: "QD", 12: "BID", 8: "TID", 6: "QID", 48: "QOD", 168: "QW"}
         return hours.get(int(count), f"Q{int(count)}H")
     if unit.startswith("d"):
-        days = {1: "QD", 2: "QOD", 7: "QW", 14: "Q2W", 21: "Q3W", 28: "Q4W", 42: "Q6W", 56: "Q8W", 84: "Q12W"}
+        # "every 30 days" is monthly (the spec).
+        days = {
+            1: "QD",
+            2: "QOD",
+            7: "QW",
+            14: "Q2W",
+            21: "Q3W",
+            28: "Q4W",
+            30: "QM",
+            42: "Q6W",
+            56: "Q8W",
+            84: "Q12W",
+        }
         return days.get(int(count), f"Q{int(count)}D")
     if unit.startswith("w"):
         return "QW" if count == 1 else f"Q{int(count)}W"

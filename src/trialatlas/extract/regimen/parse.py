@@ -99,7 +99,8 @@ def normalise_text(text: str) -> str:
 
 
 _AUC_DOSE = re.compile(
-    r"\bAUC\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
+    # "AUC 5", "AUC = 5", "area under the curve [AUC] of 5".
+    r"\bAUC\s*[\])]?\s*(?:of\s+|=\s*|:\s*)?(?P<lo>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
     r"(?!\s*(?:ng|µg|μg|ug|mcg|mg|nmol|mmol)\s*[.·*]?\s*h?\s*/)(?:\s*mg\s*/\s*m[lL]\s*[/.·x×*]?\s*min)?",
 )
 _CELL_CONTEXT = re.compile(r"\bcells?\b|\bMSCs?\b|stem\s+cell|CAR-?T|\bCD34", re.IGNORECASE)
@@ -115,10 +116,12 @@ _AFTER_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
 )
 _OF_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
+    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
+    # "4 mg of study drug (rosiglitazone maleate)": the drug named in brackets after "study drug".
+    r"(?:(?:study|active|investigational)\s+(?:drug|medication|product|agent)\s*\(\s*)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
 )
 _DILUENT_BEFORE = re.compile(
-    r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
+    r"(?:dilut\w*|dissolv\w*|reconstitut\w*|mixed|suspended|prepared)\s+(?:in|into|with)\s+(?:a\s+|an\s+)?(?:total\s+of\s+)?$"
     r"|\bin\s+(?:a\s+)?$",
     re.IGNORECASE,
 )
@@ -143,6 +146,23 @@ _STRENGTH_BEFORE = re.compile(
     r"(?:(?:a|an|the|of|each)\s+)?$",
     re.IGNORECASE,
 )
+_STRENGTH_WORDS = ("strength", "available", "supplied", "contain")
+_STEP_WORDS = (
+    "increas",
+    "decreas",
+    "reduc",
+    "escalat",
+    "titrat",
+    "rais",
+    "lower",
+    "increment",
+    "step",
+    "nearest",
+    "<",
+    ">",
+    "≤",
+    "≥",
+)
 _COMPOSITION_GAP = re.compile(
     rf"\s*[(;]\s*(?:\d+|{lexicon.UNIT_COUNT.pattern()})\s*(?:x|×|(?:pills?|tablets?|capsules?|caps|tabs?|vials?)"
     r"(?:\s+(?:of|x|×))?)\s*$",
@@ -155,6 +175,15 @@ _PER_AFTER_DRUG = re.compile(
 )
 _TOTAL_RIGHT_BEFORE = re.compile(
     r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?\s*(?:of|:|=|is|was|will\s+be)?\s*$",
+    re.IGNORECASE,
+)
+_SPLIT_CODES = frozenset({"BID", "TID", "QID"})
+_FORM_RIGHT_AFTER = re.compile(
+    r"\s*(?:[A-Za-z-]+\s+){0,2}?(?:tablets?|capsules?|pills?|caps|tabs?)\b", re.IGNORECASE
+)
+_MADE_UP_TO = re.compile(
+    r"[^.;]*\b(?:equal(?:l)?ing|equals?|to\s+reach|totall?ing|(?:for\s+)?a\s+total(?:\s+daily)?(?:\s+dose)?"
+    r"(?:\s+of)?)\s*$",
     re.IGNORECASE,
 )
 _COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
@@ -196,7 +225,6 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     """
     norm = normalise_text(text)
     mentions = find_mentions(norm)
-    sentence_list = clauses.sentences(norm)
     amounts: list[Amount] = []
     unreadable: list[tuple[int, int, str]] = []
     # Every amount has a digit: a text without one has no doses (about half of all arm texts).
@@ -209,8 +237,6 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     doc = _Doc(
         text=norm,
         mentions=mentions,
-        sentences=sentence_list,
-        sentence_starts=[s.start for s in sentence_list],
         freqs=_frequencies(norm) if dosing else [],
         routes=lexicon.find_routes(norm) if dosing else [],
         forms=lexicon.find_form_routes(norm) if dosing else [],
@@ -252,30 +278,36 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         if item is None:
             continue
         items.append(item)
-    items = _drop_restatements(items, doses, doc)
-    _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
-    items = _drop_vehicles(_fold_formulations(norm, items))
-    _apply_cycle_sentences(doc, items)
-    _apply_trailing_cycles(doc, items)
-    _apply_context_sentences(doc, items)
-    _apply_duration_sentences(doc, items)
-    _apply_named_frequency_sentences(doc, items)
-    _inherit_within_sentence(doc, items)
-    _specify_by_context(doc, items)
-    _share_route_by_drug(doc, items)
-    _attach_targets(result.targets, items)
+    if items:
+        items = _drop_restatements(items, doses, doc)
+        _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
+        items = _drop_vehicles(_fold_formulations(norm, items))
+    # The passes below that only refine items are skipped when the text states no dose (most texts):
+    # adjustments and conditions are read either way.
+    if items:
+        _apply_cycle_sentences(doc, items)
+        _apply_trailing_cycles(doc, items)
+        _apply_context_sentences(doc, items)
+        _apply_duration_sentences(doc, items)
+        _apply_named_frequency_sentences(doc, items)
+        _inherit_within_sentence(doc, items)
+        _specify_by_context(doc, items)
+        _share_route_by_drug(doc, items)
+        _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
-    attach_thresholds(norm, items, sentence_list)
-    infer_frequencies(doc, items)
-    _mark_alternatives(doc, items)
-    _name_as_written_generics(items)
+    if items:
+        attach_thresholds(norm, items, doc.sentences)
+        infer_frequencies(doc, items)
+        _mark_alternatives(doc, items)
+        _name_as_written_generics(items)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
 
 
 _CELL_WORDS = ("cell", "msc", "car", "cd34")
+_HEADING = re.compile(r"[a-z], [a-z]")
 
 
 def _cell_context(text: str) -> bool:
@@ -289,6 +321,11 @@ def _name_as_written_generics(items: list[RegimenItem]) -> None:
     compares names with the vocabulary's has run."""
     for item in items:
         if item.drug is not None and item.drug_text:
+            if _HEADING.search(item.drug) and " and " not in item.drug:
+                # "antibodies, monoclonal", "serum albumin, human": a subject heading the packaged
+                # vocabulary files a name under, never a generic; the name as written is the drug's.
+                item.drug = " ".join(item.drug_text.lower().split())
+                continue
             item.drug = written_generic(item.drug_text, item.drug)
 
 
@@ -315,11 +352,15 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if amount.unit in {"mL", "L"} and amount.basis.split("/")[-1] in {"min", "hour"}:
         # "administered at 2.5 mL/min", "3 ml/kg/hour": the rate a volume runs in, not a dose (the spec).
         return "stop"
-    if _STRENGTH_BEFORE.search(before):
+    lowered = before.lower()
+    # Both patterns below end at the amount and need one of a few words; most windows hold none of them.
+    if any(word in lowered for word in _STRENGTH_WORDS) and _STRENGTH_BEFORE.search(before):
         # "available in the strength of 1 gram", "a tablet containing 50 mg": a product strength.
         return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
-    return "stop" if _STEP_BEFORE.search(before) else "dose"
+    if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
+        return "stop"
+    return "dose"
 
 
 _COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
@@ -372,6 +413,17 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             first.unit in {"mL", "L"}
             and second.unit not in {"mL", "L"}
             and _VOLUME_OF.match(text, first.end, second.start)
+        ):
+            dropped.add(id(first))
+    for first, second in itertools.pairwise(doses):
+        # "400 mg tablets equaling 1600 mg daily", "two 125 mg capsules three times a day for a total daily
+        # dose of 750 mg": the first amount is what the dose is made of; the total is the dose.
+        if (
+            second.unit == first.unit
+            and second.low > first.low
+            and second.start - first.end <= 120
+            and _FORM_RIGHT_AFTER.match(text, first.end)
+            and _MADE_UP_TO.match(text, first.end, second.start)
         ):
             dropped.add(id(first))
     for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
@@ -518,6 +570,17 @@ def _item(
     ):
         # "(total dose 0.9 mg/kg)": the course's sum, not a dose given (export leaves it out).
         role = "total"
+    if basis == "day" and frequency in {None, "QD"}:
+        # "two capsules three times a day for a total daily dose of 750 mg": a day's amount given in as
+        # many administrations as the dose's words state (the spec), not the "daily" of "daily dose".
+        split = [
+            f
+            for f in doc.freqs
+            if pre_start <= f[0] < post_end and f[2] in _SPLIT_CODES and ("freq", f[0]) not in doc.claimed
+        ]
+        if split:
+            doc.claimed.add(("freq", split[0][0]))
+            frequency, frequency_text = split[0][2], text[split[0][0] : split[0][1]]
     low, high = amount.low, amount.high
     if basis == "kg/min":
         # The spec's bases stop at kg/hour: "0.05 mcg/kg/min" is 3 mcg/kg/hour (R3).
@@ -860,7 +923,13 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         word = text[span[0] : span[1]].lower()
         return 1 if word in _ROUTE_STRONG_WEAK else 2
 
-    after = _unclaimed(doc, "route", doc.routes, amount.end, post_end)
+    after = [
+        span
+        for span in _unclaimed(doc, "route", doc.routes, amount.end, post_end)
+        # "Cyclophosphamide 2x60mg/kg + Cells intravenous (IV) + IL-2": a route after the next "+" is said
+        # of what that "+" adds; one after "followed by" or "then", of what follows.
+        if "+" not in text[amount.end : span[0]] and not _NEXT_STEP.search(text, amount.end, span[0])
+    ]
     before = _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
     best: lexicon.Span | None = None
     for level in (2, 1):

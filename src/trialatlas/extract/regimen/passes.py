@@ -54,8 +54,6 @@ _DOSE_WORD = re.compile(r"\bdos(?:e|es|age|ing)\b", re.IGNORECASE)
 class _Doc:
     text: str
     mentions: list[Mention]
-    sentences: list[clauses.Sentence]
-    sentence_starts: list[int]
     freqs: list[lexicon.Span]
     routes: list[lexicon.Span]
     forms: list[lexicon.Span]
@@ -64,12 +62,23 @@ class _Doc:
     implied_routes: set[int]
     # Starts of frequency spans some dose took as its own frequency.
     used_freqs: set[int] = field(default_factory=set)
+    # Split into sentences on first use: most texts state no dose and hold no cue that needs them.
+    _sentences: list[clauses.Sentence] | None = None
+    _sentence_starts: list[int] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[clauses.Sentence]:
+        if self._sentences is None:
+            self._sentences = clauses.sentences(self.text)
+            self._sentence_starts = [s.start for s in self._sentences]
+        return self._sentences
 
     def sentence_of(self, pos: int) -> clauses.Sentence:
-        index = bisect.bisect_right(self.sentence_starts, pos) - 1
+        sentences = self.sentences
+        index = bisect.bisect_right(self._sentence_starts, pos) - 1
         if index < 0:
             return clauses.Sentence(0, len(self.text))
-        return self.sentences[index]
+        return sentences[index]
 
 
 _CYCLE_CODE = re.compile(r"Q(?:[2-9]|1\d)W|QM|Q\d+M|Q(?:1[4-9]|[2-9]\d)D")
@@ -174,7 +183,7 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 or (i is last and any(f[0] >= last.end for f in doc.forms))
             )
         ]
-        frequencies = [i.frequency for i in group if i.frequency]
+        frequencies = [i.frequency for i in group if i.frequency and not _bracketed_own(text, i)]
         for item in group:
             if item.route is None and routes and len(set(routes)) == 1:
                 item.route = routes[0]
@@ -183,6 +192,16 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 if not (per_day and ADMINISTRATIONS_PER_DAY.get(frequencies[0], 1) > 1):
                     # "Brivaracetam 20 mg/day, 10 mg administered twice a day": the day's total is not BID.
                     item.frequency = frequencies[0]
+
+
+def _bracketed_own(text: str, item: RegimenItem) -> bool:
+    """ "+ mesna (10 mg/kg every 12 hours)": a frequency written inside the brackets that hold the dose is
+    that dose's own, not the list's."""
+    opening = text.rfind("(", max(0, item.start - 40), item.start)
+    if opening < 0 or ")" in text[opening : item.start] or not item.frequency_text:
+        return False
+    closing = text.find(")", item.end)
+    return closing >= 0 and item.frequency_text in text[item.end : closing]
 
 
 _GROUP_GAP_NAMED = re.compile(r"^\s*(?:[A-Za-z][\w.-]*\s*){1,3}(?:,|and|\+|plus|,\s*and)\s*$")

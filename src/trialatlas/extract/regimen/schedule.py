@@ -25,15 +25,23 @@ from trialatlas.extract.regimen.passes import _Doc
 _LOADING_AFTER = re.compile(
     r"\s*(?:\)\s*)?,?\s*(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose", re.IGNORECASE
 )
+_FIRST_BEFORE = re.compile(
+    r"\b(?:the\s+)?first\s+(?:dose|infusion|injection|administration)\s+(?:will\s+be|is|was|of)\s*$",
+    re.IGNORECASE,
+)
 _DAY_OF_EACH = re.compile(r"\bday\s*\d+\s+(?:of|in)\s+(?:each|every)\b", re.IGNORECASE)
 _RUN_BREAK = re.compile(r"[;.]|\bthen\b|\bfollowed\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(?:all|each|both)\s+(?:on|given|administered|at)\b", re.IGNORECASE)
 _PER_TIME = {"day": "QD", "week": "QW", "hour": "continuous", "min": "continuous"}
 _ADMINISTRATIONS = {2: "BID", 3: "TID", 4: "QID"}
 
+# "in two divided doses", "split into 2 intakes", "3 doses a day"; not "every 24 hours for 2 doses", a count
+# of days' doses.
 _DIVIDED = re.compile(
-    r"\b(?:in(?:to)?\s+|as\s+)?(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+)?"
-    r"(?:doses|administrations|intakes)\b(?:\s+(?:a|per)\s+day)?"
+    r"\b(?:in(?:to)?|as)\s+(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+)?"
+    r"(?:doses|administrations|intakes)\b"
+    r"|\b(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+(?:doses|administrations|intakes)\b|"
+    r"(?:doses|administrations|intakes)\s+(?:a|per)\s+day\b)"
     r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b",
     re.IGNORECASE,
 )
@@ -87,7 +95,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
     for index, item in enumerate(dosed):
         following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
         after = text[item.end : min(doc.sentence_of(item.start).end, following)]
-        if item.role == "loading" or _LOADING_AFTER.match(after):
+        before = text[max(doc.sentence_of(item.start).start, item.start - 40) : item.start]
+        if item.role == "loading" or _LOADING_AFTER.match(after) or _FIRST_BEFORE.search(before):
+            # "The first infusion will be 300 mg followed by 5 infusions of 500 mg": given once.
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
             continue
@@ -134,7 +144,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A list of days says how often a daily amount is given ("mg/m2/day, days 1, 8, 15" → QW).
             item.frequency = listed if listed and per_time == "day" else _PER_TIME[per_time]
             continue
-        code = _schedule_code(after) or _schedule_code(before)
+        code = _schedule_code(after)
+        if code is None and not _one_day(after):
+            # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
+            # days before it are the dose before's.
+            code = _schedule_code(before)
         if code is None and item.role == "loading":
             code = "once"
         if (
@@ -160,6 +174,8 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
 
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+_OPEN_BRACKET = re.compile(r"\([^()]*$")
+_OR_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?,?\s*or\s*$", re.IGNORECASE)
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
@@ -193,10 +209,32 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     if len(run) < 2:
         return
     tail = doc.text[last.end : doc.sentence_of(last.start).end]
+    if _OPEN_BRACKET.search(doc.text, run[-2].end, last.start):
+        # "A 25 mg/m2 + B 60 mg/kg + IL-2 (720,000 IU/kg q8h)": a schedule inside the last drug's own
+        # brackets is that drug's, not the run's.
+        return
     codes = {f[2] for f in doc.freqs if last.end <= f[0] < last.end + len(tail)}
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
     if code is None and _ALL.search(tail):
         code = _schedule_code(tail)
+    if code is None and last.frequency is not None and _OR_GAP.match(doc.text, run[-2].end, last.start):
+        # "80 mg/m2 (age < 60) or 60 mg/m2 (age >= 60) IV days 1, 2 and 3": alternatives given alike
+        # (a course total is not given at all).
+        code = last.frequency
+        run = [item for item in run if item.role != "total"]
+    if (
+        last.route is not None
+        # "Vitamin D3 1000 IU daily and hydroxocobalamin 1 mg IM weekly": a dose with a schedule of its own
+        # is written apart, and the route after the other is not its.
+        and all(item.route is None and item.frequency in {None, last.frequency} for item in run[:-1])
+        and "+" not in doc.text[run[0].start : last.start]
+        and any(last.end <= span[0] < last.end + len(tail) and span[2] == last.route for span in doc.routes)
+    ):
+        # "ABT-335 135 mg in combination with rosuvastatin 5 mg administered orally": the route written
+        # once after the run is each dose's that states none.
+        for item in run[:-1]:
+            if item.route is None:
+                item.route = last.route
     if code is None:
         return
     for item in reversed(run[:-1]):
@@ -235,7 +273,7 @@ def _divided(window: str) -> str | None:
     if match is None:
         return None
     try:
-        count = int(number_value(match.group(1) or match.group(2)))
+        count = int(number_value(next(group for group in match.groups() if group is not None)))
     except ValueError:
         return None
     return _ADMINISTRATIONS.get(count)
