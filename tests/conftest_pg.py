@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,6 +140,18 @@ def stop_cluster(cluster: PgCluster) -> None:
         capture_output=True,
     )
     shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_store(cluster: PgCluster) -> Iterator[PostgresStore]:
+    """A store in a fresh database of ``cluster`` (for fixtures wider than one test), dropped after."""
+    name = cluster.create_database()
+    store = PostgresStore(cluster.database_url(name))
+    try:
+        yield store
+    finally:
+        store.close()
+        cluster.drop_database(name)
 
 
 @pytest.fixture(scope="session")

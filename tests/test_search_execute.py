@@ -9,17 +9,19 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest_pg import postgres_store
 from trialatlas.model import Trial
 from trialatlas.search import FACETS, SearchIndex, iter_search, search
 from trialatlas.search.facets import value_key
 from trialatlas.search.filters import Filters, value_filters
 from trialatlas.services.ingest import ingest
-from trialatlas.store import MemoryStore, SqliteStore
+from trialatlas.store import MemoryStore, SqliteStore, TrialStore
 
 # Filters of several facets at once: each selected facet is counted under all the other filters.
 CASES: list[tuple[str, dict[str, Any]]] = [
@@ -42,22 +44,30 @@ def trials(v2_jsonl: Path) -> list[Trial]:
     return found
 
 
-@pytest.fixture(scope="module")
-def store(trials: list[Trial], tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    atlas = SqliteStore(tmp_path_factory.mktemp("execute") / "atlas.db")
-    atlas.upsert_batch(trials)
-    SearchIndex.for_store(atlas).sync(atlas)
-    yield atlas
-    atlas.close()
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(
+    request: pytest.FixtureRequest, trials: list[Trial], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TrialStore]:
+    """The same trials in each search engine: the SQLite index, and PostgreSQL's own."""
+    with ExitStack() as stack:
+        atlas: TrialStore
+        if request.param == "postgres":
+            atlas = stack.enter_context(postgres_store(request.getfixturevalue("pg_cluster")))
+        else:
+            atlas = SqliteStore(tmp_path_factory.mktemp("execute") / "atlas.db")
+            stack.callback(atlas.close)
+        atlas.upsert_batch(trials)
+        SearchIndex.for_store(atlas).sync(atlas)
+        yield atlas
 
 
-def _keys(store: SqliteStore, query: str, filters: dict[str, Any]) -> set[str]:
+def _keys(store: TrialStore, query: str, filters: dict[str, Any]) -> set[str]:
     return {hit.trial.key for hit in iter_search(store, query, filters=filters, limit=1000, snippets=False)}
 
 
 @pytest.mark.parametrize(("query", "filters"), CASES)
 def test_facet_counts_equal_a_count_over_the_trials(
-    store: SqliteStore, trials: list[Trial], query: str, filters: dict[str, Any]
+    store: TrialStore, trials: list[Trial], query: str, filters: dict[str, Any]
 ) -> None:
     results = search(store, query, filters, facet_limit=100_000, limit=5)
     by_key = {trial.key: trial for trial in trials}
@@ -85,7 +95,7 @@ def test_facet_counts_equal_a_count_over_the_trials(
 
 @pytest.mark.parametrize("sort", ["relevance", "start_date", "enrollment", "last_update"])
 @pytest.mark.parametrize("order", ["desc", "asc"])
-def test_cursors_page_without_gaps_or_repeats(store: SqliteStore, sort: str, order: str) -> None:
+def test_cursors_page_without_gaps_or_repeats(store: TrialStore, sort: str, order: str) -> None:
     for query, filters in (("cancer", {"phase": "2"}), ("", {"status": "completed"}), ("treatment", {})):
         whole = search(store, query, filters, sort=sort, order=order, limit=1000, facets=False)
         assert whole.next_cursor is None
@@ -105,7 +115,7 @@ def test_cursors_page_without_gaps_or_repeats(store: SqliteStore, sort: str, ord
         assert pages == max(1, -(-whole.total // 7))
 
 
-def test_relevance_pages_keep_scores_in_order(store: SqliteStore) -> None:
+def test_relevance_pages_keep_scores_in_order(store: TrialStore) -> None:
     scores: list[float] = []
     cursor: str | None = None
     while True:
@@ -180,7 +190,7 @@ def test_concurrent_searches_while_another_thread_syncs(trials: list[Trial], tmp
 @pytest.mark.parametrize(
     "query", ["cancer", '"breast cancer"', "cancer NOT breast", "tumor OR lymphoma", "zzzqqq"]
 )
-def test_the_page_without_facets_is_the_page_with_them(store: SqliteStore, query: str) -> None:
+def test_the_page_without_facets_is_the_page_with_them(store: TrialStore, query: str) -> None:
     """Without facets or filters only the total is wanted of the matches, and it is counted (or
     windowed) instead of listed: the page, its scores and the total must not change."""
     bare = search(store, query, limit=15, facets=False)

@@ -6,6 +6,7 @@ recruiting, an address without a status means every status, one click widens to 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,7 +20,7 @@ from trialatlas.cli import app as cli_app
 from trialatlas.errors import QueryError
 from trialatlas.model import Intervention, OverallStatus, StatusInfo, Trial
 from trialatlas.services.atlas import Atlas
-from trialatlas.store import SqliteStore
+from trialatlas.store import open_store
 
 
 def _trial(nct: str, condition: str, drug: str, summary: str, status: OverallStatus) -> Trial:
@@ -33,10 +34,12 @@ def _trial(nct: str, condition: str, drug: str, summary: str, status: OverallSta
     )
 
 
-@pytest.fixture()
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "atlas.db"
-    store = SqliteStore(path)
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the trials are: an SQLite file, or a PostgreSQL database (field prefixes are each
+    engine's own: FTS5 columns, or PostgreSQL's per-field vectors)."""
+    path = str(tmp_path / "atlas.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    store = open_store(path)
     store.upsert_batch(
         [
             _trial(
@@ -68,13 +71,15 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def atlas(db: Path) -> Atlas:
-    return Atlas(SqliteStore(db))
+def atlas(db: str) -> Iterator[Atlas]:
+    with Atlas(open_store(db)) as service:
+        yield service
 
 
 @pytest.fixture()
-def client(db: Path) -> TestClient:
-    return TestClient(create_app(str(db), warm=False))
+def client(db: str) -> Iterator[TestClient]:
+    with TestClient(create_app(db, warm=False)) as test_client:
+        yield test_client
 
 
 def keys(results: object) -> set[str]:
@@ -109,7 +114,7 @@ def test_a_malformed_field_is_refused_naming_the_field(atlas: Atlas) -> None:
         atlas.search({"intr": "title:lupus"})
 
 
-def test_api_and_cli_read_the_same_fields(db: Path, client: TestClient) -> None:
+def test_api_and_cli_read_the_same_fields(db: str, client: TestClient) -> None:
     answer = client.get("/api/trials", params={"cond": "lupus", "intr": "rituximab"})
     assert answer.status_code == 200, answer.text
     document = answer.json()

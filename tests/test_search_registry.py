@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from conftest_pg import postgres_store
 from trialatlas.search import SearchIndex, search
 from trialatlas.search.filters import Filters
 from trialatlas.services.ingest import ingest
-from trialatlas.store import SqliteStore
+from trialatlas.store import SqliteStore, TrialStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"
 
 
-@pytest.fixture(scope="module")
-def store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    atlas = SqliteStore(tmp_path_factory.mktemp("registry") / "atlas.db")
-    ingest([FIXTURES / "ictrp_header.csv", shared_data / "eu_isrctn_ctrdata"], atlas)
-    SearchIndex.for_store(atlas).sync(atlas)
-    yield atlas
-    atlas.close()
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(
+    request: pytest.FixtureRequest, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TrialStore]:
+    with ExitStack() as stack:
+        atlas: TrialStore
+        if request.param == "postgres":
+            atlas = stack.enter_context(postgres_store(request.getfixturevalue("pg_cluster")))
+        else:
+            atlas = SqliteStore(tmp_path_factory.mktemp("registry") / "atlas.db")
+            stack.callback(atlas.close)
+        ingest([FIXTURES / "ictrp_header.csv", shared_data / "eu_isrctn_ctrdata"], atlas)
+        SearchIndex.for_store(atlas).sync(atlas)
+        yield atlas
 
 
-def test_registry_counts(store: SqliteStore) -> None:
+def test_registry_counts(store: TrialStore) -> None:
     results = search(store, "", facet_limit=100)
     counts = {count.value: count.count for count in results.facets["registry"]}
     # The NCT trial, its ChiCTR and EU CTR rows are one trial counted under each registry.
@@ -39,7 +48,7 @@ def test_registry_counts(store: SqliteStore) -> None:
     assert results.total == 9 + 4 + 4 + 1 + 1
 
 
-def test_registry_filter(store: SqliteStore) -> None:
+def test_registry_filter(store: TrialStore) -> None:
     chinese = search(store, "", Filters(facet_values={"registry": ["Chinese Clinical Trial Registry"]}))
     assert [hit.trial.key for hit in chinese.hits] == ["NCT09000002"]
     eu = search(store, "", Filters(facet_values={"registry": ["eu ctis"]}), limit=50)

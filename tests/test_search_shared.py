@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest_pg import postgres_store
 from trialatlas.errors import QueryError
 from trialatlas.model import OPEN_STATUSES, Trial
 from trialatlas.model.enums import SourceFormat
@@ -21,13 +22,13 @@ from trialatlas.model.trial import SourceRecord
 from trialatlas.search import SearchIndex, iter_search, search
 from trialatlas.search.document import trial_texts
 from trialatlas.services.ingest import ingest
-from trialatlas.store import MemoryStore, SqliteStore
+from trialatlas.store import MemoryStore, SqliteStore, TrialStore, copy_store
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
+def file_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
     path = tmp_path_factory.mktemp("search") / "atlas.db"
     atlas = SqliteStore(path)
     report = ingest(
@@ -43,9 +44,22 @@ def store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     atlas.close()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, file_store: SqliteStore) -> Iterator[TrialStore]:
+    """The shared records in each search engine: the file's own index, and PostgreSQL's (the same
+    trials copied into a database)."""
+    if request.param == "sqlite":
+        yield file_store
+        return
+    with postgres_store(request.getfixturevalue("pg_cluster")) as database:
+        copy_store(file_store, database)
+        SearchIndex.for_store(database).sync(database)
+        yield database
+
+
 @pytest.fixture(scope="module")
-def trials(store: SqliteStore) -> dict[str, Trial]:
-    return {trial.key: trial for trial in store.iter_trials()}
+def trials(file_store: SqliteStore) -> dict[str, Trial]:
+    return {trial.key: trial for trial in file_store.iter_trials()}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +67,7 @@ def texts(trials: dict[str, Trial]) -> dict[str, str]:
     return {key: "\n".join(trial_texts(trial)).lower() for key, trial in trials.items()}
 
 
-def _keys(store: SqliteStore, query: str, **options: object) -> list[str]:
+def _keys(store: TrialStore, query: str, **options: object) -> list[str]:
     return [hit.trial.key for hit in iter_search(store, query, limit=1000, snippets=False, **options)]
 
 
@@ -61,12 +75,12 @@ def _with(texts: dict[str, str], present: str, absent: str) -> set[str]:
     return {key for key, text in texts.items() if re.search(present, text) and not re.search(absent, text)}
 
 
-def test_index_holds_every_trial(store: SqliteStore) -> None:
+def test_index_holds_every_trial(store: TrialStore) -> None:
     assert SearchIndex.for_store(store).doc_count() == store.count()
 
 
 def test_mmf_finds_trials_that_only_spell_it_out_and_the_reverse(
-    store: SqliteStore, texts: dict[str, str]
+    store: TrialStore, texts: dict[str, str]
 ) -> None:
     spelled_only = _with(texts, r"\bmycophenolate mofetil\b", r"\bmmf\b")
     short_only = _with(texts, r"\bmmf\b", r"\bmycophenolate mofetil\b")
@@ -78,13 +92,13 @@ def test_mmf_finds_trials_that_only_spell_it_out_and_the_reverse(
     assert re.search(r"\bmmf\b", texts[found[0]])
 
 
-def test_fk506_finds_tacrolimus_trials(store: SqliteStore, texts: dict[str, str]) -> None:
+def test_fk506_finds_tacrolimus_trials(store: TrialStore, texts: dict[str, str]) -> None:
     tacrolimus_only = _with(texts, r"\btacrolimus\b", r"\bfk[ -]?506\b")
     assert tacrolimus_only
     assert tacrolimus_only <= set(_keys(store, "FK506"))
 
 
-def test_age_ten_never_returns_an_adults_only_trial(store: SqliteStore, trials: dict[str, Trial]) -> None:
+def test_age_ten_never_returns_an_adults_only_trial(store: TrialStore, trials: dict[str, Trial]) -> None:
     def takes(trial: Trial, age: float) -> bool:
         low, high = trial.eligibility.minimum_age, trial.eligibility.maximum_age
         return (low is None or low.years <= age) and (high is None or high.years >= age)
@@ -98,7 +112,7 @@ def test_age_ten_never_returns_an_adults_only_trial(store: SqliteStore, trials: 
         assert {key for key in everyone if takes(trials[key], 10)} == set(children)
 
 
-def test_paging_returns_each_trial_exactly_once(store: SqliteStore) -> None:
+def test_paging_returns_each_trial_exactly_once(store: TrialStore) -> None:
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -117,13 +131,13 @@ def test_paging_returns_each_trial_exactly_once(store: SqliteStore) -> None:
 @pytest.mark.parametrize(
     ("query", "sort"), [("cancer", "relevance"), ("cancer", "start_date"), ("", "enrollment")]
 )
-def test_paging_a_query_in_any_order_is_complete(store: SqliteStore, query: str, sort: str) -> None:
+def test_paging_a_query_in_any_order_is_complete(store: TrialStore, query: str, sort: str) -> None:
     total = search(store, query, facets=False).total
     keys = _keys(store, query, sort=sort)
     assert len(keys) == len(set(keys)) == total > 200
 
 
-def test_sorts_order_the_hits(store: SqliteStore, trials: dict[str, Trial]) -> None:
+def test_sorts_order_the_hits(store: TrialStore, trials: dict[str, Trial]) -> None:
     dates = [hit.trial.start_date for hit in search(store, "lupus", sort="start_date", limit=50).hits]
     known = [d for d in dates if d]
     assert known == sorted(known, reverse=True) and dates[: len(known)] == known
@@ -133,7 +147,7 @@ def test_sorts_order_the_hits(store: SqliteStore, trials: dict[str, Trial]) -> N
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
 
 
-def test_facets_count_what_the_filters_return(store: SqliteStore) -> None:
+def test_facets_count_what_the_filters_return(store: TrialStore) -> None:
     results = search(store, "cancer")
     status = results.facets["status"]
     assert sum(f.count for f in status) <= results.total and len(status) > 2
@@ -148,7 +162,7 @@ def test_facets_count_what_the_filters_return(store: SqliteStore) -> None:
     assert all(f.count <= narrowed.total for f in narrowed.facets["phase"])
 
 
-def test_status_shortcuts(store: SqliteStore, trials: dict[str, Trial]) -> None:
+def test_status_shortcuts(store: TrialStore, trials: dict[str, Trial]) -> None:
     recruiting = _keys(store, "", status="recruiting")
     assert recruiting and all(trials[k].status.overall_status == "RECRUITING" for k in recruiting)
     open_ = _keys(store, "", status="open")
@@ -158,7 +172,7 @@ def test_status_shortcuts(store: SqliteStore, trials: dict[str, Trial]) -> None:
     assert set(open_) == expected
 
 
-def test_value_and_range_filters(store: SqliteStore, trials: dict[str, Trial]) -> None:
+def test_value_and_range_filters(store: TrialStore, trials: dict[str, Trial]) -> None:
     women = _keys(store, "", sex="female", phase="3")
     assert women and all(trials[k].eligibility.sex in ("FEMALE", "ALL") for k in women)
     assert all("PHASE3" in trials[k].design.phases for k in women)
@@ -175,34 +189,34 @@ def test_value_and_range_filters(store: SqliteStore, trials: dict[str, Trial]) -
         assert enrollment is not None and (enrollment.count or 0) >= 5000 and trials[key].has_results
 
 
-def test_filters_said_in_words(store: SqliteStore) -> None:
+def test_filters_said_in_words(store: TrialStore) -> None:
     said = search(store, "recruiting phase 2 in China", facets=False)
     assert {note.split("=")[0] for note in said.interpreted} == {"status", "phase", "country"}
     explicit = search(store, "", status="recruiting", phase="2", country="China", facets=False)
     assert said.total == explicit.total > 0
 
 
-def test_id_prefix_finds_the_trial_directly(store: SqliteStore, trials: dict[str, Trial]) -> None:
+def test_id_prefix_finds_the_trial_directly(store: TrialStore, trials: dict[str, Trial]) -> None:
     trial = next(t for t in trials.values() if t.org_study_id and t.nct_id and " " not in t.org_study_id)
     assert [h.trial.key for h in search(store, f"id:{trial.org_study_id}").hits] == [trial.key]
     assert [h.trial.key for h in search(store, trial.nct_id or "").hits] == [trial.key]
 
 
-def test_snippets_mark_matched_terms(store: SqliteStore) -> None:
+def test_snippets_mark_matched_terms(store: TrialStore) -> None:
     hit = search(store, "tacrolimus", limit=1).hits[0]
     assert "<mark>" in hit.snippet
     assert any(marked and "tacrolimus" in text.lower() for text, marked in hit.snippet_parts())
 
 
 @pytest.mark.parametrize("query", ['"lupus nephritis', "NOT lupus", "lupus AND", "fts:x", "lupus^", "*"])
-def test_malformed_queries_are_refused_without_sql(store: SqliteStore, query: str) -> None:
+def test_malformed_queries_are_refused_without_sql(store: TrialStore, query: str) -> None:
     with pytest.raises(QueryError) as error:
         search(store, query)
     message = str(error.value).lower()
     assert "select" not in message and "sqlite" not in message and "syntax error" not in message
 
 
-def test_a_cursor_belongs_to_its_query(store: SqliteStore) -> None:
+def test_a_cursor_belongs_to_its_query(store: TrialStore) -> None:
     cursor = search(store, "cancer", limit=5).next_cursor
     assert cursor is not None
     with pytest.raises(QueryError, match="another query"):
@@ -222,8 +236,17 @@ def _record(nct: str, summary: str, day: int) -> Trial:
     return Trial(nct_id=nct, brief_title="A feed test", brief_summary=summary, sources=[source])
 
 
-def test_the_index_follows_the_change_feed(target_trials: Path) -> None:
-    memory = MemoryStore()
+@pytest.fixture(params=["memory", "postgres"])
+def fresh_store(request: pytest.FixtureRequest) -> Iterator[TrialStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with postgres_store(request.getfixturevalue("pg_cluster")) as database:
+        yield database
+
+
+def test_the_index_follows_the_change_feed(target_trials: Path, fresh_store: TrialStore) -> None:
+    memory = fresh_store
     ingest([target_trials], memory)
     index = SearchIndex.for_store(memory)
     assert search(memory, "zyxwvut").total == 0

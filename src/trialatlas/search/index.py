@@ -57,7 +57,7 @@ from trialatlas.search.execute import Page, Ranking, Request, Run
 from trialatlas.search.facets import country_key, value_key
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
-from trialatlas.store import TrialStore, derived_path
+from trialatlas.store import TrialStore, derived_path, server_url
 
 # 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py).
 INDEX_SCHEMA = 3
@@ -227,12 +227,23 @@ class SearchIndex:
 
     @classmethod
     def for_store(cls, store: TrialStore) -> SearchIndex:
-        """The index of ``store``: in its SQLite file when it has one, else in memory; one per store."""
+        """The index of ``store``: in its SQLite file when it has one, in its database for a PostgreSQL
+        store, else in memory; one per store."""
         with _indexes_lock:
             index = _indexes.get(store)
             if index is None:
-                path = derived_path(store, "")  # the index's tables live in the store's own file
-                index = cls(str(path) if path is not None else ":memory:")
+                url = server_url(store)
+                if url is not None:
+                    # A PostgreSQL store: the index is tables of its database, shared by every process.
+                    from trialatlas.search.postgres import PostgresSearchIndex
+
+                    index = PostgresSearchIndex(url, location=store.location)
+                    hooks = getattr(store, "on_close", None)
+                    if isinstance(hooks, list):
+                        hooks.append(index.close)  # its connections close with the store
+                else:
+                    path = derived_path(store, "")  # the index's tables live in the store's own file
+                    index = cls(str(path) if path is not None else ":memory:")
                 _indexes[store] = index
             return index
 

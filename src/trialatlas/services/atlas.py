@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from trialatlas.errors import NotFoundError, QueryError, RelatedError, TrialAtlasError
 from trialatlas.services.checks import MAX_LIMIT, check_trial_id
-from trialatlas.store import derived_path, open_store
+from trialatlas.store import derived_path, open_store, server_url
 
 if TYPE_CHECKING:
     from trialatlas.extract.criteria import ParsedCriterion
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 _RESULTS_CACHE = 256
 # Errors an ingest answer lists (the counts cover them all).
 MAX_ERRORS = 50
+# How often a match worker checks that the server that started it still runs.
+_PARENT_CHECK_S = 1.0
 
 
 # The matcher runs in worker processes when asked: its rules are CPU-bound Python, and in the server's
@@ -77,8 +80,20 @@ def _warm_up_match(atlas: Atlas) -> None:
         atlas.match_profile(profile_from_note(_WARM_NOTE), top=1, status="any")
 
 
-def _worker_start(location: str) -> None:
+def _exit_with(parent: int) -> None:
+    """End this match worker once the server process that started it is gone: a server stopped
+    while a match ran must not leave its workers behind (orphans keep a store and its statistics)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
+
+
+def _worker_start(location: str, parent: int | None = None) -> None:
     global _worker
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent,), name="trialatlas-orphan-check", daemon=True
+        ).start()
     # The server builds the search index before it sends a match here; a worker only reads it.
     _worker = Atlas(open_store(location))
     _warm_up_match(_worker)
@@ -152,7 +167,8 @@ class Atlas:
             max_workers=self._match_workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_start,
-            initargs=(self.store.location,),
+            # The URL itself: a server store's location has its password masked.
+            initargs=(server_url(self.store) or self.store.location, os.getpid()),
         )
 
     def _in_worker(self, profile: PatientProfile, top: int, status: str | None) -> MatchResponse:
@@ -181,7 +197,13 @@ class Atlas:
             with self._index_lock:
                 if self._index is None:
                     path = derived_path(self.store, "")
-                    self._index = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+                    if server_url(self.store) is not None:
+                        # In the store's database: shared by every server process, none holds a copy.
+                        from trialatlas.search import SearchIndex
+
+                        self._index = SearchIndex.for_store(self.store)
+                    else:
+                        self._index = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
         return self._index
 
     def search_index(self) -> SearchIndex:

@@ -24,6 +24,7 @@ __all__ = [
     "derived_path",
     "diff_trials",
     "open_store",
+    "server_url",
     "version_at",
 ]
 
@@ -76,3 +77,10 @@ def derived_path(store: TrialStore, suffix: str) -> Path | None:
     ):
         return None
     return Path(location + suffix)
+
+
+def server_url(store: TrialStore) -> str | None:
+    """The database URL of a store kept by a server (PostgreSQL), whose derived indexes then live in
+    that database, shared by every process; ``None`` for a file or memory store."""
+    url = getattr(store, "url", None)
+    return url if isinstance(url, str) and url.startswith("postgresql://") else None

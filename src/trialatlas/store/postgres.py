@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -135,6 +135,9 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         self._lock = threading.RLock()
         self._conn = None
         self._wrote = False
+        # Called when the store closes: what was opened on its database for it (its search index's
+        # connections) closes with it.
+        self.on_close: list[Callable[[], None]] = []
         self._open(
             lambda: psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout), (psycopg.Error,)
         )
@@ -199,6 +202,9 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
             return self._stored_version(self._connection()) or 0
 
     def close(self) -> None:
+        hooks, self.on_close = self.on_close, []
+        for hook in hooks:
+            hook()
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
