@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import sqlite3
 import threading
+import time
 import weakref
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -114,6 +115,18 @@ def _parse_texts(batch: list[_Texts]) -> list[tuple[str, bytes]]:
         (key, zlib.compress(adapter.dump_json(parse_eligibility(text, inclusion, exclusion)), 1))
         for key, text, inclusion, exclusion in batch
     ]
+
+
+def _exit_with(parent: int) -> None:
+    """In a parsing worker: end it once the process that started it is gone (an ingest killed
+    midway must not leave its workers waiting forever on a queue no one writes to)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="trialatlas-parent-check", daemon=True).start()
 
 
 def _cores() -> int:
@@ -226,7 +239,12 @@ class CriteriaRules:
         if workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
         try:
             parsed = self._catch_up(keys, store, on_progress, parse, pool, workers)
         finally:
