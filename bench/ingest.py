@@ -3,13 +3,17 @@
 Prints one JSON document:
 - ``sample``: all legacy XML records and all API v2 studies of the shared data ingested into a fresh
   SQLite store, read in this process (``serial``) and in worker processes (``parallel``, ``workers``
-  of them): records/s by the wall clock, CPU seconds of the ingesting process and of its workers,
-  peak RSS of each, store size;
+  of them, each trial prepared for the store where it is read), and, as the plain baseline in the
+  same run, in worker processes that hand back unprepared trials for this process to validate,
+  encode and compress (``parallel_unprepared``, the pipeline before readers prepared rows):
+  records/s by the wall clock, CPU seconds of the ingesting process and of its workers (the writer's
+  share per record), peak RSS of each, store size, content digest (equal in every mode);
 - ``raw_parse``: the peer limit measured in the same run: lxml parsing each XML record and orjson each
   v2 line from memory, without building the model (records/s, one core); and the ratio of ours to it;
 - ``scale``: the same records replicated with rewritten NCT ids up to ``--scale`` trials, streamed
   (nothing written to disk but the store), with throughput and RSS at each quarter, to show they
-  stay flat, serial and parallel.
+  stay flat, serial and parallel (``rss_growth_mb``: from the first quarter to the last; run two
+  ``--scale`` sizes to compare peaks).
 
 Every ingest runs in a fresh process, so its peak RSS is its own, not the benchmark's (the scale run's
 process also holds the sample records it replicates: ``baseline_rss_mb`` is its RSS before ingesting).
@@ -24,6 +28,7 @@ import contextlib
 import gzip
 import itertools
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -40,10 +45,18 @@ from lxml import etree
 
 from trialatlas.config import shared_data_dir
 from trialatlas.model import Trial
-from trialatlas.services.ingest import IngestReport, default_workers, ingest, ingest_results, read_blobs
+from trialatlas.services.ingest import (
+    IngestReport,
+    default_workers,
+    ingest,
+    ingest_results,
+    prepare_blobs,
+    read_blobs,
+)
 from trialatlas.sources.base import Blob
-from trialatlas.sources.containers import memory_blob
+from trialatlas.sources.containers import iter_blobs, memory_blob
 from trialatlas.store import SqliteStore, UpsertSummary
+from trialatlas.store.planner import PreparedTrial
 from trialatlas.text.registry_ids import NCT_IN_BYTES
 
 V2_LINES_PER_FILE = 100
@@ -114,14 +127,20 @@ def _cpu() -> tuple[float, float]:
 # --- one ingest, in a process of its own ------------------------------------------------------------
 
 
-def sample_run(data: Path, workdir: Path, workers: int) -> dict[str, object]:
-    db = workdir / f"sample-{workers}.db"
+def sample_run(data: Path, workdir: Path, workers: int, unprepared: bool = False) -> dict[str, object]:
+    db = workdir / f"sample-{workers}{'-unprepared' if unprepared else ''}.db"
     store = SqliteStore(db)
     cpu_before = _cpu()
     started = time.perf_counter()
-    report = ingest(sample_inputs(data), store, workers=workers)
+    if unprepared:
+        items = itertools.chain.from_iterable(iter_blobs(path) for path in sample_inputs(data))
+        with contextlib.closing(read_blobs(items, workers=workers)) as results:
+            report = ingest_results(results, store)
+    else:
+        report = ingest(sample_inputs(data), store, workers=workers)
     seconds = time.perf_counter() - started
     cpu_after = _cpu()
+    digest = store.content_digest()
     store.close()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 if workers > 1 else 0
@@ -132,15 +151,28 @@ def sample_run(data: Path, workdir: Path, workers: int) -> dict[str, object]:
         "seconds": round(seconds, 2),
         "records_per_s": round(report.read / seconds, 1),
         "cpu_s": round(cpu_after[0] - cpu_before[0], 2),
+        "cpu_ms_per_record": round((cpu_after[0] - cpu_before[0]) * 1000 / max(report.read, 1), 3),
         "workers_cpu_s": round(cpu_after[1] - cpu_before[1], 2),
+        "workers_cpu_ms_per_record": round((cpu_after[1] - cpu_before[1]) * 1000 / max(report.read, 1), 3),
         "peak_rss_mb": _mb(own),
         "worker_peak_rss_mb": _mb(children),
         "store_mb": _mb(_size(db)),
+        "content_digest": digest,
     }
 
 
+# Org study ids and secondary ids, in both formats: a replica gets its own (suffixed with its index), or
+# every replica of a record would share them with the others, each a candidate for bridging, and the
+# store's id lookups would grow with the number of copies, which no real registry's trials do.
+_ORG_IDS = re.compile(
+    rb'(<org_study_id>|<secondary_id>|"orgStudyIdInfo": \{"id": "|"secondaryIdInfos": \[\{"id": ")'
+    rb'([^<"]*)(</org_study_id>|</secondary_id>|")'
+)
+
+
 def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) -> Iterator[Blob]:
-    """Records of the sample with NCT ids rewritten into a fresh range, as blobs for the real readers.
+    """Records of the sample with NCT ids rewritten into a fresh range (and org and secondary ids made the
+    replica's own, see ``_ORG_IDS``), as blobs for the real readers.
 
     As in the sample, each XML record is a file of its own and v2 studies come as JSONL files of many
     lines (``V2_LINES_PER_FILE``): a file is sniffed once, whatever it holds.
@@ -149,7 +181,9 @@ def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) ->
     lines: list[bytes] = []
     first = 0
     for index, (kind, record) in zip(range(total), itertools.cycle(pool), strict=False):
-        rewritten = NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record)
+        rewritten = _ORG_IDS.sub(
+            rb"\g<1>\g<2>-r%d\g<3>" % index, NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record)
+        )
         if kind == "j":
             first = first if lines else index
             lines.append(rewritten)
@@ -175,7 +209,7 @@ def scale_run(data: Path, workdir: Path, workers: int, total: int) -> dict[str, 
     writing = [0.0]
     upsert_batch = store.upsert_batch
 
-    def timed_upsert(trials: Sequence[Trial]) -> UpsertSummary:
+    def timed_upsert(trials: Sequence[Trial | PreparedTrial]) -> UpsertSummary:
         started = time.thread_time()
         try:
             return upsert_batch(trials)
@@ -204,13 +238,19 @@ def scale_run(data: Path, workdir: Path, workers: int, total: int) -> dict[str, 
             )
             last.update(time=now, read=read, cpu=cpu, writing=writing[0])
 
-    with contextlib.closing(
-        read_blobs(replicated(xml_records, v2_records, total), workers=workers)
-    ) as results:
+    blobs = replicated(xml_records, v2_records, total)
+    if workers > 1:
+        results = prepare_blobs(blobs, workers=workers, compression=store.compression)
+    else:
+        results = read_blobs(blobs)
+    with contextlib.closing(results):
         report = ingest_results(results, store, on_progress=on_progress)
     seconds = time.perf_counter() - started
     count = store.count()
     store.close()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 if workers > 1 else 0
+    rss = [float(str(c["rss_mb"])) + float(str(c["workers_rss_mb"])) for c in checkpoints]
     return {
         "workers": workers,
         "trials": count,
@@ -218,6 +258,9 @@ def scale_run(data: Path, workdir: Path, workers: int, total: int) -> dict[str, 
         "seconds": round(seconds, 1),
         "records_per_s": round(report.read / seconds, 1),
         "baseline_rss_mb": _mb(baseline),
+        "peak_rss_mb": _mb(own),
+        "worker_peak_rss_mb": _mb(children),
+        "rss_growth_mb": round(rss[-1] - rss[0], 1) if rss else None,
         "checkpoints": checkpoints,
         "store_mb": _mb(_size(db)),
     }
@@ -239,11 +282,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers(), help="for the parallel runs")
     parser.add_argument("--scale-serial", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--child", choices=["sample", "scale"], help=argparse.SUPPRESS)
+    parser.add_argument("--unprepared", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also ingest the sample in parallel without preparing rows in the readers",
+    )
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child == "sample":
-        out = sample_run(args.data, args.workdir, args.workers)
+        out = sample_run(args.data, args.workdir, args.workers, args.unprepared)
     elif args.child == "scale":
         out = scale_run(args.data, args.workdir, args.workers, args.scale)
     else:
@@ -269,12 +319,16 @@ def _compare(args: argparse.Namespace) -> dict[str, object]:
         xml_records, v2_records = load_records(args.data)
         peers = [raw_parse_rate(xml_records, v2_records)]
         sample: dict[str, dict[str, Any]] = {}
-        for mode, n in (("serial", 1), ("parallel", parallel)):
-            sample[mode] = _in_child(["sample", "--workdir", tmp, "--workers", str(n), *common])
+        modes: list[tuple[str, int, list[str]]] = [("serial", 1, []), ("parallel", parallel, [])]
+        if args.baseline:
+            modes.append(("parallel_unprepared", parallel, ["--unprepared"]))
+        for mode, n, extra in modes:
+            sample[mode] = _in_child(["sample", "--workdir", tmp, "--workers", str(n), *extra, *common])
             peers.append(raw_parse_rate(xml_records, v2_records))
         del xml_records, v2_records
         peer = max(peers)
-        for mode, n in (("serial", 1), ("parallel", parallel)):
+        result["same_content"] = len({run["content_digest"] for run in sample.values()}) == 1
+        for mode, n, _ in modes:
             run = sample[mode]
             # What the run sustains with a free core for each process: its busiest process's CPU time
             # bounds it (with readers sharing the input evenly). The wall clock shows it only on an
@@ -294,12 +348,12 @@ def _compare(args: argparse.Namespace) -> dict[str, object]:
             mode: round(float(run["free_core_records_per_s"]) / peer, 3) for mode, run in sample.items()
         }
         if args.scale:
-            modes = [("parallel", parallel)] + ([("serial", 1)] if args.scale_serial else [])
+            scale_modes = [("parallel", parallel)] + ([("serial", 1)] if args.scale_serial else [])
             result["scale"] = {
                 mode: _in_child(
                     ["scale", "--workdir", tmp, "--workers", str(n), "--scale", str(args.scale), *common]
                 )
-                for mode, n in modes
+                for mode, n in scale_modes
             }
         result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result

@@ -16,7 +16,6 @@ from trialatlas.errors import StoreError
 from trialatlas.model import Trial
 from trialatlas.store.base import (
     ID_PRIORITY,
-    BatchPlan,
     ContentDigest,
     RawMeta,
     RawWrite,
@@ -28,12 +27,12 @@ from trialatlas.store.base import (
     decode_trial,
     identity_ids,
     normalize_id,
-    plan_batch,
     raw_sha,
     tally,
     trial_row,
 )
 from trialatlas.store.history import TrialVersion
+from trialatlas.store.planner import BatchPlan, PreparedTrial, plan_batch
 
 
 class _State:
@@ -96,7 +95,7 @@ class MemoryStore:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def upsert_batch(self, trials: Sequence[Trial]) -> UpsertSummary:
+    def upsert_batch(self, trials: Sequence[Trial | PreparedTrial]) -> UpsertSummary:
         with self._lock:
             self._open()
             if not trials:

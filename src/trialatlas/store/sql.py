@@ -23,7 +23,6 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 from trialatlas.errors import StoreError
 from trialatlas.model import Trial
 from trialatlas.store.base import (
-    BatchPlan,
     ContentDigest,
     RawMeta,
     RawWrite,
@@ -34,12 +33,12 @@ from trialatlas.store.base import (
     check_trial,
     decode_trial,
     identity_ids,
-    plan_batch,
     raw_sha,
     tally,
     trial_row,
 )
 from trialatlas.store.history import TrialVersion
+from trialatlas.store.planner import BatchPlan, PreparedTrial, plan_batch
 from trialatlas.store.schema import RAW_META, Statements
 
 
@@ -209,7 +208,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
 
     # --- writes ------------------------------------------------------------------------------
 
-    def upsert_batch(self, trials: Sequence[Trial]) -> UpsertSummary:
+    def upsert_batch(self, trials: Sequence[Trial | PreparedTrial]) -> UpsertSummary:
         if not trials:
             return UpsertSummary()
         try:
@@ -245,12 +244,22 @@ class SqlStore(ABC, Generic[ConnectionT]):
             row.countries,
             row.title,
             row.n_sources,
-            zlib.compress(row.data, self._compression),
+            self._packed(row.data, row.packed),
             stored_at,
         )
 
+    @property
+    def compression(self) -> int:
+        """The zlib level trials and raw text are stored at (readers may compress for it ahead)."""
+        return self._compression
+
+    def _packed(self, data: bytes, packed: tuple[int, bytes] | None) -> bytes:
+        """``data`` compressed, by a reader process when it did so at this store's level."""
+        if packed is not None and packed[0] == self._compression:
+            return packed[1]
+        return zlib.compress(data, self._compression)
+
     def _write_raws(self, conn: ConnectionT, raws: Iterable[RawWrite]) -> None:
-        level = self._compression
         params = [
             (
                 raw.trial_key,
@@ -260,7 +269,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
                 raw.record_date,
                 raw.sha,
                 raw.reading,
-                None if raw.raw is None else zlib.compress(raw.raw.encode(), level),
+                None if raw.raw is None else self._packed(raw.raw.encode(), raw.packed),
             )
             for raw in raws
         ]
