@@ -4,11 +4,16 @@
   (goal ≥ 5,000 criteria/s);
 * match: one patient matched against a store of ``--scale`` trials the way ``trialatlas match`` does:
   candidates from the store's search index, prefilter, rules on the most relevant, ranking (goal
-  < 1 s). The store is ``--match-db`` as it is (its search index built if missing), else a scratch store
-  of the loaded trials replicated with fresh NCT ids; index and statistics are built first and timed
-  apart. Reported cold (new matcher, empty parse cache) and warm (the same matcher, another call), and
-  beside it, in the same run, the peer: plain BM25 of the note over the same trials (the search index's
-  FTS5 ranking, top 20).
+  < 1 s). The store is ``--match-db`` as it is, else a scratch store of the loaded trials replicated
+  with fresh NCT ids; its derived data (search index, related index, criteria rules, statistics) is
+  brought up to date first, as an ingest does, and timed apart per part. Reported cold (new matcher,
+  empty parse cache) and warm (the same matcher, another call), and beside it, in the same run, the
+  peer: plain BM25 of the note over the same trials (the search index's FTS5 ranking, top 20).
+* cli and server (``--interfaces``): ``trialatlas match`` of the note in fresh processes, end to end
+  (goal < 3 s), beside ``trialatlas search`` of the note's words in fresh processes; then a server
+  (``trialatlas serve``) started on the store, and ``POST /api/match`` timed the first time after
+  start-up and warm (goal < 1 s), beside ``GET /api/trials`` of the note's words. The requests come
+  from this process, not the server's interpreter.
 
 Trials come from ``--db`` (a store) or, by default, the legacy XML sample in the shared data.
 Prints one JSON object.
@@ -19,9 +24,14 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import resource
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +43,7 @@ from trialatlas.match.patient import profile_from_note
 from trialatlas.match.relevance import words
 from trialatlas.model import Trial
 from trialatlas.search import SearchIndex, search
+from trialatlas.services.derived import bring_up_to_date
 from trialatlas.store import TrialStore, open_store
 
 PATIENT = (
@@ -134,14 +145,9 @@ def _scratch_store(trials: list[Trial], scale: int, folder: Path) -> TrialStore:
 
 
 def bench_match(store: TrialStore) -> dict[str, object]:
-    started = time.perf_counter()
+    derived = bring_up_to_date(store)
     index = SearchIndex.for_store(store)
-    index.sync(store)
-    index_seconds = time.perf_counter() - started
     patient = profile_from_note(PATIENT, "bench")
-    started = time.perf_counter()
-    StoreMatcher(store).stats()
-    stats_seconds = time.perf_counter() - started
     timings: dict[str, float] = {}
     results = []
     matcher = StoreMatcher(store)
@@ -160,8 +166,7 @@ def bench_match(store: TrialStore) -> dict[str, object]:
     peer_seconds = time.perf_counter() - started
     return {
         "trials": store.count(),
-        "index_build_seconds": round(index_seconds, 2),
-        "stats_build_seconds": round(stats_seconds, 2),
+        "derived": derived.as_dict(),
         **timings,
         "goal_seconds": 1.0,
         "pool": matcher.pool,
@@ -175,6 +180,100 @@ def bench_match(store: TrialStore) -> dict[str, object]:
     }
 
 
+def _plain_words() -> str:
+    return " ".join(f'"{word}"' for word in dict.fromkeys(words(PATIENT)))
+
+
+def _timed_command(*args: str) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of a fresh ``trialatlas`` process: on a shared machine the
+    wall time measures the other processes too, the CPU time only this one."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "trialatlas", *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return round(wall, 2), round(cpu, 2)
+
+
+def bench_cli(db: str, runs: int = 2) -> dict[str, object]:
+    """``trialatlas match`` of the note in fresh processes (the first one after the ingest included),
+    beside ``trialatlas search`` of the note's words, also in fresh processes."""
+    match = [_timed_command("match", "--db", db, "--json", PATIENT) for _ in range(runs)]
+    peer = [_timed_command("search", "--db", db, "--json", _plain_words()) for _ in range(runs)]
+    return {
+        "match_wall_cpu_seconds": match,
+        "goal_seconds": 3.0,
+        "peer": {"name": "trialatlas search of the note's words (fresh process)", "wall_cpu_seconds": peer},
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _request(url: str, body: dict[str, object] | None = None) -> float:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    started = time.perf_counter()
+    with urllib.request.urlopen(
+        urllib.request.Request(url, data=data, headers=headers), timeout=600
+    ) as answer:
+        answer.read()
+    return time.perf_counter() - started
+
+
+def bench_server(db: str, warm_runs: int = 5, settle: float = 30.0) -> dict[str, object]:
+    """A server on the store: ``POST /api/match`` the first time after start-up (``settle`` seconds
+    after it answers, the time its start-up work is given) and warm, beside ``GET /api/trials`` of the
+    note's words."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "trialatlas", "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                _request(f"{base}/api/health")
+                break
+            except OSError:
+                if server.poll() is not None or time.perf_counter() - started > 300:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.2)
+        ready = time.perf_counter() - started
+        time.sleep(settle)
+        body = {"note": PATIENT, "top": 20}
+        first = _request(f"{base}/api/match", body)
+        warm = sorted(_request(f"{base}/api/match", body) for _ in range(warm_runs))
+        query = urllib.parse.urlencode({"q": _plain_words(), "mode": "any", "limit": 20})
+        peer = sorted(_request(f"{base}/api/trials?{query}") for _ in range(warm_runs))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "ready_seconds": round(ready, 2),
+        "settle_seconds": settle,
+        "first_match_seconds": round(first, 3),
+        "warm_match_median_seconds": round(warm[len(warm) // 2], 3),
+        "goal_seconds": 1.0,
+        "peer": {
+            "name": "GET /api/trials of the note's words (warm)",
+            "median_seconds": round(peer[len(peer) // 2], 3),
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help="Store to read trials from (default: shared legacy XML).")
@@ -184,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         "--match-db", default=None, help="Match against this store as it is (builds its search index)."
     )
     parser.add_argument("--skip-parse", action="store_true", help="Only the match figure.")
+    parser.add_argument(
+        "--interfaces",
+        action="store_true",
+        help="Also time the CLI (fresh processes) and a server on --match-db.",
+    )
     args = parser.parse_args(argv)
     report: dict[str, object] = {}
     trials = [] if args.skip_parse and args.match_db else _load(args.db, args.limit)
@@ -195,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
             report["match"] = bench_match(store)
         finally:
             store.close()
+        if args.interfaces:
+            report["cli"] = bench_cli(args.match_db)
+            report["server"] = bench_server(args.match_db)
     else:
         with tempfile.TemporaryDirectory() as scratch:
             started = time.perf_counter()

@@ -8,7 +8,7 @@ library function), render the result with Rich or print the answer's JSON docume
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,6 +22,7 @@ from trialatlas.errors import TrialAtlasError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+    from rich.progress import Progress
 
     from trialatlas.eval.trec import TrecEvaluation
     from trialatlas.services.atlas import Atlas
@@ -64,18 +65,68 @@ def new_app(**options: Any) -> typer.Typer:
 
 
 @contextmanager
-def opened(db: str | None, **options: Any) -> Iterator[Atlas]:
+def opened(
+    db: str | None, *, reads: str | None = None, quiet: bool = False, **options: Any
+) -> Iterator[Atlas]:
     """The atlas over the store named by ``--db`` (or the default), closed when the command is done.
 
-    The one way a command opens a store; ``atlas.store`` is the store itself.
+    The one way a command opens a store; ``atlas.store`` is the store itself. ``reads`` names what the
+    command reads ("search", "related", "match", see ``services.derived.READS``): the derived indexes
+    it needs are brought up to date first, with a progress bar, when they are behind (a store written
+    by an older version, or an ingest killed midway), so that the command itself only reads.
     """
     from trialatlas.services.atlas import open_atlas
 
     atlas = open_atlas(db, **options)
     try:
+        if reads is not None:
+            from trialatlas.services.derived import READS
+
+            if not atlas.derived_current(READS[reads]):
+                with derived_progress(quiet=quiet) as tell:
+                    atlas.bring_up_to_date(on_progress=tell, parts=READS[reads])
         yield atlas
     finally:
         atlas.close()
+
+
+@contextmanager
+def derived_progress(*, quiet: bool = False) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A progress bar on stderr for bringing a store's derived indexes up to date (a line per part)."""
+    with progress_bars(quiet=quiet) as progress:
+        yield derived_tasks(progress)
+
+
+@contextmanager
+def progress_bars(*, quiet: bool = False) -> Iterator[Progress]:
+    """Rich progress bars on stderr, gone when done; none when ``quiet`` or not on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet or not err_console.is_terminal,
+    ) as progress:
+        yield progress
+
+
+def derived_tasks(progress: Progress) -> Callable[[str, int, int | None], None]:
+    """A progress callback for :func:`trialatlas.services.derived.bring_up_to_date`: a bar per part."""
+    from trialatlas.services.derived import DESCRIPTIONS
+
+    tasks: dict[str, Any] = {}
+
+    def tell(part: str, done: int, total: int | None) -> None:
+        task = tasks.get(part)
+        if task is None:
+            task = tasks[part] = progress.add_task(f"updating the {DESCRIPTIONS.get(part, part)}")
+        progress.update(task, completed=done, total=total)
+
+    return tell
 
 
 def print_json(document: BaseModel | Any) -> None:

@@ -46,21 +46,22 @@ def ingest_command(
             show_default=False,
         ),
     ] = None,
+    derive: Annotated[
+        bool,
+        typer.Option(
+            "--derive/--no-derive",
+            help="Then bring the store's derived indexes (search, related trials, criteria rules, "
+            "statistics) up to date, so that reading commands only read. --no-derive leaves that to "
+            "the next command that reads them.",
+        ),
+    ] = True,
 ) -> None:
     """Read trial records into the store: a summary, and every bad record with its file and reason."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    from trialatlas.cli.common import derived_tasks, progress_bars
     from trialatlas.services.ingest import default_workers
 
     with opened(db) as atlas:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[progress.description]{task.description}"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=as_json or not err_console.is_terminal,
-        ) as progress:
+        with progress_bars(quiet=as_json) as progress:
             task = progress.add_task("reading", total=None)
 
             def on_progress(report: IngestReport) -> None:
@@ -76,7 +77,8 @@ def ingest_command(
                 reader=reader,
                 on_progress=on_progress,
                 workers=workers or default_workers(),
-                build_related_index=True,
+                derive=derive,
+                on_derived=derived_tasks(progress),
             )
         location = atlas.store.location
     if as_json:

@@ -150,7 +150,9 @@ def match_command(
     path = Path(patient)
     fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)
     started = time.perf_counter()
-    with opened(db, on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
+    with opened(
+        db, reads="match", quiet=as_json, on_note=lambda note: err_console.print(Text(note, style="dim"))
+    ) as atlas:
         answer = atlas.match({**fields, "top": top, "status": status})
     seconds = time.perf_counter() - started
     if as_json:

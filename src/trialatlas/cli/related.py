@@ -106,7 +106,7 @@ def related_command(
 
     if sum(bool(x) for x in (ncts, text, patient)) != 1:
         raise QueryError("name trials, or give --text or --patient (one of them)")
-    with opened(db) as atlas:
+    with opened(db, reads=None if rebuild else "related", quiet=as_json) as atlas:
         store = atlas.store
         index = _index(store, rebuild)
         if ncts and len(ncts) == 1:

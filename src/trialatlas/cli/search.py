@@ -134,7 +134,7 @@ def search_command(
         "q": query,
         "order": "asc" if ascending else None,
     }
-    with opened(db, on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
+    with opened(db, reads="search", on_note=lambda note: err_console.print(Text(note, style="dim"))) as atlas:
         asked = checked(SearchRequest, request)
         if rebuild:
             report = atlas.rebuild_search_index()

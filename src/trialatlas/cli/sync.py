@@ -9,7 +9,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from trialatlas.cli.common import DB_OPTION_HELP, JsonOption, console, err_console, opened, print_json
+from trialatlas.cli.common import (
+    DB_OPTION_HELP,
+    JsonOption,
+    console,
+    derived_progress,
+    err_console,
+    opened,
+    print_json,
+)
 from trialatlas.errors import InputError, NotFoundError
 from trialatlas.services.checks import MAX_LIMIT
 
@@ -77,6 +85,8 @@ def sync_command(
                 state_path=state,
                 on_page=progress,
             )
+        with derived_progress(quiet=as_json) as tell:
+            atlas.bring_up_to_date(on_progress=tell)
     if as_json:
         print_json(report.as_dict())
         return
@@ -220,6 +230,8 @@ def copy_command(
 
     with opened(source) as src, opened(target) as dst:
         report = copy_store(src.store, dst.store, batch_size=batch_size)
+        with derived_progress(quiet=as_json) as tell:
+            dst.bring_up_to_date(on_progress=tell)
     if as_json:
         print_json({"trials": report.trials, "versions": report.versions, "digest": report.digest})
         return

@@ -15,17 +15,13 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import orjson
 
 from trialatlas.errors import InputError
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
@@ -44,9 +40,17 @@ from trialatlas.match.relevance import (
     scaled,
     topical_relevance,
 )
+from trialatlas.match.stats_file import (
+    STATS_SAMPLE,
+    load_stats,
+    save_stats,
+    stale,
+    stats_current,
+    stats_path,
+)
+from trialatlas.match.stored_rules import CriteriaRules
 from trialatlas.match.verdict import TrialVerdict, evaluate_trial
 from trialatlas.model import OPEN_STATUSES, OverallStatus, Sex, Trial
-from trialatlas.store import derived_path
 
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
@@ -122,7 +126,7 @@ class MatchCache:
 
     def criteria(self, trial: Trial) -> list[ParsedCriterion]:
         eligibility = trial.eligibility
-        stamp = hash((eligibility.criteria_text, tuple(eligibility.inclusion), tuple(eligibility.exclusion)))
+        stamp = _criteria_stamp(trial)
         with self._lock:
             found = self._criteria.get(trial.key)
             if found is not None and found[0] == stamp:
@@ -133,6 +137,21 @@ class MatchCache:
             self._put(self._criteria, trial.key, (stamp, parsed))
         return parsed
 
+    def has_criteria(self, trial: Trial) -> bool:
+        with self._lock:
+            found = self._criteria.get(trial.key)
+        return found is not None and found[0] == _criteria_stamp(trial)
+
+    def keep_criteria(self, parsed: Mapping[str, list[ParsedCriterion]], trials: Iterable[Trial]) -> None:
+        """Keep rules parsed elsewhere (the store's, see :mod:`~trialatlas.match.stored_rules`) for
+        those of ``trials`` they are given for, as :meth:`criteria` would have parsed them."""
+        for trial in trials:
+            found = parsed.get(trial.key)
+            if found is None:
+                continue
+            with self._lock:
+                self._put(self._criteria, trial.key, (_criteria_stamp(trial), found))
+
     def _put(self, table: OrderedDict[str, Any], key: str, value: Any) -> None:
         table[key] = value
         table.move_to_end(key)
@@ -142,6 +161,11 @@ class MatchCache:
     def sizes(self) -> tuple[int, int]:
         """How many trials' term counts and parsed criteria are kept."""
         return len(self._terms), len(self._criteria)
+
+
+def _criteria_stamp(trial: Trial) -> int:
+    eligibility = trial.eligibility
+    return hash((eligibility.criteria_text, tuple(eligibility.inclusion), tuple(eligibility.exclusion)))
 
 
 # --- the prefilter and the ranking -------------------------------------------------------------------
@@ -323,24 +347,12 @@ def _is_store(value: object) -> bool:
 
 # --- a store --------------------------------------------------------------------------------------------
 
-# Trials the store's statistics are read from: enough to tell a rare word from a common one (the
-# evaluation's collections hold 1,600 and 8,400 trials), few enough to read in seconds.
-STATS_SAMPLE = 5000
-STATS_SCHEMA = 1
 # The candidates fetched from the search index: the rules and the relevance cost per trial.
 POOL = 300
 # Query words sent to the search index, the heaviest first: a long note's every word would make the
 # index score most of the store.
 QUERY_WORDS = 48
-# Statistics are read again once the store's size moved by more than this share.
-STALE_SHARE = 0.1
 _CHECK_SECONDS = 1.0
-
-
-def stats_path(store: TrialStore) -> Path | None:
-    """Where a store's relevance statistics are kept: beside its SQLite file, else nowhere."""
-    path = derived_path(store, ".match-stats.json")
-    return path if path is not None and Path(store.location).is_file() else None
 
 
 def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[RelevanceStats, int]:
@@ -355,6 +367,18 @@ def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[Relevance
         wanted = set(chunk)
         terms.extend(TrialTerms.of(t) for t in store.get_many(chunk) if t.key in wanted)
     return RelevanceStats.of(terms), len(terms)
+
+
+def refresh_stats(store: TrialStore) -> bool:
+    """Read the store's relevance statistics from a sample and keep them beside it, when those kept are
+    missing or stale (done as the store is written, not on a match); whether they were read."""
+    path = stats_path(store)
+    if path is None or stats_current(store):
+        return False
+    count = store.count()
+    stats, _ = sample_stats(store)
+    save_stats(path, stats, count)
+    return True
 
 
 class StoreMatcher:
@@ -382,6 +406,7 @@ class StoreMatcher:
         self.on_note = on_note
         self.pool = pool
         self._stats: RelevanceStats | None = None
+        self._rules: CriteriaRules | None = None
         self._stats_count = 0
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -395,6 +420,13 @@ class StoreMatcher:
     def _note(self, message: str) -> None:
         if self.on_note is not None:
             self.on_note(message)
+
+    @property
+    def rules(self) -> CriteriaRules:
+        """The store's parsed criteria, kept when its trials were written."""
+        if self._rules is None:
+            self._rules = CriteriaRules.for_store(self.store)
+        return self._rules
 
     @property
     def index(self) -> SearchIndex:
@@ -415,11 +447,11 @@ class StoreMatcher:
                 return self._stats
             self._checked = now
             count = self.store.count()
-            if self._stats is not None and not _stale(self._stats_count, count):
+            if self._stats is not None and not stale(self._stats_count, count):
                 return self._stats
             path = stats_path(self.store)
-            loaded = _load_stats(path) if path is not None else None
-            if loaded is not None and not _stale(loaded[1], count):
+            loaded = load_stats(path) if path is not None else None
+            if loaded is not None and not stale(loaded[1], count):
                 self._stats, self._stats_count = loaded
                 return self._stats
             if count > 2 * STATS_SAMPLE:
@@ -429,7 +461,7 @@ class StoreMatcher:
             stats, _ = sample_stats(self.store)
             self._stats, self._stats_count = stats, count
             if path is not None:
-                _save_stats(path, stats, count)
+                save_stats(path, stats, count)
             return stats
 
     # --- candidates ---
@@ -485,6 +517,9 @@ class StoreMatcher:
         keep = status_filter(status, patient)
         found = self.candidates(patient, status)
         trials = [trial for trial in self.load(list(found)) if keep(trial)]
+        # The rules parsed when the trials were written (a trial written since is parsed in rank()).
+        unparsed = [trial for trial in trials if not self.cache.has_criteria(trial)]
+        self.cache.keep_criteria(self.rules.rules_of(unparsed), unparsed)
         return rank(
             patient,
             trials,
@@ -558,33 +593,6 @@ def retrieval_query(patient: PatientProfile, about_words: frozenset[str] | None 
     return " ".join(quoted)
 
 
-def _stale(recorded: int, count: int) -> bool:
-    if recorded <= STATS_SAMPLE or count <= STATS_SAMPLE:
-        return recorded != count
-    return abs(count - recorded) > STALE_SHARE * recorded
-
-
-def _load_stats(path: Path) -> tuple[RelevanceStats, int] | None:
-    try:
-        data = orjson.loads(path.read_bytes())
-        if not isinstance(data, dict) or data.get("schema") != STATS_SCHEMA:
-            return None
-        return RelevanceStats.from_dict(data["stats"]), int(data["count"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _save_stats(path: Path, stats: RelevanceStats, count: int) -> None:
-    payload = orjson.dumps({"schema": STATS_SCHEMA, "count": count, "stats": stats.as_dict()})
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(payload)
-        temporary.replace(path)
-    except OSError:
-        # A read-only directory: the statistics are read again next time, nothing else is lost.
-        temporary.unlink(missing_ok=True)
-
-
 __all__ = [
     "POOL",
     "STATS_SAMPLE",
@@ -595,8 +603,10 @@ __all__ = [
     "match_trials",
     "passes_prefilter",
     "rank",
+    "refresh_stats",
     "retrieval_query",
     "sample_stats",
+    "stats_current",
     "stats_path",
     "status_filter",
 ]

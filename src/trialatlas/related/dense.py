@@ -90,7 +90,7 @@ def _paths(store: TrialStore) -> tuple[Path, Path] | None:
     base = index_path(store)
     if base is None:
         return None
-    stem = str(base).removesuffix(".npz")
+    stem = str(base.with_suffix(""))
     return Path(stem + ".dense.npy"), Path(stem + ".dense.json")
 
 

@@ -4,9 +4,10 @@ Each family is held twice, by trial (to read a trial's features, for reasons and
 trials) and by feature (postings, to score every trial against a query in time proportional to the
 postings touched). Design and population are small per-trial code arrays compared vectorised.
 
-The index lives in memory, built from ``store.iter_trials()``, and is saved beside an SQLite store as
-``<db>.related.npz`` (numpy arrays plus JSON held as bytes: no pickle). It records what the store was
-when built (:func:`store_marker`) and is rebuilt when the store has changed since.
+The index is built from ``store.iter_trials()`` and saved beside an SQLite store as
+``<db>.related.arrays`` (raw numpy arrays plus JSON: no pickle), which later processes map into memory
+instead of reading (see :func:`load_index`). It records the store's change number it holds and is
+caught up from the store's change feed as the store is written (:mod:`trialatlas.services.derived`).
 """
 
 from __future__ import annotations
@@ -30,14 +31,24 @@ from trialatlas.errors import StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
-from trialatlas.store import derived_path
+from trialatlas.related.saved import FORMAT_VERSION as FORMAT_VERSION
+from trialatlas.related.saved import (
+    INDEX_SUFFIX,
+    MAGIC,
+    OLD_SUFFIXES,
+    aligned,
+    data_start,
+    marker_behind,
+    read_header,
+    saved_behind,
+)
+from trialatlas.related.saved import index_path as index_path
 from trialatlas.store.base import TrialStore
 from trialatlas.text.bm25 import Bm25, Postings
 
-# The arrays of the words' postings saved beside the feature families.
+# The arrays of the words' postings saved beside the feature families, and the same postings by trial.
 TEXT_ARRAYS: tuple[str, ...] = ("indptr", "rows", "tf", "lengths")
-# Bumped whenever features or layout change, so that older saved indexes are rebuilt.
-FORMAT_VERSION = 4
+BY_ROW_ARRAYS: tuple[str, ...] = ("row_indptr", "row_terms", "row_tf")
 # Query-side cap on text features: rare words carry the weight; common ones only cost postings.
 MAX_QUERY_TEXT = 64
 
@@ -97,7 +108,7 @@ class Family:
     @property
     def ids(self) -> dict[str, int]:
         if self._ids is None:
-            self._ids = {name: position for position, name in enumerate(self.vocab)}
+            self._ids = dict(zip(self.vocab, range(len(self.vocab)), strict=True))
         return self._ids
 
     def row(self, row: int) -> tuple[I32, F32]:
@@ -444,31 +455,20 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
 
 
-def index_path(store: TrialStore) -> Path | None:
-    """``<db>.related.npz`` beside an SQLite store; ``None`` for stores that are not files."""
-    return derived_path(store, ".related.npz")
-
-
 # --- saving and loading -------------------------------------------------------------------------
+
+# The file's layout is in trialatlas.related.saved. Loading maps the file and reads nothing else:
+# arrays are views of the mapping, paged in by the system as queries touch them, so the first lookup
+# after an ingest answers in well under a second however large the index. The arrays scoring
+# computes from the index (TF-IDF weights, each trial's words) are saved with it.
 
 
 def _json_array(value: Any) -> npt.NDArray[np.uint8]:
     return np.frombuffer(orjson.dumps(value), dtype=np.uint8)
 
 
-def save_index(index: RelatedIndex, path: Path) -> None:
-    """Write atomically (temporary file, then rename), so a reader never sees half an index."""
-    arrays: dict[str, Any] = {
-        "meta": _json_array(
-            {
-                "version": FORMAT_VERSION,
-                "keys": index.keys,
-                "titles": index.titles,
-                "marker": index.marker,
-                "build_seconds": index.build_seconds,
-            }
-        )
-    }
+def _arrays_of(index: RelatedIndex) -> dict[str, Any]:
+    arrays: dict[str, Any] = {}
     for name, family in index.families.items():
         arrays[f"{name}.vocab"] = _json_array(family.vocab)
         for part in ("idf", "indptr", "indices", "weights", "post_indptr", "post_rows", "post_weights"):
@@ -476,45 +476,96 @@ def save_index(index: RelatedIndex, path: Path) -> None:
     for name in SCALAR_FIELDS:
         arrays[f"scalar.{name}"] = getattr(index.scalars, name)
     postings = index.lexical.index.postings
-    arrays["lexical.vocab"] = _json_array(postings.vocab)
+    arrays["lexical.vocab"] = _json_array(list(postings.vocab))
     for name in TEXT_ARRAYS:
         arrays[f"lexical.{name}"] = getattr(postings, name)
+    arrays["lexical.saturation"] = index.lexical.index.saturation()
+    arrays["lexical.tfidf_norms"] = index.lexical.tfidf_norms
+    arrays["lexical.idf_tfidf"] = index.lexical.idf_tfidf
+    for name, values in zip(BY_ROW_ARRAYS, postings.by_row, strict=True):
+        arrays[f"lexical.{name}"] = values
+    return arrays
+
+
+def save_index(index: RelatedIndex, path: Path) -> None:
+    """Write atomically (temporary file, then rename), so a reader never sees half an index."""
+    arrays = {name: np.ascontiguousarray(values) for name, values in _arrays_of(index).items()}
+    layout: dict[str, tuple[int, str, list[int]]] = {}
+    offset = 0
+    for name, values in arrays.items():
+        layout[name] = (offset, values.dtype.str, list(values.shape))
+        offset += aligned(values.nbytes)
+    header = orjson.dumps(
+        {
+            "version": FORMAT_VERSION,
+            "keys": index.keys,
+            "titles": index.titles,
+            "marker": index.marker,
+            "build_seconds": index.build_seconds,
+            "arrays": layout,
+        }
+    )
+    start = data_start(len(header))
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
-            np.savez(handle, **arrays)
+            handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
+            for name, values in arrays.items():
+                handle.seek(start + layout[name][0])
+                values.tofile(handle)
+            handle.truncate(start + offset)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+    for suffix in OLD_SUFFIXES:
+        path.with_name(path.name.removesuffix(INDEX_SUFFIX) + suffix).unlink(missing_ok=True)
 
 
 def load_index(path: Path) -> RelatedIndex | None:
-    """The saved index, or ``None`` if missing, unreadable or of another format version."""
+    """The saved index, or ``None`` if missing, unreadable or of another format version. The arrays
+    are read-only views of the file, mapped into memory."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = orjson.loads(data["meta"].tobytes())
-            if meta.get("version") != FORMAT_VERSION:
-                return None
-            families = {}
-            for name in FAMILIES:
-                families[name] = Family(
-                    orjson.loads(data[f"{name}.vocab"].tobytes()),
-                    data[f"{name}.idf"],
-                    data[f"{name}.indptr"],
-                    data[f"{name}.indices"],
-                    data[f"{name}.weights"],
-                    data[f"{name}.post_indptr"],
-                    data[f"{name}.post_rows"],
-                    data[f"{name}.post_weights"],
-                )
-            scalars = Scalars(**{name: data[f"scalar.{name}"] for name in SCALAR_FIELDS})
-            postings = Postings(
-                meta["keys"],
-                orjson.loads(data["lexical.vocab"].tobytes()),
-                **{name: data[f"lexical.{name}"] for name in TEXT_ARRAYS},
+        found = read_header(path)
+        if found is None:
+            return None
+        meta, start = found
+        mapped = np.memmap(path, dtype=np.uint8, mode="r")
+
+        def array(name: str) -> Any:
+            offset, dtype, shape = meta["arrays"][name]
+            kind = np.dtype(dtype)
+            count = int(np.prod(shape)) if shape else 1
+            begin = start + int(offset)
+            return mapped[begin : begin + count * kind.itemsize].view(kind).reshape(shape)
+
+        def json_of(name: str) -> Any:
+            return orjson.loads(array(name).tobytes())
+
+        families = {
+            name: Family(
+                json_of(f"{name}.vocab"),
+                array(f"{name}.idf"),
+                array(f"{name}.indptr"),
+                array(f"{name}.indices"),
+                array(f"{name}.weights"),
+                array(f"{name}.post_indptr"),
+                array(f"{name}.post_rows"),
+                array(f"{name}.post_weights"),
             )
-            lexical = with_tfidf(Bm25.from_postings(postings))
-    except (OSError, ValueError, KeyError, orjson.JSONDecodeError):
+            for name in FAMILIES
+        }
+        scalars = Scalars(**{name: array(f"scalar.{name}") for name in SCALAR_FIELDS})
+        vocab = json_of("lexical.vocab")
+        postings = Postings(
+            meta["keys"],
+            dict(zip(vocab, range(len(vocab)), strict=True)),
+            **{name: array(f"lexical.{name}") for name in TEXT_ARRAYS},
+        )
+        postings.keep_by_row(tuple(array(f"lexical.{name}") for name in BY_ROW_ARRAYS))
+        bm25 = Bm25.from_postings(postings)
+        bm25.keep_saturation(array("lexical.saturation"))
+        lexical = TextBaseline(bm25, array("lexical.tfidf_norms"), array("lexical.idf_tfidf"))
+    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(
         meta["keys"], meta["titles"], families, scalars, meta["marker"], lexical, meta["build_seconds"]
@@ -545,9 +596,16 @@ def _remember(store: TrialStore, index: RelatedIndex) -> None:
             _BY_STORE[store] = index
 
 
-def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) -> RelatedIndex:
+def index_for(
+    store: TrialStore,
+    *,
+    rebuild: bool = False,
+    save: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> RelatedIndex:
     """The current index of ``store``: from memory, else from its file, else built; caught up with the
-    store's change feed, and saved beside the store when it changed."""
+    store's change feed, and saved beside the store when it changed. ``on_progress`` hears the trials
+    read so far while building."""
     path = index_path(store)
     index = None if rebuild else _cached(store)
     if index is None and not rebuild and path is not None and path.is_file():
@@ -569,7 +627,7 @@ def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) ->
                 changed = True
     if index is None:
         marker = {"version": FORMAT_VERSION, "seq": store_sequence(store)}
-        index = build_index(store.iter_trials(), marker)
+        index = build_index(store.iter_trials(), marker, on_progress=on_progress)
         index.marker["count"] = index.size
         changed = True
     if changed and save and path is not None:
@@ -581,9 +639,20 @@ def index_for(store: TrialStore, *, rebuild: bool = False, save: bool = True) ->
     return index
 
 
-def refresh_index(store: TrialStore, *, build: bool = False) -> RelatedIndex | None:
+def refresh_index(
+    store: TrialStore, *, build: bool = False, on_progress: Callable[[int], None] | None = None
+) -> RelatedIndex | None:
     """Catch the store's related-trials index up with it after a write (ingest, sync), so that the next
     lookup finds it current; with ``build``, build it if the store has none yet."""
     path = index_path(store)
     exists = _cached(store) is not None or (path is not None and path.is_file())
-    return index_for(store) if build or exists else None
+    return index_for(store, on_progress=on_progress) if build or exists else None
+
+
+def index_behind(store: TrialStore) -> int | None:
+    """How many trials changed since the store's index (in memory, else saved) was caught up: 0 when
+    current, ``None`` when there is no usable index (one is to be built)."""
+    cached = _cached(store)
+    if cached is not None:
+        return marker_behind(store, cached.marker)
+    return saved_behind(store)

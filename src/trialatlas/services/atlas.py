@@ -14,6 +14,7 @@ when first called, so opening an atlas to show one trial loads only the store an
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from trialatlas.related.service import RelatedReport
     from trialatlas.search import SearchHit, SearchIndex, SearchResults
     from trialatlas.search.index import BuildReport
+    from trialatlas.services.derived import DerivedReport, Progress
     from trialatlas.services.export import ExportFormat
     from trialatlas.services.match_models import MatchedCriterion, MatchRequest, MatchResponse
     from trialatlas.services.models import (
@@ -65,6 +67,19 @@ _PARENT_CHECK_S = 1.0
 _worker: Atlas | None = None
 
 
+# A note matched once when a process that matches starts, so that the first real match finds the note
+# reader's vocabularies, the search index's arrays, the statistics and the matcher's code loaded.
+_WARM_NOTE = "A 60-year-old woman with type 2 diabetes, hypertension and chronic kidney disease."
+
+
+def _warm_up_match(atlas: Atlas) -> None:
+    from trialatlas.match.patient import profile_from_note
+
+    # An empty or unreadable store: the first real match will say what is wrong.
+    with contextlib.suppress(TrialAtlasError):
+        atlas.match_profile(profile_from_note(_WARM_NOTE), top=1, status="any")
+
+
 def _exit_with(parent: int) -> None:
     """End this match worker once the server process that started it is gone: a server stopped
     while a match ran must not leave its workers behind (orphans keep a store and its statistics)."""
@@ -81,6 +96,7 @@ def _worker_start(location: str, parent: int | None = None) -> None:
         ).start()
     # The server builds the search index before it sends a match here; a worker only reads it.
     _worker = Atlas(open_store(location))
+    _warm_up_match(_worker)
 
 
 def _worker_ready() -> bool:
@@ -127,6 +143,7 @@ class Atlas:
         self.on_note = on_note
         self._lock = threading.RLock()
         self._index: SearchIndex | None = None
+        self._index_ready = False
         self._index_lock = threading.Lock()
         # Held by an ingest of this atlas: the index does not catch up meanwhile (see GuardedIndex).
         self._ingest_lock = threading.Lock()
@@ -172,42 +189,75 @@ class Atlas:
 
     # --- caches --------------------------------------------------------------------------------
 
-    def search_index(self) -> SearchIndex:
-        """The store's search index, built (or caught up) once before the first search uses it."""
-        index = self._index
-        if index is None:
+    def _opened_index(self) -> SearchIndex:
+        """The store's search index as it is (the derived-data step builds and catches it up)."""
+        if self._index is None:
             from trialatlas.services.guarded_index import GuardedIndex
 
             with self._index_lock:
-                # One thread builds; requests that arrive meanwhile wait instead of building again.
                 if self._index is None:
                     path = derived_path(self.store, "")
-                    built: SearchIndex
                     if server_url(self.store) is not None:
                         # In the store's database: shared by every server process, none holds a copy.
                         from trialatlas.search import SearchIndex
 
-                        built = SearchIndex.for_store(self.store)
+                        self._index = SearchIndex.for_store(self.store)
                     else:
-                        built = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
-                    if not built.is_built() and self.on_note is not None:
+                        self._index = GuardedIndex(str(path) if path else ":memory:", self._ingest_lock)
+        return self._index
+
+    def search_index(self) -> SearchIndex:
+        """The store's search index, built (or caught up) once before the first search uses it."""
+        index = self._opened_index()
+        if not self._index_ready:
+            with self._index_lock:
+                # One thread builds; requests that arrive meanwhile wait instead of building again.
+                if not self._index_ready:
+                    if not index.is_built() and self.on_note is not None:
                         self.on_note("building the search index (first use; kept in the store's file)…")
-                    built.sync(self.store)
-                    self._index = built
-                index = self._index
+                    index.sync(self.store)
+                    self._index_ready = True
         return index
 
     def rebuild_search_index(self) -> BuildReport:
         return self.search_index().rebuild(self.store)
 
+    def derived_current(self, parts: tuple[str, ...] | None = None) -> bool:
+        """Whether every index derived from the store (of ``parts``, default all) holds its newest
+        change (see :mod:`trialatlas.services.derived`)."""
+        from trialatlas.services.derived import is_current
+
+        return is_current(self.store, search_index=self._opened_index(), parts=parts)
+
+    def bring_up_to_date(
+        self, on_progress: Progress | None = None, parts: tuple[str, ...] | None = None
+    ) -> DerivedReport:
+        """Bring every index derived from the store (of ``parts``, default all) up to its newest
+        change (a write command does this at its end; a server at start-up, and a reading command, when
+        the store was written by an older version or by a killed ingest)."""
+        from trialatlas.services.derived import bring_up_to_date
+
+        return bring_up_to_date(
+            self.store, search_index=self._opened_index(), on_progress=on_progress, parts=parts
+        )
+
     def warm(self) -> None:
-        """Build (or catch up) the search index and the matcher's statistics (or start its workers) now."""
+        """Bring the derived indexes up to date and load what the first search or match reads (or
+        start the match workers) now."""
+        if not self.derived_current():
+            if self.on_note is not None:
+                self.on_note("bringing the store's derived indexes up to date (once)…")
+            self.bring_up_to_date()
         self.search_index()
         self.places("warm")  # the gazetteer's name index, for the first location search and type-ahead
         if self._pool is not None:
             self._pool.submit(_worker_ready).result()
+            # Notes are read here, and only the profile is sent to a worker.
+            from trialatlas.match.patient import profile_from_note
+
+            profile_from_note(_WARM_NOTE)
         else:
-            self._matcher().stats()
+            _warm_up_match(self)
 
     def _matcher(self) -> StoreMatcher:
         from trialatlas.match.matcher import StoreMatcher
@@ -515,11 +565,13 @@ class Atlas:
         batch_size: int | None = None,
         workers: int = 1,
         on_progress: Callable[[Any], None] | None = None,
-        build_related_index: bool = False,
+        derive: bool = True,
+        on_derived: Progress | None = None,
     ) -> IngestResponse:
         """Read records into the store; the answer counts them all and lists the first errors.
-        ``build_related_index`` builds the related-trials index when the store has none yet, so that
-        the first ``related`` after an ingest answers at once."""
+        Every index derived from the store is brought up to date at the end, unless not ``derive``
+        (``on_derived`` hears its progress), so that the first search, related lookup or match after
+        it only reads."""
         from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest
         from trialatlas.services.models import IngestProblem, IngestResponse
 
@@ -531,7 +583,8 @@ class Atlas:
                 batch_size=batch_size or DEFAULT_BATCH_SIZE,
                 workers=workers,
                 on_progress=on_progress,
-                build_related_index=build_related_index,
+                derive=derive,
+                on_derived=on_derived,
             )
         return IngestResponse(
             read=report.read,

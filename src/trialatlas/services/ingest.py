@@ -39,7 +39,7 @@ from typing import Any
 
 from trialatlas.errors import ReadError, StoreError
 from trialatlas.model import Trial
-from trialatlas.related.index import refresh_index
+from trialatlas.services.derived import Progress, bring_up_to_date
 from trialatlas.sources.base import Blob, ReadResult, RecordError
 from trialatlas.sources.containers import iter_blobs
 from trialatlas.sources.pages.knowledge import PageKnowledge, default_knowledge, using_knowledge
@@ -129,15 +129,17 @@ def ingest(
     reader: str | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
     workers: int = 1,
-    build_related_index: bool = False,
+    derive: bool = True,
+    on_derived: Progress | None = None,
 ) -> IngestReport:
     """Read every record under ``paths`` (auto-detected format, or ``reader``) into ``store``.
 
     ``workers`` > 1 reads in ``workers - 1`` reader processes while this one writes (see
     :func:`read_blobs`); 1 does everything here, and lends registry pages the store's names
-    (:func:`store_page_knowledge`; reader processes use the shared archive's). The store's
-    related-trials index, if it has one, is caught up before returning (and built, with
-    ``build_related_index``), so that the first lookup after an ingest does not wait for it.
+    (:func:`store_page_knowledge`; reader processes use the shared archive's). With ``derive`` (the
+    default), every index derived from the store is brought up to date before returning
+    (:func:`~trialatlas.services.derived.bring_up_to_date`; ``on_derived`` hears its progress), so
+    that the first search, related lookup or match after an ingest only reads.
     """
     if workers <= 1:
         # Registry pages read here segment their flattened tables with the names the store knows.
@@ -155,7 +157,8 @@ def ingest(
             results = read_blobs(items, reader, workers=workers)
         with contextlib.closing(results):
             report = ingest_results(results, store, batch_size=batch_size, on_progress=on_progress)
-    refresh_index(store, build=build_related_index)
+    if derive:
+        bring_up_to_date(store, on_progress=on_derived)
     return report
 
 

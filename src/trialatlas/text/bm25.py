@@ -103,7 +103,8 @@ class Bm25:
     def from_postings(cls, postings: _Postings, k1: float = K1, b: float = B) -> Bm25:
         """BM25 over documents kept only as postings (built, patched or loaded from a file)."""
         df = np.diff(postings.indptr)
-        frequency = {term: int(df[index]) for term, index in postings.vocab.items()}
+        # Terms are numbered in order (see _Postings.of), so the document frequencies line up with them.
+        frequency = dict(zip(postings.vocab, df.tolist(), strict=True))
         total = len(postings.keys)
         average = float(postings.lengths.sum()) / total if total else 1.0
         index = cls({}, k1, b, CorpusStats(total, frequency, average))
@@ -176,6 +177,15 @@ class Bm25:
             np.float32
         )
         return saturation
+
+    def saturation(self) -> F32:
+        """The arrays :meth:`rough_scores` reads, to be saved with the postings."""
+        return self._saturation
+
+    def keep_saturation(self, saturation: F32) -> None:
+        """Take the saturation as computed before (saved with the postings) instead of again."""
+        # A cached_property keeps its value in the instance's dict.
+        self.__dict__["_saturation"] = saturation
 
     def rough_scores(self, query: Mapping[str, float]) -> F64:
         """:meth:`scores` to within float32 rounding, at about two thirds of the cost: for choosing
@@ -252,6 +262,11 @@ class _Postings:
         order = np.argsort(self.rows, kind="stable")
         indptr = np.concatenate(([0], np.cumsum(np.bincount(self.rows, minlength=len(self.keys)))))
         return indptr.astype(np.int64), terms[order], self.tf[order]
+
+    def keep_by_row(self, arrays: tuple[I64, I32, F64]) -> None:
+        """Take :attr:`by_row` as computed before (saved with the postings) instead of sorting again."""
+        # A cached_property keeps its value in the instance's dict, which a frozen dataclass allows.
+        self.__dict__["by_row"] = arrays
 
     def of_rows(self, rows: I64) -> tuple[I64, I32, F64]:
         """Every (position in ``rows``, term, count) of the documents at ``rows``."""

@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from trialatlas.text.built import built
 from trialatlas.text.numbers import number_words
 from trialatlas.text.words import strip_accents
 
@@ -287,7 +288,8 @@ def possible_concepts(concept: str) -> frozenset[str]:
 
 @cache
 def condition_matcher() -> Matcher:
-    return _build(conditions())
+    # Thousands of composed names: built once and kept (see trialatlas.text.built).
+    return built("condition-matcher", lambda: _build(conditions()))
 
 
 @cache

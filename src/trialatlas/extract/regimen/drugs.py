@@ -18,6 +18,7 @@ from typing import cast
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from trialatlas.text.built import built
 from trialatlas.text.drugs import curated_drugs, packaged_drug_names
 from trialatlas.text.words import stop_words
 
@@ -205,6 +206,11 @@ class DrugInfo:
     drug_class: str | None
     is_class: bool = False
 
+    def __reduce__(self) -> tuple[type[DrugInfo], tuple[str, str | None, bool]]:
+        # Unpickled by calling the class: a frozen dataclass's default way (setting each field through
+        # its field list) takes most of the time of loading the kept vocabulary's ~70,000 names.
+        return (DrugInfo, (self.name, self.drug_class, self.is_class))
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -247,7 +253,11 @@ def _exact_only(alias: str) -> bool:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    """The shipped vocabulary, loaded once."""
+    """The shipped vocabulary, loaded once (built once and kept, see :mod:`trialatlas.text.built`)."""
+    return built("drug-vocabulary", _build_vocabulary)
+
+
+def _build_vocabulary() -> Vocabulary:
     curated = curated_drugs()
     by_words: dict[tuple[str, ...], DrugInfo] = {}
     by_exact: dict[tuple[str, ...], DrugInfo] = {}

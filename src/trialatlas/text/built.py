@@ -1,0 +1,83 @@
+"""Vocabularies built from the packaged data, kept built in the cache folder between processes.
+
+The drug and condition vocabularies take seconds to build from their JSON files (hundreds of
+thousands of names split into words, keyed and indexed) and a fraction of that to load once built;
+a fresh process (a CLI command, a server worker, an ingest's reader) that reads a patient note or a
+trial's criteria needs them at once. So each is built once and kept in the cache folder
+(``trialatlas.config.cache_dir``, as the parsed unit definitions are), keyed by a digest of
+trialatlas' own source and data files and of the versions of the packages the vocabularies read:
+whatever changes them makes another key, and a stale file is never read.
+
+The cache holds only what the program derives from its own files, never trial or patient data, and
+is written by this program alone (pickle, as pint's own cache is); any problem with it means the
+vocabulary is built as if there were none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import pickle
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+from trialatlas.config import cache_dir
+
+T = TypeVar("T")
+
+# The packages whose data the vocabularies read (their versions enter the key).
+_PACKAGES = ("drug-named-entity-recognition",)
+_SUFFIXES = (".py", ".json", ".txt", ".tsv", ".csv")
+
+
+@cache
+def source_digest() -> str:
+    """A digest of every source and data file of trialatlas (name, size, modification time) and of
+    the versions of the packages its vocabularies read: what a built vocabulary depends on."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*")):
+        if path.suffix in _SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+            # Size and modification time stand for the content: reading every file would cost a
+            # fresh process a third of a second, and an edited file changes both.
+            status = path.stat()
+            digest.update(f"{path.relative_to(root)} {status.st_size} {status.st_mtime_ns}".encode())
+    for package in _PACKAGES:
+        try:
+            digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{package} missing".encode())
+    return digest.hexdigest()[:20]
+
+
+def built(name: str, build: Callable[[], T]) -> T:
+    """``build()``, loaded from the cache folder when this program built it before from the same
+    files, else built and kept there."""
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    path = folder / "built" / f"{name}-{source_digest()}.pickle"
+    try:
+        with path.open("rb") as handle:
+            value: T = pickle.load(handle)
+        return value
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{name}-*.pickle"):
+            old.unlink(missing_ok=True)  # built from files that are no more
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass
+    return value
+
+
+__all__ = ["built", "source_digest"]

@@ -1,0 +1,226 @@
+"""Derived data is made as the store is written: after an ingest, related trials, matches and searches
+only read (nothing is built or parsed on a request); a catch-up cut off midway is finished by the next
+one, redoing nothing already done; a store whose derived tables are missing or were made by another
+parser is brought up to date once."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from trialatlas.cli import app
+from trialatlas.match import matcher as matcher_module
+from trialatlas.match import stored_rules
+from trialatlas.match.stored_rules import CriteriaRules, parse_trial
+from trialatlas.model import Trial
+from trialatlas.related import index as related_index
+from trialatlas.search import SearchIndex
+from trialatlas.services.atlas import Atlas
+from trialatlas.services.derived import PARTS, behind, bring_up_to_date, is_current
+from trialatlas.services.ingest import ingest
+from trialatlas.store import SqliteStore, open_store
+
+NOTE = "A 45-year-old woman with type 2 diabetes and hypertension. Not pregnant. No history of cancer."
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory, target_trials: Path) -> Path:
+    """A store written by an ingest (with its derived data), copied by each test that changes it."""
+    path = tmp_path_factory.mktemp("derived") / "atlas.db"
+    with SqliteStore(path) as store:
+        assert ingest([target_trials], store).ok
+    return path
+
+
+@pytest.fixture
+def store_copy(ingested: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "atlas.db"
+    for source in ingested.parent.iterdir():
+        if source.name.startswith(ingested.name) and not source.name.endswith("-lock"):
+            # Files beside the store, and folders (the search engine's).
+            if source.is_dir():
+                shutil.copytree(source, tmp_path / source.name)
+            else:
+                shutil.copy(source, tmp_path / source.name)
+    return target
+
+
+def _forget_in_memory_indexes() -> None:
+    # A new process keeps no index in memory: what it reads comes from the store's files.
+    related_index._BY_PATH.clear()
+
+
+@pytest.fixture
+def no_building(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every way a request could build or parse something raises, and is recorded."""
+    called: list[str] = []
+
+    def refuse(name: str) -> Any:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            called.append(name)
+            raise AssertionError(f"{name} called on a request")
+
+        return refused
+
+    monkeypatch.setattr(related_index, "build_index", refuse("related build_index"))
+    monkeypatch.setattr(related_index, "patch_index", refuse("related patch_index"))
+    monkeypatch.setattr(SearchIndex, "rebuild", refuse("search rebuild"))
+    monkeypatch.setattr(matcher_module, "parse_eligibility", refuse("criteria parse"))
+    monkeypatch.setattr(matcher_module, "sample_stats", refuse("statistics sample"))
+    _forget_in_memory_indexes()
+    yield called
+
+
+def test_ingest_leaves_every_part_current(ingested: Path) -> None:
+    with SqliteStore(ingested) as store:
+        assert behind(store) == dict.fromkeys(PARTS, 0)
+        assert is_current(store)
+        rules = CriteriaRules.for_store(store)
+        assert rules.last_seq == store.changes_since(0)[0]
+        # Every trial with criteria has its rules kept, equal to a fresh parse.
+        trials = list(store.iter_trials())
+        kept = rules.rules_of(trials)
+        with_criteria = [t for t in trials if t.eligibility.criteria_text or t.eligibility.inclusion]
+        assert with_criteria and all(t.key in kept for t in with_criteria)
+        sample = with_criteria[0]
+        assert kept[sample.key] == parse_trial(sample)
+
+
+def test_related_and_match_after_ingest_build_nothing(store_copy: Path, no_building: list[str]) -> None:
+    with Atlas(open_store(str(store_copy))) as atlas:
+        assert atlas.derived_current()
+        first = next(atlas.store.iter_trials())
+        related = atlas.related({"nct": first.key, "top": 5})
+        assert related.computed and all(r.nct_id != first.key for r in related.computed)
+        answer = atlas.match({"note": NOTE, "top": 5, "status": "any"})
+        assert answer.trials
+        # The verdicts come from the stored rules: at least one criterion was judged.
+        assert any(t.criteria for t in answer.trials)
+    assert no_building == []
+
+
+def test_saved_related_index_is_mapped_and_patched_after_reload(
+    store_copy: Path, v2_jsonl: Path
+) -> None:
+    _forget_in_memory_indexes()
+    with SqliteStore(store_copy) as store:
+        path = related_index.index_path(store)
+        assert path is not None
+        loaded = related_index.load_index(path)
+        assert loaded is not None
+        # Read-only views of the file, not copies.
+        assert not loaded.families["cond"].weights.flags.writeable
+        built = related_index.build_index(store.iter_trials())
+        assert loaded.keys == built.keys
+        row = 0
+        assert np.allclose(loaded.families["cond"].row(row)[1], built.families["cond"].row(row)[1])
+        assert np.array_equal(loaded.lexical.index.postings.by_row[1], built.lexical.index.postings.by_row[1])
+        before = loaded.size
+        # A later ingest patches the mapped index (whose arrays cannot be written in place) and saves it.
+        assert ingest([v2_jsonl], store).ok
+        _forget_in_memory_indexes()
+        again = related_index.load_index(path)
+        assert again is not None
+        assert again.size == store.count() > before
+        assert again.marker["seq"] == related_index.store_sequence(store)
+
+
+def test_catch_up_cut_off_midway_is_finished_next_time(
+    store_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SqliteStore(store_copy) as store:
+        rules = CriteriaRules.for_store(store)
+        # Forget the rules as if they had never been made: every trial is to be parsed.
+        with sqlite3.connect(store_copy) as conn:
+            conn.execute("DELETE FROM derived_criteria")
+            conn.execute("UPDATE derived_meta SET value = '0' WHERE name = 'last_seq'")
+        total = store.count()
+        assert total > 4
+        monkeypatch.setattr(stored_rules, "BATCH", 2)
+        parsed: list[str] = []
+
+        def parse_then_die(trial: Trial) -> list[Any]:
+            if len(parsed) == 3:
+                raise KeyboardInterrupt  # a kill in the middle of the third batch
+            parsed.append(trial.key)
+            return parse_trial(trial)
+
+        with pytest.raises(KeyboardInterrupt):
+            rules.catch_up(store, parse=parse_then_die)
+        # Whole batches were kept; the change number did not move.
+        assert rules.last_seq == 0
+        assert behind(store)["criteria"] == total
+        redone: list[str] = []
+
+        def parse_counted(trial: Trial) -> list[Any]:
+            redone.append(trial.key)
+            return parse_trial(trial)
+
+        assert rules.catch_up(store, parse=parse_counted) == total - 2
+        assert not set(redone) & set(parsed[:2])  # the first batch was kept, not parsed again
+        assert rules.last_seq == store.changes_since(0)[0]
+        assert rules.catch_up(store, parse=parse_counted) == 0
+
+
+def test_store_missing_its_derived_tables_migrates_once(store_copy: Path) -> None:
+    with sqlite3.connect(store_copy) as conn:
+        conn.execute("DROP TABLE derived_criteria")
+        conn.execute("DROP TABLE derived_meta")
+    with SqliteStore(store_copy) as store:
+        assert behind(store)["criteria"] is None
+        assert not is_current(store)
+        calls: list[tuple[str, int, int | None]] = []
+        report = bring_up_to_date(store, on_progress=lambda *step: calls.append(step))
+        assert report.parts["criteria"].changed == store.count()
+        assert report.parts["search"].changed == 0  # the other parts were current
+        assert any(part == "criteria" and total for part, _, total in calls)  # progress was told
+        assert is_current(store)
+        assert bring_up_to_date(store).parts["criteria"].changed == 0
+
+
+def test_a_new_parser_reparses_every_trial_once(store_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with SqliteStore(store_copy) as store:
+        monkeypatch.setattr(stored_rules, "parser_fingerprint", lambda: "another-parser")
+        rules = CriteriaRules.for_store(store)
+        assert not rules.is_current_layout()
+        assert rules.rules_of(list(store.iter_trials())) == {}  # old rules are never served
+        assert rules.catch_up(store) == store.count()
+        assert rules.catch_up(store) == 0
+
+
+def test_cli_command_brings_a_behind_store_up_to_date_once(store_copy: Path) -> None:
+    with sqlite3.connect(store_copy) as conn:
+        conn.execute("DROP TABLE derived_criteria")
+    runner = CliRunner()
+    result = runner.invoke(app, ["match", "--db", str(store_copy), "--json", "--status", "any", NOTE])
+    assert result.exit_code == 0, result.output
+    with SqliteStore(store_copy) as store:
+        assert is_current(store)
+
+
+def test_a_store_that_is_no_file_keeps_nothing_derived(target_trials: Path) -> None:
+    # Its derived data would go with the process: each process makes its own on first use, as before.
+    with open_store("memory://derived") as store:
+        assert ingest([target_trials], store).ok
+        assert behind(store) == {}
+        assert is_current(store)
+        assert bring_up_to_date(store).parts == {}
+        assert not CriteriaRules.for_store(store).is_current_layout()
+
+
+def test_a_command_brings_up_to_date_only_what_it_reads(store_copy: Path) -> None:
+    with sqlite3.connect(store_copy) as conn:
+        conn.execute("DROP TABLE derived_criteria")
+    result = CliRunner().invoke(app, ["search", "--db", str(store_copy), "--json", "lupus"])
+    assert result.exit_code == 0, result.output
+    with SqliteStore(store_copy) as store:
+        # A search reads no criteria rules: they are left for the command (or write) that needs them.
+        assert behind(store)["criteria"] is None
+        assert behind(store)["search"] == 0
