@@ -154,6 +154,18 @@ def postgres_store(cluster: PgCluster) -> Iterator[PostgresStore]:
         cluster.drop_database(name)
 
 
+@contextmanager
+def backend_store(request: pytest.FixtureRequest, folder: Path) -> Iterator[TrialStore]:
+    """An empty store of the backend a fixture's ``request.param`` names: ``"sqlite"`` (a file in
+    ``folder``) or ``"postgres"`` (a fresh database of the session's cluster), closed after."""
+    if request.param == "postgres":
+        with postgres_store(request.getfixturevalue("pg_cluster")) as database:
+            yield database
+        return
+    with SqliteStore(folder / "atlas.db") as file_store:
+        yield file_store
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     cluster = start_cluster()

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +21,7 @@ from trialatlas.model import Design, Enrollment, PartialDate, StatusInfo, Trial
 from trialatlas.search import FACETS, Filters
 from trialatlas.sources.ctgov_v2 import study_to_trial
 from trialatlas.store import open_store
-from web_support import HOSTILE_NCT, LiveServer, running, shared_server
+from web_support import HOSTILE_NCT, LiveServer, running, serve_command, shared_server
 
 TARGET = "NCT04048161"
 PROBLEM = "application/problem+json"
@@ -595,27 +591,10 @@ def test_hostile_text_is_data_in_json(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_command_prints_its_url_and_serves(server: LiveServer, workers: int) -> None:
-    command = [sys.executable, "-m", "trialatlas", "serve", "--db", str(server.db), "--port", "0"]
-    command += ["--workers", str(workers), "--match-workers", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        assert found, line
-        with httpx.Client(base_url=found.group(1), timeout=120) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    health = http.get("/api/health")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "server did not answer"
-                    time.sleep(0.2)
-            assert health.json()["trials"] == http.get("/api/stats").json()["total"]
-            matched = http.post("/api/match", json={"note": NOTE, "top": 2})
-            assert matched.status_code == 200 and len(matched.json()["trials"]) == 2
-            assert "<h1>" in http.get(f"/trials/{TARGET}").text
-    finally:
-        process.terminate()
-        assert process.wait(timeout=30) is not None
+    options = ("--workers", str(workers), "--match-workers", "1")
+    with serve_command(str(server.db), *options) as (_, http):
+        health = http.get("/api/health")
+        assert health.json()["trials"] == http.get("/api/stats").json()["total"]
+        matched = http.post("/api/match", json={"note": NOTE, "top": 2})
+        assert matched.status_code == 200 and len(matched.json()["trials"]) == 2
+        assert "<h1>" in http.get(f"/trials/{TARGET}").text

@@ -9,13 +9,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest_pg import postgres_store
+from conftest_pg import backend_store
 from trialatlas.model import Trial
 from trialatlas.search import FACETS, SearchIndex, iter_search, search
 from trialatlas.search.facets import value_key
@@ -49,13 +48,7 @@ def store(
     request: pytest.FixtureRequest, trials: list[Trial], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TrialStore]:
     """The same trials in each search engine: the SQLite index, and PostgreSQL's own."""
-    with ExitStack() as stack:
-        atlas: TrialStore
-        if request.param == "postgres":
-            atlas = stack.enter_context(postgres_store(request.getfixturevalue("pg_cluster")))
-        else:
-            atlas = SqliteStore(tmp_path_factory.mktemp("execute") / "atlas.db")
-            stack.callback(atlas.close)
+    with backend_store(request, tmp_path_factory.mktemp("execute")) as atlas:
         atlas.upsert_batch(trials)
         SearchIndex.for_store(atlas).sync(atlas)
         yield atlas

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from conftest_pg import postgres_store
+from conftest_pg import backend_store
 from trialatlas.search import SearchIndex, search
 from trialatlas.search.filters import Filters
 from trialatlas.services.ingest import ingest
-from trialatlas.store import SqliteStore, TrialStore
+from trialatlas.store import TrialStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"
 
@@ -21,13 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ictrp"
 def store(
     request: pytest.FixtureRequest, shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TrialStore]:
-    with ExitStack() as stack:
-        atlas: TrialStore
-        if request.param == "postgres":
-            atlas = stack.enter_context(postgres_store(request.getfixturevalue("pg_cluster")))
-        else:
-            atlas = SqliteStore(tmp_path_factory.mktemp("registry") / "atlas.db")
-            stack.callback(atlas.close)
+    with backend_store(request, tmp_path_factory.mktemp("registry")) as atlas:
         ingest([FIXTURES / "ictrp_header.csv", shared_data / "eu_isrctn_ctrdata"], atlas)
         SearchIndex.for_store(atlas).sync(atlas)
         yield atlas

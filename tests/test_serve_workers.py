@@ -4,10 +4,6 @@ the other, and how the match processes are shared out among the server processes
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +16,7 @@ from trialatlas.cli.serve import match_workers_per_server
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
 from trialatlas.store.postgres import PostgresStore
+from web_support import serve_command
 
 TOKEN = "s3cret-token"
 NEW = "NCT03580291"
@@ -28,36 +25,8 @@ NEW = "NCT03580291"
 @contextmanager
 def serving(db: str, *options: str) -> Iterator[httpx.Client]:
     """A ``trialatlas serve`` process of its own on a free port, and a client to it."""
-    with started(db, *options) as (_, http):
+    with serve_command(db, *options) as (_, http):
         yield http
-
-
-@contextmanager
-def started(db: str, *options: str) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
-    command = [sys.executable, "-m", "trialatlas", "serve", "--db", db, "--port", "0", *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        assert found, line
-        with httpx.Client(base_url=found.group(1), timeout=120) as http:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    http.get("/api/health").raise_for_status()
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "the server did not answer"
-                    time.sleep(0.2)
-            yield process, http
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _found(http: httpx.Client, query: str) -> tuple[int, list[str]]:
@@ -110,7 +79,7 @@ def test_match_workers_end_with_a_killed_server(tmp_path: Path, target_trials: P
     db = tmp_path / "atlas.db"
     with SqliteStore(db) as store:
         ingest([str(target_trials)], store)
-    with started(str(db), "--workers", "1", "--match-workers", "2") as (process, http):
+    with serve_command(str(db), "--workers", "1", "--match-workers", "2") as (process, http):
         answer = http.post("/api/match", json={"note": "A 45-year-old woman with lupus nephritis.", "top": 2})
         assert answer.status_code == 200, answer.text
         workers = psutil.Process(process.pid).children(recursive=True)

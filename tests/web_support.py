@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import atexit
 import functools
+import re
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from trialatlas.api import create_app
@@ -209,3 +213,34 @@ def shared_server() -> LiveServer:
 
     atexit.register(_cleanup)
     return server
+
+
+@contextmanager
+def serve_command(db: str, *options: str) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    """A ``trialatlas serve`` command in a process of its own on a free port (``options`` added),
+    once it answers its health check, and a client to it; stopped after."""
+    command = [sys.executable, "-m", "trialatlas", "serve", "--db", db, "--port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert found, line
+        with httpx.Client(base_url=found.group(1), timeout=120) as http:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    http.get("/api/health").raise_for_status()
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "the server did not answer"
+                    time.sleep(0.2)
+            yield process, http
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise AssertionError("the server did not stop when asked (SIGTERM)") from None

@@ -209,7 +209,10 @@ def _prepare(conn: sqlite3.Connection) -> None:
 
 
 class SearchIndex:
-    """FTS5 search over a store's trials; see the module docstring for its tables."""
+    """Search over a store's trials: words in tantivy, the rest in tables (see the module docstring)."""
+
+    # The layout version this engine writes; an index of another version is rebuilt.
+    schema = INDEX_SCHEMA
 
     def __init__(self, path: str = ":memory:", *, cache_size: int = 64) -> None:
         self.location = path
@@ -321,7 +324,7 @@ class SearchIndex:
             return self._meta_of(conn, name)
 
     def is_built(self) -> bool:
-        return self._meta("schema") == str(INDEX_SCHEMA)
+        return self._meta("schema") == str(self.schema)
 
     @property
     def last_seq(self) -> int:

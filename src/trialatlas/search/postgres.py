@@ -211,6 +211,8 @@ class PostgresSearchIndex(SearchIndex):
 
     A subclass of :class:`SearchIndex` for its seam only: it shares none of the SQLite machinery."""
 
+    schema = PG_INDEX_SCHEMA
+
     def __init__(self, url: str, *, location: str | None = None, pool_size: int = POOL_SIZE) -> None:
         # The SQLite index's state is not set up: every method it would read is overridden here.
         self.location = location or url
@@ -364,21 +366,6 @@ class PostgresSearchIndex(SearchIndex):
         with self._one() as conn:
             row = conn.execute("SELECT value FROM search_meta WHERE name = %s", (name,)).fetchone()
         return str(row[0]) if row else None
-
-    def is_built(self) -> bool:
-        return self._meta("schema") == str(PG_INDEX_SCHEMA)
-
-    @property
-    def last_seq(self) -> int:
-        return int(self._meta("last_seq") or 0)
-
-    @property
-    def generation(self) -> str:
-        return self._meta("generation") or ""
-
-    @property
-    def build_id(self) -> str:
-        return self._meta("build") or ""
 
     def doc_count(self) -> int:
         with self._one() as conn:
