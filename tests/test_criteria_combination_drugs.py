@@ -45,3 +45,15 @@ def test_an_exception_exempts_a_combination_only_when_it_exempts_every_ingredien
     assert _status(criterion, "exclusion", only_exempted) != "excluded"
     with_another = "Man, 39, with HIV. He takes bictegravir/emtricitabine/tenofovir alafenamide daily."
     assert _status(criterion, "exclusion", with_another) == "excluded"
+
+
+def test_an_ingredient_the_vocabulary_files_under_its_combination_is_itself() -> None:
+    # The packaged vocabulary files imipenem under "imipenem/cilastatin": the combination's parts are
+    # still the two single drugs, never the combination again (which made class look-ups recurse).
+    assert drug_ingredients("imipenem/cilastatin") == ("imipenem", "cilastatin")
+    classes = drug_classes("imipenem/cilastatin")
+    assert classes == tuple(dict.fromkeys(classes))
+    criterion = "Imipenem/cilastatin sodium."
+    span = Criterion(text=criterion, kind="exclusion", index=0, start=0, end=len(criterion))  # type: ignore[arg-type]
+    parsed = parse_criterion(span)
+    assert parsed is not None

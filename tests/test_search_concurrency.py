@@ -254,7 +254,7 @@ _WORDS = [
 ]
 
 
-def _wordy_store(path: Path, count: int = 4000, words: int = 800) -> None:
+def _wordy_store(path: Path, count: int = 4000, words: int = 1200) -> None:
     rng = random.Random(16)
     store = open_store(str(path))
     try:
@@ -308,7 +308,8 @@ def test_a_slow_search_holds_up_no_other(tmp_path: Path) -> None:
             beside.append(quick(number))
             number += 1
         thread.join()
-    assert slow["seconds"] > max(0.2, 10 * alone), (alone, slow)  # it really was slow
+    # It really was slow (on an idle box tantivy answers it in ~0.15-0.3 s: the floor is 10 quick ones).
+    assert slow["seconds"] > max(0.1, 10 * alone), (alone, slow)
     # Searches ran while it did, nearly every one about as fast as alone (not waiting for it to
     # finish). One may still meet the slow search at a step they share: a clean run once saw a
     # single search of hundreds wait 1.3 s of the slow one's 2.5 s (left open, in the notes).

@@ -147,7 +147,10 @@ def drug_ingredients(drug: str) -> tuple[str, ...]:
         info = regimen_drugs.lookup(part.strip())
         if info is None or info.is_class:
             return ()
-        generics.append(info.name)
+        # The vocabulary may file a single drug under a combination it is sold in (imipenem under
+        # "imipenem/cilastatin"): an ingredient is then the part as written, never a combination.
+        name = info.name if len(_INGREDIENT_JOINS.split(info.name)) < 2 else part.strip().lower()
+        generics.append(name)
     return tuple(dict.fromkeys(generics))
 
 
@@ -201,6 +204,8 @@ def drug_classes(drug: str) -> tuple[str, ...]:
                 result.append(broader)
     # A combination product is in every class of each of its ingredients.
     for part in drug_ingredients(drug):
+        if part == drug:  # never the combination itself (see drug_ingredients)
+            continue
         for identifier in drug_classes(part):
             if identifier not in result:
                 result.append(identifier)
