@@ -142,7 +142,7 @@ _BODY = (
     r"IBW|body\s+surface(?:\s+area)?))?"
 )
 _TIME = (
-    r"(?P<time{n}>day|d|24\s*h(?:ours?|rs?)?|hours?|hrs?|h|minutes?|mins?|min|weeks?|wks?|w|doses?|months?|"
+    r"(?P<time{n}>day|days(?!\s*\d)|d|24\s*h(?:ours?|rs?)?|hours?|hrs?|h|minutes?|mins?|min|weeks?|wks?|w|doses?|months?|"
     r"(?P<every{n}>\d+)\s*(?:h(?:ours?|rs?)?|weeks?|wks?|days?))"
 )
 _PER = r"\s*(?:/|per\s+|a\s+|each\s+)\s*"
@@ -240,7 +240,7 @@ def _plain(raw: str) -> float | None:
 
 def _time_basis(word: str) -> str | None:
     lowered = word.lower().replace(" ", "")
-    if lowered in {"day", "d"} or lowered.startswith("24h"):
+    if lowered in {"day", "days", "d"} or lowered.startswith("24h"):
         return "day"
     if lowered.startswith(("hour", "hr")) or lowered == "h":
         return "hour"

@@ -214,7 +214,11 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
         r"\bvia\s+(?:an?\s+)?(?:aerolizer|diskus|handihaler|turbuhaler|respimat|ellipta|breezhaler|spacer)\b|"
         r"\bdpi\b|\bp?mdi\b|\bdry\s+powder\b|\bmetered[-\s]dose\b",
     ),
-    ("intranasal", r"\bintra-?nasal(?:ly)?\b|\bnasal\s+spray\b|\bnasally\b|\bnose\s+spray\b"),
+    (
+        "intranasal",
+        r"\bintra-?nasal(?:ly)?\b|\bnasal\s+spray\b|\bnasally\b|\bnose\s+spray\b|"
+        r"\b(?:into|in|per|to)\s+(?:the\s+|each\s+|both\s+)*(?:nostrils?|nares)\b",
+    ),
     ("sublingual", r"\bsub-?lingual(?:ly)?\b|\bunder\s+the\s+tongue\b"),
     ("buccal", r"\bbuccal(?:ly)?\b"),
     ("transdermal", r"\btrans-?dermal(?:ly)?\b|\bpatch(?:es)?\b"),
@@ -242,8 +246,9 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
         r"\bophthalmic\b|\beye\s+drops?\b|\b(?:into|in|per|to)\s+(?:the\s+|each\s+|study\s+|affected\s+)*eyes?\b",
     ),
 ]
-# "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular.
-_ROUTE = re.compile(r"(?P<im>\bIM\b)")
+# "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular; "POs" (taking
+# things by mouth, "when tolerating POs") likewise, as "pos" is a common fragment.
+_ROUTE = re.compile(r"(?P<im>\bIM\b)|(?P<oral>\bPOs\b)")
 _ROUTE_CI = word_start_regex([(name.replace("-", "_"), p) for name, p in _ROUTE_PATTERNS])
 # Dosage forms that imply a route when no route word is written.
 _FORM_ROUTE = word_start_regex(
@@ -262,7 +267,7 @@ _ROMAN_CONTEXT = re.compile(r"(?:stage|grade|class|type|phase|level|step)\s*$", 
 def find_routes(text: str) -> list[Span]:
     spans: dict[int, Span] = {}
     found = _ROUTE_CI.finditer(text)
-    if "IM" in text:
+    if "IM" in text or "POs" in text:
         found += [(m, m.lastgroup or "") for m in _ROUTE.finditer(text)]
     for match, name in found:
         kind = name.replace("_", "-")

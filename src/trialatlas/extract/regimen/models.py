@@ -55,6 +55,10 @@ FREQUENCIES: tuple[str, ...] = (
 # Q35D) for timelines, but the spec's flat shape says null for the rest rather than round to a listed one.
 SPEC_FREQUENCIES = frozenset([*(f for f in FREQUENCIES if f != "Q12W"), "Q2H", "Q3H", "Q4H"])
 
+# The spec's bases stop at a body basis per day, hour or minute: an amount per kg or m² per week is a dose
+# per kg or m² given weekly (the week is the frequency, QW, which the schedule pass already reads).
+_SPEC_BASIS = {"kg/week": "kg", "m2/week": "m2"}
+
 # Administrations per day, for turning a per-day amount into a per-administration one.
 ADMINISTRATIONS_PER_DAY: dict[str, float] = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
 
@@ -217,7 +221,7 @@ class RegimenItem(_Model):
             "amount_low": _plain(dose.low) if dose else None,
             "amount_high": _plain(dose.high) if dose else None,
             "unit": dose.unit if dose else None,
-            "basis": dose.basis if dose else None,
+            "basis": _SPEC_BASIS.get(dose.basis, dose.basis) if dose else None,
             "frequency": self.frequency if self.frequency in SPEC_FREQUENCIES else None,
             "route": self.route,
         }

@@ -34,6 +34,7 @@ _RUN_BREAK = re.compile(r"[;.]|\bthen\b|\bfollowed\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(?:all|each|both)\s+(?:on|given|administered|at)\b", re.IGNORECASE)
 _PER_TIME = {"day": "QD", "week": "QW", "hour": "continuous", "min": "continuous"}
 _ADMINISTRATIONS = {2: "BID", 3: "TID", 4: "QID"}
+_PER_DAY_OF = {"dose": "day", "kg": "kg/day", "m2": "m2/day"}
 
 # "in two divided doses", "split into 2 intakes", "3 doses a day"; not "every 24 hours for 2 doses", a count
 # of days' doses.
@@ -118,9 +119,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         per_time = item.dose.per_time
         divided = _divided(after)
         if divided is not None and per_time in {None, "day"}:
-            # "1000 mg daily in two divided doses": a day's amount, given BID.
-            if item.dose.basis == "dose" and item.frequency == "QD":
-                item.dose = item.dose.model_copy(update={"basis": "day"})
+            # "1000 mg daily in two divided doses": a day's amount, given BID; "1800 mg in two divided
+            # doses" divides a day's amount too (the doses of a period are counted per day unless the
+            # period is named, and a named weekly one never gets here).
+            if item.dose.basis in _PER_DAY_OF:
+                item.dose = item.dose.model_copy(update={"basis": _PER_DAY_OF[item.dose.basis]})
             item.frequency = divided
             continue
         if item.frequency is not None:
