@@ -168,6 +168,10 @@ _CONCENTRATION = re.compile(
 _PERCENT = re.compile(r"\s*%")
 # "two 50 mg tablets": a count of units of a form multiplies the amount.
 _COUNT_BEFORE = re.compile(rf"\b({UNIT_COUNT.pattern()})\s+$", re.IGNORECASE)
+# "2 pills of 100 mg": the count of units of a form, written before the strength, multiplies it too.
+_COUNT_OF_BEFORE = re.compile(
+    rf"\b([1-6]|{UNIT_COUNT.pattern()})\s+(?:tablets?|capsules?|pills?|caps)\s+of\s+$", re.IGNORECASE
+)
 _FORM_AFTER = re.compile(
     r"\s*(?:[a-z-]+\s+){0,2}(tablets?|capsules?|pills?|caps|puffs?|inhalations?|actuations?|sprays?)\b",
     re.IGNORECASE,
@@ -385,7 +389,15 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             # "1 and 2 mg" is a list of two doses, not a range; in "day 1 and 30 mg" only 30 is a dose.
             if not _NOT_LIST_WORD.search(text[max(0, match.start() - 8) : match.start()]):
                 first_end = match.end("u1") if match.group("u1") else match.end("lo")
-                amounts.append(_amount(text, match.start("lo"), first_end, low * factor, low * factor, unit))
+                first_unit, first_factor = unit, factor
+                if match.group("u1"):
+                    # "100 mg and 3 capsules": the first amount keeps the unit written with it.
+                    first_unit, first_factor = canonical_unit(_squash(match.group("u1"))) or (unit, factor)
+                amounts.append(
+                    _amount(
+                        text, match.start("lo"), first_end, low * first_factor, low * first_factor, first_unit
+                    )
+                )
             low = high
             hi_start = match.start("hi")
         concentration = _CONCENTRATION.match(text, end)
@@ -419,6 +431,13 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         if count and _FORM_AFTER.match(text, basis_end) and not hi_text:
             multiplier = UNIT_COUNT.value(count.group(1)) or 1.0
             low, high = low * multiplier, high * multiplier
+        counted = _COUNT_OF_BEFORE.search(text, max(0, start - 30), start) if not hi_text else None
+        if counted is not None:
+            word = counted.group(1)
+            multiplier = float(word) if word.isdigit() else UNIT_COUNT.value(word) or 1.0
+            low, high = low * multiplier, high * multiplier
+            # The count read as an amount of its own ("2 pills") is this dose, not another.
+            amounts = [a for a in amounts if not counted.start() <= a.start < start]
         amount = Amount(
             start,
             basis_end,
