@@ -82,6 +82,36 @@ CASES: list[tuple[str, list[Row]]] = [
     ("3 capsules of 250 mg once daily", [(None, 750, 750, "mg", "dose", "QD", "oral")]),
     # Days in a row are a run of consecutive days.
     ("Drug Q 10 mg/kg IV given 4 days in a row", [(None, 10, 10, "mg", "kg", "QD", "iv")]),
+    # A dose-level name opening the text is no single administration; a single dose in a sentence is.
+    (
+        "Single dose (2000 mcg adjuvant Z + 10 mcg antigen Y)",
+        [(None, 2000, 2000, "mcg", "dose", None, None), (None, 10, 10, "mcg", "dose", None, None)],
+    ),
+    ("Patients get a single dose (40 mg) of drug Q", [(None, 40, 40, "mg", "dose", "once", None)]),
+    # An infusion that runs for an hour is one administration of its cycle; one that runs for days is
+    # continuous dosing.
+    (
+        "Drug Q 80 mg/m2 as a 1-hour continuous infusion on day 1 of each 21-day cycle",
+        [(None, 80, 80, "mg", "m2", "Q3W", "iv")],
+    ),
+    (
+        "Drug Q 800 mg/m2/day as a 120-hour continuous infusion",
+        [(None, 800, 800, "mg", "m2/day", "continuous", "iv")],
+    ),
+    # The last number of a list of days is a day, not the first of two doses.
+    (
+        "Drug Q 900 mg/m2 IV on Days 1, 8, & 15 and 30 mg/m2 PO every 6 hours",
+        [(None, 900, 900, "mg", "m2", "QW", "iv"), (None, 30, 30, "mg", "m2", "QID", "oral")],
+    ),
+    # A cycle length alone does not say a dose is given once a cycle; a named day in it does.
+    (
+        "Drug Q 50 mg PO. Treatment is given in 28-day cycles. Drug Q 50 mg at bedtime daily.",
+        [(None, 50, 50, "mg", "dose", None, "oral"), (None, 50, 50, "mg", "dose", "QD", "oral")],
+    ),
+    (
+        "Drug Q 500 mg/m2 IV. Drug Q is given for 4 cycles of 21 days, on day 1 of each.",
+        [(None, 500, 500, "mg", "m2", "Q3W", "iv")],
+    ),
 ]
 
 

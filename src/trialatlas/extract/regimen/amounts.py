@@ -193,6 +193,16 @@ _NOT_LIST_WORD = re.compile(
     re.IGNORECASE,
 )
 
+# "Days 1, 8, & 15 and 25 mg/m2": the number ends a list of days, so it is no amount of a list of doses.
+_DAY_LIST_BEFORE = re.compile(
+    r"\b(?:days?|weeks?|wks?|d)\s*[-+]?\d+(?:\s*(?:,|&|and)\s*(?:(?:days?|d)\s*)?[-+]?\d+)*\s*,?\s*(?:&|and|,)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _ends_day_list(text: str, start: int) -> bool:
+    return _DAY_LIST_BEFORE.search(text, max(0, start - 40), start) is not None
+
 
 @dataclass
 class Amount:
@@ -387,7 +397,8 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         hi_start = -1
         if hi_text and sep == "and" and not match.group("from"):
             # "1 and 2 mg" is a list of two doses, not a range; in "day 1 and 30 mg" only 30 is a dose.
-            if not _NOT_LIST_WORD.search(text[max(0, match.start() - 8) : match.start()]):
+            before = text[max(0, match.start() - 8) : match.start()]
+            if not _NOT_LIST_WORD.search(before) and not _ends_day_list(text, match.start()):
                 first_end = match.end("u1") if match.group("u1") else match.end("lo")
                 first_unit, first_factor = unit, factor
                 if match.group("u1"):

@@ -329,10 +329,44 @@ def _name_as_written_generics(items: list[RegimenItem]) -> None:
             item.drug = written_generic(item.drug_text, item.drug)
 
 
+# "Single dose (3000 µg A + 20 µg B)" opening a text or a line: the name of a dose level (beside "Double
+# dose (...)"), not a single administration (R10).
+_LEVEL_NAME = re.compile(r"Single[-\s]dose")
+_LEVEL_NAME_AFTER = re.compile(r"\s*\(")
+_LINE_START = re.compile(r"(?:^|\n)\s*$")
+# "a 1-hour IV continuous infusion on day 1 of each cycle", "continuous infusion over 30 minutes": an infusion
+# that runs for less than a day is one administration of its schedule, not continuous dosing.
+_SHORT_RUN_BEFORE = re.compile(
+    r"\b(\d+(?:\.\d+)?)[-\s]?(h|hrs?|hours?|min|mins|minutes?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+_SHORT_RUN_AFTER = re.compile(
+    r"\s+over\s+(?:a\s+period\s+of\s+)?(\d+(?:\.\d+)?)\s*(h|hrs?|hours?|min|mins|minutes?)\b", re.IGNORECASE
+)
+
+
+def _short_run(text: str, span: lexicon.Span) -> bool:
+    found = _SHORT_RUN_BEFORE.search(text, max(0, span[0] - 30), span[0]) or _SHORT_RUN_AFTER.match(
+        text, span[1]
+    )
+    if found is None:
+        return False
+    hours = float(found.group(1)) / (60 if found.group(2).lower().startswith("m") else 1)
+    return hours < 24
+
+
 def _frequencies(text: str) -> list[lexicon.Span]:
-    """Frequency words, less those saying how often a dose changes ("doubled weekly")."""
+    """Frequency words, less those saying how often a dose changes ("doubled weekly") and dose-level names."""
     return [
-        f for f in lexicon.find_frequencies(text) if not _STEP_FREQUENCY.search(text, max(0, f[0] - 80), f[0])
+        f
+        for f in lexicon.find_frequencies(text)
+        if not _STEP_FREQUENCY.search(text, max(0, f[0] - 80), f[0])
+        and not (
+            f[2] == "once"
+            and _LEVEL_NAME.fullmatch(text, f[0], f[1])
+            and _LEVEL_NAME_AFTER.match(text, f[1])
+            and _LINE_START.search(text, max(0, f[0] - 20), f[0])
+        )
+        and not (f[2] == "continuous" and _short_run(text, f))
     ]
 
 

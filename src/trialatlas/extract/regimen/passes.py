@@ -273,6 +273,7 @@ def _fold_formulations(text: str, items: list[RegimenItem]) -> list[RegimenItem]
 
 
 _CYCLE_WORD = re.compile(r"\bcycles?\b|\brepeat", re.IGNORECASE)
+_ONE_NAMED_DAY = re.compile(r"\bday\s*\d+\b(?!\s*(?:-|to|through|,|and|&)\s*\d)", re.IGNORECASE)
 
 
 def _apply_cycle_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
@@ -290,10 +291,14 @@ def _apply_cycle_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
         code = codes[0][2] if codes else (cycle[2] if cycle else None)
         if code is None:
             continue
+        # "given in 28-day cycles" names the cycle, not that a dose is given once in it: a bare cycle length
+        # sets the frequency of a dose on one named day, by the dose's words or the cycle sentence's.
+        once_a_cycle = bool(codes) or _ONE_NAMED_DAY.search(chunk) is not None
         for item in items:
             if (
                 item.start < sentence.start
                 and item.frequency is None
+                and (once_a_cycle or (item.schedule and not _DAYS_MULTI.search(item.schedule)))
                 and item.dose is not None
                 and not _DAYS_MULTI.search(item.schedule or "")
             ):
