@@ -169,7 +169,30 @@ class AdjustmentCue:
     kind: str
 
 
+# What every adjustment cue starts with: most texts hold none, and a substring test is far cheaper than
+# the pattern.
+_ADJUST_STEMS = (
+    "taper",
+    "reduc",
+    "decreas",
+    "lower",
+    "increas",
+    "titrat",
+    "escalat",
+    "adjust",
+    "switch",
+    "chang",
+    "stop",
+    "discontinu",
+    "withdraw",
+    "ceas",
+)
+
+
 def adjustment_cues(text: str) -> list[AdjustmentCue]:
+    lowered = text.lower()
+    if not any(stem in lowered for stem in _ADJUST_STEMS):
+        return []
     return [
         AdjustmentCue(m.start(), m.end(), _KIND[text[m.start() : m.start() + 3].lower()])
         for m, _ in _ADJUST.finditer(text)
