@@ -112,6 +112,13 @@ CASES: list[tuple[str, list[Row]]] = [
         "Drug Q 500 mg/m2 IV. Drug Q is given for 4 cycles of 21 days, on day 1 of each.",
         [(None, 500, 500, "mg", "m2", "Q3W", "iv")],
     ),
+    # Days written after a drug that "plus" adds are that drug's, and the cycle around them too (R15); a
+    # cycle after a drug added with no days of its own is the whole combination's.
+    (
+        "Paclitaxel 80 mg/m2 IV plus capecitabine on days 1-14 of every 3-week cycle",
+        [("paclitaxel", 80, 80, "mg", "m2", None, "iv")],
+    ),
+    ("Docetaxel 75 mg/m2 + cisplatin every 3 weeks", [("docetaxel", 75, 75, "mg", "m2", "Q3W", None)]),
 ]
 
 

@@ -892,6 +892,20 @@ def _unclaimed(doc: _Doc, kind: str, spans: list[lexicon.Span], start: int, end:
     return [s for s in spans if start <= s[0] and s[1] <= end and (kind, s[0]) not in doc.claimed]
 
 
+_PLUS_BEFORE = re.compile(r"(?:\bplus|\+)\s*$", re.IGNORECASE)
+_OWN_DAYS = re.compile(r"\bdays?\s*\d|\d\s*(?:-|–|to)\s*\d+\s*days?\b", re.IGNORECASE)
+
+
+def _plus_drug_between(doc: _Doc, start: int, end: int) -> bool:
+    """Whether a drug added by "plus" or "+", with days of its own, stands between a dose and ``end``."""
+    return any(
+        start < m.start < end
+        and _PLUS_BEFORE.search(doc.text, max(start, m.start - 8), m.start)
+        and _OWN_DAYS.search(doc.text, m.end, end)
+        for m in doc.mentions
+    )
+
+
 def _frequency(
     doc: _Doc, amount: Amount, pre_start: int, post_end: int, sentence: clauses.Sentence, next_start: int
 ) -> tuple[str | None, str | None]:
@@ -904,6 +918,9 @@ def _frequency(
         for span in _unclaimed(doc, "freq", doc.freqs, amount.end, post_end)
         # "12.5 mg/kg/h for 4 hours, then continuous infusions of 6.25 mg/kg/h": it leads into the next dose.
         if not (next_start < len(text) and _LEADS_INTO.match(text, span[1], next_start))
+        # "AK104 15 mg/kg IV plus anlotinib days 1-14 of every 3-week cycle": the schedule of the drug
+        # the "plus" adds, which has no dose of its own (R15).
+        and not _plus_drug_between(doc, amount.end, span[0])
     ]
     before = [
         span

@@ -115,7 +115,8 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             continue
         sentence = doc.sentence_of(item.start)
         following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
-        after = text[item.end : min(sentence.end, following)]
+        # "A 15 mg/kg IV plus B days 1-14": the days after a drug that "plus" adds are that drug's (R15).
+        after = text[item.end : _plus_drug_start(doc, item.end, min(sentence.end, following))]
         per_time = item.dose.per_time
         divided = _divided(after)
         if divided is not None and per_time in {None, "day"}:
@@ -174,6 +175,19 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         if code is not None:
             item.frequency = code
     _share_trailing(doc, dosed)
+
+
+_PLUS_BEFORE = re.compile(r"(?:\bplus|\+)\s*$", re.IGNORECASE)
+
+
+def _plus_drug_start(doc: _Doc, start: int, end: int) -> int:
+    """Where a drug added by "plus" or "+" starts between ``start`` and ``end``, else ``end``."""
+    for mention in doc.mentions:
+        if start < mention.start < end and _PLUS_BEFORE.search(
+            doc.text, max(start, mention.start - 8), mention.start
+        ):
+            return mention.start
+    return end
 
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
