@@ -119,6 +119,9 @@ CASES: list[tuple[str, list[Row]]] = [
         [("paclitaxel", 80, 80, "mg", "m2", None, "iv")],
     ),
     ("Docetaxel 75 mg/m2 + cisplatin every 3 weeks", [("docetaxel", 75, 75, "mg", "m2", "Q3W", None)]),
+    # A run of days with the day letter written at both ends is a run, however the cycle repeats.
+    ("Drug Q 25 mg/m2 IV D1-D5", [(None, 25, 25, "mg", "m2", "QD", "iv")]),
+    ("Drug Q 25 mg/m2 IV d1-d5 every 28 days", [(None, 25, 25, "mg", "m2", "QD", "iv")]),
 ]
 
 

@@ -25,7 +25,7 @@ from trialatlas.extract.regimen.models import (
 )
 
 _DAYS_MULTI = re.compile(
-    r"\bdays?\s*-?\d+\s*(?:-|to|through|thru)\s*-?\d+|\b(?:days?|d)\s*[-+]?\d+\s*(?:,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d+|"
+    r"\b(?:days?|d)\s*-?\d+\s*(?:-|to|through|thru)\s*(?:(?:days?|d)\s*)?-?\d+|\b(?:days?|d)\s*[-+]?\d+\s*(?:,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d+|"
     rf"(?:x|for|×)\s*{lexicon.NUMBER_WORD}\s*(?:consecutive\s+)?days|"
     r"\bD\s?\d+\s*(?:-|to)\s*\d+\b",
     re.IGNORECASE,

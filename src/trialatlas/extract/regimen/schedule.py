@@ -47,7 +47,7 @@ _DIVIDED = re.compile(
     re.IGNORECASE,
 )
 _DAY_RUN = re.compile(
-    r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:days?\s*)?(-?\d+)\b"
+    r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:(?:days?|d)\s*)?(-?\d+)\b"
     r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b(?!\s*[-+]?\d)"
     r"|\b(" + NUMBER_WORD + r")\s+(?:consecutive\s+days\b|days\s+in\s+a\s+row\b)"
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
