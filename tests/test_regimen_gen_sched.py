@@ -122,6 +122,9 @@ CASES: list[tuple[str, list[Row]]] = [
     # A run of days with the day letter written at both ends is a run, however the cycle repeats.
     ("Drug Q 25 mg/m2 IV D1-D5", [(None, 25, 25, "mg", "m2", "QD", "iv")]),
     ("Drug Q 25 mg/m2 IV d1-d5 every 28 days", [(None, 25, 25, "mg", "m2", "QD", "iv")]),
+    # Days a week apart in a 21-day cycle are weekly, the day word written once or each time (the spec).
+    ("Drug Q 25 mg/m2 IV on day 1 and day 8 every 21 days", [(None, 25, 25, "mg", "m2", "QW", "iv")]),
+    ("Drug Q 25 mg/m2 IV on day 1 every 21 days", [(None, 25, 25, "mg", "m2", "Q3W", "iv")]),
 ]
 
 

@@ -108,7 +108,7 @@ _WEEKS = re.compile(
     r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+|\d+)\b", re.IGNORECASE
 )
 _DAY_SCHEDULE = re.compile(
-    r"\b(?:on\s+)?days?\s*[-+]?\d+(?:\s*(?:,|and|&|-|to|through)\s*[-+]?\d+)*(?:\s+of\s+(?:each|every|a|the)\s+"
+    r"\b(?:on\s+)?days?\s*[-+]?\d+(?:\s*(?:,|and|&|-|to|through)\s*(?:days?\s*)?[-+]?\d+)*(?:\s+of\s+(?:each|every|a|the)\s+"
     r"\d+[-\s]day\s+(?:treatment\s+)?cycles?)?",
     re.IGNORECASE,
 )
