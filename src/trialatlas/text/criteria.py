@@ -86,7 +86,8 @@ _HEADER = re.compile(
 # Where a header can begin: its side word ("incl", "excl", "elig", "non-"), or a qualifier before it
 # ("Key Inclusion"). Finding these first, then trying ``_HEADER`` only there, gives the matches
 # ``_HEADER.finditer`` gives: its leading lookbehind is otherwise tried at every character.
-_HEADER_WORD = re.compile(r"incl|excl|elig|non", re.IGNORECASE)
+# (The lookahead names the letters that can start one, case folded: a scan for them is fast.)
+_HEADER_WORD = re.compile(r"(?=[ien])(?:incl|excl|elig|non)", re.IGNORECASE)
 _QUALIFIER_END = re.compile(r"(?:key|main|major|general|principal|specific)\Z", re.IGNORECASE)
 
 
