@@ -110,6 +110,23 @@ CASES: list[tuple[str, list[Row]]] = [
     # ...but not when it is only what the dose is timed or given against.
     ("80 mg/m2 IV weekly, 30 minutes after the paclitaxel", [(None, 80, 80, "mg", "m2", "QW", "iv")]),
     ("40 mg/kg/d for 2 days with Mesna", [(None, 40, 40, "mg", "kg/day", "QD", None)]),
+    # A course's sum written after a per-kg or per-m2 dose is no dose given.
+    (
+        "Ifosfamide 1.8 g/m2 IV every 2 hours x 5 (9 g/m2 total)",
+        [("ifosfamide", 1.8, 1.8, "g", "m2", "Q2H", "iv")],
+    ),
+    (
+        "A bolus of 2 mcg/kg IV once. Total dosage to be administered will be 10 to 20 mcg/kg.",
+        [(None, 2, 2, "mcg", "kg", "once", "iv")],
+    ),
+    # Adjustments of a dose are steps, not doses.
+    ("adjustments of 2 units of insulin are made every 3 days", []),
+    # A sentence whose subject is an unknown product names the dose it gives.
+    (
+        "Compound Z given orally at a dosage of 5 mg twice a day",
+        [("compound z", 5, 5, "mg", "dose", "BID", "oral")],
+    ),
+    ("Study drug given orally at a dosage of 5 mg twice a day", [(None, 5, 5, "mg", "dose", "BID", "oral")]),
     # Radioactivity is not a unit of the spec: no item of its own.
     ("Iodine I 131 tositumomab 75 mCi IV once", []),
 ]

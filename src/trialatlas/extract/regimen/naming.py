@@ -132,6 +132,43 @@ def name_right_before(
     return None
 
 
+# "Peptide T given intranasally at a dosage of 2 mg": a sentence whose subject is the product it gives.
+_SUBJECT_GIVEN = re.compile(
+    r"[\s*•-]*(?P<name>[A-Z][A-Za-z0-9-]*(?:\s+[A-Z0-9][A-Za-z0-9-]*){0,2})\s+(?:is\s+|was\s+|will\s+be\s+|are\s+|were\s+)?"
+    r"(?:given|administered|dosed|infused|injected|instilled)\b"
+)
+# Words that make a subject a stand-in, not a name ("Study drug given", "Drug A administered").
+_STAND_INS = frozenset(
+    {
+        "drug",
+        "drugs",
+        "study",
+        "medication",
+        "product",
+        "agent",
+        "treatment",
+        "therapy",
+        "intervention",
+        "placebo",
+    }
+)
+
+
+def subject_name(text: str, sentence_start: int, amount_start: int) -> DrugInfo | None:
+    """The product a sentence opens with as the subject of "given"/"administered", for a dose in that
+    sentence that no known name claims, named as written."""
+    match = _SUBJECT_GIVEN.match(text, sentence_start, amount_start)
+    if match is None:
+        return None
+    words = match.group("name").split()
+    lowered = [word.lower() for word in words]
+    if lowered[0] in STOPWORDS or any(word in _STAND_INS or word in STOPWORDS for word in lowered):
+        return None
+    if len(words) == 1 and (lowered[0] in NOT_DRUGS or len(lowered[0]) < 4):
+        return None
+    return DrugInfo(" ".join(lowered), None)
+
+
 def _line_start(text: str, start: int) -> bool:
     """Whether a word opens a line, a clause after ";" or a list item: where a regimen table names a drug."""
     before = text[max(0, start - 4) : start].rstrip(" \t*•-")

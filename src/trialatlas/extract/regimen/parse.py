@@ -136,7 +136,7 @@ _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
-    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$|\bnearest\s*$|"
+    r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$",
     re.IGNORECASE,
@@ -158,6 +158,7 @@ _STEP_WORDS = (
     "lower",
     "increment",
     "step",
+    "adjustment",
     "nearest",
     "<",
     ">",
@@ -175,9 +176,12 @@ _PER_AFTER_DRUG = re.compile(
     re.IGNORECASE,
 )
 _TOTAL_RIGHT_BEFORE = re.compile(
-    r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?\s*(?:of|:|=|is|was|will\s+be)?\s*$",
+    r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?(?:\s+to\s+be\s+(?:administered|given))?"
+    r"\s*(?:of|:|=|is|was|will\s+be)?\s*$",
     re.IGNORECASE,
 )
+# "36.5 mg/kg total dose", "(4.5 g/m2 total)", "32 mL/kg overall": a course's sum written after it.
+_TOTAL_RIGHT_AFTER = re.compile(r"\s*(?:total|in\s+total|overall|cumulative)\b", re.IGNORECASE)
 _SPLIT_CODES = frozenset({"BID", "TID", "QID"})
 _FORM_RIGHT_AFTER = re.compile(
     r"\s*(?:[A-Za-z-]+\s+){0,2}?(?:tablets?|capsules?|pills?|caps|tabs?)\b", re.IGNORECASE
@@ -575,8 +579,9 @@ def _item(
             if per.group(2) and basis in {"kg", "m2"}:
                 # "0.15 mg of dexamethasone per kilogram per day".
                 basis += "/day"
-    elif basis in {"kg", "m2"} and _TOTAL_RIGHT_BEFORE.search(
-        text, max(pre_start, amount.start - 30), amount.start
+    elif basis in {"kg", "m2"} and (
+        _TOTAL_RIGHT_BEFORE.search(text, max(pre_start, amount.start - 50), amount.start)
+        or _TOTAL_RIGHT_AFTER.match(text, amount.end)
     ):
         # "(total dose 0.9 mg/kg)": the course's sum, not a dose given (export leaves it out).
         role = "total"
@@ -826,6 +831,9 @@ def _choose_drug_near(
         opening = doc.sentence_of(later[0].start)
         if opening.start > sentence.start and not text[opening.start : later[0].start].strip(" \n\r-*•:("):
             return later[0], later[0].info
+    subject = naming.subject_name(text, sentence.start, amount.start)
+    if subject is not None:
+        return None, subject
     only = naming.only_drug(text, amount.end, mentions)
     if only is not None:
         # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
