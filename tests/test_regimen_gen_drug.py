@@ -127,6 +127,11 @@ CASES: list[tuple[str, list[Row]]] = [
         [("compound z", 5, 5, "mg", "dose", "BID", "oral")],
     ),
     ("Study drug given orally at a dosage of 5 mg twice a day", [(None, 5, 5, "mg", "dose", "BID", "oral")]),
+    # A known abbreviation, a route and "at" before a dose name it; a dose-finding acronym names nothing.
+    (
+        "Patients not responding to MTX received Cy orally at 50 mg daily",
+        [("cyclophosphamide", 50, 50, "mg", "dose", "QD", "oral")],
+    ),
     # Radioactivity is not a unit of the spec: no item of its own.
     ("Iodine I 131 tositumomab 75 mCi IV once", []),
 ]
@@ -135,3 +140,7 @@ CASES: list[tuple[str, list[Row]]] = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_drug_identity_rules(text: str, expected: list[Row]) -> None:
     assert flat(text) == expected
+
+
+def test_a_dose_finding_acronym_names_no_drug() -> None:
+    assert [row[0] for row in flat("Imatinib 400 mg daily; MTD 600 mg")] == ["imatinib", "imatinib"]

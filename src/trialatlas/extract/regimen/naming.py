@@ -29,6 +29,10 @@ from trialatlas.text.drugs import names_kept_as_written
 
 # What may stand between a name and its dose: a space, a colon, an opening bracket, "=".
 _NAME_GAP = re.compile(r"[ \t]*[:=(]?[ \t]*")
+_ROUTE_AT_GAP = re.compile(
+    r"\s+(?:orally|by\s+mouth|PO|IV|intravenously|SC|subcutaneously|IM|intramuscularly)\s+at\s+(?:a\s+dose\s+of\s+)?$",
+    re.IGNORECASE,
+)
 # A name written as a regimen line's subject: an acronym ("GCSF", "IFN"), or a capitalised word.
 _ACRONYM = re.compile(r"^(?:\d-)?[A-Z][A-Za-z]{1,5}$")
 _CAPITALISED = re.compile(r"^[A-Z][a-z]{4,}$")
@@ -99,16 +103,23 @@ def _plain_word(word: str) -> bool:
 
 
 def name_right_before(
-    text: str, amount_start: int, window_start: int, mentions: list[Mention]
+    text: str, amount_start: int, window_start: int, mentions: list[Mention], known_only: bool = False
 ) -> DrugInfo | None:
     """The drug named by the word written right against a dose (``<Name> <amount>``), where the vocabulary
     found no drug there: a known abbreviation in any case, else an unknown acronym or capitalised word."""
-    words = list(WORD.finditer(text, max(window_start, amount_start - 30), amount_start))
+    words = list(WORD.finditer(text, max(window_start, amount_start - 40), amount_start))
     if not words:
         return None
     last = words[-1]
-    if not _NAME_GAP.fullmatch(text, last.end(), amount_start):
-        return None
+    if not _NAME_GAP.fullmatch(text, last.end(), amount_start) or last.group(0).lower() == "at":
+        # "received Cy orally at 100 mg": a known abbreviation, a route and "at" before the dose.
+        lead = _ROUTE_AT_GAP.search(text, max(window_start, amount_start - 40), amount_start)
+        if lead is None:
+            return None
+        before = [word for word in words if word.end() <= lead.start()]
+        if not before or before[-1].end() != lead.start():
+            return None
+        last, known_only = before[-1], True
     start = last.start()
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isdigit():
         start -= 2  # "2-CdA"
@@ -123,7 +134,7 @@ def name_right_before(
     if find_routes(written) or find_frequencies(written):
         return None  # "IV 200 mg", "BID 5 mg"
     known = _abbreviations().get(written.lower())
-    if known is not None:
+    if known is not None or known_only:
         return known
     if _ACRONYM.match(written) and sum(ch.isupper() for ch in written) >= 2 and len(word) >= 3:
         return DrugInfo(written.lower(), None)

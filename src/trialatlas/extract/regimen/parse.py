@@ -806,7 +806,9 @@ def _choose_drug_near(
         gap = text[prev.end : amount.start]
         immediate = len(_WORDS_IN_TEXT.findall(gap)) <= 6 and prev.end >= previous_end
         if immediate:
-            return prev, prev.info
+            # "to MTX received Cy orally at 50 mg": a known abbreviation nearer the dose is its drug.
+            nearer = naming.name_right_before(text, amount.start, prev.end, mentions, known_only=True)
+            return (None, nearer) if nearer is not None else (prev, prev.info)
         # "mesna 3 gm/m2 conIV GCSF 5 mcg/kg/d SQ": a name right against the dose beats one that already
         # has its dose.
         named = naming.name_right_before(text, amount.start, sentence.start, mentions)
