@@ -132,6 +132,9 @@ CASES: list[tuple[str, list[Row]]] = [
         "Patients not responding to MTX received Cy orally at 50 mg daily",
         [("cyclophosphamide", 50, 50, "mg", "dose", "QD", "oral")],
     ),
+    # The number after "Day" names a day, not the low end of a dose range; "a day" before a range does not.
+    ("Level 2 Day 15- 300 mg b.i.d.", [(None, 300, 300, "mg", "dose", "BID", None)]),
+    ("twice a day 5-10 mg", [(None, 5, 10, "mg", "dose", "BID", None)]),
     # Radioactivity is not a unit of the spec: no item of its own.
     ("Iodine I 131 tositumomab 75 mCi IV once", []),
 ]
