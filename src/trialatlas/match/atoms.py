@@ -510,7 +510,30 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         return _outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
+    if _complete_list_decides(rule, patient):
+        return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _complete_list_decides(rule: MedicationRule, patient: PatientProfile) -> bool:
+    """Whether the note's whole list of current medicines rules out what a criterion asks. The list
+    tells what is taken now, not what was taken before ("prior gemcitabine", "within 2 weeks"); and a
+    class ("vasodilators") is ruled out only when every listed medicine is a known drug whose classes
+    are known, so a medicine the vocabulary cannot place never reads as "not that class"."""
+    if not patient.medication_list_complete or rule.historical or rule.hypothetical:
+        return False
+    if rule.window is not None and rule.window.relation != "current":
+        return False
+    if rule.drugs:
+        return True
+    if rule.drug_class is None or rule.drug_class == "medication":
+        return False
+    for medication in patient.medications:
+        if not medication.present or "medication" in medication.classes:
+            continue
+        if not medication.drugs or not any(drug_classes(d) for d in medication.drugs):
+            return False
+    return True
 
 
 def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | None:
