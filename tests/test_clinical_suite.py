@@ -38,6 +38,8 @@ _VERDICT = {
     ("inclusion", "not met"): "not_met",
     ("exclusion", "excluded"): "met",
     ("exclusion", "not excluded"): "not_met",
+    # An exclusion about people the patient is not one of (pregnancy for a man) does not exclude.
+    ("exclusion", "not applicable"): "not_met",
 }
 
 
@@ -65,7 +67,7 @@ def judge_case(case: dict[str, Any]) -> str:
     text = _criteria_texts()[case["nct_id"]][start:end]
     criterion = Criterion(text=" ".join(text.split()), kind=case["section"], index=0, start=start, end=end)
     verdict = evaluate_criterion(parse_criterion(criterion), load_patient(case["note"]))
-    # "Not applicable" is neither side's answer: it counts as undecided here.
+    # An inclusion that does not apply is neither side's answer: it counts as undecided here.
     return _VERDICT.get((case["section"], verdict.status), "unknown")
 
 

@@ -304,6 +304,13 @@ def _complete_medication_list() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{cue})" for cue in cues["complete_medication_list"]), re.IGNORECASE)
 
 
+@cache
+def _negative_result() -> re.Pattern[str]:
+    """Words giving an infection's test as negative (``note_cues.json``, data)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    return re.compile(r"\b(?:" + "|".join(cues["negative_result"]) + r")\b", re.IGNORECASE)
+
+
 def _every_dose_has_its_drug(sentence: str) -> bool:
     """Whether each dose in a list of medicines follows a drug the vocabulary knows: "zorbalix 10 mg
     daily" is a medicine it cannot name, so the list cannot rule out a class that medicine may be in."""
@@ -519,7 +526,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 break
         around = sentence[mention.end : list_end + 30].lower()
         status: Literal["positive", "negative", "active", "history", "any"] = "any"
-        if "negative" in around or context.negated:
+        if _negative_result().search(around) or context.negated:
             status = "negative"
         elif "positive" in around or "seropositive" in sentence.lower():
             status = "positive"
