@@ -106,9 +106,7 @@ def test_related_and_match_after_ingest_build_nothing(store_copy: Path, no_build
     assert no_building == []
 
 
-def test_saved_related_index_is_mapped_and_patched_after_reload(
-    store_copy: Path, v2_jsonl: Path
-) -> None:
+def test_saved_related_index_is_mapped_and_patched_after_reload(store_copy: Path, v2_jsonl: Path) -> None:
     _forget_in_memory_indexes()
     with SqliteStore(store_copy) as store:
         path = related_index.index_path(store)

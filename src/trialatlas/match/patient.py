@@ -152,8 +152,8 @@ class PatientProfile(BaseModel):
     )
     medication_list_complete: bool = Field(
         default=False,
-        description="The source lists every medicine the patient takes now (\"Her only medications are …\", "
-        "\"Current medications: …\"): one it does not name is not taken.",
+        description='The source lists every medicine the patient takes now ("Her only medications are …", '
+        '"Current medications: …"): one it does not name is not taken.',
     )
     procedures: list[PatientProcedure] = Field(default_factory=list)
     pregnant: bool | None = None
@@ -297,6 +297,8 @@ _CONSENT = re.compile(
     r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I
 )
 _COMPLY = re.compile(r"\bcomply\b|\bcompliance\b|\bwithout\s+any\s+practical\s+issues\b", re.I)
+
+
 @cache
 def _complete_medication_list() -> re.Pattern[str]:
     """The cues of a sentence listing all of the patient's medicines (``note_cues.json``, data)."""
