@@ -131,3 +131,11 @@ def drug_names() -> Iterator[DrugName]:
                 yield DrugName(alias, generic, drug_class=drug_class, curated=True)
     for name, generic, brand in packaged_drug_names():
         yield DrugName(name, generic, brand=brand)
+
+
+@cache
+def names_kept_as_written() -> frozenset[str]:
+    """Names (lower case) a dose keeps as written although the vocabulary files them under one member:
+    class names ("G-CSF") and products with no single generic ("S-1"); ``named_as_written`` in drugs.json."""
+    raw = json.loads(resources.files(__package__).joinpath("drugs.json").read_text(encoding="utf-8"))
+    return frozenset(" ".join(str(name).lower().split()) for name in raw.get("named_as_written", []))

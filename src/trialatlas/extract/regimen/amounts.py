@@ -317,6 +317,10 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     return "dose", end, frequency, False
 
 
+# "Day 57- 800 mg" names a day; "twice a day 5-10 mg" does not.
+_DAY_BEFORE = re.compile(r"(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )\bdays?\s*$", re.IGNORECASE)
+
+
 def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tuple[int, int, str]]]:
     """Every dose-like amount in ``text``, and fragments that look like doses but cannot be read."""
     amounts: list[Amount] = []
@@ -409,6 +413,14 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                         text, match.start("lo"), first_end, low * first_factor, low * first_factor, first_unit
                     )
                 )
+            low = high
+            hi_start = match.start("hi")
+        elif (
+            hi_text
+            and not match.group("u1")
+            and _DAY_BEFORE.search(text, max(0, match.start() - 14), match.start())
+        ):
+            # "Day 57- 800 mg b.i.d.": the number after "day" names a day; the dose is the number after it.
             low = high
             hi_start = match.start("hi")
         concentration = _CONCENTRATION.match(text, end)

@@ -20,7 +20,7 @@ import math
 import re
 from importlib import resources
 
-from trialatlas.extract.regimen import clauses, lexicon
+from trialatlas.extract.regimen import clauses, lexicon, naming
 from trialatlas.extract.regimen.amounts import Amount, find_amounts
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
@@ -129,13 +129,14 @@ _OF_LOWER_BEFORE = re.compile(r"\bof\s+([a-z][a-z\-]{6,})\s*\(?\s*$")
 _OF_UNKNOWN = re.compile(r"^\s*of\s+(?:the\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,3})")
 _WORDS_IN_TEXT = re.compile(r"\S+")
 _DIGIT = re.compile(r"\d")
-_RADIATION_UNITS = frozenset({"Gy", "cGy"})
+# Radiation, and radioactivity (not a unit of the spec; the mass given with it is the dose, R13).
+_RADIATION_UNITS = frozenset({"Gy", "cGy", "mCi", "MBq", "GBq"})
 _IN_MG = {"g": 1000.0, "mg": 1.0, "mcg": 1e-3, "ng": 1e-6}
 _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
-    r"increments\s+of)\s*$|\b(?:increments?|steps?)\s+of\s*$|\bnearest\s*$|"
+    r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$",
     re.IGNORECASE,
@@ -157,6 +158,7 @@ _STEP_WORDS = (
     "lower",
     "increment",
     "step",
+    "adjustment",
     "nearest",
     "<",
     ">",
@@ -174,9 +176,12 @@ _PER_AFTER_DRUG = re.compile(
     re.IGNORECASE,
 )
 _TOTAL_RIGHT_BEFORE = re.compile(
-    r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?\s*(?:of|:|=|is|was|will\s+be)?\s*$",
+    r"\b(?:total|cumulative)(?:\s+(?:daily\s+)?(?:dose|dosage|amount))?(?:\s+to\s+be\s+(?:administered|given))?"
+    r"\s*(?:of|:|=|is|was|will\s+be)?\s*$",
     re.IGNORECASE,
 )
+# "36.5 mg/kg total dose", "(4.5 g/m2 total)", "32 mL/kg overall": a course's sum written after it.
+_TOTAL_RIGHT_AFTER = re.compile(r"\s*(?:total|in\s+total|overall|cumulative)\b", re.IGNORECASE)
 _SPLIT_CODES = frozenset({"BID", "TID", "QID"})
 _FORM_RIGHT_AFTER = re.compile(
     r"\s*(?:[A-Za-z-]+\s+){0,2}?(?:tablets?|capsules?|pills?|caps|tabs?)\b", re.IGNORECASE
@@ -300,7 +305,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         attach_thresholds(norm, items, doc.sentences)
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
-        _name_as_written_generics(items)
+        _name_as_written_generics(items, mentions)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
@@ -316,11 +321,20 @@ def _cell_context(text: str) -> bool:
     return any(word in lowered for word in _CELL_WORDS) and _CELL_CONTEXT.search(text) is not None
 
 
-def _name_as_written_generics(items: list[RegimenItem]) -> None:
+def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention]) -> None:
     """Each dose's drug as the generic the text wrote (drugs.written_generic), once every pass that
     compares names with the vocabulary's has run."""
     for item in items:
         if item.drug is not None and item.drug_text:
+            kept = naming.kept_as_written(item.drug_text)
+            if kept is not None:
+                # "G-CSF 5 mcg/kg": a class name stays as written, unless the text also names the one
+                # drug of it that is given ("GCSF ... Filgrastim administration").
+                if not any(
+                    m.info.name == item.drug and naming.kept_as_written(m.surface) is None for m in mentions
+                ):
+                    item.drug = kept
+                continue
             if _HEADING.search(item.drug) and " and " not in item.drug:
                 # "antibodies, monoclonal", "serum albumin, human": a subject heading the packaged
                 # vocabulary files a name under, never a generic; the name as written is the drug's.
@@ -599,8 +613,9 @@ def _item(
             if per.group(2) and basis in {"kg", "m2"}:
                 # "0.15 mg of dexamethasone per kilogram per day".
                 basis += "/day"
-    elif basis in {"kg", "m2"} and _TOTAL_RIGHT_BEFORE.search(
-        text, max(pre_start, amount.start - 30), amount.start
+    elif basis in {"kg", "m2"} and (
+        _TOTAL_RIGHT_BEFORE.search(text, max(pre_start, amount.start - 50), amount.start)
+        or _TOTAL_RIGHT_AFTER.match(text, amount.end)
     ):
         # "(total dose 0.9 mg/kg)": the course's sum, not a dose given (export leaves it out).
         role = "total"
@@ -812,7 +827,12 @@ def _choose_drug_near(
     if (
         after is not None
         and _ADJACENT_AFTER.match(text, amount.end, after.start)
-        and (prev is None or not _ADJACENT_BEFORE.match(text, prev.end, amount.start))
+        and (
+            prev is None
+            or not _ADJACENT_BEFORE.match(text, prev.end, amount.start)
+            # "8 mg betamethasone, 3 cc bupivacaine": the name before was the dose before's.
+            or naming.named_after_previous_dose(text, previous_end, prev, _ADJACENT_AFTER)
+        )
     ):
         # "[TMP-SMX DS = 160 mg trimethoprim": the drug written against the dose beats one further back.
         return _placebo_of(doc, after)
@@ -820,12 +840,21 @@ def _choose_drug_near(
         gap = text[prev.end : amount.start]
         immediate = len(_WORDS_IN_TEXT.findall(gap)) <= 6 and prev.end >= previous_end
         if immediate:
-            return prev, prev.info
+            # "to MTX received Cy orally at 50 mg": a known abbreviation nearer the dose is its drug.
+            nearer = naming.name_right_before(text, amount.start, prev.end, mentions, known_only=True)
+            return (None, nearer) if nearer is not None else (prev, prev.info)
+        # "mesna 3 gm/m2 conIV GCSF 5 mcg/kg/d SQ": a name right against the dose beats one that already
+        # has its dose.
+        named = naming.name_right_before(text, amount.start, sentence.start, mentions)
+        if named is not None:
+            return None, named
     if after is not None and _AFTER_GAP.match(text[amount.end : after.start]):
         return _placebo_of(doc, after)
     if prev is not None:
         return prev, prev.info
-    unknown = _unknown_drug(text, amount, sentence)
+    unknown = naming.name_right_before(text, amount.start, sentence.start, mentions) or _unknown_drug(
+        text, amount, sentence
+    )
     if unknown is not None:
         return None, unknown
     earlier = [m for m in mentions if m.end <= amount.start and m.info.name != "placebo"]
@@ -838,6 +867,13 @@ def _choose_drug_near(
         opening = doc.sentence_of(later[0].start)
         if opening.start > sentence.start and not text[opening.start : later[0].start].strip(" \n\r-*•:("):
             return later[0], later[0].info
+    subject = naming.subject_name(text, sentence.start, amount.start)
+    if subject is not None:
+        return None, subject
+    only = naming.only_drug(text, amount.end, mentions)
+    if only is not None:
+        # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
+        return only, only.info
     return None, None
 
 

@@ -1,0 +1,225 @@
+"""Which drug a dose is of, where the nearest-name reading of parse.py goes wrong: by the grammar of dose
+statements rather than by a list of cases.
+
+- ``<Name> <amount>``: a regimen table's line or clause names its drug right before the dose ("GCSF
+  5 mcg/kg/d SQ", "dex 40 mg/d PO", "CdA: 0.14 mg/kg"). A name written so beats a drug named further
+  back that already has a dose of its own. A standard abbreviation counts in any letter case there
+  (the vocabulary matches short abbreviations only as written, so that "tac" in prose is no drug);
+  an unknown capitalised word or acronym counts as a drug named as written.
+- ``<amount> <Name>, <amount> <Name>``: a list that names each drug after its dose ("8 mg betamethasone,
+  3 cc bupivacaine") gives each dose the name after it, not the one before that belonged to the dose
+  before it.
+- One drug named in the whole text: a dose that no sentence names is that drug's ("5 mg/kg IV weekly,
+  then maintenance with cidofovir 3 mg/kg"), unless the drug is named only as what the dose is timed
+  against ("1 hour after herceptin").
+- Names a dose keeps as written (text/drugs.json ``named_as_written``): class names ("G-CSF") and
+  products with no single generic ("S-1"), which the vocabulary files under one of their members.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
+from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
+from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary
+from trialatlas.extract.regimen.lexicon import find_frequencies, find_routes
+from trialatlas.text.drugs import names_kept_as_written
+
+# What may stand between a name and its dose: a space, a colon, an opening bracket, "=".
+_NAME_GAP = re.compile(r"[ \t]*[:=(]?[ \t]*")
+_ROUTE_AT_GAP = re.compile(
+    r"\s+(?:orally|by\s+mouth|PO|IV|intravenously|SC|subcutaneously|IM|intramuscularly)\s+at\s+(?:a\s+dose\s+of\s+)?$",
+    re.IGNORECASE,
+)
+# A name written as a regimen line's subject: an acronym ("GCSF", "IFN"), or a capitalised word.
+_ACRONYM = re.compile(r"^(?:\d-)?[A-Z][A-Za-z]{1,5}$")
+_CAPITALISED = re.compile(r"^[A-Z][a-z]{4,}$")
+# A dose timed against another drug names that drug as an anchor, not as what is given.
+# So does a level measured ("serum MTX < 0.05 uM") and a cycle of another drug the dose goes with.
+_ANCHOR_BEFORE = re.compile(
+    r"\b(?:after|before|following|prior\s+to|preceding|than|vs\.?|versus|not\s+receiving|serum|plasma|blood|"
+    # "50 mg/kg/d with Mesna" gives another drug alongside; "therapy with cidofovir" names the one given.
+    r"(?<!therapy\s)(?<!treatment\s)(?<!treated\s)with|"
+    r"levels?\s+of|(?:cycles?|courses?)\s+of)\s+(?:the\s+)?(?:[A-Za-z]{1,4}\s+)?$",
+    re.IGNORECASE,
+)
+_NEXT_WORD = re.compile(r"[\s)\]]*([A-Za-z][A-Za-z0-9-]*)")
+# Words an acronym or a capitalised word right before a dose must not be: units, dosing words, times.
+_NOT_NAMES = frozenset(
+    {
+        "dose",
+        "doses",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "level",
+        "levels",
+        "cohort",
+        "group",
+        "arm",
+        "step",
+        "phase",
+        "cycle",
+        "course",
+        "courses",
+        "total",
+        "then",
+        "and",
+        "or",
+        "of",
+        "at",
+        "to",
+        "with",
+        "plus",
+        "max",
+        "maximum",
+        "bolus",
+    }
+)
+
+
+@cache
+def _abbreviations() -> dict[str, DrugInfo]:
+    """Single-word names the vocabulary matches only as written, by their lower-case spelling (where the
+    spelling names one drug only)."""
+    found: dict[str, DrugInfo] = {}
+    clashes: set[str] = set()
+    for key, info in vocabulary().by_exact.items():
+        if len(key) != 1:
+            continue
+        lowered = key[0].lower()
+        if lowered in found and found[lowered].name != info.name:
+            clashes.add(lowered)
+        found.setdefault(lowered, info)
+    return {word: info for word, info in found.items() if word not in clashes}
+
+
+def _plain_word(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in STOPWORDS or lowered in NOT_DRUGS or lowered in _NOT_NAMES
+
+
+def name_right_before(
+    text: str, amount_start: int, window_start: int, mentions: list[Mention], known_only: bool = False
+) -> DrugInfo | None:
+    """The drug named by the word written right against a dose (``<Name> <amount>``), where the vocabulary
+    found no drug there: a known abbreviation in any case, else an unknown acronym or capitalised word."""
+    words = list(WORD.finditer(text, max(window_start, amount_start - 40), amount_start))
+    if not words:
+        return None
+    last = words[-1]
+    if not _NAME_GAP.fullmatch(text, last.end(), amount_start) or last.group(0).lower() == "at":
+        # "received Cy orally at 100 mg": a known abbreviation, a route and "at" before the dose.
+        lead = _ROUTE_AT_GAP.search(text, max(window_start, amount_start - 40), amount_start)
+        if lead is None:
+            return None
+        before = [word for word in words if word.end() <= lead.start()]
+        if not before or before[-1].end() != lead.start():
+            return None
+        last, known_only = before[-1], True
+    start = last.start()
+    if start >= 2 and text[start - 1] == "-" and text[start - 2].isdigit():
+        start -= 2  # "2-CdA"
+    if any(m.start <= last.start() < m.end for m in mentions):
+        return None
+    written = text[start : last.end()]
+    word = last.group(0)
+    if not word.isalpha() or _plain_word(word):
+        return None
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/-"):
+        return None  # part of a longer token ("L5/S1", "anti-B1")
+    if find_routes(written) or find_frequencies(written):
+        return None  # "IV 200 mg", "BID 5 mg"
+    known = _abbreviations().get(written.lower())
+    if known is not None or known_only:
+        return known
+    if _ACRONYM.match(written) and sum(ch.isupper() for ch in written) >= 2 and len(word) >= 3:
+        return DrugInfo(written.lower(), None)
+    if _CAPITALISED.match(word) and _line_start(text, start):
+        return DrugInfo(word.lower(), None)
+    return None
+
+
+# "Peptide T given intranasally at a dosage of 2 mg": a sentence whose subject is the product it gives.
+_SUBJECT_GIVEN = re.compile(
+    r"[\s*•-]*(?P<name>[A-Z][A-Za-z0-9-]*(?:\s+[A-Z0-9][A-Za-z0-9-]*){0,2})\s+(?:is\s+|was\s+|will\s+be\s+|are\s+|were\s+)?"
+    r"(?:given|administered|dosed|infused|injected|instilled)\b"
+)
+# Words that make a subject a stand-in, not a name ("Study drug given", "Drug A administered").
+_STAND_INS = frozenset(
+    {
+        "drug",
+        "drugs",
+        "study",
+        "medication",
+        "product",
+        "agent",
+        "treatment",
+        "therapy",
+        "intervention",
+        "placebo",
+    }
+)
+
+
+def subject_name(text: str, sentence_start: int, amount_start: int) -> DrugInfo | None:
+    """The product a sentence opens with as the subject of "given"/"administered", for a dose in that
+    sentence that no known name claims, named as written."""
+    match = _SUBJECT_GIVEN.match(text, sentence_start, amount_start)
+    if match is None:
+        return None
+    words = match.group("name").split()
+    lowered = [word.lower() for word in words]
+    if lowered[0] in STOPWORDS or any(word in _STAND_INS or word in STOPWORDS for word in lowered):
+        return None
+    if len(words) == 1 and (lowered[0] in NOT_DRUGS or len(lowered[0]) < 4):
+        return None
+    return DrugInfo(" ".join(lowered), None)
+
+
+def _line_start(text: str, start: int) -> bool:
+    """Whether a word opens a line, a clause after ";" or a list item: where a regimen table names a drug."""
+    before = text[max(0, start - 4) : start].rstrip(" \t*•-")
+    return not before or before[-1] in "\n;:"
+
+
+def named_after_previous_dose(
+    text: str, previous_end: int, mention: Mention, adjacent_after: re.Pattern[str]
+) -> bool:
+    """Whether ``mention`` is the name written right after the dose before (``8 mg betamethasone, 3 cc``):
+    that dose's drug, so not the drug of the dose after it."""
+    return 0 <= previous_end <= mention.start and bool(
+        adjacent_after.fullmatch(text, previous_end, mention.start)
+    )
+
+
+def only_drug(text: str, amount_end: int, mentions: list[Mention]) -> Mention | None:
+    """The one drug a text names (placebo aside), when every mention of it is one generic and it is not
+    named only as what a dose is timed against, for a dose that no word after it names ("190 mcg tetanus
+    peptide, plus 100 mcg QS-21" names its own); else ``None``."""
+    following = _NEXT_WORD.match(text, amount_end)
+    if following is not None:
+        word = following.group(1)
+        if not (_plain_word(word) or find_routes(word) or find_frequencies(word)):
+            return None
+    # Unknown words that only look like codes ("IV 29") are no drug to give a dose to.
+    named = [m for m in mentions if m.info.name != "placebo"]
+    if not all(m.known for m in named):
+        return None
+    if not named or len({m.info.name for m in named}) != 1 or named[0].info.is_class:
+        return None
+    if all(_ANCHOR_BEFORE.search(text, max(0, m.start - 30), m.start) for m in named):
+        return None
+    return named[0]
+
+
+def kept_as_written(written: str) -> str | None:
+    """The name a dose keeps as written, lower case, for a class name or a product with no single generic
+    ("G-CSF" -> "g-csf"), else ``None``."""
+    key = " ".join(written.split())
+    if key.lower() in names_kept_as_written():
+        return key.lower()
+    return None
