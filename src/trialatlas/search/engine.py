@@ -21,6 +21,7 @@ as FTS5's weighted BM25 adds the columns' weighted counts.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -122,6 +123,10 @@ def delete(writer: tantivy.IndexWriter, keys: Sequence[str]) -> None:
 
 # --- retrieval -------------------------------------------------------------------------------------
 
+# Matches listed in one pass with their count; a query matching more is listed a second time. Room
+# for 8,192 hits cost less than a separate count at 25k trials (measured, bench/search.py queries).
+_LISTED = 8192
+
 
 def top(
     searcher: tantivy.Searcher, query: tantivy.Query, limit: int, *, count: bool = False
@@ -139,17 +144,22 @@ def top(
 def matching(searcher: tantivy.Searcher, query: tantivy.Query) -> Docs:
     """Every match's doc number, ascending, unscored (tantivy orders them by the fast field).
 
-    Counted first: the collector sets room aside for as many hits as it is asked for, in every
-    segment, which cost ten times the listing itself when asked for every doc of the index."""
-    size = count(searcher, query)
-    if not size:
-        return np.zeros(0, dtype=np.int64)
-    hits = searcher.search(query, size, count=False, order_by_field=DOC, order=tantivy.Order.Asc).hits
+    One pass lists and counts the matches when they fit in :data:`_LISTED` (most queries); a query
+    matching more is listed again, asked for exactly its count: the collector sets room aside for as
+    many hits as it is asked for, in every segment, which cost ten times the listing itself when
+    asked for every doc of the index, and a count first cost as much as the listing."""
+    room = max(1, min(_LISTED, searcher.num_docs))
+    result = searcher.search(query, room, count=True, order_by_field=DOC, order=tantivy.Order.Asc)
+    size = _count(result)
+    if size > room:
+        result = searcher.search(query, size, count=False, order_by_field=DOC, order=tantivy.Order.Asc)
+    hits = result.hits
     return np.fromiter((value for value, _ in hits), np.int64, len(hits))
 
 
 def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-    return _count(searcher.search(query, 1, count=True))
+    """The number of matches; ordered by the doc number fast field, so that no match is scored."""
+    return _count(searcher.search(query, 1, count=True, order_by_field=DOC, order=tantivy.Order.Asc))
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -364,29 +374,42 @@ def snippets(
     terms: Terms,
     texts: Mapping[int, Sequence[str]],
     tokens: int,
+    *,
+    prune: bool = True,
 ) -> dict[int, str]:
     """Per doc, its best fragment of about ``tokens`` words (the most distinct matched words, then
     the most matches, then the earliest column), matched words between \\x02 and \\x03, '…' where
     text is cut; tantivy cuts and marks the fragments, from the given texts of the shown docs only.
-    Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`."""
+    Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`.
+
+    Cutting a column's fragments is most of a search's time, so a doc's columns are tried most
+    promising first (by a bound on the score any fragment of theirs can reach) and a column whose
+    bound cannot beat the best fragment so far is not tried (``prune=False`` tries every column
+    that may match: the same snippets, slower)."""
     generators: dict[str, tantivy.SnippetGenerator] = {}
     found: dict[int, str] = {}
     # A column holding none of these (lower-cased) cannot match: tantivy is not asked about it.
     starts = _starts(terms.words) | terms.prefixes
     # Every word tantivy may mark (negated ones too): what bounds a column's score from above.
-    marked = tuple(_starts(terms.words | terms.excluded) | terms.prefixes)
+    marked = _occurrences(tuple(sorted(_starts(terms.words | terms.excluded) | terms.prefixes)))
+    width = tokens * _WORD_CHARS
     for number, columns in texts.items():
-        best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
+        tried: list[tuple[int, int, str, str]] = []
         for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
             lowered = text.lower()
             if not text or not any(start in lowered for start in starts):
                 continue
-            if best is not None and _cannot_beat(lowered, marked, best[0]):
-                continue
+            bound = _bound(lowered, marked, width) if prune else _UNBOUNDED
+            tried.append((bound, rank, column, text))
+        tried.sort(key=lambda item: (-item[0], item[1]))
+        best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
+        for bound, rank, column, text in tried:
+            if best is not None and (bound, bound, -rank) < best[0]:
+                continue  # even its best possible fragment scores lower
             generator = generators.get(column)
             if generator is None:
                 generator = tantivy.SnippetGenerator.create(searcher, query, schema(), column)
-                generator.set_max_num_chars(tokens * _WORD_CHARS)
+                generator.set_max_num_chars(width)
                 generators[column] = generator
             document = tantivy.Document()
             document.add_text(column, text)
@@ -407,19 +430,32 @@ def snippets(
     return found
 
 
-def _cannot_beat(lowered: str, marked: tuple[str, ...], best: tuple[int, int, int]) -> bool:
-    """Whether a later column (``lowered``) cannot score above ``best``: each mark is a word that
-    starts with one of ``marked`` (a stem less its last letter, or a prefix), so the times these
-    occur bound its marks and its distinct marked words; the earlier column wins a tie. Only ASCII
-    text is judged (folded accents escape the bound)."""
-    if not marked or not lowered.isascii():
-        return False
-    bound = 0
-    for start in marked:
-        bound += lowered.count(start)
-        if bound > best[0]:  # (bound, bound) <= best holds while bound <= its distinct words
-            return False
-    return True
+# A bound no score reaches: the column is always tried.
+_UNBOUNDED = 1 << 62
+
+
+@lru_cache(maxsize=256)
+def _occurrences(marked: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Every offset where one of ``marked`` begins (overlapping ones too)."""
+    if not marked or "" in marked:
+        return None
+    alternatives = "|".join(re.escape(start) for start in sorted(marked, key=len, reverse=True))
+    return re.compile(f"(?=(?:{alternatives}))")
+
+
+def _bound(lowered: str, marked: re.Pattern[str] | None, width: int) -> int:
+    """The most marks (and so distinct marked words) a fragment of ``lowered`` can hold: each mark is
+    a word that starts with one of the marked starts (a stem less its last letter, or a prefix), and
+    every word of one fragment begins within ``width`` bytes of its first (tantivy cuts a text into
+    consecutive fragments of at most that many). Only ASCII text is judged (folded accents and
+    multi-byte letters escape the bound): other text is :data:`_UNBOUNDED`."""
+    if marked is None or not lowered.isascii():
+        return _UNBOUNDED
+    offsets = [found.start() for found in marked.finditer(lowered)]
+    most = 0
+    for first, offset in enumerate(offsets):
+        most = max(most, bisect.bisect_left(offsets, offset + width, first) - first)
+    return most
 
 
 def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:

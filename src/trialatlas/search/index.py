@@ -60,8 +60,9 @@ from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path, server_url
 
-# 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py).
-INDEX_SCHEMA = 3
+# 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py). 4: learned
+# terms indexed by (key, kind, alt), so that a look-up groups them from the index alone.
+INDEX_SCHEMA = 4
 # The tantivy index of each build lives in ``<store file><ENGINE_SUFFIX>/<build id>``.
 ENGINE_SUFFIX = ".search-engine"
 BATCH = 500
@@ -139,7 +140,8 @@ _SCHEMA = [
         key TEXT NOT NULL,
         alt TEXT NOT NULL
     )""",
-    "CREATE INDEX search_{b}_learned_key ON {p}learned (key)",
+    # Covers the look-up (key IN …, GROUP BY key, kind, alt): a common key has thousands of rows.
+    "CREATE INDEX search_{b}_learned_key ON {p}learned (key, kind, alt)",
     "CREATE INDEX search_{b}_learned_doc ON {p}learned (doc)",
     """CREATE TABLE {p}drugs (
         name TEXT NOT NULL,
