@@ -1,6 +1,6 @@
-"""Snippets of the shown hits: a column is only skipped when it cannot beat the best one so far (its
-possible marks within one fragment are counted), so the chosen column and its marks stay those of
-trying them all."""
+"""Snippets of the shown hits: a later column is only skipped when it cannot beat the best one so far
+(its possible marks are counted), and a column is only cut where no fragment can hold a mark, so the
+chosen column, its fragment and its marks stay those of reading every column whole."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from trialatlas.model import Trial
 from trialatlas.search import SearchIndex
-from trialatlas.search.engine import COLUMNS, _bound, _occurrences, snippets, translate
+from trialatlas.search.engine import COLUMNS, _cannot_beat, _stretch, snippets, translate
 from trialatlas.search.query import WEIGHTS, fts_string
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
@@ -24,15 +24,26 @@ def _columns(**texts: str) -> list[str]:
     return [texts.get(column, "") for column in COLUMNS]
 
 
-def test_a_columns_bound_counts_the_marks_one_fragment_can_hold() -> None:
-    marked = _occurrences(("lupu", "nephrit"))
-    assert _bound("lupus only here", marked, 168) == 1
-    assert _bound("lupus and nephritis and lupus", marked, 168) == 3
-    # Two mentions farther apart than a fragment's width are never marked in one fragment.
-    assert _bound("lupus " + "word " * 60 + "nephritis", marked, 168) == 1
-    assert _bound("lupus " + "word " * 60 + "nephritis", marked, 400) == 2
-    assert _bound("sjögren lupus", marked, 168) > 1000  # accents fold: never judged
-    assert _bound("nothing here", marked, 168) == 0
+def test_a_column_is_skipped_only_when_its_words_cannot_beat_the_best() -> None:
+    marked = ("lupu", "nephrit")
+    assert _cannot_beat("lupus only here", marked, (2, 2, 0))
+    assert not _cannot_beat("lupus and nephritis and lupus", marked, (2, 2, 0))  # 3 possible marks
+    assert not _cannot_beat("lupus nephritis", marked, (1, 3, 0))  # 2 distinct words possible
+    assert not _cannot_beat("sjögren lupus", marked, (2, 2, 0))  # accents fold: never judged
+
+
+def test_a_column_is_read_from_the_fragment_of_its_first_mark_to_that_of_its_last() -> None:
+    marked = ("lupu", "nephrit")
+    text = "word " * 100 + "lupus " + "word " * 60 + "nephritis " + "tail " * 80
+    begin, end = _stretch(text, marked, 168)
+    # Fragments start at whole words: the one holding "lupus" starts at or before it, within reach.
+    assert text[begin - 1] == " " and begin <= text.index("lupus") < begin + 168
+    assert text[end - 1] == " " and text[end : end + 4] == "tail"
+    assert end <= text.index("nephritis") + 168 < end + len("tail ")
+    assert _stretch("prelupus only", marked, 168) == (0, 0)  # no word can be marked
+    assert _stretch("lupus", marked, 168) == (0, len("lupus"))
+    whole = "sjögren lupus " + "x " * 200
+    assert _stretch(whole, marked, 168) == (0, len(whole))  # accents fold: read whole
 
 
 def test_the_best_column_wins_whether_or_not_later_ones_are_tried(tmp_path: Path) -> None:

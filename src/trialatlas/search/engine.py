@@ -21,7 +21,6 @@ as FTS5's weighted BM25 adds the columns' weighted counts.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -382,37 +381,36 @@ def snippets(
     text is cut; tantivy cuts and marks the fragments, from the given texts of the shown docs only.
     Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`.
 
-    Cutting a column's fragments is most of a search's time, so a doc's columns are tried most
-    promising first (by a bound on the score any fragment of theirs can reach) and a column whose
-    bound cannot beat the best fragment so far is not tried (``prune=False`` tries every column
-    that may match: the same snippets, slower)."""
+    Cutting a column's fragments is most of a search's time (tantivy stems every word of the text
+    it is given), so a column is skipped when its words cannot beat the best fragment so far, and
+    tantivy reads only the stretch of a column from the fragment of its first possible mark to the
+    end of the fragment of its last (``prune=False`` reads every column that may match, whole: the
+    same snippets, slower)."""
     generators: dict[str, tantivy.SnippetGenerator] = {}
     found: dict[int, str] = {}
     # A column holding none of these (lower-cased) cannot match: tantivy is not asked about it.
     starts = _starts(terms.words) | terms.prefixes
     # Every word tantivy may mark (negated ones too): what bounds a column's score from above.
-    marked = _occurrences(tuple(sorted(_starts(terms.words | terms.excluded) | terms.prefixes)))
+    marked = tuple(_starts(terms.words | terms.excluded) | terms.prefixes)
     width = tokens * _WORD_CHARS
     for number, columns in texts.items():
-        tried: list[tuple[int, int, str, str]] = []
+        best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
         for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
             lowered = text.lower()
             if not text or not any(start in lowered for start in starts):
                 continue
-            bound = _bound(lowered, marked, width) if prune else _UNBOUNDED
-            tried.append((bound, rank, column, text))
-        tried.sort(key=lambda item: (-item[0], item[1]))
-        best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
-        for bound, rank, column, text in tried:
-            if best is not None and (bound, bound, -rank) < best[0]:
-                continue  # even its best possible fragment scores lower
+            if prune and best is not None and _cannot_beat(lowered, marked, best[0]):
+                continue
             generator = generators.get(column)
             if generator is None:
                 generator = tantivy.SnippetGenerator.create(searcher, query, schema(), column)
                 generator.set_max_num_chars(width)
                 generators[column] = generator
+            begin, end = _stretch(lowered, marked, width) if prune else (0, len(text))
+            if end <= begin:
+                continue  # no word of it can be marked
             document = tantivy.Document()
-            document.add_text(column, text)
+            document.add_text(column, text[begin:end])
             made = generator.snippet_from_doc(document)
             spans = [(part.start, part.end) for part in made.highlighted()]
             if not spans:
@@ -421,7 +419,8 @@ def snippets(
             score = (len({fragment[a:b].lower() for a, b in spans}), len(spans), -rank)
             if best is None or score > best[0]:
                 cut = made.fragment_range()
-                best = (score, text, cut.start, cut.end, spans)
+                # Offsets in the stretch: bytes of ASCII text (only such text is cut), so characters.
+                best = (score, text, begin + cut.start, begin + cut.end, spans)
         if best is not None:
             _, text, start, end, spans = best
             found[number] = _marked(text, start, end, spans)
@@ -430,32 +429,85 @@ def snippets(
     return found
 
 
-# A bound no score reaches: the column is always tried.
-_UNBOUNDED = 1 << 62
+def _cannot_beat(lowered: str, marked: tuple[str, ...], best: tuple[int, int, int]) -> bool:
+    """Whether a later column (``lowered``) cannot score above ``best``: each mark is a word that
+    starts with one of ``marked`` (a stem less its last letter, or a prefix), so the times these
+    occur bound its marks and its distinct marked words; the earlier column wins a tie. Only ASCII
+    text is judged (folded accents escape the bound)."""
+    if not marked or not lowered.isascii():
+        return False
+    bound = 0
+    for start in marked:
+        bound += lowered.count(start)
+        if bound > best[0]:  # (bound, bound) <= best holds while bound <= its distinct words
+            return False
+    return True
 
 
-@lru_cache(maxsize=256)
-def _occurrences(marked: tuple[str, ...]) -> re.Pattern[str] | None:
-    """Every offset where one of ``marked`` begins (overlapping ones too)."""
-    if not marked or "" in marked:
+_LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
+
+
+def _stretch(lowered: str, marked: tuple[str, ...], width: int) -> tuple[int, int]:
+    """The part of a column tantivy needs to read for the same best fragment: from the start of the
+    fragment holding its first possible mark to the end of the one holding its last; ``(0, 0)``
+    when no word can be marked.
+
+    Tantivy cuts a text into consecutive fragments: the first starts at 0, each word ending more
+    than ``width`` bytes past the current fragment's start begins the next one; a word is a run of
+    letters and digits; only fragments with a mark are candidates, and the best is the first of
+    the highest score. A mark is a word that begins with one of ``marked`` (a stem less its last
+    letter, or a prefix). Fragments depend on where words are only, not on stems, so they are
+    found here without stemming, and tantivy, given the text from a fragment's start, cuts the
+    same fragments from there. Only ASCII text is cut (elsewhere characters are not bytes and
+    folded accents match): other text is read whole."""
+    size = len(lowered)
+    if not marked or "" in marked or not lowered.isascii():
+        return 0, size
+    first = size
+    for start in marked:
+        at = lowered.find(start, 0, first)
+        while at >= 0 and at and lowered[at - 1].isalnum():  # inside a word: not a mark
+            at = lowered.find(start, at + 1, first)
+        if at >= 0:
+            first = at
+    if first == size:
+        return 0, 0
+    last = max(lowered.rfind(start) for start in marked)
+    begin, initial = 0, True
+    while True:
+        following = _next_fragment(lowered, begin, width, initial)
+        if following is None or following > first:
+            break
+        begin, initial = following, False
+    # No word of a fragment with a mark ends past ``last + width``; the word across that point
+    # belongs to none of them (and, cut, it could join one): the text ends where it begins.
+    end = last + width
+    if end >= size:
+        return begin, size
+    while end > begin and lowered[end].isalnum() and lowered[end - 1].isalnum():
+        end -= 1
+    return begin, end
+
+
+def _next_fragment(lowered: str, begin: int, width: int, initial: bool) -> int | None:
+    """Where the fragment after the one starting at ``begin`` starts (``None``: it is the last): at
+    the first word that ends more than ``width`` past ``begin``, the word opening the fragment aside
+    (the first fragment, at 0, is opened by no word)."""
+    limit = begin + width
+    if limit >= len(lowered):
         return None
-    alternatives = "|".join(re.escape(start) for start in sorted(marked, key=len, reverse=True))
-    return re.compile(f"(?=(?:{alternatives}))")
-
-
-def _bound(lowered: str, marked: re.Pattern[str] | None, width: int) -> int:
-    """The most marks (and so distinct marked words) a fragment of ``lowered`` can hold: each mark is
-    a word that starts with one of the marked starts (a stem less its last letter, or a prefix), and
-    every word of one fragment begins within ``width`` bytes of its first (tantivy cuts a text into
-    consecutive fragments of at most that many). Only ASCII text is judged (folded accents and
-    multi-byte letters escape the bound): other text is :data:`_UNBOUNDED`."""
-    if marked is None or not lowered.isascii():
-        return _UNBOUNDED
-    offsets = [found.start() for found in marked.finditer(lowered)]
-    most = 0
-    for first, offset in enumerate(offsets):
-        most = max(most, bisect.bisect_left(offsets, offset + width, first) - first)
-    return most
+    if lowered[limit].isalnum():
+        start = limit
+        while start > begin and lowered[start - 1].isalnum():
+            start -= 1
+        if start > begin or (initial and start == begin):
+            return start
+        # The word opening this fragment runs past the limit: the next word starts the next one.
+        while start < len(lowered) and lowered[start].isalnum():
+            start += 1
+        limit = start
+    found = _LETTER_OR_DIGIT.search(lowered, limit)
+    return None if found is None else found.start()
 
 
 def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
