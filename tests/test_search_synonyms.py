@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from trialatlas.search.synonyms import (
     norm,
     reviewed,
 )
+from trialatlas.text import drugs
 from trialatlas.text.drugs import packaged_drug_names
 
 
@@ -152,3 +154,22 @@ def test_the_packaged_drug_vocabulary_knows_brands() -> None:
     assert ("prograf", "tacrolimus") in rows
     assert ("cellcept", "mycophenolate") in rows
     assert all("," not in name and len(name) >= 4 for name, _ in rows)
+
+
+def test_the_drug_rows_are_made_once_per_vocabulary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = drug_rows()
+    assert drug_rows() is first  # an index build reads them, never normalises them again
+    monkeypatch.setenv("TRIALATLAS_CACHE", str(tmp_path))
+    monkeypatch.setattr(drugs, "_from_package", lambda: [("Zyxobrand", "zyxogeneric", True)])
+    packaged_drug_names.cache_clear()
+    try:
+        if not packaged_drug_names():
+            pytest.fail("drug-named-entity-recognition is a dependency: install it (pip install -e .)")
+        changed = drug_rows()  # another vocabulary: made again
+        assert ("zyxobrand", "zyxogeneric", 1) in changed and ("prograf", "tacrolimus", 1) not in changed
+    finally:
+        monkeypatch.undo()
+        packaged_drug_names.cache_clear()
+    assert {row[:2] for row in drug_rows()} == {row[:2] for row in first}
