@@ -406,7 +406,9 @@ def snippets(
                 generator = tantivy.SnippetGenerator.create(searcher, query, schema(), column)
                 generator.set_max_num_chars(width)
                 generators[column] = generator
-            begin, end = _stretch(lowered, marked, width) if prune else (0, len(text))
+            # A text of a few fragments is read whole: cutting it would save less than finding where.
+            cut = prune and len(text) > _WHOLE_FRAGMENTS * width
+            begin, end = _stretch(lowered, marked, width) if cut else (0, len(text))
             if end <= begin:
                 continue  # no word of it can be marked
             document = tantivy.Document()
@@ -418,9 +420,9 @@ def snippets(
             fragment = made.fragment().encode()  # tantivy's offsets are bytes
             score = (len({fragment[a:b].lower() for a, b in spans}), len(spans), -rank)
             if best is None or score > best[0]:
-                cut = made.fragment_range()
+                chosen = made.fragment_range()
                 # Offsets in the stretch: bytes of ASCII text (only such text is cut), so characters.
-                best = (score, text, begin + cut.start, begin + cut.end, spans)
+                best = (score, text, begin + chosen.start, begin + chosen.end, spans)
         if best is not None:
             _, text, start, end, spans = best
             found[number] = _marked(text, start, end, spans)
@@ -445,6 +447,8 @@ def _cannot_beat(lowered: str, marked: tuple[str, ...], best: tuple[int, int, in
 
 
 _LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
+# Texts longer than this many fragments are cut to the stretch tantivy needs (:func:`_stretch`).
+_WHOLE_FRAGMENTS = 3
 
 
 def _stretch(lowered: str, marked: tuple[str, ...], width: int) -> tuple[int, int]:
