@@ -146,6 +146,43 @@ def test_a_sync_moves_the_words_with_the_trial(tmp_path: Path) -> None:
     assert search(store, "lupus", expand=False).total == 4
 
 
+def test_a_build_indexes_its_tables_once_their_rows_are_in(tmp_path: Path) -> None:
+    """The secondary indexes a build creates after its rows match the layout's, and hold the same
+    rows as indexes kept current row by row (a sync's)."""
+    store = _store(tmp_path / "atlas.db", TRIALS)
+    index = SearchIndex.for_store(store)
+    index.rebuild(store)
+    store.upsert_batch([Trial(nct_id="NCT90000007", brief_title="Voclosporin (VCS) in lupus nephritis")])
+    assert search(store, "voclosporin", expand=False).total == 1  # a sync writes through the indexes
+    with index.reading() as conn:
+        names = {
+            str(name).split("_", 2)[2]: str(table)
+            for name, table in conn.execute(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE 'search%'"
+            )
+        }
+        assert names == {
+            "docs_start": "search_docs",
+            "docs_update": "search_docs",
+            "docs_enrollment": "search_docs",
+            "facets_fv": "search_facets",
+            "learned_key": "search_learned",
+            "learned_doc": "search_learned",
+            "drugs_generic": "search_drugs",
+        }
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # The look-up of learned terms reads the covering index alone.
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT key, kind, alt, count(*) FROM search_learned"
+                " WHERE key IN ('vcs') GROUP BY key, kind, alt"
+            )
+        )
+        assert "COVERING INDEX" in plan
+    assert index.learned(["vcs"])["vcs"][0][1] == "voclosporin"
+
+
 _REBUILD = """
 import sys
 from trialatlas.search import SearchIndex

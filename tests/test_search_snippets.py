@@ -1,14 +1,22 @@
 """Snippets of the shown hits: a later column is only skipped when it cannot beat the best one so far
-(its possible marks are counted), so the chosen column and its marks stay those of trying them all."""
+(its possible marks are counted), and a column is only cut where no fragment can hold a mark, so the
+chosen column, its fragment and its marks stay those of reading every column whole."""
 
 from __future__ import annotations
 
+import random
+import re
+import zlib
 from pathlib import Path
+
+import orjson
+import pytest
 
 from trialatlas.model import Trial
 from trialatlas.search import SearchIndex
-from trialatlas.search.engine import COLUMNS, _cannot_beat, snippets, translate
-from trialatlas.search.query import WEIGHTS
+from trialatlas.search.engine import COLUMNS, _cannot_beat, _stretch, snippets, translate
+from trialatlas.search.query import WEIGHTS, fts_string
+from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
 
 
@@ -22,6 +30,20 @@ def test_a_column_is_skipped_only_when_its_words_cannot_beat_the_best() -> None:
     assert not _cannot_beat("lupus and nephritis and lupus", marked, (2, 2, 0))  # 3 possible marks
     assert not _cannot_beat("lupus nephritis", marked, (1, 3, 0))  # 2 distinct words possible
     assert not _cannot_beat("sjögren lupus", marked, (2, 2, 0))  # accents fold: never judged
+
+
+def test_a_column_is_read_from_the_fragment_of_its_first_mark_to_that_of_its_last() -> None:
+    marked = ("lupu", "nephrit")
+    text = "word " * 100 + "lupus " + "word " * 60 + "nephritis " + "tail " * 80
+    begin, end = _stretch(text, marked, 168)
+    # Fragments start at whole words: the one holding "lupus" starts at or before it, within reach.
+    assert text[begin - 1] == " " and begin <= text.index("lupus") < begin + 168
+    assert text[end - 1] == " " and text[end : end + 4] == "tail"
+    assert end <= text.index("nephritis") + 168 < end + len("tail ")
+    assert _stretch("prelupus only", marked, 168) == (0, 0)  # no word can be marked
+    assert _stretch("lupus", marked, 168) == (0, len("lupus"))
+    whole = "sjögren lupus " + "x " * 200
+    assert _stretch(whole, marked, 168) == (0, len(whole))  # accents fold: read whole
 
 
 def test_the_best_column_wins_whether_or_not_later_ones_are_tried(tmp_path: Path) -> None:
@@ -43,3 +65,53 @@ def test_the_best_column_wins_whether_or_not_later_ones_are_tried(tmp_path: Path
         # The title already holds both words once; the later column only one: the title stays.
         poorer = {2: _columns(**{title: "Lupus nephritis trial", later: "lupus, then lupus"})}
         assert snippets(searcher, query, terms, poorer, 24)[2] == "\x02Lupus nephritis\x03 trial"
+
+
+def _reference_queries(trials: list[Trial], count: int) -> list[str]:
+    """Queries of words the trials hold: conditions, interventions, pairs, phrases and NOT."""
+    rng = random.Random(15)
+    conditions = [c for t in trials for c in t.conditions if 3 <= len(c) <= 40]
+    drugs = [i.name for t in trials for i in t.interventions if 3 <= len(i.name) <= 30]
+    words = [w for c in conditions for w in re.findall(r"[A-Za-z]{4,}", c)]
+    made: list[str] = []
+    while len(made) < count:
+        kind = rng.randrange(5)
+        condition = fts_string(rng.choice(conditions))
+        if kind == 0:
+            made.append(condition)
+        elif kind == 1:
+            made.append(fts_string(rng.choice(drugs)))
+        elif kind == 2:
+            made.append(f"{fts_string(rng.choice(words))} AND {fts_string(rng.choice(words))}")
+        elif kind == 3:
+            made.append(f"{condition} OR {fts_string(rng.choice(drugs))}")
+        else:
+            made.append(f"{fts_string(rng.choice(words))} NOT {fts_string(rng.choice(words))}")
+    return made
+
+
+@pytest.mark.slow
+def test_pruned_snippets_are_those_of_trying_every_column(v2_jsonl: Path, tmp_path: Path) -> None:
+    """Over the API v2 sample's trials, every shown hit's snippet is the same whether the columns
+    that cannot win are skipped or all are cut."""
+    store = SqliteStore(tmp_path / "atlas.db")
+    ingest([v2_jsonl], store)
+    index = SearchIndex.for_store(store)
+    index.rebuild(store)
+    trials = list(store.iter_trials())
+    compared = 0
+    with index.reading() as conn:
+        searcher = index.searcher(conn)
+        texts = {
+            int(number): orjson.loads(zlib.decompress(blob))
+            for number, blob in conn.execute("SELECT doc, text FROM search_text")
+        }
+        for expression in _reference_queries(trials, 120):
+            query, terms = translate(expression, WEIGHTS)
+            shown = {n: texts[n] for n in index.score(expression, None, WEIGHTS) if n in texts}
+            shown = dict(list(shown.items())[:30])
+            pruned = snippets(searcher, query, terms, shown, 24)
+            assert pruned == snippets(searcher, query, terms, shown, 24, prune=False), expression
+            compared += sum(1 for text in pruned.values() if "\x02" in text)
+    store.close()
+    assert compared > 500  # the comparison covered many marked snippets

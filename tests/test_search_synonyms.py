@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
+from trialatlas.search.document import _content_words, _mesh_pairs
 from trialatlas.search.synonyms import (
     Expander,
     compact,
@@ -14,6 +16,9 @@ from trialatlas.search.synonyms import (
     norm,
     reviewed,
 )
+from trialatlas.services.ingest import ingest
+from trialatlas.store import MemoryStore
+from trialatlas.text import drugs
 from trialatlas.text.drugs import packaged_drug_names
 
 
@@ -152,3 +157,50 @@ def test_the_packaged_drug_vocabulary_knows_brands() -> None:
     assert ("prograf", "tacrolimus") in rows
     assert ("cellcept", "mycophenolate") in rows
     assert all("," not in name and len(name) >= 4 for name, _ in rows)
+
+
+def test_the_drug_rows_are_made_once_per_vocabulary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = drug_rows()
+    assert drug_rows() is first  # an index build reads them, never normalises them again
+    monkeypatch.setenv("TRIALATLAS_CACHE", str(tmp_path))
+    monkeypatch.setattr(drugs, "_from_package", lambda: [("Zyxobrand", "zyxogeneric", True)])
+    packaged_drug_names.cache_clear()
+    try:
+        if not packaged_drug_names():
+            pytest.fail("drug-named-entity-recognition is a dependency: install it (pip install -e .)")
+        changed = drug_rows()  # another vocabulary: made again
+        assert ("zyxobrand", "zyxogeneric", 1) in changed and ("prograf", "tacrolimus", 1) not in changed
+    finally:
+        monkeypatch.undo()
+        packaged_drug_names.cache_clear()
+    assert {row[:2] for row in drug_rows()} == {row[:2] for row in first}
+
+
+def _mesh_pairs_pair_by_pair(names: list[str], terms: list[str]) -> list[tuple[str, str]]:
+    """The definition: each name against each term, normalised afresh."""
+    pairs: list[tuple[str, str]] = []
+    for name in names:
+        for term in terms:
+            if len(names) == 1 or _content_words(name) & _content_words(term):
+                a, b = norm(name), norm(term)
+                if a and b and a != b:
+                    pairs.extend([(a, b), (b, a)])
+    return pairs
+
+
+@pytest.mark.slow
+def test_mesh_pairs_are_those_of_pairing_each_name_with_each_term(v2_jsonl: Path) -> None:
+    store = MemoryStore()
+    ingest([v2_jsonl], store)
+    compared = 0
+    for trial in store.iter_trials():
+        for names, terms in (
+            (trial.conditions, [m.term for m in trial.condition_mesh][:3]),
+            ([i.name for i in trial.interventions], [m.term for m in trial.intervention_mesh][:3]),
+        ):
+            kept = [name for name in names if name.strip()]
+            assert _mesh_pairs(kept, terms) == _mesh_pairs_pair_by_pair(kept, terms)
+            compared += bool(_mesh_pairs(kept, terms))
+    assert compared > 300

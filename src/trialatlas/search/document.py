@@ -124,12 +124,15 @@ def _mesh_pairs(names: list[str], terms: list[str]) -> list[tuple[str, str]]:
     """Names paired with the MeSH terms given for them: all of them when the trial names one thing,
     else those sharing a word (which of several conditions a term was given for is not recorded)."""
     pairs: list[tuple[str, str]] = []
+    if not names or not terms:
+        return pairs
+    # Each name and term normalised once, not once per pair.
+    term_forms = [(norm(term), _content_words(term)) for term in terms]
     for name in names:
-        for term in terms:
-            if len(names) == 1 or _content_words(name) & _content_words(term):
-                a, b = norm(name), norm(term)
-                if a and b and a != b:
-                    pairs.extend([(a, b), (b, a)])
+        a, words = norm(name), _content_words(name)
+        for b, term_words in term_forms:
+            if (len(names) == 1 or words & term_words) and a and b and a != b:
+                pairs.extend([(a, b), (b, a)])
     return pairs
 
 

@@ -122,6 +122,10 @@ def delete(writer: tantivy.IndexWriter, keys: Sequence[str]) -> None:
 
 # --- retrieval -------------------------------------------------------------------------------------
 
+# Matches listed in one pass with their count; a query matching more is listed a second time. Room
+# for 8,192 hits cost less than a separate count at 25k trials (measured, bench/search.py queries).
+_LISTED = 8192
+
 
 def top(
     searcher: tantivy.Searcher, query: tantivy.Query, limit: int, *, count: bool = False
@@ -139,17 +143,22 @@ def top(
 def matching(searcher: tantivy.Searcher, query: tantivy.Query) -> Docs:
     """Every match's doc number, ascending, unscored (tantivy orders them by the fast field).
 
-    Counted first: the collector sets room aside for as many hits as it is asked for, in every
-    segment, which cost ten times the listing itself when asked for every doc of the index."""
-    size = count(searcher, query)
-    if not size:
-        return np.zeros(0, dtype=np.int64)
-    hits = searcher.search(query, size, count=False, order_by_field=DOC, order=tantivy.Order.Asc).hits
+    One pass lists and counts the matches when they fit in :data:`_LISTED` (most queries); a query
+    matching more is listed again, asked for exactly its count: the collector sets room aside for as
+    many hits as it is asked for, in every segment, which cost ten times the listing itself when
+    asked for every doc of the index, and a count first cost as much as the listing."""
+    room = max(1, min(_LISTED, searcher.num_docs))
+    result = searcher.search(query, room, count=True, order_by_field=DOC, order=tantivy.Order.Asc)
+    size = _count(result)
+    if size > room:
+        result = searcher.search(query, size, count=False, order_by_field=DOC, order=tantivy.Order.Asc)
+    hits = result.hits
     return np.fromiter((value for value, _ in hits), np.int64, len(hits))
 
 
 def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-    return _count(searcher.search(query, 1, count=True))
+    """The number of matches; ordered by the doc number fast field, so that no match is scored."""
+    return _count(searcher.search(query, 1, count=True, order_by_field=DOC, order=tantivy.Order.Asc))
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -364,32 +373,46 @@ def snippets(
     terms: Terms,
     texts: Mapping[int, Sequence[str]],
     tokens: int,
+    *,
+    prune: bool = True,
 ) -> dict[int, str]:
     """Per doc, its best fragment of about ``tokens`` words (the most distinct matched words, then
     the most matches, then the earliest column), matched words between \\x02 and \\x03, '…' where
     text is cut; tantivy cuts and marks the fragments, from the given texts of the shown docs only.
-    Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`."""
+    Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`.
+
+    Cutting a column's fragments is most of a search's time (tantivy stems every word of the text
+    it is given), so a column is skipped when its words cannot beat the best fragment so far, and
+    tantivy reads only the stretch of a column from the fragment of its first possible mark to the
+    end of the fragment of its last (``prune=False`` reads every column that may match, whole: the
+    same snippets, slower)."""
     generators: dict[str, tantivy.SnippetGenerator] = {}
     found: dict[int, str] = {}
     # A column holding none of these (lower-cased) cannot match: tantivy is not asked about it.
     starts = _starts(terms.words) | terms.prefixes
     # Every word tantivy may mark (negated ones too): what bounds a column's score from above.
     marked = tuple(_starts(terms.words | terms.excluded) | terms.prefixes)
+    width = tokens * _WORD_CHARS
     for number, columns in texts.items():
         best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
         for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
             lowered = text.lower()
             if not text or not any(start in lowered for start in starts):
                 continue
-            if best is not None and _cannot_beat(lowered, marked, best[0]):
+            if prune and best is not None and _cannot_beat(lowered, marked, best[0]):
                 continue
             generator = generators.get(column)
             if generator is None:
                 generator = tantivy.SnippetGenerator.create(searcher, query, schema(), column)
-                generator.set_max_num_chars(tokens * _WORD_CHARS)
+                generator.set_max_num_chars(width)
                 generators[column] = generator
+            # A text of a few fragments is read whole: cutting it would save less than finding where.
+            cut = prune and len(text) > _WHOLE_FRAGMENTS * width
+            begin, end = _stretch(lowered, marked, width) if cut else (0, len(text))
+            if end <= begin:
+                continue  # no word of it can be marked
             document = tantivy.Document()
-            document.add_text(column, text)
+            document.add_text(column, text[begin:end])
             made = generator.snippet_from_doc(document)
             spans = [(part.start, part.end) for part in made.highlighted()]
             if not spans:
@@ -397,8 +420,9 @@ def snippets(
             fragment = made.fragment().encode()  # tantivy's offsets are bytes
             score = (len({fragment[a:b].lower() for a, b in spans}), len(spans), -rank)
             if best is None or score > best[0]:
-                cut = made.fragment_range()
-                best = (score, text, cut.start, cut.end, spans)
+                chosen = made.fragment_range()
+                # Offsets in the stretch: bytes of ASCII text (only such text is cut), so characters.
+                best = (score, text, begin + chosen.start, begin + chosen.end, spans)
         if best is not None:
             _, text, start, end, spans = best
             found[number] = _marked(text, start, end, spans)
@@ -420,6 +444,74 @@ def _cannot_beat(lowered: str, marked: tuple[str, ...], best: tuple[int, int, in
         if bound > best[0]:  # (bound, bound) <= best holds while bound <= its distinct words
             return False
     return True
+
+
+_LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
+# Texts longer than this many fragments are cut to the stretch tantivy needs (:func:`_stretch`).
+_WHOLE_FRAGMENTS = 3
+
+
+def _stretch(lowered: str, marked: tuple[str, ...], width: int) -> tuple[int, int]:
+    """The part of a column tantivy needs to read for the same best fragment: from the start of the
+    fragment holding its first possible mark to the end of the one holding its last; ``(0, 0)``
+    when no word can be marked.
+
+    Tantivy cuts a text into consecutive fragments: the first starts at 0, each word ending more
+    than ``width`` bytes past the current fragment's start begins the next one; a word is a run of
+    letters and digits; only fragments with a mark are candidates, and the best is the first of
+    the highest score. A mark is a word that begins with one of ``marked`` (a stem less its last
+    letter, or a prefix). Fragments depend on where words are only, not on stems, so they are
+    found here without stemming, and tantivy, given the text from a fragment's start, cuts the
+    same fragments from there. Only ASCII text is cut (elsewhere characters are not bytes and
+    folded accents match): other text is read whole."""
+    size = len(lowered)
+    if not marked or "" in marked or not lowered.isascii():
+        return 0, size
+    first = size
+    for start in marked:
+        at = lowered.find(start, 0, first)
+        while at >= 0 and at and lowered[at - 1].isalnum():  # inside a word: not a mark
+            at = lowered.find(start, at + 1, first)
+        if at >= 0:
+            first = at
+    if first == size:
+        return 0, 0
+    last = max(lowered.rfind(start) for start in marked)
+    begin, initial = 0, True
+    while True:
+        following = _next_fragment(lowered, begin, width, initial)
+        if following is None or following > first:
+            break
+        begin, initial = following, False
+    # No word of a fragment with a mark ends past ``last + width``; the word across that point
+    # belongs to none of them (and, cut, it could join one): the text ends where it begins.
+    end = last + width
+    if end >= size:
+        return begin, size
+    while end > begin and lowered[end].isalnum() and lowered[end - 1].isalnum():
+        end -= 1
+    return begin, end
+
+
+def _next_fragment(lowered: str, begin: int, width: int, initial: bool) -> int | None:
+    """Where the fragment after the one starting at ``begin`` starts (``None``: it is the last): at
+    the first word that ends more than ``width`` past ``begin``, the word opening the fragment aside
+    (the first fragment, at 0, is opened by no word)."""
+    limit = begin + width
+    if limit >= len(lowered):
+        return None
+    if lowered[limit].isalnum():
+        start = limit
+        while start > begin and lowered[start - 1].isalnum():
+            start -= 1
+        if start > begin or (initial and start == begin):
+            return start
+        # The word opening this fragment runs past the limit: the next word starts the next one.
+        while start < len(lowered) and lowered[start].isalnum():
+            start += 1
+        limit = start
+    found = _LETTER_OR_DIGIT.search(lowered, limit)
+    return None if found is None else found.start()
 
 
 def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:

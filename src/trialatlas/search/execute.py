@@ -9,7 +9,9 @@ How this is laid out:
   :class:`~trialatlas.search.arrays.DocArrays`: the matches are listed unscored (ordered by the doc
   number fast field), filtered in memory, and only the survivors are ranked: tantivy gets them back
   as a doc-number restriction that adds nothing to the scores. SQLite reads the summaries of the
-  page only.
+  page only. (Counting facets inside tantivy instead, a terms aggregation over the values as a
+  multi-valued fast field, gave the same counts but took twice as long as listing the matches and
+  one bincount: 5.2 against 2.2 ms a query over 25,000 trials, the benchmark's queries.)
 - Ties are ordered by doc number; when the best ``limit + 1`` end inside a run of equal scores that
   the engine cut, the page comes from the full ranking instead, so that pages meet exactly.
 

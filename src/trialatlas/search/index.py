@@ -60,8 +60,9 @@ from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path, server_url
 
-# 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py).
-INDEX_SCHEMA = 3
+# 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py). 4: learned
+# terms indexed by (key, kind, alt), so that a look-up groups them from the index alone.
+INDEX_SCHEMA = 4
 # The tantivy index of each build lives in ``<store file><ENGINE_SUFFIX>/<build id>``.
 ENGINE_SUFFIX = ".search-engine"
 BATCH = 500
@@ -139,7 +140,8 @@ _SCHEMA = [
         key TEXT NOT NULL,
         alt TEXT NOT NULL
     )""",
-    "CREATE INDEX search_{b}_learned_key ON {p}learned (key)",
+    # Covers the look-up (key IN …, GROUP BY key, kind, alt): a common key has thousands of rows.
+    "CREATE INDEX search_{b}_learned_key ON {p}learned (key, kind, alt)",
     "CREATE INDEX search_{b}_learned_doc ON {p}learned (doc)",
     """CREATE TABLE {p}drugs (
         name TEXT NOT NULL,
@@ -159,8 +161,15 @@ _FORMER = (
 )
 
 
-def _schema(prefix: str, build: str) -> list[str]:
-    return [statement.replace("{p}", prefix).replace("{b}", build) for statement in _SCHEMA]
+def _schema(prefix: str, build: str, *, indexes: bool) -> list[str]:
+    """The tables' statements, or (``indexes``) their secondary indexes: a build creates those once
+    its rows are in (one sort each, where keeping them current row by row cost a third of the rows'
+    writing)."""
+    return [
+        statement.replace("{p}", prefix).replace("{b}", build)
+        for statement in _SCHEMA
+        if statement.startswith("CREATE INDEX") == indexes
+    ]
 
 
 def _token() -> str:
@@ -413,7 +422,7 @@ class SearchIndex:
                 for statement in _FORMER:
                     conn.execute(statement)
                 self._drop_staging(conn)
-                for statement in _schema(STAGING, build):
+                for statement in _schema(STAGING, build, indexes=False):
                     conn.execute(statement)
                 conn.executemany(
                     f"INSERT OR IGNORE INTO {STAGING}drugs (name, generic, brand) VALUES (?, ?, ?)",
@@ -431,6 +440,10 @@ class SearchIndex:
                         on_progress(count)
             with self._connections.write() as conn:
                 count += _index_words(writer, self._insert(conn, batch, values, STAGING))
+            # One short transaction each: a writer meanwhile waits for one index, not for all.
+            for statement in _schema(STAGING, build, indexes=True):
+                with self._connections.write() as conn:
+                    conn.execute(statement)
             # Written whole before the swap names it: a build killed before this point leaves a
             # folder no reader opens (the next build removes it).
             writer.commit()

@@ -55,8 +55,9 @@ from trialatlas.search.query import COLUMNS
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore
 
-# 2: a trial's facet values as an array on its row (1: a table of (doc, value) pairs).
-PG_INDEX_SCHEMA = 2
+# 2: a trial's facet values as an array on its row (1: a table of (doc, value) pairs). 3: learned
+# terms indexed by (key, kind, alt).
+PG_INDEX_SCHEMA = 3
 BATCH = 500
 # Connections one process keeps to the database for searching (threads beyond wait for one).
 POOL_SIZE = 8
@@ -149,7 +150,8 @@ _SCHEMA = [
         key TEXT NOT NULL,
         alt TEXT NOT NULL
     )""",
-    "CREATE INDEX search_learned_key ON search_learned (key)",
+    # Covers the look-up (key = ANY(…), GROUP BY key, kind, alt): a common key has thousands of rows.
+    "CREATE INDEX search_learned_key ON search_learned (key, kind, alt)",
     "CREATE INDEX search_learned_doc ON search_learned (doc)",
     """CREATE TABLE search_drugs (
         name TEXT NOT NULL,
