@@ -256,3 +256,22 @@ def test_a_record_changed_outside_its_criteria_is_not_parsed_again(
         assert parsed == []
         assert bring_up_to_date(store).parts["search"].changed == 1
         assert is_current(store)
+
+
+def test_a_server_takes_no_request_before_its_indexes_hold_changes_made_before_it_started(
+    store_copy: Path,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from trialatlas.api.app import create_app
+
+    with SqliteStore(store_copy) as store:
+        gone = next(iter(store.iter_trials())).key
+        assert store.delete([gone]) == 1  # a write that derives nothing: the indexes are now behind
+        assert not is_current(store)
+    with TestClient(create_app(str(store_copy))) as client:
+        # Started: before any request, every index already holds the change (a search coming while
+        # a background thread caught up would be answered from the index as it was).
+        assert client.app.state.atlas.derived_current()  # type: ignore[attr-defined]
+        found = client.get("/api/trials", params={"q": f"id:{gone}"}).json()
+        assert found["total"] == 0

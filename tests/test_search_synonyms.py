@@ -159,9 +159,7 @@ def test_the_packaged_drug_vocabulary_knows_brands() -> None:
     assert all("," not in name and len(name) >= 4 for name, _ in rows)
 
 
-def test_the_drug_rows_are_made_once_per_vocabulary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_drug_rows_are_made_once_per_vocabulary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = drug_rows()
     assert drug_rows() is first  # an index build reads them, never normalises them again
     monkeypatch.setenv("TRIALATLAS_CACHE", str(tmp_path))

@@ -7,6 +7,7 @@ the Content-Security-Policy says so to the browser).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,8 +48,9 @@ def create_app(
 ) -> FastAPI:
     """The app over the store at ``store_url``; ``POST /api/ingest`` works only with ``ingest_token``.
 
-    ``warm`` builds the search documents and the matcher's index in the background at start-up, so the
-    first searches do not pay for it. ``match_workers`` > 0 runs patient matching in that many worker
+    ``warm`` brings the derived indexes up to date before the first request (a no-op when the store's
+    writes kept them current) and loads the matcher's models in the background, so the first
+    searches do not pay for it. ``match_workers`` > 0 runs patient matching in that many worker
     processes, so that its CPU-bound rules do not hold up the other requests.
     """
     service = open_atlas(store_url, match_workers=match_workers)
@@ -56,6 +58,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
+            # Derived indexes first, before any request: a search that came while another thread
+            # caught up would be answered from the index as it was (a catch-up never makes a search
+            # wait), missing changes made before the server started. Loading the rest can follow.
+            await asyncio.to_thread(service.catch_up)
             threading.Thread(target=service.warm, name="trialatlas-warm", daemon=True).start()
         try:
             yield

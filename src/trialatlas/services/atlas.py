@@ -241,13 +241,19 @@ class Atlas:
             self.store, search_index=self._opened_index(), on_progress=on_progress, parts=parts
         )
 
-    def warm(self) -> None:
-        """Bring the derived indexes up to date and load what the first search or match reads (or
-        start the match workers) now."""
+    def catch_up(self) -> None:
+        """Bring the derived indexes up to date if the store changed without them (a server does this
+        before it takes its first request, so that no request is answered from an index that misses
+        changes made before the server started)."""
         if not self.derived_current():
             if self.on_note is not None:
                 self.on_note("bringing the store's derived indexes up to date (once)…")
             self.bring_up_to_date()
+
+    def warm(self) -> None:
+        """Bring the derived indexes up to date and load what the first search or match reads (or
+        start the match workers) now."""
+        self.catch_up()
         self.search_index()
         self.places("warm")  # the gazetteer's name index, for the first location search and type-ahead
         if self._pool is not None:
