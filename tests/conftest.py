@@ -60,9 +60,7 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
 
 
 @pytest.fixture(scope="session")
-def tarball_db(
-    tmp_path_factory: pytest.TempPathFactory, v2_jsonl: Path, legacy_xml_tarball: Path
-) -> Path:
+def tarball_db(tmp_path_factory: pytest.TempPathFactory, v2_jsonl: Path, legacy_xml_tarball: Path) -> Path:
     """An SQLite store of the API v2 sample and the legacy XML tarball (~7,600 trials) with its derived
     parts and search index, ingested once per run. Read-only for every test file that opens it (each
     opens its own connection); a test that writes works on a copy."""
@@ -81,3 +79,25 @@ def tarball_store(tarball_db: Path) -> Iterator[SqliteStore]:
     """The tarball store (``tarball_db``), opened for one test file."""
     with SqliteStore(tarball_db) as atlas:
         yield atlas
+
+
+@pytest.fixture(scope="session")
+def web_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store the API, page and browser tests' server reads (``web_support.build_store``: the API v2
+    sample, the target trials and one hostile trial), built once per run; servers only read it."""
+    from web_support import build_store
+
+    return built_once(tmp_path_factory, "web", lambda folder: build_store(folder / "atlas.db")) / "atlas.db"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory, target_trials: Path, v2_jsonl: Path) -> Path:
+    """An SQLite store of the target trials and the API v2 sample (~810 trials) with its derived parts,
+    ingested once per run; read-only for the test files that open it."""
+
+    def build(folder: Path) -> None:
+        with SqliteStore(folder / "atlas.db") as atlas:
+            report = ingest([target_trials, v2_jsonl], atlas)
+            assert report.ok, report.errors[:3]
+
+    return built_once(tmp_path_factory, "sample", build) / "atlas.db"
