@@ -8,6 +8,8 @@ Prints one JSON document:
   encode and compress (``parallel_unprepared``, the pipeline before readers prepared rows):
   records/s by the wall clock, CPU seconds of the ingesting process and of its workers (the writer's
   share per record), peak RSS of each, store size, content digest (equal in every mode);
+  and, apart (``derived``, unless ``--no-derive``), the time and CPU of bringing the derived parts
+  (search, related trials, criteria rules, statistics) up to date after it, as ``ingest`` does;
 - ``raw_parse``: the peer limit measured in the same run: lxml parsing each XML record and orjson each
   v2 line from memory, without building the model (records/s, one core); and the ratio of ours to it;
 - ``scale``: the same records replicated with rewritten NCT ids up to ``--scale`` trials, streamed
@@ -45,6 +47,7 @@ from lxml import etree
 
 from trialatlas.config import shared_data_dir
 from trialatlas.model import Trial
+from trialatlas.services.derived import bring_up_to_date
 from trialatlas.services.ingest import (
     IngestReport,
     default_workers,
@@ -127,7 +130,9 @@ def _cpu() -> tuple[float, float]:
 # --- one ingest, in a process of its own ------------------------------------------------------------
 
 
-def sample_run(data: Path, workdir: Path, workers: int, unprepared: bool = False) -> dict[str, object]:
+def sample_run(
+    data: Path, workdir: Path, workers: int, unprepared: bool = False, derive: bool = True
+) -> dict[str, object]:
     db = workdir / f"sample-{workers}{'-unprepared' if unprepared else ''}.db"
     store = SqliteStore(db)
     cpu_before = _cpu()
@@ -137,13 +142,25 @@ def sample_run(data: Path, workdir: Path, workers: int, unprepared: bool = False
         with contextlib.closing(read_blobs(items, workers=workers)) as results:
             report = ingest_results(results, store)
     else:
-        report = ingest(sample_inputs(data), store, workers=workers)
+        report = ingest(sample_inputs(data), store, workers=workers, derive=False)
     seconds = time.perf_counter() - started
     cpu_after = _cpu()
-    digest = store.content_digest()
-    store.close()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 if workers > 1 else 0
+    # The derived parts (search, related, criteria rules, statistics) that ``ingest`` brings up to
+    # date before it returns, timed apart: the records/s above are the reading and writing alone.
+    derived: dict[str, object] | None = None
+    if derive and not unprepared:
+        derive_started = time.perf_counter()
+        parts = bring_up_to_date(store).as_dict()
+        cpu_derived = _cpu()
+        derived = {
+            "seconds": round(time.perf_counter() - derive_started, 2),
+            "cpu_s": round(sum(cpu_derived) - sum(cpu_after), 2),
+            "parts": parts,
+        }
+    digest = store.content_digest()
+    store.close()
     return {
         "workers": workers,
         "records": report.read,
@@ -158,6 +175,7 @@ def sample_run(data: Path, workdir: Path, workers: int, unprepared: bool = False
         "worker_peak_rss_mb": _mb(children),
         "store_mb": _mb(_size(db)),
         "content_digest": digest,
+        "derived": derived,
     }
 
 
@@ -289,11 +307,17 @@ def main() -> None:
         default=True,
         help="also ingest the sample in parallel without preparing rows in the readers",
     )
+    parser.add_argument(
+        "--derive",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after each sample ingest, bring the derived parts up to date and time that apart",
+    )
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child == "sample":
-        out = sample_run(args.data, args.workdir, args.workers, args.unprepared)
+        out = sample_run(args.data, args.workdir, args.workers, args.unprepared, args.derive)
     elif args.child == "scale":
         out = scale_run(args.data, args.workdir, args.workers, args.scale)
     else:
@@ -303,7 +327,7 @@ def main() -> None:
 
 def _compare(args: argparse.Namespace) -> dict[str, object]:
     parallel = max(args.workers, 2)
-    common = ["--data", str(args.data)]
+    common = ["--data", str(args.data), "--derive" if args.derive else "--no-derive"]
     with tempfile.TemporaryDirectory(prefix="trialatlas-bench-") as tmp:
         result: dict[str, Any] = {
             "benchmark": "ingest",

@@ -28,16 +28,19 @@ from trialatlas.sources import read_paths
 CASES_FILE = Path(__file__).parent / "fixtures" / "clinical_cases.jsonl"
 SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
 # Floors a little under what the code reaches (first run 0.349; then 0.405, confidently wrong 10;
-# then 0.451, confidently wrong 9; now 0.467, confidently wrong 8): agreement may only rise,
-# confidently wrong answers only fall.
-MIN_AGREEMENT = 0.46
-MAX_CONFIDENTLY_WRONG = 8
+# then 0.451, confidently wrong 9; then 0.467, confidently wrong 8; with 50 more cases, 0.478 and 9
+# before this round's fixes, now 0.514 and 7): agreement may only rise, confidently wrong answers
+# only fall.
+MIN_AGREEMENT = 0.50
+MAX_CONFIDENTLY_WRONG = 7
 
 _VERDICT = {
     ("inclusion", "met"): "met",
     ("inclusion", "not met"): "not_met",
     ("exclusion", "excluded"): "met",
     ("exclusion", "not excluded"): "not_met",
+    # An exclusion about people the patient is not one of (pregnancy for a man) does not exclude.
+    ("exclusion", "not applicable"): "not_met",
 }
 
 
@@ -65,7 +68,7 @@ def judge_case(case: dict[str, Any]) -> str:
     text = _criteria_texts()[case["nct_id"]][start:end]
     criterion = Criterion(text=" ".join(text.split()), kind=case["section"], index=0, start=start, end=end)
     verdict = evaluate_criterion(parse_criterion(criterion), load_patient(case["note"]))
-    # "Not applicable" is neither side's answer: it counts as undecided here.
+    # An inclusion that does not apply is neither side's answer: it counts as undecided here.
     return _VERDICT.get((case["section"], verdict.status), "unknown")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -488,3 +489,53 @@ def test_a_lower_case_line_after_a_short_one_is_the_next_criterion() -> None:
     assert criteria_lists(wrapped)[0] == [
         "Patients with AIDS related complex, defined by a weight loss in excess of 15 lbs."
     ]
+
+
+def test_an_item_left_empty_hands_its_children_to_its_parent() -> None:
+    # "Inclusion Criteria:-": the dash is an item with no text, and the numbered line under it its child.
+    # Filed under the next criterion, that child was its own parent and listing the criteria never ended.
+    text = (
+        "Inclusion Criteria:-\n\n        (1) Women aged 18-40 years. (2) oligomenorrhea\n\n"
+        "Exclusion Criteria:\n\n  - Pregnancy"
+    )
+    criteria = split_criteria(text)
+    assert [c.text for c in criteria][-1] == "Pregnancy"
+    assert all(c.parent is None or c.parent < c.index for c in criteria)
+    inclusion, exclusion = criteria_lists(text)
+    assert inclusion and inclusion[0].startswith("Women aged 18-40 years.")
+    assert exclusion == ["Pregnancy"]
+
+
+def test_headers_are_found_where_the_full_pattern_finds_them() -> None:
+    # The header search tries the pattern only where a side word or its qualifier begins: on every
+    # eligibility text and summary of the shared records it finds exactly what a scan of every
+    # position finds.
+    import tarfile
+
+    from trialatlas.text.criteria import _HEADER, _header_matches
+
+    path = shared_data_dir() / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz"
+    texts: list[str] = [
+        "Key Inclusion Criteria: a",
+        "main  exclusion criteria:\n- b",
+        "x.Non-inclusion criteria: c",
+        "SPECIFIC\tEligibility: d",
+        "monkey inclusion: e",
+        "Inclusion/Exclusion Criteria:\n1. f",
+    ]
+    with tarfile.open(path) as archive:
+        for member in itertools.islice((m for m in archive if m.name.endswith(".xml")), 1500):
+            handle = archive.extractfile(member)
+            assert handle is not None
+            root = etree.fromstring(handle.read())
+            texts += [
+                t
+                for tag in ("eligibility/criteria/textblock", "brief_summary/textblock")
+                if (t := root.findtext(tag))
+            ]
+    found = 0
+    for text in texts:
+        expected = [m.span() for m in _HEADER.finditer(text)]
+        assert [m.span() for m in _header_matches(text)] == expected, text[:200]
+        found += len(expected)
+    assert found > 1000

@@ -117,6 +117,14 @@ def test_saved_related_index_is_mapped_and_patched_after_reload(
         assert loaded is not None
         # Read-only views of the file, not copies.
         assert not loaded.families["cond"].weights.flags.writeable
+        # Plain arrays over the mapping (np.memmap's slicing runs Python code on every slice), still
+        # backed by the file rather than copied into memory.
+        weights = loaded.families["cond"].weights
+        assert type(weights) is np.ndarray and not weights.flags.owndata
+        base = weights
+        while isinstance(base, np.ndarray) and not isinstance(base, np.memmap):
+            base = base.base
+        assert isinstance(base, np.memmap)
         built = related_index.build_index(store.iter_trials())
         assert loaded.keys == built.keys
         row = 0
@@ -224,3 +232,29 @@ def test_a_command_brings_up_to_date_only_what_it_reads(store_copy: Path) -> Non
         # A search reads no criteria rules: they are left for the command (or write) that needs them.
         assert behind(store)["criteria"] is None
         assert behind(store)["search"] == 0
+
+
+def test_a_record_changed_outside_its_criteria_is_not_parsed_again(
+    store_copy: Path, target_trials: Path, tmp_path: Path
+) -> None:
+    # The rules are keyed by a digest of the criteria texts: an ingest that changes a trial's title
+    # re-indexes it for search but parses none of its criteria again.
+    source = target_trials / "NCT04048161.xml"
+    text = source.read_text(encoding="utf-8")
+    changed = text.replace("<brief_title>", "<brief_title>Retitled: ", 1)
+    assert changed != text
+    (tmp_path / "changed").mkdir()
+    (tmp_path / "changed" / source.name).write_text(changed, encoding="utf-8")
+    with SqliteStore(store_copy) as store:
+        parsed: list[str] = []
+
+        def parse_counted(trial: Trial) -> list[Any]:
+            parsed.append(trial.key)
+            return parse_trial(trial)
+
+        assert ingest([tmp_path / "changed"], store, derive=False).updated == 1
+        assert behind(store)["criteria"] == 1  # the trial is in the change feed
+        assert CriteriaRules.for_store(store).catch_up(store, parse=parse_counted) == 0
+        assert parsed == []
+        assert bring_up_to_date(store).parts["search"].changed == 1
+        assert is_current(store)

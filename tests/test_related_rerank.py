@@ -120,3 +120,23 @@ def test_ingest_keeps_the_index_current(target_trials: Path, v2_jsonl: Path, tmp
         assert ingest([target_trials], store, derive=False).ok
         path = index_path(store)
         assert path is not None and not path.exists()
+
+
+def test_a_query_text_is_read_once_and_never_mistaken_for_another() -> None:
+    texts = {
+        "A": "voclosporin in lupus nephritis, open-label extension",
+        "B": "tacrolimus and mycophenolate in nephrotic syndrome",
+        "C": "voclosporin dose ranging in lupus nephritis",
+    }
+    index = build_text_index(texts.items())
+    first, second = texts["A"], texts["B"]
+    rows = np.arange(index.size, dtype=np.int64)
+    # The same text twice in a row (candidates, then their scores) is read once...
+    assert index.rough_bm25(first) is not None
+    assert index._query(first) is index._query(first)
+    # ...and another text in between is read afresh each time, with its own figures.
+    for text in (first, second, first):
+        fresh = build_text_index(texts.items())
+        assert np.allclose(index.score_rows(text, rows)[0], fresh.score_rows(text, rows)[0])
+        assert np.allclose(index.bm25(text), fresh.bm25(text))
+    assert index.score_rows(first, rows)[0][2] > 0 and index.score_rows(second, rows)[0][2] == 0

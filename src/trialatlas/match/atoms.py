@@ -298,6 +298,11 @@ def _outside_window(
     """ "Stroke within 6 months" for a stroke two years ago: outside the window, not met. A past event
     the note gives no time for leaves the window open; one within it, or a current one, holds."""
     window = rule.window
+    asks_active = (window is not None and window.relation == "current") or "active" in rule.qualifiers
+    if asks_active or re.match(r"active\b", rule.name, re.IGNORECASE):
+        past = _past_episode(rule, positive, patient)
+        if past is not None:
+            return past
     if window is None or window.relation != "within" or not window.days:
         return None
     mentions = [
@@ -319,6 +324,38 @@ def _outside_window(
             "unknown", f"{positive.name}: when is not stated ({window.span.text})", positive.evidence
         )
     return None
+
+
+# How long ago an episode the note dates must be before "active" asks more than the note says.
+_PAST_EPISODE_DAYS = 28
+
+
+def _past_episode(
+    rule: ConditionRule, positive: PatientCondition, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """ "Active serious infection" for "treated for CMV pneumonitis three months ago": an episode the
+    note dates weeks back and calls treated may be over; whether it is still active the note does not
+    say, so the criterion is open rather than met (one said to be in remission is decided by its course)."""
+    mentions = [
+        c
+        for c in patient.conditions
+        if c.concept and rule.concept in broader_concepts(c.concept) and c.present and not c.family
+    ]
+    past = [
+        c
+        for c in mentions
+        if c.days_ago is not None
+        and c.days_ago >= _PAST_EPISODE_DAYS
+        and "treated" in c.course
+        and not {"active", "remission"} & set(c.course)
+    ]
+    if not mentions or len(past) != len(mentions):
+        return None
+    return _outcome(
+        "unknown",
+        f"{positive.name} {past[0].days_ago or 0:.0f} days ago, treated; not stated as still active",
+        positive.evidence,
+    )
 
 
 def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
@@ -510,7 +547,30 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         return _outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
+    if _complete_list_decides(rule, patient):
+        return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _complete_list_decides(rule: MedicationRule, patient: PatientProfile) -> bool:
+    """Whether the note's whole list of current medicines rules out what a criterion asks. The list
+    tells what is taken now, not what was taken before ("prior gemcitabine", "within 2 weeks"); and a
+    class ("vasodilators") is ruled out only when every listed medicine is a known drug whose classes
+    are known, so a medicine the vocabulary cannot place never reads as "not that class"."""
+    if not patient.medication_list_complete or rule.historical or rule.hypothetical:
+        return False
+    if rule.window is not None and rule.window.relation != "current":
+        return False
+    if rule.drugs:
+        return True
+    if rule.drug_class is None or rule.drug_class == "medication":
+        return False
+    for medication in patient.medications:
+        if not medication.present or "medication" in medication.classes:
+            continue
+        if not medication.drugs or not any(drug_classes(d) for d in medication.drugs):
+            return False
+    return True
 
 
 def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | None:

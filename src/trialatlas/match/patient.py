@@ -23,8 +23,11 @@ A note becomes the same profile through :func:`profile_from_note`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -146,6 +149,11 @@ class PatientProfile(BaseModel):
     medications: list[PatientMedication] = Field(default_factory=list)
     no_medications: bool = Field(
         default=False, description="The source says the patient takes no medications."
+    )
+    medication_list_complete: bool = Field(
+        default=False,
+        description="The source lists every medicine the patient takes now (\"Her only medications are …\", "
+        "\"Current medications: …\"): one it does not name is not taken.",
     )
     procedures: list[PatientProcedure] = Field(default_factory=list)
     pregnant: bool | None = None
@@ -289,6 +297,32 @@ _CONSENT = re.compile(
     r"\b(?:provide|give|gave|given|sign\w*)\s+(?:written\s+)?(?:informed\s+)?consent\b", re.I
 )
 _COMPLY = re.compile(r"\bcomply\b|\bcompliance\b|\bwithout\s+any\s+practical\s+issues\b", re.I)
+@cache
+def _complete_medication_list() -> re.Pattern[str]:
+    """The cues of a sentence listing all of the patient's medicines (``note_cues.json``, data)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    return re.compile("|".join(f"(?:{cue})" for cue in cues["complete_medication_list"]), re.IGNORECASE)
+
+
+@cache
+def _negative_result() -> re.Pattern[str]:
+    """Words giving an infection's test as negative (``note_cues.json``, data)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    return re.compile(r"\b(?:" + "|".join(cues["negative_result"]) + r")\b", re.IGNORECASE)
+
+
+def _every_dose_has_its_drug(sentence: str) -> bool:
+    """Whether each dose in a list of medicines follows a drug the vocabulary knows: "zorbalix 10 mg
+    daily" is a medicine it cannot name, so the list cannot rule out a class that medicine may be in."""
+    ends = [m.end for m in find_drugs(sentence) if m.drug_class != "medication"]
+    position = 0
+    while (dose := find_dose(sentence, position)) is not None:
+        if not any(0 <= dose.start - end <= 25 for end in ends):
+            return False
+        position = dose.end
+    return True
+
+
 _NO_MEDS = re.compile(
     r"\b(?:takes?|taking|on)\s+no\s+(?:medications?|drugs|medicines)\b|\bno\s+(?:current\s+)?medications\b",
     re.I,
@@ -492,7 +526,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 break
         around = sentence[mention.end : list_end + 30].lower()
         status: Literal["positive", "negative", "active", "history", "any"] = "any"
-        if "negative" in around or context.negated:
+        if _negative_result().search(around) or context.negated:
             status = "negative"
         elif "positive" in around or "seropositive" in sentence.lower():
             status = "positive"
@@ -574,6 +608,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     _read_signs(profile, index, sentence)
     if _NO_MEDS.search(sentence):
         profile.no_medications = True
+    elif _complete_medication_list().search(sentence) and _every_dose_has_its_drug(sentence):
+        profile.medication_list_complete = True
     if _NOT_PREGNANT.search(sentence):
         profile.pregnant = profile.pregnant or False
     elif (pregnant := _PREGNANT.search(sentence)) is not None:
@@ -745,6 +781,7 @@ def with_note_facts(profile: PatientProfile) -> PatientProfile:
             setattr(merged, name, getattr(read, name))
     if not merged.medications and not merged.no_medications:
         merged.no_medications = read.no_medications
+        merged.medication_list_complete = merged.medication_list_complete or read.medication_list_complete
 
     def add(given: list[Any], found: list[Any], key: Callable[[Any], object]) -> None:
         known = {key(item) for item in given}

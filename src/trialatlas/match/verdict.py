@@ -33,6 +33,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
+from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
@@ -126,6 +127,7 @@ def evaluate_criterion(
                 raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
     logic = criterion.logic or build_logic(criterion.text, criterion.kind, rules)
     _drugs_other_than(logic, rules, raw, patient)
+    _conditions_other_than(logic, rules, raw, patient)
     # A criterion with no computable rule is undecided, not inapplicable.
     truth = evaluate_logic(logic, [v.truth for v in raw], rules) if rules else "unknown"
     # Only a clinical requirement can hide behind words no rule read; consent and conduct criteria
@@ -298,6 +300,51 @@ def _drugs_other_than(
             remaining.append(medication.model_copy(update={"drugs": kept_parts, "classes": classes}))
     others = patient.model_copy(update={"medications": remaining})
     raw[main] = evaluate_rule(kept, others, negate=False)
+    for index in exempt:
+        raw[index] = raw[index].model_copy(update={"truth": "false"})
+
+
+def _conditions_other_than(
+    node: LogicNode, rules: list[Rule], raw: list[RuleVerdict], patient: PatientProfile
+) -> None:
+    """ "No other prior malignancy except nonmelanoma skin cancer": when none of the patient's
+    conditions of the kind asked is, or may be, an exempted kind, the exception cannot apply (set to
+    false) and the statement is judged as it stands, when it names one beside the disease under study
+    (two distinct ones, no time window picking among them) or the patient has none at all."""
+    for child in node.children:
+        _conditions_other_than(child, rules, raw, patient)
+    if node.op != "except" or len(node.children) != 2:
+        return
+    main_node = node.children[0]
+    if main_node.op == "not" and len(main_node.children) == 1:
+        main_node = main_node.children[0]
+    exempt = node.children[1].atoms()
+    if main_node.op != "atom" or main_node.rule is None or not exempt:
+        return
+    kept = rules[main_node.rule]
+    if not isinstance(kept, ConditionRule) or kept.concept is None or kept.experiencer != "patient":
+        return
+    exempted = [rules[i] for i in exempt]
+    if not all(isinstance(r, ConditionRule) and r.concept for r in exempted):
+        return
+    exempt_concepts = {r.concept for r in exempted if isinstance(r, ConditionRule) and r.concept}
+    matching = [
+        c
+        for c in patient.conditions
+        if c.present and not c.family and c.concept and kept.concept in broader_concepts(c.concept)
+    ]
+    for condition in matching:
+        kinds = broader_concepts(condition.concept or "")
+        if any(e in kinds or (condition.concept or "") in broader_concepts(e) for e in exempt_concepts):
+            return  # this one is, or may be, the exempted kind
+    if matching:
+        # Written or not ("No prior malignancy except …" in a cancer trial), the statement is about a
+        # disease beside the one under study: only two distinct ones show it, and a time window could
+        # be met by the wrong one.
+        distinct = {c.concept for c in matching if c.concept}
+        distinct = {c for c in distinct if not any(c != d and c in broader_concepts(d) for d in distinct)}
+        if len(distinct) < 2 or (kept.window is not None and kept.window.days is not None):
+            return
     for index in exempt:
         raw[index] = raw[index].model_copy(update={"truth": "false"})
 

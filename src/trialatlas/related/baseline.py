@@ -10,7 +10,7 @@ text (:func:`build_text_index`) and keeps it current with :meth:`TextBaseline.pa
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,9 @@ class TextBaseline:
     index: Bm25
     tfidf_norms: F64
     idf_tfidf: F64
+    # The last query text and its words: a lookup asks for the same text twice (candidates, then
+    # their scores), and its words need not be found twice.
+    _last_query: tuple[str, dict[str, float]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def keys(self) -> list[str]:
@@ -53,7 +56,13 @@ class TextBaseline:
         return self.index.rows.get(key)
 
     def _query(self, text: str) -> dict[str, float]:
-        return {w: c for w, c in document(text).items() if w in self.index.postings.vocab}
+        """The words of ``text`` the index knows, and how often each occurs (not to be changed)."""
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1]
+        query = {w: c for w, c in document(text).items() if w in self.index.postings.vocab}
+        self._last_query = (text, query)
+        return query
 
     def _uncommon(self, text: str, max_share: float | None) -> dict[str, float]:
         """The query of ``text`` without words in more than ``max_share`` of the trials (they touch the

@@ -19,6 +19,7 @@ import hashlib
 import importlib.metadata
 import os
 import pickle
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -53,6 +54,38 @@ def source_digest() -> str:
     return digest.hexdigest()[:20]
 
 
+# Another installation (a second checkout, a newer version beside an older one) may share the cache
+# folder and use a file built from other sources: deleting it would make that installation rebuild
+# it mid-request, and each would then delete the other's. So a file of other sources is deleted only
+# once nobody has read or written it for a week, and a partial file only once its writer is surely gone.
+_UNUSED_FOR = 7 * 24 * 3600.0
+_PARTIAL_FOR = 3600.0
+
+
+def _prune(folder: Path, name: str) -> None:
+    """Delete this vocabulary's files no installation has used for a week, and partial files left
+    by a writer that died an hour or more ago."""
+    now = time.time()
+    for pattern, age in ((f"{name}-*.pickle", _UNUSED_FOR), (f"{name}-*.tmp", _PARTIAL_FOR)):
+        for old in folder.glob(pattern):
+            try:
+                status = old.stat()
+                if now - max(status.st_mtime, status.st_atime) > age:
+                    old.unlink(missing_ok=True)
+            except OSError:
+                continue
+
+
+def _mark_used(path: Path) -> None:
+    """Record a read in the file's modification time (access times are often not kept), at most
+    once a day, so pruning by age spares the files some installation still reads."""
+    try:
+        if time.time() - path.stat().st_mtime > 24 * 3600.0:
+            os.utime(path)
+    except OSError:
+        pass
+
+
 def built(name: str, build: Callable[[], T]) -> T:
     """``build()``, loaded from the cache folder when this program built it before from the same
     files, else built and kept there."""
@@ -63,20 +96,20 @@ def built(name: str, build: Callable[[], T]) -> T:
     try:
         with path.open("rb") as handle:
             value: T = pickle.load(handle)
+        _mark_used(path)
         return value
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass
     value = build()
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(f"{name}-*.pickle"):
-            old.unlink(missing_ok=True)  # built from files that are no more
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        _prune(path.parent, name)
         with partial.open("wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        pass
+        partial.unlink(missing_ok=True)
     return value
 
 

@@ -12,6 +12,7 @@ trial's lists and the criteria that matching judges never disagree about where a
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -52,6 +53,9 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 _SENTENCE_BREAK = re.compile(r"(?<=;)\s+|(?<=\.)\s+(?=[A-Z]|\d{1,2}(?:\.\d{1,2})*\s+[A-Z])")
 
 
+# The same heading is asked about several times while one text is split and listed (as a lead-in, as a
+# topic): the answer depends on the words alone.
+@functools.lru_cache(maxsize=4096)
 def heading_polarity(text: str) -> str:
     """Which list a sub-heading sends its items to, when it says ("" when it is only a topic).
 
@@ -79,6 +83,38 @@ _HEADER = re.compile(
     r"\s*(?:(?:include|includes|are|were)(?:\s+(?:the\s+following|as\s+follows))?)?\s*(?::|-(?=\s)|\n|$)",
     re.IGNORECASE,
 )
+# Where a header can begin: its side word ("incl", "excl", "elig", "non-"), or a qualifier before it
+# ("Key Inclusion"). Finding these first, then trying ``_HEADER`` only there, gives the matches
+# ``_HEADER.finditer`` gives: its leading lookbehind is otherwise tried at every character.
+# (The lookahead names the letters that can start one, case folded: a scan for them is fast.)
+_HEADER_WORD = re.compile(r"(?=[ien])(?:incl|excl|elig|non)", re.IGNORECASE)
+_QUALIFIER_END = re.compile(r"(?:key|main|major|general|principal|specific)\Z", re.IGNORECASE)
+
+
+def _header_matches(text: str) -> list[re.Match[str]]:
+    """``list(_HEADER.finditer(text))``, trying the pattern only where a header can begin."""
+    found: list[re.Match[str]] = []
+    position = 0
+    for word in _HEADER_WORD.finditer(text):
+        start = word.start()
+        if start < position:
+            continue
+        # A qualifier ends where the whitespace before the side word begins.
+        blank = start
+        while blank > 0 and text[blank - 1].isspace():
+            blank -= 1
+        qualifier = _QUALIFIER_END.search(text, max(0, blank - 9), blank) if blank < start else None
+        for candidate in (qualifier.start() if qualifier else -1, start):
+            if candidate < position:
+                continue
+            match = _HEADER.match(text, candidate)
+            if match is not None:
+                found.append(match)
+                position = match.end()
+                break
+    return found
+
+
 # A list marker at the start of a line: bullets, "1." "1)" "(1)" "a." "(a)" "i." "Step 1:" is not one.
 _LINE_MARKER = re.compile(
     r"^(?P<indent>[ \t]*)(?P<marker>-(?!-\S)|[*•·●○▪■◦►–—]|\(?\d{1,2}[.)](?![\d–-])|\(\d{1,2}\)"
@@ -172,6 +208,10 @@ def _collapse(source: str, start: int, end: int) -> tuple[str, list[tuple[int, i
     start += len(segment) - len(stripped)
     segment = stripped.rstrip()
     end = start + len(segment)
+    # Most criteria have no whitespace but single spaces (every other whitespace character is
+    # unprintable): nothing to collapse.
+    if "  " not in segment and segment.isprintable():
+        return segment, [], start, end
     gaps: list[tuple[int, int]] = []
     removed = 0
     for run in _WHITESPACE_RUN.finditer(segment):
@@ -223,7 +263,7 @@ def _sections(text: str, default: CriterionKind) -> list[_Section]:
     kind: CriterionKind = default
     position = 0
     group = ""
-    for match in _HEADER.finditer(text):
+    for match in _header_matches(text):
         # A header inside a sentence ("…meeting the inclusion criteria of …") is not a section break.
         line_start = text.rfind("\n", 0, match.start()) + 1
         before = text[line_start : match.start()].strip()
@@ -503,16 +543,19 @@ def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> li
     """The criteria of an eligibility ``text``, in order, with nesting and source spans."""
     if not text or not text.strip():
         return []
+    return _split(text, _sections(text, default))
+
+
+def _split(text: str, sections: list[_Section]) -> list[Criterion]:
     criteria: list[Criterion] = []
-    for kind, section_start, section_end, _ in _sections(text, default):
+    for kind, section_start, section_end, _ in sections:
         items = _line_items(text, section_start, section_end)
         nested = _nest(items, text)
         base = len(criteria)
-        mapping: dict[int, int] = {}
+        mapping: dict[int, int | None] = {}
         for position, (item, depth, parent) in enumerate(nested):
             pieces = _inline_pieces(text, item.start, item.end, item.marker)
             first_index = len(criteria)
-            mapping[position] = first_index
             parent_index = mapping.get(parent) if parent is not None else None
             for piece_number, (piece_start, piece_end) in enumerate(pieces):
                 collapsed, gaps, trimmed_start, trimmed_end = _collapse(text, piece_start, piece_end)
@@ -538,6 +581,9 @@ def split_criteria(text: str | None, default: CriterionKind = "inclusion") -> li
                         marked=item.marker is not None or piece_number > 0,
                     )
                 )
+            # An item that left no criterion (only a marker, "-") hands its children to its own parent:
+            # filed under the next criterion, the first of them would be its own parent.
+            mapping[position] = first_index if len(criteria) > first_index else parent_index
         _mark_headers(criteria, base)
         _follow_unmarked_lead_ins(criteria, base)
     return criteria
@@ -616,9 +662,9 @@ def criteria_lists(text: str | None) -> tuple[list[str], list[str]]:
     """
     if not text:
         return [], []
-    criteria = split_criteria(text)
-    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
     sections = _sections(text, "inclusion")
+    criteria = _split(text, sections) if text.strip() else []
+    lists: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
     section_starts = [section.start for section in sections]
     topic, section, group = "", -1, ""
     group_end, inline_group = 0, False

@@ -93,10 +93,24 @@ def _class_matcher() -> Matcher:
     abbreviations: dict[str, str] = {}
     for identifier, entry in class_table().items():
         for name in entry.get("names", []):
-            names.setdefault(name.lower(), identifier)
+            for spelling in _prefix_spellings(name.lower()):
+                names.setdefault(spelling, identifier)
         for abbreviation in entry.get("abbrev", []):
             abbreviations.setdefault(abbreviation, identifier)
     return Matcher(names, abbreviations)
+
+
+_PREFIX = re.compile(r"^(anti|non)(-?)(?=[a-z])")
+
+
+def _prefix_spellings(name: str) -> tuple[str, ...]:
+    """A class name with its prefix written both ways: "antifungals" and "anti-fungals",
+    "non-steroidal" and "nonsteroidal" name the same class."""
+    match = _PREFIX.match(name)
+    if match is None:
+        return (name,)
+    other = match.group(1) + ("" if match.group(2) else "-") + name[match.end() :]
+    return (name, other)
 
 
 @cache

@@ -218,6 +218,11 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
                 if part.op == "all" and part.cue == "list":
                     part = _join("any", part.children, "list")
                 node = _node(op="examples", children=[node, part], cue="such as")
+            elif node.op == "not" and part.op == "not" and node.cue == part.cue:
+                # One negation over a qualified phrase: "No seizure disorder requiring medication"
+                # denies the two together (a seizure disorder that needs medication), not each alone.
+                inner = _join("all", [node.children[0], part.children[0]], "with")
+                node = _node(op="not", children=[inner], cue=node.cue)
             else:
                 node = _join("all", [node, part], "with")
         return node

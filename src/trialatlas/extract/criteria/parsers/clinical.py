@@ -7,6 +7,7 @@ import re
 from trialatlas.extract.criteria.drugs import DrugMention, drug_classes, find_drugs
 from trialatlas.extract.criteria.qualifiers import (
     ClassList,
+    Dose,
     course_of,
     elliptic_names,
     exempt_routes_after,
@@ -124,6 +125,32 @@ _DISEASE_KIND = re.compile(
 )
 
 
+def _dose_limit_before(text: str, start: int) -> DoseLimit | None:
+    """A dose threshold written before the drug it limits ("greater than 1 mg/kg/day of prednisone",
+    "at least 10 mg daily of methotrexate"): the dose must end right before "of" and the drug, in the
+    same clause."""
+    clause = max(text.rfind(";", 0, start), text.rfind(". ", 0, start), text.rfind(",", 0, start), 0)
+    window = max(clause, start - 60)
+    last: Dose | None = None
+    position = window
+    while (dose := find_dose(text, position, start)) is not None:
+        last, position = dose, dose.end
+    if last is None or last.operator is None or not _OF_DRUG.fullmatch(text, last.end, start):
+        return None
+    return DoseLimit(
+        operator=last.operator,
+        mg=last.mg,
+        basis=last.basis,
+        daily=last.daily,
+        text=text[last.start : last.end].strip(),
+        equivalent_of=None,
+        end=None,
+    )
+
+
+_OF_DRUG = re.compile(r"\s+of\s+(?:the\s+)?(?:oral\s+|intravenous\s+|systemic\s+)?", re.IGNORECASE)
+
+
 def _dose_limit(text: str, end: int) -> DoseLimit | None:
     """A dose threshold right after the drugs ("corticosteroids > 20 mg/m²/day", "prednisone at a dose
     of at least 0.5 mg/kg", "steroids (>10 mg prednisone or equivalent/day)"): without an operator a
@@ -201,7 +228,7 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
             drug_class = classes_of_drug[0] if classes_of_drug else None
         for mention in group:
             context.claim(mention.start, mention.end)
-        dose = _dose_limit(text, end)
+        dose = _dose_limit(text, end) or _dose_limit_before(text, start)
         if dose is not None and dose.equivalent_of is not None and dose.end is not None:
             counted_in = dose.end
             context.claim(end, dose.end)

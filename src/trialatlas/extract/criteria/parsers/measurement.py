@@ -97,8 +97,10 @@ _QUALITATIVE = re.compile(
     r"elevated|increased|raised|high|decreased|low|reduced|impaired)\b",
     re.IGNORECASE,
 )
+# An opening bracket before the value is filler too: "ALT (more than 3 times the ULN)".
 _FILLER = re.compile(
-    r"(?:\s|\([^()]{1,25}\)|\blevels?\b|\bcounts?\b|\bvalues?\b|\bconcentrations?\b|\bscores?\b|\bratio\b|\bof\b|\bis\b|"
+    r"(?:\s|\((?=\s*(?:[<>≤≥=]|\d|more\b|less\b|greater\b|higher\b|lower\b|above\b|below\b|"
+    r"at\s+(?:least|most)\b|(?:no|not)\s+(?:more|less|greater)\b|up\s+to\b))|\([^()]{1,25}\)|\blevels?\b|\bcounts?\b|\bvalues?\b|\bconcentrations?\b|\bscores?\b|\bratio\b|\bof\b|\bis\b|"
     r"\bwas\b|\bare\b|\bmust\s+be\b|\bshould\s+be\b|\bwithin\b|\bin\b|\bthe\b|\bblood\b|\bserum\b|\bplasma\b|\bresult\b|"
     r"\bmeasured\b|\bincrease[sd]?\b|\btotal\b|\bindex\b|\brate\b|\btest\b|:|,(?=\s*[<>≤≥=]))*",
     re.IGNORECASE,
