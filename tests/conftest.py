@@ -10,6 +10,13 @@ from pathlib import Path
 
 import pytest
 
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 set, which the command line's console
+# would take as a fixed width at import; the tests run as in a plain pytest process, where each test
+# that cares says its width.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
 from trialatlas.config import shared_data_dir
 from trialatlas.search import SearchIndex
 from trialatlas.services.ingest import ingest
