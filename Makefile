@@ -7,6 +7,8 @@ SEEDS ?= $(abspath ../shared/seeds)
 DB ?= var/trialatlas.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for make test (whole test files per worker, so a file's fixtures are built once).
+TEST_WORKERS ?= 2
 export TRIALATLAS_SHARED_DATA := $(SHARED_DATA)
 
 SAMPLE_INPUTS := \
@@ -43,7 +45,7 @@ lint: venv
 	$(BIN)/mypy
 
 test: venv lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: venv
 	$(BIN)/python bench/ingest.py

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest_pg import one_installer_at_a_time
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Request
 
@@ -37,9 +39,11 @@ def ensure_chromium() -> Path:
         return CHROMIUM
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's package (apt-get install chromium) as root")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+    with one_installer_at_a_time():
+        if not CHROMIUM.exists():  # another test process may have installed it meanwhile
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
     if not CHROMIUM.exists():
         pytest.fail(f"apt-get install chromium did not provide {CHROMIUM}")
     return CHROMIUM

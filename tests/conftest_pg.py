@@ -8,6 +8,7 @@ server runs as the ``postgres`` user the package creates, since PostgreSQL refus
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
@@ -48,6 +49,15 @@ def _find_bin_dir() -> Path | None:
     return Path(candidates[0]).parent if candidates else None
 
 
+@contextmanager
+def one_installer_at_a_time() -> Iterator[None]:
+    """Held while a test process installs a system package or account: pytest-xdist's workers would
+    otherwise run apt-get (or useradd) at once, and all but one fail on its lock."""
+    with open(os.path.join(tempfile.gettempdir(), "trialatlas-tests-install.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _install_postgresql() -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = [_tool("apt-get"), "install", "-y", "-q", "postgresql"]
@@ -60,8 +70,11 @@ def postgres_bin_dir() -> Path:
     """Where initdb and pg_ctl are, installing the Debian package first when needed (as root)."""
     bin_dir = _find_bin_dir()
     if bin_dir is None and os.geteuid() == 0 and shutil.which(_tool("apt-get")):
-        _install_postgresql()
-        bin_dir = _find_bin_dir()
+        with one_installer_at_a_time():
+            bin_dir = _find_bin_dir()  # another test process may have installed it meanwhile
+            if bin_dir is None:
+                _install_postgresql()
+                bin_dir = _find_bin_dir()
     if bin_dir is None:
         pytest.fail("PostgreSQL server binaries not found: install the Debian package postgresql")
     return bin_dir
@@ -107,8 +120,9 @@ def start_cluster(settings: str = _SERVER_SETTINGS) -> PgCluster:
     data, socket_dir, log = root / "data", root / "sock", root / "server.log"
     socket_dir.mkdir()
     if os.geteuid() == 0:
-        if subprocess.run([_tool("id"), "-u", "postgres"], capture_output=True).returncode != 0:
-            subprocess.run([_tool("useradd"), "--system", "--no-create-home", "postgres"], check=True)
+        with one_installer_at_a_time():
+            if subprocess.run([_tool("id"), "-u", "postgres"], capture_output=True).returncode != 0:
+                subprocess.run([_tool("useradd"), "--system", "--no-create-home", "postgres"], check=True)
         shutil.chown(root, "postgres")
         shutil.chown(socket_dir, "postgres")
     subprocess.run(

@@ -28,8 +28,8 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def server() -> LiveServer:
-    return shared_server()
+def server(web_db: Path) -> LiveServer:
+    return shared_server(web_db)
 
 
 @pytest.fixture(scope="module")

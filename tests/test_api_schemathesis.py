@@ -19,6 +19,8 @@ refusal is tested in test_server_hardening.py).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -81,8 +83,8 @@ CHECKS = [
 ]
 
 
-def _operations() -> list[object]:
-    url = shared_server().url
+def _operations(db: Path) -> list[object]:
+    url = shared_server(db).url
     # The first search builds the index: done here, so that no generated request waits for it.
     httpx.get(url + "/api/trials", params={"q": "cancer"}, timeout=300).raise_for_status()
     schema = from_url(url + "/openapi.json")
@@ -90,8 +92,8 @@ def _operations() -> list[object]:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_server_errors_and_no_schema_mismatches(mode: GenerationMode) -> None:
-    operations = _operations()
+def test_no_server_errors_and_no_schema_mismatches(mode: GenerationMode, web_db: Path) -> None:
+    operations = _operations(web_db)
     labels = {op.label for op in operations}  # type: ignore[attr-defined]
     assert {"GET /api/trials", "GET /api/trials/{nct}", "POST /api/match", "POST /api/ingest"} <= labels
     checked = 0

@@ -7,6 +7,7 @@ violation, a failed script). Screenshots land in ``artifacts/screenshots/`` for 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -20,8 +21,8 @@ TARGET = "NCT04048161"
 
 
 @pytest.fixture(scope="module")
-def server() -> LiveServer:
-    return shared_server()
+def server(web_db: Path) -> LiveServer:
+    return shared_server(web_db)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ wide screen must not blow them up."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -35,8 +36,8 @@ LARGEST_PX = 18.0
 
 
 @pytest.fixture(scope="module")
-def server() -> LiveServer:
-    return shared_server()
+def server(web_db: Path) -> LiveServer:
+    return shared_server(web_db)
 
 
 def _drawn_sizes(browser: Browser, server: LiveServer, width: int, height: int) -> list[dict[str, object]]:

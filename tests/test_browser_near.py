@@ -5,6 +5,7 @@ its nearest site and distance; at 1280 px and 390 px, with screenshots in ``arti
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server() -> LiveServer:
-    return shared_server()
+def server(web_db: Path) -> LiveServer:
+    return shared_server(web_db)
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])

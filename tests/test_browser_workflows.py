@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -23,8 +24,8 @@ OPEN_STATUSES = {"Recruiting", "Not yet recruiting"}
 
 
 @pytest.fixture(scope="module")
-def server() -> LiveServer:
-    return shared_server()
+def server(web_db: Path) -> LiveServer:
+    return shared_server(web_db)
 
 
 @pytest.fixture(params=SIZES, ids=["1280", "390"])

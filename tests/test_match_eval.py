@@ -32,7 +32,6 @@ from trialatlas.match.matcher import rank
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.relevance import RelevanceStats, TrialTerms
 from trialatlas.model import Trial
-from trialatlas.services.ingest import ingest
 from trialatlas.sources import read_paths
 from trialatlas.store import TrialStore, open_store
 
@@ -82,17 +81,10 @@ def test_judgments_and_topics_files(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def small_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> TrialStore:
-    """The shared API v2 samples and legacy XML tarball: the judged trials that overlap them."""
-    store = open_store(str(tmp_path_factory.mktemp("eval") / "store.db"))
-    ingest(
-        [
-            shared_data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
-            shared_data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
-        ],
-        store,
-    )
-    return store
+def small_store(tarball_store: TrialStore) -> TrialStore:
+    """The shared API v2 samples and legacy XML tarball (conftest's store): the judged trials that
+    overlap them."""
+    return tarball_store
 
 
 @pytest.fixture(scope="module")

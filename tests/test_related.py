@@ -35,12 +35,9 @@ LUPUS_NEPHRITIS = {"NCT00371319", "NCT00876616", "NCT03200002", "NCT03580291"}
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory, target_trials: Path, v2_jsonl: Path) -> Path:
-    path = tmp_path_factory.mktemp("related") / "atlas.db"
-    with SqliteStore(path) as store:
-        report = ingest([target_trials, v2_jsonl], store)
-        assert report.ok, report.errors[:3]
-    return path
+def store_path(sample_db: Path) -> Path:
+    """The target trials and the API v2 sample (conftest's ``sample_db``), read only here."""
+    return sample_db
 
 
 @pytest.fixture

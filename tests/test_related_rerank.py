@@ -32,11 +32,9 @@ def v2_trials(v2_jsonl: Path) -> list[Trial]:
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory, target_trials: Path, v2_jsonl: Path) -> Path:
-    path = tmp_path_factory.mktemp("rerank") / "atlas.db"
-    with SqliteStore(path) as store:
-        assert ingest([target_trials, v2_jsonl], store).ok
-    return path
+def store_path(sample_db: Path) -> Path:
+    """The target trials and the API v2 sample (conftest's ``sample_db``), read only here."""
+    return sample_db
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -32,8 +33,8 @@ def studies() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def server() -> LiveServer:
-    return shared_server()
+def server(web_db: Path) -> LiveServer:
+    return shared_server(web_db)
 
 
 @pytest.fixture(params=list(WIDTHS))

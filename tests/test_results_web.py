@@ -6,6 +6,7 @@ import gzip
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +19,8 @@ from web_support import HOSTILE_NCT, SCRIPT, LiveServer, shared_server
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    server: LiveServer = shared_server()
+def client(web_db: Path) -> Iterator[httpx.Client]:
+    server: LiveServer = shared_server(web_db)
     with httpx.Client(base_url=server.url, timeout=60, follow_redirects=False) as http:
         yield http
 

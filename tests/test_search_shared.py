@@ -1,6 +1,7 @@
 """Search over the shared records, checked against what the trials themselves say.
 
-The store holds the API v2 sample and the legacy XML tarball (~7,600 trials), built once per session.
+The store holds the API v2 sample and the legacy XML tarball (~7,600 trials), built once per run
+(conftest's ``tarball_store``).
 Expected sets are computed from the trials' own text and fields, never written down.
 """
 
@@ -28,20 +29,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def file_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    path = tmp_path_factory.mktemp("search") / "atlas.db"
-    atlas = SqliteStore(path)
-    report = ingest(
-        [
-            shared_data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
-            shared_data / "ctgov_legacy_xml_2023" / "ctgov_legacy_xml_feb2023.tar.gz",
-        ],
-        atlas,
-    )
-    assert report.new > 7000
-    SearchIndex.for_store(atlas).sync(atlas)
-    yield atlas
-    atlas.close()
+def file_store(tarball_store: SqliteStore) -> SqliteStore:
+    """The API v2 sample and the legacy XML tarball with its search index (conftest's store)."""
+    return tarball_store
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
@@ -16,8 +17,8 @@ TARGET = "NCT04048161"
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    server: LiveServer = shared_server()
+def client(web_db: Path) -> Iterator[httpx.Client]:
+    server: LiveServer = shared_server(web_db)
     with httpx.Client(base_url=server.url, timeout=60, follow_redirects=False) as http:
         yield http
 

@@ -1,8 +1,9 @@
 """A real server for the API, page and browser tests: uvicorn on a free loopback port, over a store
 ingested from the shared data (read in place, never copied) plus one hostile trial.
 
-The store and server are built once per test session (``shared_server``), whichever test file asks
-first, and stopped when the interpreter exits.
+The store is built once per run (conftest's ``web_db``, shared by pytest-xdist's workers); each test
+process starts one server over it (``shared_server``), whichever test file asks first, stopped when the
+interpreter exits.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import atexit
 import functools
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from trialatlas.model import (
     Trial,
 )
 from trialatlas.model.results import Results
+from trialatlas.services.derived import bring_up_to_date
 from trialatlas.services.ingest import ingest
 from trialatlas.store import open_store
 
@@ -170,6 +170,8 @@ def build_store(db: Path) -> None:
         report = ingest([str(p) for p in inputs], store)
         assert report.new > 800, report.as_dict()
         store.upsert_batch([hostile_trial()])
+        # Derived parts current before any server opens the file (servers then only read it).
+        bring_up_to_date(store)
     finally:
         store.close()
 
@@ -201,17 +203,10 @@ def start(db: Path, *, ingest_token: str | None = None, match_workers: int = 0) 
 
 
 @functools.cache
-def shared_server() -> LiveServer:
-    folder = Path(tempfile.mkdtemp(prefix="trialatlas-web-"))
-    db = folder / "atlas.db"
-    build_store(db)
+def shared_server(db: Path) -> LiveServer:
+    """One server per test process over ``db`` (conftest's ``web_db``)."""
     server = start(db)
-
-    def _cleanup() -> None:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-    atexit.register(_cleanup)
+    atexit.register(server.stop)
     return server
 
 
