@@ -11,17 +11,14 @@ The pattern tests below are written in wordings of their own, not copied from an
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from trialatlas.eval.regimens import FIELDS, compare_with_baseline, load_labelled
-from trialatlas.extract.regimen.batch import export_text
+from regimen_sets import Row, assert_apart_and_labels_only, flat, set_path
+from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 
-FIXTURES = Path(__file__).parent / "fixtures"
-DRUG_SET = FIXTURES / "regimens_gen_drug.jsonl"
+DRUG_SET = set_path("gen_drug")
 OTHER_SETS = ("dev", "sealed", "labelled", "heldout", "gen")
 
 # Before this round: strict F1 0.487, paired 0.857, drug field F1 0.617; after it: strict 0.649, paired
@@ -30,26 +27,9 @@ STRICT_F1_FLOOR = 0.60
 DRUG_F1_FLOOR = 0.82
 PAIRED_F1_FLOOR = 0.88
 
-Row = tuple[object, ...]
-
-
-def _ids(path: Path) -> list[str]:
-    return [orjson.loads(line)["id"] for line in path.read_bytes().splitlines() if line.strip()]
-
-
-def flat(text: str) -> list[Row]:
-    return [tuple(item[field] for field in FIELDS) for item in export_text(text)["items"]]
-
 
 def test_drug_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:
-    ids = _ids(DRUG_SET)
-    assert len(ids) == 35 and len(set(ids)) == len(ids)
-    assert all(int(text_id.split(":")[0][-1]) % 2 == 0 for text_id in ids)
-    for name in OTHER_SETS:
-        assert not set(ids) & set(_ids(FIXTURES / f"regimens_{name}.jsonl")), name
-    rows = [orjson.loads(line) for line in DRUG_SET.read_bytes().splitlines() if line.strip()]
-    assert all(set(row) == {"id", "items"} for row in rows)
-    assert all(set(item) == set(FIELDS) for row in rows for item in row["items"])
+    assert_apart_and_labels_only(DRUG_SET, OTHER_SETS, at_least=35)
 
 
 @pytest.fixture(scope="module")

@@ -11,24 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from regimen_sets import Row, flat
 from trialatlas.eval.regimens import load_labelled
 from trialatlas.extract.regimen import lexicon, parse_regimen
 from trialatlas.extract.regimen.amounts import _AMOUNT, _amount_matches, parse_number
-from trialatlas.extract.regimen.batch import export_text
 from trialatlas.extract.regimen.clauses import adjustment_cues, find_conditions, sentences
 from trialatlas.extract.regimen.drugs import find_mentions
 from trialatlas.extract.regimen.fastre import split_alternatives, word_start_regex
 from trialatlas.extract.regimen.parse import normalise_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
-Row = tuple[object, ...]
-
-
-def flat(text: str) -> list[Row]:
-    return [
-        (i["drug"], i["amount_low"], i["amount_high"], i["unit"], i["basis"], i["frequency"], i["route"])
-        for i in export_text(text)["items"]
-    ]
 
 
 CASES: list[tuple[str, list[Row]]] = [

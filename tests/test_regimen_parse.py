@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from regimen_sets import flat
 from trialatlas.eval.regimens import evaluate, load_labelled
 from trialatlas.extract.regimen import normalise_drug, parse_regimen
-from trialatlas.extract.regimen.batch import export_text, parse_file
+from trialatlas.extract.regimen.batch import parse_file
 from trialatlas.extract.regimen.units import canonical_unit, convert
 
 FIXTURE = Path(__file__).parent / "fixtures" / "regimens_labelled.jsonl"
-
-
-def flat(text: str) -> list[tuple[object, ...]]:
-    return [
-        (i["drug"], i["amount_low"], i["amount_high"], i["unit"], i["basis"], i["frequency"], i["route"])
-        for i in export_text(text)["items"]
-    ]
 
 
 SEED_CASES = [

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
+from regimen_sets import label_ids
 from trialatlas.eval.regimens import FIELDS, compare_with_baseline, load_labelled
 
 FIXTURE = Path(__file__).parent / "fixtures" / "regimens_sealed.jsonl"
@@ -27,19 +28,15 @@ STRICT_F1_FLOOR = 0.58
 PAIRED_F1_FLOOR = 0.89
 
 
-def _ids(path: Path) -> list[str]:
-    return [orjson.loads(line)["id"] for line in path.read_bytes().splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def scores() -> dict[str, Any]:
     return compare_with_baseline(load_labelled(FIXTURE))
 
 
 def test_sealed_set_is_apart_from_the_development_set() -> None:
-    sealed = _ids(FIXTURE)
+    sealed = label_ids(FIXTURE)
     assert len(sealed) >= 100 and len(set(sealed)) == len(sealed)
-    assert not set(sealed) & set(_ids(DEVELOPMENT))
+    assert not set(sealed) & set(label_ids(DEVELOPMENT))
     assert all(int(text_id.split(":")[0][-1]) % 2 == 0 for text_id in sealed)
     raw = [orjson.loads(line) for line in FIXTURE.read_bytes().splitlines() if line.strip()]
     assert all(set(row) == {"id", "items"} for row in raw)  # labels only, no registry text

@@ -1,0 +1,42 @@
+"""What the regimen tests share: one item as a row of the spec's seven fields, and the checks every
+labelled set's test makes of its file (its own texts, of even-numbered trials, labels only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import orjson
+
+from trialatlas.eval.regimens import FIELDS
+from trialatlas.extract.regimen.batch import export_text
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+Row = tuple[object, ...]
+
+
+def flat(text: str) -> list[Row]:
+    """The items the parser exports for ``text``, each as its seven fields in the spec's order."""
+    return [tuple(item[field] for field in FIELDS) for item in export_text(text)["items"]]
+
+
+def label_ids(path: Path) -> list[str]:
+    return [orjson.loads(line)["id"] for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def set_path(name: str) -> Path:
+    return FIXTURES / f"regimens_{name}.jsonl"
+
+
+def assert_apart_and_labels_only(path: Path, others: Iterable[str], *, at_least: int) -> None:
+    """``path`` holds at least ``at_least`` distinct texts of even-numbered trials, none in the other
+    named sets, and only ids and items (the texts themselves are read from the shared data)."""
+    ids = label_ids(path)
+    assert len(ids) >= at_least and len(set(ids)) == len(ids)
+    assert all(int(text_id.split(":")[0][-1]) % 2 == 0 for text_id in ids)
+    for name in others:
+        assert not set(ids) & set(label_ids(set_path(name))), name
+    rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    assert all(set(row) == {"id", "items"} for row in rows)
+    assert all(set(item) == set(FIELDS) for row in rows for item in row["items"])
