@@ -42,7 +42,9 @@ _ANCHOR_BEFORE = re.compile(
     r"\b(?:after|before|following|prior\s+to|preceding|than|vs\.?|versus|not\s+receiving|serum|plasma|blood|"
     # "50 mg/kg/d with Mesna" gives another drug alongside; "therapy with cidofovir" names the one given.
     r"(?<!therapy\s)(?<!treatment\s)(?<!treated\s)with|"
-    r"levels?\s+of|(?:cycles?|courses?)\s+of)\s+(?:the\s+)?(?:[A-Za-z]{1,4}\s+)?$",
+    r"levels?\s+of|(?:cycles?|courses?)\s+of|"
+    # "hold ... only if IV MTX course is delayed": a drug named in a condition is not the one given.
+    r"if|unless|when|whether)\s+(?:the\s+)?(?:[A-Za-z]{1,4}\s+)?$",
     re.IGNORECASE,
 )
 _NEXT_WORD = re.compile(r"[\s)\]]*([A-Za-z][A-Za-z0-9-]*)")
