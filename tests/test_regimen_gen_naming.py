@@ -56,6 +56,11 @@ CASES: list[tuple[str, list[Row]]] = [
         "40 mg IV weekly. The paclitaxel-albumin particles are reconstituted in saline.",
         [(None, 40, 40, "mg", "dose", "QW", "iv")],
     ),
+    # ...nor when the dose is bracketed after a name the vocabulary does not know.
+    (
+        "Unconjugated anti-CD20 (400mg) is infused IV over 1 hour, then Iodine-131 Anti-CD20 Antibody.",
+        [(None, 400, 400, "mg", "dose", None, "iv")],
+    ),
     # It still names a dose whose sentence gives it.
     (
         "4 mg/kg IV weekly for 2 weeks, then maintenance therapy with foscarnet 2 mg/kg weekly",

@@ -47,6 +47,8 @@ _ANCHOR_BEFORE = re.compile(
     r"if|unless|when|whether)\s+(?:the\s+)?(?:[A-Za-z]{1,4}\s+)?$",
     re.IGNORECASE,
 )
+# A dose in brackets right after a word: that word names it ("Unlabeled anti-B1 (450mg)").
+_BRACKETED_AFTER_NAME = re.compile(r"([A-Za-z][A-Za-z0-9-]*)\s*\(\s*$")
 _NEXT_WORD = re.compile(r"[\s)\]]*([A-Za-z][A-Za-z0-9-]*)")
 # Words an acronym or a capitalised word right before a dose must not be: units, dosing words, times.
 _NOT_NAMES = frozenset(
@@ -198,7 +200,9 @@ def named_after_previous_dose(
     )
 
 
-def only_drug(text: str, amount_end: int, mentions: list[Mention]) -> Mention | None:
+def only_drug(
+    text: str, amount_end: int, mentions: list[Mention], amount_start: int | None = None
+) -> Mention | None:
     """The one drug a text names (placebo aside), when every mention of it is one generic and it is not
     named only as what a dose is timed against, for a dose that no word after it names ("190 mcg tetanus
     peptide, plus 100 mcg QS-21" names its own); else ``None``."""
@@ -207,6 +211,14 @@ def only_drug(text: str, amount_end: int, mentions: list[Mention]) -> Mention | 
         word = following.group(1)
         if not (_plain_word(word) or find_routes(word) or find_frequencies(word)):
             return None
+    bracketed = (
+        _BRACKETED_AFTER_NAME.search(text, max(0, amount_start - 40), amount_start)
+        if amount_start is not None
+        else None
+    )
+    if bracketed is not None and not _plain_word(bracketed.group(1)):
+        # "Unlabeled anti-B1 (450mg)": the dose is bracketed after a name the vocabulary does not know.
+        return None
     # Unknown words that only look like codes ("IV 29") are no drug to give a dose to.
     named = [m for m in mentions if m.info.name != "placebo"]
     if not all(m.known for m in named):

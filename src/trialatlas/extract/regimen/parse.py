@@ -870,7 +870,7 @@ def _choose_drug_near(
     subject = naming.subject_name(text, sentence.start, amount.start)
     if subject is not None:
         return None, subject
-    only = naming.only_drug(text, amount.end, mentions)
+    only = naming.only_drug(text, amount.end, mentions, amount.start)
     if only is not None:
         # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
         return only, only.info
