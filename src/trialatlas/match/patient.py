@@ -526,7 +526,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 list_end = following.end
             else:
                 break
-        around = sentence[mention.end : list_end + 30].lower()
+        # The result may be inside the mention itself ("HIV positive", "HIV-positive").
+        around = f"{mention.text} {sentence[mention.end : list_end + 30]}".lower()
         status: Literal["positive", "negative", "active", "history", "any"] = "any"
         if _negative_result().search(around) or context.negated:
             status = "negative"

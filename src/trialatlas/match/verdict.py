@@ -135,7 +135,13 @@ def evaluate_criterion(
     clinical = any(rule.kind not in ("consent", "trial_participation", "not_evaluable") for rule in rules)
     # Where alternatives decided it (any-of, examples), a branch no rule read cannot undo the answer.
     conjunctive = logic.op in ("atom", "all", "not", "except")
-    unread = unread_words(criterion.text, rules) if truth == "true" and conjunctive and clinical else []
+    # Words no rule read are one more undecided atom where they stand; they hold the criterion back
+    # only if that atom could change what the tree decided.
+    unread = (
+        _deciding_unread(criterion.text, rules, logic, [v.truth for v in raw], truth)
+        if truth == "true" and conjunctive and clinical
+        else []
+    )
     substantive = [r for position, r in enumerate(rules) if position not in means]
     verdicts = [_as_stated(rule, verdict) for rule, verdict in zip(rules, raw, strict=True)]
     shown = [v for position, v in enumerate(verdicts) if position not in means]
@@ -192,6 +198,10 @@ _REFERENCE = re.compile(
 def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     """Content words of a criterion that no rule read: outside every rule's span, window and cue, and
     neither boilerplate nor one of a rule's qualifiers."""
+    return [match.group(0) for match in _unread_matches(text, rules)]
+
+
+def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
     covered: list[tuple[int, int]] = []
     known: set[str] = set(class_words())
     for rule in rules:
@@ -216,15 +226,105 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     # defined, not another requirement.
     covered.extend(match.span() for match in _REFERENCE.finditer(text))
     stop = stop_words("english", "criteria", "requirement")
-    unread: list[str] = []
+    unread: list[re.Match[str]] = []
     for match in _WORD.finditer(text):
         word = match.group(0).lower()
         if word in stop or word in known or course_of(word):
             continue
         if any(start <= match.start() and match.end() <= end for start, end in covered):
             continue
-        unread.append(match.group(0))
+        unread.append(match)
     return unread
+
+
+# What may stand between a word and the atom it qualifies: words, never a list's joint or a clause's
+# edge ("deep venous thrombosis" qualifies thrombosis; "lymphedema or thrombosis" names two things).
+_QUALIFIER_GAP = re.compile(r"[A-Za-z0-9\s'-]*")
+
+
+def _deciding_unread(
+    text: str, rules: Sequence[Rule], logic: LogicNode, truths: Sequence[Truth], truth: Truth
+) -> list[str]:
+    """The unread words that could change ``truth``: each is put into the tree as an undecided atom
+    where it stands (another branch of the all-of or any-of it sits inside, a narrowing of the atom it
+    qualifies, else one more requirement of the whole criterion), and kept if the tree's answer then
+    changes. An any-of already met, an all-of already failed, or a qualifier of an atom the patient
+    does not have at all ("no deep venous thrombosis" for a patient with no thrombosis) is not moved by
+    what the words say."""
+    unknown = len(rules)  # the undecided atom's index, one past the rules
+    extended: list[Truth] = [*truths, "unknown"]
+    deciding: list[str] = []
+    for match in _unread_matches(text, rules):
+        placed = _place_unread(logic, rules, match.start(), match.end(), text, unknown)
+        if evaluate_logic(placed, extended, rules) != truth:
+            deciding.append(match.group(0))
+    return deciding
+
+
+def _extent(node: LogicNode, rules: Sequence[Rule]) -> tuple[int, int] | None:
+    atoms = [rules[i] for i in node.atoms() if i < len(rules)]
+    if not atoms:
+        return None
+    return min(r.span.start for r in atoms), max(r.span.end for r in atoms)
+
+
+def _place_unread(
+    node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str, unknown: int
+) -> LogicNode:
+    extra = LogicNode(op="atom", rule=unknown)
+    inner = _place_inside(node, rules, start, end, extra)
+    if inner is not None:
+        return inner
+    qualified = _qualified_atom(node, rules, start, end, text)
+    if qualified is not None:
+        return _narrow(node, qualified, extra)
+    return LogicNode(op="all", children=[node, extra])
+
+
+def _place_inside(
+    node: LogicNode, rules: Sequence[Rule], start: int, end: int, extra: LogicNode
+) -> LogicNode | None:
+    """The tree with ``extra`` as one more branch of the innermost all-of / any-of whose atoms the
+    word sits between, or None when it sits between none. A not passes it to its branch; an exception
+    or examples node takes it as one more requirement beside itself (never inside its own logic)."""
+    extent = _extent(node, rules)
+    if node.op == "atom" or extent is None or not (extent[0] <= start and end <= extent[1]):
+        return None
+    if node.op in ("all", "any", "not"):
+        for position, child in enumerate(node.children):
+            placed = _place_inside(child, rules, start, end, extra)
+            if placed is not None:
+                children = list(node.children)
+                children[position] = placed
+                return node.model_copy(update={"children": children})
+        if node.op in ("all", "any"):
+            return node.model_copy(update={"children": [*node.children, extra]})
+    return LogicNode(op="all", children=[node, extra])
+
+
+def _qualified_atom(node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str) -> int | None:
+    """The atom a word outside every list qualifies: the nearest one in its phrase, with nothing but
+    words (no list joint, no punctuation) between them."""
+    best: tuple[int, int] | None = None
+    for index in node.atoms():
+        span = rules[index].span
+        gap = text[end : span.start] if end <= span.start else text[span.end : start]
+        if span.end > start and end > span.start:
+            continue
+        if not _QUALIFIER_GAP.fullmatch(gap) or any(w.lower() in stop_words("joint") for w in gap.split()):
+            continue
+        if best is None or len(gap) < best[0]:
+            best = (len(gap), index)
+    return None if best is None else best[1]
+
+
+def _narrow(node: LogicNode, index: int, extra: LogicNode) -> LogicNode:
+    """The tree with atom ``index`` narrowed by ``extra`` (both must hold)."""
+    if node.op == "atom":
+        return LogicNode(op="all", children=[node, extra]) if node.rule == index else node
+    if node.op == "except" and index in node.atoms():
+        return LogicNode(op="all", children=[node, extra])  # an exception's own logic stays as read
+    return node.model_copy(update={"children": [_narrow(child, index, extra) for child in node.children]})
 
 
 def unread_exception(text: str, rules: Sequence[Rule]) -> str | None:
