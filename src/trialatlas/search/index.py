@@ -78,7 +78,8 @@ REBUILD_SHARE = 0.3
 # The live tables are ``search_<name>``; a rebuild writes ``search_next_<name>`` and swaps them in.
 LIVE, STAGING = "search_", "search_next_"
 
-_DOC_COLUMNS = (
+# A trial's one row of filter and sort values, the same on both backends (PostgreSQL adds its texts).
+DOC_COLUMNS = (
     "key",
     "nct_id",
     "is_partial",
@@ -531,8 +532,8 @@ class SearchIndex:
         """Writes the docs' rows; each doc with the number it was given."""
         if not docs:
             return []
-        marks = ", ".join("?" * len(_DOC_COLUMNS))
-        insert = f"INSERT INTO {prefix}docs ({', '.join(_DOC_COLUMNS)}) VALUES ({marks})"
+        marks = ", ".join("?" * len(DOC_COLUMNS))
+        insert = f"INSERT INTO {prefix}docs ({', '.join(DOC_COLUMNS)}) VALUES ({marks})"
         numbered: list[tuple[int, Document]] = []
         facet_rows: list[tuple[int, int]] = []
         learned_rows: list[tuple[int, str, str, str]] = []

@@ -49,7 +49,7 @@ from trialatlas.errors import QueryCostError, QueryError, StoreError
 from trialatlas.search.document import SNIPPET_SOURCE_CHARS, Document, make_document
 from trialatlas.search.execute import Page, Request
 from trialatlas.search.facets import FACETS, country_key, value_key
-from trialatlas.search.index import COMMON_MIN_DOCS, COMMON_SHARE, BuildReport, SearchIndex
+from trialatlas.search.index import COMMON_MIN_DOCS, COMMON_SHARE, DOC_COLUMNS, BuildReport, SearchIndex
 from trialatlas.search.postgres_query import Sql, Translated, translate
 from trialatlas.search.query import COLUMNS
 from trialatlas.search.synonyms import drug_rows
@@ -81,22 +81,7 @@ _HEADLINE = (
     "StartSel=\x02, StopSel=\x03, MaxFragments=1, MaxWords={tokens}, MinWords={least},"
     ' FragmentDelimiter=" … ", HighlightAll=false'
 )
-_DOC_COLUMNS = (
-    "key",
-    "nct_id",
-    "is_partial",
-    "status",
-    "study_type",
-    "start_date",
-    "completion_date",
-    "last_update",
-    "enrollment",
-    "min_age",
-    "max_age",
-    "ages_known",
-    "summary",
-    "texts",
-)
+_DOC_COLUMNS = (*DOC_COLUMNS, "summary", "texts")
 _VECTOR_COLUMNS = ("tsv", "title_tsv", "conditions_tsv", "interventions_tsv", "sponsors_tsv")
 _SORT_COLUMNS = ("start_date", "last_update", "enrollment")
 _RANGE_COLUMNS = ("start_date", "completion_date", "last_update", "enrollment")
