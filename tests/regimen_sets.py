@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -40,3 +41,13 @@ def assert_apart_and_labels_only(path: Path, others: Iterable[str], *, at_least:
     rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     assert all(set(row) == {"id", "items"} for row in rows)
     assert all(set(item) == set(FIELDS) for row in rows for item in row["items"])
+
+
+def assert_scores_hold(scores: dict[str, Any], *, strict: float, paired: float, over_baseline: float) -> None:
+    """A labelled set's scores stay at or above their floors (strict and paired F1), strict F1 clear of
+    the plain regex baseline's by ``over_baseline`` and paired F1 above the baseline's."""
+    parser, baseline = scores["parser"], scores["baseline"]
+    assert parser["strict"]["f1"] >= strict
+    assert parser["items"]["f1"] >= paired
+    assert parser["strict"]["f1"] > baseline["strict"]["f1"] + over_baseline
+    assert parser["items"]["f1"] > baseline["items"]["f1"]
