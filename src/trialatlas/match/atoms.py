@@ -510,6 +510,14 @@ def _same_quality(observed: str, wanted: str) -> bool:
 
 def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.relation in ("allergy", "intolerance", "failure"):
+        for allergy in patient.allergies:
+            # An allergy to the drug is also an intolerance of it; a failure is something else.
+            if rule.relation != "failure" and _names_drug(rule, allergy.drugs, allergy.classes):
+                if allergy.present:
+                    return _outcome("true", f"patient is allergic to {allergy.name}", allergy.evidence)
+                return _outcome("false", f"patient is not allergic to {allergy.name}", allergy.evidence)
+        if rule.relation == "allergy" and patient.allergy_list_complete:
+            return _outcome("false", f"{rule.name} is not among the allergies the note gives")
         for condition in patient.conditions:
             sentence = condition.evidence.sentence if condition.evidence else None
             if condition.concept == "allergy" and condition.present and sentence:  # noqa: SIM102
@@ -550,6 +558,22 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
     if _complete_list_decides(rule, patient):
         return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _names_drug(rule: MedicationRule, drugs: list[str], classes: list[str]) -> bool:
+    """Whether a criterion's drugs or classes name one of ``drugs`` (or a drug of ``classes``)."""
+    closure = {b for c in classes for b in class_closure(c)} | {c for d in drugs for c in drug_classes(d)}
+    if any(same_drug(w, given) for w in rule.drugs for given in drugs):
+        return True
+    if any(c != "medication" and c in closure for c in rule.named_classes):
+        return True
+    wanted_class = rule.drug_class
+    return (
+        not rule.drugs
+        and wanted_class is not None
+        and wanted_class != "medication"
+        and wanted_class in closure
+    )
 
 
 def _complete_list_decides(rule: MedicationRule, patient: PatientProfile) -> bool:

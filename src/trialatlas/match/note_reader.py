@@ -23,6 +23,7 @@ from trialatlas.extract.criteria.vocab import (
     infection_matcher,
     procedure_matcher,
 )
+from trialatlas.match.note_allergies import read_allergies
 from trialatlas.match.note_person import age_from, birth_from, days_ago, read_person_status, sex_from
 from trialatlas.match.note_signs import read_signs
 from trialatlas.match.patient_model import (
@@ -101,7 +102,8 @@ def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfil
 
 
 def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
-    claimed: list[tuple[int, int]] = []
+    # A drug named as an allergen is read first, so it is never taken for a medicine.
+    claimed: list[tuple[int, int]] = read_allergies(profile, index, sentence)
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in claimed)

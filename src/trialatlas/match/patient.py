@@ -10,6 +10,7 @@ from __future__ import annotations
 from trialatlas.match.note_reader import load_patient, profile_from_note, with_note_facts
 from trialatlas.match.patient_model import (
     Evidence,
+    PatientAllergy,
     PatientCondition,
     PatientInfection,
     PatientMeasurement,
@@ -22,6 +23,7 @@ from trialatlas.match.patient_model import (
 
 __all__ = [
     "Evidence",
+    "PatientAllergy",
     "PatientCondition",
     "PatientInfection",
     "PatientMeasurement",

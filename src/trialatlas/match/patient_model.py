@@ -115,6 +115,13 @@ class PatientProcedure(_Fact):
     date: str | None = None
 
 
+class PatientAllergy(_Fact):
+    """A medicine the patient is allergic to ("Allergies: penicillin (hives)"): never one they take."""
+
+    drugs: list[str] = Field(default_factory=list)
+    classes: list[str] = Field(default_factory=list)
+
+
 class PatientProfile(BaseModel):
     """A patient: demographics, conditions, measurements, medications, procedures, pregnancy, notes."""
 
@@ -140,6 +147,14 @@ class PatientProfile(BaseModel):
         '"Current medications: …"): one it does not name is not taken.',
     )
     procedures: list[PatientProcedure] = Field(default_factory=list)
+    allergies: list[PatientAllergy] = Field(
+        default_factory=list, description="Medicines the patient is allergic to (present) or not (absent)."
+    )
+    allergy_list_complete: bool = Field(
+        default=False,
+        description='The source gives every drug allergy ("NKDA", "No known allergies", "Allergies: '
+        'penicillin, codeine"): a drug it does not name is not one the patient is known to be allergic to.',
+    )
     pregnant: bool | None = None
     lactating: bool | None = None
     postmenopausal: bool | None = None
@@ -184,6 +199,12 @@ class PatientProfile(BaseModel):
                 medication.route = route_near(medication.name, 0, len(medication.name))
             if medication.dose_mg is None and (dose := find_dose(medication.name)) is not None:
                 medication.dose_mg, medication.dose_basis, medication.daily = dose.mg, dose.basis, dose.daily
+        for allergy in self.allergies:
+            mentions = find_drugs(allergy.name)
+            if not allergy.drugs:
+                allergy.drugs = [m.drug for m in mentions if m.drug is not None]
+            if not allergy.classes:
+                allergy.classes = list(dict.fromkeys(c for m in mentions for c in mention_classes(m)))
         for procedure in self.procedures:
             if procedure.concept is None:
                 procedure.concept = _first_concept(procedure_matcher().find(procedure.name))
