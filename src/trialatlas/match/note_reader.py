@@ -39,8 +39,12 @@ from trialatlas.match.patient_model import (
     split_sentences,
 )
 
+# After a drug's name, words that make it a state of the body or a disorder, not a medicine taken:
+# "iron deficiency", "lithium toxicity", "opioid use disorder", "cocaine dependence".
 _NOT_TAKEN = re.compile(
-    r"\s*-?\s*(?:deficiency|deficient|overload|toxicity|poisoning|intoxication|levels?|stores)\b", re.I
+    r"\s*-?\s*(?:deficiency|deficient|overload|toxicity|poisoning|intoxication|levels?|stores|"
+    r"(?:use\s+)?disorders?|dependence|dependency|addiction|abuse|misuse|withdrawal|overdose)\b",
+    re.I,
 )
 
 
