@@ -128,7 +128,7 @@ _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
-_PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m²)", re.IGNORECASE)
+_PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
 _RUN = re.compile(r"\.?\d[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
@@ -137,7 +137,7 @@ _COMBO = re.compile(
 )
 
 _BODY = (
-    r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
+    r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m\(2\)|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
     r"(?:\s*(?:of\s+)?(?:(?:actual|ideal|lean|adjusted|total|current)\s+)?(?:body[-\s]*weight|BW|bw|b\.w\.|"
     r"IBW|body\s+surface(?:\s+area)?))?"
 )
@@ -162,7 +162,7 @@ _BASIS = re.compile(
 )
 _ELEMENT_BEFORE_BODY = re.compile(r"\s+[A-Z][a-z]?(?=\s*(?:/|per\s)\s*(?:kg|m\s*\^?\s*2|m²)(?![A-Za-z]))")
 _CONCENTRATION = re.compile(
-    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
+    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*|\s+[A-Z][a-z]?\s*(?=/))?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\s*%")
@@ -317,8 +317,16 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     return "dose", end, frequency, False
 
 
-# "Day 57- 800 mg" names a day; "twice a day 5-10 mg" does not.
-_DAY_BEFORE = re.compile(r"(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )\bdays?\s*$", re.IGNORECASE)
+# "Day 57- 800 mg" names a day; "twice a day 5-10 mg" does not. "Level 1 - 300 mg/m2" names a level.
+_DAY_BEFORE = re.compile(
+    r"(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )\bdays?\s*$"
+    r"|\b(?:levels?|cohorts?|steps?|groups?|arms?)\s*$",
+    re.IGNORECASE,
+)
+# "fludarabine on day 2-6, 25 mg/m2": a run of days ends right before the list; its end is no dose.
+_DAY_RUN_BEFORE = re.compile(
+    r"\b(?:days?|d|weeks?|cycles?)\s*[-+]?\d+\s*(?:-|–|to|through)\s*$", re.IGNORECASE
+)
 
 
 def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tuple[int, int, str]]]:
@@ -480,7 +488,11 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             list_start = start - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.
             glued = list_start > 0 and (text[list_start - 1].isalnum() or text[list_start - 1] == "^")
-            if not glued and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start]):
+            if (
+                not glued
+                and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start])
+                and not _DAY_RUN_BEFORE.search(text, max(0, list_start - 20), list_start)
+            ):
                 for number in re.finditer(_VALUE, listed.group("list")):
                     value = _plain(number.group(0))
                     if value is None:

@@ -50,6 +50,7 @@ from trialatlas.extract.regimen.passes import (
     _collect_unparsed,
     _Doc,
     _drop_restatements,
+    _drop_unnamed_volumes,
     _drop_vehicles,
     _duration,
     _fold_formulations,
@@ -133,12 +134,19 @@ _DIGIT = re.compile(r"\d")
 _RADIATION_UNITS = frozenset({"Gy", "cGy", "mCi", "MBq", "GBq"})
 _IN_MG = {"g": 1000.0, "mg": 1.0, "mcg": 1e-3, "ng": 1e-6}
 _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
+_SAMPLE_AFTER = re.compile(
+    r"\s*\(?\s*(?:[A-Za-z]+\s+){0,2}?(?:tubes?\b|of\s+(?:whole\s+|venous\s+|peripheral\s+|cord\s+)?"
+    r"(?:blood|urine|plasma|saliva)\b)",
+    re.IGNORECASE,
+)
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
     r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
-    r"(?:[<>≤≥]|>=|<=)\s*$",
+    r"(?:[<>≤≥]|>=|<=)\s*$|"
+    # "infants weighing 500-1000gm": a body weight, not a dose (the spec's Not items).
+    r"\bweigh(?:s|ing|ed|t)?\s*(?:of\s+|between\s+|from\s+|(?:less|more)\s+than\s+|over\s+|under\s+)?$",
     re.IGNORECASE,
 )
 _STRENGTH_BEFORE = re.compile(
@@ -160,6 +168,7 @@ _STEP_WORDS = (
     "step",
     "adjustment",
     "nearest",
+    "weigh",
     "<",
     ">",
     "≤",
@@ -306,7 +315,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(items, mentions)
-    result.items = items
+    result.items = items = _drop_unnamed_volumes(norm, items)
     _collect_unparsed(doc, items, unreadable, result)
     return result
 
@@ -394,6 +403,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):
         # "NAC 1200mg dissolved in 250ml of water twice a day": a vehicle; "twice a day" is NAC's.
         return "skip"
+    if amount.unit in {"mL", "L"} and _SAMPLE_AFTER.match(text, amount.end):
+        # "2x10 ml (CellSave Tube)", "10 mL of blood": a sample taken, not a dose given.
+        return "stop"
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
         # "CrCl >= 50 mL/min": a kidney function threshold.
         return "stop"

@@ -635,6 +635,29 @@ def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
     ]
 
 
+# "0.5 ml IFA (Montanide ISA-51)": a product the vocabulary does not know, written right after its volume.
+_PRODUCT_RIGHT_AFTER = re.compile(r"\s+(?:of\s+)?[A-Z][A-Za-z0-9-]*\b")
+
+
+def _drop_unnamed_volumes(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
+    """A volume given to no drug beside doses stated by mass or count ("20ug/dose, BID ... 0.1 ml to each
+    nostril", "1 mg in IFA ..., 1.0 mL for each injection") is the volume those doses are given in, not a
+    dose statement of its own (the spec's Not items); a volume that is a text's only dose ("0.5 mL
+    intramuscular injection") or is followed by the name of its product stays."""
+    if not any(item.dose is not None and item.dose.unit not in _VOLUME_UNITS for item in items):
+        return items
+    return [
+        item
+        for item in items
+        if not (
+            item.drug is None
+            and item.dose is not None
+            and item.dose.unit in _VOLUME_UNITS
+            and not _PRODUCT_RIGHT_AFTER.match(text, item.end)
+        )
+    ]
+
+
 def _apply_named_frequency_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "Pulse CYC was administered every month for a total of six infusions", a sentence of its own and
     without a dose, says how often the doses of the drug it names are given, when they do not say."""
