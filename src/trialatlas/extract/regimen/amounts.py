@@ -16,7 +16,7 @@ from trialatlas.extract.regimen.units import canonical_unit
 # "50 000 IU": a space groups thousands only in amounts of units, where they are common.
 _VALUE = (
     r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?: \d{3})+(?=\s*(?:IU|I\.U\.|international\s+units?|units?|U)\b)|"
-    r"\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
+    r"(?<!\d,)\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
 )
 _SCI = (
     r"(?:(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)\s*\(?\s*[-−]?\s*\d+\s*\)?"
@@ -111,7 +111,7 @@ _CELL_UNIT = (
 )
 
 _AMOUNT = re.compile(
-    r"(?<![A-Z0-9.^/])(?<!/m)(?<![A-Z]-)(?<!\b[a-z]-)(?<!\d,)"
+    r"(?<![A-Z0-9.^/])(?<!/m)(?<![A-Z]-)(?<!\b[a-z]-)(?:(?<!\d,)|(?!\d{3}(?!\d)))"
     r"(?:(?P<from>from|between)\s+)?"
     r"(?P<lo>" + _NUM + r")(?:\s*(?P<u1>" + _UNIT + r"))?"
     r"(?:(?P<sep>" + _SEP + r"|\s+and\s+(?=" + _NUM + r"))(?P<hi>" + _NUM + r"))?"

@@ -233,7 +233,11 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ),
     ("vaginal", r"\b(?:intra)?vaginal(?:ly)?\b|\bpessar(?:y|ies)\b"),
     ("intrathecal", r"\bintra-?thecal(?:ly)?\b"),
-    ("epidural", r"\bepidural(?:ly)?\b|\bcaudal\b"),
+    # "caudal block"; "caudal force pressure" is a direction, not a route.
+    (
+        "epidural",
+        r"\bepidural(?:ly)?\b|\bcaudal(?=\s+(?:epidural|block|injections?|an(?:a)?esthesia|analgesia)\b)",
+    ),
     ("intravitreal", r"\bintra-?vitreal(?:ly)?\b"),
     ("intratumoral", r"\bintra-?tumou?ral(?:ly)?\b"),
     ("intraperitoneal", r"\bintra-?peritoneal(?:ly)?\b|\bi\.p\.(?![a-z])"),

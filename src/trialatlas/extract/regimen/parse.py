@@ -1042,7 +1042,18 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
             break
     if best is not None:
         doc.claimed.add(("route", best[0]))
-        alternative = _alternative_route(doc, best)
+        # "2 mg/kg intravenous every 12 hours continuous intravenous or by mouth (PO)": the route said
+        # again in the dose's words with another offered beside it.
+        alternative = next(
+            (
+                found
+                for span in doc.routes
+                if span[2] == best[2] and pre_start <= span[0] < post_end
+                for found in [_alternative_route(doc, span)]
+                if found is not None
+            ),
+            None,
+        )
         if alternative is not None:
             # "8 mg IV or orally": either route, so neither is the dose's (the spec).
             doc.claimed.add(("route", alternative[0]))

@@ -601,15 +601,19 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         if any(sentence.start <= item.start < sentence.end for item in items):
             continue
         names = {m.name_as_written for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        # "Viusid and Asbrip will be administered orally": products the vocabulary does not know, named
+        # as written by the doses before, are named here too.
+        lowered = doc.text[sentence.start : sentence.end].lower()
+        names |= {
+            item.drug
+            for item in items
+            if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
+        }
         said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
-        if (
-            len(names) == 1
-            and len(said) == 1
-            and _ADMINISTERED.search(doc.text, sentence.start, sentence.end)
-        ):
-            name = next(iter(names))
-            if name not in routes and any(item.drug == name and item.route is None for item in items):
-                routes.setdefault(name, set()).update(said)
+        if names and len(said) == 1 and _ADMINISTERED.search(doc.text, sentence.start, sentence.end):
+            for name in names:
+                if name not in routes and any(item.drug == name and item.route is None for item in items):
+                    routes.setdefault(name, set()).update(said)
     for item in items:
         stated = routes.get(item.drug, set())
         if item.route is None and item.dose is not None and len(stated) == 1:
