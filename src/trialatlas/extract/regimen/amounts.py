@@ -407,10 +407,16 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             continue
         sep = (match.group("sep") or "").strip()
         hi_start = -1
-        if hi_text and sep == "and" and not match.group("from"):
+        stepped = (
+            hi_text is not None
+            and sep in {"to", "-"}
+            and match.group("from") is not None
+            and _STEPS_BEFORE.search(text, max(0, match.start() - 60), match.start() + 5) is not None
+        )
+        if hi_text and ((sep == "and" and not match.group("from")) or stepped):
             # "1 and 2 mg" is a list of two doses, not a range; in "day 1 and 30 mg" only 30 is a dose.
             before = text[max(0, match.start() - 8) : match.start()]
-            if not _NOT_LIST_WORD.search(before) and not _ends_day_list(text, match.start()):
+            if stepped or (not _NOT_LIST_WORD.search(before) and not _ends_day_list(text, match.start())):
                 first_end = match.end("u1") if match.group("u1") else match.end("lo")
                 first_unit, first_factor = unit, factor
                 if match.group("u1"):
@@ -513,11 +519,50 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                     )
         amounts.append(amount)
     amounts.sort(key=lambda a: a.start)
+    if "/" in text:
+        amounts = _masses_after_activity(text, amounts)
     return _join_ranges(text, amounts), unreadable
+
+
+# "5 mCi/5 mg", "30 millicurie (mCi)/5 mg": the mass given with an activity, which is the dose (R13); an
+# amount is otherwise never read right after a slash.
+_MASS_AFTER_ACTIVITY = re.compile(
+    r"(?:mCi|MBq|GBq|millicuries?|megabecquerels?)\s*(?:\(\s*(?:mCi|MBq|GBq)\s*\))?\s*/\s*"
+    r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>mg|mcg|µg|μg|ug)\b",
+    re.IGNORECASE,
+)
+
+
+def _masses_after_activity(text: str, amounts: list[Amount]) -> list[Amount]:
+    found: list[Amount] = []
+    for match in _MASS_AFTER_ACTIVITY.finditer(text):
+        resolved = canonical_unit(match.group("unit"))
+        if resolved is None or any(a.start <= match.start("amount") < a.end for a in amounts):
+            continue
+        unit, factor = resolved
+        value = float(match.group("amount")) * factor
+        basis, end, frequency, _ = read_basis(text, match.end())
+        found.append(
+            Amount(
+                match.start("amount"),
+                end,
+                value,
+                value,
+                unit,
+                basis,
+                frequency,
+                text=text[match.start("amount") : end],
+            )
+        )
+    return sorted(amounts + found, key=lambda a: a.start) if found else amounts
 
 
 _RANGE_GAP = re.compile(r"\s*(?:-|–|~|to)\s*")
 _RANGE_OPEN = re.compile(r"(?:from|between)\s+$", re.IGNORECASE)
+# "titrated from 12.5mg to 25mg": the steps of a titration or taper, each a dose (the spec), not a range.
+_STEPS_BEFORE = re.compile(
+    r"\b(?:titrat|increas|escalat|taper|reduc|decreas|tritrat)\w*\s+(?:\w+\s+){0,3}?from\s+$", re.IGNORECASE
+)
 
 
 def _join_ranges(text: str, amounts: list[Amount]) -> list[Amount]:
@@ -542,7 +587,10 @@ def _join_ranges(text: str, amounts: list[Amount]) -> list[Amount]:
             opened = text[last.start : last.start + 8].lower().startswith(("from", "between")) or bool(
                 _RANGE_OPEN.search(text, max(0, last.start - 10), last.start)
             )
-            if gap is not None and ("to" not in gap.group(0) or opened):
+            stepped = "to" in gap.group(0) if gap is not None else False
+            if stepped and opened:
+                stepped = bool(_STEPS_BEFORE.search(text, max(0, last.start - 60), last.start))
+            if gap is not None and ("to" not in gap.group(0) or (opened and not stepped)):
                 last.high = amount.high
                 last.end = amount.end
                 last.frequency_code = amount.frequency_code
