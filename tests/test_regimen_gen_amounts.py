@@ -74,6 +74,15 @@ CASES: list[tuple[str, list[Row]]] = [
     # "m(2)" is per square metre; an amount of iodine per mL is a concentration.
     ("Satraplatin 80 mg/m(2), Orally, Days 1-5", [("satraplatin", 80, 80, "mg", "m2", "QD", "oral")]),
     ("iopamidol 370 mg I/mL as a single iv. administration", []),
+    # The steps of a titration are a dose each; a day's total restating a dose is not another.
+    (
+        "the dose will be titrated from 12.5mg to 25mg",
+        [(None, 12.5, 12.5, "mg", "dose", None, None), (None, 25, 25, "mg", "dose", None, None)],
+    ),
+    (
+        "Level 3: 10 mg twice daily -> (total dose, 20 mg/d)",
+        [(None, 10, 10, "mg", "dose", "BID", None)],
+    ),
     # A route said once for several products applies to each one's doses.
     (
         "daily doses of 30 ml of Viusid and 10 ml of Asbrip every 8 hours. Viusid and Asbrip will be "

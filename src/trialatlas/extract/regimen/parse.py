@@ -49,6 +49,7 @@ from trialatlas.extract.regimen.passes import (
     _attach_targets,
     _collect_unparsed,
     _Doc,
+    _drop_daily_totals,
     _drop_restatements,
     _drop_unnamed_volumes,
     _drop_vehicles,
@@ -315,7 +316,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(items, mentions)
-    result.items = items = _drop_unnamed_volumes(norm, items)
+    result.items = items = _drop_daily_totals(norm, _drop_unnamed_volumes(norm, items))
     _collect_unparsed(doc, items, unreadable, result)
     return result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -637,6 +638,35 @@ def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
         for item in items
         if not (item.dose is not None and item.dose.unit in _VOLUME_UNITS and item.drug in names)
     ]
+
+
+_PER_DAY_COUNT = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
+
+
+def _drop_daily_totals(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
+    """ "10 mg twice daily -> (total dose, 20 mg/d)": a day's total that is the dose before it times the
+    administrations a day states that dose again (the spec: the same dose restated counts once)."""
+    kept: list[RegimenItem] = []
+    for item in items:
+        previous = kept[-1] if kept else None
+        if (
+            previous is not None
+            and item.dose is not None
+            and previous.dose is not None
+            and item.dose.basis.endswith("day")
+            and previous.dose.basis == (item.dose.basis.removesuffix("day").removesuffix("/") or "dose")
+            and previous.dose.unit == item.dose.unit
+            and previous.drug == item.drug
+            and previous.frequency in _PER_DAY_COUNT
+            and lexicon.TOTAL.search(text, max(previous.end, item.start - 25), item.start)
+        ):
+            count = _PER_DAY_COUNT[previous.frequency or ""]
+            if math.isclose(previous.dose.low * count, item.dose.low) and math.isclose(
+                previous.dose.high * count, item.dose.high
+            ):
+                continue
+        kept.append(item)
+    return kept
 
 
 # "0.5 ml IFA (Montanide ISA-51)": a product the vocabulary does not know, written right after its volume.
