@@ -36,8 +36,7 @@ def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[tuple[Any, ...]] = set()
     for item in items:
         if item["basis"] == "total" and any(
-            other["basis"] != "total"
-            and (other["drug"] == item["drug"] or other["unit"] == item["unit"])
+            other["basis"] != "total" and (other["drug"] == item["drug"] or other["unit"] == item["unit"])
             for other in items
         ):
             # "30mL of 0.25% bupivacaine/.../50mcg clonidine ... bilaterally (total 60ml)": a sum of
