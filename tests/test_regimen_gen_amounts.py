@@ -4,8 +4,9 @@ tests/fixtures/regimens_gen_amounts.jsonl holds 40 arm and intervention texts of
 NCT number is 2 mod 4 that no other labelled set holds (seed 20261252, drawn favouring dose levels, volumes,
 routes, schedules and several doses; texts equal to a labelled one left out), labelled by
 specs/regimen-items.md before the parser ran on them: a fresh check of amounts, units, bases, frequencies,
-routes and of which spans are items at all. Its floors sit a little under the figures measured after this
-round, so that a regression fails.
+routes and of which spans are items at all. Measured when it was labelled: strict F1 0.600, paired 0.843,
+route 0.892; after the round it prompted: 0.766, 0.969, 0.959. Its floors sit a little under the second, so
+that a regression fails.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 AMOUNTS_SET = set_path("gen_amounts")
 OTHER_SETS = ("dev", "sealed", "labelled", "heldout", "gen", "gen_drug", "gen_sched", "gen_naming")
 
-STRICT_F1_FLOOR = 0.66
-PAIRED_F1_FLOOR = 0.89
-ROUTE_F1_FLOOR = 0.92
+STRICT_F1_FLOOR = 0.74
+PAIRED_F1_FLOOR = 0.94
+ROUTE_F1_FLOOR = 0.93
 
 
 def test_amounts_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:
