@@ -90,6 +90,12 @@ CASES: list[tuple[str, list[Row]]] = [
         "administered orally.",
         [("viusid", 30, 30, "mL", "dose", "QD", "oral"), ("asbrip", 10, 10, "mL", "dose", "TID", "oral")],
     ),
+    # ...but not a route said beside a list of a protocol's other drugs.
+    (
+        "Imatinib will be administrated at dose of 400mg/day. The protocol consists of induction (imatinib, "
+        "prednisone, vincristine), intrathecal injection chemotherapy and radiation therapy.",
+        [("imatinib", 400, 400, "mg", "day", "QD", None)],
+    ),
     # A route offered with another is none.
     (
         "2 mg/kg intravenous every 12 hours continuous intravenous or by mouth (PO)",

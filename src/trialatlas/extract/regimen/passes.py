@@ -611,7 +611,15 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
             if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
         }
         said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
-        if names and len(said) == 1 and _ADMINISTERED.search(doc.text, sentence.start, sentence.end):
+        # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
+        # injection chemotherapy" says nothing of the dosed drug's route.
+        dosed = {item.drug for item in items}
+        if (
+            names
+            and names <= dosed
+            and len(said) == 1
+            and _ADMINISTERED.search(doc.text, sentence.start, sentence.end)
+        ):
             for name in names:
                 if name not in routes and any(item.drug == name and item.route is None for item in items):
                     routes.setdefault(name, set()).update(said)
