@@ -671,13 +671,22 @@ def index_for(
     index = None if rebuild else _cached(store)
     if index is None and not rebuild and path is not None and path.is_file():
         index = load_index(path)
-    if not rebuild and path is None and derived_blobs(store) is not None:
+    changes = store_changes(store, index) if index is not None else None
+    current = (
+        index is not None
+        and changes is not None
+        and not changes[1]
+        and changes[0] == index.marker.get("seq", 0)
+    )
+    if not rebuild and not current and path is None and derived_blobs(store) is not None:
+        # No index held, or one behind the store: the one the write that moved it saved is loaded.
         shared = shared_marker(store)
         if shared is not None and (index is None or index.marker != shared):
-            index = _load_shared(store) or index
+            loaded = _load_shared(store)
+            if loaded is not None:
+                index, changes = loaded, store_changes(store, loaded)
     changed = False
     if index is not None:
-        changes = store_changes(store, index)
         if changes is None:
             index = None
         elif changes[1] or changes[0] != index.marker.get("seq", 0):
