@@ -55,6 +55,22 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50_ms": at(0.5), "p95_ms": at(0.95), "max_ms": round(1000 * ordered[-1], 1)}
 
 
+def _write(location: str, inputs: list[str], queue: Any) -> None:
+    queue.put(write(location, inputs))
+
+
+def in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
+    """``target(*args, queue)`` in a new process: each backend pays the same one-time start-up costs
+    (imports, the parser's vocabularies), as a command or server process does."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(*args, queue))
+    process.start()
+    out: dict[str, Any] = queue.get(timeout=3600)
+    process.join()
+    return out
+
+
 def write(location: str, inputs: list[str]) -> dict[str, Any]:
     """Ingest without the derived step, then the derived step alone, timed by part."""
     from trialatlas.services.derived import bring_up_to_date
@@ -123,16 +139,6 @@ def _requests(location: str, related: int, matches: int, queue: Any) -> None:
     queue.put(out)
 
 
-def read(location: str, related: int, matches: int) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_requests, args=(location, related, matches, queue))
-    process.start()
-    out: dict[str, Any] = queue.get(timeout=3600)
-    process.join()
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,8 +165,8 @@ def main() -> None:
     result: dict[str, Any] = {"inputs": inputs}
     try:
         for backend, location in (("sqlite", str(folder / "bench.db")), ("postgres", pg_url)):
-            result[backend] = {"write": write(location, inputs)}
-            result[backend]["read"] = read(location, args.related, args.matches)
+            result[backend] = {"write": in_fresh_process(_write, location, inputs)}
+            result[backend]["read"] = in_fresh_process(_requests, location, args.related, args.matches)
         for part in ("related", "match", "search"):
             sqlite, postgres = result["sqlite"]["read"][part], result["postgres"]["read"][part]
             result.setdefault("postgres_vs_sqlite_p50", {})[part] = round(
