@@ -6,6 +6,7 @@ on one database answer alike without either building anything of its own."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import orjson
 import psycopg
 import pytest
 
+from trialatlas.errors import ReadOnlyStoreError
 from trialatlas.match import matcher as matcher_module
 from trialatlas.match.stats_file import BLOB_NAME as STATS_BLOB
 from trialatlas.match.stats_file import load_stats, stats_current
@@ -170,3 +172,32 @@ def test_two_server_processes_give_the_same_related_list_and_match(ingested_pg: 
     with PostgresStore(ingested_pg) as store:
         assert (store.derived_stamp(RELATED_BLOB), store.derived_stamp(STATS_BLOB)) == stamp
         assert orjson.loads(stamp[0] or "{}")["seq"] == store.changes_since(0)[0]
+
+
+def test_a_reader_account_serves_what_the_last_write_left(ingested_pg: str, target_trials: Path) -> None:
+    """A role that may only read: its commands and servers never fail for want of writing; a part the
+    store is ahead of is caught up in its memory only, and saved by the writer's next derived step."""
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ingested_pg, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+    reader_url = ingested_pg.replace("postgresql://postgres@", f"postgresql://{role}@")
+    with PostgresStore(ingested_pg) as writer:
+        # A write without its derived step (an ingest killed before it): every part is behind.
+        assert ingest([str(target_trials / f"{NEW}.xml")], writer, derive=False).new == 1
+        stamp = writer.derived_stamp(RELATED_BLOB)
+    with Atlas(PostgresStore(reader_url)) as atlas:
+        assert not atlas.derived_current()
+        atlas.catch_up()  # refused writes are skipped, not raised
+        with pytest.raises(ReadOnlyStoreError):
+            atlas.store.write_derived("probe", "0", b"")  # type: ignore[attr-defined]
+        related = atlas.related({"nct": NEW, "top": 3})
+        assert related.computed and all(r.nct_id != NEW for r in related.computed)
+        assert atlas.match({"note": NOTE, "top": 3, "status": "any"}).trials
+    with PostgresStore(ingested_pg) as writer:
+        assert writer.derived_stamp(RELATED_BLOB) == stamp
+        bring_up_to_date(writer)
+        assert is_current(writer) and writer.derived_stamp(RELATED_BLOB) != stamp
+    with psycopg.connect(ingested_pg, autocommit=True) as conn:
+        conn.execute(f'DROP OWNED BY "{role}"')
+        conn.execute(f'DROP ROLE "{role}"')

@@ -7,12 +7,14 @@ store does, see :mod:`trialatlas.services.derived`) loads neither the matcher no
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from trialatlas.errors import ReadOnlyStoreError
 from trialatlas.store import derived_path
 from trialatlas.store.base import derived_blobs
 
@@ -91,7 +93,9 @@ def save_stats(store: TrialStore, stats: RelevanceStats, count: int) -> None:
     if path is None:
         blobs = derived_blobs(store)
         if blobs is not None:
-            blobs.write_derived(BLOB_NAME, str(count), payload)
+            # A reader account keeps them in memory; the writer's next derived step saves them.
+            with contextlib.suppress(ReadOnlyStoreError):
+                blobs.write_derived(BLOB_NAME, str(count), payload)
         return
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from trialatlas.errors import StoreError
+from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
 from trialatlas.store import derived_path, server_url
 from trialatlas.store.sqlite import transaction
@@ -371,6 +371,16 @@ class PostgresCriteriaRules(CriteriaRules):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            with self._writing() as conn:
+                yield conn
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ReadOnlyStoreError(f"{self.location}: this account may not write the rules: {exc}") from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
         with self._lock, self._conn.transaction():
             # One catch-up at a time (the store's own writers take another lock).
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_RULES_LOCK,))

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from trialatlas.errors import StoreError
+from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
@@ -549,7 +549,9 @@ def _save(store: TrialStore, index: RelatedIndex) -> None:
         except OSError as exc:
             raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
     elif blobs is not None:
-        blobs.write_derived(BLOB_NAME, orjson.dumps(index.marker).decode(), index_bytes(index))
+        # A reader account keeps what it caught up in memory; the writer's next derived step saves it.
+        with contextlib.suppress(ReadOnlyStoreError):
+            blobs.write_derived(BLOB_NAME, orjson.dumps(index.marker).decode(), index_bytes(index))
 
 
 def load_index(path: Path) -> RelatedIndex | None:

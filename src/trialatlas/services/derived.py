@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trialatlas.errors import ReadOnlyStoreError
+
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
     from trialatlas.store.base import TrialStore
@@ -156,7 +158,12 @@ def bring_up_to_date(
         started = time.perf_counter()
         tell = progress(part)
         tell(0, None)
-        report.parts[part] = PartReport(_catch_up(part, store, search_index, tell), 0.0)
+        try:
+            changed = _catch_up(part, store, search_index, tell)
+        except ReadOnlyStoreError:
+            # A reader account of a shared database: it reads the part as the last write left it.
+            changed = 0
+        report.parts[part] = PartReport(changed, 0.0)
         report.parts[part].seconds = time.perf_counter() - started
         tell(1, 1)
     return report

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from trialatlas.errors import StoreError
+from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
 from trialatlas.store.base import decode_trial, normalize_id
 from trialatlas.store.schema import (
@@ -111,6 +111,15 @@ resolved AS (SELECT * FROM exact UNION ALL SELECT * FROM by_id)
 """
 _RESOLVE = _RESOLVED + "SELECT text, key FROM resolved"
 _GET_MANY = _RESOLVED + "SELECT r.text, r.key, t.data FROM resolved r JOIN trials t ON t.key = r.key"
+
+
+@contextmanager
+def _writes_allowed(location: str) -> Iterator[None]:
+    """A write refused for want of privileges, as :class:`ReadOnlyStoreError`."""
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise ReadOnlyStoreError(f"{location}: this account may not write the store: {exc}") from exc
 
 
 def redact(url: str) -> str:
@@ -216,7 +225,16 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         """A random secret kept in the database (``trialatlas_meta``), created on first ask: every
         server process on this database signs and checks with the same one (cursors)."""
         row_name = f"secret:{name}"
-        with self._write() as conn:
+        with self._lock:
+            # Read first: a reader account (SELECT only) finds the secret the writer made.
+            found = (
+                self._connection()
+                .execute("SELECT value FROM trialatlas_meta WHERE name = %s", (row_name,))
+                .fetchone()
+            )
+        if found is not None:
+            return bytes.fromhex(str(found[0]))
+        with _writes_allowed(self.location), self._write() as conn:
             conn.execute(
                 "INSERT INTO trialatlas_meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
                 (row_name, secrets.token_hex(32)),
@@ -249,8 +267,9 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         return str(rows[0][0]), b"".join(bytes(data) for _, data in rows)
 
     def write_derived(self, name: str, stamp: str, data: bytes) -> None:
-        """Replace the blob ``name`` whole, in one transaction: a reader sees the old one or the new."""
-        with self._lock:
+        """Replace the blob ``name`` whole, in one transaction: a reader sees the old one or the new.
+        Raises :class:`ReadOnlyStoreError` for a role that may not write."""
+        with self._lock, _writes_allowed(self.location):
             conn = self._connection()
             with conn.transaction():
                 conn.execute("DELETE FROM derived_blobs WHERE name = %s", (name,))
