@@ -6,10 +6,11 @@ that both are about the same things; the same five words in the same order, agai
 one text was written from the other.
 
 Each trial's fields (:data:`FIELDS`) are cut into sampled word shingles (:mod:`trialatlas.text.shingles`)
-when it is indexed. The index keeps them by trial (hash and field of each) and sorted by hash with
-their trials, so that how many trials share a shingle and which ones they are is a binary search away.
-A shingle in more than :data:`COMMON_TRIALS` trials is boilerplate ("Inclusion Criteria: Age 18 years
-or older", a sponsor's standard text) and counts for nothing.
+when it is indexed. The index keeps them by trial (hash and field of each), and apart the telling ones:
+those that from 2 to :data:`COMMON_TRIALS` trials hold. A shingle only one trial holds cannot relate
+it to another; one that more hold is boilerplate ("Inclusion Criteria: Age 18 years or older", a
+sponsor's standard text, "For more information about this study, please follow this link") and
+counts for nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from trialatlas.related.features import PASSAGE_FIELDS as FIELDS
 
 U64 = npt.NDArray[np.uint64]
 U8 = npt.NDArray[np.uint8]
-I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
@@ -38,19 +38,18 @@ FIELD_NAMES: dict[str, str] = {
 # A shingle more trials than this share is boilerplate, not a passage copied between two of them.
 COMMON_TRIALS = 20
 # Arrays saved in the index, by name.
-ARRAYS: tuple[str, ...] = ("indptr", "hashes", "fields", "sorted_hashes", "sorted_rows")
+ARRAYS: tuple[str, ...] = ("indptr", "hashes", "fields", "telling_hashes")
 
 
 @dataclass
 class Passages:
-    """Every trial's sampled shingles: by trial (``indptr`` into ``hashes`` and ``fields``), and every
-    trial's distinct ones sorted by hash (``sorted_hashes``, with ``sorted_rows``)."""
+    """Every trial's sampled shingles by trial (``indptr`` into ``hashes`` and ``fields``), and the
+    telling ones, sorted (``telling_hashes``)."""
 
     indptr: I64
     hashes: U64
     fields: U8
-    sorted_hashes: U64
-    sorted_rows: I32
+    telling_hashes: U64
 
     @classmethod
     def of_rows(cls, rows: Sequence[tuple[U64, U8]]) -> Passages:
@@ -62,13 +61,15 @@ class Passages:
     @classmethod
     def laid_out(cls, lengths: I64, hashes: U64, fields: U8) -> Passages:
         indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        rows = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
-        # A trial's distinct shingles (one repeated in two of its fields counts once), by hash.
+        rows = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+        # How many trials hold each shingle (one repeated in two fields of a trial counts once).
         order = np.lexsort((rows, hashes))
         by_hash, by_row = hashes[order], rows[order]
         distinct = np.ones(by_hash.size, dtype=np.bool_)
         distinct[1:] = (by_hash[1:] != by_hash[:-1]) | (by_row[1:] != by_row[:-1])
-        return cls(indptr, hashes, fields, by_hash[distinct], by_row[distinct])
+        found, trials = np.unique(by_hash[distinct], return_counts=True)
+        telling = found[(trials >= 2) & (trials <= COMMON_TRIALS)]
+        return cls(indptr, hashes, fields, telling.astype(np.uint64))
 
     def patched(self, keep_rows: npt.NDArray[np.bool_], added: Sequence[tuple[U64, U8]]) -> Passages:
         """Rows where ``keep_rows`` is false dropped, ``added`` appended (the index's row order)."""
@@ -89,12 +90,8 @@ class Passages:
         return self.hashes[begin:end], self.fields[begin:end]
 
     def telling(self, hashes: U64) -> U64:
-        """The distinct ``hashes`` some other trial shares and at most :data:`COMMON_TRIALS` do."""
-        distinct = np.unique(hashes)
-        left = np.searchsorted(self.sorted_hashes, distinct, side="left")
-        right = np.searchsorted(self.sorted_hashes, distinct, side="right")
-        trials = right - left
-        result: U64 = distinct[(trials >= 2) & (trials <= COMMON_TRIALS)]
+        """The distinct ``hashes`` that are telling (sorted)."""
+        result: U64 = np.intersect1d(hashes, self.telling_hashes)
         return result
 
     def shared_counts(self, query: U64, rows: I64) -> tuple[F64, npt.NDArray[np.int64]]:
@@ -119,17 +116,6 @@ class Passages:
         distinct = np.unique(owner[hit] * (1 << 32) + position[hit])
         total = np.bincount(distinct >> 32, minlength=rows.size).astype(np.float64)
         return total, by_field
-
-    def sharing(self, query: U64, exclude: I64) -> tuple[I64, npt.NDArray[np.int64]]:
-        """The trials holding any of the ``query``'s telling shingles, and how many each holds."""
-        if query.size == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        left = np.searchsorted(self.sorted_hashes, query, side="left")
-        right = np.searchsorted(self.sorted_hashes, query, side="right")
-        rows = np.concatenate([self.sorted_rows[a:b] for a, b in zip(left, right, strict=True)])
-        found, counts = np.unique(rows, return_counts=True)
-        keep = ~np.isin(found, exclude)
-        return found[keep].astype(np.int64), counts[keep].astype(np.int64)
 
 
 def passage_reason(by_field: npt.NDArray[np.int64]) -> str | None:

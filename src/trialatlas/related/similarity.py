@@ -83,11 +83,7 @@ SAMPLE_STEP = 16
 TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
-RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25, "passages": 0.0}
-# Candidates by shared passages: the trials holding the most of the query's telling shingles, at
-# least PASSAGE_MIN_SHARED of them.
-PASSAGE_POOL = 0
-PASSAGE_MIN_SHARED = 2
+RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25, "passages": 0.15}
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -240,15 +236,10 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         _best(structured.total, structured.eligible, STRUCTURED_POOL),
         np.asarray(list(must), dtype=np.int64),
     ]
-    telling = telling_shingles(index, query)
-    if PASSAGE_POOL and telling.size:
-        sharing, counts = index.passages.sharing(telling, excluded)
-        enough = counts >= PASSAGE_MIN_SHARED
-        sharing, counts = sharing[enough], counts[enough]
-        pools.append(sharing[np.argsort(-counts, kind="stable")[:PASSAGE_POOL]])
     candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
     bm25, tfidf, title = index.lexical.score_rows(query.text, candidates, also=query.title)
     passages = None
+    telling = telling_shingles(index, query)
     if RERANK["passages"] > 0 and telling.size:
         passages = np.log1p(index.passages.shared_counts(telling, candidates)[0])
     signals = {
