@@ -91,7 +91,13 @@ class Passages:
 
     def telling(self, hashes: U64) -> U64:
         """The distinct ``hashes`` that are telling (sorted)."""
-        result: U64 = np.intersect1d(hashes, self.telling_hashes)
+        distinct = np.unique(hashes)
+        known = self.telling_hashes
+        if known.size == 0 or distinct.size == 0:
+            return np.zeros(0, dtype=np.uint64)
+        # A binary search per query shingle: sorting the telling ones again would cost a lookup's time.
+        position = np.minimum(np.searchsorted(known, distinct), known.size - 1)
+        result: U64 = distinct[known[position] == distinct]
         return result
 
     def shared_counts(self, query: U64, rows: I64) -> tuple[F64, npt.NDArray[np.int64]]:

@@ -3,7 +3,8 @@
 Candidates are the union of the best :data:`LEXICAL_POOL` trials by BM25 over all of the query's text
 (so that nothing plain full-text retrieval finds is lost) and the best :data:`STRUCTURED_POOL` by the
 structured similarity below. Each candidate's score is a weighted mean (:data:`RERANK`) of its TF-IDF
-cosine, BM25, BM25 of the query's titles, and structured similarity, each divided by its best value
+cosine, BM25, BM25 of the query's titles, the passages it shares word for word with the query
+(:mod:`trialatlas.related.passages`), and structured similarity, each divided by its best value
 among the candidates; the weights were tuned on the tuning half of the cross-mention pairs
 (:mod:`trialatlas.eval.crossmention`).
 
