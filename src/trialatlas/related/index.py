@@ -32,6 +32,8 @@ from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
+from trialatlas.related.passages import ARRAYS as PASSAGE_ARRAYS
+from trialatlas.related.passages import Passages
 from trialatlas.related.saved import (
     BLOB_NAME,
     INDEX_SUFFIX,
@@ -198,6 +200,8 @@ class RelatedIndex:
     marker: dict[str, Any]
     # BM25 / TF-IDF postings over all of every trial's text, in the same row order.
     lexical: TextBaseline
+    # Sampled word shingles of the fields sister studies copy (see related/passages.py).
+    passages: Passages
     build_seconds: float = 0.0
     _rows: dict[str, int] | None = field(default=None, repr=False)
     # Arrays derived from the index alone, computed on first use by the scorers.
@@ -215,7 +219,8 @@ class RelatedIndex:
     def nbytes(self) -> int:
         postings = self.lexical.index.postings
         lexical = sum(int(getattr(postings, name).nbytes) for name in TEXT_ARRAYS)
-        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes() + lexical
+        families = sum(f.nbytes() for f in self.families.values())
+        return families + self.scalars.nbytes() + lexical + self.passages.nbytes()
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -301,6 +306,7 @@ def index_features(
     keys: list[str] = []
     titles: list[str] = []
     columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
+    shingles: list[Any] = []
 
     def documents() -> Iterator[tuple[str, dict[str, float]]]:
         # One pass over the features: families and scalars are gathered as the words are indexed.
@@ -312,6 +318,7 @@ def index_features(
                     features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None
                 )
             _append_scalars(columns, features)
+            shingles.append(_shingles_of(features))
             if on_progress is not None and len(keys) % 1000 == 0:
                 on_progress(len(keys))
             yield features.key, document(features.text)
@@ -323,7 +330,15 @@ def index_features(
         for family, builder in builders.items()
     }
     scalars = _scalars(columns)
-    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, time.perf_counter() - started)
+    passages = Passages.of_rows(shingles)
+    seconds = time.perf_counter() - started
+    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, passages, seconds)
+
+
+def _shingles_of(features: TrialFeatures) -> Any:
+    if features.shingles is None:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8)
+    return features.shingles
 
 
 def _append_scalars(columns: dict[str, list[Any]], features: TrialFeatures) -> None:
@@ -456,8 +471,9 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     titles.extend(f.title for f in features)
     marker = {**index.marker, "seq": sequence, "count": len(keys)}
     lexical = index.lexical.patched(keep_rows, [f.key for f in features], [f.text for f in features])
+    passages = index.passages.patched(keep_rows, [_shingles_of(f) for f in features])
     seconds = index.build_seconds + time.perf_counter() - started
-    return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
+    return RelatedIndex(keys, titles, families, scalars, marker, lexical, passages, seconds)
 
 
 # --- saving and loading -------------------------------------------------------------------------
@@ -489,6 +505,8 @@ def _arrays_of(index: RelatedIndex) -> dict[str, Any]:
     arrays["lexical.idf_tfidf"] = index.lexical.idf_tfidf
     for name, values in zip(BY_ROW_ARRAYS, postings.by_row, strict=True):
         arrays[f"lexical.{name}"] = values
+    for name in PASSAGE_ARRAYS:
+        arrays[f"passages.{name}"] = getattr(index.passages, name)
     return arrays
 
 
@@ -514,7 +532,8 @@ def _write_index(index: RelatedIndex, handle: BinaryIO) -> None:
     handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
     for name, values in arrays.items():
         handle.seek(start + layout[name][0])
-        handle.write(values.data.cast("B") if values.size else b"")
+        # Raw bytes of any dtype, without a copy (the array is C-contiguous).
+        handle.write(values.reshape(-1).view(np.uint8).data if values.size else b"")
     # Bytes in memory end with the last array; a file is padded to the alignment.
     handle.truncate(max(start + offset, handle.tell()) if not isinstance(handle, io.BytesIO) else None)
 
@@ -624,10 +643,18 @@ def _index_from(mapped: npt.NDArray[np.uint8], meta: dict[str, Any], start: int)
         bm25 = Bm25.from_postings(postings)
         bm25.keep_saturation(array("lexical.saturation"))
         lexical = TextBaseline(bm25, array("lexical.tfidf_norms"), array("lexical.idf_tfidf"))
+        passages = Passages(*(array(f"passages.{name}") for name in PASSAGE_ARRAYS))
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(
-        meta["keys"], meta["titles"], families, scalars, meta["marker"], lexical, meta["build_seconds"]
+        meta["keys"],
+        meta["titles"],
+        families,
+        scalars,
+        meta["marker"],
+        lexical,
+        passages,
+        meta["build_seconds"],
     )
 
 
