@@ -184,6 +184,40 @@ def subject_name(text: str, sentence_start: int, amount_start: int) -> DrugInfo 
     return DrugInfo(" ".join(lowered), None)
 
 
+# "Kanglaite injection 200ml", "Lugol's solution 20 drops", "cycles of hu3S193 at 10 mg/m2": a product
+# the vocabulary does not know, written right before its dose with a dose form or "at" between.
+_PRODUCT_BEFORE = re.compile(
+    r"(?P<name>[A-Za-z][A-Za-z0-9'’-]*)\s+(?P<form>injection|solution|tablets?|capsules?|at)"
+    r"(?:\s+a\s+dose\s+of)?[ \t]*[:(]?[ \t]*$",
+    re.IGNORECASE,
+)
+# An eponymous solution is named with its form ("Lugol's solution", "Ringer's solution").
+_POSSESSIVE = re.compile(r"['’]s$")
+# A code in mixed case ("hu3S193", "huN901"): letters, then a run of at least two digits, and a capital.
+_MIXED_CODE = re.compile(r"^[a-z]{1,4}[A-Z0-9][A-Za-z0-9]*\d{2,}[A-Za-z0-9]*$")
+
+
+def product_written_before(
+    text: str, amount_start: int, window_start: int, mentions: list[Mention]
+) -> DrugInfo | None:
+    """The product a dose's own sentence names right before it, with a dose form or "at" between, when
+    the vocabulary does not know it: named as written rather than given to a drug of another sentence."""
+    match = _PRODUCT_BEFORE.search(text, max(window_start, amount_start - 60), amount_start)
+    if match is None or any(m.start < match.end("name") and match.start("name") < m.end for m in mentions):
+        return None
+    name = match.group("name")
+    if _MIXED_CODE.match(name):
+        return DrugInfo(name.lower(), None)
+    word = _POSSESSIVE.sub("", name)
+    if not (word[:1].isupper() and word[1:].islower() and word.isalpha() and len(word) >= 4):
+        return None
+    if _plain_word(word) or find_routes(word) or find_frequencies(word):
+        return None
+    if _POSSESSIVE.search(name) and match.group("form").lower() == "solution":
+        return DrugInfo(f"{name.lower()} solution", None)
+    return DrugInfo(name.lower(), None)
+
+
 def _line_start(text: str, start: int) -> bool:
     """Whether a word opens a line, a clause after ";" or a list item: where a regimen table names a drug."""
     before = text[max(0, start - 4) : start].rstrip(" \t*•-")

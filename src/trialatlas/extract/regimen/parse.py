@@ -852,8 +852,10 @@ def _choose_drug_near(
         return _placebo_of(doc, after)
     if prev is not None:
         return prev, prev.info
-    unknown = naming.name_right_before(text, amount.start, sentence.start, mentions) or _unknown_drug(
-        text, amount, sentence
+    unknown = (
+        naming.name_right_before(text, amount.start, sentence.start, mentions)
+        or _unknown_drug(text, amount, sentence)
+        or naming.product_written_before(text, amount.start, sentence.start, mentions)
     )
     if unknown is not None:
         return None, unknown
