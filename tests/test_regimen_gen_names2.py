@@ -71,3 +71,24 @@ CASES: list[tuple[str, list[Row]]] = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_unknown_product_before_its_dose_names_it(text: str, expected: list[Row]) -> None:
     assert sorted(flat(text), key=str) == sorted(expected, key=str)
+
+
+DEFINED_CASES: list[tuple[str, list[Row]]] = [
+    # A short name the text defines by a longer one doses as the longer one names it...
+    (
+        "interleukin-2 (IL-2) dose escalation: IV IL-2 (72,000 IU/kg q8h for a maximum of 15 doses)",
+        [("interleukin-2", 72000, 72000, "IU", "kg", "TID", "iv")],
+    ),
+    # ...and undefined, it keeps the vocabulary's generic.
+    ("IL-2 72,000 IU/kg IV q8h", [("aldesleukin", 72000, 72000, "IU", "kg", "TID", "iv")]),
+    # A name joined on after the dose by "plus" is another drug, not the dose's.
+    ("Drug A 10 mg daily plus placebo", [(None, 10, 10, "mg", "dose", "QD", None)]),
+    # Development codes with an INN are named by it (curated vocabulary data).
+    ("CP-4055 200 mg/m2/day IV on days 1-5", [("elacytarabine", 200, 200, "mg", "m2/day", "QD", "iv")]),
+    ("K-877 0.2 mg tablet twice daily", [("pemafibrate", 0.2, 0.2, "mg", "dose", "BID", "oral")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DEFINED_CASES)
+def test_names_the_text_defines_and_codes_with_an_inn(text: str, expected: list[Row]) -> None:
+    assert sorted(flat(text), key=str) == sorted(expected, key=str)

@@ -18,13 +18,15 @@ statements rather than by a list of cases.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
-from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary
+from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary, written_generic
 from trialatlas.extract.regimen.lexicon import find_frequencies, find_routes
+from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.text.drugs import names_kept_as_written
 
 # What may stand between a name and its dose: a space, a colon, an opening bracket, "=".
@@ -271,3 +273,30 @@ def kept_as_written(written: str) -> str | None:
     if key.lower() in names_kept_as_written():
         return key.lower()
     return None
+
+
+_OPENS_DEFINITION = re.compile(r"[ \t]*\([ \t]*")
+_CLOSES_DEFINITION = re.compile(r"[ \t]*\)")
+
+
+def name_defined_abbreviations(text: str, items: list[RegimenItem], mentions: list[Mention]) -> None:
+    """A short name the text defines by a longer one ("interleukin-2 (IL-2) ... IV IL-2 (720,000 IU/kg")
+    names its doses as the longer name does, where the vocabulary files the two apart (IL-2 under
+    aldesleukin): the text says what it means by the short one."""
+    defined: dict[str, Mention] = {}
+    for full, short in itertools.pairwise(mentions):
+        if (
+            full.info.name != short.info.name
+            and len(short.surface) < len(full.surface)
+            and _OPENS_DEFINITION.fullmatch(text, full.end, short.start)
+            and _CLOSES_DEFINITION.match(text, short.end)
+        ):
+            defined.setdefault(short.surface, full)
+    if not defined:
+        return
+    for item in items:
+        full_mention = defined.get(item.drug_text or "")
+        if item.drug is None or full_mention is None:
+            continue
+        kept = kept_as_written(full_mention.surface)
+        item.drug = kept or written_generic(full_mention.surface, full_mention.name_as_written)

@@ -113,7 +113,10 @@ _DAY_SCHEDULE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
+    # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
+    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?"
+    r"(?:(?!(?:plus|and|with|or|versus|vs)\b)[A-Za-z.-]+\s+){0,2}?$|^\s*$",
+    re.IGNORECASE,
 )
 _OF_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
@@ -306,6 +309,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(items, mentions)
+        naming.name_defined_abbreviations(norm, items, mentions)
     result.items = items
     _collect_unparsed(doc, items, unreadable, result)
     return result
