@@ -92,3 +92,22 @@ DEFINED_CASES: list[tuple[str, list[Row]]] = [
 @pytest.mark.parametrize(("text", "expected"), DEFINED_CASES)
 def test_names_the_text_defines_and_codes_with_an_inn(text: str, expected: list[Row]) -> None:
     assert sorted(flat(text), key=str) == sorted(expected, key=str)
+
+
+CODE_CASES: list[tuple[str, list[Row]]] = [
+    # A hyphenated code right before its dose, bracketed or with "vaccines at", names it as written.
+    (
+        "Patients will receive glycosylated MUC-1-KLH vaccines at 3ug per vaccination.",
+        [("muc-1-klh", 3, 3, "mcg", "dose", None, None)],
+    ),
+    ("Third injection (week 6) with Id-KLH (0.5 mg SC)", [("id-klh", 0.5, 0.5, "mg", "dose", None, "sc")]),
+    # An interleukin's short form is written out.
+    ("rhIL-12 (4 mcg, sc, weekly)", [("interleukin-12", 4, 4, "mcg", "dose", "QW", "sc")]),
+    # A capital-letter suffix after a code's number is part of the code.
+    ("CELZ-201-DDT 12 million cells", [("celz-201-ddt", 12e6, 12e6, "cells", "dose", None, None)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CODE_CASES)
+def test_codes_written_before_a_dose_name_it_whole(text: str, expected: list[Row]) -> None:
+    assert sorted(flat(text), key=str) == sorted(expected, key=str)

@@ -22,6 +22,7 @@ import itertools
 import re
 from functools import cache
 
+from trialatlas.extract.regimen.drugs import _NOT_CODES as NOT_CODES
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
 from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary, written_generic
@@ -199,11 +200,34 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _MIXED_CODE = re.compile(r"^[a-z]{1,4}[A-Z0-9][A-Za-z0-9]*\d{2,}[A-Za-z0-9]*$")
 
 
+_HYPHENATED_CODE_BEFORE = re.compile(
+    r"(?<![\w-])(?P<code>(?=[A-Za-z0-9-]*(?:[A-Z][A-Za-z-]*[A-Z]|\d))[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)"
+    r"(?:\s+(?:vaccines?|cells?|injection|at))?(?:\s+at)?[ \t]*[:(]?[ \t]*$"
+)
+
+
+_INTERLEUKIN = re.compile(r"^(?:rh|h|r)?IL-(\d{1,2})$")
+
+
 def product_written_before(
     text: str, amount_start: int, window_start: int, mentions: list[Mention]
 ) -> DrugInfo | None:
     """The product a dose's own sentence names right before it, with a dose form or "at" between, when
     the vocabulary does not know it: named as written rather than given to a drug of another sentence."""
+    code = _HYPHENATED_CODE_BEFORE.search(text, max(window_start, amount_start - 60), amount_start)
+    if (
+        code is not None
+        and not NOT_CODES.match(code.group("code"))
+        # "anti-CD20" names a target, not a product.
+        and not code.group("code").lower().startswith("anti-")
+        and not any(m.start < code.end("code") and code.start("code") < m.end for m in mentions)
+    ):
+        # "Id-KLH (0.5 mg SC)", "MUC-1-KLH vaccines at 3ug": a hyphenated code names its dose as written;
+        # an interleukin's standard short form is written out ("rhIL-12" -> interleukin-12).
+        interleukin = _INTERLEUKIN.match(code.group("code"))
+        if interleukin is not None:
+            return DrugInfo(f"interleukin-{interleukin.group(1)}", None)
+        return DrugInfo(code.group("code").lower(), None)
     match = _PRODUCT_BEFORE.search(text, max(window_start, amount_start - 60), amount_start)
     if match is None or any(m.start < match.end("name") and match.start("name") < m.end for m in mentions):
         return None
