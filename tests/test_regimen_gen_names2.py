@@ -111,3 +111,26 @@ CODE_CASES: list[tuple[str, list[Row]]] = [
 @pytest.mark.parametrize(("text", "expected"), CODE_CASES)
 def test_codes_written_before_a_dose_name_it_whole(text: str, expected: list[Row]) -> None:
     assert sorted(flat(text), key=str) == sorted(expected, key=str)
+
+
+LIMIT_CASES: list[tuple[str, list[Row]]] = [
+    # A threshold or limit ("more than", "at least", "not to exceed") is not a dose (the spec's Not items).
+    (
+        "repaglinide 0.5 mg before each meal that contains more than 20 grams of carbohydrate",
+        [("repaglinide", 0.5, 0.5, "mg", "dose", None, None)],
+    ),
+    ("requires chelate-induced iron excretion of at least 0.25 to 0.40 mg Fe/kg/day", []),
+    # "up to" a dose is a titration target, which is a dose.
+    (
+        "Aripiprazole 5 mg daily, titrated up to 15 mg daily",
+        [
+            ("aripiprazole", 5, 5, "mg", "dose", "QD", None),
+            ("aripiprazole", 15, 15, "mg", "dose", "QD", None),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LIMIT_CASES)
+def test_thresholds_and_limits_are_not_doses(text: str, expected: list[Row]) -> None:
+    assert sorted(flat(text), key=str) == sorted(expected, key=str)

@@ -412,7 +412,17 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
         return "stop"
+    if ("than" in lowered or "least" in lowered or "exceed" in lowered) and _LIMIT_BEFORE.search(before):
+        # "a meal that contains more than 20 grams of carbohydrate", "iron excretion of at least 0.25
+        # mg/kg/day": a threshold or a limit, not a dose (the spec's Not items).
+        return "stop"
     return "dose"
+
+
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:(?:more|less|greater|fewer|higher|lower)\s+than|at\s+least|(?:not\s+(?:to\s+)?)?exceed(?:ing)?)\s*$",
+    re.IGNORECASE,
+)
 
 
 _COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
