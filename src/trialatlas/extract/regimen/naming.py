@@ -14,6 +14,11 @@ statements rather than by a list of cases.
   against ("1 hour after herceptin").
 - Names a dose keeps as written (text/drugs.json ``named_as_written``): class names ("G-CSF") and
   products with no single generic ("S-1"), which the vocabulary files under one of their members.
+- ``<Product> injection|solution|at <amount>`` and hyphenated codes right before a dose ("Kanglaite
+  injection 200ml", "Id-KLH (0.5 mg"): a product the vocabulary does not know names its own dose, as
+  written, rather than the dose going to a drug of an earlier sentence.
+- ``<long name> (<short name>)``: a short name the text defines ("interleukin-2 (IL-2)") names its doses
+  as the long one does, whatever the vocabulary files the short one under.
 """
 
 from __future__ import annotations
