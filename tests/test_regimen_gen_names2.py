@@ -3,8 +3,9 @@
 tests/fixtures/regimens_gen_names2.jsonl holds 40 arm and intervention texts of trials whose NCT number is
 divisible by 4 that no other labelled set holds (``bench/regimen_sample.py --predictor-mod4 0``, seed
 20261260), labelled by specs/regimen-items.md before the parser ran on them: a fresh check of the drug a
-dose is of. Its floors sit a little under the figures measured when it was labelled (strict F1 0.765,
-paired 0.957, drug field F1 0.899), so that a regression fails.
+dose is of. Measured when it was labelled: strict F1 0.765, paired 0.957, drug field F1 0.899; after the
+naming rules its test cases check: 0.789, 0.965, 0.932. The floors sit a little under the latter, so that a
+regression fails.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 NAMES2_SET = set_path("gen_names2")
 OTHER_SETS = ("dev", "sealed", "labelled", "heldout", "gen", "gen_drug", "gen_sched", "gen_naming")
 
-STRICT_F1_FLOOR = 0.73
-PAIRED_F1_FLOOR = 0.93
-DRUG_F1_FLOOR = 0.88
+STRICT_F1_FLOOR = 0.76
+PAIRED_F1_FLOOR = 0.94
+DRUG_F1_FLOOR = 0.91
 
 
 def test_names2_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:
