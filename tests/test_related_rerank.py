@@ -143,7 +143,7 @@ def test_a_query_text_is_read_once_and_never_mistaken_for_another() -> None:
 
 
 def test_registry_link_boilerplate_is_no_shared_term() -> None:
-    # NIMH's records end "For more information, please follow this link": two unrelated trials shared "please".
+    # NIMH's records end "For more information, please follow this link": unrelated trials shared "please".
     kept = words("For more information, please follow this link to the depression study site")
     assert "please" not in kept
     assert "depression" in kept
