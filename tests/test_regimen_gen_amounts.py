@@ -19,7 +19,17 @@ from regimen_sets import Row, assert_apart_and_labels_only, assert_scores_hold, 
 from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 
 AMOUNTS_SET = set_path("gen_amounts")
-OTHER_SETS = ("dev", "sealed", "labelled", "heldout", "gen", "gen_drug", "gen_sched", "gen_naming")
+OTHER_SETS = (
+    "dev",
+    "sealed",
+    "labelled",
+    "heldout",
+    "gen",
+    "gen_drug",
+    "gen_sched",
+    "gen_naming",
+    "gen_names2",
+)
 
 STRICT_F1_FLOOR = 0.74
 PAIRED_F1_FLOOR = 0.94

@@ -115,7 +115,10 @@ _DAY_SCHEDULE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
+    # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
+    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?"
+    r"(?:(?!(?:plus|and|with|or|versus|vs)\b)[A-Za-z.-]+\s+){0,2}?$|^\s*$",
+    re.IGNORECASE,
 )
 _OF_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
@@ -316,6 +319,7 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(items, mentions)
+        naming.name_defined_abbreviations(norm, items, mentions)
     result.items = items = _drop_daily_totals(norm, _drop_unnamed_volumes(norm, items))
     _collect_unparsed(doc, items, unreadable, result)
     return result
@@ -421,7 +425,17 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
         return "stop"
+    if ("than" in lowered or "least" in lowered or "exceed" in lowered) and _LIMIT_BEFORE.search(before):
+        # "a meal that contains more than 20 grams of carbohydrate", "iron excretion of at least 0.25
+        # mg/kg/day": a threshold or a limit, not a dose (the spec's Not items).
+        return "stop"
     return "dose"
+
+
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:(?:more|less|greater|fewer|higher|lower)\s+than|at\s+least|(?:not\s+(?:to\s+)?)?exceed(?:ing)?)\s*$",
+    re.IGNORECASE,
+)
 
 
 _COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
@@ -865,8 +879,10 @@ def _choose_drug_near(
         return _placebo_of(doc, after)
     if prev is not None:
         return prev, prev.info
-    unknown = naming.name_right_before(text, amount.start, sentence.start, mentions) or _unknown_drug(
-        text, amount, sentence
+    unknown = (
+        naming.name_right_before(text, amount.start, sentence.start, mentions)
+        or _unknown_drug(text, amount, sentence)
+        or naming.product_written_before(text, amount.start, sentence.start, mentions)
     )
     if unknown is not None:
         return None, unknown
