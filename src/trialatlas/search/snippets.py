@@ -83,7 +83,8 @@ def snippets(
                     continue
                 if column not in column_terms:
                     column_terms[column] = _ColumnTerms(searcher, column, terms.columns.get(column, set()))
-                picked = own_fragment(data, lowered_bytes, column_terms[column], width)
+                floor = best[0][:2] if prune and best is not None else None
+                picked = own_fragment(data, lowered_bytes, column_terms[column], width, floor)
             else:
                 lowered = text.lower()
                 if not any(start in lowered for start in starts):
@@ -191,11 +192,12 @@ class _ColumnTerms:
 
 
 def own_fragment(
-    data: bytes, lowered: bytes, terms: _ColumnTerms, width: int
+    data: bytes, lowered: bytes, terms: _ColumnTerms, width: int, floor: tuple[int, int] | None = None
 ) -> tuple[int, int, Spans, bytes] | None:
     """The fragment tantivy's generator picks in ``data`` (UTF-8 whose words are ASCII; ``lowered``:
     it lower-cased): its bounds, its marks (relative to its start) and its bytes; ``None`` when no
-    word is marked."""
+    word is marked, or when its distinct marked words and marks cannot beat ``floor`` (those of the
+    best fragment of an earlier column, which wins a tie): no fragment holds more than the text."""
     found = _candidates_at(lowered, terms.starts)
     if not found:
         return None
@@ -205,7 +207,9 @@ def own_fragment(
         for (start, end), stem in zip(found, stems, strict=True)
         if (weight := terms.weight(stem)) is not None
     ]
-    if not marks:
+    if not marks or (
+        floor is not None and (len({lowered[start:end] for start, end, _ in marks}), len(marks)) <= floor
+    ):
         return None
     best: tuple[np.float32, int, int, int, int] | None = None  # score, start, stop, marks from, to
     begin, initial, at = 0, True, 0
