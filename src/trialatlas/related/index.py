@@ -31,6 +31,8 @@ from trialatlas.errors import StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
+from trialatlas.related.passages import ARRAYS as PASSAGE_ARRAYS
+from trialatlas.related.passages import Passages
 from trialatlas.related.saved import FORMAT_VERSION as FORMAT_VERSION
 from trialatlas.related.saved import (
     INDEX_SUFFIX,
@@ -193,6 +195,8 @@ class RelatedIndex:
     marker: dict[str, Any]
     # BM25 / TF-IDF postings over all of every trial's text, in the same row order.
     lexical: TextBaseline
+    # Sampled word shingles of the fields sister studies copy (see related/passages.py).
+    passages: Passages
     build_seconds: float = 0.0
     _rows: dict[str, int] | None = field(default=None, repr=False)
     # Arrays derived from the index alone, computed on first use by the scorers.
@@ -210,7 +214,8 @@ class RelatedIndex:
     def nbytes(self) -> int:
         postings = self.lexical.index.postings
         lexical = sum(int(getattr(postings, name).nbytes) for name in TEXT_ARRAYS)
-        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes() + lexical
+        families = sum(f.nbytes() for f in self.families.values())
+        return families + self.scalars.nbytes() + lexical + self.passages.nbytes()
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -296,6 +301,7 @@ def index_features(
     keys: list[str] = []
     titles: list[str] = []
     columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
+    shingles: list[Any] = []
 
     def documents() -> Iterator[tuple[str, dict[str, float]]]:
         # One pass over the features: families and scalars are gathered as the words are indexed.
@@ -307,6 +313,7 @@ def index_features(
                     features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None
                 )
             _append_scalars(columns, features)
+            shingles.append(_shingles_of(features))
             if on_progress is not None and len(keys) % 1000 == 0:
                 on_progress(len(keys))
             yield features.key, document(features.text)
@@ -318,7 +325,15 @@ def index_features(
         for family, builder in builders.items()
     }
     scalars = _scalars(columns)
-    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, time.perf_counter() - started)
+    passages = Passages.of_rows(shingles)
+    seconds = time.perf_counter() - started
+    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, passages, seconds)
+
+
+def _shingles_of(features: TrialFeatures) -> Any:
+    if features.shingles is None:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8)
+    return features.shingles
 
 
 def _append_scalars(columns: dict[str, list[Any]], features: TrialFeatures) -> None:
@@ -451,8 +466,9 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     titles.extend(f.title for f in features)
     marker = {**index.marker, "seq": sequence, "count": len(keys)}
     lexical = index.lexical.patched(keep_rows, [f.key for f in features], [f.text for f in features])
+    passages = index.passages.patched(keep_rows, [_shingles_of(f) for f in features])
     seconds = index.build_seconds + time.perf_counter() - started
-    return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
+    return RelatedIndex(keys, titles, families, scalars, marker, lexical, passages, seconds)
 
 
 # --- saving and loading -------------------------------------------------------------------------
@@ -484,6 +500,8 @@ def _arrays_of(index: RelatedIndex) -> dict[str, Any]:
     arrays["lexical.idf_tfidf"] = index.lexical.idf_tfidf
     for name, values in zip(BY_ROW_ARRAYS, postings.by_row, strict=True):
         arrays[f"lexical.{name}"] = values
+    for name in PASSAGE_ARRAYS:
+        arrays[f"passages.{name}"] = getattr(index.passages, name)
     return arrays
 
 
@@ -567,10 +585,18 @@ def load_index(path: Path) -> RelatedIndex | None:
         bm25 = Bm25.from_postings(postings)
         bm25.keep_saturation(array("lexical.saturation"))
         lexical = TextBaseline(bm25, array("lexical.tfidf_norms"), array("lexical.idf_tfidf"))
+        passages = Passages(*(array(f"passages.{name}") for name in PASSAGE_ARRAYS))
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(
-        meta["keys"], meta["titles"], families, scalars, meta["marker"], lexical, meta["build_seconds"]
+        meta["keys"],
+        meta["titles"],
+        families,
+        scalars,
+        meta["marker"],
+        lexical,
+        passages,
+        meta["build_seconds"],
     )
 
 
