@@ -238,6 +238,11 @@ class SearchIndex:
         with self.reading() as conn:
             return self._meta_of(conn, name)
 
+    # Whether every write of the store brings this index up to date itself (its derived-data step), so
+    # that a request only reads it: true of an index in a PostgreSQL store's database, shared by every
+    # process; an index in a file is caught up by whoever opens it first after a write.
+    kept_by_writes = False
+
     def is_built(self) -> bool:
         return self._meta("schema") == str(self.schema)
 

@@ -101,6 +101,7 @@ class PostgresSearchIndex(SearchIndex):
     A subclass of :class:`SearchIndex` for its seam only: it shares none of the SQLite machinery."""
 
     schema = PG_INDEX_SCHEMA
+    kept_by_writes = True
 
     def __init__(self, url: str, *, location: str | None = None, pool_size: int = POOL_SIZE) -> None:
         # The SQLite index's state is not set up: every method it would read is overridden here.
