@@ -7,7 +7,7 @@ import pytest
 
 from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from trialatlas.match.verdict import evaluate_criterion, unread_words
 
 
 def _status(text: str, kind: str, note: str) -> str:
@@ -52,3 +52,18 @@ def test_what_no_alternative_can_change_stays_decided(
     criterion: str, kind: str, note: str, expected: str
 ) -> None:
     assert _status(criterion, kind, note) == expected
+
+
+def test_a_reason_set_off_by_a_comma_is_not_one_more_requirement() -> None:
+    text = "Must not be pregnant or nursing, because of the known harm of related zorbital agents"
+    assert _status(text, "inclusion", "Man of 58 with gout.") in ("met", "not applicable")
+    # Without the comma the words may restrict what is asked, and they stay unread.
+    assert "zorbital" in unread_words("Allergy because of zorbital agents", [])
+
+
+def test_a_reason_clause_with_a_rule_in_it_is_read_as_written() -> None:
+    text = "Pregnancy, because of the zorbital risk with hepatitis B"
+    criterion = Criterion(text=text, kind="exclusion", index=0, start=0, end=len(text))
+    rules = parse_criterion(criterion).rules
+    assert any(rule.kind == "infection" for rule in rules)
+    assert "zorbital" in unread_words(text, rules)

@@ -212,6 +212,15 @@ _REFERENCE = re.compile(
 )
 
 
+# A reason set off from the requirement (after a comma or as a sentence of its own): ", because of
+# the proven teratogenicity of …", "This is to prevent transmission …". It says why, not what more.
+_REASON = re.compile(
+    r"(?:,\s*|^|\.\s+)(?:because\b|in\s+order\s+to\b|(?:this\s+is\s+)?to\s+(?:prevent|avoid|minimi[sz]e|"
+    r"reduce)\b|given\s+the\s+(?:risk|potential)\b)[^;]*",
+    re.IGNORECASE,
+)
+
+
 def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     """Content words of a criterion that no rule read: outside every rule's span, window and cue, and
     neither boilerplate nor one of a rule's qualifiers."""
@@ -242,6 +251,12 @@ def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
     # "in accordance with the ACR criteria", "as defined by the Rai system": how the thing is
     # defined, not another requirement.
     covered.extend(match.span() for match in _REFERENCE.finditer(text))
+    covered.extend(
+        match.span()
+        for match in _REASON.finditer(text)
+        # A clause with a rule in it is read as written ("because of a pacemaker" may be the requirement).
+        if not any(match.start() <= rule.span.start < match.end() for rule in rules)
+    )
     stop = stop_words("english", "criteria", "requirement")
     unread: list[re.Match[str]] = []
     for match in _WORD.finditer(text):
