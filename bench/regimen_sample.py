@@ -30,7 +30,13 @@ PER_STRATUM = 72
 SEALED_SHARE = 0.28
 GENERALITY_SEED = 20261207
 GENERALITY_PER_STRATUM = 13
-LABELLED_SETS = ("labelled", "heldout", "dev", "sealed", "gen")
+LABELLED_SETS = ("labelled", "heldout", "dev", "sealed", "gen", "gen_drug", "gen_sched", "gen_naming")
+# A predictor set of trials whose NCT number leaves a given remainder mod 4, so that two sets drawn at once
+# (remainders 0 and 2) share no trial; its own seed, texts of at most 900 characters.
+PREDICTOR_SEEDS = {0: 20261260, 2: 20261262}
+PREDICTOR_SIZE = 40
+# Texts with no dose only check that nothing is invented; the rest of the set checks what is found.
+PREDICTOR_DISTRACTORS = 6
 
 DOSE = re.compile(
     r"\d\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|cells|tablets?|capsules?|puffs?|drops?|mmol|meq)\b", re.I
@@ -58,10 +64,52 @@ def stratum(text: str) -> str:
     return "easy"
 
 
+def labelled_ids(names: tuple[str, ...]) -> set[str]:
+    root = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+    return {
+        orjson.loads(line)["id"]
+        for name in names
+        if (root / f"regimens_{name}.jsonl").exists()
+        for line in (root / f"regimens_{name}.jsonl").read_bytes().splitlines()
+        if line.strip()
+    }
+
+
+def draw_predictor(remainder: int) -> None:
+    """PREDICTOR_SIZE texts of trials with NCT number = ``remainder`` mod 4 that no labelled set holds,
+    spread evenly over the strata (a stratum short of texts gives its share to the others; at most
+    PREDICTOR_DISTRACTORS texts with no dose)."""
+    seen = labelled_ids(LABELLED_SETS)
+    texts = shared_descriptions(shared_data_dir())
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        number = int(text_id.split(":", 1)[0][3:])
+        if number % 4 != remainder or text_id in seen or len(texts[text_id]) > 900:
+            continue
+        pools.setdefault(stratum(texts[text_id]), []).append(text_id)
+    rng = random.Random(PREDICTOR_SEEDS[remainder])
+    chosen: list[tuple[str, str]] = []
+    names = sorted(pools, key=lambda name: (name != "distractor", len(pools[name])))
+    for index, name in enumerate(names):
+        share = (PREDICTOR_SIZE - len(chosen)) // (len(names) - index)
+        if name == "distractor":
+            share = min(share, PREDICTOR_DISTRACTORS)
+        chosen += [(name, text_id) for text_id in rng.sample(pools[name], min(share, len(pools[name])))]
+    for name, text_id in chosen:
+        row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
+    parser.add_argument(
+        "--predictor-mod4", type=int, choices=sorted(PREDICTOR_SEEDS), help="draw a predictor set (NCT % 4)"
+    )
     args = parser.parse_args()
+    if args.predictor_mod4 is not None:
+        draw_predictor(args.predictor_mod4)
+        return
     root = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
     # The development and sealed sets were drawn excluding the two older sets; the generality set
     # excludes every set labelled so far.

@@ -317,10 +317,11 @@ def main() -> None:
 
 
 def copy_to_postgres(db: str) -> tuple[str, Any]:
-    """The store copied into a database of a new throw-away PostgreSQL cluster, its search index built."""
+    """The store copied into a database of a new throw-away PostgreSQL cluster, its derived data made
+    there (search index, related-trials index, criteria rules, statistics), as ``copy`` does."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from conftest_pg import start_cluster
-    from trialatlas.search import SearchIndex
+    from trialatlas.services.derived import bring_up_to_date
     from trialatlas.store import copy_store, open_store
 
     cluster = start_cluster()
@@ -328,7 +329,7 @@ def copy_to_postgres(db: str) -> tuple[str, Any]:
     source, target = open_store(db), open_store(url)
     try:
         copy_store(source, target)
-        SearchIndex.for_store(target).sync(target)
+        bring_up_to_date(target)
     finally:
         source.close()
         target.close()

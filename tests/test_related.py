@@ -237,3 +237,25 @@ def test_seed_pages_keep_their_listed_relations_apart(target_trials: Path, tmp_p
         first = steroid_tapering.computed[0]
         assert first.listed  # the page lists it too, and it is marked so
         assert "tacrolimus + mycophenolate mofetil" in first.why
+
+
+def test_an_index_kept_as_bytes_is_the_saved_file_and_ranks_alike(store: TrialStore, tmp_path: Path) -> None:
+    """What a PostgreSQL store keeps in its database (the saved layout as bytes) loads into the same
+    index as the file beside an SQLite store, and answers the same related lists."""
+    from trialatlas.related.index import index_bytes, index_from_bytes, save_index
+
+    index = index_for(store)
+    path = tmp_path / "copy.related.arrays"
+    save_index(index, path)
+    data = index_bytes(index)
+    assert path.read_bytes()[: len(data)] == data  # the file only adds padding after the last array
+    from_bytes, from_file = index_from_bytes(data), load_index(path)
+    assert from_bytes is not None and from_file is not None
+    assert from_bytes.keys == from_file.keys == index.keys and from_bytes.marker == index.marker
+    for name, family in from_file.families.items():
+        assert np.array_equal(from_bytes.families[name].weights, family.weights)
+    for key in sorted(LUPUS_NEPHRITIS):
+        expected = [(r.nct_id, r.score) for r in related_trials(store, key, top=5, index=from_file)]
+        assert [(r.nct_id, r.score) for r in related_trials(store, key, top=5, index=from_bytes)] == expected
+    assert index_from_bytes(b"not an index") is None
+    assert index_from_bytes(data[:20]) is None

@@ -19,11 +19,13 @@ from trialatlas.eval.crossmention import (
     score_pairs,
     scratch_copy,
     split_of,
+    strip_references,
     stripped,
 )
 from trialatlas.model import RelatedTrial, Trial
 from trialatlas.sources.reading import read_paths
 from trialatlas.store import MemoryStore
+from trialatlas.text.words import tokens
 
 PAIRS_FILE = Path(__file__).resolve().parents[1] / "bench" / "related_pairs.tsv"
 ANY_NCT = re.compile(r"NCT\s?\d{8}", re.IGNORECASE)
@@ -65,6 +67,48 @@ def test_stripped_copy_names_no_nct_number_anywhere(target_records: list[Trial])
     assert clean.brief_title == trial.brief_title
     assert clean.conditions == trial.conditions
     assert "Follow-up of" in (clean.detailed_description or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (
+            "For more information, please see http://clinicaltrials. gov/show/NCT00000374. Aripiprazole in",
+            "For more information, please see Aripiprazole in",
+        ),
+        (
+            "the SEHER trial (ClinicalTrials.\n\ngov ID: NCT02484014), a clustered trial",
+            "the SEHER trial ), a clustered trial",
+        ),
+        (
+            "(see http://www.\n\nclinicaltrials.\n\ngov.\n\n Identifier: NCT00942591) SWABIMS evaluated",
+            "(see ) SWABIMS evaluated",
+        ),
+        (
+            "see https://www.clinicaltrials.gov/ct2/show/study/NCT01234567?term=abc&rank=1 for details",
+            "see for details",
+        ),
+        (
+            "both registered at ClinicalTrials. gov, identifiers NCT00266487 and NCT00354081, respectively",
+            "both registered and , respectively",
+        ),
+        (
+            "Patients who completed study NCT00371319 or NCT 0087661 (NCT# pending) may enter",
+            "Patients who completed study or ( # pending) may enter",
+        ),
+        ("No reference here: the WASH Benefits trial at www.washbenefits.net", None),
+    ],
+)
+def test_a_reference_to_a_registered_trial_is_stripped_whole(text: str, kept: str | None) -> None:
+    """The words of a registry link ("http", "clinicaltrials", "gov", "show", "identifier") go with its
+    id: only two texts that link to the registry would share them."""
+    clean = strip_references(text)
+    assert tokens(clean) == tokens(kept if kept is not None else text)
+    assert (
+        not {"nct", "http", "https", "www", "gov", "clinicaltrials", "show", "identifier"}
+        & set(tokens(clean))
+        or kept is None
+    )
 
 
 def test_scratch_copy_finds_even_queries_with_stored_partners(target_records: list[Trial]) -> None:

@@ -20,6 +20,7 @@ from trialatlas.cli import app as cli_app
 from trialatlas.errors import QueryError
 from trialatlas.model import Intervention, OverallStatus, StatusInfo, Trial
 from trialatlas.services.atlas import Atlas
+from trialatlas.services.derived import READS, bring_up_to_date
 from trialatlas.store import open_store
 
 
@@ -66,6 +67,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             ),
         ]
     )
+    # What a write command does after writing: on PostgreSQL a search only reads the index.
+    bring_up_to_date(store, parts=READS["search"])
     store.close()
     return path
 

@@ -164,14 +164,27 @@ def test_lazy_names_are_the_defining_modules_objects() -> None:
     assert set(trialatlas.__all__) <= set(dir(trialatlas))
 
 
-def test_search_stays_the_function_when_its_package_loads() -> None:
-    # The import system binds a loaded subpackage on its parent; the public name must not change.
-    modules_code = (
+@pytest.mark.parametrize(
+    "first",
+    ["import trialatlas.search.index as index_module", "from trialatlas import search", "import trialatlas"],
+)
+def test_search_is_callable_and_its_submodules_import_in_any_order(first: str) -> None:
+    # The import system binds a loaded subpackage on its parent: ``trialatlas.search`` is the package,
+    # callable as the search function, whichever import comes first.
+    code = (
+        f"{first}\n"
+        "import inspect\n"
         "import trialatlas\n"
-        "import trialatlas.search.service\n"
-        "from trialatlas.search import Filters\n"
-        "assert callable(trialatlas.search) and trialatlas.search.__name__ == 'search', trialatlas.search\n"
-        "assert trialatlas.Filters is Filters\n"
+        "import trialatlas.search.index as index_module\n"
+        "import trialatlas.search.service as service\n"
+        "from trialatlas import search\n"
+        "from trialatlas.search import Filters, SearchIndex\n"
+        "assert search is trialatlas.search and callable(search), search\n"
+        "assert index_module.SearchIndex is SearchIndex is trialatlas.search.index.SearchIndex\n"
+        "assert trialatlas.Filters is Filters is search.Filters\n"
+        "assert list(inspect.signature(search).parameters)[:2] == ['store', 'query']\n"
+        "from trialatlas.store import open_store\n"
+        "store = open_store(':memory:')\n"
+        "assert search(store, 'lupus').total == service.search(store, 'lupus').total == 0\n"
     )
-    assert "trialatlas.search.service" in _modules_after(modules_code)
-    assert callable(trialatlas.search) and not isinstance(trialatlas.search, type(trialatlas))
+    assert "trialatlas.search.service" in _modules_after(code)

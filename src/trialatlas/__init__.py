@@ -19,8 +19,6 @@ pay only for what they touch: the regimen parser, pint, the matcher and the expo
 from __future__ import annotations
 
 import importlib
-import sys
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from trialatlas.errors import (
@@ -122,7 +120,9 @@ def __getattr__(name: str) -> Any:
     home = _PUBLIC_HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
+    module = importlib.import_module(home)
+    # ``search`` is its package, which can be called as the search function (trialatlas.search).
+    value = module if home == f"{__name__}.{name}" else getattr(module, name)
     globals()[name] = value
     return value
 
@@ -130,20 +130,6 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_PUBLIC_HOMES))
 
-
-class _PublicNamespace(ModuleType):
-    """``trialatlas.search`` is the search *function*, yet ``trialatlas.search`` is also a package: the
-    import system binds a loaded subpackage on its parent, which would replace the function whenever
-    any code imports the package. The binding is refused for that one name (the package stays in
-    ``sys.modules``, so ``from trialatlas.search import Filters`` still works)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "search" and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _PublicNamespace
 
 __all__ = [
     "Atlas",

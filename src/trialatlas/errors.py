@@ -58,6 +58,10 @@ class StoreError(TrialAtlasError):
     """The store cannot be opened or written."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """The store's account may read but not write (a reader role of a shared database)."""
+
+
 class NotFoundError(StoreError):
     """No trial with that id is in the store."""
 

@@ -27,11 +27,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _index(store: TrialStore, rebuild: bool) -> RelatedIndex:
-    from trialatlas.related.index import index_for, index_path
+    from trialatlas.related.index import index_for
+    from trialatlas.related.saved import saved_behind
 
-    path = index_path(store)
-    if rebuild or path is None or not path.is_file():
-        err_console.print(Text("building the related-trials index (first use; saved beside the store)…"))
+    # A saved index (beside the file, or in a PostgreSQL store's database) is loaded, not built.
+    if rebuild or saved_behind(store) is None:
+        err_console.print(Text("building the related-trials index (first use; kept with the store)…"))
     return index_for(store, rebuild=rebuild)
 
 

@@ -28,6 +28,22 @@ from trialatlas.store.base import TrialStore
 
 # "NCT01234567", "NCT 01234567", "nct01234567": how registry texts write an NCT number.
 NCT_MENTION = re.compile(r"\bNCT\s?(\d{8})\b", re.IGNORECASE)
+# A reference to a registered trial is the whole link, not only its id: the registry's name or address
+# before it ("ClinicalTrials.gov Identifier:", "http://clinicaltrials. gov/show/", texts often break
+# them at the dots) and what a URL carries after it. Stripping only the id would leave words ("http",
+# "clinicaltrials", "gov", "show", "identifier") that only two registry-linking texts share, a match on
+# the link by other means. Anything that starts like a URL and holds an NCT number goes as one unit.
+_REGISTRY = r"(?:https?\s*:\s*/+\s*)?(?:www\s*\.\s*)?(?:usa\s+)?clinical\s*tria\w*\s*\.\s*gov\b"
+_ID_LABEL = r"(?:identifiers?|ids?|numbers?|no|nr|registration|registered|reg|ref|as|under|at)\b"
+_URL_TAIL = r"[\w./?=&%#+~-]*"
+NCT_REFERENCE = re.compile(
+    rf"(?:(?:https?\s*:\s*//|www\s*\.)[^\s()<>\[\]]*?|{_REGISTRY}(?:\s*\.)?(?:\s*/{_URL_TAIL}?)?)?"
+    rf"(?:[\s:;,.#(]*(?:(?:in|at|on|with)\s+)?(?:{_REGISTRY}[\s:;,.#]*)?(?:{_ID_LABEL}[\s:;,.#]*){{0,3}})?"
+    rf"\bNCT[\s:#-]*\d[\d\s-]{{5,10}}\d\b{_URL_TAIL}",
+    re.IGNORECASE,
+)
+# What is left of an NCT number written some other way ("NCT#", "NCT no.", a digit short): the word.
+NCT_FRAGMENT = re.compile(r"\bNCT\w*", re.IGNORECASE)
 # Fields that are identifiers or provenance, not the trial's own text.
 _NOT_TEXT = frozenset(
     {
@@ -90,9 +106,16 @@ def mentioned_ids(trial: Trial) -> set[str]:
     return found - _own_ids(trial)
 
 
+def strip_references(text: str) -> str:
+    """``text`` without its references to registered trials: each link, id and label as one unit."""
+    if "nct" not in text.lower():
+        return text
+    return NCT_FRAGMENT.sub(" ", NCT_REFERENCE.sub(" ", text))
+
+
 def _strip(value: Any) -> Any:
     if isinstance(value, str):
-        return NCT_MENTION.sub(" ", value) if "nct" in value.lower() else value
+        return strip_references(value)
     if isinstance(value, dict):
         return {key: _strip(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -46,6 +46,7 @@ from trialatlas.match.stats_file import (
     save_stats,
     stale,
     stats_current,
+    stats_kept,
     stats_path,
 )
 from trialatlas.match.stored_rules import CriteriaRules
@@ -372,12 +373,11 @@ def sample_stats(store: TrialStore, size: int = STATS_SAMPLE) -> tuple[Relevance
 def refresh_stats(store: TrialStore) -> bool:
     """Read the store's relevance statistics from a sample and keep them beside it, when those kept are
     missing or stale (done as the store is written, not on a match); whether they were read."""
-    path = stats_path(store)
-    if path is None or stats_current(store):
+    if not stats_kept(store) or stats_current(store):
         return False
     count = store.count()
     stats, _ = sample_stats(store)
-    save_stats(path, stats, count)
+    save_stats(store, stats, count)
     return True
 
 
@@ -449,8 +449,7 @@ class StoreMatcher:
             count = self.store.count()
             if self._stats is not None and not stale(self._stats_count, count):
                 return self._stats
-            path = stats_path(self.store)
-            loaded = load_stats(path) if path is not None else None
+            loaded = load_stats(self.store)
             if loaded is not None and not stale(loaded[1], count):
                 self._stats, self._stats_count = loaded
                 return self._stats
@@ -460,8 +459,7 @@ class StoreMatcher:
                 )
             stats, _ = sample_stats(self.store)
             self._stats, self._stats_count = stats, count
-            if path is not None:
-                save_stats(path, stats, count)
+            save_stats(self.store, stats, count)
             return stats
 
     # --- candidates ---
@@ -494,6 +492,8 @@ class StoreMatcher:
             "snippets": False,
             "limit": self.pool,
             "index": index,
+            # An index the store's writes keep current (PostgreSQL's) is only read by a match.
+            "synced": index.kept_by_writes,
         }
         with self._index_lock or nullcontext():
             try:

@@ -1,4 +1,5 @@
-"""The matcher's term statistics of a store, kept beside its SQLite file (``<db>.match-stats.json``).
+"""The matcher's term statistics of a store, kept beside its SQLite file (``<db>.match-stats.json``)
+or in a PostgreSQL store's database (the blob ``match-stats``, shared by every process on it).
 
 Apart from the matcher so that checking whether they are current (as every command that reads a
 store does, see :mod:`trialatlas.services.derived`) loads neither the matcher nor the note reader.
@@ -6,13 +7,16 @@ store does, see :mod:`trialatlas.services.derived`) loads neither the matcher no
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from trialatlas.errors import ReadOnlyStoreError
 from trialatlas.store import derived_path
+from trialatlas.store.base import derived_blobs
 
 if TYPE_CHECKING:
     from trialatlas.match.relevance import RelevanceStats
@@ -24,6 +28,8 @@ STATS_SAMPLE = 5000
 STATS_SCHEMA = 1
 # Statistics are read again once the store's size moved by more than this share.
 STALE_SHARE = 0.1
+# The blob's name in a store that keeps its derived data in its database.
+BLOB_NAME = "match-stats"
 
 
 def stats_path(store: TrialStore) -> Path | None:
@@ -39,18 +45,39 @@ def stale(recorded: int, count: int) -> bool:
     return abs(count - recorded) > STALE_SHARE * recorded
 
 
-def _read(path: Path) -> dict[str, object] | None:
+def _decoded(payload: bytes | None) -> dict[str, object] | None:
+    if payload is None:
+        return None
     try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = orjson.loads(payload)
+    except ValueError:
         return None
     return data if isinstance(data, dict) and data.get("schema") == STATS_SCHEMA else None
 
 
-def load_stats(path: Path) -> tuple[RelevanceStats, int] | None:
+def _read(store: TrialStore) -> dict[str, object] | None:
+    path = stats_path(store)
+    if path is not None:
+        try:
+            return _decoded(path.read_bytes())
+        except OSError:
+            return None
+    blobs = derived_blobs(store)
+    found = blobs.read_derived(BLOB_NAME) if blobs is not None else None
+    return _decoded(found[1]) if found is not None else None
+
+
+def stats_kept(store: TrialStore) -> bool:
+    """Whether the store keeps its statistics (beside its file, or in its database); else a process
+    reads them from the store when it first matches."""
+    return stats_path(store) is not None or derived_blobs(store) is not None
+
+
+def load_stats(store: TrialStore) -> tuple[RelevanceStats, int] | None:
+    """The statistics kept for ``store`` and the trial count they were read at; ``None`` when none."""
     from trialatlas.match.relevance import RelevanceStats
 
-    data = _read(path)
+    data = _read(store)
     if data is None:
         return None
     try:
@@ -59,8 +86,17 @@ def load_stats(path: Path) -> tuple[RelevanceStats, int] | None:
         return None
 
 
-def save_stats(path: Path, stats: RelevanceStats, count: int) -> None:
+def save_stats(store: TrialStore, stats: RelevanceStats, count: int) -> None:
+    """Keep ``stats`` for ``store`` (nothing when it keeps none)."""
     payload = orjson.dumps({"schema": STATS_SCHEMA, "count": count, "stats": stats.as_dict()})
+    path = stats_path(store)
+    if path is None:
+        blobs = derived_blobs(store)
+        if blobs is not None:
+            # A reader account keeps them in memory; the writer's next derived step saves them.
+            with contextlib.suppress(ReadOnlyStoreError):
+                blobs.write_derived(BLOB_NAME, str(count), payload)
+        return
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_bytes(payload)
@@ -71,14 +107,19 @@ def save_stats(path: Path, stats: RelevanceStats, count: int) -> None:
 
 
 def stats_current(store: TrialStore) -> bool:
-    """Whether the statistics kept beside the store are those of its present size (a store kept
-    nowhere, in memory, reads them when first matched: a few thousand trials at most)."""
+    """Whether the statistics kept for the store are those of its present size (a store that keeps
+    none, in memory, reads them when first matched: a few thousand trials at most)."""
     path = stats_path(store)
-    if path is None:
+    blobs = derived_blobs(store) if path is None else None
+    if path is None and blobs is None:
         return True
-    data = _read(path)
-    count = data.get("count") if data is not None else None
+    if blobs is not None:
+        stamp = blobs.derived_stamp(BLOB_NAME)
+        count: object = int(stamp) if stamp is not None and stamp.isdigit() else None
+    else:
+        data = _read(store)
+        count = data.get("count") if data is not None else None
     return isinstance(count, int) and not stale(count, store.count())
 
 
-__all__ = ["STATS_SAMPLE", "load_stats", "save_stats", "stale", "stats_current", "stats_path"]
+__all__ = ["STATS_SAMPLE", "load_stats", "save_stats", "stale", "stats_current", "stats_kept", "stats_path"]

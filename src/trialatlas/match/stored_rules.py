@@ -4,8 +4,9 @@ Parsing a trial's criteria costs milliseconds (hundreds of criteria a second); r
 rules back costs a tenth of one. So the rules are parsed while the store is written (the derived-data
 step after an ingest, see :mod:`trialatlas.services.derived`) and a match only reads them.
 
-Tables (named ``derived_*``), in the store's own SQLite file for a file-backed store, else in an
-in-memory database for the process:
+Tables (named ``derived_*``), in the store's own SQLite file for a file-backed store, in the store's
+database for a PostgreSQL store (created by its schema: every server process reads the same rows and
+none parses what the ingest parsed), else in an in-memory database for the process:
 
 - ``derived_criteria``: per trial key, the digest of what was parsed and the rules as compressed JSON;
 - ``derived_meta``: the table layout's version, the parser's fingerprint, and the change number of
@@ -32,13 +33,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from trialatlas.errors import StoreError
+from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
-from trialatlas.store import derived_path
+from trialatlas.store import derived_path, server_url
 from trialatlas.store.sqlite import transaction
 
 if TYPE_CHECKING:
@@ -139,23 +140,37 @@ def _cores() -> int:
 class CriteriaRules:
     """The parsed criteria of a store's trials, kept beside them (see the module docstring)."""
 
+    # The driver's parameter mark.
+    mark = "?"
+
     def __init__(self, path: str = ":memory:") -> None:
         self.location = path
         self._lock = threading.RLock()
         try:
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            self._conn: Any = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
             self._conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the stored criteria rules: {exc}") from exc
 
     @classmethod
     def for_store(cls, store: TrialStore) -> CriteriaRules:
-        """The rules of ``store``: in its SQLite file when it has one, else in memory; one per store."""
+        """The rules of ``store``: in its SQLite file when it has one, in its database for a
+        PostgreSQL store, else in memory; one per store."""
         with _rules_lock:
             rules = _rules.get(store)
             if rules is None:
-                path = derived_path(store, "")
-                rules = _rules[store] = cls(str(path) if path is not None else ":memory:")
+                url = server_url(store)
+                if url is not None:
+                    rules = PostgresCriteriaRules(url, location=store.location)
+                    hooks = getattr(store, "on_close", None)
+                    if isinstance(hooks, list):
+                        hooks.append(rules.close)  # its connection closes with the store
+                else:
+                    path = derived_path(store, "")
+                    rules = cls(str(path) if path is not None else ":memory:")
+                _rules[store] = rules
             return rules
 
     def close(self) -> None:
@@ -163,22 +178,39 @@ class CriteriaRules:
             self._conn.close()
 
     @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        with self._lock, transaction(self._conn, mode) as conn:
+    def _transaction(self) -> Iterator[Any]:
+        with self._lock, transaction(self._conn, "IMMEDIATE") as conn:
             yield conn
 
-    def _meta(self, name: str) -> str | None:
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        """The rows of one statement; ``[]`` when the tables do not exist yet."""
         with self._lock:
             try:
-                row = self._conn.execute("SELECT value FROM derived_meta WHERE name = ?", (name,)).fetchone()
+                return list(self._conn.execute(sql.format(m=self.mark), params).fetchall())
             except sqlite3.OperationalError:  # no tables yet
-                return None
-        return str(row[0]) if row else None
+                return []
 
-    @staticmethod
-    def _set_meta(conn: sqlite3.Connection, name: str, value: object) -> None:
+    def _has_rules_table(self) -> bool:
+        return bool(
+            self._rows("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'derived_criteria'")
+        )
+
+    def _create(self, conn: Any) -> None:
+        if self._meta("schema") not in (None, str(RULES_SCHEMA)):
+            conn.execute("DROP TABLE IF EXISTS derived_criteria")
+        for statement in _SCHEMA:
+            conn.execute(statement)
+
+    def _where_in(self, keys: Sequence[str]) -> tuple[str, list[Any]]:
+        return f"key IN ({','.join('?' * len(keys))})", list(keys)
+
+    def _meta(self, name: str) -> str | None:
+        rows = self._rows("SELECT value FROM derived_meta WHERE name = {m}", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def _set_meta(self, conn: Any, name: str, value: object) -> None:
         conn.execute(
-            "INSERT INTO derived_meta (name, value) VALUES (?, ?)"
+            f"INSERT INTO derived_meta (name, value) VALUES ({self.mark}, {self.mark})"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (name, str(value)),
         )
@@ -187,11 +219,7 @@ class CriteriaRules:
         """Whether the tables exist in this version's layout, filled by this parser."""
         if self._meta("schema") != str(RULES_SCHEMA) or self._meta("parser") != parser_fingerprint():
             return False
-        with self._lock:
-            found = self._conn.execute(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'derived_criteria'"
-            ).fetchone()
-        return found is not None
+        return self._has_rules_table()
 
     @property
     def last_seq(self) -> int:
@@ -209,10 +237,7 @@ class CriteriaRules:
         if self.is_current_layout():
             return
         with self._transaction() as conn:
-            if self._meta("schema") not in (None, str(RULES_SCHEMA)):
-                conn.execute("DROP TABLE IF EXISTS derived_criteria")
-            for statement in _SCHEMA:
-                conn.execute(statement)
+            self._create(conn)
             # Rows of another parser stay, but their digests no longer match: each is parsed again.
             self._set_meta(conn, "schema", RULES_SCHEMA)
             self._set_meta(conn, "parser", parser_fingerprint())
@@ -290,23 +315,26 @@ class CriteriaRules:
             gone = [key for key in chunk if key not in found]
             if rows or gone:
                 with self._transaction() as conn:
-                    conn.executemany(
-                        "INSERT INTO derived_criteria (key, digest, rules) VALUES (?, ?, ?)"
-                        " ON CONFLICT (key) DO UPDATE SET digest = excluded.digest, rules = excluded.rules",
-                        rows,
-                    )
-                    conn.executemany("DELETE FROM derived_criteria WHERE key = ?", [(key,) for key in gone])
+                    cursor, m = conn.cursor(), self.mark
+                    if rows:
+                        cursor.executemany(
+                            f"INSERT INTO derived_criteria (key, digest, rules) VALUES ({m}, {m}, {m})"
+                            " ON CONFLICT (key) DO UPDATE"
+                            " SET digest = excluded.digest, rules = excluded.rules",
+                            rows,
+                        )
+                    if gone:
+                        cursor.executemany(
+                            f"DELETE FROM derived_criteria WHERE key = {m}", [(key,) for key in gone]
+                        )
             parsed += len(rows)
             if on_progress is not None:
                 on_progress(min(start + BATCH, len(keys)), len(keys))
         return parsed
 
     def _digests(self, keys: Sequence[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(keys))
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT key, digest FROM derived_criteria WHERE key IN ({marks})", list(keys)
-            ).fetchall()
+        where, params = self._where_in(keys)
+        rows = self._rows(f"SELECT key, digest FROM derived_criteria WHERE {where}", params)
         return {str(key): str(digest) for key, digest in rows}
 
     def rules_of(self, trials: Sequence[Trial]) -> dict[str, list[ParsedCriterion]]:
@@ -315,11 +343,8 @@ class CriteriaRules:
         if not trials or not self.is_current_layout():
             return {}
         wanted = {trial.key: criteria_digest(trial) for trial in trials}
-        marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT key, digest, rules FROM derived_criteria WHERE key IN ({marks})", list(wanted)
-            ).fetchall()
+        where, params = self._where_in(list(wanted))
+        rows = self._rows(f"SELECT key, digest, rules FROM derived_criteria WHERE {where}", params)
         adapter = _adapter()
         return {
             str(key): adapter.validate_json(zlib.decompress(blob))
@@ -328,8 +353,60 @@ class CriteriaRules:
         }
 
 
+class PostgresCriteriaRules(CriteriaRules):
+    """The rules in a PostgreSQL store's database (``derived_criteria`` and ``derived_meta``, created
+    with the store's tables), read by every process on it."""
+
+    mark = "%s"
+
+    def __init__(self, url: str, *, location: str | None = None) -> None:
+        import psycopg
+
+        self.location = location or url
+        self._lock = threading.RLock()
+        try:
+            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.location}: cannot open the stored criteria rules: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            with self._writing() as conn:
+                yield conn
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ReadOnlyStoreError(f"{self.location}: this account may not write the rules: {exc}") from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
+        with self._lock, self._conn.transaction():
+            # One catch-up at a time (the store's own writers take another lock).
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_RULES_LOCK,))
+            yield self._conn
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        with self._lock:
+            return list(self._conn.execute(sql.format(m=self.mark), params).fetchall())
+
+    def _has_rules_table(self) -> bool:
+        return bool(self._rows("SELECT 1 WHERE to_regclass('derived_criteria') IS NOT NULL"))
+
+    def _create(self, conn: Any) -> None:
+        # The store's schema holds the tables; a layout change here empties them.
+        if self._meta("schema") not in (None, str(RULES_SCHEMA)):
+            conn.execute("DELETE FROM derived_criteria")
+
+    def _where_in(self, keys: Sequence[str]) -> tuple[str, list[Any]]:
+        return "key = ANY(%s)", [list(keys)]
+
+
+# Any fixed number, apart from the store's and the search index's locks.
+_RULES_LOCK = 0x7275_6C65_7300  # "rules"
+
 _rules: weakref.WeakKeyDictionary[TrialStore, CriteriaRules] = weakref.WeakKeyDictionary()
 _rules_lock = threading.Lock()
 
 
-__all__ = ["CriteriaRules", "criteria_digest", "parser_fingerprint"]
+__all__ = ["CriteriaRules", "PostgresCriteriaRules", "criteria_digest", "parser_fingerprint"]

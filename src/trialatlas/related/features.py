@@ -26,9 +26,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+import numpy as np
+import numpy.typing as npt
+
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, conditions
 from trialatlas.extract.regimen.drugs import find_mentions, lookup
 from trialatlas.model import InterventionType, Masking, Trial
+from trialatlas.text.shingles import U64, shingle_hashes
 from trialatlas.text.words import stem, stop_words, tokens
 
 FAMILIES: tuple[str, ...] = ("cond", "drug", "text", "outc", "geo")
@@ -87,6 +91,9 @@ class TrialFeatures:
     partial: bool = False
     # All of the trial's own words, for the lexical (BM25 / TF-IDF) signal: see :func:`lexical_text`.
     text: str = ""
+    # Sampled word shingles of the fields a sister study copies, and the field (PASSAGE_FIELDS) of
+    # each: see :func:`passage_shingles` and :mod:`trialatlas.related.passages`.
+    shingles: tuple[U64, npt.NDArray[np.uint8]] | None = None
 
     def add(self, family: str, feature: str, weight: float) -> None:
         bucket = self.families[family]
@@ -227,6 +234,37 @@ def _eligibility_text(trial: Trial) -> str:
     return "\n".join([*eligibility.inclusion, *eligibility.exclusion])
 
 
+# The fields a sister study copies passages of, in code order.
+PASSAGE_FIELDS: tuple[str, ...] = ("title", "description", "criteria", "outcomes")
+
+
+def passage_texts(trial: Trial) -> dict[str, str]:
+    """The trial's texts a sister study would copy, by field (empty fields left out)."""
+    texts = {
+        "title": " ; ".join(t for t in (trial.brief_title, trial.official_title) if t),
+        "description": " ; ".join(t for t in (trial.brief_summary, trial.detailed_description) if t),
+        "criteria": _eligibility_text(trial),
+        "outcomes": " ; ".join(
+            " ".join(part for part in (outcome.measure, outcome.description) if part)
+            for outcome in trial.outcomes
+        ),
+    }
+    return {name: text for name, text in texts.items() if text.strip()}
+
+
+def passage_shingles(trial: Trial) -> tuple[U64, npt.NDArray[np.uint8]]:
+    """The sampled shingles of each of the trial's passage fields: hashes, and the field of each."""
+    hashes: list[U64] = []
+    codes: list[npt.NDArray[np.uint8]] = []
+    for name, text in passage_texts(trial).items():
+        found = shingle_hashes(text)
+        hashes.append(found)
+        codes.append(np.full(found.size, PASSAGE_FIELDS.index(name), dtype=np.uint8))
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8)
+    return np.concatenate(hashes), np.concatenate(codes)
+
+
 def lexical_text(trial: Trial) -> str:
     """All of a trial's own words that say what it is: titles, acronym, summary, description, conditions,
     keywords and interventions (not eligibility, whose boilerplate every trial shares)."""
@@ -251,7 +289,11 @@ def title_text(trial: Trial) -> str:
 def trial_features(trial: Trial) -> TrialFeatures:
     """The similarity features of one trial (no store, no idf: see the index for those)."""
     features = TrialFeatures(
-        key=trial.key, title=trial.title, partial=trial.is_partial, text=lexical_text(trial)
+        key=trial.key,
+        title=trial.title,
+        partial=trial.is_partial,
+        text=lexical_text(trial),
+        shingles=passage_shingles(trial),
     )
     _condition_features(features, trial)
     _intervention_features(features, trial)

@@ -13,6 +13,7 @@ caught up from the store's change feed as the store is written (:mod:`trialatlas
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import time
@@ -21,29 +22,35 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from trialatlas.errors import StoreError
+from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Allocation, InterventionModel, Phase, PrimaryPurpose, Sex, StudyType, Trial
 from trialatlas.related.baseline import TextBaseline, document, with_tfidf
 from trialatlas.related.features import FAMILIES, MAX_TEXT_FEATURES, TrialFeatures, trial_features
-from trialatlas.related.saved import FORMAT_VERSION as FORMAT_VERSION
+from trialatlas.related.passages import ARRAYS as PASSAGE_ARRAYS
+from trialatlas.related.passages import Passages
 from trialatlas.related.saved import (
+    BLOB_NAME,
     INDEX_SUFFIX,
     MAGIC,
     OLD_SUFFIXES,
     aligned,
     data_start,
+    header_of,
+    index_kept,
     marker_behind,
     read_header,
     saved_behind,
+    shared_marker,
 )
+from trialatlas.related.saved import FORMAT_VERSION as FORMAT_VERSION
 from trialatlas.related.saved import index_path as index_path
-from trialatlas.store.base import TrialStore
+from trialatlas.store.base import TrialStore, derived_blobs
 from trialatlas.text.bm25 import Bm25, Postings
 
 # The arrays of the words' postings saved beside the feature families, and the same postings by trial.
@@ -193,6 +200,8 @@ class RelatedIndex:
     marker: dict[str, Any]
     # BM25 / TF-IDF postings over all of every trial's text, in the same row order.
     lexical: TextBaseline
+    # Sampled word shingles of the fields sister studies copy (see related/passages.py).
+    passages: Passages
     build_seconds: float = 0.0
     _rows: dict[str, int] | None = field(default=None, repr=False)
     # Arrays derived from the index alone, computed on first use by the scorers.
@@ -210,7 +219,8 @@ class RelatedIndex:
     def nbytes(self) -> int:
         postings = self.lexical.index.postings
         lexical = sum(int(getattr(postings, name).nbytes) for name in TEXT_ARRAYS)
-        return sum(f.nbytes() for f in self.families.values()) + self.scalars.nbytes() + lexical
+        families = sum(f.nbytes() for f in self.families.values())
+        return families + self.scalars.nbytes() + lexical + self.passages.nbytes()
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -296,6 +306,7 @@ def index_features(
     keys: list[str] = []
     titles: list[str] = []
     columns: dict[str, list[Any]] = {name: [] for name in SCALAR_FIELDS}
+    shingles: list[Any] = []
 
     def documents() -> Iterator[tuple[str, dict[str, float]]]:
         # One pass over the features: families and scalars are gathered as the words are indexed.
@@ -307,6 +318,7 @@ def index_features(
                     features.families[family], 2 * MAX_TEXT_FEATURES if family == "text" else None
                 )
             _append_scalars(columns, features)
+            shingles.append(_shingles_of(features))
             if on_progress is not None and len(keys) % 1000 == 0:
                 on_progress(len(keys))
             yield features.key, document(features.text)
@@ -318,7 +330,15 @@ def index_features(
         for family, builder in builders.items()
     }
     scalars = _scalars(columns)
-    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, time.perf_counter() - started)
+    passages = Passages.of_rows(shingles)
+    seconds = time.perf_counter() - started
+    return RelatedIndex(keys, titles, families, scalars, marker or {}, lexical, passages, seconds)
+
+
+def _shingles_of(features: TrialFeatures) -> Any:
+    if features.shingles is None:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8)
+    return features.shingles
 
 
 def _append_scalars(columns: dict[str, list[Any]], features: TrialFeatures) -> None:
@@ -451,8 +471,9 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
     titles.extend(f.title for f in features)
     marker = {**index.marker, "seq": sequence, "count": len(keys)}
     lexical = index.lexical.patched(keep_rows, [f.key for f in features], [f.text for f in features])
+    passages = index.passages.patched(keep_rows, [_shingles_of(f) for f in features])
     seconds = index.build_seconds + time.perf_counter() - started
-    return RelatedIndex(keys, titles, families, scalars, marker, lexical, seconds)
+    return RelatedIndex(keys, titles, families, scalars, marker, lexical, passages, seconds)
 
 
 # --- saving and loading -------------------------------------------------------------------------
@@ -484,11 +505,13 @@ def _arrays_of(index: RelatedIndex) -> dict[str, Any]:
     arrays["lexical.idf_tfidf"] = index.lexical.idf_tfidf
     for name, values in zip(BY_ROW_ARRAYS, postings.by_row, strict=True):
         arrays[f"lexical.{name}"] = values
+    for name in PASSAGE_ARRAYS:
+        arrays[f"passages.{name}"] = getattr(index.passages, name)
     return arrays
 
 
-def save_index(index: RelatedIndex, path: Path) -> None:
-    """Write atomically (temporary file, then rename), so a reader never sees half an index."""
+def _write_index(index: RelatedIndex, handle: BinaryIO) -> None:
+    """The index in its saved layout, written to ``handle`` (a file, or bytes in memory)."""
     arrays = {name: np.ascontiguousarray(values) for name, values in _arrays_of(index).items()}
     layout: dict[str, tuple[int, str, list[int]]] = {}
     offset = 0
@@ -506,19 +529,48 @@ def save_index(index: RelatedIndex, path: Path) -> None:
         }
     )
     start = data_start(len(header))
+    handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
+    for name, values in arrays.items():
+        handle.seek(start + layout[name][0])
+        # Raw bytes of any dtype, without a copy (the array is C-contiguous).
+        handle.write(values.reshape(-1).view(np.uint8).data if values.size else b"")
+    # Bytes in memory end with the last array; a file is padded to the alignment.
+    handle.truncate(max(start + offset, handle.tell()) if not isinstance(handle, io.BytesIO) else None)
+
+
+def save_index(index: RelatedIndex, path: Path) -> None:
+    """Write atomically (temporary file, then rename), so a reader never sees half an index."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
-            handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
-            for name, values in arrays.items():
-                handle.seek(start + layout[name][0])
-                values.tofile(handle)
-            handle.truncate(start + offset)
+            _write_index(index, handle)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     for suffix in OLD_SUFFIXES:
         path.with_name(path.name.removesuffix(INDEX_SUFFIX) + suffix).unlink(missing_ok=True)
+
+
+def index_bytes(index: RelatedIndex) -> bytes:
+    """The index in its saved layout, as bytes (what a store keeps in its database)."""
+    buffer = io.BytesIO()
+    _write_index(index, buffer)
+    return buffer.getvalue()
+
+
+def _save(store: TrialStore, index: RelatedIndex) -> None:
+    """Keep the index for every process: beside a store file, or in the store's database."""
+    path = index_path(store)
+    blobs = derived_blobs(store) if path is None else None
+    if path is not None:
+        try:
+            save_index(index, path)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
+    elif blobs is not None:
+        # A reader account keeps what it caught up in memory; the writer's next derived step saves it.
+        with contextlib.suppress(ReadOnlyStoreError):
+            blobs.write_derived(BLOB_NAME, orjson.dumps(index.marker).decode(), index_bytes(index))
 
 
 def load_index(path: Path) -> RelatedIndex | None:
@@ -528,10 +580,34 @@ def load_index(path: Path) -> RelatedIndex | None:
         found = read_header(path)
         if found is None:
             return None
-        meta, start = found
         # A plain array over the mapping: np.memmap's own indexing runs Python code on every slice
         # (tens of thousands a lookup), a plain view indexes in C; the file stays mapped beneath it.
         mapped = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray)
+    except (OSError, ValueError, orjson.JSONDecodeError):
+        return None
+    return _index_from(mapped, *found)
+
+
+def index_from_bytes(data: bytes) -> RelatedIndex | None:
+    """:func:`load_index` of an index kept as bytes (the arrays are views of ``data``)."""
+    lead = len(MAGIC) + 8
+    try:
+        found = header_of(data[:lead], lambda size: data[lead : lead + size])
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    if found is None:
+        return None
+    return _index_from(np.frombuffer(data, dtype=np.uint8), *found)
+
+
+def _load_shared(store: TrialStore) -> RelatedIndex | None:
+    blobs = derived_blobs(store)
+    found = blobs.read_derived(BLOB_NAME) if blobs is not None else None
+    return index_from_bytes(found[1]) if found is not None else None
+
+
+def _index_from(mapped: npt.NDArray[np.uint8], meta: dict[str, Any], start: int) -> RelatedIndex | None:
+    try:
 
         def array(name: str) -> Any:
             offset, dtype, shape = meta["arrays"][name]
@@ -567,10 +643,18 @@ def load_index(path: Path) -> RelatedIndex | None:
         bm25 = Bm25.from_postings(postings)
         bm25.keep_saturation(array("lexical.saturation"))
         lexical = TextBaseline(bm25, array("lexical.tfidf_norms"), array("lexical.idf_tfidf"))
+        passages = Passages(*(array(f"passages.{name}") for name in PASSAGE_ARRAYS))
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None
     return RelatedIndex(
-        meta["keys"], meta["titles"], families, scalars, meta["marker"], lexical, meta["build_seconds"]
+        meta["keys"],
+        meta["titles"],
+        families,
+        scalars,
+        meta["marker"],
+        lexical,
+        passages,
+        meta["build_seconds"],
     )
 
 
@@ -605,16 +689,33 @@ def index_for(
     save: bool = True,
     on_progress: Callable[[int], None] | None = None,
 ) -> RelatedIndex:
-    """The current index of ``store``: from memory, else from its file, else built; caught up with the
-    store's change feed, and saved beside the store when it changed. ``on_progress`` hears the trials
-    read so far while building."""
+    """The current index of ``store``: from memory, else from its file (or the store's database), else
+    built; caught up with the store's change feed, and saved for the store when it changed.
+    ``on_progress`` hears the trials read so far while building.
+
+    An index kept in the store's database is the one every process uses: a process holding an older
+    one loads the one another process (the derived-data step of an ingest) saved, and never builds its
+    own while that one is current."""
     path = index_path(store)
     index = None if rebuild else _cached(store)
     if index is None and not rebuild and path is not None and path.is_file():
         index = load_index(path)
+    changes = store_changes(store, index) if index is not None else None
+    current = (
+        index is not None
+        and changes is not None
+        and not changes[1]
+        and changes[0] == index.marker.get("seq", 0)
+    )
+    if not rebuild and not current and path is None and derived_blobs(store) is not None:
+        # No index held, or one behind the store: the one the write that moved it saved is loaded.
+        shared = shared_marker(store)
+        if shared is not None and (index is None or index.marker != shared):
+            loaded = _load_shared(store)
+            if loaded is not None:
+                index, changes = loaded, store_changes(store, loaded)
     changed = False
     if index is not None:
-        changes = store_changes(store, index)
         if changes is None:
             index = None
         elif changes[1] or changes[0] != index.marker.get("seq", 0):
@@ -632,11 +733,8 @@ def index_for(
         index = build_index(store.iter_trials(), marker, on_progress=on_progress)
         index.marker["count"] = index.size
         changed = True
-    if changed and save and path is not None:
-        try:
-            save_index(index, path)
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot save the related-trials index: {exc}") from exc
+    if changed and save:
+        _save(store, index)
     _remember(store, index)
     return index
 
@@ -647,7 +745,11 @@ def refresh_index(
     """Catch the store's related-trials index up with it after a write (ingest, sync), so that the next
     lookup finds it current; with ``build``, build it if the store has none yet."""
     path = index_path(store)
-    exists = _cached(store) is not None or (path is not None and path.is_file())
+    exists = (
+        _cached(store) is not None
+        or (path is not None and path.is_file())
+        or (path is None and shared_marker(store) is not None)
+    )
     return index_for(store, on_progress=on_progress) if build or exists else None
 
 
@@ -655,6 +757,6 @@ def index_behind(store: TrialStore) -> int | None:
     """How many trials changed since the store's index (in memory, else saved) was caught up: 0 when
     current, ``None`` when there is no usable index (one is to be built)."""
     cached = _cached(store)
-    if cached is not None:
+    if cached is not None and not index_kept(store):
         return marker_behind(store, cached.marker)
     return saved_behind(store)

@@ -3,7 +3,8 @@
 Candidates are the union of the best :data:`LEXICAL_POOL` trials by BM25 over all of the query's text
 (so that nothing plain full-text retrieval finds is lost) and the best :data:`STRUCTURED_POOL` by the
 structured similarity below. Each candidate's score is a weighted mean (:data:`RERANK`) of its TF-IDF
-cosine, BM25, BM25 of the query's titles, and structured similarity, each divided by its best value
+cosine, BM25, BM25 of the query's titles, the passages it shares word for word with the query
+(:mod:`trialatlas.related.passages`), and structured similarity, each divided by its best value
 among the candidates; the weights were tuned on the tuning half of the cross-mention pairs
 (:mod:`trialatlas.eval.crossmention`).
 
@@ -45,6 +46,7 @@ from trialatlas.related.index import (
     code_of,
     phase_mask,
 )
+from trialatlas.related.passages import U64, passage_reason
 
 WEIGHTS: dict[str, float] = {
     "cond": 0.30,
@@ -81,7 +83,8 @@ SAMPLE_STEP = 16
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
-RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25}
+# "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
+RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25, "passages": 0.15}
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -104,6 +107,9 @@ class Query:
     # The query's own words (all its text, and its titles), for the lexical signals.
     text: str = ""
     title: str = ""
+    # The query's sampled word shingles (related/passages.py); its telling ones, once found.
+    shingles: U64 = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    telling: U64 | None = None
 
 
 def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:
@@ -142,6 +148,7 @@ def query_of_rows(index: RelatedIndex, rows: list[int], *, text: str = "", title
     highs = [float(s.max_age[r]) for r in rows]
     lows = [] if any(math.isnan(v) for v in lows) else lows
     highs = [] if any(math.isnan(v) for v in highs) else highs
+    shingles = [index.passages.of_row(r)[0] for r in rows]
     return Query(
         vectors,
         codes,
@@ -153,6 +160,7 @@ def query_of_rows(index: RelatedIndex, rows: list[int], *, text: str = "", title
         exclude=set(rows),
         text=text,
         title=title,
+        shingles=np.unique(np.concatenate(shingles)) if shingles else np.zeros(0, dtype=np.uint64),
     )
 
 
@@ -194,6 +202,9 @@ def query_of_features(index: RelatedIndex, features: TrialFeatures, *, point_age
         max_age=math.nan if features.max_age is None else features.max_age,
         point_age=point_age,
         text=features.text,
+        shingles=(
+            np.unique(features.shingles[0]) if features.shingles is not None else np.zeros(0, dtype=np.uint64)
+        ),
     )
 
 
@@ -228,10 +239,15 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     ]
     candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
     bm25, tfidf, title = index.lexical.score_rows(query.text, candidates, also=query.title)
+    passages = None
+    telling = telling_shingles(index, query)
+    if RERANK["passages"] > 0 and telling.size:
+        passages = np.log1p(index.passages.shared_counts(telling, candidates)[0])
     signals = {
         "tfidf": tfidf,
         "bm25": bm25,
         "title": title if query.title.strip() else None,
+        "passages": passages,
         "structured": structured.total[candidates],
     }
     lexical = np.zeros(candidates.size)
@@ -257,6 +273,13 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     eligible = np.zeros(n, dtype=np.bool_)
     eligible[candidates] = True
     return Scored(total, {**structured.components, "lex": lex}, eligible)
+
+
+def telling_shingles(index: RelatedIndex, query: Query) -> U64:
+    """The query's shingles that some other trial holds and few trials do (found once per query)."""
+    if query.telling is None:
+        query.telling = index.passages.telling(query.shingles)
+    return query.telling
 
 
 def lexical_trust(trials: int) -> float:
@@ -569,6 +592,11 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     outcomes = [f for f, _ in shared(index, query, "outc", row) if " " in f][:2]
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
+    telling = telling_shingles(index, query)
+    if telling.size:
+        _, by_field = index.passages.shared_counts(telling, np.asarray([row], dtype=np.int64))
+        if (copied := passage_reason(by_field[0])) is not None:
+            out.append(copied)
     mentioned = " ".join(out).lower()
     terms: list[str] = []
     # Most contributing first: the first four telling words are named, the rest not even looked up.

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from trialatlas.errors import QueryError
+from trialatlas.errors import QueryError, ReadOnlyStoreError
 from trialatlas.store import TrialStore, derived_path
 from trialatlas.store.base import SecretKeeper
 
@@ -53,7 +53,11 @@ def cursor_key(store: TrialStore) -> bytes:
             return key
         key = _store_keys.get(store)
         if key is None:
-            key = store.shared_secret(SECRET_NAME) if isinstance(store, SecretKeeper) else None
+            try:
+                key = store.shared_secret(SECRET_NAME) if isinstance(store, SecretKeeper) else None
+            except ReadOnlyStoreError:
+                # A reader account before any writer made the secret: cursors of this process only.
+                key = None
             key = _store_keys[store] = key if key is not None and len(key) >= 32 else secrets.token_bytes(32)
         return key
 

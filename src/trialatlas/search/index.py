@@ -32,7 +32,6 @@ uses its ``location``.
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import sqlite3
 import threading
@@ -55,16 +54,23 @@ from trialatlas.search.document import SNIPPET_SOURCE_CHARS, Document, encode_te
 from trialatlas.search.engine import Engine
 from trialatlas.search.execute import Page, Ranking, Request, Run
 from trialatlas.search.facets import country_key, value_key
+from trialatlas.search.index_schema import (
+    DOC_COLUMNS,
+    ENGINE_SUFFIX,
+    FORMER,
+    INDEX_SCHEMA,
+    LIVE,
+    META,
+    STAGING,
+    TABLES,
+    statements,
+    token,
+)
 from trialatlas.search.memo import MISSING, LookupMemo
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path, server_url
 
-# 2: the registry facet. 3: the words in a tantivy index beside the file (engine.py). 4: learned
-# terms indexed by (key, kind, alt), so that a look-up groups them from the index alone.
-INDEX_SCHEMA = 4
-# The tantivy index of each build lives in ``<store file><ENGINE_SUFFIX>/<build id>``.
-ENGINE_SUFFIX = ".search-engine"
 BATCH = 500
 _CHUNK = 900
 # A typed word in more than this share of the trials has (clamped) zero IDF in BM25: it is left out of
@@ -74,108 +80,6 @@ COMMON_MIN_DOCS = 1000
 _MEMO_SIZE = 50_000
 # Catching up key by key costs more than rebuilding once this share of the index changed.
 REBUILD_SHARE = 0.3
-
-# The live tables are ``search_<name>``; a rebuild writes ``search_next_<name>`` and swaps them in.
-LIVE, STAGING = "search_", "search_next_"
-
-# A trial's one row of filter and sort values, the same on both backends (PostgreSQL adds its texts).
-DOC_COLUMNS = (
-    "key",
-    "nct_id",
-    "is_partial",
-    "status",
-    "study_type",
-    "start_date",
-    "completion_date",
-    "last_update",
-    "enrollment",
-    "min_age",
-    "max_age",
-    "ages_known",
-)
-
-_META = "CREATE TABLE IF NOT EXISTS search_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
-# ``{p}``: the tables' prefix (live or staging); ``{b}``: the build's id, which keeps the index names
-# of a staging build apart from the live ones (index names are not renamed with their table).
-_SCHEMA = [
-    """CREATE TABLE {p}docs (
-        doc INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        nct_id TEXT,
-        is_partial INTEGER NOT NULL,
-        status TEXT,
-        study_type TEXT,
-        start_date TEXT,
-        completion_date TEXT,
-        last_update TEXT,
-        enrollment INTEGER,
-        min_age REAL,
-        max_age REAL,
-        ages_known INTEGER NOT NULL
-    )""",
-    # Kept apart from search_docs so that scans of the filter columns stay small.
-    """CREATE TABLE {p}text (
-        doc INTEGER PRIMARY KEY,
-        summary TEXT NOT NULL,
-        text BLOB NOT NULL
-    )""",
-    "CREATE INDEX search_{b}_docs_start ON {p}docs (start_date)",
-    "CREATE INDEX search_{b}_docs_update ON {p}docs (last_update)",
-    "CREATE INDEX search_{b}_docs_enrollment ON {p}docs (enrollment)",
-    """CREATE TABLE {p}values (
-        fv INTEGER PRIMARY KEY,
-        facet TEXT NOT NULL,
-        norm TEXT NOT NULL,
-        label TEXT NOT NULL,
-        UNIQUE (facet, norm)
-    )""",
-    """CREATE TABLE {p}facets (
-        doc INTEGER NOT NULL,
-        fv INTEGER NOT NULL,
-        PRIMARY KEY (doc, fv)
-    ) WITHOUT ROWID""",
-    "CREATE INDEX search_{b}_facets_fv ON {p}facets (fv, doc)",
-    """CREATE TABLE {p}learned (
-        doc INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        key TEXT NOT NULL,
-        alt TEXT NOT NULL
-    )""",
-    # Covers the look-up (key IN …, GROUP BY key, kind, alt): a common key has thousands of rows.
-    "CREATE INDEX search_{b}_learned_key ON {p}learned (key, kind, alt)",
-    "CREATE INDEX search_{b}_learned_doc ON {p}learned (doc)",
-    """CREATE TABLE {p}drugs (
-        name TEXT NOT NULL,
-        generic TEXT NOT NULL,
-        brand INTEGER NOT NULL,
-        PRIMARY KEY (name, generic)
-    ) WITHOUT ROWID""",
-    "CREATE INDEX search_{b}_drugs_generic ON {p}drugs (generic)",
-]
-_TABLES = ("docs", "text", "values", "facets", "learned", "drugs")
-# What an index of an earlier schema left: dropped with the first rebuild (the FTS table first:
-# dropping it drops its shadow tables).
-_FORMER = (
-    "DROP VIEW IF EXISTS search_content",
-    "DROP TABLE IF EXISTS search_fts",
-    "DROP TABLE IF EXISTS search_next_fts",
-)
-
-
-def _schema(prefix: str, build: str, *, indexes: bool) -> list[str]:
-    """The tables' statements, or (``indexes``) their secondary indexes: a build creates those once
-    its rows are in (one sort each, where keeping them current row by row cost a third of the rows'
-    writing)."""
-    return [
-        statement.replace("{p}", prefix).replace("{b}", build)
-        for statement in _SCHEMA
-        if statement.startswith("CREATE INDEX") == indexes
-    ]
-
-
-def _token() -> str:
-    """A value never written before, by any process: what tells one state of the index from another."""
-    return secrets.token_hex(8)
 
 
 @dataclass
@@ -333,6 +237,11 @@ class SearchIndex:
         with self.reading() as conn:
             return self._meta_of(conn, name)
 
+    # Whether every write of the store brings this index up to date itself (its derived-data step), so
+    # that a request only reads it: true of an index in a PostgreSQL store's database, shared by every
+    # process; an index in a file is caught up by whoever opens it first after a write.
+    kept_by_writes = False
+
     def is_built(self) -> bool:
         return self._meta("schema") == str(self.schema)
 
@@ -365,7 +274,7 @@ class SearchIndex:
                 yield None
                 return
             yield conn
-            self._set_meta(conn, "generation", _token())
+            self._set_meta(conn, "generation", token())
         self._forget()
 
     def _forget(self) -> None:
@@ -414,16 +323,16 @@ class SearchIndex:
                 return None
             if unless_built and self.is_built():
                 return BuildReport(0, time.perf_counter() - started, self.size_bytes())
-            build = _token()
+            build = token()
             previous = self.build_id
             seq, _ = store.changes_since(0)
             staged = self._staged_engine(build)
             writer = staged.writer(engine.BUILD_HEAP, 0)
             with self._connections.write() as conn:
-                for statement in _FORMER:
+                for statement in FORMER:
                     conn.execute(statement)
                 self._drop_staging(conn)
-                for statement in _schema(STAGING, build, indexes=False):
+                for statement in statements(STAGING, build, indexes=False):
                     conn.execute(statement)
                 conn.executemany(
                     f"INSERT OR IGNORE INTO {STAGING}drugs (name, generic, brand) VALUES (?, ?, ?)",
@@ -442,7 +351,7 @@ class SearchIndex:
             with self._connections.write() as conn:
                 count += _index_words(writer, self._insert(conn, batch, values, STAGING))
             # One short transaction each: a writer meanwhile waits for one index, not for all.
-            for statement in _schema(STAGING, build, indexes=True):
+            for statement in statements(STAGING, build, indexes=True):
                 with self._connections.write() as conn:
                     conn.execute(statement)
             # Written whole before the swap names it: a build killed before this point leaves a
@@ -459,15 +368,15 @@ class SearchIndex:
     @staticmethod
     def _drop_staging(conn: sqlite3.Connection) -> None:
         """Drop what a build that died left (the caller holds the build lock: no build is running)."""
-        for table in _TABLES:
+        for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {STAGING}{table}")
 
     def _swap(self, conn: sqlite3.Connection, build: str, seq: int) -> None:
-        for table in _TABLES:
+        for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {LIVE}{table}")
-        for table in _TABLES:
+        for table in TABLES:
             conn.execute(f"ALTER TABLE {STAGING}{table} RENAME TO {LIVE}{table}")
-        conn.execute(_META)
+        conn.execute(META)
         self._set_meta(conn, "schema", INDEX_SCHEMA)
         self._set_meta(conn, "last_seq", seq)
         self._set_meta(conn, "build", build)
@@ -883,4 +792,13 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-__all__ = ["WEIGHTS", "BuildReport", "Page", "Request", "SearchIndex"]
+__all__ = [
+    "DOC_COLUMNS",
+    "ENGINE_SUFFIX",
+    "INDEX_SCHEMA",
+    "WEIGHTS",
+    "BuildReport",
+    "Page",
+    "Request",
+    "SearchIndex",
+]

@@ -207,8 +207,11 @@ class Atlas:
         return self._index
 
     def search_index(self) -> SearchIndex:
-        """The store's search index, built (or caught up) once before the first search uses it."""
+        """The store's search index, built (or caught up) once before the first search uses it; in a
+        PostgreSQL store's database as the writes' derived-data step left it (a search never writes)."""
         index = self._opened_index()
+        if not self._index_ready and self._shared_index():
+            self._index_ready = True
         if not self._index_ready:
             with self._index_lock:
                 # One thread builds; requests that arrive meanwhile wait instead of building again.
@@ -218,6 +221,10 @@ class Atlas:
                     index.sync(self.store)
                     self._index_ready = True
         return index
+
+    def _shared_index(self) -> bool:
+        """Whether the search index lives in the store's database, kept current by every write."""
+        return self._opened_index().kept_by_writes
 
     def rebuild_search_index(self) -> BuildReport:
         return self.search_index().rebuild(self.store)
@@ -321,8 +328,10 @@ class Atlas:
             raise QueryError("radius_km needs a location")
         index = self.search_index()
         # Caught up once here (a sync never waits for another writer), so that the index's generation
-        # says what it holds; search() is told.
-        index.sync(self.store)
+        # says what it holds; search() is told. An index in a PostgreSQL store's database is caught up
+        # by the writes themselves (their derived-data step), so a search there only reads.
+        if not self._shared_index():
+            index.sync(self.store)
         generation = index.generation
         names = facets if isinstance(facets, bool) else tuple(facets)
         key = (request.model_dump_json(), names, facet_limit, snippets)

@@ -8,8 +8,10 @@ the end of every write command (``ingest``, ``sync``, ``copy``) with a progress 
 command or server opens a store whose derived parts are behind (written by an older version, or by a
 process killed midway), so that searches, related trials and matches only read.
 
-Kept beside a store file only: a store that is no file (memory, PostgreSQL) keeps its derived data in
-each process's memory, made there on first use, since it goes with the process.
+Kept beside a store file, or in a PostgreSQL store's own database (the search index's tables, the
+rules' tables, the related-trials index and the statistics as blobs), shared there by every process
+and machine that opens the store: none derives its own. A memory store keeps its derived data in the
+process's memory, made there on first use, since it goes with the process.
 
 Each part is written so that a kill at any moment leaves it whole: the search index and the rules in
 transactions of the store's file, the related-trials index and the statistics as files replaced in
@@ -23,6 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from trialatlas.errors import ReadOnlyStoreError
 
 if TYPE_CHECKING:
     from trialatlas.search import SearchIndex
@@ -39,12 +43,12 @@ DESCRIPTIONS: dict[str, str] = {
 
 
 def kept_parts(store: TrialStore) -> tuple[str, ...]:
-    """The parts kept for ``store``: all of them beside a store file; none for a store that is no file
-    (memory, PostgreSQL), whose derived data lives in each process's memory and is made there on first
-    use, as it would be lost with the process anyway."""
-    from trialatlas.store import derived_path
+    """The parts kept for ``store``: all of them beside a store file or in a PostgreSQL store's
+    database; none for a memory store, whose derived data lives in the process's memory and is made
+    there on first use, as it would be lost with the process anyway."""
+    from trialatlas.store import derived_path, server_url
 
-    return PARTS if derived_path(store, "") is not None else ()
+    return PARTS if derived_path(store, "") is not None or server_url(store) is not None else ()
 
 
 # The parts each reading operation needs current.
@@ -102,9 +106,9 @@ def _behind(part: str, store: TrialStore, search_index: SearchIndex | None) -> i
         index = search_index if search_index is not None else SearchIndex.for_store(store)
         return len(store.changes_since(index.last_seq)[1]) if index.is_built() else None
     if part == "related":
-        from trialatlas.related.saved import index_path, saved_behind
+        from trialatlas.related.saved import index_kept, saved_behind
 
-        if index_path(store) is not None:
+        if index_kept(store):
             return saved_behind(store)
         # A store that is no file keeps its index in this process's memory.
         from trialatlas.related.index import index_behind
@@ -154,7 +158,12 @@ def bring_up_to_date(
         started = time.perf_counter()
         tell = progress(part)
         tell(0, None)
-        report.parts[part] = PartReport(_catch_up(part, store, search_index, tell), 0.0)
+        try:
+            changed = _catch_up(part, store, search_index, tell)
+        except ReadOnlyStoreError:
+            # A reader account of a shared database: it reads the part as the last write left it.
+            changed = 0
+        report.parts[part] = PartReport(changed, 0.0)
         report.parts[part].seconds = time.perf_counter() - started
         tell(1, 1)
     return report

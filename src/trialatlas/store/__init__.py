@@ -62,8 +62,9 @@ def open_store(url_or_path: str | None = None) -> TrialStore:
 
 def derived_path(store: TrialStore, suffix: str) -> Path | None:
     """Where a file derived from ``store`` lives (an index, statistics, sync state): beside its SQLite
-    file as ``<db><suffix>`` (``""``: in the file itself); ``None`` for a store that is not a file
-    (memory, a server), whose derived data then lives in memory for the process.
+    file as ``<db><suffix>`` (``""``: in the file itself); ``None`` for a store that is not a file: a
+    server store keeps its derived data in its database (tables, and blobs through
+    :class:`~trialatlas.store.base.DerivedBlobs`), a memory store in memory for the process.
 
     The one rule for every derived file, so that moving or deleting a store moves or deletes them all.
     """

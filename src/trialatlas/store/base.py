@@ -150,6 +150,30 @@ class TrialStore(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class DerivedBlobs(Protocol):
+    """Named blobs derived from a store and kept in its own database, so that every process (and
+    machine) that opens the store reads the same one instead of deriving its own: the related-trials
+    index and the matcher's term statistics of a PostgreSQL store. A file store keeps the same data as
+    files beside it (:func:`trialatlas.store.derived_path`). ``stamp`` is a short text that says what
+    a blob holds (the store's change number it caught up with), read without the blob."""
+
+    def derived_stamp(self, name: str) -> str | None: ...
+
+    def read_derived(self, name: str) -> tuple[str, bytes] | None:
+        """``(stamp, blob)``; ``None`` when there is none."""
+        ...
+
+    def write_derived(self, name: str, stamp: str, data: bytes) -> None:
+        """Replace the blob whole and atomically: a reader sees the old one or the new one."""
+        ...
+
+
+def derived_blobs(store: object) -> DerivedBlobs | None:
+    """``store`` as the keeper of its shared derived blobs, when it keeps them in its database."""
+    return store if isinstance(store, DerivedBlobs) else None
+
+
 # --- codec -------------------------------------------------------------------------------------
 
 # Raw text lives beside the trial (raw_records), never inside it: it is the bulk of the bytes and

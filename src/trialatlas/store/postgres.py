@@ -8,25 +8,35 @@ same stale state. It also keeps change numbers in commit order, which the change
 
 Every text column that is sorted or paged on uses the ``"C"`` collation, so keys sort byte-wise as
 in SQLite and both backends agree on order and digests. Trials are stored zlib-compressed with the
-shared codec; full-text search uses a weighted ``tsvector`` column with a GIN index.
+shared codec. Full-text search is the search index's tables (:mod:`trialatlas.search.postgres`).
+
+What is derived from the trials and shared by every process on the database lives here too:
+``derived_blobs`` holds named blobs (the related-trials index, the matcher's term statistics) with a
+stamp saying what they hold, ``derived_criteria`` / ``derived_meta`` the parsed criteria rules
+(:mod:`trialatlas.match.stored_rules`). A process reads them; only the derived-data step after a write
+(``ingest``, ``sync``, ``copy``) writes them.
+
+A database of an older layout is migrated once, when a newer trialatlas first opens it (each step
+logged with its duration, see :data:`MIGRATIONS`), under the writers' lock.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
 import psycopg
 
-from trialatlas.errors import QueryError, StoreError
+from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
-from trialatlas.store.base import TrialRow, decode_trial, normalize_id
+from trialatlas.store.base import decode_trial, normalize_id
 from trialatlas.store.schema import (
     KIND_RANK,
     POSTGRES,
@@ -42,18 +52,52 @@ from trialatlas.store.schema import (
 )
 from trialatlas.store.sql import SqlStore
 
-SCHEMA_VERSION = 1
+# 2: no search vector on the trials' rows (the search index's tables hold it); derived data shared
+# by every process (derived_blobs, derived_criteria, derived_meta).
+SCHEMA_VERSION = 2
 # Any fixed number: every trialatlas writer of a database takes the same lock.
 _WRITE_LOCK = 0x7472_6961_6C61  # "triala"
+# A blob is written in parts of this size: a bytea value is capped at 1 GB, and smaller parts keep
+# each row's memory in the server modest.
+BLOB_PART = 32 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
+
+# Derived data every process shares; created by a new store and by the migration to 2 alike.
+_DERIVED_STATEMENTS = [
+    "CREATE TABLE IF NOT EXISTS derived_blobs (\n    name TEXT NOT NULL,\n    part INTEGER NOT NULL,\n"
+    "    stamp TEXT NOT NULL,\n    data BYTEA NOT NULL,\n    PRIMARY KEY (name, part)\n)",
+    "CREATE TABLE IF NOT EXISTS derived_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    'CREATE TABLE IF NOT EXISTS derived_criteria (key TEXT COLLATE "C" PRIMARY KEY, digest TEXT NOT NULL,'
+    " rules BYTEA NOT NULL)",
+]
 
 _CREATE_STATEMENTS = [
     # Where the schema version is kept (SQLite has PRAGMA user_version for it).
     "CREATE TABLE trialatlas_meta (\n    name TEXT PRIMARY KEY,\n    value TEXT NOT NULL\n)",
     create_table(TRIALS, Dialect.POSTGRES),
     *create_indexes(TRIALS),
-    "CREATE INDEX trials_search ON trials USING GIN (search)",
     *create_statements(Dialect.POSTGRES, (RAW_RECORDS, TRIAL_IDS, TRIAL_CHANGES, TRIAL_VERSIONS)),
+    *_DERIVED_STATEMENTS,
 ]
+
+
+def _drop_row_search_vector(conn: psycopg.Connection[Any]) -> None:
+    # The search index's own tables (search_docs.tsv) hold every trial's vector; the row's copy was
+    # written with every upsert and read by nothing else. Dropping a column rewrites nothing.
+    conn.execute("ALTER TABLE trials DROP COLUMN IF EXISTS search")
+    for statement in _DERIVED_STATEMENTS:
+        conn.execute(statement)
+
+
+# Steps from version n to n + 1, each ``(what it does, step)``, run in order in the transaction that
+# opens an older database. Add one (and bump SCHEMA_VERSION) whenever the layout changes.
+MIGRATIONS: dict[int, tuple[str, Callable[[psycopg.Connection[Any]], None]]] = {
+    1: (
+        "drop the trials' duplicated search vector; add the shared derived-data tables",
+        _drop_row_search_vector,
+    ),
+}
 
 # Each asked id with the key it finds, in one statement: an exact key first, else the best-ranked id.
 _RESOLVED = f"""
@@ -69,42 +113,13 @@ _RESOLVE = _RESOLVED + "SELECT text, key FROM resolved"
 _GET_MANY = _RESOLVED + "SELECT r.text, r.key, t.data FROM resolved r JOIN trials t ON t.key = r.key"
 
 
-def search_text(trial: Trial) -> tuple[str, str, str]:
-    """The three weighted parts of a trial's search vector: titles; conditions and keywords;
-    interventions and the brief summary."""
-    return _search_parts(trial.model_dump(include=_SEARCH_FIELDS, exclude_defaults=True))
-
-
-_SEARCH_FIELDS: Any = {
-    "brief_title",
-    "official_title",
-    "acronym",
-    "conditions",
-    "keywords",
-    "condition_mesh",
-    "interventions",
-    "intervention_mesh",
-    "brief_summary",
-}
-
-
-def _search_parts(fields: dict[str, Any]) -> tuple[str, str, str]:
-    def names(key: str, part: str) -> list[str]:
-        return [str(item.get(part) or "") for item in fields.get(key) or () if isinstance(item, dict)]
-
-    titles = " ".join(
-        str(fields[key]) for key in ("brief_title", "official_title", "acronym") if fields.get(key)
-    )
-    topics = " ".join(
-        [*(fields.get("conditions") or ()), *(fields.get("keywords") or ()), *names("condition_mesh", "term")]
-    )
-    treatments = " ".join([*names("interventions", "name"), *names("intervention_mesh", "term")])
-    return titles.strip(), topics.strip(), f"{treatments} {fields.get('brief_summary') or ''}".strip()
-
-
-def _search_text_of(data: bytes) -> tuple[str, str, str]:
-    # The encoded trial read as plain JSON: several times cheaper than validating it into a Trial.
-    return _search_parts(orjson.loads(data))
+@contextmanager
+def _writes_allowed(location: str) -> Iterator[None]:
+    """A write refused for want of privileges, as :class:`ReadOnlyStoreError`."""
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise ReadOnlyStoreError(f"{location}: this account may not write the store: {exc}") from exc
 
 
 def redact(url: str) -> str:
@@ -135,6 +150,8 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         self._lock = threading.RLock()
         self._conn = None
         self._wrote = False
+        # The migration steps this object ran on opening (each from schema n to n + 1).
+        self.migrated: list[int] = []
         # Called when the store closes: what was opened on its database for it (its search index's
         # connections) closes with it.
         self.on_close: list[Callable[[], None]] = []
@@ -173,6 +190,28 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
                     f"{self.location}: store schema {version} is newer than this trialatlas"
                     f" (schema {SCHEMA_VERSION}); upgrade trialatlas"
                 )
+            elif version < SCHEMA_VERSION:
+                self._migrate(conn, version)
+
+    def _migrate(self, conn: psycopg.Connection[Any], version: int) -> None:
+        """Take the store from ``version`` to this one, step by step, each logged (the progress an
+        operator sees once, when a newer trialatlas first opens the database)."""
+        steps = range(version, SCHEMA_VERSION)
+        for number, step in enumerate(steps, 1):
+            if step not in MIGRATIONS:
+                raise StoreError(f"{self.location}: no migration from schema {step} to {step + 1}")
+            what, run = MIGRATIONS[step]
+            logger.warning(
+                "%s: migrating the store, step %d of %d (schema %d to %d): %s…",
+                self.location, number, len(steps), step, step + 1, what,
+            )  # fmt: skip
+            started = time.perf_counter()
+            run(conn)
+            self.migrated.append(step)
+            logger.warning("%s: step %d done in %.1f s", self.location, number, time.perf_counter() - started)
+        conn.execute(
+            "UPDATE trialatlas_meta SET value = %s WHERE name = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
 
     @staticmethod
     def _stored_version(conn: psycopg.Connection[Any]) -> int | None:
@@ -186,7 +225,16 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         """A random secret kept in the database (``trialatlas_meta``), created on first ask: every
         server process on this database signs and checks with the same one (cursors)."""
         row_name = f"secret:{name}"
-        with self._write() as conn:
+        with self._lock:
+            # Read first: a reader account (SELECT only) finds the secret the writer made.
+            found = (
+                self._connection()
+                .execute("SELECT value FROM trialatlas_meta WHERE name = %s", (row_name,))
+                .fetchone()
+            )
+        if found is not None:
+            return bytes.fromhex(str(found[0]))
+        with _writes_allowed(self.location), self._write() as conn:
             conn.execute(
                 "INSERT INTO trialatlas_meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
                 (row_name, secrets.token_hex(32)),
@@ -195,6 +243,45 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         if row is None:  # pragma: no cover - the insert above makes the row
             raise StoreError(f"{self.location}: cannot keep the secret {name!r}")
         return bytes.fromhex(str(row[0]))
+
+    # --- derived data shared by every process (trialatlas.store.base.DerivedBlobs) ---------------
+
+    def derived_stamp(self, name: str) -> str | None:
+        """The stamp the blob ``name`` was written with; ``None`` when there is none."""
+        with self._lock:
+            row = (
+                self._connection()
+                .execute("SELECT stamp FROM derived_blobs WHERE name = %s AND part = 0", (name,))
+                .fetchone()
+            )
+        return str(row[0]) if row else None
+
+    def read_derived(self, name: str) -> tuple[str, bytes] | None:
+        """The blob ``name`` and its stamp, read in one snapshot; ``None`` when there is none."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT stamp, data FROM derived_blobs WHERE name = %s ORDER BY part", (name,)
+            ).fetchall()
+        if not rows:
+            return None
+        return str(rows[0][0]), b"".join(bytes(data) for _, data in rows)
+
+    def write_derived(self, name: str, stamp: str, data: bytes) -> None:
+        """Replace the blob ``name`` whole, in one transaction: a reader sees the old one or the new.
+        Raises :class:`ReadOnlyStoreError` for a role that may not write."""
+        with self._lock, _writes_allowed(self.location):
+            conn = self._connection()
+            with conn.transaction():
+                conn.execute("DELETE FROM derived_blobs WHERE name = %s", (name,))
+                view = memoryview(data)
+                parts = range(0, max(len(data), 1), BLOB_PART)
+                conn.cursor().executemany(
+                    "INSERT INTO derived_blobs (name, part, stamp, data) VALUES (%s, %s, %s, %s)",
+                    [
+                        (name, number, stamp, view[start : start + BLOB_PART])
+                        for number, start in enumerate(parts)
+                    ],
+                )
 
     @property
     def schema_version(self) -> int:
@@ -240,12 +327,6 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
         if params:
             conn.cursor().executemany(statement, params)
 
-    # --- writes ------------------------------------------------------------------------------
-
-    def _row_params(self, row: TrialRow, stored_at: str) -> tuple[Any, ...]:
-        # The search vector is written with the row, from the texts of the encoded trial.
-        return (*super()._row_params(row, stored_at), *_search_text_of(row.data))
-
     # --- reads -------------------------------------------------------------------------------
 
     def _resolve(self, conn: psycopg.Connection[Any], wanted: Sequence[str]) -> dict[str, str]:
@@ -271,19 +352,6 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
             for key in keys
             if key in found
         ]
-
-    def search(self, query: str, limit: int = 20) -> list[tuple[str, float]]:
-        """Keys of the trials best matching ``query`` (web-search syntax: words, "phrases", -not, or),
-        with their rank, best first."""
-        if limit < 1:
-            raise QueryError("limit must be at least 1")
-        with self._lock:
-            rows = self._connection().execute(
-                "SELECT key, ts_rank_cd(search, q) AS rank FROM trials, websearch_to_tsquery('english', %s) q"
-                " WHERE search @@ q ORDER BY rank DESC, key LIMIT %s",
-                (query, limit),
-            )
-            return [(key, float(rank)) for key, rank in rows]
 
     def file_size(self) -> int:
         """Bytes the store's tables and indexes take on disk (TOAST included)."""

@@ -70,8 +70,6 @@ TRIALS = Table(
         Column("title", "TEXT", "TEXT"),
         Column("n_sources", "INTEGER NOT NULL", "INTEGER NOT NULL"),
         Column("data", "BLOB NOT NULL", "BYTEA NOT NULL"),
-        # Full-text search lives in the PostgreSQL row; SQLite's is a derived index beside the store.
-        Column("search", None, "TSVECTOR NOT NULL"),
     ),
     indexes=(
         ("trials_overall_status", "overall_status"),
@@ -167,18 +165,10 @@ def create_statements(dialect: Dialect, tables: Sequence[Table]) -> list[str]:
 # --- statements --------------------------------------------------------------------------------
 
 # What a ``TrialRow`` fills, in its field order; ``updated_at`` (when the row was written) follows it.
-ROW_COLUMNS: tuple[str, ...] = tuple(
-    column.name for column in TRIALS.columns if column.name not in {"updated_at", "search"}
-)
+ROW_COLUMNS: tuple[str, ...] = tuple(column.name for column in TRIALS.columns if column.name != "updated_at")
 RAW_META = "format, location, record_date, raw_sha, reading_sha"
 KIND_RANK = " ".join(
     ["CASE kind", *(f"WHEN '{kind}' THEN {rank}" for kind, rank in ID_PRIORITY.items()), "END"]
-)
-
-# Title words weigh most, then conditions and keywords, then interventions and the summary.
-POSTGRES_SEARCH_VECTOR = (
-    "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B')"
-    " || setweight(to_tsvector('english', %s), 'C')"
 )
 
 # Below SQLITE_MAX_VARIABLE_NUMBER of every SQLite build still in use (999 before 3.32).
@@ -221,14 +211,14 @@ class Statements:
             yield f"{column} IN ({', '.join('?' * len(chunk))})", chunk
 
 
-def _insert_trial(mark: str, extra: dict[str, str]) -> str:
-    columns = (*ROW_COLUMNS, "updated_at", *extra)
-    values = [mark] * (len(ROW_COLUMNS) + 1) + list(extra.values())
+def _insert_trial(mark: str) -> str:
+    columns = (*ROW_COLUMNS, "updated_at")
+    values = [mark] * (len(ROW_COLUMNS) + 1)
     return f"INSERT INTO trials ({', '.join(columns)}) VALUES ({', '.join(values)})"
 
 
-def _upsert_trial(insert: str, extra: dict[str, str]) -> str:
-    updated = (*ROW_COLUMNS[1:], "updated_at", *extra)
+def _upsert_trial(insert: str) -> str:
+    updated = (*ROW_COLUMNS[1:], "updated_at")
     return insert + " ON CONFLICT (key) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updated)
 
 
@@ -236,18 +226,17 @@ def _statements(
     dialect: Dialect,
     mark: str,
     *,
-    search: dict[str, str],
     upsert_raw_tail: str,
     insert_ids_if_new: str,
     count_trials: str,
 ) -> Statements:
     marks = ", ".join([mark] * 8)
-    insert_trial = _insert_trial(mark, search)
+    insert_trial = _insert_trial(mark)
     return Statements(
         dialect=dialect,
         mark=mark,
         insert_trial=insert_trial,
-        upsert_trial=_upsert_trial(insert_trial, search),
+        upsert_trial=_upsert_trial(insert_trial),
         upsert_raw=(
             "INSERT INTO raw_records"
             " (trial_key, source_id, format, location, record_date, raw_sha, reading_sha, raw)"
@@ -275,7 +264,6 @@ def _statements(
 SQLITE = _statements(
     Dialect.SQLITE,
     "?",
-    search={},
     upsert_raw_tail=(
         " raw_sha = iif(excluded.raw IS NULL, raw_sha, excluded.raw_sha),"
         " reading_sha = iif(excluded.raw IS NULL, reading_sha, excluded.reading_sha),"
@@ -285,11 +273,9 @@ SQLITE = _statements(
     count_trials="SELECT count(*), coalesce(sum(is_partial), 0) FROM trials",
 )
 
-# PostgreSQL writes the search vector with the row, from the three texts ``_row_params`` appends.
 POSTGRES = _statements(
     Dialect.POSTGRES,
     "%s",
-    search={"search": POSTGRES_SEARCH_VECTOR},
     upsert_raw_tail=(
         " raw_sha = CASE WHEN excluded.raw IS NULL THEN raw_records.raw_sha ELSE excluded.raw_sha END,"
         " reading_sha = CASE WHEN excluded.raw IS NULL THEN raw_records.reading_sha"

@@ -562,6 +562,9 @@ def find_mentions(text: str) -> list[Mention]:
             ):
                 i += 1
                 end = tokens[i].end()
+            if end > start and looks_like_code(text[start:end]) and _code_suffix(text, tokens, i):
+                i += 1  # "CELZ-201-DDT": a letter suffix after the code's number is part of it
+                end = tokens[i].end()
             surface = text[start:end]
             misspelt = misspelt_generic(surface)
             if misspelt is not None:
@@ -578,10 +581,31 @@ def find_mentions(text: str) -> list[Mention]:
         elif hyphen_next:
             joined = text[start : tokens[i + 1].end()]
             if looks_like_code(joined):
-                end = tokens[i + 1].end()
+                i += 1
+                if _code_suffix(text, tokens, i):
+                    i += 1
+                end = tokens[i].end()
+                joined = text[start:end]
                 mentions.append(Mention(start, end, DrugInfo(joined.lower(), None), joined, known=False))
-                resume = i + 2
+                resume = i + 1
     return mentions
+
+
+def _code_suffix(text: str, tokens: list[re.Match[str]], index: int) -> bool:
+    """Whether the token after ``tokens[index]`` (the code's last) is a capital-letter suffix joined by a
+    hyphen ("-DDT"), which belongs to the code."""
+    if index + 1 >= len(tokens):
+        return False
+    end, following = tokens[index].end(), tokens[index + 1]
+    word = following.group()
+    return (
+        following.start() - 1 == end
+        and text[end] == "-"
+        and word.isalpha()
+        and word.isupper()
+        and len(word) <= 4
+        and tokens[index].group().isdigit()
+    )
 
 
 # A capitalised code written with a space before its number ("ISIS 2503", "SCH 66336", "ACC 001"): the

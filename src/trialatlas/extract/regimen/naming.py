@@ -14,17 +14,25 @@ statements rather than by a list of cases.
   against ("1 hour after herceptin").
 - Names a dose keeps as written (text/drugs.json ``named_as_written``): class names ("G-CSF") and
   products with no single generic ("S-1"), which the vocabulary files under one of their members.
+- ``<Product> injection|solution|at <amount>`` and hyphenated codes right before a dose ("Kanglaite
+  injection 200ml", "Id-KLH (0.5 mg"): a product the vocabulary does not know names its own dose, as
+  written, rather than the dose going to a drug of an earlier sentence.
+- ``<long name> (<short name>)``: a short name the text defines ("interleukin-2 (IL-2)") names its doses
+  as the long one does, whatever the vocabulary files the short one under.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
+from trialatlas.extract.regimen.drugs import _NOT_CODES as NOT_CODES
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
-from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary
+from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary, written_generic
 from trialatlas.extract.regimen.lexicon import find_frequencies, find_routes
+from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.text.drugs import names_kept_as_written
 
 # What may stand between a name and its dose: a space, a colon, an opening bracket, "=".
@@ -184,6 +192,63 @@ def subject_name(text: str, sentence_start: int, amount_start: int) -> DrugInfo 
     return DrugInfo(" ".join(lowered), None)
 
 
+# "Kanglaite injection 200ml", "Lugol's solution 20 drops", "cycles of hu3S193 at 10 mg/m2": a product
+# the vocabulary does not know, written right before its dose with a dose form or "at" between.
+_PRODUCT_BEFORE = re.compile(
+    r"(?P<name>[A-Za-z][A-Za-z0-9'’-]*)\s+(?P<form>injection|solution|tablets?|capsules?|at)"
+    r"(?:\s+a\s+dose\s+of)?[ \t]*[:(]?[ \t]*$",
+    re.IGNORECASE,
+)
+# An eponymous solution is named with its form ("Lugol's solution", "Ringer's solution").
+_POSSESSIVE = re.compile(r"['’]s$")
+# A code in mixed case ("hu3S193", "huN901"): letters, then a run of at least two digits, and a capital.
+_MIXED_CODE = re.compile(r"^[a-z]{1,4}[A-Z0-9][A-Za-z0-9]*\d{2,}[A-Za-z0-9]*$")
+
+
+_HYPHENATED_CODE_BEFORE = re.compile(
+    r"(?<![\w-])(?P<code>(?=[A-Za-z0-9-]*(?:[A-Z][A-Za-z-]*[A-Z]|\d))[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)"
+    r"(?:\s+(?:vaccines?|cells?|injection|at))?(?:\s+at)?[ \t]*[:(]?[ \t]*$"
+)
+
+
+_INTERLEUKIN = re.compile(r"^(?:rh|h|r)?IL-(\d{1,2})$")
+
+
+def product_written_before(
+    text: str, amount_start: int, window_start: int, mentions: list[Mention]
+) -> DrugInfo | None:
+    """The product a dose's own sentence names right before it, with a dose form or "at" between, when
+    the vocabulary does not know it: named as written rather than given to a drug of another sentence."""
+    code = _HYPHENATED_CODE_BEFORE.search(text, max(window_start, amount_start - 60), amount_start)
+    if (
+        code is not None
+        and not NOT_CODES.match(code.group("code"))
+        # "anti-CD20" names a target, not a product.
+        and not code.group("code").lower().startswith("anti-")
+        and not any(m.start < code.end("code") and code.start("code") < m.end for m in mentions)
+    ):
+        # "Id-KLH (0.5 mg SC)", "MUC-1-KLH vaccines at 3ug": a hyphenated code names its dose as written;
+        # an interleukin's standard short form is written out ("rhIL-12" -> interleukin-12).
+        interleukin = _INTERLEUKIN.match(code.group("code"))
+        if interleukin is not None:
+            return DrugInfo(f"interleukin-{interleukin.group(1)}", None)
+        return DrugInfo(code.group("code").lower(), None)
+    match = _PRODUCT_BEFORE.search(text, max(window_start, amount_start - 60), amount_start)
+    if match is None or any(m.start < match.end("name") and match.start("name") < m.end for m in mentions):
+        return None
+    name = match.group("name")
+    if _MIXED_CODE.match(name):
+        return DrugInfo(name.lower(), None)
+    word = _POSSESSIVE.sub("", name)
+    if not (word[:1].isupper() and word[1:].islower() and word.isalpha() and len(word) >= 4):
+        return None
+    if _plain_word(word) or find_routes(word) or find_frequencies(word):
+        return None
+    if _POSSESSIVE.search(name) and match.group("form").lower() == "solution":
+        return DrugInfo(f"{name.lower()} solution", None)
+    return DrugInfo(name.lower(), None)
+
+
 def _line_start(text: str, start: int) -> bool:
     """Whether a word opens a line, a clause after ";" or a list item: where a regimen table names a drug."""
     before = text[max(0, start - 4) : start].rstrip(" \t*•-")
@@ -237,3 +302,30 @@ def kept_as_written(written: str) -> str | None:
     if key.lower() in names_kept_as_written():
         return key.lower()
     return None
+
+
+_OPENS_DEFINITION = re.compile(r"[ \t]*\([ \t]*")
+_CLOSES_DEFINITION = re.compile(r"[ \t]*\)")
+
+
+def name_defined_abbreviations(text: str, items: list[RegimenItem], mentions: list[Mention]) -> None:
+    """A short name the text defines by a longer one ("interleukin-2 (IL-2) ... IV IL-2 (720,000 IU/kg")
+    names its doses as the longer name does, where the vocabulary files the two apart (IL-2 under
+    aldesleukin): the text says what it means by the short one."""
+    defined: dict[str, Mention] = {}
+    for full, short in itertools.pairwise(mentions):
+        if (
+            full.info.name != short.info.name
+            and len(short.surface) < len(full.surface)
+            and _OPENS_DEFINITION.fullmatch(text, full.end, short.start)
+            and _CLOSES_DEFINITION.match(text, short.end)
+        ):
+            defined.setdefault(short.surface, full)
+    if not defined:
+        return
+    for item in items:
+        full_mention = defined.get(item.drug_text or "")
+        if item.drug is None or full_mention is None:
+            continue
+        kept = kept_as_written(full_mention.surface)
+        item.drug = kept or written_generic(full_mention.surface, full_mention.name_as_written)

@@ -49,7 +49,9 @@ from trialatlas.extract.regimen.passes import (
     _attach_targets,
     _collect_unparsed,
     _Doc,
+    _drop_daily_totals,
     _drop_restatements,
+    _drop_unnamed_volumes,
     _drop_vehicles,
     _duration,
     _fold_formulations,
@@ -113,7 +115,10 @@ _DAY_SCHEDULE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?(?:[A-Za-z.-]+\s+){0,2}?$|^\s*$"
+    # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
+    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?"
+    r"(?:(?!(?:plus|and|with|or|versus|vs)\b)[A-Za-z.-]+\s+){0,2}?$|^\s*$",
+    re.IGNORECASE,
 )
 _OF_GAP = re.compile(
     r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
@@ -133,12 +138,19 @@ _DIGIT = re.compile(r"\d")
 _RADIATION_UNITS = frozenset({"Gy", "cGy", "mCi", "MBq", "GBq"})
 _IN_MG = {"g": 1000.0, "mg": 1.0, "mcg": 1e-3, "ng": 1e-6}
 _MASS_UNITS = frozenset({"mg", "g", "mcg", "ng", "IU", "units", "mmol", "mEq"})
+_SAMPLE_AFTER = re.compile(
+    r"\s*\(?\s*(?:[A-Za-z]+\s+){0,2}?(?:tubes?\b|of\s+(?:whole\s+|venous\s+|peripheral\s+|cord\s+)?"
+    r"(?:blood|urine|plasma|saliva)\b)",
+    re.IGNORECASE,
+)
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
     r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
-    r"(?:[<>≤≥]|>=|<=)\s*$",
+    r"(?:[<>≤≥]|>=|<=)\s*$|"
+    # "infants weighing 500-1000gm": a body weight, not a dose (the spec's Not items).
+    r"\bweigh(?:s|ing|ed|t)?\s*(?:of\s+|between\s+|from\s+|(?:less|more)\s+than\s+|over\s+|under\s+)?$",
     re.IGNORECASE,
 )
 _STRENGTH_BEFORE = re.compile(
@@ -160,6 +172,7 @@ _STEP_WORDS = (
     "step",
     "adjustment",
     "nearest",
+    "weigh",
     "<",
     ">",
     "≤",
@@ -306,7 +319,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(items, mentions)
-    result.items = items
+        naming.name_defined_abbreviations(norm, items, mentions)
+    result.items = items = _drop_daily_totals(norm, _drop_unnamed_volumes(norm, items))
     _collect_unparsed(doc, items, unreadable, result)
     return result
 
@@ -394,6 +408,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):
         # "NAC 1200mg dissolved in 250ml of water twice a day": a vehicle; "twice a day" is NAC's.
         return "skip"
+    if amount.unit in {"mL", "L"} and _SAMPLE_AFTER.match(text, amount.end):
+        # "2x10 ml (CellSave Tube)", "10 mL of blood": a sample taken, not a dose given.
+        return "stop"
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
         # "CrCl >= 50 mL/min": a kidney function threshold.
         return "stop"
@@ -408,7 +425,17 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
         return "stop"
+    if ("than" in lowered or "least" in lowered or "exceed" in lowered) and _LIMIT_BEFORE.search(before):
+        # "a meal that contains more than 20 grams of carbohydrate", "iron excretion of at least 0.25
+        # mg/kg/day": a threshold or a limit, not a dose (the spec's Not items).
+        return "stop"
     return "dose"
+
+
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:(?:more|less|greater|fewer|higher|lower)\s+than|at\s+least|(?:not\s+(?:to\s+)?)?exceed(?:ing)?)\s*$",
+    re.IGNORECASE,
+)
 
 
 _COUNT_UNITS = frozenset({"tablets", "capsules", "puffs"})
@@ -852,8 +879,10 @@ def _choose_drug_near(
         return _placebo_of(doc, after)
     if prev is not None:
         return prev, prev.info
-    unknown = naming.name_right_before(text, amount.start, sentence.start, mentions) or _unknown_drug(
-        text, amount, sentence
+    unknown = (
+        naming.name_right_before(text, amount.start, sentence.start, mentions)
+        or _unknown_drug(text, amount, sentence)
+        or naming.product_written_before(text, amount.start, sentence.start, mentions)
     )
     if unknown is not None:
         return None, unknown
@@ -1030,7 +1059,18 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
             break
     if best is not None:
         doc.claimed.add(("route", best[0]))
-        alternative = _alternative_route(doc, best)
+        # "2 mg/kg intravenous every 12 hours continuous intravenous or by mouth (PO)": the route said
+        # again in the dose's words with another offered beside it.
+        alternative = next(
+            (
+                found
+                for span in doc.routes
+                if span[2] == best[2] and pre_start <= span[0] < post_end
+                for found in [_alternative_route(doc, span)]
+                if found is not None
+            ),
+            None,
+        )
         if alternative is not None:
             # "8 mg IV or orally": either route, so neither is the dose's (the spec).
             doc.claimed.add(("route", alternative[0]))

@@ -1,0 +1,337 @@
+"""The one patient-note reader (CLI, API and web page): a free-text note read into a :class:`PatientProfile`
+with the criteria vocabularies, ConText-style negation and the value readers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
+from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
+from trialatlas.extract.criteria.parsers.measurement import read_note_value
+from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
+from trialatlas.extract.criteria.vocab import (
+    Mention,
+    analyte_matcher,
+    broader_concepts,
+    condition_matcher,
+    infection_matcher,
+    procedure_matcher,
+)
+from trialatlas.match.note_person import age_from, birth_from, days_ago, read_person_status, sex_from
+from trialatlas.match.note_signs import read_signs
+from trialatlas.match.patient_model import (
+    PatientCondition,
+    PatientInfection,
+    PatientMeasurement,
+    PatientMedication,
+    PatientProcedure,
+    PatientProfile,
+    canonical_measurement,
+    evidence_at,
+    route_near,
+    split_sentences,
+)
+
+_NOT_TAKEN = re.compile(
+    r"\s*-?\s*(?:deficiency|deficient|overload|toxicity|poisoning|intoxication|levels?|stores)\b", re.I
+)
+
+
+@cache
+def _complete_medication_list() -> re.Pattern[str]:
+    """The cues of a sentence listing all of the patient's medicines (``note_cues.json``, data)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    return re.compile("|".join(f"(?:{cue})" for cue in cues["complete_medication_list"]), re.IGNORECASE)
+
+
+@cache
+def _negative_result() -> re.Pattern[str]:
+    """Words giving an infection's test as negative (``note_cues.json``, data)."""
+    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    return re.compile(r"\b(?:" + "|".join(cues["negative_result"]) + r")\b", re.IGNORECASE)
+
+
+def _every_dose_has_its_drug(sentence: str) -> bool:
+    """Whether each dose in a list of medicines follows a drug the vocabulary knows: "zorbalix 10 mg
+    daily" is a medicine it cannot name, so the list cannot rule out a class that medicine may be in."""
+    ends = [m.end for m in find_drugs(sentence) if m.drug_class != "medication"]
+    position = 0
+    while (dose := find_dose(sentence, position)) is not None:
+        if not any(0 <= dose.start - end <= 25 for end in ends):
+            return False
+        position = dose.end
+    return True
+
+
+_NO_MEDS = re.compile(
+    r"\b(?:takes?|taking|on)\s+no\s+(?:medications?|drugs|medicines)\b|\bno\s+(?:current\s+)?medications\b",
+    re.I,
+)
+_BP = re.compile(r"\b(?:blood\s+pressure|BP)\b[^0-9]{0,20}(?P<sbp>\d{2,3})\s*/\s*(?P<dbp>\d{2,3})", re.I)
+
+
+def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfile:
+    """A profile read from a clinical note with the criteria vocabularies, negation and value readers."""
+    sentences = split_sentences(note)
+    age, sex_code = None, None
+    for sentence in sentences[:3] or [note]:
+        age, sex_code = age_from(sentence)
+        if age is not None:
+            break
+    sex = sex_code or sex_from(sentences)
+    birth_date, as_of = birth_from(note) if age is None else (None, None)
+    profile = PatientProfile(
+        id=patient_id,
+        age_years=age,
+        birth_date=birth_date,
+        as_of=as_of,
+        sex=sex,
+        notes=note,
+        sentences=sentences,
+    )
+    for index, sentence in enumerate(sentences):
+        _read_sentence(profile, index, sentence)
+    return profile
+
+
+def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
+    claimed: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in claimed)
+
+    for match in _BP.finditer(sentence):
+        for analyte, group in (("sbp", "sbp"), ("dbp", "dbp")):
+            value = float(match[group])
+            profile.measurements.append(
+                PatientMeasurement(
+                    name=analyte,
+                    analyte=analyte,
+                    value=value,
+                    unit="mmHg",
+                    canonical_value=value,
+                    canonical_unit="mmHg",
+                    evidence=evidence_at(index, sentence, match.start(), match.end()),
+                )
+            )
+        claimed.append(match.span())
+    for mention in analyte_matcher().find(sentence):
+        if not free(mention.start, mention.end):
+            continue
+        reading = read_note_value(sentence, mention.end)
+        if reading is None:
+            continue
+        number, unit, qualitative, end = reading
+        canonical, canonical_unit = (
+            canonical_measurement(mention.concept, number, unit) if number is not None else (None, None)
+        )
+        profile.measurements.append(
+            PatientMeasurement(
+                name=mention.text,
+                analyte=mention.concept,
+                value=number,
+                unit=unit,
+                qualitative=qualitative,
+                canonical_value=canonical,
+                canonical_unit=canonical_unit,
+                evidence=evidence_at(index, sentence, mention.start, end),
+            )
+        )
+        claimed.append((mention.start, end))
+    infections = with_elliptic(sentence, infection_matcher().find(sentence), infection_matcher())
+    for position, mention in enumerate(infections):
+        if not free(mention.start, mention.end):
+            continue
+        context = context_of(sentence, mention.start, mention.end)
+        if context.hypothetical is not None and not context.negated:
+            # "An HIV test was sent today": a pending test states no status.
+            claimed.append((mention.start, mention.end))
+            continue
+        # A list's result is said once, after its last item: "Hepatitis B and C negative".
+        list_end = mention.end
+        for following in infections[position + 1 :]:
+            if re.fullmatch(r"[\s,/&]*(?:and|or|and/or)?[\s,/&]*", sentence[list_end : following.start]):
+                list_end = following.end
+            else:
+                break
+        # The result may be inside the mention itself ("HIV positive", "HIV-positive").
+        around = f"{mention.text} {sentence[mention.end : list_end + 30]}".lower()
+        status: Literal["positive", "negative", "active", "history", "any"] = "any"
+        if _negative_result().search(around) or context.negated:
+            status = "negative"
+        elif "positive" in around or "seropositive" in sentence.lower():
+            status = "positive"
+        elif context.historical is not None:
+            status = "history"
+        profile.infections.append(
+            PatientInfection(
+                name=mention.text,
+                pathogen=mention.concept,
+                status=status,
+                present=status != "negative",
+                family=context.family is not None,
+                evidence=evidence_at(index, sentence, mention.start, mention.end),
+            )
+        )
+        claimed.append((mention.start, mention.end))
+    for drug in find_drugs(sentence):
+        if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
+            continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
+        context = context_of(sentence, drug.start, drug.end)
+        if context.hypothetical is not None and not context.negated:
+            # "Bupropion could be started if…", "carboplatin might be considered later": not taken.
+            claimed.append((drug.start, drug.end))
+            continue
+        # The dose follows the drug in its clause: "prednisone 10 mg/day", "on prednisone at 10 mg daily".
+        clause_end = re.search(r"[;,.]\s|\band\b", sentence[drug.end : drug.end + 40])
+        dose = find_dose(sentence, drug.end, drug.end + (clause_end.start() if clause_end else 40))
+        route = route_near(sentence, drug.start, drug.end + (clause_end.start() if clause_end else 40))
+        profile.medications.append(
+            PatientMedication(
+                name=drug.text,
+                drugs=[drug.drug] if drug.drug is not None else [],
+                classes=list(mention_classes(drug)),
+                present=not context.negated,
+                current=context.historical is None,
+                dose_mg=dose.mg if dose is not None and dose.operator is None else None,
+                dose_basis=dose.basis if dose is not None and dose.operator is None else None,
+                daily=dose.daily if dose is not None and dose.operator is None else None,
+                route=route,
+                evidence=evidence_at(index, sentence, drug.start, drug.end),
+            )
+        )
+        claimed.append((drug.start, drug.end))
+    for mention in procedure_matcher().find(sentence):
+        if not free(mention.start, mention.end):
+            continue
+        context = context_of(sentence, mention.start, mention.end)
+        profile.procedures.append(
+            PatientProcedure(
+                name=mention.text,
+                concept=mention.concept,
+                present=not context.negated,
+                evidence=evidence_at(index, sentence, mention.start, mention.end),
+            )
+        )
+        claimed.append((mention.start, mention.end))
+    condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
+    stated_classes = find_classes(sentence)
+    owners = class_owners(sentence, condition_mentions, stated_classes)
+    _carry_stage(profile, condition_mentions, stated_classes, owners)
+    for position, mention in enumerate(condition_mentions):
+        context = context_of(sentence, mention.start, mention.end)
+        owned = owners.get(position)
+        profile.conditions.append(
+            PatientCondition(
+                name=mention.text,
+                concept=mention.concept,
+                classes=list(owned.values) if owned else [],
+                class_kind=owned.kind if owned else None,
+                course=sorted(course_of(_clause_around(sentence, mention.start, mention.end))),
+                present=not context.negated,
+                family=context.family is not None,
+                historical=context.historical is not None,
+                uncertain=context.hypothetical is not None,
+                days_ago=days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
+                evidence=evidence_at(index, sentence, mention.start, mention.end),
+            )
+        )
+    read_signs(profile, index, sentence)
+    if _NO_MEDS.search(sentence):
+        profile.no_medications = True
+    elif _complete_medication_list().search(sentence) and _every_dose_has_its_drug(sentence):
+        profile.medication_list_complete = True
+    read_person_status(profile, sentence)
+
+
+# Words for a cancer that refer back to the one the note has named ("the tumor", "the malignancy").
+_GENERIC_CANCERS = frozenset({"cancer", "tumor"})
+
+
+def _carry_stage(
+    profile: PatientProfile,
+    mentions: Sequence[Mention],
+    stated: Sequence[ClassList],
+    owners: dict[int, ClassList],
+) -> None:
+    """A stage said apart from the cancer's name ("Biopsy-proven carcinoma of the breast. The tumor
+    measures 4 cm (T2N0M0, stage IIB)") is the stage of the last cancer the note named: a sentence that
+    names no specific cancer but states a stage refers back to it. Grades and classes are not carried
+    (a grade may be a side effect's, a class a drug's)."""
+    specific = {m.concept for m in mentions if m.concept and m.concept not in _GENERIC_CANCERS}
+    if any("cancer" in broader_concepts(c) for c in specific):
+        return  # the sentence names its own cancer
+    owned = {id(c) for position, c in owners.items() if mentions[position].concept not in _GENERIC_CANCERS}
+    stages = [c for c in stated if c.kind == "stage" and id(c) not in owned]
+    if not stages:
+        return
+    for condition in reversed(profile.conditions):
+        concept = condition.concept
+        if (
+            concept
+            and concept not in _GENERIC_CANCERS
+            and "cancer" in broader_concepts(concept)
+            and condition.present
+            and not condition.family
+        ):
+            if not condition.classes:
+                condition.classes = list(stages[-1].values)
+                condition.class_kind = "stage"
+            return
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    """The clause of a mention: a note's "LN class IV, newly diagnosed; diabetes in remission" gives
+    each condition its own course words."""
+    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
+    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
+    return sentence[before + 1 : min(after) if after else len(sentence)]
+
+
+def with_note_facts(profile: PatientProfile) -> PatientProfile:
+    """The profile with what its ``notes`` say added where its typed fields are silent.
+
+    A coordinator fills in the fields they have and pastes the rest as a note ("No hepatitis B or C.
+    Never received rituximab."): the note is read like any other, and its facts join the profile —
+    the typed fields win (a note's age or a second value for an analyte already given is ignored).
+    """
+    if not profile.notes or not profile.notes.strip():
+        return profile
+    read = profile_from_note(profile.notes, profile.id)
+    merged = profile.model_copy(deep=True)
+    for name in ("age_years", "sex", "pregnant", "lactating", "postmenopausal", "consent", "compliance"):
+        if getattr(merged, name) is None:
+            setattr(merged, name, getattr(read, name))
+    if not merged.medications and not merged.no_medications:
+        merged.no_medications = read.no_medications
+        merged.medication_list_complete = merged.medication_list_complete or read.medication_list_complete
+
+    def add(given: list[Any], found: list[Any], key: Callable[[Any], object]) -> None:
+        known = {key(item) for item in given}
+        given.extend(item for item in found if key(item) not in known)
+
+    add(merged.conditions, read.conditions, lambda c: c.concept or c.name.lower())
+    add(merged.infections, read.infections, lambda i: i.pathogen)
+    add(merged.measurements, read.measurements, lambda m: m.analyte or m.name.lower())
+    add(merged.medications, read.medications, lambda m: tuple(m.drugs) or m.name.lower())
+    add(merged.procedures, read.procedures, lambda p: p.concept or p.name.lower())
+    merged.sentences = read.sentences  # the evidence's sentence numbers are those of this split
+    return merged
+
+
+def load_patient(text: str, patient_id: str | None = None) -> PatientProfile:
+    """A profile from JSON (an object in the schema above, its notes read too) or, failing that, from
+    a free-text note."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        return with_note_facts(PatientProfile.model_validate_json(stripped))
+    return profile_from_note(text, patient_id)
+
+
+__all__ = ["load_patient", "profile_from_note", "with_note_facts"]
