@@ -742,3 +742,7 @@ def _mark_alternatives(doc: _Doc, items: list[RegimenItem]) -> None:
         ):
             group = first.alternative_group if first.alternative_group is not None else first.start
             first.alternative_group = second.alternative_group = group
+
+
+def _unclaimed(doc: _Doc, kind: str, spans: list[lexicon.Span], start: int, end: int) -> list[lexicon.Span]:
+    return [s for s in spans if start <= s[0] and s[1] <= end and (kind, s[0]) not in doc.claimed]
