@@ -12,7 +12,7 @@ import pytest
 from trialatlas.model import Trial
 from trialatlas.related import index_for, related_trials
 from trialatlas.related.baseline import build_text_index
-from trialatlas.related.features import lexical_text, title_text
+from trialatlas.related.features import lexical_text, title_text, words
 from trialatlas.related.index import index_path, load_index, store_sequence
 from trialatlas.related.similarity import (
     COMMON_SHARE,
@@ -140,3 +140,10 @@ def test_a_query_text_is_read_once_and_never_mistaken_for_another() -> None:
         assert np.allclose(index.score_rows(text, rows)[0], fresh.score_rows(text, rows)[0])
         assert np.allclose(index.bm25(text), fresh.bm25(text))
     assert index.score_rows(first, rows)[0][2] > 0 and index.score_rows(second, rows)[0][2] == 0
+
+
+def test_registry_link_boilerplate_is_no_shared_term() -> None:
+    # NIMH's records end "For more information, please follow this link": unrelated trials shared "please".
+    kept = words("For more information, please follow this link to the depression study site")
+    assert "please" not in kept
+    assert "depression" in kept

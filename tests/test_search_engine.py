@@ -15,9 +15,10 @@ import pytest
 from trialatlas.errors import QueryError
 from trialatlas.model import Trial
 from trialatlas.search import SearchIndex, iter_search, search
-from trialatlas.search.engine import Terms, _marked, snippet, translate
+from trialatlas.search.engine import Terms, translate
 from trialatlas.search.index import ENGINE_SUFFIX
 from trialatlas.search.query import WEIGHTS
+from trialatlas.search.snippets import _marked, snippet
 from trialatlas.store import SqliteStore
 
 TRIALS = [

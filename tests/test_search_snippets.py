@@ -1,6 +1,8 @@
 """Snippets of the shown hits: a later column is only skipped when it cannot beat the best one so far
-(its possible marks are counted), and a column is only cut where no fragment can hold a mark, so the
-chosen column, its fragment and its marks stay those of reading every column whole."""
+(its possible marks are counted), a column is only cut where no fragment can hold a mark, and the
+fragment picked without tantivy's generator (stemming only the words that may match) is the one
+tantivy picks, so the chosen column, its fragment and its marks stay those of tantivy reading every
+column whole."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ import pytest
 
 from trialatlas.model import Trial
 from trialatlas.search import SearchIndex
-from trialatlas.search.engine import COLUMNS, _cannot_beat, _stretch, snippets, translate
+from trialatlas.search.engine import COLUMNS, translate
 from trialatlas.search.query import WEIGHTS, fts_string
+from trialatlas.search.snippets import _cannot_beat, _separators_only, _stretch, snippets
 from trialatlas.services.ingest import ingest
 from trialatlas.store import SqliteStore
 
@@ -67,6 +70,48 @@ def test_the_best_column_wins_whether_or_not_later_ones_are_tried(tmp_path: Path
         assert snippets(searcher, query, terms, poorer, 24)[2] == "\x02Lupus nephritis\x03 trial"
 
 
+def test_only_texts_whose_words_are_ascii_are_read_without_tantivy() -> None:
+    assert _separators_only("age ≥ 18 years – adults, 37.5 °C, “informed” consent®")
+    assert not _separators_only("Sjögren syndrome")  # a folded letter: tantivy reads it
+    assert not _separators_only("dose 5 mg/m²")  # a superscript digit is part of a word
+    assert not _separators_only("Ⓐ circled")  # a symbol Unicode counts as a letter
+
+
+def test_the_fragment_picked_without_tantivy_is_tantivys(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "atlas.db")
+    summaries = [
+        "Lupus nephritis in adults ≥ 18 years – a study of lupus",
+        "Studies of renal lupus; nephritic flares",
+        "Rituximab for membranous nephropathy",
+    ]
+    store.upsert_batch(
+        [
+            Trial(nct_id=f"NCT9000003{n}", brief_title=f"Trial {n}", brief_summary=summary)
+            for n, summary in enumerate(summaries)
+        ]
+    )
+    index = SearchIndex.for_store(store)
+    index.rebuild(store)
+    filler = "word " * 40
+    texts = {
+        # Ties (one mark a fragment, the rarer term later): tantivy's weights decide, then the first.
+        1: _columns(summary=f"{filler}lupus {filler}rituximab {filler}nephritis {filler}"),
+        # Separators that are not ASCII, a first word longer than a fragment, a mark at the very end.
+        2: _columns(summary="Nephrotic" + "x" * 200 + " patients ≥ 18 – with “lupus” and studies"),
+        # Words that start like a term without being it, and a negated term tantivy still marks.
+        3: _columns(summary=f"lupine luposa {filler}studied study's studying lupus", title="Trial 3"),
+    }
+    expressions = ['"lupus" OR "rituximab" OR "nephritis"', '"study" AND "lupus"', '"lupus" NOT "study"']
+    with index.reading() as conn:
+        searcher = index.searcher(conn)
+        for expression in expressions:
+            query, terms = translate(expression, WEIGHTS)
+            ours = snippets(searcher, query, terms, texts, 24)
+            assert ours == snippets(searcher, query, terms, texts, 24, own=False, prune=False), expression
+            assert any("\x02" in text for text in ours.values())
+    store.close()
+
+
 def _reference_queries(trials: list[Trial], count: int) -> list[str]:
     """Queries of words the trials hold: conditions, interventions, pairs, phrases and NOT."""
     rng = random.Random(15)
@@ -93,7 +138,7 @@ def _reference_queries(trials: list[Trial], count: int) -> list[str]:
 @pytest.mark.slow
 def test_pruned_snippets_are_those_of_trying_every_column(v2_jsonl: Path, tmp_path: Path) -> None:
     """Over the API v2 sample's trials, every shown hit's snippet is the same whether the columns
-    that cannot win are skipped or all are cut."""
+    that cannot win are skipped or all are cut, and whether fragments are picked by tantivy or not."""
     store = SqliteStore(tmp_path / "atlas.db")
     ingest([v2_jsonl], store)
     index = SearchIndex.for_store(store)
@@ -111,7 +156,9 @@ def test_pruned_snippets_are_those_of_trying_every_column(v2_jsonl: Path, tmp_pa
             shown = {n: texts[n] for n in index.score(expression, None, WEIGHTS) if n in texts}
             shown = dict(list(shown.items())[:30])
             pruned = snippets(searcher, query, terms, shown, 24)
-            assert pruned == snippets(searcher, query, terms, shown, 24, prune=False), expression
+            reference = snippets(searcher, query, terms, shown, 24, own=False, prune=False)
+            assert pruned == reference, expression
+            assert snippets(searcher, query, terms, shown, 24, own=False) == reference, expression
             compared += sum(1 for text in pruned.values() if "\x02" in text)
     store.close()
     assert compared > 500  # the comparison covered many marked snippets

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from trialatlas.search.document import _content_words, _mesh_pairs
+from trialatlas.search.document import _content_words, _mesh_pairs, trial_texts
 from trialatlas.search.synonyms import (
     Expander,
+    _best_long_form,
+    _best_long_form_by_letter,
+    _last_words,
     compact,
     drug_rows,
     find_abbreviations,
@@ -202,3 +206,28 @@ def test_mesh_pairs_are_those_of_pairing_each_name_with_each_term(v2_jsonl: Path
             assert _mesh_pairs(kept, terms) == _mesh_pairs_pair_by_pair(kept, terms)
             compared += bool(_mesh_pairs(kept, terms))
     assert compared > 300
+
+
+@pytest.mark.slow
+def test_long_forms_are_those_of_comparing_letter_by_letter(v2_jsonl: Path) -> None:
+    """Over the API v2 sample's texts, the long form found by searching a lower-cased ASCII text is
+    the one found letter by letter, and a parenthesis's last words are those of splitting all."""
+    store = MemoryStore()
+    ingest([v2_jsonl], store)
+    compared = found = 0
+    for trial in store.iter_trials():
+        for text in trial_texts(trial):
+            for match in re.finditer(r"\(([^()]{1,120})\)", text):
+                before = text[max(0, match.start() - 300) : match.start()]
+                words = re.findall(r"\S+", before)
+                for count in (1, 4, 15):
+                    assert _last_words(before, count) == words[-count:]
+                inside = match.group(1).strip()
+                shorts = {inside, inside.upper(), *(word.strip(".,;:") for word in words[-2:])}
+                for short in shorts:
+                    for long in (" ".join(words[-15:]), inside, " ".join(words[-15:]).upper()):
+                        expected = _best_long_form_by_letter(short, long)
+                        assert _best_long_form(short, long) == expected, (short, long)
+                        compared += 1
+                        found += expected is not None
+    assert compared > 20_000 and found > 2_000

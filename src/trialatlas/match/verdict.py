@@ -142,6 +142,13 @@ def evaluate_criterion(
         if truth == "true" and conjunctive and clinical
         else []
     )
+    # A statement that does not hold may still hold by an alternative no rule read ("brain metastases
+    # or carcinomatous meningitis" for a patient without brain metastases): not shown either way.
+    alternatives = (
+        _unread_alternatives(criterion.text, rules, logic, [v.truth for v in raw])
+        if truth == "false" and clinical
+        else []
+    )
     substantive = [r for position, r in enumerate(rules) if position not in means]
     verdicts = [_as_stated(rule, verdict) for rule, verdict in zip(rules, raw, strict=True)]
     shown = [v for position, v in enumerate(verdicts) if position not in means]
@@ -157,6 +164,16 @@ def evaluate_criterion(
                 text=" ".join(unread),
                 truth="unknown",
                 reason=f"not read: {' '.join(unread[:6])}",
+            )
+        )
+    elif alternatives:
+        truth = "unknown"
+        shown.append(
+            RuleVerdict(
+                kind="unread",
+                text=" ".join(alternatives),
+                truth="unknown",
+                reason=f"alternative not read: {' '.join(alternatives[:6])}",
             )
         )
     adverse = "false" if criterion.kind == "inclusion" else "true"
@@ -195,6 +212,15 @@ _REFERENCE = re.compile(
 )
 
 
+# A reason set off from the requirement (after a comma or as a sentence of its own): ", because of
+# the proven teratogenicity of …", "This is to prevent transmission …". It says why, not what more.
+_REASON = re.compile(
+    r"(?:,\s*|^|\.\s+)(?:because\b|in\s+order\s+to\b|(?:this\s+is\s+)?to\s+(?:prevent|avoid|minimi[sz]e|"
+    r"reduce)\b|given\s+the\s+(?:risk|potential)\b)[^;]*",
+    re.IGNORECASE,
+)
+
+
 def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     """Content words of a criterion that no rule read: outside every rule's span, window and cue, and
     neither boilerplate nor one of a rule's qualifiers."""
@@ -225,6 +251,12 @@ def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
     # "in accordance with the ACR criteria", "as defined by the Rai system": how the thing is
     # defined, not another requirement.
     covered.extend(match.span() for match in _REFERENCE.finditer(text))
+    covered.extend(
+        match.span()
+        for match in _REASON.finditer(text)
+        # A clause with a rule in it is read as written ("because of a pacemaker" may be the requirement).
+        if not any(match.start() <= rule.span.start < match.end() for rule in rules)
+    )
     stop = stop_words("english", "criteria", "requirement")
     unread: list[re.Match[str]] = []
     for match in _WORD.finditer(text):
@@ -261,6 +293,80 @@ def _deciding_unread(
     return deciding
 
 
+# What joins an alternative to the atom right before or after it: "or" next to the atom, and at most
+# three words of the alternative's own phrase between ("brain metastases or carcinomatous meningitis",
+# "night shifts or sleep apnea"); a word deeper in a phrase ("ocular or systemic disease requiring …")
+# qualifies rather than offers another branch.
+_OR_AFTER_ATOM = re.compile(r"\s*,?\s*(?:or|and/or|nor)\s+(?:[A-Za-z0-9'-]+\s+){0,3}", re.IGNORECASE)
+_OR_BEFORE_ATOM = re.compile(r"(?:\s+[A-Za-z0-9'-]+){0,3}\s*,?\s+(?:or|and/or|nor)\s+", re.IGNORECASE)
+
+
+def _unread_alternatives(
+    text: str, rules: Sequence[Rule], logic: LogicNode, truths: Sequence[Truth]
+) -> list[str]:
+    """The unread words that stand as another alternative to what the tree found false: a branch of an
+    any-of they sit inside, or joined by "or" to an atom ("gastritis" in "bleeding disorder or
+    gastritis"), that turns the tree's answer to unknown."""
+    unknown = len(rules)
+    extended: list[Truth] = [*truths, "unknown"]
+    extra = LogicNode(op="atom", rule=unknown)
+    found: list[str] = []
+    for match in _unread_matches(text, rules):
+        start, end = match.start(), match.end()
+        if _in_phrase_of_atom(logic, rules, start, end, text):
+            continue  # it narrows an atom found false, which stays false
+        placed = _place_inside(logic, rules, start, end, extra)
+        if placed is None:
+            joined = _joined_atom(logic, rules, start, end, text)
+            placed = None if joined is None else _widen(logic, joined, extra)
+        if placed is not None and evaluate_logic(placed, extended, rules) == "unknown":
+            found.append(match.group(0))
+    return found
+
+
+def _joined_atom(node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str) -> int | None:
+    """The nearest atom a word is joined to by "or" (before or after it), within one clause."""
+    best: tuple[int, int] | None = None
+    for index in node.atoms():
+        span = rules[index].span
+        if span.end > start and end > span.start:
+            continue
+        if end <= span.start:
+            gap, joint = text[end : span.start], _OR_BEFORE_ATOM
+        else:
+            gap, joint = text[span.end : start], _OR_AFTER_ATOM
+        if not joint.fullmatch(gap):
+            continue
+        if best is None or len(gap) < best[0]:
+            best = (len(gap), index)
+    return None if best is None else best[1]
+
+
+_PHRASE_GAP = re.compile(r"[A-Za-z0-9\s'()-]*")
+
+
+def _in_phrase_of_atom(node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str) -> bool:
+    """Whether a word belongs to an atom's own phrase: at most three words, none a joint, between them
+    ("requiring other systemic immunosuppressants"), or a bracket's gloss of it ("≥ 18 years (adults)")."""
+    joints = stop_words("joint")
+    for index in node.atoms():
+        span = rules[index].span
+        if span.end > start and end > span.start:
+            continue
+        gap = text[end : span.start] if end <= span.start else text[span.end : start]
+        words = gap.replace("(", " ").replace(")", " ").split()
+        if _PHRASE_GAP.fullmatch(gap) and len(words) <= 3 and not any(w.lower() in joints for w in words):
+            return True
+    return False
+
+
+def _widen(node: LogicNode, index: int, extra: LogicNode) -> LogicNode:
+    """The tree with atom ``index`` widened by ``extra`` (either may hold)."""
+    if node.op == "atom":
+        return LogicNode(op="any", children=[node, extra]) if node.rule == index else node
+    return node.model_copy(update={"children": [_widen(child, index, extra) for child in node.children]})
+
+
 def _extent(node: LogicNode, rules: Sequence[Rule]) -> tuple[int, int] | None:
     atoms = [rules[i] for i in node.atoms() if i < len(rules)]
     if not atoms:
@@ -275,6 +381,10 @@ def _place_unread(
     inner = _place_inside(node, rules, start, end, extra)
     if inner is not None:
         return inner
+    if not _in_phrase_of_atom(node, rules, start, end, text):
+        joined = _joined_atom(node, rules, start, end, text)
+        if joined is not None:
+            return _widen(node, joined, extra)  # "hepatitis B or uncontrolled zorbitis": another branch
     qualified = _qualified_atom(node, rules, start, end, text)
     if qualified is not None:
         return _narrow(node, qualified, extra)

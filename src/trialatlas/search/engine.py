@@ -185,6 +185,9 @@ class Terms:
     prefixes: set[str] = field(default_factory=set)
     # The stems under NOT: never marked by :func:`snippet`, but counted where tantivy might mark them.
     excluded: set[str] = field(default_factory=set)
+    # Per column, the stems its term and phrase queries hold, negated ones too (not a prefix's last
+    # word): what tantivy's snippet generator marks in that column.
+    columns: dict[str, set[str]] = field(default_factory=dict)
 
     def matches(self, stem: str) -> bool:
         return stem in self.words or any(stem.startswith(prefix) for prefix in self.prefixes)
@@ -332,7 +335,10 @@ class _Translator:
             self.terms.excluded.update(stems)
         built = schema()
         alternatives: list[tantivy.Query] = []
+        # A regex (a one-word prefix) holds no term; a phrase prefix holds its words but the last.
+        held = stems[:-1] if prefix else stems
         for column in columns:
+            self.terms.columns.setdefault(column, set()).update(held)
             if prefix and len(stems) == 1:
                 query = tantivy.Query.regex_query(built, column, re.escape(last) + ".*")
             elif prefix:
@@ -361,277 +367,6 @@ def _translated(expression: str, weights: tuple[tuple[str, float], ...]) -> tupl
     return translator.run(), translator.terms
 
 
-# --- snippets --------------------------------------------------------------------------------------
-
-# Characters per word of a snippet, on average: tantivy's fragments are measured in characters.
-_WORD_CHARS = 7
-
-
-def snippets(
-    searcher: tantivy.Searcher,
-    query: tantivy.Query,
-    terms: Terms,
-    texts: Mapping[int, Sequence[str]],
-    tokens: int,
-    *,
-    prune: bool = True,
-) -> dict[int, str]:
-    """Per doc, its best fragment of about ``tokens`` words (the most distinct matched words, then
-    the most matches, then the earliest column), matched words between \\x02 and \\x03, '…' where
-    text is cut; tantivy cuts and marks the fragments, from the given texts of the shown docs only.
-    Prefixes are not marked by tantivy: a doc with no other match is marked by :func:`snippet`.
-
-    Cutting a column's fragments is most of a search's time (tantivy stems every word of the text
-    it is given), so a column is skipped when its words cannot beat the best fragment so far, and
-    tantivy reads only the stretch of a column from the fragment of its first possible mark to the
-    end of the fragment of its last (``prune=False`` reads every column that may match, whole: the
-    same snippets, slower)."""
-    generators: dict[str, tantivy.SnippetGenerator] = {}
-    found: dict[int, str] = {}
-    # A column holding none of these (lower-cased) cannot match: tantivy is not asked about it.
-    starts = _starts(terms.words) | terms.prefixes
-    # Every word tantivy may mark (negated ones too): what bounds a column's score from above.
-    marked = tuple(_starts(terms.words | terms.excluded) | terms.prefixes)
-    width = tokens * _WORD_CHARS
-    for number, columns in texts.items():
-        best: tuple[tuple[int, int, int], str, int, int, list[tuple[int, int]]] | None = None
-        for rank, (column, text) in enumerate(zip(COLUMNS, columns, strict=True)):
-            lowered = text.lower()
-            if not text or not any(start in lowered for start in starts):
-                continue
-            if prune and best is not None and _cannot_beat(lowered, marked, best[0]):
-                continue
-            generator = generators.get(column)
-            if generator is None:
-                generator = tantivy.SnippetGenerator.create(searcher, query, schema(), column)
-                generator.set_max_num_chars(width)
-                generators[column] = generator
-            # A text of a few fragments is read whole: cutting it would save less than finding where.
-            cut = prune and len(text) > _WHOLE_FRAGMENTS * width
-            begin, end = _stretch(lowered, marked, width) if cut else (0, len(text))
-            if end <= begin:
-                continue  # no word of it can be marked
-            document = tantivy.Document()
-            document.add_text(column, text[begin:end])
-            made = generator.snippet_from_doc(document)
-            spans = [(part.start, part.end) for part in made.highlighted()]
-            if not spans:
-                continue
-            fragment = made.fragment().encode()  # tantivy's offsets are bytes
-            score = (len({fragment[a:b].lower() for a, b in spans}), len(spans), -rank)
-            if best is None or score > best[0]:
-                chosen = made.fragment_range()
-                # Offsets in the stretch: bytes of ASCII text (only such text is cut), so characters.
-                best = (score, text, begin + chosen.start, begin + chosen.end, spans)
-        if best is not None:
-            _, text, start, end, spans = best
-            found[number] = _marked(text, start, end, spans)
-        elif terms.prefixes:
-            found[number] = snippet(columns, terms, tokens)
-    return found
-
-
-def _cannot_beat(lowered: str, marked: tuple[str, ...], best: tuple[int, int, int]) -> bool:
-    """Whether a later column (``lowered``) cannot score above ``best``: each mark is a word that
-    starts with one of ``marked`` (a stem less its last letter, or a prefix), so the times these
-    occur bound its marks and its distinct marked words; the earlier column wins a tie. Only ASCII
-    text is judged (folded accents escape the bound)."""
-    if not marked or not lowered.isascii():
-        return False
-    bound = 0
-    for start in marked:
-        bound += lowered.count(start)
-        if bound > best[0]:  # (bound, bound) <= best holds while bound <= its distinct words
-            return False
-    return True
-
-
-_LETTER_OR_DIGIT = re.compile(r"[a-z0-9]")
-# Texts longer than this many fragments are cut to the stretch tantivy needs (:func:`_stretch`).
-_WHOLE_FRAGMENTS = 3
-
-
-def _stretch(lowered: str, marked: tuple[str, ...], width: int) -> tuple[int, int]:
-    """The part of a column tantivy needs to read for the same best fragment: from the start of the
-    fragment holding its first possible mark to the end of the one holding its last; ``(0, 0)``
-    when no word can be marked.
-
-    Tantivy cuts a text into consecutive fragments: the first starts at 0, each word ending more
-    than ``width`` bytes past the current fragment's start begins the next one; a word is a run of
-    letters and digits; only fragments with a mark are candidates, and the best is the first of
-    the highest score. A mark is a word that begins with one of ``marked`` (a stem less its last
-    letter, or a prefix). Fragments depend on where words are only, not on stems, so they are
-    found here without stemming, and tantivy, given the text from a fragment's start, cuts the
-    same fragments from there. Only ASCII text is cut (elsewhere characters are not bytes and
-    folded accents match): other text is read whole."""
-    size = len(lowered)
-    if not marked or "" in marked or not lowered.isascii():
-        return 0, size
-    first = size
-    for start in marked:
-        at = lowered.find(start, 0, first)
-        while at >= 0 and at and lowered[at - 1].isalnum():  # inside a word: not a mark
-            at = lowered.find(start, at + 1, first)
-        if at >= 0:
-            first = at
-    if first == size:
-        return 0, 0
-    last = max(lowered.rfind(start) for start in marked)
-    begin, initial = 0, True
-    while True:
-        following = _next_fragment(lowered, begin, width, initial)
-        if following is None or following > first:
-            break
-        begin, initial = following, False
-    # No word of a fragment with a mark ends past ``last + width``; the word across that point
-    # belongs to none of them (and, cut, it could join one): the text ends where it begins.
-    end = last + width
-    if end >= size:
-        return begin, size
-    while end > begin and lowered[end].isalnum() and lowered[end - 1].isalnum():
-        end -= 1
-    return begin, end
-
-
-def _next_fragment(lowered: str, begin: int, width: int, initial: bool) -> int | None:
-    """Where the fragment after the one starting at ``begin`` starts (``None``: it is the last): at
-    the first word that ends more than ``width`` past ``begin``, the word opening the fragment aside
-    (the first fragment, at 0, is opened by no word)."""
-    limit = begin + width
-    if limit >= len(lowered):
-        return None
-    if lowered[limit].isalnum():
-        start = limit
-        while start > begin and lowered[start - 1].isalnum():
-            start -= 1
-        if start > begin or (initial and start == begin):
-            return start
-        # The word opening this fragment runs past the limit: the next word starts the next one.
-        while start < len(lowered) and lowered[start].isalnum():
-            start += 1
-        limit = start
-    found = _LETTER_OR_DIGIT.search(lowered, limit)
-    return None if found is None else found.start()
-
-
-def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
-    """``text[start:end]`` with the spans (relative to ``start``) marked, '…' where text is cut; the
-    offsets are tantivy's, in bytes of UTF-8."""
-    data = text.encode()
-    joined: list[tuple[int, int]] = []
-    for begin, stop in spans:
-        # Words matched side by side are one mark, as a phrase is one match.
-        if joined and not data[start + joined[-1][1] : start + begin].strip():
-            joined[-1] = (joined[-1][0], stop)
-        else:
-            joined.append((begin, stop))
-    pieces: list[str] = ["…"] if data[:start].strip() else []
-    at = start
-    for begin, stop in joined:
-        pieces.append(data[at : start + begin].decode(errors="ignore"))
-        pieces.append(f"\x02{data[start + begin : start + stop].decode(errors='ignore')}\x03")
-        at = start + stop
-    pieces.append(data[at:end].decode(errors="ignore"))
-    if data[end:].strip():
-        pieces.append("…")
-    return "".join(pieces)
-
-
-_WORD = re.compile(r"[^\W_]+")
-# Words shown before the first marked one, so that a snippet does not open on the term itself.
-_LEAD = 3
-# Matches of one column a snippet window is tried at: a term may recur hundreds of times.
-_TRIED = 8
-
-
-def _starts(stems: set[str]) -> set[str]:
-    """How the words that stem to these begin: a stem is its word less a suffix, save a changed last
-    letter (study → studi)."""
-    return {stem[:-1] if len(stem) > 2 else stem for stem in stems}
-
-
-def _candidates(terms: Terms) -> re.Pattern[str] | None:
-    """Words that may stem to a term: a stem is its word less a suffix, save a changed last letter
-    (study → studi), so the word starts with the stem less its last letter; only these are stemmed."""
-    starts = _starts(terms.words) | terms.prefixes
-    starts.discard("")
-    if not starts:
-        return None
-    alternatives = "|".join(re.escape(start) for start in sorted(starts, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
-
-
-def _stems(words: list[str]) -> list[str]:
-    """One stem per word (the analyser cuts words as ``_WORD`` does, save for rare characters; then
-    word by word)."""
-    stems = analyzer().analyze(" ".join(words))
-    if len(stems) == len(words):
-        return stems
-    return [" ".join(analyzer().analyze(word)) for word in words]
-
-
-def snippet(texts: Sequence[str], terms: Terms, tokens: int) -> str:
-    """The stretch of ``tokens`` words with the most distinct matched terms (then the most matches,
-    then the earliest column), matched words between \\x02 and \\x03, '…' where text is cut; ""
-    when no word of the texts matches. Only words that may match are stemmed."""
-    pattern = _candidates(terms)
-    if pattern is None:
-        return ""
-    best: tuple[int, int, int] | None = None
-    chosen: tuple[str, int, list[tuple[int, int]]] | None = None
-    for rank, text in enumerate(texts):
-        if not text:
-            continue
-        found = [match.span() for match in pattern.finditer(text)]
-        if not found:
-            continue
-        stems = _stems([text[start:end] for start, end in found])
-        hits = [(span, stem) for span, stem in zip(found, stems, strict=True) if terms.matches(stem)]
-        present = len({stem for _, stem in hits})
-        for (first, _), _ in hits[:_TRIED]:
-            start = _back(text, first)
-            end = _forward(text, start, tokens)
-            inside = [(span, stem) for span, stem in hits if span[0] >= start and span[1] <= end]
-            score = (len({stem for _, stem in inside}), len(inside), -rank)
-            if best is None or score > best:
-                best, chosen = score, (text, start, [span for span, _ in inside])
-            if score[0] == present:
-                break  # no later window of this column holds more of its terms
-    if chosen is None:
-        return ""
-    text, start, marked = chosen
-    end = _forward(text, start, tokens)
-    pieces: list[str] = ["…"] if _WORD.search(text, 0, start) else []
-    at = start
-    for begin, stop in marked:
-        pieces.append(text[at:begin])
-        pieces.append(f"\x02{text[begin:stop]}\x03")
-        at = stop
-    pieces.append(text[at:end])
-    if _WORD.search(text, end):
-        pieces.append("…")
-    return "".join(pieces)
-
-
-def _back(text: str, at: int) -> int:
-    """Where the word :data:`_LEAD` words before offset ``at`` starts (or the first word there is)."""
-    before = [match.start() for match in _WORD.finditer(text, max(0, at - 40 * _LEAD), at)]
-    if len(before) >= _LEAD:
-        return before[-_LEAD]
-    return before[0] if before else at
-
-
-def _forward(text: str, start: int, tokens: int) -> int:
-    """Where the ``tokens``-th word from ``start`` ends (or the last word, if sooner)."""
-    found = _words(tokens).match(text, start)
-    return found.end() if found else start
-
-
-@cache
-def _words(tokens: int) -> re.Pattern[str]:
-    return re.compile(rf"[\W_]*[^\W_]+(?:[\W_]+[^\W_]+){{0,{max(0, tokens - 1)}}}")
-
-
 __all__ = [
     "ANALYZER",
     "Engine",
@@ -643,8 +378,6 @@ __all__ = [
     "matching",
     "restricted",
     "schema",
-    "snippet",
-    "snippets",
     "top",
     "translate",
 ]

@@ -68,6 +68,7 @@ from trialatlas.search.index_schema import (
 )
 from trialatlas.search.memo import MISSING, LookupMemo
 from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
+from trialatlas.search.snippets import snippets as cut_snippets
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path, server_url
 
@@ -735,7 +736,7 @@ class SearchIndex:
                     texts[int(number)] = [
                         text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(zlib.decompress(blob))
                     ]
-            return engine.snippets(self.searcher(conn), query, terms, texts, tokens)
+            return cut_snippets(self.searcher(conn), query, terms, texts, tokens)
 
     def briefs(self, docs: Sequence[int], chars: int = 300) -> dict[int, str]:
         """The start of each doc's brief summary (else description): the snippet when nothing matched."""

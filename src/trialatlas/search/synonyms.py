@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Protocol
 
@@ -150,11 +150,14 @@ def reviewed() -> Reviewed:
 
 # A parenthesised stretch short enough to be an abbreviation or a long form, with nothing nested.
 _PAREN = re.compile(r"\(([^()\[\]]{1,120})\)")
-_WORD = re.compile(r"\S+")
+# "(MMF; n = 20)", "(MMF, 2 g/day)": where the first part of a parenthesis ends.
+_FIRST_PART_END = re.compile(r"[;,]\s")
 
 
+@lru_cache(maxsize=65_536)
 def _valid_short(short: str) -> bool:
-    """Schwartz–Hearst's short-form test, tightened with an upper-case letter (drops "(e.g.)", "(ie)")."""
+    """Schwartz–Hearst's short-form test, tightened with an upper-case letter (drops "(e.g.)", "(ie)").
+    Kept per string: the same few thousand forms recur across a whole registry."""
     if not 2 <= len(short) <= 10 or len(short.split()) > 2:
         return False
     if not short[0].isalnum() or not any(ch.isalpha() for ch in short):
@@ -167,6 +170,13 @@ def _best_long_form(short: str, long: str) -> str | None:
 
     Characters are matched right to left; the first character of the short form must begin a word.
     """
+    if short.isascii() and long.isascii():
+        return _best_ascii_long_form(short, long)
+    return _best_long_form_by_letter(short, long)
+
+
+def _best_long_form_by_letter(short: str, long: str) -> str | None:
+    """:func:`_best_long_form` for any text: each letter lower-cased on its own, as compared."""
     s_index = len(short) - 1
     l_index = len(long) - 1
     while s_index >= 0:
@@ -186,24 +196,48 @@ def _best_long_form(short: str, long: str) -> str | None:
     return long[start:]
 
 
+def _best_ascii_long_form(short: str, long: str) -> str | None:
+    """:func:`_best_long_form` of ASCII strings (lower-cased whole, each letter found by ``rfind``):
+    a fifth of building the search index went to comparing letter by letter."""
+    lowered = long.lower()
+    l_index = len(long) - 1
+    for s_index in range(len(short) - 1, -1, -1):
+        current = short[s_index].lower()
+        if not current.isalnum():
+            continue
+        l_index = lowered.rfind(current, 0, l_index + 1)
+        if s_index == 0:  # the first letter must begin a word
+            while l_index > 0 and long[l_index - 1].isalnum():
+                l_index = lowered.rfind(current, 0, l_index)
+        if l_index < 0:
+            return None
+        l_index -= 1
+    start = long.rfind(" ", 0, l_index + 1) + 1
+    return long[start:]
+
+
+def _last_words(text: str, count: int) -> list[str]:
+    """The last ``count`` whitespace-separated words of ``text`` (its tail only is split)."""
+    return text.rsplit(None, count)[-count:]
+
+
 def find_abbreviations(text: str) -> list[tuple[str, str]]:
     """``(short form, long form)`` pairs a text defines as "long form (SF)" or "SF (long form)"."""
     pairs: list[tuple[str, str]] = []
     for match in _PAREN.finditer(text):
         inside = match.group(1).strip()
         # "(MMF; n = 20)", "(MMF, 2 g/day)": the short form is the first part.
-        first = re.split(r"[;,]\s", inside, maxsplit=1)[0].strip()
+        first = _FIRST_PART_END.split(inside, maxsplit=1)[0].strip()
         before = text[max(0, match.start() - 300) : match.start()]
         if _valid_short(first):
-            words = _WORD.findall(before)
             window = min(len(first) + 5, len(first) * 2)
-            candidate = " ".join(words[-window:])
+            candidate = " ".join(_last_words(before, window))
             long = _best_long_form(first, candidate)
             if long and _good_pair(first, long):
                 pairs.append((first, long))
         elif len(inside.split()) > 1:
             # The reverse order, "SF (long form)": the word just before the parenthesis.
-            words = _WORD.findall(before)
+            words = _last_words(before, 1)
             if words:
                 short = words[-1].strip(".,;:")
                 if _valid_short(short):

@@ -16,7 +16,7 @@ from trialatlas.extract.regimen.units import canonical_unit
 # "50 000 IU": a space groups thousands only in amounts of units, where they are common.
 _VALUE = (
     r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?: \d{3})+(?=\s*(?:IU|I\.U\.|international\s+units?|units?|U)\b)|"
-    r"\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
+    r"(?<!\d,)\d+,\d{1,2}(?=\s*[A-Za-zµμ])|\d+(?:\.\d+)?|\.\d+)"
 )
 _SCI = (
     r"(?:(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*)?10\s*(?:\^|\*\*|e|E)\s*\(?\s*[-−]?\s*\d+\s*\)?"
@@ -111,7 +111,7 @@ _CELL_UNIT = (
 )
 
 _AMOUNT = re.compile(
-    r"(?<![A-Z0-9.^/])(?<!/m)(?<![A-Z]-)(?<!\b[a-z]-)(?<!\d,)"
+    r"(?<![A-Z0-9.^/])(?<!/m)(?<![A-Z]-)(?<!\b[a-z]-)(?:(?<!\d,)|(?!\d{3}(?!\d)))"
     r"(?:(?P<from>from|between)\s+)?"
     r"(?P<lo>" + _NUM + r")(?:\s*(?P<u1>" + _UNIT + r"))?"
     r"(?:(?P<sep>" + _SEP + r"|\s+and\s+(?=" + _NUM + r"))(?P<hi>" + _NUM + r"))?"
@@ -128,7 +128,7 @@ _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
-_PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m²)", re.IGNORECASE)
+_PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
 _RUN = re.compile(r"\.?\d[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
@@ -137,7 +137,7 @@ _COMBO = re.compile(
 )
 
 _BODY = (
-    r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
+    r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m\(2\)|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
     r"(?:\s*(?:of\s+)?(?:(?:actual|ideal|lean|adjusted|total|current)\s+)?(?:body[-\s]*weight|BW|bw|b\.w\.|"
     r"IBW|body\s+surface(?:\s+area)?))?"
 )
@@ -162,7 +162,7 @@ _BASIS = re.compile(
 )
 _ELEMENT_BEFORE_BODY = re.compile(r"\s+[A-Z][a-z]?(?=\s*(?:/|per\s)\s*(?:kg|m\s*\^?\s*2|m²)(?![A-Za-z]))")
 _CONCENTRATION = re.compile(
-    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*)?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
+    r"\s*(?:[.·*×x]?\s*h(?:r|ours?)?\s*|\s+[A-Z][a-z]?\s*(?=/))?(?:/|per\s+)\s*(?P<vol>\d+(?:[.,]\d+)?)?\s*(?P<vu>ml|mL|l|L|dl|dL|cc|mm\s*\^?\s*3|mm³|[µμu]l|microlit(?:er|re)s?|(?:deci|milli)?lit(?:er|re)s?|deciliters?)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\s*%")
@@ -317,8 +317,16 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     return "dose", end, frequency, False
 
 
-# "Day 57- 800 mg" names a day; "twice a day 5-10 mg" does not.
-_DAY_BEFORE = re.compile(r"(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )\bdays?\s*$", re.IGNORECASE)
+# "Day 57- 800 mg" names a day; "twice a day 5-10 mg" does not. "Level 1 - 300 mg/m2" names a level.
+_DAY_BEFORE = re.compile(
+    r"(?<!\ba )(?<!\bper )(?<!\beach )(?<!\bevery )\bdays?\s*$"
+    r"|\b(?:levels?|cohorts?|steps?|groups?|arms?)\s*$",
+    re.IGNORECASE,
+)
+# "fludarabine on day 2-6, 25 mg/m2": a run of days ends right before the list; its end is no dose.
+_DAY_RUN_BEFORE = re.compile(
+    r"\b(?:days?|d|weeks?|cycles?)\s*[-+]?\d+\s*(?:-|–|to|through)\s*$", re.IGNORECASE
+)
 
 
 def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tuple[int, int, str]]]:
@@ -399,10 +407,16 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             continue
         sep = (match.group("sep") or "").strip()
         hi_start = -1
-        if hi_text and sep == "and" and not match.group("from"):
+        stepped = (
+            hi_text is not None
+            and sep in {"to", "-"}
+            and match.group("from") is not None
+            and _STEPS_BEFORE.search(text, max(0, match.start() - 60), match.start() + 5) is not None
+        )
+        if hi_text and ((sep == "and" and not match.group("from")) or stepped):
             # "1 and 2 mg" is a list of two doses, not a range; in "day 1 and 30 mg" only 30 is a dose.
             before = text[max(0, match.start() - 8) : match.start()]
-            if not _NOT_LIST_WORD.search(before) and not _ends_day_list(text, match.start()):
+            if stepped or (not _NOT_LIST_WORD.search(before) and not _ends_day_list(text, match.start())):
                 first_end = match.end("u1") if match.group("u1") else match.end("lo")
                 first_unit, first_factor = unit, factor
                 if match.group("u1"):
@@ -480,7 +494,11 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             list_start = start - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.
             glued = list_start > 0 and (text[list_start - 1].isalnum() or text[list_start - 1] == "^")
-            if not glued and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start]):
+            if (
+                not glued
+                and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start])
+                and not _DAY_RUN_BEFORE.search(text, max(0, list_start - 20), list_start)
+            ):
                 for number in re.finditer(_VALUE, listed.group("list")):
                     value = _plain(number.group(0))
                     if value is None:
@@ -501,11 +519,50 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                     )
         amounts.append(amount)
     amounts.sort(key=lambda a: a.start)
+    if "/" in text:
+        amounts = _masses_after_activity(text, amounts)
     return _join_ranges(text, amounts), unreadable
+
+
+# "5 mCi/5 mg", "30 millicurie (mCi)/5 mg": the mass given with an activity, which is the dose (R13); an
+# amount is otherwise never read right after a slash.
+_MASS_AFTER_ACTIVITY = re.compile(
+    r"(?:mCi|MBq|GBq|millicuries?|megabecquerels?)\s*(?:\(\s*(?:mCi|MBq|GBq)\s*\))?\s*/\s*"
+    r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>mg|mcg|µg|μg|ug)\b",
+    re.IGNORECASE,
+)
+
+
+def _masses_after_activity(text: str, amounts: list[Amount]) -> list[Amount]:
+    found: list[Amount] = []
+    for match in _MASS_AFTER_ACTIVITY.finditer(text):
+        resolved = canonical_unit(match.group("unit"))
+        if resolved is None or any(a.start <= match.start("amount") < a.end for a in amounts):
+            continue
+        unit, factor = resolved
+        value = float(match.group("amount")) * factor
+        basis, end, frequency, _ = read_basis(text, match.end())
+        found.append(
+            Amount(
+                match.start("amount"),
+                end,
+                value,
+                value,
+                unit,
+                basis,
+                frequency,
+                text=text[match.start("amount") : end],
+            )
+        )
+    return sorted(amounts + found, key=lambda a: a.start) if found else amounts
 
 
 _RANGE_GAP = re.compile(r"\s*(?:-|–|~|to)\s*")
 _RANGE_OPEN = re.compile(r"(?:from|between)\s+$", re.IGNORECASE)
+# "titrated from 12.5mg to 25mg": the steps of a titration or taper, each a dose (the spec), not a range.
+_STEPS_BEFORE = re.compile(
+    r"\b(?:titrat|increas|escalat|taper|reduc|decreas|tritrat)\w*\s+(?:\w+\s+){0,3}?from\s+$", re.IGNORECASE
+)
 
 
 def _join_ranges(text: str, amounts: list[Amount]) -> list[Amount]:
@@ -530,7 +587,10 @@ def _join_ranges(text: str, amounts: list[Amount]) -> list[Amount]:
             opened = text[last.start : last.start + 8].lower().startswith(("from", "between")) or bool(
                 _RANGE_OPEN.search(text, max(0, last.start - 10), last.start)
             )
-            if gap is not None and ("to" not in gap.group(0) or opened):
+            stepped = "to" in gap.group(0) if gap is not None else False
+            if stepped and opened:
+                stepped = bool(_STEPS_BEFORE.search(text, max(0, last.start - 60), last.start))
+            if gap is not None and ("to" not in gap.group(0) or (opened and not stepped)):
                 last.high = amount.high
                 last.end = amount.end
                 last.frequency_code = amount.frequency_code

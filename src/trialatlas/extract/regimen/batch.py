@@ -36,8 +36,11 @@ def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[tuple[Any, ...]] = set()
     for item in items:
         if item["basis"] == "total" and any(
-            other["drug"] == item["drug"] and other["basis"] != "total" for other in items
+            other["basis"] != "total" and (other["drug"] == item["drug"] or other["unit"] == item["unit"])
+            for other in items
         ):
+            # "30mL of 0.25% bupivacaine/.../50mcg clonidine ... bilaterally (total 60ml)": a sum of
+            # doses the text states, whichever drug it was read beside, is not another dose.
             continue
         key = tuple(item.values())
         if key in seen or any(_restates(item, other) for other in items):

@@ -40,16 +40,16 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bcontinuous(?:ly)?\s+(?:intravenous\s+|iv\s+|i\.v\.\s+|subcutaneous\s+)?"
         r"(?:infusions?|drip|iv|i\.v\.|intravenous(?:ly)?|administration)\b|\bgiven\s+continuous(?:ly)?\b|"
         r"\bcontinuous\s+(?:\d+[-\s]?h(?:ou)?r?s?\s+)?infusions?\b|\bby\s+continuous\b|"
-        r"\bcont\.?\s+(?:iv\s+)?infusions?\b",
+        r"\bcont\.?\s+(?:iv\s+)?infusions?\b|\bcont\.?\s*iv\b|\bconiv\b",
     ),
     (
         "BIW",
-        r"\b(?:twice|two\s+times|(?<![-\d]\s)(?<![-\d])2\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|"
+        r"\b(?:twice|two\s+times|(?<![-\d]\s)(?<![-\d])2\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*(?:week(?:ly)?|wks?)\b|"
         r"\bbiw\b|\bsemi-?weekly\b|\btwice[-\s]weekly\b|\bx\s*2\s*/\s*w(?:ee)?ks?\b",
     ),
     (
         "TIW",
-        r"\b(?:three\s+times|thrice|3\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*week(?:ly)?\b|\btiw\b|"
+        r"\b(?:three\s+times|thrice|3\s*(?:x|times))\s*(?:a|per|each|every|/)?\s*(?:week(?:ly)?|wks?)\b|\btiw\b|"
         r"\bx\s*3\s*/\s*w(?:ee)?ks?\b",
     ),
     (
@@ -189,7 +189,7 @@ def cycle_frequency(text: str) -> Span | None:
 _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "iv",
-        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|"
+        r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|\bconiv\b|"
         r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
         r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
@@ -233,7 +233,11 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ),
     ("vaginal", r"\b(?:intra)?vaginal(?:ly)?\b|\bpessar(?:y|ies)\b"),
     ("intrathecal", r"\bintra-?thecal(?:ly)?\b"),
-    ("epidural", r"\bepidural(?:ly)?\b|\bcaudal\b"),
+    # "caudal block"; "caudal force pressure" is a direction, not a route.
+    (
+        "epidural",
+        r"\bepidural(?:ly)?\b|\bcaudal(?=\s+(?:epidural|block|injections?|an(?:a)?esthesia|analgesia)\b)",
+    ),
     ("intravitreal", r"\bintra-?vitreal(?:ly)?\b"),
     ("intratumoral", r"\bintra-?tumou?ral(?:ly)?\b"),
     ("intraperitoneal", r"\bintra-?peritoneal(?:ly)?\b|\bi\.p\.(?![a-z])"),

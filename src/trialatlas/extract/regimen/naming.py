@@ -1,5 +1,5 @@
-"""Which drug a dose is of, where the nearest-name reading of parse.py goes wrong: by the grammar of dose
-statements rather than by a list of cases.
+"""Which drug a dose is of, where the nearest-name reading of drug_choice.py goes wrong: by the grammar
+of dose statements rather than by a list of cases.
 
 - ``<Name> <amount>``: a regimen table's line or clause names its drug right before the dose ("GCSF
   5 mcg/kg/d SQ", "dex 40 mg/d PO", "CdA: 0.14 mg/kg"). A name written so beats a drug named further

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -601,15 +602,27 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         if any(sentence.start <= item.start < sentence.end for item in items):
             continue
         names = {m.name_as_written for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        # "Viusid and Asbrip will be administered orally": products the vocabulary does not know, named
+        # as written by the doses before, are named here too.
+        lowered = doc.text[sentence.start : sentence.end].lower()
+        names |= {
+            item.drug
+            for item in items
+            if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
+        }
         said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
+        # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
+        # injection chemotherapy" says nothing of the dosed drug's route.
+        dosed = {item.drug for item in items}
         if (
-            len(names) == 1
+            names
+            and names <= dosed
             and len(said) == 1
             and _ADMINISTERED.search(doc.text, sentence.start, sentence.end)
         ):
-            name = next(iter(names))
-            if name not in routes and any(item.drug == name and item.route is None for item in items):
-                routes.setdefault(name, set()).update(said)
+            for name in names:
+                if name not in routes and any(item.drug == name and item.route is None for item in items):
+                    routes.setdefault(name, set()).update(said)
     for item in items:
         stated = routes.get(item.drug, set())
         if item.route is None and item.dose is not None and len(stated) == 1:
@@ -632,6 +645,58 @@ def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
         item
         for item in items
         if not (item.dose is not None and item.dose.unit in _VOLUME_UNITS and item.drug in names)
+    ]
+
+
+_PER_DAY_COUNT = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
+
+
+def _drop_daily_totals(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
+    """ "10 mg twice daily -> (total dose, 20 mg/d)": a day's total that is the dose before it times the
+    administrations a day states that dose again (the spec: the same dose restated counts once)."""
+    kept: list[RegimenItem] = []
+    for item in items:
+        previous = kept[-1] if kept else None
+        if (
+            previous is not None
+            and item.dose is not None
+            and previous.dose is not None
+            and item.dose.basis.endswith("day")
+            and previous.dose.basis == (item.dose.basis.removesuffix("day").removesuffix("/") or "dose")
+            and previous.dose.unit == item.dose.unit
+            and previous.drug == item.drug
+            and previous.frequency in _PER_DAY_COUNT
+            and lexicon.TOTAL.search(text, max(previous.end, item.start - 25), item.start)
+        ):
+            count = _PER_DAY_COUNT[previous.frequency or ""]
+            if math.isclose(previous.dose.low * count, item.dose.low) and math.isclose(
+                previous.dose.high * count, item.dose.high
+            ):
+                continue
+        kept.append(item)
+    return kept
+
+
+# "0.5 ml IFA (Montanide ISA-51)": a product the vocabulary does not know, written right after its volume.
+_PRODUCT_RIGHT_AFTER = re.compile(r"\s+(?:of\s+)?[A-Z][A-Za-z0-9-]*\b")
+
+
+def _drop_unnamed_volumes(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
+    """A volume given to no drug beside doses stated by mass or count ("20ug/dose, BID ... 0.1 ml to each
+    nostril", "1 mg in IFA ..., 1.0 mL for each injection") is the volume those doses are given in, not a
+    dose statement of its own (the spec's Not items); a volume that is a text's only dose ("0.5 mL
+    intramuscular injection") or is followed by the name of its product stays."""
+    if not any(item.dose is not None and item.dose.unit not in _VOLUME_UNITS for item in items):
+        return items
+    return [
+        item
+        for item in items
+        if not (
+            item.drug is None
+            and item.dose is not None
+            and item.dose.unit in _VOLUME_UNITS
+            and not _PRODUCT_RIGHT_AFTER.match(text, item.end)
+        )
     ]
 
 
@@ -677,3 +742,7 @@ def _mark_alternatives(doc: _Doc, items: list[RegimenItem]) -> None:
         ):
             group = first.alternative_group if first.alternative_group is not None else first.start
             first.alternative_group = second.alternative_group = group
+
+
+def _unclaimed(doc: _Doc, kind: str, spans: list[lexicon.Span], start: int, end: int) -> list[lexicon.Span]:
+    return [s for s in spans if start <= s[0] and s[1] <= end and (kind, s[0]) not in doc.claimed]

@@ -454,6 +454,43 @@ def _carry_stage_along_list(
             rule.classes, rule.class_kind = list(owned.values), owned.kind
 
 
+# The words that may follow a stage naming no condition: "Stage III or IV disease".
+_STAGED_HEAD = re.compile(r"\s*(?:disease|cancer|tumou?rs?|malignancy)\b", re.IGNORECASE)
+
+
+def _stages_of_the_disease(
+    context: CriterionContext, mentions: list[Mention], classes: list[ClassList], owners: dict[int, ClassList]
+) -> list[Rule]:
+    """A stage list that no condition owns ("Stage III or IV disease", "FIGO stage III-IV") stages the
+    disease under study, which a trial's stage criteria are about: a cancer. It is read as the stage
+    of the patient's cancer, so a kidney disease's "stage 3" never answers it, and a patient whose
+    cancer is not staged is unknown. Grades and classes are left alone: they grade many things."""
+    owned = {id(found) for found in owners.values()}
+    rules: list[Rule] = []
+    for found in classes:
+        if found.kind != "stage" or id(found) in owned:
+            continue
+        if any(m.start <= found.start and found.end <= m.end for m in mentions):
+            continue
+        if context.is_claimed(found.start, found.end):
+            continue
+        end = found.end
+        head = _STAGED_HEAD.match(context.text, end)
+        if head is not None:
+            end = head.end()
+        context.claim(found.start, end)
+        rules.append(
+            ConditionRule(
+                span=context.span(found.start, end),
+                name=f"stage {', '.join(found.values)} cancer",
+                concept="cancer",
+                classes=list(found.values),
+                class_kind="stage",
+            )
+        )
+    return rules
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
@@ -512,6 +549,7 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
             )
         )
     _carry_stage_along_list(text, mentions, owners, rules)
+    rules.extend(_stages_of_the_disease(context, mentions, classes, owners))
     if rules or context.claimed:
         return rules
     for match in _FREE_CONDITION.finditer(text):

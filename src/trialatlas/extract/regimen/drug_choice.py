@@ -1,0 +1,318 @@
+"""Which drug a dose is of: the nearest reading of the words around the dose (the name just before it,
+else one just after "of", else the last one named), corrected by how lists, placebos, fixed-dose
+combinations, aliases in brackets and misspelt names right before the dose are written. naming.py holds
+the grammar-based readings this one asks when the nearest name is the wrong one."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+
+from trialatlas.extract.regimen import clauses, naming
+from trialatlas.extract.regimen.amounts import Amount
+from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
+from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
+from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, fuzzy_lookup, looks_like_code, lookup
+from trialatlas.extract.regimen.models import RegimenItem
+from trialatlas.extract.regimen.passes import _Doc
+
+_AFTER_GAP = re.compile(
+    # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
+    r"^\s*(?:\)\s*)?(?:of\s+(?:the\s+)?(?:\d+(?:\.\d+)?\s*%\s+)?)?"
+    r"(?:(?!(?:plus|and|with|or|versus|vs)\b)[A-Za-z.-]+\s+){0,2}?$|^\s*$",
+    re.IGNORECASE,
+)
+_OF_GAP = re.compile(
+    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
+    # "4 mg of study drug (rosiglitazone maleate)": the drug named in brackets after "study drug".
+    r"(?:(?:study|active|investigational)\s+(?:drug|medication|product|agent)\s*\(\s*)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
+)
+_OF_LOWER_BEFORE = re.compile(r"\bof\s+([a-z][a-z\-]{6,})\s*\(?\s*$")
+_OF_UNKNOWN = re.compile(r"^\s*of\s+(?:the\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,3})")
+_WORDS_IN_TEXT = re.compile(r"\S+")
+_COMBINED_WITH = re.compile(
+    r"\b(?:with|combined\s+with|in\s+combination\s+with|plus|and|\+)\s*(?:the\s+|a\s+)?$", re.IGNORECASE
+)
+_ESCALATION = re.compile(r"\b(?:escalat\w*|titrat\w*|dose\s+levels?|increas\w*|cohorts?)\b", re.IGNORECASE)
+# An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
+_ADJACENT_AFTER = re.compile(
+    r"\s*(?:\)\s*)?(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?"
+    r"(?:\d+(?:\.\d+)?\s*%\s+)?$",
+    re.IGNORECASE,
+)
+_ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
+_PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
+
+
+def _escalated_drug(
+    doc: _Doc, amount: Amount, mention: Mention | None, items: list[RegimenItem]
+) -> RegimenItem | None:
+    """ "Imatinib 400 mg daily combined with metformin; escalation to 600, 800 mg daily": the escalation
+    levels are of the drug the sentence doses, not of the one it is combined with (the spec)."""
+    if mention is None or mention.start >= amount.start:
+        return None
+    before = [item for item in items if item.end <= mention.start]
+    if not before or before[-1].drug is None or before[-1].drug == mention.info.name:
+        return None
+    last = before[-1]
+    # The drug combined with is given no dose of its own; the levels so far are all the studied drug's.
+    if any(item.drug == mention.info.name for item in items) or any(
+        item.drug != last.drug for item in items if item.start > mention.start
+    ):
+        return None
+    if not _COMBINED_WITH.search(doc.text, max(last.end, mention.start - 30), mention.start):
+        return None
+    if not _ESCALATION.search(doc.text, mention.end, amount.start):
+        return None
+    return last
+
+
+def _choose_drug(
+    doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
+) -> tuple[Mention | None, DrugInfo | None]:
+    """The drug a dose is of: the nearest reading (below), then corrected by how lists, placebos,
+    aliases in brackets and misspelt names right before the dose are written."""
+    text = doc.text
+    if _PLACEBO_RIGHT_AFTER.match(text, amount.end):
+        # "Alendronate 70 mg placebo tablet", "1000 mg matching placebo tablets": a placebo's dose.
+        placebo = next((m for m in doc.mentions if m.start >= amount.end and m.info.name == "placebo"), None)
+        if placebo is not None:
+            return placebo, placebo.info
+    combo = _combo_drug(doc, amount, sentence)
+    if combo is not None:
+        return combo, combo.info
+    misspelt = _misspelt_right_before(doc, amount, sentence)
+    if misspelt is not None:
+        return None, misspelt
+    mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
+    if mention is not None and info is not None:
+        if info.name == "placebo":
+            # "5 mg/kg of Isoniazid or placebo ... (300 mg if ...)": the drug's dose, not the placebo's.
+            drug = _drug_or_placebo(doc, mention)
+            if drug is not None:
+                return drug, drug.info
+        outer = _outside_brackets(doc, mention, amount)
+        if outer is not None:
+            return outer, outer.info
+    return mention, info
+
+
+_PLACEBO_RIGHT_AFTER = re.compile(r"\s*(?:matching\s+|matched\s+)?placebo\b", re.IGNORECASE)
+_OR_PLACEBO = re.compile(r"\s+or\s+(?:a\s+)?(?:matching\s+)?$", re.IGNORECASE)
+_COMBO_JOIN = re.compile(r"\s*(?:/|\+|\(\+\)|-|and|plus|with)\s*$", re.IGNORECASE)
+_COMBO_LEAD = re.compile(r"[\s:,]*(?:\d+(?:\.\d+)?\s*/\s*)?")
+_OPEN_BRACKET = re.compile(r"\s*\([^()]*$")
+
+
+def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mention | None:
+    """ "ezetimibe (+) simvastatin 10/40 mg": the first number is the first drug's dose, and so on."""
+    key = amount.extras.get("combo")
+    if key is None:
+        return None
+    before = [m for m in doc.mentions if sentence.start <= m.start and m.end <= amount.start]
+    if len(before) < 2:
+        return None
+    first, second = before[-2], before[-1]
+    if first.info.name == second.info.name or not _COMBO_JOIN.match(doc.text, first.end, second.start):
+        return None
+    if not _COMBO_LEAD.fullmatch(doc.text, second.end, amount.start):
+        return None
+    if _in_marketed_order(second.info.name, first.info.name, amount):
+        # "simvastatin (+) ezetimibe 10/20 mg": the strengths are the product's (ezetimibe 10 mg,
+        # simvastatin 20 mg), written in its order, not in the order the names were (R11).
+        key = "b" if key == "a" else "a"
+    return first if key == "a" else second
+
+
+@functools.cache
+def _fixed_combinations() -> dict[tuple[str, str], tuple[str, frozenset[tuple[float, float]]]]:
+    """Marketed fixed-dose combinations (fixed_combinations.json): components in the product's order ->
+    (unit, strengths)."""
+    raw = json.loads(resources.files(__package__).joinpath("fixed_combinations.json").read_text("utf-8"))
+    return {
+        (product["components"][0], product["components"][1]): (
+            product.get("unit", "mg"),
+            frozenset((float(a), float(b)) for a, b in product["strengths"]),
+        )
+        for product in raw["products"]
+    }
+
+
+def _in_marketed_order(first: str, second: str, amount: Amount) -> bool:
+    """Whether "a/b" of a combination dose is a marketed strength of the product ``first``/``second``
+    read in that order, and not one read in the order the text names them."""
+    product = _fixed_combinations().get((first, second))
+    if product is None:
+        return False
+    unit, strengths = product
+    a_text, _, b_text = amount.extras.get("pair", "").partition("/")
+    try:
+        a, b = float(a_text.replace(",", "")), float(b_text.replace(",", ""))
+    except ValueError:
+        return False
+    if amount.unit != unit:
+        return False
+    return (a, b) in strengths and (b, a) not in strengths
+
+
+def _misspelt_right_before(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
+    """ "plus Fluoxitine 20 mg": a misspelt known name written right against the dose."""
+    text = doc.text
+    words = list(WORD.finditer(text, max(sentence.start, amount.start - 30), amount.start))
+    if not words or text[words[-1].end() : amount.start].strip(" :("):
+        return None
+    if any(m.start <= words[-1].start() < m.end for m in doc.mentions):
+        # "calcium carbonate 600 mg": the last word of a known name, not a misspelt "bicarbonate".
+        return None
+    word = words[-1].group(0)
+    if not word.isalpha() or len(word) < 6 or lookup(word) is not None:
+        return None
+    lowered = word.lower()
+    if lowered in STOPWORDS or lowered in NOT_DRUGS:
+        return None
+    return fuzzy_lookup(word)
+
+
+def _drug_or_placebo(doc: _Doc, placebo: Mention) -> Mention | None:
+    before = [m for m in doc.mentions if m.end <= placebo.start and m.info.name != "placebo"]
+    if before and _OR_PLACEBO.match(doc.text, before[-1].end, placebo.start):
+        return before[-1]
+    return None
+
+
+def _outside_brackets(doc: _Doc, mention: Mention, amount: Amount) -> Mention | None:
+    """ "Moxifloxacin (Avelox, BAY12-8039) 400 mg": a name in brackets after a drug is that drug's alias."""
+    closing = doc.text.find(")", mention.end, amount.start)
+    if closing < 0:
+        return None
+    for outer in reversed([m for m in doc.mentions if m.end <= mention.start][-3:]):
+        if _OPEN_BRACKET.fullmatch(doc.text, outer.end, mention.start):
+            return outer
+    return None
+
+
+def _choose_drug_near(
+    doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
+) -> tuple[Mention | None, DrugInfo | None]:
+    text = doc.text
+    prev: Mention | None = None
+    after: Mention | None = None
+    mentions = doc.mentions
+    if amount.unit == "cells":
+        # A cell count is of a cell product, not of the chemotherapy named before it ("ATG followed by a
+        # PBPC graft of 5x10^6 CD34+ cells/kg").
+        mentions = [m for m in mentions if _cell_product(m.info)]
+        for mention in mentions:
+            if amount.start < mention.start and mention.end <= amount.end:
+                # "1 x 10^7 CART22 cells/kg": the product is named inside the count.
+                return mention, mention.info
+    for mention in mentions:
+        if sentence.start <= mention.start and mention.end <= amount.start:
+            prev = mention
+        elif mention.start >= amount.end and mention.start < sentence.end:
+            after = mention
+            break
+    if after is not None and _OF_GAP.match(text[amount.end : after.start]):
+        return _placebo_of(doc, after)
+    if (
+        after is not None
+        and _ADJACENT_AFTER.match(text, amount.end, after.start)
+        and (
+            prev is None
+            or not _ADJACENT_BEFORE.match(text, prev.end, amount.start)
+            # "8 mg betamethasone, 3 cc bupivacaine": the name before was the dose before's.
+            or naming.named_after_previous_dose(text, previous_end, prev, _ADJACENT_AFTER)
+        )
+    ):
+        # "[TMP-SMX DS = 160 mg trimethoprim": the drug written against the dose beats one further back.
+        return _placebo_of(doc, after)
+    if prev is not None:
+        gap = text[prev.end : amount.start]
+        immediate = len(_WORDS_IN_TEXT.findall(gap)) <= 6 and prev.end >= previous_end
+        if immediate:
+            # "to MTX received Cy orally at 50 mg": a known abbreviation nearer the dose is its drug.
+            nearer = naming.name_right_before(text, amount.start, prev.end, mentions, known_only=True)
+            return (None, nearer) if nearer is not None else (prev, prev.info)
+        # "mesna 3 gm/m2 conIV GCSF 5 mcg/kg/d SQ": a name right against the dose beats one that already
+        # has its dose.
+        named = naming.name_right_before(text, amount.start, sentence.start, mentions)
+        if named is not None:
+            return None, named
+    if after is not None and _AFTER_GAP.match(text[amount.end : after.start]):
+        return _placebo_of(doc, after)
+    if prev is not None:
+        return prev, prev.info
+    unknown = (
+        naming.name_right_before(text, amount.start, sentence.start, mentions)
+        or _unknown_drug(text, amount, sentence)
+        or naming.product_written_before(text, amount.start, sentence.start, mentions)
+    )
+    if unknown is not None:
+        return None, unknown
+    earlier = [m for m in mentions if m.end <= amount.start and m.info.name != "placebo"]
+    if earlier:
+        return earlier[-1], earlier[-1].info
+    later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
+    if later and not any(a for a in mentions if a.end <= amount.start):
+        # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
+        # the subject of the next sentence; "... on Days 2-4, after the IT MTX" names another drug.
+        opening = doc.sentence_of(later[0].start)
+        if opening.start > sentence.start and not text[opening.start : later[0].start].strip(" \n\r-*•:("):
+            return later[0], later[0].info
+    subject = naming.subject_name(text, sentence.start, amount.start)
+    if subject is not None:
+        return None, subject
+    only = naming.only_drug(text, amount.end, mentions, amount.start)
+    if only is not None:
+        # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
+        return only, only.info
+    return None, None
+
+
+def _cell_product(info: DrugInfo) -> bool:
+    name = info.name
+    return info.drug_class is None or "cell" in name or "lymphocyte" in name or name.endswith("leucel")
+
+
+def _placebo_of(doc: _Doc, mention: Mention) -> tuple[Mention, DrugInfo]:
+    """ "budesonide placebo" is a placebo."""
+    if _PLACEBO_AFTER.match(doc.text, mention.end):
+        for other in doc.mentions:
+            if other.start > mention.start and other.info.name == "placebo":
+                return other, other.info
+    return mention, mention.info
+
+
+def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> DrugInfo | None:
+    """A drug the vocabulary does not know, named right after "of" or right before the dose."""
+    of = _OF_UNKNOWN.match(text[amount.end : min(sentence.end, amount.end + 60)])
+    if of:
+        words: list[str] = []
+        for word in of.group(1).split():
+            lowered = word.lower()
+            if lowered in STOPWORDS or lowered.endswith(("ed", "ing")) or lowered in NOT_DRUGS:
+                break
+            words.append(word)
+        if words and (len(words) > 1 or len(words[0]) >= 4):
+            name = " ".join(words)
+            known = lookup(name) or fuzzy_lookup(words[0])
+            return known or DrugInfo(name.lower(), None)
+    window_start = max(sentence.start, amount.start - 40)
+    before = list(WORD.finditer(text, window_start, amount.start))
+    if before:
+        word = before[-1].group(0)
+        gap = text[before[-1].end() : amount.start]
+        of_lower = _OF_LOWER_BEFORE.search(text[window_start : amount.start])
+        if of_lower and of_lower.group(1).lower() not in STOPWORDS | NOT_DRUGS:
+            return fuzzy_lookup(of_lower.group(1)) or DrugInfo(of_lower.group(1).lower(), None)
+        if gap.strip(" :(") == "" and word.isalpha() and word.lower() not in STOPWORDS | NOT_DRUGS:
+            fuzzy = fuzzy_lookup(word)
+            if fuzzy is not None:
+                return fuzzy
+            if word[0].isupper() and len(word) >= 5:
+                return DrugInfo(word.lower(), None)
+        if looks_like_code(word):
+            return DrugInfo(word.lower(), None)
+    return None

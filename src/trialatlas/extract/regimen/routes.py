@@ -1,0 +1,108 @@
+"""The route of one dose: a route word bound to the drug it stands before ("oral MMF"), else the nearest
+unclaimed route word in the dose's words (a specific route before a weak one such as "infusion"), else
+the route its dosage form implies; two routes offered as alternatives ("IV or orally") give none."""
+
+from __future__ import annotations
+
+import re
+
+from trialatlas.extract.regimen import lexicon
+from trialatlas.extract.regimen.amounts import Amount
+from trialatlas.extract.regimen.drugs import Mention
+from trialatlas.extract.regimen.passes import _Doc, _unclaimed
+
+_ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
+_BRACKET_GAP = re.compile(r"[\s()]*$")
+_NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
+_ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
+
+
+def _bind_routes(doc: _Doc) -> None:
+    """A route word just before a drug name ("intravenous belimumab", "oral MMF") belongs to that drug,
+    and to the same drug named again in brackets ("Bolus 5-FU (fluorouracil)")."""
+    for start, end, route in doc.routes:
+        for index, mention in enumerate(doc.mentions):
+            if 0 <= mention.start - end <= 2:
+                doc.bound_routes[mention.start] = route
+                doc.claimed.add(("route", start))
+                following = doc.mentions[index + 1] if index + 1 < len(doc.mentions) else None
+                if (
+                    following is not None
+                    and following.info.name == mention.info.name
+                    and _BRACKET_GAP.match(doc.text, mention.end, following.start)
+                ):
+                    doc.bound_routes[following.start] = route
+                break
+
+
+def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Mention | None) -> str | None:
+    if mention is not None:
+        if mention.start in doc.bound_routes:
+            return doc.bound_routes[mention.start]
+        for other in doc.mentions:
+            # "1500mg/d once daily oral Lapatinib": the drug named again, with its route, in the dose's words.
+            if (
+                other.info.name == mention.info.name
+                and other.start in doc.bound_routes
+                and pre_start <= other.start < post_end
+            ):
+                return doc.bound_routes[other.start]
+    text = doc.text
+
+    def rank(span: lexicon.Span) -> int:
+        word = text[span[0] : span[1]].lower()
+        return 1 if word in _ROUTE_STRONG_WEAK else 2
+
+    after = [
+        span
+        for span in _unclaimed(doc, "route", doc.routes, amount.end, post_end)
+        # "Cyclophosphamide 2x60mg/kg + Cells intravenous (IV) + IL-2": a route after the next "+" is said
+        # of what that "+" adds; one after "followed by" or "then", of what follows.
+        if "+" not in text[amount.end : span[0]] and not _NEXT_STEP.search(text, amount.end, span[0])
+    ]
+    before = _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
+    best: lexicon.Span | None = None
+    for level in (2, 1):
+        candidates = [s for s in after if rank(s) == level]
+        if candidates:
+            best = candidates[0]
+            break
+        candidates = [s for s in before if rank(s) == level]
+        if candidates:
+            best = candidates[-1]
+            break
+    if best is not None:
+        doc.claimed.add(("route", best[0]))
+        # "2 mg/kg intravenous every 12 hours continuous intravenous or by mouth (PO)": the route said
+        # again in the dose's words with another offered beside it.
+        alternative = next(
+            (
+                found
+                for span in doc.routes
+                if span[2] == best[2] and pre_start <= span[0] < post_end
+                for found in [_alternative_route(doc, span)]
+                if found is not None
+            ),
+            None,
+        )
+        if alternative is not None:
+            # "8 mg IV or orally": either route, so neither is the dose's (the spec).
+            doc.claimed.add(("route", alternative[0]))
+            return None
+        return best[2]
+    forms = [s for s in doc.forms if pre_start <= s[0] and s[1] <= post_end]
+    if forms:
+        doc.implied_routes.add(amount.start)
+        return forms[0][2]
+    return None
+
+
+def _alternative_route(doc: _Doc, chosen: lexicon.Span) -> lexicon.Span | None:
+    """The other route of "IV or orally", "PO/IV", if ``chosen`` is one of two offered."""
+    for span in doc.routes:
+        if span[2] == chosen[2]:
+            continue
+        gap = doc.text[chosen[1] : span[0]] if span[0] >= chosen[1] else doc.text[span[1] : chosen[0]]
+        if _ROUTE_OR.fullmatch(gap):
+            return span
+    return None
