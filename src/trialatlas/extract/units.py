@@ -15,8 +15,6 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import pint
-
 from trialatlas.config import cache_dir
 
 # Definitions pint lacks. "IU" is treated as the enzyme unit: in laboratory ranges (ALT 40 IU/L) the two
@@ -64,6 +62,10 @@ def registry() -> Any:
     concurrent first run) falls back to parsing."""
     global _registry
     if _registry is None:
+        # Imported here: importing pint costs ~0.5 s, and most readers of units (the common ones,
+        # converted without pint) never need it.
+        import pint
+
         reg: Any = None
         folder = cache_dir()
         if folder is not None:
@@ -187,7 +189,7 @@ def parse_unit(text: str) -> Any:
             quantity = registry().parse_expression(lowered)
         except Exception:
             return None
-    if not isinstance(quantity, pint.Quantity):
+    if not isinstance(quantity, registry().Quantity):
         return None
     return quantity
 
@@ -344,6 +346,8 @@ def _convert_with_pint(value: float, from_unit: str, to_unit: str, analyte: str 
         quantity = _molar_bridge(quantity, target, analyte)
         if quantity is None:
             return None
+    import pint  # loaded already: the registry made ``source``
+
     try:
         ratio = (quantity / target).to("dimensionless").magnitude
     except pint.DimensionalityError:

@@ -250,14 +250,6 @@ def _keep(text: str, mention: regimen_drugs.Mention) -> bool:
     return True
 
 
-@cache
-def _name_starts() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """One-word names, and the first two words of longer ones, lower-cased (for a cheap first look)."""
-    vocabulary = regimen_drugs.vocabulary()
-    keys = [tuple(word.lower() for word in key) for key in [*vocabulary.by_words, *vocabulary.by_exact]]
-    return frozenset(k[0] for k in keys if len(k) == 1), frozenset((k[0], k[1]) for k in keys if len(k) > 1)
-
-
 @lru_cache(maxsize=65536)
 def _drug_like(word: str) -> bool:
     return regimen_drugs.looks_like_drug_word(word) and word not in _NOT_DRUG_WORDS
@@ -266,8 +258,12 @@ def _drug_like(word: str) -> bool:
 def _may_name_drug(text: str) -> bool:
     """Whether any word could start a drug name or read as one (most criteria name no drug)."""
     sequence = regimen_drugs.WORD.findall(text.lower())
-    singles, pairs = _name_starts()
-    if not singles.isdisjoint(sequence) or not pairs.isdisjoint(itertools.pairwise(sequence)):
+    # The vocabulary's own sets, lower-cased: its one-word names, and the leading words of longer
+    # names, whose two-word ones are the first two words of a name (no set of them is made per process).
+    vocabulary = regimen_drugs.vocabulary()
+    if not vocabulary.one_word_names.isdisjoint(sequence) or not vocabulary.prefixes.isdisjoint(
+        itertools.pairwise(sequence)
+    ):
         return True
     return any(len(word) >= 6 and _drug_like(word) for word in sequence)
 
