@@ -18,9 +18,9 @@ pay only for what they touch: the regimen parser, pint, the matcher and the expo
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from trialatlas._lazy import listing, resolve
 from trialatlas.errors import (
     ExportError,
     InputError,
@@ -117,18 +117,12 @@ _PUBLIC_HOMES: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    home = _PUBLIC_HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(home)
-    # ``search`` is its package, which can be called as the search function (trialatlas.search).
-    value = module if home == f"{__name__}.{name}" else getattr(module, name)
-    globals()[name] = value
-    return value
+    # ``search`` resolves to its package, which can be called as the search function (trialatlas.search).
+    return resolve(__name__, _PUBLIC_HOMES, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC_HOMES))
+    return listing(_PUBLIC_HOMES, globals())
 
 
 __all__ = [

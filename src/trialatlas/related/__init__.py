@@ -9,9 +9,9 @@ tells whether the saved index is current) is imported without the index and feat
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from trialatlas._lazy import resolve
 from trialatlas.errors import RelatedError
 
 if TYPE_CHECKING:
@@ -43,12 +43,7 @@ _HOMES: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    return resolve(__name__, _HOMES, globals(), name)
 
 
 __all__ = [

@@ -11,8 +11,9 @@ its unit registry (a second or so of a command's start-up).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from trialatlas._lazy import listing, resolve
 
 if TYPE_CHECKING:
     from trialatlas.extract.regimen.dose import PatientDose, body_surface_area, patient_dose
@@ -41,43 +42,37 @@ if TYPE_CHECKING:
 
 # The module of this package that defines each public name (``normalise_drug`` is drugs.normalise).
 _HOMES: dict[str, str] = {
-    "PatientDose": "dose",
-    "body_surface_area": "dose",
-    "patient_dose": "dose",
-    "normalise_drug": "drugs",
-    "Adjustment": "models",
-    "Condition": "models",
-    "Dose": "models",
-    "Duration": "models",
-    "Formulation": "models",
-    "ParsedRegimen": "models",
-    "RegimenItem": "models",
-    "TargetLevel": "models",
-    "Unparsed": "models",
-    "parse_regimen": "parse",
-    "TrialDoses": "service",
-    "trial_doses": "service",
-    "render_svg": "svg",
-    "ArmTimeline": "timeline",
-    "Phase": "timeline",
-    "TrialTimeline": "timeline",
-    "arm_timeline": "timeline",
-    "trial_timeline": "timeline",
+    "PatientDose": "trialatlas.extract.regimen.dose",
+    "body_surface_area": "trialatlas.extract.regimen.dose",
+    "patient_dose": "trialatlas.extract.regimen.dose",
+    "normalise_drug": "trialatlas.extract.regimen.drugs:normalise",
+    "Adjustment": "trialatlas.extract.regimen.models",
+    "Condition": "trialatlas.extract.regimen.models",
+    "Dose": "trialatlas.extract.regimen.models",
+    "Duration": "trialatlas.extract.regimen.models",
+    "Formulation": "trialatlas.extract.regimen.models",
+    "ParsedRegimen": "trialatlas.extract.regimen.models",
+    "RegimenItem": "trialatlas.extract.regimen.models",
+    "TargetLevel": "trialatlas.extract.regimen.models",
+    "Unparsed": "trialatlas.extract.regimen.models",
+    "parse_regimen": "trialatlas.extract.regimen.parse",
+    "TrialDoses": "trialatlas.extract.regimen.service",
+    "trial_doses": "trialatlas.extract.regimen.service",
+    "render_svg": "trialatlas.extract.regimen.svg",
+    "ArmTimeline": "trialatlas.extract.regimen.timeline",
+    "Phase": "trialatlas.extract.regimen.timeline",
+    "TrialTimeline": "trialatlas.extract.regimen.timeline",
+    "arm_timeline": "trialatlas.extract.regimen.timeline",
+    "trial_timeline": "trialatlas.extract.regimen.timeline",
 }
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{home}")
-    value = getattr(module, "normalise" if name == "normalise_drug" else name)
-    globals()[name] = value
-    return value
+    return resolve(__name__, _HOMES, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+    return listing(_HOMES, globals())
 
 
 __all__ = [
