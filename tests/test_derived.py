@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from refusals import refusing
 from trialatlas.cli import app
 from trialatlas.match import matcher as matcher_module
 from trialatlas.match import stored_rules
@@ -62,12 +64,7 @@ def no_building(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every way a request could build or parse something raises, and is recorded."""
     called: list[str] = []
 
-    def refuse(name: str) -> Any:
-        def refused(*args: Any, **kwargs: Any) -> Any:
-            called.append(name)
-            raise AssertionError(f"{name} called on a request")
-
-        return refused
+    refuse = partial(refusing, called)
 
     monkeypatch.setattr(related_index, "build_index", refuse("related build_index"))
     monkeypatch.setattr(related_index, "patch_index", refuse("related patch_index"))

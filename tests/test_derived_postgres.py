@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import orjson
 import psycopg
 import pytest
 
+from refusals import refusing
 from trialatlas.errors import ReadOnlyStoreError
 from trialatlas.match import matcher as matcher_module
 from trialatlas.match.stats_file import BLOB_NAME as STATS_BLOB
@@ -48,12 +50,7 @@ def _refuse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every way a request could write or derive something raises, and is recorded."""
     called: list[str] = []
 
-    def refuse(name: str) -> Any:
-        def refused(*args: Any, **kwargs: Any) -> Any:
-            called.append(name)
-            raise AssertionError(f"{name} called on a request")
-
-        return refused
+    refuse = partial(refusing, called)
 
     monkeypatch.setattr(PostgresSearchIndex, "sync", refuse("search sync"))
     monkeypatch.setattr(PostgresSearchIndex, "rebuild", refuse("search rebuild"))
