@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
-from trialatlas.extract.criteria.drugs import DrugMention, find_drugs, mention_classes
+from trialatlas.extract.criteria.drugs import DrugMention, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.vocab import condition_matcher
 from trialatlas.match.patient_model import PatientAllergy, PatientCondition, PatientProfile, evidence_at
@@ -84,8 +84,11 @@ def _inside_brackets_after(sentence: str, drug: DrugMention, allergens: Sequence
     return False
 
 
-def read_allergies(profile: PatientProfile, index: int, sentence: str) -> list[tuple[int, int]]:
-    """Add the sentence's drug allergies to the profile; return the spans read (no medicine there)."""
+def read_allergies(
+    profile: PatientProfile, index: int, sentence: str, drugs: Sequence[DrugMention]
+) -> list[tuple[int, int]]:
+    """Add the sentence's drug allergies to the profile (``drugs``: the sentence's drug mentions, in
+    order); return the spans read (no medicine there)."""
     cues = _cues()
     claimed: list[tuple[int, int]] = []
     if (none_known := cues["none_known"].search(sentence)) is not None:
@@ -102,7 +105,6 @@ def read_allergies(profile: PatientProfile, index: int, sentence: str) -> list[t
         claimed.append(none_known.span())
     elif cues["whole_list"].search(sentence):
         profile.allergy_list_complete = True
-    drugs = find_drugs(sentence)
     allergens = allergen_mentions(sentence, drugs)
     if not allergens and any(
         mention.concept == "allergy" and context_of(sentence, mention.start, mention.end).negated

@@ -106,8 +106,9 @@ def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfil
 
 
 def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
+    drugs = find_drugs(sentence)
     # A drug named as an allergen is read first, so it is never taken for a medicine.
-    claimed: list[tuple[int, int]] = read_allergies(profile, index, sentence)
+    claimed: list[tuple[int, int]] = read_allergies(profile, index, sentence, drugs)
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in claimed)
@@ -186,7 +187,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
-    for drug in find_drugs(sentence):
+    for drug in drugs:
         if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
             continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
         context = context_of(sentence, drug.start, drug.end)
