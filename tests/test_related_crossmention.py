@@ -81,19 +81,19 @@ def test_stripped_copy_names_no_nct_number_anywhere(target_records: list[Trial])
             "the SEHER trial ), a clustered trial",
         ),
         (
-            "(see http://www.\n\nclinicaltrials.\n\ngov.\n\n Identifier: NCT00942591) SWABIMS evaluated",
+            "(see http://www.\n\nclinicaltrials.\n\ngov.\n\n Identifier: NCT00942590) SWABIMS evaluated",
             "(see ) SWABIMS evaluated",
         ),
         (
-            "see https://www.clinicaltrials.gov/ct2/show/study/NCT01234567?term=abc&rank=1 for details",
+            "see https://www.clinicaltrials.gov/ct2/show/study/NCT01234568?term=abc&rank=1 for details",
             "see for details",
         ),
         (
-            "both registered at ClinicalTrials. gov, identifiers NCT00266487 and NCT00354081, respectively",
+            "both registered at ClinicalTrials. gov, identifiers NCT00266486 and NCT00354080, respectively",
             "both registered and , respectively",
         ),
         (
-            "Patients who completed study NCT00371319 or NCT 0087661 (NCT# pending) may enter",
+            "Patients who completed study NCT00371318 or NCT 0087662 (NCT# pending) may enter",
             "Patients who completed study or ( # pending) may enter",
         ),
         ("No reference here: the WASH Benefits trial at www.washbenefits.net", None),
