@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import drug_classes, drug_ingredients, same_drug
-from trialatlas.extract.criteria.logic import build_logic
+from trialatlas.extract.criteria.logic import bracket_start, build_logic, clause_bounds, listed_together
 from trialatlas.extract.criteria.negation import find_cues
-from trialatlas.extract.criteria.qualifiers import class_words, course_of, route_mentions
+from trialatlas.extract.criteria.qualifiers import class_words, course_of, is_class_token, route_mentions
 from trialatlas.extract.criteria.rules import (
     ConditionRule,
     LogicNode,
@@ -33,6 +33,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
+from trialatlas.extract.criteria.split import CriterionKind
 from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
 from trialatlas.match.logic import Truth, evaluate_logic
@@ -138,14 +139,14 @@ def evaluate_criterion(
     # Words no rule read are one more undecided atom where they stand; they hold the criterion back
     # only if that atom could change what the tree decided.
     unread = (
-        _deciding_unread(criterion.text, rules, logic, [v.truth for v in raw], truth)
+        _deciding_unread(criterion.text, rules, logic, [v.truth for v in raw], truth, criterion.kind)
         if truth == "true" and conjunctive and clinical
         else []
     )
     # A statement that does not hold may still hold by an alternative no rule read ("brain metastases
     # or carcinomatous meningitis" for a patient without brain metastases): not shown either way.
     alternatives = (
-        _unread_alternatives(criterion.text, rules, logic, [v.truth for v in raw])
+        _unread_alternatives(criterion.text, rules, logic, [v.truth for v in raw], criterion.kind)
         if truth == "false" and clinical
         else []
     )
@@ -230,6 +231,7 @@ def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
 def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
     covered: list[tuple[int, int]] = []
     known: set[str] = set(class_words())
+    staged = any(getattr(rule, "classes", None) for rule in rules)
     for rule in rules:
         covered.append((rule.span.start, rule.span.end))
         if rule.window is not None:
@@ -263,6 +265,9 @@ def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
         word = match.group(0).lower()
         if word in stop or word in known or course_of(word):
             continue
+        if staged and is_class_token(word):
+            continue  # "Stage IIIC or IV ovarian carcinoma": the atom's class set holds the numerals
+
         if any(start <= match.start() and match.end() <= end for start, end in covered):
             continue
         unread.append(match)
@@ -275,7 +280,12 @@ _QUALIFIER_GAP = re.compile(r"[A-Za-z0-9\s'-]*")
 
 
 def _deciding_unread(
-    text: str, rules: Sequence[Rule], logic: LogicNode, truths: Sequence[Truth], truth: Truth
+    text: str,
+    rules: Sequence[Rule],
+    logic: LogicNode,
+    truths: Sequence[Truth],
+    truth: Truth,
+    kind: CriterionKind = "inclusion",
 ) -> list[str]:
     """The unread words that could change ``truth``: each is put into the tree as an undecided atom
     where it stands (another branch of the all-of or any-of it sits inside, a narrowing of the atom it
@@ -287,7 +297,7 @@ def _deciding_unread(
     extended: list[Truth] = [*truths, "unknown"]
     deciding: list[str] = []
     for match in _unread_matches(text, rules):
-        placed = _place_unread(logic, rules, match.start(), match.end(), text, unknown)
+        placed = _place_unread(logic, rules, match.start(), match.end(), text, unknown, kind)
         if evaluate_logic(placed, extended, rules) != truth:
             deciding.append(match.group(0))
     return deciding
@@ -302,7 +312,11 @@ _OR_BEFORE_ATOM = re.compile(r"(?:\s+[A-Za-z0-9'-]+){0,3}\s*,?\s+(?:or|and/or|no
 
 
 def _unread_alternatives(
-    text: str, rules: Sequence[Rule], logic: LogicNode, truths: Sequence[Truth]
+    text: str,
+    rules: Sequence[Rule],
+    logic: LogicNode,
+    truths: Sequence[Truth],
+    kind: CriterionKind = "inclusion",
 ) -> list[str]:
     """The unread words that stand as another alternative to what the tree found false: a branch of an
     any-of they sit inside, or joined by "or" to an atom ("gastritis" in "bleeding disorder or
@@ -317,25 +331,32 @@ def _unread_alternatives(
             continue  # it narrows an atom found false, which stays false
         placed = _place_inside(logic, rules, start, end, extra)
         if placed is None:
-            joined = _joined_atom(logic, rules, start, end, text)
+            joined = _joined_atom(logic, rules, start, end, text, kind)
             placed = None if joined is None else _widen(logic, joined, extra)
         if placed is not None and evaluate_logic(placed, extended, rules) == "unknown":
             found.append(match.group(0))
     return found
 
 
-def _joined_atom(node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str) -> int | None:
-    """The nearest atom a word is joined to by "or" (before or after it), within one clause."""
+def _joined_atom(
+    node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str, kind: CriterionKind = "inclusion"
+) -> int | None:
+    """The nearest atom a word is joined to by "or" (before or after it), or listed with in one series
+    ("diabetes mellitus, malabsorption, kidney stones, or …"), within one clause."""
     best: tuple[int, int] | None = None
+    # A word in a bracket glosses the item the bracket follows: it stands where the bracket opens.
+    at = bracket_start(text, start)
     for index in node.atoms():
         span = rules[index].span
         if span.end > start and end > span.start:
             continue
         if end <= span.start:
             gap, joint = text[end : span.start], _OR_BEFORE_ATOM
+            listed = listed_together(text, end, span.start, kind)
         else:
             gap, joint = text[span.end : start], _OR_AFTER_ATOM
-        if not joint.fullmatch(gap):
+            listed = at > span.end and listed_together(text, span.end, at, kind)
+        if not (joint.fullmatch(gap) or listed):
             continue
         if best is None or len(gap) < best[0]:
             best = (len(gap), index)
@@ -375,14 +396,28 @@ def _extent(node: LogicNode, rules: Sequence[Rule]) -> tuple[int, int] | None:
 
 
 def _place_unread(
-    node: LogicNode, rules: Sequence[Rule], start: int, end: int, text: str, unknown: int
+    node: LogicNode,
+    rules: Sequence[Rule],
+    start: int,
+    end: int,
+    text: str,
+    unknown: int,
+    kind: CriterionKind = "inclusion",
 ) -> LogicNode:
     extra = LogicNode(op="atom", rule=unknown)
     inner = _place_inside(node, rules, start, end, extra)
     if inner is not None:
         return inner
+    if kind == "exclusion":
+        low, high = clause_bounds(text, start)
+        if not any(
+            low <= rules[i].span.start < high or low < rules[i].span.end <= high for i in node.atoms()
+        ):
+            # Each clause of an exclusion excludes on its own ("Investigational drugs. Current
+            # alcohol abuse."): one no rule read is another branch, not one more requirement.
+            return LogicNode(op="any", children=[node, extra])
     if not _in_phrase_of_atom(node, rules, start, end, text):
-        joined = _joined_atom(node, rules, start, end, text)
+        joined = _joined_atom(node, rules, start, end, text, kind)
         if joined is not None:
             return _widen(node, joined, extra)  # "hepatitis B or uncontrolled zorbitis": another branch
     qualified = _qualified_atom(node, rules, start, end, text)

@@ -57,6 +57,62 @@ _RATIONALE = re.compile(
 )
 
 
+_CLAUSE_EDGE = re.compile(r"[;:]|\.\s|\.$")
+_LIST_JOINT = re.compile(r",|\bor\b|\band/or\b|\bnor\b|\band\b", re.IGNORECASE)
+# "4/10 or greater", "2 or more": a value and its operator, not a list.
+_NOT_A_LIST = re.compile(
+    r"\d|\bor\s+(?:greater|more|less|higher|lower|above|below|equal|fewer|longer|shorter)\b", re.IGNORECASE
+)
+_OR_WORD = re.compile(r"\bor\b|\band/or\b|\bnor\b", re.IGNORECASE)
+# The most words one listed item has between two joints ("recent alcohol excess/abuse").
+_ITEM_WORDS = 5
+
+
+def clause_bounds(text: str, position: int) -> tuple[int, int]:
+    """The clause (between ";", ":" or a sentence's end) that ``position`` stands in."""
+    start = 0
+    for edge in _CLAUSE_EDGE.finditer(text):
+        if edge.end() <= position:
+            start = edge.end()
+        elif edge.start() >= position:
+            return start, edge.start()
+    return start, len(text)
+
+
+def bracket_start(text: str, position: int) -> int:
+    """Where the bracket that ``position`` stands inside opens ("alcohol excess (15 drinks a week)"
+    glosses the item before it, so a word in it stands where the bracket does), else ``position``."""
+    depth = 0
+    for index in range(position - 1, -1, -1):
+        if text[index] in ")]":
+            depth += 1
+        elif text[index] in "([":
+            if depth == 0:
+                return index
+            depth -= 1
+    return position
+
+
+def listed_together(text: str, first_end: int, second_start: int, kind: CriterionKind) -> bool:
+    """Whether what ends at ``first_end`` and what starts at ``second_start`` are items of one list:
+    only short items and list joints between them, within one clause ("diabetes mellitus,
+    malabsorption, kidney stones, or recent alcohol excess"). An exclusion's list names alternatives
+    whatever joins it; an inclusion's only when "or" joins the series."""
+    if second_start <= first_end:
+        return False
+    gap = _BRACKETED.sub(" ", text[first_end:second_start])
+    if _CLAUSE_EDGE.search(gap) or _NOT_A_LIST.search(gap) or any(mark in gap for mark in "()[]"):
+        return False
+    if "," not in gap and _OR_WORD.search(gap) is None:
+        return False
+    if any(len(piece.split()) > _ITEM_WORDS for piece in _LIST_JOINT.split(gap)):
+        return False
+    if kind == "exclusion":
+        return True
+    start, end = clause_bounds(text, first_end)
+    return _OR_WORD.search(_BRACKETED.sub(" ", text[start:end])) is not None
+
+
 def _node(
     op: Literal["atom", "all", "any", "not", "except", "examples"],
     rule: int | None = None,
@@ -270,4 +326,13 @@ def combine_of(node: LogicNode) -> Literal["all", "any"]:
     return "any" if node.op == "any" else "all"
 
 
-__all__ = ["ANY_OF", "LIST_GAP", "build_logic", "combine_of", "listing_gap"]
+__all__ = [
+    "ANY_OF",
+    "LIST_GAP",
+    "bracket_start",
+    "build_logic",
+    "clause_bounds",
+    "combine_of",
+    "listed_together",
+    "listing_gap",
+]
