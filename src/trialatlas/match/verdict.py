@@ -22,7 +22,13 @@ from trialatlas.extract.criteria import ParsedCriterion, parse_eligibility
 from trialatlas.extract.criteria.drugs import drug_classes, drug_ingredients, same_drug
 from trialatlas.extract.criteria.logic import bracket_start, build_logic, clause_bounds, listed_together
 from trialatlas.extract.criteria.negation import find_cues
-from trialatlas.extract.criteria.qualifiers import class_words, course_of, is_class_token, route_mentions
+from trialatlas.extract.criteria.qualifiers import (
+    class_words,
+    course_of,
+    find_classes,
+    is_class_token,
+    route_mentions,
+)
 from trialatlas.extract.criteria.rules import (
     ConditionRule,
     LogicNode,
@@ -329,10 +335,12 @@ def _unread_alternatives(
         start, end = match.start(), match.end()
         if _in_phrase_of_atom(logic, rules, start, end, text):
             continue  # it narrows an atom found false, which stays false
-        placed = _place_inside(logic, rules, start, end, extra)
-        if placed is None:
-            joined = _joined_atom(logic, rules, start, end, text, kind)
-            placed = None if joined is None else _widen(logic, joined, extra)
+        # Joined by "or" to an atom, it widens that atom even inside an all-of ("neuroblastoma (stage
+        # IV, or N-myc amplified)"); else it is one more branch of what it sits between.
+        joined = _joined_atom(logic, rules, start, end, text, kind)
+        placed = _place_inside(logic, rules, start, end, extra) if joined is None else None
+        if joined is not None:
+            placed = _widen(logic, joined, extra)
         if placed is not None and evaluate_logic(placed, extended, rules) == "unknown":
             found.append(match.group(0))
     return found
@@ -346,20 +354,27 @@ def _joined_atom(
     best: tuple[int, int] | None = None
     # A word in a bracket glosses the item the bracket follows: it stands where the bracket opens.
     at = bracket_start(text, start)
+    classes = find_classes(text)
     for index in node.atoms():
-        span = rules[index].span
-        if span.end > start and end > span.start:
-            continue
-        if end <= span.start:
-            gap, joint = text[end : span.start], _OR_BEFORE_ATOM
-            listed = listed_together(text, end, span.start, kind)
-        else:
-            gap, joint = text[span.end : start], _OR_AFTER_ATOM
-            listed = at > span.end and listed_together(text, span.end, at, kind)
-        if not (joint.fullmatch(gap) or listed):
-            continue
-        if best is None or len(gap) < best[0]:
-            best = (len(gap), index)
+        rule = rules[index]
+        # A stage list read into the atom ("neuroblastoma (stage IV, or N-myc amplified)") stands
+        # where its words are: an alternative joined to them widens the atom.
+        values = set(getattr(rule, "classes", None) or [])
+        spans = [(rule.span.start, rule.span.end)]
+        spans += [(found.start, found.end) for found in classes if values and set(found.values) <= values]
+        for span_start, span_end in spans:
+            if span_end > start and end > span_start:
+                continue
+            if end <= span_start:
+                gap, joint = text[end:span_start], _OR_BEFORE_ATOM
+                listed = listed_together(text, end, span_start, kind)
+            else:
+                gap, joint = text[span_end:start], _OR_AFTER_ATOM
+                listed = listed_together(text, span_end, at if at >= span_end else start, kind)
+            if not (joint.fullmatch(gap) or listed):
+                continue
+            if best is None or len(gap) < best[0]:
+                best = (len(gap), index)
     return None if best is None else best[1]
 
 

@@ -1,0 +1,79 @@
+"""Conditions criteria often name that the vocabulary lacked (sarcomas, mesothelioma, meningitis, kidney
+stones, syphilis, paediatric tumours, autism, ascites): read on both sides, kinds kept apart, and an
+alternative joined to a stage list read into an atom widens that atom."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialatlas.extract.criteria import Criterion, parse_criterion
+from trialatlas.extract.criteria.rules import ConditionRule
+from trialatlas.extract.criteria.vocab import broader_concepts
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.verdict import evaluate_criterion
+
+
+def _parse(text: str, kind: str = "inclusion"):  # type: ignore[no-untyped-def]
+    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
+    return parse_criterion(criterion)
+
+
+def _status(text: str, kind: str, note: str) -> str:
+    return evaluate_criterion(_parse(text, kind), profile_from_note(note)).status
+
+
+@pytest.mark.parametrize(
+    ("criterion", "kind", "note", "expected"),
+    [
+        (
+            "AIDS-related Kaposi's sarcoma",
+            "inclusion",
+            "Man of 40 with HIV and Kaposi sarcoma of the feet.",
+            "met",
+        ),
+        ("Osteogenic sarcoma", "inclusion", "Girl of 14 with osteosarcoma of the proximal tibia.", "met"),
+        ("Malignant pleural mesothelioma", "inclusion", "Man of 70 with pleural mesothelioma.", "met"),
+        ("History of meningitis", "exclusion", "Boy of 8 who had meningitis as an infant.", "excluded"),
+        (
+            "Any history of renal calculi",
+            "exclusion",
+            "Woman of 50 who passed a kidney stone in 2019.",
+            "excluded",
+        ),
+        (
+            "Active syphilis",
+            "exclusion",
+            "Man of 30 with untreated secondary syphilis, RPR 1:128.",
+            "excluded",
+        ),
+        ("Diagnosis of autism spectrum disorder", "inclusion", "Boy of 6 with autism since age 3.", "met"),
+        ("No ascites", "inclusion", "Man of 60 with cirrhosis; CT shows large-volume ascites.", "not met"),
+    ],
+)
+def test_named_conditions_are_read_on_both_sides(criterion: str, kind: str, note: str, expected: str) -> None:
+    assert _status(criterion, kind, note) == expected
+
+
+def test_kinds_of_sarcoma_are_not_one_another() -> None:
+    text = "No Kaposi's sarcoma, Ewing's sarcoma, or osteosarcoma"
+    # Her leiomyosarcoma is none of them (the note's silence on them leaves the answer open, never "not met").
+    assert _status(text, "inclusion", "Woman of 52 with uterine leiomyosarcoma.") != "not met"
+    assert _status(text, "inclusion", "Woman of 52 with Ewing sarcoma of the pelvis.") == "not met"
+    assert "sarcoma" in broader_concepts("kaposi_sarcoma")
+    assert "cancer" in broader_concepts("ewing_sarcoma")
+    assert "kaposi_sarcoma" not in broader_concepts("leiomyosarcoma")
+
+
+def test_carcinomatous_meningitis_is_a_meningitis_and_a_cancer_but_cryptococcal_is_not_a_cancer() -> None:
+    assert {"meningitis", "cancer"} <= broader_concepts("carcinomatous_meningitis")
+    assert "cancer" not in broader_concepts("cryptococcal_meningitis")
+    rules = [r for r in _parse("Leptomeningeal disease").rules if isinstance(r, ConditionRule)]
+    assert [r.concept for r in rules] == ["carcinomatous_meningitis"]
+
+
+def test_an_alternative_joined_to_a_stage_list_keeps_a_failed_stage_open() -> None:
+    text = "High risk neuroblastoma (stage IV, or quandrel amplified)"
+    note = "Child of 3 with neuroblastoma, INSS stage 3, quandrel amplified."
+    assert _status(text, "inclusion", note) == "unknown"
+    # Without the alternative, the stage decides.
+    assert _status("Stage IV neuroblastoma", "inclusion", note) == "not met"
