@@ -77,3 +77,18 @@ def test_an_alternative_joined_to_a_stage_list_keeps_a_failed_stage_open() -> No
     assert _status(text, "inclusion", note) == "unknown"
     # Without the alternative, the stage decides.
     assert _status("Stage IV neuroblastoma", "inclusion", note) == "not met"
+
+
+def test_other_than_is_no_kind_of_the_condition_it_exempts() -> None:
+    rules = _parse("Any chronic disease (other than allergy or asthma)", "exclusion").rules
+    exempted = [r for r in rules if isinstance(r, ConditionRule) and r.exception]
+    assert exempted
+    assert all("than" not in r.qualifiers for r in exempted)
+
+
+def test_an_unread_alternative_beside_an_exception_is_not_exempted_with_it() -> None:
+    # Kaposi's sarcoma is exempted from "cancer", not from the "zorbal-defining illness" beside it.
+    text = "History of cancer (other than Kaposi's sarcoma), a zorbal-defining illness, or quandrel disease."
+    note = "Man of 44 with HIV whose only complication was Kaposi's sarcoma in 2015. No other cancers."
+    assert _status(text, "exclusion", note) == "unknown"
+    assert _status("History of cancer (other than Kaposi's sarcoma).", "exclusion", note) == "not excluded"

@@ -38,13 +38,15 @@ def _same_thing(main: LogicNode, exempt: LogicNode, rules: Sequence[Rule]) -> bo
     V LN)"): then the patient's one disease is either the exempted kind or not."""
     concepts: set[str] = set()
     for i in main.atoms():
+        if i >= len(rules):
+            return False  # words no rule read (match.verdict) may name something the exception is not
         rule = rules[i]
         if isinstance(rule, ConditionRule) and rule.concept:
             concepts.add(rule.concept)
     for i in exempt.atoms():
-        rule = rules[i]
-        if isinstance(rule, ConditionRule) and rule.concept is not None:
-            if not any(c in broader_concepts(rule.concept) for c in concepts if c):
+        exempted = rules[i] if i < len(rules) else None
+        if isinstance(exempted, ConditionRule) and exempted.concept is not None:
+            if not any(c in broader_concepts(exempted.concept) for c in concepts if c):
                 return False
         else:
             return False

@@ -288,6 +288,15 @@ def _trailing_words(lead: str) -> list[str]:
 
 _NOT_MODIFIERS = frozenset(
     [
+        # Words of an exception or example cue ("other than allergy", "except asthma", "such as
+        # gout") end the modifiers: "than" is no kind of allergy.
+        "than",
+        "except",
+        "excluding",
+        "unless",
+        "including",
+        "such",
+        "like",
         "a",
         "an",
         "the",
