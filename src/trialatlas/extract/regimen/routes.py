@@ -56,7 +56,8 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         bound = doc.bound_routes.get(mention.start)
         if bound is None:
             for other in doc.mentions:
-                # "1500mg/d once daily oral Lapatinib": the drug named again, with its route, in the dose's words.
+                # "1500mg/d once daily oral Lapatinib": the drug named again, with its route, in the
+                # dose's words.
                 if (
                     other.info.name == mention.info.name
                     and other.start in doc.bound_routes
