@@ -342,7 +342,12 @@ _STEP_FREQUENCY = re.compile(
     r"[\d.,]+(?:\s*-\s*[\d.,]+)?\s*[A-Za-zµ/]+\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
-_LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
+# "followed by weekly infusions at 250 mg/m2": a frequency that leads into the next dose is that dose's.
+_LEADS_INTO = re.compile(
+    r"\s+(?:(?:infusions?|injections?|doses?|administrations?)\s+)?"
+    r"(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$",
+    re.IGNORECASE,
+)
 _JOINS_ANOTHER = re.compile(r"\)\s*(?:,\s*)?(?:plus|with|and|\+)\b", re.IGNORECASE)
 _SINGLE_DOSE = re.compile(r"(?:as|in)\s+a\s+single\b", re.IGNORECASE)
 _LEVEL_NAME = re.compile(r"Single[-\s]dose")
