@@ -190,12 +190,12 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "iv",
         r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|\bconiv\b|"
-        r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
+        r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bi\.?v\.?\s?gtt\b|\bivdrip\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
         r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
     (
         "sc",
-        r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
+        r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bs/c\b|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
         r"\bunder\s+the\s+skin\b",
     ),
     (
@@ -245,6 +245,14 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ("intra-articular", r"\bintra-?articular(?:ly)?\b"),
     ("intravesical", r"\bintra-?vesical(?:ly)?\b"),
     ("intra-arterial", r"\bintra-?arterial(?:ly)?\b|\bhepatic\s+arterial\b"),
+    # Any other "intra-" site the text gives as the route, kept as written (R5: "intradiscal injection",
+    # "injected intralesionally"): as an adverb, or before a word of giving, so that a site or a condition
+    # ("intraocular pressure", "intracranial haemorrhage", "intraoperative") is not read as a route.
+    (
+        "site",
+        r"\bintra-?[a-z]{3,}?(?:al|ar|ic|ous|ary|ine)(?:ly\b|(?=\s+(?:injections?|infusions?|instillations?|"
+        r"administration|delivery|route|bolus|implants?)\b))",
+    ),
     (
         "ophthalmic",
         r"\bophthalmic\b|\beye\s+drops?\b|\b(?:into|in|per|to)\s+(?:the\s+|each\s+|study\s+|affected\s+)*eyes?\b",
@@ -276,6 +284,8 @@ def find_routes(text: str) -> list[Span]:
     for match, name in found:
         kind = name.replace("_", "-")
         start, end = match.span()
+        if kind == "site":
+            kind = text[start:end].lower().removesuffix("ly")
         if kind == "iv" and end - start == 2 and _ROMAN_CONTEXT.search(text, 0, start):
             continue
         if kind == "sc" and text[start:end] == "SC" and text[end : end + 1] == "L":

@@ -14,6 +14,7 @@ from trialatlas.extract.regimen.passes import _Doc, _unclaimed, vehicles
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 _NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
+_JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b|\+", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -111,14 +112,17 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
 
 
 def _other_drug_between(doc: _Doc, start: int, end: int, mention: Mention | None) -> bool:
-    """Whether another drug (not the dose's, not a placebo or a vehicle) is named between a dose and a
-    route word after it: the route is then said of that drug."""
+    """Whether another drug (not the dose's, not a placebo or a vehicle), joined to the dose by "with",
+    "and", "plus" or the like, is named between a dose and a route word after it: the route is then said
+    of that drug ("60 mg daily with methotrexate given intravenously"; "50 μg dose of KTP-001 by
+    intradiscal injection" names the dose's own drug)."""
     own = mention.info.name if mention is not None else None
     return any(
         start <= other.start < end
         and other.info.name != own
         and other.info.name != "placebo"
         and other.info.name not in vehicles()
+        and _JOINED.search(doc.text, start, other.start) is not None
         for other in doc.mentions
     )
 
