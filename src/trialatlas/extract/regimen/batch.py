@@ -23,13 +23,8 @@ def export_text(text: str, name: str | None = None) -> dict[str, Any]:
     given = {item.drug for item in dosed if item.role != "total"}
     # A course total per kg or m² ("total dose 0.9 mg/kg") is left out when the drug's doses are given.
     dosed = [item for item in dosed if not (item.role == "total" and item.drug in given)]
-    items = distinct_items([item.export() for item in dosed])
-    for item in items:
-        if item["basis"] == "total":
-            # "2 mg total IV": the spec's bases have no "total"; a bare amount is per dose (its default).
-            item["basis"] = "dose"
     return {
-        "items": items,
+        "items": distinct_items([item.export() for item in dosed]),
         "unparsed": [fragment.text for fragment in parsed.unparsed],
     }
 
