@@ -168,9 +168,12 @@ def find_frequencies(text: str) -> list[Span]:
 # Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".
 CYCLE = re.compile(
     # "each 21-28 day cycle" names no single cycle length.
+    # "21-day EC cycles" (a regimen's acronym), "each cycle lasts 35 days", "21 days as a cycle".
     r"\b(?<!\d-)(?<!\d\s-)(?<!\d\s-\s)(?<!\dto\s)(?<!\d\sto\s)(\d+)[-\s]?(day|week)s?\s+(?:\([^)]{0,30}\)\s*)?"
-    r"(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
-    r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b",
+    r"(?:treatment\s+|chemotherapy\s+|(?-i:[A-Z]{2,6})\s+)?cycles?\b|"
+    r"\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?|is\s+|lasts\s+|=\s*)?(\d+)\s*"
+    r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b|"
+    r"\b(\d+)\s*(day|week)s?\s+(?:per|as\s+(?:a|one))\s+(?:treatment\s+)?cycle\b",
     re.IGNORECASE,
 )
 
