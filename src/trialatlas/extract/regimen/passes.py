@@ -602,7 +602,7 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         # and one route states that drug's route.
         if any(sentence.start <= item.start < sentence.end for item in items):
             continue
-        names = {
+        names: set[str | None] = {
             m.name_as_written
             for m in doc.mentions
             if sentence.start <= m.start < sentence.end

@@ -356,7 +356,7 @@ _LINE_START = re.compile(r"(?:^|\n)\s*$")
 # "a 1-hour IV continuous infusion on day 1 of each cycle", "continuous infusion over 30 minutes": an infusion
 # that runs for less than a day is one administration of its schedule, not continuous dosing.
 _SHORT_RUN_BEFORE = re.compile(
-    r"\b(\d+(?:\.\d+)?)[-\s]?(h|hrs?|hours?|min|mins|minutes?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+    r"\b(\d+(?:\.\d+)?)[-\s]?(h|hrs?|hours?|min|mins|minutes?)\s+(?:[\w.]+\s+){0,2}$", re.IGNORECASE
 )
 _SHORT_RUN_AFTER = re.compile(
     r"\s+over\s+(?:a\s+period\s+of\s+)?(\d+(?:\.\d+)?)\s*(h|hrs?|hours?|min|mins|minutes?)\b", re.IGNORECASE
