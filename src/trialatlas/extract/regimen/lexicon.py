@@ -194,7 +194,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
         "iv",
         r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|\bconiv\b|"
         r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bi\.?v\.?\s?gtt\b|\bivdrip\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
-        r"\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
+        r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
     (
         "sc",
