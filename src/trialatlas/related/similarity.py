@@ -47,6 +47,7 @@ from trialatlas.related.index import (
     phase_mask,
 )
 from trialatlas.related.passages import U64, passage_reason
+from trialatlas.related.quoted import phrase_of, quoted_reason, quoted_titles
 
 WEIGHTS: dict[str, float] = {
     "cond": 0.30,
@@ -85,6 +86,9 @@ TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
 RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25, "passages": 0.15}
+# Added to a candidate's mixed score where the query's text holds its whole title (related/quoted.py);
+# tuned on the tuning half of the cross-mention pairs (0.3 to 1 give the same recall@10 there).
+QUOTED_BONUS = 0.5
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -110,6 +114,8 @@ class Query:
     # The query's sampled word shingles (related/passages.py); its telling ones, once found.
     shingles: U64 = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     telling: U64 | None = None
+    # The query's text as a phrase titles are looked for in (related/quoted.py), once made.
+    phrase: str | None = None
 
 
 def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:
@@ -266,8 +272,10 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         if name != "structured":
             lexical += RERANK[name] * scaled
             lexical_weight += RERANK[name]
+    quoted = quoted_titles(query_phrase(query), [index.titles[row] for row in candidates.tolist()])
     total = np.zeros(n)
-    total[candidates] = mixed / weights * _condition_gate(index, query, structured, candidates)
+    gated = mixed / weights * _condition_gate(index, query, structured, candidates)
+    total[candidates] = (gated + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
     lex = np.full(n, np.nan)
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
@@ -280,6 +288,13 @@ def telling_shingles(index: RelatedIndex, query: Query) -> U64:
     if query.telling is None:
         query.telling = index.passages.telling(query.shingles)
     return query.telling
+
+
+def query_phrase(query: Query) -> str:
+    """The query's text as a phrase to find titles in (made once per query)."""
+    if query.phrase is None:
+        query.phrase = phrase_of(query.text)
+    return query.phrase
 
 
 def lexical_trust(trials: int) -> float:
@@ -568,6 +583,8 @@ def _age(value: float) -> str:
 def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = False) -> list[str]:
     """Why the trial at ``row`` is related to the query, most telling first."""
     out: list[str] = []
+    if not patient and query.text.strip() and quoted_titles(query_phrase(query), [index.titles[row]])[0]:
+        out.append(quoted_reason(index.titles[row]))
     conditions = shared(index, query, "cond", row)
     drugs = shared(index, query, "drug", row)
     named_conditions = _labels(conditions, ("c", "cv"), limit=2)
