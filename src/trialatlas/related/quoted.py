@@ -42,12 +42,13 @@ def title_phrase(title: str) -> str | None:
 
 def quoted_titles(text_phrase: str, titles: Sequence[str]) -> F64:
     """1.0 for each title found whole, word for word, in the text (:func:`phrase_of`), else 0.0."""
-    found = np.zeros(len(titles))
-    for position, title in enumerate(titles):
-        phrase = title_phrase(title)
-        if phrase is not None and phrase in text_phrase:
-            found[position] = 1.0
-    return found
+    return found_phrases(text_phrase, [title_phrase(title) for title in titles])
+
+
+def found_phrases(text_phrase: str, phrases: Sequence[str | None]) -> F64:
+    """1.0 for each phrase (:func:`title_phrase`) found in the text, else 0.0."""
+    found = (phrase is not None and phrase in text_phrase for phrase in phrases)
+    return np.fromiter(found, np.float64, len(phrases))
 
 
 def quoted_reason(title: str) -> str:

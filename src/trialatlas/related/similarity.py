@@ -47,7 +47,7 @@ from trialatlas.related.index import (
     phase_mask,
 )
 from trialatlas.related.passages import U64, passage_reason
-from trialatlas.related.quoted import phrase_of, quoted_reason, quoted_titles
+from trialatlas.related.quoted import found_phrases, phrase_of, quoted_reason, quoted_titles, title_phrase
 
 WEIGHTS: dict[str, float] = {
     "cond": 0.30,
@@ -272,7 +272,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         if name != "structured":
             lexical += RERANK[name] * scaled
             lexical_weight += RERANK[name]
-    quoted = quoted_titles(query_phrase(query), [index.titles[row] for row in candidates.tolist()])
+    quoted = found_phrases(query_phrase(query), _title_phrases(index, candidates))
     total = np.zeros(n)
     gated = mixed / weights * _condition_gate(index, query, structured, candidates)
     total[candidates] = (gated + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
@@ -295,6 +295,17 @@ def query_phrase(query: Query) -> str:
     if query.phrase is None:
         query.phrase = phrase_of(query.text)
     return query.phrase
+
+
+def _title_phrases(index: RelatedIndex, rows: I64) -> list[str | None]:
+    """The rows' titles as phrases (related/quoted.py), each made once per index, when first a candidate."""
+    known: dict[int, str | None] = index.cache.setdefault(("quoted", "phrases"), {})
+    phrases: list[str | None] = []
+    for row in rows.tolist():
+        if row not in known:
+            known[row] = title_phrase(index.titles[row])
+        phrases.append(known[row])
+    return phrases
 
 
 def lexical_trust(trials: int) -> float:
