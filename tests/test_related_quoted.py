@@ -9,9 +9,11 @@ import pytest
 
 import trialatlas.related.similarity as similarity
 from trialatlas.model import Trial
+from trialatlas.related.features import text_features
 from trialatlas.related.index import build_index
 from trialatlas.related.quoted import MIN_WORDS, phrase_of, quoted_titles, title_phrase
-from trialatlas.related.similarity import query_of_rows, reasons, score, top_rows
+from trialatlas.related.service import _trial_query
+from trialatlas.related.similarity import query_of_features, query_of_rows, reasons, score, top_rows
 
 
 def test_a_title_is_found_whole_on_word_boundaries() -> None:
@@ -98,3 +100,29 @@ def test_scores_stay_within_zero_and_one() -> None:
     total = score(index, query).total
     assert float(np.max(total)) <= 1.0 + 1e-9
     assert float(np.min(total)) >= 0.0
+
+
+def test_a_typed_query_or_a_patient_is_not_taken_to_name_a_trial(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typed query or a patient's conditions may simply be a title's words; only a trial's own text
+    names another trial by quoting its title."""
+    index = build_index(_trials())
+    text = "anemia in the elderly"
+    totals = []
+    for bonus in (0.0, 0.5):
+        monkeypatch.setattr(similarity, "QUOTED_BONUS", bonus)
+        query = query_of_features(index, text_features(text))
+        totals.append(score(index, query).total)
+        partner = index.row_of("NCT00000202")
+        assert partner is not None
+        assert not any(r.startswith("named by its title") for r in reasons(index, query, partner))
+    assert np.array_equal(totals[0], totals[1])
+
+
+def test_an_unindexed_trial_names_a_trial_by_its_title() -> None:
+    trials = _trials()
+    index = build_index(trials[1:])
+    query = _trial_query(index, trials[0])
+    partner = index.row_of("NCT00000202")
+    assert partner is not None
+    assert top_rows(score(index, query), 1) == [partner]
+    assert reasons(index, query, partner)[0].startswith("named by its title")

@@ -115,7 +115,10 @@ class Query:
     # The query's sampled word shingles (related/passages.py); its telling ones, once found.
     shingles: U64 = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     telling: U64 | None = None
-    # The query's text as a phrase titles are looked for in (related/quoted.py), once made.
+    # Whether the text is a trial's own, whose quoting another trial's title names that trial
+    # (related/quoted.py): not a patient's conditions or a typed query, which may simply be a title.
+    quoting: bool = False
+    # The query's text as a phrase titles are looked for in, once made.
     phrase: str | None = None
 
 
@@ -167,6 +170,7 @@ def query_of_rows(index: RelatedIndex, rows: list[int], *, text: str = "", title
         exclude=set(rows),
         text=text,
         title=title,
+        quoting=True,
         shingles=np.unique(np.concatenate(shingles)) if shingles else np.zeros(0, dtype=np.uint64),
     )
 
@@ -273,10 +277,11 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         if name != "structured":
             lexical += RERANK[name] * scaled
             lexical_weight += RERANK[name]
-    quoted = found_phrases(query_phrase(query), _title_phrases(index, candidates))
     total = np.zeros(n)
-    gated = mixed / weights * _condition_gate(index, query, structured, candidates)
-    total[candidates] = (gated + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
+    total[candidates] = mixed / weights * _condition_gate(index, query, structured, candidates)
+    if query.quoting:
+        quoted = found_phrases(query_phrase(query), _title_phrases(index, candidates))
+        total[candidates] = (total[candidates] + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
     lex = np.full(n, np.nan)
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
@@ -595,7 +600,7 @@ def _age(value: float) -> str:
 def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = False) -> list[str]:
     """Why the trial at ``row`` is related to the query, most telling first."""
     out: list[str] = []
-    if not patient and query.text.strip() and quoted_titles(query_phrase(query), [index.titles[row]])[0]:
+    if query.quoting and query.text.strip() and quoted_titles(query_phrase(query), [index.titles[row]])[0]:
         out.append(quoted_reason(index.titles[row]))
     conditions = shared(index, query, "cond", row)
     drugs = shared(index, query, "drug", row)
