@@ -126,3 +126,14 @@ def test_an_unindexed_trial_names_a_trial_by_its_title() -> None:
     assert partner is not None
     assert top_rows(score(index, query), 1) == [partner]
     assert reasons(index, query, partner)[0].startswith("named by its title")
+
+
+def test_a_title_shared_by_the_query_s_own_title_is_said_to_be_shared() -> None:
+    index = build_index(_trials())
+    row = index.row_of("NCT00000200")
+    partner = index.row_of("NCT00000202")
+    assert row is not None and partner is not None
+    own_title = "Epoetin alfa for Anemia in the Elderly"
+    query = query_of_rows(index, [row], text=f"{own_title} ; a study of epoetin", title=own_title)
+    shared = "its whole title is in this trial's title: “Anemia in the Elderly”"
+    assert reasons(index, query, partner)[0] == shared

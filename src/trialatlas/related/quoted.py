@@ -51,6 +51,10 @@ def found_phrases(text_phrase: str, phrases: Sequence[str | None]) -> F64:
     return np.fromiter(found, np.float64, len(phrases))
 
 
-def quoted_reason(title: str) -> str:
-    """The reason a person can check: the title this trial's text quotes."""
+def quoted_reason(title: str, *, in_title: bool = False) -> str:
+    """The reason a person can check: the title this trial's text quotes. Where this trial's own title
+    holds it (two trials of one title, or a title inside a longer one), that is what it says: the
+    title is shared, not necessarily named as another study."""
+    if in_title:
+        return f"its whole title is in this trial's title: “{title.strip()}”"
     return f"named by its title in this trial's text: “{title.strip()}”"

@@ -601,7 +601,8 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     """Why the trial at ``row`` is related to the query, most telling first."""
     out: list[str] = []
     if query.quoting and query.text.strip() and quoted_titles(query_phrase(query), [index.titles[row]])[0]:
-        out.append(quoted_reason(index.titles[row]))
+        in_title = bool(quoted_titles(phrase_of(query.title), [index.titles[row]])[0])
+        out.append(quoted_reason(index.titles[row], in_title=in_title))
     conditions = shared(index, query, "cond", row)
     drugs = shared(index, query, "drug", row)
     named_conditions = _labels(conditions, ("c", "cv"), limit=2)
