@@ -258,9 +258,14 @@ def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str,
     value = reading.canonical_value
     assert value is not None
     shown = f"{reading.name} {value:g} {reading.canonical_unit or ''}".strip()
-    if value < definition["present_below"]:
+    # A condition of low values (anaemia) or of high ones (obesity: "present_from", "absent_below").
+    if "present_below" in definition:
+        present, absent = value < definition["present_below"], value >= definition["absent_from"]
+    else:
+        present, absent = value >= definition["present_from"], value < definition["absent_below"]
+    if present:
         return _outcome("true", f"{shown} shows {rule.name}", reading.evidence)
-    if value >= definition["absent_from"]:
+    if absent:
         return _outcome("false", f"{shown} is no {rule.name}", reading.evidence)
     return None
 
