@@ -25,6 +25,7 @@ from trialatlas.extract.criteria.vocab import (
 )
 from trialatlas.match.note_allergies import read_allergies
 from trialatlas.match.note_derived import derive_values, read_abbreviated_values
+from trialatlas.match.note_habits import read_habits
 from trialatlas.match.note_person import age_from, birth_from, days_ago, read_person_status, sex_from
 from trialatlas.match.note_signs import read_signs
 from trialatlas.match.patient_model import (
@@ -229,6 +230,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
+    claimed.extend(read_habits(profile, index, sentence))
     condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
     stated_classes = find_classes(sentence)
     owners = class_owners(sentence, condition_mentions, stated_classes)
