@@ -31,7 +31,16 @@ SEALED_SHARE = 0.28
 GENERALITY_SEED = 20261207
 GENERALITY_PER_STRATUM = 13
 LABELLED_SETS = (
-    "labelled", "heldout", "dev", "sealed", "gen", "gen_drug", "gen_sched", "gen_naming", "gen_names2", "gen_amounts"
+    "labelled",
+    "heldout",
+    "dev",
+    "sealed",
+    "gen",
+    "gen_drug",
+    "gen_sched",
+    "gen_naming",
+    "gen_names2",
+    "gen_amounts",
 )
 # A predictor set of trials whose NCT number leaves a given remainder mod 4, so that two sets drawn at once
 # (remainders 0 and 2) share no trial; its own seed, texts of at most 900 characters.
@@ -107,11 +116,12 @@ def draw_predictor(remainder: int) -> None:
 # a brand or a salt, fixed combinations and placebo arms.
 DRUG_DIGITS = frozenset("048")
 DRUG_SEED = 20261280
+SALTS = "hydrochloride|mesylate|sodium|citrate|sulfate|maleate|tartrate"
 DRUG_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ("distractor", re.compile(r""), 4),
     ("placebo", re.compile(r"\bplacebo\b", re.I), 6),
     ("combination", re.compile(r"\d\s*/\s*\d+(?:\.\d+)?\s*mg|\bfixed[- ]dose\b|\bco-?formulat", re.I), 5),
-    ("brand_salt", re.compile(r"®|\(tm\)|\b\w+ (?:hydrochloride|mesylate|sodium|citrate|sulfate|maleate|tartrate)\b", re.I), 6),
+    ("brand_salt", re.compile(rf"®|\(tm\)|\b\w+ (?:{SALTS})\b", re.I), 6),
     ("code", re.compile(r"\b[A-Z]{1,5}-?\d{2,6}\b"), 7),
     ("multi_drug", STRATA[4][1], 12),
 ]
