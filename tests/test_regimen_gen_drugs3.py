@@ -77,6 +77,32 @@ CASES: list[tuple[str, list[Row]]] = [
             ("arginine butyrate", 750, 750, "mg", "kg", None, "iv"),
         ],
     ),
+    # A combination product dosed as a/b gives each component its strength, in the product's order (R11)...
+    (
+        "Symbicort 320/9 mcg twice daily",
+        [
+            ("budesonide", 320, 320, "mcg", "dose", "BID", None),
+            ("formoterol", 9, 9, "mcg", "dose", "BID", None),
+        ],
+    ),
+    # ...read the other way round when only that order is a marketed strength...
+    (
+        "Bactrim 800/160 mg twice daily",
+        [
+            ("sulfamethoxazole", 800, 800, "mg", "dose", "BID", None),
+            ("trimethoprim", 160, 160, "mg", "dose", "BID", None),
+        ],
+    ),
+    # ...and stays one item of the product when dosed by one amount (R9's example).
+    (
+        "Amoxicillin/clavulanate 1000 mg tablets three times daily",
+        [("amoxicillin/clavulanate", 1000, 1000, "mg", "dose", "TID", "oral")],
+    ),
+    # A product named after its dose by a head noun and a code is not the one drug the text knows.
+    (
+        "100 mcg peptide gp100 [280-288] plus 0.5 ml IFA (Montanide ISA-51) vaccine adjuvant",
+        [(None, 100, 100, "mcg", "dose", None, None), (None, 0.5, 0.5, "mL", "dose", None, None)],
+    ),
     # A mass unit written in capitals against its number is still the unit.
     ("Tamoxifen Citrate 20Mg Tab", [("tamoxifen citrate", 20, 20, "mg", "dose", None, "oral")]),
 ]

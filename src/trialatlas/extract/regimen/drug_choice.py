@@ -83,6 +83,9 @@ def _choose_drug(
     combo = _combo_drug(doc, amount, sentence)
     if combo is not None:
         return combo, combo.info
+    component = _combination_component(doc, amount, sentence)
+    if component is not None:
+        return component
     misspelt = _misspelt_right_before(doc, amount, sentence)
     if misspelt is not None:
         return None, misspelt
@@ -124,6 +127,43 @@ def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mentio
         # simvastatin 20 mg), written in its order, not in the order the names were (R11).
         key = "b" if key == "a" else "a"
     return first if key == "a" else second
+
+
+def _combination_component(
+    doc: _Doc, amount: Amount, sentence: clauses.Sentence
+) -> tuple[Mention, DrugInfo] | None:
+    """ "Symbicort 320/9 mcg", "amoxicillin/clavulanate 875/125 mg": a combination product the vocabulary
+    files under its components ("budesonide/formoterol") dosed as a/b gives each component its own
+    strength, in the product's order (R11). Dosed by one amount it stays one item of the product."""
+    key = amount.extras.get("combo")
+    if key is None:
+        return None
+    before = [m for m in doc.mentions if sentence.start <= m.start and m.end <= amount.start]
+    if not before or not _COMBO_LEAD.fullmatch(doc.text, before[-1].end, amount.start):
+        return None
+    product = before[-1]
+    components = product.info.name.split("/")
+    if len(components) != 2 or not all(part.strip() for part in components):
+        return None
+    first, second = (part.strip() for part in components)
+    if _written_reversed(first, second, amount):
+        # "Bactrim 800/160 mg": the strengths written in the other order than the product's name.
+        key = "b" if key == "a" else "a"
+    return product, DrugInfo(first if key == "a" else second, product.info.drug_class)
+
+
+def _written_reversed(first: str, second: str, amount: Amount) -> bool:
+    """Whether "a/b" of a combination dose is a marketed strength of ``first``/``second`` only when read
+    the other way round (800/160 of trimethoprim/sulfamethoxazole)."""
+    product = _fixed_combinations().get((first, second))
+    a_text, _, b_text = amount.extras.get("pair", "").partition("/")
+    try:
+        a, b = float(a_text.replace(",", "")), float(b_text.replace(",", ""))
+    except ValueError:
+        return False
+    if product is None or amount.unit != product[0]:
+        return False
+    return (b, a) in product[1] and (a, b) not in product[1]
 
 
 @functools.cache

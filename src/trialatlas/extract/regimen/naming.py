@@ -265,6 +265,12 @@ def named_after_previous_dose(
     )
 
 
+# Nouns that head a product's name written after its dose ("peptide gp100", "vaccine XYZ-12").
+_PRODUCT_HEADS = frozenset({"peptide", "peptides", "vaccine", "vaccines", "antibody", "conjugate"})
+# ...when a code-like word (letters and digits) follows: the product's own name.
+_NAMED_PRODUCT_AFTER = re.compile(r"\s+(?=[A-Za-z-]*\d)(?=[0-9-]*[A-Za-z])[A-Za-z0-9-]{3,}\b")
+
+
 def only_drug(
     text: str, amount_end: int, mentions: list[Mention], amount_start: int | None = None
 ) -> Mention | None:
@@ -275,6 +281,10 @@ def only_drug(
     if following is not None:
         word = following.group(1)
         if not (_plain_word(word) or find_routes(word) or find_frequencies(word)):
+            return None
+        if word.lower() in _PRODUCT_HEADS and _NAMED_PRODUCT_AFTER.match(text, following.end()):
+            # "100 mcg peptide gp100 [280-288] plus IFA": a product named after its dose, which the
+            # vocabulary does not know, is not the one drug it does.
             return None
     bracketed = (
         _BRACKETED_AFTER_NAME.search(text, max(0, amount_start - 40), amount_start)
