@@ -103,6 +103,16 @@ CASES: list[tuple[str, list[Row]]] = [
         "100 mcg peptide gp100 [280-288] plus 0.5 ml IFA (Montanide ISA-51) vaccine adjuvant",
         [(None, 100, 100, "mcg", "dose", None, None), (None, 0.5, 0.5, "mL", "dose", None, None)],
     ),
+    # A drug named only as the time of a dose ("after herceptin") is not the drug of the doses after it...
+    (
+        "90 mg/m2 weekly, intravenously 1 hour after herceptin, given weekly up to 12 weeks or 175 mg/m2,"
+        " intravenously every 3 weeks",
+        [(None, 90, 90, "mg", "m2", "QW", "iv"), (None, 175, 175, "mg", "m2", "Q3W", "iv")],
+    ),
+    (
+        "Ondansetron 8 mg given 30 minutes before cisplatin, then 4 mg twice daily",
+        [("ondansetron", 8, 8, "mg", "dose", None, None), ("ondansetron", 4, 4, "mg", "dose", "BID", None)],
+    ),
     # A mass unit written in capitals against its number is still the unit.
     ("Tamoxifen Citrate 20Mg Tab", [("tamoxifen citrate", 20, 20, "mg", "dose", None, "oral")]),
 ]
@@ -111,3 +121,8 @@ CASES: list[tuple[str, list[Row]]] = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_drug_names_by_the_spec(text: str, expected: list[Row]) -> None:
     assert flat(text) == expected
+
+
+def test_a_name_right_against_its_dose_after_before_is_that_doses() -> None:
+    rows = flat("Dexamethasone 20 mg 30 minutes before paclitaxel 175 mg/m2 IV")
+    assert [(row[0], row[1]) for row in rows] == [("dexamethasone", 20), ("paclitaxel", 175)]

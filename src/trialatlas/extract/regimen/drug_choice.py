@@ -250,7 +250,7 @@ def _choose_drug_near(
                 return mention, mention.info
     for mention in mentions:
         if sentence.start <= mention.start and mention.end <= amount.start:
-            prev = mention
+            prev = None if _timed_against(text, mention, amount) else mention
         elif mention.start >= amount.end and mention.start < sentence.end:
             after = mention
             break
@@ -291,7 +291,11 @@ def _choose_drug_near(
     )
     if unknown is not None:
         return None, unknown
-    earlier = [m for m in mentions if m.end <= amount.start and m.info.name != "placebo"]
+    earlier = [
+        m
+        for m in mentions
+        if m.end <= amount.start and m.info.name != "placebo" and not _timed_against(text, m, amount)
+    ]
     if earlier:
         return earlier[-1], earlier[-1].info
     later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
@@ -309,6 +313,21 @@ def _choose_drug_near(
         # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
         return only, only.info
     return None, None
+
+
+# "1 hour after herceptin": a drug named as the time a dose is given against, not as the drug given.
+_TIMED_AGAINST = re.compile(
+    r"\b(?:after|before|prior\s+to|following|preceding)\s+(?:the\s+|each\s+)?(?:start\s+of\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _timed_against(text: str, mention: Mention, amount: Amount) -> bool:
+    """Whether ``mention`` names only the time of a dose after it: "after <drug>", with more than the
+    name's own dose words between it and the dose ("before paclitaxel 175 mg/m2" names paclitaxel's dose)."""
+    if not _TIMED_AGAINST.search(text, max(0, mention.start - 30), mention.start):
+        return False
+    return not _ADJACENT_BEFORE.fullmatch(text, mention.end, amount.start)
 
 
 def _cell_product(info: DrugInfo) -> bool:
