@@ -126,3 +126,9 @@ def test_drug_names_by_the_spec(text: str, expected: list[Row]) -> None:
 def test_a_name_right_against_its_dose_after_before_is_that_doses() -> None:
     rows = flat("Dexamethasone 20 mg 30 minutes before paclitaxel 175 mg/m2 IV")
     assert [(row[0], row[1]) for row in rows] == [("dexamethasone", 20), ("paclitaxel", 175)]
+
+
+def test_a_short_name_no_vocabulary_reads_keeps_its_dose_from_the_drug_before() -> None:
+    # "and Xy 3.2 mg/kg": the line names its own drug; the one before already has its dose.
+    rows = flat("Mitoxantrone 36mg/m2 and Xy 3.2mg/kg days -5 to -4, Flu 30mg/m2 days -6 to -2")
+    assert [(row[0], row[1]) for row in rows] == [("mitoxantrone", 36), (None, 3.2), ("fludarabine", 30)]

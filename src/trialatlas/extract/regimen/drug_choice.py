@@ -280,6 +280,10 @@ def _choose_drug_near(
         named = naming.name_right_before(text, amount.start, sentence.start, mentions)
         if named is not None:
             return None, named
+        if naming.unread_name_right_before(text, amount.start, mentions):
+            # "..., Xy 3.2 mg/kg": a name the vocabulary cannot read stands against the dose; the drug
+            # before it already has its dose, so this one is left unnamed rather than given to it.
+            return None, None
     if after is not None and _AFTER_GAP.match(text[amount.end : after.start]):
         return _placebo_of(doc, after)
     if prev is not None:
