@@ -250,10 +250,12 @@ def _choose_drug_near(
                 return mention, mention.info
     for mention in mentions:
         if sentence.start <= mention.start and mention.end <= amount.start:
-            prev = None if _timed_against(text, mention, amount) else mention
+            prev = mention
         elif mention.start >= amount.end and mention.start < sentence.end:
             after = mention
             break
+    if prev is not None and _timed_against(text, prev, amount):
+        prev = None
     if after is not None and _OF_GAP.match(text[amount.end : after.start]):
         return _placebo_of(doc, after)
     if (
@@ -295,13 +297,16 @@ def _choose_drug_near(
     )
     if unknown is not None:
         return None, unknown
-    earlier = [
-        m
-        for m in mentions
-        if m.end <= amount.start and m.info.name != "placebo" and not _timed_against(text, m, amount)
-    ]
-    if earlier:
-        return earlier[-1], earlier[-1].info
+    earlier = next(
+        (
+            m
+            for m in reversed(mentions)
+            if m.end <= amount.start and m.info.name != "placebo" and not _timed_against(text, m, amount)
+        ),
+        None,
+    )
+    if earlier is not None:
+        return earlier, earlier.info
     later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
     if later and not any(a for a in mentions if a.end <= amount.start):
         # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
