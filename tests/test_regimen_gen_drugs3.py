@@ -101,7 +101,10 @@ CASES: list[tuple[str, list[Row]]] = [
     # A product named after its dose by a head noun and a code is not the one drug the text knows.
     (
         "100 mcg peptide gp100 [280-288] plus 0.5 ml IFA (Montanide ISA-51) vaccine adjuvant",
-        [(None, 100, 100, "mcg", "dose", None, None), (None, 0.5, 0.5, "mL", "dose", None, None)],
+        [
+            (None, 100, 100, "mcg", "dose", None, None),
+            ("incomplete freund's adjuvant", 0.5, 0.5, "mL", "dose", None, None),
+        ],
     ),
     # A drug named only as the time of a dose ("after herceptin") is not the drug of the doses after it...
     (
@@ -132,3 +135,9 @@ def test_a_short_name_no_vocabulary_reads_keeps_its_dose_from_the_drug_before() 
     # "and Xy 3.2 mg/kg": the line names its own drug; the one before already has its dose.
     rows = flat("Mitoxantrone 36mg/m2 and Xy 3.2mg/kg days -5 to -4, Flu 30mg/m2 days -6 to -2")
     assert [(row[0], row[1]) for row in rows] == [("mitoxantrone", 36), (None, 3.2), ("fludarabine", 30)]
+
+
+def test_a_dose_before_a_short_name_and_its_bracketed_alias_is_the_aliased_drugs() -> None:
+    rows = flat("282 mcg conjugate, plus 0.5 ml IFA (Montanide ISA-51) vaccine adjuvant")
+    assert ("incomplete freund's adjuvant", 0.5) in [(row[0], row[1]) for row in rows]
+    assert flat("Patients receive 10 mg Study (placebo) daily")[0][0] is None

@@ -43,6 +43,7 @@ _ADJACENT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
+_ALIASED_AFTER = re.compile(r"\s+([A-Z][A-Za-z0-9-]{1,11})\s*\(\s*")
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 
 
@@ -257,6 +258,11 @@ def _choose_drug_near(
     if prev is not None and _timed_against(text, prev, amount):
         prev = None
     if after is not None and _OF_GAP.match(text[amount.end : after.start]):
+        return _placebo_of(doc, after)
+    aliased = _ALIASED_AFTER.fullmatch(text, amount.end, after.start) if after is not None else None
+    if after is not None and aliased is not None and aliased.group(1).lower() not in STOPWORDS | NOT_DRUGS:
+        # "0.5 ml IFA (Montanide ISA-51)": a short name the vocabulary does not read, right after the dose,
+        # with the name it does read in brackets after it.
         return _placebo_of(doc, after)
     if (
         after is not None
