@@ -49,6 +49,35 @@ PREDICTOR_SIZE = 40
 # Texts with no dose only check that nothing is invented; the rest of the set checks what is found.
 PREDICTOR_DISTRACTORS = 6
 
+# The route predictor set: trials whose NCT number ends in 2 or 6 (a set drawn at the same time takes 0, 4
+# and 8), its own seed, texts of at most 900 characters, drawn toward texts that state a route, a dose form,
+# a schedule or several doses (the fields a route and a frequency are read from).
+ROUTE_SEED = 20261266
+ROUTE_DIGITS = frozenset("26")
+ROUTE_STRATA: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "form",
+        re.compile(
+            r"\b(?:tablets?|capsules?|infusions?|injections?|patch(?:es)?|inhal\w*|drops?|pills?)\b", re.I
+        ),
+    ),
+    (
+        "route",
+        re.compile(
+            r"\b(?:orally|oral|po|iv|intravenous(?:ly)?|sc|s\.c\.|subcutaneous(?:ly)?|im|intramuscular(?:ly)?|"
+            r"topical(?:ly)?|intra\w+|transdermal|sublingual|nasal|rectal|vaginal)\b",
+            re.I,
+        ),
+    ),
+    (
+        "schedule",
+        re.compile(
+            r"\bcycles?\b|\bdays?\s*-?\d+\s*(?:,|and)|every \d+ (?:days|weeks)|x\s*\d+\s*doses|\bonce\b", re.I
+        ),
+    ),
+]
+ROUTE_DISTRACTORS = 2
+
 DOSE = re.compile(
     r"\d\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|cells|tablets?|capsules?|puffs?|drops?|mmol|meq)\b", re.I
 )
@@ -136,6 +165,17 @@ def drug_stratum(text: str) -> str:
     return "other"
 
 
+def route_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    if len(DOSE.findall(text)) >= 3:
+        return "several_doses"
+    for name, pattern in ROUTE_STRATA:
+        if pattern.search(text):
+            return name
+    return "other"
+
+
 def draw_drug_predictor() -> None:
     """40 texts of trials whose NCT number ends in 0, 4 or 8 that no labelled set holds (at most 900
     characters), drawn per DRUG_STRATA with a seed of their own."""
@@ -167,6 +207,31 @@ def draw_drug_predictor() -> None:
             sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 
 
+def draw_route_set() -> None:
+    """PREDICTOR_SIZE texts of trials whose NCT number ends in a digit of ROUTE_DIGITS that no labelled set
+    holds, spread evenly over the route strata (at most ROUTE_DISTRACTORS texts with no dose, none of the
+    'other' stratum: a text with no route, form or schedule tests neither field)."""
+    seen = labelled_ids(LABELLED_SETS)
+    texts = shared_descriptions(shared_data_dir())
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        if text_id.split(":", 1)[0][-1] not in ROUTE_DIGITS or text_id in seen or len(texts[text_id]) > 900:
+            continue
+        pools.setdefault(route_stratum(texts[text_id]), []).append(text_id)
+    pools.pop("other", None)
+    rng = random.Random(ROUTE_SEED)
+    chosen: list[tuple[str, str]] = []
+    names = sorted(pools, key=lambda name: (name != "distractor", len(pools[name])))
+    for index, name in enumerate(names):
+        share = (PREDICTOR_SIZE - len(chosen)) // (len(names) - index)
+        if name == "distractor":
+            share = min(share, ROUTE_DISTRACTORS)
+        chosen += [(name, text_id) for text_id in rng.sample(pools[name], min(share, len(pools[name])))]
+    for name, text_id in chosen:
+        row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -174,9 +239,15 @@ def main() -> None:
         "--predictor-mod4", type=int, choices=sorted(PREDICTOR_SEEDS), help="draw a predictor set (NCT % 4)"
     )
     parser.add_argument("--drug-predictor", action="store_true", help="draw the third drug predictor set")
+    parser.add_argument(
+        "--routes", action="store_true", help="draw the route predictor set (NCT ending 2 or 6)"
+    )
     args = parser.parse_args()
     if args.drug_predictor:
         draw_drug_predictor()
+        return
+    if args.routes:
+        draw_route_set()
         return
     if args.predictor_mod4 is not None:
         draw_predictor(args.predictor_mod4)

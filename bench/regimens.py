@@ -38,6 +38,7 @@ FIXTURES = {
         "gen_names2",
         "gen_amounts",
         "gen_drugs3",
+        "gen_routes",
         "labelled",
         "heldout",
     )

@@ -20,7 +20,17 @@ from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 from trialatlas.text.drugs import mined_drug_codes
 
 DRUGS3_SET = set_path("gen_drugs3")
-OTHER_SETS = ("dev", "sealed", "gen", "gen_drug", "gen_sched", "gen_naming", "gen_names2", "gen_amounts")
+OTHER_SETS = (
+    "dev",
+    "sealed",
+    "gen",
+    "gen_drug",
+    "gen_sched",
+    "gen_naming",
+    "gen_names2",
+    "gen_amounts",
+    "gen_routes",
+)
 
 STRICT_F1_FLOOR = 0.72
 PAIRED_F1_FLOOR = 0.94
