@@ -140,6 +140,31 @@ def draw_predictor(remainder: int) -> None:
         sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 
 
+# The third drug predictor set: trials whose NCT number ends in 0, 4 or 8 (a set drawn at the same time takes
+# 2 and 6), favouring what decides the drug field: several drugs dosed in one text, products named by a code,
+# a brand or a salt, fixed combinations and placebo arms.
+DRUG_DIGITS = frozenset("048")
+DRUG_SEED = 20261280
+SALTS = "hydrochloride|mesylate|sodium|citrate|sulfate|maleate|tartrate"
+DRUG_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 4),
+    ("placebo", re.compile(r"\bplacebo\b", re.I), 6),
+    ("combination", re.compile(r"\d\s*/\s*\d+(?:\.\d+)?\s*mg|\bfixed[- ]dose\b|\bco-?formulat", re.I), 5),
+    ("brand_salt", re.compile(rf"®|\(tm\)|\b\w+ (?:{SALTS})\b", re.I), 6),
+    ("code", re.compile(r"\b[A-Z]{1,5}-?\d{2,6}\b"), 7),
+    ("multi_drug", STRATA[4][1], 12),
+]
+
+
+def drug_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    for name, pattern, _ in DRUG_STRATA[1:]:
+        if pattern.search(text):
+            return name
+    return "other"
+
+
 def route_stratum(text: str) -> str:
     if not DOSE.search(text):
         return "distractor"
@@ -149,6 +174,37 @@ def route_stratum(text: str) -> str:
         if pattern.search(text):
             return name
     return "other"
+
+
+def draw_drug_predictor() -> None:
+    """40 texts of trials whose NCT number ends in 0, 4 or 8 that no labelled set holds (at most 900
+    characters), drawn per DRUG_STRATA with a seed of their own."""
+    seen = labelled_ids(LABELLED_SETS)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if text_id.split(":", 1)[0][-1] not in DRUG_DIGITS or text_id in seen or len(text) > 900:
+            continue
+        if text in labelled_texts:
+            continue
+        pools.setdefault(drug_stratum(text), []).append(text_id)
+    rng = random.Random(DRUG_SEED)
+    shortfall, drawn = 0, set()
+    for name, _, share in DRUG_STRATA:
+        # A stratum short of texts passes its share on to the next; no text is drawn twice.
+        pool = [text_id for text_id in pools.get(name, []) if texts[text_id] not in drawn]
+        wanted = share + (shortfall if name != "distractor" else 0)
+        chosen = []
+        for text_id in rng.sample(pool, len(pool)):
+            if len(chosen) < wanted and texts[text_id] not in drawn:
+                chosen.append(text_id)
+                drawn.add(texts[text_id])
+        shortfall = wanted - len(chosen) if name != "distractor" else 0
+        for text_id in chosen:
+            row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 
 
 def draw_route_set() -> None:
@@ -182,10 +238,14 @@ def main() -> None:
     parser.add_argument(
         "--predictor-mod4", type=int, choices=sorted(PREDICTOR_SEEDS), help="draw a predictor set (NCT % 4)"
     )
+    parser.add_argument("--drug-predictor", action="store_true", help="draw the third drug predictor set")
     parser.add_argument(
         "--routes", action="store_true", help="draw the route predictor set (NCT ending 2 or 6)"
     )
     args = parser.parse_args()
+    if args.drug_predictor:
+        draw_drug_predictor()
+        return
     if args.routes:
         draw_route_set()
         return

@@ -37,6 +37,7 @@ FIXTURES = {
         "gen_naming",
         "gen_names2",
         "gen_amounts",
+        "gen_drugs3",
         "gen_routes",
         "labelled",
         "heldout",

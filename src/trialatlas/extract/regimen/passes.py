@@ -374,7 +374,9 @@ def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
     first_item = items[0].start
     for index, sentence in enumerate(doc.sentences):
         inside = [i for i in items if sentence.start <= i.start < sentence.end and i.dose is not None]
-        names = {m.info.name for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        # A dose keeps a salt or form written with its name ("arginine butyrate"): either name is the drug's.
+        named = [m for m in doc.mentions if sentence.start <= m.start < sentence.end]
+        names = {m.info.name for m in named} | {m.name_as_written for m in named}
         freqs = [f for f in doc.freqs if sentence.start <= f[0] < sentence.end]
         if inside:
             head = min([inside[0].start] + [m.start for m in doc.mentions if sentence.start <= m.start])
