@@ -662,6 +662,7 @@ class SearchIndex:
                 if cached is not None:
                     # The total and facets of the first page serve the next ones.
                     request = replace(request, facets=[])
+                kept = self._arrays
                 run = Run(
                     conn,
                     lambda: self._load_arrays(conn, generation),
@@ -670,6 +671,7 @@ class SearchIndex:
                     ranking,
                     searcher,
                     budget.check,
+                    arrays_kept=kept is not None and kept.generation == generation,
                 )
                 page, ranking = run.page()
                 with self._state_lock:
