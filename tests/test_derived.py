@@ -20,6 +20,7 @@ from refusals import refusing
 from trialatlas.cli import app
 from trialatlas.match import matcher as matcher_module
 from trialatlas.match import stored_rules
+from trialatlas.match.matcher import StoreMatcher
 from trialatlas.match.relevance import TrialGate, TrialTerms
 from trialatlas.match.stored_rules import CriteriaRules, parse_trial
 from trialatlas.model import PartialDate, Trial
@@ -188,6 +189,9 @@ def test_a_trial_written_after_the_catch_up_is_not_read_from_its_stale_term_row(
         changed, unchanged = trials[0], trials[1]
         rules = CriteriaRules.for_store(store)
         before = rules.terms_of(store, [changed.key])[changed.key][1]
+        # A matcher of a long-running process, which keeps the rows it decoded.
+        matcher = StoreMatcher(store)
+        assert matcher.term_rows([changed.key, unchanged.key])[changed.key][1] == before
         # A newer record of the trial (the merge keeps the newest record's title).
         newer = changed.status.model_copy(update={"last_update_post_date": PartialDate(date="2031-01-02")})
         retitled = changed.model_copy(
@@ -199,11 +203,13 @@ def test_a_trial_written_after_the_catch_up_is_not_read_from_its_stale_term_row(
         # loads the trial and counts it), the others' rows still are.
         kept = rules.terms_of(store, [changed.key, unchanged.key])
         assert changed.key not in kept and unchanged.key in kept
+        assert set(matcher.term_rows([changed.key, unchanged.key])) == {unchanged.key}
         assert behind(store)["criteria"] == 1
         assert rules.catch_up(store) == 1
         recounted = rules.terms_of(store, [changed.key])[changed.key][1]
         assert recounted != before and recounted.about["zanubrutinib"] > 0
         assert recounted == TrialTerms.of(store.get(changed.key))
+        assert matcher.term_rows([changed.key])[changed.key][1] == recounted
 
 
 def test_a_new_term_counter_recounts_every_trial_once_without_parsing(

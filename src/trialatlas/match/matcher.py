@@ -440,6 +440,8 @@ class StoreMatcher:
         # decoding a stored trial costs about a millisecond, and the same few hundred trials come
         # back for patient after patient with the same conditions.
         self._trials: OrderedDict[str, Trial] = OrderedDict()
+        # Likewise the candidates' kept term counts and prefilter fields, decoded.
+        self._terms: OrderedDict[str, tuple[TrialGate, TrialTerms]] = OrderedDict()
         self._trials_seq: int | None = None
         self._trials_lock = threading.Lock()
 
@@ -544,7 +546,7 @@ class StoreMatcher:
         found = self.candidates(patient, status)
         # What the prefilter and relevance read of each candidate, as kept when it was written; a
         # trial written since is loaded and read here.
-        kept = self.rules.terms_of(self.store, list(found))
+        kept = self.term_rows(list(found))
         loaded = {trial.key: trial for trial in self.load([key for key in found if key not in kept])}
         for key, trial in loaded.items():
             kept[key] = (TrialGate.of(trial), self.cache.terms(trial))
@@ -563,23 +565,46 @@ class StoreMatcher:
             cache=self.cache,
         )
 
+    def _follow_feed(self) -> int:
+        """Forget the kept trials and term rows the store's change feed names since the last look;
+        the change number reached (the caller holds ``_trials_lock``)."""
+        if self._trials_seq is None:
+            # Nothing kept yet: where the search index (caught up by every search) stands will
+            # do, without listing every change the store ever had.
+            self._trials_seq = self.index.last_seq
+        else:
+            seq, changed = self.store.changes_since(self._trials_seq)
+            for kept in (self._trials, self._terms):
+                if len(changed) >= self.cache.size:
+                    kept.clear()
+                else:
+                    for key in changed:
+                        kept.pop(key, None)
+            self._trials_seq = seq
+        return self._trials_seq
+
+    def term_rows(self, keys: Sequence[str]) -> dict[str, tuple[TrialGate, TrialTerms]]:
+        """The kept prefilter fields and term counts of ``keys`` (see
+        :meth:`~trialatlas.match.stored_rules.CriteriaRules.terms_of`), decoded once per process
+        while the change feed does not name the trial."""
+        with self._trials_lock:
+            reached = self._follow_feed()
+            found = {key: self._terms[key] for key in keys if key in self._terms}
+        read = self.rules.terms_of(self.store, [key for key in keys if key not in found])
+        with self._trials_lock:
+            if self._trials_seq == reached:  # else what was read may be stale: used, not kept
+                for key, row in read.items():
+                    self._terms[key] = row
+                    self._terms.move_to_end(key)
+                while len(self._terms) > self.cache.size:
+                    self._terms.popitem(last=False)
+        return {**found, **read}
+
     def load(self, keys: Sequence[str]) -> list[Trial]:
         """The stored trials of ``keys`` (those the store holds), from the kept ones where the store's
         change feed says they did not change."""
         with self._trials_lock:
-            if self._trials_seq is None:
-                # Nothing kept yet: where the search index (caught up by every search) stands will
-                # do, without listing every change the store ever had.
-                self._trials_seq = self.index.last_seq
-            else:
-                seq, changed = self.store.changes_since(self._trials_seq)
-                if len(changed) >= self.cache.size:
-                    self._trials.clear()
-                else:
-                    for key in changed:
-                        self._trials.pop(key, None)
-                self._trials_seq = seq
-            reached = self._trials_seq
+            reached = self._follow_feed()
             kept = {key: self._trials[key] for key in keys if key in self._trials}
             missing = [key for key in keys if key not in kept]
         read: dict[str, Trial] = {}
