@@ -506,7 +506,9 @@ class PostgresCriteriaRules(CriteriaRules):
         # table came later: a database made before it gains it here.
         if self._meta("schema") not in (None, str(RULES_SCHEMA)):
             conn.execute("DELETE FROM derived_criteria")
-        conn.execute(TERMS_TABLE.replace("key TEXT", 'key TEXT COLLATE "C"').replace("BLOB", "BYTEA"))
+        from trialatlas.store.postgres import DERIVED_TERMS_TABLE
+
+        conn.execute(DERIVED_TERMS_TABLE)
 
     def _where_in(self, keys: Sequence[str]) -> tuple[str, list[Any]]:
         return "key = ANY(%s)", [list(keys)]
