@@ -74,23 +74,23 @@ def instrumented(spent: Spent) -> Iterator[None]:
         (service_module.TrialSummary, "model_validate_json", "hits: summaries parsed"),
     ]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
-    original_read = Connections.read
+    original_snapshot = Connections._snapshot
 
-    @contextmanager
-    def counted_read(self: Connections) -> Iterator[Any]:
-        spent[SNAPSHOTS] += 1
-        with original_read(self) as conn:
-            yield conn
+    def counted_snapshot(self: Connections, conn: Any, reader: Any) -> Iterator[Any]:
+        depth = reader.depth if reader is not None else self._shared_depth
+        if depth == 0 and not conn.in_transaction:  # a new snapshot, not one nested in another
+            spent[SNAPSHOTS] += 1
+        yield from original_snapshot(self, conn, reader)
 
     try:
         for (owner, name, stage), (_, _, function) in zip(patches, saved, strict=True):
             setattr(owner, name, _timed(spent, stage, function))
-        Connections.read = counted_read  # type: ignore[method-assign]
+        Connections._snapshot = counted_snapshot  # type: ignore[method-assign]
         yield
     finally:
         for owner, name, function in saved:
             setattr(owner, name, function)
-        Connections.read = original_read  # type: ignore[method-assign]
+        Connections._snapshot = original_snapshot  # type: ignore[method-assign]
 
 
 def run(
