@@ -51,7 +51,10 @@ def _counting_snapshots() -> Iterator[list[int]]:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrialStore]:
     atlas: TrialStore = SqliteStore(tmp_path / "atlas.db") if request.param == "file" else MemoryStore()
     atlas.upsert_batch(
-        [_trial(n, f"Mycophenolate (MMF) versus tacrolimus for lupus nephritis, {n}") for n in range(2, 40, 2)]
+        [
+            _trial(n, f"Mycophenolate (MMF) versus tacrolimus for lupus nephritis, {n}")
+            for n in range(2, 40, 2)
+        ]
     )
     SearchIndex.for_store(atlas).sync(atlas)
     yield atlas
