@@ -203,6 +203,8 @@ class DocArrays:
             return []
         mine = counts[numbers]
         held = np.flatnonzero(mine)
+        if not len(held):
+            return []  # no trial holds a value (a selected one too): nothing to show
         # Lower is better: more trials, then the earlier label (ranks are distinct, so is the key).
         order_key = -mine[held] * len(numbers) + self._label_ranks(name)[held]
         if limit <= 0:
