@@ -136,7 +136,9 @@ def _trial_query(index: RelatedIndex, trial: Trial) -> Query:
     if row is not None:
         return query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
     # Not indexed (an index older than the trial): compare by its extracted features.
-    return query_of_features(index, trial_features(trial))
+    query = query_of_features(index, trial_features(trial))
+    query.quoting = True
+    return query
 
 
 def related_trials(
