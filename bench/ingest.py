@@ -7,11 +7,14 @@ Prints one JSON document:
   same run, in worker processes that hand back unprepared trials for this process to validate,
   encode and compress (``parallel_unprepared``, the pipeline before readers prepared rows):
   records/s by the wall clock, CPU seconds of the ingesting process and of its workers (the writer's
-  share per record), peak RSS of each, store size, content digest (equal in every mode);
+  share per record), peak RSS of each, store size, content digest (equal in every mode), and the rate
+  the run's CPU per record allows with a free core per process (``free_core``) and on this machine's
+  cores alone (``machine_cores``: 2 readers and the writer on 2 cores share them);
   and, apart (``derived``, unless ``--no-derive``), the time and CPU of bringing the derived parts
   (search, related trials, criteria rules, statistics) up to date after it, as ``ingest`` does;
 - ``raw_parse``: the peer limit measured in the same run: lxml parsing each XML record and orjson each
-  v2 line from memory, without building the model (records/s, one core); and the ratio of ours to it;
+  v2 line from memory, without building the model (records/s, one core, by the wall clock and per CPU
+  second); and the ratios of ours to it (``cpu_ratio_to_raw_parse``: its CPU per record over ours);
 - ``scale``: the same records replicated with rewritten NCT ids up to ``--scale`` trials, streamed
   (nothing written to disk but the store), with throughput and RSS at each quarter, to show they
   stay flat, serial and parallel (``rss_growth_mb``: from the first quarter to the last; run two
@@ -86,18 +89,24 @@ def load_records(data: Path) -> tuple[list[bytes], list[bytes]]:
     return xml_records, v2_records
 
 
-def raw_parse_rate(xml_records: list[bytes], v2_records: list[bytes], rounds: int = 3) -> float:
-    """Records/s of the best of ``rounds`` passes (the parse is short: a busy machine skews one pass)."""
+def raw_parse_rates(
+    xml_records: list[bytes], v2_records: list[bytes], rounds: int = 3
+) -> tuple[float, float]:
+    """Records/s of the best of ``rounds`` passes by the wall clock (the parse is short: a busy machine
+    skews one pass), and records per CPU second (on a loaded machine the wall clock halves the peer;
+    its CPU time does not move)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    best = float("inf")
+    best = best_cpu = float("inf")
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for record in xml_records:
             etree.fromstring(record, parser)
         for line in v2_records:
             orjson.loads(line)
         best = min(best, time.perf_counter() - started)
-    return (len(xml_records) + len(v2_records)) / best
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    records = len(xml_records) + len(v2_records)
+    return records / best, records / best_cpu
 
 
 def _mb(size: float) -> float:
@@ -341,16 +350,19 @@ def _compare(args: argparse.Namespace) -> dict[str, object]:
         # The peer runs between our runs, in the same conditions (the machine may be shared), and
         # its best is kept: the ratio is never flattered by a slow peer measurement.
         xml_records, v2_records = load_records(args.data)
-        peers = [raw_parse_rate(xml_records, v2_records)]
+        rates = [raw_parse_rates(xml_records, v2_records)]
         sample: dict[str, dict[str, Any]] = {}
         modes: list[tuple[str, int, list[str]]] = [("serial", 1, []), ("parallel", parallel, [])]
         if args.baseline:
             modes.append(("parallel_unprepared", parallel, ["--unprepared"]))
         for mode, n, extra in modes:
             sample[mode] = _in_child(["sample", "--workdir", tmp, "--workers", str(n), *extra, *common])
-            peers.append(raw_parse_rate(xml_records, v2_records))
+            rates.append(raw_parse_rates(xml_records, v2_records))
         del xml_records, v2_records
+        peers = [wall for wall, _ in rates]
         peer = max(peers)
+        # The peer's CPU per record, to set against ours (CPU seconds do not depend on the load).
+        peer_cpu = max(cpu for _, cpu in rates)
         result["same_content"] = len({run["content_digest"] for run in sample.values()}) == 1
         for mode, n, _ in modes:
             run = sample[mode]
@@ -359,17 +371,36 @@ def _compare(args: argparse.Namespace) -> dict[str, object]:
             # otherwise idle machine.
             busiest = max(float(run["cpu_s"]), float(run["workers_cpu_s"]) / max(n - 1, 1))
             run["free_core_records_per_s"] = round(float(run["records"]) / busiest, 1)
+            # What this machine's cores sustain when they run nothing else: all the run's CPU over as
+            # many cores as it has processes, at most the machine's (readers beside the writer share).
+            cores = min(n, os.cpu_count() or 1)
+            total_cpu = float(run["cpu_s"]) + float(run["workers_cpu_s"])
+            run["machine_cores_records_per_s"] = round(float(run["records"]) * cores / total_cpu, 1)
         result["sample"] = sample
         result["raw_parse"] = {
             "engine": "lxml.etree.fromstring + orjson.loads, from memory, no model, one core",
             "records_per_s": round(peer, 1),
             "measurements": [round(x, 1) for x in peers],
+            "records_per_cpu_s": round(peer_cpu, 1),
+        }
+        # Ours by CPU time against the peer's by CPU time: load-independent.
+        result["cpu_ratio_to_raw_parse"] = {
+            mode: round(
+                float(run["machine_cores_records_per_s"])
+                / min(int(run["workers"]), os.cpu_count() or 1)
+                / peer_cpu,
+                3,
+            )
+            for mode, run in sample.items()
         }
         result["ratio_to_raw_parse"] = {
             mode: round(float(run["records_per_s"]) / peer, 3) for mode, run in sample.items()
         }
         result["free_core_ratio_to_raw_parse"] = {
             mode: round(float(run["free_core_records_per_s"]) / peer, 3) for mode, run in sample.items()
+        }
+        result["machine_cores_ratio_to_raw_parse"] = {
+            mode: round(float(run["machine_cores_records_per_s"]) / peer, 3) for mode, run in sample.items()
         }
         if args.scale:
             scale_modes = [("parallel", parallel)] + ([("serial", 1)] if args.scale_serial else [])

@@ -30,13 +30,53 @@ PER_STRATUM = 72
 SEALED_SHARE = 0.28
 GENERALITY_SEED = 20261207
 GENERALITY_PER_STRATUM = 13
-LABELLED_SETS = ("labelled", "heldout", "dev", "sealed", "gen", "gen_drug", "gen_sched", "gen_naming")
+LABELLED_SETS = (
+    "labelled",
+    "heldout",
+    "dev",
+    "sealed",
+    "gen",
+    "gen_drug",
+    "gen_sched",
+    "gen_naming",
+    "gen_names2",
+    "gen_amounts",
+)
 # A predictor set of trials whose NCT number leaves a given remainder mod 4, so that two sets drawn at once
 # (remainders 0 and 2) share no trial; its own seed, texts of at most 900 characters.
 PREDICTOR_SEEDS = {0: 20261260, 2: 20261262}
 PREDICTOR_SIZE = 40
 # Texts with no dose only check that nothing is invented; the rest of the set checks what is found.
 PREDICTOR_DISTRACTORS = 6
+
+# The route predictor set: trials whose NCT number ends in 2 or 6 (a set drawn at the same time takes 0, 4
+# and 8), its own seed, texts of at most 900 characters, drawn toward texts that state a route, a dose form,
+# a schedule or several doses (the fields a route and a frequency are read from).
+ROUTE_SEED = 20261266
+ROUTE_DIGITS = frozenset("26")
+ROUTE_STRATA: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "form",
+        re.compile(
+            r"\b(?:tablets?|capsules?|infusions?|injections?|patch(?:es)?|inhal\w*|drops?|pills?)\b", re.I
+        ),
+    ),
+    (
+        "route",
+        re.compile(
+            r"\b(?:orally|oral|po|iv|intravenous(?:ly)?|sc|s\.c\.|subcutaneous(?:ly)?|im|intramuscular(?:ly)?|"
+            r"topical(?:ly)?|intra\w+|transdermal|sublingual|nasal|rectal|vaginal)\b",
+            re.I,
+        ),
+    ),
+    (
+        "schedule",
+        re.compile(
+            r"\bcycles?\b|\bdays?\s*-?\d+\s*(?:,|and)|every \d+ (?:days|weeks)|x\s*\d+\s*doses|\bonce\b", re.I
+        ),
+    ),
+]
+ROUTE_DISTRACTORS = 2
 
 DOSE = re.compile(
     r"\d\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|cells|tablets?|capsules?|puffs?|drops?|mmol|meq)\b", re.I
@@ -100,13 +140,115 @@ def draw_predictor(remainder: int) -> None:
         sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 
 
+# The third drug predictor set: trials whose NCT number ends in 0, 4 or 8 (a set drawn at the same time takes
+# 2 and 6), favouring what decides the drug field: several drugs dosed in one text, products named by a code,
+# a brand or a salt, fixed combinations and placebo arms.
+DRUG_DIGITS = frozenset("048")
+DRUG_SEED = 20261280
+SALTS = "hydrochloride|mesylate|sodium|citrate|sulfate|maleate|tartrate"
+DRUG_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 4),
+    ("placebo", re.compile(r"\bplacebo\b", re.I), 6),
+    ("combination", re.compile(r"\d\s*/\s*\d+(?:\.\d+)?\s*mg|\bfixed[- ]dose\b|\bco-?formulat", re.I), 5),
+    ("brand_salt", re.compile(rf"®|\(tm\)|\b\w+ (?:{SALTS})\b", re.I), 6),
+    ("code", re.compile(r"\b[A-Z]{1,5}-?\d{2,6}\b"), 7),
+    ("multi_drug", STRATA[4][1], 12),
+]
+
+
+def drug_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    for name, pattern, _ in DRUG_STRATA[1:]:
+        if pattern.search(text):
+            return name
+    return "other"
+
+
+def route_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    if len(DOSE.findall(text)) >= 3:
+        return "several_doses"
+    for name, pattern in ROUTE_STRATA:
+        if pattern.search(text):
+            return name
+    return "other"
+
+
+def draw_drug_predictor() -> None:
+    """40 texts of trials whose NCT number ends in 0, 4 or 8 that no labelled set holds (at most 900
+    characters), drawn per DRUG_STRATA with a seed of their own."""
+    seen = labelled_ids(LABELLED_SETS)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if text_id.split(":", 1)[0][-1] not in DRUG_DIGITS or text_id in seen or len(text) > 900:
+            continue
+        if text in labelled_texts:
+            continue
+        pools.setdefault(drug_stratum(text), []).append(text_id)
+    rng = random.Random(DRUG_SEED)
+    shortfall, drawn = 0, set()
+    for name, _, share in DRUG_STRATA:
+        # A stratum short of texts passes its share on to the next; no text is drawn twice.
+        pool = [text_id for text_id in pools.get(name, []) if texts[text_id] not in drawn]
+        wanted = share + (shortfall if name != "distractor" else 0)
+        chosen = []
+        for text_id in rng.sample(pool, len(pool)):
+            if len(chosen) < wanted and texts[text_id] not in drawn:
+                chosen.append(text_id)
+                drawn.add(texts[text_id])
+        shortfall = wanted - len(chosen) if name != "distractor" else 0
+        for text_id in chosen:
+            row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+
+
+def draw_route_set() -> None:
+    """PREDICTOR_SIZE texts of trials whose NCT number ends in a digit of ROUTE_DIGITS that no labelled set
+    holds, spread evenly over the route strata (at most ROUTE_DISTRACTORS texts with no dose, none of the
+    'other' stratum: a text with no route, form or schedule tests neither field)."""
+    seen = labelled_ids(LABELLED_SETS)
+    texts = shared_descriptions(shared_data_dir())
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        if text_id.split(":", 1)[0][-1] not in ROUTE_DIGITS or text_id in seen or len(texts[text_id]) > 900:
+            continue
+        pools.setdefault(route_stratum(texts[text_id]), []).append(text_id)
+    pools.pop("other", None)
+    rng = random.Random(ROUTE_SEED)
+    chosen: list[tuple[str, str]] = []
+    names = sorted(pools, key=lambda name: (name != "distractor", len(pools[name])))
+    for index, name in enumerate(names):
+        share = (PREDICTOR_SIZE - len(chosen)) // (len(names) - index)
+        if name == "distractor":
+            share = min(share, ROUTE_DISTRACTORS)
+        chosen += [(name, text_id) for text_id in rng.sample(pools[name], min(share, len(pools[name])))]
+    for name, text_id in chosen:
+        row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
     parser.add_argument(
         "--predictor-mod4", type=int, choices=sorted(PREDICTOR_SEEDS), help="draw a predictor set (NCT % 4)"
     )
+    parser.add_argument("--drug-predictor", action="store_true", help="draw the third drug predictor set")
+    parser.add_argument(
+        "--routes", action="store_true", help="draw the route predictor set (NCT ending 2 or 6)"
+    )
     args = parser.parse_args()
+    if args.drug_predictor:
+        draw_drug_predictor()
+        return
+    if args.routes:
+        draw_route_set()
+        return
     if args.predictor_mod4 is not None:
         draw_predictor(args.predictor_mod4)
         return

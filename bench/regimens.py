@@ -29,7 +29,19 @@ from trialatlas.extract.regimen.parse import parse_regimen
 
 FIXTURES = {
     name: Path(__file__).resolve().parents[1] / "tests" / "fixtures" / f"regimens_{name}.jsonl"
-    for name in ("dev", "gen", "gen_drug", "gen_sched", "gen_naming", "gen_names2", "labelled", "heldout")
+    for name in (
+        "dev",
+        "gen",
+        "gen_drug",
+        "gen_sched",
+        "gen_naming",
+        "gen_names2",
+        "gen_amounts",
+        "gen_drugs3",
+        "gen_routes",
+        "labelled",
+        "heldout",
+    )
 }
 _PEER = re.compile(
     r"(\d+(?:\.\d+)?)\s*(mg|g|mcg|µg|ug|IU|units?|mL)\b(?:\s*/\s*(kg|m2|day|d))?", re.IGNORECASE

@@ -205,6 +205,16 @@ def test_default_workers_is_bounded() -> None:
     assert 1 <= default_workers() <= ingest_module.MAX_DEFAULT_WORKERS
 
 
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 1), (2, 3), (4, 5), (16, 5)])
+def test_default_workers_puts_a_preparing_reader_on_each_core(
+    cpus: int, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cpus)), raising=False)
+    assert default_workers() == workers
+    # From two cores on, the readers prepare rows, so the writer needs little of a core.
+    assert workers == 1 or workers >= ingest_module.PREPARE_FROM_WORKERS
+
+
 @pytest.mark.slow
 def test_parallel_ingest_writes_the_same_store(
     shared_data: Path, v2_jsonl: Path, target_trials: Path, tmp_path: Path

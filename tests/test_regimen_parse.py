@@ -166,7 +166,9 @@ def test_labelled_sample_precision_recall() -> None:
     assert report["items"]["precision"] >= 0.98 and report["items"]["recall"] >= 0.92
     for field in ("amount_low", "unit", "basis"):
         assert report["fields"][field]["recall"] >= 0.92
-    assert report["fields"]["drug"]["precision"] >= 0.88
+    # 0.877 once codes the registry records pair with an INN are named by it (R2: MGI-114 -> irofulven,
+    # which this older set labels as written).
+    assert report["fields"]["drug"]["precision"] >= 0.87
     assert report["fields"]["route"]["precision"] >= 0.92
     assert report["fields"]["frequency"]["recall"] >= 0.95
 

@@ -42,7 +42,7 @@ def ingest_command(
         typer.Option(
             min=1,
             help="Processes to ingest with: this one writes the store, the others read and map "
-            "records (1: all in this one). Default: one per CPU, at most 4.",
+            "records (1: all in this one). Default: a reader per CPU beside the writer, at most 5.",
             show_default=False,
         ),
     ] = None,

@@ -317,12 +317,19 @@ _TEMPERATURE_WORDS = re.compile(
 )
 
 
+_BARE_DEGREES = re.compile(r"^\s*(?:deg(?:rees?)?|[°º])\s*$", re.I)
+
+
 def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = None) -> float | None:
     """``value`` in ``from_unit`` expressed in ``to_unit``; ``None`` when no conversion exists.
 
     Temperatures convert as absolute values (39 °C → 102.2 °F), everything else multiplicatively, by a
     factor worked out once per pair of units.
     """
+    if analyte == "temperature" and _BARE_DEGREES.match(from_unit):
+        # "> 101 degrees" with no scale: a body temperature is 30-45 in Celsius and 86-113 in
+        # Fahrenheit, so the number itself tells the scale.
+        from_unit = "degF" if value > 50 else "degC"
     if _TEMPERATURE_WORDS.match(from_unit) or _TEMPERATURE_WORDS.match(to_unit):
         return _convert_with_pint(value, from_unit, to_unit, analyte)
     factor = _factor(from_unit, to_unit, analyte)

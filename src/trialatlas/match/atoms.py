@@ -190,7 +190,7 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             else:
                 negative = negative or condition
     if positive is not None:
-        timed = _outside_window(rule, positive, patient)
+        timed = _outside_window(rule, positive, patient) or _stopped_habit(rule, patient)
         if timed is not None:
             return timed
         # Class sets and the course decide first: they are what a patient's own facts can contradict.
@@ -258,9 +258,14 @@ def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str,
     value = reading.canonical_value
     assert value is not None
     shown = f"{reading.name} {value:g} {reading.canonical_unit or ''}".strip()
-    if value < definition["present_below"]:
+    # A condition of low values (anaemia) or of high ones (obesity: "present_from", "absent_below").
+    if "present_below" in definition:
+        present, absent = value < definition["present_below"], value >= definition["absent_from"]
+    else:
+        present, absent = value >= definition["present_from"], value < definition["absent_below"]
+    if present:
         return _outcome("true", f"{shown} shows {rule.name}", reading.evidence)
-    if value >= definition["absent_from"]:
+    if absent:
         return _outcome("false", f"{shown} is no {rule.name}", reading.evidence)
     return None
 
@@ -324,6 +329,26 @@ def _outside_window(
             "unknown", f"{positive.name}: when is not stated ({window.span.text})", positive.evidence
         )
     return None
+
+
+def _stopped_habit(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:
+    """ "Smokers" for a former smoker: a habit (``habit`` in the conditions vocabulary) the patient
+    has given up is not one they have, unless the criterion asks about the past ("history of
+    smoking", "smoking within two years", decided by its window)."""
+    if not conditions().get(rule.concept or "", {}).get("habit") or rule.historical:
+        return None
+    if rule.window is not None and rule.window.relation != "current":
+        return None
+    if re.search(r"\bhistory\b|\bever\b|\bprior\b|\bprevious|\bpast\b|pack[- ]years?", rule.span.text, re.I):
+        return None
+    mentions = [
+        c
+        for c in patient.conditions
+        if c.concept and rule.concept in broader_concepts(c.concept) and c.present and not c.family
+    ]
+    if not mentions or not all(c.historical for c in mentions):
+        return None
+    return _outcome("false", f"patient has given up {rule.name} ({mentions[0].name})", mentions[0].evidence)
 
 
 # How long ago an episode the note dates must be before "active" asks more than the note says.

@@ -24,6 +24,8 @@ from trialatlas.extract.criteria.vocab import (
     procedure_matcher,
 )
 from trialatlas.match.note_allergies import read_allergies
+from trialatlas.match.note_derived import derive_values, read_abbreviated_values
+from trialatlas.match.note_habits import read_habits
 from trialatlas.match.note_person import age_from, birth_from, days_ago, read_person_status, sex_from
 from trialatlas.match.note_signs import read_signs
 from trialatlas.match.patient_model import (
@@ -102,6 +104,7 @@ def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfil
     )
     for index, sentence in enumerate(sentences):
         _read_sentence(profile, index, sentence)
+    derive_values(profile)
     return profile
 
 
@@ -227,6 +230,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
+    claimed.extend(read_habits(profile, index, sentence))
     condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
     stated_classes = find_classes(sentence)
     owners = class_owners(sentence, condition_mentions, stated_classes)
@@ -249,6 +253,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 evidence=evidence_at(index, sentence, mention.start, mention.end),
             )
         )
+    read_abbreviated_values(profile, index, sentence)
     read_signs(profile, index, sentence)
     if _NO_MEDS.search(sentence):
         profile.no_medications = True

@@ -11,10 +11,11 @@ From two readers on (``PREPARE_FROM_WORKERS``), a reader also prepares each tria
 (:func:`~trialatlas.store.planner.prepare_trial`: key, ids, row columns, encoded JSON, hashes,
 compression), so this process only plans by ids (the stored keys and ids a batch touches are looked
 up in a few set queries) and runs the SQL; a trial is decoded here only when it merges with another.
-With one core for this process and one for each reader, ``workers`` is the number of cores the
-ingest keeps busy. Queues are bounded (about a batch of records in hand at each reader, and as many
-ready to come back), so memory stays flat whatever the input size, and readers exit as soon as this
-process does, even on ``kill -9``.
+Writing prepared rows costs this process a seventh of what reading costs a reader, so by default
+(:func:`default_workers`) there is a reader per core and this process shares the cores with them.
+Queues are bounded (about a batch of records in hand at each reader, and as many ready to come back),
+so memory stays flat whatever the input size, and readers exit as soon as this process does, even on
+``kill -9``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ DEFAULT_BATCH_SIZE = 500
 # more readers the writer would be the bottleneck: prepared rows cap it near 3,300 records/s a core,
 # against 960 unprepared.
 PREPARE_FROM_WORKERS = 3
-MAX_DEFAULT_WORKERS = 4
+# By default a reader per core, and the writer beside them: with prepared rows the writer needs about
+# a seventh of a reader's CPU (0.33 against 2.2 ms a record on the shared sample), so it shares the
+# cores rather than keeping one to itself. On 2 cores that is 2 readers and the writer, against 1 reader
+# beside the writer, which then idles 40 % of its core (measured: see docs/scaling.md).
+MAX_DEFAULT_WORKERS = 5
 
 # A task is a run of consecutive blobs, up to this many bytes or blobs: big enough that the
 # per-message cost (pickling, a pipe round trip) is small against reading, small enough that
@@ -82,12 +87,13 @@ GC_THRESHOLD = 100_000
 
 
 def default_workers() -> int:
-    """The ``workers`` the CLI uses by default: one per CPU this process may run on, at most 4."""
+    """The ``workers`` the CLI uses by default: a reader per CPU this process may run on and the writer
+    (at most ``MAX_DEFAULT_WORKERS`` in all); 1, everything in this process, on one CPU."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
+    return 1 if cpus <= 1 else min(cpus + 1, MAX_DEFAULT_WORKERS)
 
 
 @dataclass

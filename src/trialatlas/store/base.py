@@ -185,9 +185,11 @@ def encode_trial(trial: Trial) -> bytes:
     """The stored form of a trial: compact JSON without defaults and without raw text.
 
     Deterministic for equal trials (field order is the model's), so stored bytes can be compared
-    to decide whether an upsert changed anything.
+    to decide whether an upsert changed anything. (The model's serializer writes the bytes
+    ``model_dump_json`` would decode into a string: called directly, nothing is decoded and
+    encoded again, a fifth of the cost.)
     """
-    return trial.model_dump_json(exclude_defaults=True, exclude=_WITHOUT_RAW).encode()
+    return Trial.__pydantic_serializer__.to_json(trial, exclude_defaults=True, exclude=_WITHOUT_RAW)
 
 
 def decode_trial(data: bytes) -> Trial:

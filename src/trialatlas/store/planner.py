@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -33,6 +32,7 @@ from trialatlas.store.base import (
     raw_sha,
     trial_row,
 )
+from trialatlas.store.compression import compress
 from trialatlas.text.registry_ids import is_nct_id, registry_of
 
 _BRIDGING_KINDS = frozenset({IdKind.ORG.value, IdKind.SECONDARY.value, IdKind.LINK.value})
@@ -174,7 +174,7 @@ def prepare_trial(trial: Trial, compression: int | None = None) -> PreparedTrial
     encoded = encode_trial(trial)
 
     def packed(data: bytes) -> tuple[int, bytes] | None:
-        return None if compression is None else (compression, zlib.compress(data, compression))
+        return None if compression is None else (compression, compress(data, compression))
 
     row = trial_row(key, trial, encoded)
     return PreparedTrial(

@@ -26,7 +26,6 @@ import logging
 import secrets
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +36,7 @@ import psycopg
 from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
 from trialatlas.store.base import decode_trial, normalize_id
+from trialatlas.store.compression import decompress
 from trialatlas.store.schema import (
     KIND_RANK,
     POSTGRES,
@@ -352,7 +352,7 @@ class PostgresStore(SqlStore[psycopg.Connection[Any]]):
             by_key: dict[str, Trial] = {}
             for text, key, blob in rows:
                 if key not in by_key:
-                    by_key[key] = decode_trial(zlib.decompress(blob))
+                    by_key[key] = decode_trial(decompress(blob))
                 found[text] = by_key[key]
         return [
             found[key].model_copy(deep=True) if keys.count(key) > 1 else found[key]

@@ -7,14 +7,14 @@ finds the trial an id names (PostgreSQL does it in one statement, SQLite in two)
 its engine can make. Statements come from its :class:`~trialatlas.store.schema.Statements`; everything
 else, down to the order rows are read in, is the same, so the two cannot drift apart.
 
-Trials and raw text are stored zlib-compressed with the shared codec (:mod:`trialatlas.store.base`).
+Trials and raw text are stored as zlib streams (:mod:`trialatlas.store.compression`) of the shared
+codec's JSON (:mod:`trialatlas.store.base`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -37,6 +37,7 @@ from trialatlas.store.base import (
     tally,
     trial_row,
 )
+from trialatlas.store.compression import CompressionError, compress, decompress
 from trialatlas.store.history import TrialVersion
 from trialatlas.store.planner import BatchPlan, PreparedTrial, plan_batch
 from trialatlas.store.schema import RAW_META, Statements
@@ -75,7 +76,7 @@ def _raw_meta(row: Sequence[Any]) -> RawMeta:
 
 
 def _text(raw: Any) -> str | None:
-    return None if raw is None else zlib.decompress(raw).decode()
+    return None if raw is None else decompress(raw).decode()
 
 
 def _now() -> str:
@@ -114,7 +115,7 @@ class _StoredRows:
 
     def load_data(self, keys: Sequence[str]) -> dict[str, bytes]:
         rows = self._where_in("SELECT key, data FROM trials", "key", keys)
-        return {key: zlib.decompress(blob) for key, blob in rows}
+        return {key: decompress(blob) for key, blob in rows}
 
     def load_raws(self, keys: Sequence[str]) -> dict[str, dict[str, RawMeta]]:
         raws: dict[str, dict[str, RawMeta]] = {}
@@ -257,7 +258,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
         """``data`` compressed, by a reader process when it did so at this store's level."""
         if packed is not None and packed[0] == self._compression:
             return packed[1]
-        return zlib.compress(data, self._compression)
+        return compress(data, self._compression)
 
     def _write_raws(self, conn: ConnectionT, raws: Iterable[RawWrite]) -> None:
         params = [
@@ -318,7 +319,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
                 self._executemany(conn, sql.insert_ids, ids)
                 self._write_raws(conn, (raw for item in items for raw in item.raws))
                 versions = [
-                    (item.key, number, stored, replaced, zlib.compress(data, self._compression))
+                    (item.key, number, stored, replaced, compress(data, self._compression))
                     for item in items
                     for number, (stored, replaced, data) in enumerate(item.versions, start=1)
                 ]
@@ -382,7 +383,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
         older = sorted((row for row in rows if row[0] is not None), key=lambda row: int(row[0]))
         current = [row for row in rows if row[0] is None]
         return [
-            TrialVersion(number, stored_at, replaced_at, decode_trial(zlib.decompress(blob)))
+            TrialVersion(number, stored_at, replaced_at, decode_trial(decompress(blob)))
             for number, (_, stored_at, replaced_at, blob) in enumerate([*older, *current], start=1)
         ]
 
@@ -392,7 +393,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
             f"SELECT source_id, raw FROM raw_records WHERE trial_key = {self.SQL.mark} AND raw IS NOT NULL"
             " ORDER BY record_date IS NOT NULL, record_date, source_id",
         )
-        return [(source_id, zlib.decompress(raw).decode()) for source_id, raw in rows]
+        return [(source_id, decompress(raw).decode()) for source_id, raw in rows]
 
     def _page(self, conn: Connection, columns: str, after: str, size: int) -> list[Any]:
         """Keyset pages rather than one open cursor: the caller may write between pages."""
@@ -433,11 +434,11 @@ class SqlStore(ABC, Generic[ConnectionT]):
                 for key, stored, replaced, blob in select_where_in(
                     conn, sql, select, "key", keys, " ORDER BY key, version"
                 ):
-                    versions.setdefault(key, []).append((stored, replaced, zlib.decompress(blob)))
+                    versions.setdefault(key, []).append((stored, replaced, decompress(blob)))
             for key, blob, stored_at in rows:
                 yield StoredTrial(
                     key,
-                    zlib.decompress(blob),
+                    decompress(blob),
                     stored_at,
                     tuple(raws.get(key, ())),
                     tuple(versions.get(key, ())),
@@ -452,7 +453,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
             if not rows:
                 return
             for _, blob in rows:
-                yield decode_trial(zlib.decompress(blob))
+                yield decode_trial(decompress(blob))
             after = rows[-1][0]
 
     def keys(self) -> list[str]:
@@ -498,7 +499,7 @@ class SqlStore(ABC, Generic[ConnectionT]):
             current = None
             for key, data, source_id, fmt, location, record_date, raw in rows:
                 if key != current:
-                    digest.trial(key, zlib.decompress(data))
+                    digest.trial(key, decompress(data))
                     current = key
                 if source_id is not None:
                     digest.raw(source_id, fmt, location, record_date, _text(raw))
@@ -539,8 +540,8 @@ class SqlStore(ABC, Generic[ConnectionT]):
                 ids.setdefault(key, set()).add((found, kind))
             for key, blob in rows:
                 try:
-                    trial = decode_trial(zlib.decompress(blob))
-                except (zlib.error, ValueError) as exc:
+                    trial = decode_trial(decompress(blob))
+                except (*CompressionError, ValueError) as exc:
                     problems.append(f"{key}: unreadable trial: {exc}")
                     continue
                 stored = raws.get(key, {})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from trialatlas.errors import StoreError
 from trialatlas.model import Trial
 from trialatlas.store.base import decode_trial, identity_ids, normalize_id
+from trialatlas.store.compression import decompress
 from trialatlas.store.schema import (
     KIND_RANK,
     RAW_RECORDS,
@@ -62,7 +62,7 @@ def _reindex_registry_ids(conn: sqlite3.Connection) -> None:
         (
             (normalized, kind, key)
             for key, data in rows
-            for normalized, kind in identity_ids(decode_trial(zlib.decompress(data)))
+            for normalized, kind in identity_ids(decode_trial(decompress(data)))
         ),
     )
 
@@ -231,7 +231,7 @@ class SqliteStore(SqlStore[sqlite3.Connection]):
             rows = select_where_in(
                 conn, SQLITE, "SELECT key, data FROM trials", "key", sorted(set(resolved.values()))
             )
-            trials = {key: decode_trial(zlib.decompress(blob)) for key, blob in rows}
+            trials = {key: decode_trial(decompress(blob)) for key, blob in rows}
         return [trials[resolved[key]] for key in keys if key in resolved and resolved[key] in trials]
 
     def file_size(self) -> int:

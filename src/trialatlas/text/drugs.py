@@ -134,6 +134,14 @@ def drug_names() -> Iterator[DrugName]:
 
 
 @cache
+def mined_drug_codes() -> dict[str, str]:
+    """Development code -> generic, as the registry records pair them in an intervention's names
+    (``drug_codes.json``, written by bench/mine_drug_codes.py): "MCI-196" -> colestilan."""
+    raw = json.loads(resources.files(__package__).joinpath("drug_codes.json").read_text(encoding="utf-8"))
+    return {str(code): str(generic) for code, generic in raw["codes"].items()}
+
+
+@cache
 def names_kept_as_written() -> frozenset[str]:
     """Names (lower case) a dose keeps as written although the vocabulary files them under one member:
     class names ("G-CSF") and products with no single generic ("S-1"); ``named_as_written`` in drugs.json."""

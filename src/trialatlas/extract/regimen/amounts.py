@@ -32,6 +32,10 @@ _SEP = r"\s*(?:-|–|—|−|~|to|through)\s*"
 _unit_words = sorted(
     [
         "mg",
+        # "20Mg Tab", "20MG": a mass unit in capitals, written against its number.
+        "Mg",
+        "MG",
+        "MCG",
         "mgs",
         "milligrams?",
         "milligrammes?",

@@ -43,6 +43,7 @@ _ADJACENT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
+_ALIASED_AFTER = re.compile(r"\s+([A-Z][A-Za-z0-9-]{1,11})\s*\(\s*")
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 
 
@@ -83,6 +84,9 @@ def _choose_drug(
     combo = _combo_drug(doc, amount, sentence)
     if combo is not None:
         return combo, combo.info
+    component = _combination_component(doc, amount, sentence)
+    if component is not None:
+        return component
     misspelt = _misspelt_right_before(doc, amount, sentence)
     if misspelt is not None:
         return None, misspelt
@@ -124,6 +128,43 @@ def _combo_drug(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mentio
         # simvastatin 20 mg), written in its order, not in the order the names were (R11).
         key = "b" if key == "a" else "a"
     return first if key == "a" else second
+
+
+def _combination_component(
+    doc: _Doc, amount: Amount, sentence: clauses.Sentence
+) -> tuple[Mention, DrugInfo] | None:
+    """ "Symbicort 320/9 mcg", "amoxicillin/clavulanate 875/125 mg": a combination product the vocabulary
+    files under its components ("budesonide/formoterol") dosed as a/b gives each component its own
+    strength, in the product's order (R11). Dosed by one amount it stays one item of the product."""
+    key = amount.extras.get("combo")
+    if key is None:
+        return None
+    before = [m for m in doc.mentions if sentence.start <= m.start and m.end <= amount.start]
+    if not before or not _COMBO_LEAD.fullmatch(doc.text, before[-1].end, amount.start):
+        return None
+    product = before[-1]
+    components = product.info.name.split("/")
+    if len(components) != 2 or not all(part.strip() for part in components):
+        return None
+    first, second = (part.strip() for part in components)
+    if _written_reversed(first, second, amount):
+        # "Bactrim 800/160 mg": the strengths written in the other order than the product's name.
+        key = "b" if key == "a" else "a"
+    return product, DrugInfo(first if key == "a" else second, product.info.drug_class)
+
+
+def _written_reversed(first: str, second: str, amount: Amount) -> bool:
+    """Whether "a/b" of a combination dose is a marketed strength of ``first``/``second`` only when read
+    the other way round (800/160 of trimethoprim/sulfamethoxazole)."""
+    product = _fixed_combinations().get((first, second))
+    a_text, _, b_text = amount.extras.get("pair", "").partition("/")
+    try:
+        a, b = float(a_text.replace(",", "")), float(b_text.replace(",", ""))
+    except ValueError:
+        return False
+    if product is None or amount.unit != product[0]:
+        return False
+    return (b, a) in product[1] and (a, b) not in product[1]
 
 
 @functools.cache
@@ -214,7 +255,14 @@ def _choose_drug_near(
         elif mention.start >= amount.end and mention.start < sentence.end:
             after = mention
             break
+    if prev is not None and _timed_against(text, prev, amount):
+        prev = None
     if after is not None and _OF_GAP.match(text[amount.end : after.start]):
+        return _placebo_of(doc, after)
+    aliased = _ALIASED_AFTER.fullmatch(text, amount.end, after.start) if after is not None else None
+    if after is not None and aliased is not None and aliased.group(1).lower() not in STOPWORDS | NOT_DRUGS:
+        # "0.5 ml IFA (Montanide ISA-51)": a short name the vocabulary does not read, right after the dose,
+        # with the name it does read in brackets after it.
         return _placebo_of(doc, after)
     if (
         after is not None
@@ -240,6 +288,10 @@ def _choose_drug_near(
         named = naming.name_right_before(text, amount.start, sentence.start, mentions)
         if named is not None:
             return None, named
+        if naming.unread_name_right_before(text, amount.start, mentions):
+            # "..., Xy 3.2 mg/kg": a name the vocabulary cannot read stands against the dose; the drug
+            # before it already has its dose, so this one is left unnamed rather than given to it.
+            return None, None
     if after is not None and _AFTER_GAP.match(text[amount.end : after.start]):
         return _placebo_of(doc, after)
     if prev is not None:
@@ -251,9 +303,16 @@ def _choose_drug_near(
     )
     if unknown is not None:
         return None, unknown
-    earlier = [m for m in mentions if m.end <= amount.start and m.info.name != "placebo"]
-    if earlier:
-        return earlier[-1], earlier[-1].info
+    earlier = next(
+        (
+            m
+            for m in reversed(mentions)
+            if m.end <= amount.start and m.info.name != "placebo" and not _timed_against(text, m, amount)
+        ),
+        None,
+    )
+    if earlier is not None:
+        return earlier, earlier.info
     later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
     if later and not any(a for a in mentions if a.end <= amount.start):
         # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
@@ -269,6 +328,21 @@ def _choose_drug_near(
         # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
         return only, only.info
     return None, None
+
+
+# "1 hour after herceptin": a drug named as the time a dose is given against, not as the drug given.
+_TIMED_AGAINST = re.compile(
+    r"\b(?:after|before|prior\s+to|following|preceding)\s+(?:the\s+|each\s+)?(?:start\s+of\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _timed_against(text: str, mention: Mention, amount: Amount) -> bool:
+    """Whether ``mention`` names only the time of a dose after it: "after <drug>", with more than the
+    name's own dose words between it and the dose ("before paclitaxel 175 mg/m2" names paclitaxel's dose)."""
+    if not _TIMED_AGAINST.search(text, max(0, mention.start - 30), mention.start):
+        return False
+    return not _ADJACENT_BEFORE.fullmatch(text, mention.end, amount.start)
 
 
 def _cell_product(info: DrugInfo) -> bool:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from trialatlas.text.built import built
-from trialatlas.text.drugs import curated_drugs, packaged_drug_names
+from trialatlas.text.drugs import curated_drugs, mined_drug_codes, packaged_drug_names
 from trialatlas.text.words import stop_words
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -58,8 +58,12 @@ SALTS = frozenset(
         "malate",
         "hemifumarate",
         "dipropionate",
+        "butyrate",
     ]
 )
+# Dosage-form words after a generic that name another product of it ("mitoxantrone liposomes"): kept in
+# the dose's name like a salt, in the singular.
+PRODUCT_FORMS = {"liposome": "liposome", "liposomes": "liposome"}
 
 # Stems of International Nonproprietary Names: an unknown word ending so is taken for a drug.
 _INN_STEM = re.compile(
@@ -284,6 +288,9 @@ def _build_vocabulary() -> Vocabulary:
         info = DrugInfo(name=class_name, drug_class=class_name, is_class=True)
         for word in words:
             add(word, info)
+    # Codes the registry records themselves pair with one generic (R2: a code with an INN maps to it).
+    for code, generic in mined_drug_codes().items():
+        add(code, DrugInfo(name=generic, drug_class=None))
     # Misspellings are corrected towards curated names only: among the packaged names a near miss is
     # as likely another word as a drug.
     singles = {key[0]: info for key, info in by_words.items() if len(key) == 1 and len(key[0]) >= 6}
@@ -543,8 +550,13 @@ def find_mentions(text: str) -> list[Mention]:
                 end_index < count and lowered[end_index] in SALTS and _joined(text, tokens, end_index - 1, 2)
             ):
                 end_index += 1
+            kept = lowered[i + size : end_index]
+            form = PRODUCT_FORMS.get(lowered[end_index]) if end_index < count else None
+            if form is not None and _joined(text, tokens, end_index - 1, 2):
+                kept.append(form)
+                end_index += 1
             start, end = tokens[i].start(), tokens[end_index - 1].end()
-            salt = " ".join(lowered[i + size : end_index]) if not info.is_class else ""
+            salt = " ".join(kept) if not info.is_class else ""
             if salt and info.name.endswith(salt):
                 salt = ""
             mentions.append(Mention(start, end, info, text[start:end], salt=salt))

@@ -168,9 +168,12 @@ def find_frequencies(text: str) -> list[Span]:
 # Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".
 CYCLE = re.compile(
     # "each 21-28 day cycle" names no single cycle length.
+    # "21-day EC cycles" (a regimen's acronym), "each cycle lasts 35 days", "21 days as a cycle".
     r"\b(?<!\d-)(?<!\d\s-)(?<!\d\s-\s)(?<!\dto\s)(?<!\d\sto\s)(\d+)[-\s]?(day|week)s?\s+(?:\([^)]{0,30}\)\s*)?"
-    r"(?:treatment\s+)?cycles?\b|\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?)?(\d+)\s*"
-    r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b",
+    r"(?:treatment\s+|chemotherapy\s+|(?-i:[A-Z]{2,6})\s+)?cycles?\b|"
+    r"\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?|is\s+|lasts\s+|=\s*)?(\d+)\s*"
+    r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b|"
+    r"\b(\d+)\s*(day|week)s?\s+(?:per|as\s+(?:a|one))\s+(?:treatment\s+)?cycle\b",
     re.IGNORECASE,
 )
 
@@ -190,12 +193,12 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "iv",
         r"\bintra-?venous(?:ly)?\b|\bi\.v\.?(?![a-z])|\biv\b(?!\s*(?:stage|grade|class))|\bi\.v\b|\bivpb\b|\bconiv\b|"
-        r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
+        r"\bintravenous\s+drip\b|\b(?:iv|i\.v\.)\s+push\b|\bi\.?v\.?\s?gtt\b|\bivdrip\b|\bdrip\s+infusion\b|\binfused\b|\binfusions?\b|"
         r"\bbolus\b|\bvenous\b|\b(?:by|into|in)\s+(?:a\s+|the\s+)?vein\b",
     ),
     (
         "sc",
-        r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
+        r"\bsub-?cutaneous(?:ly)?\b|\bs\.c\.?(?![a-z])|\bs/c\b|\bsc\b|\bsub-?q\b|\bs\.q\.?(?![a-z])|\bsq\b|\bsubcut\b|"
         r"\bunder\s+the\s+skin\b",
     ),
     (
@@ -245,6 +248,14 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ("intra-articular", r"\bintra-?articular(?:ly)?\b"),
     ("intravesical", r"\bintra-?vesical(?:ly)?\b"),
     ("intra-arterial", r"\bintra-?arterial(?:ly)?\b|\bhepatic\s+arterial\b"),
+    # Any other "intra-" site the text gives as the route, kept as written (R5: "intradiscal injection",
+    # "injected intralesionally"): as an adverb, or before a word of giving, so that a site or a condition
+    # ("intraocular pressure", "intracranial haemorrhage", "intraoperative") is not read as a route.
+    (
+        "site",
+        r"\bintra-?[a-z]{3,}?(?:al|ar|ic|ous|ary|ine)(?:ly\b|(?=\s+(?:injections?|infusions?|instillations?|"
+        r"administration|delivery|route|bolus|implants?)\b))",
+    ),
     (
         "ophthalmic",
         r"\bophthalmic\b|\beye\s+drops?\b|\b(?:into|in|per|to)\s+(?:the\s+|each\s+|study\s+|affected\s+)*eyes?\b",
@@ -276,6 +287,8 @@ def find_routes(text: str) -> list[Span]:
     for match, name in found:
         kind = name.replace("_", "-")
         start, end = match.span()
+        if kind == "site":
+            kind = text[start:end].lower().removesuffix("ly")
         if kind == "iv" and end - start == 2 and _ROMAN_CONTEXT.search(text, 0, start):
             continue
         if kind == "sc" and text[start:end] == "SC" and text[end : end + 1] == "L":

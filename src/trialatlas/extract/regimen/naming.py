@@ -155,6 +155,25 @@ def name_right_before(
     return None
 
 
+_SHORT_NAME = re.compile(r"^[A-Z][A-Za-z]{1,5}$")
+_LIST_SEPARATOR_BEFORE = re.compile(r"(?:^|[,;:\n+]|\b(?:and|plus))[ \t]*$", re.IGNORECASE)
+
+
+def unread_name_right_before(text: str, amount_start: int, mentions: list[Mention]) -> bool:
+    """Whether a short capitalised word no vocabulary reads stands right against a dose after a list
+    separator (", Bu 3.2 mg/kg"): a regimen line naming its own drug, which name_right_before could not."""
+    words = list(WORD.finditer(text, max(0, amount_start - 20), amount_start))
+    if not words or not _NAME_GAP.fullmatch(text, words[-1].end(), amount_start):
+        return False
+    last = words[-1]
+    word = last.group(0)
+    if not _SHORT_NAME.match(word) or _plain_word(word) or find_routes(word) or find_frequencies(word):
+        return False
+    if any(m.start <= last.start() < m.end for m in mentions):
+        return False
+    return bool(_LIST_SEPARATOR_BEFORE.search(text, max(0, last.start() - 8), last.start()))
+
+
 # "Peptide T given intranasally at a dosage of 2 mg": a sentence whose subject is the product it gives.
 _SUBJECT_GIVEN = re.compile(
     r"[\s*•-]*(?P<name>[A-Z][A-Za-z0-9-]*(?:\s+[A-Z0-9][A-Za-z0-9-]*){0,2})\s+(?:is\s+|was\s+|will\s+be\s+|are\s+|were\s+)?"
@@ -265,6 +284,12 @@ def named_after_previous_dose(
     )
 
 
+# Nouns that head a product's name written after its dose ("peptide gp100", "vaccine XYZ-12").
+_PRODUCT_HEADS = frozenset({"peptide", "peptides", "vaccine", "vaccines", "antibody", "conjugate"})
+# ...when a code-like word (letters and digits) follows: the product's own name.
+_NAMED_PRODUCT_AFTER = re.compile(r"\s+(?=[A-Za-z-]*\d)(?=[0-9-]*[A-Za-z])[A-Za-z0-9-]{3,}\b")
+
+
 def only_drug(
     text: str, amount_end: int, mentions: list[Mention], amount_start: int | None = None
 ) -> Mention | None:
@@ -275,6 +300,10 @@ def only_drug(
     if following is not None:
         word = following.group(1)
         if not (_plain_word(word) or find_routes(word) or find_frequencies(word)):
+            return None
+        if word.lower() in _PRODUCT_HEADS and _NAMED_PRODUCT_AFTER.match(text, following.end()):
+            # "100 mcg peptide gp100 [280-288] plus IFA": a product named after its dose, which the
+            # vocabulary does not know, is not the one drug it does.
             return None
     bracketed = (
         _BRACKETED_AFTER_NAME.search(text, max(0, amount_start - 40), amount_start)

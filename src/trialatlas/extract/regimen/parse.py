@@ -292,6 +292,11 @@ def _item(
             post_end = other.start
             break
     pre_start = max(sentence.start, previous_end if previous_end >= 0 else 0)
+    clause = text.rfind(";", pre_start, amount.start)
+    if clause >= 0 and mention is not None and clause < mention.start < amount.start:
+        # "... orally twice daily (every 12 hours); Gemcitabine 1000 mg/m2 days 1 and 8": a clause that
+        # names the dose's drug begins after the semicolon; the words before it were the last dose's.
+        pre_start = clause + 1
     frequency, frequency_text = _frequency(doc, amount, pre_start, post_end, sentence, next_start)
     route = _route(doc, amount, pre_start, post_end, mention)
     duration = _duration(text, amount.end, post_end)

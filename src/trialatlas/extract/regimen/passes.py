@@ -374,7 +374,9 @@ def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
     first_item = items[0].start
     for index, sentence in enumerate(doc.sentences):
         inside = [i for i in items if sentence.start <= i.start < sentence.end and i.dose is not None]
-        names = {m.info.name for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        # A dose keeps a salt or form written with its name ("arginine butyrate"): either name is the drug's.
+        named = [m for m in doc.mentions if sentence.start <= m.start < sentence.end]
+        names = {m.info.name for m in named} | {m.name_as_written for m in named}
         freqs = [f for f in doc.freqs if sentence.start <= f[0] < sentence.end]
         if inside:
             head = min([inside[0].start] + [m.start for m in doc.mentions if sentence.start <= m.start])
@@ -575,6 +577,7 @@ def _collect_unparsed(
 
 
 _FORM_ATTACHED = re.compile(r"[ \t]*\(?[ \t]*$")
+_DILUTED_IN = re.compile(r"\b(?:dilut|dissolv|reconstitut|suspend)\w*\s+(?:in|with)\b", re.IGNORECASE)
 
 
 def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
@@ -601,7 +604,13 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         # and one route states that drug's route.
         if any(sentence.start <= item.start < sentence.end for item in items):
             continue
-        names = {m.name_as_written for m in doc.mentions if sentence.start <= m.start < sentence.end}
+        names: set[str | None] = {
+            m.name_as_written
+            for m in doc.mentions
+            if sentence.start <= m.start < sentence.end
+            # "diluted in physiologic saline containing 5% human serum albumin": what the drug is given in.
+            and not _DILUTED_IN.search(doc.text, max(sentence.start, m.start - 80), m.start)
+        }
         # "Viusid and Asbrip will be administered orally": products the vocabulary does not know, named
         # as written by the doses before, are named here too.
         lowered = doc.text[sentence.start : sentence.end].lower()
@@ -612,8 +621,15 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         }
         said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
         # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
-        # injection chemotherapy" says nothing of the dosed drug's route.
+        # injection chemotherapy" says nothing of the dosed drug's route. What a drug is diluted in, and
+        # a placebo the text gives no dose, are given with it ("diluted in saline and infused
+        # intravenously", "injections of either CELZ-201-DDT or placebo").
         dosed = {item.drug for item in items}
+        names = {name for name in names if name in dosed or (name != "placebo" and name not in vehicles())}
+        if not names and len(dosed) == 1:
+            # "The antibody was infused intravenously": a sentence naming no drug in a text that doses
+            # one says how that drug is given.
+            names = dosed
         if (
             names
             and names <= dosed

@@ -9,11 +9,12 @@ import re
 from trialatlas.extract.regimen import lexicon
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
-from trialatlas.extract.regimen.passes import _Doc, _unclaimed
+from trialatlas.extract.regimen.passes import _Doc, _unclaimed, vehicles
 
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 _NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
+_JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b|\+", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -36,17 +37,6 @@ def _bind_routes(doc: _Doc) -> None:
 
 
 def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Mention | None) -> str | None:
-    if mention is not None:
-        if mention.start in doc.bound_routes:
-            return doc.bound_routes[mention.start]
-        for other in doc.mentions:
-            # "1500mg/d once daily oral Lapatinib": the drug named again, with its route, in the dose's words.
-            if (
-                other.info.name == mention.info.name
-                and other.start in doc.bound_routes
-                and pre_start <= other.start < post_end
-            ):
-                return doc.bound_routes[other.start]
     text = doc.text
 
     def rank(span: lexicon.Span) -> int:
@@ -58,8 +48,32 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         for span in _unclaimed(doc, "route", doc.routes, amount.end, post_end)
         # "Cyclophosphamide 2x60mg/kg + Cells intravenous (IV) + IL-2": a route after the next "+" is said
         # of what that "+" adds; one after "followed by" or "then", of what follows.
-        if "+" not in text[amount.end : span[0]] and not _NEXT_STEP.search(text, amount.end, span[0])
+        if "+" not in text[amount.end : span[0]]
+        and not _NEXT_STEP.search(text, amount.end, span[0])
+        # "Prednisone 60 mg daily with methotrexate given intravenously": said of the other drug.
+        and not _other_drug_between(doc, amount.end, span[0], mention)
     ]
+    if mention is not None:
+        bound = doc.bound_routes.get(mention.start)
+        if bound is None:
+            for other in doc.mentions:
+                # "1500mg/d once daily oral Lapatinib": the drug named again, with its route, in the
+                # dose's words.
+                if (
+                    other.info.name == mention.info.name
+                    and other.start in doc.bound_routes
+                    and pre_start <= other.start < post_end
+                ):
+                    bound = doc.bound_routes[other.start]
+                    break
+        if bound is not None:
+            # "Intravenous MMF 1 g twice daily for 5 days, then 1.5 g orally": a route the dose's own words
+            # state is this dose's, whatever route the drug's name was given first.
+            own = next((span for span in after if rank(span) == 2), None)
+            if own is None:
+                return bound
+            doc.claimed.add(("route", own[0]))
+            return own[2]
     before = _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
     best: lexicon.Span | None = None
     for level in (2, 1):
@@ -95,6 +109,22 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         doc.implied_routes.add(amount.start)
         return forms[0][2]
     return None
+
+
+def _other_drug_between(doc: _Doc, start: int, end: int, mention: Mention | None) -> bool:
+    """Whether another drug (not the dose's, not a placebo or a vehicle), joined to the dose by "with",
+    "and", "plus" or the like, is named between a dose and a route word after it: the route is then said
+    of that drug ("60 mg daily with methotrexate given intravenously"; "50 μg dose of KTP-001 by
+    intradiscal injection" names the dose's own drug)."""
+    own = mention.info.name if mention is not None else None
+    return any(
+        start <= other.start < end
+        and other.info.name != own
+        and other.info.name != "placebo"
+        and other.info.name not in vehicles()
+        and _JOINED.search(doc.text, start, other.start) is not None
+        for other in doc.mentions
+    )
 
 
 def _alternative_route(doc: _Doc, chosen: lexicon.Span) -> lexicon.Span | None:

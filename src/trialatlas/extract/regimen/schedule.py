@@ -342,7 +342,12 @@ _STEP_FREQUENCY = re.compile(
     r"[\d.,]+(?:\s*-\s*[\d.,]+)?\s*[A-Za-zµ/]+\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
-_LEADS_INTO = re.compile(r"\s+(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$", re.IGNORECASE)
+# "followed by weekly infusions at 250 mg/m2": a frequency that leads into the next dose is that dose's.
+_LEADS_INTO = re.compile(
+    r"\s+(?:(?:infusions?|injections?|doses?|administrations?)\s+)?"
+    r"(?:of|at(?:\s+a\s+dose\s+of)?|(?:a\s+)?dose\s+of)\s*$",
+    re.IGNORECASE,
+)
 _JOINS_ANOTHER = re.compile(r"\)\s*(?:,\s*)?(?:plus|with|and|\+)\b", re.IGNORECASE)
 _SINGLE_DOSE = re.compile(r"(?:as|in)\s+a\s+single\b", re.IGNORECASE)
 _LEVEL_NAME = re.compile(r"Single[-\s]dose")
@@ -351,7 +356,7 @@ _LINE_START = re.compile(r"(?:^|\n)\s*$")
 # "a 1-hour IV continuous infusion on day 1 of each cycle", "continuous infusion over 30 minutes": an infusion
 # that runs for less than a day is one administration of its schedule, not continuous dosing.
 _SHORT_RUN_BEFORE = re.compile(
-    r"\b(\d+(?:\.\d+)?)[-\s]?(h|hrs?|hours?|min|mins|minutes?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+    r"\b(\d+(?:\.\d+)?)[-\s]?(h|hrs?|hours?|min|mins|minutes?)\s+(?:[\w.]+\s+){0,2}$", re.IGNORECASE
 )
 _SHORT_RUN_AFTER = re.compile(
     r"\s+over\s+(?:a\s+period\s+of\s+)?(\d+(?:\.\d+)?)\s*(h|hrs?|hours?|min|mins|minutes?)\b", re.IGNORECASE
