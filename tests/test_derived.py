@@ -20,8 +20,10 @@ from refusals import refusing
 from trialatlas.cli import app
 from trialatlas.match import matcher as matcher_module
 from trialatlas.match import stored_rules
+from trialatlas.match.matcher import StoreMatcher
+from trialatlas.match.relevance import TrialGate, TrialTerms
 from trialatlas.match.stored_rules import CriteriaRules, parse_trial
-from trialatlas.model import Trial
+from trialatlas.model import PartialDate, Trial
 from trialatlas.related import index as related_index
 from trialatlas.search import SearchIndex
 from trialatlas.services.atlas import Atlas
@@ -71,6 +73,8 @@ def no_building(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(SearchIndex, "rebuild", refuse("search rebuild"))
     monkeypatch.setattr(matcher_module, "parse_eligibility", refuse("criteria parse"))
     monkeypatch.setattr(matcher_module, "sample_stats", refuse("statistics sample"))
+    # A candidate's term counts are read as the ingest kept them, never counted on a request.
+    monkeypatch.setattr(TrialTerms, "of", refuse("term count"))
     _forget_in_memory_indexes()
     yield called
 
@@ -88,6 +92,11 @@ def test_ingest_leaves_every_part_current(ingested: Path) -> None:
         assert with_criteria and all(t.key in kept for t in with_criteria)
         sample = with_criteria[0]
         assert kept[sample.key] == parse_trial(sample)
+        # Every trial's prefilter fields and term counts are kept too, equal to a fresh count.
+        counted = rules.terms_of(store, [t.key for t in trials])
+        assert set(counted) == {t.key for t in trials}
+        for trial in trials:
+            assert counted[trial.key] == (TrialGate.of(trial), TrialTerms.of(trial))
 
 
 def test_related_and_match_after_ingest_build_nothing(store_copy: Path, no_building: list[str]) -> None:
@@ -170,6 +179,52 @@ def test_catch_up_cut_off_midway_is_finished_next_time(
         assert not set(redone) & set(parsed[:2])  # the first batch was kept, not parsed again
         assert rules.last_seq == store.changes_since(0)[0]
         assert rules.catch_up(store, parse=parse_counted) == 0
+
+
+def test_a_trial_written_after_the_catch_up_is_not_read_from_its_stale_term_row(
+    store_copy: Path,
+) -> None:
+    with SqliteStore(store_copy) as store:
+        trials = list(store.iter_trials())
+        changed, unchanged = trials[0], trials[1]
+        rules = CriteriaRules.for_store(store)
+        before = rules.terms_of(store, [changed.key])[changed.key][1]
+        # A matcher of a long-running process, which keeps the rows it decoded.
+        matcher = StoreMatcher(store)
+        assert matcher.term_rows([changed.key, unchanged.key])[changed.key][1] == before
+        # A newer record of the trial (the merge keeps the newest record's title).
+        newer = changed.status.model_copy(update={"last_update_post_date": PartialDate(date="2031-01-02")})
+        retitled = changed.model_copy(
+            update={"brief_title": "Zanubrutinib in marginal zone lymphoma", "status": newer}
+        )
+        assert store.upsert_batch([retitled]).updated == 1
+        assert store.get(changed.key).title == "Zanubrutinib in marginal zone lymphoma"
+        # The feed names the trial after the rows' change number: its row is not served (the matcher
+        # loads the trial and counts it), the others' rows still are.
+        kept = rules.terms_of(store, [changed.key, unchanged.key])
+        assert changed.key not in kept and unchanged.key in kept
+        assert set(matcher.term_rows([changed.key, unchanged.key])) == {unchanged.key}
+        assert behind(store)["criteria"] == 1
+        assert rules.catch_up(store) == 1
+        recounted = rules.terms_of(store, [changed.key])[changed.key][1]
+        assert recounted != before and recounted.about["zanubrutinib"] > 0
+        assert recounted == TrialTerms.of(store.get(changed.key))
+        assert matcher.term_rows([changed.key])[changed.key][1] == recounted
+
+
+def test_a_new_term_counter_recounts_every_trial_once_without_parsing(
+    store_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SqliteStore(store_copy) as store:
+        monkeypatch.setattr(stored_rules, "terms_fingerprint", lambda: "another-counter")
+        rules = CriteriaRules.for_store(store)
+        assert not rules.is_current_layout()
+        assert rules.terms_of(store, [t.key for t in store.iter_trials()]) == {}  # never served
+        called: list[str] = []
+        # The rules' digests did not change: no criterion is parsed again.
+        assert rules.catch_up(store, parse=refusing(called, "criteria parse")) == store.count()
+        assert called == []
+        assert rules.catch_up(store) == 0
 
 
 def test_store_missing_its_derived_tables_migrates_once(store_copy: Path) -> None:

@@ -163,9 +163,6 @@ def test_a_build_indexes_its_tables_once_their_rows_are_in(tmp_path: Path) -> No
             )
         }
         assert names == {
-            "docs_start": "search_docs",
-            "docs_update": "search_docs",
-            "docs_enrollment": "search_docs",
             "facets_fv": "search_facets",
             "learned_key": "search_learned",
             "learned_doc": "search_learned",

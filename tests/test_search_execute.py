@@ -191,3 +191,33 @@ def test_the_page_without_facets_is_the_page_with_them(store: TrialStore, query:
     assert bare.total == full.total
     assert [(h.trial.key, h.score) for h in bare.hits] == [(h.trial.key, h.score) for h in full.hits]
     assert (bare.next_cursor is None) == (full.next_cursor is None)
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("cancer", {"status": "open"}),
+        ("cancer OR lymphoma", {"status": ["completed", "recruiting"], "phase": "2"}),
+        ("placebo", {"country": "China", "study_type": "interventional"}),
+    ],
+)
+def test_filters_read_from_the_rows_select_what_the_arrays_select(
+    store: TrialStore, query: str, filters: dict[str, Any]
+) -> None:
+    """A filtered search counting no facets (a match's candidates) in a process whose index holds no
+    arrays yet reads its filters' trials from the index's rows: the same page, scores and total."""
+    shared = SearchIndex.for_store(store)
+    if shared.kept_by_writes:
+        pytest.skip("PostgreSQL's index filters in SQL and keeps no arrays")
+    fresh = SearchIndex(shared.location)
+    try:
+        options: dict[str, Any] = {"filters": filters, "limit": 40, "facets": False, "snippets": False}
+        cold = search(store, query, index=fresh, synced=True, **options)
+        assert fresh._arrays is None  # no array was loaded for it
+        search(store, query, index=fresh, synced=True, filters=filters, limit=5)  # facets load them
+        assert fresh._arrays is not None
+        warm = search(store, query, index=fresh, synced=True, **options)
+    finally:
+        fresh.close()
+    assert cold.total == warm.total > 0
+    assert [(h.trial.key, h.score) for h in cold.hits] == [(h.trial.key, h.score) for h in warm.hits]

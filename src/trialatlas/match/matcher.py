@@ -32,6 +32,7 @@ from trialatlas.match.relevance import (
     Bm25,
     RelevanceStats,
     TrialFields,
+    TrialGate,
     TrialTerms,
     band_order,
     checkable,
@@ -172,19 +173,19 @@ def _criteria_stamp(trial: Trial) -> int:
 # --- the prefilter and the ranking -------------------------------------------------------------------
 
 
-def passes_prefilter(trial: Trial, patient: PatientProfile, open_only: bool) -> bool:
-    """Status, structured age and sex limits: what can be checked without reading the criteria."""
-    status = trial.status.overall_status
-    if open_only and status not in OPEN_STATUSES:
+def passes_prefilter(trial: Trial | TrialGate, patient: PatientProfile, open_only: bool) -> bool:
+    """Status, structured age and sex limits: what can be checked without reading the criteria
+    (of the trial, or of what the store kept of it: its :class:`~trialatlas.match.relevance.TrialGate`)."""
+    gate = trial if isinstance(trial, TrialGate) else TrialGate.of(trial)
+    if open_only and gate.status not in OPEN_STATUSES:
         return False
-    eligibility = trial.eligibility
     if patient.age_years is not None:
-        if eligibility.minimum_age and patient.age_years < eligibility.minimum_age.years:
+        if gate.minimum_age is not None and patient.age_years < gate.minimum_age:
             return False
-        if eligibility.maximum_age and patient.age_years >= eligibility.maximum_age.years + 1:
+        if gate.maximum_age is not None and patient.age_years >= gate.maximum_age + 1:
             return False
-    if patient.sex is not None and eligibility.sex in (Sex.FEMALE, Sex.MALE):
-        return eligibility.sex.value.lower() == patient.sex
+    if patient.sex is not None and gate.sex in (Sex.FEMALE, Sex.MALE):
+        return gate.sex.lower() == patient.sex
     return True
 
 
@@ -207,7 +208,7 @@ def resolve_status(status: str | None) -> str | None:
     return None if status.strip().lower() in ("any", "all") else status
 
 
-def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial], bool]:
+def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Trial | TrialGate], bool]:
     """The prefilter for ``status`` ('open', one overall status, or None for any); a status that is
     neither raises :class:`InputError` (a ValueError)."""
     open_only = status is not None and status.strip().lower() == "open"
@@ -217,10 +218,9 @@ def status_filter(status: str | None, patient: PatientProfile) -> Callable[[Tria
         if wanted is None:
             raise InputError(f"status {status[:40]!r}: use 'open' or one overall status, e.g. RECRUITING")
 
-    def keep(trial: Trial) -> bool:
-        return passes_prefilter(trial, patient, open_only) and (
-            wanted is None or trial.status.overall_status == wanted
-        )
+    def keep(trial: Trial | TrialGate) -> bool:
+        gate = trial if isinstance(trial, TrialGate) else TrialGate.of(trial)
+        return passes_prefilter(gate, patient, open_only) and (wanted is None or gate.status == wanted)
 
     return keep
 
@@ -260,12 +260,38 @@ def rank(
     by_key = {trial.key: trial for trial in trials}
     if terms is None:
         terms = {key: cache.terms(t) if cache is not None else TrialTerms.of(t) for key, t in by_key.items()}
-    relevance = _relevance(patient_query(patient, stats.about_words), terms, stats)
+    ordered = most_relevant(patient, terms, stats, limit=max(evaluate_top, top), retrieval=retrieval)
+    return judged(patient, [(by_key[key], relevance) for key, relevance in ordered], top=top, cache=cache)
+
+
+def most_relevant(
+    patient: PatientProfile,
+    terms: Mapping[str, TrialTerms],
+    stats: RelevanceStats,
+    *,
+    limit: int,
+    retrieval: Mapping[str, float] | None = None,
+) -> list[tuple[str, float]]:
+    """The ``limit`` most relevant of the trials whose term counts ``terms`` holds (key and relevance,
+    best first; none of no relevance): what :func:`rank` reads before it loads a trial's rules."""
+    relevance = _relevance(patient_query(patient, stats.about_words), dict(terms), stats)
     if retrieval:
-        searched = scaled({key: retrieval.get(key, 0.0) for key in by_key})
-        relevance = {key: (relevance.get(key, 0.0) + searched.get(key, 0.0)) / 2 for key in by_key}
+        searched = scaled({key: retrieval.get(key, 0.0) for key in terms})
+        relevance = {key: (relevance.get(key, 0.0) + searched.get(key, 0.0)) / 2 for key in terms}
     ordered = sorted((key for key, value in relevance.items() if value > 0), key=lambda k: (-relevance[k], k))
-    candidates = [Candidate(by_key[key], relevance[key]) for key in ordered[: max(evaluate_top, top)]]
+    return [(key, relevance[key]) for key in ordered[:limit]]
+
+
+def judged(
+    patient: PatientProfile,
+    ranked: Sequence[tuple[Trial, float]],
+    *,
+    top: int = 20,
+    cache: MatchCache | None = None,
+) -> list[Candidate]:
+    """The rules of each of ``ranked`` (a trial and its relevance) evaluated for the patient, the
+    verdict moving the score; the ``top`` of them in bands (:func:`band_order`)."""
+    candidates = [Candidate(trial, relevance) for trial, relevance in ranked]
     for candidate in candidates:
         trial = candidate.trial
         verdict = evaluate_trial(trial, patient, cache.criteria(trial) if cache is not None else None)
@@ -414,6 +440,8 @@ class StoreMatcher:
         # decoding a stored trial costs about a millisecond, and the same few hundred trials come
         # back for patient after patient with the same conditions.
         self._trials: OrderedDict[str, Trial] = OrderedDict()
+        # Likewise the candidates' kept term counts and prefilter fields, decoded.
+        self._terms: OrderedDict[str, tuple[TrialGate, TrialTerms]] = OrderedDict()
         self._trials_seq: int | None = None
         self._trials_lock = threading.Lock()
 
@@ -516,37 +544,67 @@ class StoreMatcher:
         status = resolve_status(status)
         keep = status_filter(status, patient)
         found = self.candidates(patient, status)
-        trials = [trial for trial in self.load(list(found)) if keep(trial)]
-        # The rules parsed when the trials were written (a trial written since is parsed in rank()).
+        # What the prefilter and relevance read of each candidate, as kept when it was written; a
+        # trial written since is loaded and read here.
+        kept = self.term_rows(list(found))
+        loaded = {trial.key: trial for trial in self.load([key for key in found if key not in kept])}
+        for key, trial in loaded.items():
+            kept[key] = (TrialGate.of(trial), self.cache.terms(trial))
+        terms = {key: kept[key][1] for key in found if key in kept and keep(kept[key][0])}
+        ordered = most_relevant(patient, terms, self.stats(), limit=max(evaluate_top, top), retrieval=found)
+        # Only the trials whose rules are evaluated are loaded, and only their rules read.
+        loaded.update((t.key, t) for t in self.load([key for key, _ in ordered if key not in loaded]))
+        trials = [loaded[key] for key, _ in ordered if key in loaded]
+        # The rules parsed when the trials were written (a trial written since is parsed in judged()).
         unparsed = [trial for trial in trials if not self.cache.has_criteria(trial)]
         self.cache.keep_criteria(self.rules.rules_of(unparsed), unparsed)
-        return rank(
+        return judged(
             patient,
-            trials,
-            self.stats(),
+            [(loaded[key], relevance) for key, relevance in ordered if key in loaded],
             top=top,
-            evaluate_top=evaluate_top,
             cache=self.cache,
-            retrieval=found,
         )
+
+    def _follow_feed(self) -> int:
+        """Forget the kept trials and term rows the store's change feed names since the last look;
+        the change number reached (the caller holds ``_trials_lock``)."""
+        if self._trials_seq is None:
+            # Nothing kept yet: where the search index (caught up by every search) stands will
+            # do, without listing every change the store ever had.
+            self._trials_seq = self.index.last_seq
+        else:
+            seq, changed = self.store.changes_since(self._trials_seq)
+            for kept in (self._trials, self._terms):
+                if len(changed) >= self.cache.size:
+                    kept.clear()
+                else:
+                    for key in changed:
+                        kept.pop(key, None)
+            self._trials_seq = seq
+        return self._trials_seq
+
+    def term_rows(self, keys: Sequence[str]) -> dict[str, tuple[TrialGate, TrialTerms]]:
+        """The kept prefilter fields and term counts of ``keys`` (see
+        :meth:`~trialatlas.match.stored_rules.CriteriaRules.terms_of`), decoded once per process
+        while the change feed does not name the trial."""
+        with self._trials_lock:
+            reached = self._follow_feed()
+            found = {key: self._terms[key] for key in keys if key in self._terms}
+        read = self.rules.terms_of(self.store, [key for key in keys if key not in found])
+        with self._trials_lock:
+            if self._trials_seq == reached:  # else what was read may be stale: used, not kept
+                for key, row in read.items():
+                    self._terms[key] = row
+                    self._terms.move_to_end(key)
+                while len(self._terms) > self.cache.size:
+                    self._terms.popitem(last=False)
+        return {**found, **read}
 
     def load(self, keys: Sequence[str]) -> list[Trial]:
         """The stored trials of ``keys`` (those the store holds), from the kept ones where the store's
         change feed says they did not change."""
         with self._trials_lock:
-            if self._trials_seq is None:
-                # Nothing kept yet: where the search index (caught up by every search) stands will
-                # do, without listing every change the store ever had.
-                self._trials_seq = self.index.last_seq
-            else:
-                seq, changed = self.store.changes_since(self._trials_seq)
-                if len(changed) >= self.cache.size:
-                    self._trials.clear()
-                else:
-                    for key in changed:
-                        self._trials.pop(key, None)
-                self._trials_seq = seq
-            reached = self._trials_seq
+            reached = self._follow_feed()
             kept = {key: self._trials[key] for key in keys if key in self._trials}
             missing = [key for key in keys if key not in kept]
         read: dict[str, Trial] = {}
@@ -600,7 +658,9 @@ __all__ = [
     "MatchCache",
     "StoreMatcher",
     "TrialIndex",
+    "judged",
     "match_trials",
+    "most_relevant",
     "passes_prefilter",
     "rank",
     "refresh_stats",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
@@ -129,6 +129,51 @@ class TrialTerms:
     def of(cls, trial: Trial | TrialFields) -> TrialTerms:
         fields = trial if isinstance(trial, TrialFields) else TrialFields.of(trial)
         return cls(weighted_terms(fields), about_terms(fields))
+
+    def as_lists(self) -> list[dict[str, int]]:
+        """The counts as stored (see :mod:`~trialatlas.match.stored_rules`): weighted, then about."""
+        return [dict(self.weighted), dict(self.about)]
+
+    @classmethod
+    def from_lists(cls, data: Sequence[Mapping[str, int]]) -> TrialTerms:
+        weighted, about = data
+        return cls(Counter(weighted), Counter(about))
+
+
+@dataclass(frozen=True)
+class TrialGate:
+    """What the matcher's prefilter reads of a trial (its overall status, its structured age limits in
+    years and the sex it takes), kept with its term counts so that a candidate the prefilter drops or
+    relevance leaves out is never loaded."""
+
+    status: str | None
+    minimum_age: float | None
+    maximum_age: float | None
+    sex: str | None
+
+    @classmethod
+    def of(cls, trial: Trial) -> TrialGate:
+        eligibility = trial.eligibility
+        status = trial.status.overall_status
+        return cls(
+            str(status.value) if status is not None else None,
+            eligibility.minimum_age.years if eligibility.minimum_age else None,
+            eligibility.maximum_age.years if eligibility.maximum_age else None,
+            str(eligibility.sex.value) if eligibility.sex is not None else None,
+        )
+
+    def as_list(self) -> list[str | float | None]:
+        return [self.status, self.minimum_age, self.maximum_age, self.sex]
+
+    @classmethod
+    def from_list(cls, data: Sequence[str | float | None]) -> TrialGate:
+        status, minimum, maximum, sex = data
+        return cls(
+            str(status) if status is not None else None,
+            float(minimum) if minimum is not None else None,
+            float(maximum) if maximum is not None else None,
+            str(sex) if sex is not None else None,
+        )
 
 
 # --- the patient query -------------------------------------------------------------------------------
@@ -324,6 +369,7 @@ __all__ = [
     "CorpusStats",
     "RelevanceStats",
     "TrialFields",
+    "TrialGate",
     "TrialTerms",
     "about_terms",
     "band_order",

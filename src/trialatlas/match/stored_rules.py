@@ -1,22 +1,32 @@
-"""Every trial's parsed eligibility criteria, parsed once when the trial is written and kept.
+"""Every trial's parsed eligibility criteria and what the matcher ranks it by, made once when the
+trial is written and kept.
 
 Parsing a trial's criteria costs milliseconds (hundreds of criteria a second); reading the parsed
-rules back costs a tenth of one. So the rules are parsed while the store is written (the derived-data
-step after an ingest, see :mod:`trialatlas.services.derived`) and a match only reads them.
+rules back costs a tenth of one. Counting a trial's terms for relevance (its words and the condition
+concepts its texts name) costs several milliseconds too, for each of the few hundred candidates of a
+match. So both are made while the store is written (the derived-data step after an ingest, see
+:mod:`trialatlas.services.derived`) and a match only reads them: the term counts and prefilter fields
+of its candidates in one query, then the rules of the hundred or so it evaluates.
 
 Tables (named ``derived_*``), in the store's own SQLite file for a file-backed store, in the store's
 database for a PostgreSQL store (created by its schema: every server process reads the same rows and
 none parses what the ingest parsed), else in an in-memory database for the process:
 
 - ``derived_criteria``: per trial key, the digest of what was parsed and the rules as compressed JSON;
-- ``derived_meta``: the table layout's version, the parser's fingerprint, and the change number of
-  the store the rules have caught up with.
+- ``derived_terms``: per trial key, the digest of what was counted and, as compressed JSON, the
+  prefilter's fields (:class:`~trialatlas.match.relevance.TrialGate`) and the term counts
+  (:class:`~trialatlas.match.relevance.TrialTerms`);
+- ``derived_meta``: the table layout's version, the parser's and the term counter's fingerprints, and
+  the change number of the store the rows have caught up with.
 
-A row is keyed by the digest of the trial's criteria texts and of the parser (its source and
-vocabulary files), so a trial whose criteria did not change is not parsed again, and a new parser
-re-parses every trial once. The change number is written only after every changed trial of the
-catch-up is stored, each batch in its own transaction: a catch-up killed midway leaves whole rows and
-the old change number, and the next one redoes only the trials whose rows are missing or stale.
+A row is keyed by the digest of the trial's texts and of the code that made it (its source and
+vocabulary files), so a trial whose texts did not change is not parsed again, and a new parser
+re-parses every trial once (a new term counter recounts every trial once, without re-parsing). The
+change number is written only after every changed trial of the catch-up is stored, each batch in its
+own transaction: a catch-up killed midway leaves whole rows and the old change number, and the next one
+redoes only the trials whose rows are missing or stale. A match trusts a term row for a trial the
+change feed does not name after that number (it does not load the trial to check); the rules it reads
+are checked against the loaded trial's digest.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
     from trialatlas.extract.criteria import ParsedCriterion
+    from trialatlas.match.relevance import TrialFields, TrialGate, TrialTerms
     from trialatlas.store.base import TrialStore
 
 # Bumped whenever the tables' layout changes: older tables are dropped and filled again.
@@ -59,10 +70,17 @@ BATCH = 200
 # worker (its vocabularies) costs seconds.
 PARALLEL_FROM = 2000
 
+# Made apart from the rules' table (by the writer that first finds it missing, on either backend):
+# a store whose rules are current gains it without parsing anything again.
+TERMS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS derived_terms"
+    " (key TEXT PRIMARY KEY, digest TEXT NOT NULL, terms BLOB NOT NULL)"
+)
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS derived_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS derived_criteria"
     " (key TEXT PRIMARY KEY, digest TEXT NOT NULL, rules BLOB NOT NULL) WITHOUT ROWID",
+    TERMS_TABLE,
 )
 
 
@@ -79,6 +97,29 @@ def parser_fingerprint() -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@cache
+def terms_fingerprint() -> str:
+    """A digest of what a trial's stored term counts depend on besides its texts: the term counter
+    (``match/relevance.py``), the tokenizer and its stop words, and the condition vocabulary (the
+    parser's fingerprint covers it)."""
+    digest = hashlib.sha256(parser_fingerprint().encode())
+    package = Path(__file__).resolve().parent.parent
+    for path in (
+        package / "match" / "relevance.py",
+        package / "text" / "words.py",
+        package / "text" / "stop_words.txt",
+    ):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def terms_digest(fields: TrialFields, gate: TrialGate) -> str:
+    """What a trial's stored term row depends on: its texts, its prefilter fields and the counter."""
+    payload = orjson.dumps([fields.about, fields.body, fields.criteria, gate.as_list()])
+    return hashlib.blake2b(payload + terms_fingerprint().encode(), digest_size=16).hexdigest()
 
 
 def criteria_digest(trial: Trial) -> str:
@@ -104,18 +145,35 @@ def parse_trial(trial: Trial) -> list[ParsedCriterion]:
     return parse_eligibility(eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
 
 
-_Texts = tuple[str, str | None, list[str], list[str]]
+# One trial's work: its key, its criteria texts when they are to be parsed, its texts and prefilter
+# fields when its terms are to be counted.
+_Job = tuple[str, "tuple[str | None, list[str], list[str]] | None", "tuple[TrialFields, TrialGate] | None"]
 
 
-def _parse_texts(batch: list[_Texts]) -> list[tuple[str, bytes]]:
-    """A worker's share: each trial's criteria texts parsed and encoded as they are stored."""
+def encode_terms(gate: TrialGate, terms: TrialTerms) -> bytes:
+    return zlib.compress(orjson.dumps([gate.as_list(), *terms.as_lists()]), 1)
+
+
+def decode_terms(blob: bytes) -> tuple[TrialGate, TrialTerms]:
+    from trialatlas.match.relevance import TrialGate, TrialTerms
+
+    gate, weighted, about = orjson.loads(zlib.decompress(blob))
+    return TrialGate.from_list(gate), TrialTerms.from_lists([weighted, about])
+
+
+def _derive(batch: list[_Job]) -> list[tuple[str, bytes | None, bytes | None]]:
+    """A worker's share: each trial's criteria parsed and its terms counted, encoded as they are
+    stored (``None`` for what was not asked)."""
     from trialatlas.extract.criteria import parse_eligibility
+    from trialatlas.match.relevance import TrialTerms
 
     adapter = _adapter()
-    return [
-        (key, zlib.compress(adapter.dump_json(parse_eligibility(text, inclusion, exclusion)), 1))
-        for key, text, inclusion, exclusion in batch
-    ]
+    done: list[tuple[str, bytes | None, bytes | None]] = []
+    for key, texts, counted in batch:
+        rules = None if texts is None else zlib.compress(adapter.dump_json(parse_eligibility(*texts)), 1)
+        terms = None if counted is None else encode_terms(counted[1], TrialTerms.of(counted[0]))
+        done.append((key, rules, terms))
+    return done
 
 
 def _exit_with(parent: int) -> None:
@@ -191,9 +249,11 @@ class CriteriaRules:
                 return []
 
     def _has_rules_table(self) -> bool:
-        return bool(
-            self._rows("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'derived_criteria'")
+        found = self._rows(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+            " AND name IN ('derived_criteria', 'derived_terms')"
         )
+        return bool(found) and found[0][0] == 2
 
     def _create(self, conn: Any) -> None:
         if self._meta("schema") not in (None, str(RULES_SCHEMA)):
@@ -216,8 +276,15 @@ class CriteriaRules:
         )
 
     def is_current_layout(self) -> bool:
-        """Whether the tables exist in this version's layout, filled by this parser."""
-        if self._meta("schema") != str(RULES_SCHEMA) or self._meta("parser") != parser_fingerprint():
+        """Whether the tables exist in this version's layout, filled by this parser and term counter."""
+        meta = dict(
+            self._rows("SELECT name, value FROM derived_meta WHERE name IN ('schema', 'parser', 'terms')")
+        )
+        if meta != {
+            "schema": str(RULES_SCHEMA),
+            "parser": parser_fingerprint(),
+            "terms": terms_fingerprint(),
+        }:
             return False
         return self._has_rules_table()
 
@@ -241,6 +308,7 @@ class CriteriaRules:
             # Rows of another parser stay, but their digests no longer match: each is parsed again.
             self._set_meta(conn, "schema", RULES_SCHEMA)
             self._set_meta(conn, "parser", parser_fingerprint())
+            self._set_meta(conn, "terms", terms_fingerprint())
             self._set_meta(conn, "last_seq", 0)
 
     def catch_up(
@@ -289,52 +357,73 @@ class CriteriaRules:
         pool: Executor | None,
         workers: int,
     ) -> int:
+        """How many trials had their rules parsed or their terms counted."""
+        from trialatlas.match.relevance import TrialFields, TrialGate, TrialTerms
+
         adapter = _adapter()
-        parsed = 0
+        made = 0
         for start in range(0, len(keys), BATCH):
             chunk = keys[start : start + BATCH]
-            stored = self._digests(chunk)
+            stored_rules = self._digests("derived_criteria", chunk)
+            stored_terms = self._digests("derived_terms", chunk)
             # get_many also answers for an alias: a key renamed away finds its new trial, filed under
             # its own key (which the feed names too).
             found = {trial.key: trial for trial in store.get_many(chunk) if trial.key in chunk}
-            todo = {key: trial for key, trial in found.items() if stored.get(key) != criteria_digest(trial)}
-            blobs: list[tuple[str, bytes]]
+            jobs: list[_Job] = []
+            digests: dict[str, tuple[str, str]] = {}
+            for key, trial in found.items():
+                eligibility = trial.eligibility
+                fields, gate = TrialFields.of(trial), TrialGate.of(trial)
+                digests[key] = (criteria_digest(trial), terms_digest(fields, gate))
+                texts = (eligibility.criteria_text, eligibility.inclusion, eligibility.exclusion)
+                parse_it = stored_rules.get(key) != digests[key][0]
+                count_it = stored_terms.get(key) != digests[key][1]
+                if parse_it or count_it:
+                    jobs.append((key, texts if parse_it else None, (fields, gate) if count_it else None))
+            done: list[tuple[str, bytes | None, bytes | None]]
             if parse is not None:
-                blobs = [(key, zlib.compress(adapter.dump_json(parse(t)), 1)) for key, t in todo.items()]
-            else:
-                texts = [
-                    (key, t.eligibility.criteria_text, t.eligibility.inclusion, t.eligibility.exclusion)
-                    for key, t in todo.items()
+                done = [
+                    (
+                        key,
+                        None if texts is None else zlib.compress(adapter.dump_json(parse(found[key])), 1),
+                        None if counted is None else encode_terms(counted[1], TrialTerms.of(counted[0])),
+                    )
+                    for key, texts, counted in jobs
                 ]
-                if pool is None:
-                    blobs = _parse_texts(texts)
-                else:
-                    shares = [texts[i::workers] for i in range(workers)]
-                    blobs = [row for rows in pool.map(_parse_texts, shares) for row in rows]
-            rows = [(key, criteria_digest(todo[key]), blob) for key, blob in blobs]
+            elif pool is None:
+                done = _derive(jobs)
+            else:
+                shares = [jobs[i::workers] for i in range(workers)]
+                done = [row for rows in pool.map(_derive, shares) for row in rows]
+            rules = [(key, digests[key][0], blob) for key, blob, _ in done if blob is not None]
+            terms = [(key, digests[key][1], blob) for key, _, blob in done if blob is not None]
             gone = [key for key in chunk if key not in found]
-            if rows or gone:
+            if done or gone:
                 with self._transaction() as conn:
                     cursor, m = conn.cursor(), self.mark
-                    if rows:
-                        cursor.executemany(
-                            f"INSERT INTO derived_criteria (key, digest, rules) VALUES ({m}, {m}, {m})"
-                            " ON CONFLICT (key) DO UPDATE"
-                            " SET digest = excluded.digest, rules = excluded.rules",
-                            rows,
-                        )
-                    if gone:
-                        cursor.executemany(
-                            f"DELETE FROM derived_criteria WHERE key = {m}", [(key,) for key in gone]
-                        )
-            parsed += len(rows)
+                    for table, column, rows in (
+                        ("derived_criteria", "rules", rules),
+                        ("derived_terms", "terms", terms),
+                    ):
+                        if rows:
+                            cursor.executemany(
+                                f"INSERT INTO {table} (key, digest, {column}) VALUES ({m}, {m}, {m})"
+                                f" ON CONFLICT (key) DO UPDATE"
+                                f" SET digest = excluded.digest, {column} = excluded.{column}",
+                                rows,
+                            )
+                        if gone:
+                            cursor.executemany(
+                                f"DELETE FROM {table} WHERE key = {m}", [(key,) for key in gone]
+                            )
+            made += len(done)
             if on_progress is not None:
                 on_progress(min(start + BATCH, len(keys)), len(keys))
-        return parsed
+        return made
 
-    def _digests(self, keys: Sequence[str]) -> dict[str, str]:
+    def _digests(self, table: str, keys: Sequence[str]) -> dict[str, str]:
         where, params = self._where_in(keys)
-        rows = self._rows(f"SELECT key, digest FROM derived_criteria WHERE {where}", params)
+        rows = self._rows(f"SELECT key, digest FROM {table} WHERE {where}", params)
         return {str(key): str(digest) for key, digest in rows}
 
     def rules_of(self, trials: Sequence[Trial]) -> dict[str, list[ParsedCriterion]]:
@@ -351,6 +440,20 @@ class CriteriaRules:
             for key, digest, blob in rows
             if wanted.get(str(key)) == digest
         }
+
+    def terms_of(self, store: TrialStore, keys: Sequence[str]) -> dict[str, tuple[TrialGate, TrialTerms]]:
+        """The kept prefilter fields and term counts of ``keys``, read without loading the trials: only
+        of those the store's change feed does not name after the catch-up's change number (a trial
+        written since is left out: the caller loads it and counts its terms)."""
+        if not keys or not self.is_current_layout():
+            return {}
+        changed = set(store.changes_since(self.last_seq)[1])
+        fresh = [key for key in keys if key not in changed]
+        if not fresh:
+            return {}
+        where, params = self._where_in(fresh)
+        rows = self._rows(f"SELECT key, terms FROM derived_terms WHERE {where}", params)
+        return {str(key): decode_terms(blob) for key, blob in rows}
 
 
 class PostgresCriteriaRules(CriteriaRules):
@@ -391,12 +494,21 @@ class PostgresCriteriaRules(CriteriaRules):
             return list(self._conn.execute(sql.format(m=self.mark), params).fetchall())
 
     def _has_rules_table(self) -> bool:
-        return bool(self._rows("SELECT 1 WHERE to_regclass('derived_criteria') IS NOT NULL"))
+        return bool(
+            self._rows(
+                "SELECT 1 WHERE to_regclass('derived_criteria') IS NOT NULL"
+                " AND to_regclass('derived_terms') IS NOT NULL"
+            )
+        )
 
     def _create(self, conn: Any) -> None:
-        # The store's schema holds the tables; a layout change here empties them.
+        # The store's schema holds the rules' table; a layout change here empties it. The terms'
+        # table came later: a database made before it gains it here.
         if self._meta("schema") not in (None, str(RULES_SCHEMA)):
             conn.execute("DELETE FROM derived_criteria")
+        from trialatlas.store.postgres import DERIVED_TERMS_TABLE
+
+        conn.execute(DERIVED_TERMS_TABLE)
 
     def _where_in(self, keys: Sequence[str]) -> tuple[str, list[Any]]:
         return "key = ANY(%s)", [list(keys)]
@@ -409,4 +521,13 @@ _rules: weakref.WeakKeyDictionary[TrialStore, CriteriaRules] = weakref.WeakKeyDi
 _rules_lock = threading.Lock()
 
 
-__all__ = ["CriteriaRules", "PostgresCriteriaRules", "criteria_digest", "parser_fingerprint"]
+__all__ = [
+    "CriteriaRules",
+    "PostgresCriteriaRules",
+    "criteria_digest",
+    "decode_terms",
+    "encode_terms",
+    "parser_fingerprint",
+    "terms_digest",
+    "terms_fingerprint",
+]

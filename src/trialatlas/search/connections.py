@@ -20,8 +20,8 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import IO
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from trialatlas.store.sqlite import transaction
 
@@ -35,6 +35,8 @@ _WRITER_CACHE_KIB = 65_536
 class _Reader:
     conn: sqlite3.Connection
     depth: int = 0
+    # What callers read once per snapshot (the index's meta rows): valid while the snapshot is held.
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class Connections:
@@ -54,6 +56,7 @@ class Connections:
         self._readers_lock = threading.Lock()
         self._build_lock = threading.Lock()
         self._shared_depth = 0
+        self._shared_memo: dict[str, Any] = {}
 
     def _open(self, cache_kib: int) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -87,6 +90,7 @@ class Connections:
         depth = reader.depth if reader is not None else self._shared_depth
         began = depth == 0 and not conn.in_transaction
         if began:
+            self._memo_of(reader).clear()
             conn.execute("BEGIN")
             # A deferred transaction takes its snapshot at its first read: take it now.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -98,6 +102,20 @@ class Connections:
             if began and conn.in_transaction:
                 conn.execute("COMMIT")
 
+    def _memo_of(self, reader: _Reader | None) -> dict[str, Any]:
+        return self._shared_memo if reader is None else reader.memo
+
+    def memo(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
+        """What may be kept for the snapshot ``conn`` holds (this thread's, inside :meth:`read`), or
+        ``None`` when ``conn`` holds none (the writer, or a reader between snapshots): values read
+        in a snapshot do not change until it ends, so each is read once however often it is asked."""
+        if self.shared:
+            return self._shared_memo if conn is self.writer and self._shared_depth else None
+        reader = self._readers.get(threading.current_thread())
+        if reader is None or reader.conn is not conn or not reader.depth:
+            return None
+        return reader.memo
+
     def _set_depth(self, reader: _Reader | None, depth: int) -> None:
         if reader is None:
             self._shared_depth = depth
@@ -107,8 +125,14 @@ class Connections:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """The writer inside one immediate transaction: committed at the end, rolled back on error."""
-        with self.lock, transaction(self.writer) as conn:
-            yield conn
+        with self.lock:
+            # In memory the writer is the readers' connection too: what they kept may change.
+            self._shared_memo.clear()
+            try:
+                with transaction(self.writer) as conn:
+                    yield conn
+            finally:
+                self._shared_memo.clear()
 
     @contextmanager
     def building(self, wait: bool) -> Iterator[bool]:

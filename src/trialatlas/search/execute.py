@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trialatlas.search import engine
-from trialatlas.search.arrays import DocArrays, Docs, Mask
+from trialatlas.search.arrays import DocArrays, Docs, Mask, rows_size, rows_value_mask
 from trialatlas.search.filters import Range
 from trialatlas.search.query import COLUMNS
 
@@ -97,7 +97,11 @@ class Run:
     # The engine's searcher (``None`` when the request has no words) and a check of the time budget.
     searcher: Any = None
     check: Callable[[], object] = lambda: None
+    # Whether the index holds this generation's arrays in memory already (else a request that needs
+    # no more than its filters' trials reads them from the rows, see _from_rows).
+    arrays_kept: bool = True
     _arrays: DocArrays | None = field(default=None, init=False, repr=False)
+    _size: int | None = field(default=None, init=False, repr=False)
     _query: Any = field(default=None, init=False, repr=False)
 
     @property
@@ -115,6 +119,30 @@ class Run:
         if self._arrays is None:
             self._arrays = self.load_arrays()
         return self._arrays
+
+    @property
+    def _from_rows(self) -> bool:
+        """Whether the filters' trials are read from the index's rows rather than its arrays: words
+        ranked by relevance, value filters only, no facets to count (a match's candidates), and the
+        arrays not in memory yet (a one-off command's first search)."""
+        request = self.request
+        return (
+            not self.arrays_kept
+            and self._arrays is None
+            and request.match is not None
+            and not request.facets
+            and not request.ranges
+            and request.sort == "relevance"
+        )
+
+    @property
+    def size(self) -> int:
+        """One past the highest doc number."""
+        if not self._from_rows:
+            return self.arrays.size
+        if self._size is None:
+            self._size = rows_size(self.conn)
+        return self._size
 
     def page(self) -> tuple[Page, Ranking | None]:
         request = self.request
@@ -155,6 +183,11 @@ class Run:
 
     def _masks(self) -> list[tuple[str | None, Mask]]:
         """One mask per filter, with the facet it selects (``None`` for a range)."""
+        if self._from_rows:
+            return [
+                (facet, rows_value_mask(self.conn, facet, keys, self.size))
+                for facet, keys in self.request.values.items()
+            ]
         masks: list[tuple[str | None, Mask]] = [
             (facet, self.arrays.value_mask(facet, keys)) for facet, keys in self.request.values.items()
         ]
@@ -162,7 +195,7 @@ class Run:
         return masks
 
     def _candidates(self) -> Docs:
-        request, size = self.request, self.arrays.size
+        request, size = self.request, self.size
         named: Docs | None = None
         if request.id_keys is not None:
             numbers = [
@@ -278,9 +311,10 @@ class Run:
     def _facets(
         self, masks: list[tuple[str | None, Mask]], candidates: Docs, survivors: Docs, browse: bool
     ) -> dict[str, list[tuple[str, int]]]:
-        request, arrays = self.request, self.arrays
+        request = self.request
         if not request.facets:
             return {}
+        arrays = self.arrays
         found: dict[str, list[tuple[str, int]]] = {}
         everything = None if browse else candidates
         # Facets with a selection are counted without their own filter, so that the alternatives

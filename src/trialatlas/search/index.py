@@ -226,13 +226,25 @@ class SearchIndex:
 
     # --- state -------------------------------------------------------------------------------
 
+    def _meta_of(self, conn: sqlite3.Connection, name: str) -> str | None:
+        """A meta row as ``conn`` sees it; read once per read snapshot (a search asks for the
+        generation and the build a dozen times), on every call on the writer."""
+        memo = self._connections.memo(conn)
+        if memo is None:
+            return self._read_meta(conn).get(name)
+        meta = memo.get("meta")
+        if meta is None:
+            meta = memo["meta"] = self._read_meta(conn)
+        return meta.get(name)
+
     @staticmethod
-    def _meta_of(conn: sqlite3.Connection, name: str) -> str | None:
+    def _read_meta(conn: sqlite3.Connection) -> dict[str, str]:
         try:
-            row = conn.execute("SELECT value FROM search_meta WHERE name = ?", (name,)).fetchone()
+            return {
+                str(name): str(value) for name, value in conn.execute("SELECT name, value FROM search_meta")
+            }
         except sqlite3.OperationalError:
-            return None
-        return str(row[0]) if row else None
+            return {}
 
     def _meta(self, name: str) -> str | None:
         with self.reading() as conn:
@@ -662,6 +674,7 @@ class SearchIndex:
                 if cached is not None:
                     # The total and facets of the first page serve the next ones.
                     request = replace(request, facets=[])
+                kept = self._arrays
                 run = Run(
                     conn,
                     lambda: self._load_arrays(conn, generation),
@@ -670,6 +683,7 @@ class SearchIndex:
                     ranking,
                     searcher,
                     budget.check,
+                    arrays_kept=kept is not None and kept.generation == generation,
                 )
                 page, ranking = run.page()
                 with self._state_lock:

@@ -239,56 +239,58 @@ def search(
     if not synced:
         index.sync(store)
 
-    tree = parse(query, mode=mode)
-    notes: list[str] = []
-    if interpret_words and mode == "all":
-        chosen, notes = _interpret(tree, chosen, index)
-    # The search form's own query fields (cond, intr, term) apply with q; only q's words are read as
-    # filters above, as a word typed in the Condition box is a condition, never a status.
-    tree = conjoin(
-        tree,
-        [(getattr(chosen, name), field, label) for name, (field, label) in QUERY_FIELDS.items()],
-        mode=mode,
-    )
-    compiled = Compiler(Expander(index) if expand else None, is_common=index.is_common).compile(tree)
-    if compiled.match is None and not compiled.ids and tree.children:
-        typed = " ".join(
-            text.strip() for text in (query, *(getattr(chosen, n) for n in QUERY_FIELDS)) if text.strip()
-        )
-        raise QueryError(f"nothing to search for in {typed!r}: the query holds no words or numbers")
-    id_keys: list[str] | None = None
-    if compiled.ids:
-        id_keys = []
-        for wanted in compiled.ids:
-            trial = store.get(wanted)
-            if trial is not None:
-                id_keys.append(trial.key)
-
-    names = list(FACETS) if facets is True else ([] if facets is False else list(facets))
-    unknown = [name for name in names if name not in FACETS]
-    if unknown:
-        raise QueryError(f"unknown facet {', '.join(unknown)}; facets are {', '.join(FACETS)}")
-    fingerprint = _fingerprint(
-        query, chosen.model_dump(), sort_key.value, descending, mode, expand, interpret_words
-    )
-    key = cursor_key(store)
-    after = decode_cursor(key, cursor, fingerprint) if cursor else None
-    request = Request(
-        match=compiled.match,
-        id_keys=id_keys,
-        values=value_filters(chosen),
-        ranges=range_conditions(chosen),
-        sort=sort_key.value,
-        descending=descending,
-        after=after,
-        limit=limit,
-        facets=names,
-        facet_limit=facet_limit,
-        weights=WEIGHTS,
-        budget_s=budget_s,
-    )
+    # One read snapshot for the whole search: the expansions' look-ups, the page, its snippets and
+    # briefs (looked up by doc number: no sync may renumber trials in between) see one state of the
+    # index, and the snapshot (with its meta rows) is opened once, not once per look-up.
     with index.reading():
-        # Snippets and briefs are looked up by doc number: no sync may renumber trials in between.
+        tree = parse(query, mode=mode)
+        notes: list[str] = []
+        if interpret_words and mode == "all":
+            chosen, notes = _interpret(tree, chosen, index)
+        # The search form's own query fields (cond, intr, term) apply with q; only q's words are read as
+        # filters above, as a word typed in the Condition box is a condition, never a status.
+        tree = conjoin(
+            tree,
+            [(getattr(chosen, name), field, label) for name, (field, label) in QUERY_FIELDS.items()],
+            mode=mode,
+        )
+        compiled = Compiler(Expander(index) if expand else None, is_common=index.is_common).compile(tree)
+        if compiled.match is None and not compiled.ids and tree.children:
+            typed = " ".join(
+                text.strip() for text in (query, *(getattr(chosen, n) for n in QUERY_FIELDS)) if text.strip()
+            )
+            raise QueryError(f"nothing to search for in {typed!r}: the query holds no words or numbers")
+        id_keys: list[str] | None = None
+        if compiled.ids:
+            id_keys = []
+            for wanted in compiled.ids:
+                trial = store.get(wanted)
+                if trial is not None:
+                    id_keys.append(trial.key)
+
+        names = list(FACETS) if facets is True else ([] if facets is False else list(facets))
+        unknown = [name for name in names if name not in FACETS]
+        if unknown:
+            raise QueryError(f"unknown facet {', '.join(unknown)}; facets are {', '.join(FACETS)}")
+        fingerprint = _fingerprint(
+            query, chosen.model_dump(), sort_key.value, descending, mode, expand, interpret_words
+        )
+        key = cursor_key(store)
+        after = decode_cursor(key, cursor, fingerprint) if cursor else None
+        request = Request(
+            match=compiled.match,
+            id_keys=id_keys,
+            values=value_filters(chosen),
+            ranges=range_conditions(chosen),
+            sort=sort_key.value,
+            descending=descending,
+            after=after,
+            limit=limit,
+            facets=names,
+            facet_limit=facet_limit,
+            weights=WEIGHTS,
+            budget_s=budget_s,
+        )
         page = index.execute(request)
         hits = _hits(index, page, compiled.match, snippets)
     next_cursor = None

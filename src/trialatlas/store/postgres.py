@@ -63,6 +63,12 @@ BLOB_PART = 32 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
+# The matcher's per-trial term counts: a database made before them gains the table at its next
+# catch-up of the criteria rules (trialatlas.match.stored_rules).
+DERIVED_TERMS_TABLE = (
+    'CREATE TABLE IF NOT EXISTS derived_terms (key TEXT COLLATE "C" PRIMARY KEY, digest TEXT NOT NULL,'
+    " terms BYTEA NOT NULL)"
+)
 # Derived data every process shares; created by a new store and by the migration to 2 alike.
 _DERIVED_STATEMENTS = [
     "CREATE TABLE IF NOT EXISTS derived_blobs (\n    name TEXT NOT NULL,\n    part INTEGER NOT NULL,\n"
@@ -70,6 +76,7 @@ _DERIVED_STATEMENTS = [
     "CREATE TABLE IF NOT EXISTS derived_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     'CREATE TABLE IF NOT EXISTS derived_criteria (key TEXT COLLATE "C" PRIMARY KEY, digest TEXT NOT NULL,'
     " rules BYTEA NOT NULL)",
+    DERIVED_TERMS_TABLE,
 ]
 
 _CREATE_STATEMENTS = [
