@@ -30,14 +30,23 @@ def set_path(name: str) -> Path:
     return FIXTURES / f"regimens_{name}.jsonl"
 
 
-def assert_apart_and_labels_only(path: Path, others: Iterable[str], *, at_least: int) -> None:
-    """``path`` holds at least ``at_least`` distinct texts of even-numbered trials, none in the other
-    named sets, and only ids and items (the texts themselves are read from the shared data)."""
+def every_set() -> list[str]:
+    """The names of every labelled regimen set in the fixtures (``regimens_<name>.jsonl``)."""
+    return sorted(path.stem.removeprefix("regimens_") for path in FIXTURES.glob("regimens_*.jsonl"))
+
+
+def assert_apart_and_labels_only(path: Path, *, at_least: int, sharing: Iterable[str] = ()) -> None:
+    """``path`` holds at least ``at_least`` distinct texts of even-numbered trials, none in any other
+    labelled set but those named in ``sharing`` (sets drawn together on purpose), and only ids and
+    items (the texts themselves are read from the shared data). Every set is checked against every
+    other, so a set added later needs no list of the sets before it."""
     ids = label_ids(path)
     assert len(ids) >= at_least and len(set(ids)) == len(ids)
     assert all(int(text_id.split(":")[0][-1]) % 2 == 0 for text_id in ids)
-    for name in others:
-        assert not set(ids) & set(label_ids(set_path(name))), name
+    own = path.stem.removeprefix("regimens_")
+    for name in every_set():
+        if name != own and name not in set(sharing):
+            assert not set(ids) & set(label_ids(set_path(name))), name
     rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     assert all(set(row) == {"id", "items"} for row in rows)
     assert all(set(item) == set(FIELDS) for row in rows for item in row["items"])

@@ -21,7 +21,6 @@ from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 from trialatlas.extract.regimen.amounts import find_amounts
 
 PREDICTOR = set_path("gen_sched")
-OTHER_SETS = ("dev", "sealed", "gen", "labelled", "heldout")
 
 # Measured when labelled, before this round's changes: strict F1 0.757, paired 0.835; after them: strict
 # P/R/F1 0.792/0.857/0.824, paired 0.863 (regex baseline in the same runs: strict 0.018, paired 0.757).
@@ -30,7 +29,9 @@ PAIRED_F1_FLOOR = 0.84
 
 
 def test_predictor_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:
-    assert_apart_and_labels_only(PREDICTOR, OTHER_SETS, at_least=35)
+    # The drug and schedule predictor sets were drawn in the same round; four texts fell in both and
+    # were labelled alike in each.
+    assert_apart_and_labels_only(PREDICTOR, at_least=35, sharing=("gen_drug",))
 
 
 @pytest.fixture(scope="module")
