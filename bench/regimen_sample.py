@@ -236,7 +236,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
     parser.add_argument(
-        "--predictor-mod4", type=int, choices=sorted(PREDICTOR_SEEDS), help="draw a predictor set (NCT % 4)"
+        "--predictor-mod4", type=int, choices=sorted(PREDICTOR_SEEDS), help="draw a predictor set (NCT %% 4)"
     )
     parser.add_argument("--drug-predictor", action="store_true", help="draw the third drug predictor set")
     parser.add_argument(
@@ -252,17 +252,9 @@ def main() -> None:
     if args.predictor_mod4 is not None:
         draw_predictor(args.predictor_mod4)
         return
-    root = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
     # The development and sealed sets were drawn excluding the two older sets; the generality set
     # excludes every set labelled so far.
-    names = LABELLED_SETS if args.generality else LABELLED_SETS[:2]
-    seen = {
-        orjson.loads(line)["id"]
-        for name in names
-        if (root / f"regimens_{name}.jsonl").exists()
-        for line in (root / f"regimens_{name}.jsonl").read_bytes().splitlines()
-        if line.strip()
-    }
+    seen = labelled_ids(LABELLED_SETS if args.generality else LABELLED_SETS[:2])
     texts = shared_descriptions(shared_data_dir())
     pools: dict[str, list[str]] = {}
     for text_id in sorted(texts):
