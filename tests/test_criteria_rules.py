@@ -260,10 +260,10 @@ def test_patterns_run_on_lower_cased_text_have_no_capitals() -> None:
     from trialatlas.extract.criteria.parsers import demographics
 
     patterns = [
-        *(p for _, p in temporal._LOWER_PATTERNS),
+        *(p for _, p in temporal._patterns(lowered=True)),
         temporal._LOWER_AMOUNT,
-        *(p for _, _, p in negation._LOWER_CUE_PATTERNS),
-        *(p for _, p in demographics._LOWER_AGE_PATTERNS),
+        *(p for _, _, p in negation._cue_patterns(lowered=True)),
+        *(p for _, p in demographics._age_patterns(lowered=True)),
     ]
     for pattern in patterns:
         literal = re.sub(r"\\.|\(\?P<\w+>", "", pattern.pattern)

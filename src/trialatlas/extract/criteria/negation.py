@@ -44,28 +44,36 @@ def _alternation(patterns: tuple[str, ...]) -> str:
     return "|".join(sorted(patterns, key=len, reverse=True))
 
 
-_CUE_PATTERNS: list[tuple[CueCategory, Literal["forward", "backward"], re.Pattern[str]]] = [
-    (category, "forward", re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w])", re.IGNORECASE))
+# The cue patterns' sources in the order they are tried, compiled on first use (see _cue_patterns).
+_CUE_SOURCES: list[tuple[CueCategory, Literal["forward", "backward"], str]] = [
+    (category, "forward", rf"(?<![\w-])(?:{_alternation(words)})(?![\w])")
     for category, words in _FORWARD.items()
 ] + [
-    (category, "backward", re.compile(rf"(?<![\w-])(?:{_alternation(words)})(?![\w-])", re.IGNORECASE))
+    (category, "backward", rf"(?<![\w-])(?:{_alternation(words)})(?![\w-])")
     for category, words in _BACKWARD.items()
 ]
 # "X are not excluded", "cancer is not suspected" are read whole, before their "not" is taken for a
 # forward negation.
-_CUE_PATTERNS.sort(
+_CUE_SOURCES.sort(
     key=lambda entry: (entry[0], entry[1]) not in (("pseudo", "forward"), ("exception", "backward"))
 )
-_CUE_PATTERNS[:0] = [
-    (category, "backward", re.compile(rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w-])", re.IGNORECASE))
+_CUE_SOURCES[:0] = [
+    (category, "backward", rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w-])")
     for category, words in _cue_data()["backward_first"].items()
     if not category.startswith("_")
 ]
 
 
-_LOWER_CUE_PATTERNS = [
-    (category, direction, re.compile(pattern.pattern)) for category, direction, pattern in _CUE_PATTERNS
-]
+@cache
+def _cue_patterns(
+    lowered: bool,
+) -> tuple[tuple[CueCategory, Literal["forward", "backward"], re.Pattern[str]], ...]:
+    """The cue patterns, for lower-cased text (none has a capital letter to match) or, ignoring case,
+    for text as written."""
+    flags = 0 if lowered else re.IGNORECASE
+    return tuple(
+        (category, direction, re.compile(source, flags)) for category, direction, source in _CUE_SOURCES
+    )
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,8 @@ def find_cues(text: str) -> tuple[Cue, ...]:
     lowered = text.lower()
     # Patterns read the lower-cased text without ignoring case (cheaper), unless lower-casing changed
     # the text's length; scopes and cue texts come from the text as written.
-    subject, patterns = (lowered, _LOWER_CUE_PATTERNS) if len(lowered) == len(text) else (text, _CUE_PATTERNS)
+    same_length = len(lowered) == len(text)
+    subject, patterns = (lowered if same_length else text), _cue_patterns(same_length)
     for category, direction, pattern in patterns:
         if not any(hint in lowered for hint in _CATEGORY_HINTS[(category, direction)]):
             continue

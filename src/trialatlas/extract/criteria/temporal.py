@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from trialatlas.extract.criteria.vocab import NUMBER_WORD_PATTERN, number_value
 
@@ -62,42 +62,49 @@ _ANCHOR = (
     r"study\s+drug(?:\s+administration)?|inclusion\s+in\s+the\s+study))"
 )
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (relation, re.compile(pattern, re.IGNORECASE))
-    for relation, pattern in (
-        (
-            "within",
-            rf"\b(?:within|during|in|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior|recent|first)\s+"
-            rf"{_RANGE}(?:\s+(?:prior\s+to|before|preceding|of)\s+{_ANCHOR})?",
-        ),
-        (
-            "within",
-            rf"\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?{_RANGE}"
-            rf"(?:\s+(?:prior\s+to|before|preceding|of|after|from|following)\s+{_ANCHOR})?",
-        ),
-        ("within", rf"\b(?:last|past|previous|preceding|recent)\s+{_RANGE}"),
-        (
-            "before",
-            rf"\b(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|<\s*|>\s*|≥\s*|≤\s*)?{_RANGE}\s+"
-            rf"(?:or\s+(?:less|more)\s+)?(?:prior\s+to|before|preceding|ago|earlier)(?:\s+{_ANCHOR})?",
-        ),
-        ("after", rf"\b(?:at\s+least\s+)?{_RANGE}\s+(?:after|following|post|since)(?:\s+{_ANCHOR})?"),
-        (
-            "duration",
-            rf"\b(?:for|lasting|of|over|since)\s+(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+|"
-            rf"over\s+|up\s+to\s+|≥\s*|>\s*)?{_RANGE}(?:\s+and\s+above)?",
-        ),
-        ("duration", rf"(?:[<>≤≥]=?\s*){_RANGE}"),
-        ("duration", rf"\b{_RANGE}\s+(?:duration|history|or\s+(?:longer|more))\b"),
-        ("since", rf"\bsince\s+(?:the\s+)?(?:last\s+)?{_ANCHOR}"),
-        (
-            "current",
-            r"\b(?:current(?:ly)?|ongoing|active|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol(?:l)?ment|"
-            r"randomi[sz]ation|baseline|inclusion|entry)|at\s+present|presently|concurrent(?:ly)?|concomitant)\b",
-        ),
-        ("history", r"\b(?:history\s+of|previous(?:ly)?|prior|past|ever\s+(?:had|received|used)|formerly)\b"),
-    )
+# The window patterns' sources, compiled on first use (see _patterns): compiling them costs a fresh
+# process a tenth of a second, and many (a note read for matching) never look for a window.
+_PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
+    (
+        "within",
+        rf"\b(?:within|during|in|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior|recent|first)\s+"
+        rf"{_RANGE}(?:\s+(?:prior\s+to|before|preceding|of)\s+{_ANCHOR})?",
+    ),
+    (
+        "within",
+        rf"\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?{_RANGE}"
+        rf"(?:\s+(?:prior\s+to|before|preceding|of|after|from|following)\s+{_ANCHOR})?",
+    ),
+    ("within", rf"\b(?:last|past|previous|preceding|recent)\s+{_RANGE}"),
+    (
+        "before",
+        rf"\b(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|<\s*|>\s*|≥\s*|≤\s*)?{_RANGE}\s+"
+        rf"(?:or\s+(?:less|more)\s+)?(?:prior\s+to|before|preceding|ago|earlier)(?:\s+{_ANCHOR})?",
+    ),
+    ("after", rf"\b(?:at\s+least\s+)?{_RANGE}\s+(?:after|following|post|since)(?:\s+{_ANCHOR})?"),
+    (
+        "duration",
+        rf"\b(?:for|lasting|of|over|since)\s+(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+|"
+        rf"over\s+|up\s+to\s+|≥\s*|>\s*)?{_RANGE}(?:\s+and\s+above)?",
+    ),
+    ("duration", rf"(?:[<>≤≥]=?\s*){_RANGE}"),
+    ("duration", rf"\b{_RANGE}\s+(?:duration|history|or\s+(?:longer|more))\b"),
+    ("since", rf"\bsince\s+(?:the\s+)?(?:last\s+)?{_ANCHOR}"),
+    (
+        "current",
+        r"\b(?:current(?:ly)?|ongoing|active|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol(?:l)?ment|"
+        r"randomi[sz]ation|baseline|inclusion|entry)|at\s+present|presently|concurrent(?:ly)?|concomitant)\b",
+    ),
+    ("history", r"\b(?:history\s+of|previous(?:ly)?|prior|past|ever\s+(?:had|received|used)|formerly)\b"),
 )
+
+
+@cache
+def _patterns(lowered: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The window patterns, for lower-cased text (none has a capital letter to match) or, ignoring
+    case, for text as written."""
+    flags = 0 if lowered else re.IGNORECASE
+    return tuple((relation, re.compile(source, flags)) for relation, source in _PATTERN_SOURCES)
 
 
 _ANY_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD_PATTERN})\b", re.IGNORECASE)
@@ -108,8 +115,6 @@ _UNIT_HINT = re.compile(
 # Every quantified window has an amount and a unit: one search rules them all out.
 _AMOUNT = re.compile(_RANGE, re.IGNORECASE)
 _LOWER_AMOUNT = re.compile(_RANGE)
-# The same patterns for lower-cased text (none has a capital letter to match).
-_LOWER_PATTERNS = tuple((relation, re.compile(pattern.pattern)) for relation, pattern in _PATTERNS)
 _HINTS: dict[str, tuple[str, ...]] = {
     "current": ("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant"),
     "history": ("history", "previous", "prior", "past", "ever", "formerly"),
@@ -139,7 +144,7 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
     # The patterns read the lower-cased text without ignoring case (which costs the engine a case fold
     # per character); a text whose length lower-casing changes is read as written.
     same_length = len(lowered) == len(text)
-    subject, patterns = (lowered, _LOWER_PATTERNS) if same_length else (text, _PATTERNS)
+    subject, patterns = (lowered if same_length else text), _patterns(same_length)
     # Cheap checks first: most criteria have no time unit after a number, no "history" and no "since".
     regions = _amount_regions(subject, same_length) if _UNIT_HINT.search(lowered) is not None else []
     for relation, pattern in patterns:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import AgeRule, PregnancyRule, Rule, SexRule
@@ -21,40 +22,48 @@ _UPPER_OPS = (
     r"(?:≤|<=|=<|≦|<|under|below|younger\s+than|less\s+than|up\s+to|maximum(?:\s+of)?|not\s+older\s+than|to)"
 )
 
-_AGE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE))
-    for name, pattern in (
-        (
-            "range",
-            rf"(?:{_AGE_WORD}\s*(?:between|from)?\s*)?(?P<low>{_N})\s*(?P<unit1>years?|months?|mos?|weeks?|days?)?\s*"
-            rf"(?:-|–|to|and|through)\s*(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?(?:\s*\(?\s*inclusive\s*\)?)?",
-        ),
-        (
-            "lower",
-            rf"{_AGE_WORD}\s*(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}?",
-        ),
-        (
-            "upper",
-            rf"{_AGE_WORD}\s*(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}?",
-        ),
-        ("lower", rf"(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
-        (
-            "upper",
-            rf"(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})",
-        ),
-        (
-            "lower",
-            rf"(?P<low>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:older|over|above|greater|more)|\+|and\s+up)",
-        ),
-        (
-            "upper",
-            rf"(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:younger|under|below|less))",
-        ),
-        ("lower", rf"{_AGE_WORD}\s*(?P<low>{_N})\s*\+"),
-        ("exact_old", rf"(?P<op>{_LOWER_OPS}|{_UPPER_OPS})?\s*(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
-    )
+# The age patterns' sources, compiled on first use (see _age_patterns): a process that never reads
+# an age (a note read for matching, most commands) does not pay for compiling them.
+_AGE_PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
+    (
+        "range",
+        rf"(?:{_AGE_WORD}\s*(?:between|from)?\s*)?(?P<low>{_N})\s*(?P<unit1>years?|months?|mos?|weeks?|days?)?\s*"
+        rf"(?:-|–|to|and|through)\s*(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?(?:\s*\(?\s*inclusive\s*\)?)?",
+    ),
+    (
+        "lower",
+        rf"{_AGE_WORD}\s*(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}?",
+    ),
+    (
+        "upper",
+        rf"{_AGE_WORD}\s*(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}?",
+    ),
+    ("lower", rf"(?P<op>{_LOWER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
+    (
+        "upper",
+        rf"(?P<op>{_UPPER_OPS})\s*(?:or\s+equal\s+to\s+)?(?P<high>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})",
+    ),
+    (
+        "lower",
+        rf"(?P<low>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:older|over|above|greater|more)|\+|and\s+up)",
+    ),
+    (
+        "upper",
+        rf"(?P<high>{_N})\s*{_AGE_UNIT}?\s*(?:{_OLD})?\s*(?P<op>(?:or|and)\s+(?:younger|under|below|less))",
+    ),
+    ("lower", rf"{_AGE_WORD}\s*(?P<low>{_N})\s*\+"),
+    ("exact_old", rf"(?P<op>{_LOWER_OPS}|{_UPPER_OPS})?\s*(?P<low>{_N})\s*{_AGE_UNIT}\s*(?:{_OLD})"),
 )
-_LOWER_AGE_PATTERNS = tuple((name, re.compile(pattern.pattern)) for name, pattern in _AGE_PATTERNS)
+
+
+@cache
+def _age_patterns(lowered: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The age patterns, for lower-cased text (none has a capital letter to match) or, ignoring case,
+    for text as written."""
+    flags = 0 if lowered else re.IGNORECASE
+    return tuple((name, re.compile(source, flags)) for name, source in _AGE_PATTERN_SOURCES)
+
+
 # Two cheap searches instead of one with ".*" (which backtracks over every digit of a long criterion).
 _DIGIT = re.compile(r"\d")
 _AGE_HINTS = ("age", "old", "year", "yr", "month", "week", "day", "yo", "y/o", "+")
@@ -161,7 +170,8 @@ def parse_age(context: CriterionContext) -> list[Rule]:
     # Lower-cased text with case-sensitive copies of the patterns: a case fold per character is the
     # costly part of a case-insensitive pattern.
     lowered = context.lowered
-    subject, patterns = (lowered, _LOWER_AGE_PATTERNS) if len(lowered) == len(text) else (text, _AGE_PATTERNS)
+    same_length = len(lowered) == len(text)
+    subject, patterns = (lowered if same_length else text), _age_patterns(same_length)
     for name, pattern in patterns:
         for match in (m for start, end in regions for m in pattern.finditer(subject, start, end)):
             start, end = match.span()
