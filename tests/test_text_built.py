@@ -49,3 +49,29 @@ def test_no_cache_folder_builds_every_time(monkeypatch: pytest.MonkeyPatch) -> N
     built_module.built("demo", lambda: calls.append(1))
     built_module.built("demo", lambda: calls.append(1))
     assert calls == [1, 1]
+
+
+def test_a_kept_value_loads_back_and_leaves_the_collector_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The load pauses the garbage collector; whatever the caller had set must be restored.
+    import gc
+
+    monkeypatch.setenv("TRIALATLAS_CACHE", str(tmp_path))
+    calls: list[int] = []
+
+    def build() -> dict[str, list[int]]:
+        calls.append(1)
+        return {"words": list(range(1000))}
+
+    first = built_module.built("gc-probe", build)
+    assert gc.isenabled()
+    again = built_module.built("gc-probe", build)  # read from the kept file
+    assert again == first and len(calls) == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert built_module.built("gc-probe", build) == first
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
