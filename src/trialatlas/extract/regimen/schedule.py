@@ -63,9 +63,10 @@ _DAY_LIST = re.compile(
     r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
     re.IGNORECASE,
 )
-_WEEK_LIST = re.compile(
-    r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+)\b", re.IGNORECASE
-)
+# "weeks 1, 5 and 9": the week word and a list of week numbers, shared by the list and one-week readings.
+_WEEK_WORD = r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+"
+_WEEK_NUMBERS = r"\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+"
+_WEEK_LIST = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS})\b", re.IGNORECASE)
 _ONE_DAY = re.compile(
     r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
     # "at Week 0": one named week of a schedule that does not repeat is one administration too.
@@ -327,9 +328,7 @@ def _spacing(numbers: list[int], codes: dict[int, str]) -> str | None:
     return codes.get(steps.pop())
 
 
-_WEEKS = re.compile(
-    r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+(\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+|\d+)\b", re.IGNORECASE
-)
+_WEEKS = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS}|\d+)\b", re.IGNORECASE)
 _DAY_SCHEDULE = re.compile(
     r"\b(?:on\s+)?days?\s*[-+]?\d+(?:\s*(?:,|and|&|-|to|through)\s*(?:days?\s*)?[-+]?\d+)*(?:\s+of\s+(?:each|every|a|the)\s+"
     r"\d+[-\s]day\s+(?:treatment\s+)?cycles?)?",
