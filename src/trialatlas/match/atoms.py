@@ -571,6 +571,13 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
                 continue  # given by a route the criterion is not about: another medicine for it
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            if rule.window is not None and rule.window.relation == "after":
+                # "At least 4 weeks since prior chemotherapy": the note's medicines carry no dates.
+                return _outcome(
+                    "unknown",
+                    f"time since {medication.name} not stated ({rule.window.span.text})",
+                    medication.evidence,
+                )
             if rule.dose is not None:
                 holds, why = dose_check(rule.dose, medication, patient)
                 truth: Truth = "unknown" if holds is None else "true" if holds else "false"

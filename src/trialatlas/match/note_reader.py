@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
+from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_regimens, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
@@ -190,6 +190,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
+    claimed.extend(_read_regimens(profile, index, sentence, free))
     for drug in drugs:
         if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
             continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
@@ -260,6 +261,33 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     elif _complete_medication_list().search(sentence) and _every_dose_has_its_drug(sentence):
         profile.medication_list_complete = True
     read_person_status(profile, sentence)
+
+
+def _read_regimens(
+    profile: PatientProfile, index: int, sentence: str, free: Callable[[int, int], bool]
+) -> list[tuple[int, int]]:
+    """Regimens named by acronym ("progressed after FOLFOX", "six cycles of R-CHOP"): one medicine
+    made of the regimen's drugs, so a criterion about any of them or their classes is judged on it;
+    planned ones ("ABVD is planned") are not taken, declined or denied ones are not taken either."""
+    claimed: list[tuple[int, int]] = []
+    for regimen in find_regimens(sentence):
+        if not free(regimen.start, regimen.end):
+            continue
+        claimed.append((regimen.start, regimen.end))
+        context = context_of(sentence, regimen.start, regimen.end)
+        if context.hypothetical is not None and not context.negated:
+            continue
+        profile.medications.append(
+            PatientMedication(
+                name=regimen.text,
+                drugs=list(regimen.drugs),
+                classes=list(dict.fromkeys(c for drug in regimen.drugs for c in drug_classes(drug))),
+                present=not context.negated,
+                current=context.historical is None,
+                evidence=evidence_at(index, sentence, regimen.start, regimen.end),
+            )
+        )
+    return claimed
 
 
 # Words for a cancer that refer back to the one the note has named ("the tumor", "the malignancy").

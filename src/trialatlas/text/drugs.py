@@ -76,6 +76,17 @@ def curated_drug_classes() -> dict[str, Any]:
     return data
 
 
+@cache
+def regimen_acronyms() -> dict[str, Any]:
+    """Chemotherapy regimens named by acronym (``regimens.json``): ``regimens`` (acronym → component
+    drugs, ``needs_context``) and the ``context`` words that let an ambiguous acronym count."""
+    data: dict[str, Any] = json.loads(
+        resources.files(__package__).joinpath("regimens.json").read_text(encoding="utf-8")
+    )
+    data.pop("_comment", None)
+    return data
+
+
 def _packaged_version() -> str | None:
     try:
         return importlib.metadata.version(DRUG_DISTRIBUTION)

@@ -19,7 +19,7 @@ from typing import Any
 
 from trialatlas.extract.criteria.vocab import Matcher, analyte_matcher
 from trialatlas.extract.regimen import drugs as regimen_drugs
-from trialatlas.text.drugs import curated_drug_classes
+from trialatlas.text.drugs import curated_drug_classes, regimen_acronyms
 
 _CLASS_PREFIX = "class:"
 # A word inside a hyphenated compound is a modifier, not a mention: "insulin-dependent",
@@ -168,9 +168,17 @@ def drug_ingredients(drug: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(generics))
 
 
+_LIPOSOMAL = re.compile(r"liposom|pegylated", re.IGNORECASE)
+_LIPOSOMAL_PREFIX = "liposomal "
+
+
 def same_drug(wanted: str, given: str) -> bool:
     """Whether a patient's ``given`` drug is the criterion's ``wanted`` one (any form of it), or a
-    combination product that contains it (tenofovir in "emtricitabine/tenofovir")."""
+    combination product that contains it (tenofovir in "emtricitabine/tenofovir"). A liposomal
+    formulation is a form of its drug, but a criterion naming the formulation does not mean the
+    conventional drug."""
+    if given.startswith(_LIPOSOMAL_PREFIX) and not wanted.startswith(_LIPOSOMAL_PREFIX):
+        given = given.removeprefix(_LIPOSOMAL_PREFIX)
     if wanted == given or drug_family(wanted) == drug_family(given):
         return True
     return any(drug_family(wanted) == drug_family(part) for part in drug_ingredients(given))
@@ -278,9 +286,12 @@ def find_drugs(text: str) -> list[DrugMention]:
         if info.is_class:
             found.append(DrugMention(mention.start, mention.end, mention.surface, None, class_id(info.name)))
         else:
-            found.append(
-                DrugMention(mention.start, mention.end, mention.surface, info.name, None, mention.known)
-            )
+            drug = info.name
+            if _LIPOSOMAL.search(mention.surface) and not _LIPOSOMAL.search(drug):
+                # "Doxorubicin HCl liposome", "Doxil": a formulation a criterion names apart from the
+                # conventional drug ("no prior gemcitabine or doxorubicin HCl liposome").
+                drug = f"{_LIPOSOMAL_PREFIX}{drug}"
+            found.append(DrugMention(mention.start, mention.end, mention.surface, drug, None, mention.known))
     for phrase in _class_matcher().find(text):
         found.append(DrugMention(phrase.start, phrase.end, phrase.text, None, phrase.concept))
     if len(found) < 2:
@@ -298,6 +309,52 @@ def find_drugs(text: str) -> list[DrugMention]:
     return kept
 
 
+@dataclass(frozen=True, slots=True)
+class RegimenMention:
+    """A chemotherapy regimen named by its acronym ("R-CHOP") and the generics it is made of."""
+
+    start: int
+    end: int
+    text: str
+    drugs: tuple[str, ...]
+
+
+@cache
+def _regimen_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    data = regimen_acronyms()
+    names = sorted(data["regimens"], key=len, reverse=True)
+    # As written, whole, with an optional "m" (modified) before and a version number after
+    # ("mFOLFOX6", "FOLFOX-4", "R-CHOP-21"); never inside a longer word or hyphenated name.
+    acronym = re.compile(
+        r"(?<![\w-])m?(?P<name>" + "|".join(map(re.escape, names)) + r")(?:-?\d{1,2})?(?![\w-])"
+    )
+    context = re.compile(r"\b(?:" + "|".join(data["context"]) + r")", re.IGNORECASE)
+    return acronym, context
+
+
+_CLAUSE_STOP = re.compile(r"[;,()\[\]]|\.\s")
+
+
+def find_regimens(text: str) -> list[RegimenMention]:
+    """Regimens named by acronym in ``text`` ("progressed after FOLFOX" → fluorouracil, leucovorin,
+    oxaliplatin). An acronym that also abbreviates something else (VAD, a ventricular assist device)
+    counts only beside a word of chemotherapy in its clause ("four cycles of VAD")."""
+    acronym, context = _regimen_patterns()
+    regimens = regimen_acronyms()["regimens"]
+    found: list[RegimenMention] = []
+    for match in acronym.finditer(text):
+        entry = regimens[match["name"]]
+        if entry.get("needs_context"):
+            start = 0
+            for stop in _CLAUSE_STOP.finditer(text, 0, match.start()):
+                start = stop.end()
+            after = _CLAUSE_STOP.search(text, match.end())
+            if not context.search(text[start : after.start() if after else len(text)]):
+                continue
+        found.append(RegimenMention(match.start(), match.end(), match.group(), tuple(entry["drugs"])))
+    return found
+
+
 def mention_classes(mention: DrugMention) -> tuple[str, ...]:
     """The classes a mention stands for: the class it names, or the classes of the drug it names."""
     if mention.drug_class is not None:
@@ -307,6 +364,7 @@ def mention_classes(mention: DrugMention) -> tuple[str, ...]:
 
 __all__ = [
     "DrugMention",
+    "RegimenMention",
     "class_closure",
     "class_id",
     "class_table",
@@ -314,6 +372,7 @@ __all__ = [
     "drug_family",
     "drug_ingredients",
     "find_drugs",
+    "find_regimens",
     "mention_classes",
     "same_drug",
 ]

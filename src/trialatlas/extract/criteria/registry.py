@@ -145,6 +145,11 @@ def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> N
         ]
         if len(sentence) == 1 and sentence[0].relation in ("within", "before"):
             best = sentence[0]
+    if best is not None and best.relation == "history":
+        # "At least 2 weeks since prior vincristine": the gap since the exposure is the window, not
+        # the bare "prior" it is said of.
+        gap_before = [w for w in windows if w.relation == "after" and 0 <= best.start - w.end <= 2]
+        best = gap_before[0] if gap_before else best
     if best is None:
         return
     rule.window = Window(
@@ -201,6 +206,7 @@ def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
         _attach_window(rule, windows, text)
     rules.sort(key=lambda r: r.span.start)
     _inherit_in_brackets(rules, text)
+    _continue_after_brackets(rules, text)
     return tuple(rules)
 
 
@@ -228,6 +234,27 @@ def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
         if previous.experiencer == "family":
             rule.experiencer = "family"
         rule.hypothetical = rule.hypothetical or previous.hypothetical
+
+
+_LIST_JOIN_AFTER_BRACKET = re.compile(r"\)\s*,?\s*(?:or|and/or|nor|,)\s*", re.IGNORECASE)
+
+
+def _continue_after_brackets(rules: list[Rule], text: str) -> None:
+    """A list that goes on after a bracket keeps its negation: "No prior topotecan or other
+    topoisomerase I inhibitors (e.g., irinotecan) or etoposide" denies the etoposide too (a cue's
+    scope ends at the bracket, NegEx's list rule carries it over the bracketed examples)."""
+    for rule in rules:
+        if rule.negated or rule.negation_cue is not None or rule.exception:
+            continue
+        before = text.rfind(")", 0, rule.span.start)
+        if before < 0 or _LIST_JOIN_AFTER_BRACKET.fullmatch(text, before, rule.span.start) is None:
+            continue
+        opening = text.rfind("(", 0, before)
+        heads = [r for r in rules if r.span.end <= opening and r.kind == rule.kind]
+        if not heads or not heads[-1].negated or text[heads[-1].span.end : opening].strip(" ,"):
+            continue
+        rule.negated = True
+        rule.negation_cue = heads[-1].negation_cue
 
 
 def parse_criterion(criterion: Criterion) -> ParsedCriterion:
