@@ -55,6 +55,7 @@ from trialatlas.extract.criteria.vocab import (
     possible_concepts,
 )
 from trialatlas.match.atoms import evaluate_rule
+from trialatlas.match.note_person import menstruates_now
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import DIAGNOSTIC_PROCEDURES, CriterionVerdict, evaluate_criterion
 from trialatlas.plugins import JUDGES, PluginGroup, load_entry_point, load_reference
@@ -263,6 +264,9 @@ class RuleJudge:
             return "not enough information"
         states = [_unknown_state(rule, profile) for rule in rules]
         if not rules:
+            if _STAGING.search(text):
+                # "Stage cT1N0 and cT4b": a tumour's stage is measured, never assumed from silence.
+                return "not enough information"
             # Nothing parsed: a criterion in the words of the note is about the patient's problem.
             share, _ = _overlap(text, profile)
             return "not enough information" if share >= 0.34 else "not excluded"
@@ -304,6 +308,10 @@ def _unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
     if verdict.truth != "unknown":
         return "decided"
     if isinstance(rule, PregnancyRule):
+        if rule.aspect == "pregnant" and menstruates_now(profile.sentences):
+            # A woman whose note describes her current periods is, by the annotators' reading, not
+            # pregnant; the profile itself keeps pregnancy open (a clinician tests for it).
+            return "absent"
         return "open" if rule.aspect in ("pregnant", "planning", "childbearing_potential") else "absent"
     if isinstance(rule, MeasurementRule):
         # An unknown name that is a condition ("Peripheral neuropathy grade > 1") is that condition.
@@ -374,6 +382,11 @@ _STUDY_PROCESS = re.compile(
     r"|\bfail(?:ure|s|ed)?\s+to\s+provide\s+(?:a\s+|the\s+)?(?:blood\s+|urine\s+|stool\s+|tissue\s+)?samples?\b"
     r"|^\s*(?:this\s+study\s+has\s+no\b|no\s+exclusion\s+criteria|none\.?\s*$|n/?a\.?\s*$)",
     re.IGNORECASE,
+)
+# A tumour's stage in TNM or stage-group notation ("cT1N0", "pT2a N2 M0", "stage IIIB", "FIGO IIIC").
+_STAGING = re.compile(
+    r"\b[cpy]?T(?:[0-4][a-d]?|is|x)\s*,?\s*N[0-3x+]|\b[cpy]T(?:[0-4][a-d]?|is)\b"
+    r"|\b(?:stage|FIGO|Ann\s+Arbor)\s+(?:[0-4]|I{1,3}V?|IV)[A-Ca-c]?\b",
 )
 _CAPABILITY = re.compile(
     r"\b(?:able|ability|capable|candidates?|suitable|eligible|fit|willing|requir\w*|need\w*|planned|scheduled)\b",

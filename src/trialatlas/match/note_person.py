@@ -111,6 +111,27 @@ def age_from(text: str) -> tuple[float | None, Literal["female", "male"] | None]
     return None, None
 
 
+# Words of a woman's periods as they are now ("heavy, irregular periods", "menstrual pain"), not of a
+# status ("premenopausal") or a cycle's absence ("amenorrhea" never matches).
+_PERIODS_NOW = re.compile(
+    r"\b(?:premenstrual|menses|menstruat\w+|menstrual\s+(?:pain|cramps|cycles?|bleeding)|"
+    r"(?:heavy|irregular|regular|painful|monthly)\s+(?:menstrual\s+)?periods?|"
+    r"(?:spotting|bleeding)\s+between\s+periods)\b",
+    re.I,
+)
+
+
+def menstruates_now(sentences: list[str]) -> bool:
+    """Whether the note describes the woman's current periods as a complaint or a finding ("severe
+    premenstrual and menstrual pelvic pain, heavy, irregular periods"), not denied or past."""
+    for sentence in sentences:
+        for match in _PERIODS_NOW.finditer(sentence):
+            context = context_of(sentence, *match.span())
+            if not context.negated and context.historical is None and context.hypothetical is None:
+                return True
+    return False
+
+
 def read_person_status(profile: PatientProfile, sentence: str) -> None:
     """Pregnancy, breastfeeding, menopause, consent and compliance as one sentence of the note gives them."""
     if _NOT_PREGNANT.search(sentence):
