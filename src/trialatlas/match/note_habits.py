@@ -22,22 +22,34 @@ def _intent() -> re.Pattern[str]:
 
 
 @cache
-def _habits() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+def _habits() -> tuple[tuple[dict[str, re.Pattern[str] | None], str, re.Pattern[str]], ...]:
+    """Each habit's concepts, status and pattern. A pattern of a list ("denies tobacco, alcohol or
+    illicit drug use") names its concepts by a word each, and states those whose word it holds."""
     text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
-    return tuple(
-        (habit["concept"], habit["status"], re.compile("|".join(habit["patterns"]), re.IGNORECASE))
-        for habit in json.loads(text)["habits"]
-    )
+    habits: list[tuple[dict[str, re.Pattern[str] | None], str, re.Pattern[str]]] = []
+    for habit in json.loads(text)["habits"]:
+        concepts: dict[str, re.Pattern[str] | None] = (
+            {c: re.compile(rf"\b(?:{word})\b", re.IGNORECASE) for c, word in habit["concepts"].items()}
+            if "concepts" in habit
+            else {habit["concept"]: None}
+        )
+        habits.append((concepts, habit["status"], re.compile("|".join(habit["patterns"]), re.IGNORECASE)))
+    return tuple(habits)
 
 
 def read_habits(profile: PatientProfile, index: int, sentence: str) -> list[tuple[int, int]]:
     """Add the habits a sentence states and return their spans (so that "smoker" inside "non
-    smoker" is not read again as a smoker)."""
+    smoker" is not read again as a smoker, nor "cocaine" in "abstinent from cocaine" as a medicine)."""
     spans: list[tuple[int, int]] = []
-    for concept, status, pattern in _habits():
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for concepts, status, pattern in _habits():
         for match in pattern.finditer(sentence):
             start, end = match.span()
-            if any(s < end and start < e for s, e in spans):
+            stated = [c for c, word in concepts.items() if word is None or word.search(match.group(0))]
+            # A span read for one habit is not read again for it; another habit may share it
+            # ("abstinent from alcohol and cocaine").
+            stated = [c for c in stated if not any(s < end and start < e for s, e in taken.get(c, []))]
+            if not stated:
                 continue
             if status == "past" and _intent().search(sentence[max(0, start - 30) : start]):
                 continue  # "advised to quit smoking": an intention, and he smokes still
@@ -46,16 +58,18 @@ def read_habits(profile: PatientProfile, index: int, sentence: str) -> list[tupl
                 continue  # "advised to quit smoking": what may be, not what is
             negated = context.negated if status == "present" else False
             clause = sentence[max(0, start - 80) : end + 80]
-            profile.conditions.append(
-                PatientCondition(
-                    name=match.group(0),
-                    concept=concept,
-                    present=status != "absent" and not negated,
-                    family=context.family is not None,
-                    historical=status == "past",
-                    days_ago=days_ago(clause, profile.age_years) if status == "past" else None,
-                    evidence=evidence_at(index, sentence, start, end),
+            for concept in stated:
+                profile.conditions.append(
+                    PatientCondition(
+                        name=match.group(0),
+                        concept=concept,
+                        present=status != "absent" and not negated,
+                        family=context.family is not None,
+                        historical=status == "past",
+                        days_ago=days_ago(clause, profile.age_years) if status == "past" else None,
+                        evidence=evidence_at(index, sentence, start, end),
+                    )
                 )
-            )
+                taken.setdefault(concept, []).append((start, end))
             spans.append((start, end))
     return spans

@@ -190,6 +190,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
+    # Habits first: "abstinent from cocaine", "injects heroin" are substance use, not medicines taken.
+    claimed.extend(read_habits(profile, index, sentence))
     claimed.extend(_read_regimens(profile, index, sentence, free))
     for drug in drugs:
         if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
@@ -231,7 +233,6 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, mention.end))
-    claimed.extend(read_habits(profile, index, sentence))
     condition_mentions = [m for m in condition_matcher().find(sentence) if free(m.start, m.end)]
     stated_classes = find_classes(sentence)
     owners = class_owners(sentence, condition_mentions, stated_classes)

@@ -201,8 +201,13 @@ def _parse_cached(text: str, kind: CriterionKind) -> tuple[Rule, ...]:
     for registered in _PARSERS:
         rules.extend(registered.parse(context))
     windows = find_windows(text)
+    # "No smokers or tobacco users will be included": the exclusion's own wording, not a negation.
+    restated = kind == "exclusion" and _NONE_WILL_BE_INCLUDED.search(text) is not None
     for rule in rules:
         _apply_context(rule, text)
+        if restated and rule.negation_cue is not None and rule.negation_cue.lower() == "no":
+            rule.negated = False
+            rule.negation_cue = None
         _attach_window(rule, windows, text)
     rules.sort(key=lambda r: r.span.start)
     _inherit_in_brackets(rules, text)
@@ -236,6 +241,10 @@ def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
         rule.hypothetical = rule.hypothetical or previous.hypothetical
 
 
+_NONE_WILL_BE_INCLUDED = re.compile(
+    r"^\s*no\b[^.;]{1,120}\b(?:will|shall|can|may)\s+(?:not\s+)?be\s+(?:included|enrolled|eligible|accepted)",
+    re.IGNORECASE,
+)
 _LIST_JOIN_AFTER_BRACKET = re.compile(r"\)\s*,?\s*(?:or|and/or|nor|,)\s*", re.IGNORECASE)
 
 

@@ -76,6 +76,11 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
         rf"(?:\s+(?:prior\s+to|before|preceding|of|after|from|following)\s+{_ANCHOR})?",
     ),
     ("within", rf"\b(?:last|past|previous|preceding|recent)\s+{_RANGE}"),
+    # "within the past year": one unit, its number left unsaid.
+    (
+        "within_one",
+        r"\b(?:within|during|in|over)\s+the\s+(?:last|past|previous|preceding)\s+(?P<unit>year|month|week)\b",
+    ),
     (
         "before",
         rf"\b(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|<\s*|>\s*|≥\s*|≤\s*)?{_RANGE}\s+"
@@ -119,6 +124,7 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "current": ("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant"),
     "history": ("history", "previous", "prior", "past", "ever", "formerly"),
     "since": ("since",),
+    "within_one": ("the last", "the past", "the previous", "the preceding"),
 }
 
 
@@ -161,7 +167,7 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
             if any(w.start < end and start < w.end for w in found):
                 continue
             groups = match.groupdict()
-            amount = _amount(groups.get("amount"))
+            amount = 1.0 if relation == "within_one" else _amount(groups.get("amount"))
             high = _amount(groups.get("high"))
             unit = _UNIT_WORDS.get((groups.get("unit") or "").lower())
             # A bare unit letter ("d", "h", "y") after a number is often a dose or an age ("2 y"): keep it
@@ -177,7 +183,7 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
                     start=start,
                     end=end,
                     text=text[start:end],
-                    relation=relation,
+                    relation="within" if relation == "within_one" else relation,
                     amount=amount,
                     amount_high=high,
                     unit=unit,
