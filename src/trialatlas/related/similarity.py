@@ -48,6 +48,7 @@ from trialatlas.related.index import (
     phase_mask,
 )
 from trialatlas.related.passages import U64, passage_reason
+from trialatlas.related.people import who_reasons
 from trialatlas.related.quoted import found_phrases, phrase_of, quoted_reason, quoted_titles, title_phrase
 
 WEIGHTS: dict[str, float] = {
@@ -59,7 +60,9 @@ WEIGHTS: dict[str, float] = {
     "design": 0.10,
     "pop": 0.07,
 }
-COMPONENTS: tuple[str, ...] = ("lex", *WEIGHTS)
+COMPONENTS: tuple[str, ...] = ("lex", *WEIGHTS, "who")
+# The families of the structured mean ("who" is a rerank signal of its own).
+_STRUCTURED: tuple[str, ...] = tuple(name for name in FAMILIES if name in WEIGHTS)
 # Families whose absence on a full record is an answer (it shares nothing), not a gap.
 _CORE = ("cond", "drug", "text")
 _CONTEXT = frozenset({"geo", "design", "pop"})
@@ -86,7 +89,17 @@ SAMPLE_STEP = 16
 TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
-RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25, "passages": 0.15}
+# "who": the cosine of who runs the trial and where (related/people.py), for queries that say so.
+RERANK: dict[str, float] = {
+    "tfidf": 1.0,
+    "bm25": 0.5,
+    "title": 0.25,
+    "structured": 0.25,
+    "passages": 0.15,
+    "who": 0.0,
+}
+# Candidates also by who runs the trial and where: the best this many (sister studies in other words).
+WHO_POOL = 0
 # Added to a candidate's mixed score where the query's text holds its whole title (related/quoted.py);
 # tuned on the tuning half of the cross-mention pairs (0.3 to 1 give the same recall@10 there).
 QUOTED_BONUS = 0.5
@@ -243,11 +256,14 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     rough = index.lexical.rough_bm25(query.text, COMMON_SHARE)
     excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
     rough[excluded] = 0.0
+    who = _who_scores(index, query)
     pools = [
         _best(rough, rough > 0, LEXICAL_POOL),
         _best(structured.total, structured.eligible, STRUCTURED_POOL),
         np.asarray(list(must), dtype=np.int64),
     ]
+    if who is not None and WHO_POOL > 0:
+        pools.append(_best(who, who > 0, WHO_POOL))
     candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
     bm25, tfidf, title = index.lexical.score_rows(query.text, candidates, also=query.title)
     passages = None
@@ -260,6 +276,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         "title": title if query.title.strip() else None,
         "passages": passages,
         "structured": structured.total[candidates],
+        "who": who[candidates] if who is not None and RERANK["who"] > 0 else None,
     }
     lexical = np.zeros(candidates.size)
     lexical_weight = 0.0
@@ -271,10 +288,11 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
             continue
         best = float(values.max()) if values.size else 0.0
         scaled = values / best if best > 0 else values
-        weight = RERANK[name] * (1.0 if name == "structured" else trust)
+        lexical_signal = name not in _NOT_LEXICAL
+        weight = RERANK[name] * (trust if lexical_signal else 1.0)
         mixed += weight * scaled
         weights += weight
-        if name != "structured":
+        if lexical_signal:
             lexical += RERANK[name] * scaled
             lexical_weight += RERANK[name]
     total = np.zeros(n)
@@ -286,7 +304,26 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
     eligible[candidates] = True
-    return Scored(total, {**structured.components, "lex": lex}, eligible)
+    components = {**structured.components, "lex": lex}
+    if who is not None:
+        # Judged where both say who runs them.
+        components["who"] = np.where(index.families["who"].has(), who, np.nan)
+    return Scored(total, components, eligible)
+
+
+# Rerank signals that are not read from words (not scaled down in a small store, not in ``lex``).
+_NOT_LEXICAL = frozenset({"structured", "who"})
+
+
+def _who_scores(index: RelatedIndex, query: Query) -> F64 | None:
+    """Every trial's cosine with the query on who runs it and where; ``None`` if the query does not say."""
+    ids, weights = query.vectors.get("who", (np.zeros(0, np.int32), np.zeros(0, np.float32)))
+    if ids.size == 0:
+        return None
+    values = index.families["who"].scores(ids, weights, index.size)
+    if query.exclude:
+        values[list(query.exclude)] = 0.0
+    return values
 
 
 def telling_shingles(index: RelatedIndex, query: Query) -> U64:
@@ -368,7 +405,7 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     touched = np.zeros(n, dtype=np.bool_)
     geo: F64 | None = None
     topical: list[str] = []
-    for name in FAMILIES:
+    for name in _STRUCTURED:
         family = index.families[name]
         ids, weights = query.vectors.get(name, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
         if ids.size == 0:
@@ -619,6 +656,7 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if patient:
         out.extend(_patient_reasons(index, query, row))
     else:
+        out.extend(who_reasons([feature for feature, _ in shared(index, query, "who", row)]))
         out.extend(_design_reasons(index, query, row))
         out.extend(_population_reasons(index, query, row))
     countries = [feature_label(f) for f, _ in shared(index, query, "geo", row)][:3]
