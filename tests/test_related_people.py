@@ -189,6 +189,7 @@ def test_reasons_name_what_is_shared() -> None:
         "run at the same site: chu grenoble, grenoble",
     ]
     assert who_reasons(["a:lyon university"]) == ["investigators from lyon university"]
+    assert who_reasons(["s:pfizer", "a:pfizer"]) == ["same sponsor: pfizer"]
     assert who_reasons([]) == []
 
 

@@ -159,7 +159,8 @@ def who_reasons(shared: list[str]) -> list[str]:
     if people := by_kind.get("p"):
         noun = "investigator" if len(people) == 1 else "investigators"
         out.append(f"same {noun}: {', '.join(person_label(p) for p in people[:3])}")
-    elif places := by_kind.get("a"):
+    elif places := [p for p in by_kind.get("a", []) if p not in (sponsors or [])]:
+        # An official's affiliation that is the shared sponsor ("Pfizer") says nothing more.
         out.append(f"investigators from {'; '.join(places[:2])}")
     if sites := by_kind.get("f"):
         count = len(sites)

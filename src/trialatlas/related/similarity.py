@@ -90,6 +90,9 @@ TELLING_SHARE = 0.01
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
 # "who": the cosine of who runs the trial and where (related/people.py), for queries that say so.
+# Weight 0: on the cross-mention pairs, the seed lists and TrialSim it moves nothing (4 of 98 tuning
+# query trials say who runs them), while on full records it changes most top 10s (88 of 150 at 0.25),
+# partly by a shared large sponsor alone; unmeasured, it does not reorder. See docs/related.md.
 RERANK: dict[str, float] = {
     "tfidf": 1.0,
     "bm25": 0.5,
@@ -98,7 +101,8 @@ RERANK: dict[str, float] = {
     "passages": 0.15,
     "who": 0.0,
 }
-# Candidates also by who runs the trial and where: the best this many (sister studies in other words).
+# Candidates also by who runs the trial and where: the best this many (sister studies in other words);
+# none while "who" has no weight (0.25 with a pool of 20 measured the same as without, see above).
 WHO_POOL = 0
 # Added to a candidate's mixed score where the query's text holds its whole title (related/quoted.py);
 # tuned on the tuning half of the cross-mention pairs (0.3 to 1 give the same recall@10 there).
@@ -256,7 +260,8 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     rough = index.lexical.rough_bm25(query.text, COMMON_SHARE)
     excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
     rough[excluded] = 0.0
-    who = _who_scores(index, query)
+    # Not part of the score unless weighted (see RERANK): the reasons still name who and where.
+    who = _who_scores(index, query) if RERANK["who"] > 0 or WHO_POOL > 0 else None
     pools = [
         _best(rough, rough > 0, LEXICAL_POOL),
         _best(structured.total, structured.eligible, STRUCTURED_POOL),
