@@ -42,6 +42,7 @@ from trialatlas.related.index import (
     I64,
     MAX_QUERY_TEXT,
     PHASE_BITS,
+    RARITY_AMONG_HOLDERS,
     Bools,
     RelatedIndex,
     code_of,
@@ -87,6 +88,9 @@ GATE_FULL = 0.1
 SAMPLE_STEP = 16
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
+# A sponsor, person, institution or site a reason names is held by at most TELLING_SHARE of the trials
+# that say who runs them, or by at most this many (in a small store every share is large).
+WHO_TELLING_TRIALS = 10.0
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
 # "who": the cosine of who runs the trial and where (related/people.py), for queries that say so.
@@ -661,7 +665,8 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if patient:
         out.extend(_patient_reasons(index, query, row))
     else:
-        out.extend(who_reasons([feature for feature, _ in shared(index, query, "who", row)]))
+        shared_who = shared(index, query, "who", row)
+        out.extend(who_reasons([f for f, _ in shared_who if _telling(index, f, "who", WHO_TELLING_TRIALS)]))
         out.extend(_design_reasons(index, query, row))
         out.extend(_population_reasons(index, query, row))
     countries = [feature_label(f) for f, _ in shared(index, query, "geo", row)][:3]
@@ -688,14 +693,27 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     return out
 
 
-def _telling(index: RelatedIndex, feature: str) -> bool:
-    """Whether a shared word is worth naming: one that few trials use ("voclosporin", not "bring")."""
-    family = index.families["text"]
+def _telling(index: RelatedIndex, feature: str, family_name: str = "text", least: float = 1.0) -> bool:
+    """Whether a shared feature is worth naming: one that few trials have ("voclosporin", not "bring";
+    a small investigator group, not the National Cancer Institute): at most :data:`TELLING_SHARE` of the
+    trials its family's idf counts, or at most ``least`` trials."""
+    family = index.families[family_name]
     position = family.ids.get(feature)
     if position is None:
         return False
-    floor = math.log((1.0 + index.size) / (1.0 + max(TELLING_SHARE * index.size, 1.0))) + 1.0
-    return float(family.idf[position]) >= floor
+    population = _holders(index, family_name) if family_name in RARITY_AMONG_HOLDERS else index.size
+    floor = math.log((1.0 + population) / (1.0 + max(TELLING_SHARE * population, least))) + 1.0
+    return float(family.idf[position]) >= floor - 1e-6
+
+
+def _holders(index: RelatedIndex, family: str) -> int:
+    """How many trials have any feature of ``family`` (computed once per index)."""
+    cached = index.cache.get(("holders", family))
+    if cached is None:
+        cached = int(index.families[family].has().sum())
+        index.cache[("holders", family)] = cached
+    holders: int = cached
+    return holders
 
 
 def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
