@@ -22,6 +22,7 @@ from pathlib import Path
 
 import orjson
 
+from trialatlas.collector import collector_tuned
 from trialatlas.extract.criteria import trial_criteria
 from trialatlas.match.stored_rules import _adapter, parse_trial
 from trialatlas.store import open_store
@@ -46,8 +47,9 @@ def encoded_rules(db: str, limit: int | None) -> tuple[dict[str, bytes], dict[st
     )
     out: dict[str, bytes] = {}
     started = time.process_time()
-    for trial in trials:
-        out[trial.key] = adapter.dump_json(parse_trial(trial))
+    with collector_tuned():  # as the derived-data step parses
+        for trial in trials:
+            out[trial.key] = adapter.dump_json(parse_trial(trial))
     cpu = time.process_time() - started
     return out, {
         "trials": len(trials),
