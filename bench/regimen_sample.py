@@ -232,9 +232,9 @@ def draw_route_set() -> None:
         sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 
 
-# The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last digit)
-# that no labelled set holds, texts of at most 900 characters, none equal to a labelled text, with a seed of its
-# own. It excludes every set labelled so far (the older draws keep their own exclusion lists so that they stay
+# The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last
+# digit) that no labelled set holds, texts of at most 900 characters, none equal to a labelled text, with a
+# seed of its own. It excludes every set labelled so far (the older draws keep their own exclusion lists so that they stay
 # reproducible). The schedule, taper and multi-drug strata of `stratum` are used up by the sets before it, so
 # the texts left with a dose are spread by looser cues of the same kinds, tried in this order.
 SPEC_SEED = 20261290
@@ -243,7 +243,11 @@ SPEC_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ("distractor", re.compile(r""), 4),
     ("taper", re.compile(r"\b(?:titrat|increas|reduc|escalat|taper|then\b|followed by)", re.I), 6),
     ("multi_drug", re.compile(r"\+|\bwith\b|\bcombin|\bplus\b", re.I), 6),
-    ("schedule", re.compile(r"\b(?:daily|weekly|monthly|every|twice|once|cycles?|b\.?i\.?d|t\.?i\.?d|q\.?d)\b", re.I), 6),
+    (
+        "schedule",
+        re.compile(r"\b(?:daily|weekly|monthly|every|twice|once|cycles?|b\.?i\.?d|t\.?i\.?d|q\.?d)\b", re.I),
+        6,
+    ),
     ("per_kg", re.compile(r"/\s*kg|per kilo|per kg", re.I), 6),
     ("per_m2", re.compile(r"m2|m²|m\^2|square met", re.I), 6),
     ("easy", re.compile(r""), 6),
