@@ -234,9 +234,9 @@ def draw_route_set() -> None:
 
 # The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last
 # digit) that no labelled set holds, texts of at most 900 characters, none equal to a labelled text, with a
-# seed of its own. It excludes every set labelled so far (the older draws keep their own exclusion lists so that they stay
-# reproducible). The schedule, taper and multi-drug strata of `stratum` are used up by the sets before it, so
-# the texts left with a dose are spread by looser cues of the same kinds, tried in this order.
+# seed of its own. It excludes every set labelled so far (the older draws keep their own exclusion lists so
+# that they stay reproducible). The schedule, taper and multi-drug strata of `stratum` are used up by the sets
+# before it, so the texts left with a dose are spread by looser cues of the same kinds, tried in this order.
 SPEC_SEED = 20261290
 SPEC_EXCLUDED = (*LABELLED_SETS, "gen_drugs3", "gen_routes")
 SPEC_STRATA: list[tuple[str, re.Pattern[str], int]] = [

@@ -3,9 +3,9 @@
 tests/fixtures/regimens_gen_spec.jsonl holds 40 arm and intervention texts of even-numbered trials (any
 even last digit) that no other labelled set holds (`bench/regimen_sample.py --spec`, seed 20261290, texts of
 at most 900 characters spread over distractor, taper, multi-drug, schedule, per-kg, per-m² and easy texts),
-labelled by specs/regimen-items.md before the parser ran on them: a fresh check of the parser on text nobody tuned it on.
-Measured when it was labelled: strict F1 0.789, paired 0.982, drug F1 0.897, frequency F1 0.884. The floors
-sit a little under those figures, so that a regression fails.
+labelled by specs/regimen-items.md before the parser ran on them: a fresh check of the parser on text nobody
+tuned it on. Measured when it was labelled: strict F1 0.789, paired 0.982, drug F1 0.897, frequency F1 0.884.
+The floors sit a little under those figures, so that a regression fails.
 """
 
 from __future__ import annotations
