@@ -26,8 +26,12 @@ from trialatlas.extract.regimen.lexicon import NUMBER_WORD, cycle_frequency, num
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _DAYS_MULTI, _Doc, _is_cycle_code, _unclaimed
 
+# "8 mg/kg IV loading dose": the route or form words of the dose may stand between it and its role.
 _LOADING_AFTER = re.compile(
-    r"\s*(?:\)\s*)?,?\s*(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose", re.IGNORECASE
+    r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|po|p\.o\.|sc|s\.c\.|im|i\.m\.|intravenous(?:ly)?|oral(?:ly)?|"
+    r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
+    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose",
+    re.IGNORECASE,
 )
 _FIRST_BEFORE = re.compile(
     r"\b(?:the\s+)?first\s+(?:dose|infusion|injection|administration)\s+(?:will\s+be|is|was|of)\s*$",
