@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import cast
 
 from rapidfuzz import fuzz, process
@@ -374,6 +375,13 @@ def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
 _SQUASH = re.compile(r"[\s\-]+")
 
 
+@lru_cache(maxsize=1)
+def dose_forms() -> frozenset[str]:
+    """Dose-form words (dose_forms.txt) that are no part of a generic's name."""
+    text = resources.files(__package__).joinpath("dose_forms.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def written_generic(written: str, name: str) -> str:
     """The generic a dose of ``written`` (filed under ``name``) is of, by the spec. The curated vocabulary
     files some generics under a family ("cholecalciferol" and "vitamin D3" under vitamin d, "calcium
@@ -387,6 +395,9 @@ def written_generic(written: str, name: str) -> str:
     own, single, curated = _generic_names()
     packaged = single.get(key)
     if curated.get(key) == name:
+        if key.startswith(name + " ") and all(word in dose_forms() for word in key[len(name) :].split()):
+            # "nicotine patch": the form is how the drug is given, not part of its generic name.
+            return name
         if key in own:
             return key
         if key.startswith(name + " ") and all(word in SALTS for word in key[len(name) :].split()):
