@@ -395,6 +395,10 @@ def written_generic(written: str, name: str) -> str:
     own, single, curated = _generic_names()
     packaged = single.get(key)
     if curated.get(key) == name:
+        if name.endswith(" cells") and key.endswith(("cells", "cell")) and " " in key:
+            # "mesenchymal stromal cells", filed under mesenchymal stem cells: a cell product has no generic,
+            # so it stays as written (the spec).
+            return key
         if key.startswith(name + " ") and all(word in dose_forms() for word in key[len(name) :].split()):
             # "nicotine patch": the form is how the drug is given, not part of its generic name.
             return name
