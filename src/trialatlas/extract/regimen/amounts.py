@@ -190,7 +190,7 @@ _LIST_BEFORE = re.compile(
     + r"\s*,?\s*(?:or|and)\s*)$"
 )
 _NOT_LIST_WORD = re.compile(
-    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?|doses?|levels?|steps?|cohorts?|"
+    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|hours?|doses?|levels?|steps?|cohorts?|"
     r"groups?|arms?|parts?|phases?|periods?|grades?)\s*[-+]?\s*$"
     # A negative number is a day relative to an event ("Days -7 to -4, 40 mg/m2"), never a dose.
     r"|(?:to|through|thru|and|,)\s*-\s*$",
@@ -410,7 +410,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             unreadable.append((match.start(), end, "unreadable number"))
             continue
         sep = (match.group("sep") or "").strip()
-        hi_start = -1
+        hi_start = pair_start = -1
         stepped = (
             hi_text is not None
             and sep in {"to", "-"}
@@ -431,6 +431,8 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                         text, match.start("lo"), first_end, low * first_factor, low * first_factor, first_unit
                     )
                 )
+                if not stepped:
+                    pair_start = match.start("lo")
             low = high
             hi_start = match.start("hi")
         elif (
@@ -491,11 +493,13 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             sci_bare=cells is None and match.group("unit") is None and match.group("u1") is None,
             text=text[start:basis_end],
         )
-        window = text[max(0, start - 60) : start]
+        # "10, 15 and 25 mg": the list before a pair joined by "and" ends where the pair begins.
+        list_end = pair_start if pair_start >= 0 else start
+        window = text[max(0, list_end - 60) : list_end]
         # A list ends in "," or "or"/"and" right before the last amount; most amounts have neither.
         listed = _LIST_BEFORE.search(window) if window.rstrip().endswith((",", "or", "and")) else None
-        if listed and not hi_text:
-            list_start = start - len(listed.group("list"))
+        if listed and (not hi_text or pair_start >= 0):
+            list_start = list_end - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.
             glued = list_start > 0 and (text[list_start - 1].isalnum() or text[list_start - 1] == "^")
             if (
