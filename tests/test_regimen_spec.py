@@ -425,6 +425,66 @@ CONTRACT: list[tuple[str, list[Row]]] = [
     ),
 ]
 
+# Found by writing further phrasings of the same rules after the first run (expected items from the spec).
+CONTRACT += [
+    # A route stated for a drug applies to all its doses, past a cap written between them.
+    (
+        "Prednisone 1 mg/kg/day (maximum 60 mg/day) by mouth.",
+        [("prednisone", 1, 1, "mg", "kg/day", "QD", "oral")],
+    ),
+    (
+        "Vincristine 1.4 mg/m2 (maximum 2 mg) IV on day 1 of each 21-day cycle.",
+        [("vincristine", 1.4, 1.4, "mg", "m2", "Q3W", "iv")],
+    ),
+    # A form written for a product holding several drugs implies the route of each.
+    (
+        "Hyzaar tablets (losartan 50 mg / hydrochlorothiazide 12.5 mg) once daily.",
+        [
+            ("losartan", 50, 50, "mg", "dose", "QD", "oral"),
+            ("hydrochlorothiazide", 12.5, 12.5, "mg", "dose", "QD", "oral"),
+        ],
+    ),
+    (
+        "Exforge tablets (amlodipine 5 mg / valsartan 160 mg) once daily.",
+        [
+            ("amlodipine", 5, 5, "mg", "dose", "QD", "oral"),
+            ("valsartan", 160, 160, "mg", "dose", "QD", "oral"),
+        ],
+    ),
+    # Each item belongs to the drug that the sentence doses: not another drug offered instead, nor one
+    # named only as the time of the dose.
+    (
+        "1 g orally three times daily (or amoxicillin 500 mg orally three times daily)",
+        [(N, 1, 1, "g", "dose", "TID", "oral"), ("amoxicillin", 500, 500, "mg", "dose", "TID", "oral")],
+    ),
+    (
+        "100 mg/m2/day by continuous infusion starting 24 hours before the first dose of cisplatin.",
+        [(N, 100, 100, "mg", "m2/day", "continuous", "iv")],
+    ),
+    # Dose-escalation levels: one item each, however the list is joined.
+    (
+        "Dose levels: 10, 15 and 25 mg.",
+        [(N, 10, 10, "mg", "dose", N, N), (N, 15, 15, "mg", "dose", N, N), (N, 25, 25, "mg", "dose", N, N)],
+    ),
+    (
+        "Lenalidomide at 10, 15, 20 or 25 mg.",
+        [
+            ("lenalidomide", 10, 10, "mg", "dose", N, N),
+            ("lenalidomide", 15, 15, "mg", "dose", N, N),
+            ("lenalidomide", 20, 20, "mg", "dose", N, N),
+            ("lenalidomide", 25, 25, "mg", "dose", N, N),
+        ],
+    ),
+    (
+        "XYZ-2106 dose levels of 50, 100 and 200 mg once daily.",
+        [
+            ("xyz-2106", 50, 50, "mg", "dose", "QD", N),
+            ("xyz-2106", 100, 100, "mg", "dose", "QD", N),
+            ("xyz-2106", 200, 200, "mg", "dose", "QD", N),
+        ],
+    ),
+]
+
 
 @pytest.mark.parametrize(("text", "expected"), CONTRACT)
 def test_spec_contract(text: str, expected: list[Row]) -> None:
