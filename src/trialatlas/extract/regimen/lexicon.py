@@ -108,7 +108,9 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     (
         "once",
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
-        r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
+        r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d|"
+        # "once yearly", "once nightly": a repeat the list may not hold, never one administration.
+        r"yearly|annually|quarterly|fortnightly|bi-?weekly|bi-?monthly|nightly|hourly)\b)|"
         r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:[a-z]+\s+)?(?:dose|vaccination|injection|infusion|shot)\b"
         r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+|on\s+each\s+(?:of\s+)?)?(?:\d+\s*|other\s+)?"
         r"(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
