@@ -315,6 +315,9 @@ def _schedule_code(window: str) -> str | None:
         if run.group(1) is not None:
             first, last = int(run.group(1)), int(run.group(2))
             return "QD" if last > first else None
+        if run.group(3) is not None and number_value(run.group(3)) == 1:
+            # "1.4 mg/m2 iv for 1 day": a run of one day is one administration (the spec: once).
+            return "once"
         return "QD"
     weeks = _WEEK_LIST.search(window)
     if weeks is not None:
