@@ -461,6 +461,12 @@ CONTRACT += [
         "100 mg/m2/day by continuous infusion starting 24 hours before the first dose of cisplatin.",
         [(N, 100, 100, "mg", "m2/day", "continuous", "iv")],
     ),
+    # once is a single administration: a run of one day is one; "once yearly" repeats, at an interval the
+    # list does not hold (null).
+    ("Vincristine 1.4 mg/m2 iv for 1 day.", [("vincristine", 1.4, 1.4, "mg", "m2", "once", "iv")]),
+    ("Cytarabine 100 mg/m2 x 1 day.", [("cytarabine", 100, 100, "mg", "m2", "once", N)]),
+    ("Zoledronic acid 5 mg IV once yearly.", [("zoledronic acid", 5, 5, "mg", "dose", N, "iv")]),
+    ("Cholecalciferol 100,000 IU once quarterly.", [("cholecalciferol", 100000, 100000, "IU", "dose", N, N)]),
     # Dose-escalation levels: one item each, however the list is joined.
     (
         "Dose levels: 10, 15 and 25 mg.",
