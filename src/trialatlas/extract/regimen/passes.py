@@ -120,13 +120,22 @@ def _duration(text: str, start: int, end: int) -> Duration | None:
     return Duration(low=low, high=high, unit=unit, text=match.group(0))
 
 
+_JOINS_DRUGS = re.compile(r"\b(?:and|with|plus|or)\b|[/+]", re.IGNORECASE)
+
+
 def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
     names = {m.name_as_written for m in doc.mentions if m.known}
     for item in items:
         if item.drug is None:
             continue
-        specific = [n for n in names if n != item.drug and n.startswith(item.drug + " ")]
+        # ...but "Vyxeos" (daunorubicin and cytarabine lipid complex) is a product of two drugs, not a more
+        # specific name of the daunorubicin a dose names.
+        specific = [
+            n
+            for n in names
+            if n != item.drug and n.startswith(item.drug + " ") and not _JOINS_DRUGS.search(n, len(item.drug))
+        ]
         if len(specific) == 1:
             item.drug = specific[0]
 
