@@ -200,6 +200,9 @@ def _plus_drug_start(doc: _Doc, start: int, end: int) -> int:
 
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+_GIVEN_AFTER_RUN = re.compile(
+    r"\s*,?\s*(?:(?:are|will\s+be|were|to\s+be)\s+)?(?:administered|given|infused|delivered)\b", re.IGNORECASE
+)
 _OPEN_BRACKET = re.compile(r"\([^()]*$")
 _OR_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?,?\s*or\s*$", re.IGNORECASE)
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
@@ -243,6 +246,11 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
     if code is None and _ALL.search(tail):
         code = _schedule_code(tail)
+    if code is None and last.frequency is not None and _GIVEN_AFTER_RUN.match(tail):
+        # "daunorubicin 44 mg/m2 and cytarabine 100 mg/m2 administered ... on Days 1, 3, and 5": the run
+        # is the subject of the schedule written once after it.
+        code = _schedule_code(tail)
+        code = code if code == last.frequency else None
     if code is None and last.frequency is not None and _OR_GAP.match(doc.text, run[-2].end, last.start):
         # "80 mg/m2 (age < 60) or 60 mg/m2 (age >= 60) IV days 1, 2 and 3": alternatives given alike
         # (a course total is not given at all).
