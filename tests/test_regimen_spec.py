@@ -467,6 +467,17 @@ CONTRACT += [
     ("Cytarabine 100 mg/m2 x 1 day.", [("cytarabine", 100, 100, "mg", "m2", "once", N)]),
     ("Zoledronic acid 5 mg IV once yearly.", [("zoledronic acid", 5, 5, "mg", "dose", N, "iv")]),
     ("Cholecalciferol 100,000 IU once quarterly.", [("cholecalciferol", 100000, 100000, "IU", "dose", N, N)]),
+    # A schedule written once after the doses it follows is each one's ("days 1, 8 of a 21-day cycle" -> QW).
+    (
+        "Gemcitabine 1000 mg/m2 and cisplatin 25 mg/m2 given on days 1 and 8 of a 21-day cycle.",
+        [("gemcitabine", 1000, 1000, "mg", "m2", "QW", N), ("cisplatin", 25, 25, "mg", "m2", "QW", N)],
+    ),
+    # Brand -> generic, but a brand of two drugs does not rename the generic a dose names.
+    (
+        "CPX-351 (Vyxeos): daunorubicin 29 mg/m2 and cytarabine 65 mg/m2 administered intravenously "
+        "on days 1 and 3.",
+        [("daunorubicin", 29, 29, "mg", "m2", "QOD", "iv"), ("cytarabine", 65, 65, "mg", "m2", "QOD", "iv")],
+    ),
     # Dose-escalation levels: one item each, however the list is joined.
     (
         "Dose levels: 10, 15 and 25 mg.",
