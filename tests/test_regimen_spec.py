@@ -478,6 +478,15 @@ CONTRACT += [
         "on days 1 and 3.",
         [("daunorubicin", 29, 29, "mg", "m2", "QOD", "iv"), ("cytarabine", 65, 65, "mg", "m2", "QOD", "iv")],
     ),
+    # A loading dose is once, however "loading" is written; the dose after it is not a loading dose.
+    (
+        "Herceptin 8 mg/kg loading then 6 mg/kg every 3 weeks.",
+        [("trastuzumab", 8, 8, "mg", "kg", "once", N), ("trastuzumab", 6, 6, "mg", "kg", "Q3W", N)],
+    ),
+    (
+        "Trastuzumab 4 mg/kg loading, 2 mg/kg weekly.",
+        [("trastuzumab", 4, 4, "mg", "kg", "once", N), ("trastuzumab", 2, 2, "mg", "kg", "QW", N)],
+    ),
     # Dose-escalation levels: one item each, however the list is joined.
     (
         "Dose levels: 10, 15 and 25 mg.",

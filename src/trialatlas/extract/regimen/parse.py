@@ -246,6 +246,11 @@ def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention])
 
 # "Single dose (3000 µg A + 20 µg B)" opening a text or a line: the name of a dose level (beside "Double
 # dose (...)"), not a single administration (R10).
+_ROLE_RIGHT_AFTER = re.compile(
+    r"\s*\)?\s*(?:as\s+(?:a\s+)?)?(?:loading|maintenance|starting|initial)(?:\s+dose)?\s*[,;)]", re.IGNORECASE
+)
+
+
 def _is_cap(doc: _Doc, amount: Amount) -> bool:
     """Whether ``amount`` is a stated maximum ("maximum 60 mg/day", "2 g max") of the dose before it."""
     text = doc.text
@@ -311,6 +316,10 @@ def _item(
     pre_text = text[pre_start : amount.start]
     # "8 mg/kg loading dose, then 6 mg/kg": a role named before "then" was the earlier dose's.
     since = pre_text[-60:]
+    earlier_role = _ROLE_RIGHT_AFTER.match(pre_text) if pre_start == previous_end else None
+    if earlier_role is not None:
+        # "4 mg/kg loading, 2 mg/kg weekly": the role written right after the dose before is that dose's.
+        since = pre_text[earlier_role.end() :][-60:]
     turns = list(_NEXT_STEP.finditer(since))
     if turns:
         since = since[turns[-1].end() :]

@@ -30,7 +30,8 @@ from trialatlas.extract.regimen.passes import _DAYS_MULTI, _Doc, _is_cycle_code,
 _LOADING_AFTER = re.compile(
     r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|po|p\.o\.|sc|s\.c\.|im|i\.m\.|intravenous(?:ly)?|oral(?:ly)?|"
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
-    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose",
+    # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
+    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading(?:\s+dose|\s*(?=[,;)]|\s+then\b|\s+followed\b|\s*$))",
     re.IGNORECASE,
 )
 _FIRST_BEFORE = re.compile(
