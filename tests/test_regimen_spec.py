@@ -487,6 +487,11 @@ CONTRACT += [
         "Trastuzumab 4 mg/kg loading, 2 mg/kg weekly.",
         [("trastuzumab", 4, 4, "mg", "kg", "once", N), ("trastuzumab", 2, 2, "mg", "kg", "QW", N)],
     ),
+    # A development code stays as written: its number is part of the name, not an amount.
+    (
+        "The study drug (XYZ-2120, 100 mg) is given with food once daily.",
+        [("xyz-2120", 100, 100, "mg", "dose", "QD", N)],
+    ),
     # Dose-escalation levels: one item each, however the list is joined.
     (
         "Dose levels: 10, 15 and 25 mg.",

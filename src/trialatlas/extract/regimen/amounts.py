@@ -501,7 +501,12 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         if listed and (not hi_text or pair_start >= 0):
             list_start = list_end - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.
-            glued = list_start > 0 and (text[list_start - 1].isalnum() or text[list_start - 1] == "^")
+            # "XYZ-2120, 100 mg": the number is a code's, written after its letters and a hyphen.
+            glued = list_start > 0 and (
+                text[list_start - 1].isalnum()
+                or text[list_start - 1] == "^"
+                or (text[list_start - 1] == "-" and list_start > 1 and text[list_start - 2].isalpha())
+            )
             if (
                 not glued
                 and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start])
