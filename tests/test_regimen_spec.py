@@ -487,6 +487,15 @@ CONTRACT += [
         "Trastuzumab 4 mg/kg loading, 2 mg/kg weekly.",
         [("trastuzumab", 4, 4, "mg", "kg", "once", N), ("trastuzumab", 2, 2, "mg", "kg", "QW", N)],
     ),
+    # Dose increments are not items, in a taper as in a titration.
+    (
+        "Oral prednisone 0.5 mg/kg/day tapered by 5 mg every week to 10 mg/day.",
+        [
+            ("prednisone", 0.5, 0.5, "mg", "kg/day", "QD", "oral"),
+            ("prednisone", 10, 10, "mg", "day", "QD", "oral"),
+        ],
+    ),
+    ("Prednisone 60 mg daily, tapering by 10 mg weekly.", [("prednisone", 60, 60, "mg", "dose", "QD", N)]),
     # A development code stays as written: its number is part of the name, not an amount.
     (
         "The study drug (XYZ-2120, 100 mg) is given with food once daily.",

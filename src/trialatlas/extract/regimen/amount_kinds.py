@@ -34,7 +34,7 @@ _SAMPLE_AFTER = re.compile(
 )
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
-    r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
+    r"\b(?:increas|decreas|reduc|escalat|titrat|taper|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
     r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$|"
@@ -63,6 +63,7 @@ _STEP_WORDS = (
     "reduc",
     "escalat",
     "titrat",
+    "taper",
     "rais",
     "lower",
     "increment",
