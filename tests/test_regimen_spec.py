@@ -496,6 +496,9 @@ CONTRACT += [
         ],
     ),
     ("Prednisone 60 mg daily, tapering by 10 mg weekly.", [("prednisone", 60, 60, "mg", "dose", "QD", N)]),
+    # Brand -> generic for a short brand written as a word (an abbreviation in capitals keeps its generic).
+    ("Botox 100 units.", [("onabotulinumtoxina", 100, 100, "units", "dose", N, N)]),
+    ("Xeomin 100 units IM.", [("incobotulinumtoxina", 100, 100, "units", "dose", N, "im")]),
     # A development code stays as written: its number is part of the name, not an amount.
     (
         "The study drug (XYZ-2120, 100 mg) is given with food once daily.",

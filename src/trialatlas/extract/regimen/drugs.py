@@ -390,7 +390,10 @@ def written_generic(written: str, name: str) -> str:
     vocabulary files under a single generic of the same curated family takes that generic ("vitamin D3"
     -> cholecalciferol, "Botox" -> onabotulinumtoxina). Abbreviations ("MMF") keep ``name``."""
     key = " ".join(written.lower().split())
-    if key == name or _exact_only(written) or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
+    # A short name written in capitals is an abbreviation ("MMF", "CsA"), which keeps ``name``; a short brand
+    # written as a word ("Botox") is not.
+    abbreviation = _exact_only(written) and not (written[:1].isupper() and written[1:].islower())
+    if key == name or abbreviation or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
         return name
     own, single, curated = _generic_names()
     packaged = single.get(key)
