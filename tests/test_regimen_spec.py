@@ -504,6 +504,13 @@ CONTRACT += [
         "The study drug (XYZ-2120, 100 mg) is given with food once daily.",
         [("xyz-2120", 100, 100, "mg", "dose", "QD", N)],
     ),
+    (
+        "Dexmedetomidine 1 mcg/kg loading over 10 minutes followed by 0.5 mcg/kg/h infusion.",
+        [
+            ("dexmedetomidine", 1, 1, "mcg", "kg", "once", "iv"),
+            ("dexmedetomidine", 0.5, 0.5, "mcg", "kg/hour", "continuous", "iv"),
+        ],
+    ),
     # Dose-escalation levels: one item each, however the list is joined.
     (
         "Dose levels: 10, 15 and 25 mg.",

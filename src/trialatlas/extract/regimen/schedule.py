@@ -31,7 +31,7 @@ _LOADING_AFTER = re.compile(
     r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|po|p\.o\.|sc|s\.c\.|im|i\.m\.|intravenous(?:ly)?|oral(?:ly)?|"
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
-    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading(?:\s+dose|\s*(?=[,;)]|\s+then\b|\s+followed\b|\s*$))",
+    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading(?:\s+(?:dose|bolus|infusion)|\s*(?=[,;)]|\s+(?:then|followed|over|given)\b|\s*$))",
     re.IGNORECASE,
 )
 _FIRST_BEFORE = re.compile(
