@@ -204,6 +204,11 @@ _DAY_LIST_BEFORE = re.compile(
 )
 
 
+_CELLS_NAMED_BEFORE = re.compile(
+    r"\b(?:cells|lymphocytes|TILs?|splenocytes|NK\s+cells|T[- ]cells)\s*[:=]?\s*$", re.IGNORECASE
+)
+
+
 def _ends_day_list(text: str, start: int) -> bool:
     return _DAY_LIST_BEFORE.search(text, max(0, start - 40), start) is not None
 
@@ -379,6 +384,11 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                 else:
                     unreadable.append((match.start(), match.end() + 8, "amount per body size without a unit"))
                     continue
+            elif _is_sci(lo_text) and _CELLS_NAMED_BEFORE.search(
+                text, max(0, match.start() - 20), match.start()
+            ):
+                # "Lymphocytes 10^9-10^11 IV": a power of ten right after a cell product's name counts cells.
+                unit_word = "cells"
             else:
                 continue
         if cells is not None and not (_is_sci(lo_text) or cell_context):
