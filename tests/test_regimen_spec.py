@@ -511,6 +511,13 @@ CONTRACT += [
             ("dexmedetomidine", 0.5, 0.5, "mcg", "kg/hour", "continuous", "iv"),
         ],
     ),
+    # A cell count written as a power of ten after the product name: unit cells; "IA" is intra-arterial (R5).
+    (
+        "Autologous lymphocytes 10^9-10^11 IV over 30 minutes.",
+        [("lymphocytes", 1e9, 1e11, "cells", "dose", N, "iv")],
+    ),
+    ("Melphalan 30 mg IA.", [("melphalan", 30, 30, "mg", "dose", N, "intra-arterial")]),
+    ("Patients with stage IA disease receive cisplatin 75 mg/m2.", [("cisplatin", 75, 75, "mg", "m2", N, N)]),
     # Dose-escalation levels: one item each, however the list is joined.
     (
         "Dose levels: 10, 15 and 25 mg.",
