@@ -516,6 +516,13 @@ CONTRACT += [
         "Autologous lymphocytes 10^9-10^11 IV over 30 minutes.",
         [("lymphocytes", 1e9, 1e11, "cells", "dose", N, "iv")],
     ),
+    (
+        "Oral indinavir 350 mg/m2 every 8 hours; peptide pulsed dendritic cells 1 x 10^6 injection.",
+        [
+            ("indinavir", 350, 350, "mg", "m2", "TID", "oral"),
+            ("peptide pulsed dendritic cells", 1e6, 1e6, "cells", "dose", N, N),
+        ],
+    ),
     ("Melphalan 30 mg IA.", [("melphalan", 30, 30, "mg", "dose", N, "intra-arterial")]),
     ("Patients with stage IA disease receive cisplatin 75 mg/m2.", [("cisplatin", 75, 75, "mg", "m2", N, N)]),
     # Dose-escalation levels: one item each, however the list is joined.
