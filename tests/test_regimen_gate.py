@@ -18,6 +18,7 @@ from regimen_sets import every_set, label_ids, set_path
 from trialatlas.extract.regimen import gate, trial_doses
 from trialatlas.extract.regimen.batch import export_text
 from trialatlas.extract.regimen.parse import parse_regimen
+from trialatlas.extract.regimen.timeline import trial_timeline
 from trialatlas.model import Arm, Trial
 
 # "Aspirin 100 mg" states no frequency; the gate below doubts exactly such doses.
@@ -77,6 +78,9 @@ def test_a_gate_with_known_coefficients_drops_the_doubtful_item_and_keeps_the_cl
     trial = Trial(nct_id="NCT00000002", brief_title="Gate", arms=[Arm(label="A", description=TEXT)])
     drugs = {row.dose.drug for row in trial_doses(trial, 70).rows}
     assert drugs == {"imatinib"}
+    # The trial page lists an arm's unread fragments ("Not read as doses ... never guessed").
+    arm = trial_timeline(trial).arms[0]
+    assert "Aspirin 100 mg" in [fragment.text for fragment in arm.unparsed]
 
 
 def test_rules_gate_leaves_out_items_showing_a_named_sign(monkeypatch: pytest.MonkeyPatch) -> None:
