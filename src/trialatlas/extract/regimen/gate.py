@@ -224,8 +224,9 @@ def judge(doc: _Doc, result: ParsedRegimen, model: GateModel | None) -> None:
         return
     names = feature_names()
     doubted: list[RegimenItem] = []
+    per_sentence: dict[int, tuple[bool, ...]] = {}
     for index, item in enumerate(dosed):
-        features = _features(doc, item, index, dosed, names)
+        features = _features(doc, item, index, dosed, names, per_sentence)
         score = model.score(features) if model is not None else None
         item.note_gate(features, score)
         if model is not None and score is not None and not model.keeps(score):
@@ -267,7 +268,12 @@ def _mention_of(doc: _Doc, item: RegimenItem, start: int, end: int) -> Mention |
 
 
 def _features(
-    doc: _Doc, item: RegimenItem, index: int, dosed: list[RegimenItem], names: tuple[str, ...]
+    doc: _Doc,
+    item: RegimenItem,
+    index: int,
+    dosed: list[RegimenItem],
+    names: tuple[str, ...],
+    per_sentence: dict[int, tuple[bool, ...]],
 ) -> list[float]:
     text = doc.text
     dose = item.dose
@@ -349,9 +355,13 @@ def _features(
         values[name] = float(pattern.search(before) is not None)
     for name, pattern in cues.after:
         values[name] = float(pattern.search(after) is not None)
-    words = text[sentence.start : sentence.end]
-    for name, pattern in cues.sentence:
-        found = pattern.search(words) is not None
+    # A sentence's own cue words are looked for once, for all its doses.
+    found_in_sentence = per_sentence.get(sentence.start)
+    if found_in_sentence is None:
+        words = text[sentence.start : sentence.end]
+        found_in_sentence = tuple(pattern.search(words) is not None for _, pattern in cues.sentence)
+        per_sentence[sentence.start] = found_in_sentence
+    for (name, _), found in zip(cues.sentence, found_in_sentence, strict=True):
         values[name] = float(found)
         values[f"freq_none_beside_{name}"] = float(found and item.frequency is None)
     return [values[name] for name in names]
