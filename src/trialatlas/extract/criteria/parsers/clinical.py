@@ -405,6 +405,12 @@ _NAMES_A_TREATMENT = re.compile(
     r"\s*(?:cessation|prophylaxis|prevention|vaccines?|vaccination|screening\s+program|medications?|drugs?)\b",
     re.IGNORECASE,
 )
+_HAS_OBJECT = frozenset({"allergy"})
+_OBJECT = re.compile(
+    r"\s+(?:to|against|towards)\s+(?:the\s+|an?\s+)?(?P<object>[A-Za-z][\w-]+)"
+    r"(?!\s*(?:,|/|\bor\b|\band\b|\w))",
+    re.IGNORECASE,
+)
 _CLASS_HINT = re.compile(r"class|type|stage|grade|categor", re.IGNORECASE)
 
 
@@ -538,6 +544,13 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         cause = _CAUSE_OF.search(lead) if _CAUSE_WORDS.search(lead) else None
         if cause and cause["word"].lower() not in _NOT_MODIFIERS:
             qualifiers.append(cause["word"].lower())
+        # "Allergy to iodine": what the patient reacts to is part of what is asked; a shellfish
+        # allergy is not it. Only a single object no other rule read (a drug's allergy is its own
+        # atom) and no list ("to shellfish or iodine" stays the allergy it was).
+        if mention.concept in _HAS_OBJECT:
+            target = _OBJECT.match(text, mention.end)
+            if target and not context.is_claimed(*target.span("object")):
+                qualifiers.append(target["object"].lower())
         # "type V LN": class words are read as the class set below, not as qualifiers of the name.
         qualifiers = [q for q in qualifiers if not is_class_token(q)]
         owned = owners.get(position)
