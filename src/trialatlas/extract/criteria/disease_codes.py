@@ -161,6 +161,10 @@ def link_to(entries: dict[str, dict[str, Any]], concept_of: Callable[[str], str 
             if concept is not None:
                 linked.add(concept)
         entry["broader"] = [*entry["broader"], *sorted(linked)]
+    for concept, codes in _rules()["links"].items():
+        for code in codes:
+            if f"icd:{code}" in entries:
+                entries[f"icd:{code}"]["broader"].append(concept)
 
 
 def _build(

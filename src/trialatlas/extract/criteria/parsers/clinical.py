@@ -17,6 +17,7 @@ from trialatlas.extract.criteria.qualifiers import (
     is_equivalence_reference,
     route_mentions,
     routes_before,
+    shared_head_names,
 )
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
@@ -506,6 +507,29 @@ def _stages_of_the_disease(
     return rules
 
 
+def _shared_heads(context: CriterionContext, mentions: list[Mention], rules: list[Rule]) -> list[Rule]:
+    """The conditions a list names by sharing a condition's head ("cardiac, renal or hepatic
+    disease", "alcohol or drug abuse"): each a copy of that condition's rule (its qualifiers, course
+    and context) for the concept the vocabulary knows by the composed name. A word of the list that
+    already is a mention, or whose composed name the vocabulary does not know, adds nothing."""
+    matcher = condition_matcher()
+    extra: list[Rule] = []
+    for mention, rule in zip(mentions, rules, strict=False):
+        for start, end, names in shared_head_names(context.text, mention.start, mention.end):
+            if context.is_claimed(start, end):
+                continue
+            found = next(((name, c) for name in names if (c := matcher.concept_of(name)) is not None), None)
+            if found is None:
+                continue
+            context.claim(start, end)
+            extra.append(
+                rule.model_copy(
+                    update={"span": context.span(start, end), "name": found[0], "concept": found[1]}
+                )
+            )
+    return extra
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
@@ -570,6 +594,7 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
                 course=course,
             )
         )
+    rules.extend(_shared_heads(context, mentions, rules))
     _carry_stage_along_list(text, mentions, owners, rules)
     rules.extend(_stages_of_the_disease(context, mentions, classes, owners))
     if rules or context.claimed:
