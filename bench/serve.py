@@ -353,12 +353,24 @@ def _cpu_of(pid: int) -> float:
         return 0.0
 
 
-def warm_up(base: str, workers: int) -> tuple[int, list[str]]:
-    """The store's size and trial ids to ask for, after every worker process read its indexes."""
+def warm_up(base: str, workers: int, first: dict[str, float] | None = None) -> tuple[int, list[str]]:
+    """The store's size and trial ids to ask for, after every worker process read its indexes;
+    ``first`` gets the seconds of the first search, related list and match after start-up (what a
+    first user waits: a rebuild there would take minutes)."""
     with httpx.Client(base_url=base, timeout=300) as http:
         trials = ready(http, "/api/health")["trials"]
+        began = time.perf_counter()
         ids = [hit["trial"]["key"] for hit in ready(http, "/api/trials", limit=100)["hits"]]
+        searched = time.perf_counter()
         ids += [hit["trial"]["key"] for hit in ready(http, "/api/trials", q="cancer", limit=100)["hits"]]
+        if first is not None:
+            first["search_s"] = round(searched - began, 3)
+            began = time.perf_counter()
+            http.get(f"/api/trials/{ids[0]}/related").raise_for_status()
+            first["related_s"] = round(time.perf_counter() - began, 3)
+            began = time.perf_counter()
+            http.post("/api/match", json={"note": NOTES[0]}).raise_for_status()
+            first["match_s"] = round(time.perf_counter() - began, 3)
         # Several times over so that every worker process is reached: the first search catches the
         # index up, the first related and match read their indexes and statistics.
         for _ in range(4 * workers):
@@ -372,8 +384,9 @@ def measure_wrk(db: str, workers: int, args: argparse.Namespace, folder: Path) -
     """One server of ``workers`` processes, each endpoint loaded apart by ``wrk``, the peer first."""
     process, base = start_server(db, workers)
     endpoints: dict[str, Any] = {}
+    first: dict[str, float] = {}
     try:
-        trials, ids = warm_up(base, workers)
+        trials, ids = warm_up(base, workers, first)
         for kind in ("static", "search", "trial", "related", "match"):
             load_before = os.getloadavg()[0]
             cpu_before = _cpu_of(process.pid)
@@ -392,6 +405,7 @@ def measure_wrk(db: str, workers: int, args: argparse.Namespace, folder: Path) -
     return {
         "workers": workers,
         "store_trials": trials,
+        "first_request_after_start": first,
         "endpoints": endpoints,
         "goal_met": {
             "no_errors": all(e["errors"] == 0 for e in endpoints.values()),
