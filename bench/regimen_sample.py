@@ -232,6 +232,65 @@ def draw_route_set() -> None:
         sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
 
 
+# The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last
+# digit) that no labelled set holds, texts of at most 900 characters, none equal to a labelled text, with a
+# seed of its own. It excludes every set labelled so far (the older draws keep their own exclusion lists so
+# that they stay reproducible). The schedule, taper and multi-drug strata of `stratum` are used up by the sets
+# before it, so the texts left with a dose are spread by looser cues of the same kinds, tried in this order.
+SPEC_SEED = 20261290
+SPEC_EXCLUDED = (*LABELLED_SETS, "gen_drugs3", "gen_routes")
+SPEC_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 4),
+    ("taper", re.compile(r"\b(?:titrat|increas|reduc|escalat|taper|then\b|followed by)", re.I), 6),
+    ("multi_drug", re.compile(r"\+|\bwith\b|\bcombin|\bplus\b", re.I), 6),
+    (
+        "schedule",
+        re.compile(r"\b(?:daily|weekly|monthly|every|twice|once|cycles?|b\.?i\.?d|t\.?i\.?d|q\.?d)\b", re.I),
+        6,
+    ),
+    ("per_kg", re.compile(r"/\s*kg|per kilo|per kg", re.I), 6),
+    ("per_m2", re.compile(r"m2|m²|m\^2|square met", re.I), 6),
+    ("easy", re.compile(r""), 6),
+]
+
+
+def spec_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    for name, pattern, _ in SPEC_STRATA[1:]:
+        if pattern.search(text):
+            return name
+    return "easy"
+
+
+def draw_spec_set() -> None:
+    """PREDICTOR_SIZE texts per SPEC_STRATA (a stratum short of texts passes its share on to the next)."""
+    seen = labelled_ids(SPEC_EXCLUDED)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
+            continue
+        if text not in labelled_texts:
+            pools.setdefault(spec_stratum(text), []).append(text_id)
+    rng = random.Random(SPEC_SEED)
+    shortfall, drawn = 0, set()
+    for name, _, share in SPEC_STRATA:
+        pool = pools.get(name, [])
+        wanted = share + (shortfall if name != "distractor" else 0)
+        chosen = []
+        for text_id in rng.sample(pool, len(pool)):
+            if len(chosen) < wanted and texts[text_id] not in drawn:
+                chosen.append(text_id)
+                drawn.add(texts[text_id])
+        shortfall = wanted - len(chosen) if name != "distractor" else 0
+        for text_id in chosen:
+            row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -242,7 +301,11 @@ def main() -> None:
     parser.add_argument(
         "--routes", action="store_true", help="draw the route predictor set (NCT ending 2 or 6)"
     )
+    parser.add_argument("--spec", action="store_true", help="draw the spec predictor set (every even digit)")
     args = parser.parse_args()
+    if args.spec:
+        draw_spec_set()
+        return
     if args.drug_predictor:
         draw_drug_predictor()
         return

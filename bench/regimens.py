@@ -39,6 +39,7 @@ FIXTURES = {
         "gen_amounts",
         "gen_drugs3",
         "gen_routes",
+        "gen_spec",
         "labelled",
         "heldout",
     )

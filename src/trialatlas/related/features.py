@@ -11,7 +11,9 @@ shares its condition but not its drug scores differently from one that shares on
   (``ia:``);
 - ``text``: words and title bigrams of titles, summaries, descriptions, keywords and eligibility;
 - ``outc``: words of outcome measures;
-- ``geo``: countries.
+- ``geo``: countries;
+- ``who``: who runs the trial and where (sponsor, investigators, their institutions, sites), see
+  :mod:`trialatlas.related.people`; a rerank signal of its own, not part of the structured mean.
 
 Weights here are the field weights before idf; the index multiplies by idf and normalises.
 Partial trials (description dumps) have only text, so their conditions and drugs are read from the
@@ -32,10 +34,11 @@ import numpy.typing as npt
 from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher, conditions
 from trialatlas.extract.regimen.drugs import find_mentions, lookup
 from trialatlas.model import InterventionType, Masking, Trial
+from trialatlas.related.people import who_features
 from trialatlas.text.shingles import U64, shingle_hashes
 from trialatlas.text.words import stem, stop_words, tokens
 
-FAMILIES: tuple[str, ...] = ("cond", "drug", "text", "outc", "geo")
+FAMILIES: tuple[str, ...] = ("cond", "drug", "text", "outc", "geo", "who")
 
 # Share of an occurrence that a broader or looser match carries against an exact one.
 _ANCESTOR = 0.3
@@ -321,6 +324,7 @@ def trial_features(trial: Trial) -> TrialFeatures:
 
     for country in trial.countries:
         features.add("geo", f"g:{country}", 1.0)
+    features.families["who"] = who_features(trial)
 
     design, eligibility = trial.design, trial.eligibility
     features.study_type = design.study_type.value if design.study_type else None

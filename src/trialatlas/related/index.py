@@ -58,6 +58,9 @@ TEXT_ARRAYS: tuple[str, ...] = ("indptr", "rows", "tf", "lengths")
 BY_ROW_ARRAYS: tuple[str, ...] = ("row_indptr", "row_terms", "row_tf")
 # Query-side cap on text features: rare words carry the weight; common ones only cost postings.
 MAX_QUERY_TEXT = 64
+# Families whose rarity (idf) is counted among the trials that have any of their features: most
+# trials (description dumps) do not say who runs them, which makes no sponsor rare.
+RARITY_AMONG_HOLDERS = frozenset({"who"})
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -243,14 +246,15 @@ class _FamilyBuilder:
         self.raw.extend(bucket.values())
         self.lengths.append(len(bucket))
 
-    def finish(self, n: int, keep: int | None) -> Family:
+    def finish(self, n: int, keep: int | None, *, among_holders: bool = False) -> Family:
         vocab = list(self.ids)
         indices = np.frombuffer(self.indices, dtype=np.int32).copy()
         raw = np.frombuffer(self.raw, dtype=np.float32).astype(np.float64)
         lengths = np.frombuffer(self.lengths, dtype=np.int64)
         rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
         df = np.bincount(indices, minlength=len(vocab)).astype(np.float64)
-        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        population = int((lengths > 0).sum()) if among_holders else n
+        idf = np.log((1.0 + population) / (1.0 + df)) + 1.0
         weights = raw * idf[indices]
         if keep is not None and indices.size:
             order = np.lexsort((-weights, rows))
@@ -326,7 +330,9 @@ def index_features(
     lexical = with_tfidf(Bm25.indexed(documents()))
     n = len(keys)
     families = {
-        family: builder.finish(n, MAX_TEXT_FEATURES if family == "text" else None)
+        family: builder.finish(
+            n, MAX_TEXT_FEATURES if family == "text" else None, among_holders=family in RARITY_AMONG_HOLDERS
+        )
         for family, builder in builders.items()
     }
     scalars = _scalars(columns)
@@ -399,10 +405,18 @@ def store_changes(store: TrialStore, index: RelatedIndex) -> tuple[int, list[str
 
 
 def _patched_family(
-    family: Family, keep_rows: Bools, buckets: list[dict[str, float]], n: int, cap: int | None
+    family: Family,
+    keep_rows: Bools,
+    buckets: list[dict[str, float]],
+    n: int,
+    cap: int | None,
+    *,
+    among_holders: bool = False,
 ) -> Family:
     vocab = list(family.vocab)
     ids = dict(family.ids)
+    if among_holders:
+        n = int((np.diff(family.indptr)[keep_rows] > 0).sum()) + sum(1 for bucket in buckets if bucket)
     new_idf = float(np.log((1.0 + n) / 2.0) + 1.0)
     idf_values = family.idf.tolist()
     new_indices: list[int] = []
@@ -452,6 +466,7 @@ def patch_index(index: RelatedIndex, trials: list[Trial], gone: set[str], sequen
             [f.families[name] for f in features],
             n,
             MAX_TEXT_FEATURES if name == "text" else None,
+            among_holders=name in RARITY_AMONG_HOLDERS,
         )
         for name, family in index.families.items()
     }

@@ -51,8 +51,8 @@ class RelatedResult(BaseModel):
     score: float
     components: dict[str, float] = Field(
         description="Component scores in [0, 1] that entered the score (lex: the full-text part; cond, "
-        "drug, text, outc, geo, design, pop: the structured part); a component absent here could not be "
-        "judged for this pair."
+        "drug, text, outc, geo, design, pop: the structured part; who: who runs the trials and where, "
+        "when weighted); a component absent here could not be judged for this pair."
     )
     reasons: list[str]
     listed: bool = Field(default=False, description="The target's source page also lists this trial.")

@@ -42,12 +42,14 @@ from trialatlas.related.index import (
     I64,
     MAX_QUERY_TEXT,
     PHASE_BITS,
+    RARITY_AMONG_HOLDERS,
     Bools,
     RelatedIndex,
     code_of,
     phase_mask,
 )
 from trialatlas.related.passages import U64, passage_reason
+from trialatlas.related.people import who_reasons
 from trialatlas.related.quoted import found_phrases, phrase_of, quoted_reason, quoted_titles, title_phrase
 
 WEIGHTS: dict[str, float] = {
@@ -59,7 +61,9 @@ WEIGHTS: dict[str, float] = {
     "design": 0.10,
     "pop": 0.07,
 }
-COMPONENTS: tuple[str, ...] = ("lex", *WEIGHTS)
+COMPONENTS: tuple[str, ...] = ("lex", *WEIGHTS, "who")
+# The families of the structured mean ("who" is a rerank signal of its own).
+_STRUCTURED: tuple[str, ...] = tuple(name for name in FAMILIES if name in WEIGHTS)
 # Families whose absence on a full record is an answer (it shares nothing), not a gap.
 _CORE = ("cond", "drug", "text")
 _CONTEXT = frozenset({"geo", "design", "pop"})
@@ -84,9 +88,26 @@ GATE_FULL = 0.1
 SAMPLE_STEP = 16
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
+# A sponsor, person, institution or site a reason names is held by at most TELLING_SHARE of the trials
+# that say who runs them, or by at most this many (in a small store every share is large).
+WHO_TELLING_TRIALS = 10.0
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
-RERANK: dict[str, float] = {"tfidf": 1.0, "bm25": 0.5, "title": 0.25, "structured": 0.25, "passages": 0.15}
+# "who": the cosine of who runs the trial and where (related/people.py), for queries that say so.
+# Weight 0: on the cross-mention pairs, the seed lists and TrialSim it moves nothing (4 of 98 tuning
+# query trials say who runs them), while on full records it changes most top 10s (88 of 150 at 0.25),
+# partly by a shared large sponsor alone; unmeasured, it does not reorder. See docs/related.md.
+RERANK: dict[str, float] = {
+    "tfidf": 1.0,
+    "bm25": 0.5,
+    "title": 0.25,
+    "structured": 0.25,
+    "passages": 0.15,
+    "who": 0.0,
+}
+# Candidates also by who runs the trial and where: the best this many (sister studies in other words);
+# none while "who" has no weight (0.25 with a pool of 20 measured the same as without, see above).
+WHO_POOL = 0
 # Added to a candidate's mixed score where the query's text holds its whole title (related/quoted.py);
 # tuned on the tuning half of the cross-mention pairs (0.3 to 1 give the same recall@10 there).
 QUOTED_BONUS = 0.5
@@ -243,11 +264,15 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     rough = index.lexical.rough_bm25(query.text, COMMON_SHARE)
     excluded = np.asarray(sorted(query.exclude), dtype=np.int64)
     rough[excluded] = 0.0
+    # Not part of the score unless weighted (see RERANK): the reasons still name who and where.
+    who = _who_scores(index, query) if RERANK["who"] > 0 or WHO_POOL > 0 else None
     pools = [
         _best(rough, rough > 0, LEXICAL_POOL),
         _best(structured.total, structured.eligible, STRUCTURED_POOL),
         np.asarray(list(must), dtype=np.int64),
     ]
+    if who is not None and WHO_POOL > 0:
+        pools.append(_best(who, who > 0, WHO_POOL))
     candidates = np.setdiff1d(np.unique(np.concatenate(pools)), excluded).astype(np.int64)
     bm25, tfidf, title = index.lexical.score_rows(query.text, candidates, also=query.title)
     passages = None
@@ -260,6 +285,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         "title": title if query.title.strip() else None,
         "passages": passages,
         "structured": structured.total[candidates],
+        "who": who[candidates] if who is not None and RERANK["who"] > 0 else None,
     }
     lexical = np.zeros(candidates.size)
     lexical_weight = 0.0
@@ -271,10 +297,11 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
             continue
         best = float(values.max()) if values.size else 0.0
         scaled = values / best if best > 0 else values
-        weight = RERANK[name] * (1.0 if name == "structured" else trust)
+        lexical_signal = name not in _NOT_LEXICAL
+        weight = RERANK[name] * (trust if lexical_signal else 1.0)
         mixed += weight * scaled
         weights += weight
-        if name != "structured":
+        if lexical_signal:
             lexical += RERANK[name] * scaled
             lexical_weight += RERANK[name]
     total = np.zeros(n)
@@ -286,7 +313,26 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
     eligible[candidates] = True
-    return Scored(total, {**structured.components, "lex": lex}, eligible)
+    components = {**structured.components, "lex": lex}
+    if who is not None:
+        # Judged where both say who runs them.
+        components["who"] = np.where(index.families["who"].has(), who, np.nan)
+    return Scored(total, components, eligible)
+
+
+# Rerank signals that are not read from words (not scaled down in a small store, not in ``lex``).
+_NOT_LEXICAL = frozenset({"structured", "who"})
+
+
+def _who_scores(index: RelatedIndex, query: Query) -> F64 | None:
+    """Every trial's cosine with the query on who runs it and where; ``None`` if the query does not say."""
+    ids, weights = query.vectors.get("who", (np.zeros(0, np.int32), np.zeros(0, np.float32)))
+    if ids.size == 0:
+        return None
+    values = index.families["who"].scores(ids, weights, index.size)
+    if query.exclude:
+        values[list(query.exclude)] = 0.0
+    return values
 
 
 def telling_shingles(index: RelatedIndex, query: Query) -> U64:
@@ -368,7 +414,7 @@ def structured_score(index: RelatedIndex, query: Query, *, must: Sequence[int] =
     touched = np.zeros(n, dtype=np.bool_)
     geo: F64 | None = None
     topical: list[str] = []
-    for name in FAMILIES:
+    for name in _STRUCTURED:
         family = index.families[name]
         ids, weights = query.vectors.get(name, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
         if ids.size == 0:
@@ -619,6 +665,8 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if patient:
         out.extend(_patient_reasons(index, query, row))
     else:
+        shared_who = shared(index, query, "who", row)
+        out.extend(who_reasons([f for f, _ in shared_who if _telling(index, f, "who", WHO_TELLING_TRIALS)]))
         out.extend(_design_reasons(index, query, row))
         out.extend(_population_reasons(index, query, row))
     countries = [feature_label(f) for f, _ in shared(index, query, "geo", row)][:3]
@@ -645,14 +693,27 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     return out
 
 
-def _telling(index: RelatedIndex, feature: str) -> bool:
-    """Whether a shared word is worth naming: one that few trials use ("voclosporin", not "bring")."""
-    family = index.families["text"]
+def _telling(index: RelatedIndex, feature: str, family_name: str = "text", least: float = 1.0) -> bool:
+    """Whether a shared feature is worth naming: one that few trials have ("voclosporin", not "bring";
+    a small investigator group, not the National Cancer Institute): at most :data:`TELLING_SHARE` of the
+    trials its family's idf counts, or at most ``least`` trials."""
+    family = index.families[family_name]
     position = family.ids.get(feature)
     if position is None:
         return False
-    floor = math.log((1.0 + index.size) / (1.0 + max(TELLING_SHARE * index.size, 1.0))) + 1.0
-    return float(family.idf[position]) >= floor
+    population = _holders(index, family_name) if family_name in RARITY_AMONG_HOLDERS else index.size
+    floor = math.log((1.0 + population) / (1.0 + max(TELLING_SHARE * population, least))) + 1.0
+    return float(family.idf[position]) >= floor - 1e-6
+
+
+def _holders(index: RelatedIndex, family: str) -> int:
+    """How many trials have any feature of ``family`` (computed once per index)."""
+    cached = index.cache.get(("holders", family))
+    if cached is None:
+        cached = int(index.families[family].has().sum())
+        index.cache[("holders", family)] = cached
+    holders: int = cached
+    return holders
 
 
 def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:

@@ -34,7 +34,7 @@ _SAMPLE_AFTER = re.compile(
 )
 _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", re.IGNORECASE)
 _STEP_BEFORE = re.compile(
-    r"\b(?:increas|decreas|reduc|escalat|titrat|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
+    r"\b(?:increas|decreas|reduc|escalat|titrat|taper|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
     r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$|"
@@ -49,12 +49,21 @@ _STRENGTH_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _STRENGTH_WORDS = ("strength", "available", "supplied", "contain")
+# "capsules of 0.5 mg and 1 mg": the strengths a form comes in, listed (a count before the form, "2 capsules
+# of 250 mg", makes one dose instead).
+_STRENGTH_LIST_BEFORE = re.compile(
+    r"(?P<count>\b(?:\d+|one|two|three|four|five|six)\s+)?\b(?:tablets|capsules|vials|ampoules|sachets)\s+of\s+"
+    r"(?P<listed>(?:\d+(?:\.\d+)?\s*(?:mg|g|mcg|µg|ug)?\s*(?:,\s*and|,|and|or)\s*)*)$",
+    re.IGNORECASE,
+)
+_STRENGTH_LIST_AFTER = re.compile(r"\s*(?:,\s*and|,|and|or)\s*\d", re.IGNORECASE)
 _STEP_WORDS = (
     "increas",
     "decreas",
     "reduc",
     "escalat",
     "titrat",
+    "taper",
     "rais",
     "lower",
     "increment",
@@ -109,6 +118,12 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if any(word in lowered for word in _STRENGTH_WORDS) and _STRENGTH_BEFORE.search(before):
         # "available in the strength of 1 gram", "a tablet containing 50 mg": a product strength.
         return "stop"
+    if " of" in lowered:
+        listed = _STRENGTH_LIST_BEFORE.search(before)
+        more = listed is not None and (listed["listed"] or _STRENGTH_LIST_AFTER.match(text, amount.end))
+        if listed and not listed["count"] and more:
+            # "capsules of 0.5 mg and 1 mg": strengths listed as available, not a dose (the spec's Not items).
+            return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
         return "stop"

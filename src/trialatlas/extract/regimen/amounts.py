@@ -190,7 +190,7 @@ _LIST_BEFORE = re.compile(
     + r"\s*,?\s*(?:or|and)\s*)$"
 )
 _NOT_LIST_WORD = re.compile(
-    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|at|hours?|doses?|levels?|steps?|cohorts?|"
+    r"(?:days?|weeks?|wks?|cycles?|months?|visits?|years?|d|on|hours?|doses?|levels?|steps?|cohorts?|"
     r"groups?|arms?|parts?|phases?|periods?|grades?)\s*[-+]?\s*$"
     # A negative number is a day relative to an event ("Days -7 to -4, 40 mg/m2"), never a dose.
     r"|(?:to|through|thru|and|,)\s*-\s*$",
@@ -201,6 +201,11 @@ _NOT_LIST_WORD = re.compile(
 _DAY_LIST_BEFORE = re.compile(
     r"\b(?:days?|weeks?|wks?|d)\s*[-+]?\d+(?:\s*(?:,|&|and)\s*(?:(?:days?|d)\s*)?[-+]?\d+)*\s*,?\s*(?:&|and|,)\s*$",
     re.IGNORECASE,
+)
+
+
+_CELLS_NAMED_BEFORE = re.compile(
+    r"\b(?:cells|lymphocytes|TILs?|splenocytes|NK\s+cells|T[- ]cells)\s*[:=]?\s*$", re.IGNORECASE
 )
 
 
@@ -379,6 +384,11 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                 else:
                     unreadable.append((match.start(), match.end() + 8, "amount per body size without a unit"))
                     continue
+            elif _is_sci(lo_text) and _CELLS_NAMED_BEFORE.search(
+                text, max(0, match.start() - 20), match.start()
+            ):
+                # "Lymphocytes 10^9-10^11 IV": a power of ten right after a cell product's name counts cells.
+                unit_word = "cells"
             else:
                 continue
         if cells is not None and not (_is_sci(lo_text) or cell_context):
@@ -410,7 +420,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             unreadable.append((match.start(), end, "unreadable number"))
             continue
         sep = (match.group("sep") or "").strip()
-        hi_start = -1
+        hi_start = pair_start = -1
         stepped = (
             hi_text is not None
             and sep in {"to", "-"}
@@ -431,6 +441,8 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                         text, match.start("lo"), first_end, low * first_factor, low * first_factor, first_unit
                     )
                 )
+                if not stepped:
+                    pair_start = match.start("lo")
             low = high
             hi_start = match.start("hi")
         elif (
@@ -491,13 +503,20 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             sci_bare=cells is None and match.group("unit") is None and match.group("u1") is None,
             text=text[start:basis_end],
         )
-        window = text[max(0, start - 60) : start]
+        # "10, 15 and 25 mg": the list before a pair joined by "and" ends where the pair begins.
+        list_end = pair_start if pair_start >= 0 else start
+        window = text[max(0, list_end - 60) : list_end]
         # A list ends in "," or "or"/"and" right before the last amount; most amounts have neither.
         listed = _LIST_BEFORE.search(window) if window.rstrip().endswith((",", "or", "and")) else None
-        if listed and not hi_text:
-            list_start = start - len(listed.group("list"))
+        if listed and (not hi_text or pair_start >= 0):
+            list_start = list_end - len(listed.group("list"))
             # "mg/m^2, 620 mg/m^2": the 2 is the square of the unit before, not a listed dose.
-            glued = list_start > 0 and (text[list_start - 1].isalnum() or text[list_start - 1] == "^")
+            # "XYZ-2120, 100 mg": the number is a code's, written after its letters and a hyphen.
+            glued = list_start > 0 and (
+                text[list_start - 1].isalnum()
+                or text[list_start - 1] == "^"
+                or (text[list_start - 1] == "-" and list_start > 1 and text[list_start - 2].isalpha())
+            )
             if (
                 not glued
                 and not _NOT_LIST_WORD.search(text[max(0, list_start - 8) : list_start])

@@ -45,6 +45,9 @@ _ADJACENT_AFTER = re.compile(
 _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
 _ALIASED_AFTER = re.compile(r"\s+([A-Z][A-Za-z0-9-]{1,11})\s*\(\s*")
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
+_CELLS_WRITTEN_BEFORE = re.compile(
+    r"(?:^|[;,.+(]\s*)((?:[A-Za-z][A-Za-z-]*\s+){0,3}cells)\s*[:=]?\s*$", re.IGNORECASE
+)
 
 
 def _escalated_drug(
@@ -249,6 +252,11 @@ def _choose_drug_near(
             if amount.start < mention.start and mention.end <= amount.end:
                 # "1 x 10^7 CART22 cells/kg": the product is named inside the count.
                 return mention, mention.info
+        written = _CELLS_WRITTEN_BEFORE.search(text, max(sentence.start, amount.start - 60), amount.start)
+        if written is not None and not any(written.start() <= m.start < amount.start for m in mentions):
+            # "peptide pulsed dendritic cells 1 x 10^6": a cell product the vocabulary does not know, named
+            # as written right before its count, not the drug dosed before it.
+            return None, DrugInfo(" ".join(written.group(1).lower().split()), None)
     for mention in mentions:
         if sentence.start <= mention.start and mention.end <= amount.start:
             prev = mention

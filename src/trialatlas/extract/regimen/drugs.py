@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import cast
 
 from rapidfuzz import fuzz, process
@@ -374,6 +375,13 @@ def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
 _SQUASH = re.compile(r"[\s\-]+")
 
 
+@lru_cache(maxsize=1)
+def dose_forms() -> frozenset[str]:
+    """Dose-form words (dose_forms.txt) that are no part of a generic's name."""
+    text = resources.files(__package__).joinpath("dose_forms.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def written_generic(written: str, name: str) -> str:
     """The generic a dose of ``written`` (filed under ``name``) is of, by the spec. The curated vocabulary
     files some generics under a family ("cholecalciferol" and "vitamin D3" under vitamin d, "calcium
@@ -382,11 +390,21 @@ def written_generic(written: str, name: str) -> str:
     vocabulary files under a single generic of the same curated family takes that generic ("vitamin D3"
     -> cholecalciferol, "Botox" -> onabotulinumtoxina). Abbreviations ("MMF") keep ``name``."""
     key = " ".join(written.lower().split())
-    if key == name or _exact_only(written) or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
+    # A short name written in capitals is an abbreviation ("MMF", "CsA"), which keeps ``name``; a short brand
+    # written as a word ("Botox") is not.
+    abbreviation = _exact_only(written) and not (written[:1].isupper() and written[1:].islower())
+    if key == name or abbreviation or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
         return name
     own, single, curated = _generic_names()
     packaged = single.get(key)
     if curated.get(key) == name:
+        if name.endswith(" cells") and key.endswith(("cells", "cell")) and " " in key:
+            # "mesenchymal stromal cells", filed under mesenchymal stem cells: a cell product has no generic,
+            # so it stays as written (the spec).
+            return key
+        if key.startswith(name + " ") and all(word in dose_forms() for word in key[len(name) :].split()):
+            # "nicotine patch": the form is how the drug is given, not part of its generic name.
+            return name
         if key in own:
             return key
         if key.startswith(name + " ") and all(word in SALTS for word in key[len(name) :].split()):

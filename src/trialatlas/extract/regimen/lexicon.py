@@ -108,7 +108,9 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     (
         "once",
         r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
-        r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d))|"
+        r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d|"
+        # "once yearly", "once nightly": a repeat the list may not hold, never one administration.
+        r"yearly|annually|quarterly|fortnightly|bi-?weekly|bi-?monthly|nightly|hourly)\b)|"
         r"\bx\s*1\b(?!\s*\d)|\bas\s+a\s+single\b|\bone\s+(?:[a-z]+\s+)?(?:dose|vaccination|injection|infusion|shot)\b"
         r"(?!\s+(?:a\s+|per\s+|each\s+|every\s+|on\s+each\s+(?:of\s+)?)?(?:\d+\s*|other\s+)?"
         r"(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
@@ -263,7 +265,8 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
 ]
 # "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular; "POs" (taking
 # things by mouth, "when tolerating POs") likewise, as "pos" is a common fragment.
-_ROUTE = re.compile(r"(?P<im>\bIM\b)|(?P<oral>\bPOs\b)")
+# "IA" (intra-arterial, R5) likewise, and never after a stage or class word ("stage IA").
+_ROUTE = re.compile(r"(?P<im>\bIM\b)|(?P<oral>\bPOs\b)|(?P<intra_arterial>\bIA\b)")
 _ROUTE_CI = word_start_regex([(name.replace("-", "_"), p) for name, p in _ROUTE_PATTERNS])
 # Dosage forms that imply a route when no route word is written.
 _FORM_ROUTE = word_start_regex(
@@ -282,14 +285,14 @@ _ROMAN_CONTEXT = re.compile(r"(?:stage|grade|class|type|phase|level|step)\s*$", 
 def find_routes(text: str) -> list[Span]:
     spans: dict[int, Span] = {}
     found = _ROUTE_CI.finditer(text)
-    if "IM" in text or "POs" in text:
+    if "IM" in text or "POs" in text or "IA" in text:
         found += [(m, m.lastgroup or "") for m in _ROUTE.finditer(text)]
     for match, name in found:
         kind = name.replace("_", "-")
         start, end = match.span()
         if kind == "site":
             kind = text[start:end].lower().removesuffix("ly")
-        if kind == "iv" and end - start == 2 and _ROMAN_CONTEXT.search(text, 0, start):
+        if kind in {"iv", "intra-arterial"} and end - start == 2 and _ROMAN_CONTEXT.search(text, 0, start):
             continue
         if kind == "sc" and text[start:end] == "SC" and text[end : end + 1] == "L":
             continue

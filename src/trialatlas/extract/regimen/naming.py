@@ -51,6 +51,9 @@ _ANCHOR_BEFORE = re.compile(
     # "50 mg/kg/d with Mesna" gives another drug alongside; "therapy with cidofovir" names the one given.
     r"(?<!therapy\s)(?<!treatment\s)(?<!treated\s)with|"
     r"levels?\s+of|(?:cycles?|courses?)\s+of|"
+    # "beginning 24 hours prior to the first dose of 5-FU": the time of another drug's dose; "500 mg daily
+    # (or acyclovir 200 mg ...)": another drug offered instead, with a dose of its own.
+    r"(?:first|last|final|next)\s+(?:dose|infusion|administration)\s+of|(?<=\()or|"
     # "hold ... only if IV MTX course is delayed": a drug named in a condition is not the one given.
     r"if|unless|when|whether)\s+(?:the\s+)?(?:[A-Za-z]{1,4}\s+)?$",
     re.IGNORECASE,

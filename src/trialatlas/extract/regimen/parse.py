@@ -172,7 +172,9 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
     items: list[RegimenItem] = []
     previous_end = -1
     for index, amount in enumerate(bounds):
-        next_start = bounds[index + 1].start if index + 1 < len(bounds) else len(norm)
+        # A cap written after a dose ("1 mg/kg/day (maximum 60 mg/day) by mouth") is part of its words.
+        later = (other for other in bounds[index + 1 :] if id(other) in stop_ids or not _is_cap(doc, other))
+        next_start = next((other.start for other in later), len(norm))
         if id(amount) in stop_ids:
             previous_end = amount.end
             continue
@@ -244,6 +246,19 @@ def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention])
 
 # "Single dose (3000 µg A + 20 µg B)" opening a text or a line: the name of a dose level (beside "Double
 # dose (...)"), not a single administration (R10).
+_ROLE_RIGHT_AFTER = re.compile(
+    r"\s*\)?\s*(?:as\s+(?:a\s+)?)?(?:loading|maintenance|starting|initial)(?:\s+dose)?\s*[,;)]", re.IGNORECASE
+)
+
+
+def _is_cap(doc: _Doc, amount: Amount) -> bool:
+    """Whether ``amount`` is a stated maximum ("maximum 60 mg/day", "2 g max") of the dose before it."""
+    text = doc.text
+    before = text[max(doc.sentence_of(amount.start).start, amount.start - 60) : amount.start]
+    after = text[amount.end : amount.end + 15]
+    return bool(lexicon.MAX_CUE_BEFORE.search(before) or lexicon.MAX_CUE_AFTER.match(after))
+
+
 def _item(
     doc: _Doc,
     amount: Amount,
@@ -254,10 +269,7 @@ def _item(
 ) -> RegimenItem | None:
     text = doc.text
     sentence = doc.sentence_of(amount.start)
-    before = text[max(sentence.start, amount.start - 60) : amount.start]
-    if lexicon.MAX_CUE_BEFORE.search(before) or lexicon.MAX_CUE_AFTER.match(
-        text[amount.end : amount.end + 15]
-    ):
+    if _is_cap(doc, amount):
         if items and doc.sentence_of(items[-1].start) == sentence and items[-1].dose is not None:
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
         return None
@@ -304,6 +316,10 @@ def _item(
     pre_text = text[pre_start : amount.start]
     # "8 mg/kg loading dose, then 6 mg/kg": a role named before "then" was the earlier dose's.
     since = pre_text[-60:]
+    earlier_role = _ROLE_RIGHT_AFTER.match(pre_text) if pre_start == previous_end else None
+    if earlier_role is not None:
+        # "4 mg/kg loading, 2 mg/kg weekly": the role written right after the dose before is that dose's.
+        since = pre_text[earlier_role.end() :][-60:]
     turns = list(_NEXT_STEP.finditer(since))
     if turns:
         since = since[turns[-1].end() :]

@@ -120,13 +120,22 @@ def _duration(text: str, start: int, end: int) -> Duration | None:
     return Duration(low=low, high=high, unit=unit, text=match.group(0))
 
 
+_JOINS_DRUGS = re.compile(r"\b(?:and|with|plus|or)\b|[/+]", re.IGNORECASE)
+
+
 def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
     names = {m.name_as_written for m in doc.mentions if m.known}
     for item in items:
         if item.drug is None:
             continue
-        specific = [n for n in names if n != item.drug and n.startswith(item.drug + " ")]
+        # ...but "Vyxeos" (daunorubicin and cytarabine lipid complex) is a product of two drugs, not a more
+        # specific name of the daunorubicin a dose names.
+        specific = [
+            n
+            for n in names
+            if n != item.drug and n.startswith(item.drug + " ") and not _JOINS_DRUGS.search(n, len(item.drug))
+        ]
         if len(specific) == 1:
             item.drug = specific[0]
 
@@ -173,6 +182,17 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                     item.dose = item.dose.model_copy(update={"basis": anchor.dose.basis})
         drugs = {i.drug for i in group}
         last = group[-1]
+        opening = text.rfind("(", max(0, group[0].start - 60), group[0].start)
+        closing = text.find(")", last.end)
+        # "Hyzaar tablets (losartan 50 mg / hydrochlorothiazide 12.5 mg)": a form written before the
+        # brackets that hold the whole run is every dose's in it.
+        enclosed = (
+            opening >= 0
+            and closing >= 0
+            and ")" not in text[opening : group[0].start]
+            and "(" not in text[group[0].start : closing]
+            and any(f[1] <= opening and doc.sentence_of(f[0]) == doc.sentence_of(opening) for f in doc.forms)
+        )
         routes = [
             i.route
             for i in group
@@ -182,6 +202,7 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                 or i.start not in doc.implied_routes
                 # "Naproxen 500 mg and baclofen 10 mg tablets": a form written once after the whole run.
                 or (i is last and any(f[0] >= last.end for f in doc.forms))
+                or enclosed
             )
         ]
         frequencies = [i.frequency for i in group if i.frequency and not _bracketed_own(text, i)]

@@ -26,8 +26,13 @@ from trialatlas.extract.regimen.lexicon import NUMBER_WORD, cycle_frequency, num
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _DAYS_MULTI, _Doc, _is_cycle_code, _unclaimed
 
+# "8 mg/kg IV loading dose": the route or form words of the dose may stand between it and its role.
 _LOADING_AFTER = re.compile(
-    r"\s*(?:\)\s*)?,?\s*(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading\s+dose", re.IGNORECASE
+    r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|po|p\.o\.|sc|s\.c\.|im|i\.m\.|intravenous(?:ly)?|oral(?:ly)?|"
+    r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
+    # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
+    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading(?:\s+(?:dose|bolus|infusion)|\s*(?=[,;)]|\s+(?:then|followed|over|given)\b|\s*$))",
+    re.IGNORECASE,
 )
 _FIRST_BEFORE = re.compile(
     r"\b(?:the\s+)?first\s+(?:dose|infusion|injection|administration)\s+(?:will\s+be|is|was|of)\s*$",
@@ -196,6 +201,9 @@ def _plus_drug_start(doc: _Doc, start: int, end: int) -> int:
 
 
 _BOLUS = re.compile(r"\bbolus\b", re.IGNORECASE)
+_GIVEN_AFTER_RUN = re.compile(
+    r"\s*,?\s*(?:(?:are|will\s+be|were|to\s+be)\s+)?(?:administered|given|infused|delivered)\b", re.IGNORECASE
+)
 _OPEN_BRACKET = re.compile(r"\([^()]*$")
 _OR_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?,?\s*or\s*$", re.IGNORECASE)
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
@@ -239,6 +247,11 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
     if code is None and _ALL.search(tail):
         code = _schedule_code(tail)
+    if code is None and last.frequency is not None and _GIVEN_AFTER_RUN.match(tail):
+        # "daunorubicin 44 mg/m2 and cytarabine 100 mg/m2 administered ... on Days 1, 3, and 5": the run
+        # is the subject of the schedule written once after it.
+        code = _schedule_code(tail)
+        code = code if code == last.frequency else None
     if code is None and last.frequency is not None and _OR_GAP.match(doc.text, run[-2].end, last.start):
         # "80 mg/m2 (age < 60) or 60 mg/m2 (age >= 60) IV days 1, 2 and 3": alternatives given alike
         # (a course total is not given at all).
@@ -311,6 +324,9 @@ def _schedule_code(window: str) -> str | None:
         if run.group(1) is not None:
             first, last = int(run.group(1)), int(run.group(2))
             return "QD" if last > first else None
+        if run.group(3) is not None and number_value(run.group(3)) == 1:
+            # "1.4 mg/m2 iv for 1 day": a run of one day is one administration (the spec: once).
+            return "once"
         return "QD"
     weeks = _WEEK_LIST.search(window)
     if weeks is not None:
