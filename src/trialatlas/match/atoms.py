@@ -31,7 +31,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, conditions
+from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
 from trialatlas.match.logic import Truth
 from trialatlas.match.patient import Evidence, PatientCondition, PatientMedication, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
@@ -179,7 +179,12 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     for condition in patient.conditions:
         if condition.concept is None or condition.family != wanted_family:
             continue
-        if rule.concept in broader_concepts(condition.concept):
+        if rule.concept in broader_concepts(condition.concept) or (
+            # A code's concept ("arthritis") covers every kind a note names by its words.
+            condition.present
+            and rule.concept.startswith("icd:")
+            and is_kind_by_name(condition.name, rule.name)
+        ):
             if condition.present and condition.uncertain:
                 suspected = suspected or condition
             elif condition.present:
@@ -202,7 +207,7 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
         # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
         # "steroid-dependent nephrotic syndrome" has no sentence).
-        said = f"{positive.evidence.sentence or '' if positive.evidence else ''} {positive.name}".lower()
+        said = f"{_clause(positive.evidence)} {positive.name}".lower()
         missing = [
             q
             for q in rule.qualifiers
@@ -239,6 +244,18 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             # silence on the patient's own is no answer either (a wrong verdict is worse): say whose it is.
             return _outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _clause(evidence: Evidence | None) -> str:
+    """The part of the evidence's sentence between semicolons around the mention: "a shellfish
+    allergy; a CT with iodinated contrast without reaction" does not state an allergy to iodine."""
+    if evidence is None or not evidence.sentence:
+        return ""
+    sentence = evidence.sentence
+    if evidence.start is None or evidence.end is None:
+        return sentence
+    end = sentence.find(";", evidence.end)
+    return sentence[sentence.rfind(";", 0, evidence.start) + 1 : end if end >= 0 else len(sentence)]
 
 
 def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]] | None:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from trialatlas.collector import tune_worker
 from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
 from trialatlas.store import derived_path, server_url
@@ -174,6 +175,12 @@ def _derive(batch: list[_Job]) -> list[tuple[str, bytes | None, bytes | None]]:
         terms = None if counted is None else encode_terms(counted[1], TrialTerms.of(counted[0]))
         done.append((key, rules, terms))
     return done
+
+
+def _start_worker(parent: int) -> None:
+    """A parsing worker's start: the collector tuned for bulk work, and an end once ``parent`` is gone."""
+    tune_worker()
+    _exit_with(parent)
 
 
 def _exit_with(parent: int) -> None:
@@ -335,7 +342,7 @@ class CriteriaRules:
             pool = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         try:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trialatlas.collector import collector_tuned
 from trialatlas.errors import ReadOnlyStoreError
 
 if TYPE_CHECKING:
@@ -154,18 +155,20 @@ def bring_up_to_date(
         return tell
 
     report = DerivedReport()
-    for part in (p for p in kept_parts(store) if parts is None or p in parts):
-        started = time.perf_counter()
-        tell = progress(part)
-        tell(0, None)
-        try:
-            changed = _catch_up(part, store, search_index, tell)
-        except ReadOnlyStoreError:
-            # A reader account of a shared database: it reads the part as the last write left it.
-            changed = 0
-        report.parts[part] = PartReport(changed, 0.0)
-        report.parts[part].seconds = time.perf_counter() - started
-        tell(1, 1)
+    # Bulk work, like the ingest before it (see :mod:`trialatlas.collector`).
+    with collector_tuned():
+        for part in (p for p in kept_parts(store) if parts is None or p in parts):
+            started = time.perf_counter()
+            tell = progress(part)
+            tell(0, None)
+            try:
+                changed = _catch_up(part, store, search_index, tell)
+            except ReadOnlyStoreError:
+                # A reader account of a shared database: it reads the part as the last write left it.
+                changed = 0
+            report.parts[part] = PartReport(changed, 0.0)
+            report.parts[part].seconds = time.perf_counter() - started
+            tell(1, 1)
     return report
 
 

@@ -21,7 +21,6 @@ so memory stays flat whatever the input size, and readers exit as soon as this p
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import multiprocessing
 import os
@@ -38,6 +37,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
+from trialatlas.collector import collector_tuned, tune_worker
 from trialatlas.errors import ReadError, StoreError
 from trialatlas.model import Trial
 from trialatlas.services.derived import Progress, bring_up_to_date
@@ -78,12 +78,6 @@ RESULTS_PER_MESSAGE = 32
 # Messages a worker may have ready and not yet taken (what it reads while this process writes a
 # batch); then it waits. With ``RESULTS_PER_MESSAGE``, about a batch of trials.
 MESSAGES_AHEAD = 16
-
-# The cyclic collector's first generation threshold while ingesting. Reading and storing a trial
-# allocates thousands of container objects, almost all freed by reference counting; at the default
-# (700) the collector runs several times a record and keeps re-walking the batch being built, which
-# cost 10-15% of an ingest (measured) for no garbage found. Cycles are still collected, less often.
-GC_THRESHOLD = 100_000
 
 
 def default_workers() -> int:
@@ -253,17 +247,6 @@ def _where(trial: Trial | PreparedTrial) -> str:
     if isinstance(trial, PreparedTrial):
         return trial.location
     return trial.sources[-1].location if trial.sources else (trial.nct_id or trial.org_study_id or "?")
-
-
-@contextlib.contextmanager
-def collector_tuned() -> Iterator[None]:
-    """Run the cyclic collector less often for the duration (see ``GC_THRESHOLD``), then as before."""
-    first, *older = gc.get_threshold()
-    gc.set_threshold(max(first, GC_THRESHOLD), *older)
-    try:
-        yield
-    finally:
-        gc.set_threshold(first, *older)
 
 
 # --- reading in worker processes ----------------------------------------------------------------
@@ -541,8 +524,7 @@ def _serve(tasks: Connection, results: Connection, preparation: _Preparation) ->
     # Ctrl-C reaches the whole process group; the parent decides, and closing the pipes ends us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Imported modules live as long as the process: keep the collector from walking them.
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    tune_worker()
     # Results go out from a thread, so reading goes on while the parent is busy writing a batch
     # (a pipe holds only a few records); the bounded queue is how far ahead it may get.
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=MESSAGES_AHEAD)

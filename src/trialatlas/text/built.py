@@ -31,7 +31,7 @@ from trialatlas.config import cache_dir
 T = TypeVar("T")
 
 # The packages whose data the vocabularies read (their versions enter the key).
-_PACKAGES = ("drug-named-entity-recognition",)
+_PACKAGES = ("drug-named-entity-recognition", "simple-icd-10-cm")
 _SUFFIXES = (".py", ".json", ".txt", ".tsv", ".csv")
 
 

@@ -319,6 +319,36 @@ def elliptic_names(text: str, name_start: int, name_end: int) -> list[tuple[int,
     return found
 
 
+# A list of single words ending right before a name: "cardiac, renal or " before "hepatic disease".
+_SEPARATOR = r"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|\s+and/or\s+|\s+or\s+|\s+and\s+|\s*/\s*)"
+_LIST_BEFORE = re.compile(rf"(?:(?<![\w-])[A-Za-z][\w-]*{_SEPARATOR})+$")
+_LIST_ITEM = re.compile(rf"(?P<word>[A-Za-z][\w-]*){_SEPARATOR}")
+
+
+def shared_head_names(text: str, name_start: int, name_end: int) -> list[tuple[int, int, list[str]]]:
+    """Names a list shares the head of with ``text[name_start:name_end]``: "cardiac, renal or hepatic
+    disease" names a cardiac and a renal disease, "alcohol or drug abuse" an alcohol abuse. Returns
+    ``(start, end, candidate names)`` for each word of the list, the candidates longest head first
+    ("alcohol drug use", then "alcohol use"): the caller keeps the one its vocabulary knows."""
+    words = text[name_start:name_end].split()
+    if len(words) < 2:
+        return []
+    listed = _LIST_BEFORE.search(text[:name_start])
+    if listed is None:
+        return []
+    found: list[tuple[int, int, list[str]]] = []
+    for item in _LIST_ITEM.finditer(text, listed.start(), name_start):
+        word = item["word"]
+        found.append(
+            (
+                item.start("word"),
+                item.end("word"),
+                [f"{word} {' '.join(words[k:])}" for k in range(1, len(words))],
+            )
+        )
+    return found
+
+
 # --- routes ---------------------------------------------------------------------------------------
 
 # Abbreviations of routes are read only as written ("IV", "PO"), and never as a stage or grade ("stage IV").
@@ -435,6 +465,7 @@ __all__ = [
     "route_groups",
     "route_mentions",
     "routes_before",
+    "shared_head_names",
     "stage_base",
     "systemic_daily_mg_from",
 ]

@@ -10,6 +10,7 @@ so finding every concept in a criterion is one regex scan.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from trialatlas.extract.criteria.disease_codes import disease_codes
 from trialatlas.text.built import built
 from trialatlas.text.numbers import number_words
 from trialatlas.text.words import strip_accents
@@ -131,6 +133,14 @@ class Matcher:
         self._exact_first = self._first_index(self._exact)
         self._lower_keys = frozenset(self._lower_first)
         self._exact_keys = frozenset(self._exact_first)
+        self._fallback: Matcher | None = None
+
+    def layered(self, fallback: Matcher) -> Matcher:
+        """This matcher, then ``fallback`` where it found nothing: a packaged vocabulary read only in
+        the words the hand vocabulary (whose concepts carry what the verdicts need) leaves unread."""
+        joined = copy.copy(self)
+        joined._fallback = fallback
+        return joined
 
     @staticmethod
     def _first_index(table: dict[tuple[str, ...], str]) -> dict[str, list[int]]:
@@ -141,6 +151,18 @@ class Matcher:
 
     def find(self, text: str) -> list[Mention]:
         """Non-overlapping mentions, longest first where two would overlap."""
+        found = self._find_own(text)
+        fallback = getattr(self, "_fallback", None)
+        if fallback is None:
+            return found
+        extra = [
+            mention
+            for mention in fallback.find(text)
+            if not any(m.start < mention.end and mention.start < m.end for m in found)
+        ]
+        return sorted([*found, *extra], key=lambda m: m.start) if extra else found
+
+    def _find_own(self, text: str) -> list[Mention]:
         tokens = _tokenize(text)
         lower_first, exact_first = self._lower_first, self._exact_first
         # Most criteria name no concept of a given vocabulary: intersect the token sets first (in C).
@@ -188,7 +210,9 @@ class Matcher:
 
     def concept_of(self, name: str) -> str | None:
         key = tuple(_american(token) for token in _tokens(name.lower()))
-        return self._lower.get(key) or self._exact.get(_tokens(name))
+        found = self._lower.get(key) or self._exact.get(_tokens(name))
+        fallback = getattr(self, "_fallback", None)
+        return found if found is not None or fallback is None else fallback.concept_of(name)
 
     def names(self) -> Iterator[tuple[str, str]]:
         yield from self._names.items()
@@ -287,14 +311,35 @@ def possible_concepts(concept: str) -> frozenset[str]:
 
 
 @cache
-def condition_matcher() -> Matcher:
+def _hand_condition_matcher() -> Matcher:
     # Thousands of composed names: built once and kept (see trialatlas.text.built).
     return built("condition-matcher", lambda: _build(conditions()))
 
 
 @cache
+def code_conditions() -> dict[str, dict[str, Any]]:
+    """The conditions of ICD-10-CM (``icd:`` concepts, see :mod:`criteria.disease_codes`), linked to
+    the hand vocabulary's concepts; empty when the package is missing."""
+    infection = infection_matcher()
+    return disease_codes(
+        _hand_condition_matcher().concept_of, lambda name: infection.concept_of(name) is not None
+    )
+
+
+@cache
+def condition_matcher() -> Matcher:
+    """The hand vocabulary's names first, then ICD-10-CM's in the words they leave."""
+    hand = _hand_condition_matcher()
+    codes = code_conditions()
+    if not codes:
+        return hand
+    return hand.layered(built("code-condition-matcher", lambda: _build(codes)))
+
+
+@cache
 def broader_concepts(concept: str) -> frozenset[str]:
-    """``concept`` and every concept it falls under, transitively."""
+    """``concept`` and every concept it falls under, transitively (through the ICD-10-CM hierarchy
+    to the hand concept a code is)."""
     table = conditions()
     seen: set[str] = set()
     stack = [concept]
@@ -303,8 +348,17 @@ def broader_concepts(concept: str) -> frozenset[str]:
         if current in seen:
             continue
         seen.add(current)
-        stack.extend(table.get(current, {}).get("broader", []))
+        entry = code_conditions().get(current, {}) if current.startswith("icd:") else table.get(current, {})
+        stack.extend(entry.get("broader", []))
     return frozenset(seen)
+
+
+def is_kind_by_name(name: str, general: str) -> bool:
+    """Whether ``name`` ends with the words of ``general`` ("rheumatoid arthritis" is an arthritis,
+    "CMV retinitis" a retinitis): how a packaged vocabulary's concept, whose hierarchy files the
+    general word under one specific code, still covers every kind a note names."""
+    words, head = _tokenize(name).lowered, _tokenize(general).lowered
+    return 0 < len(head) <= len(words) and words[len(words) - len(head) :] == head
 
 
 @cache
@@ -343,10 +397,12 @@ __all__ = [
     "analyte_matcher",
     "analytes",
     "broader_concepts",
+    "code_conditions",
     "condition_matcher",
     "conditions",
     "infection_matcher",
     "infections",
+    "is_kind_by_name",
     "note_value_phrases",
     "number_value",
     "possible_concepts",

@@ -13,20 +13,26 @@ from typing import Any
 
 import orjson
 
+from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.parse import parse_regimen
 
 
 def export_text(text: str, name: str | None = None) -> dict[str, Any]:
     """The scoring shape of one text: its dosed items and the fragments it could not read."""
     parsed = parse_regimen(text, default_drug=name)
-    dosed = [item for item in parsed.items if item.dose is not None]
+    return {
+        "items": export_items(parsed.items),
+        "unparsed": [fragment.text for fragment in parsed.unparsed],
+    }
+
+
+def export_items(items: list[RegimenItem]) -> list[dict[str, Any]]:
+    """The flat scoring shape of a text's items: each distinct dose statement once."""
+    dosed = [item for item in items if item.dose is not None]
     given = {item.drug for item in dosed if item.role != "total"}
     # A course total per kg or m² ("total dose 0.9 mg/kg") is left out when the drug's doses are given.
     dosed = [item for item in dosed if not (item.role == "total" and item.drug in given)]
-    return {
-        "items": distinct_items([item.export() for item in dosed]),
-        "unparsed": [fragment.text for fragment in parsed.unparsed],
-    }
+    return distinct_items([item.export() for item in dosed])
 
 
 def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 # What an amount is per. "dose" is a plain amount given at each administration.
 BASES: tuple[str, ...] = (
@@ -208,6 +208,22 @@ class RegimenItem(_Model):
         description='Items sharing a group are alternatives ("1 mg/kg QOD or 0.5 mg/kg/day QD"), '
         "never concurrent.",
     )
+    # What the item gate (gate.py) read of the item: its signs of doubt and its score that the reading is
+    # right. Kept to train and test the gate; never part of the item's JSON.
+    _gate_features: list[float] = PrivateAttr(default_factory=list)
+    _gate_score: float | None = PrivateAttr(default=None)
+
+    @property
+    def gate_features(self) -> list[float]:
+        return self._gate_features
+
+    @property
+    def gate_score(self) -> float | None:
+        return self._gate_score
+
+    def note_gate(self, features: list[float], score: float | None) -> None:
+        self._gate_features = features
+        self._gate_score = score
 
     def export(self) -> dict[str, object]:
         """The flat scoring shape of ``trialatlas parse-regimens``."""

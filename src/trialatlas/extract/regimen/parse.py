@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from trialatlas.extract.regimen import clauses, lexicon, naming
+from trialatlas.extract.regimen import clauses, gate, lexicon, naming
 from trialatlas.extract.regimen.amount_kinds import (
     _COUNT_UNITS,
     _amount_kind,
@@ -121,10 +121,11 @@ _SPLIT_CODES = frozenset({"BID", "TID", "QID"})
 _DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
 
 
-def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
+def parse_regimen(text: str, default_drug: str | None = None, *, gated: bool = True) -> ParsedRegimen:
     """Every dose the text states, as regimen items, with targets, adjustments and what it could not read.
 
-    ``default_drug`` (an intervention's name) is the drug of doses whose text names none.
+    ``default_drug`` (an intervention's name) is the drug of doses whose text names none. A dose the
+    item gate doubts is given as unread (gate.py); ``gated=False`` keeps every reading (to train it).
     """
     norm = normalise_text(text)
     mentions = find_mentions(norm)
@@ -209,6 +210,8 @@ def parse_regimen(text: str, default_drug: str | None = None) -> ParsedRegimen:
         naming.name_defined_abbreviations(norm, items, mentions)
     result.items = items = _drop_daily_totals(norm, _drop_unnamed_volumes(norm, items))
     _collect_unparsed(doc, items, unreadable, result)
+    if items:
+        gate.judge(doc, result, gate.shipped_model() if gated else None)
     return result
 
 

@@ -17,6 +17,7 @@ from trialatlas.extract.criteria.qualifiers import (
     is_equivalence_reference,
     route_mentions,
     routes_before,
+    shared_head_names,
 )
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import (
@@ -405,6 +406,12 @@ _NAMES_A_TREATMENT = re.compile(
     r"\s*(?:cessation|prophylaxis|prevention|vaccines?|vaccination|screening\s+program|medications?|drugs?)\b",
     re.IGNORECASE,
 )
+_HAS_OBJECT = frozenset({"allergy"})
+_OBJECT = re.compile(
+    r"\s+(?:to|against|towards)\s+(?:the\s+|an?\s+)?(?P<object>[A-Za-z][\w-]+)"
+    r"(?!\s*(?:,|/|\bor\b|\band\b|\w))",
+    re.IGNORECASE,
+)
 _CLASS_HINT = re.compile(r"class|type|stage|grade|categor", re.IGNORECASE)
 
 
@@ -500,6 +507,29 @@ def _stages_of_the_disease(
     return rules
 
 
+def _shared_heads(context: CriterionContext, mentions: list[Mention], rules: list[Rule]) -> list[Rule]:
+    """The conditions a list names by sharing a condition's head ("cardiac, renal or hepatic
+    disease", "alcohol or drug abuse"): each a copy of that condition's rule (its qualifiers, course
+    and context) for the concept the vocabulary knows by the composed name. A word of the list that
+    already is a mention, or whose composed name the vocabulary does not know, adds nothing."""
+    matcher = condition_matcher()
+    extra: list[Rule] = []
+    for mention, rule in zip(mentions, rules, strict=False):
+        for start, end, names in shared_head_names(context.text, mention.start, mention.end):
+            if context.is_claimed(start, end):
+                continue
+            found = next(((name, c) for name in names if (c := matcher.concept_of(name)) is not None), None)
+            if found is None:
+                continue
+            context.claim(start, end)
+            extra.append(
+                rule.model_copy(
+                    update={"span": context.span(start, end), "name": found[0], "concept": found[1]}
+                )
+            )
+    return extra
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
@@ -538,6 +568,13 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         cause = _CAUSE_OF.search(lead) if _CAUSE_WORDS.search(lead) else None
         if cause and cause["word"].lower() not in _NOT_MODIFIERS:
             qualifiers.append(cause["word"].lower())
+        # "Allergy to iodine": what the patient reacts to is part of what is asked; a shellfish
+        # allergy is not it. Only a single object no other rule read (a drug's allergy is its own
+        # atom) and no list ("to shellfish or iodine" stays the allergy it was).
+        if mention.concept in _HAS_OBJECT:
+            target = _OBJECT.match(text, mention.end)
+            if target and not context.is_claimed(*target.span("object")):
+                qualifiers.append(target["object"].lower())
         # "type V LN": class words are read as the class set below, not as qualifiers of the name.
         qualifiers = [q for q in qualifiers if not is_class_token(q)]
         owned = owners.get(position)
@@ -557,6 +594,7 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
                 course=course,
             )
         )
+    rules.extend(_shared_heads(context, mentions, rules))
     _carry_stage_along_list(text, mentions, owners, rules)
     rules.extend(_stages_of_the_disease(context, mentions, classes, owners))
     if rules or context.claimed:
