@@ -293,6 +293,11 @@ def scale_run(data: Path, workdir: Path, workers: int, total: int) -> dict[str, 
     }
 
 
+def _sizes(text: str) -> list[int]:
+    """``--scale``'s sizes, 0 (or nothing) for none."""
+    return [int(size) for size in str(text).split(",") if size.strip() and int(size) > 0]
+
+
 def _in_child(args: list[str]) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter (``--child``) and return its JSON."""
     done = subprocess.run(
@@ -305,7 +310,11 @@ def _in_child(args: list[str]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_data_dir())
-    parser.add_argument("--scale", type=int, default=200_000, help="trials in the scale run (0 to skip)")
+    parser.add_argument(
+        "--scale",
+        default="200000",
+        help="trials in the scale run, or sizes to compare peaks and rates: 100000,250000 (0 to skip)",
+    )
     parser.add_argument("--workers", type=int, default=default_workers(), help="for the parallel runs")
     parser.add_argument("--scale-serial", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--child", choices=["sample", "scale"], help=argparse.SUPPRESS)
@@ -328,7 +337,7 @@ def main() -> None:
     if args.child == "sample":
         out = sample_run(args.data, args.workdir, args.workers, args.unprepared, args.derive)
     elif args.child == "scale":
-        out = scale_run(args.data, args.workdir, args.workers, args.scale)
+        out = scale_run(args.data, args.workdir, args.workers, _sizes(args.scale)[0])
     else:
         out = _compare(args)
     sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -402,13 +411,34 @@ def _compare(args: argparse.Namespace) -> dict[str, object]:
         result["machine_cores_ratio_to_raw_parse"] = {
             mode: round(float(run["machine_cores_records_per_s"]) / peer, 3) for mode, run in sample.items()
         }
-        if args.scale:
-            scale_modes = [("parallel", parallel)] + ([("serial", 1)] if args.scale_serial else [])
-            result["scale"] = {
+        sizes = _sizes(args.scale)
+        scale_modes = [("parallel", parallel)] + ([("serial", 1)] if args.scale_serial else [])
+        by_size: dict[str, dict[str, Any]] = {}
+        for size in sizes:
+            by_size[str(size)] = {
                 mode: _in_child(
-                    ["scale", "--workdir", tmp, "--workers", str(n), "--scale", str(args.scale), *common]
+                    ["scale", "--workdir", tmp, "--workers", str(n), "--scale", str(size), *common]
                 )
                 for mode, n in scale_modes
+            }
+        if sizes:
+            result["scale"] = by_size[str(sizes[0])]
+        if len(sizes) > 1:
+            # Flat memory: the peaks and rates at each size side by side (each run in a fresh process).
+            result["scale_sizes"] = by_size
+            result["flatness"] = {
+                mode: {
+                    size: {
+                        "peak_rss_mb": runs[mode]["peak_rss_mb"],
+                        "worker_peak_rss_mb": runs[mode]["worker_peak_rss_mb"],
+                        "records_per_s": runs[mode]["records_per_s"],
+                        "last_quarter_cpu_ms_per_record": runs[mode]["checkpoints"][-1]["cpu_ms_per_record"]
+                        if runs[mode]["checkpoints"]
+                        else None,
+                    }
+                    for size, runs in by_size.items()
+                }
+                for mode, _ in scale_modes
             }
         result["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result

@@ -38,7 +38,6 @@ import sqlite3
 import threading
 import time
 import weakref
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -51,6 +50,7 @@ from trialatlas.collector import tune_worker
 from trialatlas.errors import ReadOnlyStoreError, StoreError
 from trialatlas.model import Trial
 from trialatlas.store import derived_path, server_url
+from trialatlas.store.compression import compress, decompress
 from trialatlas.store.sqlite import transaction
 
 if TYPE_CHECKING:
@@ -152,13 +152,13 @@ _Job = tuple[str, "tuple[str | None, list[str], list[str]] | None", "tuple[Trial
 
 
 def encode_terms(gate: TrialGate, terms: TrialTerms) -> bytes:
-    return zlib.compress(orjson.dumps([gate.as_list(), *terms.as_lists()]), 1)
+    return compress(orjson.dumps([gate.as_list(), *terms.as_lists()]), 1)
 
 
 def decode_terms(blob: bytes) -> tuple[TrialGate, TrialTerms]:
     from trialatlas.match.relevance import TrialGate, TrialTerms
 
-    gate, weighted, about = orjson.loads(zlib.decompress(blob))
+    gate, weighted, about = orjson.loads(decompress(blob))
     return TrialGate.from_list(gate), TrialTerms.from_lists([weighted, about])
 
 
@@ -171,7 +171,7 @@ def _derive(batch: list[_Job]) -> list[tuple[str, bytes | None, bytes | None]]:
     adapter = _adapter()
     done: list[tuple[str, bytes | None, bytes | None]] = []
     for key, texts, counted in batch:
-        rules = None if texts is None else zlib.compress(adapter.dump_json(parse_eligibility(*texts)), 1)
+        rules = None if texts is None else compress(adapter.dump_json(parse_eligibility(*texts)), 1)
         terms = None if counted is None else encode_terms(counted[1], TrialTerms.of(counted[0]))
         done.append((key, rules, terms))
     return done
@@ -392,7 +392,7 @@ class CriteriaRules:
                 done = [
                     (
                         key,
-                        None if texts is None else zlib.compress(adapter.dump_json(parse(found[key])), 1),
+                        None if texts is None else compress(adapter.dump_json(parse(found[key])), 1),
                         None if counted is None else encode_terms(counted[1], TrialTerms.of(counted[0])),
                     )
                     for key, texts, counted in jobs
@@ -443,7 +443,7 @@ class CriteriaRules:
         rows = self._rows(f"SELECT key, digest, rules FROM derived_criteria WHERE {where}", params)
         adapter = _adapter()
         return {
-            str(key): adapter.validate_json(zlib.decompress(blob))
+            str(key): adapter.validate_json(decompress(blob))
             for key, digest, blob in rows
             if wanted.get(str(key)) == digest
         }

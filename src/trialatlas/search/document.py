@@ -3,7 +3,6 @@ summary shown in results, and what the texts teach about abbreviations and MeSH 
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from trialatlas.model.values import date_floor
 from trialatlas.search.facets import FACETS, completion_date, last_update
 from trialatlas.search.query import COLUMNS
 from trialatlas.search.synonyms import learned_pairs, norm
+from trialatlas.store.compression import compress
 from trialatlas.text.words import STOP_WORDS
 
 SUMMARY_LIST_LIMIT = 8
@@ -180,5 +180,6 @@ def make_document(trial: Trial) -> Document:
 
 def encode_texts(texts: Sequence[str]) -> bytes:
     """What the index keeps of the texts: the start of each column, all that snippets and briefs
-    read (the words themselves are in the engine; the whole texts in the store)."""
-    return zlib.compress(orjson.dumps([text[:SNIPPET_SOURCE_CHARS] for text in texts]), 1)
+    read (the words themselves are in the engine; the whole texts in the store). Compressed as the
+    store compresses (ISA-L: a third of zlib's CPU at level 1, the same stream format)."""
+    return compress(orjson.dumps([text[:SNIPPET_SOURCE_CHARS] for text in texts]), 1)

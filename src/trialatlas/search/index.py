@@ -7,7 +7,7 @@ else in an in-memory database:
 
 - ``search_docs``: one row per trial (its doc number, the key of everything else): filter and sort
   columns;
-- ``search_text``: the result summary (JSON) and the searchable texts (zlib-compressed JSON), which
+- ``search_text``: the result summary (JSON) and the searchable texts (JSON in a zlib stream), which
   snippets read for the shown hits only;
 - ``search_values`` / ``search_facets``: each distinct facet value once, and which trials hold it;
 - ``search_learned``: abbreviations and MeSH names learned per trial (see ``synonyms.py``);
@@ -37,7 +37,6 @@ import sqlite3
 import threading
 import time
 import weakref
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -71,6 +70,7 @@ from trialatlas.search.query import COLUMNS, WEIGHTS, fts_string
 from trialatlas.search.snippets import snippets as cut_snippets
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path, server_url
+from trialatlas.store.compression import decompress
 
 BATCH = 500
 _CHUNK = 900
@@ -748,7 +748,7 @@ class SearchIndex:
                 sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
                 for number, blob in conn.execute(sql, chunk):
                     texts[int(number)] = [
-                        text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(zlib.decompress(blob))
+                        text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(decompress(blob))
                     ]
             return cut_snippets(self.searcher(conn), query, terms, texts, tokens)
 
@@ -760,7 +760,7 @@ class SearchIndex:
             for chunk in _chunks(list(docs)):
                 sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
                 for number, blob in conn.execute(sql, chunk):
-                    texts = orjson.loads(zlib.decompress(blob))
+                    texts = orjson.loads(decompress(blob))
                     text = " ".join((texts[summary] or texts[description]).split())
                     found[int(number)] = text[:chars] + ("…" if len(text) > chars else "")
         return found
