@@ -115,6 +115,56 @@ def labelled_ids(names: tuple[str, ...]) -> set[str]:
     }
 
 
+def _write(chosen: list[tuple[str, str]], texts: dict[str, str]) -> None:
+    """The drawn texts as JSON lines on stdout, each with its stratum."""
+    for name, text_id in chosen:
+        row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+
+
+def _spread_evenly(
+    pools: dict[str, list[str]], rng: random.Random, distractors: int
+) -> list[tuple[str, str]]:
+    """PREDICTOR_SIZE texts spread evenly over the strata, smallest first (a stratum short of texts gives
+    its share to the others; at most ``distractors`` texts with no dose)."""
+    chosen: list[tuple[str, str]] = []
+    names = sorted(pools, key=lambda name: (name != "distractor", len(pools[name])))
+    for index, name in enumerate(names):
+        share = (PREDICTOR_SIZE - len(chosen)) // (len(names) - index)
+        if name == "distractor":
+            share = min(share, distractors)
+        chosen += [(name, text_id) for text_id in rng.sample(pools[name], min(share, len(pools[name])))]
+    return chosen
+
+
+def _fill_in_order(
+    pools: dict[str, list[str]],
+    shares: list[tuple[str, int]],
+    rng: random.Random,
+    texts: dict[str, str],
+    *,
+    drop_drawn_first: bool,
+) -> list[tuple[str, str]]:
+    """Each stratum's share in the order given; a stratum short of texts passes its share on to the next
+    (the distractors' shortfall is not passed on), and no text is drawn twice. ``drop_drawn_first`` takes
+    texts already drawn out of a pool before sampling it (as the drug set was drawn; the spec set samples
+    the whole pool), so that each recorded draw stays reproducible."""
+    shortfall, drawn, chosen = 0, set(), []
+    for name, share in shares:
+        pool = pools.get(name, [])
+        if drop_drawn_first:
+            pool = [text_id for text_id in pool if texts[text_id] not in drawn]
+        wanted = share + (shortfall if name != "distractor" else 0)
+        taken = 0
+        for text_id in rng.sample(pool, len(pool)):
+            if taken < wanted and texts[text_id] not in drawn:
+                chosen.append((name, text_id))
+                drawn.add(texts[text_id])
+                taken += 1
+        shortfall = wanted - taken if name != "distractor" else 0
+    return chosen
+
+
 def draw_predictor(remainder: int) -> None:
     """PREDICTOR_SIZE texts of trials with NCT number = ``remainder`` mod 4 that no labelled set holds,
     spread evenly over the strata (a stratum short of texts gives its share to the others; at most
@@ -127,17 +177,7 @@ def draw_predictor(remainder: int) -> None:
         if number % 4 != remainder or text_id in seen or len(texts[text_id]) > 900:
             continue
         pools.setdefault(stratum(texts[text_id]), []).append(text_id)
-    rng = random.Random(PREDICTOR_SEEDS[remainder])
-    chosen: list[tuple[str, str]] = []
-    names = sorted(pools, key=lambda name: (name != "distractor", len(pools[name])))
-    for index, name in enumerate(names):
-        share = (PREDICTOR_SIZE - len(chosen)) // (len(names) - index)
-        if name == "distractor":
-            share = min(share, PREDICTOR_DISTRACTORS)
-        chosen += [(name, text_id) for text_id in rng.sample(pools[name], min(share, len(pools[name])))]
-    for name, text_id in chosen:
-        row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
-        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+    _write(_spread_evenly(pools, random.Random(PREDICTOR_SEEDS[remainder]), PREDICTOR_DISTRACTORS), texts)
 
 
 # The third drug predictor set: trials whose NCT number ends in 0, 4 or 8 (a set drawn at the same time takes
@@ -190,21 +230,8 @@ def draw_drug_predictor() -> None:
         if text in labelled_texts:
             continue
         pools.setdefault(drug_stratum(text), []).append(text_id)
-    rng = random.Random(DRUG_SEED)
-    shortfall, drawn = 0, set()
-    for name, _, share in DRUG_STRATA:
-        # A stratum short of texts passes its share on to the next; no text is drawn twice.
-        pool = [text_id for text_id in pools.get(name, []) if texts[text_id] not in drawn]
-        wanted = share + (shortfall if name != "distractor" else 0)
-        chosen = []
-        for text_id in rng.sample(pool, len(pool)):
-            if len(chosen) < wanted and texts[text_id] not in drawn:
-                chosen.append(text_id)
-                drawn.add(texts[text_id])
-        shortfall = wanted - len(chosen) if name != "distractor" else 0
-        for text_id in chosen:
-            row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
-            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+    shares = [(name, share) for name, _, share in DRUG_STRATA]
+    _write(_fill_in_order(pools, shares, random.Random(DRUG_SEED), texts, drop_drawn_first=True), texts)
 
 
 def draw_route_set() -> None:
@@ -219,17 +246,7 @@ def draw_route_set() -> None:
             continue
         pools.setdefault(route_stratum(texts[text_id]), []).append(text_id)
     pools.pop("other", None)
-    rng = random.Random(ROUTE_SEED)
-    chosen: list[tuple[str, str]] = []
-    names = sorted(pools, key=lambda name: (name != "distractor", len(pools[name])))
-    for index, name in enumerate(names):
-        share = (PREDICTOR_SIZE - len(chosen)) // (len(names) - index)
-        if name == "distractor":
-            share = min(share, ROUTE_DISTRACTORS)
-        chosen += [(name, text_id) for text_id in rng.sample(pools[name], min(share, len(pools[name])))]
-    for name, text_id in chosen:
-        row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
-        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+    _write(_spread_evenly(pools, random.Random(ROUTE_SEED), ROUTE_DISTRACTORS), texts)
 
 
 # The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last
@@ -275,20 +292,8 @@ def draw_spec_set() -> None:
             continue
         if text not in labelled_texts:
             pools.setdefault(spec_stratum(text), []).append(text_id)
-    rng = random.Random(SPEC_SEED)
-    shortfall, drawn = 0, set()
-    for name, _, share in SPEC_STRATA:
-        pool = pools.get(name, [])
-        wanted = share + (shortfall if name != "distractor" else 0)
-        chosen = []
-        for text_id in rng.sample(pool, len(pool)):
-            if len(chosen) < wanted and texts[text_id] not in drawn:
-                chosen.append(text_id)
-                drawn.add(texts[text_id])
-        shortfall = wanted - len(chosen) if name != "distractor" else 0
-        for text_id in chosen:
-            row = {"id": text_id, "stratum": name, "split": "predictor", "text": texts[text_id]}
-            sys.stdout.buffer.write(orjson.dumps(row) + b"\n")
+    shares = [(name, share) for name, _, share in SPEC_STRATA]
+    _write(_fill_in_order(pools, shares, random.Random(SPEC_SEED), texts, drop_drawn_first=False), texts)
 
 
 def main() -> None:
