@@ -247,8 +247,8 @@ def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention])
             item.drug = written_generic(item.drug_text, item.drug)
 
 
-# "Single dose (3000 µg A + 20 µg B)" opening a text or a line: the name of a dose level (beside "Double
-# dose (...)"), not a single administration (R10).
+# A role written right after a dose ("4 mg/kg loading, 2 mg/kg weekly", "8 mg/kg IV loading dose)"):
+# that dose's role, not the next one's.
 _ROLE_RIGHT_AFTER = re.compile(
     r"\s*\)?\s*(?:as\s+(?:a\s+)?)?(?:loading|maintenance|starting|initial)(?:\s+dose)?\s*[,;)]", re.IGNORECASE
 )
