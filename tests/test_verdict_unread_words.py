@@ -63,9 +63,10 @@ def test_unread_words_that_cannot_change_the_answer_do_not_block(
             "exclusion",
             "A 60-year-old man with COPD on prednisone 5 mg daily.",
         ),
-        # A requirement beside an age that is met.
+        # A requirement beside an age that is met (words no vocabulary reads: "orthostatic intolerance"
+        # is a condition of ICD-10-CM's).
         (
-            "Patients aged 21 or older with chronic orthostatic intolerance",
+            "Patients aged 21 or older with chronic postural complaints",
             "inclusion",
             "A 34-year-old woman.",
         ),
