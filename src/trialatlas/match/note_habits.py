@@ -5,29 +5,27 @@ the same word as the habit ("non-smoker") or in a verb ("smoked … until she qu
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.match.note_person import days_ago
 from trialatlas.match.patient_model import PatientCondition, PatientProfile, evidence_at
+from trialatlas.text.packaged import packaged_json
 
 
 @cache
 def _intent() -> re.Pattern[str]:
-    text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
-    return re.compile(json.loads(text)["habit_intent"], re.IGNORECASE)
+    return re.compile(packaged_json("trialatlas.match", "note_cues.json")["habit_intent"], re.IGNORECASE)
 
 
 @cache
 def _habits() -> tuple[tuple[dict[str, re.Pattern[str] | None], str, re.Pattern[str]], ...]:
     """Each habit's concepts, status and pattern. A pattern of a list ("denies tobacco, alcohol or
     illicit drug use") names its concepts by a word each, and states those whose word it holds."""
-    text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     habits: list[tuple[dict[str, re.Pattern[str] | None], str, re.Pattern[str]]] = []
-    for habit in json.loads(text)["habits"]:
+    for habit in cues["habits"]:
         concepts: dict[str, re.Pattern[str] | None] = (
             {c: re.compile(rf"\b(?:{word})\b", re.IGNORECASE) for c, word in habit["concepts"].items()}
             if "concepts" in habit

@@ -3,11 +3,9 @@ with the criteria vocabularies, ConText-style negation and the value readers."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_regimens, mention_classes
@@ -40,6 +38,7 @@ from trialatlas.match.patient_model import (
     route_near,
     split_sentences,
 )
+from trialatlas.text.packaged import packaged_json
 
 # After a drug's name, words that make it a state of the body or a disorder, not a medicine taken:
 # "iron deficiency", "lithium toxicity", "opioid use disorder", "cocaine dependence".
@@ -53,14 +52,14 @@ _NOT_TAKEN = re.compile(
 @cache
 def _complete_medication_list() -> re.Pattern[str]:
     """The cues of a sentence listing all of the patient's medicines (``note_cues.json``, data)."""
-    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     return re.compile("|".join(f"(?:{cue})" for cue in cues["complete_medication_list"]), re.IGNORECASE)
 
 
 @cache
 def _negative_result() -> re.Pattern[str]:
     """Words giving an infection's test as negative (``note_cues.json``, data)."""
-    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["negative_result"]) + r")\b", re.IGNORECASE)
 
 
