@@ -103,8 +103,7 @@ _DRINK_COUNT = re.compile(
 def _drinking() -> tuple[
     dict[str, float], dict[re.Pattern[str], float], re.Pattern[str], re.Pattern[str], re.Pattern[str]
 ]:
-    text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
-    data = json.loads(text)["drinking_amount"]
+    data = packaged_json("trialatlas.match", "note_cues.json")["drinking_amount"]
     limits = {"heavy": float(data["heavy_from_per_day"]), "light": float(data["light_up_to_per_day"])}
     amounts = {re.compile(rf"\b{words}\b", re.IGNORECASE): float(n) for words, n in data["drinks"].items()}
     return (

@@ -65,7 +65,7 @@ def _negative_result() -> re.Pattern[str]:
 @cache
 def _untested_result() -> re.Pattern[str]:
     """Words saying an infection's test was never done, declined, pending or unknown (data)."""
-    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["untested_result"]) + r")\b", re.IGNORECASE)
 
 
