@@ -75,8 +75,15 @@ _WEEK_LIST = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS})\b", re.IGNORECASE)
 _ONE_DAY = re.compile(
     r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
     # "at Week 0": one named week of a schedule that does not repeat is one administration too.
-    r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)",
+    r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)"
+    # "MTX 15mg/m2 +1d": a transplant-relative day written with its sign and a "d" after it.
+    r"|(?<![\w.)/])([-+]\d{1,2})\s*d\b(?!\s*(?:-|to|through|,|and|&)\s*[-+]?\d)",
     re.IGNORECASE,
+)
+# "BU 3.2 mg/kg -7 to -5", "Flu 30mg/m2 -12 to -9": a conditioning table's run of transplant-relative days,
+# written without the word "day"; the first number's sign marks it as a day, not part of a range of amounts.
+_SIGNED_DAY_RUN = re.compile(
+    r"(?<![\w.)/])([-+]\d{1,2})\s*(?:-|–|to|through)\s*([-+]?\d{1,2})(?:\s*d\b)?(?![\d.]|\s*[A-Za-zµ%])",
 )
 _FROM_DAY = re.compile(
     r"\b(?:beginning|starting|start|from|after|before|until|through|prior\s+to|post|since|by)\s+(?:on\s+)?$",
@@ -169,7 +176,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             code is None
             and not _TEXT_REPEATS.search(text)
             and not _REPEATS.search(text, sentence.start, sentence.end)
-            and (_one_day(after) or _one_day(before))
+            # "15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11": a dose with days of its own is not the named day
+            # before it.
+            and (_one_day(after) or (_one_day(before) and not _names_days(after)))
         ):
             code = "once"
         if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
@@ -261,7 +270,13 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
         last.route is not None
         # "Vitamin D3 1000 IU daily and hydroxocobalamin 1 mg IM weekly": a dose with a schedule of its own
         # is written apart, and the route after the other is not its.
-        and all(item.route is None and item.frequency in {None, last.frequency} for item in run[:-1])
+        # The doses of one drug ("15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11 by IV") share it whatever
+        # their days.
+        and all(
+            item.route is None
+            and (item.frequency in {None, last.frequency} or last.drug is None or item.drug == last.drug)
+            for item in run[:-1]
+        )
         and "+" not in doc.text[run[0].start : last.start]
         and any(last.end <= span[0] < last.end + len(tail) and span[2] == last.route for span in doc.routes)
     ):
@@ -296,6 +311,15 @@ def _one_day(window: str) -> bool:
     return any(not _FROM_DAY.search(window, 0, match.start()) for match in _ONE_DAY.finditer(window))
 
 
+# "+3,+6,+11": a conditioning table's list of transplant-relative days, written without the word "day".
+_SIGNED_DAY_LIST = re.compile(r"(?<![\w.)/])[-+]\d{1,2}(?:\s*,\s*[-+]\d{1,2})+\b")
+
+
+def _names_days(window: str) -> bool:
+    """Whether ``window`` names days of its own: a list or run of days, signed or with the day word."""
+    return any(pattern.search(window) for pattern in (_DAY_LIST, _DAY_RUN, _SIGNED_DAY_RUN, _SIGNED_DAY_LIST))
+
+
 def _listed_code(window: str) -> str | None:
     listed = _DAY_LIST.search(window)
     if listed is None:
@@ -318,6 +342,9 @@ def _schedule_code(window: str) -> str | None:
     """The frequency a run or list of days or weeks in ``window`` gives, if any."""
     listed = _DAY_LIST.search(window)
     run = _DAY_RUN.search(window)
+    signed = _SIGNED_DAY_RUN.search(window)
+    if signed is not None and all(m is None or signed.start() < m.start() for m in (listed, run)):
+        return "QD" if int(signed.group(2)) > int(signed.group(1)) else None
     if listed is not None and (run is None or listed.start() <= run.start()):
         return _spacing([int(n) for n in re.findall(r"[-+]?\d+", listed.group(1))], _INTERVAL_DAYS)
     if run is not None:

@@ -1,0 +1,34 @@
+"""The schedule grammar's reading of days (spec: a run of consecutive days → QD; one named day of a schedule
+that does not repeat → once; uneven lists → null), written as conditioning tables and regimen sections phrase
+them. Each text is written for this test, not taken from a labelled set."""
+
+from __future__ import annotations
+
+from regimen_sets import flat
+
+
+def _frequencies(text: str) -> list[object]:
+    return [row[5] for row in flat(text)]
+
+
+def test_signed_day_runs_of_a_conditioning_table_are_daily() -> None:
+    text = "Conditioning: Bu 3.2 mg/kg -7 to -5, Cy 60 mg/kg -3 to -2, MTX 15 mg/m2 +1d."
+    assert _frequencies(text) == ["QD", "QD", "once"]
+
+
+def test_a_signed_run_needs_its_sign_and_is_not_a_range_of_amounts() -> None:
+    # "5-7 mg" is a range of amounts; "10 mg 2-4 weeks" names no days.
+    assert _frequencies("Drug X 5-7 mg/kg then 10 mg 2-4 weeks later") == [None, None]
+
+
+def test_an_uneven_signed_list_after_a_dose_is_its_own_not_the_day_before() -> None:
+    text = "GVHD prophylaxis: methotrexate 15 mg/m2 +1d, 10 mg/m2 +3,+6,+11, tacrolimus 0.03 mg/kg/d from -1d"
+    assert _frequencies(text)[:2] == ["once", None]
+
+
+def test_a_dose_with_days_of_its_own_does_not_take_the_named_day_before_it() -> None:
+    assert _frequencies("Methotrexate 15 mg/m2 day 1, 10 mg/m2 days 3, 6 and 11 IV") == ["once", None]
+
+
+def test_a_route_written_after_two_doses_of_one_drug_applies_to_both() -> None:
+    assert [row[6] for row in flat("15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11 by IV")] == ["iv", "iv"]
