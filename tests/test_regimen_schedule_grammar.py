@@ -32,3 +32,16 @@ def test_a_dose_with_days_of_its_own_does_not_take_the_named_day_before_it() -> 
 
 def test_a_route_written_after_two_doses_of_one_drug_applies_to_both() -> None:
     assert [row[6] for row in flat("15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11 by IV")] == ["iv", "iv"]
+
+
+def test_a_named_day_right_after_a_dose_is_its_own_not_the_list_that_follows() -> None:
+    text = "Transplant: melphalan 140 mg/m2 IV D-5; TBI 150 cGy D-4, -3, -2, -1; cells D0"
+    assert _frequencies(text) == ["once"]
+
+
+def test_a_section_with_a_heading_of_its_own_keeps_its_own_schedule() -> None:
+    # The first section repeats every 4 weeks; the second, under its own heading, is given once.
+    sections = "Induction (q 4 weeks): drug A 10 mg/m2 IV D1-4\nConsolidation: drug B 20 mg/m2 IV D1"
+    assert _frequencies(sections) == ["QD", "once"]
+    # Without headings the repeat applies to the whole text: a named day is then not a single dose.
+    assert _frequencies("drug A 10 mg/m2 IV D1-4 q 4 weeks\ndrug B 20 mg/m2 IV D1") == ["QD", None]

@@ -165,7 +165,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A list of days says how often a daily amount is given ("mg/m2/day, days 1, 8, 15" → QW).
             item.frequency = listed if listed and per_time == "day" else _PER_TIME[per_time]
             continue
-        code = _schedule_code(after)
+        # "Mel 140 mg/m2 IV D-5; TBI 150cGy D-4, -3, -2, -1": a named day first is the dose's; the days
+        # after it are another's.
+        code = None if _one_day_first(after) else _schedule_code(after)
         if code is None and not _one_day(after):
             # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
             # days before it are the dose before's.
@@ -174,7 +176,7 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             code = "once"
         if (
             code is None
-            and not _TEXT_REPEATS.search(text)
+            and not _TEXT_REPEATS.search(text, *_section(text, item.start))
             and not _REPEATS.search(text, sentence.start, sentence.end)
             # "15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11": a dose with days of its own is not the named day
             # before it.
@@ -304,6 +306,30 @@ def _split_later(item: RegimenItem, later: list[RegimenItem], doc: _Doc) -> str 
         if other.drug == item.drug and other.frequency in _ADMINISTRATIONS.values():
             return other.frequency
     return None
+
+
+# "IND (q 5 weeks): …\nChemo: vincristine 1.2 mg/m2 IV D1": a line that opens with a heading of its own
+# ("Chemo:", "Auto Trans:", "Cycle 2:") is a section of the regimen, with its own schedule.
+_HEADING = re.compile(r"[ \t]*[A-Za-z0-9][^:\n.;]{0,40}:(?!\d)")
+
+
+def _section(text: str, position: int) -> tuple[int, int]:
+    """The span whose repeat words apply to a dose at ``position``: its line when the line opens with a
+    heading of its own, else the whole text."""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    if start == 0 or not _HEADING.match(text, start):
+        return 0, len(text)
+    return start, len(text) if end < 0 else end
+
+
+def _one_day_first(window: str) -> bool:
+    """Whether a named day comes before any list or run of days in ``window`` (the dose's own day)."""
+    day = next((m for m in _ONE_DAY.finditer(window) if not _FROM_DAY.search(window, 0, m.start())), None)
+    if day is None:
+        return False
+    others = [m.start() for p in (_DAY_LIST, _DAY_RUN, _SIGNED_DAY_RUN) if (m := p.search(window))]
+    return bool(others) and day.start() < min(others)
 
 
 def _one_day(window: str) -> bool:
@@ -476,7 +502,12 @@ def _frequency(
     if chosen is not None:
         doc.claimed.add(("freq", chosen[0]))
         code = chosen[2]
-        if _is_cycle_code(code) and _DAYS_MULTI.search(text[amount.end : chosen[0]]):
+        if _is_cycle_code(code) and (
+            _DAYS_MULTI.search(text[amount.end : chosen[0]])
+            # "IND (q 5 weeks): vincristine 0.5 mg IV D1-4": a cycle written before the dose repeats the run
+            # of days written after it.
+            or (chosen[0] < amount.start and _DAYS_MULTI.search(text, amount.end, post_end))
+        ):
             # "11 mg/m2/day x 5 days every 28 days": the cycle repeats; the dosing itself is not q4w.
             return None, text[chosen[0] : chosen[1]]
         doc.used_freqs.add(chosen[0])
