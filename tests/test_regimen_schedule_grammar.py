@@ -45,3 +45,17 @@ def test_a_section_with_a_heading_of_its_own_keeps_its_own_schedule() -> None:
     assert _frequencies(sections) == ["QD", "once"]
     # Without headings the repeat applies to the whole text: a named day is then not a single dose.
     assert _frequencies("drug A 10 mg/m2 IV D1-4 q 4 weeks\ndrug B 20 mg/m2 IV D1") == ["QD", None]
+
+
+def test_one_named_day_of_a_cycle_takes_the_cycle_length_the_text_states_elsewhere() -> None:
+    text = "Drug A 175 mg/m2 IV on day 1 of each cycle. Drug B 130 mg/m2 on day 1 of each 21-day cycle."
+    assert _frequencies(text) == ["Q3W", "Q3W"]
+    assert _frequencies("Drug A 25 mg/m2 IV on day 1. Repeat treatment every 28 days.") == ["Q4W"]
+    # Two cycle lengths: which one is meant is not stated, so nothing is guessed.
+    two = "Drug A 175 mg/m2 on day 1 of each cycle. Drug B 5 mg daily in 21-day cycles, then 28-day cycles."
+    assert _frequencies(two)[0] is None
+
+
+def test_a_transplant_day_is_not_a_day_of_the_cycles_named_elsewhere() -> None:
+    text = "Five 28-day cycles. Then etoposide 60 mg/kg on day -4, melphalan 140 mg/m2 on day -2."
+    assert len(_frequencies(text)) == 2 and "Q4W" not in _frequencies(text)

@@ -183,6 +183,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             and (_one_day(after) or (_one_day(before) and not _names_days(after)))
         ):
             code = "once"
+        if code is None and _one_day(after) and not _names_days(after):
+            # "Paclitaxel 175 mg/m2 on day 1 of each cycle. Oxaliplatin ... each 21-day treatment cycle", "25
+            # mg/m2 on day 1. Repeat every 3 weeks": one named day of a cycle whose one length the text states
+            # elsewhere is given once per cycle (a day of a transplant, "day -4", is not a cycle's).
+            code = _text_cycle(text, of_cycle=_DAY_OF_CYCLE.search(after) is not None)
         if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
             # "single, subcutaneous, 1 gm dose of ceftriaxone": one administration, the amount inside.
             code = "once"
@@ -321,6 +326,30 @@ def _section(text: str, position: int) -> tuple[int, int]:
     if start == 0 or not _HEADING.match(text, start):
         return 0, len(text)
     return start, len(text) if end < 0 else end
+
+
+# "Repeat treatment every 21 days", "cycles are repeated every 3 weeks": how often a whole schedule repeats.
+_REPEAT_EVERY = re.compile(
+    rf"\brepeat\w*\s+(?:[a-z]+\s+){{0,2}}?every\s+{NUMBER_WORD}\s*(?:-\s*)?(?:days?|weeks?)\b", re.IGNORECASE
+)
+
+
+_DAY_OF_CYCLE = re.compile(
+    r"\bdays?\s*\d+\s+(?:of|in)\s+(?:each|every|the|a)\s+(?:treatment\s+)?(?:cycle|course)s?\b", re.IGNORECASE
+)
+
+
+def _text_cycle(text: str, *, of_cycle: bool) -> str | None:
+    """The one cycle length a text states, if it states exactly one: what a schedule repeats every ("repeat
+    every 21 days"), and, for a day ``of_cycle`` ("day 1 of each cycle"), a cycle's length too."""
+    codes: set[str] = set()
+    if of_cycle:
+        codes = {
+            span[2] for match in lexicon.CYCLE.finditer(text) if (span := cycle_frequency(match.group(0)))
+        }
+    for match in _REPEAT_EVERY.finditer(text):
+        codes.update(span[2] for span in lexicon.find_frequencies(match.group(0)))
+    return codes.pop() if len(codes) == 1 else None
 
 
 def _one_day_first(window: str) -> bool:
