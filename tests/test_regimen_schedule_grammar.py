@@ -59,3 +59,16 @@ def test_one_named_day_of_a_cycle_takes_the_cycle_length_the_text_states_elsewhe
 def test_a_transplant_day_is_not_a_day_of_the_cycles_named_elsewhere() -> None:
     text = "Five 28-day cycles. Then etoposide 60 mg/kg on day -4, melphalan 140 mg/m2 on day -2."
     assert len(_frequencies(text)) == 2 and "Q4W" not in _frequencies(text)
+
+
+def test_vitamin_d3_is_not_day_three() -> None:
+    text = "Metformin 500 mg OD + Vitamin D3 (1000 IU) + Vitamin K2 (90 mcg)"
+    assert "once" not in _frequencies(text)
+    assert _frequencies("Drug A 8 mg/m2 PO D3") == ["once"]
+
+
+def test_a_schedule_after_the_brackets_of_the_last_dose_of_a_run_is_the_runs() -> None:
+    text = "Metformin 500 mg tablets + Vitamin D3 ( 1000 IU ) + Vitamin K2 ( 90 mcg) once daily for 6 months"
+    assert _frequencies(text) == ["QD", "QD", "QD"]
+    # Inside the last dose's brackets the schedule stays that dose's.
+    assert _frequencies("Drug A 25 mg/m2 + drug B 60 mg/kg + drug C (720,000 IU/kg q8h)")[:2] == [None, None]

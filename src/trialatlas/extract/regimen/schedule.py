@@ -55,8 +55,10 @@ _DIVIDED = re.compile(
     r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b",
     re.IGNORECASE,
 )
+# A day word, or its abbreviation "D" ("D1-4", "D-5"); "vitamin D3" names a vitamin, not a day.
+_DAY_WORD = r"(?:days?|(?<!vitamin\s)(?<!vit\.\s)(?<!vit\s)d)"
 _DAY_RUN = re.compile(
-    r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:(?:days?|d)\s*)?(-?\d+)\b"
+    rf"\b{_DAY_WORD}\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:(?:days?|d)\s*)?(-?\d+)\b"
     r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b(?!\s*[-+]?\d)"
     r"|\b(" + NUMBER_WORD + r")\s+(?:consecutive\s+days\b|days\s+in\s+a\s+row\b)"
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
@@ -65,7 +67,7 @@ _DAY_RUN = re.compile(
 # "days 1, 8 and 15", "D1 and D8", "Day +1, Day +8 and Day +15": the day word written once or each time.
 _DAY_LIST = re.compile(
     # "days 1 and 8, 5-fluorouracil ...": a number glued to letters is a name's, not a day.
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
+    rf"\b(?:on\s+)?{_DAY_WORD}\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
     re.IGNORECASE,
 )
 # "weeks 1, 5 and 9": the week word and a list of week numbers, shared by the list and one-week readings.
@@ -73,7 +75,7 @@ _WEEK_WORD = r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+"
 _WEEK_NUMBERS = r"\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+"
 _WEEK_LIST = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS})\b", re.IGNORECASE)
 _ONE_DAY = re.compile(
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
+    rf"\b(?:on\s+)?{_DAY_WORD}\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
     # "at Week 0": one named week of a schedule that does not repeat is one administration too.
     r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)"
     # "MTX 15mg/m2 +1d": a transplant-relative day written with its sign and a "d" after it.
@@ -255,9 +257,13 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     if len(run) < 2:
         return
     tail = doc.text[last.end : doc.sentence_of(last.start).end]
-    if _OPEN_BRACKET.search(doc.text, run[-2].end, last.start):
+    closing = tail.find(")")
+    if _OPEN_BRACKET.search(doc.text, run[-2].end, last.start) and (
+        closing < 0 or any(last.end <= f[0] < last.end + closing for f in doc.freqs)
+    ):
         # "A 25 mg/m2 + B 60 mg/kg + IL-2 (720,000 IU/kg q8h)": a schedule inside the last drug's own
-        # brackets is that drug's, not the run's.
+        # brackets is that drug's, not the run's; one after them ("+ Vitamin K2 (100 mcg) once daily") is
+        # the run's.
         return
     codes = {f[2] for f in doc.freqs if last.end <= f[0] < last.end + len(tail)}
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
