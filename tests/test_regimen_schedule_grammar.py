@@ -72,3 +72,21 @@ def test_a_schedule_after_the_brackets_of_the_last_dose_of_a_run_is_the_runs() -
     assert _frequencies(text) == ["QD", "QD", "QD"]
     # Inside the last dose's brackets the schedule stays that dose's.
     assert _frequencies("Drug A 25 mg/m2 + drug B 60 mg/kg + drug C (720,000 IU/kg q8h)")[:2] == [None, None]
+
+
+def test_a_dose_with_a_day_of_its_own_keeps_it_when_the_next_drug_states_a_frequency() -> None:
+    text = "Drug A 75 mg/m2 IV day 1, drug B 1000 mg/m2 orally twice daily day 2-15 for 4 cycles"
+    assert _frequencies(text) == [None, "BID"]
+    # Without days of its own the earlier dose shares the schedule written once after the run.
+    assert _frequencies("Drug A 10 mg/day and drug B 20 mg given once daily") == ["QD", "QD"]
+
+
+def test_single_administration_words_may_be_split_by_commas() -> None:
+    assert _frequencies("single, intravenous infusion of 1 gm ceftriaxone over 30 minutes") == ["once"]
+
+
+def test_load_said_for_a_loading_dose_is_given_once() -> None:
+    assert _frequencies("infusion 4 mg/kg load week 1; 2 mg/kg weekly thereafter for 12 weeks") == [
+        "once",
+        "QW",
+    ]

@@ -31,7 +31,9 @@ _LOADING_AFTER = re.compile(
     r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|po|p\.o\.|sc|s\.c\.|im|i\.m\.|intravenous(?:ly)?|oral(?:ly)?|"
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
-    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading(?:\s+(?:dose|bolus|infusion)|\s*(?=[,;)]|\s+(?:then|followed|over|given)\b|\s*$))",
+    # "4 mg/kg load week 1; 2 mg/kg weekly thereafter": "load" is said for "loading dose" too.
+    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
+    r"\s*(?=[,;)]|\s+(?:then|followed|over|given|on|at|in|week|wk|day)\b|\s*$))",
     re.IGNORECASE,
 )
 _FIRST_BEFORE = re.compile(
@@ -300,7 +302,12 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
                 item.route = last.route
     if code is None:
         return
-    for item in reversed(run[:-1]):
+    for item, after in zip(reversed(run[:-1]), reversed(run[1:]), strict=True):
+        own = doc.text[item.end : after.start]
+        if _names_days(own) or _one_day(own):
+            # "Docetaxel 75 mg/m2 IV day 1, capecitabine 1000 mg/m2 twice daily": a dose with days of its
+            # own is written apart; the run's schedule reaches back no further than the dose after it.
+            break
         if item.frequency is None:
             item.frequency = code
         elif item.frequency != code:
