@@ -90,3 +90,8 @@ def test_load_said_for_a_loading_dose_is_given_once() -> None:
         "once",
         "QW",
     ]
+
+
+def test_a_repeat_stated_outside_every_headed_section_applies_to_all_of_them() -> None:
+    text = "All drugs repeat every 28 days.\nCisplatin: 75 mg/m2 IV day 1\nEtoposide: 100 mg/m2 IV days 1-3"
+    assert _frequencies(text)[0] != "once"

@@ -180,7 +180,7 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             code = "once"
         if (
             code is None
-            and not _TEXT_REPEATS.search(text, *_section(text, item.start))
+            and not _text_repeats(text, item.start)
             and not _REPEATS.search(text, sentence.start, sentence.end)
             # "15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11": a dose with days of its own is not the named day
             # before it.
@@ -331,14 +331,30 @@ def _split_later(item: RegimenItem, later: list[RegimenItem], doc: _Doc) -> str 
 _HEADING = re.compile(r"[ \t]*[A-Za-z0-9][^:\n.;]{0,40}:(?!\d)")
 
 
-def _section(text: str, position: int) -> tuple[int, int]:
-    """The span whose repeat words apply to a dose at ``position``: its line when the line opens with a
-    heading of its own, else the whole text."""
+def _headed_line(text: str, position: int) -> tuple[int, int] | None:
+    """The line of ``position`` when it opens with a heading of its own."""
     start = text.rfind("\n", 0, position) + 1
+    if not _HEADING.match(text, start):
+        return None
     end = text.find("\n", position)
-    if start == 0 or not _HEADING.match(text, start):
-        return 0, len(text)
     return start, len(text) if end < 0 else end
+
+
+# "IND (q 5 weeks): vincristine …": repeat words inside a heading are that section's.
+_IN_HEADING = re.compile(r"[^:\n.;]{0,20}:(?!\d)")
+
+
+def _text_repeats(text: str, position: int) -> bool:
+    """Whether words anywhere in the text make the schedule of a dose at ``position`` repeat: in a section
+    under a heading of its own, only its own words and those outside every section do (not those of
+    another section's line or heading)."""
+    own = _headed_line(text, position)
+    for match in _TEXT_REPEATS.finditer(text):
+        if own is None or own[0] <= match.start() < own[1]:
+            return True
+        if _headed_line(text, match.start()) is None and not _IN_HEADING.match(text, match.end()):
+            return True
+    return False
 
 
 # "Repeat treatment every 21 days", "cycles are repeated every 3 weeks": how often a whole schedule repeats.
