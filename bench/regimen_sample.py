@@ -296,6 +296,74 @@ def draw_spec_set() -> None:
     _write(_fill_in_order(pools, shares, random.Random(SPEC_SEED), texts, drop_drawn_first=False), texts)
 
 
+# The frequency predictor set (tests/fixtures/regimens_gen_freq.jsonl): even-numbered trials that no
+# labelled set holds, texts of at most 900 characters, none equal to a labelled text, with a seed of its
+# own, drawn toward the ways a schedule is written (the field the parser got wrong most often), each kind
+# tried in this order.
+FREQ_SEED = 20261310
+FREQ_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec")
+FREQ_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 6),
+    ("divided", re.compile(r"\bdivided\b|\bsplit into\b", re.I), 3),
+    ("continuous", re.compile(r"\bcontinuous(?:ly)?\b|/\s*h(?:ou)?r?\b|\bper hour\b", re.I), 3),
+    ("single", re.compile(r"\bsingle\b|\bone[- ]time\b|\bonce\b(?! (?:a |per |daily|weekly))", re.I), 3),
+    (
+        "infusions",
+        re.compile(r"\bfor (?:\d+|one|two|three|four|five|six|eight|ten) (?:infusions|doses)\b", re.I),
+        3,
+    ),
+    (
+        "cycle_day",
+        re.compile(r"\bdays? \d+\b[^.]{0,40}\b(?:\d+|three|four)[- ](?:day|week) cycles?\b", re.I),
+        3,
+    ),
+    ("day_run", re.compile(r"\bdays? -?\d+ ?(?:-|–|to|through) ?-?\d+\b|\bx ?\d+ days\b", re.I), 3),
+    ("q_interval", re.compile(r"\bq\.? ?\d+ ?(?:w|wk|wks|weeks?|d|days?|h|hrs?|hours?)\b", re.I), 3),
+    (
+        "every_n",
+        re.compile(r"\bevery (?:\d+|two|three|four|six|eight|other) (?:days?|weeks?|months?|hours?)\b", re.I),
+        3,
+    ),
+    (
+        "times_weekly",
+        re.compile(r"\b(?:twice|three times|thrice|\d times?) (?:a |per )?week(?:ly)?\b", re.I),
+        3,
+    ),
+    (
+        "bid_tid",
+        re.compile(r"\b(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|twice (?:a |per )?day|twice daily)\b", re.I),
+        3,
+    ),
+    ("weekly_monthly", re.compile(r"\b(?:weekly|monthly|once a (?:week|month))\b", re.I), 4),
+]
+
+
+def freq_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    for name, pattern, _ in FREQ_STRATA[1:]:
+        if pattern.search(text):
+            return name
+    return "other"
+
+
+def draw_freq_set() -> None:
+    """PREDICTOR_SIZE texts per FREQ_STRATA (a stratum short of texts passes its share on to the next; texts
+    with a dose but no schedule cue are not drawn: they test no frequency)."""
+    seen = labelled_ids(FREQ_EXCLUDED)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
+            continue
+        if text not in labelled_texts:
+            pools.setdefault(freq_stratum(text), []).append(text_id)
+    shares = [(name, share) for name, _, share in FREQ_STRATA]
+    _write(_fill_in_order(pools, shares, random.Random(FREQ_SEED), texts, drop_drawn_first=False), texts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -307,7 +375,13 @@ def main() -> None:
         "--routes", action="store_true", help="draw the route predictor set (NCT ending 2 or 6)"
     )
     parser.add_argument("--spec", action="store_true", help="draw the spec predictor set (every even digit)")
+    parser.add_argument(
+        "--freq", action="store_true", help="draw the frequency predictor set (every even digit)"
+    )
     args = parser.parse_args()
+    if args.freq:
+        draw_freq_set()
+        return
     if args.spec:
         draw_spec_set()
         return

@@ -107,7 +107,8 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "once",
-        r"\bsingle[-\s](?:\w+\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
+        # "a single, intravenous infusion": the adjectives of one administration may stand apart by commas.
+        r"\bsingle,?[-\s]\s*(?:\w+,?\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d|"
         # "once yearly", "once nightly": a repeat the list may not hold, never one administration.
         r"yearly|annually|quarterly|fortnightly|bi-?weekly|bi-?monthly|nightly|hourly)\b)|"

@@ -31,7 +31,9 @@ _LOADING_AFTER = re.compile(
     r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|po|p\.o\.|sc|s\.c\.|im|i\.m\.|intravenous(?:ly)?|oral(?:ly)?|"
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
-    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?loading(?:\s+(?:dose|bolus|infusion)|\s*(?=[,;)]|\s+(?:then|followed|over|given)\b|\s*$))",
+    # "4 mg/kg load week 1; 2 mg/kg weekly thereafter": "load" is said for "loading dose" too.
+    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
+    r"\s*(?=[,;)]|\s+(?:then|followed|over|given|on|at|in|week|wk|day)\b|\s*$))",
     re.IGNORECASE,
 )
 _FIRST_BEFORE = re.compile(
@@ -55,8 +57,10 @@ _DIVIDED = re.compile(
     r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b",
     re.IGNORECASE,
 )
+# A day word, or its abbreviation "D" ("D1-4", "D-5"); "vitamin D3" names a vitamin, not a day.
+_DAY_WORD = r"(?:days?|(?<!vitamin\s)(?<!vit\.\s)(?<!vit\s)d)"
 _DAY_RUN = re.compile(
-    r"\b(?:days?|d)\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:(?:days?|d)\s*)?(-?\d+)\b"
+    rf"\b{_DAY_WORD}\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:(?:days?|d)\s*)?(-?\d+)\b"
     r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b(?!\s*[-+]?\d)"
     r"|\b(" + NUMBER_WORD + r")\s+(?:consecutive\s+days\b|days\s+in\s+a\s+row\b)"
     r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
@@ -65,7 +69,7 @@ _DAY_RUN = re.compile(
 # "days 1, 8 and 15", "D1 and D8", "Day +1, Day +8 and Day +15": the day word written once or each time.
 _DAY_LIST = re.compile(
     # "days 1 and 8, 5-fluorouracil ...": a number glued to letters is a name's, not a day.
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
+    rf"\b(?:on\s+)?{_DAY_WORD}\s*([-+]?\d+(?:\s*(?:,|and|&|,\s*and)\s*(?:(?:days?|d)\s*)?[-+]?\d+(?!-?[A-Za-z]))+)\b",
     re.IGNORECASE,
 )
 # "weeks 1, 5 and 9": the week word and a list of week numbers, shared by the list and one-week readings.
@@ -73,10 +77,17 @@ _WEEK_WORD = r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+"
 _WEEK_NUMBERS = r"\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+"
 _WEEK_LIST = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS})\b", re.IGNORECASE)
 _ONE_DAY = re.compile(
-    r"\b(?:on\s+)?(?:days?|d)\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
+    rf"\b(?:on\s+)?{_DAY_WORD}\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
     # "at Week 0": one named week of a schedule that does not repeat is one administration too.
-    r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)",
+    r"|\b(?:at|on|in)\s+week\s*(\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*\d)"
+    # "MTX 15mg/m2 +1d": a transplant-relative day written with its sign and a "d" after it.
+    r"|(?<![\w.)/])([-+]\d{1,2})\s*d\b(?!\s*(?:-|to|through|,|and|&)\s*[-+]?\d)",
     re.IGNORECASE,
+)
+# "BU 3.2 mg/kg -7 to -5", "Flu 30mg/m2 -12 to -9": a conditioning table's run of transplant-relative days,
+# written without the word "day"; the first number's sign marks it as a day, not part of a range of amounts.
+_SIGNED_DAY_RUN = re.compile(
+    r"(?<![\w.)/])([-+]\d{1,2})\s*(?:-|–|to|through)\s*([-+]?\d{1,2})(?:\s*d\b)?(?![\d.]|\s*[A-Za-zµ%])",
 )
 _FROM_DAY = re.compile(
     r"\b(?:beginning|starting|start|from|after|before|until|through|prior\s+to|post|since|by)\s+(?:on\s+)?$",
@@ -158,7 +169,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A list of days says how often a daily amount is given ("mg/m2/day, days 1, 8, 15" → QW).
             item.frequency = listed if listed and per_time == "day" else _PER_TIME[per_time]
             continue
-        code = _schedule_code(after)
+        # "Mel 140 mg/m2 IV D-5; TBI 150cGy D-4, -3, -2, -1": a named day first is the dose's; the days
+        # after it are another's.
+        code = None if _one_day_first(after) else _schedule_code(after)
         if code is None and not _one_day(after):
             # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
             # days before it are the dose before's.
@@ -167,11 +180,18 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             code = "once"
         if (
             code is None
-            and not _TEXT_REPEATS.search(text)
+            and not _text_repeats(text, item.start)
             and not _REPEATS.search(text, sentence.start, sentence.end)
-            and (_one_day(after) or _one_day(before))
+            # "15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11": a dose with days of its own is not the named day
+            # before it.
+            and (_one_day(after) or (_one_day(before) and not _names_days(after)))
         ):
             code = "once"
+        if code is None and _one_day(after) and not _names_days(after):
+            # "Paclitaxel 175 mg/m2 on day 1 of each cycle. Oxaliplatin ... each 21-day treatment cycle", "25
+            # mg/m2 on day 1. Repeat every 3 weeks": one named day of a cycle whose one length the text states
+            # elsewhere is given once per cycle (a day of a transplant, "day -4", is not a cycle's).
+            code = _text_cycle(text, of_cycle=_DAY_OF_CYCLE.search(after) is not None)
         if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
             # "single, subcutaneous, 1 gm dose of ceftriaxone": one administration, the amount inside.
             code = "once"
@@ -239,9 +259,13 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     if len(run) < 2:
         return
     tail = doc.text[last.end : doc.sentence_of(last.start).end]
-    if _OPEN_BRACKET.search(doc.text, run[-2].end, last.start):
+    closing = tail.find(")")
+    if _OPEN_BRACKET.search(doc.text, run[-2].end, last.start) and (
+        closing < 0 or any(last.end <= f[0] < last.end + closing for f in doc.freqs)
+    ):
         # "A 25 mg/m2 + B 60 mg/kg + IL-2 (720,000 IU/kg q8h)": a schedule inside the last drug's own
-        # brackets is that drug's, not the run's.
+        # brackets is that drug's, not the run's; one after them ("+ Vitamin K2 (100 mcg) once daily") is
+        # the run's.
         return
     codes = {f[2] for f in doc.freqs if last.end <= f[0] < last.end + len(tail)}
     code = next(iter(codes)) if len(codes) == 1 and last.frequency in codes else None
@@ -261,7 +285,13 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
         last.route is not None
         # "Vitamin D3 1000 IU daily and hydroxocobalamin 1 mg IM weekly": a dose with a schedule of its own
         # is written apart, and the route after the other is not its.
-        and all(item.route is None and item.frequency in {None, last.frequency} for item in run[:-1])
+        # The doses of one drug ("15 mg/m2 day 1, 10 mg/m2 day 3, 6 and 11 by IV") share it whatever
+        # their days.
+        and all(
+            item.route is None
+            and (item.frequency in {None, last.frequency} or last.drug is None or item.drug == last.drug)
+            for item in run[:-1]
+        )
         and "+" not in doc.text[run[0].start : last.start]
         and any(last.end <= span[0] < last.end + len(tail) and span[2] == last.route for span in doc.routes)
     ):
@@ -272,7 +302,12 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
                 item.route = last.route
     if code is None:
         return
-    for item in reversed(run[:-1]):
+    for item, after in zip(reversed(run[:-1]), reversed(run[1:]), strict=True):
+        own = doc.text[item.end : after.start]
+        if _names_days(own) or _one_day(own):
+            # "Docetaxel 75 mg/m2 IV day 1, capecitabine 1000 mg/m2 twice daily": a dose with days of its
+            # own is written apart; the run's schedule reaches back no further than the dose after it.
+            break
         if item.frequency is None:
             item.frequency = code
         elif item.frequency != code:
@@ -291,9 +326,82 @@ def _split_later(item: RegimenItem, later: list[RegimenItem], doc: _Doc) -> str 
     return None
 
 
+# "IND (q 5 weeks): …\nChemo: vincristine 1.2 mg/m2 IV D1": a line that opens with a heading of its own
+# ("Chemo:", "Auto Trans:", "Cycle 2:") is a section of the regimen, with its own schedule.
+_HEADING = re.compile(r"[ \t]*[A-Za-z0-9][^:\n.;]{0,40}:(?!\d)")
+
+
+def _headed_line(text: str, position: int) -> tuple[int, int] | None:
+    """The line of ``position`` when it opens with a heading of its own."""
+    start = text.rfind("\n", 0, position) + 1
+    if not _HEADING.match(text, start):
+        return None
+    end = text.find("\n", position)
+    return start, len(text) if end < 0 else end
+
+
+# "IND (q 5 weeks): vincristine …": repeat words inside a heading are that section's.
+_IN_HEADING = re.compile(r"[^:\n.;]{0,20}:(?!\d)")
+
+
+def _text_repeats(text: str, position: int) -> bool:
+    """Whether words anywhere in the text make the schedule of a dose at ``position`` repeat: in a section
+    under a heading of its own, only its own words and those outside every section do (not those of
+    another section's line or heading)."""
+    own = _headed_line(text, position)
+    for match in _TEXT_REPEATS.finditer(text):
+        if own is None or own[0] <= match.start() < own[1]:
+            return True
+        if _headed_line(text, match.start()) is None and not _IN_HEADING.match(text, match.end()):
+            return True
+    return False
+
+
+# "Repeat treatment every 21 days", "cycles are repeated every 3 weeks": how often a whole schedule repeats.
+_REPEAT_EVERY = re.compile(
+    rf"\brepeat\w*\s+(?:[a-z]+\s+){{0,2}}?every\s+{NUMBER_WORD}\s*(?:-\s*)?(?:days?|weeks?)\b", re.IGNORECASE
+)
+
+
+_DAY_OF_CYCLE = re.compile(
+    r"\bdays?\s*\d+\s+(?:of|in)\s+(?:each|every|the|a)\s+(?:treatment\s+)?(?:cycle|course)s?\b", re.IGNORECASE
+)
+
+
+def _text_cycle(text: str, *, of_cycle: bool) -> str | None:
+    """The one cycle length a text states, if it states exactly one: what a schedule repeats every ("repeat
+    every 21 days"), and, for a day ``of_cycle`` ("day 1 of each cycle"), a cycle's length too."""
+    codes: set[str] = set()
+    if of_cycle:
+        codes = {
+            span[2] for match in lexicon.CYCLE.finditer(text) if (span := cycle_frequency(match.group(0)))
+        }
+    for match in _REPEAT_EVERY.finditer(text):
+        codes.update(span[2] for span in lexicon.find_frequencies(match.group(0)))
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _one_day_first(window: str) -> bool:
+    """Whether a named day comes before any list or run of days in ``window`` (the dose's own day)."""
+    day = next((m for m in _ONE_DAY.finditer(window) if not _FROM_DAY.search(window, 0, m.start())), None)
+    if day is None:
+        return False
+    others = [m.start() for p in (_DAY_LIST, _DAY_RUN, _SIGNED_DAY_RUN) if (m := p.search(window))]
+    return bool(others) and day.start() < min(others)
+
+
 def _one_day(window: str) -> bool:
     """Whether the dose is given on one named day ("on day -3"), not from a day on ("beginning day 5")."""
     return any(not _FROM_DAY.search(window, 0, match.start()) for match in _ONE_DAY.finditer(window))
+
+
+# "+3,+6,+11": a conditioning table's list of transplant-relative days, written without the word "day".
+_SIGNED_DAY_LIST = re.compile(r"(?<![\w.)/])[-+]\d{1,2}(?:\s*,\s*[-+]\d{1,2})+\b")
+
+
+def _names_days(window: str) -> bool:
+    """Whether ``window`` names days of its own: a list or run of days, signed or with the day word."""
+    return any(pattern.search(window) for pattern in (_DAY_LIST, _DAY_RUN, _SIGNED_DAY_RUN, _SIGNED_DAY_LIST))
 
 
 def _listed_code(window: str) -> str | None:
@@ -318,6 +426,9 @@ def _schedule_code(window: str) -> str | None:
     """The frequency a run or list of days or weeks in ``window`` gives, if any."""
     listed = _DAY_LIST.search(window)
     run = _DAY_RUN.search(window)
+    signed = _SIGNED_DAY_RUN.search(window)
+    if signed is not None and all(m is None or signed.start() < m.start() for m in (listed, run)):
+        return "QD" if int(signed.group(2)) > int(signed.group(1)) else None
     if listed is not None and (run is None or listed.start() <= run.start()):
         return _spacing([int(n) for n in re.findall(r"[-+]?\d+", listed.group(1))], _INTERVAL_DAYS)
     if run is not None:
@@ -449,7 +560,12 @@ def _frequency(
     if chosen is not None:
         doc.claimed.add(("freq", chosen[0]))
         code = chosen[2]
-        if _is_cycle_code(code) and _DAYS_MULTI.search(text[amount.end : chosen[0]]):
+        if _is_cycle_code(code) and (
+            _DAYS_MULTI.search(text[amount.end : chosen[0]])
+            # "IND (q 5 weeks): vincristine 0.5 mg IV D1-4": a cycle written before the dose repeats the run
+            # of days written after it.
+            or (chosen[0] < amount.start and _DAYS_MULTI.search(text, amount.end, post_end))
+        ):
             # "11 mg/m2/day x 5 days every 28 days": the cycle repeats; the dosing itself is not q4w.
             return None, text[chosen[0] : chosen[1]]
         doc.used_freqs.add(chosen[0])
