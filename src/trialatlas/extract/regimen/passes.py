@@ -647,9 +647,11 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         # intravenously", "injections of either CELZ-201-DDT or placebo").
         dosed = {item.drug for item in items}
         names = {name for name in names if name in dosed or (name != "placebo" and name not in vehicles())}
-        if not names and len(dosed) == 1:
+        if (not names and len(dosed) == 1) or (dosed == {None} and len(names) == 1):
             # "The antibody was infused intravenously": a sentence naming no drug in a text that doses
-            # one says how that drug is given.
+            # one says how that drug is given. "A single administration of 6x10^6 cells ... six
+            # intramuscular injections of either CELZ-201-DDT or placebo": in a text whose doses name no
+            # drug, the one drug a sentence without a dose gives a route is what those doses are of.
             names = dosed
         if (
             names
