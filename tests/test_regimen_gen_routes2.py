@@ -101,3 +101,19 @@ def test_route_of_the_one_drug_a_sentence_names_reaches_the_unnamed_doses() -> N
         "Each subject will receive intramuscular injections of CELZ-201-DDT and bupivacaine."
     )
     assert [row[6] for row in flat(two)] == [None]
+
+
+def test_a_route_said_of_every_drug_reaches_each_dosed_drug() -> None:
+    # "Both drugs": a sentence with no dose that names no drug but refers to all of them.
+    text = "Metformin 500 mg and glipizide 5 mg daily. Both drugs are given orally."
+    assert [(row[0], row[6]) for row in flat(text)] == [("metformin", "oral"), ("glipizide", "oral")]
+    # Without such words the route of a dose-less sentence is nobody's in a text dosing two drugs.
+    alone = "Metformin 500 mg and glipizide 5 mg daily. Treatment is given orally for a year."
+    assert [row[6] for row in flat(alone)] == [None, None]
+
+
+def test_a_route_after_a_run_skips_a_dose_with_its_own_schedule() -> None:
+    own = "cyclophosphamide 60mg/kg/d x 2 days, and fludarabine 25mg/m^2 intravenously daily x 5 days"
+    assert [(row[0], row[6]) for row in flat(own)] == [("cyclophosphamide", None), ("fludarabine", "iv")]
+    shared = "Patients receive cisplatin 75 mg/m2 and docetaxel 75 mg/m2 IV on day 1 every 3 weeks."
+    assert [(row[0], row[6]) for row in flat(shared)] == [("cisplatin", "iv"), ("docetaxel", "iv")]

@@ -288,6 +288,17 @@ _AFTER_DOSE_ABBREVIATION = re.compile(r"\b(?:" + "|".join(map(re.escape, _AFTER_
 _DOSE_END = re.compile(
     r"(?:\d|\b(?:mg|g|mcg|µg|μg|ug|iu|units?|ml|kg|m2|m²|m\^2|day|d|h|dose))\s*\)?\s*,?\s*$", re.IGNORECASE
 )
+# "Both drugs are given orally": words that refer to every drug a text doses.
+EVERY_DOSED_DRUG = re.compile(
+    r"\b(?:"
+    + "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in _ROUTE_WORDS["every_dosed_drug"]["determiners"]
+    )
+    + r")\s+(?:"
+    + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in _ROUTE_WORDS["every_dosed_drug"]["nouns"])
+    + r")\b",
+    re.IGNORECASE,
+)
 # "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular; "POs" (taking
 # things by mouth, "when tolerating POs") likewise, as "pos" is a common fragment.
 # "IA" (intra-arterial, R5) likewise, and never after a stage or class word ("stage IA").

@@ -653,6 +653,9 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
             # intramuscular injections of either CELZ-201-DDT or placebo": in a text whose doses name no
             # drug, the one drug a sentence without a dose gives a route is what those doses are of.
             names = dosed
+        elif not names and lexicon.EVERY_DOSED_DRUG.search(doc.text, sentence.start, sentence.end):
+            # "Metformin 500 mg and glipizide 5 mg daily. Both drugs are given orally."
+            names = dosed
         if (
             names
             and names <= dosed
