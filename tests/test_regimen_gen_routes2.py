@@ -117,3 +117,21 @@ def test_a_route_after_a_run_skips_a_dose_with_its_own_schedule() -> None:
     assert [(row[0], row[6]) for row in flat(own)] == [("cyclophosphamide", None), ("fludarabine", "iv")]
     shared = "Patients receive cisplatin 75 mg/m2 and docetaxel 75 mg/m2 IV on day 1 every 3 weeks."
     assert [(row[0], row[6]) for row in flat(shared)] == [("cisplatin", "iv"), ("docetaxel", "iv")]
+
+
+@pytest.mark.parametrize(
+    ("text", "basis", "route"),
+    [
+        # A route between the amount and its period: the period is still the basis, the route still read.
+        ("40mg p.o./ day until documented progression", "day", "oral"),
+        ("Placebo 2 tablets orally per day", "day", "oral"),
+        # The CJK square-metre sign of Chinese registries.
+        ("fludarabine 25mg/㎡/day day -6 to -2", "m2/day", None),
+        # "The daily dose of X is": the day's amount.
+        ("The daily dose of lapatinib is 1250 mg to be taken each day", "day", None),
+        # Not a route: the "sq" of "mg/sq m".
+        ("11mg/sq m IV infusion over 5 min q day for 5 days", "m2", "iv"),
+    ],
+)
+def test_basis_read_past_a_route_or_a_unit_sign(text: str, basis: str, route: str | None) -> None:
+    assert [(row[4], row[6]) for row in flat(text)] == [(basis, route)]

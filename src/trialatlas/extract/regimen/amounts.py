@@ -291,6 +291,12 @@ def _every(word: str, count: str) -> str | None:
     return None
 
 
+_ROUTE_BEFORE_PER = re.compile(
+    r"\s*,?\s*(?:p\.?o\.?|orally|by\s+mouth|i\.?v\.?|intravenously|s\.?c\.?|subcutaneously)(?=\s*(?:/|per\s))",
+    re.IGNORECASE,
+)
+
+
 def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     """(basis, end, frequency code from "/12h", volume-denominator flag) of what follows an amount."""
     match = _BASIS.match(text[pos : pos + 60])
@@ -300,6 +306,12 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
         if element is not None:
             pos = element.end()
             match = _BASIS.match(text[pos : pos + 60])
+    if match is None:
+        # "40mg p.o./ day", "2 tablets orally per day": a route written between the amount and its period.
+        route = _ROUTE_BEFORE_PER.match(text, pos, pos + 20)
+        if route is not None:
+            match = _BASIS.match(text[route.end() : route.end() + 60])
+            pos = route.end() if match is not None else pos
     if match is None:
         return "dose", pos, None, False
     body = match.group("body") or match.group("body2")

@@ -15,6 +15,7 @@ _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 _NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
 _JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b|\+", re.IGNORECASE)
+_PERIOD_NEXT = re.compile(r"\.?\s*(?:/|per\s)", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -52,6 +53,13 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         and not _NEXT_STEP.search(text, amount.end, span[0])
         # "Prednisone 60 mg daily with methotrexate given intravenously": said of the other drug.
         and not _other_drug_between(doc, amount.end, span[0], mention)
+    ]
+    # "40mg p.o./ day": a route written inside the amount's words, between its unit and its period (not
+    # the "sq" of "mg/sq m").
+    after[:0] = [
+        span
+        for span in _unclaimed(doc, "route", doc.routes, amount.start + 1, amount.end)
+        if span[1] <= amount.end and _PERIOD_NEXT.match(text, span[1])
     ]
     if mention is not None:
         bound = doc.bound_routes.get(mention.start)
