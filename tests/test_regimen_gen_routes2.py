@@ -135,3 +135,16 @@ def test_a_route_after_a_run_skips_a_dose_with_its_own_schedule() -> None:
 )
 def test_basis_read_past_a_route_or_a_unit_sign(text: str, basis: str, route: str | None) -> None:
     assert [(row[4], row[6]) for row in flat(text)] == [(basis, route)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A form before square brackets holding the components.
+        "TMP-SMX 1 DS tablet [TMP-SMX DS = 160 mg trimethoprim and 800 mg sulfamethoxazole] every 12 hours",
+        # The route given to the product named right before the brackets.
+        "Patients take oral Malarone (atovaquone 250 mg and proguanil 100 mg) once daily",
+    ],
+)
+def test_a_products_route_or_form_reaches_each_component_in_its_brackets(text: str) -> None:
+    assert [row[6] for row in flat(text)] == ["oral", "oral"]

@@ -63,10 +63,9 @@ from trialatlas.extract.regimen.passes import (
     _read_adjustments,
     _read_conditions,
     _share_in_lists,
-    _share_route_by_drug,
     _specify_by_context,
 )
-from trialatlas.extract.regimen.routes import _NEXT_STEP, _bind_routes, _route
+from trialatlas.extract.regimen.routes import _NEXT_STEP, _bind_routes, _route, _share_route_by_drug
 from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
 from trialatlas.extract.regimen.thresholds import attach_thresholds
 
