@@ -148,3 +148,16 @@ def test_basis_read_past_a_route_or_a_unit_sign(text: str, basis: str, route: st
 )
 def test_a_products_route_or_form_reaches_each_component_in_its_brackets(text: str) -> None:
     assert [row[6] for row in flat(text)] == ["oral", "oral"]
+
+
+def test_a_form_in_a_sentence_with_no_dose_implies_the_route_of_the_drug_it_names() -> None:
+    text = (
+        "Ziprasidone 40 mg/day for 6 weeks. "
+        "Participants were not told whether they received sugar pills or Geodon."
+    )
+    assert [(row[0], row[6]) for row in flat(text)] == [("ziprasidone", "oral")]
+    # No form, no route; and a sentence naming another drug says nothing of this one's.
+    assert [
+        row[6] for row in flat("Ziprasidone 40 mg/day for 6 weeks. Participants were told about the study.")
+    ] == [None]
+    assert [row[6] for row in flat("Aspirin 100 mg daily. Capsules of heparin are given.")] == [None]

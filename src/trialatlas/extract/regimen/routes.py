@@ -192,6 +192,9 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
             if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
         }
         said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
+        # "... whether they were receiving sugar pills or Geodon": with no route word, a dosage form
+        # implies the route (the spec).
+        said = said or {f[2] for f in doc.forms if sentence.start <= f[0] < sentence.end}
         # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
         # injection chemotherapy" says nothing of the dosed drug's route. What a drug is diluted in, and
         # a placebo the text gives no dose, are given with it ("diluted in saline and infused
