@@ -161,3 +161,6 @@ def test_a_form_in_a_sentence_with_no_dose_implies_the_route_of_the_drug_it_name
         row[6] for row in flat("Ziprasidone 40 mg/day for 6 weeks. Participants were told about the study.")
     ] == [None]
     assert [row[6] for row in flat("Aspirin 100 mg daily. Capsules of heparin are given.")] == [None]
+    # A form in a sentence that does not name the dosed drug is not its.
+    premedication = "Rituximab 375 mg/m2 weekly for 4 weeks. Patients also receive premedication tablets."
+    assert [row[6] for row in flat(premedication)] == [None]

@@ -192,15 +192,17 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
             if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
         }
         said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
-        # "... whether they were receiving sugar pills or Geodon": with no route word, a dosage form
-        # implies the route (the spec).
-        said = said or {f[2] for f in doc.forms if sentence.start <= f[0] < sentence.end}
         # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
         # injection chemotherapy" says nothing of the dosed drug's route. What a drug is diluted in, and
         # a placebo the text gives no dose, are given with it ("diluted in saline and infused
         # intravenously", "injections of either CELZ-201-DDT or placebo").
         dosed = {item.drug for item in items}
         names = {name for name in names if name in dosed or (name != "placebo" and name not in vehicles())}
+        if not said and names & dosed:
+            # "... whether they were receiving sugar pills or Geodon": with no route word, a dosage form
+            # implies the route (the spec), in a sentence that names the dosed drug ("Patients also
+            # receive premedication tablets" says nothing of an infused antibody's route).
+            said = {f[2] for f in doc.forms if sentence.start <= f[0] < sentence.end}
         if (not names and len(dosed) == 1) or (dosed == {None} and len(names) == 1):
             # "The antibody was infused intravenously": a sentence naming no drug in a text that doses
             # one says how that drug is given. "A single administration of 6x10^6 cells ... six
