@@ -33,6 +33,7 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
 from trialatlas.match.logic import Truth
+from trialatlas.match.note_habits import drinking_level
 from trialatlas.match.patient import Evidence, PatientCondition, PatientMedication, PatientProfile
 from trialatlas.match.qualified import class_check, course_check, dose_check
 
@@ -227,7 +228,7 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
     if suspected is not None:
         return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
-    caused = _by_infection(rule, patient) or _by_value(rule, patient)
+    caused = _by_infection(rule, patient) or _by_value(rule, patient) or _by_needed_habit(rule, patient)
     if caused is not None:
         return caused
     if not wanted_family:
@@ -365,7 +366,59 @@ def _stopped_habit(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth,
     ]
     if not mentions or not all(c.historical for c in mentions):
         return None
+    if conditions()[rule.concept or ""]["habit"] == "disorder" and not all(
+        "remission" in c.course for c in mentions
+    ):
+        # "A history of alcohol dependence": whether it goes on the note does not say.
+        return _outcome(
+            "unknown", f"a history of {mentions[0].name}; not stated whether now", mentions[0].evidence
+        )
     return _outcome("false", f"patient has given up {rule.name} ({mentions[0].name})", mentions[0].evidence)
+
+
+def _said_after(evidence: Evidence | None) -> str:
+    """What a sentence says from a mention to the end of its clause ("drinks 8 to 10 beers every day")."""
+    if evidence is None or not evidence.sentence or evidence.start is None:
+        return ""
+    rest = evidence.sentence[evidence.start :]
+    end = re.search(r"[;.]\s|;|$", rest)
+    return rest[: end.start() if end else len(rest)]
+
+
+def _asks_now(rule: ConditionRule) -> bool:
+    """Whether a condition criterion asks about now: no history word, no window reaching back."""
+    if rule.historical or (rule.window is not None and rule.window.relation != "current"):
+        return False
+    return not re.search(r"\bhistory\b|\bever\b|\bprior\b|\bprevious|\bpast\b", rule.span.text, re.I)
+
+
+def _by_needed_habit(
+    rule: ConditionRule, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """ "Abuse alcohol" and a note on the patient's drinking (``needs`` in the conditions vocabulary):
+    no drinking, or drinking given up, is no alcohol abuse now; a stated amount decides outside the
+    band where definitions differ (heavy drinking is abuse, light drinking is not)."""
+    needed = conditions().get(rule.concept or "", {}).get("needs")
+    if needed is None or rule.experiencer != "patient" or not _asks_now(rule):
+        return None
+    mentions = [c for c in patient.conditions if c.concept == needed and not c.family]
+    if not mentions:
+        return None
+    current = [c for c in mentions if c.present and not c.historical]
+    levels = [drinking_level(_said_after(c.evidence)) for c in current]
+    if "heavy" in levels:
+        heavy = current[levels.index("heavy")]
+        return _outcome("true", f"{heavy.name}: heavy drinking", heavy.evidence)
+    if current and all(level == "light" for level in levels):
+        return _outcome("false", f"{current[0].name}: light drinking is not {rule.name}", current[0].evidence)
+    if current:
+        return None
+    if all(not c.present for c in mentions):
+        return _outcome("false", f"patient does not have {mentions[0].name}", mentions[0].evidence)
+    if all(c.historical and "remission" in c.course for c in mentions if c.present):
+        given_up = next(c for c in mentions if c.present)
+        return _outcome("false", f"patient has given up {given_up.name}", given_up.evidence)
+    return None
 
 
 # How long ago an episode the note dates must be before "active" asks more than the note says.

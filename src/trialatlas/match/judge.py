@@ -30,7 +30,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -59,6 +58,7 @@ from trialatlas.match.note_person import menstruates_now
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import DIAGNOSTIC_PROCEDURES, CriterionVerdict, evaluate_criterion
 from trialatlas.plugins import JUDGES, PluginGroup, load_entry_point, load_reference
+from trialatlas.text.packaged import packaged_json
 from trialatlas.text.words import stem, stop_words, words
 
 Label = Literal[
@@ -295,7 +295,7 @@ class RuleJudge:
 @lru_cache(maxsize=1)
 def _plans() -> re.Pattern[str]:
     """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
-    cues = json.loads(resources.files("trialatlas.match").joinpath("judge_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "judge_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
 
 

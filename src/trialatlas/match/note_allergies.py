@@ -8,21 +8,20 @@ as a medication, "Allergies: heparin" would meet "currently receiving heparin". 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 
 from trialatlas.extract.criteria.drugs import DrugMention, mention_classes
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.vocab import condition_matcher
 from trialatlas.match.patient_model import PatientAllergy, PatientCondition, PatientProfile, evidence_at
+from trialatlas.text.packaged import packaged_json
 
 
 @cache
 def _cues() -> dict[str, re.Pattern[str]]:
-    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     allergy = cues["allergy"]
     return {
         # Ends right before the allergen, an article at most between: "allergic to (the) penicillin".

@@ -8,10 +8,8 @@ clinician sees why a criterion was decided."""
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
@@ -21,12 +19,12 @@ from trialatlas.match.patient_model import (
     canonical_measurement,
     evidence_at,
 )
+from trialatlas.text.packaged import packaged_json
 
 
 @cache
 def _cues() -> dict[str, Any]:
-    text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
-    cues: dict[str, Any] = json.loads(text)
+    cues: dict[str, Any] = packaged_json("trialatlas.match", "note_cues.json")
     return cues
 
 

@@ -5,29 +5,27 @@ the same word as the habit ("non-smoker") or in a verb ("smoked … until she qu
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.match.note_person import days_ago
 from trialatlas.match.patient_model import PatientCondition, PatientProfile, evidence_at
+from trialatlas.text.packaged import packaged_json
 
 
 @cache
 def _intent() -> re.Pattern[str]:
-    text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
-    return re.compile(json.loads(text)["habit_intent"], re.IGNORECASE)
+    return re.compile(packaged_json("trialatlas.match", "note_cues.json")["habit_intent"], re.IGNORECASE)
 
 
 @cache
 def _habits() -> tuple[tuple[dict[str, re.Pattern[str] | None], str, re.Pattern[str]], ...]:
     """Each habit's concepts, status and pattern. A pattern of a list ("denies tobacco, alcohol or
     illicit drug use") names its concepts by a word each, and states those whose word it holds."""
-    text = resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8")
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     habits: list[tuple[dict[str, re.Pattern[str] | None], str, re.Pattern[str]]] = []
-    for habit in json.loads(text)["habits"]:
+    for habit in cues["habits"]:
         concepts: dict[str, re.Pattern[str] | None] = (
             {c: re.compile(rf"\b(?:{word})\b", re.IGNORECASE) for c, word in habit["concepts"].items()}
             if "concepts" in habit
@@ -66,6 +64,9 @@ def read_habits(profile: PatientProfile, index: int, sentence: str) -> list[tupl
                         present=status != "absent" and not negated,
                         family=context.family is not None,
                         historical=status == "past",
+                        # A habit given up is in remission (DSM's word for a use disorder no longer
+                        # active): what tells it from a bare "history of" one.
+                        course=["remission"] if status == "past" else [],
                         days_ago=days_ago(clause, profile.age_years) if status == "past" else None,
                         evidence=evidence_at(index, sentence, start, end),
                     )
@@ -73,3 +74,77 @@ def read_habits(profile: PatientProfile, index: int, sentence: str) -> list[tupl
                 taken.setdefault(concept, []).append((start, end))
             spans.append((start, end))
     return spans
+
+
+_NUMBER_WORDS = {
+    "a": 1.0,
+    "an": 1.0,
+    "one": 1.0,
+    "two": 2.0,
+    "three": 3.0,
+    "four": 4.0,
+    "five": 5.0,
+    "six": 6.0,
+    "seven": 7.0,
+    "eight": 8.0,
+    "nine": 9.0,
+    "ten": 10.0,
+    "twelve": 12.0,
+}
+_COUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + ")"
+_DRINK_COUNT = re.compile(
+    rf"\b(?P<low>{_COUNT})(?:\s*(?:to|-|or)\s*(?P<high>{_COUNT}))?\s+(?:[a-z]+\s+){{0,2}}?"
+    r"(?:beers?|drinks|glass(?:es)?|shots?|cans?|pints?|bottles?)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _drinking() -> tuple[
+    dict[str, float], dict[re.Pattern[str], float], re.Pattern[str], re.Pattern[str], re.Pattern[str]
+]:
+    data = packaged_json("trialatlas.match", "note_cues.json")["drinking_amount"]
+    limits = {"heavy": float(data["heavy_from_per_day"]), "light": float(data["light_up_to_per_day"])}
+    amounts = {re.compile(rf"\b{words}\b", re.IGNORECASE): float(n) for words, n in data["drinks"].items()}
+    return (
+        limits,
+        amounts,
+        re.compile(rf"\b(?:{data['per_day']})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{data['per_week']})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{data['light_words']})\b", re.IGNORECASE),
+    )
+
+
+def _count(word: str) -> float:
+    return _NUMBER_WORDS.get(word.lower()) or float(word)
+
+
+def drinking_level(clause: str) -> str | None:
+    """ "heavy", "light" or None (not said, or between) for the clause that says a patient drinks:
+    "drinks 8 to 10 beers every day" is heavy, "one glass of wine a week" and "drinks socially" light
+    (``drinking_amount`` in ``note_cues.json``)."""
+    limits, amounts, per_day, per_week, light_words = _drinking()
+    low = high = None
+    count = _DRINK_COUNT.search(clause)
+    if count is not None:
+        low = _count(count["low"])
+        high = _count(count["high"]) if count["high"] else low
+    else:
+        named = next((n for pattern, n in amounts.items() if pattern.search(clause)), None)
+        low = high = named
+    if low is not None and high is not None:
+        if per_day.search(clause):
+            days = 1.0
+        elif per_week.search(clause):
+            days = 7.0
+        else:
+            days = 0.0
+        if days:
+            if low / days >= limits["heavy"]:
+                return "heavy"
+            if high / days <= limits["light"]:
+                return "light"
+            return None
+    if light_words.search(clause):
+        return "light"
+    return None

@@ -3,16 +3,14 @@ with the criteria vocabularies, ConText-style negation and the value readers."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_regimens, mention_classes
 from trialatlas.extract.criteria.negation import context_of
-from trialatlas.extract.criteria.parsers.clinical import class_owners, with_elliptic
+from trialatlas.extract.criteria.parsers.clinical import class_owners, infection_mentions
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
 from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
 from trialatlas.extract.criteria.vocab import (
@@ -20,7 +18,6 @@ from trialatlas.extract.criteria.vocab import (
     analyte_matcher,
     broader_concepts,
     condition_matcher,
-    infection_matcher,
     procedure_matcher,
 )
 from trialatlas.match.note_allergies import read_allergies
@@ -40,6 +37,7 @@ from trialatlas.match.patient_model import (
     route_near,
     split_sentences,
 )
+from trialatlas.text.packaged import packaged_json
 
 # After a drug's name, words that make it a state of the body or a disorder, not a medicine taken:
 # "iron deficiency", "lithium toxicity", "opioid use disorder", "cocaine dependence".
@@ -53,15 +51,35 @@ _NOT_TAKEN = re.compile(
 @cache
 def _complete_medication_list() -> re.Pattern[str]:
     """The cues of a sentence listing all of the patient's medicines (``note_cues.json``, data)."""
-    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     return re.compile("|".join(f"(?:{cue})" for cue in cues["complete_medication_list"]), re.IGNORECASE)
 
 
 @cache
 def _negative_result() -> re.Pattern[str]:
     """Words giving an infection's test as negative (``note_cues.json``, data)."""
-    cues = json.loads(resources.files("trialatlas.match").joinpath("note_cues.json").read_text("utf-8"))
+    cues = packaged_json("trialatlas.match", "note_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["negative_result"]) + r")\b", re.IGNORECASE)
+
+
+@cache
+def _untested_result() -> re.Pattern[str]:
+    """Words saying an infection's test was never done, declined, pending or unknown (data)."""
+    cues = packaged_json("trialatlas.match", "note_cues.json")
+    return re.compile(r"\b(?:" + "|".join(cues["untested_result"]) + r")\b", re.IGNORECASE)
+
+
+_CLAUSE_MARK = re.compile(r"[;,()]")
+# A result right after its test, by a hyphen or a space ("HIV-negative", "HBsAg positive").
+_OWN_RESULT = re.compile(r"(?:-|\s+)(?P<result>(?:sero-?)?(?:positive|negative))\b", re.IGNORECASE)
+
+
+def _test_clause(sentence: str, start: int, end: int) -> str:
+    """The clause of a sentence holding ``start:end``, between commas, semicolons and brackets: in
+    "HIV-negative, HBsAg-negative; anti-HBc not tested" only the last test is untested."""
+    before = [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, start)]
+    after = _CLAUSE_MARK.search(sentence, end)
+    return sentence[before[-1] if before else 0 : after.start() if after else len(sentence)]
 
 
 def _every_dose_has_its_drug(sentence: str) -> bool:
@@ -154,7 +172,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             )
         )
         claimed.append((mention.start, end))
-    infections = with_elliptic(sentence, infection_matcher().find(sentence), infection_matcher())
+    infections = infection_mentions(sentence)
     for position, mention in enumerate(infections):
         if not free(mention.start, mention.end):
             continue
@@ -170,10 +188,22 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 list_end = following.end
             else:
                 break
+        if _untested_result().search(_test_clause(sentence, mention.start, list_end)):
+            # "HIV status never tested", "declined HIV testing": no status, and the "not" of "not
+            # tested" is no negative result.
+            claimed.append((mention.start, list_end))
+            continue
         # The result may be inside the mention itself ("HIV positive", "HIV-positive").
         around = f"{mention.text} {sentence[mention.end : list_end + 30]}".lower()
         status: Literal["positive", "negative", "active", "history", "any"] = "any"
-        if _negative_result().search(around) or context.negated:
+        own = _OWN_RESULT.match(sentence, list_end)
+        if own is not None:
+            # "HIV-negative, HBsAg-positive, anti-HCV negative": a result joined to its test is that
+            # test's, whatever result the clause gives another test.
+            # A cue before it still denies it: "has never been HIV positive".
+            denied = context.negation is not None and context.negation.direction == "forward"
+            status = "positive" if own["result"].lower().endswith("positive") and not denied else "negative"
+        elif _negative_result().search(around) or context.negated:
             status = "negative"
         elif "positive" in around or "seropositive" in sentence.lower():
             status = "positive"

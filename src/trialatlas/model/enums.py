@@ -7,12 +7,12 @@ Readers of other formats (legacy XML, CSV, scraped pages) map their spellings on
 
 from __future__ import annotations
 
-import json
 import re
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import TypeVar
+
+from trialatlas.text.packaged import packaged_json
 
 
 class OverallStatus(StrEnum):
@@ -338,8 +338,8 @@ _SPACES = re.compile(r"[\s\u00a0]+")
 
 @cache
 def _code_labels() -> dict[str, str]:
-    raw = resources.files("trialatlas.model").joinpath("enum_labels.json").read_text(encoding="utf-8")
-    return {code: text for code, text in json.loads(raw).items() if not code.startswith("_")}
+    raw = packaged_json("trialatlas.model", "enum_labels.json")
+    return {code: text for code, text in raw.items() if not code.startswith("_")}
 
 
 def code_label(code: str) -> str | None:

@@ -10,14 +10,14 @@ one; legacy XML spellings are mapped onto them through ``results_vocab.json``.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from trialatlas.text.packaged import packaged_json
 
 
 class _ResultPart(BaseModel):
@@ -252,8 +252,7 @@ def numeric_value(text: str | None) -> float | None:
 
 @cache
 def _vocab() -> dict[str, Any]:
-    data = resources.files("trialatlas.model").joinpath("results_vocab.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(data)
+    loaded: dict[str, Any] = packaged_json("trialatlas.model", "results_vocab.json")
     return loaded
 
 

@@ -20,15 +20,14 @@ The index weighs each by its rarity among the trials that say who runs them (idf
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from trialatlas.model import Trial
+from trialatlas.text.packaged import packaged_json
 
 # Raw weights before idf: an official's affiliation says less than the sponsor (a university runs
 # thousands of unrelated trials); the sites together weigh one (see module doc).
@@ -44,8 +43,7 @@ _WORD = re.compile(r"[a-z]+")
 
 @cache
 def _cues() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("people.json").read_text(encoding="utf-8")
-    raw: dict[str, Any] = json.loads(text)
+    raw: dict[str, Any] = packaged_json(__package__, "people.json")
     return {key: frozenset(values) for key, values in raw.items() if not key.startswith("_")}
 
 

@@ -19,15 +19,14 @@ senses is expanded only to the senses the rest of the query agrees with.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, Protocol
 
 from trialatlas.text.drugs import curated_drugs, drug_names, packaged_drug_names
+from trialatlas.text.packaged import packaged_json
 from trialatlas.text.words import STOP_WORDS, strip_accents
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -142,8 +141,7 @@ def _load_reviewed(data: dict[str, Any]) -> Reviewed:
 @cache
 def reviewed() -> Reviewed:
     """The reviewed list shipped with trialatlas (read once)."""
-    text = resources.files("trialatlas.search").joinpath("abbreviations.json").read_text(encoding="utf-8")
-    return _load_reviewed(json.loads(text))
+    return _load_reviewed(packaged_json("trialatlas.search", "abbreviations.json"))
 
 
 # --- Schwartz–Hearst -------------------------------------------------------------------------

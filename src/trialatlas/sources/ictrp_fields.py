@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from trialatlas.model.enums import (
@@ -40,6 +38,7 @@ from trialatlas.model.trial import (
 )
 from trialatlas.model.values import Age, PartialDate, age_unit, normalize_date
 from trialatlas.sources.ctgov_csv import parse_intervention
+from trialatlas.text.packaged import packaged_json
 
 # The fields of the export, in WHO's documented order (the order of a header-less export).
 FIELDS: tuple[str, ...] = (
@@ -139,8 +138,7 @@ UNMAPPED = (
 
 @functools.cache
 def vocabulary() -> dict[str, Any]:
-    text = resources.files("trialatlas.sources").joinpath("ictrp_vocab.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("trialatlas.sources", "ictrp_vocab.json")
     return data
 
 

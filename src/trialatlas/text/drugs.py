@@ -26,10 +26,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from trialatlas.config import cache_dir
+from trialatlas.text.packaged import packaged_json
 
 DRUG_DISTRIBUTION = "drug-named-entity-recognition"
 
@@ -56,7 +56,7 @@ class CuratedDrugs:
 @cache
 def curated_drugs() -> CuratedDrugs:
     """The curated additions shipped beside this module."""
-    raw = json.loads(resources.files(__package__).joinpath("drugs.json").read_text(encoding="utf-8"))
+    raw = packaged_json(__package__, "drugs.json")
     return CuratedDrugs(
         drugs={
             drug_class: {generic: tuple(aliases) for generic, aliases in generics.items()}
@@ -69,9 +69,7 @@ def curated_drugs() -> CuratedDrugs:
 @cache
 def curated_drug_classes() -> dict[str, Any]:
     """The curated drug classes (``drug_classes.json``): ``classes``, ``families`` and ``not_drugs``."""
-    data: dict[str, Any] = json.loads(
-        resources.files(__package__).joinpath("drug_classes.json").read_text(encoding="utf-8")
-    )
+    data: dict[str, Any] = packaged_json(__package__, "drug_classes.json")
     data.pop("_comment", None)
     return data
 
@@ -80,9 +78,7 @@ def curated_drug_classes() -> dict[str, Any]:
 def regimen_acronyms() -> dict[str, Any]:
     """Chemotherapy regimens named by acronym (``regimens.json``): ``regimens`` (acronym → component
     drugs, ``needs_context``) and the ``context`` words that let an ambiguous acronym count."""
-    data: dict[str, Any] = json.loads(
-        resources.files(__package__).joinpath("regimens.json").read_text(encoding="utf-8")
-    )
+    data: dict[str, Any] = packaged_json(__package__, "regimens.json")
     data.pop("_comment", None)
     return data
 
@@ -148,7 +144,7 @@ def drug_names() -> Iterator[DrugName]:
 def mined_drug_codes() -> dict[str, str]:
     """Development code -> generic, as the registry records pair them in an intervention's names
     (``drug_codes.json``, written by bench/mine_drug_codes.py): "MCI-196" -> colestilan."""
-    raw = json.loads(resources.files(__package__).joinpath("drug_codes.json").read_text(encoding="utf-8"))
+    raw = packaged_json(__package__, "drug_codes.json")
     return {str(code): str(generic) for code, generic in raw["codes"].items()}
 
 
@@ -156,5 +152,5 @@ def mined_drug_codes() -> dict[str, str]:
 def names_kept_as_written() -> frozenset[str]:
     """Names (lower case) a dose keeps as written although the vocabulary files them under one member:
     class names ("G-CSF") and products with no single generic ("S-1"); ``named_as_written`` in drugs.json."""
-    raw = json.loads(resources.files(__package__).joinpath("drugs.json").read_text(encoding="utf-8"))
+    raw = packaged_json(__package__, "drugs.json")
     return frozenset(" ".join(str(name).lower().split()) for name in raw.get("named_as_written", []))

@@ -9,23 +9,21 @@ of normal, and "hundred" alone is a number in "a hundred days" but would misread
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from trialatlas.errors import TrialAtlasError
+from trialatlas.text.packaged import packaged_json
 
 CARDINALS = "cardinals"
 
 
 @cache
 def _table() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("number_words.json").read_text(encoding="utf-8")
-    table: dict[str, Any] = json.loads(text)
+    table: dict[str, Any] = packaged_json(__package__, "number_words.json")
     return table
 
 

@@ -15,12 +15,12 @@ fetched). :func:`identify` recognises one id, :func:`find_registry_ids` every id
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from string import Formatter
 from typing import Any
+
+from trialatlas.text.packaged import packaged_json
 
 CTGOV = "ctgov"
 
@@ -63,9 +63,7 @@ class RegistryId:
 @functools.cache
 def registries() -> dict[str, Registry]:
     """Every known registry by code, in matching order."""
-    data: dict[str, Any] = json.loads(
-        resources.files(__package__).joinpath("registries.json").read_text(encoding="utf-8")
-    )
+    data: dict[str, Any] = packaged_json(__package__, "registries.json")
     return {
         entry["code"]: Registry(
             code=entry["code"],

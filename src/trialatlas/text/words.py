@@ -13,7 +13,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from importlib import resources
+
+from trialatlas.text.packaged import packaged_text
 
 _WORD = re.compile(r"[a-z0-9]+")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
@@ -22,7 +23,7 @@ _SECTION = re.compile(r"^\[([a-z_]+)\]$")
 
 @cache
 def _sections() -> dict[str, frozenset[str]]:
-    text = resources.files(__package__).joinpath("stop_words.txt").read_text(encoding="utf-8")
+    text = packaged_text(__package__, "stop_words.txt")
     sections: dict[str, set[str]] = {}
     current: set[str] | None = None
     for raw in text.splitlines():

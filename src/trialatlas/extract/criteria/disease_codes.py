@@ -22,7 +22,6 @@ The entries are built on first use and kept in the cache folder (:mod:`trialatla
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from trialatlas.text.built import built
+from trialatlas.text.packaged import packaged_json
 
 PACKAGE = "simple_icd_10_cm"
 _CHAPTERS = re.compile(r"^[A-R]")
@@ -38,8 +38,7 @@ _CHAPTERS = re.compile(r"^[A-R]")
 
 @cache
 def _rules() -> dict[str, Any]:
-    text = resources.files("trialatlas.extract.criteria").joinpath("vocab", "disease_codes.json")
-    data: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+    data: dict[str, Any] = packaged_json("trialatlas.extract.criteria", "vocab", "disease_codes.json")
     return data
 
 

@@ -22,7 +22,14 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from trialatlas.extract.criteria.rules import AgeRule, ConditionRule, LogicNode, MedicationRule, Rule
+from trialatlas.extract.criteria.rules import (
+    AgeRule,
+    ConditionRule,
+    InfectionRule,
+    LogicNode,
+    MedicationRule,
+    Rule,
+)
 from trialatlas.extract.criteria.split import CriterionKind
 from trialatlas.extract.criteria.vocab import broader_concepts
 
@@ -274,7 +281,9 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
                 if part.op == "all" and part.cue == "list":
                     part = _join("any", part.children, "list")
                 node = _node(op="examples", children=[node, part], cue="such as")
-            elif node.op == "not" and part.op == "not" and node.cue == part.cue:
+            elif (
+                node.op == "not" and part.op == "not" and node.cue == part.cue and not _two_tests(node, part)
+            ):
                 # One negation over a qualified phrase: "No seizure disorder requiring medication"
                 # denies the two together (a seizure disorder that needs medication), not each alone.
                 inner = _join("all", [node.children[0], part.children[0]], "with")
@@ -282,6 +291,12 @@ def _structure(text: str, kind: CriterionKind, rules: Sequence[Rule], order: lis
             else:
                 node = _join("all", [node, part], "with")
         return node
+
+    def _two_tests(first: LogicNode, second: LogicNode) -> bool:
+        """Whether two denied atoms are tests side by side ("HIV negative Hepatitis B surface antigen
+        negative"): each result is its own test's, and one test never qualifies another."""
+        inner = (first.children[0], second.children[0])
+        return all(n.op == "atom" and isinstance(rules[n.rule or 0], InfectionRule) for n in inner)
 
     return split(0, len(atoms) - 1, 0)
 

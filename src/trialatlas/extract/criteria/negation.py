@@ -10,12 +10,12 @@ matched first and block the real cues they contain.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, Literal
+
+from trialatlas.text.packaged import packaged_json
 
 CueCategory = Literal["negation", "exception", "family", "hypothetical", "historical", "pseudo"]
 
@@ -23,10 +23,7 @@ CueCategory = Literal["negation", "exception", "family", "hypothetical", "histor
 @cache
 def _cue_data() -> dict[str, Any]:
     """The cue lists (data, not code): ``vocab/context_cues.json``."""
-    text = (
-        resources.files("trialatlas.extract.criteria").joinpath("vocab/context_cues.json").read_text("utf-8")
-    )
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("trialatlas.extract.criteria", "vocab", "context_cues.json")
     return data
 
 

@@ -8,15 +8,14 @@ The words are data (``vocab/qualifiers.json``); this module only reads them.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, Literal
 
 from trialatlas.extract.criteria.vocab import number_value
 from trialatlas.text.numbers import number_words
+from trialatlas.text.packaged import packaged_json
 
 ClassKind = Literal["class", "stage", "grade"]
 
@@ -31,8 +30,7 @@ _JOIN = r"\s*(?:,\s*(?:and/or|or|and)\b|,|/|\band/or\b|\bor\b|\band\b|\bto\b|-|â
 
 @cache
 def qualifier_vocab() -> dict[str, Any]:
-    text = resources.files("trialatlas.extract.criteria").joinpath("vocab/qualifiers.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("trialatlas.extract.criteria", "vocab", "qualifiers.json")
     return data
 
 
@@ -269,12 +267,7 @@ def _per_day(match: re.Match[str]) -> float | None:
 
 @cache
 def _equivalents() -> dict[str, Any]:
-    text = (
-        resources.files("trialatlas.extract.criteria")
-        .joinpath("vocab/dose_equivalents.json")
-        .read_text("utf-8")
-    )
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("trialatlas.extract.criteria", "vocab", "dose_equivalents.json")
     return data
 
 

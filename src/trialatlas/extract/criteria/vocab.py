@@ -11,17 +11,16 @@ so finding every concept in a criterion is one regex scan.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from trialatlas.extract.criteria.disease_codes import disease_codes
 from trialatlas.text.built import built
 from trialatlas.text.numbers import number_words
+from trialatlas.text.packaged import packaged_json
 from trialatlas.text.words import strip_accents
 
 # Criteria count in words of every kind but "every other": "a few days", "twice", "half a year".
@@ -74,9 +73,7 @@ def _fold(word: str) -> str:
 
 @cache
 def _spellings() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    data = json.loads(
-        resources.files("trialatlas.extract.criteria").joinpath("vocab", "spelling.json").read_text("utf-8")
-    )
+    data = packaged_json("trialatlas.extract.criteria", "vocab", "spelling.json")
     return tuple(map(tuple, data["anywhere"])), tuple(map(tuple, data["start"]))
 
 
@@ -220,8 +217,7 @@ class Matcher:
 
 @cache
 def _load(name: str) -> dict[str, Any]:
-    text = resources.files("trialatlas.extract.criteria").joinpath("vocab", name).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = packaged_json("trialatlas.extract.criteria", "vocab", name)
     data.pop("_comment", None)
     return data
 

@@ -6,9 +6,7 @@ the grammar-based readings this one asks when the nearest name is the wrong one.
 from __future__ import annotations
 
 import functools
-import json
 import re
-from importlib import resources
 
 from trialatlas.extract.regimen import clauses, naming
 from trialatlas.extract.regimen.amounts import Amount
@@ -17,6 +15,7 @@ from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
 from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, fuzzy_lookup, looks_like_code, lookup
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc
+from trialatlas.text.packaged import packaged_json
 
 _AFTER_GAP = re.compile(
     # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
@@ -174,7 +173,7 @@ def _written_reversed(first: str, second: str, amount: Amount) -> bool:
 def _fixed_combinations() -> dict[tuple[str, str], tuple[str, frozenset[tuple[float, float]]]]:
     """Marketed fixed-dose combinations (fixed_combinations.json): components in the product's order ->
     (unit, strengths)."""
-    raw = json.loads(resources.files(__package__).joinpath("fixed_combinations.json").read_text("utf-8"))
+    raw = packaged_json(__package__, "fixed_combinations.json")
     return {
         (product["components"][0], product["components"][1]): (
             product.get("unit", "mg"),

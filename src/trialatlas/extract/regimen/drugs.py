@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import cast
 
 from rapidfuzz import fuzz, process
@@ -21,6 +20,7 @@ from rapidfuzz.distance import Levenshtein
 
 from trialatlas.text.built import built
 from trialatlas.text.drugs import curated_drugs, mined_drug_codes, packaged_drug_names
+from trialatlas.text.packaged import packaged_words
 from trialatlas.text.words import stop_words
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -378,8 +378,7 @@ _SQUASH = re.compile(r"[\s\-]+")
 @lru_cache(maxsize=1)
 def dose_forms() -> frozenset[str]:
     """Dose-form words (dose_forms.txt) that are no part of a generic's name."""
-    text = resources.files(__package__).joinpath("dose_forms.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return packaged_words(__package__, "dose_forms.txt")
 
 
 def written_generic(written: str, name: str) -> str:

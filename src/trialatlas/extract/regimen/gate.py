@@ -31,6 +31,7 @@ from trialatlas.extract.regimen import naming
 from trialatlas.extract.regimen.drugs import Mention
 from trialatlas.extract.regimen.models import SPEC_FREQUENCIES, ParsedRegimen, RegimenItem, Unparsed
 from trialatlas.extract.regimen.passes import _Doc
+from trialatlas.text.packaged import packaged_json
 
 MODEL_FILE = "gate_model.json"
 REASON = "dose read with too little certainty to be given"
@@ -118,7 +119,7 @@ class _Cues:
 
 @functools.cache
 def _cues() -> _Cues:
-    raw = json.loads(resources.files(__package__).joinpath("gate_cues.json").read_text("utf-8"))
+    raw = packaged_json(__package__, "gate_cues.json")
     return _Cues(
         before=tuple((f"before_{name}", re.compile(rx, re.IGNORECASE)) for name, rx in raw["before"].items()),
         after=tuple((f"after_{name}", re.compile(rx, re.IGNORECASE)) for name, rx in raw["after"].items()),

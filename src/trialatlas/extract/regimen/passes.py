@@ -9,7 +9,6 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount
@@ -24,6 +23,7 @@ from trialatlas.extract.regimen.models import (
     TargetLevel,
     Unparsed,
 )
+from trialatlas.text.packaged import packaged_words
 
 _DAYS_MULTI = re.compile(
     r"\b(?:days?|d)\s*-?\d+\s*(?:-|to|through|thru)\s*(?:(?:days?|d)\s*)?-?\d+|\b(?:days?|d)\s*[-+]?\d+\s*(?:,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d+|"
@@ -625,8 +625,7 @@ _VOLUME_UNITS = frozenset({"mL", "L"})
 @lru_cache(maxsize=1)
 def vehicles() -> frozenset[str]:
     """Diluents and vehicles (vehicles.txt): given in a volume, what a drug is given in, not a dose."""
-    text = resources.files(__package__).joinpath("vehicles.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return packaged_words(__package__, "vehicles.txt")
 
 
 def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:

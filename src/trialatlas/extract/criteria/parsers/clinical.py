@@ -27,6 +27,7 @@ from trialatlas.extract.criteria.rules import (
     MedicationRule,
     ProcedureRule,
     Rule,
+    Window,
 )
 from trialatlas.extract.criteria.vocab import (
     Matcher,
@@ -59,17 +60,45 @@ def _groups(mentions: list[DrugMention], text: str) -> list[list[DrugMention]]:
     return groups
 
 
+# A test's result written against its name ("HIV-negative", "HBsAg-positive", "anti-HCV-seronegative"):
+# the hyphen joins two words, not one name, so the result is read as the word after its own test.
+_RESULT_HYPHEN = re.compile(
+    r"(?<=[A-Za-z0-9])-(?=(?:sero-?)?(?:negative|positive|reactive|nonreactive|non-reactive)\b)", re.I
+)
+
+
+# A negative result joined to its own test ("HIV-negative", "HIV seronegative", "(HBsAg-)"): the test's
+# own result. NegEx reads no cue there (a hyphenated "negative" is a word's own, as in "triple-negative
+# breast cancer"), and a result written apart ("HIV negative") is left to its cue.
+_OWN_NEGATIVE = re.compile(r"-(?:sero-?)?negative\b|\s*sero-?negative\b|-(?=\s*[,;)]|\s*$)", re.I)
+
+
+def _results_apart(text: str) -> str:
+    """``text`` with the hyphen between a test and its result read as a space of the same length."""
+    return _RESULT_HYPHEN.sub(" ", text) if "-" in text else text
+
+
+def infection_mentions(text: str) -> list[Mention]:
+    """The infections a text names, in a criterion as in a note, with those a list leaves implicit
+    ("Hepatitis B and C") and those written against their result ("HIV-negative"; the spans are the
+    text's own)."""
+    matcher = infection_matcher()
+    read = _results_apart(text)
+    return with_elliptic(read, matcher.find(read), matcher)
+
+
 @register("infection", priority=40)
 def parse_infection(context: CriterionContext) -> list[Rule]:
     text = context.text
     rules: list[Rule] = []
-    mentions = [m for m in infection_matcher().find(text) if not context.is_claimed(m.start, m.end)]
-    mentions = with_elliptic(text, mentions, infection_matcher())
+    mentions = [m for m in infection_mentions(text) if not context.is_claimed(m.start, m.end)]
     seen: set[str] = set()
     for mention in mentions:
-        # "Hepatitis B surface antigen or / and Hepatitis B e antigen": one rule per pathogen and clause.
+        # "Hepatitis B surface antigen or / and Hepatitis B e antigen": one rule per pathogen and clause;
+        # a test's own negative result is another ("HIV-positive … or HIV-seronegative": either).
+        own = _OWN_NEGATIVE.match(text, mention.end)
         clause = text[max(0, mention.start - 60) : mention.end + 60]
-        key = f"{mention.concept}:{_clause_index(text, mention.start)}"
+        key = f"{mention.concept}:{_clause_index(text, mention.start)}:{own is not None}"
         context.claim(mention.start, mention.end)
         if key in seen:
             continue
@@ -79,14 +108,21 @@ def parse_infection(context: CriterionContext) -> list[Rule]:
             if pattern.search(clause):
                 status = label
                 break
-        rules.append(
-            InfectionRule(
-                span=context.span(mention.start, mention.end),
-                pathogen=mention.concept,
-                status=status,
-                name=mention.text,
-            )
+        # The result joined to its test is read with it ("HIV-negative" as a whole).
+        end = own.end() if own is not None else mention.end
+        context.claim(mention.start, end)
+        rule = InfectionRule(
+            span=context.span(mention.start, end),
+            pathogen=mention.concept,
+            status=status,
+            name=mention.text,
         )
+        if own is not None:
+            # "HIV-negative, HBsAg-": each test is denied by its own result (the cue names its test,
+            # so two results are never read as one negation over both).
+            rule.negated = True
+            rule.negation_cue = f"{mention.text} {own.group(0).strip(' -').lower() or 'negative'}"
+        rules.append(rule)
     return rules
 
 
@@ -193,13 +229,59 @@ _EQUIVALENT = re.compile(
 )
 
 
+# "Abuse alcohol or drugs", "are abusing drugs or alcohol", "actively abuse substances": a verb of
+# abuse with its objects is the condition the noun phrase names ("alcohol abuse", "drug abuse"), each
+# object composed with the verb's noun; its present tense asks about now. "Abuse of alcohol" is the noun.
+_ABUSE_VERB = re.compile(r"\b(?:abus|misus)(?:e|es|ing)\b(?P<of>\s+of)?", re.IGNORECASE)
+_ABUSED_ITEM = re.compile(
+    r"\s*(?:,\s*)?(?:(?:and/or|or|and|nor)\s+)?(?:(?:other|illicit|illegal|street|recreational)\s+)?"
+    r"(?P<word>[A-Za-z]+)",
+    re.IGNORECASE,
+)
+
+
+def _abused_objects(text: str) -> list[tuple[int, int, str, str, bool]]:
+    """The objects of each verb of abuse: (start, end, the composed name, its concept, said in the
+    present tense). The list ends at the first word that composes to no known condition."""
+    matcher = condition_matcher()
+    found: list[tuple[int, int, str, str, bool]] = []
+    for verb in _ABUSE_VERB.finditer(text):
+        noun = "misuse" if verb.group(0).lower().startswith("misus") else "abuse"
+        position = verb.end()
+        while (item := _ABUSED_ITEM.match(text, position)) is not None:
+            word = item["word"].lower()
+            singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+            name = next(
+                (n for n in (f"{singular} {noun}", f"{word} {noun}") if matcher.concept_of(n) is not None),
+                None,
+            )
+            if name is None:
+                break
+            concept = matcher.concept_of(name)
+            assert concept is not None
+            found.append((item.start("word"), item.end("word"), name, concept, verb["of"] is None))
+            position = item.end()
+    return found
+
+
+def _in_abuse_objects(text: str, start: int, end: int) -> bool:
+    return (
+        any(s <= start and end <= e for s, e, *_ in _abused_objects(text))
+        if "abus" in text.lower() or ("misus" in text.lower())
+        else False
+    )
+
+
 @register("medication", priority=50)
 def parse_medication(context: CriterionContext) -> list[Rule]:
     text = context.text
     mentions = [
         m
         for m in find_drugs(text)
-        if not context.is_claimed(m.start, m.end) and not _DISEASE_KIND.match(text, m.end)
+        if not context.is_claimed(m.start, m.end)
+        and not _DISEASE_KIND.match(text, m.end)
+        # The drugs one abuses ("abuse alcohol or drugs") are a condition, not medicines taken.
+        and not _in_abuse_objects(text, m.start, m.end)
     ]
     rules: list[Rule] = []
     counted_in = 0  # the end of the last dose whose reference drug ("10 mg prednisone/day") is claimed
@@ -530,10 +612,33 @@ def _shared_heads(context: CriterionContext, mentions: list[Mention], rules: lis
     return extra
 
 
+def _abuse_by_verb(context: CriterionContext) -> list[Rule]:
+    """The conditions a verb of abuse names with its objects ("Abuse alcohol or drugs")."""
+    lowered = context.text.lower()
+    if "abus" not in lowered and "misus" not in lowered:
+        return []
+    rules: list[Rule] = []
+    for start, end, name, concept, present in _abused_objects(context.text):
+        if context.is_claimed(start, end):
+            continue
+        context.claim(start, end)
+        span = context.span(start, end)
+        rules.append(
+            ConditionRule(
+                span=span,
+                name=name,
+                concept=concept,
+                # "Abuse alcohol": the present tense asks about now, as "current alcohol abuse" does.
+                window=Window(span=span, relation="current") if present else None,
+            )
+        )
+    return rules
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
-    rules: list[Rule] = []
+    rules: list[Rule] = _abuse_by_verb(context)
     mentions = [
         m
         for m in condition_matcher().find(text)
@@ -608,4 +713,4 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
     return rules
 
 
-__all__ = ["parse_condition", "parse_infection", "parse_medication", "parse_procedure"]
+__all__ = ["infection_mentions", "parse_condition", "parse_infection", "parse_medication", "parse_procedure"]
