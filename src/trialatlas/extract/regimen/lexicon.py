@@ -6,12 +6,11 @@ dose each span belongs to.
 
 from __future__ import annotations
 
-import json
 import re
-from importlib import resources
 
 from trialatlas.extract.regimen.fastre import word_start_regex
 from trialatlas.text.numbers import number_words
+from trialatlas.text.packaged import packaged_json
 
 Span = tuple[int, int, str]
 
@@ -267,9 +266,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
 ]
 # More route words, kept as data (route_words.json): other registries' languages, inflections, forms, and
 # abbreviations that are route words only right after a dose.
-_ROUTE_WORDS = json.loads(
-    resources.files(__package__).joinpath("route_words.json").read_text(encoding="utf-8")
-)
+_ROUTE_WORDS = packaged_json(__package__, "route_words.json")
 
 
 def _phrases(words: list[str]) -> str:
