@@ -364,6 +364,69 @@ def draw_freq_set() -> None:
     _write(_fill_in_order(pools, shares, random.Random(FREQ_SEED), texts, drop_drawn_first=False), texts)
 
 
+# The second route predictor set (tests/fixtures/regimens_gen_routes2.jsonl): even-numbered trials (any even
+# last digit), none of their texts in any labelled set, none equal to a labelled text, texts of at most 900
+# characters, a seed of its own, drawn toward what decides a route: topical, eye and inhaled products,
+# injections, infusions, a route stated in another sentence than the dose, dose forms; a few distractors.
+# It excludes every set labelled before it (listed, so that the draw stays reproducible once it is labelled).
+ROUTES2_SEED = 20261310
+ROUTES2_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec")
+ROUTES2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 6),
+    (
+        "local",
+        re.compile(
+            r"\b(?:topical\w*|ophthalmic|eye drops?|inhal\w*|nebuli\w*|cream|ointment|gel|spray|patch\w*|"
+            r"intravitreal|nasal\w*|vaginal\w*|rectal\w*|suppositor\w*)\b",
+            re.I,
+        ),
+        7,
+    ),
+    ("injection", re.compile(r"\binject\w*\b", re.I), 7),
+    ("infusion", re.compile(r"\binfus\w*\b|\bby vein\b|\bdrip\b", re.I), 7),
+    # A route word in a sentence that states no dose (the route has to be carried to the dose).
+    ("other_sentence", re.compile(r""), 7),
+    ("form", re.compile(r"\b(?:tablets?|capsules?|pills?|sachets?|granules|syrup|solution)\b", re.I), 6),
+]
+_ROUTE_WORD = ROUTE_STRATA[1][1]
+
+
+def _route_apart(text: str) -> bool:
+    """Whether a sentence of ``text`` states a route word but no dose."""
+    return any(
+        _ROUTE_WORD.search(sentence) and not DOSE.search(sentence)
+        for sentence in re.split(r"(?<=[.;:])\s+|\n+", text)
+    )
+
+
+def routes2_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    for name, pattern, _ in ROUTES2_STRATA[1:]:
+        if name == "other_sentence":
+            if _route_apart(text):
+                return name
+        elif pattern.search(text):
+            return name
+    return "other"
+
+
+def draw_routes2_set() -> None:
+    """PREDICTOR_SIZE texts per ROUTES2_STRATA (a stratum short of texts passes its share on to the next)."""
+    seen = labelled_ids(ROUTES2_EXCLUDED)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
+            continue
+        if text not in labelled_texts:
+            pools.setdefault(routes2_stratum(text), []).append(text_id)
+    shares = [(name, share) for name, _, share in ROUTES2_STRATA]
+    _write(_fill_in_order(pools, shares, random.Random(ROUTES2_SEED), texts, drop_drawn_first=False), texts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -378,9 +441,15 @@ def main() -> None:
     parser.add_argument(
         "--freq", action="store_true", help="draw the frequency predictor set (every even digit)"
     )
+    parser.add_argument(
+        "--routes2", action="store_true", help="draw the second route predictor set (every even digit)"
+    )
     args = parser.parse_args()
     if args.freq:
         draw_freq_set()
+        return
+    if args.routes2:
+        draw_routes2_set()
         return
     if args.spec:
         draw_spec_set()

@@ -132,7 +132,7 @@ _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
-_PER_BODY = re.compile(r"^\s*(?:/|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
+_PER_BODY = re.compile(r"^\s*(?:/|per\s*\(\s*/\s*\)|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
 _RUN = re.compile(r"\.?\d[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
@@ -149,7 +149,8 @@ _TIME = (
     r"(?P<time{n}>day|days(?!\s*\d)|d|24\s*h(?:ours?|rs?)?|hours?|hrs?|h|minutes?|mins?|min|weeks?|wks?|w|doses?|months?|"
     r"(?P<every{n}>\d+)\s*(?:h(?:ours?|rs?)?|weeks?|wks?|days?))"
 )
-_PER = r"\s*(?:/|per\s+|a\s+|each\s+)\s*"
+# "1000 mg per (/) square meter (m^2)": registry results write the slash out beside "per".
+_PER = r"\s*(?:/|per\s*\(\s*/\s*\)|per\s+|a\s+|each\s+)\s*"
 _BASIS = re.compile(
     # "50 mg/m2 day continuous" is per day; "50 mg/m2 day 1" names the day it is given on.
     r"^(?:"
@@ -290,6 +291,12 @@ def _every(word: str, count: str) -> str | None:
     return None
 
 
+_ROUTE_BEFORE_PER = re.compile(
+    r"\s*,?\s*(?:p\.?o\.?|orally|by\s+mouth|i\.?v\.?|intravenously|s\.?c\.?|subcutaneously)(?=\s*(?:/|per\s))",
+    re.IGNORECASE,
+)
+
+
 def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
     """(basis, end, frequency code from "/12h", volume-denominator flag) of what follows an amount."""
     match = _BASIS.match(text[pos : pos + 60])
@@ -299,6 +306,12 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
         if element is not None:
             pos = element.end()
             match = _BASIS.match(text[pos : pos + 60])
+    if match is None:
+        # "40mg p.o./ day", "2 tablets orally per day": a route written between the amount and its period.
+        route = _ROUTE_BEFORE_PER.match(text, pos, pos + 20)
+        if route is not None:
+            match = _BASIS.match(text[route.end() : route.end() + 60])
+            pos = route.end() if match is not None else pos
     if match is None:
         return "dose", pos, None, False
     body = match.group("body") or match.group("body2")

@@ -10,6 +10,7 @@ import re
 
 from trialatlas.extract.regimen.fastre import word_start_regex
 from trialatlas.text.numbers import number_words
+from trialatlas.text.packaged import packaged_json
 
 Span = tuple[int, int, str]
 
@@ -264,6 +265,38 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
         r"\bophthalmic\b|\beye\s+drops?\b|\b(?:into|in|per|to)\s+(?:the\s+|each\s+|study\s+|affected\s+)*eyes?\b",
     ),
 ]
+# More route words, kept as data (route_words.json): other registries' languages, inflections, forms, and
+# abbreviations that are route words only right after a dose.
+_ROUTE_WORDS = packaged_json(__package__, "route_words.json")
+
+
+def _phrases(words: list[str]) -> str:
+    """Whole-word alternatives of lower-case words or phrases (a space stands for any run of spaces)."""
+    return "|".join(r"\b" + re.escape(word).replace(r"\ ", r"\s+") + r"\b" for word in words)
+
+
+_ROUTE_PATTERNS = [
+    (name, pattern + ("|" + _phrases(_ROUTE_WORDS["words"][name]) if name in _ROUTE_WORDS["words"] else ""))
+    for name, pattern in _ROUTE_PATTERNS
+]
+_AFTER_DOSE_ROUTE: dict[str, str] = _ROUTE_WORDS["after_dose"]
+_AFTER_DOSE_ABBREVIATION = re.compile(r"\b(?:" + "|".join(map(re.escape, _AFTER_DOSE_ROUTE)) + r")\b")
+# What ends an amount, its unit or basis just before such an abbreviation ("12 mg IT", "60 mg/m2 IP",
+# "(0.5 mg) SL").
+_DOSE_END = re.compile(
+    r"(?:\d|\b(?:mg|g|mcg|µg|μg|ug|iu|units?|ml|kg|m2|m²|m\^2|day|d|h|dose))\s*\)?\s*,?\s*$", re.IGNORECASE
+)
+# "Both drugs are given orally": words that refer to every drug a text doses.
+EVERY_DOSED_DRUG = re.compile(
+    r"\b(?:"
+    + "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in _ROUTE_WORDS["every_dosed_drug"]["determiners"]
+    )
+    + r")\s+(?:"
+    + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in _ROUTE_WORDS["every_dosed_drug"]["nouns"])
+    + r")\b",
+    re.IGNORECASE,
+)
 # "IM" only in capitals: lower-case "im" is too common a fragment to mean intramuscular; "POs" (taking
 # things by mouth, "when tolerating POs") likewise, as "pos" is a common fragment.
 # "IA" (intra-arterial, R5) likewise, and never after a stage or class word ("stage IA").
@@ -275,7 +308,7 @@ _FORM_ROUTE = word_start_regex(
         (
             "oral",
             r"\b(?:tablets?|tabs?|capsules?|caps|pills?|granules|syrup|oral\s+solution|sachets?|lozenges?|"
-            r"dispersible)\b",
+            r"dispersible)\b|" + _phrases(_ROUTE_WORDS["forms"]["oral"]),
         ),
         ("inhaled", r"\b(?:puffs?)\b"),
     ]
@@ -298,6 +331,9 @@ def find_routes(text: str) -> list[Span]:
         if kind == "sc" and text[start:end] == "SC" and text[end : end + 1] == "L":
             continue
         spans.setdefault(start, (start, end, kind))
+    for match in _AFTER_DOSE_ABBREVIATION.finditer(text):
+        if _DOSE_END.search(text, max(0, match.start() - 16), match.start()):
+            spans.setdefault(match.start(), (match.start(), match.end(), _AFTER_DOSE_ROUTE[match.group()]))
     return sorted(spans.values())
 
 

@@ -63,10 +63,9 @@ from trialatlas.extract.regimen.passes import (
     _read_adjustments,
     _read_conditions,
     _share_in_lists,
-    _share_route_by_drug,
     _specify_by_context,
 )
-from trialatlas.extract.regimen.routes import _NEXT_STEP, _bind_routes, _route
+from trialatlas.extract.regimen.routes import _NEXT_STEP, _bind_routes, _route, _share_route_by_drug
 from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
 from trialatlas.extract.regimen.thresholds import attach_thresholds
 
@@ -89,6 +88,12 @@ _TRANSLATE = str.maketrans(
         "\u202f": " ",
         "＜": "<",
         "＞": ">",
+        # CJK compatibility units of Chinese registries' texts ("25mg/㎡/day").
+        "㎡": "m2",
+        "㎎": "mg",
+        "㎍": "µg",
+        "㎏": "kg",
+        "㎖": "mL",
         "®": " ",
         "™": " ",
         "\t": " ",
@@ -118,7 +123,11 @@ _TOTAL_RIGHT_BEFORE = re.compile(
 # "36.5 mg/kg total dose", "(4.5 g/m2 total)", "32 mL/kg overall": a course's sum written after it.
 _TOTAL_RIGHT_AFTER = re.compile(r"\s*(?:total|in\s+total|overall|cumulative)\b", re.IGNORECASE)
 _SPLIT_CODES = frozenset({"BID", "TID", "QID"})
-_DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
+# "a daily dose of 1000 mg", "The daily dose of lapatinib is 1250 mg", "total daily dose: 2 g".
+_DAILY_DOSE_BEFORE = re.compile(
+    r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s*(?:of\s+|(?:of\s+[\w-]+(?:\s+[\w-]+)?\s+)?(?:is|was|will\s+be|=|:)\s*)?$",
+    re.IGNORECASE,
+)
 
 
 def parse_regimen(text: str, default_drug: str | None = None, *, gated: bool = True) -> ParsedRegimen:
@@ -333,7 +342,7 @@ def _item(
         lexicon.PULSE.search(text[amount.end : min(post_end, amount.end + 25)])
     )
     basis = amount.basis
-    if basis == "dose" and _DAILY_DOSE_BEFORE.search(text, max(pre_start, amount.start - 30), amount.start):
+    if basis == "dose" and _DAILY_DOSE_BEFORE.search(text, max(pre_start, amount.start - 45), amount.start):
         # "a daily dose of 1000 mg divided and given every 12 hours": the day's amount.
         basis = "day"
     if basis == "dose" and (

@@ -140,6 +140,9 @@ def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
             item.drug = specific[0]
 
 
+_BRACKET_AFTER = re.compile(r"[ \t]*$")
+
+
 def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> None:
     """Doses written as one list ("8, 16 or 32 mg", "300/150 mg", "CDDP (75 mg/m2) and DTIC (660 mg/m2) by
     infusion") share the drug, route and frequency written once for the whole list."""
@@ -182,16 +185,33 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
                     item.dose = item.dose.model_copy(update={"basis": anchor.dose.basis})
         drugs = {i.drug for i in group}
         last = group[-1]
-        opening = text.rfind("(", max(0, group[0].start - 60), group[0].start)
-        closing = text.find(")", last.end)
-        # "Hyzaar tablets (losartan 50 mg / hydrochlorothiazide 12.5 mg)": a form written before the
-        # brackets that hold the whole run is every dose's in it.
-        enclosed = (
+        # "(...)" or "[...]" around the whole run.
+        square = text.rfind("[", max(0, group[0].start - 60), group[0].start)
+        round_ = text.rfind("(", max(0, group[0].start - 60), group[0].start)
+        left, right = ("[", "]") if square > round_ else ("(", ")")
+        opening = max(square, round_)
+        closing = text.find(right, last.end)
+        bracketed = (
             opening >= 0
             and closing >= 0
-            and ")" not in text[opening : group[0].start]
-            and "(" not in text[group[0].start : closing]
-            and any(f[1] <= opening and doc.sentence_of(f[0]) == doc.sentence_of(opening) for f in doc.forms)
+            and right not in text[opening : group[0].start]
+            and left not in text[group[0].start : closing]
+        )
+        # "Hyzaar tablets (losartan 50 mg / hydrochlorothiazide 12.5 mg)", "1 DS tablet [TMP-SMX DS = 160 mg
+        # trimethoprim and 800 mg sulfamethoxazole]": a form written before the brackets that hold the
+        # whole run is every dose's in it.
+        enclosed = bracketed and any(
+            f[1] <= opening and doc.sentence_of(f[0]) == doc.sentence_of(opening) for f in doc.forms
+        )
+        # "oral Malarone (atovaquone 250 mg and proguanil 100 mg)": so is the route of the product named
+        # right before them.
+        product_route = next(
+            (
+                doc.bound_routes[m.start]
+                for m in doc.mentions
+                if bracketed and m.start in doc.bound_routes and _BRACKET_AFTER.match(text, m.end, opening)
+            ),
+            None,
         )
         routes = [
             i.route
@@ -206,6 +226,8 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
             )
         ]
         frequencies = [i.frequency for i in group if i.frequency and not _bracketed_own(text, i)]
+        if product_route is not None and not routes:
+            routes = [product_route]
         for item in group:
             if item.route is None and routes and len(set(routes)) == 1:
                 item.route = routes[0]
@@ -595,75 +617,6 @@ def _collect_unparsed(
         ):
             seen.add(mention.info.name)
             result.mentions.append(mention.info.name)
-
-
-_FORM_ATTACHED = re.compile(r"[ \t]*\(?[ \t]*$")
-_DILUTED_IN = re.compile(r"\b(?:dilut|dissolv|reconstitut|suspend)\w*\s+(?:in|with)\b", re.IGNORECASE)
-
-
-def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
-    """A route stated for a drug applies to all its doses (the spec), when the text gives it only one:
-    with a dose, or with the drug's name ("intravenous belimumab", "ATV (capsule)")."""
-    routes: dict[str | None, set[str]] = {}
-    for item in items:
-        if item.dose is not None and item.route is not None:
-            routes.setdefault(item.drug, set()).add(item.route)
-    for mention in doc.mentions:
-        named = mention.name_as_written
-        if named in routes or not any(item.drug == named and item.route is None for item in items):
-            continue
-        stated = {doc.bound_routes[mention.start]} if mention.start in doc.bound_routes else set()
-        stated |= {
-            form[2]
-            for form in doc.forms
-            if form[0] >= mention.end and _FORM_ATTACHED.match(doc.text, mention.end, form[0])
-        }
-        if stated:
-            routes.setdefault(named, set()).update(stated)
-    for sentence in doc.sentences:
-        # "Tocilizumab is given as an intravenous infusion": a sentence without a dose that names one drug
-        # and one route states that drug's route.
-        if any(sentence.start <= item.start < sentence.end for item in items):
-            continue
-        names: set[str | None] = {
-            m.name_as_written
-            for m in doc.mentions
-            if sentence.start <= m.start < sentence.end
-            # "diluted in physiologic saline containing 5% human serum albumin": what the drug is given in.
-            and not _DILUTED_IN.search(doc.text, max(sentence.start, m.start - 80), m.start)
-        }
-        # "Viusid and Asbrip will be administered orally": products the vocabulary does not know, named
-        # as written by the doses before, are named here too.
-        lowered = doc.text[sentence.start : sentence.end].lower()
-        names |= {
-            item.drug
-            for item in items
-            if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
-        }
-        said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
-        # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
-        # injection chemotherapy" says nothing of the dosed drug's route. What a drug is diluted in, and
-        # a placebo the text gives no dose, are given with it ("diluted in saline and infused
-        # intravenously", "injections of either CELZ-201-DDT or placebo").
-        dosed = {item.drug for item in items}
-        names = {name for name in names if name in dosed or (name != "placebo" and name not in vehicles())}
-        if not names and len(dosed) == 1:
-            # "The antibody was infused intravenously": a sentence naming no drug in a text that doses
-            # one says how that drug is given.
-            names = dosed
-        if (
-            names
-            and names <= dosed
-            and len(said) == 1
-            and _ADMINISTERED.search(doc.text, sentence.start, sentence.end)
-        ):
-            for name in names:
-                if name not in routes and any(item.drug == name and item.route is None for item in items):
-                    routes.setdefault(name, set()).update(said)
-    for item in items:
-        stated = routes.get(item.drug, set())
-        if item.route is None and item.dose is not None and len(stated) == 1:
-            item.route = next(iter(stated))
 
 
 _VOLUME_UNITS = frozenset({"mL", "L"})

@@ -1,6 +1,7 @@
 """The route of one dose: a route word bound to the drug it stands before ("oral MMF"), else the nearest
 unclaimed route word in the dose's words (a specific route before a weak one such as "infusion"), else
-the route its dosage form implies; two routes offered as alternatives ("IV or orally") give none."""
+the route its dosage form implies; two routes offered as alternatives ("IV or orally") give none. Then, over
+all items, a route stated for a drug reaches its doses that state none (`_share_route_by_drug`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import re
 from trialatlas.extract.regimen import lexicon
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
-from trialatlas.extract.regimen.passes import _Doc, _unclaimed, vehicles
+from trialatlas.extract.regimen.models import RegimenItem
+from trialatlas.extract.regimen.passes import _ADMINISTERED, _Doc, _unclaimed, vehicles
 
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _BRACKET_GAP = re.compile(r"[\s()]*$")
 _NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
 _JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b|\+", re.IGNORECASE)
+_PERIOD_NEXT = re.compile(r"\.?\s*(?:/|per\s)", re.IGNORECASE)
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -52,6 +55,13 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         and not _NEXT_STEP.search(text, amount.end, span[0])
         # "Prednisone 60 mg daily with methotrexate given intravenously": said of the other drug.
         and not _other_drug_between(doc, amount.end, span[0], mention)
+    ]
+    # "40mg p.o./ day": a route written inside the amount's words, between its unit and its period (not
+    # the "sq" of "mg/sq m").
+    after[:0] = [
+        span
+        for span in _unclaimed(doc, "route", doc.routes, amount.start + 1, amount.end)
+        if span[1] <= amount.end and _PERIOD_NEXT.match(text, span[1])
     ]
     if mention is not None:
         bound = doc.bound_routes.get(mention.start)
@@ -136,3 +146,82 @@ def _alternative_route(doc: _Doc, chosen: lexicon.Span) -> lexicon.Span | None:
         if _ROUTE_OR.fullmatch(gap):
             return span
     return None
+
+
+_FORM_ATTACHED = re.compile(r"[ \t]*\(?[ \t]*$")
+_DILUTED_IN = re.compile(r"\b(?:dilut|dissolv|reconstitut|suspend)\w*\s+(?:in|with)\b", re.IGNORECASE)
+
+
+def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
+    """A route stated for a drug applies to all its doses (the spec), when the text gives it only one:
+    with a dose, or with the drug's name ("intravenous belimumab", "ATV (capsule)")."""
+    routes: dict[str | None, set[str]] = {}
+    for item in items:
+        if item.dose is not None and item.route is not None:
+            routes.setdefault(item.drug, set()).add(item.route)
+    for mention in doc.mentions:
+        named = mention.name_as_written
+        if named in routes or not any(item.drug == named and item.route is None for item in items):
+            continue
+        stated = {doc.bound_routes[mention.start]} if mention.start in doc.bound_routes else set()
+        stated |= {
+            form[2]
+            for form in doc.forms
+            if form[0] >= mention.end and _FORM_ATTACHED.match(doc.text, mention.end, form[0])
+        }
+        if stated:
+            routes.setdefault(named, set()).update(stated)
+    for sentence in doc.sentences:
+        # "Tocilizumab is given as an intravenous infusion": a sentence without a dose that names one drug
+        # and one route states that drug's route.
+        if any(sentence.start <= item.start < sentence.end for item in items):
+            continue
+        names: set[str | None] = {
+            m.name_as_written
+            for m in doc.mentions
+            if sentence.start <= m.start < sentence.end
+            # "diluted in physiologic saline containing 5% human serum albumin": what the drug is given in.
+            and not _DILUTED_IN.search(doc.text, max(sentence.start, m.start - 80), m.start)
+        }
+        # "Viusid and Asbrip will be administered orally": products the vocabulary does not know, named
+        # as written by the doses before, are named here too.
+        lowered = doc.text[sentence.start : sentence.end].lower()
+        names |= {
+            item.drug
+            for item in items
+            if item.drug and item.drug_class is None and re.search(rf"\b{re.escape(item.drug)}\b", lowered)
+        }
+        said = {r[2] for r in doc.routes if sentence.start <= r[0] < sentence.end}
+        # Every drug it names is one the text doses: a list of a protocol's drugs beside "intrathecal
+        # injection chemotherapy" says nothing of the dosed drug's route. What a drug is diluted in, and
+        # a placebo the text gives no dose, are given with it ("diluted in saline and infused
+        # intravenously", "injections of either CELZ-201-DDT or placebo").
+        dosed = {item.drug for item in items}
+        names = {name for name in names if name in dosed or (name != "placebo" and name not in vehicles())}
+        if not said and names & dosed:
+            # "... whether they were receiving sugar pills or Geodon": with no route word, a dosage form
+            # implies the route (the spec), in a sentence that names the dosed drug ("Patients also
+            # receive premedication tablets" says nothing of an infused antibody's route).
+            said = {f[2] for f in doc.forms if sentence.start <= f[0] < sentence.end}
+        if (not names and len(dosed) == 1) or (dosed == {None} and len(names) == 1):
+            # "The antibody was infused intravenously": a sentence naming no drug in a text that doses
+            # one says how that drug is given. "A single administration of 6x10^6 cells ... six
+            # intramuscular injections of either CELZ-201-DDT or placebo": in a text whose doses name no
+            # drug, the one drug a sentence without a dose gives a route is what those doses are of.
+            names = dosed
+        elif not names and lexicon.EVERY_DOSED_DRUG.search(doc.text, sentence.start, sentence.end):
+            # "Metformin 500 mg and glipizide 5 mg daily. Both drugs are given orally."
+            names = dosed
+        if (
+            names
+            and names <= dosed
+            and len(said) == 1
+            and _ADMINISTERED.search(doc.text, sentence.start, sentence.end)
+        ):
+            for name in names:
+                if name not in routes and any(item.drug == name and item.route is None for item in items):
+                    routes.setdefault(name, set()).update(said)
+    for item in items:
+        stated = routes.get(item.drug, set())
+        if item.route is None and item.dose is not None and len(stated) == 1:
+            item.route = next(iter(stated))

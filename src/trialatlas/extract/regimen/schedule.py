@@ -255,6 +255,14 @@ def _share_trailing(doc: _Doc, dosed: list[RegimenItem]) -> None:
         _close_run(doc, run, run[-1])
 
 
+def _own_schedule(doc: _Doc, start: int, end: int) -> bool:
+    """Whether a frequency or a duration is written between ``start`` and ``end``."""
+    return (
+        any(start <= f[0] < end for f in doc.freqs)
+        or lexicon.DURATION.search(doc.text, start, end) is not None
+    )
+
+
 def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
     if len(run) < 2:
         return
@@ -293,6 +301,11 @@ def _close_run(doc: _Doc, run: list[RegimenItem], last: RegimenItem) -> None:
             for item in run[:-1]
         )
         and "+" not in doc.text[run[0].start : last.start]
+        # "cyclophosphamide 60mg/kg/d x 2 days, and fludarabine 25mg/m^2 intravenously daily x 5 days": a
+        # dose followed by its own schedule or duration is written apart too, whatever its frequency.
+        and not any(
+            _own_schedule(doc, item.end, following.start) for item, following in itertools.pairwise(run)
+        )
         and any(last.end <= span[0] < last.end + len(tail) and span[2] == last.route for span in doc.routes)
     ):
         # "ABT-335 135 mg in combination with rosuvastatin 5 mg administered orally": the route written
