@@ -70,8 +70,14 @@ def training_sets() -> list[str]:
 def read_texts(sets: list[str]) -> tuple[list[Text], list[str]]:
     texts: list[Text] = []
     ids: list[str] = []
+    seen: set[str] = set()
     for name in sets:
         for row in load_labelled(FIXTURES / f"regimens_{name}.jsonl"):
+            # Sets drawn at the same time share a few texts, each labelled apart: one text is one
+            # example (the first set's labels), so no fold of the cross-validation holds it twice.
+            if row["id"] in seen:
+                continue
+            seen.add(row["id"])
             ids.append(f"{name}/{row['id']}")
             parsed = parse_regimen(str(row["text"]), gated=False)
             dosed = [i for i in parsed.items if i.dose is not None and i.status == "parsed"]
