@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
 
+from trialatlas.extract.criteria.trigger_words import TriggerWords, trigger_words, triggers_in
 from trialatlas.text.packaged import packaged_json
 
 CueCategory = Literal["negation", "exception", "family", "hypothetical", "historical", "pseudo"]
@@ -122,8 +123,8 @@ def _backward_scope(text: str, start: int) -> int:
 
 # Substrings every cue of a category contains one of: a category none of whose substrings occurs in a
 # text is not searched for (most criteria have no family, exception or hypothetical cue).
-_CATEGORY_HINTS: dict[tuple[CueCategory, str], tuple[str, ...]] = {
-    (key.split("/")[0], key.split("/")[1]): tuple(hints)
+_CATEGORY_HINTS: dict[tuple[CueCategory, str], TriggerWords] = {
+    (key.split("/")[0], key.split("/")[1]): trigger_words(hints)
     for key, hints in _cue_data()["category_hints"].items()
 }
 
@@ -138,8 +139,9 @@ def find_cues(text: str) -> tuple[Cue, ...]:
     # the text's length; scopes and cue texts come from the text as written.
     same_length = len(lowered) == len(text)
     subject, patterns = (lowered if same_length else text), _cue_patterns(same_length)
+    present = triggers_in(lowered)
     for category, direction, pattern in patterns:
-        if not any(hint in lowered for hint in _CATEGORY_HINTS[(category, direction)]):
+        if present.isdisjoint(_CATEGORY_HINTS[(category, direction)]):
             continue
         for match in pattern.finditer(subject):
             start, end = match.span()

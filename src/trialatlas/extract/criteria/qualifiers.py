@@ -206,6 +206,9 @@ _DOSE = re.compile(
     r"|\s*(?:every|q)\s*(?P<hours>\d{1,2})\s*(?:hours?|hrs?|h)\b)?",
     re.IGNORECASE,
 )
+# What every dose contains (its value and unit, as ``_DOSE`` reads them): one quick search rules out the
+# many drug mentions with no dose near them before the long pattern is tried at every character.
+_DOSE_VALUE = re.compile(r"\d\s*(?:mg|g|mcg|µg|μg|ug)\b", re.IGNORECASE)
 # Doses a day for a frequency: "twice daily", "bid", "every 4 hours".
 _CODES = {"qd": 1, "bid": 2, "tid": 3, "qid": 4}
 _UNIT_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001, "μg": 0.001, "ug": 0.001}
@@ -234,7 +237,10 @@ def _dose_operator(text: str | None) -> str | None:
 
 def find_dose(text: str, start: int = 0, end: int | None = None) -> Dose | None:
     """The first dose in ``text[start:end]`` ("> 20 mg/m²/day", "10 mg daily", "0.5 mg/kg")."""
-    match = _DOSE.search(text, start, len(text) if end is None else end)
+    end = len(text) if end is None else end
+    if _DOSE_VALUE.search(text, start, end) is None:
+        return None
+    match = _DOSE.search(text, start, end)
     if match is None:
         return None
     operator = _dose_operator(match["op"]) or {"or more": ">=", "or less": "<="}.get(

@@ -22,6 +22,7 @@ from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.rules import LogicNode, ParsedCriterion, Rule, RuleKind, Span, Window
 from trialatlas.extract.criteria.split import Criterion, CriterionKind, trial_criteria
 from trialatlas.extract.criteria.temporal import FoundWindow, find_windows
+from trialatlas.extract.criteria.trigger_words import mentions_any
 from trialatlas.plugins import CRITERION_PARSERS, PluginGroup
 
 ParserFn = Callable[["CriterionContext"], list[Rule]]
@@ -39,11 +40,10 @@ class CriterionContext:
     def __post_init__(self) -> None:
         self.lowered = self.text.lower()
 
-    def mentions(self, hints: tuple[str, ...]) -> bool:
-        """Whether the lower-cased text contains any of ``hints``: a substring test costs far less than a
-        case-insensitive pattern, so parsers look for their words before running their patterns."""
-        lowered = self.lowered
-        return any(hint in lowered for hint in hints)
+    def mentions(self, hints: Iterable[str]) -> bool:
+        """Whether the lower-cased text contains any of ``hints``: parsers look for their words before
+        running their patterns (registered :func:`trigger_words` are all found by one scan of the text)."""
+        return mentions_any(self.lowered, hints)
 
     def claim(self, start: int, end: int) -> None:
         self.claimed.append((start, end))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from trialatlas.extract.criteria.trigger_words import TriggerWords, trigger_words, triggers_in
 from trialatlas.extract.criteria.vocab import NUMBER_WORD_PATTERN, number_value
 
 _DAYS_PER_UNIT = {
@@ -120,11 +121,11 @@ _UNIT_HINT = re.compile(
 # Every quantified window has an amount and a unit: one search rules them all out.
 _AMOUNT = re.compile(_RANGE, re.IGNORECASE)
 _LOWER_AMOUNT = re.compile(_RANGE)
-_HINTS: dict[str, tuple[str, ...]] = {
-    "current": ("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant"),
-    "history": ("history", "previous", "prior", "past", "ever", "formerly"),
-    "since": ("since",),
-    "within_one": ("the last", "the past", "the previous", "the preceding"),
+_HINTS: dict[str, TriggerWords] = {
+    "current": trigger_words(("current", "ongoing", "active", "at ", "present", "concurrent", "concomitant")),
+    "history": trigger_words(("history", "previous", "prior", "past", "ever", "formerly")),
+    "since": trigger_words(("since",)),
+    "within_one": trigger_words(("the last", "the past", "the previous", "the preceding")),
 }
 
 
@@ -155,7 +156,7 @@ def find_windows(text: str) -> tuple[FoundWindow, ...]:
     regions = _amount_regions(subject, same_length) if _UNIT_HINT.search(lowered) is not None else []
     for relation, pattern in patterns:
         if relation in _HINTS:
-            if not any(word in lowered for word in _HINTS[relation]):
+            if triggers_in(lowered).isdisjoint(_HINTS[relation]):
                 continue
             matches: Iterable[re.Match[str]] = pattern.finditer(subject)
         elif not regions:

@@ -6,6 +6,7 @@ import re
 
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import ConsentRule, NotEvaluableRule, Rule, TrialParticipationRule
+from trialatlas.extract.criteria.trigger_words import trigger_words
 
 _CONSENT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (aspect, re.compile(pattern, re.IGNORECASE))
@@ -55,24 +56,26 @@ _LACKING = re.compile(
 )
 
 
-_CONSENT_HINTS = (
-    "consent",
-    "assent",
-    "icf",
-    "compl",
-    "adhere",
-    "willing",
-    "able",
-    "cooperat",
-    "follow",
-    "visit",
-    "study proc",
-    "study req",
-    "speak",
-    "fluent",
-    "read",
-    "literate",
-    "understand",
+_CONSENT_HINTS = trigger_words(
+    (
+        "consent",
+        "assent",
+        "icf",
+        "compl",
+        "adhere",
+        "willing",
+        "able",
+        "cooperat",
+        "follow",
+        "visit",
+        "study proc",
+        "study req",
+        "speak",
+        "fluent",
+        "read",
+        "literate",
+        "understand",
+    )
 )
 
 
@@ -97,27 +100,31 @@ def parse_consent(context: CriterionContext) -> list[Rule]:
     return rules
 
 
-_TRIAL_HINTS = ("particip", "enrol", "involve", "taking part", "included", "investigational", "randomi")
-_JUDGEMENT_HINTS = (
-    "investigator",
-    "opinion",
-    "judgment",
-    "judgement",
-    "judged",
-    "physician",
-    "researcher",
-    "consider",
-    "suitable",
-    "inappropriate",
-    "would",
-    "may ",
-    "could",
-    "condition",
-    "reason",
-    "circumstance",
-    "factor",
-    "determined",
-    "clinically significant",
+_TRIAL_HINTS = trigger_words(
+    ("particip", "enrol", "involve", "taking part", "included", "investigational", "randomi")
+)
+_JUDGEMENT_HINTS = trigger_words(
+    (
+        "investigator",
+        "opinion",
+        "judgment",
+        "judgement",
+        "judged",
+        "physician",
+        "researcher",
+        "consider",
+        "suitable",
+        "inappropriate",
+        "would",
+        "may ",
+        "could",
+        "condition",
+        "reason",
+        "circumstance",
+        "factor",
+        "determined",
+        "clinically significant",
+    )
 )
 
 

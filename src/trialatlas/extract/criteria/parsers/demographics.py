@@ -7,6 +7,7 @@ from functools import cache
 
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import AgeRule, PregnancyRule, Rule, SexRule
+from trialatlas.extract.criteria.trigger_words import trigger_words
 
 _N = r"\d+(?:\.\d+)?"
 _AGE_UNIT = r"(?P<unit>years?|yrs?|y(?:ears)?|months?|mos?|weeks?|wks?|days?)"
@@ -66,7 +67,7 @@ def _age_patterns(lowered: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 # Two cheap searches instead of one with ".*" (which backtracks over every digit of a long criterion).
 _DIGIT = re.compile(r"\d")
-_AGE_HINTS = ("age", "old", "year", "yr", "month", "week", "day", "yo", "y/o", "+")
+_AGE_HINTS = trigger_words(("age", "old", "year", "yr", "month", "week", "day", "yo", "y/o", "+"))
 _CHILD = re.compile(r"\b(?:children|child|pediatric|paediatric|adolescents?|minors?)\b", re.I)
 _INFANT = re.compile(r"\binfants?\b", re.I)
 _NEONATE = re.compile(r"\b(?:neonates?|newborns?)\b", re.I)
@@ -79,29 +80,31 @@ _DURATION_CONTEXT = re.compile(
 
 
 # What :func:`_age_context` needs somewhere in the text: an age word, or the people a number describes.
-_AGE_CONTEXT_HINTS = (
-    "age",
-    "old",
-    "yo",
-    "y/o",
-    "years of life",
-    "year of life",
-    "born",
-    "patient",
-    "subject",
-    "participant",
-    "men",
-    "man",
-    "wom",
-    "male",
-    "children",
-    "adult",
-    "individual",
-    "person",
-    "people",
-    "volunteer",
-    "boy",
-    "girl",
+_AGE_CONTEXT_HINTS = trigger_words(
+    (
+        "age",
+        "old",
+        "yo",
+        "y/o",
+        "years of life",
+        "year of life",
+        "born",
+        "patient",
+        "subject",
+        "participant",
+        "men",
+        "man",
+        "wom",
+        "male",
+        "children",
+        "adult",
+        "individual",
+        "person",
+        "people",
+        "volunteer",
+        "boy",
+        "girl",
+    )
 )
 
 
@@ -297,7 +300,7 @@ _PREGNANCY_WORDS = re.compile(
 )
 
 
-_SEX_HINTS = ("male", "men", "man", "boy", "girl", "gender", "sex", "wom")
+_SEX_HINTS = trigger_words(("male", "men", "man", "boy", "girl", "gender", "sex", "wom"))
 
 
 @register("sex", priority=11)
@@ -368,23 +371,25 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 # One search for every word a pregnancy pattern starts from, instead of six on every criterion.
 # Every pregnancy pattern contains one of these: one look for them instead of six patterns everywhere.
-_PREGNANCY_HINTS = (
-    "pregn",
-    "breast",
-    "lactat",
-    "lactif",
-    "nursing",
-    "child",
-    "reproductive",
-    "fertil",
-    "contracep",
-    "birth",
-    "barrier",
-    "abstinen",
-    "steril",
-    "conceiv",
-    "gestation",
-    "father",
+_PREGNANCY_HINTS = trigger_words(
+    (
+        "pregn",
+        "breast",
+        "lactat",
+        "lactif",
+        "nursing",
+        "child",
+        "reproductive",
+        "fertil",
+        "contracep",
+        "birth",
+        "barrier",
+        "abstinen",
+        "steril",
+        "conceiv",
+        "gestation",
+        "father",
+    )
 )
 
 

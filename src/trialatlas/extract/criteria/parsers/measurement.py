@@ -17,6 +17,7 @@ from functools import lru_cache
 from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import MeasurementRule, Operator, Rule
+from trialatlas.extract.criteria.trigger_words import trigger_words
 from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes, note_value_phrases
 from trialatlas.extract.units import convert, is_unit
 from trialatlas.text.numbers import number_words
@@ -477,7 +478,9 @@ _NAME_STOP = re.compile(
 
 
 # A comparison needs an operator and a digit after it: most criteria have neither.
-_COMPARISON_HINTS = ("<", ">", "≥", "≤", "≧", "≦", "than", "least", "above", "below", "exceeding")
+_COMPARISON_HINTS = trigger_words(
+    ("<", ">", "≥", "≤", "≧", "≦", "than", "least", "above", "below", "exceeding")
+)
 _COMPARISON_HINT = re.compile(
     r"(?:[<>≥≤≧≦]=?|than|least|above|below|exceeding)\s*(?:or\s+equal\s+to\s*)?\d", re.IGNORECASE
 )
