@@ -247,7 +247,9 @@ def test_parsing_is_fast_enough() -> None:
     for text in texts:
         parse_regimen(text)
     elapsed = time.process_time() - start
-    assert len(texts) / elapsed > 1500
+    # Measured 1,590-1,750 texts per CPU-second here at a load of 9-10 on two cores (CPU time stretches
+    # when the cores are shared), 3,300-4,000 over the bench's texts: 1,200 still catches a several-fold slip.
+    assert len(texts) / elapsed > 1200
 
 
 # Issue 20, third round: texts written for this file, expected items written from the spec before the
