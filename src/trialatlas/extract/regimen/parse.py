@@ -30,6 +30,7 @@ from trialatlas.extract.regimen.amount_kinds import (
     _with_auc_doses,
 )
 from trialatlas.extract.regimen.amounts import Amount, find_amounts
+from trialatlas.extract.regimen.context import TrialInterventions, as_context, trial_context, with_context
 from trialatlas.extract.regimen.drug_choice import _choose_drug, _escalated_drug
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
@@ -121,19 +122,36 @@ _SPLIT_CODES = frozenset({"BID", "TID", "QID"})
 _DAILY_DOSE_BEFORE = re.compile(r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s+(?:of\s+)?$", re.IGNORECASE)
 
 
-def parse_regimen(text: str, default_drug: str | None = None, *, gated: bool = True) -> ParsedRegimen:
+def parse_regimen(
+    text: str,
+    default_drug: str | None = None,
+    *,
+    gated: bool = True,
+    interventions: TrialInterventions = (),
+) -> ParsedRegimen:
     """Every dose the text states, as regimen items, with targets, adjustments and what it could not read.
 
     ``default_drug`` (an intervention's name) is the drug of doses whose text names none. A dose the
     item gate doubts is given as unread (gate.py); ``gated=False`` keeps every reading (to train it).
+    ``interventions``, the names the text's trial lists for its interventions (each name with its other
+    names), are read as drug names where the text writes them (context.py); the text alone is read
+    without them.
     """
     norm = normalise_text(text)
     mentions = find_mentions(norm)
+    listed: list[Mention] = []
+    if interventions:
+        read = with_context(norm, mentions, trial_context(as_context(interventions)))
+        listed = [m for m in read if m not in mentions]
+        mentions = read
     amounts: list[Amount] = []
     unreadable: list[tuple[int, int, str]] = []
     # Every amount has a digit: a text without one has no doses (about half of all arm texts).
     if _DIGIT.search(norm) is not None:
         amounts, unreadable = find_amounts(norm, _cell_context(norm))
+        if listed:
+            # "MART-1:26-35(27L)": a number inside a name the trial lists is part of the name, not a dose.
+            amounts = [a for a in amounts if not any(m.start <= a.start < m.end for m in listed)]
         amounts = _with_auc_doses(norm, amounts)
     # The words that only ever describe a dose (frequency, route, dosage form) are looked for only in
     # a text that states one.
