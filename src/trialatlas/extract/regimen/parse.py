@@ -18,6 +18,7 @@ know is returned as :class:`Unparsed`: a number is never made up.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from trialatlas.extract.regimen import clauses, gate, lexicon, naming
@@ -224,7 +225,7 @@ def parse_regimen(
         attach_thresholds(norm, items, doc.sentences)
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
-        _name_as_written_generics(items, mentions)
+        _name_as_written_generics(norm, items, mentions)
         naming.name_defined_abbreviations(norm, items, mentions)
     result.items = items = _drop_daily_totals(norm, _drop_unnamed_volumes(norm, items))
     _collect_unparsed(doc, items, unreadable, result)
@@ -243,7 +244,7 @@ def _cell_context(text: str) -> bool:
     return any(word in lowered for word in _CELL_WORDS) and _CELL_CONTEXT.search(text) is not None
 
 
-def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention]) -> None:
+def _name_as_written_generics(norm_text: str, items: list[RegimenItem], mentions: list[Mention]) -> None:
     """Each dose's drug as the generic the text wrote (drugs.written_generic), once every pass that
     compares names with the vocabulary's has run."""
     for item in items:
@@ -262,7 +263,27 @@ def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention])
                 # vocabulary files a name under, never a generic; the name as written is the drug's.
                 item.drug = " ".join(item.drug_text.lower().split())
                 continue
-            item.drug = written_generic(item.drug_text, item.drug)
+            item.drug = _specific_in_brackets(
+                norm_text, mentions, item.drug_text, item.drug
+            ) or written_generic(item.drug_text, item.drug)
+
+
+_BRACKET_OPEN = re.compile(r"\s*\(\s*")
+
+
+def _specific_in_brackets(text: str, mentions: list[Mention], written: str, family: str) -> str | None:
+    """ "vitamin D (cholecalciferol)": a generic written in brackets after a name of its family (both filed
+    under one vocabulary entry) is the drug given, the more specific name (spec: the generic name)."""
+    for outer, inner in itertools.pairwise(mentions):
+        if outer.surface != written or outer.info.name != family or inner.info.name != family:
+            continue
+        opened = _BRACKET_OPEN.match(text, outer.end)
+        if opened is None or opened.end() != inner.start or not text.startswith(")", inner.end):
+            continue
+        specific = written_generic(inner.surface, family)
+        if specific not in (family, written_generic(written, family)):
+            return specific
+    return None
 
 
 # A role written right after a dose ("4 mg/kg loading, 2 mg/kg weekly", "8 mg/kg IV loading dose)"):
