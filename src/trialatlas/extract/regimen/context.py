@@ -68,7 +68,11 @@ class ContextName:
     """One name a trial lists for an intervention: where the text writes it, and the drug it is of (None:
     the name as the text writes it)."""
 
-    pattern: re.Pattern[str]
+    # The lower-cased first word, looked for before the pattern is compiled and run: most listed names
+    # are not written in a given text, and compiling every one costs more than reading the text.
+    first: str
+    pattern: str
+    flags: int
     generic: DrugInfo | None
 
 
@@ -120,12 +124,17 @@ def _product_name(name: str) -> bool:
     return not any(word in _not_product_words() for word in words)
 
 
-def _pattern(name: str) -> re.Pattern[str]:
+def _listed(name: str, generic: DrugInfo | None) -> ContextName:
     words = WORD.findall(name)
     body = _GAP.join(re.escape(word) for word in words)
     # A short name in capitals ("GBCA") is matched only as written, as the vocabulary's abbreviations are.
     flags = 0 if _exact_only(name) else re.IGNORECASE
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", flags)
+    return ContextName(words[0].lower(), rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", flags, generic)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
 
 
 @lru_cache(maxsize=512)
@@ -151,8 +160,8 @@ def trial_context(interventions: tuple[tuple[str, ...], ...]) -> Context:
             else:
                 # An abbreviation or other unknown name stands for the intervention's generic, if it has one.
                 listed.setdefault(name, []).append(generic if _exact_only(name) else None)
-    found = [ContextName(_pattern(name), infos[0]) for name, infos in listed.items() if len(infos) == 1]
-    found.sort(key=lambda entry: -len(entry.pattern.pattern))
+    found = [_listed(name, infos[0]) for name, infos in listed.items() if len(infos) == 1]
+    found.sort(key=lambda entry: -len(entry.pattern))
     return Context(tuple(found), tuple(generics.values()))
 
 
@@ -176,8 +185,11 @@ def with_context(text: str, mentions: list[Mention], context: Context) -> list[M
     the vocabulary reads. A capitalised word that begins the name of exactly one of the trial's listed
     generics ("TEMSR", "Pred") is a short form of it."""
     result = list(mentions)
+    lowered = text.lower()
     for entry in context.names:
-        for match in entry.pattern.finditer(text):
+        if entry.first not in lowered:
+            continue
+        for match in _compiled(entry.pattern, entry.flags).finditer(text):
             start, end = match.span()
             covered = [m for m in result if m.start < end and start < m.end]
             if any(m.known or m.start < start or m.end > end for m in covered):
