@@ -427,6 +427,63 @@ def draw_routes2_set() -> None:
     _write(_fill_in_order(pools, shares, random.Random(ROUTES2_SEED), texts, drop_drawn_first=False), texts)
 
 
+# The fourth drug predictor set (tests/fixtures/regimens_gen_drugs4.jsonl): even-numbered trials (any even
+# last digit) that no labelled set holds (every regimens_*.jsonl in the fixtures when it was drawn), texts of
+# at most 900 characters, none equal to a labelled text, with a seed of its own; drawn toward what decides the
+# drug field on unseen text: investigational codes, biologics and vaccines, brand names, combination products
+# and texts dosing several drugs, plus a few texts with no dose. Strata are tried in this order.
+DRUGS4_SEED = 20261300
+DRUGS4_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec")
+DRUGS4_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 6),
+    ("code", re.compile(r"\b[A-Z]{1,5}-?\d{2,6}[A-Z]?\b"), 8),
+    (
+        "biologic",
+        re.compile(
+            r"\b(?:vaccines?|peptides?|antibod\w*|\w+mab|cells?|virus\w*|toxoid|antigen|plasmid)\b", re.I
+        ),
+        7,
+    ),
+    ("brand", re.compile(r"®|\(tm\)|™|\(R\)|\b[A-Z][a-z]+ \([a-z]{5,}\)"), 6),
+    (
+        "combination",
+        re.compile(r"\d\s*/\s*\d+(?:\.\d+)?\s*(?:mg|mcg|µg)|\bfixed[- ]dose\b|\bco-?formulat", re.I),
+        5,
+    ),
+    (
+        "multi_drug",
+        re.compile(r"\+|\bcombined with\b|\bcombination\b|\bplus\b|\bfollowed by\b|\bwith\b", re.I),
+        8,
+    ),
+]
+
+
+def drugs4_stratum(text: str) -> str:
+    if not DOSE.search(text):
+        return "distractor"
+    for name, pattern, _ in DRUGS4_STRATA[1:]:
+        if pattern.search(text):
+            return name
+    return "other"
+
+
+def draw_drugs4_set() -> None:
+    """PREDICTOR_SIZE texts per DRUGS4_STRATA (a stratum short of texts passes its share on to the next;
+    texts of no stratum are not drawn)."""
+    seen = labelled_ids(DRUGS4_EXCLUDED)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
+            continue
+        if text not in labelled_texts:
+            pools.setdefault(drugs4_stratum(text), []).append(text_id)
+    shares = [(name, share) for name, _, share in DRUGS4_STRATA]
+    _write(_fill_in_order(pools, shares, random.Random(DRUGS4_SEED), texts, drop_drawn_first=False), texts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -444,12 +501,16 @@ def main() -> None:
     parser.add_argument(
         "--routes2", action="store_true", help="draw the second route predictor set (every even digit)"
     )
+    parser.add_argument("--drugs4", action="store_true", help="draw the fourth drug predictor set")
     args = parser.parse_args()
     if args.freq:
         draw_freq_set()
         return
     if args.routes2:
         draw_routes2_set()
+        return
+    if args.drugs4:
+        draw_drugs4_set()
         return
     if args.spec:
         draw_spec_set()

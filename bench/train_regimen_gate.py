@@ -79,7 +79,10 @@ def read_texts(sets: list[str]) -> tuple[list[Text], list[str]]:
                 continue
             seen.add(row["id"])
             ids.append(f"{name}/{row['id']}")
-            parsed = parse_regimen(str(row["text"]), gated=False)
+            # Read as the scorer reads it: with its trial's intervention names.
+            parsed = parse_regimen(
+                str(row["text"]), gated=False, interventions=row.get("interventions") or ()
+            )
             dosed = [i for i in parsed.items if i.dose is not None and i.status == "parsed"]
             texts.append(Text(name, row.get("items", []), dosed))
     return texts, ids

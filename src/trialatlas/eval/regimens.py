@@ -19,14 +19,21 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.regimen.batch import export_text
+from trialatlas.extract.regimen.context import TrialInterventions, trial_interventions
+
+
+class Predictor(Protocol):
+    """What reads one text into the scoring shape, given its trial's intervention names."""
+
+    def __call__(self, text: str, *, interventions: TrialInterventions = ()) -> dict[str, Any]: ...
+
 
 FIELDS: tuple[str, ...] = ("drug", "amount_low", "amount_high", "unit", "basis", "frequency", "route")
 
@@ -56,20 +63,38 @@ def shared_descriptions(data_dir: Path) -> dict[str, str]:
     return texts
 
 
+@functools.cache
+def shared_interventions(data_dir: Path) -> dict[str, list[list[str]]]:
+    """Each shared trial's interventions by NCT number, each as its name followed by its other names: the
+    context a text of that trial is read in (context.py)."""
+    from trialatlas.model import Trial
+    from trialatlas.sources import read_paths
+
+    listed: dict[str, list[list[str]]] = {}
+    for trial in read_paths([data_dir / folder for folder in SOURCE_FOLDERS]):
+        if isinstance(trial, Trial) and trial.nct_id is not None and trial.nct_id not in listed:
+            listed[trial.nct_id] = trial_interventions(trial)
+    return listed
+
+
 def load_labelled(path: Path, data_dir: Path | None = None) -> list[dict[str, Any]]:
     """Labelled texts: ``{"id", "items"}`` lines, each text given inline (``"text"``) or, when not,
     read by its id from the shared records in ``data_dir`` (default: the configured shared data), so
-    that a labelled set holds labels only, never copies of the registry's text."""
+    that a labelled set holds labels only, never copies of the registry's text. A text read from the
+    shared records also gets its trial's intervention names (``"interventions"``), as a stored trial's
+    texts are read with them."""
     rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     if all("text" in row for row in rows):
         return rows
     texts = shared_descriptions(data_dir or shared_data_dir())
+    listed = shared_interventions(data_dir or shared_data_dir())
     for row in rows:
         if "text" not in row:
             try:
                 row["text"] = texts[row["id"]]
             except KeyError:
                 raise ValueError(f"{path}: no shared record gives the text {row['id']!r}") from None
+            row.setdefault("interventions", listed.get(str(row["id"]).split(":", 1)[0], []))
     return rows
 
 
@@ -83,7 +108,7 @@ _BASELINE_UNITS = {"µg": "mcg", "ug": "mcg", "iu": "IU", "unit": "units", "ml":
 _BASELINE_BASIS = {"kg": "kg", "m2": "m2", "day": "day", "d": "day"}
 
 
-def baseline_export(text: str) -> dict[str, Any]:
+def baseline_export(text: str, *, interventions: TrialInterventions = ()) -> dict[str, Any]:
     """What a regex that knows only "number unit[/basis]" finds: no drug, frequency or route."""
     items: list[Item] = []
     for match in _BASELINE.finditer(text):
@@ -163,7 +188,7 @@ def strict_matches(predicted: list[Item], gold: list[Item]) -> int:
 
 def evaluate(
     labelled: list[dict[str, Any]],
-    predict: Callable[[str], dict[str, Any]] = export_text,
+    predict: Predictor = export_text,
 ) -> dict[str, Any]:
     """Strict and paired item precision/recall/F1, per-field scores, and how often "unparsed" was said."""
     tp = dict.fromkeys(FIELDS, 0)
@@ -174,7 +199,7 @@ def evaluate(
     missed_in_flagged = missed = 0
     errors: list[dict[str, Any]] = []
     for record in labelled:
-        output = predict(str(record["text"]))
+        output = predict(str(record["text"]), interventions=record.get("interventions") or ())
         predicted: list[Item] = output["items"]
         gold: list[Item] = record.get("items", [])
         if output.get("unparsed"):

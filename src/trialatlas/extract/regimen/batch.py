@@ -1,8 +1,9 @@
 """Batch parsing in the flat scoring shape of ``trialatlas parse-regimens``.
 
 An input line is ``{"id": ..., "text": ...}`` (an optional ``"name"``, the intervention's name, is used
-as the drug of doses whose text names none); an output line is ``{"id": ..., "items": [...],
-"unparsed": [...]}`` with one flat item per stated dose.
+as the drug of doses whose text names none; an optional ``"interventions"``, the trial's intervention
+names as lists of a name and its other names, are read as drug names where the text writes them); an
+output line is ``{"id": ..., "items": [...], "unparsed": [...]}`` with one flat item per stated dose.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from typing import Any
 
 import orjson
 
+from trialatlas.extract.regimen.context import TrialInterventions
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.parse import parse_regimen
 
 
-def export_text(text: str, name: str | None = None) -> dict[str, Any]:
-    """The scoring shape of one text: its dosed items and the fragments it could not read."""
-    parsed = parse_regimen(text, default_drug=name)
+def export_text(
+    text: str, name: str | None = None, *, interventions: TrialInterventions = ()
+) -> dict[str, Any]:
+    """The scoring shape of one text: its dosed items and the fragments it could not read (``interventions``:
+    the names its trial lists for its interventions, read as drug names where the text writes them)."""
+    parsed = parse_regimen(text, default_drug=name, interventions=interventions)
     return {
         "items": export_items(parsed.items),
         "unparsed": [fragment.text for fragment in parsed.unparsed],
@@ -63,7 +68,11 @@ def parse_jsonl(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
             continue
         record = orjson.loads(line)
         name = record.get("name") or record.get("intervention_name")
-        yield {"id": record.get("id"), **export_text(str(record.get("text") or ""), name)}
+        listed = record.get("interventions") or ()
+        yield {
+            "id": record.get("id"),
+            **export_text(str(record.get("text") or ""), name, interventions=listed),
+        }
 
 
 def parse_file(source: Path, target: Path) -> int:

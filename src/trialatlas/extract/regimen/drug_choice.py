@@ -24,7 +24,8 @@ _AFTER_GAP = re.compile(
     re.IGNORECASE,
 )
 _OF_GAP = re.compile(
-    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
+    # "150 μg/disc dose of KTP-001": a per-site amount ("/disc", "/eye") before "dose of".
+    r"^\s*(?:\)\s*)?(?:\([A-Za-zµμ/.]{1,12}\)\s*)?(?:/[A-Za-z]{2,12}\s+)?(?:(?:pills?|tablets?|capsules?|vials?|injections?|doses?|infusions?)\s+)?of\s+(?:the\s+|a\s+|an\s+)?"
     # "4 mg of study drug (rosiglitazone maleate)": the drug named in brackets after "study drug".
     r"(?:(?:study|active|investigational)\s+(?:drug|medication|product|agent)\s*\(\s*)?(?:\d+(?:\.\d+)?\s*%\s+)?(?:[A-Za-z.-]+\s+){0,1}?$"
 )
@@ -89,6 +90,9 @@ def _choose_drug(
     component = _combination_component(doc, amount, sentence)
     if component is not None:
         return component
+    strength = _strength_of_pair(doc, amount, sentence)
+    if strength is not None:
+        return strength, strength.info
     misspelt = _misspelt_right_before(doc, amount, sentence)
     if misspelt is not None:
         return None, misspelt
@@ -103,6 +107,29 @@ def _choose_drug(
         if outer is not None:
             return outer, outer.info
     return mention, info
+
+
+_SLASH = re.compile(r"\s*/\s*")
+_PAIR_FIRST = re.compile(r"\s*\(?\s*")
+_PAIR_SECOND = re.compile(r"\s*\(?\s*\d+(?:\.\d+)?\s*[A-Za-zµμ]{1,5}\s*/\s*")
+_SECOND_STRENGTH_AFTER = re.compile(r"\s*/\s*\d")
+
+
+def _strength_of_pair(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> Mention | None:
+    """ "ezetimibe/simvastatin (10 mg/40 mg)": two names joined by a slash, then a strength for each, each
+    with its unit, in the same order: the first strength is the first name's, the second the second's."""
+    before = [m for m in doc.mentions if sentence.start <= m.start and m.end <= amount.start][-2:]
+    if len(before) < 2 or before[0].info.name == before[1].info.name:
+        return None
+    first, second = before
+    text = doc.text
+    if not _SLASH.fullmatch(text, first.end, second.start):
+        return None
+    if _PAIR_FIRST.fullmatch(text, second.end, amount.start):
+        return first if _SECOND_STRENGTH_AFTER.match(text, amount.end) else None
+    if _PAIR_SECOND.fullmatch(text, second.end, amount.start):
+        return second
+    return None
 
 
 _PLACEBO_RIGHT_AFTER = re.compile(r"\s*(?:matching\s+|matched\s+)?placebo\b", re.IGNORECASE)

@@ -274,6 +274,10 @@ def _build_vocabulary() -> Vocabulary:
             return
         if _exact_only(alias):
             by_exact.setdefault(tuple(words), info)
+            if any(ch.isdigit() for ch in alias):
+                # "d4T" is also written "D4T": an abbreviation with a digit in it is no word of prose
+                # in any case, so its capitals form is read too.
+                by_exact.setdefault(tuple(w.upper() for w in words), info)
         else:
             by_words.setdefault(tuple(w.lower() for w in words), info)
 

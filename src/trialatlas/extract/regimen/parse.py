@@ -18,6 +18,7 @@ know is returned as :class:`Unparsed`: a number is never made up.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from trialatlas.extract.regimen import clauses, gate, lexicon, naming
@@ -30,6 +31,7 @@ from trialatlas.extract.regimen.amount_kinds import (
     _with_auc_doses,
 )
 from trialatlas.extract.regimen.amounts import Amount, find_amounts
+from trialatlas.extract.regimen.context import TrialInterventions, as_context, trial_context, with_context
 from trialatlas.extract.regimen.drug_choice import _choose_drug, _escalated_drug
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
@@ -130,19 +132,36 @@ _DAILY_DOSE_BEFORE = re.compile(
 )
 
 
-def parse_regimen(text: str, default_drug: str | None = None, *, gated: bool = True) -> ParsedRegimen:
+def parse_regimen(
+    text: str,
+    default_drug: str | None = None,
+    *,
+    gated: bool = True,
+    interventions: TrialInterventions = (),
+) -> ParsedRegimen:
     """Every dose the text states, as regimen items, with targets, adjustments and what it could not read.
 
     ``default_drug`` (an intervention's name) is the drug of doses whose text names none. A dose the
     item gate doubts is given as unread (gate.py); ``gated=False`` keeps every reading (to train it).
+    ``interventions``, the names the text's trial lists for its interventions (each name with its other
+    names), are read as drug names where the text writes them (context.py); the text alone is read
+    without them.
     """
     norm = normalise_text(text)
     mentions = find_mentions(norm)
+    listed: list[Mention] = []
+    if interventions:
+        read = with_context(norm, mentions, trial_context(as_context(interventions)))
+        listed = [m for m in read if m not in mentions]
+        mentions = read
     amounts: list[Amount] = []
     unreadable: list[tuple[int, int, str]] = []
     # Every amount has a digit: a text without one has no doses (about half of all arm texts).
     if _DIGIT.search(norm) is not None:
         amounts, unreadable = find_amounts(norm, _cell_context(norm))
+        if listed:
+            # "MART-1:26-35(27L)": a number inside a name the trial lists is part of the name, not a dose.
+            amounts = [a for a in amounts if not any(m.start <= a.start < m.end for m in listed)]
         amounts = _with_auc_doses(norm, amounts)
     # The words that only ever describe a dose (frequency, route, dosage form) are looked for only in
     # a text that states one.
@@ -215,7 +234,7 @@ def parse_regimen(text: str, default_drug: str | None = None, *, gated: bool = T
         attach_thresholds(norm, items, doc.sentences)
         infer_frequencies(doc, items)
         _mark_alternatives(doc, items)
-        _name_as_written_generics(items, mentions)
+        _name_as_written_generics(norm, items, mentions)
         naming.name_defined_abbreviations(norm, items, mentions)
     result.items = items = _drop_daily_totals(norm, _drop_unnamed_volumes(norm, items))
     _collect_unparsed(doc, items, unreadable, result)
@@ -234,7 +253,7 @@ def _cell_context(text: str) -> bool:
     return any(word in lowered for word in _CELL_WORDS) and _CELL_CONTEXT.search(text) is not None
 
 
-def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention]) -> None:
+def _name_as_written_generics(norm_text: str, items: list[RegimenItem], mentions: list[Mention]) -> None:
     """Each dose's drug as the generic the text wrote (drugs.written_generic), once every pass that
     compares names with the vocabulary's has run."""
     for item in items:
@@ -253,7 +272,27 @@ def _name_as_written_generics(items: list[RegimenItem], mentions: list[Mention])
                 # vocabulary files a name under, never a generic; the name as written is the drug's.
                 item.drug = " ".join(item.drug_text.lower().split())
                 continue
-            item.drug = written_generic(item.drug_text, item.drug)
+            item.drug = _specific_in_brackets(
+                norm_text, mentions, item.drug_text, item.drug
+            ) or written_generic(item.drug_text, item.drug)
+
+
+_BRACKET_OPEN = re.compile(r"\s*\(\s*")
+
+
+def _specific_in_brackets(text: str, mentions: list[Mention], written: str, family: str) -> str | None:
+    """ "vitamin D (cholecalciferol)": a generic written in brackets after a name of its family (both filed
+    under one vocabulary entry) is the drug given, the more specific name (spec: the generic name)."""
+    for outer, inner in itertools.pairwise(mentions):
+        if outer.surface != written or outer.info.name != family or inner.info.name != family:
+            continue
+        opened = _BRACKET_OPEN.match(text, outer.end)
+        if opened is None or opened.end() != inner.start or not text.startswith(")", inner.end):
+            continue
+        specific = written_generic(inner.surface, family)
+        if specific not in (family, written_generic(written, family)):
+            return specific
+    return None
 
 
 # A role written right after a dose ("4 mg/kg loading, 2 mg/kg weekly", "8 mg/kg IV loading dose)"):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.extract.regimen.clauses import find_conditions, sentences
+from trialatlas.extract.regimen.context import TrialInterventions, trial_interventions
 from trialatlas.extract.regimen.drugs import Mention, find_mentions, lookup
 from trialatlas.extract.regimen.lexicon import number_value
 from trialatlas.extract.regimen.models import Condition, RegimenItem, Unparsed
@@ -192,10 +193,13 @@ def arm_timeline(
     text: str | None,
     interventions: list[tuple[str, str]] | None = None,
     arm_type: str | None = None,
+    *,
+    listed: TrialInterventions = (),
 ) -> ArmTimeline:
-    """The phases of one arm from its description and its interventions' ``(name, description)``."""
+    """The phases of one arm from its description and its interventions' ``(name, description)``;
+    ``listed``, the trial's intervention names, name the products its texts write (context.py)."""
     body = normalise_text(text or "")
-    parsed = parse_regimen(body)
+    parsed = parse_regimen(body, interventions=listed)
     markers = _markers(body)
     if not markers:
         markers = _named_phases(body)
@@ -231,7 +235,7 @@ def arm_timeline(
         timeline.phases.append(phase)
     _chain_open_phases(timeline.phases)
     for name, description in interventions or []:
-        _merge_intervention(timeline, name, description)
+        _merge_intervention(timeline, name, description, listed)
     _carry_forward(timeline.phases)
     _close_by_duration(timeline.phases)
     return timeline
@@ -308,8 +312,10 @@ def _chain_open_phases(phases: list[Phase]) -> None:
             following.start_weeks = phase.end_weeks
 
 
-def _merge_intervention(timeline: ArmTimeline, name: str, description: str) -> None:
-    parsed = parse_regimen(description, default_drug=name)
+def _merge_intervention(
+    timeline: ArmTimeline, name: str, description: str, listed: TrialInterventions = ()
+) -> None:
+    parsed = parse_regimen(description, default_drug=name, interventions=listed)
     dosed = [i for i in parsed.items if i.dose is not None]
     if not dosed or not timeline.phases:
         return
@@ -385,6 +391,7 @@ def _linked(arm: Arm, intervention: Intervention) -> bool:
 def trial_timeline(trial: Trial) -> TrialTimeline:
     """Every arm of ``trial`` as a timeline."""
     result = TrialTimeline(trial=trial.nct_id or trial.key, title=trial.title)
+    listed = trial_interventions(trial)
     for arm in trial.arms:
         linked = [
             (i.name, i.description)
@@ -392,11 +399,13 @@ def trial_timeline(trial: Trial) -> TrialTimeline:
             if i.description and _linked(arm, i) and _dosed_or_single_group(i, trial)
         ]
         result.arms.append(
-            arm_timeline(arm.label, arm.description, linked, arm.type.value if arm.type else None)
+            arm_timeline(
+                arm.label, arm.description, linked, arm.type.value if arm.type else None, listed=listed
+            )
         )
     if not trial.arms and trial.interventions:
         for intervention in trial.interventions:
-            result.arms.append(arm_timeline(intervention.name, intervention.description))
+            result.arms.append(arm_timeline(intervention.name, intervention.description, listed=listed))
     return result
 
 
