@@ -5,7 +5,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 
+import pytest
+
 from trialatlas.collector import GC_THRESHOLD, collector_tuned, tune_worker
+from trialatlas.model import Trial
+from trialatlas.store import MemoryStore
 
 
 def test_collector_runs_less_often_during_bulk_work_then_as_before() -> None:
@@ -58,3 +62,17 @@ def test_a_worker_freezes_what_it_imported_and_collects_less_often() -> None:
     process.join(timeout=60)
     assert frozen_after > frozen_before
     assert threshold == GC_THRESHOLD
+
+
+def test_the_writer_releases_the_heap_after_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trialatlas.services import ingest as ingest_module
+
+    calls: list[int] = []
+    flushed: list[int] = []
+    monkeypatch.setattr(ingest_module, "release_free_heap", lambda: calls.append(1) or True)
+    trials = [Trial(nct_id=f"NCT{index:08d}", title=f"Trial {index}") for index in range(7)]
+    report = ingest_module.ingest_results(
+        trials, MemoryStore(), batch_size=3, on_progress=lambda r: flushed.append(r.read)
+    )
+    assert report.new == 7
+    assert len(calls) == len(flushed) == 3  # batches of 3, 3 and 1
