@@ -70,7 +70,7 @@ def test_the_writer_releases_the_heap_after_every_batch(monkeypatch: pytest.Monk
     calls: list[int] = []
     flushed: list[int] = []
     monkeypatch.setattr(ingest_module, "release_free_heap", lambda: calls.append(1) or True)
-    trials = [Trial(nct_id=f"NCT{index:08d}", title=f"Trial {index}") for index in range(7)]
+    trials = [Trial(nct_id=f"NCT{index:08d}", brief_title=f"Trial {index}") for index in range(7)]
     report = ingest_module.ingest_results(
         trials, MemoryStore(), batch_size=3, on_progress=lambda r: flushed.append(r.read)
     )
