@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import subprocess
+import sys
 
 import pytest
 
@@ -76,3 +78,49 @@ def test_the_writer_releases_the_heap_after_every_batch(monkeypatch: pytest.Monk
     )
     assert report.new == 7
     assert len(calls) == len(flushed) == 3  # batches of 3, 3 and 1
+
+
+# Run in a fresh interpreter: how glibc places buffers depends on the allocation history before them.
+_FRAGMENTED_HEAP = """
+import ctypes
+
+from trialatlas.collector import release_free_heap
+
+
+def anonymous_rss_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("RssAnon:"))
+
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+# As in the writer: megabyte buffers from the heap (glibc raises its mmap threshold once such a buffer
+# is freed), each followed by one that lives on. Freed, they leave holes the heap keeps; only a trim
+# returns their pages. Both thresholds are set rather than left to the interpreter's history.
+libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: free() alone never shrinks the heap's top
+buffers, pinned = [], []
+for _ in range(40):
+    buffers.append(libc.malloc(1 << 20))
+    ctypes.memset(buffers[-1], 1, 1 << 20)
+    pinned.append(libc.malloc(20_000))
+    ctypes.memset(pinned[-1], 1, 20_000)
+for buffer in buffers:
+    libc.free(buffer)
+before = anonymous_rss_kb()
+trimmed = release_free_heap()
+print(trimmed, before, anonymous_rss_kb(), len(pinned))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_free_heap_pages_go_back_to_the_system() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FRAGMENTED_HEAP], check=True, capture_output=True, text=True
+    )
+    trimmed, before, after, pinned = done.stdout.split()
+    assert trimmed == "True"
+    assert pinned == "40"
+    # Of the ~40 MB the buffers held, most goes back to the system.
+    assert int(before) - int(after) > 20_000, (before, after)
