@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
-from trialatlas.collector import collector_tuned, tune_worker
+from trialatlas.collector import collector_tuned, release_free_heap, tune_worker
 from trialatlas.errors import ReadError, StoreError
 from trialatlas.model import Trial
 from trialatlas.services.derived import Progress, bring_up_to_date
@@ -191,6 +191,9 @@ def ingest_results(
             report.updated += summary.updated
             report.unchanged += summary.unchanged
         batch.clear()
+        # The batch's buffers are freed now; without this the writer's RSS grows with the trials
+        # (see trialatlas.collector).
+        release_free_heap()
         if on_progress is not None:
             on_progress(report)
 
