@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,11 +57,14 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the run's folder, above each worker's own
     folder = root / f"built-{name}"
-    folder.mkdir(exist_ok=True)
     with (root / f"built-{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if the build fails
         done = folder / ".built"
         if not done.exists():
+            # A build that failed or was stopped (a timeout under load) left what it had written: the next
+            # worker to ask starts from an empty folder, not from a store that already holds the trials.
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
             build(folder)
             done.touch()
     return folder
