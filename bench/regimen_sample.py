@@ -18,6 +18,7 @@ import argparse
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -196,13 +197,15 @@ DRUG_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
-def drug_stratum(text: str) -> str:
+def first_stratum(text: str, strata: list[tuple[str, re.Pattern[str], int]], rest: str = "other") -> str:
+    """The first of ``strata`` whose pattern ``text`` matches (its first entry is the distractors: texts
+    with no dose), else ``rest``."""
     if not DOSE.search(text):
         return "distractor"
-    for name, pattern, _ in DRUG_STRATA[1:]:
+    for name, pattern, _ in strata[1:]:
         if pattern.search(text):
             return name
-    return "other"
+    return rest
 
 
 def route_stratum(text: str) -> str:
@@ -229,7 +232,7 @@ def draw_drug_predictor() -> None:
             continue
         if text in labelled_texts:
             continue
-        pools.setdefault(drug_stratum(text), []).append(text_id)
+        pools.setdefault(first_stratum(text, DRUG_STRATA), []).append(text_id)
     shares = [(name, share) for name, _, share in DRUG_STRATA]
     _write(_fill_in_order(pools, shares, random.Random(DRUG_SEED), texts, drop_drawn_first=True), texts)
 
@@ -247,6 +250,29 @@ def draw_route_set() -> None:
         pools.setdefault(route_stratum(texts[text_id]), []).append(text_id)
     pools.pop("other", None)
     _write(_spread_evenly(pools, random.Random(ROUTE_SEED), ROUTE_DISTRACTORS), texts)
+
+
+def draw_even_set(
+    excluded: tuple[str, ...],
+    stratum_of: Callable[[str], str],
+    strata: list[tuple[str, re.Pattern[str], int]],
+    seed: int,
+) -> None:
+    """PREDICTOR_SIZE texts of even-numbered trials (any even last digit) that no set in ``excluded`` holds,
+    of at most 900 characters, none equal to a labelled text, spread over ``strata`` by their shares in order
+    (a stratum short of texts passes its share on to the next; texts of no stratum are not drawn)."""
+    seen = labelled_ids(excluded)
+    texts = shared_descriptions(shared_data_dir())
+    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
+    pools: dict[str, list[str]] = {}
+    for text_id in sorted(texts):
+        text = texts[text_id]
+        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
+            continue
+        if text not in labelled_texts:
+            pools.setdefault(stratum_of(text), []).append(text_id)
+    shares = [(name, share) for name, _, share in strata]
+    _write(_fill_in_order(pools, shares, random.Random(seed), texts, drop_drawn_first=False), texts)
 
 
 # The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last
@@ -269,31 +295,6 @@ SPEC_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ("per_m2", re.compile(r"m2|m²|m\^2|square met", re.I), 6),
     ("easy", re.compile(r""), 6),
 ]
-
-
-def spec_stratum(text: str) -> str:
-    if not DOSE.search(text):
-        return "distractor"
-    for name, pattern, _ in SPEC_STRATA[1:]:
-        if pattern.search(text):
-            return name
-    return "easy"
-
-
-def draw_spec_set() -> None:
-    """PREDICTOR_SIZE texts per SPEC_STRATA (a stratum short of texts passes its share on to the next)."""
-    seen = labelled_ids(SPEC_EXCLUDED)
-    texts = shared_descriptions(shared_data_dir())
-    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
-    pools: dict[str, list[str]] = {}
-    for text_id in sorted(texts):
-        text = texts[text_id]
-        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
-            continue
-        if text not in labelled_texts:
-            pools.setdefault(spec_stratum(text), []).append(text_id)
-    shares = [(name, share) for name, _, share in SPEC_STRATA]
-    _write(_fill_in_order(pools, shares, random.Random(SPEC_SEED), texts, drop_drawn_first=False), texts)
 
 
 # The frequency predictor set (tests/fixtures/regimens_gen_freq.jsonl): even-numbered trials that no
@@ -336,32 +337,6 @@ FREQ_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ),
     ("weekly_monthly", re.compile(r"\b(?:weekly|monthly|once a (?:week|month))\b", re.I), 4),
 ]
-
-
-def freq_stratum(text: str) -> str:
-    if not DOSE.search(text):
-        return "distractor"
-    for name, pattern, _ in FREQ_STRATA[1:]:
-        if pattern.search(text):
-            return name
-    return "other"
-
-
-def draw_freq_set() -> None:
-    """PREDICTOR_SIZE texts per FREQ_STRATA (a stratum short of texts passes its share on to the next; texts
-    with a dose but no schedule cue are not drawn: they test no frequency)."""
-    seen = labelled_ids(FREQ_EXCLUDED)
-    texts = shared_descriptions(shared_data_dir())
-    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
-    pools: dict[str, list[str]] = {}
-    for text_id in sorted(texts):
-        text = texts[text_id]
-        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
-            continue
-        if text not in labelled_texts:
-            pools.setdefault(freq_stratum(text), []).append(text_id)
-    shares = [(name, share) for name, _, share in FREQ_STRATA]
-    _write(_fill_in_order(pools, shares, random.Random(FREQ_SEED), texts, drop_drawn_first=False), texts)
 
 
 # The second route predictor set (tests/fixtures/regimens_gen_routes2.jsonl): even-numbered trials (any even
@@ -411,22 +386,6 @@ def routes2_stratum(text: str) -> str:
     return "other"
 
 
-def draw_routes2_set() -> None:
-    """PREDICTOR_SIZE texts per ROUTES2_STRATA (a stratum short of texts passes its share on to the next)."""
-    seen = labelled_ids(ROUTES2_EXCLUDED)
-    texts = shared_descriptions(shared_data_dir())
-    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
-    pools: dict[str, list[str]] = {}
-    for text_id in sorted(texts):
-        text = texts[text_id]
-        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
-            continue
-        if text not in labelled_texts:
-            pools.setdefault(routes2_stratum(text), []).append(text_id)
-    shares = [(name, share) for name, _, share in ROUTES2_STRATA]
-    _write(_fill_in_order(pools, shares, random.Random(ROUTES2_SEED), texts, drop_drawn_first=False), texts)
-
-
 # The fourth drug predictor set (tests/fixtures/regimens_gen_drugs4.jsonl): even-numbered trials (any even
 # last digit) that no labelled set holds (every regimens_*.jsonl in the fixtures when it was drawn), texts of
 # at most 900 characters, none equal to a labelled text, with a seed of its own; drawn toward what decides the
@@ -458,32 +417,6 @@ DRUGS4_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
-def drugs4_stratum(text: str) -> str:
-    if not DOSE.search(text):
-        return "distractor"
-    for name, pattern, _ in DRUGS4_STRATA[1:]:
-        if pattern.search(text):
-            return name
-    return "other"
-
-
-def draw_drugs4_set() -> None:
-    """PREDICTOR_SIZE texts per DRUGS4_STRATA (a stratum short of texts passes its share on to the next;
-    texts of no stratum are not drawn)."""
-    seen = labelled_ids(DRUGS4_EXCLUDED)
-    texts = shared_descriptions(shared_data_dir())
-    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
-    pools: dict[str, list[str]] = {}
-    for text_id in sorted(texts):
-        text = texts[text_id]
-        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
-            continue
-        if text not in labelled_texts:
-            pools.setdefault(drugs4_stratum(text), []).append(text_id)
-    shares = [(name, share) for name, _, share in DRUGS4_STRATA]
-    _write(_fill_in_order(pools, shares, random.Random(DRUGS4_SEED), texts, drop_drawn_first=False), texts)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -503,17 +436,21 @@ def main() -> None:
     )
     parser.add_argument("--drugs4", action="store_true", help="draw the fourth drug predictor set")
     args = parser.parse_args()
+    if args.spec:
+        draw_even_set(
+            SPEC_EXCLUDED, lambda text: first_stratum(text, SPEC_STRATA, rest="easy"), SPEC_STRATA, SPEC_SEED
+        )
+        return
     if args.freq:
-        draw_freq_set()
+        draw_even_set(FREQ_EXCLUDED, lambda text: first_stratum(text, FREQ_STRATA), FREQ_STRATA, FREQ_SEED)
         return
     if args.routes2:
-        draw_routes2_set()
+        draw_even_set(ROUTES2_EXCLUDED, routes2_stratum, ROUTES2_STRATA, ROUTES2_SEED)
         return
     if args.drugs4:
-        draw_drugs4_set()
-        return
-    if args.spec:
-        draw_spec_set()
+        draw_even_set(
+            DRUGS4_EXCLUDED, lambda text: first_stratum(text, DRUGS4_STRATA), DRUGS4_STRATA, DRUGS4_SEED
+        )
         return
     if args.drug_predictor:
         draw_drug_predictor()
