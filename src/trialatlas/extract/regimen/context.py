@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from trialatlas.extract.regimen.drugs import (
     _NOT_DRUGS,
@@ -29,6 +28,7 @@ from trialatlas.extract.regimen.drugs import (
     lookup,
 )
 from trialatlas.model import InterventionType, Trial
+from trialatlas.text.packaged import packaged_words
 
 # The trial's interventions, each as its name followed by its other names.
 TrialInterventions = Sequence[Sequence[str]]
@@ -78,8 +78,7 @@ class ContextName:
 
 @lru_cache(maxsize=1)
 def _not_product_words() -> frozenset[str]:
-    text = resources.files(__package__).joinpath("not_product_words.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return packaged_words(__package__, "not_product_words.txt")
 
 
 def _written_names(names: Sequence[str]) -> list[str]:
