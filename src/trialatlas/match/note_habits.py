@@ -11,6 +11,7 @@ from functools import cache
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.match.note_person import days_ago
 from trialatlas.match.patient_model import PatientCondition, PatientProfile, evidence_at
+from trialatlas.text.numbers import number_words
 from trialatlas.text.packaged import packaged_json
 
 
@@ -76,22 +77,9 @@ def read_habits(profile: PatientProfile, index: int, sentence: str) -> list[tupl
     return spans
 
 
-_NUMBER_WORDS = {
-    "a": 1.0,
-    "an": 1.0,
-    "one": 1.0,
-    "two": 2.0,
-    "three": 3.0,
-    "four": 4.0,
-    "five": 5.0,
-    "six": 6.0,
-    "seven": 7.0,
-    "eight": 8.0,
-    "nine": 9.0,
-    "ten": 10.0,
-    "twelve": 12.0,
-}
-_COUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + ")"
+# Counts of drinks in words ("two beers", "a glass"): the one reader of number words.
+_NUMBER_WORDS = number_words("cardinals", "articles", low=1, high=99)
+_COUNT = r"(?:\d+(?:\.\d+)?|" + _NUMBER_WORDS.pattern() + ")"
 _DRINK_COUNT = re.compile(
     rf"\b(?P<low>{_COUNT})(?:\s*(?:to|-|or)\s*(?P<high>{_COUNT}))?\s+(?:[a-z]+\s+){{0,2}}?"
     r"(?:beers?|drinks|glass(?:es)?|shots?|cans?|pints?|bottles?)\b",
@@ -116,7 +104,7 @@ def _drinking() -> tuple[
 
 
 def _count(word: str) -> float:
-    return _NUMBER_WORDS.get(word.lower()) or float(word)
+    return _NUMBER_WORDS.value(word) or float(word)
 
 
 def drinking_level(clause: str) -> str | None:

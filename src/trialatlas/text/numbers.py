@@ -9,14 +9,14 @@ of normal, and "hundred" alone is a number in "a hundred days" but would misread
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from trialatlas.errors import TrialAtlasError
 from trialatlas.text.packaged import packaged_json
+from trialatlas.text.words import prefix_pattern
 
 CARDINALS = "cardinals"
 
@@ -55,30 +55,10 @@ class NumberWords:
         "twenty"); words shorter than ``min_length`` are left out. The words share their prefixes
         ("twenty(?:-(?:one|two…))?"), so a pattern of every cardinal costs no more to search than
         one of the tens."""
-        return _prefix_pattern(sorted(word for word in self.values if len(word) >= min_length))
+        return prefix_pattern(sorted(word for word in self.values if len(word) >= min_length))
 
     def words(self) -> frozenset[str]:
         return frozenset(self.values)
-
-
-def _prefix_pattern(words: Iterable[str]) -> str:
-    """One regex of ``words`` as a prefix tree; at each branch the longer word is tried first."""
-    _End = ""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[_End] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char != _End]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if _End in node else body
-
-    return render(tree) or "(?!)"
 
 
 @cache

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from typing import Any
 
 from trialatlas.text.packaged import packaged_text
 
@@ -95,3 +96,25 @@ def words(
         for word in tokens(text, compounds=compounds)
         if len(word) >= min_length and word not in stopped and (numbers or not word.isdigit())
     ]
+
+
+def prefix_pattern(words: Iterable[str]) -> str:
+    """One regex of ``words`` as a prefix tree (no group, no boundaries): words sharing a beginning share
+    its branch, so searching for many words costs about as much as for one, and at each branch the longer
+    word is tried first ("twenty-four" before "twenty"). No words: a pattern that never matches."""
+    _End = ""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_End] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char != _End]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if _End in node else body
+
+    return render(tree) or "(?!)"

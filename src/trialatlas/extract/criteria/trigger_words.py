@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-_Trie = dict[str, "_Trie"]
+from trialatlas.text.words import prefix_pattern
 
 
 class TriggerWords(frozenset[str]):
@@ -39,32 +39,12 @@ def trigger_words(words: Iterable[str]) -> TriggerWords:
     return words
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A pattern matching the longest of ``words`` that starts where it is tried (one branch per letter)."""
-    trie: _Trie = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: _Trie) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        # A word that ends here and goes on in a longer one: the longer is tried first.
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
 @lru_cache(maxsize=1)
 def _scanner() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
     """The pattern, and for each word the registered words it contains (found with it: a shorter
     word starting at the same place, or one inside it, is not matched apart)."""
     words = sorted(_registered)
-    pattern = re.compile(f"(?=({_trie_pattern(words)}))") if words else re.compile(r"(?!)")
+    pattern = re.compile(f"(?=({prefix_pattern(words)}))") if words else re.compile(r"(?!)")
     within = {word: frozenset(other for other in words if other in word) for word in words}
     return pattern, within
 
