@@ -34,3 +34,21 @@ def test_an_age_at_the_event_counts_back_from_the_patients_age() -> None:
     assert _status("Stroke within the past 2 years", "exclusion", note) == "excluded"
     note = "Woman, 45. She had a stroke at age 30 with full recovery."
     assert _status("Stroke within the past 2 years", "exclusion", note) == "not excluded"
+
+
+def test_an_operation_is_held_against_the_window_as_an_episode_is() -> None:
+    within = "Major surgery within 4 weeks prior to enrollment"
+    since = "At least 4 weeks since prior major surgery"
+    long_ago = "Woman, 57, with melanoma; she had major surgery two years ago."
+    recent = "Woman, 57, with melanoma; she had major surgery 10 days ago."
+    undated = "Woman, 57, with melanoma and a history of major surgery."
+    assert _status(within, "exclusion", long_ago) == "not excluded"
+    assert _status(within, "exclusion", recent) == "excluded"
+    assert _status(within, "exclusion", undated) == "unknown"
+    assert _status(since, "inclusion", long_ago) == "met"
+    assert _status(since, "inclusion", recent) == "not met"
+    assert _status(since, "inclusion", undated) == "unknown"
+    # Without a window the operation's time does not matter.
+    assert _status(
+        "Prior radiotherapy", "exclusion", "Man, 60; radiotherapy to the pelvis one year ago."
+    ) == ("excluded")

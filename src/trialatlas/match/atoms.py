@@ -34,7 +34,13 @@ from trialatlas.extract.criteria.rules import (
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
 from trialatlas.match.logic import Truth
 from trialatlas.match.note_habits import drinking_level
-from trialatlas.match.patient import Evidence, PatientCondition, PatientMedication, PatientProfile
+from trialatlas.match.patient import (
+    Evidence,
+    PatientCondition,
+    PatientMedication,
+    PatientProcedure,
+    PatientProfile,
+)
 from trialatlas.match.qualified import class_check, course_check, dose_check
 
 # Typical upper limits of normal, for criteria written as multiples of the ULN.
@@ -732,6 +738,10 @@ def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | N
 def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     for procedure in patient.procedures:
         if procedure.concept is not None and procedure.concept == rule.concept:
+            if procedure.present:
+                timed = _procedure_window(rule, procedure, patient)
+                if timed is not None:
+                    return timed
             truth: Truth = "true" if procedure.present else "false"
             return _outcome(
                 truth,
@@ -739,6 +749,28 @@ def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str
                 procedure.evidence,
             )
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _procedure_window(
+    rule: ProcedureRule, procedure: PatientProcedure, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """An operation against the criterion's window, as a condition's episode is: "major surgery
+    within 4 weeks" is not met by one two years ago, "at least 4 weeks since prior surgery" not by one
+    two weeks ago; one the note gives no time for leaves the window open."""
+    window = rule.window
+    if window is None or not window.days or window.relation not in ("within", "after"):
+        return None
+    done = [p.days_ago for p in patient.procedures if p.present and p.concept == procedure.concept]
+    if any(days is None for days in done):
+        return _outcome(
+            "unknown", f"{procedure.name}: when is not stated ({window.span.text})", procedure.evidence
+        )
+    recent = any(days is not None and days <= window.days for days in done)
+    truth: Truth = "true" if recent == (window.relation == "within") else "false"
+    latest = min(days for days in done if days is not None)
+    return _outcome(
+        truth, f"{procedure.name} {latest:.0f} days ago against '{window.span.text}'", procedure.evidence
+    )
 
 
 def cannot_conceive(patient: PatientProfile) -> str | None:

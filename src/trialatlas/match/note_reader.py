@@ -259,6 +259,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 name=mention.text,
                 concept=mention.concept,
                 present=not context.negated,
+                days_ago=days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
                 evidence=evidence_at(index, sentence, mention.start, mention.end),
             )
         )

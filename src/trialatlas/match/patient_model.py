@@ -113,6 +113,9 @@ class PatientMedication(_Fact):
 class PatientProcedure(_Fact):
     concept: str | None = None
     date: str | None = None
+    days_ago: float | None = Field(
+        default=None, description='How long ago it was done, when the note says ("two weeks ago").'
+    )
 
 
 class PatientAllergy(_Fact):
