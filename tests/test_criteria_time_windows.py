@@ -52,3 +52,14 @@ def test_an_operation_is_held_against_the_window_as_an_episode_is() -> None:
     assert _status(
         "Prior radiotherapy", "exclusion", "Man, 60; radiotherapy to the pelvis one year ago."
     ) == ("excluded")
+
+
+def test_a_medicine_the_note_says_ended_is_held_against_the_window() -> None:
+    steroids = "Treatment with corticosteroids within 30 days prior to entry"
+    since = "At least 4 weeks since prior chemotherapy"
+    assert _status(steroids, "exclusion", "Man, 50; he received prednisone 3 years ago.") == "not excluded"
+    assert _status(steroids, "exclusion", "Man, 50; he stopped prednisone 10 days ago.") == "excluded"
+    # A start date says nothing of the end: he may take it still.
+    assert _status(steroids, "exclusion", "Man, 50; he started prednisone 3 years ago.") == "excluded"
+    assert _status(since, "inclusion", "Woman, 60; last dose of gemcitabine 10 days ago.") == "not met"
+    assert _status(since, "inclusion", "Woman, 60; she completed carboplatin one year ago.") == "met"

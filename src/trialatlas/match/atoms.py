@@ -647,6 +647,22 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
                 continue  # given by a route the criterion is not about: another medicine for it
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            window = rule.window
+            if (
+                window is not None
+                and window.days
+                and window.relation in ("within", "after")
+                and medication.ended_days_ago is not None
+            ):
+                # "Corticosteroids within 30 days" against "received prednisone 3 years ago", "at least
+                # 4 weeks since prior chemotherapy" against "last dose 10 days ago": the end decides.
+                recent = medication.ended_days_ago <= window.days
+                return _outcome(
+                    "true" if recent == (window.relation == "within") else "false",
+                    f"{medication.name} ended {medication.ended_days_ago:.0f} days ago, against "
+                    f"'{window.span.text}'",
+                    medication.evidence,
+                )
             if rule.window is not None and rule.window.relation == "after":
                 # "At least 4 weeks since prior chemotherapy": the note's medicines carry no dates.
                 return _outcome(

@@ -108,6 +108,9 @@ class PatientMedication(_Fact):
     start: str | None = None
     stop: str | None = None
     current: bool | None = None
+    ended_days_ago: float | None = Field(
+        default=None, description='How long ago it ended, when the note says ("completed one year ago").'
+    )
 
 
 class PatientProcedure(_Fact):
