@@ -63,3 +63,13 @@ def test_a_medicine_the_note_says_ended_is_held_against_the_window() -> None:
     assert _status(steroids, "exclusion", "Man, 50; he started prednisone 3 years ago.") == "excluded"
     assert _status(since, "inclusion", "Woman, 60; last dose of gemcitabine 10 days ago.") == "not met"
     assert _status(since, "inclusion", "Woman, 60; she completed carboplatin one year ago.") == "met"
+
+
+def test_an_end_before_the_window_decides_whatever_the_route_or_the_pathogen() -> None:
+    note = "HIV-positive man, 39, who completed chemotherapy for Hodgkin lymphoma five years ago."
+    assert _status("Systemic cytotoxic chemotherapy within 3 months", "exclusion", note) == "not excluded"
+    cmv = "Man, 38, with AIDS; he had CMV colitis two years ago."
+    assert _status("CMV infection within one month of study entry", "exclusion", cmv) == "not excluded"
+    assert _status(
+        "CMV infection within one month of study entry", "exclusion", cmv.replace("two years", "one week")
+    ) == ("excluded")

@@ -50,7 +50,7 @@ from trialatlas.extract.criteria.vocab import (
     conditions,
     possible_concepts,
 )
-from trialatlas.match.atoms import evaluate_rule
+from trialatlas.match.atoms import RuleVerdict, evaluate_rule, ordinary_life_expectancy
 from trialatlas.match.note_person import menstruates_now
 from trialatlas.match.patient import PatientProfile, profile_from_note
 from trialatlas.match.verdict import DIAGNOSTIC_PROCEDURES, CriterionVerdict, evaluate_criterion
@@ -189,7 +189,9 @@ class RuleJudge:
             combine=combine_mode(criterion_text, kind, rules),
         )
         # The annotators' convention: a pregnancy criterion does not apply to a man.
-        verdict = evaluate_criterion(criterion, profile, pregnancy_inapplicable=True)
+        verdict = evaluate_criterion(
+            criterion, profile, pregnancy_inapplicable=True, ordinary_life_expectancy=True
+        )
         evidence = _sentence_ids(verdict)
         label = self._label(verdict, rules, criterion_text, profile, kind, criterion.combine)
         if label in ("included", "excluded", "not included") and not evidence:
@@ -225,7 +227,7 @@ class RuleJudge:
         return self._undecided_exclusion(rules, text, profile, combine)
 
     def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
-        unknown = [r for r in rules if evaluate_rule(r, profile).truth == "unknown"]
+        unknown = [r for r in rules if _judged(r, profile).truth == "unknown"]
         if unknown and all(
             r.negated and isinstance(r, ConditionRule | ProcedureRule) and r.concept is not None
             for r in unknown
@@ -300,6 +302,19 @@ def _plans() -> re.Pattern[str]:
 UnknownState = Literal["decided", "absent", "open"]
 
 
+def _judged(rule: Rule, profile: PatientProfile) -> RuleVerdict:
+    """One rule as the annotators read it: as the engine does, except that a life expectancy is
+    ordinary for a note describing no terminal illness (``evaluate_criterion``'s same convention)."""
+    verdict = evaluate_rule(rule, profile)
+    if isinstance(rule, MeasurementRule) and rule.analyte == "life_expectancy":
+        truth, reason, evidence = ordinary_life_expectancy(rule, profile)
+        # The rule as stated, then its negation, as evaluate_rule applies it.
+        if rule.negated and truth in ("true", "false"):
+            truth = "false" if truth == "true" else "true"
+        return verdict.model_copy(update={"truth": truth, "reason": reason, "evidence": evidence})
+    return verdict
+
+
 @lru_cache(maxsize=1)
 def _silence() -> dict[str, UnknownState]:
     """What silence means for each kind of atom (``silence`` in ``judge_cues.json``: data, not code)."""
@@ -317,7 +332,7 @@ def atom_kind(rule: Rule) -> str:
 def unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
     """Why a rule is undecided: the note does not mention it at all ("absent", for a kind a full note
     would name), or it leaves it open (a measured value, the detail of a problem the note names)."""
-    verdict = evaluate_rule(rule, profile)
+    verdict = _judged(rule, profile)
     if verdict.truth != "unknown":
         return "decided"
     silent = _silence().get(atom_kind(rule), "open")

@@ -236,6 +236,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 status=status,
                 present=status != "negative",
                 family=context.family is not None,
+                days_ago=days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
                 evidence=evidence_at(index, sentence, mention.start, mention.end),
             )
         )

@@ -84,6 +84,9 @@ class PatientCondition(_Fact):
 class PatientInfection(_Fact):
     pathogen: str
     status: Literal["positive", "negative", "active", "history", "any"] = "any"
+    days_ago: float | None = Field(
+        default=None, description='How long ago the episode was, when the note says ("two years ago").'
+    )
 
 
 class PatientMeasurement(_Fact):
