@@ -227,6 +227,19 @@ def test_life_expectancy_is_ordinary_unless_the_note_says_otherwise() -> None:
     assert _label(hospice, "Life expectancy shorter than 3 months", "exclusion") == "not enough information"
 
 
+def test_a_clinicians_verdict_leaves_life_expectancy_to_the_investigator() -> None:
+    from trialatlas.extract.criteria import Criterion, parse_criterion
+    from trialatlas.match.patient import profile_from_note
+    from trialatlas.match.verdict import evaluate_criterion
+
+    text = "Life expectancy of at least 3 months"
+    parsed = parse_criterion(Criterion(text=text, kind="inclusion", index=0, start=0, end=len(text)))
+    profile = profile_from_note(NOTE)
+    # The annotators' convention is the judge's only: the verdict a clinician acts on stays open.
+    assert evaluate_criterion(parsed, profile).status == "unknown"
+    assert evaluate_criterion(parsed, profile, ordinary_life_expectancy=True).status == "met"
+
+
 def test_consent_does_not_tell_the_patients_language() -> None:
     assert _label(NOTE, "Unable to speak French", "exclusion") == "not enough information"
     # The note itself is an English history: fluency in English is the closed-world default.

@@ -43,3 +43,32 @@ def test_periods_denied_or_absent_are_not_current_periods() -> None:
     assert not menstruates_now(["She denies irregular periods."])
     assert not menstruates_now(["Twelve weeks of amenorrhea with vaginal spotting."])
     assert not menstruates_now(["She is premenopausal."])
+
+
+def test_silence_is_read_by_the_kind_of_atom_from_the_data_table() -> None:
+    from typing import get_args
+
+    from trialatlas.extract.criteria.rules import Rule
+    from trialatlas.match.judge import _silence
+
+    table = _silence()
+    assert set(table.values()) <= {"absent", "open"}
+    kinds = {model.model_fields["kind"].default for model in get_args(get_args(Rule)[0])}
+    # Every atom kind the parser makes is placed (directly or through its aspects).
+    assert kinds <= {key.split(":")[0] for key in table}
+    judge = RuleJudge()
+    # A diagnosis, a medicine, an operation the note never names: a full note would have said so.
+    for criterion in ("History of pancreatitis", "Current use of warfarin", "Prior kidney transplantation"):
+        assert judge.judge(NO_WORD, criterion, "exclusion").eligibility == "not excluded", criterion
+    # A value only a measurement gives, or a plan: silence leaves it open.
+    for criterion in ("Platelet count below 100,000/mm3", "Plans to become pregnant during the study"):
+        assert judge.judge(NO_WORD, criterion, "exclusion").eligibility == "not enough information", criterion
+
+
+def test_an_inclusion_with_an_unstated_requirement_is_not_shown_met() -> None:
+    judge = RuleJudge()
+    # She has asthma, but nothing in the note says it is uncontrolled on inhaled steroids for a year.
+    judged = judge.judge(
+        NO_WORD, "Asthma uncontrolled despite inhaled corticosteroids for at least 12 months", "inclusion"
+    )
+    assert judged.eligibility != "included"

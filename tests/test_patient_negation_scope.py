@@ -84,3 +84,10 @@ def test_what_a_note_rules_out_or_only_suspects() -> None:
         )
         == "unknown"
     )
+
+
+def test_a_finding_that_might_represent_a_disease_leaves_it_open() -> None:
+    note = "Man of 59 with a neck mass. Core biopsy might represent diffuse large cell lymphoma."
+    lymphoma = [c for c in profile_from_note(note).conditions if "lymphoma" in c.name.lower()]
+    assert lymphoma and all(c.uncertain for c in lymphoma)
+    assert _status("Diffuse large cell lymphoma", "inclusion", note) == "unknown"

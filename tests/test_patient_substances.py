@@ -70,3 +70,11 @@ def test_criterion_companions() -> None:
         _status("No smokers or tobacco users will be included in the study.", "exclusion", smoker)
         != "not excluded"
     )
+
+
+def test_illicit_substances_named_in_a_criterion_are_drug_use() -> None:
+    criterion = "Current use of illicit substances and/or active chronic alcohol use."
+    assert _status(
+        criterion, "exclusion", "Woman of 27; she denies alcohol, tobacco and illicit drug use."
+    ) == ("not excluded")
+    assert _status(criterion, "exclusion", "Man of 27 who uses illicit substances on weekends.") == "excluded"

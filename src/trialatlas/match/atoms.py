@@ -34,7 +34,13 @@ from trialatlas.extract.criteria.rules import (
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
 from trialatlas.match.logic import Truth
 from trialatlas.match.note_habits import drinking_level
-from trialatlas.match.patient import Evidence, PatientCondition, PatientMedication, PatientProfile
+from trialatlas.match.patient import (
+    Evidence,
+    PatientCondition,
+    PatientMedication,
+    PatientProcedure,
+    PatientProfile,
+)
 from trialatlas.match.qualified import class_check, course_check, dose_check
 
 # Typical upper limits of normal, for criteria written as multiples of the ULN.
@@ -487,9 +493,13 @@ _TERMINAL = re.compile(
 )
 
 
-def _life_expectancy(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
-    """A note that describes no terminal illness gives the patient an ordinary life expectancy: a short
-    one ("less than 3 months") is not met and a "longer than 48 hours" one is."""
+def ordinary_life_expectancy(
+    rule: MeasurementRule, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]]:
+    """The TrialGPT annotators' convention, for the judge only: a note that describes no terminal
+    illness gives the patient an ordinary life expectancy, so a short one ("less than 3 months") is not
+    met and a "longer than 48 hours" one is. A clinician's verdict leaves it open (a prognosis is the
+    investigator's estimate, not a fact a note's silence gives)."""
     for index, sentence in enumerate(patient.sentences):
         if _TERMINAL.search(sentence):
             evidence = Evidence(sentence_index=index, sentence=sentence)
@@ -503,7 +513,7 @@ def _life_expectancy(rule: MeasurementRule, patient: PatientProfile) -> tuple[Tr
 
 def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.analyte == "life_expectancy":
-        return _life_expectancy(rule, patient)
+        return _outcome("unknown", "life expectancy is the investigator's estimate; the note gives none")
     if rule.analyte is None:
         return _outcome("unknown", f"'{rule.name}' is not a known measurement")
     readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
@@ -622,6 +632,7 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
     wanted = rule.drugs
     wanted_class = rule.drug_class
     route_unknown: PatientMedication | None = None
+    ended_before: PatientMedication | None = None
     for medication in patient.medications:
         classes = {b for c in medication.classes for b in class_closure(c)}
         classes |= {c for d in medication.drugs for c in drug_classes(d)}
@@ -632,6 +643,14 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         # ("prednisone" is a glucocorticoid) does not widen the drug to its class.
         named_hit = any(c != "medication" and c in classes for c in rule.named_classes)
         if drug_hit or named_hit or (class_hit and not wanted):
+            window = rule.window
+            ended = medication.ended_days_ago if medication.present else None
+            within = window is not None and window.relation == "within" and window.days
+            if within and ended is not None and window is not None and ended > (window.days or 0):
+                # Ended before the window opened, whatever its route ("received prednisone 3 years
+                # ago" for "corticosteroids within 30 days"): it does not count.
+                ended_before = ended_before or medication
+                continue
             fits = _route_fits(rule, medication)
             if fits is None and medication.present:
                 # "Steroids other than topical" and a steroid whose route the note does not give.
@@ -641,6 +660,16 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
                 continue  # given by a route the criterion is not about: another medicine for it
             if not medication.present:
                 return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
+            if window is not None and window.days and ended is not None:
+                # "Stopped prednisone 10 days ago" for "corticosteroids within 30 days", "last dose 10
+                # days ago" for "at least 4 weeks since prior chemotherapy": the end decides.
+                recent = ended <= window.days
+                if window.relation in ("within", "after"):
+                    return _outcome(
+                        "true" if recent == (window.relation == "within") else "false",
+                        f"{medication.name} ended {ended:.0f} days ago, against '{window.span.text}'",
+                        medication.evidence,
+                    )
             if rule.window is not None and rule.window.relation == "after":
                 # "At least 4 weeks since prior chemotherapy": the note's medicines carry no dates.
                 return _outcome(
@@ -655,6 +684,13 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
             return _outcome("true", f"patient takes {medication.name}", medication.evidence)
     if route_unknown is not None:
         return _outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
+    if ended_before is not None and rule.window is not None:
+        return _outcome(
+            "false",
+            f"{ended_before.name} ended {ended_before.ended_days_ago or 0:.0f} days ago, before "
+            f"'{rule.window.span.text}'",
+            ended_before.evidence,
+        )
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
     if _complete_list_decides(rule, patient):
@@ -732,6 +768,10 @@ def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | N
 def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     for procedure in patient.procedures:
         if procedure.concept is not None and procedure.concept == rule.concept:
+            if procedure.present:
+                timed = _procedure_window(rule, procedure, patient)
+                if timed is not None:
+                    return timed
             truth: Truth = "true" if procedure.present else "false"
             return _outcome(
                 truth,
@@ -739,6 +779,28 @@ def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str
                 procedure.evidence,
             )
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _procedure_window(
+    rule: ProcedureRule, procedure: PatientProcedure, patient: PatientProfile
+) -> tuple[Truth, str, list[Evidence]] | None:
+    """An operation against the criterion's window, as a condition's episode is: "major surgery
+    within 4 weeks" is not met by one two years ago, "at least 4 weeks since prior surgery" not by one
+    two weeks ago; one the note gives no time for leaves the window open."""
+    window = rule.window
+    if window is None or not window.days or window.relation not in ("within", "after"):
+        return None
+    done = [p.days_ago for p in patient.procedures if p.present and p.concept == procedure.concept]
+    if any(days is None for days in done):
+        return _outcome(
+            "unknown", f"{procedure.name}: when is not stated ({window.span.text})", procedure.evidence
+        )
+    recent = any(days is not None and days <= window.days for days in done)
+    truth: Truth = "true" if recent == (window.relation == "within") else "false"
+    latest = min(days for days in done if days is not None)
+    return _outcome(
+        truth, f"{procedure.name} {latest:.0f} days ago against '{window.span.text}'", procedure.evidence
+    )
 
 
 def cannot_conceive(patient: PatientProfile) -> str | None:
@@ -779,6 +841,18 @@ def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str
 def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     # Any positive marker makes the patient positive ("HBsAg negative, anti-HBc positive").
     found = [i for i in patient.infections if i.pathogen == rule.pathogen and not i.family]
+    window = rule.window
+    positive = [i for i in found if i.present]
+    if window is not None and window.relation == "within" and window.days and positive:
+        times = [i.days_ago for i in positive]
+        if all(days is not None and days > (window.days or 0) for days in times):
+            # An episode the note dates before the window ("CMV colitis two years ago" for "CMV
+            # infection within one month") is outside it, as a condition's episode is.
+            return _outcome(
+                "false",
+                f"{positive[0].name} {min(d or 0 for d in times):.0f} days ago, outside '{window.span.text}'",
+                positive[0].evidence,
+            )
     for infection in sorted(found, key=lambda i: not i.present):
         truth: Truth = "true" if infection.present else "false"
         return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)

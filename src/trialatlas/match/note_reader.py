@@ -56,6 +56,26 @@ def _complete_medication_list() -> re.Pattern[str]:
 
 
 @cache
+def _medication_dating() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Words dating a medicine's end and its start (``note_cues.json``, data)."""
+    cues = packaged_json("trialatlas.match", "note_cues.json")
+
+    def pattern(key: str) -> re.Pattern[str]:
+        return re.compile(r"\b(?:" + "|".join(cues[key]) + r")\b", re.IGNORECASE)
+
+    return pattern("medication_ended"), pattern("medication_started")
+
+
+def _ended_days_ago(clause: str, age_years: float | None) -> float | None:
+    """How long ago the clause says a medicine ended ("completed carboplatin one year ago"); None when
+    it gives no time, or dates the start ("started prednisone 3 years ago") rather than the end."""
+    ended, started = _medication_dating()
+    if not ended.search(clause) or started.search(clause):
+        return None
+    return days_ago(clause, age_years)
+
+
+@cache
 def _negative_result() -> re.Pattern[str]:
     """Words giving an infection's test as negative (``note_cues.json``, data)."""
     cues = packaged_json("trialatlas.match", "note_cues.json")
@@ -216,6 +236,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 status=status,
                 present=status != "negative",
                 family=context.family is not None,
+                days_ago=days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
                 evidence=evidence_at(index, sentence, mention.start, mention.end),
             )
         )
@@ -246,6 +267,9 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 dose_basis=dose.basis if dose is not None and dose.operator is None else None,
                 daily=dose.daily if dose is not None and dose.operator is None else None,
                 route=route,
+                ended_days_ago=_ended_days_ago(
+                    _clause_around(sentence, drug.start, drug.end), profile.age_years
+                ),
                 evidence=evidence_at(index, sentence, drug.start, drug.end),
             )
         )
@@ -259,6 +283,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 name=mention.text,
                 concept=mention.concept,
                 present=not context.negated,
+                days_ago=days_ago(_clause_around(sentence, mention.start, mention.end), profile.age_years),
                 evidence=evidence_at(index, sentence, mention.start, mention.end),
             )
         )

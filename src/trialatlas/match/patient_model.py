@@ -84,6 +84,9 @@ class PatientCondition(_Fact):
 class PatientInfection(_Fact):
     pathogen: str
     status: Literal["positive", "negative", "active", "history", "any"] = "any"
+    days_ago: float | None = Field(
+        default=None, description='How long ago the episode was, when the note says ("two years ago").'
+    )
 
 
 class PatientMeasurement(_Fact):
@@ -108,11 +111,17 @@ class PatientMedication(_Fact):
     start: str | None = None
     stop: str | None = None
     current: bool | None = None
+    ended_days_ago: float | None = Field(
+        default=None, description='How long ago it ended, when the note says ("completed one year ago").'
+    )
 
 
 class PatientProcedure(_Fact):
     concept: str | None = None
     date: str | None = None
+    days_ago: float | None = Field(
+        default=None, description='How long ago it was done, when the note says ("two weeks ago").'
+    )
 
 
 class PatientAllergy(_Fact):

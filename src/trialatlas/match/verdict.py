@@ -42,6 +42,7 @@ from trialatlas.extract.criteria.rules import (
 from trialatlas.extract.criteria.split import CriterionKind
 from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
+from trialatlas.match.atoms import ordinary_life_expectancy as life_expectancy_by_convention
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.model import Sex, Trial
@@ -108,10 +109,16 @@ DIAGNOSTIC_PROCEDURES = frozenset(
 
 
 def evaluate_criterion(
-    criterion: ParsedCriterion, patient: PatientProfile, *, pregnancy_inapplicable: bool = False
+    criterion: ParsedCriterion,
+    patient: PatientProfile,
+    *,
+    pregnancy_inapplicable: bool = False,
+    ordinary_life_expectancy: bool = False,
 ) -> CriterionVerdict:
     """``pregnancy_inapplicable``: pregnancy atoms drop out for a patient who cannot conceive rather
-    than being false (the convention of annotators who label such criteria "not applicable")."""
+    than being false (the convention of annotators who label such criteria "not applicable").
+    ``ordinary_life_expectancy``: a note describing no terminal illness meets a life expectancy of
+    months (the annotators' convention; a clinician's verdict leaves the prognosis open)."""
     rules = list(criterion.rules)
     # "Atrial fibrillation on admission ECG": a test named beside a finding is how it is found, not a
     # criterion of its own.
@@ -128,6 +135,13 @@ def evaluate_criterion(
     _means_not_facts(criterion.text, rules, raw)
     for position in means:
         raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
+    if ordinary_life_expectancy:
+        for position, rule in enumerate(rules):
+            if isinstance(rule, MeasurementRule) and rule.analyte == "life_expectancy":
+                truth, reason, evidence = life_expectancy_by_convention(rule, patient)
+                raw[position] = raw[position].model_copy(
+                    update={"truth": truth, "reason": reason, "evidence": evidence}
+                )
     if pregnancy_inapplicable and cannot_conceive(patient):
         for position, rule in enumerate(rules):
             if isinstance(rule, PregnancyRule):
