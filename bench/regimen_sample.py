@@ -257,17 +257,21 @@ def draw_even_set(
     stratum_of: Callable[[str], str],
     strata: list[tuple[str, re.Pattern[str], int]],
     seed: int,
+    *,
+    modulus: int = 2,
+    max_chars: int = 900,
 ) -> None:
-    """PREDICTOR_SIZE texts of even-numbered trials (any even last digit) that no set in ``excluded`` holds,
-    of at most 900 characters, none equal to a labelled text, spread over ``strata`` by their shares in order
-    (a stratum short of texts passes its share on to the next; texts of no stratum are not drawn)."""
+    """Texts of even-numbered trials (NCT number divisible by ``modulus``, 2: any even last digit) that no
+    set in ``excluded`` holds, of at most ``max_chars`` characters, none equal to a labelled text, spread
+    over ``strata`` by their shares in order (a stratum short of texts passes its share on to the next;
+    texts of no stratum are not drawn)."""
     seen = labelled_ids(excluded)
     texts = shared_descriptions(shared_data_dir())
     labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
     pools: dict[str, list[str]] = {}
     for text_id in sorted(texts):
         text = texts[text_id]
-        if int(text_id.split(":", 1)[0][-1]) % 2 or text_id in seen or len(text) > 900:
+        if int(text_id.split(":", 1)[0][3:]) % modulus or text_id in seen or len(text) > max_chars:
             continue
         if text not in labelled_texts:
             pools.setdefault(stratum_of(text), []).append(text_id)
@@ -417,6 +421,25 @@ DRUGS4_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
+# The sealed-like set (tests/fixtures/regimens_gen_sealedlike0.jsonl): 48 texts of trials whose NCT number is
+# divisible by 4 (a set drawn at the same time takes remainder 2), drawn as the development and sealed sets were:
+# the same `stratum`, the same limit of 1,500 characters, each stratum's share of 48 in the proportion the sealed
+# set holds (20 of 118 for per kg, per m², easy, schedule and distractor; 16 multi-drug; 2 taper), excluding every
+# labelled set. The taper, multi-drug, per-kg and schedule pools of these trials are used up by the sets before
+# it, so their shares pass on in this order: to per m² (the chemotherapy texts closest to them), then to easy.
+SEALEDLIKE_SEEDS = {0: 20261400}
+SEALEDLIKE_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec", "gen_freq", "gen_routes2", "gen_drugs4")
+SEALEDLIKE_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("taper", STRATA[0][1], 1),
+    ("multi_drug", STRATA[4][1], 7),
+    ("per_kg", STRATA[2][1], 8),
+    ("schedule", STRATA[3][1], 8),
+    ("per_m2", STRATA[1][1], 8),
+    ("easy", re.compile(r""), 8),
+    ("distractor", re.compile(r""), 8),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -435,7 +458,23 @@ def main() -> None:
         "--routes2", action="store_true", help="draw the second route predictor set (every even digit)"
     )
     parser.add_argument("--drugs4", action="store_true", help="draw the fourth drug predictor set")
+    parser.add_argument(
+        "--sealedlike-mod4",
+        type=int,
+        choices=sorted(SEALEDLIKE_SEEDS),
+        help="draw a set stratified as the sealed set (NCT %% 4)",
+    )
     args = parser.parse_args()
+    if args.sealedlike_mod4 is not None:
+        draw_even_set(
+            SEALEDLIKE_EXCLUDED,
+            stratum,
+            SEALEDLIKE_STRATA,
+            SEALEDLIKE_SEEDS[args.sealedlike_mod4],
+            modulus=4,
+            max_chars=1500,
+        )
+        return
     if args.spec:
         draw_even_set(
             SPEC_EXCLUDED, lambda text: first_stratum(text, SPEC_STRATA, rest="easy"), SPEC_STRATA, SPEC_SEED
