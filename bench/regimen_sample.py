@@ -421,12 +421,13 @@ DRUGS4_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
-# The sealed-like set (tests/fixtures/regimens_gen_sealedlike0.jsonl): 48 texts of trials whose NCT number is
-# divisible by 4 (a set drawn at the same time takes remainder 2), drawn as the development and sealed sets were:
-# the same `stratum`, the same limit of 1,500 characters, each stratum's share of 48 in the proportion the sealed
-# set holds (20 of 118 for per kg, per m², easy, schedule and distractor; 16 multi-drug; 2 taper), excluding every
-# labelled set. The taper, multi-drug, per-kg and schedule pools of these trials are used up by the sets before
-# it, so their shares pass on in this order: to per m² (the chemotherapy texts closest to them), then to easy.
+# The sealed-like set (tests/fixtures/regimens_gen_sealedlike0.jsonl): 48 texts of trials whose NCT number
+# is divisible by 4 (a set drawn at the same time takes remainder 2), drawn as the development and sealed
+# sets were: the same `stratum`, the same limit of 1,500 characters, each stratum's share of 48 in the
+# proportion the sealed set holds (20 of 118 for per kg, per m², easy, schedule and distractor; 16
+# multi-drug; 2 taper), excluding every labelled set. The taper, multi-drug, per-kg and schedule pools of
+# these trials are used up by the sets before it, so their shares pass on in this order: to per m² (the
+# chemotherapy texts closest to them), then to easy.
 SEALEDLIKE_SEEDS = {0: 20261400}
 SEALEDLIKE_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec", "gen_freq", "gen_routes2", "gen_drugs4")
 SEALEDLIKE_STRATA: list[tuple[str, re.Pattern[str], int]] = [
