@@ -1,13 +1,13 @@
 """The sealed-like set of trials whose NCT number is divisible by 4.
 
-tests/fixtures/regimens_gen_sealedlike0.jsonl holds 48 arm and intervention texts of such trials that no other
-labelled set holds (`bench/regimen_sample.py --sealedlike-mod4 0`, seed 20261400), drawn as the development and
-sealed sets were (the same strata, the sealed set's proportions, texts of at most 1,500 characters; the strata
-whose pools were used up passed their shares to per m² and easy texts), labelled by specs/regimen-items.md
-before the parser ran on them: the parser on text drawn like the sealed set's, that nobody tuned it on.
-Measured when it was labelled: strict F1 0.767, paired 0.962, drug F1 0.866 (regex baseline strict 0.055);
-after the drug-naming fixes of the same round 0.840 / 0.977 / 0.979. The floors sit a little under the
-latter, so that a regression fails.
+tests/fixtures/regimens_gen_sealedlike0.jsonl holds 48 arm and intervention texts of such trials that no
+other labelled set holds (`bench/regimen_sample.py --sealedlike-mod4 0`, seed 20261400), drawn as the
+development and sealed sets were (the same strata, the sealed set's proportions, texts of at most 1,500
+characters; the strata whose pools were used up passed their shares to per m² and easy texts), labelled by
+specs/regimen-items.md before the parser ran on them: the parser on text drawn like the sealed set's, that
+nobody tuned it on. Measured when it was labelled: strict F1 0.767, paired 0.962, drug F1 0.866 (regex
+baseline strict 0.055); after the drug-naming fixes of the same round 0.840 / 0.977 / 0.979. The floors sit
+a little under the latter, so that a regression fails.
 """
 
 from __future__ import annotations
