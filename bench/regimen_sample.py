@@ -252,26 +252,31 @@ def draw_route_set() -> None:
     _write(_spread_evenly(pools, random.Random(ROUTE_SEED), ROUTE_DISTRACTORS), texts)
 
 
+def _even_trial(number: int) -> bool:
+    return number % 2 == 0
+
+
 def draw_even_set(
     excluded: tuple[str, ...],
     stratum_of: Callable[[str], str],
     strata: list[tuple[str, re.Pattern[str], int]],
     seed: int,
     *,
-    modulus: int = 2,
     max_chars: int = 900,
+    keep_trial: Callable[[int], bool] = _even_trial,
 ) -> None:
-    """Texts of even-numbered trials (NCT number divisible by ``modulus``, 2: any even last digit) that no
-    set in ``excluded`` holds, of at most ``max_chars`` characters, none equal to a labelled text, spread
-    over ``strata`` by their shares in order (a stratum short of texts passes its share on to the next;
-    texts of no stratum are not drawn)."""
+    """The texts of even-numbered trials (those whose NCT number ``keep_trial`` keeps) that no set in
+    ``excluded`` holds, of at most ``max_chars`` characters, none equal to a labelled text, spread over
+    ``strata`` by their shares in order (a stratum short of texts passes its share on to the next; texts of
+    no stratum are not drawn)."""
     seen = labelled_ids(excluded)
     texts = shared_descriptions(shared_data_dir())
     labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
     pools: dict[str, list[str]] = {}
     for text_id in sorted(texts):
         text = texts[text_id]
-        if int(text_id.split(":", 1)[0][3:]) % modulus or text_id in seen or len(text) > max_chars:
+        number = int(text_id.split(":", 1)[0][3:])
+        if not keep_trial(number) or text_id in seen or len(text) > max_chars:
             continue
         if text not in labelled_texts:
             pools.setdefault(stratum_of(text), []).append(text_id)
@@ -441,6 +446,22 @@ SEALEDLIKE_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
+# The second sealed-like set (tests/fixtures/regimens_gen_sealedlike2.jsonl): 48 texts of trials whose NCT
+# number is 2 mod 4 (a set drawn at the same time takes remainder 0, so the two share no trial), drawn as the
+# development and sealed sets were: the strata of `stratum`, texts of at most 1,500 characters, each stratum's
+# share in the proportions the sealed set holds (20 of 118 each for distractor, per m², per kg, schedule and
+# easy, 16 multi-drug, 2 taper; scaled to 48). It excludes every set labelled when it was drawn. The taper,
+# schedule and multi-drug pools are used up and the per-kg pool holds one text, so their shares pass on in
+# this order (the distractors' never do) and end in the easy stratum.
+SEALEDLIKE2_SEED = 20261402
+SEALEDLIKE2_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec", "gen_freq", "gen_routes2", "gen_drugs4")
+SEALEDLIKE2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 8),
+    *((name, pattern, share) for (name, pattern), share in zip(STRATA, (1, 8, 8, 8, 7), strict=True)),
+    ("easy", re.compile(r""), 8),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -465,6 +486,9 @@ def main() -> None:
         choices=sorted(SEALEDLIKE_SEEDS),
         help="draw a set stratified as the sealed set (NCT %% 4)",
     )
+    parser.add_argument(
+        "--sealedlike2", action="store_true", help="draw the second sealed-like set (NCT 2 mod 4)"
+    )
     args = parser.parse_args()
     if args.sealedlike_mod4 is not None:
         draw_even_set(
@@ -472,8 +496,18 @@ def main() -> None:
             stratum,
             SEALEDLIKE_STRATA,
             SEALEDLIKE_SEEDS[args.sealedlike_mod4],
-            modulus=4,
             max_chars=1500,
+            keep_trial=lambda number: number % 4 == args.sealedlike_mod4,
+        )
+        return
+    if args.sealedlike2:
+        draw_even_set(
+            SEALEDLIKE2_EXCLUDED,
+            stratum,
+            SEALEDLIKE2_STRATA,
+            SEALEDLIKE2_SEED,
+            max_chars=1500,
+            keep_trial=lambda number: number % 4 == 2,
         )
         return
     if args.spec:

@@ -291,7 +291,7 @@ def _every(word: str, count: str) -> str | None:
     return None
 
 
-_ROUTE_BEFORE_PER = re.compile(
+ROUTE_BEFORE_PER = re.compile(
     r"\s*,?\s*(?:p\.?o\.?|orally|by\s+mouth|i\.?v\.?|intravenously|s\.?c\.?|subcutaneously)(?=\s*(?:/|per\s))",
     re.IGNORECASE,
 )
@@ -308,7 +308,7 @@ def read_basis(text: str, pos: int) -> tuple[str, int, str | None, bool]:
             match = _BASIS.match(text[pos : pos + 60])
     if match is None:
         # "40mg p.o./ day", "2 tablets orally per day": a route written between the amount and its period.
-        route = _ROUTE_BEFORE_PER.match(text, pos, pos + 20)
+        route = ROUTE_BEFORE_PER.match(text, pos, pos + 20)
         if route is not None:
             match = _BASIS.match(text[route.end() : route.end() + 60])
             pos = route.end() if match is not None else pos

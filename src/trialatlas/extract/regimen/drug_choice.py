@@ -139,7 +139,11 @@ def _strength_of_pair(doc: _Doc, amount: Amount, sentence: clauses.Sentence) -> 
 _PLACEBO_RIGHT_AFTER = re.compile(r"\s*(?:matching\s+|matched\s+)?placebo\b", re.IGNORECASE)
 _OR_PLACEBO = re.compile(r"\s+or\s+(?:a\s+)?(?:matching\s+)?$", re.IGNORECASE)
 _COMBO_JOIN = re.compile(r"\s*(?:/|\+|\(\+\)|-|and|plus|with)\s*$", re.IGNORECASE)
-_COMBO_LEAD = re.compile(r"[\s:,]*(?:\d+(?:\.\d+)?\s*/\s*)?")
+# What may stand between a combination's name and its "a/b" strengths: a device or form word
+# ("budesonide/formoterol turbuhaler 320/9ug"), never a word that joins on another drug.
+_COMBO_LEAD = re.compile(
+    r"[\s:,]*(?:(?!(?:and|or|plus|with|versus|vs)\b)[A-Za-z]+\s+)?(?:\d+(?:\.\d+)?\s*/\s*)?", re.IGNORECASE
+)
 _OPEN_BRACKET = re.compile(r"\s*\([^()]*$")
 
 

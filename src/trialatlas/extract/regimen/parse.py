@@ -30,7 +30,7 @@ from trialatlas.extract.regimen.amount_kinds import (
     _target_context,
     _with_auc_doses,
 )
-from trialatlas.extract.regimen.amounts import Amount, find_amounts
+from trialatlas.extract.regimen.amounts import ROUTE_BEFORE_PER, Amount, find_amounts
 from trialatlas.extract.regimen.context import (
     TrialInterventions,
     as_context,
@@ -118,8 +118,12 @@ def normalise_text(text: str) -> str:
 
 _CELL_CONTEXT = re.compile(r"\bcells?\b|\bMSCs?\b|stem\s+cell|CAR-?T|\bCD34", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-# "10 mg of phenobarbital per kilogram": the basis written after the drug.
+# "10 mg of phenobarbital per kilogram", "0.15 mg of dexamethasone per kilogram per day", "40 mg simvastatin
+# tablet orally per day": the body basis or period written after the drug's name, with at most a dose-form
+# word and a route word between them.
 _PER_AFTER_DRUG = re.compile(
+    r"(?:\s+(?:tablets?|tabs?|capsules?|caps|pills?))?"
+    rf"(?:{ROUTE_BEFORE_PER.pattern})?"
     r"\s*(?:/|per\s+|a\s+)(day|d|week|kg|kilograms?|m2)\b(?:\s*(?:of\s+)?(?:body\s*weight\s*)?(?:/|per\s+)(day|d)\b)?",
     re.IGNORECASE,
 )
@@ -397,7 +401,7 @@ def _item(
     ):
         basis = "total"
     if basis == "dose" and mention is not None and mention.start >= amount.end:
-        per = _PER_AFTER_DRUG.match(text, mention.end, mention.end + 20)
+        per = _PER_AFTER_DRUG.match(text, mention.end, mention.end + 40)
         if per:
             word = per.group(1).lower()
             basis = (
