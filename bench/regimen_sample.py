@@ -426,6 +426,26 @@ DRUGS4_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
+# The sealed-like set (tests/fixtures/regimens_gen_sealedlike0.jsonl): 48 texts of trials whose NCT number
+# is divisible by 4 (a set drawn at the same time takes remainder 2), drawn as the development and sealed
+# sets were: the same `stratum`, the same limit of 1,500 characters, each stratum's share of 48 in the
+# proportion the sealed set holds (20 of 118 for per kg, per m², easy, schedule and distractor; 16
+# multi-drug; 2 taper), excluding every labelled set. The taper, multi-drug, per-kg and schedule pools of
+# these trials are used up by the sets before it, so their shares pass on in this order: to per m² (the
+# chemotherapy texts closest to them), then to easy.
+SEALEDLIKE_SEEDS = {0: 20261400}
+SEALEDLIKE_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec", "gen_freq", "gen_routes2", "gen_drugs4")
+SEALEDLIKE_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("taper", STRATA[0][1], 1),
+    ("multi_drug", STRATA[4][1], 7),
+    ("per_kg", STRATA[2][1], 8),
+    ("schedule", STRATA[3][1], 8),
+    ("per_m2", STRATA[1][1], 8),
+    ("easy", re.compile(r""), 8),
+    ("distractor", re.compile(r""), 8),
+]
+
+
 # The second sealed-like set (tests/fixtures/regimens_gen_sealedlike2.jsonl): 48 texts of trials whose NCT
 # number is 2 mod 4 (a set drawn at the same time takes remainder 0, so the two share no trial), drawn as the
 # development and sealed sets were: the strata of `stratum`, texts of at most 1,500 characters, each stratum's
@@ -461,9 +481,25 @@ def main() -> None:
     )
     parser.add_argument("--drugs4", action="store_true", help="draw the fourth drug predictor set")
     parser.add_argument(
+        "--sealedlike-mod4",
+        type=int,
+        choices=sorted(SEALEDLIKE_SEEDS),
+        help="draw a set stratified as the sealed set (NCT %% 4)",
+    )
+    parser.add_argument(
         "--sealedlike2", action="store_true", help="draw the second sealed-like set (NCT 2 mod 4)"
     )
     args = parser.parse_args()
+    if args.sealedlike_mod4 is not None:
+        draw_even_set(
+            SEALEDLIKE_EXCLUDED,
+            stratum,
+            SEALEDLIKE_STRATA,
+            SEALEDLIKE_SEEDS[args.sealedlike_mod4],
+            max_chars=1500,
+            keep_trial=lambda number: number % 4 == args.sealedlike_mod4,
+        )
+        return
     if args.sealedlike2:
         draw_even_set(
             SEALEDLIKE2_EXCLUDED,

@@ -14,7 +14,7 @@ from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
 from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, fuzzy_lookup, looks_like_code, lookup
 from trialatlas.extract.regimen.models import RegimenItem
-from trialatlas.extract.regimen.passes import _Doc
+from trialatlas.extract.regimen.passes import _Doc, vehicles
 from trialatlas.text.packaged import packaged_json
 
 _AFTER_GAP = re.compile(
@@ -97,6 +97,10 @@ def _choose_drug(
     if misspelt is not None:
         return None, misspelt
     mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
+    if mention is not None and _diluent(doc.text, mention):
+        # "600 mg/m^2 will be diluted in 100 mL 0.9% normal saline": what the dose is given in is no drug
+        # of it (spec, Not items: diluents and vehicles); the text names no other.
+        return None, None
     if mention is not None and info is not None:
         if info.name == "placebo":
             # "5 mg/kg of Isoniazid or placebo ... (300 mg if ...)": the drug's dose, not the placebo's.
@@ -368,9 +372,12 @@ def _choose_drug_near(
     return None, None
 
 
-# "1 hour after herceptin": a drug named as the time a dose is given against, not as the drug given.
+# "1 hour after herceptin", "MMF starting on first day of ATG at 600 mg/m2": a drug named as the time a
+# dose is given against, not as the drug given.
 _TIMED_AGAINST = re.compile(
-    r"\b(?:after|before|prior\s+to|following|preceding)\s+(?:the\s+|each\s+)?(?:start\s+of\s+)?$",
+    r"(?:\b(?:after|before|prior\s+to|following|preceding)\s+(?:the\s+|each\s+)?(?:start\s+of\s+)?"
+    r"|\b(?:on|from|starting)\s+(?:the\s+)?(?:(?:first|last|same|\d+(?:st|nd|rd|th)?)\s+)?day\s+(?:\d+\s+)?of\s+"
+    r"(?:the\s+)?)$",
     re.IGNORECASE,
 )
 
@@ -381,6 +388,21 @@ def _timed_against(text: str, mention: Mention, amount: Amount) -> bool:
     if not _TIMED_AGAINST.search(text, max(0, mention.start - 30), mention.start):
         return False
     return not _ADJACENT_BEFORE.fullmatch(text, mention.end, amount.start)
+
+
+# A vehicle named as what a dose is made up in: "diluted in 100 mL 0.9% normal saline", "dissolved in water".
+_DILUTED_IN = re.compile(
+    r"\b(?:dilut|dissolv|reconstitut|suspend|mix|prepar)\w*\s+(?:in|with|into)\s+(?:a\s+|the\s+)?"
+    r"(?:\d+(?:\.\d+)?\s*(?:ml|l|cc)\s+(?:of\s+)?)?(?:\d+(?:\.\d+)?\s*%\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _diluent(text: str, mention: Mention) -> bool:
+    """Whether ``mention`` names a vehicle (vehicles.txt) as what a dose is diluted or dissolved in."""
+    return mention.info.name in vehicles() and bool(
+        _DILUTED_IN.search(text, max(0, mention.start - 60), mention.start)
+    )
 
 
 def _cell_product(info: DrugInfo) -> bool:

@@ -30,7 +30,7 @@ from functools import cache
 from trialatlas.extract.regimen.drugs import _NOT_CODES as NOT_CODES
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
-from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, vocabulary, written_generic
+from trialatlas.extract.regimen.drugs import SALTS, WORD, DrugInfo, Mention, vocabulary, written_generic
 from trialatlas.extract.regimen.lexicon import find_frequencies, find_routes
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.text.drugs import names_kept_as_written
@@ -361,3 +361,15 @@ def name_defined_abbreviations(text: str, items: list[RegimenItem], mentions: li
             continue
         kept = kept_as_written(full_mention.surface)
         item.drug = kept or written_generic(full_mention.surface, full_mention.name_as_written)
+
+
+def salt_not_written(name: str, text: str, mentions: list[Mention]) -> str | None:
+    """The generic without the salt a brand is filed under, where the text writes that generic itself and
+    nowhere writes the salt ("Tolterodine SR 4 mg (Detrusitol SR 4 mg)": Detrusitol is filed under
+    tolterodine tartrate, but the text names tolterodine): the spec keeps a salt only as written."""
+    base, _, salt = name.rpartition(" ")
+    if not base or salt not in SALTS or name in " ".join(text.lower().split()):
+        return None
+    if any(" ".join(m.surface.lower().split()) == base and not m.salt for m in mentions):
+        return base
+    return None

@@ -31,7 +31,13 @@ from trialatlas.extract.regimen.amount_kinds import (
     _with_auc_doses,
 )
 from trialatlas.extract.regimen.amounts import ROUTE_BEFORE_PER, Amount, find_amounts
-from trialatlas.extract.regimen.context import TrialInterventions, as_context, trial_context, with_context
+from trialatlas.extract.regimen.context import (
+    TrialInterventions,
+    as_context,
+    trial_context,
+    with_context,
+    with_own_short_forms,
+)
 from trialatlas.extract.regimen.drug_choice import _choose_drug, _escalated_drug
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
@@ -152,7 +158,7 @@ def parse_regimen(
     without them.
     """
     norm = normalise_text(text)
-    mentions = find_mentions(norm)
+    mentions = with_own_short_forms(norm, find_mentions(norm))
     listed: list[Mention] = []
     if interventions:
         read = with_context(norm, mentions, trial_context(as_context(interventions)))
@@ -279,6 +285,7 @@ def _name_as_written_generics(norm_text: str, items: list[RegimenItem], mentions
             item.drug = _specific_in_brackets(
                 norm_text, mentions, item.drug_text, item.drug
             ) or written_generic(item.drug_text, item.drug)
+            item.drug = naming.salt_not_written(item.drug, norm_text, mentions) or item.drug
 
 
 _BRACKET_OPEN = re.compile(r"\s*\(\s*")
