@@ -92,11 +92,25 @@ def _american(word: str) -> str:
     return word
 
 
+# Each word as the vocabularies key it (lower case, unaccented, American): the same few thousand words
+# recur across criteria, so each is worked out once (bounded, so a stream of new words cannot grow it).
+_KEYED_WORDS: dict[str, str] = {}
+_KEYED_WORDS_MAX = 200_000
+
+
+def _keyed_word(word: str) -> str:
+    keyed = _american(word.lower() if word.isascii() else _fold(word.lower()))
+    if len(_KEYED_WORDS) < _KEYED_WORDS_MAX:
+        _KEYED_WORDS[word] = keyed
+    return keyed
+
+
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
     """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    lowered = [_american(w.lower() if w.isascii() else _fold(w.lower())) for w in words]
+    known = _KEYED_WORDS
+    lowered = [known.get(w) or _keyed_word(w) for w in words]
     return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 
@@ -252,22 +266,24 @@ def _vocabulary_hits(text: str, table: _JoinedFirstWords) -> dict[Matcher, tuple
     from it instead of walking the same tokens again (most criteria name none of them, which one
     set intersection in C tells)."""
     tokens = _tokenize(text)
-    if table.lower_keys.isdisjoint(tokens.lowered_set) and table.exact_keys.isdisjoint(tokens.word_set):
+    lower_hits = table.lower_keys.intersection(tokens.lowered_set)
+    exact_hits = table.exact_keys.intersection(tokens.word_set)
+    if not lower_hits and not exact_hits:
         return _NO_HITS
     lower, exact = table.lower, table.exact
-    masks = [
-        lower.get(low, 0) | exact.get(word, 0) for word, low in zip(tokens.words, tokens.lowered, strict=True)
-    ]
+    # (position, the matchers a name of which may start there), for the few words some name starts with.
+    starts: list[tuple[int, int]] = []
     present = 0
-    for mask in masks:
-        present |= mask
+    for position, (word, low) in enumerate(zip(tokens.words, tokens.lowered, strict=True)):
+        if low in lower_hits or word in exact_hits:
+            mask = (lower[low] if low in lower_hits else 0) | (exact[word] if word in exact_hits else 0)
+            starts.append((position, mask))
+            present |= mask
     hits: dict[Matcher, tuple[Mention, ...]] = {}
     for index, matcher in enumerate(table.matchers):
         bit = 1 << index
         if present & bit:
-            found = matcher._scan(
-                text, tokens, [position for position, mask in enumerate(masks) if mask & bit]
-            )
+            found = matcher._scan(text, tokens, [position for position, mask in starts if mask & bit])
             if found:
                 hits[matcher] = found
     return hits
