@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import copy
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -92,25 +91,11 @@ def _american(word: str) -> str:
     return word
 
 
-# Each word as the vocabularies key it (lower case, unaccented, American): the same few thousand words
-# recur across criteria, so each is worked out once (bounded, so a stream of new words cannot grow it).
-_KEYED_WORDS: dict[str, str] = {}
-_KEYED_WORDS_MAX = 200_000
-
-
-def _keyed_word(word: str) -> str:
-    keyed = _american(word.lower() if word.isascii() else _fold(word.lower()))
-    if len(_KEYED_WORDS) < _KEYED_WORDS_MAX:
-        _KEYED_WORDS[word] = keyed
-    return keyed
-
-
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> _Tokens:
     """Tokens of ``text`` (shared by every vocabulary's matcher)."""
     words = _TOKEN.findall(text.replace("’", "'") if "’" in text else text)
-    known = _KEYED_WORDS
-    lowered = [known.get(w) or _keyed_word(w) for w in words]
+    lowered = [_american(w.lower() if w.isascii() else _fold(w.lower())) for w in words]
     return _Tokens(words, lowered, frozenset(words), frozenset(lowered))
 
 
@@ -143,6 +128,8 @@ class Matcher:
                 self._exact.setdefault(key, concept)
         self._lower_first = self._first_index(self._lower)
         self._exact_first = self._first_index(self._exact)
+        self._lower_keys = frozenset(self._lower_first)
+        self._exact_keys = frozenset(self._exact_first)
         self._fallback: Matcher | None = None
 
     def layered(self, fallback: Matcher) -> Matcher:
@@ -173,19 +160,28 @@ class Matcher:
         return sorted([*found, *extra], key=lambda m: m.start) if extra else found
 
     def _find_own(self, text: str) -> list[Mention]:
-        return list(_vocabulary_hits(text, _joined(self)).get(self, ()))
-
-    def _scan(self, text: str, tokens: _Tokens, candidates: list[int]) -> tuple[Mention, ...]:
-        """This vocabulary's mentions, longest first, from the positions where one of its names may start."""
+        tokens = _tokenize(text)
+        lower_first, exact_first = self._lower_first, self._exact_first
+        # Most criteria name no concept of a given vocabulary: intersect the token sets first (in C).
+        # Set intersection walks the smaller side: most criteria share no word with a vocabulary.
+        lower_hits = self._lower_keys.intersection(tokens.lowered_set)
+        exact_hits = self._exact_keys.intersection(tokens.word_set)
+        if not lower_hits and not exact_hits:
+            return []
         words, lowered = tokens.words, tokens.lowered
+        candidates = [
+            position
+            for position, (word, low) in enumerate(zip(words, lowered, strict=True))
+            if low in lower_hits or word in exact_hits
+        ]
         spans = _spans(text)
         found: list[Mention] = []
         resume = 0
         for position in candidates:
             if position < resume:
                 continue
-            match = self._lookup(lowered, position, self._lower, self._lower_first) or self._lookup(
-                words, position, self._exact, self._exact_first
+            match = self._lookup(lowered, position, self._lower, lower_first) or self._lookup(
+                words, position, self._exact, exact_first
             )
             if match is None:
                 continue
@@ -193,7 +189,7 @@ class Matcher:
             start, end = spans[position][0], spans[position + length - 1][1]
             found.append(Mention(start, end, text[start:end], concept))
             resume = position + length
-        return tuple(found)
+        return found
 
     @staticmethod
     def _lookup(
@@ -217,76 +213,6 @@ class Matcher:
 
     def names(self) -> Iterator[tuple[str, str]]:
         yield from self._names.items()
-
-
-@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: a table is a cache key
-class _JoinedFirstWords:
-    """The first words of every vocabulary's names in one table: word -> the matchers (as bits) whose
-    names may start with it. Replaced whole when a matcher joins, so a reader never sees half of it."""
-
-    matchers: tuple[Matcher, ...] = ()
-    lower: dict[str, int] = field(default_factory=dict)
-    exact: dict[str, int] = field(default_factory=dict)
-    lower_keys: frozenset[str] = frozenset()
-    exact_keys: frozenset[str] = frozenset()
-
-    def joining(self, matcher: Matcher) -> _JoinedFirstWords:
-        bit = 1 << len(self.matchers)
-        lower, exact = dict(self.lower), dict(self.exact)
-        for first in matcher._lower_first:
-            lower[first] = lower.get(first, 0) | bit
-        for first in matcher._exact_first:
-            exact[first] = exact.get(first, 0) | bit
-        return _JoinedFirstWords((*self.matchers, matcher), lower, exact, frozenset(lower), frozenset(exact))
-
-
-_joined_words = _JoinedFirstWords()
-_joining = threading.Lock()
-
-
-def _joined(matcher: Matcher) -> _JoinedFirstWords:
-    """The joined table with ``matcher`` in it (it joins on its first look at a text)."""
-    global _joined_words
-    table = _joined_words
-    if matcher in table.matchers:
-        return table
-    with _joining:
-        if matcher not in _joined_words.matchers:
-            _joined_words = _joined_words.joining(matcher)
-        return _joined_words
-
-
-_NO_HITS: dict[Matcher, tuple[Mention, ...]] = {}
-
-
-@lru_cache(maxsize=8192)
-def _vocabulary_hits(text: str, table: _JoinedFirstWords) -> dict[Matcher, tuple[Mention, ...]]:
-    """Every joined vocabulary's mentions in ``text``, from one tokenisation and one look-up of its
-    words: the condition, analyte, infection, procedure and drug-class parsers each read their own
-    from it instead of walking the same tokens again (most criteria name none of them, which one
-    set intersection in C tells)."""
-    tokens = _tokenize(text)
-    lower_hits = table.lower_keys.intersection(tokens.lowered_set)
-    exact_hits = table.exact_keys.intersection(tokens.word_set)
-    if not lower_hits and not exact_hits:
-        return _NO_HITS
-    lower, exact = table.lower, table.exact
-    # (position, the matchers a name of which may start there), for the few words some name starts with.
-    starts: list[tuple[int, int]] = []
-    present = 0
-    for position, (word, low) in enumerate(zip(tokens.words, tokens.lowered, strict=True)):
-        if low in lower_hits or word in exact_hits:
-            mask = (lower[low] if low in lower_hits else 0) | (exact[word] if word in exact_hits else 0)
-            starts.append((position, mask))
-            present |= mask
-    hits: dict[Matcher, tuple[Mention, ...]] = {}
-    for index, matcher in enumerate(table.matchers):
-        bit = 1 << index
-        if present & bit:
-            found = matcher._scan(text, tokens, [position for position, mask in starts if mask & bit])
-            if found:
-                hits[matcher] = found
-    return hits
 
 
 @cache
