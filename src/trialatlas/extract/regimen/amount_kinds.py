@@ -96,7 +96,10 @@ _PAREN_GAP = re.compile(r"\s*\(\s*$")
 # What an amount measures when it is no drug's dose (not_doses.json, kept as data): a sample drawn, a yield, a
 # diet's nutrient, a transfusion, a centrifuge's force, a container, a ratio. One alternation each way.
 _NOT_DOSES = packaged_json(__package__, "not_doses.json")
-_NOT_DOSE_BEFORE = re.compile("|".join(f"(?:{p})" for p in _NOT_DOSES["before"].values()), re.IGNORECASE)
+_NOT_DOSE_BEFORE = re.compile(
+    "|".join(f"(?:{cue['pattern']})" for cue in _NOT_DOSES["before"].values()), re.IGNORECASE
+)
+_NOT_DOSE_WORDS = tuple(sorted({word for cue in _NOT_DOSES["before"].values() for word in cue["words"]}))
 _NOT_DOSE_AFTER = re.compile("|".join(f"(?:{p})" for p in _NOT_DOSES["after"].values()), re.IGNORECASE)
 
 
@@ -133,7 +136,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
         return "stop"
-    if _NOT_DOSE_BEFORE.search(before) or _NOT_DOSE_AFTER.match(text, amount.end):
+    if (any(word in lowered for word in _NOT_DOSE_WORDS) and _NOT_DOSE_BEFORE.search(before)) or (
+        "/" in text[amount.end : amount.end + 3] and _NOT_DOSE_AFTER.match(text, amount.end)
+    ):
         # "blood draw (35 mL)", "protein restriction (0.8g/kg ...)", "at 3000g", "39-46 mmol/mol": the amount
         # measures something no drug dose is (the spec's Not items, R71).
         return "stop"
