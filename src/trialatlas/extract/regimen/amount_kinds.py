@@ -37,12 +37,15 @@ _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", 
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|taper|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
     r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
+    # "the daily dose reduction is 12.5mg per week": the size of a change, said with "is" or "of".
+    r"\b(?:reductions?|increases?|increments?|decreases?)\s+(?:is|are|was|will\s+be|of)\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$|"
     # "infants weighing 500-1000gm": a body weight, not a dose (the spec's Not items).
     r"\bweigh(?:s|ing|ed|t)?\s*(?:of\s+|between\s+|from\s+|(?:less|more)\s+than\s+|over\s+|under\s+)?$",
     re.IGNORECASE,
 )
+_STEP_AFTER = re.compile(r"\s*(?:increments?|decrements?|steps?)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(
     r"\b(?:strengths?\s+of|available\s+(?:in|as)|supplied\s+(?:in|as)|"
     r"(?:tablets?|capsules?|vials?|ampoules?|sachets?)\s+(?:each\s+)?(?:containing|contains))\s+"
@@ -135,6 +138,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
             return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
+        return "stop"
+    if _STEP_AFTER.match(text, amount.end):
+        # "increased in 18 mg increments every seven days": the step again, named after the amount.
         return "stop"
     if (any(word in lowered for word in _NOT_DOSE_WORDS) and _NOT_DOSE_BEFORE.search(before)) or (
         "/" in text[amount.end : amount.end + 3] and _NOT_DOSE_AFTER.match(text, amount.end)
