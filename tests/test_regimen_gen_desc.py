@@ -7,7 +7,8 @@ trial, a window of 1-3 sentences of at most 900 characters around a sentence tha
 strata of `stratum()` 30 of the 40) and labelled by specs/regimen-items.md and docs/regimen-labelling.md
 (R70-R74) before the parser ran on them. Measured when it was labelled: strict F1 0.431, paired 0.759,
 regex baseline strict 0.035 and paired 0.759 (the same paired figure: both read every number with a unit);
-after amounts that measure no drug's dose were left out (extract/regimen/not_doses.json) 0.472 / 0.830.
+after amounts that measure no drug's dose (extract/regimen/not_doses.json) and the sizes of dose changes
+were left out, 0.481 / 0.846.
 The floors sit a little under the latter, so that a regression fails.
 """
 
@@ -34,8 +35,8 @@ from trialatlas.eval.regimens import (
 
 DESC_SET = set_path("gen_desc")
 
-STRICT_F1_FLOOR = 0.45
-PAIRED_F1_FLOOR = 0.80
+STRICT_F1_FLOOR = 0.46
+PAIRED_F1_FLOOR = 0.82
 
 
 def test_desc_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:
