@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 
 from trialatlas.config import shared_data_dir
-from trialatlas.eval.regimens import shared_descriptions
+from trialatlas.eval.regimens import description_sentences, dump_descriptions, shared_descriptions
 
 SEED = 20261206
 PER_STRATUM = 72
@@ -105,8 +105,11 @@ def stratum(text: str) -> str:
     return "easy"
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def labelled_ids(names: tuple[str, ...]) -> set[str]:
-    root = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+    root = ROOT / "tests" / "fixtures"
     return {
         orjson.loads(line)["id"]
         for name in names
@@ -462,6 +465,75 @@ SEALEDLIKE2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 ]
 
 
+# The hard description set (tests/fixtures/regimens_gen_desc.jsonl): passages of the detailed descriptions in
+# the descriptions dump, a pool no set had drawn from (every even trial's arm and intervention text of the
+# taper, schedule and multi-drug strata is labelled). Trials with an even NCT number none of whose texts is in
+# any labelled set; a passage (id ``NCT…:desc:S-E``) is a window of 1-3 consecutive sentences around a
+# sentence that states a dose (DOSE), at most 900 characters, one passage per trial; strata of `stratum`
+# with the hard ones over-represented as in the sealed set's harder part (30 of 40). Distractors are windows
+# around a sentence that doses with a number but no dose unit ("will receive 6 cycles of ...").
+DESC_SEED = 20261410
+DESC_MAX_CHARS = 900
+DESC_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 4),
+    *((name, pattern, 6) for name, pattern in STRATA),
+    ("easy", re.compile(r""), 6),
+]
+_DOSING_WORD = re.compile(r"\b(?:receiv\w*|administ\w*|dos(?:e|es|ed|ing)|given|infus\w*|inject\w*)\b", re.I)
+_NUMBER = re.compile(r"\d")
+
+
+def _windows(count: int, middle: int) -> list[tuple[int, int]]:
+    """The windows around sentence ``middle`` tried in order: the sentence with one on either side, then
+    with the next one, then with the one before, then alone."""
+    tried = [(middle - 1, middle + 1), (middle, middle + 1), (middle - 1, middle), (middle, middle)]
+    return [(first, last) for first, last in tried if first >= 0 and last < count]
+
+
+def description_passages(description: str) -> dict[tuple[int, int], str]:
+    """The passages of one description by their sentence span: for each sentence that states a dose (or,
+    for the distractors, doses with a number and no dose unit), the first window of at most
+    DESC_MAX_CHARS characters."""
+    said = description_sentences(description)
+    passages: dict[tuple[int, int], str] = {}
+    for index, sentence in enumerate(said):
+        if not (DOSE.search(sentence) or (_DOSING_WORD.search(sentence) and _NUMBER.search(sentence))):
+            continue
+        for first, last in _windows(len(said), index):
+            text = " ".join(said[first : last + 1])
+            if len(text) <= DESC_MAX_CHARS:
+                passages.setdefault((first, last), text)
+                break
+    return passages
+
+
+def draw_description_set() -> None:
+    """40 passages of even-numbered trials' detailed descriptions, no trial of which has a text in any
+    labelled set, one passage per trial, spread over DESC_STRATA by their shares in order."""
+    fixtures = (ROOT / "tests" / "fixtures").glob("regimens_*.jsonl")
+    every = tuple(
+        path.stem.removeprefix("regimens_") for path in fixtures if path.stem != "regimens_gen_desc"
+    )
+    excluded = {text_id.split(":", 1)[0] for text_id in labelled_ids(every)}
+    descriptions = dump_descriptions(shared_data_dir())
+    texts: dict[str, str] = {}
+    trial_of: dict[str, str] = {}
+    pools: dict[str, list[str]] = {}
+    for nct_id in sorted(descriptions):
+        if int(nct_id[3:]) % 2 or nct_id in excluded:
+            continue
+        description = descriptions[nct_id]
+        if not DOSE.search(description) and not _DOSING_WORD.search(description):
+            continue
+        for (first, last), text in description_passages(description).items():
+            text_id = f"{nct_id}:desc:{first}-{last}"
+            texts[text_id], trial_of[text_id] = text, nct_id
+            pools.setdefault(stratum(text), []).append(text_id)
+    shares = [(name, share) for name, _, share in DESC_STRATA]
+    # Drawn passages are told apart by their trial (not their text), so that no trial gives two.
+    _write(_fill_in_order(pools, shares, random.Random(DESC_SEED), trial_of, drop_drawn_first=False), texts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--generality", action="store_true", help="draw the generality set")
@@ -489,7 +561,15 @@ def main() -> None:
     parser.add_argument(
         "--sealedlike2", action="store_true", help="draw the second sealed-like set (NCT 2 mod 4)"
     )
+    parser.add_argument(
+        "--desc",
+        action="store_true",
+        help="draw the hard description set (passages of the descriptions dump)",
+    )
     args = parser.parse_args()
+    if args.desc:
+        draw_description_set()
+        return
     if args.sealedlike_mod4 is not None:
         draw_even_set(
             SEALEDLIKE_EXCLUDED,

@@ -3,6 +3,7 @@ labelled set's test makes of its file (its own texts, of even-numbered trials, l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from trialatlas.extract.regimen.batch import export_text
 FIXTURES = Path(__file__).parent / "fixtures"
 
 Row = tuple[object, ...]
+
+# A labelled text's id: an arm's or an intervention's description in the shared records, or sentences S to E
+# of a trial's detailed description in the descriptions dump (trialatlas.eval.regimens).
+TEXT_ID = re.compile(r"NCT\d{8}:(?:(?:arm|int):\d+|desc:\d+-\d+)")
 
 
 def flat(text: str) -> list[Row]:
@@ -42,6 +47,7 @@ def assert_apart_and_labels_only(path: Path, *, at_least: int, sharing: Iterable
     other, so a set added later needs no list of the sets before it."""
     ids = label_ids(path)
     assert len(ids) >= at_least and len(set(ids)) == len(ids)
+    assert all(TEXT_ID.fullmatch(text_id) for text_id in ids)
     assert all(int(text_id.split(":")[0][-1]) % 2 == 0 for text_id in ids)
     own = path.stem.removeprefix("regimens_")
     for name in every_set():

@@ -10,12 +10,15 @@ unit, basis, frequency, route``. Two item scores are reported:
 
 Per field, over the paired items: a field is right when both sides give the same non-null value;
 precision counts over predicted items that give the field, recall over labelled items that give it.
-Texts are read by id from the shared records, so a label set holds ids and answers only.
+Texts are read by id from the shared records, so a label set holds ids and answers only: an arm's or
+an intervention's description (``NCT…:arm:N``, ``NCT…:int:N``) or a passage of a trial's detailed
+description in the descriptions dump (``NCT…:desc:S-E``, its sentences S to E, 0-based and inclusive).
 """
 
 from __future__ import annotations
 
 import functools
+import lzma
 import math
 import re
 from collections import Counter
@@ -26,6 +29,7 @@ import orjson
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.regimen.batch import export_text
+from trialatlas.extract.regimen.clauses import sentences
 from trialatlas.extract.regimen.context import TrialInterventions, trial_interventions
 
 
@@ -63,6 +67,67 @@ def shared_descriptions(data_dir: Path) -> dict[str, str]:
     return texts
 
 
+# Where description passages come from: the ~101k trials' detailed descriptions (its SOURCE.md).
+DESCRIPTIONS_FOLDER = "ctgov_trial_descriptions_100k"
+_PASSAGE_ID = re.compile(r"^(NCT\d{8}):desc:(\d+)-(\d+)$")
+_LINE_NCT = re.compile(rb'"nct_id":\s*"(NCT\d{8})"')
+
+
+@functools.cache
+def dump_descriptions(data_dir: Path, wanted: frozenset[str] | None = None) -> dict[str, str]:
+    """The detailed description of each trial of the descriptions dump by NCT number (only those in
+    ``wanted`` when given: the dump is ~290 MB of text, read once per set of trials asked for)."""
+    found: dict[str, str] = {}
+    for part in sorted((data_dir / DESCRIPTIONS_FOLDER).glob("*.jsonl.xz")):
+        with lzma.open(part, "rb") as lines:
+            for line in lines:
+                # Each line opens with its NCT number ('{"nct_id": "NCT…"'): skip unwanted lines unparsed.
+                head = _LINE_NCT.search(line, 0, 64)
+                if wanted is not None and (head is None or head.group(1).decode() not in wanted):
+                    continue
+                record = orjson.loads(line)
+                if isinstance(record.get("description"), str) and record["description"].strip():
+                    found.setdefault(record["nct_id"], record["description"])
+    return found
+
+
+# The dump's maker split each description into sentences at every period followed by a space, decimal
+# points included, and re-joined them with spaces ("0. 5 mg" for the registry's "0.5 mg"); the decimal is
+# re-joined before the text is split or read, as the registry wrote it.
+_SPLIT_DECIMAL = re.compile(r"(?<=\d)\. (?=\d)")
+
+
+def description_sentences(description: str) -> list[str]:
+    """A description's sentences as the regimen parser splits them (clauses.sentences), which the
+    ``S-E`` of a passage id count, after the dump's split decimals are re-joined."""
+    description = _SPLIT_DECIMAL.sub(".", description)
+    return [description[span.start : span.end].strip() for span in sentences(description)]
+
+
+def passage_text(description: str, first: int, last: int) -> str:
+    """Sentences ``first`` to ``last`` (inclusive) of a description, joined by single spaces."""
+    chosen = description_sentences(description)[first : last + 1]
+    if len(chosen) != last - first + 1:
+        raise IndexError(f"sentences {first}-{last} run past the description's {len(chosen)}")
+    return " ".join(chosen)
+
+
+def _passages(ids: list[str], data_dir: Path) -> dict[str, str]:
+    """The text of each passage id (``NCT…:desc:S-E``) of ``ids``; the dump is read only when there is one."""
+    parsed = {text_id: _PASSAGE_ID.match(text_id) for text_id in ids}
+    wanted = frozenset(match.group(1) for match in parsed.values() if match)
+    if not wanted:
+        return {}
+    descriptions = dump_descriptions(data_dir, wanted)
+    texts: dict[str, str] = {}
+    for text_id, match in parsed.items():
+        if match and match.group(1) in descriptions:
+            texts[text_id] = passage_text(
+                descriptions[match.group(1)], int(match.group(2)), int(match.group(3))
+            )
+    return texts
+
+
 @functools.cache
 def shared_interventions(data_dir: Path) -> dict[str, list[list[str]]]:
     """Each shared trial's interventions by NCT number, each as its name followed by its other names: the
@@ -80,18 +145,25 @@ def shared_interventions(data_dir: Path) -> dict[str, list[list[str]]]:
 def load_labelled(path: Path, data_dir: Path | None = None) -> list[dict[str, Any]]:
     """Labelled texts: ``{"id", "items"}`` lines, each text given inline (``"text"``) or, when not,
     read by its id from the shared records in ``data_dir`` (default: the configured shared data), so
-    that a labelled set holds labels only, never copies of the registry's text. A text read from the
-    shared records also gets its trial's intervention names (``"interventions"``), as a stored trial's
-    texts are read with them."""
+    that a labelled set holds labels only, never copies of the registry's text. A passage id
+    (``NCT…:desc:S-E``) is read from the descriptions dump, which is opened only for a set that holds
+    one. A text read from the shared records also gets its trial's intervention names
+    (``"interventions"``), as a stored trial's texts are read with them."""
     rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     if all("text" in row for row in rows):
         return rows
-    texts = shared_descriptions(data_dir or shared_data_dir())
-    listed = shared_interventions(data_dir or shared_data_dir())
+    data = data_dir or shared_data_dir()
+    passages = _passages([str(row["id"]) for row in rows if "text" not in row], data)
+    texts = (
+        shared_descriptions(data)
+        if any(row["id"] not in passages for row in rows if "text" not in row)
+        else {}
+    )
+    listed = shared_interventions(data)
     for row in rows:
         if "text" not in row:
             try:
-                row["text"] = texts[row["id"]]
+                row["text"] = passages[row["id"]] if row["id"] in passages else texts[row["id"]]
             except KeyError:
                 raise ValueError(f"{path}: no shared record gives the text {row['id']!r}") from None
             row.setdefault("interventions", listed.get(str(row["id"]).split(":", 1)[0], []))

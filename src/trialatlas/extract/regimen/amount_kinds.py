@@ -12,6 +12,7 @@ import re
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.passes import _Doc
+from trialatlas.text.packaged import packaged_json
 
 _AUC_DOSE = re.compile(
     # "AUC 5", "AUC = 5", "area under the curve [AUC] of 5".
@@ -36,12 +37,15 @@ _CLEARANCE_BEFORE = re.compile(r"\b(?:CrCl|CLcr|clearance|e?GFR|filtration)\b", 
 _STEP_BEFORE = re.compile(
     r"\b(?:increas|decreas|reduc|escalat|titrat|taper|rais|lower)\w*\s+(?:\w+\s+){0,2}?(?:by|in\s+steps\s+of|in\s+"
     r"increments\s+of)\s*$|\b(?:increments?|steps?|adjustments?)\s+of\s*$|\bnearest\s*$|"
+    # "the daily dose reduction is 12.5mg per week": the size of a change, said with "is" or "of".
+    r"\b(?:reductions?|increases?|increments?|decreases?)\s+(?:is|are|was|will\s+be|of)\s*$|"
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$|"
     # "infants weighing 500-1000gm": a body weight, not a dose (the spec's Not items).
     r"\bweigh(?:s|ing|ed|t)?\s*(?:of\s+|between\s+|from\s+|(?:less|more)\s+than\s+|over\s+|under\s+)?$",
     re.IGNORECASE,
 )
+_STEP_AFTER = re.compile(r"\s*(?:increments?|decrements?|steps?)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(
     r"\b(?:strengths?\s+of|available\s+(?:in|as)|supplied\s+(?:in|as)|"
     r"(?:tablets?|capsules?|vials?|ampoules?|sachets?)\s+(?:each\s+)?(?:containing|contains))\s+"
@@ -92,6 +96,14 @@ _MADE_UP_TO = re.compile(
 _COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
+# What an amount measures when it is no drug's dose (not_doses.json, kept as data): a sample drawn, a yield, a
+# diet's nutrient, a transfusion, a centrifuge's force, a container, a ratio. One alternation each way.
+_NOT_DOSES = packaged_json(__package__, "not_doses.json")
+_NOT_DOSE_BEFORE = re.compile(
+    "|".join(f"(?:{cue['pattern']})" for cue in _NOT_DOSES["before"].values()), re.IGNORECASE
+)
+_NOT_DOSE_WORDS = tuple(sorted({word for cue in _NOT_DOSES["before"].values() for word in cue["words"]}))
+_NOT_DOSE_AFTER = re.compile("|".join(f"(?:{p})" for p in _NOT_DOSES["after"].values()), re.IGNORECASE)
 
 
 def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
@@ -126,6 +138,15 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
             return "stop"
     # "increased by 0.005 mcg/kg/min every 3 hours": the step of a titration, not a dose.
     if any(word in lowered for word in _STEP_WORDS) and _STEP_BEFORE.search(before):
+        return "stop"
+    if _STEP_AFTER.match(text, amount.end):
+        # "increased in 18 mg increments every seven days": the step again, named after the amount.
+        return "stop"
+    if (any(word in lowered for word in _NOT_DOSE_WORDS) and _NOT_DOSE_BEFORE.search(before)) or (
+        "/" in text[amount.end : amount.end + 3] and _NOT_DOSE_AFTER.match(text, amount.end)
+    ):
+        # "blood draw (35 mL)", "protein restriction (0.8g/kg ...)", "at 3000g", "39-46 mmol/mol": the amount
+        # measures something no drug dose is (the spec's Not items, R71).
         return "stop"
     if ("than" in lowered or "least" in lowered or "exceed" in lowered) and _LIMIT_BEFORE.search(before):
         # "a meal that contains more than 20 grams of carbohydrate", "iron excretion of at least 0.25
