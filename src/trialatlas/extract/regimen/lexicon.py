@@ -30,7 +30,27 @@ def number_value(text: str) -> float:
 _DAILY = r"(?:daily|a\s+day|per\s+day|each\s+day|every\s+day|/\s*day|a\s+d(?:ay)?)"
 _WEEKLY = r"(?:weekly|a\s+week|per\s+week|each\s+week|every\s+week|/\s*week|a\s+wk|per\s+wk)"
 
+# A count of administrations given as a range or alternative ("2-3 times a day", "2 or 3 times/week",
+# "once or twice daily") or a range of intervals ("every 4-6 hours", "q3-4w", "every 8 or 12 weeks") names
+# no one listed frequency: null (R4, R60), never the larger count. It is read as a frequency of its own
+# (VARIABLE, not in the spec's list) so that the "3 times a day" or "4 times a day" inside it is not read,
+# and the schedule rules do not fill in a frequency the text leaves open.
+VARIABLE = "variable"
+_COUNT = r"(?:\d+|one|two|three|four|five|six)"
+_COUNT_PERIOD = r"(?:day|daily|d|week(?:ly)?|wks?|month(?:ly)?)\b"
+_INTERVAL_UNIT = r"(?:hours?|hrs?|h|days?|d|weeks?|wks?|w|months?)\b"
+_RANGE_PATTERN = (
+    rf"\b{_COUNT}\s*(?:-|–|~|to|or)\s*{_COUNT}\s*(?:x|times)\s*(?:(?:a|per|each|every)\s+|/\s*)?{_COUNT_PERIOD}|"
+    rf"\bonce\s*(?:-|to|or)\s*(?:twice|thrice|two\s+times|three\s+times)\s*(?:(?:a|per|each|every)\s+|/\s*)?"
+    rf"{_COUNT_PERIOD}|"
+    rf"\btwice\s*(?:-|to|or)\s*(?:thrice|three\s+times)\s*(?:(?:a|per|each|every)\s+|/\s*)?{_COUNT_PERIOD}|"
+    rf"\bevery\s+{_COUNT}\s*(?:-|–|~|to|or)\s*{_COUNT}[-\s]*{_INTERVAL_UNIT}|"
+    rf"\bq\.?\s?\d+\s*(?:-|–|to)\s*\d+\s?{_INTERVAL_UNIT}"
+)
+
 _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
+    # First: a range starts where its first count does, before the listed frequency inside it.
+    ("VARIABLE", _RANGE_PATTERN),
     (
         "PRN",
         r"\bas\s+(?:needed|required|necessary)\b|\bp\.?r\.?n\.?\b|\bon\s+demand\b|\bwhen\s+needed\b|"
@@ -164,6 +184,8 @@ def find_frequencies(text: str) -> list[Span]:
             if code is None:
                 continue
             spans.append((match.start(), match.end(), code))
+        elif kind == "VARIABLE":
+            spans.append((match.start(), match.end(), VARIABLE))
         else:
             spans.append((match.start(), match.end(), "once" if kind == "ONCE" else kind))
     return spans
