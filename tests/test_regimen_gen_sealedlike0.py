@@ -6,7 +6,8 @@ development and sealed sets were (the same strata, the sealed set's proportions,
 characters; the strata whose pools were used up passed their shares to per m² and easy texts), labelled by
 specs/regimen-items.md before the parser ran on them: the parser on text drawn like the sealed set's, that
 nobody tuned it on. Measured when it was labelled: strict F1 0.767, paired 0.962, drug F1 0.866 (regex
-baseline strict 0.055); after the drug-naming fixes of the same round 0.840 / 0.977 / 0.979. The floors sit
+baseline strict 0.055); after the drug-naming fixes of the same round 0.840 / 0.977 / 0.979; after ranges of
+counts read as no listed frequency (R60: "2 or 3 times/week", "3-4 times a day") strict 0.901. The floors sit
 a little under the latter, so that a regression fails.
 """
 
@@ -21,7 +22,7 @@ from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 
 SEALEDLIKE_SET = set_path("gen_sealedlike0")
 
-STRICT_F1_FLOOR = 0.82
+STRICT_F1_FLOOR = 0.88
 PAIRED_F1_FLOOR = 0.95
 DRUG_F1_FLOOR = 0.95
 
