@@ -190,11 +190,22 @@ def sample_run(
 
 # Org study ids and secondary ids, in both formats: a replica gets its own (suffixed with its index), or
 # every replica of a record would share them with the others, each a candidate for bridging, and the
-# store's id lookups would grow with the number of copies, which no real registry's trials do.
+# store's id lookups would grow with the number of copies, which no real registry's trials do. Every
+# secondary id of an API v2 study, not only the first: a registry id shared by every copy (36 ids of
+# 29 studies in the sample, 10 of them EU CTR/CTIS or jRCT numbers) made the writer decode every
+# earlier copy of its study for each new one, a cost and a peak of memory growing with the run.
 _ORG_IDS = re.compile(
-    rb'(<org_study_id>|<secondary_id>|"orgStudyIdInfo": \{"id": "|"secondaryIdInfos": \[\{"id": ")'
-    rb'([^<"]*)(</org_study_id>|</secondary_id>|")'
+    rb'(<org_study_id>|<secondary_id>|"orgStudyIdInfo": \{"id": ")([^<"]*)(</org_study_id>|</secondary_id>|")'
 )
+_V2_SECONDARY_IDS = re.compile(rb'"secondaryIdInfos": \[[^\]]*\]')
+_V2_ID = re.compile(rb'("id": ")([^"]*)(")')
+
+
+def _own_ids(record: bytes, index: int) -> bytes:
+    """``record`` with its org and secondary ids made replica ``index``'s own (see ``_ORG_IDS``)."""
+    suffixed = rb"\g<1>\g<2>-r%d\g<3>" % index
+    record = _ORG_IDS.sub(suffixed, record)
+    return _V2_SECONDARY_IDS.sub(lambda ids: _V2_ID.sub(suffixed, ids.group(0)), record)
 
 
 def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) -> Iterator[Blob]:
@@ -208,9 +219,7 @@ def replicated(xml_records: list[bytes], v2_records: list[bytes], total: int) ->
     lines: list[bytes] = []
     first = 0
     for index, (kind, record) in zip(range(total), itertools.cycle(pool), strict=False):
-        rewritten = _ORG_IDS.sub(
-            rb"\g<1>\g<2>-r%d\g<3>" % index, NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record)
-        )
+        rewritten = _own_ids(NCT_IN_BYTES.sub(f"NCT9{index:07d}".encode(), record), index)
         if kind == "j":
             first = first if lines else index
             lines.append(rewritten)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,48 @@ def test_every_ictrp_trial_id_has_a_known_shape() -> None:
         and any(r.registry == "ctgov" for r in find_registry_ids(row["SecondaryIDs"]))
     ]
     assert len(naming_nct) == 13
+
+
+def test_the_id_caches_keep_a_few_batches_of_ids_not_every_id_seen() -> None:
+    from trialatlas.store.base import _normalize_id, normalize_id
+    from trialatlas.text.registry_ids import ID_CACHE_SIZE, _identify
+
+    for index in range(ID_CACHE_SIZE + 1000):
+        normalize_id(f"nct9{index:07d}")
+    for cached in (_identify, _normalize_id):
+        assert cached.cache_info().maxsize == ID_CACHE_SIZE
+        assert cached.cache_info().currsize == ID_CACHE_SIZE
+
+
+def test_a_batch_of_trials_finds_its_ids_again_in_the_caches(tmp_path: Path) -> None:
+    # Every id of a batch is asked for several times while it is read, planned and written: the
+    # caches must hold a whole batch's ids, or the repeats miss.
+    from trialatlas.model import SecondaryId, Trial
+    from trialatlas.services.ingest import DEFAULT_BATCH_SIZE, ingest_results
+    from trialatlas.store import SqliteStore
+    from trialatlas.store.base import _normalize_id
+    from trialatlas.text.registry_ids import _identify
+
+    trials = [
+        Trial(
+            nct_id=f"NCT9{index:07d}",
+            org_study_id=f"ORG-{index}",
+            secondary_ids=[
+                SecondaryId(id=f"2016-{index:06d}-24"),
+                SecondaryId(id=f"ISRCTN{index:08d}"),
+            ],
+            brief_title=f"Trial {index}",
+        )
+        for index in range(DEFAULT_BATCH_SIZE)
+    ]
+    _identify.cache_clear()
+    _normalize_id.cache_clear()
+    store = SqliteStore(tmp_path / "store.db")
+    report = ingest_results(trials, store)
+    store.close()
+    assert report.new == DEFAULT_BATCH_SIZE
+    for cached in (_identify, _normalize_id):
+        info = cached.cache_info()
+        assert info.currsize >= 3 * DEFAULT_BATCH_SIZE  # the batch's ids, each kept
+        assert info.misses == info.currsize  # none evicted and asked for again
+        assert info.hits >= info.misses  # each asked for again

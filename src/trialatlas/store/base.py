@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from trialatlas.errors import QueryError, StoreError
 from trialatlas.model import SecondaryIdType, Trial
 from trialatlas.store.history import TrialVersion
-from trialatlas.text.registry_ids import identify
+from trialatlas.text.registry_ids import ID_CACHE_SIZE, identify
 
 if TYPE_CHECKING:
     from trialatlas.store.planner import PreparedTrial
@@ -241,7 +241,7 @@ def normalize_id(text: str) -> str:
     return _normalize_id(text)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=ID_CACHE_SIZE)
 def _normalize_id(text: str) -> str:
     found = identify(text) if any(ch.isdigit() for ch in text) else None
     return (found.id if found else " ".join(text.split())).upper()
