@@ -97,9 +97,11 @@ def _choose_drug(
     if misspelt is not None:
         return None, misspelt
     mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
-    if mention is not None and _diluent(doc.text, mention):
+    if mention is not None and amount.unit != "mL" and _diluent(doc.text, mention):
         # "600 mg/m^2 will be diluted in 100 mL 0.9% normal saline": what the dose is given in is no drug
-        # of it (spec, Not items: diluents and vehicles); the text names no other.
+        # of it (spec, Not items: diluents and vehicles); the text names no other. A volume stays with the
+        # vehicle ("15 ml of this preparation was mixed in 100 ml of normal saline"): it measures the
+        # preparation, and a drug-less volume would be given to the arm's drug as its dose.
         return None, None
     if mention is not None and info is not None:
         if info.name == "placebo":
