@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from regimen_sets import flat
+from trialatlas.extract.regimen.dose import patient_dose
+from trialatlas.extract.regimen.parse import parse_regimen
 
 
 def _frequencies(text: str) -> list[object]:
@@ -57,3 +59,11 @@ def test_a_range_of_amounts_or_of_days_is_not_a_range_of_counts() -> None:
     # "1-2 mg" is a range of amounts and "days 1-5" a run of days: neither says how often.
     assert _frequencies("Lorazepam 1-2 mg orally 3 times a day") == ["TID"]
     assert _frequencies("Cytarabine 100 mg/m2 IV days 1-7 daily") == ["QD"]
+
+
+def test_the_dose_calculator_gives_no_daily_amount_for_a_range_of_counts() -> None:
+    # A clinician is told why the daily amount is missing, never shown the larger count's total.
+    ranged = patient_dose(parse_regimen("Mesalamine 1 g by mouth 3-4 times a day").items[0], 70)
+    single = patient_dose(parse_regimen("Mesalamine 1 g by mouth 4 times a day").items[0], 70)
+    assert ranged.per_day is None and single.per_day is not None
+    assert any("range" in note for note in ranged.notes)

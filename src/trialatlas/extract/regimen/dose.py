@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.errors import DoseInputError
+from trialatlas.extract.regimen.lexicon import VARIABLE
 from trialatlas.extract.regimen.models import ADMINISTRATIONS_PER_DAY, Dose, RegimenItem
 from trialatlas.extract.regimen.units import convert, is_mass
 
@@ -159,6 +160,8 @@ def patient_dose(item: RegimenItem, weight_kg: float | None, height_cm: float | 
             result.notes.append("every other day: the daily average is half of each dose")
         elif item.frequency is None:
             result.notes.append("frequency not stated: per-day amount unknown")
+        elif item.frequency == VARIABLE:
+            result.notes.append("the number of administrations is given as a range: per-day amount unknown")
     _apply_cap(item, result)
     _round_to_formulation(item, result)
     return result
