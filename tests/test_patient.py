@@ -6,6 +6,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from trialatlas.match.matcher import match_trials
 from trialatlas.match.patient import PatientProfile, load_patient, profile_from_note, split_sentences
 from trialatlas.match.verdict import evaluate_trial
@@ -266,3 +269,11 @@ def test_every_drug_class_a_criterion_names_counts() -> None:
     assert evaluate_trial(trial, on_nnrti).criteria[0].status == "excluded"
     on_integrase = profile_from_note("29-year-old woman. She takes dolutegravir.")
     assert evaluate_trial(trial, on_integrase).criteria[0].status != "excluded"
+
+
+@pytest.mark.parametrize("value", ["0.0", "0", "1", '"yes"'])
+def test_a_yes_or_no_fact_takes_only_true_or_false(value: str) -> None:
+    # A client that sends 0 for "compliance" is told so (422 from the API), never read as "no".
+    with pytest.raises(ValidationError):
+        PatientProfile.model_validate_json(f'{{"compliance": {value}}}')
+    assert PatientProfile.model_validate_json('{"compliance": false}').compliance is False

@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.qualifiers import course_of, find_classes, find_dose, route_mentions
@@ -54,10 +54,10 @@ class _Fact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    present: bool = Field(
+    present: StrictBool = Field(
         default=True, description="False when the source says the patient does not have it."
     )
-    family: bool = Field(default=False, description="A relative's, not the patient's (family history).")
+    family: StrictBool = Field(default=False, description="A relative's, not the patient's (family history).")
     evidence: Evidence | None = None
 
 
@@ -72,8 +72,8 @@ class PatientCondition(_Fact):
         default_factory=list,
         description='Its course when stated: "active", "remission", "relapse", "treated", "new".',
     )
-    historical: bool = False
-    uncertain: bool = Field(
+    historical: StrictBool = False
+    uncertain: StrictBool = Field(
         default=False, description='Only suspected ("possible", "differential diagnosis includes").'
     )
     days_ago: float | None = Field(
@@ -104,13 +104,13 @@ class PatientMedication(_Fact):
     classes: list[str] = Field(default_factory=list)
     dose_mg: float | None = Field(default=None, description="The dose in mg (per kg or m² if dose_basis).")
     dose_basis: Literal["kg", "m2"] | None = None
-    daily: bool | None = Field(default=None, description="The dose is a daily one.")
+    daily: StrictBool | None = Field(default=None, description="The dose is a daily one.")
     route: str | None = Field(
         default=None, description="How it is given: oral, intravenous, topical, inhaled…"
     )
     start: str | None = None
     stop: str | None = None
-    current: bool | None = None
+    current: StrictBool | None = None
     ended_days_ago: float | None = Field(
         default=None, description='How long ago it ended, when the note says ("completed one year ago").'
     )
@@ -147,10 +147,10 @@ class PatientProfile(BaseModel):
     infections: list[PatientInfection] = Field(default_factory=list)
     measurements: list[PatientMeasurement] = Field(default_factory=list)
     medications: list[PatientMedication] = Field(default_factory=list)
-    no_medications: bool = Field(
+    no_medications: StrictBool = Field(
         default=False, description="The source says the patient takes no medications."
     )
-    medication_list_complete: bool = Field(
+    medication_list_complete: StrictBool = Field(
         default=False,
         description='The source lists every medicine the patient takes now ("Her only medications are …", '
         '"Current medications: …"): one it does not name is not taken.',
@@ -159,16 +159,16 @@ class PatientProfile(BaseModel):
     allergies: list[PatientAllergy] = Field(
         default_factory=list, description="Medicines the patient is allergic to (present) or not (absent)."
     )
-    allergy_list_complete: bool = Field(
+    allergy_list_complete: StrictBool = Field(
         default=False,
         description='The source gives every drug allergy ("NKDA", "No known allergies", "Allergies: '
         'penicillin, codeine"): a drug it does not name is not one the patient is known to be allergic to.',
     )
-    pregnant: bool | None = None
-    lactating: bool | None = None
-    postmenopausal: bool | None = None
-    consent: bool | None = None
-    compliance: bool | None = None
+    pregnant: StrictBool | None = None
+    lactating: StrictBool | None = None
+    postmenopausal: StrictBool | None = None
+    consent: StrictBool | None = None
+    compliance: StrictBool | None = None
     notes: str | None = None
     sentences: list[str] = Field(default_factory=list)
 
