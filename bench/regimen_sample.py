@@ -436,7 +436,6 @@ DRUGS4_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 # multi-drug; 2 taper), excluding every labelled set. The taper, multi-drug, per-kg and schedule pools of
 # these trials are used up by the sets before it, so their shares pass on in this order: to per m² (the
 # chemotherapy texts closest to them), then to easy.
-SEALEDLIKE_SEEDS = {0: 20261400}
 SEALEDLIKE_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec", "gen_freq", "gen_routes2", "gen_drugs4")
 SEALEDLIKE_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ("taper", STRATA[0][1], 1),
@@ -456,13 +455,17 @@ SEALEDLIKE_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 # easy, 16 multi-drug, 2 taper; scaled to 48). It excludes every set labelled when it was drawn. The taper,
 # schedule and multi-drug pools are used up and the per-kg pool holds one text, so their shares pass on in
 # this order (the distractors' never do) and end in the easy stratum.
-SEALEDLIKE2_SEED = 20261402
-SEALEDLIKE2_EXCLUDED = (*SPEC_EXCLUDED, "gen_spec", "gen_freq", "gen_routes2", "gen_drugs4")
 SEALEDLIKE2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ("distractor", re.compile(r""), 8),
     *((name, pattern, share) for (name, pattern), share in zip(STRATA, (1, 8, 8, 8, 7), strict=True)),
     ("easy", re.compile(r""), 8),
 ]
+# Both sealed-like draws by the NCT number's remainder mod 4: (seed, strata in the order shares pass on). They
+# were drawn at the same time, so they exclude the same sets.
+SEALEDLIKE_DRAWS: dict[int, tuple[int, list[tuple[str, re.Pattern[str], int]]]] = {
+    0: (20261400, SEALEDLIKE_STRATA),
+    2: (20261402, SEALEDLIKE2_STRATA),
+}
 
 
 # The hard description set (tests/fixtures/regimens_gen_desc.jsonl): passages of the detailed descriptions in
@@ -555,11 +558,8 @@ def main() -> None:
     parser.add_argument(
         "--sealedlike-mod4",
         type=int,
-        choices=sorted(SEALEDLIKE_SEEDS),
-        help="draw a set stratified as the sealed set (NCT %% 4)",
-    )
-    parser.add_argument(
-        "--sealedlike2", action="store_true", help="draw the second sealed-like set (NCT 2 mod 4)"
+        choices=sorted(SEALEDLIKE_DRAWS),
+        help="draw a set stratified as the sealed set, of trials with this NCT number %% 4",
     )
     parser.add_argument(
         "--desc",
@@ -571,23 +571,14 @@ def main() -> None:
         draw_description_set()
         return
     if args.sealedlike_mod4 is not None:
+        seed, strata = SEALEDLIKE_DRAWS[args.sealedlike_mod4]
         draw_even_set(
             SEALEDLIKE_EXCLUDED,
             stratum,
-            SEALEDLIKE_STRATA,
-            SEALEDLIKE_SEEDS[args.sealedlike_mod4],
+            strata,
+            seed,
             max_chars=1500,
             keep_trial=lambda number: number % 4 == args.sealedlike_mod4,
-        )
-        return
-    if args.sealedlike2:
-        draw_even_set(
-            SEALEDLIKE2_EXCLUDED,
-            stratum,
-            SEALEDLIKE2_STRATA,
-            SEALEDLIKE2_SEED,
-            max_chars=1500,
-            keep_trial=lambda number: number % 4 == 2,
         )
         return
     if args.spec:

@@ -2,13 +2,13 @@
 
 tests/fixtures/regimens_gen_sealedlike2.jsonl holds 48 arm and intervention texts of trials whose NCT number
 is 2 mod 4 that no other labelled set holds, drawn as the development and sealed sets were
-(`bench/regimen_sample.py --sealedlike2`, seed 20261402: the strata of `stratum()`, texts of at most 1,500
-characters, shares in the sealed set's proportions; the taper, schedule and multi-drug pools were used up, so
-it holds 8 distractors, 9 per-m² texts, 1 per-kg text and 30 easy ones), labelled by specs/regimen-items.md
-before the parser ran on them. Measured when it was labelled: strict F1 0.872, paired 1.000, drug F1 0.873,
-route F1 0.966; after the fixes of the same round (inhaler devices as route words, a combination's split past
-a device word, a period read past the drug's form and route) 0.936 / 1.000 / 0.946 / 1.000. The floors sit a
-little under the latter, so that a regression fails.
+(`bench/regimen_sample.py --sealedlike-mod4 2`, seed 20261402: the strata of `stratum()`, texts of at most
+1,500 characters, shares in the sealed set's proportions; the taper, schedule and multi-drug pools were used
+up, so it holds 8 distractors, 9 per-m² texts, 1 per-kg text and 30 easy ones), labelled by
+specs/regimen-items.md before the parser ran on them. Measured when it was labelled: strict F1 0.872, paired
+1.000, drug F1 0.873, route F1 0.966; after the fixes of the same round (inhaler devices as route words, a
+combination's split past a device word, a period read past the drug's form and route) 0.936 / 1.000 / 0.946 /
+1.000. The floors sit a little under the latter, so that a regression fails.
 """
 
 from __future__ import annotations
