@@ -225,19 +225,14 @@ def route_stratum(text: str) -> str:
 def draw_drug_predictor() -> None:
     """40 texts of trials whose NCT number ends in 0, 4 or 8 that no labelled set holds (at most 900
     characters), drawn per DRUG_STRATA with a seed of their own."""
-    seen = labelled_ids(LABELLED_SETS)
-    texts = shared_descriptions(shared_data_dir())
-    labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
-    pools: dict[str, list[str]] = {}
-    for text_id in sorted(texts):
-        text = texts[text_id]
-        if text_id.split(":", 1)[0][-1] not in DRUG_DIGITS or text_id in seen or len(text) > 900:
-            continue
-        if text in labelled_texts:
-            continue
-        pools.setdefault(first_stratum(text, DRUG_STRATA), []).append(text_id)
-    shares = [(name, share) for name, _, share in DRUG_STRATA]
-    _write(_fill_in_order(pools, shares, random.Random(DRUG_SEED), texts, drop_drawn_first=True), texts)
+    draw_even_set(
+        LABELLED_SETS,
+        lambda text: first_stratum(text, DRUG_STRATA),
+        DRUG_STRATA,
+        DRUG_SEED,
+        keep_trial=lambda number: str(number)[-1] in DRUG_DIGITS,
+        drop_drawn_first=True,
+    )
 
 
 def draw_route_set() -> None:
@@ -267,11 +262,12 @@ def draw_even_set(
     *,
     max_chars: int = 900,
     keep_trial: Callable[[int], bool] = _even_trial,
+    drop_drawn_first: bool = False,
 ) -> None:
     """The texts of even-numbered trials (those whose NCT number ``keep_trial`` keeps) that no set in
     ``excluded`` holds, of at most ``max_chars`` characters, none equal to a labelled text, spread over
     ``strata`` by their shares in order (a stratum short of texts passes its share on to the next; texts of
-    no stratum are not drawn)."""
+    no stratum are not drawn). ``drop_drawn_first``: as ``_fill_in_order`` (the drug set's draw)."""
     seen = labelled_ids(excluded)
     texts = shared_descriptions(shared_data_dir())
     labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
@@ -284,7 +280,8 @@ def draw_even_set(
         if text not in labelled_texts:
             pools.setdefault(stratum_of(text), []).append(text_id)
     shares = [(name, share) for name, _, share in strata]
-    _write(_fill_in_order(pools, shares, random.Random(seed), texts, drop_drawn_first=False), texts)
+    chosen = _fill_in_order(pools, shares, random.Random(seed), texts, drop_drawn_first=drop_drawn_first)
+    _write(chosen, texts)
 
 
 # The spec predictor set (tests/fixtures/regimens_gen_spec.jsonl): even-numbered trials (any even last
