@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,25 @@ def _digest(db: Path) -> str:
         store.close()
 
 
+def _kill_at_depths(
+    command: list[str], stored: Callable[[], int], thresholds: tuple[int, ...], check: Callable[[], None]
+) -> int:
+    """Run ``command`` once per threshold and SIGKILL it once ``stored()`` reaches it; ``check`` the store
+    after each kill. Returns how many runs were killed (not finished first)."""
+    kills = 0
+    for threshold in thresholds:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while process.poll() is None and stored() < threshold and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+        check()
+    return kills
+
+
 def test_kill_minus_nine_midway_then_rerun_converges(shared_data: Path, tmp_path: Path) -> None:
     inputs = [
         shared_data / "ctgov_api_v2_samples" / "ctgov_api_v2_studies.jsonl.gz",
@@ -62,19 +82,8 @@ def test_kill_minus_nine_midway_then_rerun_converges(shared_data: Path, tmp_path
     expected = _digest(reference)
 
     crashed = tmp_path / "crashed.db"
-    kills = 0
-    # Kill at three different depths into the ingest: early, middle, late.
-    for threshold in (300, 2500, 5500):
-        process = subprocess.Popen(
-            _ingest_command(crashed, inputs), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 120
-        while process.poll() is None and _stored(crashed) < threshold and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            kills += 1
-        process.wait()
+
+    def consistent() -> None:
         # Whatever moment the kill hit, the file is a consistent store.
         store = SqliteStore(crashed)
         try:
@@ -82,6 +91,11 @@ def test_kill_minus_nine_midway_then_rerun_converges(shared_data: Path, tmp_path
             assert store.count() >= 0
         finally:
             store.close()
+
+    # Kill at three different depths into the ingest: early, middle, late.
+    kills = _kill_at_depths(
+        _ingest_command(crashed, inputs), lambda: _stored(crashed), (300, 2500, 5500), consistent
+    )
     assert kills >= 2, "the ingest finished before it could be killed; the test proved nothing"
     rerun = subprocess.run(_ingest_command(crashed, inputs), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
@@ -107,18 +121,12 @@ def test_kill_minus_nine_into_postgresql_then_rerun_converges(
     expected = _digest(reference)
     command = _ingest_command(Path("DB"), inputs)
     command[command.index("DB")] = pg_url
-    kills = 0
-    for threshold in (100, 400):
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while process.poll() is None and _stored_pg(pg_url) < threshold and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            kills += 1
-        process.wait()
+
+    def consistent() -> None:
         with PostgresStore(pg_url) as store:
             assert store.integrity_check() == []
+
+    kills = _kill_at_depths(command, lambda: _stored_pg(pg_url), (100, 400), consistent)
     assert kills >= 1, "the ingest finished before it could be killed; the test proved nothing"
     rerun = subprocess.run(command, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
