@@ -91,3 +91,32 @@ def test_the_texts_own_expansion_of_a_route_abbreviation_wins() -> None:
     assert {span[2] for span in find_routes(text)} == {"intra-articular"}
     # Without the expansion the abbreviation table's reading stands.
     assert {span[2] for span in find_routes("etanercept 12.5 mg IA")} == {"intra-arterial"}
+
+
+def test_a_shortened_interval_is_the_new_frequency_not_a_dose_step() -> None:
+    items = _items("will receive IV infliximab 5 mg/kg at reduced intervals of 4 weeks starting at Week 10.")
+    assert [item["frequency"] for item in items] == ["Q4W"]
+    # A dose that changes weekly is still a step, not a frequency.
+    assert [item["frequency"] for item in _items("40 mg, doubled weekly")] == [None]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "code"),
+    [
+        ("on Days 1, 3, and 5 of each week", "QOD"),
+        ("on days 1-5 of each week", "QD"),
+        ("on days 1 and 4 of each week", None),
+        ("on day 1 of each week", "QW"),
+        ("weekly", "QW"),
+    ],
+)
+def test_the_week_of_a_day_list_is_its_cycle(schedule: str, code: str | None) -> None:
+    assert [item["frequency"] for item in _items(f"Drug X 6 mg orally {schedule}.")] == [code]
+
+
+def test_a_route_before_another_drugs_dose_is_that_drugs() -> None:
+    text = "ketorolac (0.5 mg/kg) every 6 hours or an IV dose of morphine sulfate (0.1 mg/kg) every 4 hours"
+    assert {item["drug"]: item["route"] for item in _items(text)} == {
+        "ketorolac": None,
+        "morphine sulfate": "iv",
+    }
