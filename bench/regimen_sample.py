@@ -507,20 +507,32 @@ def description_passages(description: str) -> dict[tuple[int, int], str]:
     return passages
 
 
-def draw_description_set() -> None:
-    """40 passages of even-numbered trials' detailed descriptions, no trial of which has a text in any
-    labelled set, one passage per trial, spread over DESC_STRATA by their shares in order."""
-    fixtures = (ROOT / "tests" / "fixtures").glob("regimens_*.jsonl")
-    every = tuple(
-        path.stem.removeprefix("regimens_") for path in fixtures if path.stem != "regimens_gen_desc"
-    )
-    excluded = {text_id.split(":", 1)[0] for text_id in labelled_ids(every)}
+# The sets the hard description set excluded when it was drawn (every set labelled on its branch then; the
+# first sealed-like set was drawn at the same time), kept as a list so that a set labelled later leaves its
+# draw as it was.
+DESC_EXCLUDED = (*SEALEDLIKE_EXCLUDED, "gen_sealedlike2")
+# The second hard description set (tests/fixtures/regimens_gen_desc2.jsonl): drawn as the first, with a seed
+# of its own, of trials whose NCT number is a multiple of 4 (a room drawing arm texts at the same time takes
+# the others), excluding every trial of any set labelled before it, the first description set included.
+DESC2_SEED = 20261412
+DESC2_EXCLUDED = (*DESC_EXCLUDED, "gen_sealedlike0", "gen_desc")
+
+
+def draw_description_set(
+    seed: int = DESC_SEED,
+    excluded: tuple[str, ...] = DESC_EXCLUDED,
+    keep_trial: Callable[[int], bool] = _even_trial,
+) -> None:
+    """40 passages of even-numbered trials' (those ``keep_trial`` keeps) detailed descriptions, no trial of
+    which has a text in any set of ``excluded``, one passage per trial, spread over DESC_STRATA by their
+    shares in order."""
+    excluded_trials = {text_id.split(":", 1)[0] for text_id in labelled_ids(excluded)}
     descriptions = dump_descriptions(shared_data_dir())
     texts: dict[str, str] = {}
     trial_of: dict[str, str] = {}
     pools: dict[str, list[str]] = {}
     for nct_id in sorted(descriptions):
-        if int(nct_id[3:]) % 2 or nct_id in excluded:
+        if not keep_trial(int(nct_id[3:])) or nct_id in excluded_trials:
             continue
         description = descriptions[nct_id]
         if not DOSE.search(description) and not _DOSING_WORD.search(description):
@@ -531,7 +543,7 @@ def draw_description_set() -> None:
             pools.setdefault(stratum(text), []).append(text_id)
     shares = [(name, share) for name, _, share in DESC_STRATA]
     # Drawn passages are told apart by their trial (not their text), so that no trial gives two.
-    _write(_fill_in_order(pools, shares, random.Random(DESC_SEED), trial_of, drop_drawn_first=False), texts)
+    _write(_fill_in_order(pools, shares, random.Random(seed), trial_of, drop_drawn_first=False), texts)
 
 
 def main() -> None:
@@ -563,9 +575,17 @@ def main() -> None:
         action="store_true",
         help="draw the hard description set (passages of the descriptions dump)",
     )
+    parser.add_argument(
+        "--desc2",
+        action="store_true",
+        help="draw the second hard description set (trials whose NCT number %% 4 == 0)",
+    )
     args = parser.parse_args()
     if args.desc:
         draw_description_set()
+        return
+    if args.desc2:
+        draw_description_set(DESC2_SEED, DESC2_EXCLUDED, lambda number: number % 4 == 0)
         return
     if args.sealedlike_mod4 is not None:
         seed, strata = SEALEDLIKE_DRAWS[args.sealedlike_mod4]

@@ -136,8 +136,12 @@ _PER_BODY = re.compile(r"^\s*(?:/|per\s*\(\s*/\s*\)|per\s+)\s*(?:kg|m\s*\^?2|m\(
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
 _RUN = re.compile(r"\.?\d[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
+# "300/150 mg", and the unit written on both sides of a pair written as one word ("4g/0,5g"
+# piperacillin/tazobactam): the first unit must be the second's (checked where read), so that a
+# concentration ("20mg/5mL") is not a pair. Spaced ("10 mg/40 mg") it is read as two amounts, as before.
 _COMBO = re.compile(
-    r"(?<![\d.])(?P<a>" + _VALUE + r")\s*/\s*(?P<b>" + _VALUE + r")\s*(?P<unit>" + _UNIT + r")"
+    r"(?<![\d.])(?P<a>" + _VALUE + r")(?:(?P<ua>" + _UNIT + r")(?=/))?\s*/\s*(?P<b>" + _VALUE + r")\s*"
+    r"(?P<unit>" + _UNIT + r")"
 )
 
 _BODY = (
@@ -361,10 +365,13 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         if resolved is None:
             continue
         unit, factor = resolved
+        if combo.group("ua") and canonical_unit(_squash(combo.group("ua"))) != resolved:
+            continue
         basis, end, frequency, _ = read_basis(text, combo.end())
         if _CONCENTRATION.match(text, combo.end()):
             continue
-        pair = f"{combo.group('a')}/{combo.group('b')}"
+        # The strengths as numbers ("0,5" is 0.5), so that the pair is compared with marketed strengths.
+        pair = "/".join(str(_plain(combo.group(key))) for key in ("a", "b"))
         for key in ("a", "b"):
             value = _plain(combo.group(key))
             if value is None:

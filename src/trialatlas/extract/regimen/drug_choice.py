@@ -144,7 +144,8 @@ _COMBO_JOIN = re.compile(r"\s*(?:/|\+|\(\+\)|-|and|plus|with)\s*$", re.IGNORECAS
 # What may stand between a combination's name and its "a/b" strengths: a device or form word
 # ("budesonide/formoterol turbuhaler 320/9ug"), never a word that joins on another drug.
 _COMBO_LEAD = re.compile(
-    r"[\s:,]*(?:(?!(?:and|or|plus|with|versus|vs)\b)[A-Za-z]+\s+)?(?:\d+(?:\.\d+)?\s*/\s*)?", re.IGNORECASE
+    r"[\s:,(]*(?:(?!(?:and|or|plus|with|versus|vs)\b)[A-Za-z]+\s+)?(?:\d+(?:[.,]\d+)?\s*(?:[A-Za-zµμ]+\s*)?/\s*)?",
+    re.IGNORECASE,
 )
 _OPEN_BRACKET = re.compile(r"\s*\([^()]*$")
 

@@ -112,7 +112,11 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\b(?:once\s+)?every\s+("
         + NUMBER_WORD
         + r")[-\s]*(?:to\s+\d+\s+)?(days?|weeks?|wks?|months?|hours?|hrs?|h)\b"
-        r"(?:\s+cycles?)?|\bq\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b",
+        # "once Q2W": "once" before an interval is not one administration.
+        r"(?:\s+cycles?)?|\b(?:once\s+)?q\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b|"
+        # "at reduced intervals of 4 weeks", "at 4-week intervals".
+        r"\bintervals?\s+of\s+(" + NUMBER_WORD + r")\s*(days?|weeks?|wks?|months?|hours?|hrs?)\b|"
+        r"\bat\s+(" + NUMBER_WORD + r")[-\s]?(day|week|month|hour)s?\s+intervals?\b",
     ),
     (
         "QW",
@@ -138,8 +142,48 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"(?:days?|daily|weeks?|wks?|weekly|months?|monthly)\b)",
     ),
 ]
+
+
+def _phrases(words: list[str]) -> str:
+    """Whole-word alternatives of lower-case words or phrases (a space stands for any run of spaces)."""
+    return "|".join(r"\b" + re.escape(word).replace(r"\ ", r"\s+") + r"\b" for word in words)
+
+
+# More frequency words, kept as data (frequency_words.json): words the patterns lack, and counts of
+# administrations per period ("one infusion per week").
+_FREQUENCY_WORDS = packaged_json(__package__, "frequency_words.json")
+
+
+def _administrations_per_period() -> dict[str, str]:
+    """Each code's pattern of a count of administrations per period ("two injections a week" -> BIW)."""
+    spec = _FREQUENCY_WORDS["administrations"]
+    nouns = "|".join(re.escape(noun) for noun in spec["nouns"])
+    per = "|".join(re.escape(word) + r"\s*" for word in spec["per"])
+    patterns: dict[str, list[str]] = {}
+    for period in spec["periods"].values():
+        words = "|".join(re.escape(word) for word in period["words"])
+        for count, code in period["codes"].items():
+            counts = "|".join(
+                re.escape(word).replace(r"\ ", r"\s+")
+                for word, n in spec["counts"].items()
+                if str(n) == count
+            )
+            patterns.setdefault(code, []).append(rf"\b(?:{counts})\s+(?:{nouns})\s+(?:{per})(?:{words})\b")
+    return {code: "|".join(alternatives) for code, alternatives in patterns.items()}
+
+
+def _with_frequency_words(patterns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    extra = _administrations_per_period()
+    for code, words in _FREQUENCY_WORDS["words"].items():
+        extra[code] = "|".join(filter(None, [extra.get(code), _phrases(words)]))
+    return [(name, pattern + ("|" + extra[name] if name in extra else "")) for name, pattern in patterns]
+
+
 _FREQUENCY = word_start_regex(
-    [(name if name != "once" else "ONCE", pattern) for name, pattern in _FREQUENCY_PATTERNS]
+    [
+        (name if name != "once" else "ONCE", pattern)
+        for name, pattern in _with_frequency_words(_FREQUENCY_PATTERNS)
+    ]
 )
 
 
@@ -292,11 +336,6 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
 _ROUTE_WORDS = packaged_json(__package__, "route_words.json")
 
 
-def _phrases(words: list[str]) -> str:
-    """Whole-word alternatives of lower-case words or phrases (a space stands for any run of spaces)."""
-    return "|".join(r"\b" + re.escape(word).replace(r"\ ", r"\s+") + r"\b" for word in words)
-
-
 _ROUTE_PATTERNS = [
     (name, pattern + ("|" + _phrases(_ROUTE_WORDS["words"][name]) if name in _ROUTE_WORDS["words"] else ""))
     for name, pattern in _ROUTE_PATTERNS
@@ -336,6 +375,30 @@ _FORM_ROUTE = word_start_regex(
     ]
 )
 _ROMAN_CONTEXT = re.compile(r"(?:stage|grade|class|type|phase|level|step)\s*$", re.IGNORECASE)
+# "confirm absence of intravascular injection": a route the text says is not used.
+_NEGATED_ROUTE = re.compile(
+    r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _ROUTE_WORDS["negated_before"]) + r")"
+    r"\s+(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+# "intraarticular (IA) injection": the text's own expansion of a route abbreviation.
+_DEFINED_ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z]{2,4})\s*\)")
+
+
+def _defined_routes(text: str, spans: dict[int, Span]) -> dict[int, Span]:
+    """The spans with each abbreviation the text defines by a route word before it ("intraarticular (IA)")
+    read as that route, not as the abbreviation table has it (IA -> intra-arterial)."""
+    defined: dict[str, str] = {}
+    for start, end, kind in spans.values():
+        match = _DEFINED_ABBREVIATION.match(text, end)
+        if match and end - start > 4:
+            defined[match.group(1).lower()] = kind
+    if not defined:
+        return spans
+    return {
+        start: (start, end, defined.get(text[start:end].lower(), kind))
+        for start, (_, end, kind) in spans.items()
+    }
 
 
 def find_routes(text: str) -> list[Span]:
@@ -352,10 +415,14 @@ def find_routes(text: str) -> list[Span]:
             continue
         if kind == "sc" and text[start:end] == "SC" and text[end : end + 1] == "L":
             continue
+        if _NEGATED_ROUTE.search(text, max(0, start - 40), start):
+            continue
         spans.setdefault(start, (start, end, kind))
     for match in _AFTER_DOSE_ABBREVIATION.finditer(text):
         if _DOSE_END.search(text, max(0, match.start() - 16), match.start()):
             spans.setdefault(match.start(), (match.start(), match.end(), _AFTER_DOSE_ROUTE[match.group()]))
+    if "(" in text:
+        spans = _defined_routes(text, spans)
     return sorted(spans.values())
 
 

@@ -76,6 +76,7 @@ from trialatlas.extract.regimen.passes import (
 from trialatlas.extract.regimen.routes import _NEXT_STEP, _bind_routes, _route, _share_route_by_drug
 from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
 from trialatlas.extract.regimen.thresholds import attach_thresholds
+from trialatlas.text.packaged import packaged_words
 
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
 _TRANSLATE = str.maketrans(
@@ -109,10 +110,33 @@ _TRANSLATE = str.maketrans(
 )
 
 
+# "p. o.", "i. v.", "b. i. d.": a dotted abbreviation (dotted_abbreviations.txt) whose letters a space was
+# put between (the descriptions dump's maker cut every ". "), joined again so that the lexicon reads it as
+# "p.o.", "i.v.", "b.i.d.". Longest first, so that "b. i. d." is not read as "b. i." and "d.".
+_SPLIT_ABBREVIATION = re.compile(
+    r"(?<![A-Za-z0-9.])(?:"
+    + "|".join(
+        r"\.\s".join(re.escape(letter) for letter in word.rstrip(".").split("."))
+        for word in sorted(
+            packaged_words(__package__, "dotted_abbreviations.txt"), key=lambda word: (-len(word), word)
+        )
+    )
+    + r")\.(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _join_abbreviation(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
+
+
 def normalise_text(text: str) -> str:
-    """The text with markdown escapes removed and look-alike punctuation unified (offsets refer to this)."""
+    """The text with markdown escapes removed, look-alike punctuation unified and split dotted abbreviations
+    joined (offsets refer to this)."""
     if "\\" in text:
         text = _ESCAPES.sub(r"\1", text)
+    if ". " in text:
+        text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
     return text.translate(_TRANSLATE)
 
 

@@ -55,6 +55,8 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         and not _NEXT_STEP.search(text, amount.end, span[0])
         # "Prednisone 60 mg daily with methotrexate given intravenously": said of the other drug.
         and not _other_drug_between(doc, amount.end, span[0], mention)
+        # "... every 6 hours or an IV dose of Morphine": the route names the next drug's administration.
+        and not _other_drug_right_after(doc, span[1], mention)
     ]
     # "40mg p.o./ day": a route written inside the amount's words, between its unit and its period (not
     # the "sq" of "mg/sq m").
@@ -119,6 +121,24 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         doc.implied_routes.add(amount.start)
         return forms[0][2]
     return None
+
+
+# What may stand between a route word and the drug it is said of: "an IV dose of Morphine", "IV infusion of".
+_ROUTE_OF = re.compile(
+    r"\s*(?:(?:doses?|injections?|infusions?|bolus|push|administration)\s+)?of\s+(?:the\s+)?$", re.IGNORECASE
+)
+
+
+def _other_drug_right_after(doc: _Doc, start: int, mention: Mention | None) -> bool:
+    """Whether the route word ending at ``start`` is followed by "(dose) of" and another drug's name: the
+    route is then said of that drug's administration."""
+    own = mention.info.name if mention is not None else None
+    return any(
+        start <= other.start <= start + 40
+        and other.info.name != own
+        and _ROUTE_OF.match(doc.text, start, other.start)
+        for other in doc.mentions
+    )
 
 
 def _other_drug_between(doc: _Doc, start: int, end: int, mention: Mention | None) -> bool:

@@ -481,6 +481,10 @@ _STEP_FREQUENCY = re.compile(
     r"[\d.,]+(?:\s*-\s*[\d.,]+)?\s*[A-Za-zµ/]+\s+)?(?:\w+ly\s+)?$",
     re.IGNORECASE,
 )
+_INTERVAL = re.compile(r"intervals?\b", re.IGNORECASE)
+_DAY_LIST_BEFORE = re.compile(
+    r"\bdays?\s*\d+(?:\s*(?:,|-|–|to|and|&)\s*(?:and\s+)?\d+)+\s*,?\s*(?:of\s+)?$", re.IGNORECASE
+)
 # "followed by weekly infusions at 250 mg/m2": a frequency that leads into the next dose is that dose's.
 _LEADS_INTO = re.compile(
     r"\s+(?:(?:infusions?|injections?|doses?|administrations?)\s+)?"
@@ -517,7 +521,8 @@ def _frequencies(text: str) -> list[lexicon.Span]:
     return [
         f
         for f in lexicon.find_frequencies(text)
-        if not _STEP_FREQUENCY.search(text, max(0, f[0] - 80), f[0])
+        # "at reduced intervals of 4 weeks": the change is to the interval, which is the new frequency.
+        if not (_STEP_FREQUENCY.search(text, max(0, f[0] - 80), f[0]) and not _INTERVAL.match(text, f[0]))
         and not (
             f[2] == "once"
             and _LEVEL_NAME.fullmatch(text, f[0], f[1])
@@ -525,6 +530,9 @@ def _frequencies(text: str) -> list[lexicon.Span]:
             and _LINE_START.search(text, max(0, f[0] - 20), f[0])
         )
         and not (f[2] == "continuous" and _short_run(text, f))
+        # "on Days 1, 3, and 5 of each week": the week is the cycle of the day list, which gives the
+        # frequency (spec: "days 1, 3 and 5 of every 3-week cycle" -> QOD; a run of days -> QD).
+        and not (f[2] == "QW" and _DAY_LIST_BEFORE.search(text, max(0, f[0] - 60), f[0]))
     ]
 
 
