@@ -32,6 +32,7 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
+from trialatlas.match.infection_markers import active_reading
 from trialatlas.match.logic import Truth
 from trialatlas.match.note_habits import drinking_level
 from trialatlas.match.patient import (
@@ -853,6 +854,9 @@ def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str
                 f"{positive[0].name} {min(d or 0 for d in times):.0f} days ago, outside '{window.span.text}'",
                 positive[0].evidence,
             )
+    # "Active … infection": an antibody shows exposure, a negative RNA / DNA / antigen rules activity out.
+    if rule.status == "active" and (reading := active_reading(rule.pathogen, found)) is not None:
+        return _outcome(reading[0], reading[1], reading[2])
     for infection in sorted(found, key=lambda i: not i.present):
         truth: Truth = "true" if infection.present else "false"
         return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
