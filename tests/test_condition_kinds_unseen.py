@@ -1,0 +1,61 @@
+"""Conditions the vocabulary lacked or merged, found by clinical-suite cases on criteria never seen
+(c900-c959): fainting is syncope, Hashimoto thyroiditis and Graves disease are autoimmune diseases,
+chickenpox is not shingles, a heroin use disorder is drug abuse, and an excised cancer was treated."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+
+from trialatlas.extract.criteria import Criterion, parse_criterion
+from trialatlas.extract.criteria.qualifiers import course_of
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.verdict import evaluate_criterion
+
+
+def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) -> str:
+    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
+    return evaluate_criterion(parsed, profile_from_note(note)).status
+
+
+@pytest.mark.parametrize(
+    "said", ["She fainted once during a match", "Two syncopal episodes last year", "He passed out"]
+)
+def test_fainting_is_syncope(said: str) -> None:
+    assert _status("History of syncope or palpitations", "exclusion", f"Girl of 13. {said}.") == "excluded"
+
+
+def test_palpitations_are_read_and_denied() -> None:
+    note = "Boy of 11. Denies palpitations or fainting."
+    assert _status("History of syncope or palpitations", "exclusion", note) == "not excluded"
+
+
+@pytest.mark.parametrize("disease", ["Hashimoto thyroiditis", "Graves disease"])
+def test_autoimmune_thyroid_diseases_are_autoimmune(disease: str) -> None:
+    note = f"Woman of 24 with {disease}."
+    assert _status("No history of autoimmune disease", "inclusion", note) == "not met"
+    # Still a thyroid disease of its own kind.
+    assert _status("Thyroid disease", "exclusion", note) == "excluded"
+
+
+def test_hashimoto_still_counts_as_hypothyroidism() -> None:
+    assert _status("Hypothyroidism", "exclusion", "Man of 50 with Hashimoto's thyroiditis.") == "excluded"
+
+
+def test_chickenpox_is_not_shingles() -> None:
+    note = "Man of 70 who had chickenpox as a child; never had shingles."
+    assert _status("Prior herpes zoster", "exclusion", note) == "not excluded"
+    assert _status("History of varicella", "inclusion", note) == "met"
+
+
+def test_a_heroin_use_disorder_in_remission_is_no_active_drug_abuse() -> None:
+    note = "Man of 35. History of heroin use disorder, in sustained remission for four years."
+    assert _status("Active drug abuse", "exclusion", note) == "not excluded"
+    using = "Man of 35 with heroin use disorder, using daily."
+    assert _status("Active drug abuse", "exclusion", using) == "excluded"
+
+
+@pytest.mark.parametrize("said", ["excised with clear margins", "resected two years ago"])
+def test_an_excised_cancer_was_treated(said: str) -> None:
+    assert "treated" in course_of(f"basal cell carcinoma {said}")
