@@ -340,6 +340,10 @@ def _read_regimens(
                 classes=list(dict.fromkeys(c for drug in regimen.drugs for c in drug_classes(drug))),
                 present=not context.negated,
                 current=context.historical is None,
+                # "completed adjuvant FOLFOX 14 months ago" dates a regimen's end as it does a drug's.
+                ended_days_ago=_ended_days_ago(
+                    _clause_around(sentence, regimen.start, regimen.end), profile.age_years
+                ),
                 evidence=evidence_at(index, sentence, regimen.start, regimen.end),
             )
         )
