@@ -1,6 +1,7 @@
 """Conditions the vocabulary lacked or merged, found by clinical-suite cases on criteria never seen
 (c900-c959): fainting is syncope, Hashimoto thyroiditis and Graves disease are autoimmune diseases,
-chickenpox is not shingles, a heroin use disorder is drug abuse, and an excised cancer was treated."""
+chickenpox is not shingles, a heroin use disorder is drug abuse, an excised cancer was treated, and
+major operations named by their own word (pneumonectomy, hemicolectomy) are surgery."""
 
 from __future__ import annotations
 
@@ -59,3 +60,16 @@ def test_a_heroin_use_disorder_in_remission_is_no_active_drug_abuse() -> None:
 @pytest.mark.parametrize("said", ["excised with clear margins", "resected two years ago"])
 def test_an_excised_cancer_was_treated(said: str) -> None:
     assert "treated" in course_of(f"basal cell carcinoma {said}")
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Man of 58 who underwent left pneumonectomy nine weeks ago.", "not excluded"),
+        ("Woman of 60 who had a right hemicolectomy two weeks ago.", "excluded"),
+        # A minor operation named by its own word is not taken for major surgery.
+        ("Man of 40 who had a vasectomy last week.", "unknown"),
+    ],
+)
+def test_major_operations_named_by_their_own_word_are_surgery(note: str, status: str) -> None:
+    assert _status("Major surgery within 4 weeks prior to entry", "exclusion", note) == status
