@@ -32,6 +32,7 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
+from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading
 from trialatlas.match.logic import Truth
 from trialatlas.match.note_habits import drinking_level
@@ -694,6 +695,8 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         )
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
+    if (denied := denied_class(rule, patient)) is not None:
+        return _outcome("false", f"{rule.name}: the note gives no {denied.name} besides", denied.evidence)
     if _complete_list_decides(rule, patient):
         return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return _outcome("unknown", f"no record of {rule.name}")
