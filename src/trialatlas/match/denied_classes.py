@@ -5,9 +5,13 @@ anthracycline". The drugs the note does name are judged on their own records fir
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes
 from trialatlas.extract.criteria.rules import MedicationRule
-from trialatlas.match.patient import PatientMedication, PatientProfile
+from trialatlas.match.patient_model import PatientMedication, PatientProfile
+from trialatlas.text.packaged import packaged_json
 
 
 def _classes_of(drug: str) -> set[str]:
@@ -29,3 +33,40 @@ def denied_class(rule: MedicationRule, patient: PatientProfile) -> PatientMedica
         if any(c != "medication" and c in covering for c in medication.classes):
             return medication
     return None
+
+
+@cache
+def _complete_history() -> re.Pattern[str]:
+    cues = packaged_json("trialatlas.match", "note_cues.json")["treatment_history_complete"]
+    return re.compile("|".join(f"(?:{cue})" for cue in cues), re.IGNORECASE)
+
+
+def read_complete_history(profile: PatientProfile) -> None:
+    """A sentence naming a chemotherapy and saying it was all the patient had ("previously treated
+    with R-CHOP only", "VAD chemotherapy and no other treatment") denies the rest of the class, as
+    "no other chemotherapy" does (cues ``treatment_history_complete`` in ``note_cues.json``)."""
+    for index, sentence in enumerate(profile.sentences):
+        if _complete_history().search(sentence) is None:
+            continue
+        named = [
+            m
+            for m in profile.medications
+            if m.present
+            and m.evidence is not None
+            and m.evidence.sentence_index == index
+            and any("chemotherapy" in _classes_of(d) for d in m.drugs)
+        ]
+        denied = any(
+            not m.present and not m.drugs and m.evidence is not None and m.evidence.sentence_index == index
+            for m in profile.medications
+        )
+        if named and not denied:
+            profile.medications.append(
+                PatientMedication(
+                    name="other chemotherapy",
+                    classes=["chemotherapy"],
+                    present=False,
+                    current=False,
+                    evidence=named[0].evidence,
+                )
+            )

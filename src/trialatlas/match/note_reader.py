@@ -20,6 +20,7 @@ from trialatlas.extract.criteria.vocab import (
     condition_matcher,
     procedure_matcher,
 )
+from trialatlas.match.denied_classes import read_complete_history
 from trialatlas.match.note_allergies import read_allergies
 from trialatlas.match.note_derived import derive_values, read_abbreviated_values
 from trialatlas.match.note_habits import read_habits
@@ -142,6 +143,7 @@ def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfil
     )
     for index, sentence in enumerate(sentences):
         _read_sentence(profile, index, sentence)
+    read_complete_history(profile)
     derive_values(profile)
     return profile
 
