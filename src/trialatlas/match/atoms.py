@@ -201,6 +201,9 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 # states the class, stage or grade the criterion asks about speaks for all.
                 if positive is None or (_states_class(condition, rule) and not _states_class(positive, rule)):
                     positive = condition
+                elif not _missing_qualifiers(rule, condition) and _missing_qualifiers(rule, positive):
+                    # "Follicular lymphoma … treated for CNS lymphoma": the mention that says "CNS".
+                    positive = condition
             else:
                 negative = negative or condition
     if positive is not None:
@@ -214,16 +217,7 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 return _outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
             if holds is None:
                 return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
-        # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
-        # "steroid-dependent nephrotic syndrome" has no sentence).
-        said = f"{_clause(positive.evidence)} {positive.name}".lower()
-        missing = [
-            q
-            for q in rule.qualifiers
-            if q not in _NEUTRAL
-            and not course_of(q)
-            and not all(part[:5] in said for part in q.split("-") if part)
-        ]
+        missing = _missing_qualifiers(rule, positive)
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
             return _outcome(
@@ -253,6 +247,20 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             # silence on the patient's own is no answer either (a wrong verdict is worse): say whose it is.
             return _outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _missing_qualifiers(rule: ConditionRule, condition: PatientCondition) -> list[str]:
+    """The rule's qualifiers ("uncontrolled", "CNS") that the mention's clause and name do not state."""
+    # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
+    # "steroid-dependent nephrotic syndrome" has no sentence).
+    said = f"{_clause(condition.evidence)} {condition.name}".lower()
+    return [
+        q
+        for q in rule.qualifiers
+        if q not in _NEUTRAL
+        and not course_of(q)
+        and not all(part[:5] in said for part in q.split("-") if part)
+    ]
 
 
 def _clause(evidence: Evidence | None) -> str:
