@@ -73,3 +73,20 @@ def test_an_excised_cancer_was_treated(said: str) -> None:
 )
 def test_major_operations_named_by_their_own_word_are_surgery(note: str, status: str) -> None:
     assert _status("Major surgery within 4 weeks prior to entry", "exclusion", note) == status
+
+
+def test_a_bone_marrow_transplant_is_its_own_kind_of_transplantation() -> None:
+    criterion = (
+        "At least 6 months since prior bone marrow transplantation and no evidence of "
+        "graft versus host disease"
+    )
+    note = (
+        "Boy of 12. He had an autologous bone marrow transplant ten months ago; no graft versus host disease."
+    )
+    assert _status(criterion, "inclusion", note) == "met"
+    recent = "Boy of 17 who had an allogeneic bone marrow transplant three months ago."
+    assert _status(criterion, "inclusion", recent) == "not met"
+    # A kidney transplant is a transplantation but not a bone marrow one.
+    kidney = "Man of 50 who had a kidney transplant in 2015."
+    assert _status("Prior bone marrow transplantation", "exclusion", kidney) == "unknown"
+    assert _status("Prior transplantation", "exclusion", note) == "excluded"

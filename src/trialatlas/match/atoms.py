@@ -31,7 +31,7 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
+from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
 from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading
 from trialatlas.match.logic import Truth
@@ -779,7 +779,9 @@ def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | N
 
 def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     for procedure in patient.procedures:
-        if procedure.concept is not None and procedure.concept == rule.concept:
+        # A kind counts as its broader procedure (a bone marrow transplant is a transplantation).
+        broader = procedures().get(procedure.concept or "", {}).get("broader", [])
+        if procedure.concept is not None and rule.concept in (procedure.concept, *broader):
             if procedure.present:
                 timed = _procedure_window(rule, procedure, patient)
                 if timed is not None:
