@@ -90,3 +90,12 @@ def test_a_bone_marrow_transplant_is_its_own_kind_of_transplantation() -> None:
     kidney = "Man of 50 who had a kidney transplant in 2015."
     assert _status("Prior bone marrow transplantation", "exclusion", kidney) == "unknown"
     assert _status("Prior transplantation", "exclusion", note) == "excluded"
+
+
+def test_external_beam_radiotherapy_is_read_whole() -> None:
+    criterion = "At least 4 weeks since prior external beam radiotherapy"
+    note = "Woman with breast cancer; she finished external beam radiotherapy to the chest two years ago."
+    assert _status(criterion, "inclusion", note) == "met"
+    # A site-limited kind stays a qualifier no radiotherapy in general meets.
+    chest = "Man who had radiotherapy to the chest last year."
+    assert _status("Prior whole brain radiotherapy", "exclusion", chest) != "excluded"
