@@ -32,6 +32,7 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
+from trialatlas.match.blood_pressure import pair_reading
 from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading
 from trialatlas.match.logic import Truth
@@ -526,6 +527,8 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         return _outcome("unknown", "life expectancy is the investigator's estimate; the note gives none")
     if rule.analyte is None:
         return _outcome("unknown", f"'{rule.name}' is not a known measurement")
+    if (pair := pair_reading(rule, patient)) is not None:
+        return _outcome("true" if pair[0] == "true" else "false", pair[1], *pair[2])
     readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
     if not readings:
         return _outcome("unknown", f"no {rule.name} value")
