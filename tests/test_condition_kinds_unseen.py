@@ -99,3 +99,14 @@ def test_external_beam_radiotherapy_is_read_whole() -> None:
     # A site-limited kind stays a qualifier no radiotherapy in general meets.
     chest = "Man who had radiotherapy to the chest last year."
     assert _status("Prior whole brain radiotherapy", "exclusion", chest) != "excluded"
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Man of 40; former smoker who quit 20 years ago.", "not excluded"),
+        ("Man of 40 who smokes a pack a day.", "excluded"),
+    ],
+)
+def test_who_smoke_is_smoking_now(note: str, status: str) -> None:
+    assert _status("Subjects who smoke", "exclusion", note) == status
