@@ -51,3 +51,16 @@ def test_a_regimen_end_is_dated_like_a_drugs() -> None:
     assert _status(criterion, "inclusion", "Man who finished adjuvant CAPOX two months ago.") == "not met"
     # A start date says nothing of the end.
     assert _status(criterion, "inclusion", "Man who started FOLFOX 14 months ago, still on it.") == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "kind", "note", "status"),
+    [
+        ("BMI at or above 35", "exclusion", "Woman of 44, 5 feet 4 inches tall and 250 pounds.", "excluded"),
+        ("BMI at or above 35", "exclusion", "Woman of 44, BMI 31.", "not excluded"),
+        ("Hemoglobin at or below 10 g/dL", "inclusion", "Man, hemoglobin 9.1 g/dL.", "met"),
+    ],
+)
+def test_at_or_above_and_at_or_below_are_limits(criterion: str, kind: str, note: str, status: str) -> None:
+    assert kind in ("inclusion", "exclusion")
+    assert _status(criterion, "inclusion" if kind == "inclusion" else "exclusion", note) == status
