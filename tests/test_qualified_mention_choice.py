@@ -40,3 +40,17 @@ def test_will_not_be_eligible_is_no_exception() -> None:
     # An exception after it is still one.
     text = "Patients with brain metastases are not eligible unless treated and stable."
     assert [c.text for c in find_cues(text) if c.category == "exception"] == ["unless"]
+
+
+def test_another_things_stage_is_not_the_cancers() -> None:
+    # A teenager's stage III lymphoma met "Tanner stage II-IV" (a pubertal stage) before.
+    note = "15-year-old girl with stage III Hodgkin lymphoma."
+    parsed = parse_criterion(Criterion(text="Tanner stage II-IV", kind="inclusion", index=0, start=0, end=18))
+    assert evaluate_criterion(parsed, profile_from_note(note)).status == "unknown"
+    # A stage naming no condition still stages the cancer under study.
+    ovarian = "Woman with stage III ovarian cancer."
+    for criterion in ("Stage III or IV disease", "FIGO stage III-IV"):
+        parsed = parse_criterion(
+            Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
+        )
+        assert evaluate_criterion(parsed, profile_from_note(ovarian)).status == "met"
