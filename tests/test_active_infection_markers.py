@@ -53,3 +53,14 @@ def test_hiv_antibody_is_an_infection_and_a_positive_marker_still_counts_for_a_p
     assert _status("Active HIV infection", "Man of 40. HIV antibody positive.") == "excluded"
     # A criterion that does not ask for activity keeps reading any positive marker as positive.
     assert _status("HCV positive", "Man. Anti-HCV positive, HCV RNA undetectable.") == "excluded"
+
+
+def test_a_treated_episode_with_a_negative_test_of_its_pathogen_is_over() -> None:
+    treated = (
+        "Woman of 59 with lymphoma. She was treated for CMV pneumonitis three months ago with ganciclovir"
+    )
+    assert _status(
+        "Active serious infection", f"{treated}; CMV PCR has been undetectable for eight weeks."
+    ) == ("not excluded")
+    # Without the test, whether it is still active stays open.
+    assert _status("Active serious infection", f"{treated}.") == "unknown"

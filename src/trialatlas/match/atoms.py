@@ -34,7 +34,7 @@ from trialatlas.extract.criteria.rules import (
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
 from trialatlas.match.blood_pressure import pair_reading
 from trialatlas.match.denied_classes import denied_class
-from trialatlas.match.infection_markers import active_reading
+from trialatlas.match.infection_markers import active_reading, cleared_episode
 from trialatlas.match.logic import Truth
 from trialatlas.match.note_habits import drinking_level
 from trialatlas.match.patient import (
@@ -463,6 +463,12 @@ def _past_episode(
     ]
     if not mentions or len(past) != len(mentions):
         return None
+    cleared = [
+        cleared_episode(c.evidence.sentence_index if c.evidence else None, patient.infections) for c in past
+    ]
+    if all(cleared) and cleared[0] is not None:
+        # "CMV PCR has been undetectable for eight weeks": a test of the pathogen itself says it is over.
+        return _outcome("false", f"{positive.name} treated; {cleared[0].name} negative", cleared[0].evidence)
     return _outcome(
         "unknown",
         f"{positive.name} {past[0].days_ago or 0:.0f} days ago, treated; not stated as still active",

@@ -89,3 +89,23 @@ def active_reading(pathogen: str, found: Sequence[PatientInfection]) -> ActiveRe
         return ("false", f"{positive[0].name}: cleared, so not active", positive[0].evidence)
     reason = f"{positive[0].name}: an antibody shows exposure, not an active infection"
     return ("unknown", reason, positive[0].evidence)
+
+
+def cleared_episode(sentence_index: int | None, found: Sequence[PatientInfection]) -> PatientInfection | None:
+    """A negative test of the pathogen itself for the pathogen an episode's sentence names ("treated
+    for CMV pneumonitis three months ago; CMV PCR has been undetectable for eight weeks"): the episode
+    is over. Returns that negative test, or None."""
+    if sentence_index is None:
+        return None
+    named = {
+        i.pathogen
+        for i in found
+        if i.present
+        and not i.family
+        and i.evidence is not None
+        and i.evidence.sentence_index == sentence_index
+    }
+    for infection in found:
+        if infection.pathogen in named and not infection.present and marker(infection) == "direct":
+            return infection
+    return None
