@@ -39,3 +39,18 @@ def test_below_a_pair_is_below_both(note: str, status: str) -> None:
 
 def test_without_both_readings_it_stays_open() -> None:
     assert _status("Blood pressure < 140/90 mmHg", "inclusion", "Man of 50 with diabetes.") == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Man with hypertension, blood pressure 182/104 mmHg despite three drugs.", "excluded"),
+        ("Man with hypertension, BP 128/78 on amlodipine.", "not excluded"),
+        # Between the thresholds of the usual definitions the note's words must say it.
+        ("Man with hypertension, BP 148/92.", "unknown"),
+        # A note's own word on control is not overruled by one reading.
+        ("Man with well-controlled hypertension, BP 170/95.", "unknown"),
+    ],
+)
+def test_uncontrolled_hypertension_by_reading_where_every_definition_agrees(note: str, status: str) -> None:
+    assert _status("Uncontrolled hypertension", "exclusion", note) == status

@@ -32,7 +32,7 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
-from trialatlas.match.blood_pressure import pair_reading
+from trialatlas.match.blood_pressure import control_by_value, pair_reading
 from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading, cleared_episode
 from trialatlas.match.logic import Truth
@@ -219,6 +219,16 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             if holds is None:
                 return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
         missing = _missing_qualifiers(rule, positive)
+        # A note's own word on control ("well-controlled") is not overruled by one reading.
+        spoken = "control" in _clause(positive.evidence).lower()
+        if (
+            missing == ["uncontrolled"]
+            and not spoken
+            and (control := control_by_value(rule.concept, patient))
+        ):
+            # "Hypertension with blood pressure 182/104 mmHg": the reading says what the words do not.
+            truth_of: Truth = "true" if control[0] else "false"
+            return _outcome(truth_of, f"patient has {positive.name}; {control[1]}", *control[2])
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
             return _outcome(

@@ -9,9 +9,11 @@ diastolic pressure over its limit); below a pair is below both.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from trialatlas.extract.criteria.rules import MeasurementRule
 from trialatlas.match.patient import Evidence, PatientMeasurement, PatientProfile
+from trialatlas.text.packaged import packaged_json
 
 _PAIR = re.compile(r"(?P<systolic>\d{2,3})\s*/\s*(?P<diastolic>\d{2,3})")
 PairReading = tuple[str, str, list[Evidence]]
@@ -48,3 +50,31 @@ def pair_reading(rule: MeasurementRule, patient: PatientProfile) -> PairReading 
     reason = f"blood pressure {value_s:g}/{value_d:g} vs {rule.operator} {pair.group(0)}"
     evidence = [e for e in (systolic.evidence,) if e is not None]
     return ("true" if holds else "false", reason, evidence)
+
+
+@cache
+def _control_limits() -> dict[str, dict[str, list[float]]]:
+    limits: dict[str, dict[str, list[float]]] = packaged_json("trialatlas.match", "judge_cues.json")[
+        "uncontrolled_by_value"
+    ]
+    return limits
+
+
+def control_by_value(concept: str, patient: PatientProfile) -> tuple[bool, str, list[Evidence]] | None:
+    """Whether the note's readings show ``concept`` uncontrolled (True) or controlled (False), where every
+    usual definition agrees ("hypertension … blood pressure 182/104 despite three drugs"); None between
+    the thresholds or without readings (``uncontrolled_by_value`` in ``judge_cues.json``)."""
+    limits = _control_limits().get(concept)
+    if not limits:
+        return None
+    readings = {analyte: _latest(patient, analyte) for analyte in limits}
+    if any(reading is None for reading in readings.values()):
+        return None
+    values = {analyte: reading.canonical_value or 0.0 for analyte, reading in readings.items() if reading}
+    shown = "/".join(f"{values[a]:g}" for a in limits)
+    evidence = [e for r in readings.values() if r is not None and (e := r.evidence) is not None][:1]
+    if any(values[a] >= high for a, (_, high) in limits.items()):
+        return True, f"{shown}: uncontrolled by any definition", evidence
+    if all(values[a] < low for a, (low, _) in limits.items()):
+        return False, f"{shown}: controlled by any definition", evidence
+    return None
