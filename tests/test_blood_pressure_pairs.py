@@ -48,8 +48,9 @@ def test_without_both_readings_it_stays_open() -> None:
         ("Man with hypertension, BP 128/78 on amlodipine.", "not excluded"),
         # Between the thresholds of the usual definitions the note's words must say it.
         ("Man with hypertension, BP 148/92.", "unknown"),
-        # A note's own word on control is not overruled by one reading.
-        ("Man with well-controlled hypertension, BP 170/95.", "unknown"),
+        # A note's own word on control is not overruled by one reading: the words decide.
+        ("Man with well-controlled hypertension, BP 170/95.", "not excluded"),
+        ("Man with hypertension, poorly controlled.", "unknown"),
     ],
 )
 def test_uncontrolled_hypertension_by_reading_where_every_definition_agrees(note: str, status: str) -> None:

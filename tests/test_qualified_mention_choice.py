@@ -54,3 +54,11 @@ def test_another_things_stage_is_not_the_cancers() -> None:
             Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
         )
         assert evaluate_criterion(parsed, profile_from_note(ovarian)).status == "met"
+
+
+def test_a_stated_opposite_denies_the_qualifier() -> None:
+    stable = "Man of 72 in NYHA class II heart failure, stable on carvedilol and furosemide."
+    assert _exclusion("Uncontrolled heart failure", stable) == "not excluded"
+    # Weakened or negated words are no opposite.
+    for note in ("Man with poorly controlled heart failure.", "Man with unstable heart failure."):
+        assert _exclusion("Uncontrolled heart failure", note) != "not excluded"

@@ -32,7 +32,7 @@ from trialatlas.extract.criteria.rules import (
     SexRule,
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
-from trialatlas.match.blood_pressure import control_by_value, pair_reading
+from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
 from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading, cleared_episode
 from trialatlas.match.logic import Truth
@@ -229,6 +229,11 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             # "Hypertension with blood pressure 182/104 mmHg": the reading says what the words do not.
             truth_of: Truth = "true" if control[0] else "false"
             return _outcome(truth_of, f"patient has {positive.name}; {control[1]}", *control[2])
+        if denied_qualifiers(missing, _clause(positive.evidence)):
+            # "Heart failure, stable on carvedilol" is not "uncontrolled heart failure".
+            return _outcome(
+                "false", f"patient has {positive.name}; not {', '.join(missing)}", positive.evidence
+            )
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
             return _outcome(

@@ -78,3 +78,15 @@ def control_by_value(concept: str, patient: PatientProfile) -> tuple[bool, str, 
     if all(values[a] < low for a, (low, _) in limits.items()):
         return False, f"{shown}: controlled by any definition", evidence
     return None
+
+
+@cache
+def _opposites() -> dict[str, re.Pattern[str]]:
+    table: dict[str, list[str]] = packaged_json("trialatlas.match", "judge_cues.json")["qualifier_opposites"]
+    return {q: re.compile("|".join(f"(?:{w})" for w in words), re.IGNORECASE) for q, words in table.items()}
+
+
+def denied_qualifiers(missing: list[str], clause: str) -> bool:
+    """Whether the clause states the opposite of every qualifier in ``missing`` ("stable" for
+    "uncontrolled"), so the condition is there but not as the criterion asks."""
+    return bool(missing) and all(q in _opposites() and _opposites()[q].search(clause) for q in missing)
