@@ -31,7 +31,10 @@ from trialatlas.extract.criteria.rules import (
     Rule,
     SexRule,
 )
-from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name
+from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
+from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
+from trialatlas.match.denied_classes import denied_class
+from trialatlas.match.infection_markers import active_reading, cleared_episode
 from trialatlas.match.logic import Truth
 from trialatlas.match.note_habits import drinking_level
 from trialatlas.match.patient import (
@@ -199,6 +202,9 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 # states the class, stage or grade the criterion asks about speaks for all.
                 if positive is None or (_states_class(condition, rule) and not _states_class(positive, rule)):
                     positive = condition
+                elif not _missing_qualifiers(rule, condition) and _missing_qualifiers(rule, positive):
+                    # "Follicular lymphoma … treated for CNS lymphoma": the mention that says "CNS".
+                    positive = condition
             else:
                 negative = negative or condition
     if positive is not None:
@@ -212,16 +218,22 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 return _outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
             if holds is None:
                 return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
-        # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
-        # "steroid-dependent nephrotic syndrome" has no sentence).
-        said = f"{_clause(positive.evidence)} {positive.name}".lower()
-        missing = [
-            q
-            for q in rule.qualifiers
-            if q not in _NEUTRAL
-            and not course_of(q)
-            and not all(part[:5] in said for part in q.split("-") if part)
-        ]
+        missing = _missing_qualifiers(rule, positive)
+        # A note's own word on control ("well-controlled") is not overruled by one reading.
+        spoken = "control" in _clause(positive.evidence).lower()
+        if (
+            missing == ["uncontrolled"]
+            and not spoken
+            and (control := control_by_value(rule.concept, patient))
+        ):
+            # "Hypertension with blood pressure 182/104 mmHg": the reading says what the words do not.
+            truth_of: Truth = "true" if control[0] else "false"
+            return _outcome(truth_of, f"patient has {positive.name}; {control[1]}", *control[2])
+        if denied_qualifiers(missing, _clause(positive.evidence)):
+            # "Heart failure, stable on carvedilol" is not "uncontrolled heart failure".
+            return _outcome(
+                "false", f"patient has {positive.name}; not {', '.join(missing)}", positive.evidence
+            )
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
             return _outcome(
@@ -251,6 +263,20 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
             # silence on the patient's own is no answer either (a wrong verdict is worse): say whose it is.
             return _outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
     return _outcome("unknown", f"no mention of {rule.name}")
+
+
+def _missing_qualifiers(rule: ConditionRule, condition: PatientCondition) -> list[str]:
+    """The rule's qualifiers ("uncontrolled", "CNS") that the mention's clause and name do not state."""
+    # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
+    # "steroid-dependent nephrotic syndrome" has no sentence).
+    said = f"{_clause(condition.evidence)} {condition.name}".lower()
+    return [
+        q
+        for q in rule.qualifiers
+        if q not in _NEUTRAL
+        and not course_of(q)
+        and not all(part[:5] in said for part in q.split("-") if part)
+    ]
 
 
 def _clause(evidence: Evidence | None) -> str:
@@ -452,6 +478,12 @@ def _past_episode(
     ]
     if not mentions or len(past) != len(mentions):
         return None
+    cleared = [
+        cleared_episode(c.evidence.sentence_index if c.evidence else None, patient.infections) for c in past
+    ]
+    if all(cleared) and cleared[0] is not None:
+        # "CMV PCR has been undetectable for eight weeks": a test of the pathogen itself says it is over.
+        return _outcome("false", f"{positive.name} treated; {cleared[0].name} negative", cleared[0].evidence)
     return _outcome(
         "unknown",
         f"{positive.name} {past[0].days_ago or 0:.0f} days ago, treated; not stated as still active",
@@ -516,6 +548,8 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
         return _outcome("unknown", "life expectancy is the investigator's estimate; the note gives none")
     if rule.analyte is None:
         return _outcome("unknown", f"'{rule.name}' is not a known measurement")
+    if (pair := pair_reading(rule, patient)) is not None:
+        return _outcome("true" if pair[0] == "true" else "false", pair[1], *pair[2])
     readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
     if not readings:
         return _outcome("unknown", f"no {rule.name} value")
@@ -693,6 +727,8 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
         )
     if patient.no_medications:
         return _outcome("false", "patient takes no medications")
+    if (denied := denied_class(rule, patient)) is not None:
+        return _outcome("false", f"{rule.name}: the note gives no {denied.name} besides", denied.evidence)
     if _complete_list_decides(rule, patient):
         return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return _outcome("unknown", f"no record of {rule.name}")
@@ -767,7 +803,9 @@ def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | N
 
 def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     for procedure in patient.procedures:
-        if procedure.concept is not None and procedure.concept == rule.concept:
+        # A kind counts as its broader procedure (a bone marrow transplant is a transplantation).
+        broader = procedures().get(procedure.concept or "", {}).get("broader", [])
+        if procedure.concept is not None and rule.concept in (procedure.concept, *broader):
             if procedure.present:
                 timed = _procedure_window(rule, procedure, patient)
                 if timed is not None:
@@ -853,6 +891,9 @@ def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str
                 f"{positive[0].name} {min(d or 0 for d in times):.0f} days ago, outside '{window.span.text}'",
                 positive[0].evidence,
             )
+    # "Active … infection": an antibody shows exposure, a negative RNA / DNA / antigen rules activity out.
+    if rule.status == "active" and (reading := active_reading(rule.pathogen, found)) is not None:
+        return _outcome(reading[0], reading[1], reading[2])
     for infection in sorted(found, key=lambda i: not i.present):
         truth: Truth = "true" if infection.present else "false"
         return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)

@@ -35,6 +35,8 @@ _NOT_PREGNANT = re.compile(
     r"\b(?:not|non-?)\s*pregnant\b|\bnegative\s+(?:\w+\s+){0,2}pregnancy\s+test\b|\bpostmenopausal\b"
     r"|\bpregnancy\s+test\b[^.;]{0,80}?\b(?:is|was|were|came\s+back)\s+negative\b|\b(?:beta-?\s*)?hcg\b[^.;]{0,20}\bnegative\b"
     r"|\bpregnancy\s+(?:is|was|has\s+been|had\s+been)\s+(?:ruled\s+out|excluded)\b"
+    # A result written right after the test, as a list entry: "Serum pregnancy test negative".
+    r"|\bpregnancy\s+test\s*[:,-]?\s*negative\b"
     r"|\bnegative\s+(?:(?:serum|urine|urinary|quantitative|qualitative)\s+)?(?:beta-?\s*)?hcg\b",
     re.I,
 )

@@ -20,6 +20,7 @@ from trialatlas.extract.criteria.vocab import (
     condition_matcher,
     procedure_matcher,
 )
+from trialatlas.match.denied_classes import read_complete_history
 from trialatlas.match.note_allergies import read_allergies
 from trialatlas.match.note_derived import derive_values, read_abbreviated_values
 from trialatlas.match.note_habits import read_habits
@@ -142,6 +143,7 @@ def profile_from_note(note: str, patient_id: str | None = None) -> PatientProfil
     )
     for index, sentence in enumerate(sentences):
         _read_sentence(profile, index, sentence)
+    read_complete_history(profile)
     derive_values(profile)
     return profile
 
@@ -340,6 +342,10 @@ def _read_regimens(
                 classes=list(dict.fromkeys(c for drug in regimen.drugs for c in drug_classes(drug))),
                 present=not context.negated,
                 current=context.historical is None,
+                # "completed adjuvant FOLFOX 14 months ago" dates a regimen's end as it does a drug's.
+                ended_days_ago=_ended_days_ago(
+                    _clause_around(sentence, regimen.start, regimen.end), profile.age_years
+                ),
                 evidence=evidence_at(index, sentence, regimen.start, regimen.end),
             )
         )

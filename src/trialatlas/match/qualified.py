@@ -8,9 +8,17 @@ Each check answers True (the qualifier holds), False (the patient's own facts co
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 
-from trialatlas.extract.criteria.qualifiers import adult_body, course_conflicts, equivalent_factor, stage_base
-from trialatlas.extract.criteria.rules import ConditionRule, DoseLimit
+from trialatlas.extract.criteria.qualifiers import (
+    adult_body,
+    course_conflicts,
+    equivalent_factor,
+    find_dose,
+    stage_base,
+)
+from trialatlas.extract.criteria.rules import ConditionRule, DoseLimit, MedicationRule, Rule
 from trialatlas.match.patient import PatientCondition, PatientMedication, PatientProfile
 
 # A patient who says nothing of a disease's activity has it as it is: "active LN" is met by LN, as
@@ -127,4 +135,34 @@ def dose_check(
     return None, f"{reason}: depends on body size"
 
 
-__all__ = ["class_check", "course_check", "dose_check"]
+# A dose of a lab ("< 9 g/dL", "2 g/24 h" of protein) is a concentration or a rate, not a drug's dose.
+_CONCENTRATION = re.compile(r"\s*/\s*(?:d?l|ml|dl|24\s*h)\b", re.IGNORECASE)
+
+
+def unread_dose_limit(text: str, rule: MedicationRule, rules: Sequence[Rule]) -> str | None:
+    """A dose limit earlier in the clause that no medication rule carries ("No greater than 400 mg/m2
+    prior doxorubicin or combined total doxorubicin and mitoxantrone"): the drugs after it are asked
+    about at that dose, so whether the patient took them does not answer the criterion. Returns the
+    dose's words, or None when the rule carries its own dose or no such limit stands before it."""
+    if rule.dose is not None:
+        return None
+    start = rule.span.start
+    clause = max(text.rfind(";", 0, start), text.rfind(". ", 0, start), 0)
+    carried = [r.dose.text.lower() for r in rules if isinstance(r, MedicationRule) and r.dose is not None]
+    position = clause
+    while (dose := find_dose(text, position, start)) is not None:
+        position = dose.end
+        words = text[dose.start : dose.end].strip()
+        if dose.operator is None or _CONCENTRATION.match(text, dose.end):
+            continue
+        # Only a dose standing over the drug's own phrase: a comma or a long stretch between them starts
+        # another clause ("> 80 mg qd if patients weigh more than 80 kg, or requiring other …").
+        between = text[dose.end : start]
+        if "," in between or len(between.split()) > 8:
+            continue
+        if not any(words.lower() in said or said in words.lower() for said in carried):
+            return words
+    return None
+
+
+__all__ = ["class_check", "course_check", "dose_check", "unread_dose_limit"]

@@ -45,6 +45,7 @@ from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
 from trialatlas.match.atoms import ordinary_life_expectancy as life_expectancy_by_convention
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
+from trialatlas.match.qualified import unread_dose_limit
 from trialatlas.model import Sex, Trial
 from trialatlas.text.words import stop_words
 
@@ -133,6 +134,12 @@ def evaluate_criterion(
     raw = [evaluate_rule(rule, patient, negate=False) for rule in rules]
     _defined_by_measurement(criterion.text, rules, raw)
     _means_not_facts(criterion.text, rules, raw)
+    for position, rule in enumerate(rules):
+        if isinstance(rule, MedicationRule) and (dose := unread_dose_limit(criterion.text, rule, rules)):
+            reason = f"{rule.name}: asked about at '{dose}', a limit not read"
+            raw[position] = raw[position].model_copy(
+                update={"truth": "unknown", "reason": reason, "evidence": []}
+            )
     for position in means:
         raw[position] = raw[position].model_copy(update={"truth": "not_applicable"})
     if ordinary_life_expectancy:

@@ -363,7 +363,14 @@ def note_value_phrases() -> re.Pattern[str]:
     ending with the verb that introduces the value (``vocab/note_values.json``)."""
     data = _load("note_values.json")
     time = "|".join(data["time"])
-    return re.compile(rf"(?:\s|,)*(?:(?:{time})(?:\s|,)+)+{data['verb']}(?=\s)", re.IGNORECASE)
+    bare = "|".join(data["bare_time"])
+    # A time with no number may stand right before the value ("HbA1c today 7.4%"); one with a number
+    # ("drawn 9 days ago") needs the verb, so its number is never the value.
+    return re.compile(
+        rf"(?:\s|,)*(?:(?:{time})(?:\s|,)+)+{data['verb']}(?=\s)"
+        rf"|(?:\s|,)*(?:(?:{bare})(?:\s|,)+)+(?=[<>≤≥]?\s*\d)",
+        re.IGNORECASE,
+    )
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from trialatlas.extract.criteria.drugs import DrugMention, drug_classes, find_drugs
 from trialatlas.extract.criteria.qualifiers import (
@@ -15,6 +16,7 @@ from trialatlas.extract.criteria.qualifiers import (
     find_dose,
     is_class_token,
     is_equivalence_reference,
+    qualifier_vocab,
     route_mentions,
     routes_before,
     shared_head_names,
@@ -552,6 +554,13 @@ def _carry_stage_along_list(
             rule.classes, rule.class_kind = list(owned.values), owned.kind
 
 
+@cache
+def _other_staging() -> re.Pattern[str]:
+    """Staging systems of things other than a cancer, right before a stage (``other_stagings``)."""
+    words = "|".join(qualifier_vocab()["other_stagings"])
+    return re.compile(rf"(?<![\w-])(?:{words})\s*(?:\([^()]{{0,12}}\)\s*)?$", re.IGNORECASE)
+
+
 # The words that may follow a stage naming no condition: "Stage III or IV disease".
 _STAGED_HEAD = re.compile(r"\s*(?:disease|cancer|tumou?rs?|malignancy)\b", re.IGNORECASE)
 
@@ -572,6 +581,8 @@ def _stages_of_the_disease(
             continue
         if context.is_claimed(found.start, found.end):
             continue
+        if _other_staging().search(context.text, max(0, found.start - 30), found.start):
+            continue  # "Tanner stage II-IV": another thing's stage, not the cancer's
         end = found.end
         head = _STAGED_HEAD.match(context.text, end)
         if head is not None:

@@ -27,13 +27,13 @@ _OPERATORS: tuple[tuple[str, Operator], ...] = (
     (
         r"≥|>=|=>|≧|⩾|＞=|greater\s+than\s+or\s+equal\s+(?:to\s+)?|more\s+than\s+or\s+equal\s+(?:to\s+)?"
         r"|equal\s+to\s+or\s+(?:greater|more|higher)\s+than|at\s+least|not\s+less\s+than|no\s+less\s+than|"
-        r"minimum\s+(?:of\s+)?|of\s+at\s+least|≥/=|>/=",
+        r"minimum\s+(?:of\s+)?|of\s+at\s+least|≥/=|>/=|at\s+or\s+(?:above|over)",
         ">=",
     ),
     (
         r"≤|<=|=<|≦|⩽|less\s+than\s+or\s+equal\s+(?:to\s+)?|equal\s+to\s+or\s+(?:less|lower)\s+than|at\s+most|"
         r"not\s+(?:more|greater|higher)\s+than|no\s+(?:more|greater|higher)\s+than|up\s+to|maximum\s+(?:of\s+)?|"
-        r"not\s+exceed(?:ing)?|≤/=|</=",
+        r"not\s+exceed(?:ing)?|≤/=|</=|at\s+or\s+(?:below|under)",
         "<=",
     ),
     (

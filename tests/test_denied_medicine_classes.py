@@ -1,0 +1,67 @@
+"""A note denying a whole class of medicine ("no other chemotherapy", "treated with R-CHOP only")
+rules out the drugs of that class it does not name (clinical suite c554, c558, c706, c716), while a drug
+it does name keeps its own record."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialatlas.extract.criteria import Criterion, parse_criterion
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.verdict import evaluate_criterion
+
+
+def _inclusion(criterion: str, note: str) -> str:
+    parsed = parse_criterion(
+        Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
+    )
+    return evaluate_criterion(parsed, profile_from_note(note)).status
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note", "status"),
+    [
+        ("No prior irinotecan", "Man with rectal cancer treated with FOLFOX; no other chemotherapy.", "met"),
+        (
+            "No prior irinotecan",
+            "Man with colon cancer treated with FOLFIRI; no other chemotherapy.",
+            "not met",
+        ),
+        (
+            "No prior anthracycline",
+            "Woman treated with adjuvant CMF in 2012 and no other chemotherapy.",
+            "met",
+        ),
+        (
+            "No prior anthracycline",
+            "Woman treated with adjuvant AC in 2012 and no other chemotherapy.",
+            "not met",
+        ),
+        ("No prior chemotherapy", "Man treated with FOLFOX; no other chemotherapy.", "not met"),
+    ],
+)
+def test_a_denied_class_rules_out_its_unnamed_drugs(criterion: str, note: str, status: str) -> None:
+    assert _inclusion(criterion, note) == status
+
+
+def test_a_denied_drug_does_not_speak_for_its_class() -> None:
+    # "No irinotecan" says nothing of gemcitabine.
+    assert _inclusion("No prior gemcitabine", "Man with pancreatic cancer; no irinotecan.") == "unknown"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Man with relapsed lymphoma previously treated with R-CHOP only.",
+        "Man with lymphoma who received six cycles of R-CHOP and no other treatment.",
+    ],
+)
+def test_a_sentence_giving_the_whole_treatment_history_denies_the_rest_of_the_class(note: str) -> None:
+    assert _inclusion("No prior gemcitabine", note) == "met"
+    # What it names still counts.
+    assert _inclusion("No prior doxorubicin", note) == "not met"
+
+
+def test_only_in_another_sense_denies_nothing() -> None:
+    note = "Man with lymphoma treated with R-CHOP. He has only mild neuropathy."
+    assert _inclusion("No prior gemcitabine", note) == "unknown"
