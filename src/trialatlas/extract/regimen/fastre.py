@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 _ESCAPE_OR_NAME = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)")
 
@@ -84,6 +87,84 @@ class WordPatterns:
         return self.fast.search(lowered) is not None
 
 
+_ZERO_WIDTH = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
+_REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
+_CATEGORIES = {_sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_WORD: r"\w", _sre.CATEGORY_SPACE: r"\s"}
+
+
+def _first_of_sequence(items: Any) -> tuple[list[str], bool] | None:
+    """The characters a parsed sequence can start with (as character-class pieces) and whether it can
+    match nothing; ``None`` when that cannot be told (the pattern is then tried everywhere, as before)."""
+    pieces: list[str] = []
+    for op, av in items:
+        first = _first_of_item(op, av)
+        if first is None:
+            return None
+        pieces += first[0]
+        if not first[1]:
+            return pieces, False
+    return pieces, True
+
+
+def _first_of_item(op: Any, av: Any) -> tuple[list[str], bool] | None:
+    if op is _sre.LITERAL:
+        return [re.escape(chr(av))], False
+    if op is _sre.IN:
+        pieces: list[str] = []
+        for kind, value in av:
+            if kind is _sre.LITERAL:
+                pieces.append(re.escape(chr(value)))
+            elif kind is _sre.RANGE:
+                pieces.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+            elif kind is _sre.CATEGORY and value in _CATEGORIES:
+                pieces.append(_CATEGORIES[value])
+            else:
+                return None
+        return pieces, False
+    if op in _ZERO_WIDTH:
+        return [], True
+    if op in _REPEATS:
+        low, _, sub = av
+        first = _first_of_sequence(sub)
+        return None if first is None else (first[0], first[1] or low == 0)
+    if op is _sre.SUBPATTERN:
+        # A group that turns case-folding on would match letters the pieces do not list.
+        return None if av[1] & re.IGNORECASE else _first_of_sequence(av[3])
+    if op is _sre.ATOMIC_GROUP:
+        return _first_of_sequence(av)
+    if op is _sre.BRANCH:
+        pieces, empty = [], False
+        for alternative in av[1]:
+            first = _first_of_sequence(alternative)
+            if first is None:
+                return None
+            pieces += first[0]
+            empty = empty or first[1]
+        return pieces, empty
+    return None
+
+
+def first_characters(alternatives: list[str]) -> str | None:
+    """A character class holding every character a match of any of ``alternatives`` can start with, or
+    ``None`` when one can match the empty string or starts in a way this does not read."""
+    if not alternatives:
+        return None
+    pieces: list[str] = []
+    for alternative in alternatives:
+        first = _first_of_sequence(_sre_parse.parse(alternative).data)
+        if first is None or first[1]:
+            return None
+        pieces += first[0]
+    return "[" + "".join(dict.fromkeys(pieces)) + "]"
+
+
+def _guarded(alternatives: list[str], compiled: str) -> str:
+    """``compiled`` behind a look-ahead for the characters ``alternatives`` can start with. The engine
+    otherwise enters every pattern at every word start; the guard turns most away at one character test."""
+    first = first_characters(alternatives)
+    return compiled if first is None else f"(?={first}){compiled}"
+
+
 def word_start_regex(named: list[tuple[str, str]]) -> WordPatterns:
     """Compile ``(?P<name>pattern)|...`` both as written (``IGNORECASE``) and in the fast form.
 
@@ -94,6 +175,7 @@ def word_start_regex(named: list[tuple[str, str]]) -> WordPatterns:
     word: list[str] = []
     slash: list[str] = []
     renamed: dict[str, str] = {}
+    all_word: list[str] = []
     for name, pattern in named:
         _check_lower(pattern)
         at_word: list[str] = []
@@ -104,11 +186,12 @@ def word_start_regex(named: list[tuple[str, str]]) -> WordPatterns:
             body = alternative[2:]
             (at_slash if body.startswith("/") else at_word).append(body)
         if at_word:
-            word.append(f"(?P<{name}>{'|'.join(at_word)})")
+            word.append(_guarded(at_word, f"(?P<{name}>{'|'.join(at_word)})"))
+            all_word += at_word
         if at_slash:
             renamed[f"{name}__slash"] = name
             slash.append(f"(?P<{name}__slash>{'|'.join(at_slash)})")
-    fast = r"(?<!\w)(?=\w)(?:" + "|".join(word) + ")"
+    fast = r"(?<!\w)(?=\w)" + _guarded(all_word, "(?:" + "|".join(word) + ")")
     if slash:
-        fast += r"|(?<=\w)(?:" + "|".join(slash) + ")"
+        fast += r"|(?<=\w)(?=/)(?:" + "|".join(slash) + ")"
     return WordPatterns(reference=reference, fast=re.compile(fast), renamed=renamed)
