@@ -231,10 +231,11 @@ _RANDOM = re.compile(r"randomi[sz]|randomly", re.IGNORECASE)
 _STOP_WORDS = re.compile(r"\b(?:stop|discontinu|withdraw|cease)", re.IGNORECASE)
 
 
-def may_hold_conditions(text: str) -> bool:
-    """Whether a condition cue occurs anywhere in ``text``: a sentence can hold one only if the text does
-    (every sentence starts after a non-word character, so a cue's word start is the same in both)."""
-    return _CONDITION.found_in(text)
+def condition_reach(text: str) -> list[tuple[int, int]]:
+    """The stretches the condition cues cover, read over the whole of ``text``: a sentence can hold a cue
+    only if one of them overlaps it (every sentence starts after a non-word character, so a cue found in
+    the sentence is found at the same place in the text, or lies inside a longer cue found there)."""
+    return [match.span() for match, _ in _CONDITION.finditer(text)]
 
 
 def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]]:

@@ -108,11 +108,17 @@ _TRANSLATE = str.maketrans(
     }
 )
 
+_ASCII_KEYS = tuple(chr(key) for key in _TRANSLATE if key < 128)
+
 
 def normalise_text(text: str) -> str:
     """The text with markdown escapes removed and look-alike punctuation unified (offsets refer to this)."""
     if "\\" in text:
         text = _ESCAPES.sub(r"\1", text)
+    if text.isascii() and not any(key in text for key in _ASCII_KEYS):
+        # translate() looks up every character in the table: an ASCII text (most) without the table's
+        # few ASCII keys (the tab) is left as it is without that walk.
+        return text
     return text.translate(_TRANSLATE)
 
 
