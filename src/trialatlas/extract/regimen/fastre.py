@@ -92,77 +92,118 @@ _REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
 _CATEGORIES = {_sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_WORD: r"\w", _sre.CATEGORY_SPACE: r"\s"}
 
 
-def _first_of_sequence(items: Any) -> tuple[list[str], bool] | None:
-    """The characters a parsed sequence can start with (as character-class pieces) and whether it can
-    match nothing; ``None`` when that cannot be told (the pattern is then tried everywhere, as before)."""
-    pieces: list[str] = []
-    for op, av in items:
-        first = _first_of_item(op, av)
-        if first is None:
-            return None
-        pieces += first[0]
-        if not first[1]:
-            return pieces, False
-    return pieces, True
+# How many characters of a match the guards look ahead at: two tell most word starts apart ("of", "or"
+# and "oral" share their first), and more would multiply the guards' alternatives.
+_GUARD_LENGTH = 2
+# A prefix is a tuple of character classes (each as regex text); a shorter one ends the match.
+_Prefixes = set[tuple[str, ...]]
 
 
-def _first_of_item(op: Any, av: Any) -> tuple[list[str], bool] | None:
+def _class_of(op: Any, av: Any) -> str | None:
+    """One character a LITERAL or IN matches, as regex text; ``None`` for a set this does not read."""
     if op is _sre.LITERAL:
-        return [re.escape(chr(av))], False
-    if op is _sre.IN:
-        pieces: list[str] = []
-        for kind, value in av:
-            if kind is _sre.LITERAL:
-                pieces.append(re.escape(chr(value)))
-            elif kind is _sre.RANGE:
-                pieces.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
-            elif kind is _sre.CATEGORY and value in _CATEGORIES:
-                pieces.append(_CATEGORIES[value])
-            else:
+        return re.escape(chr(av))
+    if op is not _sre.IN:
+        return None
+    pieces: list[str] = []
+    for kind, value in av:
+        if kind is _sre.LITERAL:
+            pieces.append(re.escape(chr(value)))
+        elif kind is _sre.RANGE:
+            pieces.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif kind is _sre.CATEGORY and value in _CATEGORIES:
+            pieces.append(_CATEGORIES[value])
+        else:
+            return None
+    return "[" + "".join(pieces) + "]"
+
+
+def _sequence_prefixes(items: Any, room: int) -> _Prefixes | None:
+    """Every way the first ``room`` characters of a parsed sequence can read (a prefix shorter than
+    ``room`` is a whole match); ``None`` when a part is one this does not read."""
+    open_: _Prefixes = {()}
+    full: _Prefixes = set()
+    for op, av in items:
+        grown: _Prefixes = set()
+        for prefix in open_:
+            if len(prefix) == room:
+                full.add(prefix)
+                continue
+            rest = _item_prefixes(op, av, room - len(prefix))
+            if rest is None:
                 return None
-        return pieces, False
+            grown.update(prefix + more for more in rest)
+        open_ = grown
+    return full | open_
+
+
+def _item_prefixes(op: Any, av: Any, room: int) -> _Prefixes | None:
+    if op is _sre.LITERAL or op is _sre.IN:
+        one = _class_of(op, av)
+        return None if one is None else {(one,)}
     if op in _ZERO_WIDTH:
-        return [], True
-    if op in _REPEATS:
-        low, _, sub = av
-        first = _first_of_sequence(sub)
-        return None if first is None else (first[0], first[1] or low == 0)
+        return {()}
     if op is _sre.SUBPATTERN:
-        # A group that turns case-folding on would match letters the pieces do not list.
-        return None if av[1] & re.IGNORECASE else _first_of_sequence(av[3])
+        # A group that turns case-folding on would match letters the classes do not list.
+        return None if av[1] & re.IGNORECASE else _sequence_prefixes(av[3], room)
     if op is _sre.ATOMIC_GROUP:
-        return _first_of_sequence(av)
+        return _sequence_prefixes(av, room)
     if op is _sre.BRANCH:
-        pieces, empty = [], False
+        found: _Prefixes = set()
         for alternative in av[1]:
-            first = _first_of_sequence(alternative)
-            if first is None:
+            some = _sequence_prefixes(alternative, room)
+            if some is None:
                 return None
-            pieces += first[0]
-            empty = empty or first[1]
-        return pieces, empty
+            found |= some
+        return found
+    if op in _REPEATS:
+        low, high, sub = av
+        once = _sequence_prefixes(sub, room)
+        if once is None:
+            return None
+        # Repeat the body until every prefix fills the room: at most ``room`` rounds add a character.
+        found = {()} if low == 0 else set()
+        current: _Prefixes = {()}
+        for count in range(1, min(high, room + low) + 1):
+            current = {p + q for p in current if len(p) < room for q in once} | {
+                p for p in current if len(p) == room
+            }
+            current = {p[:room] for p in current}
+            if count >= low:
+                found |= current
+        return found
     return None
 
 
-def first_characters(alternatives: list[str]) -> str | None:
-    """A character class holding every character a match of any of ``alternatives`` can start with, or
+def _guard(alternatives: list[str]) -> str | None:
+    """A look-ahead that every match of any of ``alternatives`` passes, on its first characters, or
     ``None`` when one can match the empty string or starts in a way this does not read."""
-    if not alternatives:
-        return None
-    pieces: list[str] = []
+    prefixes: _Prefixes = set()
     for alternative in alternatives:
-        first = _first_of_sequence(_sre_parse.parse(alternative).data)
-        if first is None or first[1]:
+        some = _sequence_prefixes(_sre_parse.parse(alternative).data, _GUARD_LENGTH)
+        if some is None or () in some:
             return None
-        pieces += first[0]
-    return "[" + "".join(dict.fromkeys(pieces)) + "]"
+        prefixes |= some
+    if not prefixes:
+        return None
+    # Grouped by the first class, so the engine skips a whole group at one character test.
+    by_first: dict[str, set[tuple[str, ...]]] = {}
+    for prefix in sorted(prefixes):
+        by_first.setdefault(prefix[0], set()).add(prefix[1:])
+    branches = []
+    for first, rests in by_first.items():
+        if () in rests:
+            branches.append(first)
+        else:
+            branches.append(first + "(?:" + "|".join(sorted("".join(rest) for rest in rests)) + ")")
+    return "(?=" + "|".join(branches) + ")"
 
 
 def _guarded(alternatives: list[str], compiled: str) -> str:
     """``compiled`` behind a look-ahead for the characters ``alternatives`` can start with. The engine
-    otherwise enters every pattern at every word start; the guard turns most away at one character test."""
-    first = first_characters(alternatives)
-    return compiled if first is None else f"(?={first}){compiled}"
+    otherwise enters every pattern at every word start; the guard turns most away at a character test."""
+    guard = _guard(alternatives)
+    return compiled if guard is None else guard + compiled
 
 
 def word_start_regex(named: list[tuple[str, str]]) -> WordPatterns:
