@@ -92,9 +92,9 @@ _REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})
 _CATEGORIES = {_sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_WORD: r"\w", _sre.CATEGORY_SPACE: r"\s"}
 
 
-# How many characters of a match the guards look ahead at: two tell most word starts apart ("of", "or"
-# and "oral" share their first), and more would multiply the guards' alternatives.
-_GUARD_LENGTH = 2
+# How many characters of a match the guards look ahead at: three tell most word starts apart ("or" and
+# "oral" share two), and more would multiply the guards' alternatives for little gain.
+_GUARD_LENGTH = 3
 # A prefix is a tuple of character classes (each as regex text); a shorter one ends the match.
 _Prefixes = set[tuple[str, ...]]
 
