@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from trialatlas.eval.regimens import load_labelled
-from trialatlas.extract.regimen import clauses, lexicon
+from trialatlas.extract.regimen import amounts, clauses, lexicon, thresholds
 from trialatlas.extract.regimen.fastre import WordPatterns, word_start_regex
 from trialatlas.extract.regimen.parse import _TRANSLATE, normalise_text
 from trialatlas.extract.regimen.passes import _DOSE_IN_WORDS
@@ -32,6 +32,7 @@ TRICKY = [
     "once-daily, q.d., QOD, every other day, 3 times a week, b.i.d, t.i.d., 2x/day, 1 x daily",
     "If CrCl < 30 mL/min, patients who flare will be re-randomized; unless tapered, stopped",
     "tablets\ttwice daily\u00a0by mouth, intra-articular, i.v., s.c., per os",
+    "Patients weighing 40-60 KG: 500 mg; CrCl >= 50 mL/min; eGFR < 30; 5 mCi/5 mg; each 21-day CYCLE",
 ]
 
 
@@ -109,3 +110,25 @@ def test_sentence_cues_are_found_in_the_whole_text(texts: list[str]) -> None:
             assert dose_in_words or _DOSE_IN_WORDS.search(chunk) is None, chunk
     assert checked > 0
     assert re.search(r"\bif\b", TRICKY[3].lower()) and clauses.condition_reach(TRICKY[3])
+
+
+def test_stage_pre_checks_never_skip_a_match(texts: list[str]) -> None:
+    # Each pre-check is a necessary condition of its pattern: where it fails, the pattern finds nothing.
+    for text in texts:
+        if thresholds._NUMBER_KG.search(text) is None:
+            assert (
+                thresholds._WEIGHT_BAND.search(text) is None and thresholds._WEIGHT_BOUND.search(text) is None
+            )
+        if text.isascii() and not any(word in text.lower() for word in thresholds._RENAL_WORDS):
+            assert thresholds._RENAL.search(text) is None, text
+        if text.isascii() and not any(unit in text.lower() for unit in amounts._ACTIVITY_UNITS):
+            assert amounts._MASS_AFTER_ACTIVITY.search(text) is None, text
+        if "cycle" not in text.lower():
+            assert lexicon.CYCLE.search(text) is None, text
+        if "/" not in text or amounts._COMBO_HINT.search(text) is None:
+            assert amounts._COMBO.search(text) is None, text
+    # And each finds what its stage reads in a text that has it.
+    found = thresholds.find_thresholds(TRICKY[-1])
+    assert {t.condition.measure for t in found} == {"weight", "renal function"} and len(found) == 3
+    assert lexicon.cycle_frequency(TRICKY[-1]) is not None
+    assert [a.unit for a in amounts._masses_after_activity(TRICKY[-1], [])] == ["mg"]

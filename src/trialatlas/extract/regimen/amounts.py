@@ -571,9 +571,15 @@ _MASS_AFTER_ACTIVITY = re.compile(
     re.IGNORECASE,
 )
 
+_ACTIVITY_UNITS = ("mci", "mbq", "gbq", "millicurie", "megabecquerel")
+
 
 def _masses_after_activity(text: str, amounts: list[Amount]) -> list[Amount]:
     found: list[Amount] = []
+    # The pattern is tried at every position; an ASCII text without an activity unit cannot match it
+    # (case-folding matches a few non-ASCII letters to ASCII ones, so other texts are scanned).
+    if text.isascii() and not any(unit in text.lower() for unit in _ACTIVITY_UNITS):
+        return amounts
     for match in _MASS_AFTER_ACTIVITY.finditer(text):
         resolved = canonical_unit(match.group("unit"))
         if resolved is None or any(a.start <= match.start("amount") < a.end for a in amounts):
