@@ -655,12 +655,14 @@ def _amount_matches(text: str) -> list[re.Match[str]]:
     """
     matches: list[re.Match[str]] = []
     resume = 0
+    # Most texts have neither word (the pattern is case-sensitive): their runs skip the look back.
+    leads = "from" in text or "between" in text
     for run in _RUN.finditer(text):
         start = run.start()
         if start < resume:
             continue
         match = None
-        lead = _FROM_BEFORE.search(text, max(resume, start - 40), start)
+        lead = _FROM_BEFORE.search(text, max(resume, start - 40), start) if leads else None
         if lead is not None:
             match = _AMOUNT.match(text, lead.start())
         if match is None:
