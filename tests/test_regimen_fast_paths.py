@@ -83,7 +83,7 @@ def test_guards_let_every_match_through(pattern: str, hits: list[str]) -> None:
 
 def test_patterns_the_guard_cannot_read_stay_unguarded() -> None:
     # A group that folds case, or a pattern that can match nothing, is tried at every word start.
-    for pattern in (r"\b(?i:abc)", r"\b(?:ab)?", r"\b.x"):
+    for pattern in (r"\b(?i:abc)", r"\b(?:ab)?", r"\b.x", r"\b(?P<u>mg)|\b(?P=u)s"):
         fast = word_start_regex([("x", pattern)]).fast.pattern
         assert fast.count("(?=") == 1, fast  # only the word-start look-ahead
 
