@@ -143,6 +143,9 @@ _COMBO = re.compile(
     r"(?<![\d.])(?P<a>" + _VALUE + r")(?:(?P<ua>" + _UNIT + r")(?=/))?\s*/\s*(?P<b>" + _VALUE + r")\s*"
     r"(?P<unit>" + _UNIT + r")"
 )
+# Every combination has a number right before its "/" and one right after (each _VALUE ends in a digit
+# and starts with a digit or a point): most texts with a "/" have none, and this is found far faster.
+_COMBO_HINT = re.compile(r"\d\s*/\s*[\d.]")
 
 _BODY = (
     r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m\(2\)|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
@@ -360,7 +363,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
     amounts: list[Amount] = []
     unreadable: list[tuple[int, int, str]] = []
     taken_until = -1
-    for combo in _COMBO.finditer(text) if "/" in text else ():
+    for combo in _COMBO.finditer(text) if "/" in text and _COMBO_HINT.search(text) else ():
         resolved = canonical_unit(_squash(combo.group("unit")))
         if resolved is None:
             continue
@@ -575,9 +578,15 @@ _MASS_AFTER_ACTIVITY = re.compile(
     re.IGNORECASE,
 )
 
+_ACTIVITY_UNITS = ("mci", "mbq", "gbq", "millicurie", "megabecquerel")
+
 
 def _masses_after_activity(text: str, amounts: list[Amount]) -> list[Amount]:
     found: list[Amount] = []
+    # The pattern is tried at every position; an ASCII text without an activity unit cannot match it
+    # (case-folding matches a few non-ASCII letters to ASCII ones, so other texts are scanned).
+    if text.isascii() and not any(unit in text.lower() for unit in _ACTIVITY_UNITS):
+        return amounts
     for match in _MASS_AFTER_ACTIVITY.finditer(text):
         resolved = canonical_unit(match.group("unit"))
         if resolved is None or any(a.start <= match.start("amount") < a.end for a in amounts):
@@ -653,12 +662,14 @@ def _amount_matches(text: str) -> list[re.Match[str]]:
     """
     matches: list[re.Match[str]] = []
     resume = 0
+    # Most texts have neither word (the pattern is case-sensitive): their runs skip the look back.
+    leads = "from" in text or "between" in text
     for run in _RUN.finditer(text):
         start = run.start()
         if start < resume:
             continue
         match = None
-        lead = _FROM_BEFORE.search(text, max(resume, start - 40), start)
+        lead = _FROM_BEFORE.search(text, max(resume, start - 40), start) if leads else None
         if lead is not None:
             match = _AMOUNT.match(text, lead.start())
         if match is None:

@@ -15,7 +15,9 @@ from trialatlas.extract.regimen.drugs import Mention
 from trialatlas.extract.regimen.fastre import word_start_regex
 from trialatlas.extract.regimen.models import Adjustment, Condition, TargetLevel
 
-_BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9•*\-\"'(\[])|\n+|[.!?]$|\s\d+\.\s(?=[A-Z])|•")
+# "\n\n*", not "\n+": an alternative that starts with a character (not a repeat) is skipped by the engine
+# at one test where that character is not, and this pattern is tried at every position of a text.
+_BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9•*\-\"'(\[])|\n\n*|[.!?]$|\s\d+\.\s(?=[A-Z])|•")
 # Period-ended abbreviations that do not end a sentence ("i.v.", "p.o.", "b.i.d.", "approx.").
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[a-zA-Z]\.){1,3}|\b(?:approx|vs|e\.g|i\.e|ca|no|nº|max|min|tab|tabs|cap|caps|inj|amp|sol|susp|"
@@ -38,15 +40,17 @@ def sentences(text: str) -> list[Sentence]:
     spans: list[Sentence] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        cut = match.start() + 1 if match.group(0).startswith((".", "!", "?")) else match.start()
-        if match.group(0)[0].isspace() and _LIST_END_BEFORE.search(text, max(0, cut - 12), cut):
+        mark = match.group(0)[0]
+        stop = mark in ".!?"
+        cut = match.start() + 1 if stop else match.start()
+        if mark.isspace() and _LIST_END_BEFORE.search(text, max(0, cut - 12), cut):
             # "on days 1 and 8. Cycles repeat": the number ends a list of days, not a numbered item.
             cut = match.end() - 1
-        if match.group(0).startswith((".", "!", "?")) and _ABBREVIATION.search(text[max(0, cut - 8) : cut]):
+        if stop and _ABBREVIATION.search(text[max(0, cut - 8) : cut]):
             continue
         if cut > start:
             spans.append(Sentence(start, cut))
-        start = cut if not match.group(0).startswith("\n") else match.end()
+        start = cut if mark != "\n" else match.end()
     if start < len(text):
         spans.append(Sentence(start, len(text)))
     return [s for s in spans if text[s.start : s.end].strip()]
@@ -231,10 +235,11 @@ _RANDOM = re.compile(r"randomi[sz]|randomly", re.IGNORECASE)
 _STOP_WORDS = re.compile(r"\b(?:stop|discontinu|withdraw|cease)", re.IGNORECASE)
 
 
-def may_hold_conditions(text: str) -> bool:
-    """Whether a condition cue occurs anywhere in ``text``: a sentence can hold one only if the text does
-    (every sentence starts after a non-word character, so a cue's word start is the same in both)."""
-    return _CONDITION.found_in(text)
+def condition_reach(text: str) -> list[tuple[int, int]]:
+    """The stretches the condition cues cover, read over the whole of ``text``: a sentence can hold a cue
+    only if one of them overlaps it (every sentence starts after a non-word character, so a cue found in
+    the sentence is found at the same place in the text, or lies inside a longer cue found there)."""
+    return [match.span() for match, _ in _CONDITION.finditer(text)]
 
 
 def find_conditions(text: str, sentence: Sentence) -> list[tuple[int, Condition]]:

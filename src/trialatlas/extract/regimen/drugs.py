@@ -511,7 +511,7 @@ def find_mentions(text: str) -> list[Mention]:
     """Every drug the text names, known or drug-like, in order, without overlaps."""
     vocab = vocabulary()
     tokens = list(WORD.finditer(text))
-    words = [t.group() for t in tokens]
+    words = list(map(re.Match.group, tokens))
     cached = list(map(_KINDS.get, words))
     longest_from = vocab.longest_from
     kinds: list[int] = (
@@ -519,7 +519,7 @@ def find_mentions(text: str) -> list[Mention]:
         if None in cached
         else cast(list[int], cached)
     )
-    lowered = [w.lower() for w in words]
+    lowered = list(map(str.lower, words))
     prefixes = vocab.prefixes
     last = len(words) - 1
     candidates = [
@@ -527,10 +527,11 @@ def find_mentions(text: str) -> list[Mention]:
         for index, kind in enumerate(kinds)
         if kind & 3 or (kind and index < last and (lowered[index], lowered[index + 1]) in prefixes)
     ]
-    if "-" in text:
+    hyphens = [h.start() for h in _INNER_HYPHEN.finditer(text)] if "-" in text else []
+    if hyphens:
         # A hyphenated code spans two word tokens ("MK-3475"), neither of which need look like a drug.
         ends = {t.end(): index for index, t in enumerate(tokens)}
-        joins = [ends[h.start()] for h in _INNER_HYPHEN.finditer(text) if h.start() in ends]
+        joins = [ends[start] for start in hyphens if start in ends]
         candidates = sorted(set(candidates).union(joins))
     if _SPACED_HINT.search(text):
         spaced = [

@@ -249,6 +249,9 @@ CYCLE = re.compile(
 
 
 def cycle_frequency(text: str) -> Span | None:
+    # Every form names a "cycle" (no letter of which case-folds to another): most texts do not.
+    if "cycle" not in text.lower():
+        return None
     match = CYCLE.search(text)
     if match is None:
         return None

@@ -109,6 +109,8 @@ _TRANSLATE = str.maketrans(
     }
 )
 
+_ASCII_KEYS = tuple(chr(key) for key in _TRANSLATE if key < 128)
+
 
 # "p. o.", "i. v.", "b. i. d.": a dotted abbreviation (dotted_abbreviations.txt) whose letters a space was
 # put between (the descriptions dump's maker cut every ". "), joined again so that the lexicon reads it as
@@ -137,6 +139,10 @@ def normalise_text(text: str) -> str:
         text = _ESCAPES.sub(r"\1", text)
     if ". " in text:
         text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
+    if text.isascii() and not any(key in text for key in _ASCII_KEYS):
+        # translate() looks up every character in the table: an ASCII text (most) without the table's
+        # few ASCII keys (the tab) is left as it is without that walk.
+        return text
     return text.translate(_TRANSLATE)
 
 
@@ -232,16 +238,18 @@ def parse_regimen(
     # Amounts that are not doses but still end the words of the dose before them ("then 70 Gy daily").
     bounds = sorted(doses + stops, key=lambda a: a.start) if stops else doses
     stop_ids = {id(a) for a in stops}
+    # Whether each dose is a cap, read once: the loop below asks it of every dose after the current one.
+    capped = {id(a) for a in doses if _is_cap(doc, a)}
     items: list[RegimenItem] = []
     previous_end = -1
     for index, amount in enumerate(bounds):
         # A cap written after a dose ("1 mg/kg/day (maximum 60 mg/day) by mouth") is part of its words.
-        later = (other for other in bounds[index + 1 :] if id(other) in stop_ids or not _is_cap(doc, other))
+        later = (other for other in bounds[index + 1 :] if id(other) in stop_ids or id(other) not in capped)
         next_start = next((other.start for other in later), len(norm))
         if id(amount) in stop_ids:
             previous_end = amount.end
             continue
-        item = _item(doc, amount, previous_end, next_start, items, default_drug)
+        item = _item(doc, amount, previous_end, next_start, items, default_drug, id(amount) in capped)
         previous_end = amount.end
         if item is None:
             continue
@@ -352,10 +360,11 @@ def _item(
     next_start: int,
     items: list[RegimenItem],
     default_drug: str | None,
+    is_cap: bool,
 ) -> RegimenItem | None:
     text = doc.text
     sentence = doc.sentence_of(amount.start)
-    if _is_cap(doc, amount):
+    if is_cap:
         if items and doc.sentence_of(items[-1].start) == sentence and items[-1].dose is not None:
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
         return None

@@ -548,9 +548,13 @@ def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen
 
 
 def _read_conditions(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen) -> None:
-    if not clauses.may_hold_conditions(doc.text):
+    reach = clauses.condition_reach(doc.text)
+    if not reach:
         return
     for sentence in doc.sentences:
+        if not any(start < sentence.end and sentence.start < end for start, end in reach):
+            # One pass over the text tells which sentences to read: most have no cue.
+            continue
         found: list[tuple[int, Condition]] = clauses.find_conditions(doc.text, sentence)
         for _, condition in found:
             result.conditions.append(condition)
@@ -567,10 +571,14 @@ def _collect_unparsed(
         result.unparsed.append(Unparsed(text=text[start:end].strip(), reason=reason, start=start, end=end))
     dosed = {i.drug for i in items if i.dose is not None}
     # Both cues below need "dos(e|age|ing)"; most texts have none and skip the per-sentence searches.
-    for sentence in doc.sentences if "dos" in text.lower() else ():
+    dosed_text = "dos" in text.lower()
+    # A sentence can state a dose in words only if the whole text does (a sentence starts and ends beside
+    # a non-word character, so its match is the text's at the same place): one search spares the rest.
+    in_words = dosed_text and _DOSE_IN_WORDS.search(text) is not None
+    for sentence in doc.sentences if dosed_text else ():
         chunk = text[sentence.start : sentence.end]
         has_item = any(sentence.start <= i.start < sentence.end for i in items)
-        words = _DOSE_IN_WORDS.search(chunk)
+        words = _DOSE_IN_WORDS.search(chunk) if in_words else None
         if words and not has_item:
             result.unparsed.append(
                 Unparsed(

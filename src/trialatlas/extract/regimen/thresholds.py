@@ -42,6 +42,10 @@ _RENAL = re.compile(
     + r"(?:\s*mL\s*/\s*min(?:\s*/\s*1\.73\s*m2)?)?",
     re.IGNORECASE,
 )
+# Every weight threshold ends in a number of kilograms and every kidney one names its measure: a text with
+# neither (most, "mg/kg" being no number of kilograms) skips the scans below, each tried at every position.
+_NUMBER_KG = re.compile(r"\d" + _KG, re.IGNORECASE)
+_RENAL_WORDS = ("crcl", "clcr", "creatinine", "gfr")
 _SEPARATOR = re.compile(r"[;:]|\bor\b|\band\b\s+(?=\d)", re.IGNORECASE)
 
 _BELOW = {"<", "less than", "lower than", "below", "under"}
@@ -60,12 +64,17 @@ class Threshold:
 def find_thresholds(text: str) -> list[Threshold]:
     """Every weight band or kidney-function threshold in ``text``, in order, without overlaps."""
     found: list[Threshold] = []
-    for match in _WEIGHT_BAND.finditer(text):
+    weighed = _NUMBER_KG.search(text) is not None
+    for match in _WEIGHT_BAND.finditer(text) if weighed else ():
         low, high = float(match.group(1)), float(match.group(2))
         if low < high:
             condition = _condition(match.group(0), "weight", low, high, "kg")
             found.append(Threshold(match.start(), match.end(), condition))
-    for pattern, measure, unit in ((_WEIGHT_BOUND, "weight", "kg"), (_RENAL, "renal function", "mL/min")):
+    scans = [(_WEIGHT_BOUND, "weight", "kg")] if weighed else []
+    # Case-folding matches a few non-ASCII letters to ASCII ones: only an ASCII text is tested by its words.
+    if not text.isascii() or any(word in text.lower() for word in _RENAL_WORDS):
+        scans.append((_RENAL, "renal function", "mL/min"))
+    for pattern, measure, unit in scans:
         for match in pattern.finditer(text):
             if any(t.start <= match.start() < t.end or match.start() <= t.start < match.end() for t in found):
                 continue

@@ -1,0 +1,134 @@
+"""The regimen parser's fast paths find exactly what the plain forms find: the look-ahead guards of the word
+patterns (fastre.py), and the whole-text pre-checks that skip a stage or a sentence (normalise_text, the
+condition cues, the doses stated in words). Texts: the older labelled sets, read from the shared data, and
+strings written to hit each construct the guards read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from trialatlas.eval.regimens import load_labelled
+from trialatlas.extract.regimen import amounts, clauses, lexicon, thresholds
+from trialatlas.extract.regimen.fastre import WordPatterns, word_start_regex
+from trialatlas.extract.regimen.parse import _TRANSLATE, normalise_text
+from trialatlas.extract.regimen.passes import _DOSE_IN_WORDS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+PATTERNS: dict[str, WordPatterns] = {
+    "frequency": lexicon._FREQUENCY,
+    "route": lexicon._ROUTE_CI,
+    "form": lexicon._FORM_ROUTE,
+    "condition": clauses._CONDITION,
+    "adjustment": clauses._ADJUST,
+}
+
+TRICKY = [
+    "İV infusion of 5 mg/kg q 12 h",  # lower() changes the length: the reference path is used
+    "Dosage 2 mg/12h PO bid; 4 MDI puffs; DPI 200 mcg; IM 5 mg; SC L5",
+    "once-daily, q.d., QOD, every other day, 3 times a week, b.i.d, t.i.d., 2x/day, 1 x daily",
+    "If CrCl < 30 mL/min, patients who flare will be re-randomized; unless tapered, stopped",
+    "tablets\ttwice daily\u00a0by mouth, intra-articular, i.v., s.c., per os",
+    "Patients weighing 40-60 KG: 500 mg; CrCl >= 50 mL/min; eGFR < 30; 5 mCi/5 mg; each 21-day CYCLE",
+]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    rows = [
+        *load_labelled(FIXTURES / "regimens_labelled.jsonl"),
+        *load_labelled(FIXTURES / "regimens_heldout.jsonl"),
+    ]
+    return [normalise_text(str(row["text"])) for row in rows] + TRICKY
+
+
+def _reference(patterns: WordPatterns, text: str) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), m.lastgroup or "") for m in patterns.reference.finditer(text)]
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_guarded_word_patterns_match_the_reference(name: str, texts: list[str]) -> None:
+    patterns = PATTERNS[name]
+    assert "(?=" in patterns.fast.pattern[len(r"(?<!\w)(?=\w)") :]  # guarded, else this proves nothing
+    found = 0
+    for text in texts:
+        # Over the lower-cased text (the fast pattern), as the reference reads the text as written.
+        fast = [(m.span(), name) for m, name in patterns.finditer(text)]
+        assert fast == _reference(patterns, text), text
+        found += len(fast)
+    assert found > 0
+
+
+@pytest.mark.parametrize(
+    "pattern, hits",
+    [
+        # An optional first part: the match can start at its second word.
+        (r"\b(?:every\s+)?other\s+day\b", ["every other day", "other day"]),
+        # A repeat whose body can be empty, and a zero-width look-around before the first character.
+        (r"\b(?:x?)*\d+\s*times\b|\b(?<!no\s)(?=\w)q\d+h\b", ["3 times", "xx12 times", "q8h"]),
+        # One-character matches and a character class with a range and a category.
+        (r"\b[a-c\d]\b|\bz{1,3}y\b", ["a", "7", "zzy", "zy"]),
+    ],
+)
+def test_guards_let_every_match_through(pattern: str, hits: list[str]) -> None:
+    patterns = word_start_regex([("x", pattern)])
+    for hit in hits:
+        text = f"({hit}) and {hit.upper()}"
+        assert [span for span, _ in _reference(patterns, text)], hit  # the case is a real match
+        assert [(m.span(), n) for m, n in patterns.finditer(text)] == _reference(patterns, text), hit
+
+
+def test_patterns_the_guard_cannot_read_stay_unguarded() -> None:
+    # A group that folds case, or a pattern that can match nothing, is tried at every word start.
+    for pattern in (r"\b(?i:abc)", r"\b(?:ab)?", r"\b.x", r"\b(?P<u>mg)|\b(?P=u)s"):
+        fast = word_start_regex([("x", pattern)]).fast.pattern
+        assert fast.count("(?=") == 1, fast  # only the word-start look-ahead
+
+
+def test_ascii_text_skips_translation(texts: list[str]) -> None:
+    for text in [*texts, "a\tb", "x – y ～ z"]:
+        if "\\" not in text:  # markdown escapes are another step
+            assert normalise_text(text) == text.translate(_TRANSLATE)
+    assert normalise_text("a\tb") == "a b"
+
+
+def test_sentence_cues_are_found_in_the_whole_text(texts: list[str]) -> None:
+    # The pre-checks rest on this: a cue found in one sentence is found in the whole text, at the same
+    # place or inside a longer cue found there.
+    checked = 0
+    for text in texts:
+        reach = clauses.condition_reach(text)
+        dose_in_words = _DOSE_IN_WORDS.search(text) is not None
+        for sentence in clauses.sentences(text):
+            chunk = text[sentence.start : sentence.end]
+            for offset, _ in clauses.find_conditions(text, sentence):
+                assert any(start <= offset < end for start, end in reach), (text, offset)
+                checked += 1
+            assert dose_in_words or _DOSE_IN_WORDS.search(chunk) is None, chunk
+    assert checked > 0
+    assert re.search(r"\bif\b", TRICKY[3].lower()) and clauses.condition_reach(TRICKY[3])
+
+
+def test_stage_pre_checks_never_skip_a_match(texts: list[str]) -> None:
+    # Each pre-check is a necessary condition of its pattern: where it fails, the pattern finds nothing.
+    for text in texts:
+        if thresholds._NUMBER_KG.search(text) is None:
+            assert (
+                thresholds._WEIGHT_BAND.search(text) is None and thresholds._WEIGHT_BOUND.search(text) is None
+            )
+        if text.isascii() and not any(word in text.lower() for word in thresholds._RENAL_WORDS):
+            assert thresholds._RENAL.search(text) is None, text
+        if text.isascii() and not any(unit in text.lower() for unit in amounts._ACTIVITY_UNITS):
+            assert amounts._MASS_AFTER_ACTIVITY.search(text) is None, text
+        if "cycle" not in text.lower():
+            assert lexicon.CYCLE.search(text) is None, text
+        if "/" not in text or amounts._COMBO_HINT.search(text) is None:
+            assert amounts._COMBO.search(text) is None, text
+    # And each finds what its stage reads in a text that has it.
+    found = thresholds.find_thresholds(TRICKY[-1])
+    assert {t.condition.measure for t in found} == {"weight", "renal function"} and len(found) == 3
+    assert lexicon.cycle_frequency(TRICKY[-1]) is not None
+    assert [a.unit for a in amounts._masses_after_activity(TRICKY[-1], [])] == ["mg"]
