@@ -143,9 +143,10 @@ _COMBO = re.compile(
     r"(?<![\d.])(?P<a>" + _VALUE + r")(?:(?P<ua>" + _UNIT + r")(?=/))?\s*/\s*(?P<b>" + _VALUE + r")\s*"
     r"(?P<unit>" + _UNIT + r")"
 )
-# Every combination has a number right before its "/" and one right after (each _VALUE ends in a digit
-# and starts with a digit or a point): most texts with a "/" have none, and this is found far faster.
-_COMBO_HINT = re.compile(r"\d\s*/\s*[\d.]")
+# Every combination has a number before its "/" (right before it, or with the first unit between: "4g/0,5g")
+# and one right after (each _VALUE ends in a digit and starts with a digit or a point): most texts with a "/"
+# have none, and this is found far faster.
+_COMBO_HINT = re.compile(r"\d[^\d/]*/\s*[\d.]")
 
 _BODY = (
     r"(?P<body>kg|kilograms?|kilo|m\s*\^?\s*2|m\(2\)|m²|M2|sq\.?\s*m(?:et(?:er|re)s?)?|square\s+met(?:er|re)s?|sqm|BSA)"
