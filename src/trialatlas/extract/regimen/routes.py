@@ -18,6 +18,7 @@ _BRACKET_GAP = re.compile(r"[\s()]*$")
 _NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
 _JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b|\+", re.IGNORECASE)
 _PERIOD_NEXT = re.compile(r"\.?\s*(?:/|per\s)", re.IGNORECASE)
+_LIST_BREAK = re.compile(r"[,;]")
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -26,7 +27,9 @@ def _bind_routes(doc: _Doc) -> None:
     and to the same drug named again in brackets ("Bolus 5-FU (fluorouracil)")."""
     for start, end, route in doc.routes:
         for index, mention in enumerate(doc.mentions):
-            if 0 <= mention.start - end <= 2:
+            # A comma or a semicolon between them ends the statement the route word closes ("metformin 1
+            # g/day, BID, PO, Novolin 30R 12 U"): the next drug's name starts another.
+            if 0 <= mention.start - end <= 2 and not _LIST_BREAK.search(doc.text, end, mention.start):
                 doc.bound_routes[mention.start] = route
                 doc.claimed.add(("route", start))
                 following = doc.mentions[index + 1] if index + 1 < len(doc.mentions) else None
