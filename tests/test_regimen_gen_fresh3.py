@@ -1,7 +1,7 @@
 """The third fresh arm-text set, and the drug and route mechanisms of the round that drew it.
 
-tests/fixtures/regimens_gen_fresh3.jsonl holds 40 arm and intervention texts of trials whose NCT number is 2 mod
-4 that no other labelled set holds (`bench/regimen_sample.py --fresh3`, seed 20261420: the strata of
+tests/fixtures/regimens_gen_fresh3.jsonl holds 40 arm and intervention texts of trials whose NCT number is
+2 mod 4 that no other labelled set holds (`bench/regimen_sample.py --fresh3`, seed 20261420: the strata of
 `stratum()`, texts of at most 1,500 characters, shares in the sealed set's proportions; only 24 texts with a
 dose were left, so it holds 8 per-m² texts, 15 easy ones and 17 distractors), labelled by
 specs/regimen-items.md before the parser ran on them. Measured before any fix: strict F1 0.742, paired 0.968,
@@ -51,8 +51,16 @@ def test_fresh3_set_scores_hold_over_the_baseline(scores: dict[str, Any]) -> Non
 @pytest.mark.parametrize(
     ("text", "first", "second"),
     [
-        ("lisinopril 10 mg, QD, PO, Lantus 20 U at bedtime", ("lisinopril", "oral"), ("insulin glargine", None)),
-        ("Aspirin 100 mg daily, oral; heparin 5000 units twice daily", ("aspirin", "oral"), ("heparin", None)),
+        (
+            "lisinopril 10 mg, QD, PO, Lantus 20 U at bedtime",
+            ("lisinopril", "oral"),
+            ("insulin glargine", None),
+        ),
+        (
+            "Aspirin 100 mg daily, oral; heparin 5000 units twice daily",
+            ("aspirin", "oral"),
+            ("heparin", None),
+        ),
     ],
 )
 def test_a_route_word_before_a_comma_closes_the_statement_before_it(
@@ -65,7 +73,9 @@ def test_a_route_word_before_a_comma_closes_the_statement_before_it(
 
 
 def test_a_route_word_right_before_a_name_is_still_that_drugs() -> None:
-    assert [(row[0], row[6]) for row in flat("oral MMF 1 g twice daily")] == [("mycophenolate mofetil", "oral")]
+    assert [(row[0], row[6]) for row in flat("oral MMF 1 g twice daily")] == [
+        ("mycophenolate mofetil", "oral")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -85,3 +95,36 @@ def test_a_known_abbreviation_glued_to_a_numbered_name_is_part_of_that_name() ->
     names = [m.info.name for m in find_mentions("ab12.3-IL2 fusion protein 4 mg/m2 and HD-MTX 5 g/m2")]
     assert names == ["ab12.3-il2", "methotrexate"]
     assert [m.info.name for m in find_mentions("IL2 on day 1-IL2")] == ["aldesleukin", "aldesleukin"]
+
+
+def test_a_route_or_form_of_an_earlier_part_of_a_plus_list_is_not_the_next_parts() -> None:
+    """ "A 10 mg oral tablets + B (2000 IU)": the route and the form are said of A; a route heading the
+    whole list is every part's."""
+    rows = flat("Sitagliptin 100 mg oral tablets + Folic acid (5 mg) once daily")
+    assert [(row[0], row[6]) for row in rows] == [("sitagliptin", "oral"), ("folic acid", None)]
+    rows = flat("Oral: metformin 500 mg + glipizide 5 mg daily")
+    assert [row[6] for row in rows] == ["oral", "oral"]
+
+
+def test_a_route_word_before_another_drugs_name_is_that_drugs() -> None:
+    """ "subcutaneous (SQ) interleukin-2 ... fludarabine 25 mg/m2": the route is said of interleukin-2."""
+    rows = flat("Subcutaneous (SQ) filgrastim then fludarabine 25 mg/m2 daily")
+    assert [(row[0], row[6]) for row in rows] == [("fludarabine", None)]
+    rows = flat("Subcutaneous (SQ) filgrastim 5 mcg/kg daily and fludarabine 25 mg/m2 daily")
+    assert [(row[0], row[6]) for row in rows] == [("filgrastim", "sc"), ("fludarabine", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs"),
+    [
+        (
+            "TMP-SMX: 160 mg trimethoprim and 800 mg sulfamethoxazole every 12 hours",
+            ["trimethoprim", "sulfamethoxazole"],
+        ),
+        ("Aspirin 100 mg clopidogrel 75 mg daily", ["aspirin", "clopidogrel"]),
+    ],
+)
+def test_a_combination_heading_gives_its_components_their_doses(text: str, drugs: list[str]) -> None:
+    """A fixed combination named before a colon heads its components' doses, each named against its
+    dose; a single drug named before a dose keeps it."""
+    assert [row[0] for row in flat(text)] == drugs
