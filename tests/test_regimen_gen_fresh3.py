@@ -128,3 +128,16 @@ def test_a_combination_heading_gives_its_components_their_doses(text: str, drugs
     """A fixed combination named before a colon heads its components' doses, each named against its
     dose; a single drug named before a dose keeps it."""
     assert [row[0] for row in flat(text)] == drugs
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Sertraline HCl 50 mg daily", "sertraline hydrochloride"),
+        ("36 mg of methylphenidate HCL extended-release tablets", "methylphenidate hydrochloride"),
+        ("doxorubicin hydrochloride 60 mg/m2", "doxorubicin hydrochloride"),
+    ],
+)
+def test_an_abbreviated_salt_is_written_out(text: str, name: str) -> None:
+    """The spec keeps the salt as written; R73 writes its abbreviation out."""
+    assert flat(text)[0][0] == name

@@ -62,6 +62,9 @@ SALTS = frozenset(
         "butyrate",
     ]
 )
+# A salt's abbreviation is written out in the dose's name (R73: "methylphenidate HCL" -> methylphenidate
+# hydrochloride), as the salt's name is what the spec keeps.
+SALTS_WRITTEN_OUT = {"hcl": "hydrochloride"}
 # Dosage-form words after a generic that name another product of it ("mitoxantrone liposomes"): kept in
 # the dose's name like a salt, in the singular.
 PRODUCT_FORMS = {"liposome": "liposome", "liposomes": "liposome"}
@@ -571,7 +574,7 @@ def find_mentions(text: str) -> list[Mention]:
                 end_index < count and lowered[end_index] in SALTS and _joined(text, tokens, end_index - 1, 2)
             ):
                 end_index += 1
-            kept = lowered[i + size : end_index]
+            kept = [SALTS_WRITTEN_OUT.get(word, word) for word in lowered[i + size : end_index]]
             form = PRODUCT_FORMS.get(lowered[end_index]) if end_index < count else None
             if form is not None and _joined(text, tokens, end_index - 1, 2):
                 kept.append(form)
