@@ -141,3 +141,11 @@ def test_a_combination_heading_gives_its_components_their_doses(text: str, drugs
 def test_an_abbreviated_salt_is_written_out(text: str, name: str) -> None:
     """The spec keeps the salt as written; R73 writes its abbreviation out."""
     assert flat(text)[0][0] == name
+
+
+def test_a_class_defined_by_its_written_out_name_keeps_its_short_name() -> None:
+    """ "Granulocyte macrophage-colony stimulating factor (GM-CSF) (250 mcg/m^2": the spec names a class
+    as written (R56: gm-csf), not as the one drug the vocabulary files the long name under."""
+    text = "Granulocyte macrophage-colony stimulating factor (GM-CSF) (250 mcg/m^2 subcutaneous on days 1-4)"
+    assert [row[0] for row in flat(text)] == ["gm-csf"]
+    assert [row[0] for row in flat("sargramostim (Leukine) 250 mcg/m2 daily")] == ["sargramostim"]

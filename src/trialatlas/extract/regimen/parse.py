@@ -268,6 +268,12 @@ def _name_as_written_generics(norm_text: str, items: list[RegimenItem], mentions
     compares names with the vocabulary's has run."""
     for item in items:
         if item.drug is not None and item.drug_text:
+            short = naming.kept_short_name(norm_text, mentions, item.drug_text)
+            if short is not None:
+                # "Granulocyte macrophage-colony stimulating factor (GM-CSF)": the class as the text
+                # shortens it (R56), the long name being its definition, not another drug given.
+                item.drug = short
+                continue
             kept = naming.kept_as_written(item.drug_text)
             if kept is not None:
                 # "G-CSF 5 mcg/kg": a class name stays as written, unless the text also names the one
