@@ -149,3 +149,10 @@ def test_a_class_defined_by_its_written_out_name_keeps_its_short_name() -> None:
     text = "Granulocyte macrophage-colony stimulating factor (GM-CSF) (250 mcg/m^2 subcutaneous on days 1-4)"
     assert [row[0] for row in flat(text)] == ["gm-csf"]
     assert [row[0] for row in flat("sargramostim (Leukine) 250 mcg/m2 daily")] == ["sargramostim"]
+
+
+def test_the_number_of_a_code_written_with_a_space_is_no_dose() -> None:
+    """ "KSP 0243 tablets will be orally administered": the number is the code's (the text states no dose),
+    with or without the trial's intervention list; a dose after such a code is still read."""
+    assert flat("Under double-blinding, XYZ 0243 tablets will be orally administered.") == []
+    assert [row[:3] for row in flat("ISIS 2503 1 mg/kg/h continuous")] == [("isis 2503", 1, 1)]
