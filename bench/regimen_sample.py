@@ -148,17 +148,19 @@ def _fill_in_order(
     texts: dict[str, str],
     *,
     drop_drawn_first: bool,
+    distractors_fill: bool = False,
 ) -> list[tuple[str, str]]:
     """Each stratum's share in the order given; a stratum short of texts passes its share on to the next
-    (the distractors' shortfall is not passed on), and no text is drawn twice. ``drop_drawn_first`` takes
-    texts already drawn out of a pool before sampling it (as the drug set was drawn; the spec set samples
-    the whole pool), so that each recorded draw stays reproducible."""
+    (the distractors' shortfall is not passed on; the distractors take what is passed on to them only with
+    ``distractors_fill``), and no text is drawn twice. ``drop_drawn_first`` takes texts already drawn out of
+    a pool before sampling it (as the drug set was drawn; the spec set samples the whole pool), so that each
+    recorded draw stays reproducible."""
     shortfall, drawn, chosen = 0, set(), []
     for name, share in shares:
         pool = pools.get(name, [])
         if drop_drawn_first:
             pool = [text_id for text_id in pool if texts[text_id] not in drawn]
-        wanted = share + (shortfall if name != "distractor" else 0)
+        wanted = share + (shortfall if name != "distractor" or distractors_fill else 0)
         taken = 0
         for text_id in rng.sample(pool, len(pool)):
             if taken < wanted and texts[text_id] not in drawn:
@@ -263,11 +265,12 @@ def draw_even_set(
     max_chars: int = 900,
     keep_trial: Callable[[int], bool] = _even_trial,
     drop_drawn_first: bool = False,
+    distractors_fill: bool = False,
 ) -> None:
     """The texts of even-numbered trials (those whose NCT number ``keep_trial`` keeps) that no set in
     ``excluded`` holds, of at most ``max_chars`` characters, none equal to a labelled text, spread over
     ``strata`` by their shares in order (a stratum short of texts passes its share on to the next; texts of
-    no stratum are not drawn). ``drop_drawn_first``: as ``_fill_in_order`` (the drug set's draw)."""
+    no stratum are not drawn). ``drop_drawn_first``, ``distractors_fill``: as ``_fill_in_order``."""
     seen = labelled_ids(excluded)
     texts = shared_descriptions(shared_data_dir())
     labelled_texts = {texts[text_id] for text_id in seen if text_id in texts}
@@ -280,7 +283,14 @@ def draw_even_set(
         if text not in labelled_texts:
             pools.setdefault(stratum_of(text), []).append(text_id)
     shares = [(name, share) for name, _, share in strata]
-    chosen = _fill_in_order(pools, shares, random.Random(seed), texts, drop_drawn_first=drop_drawn_first)
+    chosen = _fill_in_order(
+        pools,
+        shares,
+        random.Random(seed),
+        texts,
+        drop_drawn_first=drop_drawn_first,
+        distractors_fill=distractors_fill,
+    )
     _write(chosen, texts)
 
 
@@ -465,6 +475,25 @@ SEALEDLIKE_DRAWS: dict[int, tuple[int, list[tuple[str, re.Pattern[str], int]]]] 
 }
 
 
+# The third fresh arm-text set (tests/fixtures/regimens_gen_fresh3.jsonl): 40 arm and intervention texts of
+# trials whose NCT number is 2 mod 4 (a room drawing at the same time takes description passages of remainder
+# 0), drawn as the sealed-like sets were: the strata of `stratum`, texts of at most 1,500 characters, none
+# equal to a labelled text, each stratum's share in the sealed set's proportions scaled to 40; it excludes
+# every set labelled when it was drawn (listed, so that the draw stays reproducible once it is labelled). The
+# hard strata's pools are used up and per m² and easy hold 8 and 16 texts, so their shares pass on in this
+# order to per m², then easy, then the distractors (who take what is left, so that the set holds 40 texts).
+FRESH3_SEED = 20261420
+FRESH3_EXCLUDED = (*SEALEDLIKE_EXCLUDED, "gen_sealedlike0", "gen_sealedlike2", "gen_desc")
+FRESH3_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("taper", STRATA[0][1], 1),
+    ("multi_drug", STRATA[4][1], 5),
+    ("per_kg", STRATA[2][1], 7),
+    ("schedule", STRATA[3][1], 7),
+    ("per_m2", STRATA[1][1], 7),
+    ("easy", re.compile(r""), 7),
+    ("distractor", re.compile(r""), 6),
+]
+
 # The hard description set (tests/fixtures/regimens_gen_desc.jsonl): passages of the detailed descriptions in
 # the descriptions dump, a pool no set had drawn from (every even trial's arm and intervention text of the
 # taper, schedule and multi-drug strata is labelled). Trials with an even NCT number none of whose texts is in
@@ -580,7 +609,23 @@ def main() -> None:
         action="store_true",
         help="draw the second hard description set (trials whose NCT number %% 4 == 0)",
     )
+    parser.add_argument(
+        "--fresh3",
+        action="store_true",
+        help="draw the third fresh arm-text set (NCT %% 4 == 2, stratified as the sealed set)",
+    )
     args = parser.parse_args()
+    if args.fresh3:
+        draw_even_set(
+            FRESH3_EXCLUDED,
+            stratum,
+            FRESH3_STRATA,
+            FRESH3_SEED,
+            max_chars=1500,
+            keep_trial=lambda number: number % 4 == 2,
+            distractors_fill=True,
+        )
+        return
     if args.desc:
         draw_description_set()
         return

@@ -274,6 +274,11 @@ def _outside_brackets(doc: _Doc, mention: Mention, amount: Amount) -> Mention | 
     return None
 
 
+def _component_of(name: str, combination: str) -> bool:
+    """Whether ``name`` is one of the drugs of the fixed combination ``combination`` ("a/b")."""
+    return "/" in combination and name != combination and name in combination.split("/")
+
+
 def _choose_drug_near(
     doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
 ) -> tuple[Mention | None, DrugInfo | None]:
@@ -317,6 +322,9 @@ def _choose_drug_near(
             or not _ADJACENT_BEFORE.match(text, prev.end, amount.start)
             # "8 mg betamethasone, 3 cc bupivacaine": the name before was the dose before's.
             or naming.named_after_previous_dose(text, previous_end, prev, _ADJACENT_AFTER)
+            # "TMP-SMX: 160 mg trimethoprim and 800 mg sulfamethoxazole": a combination heads the doses of
+            # its components, each named against its dose.
+            or _component_of(after.info.name, prev.info.name)
         )
     ):
         # "[TMP-SMX DS = 160 mg trimethoprim": the drug written against the dose beats one further back.

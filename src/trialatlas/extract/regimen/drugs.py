@@ -62,6 +62,9 @@ SALTS = frozenset(
         "butyrate",
     ]
 )
+# A salt's abbreviation is written out in the dose's name (R73: "methylphenidate HCL" -> methylphenidate
+# hydrochloride), as the salt's name is what the spec keeps.
+SALTS_WRITTEN_OUT = {"hcl": "hydrochloride"}
 # Dosage-form words after a generic that name another product of it ("mitoxantrone liposomes"): kept in
 # the dose's name like a salt, in the singular.
 PRODUCT_FORMS = {"liposome": "liposome", "liposomes": "liposome"}
@@ -572,7 +575,7 @@ def find_mentions(text: str) -> list[Mention]:
                 end_index < count and lowered[end_index] in SALTS and _joined(text, tokens, end_index - 1, 2)
             ):
                 end_index += 1
-            kept = lowered[i + size : end_index]
+            kept = [SALTS_WRITTEN_OUT.get(word, word) for word in lowered[i + size : end_index]]
             form = PRODUCT_FORMS.get(lowered[end_index]) if end_index < count else None
             if form is not None and _joined(text, tokens, end_index - 1, 2):
                 kept.append(form)
@@ -622,7 +625,62 @@ def find_mentions(text: str) -> list[Mention]:
                 joined = text[start:end]
                 mentions.append(Mention(start, end, DrugInfo(joined.lower(), None), joined, known=False))
                 resume = i + 1
-    return mentions
+    if _GLUED_HINT.search(text):
+        mentions = _glued_to_amount(text, mentions, vocab)
+    return _compound_names(text, mentions)
+
+
+# A name written against its amount with no space ("Ofloxacin400 mg"): one word token, which names nothing.
+_GLUED_HINT = re.compile(r"[A-Za-z]{5}\d")
+_GLUED_NAME = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{5,})(?=\d+(?:[.,]\d+)?\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|mmol|meq)\b)",
+    re.IGNORECASE,
+)
+
+
+def _glued_to_amount(text: str, mentions: list[Mention], vocab: Vocabulary) -> list[Mention]:
+    """``mentions`` with the known names written against their amount ("or Ofloxacin400 mg") added: the
+    letters before the number are the name, as "Ofloxacin 400 mg" would be read."""
+    found = [
+        Mention(match.start(1), match.end(1), info, match.group(1))
+        for match in _GLUED_NAME.finditer(text)
+        if (info := vocab.by_words.get((match.group(1).lower(),))) is not None
+        and not any(m.start < match.end(1) and match.start(1) < m.end for m in mentions)
+    ]
+    return sorted([*mentions, *found], key=lambda m: m.start) if found else mentions
+
+
+def _compound_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """An abbreviation the vocabulary knows, glued by a hyphen or a dot to a numbered name before it
+    ("hu14.18-IL2", "L19-IL2"), is the end of one product's name, not that drug: the whole word names it,
+    as the vocabulary spells it if it knows it, else as written (a code with no common generic stays as
+    written, the spec). A glued prefix with no digit ("HD-MTX", "Peg-IFN") only qualifies the drug."""
+    out: list[Mention] = []
+    for mention in mentions:
+        start = mention.start
+        if (
+            start >= 2
+            and text[start - 1] in "-."
+            and text[start - 2].isalnum()
+            and mention.known
+            and _exact_only(mention.surface)
+        ):
+            first = start - 1
+            while first > 0 and (
+                text[first - 1].isalnum()
+                or (text[first - 1] in "-." and first > 1 and text[first - 2].isalnum())
+            ):
+                first -= 1
+            prefix = text[first : start - 1]
+            # A name's prefix has letters and digits ("hu14.18"); a day number ("day 1-IL2") has no letter.
+            named = any(ch.isdigit() for ch in prefix) and any(ch.isalpha() for ch in prefix)
+            if named and not any(m.end > first for m in out):
+                written = text[first : mention.end]
+                known = lookup(written)
+                info = known if known is not None else DrugInfo(written.lower(), None)
+                mention = Mention(first, mention.end, info, written)
+        out.append(mention)
+    return out
 
 
 def _code_suffix(text: str, tokens: list[re.Match[str]], index: int) -> bool:

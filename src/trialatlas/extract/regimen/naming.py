@@ -340,6 +340,20 @@ _OPENS_DEFINITION = re.compile(r"[ \t]*\([ \t]*")
 _CLOSES_DEFINITION = re.compile(r"[ \t]*\)")
 
 
+def kept_short_name(text: str, mentions: list[Mention], written: str) -> str | None:
+    """The short name kept as written that the text defines the name ``written`` by, in brackets right
+    after it ("Granulocyte macrophage-colony stimulating factor (GM-CSF)" -> "gm-csf", R56): the class the
+    spec names as written, where the long name is filed under one drug of it."""
+    for full, short in itertools.pairwise(mentions):
+        if (
+            full.surface == written
+            and _OPENS_DEFINITION.fullmatch(text, full.end, short.start)
+            and _CLOSES_DEFINITION.match(text, short.end)
+        ):
+            return kept_as_written(short.surface)
+    return None
+
+
 def name_defined_abbreviations(text: str, items: list[RegimenItem], mentions: list[Mention]) -> None:
     """A short name the text defines by a longer one ("interleukin-2 (IL-2) ... IV IL-2 (720,000 IU/kg")
     names its doses as the longer name does, where the vocabulary files the two apart (IL-2 under

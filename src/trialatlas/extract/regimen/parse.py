@@ -199,9 +199,11 @@ def parse_regimen(
     # Every amount has a digit: a text without one has no doses (about half of all arm texts).
     if _DIGIT.search(norm) is not None:
         amounts, unreadable = find_amounts(norm, _cell_context(norm))
-        if listed:
-            # "MART-1:26-35(27L)": a number inside a name the trial lists is part of the name, not a dose.
-            amounts = [a for a in amounts if not any(m.start <= a.start < m.end for m in listed)]
+        # "MART-1:26-35(27L)", "KSP 0243 tablets": a number inside a name the trial lists, or inside a code
+        # the text writes with a space before its number, is part of the name, not a dose.
+        named = [*listed, *(m for m in mentions if not m.known and " " in m.surface)]
+        if named:
+            amounts = [a for a in amounts if not any(m.start <= a.start < m.end for m in named)]
         amounts = _with_auc_doses(norm, amounts)
     # The words that only ever describe a dose (frequency, route, dosage form) are looked for only in
     # a text that states one.
@@ -300,6 +302,12 @@ def _name_as_written_generics(norm_text: str, items: list[RegimenItem], mentions
     compares names with the vocabulary's has run."""
     for item in items:
         if item.drug is not None and item.drug_text:
+            short = naming.kept_short_name(norm_text, mentions, item.drug_text)
+            if short is not None:
+                # "Granulocyte macrophage-colony stimulating factor (GM-CSF)": the class as the text
+                # shortens it (R56), the long name being its definition, not another drug given.
+                item.drug = short
+                continue
             kept = naming.kept_as_written(item.drug_text)
             if kept is not None:
                 # "G-CSF 5 mcg/kg": a class name stays as written, unless the text also names the one

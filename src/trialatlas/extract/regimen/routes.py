@@ -18,6 +18,7 @@ _BRACKET_GAP = re.compile(r"[\s()]*$")
 _NEXT_STEP = re.compile(r"\bthen\b|\bfollowed\s+by\b|\bthereafter\b|;", re.IGNORECASE)
 _JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b|\+", re.IGNORECASE)
 _PERIOD_NEXT = re.compile(r"\.?\s*(?:/|per\s)", re.IGNORECASE)
+_LIST_BREAK = re.compile(r"[,;]")
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
 
 
@@ -26,7 +27,9 @@ def _bind_routes(doc: _Doc) -> None:
     and to the same drug named again in brackets ("Bolus 5-FU (fluorouracil)")."""
     for start, end, route in doc.routes:
         for index, mention in enumerate(doc.mentions):
-            if 0 <= mention.start - end <= 2:
+            # A comma or a semicolon between them ends the statement the route word closes ("metformin 1
+            # g/day, BID, PO, Novolin 30R 12 U"): the next drug's name starts another.
+            if 0 <= mention.start - end <= 2 and not _LIST_BREAK.search(doc.text, end, mention.start):
                 doc.bound_routes[mention.start] = route
                 doc.claimed.add(("route", start))
                 following = doc.mentions[index + 1] if index + 1 < len(doc.mentions) else None
@@ -86,7 +89,12 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
                 return bound
             doc.claimed.add(("route", own[0]))
             return own[2]
-    before = _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
+    before = [
+        span
+        for span in _unclaimed(doc, "route", doc.routes, pre_start, amount.start)
+        if not _said_of_part_before(doc, span, amount.start, mention)
+        and not _said_of_next_drug(doc, span, mention)
+    ]
     best: lexicon.Span | None = None
     for level in (2, 1):
         candidates = [s for s in after if rank(s) == level]
@@ -116,7 +124,13 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
             doc.claimed.add(("route", alternative[0]))
             return None
         return best[2]
-    forms = [s for s in doc.forms if pre_start <= s[0] and s[1] <= post_end]
+    forms = [
+        s
+        for s in doc.forms
+        if pre_start <= s[0]
+        and s[1] <= post_end
+        and not (s[1] <= amount.start and _said_of_part_before(doc, s, amount.start, mention))
+    ]
     if forms:
         doc.implied_routes.add(amount.start)
         return forms[0][2]
@@ -138,6 +152,35 @@ def _other_drug_right_after(doc: _Doc, start: int, mention: Mention | None) -> b
         and other.info.name != own
         and _ROUTE_OF.match(doc.text, start, other.start)
         for other in doc.mentions
+    )
+
+
+def _said_of_part_before(doc: _Doc, span: lexicon.Span, dose_start: int, mention: Mention | None) -> bool:
+    """Whether a route or form word before a dose is said of another part of a "+" list: a "+" lies
+    between them and another drug is named before the word in its part ("Empagliflozin 10 mg oral tablets
+    + Vitamin D3 (2000 IU)"). A route heading the whole list ("Oral: A 10 mg + B 20 mg") names no drug
+    before it, so it stays every part's."""
+    text = doc.text
+    if text.find("+", span[1], dose_start) < 0:
+        return False
+    part_start = text.rfind("+", 0, span[0]) + 1
+    own = mention.info.name if mention is not None else None
+    return any(part_start <= other.start < span[0] and other.info.name != own for other in doc.mentions)
+
+
+# Between a route word and the drug it is said of: spacing and at most one bracketed short form
+# ("subcutaneous (SQ) interleukin-2").
+_ROUTE_TO_NAME = re.compile(r"\s*(?:\([^()]{1,12}\)\s*)?")
+
+
+def _said_of_next_drug(doc: _Doc, span: lexicon.Span, mention: Mention | None) -> bool:
+    """Whether a route word stands right before another drug's name (the name's route, as `_bind_routes`
+    reads "oral MMF"), so that a later dose of a different drug does not take it."""
+    following = next((m for m in doc.mentions if m.start >= span[1]), None)
+    return (
+        following is not None
+        and (mention is None or following.info.name != mention.info.name)
+        and _ROUTE_TO_NAME.fullmatch(doc.text, span[1], following.start) is not None
     )
 
 
