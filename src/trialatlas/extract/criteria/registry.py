@@ -10,9 +10,10 @@ and how the rules combine.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -221,6 +222,24 @@ def _logic_cached(text: str, kind: CriterionKind) -> LogicNode:
     return build_logic(text, kind, _parse_cached(text, kind))
 
 
+@contextlib.contextmanager
+def memo_disabled() -> Iterator[None]:
+    """Every criterion parsed afresh for the duration: the memo of parsed texts (``_parse_cached``,
+    ``_logic_cached``) replaced by pass-through caches of size 0, then restored with what it held.
+
+    Criteria repeat word for word across trials (boilerplate, section labels): about 40 % of the
+    legacy sample's criteria are a text seen before. The memo is part of every figure of the parse,
+    so the benchmark reports the rate without it beside the one with it, and its hit rate."""
+    global _parse_cached, _logic_cached
+    saved = _parse_cached, _logic_cached
+    _parse_cached = lru_cache(maxsize=0)(saved[0].__wrapped__)
+    _logic_cached = lru_cache(maxsize=0)(saved[1].__wrapped__)
+    try:
+        yield
+    finally:
+        _parse_cached, _logic_cached = saved
+
+
 def _inherit_in_brackets(rules: list[Rule], text: str) -> None:
     """A mention in brackets right after another explains it and shares its context.
 
@@ -310,6 +329,7 @@ __all__ = [
     "CriterionContext",
     "ParserFn",
     "combine_mode",
+    "memo_disabled",
     "parse_criteria",
     "parse_criterion",
     "parse_eligibility",
