@@ -59,6 +59,12 @@ _CUE_SOURCES[:0] = [
     (category, "backward", rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w-])")
     for category, words in _cue_data()["backward_first"].items()
     if not category.startswith("_")
+] + [
+    # Uncertainty ("does not recall", "not sure whether") is read whole, before its "not" is taken for
+    # a negation: the fact is unknown, not absent.
+    (category, "forward", rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w])")
+    for category, words in _cue_data()["forward_first"].items()
+    if not category.startswith("_")
 ]
 
 
