@@ -45,7 +45,7 @@ LIST_GAP = re.compile(
 )
 _SHORT_OR = re.compile(r"^[^.;]{0,40}$")
 _OR = re.compile(r"\bor\b|\band/or\b|\bnor\b|/", re.IGNORECASE)
-_EXAMPLES = re.compile(
+EXAMPLES = re.compile(
     r"\b(?:including|includes?|such\s+as|e\.g\.?|for\s+example|especially|in\s+particular|like)\b",
     re.IGNORECASE,
 )
@@ -143,7 +143,7 @@ def _gap_kind(gap: str) -> GapKind:
     outside = _BRACKETED.sub(" ", gap)
     if _CLAUSE.search(outside):
         return "clause"
-    if _EXAMPLES.search(outside):
+    if EXAMPLES.search(outside):
         return "examples"
     if listing_gap(gap):
         return "list"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
 
+from trialatlas.extract.criteria.logic import EXAMPLES
 from trialatlas.extract.criteria.trigger_words import TriggerWords, trigger_words, triggers_in
 from trialatlas.text.packaged import packaged_json
 
@@ -59,6 +60,12 @@ _CUE_SOURCES[:0] = [
     (category, "backward", rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w-])")
     for category, words in _cue_data()["backward_first"].items()
     if not category.startswith("_")
+] + [
+    # Uncertainty ("does not recall", "not sure whether") is read whole, before its "not" is taken for
+    # a negation: the fact is unknown, not absent.
+    (category, "forward", rf"(?<![\w-])(?:{_alternation(tuple(words))})(?![\w])")
+    for category, words in _cue_data()["forward_first"].items()
+    if not category.startswith("_")
 ]
 
 
@@ -102,10 +109,31 @@ class MentionContext:
         return self.negation or self.exception
 
 
+# "(e.g., insulin)", "[such as CMV]": a bracket opening a list of examples of what stands before it.
+_EXAMPLE_BRACKET = re.compile(rf"[(\[]\s*(?:{EXAMPLES.pattern})", re.IGNORECASE)
+_CLOSING = {"(": ")", "[": "]"}
+
+
 def _forward_scope(text: str, end: int) -> int:
+    """Where a forward cue's scope ends. A bracketed list of examples does not end it ("No
+    uncontrolled metabolic disease (e.g., diabetes mellitus or hypothyroidism)" denies both): the
+    examples name what the negated class includes, and their words do not count against the limit
+    (they may still be cut by it before the bracket)."""
     termination = _TERMINATION.search(text, end)
     limit = termination.start() if termination else len(text)
-    for count, match in enumerate(_WORD.finditer(text, end, limit), start=1):
+    examples: list[tuple[int, int]] = []
+    if termination is not None and _EXAMPLE_BRACKET.match(text, termination.start()):
+        # The scope takes the examples in and ends at their closing bracket: what follows the
+        # bracket ("… (e.g., dexamethasone) as antiemetics") stays outside, as it was.
+        close = text.find(_CLOSING[text[termination.start()]], termination.end())
+        if close >= 0:
+            examples.append((termination.start(), close + 1))
+            limit = close + 1
+    count = 0
+    for match in _WORD.finditer(text, end, limit):
+        if any(start <= match.start() < stop for start, stop in examples):
+            continue
+        count += 1
         if count > MAX_SCOPE_WORDS:
             return match.start()
     return limit

@@ -357,9 +357,18 @@ def parse_procedure(context: CriterionContext) -> list[Rule]:
 _QUALIFIERS = re.compile(
     r"\b(?:active|severe|malignant|moderate|mild|uncontrolled|unstable|stable|chronic|acute|recurrent|significant|"
     r"clinically\s+significant|secondary|primary|known|newly\s+diagnosed|confirmed|documented|symptomatic|"
-    r"advanced|metastatic|invasive|untreated|refractory|progressive|serious|major|decompensated)\b",
+    r"advanced|metastatic|invasive|untreated|refractory|progressive|serious|major|decompensated|"
+    r"(?:poorly|inadequately|badly|not\s+(?:well\s+)?)\s*controlled)\b",
     re.IGNORECASE,
 )
+# "Poorly controlled diabetes" asks what "uncontrolled diabetes" does (one qualifier, one opposite).
+_UNCONTROLLED = re.compile(r"(?:poorly|inadequately|badly|not\s+(?:well\s+)?)\s*controlled", re.IGNORECASE)
+
+
+def _qualifier(word: str) -> str:
+    return "uncontrolled" if _UNCONTROLLED.fullmatch(word) else " ".join(word.lower().split())
+
+
 _MODIFIER_WORD = re.compile(r"[A-Za-z][\w-]*")
 _PRE_MODIFIER = re.compile(r"(?:[A-Za-z][\w-]*\s+)?[A-Za-z][\w-]*\s*$")
 _CAUSE_WORDS = re.compile(r"cause|etiology|origin", re.IGNORECASE)
@@ -667,7 +676,7 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         course_start = max(previous_end, mention.start - 60, _clause_start(text, mention.start))
         course = sorted(course_of(text[course_start : mention.start]) | course_of(mention.text))
         previous_end = mention.end
-        qualifiers = [q.group(0).lower() for q in _QUALIFIERS.finditer(lead)][-3:]
+        qualifiers = [_qualifier(q.group(0)) for q in _QUALIFIERS.finditer(lead)][-3:]
         # The words right before the name modify it ("steroid-resistant nephrotic syndrome").
         # Only words joined to the name count: a preposition or article before it ends the modifiers
         # ("Seen at the Medical Center for stroke"), and verb forms ("presenting with", "reported")
