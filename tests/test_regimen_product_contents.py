@@ -104,3 +104,12 @@ def test_other_pairs_stay_ranges(text: str) -> None:
     # A rising pair is a range; a falling pair no combination is sold in is read as before (one amount).
     rows = flat(text)
     assert len(rows) == 1 and (rows[0][1], rows[0][2]) == (500, 1000), rows
+
+
+def test_a_route_right_after_a_name_without_a_dose_is_that_drugs() -> None:
+    # Written for this test: each route word follows one drug's name in a sentence that doses neither drug.
+    rows = flat(
+        "Patients are randomised to either tacrolimus p.o. or basiliximab i.v. during the first week. "
+        "Tacrolimus is started at 0.1 mg/kg/day; basiliximab 20 mg is given on days 0 and 4."
+    )
+    assert {row[0]: row[6] for row in rows} == {"tacrolimus": "oral", "basiliximab": "iv"}, rows
