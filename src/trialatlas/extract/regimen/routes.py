@@ -250,6 +250,15 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
             for form in doc.forms
             if form[0] >= mention.end and _FORM_ATTACHED.match(doc.text, mention.end, form[0])
         }
+        # "randomised to receive either MP pulses i. v. or cyclosporine A p. o.": a route word right after a
+        # name that no dose took as its own is said of that drug.
+        stated |= {
+            route[2]
+            for route in doc.routes
+            if 0 <= route[0] - mention.end <= 3
+            and not doc.text[mention.end : route[0]].strip()
+            and ("route", route[0]) not in doc.claimed
+        }
         if stated:
             routes.setdefault(named, set()).update(stated)
     for sentence in doc.sentences:
