@@ -36,7 +36,9 @@ _CONTENTS_CUE = re.compile(
     + r")\b[^.;()]*$",
     re.IGNORECASE,
 )
-_CONTENTS_BRACKET = re.compile(r"\(\s*$")
+# The bracket opens the count's own statement: no bracket closed, no heading or sentence between ("steroid (1
+# pill/d) 6th~18th month: mycophenolate mofetil (1g/d)" starts another period's list).
+_CONTENTS_BRACKET = re.compile(r"^[^().;:]*\(\s*$")
 _COUNT_UNITS = frozenset({"tablets", "capsules"})
 
 
