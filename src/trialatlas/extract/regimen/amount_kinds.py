@@ -103,10 +103,7 @@ _NOT_DOSE_BEFORE = re.compile(
     "|".join(f"(?:{cue['pattern']})" for cue in _NOT_DOSES["before"].values()), re.IGNORECASE
 )
 _NOT_DOSE_WORDS = tuple(sorted({word for cue in _NOT_DOSES["before"].values() for word in cue["words"]}))
-_NOT_DOSE_AFTER = re.compile(
-    "|".join(f"(?:{cue['pattern']})" for cue in _NOT_DOSES["after"].values()), re.IGNORECASE
-)
-_NOT_DOSE_AFTER_WORDS = tuple(sorted({word for cue in _NOT_DOSES["after"].values() for word in cue["words"]}))
+_NOT_DOSE_AFTER = re.compile("|".join(f"(?:{p})" for p in _NOT_DOSES["after"].values()), re.IGNORECASE)
 
 
 def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
@@ -146,11 +143,10 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
         # "increased in 18 mg increments every seven days": the step again, named after the amount.
         return "stop"
     if (any(word in lowered for word in _NOT_DOSE_WORDS) and _NOT_DOSE_BEFORE.search(before)) or (
-        any(word in text[amount.end : amount.end + 40].lower() for word in _NOT_DOSE_AFTER_WORDS)
-        and _NOT_DOSE_AFTER.match(text, amount.end)
+        "/" in text[amount.end : amount.end + 3] and _NOT_DOSE_AFTER.match(text, amount.end)
     ):
-        # "blood draw (35 mL)", "protein restriction (0.8g/kg ...)", "at 3000g", "39-46 mmol/mol", "75g OGTT":
-        # the amount measures something no drug dose is (the spec's Not items, R71, R81).
+        # "blood draw (35 mL)", "protein restriction (0.8g/kg ...)", "at 3000g", "39-46 mmol/mol": the amount
+        # measures something no drug dose is (the spec's Not items, R71).
         return "stop"
     if ("than" in lowered or "least" in lowered or "exceed" in lowered) and _LIMIT_BEFORE.search(before):
         # "a meal that contains more than 20 grams of carbohydrate", "iron excretion of at least 0.25
