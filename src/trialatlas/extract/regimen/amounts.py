@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from trialatlas.extract.regimen.lexicon import UNIT_COUNT
+from trialatlas.extract.regimen.lexicon import UNIT_COUNT, marketed_strength_pairs
 from trialatlas.extract.regimen.units import canonical_unit
 
 # "50 000 IU": a space groups thousands only in amounts of units, where they are common.
@@ -451,7 +451,16 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             and match.group("from") is not None
             and _STEPS_BEFORE.search(text, max(0, match.start() - 60), match.start() + 5) is not None
         )
-        if hi_text and ((sep == "and" and not match.group("from")) or stepped):
+        # "500-125 mg to be taken every eight hours": a falling pair is no range (a range is written low to
+        # high); when it is a marketed combination's strengths (amoxicillin/clavulanate 500/125), it is the
+        # components' two doses, listed as "1 and 2 mg" is (R80). "500-1000 mg" stays a range.
+        combination = (
+            sep == "-"
+            and low > high
+            and not match.group("from")
+            and (unit, low * factor, high * factor) in marketed_strength_pairs()
+        )
+        if hi_text and ((sep == "and" and not match.group("from")) or stepped or combination):
             # "1 and 2 mg" is a list of two doses, not a range; in "day 1 and 30 mg" only 30 is a dose.
             before = text[max(0, match.start() - 8) : match.start()]
             if stepped or (not _NOT_LIST_WORD.search(before) and not _ends_day_list(text, match.start())):

@@ -5,17 +5,15 @@ the grammar-based readings this one asks when the nearest name is the wrong one.
 
 from __future__ import annotations
 
-import functools
 import re
 
-from trialatlas.extract.regimen import clauses, naming
+from trialatlas.extract.regimen import clauses, lexicon, naming
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
 from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, fuzzy_lookup, looks_like_code, lookup
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc, vehicles
-from trialatlas.text.packaged import packaged_json
 
 _AFTER_GAP = re.compile(
     # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
@@ -207,18 +205,8 @@ def _written_reversed(first: str, second: str, amount: Amount) -> bool:
     return (b, a) in product[1] and (a, b) not in product[1]
 
 
-@functools.cache
-def _fixed_combinations() -> dict[tuple[str, str], tuple[str, frozenset[tuple[float, float]]]]:
-    """Marketed fixed-dose combinations (fixed_combinations.json): components in the product's order ->
-    (unit, strengths)."""
-    raw = packaged_json(__package__, "fixed_combinations.json")
-    return {
-        (product["components"][0], product["components"][1]): (
-            product.get("unit", "mg"),
-            frozenset((float(a), float(b)) for a, b in product["strengths"]),
-        )
-        for product in raw["products"]
-    }
+# Marketed fixed-dose combinations: components in the product's order -> (unit, strengths).
+_fixed_combinations = lexicon.fixed_combinations
 
 
 def _in_marketed_order(first: str, second: str, amount: Amount) -> bool:

@@ -6,6 +6,7 @@ dose each span belongs to.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from trialatlas.extract.regimen.fastre import word_start_regex
@@ -481,3 +482,23 @@ FORM_NOUN = re.compile(
     r"liquid|soft|hard|gelatin|coated|scored)\s+)*(capsules?|tablets?|tabs?|vials?|ampoules?)\b",
     re.IGNORECASE,
 )
+
+
+@functools.cache
+def fixed_combinations() -> dict[tuple[str, str], tuple[str, frozenset[tuple[float, float]]]]:
+    """Marketed fixed-dose combinations (fixed_combinations.json): components in the product's order ->
+    (unit, strengths)."""
+    raw = packaged_json(__package__, "fixed_combinations.json")
+    return {
+        (product["components"][0], product["components"][1]): (
+            product.get("unit", "mg"),
+            frozenset((float(a), float(b)) for a, b in product["strengths"]),
+        )
+        for product in raw["products"]
+    }
+
+
+@functools.cache
+def marketed_strength_pairs() -> frozenset[tuple[str, float, float]]:
+    """Every (unit, first, second) strength pair some marketed combination is sold in, in its order."""
+    return frozenset((unit, a, b) for unit, pairs in fixed_combinations().values() for a, b in pairs)

@@ -73,7 +73,13 @@ from trialatlas.extract.regimen.passes import (
     _share_in_lists,
     _specify_by_context,
 )
-from trialatlas.extract.regimen.routes import _NEXT_STEP, _bind_routes, _route, _share_route_by_drug
+from trialatlas.extract.regimen.routes import (
+    _NEXT_STEP,
+    _bind_routes,
+    _route,
+    _share_route_by_drug,
+    _share_with_contents,
+)
 from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
 from trialatlas.extract.regimen.thresholds import attach_thresholds
 from trialatlas.text.packaged import packaged_words
@@ -259,6 +265,7 @@ def parse_regimen(
     if items:
         items = _drop_restatements(items, doses, doc)
         _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
+        _share_with_contents(doc, items)
         items = _drop_vehicles(_fold_formulations(norm, items))
     # The passes below that only refine items are skipped when the text states no dose (most texts):
     # adjustments and conditions are read either way.

@@ -12,6 +12,7 @@ from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _ADMINISTERED, _Doc, _unclaimed, vehicles
+from trialatlas.text.packaged import packaged_words
 
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
 _BRACKET_GAP = re.compile(r"[\s()]*$")
@@ -20,6 +21,25 @@ _JOINED = re.compile(r"\b(?:with|and|plus|or|along|together|combined|followed)\b
 _PERIOD_NEXT = re.compile(r"\.?\s*(?:/|per\s)", re.IGNORECASE)
 _LIST_BREAK = re.compile(r"[,;]")
 _ROUTE_STRONG_WEAK = {"infusion", "infusions", "infused", "bolus", "venous", "drip infusion"}
+# A product's contents introduced by a word of contents_words.txt ("..., including"), or a count of units
+# followed by a bracket ("6 capsules of food supplement ... (558 mg EPA, 174 mg DHA ...)"), with nothing
+# that starts another statement between.
+_CONTENTS_CUE = re.compile(
+    r"\b(?:"
+    + "|".join(
+        sorted(
+            (re.escape(w).replace(r"\ ", r"\s+") for w in packaged_words(__package__, "contents_words.txt")),
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")\b[^.;()]*$",
+    re.IGNORECASE,
+)
+# The bracket opens the count's own statement: no bracket closed, no heading or sentence between ("steroid (1
+# pill/d) 6th~18th month: mycophenolate mofetil (1g/d)" starts another period's list).
+_CONTENTS_BRACKET = re.compile(r"^[^().;:]*\(\s*$")
+_COUNT_UNITS = frozenset({"tablets", "capsules"})
 
 
 def _bind_routes(doc: _Doc) -> None:
@@ -232,6 +252,15 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
             for form in doc.forms
             if form[0] >= mention.end and _FORM_ATTACHED.match(doc.text, mention.end, form[0])
         }
+        # "randomised to receive either MP pulses i. v. or cyclosporine A p. o.": a route word right after a
+        # name that no dose took as its own is said of that drug.
+        stated |= {
+            route[2]
+            for route in doc.routes
+            if 0 <= route[0] - mention.end <= 3
+            and not doc.text[mention.end : route[0]].strip()
+            and ("route", route[0]) not in doc.claimed
+        }
         if stated:
             routes.setdefault(named, set()).update(stated)
     for sentence in doc.sentences:
@@ -288,3 +317,55 @@ def _share_route_by_drug(doc: _Doc, items: list[RegimenItem]) -> None:
         stated = routes.get(item.drug, set())
         if item.route is None and item.dose is not None and len(stated) == 1:
             item.route = next(iter(stated))
+
+
+def _share_with_contents(doc: _Doc, items: list[RegimenItem]) -> None:
+    """A product's route and schedule reach the doses of its components listed after it (the spec: a route
+    stated for a drug applies to its doses; a form implies a route): "1 tablet twice a day of Triomune30®,
+    including NVP 200 mg, 3TC 150 mg and D4T 30mg" gives all three oral and BID; "Injection of 2 cc
+    placebo containing 0.1cc sodium bicarbonate ... and 1 cc of lidocaine into the vastus lateralis": the
+    route said once at the end is every content's, and the product's."""
+    text = doc.text
+    index = 0
+    while index < len(items) - 1:
+        product = items[index]
+        sentence = doc.sentence_of(product.start)
+        gap = text[product.end : items[index + 1].start]
+        counted = product.dose is not None and product.dose.unit in _COUNT_UNITS
+        bracket = counted and _CONTENTS_BRACKET.search(gap) is not None
+        if items[index + 1].start >= sentence.end or not (bracket or _CONTENTS_CUE.search(gap)):
+            index += 1
+            continue
+        # The list runs to the closing bracket, or to what starts another statement ("then", ";").
+        end = _closing_bracket(text, items[index + 1].start, sentence.end) if bracket else sentence.end
+        contents: list[RegimenItem] = []
+        cursor = index + 1
+        while cursor < len(items) and items[cursor].start < end:
+            between = text[(contents[-1] if contents else product).end : items[cursor].start]
+            if contents and _NEXT_STEP.search(between):
+                break
+            contents.append(items[cursor])
+            cursor += 1
+        group = [product, *contents]
+        routes = {i.route for i in group if i.route is not None}
+        for item in group:
+            if item.route is None and len(routes) == 1:
+                item.route = next(iter(routes))
+        if product.frequency is not None:
+            for item in contents:
+                item.frequency = item.frequency or product.frequency
+        index = cursor
+
+
+def _closing_bracket(text: str, start: int, limit: int) -> int:
+    """Where the bracket open at ``start`` closes ("(558 mg EPA (eicosapentaenoic acid), 60 mg GLA)" holds a
+    bracket of its own), else ``limit``."""
+    depth = 1
+    for position in range(start, limit):
+        if text[position] == "(":
+            depth += 1
+        elif text[position] == ")":
+            depth -= 1
+            if depth == 0:
+                return position
+    return limit
