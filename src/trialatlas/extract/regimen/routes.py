@@ -79,7 +79,7 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
         # "Prednisone 60 mg daily with methotrexate given intravenously": said of the other drug.
         and not _other_drug_between(doc, amount.end, span[0], mention)
         # "... every 6 hours or an IV dose of Morphine": the route names the next drug's administration.
-        and not _other_drug_right_after(doc, span[1], mention)
+        and not _said_of_next_drug(doc, span, mention)
     ]
     # "40mg p.o./ day": a route written inside the amount's words, between its unit and its period (not
     # the "sq" of "mg/sq m").
@@ -157,24 +157,6 @@ def _route(doc: _Doc, amount: Amount, pre_start: int, post_end: int, mention: Me
     return None
 
 
-# What may stand between a route word and the drug it is said of: "an IV dose of Morphine", "IV infusion of".
-_ROUTE_OF = re.compile(
-    r"\s*(?:(?:doses?|injections?|infusions?|bolus|push|administration)\s+)?of\s+(?:the\s+)?$", re.IGNORECASE
-)
-
-
-def _other_drug_right_after(doc: _Doc, start: int, mention: Mention | None) -> bool:
-    """Whether the route word ending at ``start`` is followed by "(dose) of" and another drug's name: the
-    route is then said of that drug's administration."""
-    own = mention.info.name if mention is not None else None
-    return any(
-        start <= other.start <= start + 40
-        and other.info.name != own
-        and _ROUTE_OF.match(doc.text, start, other.start)
-        for other in doc.mentions
-    )
-
-
 def _said_of_part_before(doc: _Doc, span: lexicon.Span, dose_start: int, mention: Mention | None) -> bool:
     """Whether a route or form word before a dose is said of another part of a "+" list: a "+" lies
     between them and another drug is named before the word in its part ("Empagliflozin 10 mg oral tablets
@@ -188,14 +170,19 @@ def _said_of_part_before(doc: _Doc, span: lexicon.Span, dose_start: int, mention
     return any(part_start <= other.start < span[0] and other.info.name != own for other in doc.mentions)
 
 
-# Between a route word and the drug it is said of: spacing and at most one bracketed short form
-# ("subcutaneous (SQ) interleukin-2").
-_ROUTE_TO_NAME = re.compile(r"\s*(?:\([^()]{1,12}\)\s*)?")
+# Between a route word and the drug it is said of: spacing, at most one bracketed short form
+# ("subcutaneous (SQ) interleukin-2") and "(dose) of" ("an IV dose of Morphine", "IV infusion of the").
+_ROUTE_TO_NAME = re.compile(
+    r"\s*(?:\([^()]{1,12}\)\s*)?"
+    r"(?:(?:(?:doses?|injections?|infusions?|bolus|push|administration)\s+)?of\s+(?:the\s+)?)?",
+    re.IGNORECASE,
+)
 
 
 def _said_of_next_drug(doc: _Doc, span: lexicon.Span, mention: Mention | None) -> bool:
-    """Whether a route word stands right before another drug's name (the name's route, as `_bind_routes`
-    reads "oral MMF"), so that a later dose of a different drug does not take it."""
+    """Whether a route word stands right before another drug's name ("oral MMF", as `_bind_routes` reads
+    it; "an IV dose of Morphine"), so that a dose of a different drug, before or after it, does not take
+    it."""
     following = next((m for m in doc.mentions if m.start >= span[1]), None)
     return (
         following is not None
