@@ -35,7 +35,7 @@ from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_k
 from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
 from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading, cleared_episode
-from trialatlas.match.logic import Truth
+from trialatlas.match.logic import Truth, compare
 from trialatlas.match.note_habits import drinking_level
 from trialatlas.match.patient import (
     Evidence,
@@ -124,19 +124,6 @@ class RuleVerdict(BaseModel):
 
 def _outcome(truth: Truth, reason: str, *evidence: Evidence | None) -> tuple[Truth, str, list[Evidence]]:
     return truth, reason, [e for e in evidence if e is not None]
-
-
-def _compare(value: float, operator: str | None, threshold: float, high: float | None) -> bool | None:
-    if operator == "between" and high is not None:
-        return threshold <= value <= high
-    if operator in (None, "="):
-        return abs(value - threshold) < 1e-9 if operator == "=" else None
-    return {
-        "<": value < threshold,
-        "<=": value <= threshold,
-        ">": value > threshold,
-        ">=": value >= threshold,
-    }.get(operator)
 
 
 def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
@@ -588,7 +575,7 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
             f"{reading.name} is in {reading.canonical_unit}, criterion in {rule.canonical_unit}",
             reading.evidence,
         )
-    result = _compare(reading.canonical_value, rule.operator, threshold, high)
+    result = compare(reading.canonical_value, rule.operator, threshold, high)
     if result is None:
         return _outcome("unknown", f"{rule.name}: no comparison stated")
     unit = reading.canonical_unit or ""

@@ -12,6 +12,7 @@ import re
 from functools import cache
 
 from trialatlas.extract.criteria.rules import MeasurementRule
+from trialatlas.match.logic import compare
 from trialatlas.match.patient import Evidence, PatientMeasurement, PatientProfile
 from trialatlas.text.packaged import packaged_json
 
@@ -39,13 +40,9 @@ def pair_reading(rule: MeasurementRule, patient: PatientProfile) -> PairReading 
         return None
     limit_s, limit_d = float(pair["systolic"]), float(pair["diastolic"])
     value_s, value_d = systolic.canonical_value or 0.0, diastolic.canonical_value or 0.0
-    checks = {
-        ">": (value_s > limit_s, value_d > limit_d),
-        ">=": (value_s >= limit_s, value_d >= limit_d),
-        "<": (value_s < limit_s, value_d < limit_d),
-        "<=": (value_s <= limit_s, value_d <= limit_d),
-    }
-    above_s, above_d = checks[rule.operator]
+    # Above a pair is above either number; below a pair is below both.
+    above_s = compare(value_s, rule.operator, limit_s)
+    above_d = compare(value_d, rule.operator, limit_d)
     holds = (above_s or above_d) if rule.operator in (">", ">=") else (above_s and above_d)
     reason = f"blood pressure {value_s:g}/{value_d:g} vs {rule.operator} {pair.group(0)}"
     evidence = [e for e in (systolic.evidence,) if e is not None]

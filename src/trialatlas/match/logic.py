@@ -17,6 +17,21 @@ Truth = Literal["true", "false", "unknown", "not_applicable"]
 _FLIP: dict[Truth, Truth] = {"true": "false", "false": "true"}
 
 
+def compare(value: float, operator: str | None, threshold: float, high: float | None = None) -> bool | None:
+    """Whether ``value`` meets a criterion's comparison (``<``, ``<=``, ``>``, ``>=``, ``=``, or ``between``
+    ``threshold`` and ``high``); None when the rule states no comparison."""
+    if operator == "between" and high is not None:
+        return threshold <= value <= high
+    if operator in (None, "="):
+        return abs(value - threshold) < 1e-9 if operator == "=" else None
+    return {
+        "<": value < threshold,
+        "<=": value <= threshold,
+        ">": value > threshold,
+        ">=": value >= threshold,
+    }.get(operator)
+
+
 def _all(truths: Sequence[Truth]) -> Truth:
     if not truths:
         return "not_applicable"
