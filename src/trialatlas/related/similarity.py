@@ -111,6 +111,10 @@ WHO_POOL = 0
 # Added to a candidate's mixed score where the query's text holds its whole title (related/quoted.py);
 # tuned on the tuning half of the cross-mention pairs (0.3 to 1 give the same recall@10 there).
 QUOTED_BONUS = 0.5
+# The candidate with the best lexical part of the score ranks no lower than this (see
+# _keep_lexical_leader); tuned on the tuning half of the cross-mention pairs (keeping the best 1, 2
+# or 3 there gives the same recall@10).
+LEADER_PLACE = 10
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -309,6 +313,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     if query.quoting:
         quoted = found_phrases(query_phrase(query), _title_phrases(index, candidates))
         total[candidates] = (total[candidates] + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
+    _keep_lexical_leader(total, candidates, lexical)
     lex = np.full(n, np.nan)
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
@@ -322,6 +327,23 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
 
 # Rerank signals that are not read from words (not scaled down in a small store, not in ``lex``).
 _NOT_LEXICAL = frozenset({"structured", "who"})
+
+
+def _keep_lexical_leader(total: F64, candidates: I64, lexical: F64) -> None:
+    """Give the candidate the words rank first a place in the best :data:`LEADER_PLACE`, just above
+    the one there, if the conditions gate and the structured similarity pushed it below (in place).
+
+    A plain full-text ranking keeps its leader; the rerank should not lose it to trials that share the
+    query's condition or drug but fewer of its words (the same team's study of another disease: an
+    adherence programme in myeloma and its twin in leukaemia). See docs/related.md, ninth round.
+    """
+    if candidates.size <= LEADER_PLACE:
+        return
+    leader = int(candidates[int(np.argmax(lexical))])
+    values = total[candidates]
+    place = float(np.partition(values, values.size - LEADER_PLACE)[values.size - LEADER_PLACE])
+    if total[leader] < place:
+        total[leader] = float(np.nextafter(place, np.inf))
 
 
 def _who_scores(index: RelatedIndex, query: Query) -> F64 | None:
