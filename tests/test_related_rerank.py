@@ -174,11 +174,12 @@ def test_the_lexical_leader_keeps_a_place_in_the_top_ten() -> None:
 
 def test_the_best_words_are_never_ranked_out_of_the_top_ten(store: TrialStore) -> None:
     index = index_for(store)
-    for key in ("NCT00371319", "NCT04048161", "NCT03580291", index.keys[50], index.keys[400]):
+    # About one lookup in fifty would rank its lexical leader out of the top ten without the guarantee.
+    for key in index.keys[::4]:
         trial = store.get(key)
         row = index.row_of(key)
         assert trial is not None and row is not None
         query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
         scored = score(index, query)
         lex = np.where(scored.eligible, np.nan_to_num(scored.components["lex"], nan=-1.0), -1.0)
-        assert int(np.argmax(lex)) in top_rows(scored, LEADER_PLACE)
+        assert int(np.argmax(lex)) in top_rows(scored, 10)
