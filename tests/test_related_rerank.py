@@ -174,7 +174,7 @@ def test_the_lexical_leader_keeps_a_place_in_the_top_ten() -> None:
 
 def test_the_best_words_are_never_ranked_out_of_the_top_ten(store: TrialStore) -> None:
     index = index_for(store)
-    # About one lookup in fifty would rank its lexical leader out of the top ten without the guarantee.
+    # Without the guarantee some of these lookups rank their lexical leader out of the top ten.
     for key in index.keys[::4]:
         trial = store.get(key)
         row = index.row_of(key)

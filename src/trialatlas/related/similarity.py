@@ -7,7 +7,8 @@ cosine, BM25, BM25 of the query's titles, the passages it shares word for word w
 (:mod:`trialatlas.related.passages`), and structured similarity, each divided by its best value
 among the candidates; the weights were tuned on the tuning half of the cross-mention pairs
 (:mod:`trialatlas.eval.crossmention`). A candidate whose whole title the query's text holds word for
-word (:mod:`trialatlas.related.quoted`) gets :data:`QUOTED_BONUS` on top.
+word (:mod:`trialatlas.related.quoted`) gets :data:`QUOTED_BONUS` on top, and the candidate the words
+rank first keeps a place in the best :data:`LEADER_PLACE` (see :func:`_keep_lexical_leader`).
 
 The structured similarity is the topical similarity — a weighted mean of the ``cond``, ``drug``,
 ``text`` and ``outc`` components — scaled by how far the context agrees (a weighted mean of
