@@ -16,10 +16,13 @@ from trialatlas.related.features import lexical_text, title_text, words
 from trialatlas.related.index import index_path, load_index, store_sequence
 from trialatlas.related.similarity import (
     COMMON_SHARE,
+    LEADER_PLACE,
     LEXICAL_POOL,
     TELLING_SHARE,
+    _keep_lexical_leader,
     query_of_rows,
     score,
+    top_rows,
 )
 from trialatlas.services.ingest import ingest
 from trialatlas.sources.reading import read_paths
@@ -147,3 +150,36 @@ def test_registry_link_boilerplate_is_no_shared_term() -> None:
     kept = words("For more information, please follow this link to the depression study site")
     assert "please" not in kept
     assert "depression" in kept
+
+
+def test_the_lexical_leader_keeps_a_place_in_the_top_ten() -> None:
+    # 30 candidates (rows 100-129); row 120 has the best words but the conditions pushed it to 25th.
+    candidates = np.arange(100, 130, dtype=np.int64)
+    total = np.zeros(200)
+    total[candidates] = np.linspace(0.9, 0.3, candidates.size)
+    lexical = np.linspace(0.5, 0.2, candidates.size)
+    lexical[20] = 0.95
+    before = total.copy()
+    _keep_lexical_leader(total, candidates, lexical)
+    tenth = np.sort(before[candidates])[::-1][LEADER_PLACE - 1]
+    assert before[120] < tenth < total[120] < np.sort(before[candidates])[::-1][LEADER_PLACE - 2]
+    changed = np.flatnonzero(total != before)
+    assert changed.tolist() == [120]
+    # A leader already within the top ten keeps its score.
+    lexical[20], lexical[3] = 0.1, 0.99
+    again = total.copy()
+    _keep_lexical_leader(again, candidates, lexical)
+    assert np.array_equal(again, total)
+
+
+def test_the_best_words_are_never_ranked_out_of_the_top_ten(store: TrialStore) -> None:
+    index = index_for(store)
+    # Without the guarantee some of these lookups rank their lexical leader out of the top ten.
+    for key in index.keys[::4]:
+        trial = store.get(key)
+        row = index.row_of(key)
+        assert trial is not None and row is not None
+        query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
+        scored = score(index, query)
+        lex = np.where(scored.eligible, np.nan_to_num(scored.components["lex"], nan=-1.0), -1.0)
+        assert int(np.argmax(lex)) in top_rows(scored, 10)

@@ -7,7 +7,8 @@ cosine, BM25, BM25 of the query's titles, the passages it shares word for word w
 (:mod:`trialatlas.related.passages`), and structured similarity, each divided by its best value
 among the candidates; the weights were tuned on the tuning half of the cross-mention pairs
 (:mod:`trialatlas.eval.crossmention`). A candidate whose whole title the query's text holds word for
-word (:mod:`trialatlas.related.quoted`) gets :data:`QUOTED_BONUS` on top.
+word (:mod:`trialatlas.related.quoted`) gets :data:`QUOTED_BONUS` on top, and the candidate the words
+rank first keeps a place in the best :data:`LEADER_PLACE` (see :func:`_keep_lexical_leader`).
 
 The structured similarity is the topical similarity — a weighted mean of the ``cond``, ``drug``,
 ``text`` and ``outc`` components — scaled by how far the context agrees (a weighted mean of
@@ -111,6 +112,10 @@ WHO_POOL = 0
 # Added to a candidate's mixed score where the query's text holds its whole title (related/quoted.py);
 # tuned on the tuning half of the cross-mention pairs (0.3 to 1 give the same recall@10 there).
 QUOTED_BONUS = 0.5
+# The candidate with the best lexical part of the score ranks no lower than this (see
+# _keep_lexical_leader); tuned on the tuning half of the cross-mention pairs (keeping the best 1, 2
+# or 3 there gives the same recall@10).
+LEADER_PLACE = 10
 _UNSAID = 0.5
 _DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
@@ -309,6 +314,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     if query.quoting:
         quoted = found_phrases(query_phrase(query), _title_phrases(index, candidates))
         total[candidates] = (total[candidates] + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
+    _keep_lexical_leader(total, candidates, lexical)
     lex = np.full(n, np.nan)
     lex[candidates] = lexical / max(lexical_weight, 1e-9)
     eligible = np.zeros(n, dtype=np.bool_)
@@ -322,6 +328,23 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
 
 # Rerank signals that are not read from words (not scaled down in a small store, not in ``lex``).
 _NOT_LEXICAL = frozenset({"structured", "who"})
+
+
+def _keep_lexical_leader(total: F64, candidates: I64, lexical: F64) -> None:
+    """Give the candidate the words rank first a place in the best :data:`LEADER_PLACE`, just above
+    the one there, if the conditions gate and the structured similarity pushed it below (in place).
+
+    A plain full-text ranking keeps its leader; the rerank should not lose it to trials that share the
+    query's condition or drug but fewer of its words (the same team's study of another disease: an
+    adherence programme in myeloma and its twin in leukaemia). See docs/related.md, ninth round.
+    """
+    if candidates.size <= LEADER_PLACE:
+        return
+    leader = int(candidates[int(np.argmax(lexical))])
+    values = total[candidates]
+    place = float(np.partition(values, values.size - LEADER_PLACE)[values.size - LEADER_PLACE])
+    if total[leader] < place:
+        total[leader] = float(np.nextafter(place, np.inf))
 
 
 def _who_scores(index: RelatedIndex, query: Query) -> F64 | None:
