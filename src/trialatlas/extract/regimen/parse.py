@@ -132,6 +132,9 @@ _SPLIT_ABBREVIATION = re.compile(
     + r")\.(?![A-Za-z])",
     re.IGNORECASE,
 )
+# Every split abbreviation has a letter between ". " and "." (each of its parts is one letter): a text
+# without one is left as it is without trying the long alternation at every position.
+_SPLIT_HINT = re.compile(r"\.\s[a-z]\.", re.IGNORECASE)
 
 
 def _join_abbreviation(match: re.Match[str]) -> str:
@@ -143,7 +146,7 @@ def normalise_text(text: str) -> str:
     joined (offsets refer to this)."""
     if "\\" in text:
         text = _ESCAPES.sub(r"\1", text)
-    if ". " in text:
+    if ". " in text and _SPLIT_HINT.search(text) is not None:
         text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
     if text.isascii() and not any(key in text for key in _ASCII_KEYS):
         # translate() looks up every character in the table: an ASCII text (most) without the table's
@@ -294,7 +297,8 @@ def parse_regimen(
     return result
 
 
-_CELL_WORDS = ("cell", "msc", "car", "cd34")
+# What every match of _CELL_CONTEXT contains, lower-cased ("car" alone is in "care" and "carboplatin").
+_CELL_WORDS = ("cell", "msc", "car-t", "cart", "cd34")
 _HEADING = re.compile(r"[a-z], [a-z]")
 
 
