@@ -10,10 +10,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from trialatlas.extract.regimen import clauses, lexicon
+from trialatlas.extract.regimen import clauses, fastre, lexicon
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
-from trialatlas.extract.regimen.fastre import word_start_regex
 from trialatlas.extract.regimen.models import (
     ADMINISTRATIONS_PER_DAY,
     Condition,
@@ -50,7 +49,7 @@ _DOSE_IN_WORDS = re.compile(
 )
 
 # The same in the fast form (fastre.py), for the one search over the whole of every text that says "dos".
-_DOSE_IN_WORDS_FAST = word_start_regex([("words", _DOSE_IN_WORDS.pattern)])
+_DOSE_IN_WORDS_FAST = fastre.word_start_regex([("words", _DOSE_IN_WORDS.pattern)])
 
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|age|ing)\b", re.IGNORECASE)
 
