@@ -211,7 +211,7 @@ class RegimenItem(_Model):
     # What the item gate (gate.py) read of the item: its signs of doubt and its score that the reading is
     # right. Kept to train and test the gate; never part of the item's JSON. A plain slot beside the
     # fields, set only when the gate reads the item: pydantic private attributes were set up on every
-    # item built (two-thirds of its cost) although the gate is off by default. A copy does not keep it.
+    # item built (two-thirds of its cost) although the gate is off by default. Copies and pickles drop it.
     __slots__ = ("_gate",)
     if TYPE_CHECKING:
         _gate: tuple[list[float], float | None]
