@@ -4,20 +4,11 @@ excluded a patient from "Active hepatitis B or hepatitis C infection" (clinical 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import status_of
 
 ACTIVE = "Active hepatitis B or hepatitis C infection"
-
-
-def _status(criterion: str, note: str, kind: Literal["inclusion", "exclusion"] = "exclusion") -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 @pytest.mark.parametrize(
@@ -29,11 +20,14 @@ def _status(criterion: str, note: str, kind: Literal["inclusion", "exclusion"] =
     ],
 )
 def test_an_antibody_beside_a_negative_direct_test_or_a_cure_is_no_active_infection(note: str) -> None:
-    assert _status(ACTIVE, note) == "not excluded"
+    assert status_of(ACTIVE, note, kind="exclusion") == "not excluded"
 
 
 def test_an_antibody_alone_leaves_active_open() -> None:
-    assert _status(ACTIVE, "Woman of 50. HBsAg negative. Hepatitis C antibody positive.") == "unknown"
+    assert (
+        status_of(ACTIVE, "Woman of 50. HBsAg negative. Hepatitis C antibody positive.", kind="exclusion")
+        == "unknown"
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,22 +39,29 @@ def test_an_antibody_alone_leaves_active_open() -> None:
     ],
 )
 def test_a_direct_test_or_a_plain_infection_is_active(note: str) -> None:
-    assert _status(ACTIVE, note) == "excluded"
+    assert status_of(ACTIVE, note, kind="exclusion") == "excluded"
 
 
 def test_hiv_antibody_is_an_infection_and_a_positive_marker_still_counts_for_a_plain_criterion() -> None:
     # HIV is never cleared: its antibody is the infection.
-    assert _status("Active HIV infection", "Man of 40. HIV antibody positive.") == "excluded"
+    assert (
+        status_of("Active HIV infection", "Man of 40. HIV antibody positive.", kind="exclusion") == "excluded"
+    )
     # A criterion that does not ask for activity keeps reading any positive marker as positive.
-    assert _status("HCV positive", "Man. Anti-HCV positive, HCV RNA undetectable.") == "excluded"
+    assert (
+        status_of("HCV positive", "Man. Anti-HCV positive, HCV RNA undetectable.", kind="exclusion")
+        == "excluded"
+    )
 
 
 def test_a_treated_episode_with_a_negative_test_of_its_pathogen_is_over() -> None:
     treated = (
         "Woman of 59 with lymphoma. She was treated for CMV pneumonitis three months ago with ganciclovir"
     )
-    assert _status(
-        "Active serious infection", f"{treated}; CMV PCR has been undetectable for eight weeks."
+    assert status_of(
+        "Active serious infection",
+        f"{treated}; CMV PCR has been undetectable for eight weeks.",
+        kind="exclusion",
     ) == ("not excluded")
     # Without the test, whether it is still active stays open.
-    assert _status("Active serious infection", f"{treated}.") == "unknown"
+    assert status_of("Active serious infection", f"{treated}.", kind="exclusion") == "unknown"

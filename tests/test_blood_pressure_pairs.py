@@ -4,18 +4,9 @@ c510: "Blood pressure 196/118 mm Hg on arrival" had "no BP value")."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 @pytest.mark.parametrize(
@@ -27,18 +18,18 @@ def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) 
     ],
 )
 def test_above_a_pair_is_above_either_number(note: str, status: str) -> None:
-    assert _status("Hypertension (BP > 180/110 mmHg)", "exclusion", note) == status
+    assert status_of("Hypertension (BP > 180/110 mmHg)", note, kind="exclusion") == status
 
 
 @pytest.mark.parametrize(
     ("note", "status"), [("Man. BP 150/85 mmHg.", "not met"), ("Man. BP 130/85.", "met")]
 )
 def test_below_a_pair_is_below_both(note: str, status: str) -> None:
-    assert _status("Blood pressure < 140/90 mmHg", "inclusion", note) == status
+    assert status_of("Blood pressure < 140/90 mmHg", note) == status
 
 
 def test_without_both_readings_it_stays_open() -> None:
-    assert _status("Blood pressure < 140/90 mmHg", "inclusion", "Man of 50 with diabetes.") == "unknown"
+    assert status_of("Blood pressure < 140/90 mmHg", "Man of 50 with diabetes.") == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -54,4 +45,4 @@ def test_without_both_readings_it_stays_open() -> None:
     ],
 )
 def test_uncontrolled_hypertension_by_reading_where_every_definition_agrees(note: str, status: str) -> None:
-    assert _status("Uncontrolled hypertension", "exclusion", note) == status
+    assert status_of("Uncontrolled hypertension", note, kind="exclusion") == status

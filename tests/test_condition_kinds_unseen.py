@@ -5,56 +5,52 @@ major operations named by their own word (pneumonectomy, hemicolectomy) are surg
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.qualifiers import course_of
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 @pytest.mark.parametrize(
     "said", ["She fainted once during a match", "Two syncopal episodes last year", "He passed out"]
 )
 def test_fainting_is_syncope(said: str) -> None:
-    assert _status("History of syncope or palpitations", "exclusion", f"Girl of 13. {said}.") == "excluded"
+    assert (
+        status_of("History of syncope or palpitations", f"Girl of 13. {said}.", kind="exclusion")
+        == "excluded"
+    )
 
 
 def test_palpitations_are_read_and_denied() -> None:
     note = "Boy of 11. Denies palpitations or fainting."
-    assert _status("History of syncope or palpitations", "exclusion", note) == "not excluded"
+    assert status_of("History of syncope or palpitations", note, kind="exclusion") == "not excluded"
 
 
 @pytest.mark.parametrize("disease", ["Hashimoto thyroiditis", "Graves disease"])
 def test_autoimmune_thyroid_diseases_are_autoimmune(disease: str) -> None:
     note = f"Woman of 24 with {disease}."
-    assert _status("No history of autoimmune disease", "inclusion", note) == "not met"
+    assert status_of("No history of autoimmune disease", note) == "not met"
     # Still a thyroid disease of its own kind.
-    assert _status("Thyroid disease", "exclusion", note) == "excluded"
+    assert status_of("Thyroid disease", note, kind="exclusion") == "excluded"
 
 
 def test_hashimoto_still_counts_as_hypothyroidism() -> None:
-    assert _status("Hypothyroidism", "exclusion", "Man of 50 with Hashimoto's thyroiditis.") == "excluded"
+    assert (
+        status_of("Hypothyroidism", "Man of 50 with Hashimoto's thyroiditis.", kind="exclusion") == "excluded"
+    )
 
 
 def test_chickenpox_is_not_shingles() -> None:
     note = "Man of 70 who had chickenpox as a child; never had shingles."
-    assert _status("Prior herpes zoster", "exclusion", note) == "not excluded"
-    assert _status("History of varicella", "inclusion", note) == "met"
+    assert status_of("Prior herpes zoster", note, kind="exclusion") == "not excluded"
+    assert status_of("History of varicella", note) == "met"
 
 
 def test_a_heroin_use_disorder_in_remission_is_no_active_drug_abuse() -> None:
     note = "Man of 35. History of heroin use disorder, in sustained remission for four years."
-    assert _status("Active drug abuse", "exclusion", note) == "not excluded"
+    assert status_of("Active drug abuse", note, kind="exclusion") == "not excluded"
     using = "Man of 35 with heroin use disorder, using daily."
-    assert _status("Active drug abuse", "exclusion", using) == "excluded"
+    assert status_of("Active drug abuse", using, kind="exclusion") == "excluded"
 
 
 @pytest.mark.parametrize("said", ["excised with clear margins", "resected two years ago"])
@@ -72,7 +68,7 @@ def test_an_excised_cancer_was_treated(said: str) -> None:
     ],
 )
 def test_major_operations_named_by_their_own_word_are_surgery(note: str, status: str) -> None:
-    assert _status("Major surgery within 4 weeks prior to entry", "exclusion", note) == status
+    assert status_of("Major surgery within 4 weeks prior to entry", note, kind="exclusion") == status
 
 
 def test_a_bone_marrow_transplant_is_its_own_kind_of_transplantation() -> None:
@@ -83,22 +79,22 @@ def test_a_bone_marrow_transplant_is_its_own_kind_of_transplantation() -> None:
     note = (
         "Boy of 12. He had an autologous bone marrow transplant ten months ago; no graft versus host disease."
     )
-    assert _status(criterion, "inclusion", note) == "met"
+    assert status_of(criterion, note) == "met"
     recent = "Boy of 17 who had an allogeneic bone marrow transplant three months ago."
-    assert _status(criterion, "inclusion", recent) == "not met"
+    assert status_of(criterion, recent) == "not met"
     # A kidney transplant is a transplantation but not a bone marrow one.
     kidney = "Man of 50 who had a kidney transplant in 2015."
-    assert _status("Prior bone marrow transplantation", "exclusion", kidney) == "unknown"
-    assert _status("Prior transplantation", "exclusion", note) == "excluded"
+    assert status_of("Prior bone marrow transplantation", kidney, kind="exclusion") == "unknown"
+    assert status_of("Prior transplantation", note, kind="exclusion") == "excluded"
 
 
 def test_external_beam_radiotherapy_is_read_whole() -> None:
     criterion = "At least 4 weeks since prior external beam radiotherapy"
     note = "Woman with breast cancer; she finished external beam radiotherapy to the chest two years ago."
-    assert _status(criterion, "inclusion", note) == "met"
+    assert status_of(criterion, note) == "met"
     # A site-limited kind stays a qualifier no radiotherapy in general meets.
     chest = "Man who had radiotherapy to the chest last year."
-    assert _status("Prior whole brain radiotherapy", "exclusion", chest) != "excluded"
+    assert status_of("Prior whole brain radiotherapy", chest, kind="exclusion") != "excluded"
 
 
 @pytest.mark.parametrize(
@@ -109,4 +105,4 @@ def test_external_beam_radiotherapy_is_read_whole() -> None:
     ],
 )
 def test_who_smoke_is_smoking_now(note: str, status: str) -> None:
-    assert _status("Subjects who smoke", "exclusion", note) == status
+    assert status_of("Subjects who smoke", note, kind="exclusion") == status

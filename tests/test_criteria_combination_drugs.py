@@ -3,15 +3,8 @@ ingredients, so criteria about any ingredient or any ingredient's class are judg
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.drugs import drug_classes, drug_ingredients, same_drug
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import parsed_criterion, status_of
 
 
 def test_a_combination_is_made_of_its_known_ingredients() -> None:
@@ -35,16 +28,16 @@ def test_a_combination_is_in_each_ingredients_class_and_is_each_ingredient() -> 
 
 def test_a_patient_on_a_combination_tablet_takes_antiretroviral_therapy() -> None:
     note = "48-year-old woman with HIV. She takes bictegravir/emtricitabine/tenofovir alafenamide once daily."
-    assert _status("No current antiretroviral therapy", "inclusion", note) == "not met"
-    assert _status("Current use of emtricitabine", "exclusion", note) == "excluded"
+    assert status_of("No current antiretroviral therapy", note) == "not met"
+    assert status_of("Current use of emtricitabine", note, kind="exclusion") == "excluded"
 
 
 def test_an_exception_exempts_a_combination_only_when_it_exempts_every_ingredient() -> None:
     criterion = "Any antiretroviral drug other than tenofovir or emtricitabine"
     only_exempted = "Man, 39, with HIV. He takes emtricitabine/tenofovir disoproxil fumarate daily."
-    assert _status(criterion, "exclusion", only_exempted) != "excluded"
+    assert status_of(criterion, only_exempted, kind="exclusion") != "excluded"
     with_another = "Man, 39, with HIV. He takes bictegravir/emtricitabine/tenofovir alafenamide daily."
-    assert _status(criterion, "exclusion", with_another) == "excluded"
+    assert status_of(criterion, with_another, kind="exclusion") == "excluded"
 
 
 def test_an_ingredient_the_vocabulary_files_under_its_combination_is_itself() -> None:
@@ -54,6 +47,5 @@ def test_an_ingredient_the_vocabulary_files_under_its_combination_is_itself() ->
     classes = drug_classes("imipenem/cilastatin")
     assert classes == tuple(dict.fromkeys(classes))
     criterion = "Imipenem/cilastatin sodium."
-    span = Criterion(text=criterion, kind="exclusion", index=0, start=0, end=len(criterion))  # type: ignore[arg-type]
-    parsed = parse_criterion(span)
+    parsed = parsed_criterion(criterion, kind="exclusion")
     assert parsed is not None

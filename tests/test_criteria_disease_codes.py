@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.disease_codes import clean_name
 from trialatlas.extract.criteria.vocab import (
     broader_concepts,
@@ -14,15 +13,9 @@ from trialatlas.extract.criteria.vocab import (
     condition_matcher,
     is_kind_by_name,
 )
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import status_of
 
 pytest.importorskip("simple_icd_10_cm")
-
-
-def _status(text: str, kind: str, note: str) -> str:
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return evaluate_criterion(parse_criterion(criterion), profile_from_note(note)).status
 
 
 @pytest.mark.parametrize(
@@ -105,12 +98,10 @@ def test_a_kind_is_named_by_its_general_word_at_the_end() -> None:
     ],
 )
 def test_coded_conditions_decide_on_both_sides(criterion: str, kind: str, note: str, expected: str) -> None:
-    assert _status(criterion, kind, note) == expected
+    assert status_of(criterion, note, kind=kind) == expected
 
 
 def test_a_coded_condition_the_note_does_not_name_is_not_decided_from_silence() -> None:
     # The note names other conditions: whether she has sarcoidosis it does not say.
-    status = _status(
-        "History of sarcoidosis", "inclusion", "Man of 60 with type 2 diabetes and hypertension."
-    )
+    status = status_of("History of sarcoidosis", "Man of 60 with type 2 diabetes and hypertension.")
     assert status != "met"

@@ -3,17 +3,11 @@ drug's limit, judged against the patient's dose and weight like one written afte
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion, parse_text
+from trialatlas.extract.criteria import parse_text
 from trialatlas.extract.criteria.rules import MedicationRule
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import status_of
 
 CRITERION = "Requiring more than 1 mg/kg/day of prednisone"
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 def test_the_dose_before_of_and_the_drug_is_the_drugs_limit() -> None:
@@ -27,8 +21,8 @@ def test_the_dose_before_of_and_the_drug_is_the_drugs_limit() -> None:
 def test_the_limit_is_judged_per_kilogram_of_the_patients_weight() -> None:
     light = "Woman of 45 weighing 64 kg, takes prednisone 15 mg daily for anterior uveitis."
     heavy_dose = "Man of 50 weighing 55 kg, takes prednisone 80 mg daily for scleritis."
-    assert _status(CRITERION, "exclusion", light) == "not excluded"
-    assert _status(CRITERION, "exclusion", heavy_dose) == "excluded"
+    assert status_of(CRITERION, light, kind="exclusion") == "not excluded"
+    assert status_of(CRITERION, heavy_dose, kind="exclusion") == "excluded"
 
 
 def test_a_dose_in_another_clause_is_not_the_drugs_limit() -> None:

@@ -3,17 +3,11 @@ other steroids are converted to it, and it is not a second drug the criterion as
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion, parse_text
+from trialatlas.extract.criteria import parse_text
 from trialatlas.extract.criteria.rules import MedicationRule
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import status_of
 
 CRITERION = "Systemic corticosteroids (more than 10 mg prednisone per day)"
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 def test_the_reference_drug_is_the_doses_unit_not_a_second_rule() -> None:
@@ -25,9 +19,12 @@ def test_the_reference_drug_is_the_doses_unit_not_a_second_rule() -> None:
 def test_another_steroid_is_converted_to_the_reference() -> None:
     # Dexamethasone 4 mg is about 27 mg of prednisone; hydrocortisone 20 mg is 5 mg.
     assert (
-        _status(CRITERION, "exclusion", "Man, 70, on dexamethasone 4 mg daily for brain edema.") == "excluded"
+        status_of(CRITERION, "Man, 70, on dexamethasone 4 mg daily for brain edema.", kind="exclusion")
+        == "excluded"
     )
-    assert _status(CRITERION, "exclusion", "Woman, 50, on hydrocortisone 20 mg daily.") == "not excluded"
+    assert (
+        status_of(CRITERION, "Woman, 50, on hydrocortisone 20 mg daily.", kind="exclusion") == "not excluded"
+    )
 
 
 def test_a_drug_that_is_no_reference_stays_a_drug() -> None:

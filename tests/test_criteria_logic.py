@@ -18,12 +18,12 @@ from trialatlas.cli import (
     commands,  # noqa: F401  (registers the commands)
 )
 from trialatlas.config import shared_data_dir
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.qualifiers import find_classes, find_dose
-from trialatlas.match.patient import load_patient, profile_from_note
-from trialatlas.match.verdict import CriterionVerdict, TrialVerdict, evaluate_criterion, evaluate_trial
+from trialatlas.match.patient import profile_from_note
+from trialatlas.match.verdict import CriterionVerdict, TrialVerdict, evaluate_trial
 from trialatlas.model import Trial
 from trialatlas.sources import read_paths
+from verdict_support import verdict_of
 
 SEEDS = shared_data_dir().parent / "seeds"
 
@@ -54,11 +54,6 @@ def _on(verdict: TrialVerdict, words: str) -> CriterionVerdict:
     return found[0]
 
 
-def _judge(text: str, kind: str, note: str) -> CriterionVerdict:
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return evaluate_criterion(parse_criterion(criterion), load_patient(note))
-
-
 # --- the note reader ------------------------------------------------------------------------------
 
 
@@ -72,7 +67,7 @@ def _judge(text: str, kind: str, note: str) -> CriterionVerdict:
 )
 def test_a_note_denying_breastfeeding_is_not_lactating(note: str) -> None:
     assert profile_from_note(note).lactating is False
-    verdict = _judge("Women who are pregnant or breastfeeding.", "exclusion", note)
+    verdict = verdict_of("Women who are pregnant or breastfeeding.", note, kind="exclusion")
     assert verdict.status != "excluded"
 
 
@@ -80,7 +75,7 @@ def test_a_note_saying_she_breastfeeds_is_lactating() -> None:
     profile = profile_from_note("A 30-year-old woman, breastfeeding her 3-month-old.")
     assert profile.lactating is True
     assert (
-        _judge("Women who are pregnant or breastfeeding.", "exclusion", profile.notes or "").status
+        verdict_of("Women who are pregnant or breastfeeding.", profile.notes or "", kind="exclusion").status
         == "excluded"
     )
 
@@ -119,12 +114,10 @@ def test_chronic_infections_such_as_ebv_cmv_or_tb_exclude_a_cmv_patient() -> Non
 
 def test_a_negated_list_denies_every_item() -> None:
     text = "No CNS metastases, pseudotumor cerebri, or seizures."
-    assert _judge(text, "inclusion", "A 50-year-old woman with seizures since childhood.").status == "not met"
+    assert verdict_of(text, "A 50-year-old woman with seizures since childhood.").status == "not met"
     # What no rule reads keeps it from being met ("pseudotumor cerebri" is in no vocabulary).
-    assert _judge(text, "inclusion", "A 50-year-old woman. No metastases. No seizures.").status == "unknown"
-    met = _judge(
-        "No CNS metastases or seizures.", "inclusion", "A 50-year-old woman. No metastases. No seizures."
-    )
+    assert verdict_of(text, "A 50-year-old woman. No metastases. No seizures.").status == "unknown"
+    met = verdict_of("No CNS metastases or seizures.", "A 50-year-old woman. No metastases. No seizures.")
     assert met.status == "met"
 
 
@@ -133,12 +126,12 @@ def test_a_negated_list_denies_every_item() -> None:
 
 def test_dose_limits_per_body_surface_use_the_patients_size_or_stay_unknown() -> None:
     text = "Use of corticosteroids >20 mg/m²/day"
-    adult = _judge(text, "exclusion", "A 30-year-old woman on prednisone 10 mg/day.")
+    adult = verdict_of(text, "A 30-year-old woman on prednisone 10 mg/day.", kind="exclusion")
     assert adult.status == "not excluded"  # 10 mg/day is < 20 mg/m² for any adult body surface
-    child = _judge(text, "exclusion", "An 8-year-old boy on prednisone 40 mg/day.")
+    child = verdict_of(text, "An 8-year-old boy on prednisone 40 mg/day.", kind="exclusion")
     assert child.status == "unknown"  # a child's body surface is not known
-    sized = _judge(
-        text, "exclusion", "An 8-year-old boy, weight 25 kg, height 120 cm, on prednisone 40 mg/day."
+    sized = verdict_of(
+        text, "An 8-year-old boy, weight 25 kg, height 120 cm, on prednisone 40 mg/day.", kind="exclusion"
     )
     assert sized.status == "excluded"  # 40 mg / 0.91 m² = 44 mg/m²
 
@@ -194,14 +187,11 @@ def test_an_exception_narrows_the_criterion_it_is_in() -> None:
 
 def test_age_ranges_of_several_populations_are_alternatives() -> None:
     text = "Age ≥18 years (adults) and children 10-17 years"
-    assert _judge(text, "inclusion", "A 35-year-old man.").status == "met"
-    assert _judge(text, "inclusion", "A 14-year-old boy.").status == "met"
-    assert _judge(text, "inclusion", "An 8-year-old boy.").status == "not met"
+    assert verdict_of(text, "A 35-year-old man.").status == "met"
+    assert verdict_of(text, "A 14-year-old boy.").status == "met"
+    assert verdict_of(text, "An 8-year-old boy.").status == "not met"
     # Overlapping bounds are one range: a 70-year-old is outside "18 years or older and under 65".
-    assert (
-        _judge("Aged 18 years or older and under 65 years", "inclusion", "A 70-year-old man.").status
-        == "not met"
-    )
+    assert verdict_of("Aged 18 years or older and under 65 years", "A 70-year-old man.").status == "not met"
 
 
 def test_a_dipstick_grade_is_not_an_amount() -> None:
@@ -223,9 +213,7 @@ def test_active_lupus_nephritis_excludes_from_a_trial_excluding_active_organ_dis
 
 def test_words_no_rule_read_keep_a_criterion_from_being_met() -> None:
     # (Words no vocabulary reads: "orthostatic intolerance" is now a condition of ICD-10-CM's.)
-    verdict = _judge(
-        "Patients aged 21 or older with chronic postural complaints", "inclusion", "A 34-year-old woman."
-    )
+    verdict = verdict_of("Patients aged 21 or older with chronic postural complaints", "A 34-year-old woman.")
     assert verdict.status == "unknown"
     assert any(r.kind == "unread" for r in verdict.rules)
 
@@ -265,9 +253,9 @@ def test_the_cli_match_gives_the_python_answer(tmp_path: Path) -> None:
 
 def test_doses_count_in_the_named_drugs_equivalents() -> None:
     text = "Use of systemic steroids (>10 mg prednisone or equivalent/day)"
-    dexamethasone = _judge(text, "exclusion", "A 79-year-old man taking dexamethasone 4 mg daily.")
+    dexamethasone = verdict_of(text, "A 79-year-old man taking dexamethasone 4 mg daily.", kind="exclusion")
     assert dexamethasone.status == "excluded", dexamethasone.reason  # 4 mg dexamethasone ≈ 27 mg prednisone
-    prednisolone = _judge(text, "exclusion", "A 40-year-old man taking prednisolone 5 mg daily.")
+    prednisolone = verdict_of(text, "A 40-year-old man taking prednisolone 5 mg daily.", kind="exclusion")
     assert prednisolone.status == "not excluded", prednisolone.reason
 
 
@@ -283,41 +271,33 @@ def test_wishes_and_pending_tests_in_a_note_state_nothing_yet() -> None:
 
 def test_an_exception_no_rule_read_keeps_a_criterion_from_ruling_the_patient_out() -> None:
     note = "A 47-year-old woman. Her only prior chemotherapy was cisplatin given with pelvic radiation."
-    verdict = _judge("No prior chemotherapy except for radiosensitization", "inclusion", note)
+    verdict = verdict_of("No prior chemotherapy except for radiosensitization", note)
     assert verdict.status == "unknown"
     assert any(r.kind == "unread" and "radiosensitization" in r.text for r in verdict.rules)
     # Without the exception the same note fails the criterion.
-    assert _judge("No prior chemotherapy", "inclusion", note).status == "not met"
+    assert verdict_of("No prior chemotherapy", note).status == "not met"
 
 
 def test_grades_or_higher_and_sub_stages_are_sets_too() -> None:
     text = "Grade 2 or higher peripheral neuropathy"
     assert (
-        _judge(text, "exclusion", "A 50-year-old man with grade 1 peripheral neuropathy.").status
+        verdict_of(text, "A 50-year-old man with grade 1 peripheral neuropathy.", kind="exclusion").status
         == "not excluded"
     )
     assert (
-        _judge(text, "exclusion", "A 50-year-old man with grade 3 peripheral neuropathy.").status
+        verdict_of(text, "A 50-year-old man with grade 3 peripheral neuropathy.", kind="exclusion").status
         == "excluded"
     )
     staged = "Stage IIIC or IV ovarian carcinoma"
+    assert verdict_of(staged, "A 55-year-old woman with ovarian carcinoma, stage IIIB.").status == "not met"
+    assert verdict_of(staged, "A 55-year-old woman with ovarian carcinoma, stage III.").status == "unknown"
     assert (
-        _judge(staged, "inclusion", "A 55-year-old woman with ovarian carcinoma, stage IIIB.").status
-        == "not met"
-    )
-    assert (
-        _judge(staged, "inclusion", "A 55-year-old woman with ovarian carcinoma, stage III.").status
-        == "unknown"
-    )
-    assert (
-        _judge(
-            "Stage III or IV ovarian carcinoma", "inclusion", "A woman with ovarian carcinoma, stage IIIB."
-        ).status
+        verdict_of("Stage III or IV ovarian carcinoma", "A woman with ovarian carcinoma, stage IIIB.").status
         == "met"
     )
     assert [c.values for c in find_classes("ECOG 0-2")] == []
 
 
 def test_a_scores_bare_range_is_its_value() -> None:
-    assert _judge("ECOG 0-2", "inclusion", "A 60-year-old woman, ECOG 3.").status == "not met"
-    assert _judge("ECOG 0-2", "inclusion", "A 60-year-old woman, ECOG 1.").status == "met"
+    assert verdict_of("ECOG 0-2", "A 60-year-old woman, ECOG 3.").status == "not met"
+    assert verdict_of("ECOG 0-2", "A 60-year-old woman, ECOG 1.").status == "met"

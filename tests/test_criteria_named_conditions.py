@@ -6,20 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.rules import ConditionRule
 from trialatlas.extract.criteria.vocab import broader_concepts
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _parse(text: str, kind: str = "inclusion"):  # type: ignore[no-untyped-def]
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return parse_criterion(criterion)
-
-
-def _status(text: str, kind: str, note: str) -> str:
-    return evaluate_criterion(_parse(text, kind), profile_from_note(note)).status
+from verdict_support import parsed_criterion, status_of
 
 
 @pytest.mark.parametrize(
@@ -51,14 +40,14 @@ def _status(text: str, kind: str, note: str) -> str:
     ],
 )
 def test_named_conditions_are_read_on_both_sides(criterion: str, kind: str, note: str, expected: str) -> None:
-    assert _status(criterion, kind, note) == expected
+    assert status_of(criterion, note, kind=kind) == expected
 
 
 def test_kinds_of_sarcoma_are_not_one_another() -> None:
     text = "No Kaposi's sarcoma, Ewing's sarcoma, or osteosarcoma"
     # Her leiomyosarcoma is none of them (the note's silence on them leaves the answer open, never "not met").
-    assert _status(text, "inclusion", "Woman of 52 with uterine leiomyosarcoma.") != "not met"
-    assert _status(text, "inclusion", "Woman of 52 with Ewing sarcoma of the pelvis.") == "not met"
+    assert status_of(text, "Woman of 52 with uterine leiomyosarcoma.") != "not met"
+    assert status_of(text, "Woman of 52 with Ewing sarcoma of the pelvis.") == "not met"
     assert "sarcoma" in broader_concepts("kaposi_sarcoma")
     assert "cancer" in broader_concepts("ewing_sarcoma")
     assert "kaposi_sarcoma" not in broader_concepts("leiomyosarcoma")
@@ -67,20 +56,20 @@ def test_kinds_of_sarcoma_are_not_one_another() -> None:
 def test_carcinomatous_meningitis_is_a_meningitis_and_a_cancer_but_cryptococcal_is_not_a_cancer() -> None:
     assert {"meningitis", "cancer"} <= broader_concepts("carcinomatous_meningitis")
     assert "cancer" not in broader_concepts("cryptococcal_meningitis")
-    rules = [r for r in _parse("Leptomeningeal disease").rules if isinstance(r, ConditionRule)]
+    rules = [r for r in parsed_criterion("Leptomeningeal disease").rules if isinstance(r, ConditionRule)]
     assert [r.concept for r in rules] == ["carcinomatous_meningitis"]
 
 
 def test_an_alternative_joined_to_a_stage_list_keeps_a_failed_stage_open() -> None:
     text = "High risk neuroblastoma (stage IV, or quandrel amplified)"
     note = "Child of 3 with neuroblastoma, INSS stage 3, quandrel amplified."
-    assert _status(text, "inclusion", note) == "unknown"
+    assert status_of(text, note) == "unknown"
     # Without the alternative, the stage decides.
-    assert _status("Stage IV neuroblastoma", "inclusion", note) == "not met"
+    assert status_of("Stage IV neuroblastoma", note) == "not met"
 
 
 def test_other_than_is_no_kind_of_the_condition_it_exempts() -> None:
-    rules = _parse("Any chronic disease (other than allergy or asthma)", "exclusion").rules
+    rules = parsed_criterion("Any chronic disease (other than allergy or asthma)", kind="exclusion").rules
     exempted = [r for r in rules if isinstance(r, ConditionRule) and r.exception]
     assert exempted
     assert all("than" not in r.qualifiers for r in exempted)
@@ -90,5 +79,8 @@ def test_an_unread_alternative_beside_an_exception_is_not_exempted_with_it() -> 
     # Kaposi's sarcoma is exempted from "cancer", not from the "zorbal-defining illness" beside it.
     text = "History of cancer (other than Kaposi's sarcoma), a zorbal-defining illness, or quandrel disease."
     note = "Man of 44 with HIV whose only complication was Kaposi's sarcoma in 2015. No other cancers."
-    assert _status(text, "exclusion", note) == "unknown"
-    assert _status("History of cancer (other than Kaposi's sarcoma).", "exclusion", note) == "not excluded"
+    assert status_of(text, note, kind="exclusion") == "unknown"
+    assert (
+        status_of("History of cancer (other than Kaposi's sarcoma).", note, kind="exclusion")
+        == "not excluded"
+    )

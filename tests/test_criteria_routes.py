@@ -5,16 +5,10 @@ give leaves the criterion open."""
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import status_of
 
 OTHER_THAN_TOPICAL = "Steroids other than topical."
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 def test_the_note_gives_the_route_beside_the_drug_and_a_stage_is_no_route() -> None:
@@ -30,24 +24,31 @@ def test_the_note_gives_the_route_beside_the_drug_and_a_stage_is_no_route() -> N
 
 def test_a_topical_steroid_alone_does_not_exclude_from_steroids_other_than_topical() -> None:
     note = "Man, 35, with HIV. He uses hydrocortisone 1% cream for seborrheic dermatitis."
-    assert _status(OTHER_THAN_TOPICAL, "exclusion", note) != "excluded"
+    assert status_of(OTHER_THAN_TOPICAL, note, kind="exclusion") != "excluded"
 
 
 def test_a_daily_oral_dose_beside_the_cream_excludes() -> None:
     note = "Man, 35, with HIV. He uses hydrocortisone 1% cream and takes prednisone 20 mg daily for eczema."
-    assert _status(OTHER_THAN_TOPICAL, "exclusion", note) == "excluded"
+    assert status_of(OTHER_THAN_TOPICAL, note, kind="exclusion") == "excluded"
 
 
 def test_a_steroid_with_no_route_and_no_dose_leaves_it_open() -> None:
     note = "Woman, 50, with asthma. She takes budesonide."
-    assert _status(OTHER_THAN_TOPICAL, "exclusion", note) == "unknown"
+    assert status_of(OTHER_THAN_TOPICAL, note, kind="exclusion") == "unknown"
 
 
 def test_a_criterion_about_one_route_is_not_met_by_another() -> None:
     inhaled = "Current use of inhaled corticosteroids"
-    assert _status(inhaled, "exclusion", "Man, 70, with COPD, on prednisone 10 mg daily.") != "excluded"
+    assert (
+        status_of(inhaled, "Man, 70, with COPD, on prednisone 10 mg daily.", kind="exclusion") != "excluded"
+    )
     on_inhaler = "Man, 70, with COPD, using inhaled fluticasone twice daily."
-    assert _status(inhaled, "exclusion", on_inhaler) == "excluded"
+    assert status_of(inhaled, on_inhaler, kind="exclusion") == "excluded"
     systemic = "Current systemic corticosteroid therapy"
-    assert _status(systemic, "exclusion", "Woman, 40, using fluticasone nasal spray daily.") != "excluded"
-    assert _status(systemic, "exclusion", "Woman, 40, on prednisone 40 mg daily for a flare.") == "excluded"
+    assert (
+        status_of(systemic, "Woman, 40, using fluticasone nasal spray daily.", kind="exclusion") != "excluded"
+    )
+    assert (
+        status_of(systemic, "Woman, 40, on prednisone 40 mg daily for a flare.", kind="exclusion")
+        == "excluded"
+    )

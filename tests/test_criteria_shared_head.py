@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.qualifiers import shared_head_names
 from trialatlas.extract.criteria.rules import ConditionRule
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.verdict import evaluate_criterion
-
-
-def _parse(text: str, kind: str = "exclusion"):  # type: ignore[no-untyped-def]
-    return parse_criterion(Criterion(text=text, kind=kind, index=0, start=0, end=len(text)))  # type: ignore[arg-type]
+from verdict_support import parsed_criterion
 
 
 def _concepts(text: str) -> list[str | None]:
-    return [r.concept for r in _parse(text).rules if isinstance(r, ConditionRule)]
+    return [r.concept for r in parsed_criterion(text, kind="exclusion").rules if isinstance(r, ConditionRule)]
 
 
 def test_the_words_of_a_list_take_the_head_of_its_last_name() -> None:
@@ -56,7 +52,9 @@ def test_each_item_is_a_condition_of_its_own(text: str, expected: list[str]) -> 
 
 def test_a_word_that_is_no_kind_of_the_head_adds_nothing() -> None:
     names = [
-        r.name for r in _parse("Thrombocytosis or polycythemia vera").rules if isinstance(r, ConditionRule)
+        r.name
+        for r in parsed_criterion("Thrombocytosis or polycythemia vera", kind="exclusion").rules
+        if isinstance(r, ConditionRule)
     ]
     assert names and not any("thrombocytosis vera" in name.lower() for name in names)
 
@@ -93,4 +91,6 @@ def test_a_word_that_is_no_kind_of_the_head_adds_nothing() -> None:
     ],
 )
 def test_an_item_a_note_names_decides(criterion: str, kind: str, note: str, expected: str) -> None:
-    assert evaluate_criterion(_parse(criterion, kind), profile_from_note(note)).status == expected
+    assert (
+        evaluate_criterion(parsed_criterion(criterion, kind=kind), profile_from_note(note)).status == expected
+    )

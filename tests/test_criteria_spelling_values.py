@@ -3,15 +3,9 @@ is decided by that value outside the band where definitions differ; "iron defici
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.vocab import condition_matcher
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def test_british_spellings_are_the_same_concepts() -> None:
@@ -27,11 +21,11 @@ def test_a_low_value_shows_the_condition_and_a_normal_one_rules_it_out() -> None
     low = "Woman, 30. Haemoglobin today is 7.9 g/dL."
     normal = "Woman, 30. Hemoglobin 13.8 g/dL, platelets 240 x 10^9/L."
     borderline = "Woman, 30. Hemoglobin 11.6 g/dL."
-    assert _status("Severe anaemia", "exclusion", low) != "not excluded"
-    assert _status("Anemia", "exclusion", low) == "excluded"
-    assert _status("Anemia", "exclusion", normal) == "not excluded"
-    assert _status("Thrombocytopenia", "exclusion", normal) == "not excluded"
-    assert _status("Anemia", "exclusion", borderline) == "unknown"
+    assert status_of("Severe anaemia", low, kind="exclusion") != "not excluded"
+    assert status_of("Anemia", low, kind="exclusion") == "excluded"
+    assert status_of("Anemia", normal, kind="exclusion") == "not excluded"
+    assert status_of("Thrombocytopenia", normal, kind="exclusion") == "not excluded"
+    assert status_of("Anemia", borderline, kind="exclusion") == "unknown"
 
 
 def test_a_deficiency_of_a_substance_is_a_condition_not_a_medicine() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion, parse_text
+from trialatlas.extract.criteria import parse_text
 from trialatlas.extract.criteria.rules import ConditionRule
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import parsed_criterion
 
 LISTED = "Stage III or IV ovarian carcinoma, primary peritoneal carcinoma, or fallopian tube carcinoma"
 
@@ -27,5 +28,5 @@ def test_the_stage_stops_at_a_new_clause_and_at_what_is_not_a_cancer() -> None:
 
 def test_an_early_stage_of_a_listed_cancer_does_not_meet_it() -> None:
     note = "58-year-old woman with FIGO stage II fallopian tube carcinoma after surgery."
-    parsed = parse_criterion(Criterion(text=LISTED, kind="inclusion", index=0, start=0, end=len(LISTED)))
+    parsed = parsed_criterion(LISTED)
     assert evaluate_criterion(parsed, profile_from_note(note)).status != "met"

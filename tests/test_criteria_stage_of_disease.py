@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion, parse_text
+from trialatlas.extract.criteria import parse_text
 from trialatlas.extract.criteria.rules import ConditionRule
 from trialatlas.extract.criteria.vocab import condition_matcher
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(text: str, note: str, kind: str = "inclusion") -> str:
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return evaluate_criterion(parse_criterion(criterion), profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def test_a_stage_list_alone_is_read_as_the_stage_of_a_cancer() -> None:
@@ -51,7 +45,7 @@ def test_a_stage_a_condition_owns_stays_with_it() -> None:
 )
 def test_the_patients_cancer_stage_decides(criterion: str, note: str, expected: str) -> None:
     kind = "exclusion" if expected in ("excluded", "not excluded") else "inclusion"
-    assert _status(criterion, note, kind) == expected
+    assert status_of(criterion, note, kind=kind) == expected
 
 
 def test_mycosis_fungoides_is_a_lymphoma_not_a_fungal_infection() -> None:

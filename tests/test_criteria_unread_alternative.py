@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion, unread_words
-
-
-def _status(text: str, kind: str, note: str) -> str:
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return evaluate_criterion(parse_criterion(criterion), profile_from_note(note)).status
+from trialatlas.match.verdict import unread_words
+from verdict_support import parsed_criterion, status_of
 
 
 @pytest.mark.parametrize(
@@ -24,12 +18,12 @@ def _status(text: str, kind: str, note: str) -> str:
     ],
 )
 def test_an_exclusion_with_an_unread_alternative_is_not_cleared(criterion: str, note: str) -> None:
-    assert _status(criterion, "exclusion", note) == "unknown"
+    assert status_of(criterion, note, kind="exclusion") == "unknown"
 
 
 def test_an_inclusion_with_an_unread_alternative_is_not_failed() -> None:
     note = "Man of 61 without diabetes, with zorbitis of the left knee."
-    assert _status("Diabetes or chronic zorbitis", "inclusion", note) == "unknown"
+    assert status_of("Diabetes or chronic zorbitis", note) == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -51,19 +45,18 @@ def test_an_inclusion_with_an_unread_alternative_is_not_failed() -> None:
 def test_what_no_alternative_can_change_stays_decided(
     criterion: str, kind: str, note: str, expected: str
 ) -> None:
-    assert _status(criterion, kind, note) == expected
+    assert status_of(criterion, note, kind=kind) == expected
 
 
 def test_a_reason_set_off_by_a_comma_is_not_one_more_requirement() -> None:
     text = "Must not be pregnant or nursing, because of the known harm of related zorbital agents"
-    assert _status(text, "inclusion", "Man of 58 with gout.") in ("met", "not applicable")
+    assert status_of(text, "Man of 58 with gout.") in ("met", "not applicable")
     # Without the comma the words may restrict what is asked, and they stay unread.
     assert "zorbital" in unread_words("Allergy because of zorbital agents", [])
 
 
 def test_a_reason_clause_with_a_rule_in_it_is_read_as_written() -> None:
     text = "Pregnancy, because of the zorbital risk with hepatitis B"
-    criterion = Criterion(text=text, kind="exclusion", index=0, start=0, end=len(text))
-    rules = parse_criterion(criterion).rules
+    rules = parsed_criterion(text, kind="exclusion").rules
     assert any(rule.kind == "infection" for rule in rules)
     assert "zorbital" in unread_words(text, rules)

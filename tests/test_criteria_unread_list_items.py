@@ -6,31 +6,26 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.logic import listed_together
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(text: str, kind: str, note: str) -> str:
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return evaluate_criterion(parse_criterion(criterion), profile_from_note(note)).status
-
+from verdict_support import status_of
 
 LIST = "History of diabetes mellitus, zorbal malabsorption, quandrel stones, or recent fribble excess"
 
 
 def test_a_met_item_of_an_exclusion_list_excludes_whatever_the_unread_items_say() -> None:
-    assert _status(LIST, "exclusion", "Woman of 48 with type 1 diabetes mellitus on insulin.") == "excluded"
+    assert (
+        status_of(LIST, "Woman of 48 with type 1 diabetes mellitus on insulin.", kind="exclusion")
+        == "excluded"
+    )
 
 
 def test_unread_items_keep_an_exclusion_list_open_when_the_read_item_is_absent() -> None:
-    assert _status(LIST, "exclusion", "Woman of 50. No diabetes (HbA1c 5.2%).") == "unknown"
+    assert status_of(LIST, "Woman of 50. No diabetes (HbA1c 5.2%).", kind="exclusion") == "unknown"
 
 
 def test_a_bracket_glossing_an_unread_item_is_that_item() -> None:
     text = "Diabetes mellitus, quandrel stones, or fribble excess (more than 15 zorbals a week)"
-    assert _status(text, "exclusion", "Man of 60 with type 2 diabetes on metformin.") == "excluded"
+    assert status_of(text, "Man of 60 with type 2 diabetes on metformin.", kind="exclusion") == "excluded"
 
 
 @pytest.mark.parametrize(
@@ -41,15 +36,15 @@ def test_a_bracket_glossing_an_unread_item_is_that_item() -> None:
     ],
 )
 def test_a_clause_of_an_exclusion_met_on_its_own_excludes(criterion: str, note: str) -> None:
-    assert _status(criterion, "exclusion", note) == "excluded"
+    assert status_of(criterion, note, kind="exclusion") == "excluded"
 
 
 def test_an_inclusion_needs_or_to_make_its_series_alternatives() -> None:
     # "and" joins requirements of an inclusion: the unread one still has to hold.
     text = "Diabetes mellitus, zorbal neuropathy and quandrel retinopathy"
-    assert _status(text, "inclusion", "Man of 55 with type 2 diabetes.") == "unknown"
+    assert status_of(text, "Man of 55 with type 2 diabetes.") == "unknown"
     text_or = "Diabetes mellitus, zorbal neuropathy, or quandrel retinopathy"
-    assert _status(text_or, "inclusion", "Man of 55 with type 2 diabetes.") == "met"
+    assert status_of(text_or, "Man of 55 with type 2 diabetes.") == "met"
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _inclusion(criterion: str, note: str) -> str:
-    parsed = parse_criterion(
-        Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
-    )
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 @pytest.mark.parametrize(
@@ -41,12 +32,12 @@ def _inclusion(criterion: str, note: str) -> str:
     ],
 )
 def test_a_denied_class_rules_out_its_unnamed_drugs(criterion: str, note: str, status: str) -> None:
-    assert _inclusion(criterion, note) == status
+    assert status_of(criterion, note) == status
 
 
 def test_a_denied_drug_does_not_speak_for_its_class() -> None:
     # "No irinotecan" says nothing of gemcitabine.
-    assert _inclusion("No prior gemcitabine", "Man with pancreatic cancer; no irinotecan.") == "unknown"
+    assert status_of("No prior gemcitabine", "Man with pancreatic cancer; no irinotecan.") == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -57,11 +48,11 @@ def test_a_denied_drug_does_not_speak_for_its_class() -> None:
     ],
 )
 def test_a_sentence_giving_the_whole_treatment_history_denies_the_rest_of_the_class(note: str) -> None:
-    assert _inclusion("No prior gemcitabine", note) == "met"
+    assert status_of("No prior gemcitabine", note) == "met"
     # What it names still counts.
-    assert _inclusion("No prior doxorubicin", note) == "not met"
+    assert status_of("No prior doxorubicin", note) == "not met"
 
 
 def test_only_in_another_sense_denies_nothing() -> None:
     note = "Man with lymphoma treated with R-CHOP. He has only mild neuropathy."
-    assert _inclusion("No prior gemcitabine", note) == "unknown"
+    assert status_of("No prior gemcitabine", note) == "unknown"

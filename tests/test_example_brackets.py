@@ -4,15 +4,10 @@ state no fact about the patient, and what follows the bracket keeps the scope it
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.negation import find_cues
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import parsed_criterion, status_of
 
 
 def _scope(text: str) -> str:
@@ -31,14 +26,12 @@ def test_a_negation_covers_its_bracketed_examples_and_ends_with_them() -> None:
 
 def test_an_example_the_patient_has_in_the_negated_class_fails_the_inclusion() -> None:
     criterion = "No active autoimmune condition (e.g., lupus or rheumatoid arthritis)"
-    assert _status(criterion, "inclusion", "Active rheumatoid arthritis with synovitis.") == "not met"
+    assert status_of(criterion, "Active rheumatoid arthritis with synovitis.") == "not met"
 
 
 def test_poorly_controlled_asks_what_uncontrolled_does() -> None:
     criterion = "No serious comorbid illness (e.g., poorly controlled hypertension)"
-    parsed = parse_criterion(
-        Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
-    )  # type: ignore[arg-type]
+    parsed = parsed_criterion(criterion)
     assert [r.qualifiers for r in parsed.rules if r.kind == "condition"] == [["uncontrolled"]]
     for note, truth in [
         ("Uncontrolled hypertension, BP 182/104 today.", "false"),

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import status_of
 
 EXCLUSION = "Prior malignancy other than carcinoma in situ of the cervix"
 STUDY_DISEASE = "Metastatic colon cancer diagnosed in March."
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 @pytest.mark.parametrize(
@@ -30,7 +24,7 @@ def _status(criterion: str, kind: str, note: str) -> str:
     ],
 )
 def test_an_exception_covers_only_its_own_organ(history: str, expected: str) -> None:
-    assert _status(EXCLUSION, "exclusion", f"{STUDY_DISEASE} {history}") == expected
+    assert status_of(EXCLUSION, f"{STUDY_DISEASE} {history}", kind="exclusion") == expected
 
 
 def test_a_carcinoma_in_situ_is_read_with_its_organ() -> None:

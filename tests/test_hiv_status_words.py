@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import load_patient
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import verdict_of
 
 POSITIVE = "A 38-year-old woman, HIV positive, on antiretroviral therapy."
 NEGATIVE = "A 38-year-old woman. HIV negative."
@@ -42,6 +41,5 @@ def test_a_note_keeps_the_result_written_in_the_mention(note: str, status: str) 
     ],
 )
 def test_an_inclusion_on_hiv_status_follows_the_result(text: str, note: str, expected: str) -> None:
-    criterion = Criterion(text=text, kind="inclusion", index=0, start=0, end=len(text))
-    verdict = evaluate_criterion(parse_criterion(criterion), load_patient(note))
+    verdict = verdict_of(text, note)
     assert verdict.status == expected, verdict.reason

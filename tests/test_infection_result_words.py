@@ -4,18 +4,11 @@ pending or unknown leaves the status open (before, "HIV status never tested" rea
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
 from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def _infections(note: str) -> dict[str, str]:
@@ -47,8 +40,8 @@ def test_a_hyphenated_result_is_its_own_tests_result_in_a_note() -> None:
 )
 def test_a_test_never_done_is_no_status(note: str) -> None:
     assert "HIV" not in _infections(note)
-    assert _status("HIV negative", "inclusion", note) == "unknown"
-    assert _status("HIV infection", "exclusion", note) == "unknown"
+    assert status_of("HIV negative", note) == "unknown"
+    assert status_of("HIV infection", note, kind="exclusion") == "unknown"
 
 
 def test_only_the_untested_clause_is_open() -> None:
@@ -83,7 +76,7 @@ def test_only_the_untested_clause_is_open() -> None:
     ],
 )
 def test_criteria_read_a_result_joined_to_its_test(criterion: str, note: str, expected: str) -> None:
-    assert _status(criterion, "inclusion", note) == expected
+    assert status_of(criterion, note) == expected
 
 
 def test_a_word_joined_by_a_hyphen_to_a_test_is_no_result() -> None:

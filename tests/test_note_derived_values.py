@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import load_patient
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(kind: str, criterion: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, load_patient(note)).status
+from verdict_support import status_of
 
 
 def _value(note: str, analyte: str) -> float | None:
@@ -66,26 +60,26 @@ def test_the_anc_follows_from_a_white_count_and_its_differential() -> None:
 
 
 def test_criteria_on_the_anc_are_decided_from_the_differential() -> None:
-    assert _status("inclusion", "ANC >= 1,500/mm3", "WBC 2,000/mm3 with 40% neutrophils.") == "not met"
-    assert _status("inclusion", "ANC >= 1,500/mm3", "WBC 4,200/mm3 with 55% polys.") == "met"
+    assert status_of("ANC >= 1,500/mm3", "WBC 2,000/mm3 with 40% neutrophils.") == "not met"
+    assert status_of("ANC >= 1,500/mm3", "WBC 4,200/mm3 with 55% polys.") == "met"
     granulocytes = "Granulocyte count at least 1,000/mm3"
-    assert _status("inclusion", granulocytes, "WBC 3,000/mm3, 45% granulocytes.") == "met"
+    assert status_of(granulocytes, "WBC 3,000/mm3, 45% granulocytes.") == "met"
 
 
 def test_the_bmi_follows_from_weight_and_height() -> None:
     assert _value("Height 150 cm, weight 90 kg.", "bmi") == pytest.approx(40.0)
     assert _value("He weighs 200 lbs and is 5 feet 10 inches tall.", "bmi") == pytest.approx(28.7)
     assert _value("Weight 80 kg; height not measured.", "bmi") is None
-    assert _status("exclusion", "BMI > 35 kg/m2", "Height 150 cm, weight 90 kg.") == "excluded"
-    assert _status("inclusion", "BMI 18.5 to 30", "Height 150 cm, weight 90 kg.") == "not met"
+    assert status_of("BMI > 35 kg/m2", "Height 150 cm, weight 90 kg.", kind="exclusion") == "excluded"
+    assert status_of("BMI 18.5 to 30", "Height 150 cm, weight 90 kg.") == "not met"
 
 
 def test_obesity_is_shown_by_the_bmi_only_outside_the_band_definitions_differ() -> None:
-    assert _status("exclusion", "Obesity", "Height 160 cm, weight 100 kg.") == "excluded"  # BMI 39
-    assert _status("exclusion", "Obesity", "Height 180 cm, weight 65 kg.") == "not excluded"  # BMI 20
-    assert _status("exclusion", "Obesity", "Height 170 cm, weight 78 kg.") == "unknown"  # BMI 27
+    assert status_of("Obesity", "Height 160 cm, weight 100 kg.", kind="exclusion") == "excluded"  # BMI 39
+    assert status_of("Obesity", "Height 180 cm, weight 65 kg.", kind="exclusion") == "not excluded"  # BMI 20
+    assert status_of("Obesity", "Height 170 cm, weight 78 kg.", kind="exclusion") == "unknown"  # BMI 27
 
 
 def test_a_temperature_in_bare_degrees_takes_its_scale_from_the_number() -> None:
-    assert _status("exclusion", "Temperature > 100.4 degrees", "T 38.6 C on admission.") == "excluded"
-    assert _status("exclusion", "Temperature > 38 degrees", "T 37.2 C on admission.") == "not excluded"
+    assert status_of("Temperature > 100.4 degrees", "T 38.6 C on admission.", kind="exclusion") == "excluded"
+    assert status_of("Temperature > 38 degrees", "T 37.2 C on admission.", kind="exclusion") == "not excluded"

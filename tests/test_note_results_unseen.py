@@ -5,18 +5,10 @@ FOLFOX 14 months ago")."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 @pytest.mark.parametrize(
@@ -42,15 +34,15 @@ def test_a_time_with_a_number_still_needs_its_verb() -> None:
 def test_a_pregnancy_test_result_written_after_it(said: str) -> None:
     note = f"16-year-old girl with osteosarcoma. {said}; she is not breastfeeding."
     assert profile_from_note(note).pregnant is False
-    assert _status("Not pregnant or nursing", "inclusion", note) == "met"
+    assert status_of("Not pregnant or nursing", note) == "met"
 
 
 def test_a_regimen_end_is_dated_like_a_drugs() -> None:
     criterion = "At least 6 months since prior adjuvant chemotherapy"
-    assert _status(criterion, "inclusion", "Woman who completed adjuvant FOLFOX 14 months ago.") == "met"
-    assert _status(criterion, "inclusion", "Man who finished adjuvant CAPOX two months ago.") == "not met"
+    assert status_of(criterion, "Woman who completed adjuvant FOLFOX 14 months ago.") == "met"
+    assert status_of(criterion, "Man who finished adjuvant CAPOX two months ago.") == "not met"
     # A start date says nothing of the end.
-    assert _status(criterion, "inclusion", "Man who started FOLFOX 14 months ago, still on it.") == "unknown"
+    assert status_of(criterion, "Man who started FOLFOX 14 months ago, still on it.") == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -63,4 +55,4 @@ def test_a_regimen_end_is_dated_like_a_drugs() -> None:
 )
 def test_at_or_above_and_at_or_below_are_limits(criterion: str, kind: str, note: str, status: str) -> None:
     assert kind in ("inclusion", "exclusion")
-    assert _status(criterion, "inclusion" if kind == "inclusion" else "exclusion", note) == status
+    assert status_of(criterion, note, kind="inclusion" if kind == "inclusion" else "exclusion") == status

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def _conditions(note: str) -> dict[str, tuple[bool, bool]]:
@@ -33,12 +27,12 @@ def _conditions(note: str) -> dict[str, tuple[bool, bool]]:
 )
 def test_uncertainty_leaves_the_condition_open(note: str) -> None:
     assert _conditions(note) == {"asthma": (True, True)}
-    assert _status("History of asthma", "exclusion", note) == "unknown"
-    assert _status("No history of asthma", "inclusion", note) == "unknown"
+    assert status_of("History of asthma", note, kind="exclusion") == "unknown"
+    assert status_of("No history of asthma", note) == "unknown"
 
 
 def test_a_denial_stays_a_denial_beside_an_uncertainty() -> None:
     note = "He does not have asthma. He is not sure when his last influenza vaccine was given."
     assert _conditions(note)["asthma"] == (False, False)
-    assert _status("History of asthma", "exclusion", note) == "not excluded"
+    assert status_of("History of asthma", note, kind="exclusion") == "not excluded"
     assert _conditions("She does not have asthma.") == {"asthma": (False, False)}

@@ -4,14 +4,8 @@ not name; a drug merely given or a rash with no drug named is not an allergy."""
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def _allergens(note: str) -> list[tuple[str, bool]]:
@@ -26,8 +20,8 @@ def test_an_allergen_is_not_a_medicine_taken() -> None:
     note = "Woman of 58 with lymphoma. Allergies: vancomycin (red man syndrome), morphine."
     assert _allergens(note) == [("vancomycin", True), ("morphine", True)]
     assert _taken(note) == set()
-    assert _status("Currently receiving opioid analgesics", "exclusion", note) != "excluded"
-    assert _status("Concurrent vancomycin", "exclusion", note) != "excluded"
+    assert status_of("Currently receiving opioid analgesics", note, kind="exclusion") != "excluded"
+    assert status_of("Concurrent vancomycin", note, kind="exclusion") != "excluded"
 
 
 def test_allergy_cues_before_and_after_the_drug_and_their_lists() -> None:
@@ -47,13 +41,13 @@ def test_allergy_cues_before_and_after_the_drug_and_their_lists() -> None:
 def test_a_denied_allergy_is_absent() -> None:
     note = "Man of 45. No allergy to penicillin; he takes lisinopril."
     assert _allergens(note) == [("penicillin", False)]
-    assert _status("Known hypersensitivity to penicillin", "exclusion", note) == "not excluded"
+    assert status_of("Known hypersensitivity to penicillin", note, kind="exclusion") == "not excluded"
 
 
 def test_an_allergy_meets_a_criterion_about_its_drug_or_class() -> None:
     note = "Woman of 66 with osteoarthritis. She is allergic to diclofenac (angioedema)."
-    assert _status("History of hypersensitivity to NSAIDs", "exclusion", note) == "excluded"
-    assert _status("No known allergy to diclofenac", "inclusion", note) == "not met"
+    assert status_of("History of hypersensitivity to NSAIDs", note, kind="exclusion") == "excluded"
+    assert status_of("No known allergy to diclofenac", note) == "not met"
 
 
 def test_no_known_allergies_and_a_whole_allergy_list_rule_out_the_rest() -> None:
@@ -65,11 +59,13 @@ def test_no_known_allergies_and_a_whole_allergy_list_rule_out_the_rest() -> None
     ):
         profile = profile_from_note(note)
         assert profile.allergy_list_complete, note
-        assert _status("Known hypersensitivity to febuxostat", "exclusion", note) == "not excluded", note
+        assert status_of("Known hypersensitivity to febuxostat", note, kind="exclusion") == "not excluded", (
+            note
+        )
     listed = "Woman of 40. Allergies: codeine (vomiting)."
-    assert _status("Known allergy to ketorolac", "exclusion", listed) == "not excluded"
+    assert status_of("Known allergy to ketorolac", listed, kind="exclusion") == "not excluded"
     # A sentence naming one allergy in passing does not say it is the only one.
     passing = "Woman of 40 who is allergic to codeine."
     assert not profile_from_note(passing).allergy_list_complete
     assert not profile_from_note("Woman of 40. No allergy to codeine.").allergy_list_complete
-    assert _status("Known allergy to ketorolac", "exclusion", passing) == "unknown"
+    assert status_of("Known allergy to ketorolac", passing, kind="exclusion") == "unknown"

@@ -4,14 +4,14 @@ about a relative ("a first-degree relative diagnosed at age 55 or less") is the 
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
+from trialatlas.text.criteria import CriterionKind
+from verdict_support import verdict_of
 
 
-def _verdict(criterion: str, kind: str, note: str) -> tuple[str, str]:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    verdict = evaluate_criterion(parsed, profile_from_note(note))
+# The shared verdict with its reason beside the status: the tests read both.
+def _verdict(criterion: str, kind: CriterionKind, note: str) -> tuple[str, str]:
+    verdict = verdict_of(criterion, note, kind=kind)
     return verdict.status, verdict.reason
 
 

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def test_a_negation_ends_where_a_new_predicate_begins() -> None:
@@ -24,10 +18,10 @@ def test_the_mention_stating_the_grade_decides() -> None:
         "Man, 61, with rectal cancer on chemoradiation. He has loose stools six times a day, "
         "recorded as grade 2 diarrhea."
     )
-    assert _status("Grade 3 or 4 diarrhea", "exclusion", note) == "not excluded"
-    assert _status("Diarrhea grade 2 or higher", "inclusion", note) != "not met"
+    assert status_of("Grade 3 or 4 diarrhea", note, kind="exclusion") == "not excluded"
+    assert status_of("Diarrhea grade 2 or higher", note) != "not met"
 
 
 def test_no_grade_anywhere_stays_unknown() -> None:
     note = "Man, 61, with rectal cancer. He has loose stools six times a day."
-    assert _status("Grade 3 or 4 diarrhea", "exclusion", note) == "unknown"
+    assert status_of("Grade 3 or 4 diarrhea", note, kind="exclusion") == "unknown"

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import load_patient
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(kind: str, criterion: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, load_patient(note)).status
+from verdict_support import status_of
 
 
 def _habit(note: str, concept: str) -> tuple[bool, bool] | None:
@@ -40,16 +34,19 @@ def test_a_habit_is_read_with_its_status(note: str, concept: str, expected: tupl
 
 def test_a_habit_given_up_does_not_meet_a_criterion_about_now() -> None:
     former = "70-year-old man who quit smoking 12 years ago."
-    assert _status("exclusion", "Current smokers", former) == "not excluded"
-    assert _status("inclusion", "Smokers", former) == "not met"
+    assert status_of("Current smokers", former, kind="exclusion") == "not excluded"
+    assert status_of("Smokers", former) == "not met"
     # A criterion about the past, or with a window the quitting falls in, still counts it.
-    assert _status("exclusion", "History of smoking", former) == "excluded"
-    assert _status("exclusion", "Smoking within the past 20 years", former) == "excluded"
-    assert _status("exclusion", "Current smokers", "He smokes a pack a day.") == "excluded"
+    assert status_of("History of smoking", former, kind="exclusion") == "excluded"
+    assert status_of("Smoking within the past 20 years", former, kind="exclusion") == "excluded"
+    assert status_of("Current smokers", "He smokes a pack a day.", kind="exclusion") == "excluded"
 
 
 def test_a_never_smoker_is_no_smoker() -> None:
     assert (
-        _status("exclusion", "Women who are smokers.", "45-year-old woman; never smoker.") == "not excluded"
+        status_of("Women who are smokers.", "45-year-old woman; never smoker.", kind="exclusion")
+        == "not excluded"
     )
-    assert _status("exclusion", "Current alcohol use", "He drinks two beers every night.") == "excluded"
+    assert (
+        status_of("Current alcohol use", "He drinks two beers every night.", kind="exclusion") == "excluded"
+    )

@@ -5,15 +5,9 @@ without a hyphen after "anti" ("anti-fungal drugs")."""
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def test_the_cues_of_a_whole_list() -> None:
@@ -26,28 +20,28 @@ def test_the_cues_of_a_whole_list() -> None:
 
 def test_a_whole_list_rules_out_a_drug_and_a_class_it_does_not_name() -> None:
     note = "Man of 61 with diabetes. His only medications are metformin 500 mg twice daily and simvastatin."
-    assert _status("Current use of warfarin", "exclusion", note) == "not excluded"
-    assert _status("No concurrent anticoagulants or antiplatelet agents", "inclusion", note) == "met"
+    assert status_of("Current use of warfarin", note, kind="exclusion") == "not excluded"
+    assert status_of("No concurrent anticoagulants or antiplatelet agents", note) == "met"
     # Without the word that closes the list, the note's silence stays open.
     open_note = "Man of 61 with diabetes, on metformin 500 mg twice daily and atorvastatin 20 mg."
-    assert _status("Current use of warfarin", "exclusion", open_note) == "unknown"
+    assert status_of("Current use of warfarin", open_note, kind="exclusion") == "unknown"
 
 
 def test_a_listed_drug_still_meets_the_criterion() -> None:
     note = "Woman of 70. Current medications: digoxin 0.125 mg daily, furosemide 40 mg daily."
-    assert _status("No concurrent cardiac glycosides", "inclusion", note) == "not met"
+    assert status_of("No concurrent cardiac glycosides", note) == "not met"
 
 
 def test_a_whole_list_of_today_says_nothing_of_the_past() -> None:
     note = "Woman of 58 with breast cancer. Her only medications are letrozole and omeprazole."
-    assert _status("No prior gemcitabine", "inclusion", note) == "unknown"
-    assert _status("Warfarin within the past 2 weeks", "exclusion", note) == "unknown"
+    assert status_of("No prior gemcitabine", note) == "unknown"
+    assert status_of("Warfarin within the past 2 weeks", note, kind="exclusion") == "unknown"
 
 
 def test_a_listed_medicine_of_unknown_class_keeps_a_class_open() -> None:
     # "Zorbalix" is no drug the vocabulary knows: whether it is an antifungal cannot be told.
     note = "Man of 40. Current medications: zorbalix 10 mg daily and metformin 500 mg twice daily."
-    assert _status("Concurrent antifungal agents", "exclusion", note) == "unknown"
+    assert status_of("Concurrent antifungal agents", note, kind="exclusion") == "unknown"
 
 
 def test_anti_prefixed_class_names_read_with_or_without_hyphen() -> None:
@@ -58,6 +52,6 @@ def test_anti_prefixed_class_names_read_with_or_without_hyphen() -> None:
 
 def test_an_exempted_drug_on_a_whole_list_leaves_the_class_not_met() -> None:
     note = "Man of 38 with AIDS. Current medications: nystatin suspension, loperamide 2 mg as needed."
-    assert _status("Anti-fungal drugs other than nystatin", "exclusion", note) == "not excluded"
+    assert status_of("Anti-fungal drugs other than nystatin", note, kind="exclusion") == "not excluded"
     other = "Man of 38 with AIDS. Current medications: fluconazole 200 mg daily, loperamide."
-    assert _status("Anti-fungal drugs other than nystatin", "exclusion", other) == "excluded"
+    assert status_of("Anti-fungal drugs other than nystatin", other, kind="exclusion") == "excluded"

@@ -5,15 +5,9 @@ word inside a disorder's name ("opioid use disorder", "cocaine dependence") is n
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def _facts(note: str) -> dict[str, bool]:
@@ -45,8 +39,8 @@ def test_a_list_keeps_its_one_negation() -> None:
 
 def test_the_medicine_after_a_denial_decides_a_criterion() -> None:
     note = "Woman of 63. She has no history of stroke and takes apixaban 5 mg twice daily."
-    assert _status("Current use of anticoagulants", "exclusion", note) == "excluded"
-    assert _status("History of stroke", "exclusion", note) == "not excluded"
+    assert status_of("Current use of anticoagulants", note, kind="exclusion") == "excluded"
+    assert status_of("History of stroke", note, kind="exclusion") == "not excluded"
 
 
 def test_a_drug_word_in_a_disorder_is_no_medicine_taken() -> None:
@@ -77,11 +71,9 @@ def test_what_a_note_rules_out_or_only_suspects() -> None:
     assert read("The mammogram is suspicious for breast cancer.") == (True, True)
     assert read("He thinks he might have had a seizure as a child.") == (True, True)
     note = "Woman of 50. Pulmonary embolism has been ruled out with a CT angiogram."
-    assert _status("No pulmonary embolism", "inclusion", note) == "met"
+    assert status_of("No pulmonary embolism", note) == "met"
     assert (
-        _status(
-            "No pulmonary embolism", "inclusion", "Woman of 50. CT angiogram to rule out pulmonary embolism."
-        )
+        status_of("No pulmonary embolism", "Woman of 50. CT angiogram to rule out pulmonary embolism.")
         == "unknown"
     )
 
@@ -90,4 +82,4 @@ def test_a_finding_that_might_represent_a_disease_leaves_it_open() -> None:
     note = "Man of 59 with a neck mass. Core biopsy might represent diffuse large cell lymphoma."
     lymphoma = [c for c in profile_from_note(note).conditions if "lymphoma" in c.name.lower()]
     assert lymphoma and all(c.uncertain for c in lymphoma)
-    assert _status("Diffuse large cell lymphoma", "inclusion", note) == "unknown"
+    assert status_of("Diffuse large cell lymphoma", note) == "unknown"

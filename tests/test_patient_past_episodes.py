@@ -4,30 +4,24 @@ not detected or non-reactive is a negative one."""
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import status_of
 
 
 def test_a_treated_episode_weeks_ago_leaves_active_open() -> None:
     note = "Man of 66 with myeloma. He was treated for pneumonia two months ago with levofloxacin."
-    assert _status("Active infection", "exclusion", note) == "unknown"
+    assert status_of("Active infection", note, kind="exclusion") == "unknown"
 
 
 def test_a_current_episode_is_active() -> None:
     note = "Man of 66 with myeloma and pneumonia diagnosed yesterday, now on ceftriaxone."
-    assert _status("Active infection", "exclusion", note) == "excluded"
+    assert status_of("Active infection", note, kind="exclusion") == "excluded"
 
 
 def test_an_episode_dated_but_not_said_treated_is_not_reopened() -> None:
     # Diagnosed three years ago and nothing says it ended: the dated mention is no past episode.
     note = "Woman of 50 with rheumatoid arthritis diagnosed three years ago."
-    assert _status("Active infection", "exclusion", note) != "excluded"
+    assert status_of("Active infection", note, kind="exclusion") != "excluded"
 
 
 def test_undetectable_and_non_reactive_results_are_negative() -> None:

@@ -8,15 +8,9 @@ camptothecins), a liposomal formulation named apart from its drug, a gap since a
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_regimens, same_drug
 from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, kind: str, note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))  # type: ignore[arg-type]
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import parsed_criterion, status_of
 
 
 def _taken(note: str) -> dict[str, tuple[bool, list[str]]]:
@@ -47,21 +41,16 @@ def test_a_planned_or_declined_regimen_is_not_taken() -> None:
 
 
 def test_criteria_about_a_component_or_its_class() -> None:
+    assert status_of("No prior oxaliplatin", "Man of 58 who received adjuvant FOLFOX in 2019.") == "not met"
+    assert status_of("No prior anthracycline", "Man of 59 with lymphoma after R-CHOP.") == "not met"
+    assert status_of("Prior platinum-based chemotherapy", "Man of 70 who received CAPOX.") == "met"
     assert (
-        _status("No prior oxaliplatin", "inclusion", "Man of 58 who received adjuvant FOLFOX in 2019.")
-        == "not met"
-    )
-    assert (
-        _status("No prior anthracycline", "inclusion", "Man of 59 with lymphoma after R-CHOP.") == "not met"
-    )
-    assert _status("Prior platinum-based chemotherapy", "inclusion", "Man of 70 who received CAPOX.") == "met"
-    assert (
-        _status("Treatment with rituximab within the last two years.", "exclusion", "Finished R-CVP.")
+        status_of("Treatment with rituximab within the last two years.", "Finished R-CVP.", kind="exclusion")
         == "excluded"
     )
-    assert _status("No prior doxorubicin", "inclusion", "Woman of 50 declined FOLFIRINOX.") != "not met"
+    assert status_of("No prior doxorubicin", "Woman of 50 declined FOLFIRINOX.") != "not met"
     # A regimen without the drug leaves the criterion as silent as before.
-    assert _status("No prior irinotecan", "inclusion", "Man of 55 treated with FOLFOX.") == "unknown"
+    assert status_of("No prior irinotecan", "Man of 55 treated with FOLFOX.") == "unknown"
 
 
 def test_chemotherapy_classes() -> None:
@@ -80,21 +69,16 @@ def test_a_liposomal_formulation_is_named_apart_from_its_drug() -> None:
     assert not same_drug("liposomal doxorubicin", "doxorubicin")
     assert same_drug("doxorubicin", "liposomal doxorubicin")
     note = "Man of 67 with relapsed lymphoma previously treated with R-CHOP only."
-    assert (
-        _status("No prior gemcitabine, vinorelbine, or doxorubicin HCl liposome", "inclusion", note)
-        != "not met"
-    )
+    assert status_of("No prior gemcitabine, vinorelbine, or doxorubicin HCl liposome", note) != "not met"
 
 
 def test_a_gap_since_a_treatment_is_not_met_by_the_treatment_alone() -> None:
     note = "Boy of 8 whose last course of VAC chemotherapy was given three days ago."
     # Never met by the treatment alone; the note dates the last course (vincristine with it) three days
     # back, inside the two weeks, since regimens' ends are dated like drugs' ("was given … ago").
-    assert _status("At least 2 weeks since prior vincristine", "inclusion", note) == "not met"
+    assert status_of("At least 2 weeks since prior vincristine", note) == "not met"
     assert (
-        _status(
-            "At least 4 weeks since prior chemotherapy", "inclusion", "Woman on FOLFOX until 10 days ago."
-        )
+        status_of("At least 4 weeks since prior chemotherapy", "Woman on FOLFOX until 10 days ago.")
         == "unknown"
     )
 
@@ -105,11 +89,6 @@ def test_a_negated_list_goes_on_after_its_bracketed_examples() -> None:
         "for any prior malignancy"
     )
     # Etoposide is denied like the rest of the list, so a patient who had it does not meet it.
-    assert (
-        _status(criterion, "inclusion", "Man of 30 previously treated with etoposide for testicular cancer.")
-        != "met"
-    )
-    parsed = parse_criterion(
-        Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
-    )
+    assert status_of(criterion, "Man of 30 previously treated with etoposide for testicular cancer.") != "met"
+    parsed = parsed_criterion(criterion)
     assert all(rule.negated for rule in parsed.rules if rule.kind == "medication")

@@ -5,19 +5,12 @@ an exception ("be eligible") no rule read."""
 
 from __future__ import annotations
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.negation import find_cues
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import parsed_criterion, status_of
 
 CRITERION = "Patients with CNS lymphoma (current or previously treated) will not be eligible."
-
-
-def _exclusion(criterion: str, note: str) -> str:
-    parsed = parse_criterion(
-        Criterion(text=criterion, kind="exclusion", index=0, start=0, end=len(criterion))
-    )
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 def test_the_mention_stating_the_qualifier_decides() -> None:
@@ -25,14 +18,17 @@ def test_the_mention_stating_the_qualifier_decides() -> None:
         "55-year-old woman with follicular lymphoma relapsing in the axillary nodes. She was treated for "
         "CNS lymphoma with high-dose methotrexate three years ago."
     )
-    assert _exclusion(CRITERION, note) == "excluded"
+    assert status_of(CRITERION, note, kind="exclusion") == "excluded"
     # One mention that does not say CNS leaves it open, as before.
-    assert _exclusion(CRITERION, "47-year-old man with stage III follicular lymphoma.") == "unknown"
+    assert (
+        status_of(CRITERION, "47-year-old man with stage III follicular lymphoma.", kind="exclusion")
+        == "unknown"
+    )
 
 
 def test_uncontrolled_is_still_needed_from_some_mention() -> None:
     note = "Man with hypertension. His hypertension is well controlled on lisinopril."
-    assert _exclusion("Uncontrolled hypertension", note) != "excluded"
+    assert status_of("Uncontrolled hypertension", note, kind="exclusion") != "excluded"
 
 
 def test_will_not_be_eligible_is_no_exception() -> None:
@@ -45,20 +41,18 @@ def test_will_not_be_eligible_is_no_exception() -> None:
 def test_another_things_stage_is_not_the_cancers() -> None:
     # A teenager's stage III lymphoma met "Tanner stage II-IV" (a pubertal stage) before.
     note = "15-year-old girl with stage III Hodgkin lymphoma."
-    parsed = parse_criterion(Criterion(text="Tanner stage II-IV", kind="inclusion", index=0, start=0, end=18))
+    parsed = parsed_criterion("Tanner stage II-IV")
     assert evaluate_criterion(parsed, profile_from_note(note)).status == "unknown"
     # A stage naming no condition still stages the cancer under study.
     ovarian = "Woman with stage III ovarian cancer."
     for criterion in ("Stage III or IV disease", "FIGO stage III-IV"):
-        parsed = parse_criterion(
-            Criterion(text=criterion, kind="inclusion", index=0, start=0, end=len(criterion))
-        )
+        parsed = parsed_criterion(criterion)
         assert evaluate_criterion(parsed, profile_from_note(ovarian)).status == "met"
 
 
 def test_a_stated_opposite_denies_the_qualifier() -> None:
     stable = "Man of 72 in NYHA class II heart failure, stable on carvedilol and furosemide."
-    assert _exclusion("Uncontrolled heart failure", stable) == "not excluded"
+    assert status_of("Uncontrolled heart failure", stable, kind="exclusion") == "not excluded"
     # Weakened or negated words are no opposite.
     for note in ("Man with poorly controlled heart failure.", "Man with unstable heart failure."):
-        assert _exclusion("Uncontrolled heart failure", note) != "not excluded"
+        assert status_of("Uncontrolled heart failure", note, kind="exclusion") != "not excluded"

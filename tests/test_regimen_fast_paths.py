@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from trialatlas.eval.regimens import load_labelled
-from trialatlas.extract.regimen import amounts, clauses, lexicon, thresholds
+from trialatlas.extract.regimen import amounts, clauses, drugs, lexicon, parse, passes, thresholds
 from trialatlas.extract.regimen.fastre import WordPatterns, word_start_regex
+from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.parse import _TRANSLATE, normalise_text
 from trialatlas.extract.regimen.passes import _DOSE_IN_WORDS
 
@@ -132,3 +133,75 @@ def test_stage_pre_checks_never_skip_a_match(texts: list[str]) -> None:
     assert {t.condition.measure for t in found} == {"weight", "renal function"} and len(found) == 3
     assert lexicon.cycle_frequency(TRICKY[-1]) is not None
     assert [a.unit for a in amounts._masses_after_activity(TRICKY[-1], [])] == ["mg"]
+
+
+# Each pattern rewritten to begin with what it consumes (so that the engine skips to its first character)
+# beside the plain form it replaced, over every text and the strings written for them: the same matches,
+# or for a hint only searched for, the same answer.
+REWRITTEN = [
+    (
+        clauses._BOUNDARY,
+        re.compile(r"[.!?](?=\s+[A-Z0-9•*\-\"'(\[])|\n\n*|[.!?]$|\s\d+\.\s(?=[A-Z])|•"),
+        True,
+    ),
+    (drugs._SPACED_HINT, re.compile(r"\b[A-Z]{2,6} \d"), False),
+    (drugs._INNER_HYPHEN, re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])"), True),
+    (drugs._GLUED_HINT, re.compile(r"[A-Za-z]{5}\d"), False),
+]
+EDGES = [
+    "a.\n\nB c.",
+    "x. 1. Y",
+    "end.",
+    "a •b",
+    "a\r\n2. X",
+    "a.  B",
+    "a.\tB",
+    "1.\n",
+    "a!",
+    "?",
+    "\n\n\nz",
+    "ISIS 2503 and xSCH 66336; AB 1",
+    "ABCDEFG 12",
+    "É AB 3",
+    "MK-3475, -5, a-, -b, x-y",
+    "Ofloxacin400 mg",
+    "abcd5 Éabcde6",
+]
+
+
+@pytest.mark.parametrize("index", range(len(REWRITTEN)))
+def test_rewritten_patterns_match_their_plain_forms(index: int, texts: list[str]) -> None:
+    fast, plain, same_matches = REWRITTEN[index]
+    found = 0
+    for text in [*texts, *EDGES]:
+        expected = [(m.span(), m.group()) for m in plain.finditer(text)]
+        if same_matches:
+            assert [(m.span(), m.group()) for m in fast.finditer(text)] == expected, text
+        else:
+            assert (fast.search(text) is not None) == bool(expected), text
+        found += len(expected)
+    assert found > 0
+
+
+def test_whole_text_pre_checks_are_necessary(texts: list[str]) -> None:
+    split_hint = 0
+    for text in [*texts, "given p. o. b. i. d.", "S. C. once", "İ. V. daily", "a. b"]:
+        if parse._SPLIT_HINT.search(text) is None:
+            assert parse._SPLIT_ABBREVIATION.search(text) is None, text
+        else:
+            split_hint += 1
+        lowered = text.lower()
+        if not any(word in lowered for word in parse._CELL_WORDS):
+            assert parse._CELL_CONTEXT.search(text) is None, text
+        assert passes._DOSE_IN_WORDS_FAST.matches(text) == (_DOSE_IN_WORDS.search(text) is not None), text
+    assert split_hint > 0
+    assert passes._DOSE_IN_WORDS_FAST.matches("at the STANDARD dose") and parse._cell_context("CAR-T cells")
+
+
+def test_the_gate_reading_is_kept_beside_the_item_not_in_it() -> None:
+    item = RegimenItem(text="5 mg")
+    assert (item.gate_features, item.gate_score) == ([], None)
+    item.note_gate([1.0, 0.0], 0.75)
+    assert (item.gate_features, item.gate_score) == ([1.0, 0.0], 0.75)
+    assert "_gate" not in item.model_dump() and "gate" not in item.model_dump_json()
+    assert item == RegimenItem(text="5 mg")  # the gate's reading is not one of the item's fields

@@ -7,22 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.extract.criteria.rules import ConditionRule
-from trialatlas.match.patient import profile_from_note
-from trialatlas.match.verdict import evaluate_criterion
-
-
-def _status(criterion: str, note: str) -> str:
-    parsed = parse_criterion(
-        Criterion(text=criterion, kind="exclusion", index=0, start=0, end=len(criterion))
-    )
-    return evaluate_criterion(parsed, profile_from_note(note)).status
+from verdict_support import parsed_criterion, status_of
 
 
 def test_the_verb_and_its_objects_are_the_conditions_now() -> None:
     text = "Are abusing drugs or alcohol."
-    parsed = parse_criterion(Criterion(text=text, kind="exclusion", index=0, start=0, end=len(text)))
+    parsed = parsed_criterion(text, kind="exclusion")
     conditions = [r for r in parsed.rules if isinstance(r, ConditionRule)]
     assert [c.concept for c in conditions] == ["substance_abuse", "alcohol_abuse"]
     assert all(c.window is not None and c.window.relation == "current" for c in conditions)
@@ -31,7 +22,7 @@ def test_the_verb_and_its_objects_are_the_conditions_now() -> None:
 
 def test_a_word_that_composes_to_no_condition_ends_the_objects() -> None:
     text = "Abuse alcohol or require drugs which may increase the risk of pancreatitis."
-    parsed = parse_criterion(Criterion(text=text, kind="exclusion", index=0, start=0, end=len(text)))
+    parsed = parsed_criterion(text, kind="exclusion")
     concepts = [r.concept for r in parsed.rules if isinstance(r, ConditionRule)]
     assert "alcohol_abuse" in concepts
     assert "substance_abuse" not in concepts
@@ -53,9 +44,14 @@ def test_a_word_that_composes_to_no_condition_ends_the_objects() -> None:
     ],
 )
 def test_abuse_by_verb_against_the_notes_drinking(note: str, expected: str) -> None:
-    assert _status("Abuse alcohol or drugs.", note) == expected
+    assert status_of("Abuse alcohol or drugs.", note, kind="exclusion") == expected
 
 
 def test_light_drinking_is_not_alcohol_abuse_but_a_history_of_it_is_still_asked() -> None:
-    assert _status("Current alcohol abuse.", "Man of 30 who drinks one beer on weekends.") == "not excluded"
-    assert _status("History of alcohol abuse.", "Man of 30 who does not drink.") == "unknown"
+    assert (
+        status_of("Current alcohol abuse.", "Man of 30 who drinks one beer on weekends.", kind="exclusion")
+        == "not excluded"
+    )
+    assert (
+        status_of("History of alcohol abuse.", "Man of 30 who does not drink.", kind="exclusion") == "unknown"
+    )

@@ -4,20 +4,13 @@ failed it (clinical suite c928, confidently wrong)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import parsed_criterion, status_of
 
 LIMIT = "No greater than 400 mg/m2 prior doxorubicin or combined total doxorubicin and mitoxantrone"
-
-
-def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) -> str:
-    parsed = parse_criterion(Criterion(text=criterion, kind=kind, index=0, start=0, end=len(criterion)))
-    return evaluate_criterion(parsed, profile_from_note(note)).status
 
 
 @pytest.mark.parametrize(
@@ -29,13 +22,13 @@ def _status(criterion: str, kind: Literal["inclusion", "exclusion"], note: str) 
     ],
 )
 def test_a_dose_limit_no_rule_carries_leaves_the_drug_open(note: str) -> None:
-    assert _status(LIMIT, "inclusion", note) == "unknown"
+    assert status_of(LIMIT, note) == "unknown"
 
 
 def test_a_dose_the_rule_carries_still_decides() -> None:
     note = "45-year-old woman weighing 60 kg on prednisone 40 mg daily."
-    assert _status("Prednisone greater than 20 mg/day", "exclusion", note) == "excluded"
-    assert _status("Greater than 0.5 mg/kg/day of prednisone", "exclusion", note) == "excluded"
+    assert status_of("Prednisone greater than 20 mg/day", note, kind="exclusion") == "excluded"
+    assert status_of("Greater than 0.5 mg/kg/day of prednisone", note, kind="exclusion") == "excluded"
 
 
 def test_a_dose_in_another_clause_does_not_reach_a_later_drug() -> None:
@@ -43,9 +36,7 @@ def test_a_dose_in_another_clause_does_not_reach_a_later_drug() -> None:
         "Disease requiring greater than 1 mg/kg/day of prednisone or greater than 80 mg qd if patients "
         "weigh more than 80 kg, or requiring other systemic immunosuppressants."
     )
-    parsed = parse_criterion(
-        Criterion(text=criterion, kind="exclusion", index=0, start=0, end=len(criterion))
-    )
+    parsed = parsed_criterion(criterion, kind="exclusion")
     note = (
         "35-year-old woman weighing 60 kg on prednisone 20 mg daily; she takes no other immunosuppressants."
     )
@@ -53,4 +44,4 @@ def test_a_dose_in_another_clause_does_not_reach_a_later_drug() -> None:
     immunosuppressants = [v for v in verdict.rules if v.text == "immunosuppressants"]
     assert immunosuppressants and "limit not read" not in immunosuppressants[0].reason
     # The drug right under the unread "greater than 80 mg qd" is the one left open.
-    assert _status("Greater than 80 mg qd prior prednisone", "exclusion", note) == "unknown"
+    assert status_of("Greater than 80 mg qd prior prednisone", note, kind="exclusion") == "unknown"

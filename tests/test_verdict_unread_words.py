@@ -9,14 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialatlas.extract.criteria import Criterion, parse_criterion
-from trialatlas.match.patient import load_patient
-from trialatlas.match.verdict import CriterionVerdict, evaluate_criterion
-
-
-def _judge(text: str, kind: str, note: str) -> CriterionVerdict:
-    criterion = Criterion(text=text, kind=kind, index=0, start=0, end=len(text))  # type: ignore[arg-type]
-    return evaluate_criterion(parse_criterion(criterion), load_patient(note))
+from verdict_support import verdict_of
 
 
 @pytest.mark.parametrize(
@@ -42,7 +35,7 @@ def _judge(text: str, kind: str, note: str) -> CriterionVerdict:
 def test_unread_words_that_cannot_change_the_answer_do_not_block(
     text: str, kind: str, note: str, expected: str
 ) -> None:
-    verdict = _judge(text, kind, note)
+    verdict = verdict_of(text, note, kind=kind)
     assert verdict.status == expected, verdict.reason
     assert not any(r.kind == "unread" for r in verdict.rules)
 
@@ -73,19 +66,19 @@ def test_unread_words_that_cannot_change_the_answer_do_not_block(
     ],
 )
 def test_unread_words_that_could_change_the_answer_still_block(text: str, kind: str, note: str) -> None:
-    verdict = _judge(text, kind, note)
+    verdict = verdict_of(text, note, kind=kind)
     assert verdict.status == "unknown", verdict.reason
     assert any(r.kind == "unread" for r in verdict.rules)
 
 
 def test_the_same_qualifier_does_not_block_a_patient_without_the_thing_qualified() -> None:
-    on_steroids = _judge(
-        "Chronic use of high-dose steroids", "exclusion", "A 60-year-old man on prednisone 5 mg daily."
+    on_steroids = verdict_of(
+        "Chronic use of high-dose steroids", "A 60-year-old man on prednisone 5 mg daily.", kind="exclusion"
     )
-    without = _judge(
+    without = verdict_of(
         "Chronic use of high-dose steroids",
-        "exclusion",
         "A 60-year-old man. Medications: tiotropium. No steroids.",
+        kind="exclusion",
     )
     assert on_steroids.status == "unknown"
     assert without.status == "not excluded"

@@ -15,9 +15,12 @@ from trialatlas.extract.regimen.drugs import Mention
 from trialatlas.extract.regimen.fastre import word_start_regex
 from trialatlas.extract.regimen.models import Adjustment, Condition, TargetLevel
 
-# "\n\n*", not "\n+": an alternative that starts with a character (not a repeat) is skipped by the engine
-# at one test where that character is not, and this pattern is tried at every position of a text.
-_BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9•*\-\"'(\[])|\n\n*|[.!?]$|\s\d+\.\s(?=[A-Z])|•")
+# A sentence ends at "[.!?](?=\s+[A-Z0-9•*\-\"'(\[])|\n+|[.!?]$|\s\d+\.\s(?=[A-Z])|•". Written as one class of
+# the characters a boundary starts with, then what follows each (told apart by looking back at it), so that
+# the engine skips to such a character instead of trying every alternative at every position of a text.
+_BOUNDARY = re.compile(
+    r"""[.!?\s•](?:(?<=[.!?])(?:(?=\s+[A-Z0-9•*\-"'(\[])|$)|(?<=\n)\n*|(?<=\s)\d+\.\s(?=[A-Z])|(?<=•))"""
+)
 # Period-ended abbreviations that do not end a sentence ("i.v.", "p.o.", "b.i.d.", "approx.").
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[a-zA-Z]\.){1,3}|\b(?:approx|vs|e\.g|i\.e|ca|no|nº|max|min|tab|tabs|cap|caps|inj|amp|sol|susp|"

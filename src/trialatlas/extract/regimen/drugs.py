@@ -493,9 +493,11 @@ def looks_like_drug_word(word: str) -> bool:
 # across texts, so each is classified once (bounded, so a stream of unique codes cannot grow it forever).
 _KINDS: dict[str, int] = {}
 _KINDS_MAX = 200_000
-# Where a spaced code can be at all: two to six capitals, a space, a digit.
-_SPACED_HINT = re.compile(r"\b[A-Z]{2,6} \d")
-_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])")
+# Where a spaced code can be at all: two to six capitals at a word start, a space, a digit. Both patterns
+# begin with what they consume ("\b..." and "(?<=...)-" are the same tests written first), so that the
+# engine skips to a capital or a hyphen instead of trying them at every position.
+_SPACED_HINT = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{1,5} \d")
+_INNER_HYPHEN = re.compile(r"-(?<=[A-Za-z0-9]-)(?=[A-Za-z0-9])")
 
 
 def _kind(word: str, vocab: Vocabulary) -> int:
@@ -631,7 +633,7 @@ def find_mentions(text: str) -> list[Mention]:
 
 
 # A name written against its amount with no space ("Ofloxacin400 mg"): one word token, which names nothing.
-_GLUED_HINT = re.compile(r"[A-Za-z]{5}\d")
+_GLUED_HINT = re.compile(r"\d(?<=[A-Za-z]{5}\d)")  # "[A-Za-z]{5}\d", tried only at digits
 _GLUED_NAME = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{5,})(?=\d+(?:[.,]\d+)?\s*(?:mg|g|mcg|µg|ug|iu|units?|ml|mmol|meq)\b)",
     re.IGNORECASE,

@@ -82,6 +82,13 @@ class WordPatterns:
         renamed = self.renamed
         return [(m, renamed.get(m.lastgroup or "", m.lastgroup or "")) for m in self.fast.finditer(lowered)]
 
+    def matches(self, text: str) -> bool:
+        """Whether ``reference`` matches anywhere in ``text``."""
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            return self.reference.search(text) is not None
+        return self.fast.search(lowered) is not None
+
 
 _ZERO_WIDTH = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT})
 _REPEATS = frozenset({_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT})

@@ -6,9 +6,9 @@ kept as :class:`Unparsed` instead of being guessed at.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 # What an amount is per. "dose" is a plain amount given at each administration.
 BASES: tuple[str, ...] = (
@@ -209,21 +209,25 @@ class RegimenItem(_Model):
         "never concurrent.",
     )
     # What the item gate (gate.py) read of the item: its signs of doubt and its score that the reading is
-    # right. Kept to train and test the gate; never part of the item's JSON.
-    _gate_features: list[float] = PrivateAttr(default_factory=list)
-    _gate_score: float | None = PrivateAttr(default=None)
+    # right. Kept to train and test the gate; never part of the item's JSON. A plain slot beside the
+    # fields, set only when the gate reads the item: pydantic private attributes were set up on every
+    # item built (two-thirds of its cost) although the gate is off by default. Copies and pickles drop it.
+    __slots__ = ("_gate",)
+    if TYPE_CHECKING:
+        _gate: tuple[list[float], float | None]
 
     @property
     def gate_features(self) -> list[float]:
-        return self._gate_features
+        noted = getattr(self, "_gate", None)
+        return [] if noted is None else noted[0]
 
     @property
     def gate_score(self) -> float | None:
-        return self._gate_score
+        noted = getattr(self, "_gate", None)
+        return None if noted is None else noted[1]
 
     def note_gate(self, features: list[float], score: float | None) -> None:
-        self._gate_features = features
-        self._gate_score = score
+        self._gate = (features, score)
 
     def export(self) -> dict[str, object]:
         """The flat scoring shape of ``trialatlas parse-regimens``."""

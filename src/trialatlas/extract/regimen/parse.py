@@ -121,16 +121,26 @@ _ASCII_KEYS = tuple(chr(key) for key in _TRANSLATE if key < 128)
 # "p. o.", "i. v.", "b. i. d.": a dotted abbreviation (dotted_abbreviations.txt) whose letters a space was
 # put between (the descriptions dump's maker cut every ". "), joined again so that the lexicon reads it as
 # "p.o.", "i.v.", "b.i.d.". Longest first, so that "b. i. d." is not read as "b. i." and "d.".
+_DOTTED_PARTS = [
+    word.rstrip(".").split(".")
+    for word in sorted(
+        packaged_words(__package__, "dotted_abbreviations.txt"), key=lambda word: (-len(word), word)
+    )
+]
 _SPLIT_ABBREVIATION = re.compile(
     r"(?<![A-Za-z0-9.])(?:"
-    + "|".join(
-        r"\.\s".join(re.escape(letter) for letter in word.rstrip(".").split("."))
-        for word in sorted(
-            packaged_words(__package__, "dotted_abbreviations.txt"), key=lambda word: (-len(word), word)
-        )
-    )
+    + "|".join(r"\.\s".join(re.escape(part) for part in parts) for parts in _DOTTED_PARTS)
     + r")\.(?![A-Za-z])",
     re.IGNORECASE,
+)
+# Each split abbreviation holds ". ", its second part and "." ("p. o." holds ". o."): a text with none of
+# these is left as it is without trying the long alternation at every position (one of a single part would
+# hold no ". ", and then every text is tried).
+_SECOND_PARTS = sorted({re.escape(parts[1]) for parts in _DOTTED_PARTS if len(parts) > 1})
+_SPLIT_HINT = (
+    re.compile(r"\.\s(?:" + "|".join(_SECOND_PARTS) + r")\.", re.IGNORECASE)
+    if all(len(parts) > 1 for parts in _DOTTED_PARTS)
+    else None
 )
 
 
@@ -143,7 +153,7 @@ def normalise_text(text: str) -> str:
     joined (offsets refer to this)."""
     if "\\" in text:
         text = _ESCAPES.sub(r"\1", text)
-    if ". " in text:
+    if ". " in text and (_SPLIT_HINT is None or _SPLIT_HINT.search(text) is not None):
         text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
     if text.isascii() and not any(key in text for key in _ASCII_KEYS):
         # translate() looks up every character in the table: an ASCII text (most) without the table's
@@ -294,7 +304,8 @@ def parse_regimen(
     return result
 
 
-_CELL_WORDS = ("cell", "msc", "car", "cd34")
+# What every match of _CELL_CONTEXT contains, lower-cased ("car" alone is in "care" and "carboplatin").
+_CELL_WORDS = ("cell", "msc", "car-t", "cart", "cd34")
 _HEADING = re.compile(r"[a-z], [a-z]")
 
 
