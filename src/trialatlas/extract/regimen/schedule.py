@@ -148,6 +148,18 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
                 item.dose = item.dose.model_copy(update={"basis": _PER_DAY_OF[item.dose.basis]})
             item.frequency = divided
             continue
+        uncounted = _DIVIDED_UNCOUNTED.search(after) if divided is None else None
+        if uncounted is not None and per_time in {None, "day"} and item.frequency in {None, "QD"}:
+            # "2000 mg daily in divided doses": a day's amount given in several doses whose count the text
+            # does not state (the spec: a per-period amount implies its period only unless the
+            # administrations are counted; null when not stated). A count written right after ("in
+            # divided doses twice daily") is the count.
+            counted = _counted_after(after, uncounted.end())
+            day_amount = per_time == "day" or item.frequency == "QD" or counted is not None
+            if day_amount and item.dose.basis in _PER_DAY_OF:
+                item.dose = item.dose.model_copy(update={"basis": _PER_DAY_OF[item.dose.basis]})
+            item.frequency = counted
+            continue
         if item.frequency is not None:
             continue
         previous_end = dosed[index - 1].end if index else sentence.start
@@ -171,7 +183,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             continue
         # "Mel 140 mg/m2 IV D-5; TBI 150cGy D-4, -3, -2, -1": a named day first is the dose's; the days
         # after it are another's.
-        code = None if _one_day_first(after) else _schedule_code(after)
+        code = _continued_days(doc, item.end, after)
+        if code is None:
+            code = None if _one_day_first(after) else _schedule_code(after)
         if code is None and not _one_day(after):
             # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
             # days before it are the dose before's.
@@ -392,6 +406,70 @@ def _text_cycle(text: str, *, of_cycle: bool) -> str | None:
     for match in _REPEAT_EVERY.finditer(text):
         codes.update(span[2] for span in lexicon.find_frequencies(match.group(0)))
     return codes.pop() if len(codes) == 1 else None
+
+
+# "in divided doses", "divided into several doses": doses of a period whose count is not written.
+_DIVIDED_UNCOUNTED = re.compile(
+    r"\b(?:in(?:to)?|as)\s+(?:several\s+|multiple\s+|equal(?:ly)?\s+)?divided\s+(?:doses|administrations|intakes)\b"
+    r"|\bdivided\s+(?:in(?:to)?\s+)?(?:several\s+|multiple\s+)?(?:doses|administrations|intakes)\b",
+    re.IGNORECASE,
+)
+_COUNTED_CODES = frozenset(_ADMINISTRATIONS.values())
+
+
+def _counted_after(window: str, start: int) -> str | None:
+    """The count of a day's doses written right after "in divided doses" ("... twice daily"), if any."""
+    found = lexicon.find_frequencies(window[start : start + 24])
+    return found[0][2] if found and found[0][0] <= 2 and found[0][2] in _COUNTED_CODES else None
+
+
+_DAYS_BREAK = re.compile(r"[;.]")
+_DAYS_JOIN = re.compile(
+    r"^[\s,]*(?:and|&)?\s*(?:then\s+)?(?:(?:at|on|in|from)\s+)?[^,;()]{0,20}?$", re.IGNORECASE
+)
+
+
+def _continued_days(doc: _Doc, offset: int, window: str) -> str | None:
+    """ "on day 2 and then at 8 am on days 3-4", "on day 1 and on days 2 to 5": a named day that the next
+    named days of the same clause continue is one schedule with them: a run of consecutive days (QD),
+    an evenly spaced list (its interval; the spec's schedule rules), an uneven one nothing."""
+    if "day" not in window.lower():
+        return None
+    cut = _DAYS_BREAK.search(window)
+    window = window[: cut.start()] if cut else window
+    first = next(
+        (m for m in _ONE_DAY.finditer(window) if m.group(1) and not _FROM_DAY.search(window, 0, m.start())),
+        None,
+    )
+    if first is None:
+        return None
+    later = [
+        m
+        for pattern in (_DAY_RUN, _DAY_LIST, _ONE_DAY)
+        if (m := pattern.search(window, first.end())) is not None and m.group(1) is not None
+    ]
+    if not later:
+        return None
+    after = min(later, key=lambda m: m.start())
+    gap = window[first.end() : after.start()]
+    if not _DAYS_JOIN.match(gap) or _FROM_DAY.search(window, 0, after.start()):
+        return None
+    if any(offset + first.end() <= m.start < offset + after.start() for m in doc.mentions):
+        # "cells on day 0 and IL-2 on day 1": the later day is another drug's.
+        return None
+    days = [int(first.group(1))]
+    if after.re is _DAY_RUN:
+        if after.group(2) is None:
+            return None
+        low, high = int(after.group(1)), int(after.group(2))
+        if high <= low:
+            return None
+        days += list(range(low, high + 1))
+    else:
+        days += [int(n) for n in re.findall(r"[-+]?\d+", after.group(1))]
+    if any(b <= a for a, b in itertools.pairwise(days)):
+        return None
+    return _spacing(days, _INTERVAL_DAYS)
 
 
 def _one_day_first(window: str) -> bool:
