@@ -123,6 +123,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
             continue
+        if item.frequency is None and _initial_then_maintained(doc, item, dosed[index + 1 :], before, after):
+            # "400 mg/m2 initial dose followed by 250 mg/m2 weekly": an initial dose that the drug's next
+            # dose, given on a schedule, follows is a loading dose: one administration (the spec).
+            item.frequency = "once"
+            continue
         if item.frequency == "once" and item.dose is not None and item.dose.per_time == "day":
             # "a single flat dose level of 5 mg/day": an amount per day is given every day (the spec).
             item.frequency = "QD"
@@ -219,6 +224,35 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         if code is not None:
             item.frequency = code
     _share_trailing(doc, dosed)
+
+
+_INITIAL_AFTER = re.compile(
+    r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|sc|s\.c\.|intravenous(?:ly)?|subcutaneous(?:ly)?)\s*,?\s*)?"
+    r"(?:as\s+(?:an?\s+|the\s+)?)?initial\s+(?:dose|infusion|injection|bolus)\b",
+    re.IGNORECASE,
+)
+_INITIAL_BEFORE = re.compile(
+    r"\b(?:the\s+|an?\s+)?initial\s+(?:dose|infusion|injection)\s+(?:of\s+[\w-]+\s+)?(?:is|will\s+be|was|of|at)\s*$",
+    re.IGNORECASE,
+)
+_THEN = re.compile(r"\bfollowed\s+by\b|\bthen\b|\bthereafter\b", re.IGNORECASE)
+_CHANGE = re.compile(r"\b(?:increas|titrat|escalat|uptitrat|decreas|reduc|taper)\w*", re.IGNORECASE)
+
+
+def _initial_then_maintained(
+    doc: _Doc, item: RegimenItem, later: list[RegimenItem], before: str, after: str
+) -> bool:
+    """Whether ``item`` is an initial dose ("400 mg/m2 initial dose", "the initial dose of X is 400 mg/m2")
+    that the same drug's next dose follows ("followed by", "then") on a schedule of its own, with no
+    titration or escalation between (a titration's first step keeps no frequency the text does not
+    state, R40)."""
+    if not (_INITIAL_AFTER.match(after) or _INITIAL_BEFORE.search(before)):
+        return False
+    following = next((other for other in later if other.drug == item.drug), None)
+    if following is None or following.frequency in {None, "once"}:
+        return False
+    between = doc.text[item.end : following.start]
+    return _THEN.search(between) is not None and _CHANGE.search(between) is None
 
 
 _PLUS_BEFORE = re.compile(r"(?:\bplus|\+)\s*$", re.IGNORECASE)
@@ -425,7 +459,7 @@ def _counted_after(window: str, start: int) -> str | None:
 
 _DAYS_BREAK = re.compile(r"[;.]")
 _DAYS_JOIN = re.compile(
-    r"^[\s,]*(?:and|&)?\s*(?:then\s+)?(?:(?:at|on|in|from)\s+)?[^,;()]{0,20}?$", re.IGNORECASE
+    r"^\)?[\s,]*(?:and|&)?\s*(?:then\s+)?(?:(?:at|on|in|from)\s+)?[^,;()]{0,20}?$", re.IGNORECASE
 )
 
 
