@@ -118,12 +118,20 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"(?:\s+cycles?)?|\b(?:once\s+)?q\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b|"
         # "at reduced intervals of 4 weeks", "at 4-week intervals".
         r"\bintervals?\s+of\s+(" + NUMBER_WORD + r")\s*(days?|weeks?|wks?|months?|hours?|hrs?)\b|"
-        r"\bat\s+(" + NUMBER_WORD + r")[-\s]?(day|week|month|hour)s?\s+intervals?\b",
+        r"\bat\s+(" + NUMBER_WORD + r")[-\s]?(day|week|month|hour)s?\s+intervals?\b|"
+        # "once in 2 weeks", "once per 3 weeks": one administration per that interval.
+        r"\bonce\s+(?:in|per)\s+(?:every\s+)?(" + NUMBER_WORD + r")\s*(days?|weeks?|wks?|months?)\b|"
+        # "two injections one week apart", "3 doses given 4 weeks apart": evenly spaced by that interval.
+        r"\b(?:two|three|four|five|six|[2-9])\s+(?:doses|injections|infusions|administrations|vaccinations)\s+"
+        r"(?:(?:given|administered|injected|infused)\s+)?("
+        + NUMBER_WORD
+        + r")\s*(days?|weeks?|wks?|months?)\s+apart\b",
     ),
     (
         "QW",
         r"\bonce[-\s](?:a\s+|per\s+|each\s+|every\s+)?week(?:ly)?\b|\bweekly\b|\bevery\s+week\b|"
-        r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b",
+        r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b|"
+        r"\b(?:one|1)[-\s]*(?:x[-\s]*|times?[-\s]+)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:week(?:ly)?|wks?)\b",
     ),
     ("Q2W", r"\bevery\s+(?:other|second|2nd)\s+week\b|\bfortnightly\b|\bbi-?weekly\b|\btwo[-\s]weekly\b"),
     ("Q3W", r"\bthree[-\s]weekly\b|\b3[-\s]weekly\b"),

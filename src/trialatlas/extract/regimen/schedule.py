@@ -76,6 +76,8 @@ _DAY_LIST = re.compile(
 _WEEK_WORD = r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+"
 _WEEK_NUMBERS = r"\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+"
 _WEEK_LIST = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS})\b", re.IGNORECASE)
+# "at 0, 4 and 8 weeks": the week numbers written before the week word.
+_WEEK_LIST_AFTER = re.compile(rf"\b(?:at|on|in)\s+({_WEEK_NUMBERS})\s*(?:weeks|wks)\b", re.IGNORECASE)
 _ONE_DAY = re.compile(
     rf"\b(?:on\s+)?{_DAY_WORD}\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
     # "at Week 0": one named week of a schedule that does not repeat is one administration too.
@@ -564,7 +566,7 @@ def _schedule_code(window: str) -> str | None:
             # "1.4 mg/m2 iv for 1 day": a run of one day is one administration (the spec: once).
             return "once"
         return "QD"
-    weeks = _WEEK_LIST.search(window)
+    weeks = _WEEK_LIST.search(window) or _WEEK_LIST_AFTER.search(window)
     if weeks is not None:
         return _spacing([int(n) for n in re.findall(r"\d+", weeks.group(1))], _INTERVAL_WEEKS)
     return None
