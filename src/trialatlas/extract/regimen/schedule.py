@@ -125,7 +125,7 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
             continue
-        if item.frequency is None and _initial_then_maintained(doc, item, dosed[index + 1 :], before, after):
+        if _initial_then_maintained(doc, item, dosed[index + 1 :], before, after):
             # "400 mg/m2 initial dose followed by 250 mg/m2 weekly": an initial dose that the drug's next
             # dose, given on a schedule, follows is a loading dose: one administration (the spec).
             item.frequency = "once"
@@ -190,9 +190,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             continue
         # "Mel 140 mg/m2 IV D-5; TBI 150cGy D-4, -3, -2, -1": a named day first is the dose's; the days
         # after it are another's.
-        code = _continued_days(doc, item.end, after)
-        if code is None:
-            code = None if _one_day_first(after) else _schedule_code(after)
+        continued, code = _continued_days(doc, item.end, after)
+        if continued:
+            # An uneven list of days is no frequency at all (the spec), not the first day's "once".
+            item.frequency = code
+            continue
+        code = None if _one_day_first(after) else _schedule_code(after)
         if code is None and not _one_day(after):
             # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
             # days before it are the dose before's.
@@ -252,6 +255,9 @@ def _initial_then_maintained(
         return False
     following = next((other for other in later if other.drug == item.drug), None)
     if following is None or following.frequency in {None, "once"}:
+        return False
+    if item.frequency not in {None, following.frequency}:
+        # "8 mg/kg initial dose daily": a frequency of its own (the next dose's, read over it, is not).
         return False
     between = doc.text[item.end : following.start]
     return _THEN.search(between) is not None and _CHANGE.search(between) is None
@@ -465,12 +471,13 @@ _DAYS_JOIN = re.compile(
 )
 
 
-def _continued_days(doc: _Doc, offset: int, window: str) -> str | None:
+def _continued_days(doc: _Doc, offset: int, window: str) -> tuple[bool, str | None]:
     """ "on day 2 and then at 8 am on days 3-4", "on day 1 and on days 2 to 5": a named day that the next
     named days of the same clause continue is one schedule with them: a run of consecutive days (QD),
-    an evenly spaced list (its interval; the spec's schedule rules), an uneven one nothing."""
+    an evenly spaced list (its interval; the spec's schedule rules), an uneven one nothing. Whether the
+    day is so continued, and the code."""
     if "day" not in window.lower():
-        return None
+        return False, None
     cut = _DAYS_BREAK.search(window)
     window = window[: cut.start()] if cut else window
     first = next(
@@ -478,34 +485,34 @@ def _continued_days(doc: _Doc, offset: int, window: str) -> str | None:
         None,
     )
     if first is None:
-        return None
+        return False, None
     later = [
         m
         for pattern in (_DAY_RUN, _DAY_LIST, _ONE_DAY)
         if (m := pattern.search(window, first.end())) is not None and m.group(1) is not None
     ]
     if not later:
-        return None
+        return False, None
     after = min(later, key=lambda m: m.start())
     gap = window[first.end() : after.start()]
     if not _DAYS_JOIN.match(gap) or _FROM_DAY.search(window, 0, after.start()):
-        return None
+        return False, None
     if any(offset + first.end() <= m.start < offset + after.start() for m in doc.mentions):
         # "cells on day 0 and IL-2 on day 1": the later day is another drug's.
-        return None
+        return False, None
     days = [int(first.group(1))]
     if after.re is _DAY_RUN:
         if after.group(2) is None:
-            return None
+            return False, None
         low, high = int(after.group(1)), int(after.group(2))
         if high <= low:
-            return None
+            return False, None
         days += list(range(low, high + 1))
     else:
         days += [int(n) for n in re.findall(r"[-+]?\d+", after.group(1))]
     if any(b <= a for a, b in itertools.pairwise(days)):
-        return None
-    return _spacing(days, _INTERVAL_DAYS)
+        return False, None
+    return True, _spacing(days, _INTERVAL_DAYS)
 
 
 def _one_day_first(window: str) -> bool:
