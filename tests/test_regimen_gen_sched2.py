@@ -105,6 +105,10 @@ def test_an_initial_dose_followed_by_a_scheduled_dose_is_given_once() -> None:
     assert [row[5] for row in rows] == ["once", "Q2W"]
     rows = flat("The initial dose of infliximab is 10 mg/kg, followed by 5 mg/kg every 8 weeks.")
     assert [row[5] for row in rows] == ["once", "Q8W"]
+    # A dose on one named day that "then" leads from to the drug's scheduled dose is given once too.
+    rows = flat("Trastuzumab 8 mg/kg over 90 minutes on day 1, then 6 mg/kg every 3 weeks.")
+    assert [row[5] for row in rows] == ["once", "Q3W"]
+    assert _frequencies("Amiodarone 5 mg/kg given as a loading dose") == ["once"]
     # A titration's first step is no loading dose.
     rows = flat("Drug Q 5 mg initial dose, then increased to 10 mg twice daily.")
     assert rows[0][5] != "once"

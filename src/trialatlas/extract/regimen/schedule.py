@@ -32,7 +32,7 @@ _LOADING_AFTER = re.compile(
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
     # "4 mg/kg load week 1; 2 mg/kg weekly thereafter": "load" is said for "loading dose" too.
-    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
+    r"(?:(?:given|administered|infused|injected)\s+)?(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
     r"\s*(?=[,;)]|\s+(?:then|followed|over|given|on|at|in|week|wk|day)\b|\s*$))",
     re.IGNORECASE,
 )
@@ -247,11 +247,15 @@ _CHANGE = re.compile(r"\b(?:increas|titrat|escalat|uptitrat|decreas|reduc|taper)
 def _initial_then_maintained(
     doc: _Doc, item: RegimenItem, later: list[RegimenItem], before: str, after: str
 ) -> bool:
-    """Whether ``item`` is an initial dose ("400 mg/m2 initial dose", "the initial dose of X is 400 mg/m2")
-    that the same drug's next dose follows ("followed by", "then") on a schedule of its own, with no
-    titration or escalation between (a titration's first step keeps no frequency the text does not
-    state, R40)."""
-    if not (_INITIAL_AFTER.match(after) or _INITIAL_BEFORE.search(before)):
+    """Whether ``item`` is an initial dose ("400 mg/m2 initial dose", "the initial dose of X is 400 mg/m2",
+    a dose on one named day that "then" leads from) that the same drug's next dose follows ("followed
+    by", "then") on a schedule of its own, with no titration or escalation between (a titration's first
+    step keeps no frequency the text does not state, R40)."""
+    then = _THEN.search(after)
+    own = after[: then.start()] if then else after
+    # "8 mg/kg over 90 min on day 1, then 6 mg/kg every 3 weeks": one named day of no cycle of its own.
+    one_day = _one_day(own) and not _names_days(own) and not _REPEATS.search(own)
+    if not (_INITIAL_AFTER.match(after) or _INITIAL_BEFORE.search(before) or (then and one_day)):
         return False
     following = next((other for other in later if other.drug == item.drug), None)
     if following is None or following.frequency in {None, "once"}:
