@@ -251,18 +251,18 @@ def _initial_then_maintained(
     a dose on one named day that "then" leads from) that the same drug's next dose follows ("followed
     by", "then") on a schedule of its own, with no titration or escalation between (a titration's first
     step keeps no frequency the text does not state, R40)."""
-    then = _THEN.search(after)
-    own = after[: then.start()] if then else after
-    # "8 mg/kg over 90 min on day 1, then 6 mg/kg every 3 weeks": one named day of no cycle of its own.
-    one_day = _one_day(own) and not _names_days(own) and not _REPEATS.search(own)
-    if not (_INITIAL_AFTER.match(after) or _INITIAL_BEFORE.search(before) or (then and one_day)):
-        return False
     following = next((other for other in later if other.drug == item.drug), None)
     if following is None or following.frequency in {None, "once"}:
         return False
     if item.frequency not in {None, following.frequency}:
         # "8 mg/kg initial dose daily": a frequency of its own (the next dose's, read over it, is not).
         return False
+    if not (_INITIAL_AFTER.match(after) or _INITIAL_BEFORE.search(before)):
+        # "8 mg/kg over 90 min on day 1, then 6 mg/kg every 3 weeks": one named day of no cycle of its own.
+        then = _THEN.search(after)
+        own = after[: then.start()] if then else after
+        if not (then and _one_day(own) and not _names_days(own) and not _REPEATS.search(own)):
+            return False
     between = doc.text[item.end : following.start]
     return _THEN.search(between) is not None and _CHANGE.search(between) is None
 
