@@ -8,14 +8,14 @@ imports it: at run time the gate is a dot product over the coefficients this wri
 Every labelled regimen set in tests/fixtures is used except the sealed set, the two older files that hold
 odd-numbered trials and predate the spec, and the second schedule set, half of which is sealed
 (``EXCLUDED``). Each item the ungated parser gives is labelled right when it equals a labelled item of its
-text on all seven fields (the strict scorer's matching). The threshold is chosen by leave-one-set-out cross-
-validation, maximising the pooled strict F1 of the out-of-fold predictions; per set, the figures printed are
-out-of-fold (each set scored by a model trained without it), and "nested" also chooses the threshold without
-the set. A plain alternative is measured in the same run: a few yes/no doubt rules (``choose_rules``: each
-sign whose items are mostly wrong leaves them out), chosen and scored leave-one-set-out the same way.
-Whichever has the higher pooled cross-validated strict F1 is written as the gate to use, or "off" when
-neither adds ``MIN_GAIN`` to the ungated parser's (the fitted coefficients are written either way, to
-inspect). Prints a JSON report.
+text on all seven fields (the strict scorer's matching). The threshold is chosen by leave-one-set-out
+cross-validation, maximising the pooled strict F1 of the out-of-fold predictions; per set, the figures
+printed are out-of-fold (each set scored by a model trained without it), and "nested" also chooses the
+threshold without the set. A plain alternative is measured in the same run: a few yes/no doubt rules
+(``choose_rules``: each sign whose items are mostly wrong leaves them out), chosen and scored
+leave-one-set-out the same way. Whichever has the higher pooled cross-validated strict F1 is written as the
+gate to use, or "off" when neither adds ``MIN_GAIN`` to the ungated parser's (the fitted coefficients are
+written either way, to inspect). Prints a JSON report.
 """
 
 from __future__ import annotations
