@@ -494,6 +494,61 @@ FRESH3_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ("distractor", re.compile(r""), 6),
 ]
 
+# The second schedule set (tests/fixtures/regimens_gen_sched2.jsonl): trials whose NCT number is 2 mod 4 (a
+# room drawing at the same time takes remainder 0), with a seed of its own, drawn toward texts that state a
+# dose and a schedule (frequency is the weakest field on held-out text), excluding every set labelled when it
+# was drawn (listed, so that the draw stays reproducible once it is labelled). Every arm and intervention text
+# with a dose of these trials is labelled already (the fresh3 draw took the last 24), so the set holds 40
+# passages of the descriptions dump, drawn as the description sets are (`draw_description_set`: one passage of
+# 1-3 sentences per trial, no trial of a labelled set). The rarer ways of writing a schedule are tried first;
+# a stratum short of texts passes its share on to the next; 4 distractors.
+SCHED2_SEED = 20261272
+SCHED2_EXCLUDED = (
+    *FRESH3_EXCLUDED,
+    "gen_fresh3",
+    "gen_desc2",
+)
+SCHED2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
+    ("distractor", re.compile(r""), 4),
+    (
+        "divided",
+        re.compile(r"\bdivided\b|\bsplit (?:into|in)\b|\bin (?:two|three|four|2|3|4) doses\b", re.I),
+        5,
+    ),
+    (
+        "single_loading",
+        re.compile(
+            r"\bsingle\b|\bone[- ]time\b|\bloading\b|\bbolus\b|\bonce\b(?! (?:a |per |daily|weekly))", re.I
+        ),
+        5,
+    ),
+    (
+        "hour_interval",
+        re.compile(r"\bq\.? ?\d+ ?h(?:rs?|ours?)?\b|\bevery \d+ ?(?:h|hrs?|hours?)\b", re.I),
+        5,
+    ),
+    (
+        "per_period",
+        re.compile(r"/\s*(?:day|d|week|wk|24 ?h)\b|\bper (?:day|week|month)\b|\ba (?:day|week)\b", re.I),
+        5,
+    ),
+    ("cycle_days", re.compile(r"\bcycles?\b|\bdays? -?\d+\s*(?:,|and|-|–|to|through)", re.I), 5),
+    (
+        "duration",
+        re.compile(r"\bfor (?:\d+|one|two|three|four|six|eight|twelve) (?:days|weeks|months)\b", re.I),
+        5,
+    ),
+    (
+        "frequency_word",
+        re.compile(
+            r"\b(?:daily|weekly|monthly|nightly|twice|thrice|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|o\.?d|"
+            r"bd|qhs|qod|prn|every|alternate)\b",
+            re.I,
+        ),
+        6,
+    ),
+]
+
 # The hard description set (tests/fixtures/regimens_gen_desc.jsonl): passages of the detailed descriptions in
 # the descriptions dump, a pool no set had drawn from (every even trial's arm and intervention text of the
 # taper, schedule and multi-drug strata is labelled). Trials with an even NCT number none of whose texts is in
@@ -551,10 +606,12 @@ def draw_description_set(
     seed: int = DESC_SEED,
     excluded: tuple[str, ...] = DESC_EXCLUDED,
     keep_trial: Callable[[int], bool] = _even_trial,
+    strata: list[tuple[str, re.Pattern[str], int]] = DESC_STRATA,
+    stratum_of: Callable[[str], str] = stratum,
 ) -> None:
     """40 passages of even-numbered trials' (those ``keep_trial`` keeps) detailed descriptions, no trial of
-    which has a text in any set of ``excluded``, one passage per trial, spread over DESC_STRATA by their
-    shares in order."""
+    which has a text in any set of ``excluded``, one passage per trial, spread over ``strata`` (each
+    passage's by ``stratum_of``) by their shares in order."""
     excluded_trials = {text_id.split(":", 1)[0] for text_id in labelled_ids(excluded)}
     descriptions = dump_descriptions(shared_data_dir())
     texts: dict[str, str] = {}
@@ -569,8 +626,8 @@ def draw_description_set(
         for (first, last), text in description_passages(description).items():
             text_id = f"{nct_id}:desc:{first}-{last}"
             texts[text_id], trial_of[text_id] = text, nct_id
-            pools.setdefault(stratum(text), []).append(text_id)
-    shares = [(name, share) for name, _, share in DESC_STRATA]
+            pools.setdefault(stratum_of(text), []).append(text_id)
+    shares = [(name, share) for name, _, share in strata]
     # Drawn passages are told apart by their trial (not their text), so that no trial gives two.
     _write(_fill_in_order(pools, shares, random.Random(seed), trial_of, drop_drawn_first=False), texts)
 
@@ -614,7 +671,21 @@ def main() -> None:
         action="store_true",
         help="draw the third fresh arm-text set (NCT %% 4 == 2, stratified as the sealed set)",
     )
+    parser.add_argument(
+        "--sched2",
+        action="store_true",
+        help="draw the second schedule set (NCT %% 4 == 2, texts stating a dose and a schedule)",
+    )
     args = parser.parse_args()
+    if args.sched2:
+        draw_description_set(
+            SCHED2_SEED,
+            SCHED2_EXCLUDED,
+            lambda number: number % 4 == 2,
+            SCHED2_STRATA,
+            lambda text: first_stratum(text, SCHED2_STRATA),
+        )
+        return
     if args.fresh3:
         draw_even_set(
             FRESH3_EXCLUDED,

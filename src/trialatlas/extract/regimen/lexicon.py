@@ -77,18 +77,19 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     (
         "QID",
         r"\bq\.?i\.?d\.?\b|\b(?:four|4)\s*(?:x\s*|times\s*)(?:a\s+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
-        r"\bevery\s+6\s*(?:hours?|hrs?|h)\b|\bq\.?\s?6\s?(?:hours?|hrs?|h)\b|\b6[-\s]?hourly\b",
+        r"\bevery\s+6\s*(?:hours?|hrs?|h)\b|\bq\.?\s?6\s?(?:hours?|hrs?|h)\b|\b6[-\s]?hourly\b|\bx\s*4\s*/\s*(?:d(?:ay)?|daily)\b",
     ),
     (
         "TID",
         r"\bt\.?i\.?d\.?\b|\bt\.?d\.?s\.?\b|\b(?:three|3)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?"
         r"(?:day|daily|d)\b|\bthrice\s+(?:a\s+|per\s+)?(?:day|daily)\b|\bevery\s+8\s*(?:hours?|hrs?|h)\b|"
-        r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b",
+        r"\bq\.?\s?8\s?(?:hours?|hrs?|h)\b|\b8[-\s]?hourly\b|\b/\s*8\s*h(?:ours?|rs?)?\b|\bx\s*3\s*/\s*(?:d(?:ay)?|daily)\b",
     ),
     (
         "BID",
         r"\bb\.?i\.?d\.?\b|\bb\.?d\.?\b|\btwice[-\s](?:a\s+|per\s+|each\s+)?(?:day|daily)\b|\btwice\s*/\s*d(?:ay)?\b|"
-        r"\b(?:two|2)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|\bx\s*2\s*/\s*d(?:ay)?\b|"
+        r"\b(?:two|2)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:day|daily|d)\b|"
+        r"\bx\s*2\s*/\s*(?:d(?:ay)?|daily)\b|"
         r"\bevery\s+12\s*(?:hours?|hrs?|h)\b|\bq\.?\s?12\s?(?:hours?|hrs?|h)\b|\b12[-\s]?hourly\b|"
         r"\bat\s+12[-\s]hours?\s+intervals?\b|\b/\s*12\s*h(?:ours?|rs?)?\b|"
         r"\bin\s+the\s+morning\s+(?:and|&)\s+(?:\w+\s+){0,4}?(?:in\s+the\s+)?evening\b|"
@@ -106,7 +107,7 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\bnightly\b|\b(?:at|before)\s+(?:bed\s?time|night|sleep)\b|\bq\.?h\.?s\.?\b|\bq\.?\s?am\b|\bq\.?\s?pm\b|"
         r"\bevery\s+24\s*(?:hours?|hrs?|h)\b|\bq\.?\s?24\s?h(?:ours?|rs?)?\b|\bper\s+diem\b|"
         r"\b(?:one|1)[-\s]*(?:x[-\s]*|times[-\s]*)(?:a[-\s]+|per\s+|/\s*)(?:day|d)\b|\bin\s+the\s+(?:morning|evening)\b|"
-        r"\b(?:per|a|each)\s+day\b",
+        r"\b(?:per|a|each)\s+day\b|\bx\s*1\s*/\s*(?:d(?:ay)?|daily)\b",
     ),
     (
         "EVERY",
@@ -117,12 +118,20 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"(?:\s+cycles?)?|\b(?:once\s+)?q\.?\s?(\d+)\s?(d|days?|w|wks?|weeks?|m|months?|h|hrs?|hours?)\b|"
         # "at reduced intervals of 4 weeks", "at 4-week intervals".
         r"\bintervals?\s+of\s+(" + NUMBER_WORD + r")\s*(days?|weeks?|wks?|months?|hours?|hrs?)\b|"
-        r"\bat\s+(" + NUMBER_WORD + r")[-\s]?(day|week|month|hour)s?\s+intervals?\b",
+        r"\bat\s+(" + NUMBER_WORD + r")[-\s]?(day|week|month|hour)s?\s+intervals?\b|"
+        # "once in 2 weeks", "once per 3 weeks": one administration per that interval.
+        r"\bonce\s+(?:in|per)\s+(?:every\s+)?(" + NUMBER_WORD + r")\s*(days?|weeks?|wks?|months?)\b|"
+        # "two injections one week apart", "3 doses given 4 weeks apart": evenly spaced by that interval.
+        r"\b(?:two|three|four|five|six|[2-9])\s+(?:doses|injections|infusions|administrations|vaccinations)\s+"
+        r"(?:(?:given|administered|injected|infused)\s+)?("
+        + NUMBER_WORD
+        + r")\s*(days?|weeks?|wks?|months?)\s+apart\b",
     ),
     (
         "QW",
         r"\bonce[-\s](?:a\s+|per\s+|each\s+|every\s+)?week(?:ly)?\b|\bweekly\b|\bevery\s+week\b|"
-        r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b",
+        r"\bq\.?\s?w(?:k)?\b|\bq\.?\s?1\s?w(?:k)?\b|\beach\s+week\b|"
+        r"\b(?:one|1)[-\s]*(?:x[-\s]*|times?[-\s]+)(?:a[-\s]+|per\s+|each\s+|/\s*)?(?:week(?:ly)?|wks?)\b",
     ),
     ("Q2W", r"\bevery\s+(?:other|second|2nd)\s+week\b|\bfortnightly\b|\bbi-?weekly\b|\btwo[-\s]weekly\b"),
     ("Q3W", r"\bthree[-\s]weekly\b|\b3[-\s]weekly\b"),
@@ -134,7 +143,9 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
     (
         "once",
         # "a single, intravenous infusion": the adjectives of one administration may stand apart by commas.
-        r"\bsingle,?[-\s]\s*(?:\w+,?\s+){0,2}?(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
+        # "a single daily dose" is one dose a day (QD, read from "daily"), not one administration in all.
+        r"\bsingle,?[-\s]\s*(?:(?!(?:daily|weekly|monthly|nightly)\b)\w+,?\s+){0,2}?"
+        r"(?:dose|injection|infusion|administration|bolus|shot|application)\b|"
         r"\bone[-\s]time\b|\bonce\b(?!\s+(?:a|per|each|every|daily|weekly|monthly|more|again|or|to|\d|"
         # "once yearly", "once nightly": a repeat the list may not hold, never one administration.
         r"yearly|annually|quarterly|fortnightly|bi-?weekly|bi-?monthly|nightly|hourly)\b)|"

@@ -32,7 +32,7 @@ _LOADING_AFTER = re.compile(
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
     # "4 mg/kg load week 1; 2 mg/kg weekly thereafter": "load" is said for "loading dose" too.
-    r"(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
+    r"(?:(?:given|administered|infused|injected)\s+)?(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
     r"\s*(?=[,;)]|\s+(?:then|followed|over|given|on|at|in|week|wk|day)\b|\s*$))",
     re.IGNORECASE,
 )
@@ -76,6 +76,8 @@ _DAY_LIST = re.compile(
 _WEEK_WORD = r"\b(?:at|on|in|during)?\s*(?:weeks?|wks?)\s+"
 _WEEK_NUMBERS = r"\d+(?:\s*(?:,|and|&|,\s*and)\s*\d+)+"
 _WEEK_LIST = re.compile(rf"{_WEEK_WORD}({_WEEK_NUMBERS})\b", re.IGNORECASE)
+# "at 0, 4 and 8 weeks": the week numbers written before the week word.
+_WEEK_LIST_AFTER = re.compile(rf"\b(?:at|on|in)\s+({_WEEK_NUMBERS})\s*(?:weeks|wks)\b", re.IGNORECASE)
 _ONE_DAY = re.compile(
     rf"\b(?:on\s+)?{_DAY_WORD}\s*([-+]?\d+)\b(?!\s*(?:-|to|through|,|and|&)\s*(?:(?:days?|d)\s*)?[-+]?\d)"
     # "at Week 0": one named week of a schedule that does not repeat is one administration too.
@@ -123,6 +125,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
             continue
+        if _initial_then_maintained(doc, item, dosed[index + 1 :], before, after):
+            # "400 mg/m2 initial dose followed by 250 mg/m2 weekly": an initial dose that the drug's next
+            # dose, given on a schedule, follows is a loading dose: one administration (the spec).
+            item.frequency = "once"
+            continue
         if item.frequency == "once" and item.dose is not None and item.dose.per_time == "day":
             # "a single flat dose level of 5 mg/day": an amount per day is given every day (the spec).
             item.frequency = "QD"
@@ -148,6 +155,18 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
                 item.dose = item.dose.model_copy(update={"basis": _PER_DAY_OF[item.dose.basis]})
             item.frequency = divided
             continue
+        uncounted = _DIVIDED_UNCOUNTED.search(after) if divided is None else None
+        if uncounted is not None and per_time in {None, "day"} and item.frequency in {None, "QD"}:
+            # "2000 mg daily in divided doses": a day's amount given in several doses whose count the text
+            # does not state (the spec: a per-period amount implies its period only unless the
+            # administrations are counted; null when not stated). A count written right after ("in
+            # divided doses twice daily") is the count.
+            counted = _counted_after(after, uncounted.end())
+            day_amount = per_time == "day" or item.frequency == "QD" or counted is not None
+            if day_amount and item.dose.basis in _PER_DAY_OF:
+                item.dose = item.dose.model_copy(update={"basis": _PER_DAY_OF[item.dose.basis]})
+            item.frequency = counted
+            continue
         if item.frequency is not None:
             continue
         previous_end = dosed[index - 1].end if index else sentence.start
@@ -171,6 +190,11 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             continue
         # "Mel 140 mg/m2 IV D-5; TBI 150cGy D-4, -3, -2, -1": a named day first is the dose's; the days
         # after it are another's.
+        continued, code = _continued_days(doc, item.end, after)
+        if continued:
+            # An uneven list of days is no frequency at all (the spec), not the first day's "once".
+            item.frequency = code
+            continue
         code = None if _one_day_first(after) else _schedule_code(after)
         if code is None and not _one_day(after):
             # "40 mg/kg on days 1-4 and 60 mg/kg on day -3": a day named after the dose is its own; the
@@ -205,6 +229,42 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         if code is not None:
             item.frequency = code
     _share_trailing(doc, dosed)
+
+
+_INITIAL_AFTER = re.compile(
+    r"\s*(?:\)\s*)?,?\s*(?:(?:iv|i\.v\.|sc|s\.c\.|intravenous(?:ly)?|subcutaneous(?:ly)?)\s*,?\s*)?"
+    r"(?:as\s+(?:an?\s+|the\s+)?)?initial\s+(?:dose|infusion|injection|bolus)\b",
+    re.IGNORECASE,
+)
+_INITIAL_BEFORE = re.compile(
+    r"\b(?:the\s+|an?\s+)?initial\s+(?:dose|infusion|injection)\s+(?:of\s+[\w-]+\s+)?(?:is|will\s+be|was|of|at)\s*$",
+    re.IGNORECASE,
+)
+_THEN = re.compile(r"\bfollowed\s+by\b|\bthen\b|\bthereafter\b", re.IGNORECASE)
+_CHANGE = re.compile(r"\b(?:increas|titrat|escalat|uptitrat|decreas|reduc|taper)\w*", re.IGNORECASE)
+
+
+def _initial_then_maintained(
+    doc: _Doc, item: RegimenItem, later: list[RegimenItem], before: str, after: str
+) -> bool:
+    """Whether ``item`` is an initial dose ("400 mg/m2 initial dose", "the initial dose of X is 400 mg/m2",
+    a dose on one named day that "then" leads from) that the same drug's next dose follows ("followed
+    by", "then") on a schedule of its own, with no titration or escalation between (a titration's first
+    step keeps no frequency the text does not state, R40)."""
+    following = next((other for other in later if other.drug == item.drug), None)
+    if following is None or following.frequency in {None, "once"}:
+        return False
+    if item.frequency not in {None, following.frequency}:
+        # "8 mg/kg initial dose daily": a frequency of its own (the next dose's, read over it, is not).
+        return False
+    if not (_INITIAL_AFTER.match(after) or _INITIAL_BEFORE.search(before)):
+        # "8 mg/kg over 90 min on day 1, then 6 mg/kg every 3 weeks": one named day of no cycle of its own.
+        then = _THEN.search(after)
+        own = after[: then.start()] if then else after
+        if not (then and _one_day(own) and not _names_days(own) and not _REPEATS.search(own)):
+            return False
+    between = doc.text[item.end : following.start]
+    return _THEN.search(between) is not None and _CHANGE.search(between) is None
 
 
 _PLUS_BEFORE = re.compile(r"(?:\bplus|\+)\s*$", re.IGNORECASE)
@@ -394,6 +454,71 @@ def _text_cycle(text: str, *, of_cycle: bool) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
+# "in divided doses", "divided into several doses": doses of a period whose count is not written.
+_DIVIDED_UNCOUNTED = re.compile(
+    r"\b(?:in(?:to)?|as)\s+(?:several\s+|multiple\s+|equal(?:ly)?\s+)?divided\s+(?:doses|administrations|intakes)\b"
+    r"|\bdivided\s+(?:in(?:to)?\s+)?(?:several\s+|multiple\s+)?(?:doses|administrations|intakes)\b",
+    re.IGNORECASE,
+)
+_COUNTED_CODES = frozenset(_ADMINISTRATIONS.values())
+
+
+def _counted_after(window: str, start: int) -> str | None:
+    """The count of a day's doses written right after "in divided doses" ("... twice daily"), if any."""
+    found = lexicon.find_frequencies(window[start : start + 24])
+    return found[0][2] if found and found[0][0] <= 2 and found[0][2] in _COUNTED_CODES else None
+
+
+_DAYS_BREAK = re.compile(r"[;.]")
+_DAYS_JOIN = re.compile(
+    r"^\)?[\s,]*(?:and|&)?\s*(?:then\s+)?(?:(?:at|on|in|from)\s+)?[^,;()]{0,20}?$", re.IGNORECASE
+)
+
+
+def _continued_days(doc: _Doc, offset: int, window: str) -> tuple[bool, str | None]:
+    """ "on day 2 and then at 8 am on days 3-4", "on day 1 and on days 2 to 5": a named day that the next
+    named days of the same clause continue is one schedule with them: a run of consecutive days (QD),
+    an evenly spaced list (its interval; the spec's schedule rules), an uneven one nothing. Whether the
+    day is so continued, and the code."""
+    if "day" not in window.lower():
+        return False, None
+    cut = _DAYS_BREAK.search(window)
+    window = window[: cut.start()] if cut else window
+    first = next(
+        (m for m in _ONE_DAY.finditer(window) if m.group(1) and not _FROM_DAY.search(window, 0, m.start())),
+        None,
+    )
+    if first is None:
+        return False, None
+    later = [
+        m
+        for pattern in (_DAY_RUN, _DAY_LIST, _ONE_DAY)
+        if (m := pattern.search(window, first.end())) is not None and m.group(1) is not None
+    ]
+    if not later:
+        return False, None
+    after = min(later, key=lambda m: m.start())
+    gap = window[first.end() : after.start()]
+    if not _DAYS_JOIN.match(gap) or _FROM_DAY.search(window, 0, after.start()):
+        return False, None
+    if any(offset + first.end() <= m.start < offset + after.start() for m in doc.mentions):
+        # "cells on day 0 and IL-2 on day 1": the later day is another drug's.
+        return False, None
+    days = [int(first.group(1))]
+    if after.re is _DAY_RUN:
+        if after.group(2) is None:
+            return False, None
+        low, high = int(after.group(1)), int(after.group(2))
+        if high <= low:
+            return False, None
+        days += list(range(low, high + 1))
+    else:
+        days += [int(n) for n in re.findall(r"[-+]?\d+", after.group(1))]
+    if any(b <= a for a, b in itertools.pairwise(days)):
+        return False, None
+    return True, _spacing(days, _INTERVAL_DAYS)
+
+
 def _one_day_first(window: str) -> bool:
     """Whether a named day comes before any list or run of days in ``window`` (the dose's own day)."""
     day = next((m for m in _ONE_DAY.finditer(window) if not _FROM_DAY.search(window, 0, m.start())), None)
@@ -452,7 +577,7 @@ def _schedule_code(window: str) -> str | None:
             # "1.4 mg/m2 iv for 1 day": a run of one day is one administration (the spec: once).
             return "once"
         return "QD"
-    weeks = _WEEK_LIST.search(window)
+    weeks = _WEEK_LIST.search(window) or _WEEK_LIST_AFTER.search(window)
     if weeks is not None:
         return _spacing([int(n) for n in re.findall(r"\d+", weeks.group(1))], _INTERVAL_WEEKS)
     return None
