@@ -650,6 +650,8 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
                 if any(drug in sentence.lower() for drug in rule.drugs):
                     return _outcome("true", f"patient reports {condition.name}", condition.evidence)
         return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
+    if rule.relation == "discontinued":
+        return _discontinued(rule, patient)
     wanted = rule.drugs
     wanted_class = rule.drug_class
     route_unknown: PatientMedication | None = None
@@ -719,6 +721,31 @@ def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, s
     if _complete_list_decides(rule, patient):
         return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return _outcome("unknown", f"no record of {rule.name}")
+
+
+def _discontinued(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
+    """ "Discontinued an antidepressant less than 1 month ago": a stop the note dates decides against the
+    window; a drug of the kind the note says is still taken, with no stop, was not discontinued."""
+    still_taken: PatientMedication | None = None
+    for medication in patient.medications:
+        if not medication.present or not _names_drug(rule, medication.drugs, medication.classes):
+            continue
+        ended = medication.ended_days_ago
+        if ended is not None:
+            window = rule.window
+            recent = window is None or not window.days or ended <= window.days
+            # "At least 4 weeks since stopping …" asks the opposite of "within 4 weeks".
+            met = not recent if window is not None and window.relation == "after" and window.days else recent
+            return _outcome(
+                "true" if met else "false",
+                f"{medication.name} stopped {ended:.0f} days ago",
+                medication.evidence,
+            )
+        if medication.current is not False:
+            still_taken = still_taken or medication
+    if still_taken is not None:
+        return _outcome("false", f"patient still takes {still_taken.name}", still_taken.evidence)
+    return _outcome("unknown", f"no record of stopping {rule.name}")
 
 
 def _names_drug(rule: MedicationRule, drugs: list[str], classes: list[str]) -> bool:

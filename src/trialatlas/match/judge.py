@@ -236,6 +236,19 @@ class RuleJudge:
             return "included"
         if (
             unknown
+            and all(
+                isinstance(r, ProcedureRule) and not r.negated and r.concept in DIAGNOSTIC_PROCEDURES
+                for r in unknown
+            )
+            and _fit_for().search(text)
+        ):
+            # "Ability to undergo esophagogastroduodenoscopy and biopsies": the annotators take fitness
+            # for a test or examination as given unless the note says otherwise (a contraindication is
+            # a criterion of its own); fitness for an operation ("ability to undergo carotid
+            # endarterectomy") presumes the disease it treats, so it stays open.
+            return "included"
+        if (
+            unknown
             and all(_unreported_procedure(r, profile) for r in unknown)
             and not _CAPABILITY.search(text)
         ):
@@ -297,6 +310,13 @@ def _plans() -> re.Pattern[str]:
     """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
     cues = packaged_json("trialatlas.match", "judge_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _fit_for() -> re.Pattern[str]:
+    """The cues of an inclusion asking fitness for a procedure (``fit_for`` in ``judge_cues.json``)."""
+    cues = packaged_json("trialatlas.match", "judge_cues.json")
+    return re.compile(r"\b(?:" + "|".join(cues["fit_for"]) + r")\b", re.IGNORECASE)
 
 
 UnknownState = Literal["decided", "absent", "open"]
