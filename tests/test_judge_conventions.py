@@ -56,3 +56,34 @@ def test_a_discontinued_drug_is_judged_by_its_stop(note: str, truth: str) -> Non
 )
 def test_suicidal_thoughts_are_suicidal_ideation(note: str, truth: str) -> None:
     assert _truth("Current suicidal ideation", "exclusion", note) == truth
+
+
+def test_a_criterion_cut_off_mid_sentence_is_not_answered_by_silence() -> None:
+    note = "0. A 70-year-old man with memory loss over two years.\n1. He lives with his daughter."
+    judge = RuleJudge()
+    assert judge.judge(note, "Use of some kinds of sleep medicines could be a", "exclusion").eligibility == (
+        "not enough information"
+    )
+    # The same words ending a sentence: silence about a medicine is its absence.
+    assert judge.judge(note, "Use of sleep medicines", "exclusion").eligibility == "not excluded"
+
+
+def test_recruitment_logistics_do_not_apply_to_the_patient() -> None:
+    note = "0. A 58-year-old woman with knee pain for a year."
+    criterion = "Patients who opted out of being contacted for research will not be recruited by letter"
+    assert RuleJudge().judge(note, criterion, "exclusion").eligibility == "not applicable"
+
+
+@pytest.mark.parametrize(
+    ("note", "truth"),
+    [
+        (
+            "Her laboratory tests, including sodium, hematocrit and platelets, were within normal limits.",
+            "false",
+        ),
+        ("Hemoglobin 8.1 g/dL and hematocrit were normal.", "unknown"),
+        ("Hematocrit and platelet count are not normal.", "unknown"),
+    ],
+)
+def test_tests_listed_as_normal_are_each_normal(note: str, truth: str) -> None:
+    assert _truth("Hematocrit < 25%", "exclusion", note) == truth

@@ -227,6 +227,8 @@ class RuleJudge:
         return self._undecided_exclusion(rules, text, profile, combine)
 
     def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
+        if _cut_off(text):
+            return "not enough information"  # a criterion cut off mid-sentence says not what it asks
         unknown = [r for r in rules if _judged(r, profile).truth == "unknown"]
         if unknown and all(
             r.negated and isinstance(r, ConditionRule | ProcedureRule) and r.concept is not None
@@ -271,6 +273,10 @@ class RuleJudge:
     def _undecided_exclusion(
         self, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
+        if _cut_off(text):
+            # "Taking certain types of medications may be an": the record cut the criterion off
+            # mid-sentence, so what it excludes is not known.
+            return "not enough information"
         if _plans().search(text):
             # "Woman planning to deliver outside the research clinic": a note tells what is and was,
             # not what the patient plans.
@@ -310,6 +316,21 @@ def _plans() -> re.Pattern[str]:
     """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
     cues = packaged_json("trialatlas.match", "judge_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _cut_off_endings() -> frozenset[str]:
+    words: list[str] = packaged_json("trialatlas.match", "judge_cues.json")["cut_off_endings"]
+    return frozenset(words)
+
+
+def _cut_off(text: str) -> bool:
+    """Whether a criterion ends mid-sentence: on a word that cannot end one ("… may be an")."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".;:)]!?":
+        return False
+    last = re.findall(r"[A-Za-z]+", stripped[-20:])
+    return bool(last) and last[-1].lower() in _cut_off_endings() and stripped[-1].isalpha()
 
 
 @lru_cache(maxsize=1)
@@ -422,6 +443,7 @@ _STUDY_PROCESS = re.compile(
     r"(?:study|trial)\b"
     r"|\b(?:images?|data|samples?|time\s*points?|scans?)\s+(?:were\s+|was\s+)?(?:not\s+collected|unable\s+to\s+be\s+"
     r"(?:processed|analy[sz]ed|obtained)|not\s+(?:available|obtained|analy[sz]able))"
+    r"|\bopted\s+out\s+of\s+being\s+(?:contacted|approached)|\bwill\s+not\s+be\s+(?:recruited|contacted|approached)\b"
     r"|\bfail(?:ure|s|ed)?\s+to\s+provide\s+(?:a\s+|the\s+)?(?:blood\s+|urine\s+|stool\s+|tissue\s+)?samples?\b"
     r"|^\s*(?:this\s+study\s+has\s+no\b|no\s+exclusion\s+criteria|none\.?\s*$|n/?a\.?\s*$)",
     re.IGNORECASE,
