@@ -87,3 +87,20 @@ def test_recruitment_logistics_do_not_apply_to_the_patient() -> None:
 )
 def test_tests_listed_as_normal_are_each_normal(note: str, truth: str) -> None:
     assert _truth("Hematocrit < 25%", "exclusion", note) == truth
+
+
+def test_a_positive_hcg_is_a_pregnancy_criterion() -> None:
+    rules = parse_text("Female patients with a positive serum beta-HCG", "exclusion")
+    assert [(r.kind, getattr(r, "aspect", None)) for r in rules] == [("pregnancy", "pregnant")]
+    man = "0. A 58-year-old man presents with chest pain.\n1. He has hypertension."
+    criterion = "Female patients with a positive serum beta-HCG"
+    assert RuleJudge().judge(man, criterion, "exclusion").eligibility == "not applicable"
+
+
+def test_an_unnamed_operation_fails_a_conjunction_of_requirements() -> None:
+    note = "0. A 64-year-old man had a coronary catheterization yesterday.\n1. He has a groin haematoma."
+    judge = RuleJudge()
+    criterion = "Chronic haemodialysis after central venous catheterization"
+    assert judge.judge(note, criterion, "inclusion").eligibility == "not included"
+    # Alternatives: an operation the note does not name leaves the other branch to decide.
+    assert judge.judge(note, "Hemodialysis or diabetes", "inclusion").eligibility != "not included"

@@ -219,14 +219,16 @@ class RuleJudge:
                 return "included"
             if status == "not met":
                 return "not included"
-            return self._undecided_inclusion(rules, text, profile)
+            return self._undecided_inclusion(rules, text, profile, combine)
         if status == "excluded":
             return "excluded"
         if status == "not excluded":
             return "not excluded"
         return self._undecided_exclusion(rules, text, profile, combine)
 
-    def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
+    def _undecided_inclusion(
+        self, rules: list[Rule], text: str, profile: PatientProfile, combine: str = "all"
+    ) -> Label:
         if _cut_off(text):
             return "not enough information"  # a criterion cut off mid-sentence says not what it asks
         unknown = [r for r in rules if _judged(r, profile).truth == "unknown"]
@@ -249,11 +251,14 @@ class RuleJudge:
             # a criterion of its own); fitness for an operation ("ability to undergo carotid
             # endarterectomy") presumes the disease it treats, so it stays open.
             return "included"
+        unreported = [r for r in unknown if _unreported_procedure(r, profile)]
         if (
-            unknown
-            and all(_unreported_procedure(r, profile) for r in unknown)
+            unreported
+            and (len(unreported) == len(unknown) or combine == "all")
             and not _CAPABILITY.search(text)
         ):
+            # One operation the note does not name fails a conjunction whatever its other parts
+            # ("Maintenance hemodialysis after central venous catheterisation").
             # "Patients undergoing carotid endarterectomy": an operation is not something a note leaves out.
             return "not included"
         # The patient has what the criterion is about but a requirement stays unstated: not shown to be

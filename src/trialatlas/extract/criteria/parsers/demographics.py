@@ -296,7 +296,7 @@ _FEMALE = re.compile(
 )
 _MALE = re.compile(r"\b(?:males?|men|man|boys?|male\s+sex)\b", re.IGNORECASE)
 _PREGNANCY_WORDS = re.compile(
-    r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth", re.I
+    r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth|hcg", re.I
 )
 
 
@@ -347,7 +347,9 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "pregnant",
-            r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b",
+            r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b"
+            # A positive hCG is a positive pregnancy test ("Female patients with a positive serum beta-HCG").
+            r"|\bpositive\s+(?:serum\s+|urine\s+)?(?:beta[- ]?|β-?)?hcg\b",
         ),
         (
             "lactating",
@@ -389,6 +391,7 @@ _PREGNANCY_HINTS = trigger_words(
         "conceiv",
         "gestation",
         "father",
+        "hcg",
     )
 )
 
