@@ -104,3 +104,9 @@ def test_an_unnamed_operation_fails_a_conjunction_of_requirements() -> None:
     assert judge.judge(note, criterion, "inclusion").eligibility == "not included"
     # Alternatives: an operation the note does not name leaves the other branch to decide.
     assert judge.judge(note, "Hemodialysis or diabetes", "inclusion").eligibility != "not included"
+
+
+def test_accented_words_are_whole_words() -> None:
+    from trialatlas.match.verdict import unread_words
+
+    assert "périconceptionnel" in unread_words("Pregnant woman having had a périconceptionnel treatment", [])
