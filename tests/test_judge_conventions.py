@@ -110,3 +110,16 @@ def test_accented_words_are_whole_words() -> None:
     from trialatlas.match.verdict import unread_words
 
     assert "périconceptionnel" in unread_words("Pregnant woman having had a périconceptionnel treatment", [])
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion"),
+    [
+        ("62-year-old woman seen for advice on osteoporosis prevention.", "History of osteoporosis"),
+        ("58-year-old man on aspirin to prevent stroke.", "History of stroke"),
+        ("49-year-old woman referred for counselling about breast cancer.", "History of breast cancer"),
+    ],
+)
+def test_what_a_visit_or_a_drug_is_meant_to_prevent_is_not_a_diagnosis(note: str, criterion: str) -> None:
+    assert all(c.uncertain or not c.present for c in profile_from_note(note).conditions)
+    assert _truth(criterion, "exclusion", note) == "unknown"
