@@ -123,3 +123,25 @@ def test_accented_words_are_whole_words() -> None:
 def test_what_a_visit_or_a_drug_is_meant_to_prevent_is_not_a_diagnosis(note: str, criterion: str) -> None:
     assert all(c.uncertain or not c.present for c in profile_from_note(note).conditions)
     assert _truth(criterion, "exclusion", note) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "low", "high"),
+    [
+        ("Patients over 18", 18.0, None),
+        ("Subjects older than 65 years with hypertension", 65.0, None),
+        ("Participants under 40", None, 40.0),
+        ("Patients over 18 kg", None, None),
+        ("Patients over 2.5", None, None),
+    ],
+)
+def test_an_age_bound_after_the_people_needs_no_unit(
+    criterion: str, low: float | None, high: float | None
+) -> None:
+    ages = [r for r in parse_text(criterion, "inclusion") if r.kind == "age"]
+    bounds = [(r.min_years, r.max_years) for r in ages]  # type: ignore[union-attr]
+    assert bounds == ([] if low is None and high is None else [(low, high)])
+    if ages:
+        note = "0. A 35-year-old man with a cough."
+        expected = "included" if (low or 0) < 35 < (high or 200) else "not included"
+        assert RuleJudge().judge(note, criterion.split(" with ")[0], "inclusion").eligibility == expected
