@@ -145,3 +145,15 @@ def test_an_age_bound_after_the_people_needs_no_unit(
         note = "0. A 35-year-old man with a cough."
         expected = "included" if (low or 0) < 35 < (high or 200) else "not included"
         assert RuleJudge().judge(note, criterion.split(" with ")[0], "inclusion").eligibility == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "truth"),
+    [
+        ("A 64-year-old man. He quit smoking ten years ago.", "true"),
+        ("A 64-year-old man, an ex-smoker.", "true"),
+        ("A 64-year-old man who smokes a pack a day.", "unknown"),
+    ],
+)
+def test_a_habit_given_up_is_a_former_one(note: str, truth: str) -> None:
+    assert _truth("Former smokers", "inclusion", note) == truth

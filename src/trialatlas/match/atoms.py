@@ -247,13 +247,19 @@ def _missing_qualifiers(rule: ConditionRule, condition: PatientCondition) -> lis
     # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
     # "steroid-dependent nephrotic syndrome" has no sentence).
     said = f"{_clause(condition.evidence)} {condition.name}".lower()
+    # A habit the note says was given up ("quit smoking ten years ago") is a former one.
+    given_up = condition.historical and bool(conditions().get(condition.concept or "", {}).get("habit"))
     return [
         q
         for q in rule.qualifiers
         if q not in _NEUTRAL
         and not course_of(q)
         and not all(part[:5] in said for part in q.split("-") if part)
+        and not (given_up and q in _FORMER)
     ]
+
+
+_FORMER = frozenset({"former", "ex", "past", "previous", "prior"})
 
 
 def _clause(evidence: Evidence | None) -> str:
