@@ -247,8 +247,11 @@ def evaluate_judge(path: Path) -> dict[str, object]:
     split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
     part_of = {str(i): name for name in ("tuning", "sealed") for i in split[name]}
     parts: dict[str, dict[str, int]] = {}
+    # Confusion counts per part are aggregates: the sealed part's may be printed, its pairs never.
+    part_confusion: dict[str, Counter[str]] = {}
     for p, r in labelled:
         name = part_of.get(str(p.get("annotation_id")), "unsplit")
+        part_confusion.setdefault(name, Counter())[f"{p['expert_eligibility']} -> {r.eligibility}"] += 1
         tally = parts.setdefault(name, {"pairs": 0, "rules": 0, "gpt4": 0, "confident_wrong": 0})
         tally["pairs"] += 1
         tally["rules"] += r.eligibility == p["expert_eligibility"]
@@ -266,6 +269,11 @@ def evaluate_judge(path: Path) -> dict[str, object]:
                 "accuracy": round(t["rules"] / t["pairs"], 4),
                 "gpt4_accuracy": round(t["gpt4"] / t["pairs"], 4),
                 "confident_wrong": t["confident_wrong"],
+                "confusion": {
+                    cell: count
+                    for cell, count in part_confusion[name].most_common()
+                    if cell.split(" -> ")[0] != cell.split(" -> ")[1]
+                },
             }
             for name, t in parts.items()
         },

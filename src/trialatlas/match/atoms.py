@@ -2,7 +2,8 @@
 patient fact and note sentence that decided it and a one-line reason.
 
 One reader per rule kind (age, sex, condition, measurement, medication, procedure, pregnancy,
-infection, consent); :func:`evaluate_rule` picks the reader. How rules combine into a criterion's
+infection, consent); :func:`evaluate_rule` picks the reader. Medicines have their own module
+(:mod:`trialatlas.match.medication_atoms`). How rules combine into a criterion's
 verdict and a trial's is :mod:`trialatlas.match.verdict`.
 """
 
@@ -12,13 +13,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
-from trialatlas.extract.criteria.qualifiers import (
-    course_of,
-    qualifier_vocab,
-    route_groups,
-    systemic_daily_mg_from,
-)
+from trialatlas.extract.criteria.qualifiers import course_of, qualifier_vocab
 from trialatlas.extract.criteria.rules import (
     AgeRule,
     ConditionRule,
@@ -33,18 +28,17 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
 from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
-from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.infection_markers import active_reading, cleared_episode
-from trialatlas.match.logic import Truth, compare
+from trialatlas.match.logic import Truth, compare, outcome
+from trialatlas.match.medication_atoms import evaluate_medication
 from trialatlas.match.note_habits import drinking_level
 from trialatlas.match.patient import (
     Evidence,
     PatientCondition,
-    PatientMedication,
     PatientProcedure,
     PatientProfile,
 )
-from trialatlas.match.qualified import class_check, course_check, dose_check
+from trialatlas.match.qualified import class_check, course_check
 
 # Typical upper limits of normal, for criteria written as multiples of the ULN.
 ULN: dict[str, float] = {
@@ -122,16 +116,12 @@ class RuleVerdict(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
-def _outcome(truth: Truth, reason: str, *evidence: Evidence | None) -> tuple[Truth, str, list[Evidence]]:
-    return truth, reason, [e for e in evidence if e is not None]
-
-
 def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.experiencer == "family":
         # "a first-degree relative diagnosed … at age 55 or less": the relative's age, not the patient's.
-        return _outcome("unknown", "the age is a relative's")
+        return outcome("unknown", "the age is a relative's")
     if patient.age_years is None:
-        return _outcome("unknown", "the patient's age is not known")
+        return outcome("unknown", "the patient's age is not known")
     age = patient.age_years
     ok = True
     if rule.min_years is not None:
@@ -143,7 +133,7 @@ def _age(rule: AgeRule, patient: PatientProfile) -> tuple[Truth, str, list[Evide
     low = "…" if rule.min_years is None else f"{rule.min_years:g}"
     high = "…" if rule.max_years is None else f"{rule.max_years:g}"
     bounds = f"{low}–{high}"
-    return _outcome("true" if ok else "false", f"age {age:g} vs {bounds} years", _first_sentence(patient))
+    return outcome("true" if ok else "false", f"age {age:g} vs {bounds} years", _first_sentence(patient))
 
 
 def _first_sentence(patient: PatientProfile) -> Evidence | None:
@@ -154,18 +144,18 @@ def _first_sentence(patient: PatientProfile) -> Evidence | None:
 
 def _sex(rule: SexRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.sex == "all":
-        return _outcome("true", "any sex", _first_sentence(patient))
+        return outcome("true", "any sex", _first_sentence(patient))
     if patient.sex is None:
-        return _outcome("unknown", "the patient's sex is not known")
+        return outcome("unknown", "the patient's sex is not known")
     truth: Truth = "true" if patient.sex == rule.sex else "false"
-    return _outcome(
+    return outcome(
         truth, f"patient is {patient.sex}, criterion requires {rule.sex}", _first_sentence(patient)
     )
 
 
 def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.concept is None:
-        return _outcome("unknown", f"'{rule.name}' is not in the vocabulary")
+        return outcome("unknown", f"'{rule.name}' is not in the vocabulary")
     female_status = conditions().get(rule.concept, {}).get("female_status")
     if female_status is not None and rule.experiencer == "patient":
         return _menopausal(female_status, patient)
@@ -202,9 +192,9 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         for check in (class_check, course_check):
             holds, why = check(rule, positive)
             if holds is False:
-                return _outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
+                return outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
             if holds is None:
-                return _outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
+                return outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
         missing = _missing_qualifiers(rule, positive)
         # A note's own word on control ("well-controlled") is not overruled by one reading.
         spoken = "control" in _clause(positive.evidence).lower()
@@ -215,24 +205,24 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         ):
             # "Hypertension with blood pressure 182/104 mmHg": the reading says what the words do not.
             truth_of: Truth = "true" if control[0] else "false"
-            return _outcome(truth_of, f"patient has {positive.name}; {control[1]}", *control[2])
+            return outcome(truth_of, f"patient has {positive.name}; {control[1]}", *control[2])
         if denied_qualifiers(missing, _clause(positive.evidence)):
             # "Heart failure, stable on carvedilol" is not "uncontrolled heart failure".
-            return _outcome(
+            return outcome(
                 "false", f"patient has {positive.name}; not {', '.join(missing)}", positive.evidence
             )
         if missing:
             # "Uncontrolled hypertension" is not met by "hypertension": the note must say so.
-            return _outcome(
+            return outcome(
                 "unknown",
                 f"patient has {positive.name}; not stated as {', '.join(missing)}",
                 positive.evidence,
             )
-        return _outcome("true", f"patient has {positive.name}", positive.evidence)
+        return outcome("true", f"patient has {positive.name}", positive.evidence)
     if negative is not None:
-        return _outcome("false", f"patient does not have {negative.name}", negative.evidence)
+        return outcome("false", f"patient does not have {negative.name}", negative.evidence)
     if suspected is not None:
-        return _outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
+        return outcome("unknown", f"{suspected.name} is only suspected", suspected.evidence)
     caused = _by_infection(rule, patient) or _by_value(rule, patient) or _by_needed_habit(rule, patient)
     if caused is not None:
         return caused
@@ -248,8 +238,8 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
         if relative is not None:
             # "Her mother has glaucoma": a relative's illness is not the patient's, and the note's
             # silence on the patient's own is no answer either (a wrong verdict is worse): say whose it is.
-            return _outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
-    return _outcome("unknown", f"no mention of {rule.name}")
+            return outcome("unknown", f"only a relative has {relative.name}", relative.evidence)
+    return outcome("unknown", f"no mention of {rule.name}")
 
 
 def _missing_qualifiers(rule: ConditionRule, condition: PatientCondition) -> list[str]:
@@ -257,13 +247,19 @@ def _missing_qualifiers(rule: ConditionRule, condition: PatientCondition) -> lis
     # The qualifiers may be in the note's sentence or in the condition's own name (a profile's
     # "steroid-dependent nephrotic syndrome" has no sentence).
     said = f"{_clause(condition.evidence)} {condition.name}".lower()
+    # A habit the note says was given up ("quit smoking ten years ago") is a former one.
+    given_up = condition.historical and bool(conditions().get(condition.concept or "", {}).get("habit"))
     return [
         q
         for q in rule.qualifiers
         if q not in _NEUTRAL
         and not course_of(q)
         and not all(part[:5] in said for part in q.split("-") if part)
+        and not (given_up and q in _FORMER)
     ]
+
+
+_FORMER = frozenset({"former", "ex", "past", "previous", "prior"})
 
 
 def _clause(evidence: Evidence | None) -> str:
@@ -301,9 +297,9 @@ def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str,
     else:
         present, absent = value >= definition["present_from"], value < definition["absent_below"]
     if present:
-        return _outcome("true", f"{shown} shows {rule.name}", reading.evidence)
+        return outcome("true", f"{shown} shows {rule.name}", reading.evidence)
     if absent:
-        return _outcome("false", f"{shown} is no {rule.name}", reading.evidence)
+        return outcome("false", f"{shown} is no {rule.name}", reading.evidence)
     return None
 
 
@@ -325,13 +321,13 @@ def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:
 
 def _menopausal(status: str, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if patient.sex == "male":
-        return _outcome("not_applicable", "criterion concerns a woman's menopausal status; patient is male")
+        return outcome("not_applicable", "criterion concerns a woman's menopausal status; patient is male")
     post, why = postmenopausal(patient)
     if post is None:
-        return _outcome("unknown", why)
+        return outcome("unknown", why)
     said = "postmenopausal" if post else "premenopausal"
     truth: Truth = "true" if said == status else "false"
-    return _outcome(truth, f"patient is {said} ({why})", _first_sentence(patient))
+    return outcome(truth, f"patient is {said} ({why})", _first_sentence(patient))
 
 
 def _outside_window(
@@ -356,13 +352,13 @@ def _outside_window(
     if any(days <= window.days for days in times):
         return None
     if times and len(times) == len(mentions):
-        return _outcome(
+        return outcome(
             "false",
             f"{positive.name} {min(times) / 30.44:.0f} months ago, outside '{window.span.text}'",
             positive.evidence,
         )
     if positive.historical or times:
-        return _outcome(
+        return outcome(
             "unknown", f"{positive.name}: when is not stated ({window.span.text})", positive.evidence
         )
     return None
@@ -389,10 +385,10 @@ def _stopped_habit(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth,
         "remission" in c.course for c in mentions
     ):
         # "A history of alcohol dependence": whether it goes on the note does not say.
-        return _outcome(
+        return outcome(
             "unknown", f"a history of {mentions[0].name}; not stated whether now", mentions[0].evidence
         )
-    return _outcome("false", f"patient has given up {rule.name} ({mentions[0].name})", mentions[0].evidence)
+    return outcome("false", f"patient has given up {rule.name} ({mentions[0].name})", mentions[0].evidence)
 
 
 def _said_after(evidence: Evidence | None) -> str:
@@ -427,16 +423,16 @@ def _by_needed_habit(
     levels = [drinking_level(_said_after(c.evidence)) for c in current]
     if "heavy" in levels:
         heavy = current[levels.index("heavy")]
-        return _outcome("true", f"{heavy.name}: heavy drinking", heavy.evidence)
+        return outcome("true", f"{heavy.name}: heavy drinking", heavy.evidence)
     if current and all(level == "light" for level in levels):
-        return _outcome("false", f"{current[0].name}: light drinking is not {rule.name}", current[0].evidence)
+        return outcome("false", f"{current[0].name}: light drinking is not {rule.name}", current[0].evidence)
     if current:
         return None
     if all(not c.present for c in mentions):
-        return _outcome("false", f"patient does not have {mentions[0].name}", mentions[0].evidence)
+        return outcome("false", f"patient does not have {mentions[0].name}", mentions[0].evidence)
     if all(c.historical and "remission" in c.course for c in mentions if c.present):
         given_up = next(c for c in mentions if c.present)
-        return _outcome("false", f"patient has given up {given_up.name}", given_up.evidence)
+        return outcome("false", f"patient has given up {given_up.name}", given_up.evidence)
     return None
 
 
@@ -470,8 +466,8 @@ def _past_episode(
     ]
     if all(cleared) and cleared[0] is not None:
         # "CMV PCR has been undetectable for eight weeks": a test of the pathogen itself says it is over.
-        return _outcome("false", f"{positive.name} treated; {cleared[0].name} negative", cleared[0].evidence)
-    return _outcome(
+        return outcome("false", f"{positive.name} treated; {cleared[0].name} negative", cleared[0].evidence)
+    return outcome(
         "unknown",
         f"{positive.name} {past[0].days_ago or 0:.0f} days ago, treated; not stated as still active",
         positive.evidence,
@@ -492,10 +488,10 @@ def _by_infection(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, 
         i for i in found if i.present and i.status in ("positive", "active") and i.pathogen not in negative
     ]
     if positive:
-        return _outcome("true", f"patient has {positive[0].name}", positive[0].evidence)
+        return outcome("true", f"patient has {positive[0].name}", positive[0].evidence)
     if negative >= set(pathogens):
         said = [i for i in found if i.status == "negative"]
-        return _outcome("false", f"{' and '.join(pathogens)} negative", said[0].evidence)
+        return outcome("false", f"{' and '.join(pathogens)} negative", said[0].evidence)
     return None
 
 
@@ -522,24 +518,24 @@ def ordinary_life_expectancy(
     for index, sentence in enumerate(patient.sentences):
         if _TERMINAL.search(sentence):
             evidence = Evidence(sentence_index=index, sentence=sentence)
-            return _outcome("unknown", "the note describes a life-limiting illness", evidence)
+            return outcome("unknown", "the note describes a life-limiting illness", evidence)
     if rule.operator in ("<", "<=", "between", "="):
-        return _outcome("false", "the note describes no life-limiting illness")
+        return outcome("false", "the note describes no life-limiting illness")
     if rule.operator in (">", ">="):
-        return _outcome("true", "the note describes no life-limiting illness")
-    return _outcome("unknown", "life expectancy not stated")
+        return outcome("true", "the note describes no life-limiting illness")
+    return outcome("unknown", "life expectancy not stated")
 
 
 def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.analyte == "life_expectancy":
-        return _outcome("unknown", "life expectancy is the investigator's estimate; the note gives none")
+        return outcome("unknown", "life expectancy is the investigator's estimate; the note gives none")
     if rule.analyte is None:
-        return _outcome("unknown", f"'{rule.name}' is not a known measurement")
+        return outcome("unknown", f"'{rule.name}' is not a known measurement")
     if (pair := pair_reading(rule, patient)) is not None:
-        return _outcome("true" if pair[0] == "true" else "false", pair[1], *pair[2])
+        return outcome("true" if pair[0] == "true" else "false", pair[1], *pair[2])
     readings = [m for m in patient.measurements if m.analyte == rule.analyte and m.present]
     if not readings:
-        return _outcome("unknown", f"no {rule.name} value")
+        return outcome("unknown", f"no {rule.name} value")
     # A number beats a finding ("tachycardic"); the latest number is the patient's state, unless the
     # criterion asks for the first ("initial haemoglobin", "at admission").
     valued = [m for m in readings if m.canonical_value is not None] or readings
@@ -547,39 +543,39 @@ def _measurement(rule: MeasurementRule, patient: PatientProfile) -> tuple[Truth,
     if rule.qualitative:
         observed = reading.qualitative or _qualitative_of(rule.analyte, reading.canonical_value)
         if observed is None:
-            return _outcome("unknown", f"{reading.name} does not say whether {rule.qualitative}")
+            return outcome("unknown", f"{reading.name} does not say whether {rule.qualitative}")
         same = _same_quality(observed, rule.qualitative)
-        return _outcome("true" if same else "false", f"{reading.name} is {observed}", reading.evidence)
+        return outcome("true" if same else "false", f"{reading.name} is {observed}", reading.evidence)
     if reading.canonical_value is None and reading.qualitative and rule.canonical_value is not None:
         placed = _placed(rule.analyte, reading.qualitative, rule.operator, rule.canonical_value)
         if placed is not None:
-            return _outcome(
+            return outcome(
                 "true" if placed else "false",
                 f"{reading.name}: {reading.qualitative} vs {rule.operator} {_shown(rule.canonical_value)}",
                 reading.evidence,
             )
     if reading.canonical_value is None or rule.value is None:
-        return _outcome("unknown", f"{reading.name} value cannot be compared")
+        return outcome("unknown", f"{reading.name} value cannot be compared")
     threshold, high = rule.canonical_value, rule.canonical_value_high
     if rule.uln_multiple:
         uln = ULN.get(rule.analyte)
         if uln is None:
-            return _outcome("unknown", f"no upper limit of normal known for {rule.name}")
+            return outcome("unknown", f"no upper limit of normal known for {rule.name}")
         threshold, high = rule.value * uln, (rule.value_high * uln if rule.value_high else None)
     if threshold is None:
-        return _outcome("unknown", f"{rule.name} threshold unit cannot be converted")
+        return outcome("unknown", f"{rule.name} threshold unit cannot be converted")
     if rule.canonical_unit and reading.canonical_unit and rule.canonical_unit != reading.canonical_unit:
         # A dipstick grade ("<1+") and an amount (g/day) measure differently: neither decides the other.
-        return _outcome(
+        return outcome(
             "unknown",
             f"{reading.name} is in {reading.canonical_unit}, criterion in {rule.canonical_unit}",
             reading.evidence,
         )
     result = compare(reading.canonical_value, rule.operator, threshold, high)
     if result is None:
-        return _outcome("unknown", f"{rule.name}: no comparison stated")
+        return outcome("unknown", f"{rule.name}: no comparison stated")
     unit = reading.canonical_unit or ""
-    return _outcome(
+    return outcome(
         "true" if result else "false",
         f"{reading.name} {_shown(reading.canonical_value)} {unit} vs {rule.operator} {_shown(threshold)}",
         reading.evidence,
@@ -634,160 +630,6 @@ def _same_quality(observed: str, wanted: str) -> bool:
     return any(observed in group and wanted in group for group in groups)
 
 
-def _medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
-    if rule.relation in ("allergy", "intolerance", "failure"):
-        for allergy in patient.allergies:
-            # An allergy to the drug is also an intolerance of it; a failure is something else.
-            if rule.relation != "failure" and _names_drug(rule, allergy.drugs, allergy.classes):
-                if allergy.present:
-                    return _outcome("true", f"patient is allergic to {allergy.name}", allergy.evidence)
-                return _outcome("false", f"patient is not allergic to {allergy.name}", allergy.evidence)
-        if rule.relation == "allergy" and patient.allergy_list_complete:
-            return _outcome("false", f"{rule.name} is not among the allergies the note gives")
-        for condition in patient.conditions:
-            sentence = condition.evidence.sentence if condition.evidence else None
-            if condition.concept == "allergy" and condition.present and sentence:  # noqa: SIM102
-                if any(drug in sentence.lower() for drug in rule.drugs):
-                    return _outcome("true", f"patient reports {condition.name}", condition.evidence)
-        return _outcome("unknown", f"no record of {rule.relation} to {rule.name}")
-    wanted = rule.drugs
-    wanted_class = rule.drug_class
-    route_unknown: PatientMedication | None = None
-    ended_before: PatientMedication | None = None
-    for medication in patient.medications:
-        classes = {b for c in medication.classes for b in class_closure(c)}
-        classes |= {c for d in medication.drugs for c in drug_classes(d)}
-        drug_hit = any(same_drug(w, given) for w in wanted for given in medication.drugs)
-        # "medication(s)" in a criterion names no drug: only a note saying "no medications" decides it.
-        class_hit = wanted_class is not None and wanted_class != "medication" and wanted_class in classes
-        # A class the criterion names beside drugs counts too; one only inferred from a named drug
-        # ("prednisone" is a glucocorticoid) does not widen the drug to its class.
-        named_hit = any(c != "medication" and c in classes for c in rule.named_classes)
-        if drug_hit or named_hit or (class_hit and not wanted):
-            window = rule.window
-            ended = medication.ended_days_ago if medication.present else None
-            within = window is not None and window.relation == "within" and window.days
-            if within and ended is not None and window is not None and ended > (window.days or 0):
-                # Ended before the window opened, whatever its route ("received prednisone 3 years
-                # ago" for "corticosteroids within 30 days"): it does not count.
-                ended_before = ended_before or medication
-                continue
-            fits = _route_fits(rule, medication)
-            if fits is None and medication.present:
-                # "Steroids other than topical" and a steroid whose route the note does not give.
-                route_unknown = route_unknown or medication
-                continue
-            if fits is False:
-                continue  # given by a route the criterion is not about: another medicine for it
-            if not medication.present:
-                return _outcome("false", f"patient does not take {medication.name}", medication.evidence)
-            if window is not None and window.days and ended is not None:
-                # "Stopped prednisone 10 days ago" for "corticosteroids within 30 days", "last dose 10
-                # days ago" for "at least 4 weeks since prior chemotherapy": the end decides.
-                recent = ended <= window.days
-                if window.relation in ("within", "after"):
-                    return _outcome(
-                        "true" if recent == (window.relation == "within") else "false",
-                        f"{medication.name} ended {ended:.0f} days ago, against '{window.span.text}'",
-                        medication.evidence,
-                    )
-            if rule.window is not None and rule.window.relation == "after":
-                # "At least 4 weeks since prior chemotherapy": the note's medicines carry no dates.
-                return _outcome(
-                    "unknown",
-                    f"time since {medication.name} not stated ({rule.window.span.text})",
-                    medication.evidence,
-                )
-            if rule.dose is not None:
-                holds, why = dose_check(rule.dose, medication, patient)
-                truth: Truth = "unknown" if holds is None else "true" if holds else "false"
-                return _outcome(truth, why, medication.evidence)
-            return _outcome("true", f"patient takes {medication.name}", medication.evidence)
-    if route_unknown is not None:
-        return _outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
-    if ended_before is not None and rule.window is not None:
-        return _outcome(
-            "false",
-            f"{ended_before.name} ended {ended_before.ended_days_ago or 0:.0f} days ago, before "
-            f"'{rule.window.span.text}'",
-            ended_before.evidence,
-        )
-    if patient.no_medications:
-        return _outcome("false", "patient takes no medications")
-    if (denied := denied_class(rule, patient)) is not None:
-        return _outcome("false", f"{rule.name}: the note gives no {denied.name} besides", denied.evidence)
-    if _complete_list_decides(rule, patient):
-        return _outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
-    return _outcome("unknown", f"no record of {rule.name}")
-
-
-def _names_drug(rule: MedicationRule, drugs: list[str], classes: list[str]) -> bool:
-    """Whether a criterion's drugs or classes name one of ``drugs`` (or a drug of ``classes``)."""
-    closure = {b for c in classes for b in class_closure(c)} | {c for d in drugs for c in drug_classes(d)}
-    if any(same_drug(w, given) for w in rule.drugs for given in drugs):
-        return True
-    if any(c != "medication" and c in closure for c in rule.named_classes):
-        return True
-    wanted_class = rule.drug_class
-    return (
-        not rule.drugs
-        and wanted_class is not None
-        and wanted_class != "medication"
-        and wanted_class in closure
-    )
-
-
-def _complete_list_decides(rule: MedicationRule, patient: PatientProfile) -> bool:
-    """Whether the note's whole list of current medicines rules out what a criterion asks. The list
-    tells what is taken now, not what was taken before ("prior gemcitabine", "within 2 weeks"); and a
-    class ("vasodilators") is ruled out only when every listed medicine is a known drug whose classes
-    are known, so a medicine the vocabulary cannot place never reads as "not that class"."""
-    if not patient.medication_list_complete or rule.historical or rule.hypothetical:
-        return False
-    if rule.window is not None and rule.window.relation != "current":
-        return False
-    if rule.drugs:
-        return True
-    if rule.drug_class is None or rule.drug_class == "medication":
-        return False
-    for medication in patient.medications:
-        if not medication.present or "medication" in medication.classes:
-            continue
-        if not medication.drugs or not any(drug_classes(d) for d in medication.drugs):
-            return False
-    return True
-
-
-def _route_fits(rule: MedicationRule, medication: PatientMedication) -> bool | None:
-    """Whether a medicine is given by a route the criterion asks about (``routes``) and not by one it
-    leaves out (``exempt_routes``); None when the note's route does not tell. A daily mass dose with
-    no route word is systemic (local preparations are dosed by strength or in micrograms), but which
-    systemic route stays open."""
-    if not rule.routes and not rule.exempt_routes:
-        return True
-    route = medication.route
-    if route is not None:
-        if rule.routes and route not in rule.routes:
-            return False
-        return route not in rule.exempt_routes
-    systemic = set(route_groups()["systemic"])
-    dosed_systemically = (
-        medication.daily is True
-        and medication.dose_basis is None
-        and medication.dose_mg is not None
-        and medication.dose_mg >= systemic_daily_mg_from()
-    )
-    if not dosed_systemically:
-        return None
-    if rule.routes and systemic.isdisjoint(rule.routes):
-        return False
-    if rule.routes and not systemic <= set(rule.routes):
-        return None  # "oral steroids": systemic, but by mouth or by vein the note does not say
-    if systemic & set(rule.exempt_routes):
-        return None
-    return True
-
-
 def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     for procedure in patient.procedures:
         # A kind counts as its broader procedure (a bone marrow transplant is a transplantation).
@@ -798,12 +640,12 @@ def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str
                 if timed is not None:
                     return timed
             truth: Truth = "true" if procedure.present else "false"
-            return _outcome(
+            return outcome(
                 truth,
                 f"patient {'had' if procedure.present else 'did not have'} {procedure.name}",
                 procedure.evidence,
             )
-    return _outcome("unknown", f"no record of {rule.name}")
+    return outcome("unknown", f"no record of {rule.name}")
 
 
 def _procedure_window(
@@ -817,13 +659,13 @@ def _procedure_window(
         return None
     done = [p.days_ago for p in patient.procedures if p.present and p.concept == procedure.concept]
     if any(days is None for days in done):
-        return _outcome(
+        return outcome(
             "unknown", f"{procedure.name}: when is not stated ({window.span.text})", procedure.evidence
         )
     recent = any(days is not None and days <= window.days for days in done)
     truth: Truth = "true" if recent == (window.relation == "within") else "false"
     latest = min(days for days in done if days is not None)
-    return _outcome(
+    return outcome(
         truth, f"{procedure.name} {latest:.0f} days ago against '{window.span.text}'", procedure.evidence
     )
 
@@ -844,23 +686,23 @@ def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str
         # nursing"); criteria about pregnant women, tests, contraception, plans or child-bearing
         # potential concern a population the patient is not in.
         if rule.aspect in ("pregnant", "lactating") and rule.negated:
-            return _outcome("false", f"{outside}, so not {rule.aspect}")
-        return _outcome("not_applicable", f"criterion concerns pregnancy; {outside}")
+            return outcome("false", f"{outside}, so not {rule.aspect}")
+        return outcome("not_applicable", f"criterion concerns pregnancy; {outside}")
     if rule.aspect == "pregnant":
         if patient.pregnant is None:
-            return _outcome("unknown", "pregnancy status not known")
-        return _outcome("true" if patient.pregnant else "false", "pregnancy status")
+            return outcome("unknown", "pregnancy status not known")
+        return outcome("true" if patient.pregnant else "false", "pregnancy status")
     if rule.aspect == "lactating":
         if patient.lactating is None:
-            return _outcome("unknown", "breast-feeding status not known")
-        return _outcome("true" if patient.lactating else "false", "breast-feeding status")
+            return outcome("unknown", "breast-feeding status not known")
+        return outcome("true" if patient.lactating else "false", "breast-feeding status")
     if rule.aspect == "childbearing_potential":
         if patient.postmenopausal:
-            return _outcome("false", "patient is postmenopausal")
-        return _outcome("unknown", "child-bearing potential not stated")
+            return outcome("false", "patient is postmenopausal")
+        return outcome("unknown", "child-bearing potential not stated")
     if rule.aspect == "negative_test" and patient.pregnant is not None:
-        return _outcome("true" if not patient.pregnant else "false", "pregnancy status")
-    return _outcome("unknown", f"{rule.aspect.replace('_', ' ')} not stated")
+        return outcome("true" if not patient.pregnant else "false", "pregnancy status")
+    return outcome("unknown", f"{rule.aspect.replace('_', ' ')} not stated")
 
 
 def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
@@ -873,34 +715,34 @@ def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str
         if all(days is not None and days > (window.days or 0) for days in times):
             # An episode the note dates before the window ("CMV colitis two years ago" for "CMV
             # infection within one month") is outside it, as a condition's episode is.
-            return _outcome(
+            return outcome(
                 "false",
                 f"{positive[0].name} {min(d or 0 for d in times):.0f} days ago, outside '{window.span.text}'",
                 positive[0].evidence,
             )
     # "Active … infection": an antibody shows exposure, a negative RNA / DNA / antigen rules activity out.
     if rule.status == "active" and (reading := active_reading(rule.pathogen, found)) is not None:
-        return _outcome(reading[0], reading[1], reading[2])
+        return outcome(reading[0], reading[1], reading[2])
     for infection in sorted(found, key=lambda i: not i.present):
         truth: Truth = "true" if infection.present else "false"
-        return _outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
-    return _outcome("unknown", f"no {rule.pathogen} status")
+        return outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
+    return outcome("unknown", f"no {rule.pathogen} status")
 
 
 def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.aspect == "language":
         # Agreeing to consent and comply says nothing about which language the patient speaks.
-        return _outcome("unknown", "language not stated")
+        return outcome("unknown", "language not stated")
     value = patient.consent if rule.aspect == "consent" else patient.compliance
     if value is None:
         value = patient.consent
     if value is None:
-        return _outcome("unknown", f"{rule.aspect} not stated")
+        return outcome("unknown", f"{rule.aspect} not stated")
     evidence = None
     for index, sentence in enumerate(patient.sentences):
         if re.search(r"consent|comply", sentence, re.I):
             evidence = Evidence(sentence_index=index, sentence=sentence)
-    return _outcome("true" if value else "false", f"patient {rule.aspect} stated", evidence)
+    return outcome("true" if value else "false", f"patient {rule.aspect} stated", evidence)
 
 
 def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -> RuleVerdict:
@@ -916,7 +758,7 @@ def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -
     elif isinstance(rule, MeasurementRule):
         truth, reason, evidence = _measurement(rule, patient)
     elif isinstance(rule, MedicationRule):
-        truth, reason, evidence = _medication(rule, patient)
+        truth, reason, evidence = evaluate_medication(rule, patient)
     elif isinstance(rule, ProcedureRule):
         truth, reason, evidence = _procedure(rule, patient)
     elif isinstance(rule, PregnancyRule):
@@ -926,7 +768,7 @@ def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -
     elif isinstance(rule, ConsentRule):
         truth, reason, evidence = _consent(rule, patient)
     else:
-        truth, reason, evidence = _outcome(
+        truth, reason, evidence = outcome(
             "unknown", f"{rule.kind.replace('_', ' ')} cannot be checked from a profile"
         )
     if negate and rule.negated and truth in ("true", "false"):

@@ -219,14 +219,18 @@ class RuleJudge:
                 return "included"
             if status == "not met":
                 return "not included"
-            return self._undecided_inclusion(rules, text, profile)
+            return self._undecided_inclusion(rules, text, profile, combine)
         if status == "excluded":
             return "excluded"
         if status == "not excluded":
             return "not excluded"
         return self._undecided_exclusion(rules, text, profile, combine)
 
-    def _undecided_inclusion(self, rules: list[Rule], text: str, profile: PatientProfile) -> Label:
+    def _undecided_inclusion(
+        self, rules: list[Rule], text: str, profile: PatientProfile, combine: str = "all"
+    ) -> Label:
+        if _cut_off(text):
+            return "not enough information"  # a criterion cut off mid-sentence says not what it asks
         unknown = [r for r in rules if _judged(r, profile).truth == "unknown"]
         if unknown and all(
             r.negated and isinstance(r, ConditionRule | ProcedureRule) and r.concept is not None
@@ -236,9 +240,25 @@ class RuleJudge:
             return "included"
         if (
             unknown
-            and all(_unreported_procedure(r, profile) for r in unknown)
+            and all(
+                isinstance(r, ProcedureRule) and not r.negated and r.concept in DIAGNOSTIC_PROCEDURES
+                for r in unknown
+            )
+            and _fit_for().search(text)
+        ):
+            # "Ability to undergo esophagogastroduodenoscopy and biopsies": the annotators take fitness
+            # for a test or examination as given unless the note says otherwise (a contraindication is
+            # a criterion of its own); fitness for an operation ("ability to undergo carotid
+            # endarterectomy") presumes the disease it treats, so it stays open.
+            return "included"
+        unreported = [r for r in unknown if _unreported_procedure(r, profile)]
+        if (
+            unreported
+            and (len(unreported) == len(unknown) or combine == "all")
             and not _CAPABILITY.search(text)
         ):
+            # One operation the note does not name fails a conjunction whatever its other parts
+            # ("Maintenance hemodialysis after central venous catheterisation").
             # "Patients undergoing carotid endarterectomy": an operation is not something a note leaves out.
             return "not included"
         # The patient has what the criterion is about but a requirement stays unstated: not shown to be
@@ -258,6 +278,10 @@ class RuleJudge:
     def _undecided_exclusion(
         self, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
+        if _cut_off(text):
+            # "Taking certain types of medications may be an": the record cut the criterion off
+            # mid-sentence, so what it excludes is not known.
+            return "not enough information"
         if _plans().search(text):
             # "Woman planning to deliver outside the research clinic": a note tells what is and was,
             # not what the patient plans.
@@ -297,6 +321,28 @@ def _plans() -> re.Pattern[str]:
     """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
     cues = packaged_json("trialatlas.match", "judge_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _cut_off_endings() -> frozenset[str]:
+    words: list[str] = packaged_json("trialatlas.match", "judge_cues.json")["cut_off_endings"]
+    return frozenset(words)
+
+
+def _cut_off(text: str) -> bool:
+    """Whether a criterion ends mid-sentence: on a word that cannot end one ("… may be an")."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".;:)]!?":
+        return False
+    last = re.findall(r"[A-Za-z]+", stripped[-20:])
+    return bool(last) and last[-1].lower() in _cut_off_endings() and stripped[-1].isalpha()
+
+
+@lru_cache(maxsize=1)
+def _fit_for() -> re.Pattern[str]:
+    """The cues of an inclusion asking fitness for a procedure (``fit_for`` in ``judge_cues.json``)."""
+    cues = packaged_json("trialatlas.match", "judge_cues.json")
+    return re.compile(r"\b(?:" + "|".join(cues["fit_for"]) + r")\b", re.IGNORECASE)
 
 
 UnknownState = Literal["decided", "absent", "open"]
@@ -402,6 +448,7 @@ _STUDY_PROCESS = re.compile(
     r"(?:study|trial)\b"
     r"|\b(?:images?|data|samples?|time\s*points?|scans?)\s+(?:were\s+|was\s+)?(?:not\s+collected|unable\s+to\s+be\s+"
     r"(?:processed|analy[sz]ed|obtained)|not\s+(?:available|obtained|analy[sz]able))"
+    r"|\bopted\s+out\s+of\s+being\s+(?:contacted|approached)|\bwill\s+not\s+be\s+(?:recruited|contacted|approached)\b"
     r"|\bfail(?:ure|s|ed)?\s+to\s+provide\s+(?:a\s+|the\s+)?(?:blood\s+|urine\s+|stool\s+|tissue\s+)?samples?\b"
     r"|^\s*(?:this\s+study\s+has\s+no\b|no\s+exclusion\s+criteria|none\.?\s*$|n/?a\.?\s*$)",
     re.IGNORECASE,

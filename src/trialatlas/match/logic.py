@@ -8,13 +8,21 @@ rule for a man) drops out; a node whose branches all drop out is not applicable 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from trialatlas.extract.criteria.rules import ConditionRule, LogicNode, Rule
 from trialatlas.extract.criteria.vocab import broader_concepts
 
+if TYPE_CHECKING:
+    from trialatlas.match.patient import Evidence
+
 Truth = Literal["true", "false", "unknown", "not_applicable"]
 _FLIP: dict[Truth, Truth] = {"true": "false", "false": "true"}
+
+
+def outcome(truth: Truth, reason: str, *evidence: Evidence | None) -> tuple[Truth, str, list[Evidence]]:
+    """An atom's answer: its truth, a one-line reason and the evidence that decided it."""
+    return truth, reason, [e for e in evidence if e is not None]
 
 
 def compare(value: float, operator: str | None, threshold: float, high: float | None = None) -> bool | None:
@@ -113,4 +121,4 @@ def evaluate_logic(node: LogicNode, truths: Sequence[Truth], rules: Sequence[Rul
     return "unknown"
 
 
-__all__ = ["Truth", "evaluate_logic"]
+__all__ = ["Truth", "compare", "evaluate_logic", "outcome"]

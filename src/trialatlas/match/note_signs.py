@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.vocab import analyte_matcher
 from trialatlas.match.patient_model import PatientMeasurement, PatientProfile, evidence_at
 
 # Findings that state where a measurement lies without giving it: "tachycardic" is a fast heart rate,
@@ -68,6 +69,13 @@ _NORMAL_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# A list of named tests the sentence then calls normal ("hemoglobin, hematocrit and TSH are within
+# normal limits"): the verb phrase after the list.
+_LIST_NORMAL = re.compile(
+    r"\b(?:are|were|is|was)\s+(?:all\s+)?(?:within\s+(?:the\s+)?normal\s+(?:limits|range)|normal|unremarkable)\b",
+    re.IGNORECASE,
+)
+
 
 def read_signs(profile: PatientProfile, index: int, sentence: str) -> None:
     """Measurements a note places without a value: signs ("tachycardic") and panels called normal."""
@@ -87,6 +95,7 @@ def read_signs(profile: PatientProfile, index: int, sentence: str) -> None:
                 evidence=evidence_at(index, sentence, *match.span()),
             )
         )
+    _read_named_normal(profile, index, sentence, known)
     for pattern, members in _PANELS:
         match = pattern.search(sentence)
         if match is None:
@@ -105,3 +114,29 @@ def read_signs(profile: PatientProfile, index: int, sentence: str) -> None:
                         evidence=evidence_at(index, sentence, match.start(), match.end()),
                     )
                 )
+
+
+def _read_named_normal(profile: PatientProfile, index: int, sentence: str, known: set[str | None]) -> None:
+    """Tests named in a list the sentence calls normal, each read as normal: only a list with no
+    number in it ("Hb 9.0 g/dL and platelets are normal" gives the haemoglobin a value of its own) and
+    ending at the verb, so a test named after it ("normal, except for a low sodium") is not vouched for."""
+    verb = _LIST_NORMAL.search(sentence)
+    if verb is None or re.search(r"\b(?:ab|not\s+)normal\b", sentence[verb.start() : verb.end() + 20], re.I):
+        return
+    mentions = analyte_matcher().find(sentence[: verb.start()])
+    if not mentions or re.search(r"\d", sentence[mentions[0].start : verb.start()]):
+        return
+    if context_of(sentence, mentions[0].start, mentions[-1].end).negated:
+        return
+    for mention in mentions:
+        if mention.concept in known:
+            continue
+        known.add(mention.concept)
+        profile.measurements.append(
+            PatientMeasurement(
+                name=mention.text,
+                analyte=mention.concept,
+                qualitative="normal",
+                evidence=evidence_at(index, sentence, mention.start, mention.end),
+            )
+        )

@@ -230,7 +230,8 @@ def evaluate_criterion(
     )
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+# Letters with accents are letters ("périconceptionnel", "Sjögren"): a word is not cut at them.
+_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'-]{3,}")
 _TOPIC = re.compile(r"^[^:\d]{1,40}:")
 _REFERENCE = re.compile(
     r"\b(?:in\s+accordance\s+with|according\s+to|as\s+defined\s+by|defined\s+by|as\s+per|meeting|fulfill?ing|"

@@ -27,6 +27,7 @@ _MEDICATION = {
     "allergy": "allergic to",
     "failure": "failed",
     "stable_dose": "on a stable dose of",
+    "discontinued": "stopped",
     "required": "needs",
 }
 _PREGNANCY = {

@@ -156,7 +156,14 @@ class MedicationRule(_Rule):
         description="Every drug class the criterion names ('3TC, protease inhibitors, or NNRTIs').",
     )
     relation: Literal[
-        "exposure", "current", "intolerance", "allergy", "failure", "stable_dose", "required"
+        "exposure",
+        "current",
+        "intolerance",
+        "allergy",
+        "failure",
+        "stable_dose",
+        "required",
+        "discontinued",
     ] = "exposure"
     dose: DoseLimit | None = Field(default=None, description="The dose the criterion is about, if stated.")
     routes: list[str] = Field(

@@ -148,6 +148,8 @@ _INTOLERANCE = re.compile(r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*
 _FAILURE = re.compile(
     r"\b(?:fail\w*\s+to\s+respond|failure|refractory|resistan\w*|inadequate\s+response|non-?respon\w*)", re.I
 )
+# "Discontinued an antidepressant less than 1 month ago": the stop is asked about, not the taking.
+_DISCONTINUED = re.compile(r"\b(?:discontinu\w*|stopped|ceased)\b", re.I)
 _STABLE = re.compile(r"\bstable\s+(?:dose|regimen|medication|treatment)", re.I)
 _CURRENT = re.compile(
     r"\b(?:current(?:ly)?|concurrent\w*|ongoing|concomitant|receiving|taking|on\s+(?:a\s+)?|"
@@ -301,6 +303,8 @@ def parse_medication(context: CriterionContext) -> list[Rule]:
             relation = "intolerance"
         elif _FAILURE.search(lead):
             relation = "failure"
+        elif _DISCONTINUED.search(lead):
+            relation = "discontinued"
         elif _STABLE.search(around):
             relation = "stable_dose"
         elif _CURRENT.search(lead[-40:]):

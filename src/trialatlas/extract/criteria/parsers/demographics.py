@@ -265,8 +265,38 @@ def _without_subgroups(rules: list[Rule]) -> list[Rule]:
     return [r for r in rules if not (isinstance(r, AgeRule) and any(inside(r, o) for o in ages))]
 
 
+# "Patients over 18", "Subjects older than 65 years": the people a criterion opens with, then a bound
+# in years or with no unit, is an age (another unit, a count or a decimal after it makes it something
+# else). The age patterns want "old" or "of age" after such a bound; the people before it say the same.
+_UNITLESS_AGE = re.compile(
+    r"\b(?:patients?|subjects?|participants?|individuals?|adults?|men|women|persons?|people|volunteers?)\s+"
+    r"(?P<op>over|above|older\s+than|under|below|younger\s+than)\s+(?P<value>\d{1,3})\b(?:\s*(?:years?|yrs?)\b)?"
+    r"(?![.,]\d|\s*(?:%|[-/]|[a-z]*\s*(?:kg|lbs?|pounds?|cm|mm|mg|g|ml|l|m|years?|yrs?|months?|weeks?|days?|"
+    r"lesions?|cycles?|times?|hours?|units?)\b))",
+    re.IGNORECASE,
+)
+
+
+def _unitless_age(context: CriterionContext) -> list[Rule]:
+    match = _UNITLESS_AGE.search(context.text)
+    if match is None or len(context.text[: match.start()].split()) > 1 or context.is_claimed(*match.span()):
+        return []
+    value = float(match["value"])
+    if not 1 <= value <= 120:
+        return []
+    context.claim(match.start("op"), match.end())
+    rule = AgeRule(span=context.span(match.start("op"), match.end()))
+    if match["op"].lower() in ("under", "below") or match["op"].lower().startswith("younger"):
+        rule.max_years, rule.max_inclusive = value, False
+    else:
+        rule.min_years, rule.min_inclusive = value, False
+    return [rule]
+
+
 def _age_words(context: CriterionContext) -> list[Rule]:
     """ "Adults", "children": age groups without numbers (only when the criterion is about who may join)."""
+    if unitless := _unitless_age(context):
+        return unitless
     text = context.text
     if len(text.split()) > 12:
         return []
@@ -296,7 +326,7 @@ _FEMALE = re.compile(
 )
 _MALE = re.compile(r"\b(?:males?|men|man|boys?|male\s+sex)\b", re.IGNORECASE)
 _PREGNANCY_WORDS = re.compile(
-    r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth", re.I
+    r"pregnan|breast|lactat|nursing|childbearing|contracep|menopaus|gestation|birth|hcg", re.I
 )
 
 
@@ -347,7 +377,9 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "pregnant",
-            r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b",
+            r"\bpregnan(?:t|cy|cies)\b|\bpregnency\b|\bgestation(?:al)?\b"
+            # A positive hCG is a positive pregnancy test ("Female patients with a positive serum beta-HCG").
+            r"|\bpositive\s+(?:serum\s+|urine\s+)?(?:beta[- ]?|β-?)?hcg\b",
         ),
         (
             "lactating",
@@ -389,6 +421,7 @@ _PREGNANCY_HINTS = trigger_words(
         "conceiv",
         "gestation",
         "father",
+        "hcg",
     )
 )
 
