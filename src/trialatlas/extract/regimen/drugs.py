@@ -380,6 +380,7 @@ def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
 
 
 _SQUASH = re.compile(r"[\s\-]+")
+_STEREO_PREFIX = re.compile(r"^(?:l|d|dl)-(?=[a-z]{4})")
 
 
 @lru_cache(maxsize=1)
@@ -399,9 +400,17 @@ def written_generic(written: str, name: str) -> str:
     # A short name written in capitals is an abbreviation ("MMF", "CsA"), which keeps ``name``; a short brand
     # written as a word ("Botox") is not.
     abbreviation = _exact_only(written) and not (written[:1].isupper() and written[1:].islower())
-    if key == name or abbreviation or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
+    if key == name or abbreviation or len(key) < 5:
         return name
     own, single, curated = _generic_names()
+    if _SQUASH.sub("", key) == _SQUASH.sub("", name):
+        # The same name spaced otherwise: the curated spelling is the project's, but the packaged vocabulary's
+        # canonical spacing ("vitamin k 2" for "vitamin K2") is no better than the text's (R85).
+        return name if name in curated else key
+    if _STEREO_PREFIX.sub("", key) == name:
+        # "L-cysteine", which the packaged vocabulary files under cysteine: the stereo prefix is part of the
+        # generic as written (R85, as "d-cycloserine").
+        return key
     packaged = single.get(key)
     if curated.get(key) == name:
         if name.endswith(" cells") and key.endswith(("cells", "cell")) and " " in key:
