@@ -64,3 +64,32 @@ def test_fresh4_set_scores_hold_over_the_baseline(scores: dict[str, Any]) -> Non
 )
 def test_a_drug_is_named_by_the_labelling_rules(text: str, name: str) -> None:
     assert flat(text)[0][0] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Patients receive 99Tc-AB123 10 mg as one intravenous injection", "99tc-ab123"),
+        ("A tracer dose of 64Cu-XYZ-4 (2 mg) on day 1", "64cu-xyz-4"),
+    ],
+)
+def test_a_radiolabelled_product_is_one_name_as_written(text: str, name: str) -> None:
+    """R83: the nuclide glued to a numbered product's name is part of it, neither the nuclide nor the code."""
+    assert [row[0] for row in flat(text)] == [name]
+
+
+def test_a_known_drug_after_a_nuclide_keeps_its_generic() -> None:
+    assert [row[0] for row in flat("90Y-ibritumomab 0.4 mg/kg iv once")] == ["ibritumomab"]
+
+
+def test_an_intervention_type_heading_names_no_drug() -> None:
+    """ "Biological: 5 mg ..." heads an intervention's text with its registry type, not its product's name."""
+    assert [row[0] for row in flat("Biological: 5 mg once")] == [None]
+    assert [row[0] for row in flat("Dietary Supplement: 2 g daily")] == [None]
+
+
+def test_a_heading_run_into_the_next_sentence_still_names_its_dose() -> None:
+    """ "4-6mg AB-27The patients will receive 4-6mg AB-27": the heading's name is read whole, and the dose
+    restated in the description counts once."""
+    text = "Biological: 4-6mg AB-27The patients assigned to this group will receive 4-6mg AB-27"
+    assert [row[:3] for row in flat(text)] == [("ab-27", 4, 6)]

@@ -11,7 +11,15 @@ from trialatlas.extract.regimen import clauses, lexicon, naming
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
-from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, fuzzy_lookup, looks_like_code, lookup
+from trialatlas.extract.regimen.drugs import (
+    INTERVENTION_TYPES,
+    WORD,
+    DrugInfo,
+    Mention,
+    fuzzy_lookup,
+    looks_like_code,
+    lookup,
+)
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc, vehicles
 
@@ -440,7 +448,12 @@ def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> Drug
         of_lower = _OF_LOWER_BEFORE.search(text[window_start : amount.start])
         if of_lower and of_lower.group(1).lower() not in STOPWORDS | NOT_DRUGS:
             return fuzzy_lookup(of_lower.group(1)) or DrugInfo(of_lower.group(1).lower(), None)
-        if gap.strip(" :(") == "" and word.isalpha() and word.lower() not in STOPWORDS | NOT_DRUGS:
+        if (
+            gap.strip(" :(") == ""
+            and word.isalpha()
+            and word.lower() not in STOPWORDS | NOT_DRUGS
+            and word.lower() not in INTERVENTION_TYPES
+        ):
             fuzzy = fuzzy_lookup(word)
             if fuzzy is not None:
                 return fuzzy

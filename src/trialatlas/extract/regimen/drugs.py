@@ -18,6 +18,7 @@ from typing import cast
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from trialatlas.model import InterventionType
 from trialatlas.text.built import built
 from trialatlas.text.drugs import curated_drugs, mined_drug_codes, packaged_drug_names
 from trialatlas.text.packaged import packaged_words
@@ -206,6 +207,9 @@ _NOT_DRUGS = frozenset(
 )
 
 _STOPWORDS = stop_words("english", "dosing")
+# The words of the registry's intervention types, which head an intervention's text ("Biological: 4-6mg
+# rhBMP-2", "Dietary Supplement: 2 g"): a kind of intervention, not the name of its product.
+INTERVENTION_TYPES = frozenset(word for kind in InterventionType for word in kind.value.lower().split("_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -636,7 +640,33 @@ def find_mentions(text: str) -> list[Mention]:
                 resume = i + 1
     if _GLUED_HINT.search(text):
         mentions = _glued_to_amount(text, mentions, vocab)
+    if hyphens:
+        mentions = _radiolabelled(text, mentions)
     return _compound_names(text, mentions)
+
+
+# A radionuclide written before a numbered product's name ("131I-cG250", "89Zr-RO5323441", "177Lu-PSMA-617"):
+# the labelled product is one name as written (R83), not the nuclide and not the bare code.
+_RADIOLABELLED = re.compile(
+    r"(?<![A-Za-z0-9\-])\d{1,3}[A-Z][a-z]?-(?=[A-Za-z-]*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+)
+
+
+def _radiolabelled(text: str, mentions: list[Mention]) -> list[Mention]:
+    """``mentions`` with each radiolabelled product name whole: it replaces an unknown code inside it and
+    is added where nothing was read; a known drug inside it ("90Y-ibritumomab") stays as it is."""
+    found = list(_RADIOLABELLED.finditer(text))
+    if not found:
+        return mentions
+    out = list(mentions)
+    for match in found:
+        inside = [m for m in out if m.start < match.end() and match.start() < m.end]
+        if any(m.known for m in inside):
+            continue
+        written = match.group(0)
+        out = [m for m in out if m not in inside]
+        out.append(Mention(match.start(), match.end(), DrugInfo(written.lower(), None), written, known=False))
+    return sorted(out, key=lambda m: m.start)
 
 
 # A name written against its amount with no space ("Ofloxacin400 mg"): one word token, which names nothing.

@@ -138,6 +138,11 @@ def _join_abbreviation(match: re.Match[str]) -> str:
     return match.group().replace(" ", "")
 
 
+# A sentence's first word glued to the last word before it (registry texts join an intervention's heading
+# and its description with no space).
+_GLUED_SENTENCE = re.compile(r"(?<=[a-z0-9])(?=(?:The|This|These|Patients|Participants|Subjects)\b)")
+
+
 def normalise_text(text: str) -> str:
     """The text with markdown escapes removed, look-alike punctuation unified and split dotted abbreviations
     joined (offsets refer to this)."""
@@ -145,6 +150,10 @@ def normalise_text(text: str) -> str:
         text = _ESCAPES.sub(r"\1", text)
     if ". " in text:
         text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
+    if _GLUED_SENTENCE.search(text):
+        # "4-6mg rhBMP-2The patients ...": a heading run into the description after it, so that the
+        # name before is read whole.
+        text = _GLUED_SENTENCE.sub(" ", text)
     if text.isascii() and not any(key in text for key in _ASCII_KEYS):
         # translate() looks up every character in the table: an ASCII text (most) without the table's
         # few ASCII keys (the tab) is left as it is without that walk.
