@@ -93,3 +93,28 @@ def test_a_heading_run_into_the_next_sentence_still_names_its_dose() -> None:
     restated in the description counts once."""
     text = "Biological: 4-6mg AB-27The patients assigned to this group will receive 4-6mg AB-27"
     assert [row[:3] for row in flat(text)] == [("ab-27", 4, 6)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # A trivial name of a drug whose INN exists takes the INN (R82), though the packaged vocabulary
+        # lists it as a generic of its own.
+        ("Deoxyspergualin 3 mg/kg/day iv for 5 days", "gusperimus"),
+        ("Capsules of 10 mg of recombinant human insulin", "insulin"),
+        # R73: IVIG is immune globulin.
+        ("IVIG 1 g/kg on day 1", "immune globulin"),
+        # R84: the class member written ("alpha interferon") is interferon alfa; the class stays the class.
+        ("alpha interferon 5 million units sc three times weekly", "interferon alfa"),
+        ("IFN 5 MU sc", "interferon"),
+    ],
+)
+def test_a_synonym_takes_the_generic_the_rules_name(text: str, name: str) -> None:
+    assert flat(text)[0][0] == name
+
+
+def test_an_abbreviated_class_takes_the_one_member_the_text_writes_elsewhere() -> None:
+    """R17: "IFN" in a text that says "alpha interferon" is interferon alfa; a class written out is not
+    narrowed (the text may give another member)."""
+    text = "Arm B adds alpha interferon. IFN 5 million units sc three times weekly"
+    assert [row[0] for row in flat(text)] == ["interferon alfa"]

@@ -20,7 +20,12 @@ from rapidfuzz.distance import Levenshtein
 
 from trialatlas.model import InterventionType
 from trialatlas.text.built import built
-from trialatlas.text.drugs import curated_drugs, mined_drug_codes, packaged_drug_names
+from trialatlas.text.drugs import (
+    curated_drugs,
+    mined_drug_codes,
+    packaged_drug_names,
+    synonyms_named_by_generic,
+)
 from trialatlas.text.packaged import packaged_words
 from trialatlas.text.words import stop_words
 
@@ -424,7 +429,7 @@ def written_generic(written: str, name: str) -> str:
         if key.startswith(name + " ") and all(word in dose_forms() for word in key[len(name) :].split()):
             # "nicotine patch": the form is how the drug is given, not part of its generic name.
             return name
-        if key in own:
+        if key in own and key not in synonyms_named_by_generic():
             return key
         if key.startswith(name + " ") and all(word in SALTS for word in key[len(name) :].split()):
             # "leucovorin calcium": the salt as written (the spec).
@@ -433,7 +438,12 @@ def written_generic(written: str, name: str) -> str:
             # "Depo-Medrol" -> methylprednisolone acetate: a brand of one salt.
             return packaged
         # "botulinum toxin type A" names the family written out, not one product of it.
-        if packaged is not None and curated.get(packaged) == name and not key.startswith(name + " "):
+        if (
+            packaged is not None
+            and curated.get(packaged) == name
+            and not key.startswith(name + " ")
+            and packaged not in synonyms_named_by_generic()
+        ):
             return packaged
     elif packaged == name and _SQUASH.sub("", packaged) == _SQUASH.sub("", key):
         # "vitamin k2", which the packaged vocabulary files as "vitamin k 2": the same name spaced otherwise.
