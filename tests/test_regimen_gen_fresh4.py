@@ -114,7 +114,14 @@ def test_a_synonym_takes_the_generic_the_rules_name(text: str, name: str) -> Non
 
 
 def test_an_abbreviated_class_takes_the_one_member_the_text_writes_elsewhere() -> None:
-    """R17: "IFN" in a text that says "alpha interferon" is interferon alfa; a class written out is not
-    narrowed (the text may give another member)."""
+    """R17: "IFN" in a text that says "alpha interferon" is interferon alfa (passes._specify_by_context)."""
     text = "Arm B adds alpha interferon. IFN 5 million units sc three times weekly"
     assert [row[0] for row in flat(text)] == ["interferon alfa"]
+
+
+def test_a_member_written_out_is_not_narrowed_to_another_member() -> None:
+    """ "regular insulin" is the dose's own insulin, not the insulin glargine (Lantus) of the other dose."""
+    rows = flat("Lantus 20 U at bedtime and regular insulin 4 units before meals")
+    assert [row[0] for row in rows] == ["insulin glargine", "insulin"]
+    rows = flat("mycophenolate mofetil 1 g bid; low dose mycophenolate 500 mg bid")
+    assert [row[0] for row in rows] == ["mycophenolate mofetil", "mycophenolate mofetil"]

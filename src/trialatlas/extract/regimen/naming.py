@@ -36,7 +36,6 @@ from trialatlas.extract.regimen.drugs import (
     WORD,
     DrugInfo,
     Mention,
-    _exact_only,
     vocabulary,
     written_generic,
 )
@@ -398,13 +397,3 @@ def salt_not_written(name: str, text: str, mentions: list[Mention]) -> str | Non
     if any(" ".join(m.surface.lower().split()) == base and not m.salt for m in mentions):
         return base
     return None
-
-
-def specific_written_elsewhere(name: str, written: str, mentions: list[Mention]) -> str | None:
-    """The one more specific member of ``name`` the text writes elsewhere, for a dose named by an
-    abbreviation of the whole kind ("IFN" in a text that says "alpha interferon": interferon alfa, R17);
-    else ``None``. A kind written out ("insulin") is not narrowed: the text may give another member."""
-    if not _exact_only(written):
-        return None
-    specific = {m.info.name for m in mentions if m.info.name.startswith(name + " ") and not m.info.is_class}
-    return specific.pop() if len(specific) == 1 else None

@@ -342,7 +342,6 @@ def _name_as_written_generics(norm_text: str, items: list[RegimenItem], mentions
                 norm_text, mentions, item.drug_text, item.drug
             ) or written_generic(item.drug_text, item.drug)
             item.drug = naming.salt_not_written(item.drug, norm_text, mentions) or item.drug
-            item.drug = naming.specific_written_elsewhere(item.drug, item.drug_text, mentions) or item.drug
 
 
 _BRACKET_OPEN = re.compile(r"\s*\(\s*")

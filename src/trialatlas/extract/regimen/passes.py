@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from trialatlas.extract.regimen import clauses, lexicon
 from trialatlas.extract.regimen.amounts import Amount
-from trialatlas.extract.regimen.drugs import Mention
+from trialatlas.extract.regimen.drugs import Mention, _exact_only
 from trialatlas.extract.regimen.models import (
     ADMINISTRATIONS_PER_DAY,
     Condition,
@@ -127,7 +127,7 @@ def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
     names = {m.name_as_written for m in doc.mentions if m.known}
     for item in items:
-        if item.drug is None:
+        if item.drug is None or _member_written(item):
             continue
         # ...but "Vyxeos" (daunorubicin and cytarabine lipid complex) is a product of two drugs, not a more
         # specific name of the daunorubicin a dose names.
@@ -138,6 +138,19 @@ def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
         ]
         if len(specific) == 1:
             item.drug = specific[0]
+
+
+def _member_written(item: RegimenItem) -> bool:
+    """Whether the dose's own name is a member of its kind written out ("regular insulin", filed under
+    insulin), which a more specific name elsewhere in the text ("Lantus") does not narrow; the kind itself
+    ("mycophenolate"), an abbreviation ("IFN") and a synonym ("Daunomycin") are narrowed."""
+    written = " ".join((item.drug_text or "").lower().split())
+    return (
+        item.drug is not None
+        and written != item.drug
+        and f" {item.drug} " in f" {written} "
+        and not _exact_only(item.drug_text or "")
+    )
 
 
 _BRACKET_AFTER = re.compile(r"[ \t]*$")
