@@ -125,3 +125,10 @@ def test_a_member_written_out_is_not_narrowed_to_another_member() -> None:
     assert [row[0] for row in rows] == ["insulin glargine", "insulin"]
     rows = flat("mycophenolate mofetil 1 g bid; low dose mycophenolate 500 mg bid")
     assert [row[0] for row in rows] == ["mycophenolate mofetil", "mycophenolate mofetil"]
+
+
+def test_a_misspelt_first_word_of_a_two_word_generic_is_corrected_only_to_a_known_name() -> None:
+    """The spec: obvious misspellings -> the generic; the corrected words must be a name the vocabulary
+    knows, so that nothing new is guessed."""
+    assert flat("mycofenolate mofetil 1 g twice daily")[0][0] == "mycophenolate mofetil"
+    assert flat("xylofenolate mofetil 1 g twice daily")[0][0] != "mycophenolate mofetil"

@@ -442,6 +442,9 @@ def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> Drug
             return known or DrugInfo(name.lower(), None)
     window_start = max(sentence.start, amount.start - 40)
     before = list(WORD.finditer(text, window_start, amount.start))
+    misspelt = _misspelt_two_word_name(text, before, amount.start)
+    if misspelt is not None:
+        return misspelt
     if before:
         word = before[-1].group(0)
         gap = text[before[-1].end() : amount.start]
@@ -462,3 +465,20 @@ def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> Drug
         if looks_like_code(word):
             return DrugInfo(word.lower(), None)
     return None
+
+
+def _misspelt_two_word_name(text: str, before: list[re.Match[str]], amount_start: int) -> DrugInfo | None:
+    """A known two-word generic whose first word is misspelt, written right before the dose ("mycofenolate
+    mofetil 1 g"): the spec names an obvious misspelling by its generic. Only when the corrected words are a
+    name the vocabulary knows, so that a misspelling is never guessed into a new name."""
+    if len(before) < 2 or text[before[-1].end() : amount_start].strip(" :(") != "":
+        return None
+    first, second = before[-2], before[-1]
+    if text[first.end() : second.start()] != " " or not second.group(0).isalpha():
+        return None
+    if lookup(first.group(0)) is not None:
+        return None
+    corrected = fuzzy_lookup(first.group(0))
+    if corrected is None:
+        return None
+    return lookup(f"{corrected.name} {second.group(0)}")
