@@ -42,7 +42,8 @@ from trialatlas.extract.regimen.parse import parse_regimen
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 MODEL_PATH = ROOT / "src" / "trialatlas" / "extract" / "regimen" / gate.MODEL_FILE
-EXCLUDED = ("heldout", "labelled", "sealed")
+# gen_fresh4's odd half is sealed (aggregates only), so the set is left out whole.
+EXCLUDED = ("heldout", "labelled", "sealed", "gen_fresh4")
 # The plain alternative: a few yes/no signs of doubt, each left out wholesale. A sign is a rule when the
 # items showing it (at least RULE_SUPPORT of them in the training sets) are right less often than half
 # the ungated F1: leaving out an item that is right with probability q raises F1 exactly when q < F1/2.

@@ -127,7 +127,7 @@ def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
     """ "low dose mycophenolate" in a text that said "mycophenolate mofetil" means mycophenolate mofetil."""
     names = {m.name_as_written for m in doc.mentions if m.known}
     for item in items:
-        if item.drug is None or _member_written(item):
+        if item.drug is None:
             continue
         # ...but "Vyxeos" (daunorubicin and cytarabine lipid complex) is a product of two drugs, not a more
         # specific name of the daunorubicin a dose names.
@@ -136,18 +136,20 @@ def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
             for n in names
             if n != item.drug and n.startswith(item.drug + " ") and not _JOINS_DRUGS.search(n, len(item.drug))
         ]
-        if len(specific) == 1:
+        if len(specific) == 1 and not _other_member_written(item, specific[0]):
             item.drug = specific[0]
 
 
-def _member_written(item: RegimenItem) -> bool:
-    """Whether the dose's own name is a member of its kind written out ("regular insulin", filed under
+def _other_member_written(item: RegimenItem, specific: str) -> bool:
+    """Whether the dose's own name is another member of its kind written out ("regular insulin", filed under
     insulin), which a more specific name elsewhere in the text ("Lantus") does not narrow; the kind itself
-    ("mycophenolate"), an abbreviation ("IFN") and a synonym ("Daunomycin") are narrowed."""
+    ("mycophenolate"), an abbreviation ("IFN"), a synonym ("Daunomycin") and the member itself ("Penicillin
+    V", filed under penicillin, in a text that names penicillin v potassium) are narrowed."""
     written = " ".join((item.drug_text or "").lower().split())
     return (
         item.drug is not None
         and written != item.drug
+        and not f"{specific} ".startswith(f"{written} ")
         and f" {item.drug} " in f" {written} "
         and not _exact_only(item.drug_text or "")
     )
