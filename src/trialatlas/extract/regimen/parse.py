@@ -139,8 +139,21 @@ def _join_abbreviation(match: re.Match[str]) -> str:
 
 
 # A sentence's first word glued to the last word before it (registry texts join an intervention's heading
-# and its description with no space).
-_GLUED_SENTENCE = re.compile(r"(?<=[a-z0-9])(?=(?:The|This|These|Patients|Participants|Subjects)\b)")
+# and its description with no space): the opener is looked for first, as a lookbehind at every character
+# costs more.
+_SENTENCE_OPENER = re.compile(r"(?:The|This|These|Patients|Participants|Subjects)\b")
+_GLUED_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _split_glued_sentences(text: str) -> str:
+    glued = [
+        m.start()
+        for m in _SENTENCE_OPENER.finditer(text)
+        if m.start() and text[m.start() - 1] in _GLUED_BEFORE
+    ]
+    for start in reversed(glued):
+        text = f"{text[:start]} {text[start:]}"
+    return text
 
 
 def normalise_text(text: str) -> str:
@@ -150,10 +163,9 @@ def normalise_text(text: str) -> str:
         text = _ESCAPES.sub(r"\1", text)
     if ". " in text:
         text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
-    if _GLUED_SENTENCE.search(text):
-        # "4-6mg rhBMP-2The patients ...": a heading run into the description after it, so that the
-        # name before is read whole.
-        text = _GLUED_SENTENCE.sub(" ", text)
+    # "4-6mg rhBMP-2The patients ...": a heading run into the description after it, so that the name
+    # before is read whole.
+    text = _split_glued_sentences(text)
     if text.isascii() and not any(key in text for key in _ASCII_KEYS):
         # translate() looks up every character in the table: an ASCII text (most) without the table's
         # few ASCII keys (the tab) is left as it is without that walk.
