@@ -6,6 +6,7 @@ the grammar-based readings this one asks when the nearest name is the wrong one.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from trialatlas.extract.regimen import clauses, lexicon, naming
 from trialatlas.extract.regimen.amounts import Amount
@@ -19,6 +20,7 @@ from trialatlas.extract.regimen.drugs import (
     fuzzy_lookup,
     looks_like_code,
     lookup,
+    vocabulary,
 )
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc, vehicles
@@ -474,7 +476,7 @@ def _misspelt_two_word_name(text: str, before: list[re.Match[str]], amount_start
     if len(before) < 2 or text[before[-1].end() : amount_start].strip(" :(") != "":
         return None
     first, second = before[-2], before[-1]
-    if text[first.end() : second.start()] != " " or not second.group(0).isalpha():
+    if text[first.end() : second.start()] != " " or second.group(0).lower() not in _second_words():
         return None
     if lookup(first.group(0)) is not None:
         return None
@@ -482,3 +484,10 @@ def _misspelt_two_word_name(text: str, before: list[re.Match[str]], amount_start
     if corrected is None:
         return None
     return lookup(f"{corrected.name} {second.group(0)}")
+
+
+@cache
+def _second_words() -> frozenset[str]:
+    """The last words of the vocabulary's two-word names ("mofetil"): only before one of them is the word
+    ahead tried as a misspelling (the edit-distance search is the costly part)."""
+    return frozenset(key[1] for key in vocabulary().by_words if len(key) == 2 and key[1].isalpha())
