@@ -549,6 +549,15 @@ SCHED2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
     ),
 ]
 
+# The fourth fresh arm-text set (tests/fixtures/regimens_gen_fresh4.jsonl): 40 arm and intervention texts
+# of trials whose NCT number is a multiple of 4 (another room drawing at the same time takes remainder 2),
+# drawn as the third was: the strata of `stratum`, texts of at most 1,500 characters, none equal to a
+# labelled text, the sealed set's proportions scaled to 40, shares passed on in the same order, the
+# distractors taking what is left. Only easy texts were left with a dose (34 drawn, 6 distractors). It
+# excludes every set labelled when it was drawn (listed, so that the draw stays reproducible).
+FRESH4_SEED = 20261270
+FRESH4_EXCLUDED = (*FRESH3_EXCLUDED, "gen_fresh3", "gen_desc2")
+
 # The hard description set (tests/fixtures/regimens_gen_desc.jsonl): passages of the detailed descriptions in
 # the descriptions dump, a pool no set had drawn from (every even trial's arm and intervention text of the
 # taper, schedule and multi-drug strata is labelled). Trials with an even NCT number none of whose texts is in
@@ -676,6 +685,11 @@ def main() -> None:
         action="store_true",
         help="draw the second schedule set (NCT %% 4 == 2, texts stating a dose and a schedule)",
     )
+    parser.add_argument(
+        "--fresh4",
+        action="store_true",
+        help="draw the fourth fresh arm-text set (NCT %% 4 == 0, stratified as the sealed set)",
+    )
     args = parser.parse_args()
     if args.sched2:
         draw_description_set(
@@ -684,6 +698,17 @@ def main() -> None:
             lambda number: number % 4 == 2,
             SCHED2_STRATA,
             lambda text: first_stratum(text, SCHED2_STRATA),
+        )
+        return
+    if args.fresh4:
+        draw_even_set(
+            FRESH4_EXCLUDED,
+            stratum,
+            FRESH3_STRATA,
+            FRESH4_SEED,
+            max_chars=1500,
+            keep_trial=lambda number: number % 4 == 0,
+            distractors_fill=True,
         )
         return
     if args.fresh3:

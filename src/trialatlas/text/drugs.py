@@ -154,3 +154,12 @@ def names_kept_as_written() -> frozenset[str]:
     class names ("G-CSF") and products with no single generic ("S-1"); ``named_as_written`` in drugs.json."""
     raw = packaged_json(__package__, "drugs.json")
     return frozenset(" ".join(str(name).lower().split()) for name in raw.get("named_as_written", []))
+
+
+@cache
+def synonyms_named_by_generic() -> frozenset[str]:
+    """Names (lower case) that the packaged vocabulary lists as generics of their own but are a trivial or
+    superseded name of the curated generic they are filed under (R82: deoxyspergualin -> gusperimus), so a
+    dose of them takes that generic; ``named_by_generic`` in drugs.json."""
+    raw = packaged_json(__package__, "drugs.json")
+    return frozenset(" ".join(str(name).lower().split()) for name in raw.get("named_by_generic", []))

@@ -6,12 +6,22 @@ the grammar-based readings this one asks when the nearest name is the wrong one.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from trialatlas.extract.regimen import clauses, lexicon, naming
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
-from trialatlas.extract.regimen.drugs import WORD, DrugInfo, Mention, fuzzy_lookup, looks_like_code, lookup
+from trialatlas.extract.regimen.drugs import (
+    INTERVENTION_TYPES,
+    WORD,
+    DrugInfo,
+    Mention,
+    fuzzy_lookup,
+    looks_like_code,
+    lookup,
+    vocabulary,
+)
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc, vehicles
 
@@ -434,13 +444,21 @@ def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> Drug
             return known or DrugInfo(name.lower(), None)
     window_start = max(sentence.start, amount.start - 40)
     before = list(WORD.finditer(text, window_start, amount.start))
+    misspelt = _misspelt_two_word_name(text, before, amount.start)
+    if misspelt is not None:
+        return misspelt
     if before:
         word = before[-1].group(0)
         gap = text[before[-1].end() : amount.start]
         of_lower = _OF_LOWER_BEFORE.search(text[window_start : amount.start])
         if of_lower and of_lower.group(1).lower() not in STOPWORDS | NOT_DRUGS:
             return fuzzy_lookup(of_lower.group(1)) or DrugInfo(of_lower.group(1).lower(), None)
-        if gap.strip(" :(") == "" and word.isalpha() and word.lower() not in STOPWORDS | NOT_DRUGS:
+        if (
+            gap.strip(" :(") == ""
+            and word.isalpha()
+            and word.lower() not in STOPWORDS | NOT_DRUGS
+            and word.lower() not in INTERVENTION_TYPES
+        ):
             fuzzy = fuzzy_lookup(word)
             if fuzzy is not None:
                 return fuzzy
@@ -449,3 +467,27 @@ def _unknown_drug(text: str, amount: Amount, sentence: clauses.Sentence) -> Drug
         if looks_like_code(word):
             return DrugInfo(word.lower(), None)
     return None
+
+
+def _misspelt_two_word_name(text: str, before: list[re.Match[str]], amount_start: int) -> DrugInfo | None:
+    """A known two-word generic whose first word is misspelt, written right before the dose ("mycofenolate
+    mofetil 1 g"): the spec names an obvious misspelling by its generic. Only when the corrected words are a
+    name the vocabulary knows, so that a misspelling is never guessed into a new name."""
+    if len(before) < 2 or text[before[-1].end() : amount_start].strip(" :(") != "":
+        return None
+    first, second = before[-2], before[-1]
+    if text[first.end() : second.start()] != " " or second.group(0).lower() not in _second_words():
+        return None
+    if lookup(first.group(0)) is not None:
+        return None
+    corrected = fuzzy_lookup(first.group(0))
+    if corrected is None:
+        return None
+    return lookup(f"{corrected.name} {second.group(0)}")
+
+
+@cache
+def _second_words() -> frozenset[str]:
+    """The last words of the vocabulary's two-word names ("mofetil"): only before one of them is the word
+    ahead tried as a misspelling (the edit-distance search is the costly part)."""
+    return frozenset(key[1] for key in vocabulary().by_words if len(key) == 2 and key[1].isalpha())

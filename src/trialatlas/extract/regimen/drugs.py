@@ -18,8 +18,14 @@ from typing import cast
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from trialatlas.model import InterventionType
 from trialatlas.text.built import built
-from trialatlas.text.drugs import curated_drugs, mined_drug_codes, packaged_drug_names
+from trialatlas.text.drugs import (
+    curated_drugs,
+    mined_drug_codes,
+    packaged_drug_names,
+    synonyms_named_by_generic,
+)
 from trialatlas.text.packaged import packaged_words
 from trialatlas.text.words import stop_words
 
@@ -206,6 +212,9 @@ _NOT_DRUGS = frozenset(
 )
 
 _STOPWORDS = stop_words("english", "dosing")
+# The words of the registry's intervention types, which head an intervention's text ("Biological: 4-6mg
+# rhBMP-2", "Dietary Supplement: 2 g"): a kind of intervention, not the name of its product.
+INTERVENTION_TYPES = frozenset(word for kind in InterventionType for word in kind.value.lower().split("_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +389,7 @@ def _generic_names() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
 
 
 _SQUASH = re.compile(r"[\s\-]+")
+_STEREO_PREFIX = re.compile(r"^(?:l|d|dl)-(?=[a-z]{4})")
 
 
 @lru_cache(maxsize=1)
@@ -399,9 +409,17 @@ def written_generic(written: str, name: str) -> str:
     # A short name written in capitals is an abbreviation ("MMF", "CsA"), which keeps ``name``; a short brand
     # written as a word ("Botox") is not.
     abbreviation = _exact_only(written) and not (written[:1].isupper() and written[1:].islower())
-    if key == name or abbreviation or len(key) < 5 or _SQUASH.sub("", key) == _SQUASH.sub("", name):
+    if key == name or abbreviation or len(key) < 5:
         return name
     own, single, curated = _generic_names()
+    if _SQUASH.sub("", key) == _SQUASH.sub("", name):
+        # The same name spaced otherwise: the curated spelling is the project's, but the packaged vocabulary's
+        # canonical spacing ("vitamin k 2" for "vitamin K2") is no better than the text's (R85).
+        return name if name in curated else key
+    if _STEREO_PREFIX.sub("", key) == name:
+        # "L-cysteine", which the packaged vocabulary files under cysteine: the stereo prefix is part of the
+        # generic as written (R85, as "d-cycloserine").
+        return key
     packaged = single.get(key)
     if curated.get(key) == name:
         if name.endswith(" cells") and key.endswith(("cells", "cell")) and " " in key:
@@ -411,7 +429,7 @@ def written_generic(written: str, name: str) -> str:
         if key.startswith(name + " ") and all(word in dose_forms() for word in key[len(name) :].split()):
             # "nicotine patch": the form is how the drug is given, not part of its generic name.
             return name
-        if key in own:
+        if key in own and key not in synonyms_named_by_generic():
             return key
         if key.startswith(name + " ") and all(word in SALTS for word in key[len(name) :].split()):
             # "leucovorin calcium": the salt as written (the spec).
@@ -420,7 +438,12 @@ def written_generic(written: str, name: str) -> str:
             # "Depo-Medrol" -> methylprednisolone acetate: a brand of one salt.
             return packaged
         # "botulinum toxin type A" names the family written out, not one product of it.
-        if packaged is not None and curated.get(packaged) == name and not key.startswith(name + " "):
+        if (
+            packaged is not None
+            and curated.get(packaged) == name
+            and not key.startswith(name + " ")
+            and packaged not in synonyms_named_by_generic()
+        ):
             return packaged
     elif packaged == name and _SQUASH.sub("", packaged) == _SQUASH.sub("", key):
         # "vitamin k2", which the packaged vocabulary files as "vitamin k 2": the same name spaced otherwise.
@@ -629,7 +652,33 @@ def find_mentions(text: str) -> list[Mention]:
                 resume = i + 1
     if _GLUED_HINT.search(text):
         mentions = _glued_to_amount(text, mentions, vocab)
+    if hyphens:
+        mentions = _radiolabelled(text, mentions)
     return _compound_names(text, mentions)
+
+
+# A radionuclide written before a numbered product's name ("131I-cG250", "89Zr-RO5323441", "177Lu-PSMA-617"):
+# the labelled product is one name as written (R83), not the nuclide and not the bare code.
+_RADIOLABELLED = re.compile(
+    r"(?<![A-Za-z0-9\-])\d{1,3}[A-Z][a-z]?-(?=[A-Za-z-]*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+)
+
+
+def _radiolabelled(text: str, mentions: list[Mention]) -> list[Mention]:
+    """``mentions`` with each radiolabelled product name whole: it replaces an unknown code inside it and
+    is added where nothing was read; a known drug inside it ("90Y-ibritumomab") stays as it is."""
+    found = list(_RADIOLABELLED.finditer(text))
+    if not found:
+        return mentions
+    out = list(mentions)
+    for match in found:
+        inside = [m for m in out if m.start < match.end() and match.start() < m.end]
+        if any(m.known for m in inside):
+            continue
+        written = match.group(0)
+        out = [m for m in out if m not in inside]
+        out.append(Mention(match.start(), match.end(), DrugInfo(written.lower(), None), written, known=False))
+    return sorted(out, key=lambda m: m.start)
 
 
 # A name written against its amount with no space ("Ofloxacin400 mg"): one word token, which names nothing.

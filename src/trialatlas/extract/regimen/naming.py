@@ -30,7 +30,15 @@ from functools import cache
 from trialatlas.extract.regimen.drugs import _NOT_CODES as NOT_CODES
 from trialatlas.extract.regimen.drugs import _NOT_DRUGS as NOT_DRUGS
 from trialatlas.extract.regimen.drugs import _STOPWORDS as STOPWORDS
-from trialatlas.extract.regimen.drugs import SALTS, WORD, DrugInfo, Mention, vocabulary, written_generic
+from trialatlas.extract.regimen.drugs import (
+    INTERVENTION_TYPES,
+    SALTS,
+    WORD,
+    DrugInfo,
+    Mention,
+    vocabulary,
+    written_generic,
+)
 from trialatlas.extract.regimen.lexicon import find_frequencies, find_routes
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.text.drugs import names_kept_as_written
@@ -114,7 +122,9 @@ def _abbreviations() -> dict[str, DrugInfo]:
 
 def _plain_word(word: str) -> bool:
     lowered = word.lower()
-    return lowered in STOPWORDS or lowered in NOT_DRUGS or lowered in _NOT_NAMES
+    return (
+        lowered in STOPWORDS or lowered in NOT_DRUGS or lowered in _NOT_NAMES or lowered in INTERVENTION_TYPES
+    )
 
 
 def name_right_before(

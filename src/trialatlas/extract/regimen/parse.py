@@ -148,6 +148,24 @@ def _join_abbreviation(match: re.Match[str]) -> str:
     return match.group().replace(" ", "")
 
 
+# A sentence's first word glued to the last word before it (registry texts join an intervention's heading
+# and its description with no space): the opener is looked for first, as a lookbehind at every character
+# costs more.
+_SENTENCE_OPENER = re.compile(r"(?:The|This|These|Patients|Participants|Subjects)\b")
+_GLUED_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _split_glued_sentences(text: str) -> str:
+    glued = [
+        m.start()
+        for m in _SENTENCE_OPENER.finditer(text)
+        if m.start() and text[m.start() - 1] in _GLUED_BEFORE
+    ]
+    for start in reversed(glued):
+        text = f"{text[:start]} {text[start:]}"
+    return text
+
+
 def normalise_text(text: str) -> str:
     """The text with markdown escapes removed, look-alike punctuation unified and split dotted abbreviations
     joined (offsets refer to this)."""
@@ -155,6 +173,9 @@ def normalise_text(text: str) -> str:
         text = _ESCAPES.sub(r"\1", text)
     if ". " in text and (_SPLIT_HINT is None or _SPLIT_HINT.search(text) is not None):
         text = _SPLIT_ABBREVIATION.sub(_join_abbreviation, text)
+    # "4-6mg rhBMP-2The patients ...": a heading run into the description after it, so that the name
+    # before is read whole.
+    text = _split_glued_sentences(text)
     if text.isascii() and not any(key in text for key in _ASCII_KEYS):
         # translate() looks up every character in the table: an ASCII text (most) without the table's
         # few ASCII keys (the tab) is left as it is without that walk.

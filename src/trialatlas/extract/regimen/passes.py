@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from trialatlas.extract.regimen import clauses, fastre, lexicon
 from trialatlas.extract.regimen.amounts import Amount
-from trialatlas.extract.regimen.drugs import Mention
+from trialatlas.extract.regimen.drugs import Mention, _exact_only
 from trialatlas.extract.regimen.models import (
     ADMINISTRATIONS_PER_DAY,
     Condition,
@@ -139,8 +139,23 @@ def _specify_by_context(doc: _Doc, items: list[RegimenItem]) -> None:
             for n in names
             if n != item.drug and n.startswith(item.drug + " ") and not _JOINS_DRUGS.search(n, len(item.drug))
         ]
-        if len(specific) == 1:
+        if len(specific) == 1 and not _other_member_written(item, specific[0]):
             item.drug = specific[0]
+
+
+def _other_member_written(item: RegimenItem, specific: str) -> bool:
+    """Whether the dose's own name is another member of its kind written out ("regular insulin", filed under
+    insulin), which a more specific name elsewhere in the text ("Lantus") does not narrow; the kind itself
+    ("mycophenolate"), an abbreviation ("IFN"), a synonym ("Daunomycin") and the member itself ("Penicillin
+    V", filed under penicillin, in a text that names penicillin v potassium) are narrowed."""
+    written = " ".join((item.drug_text or "").lower().split())
+    return (
+        item.drug is not None
+        and written != item.drug
+        and not f"{specific} ".startswith(f"{written} ")
+        and f" {item.drug} " in f" {written} "
+        and not _exact_only(item.drug_text or "")
+    )
 
 
 _BRACKET_AFTER = re.compile(r"[ \t]*$")
