@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 
 from trialatlas.config import shared_data_dir
-from trialatlas.extract.criteria import Criterion, parse_criterion
-from trialatlas.match.patient import load_patient
-from trialatlas.match.verdict import evaluate_criterion
 from trialatlas.model import Trial
 from trialatlas.sources import read_paths
+from verdict_support import case_verdict, read_cases
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "clinical_cases.jsonl"
 SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
@@ -59,18 +57,9 @@ SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
 MIN_AGREEMENT = 0.65
 MAX_CONFIDENTLY_WRONG = 10
 
-_VERDICT = {
-    ("inclusion", "met"): "met",
-    ("inclusion", "not met"): "not_met",
-    ("exclusion", "excluded"): "met",
-    ("exclusion", "not excluded"): "not_met",
-    # An exclusion about people the patient is not one of (pregnancy for a man) does not exclude.
-    ("exclusion", "not applicable"): "not_met",
-}
-
 
 def _cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_cases(CASES_FILE)
 
 
 @cache
@@ -91,10 +80,7 @@ def judge_case(case: dict[str, Any]) -> str:
     """The verdict on one case as the suite writes it: met / not_met / unknown."""
     start, end = case["span"]
     text = _criteria_texts()[case["nct_id"]][start:end]
-    criterion = Criterion(text=" ".join(text.split()), kind=case["section"], index=0, start=start, end=end)
-    verdict = evaluate_criterion(parse_criterion(criterion), load_patient(case["note"]))
-    # An inclusion that does not apply is neither side's answer: it counts as undecided here.
-    return _VERDICT.get((case["section"], verdict.status), "unknown")
+    return case_verdict(" ".join(text.split()), case["note"], kind=case["section"])
 
 
 @pytest.mark.slow

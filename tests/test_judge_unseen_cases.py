@@ -22,10 +22,8 @@ from typing import Any
 import pytest
 
 from trialatlas.config import shared_data_dir
-from trialatlas.extract.criteria import Criterion, parse_criterion
 from trialatlas.match.judge import RuleJudge
-from trialatlas.match.patient import load_patient
-from trialatlas.match.verdict import evaluate_criterion
+from verdict_support import case_verdict, read_cases
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "judge_unseen_cases.jsonl"
 BENCHMARKS = Path("trialgpt_benchmarks")
@@ -38,17 +36,9 @@ MAX_ENGINE_CONFIDENTLY_WRONG = 1
 MIN_JUDGE_AGREEMENT = 0.9
 MAX_JUDGE_CONFIDENTLY_WRONG = 3
 
-_VERDICT = {
-    ("inclusion", "met"): "met",
-    ("inclusion", "not met"): "not_met",
-    ("exclusion", "excluded"): "met",
-    ("exclusion", "not excluded"): "not_met",
-    ("exclusion", "not applicable"): "not_met",
-}
-
 
 def _cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_cases(CASES_FILE)
 
 
 @cache
@@ -79,9 +69,7 @@ def _criterion_text(case: dict[str, Any]) -> str:
 
 def engine_verdict(case: dict[str, Any]) -> str:
     text = " ".join(_criterion_text(case).split())
-    criterion = Criterion(text=text, kind=case["section"], index=0, start=0, end=len(text))
-    verdict = evaluate_criterion(parse_criterion(criterion), load_patient(_notes()[case["patient"]["id"]]))
-    return _VERDICT.get((case["section"], verdict.status), "unknown")
+    return case_verdict(text, _notes()[case["patient"]["id"]], kind=case["section"])
 
 
 def judge_label(case: dict[str, Any], judge: RuleJudge) -> str:

@@ -3,6 +3,10 @@ gets on it. ``kind`` is a keyword everywhere and defaults to inclusion, as the p
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 from trialatlas.extract.criteria import Criterion, ParsedCriterion, parse_criterion
 from trialatlas.match.patient import load_patient
 from trialatlas.match.verdict import CriterionVerdict, evaluate_criterion
@@ -23,3 +27,25 @@ def verdict_of(criterion: str, note: str, *, kind: CriterionKind = "inclusion") 
 def status_of(criterion: str, note: str, *, kind: CriterionKind = "inclusion") -> str:
     """The verdict's status alone ("met", "not met", "excluded", "not excluded", "unknown", …)."""
     return verdict_of(criterion, note, kind=kind).status
+
+
+# A verdict as the labelled case files write it (met / not_met / unknown).
+_CASE_VERDICT = {
+    ("inclusion", "met"): "met",
+    ("inclusion", "not met"): "not_met",
+    ("exclusion", "excluded"): "met",
+    ("exclusion", "not excluded"): "not_met",
+    # An exclusion about people the patient is not one of (pregnancy for a man) does not exclude.
+    ("exclusion", "not applicable"): "not_met",
+}
+
+
+def case_verdict(criterion: str, note: str, *, kind: CriterionKind) -> str:
+    """The verdict as a labelled case writes it; an inclusion that does not apply is neither side's answer, so
+    it counts as undecided ("unknown") with every other undecided status."""
+    return _CASE_VERDICT.get((kind, status_of(criterion, note, kind=kind)), "unknown")
+
+
+def read_cases(path: Path) -> list[dict[str, Any]]:
+    """The labelled cases of a JSON-lines file, in order."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
