@@ -1,0 +1,79 @@
+"""A "non"/"non-" prefix negates the condition word it is glued or spaced to (issue #14), except where it
+is part of a disease's own name (non-small cell lung cancer, non-Hodgkin lymphoma, …)."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialatlas.extract.criteria.negation import context_of
+from verdict_support import status_of
+
+DIABETIC = "62-year-old man with type 2 diabetes mellitus on metformin."
+NOT_DIABETIC = "62-year-old man with hypertension. No diabetes."
+SMOKER = "55-year-old woman who smokes 1 pack of cigarettes per day."
+NEVER_SMOKED = "55-year-old woman who has never smoked."
+PREGNANT = "30-year-old woman, currently pregnant at 12 weeks of gestation."
+NOT_PREGNANT = "30-year-old woman, urine pregnancy test negative."
+
+NEGATED_CRITERIA = [
+    ("Non-diabetic patients", DIABETIC, NOT_DIABETIC),
+    ("Non diabetic patients", DIABETIC, NOT_DIABETIC),
+    ("Nondiabetic adults", DIABETIC, NOT_DIABETIC),
+    ("non-smokers", SMOKER, NEVER_SMOKED),
+    ("nonsmoker", SMOKER, NEVER_SMOKED),
+    ("Patients who are non-pregnant", PREGNANT, NOT_PREGNANT),
+]
+
+
+@pytest.mark.parametrize(("criterion", "with_condition", "without_condition"), NEGATED_CRITERIA)
+def test_non_prefix_negates_an_inclusion(criterion: str, with_condition: str, without_condition: str) -> None:
+    assert status_of(criterion, with_condition) == "not met"
+    assert status_of(criterion, without_condition) == "met"
+
+
+@pytest.mark.parametrize(("criterion", "with_condition", "without_condition"), NEGATED_CRITERIA)
+def test_non_prefix_negates_an_exclusion(criterion: str, with_condition: str, without_condition: str) -> None:
+    assert status_of(criterion, with_condition, kind="exclusion") == "not excluded"
+    assert status_of(criterion, without_condition, kind="exclusion") == "excluded"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note"),
+    [
+        ("Non-small cell lung cancer", "70-year-old man with NSCLC, stage IV adenocarcinoma."),
+        ("Non-small cell lung cancer", "70-year-old man with non-small cell lung cancer."),
+        (
+            "Non-melanoma skin cancer",
+            "68-year-old man with basal cell carcinoma of the skin (non-melanoma skin cancer).",
+        ),
+        ("Non-Hodgkin lymphoma", "59-year-old woman with non-Hodgkin lymphoma."),
+        ("Non-insulin-dependent diabetes", DIABETIC),
+    ],
+)
+def test_disease_names_that_begin_with_non_stay_the_disease(criterion: str, note: str) -> None:
+    assert status_of(criterion, note) == "met"
+    assert status_of(criterion, note, kind="exclusion") == "excluded"
+
+
+def test_a_non_prefix_negates_only_the_word_it_is_attached_to() -> None:
+    text = "Non-diabetic patients with hypertension"
+    start = text.index("hypertension")
+    assert not context_of(text, start, start + len("hypertension")).negated
+    assert context_of(text, 4, 12).negated
+    assert status_of(text, "50-year-old man with hypertension, no diabetes.") == "met"
+    assert status_of(text, "50-year-old man with hypertension and type 2 diabetes.") == "not met"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note", "kind", "expected"),
+    [
+        ("Current smokers", "62-year-old woman with COPD. She is a non-smoker.", "inclusion", "not met"),
+        ("Active smoking", "62-year-old woman with COPD. She is a nonsmoker.", "exclusion", "not excluded"),
+        ("Diabetes mellitus", "58-year-old nondiabetic man with hypertension.", "exclusion", "not excluded"),
+        ("Diabetes mellitus", "58-year-old non-diabetic man with hypertension.", "inclusion", "not met"),
+        ("Hypertension", "58-year-old non-diabetic man with hypertension.", "inclusion", "met"),
+        ("Pregnancy", "28-year-old woman, non-pregnant, with asthma.", "exclusion", "not excluded"),
+    ],
+)
+def test_non_prefix_in_notes(criterion: str, note: str, kind: str, expected: str) -> None:
+    assert status_of(criterion, note, kind=kind) == expected  # type: ignore[arg-type]
