@@ -157,6 +157,30 @@ _CATEGORY_HINTS: dict[tuple[CueCategory, str], TriggerWords] = {
 }
 
 
+# The negating prefix ("non-diabetic", "nonsmoker", "non diabetic"), glued as the vocabularies' tokens
+# split it (vocab._TOKEN): a glued "none", "nonetheless" is a word, not a prefix. Its scope is the one word
+# after it.
+_PREFIX = _cue_data()["prefix"]
+_PREFIX_CUE = re.compile(
+    rf"(?<![\w'’-]){_PREFIX['negation']}(?:-(?=[a-z]{{3}})|\s+(?=[a-z])|(?=(?!e)[a-z]{{4}}))",
+    re.IGNORECASE,
+)
+_PREFIX_NAME_WORDS = frozenset(_PREFIX["name_words"])
+_NEXT_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+
+
+def _prefix_cues(text: str) -> list[Cue]:
+    """The negating prefixes of ``text``, each scoped to the word it is attached to."""
+    cues: list[Cue] = []
+    for match in _PREFIX_CUE.finditer(text):
+        word = _NEXT_WORD.match(text, match.end())
+        if word is None or word.group(0).lower().split("-")[0] in _PREFIX_NAME_WORDS:
+            continue
+        start, end = match.span()
+        cues.append(Cue(start, end, text[start:end], "negation", "forward", end, word.end()))
+    return cues
+
+
 @lru_cache(maxsize=8192)
 def find_cues(text: str) -> tuple[Cue, ...]:
     """Every context cue in ``text`` with its scope; pseudo-cues mask the cues they overlap."""
@@ -185,6 +209,12 @@ def find_cues(text: str) -> tuple[Cue, ...]:
                     start, end, text[start:end], category, direction, _backward_scope(text, start), start
                 )
             found.append(cue)
+    if "non" in lowered:
+        found.extend(
+            cue
+            for cue in _prefix_cues(text)
+            if not any(cue.start < t_end and t_start < cue.end for t_start, t_end in taken)
+        )
     found.sort(key=lambda cue: cue.start)
     return tuple(found)
 

@@ -48,7 +48,13 @@ class Mention:
     concept: str
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[-'’][A-Za-z0-9\u00C0-\u024F]+)*")
+# A word-initial "non" glued or hyphened to a word ("nondiabetic", "non-smoker") is a token of its own, in
+# names and text alike: the word it negates is found (the negation reads the "non" cue), and a name that
+# itself begins with "non" ("non-small cell lung cancer") still matches whole, longest first.
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9\u00C0-\u024F'’-])[Nn][Oo][Nn](?=-[A-Za-z]{3}|(?![Ee])[a-z]{4})"
+    r"|[A-Za-z0-9\u00C0-\u024F]+(?:[-'’][A-Za-z0-9\u00C0-\u024F]+)*"
+)
 
 
 def _tokens(text: str) -> tuple[str, ...]:
