@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from trialatlas.extract.criteria.negation import context_of
-from verdict_support import status_of
+from verdict_support import parsed_criterion, status_of
 
 DIABETIC = "62-year-old man with type 2 diabetes mellitus on metformin."
 NOT_DIABETIC = "62-year-old man with hypertension. No diabetes."
@@ -88,3 +88,41 @@ def test_a_non_prefix_negates_only_the_word_it_is_attached_to() -> None:
 )
 def test_non_prefix_in_notes(criterion: str, note: str, kind: str, expected: str) -> None:
     assert status_of(criterion, note, kind=kind) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note"),
+    [
+        (
+            "Non-alcoholic fatty liver disease",
+            "49-year-old man with non-alcoholic fatty liver disease on ultrasound.",
+        ),
+        (
+            "Non-valvular atrial fibrillation",
+            "74-year-old woman with non-valvular atrial fibrillation on apixaban.",
+        ),
+        (
+            "Non-muscle-invasive bladder cancer",
+            "66-year-old man with non-muscle-invasive bladder cancer after TURBT.",
+        ),
+        (
+            "Non-ST-elevation myocardial infarction",
+            "61-year-old man admitted with a non-ST-elevation myocardial infarction.",
+        ),
+    ],
+)
+def test_a_non_compound_before_a_noun_names_a_kind_of_it(criterion: str, note: str) -> None:
+    assert status_of(criterion, note) == "met"
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        "Nonpulmonary visceral metastases",
+        "Absence of non-lupus renal disease",
+        "Non-bipolar psychotic disorder",
+    ],
+)
+def test_the_word_after_non_in_a_kind_is_not_denied(criterion: str) -> None:
+    negated = [rule.span.text for rule in parsed_criterion(criterion).rules if rule.negated]
+    assert not any(word in criterion.split("-")[-1].split()[0] for word in negated), negated
