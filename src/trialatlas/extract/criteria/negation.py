@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from trialatlas.extract.criteria.logic import EXAMPLES
 from trialatlas.extract.criteria.trigger_words import TriggerWords, trigger_words, triggers_in
+from trialatlas.extract.criteria.vocab import NEGATING_PREFIX
 from trialatlas.text.packaged import packaged_json
 
 CueCategory = Literal["negation", "exception", "family", "hypothetical", "historical", "pseudo"]
@@ -157,27 +158,19 @@ _CATEGORY_HINTS: dict[tuple[CueCategory, str], TriggerWords] = {
 }
 
 
-# The negating prefix ("non-diabetic", "nonsmoker", "non diabetic"), glued as the vocabularies' tokens
-# split it (vocab._TOKEN): a glued "none", "nonetheless" is a word, not a prefix. Its scope is the one word
-# after it.
-_PREFIX = _cue_data()["prefix"]
-_PREFIX_CUE = re.compile(
-    rf"(?<![\w'’-]){_PREFIX['negation']}(?:-(?=[a-z]{{3}})|\s+(?=[a-z])|(?=(?!e)[a-z]{{4}}))",
-    re.IGNORECASE,
-)
-_PREFIX_NAME_WORDS = frozenset(_PREFIX["name_words"])
 _NEXT_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
 
 
 def _prefix_cues(text: str) -> list[Cue]:
-    """The negating prefixes of ``text``, each scoped to the word it is attached to."""
+    """The negating prefixes of ``text`` ("non-diabetic patients"), each scoped to the word it is
+    attached to; where "non-X" names a kind of what follows it, the prefix negates nothing."""
     cues: list[Cue] = []
-    for match in _PREFIX_CUE.finditer(text):
-        word = _NEXT_WORD.match(text, match.end())
-        if word is None or word.group(0).lower().split("-")[0] in _PREFIX_NAME_WORDS:
+    for match in NEGATING_PREFIX.finditer(text):
+        word = _NEXT_WORD.search(text, match.end())
+        if word is None:
             continue
         start, end = match.span()
-        cues.append(Cue(start, end, text[start:end], "negation", "forward", end, word.end()))
+        cues.append(Cue(start, end, text[start:end], "negation", "forward", word.start(), word.end()))
     return cues
 
 
