@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from trialatlas.extract.criteria.logic import EXAMPLES
 from trialatlas.extract.criteria.trigger_words import TriggerWords, trigger_words, triggers_in
+from trialatlas.extract.criteria.vocab import NEGATING_PREFIX
 from trialatlas.text.packaged import packaged_json
 
 CueCategory = Literal["negation", "exception", "family", "hypothetical", "historical", "pseudo"]
@@ -157,6 +158,22 @@ _CATEGORY_HINTS: dict[tuple[CueCategory, str], TriggerWords] = {
 }
 
 
+_NEXT_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+
+
+def _prefix_cues(text: str) -> list[Cue]:
+    """The negating prefixes of ``text`` ("non-diabetic patients"), each scoped to the word it is
+    attached to; where "non-X" names a kind of what follows it, the prefix negates nothing."""
+    cues: list[Cue] = []
+    for match in NEGATING_PREFIX.finditer(text):
+        word = _NEXT_WORD.search(text, match.end())
+        if word is None:
+            continue
+        start, end = match.span()
+        cues.append(Cue(start, end, text[start:end], "negation", "forward", word.start(), word.end()))
+    return cues
+
+
 @lru_cache(maxsize=8192)
 def find_cues(text: str) -> tuple[Cue, ...]:
     """Every context cue in ``text`` with its scope; pseudo-cues mask the cues they overlap."""
@@ -185,6 +202,12 @@ def find_cues(text: str) -> tuple[Cue, ...]:
                     start, end, text[start:end], category, direction, _backward_scope(text, start), start
                 )
             found.append(cue)
+    if "non" in lowered:
+        found.extend(
+            cue
+            for cue in _prefix_cues(text)
+            if not any(cue.start < t_end and t_start < cue.end for t_start, t_end in taken)
+        )
     found.sort(key=lambda cue: cue.start)
     return tuple(found)
 

@@ -48,7 +48,28 @@ class Mention:
     concept: str
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[-'’][A-Za-z0-9\u00C0-\u024F]+)*")
+def _negating_prefix_source() -> str:
+    """A word-initial "non" that negates the word it is glued, hyphened or spaced to (data:
+    ``vocab/context_cues.json`` "prefix"): the compound stands alone or comes before a person noun or a
+    word that goes on with a predicate ("non-diabetic patients", "She is a non-smoker."). A glued
+    "none", "nonetheless" is a word; "non-X" before another noun names a kind of it ("non-small cell
+    lung cancer", "non-lupus renal disease") and stays one token, as the vocabularies write it."""
+    prefix = packaged_json("trialatlas.extract.criteria", "vocab", "context_cues.json")["prefix"]
+    after = "|".join(sorted(prefix["negates_before"], key=len, reverse=True))
+    word = r"[A-Za-z]+(?:-[A-Za-z]+)*"
+    return (
+        rf"(?<![A-Za-z0-9\u00C0-\u024F'’-])(?i:{prefix['negation']})"
+        rf"(?=(?:-(?=[A-Za-z]{{3}})|\s+|(?![Ee])(?=[a-z]{{4}})){word}"
+        rf"(?:\s*(?:[,.;:!?()\[\]/]|$)|\s+(?i:{after})\b))"
+    )
+
+
+NEGATING_PREFIX = re.compile(_negating_prefix_source())
+# The negating prefix is a token of its own, in names and text alike, so the word it negates is found
+# (the negation reads the prefix as its cue).
+_TOKEN = re.compile(
+    rf"{NEGATING_PREFIX.pattern}|[A-Za-z0-9\u00C0-\u024F]+(?:[-'’][A-Za-z0-9\u00C0-\u024F]+)*"
+)
 
 
 def _tokens(text: str) -> tuple[str, ...]:

@@ -401,6 +401,9 @@ _NOT_MODIFIERS = frozenset(
         "of",
         "with",
         "without",
+        # The negating prefix ("non-diabetic", "non diabetic") is the negation's cue, not a kind.
+        "non",
+        "non-",
         "and",
         "or",
         "in",
