@@ -557,6 +557,11 @@ SCHED2_STRATA: list[tuple[str, re.Pattern[str], int]] = [
 # excludes every set labelled when it was drawn (listed, so that the draw stays reproducible).
 FRESH4_SEED = 20261270
 FRESH4_EXCLUDED = (*FRESH3_EXCLUDED, "gen_fresh3", "gen_desc2")
+# The fresh arm-text draws by set number: seed, sets excluded, NCT remainder mod 4 (strata: FRESH3_STRATA).
+FRESH_DRAWS: dict[int, tuple[int, tuple[str, ...], int]] = {
+    3: (FRESH3_SEED, FRESH3_EXCLUDED, 2),
+    4: (FRESH4_SEED, FRESH4_EXCLUDED, 0),
+}
 
 # The hard description set (tests/fixtures/regimens_gen_desc.jsonl): passages of the detailed descriptions in
 # the descriptions dump, a pool no set had drawn from (every even trial's arm and intervention text of the
@@ -700,25 +705,16 @@ def main() -> None:
             lambda text: first_stratum(text, SCHED2_STRATA),
         )
         return
-    if args.fresh4:
+    fresh = 4 if args.fresh4 else 3 if args.fresh3 else None
+    if fresh is not None:
+        seed, excluded, remainder = FRESH_DRAWS[fresh]
         draw_even_set(
-            FRESH4_EXCLUDED,
+            excluded,
             stratum,
             FRESH3_STRATA,
-            FRESH4_SEED,
+            seed,
             max_chars=1500,
-            keep_trial=lambda number: number % 4 == 0,
-            distractors_fill=True,
-        )
-        return
-    if args.fresh3:
-        draw_even_set(
-            FRESH3_EXCLUDED,
-            stratum,
-            FRESH3_STRATA,
-            FRESH3_SEED,
-            max_chars=1500,
-            keep_trial=lambda number: number % 4 == 2,
+            keep_trial=lambda number: number % 4 == remainder,
             distractors_fill=True,
         )
         return
