@@ -352,9 +352,18 @@ def _unread_alternatives(
     unknown = len(rules)
     extended: list[Truth] = [*truths, "unknown"]
     extra = LogicNode(op="atom", rule=unknown)
+    # An exclusion found false stays false whatever its exception ("unless …") says: an exception only
+    # takes more cases out. (An inclusion's "No X except Y" may be met by Y: those words stay open.)
+    exempting = [
+        (min(cue.start, cue.scope_start), max(cue.end, cue.scope_end))
+        for cue in find_cues(text)
+        if cue.category == "exception" and kind == "exclusion"
+    ]
     found: list[str] = []
     for match in _unread_matches(text, rules):
         start, end = match.start(), match.end()
+        if any(low <= start and end <= high for low, high in exempting):
+            continue
         if _in_phrase_of_atom(logic, rules, start, end, text):
             continue  # it narrows an atom found false, which stays false
         # Joined by "or" to an atom, it widens that atom even inside an all-of ("neuroblastoma (stage
