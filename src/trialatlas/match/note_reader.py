@@ -99,6 +99,12 @@ def _negative_result() -> re.Pattern[str]:
 
 
 @cache
+def _infection_ongoing() -> re.Pattern[str]:
+    """Words right before an infection's name giving it as present now (``note_cues.json``, data)."""
+    return re.compile(packaged_json("trialatlas.match", "note_cues.json")["infection_ongoing"], re.IGNORECASE)
+
+
+@cache
 def _untested_result() -> re.Pattern[str]:
     """Words saying an infection's test was never done, declined, pending or unknown (data)."""
     cues = packaged_json("trialatlas.match", "note_cues.json")
@@ -246,6 +252,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             status = "positive"
         elif context.historical is not None:
             status = "history"
+        elif _infection_ongoing().search(sentence[max(0, mention.start - 40) : mention.start]):
+            status = "active"  # "chronic hepatitis B", "coinfection with HBV": the patient's, now
         profile.infections.append(
             PatientInfection(
                 name=mention.text,

@@ -43,6 +43,7 @@ from trialatlas.extract.criteria.split import CriterionKind
 from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
 from trialatlas.match.atoms import ordinary_life_expectancy as life_expectancy_by_convention
+from trialatlas.match.infection_heads import infection_named_by_pathogen
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import unread_dose_limit
@@ -134,6 +135,7 @@ def evaluate_criterion(
     raw = [evaluate_rule(rule, patient, negate=False) for rule in rules]
     _defined_by_measurement(criterion.text, rules, raw)
     _means_not_facts(criterion.text, rules, raw)
+    infection_named_by_pathogen(rules, raw)
     for position, rule in enumerate(rules):
         if isinstance(rule, MedicationRule) and (dose := unread_dose_limit(criterion.text, rule, rules)):
             reason = f"{rule.name}: asked about at '{dose}', a limit not read"
