@@ -256,6 +256,8 @@ def _missing_qualifiers(rule: ConditionRule, condition: PatientCondition) -> lis
         and not course_of(q)
         and not all(part[:5] in said for part in q.split("-") if part)
         and not (given_up and q in _FORMER)
+        # "CNS" is stated by a "brain metastasis" (``stated_by`` in the qualifiers vocabulary).
+        and not any(word in said for word in qualifier_vocab()["stated_by"].get(q.lower(), []))
     ]
 
 

@@ -37,6 +37,7 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
     wanted_class = rule.drug_class
     route_unknown: PatientMedication | None = None
     ended_before: PatientMedication | None = None
+    past_only: PatientMedication | None = None
     for medication in patient.medications:
         classes = {b for c in medication.classes for b in class_closure(c)}
         classes |= {c for d in medication.drugs for c in drug_classes(d)}
@@ -54,6 +55,11 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
                 # Ended before the window opened, whatever its route ("received prednisone 3 years
                 # ago" for "corticosteroids within 30 days"): it does not count.
                 ended_before = ended_before or medication
+                continue
+            if medication.present and _no_longer_taken(medication) and _asks_now(rule):
+                # "Currently on theophylline" for "stopped theophylline three years ago" or "previously
+                # took theophylline": a medicine of the past is not taken now.
+                past_only = past_only or medication
                 continue
             fits = _route_fits(rule, medication)
             if fits is None and medication.present:
@@ -88,6 +94,12 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
             return outcome("true", f"patient takes {medication.name}", medication.evidence)
     if route_unknown is not None:
         return outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
+    if past_only is not None:
+        if rule.relation == "current" or (rule.window is not None and rule.window.relation == "current"):
+            return outcome("false", f"{past_only.name} was taken before, not now", past_only.evidence)
+        # A bare "Theophylline" may ask about now or ever: a medicine of the past leaves it open.
+        why = f"{past_only.name} taken before; not stated whether now"
+        return outcome("unknown", why, past_only.evidence)
     if ended_before is not None and rule.window is not None:
         return outcome(
             "false",
@@ -102,6 +114,25 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
     if _complete_list_decides(rule, patient):
         return outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return outcome("unknown", f"no record of {rule.name}")
+
+
+# A medicine the note says ended longer ago than this is of the past even where no stop word says so
+# ("took ibuprofen yesterday" may still be taken; "received prednisone 3 years ago" is not).
+_PAST_MEDICATION_DAYS = 28
+
+
+def _no_longer_taken(medication: PatientMedication) -> bool:
+    """Whether the note gives a medicine as past: historical, stopped, or ended weeks ago."""
+    ended = medication.ended_days_ago
+    return medication.current is False or (ended is not None and ended > _PAST_MEDICATION_DAYS)
+
+
+def _asks_now(rule: MedicationRule) -> bool:
+    """Whether a medication criterion asks about now or leaves when open: not one about the past
+    ("prior", "history of") nor one with a window reaching back ("within 30 days")."""
+    if rule.historical or rule.hypothetical:
+        return False
+    return rule.window is None or rule.window.relation == "current"
 
 
 def _discontinued(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:

@@ -28,7 +28,11 @@ _FEMALE = re.compile(
 _MALE = re.compile(r"\b(?:man|men|male|he|his|him|boy|gentleman|husband|father|mr)\b", re.I)
 _PREGNANT = re.compile(
     r"\b(?:is|currently|now)?\s*pregnant\b|\bweeks?\s+(?:of\s+)?gestation\b|\bgestational\s+age\b|"
-    r"\b(?:G\d+P\d+|gravida)\b|\b(?:first|second|third)\s+trimester\b",
+    r"\b(?:G\d+P\d+|gravida)\b|\b(?:first|second|third)\s+trimester\b"
+    # A positive test, however the note writes it: "a urine pregnancy test today was positive".
+    r"|\bpregnancy\s+test\b[^.;]{0,80}?\b(?:is|was|were|came\s+back)\s+positive\b"
+    r"|\bpregnancy\s+test\s*[:,-]?\s*positive\b|\bpositive\s+(?:\w+\s+){0,2}pregnancy\s+test\b"
+    r"|\bpositive\s+(?:(?:serum|urine|urinary|quantitative|qualitative)\s+)?(?:beta-?\s*)?hcg\b",
     re.IGNORECASE,
 )
 _NOT_PREGNANT = re.compile(

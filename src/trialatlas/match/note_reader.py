@@ -67,6 +67,21 @@ def _medication_dating() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return pattern("medication_ended"), pattern("medication_started")
 
 
+@cache
+def _medication_stopped() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Words saying a medicine is no longer taken, right before and right after its name (data)."""
+    cues = packaged_json("trialatlas.match", "note_cues.json")["medication_stopped"]
+    before = re.compile(r"\b(?:" + "|".join(cues["before"]) + r")\s+" + cues["filler"] + r"$", re.IGNORECASE)
+    return before, re.compile("|".join(f"(?:{cue})" for cue in cues["after"]), re.IGNORECASE)
+
+
+def _no_longer_taken(sentence: str, start: int, end: int) -> bool:
+    """Whether the words around a medicine say it was stopped ("stopped theophylline", "aspirin was
+    discontinued"): it is not taken now, whenever it ended."""
+    before, after = _medication_stopped()
+    return bool(before.search(sentence[max(0, start - 60) : start]) or after.match(sentence, end))
+
+
 def _ended_days_ago(clause: str, age_years: float | None) -> float | None:
     """How long ago the clause says a medicine ended ("completed carboplatin one year ago"); None when
     it gives no time, or dates the start ("started prednisone 3 years ago") rather than the end."""
@@ -81,6 +96,12 @@ def _negative_result() -> re.Pattern[str]:
     """Words giving an infection's test as negative (``note_cues.json``, data)."""
     cues = packaged_json("trialatlas.match", "note_cues.json")
     return re.compile(r"\b(?:" + "|".join(cues["negative_result"]) + r")\b", re.IGNORECASE)
+
+
+@cache
+def _infection_ongoing() -> re.Pattern[str]:
+    """Words right before an infection's name giving it as present now (``note_cues.json``, data)."""
+    return re.compile(packaged_json("trialatlas.match", "note_cues.json")["infection_ongoing"], re.IGNORECASE)
 
 
 @cache
@@ -231,6 +252,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
             status = "positive"
         elif context.historical is not None:
             status = "history"
+        elif _infection_ongoing().search(sentence[max(0, mention.start - 40) : mention.start]):
+            status = "active"  # "chronic hepatitis B", "coinfection with HBV": the patient's, now
         profile.infections.append(
             PatientInfection(
                 name=mention.text,
@@ -264,7 +287,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 drugs=[drug.drug] if drug.drug is not None else [],
                 classes=list(mention_classes(drug)),
                 present=not context.negated,
-                current=context.historical is None,
+                current=context.historical is None and not _no_longer_taken(sentence, drug.start, drug.end),
                 dose_mg=dose.mg if dose is not None and dose.operator is None else None,
                 dose_basis=dose.basis if dose is not None and dose.operator is None else None,
                 daily=dose.daily if dose is not None and dose.operator is None else None,
@@ -341,7 +364,8 @@ def _read_regimens(
                 drugs=list(regimen.drugs),
                 classes=list(dict.fromkeys(c for drug in regimen.drugs for c in drug_classes(drug))),
                 present=not context.negated,
-                current=context.historical is None,
+                current=context.historical is None
+                and not _no_longer_taken(sentence, regimen.start, regimen.end),
                 # "completed adjuvant FOLFOX 14 months ago" dates a regimen's end as it does a drug's.
                 ended_days_ago=_ended_days_ago(
                     _clause_around(sentence, regimen.start, regimen.end), profile.age_years

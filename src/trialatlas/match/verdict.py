@@ -43,6 +43,7 @@ from trialatlas.extract.criteria.split import CriterionKind
 from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.atoms import RuleVerdict, cannot_conceive, evaluate_rule
 from trialatlas.match.atoms import ordinary_life_expectancy as life_expectancy_by_convention
+from trialatlas.match.infection_heads import infection_named_by_pathogen
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import unread_dose_limit
@@ -134,6 +135,7 @@ def evaluate_criterion(
     raw = [evaluate_rule(rule, patient, negate=False) for rule in rules]
     _defined_by_measurement(criterion.text, rules, raw)
     _means_not_facts(criterion.text, rules, raw)
+    infection_named_by_pathogen(rules, raw)
     for position, rule in enumerate(rules):
         if isinstance(rule, MedicationRule) and (dose := unread_dose_limit(criterion.text, rule, rules)):
             reason = f"{rule.name}: asked about at '{dose}', a limit not read"
@@ -352,9 +354,18 @@ def _unread_alternatives(
     unknown = len(rules)
     extended: list[Truth] = [*truths, "unknown"]
     extra = LogicNode(op="atom", rule=unknown)
+    # An exclusion found false stays false whatever its exception ("unless …") says: an exception only
+    # takes more cases out. (An inclusion's "No X except Y" may be met by Y: those words stay open.)
+    exempting = [
+        (min(cue.start, cue.scope_start), max(cue.end, cue.scope_end))
+        for cue in find_cues(text)
+        if cue.category == "exception" and kind == "exclusion"
+    ]
     found: list[str] = []
     for match in _unread_matches(text, rules):
         start, end = match.start(), match.end()
+        if any(low <= start and end <= high for low, high in exempting):
+            continue
         if _in_phrase_of_atom(logic, rules, start, end, text):
             continue  # it narrows an atom found false, which stays false
         # Joined by "or" to an atom, it widens that atom even inside an all-of ("neuroblastoma (stage
