@@ -175,3 +175,24 @@ def test_smoked_is_inhaled() -> None:
     assert [row[6] for row in flat("500 mg of dried cannabis flower will be smoked in a pipe.")] == [
         "inhaled"
     ]
+
+
+def test_a_sentence_pointing_back_says_the_doses_before_it_are_single() -> None:
+    text = (
+        "Group A: patients receive del Nido cardioplegia with a dose of 20 ml per kg at 4 degrees. "
+        "The solution is prepared before the operation. This solution is injected into the patient "
+        "in a single dose. Group B: blood cardioplegia, a dose of 15 ml per kilogram. This solution is "
+        "injected into the patient in a single dose."
+    )
+    assert [row[5] for row in flat(text)] == ["once", "once"]
+    assert [
+        row[5]
+        for row in flat(
+            "Patients receive tranexamic acid 15 mg/kg intravenously. It is given as a single dose."
+        )
+    ] == ["once"]
+    # A single session is not a single administration, and a dose's own frequency stays.
+    assert [
+        row[5]
+        for row in flat("Patients receive drug A 10 mg daily. The visits take place as a single session.")
+    ] == ["QD"]

@@ -81,6 +81,7 @@ from trialatlas.extract.regimen.routes import (
     _share_with_contents,
 )
 from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
+from trialatlas.extract.regimen.single_sentences import apply_single_dose_sentences
 from trialatlas.extract.regimen.thresholds import attach_thresholds
 from trialatlas.extract.regimen.times_per_day import apply_times_per_day
 from trialatlas.text.packaged import packaged_words
@@ -317,6 +318,7 @@ def parse_regimen(
         attach_thresholds(norm, items, doc.sentences)
         infer_frequencies(doc, items)
         apply_times_per_day(norm, items)
+        apply_single_dose_sentences(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(norm, items, mentions)
         naming.name_defined_abbreviations(norm, items, mentions)
