@@ -128,7 +128,7 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         + r")\s*(days?|weeks?|wks?|months?|hours?|hrs?)\s+apart\b|"
         # "2 doses of 5mg/kg (1ml/kg) 24 hours apart": the doses counted before the amount, the spacing
         # after it (not "at least 6 hours apart", a bound on the spacing).
-        r"\b(?<!least\s)(" + NUMBER_WORD + r")\s*(days?|weeks?|wks?|months?|hours?|hrs?)\s+apart\b",
+        r"\b(?<!least\s)(\d+)\s*(days?|weeks?|wks?|months?|hours?|hrs?)\s+apart\b",
     ),
     (
         "QW",
@@ -248,6 +248,14 @@ def find_frequencies(text: str) -> list[Span]:
         else:
             spans.append((match.start(), match.end(), "once" if kind == "ONCE" else kind))
     return spans
+
+
+# "In a 21-day-administration cycle, A ... on days 1, 3 and 5. B ... on day 1": a cycle a sentence opens with
+# frames the days named after it, as "day 1 of each cycle" does.
+CYCLE_FRAME = re.compile(
+    r"(?:^|[.;:]\s*)(?:in|during|within)\s+(?:a|each|every|one)\s+\d+[-\s]?(?:day|week)s?\b[^.;,]{0,30}?\bcycles?\b",
+    re.IGNORECASE,
+)
 
 
 # Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".

@@ -156,8 +156,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             cycle = cycle_frequency(after) if _DAY_OF_EACH.search(after) else None
             if cycle is not None:
                 item.frequency = cycle[2]
+    # A count of a day's doses already read is divided again only by "split"/"divided" words.
+    # A count of a day's doses already read is divided again only by "split in N" or "N divided doses".
+    lowered = text.lower()
+    open_codes = {None, "QD", *_COUNTED_CODES} if "split" in lowered or "divided" in lowered else {None, "QD"}
     for index, item in enumerate(dosed):
-        if item.dose is None or item.frequency not in {None, "QD", *_ADMINISTRATIONS.values()}:
+        if item.dose is None or item.frequency not in open_codes:
             continue
         sentence = doc.sentence_of(item.start)
         following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
@@ -236,7 +240,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # "Paclitaxel 175 mg/m2 on day 1 of each cycle. Oxaliplatin ... each 21-day treatment cycle", "25
             # mg/m2 on day 1. Repeat every 3 weeks": one named day of a cycle whose one length the text states
             # elsewhere is given once per cycle (a day of a transplant, "day -4", is not a cycle's).
-            of_cycle = _DAY_OF_CYCLE.search(after) is not None or _CYCLE_FRAME.search(text, 0, item.start)
+            of_cycle = _DAY_OF_CYCLE.search(after) is not None or lexicon.CYCLE_FRAME.search(
+                text, 0, item.start
+            )
             code = _text_cycle(text, of_cycle=bool(of_cycle))
         if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
             # "single, subcutaneous, 1 gm dose of ceftriaxone": one administration, the amount inside.
@@ -460,14 +466,6 @@ _REPEAT_EVERY = re.compile(
 
 _DAY_OF_CYCLE = re.compile(
     r"\bdays?\s*\d+\s+(?:of|in)\s+(?:each|every|the|a)\s+(?:treatment\s+)?(?:cycle|course)s?\b", re.IGNORECASE
-)
-
-
-# "In a 21-day-administration cycle, A ... on days 1, 3 and 5. B ... on day 1": a cycle a sentence opens with
-# frames the days named after it, as "day 1 of each cycle" does.
-_CYCLE_FRAME = re.compile(
-    r"(?:^|[.;:]\s*)(?:in|during|within)\s+(?:a|each|every|one)\s+\d+[-\s]?(?:day|week)s?\b[^.;,]{0,30}?\bcycles?\b",
-    re.IGNORECASE,
 )
 
 
@@ -713,6 +711,7 @@ def _listed_drug_before(doc: _Doc, start: int, end: int) -> bool:
     after a dose ending at ``start``: the words at ``end`` are said of that drug."""
     return any(
         start < m.start
+        and m.end < end <= m.end + 4
         and _LIST_COMMA_AFTER.fullmatch(doc.text, m.end, end) is not None
         and _LIST_COMMA_BEFORE.search(doc.text, max(start, m.start - 3), m.start) is not None
         for m in doc.mentions

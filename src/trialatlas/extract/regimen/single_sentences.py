@@ -25,9 +25,7 @@ _SINGLE = re.compile(
 
 
 def apply_single_dose_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
-    if not any(item.dose is not None and item.frequency is None for item in items):
-        return
-    if "single" not in doc.text.lower():
+    if "ingle" not in doc.text or not any(item.dose is not None and item.frequency is None for item in items):
         return
     since = 0
     for sentence in doc.sentences:
