@@ -12,7 +12,9 @@ Per field, over the paired items: a field is right when both sides give the same
 precision counts over predicted items that give the field, recall over labelled items that give it.
 Texts are read by id from the shared records, so a label set holds ids and answers only: an arm's or
 an intervention's description (``NCT…:arm:N``, ``NCT…:int:N``) or a passage of a trial's detailed
-description in the descriptions dump (``NCT…:desc:S-E``, its sentences S to E, 0-based and inclusive).
+description in the descriptions dump (``NCT…:desc:S-E``, its sentences S to E, 0-based and inclusive),
+or a text of a source the sampler never read (``ctgovxml:…``, ``ictrp:…``, ``ctis:…``, ``euctr:…``,
+``isrctn:…``: other_sources.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, Protocol
 import orjson
 
 from trialatlas.config import shared_data_dir
+from trialatlas.eval.other_sources import is_other_id, other_texts, trial_key
 from trialatlas.extract.regimen.batch import export_text
 from trialatlas.extract.regimen.clauses import sentences
 from trialatlas.extract.regimen.context import TrialInterventions, trial_interventions
@@ -153,13 +156,14 @@ def load_labelled(path: Path, data_dir: Path | None = None) -> list[dict[str, An
     if all("text" in row for row in rows):
         return rows
     data = data_dir or shared_data_dir()
+    _read_other_sources(rows, data)
     passages = _passages([str(row["id"]) for row in rows if "text" not in row], data)
     texts = (
         shared_descriptions(data)
         if any(row["id"] not in passages for row in rows if "text" not in row)
         else {}
     )
-    listed = shared_interventions(data)
+    listed = shared_interventions(data) if texts or passages else {}
     for row in rows:
         if "text" not in row:
             try:
@@ -168,6 +172,21 @@ def load_labelled(path: Path, data_dir: Path | None = None) -> list[dict[str, An
                 raise ValueError(f"{path}: no shared record gives the text {row['id']!r}") from None
             row.setdefault("interventions", listed.get(str(row["id"]).split(":", 1)[0], []))
     return rows
+
+
+def _read_other_sources(rows: list[dict[str, Any]], data: Path) -> None:
+    """Give the rows whose ids name a source the sampler never read (other_sources.py) their texts and
+    their trials' intervention names; the shared ClinicalTrials.gov folders are not opened for them."""
+    other = [row for row in rows if "text" not in row and is_other_id(str(row["id"]))]
+    if not other:
+        return
+    texts, listed = other_texts(data)
+    for row in other:
+        text_id = str(row["id"])
+        if text_id not in texts:
+            raise ValueError(f"no shared record gives the text {text_id!r}")
+        row["text"] = texts[text_id]
+        row.setdefault("interventions", listed.get(trial_key(text_id), []))
 
 
 # The plain baseline: a number and a dose unit, with a per-kg/m²/day suffix; nothing else is read.

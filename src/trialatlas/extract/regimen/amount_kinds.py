@@ -104,6 +104,9 @@ _NOT_DOSE_BEFORE = re.compile(
 )
 _NOT_DOSE_WORDS = tuple(sorted({word for cue in _NOT_DOSES["before"].values() for word in cue["words"]}))
 _NOT_DOSE_AFTER = re.compile("|".join(f"(?:{p})" for p in _NOT_DOSES["after"].values()), re.IGNORECASE)
+_NOT_DOSE_AFTER_VOLUME = re.compile(
+    "|".join(f"(?:{p})" for p in _NOT_DOSES["after_volume"].values()), re.IGNORECASE
+)
 
 
 def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
@@ -142,8 +145,10 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     if _STEP_AFTER.match(text, amount.end):
         # "increased in 18 mg increments every seven days": the step again, named after the amount.
         return "stop"
-    if (any(word in lowered for word in _NOT_DOSE_WORDS) and _NOT_DOSE_BEFORE.search(before)) or (
-        "/" in text[amount.end : amount.end + 3] and _NOT_DOSE_AFTER.match(text, amount.end)
+    if (
+        (any(word in lowered for word in _NOT_DOSE_WORDS) and _NOT_DOSE_BEFORE.search(before))
+        or ("/" in text[amount.end : amount.end + 3] and _NOT_DOSE_AFTER.match(text, amount.end))
+        or (amount.unit in {"mL", "L"} and _NOT_DOSE_AFTER_VOLUME.match(text, amount.end))
     ):
         # "blood draw (35 mL)", "protein restriction (0.8g/kg ...)", "at 3000g", "39-46 mmol/mol": the amount
         # measures something no drug dose is (the spec's Not items, R71).

@@ -179,6 +179,12 @@ _CONCENTRATION = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\s*%")
+
+
+def _is_one(number: str) -> bool:
+    return float(number.replace(",", ".")) == 1
+
+
 # "two 50 mg tablets": a count of units of a form multiplies the amount.
 _COUNT_BEFORE = re.compile(rf"\b({UNIT_COUNT.pattern()})\s+$", re.IGNORECASE)
 # "2 pills of 100 mg": the count of units of a form, written before the strength, multiplies it too.
@@ -489,7 +495,9 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
         concentration = _CONCENTRATION.match(text, end)
         volume = False
         if concentration:
-            if concentration.group("vol") is None or unit in {"mL", "L"}:
+            # "5mg/1ml" is per one mL: a concentration as "5 mg/mL" is ("20mg/5mL" is a dose in its volume).
+            per_one = concentration.group("vol") is not None and _is_one(concentration.group("vol"))
+            if concentration.group("vol") is None or per_one or unit in {"mL", "L"}:
                 amounts.append(
                     Amount(
                         match.start(),

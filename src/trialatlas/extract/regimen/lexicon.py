@@ -125,7 +125,10 @@ _FREQUENCY_PATTERNS: list[tuple[str, str]] = [
         r"\b(?:two|three|four|five|six|[2-9])\s+(?:doses|injections|infusions|administrations|vaccinations)\s+"
         r"(?:(?:given|administered|injected|infused)\s+)?("
         + NUMBER_WORD
-        + r")\s*(days?|weeks?|wks?|months?)\s+apart\b",
+        + r")\s*(days?|weeks?|wks?|months?|hours?|hrs?)\s+apart\b|"
+        # "2 doses of 5mg/kg (1ml/kg) 24 hours apart": the doses counted before the amount, the spacing
+        # after it (not "at least 6 hours apart", a bound on the spacing).
+        r"\b(?<!least\s)(\d+)\s*(days?|weeks?|wks?|months?|hours?|hrs?)\s+apart\b",
     ),
     (
         "QW",
@@ -247,12 +250,21 @@ def find_frequencies(text: str) -> list[Span]:
     return spans
 
 
+# "In a 21-day-administration cycle, A ... on days 1, 3 and 5. B ... on day 1": a cycle a sentence opens with
+# frames the days named after it, as "day 1 of each cycle" does.
+CYCLE_FRAME = re.compile(
+    r"(?:^|[.;:]\s*)(?:in|during|within)\s+(?:a|each|every|one)\s+\d+[-\s]?(?:day|week)s?\b[^.;,]{0,30}?\bcycles?\b",
+    re.IGNORECASE,
+)
+
+
 # Cycle length without an explicit "every": "of each 21-day cycle", "(28-day cycle)", "every 3-week cycle".
 CYCLE = re.compile(
     # "each 21-28 day cycle" names no single cycle length.
     # "21-day EC cycles" (a regimen's acronym), "each cycle lasts 35 days", "21 days as a cycle".
-    r"\b(?<!\d-)(?<!\d\s-)(?<!\d\s-\s)(?<!\dto\s)(?<!\d\sto\s)(\d+)[-\s]?(day|week)s?\s+(?:\([^)]{0,30}\)\s*)?"
-    r"(?:treatment\s+|chemotherapy\s+|(?-i:[A-Z]{2,6})\s+)?cycles?\b|"
+    # "In a 21-day-administration cycle": the cycle's noun may be hyphened on.
+    r"\b(?<!\d-)(?<!\d\s-)(?<!\d\s-\s)(?<!\dto\s)(?<!\d\sto\s)(\d+)[-\s]?(day|week)s?[-\s]+(?:\([^)]{0,30}\)\s*)?"
+    r"(?:(?:treatment|chemotherapy|administration)[-\s]+|(?-i:[A-Z]{2,6})\s+)?cycles?\b|"
     r"\bcycles?\s+(?:of\s+|length\s+(?:of\s+)?|is\s+|lasts\s+|=\s*)?(\d+)\s*"
     r"(day|week)s?\b|\bcycled?\s+(?:is\s+)?repeated\s+every\s+(\d+)\s*(day|week)s?\b|"
     r"\b(\d+)\s*(day|week)s?\s+(?:per|as\s+(?:a|one))\s+(?:treatment\s+)?cycle\b",

@@ -81,7 +81,9 @@ from trialatlas.extract.regimen.routes import (
     _share_with_contents,
 )
 from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
+from trialatlas.extract.regimen.single_sentences import apply_single_dose_sentences
 from trialatlas.extract.regimen.thresholds import attach_thresholds
+from trialatlas.extract.regimen.times_per_day import apply_times_per_day
 from trialatlas.text.packaged import packaged_words
 
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
@@ -297,7 +299,7 @@ def parse_regimen(
         items = _drop_restatements(items, doses, doc)
         _share_in_lists(doc, items, {a.start for a in doses if a.extras.get("listed")})
         _share_with_contents(doc, items)
-        items = _drop_vehicles(_fold_formulations(norm, items))
+        items = _drop_vehicles(_fold_formulations(norm, items), norm)
     # The passes below that only refine items are skipped when the text states no dose (most texts):
     # adjustments and conditions are read either way.
     if items:
@@ -315,6 +317,8 @@ def parse_regimen(
     if items:
         attach_thresholds(norm, items, doc.sentences)
         infer_frequencies(doc, items)
+        apply_times_per_day(norm, items)
+        apply_single_dose_sentences(doc, items)
         _mark_alternatives(doc, items)
         _name_as_written_generics(norm, items, mentions)
         naming.name_defined_abbreviations(norm, items, mentions)

@@ -654,8 +654,18 @@ def vehicles() -> frozenset[str]:
     return packaged_words(__package__, "vehicles.txt")
 
 
-def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
-    names = vehicles()
+# "placebo (normal saline)", "saline placebo": a placebo the text says is a vehicle (R102, as R32).
+_VEHICLE_PLACEBO = re.compile(
+    r"\bplacebo\s*[(,:]\s*(?:\d+(?:\.\d+)?\s*%\s*)?(?:normal\s+saline|(?:physiological\s+)?saline|"
+    r"sodium\s+chloride|(?:sterile\s+)?water)\b|\b(?:normal\s+)?saline\s+placebo\b",
+    re.IGNORECASE,
+)
+
+
+def _drop_vehicles(items: list[RegimenItem], text: str) -> list[RegimenItem]:
+    names = set(vehicles())
+    if _VEHICLE_PLACEBO.search(text):
+        names.add("placebo")
     return [
         item
         for item in items
@@ -666,9 +676,15 @@ def _drop_vehicles(items: list[RegimenItem]) -> list[RegimenItem]:
 _PER_DAY_COUNT = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
 
 
+# What stands between a dose and a bracket opened right after it ("40 mg 4 times per day (160 mg daily)").
+_BRACKET_RIGHT_AFTER = re.compile(r"[^().;]{0,40}\(\s*$")
+
+
 def _drop_daily_totals(text: str, items: list[RegimenItem]) -> list[RegimenItem]:
     """ "10 mg twice daily -> (total dose, 20 mg/d)": a day's total that is the dose before it times the
-    administrations a day states that dose again (the spec: the same dose restated counts once)."""
+    administrations a day states that dose again (the spec: the same dose restated counts once). A
+    bracket opened right after the dose says so without the word total ("40 mg 4 times per day (160 mg
+    daily)"; R27)."""
     kept: list[RegimenItem] = []
     for item in items:
         previous = kept[-1] if kept else None
@@ -676,12 +692,25 @@ def _drop_daily_totals(text: str, items: list[RegimenItem]) -> list[RegimenItem]
             previous is not None
             and item.dose is not None
             and previous.dose is not None
-            and item.dose.basis.endswith("day")
-            and previous.dose.basis == (item.dose.basis.removesuffix("day").removesuffix("/") or "dose")
             and previous.dose.unit == item.dose.unit
             and previous.drug == item.drug
             and previous.frequency in _PER_DAY_COUNT
-            and lexicon.TOTAL.search(text, max(previous.end, item.start - 25), item.start)
+            and (
+                (
+                    item.dose.basis.endswith("day")
+                    and previous.dose.basis
+                    == (item.dose.basis.removesuffix("day").removesuffix("/") or "dose")
+                )
+                or (
+                    item.frequency == "QD"
+                    and previous.frequency != "QD"
+                    and previous.dose.basis == item.dose.basis
+                )
+            )
+            and (
+                lexicon.TOTAL.search(text, max(previous.end, item.start - 25), item.start)
+                or _BRACKET_RIGHT_AFTER.fullmatch(text, previous.end, item.start) is not None
+            )
         ):
             count = _PER_DAY_COUNT[previous.frequency or ""]
             if math.isclose(previous.dose.low * count, item.dose.low) and math.isclose(

@@ -40,6 +40,13 @@ _FIRST_BEFORE = re.compile(
     r"\b(?:the\s+)?first\s+(?:dose|infusion|injection|administration)\s+(?:will\s+be|is|was|of)\s*$",
     re.IGNORECASE,
 )
+# "10mg/kg (2ml/kg), followed by 2 doses of 5mg/kg": a dose that a count of further doses follows is the
+# first one, given once (R95).
+_FURTHER_DOSES_AFTER = re.compile(
+    r"\s*(?:\([^()]{0,30}\)\s*)?,?\s*(?:and\s+)?(?:then\s+)?followed\s+by\s+(?:another\s+)?"
+    rf"{NUMBER_WORD}\s+(?:further\s+|more\s+|additional\s+|subsequent\s+)?doses\s+of\b",
+    re.IGNORECASE,
+)
 _DAY_OF_EACH = re.compile(r"\bday\s*\d+\s+(?:of|in)\s+(?:each|every)\b", re.IGNORECASE)
 _RUN_BREAK = re.compile(r"[;.]|\bthen\b|\bfollowed\b", re.IGNORECASE)
 _ALL = re.compile(r"\b(?:all|each|both)\s+(?:on|given|administered|at)\b", re.IGNORECASE)
@@ -54,7 +61,10 @@ _DIVIDED = re.compile(
     r"(?:doses|administrations|intakes)\b"
     r"|\b(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+(?:doses|administrations|intakes)\b|"
     r"(?:doses|administrations|intakes)\s+(?:a|per)\s+day\b)"
-    r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b",
+    r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b"
+    # "2000 mg/m^2 split in 2 approximately every 12 hour": the amount split into that many doses (not
+    # "split into 2 groups", people).
+    r"|\bsplit\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\b(?!\s*(?:groups?|arms?|cohorts?|%))",
     re.IGNORECASE,
 )
 # A day word, or its abbreviation "D" ("D1-4", "D-5"); "vitamin D3" names a vitamin, not a day.
@@ -63,7 +73,10 @@ _DAY_RUN = re.compile(
     rf"\b{_DAY_WORD}\s*(-?\d+)\s*(?:-|to|through|thru|until)\s*(?:(?:days?|d)\s*)?(-?\d+)\b"
     r"|\b(?:x|×|for|during|over)\s*(" + NUMBER_WORD + r")\s+(?:consecutive\s+)?days?\b(?!\s*[-+]?\d)"
     r"|\b(" + NUMBER_WORD + r")\s+(?:consecutive\s+days\b|days\s+in\s+a\s+row\b)"
-    r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b",
+    r"|\b(" + NUMBER_WORD + r")\s*days?\s*(?:/|a|per)\s*week\b"
+    # "Drug: Nafithromycin 800 mg 3 days;": a count of days right after the dose, closing its entry, is the
+    # run it is given for (R104, as R24's "for 7 days").
+    r"|\A[ \t]*([2-9]|[1-9]\d)\s*days\b(?=\s*(?:[;,)]|$))",
     re.IGNORECASE,
 )
 # "days 1, 8 and 15", "D1 and D8", "Day +1, Day +8 and Day +15": the day word written once or each time.
@@ -120,7 +133,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
         after = text[item.end : min(doc.sentence_of(item.start).end, following)]
         before = text[max(doc.sentence_of(item.start).start, item.start - 40) : item.start]
-        if item.role == "loading" or _LOADING_AFTER.match(after) or _FIRST_BEFORE.search(before):
+        if (
+            item.role == "loading"
+            or _LOADING_AFTER.match(after)
+            or _FIRST_BEFORE.search(before)
+            or _FURTHER_DOSES_AFTER.match(text, item.end)
+        ):
             # "The first infusion will be 300 mg followed by 5 infusions of 500 mg": given once.
             # A loading dose is one administration, whatever the cycle around it (the spec).
             item.frequency = "once"
@@ -138,8 +156,12 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             cycle = cycle_frequency(after) if _DAY_OF_EACH.search(after) else None
             if cycle is not None:
                 item.frequency = cycle[2]
+    # A count of a day's doses already read is divided again only by "split"/"divided" words.
+    # A count of a day's doses already read is divided again only by "split in N" or "N divided doses".
+    lowered = text.lower()
+    open_codes = {None, "QD", *_COUNTED_CODES} if "split" in lowered or "divided" in lowered else {None, "QD"}
     for index, item in enumerate(dosed):
-        if item.dose is None or item.frequency not in {None, "QD"}:
+        if item.dose is None or item.frequency not in open_codes:
             continue
         sentence = doc.sentence_of(item.start)
         following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
@@ -147,6 +169,9 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         after = text[item.end : _plus_drug_start(doc, item.end, min(sentence.end, following))]
         per_time = item.dose.per_time
         divided = _divided(after)
+        if item.frequency not in {None, "QD", divided}:
+            # A dose given a count of a day's doses ("every 12 hours") is divided only by that count.
+            continue
         if divided is not None and per_time in {None, "day"}:
             # "1000 mg daily in two divided doses": a day's amount, given BID; "1800 mg in two divided
             # doses" divides a day's amount too (the doses of a period are counted per day unless the
@@ -215,7 +240,10 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             # "Paclitaxel 175 mg/m2 on day 1 of each cycle. Oxaliplatin ... each 21-day treatment cycle", "25
             # mg/m2 on day 1. Repeat every 3 weeks": one named day of a cycle whose one length the text states
             # elsewhere is given once per cycle (a day of a transplant, "day -4", is not a cycle's).
-            code = _text_cycle(text, of_cycle=_DAY_OF_CYCLE.search(after) is not None)
+            of_cycle = _DAY_OF_CYCLE.search(after) is not None or lexicon.CYCLE_FRAME.search(
+                text, 0, item.start
+            )
+            code = _text_cycle(text, of_cycle=bool(of_cycle))
         if code is None and _SINGLE_BEFORE.search(before) and _DOSE_NOUN_AFTER.match(after):
             # "single, subcutaneous, 1 gm dose of ceftriaxone": one administration, the amount inside.
             code = "once"
@@ -674,6 +702,22 @@ def _plus_drug_between(doc: _Doc, start: int, end: int) -> bool:
     )
 
 
+_LIST_COMMA_BEFORE = re.compile(r"[,;]\s*$")
+_LIST_COMMA_AFTER = re.compile(r"\s*,\s*")
+
+
+def _listed_drug_before(doc: _Doc, start: int, end: int) -> bool:
+    """Whether a drug set off by commas ("..., apatinib mesylate, once daily") stands right before ``end``
+    after a dose ending at ``start``: the words at ``end`` are said of that drug."""
+    return any(
+        start < m.start
+        and m.end < end <= m.end + 4
+        and _LIST_COMMA_AFTER.fullmatch(doc.text, m.end, end) is not None
+        and _LIST_COMMA_BEFORE.search(doc.text, max(start, m.start - 3), m.start) is not None
+        for m in doc.mentions
+    )
+
+
 def _frequency(
     doc: _Doc, amount: Amount, pre_start: int, post_end: int, sentence: clauses.Sentence, next_start: int
 ) -> tuple[str | None, str | None]:
@@ -689,6 +733,9 @@ def _frequency(
         # "AK104 15 mg/kg IV plus anlotinib days 1-14 of every 3-week cycle": the schedule of the drug
         # the "plus" adds, which has no dose of its own (R15).
         and not _plus_drug_between(doc, amount.end, span[0])
+        # "Camrelizumab 200 mg, IVGTT D1, apatinib mesylate, once daily": the schedule of the undosed drug
+        # listed right before it.
+        and not _listed_drug_before(doc, amount.end, span[0])
     ]
     before = [
         span
