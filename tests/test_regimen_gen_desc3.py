@@ -1,0 +1,87 @@
+"""The third hard description set, and the naming and frequency mechanisms of its round (issue #20).
+
+tests/fixtures/regimens_gen_desc3.jsonl holds 40 passages (``NCT…:desc:S-E``) of the descriptions dump, of
+trials whose NCT number is a multiple of 4 none of which has a text in any set labelled before it
+(`bench/regimen_sample.py --desc3`, seed 20261436), drawn toward passages that state a dose and a schedule as
+the second schedule set was. Labelled by specs/regimen-items.md and docs/regimen-labelling.md (R1-R97,
+R110-R113) and committed before the parser ran on them. Texts at even positions were tuned on; those at odd
+positions are scored in aggregate only. Figures before and after: docs/regimen-labelling.md. The floors sit a
+little under the figures after the round, so that a regression fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from regimen_sets import assert_apart_and_labels_only, assert_scores_hold, flat, label_ids, set_path
+from trialatlas.eval.regimens import compare_with_baseline, load_labelled
+
+DESC3_SET = set_path("gen_desc3")
+
+STRICT_F1_FLOOR = 0.54
+PAIRED_F1_FLOOR = 0.82
+
+
+def test_desc3_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:
+    assert_apart_and_labels_only(DESC3_SET, at_least=40)
+
+
+def test_desc3_set_is_of_trials_divisible_by_four_one_passage_each() -> None:
+    trials = [text_id.split(":", 1)[0] for text_id in label_ids(DESC3_SET)]
+    assert len(set(trials)) == len(trials)
+    assert all(int(nct[3:]) % 4 == 0 for nct in trials)
+    assert all(":desc:" in text_id for text_id in label_ids(DESC3_SET))
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, Any]:
+    return compare_with_baseline(load_labelled(DESC3_SET))
+
+
+def test_desc3_set_scores_hold_over_the_baseline(scores: dict[str, Any]) -> None:
+    assert_scores_hold(scores, strict=STRICT_F1_FLOOR, paired=PAIRED_F1_FLOOR, over_baseline=0.4)
+
+
+def _drugs(text: str) -> list[object]:
+    return [row[0] for row in flat(text)]
+
+
+def _frequencies(text: str) -> list[object]:
+    return [row[5] for row in flat(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs"),
+    [
+        # R114: a drug's other generic name (the INN beside the USAN) is a generic, kept as written.
+        ("Patients will be prescribed regular Paracetamol 1g every 6 hours.", ["paracetamol"]),
+        ("Acetaminophen 650 mg every 6 hours as needed.", ["acetaminophen"]),
+        ("Tylenol 500 mg twice daily.", ["acetaminophen"]),
+        ("retigabine dosed at 1200 mg/day, in three equally divided doses", ["retigabine"]),
+        ("ezogabine 400 mg three times daily", ["ezogabine"]),
+    ],
+)
+def test_a_generic_under_its_other_generic_name_stays_as_written(text: str, drugs: list[object]) -> None:
+    assert _drugs(text) == drugs
+
+
+@pytest.mark.parametrize(
+    ("text", "frequencies"),
+    [
+        # R110: a dose given during surgery, or before the incision, is one administration.
+        ("All patients will receive 1 g of intravenous acetaminophen during surgery.", ["once"]),
+        ("Ketamine 0.5 mg/kg will be given before surgical incision.", ["once"]),
+        # ... but a daily course that runs up to surgery keeps its schedule.
+        ("celecoxib 200 mg daily for 2 weeks before surgery and during surgery", ["QD"]),
+        # A premedication repeated with each cycle keeps the cycle.
+        ("Dexamethasone 8 mg iv as premedication on day 1 of each 21-day cycle", ["Q3W"]),
+        # R110 / R74: a rescue drug with no interval is PRN; with one, the interval (R77).
+        ("Oxycodone 5 mg will be prescribed for rescue analgesia.", ["PRN"]),
+        ("Tramadol 1mg/kg IV will be given as a rescue therapy.", ["PRN"]),
+        ("ketorolac (0.5 mg/kg) every 6 hours as a rescue medication", ["QID"]),
+    ],
+)
+def test_doses_around_surgery_and_rescue_doses(text: str, frequencies: list[object]) -> None:
+    assert _frequencies(text) == frequencies
