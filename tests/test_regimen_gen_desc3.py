@@ -85,3 +85,38 @@ def test_a_generic_under_its_other_generic_name_stays_as_written(text: str, drug
 )
 def test_doses_around_surgery_and_rescue_doses(text: str, frequencies: list[object]) -> None:
     assert _frequencies(text) == frequencies
+
+
+def _drugs_and_amounts(text: str) -> list[tuple[object, object]]:
+    return [(row[0], row[1]) for row in flat(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "doses"),
+    [
+        # A route adjective between a dose and its drug's name: the name after is the dose's drug.
+        (
+            "Patients take 60 mg oral morphine, 25 mg oral oxycodone and 8 mg oral hydromorphone.",
+            [("morphine", 60), ("oxycodone", 25), ("hydromorphone", 8)],
+        ),
+        (
+            "a patient taking 25 ug transdermal fentanyl/hour; 30 mg oral oxycodone /day",
+            [("fentanyl", 25), ("oxycodone", 30)],
+        ),
+        # The doses after the dose of the drug another is "added to" are of the drug added.
+        (
+            "Donepezil will then be added to duloxetine 120mg qam by 5mg qd for 1 week, followed by 10mg qd.",
+            [("duloxetine", 120), ("donepezil", 5), ("donepezil", 10)],
+        ),
+        # ... unless the added drug has its own dose already: each dose keeps the name written with it.
+        (
+            "Sitagliptin 100 mg daily will be added to metformin 1000 mg twice daily, then metformin 1500 mg",
+            [("sitagliptin", 100), ("metformin", 1000), ("metformin", 1500)],
+        ),
+        ("Sitagliptin will be added to metformin 1000 mg twice daily.", [("metformin", 1000)]),
+    ],
+)
+def test_which_drug_a_dose_in_a_sentence_naming_several_belongs_to(
+    text: str, doses: list[tuple[object, object]]
+) -> None:
+    assert _drugs_and_amounts(text) == doses

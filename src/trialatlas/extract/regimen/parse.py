@@ -38,7 +38,7 @@ from trialatlas.extract.regimen.context import (
     with_context,
     with_own_short_forms,
 )
-from trialatlas.extract.regimen.drug_choice import _choose_drug, _escalated_drug
+from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
     Mention,
@@ -417,6 +417,9 @@ def _item(
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
     studied = _escalated_drug(doc, amount, mention, items)
+    added = _added_drug(doc, amount, mention, items) if studied is None else None
+    if added is not None:
+        mention, info = added, added.info
     if studied is not None:
         mention, info = None, DrugInfo(studied.drug or "", studied.drug_class)
     drug = info.name if info else None
