@@ -120,3 +120,34 @@ def test_which_drug_a_dose_in_a_sentence_naming_several_belongs_to(
     text: str, doses: list[tuple[object, object]]
 ) -> None:
     assert _drugs_and_amounts(text) == doses
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        # A power of ten whose superscript was flattened ("x 105" for x 10^5), before a count of cells.
+        ("CMV CTL will be infused at a dose ranging from 2- 5 x 105 cells/kg.", [(2e5, 5e5, "cells", "kg")]),
+        ("CTLs at 2 x 106 cells/kg", [(2e6, 2e6, "cells", "kg")]),
+        # ... never a product of two plain numbers.
+        ("take 2 x 100 mg tablets", [(100, 100, "mg", "dose")]),
+        # "The daily dose ... is" a list of amounts: each is a day's amount.
+        (
+            "The daily dose of lapatinib is 250 mg, 500 mg or 1000 mg.",
+            [(250, 250, "mg", "day"), (500, 500, "mg", "day"), (1000, 1000, "mg", "day")],
+        ),
+        ("The daily dose of lapatinib is defined as 250 mg.", [(250, 250, "mg", "day")]),
+        ("lapatinib 250 mg or 500 mg daily", [(250, 250, "mg", "dose"), (500, 500, "mg", "dose")]),
+    ],
+)
+def test_amounts_and_bases_written_out_in_prose(text: str, rows: list[tuple[object, ...]]) -> None:
+    assert [(row[1], row[2], row[3], row[4]) for row in flat(text)] == rows
+
+
+def test_a_dose_of_the_drug_a_sentence_does_not_name_is_not_given_to_a_later_drug() -> None:
+    text = (
+        "The daily dose of the drug is defined as 250 mg, 500 mg or 1000 mg. In addition, 5 mg of "
+        "prednisolone will be orally administered twice per day."
+    )
+    assert _drugs(text) == [None, None, None, "prednisolone"]
+    # A drug named in the next sentence still names a dose written before it with no such words.
+    assert _drugs("A starting dose of 100 mg. Enasidenib will be self administered orally.") == ["enasidenib"]

@@ -85,6 +85,16 @@ def _escalated_drug(
 
 
 @cache
+def _unnamed_drug() -> re.Pattern[str]:
+    """The words by which a sentence doses a drug it does not name (unnamed_drug_words.txt)."""
+    words = packaged_words(__package__, "unnamed_drug_words.txt")
+    alternatives = "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(r"\b(?:" + alternatives + r")\b", re.IGNORECASE)
+
+
+@cache
 def _added_to() -> re.Pattern[str]:
     """The words that join a drug to the one it is added to (added_to_words.txt), right before that one."""
     words = packaged_words(__package__, "added_to_words.txt")
@@ -403,6 +413,9 @@ def _choose_drug_near(
     )
     if earlier is not None:
         return earlier, earlier.info
+    if _unnamed_drug().search(text, sentence.start, amount.start):
+        # "The daily dose of the drug is defined as 250 mg": the sentence doses a drug it does not name.
+        return None, None
     later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
     if later and not any(a for a in mentions if a.end <= amount.start):
         # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
