@@ -151,3 +151,17 @@ def test_a_dose_of_the_drug_a_sentence_does_not_name_is_not_given_to_a_later_dru
     assert _drugs(text) == [None, None, None, "prednisolone"]
     # A drug named in the next sentence still names a dose written before it with no such words.
     assert _drugs("A starting dose of 100 mg. Enasidenib will be self administered orally.") == ["enasidenib"]
+
+
+@pytest.mark.parametrize(
+    ("text", "routes"),
+    [
+        # A route word bound to one drug's name inside a run of doses is that drug's alone.
+        ("Patients receive 1 g of intravenous paracetamol and 75 mg of diclofenac sodium.", ["iv", None]),
+        # A route written once for the whole run is every dose's.
+        ("CDDP (75 mg/m2) and DTIC (660 mg/m2) by infusion", ["iv", "iv"]),
+        ("oral Malarone (atovaquone 250 mg and proguanil 100 mg)", ["oral", "oral"]),
+    ],
+)
+def test_a_route_said_of_one_drug_of_a_run_of_doses(text: str, routes: list[object]) -> None:
+    assert [row[6] for row in flat(text)] == routes

@@ -231,10 +231,19 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
             ),
             None,
         )
+        # "1 g of intravenous paracetamol and 75 mg of diclofenac": a route word bound to one drug's name
+        # inside the run is that drug's, not the whole run's.
+        bound_inside = {
+            name
+            for m in doc.mentions
+            if m.start in doc.bound_routes and group[0].start <= m.start <= last.end
+            for name in (m.info.name, m.name_as_written)
+        }
         routes = [
             i.route
             for i in group
             if i.route
+            and (len(drugs) == 1 or i.drug not in bound_inside)
             and (
                 len(drugs) == 1
                 or i.start not in doc.implied_routes
