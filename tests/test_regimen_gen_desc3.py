@@ -165,3 +165,20 @@ def test_a_dose_of_the_drug_a_sentence_does_not_name_is_not_given_to_a_later_dru
 )
 def test_a_route_said_of_one_drug_of_a_run_of_doses(text: str, routes: list[object]) -> None:
     assert [row[6] for row in flat(text)] == routes
+
+
+@pytest.mark.parametrize(
+    ("text", "drugs"),
+    [
+        # A class word restating a drug of that class named before it (apposition): the dose is the drug's.
+        (
+            "Prednisone(PDN) is the standard corticosteroid therapy in ITP usually given at 1 mg/kg per day.",
+            ["prednisone"],
+        ),
+        ("Patients receive dexamethasone, a corticosteroid given at 40 mg daily.", ["dexamethasone"]),
+        # A class dosed after the drug's own dose is the class, as written.
+        ("Prednisone 60 mg daily, then any corticosteroid at 10 mg", ["prednisone", "corticosteroid"]),
+    ],
+)
+def test_a_class_word_in_apposition_names_the_drug_before_it(text: str, drugs: list[object]) -> None:
+    assert _drugs(text) == drugs

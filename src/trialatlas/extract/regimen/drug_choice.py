@@ -130,6 +130,27 @@ def _added_drug(
     return added
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _restated_by_class(doc: _Doc, mention: Mention, sentence: clauses.Sentence) -> Mention | None:
+    """ "Prednisone(PDN) is the standard corticosteroid therapy ... given at 1 mg/kg": a class word that
+    restates a drug of that class named earlier in the sentence, with no dose between them, is that drug
+    (apposition), so the dose is the named drug's (spec: a class is a drug's name only when nothing more
+    specific is dosed)."""
+    for other in reversed(doc.mentions):
+        if other.start >= mention.start or other.start < sentence.start:
+            continue
+        if (
+            not other.info.is_class
+            and other.info.drug_class == mention.info.name
+            and not _DIGIT.search(doc.text, other.end, mention.start)
+        ):
+            return other
+        break
+    return None
+
+
 def _choose_drug(
     doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
 ) -> tuple[Mention | None, DrugInfo | None]:
@@ -154,6 +175,10 @@ def _choose_drug(
     if misspelt is not None:
         return None, misspelt
     mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
+    if mention is not None and mention.info.is_class and mention.start < amount.start:
+        restated = _restated_by_class(doc, mention, sentence)
+        if restated is not None:
+            return restated, restated.info
     if mention is not None and amount.unit != "mL" and _diluent(doc.text, mention):
         # "600 mg/m^2 will be diluted in 100 mL 0.9% normal saline": what the dose is given in is no drug
         # of it (spec, Not items: diluents and vehicles); the text names no other. A volume stays with the
