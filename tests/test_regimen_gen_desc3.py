@@ -182,3 +182,13 @@ def test_a_route_said_of_one_drug_of_a_run_of_doses(text: str, routes: list[obje
 )
 def test_a_class_word_in_apposition_names_the_drug_before_it(text: str, drugs: list[object]) -> None:
     assert _drugs(text) == drugs
+
+
+def test_a_sentence_changing_the_dose_gives_no_frequency_to_the_doses_before() -> None:
+    text = (
+        "All patients will initiate treatment with 36 mg of methylphenidate tablets. The dose will be "
+        "increased in 18 mg increments every seven days until an individualized dose is achieved."
+    )
+    assert _frequencies(text) == [None]
+    # A sentence after the dose that says how it is given still gives its frequency.
+    assert _frequencies("Patients receive 5mg/kg. Infusion on day 14 administered twice a day.") == ["BID"]
