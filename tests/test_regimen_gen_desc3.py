@@ -192,3 +192,17 @@ def test_a_sentence_changing_the_dose_gives_no_frequency_to_the_doses_before() -
     assert _frequencies(text) == [None]
     # A sentence after the dose that says how it is given still gives its frequency.
     assert _frequencies("Patients receive 5mg/kg. Infusion on day 14 administered twice a day.") == ["BID"]
+
+
+@pytest.mark.parametrize(
+    ("text", "frequencies"),
+    [
+        # Alternatives, each drug named with its dose, share the schedule written once after them.
+        ("100mg of clomiphene or 100mg of raloxifene from day 3 of the cycle, for 5 days.", ["QD", "QD"]),
+        ("clomiphene 100 mg or raloxifene 60 mg daily for 5 days", ["QD", "QD"]),
+        # ... and an alternative with a schedule of its own keeps it.
+        ("metformin 500 mg twice daily or sitagliptin 100 mg daily", ["BID", "QD"]),
+    ],
+)
+def test_alternatives_share_the_schedule_written_after_them(text: str, frequencies: list[object]) -> None:
+    assert _frequencies(text) == frequencies

@@ -285,7 +285,12 @@ _GIVEN_AFTER_RUN = re.compile(
     r"\s*,?\s*(?:(?:are|will\s+be|were|to\s+be)\s+)?(?:administered|given|infused|delivered)\b", re.IGNORECASE
 )
 _OPEN_BRACKET = re.compile(r"\([^()]*$")
-_OR_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?,?\s*or\s*$", re.IGNORECASE)
+# "80 mg/m2 (age < 60) or 60 mg/m2", "100mg of clomiphene or 100mg of raloxifene ..., for 5 days",
+# "clomiphene 100 mg or raloxifene 100 mg": alternatives, each drug named with its own dose.
+_OR_GAP = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?(?:of\s+(?:[A-Za-z][A-Za-z-]*\s+){1,3}?)?,?\s*or\s*(?:[A-Za-z][A-Za-z-]*\s+){0,3}?$",
+    re.IGNORECASE,
+)
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
