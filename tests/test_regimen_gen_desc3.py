@@ -206,3 +206,21 @@ def test_a_sentence_changing_the_dose_gives_no_frequency_to_the_doses_before() -
 )
 def test_alternatives_share_the_schedule_written_after_them(text: str, frequencies: list[object]) -> None:
     assert _frequencies(text) == frequencies
+
+
+@pytest.mark.parametrize(
+    ("text", "frequencies"),
+    [
+        # A loading dose named in brackets after the dose's words is one administration (the spec).
+        (
+            "three-weekly Herceptin at 8mg/kg initial dose (Day 1, loading dose) followed by "
+            "subsequent doses of Herceptin at 6mg/kg on d22 and d43",
+            ["once", "Q3W"],
+        ),
+        ("trastuzumab 8 mg/kg (day 1, loading dose), then 6 mg/kg every 3 weeks", ["once", "Q3W"]),
+        # An initial dose with a schedule of its own keeps it.
+        ("trastuzumab 8 mg/kg initial dose every 3 weeks", ["Q3W"]),
+    ],
+)
+def test_a_loading_dose_named_in_brackets_is_given_once(text: str, frequencies: list[object]) -> None:
+    assert _frequencies(text) == frequencies

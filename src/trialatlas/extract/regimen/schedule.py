@@ -32,6 +32,8 @@ _LOADING_AFTER = re.compile(
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
     # "4 mg/kg load week 1; 2 mg/kg weekly thereafter": "load" is said for "loading dose" too.
+    # "8mg/kg initial dose (Day 1, loading dose)": the role in brackets after the dose's words, with its day.
+    r"(?:(?:initial|first)\s+(?:dose|infusion)\s*)?(?:\(\s*(?:on\s+)?(?:day|d)\s*\d+\s*,\s*)?"
     r"(?:(?:given|administered|infused|injected)\s+)?(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
     r"\s*(?=[,;)]|\s+(?:then|followed|over|given|on|at|in|week|wk|day)\b|\s*$))",
     re.IGNORECASE,
