@@ -614,6 +614,12 @@ DESC_EXCLUDED = (*SEALEDLIKE_EXCLUDED, "gen_sealedlike2")
 # the others), excluding every trial of any set labelled before it, the first description set included.
 DESC2_SEED = 20261412
 DESC2_EXCLUDED = (*DESC_EXCLUDED, "gen_sealedlike0", "gen_desc")
+# The third hard description set (tests/fixtures/regimens_gen_desc3.jsonl): description passages of trials
+# whose NCT number is a multiple of 4, none of which has a text in any set labelled when it was drawn (listed,
+# so that the draw stays reproducible), with a seed of its own, drawn toward passages that state a dose and a
+# schedule as the second schedule set was (its strata and shares, in the same order).
+DESC3_SEED = 20261436
+DESC3_EXCLUDED = (*SCHED2_EXCLUDED, "gen_sched2", "gen_fresh4")
 
 
 def draw_description_set(
@@ -695,7 +701,21 @@ def main() -> None:
         action="store_true",
         help="draw the fourth fresh arm-text set (NCT %% 4 == 0, stratified as the sealed set)",
     )
+    parser.add_argument(
+        "--desc3",
+        action="store_true",
+        help="draw the third hard description set (NCT %% 4 == 0, passages stating a dose and a schedule)",
+    )
     args = parser.parse_args()
+    if args.desc3:
+        draw_description_set(
+            DESC3_SEED,
+            DESC3_EXCLUDED,
+            lambda number: number % 4 == 0,
+            SCHED2_STRATA,
+            lambda text: first_stratum(text, SCHED2_STRATA),
+        )
+        return
     if args.sched2:
         draw_description_set(
             SCHED2_SEED,

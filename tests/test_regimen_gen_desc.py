@@ -35,7 +35,7 @@ from trialatlas.eval.regimens import (
 
 DESC_SET = set_path("gen_desc")
 
-STRICT_F1_FLOOR = 0.46
+STRICT_F1_FLOOR = 0.66
 PAIRED_F1_FLOOR = 0.82
 
 

@@ -22,7 +22,7 @@ from trialatlas.eval.regimens import compare_with_baseline, load_labelled
 
 SCHED2_SET = set_path("gen_sched2")
 
-STRICT_F1_FLOOR = 0.58
+STRICT_F1_FLOOR = 0.62
 PAIRED_F1_FLOOR = 0.90
 FREQUENCY_F1_FLOOR = 0.80
 

@@ -76,12 +76,13 @@ CASES: list[tuple[str, list[Row]]] = [
         "Two 50 microgram puffs fluticasone placebo bid",
         [("placebo", 100, 100, "mcg", "dose", "BID", "inhaled")],
     ),
-    # Each drug written after its own dose, in one list that shares the frequency.
+    # Each drug written after its own dose, in one list that shares the frequency. Paracetamol is a
+    # generic name of its own (R114), kept as written.
     (
         "400 mg ibuprofen and 500 mg paracetamol every 8 hours",
         [
             ("ibuprofen", 400, 400, "mg", "dose", "TID", None),
-            ("acetaminophen", 500, 500, "mg", "dose", "TID", None),
+            ("paracetamol", 500, 500, "mg", "dose", "TID", None),
         ],
     ),
     # A per-day total does not take the twice-daily frequency of its divided dose.

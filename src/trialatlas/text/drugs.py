@@ -151,9 +151,12 @@ def mined_drug_codes() -> dict[str, str]:
 @cache
 def names_kept_as_written() -> frozenset[str]:
     """Names (lower case) a dose keeps as written although the vocabulary files them under one member:
-    class names ("G-CSF") and products with no single generic ("S-1"); ``named_as_written`` in drugs.json."""
+    class names ("G-CSF"), products with no single generic ("S-1") and a drug's other generic name
+    ("paracetamol", filed under acetaminophen); ``named_as_written`` and ``other_generic_names`` in
+    drugs.json."""
     raw = packaged_json(__package__, "drugs.json")
-    return frozenset(" ".join(str(name).lower().split()) for name in raw.get("named_as_written", []))
+    names = [*raw.get("named_as_written", []), *raw.get("other_generic_names", [])]
+    return frozenset(" ".join(str(name).lower().split()) for name in names)
 
 
 @cache

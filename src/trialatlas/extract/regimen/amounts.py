@@ -23,6 +23,10 @@ _SCI = (
     r"|(?:" + _VALUE + r")\s*(?:x|X|×|\*)\s*10\s*\(\s*\d+\s*\)"
     r"|\d+(?:\.\d+)?[eE][+]?\d+"
     r"|(?:" + _VALUE + r")\s*(?:x|X|×)\s*10\s+to\s+the\s+\d+(?:th)?"
+    # "2- 5 x 105 cells/kg": a power of ten whose superscript the dump flattened (10^5 -> "105"), read only
+    # before a count of cells, where nobody writes "five times a hundred and five".
+    r"|(?:" + _VALUE + r")\s*(?:x|X|×)\s*10(?:[3-9]|1[0-2])"
+    r"(?=\s*(?:/\s*kg\b|(?:[A-Za-z0-9+\-]+\s+){0,3}?cells?\b))"
 )
 # "6 million cells"; "million units" stays a unit of its own (MU).
 _NUM = r"(?:" + _SCI + r"|" + _VALUE + r"(?:\s+(?:million|billion)(?!\s+(?:international\s+)?units?\b))?)"
@@ -127,13 +131,15 @@ _SCI_NUMBER = re.compile(
 _SCI_MARK = re.compile(r"\^|\*\*|e|E")
 # "10.000 units" groups thousands; "0.125 U" is an eighth of a unit.
 _DOTTED_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
-_SHARED_POWER = re.compile(r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$")
+_SHARED_POWER = re.compile(
+    r"^[\d.,]+\s*(?:x|X|×|\*)\s*10\s*(?:\^|\*\*)\s*\(?\s*(-?\s*\d+)\s*\)?$|^[\d.,]+\s*(?:x|X|×)\s*10([3-9]|1[0-2])$"
+)
 _E_NUMBER = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _PER_BODY = re.compile(r"^\s*(?:/|per\s*\(\s*/\s*\)|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
-_SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion")
+_SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion|(?:x|X|×)\s*10(?:[3-9]|1[0-2])$")
 _RUN = re.compile(r"\.?\d[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
 # "300/150 mg", and the unit written on both sides of a pair written as one word ("4g/0,5g"
@@ -445,7 +451,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             # "0.2-1 x 10^7 cells": the power of ten is written once for both ends.
             shared = _SHARED_POWER.search(hi_text)
             if shared is not None:
-                low *= 10.0 ** int(shared.group(1).replace(" ", ""))
+                low *= 10.0 ** int((shared.group(1) or shared.group(2)).replace(" ", ""))
         if low is None or high is None:
             unreadable.append((match.start(), end, "unreadable number"))
             continue

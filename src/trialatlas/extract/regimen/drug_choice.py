@@ -24,6 +24,7 @@ from trialatlas.extract.regimen.drugs import (
 )
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc, vehicles
+from trialatlas.text.packaged import packaged_words
 
 _AFTER_GAP = re.compile(
     # "Drug A 10 mg daily plus placebo": a name joined on by "plus", "and", "with" is another drug.
@@ -44,9 +45,11 @@ _COMBINED_WITH = re.compile(
     r"\b(?:with|combined\s+with|in\s+combination\s+with|plus|and|\+)\s*(?:the\s+|a\s+)?$", re.IGNORECASE
 )
 _ESCALATION = re.compile(r"\b(?:escalat\w*|titrat\w*|dose\s+levels?|increas\w*|cohorts?)\b", re.IGNORECASE)
-# An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them.
+# An unnamed or bracketed drug right after a dose, with at most a dosage-form word between them, or a route
+# adjective ("60 mg oral morphine; 25 ug transdermal fentanyl": each name after its dose is that dose's).
 _ADJACENT_AFTER = re.compile(
-    r"\s*(?:\)\s*)?(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?"
+    r"\s*(?:\)\s*)?(?:(?:" + lexicon.ROUTE_BEFORE_NAME + r")\s+)?"
+    r"(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?"
     r"(?:\d+(?:\.\d+)?\s*%\s+)?$",
     re.IGNORECASE,
 )
@@ -81,6 +84,73 @@ def _escalated_drug(
     return last
 
 
+@cache
+def _unnamed_drug() -> re.Pattern[str]:
+    """The words by which a sentence doses a drug it does not name (unnamed_drug_words.txt)."""
+    words = packaged_words(__package__, "unnamed_drug_words.txt")
+    alternatives = "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(r"\b(?:" + alternatives + r")\b", re.IGNORECASE)
+
+
+@cache
+def _added_to() -> re.Pattern[str]:
+    """The words that join a drug to the one it is added to (added_to_words.txt), right before that one."""
+    words = packaged_words(__package__, "added_to_words.txt")
+    alternatives = "|".join(
+        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(r"\b(?:" + alternatives + r")\s+(?:the\s+|his\s+|her\s+|their\s+)?$", re.IGNORECASE)
+
+
+def _added_drug(
+    doc: _Doc, amount: Amount, mention: Mention | None, items: list[RegimenItem]
+) -> Mention | None:
+    """ "Donepezil will then be added to duloxetine 120mg qam ... by 5mg qd for 1 week": a dose after the
+    dose of the drug another is "added to" is of the drug the sentence adds (named before "added to", with
+    no dose of its own yet), not of the one it is added to (spec: the drug the sentence doses)."""
+    if mention is None or mention.start >= amount.start:
+        return None
+    sentence = doc.sentence_of(amount.start)
+    cue = _added_to().search(doc.text, max(sentence.start, mention.start - 40), mention.start)
+    if cue is None or not any(item.start >= mention.end and item.drug == mention.info.name for item in items):
+        return None
+    added = next(
+        (m for m in reversed(doc.mentions) if sentence.start <= m.start and m.end <= cue.start()), None
+    )
+    if (
+        added is None
+        or added.info.name == mention.info.name
+        # The drug added has no dose of its own before it is added ("Sitagliptin 100 mg daily will be
+        # added to metformin 1000 mg twice daily, then metformin 1500 mg" names each dose's drug).
+        or any(item.drug == added.info.name and item.start < mention.start for item in items)
+    ):
+        return None
+    return added
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _restated_by_class(doc: _Doc, mention: Mention, sentence: clauses.Sentence) -> Mention | None:
+    """ "Prednisone(PDN) is the standard corticosteroid therapy ... given at 1 mg/kg": a class word that
+    restates a drug of that class named earlier in the sentence, with no dose between them, is that drug
+    (apposition), so the dose is the named drug's (spec: a class is a drug's name only when nothing more
+    specific is dosed)."""
+    for other in reversed(doc.mentions):
+        if other.start >= mention.start or other.start < sentence.start:
+            continue
+        if (
+            not other.info.is_class
+            and other.info.drug_class == mention.info.name
+            and not _DIGIT.search(doc.text, other.end, mention.start)
+        ):
+            return other
+        break
+    return None
+
+
 def _choose_drug(
     doc: _Doc, amount: Amount, previous_end: int, sentence: clauses.Sentence
 ) -> tuple[Mention | None, DrugInfo | None]:
@@ -105,6 +175,10 @@ def _choose_drug(
     if misspelt is not None:
         return None, misspelt
     mention, info = _choose_drug_near(doc, amount, previous_end, sentence)
+    if mention is not None and mention.info.is_class and mention.start < amount.start:
+        restated = _restated_by_class(doc, mention, sentence)
+        if restated is not None:
+            return restated, restated.info
     if mention is not None and amount.unit != "mL" and _diluent(doc.text, mention):
         # "600 mg/m^2 will be diluted in 100 mL 0.9% normal saline": what the dose is given in is no drug
         # of it (spec, Not items: diluents and vehicles); the text names no other. A volume stays with the
@@ -364,6 +438,9 @@ def _choose_drug_near(
     )
     if earlier is not None:
         return earlier, earlier.info
+    if _unnamed_drug().search(text, sentence.start, amount.start):
+        # "The daily dose of the drug is defined as 250 mg": the sentence doses a drug it does not name.
+        return None, None
     later = [m for m in mentions if m.start >= amount.end and m.start - amount.end < 150]
     if later and not any(a for a in mentions if a.end <= amount.start):
         # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as

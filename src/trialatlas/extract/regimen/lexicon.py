@@ -368,6 +368,8 @@ _ROUTE_PATTERNS = [
     for name, pattern in _ROUTE_PATTERNS
 ]
 _AFTER_DOSE_ROUTE: dict[str, str] = _ROUTE_WORDS["after_dose"]
+# Route adjectives written between a dose and its drug's name ("60 mg oral morphine"), as one alternation.
+ROUTE_BEFORE_NAME = "|".join(re.escape(word) for word in _ROUTE_WORDS["before_name"])
 _AFTER_DOSE_ABBREVIATION = re.compile(r"\b(?:" + "|".join(map(re.escape, _AFTER_DOSE_ROUTE)) + r")\b")
 # What ends an amount, its unit or basis just before such an abbreviation ("12 mg IT", "60 mg/m2 IP",
 # "(0.5 mg) SL").

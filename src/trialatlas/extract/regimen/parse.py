@@ -38,7 +38,7 @@ from trialatlas.extract.regimen.context import (
     with_context,
     with_own_short_forms,
 )
-from trialatlas.extract.regimen.drug_choice import _choose_drug, _escalated_drug
+from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
     Mention,
@@ -205,8 +205,17 @@ _TOTAL_RIGHT_BEFORE = re.compile(
 _TOTAL_RIGHT_AFTER = re.compile(r"\s*(?:total|in\s+total|overall|cumulative)\b", re.IGNORECASE)
 _SPLIT_CODES = frozenset({"BID", "TID", "QID"})
 # "a daily dose of 1000 mg", "The daily dose of lapatinib is 1250 mg", "total daily dose: 2 g".
-_DAILY_DOSE_BEFORE = re.compile(
-    r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s*(?:of\s+|(?:of\s+[\w-]+(?:\s+[\w-]+)?\s+)?(?:is|was|will\s+be|=|:)\s*)?$",
+_DAILY_DOSE_CUE = (
+    r"\b(?:total\s+)?daily\s+(?:dose|dosage)\s*(?:of\s+|(?:of\s+[\w-]+(?:\s+[\w-]+)?\s+)?(?:is|was|will\s+be|=|:)\s*"
+    # "The daily dose of the drug is defined as 250 mg".
+    r"(?:defined\s+as\s+|set\s+at\s+|fixed\s+at\s+)?)?"
+)
+_DAILY_DOSE_BEFORE = re.compile(_DAILY_DOSE_CUE + "$", re.IGNORECASE)
+# "The daily dose ... is 250 mg, 500 mg or 1000 mg": each amount of a list after the cue is a day's amount.
+_LIST_SEPARATOR_BEFORE = re.compile(r"[A-Za-zµμ]\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)$")
+_DAILY_DOSE_LIST_BEFORE = re.compile(
+    _DAILY_DOSE_CUE
+    + r"(?:\d+(?:\.\d+)?\s*[A-Za-zµμ]{1,5}\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+)){1,6}$",
     re.IGNORECASE,
 )
 
@@ -421,6 +430,9 @@ def _item(
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
     studied = _escalated_drug(doc, amount, mention, items)
+    added = _added_drug(doc, amount, mention, items) if studied is None else None
+    if added is not None:
+        mention, info = added, added.info
     if studied is not None:
         mention, info = None, DrugInfo(studied.drug or "", studied.drug_class)
     drug = info.name if info else None
@@ -476,7 +488,13 @@ def _item(
         lexicon.PULSE.search(text[amount.end : min(post_end, amount.end + 25)])
     )
     basis = amount.basis
-    if basis == "dose" and _DAILY_DOSE_BEFORE.search(text, max(pre_start, amount.start - 45), amount.start):
+    if basis == "dose" and (
+        _DAILY_DOSE_BEFORE.search(text, max(pre_start, amount.start - 60), amount.start)
+        or (
+            _LIST_SEPARATOR_BEFORE.search(text, max(sentence.start, amount.start - 12), amount.start)
+            and _DAILY_DOSE_LIST_BEFORE.search(text, max(sentence.start, amount.start - 150), amount.start)
+        )
+    ):
         # "a daily dose of 1000 mg divided and given every 12 hours": the day's amount.
         basis = "day"
     if basis == "dose" and (

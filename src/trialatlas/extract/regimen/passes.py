@@ -231,10 +231,19 @@ def _share_in_lists(doc: _Doc, items: list[RegimenItem], listed: set[int]) -> No
             ),
             None,
         )
+        # "1 g of intravenous paracetamol and 75 mg of diclofenac": a route word bound to one drug's name
+        # inside the run is that drug's, not the whole run's.
+        bound_inside = {
+            name
+            for m in doc.mentions
+            if m.start in doc.bound_routes and group[0].start <= m.start <= last.end
+            for name in (m.info.name, m.name_as_written)
+        }
         routes = [
             i.route
             for i in group
             if i.route
+            and (len(drugs) == 1 or i.drug not in bound_inside)
             and (
                 len(drugs) == 1
                 or i.start not in doc.implied_routes
@@ -424,6 +433,13 @@ def _drug_fits(item: RegimenItem, names: set[str]) -> bool:
     return item.drug in names if names else True
 
 
+@lru_cache(maxsize=1)
+def _dose_change() -> re.Pattern[str]:
+    """A word of a change of dose (dose_change_words.txt), at the start of a word."""
+    stems = sorted(packaged_words(__package__, "dose_change_words.txt"), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + r")", re.IGNORECASE)
+
+
 def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
     """Route and frequency said once for several doses: in a sentence without doses before them ("Once daily
     oral doses on days 1-28. The dose will be 37.5 mg daily"), right after them ("5mg/kg. Infusion on day 14
@@ -462,7 +478,7 @@ def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
                     code = next(iter(codes))
                     if not (_is_cycle_code(code) and _multi_day(doc, item, items)):
                         item.frequency = code
-        elif index > 0 and administered and len(codes) == 1:
+        elif index > 0 and administered and len(codes) == 1 and not _dose_change().search(chunk):
             previous = doc.sentences[index - 1]
             before = [i for i in items if previous.start <= i.start < previous.end and i.dose is not None]
             if before and not names - {i.drug for i in before}:

@@ -32,6 +32,8 @@ _LOADING_AFTER = re.compile(
     r"subcutaneous(?:ly)?|intramuscular(?:ly)?|infusion|injection|bolus)\s*,?\s*){0,2}"
     # "8 mg/kg loading, then 6 mg/kg": "loading" alone where the dose's words end.
     # "4 mg/kg load week 1; 2 mg/kg weekly thereafter": "load" is said for "loading dose" too.
+    # "8mg/kg initial dose (Day 1, loading dose)": the role in brackets after the dose's words, with its day.
+    r"(?:(?:initial|first)\s+(?:dose|infusion)\s*)?(?:\(\s*(?:on\s+)?(?:day|d)\s*\d+\s*,\s*)?"
     r"(?:(?:given|administered|infused|injected)\s+)?(?:as\s+(?:a\s+)?|for\s+(?:the\s+)?)?load(?:ing)?(?:\s+(?:dose|bolus|infusion)|"
     r"\s*(?=[,;)]|\s+(?:then|followed|over|given|on|at|in|week|wk|day)\b|\s*$))",
     re.IGNORECASE,
@@ -313,7 +315,12 @@ _GIVEN_AFTER_RUN = re.compile(
     r"\s*,?\s*(?:(?:are|will\s+be|were|to\s+be)\s+)?(?:administered|given|infused|delivered)\b", re.IGNORECASE
 )
 _OPEN_BRACKET = re.compile(r"\([^()]*$")
-_OR_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?,?\s*or\s*$", re.IGNORECASE)
+# "80 mg/m2 (age < 60) or 60 mg/m2", "100mg of clomiphene or 100mg of raloxifene ..., for 5 days",
+# "clomiphene 100 mg or raloxifene 100 mg": alternatives, each drug named with its own dose.
+_OR_GAP = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?(?:of\s+(?:[A-Za-z][A-Za-z-]*\s+){1,3}?)?,?\s*or\s*(?:[A-Za-z][A-Za-z-]*\s+){0,3}?$",
+    re.IGNORECASE,
+)
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
