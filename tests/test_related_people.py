@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import trialatlas.related.reasons as reason_words
 import trialatlas.related.similarity as similarity
 from trialatlas.model import Location, Official, Sponsor, Trial
 from trialatlas.related.features import text_features
@@ -215,12 +216,12 @@ def test_the_family_is_kept_through_a_patch_and_a_save(tmp_path: Path) -> None:
 def test_reasons_leave_out_a_sponsor_many_trials_share(monkeypatch: pytest.MonkeyPatch) -> None:
     """The query's cohorts share "Big Pharma" with 11 other trials (more than WHO_TELLING_TRIALS): a
     reader learns nothing from it; the sister's small sponsor (2 trials) is named."""
-    assert similarity.WHO_TELLING_TRIALS < 12
+    assert reason_words.WHO_TELLING_TRIALS < 12
     trials = _programme()
     index = build_index(trials)
     first, second = index.row_of("NCT00000700"), index.row_of("NCT00000702")
     assert first is not None and second is not None
     query = query_of_rows(index, [first], text=trials[2].brief_summary or "")
     assert not any("big pharma" in reason for reason in reasons(index, query, second))
-    monkeypatch.setattr(similarity, "WHO_TELLING_TRIALS", 12.0)
+    monkeypatch.setattr(reason_words, "WHO_TELLING_TRIALS", 12.0)
     assert "same sponsor: big pharma" in reasons(index, query, second)

@@ -29,29 +29,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from trialatlas.extract.criteria.vocab import broader_concepts, condition_matcher
-from trialatlas.related.features import FAMILIES, TrialFeatures, feature_label
-from trialatlas.related.index import (
-    CODES,
-    F32,
-    F64,
-    I32,
-    I64,
-    MAX_QUERY_TEXT,
-    PHASE_BITS,
-    RARITY_AMONG_HOLDERS,
-    Bools,
-    RelatedIndex,
-    code_of,
-    phase_mask,
+from trialatlas.related.features import FAMILIES
+from trialatlas.related.index import CODES, F64, I64, Bools, RelatedIndex
+from trialatlas.related.query import (
+    DESIGN_CODES,
+    Query,
+    query_of_features,
+    query_of_rows,
+    query_phrase,
+    telling_shingles,
 )
-from trialatlas.related.passages import U64, passage_reason
-from trialatlas.related.people import who_reasons
-from trialatlas.related.quoted import found_phrases, phrase_of, quoted_reason, quoted_titles, title_phrase
+from trialatlas.related.quoted import found_phrases, title_phrase
+from trialatlas.related.reasons import TELLING_SHARE, WHO_TELLING_TRIALS, reasons, shared
 
 WEIGHTS: dict[str, float] = {
     "cond": 0.30,
@@ -87,11 +80,6 @@ GATE_FLOOR = 0.8
 GATE_FULL = 0.1
 # Selecting the best few of many rows first reads a threshold from every this-many-th row (see _best).
 SAMPLE_STEP = 16
-# Shared words a reason names are used by at most this share of the trials.
-TELLING_SHARE = 0.01
-# A sponsor, person, institution or site a reason names is held by at most TELLING_SHARE of the trials
-# that say who runs them, or by at most this many (in a small store every share is large).
-WHO_TELLING_TRIALS = 10.0
 # How the candidates are ordered: weights of each signal divided by its best value among them.
 # "passages": log(1 + the query's telling shingles a candidate holds), see related/passages.py.
 # "who": the cosine of who runs the trial and where (related/people.py), for queries that say so.
@@ -117,132 +105,8 @@ QUOTED_BONUS = 0.5
 # or 3 there gives the same recall@10).
 LEADER_PLACE = 10
 _UNSAID = 0.5
-_DESIGN_CODES = ("study_type", "allocation", "purpose", "model", "masked")
 _AGE_CAP = 100.0
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.float64)
-
-
-@dataclass
-class Query:
-    """What is compared: unit vectors per family (index feature ids) and design/population codes."""
-
-    vectors: dict[str, tuple[I32, F32]]
-    codes: dict[str, int] = field(default_factory=dict)
-    phases: int = 0
-    sex: int = -1
-    healthy: int = -1
-    min_age: float = math.nan
-    max_age: float = math.nan
-    point_age: bool = False
-    exclude: set[int] = field(default_factory=set)
-    # The query's own words (all its text, and its titles), for the lexical signals.
-    text: str = ""
-    title: str = ""
-    # The query's sampled word shingles (related/passages.py); its telling ones, once found.
-    shingles: U64 = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    telling: U64 | None = None
-    # Whether the text is a trial's own, whose quoting another trial's title names that trial
-    # (related/quoted.py): not a patient's conditions or a typed query, which may simply be a title.
-    quoting: bool = False
-    # The query's text as a phrase titles are looked for in, once made.
-    phrase: str | None = None
-
-
-def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:
-    norm = float(np.sqrt(np.dot(weights, weights)))
-    return ids, (weights / norm if norm > 0 else weights).astype(np.float32)
-
-
-def _cap_text(family: str, ids: I32, weights: F32) -> tuple[I32, F32]:
-    if family == "text" and ids.size > MAX_QUERY_TEXT:
-        keep = np.argsort(-weights, kind="stable")[:MAX_QUERY_TEXT]
-        return ids[keep], weights[keep]
-    return ids, weights
-
-
-def query_of_rows(index: RelatedIndex, rows: list[int], *, text: str = "", title: str = "") -> Query:
-    """The query of one indexed trial, or the centroid of several ("more like these"); ``text`` and
-    ``title`` are their words (:func:`~trialatlas.related.features.lexical_text`)."""
-    vectors: dict[str, tuple[I32, F32]] = {}
-    for name, family in index.families.items():
-        summed: dict[int, float] = {}
-        for row in rows:
-            ids, weights = family.row(row)
-            for feature, weight in zip(ids.tolist(), weights.tolist(), strict=True):
-                summed[feature] = summed.get(feature, 0.0) + weight
-        ids = np.fromiter(summed.keys(), dtype=np.int32, count=len(summed))
-        weights = np.fromiter(summed.values(), dtype=np.float32, count=len(summed))
-        vectors[name] = _unit(*_cap_text(name, ids, weights))
-    s = index.scalars
-
-    def agreed(values: list[int]) -> int:
-        return values[0] if len(set(values)) == 1 else -1
-
-    codes = {name: agreed([int(getattr(s, name)[r]) for r in rows]) for name in _DESIGN_CODES}
-    # The union of the trials' age ranges; a trial without a bound leaves the union open there.
-    lows = [float(s.min_age[r]) for r in rows]
-    highs = [float(s.max_age[r]) for r in rows]
-    lows = [] if any(math.isnan(v) for v in lows) else lows
-    highs = [] if any(math.isnan(v) for v in highs) else highs
-    shingles = [index.passages.of_row(r)[0] for r in rows]
-    return Query(
-        vectors,
-        codes,
-        phases=agreed([int(s.phases[r]) for r in rows]),
-        sex=agreed([int(s.sex[r]) for r in rows]),
-        healthy=agreed([int(s.healthy[r]) for r in rows]),
-        min_age=min(lows) if lows else math.nan,
-        max_age=max(highs) if highs else math.nan,
-        exclude=set(rows),
-        text=text,
-        title=title,
-        quoting=True,
-        shingles=np.unique(np.concatenate(shingles)) if shingles else np.zeros(0, dtype=np.uint64),
-    )
-
-
-def query_of_features(index: RelatedIndex, features: TrialFeatures, *, point_age: bool = False) -> Query:
-    """The query of features extracted outside the index (free text, a patient, an unindexed trial)."""
-    vectors: dict[str, tuple[I32, F32]] = {}
-    for name, family in index.families.items():
-        bucket = features.families.get(name, {})
-        known = family.ids
-        top_idf = float(family.idf.max()) if family.idf.size else 1.0
-        ids_list: list[int] = []
-        weights_list: list[float] = []
-        norm = 0.0
-        for feature, raw in bucket.items():
-            position = known.get(feature)
-            weight = raw * (float(family.idf[position]) if position is not None else top_idf)
-            # Unknown features cannot match, but they are part of what the query is about.
-            norm += weight * weight
-            if position is not None:
-                ids_list.append(position)
-                weights_list.append(weight)
-        ids = np.asarray(ids_list, dtype=np.int32)
-        weights = np.asarray(weights_list, dtype=np.float32) / (math.sqrt(norm) if norm > 0 else 1.0)
-        vectors[name] = _cap_text(name, ids, weights.astype(np.float32))
-    codes = {
-        "study_type": code_of("study_type", features.study_type),
-        "allocation": code_of("allocation", features.allocation),
-        "purpose": code_of("purpose", features.purpose),
-        "model": code_of("model", features.model),
-        "masked": -1 if features.masked is None else int(features.masked),
-    }
-    return Query(
-        vectors,
-        codes,
-        phases=phase_mask(features.phases),
-        sex=code_of("sex", features.sex),
-        healthy=-1 if features.healthy is None else int(features.healthy),
-        min_age=math.nan if features.min_age is None else features.min_age,
-        max_age=math.nan if features.max_age is None else features.max_age,
-        point_age=point_age,
-        text=features.text,
-        shingles=(
-            np.unique(features.shingles[0]) if features.shingles is not None else np.zeros(0, dtype=np.uint64)
-        ),
-    )
 
 
 @dataclass
@@ -356,20 +220,6 @@ def _who_scores(index: RelatedIndex, query: Query) -> F64 | None:
     if query.exclude:
         values[list(query.exclude)] = 0.0
     return values
-
-
-def telling_shingles(index: RelatedIndex, query: Query) -> U64:
-    """The query's shingles that some other trial holds and few trials do (found once per query)."""
-    if query.telling is None:
-        query.telling = index.passages.telling(query.shingles)
-    return query.telling
-
-
-def query_phrase(query: Query) -> str:
-    """The query's text as a phrase to find titles in (made once per query)."""
-    if query.phrase is None:
-        query.phrase = phrase_of(query.text)
-    return query.phrase
 
 
 def _title_phrases(index: RelatedIndex, rows: I64) -> list[str | None]:
@@ -530,7 +380,7 @@ def _design(index: RelatedIndex, query: Query, rows: I64) -> F64:
     s = index.scalars
     matches = np.zeros(rows.size)
     judged = np.zeros(rows.size)
-    for name in _DESIGN_CODES:
+    for name in DESIGN_CODES:
         wanted = query.codes.get(name, -1)
         if wanted < 0:
             continue
@@ -598,204 +448,21 @@ def top_rows(scored: Scored, top: int) -> list[int]:
     return [int(row) for row in candidates[order]]
 
 
-# --- reasons ------------------------------------------------------------------------------------
-
-
-def shared(index: RelatedIndex, query: Query, family: str, row: int) -> list[tuple[str, float]]:
-    """Features the query and the trial share in one family, most contributing first."""
-    q_ids, q_weights = query.vectors.get(family, (np.zeros(0, np.int32), np.zeros(0, np.float32)))
-    if q_ids.size == 0:
-        return []
-    ids, weights = index.families[family].row(row)
-    common, q_at, r_at = np.intersect1d(q_ids, ids, assume_unique=True, return_indices=True)
-    if common.size == 0:
-        return []
-    contributions = q_weights[q_at] * weights[r_at]
-    order = np.argsort(-contributions, kind="stable")
-    vocab = index.families[family].vocab
-    return [(vocab[int(common[i])], float(contributions[i])) for i in order]
-
-
-def _concept(feature: str) -> str | None:
-    prefix, _, value = feature.partition(":")
-    if prefix in {"cv", "cb"}:
-        return value
-    return condition_matcher().concept_of(feature_label(feature)) if prefix == "c" else None
-
-
-def _shared_stem(first: str, second: str, length: int = 8) -> bool:
-    return len(first) >= length and first[:length] == second[:length]
-
-
-def _labels(features: list[tuple[str, float]], *tiers: tuple[str, ...], limit: int) -> list[str]:
-    """Distinct display names of the best shared features with these prefixes.
-
-    One thing named twice is named once: "lupus nephritis" as written and as a concept, a condition
-    and a broader one ("glomerulonephritis" after "lupus nephritis"), or two salts of one drug
-    ("mycophenolic acid" after "mycophenolate mofetil").
-    """
-    chosen: list[str] = []
-    covered: set[str] = set()
-    ordered = [f for prefixes in tiers for f, _ in features if f.split(":", 1)[0] in prefixes]
-    for feature in ordered:
-        label = feature_label(feature)
-        lowered = label.lower()
-        concept = _concept(feature)
-        if concept is not None and concept in covered:
-            continue
-        if any(lowered in other or other in lowered or _shared_stem(lowered, other) for other in chosen):
-            continue
-        chosen.append(lowered)
-        if concept is not None:
-            covered |= broader_concepts(concept)
-        if len(chosen) == limit:
-            break
-    return chosen
-
-
-_PHASE_NAMES = {bit: name for name, bit in PHASE_BITS.items()}
-
-
-def _phase_text(mask: int) -> str:
-    names = [_PHASE_NAMES[bit] for bit in sorted(_PHASE_NAMES) if mask & bit]
-    numbers = [n.replace("EARLY_PHASE1", "Early 1").replace("PHASE", "") for n in names]
-    return "Phase " + "/".join(numbers)
-
-
-def _age(value: float) -> str:
-    return f"{value:g}"
-
-
-def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = False) -> list[str]:
-    """Why the trial at ``row`` is related to the query, most telling first."""
-    out: list[str] = []
-    if query.quoting and query.text.strip() and quoted_titles(query_phrase(query), [index.titles[row]])[0]:
-        in_title = bool(quoted_titles(phrase_of(query.title), [index.titles[row]])[0])
-        out.append(quoted_reason(index.titles[row], in_title=in_title))
-    conditions = shared(index, query, "cond", row)
-    drugs = shared(index, query, "drug", row)
-    named_conditions = _labels(conditions, ("c", "cv"), limit=2)
-    named_drugs = _labels(drugs, ("d", "i"), ("dm",), limit=3)
-    in_conditions = f" in {' and '.join(named_conditions)}" if named_conditions else ""
-    if named_drugs:
-        out.append(f"both test {' + '.join(named_drugs)}{in_conditions}")
-    elif classes := _labels(drugs, ("dc", "ia"), limit=2):
-        out.append(f"both use {' and '.join(classes)} drugs{in_conditions}")
-    elif named_conditions:
-        out.append(f"both study {' and '.join(named_conditions)}")
-    elif broader := _labels(conditions, ("cb", "ca", "cw"), limit=2):
-        out.append(f"related conditions: {', '.join(broader)}")
-    if patient:
-        out.extend(_patient_reasons(index, query, row))
-    else:
-        shared_who = shared(index, query, "who", row)
-        out.extend(who_reasons([f for f, _ in shared_who if _telling(index, f, "who", WHO_TELLING_TRIALS)]))
-        out.extend(_design_reasons(index, query, row))
-        out.extend(_population_reasons(index, query, row))
-    countries = [feature_label(f) for f, _ in shared(index, query, "geo", row)][:3]
-    if countries:
-        out.append(f"both in {', '.join(countries)}")
-    outcomes = [f for f, _ in shared(index, query, "outc", row) if " " in f][:2]
-    if outcomes:
-        out.append(f"similar outcomes: {', '.join(outcomes)}")
-    telling = telling_shingles(index, query)
-    if telling.size:
-        _, by_field = index.passages.shared_counts(telling, np.asarray([row], dtype=np.int64))
-        if (copied := passage_reason(by_field[0])) is not None:
-            out.append(copied)
-    mentioned = " ".join(out).lower()
-    terms: list[str] = []
-    # Most contributing first: the first four telling words are named, the rest not even looked up.
-    for feature, _ in shared(index, query, "text", row):
-        if _telling(index, feature) and not any(w in mentioned for w in feature.split()):
-            terms.append(feature)
-            if len(terms) == 4:
-                break
-    if terms:
-        out.append(f"shared terms: {', '.join(terms)}")
-    return out
-
-
-def _telling(index: RelatedIndex, feature: str, family_name: str = "text", least: float = 1.0) -> bool:
-    """Whether a shared feature is worth naming: one that few trials have ("voclosporin", not "bring";
-    a small investigator group, not the National Cancer Institute): at most :data:`TELLING_SHARE` of the
-    trials its family's idf counts, or at most ``least`` trials."""
-    family = index.families[family_name]
-    position = family.ids.get(feature)
-    if position is None:
-        return False
-    population = _holders(index, family_name) if family_name in RARITY_AMONG_HOLDERS else index.size
-    floor = math.log((1.0 + population) / (1.0 + max(TELLING_SHARE * population, least))) + 1.0
-    return float(family.idf[position]) >= floor - 1e-6
-
-
-def _holders(index: RelatedIndex, family: str) -> int:
-    """How many trials have any feature of ``family`` (computed once per index)."""
-    cached = index.cache.get(("holders", family))
-    if cached is None:
-        cached = int(index.families[family].has().sum())
-        index.cache[("holders", family)] = cached
-    holders: int = cached
-    return holders
-
-
-def _design_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
-    s = index.scalars
-    out: list[str] = []
-    phases = int(s.phases[row]) & 0xFF
-    if phases and phases == query.phases:
-        out.append(f"both {_phase_text(phases)}")
-    elif phases & query.phases:
-        out.append(f"both include {_phase_text(phases & query.phases)}")
-    study_type = int(s.study_type[row])
-    same_type = study_type >= 0 and study_type == query.codes.get("study_type", -1)
-    if same_type and CODES["study_type"][study_type] != "INTERVENTIONAL":
-        out.append(f"both {CODES['study_type'][study_type].lower().replace('_', ' ')}")
-    allocation = int(s.allocation[row])
-    same_allocation = allocation >= 0 and allocation == query.codes.get("allocation", -1)
-    if same_allocation and CODES["allocation"][allocation] == "RANDOMIZED":
-        out.append("both randomised")
-    purpose = int(s.purpose[row])
-    if purpose >= 0 and purpose == query.codes.get("purpose", -1):
-        name = CODES["purpose"][purpose]
-        if name not in {"TREATMENT", "OTHER"}:
-            out.append(f"both {name.lower().replace('_', ' ')}")
-    return out
-
-
-def _population_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
-    s = index.scalars
-    out: list[str] = []
-    low, high = float(s.min_age[row]), float(s.max_age[row])
-    has_row_age = not (math.isnan(low) and math.isnan(high))
-    has_query_age = not (math.isnan(query.min_age) and math.isnan(query.max_age))
-    if has_row_age and has_query_age:
-        lows = [v for v in (low, query.min_age) if not math.isnan(v)]
-        highs = [v for v in (high, query.max_age) if not math.isnan(v)]
-        start = max(lows) if lows else 0.0
-        end = min(highs) if highs else math.inf
-        if start < end:
-            span = f"{_age(start)}+" if math.isinf(end) else f"{_age(start)}–{_age(end)}"
-            out.append(f"overlapping ages {span}")
-    sex = int(s.sex[row])
-    if sex >= 0 and sex == query.sex and CODES["sex"][sex] != "ALL":
-        out.append("both women only" if CODES["sex"][sex] == "FEMALE" else "both men only")
-    return out
-
-
-def _patient_reasons(index: RelatedIndex, query: Query, row: int) -> list[str]:
-    s = index.scalars
-    out: list[str] = []
-    low, high = float(s.min_age[row]), float(s.max_age[row])
-    if not math.isnan(query.min_age) and not (math.isnan(low) and math.isnan(high)):
-        age = query.min_age
-        inside = (math.isnan(low) or low <= age) and (math.isnan(high) or age <= high)
-        if inside:
-            span = f"{_age(low) if not math.isnan(low) else '0'}" + (
-                f"–{_age(high)}" if not math.isnan(high) else "+"
-            )
-            out.append(f"age {_age(age)} within {span}")
-    sex = int(s.sex[row])
-    if sex >= 0 and query.sex == sex and CODES["sex"][sex] != "ALL":
-        out.append("open to " + ("women" if CODES["sex"][sex] == "FEMALE" else "men"))
-    return out
+# Made in their own modules (the query, the reasons); named here too, where callers have always found them.
+__all__ = [
+    "COMPONENTS",
+    "TELLING_SHARE",
+    "WHO_TELLING_TRIALS",
+    "Query",
+    "Scored",
+    "lexical_trust",
+    "query_of_features",
+    "query_of_rows",
+    "query_phrase",
+    "reasons",
+    "score",
+    "shared",
+    "structured_score",
+    "telling_shingles",
+    "top_rows",
+]

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from trialatlas.search.facets import FACETS
 from trialatlas.search.filters import Range
+from trialatlas.store.schema import marks
 
 Docs = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -77,7 +78,7 @@ def rows_value_mask(conn: sqlite3.Connection, facet: str, keys: list[str], size:
         return mask
     rows = conn.execute(
         "SELECT f.doc FROM search_values v JOIN search_facets f ON f.fv = v.fv"
-        f" WHERE v.facet = ? AND v.norm IN ({', '.join('?' * len(keys))})",
+        f" WHERE v.facet = ? AND v.norm IN ({marks(len(keys))})",
         [facet, *keys],
     ).fetchall()
     docs = np.fromiter((row[0] for row in rows), np.int64, len(rows))

@@ -33,8 +33,8 @@ from trialatlas.search import engine
 from trialatlas.search.arrays import DocArrays, Docs, Mask, rows_size, rows_value_mask
 from trialatlas.search.filters import Range
 from trialatlas.search.query import COLUMNS
+from trialatlas.store.schema import marks, sqlite_chunks
 
-_CHUNK = 900
 # Asked of the engine beyond the page: room to tell whether the page ends inside a run of ties.
 _TIE_ROOM = 16
 
@@ -200,9 +200,9 @@ class Run:
         if request.id_keys is not None:
             numbers = [
                 int(number)
-                for chunk in _chunks(request.id_keys)
+                for chunk in sqlite_chunks(request.id_keys)
                 for (number,) in self.conn.execute(
-                    f"SELECT doc FROM search_docs WHERE key IN ({_marks(len(chunk))})", chunk
+                    f"SELECT doc FROM search_docs WHERE key IN ({marks(len(chunk))})", chunk
                 )
             ]
             named = np.unique(np.array(numbers, dtype=np.int64))
@@ -352,15 +352,5 @@ def _combine(masks: list[Mask]) -> Mask | None:
 def _summaries(conn: sqlite3.Connection, numbers: list[int]) -> dict[int, str]:
     if not numbers:
         return {}
-    rows = conn.execute(
-        f"SELECT doc, summary FROM search_text WHERE doc IN ({_marks(len(numbers))})", numbers
-    )
+    rows = conn.execute(f"SELECT doc, summary FROM search_text WHERE doc IN ({marks(len(numbers))})", numbers)
     return {int(number): str(summary) for number, summary in rows}
-
-
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)

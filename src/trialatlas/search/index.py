@@ -48,6 +48,7 @@ import orjson
 from trialatlas.errors import QueryCostError, QueryError, StoreError
 from trialatlas.search import engine
 from trialatlas.search.arrays import DocArrays
+from trialatlas.search.budget import BUDGET_STEPS, Budget, Stopped
 from trialatlas.search.connections import Connections
 from trialatlas.search.document import SNIPPET_SOURCE_CHARS, Document, encode_texts, make_document
 from trialatlas.search.engine import Engine
@@ -71,9 +72,9 @@ from trialatlas.search.snippets import snippets as cut_snippets
 from trialatlas.search.synonyms import drug_rows
 from trialatlas.store import TrialStore, derived_path, server_url
 from trialatlas.store.compression import decompress
+from trialatlas.store.schema import marks, sqlite_chunks
 
 BATCH = 500
-_CHUNK = 900
 # A typed word in more than this share of the trials has (clamped) zero IDF in BM25: it is left out of
 # an AND query that has other words, since it would cost the most and change the ranking least.
 COMMON_SHARE = 0.5
@@ -92,31 +93,6 @@ class BuildReport:
 
 _indexes: weakref.WeakKeyDictionary[Any, SearchIndex] = weakref.WeakKeyDictionary()
 _indexes_lock = threading.Lock()
-# Virtual-machine steps between two looks at the clock while a query runs under a time budget.
-_BUDGET_STEPS = 1_000
-
-
-class _Budget:
-    """A query's deadline, as SQLite's progress handler asks about it."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.deadline = None if seconds is None else time.monotonic() + seconds
-        self.stopped = False
-
-    def spent(self) -> int:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            self.stopped = True
-            return 1  # non-zero: SQLite interrupts the statement
-        return 0
-
-    def check(self) -> None:
-        """Between two steps SQLite does not run (the engine's): stops the query past its budget."""
-        if self.spent():
-            raise _Stopped
-
-
-class _Stopped(QueryCostError):
-    """A query past its budget between two of its steps (tantivy's are not interrupted)."""
 
 
 def _prepare(conn: sqlite3.Connection) -> None:
@@ -454,8 +430,7 @@ class SearchIndex:
         """Writes the docs' rows; each doc with the number it was given."""
         if not docs:
             return []
-        marks = ", ".join("?" * len(DOC_COLUMNS))
-        insert = f"INSERT INTO {prefix}docs ({', '.join(DOC_COLUMNS)}) VALUES ({marks})"
+        insert = f"INSERT INTO {prefix}docs ({', '.join(DOC_COLUMNS)}) VALUES ({marks(len(DOC_COLUMNS))})"
         numbered: list[tuple[int, Document]] = []
         facet_rows: list[tuple[int, int]] = []
         learned_rows: list[tuple[int, str, str, str]] = []
@@ -517,9 +492,9 @@ class SearchIndex:
         return number
 
     def _delete(self, conn: sqlite3.Connection, keys: Sequence[str]) -> None:
-        for chunk in _chunks(list(keys)):
+        for chunk in sqlite_chunks(list(keys)):
             rows = conn.execute(
-                f"SELECT doc FROM search_docs WHERE key IN ({_marks(len(chunk))})", chunk
+                f"SELECT doc FROM search_docs WHERE key IN ({marks(len(chunk))})", chunk
             ).fetchall()
             numbers = [(number,) for (number,) in rows]
             conn.executemany("DELETE FROM search_facets WHERE doc = ?", numbers)
@@ -559,9 +534,9 @@ class SearchIndex:
                     found[key] = known
             wanted = [key for key in dict.fromkeys(keys) if key not in found]
             fetched: dict[str, list[tuple[str, str, int]]] = {key: [] for key in wanted}
-            for chunk in _chunks(wanted):
+            for chunk in sqlite_chunks(wanted):
                 rows = conn.execute(
-                    f"SELECT key, kind, alt, count(*) FROM search_learned WHERE key IN ({_marks(len(chunk))})"
+                    f"SELECT key, kind, alt, count(*) FROM search_learned WHERE key IN ({marks(len(chunk))})"
                     " GROUP BY key, kind, alt",
                     chunk,
                 )
@@ -584,10 +559,10 @@ class SearchIndex:
                     wanted.append(key)
                 elif known:
                     found[key] = list(known)
-            for chunk in _chunks(wanted):
+            for chunk in sqlite_chunks(wanted):
                 generics: dict[str, list[str]] = {}
                 for name, generic in conn.execute(
-                    f"SELECT name, generic FROM search_drugs WHERE name IN ({_marks(len(chunk))})", chunk
+                    f"SELECT name, generic FROM search_drugs WHERE name IN ({marks(len(chunk))})", chunk
                 ):
                     generics.setdefault(name, []).append(generic)
                 for key in chunk:
@@ -660,10 +635,10 @@ class SearchIndex:
         # One read transaction (this thread's own connection): the arrays, the matches and the
         # summaries are of one generation, and other threads' searches run beside this one.
         with self.reading() as conn:
-            budget = _Budget(request.budget_s)
+            budget = Budget(request.budget_s)
             if request.budget_s is not None:
                 # SQLite calls back every few thousand steps; past the budget the query is stopped.
-                conn.set_progress_handler(budget.spent, _BUDGET_STEPS)
+                conn.set_progress_handler(budget.spent, BUDGET_STEPS)
             try:
                 generation = self._meta_of(conn, "generation") or ""
                 searcher = self.searcher(conn) if request.match is not None else None
@@ -695,7 +670,7 @@ class SearchIndex:
                             self._cache.pop(next(iter(self._cache)))
                         self._cache[cache_key] = (page.total, page.facets)
                 return page
-            except (sqlite3.OperationalError, _Stopped) as exc:
+            except (sqlite3.OperationalError, Stopped) as exc:
                 if budget.stopped:
                     raise QueryCostError(
                         f"the query took longer than its {request.budget_s:g} s budget; "
@@ -744,8 +719,8 @@ class SearchIndex:
         query, terms = engine.translate(match, WEIGHTS)
         texts: dict[int, list[str]] = {}
         with self.reading() as conn:
-            for chunk in _chunks(list(docs)):
-                sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
+            for chunk in sqlite_chunks(list(docs)):
+                sql = f"SELECT doc, text FROM search_text WHERE doc IN ({marks(len(chunk))})"
                 for number, blob in conn.execute(sql, chunk):
                     texts[int(number)] = [
                         text[:SNIPPET_SOURCE_CHARS] for text in orjson.loads(decompress(blob))
@@ -757,8 +732,8 @@ class SearchIndex:
         found: dict[int, str] = {}
         summary, description = COLUMNS.index("summary"), COLUMNS.index("description")
         with self.reading() as conn:
-            for chunk in _chunks(list(docs)):
-                sql = f"SELECT doc, text FROM search_text WHERE doc IN ({_marks(len(chunk))})"
+            for chunk in sqlite_chunks(list(docs)):
+                sql = f"SELECT doc, text FROM search_text WHERE doc IN ({marks(len(chunk))})"
                 for number, blob in conn.execute(sql, chunk):
                     texts = orjson.loads(decompress(blob))
                     text = " ".join((texts[summary] or texts[description]).split())
@@ -781,11 +756,11 @@ class SearchIndex:
     def docs_of(self, keys: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         with self.reading() as conn:
-            for chunk in _chunks(list(keys)):
+            for chunk in sqlite_chunks(list(keys)):
                 found.update(
                     (str(k), int(n))
                     for k, n in conn.execute(
-                        f"SELECT key, doc FROM search_docs WHERE key IN ({_marks(len(chunk))})", chunk
+                        f"SELECT key, doc FROM search_docs WHERE key IN ({marks(len(chunk))})", chunk
                     )
                 )
         return found
@@ -796,15 +771,6 @@ def _index_words(writer: Any, numbered: list[tuple[int, Document]]) -> int:
     for number, doc in numbered:
         engine.add(writer, number, doc.key, doc.texts)
     return len(numbered)
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
 
 
 __all__ = [

@@ -206,9 +206,19 @@ class Statements:
             if values:
                 yield f"{column} = ANY(%s)", (list(values),)
             return
-        for start in range(0, len(values), SQLITE_MAX_PARAMETERS):
-            chunk = values[start : start + SQLITE_MAX_PARAMETERS]
-            yield f"{column} IN ({', '.join('?' * len(chunk))})", chunk
+        for chunk in sqlite_chunks(values):
+            yield f"{column} IN ({marks(len(chunk))})", chunk
+
+
+def sqlite_chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in pieces one SQLite statement can bind: at most :data:`SQLITE_MAX_PARAMETERS` each."""
+    for start in range(0, len(values), SQLITE_MAX_PARAMETERS):
+        yield values[start : start + SQLITE_MAX_PARAMETERS]
+
+
+def marks(count: int) -> str:
+    """``count`` SQLite parameter marks: ``?, ?, ?``."""
+    return ", ".join("?" * count)
 
 
 def _insert_trial(mark: str) -> str:

@@ -49,6 +49,14 @@ def _line(x1: float, y1: float, x2: float, y2: float) -> str:
     return f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="chart-whisker"/>'
 
 
+def _group_heading(name: str, y: float) -> str:
+    """A group's name over its rows, cut short where long (the whole name in its tooltip)."""
+    return (
+        f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(name)}</title>'
+        f"{escape(_short(name, 52))}</text>"
+    )
+
+
 def _number(value: float) -> str:
     return f"{value:.4g}"
 
@@ -72,10 +80,7 @@ def flow_chart(period: FlowPeriodView) -> Markup:
     ]
     y = _PAD
     for index, group in enumerate(period.groups):
-        parts.append(
-            f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(group)}</title>'
-            f"{escape(_short(group, 52))}</text>"
-        )
+        parts.append(_group_heading(group, y))
         y += _ROW
         for step_number, step in enumerate(period.milestones):
             count = step.counts[index][1]
@@ -131,10 +136,7 @@ def measure_chart(measure: MeasureView) -> Markup | None:
     y = _PAD
     for name, cell in lines:
         if cell is None:
-            parts.append(
-                f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(name)}</title>'
-                f"{escape(_short(name, 52))}</text>"
-            )
+            parts.append(_group_heading(name, y))
             y += _ROW
             continue
         middle = y + _ROW / 2
@@ -170,10 +172,7 @@ def event_rate_chart(events: EventsView) -> Markup:
     parts = [_open("events-chart", "Adverse events: share of participants affected, by group", height)]
     y = _PAD
     for index, group in enumerate(events.groups):
-        parts.append(
-            f'<text x="4" y="{y + 16}" class="chart-group"><title>{escape(group)}</title>'
-            f"{escape(_short(group, 52))}</text>"
-        )
+        parts.append(_group_heading(group, y))
         y += _ROW
         for label, css, rates in (
             ("Serious", "rate-serious", events.serious_totals),
