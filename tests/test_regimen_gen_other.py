@@ -89,8 +89,8 @@ def test_other_set_scores_hold_over_the_baseline(scores: dict[str, Any]) -> None
             "Neonates receive intravenous paracetamol at a dose of 20mg/kg (2ml/kg), followed by 3 doses of "
             "10mg/kg (1ml/kg) 6 hours apart.",
             [
-                ("acetaminophen", 20, 20, "mg", "kg", "once", "iv"),
-                ("acetaminophen", 10, 10, "mg", "kg", "QID", "iv"),
+                ("paracetamol", 20, 20, "mg", "kg", "once", "iv"),
+                ("paracetamol", 10, 10, "mg", "kg", "QID", "iv"),
             ],
         ),
         # An amount split into N doses is a day's amount given N times a day (spec: divided doses).
@@ -162,7 +162,7 @@ def test_a_dose_beside_what_is_no_dose_stays() -> None:
         "Injection of 10 ml autologous platelet-rich plasma prepared from 40 ml peripheral blood."
     ) == [("platelet rich plasma", 10, 10, "mL", "dose", None, None)]
     assert flat("Intravenous paracetamol (10mg/1ml) at a dose of 15mg/kg every 6 hours.") == [
-        ("acetaminophen", 15, 15, "mg", "kg", "QID", "iv")
+        ("paracetamol", 15, 15, "mg", "kg", "QID", "iv")
     ]
     assert flat("Placebo 5 mL oral solution twice daily.") == [("placebo", 5, 5, "mL", "dose", "BID", "oral")]
     assert flat("2 ml of autologous blood injected into the lateral epicondyle.") == [
