@@ -31,7 +31,8 @@ from verdict_support import status_of
             "inclusion",
             "not met",
         ),
-        ("No sepsis", "He has a bacteraemia.", "inclusion", "not met"),
+        # A bacteraemia is a bacterial infection, not by itself sepsis (which needs organ dysfunction).
+        ("No sepsis", "He has a bacteraemia.", "inclusion", "unknown"),
         ("No history of CNS metastases", "A brain metastasis was resected in 2020.", "inclusion", "not met"),
         ("No CNS metastases", "Melanoma with a liver metastasis.", "inclusion", "unknown"),
         ("No CNS metastases", "Brain MRI shows no brain metastases.", "inclusion", "met"),

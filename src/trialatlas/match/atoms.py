@@ -28,10 +28,12 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
 from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
-from trialatlas.match.infection_markers import active_reading, cleared_episode
-from trialatlas.match.logic import Truth, compare, outcome
+from trialatlas.match.infection_atoms import evaluate_infection
+from trialatlas.match.infection_markers import cleared_episode
+from trialatlas.match.logic import Truth, compare, never_had, outcome
 from trialatlas.match.medication_atoms import evaluate_medication
 from trialatlas.match.note_habits import drinking_level
+from trialatlas.match.past_infections import past_infection
 from trialatlas.match.patient import (
     Evidence,
     PatientCondition,
@@ -195,6 +197,8 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 return outcome("false", f"patient has {positive.name}; {why}", positive.evidence)
             if holds is None:
                 return outcome("unknown", f"patient has {positive.name}; {why}", positive.evidence)
+        if _asks_now(rule) and (past := past_infection(rule, patient, _clause)) is not None:
+            return past
         missing = _missing_qualifiers(rule, positive)
         # A note's own word on control ("well-controlled") is not overruled by one reading.
         spoken = "control" in _clause(positive.evidence).lower()
@@ -641,12 +645,9 @@ def _procedure(rule: ProcedureRule, patient: PatientProfile) -> tuple[Truth, str
                 timed = _procedure_window(rule, procedure, patient)
                 if timed is not None:
                     return timed
-            truth: Truth = "true" if procedure.present else "false"
-            return outcome(
-                truth,
-                f"patient {'had' if procedure.present else 'did not have'} {procedure.name}",
-                procedure.evidence,
-            )
+            if not procedure.present:
+                return never_had(rule.window, procedure.name, procedure.evidence)
+            return outcome("true", f"patient had {procedure.name}", procedure.evidence)
     return outcome("unknown", f"no record of {rule.name}")
 
 
@@ -707,30 +708,6 @@ def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str
     return outcome("unknown", f"{rule.aspect.replace('_', ' ')} not stated")
 
 
-def _infection(rule: InfectionRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
-    # Any positive marker makes the patient positive ("HBsAg negative, anti-HBc positive").
-    found = [i for i in patient.infections if i.pathogen == rule.pathogen and not i.family]
-    window = rule.window
-    positive = [i for i in found if i.present]
-    if window is not None and window.relation == "within" and window.days and positive:
-        times = [i.days_ago for i in positive]
-        if all(days is not None and days > (window.days or 0) for days in times):
-            # An episode the note dates before the window ("CMV colitis two years ago" for "CMV
-            # infection within one month") is outside it, as a condition's episode is.
-            return outcome(
-                "false",
-                f"{positive[0].name} {min(d or 0 for d in times):.0f} days ago, outside '{window.span.text}'",
-                positive[0].evidence,
-            )
-    # "Active … infection": an antibody shows exposure, a negative RNA / DNA / antigen rules activity out.
-    if rule.status == "active" and (reading := active_reading(rule.pathogen, found)) is not None:
-        return outcome(reading[0], reading[1], reading[2])
-    for infection in sorted(found, key=lambda i: not i.present):
-        truth: Truth = "true" if infection.present else "false"
-        return outcome(truth, f"{infection.name}: {infection.status}", infection.evidence)
-    return outcome("unknown", f"no {rule.pathogen} status")
-
-
 def _consent(rule: ConsentRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     if rule.aspect == "language":
         # Agreeing to consent and comply says nothing about which language the patient speaks.
@@ -766,7 +743,7 @@ def evaluate_rule(rule: Rule, patient: PatientProfile, *, negate: bool = True) -
     elif isinstance(rule, PregnancyRule):
         truth, reason, evidence = _pregnancy(rule, patient)
     elif isinstance(rule, InfectionRule):
-        truth, reason, evidence = _infection(rule, patient)
+        truth, reason, evidence = evaluate_infection(rule, patient)
     elif isinstance(rule, ConsentRule):
         truth, reason, evidence = _consent(rule, patient)
     else:

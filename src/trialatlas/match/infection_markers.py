@@ -28,6 +28,7 @@ class _Cues:
     direct: re.Pattern[str]
     antibody: re.Pattern[str]
     cleared: re.Pattern[str]
+    protective: re.Pattern[str]
     lifelong: frozenset[str]
 
 
@@ -39,7 +40,7 @@ def _cues() -> _Cues:
         return re.compile(rf"(?<![\w-])(?:{'|'.join(data[key])})(?![\w-])", re.IGNORECASE)
 
     lifelong = frozenset(data["lifelong_by_antibody"])
-    return _Cues(words("direct"), words("antibody"), words("cleared"), lifelong)
+    return _Cues(words("direct"), words("antibody"), words("cleared"), words("protective"), lifelong)
 
 
 def _said(infection: PatientInfection) -> str:
@@ -51,6 +52,12 @@ def _said(infection: PatientInfection) -> str:
     rest = evidence.sentence[evidence.end : evidence.end + 40]
     rest = re.split(r"[;,.]", rest, maxsplit=1)[0]
     return f"{infection.name} {rest}"
+
+
+def protective(infection: PatientInfection) -> bool:
+    """Whether a result is an antibody that is immunity ("Hepatitis B surface antibody reactive after
+    vaccination", "anti-HBs positive"): positive, it shows no infection."""
+    return _cues().protective.search(_said(infection)) is not None
 
 
 def marker(infection: PatientInfection) -> Marker:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from trialatlas.extract.criteria.rules import ConditionRule, LogicNode, Rule
+from trialatlas.extract.criteria.rules import ConditionRule, LogicNode, Rule, Window
 from trialatlas.extract.criteria.vocab import broader_concepts
 
 if TYPE_CHECKING:
@@ -23,6 +23,17 @@ _FLIP: dict[Truth, Truth] = {"true": "false", "false": "true"}
 def outcome(truth: Truth, reason: str, *evidence: Evidence | None) -> tuple[Truth, str, list[Evidence]]:
     """An atom's answer: its truth, a one-line reason and the evidence that decided it."""
     return truth, reason, [e for e in evidence if e is not None]
+
+
+def never_had(
+    window: Window | None, name: str, *evidence: Evidence | None
+) -> tuple[Truth, str, list[Evidence]]:
+    """A treatment or operation the patient never had, against its criterion: "false", except where the
+    criterion is a washout ("At least 4 weeks since prior chemotherapy", an "after" window), which asks
+    nothing of a patient who never had it (true: no interval to wait)."""
+    if window is not None and window.relation == "after" and window.days:
+        return outcome("true", f"never had {name}: no interval to wait ({window.span.text})", *evidence)
+    return outcome("false", f"patient did not have {name}", *evidence)
 
 
 def compare(value: float, operator: str | None, threshold: float, high: float | None = None) -> bool | None:

@@ -8,7 +8,7 @@ from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_
 from trialatlas.extract.criteria.qualifiers import route_groups, systemic_daily_mg_from
 from trialatlas.extract.criteria.rules import MedicationRule
 from trialatlas.match.denied_classes import denied_class
-from trialatlas.match.logic import Truth, outcome
+from trialatlas.match.logic import Truth, never_had, outcome
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import dose_check
 
@@ -69,7 +69,7 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
             if fits is False:
                 continue  # given by a route the criterion is not about: another medicine for it
             if not medication.present:
-                return outcome("false", f"patient does not take {medication.name}", medication.evidence)
+                return never_had(rule.window, medication.name, medication.evidence)
             if window is not None and window.days and ended is not None:
                 # "Stopped prednisone 10 days ago" for "corticosteroids within 30 days", "last dose 10
                 # days ago" for "at least 4 weeks since prior chemotherapy": the end decides.
@@ -108,9 +108,9 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
             ended_before.evidence,
         )
     if patient.no_medications:
-        return outcome("false", "patient takes no medications")
+        return never_had(rule.window, rule.name)
     if (denied := denied_class(rule, patient)) is not None:
-        return outcome("false", f"{rule.name}: the note gives no {denied.name} besides", denied.evidence)
+        return never_had(rule.window, rule.name, denied.evidence)
     if _complete_list_decides(rule, patient):
         return outcome("false", f"{rule.name} not among the medicines the note lists as all taken")
     return outcome("unknown", f"no record of {rule.name}")

@@ -105,6 +105,13 @@ def _infection_ongoing() -> re.Pattern[str]:
 
 
 @cache
+def _vaccine() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Words right after or before an infection's name that make it a vaccine's (data)."""
+    cues = packaged_json("trialatlas.match", "note_cues.json")["vaccine"]
+    return re.compile(cues["after"], re.IGNORECASE), re.compile(cues["before"], re.IGNORECASE)
+
+
+@cache
 def _untested_result() -> re.Pattern[str]:
     """Words saying an infection's test was never done, declined, pending or unknown (data)."""
     cues = packaged_json("trialatlas.match", "note_cues.json")
@@ -222,6 +229,11 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         context = context_of(sentence, mention.start, mention.end)
         if context.hypothetical is not None and not context.negated:
             # "An HIV test was sent today": a pending test states no status.
+            claimed.append((mention.start, mention.end))
+            continue
+        vaccine = _vaccine()
+        if vaccine[0].match(sentence, mention.end) or vaccine[1].search(sentence[: mention.start]):
+            # "After a hepatitis B vaccine series", "vaccinated against HBV": a vaccine's name, no status.
             claimed.append((mention.start, mention.end))
             continue
         # A list's result is said once, after its last item: "Hepatitis B and C negative".

@@ -147,9 +147,13 @@ def _attach_window(rule: Rule, windows: tuple[FoundWindow, ...], text: str) -> N
         if len(sentence) == 1 and sentence[0].relation in ("within", "before"):
             best = sentence[0]
     if best is not None and best.relation == "history":
-        # "At least 2 weeks since prior vincristine": the gap since the exposure is the window, not
-        # the bare "prior" it is said of.
-        gap_before = [w for w in windows if w.relation == "after" and 0 <= best.start - w.end <= 2]
+        # "At least 2 weeks since prior vincristine" ("less than 4 weeks since prior …": within): the gap
+        # since the exposure is the window, not the bare "prior" it is said of.
+        gap_before = [
+            w
+            for w in windows
+            if w.amount is not None and w.relation in ("after", "within") and 0 <= best.start - w.end <= 2
+        ]
         best = gap_before[0] if gap_before else best
     if best is None:
         return

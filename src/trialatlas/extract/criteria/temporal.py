@@ -87,6 +87,13 @@ _PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
         rf"\b(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|<\s*|>\s*|≥\s*|≤\s*)?{_RANGE}\s+"
         rf"(?:or\s+(?:less|more)\s+)?(?:prior\s+to|before|preceding|ago|earlier)(?:\s+{_ANCHOR})?",
     ),
+    # "No more than 7 weeks since prior surgery", "less than 4 weeks since": an upper bound on the time
+    # since is a window reaching back ("within"), not a washout.
+    (
+        "within",
+        rf"(?:\b(?:no|not)\s+more\s+than\s+|\b(?:less|fewer)\s+than\s+|\bup\s+to\s+|[<≤]\s*)"
+        rf"{_RANGE}\s+(?:after|following|post|since)(?:\s+{_ANCHOR})?",
+    ),
     ("after", rf"\b(?:at\s+least\s+)?{_RANGE}\s+(?:after|following|post|since)(?:\s+{_ANCHOR})?"),
     (
         "duration",
