@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
 from trialatlas.extract.criteria.qualifiers import course_of, find_classes, find_dose, route_mentions
@@ -44,10 +44,10 @@ from trialatlas.extract.units import convert
 class Evidence(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sentence_index: int | None = None
+    sentence_index: StrictInt | None = None
     sentence: str | None = None
-    start: int | None = None
-    end: int | None = None
+    start: StrictInt | None = None
+    end: StrictInt | None = None
 
 
 class _Fact(BaseModel):
@@ -76,7 +76,7 @@ class PatientCondition(_Fact):
     uncertain: StrictBool = Field(
         default=False, description='Only suspected ("possible", "differential diagnosis includes").'
     )
-    days_ago: float | None = Field(
+    days_ago: StrictFloat | None = Field(
         default=None, description='How long ago it happened, when the note says ("two years ago").'
     )
 
@@ -84,25 +84,27 @@ class PatientCondition(_Fact):
 class PatientInfection(_Fact):
     pathogen: str
     status: Literal["positive", "negative", "active", "history", "any"] = "any"
-    days_ago: float | None = Field(
+    days_ago: StrictFloat | None = Field(
         default=None, description='How long ago the episode was, when the note says ("two years ago").'
     )
 
 
 class PatientMeasurement(_Fact):
     analyte: str | None = None
-    value: float | None = None
+    value: StrictFloat | None = None
     unit: str | None = None
     qualitative: str | None = None
     date: str | None = None
-    canonical_value: float | None = None
+    canonical_value: StrictFloat | None = None
     canonical_unit: str | None = None
 
 
 class PatientMedication(_Fact):
     drugs: list[str] = Field(default_factory=list)
     classes: list[str] = Field(default_factory=list)
-    dose_mg: float | None = Field(default=None, description="The dose in mg (per kg or m² if dose_basis).")
+    dose_mg: StrictFloat | None = Field(
+        default=None, description="The dose in mg (per kg or m² if dose_basis)."
+    )
     dose_basis: Literal["kg", "m2"] | None = None
     daily: StrictBool | None = Field(default=None, description="The dose is a daily one.")
     route: str | None = Field(
@@ -111,7 +113,7 @@ class PatientMedication(_Fact):
     start: str | None = None
     stop: str | None = None
     current: StrictBool | None = None
-    ended_days_ago: float | None = Field(
+    ended_days_ago: StrictFloat | None = Field(
         default=None, description='How long ago it ended, when the note says ("completed one year ago").'
     )
 
@@ -119,7 +121,7 @@ class PatientMedication(_Fact):
 class PatientProcedure(_Fact):
     concept: str | None = None
     date: str | None = None
-    days_ago: float | None = Field(
+    days_ago: StrictFloat | None = Field(
         default=None, description='How long ago it was done, when the note says ("two weeks ago").'
     )
 
@@ -137,7 +139,7 @@ class PatientProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = None
-    age_years: float | None = None
+    age_years: StrictFloat | None = None
     birth_date: dt.date | None = None
     as_of: dt.date | None = Field(
         default=None, description="The date the profile describes (default: today)."
