@@ -14,15 +14,17 @@ from verdict_support import case_verdict, read_cases
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from confident_probes_eval import PROBES, probe_outcome
 
-# Floors at what the code reaches. Before the round that wrote them: tuning 13 of 25 agree with 10
-# confidently wrong, sealed 13 with 6; after it tuning 22 with none, sealed 15 with 3.
-MIN_AGREE = {"tuning": 22, "sealed": 15}
-MAX_CONFIDENTLY_WRONG = {"tuning": 0, "sealed": 3}
+# Floors at what the code reaches. Before the round that wrote p001-p050: tuning 13 of 25 agree with 10
+# confidently wrong, sealed 13 with 6; after it tuning 22 with none, sealed 15 with 3. Round judgeleft
+# added p051-p082 (contraception, planned courses, serology short forms, tuberculosis tests): all 82,
+# tuning 35 of 41 with 2 confidently wrong -> 38 with none, sealed 28 with 5 -> 30 with 4.
+MIN_AGREE = {"tuning": 38, "sealed": 30}
+MAX_CONFIDENTLY_WRONG = {"tuning": 0, "sealed": 4}
 
 
 def test_every_probe_is_labelled_with_a_reason() -> None:
     probes = read_cases(PROBES)
-    assert [p["id"] for p in probes] == [f"p{n:03d}" for n in range(1, 51)]
+    assert [p["id"] for p in probes] == [f"p{n:03d}" for n in range(1, 83)]
     for probe in probes:
         assert probe["kind"] in ("inclusion", "exclusion")
         assert probe["expected"] in ("met", "not_met", "unknown")

@@ -63,12 +63,13 @@ from verdict_support import parsed_criterion, status_of
             "exclusion",
             "not excluded",
         ),
-        # The vaccine's name is no infection; "anti-HBs" itself is not read (left open, never met).
+        # The vaccine's name is no infection, and "anti-HBs" is the surface antibody's short name: read
+        # as the long form above is (before this round it was not read, leaving the criterion open).
         (
             "Hepatitis B infection",
             "Anti-HBs 250 mIU/mL after a hepatitis B vaccine series.",
             "exclusion",
-            "unknown",
+            "not excluded",
         ),
         ("HBsAg positive", "HBsAg positive, anti-HBs negative.", "exclusion", "excluded"),
         # A cured infection, or a latent one, is not one now; an unqualified criterion is left open.

@@ -682,6 +682,10 @@ def cannot_conceive(patient: PatientProfile) -> str | None:
     return None
 
 
+# "Two forms of contraception", "double barrier method": more than the one method a note says she uses.
+_METHOD_COUNT = re.compile(r"(?:two|2|dual|double|both)\b", re.IGNORECASE)
+
+
 def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
     outside = cannot_conceive(patient)
     if outside is not None:
@@ -703,6 +707,10 @@ def _pregnancy(rule: PregnancyRule, patient: PatientProfile) -> tuple[Truth, str
         if patient.postmenopausal:
             return outcome("false", "patient is postmenopausal")
         return outcome("unknown", "child-bearing potential not stated")
+    if rule.aspect == "contraception" and patient.contraception is not None:
+        if patient.contraception and _METHOD_COUNT.match(rule.span.text):
+            return outcome("unknown", f"a method is stated, not {rule.span.text}")
+        return outcome("true" if patient.contraception else "false", "contraception stated")
     if rule.aspect == "negative_test" and patient.pregnant is not None:
         return outcome("true" if not patient.pregnant else "false", "pregnancy status")
     return outcome("unknown", f"{rule.aspect.replace('_', ' ')} not stated")

@@ -22,6 +22,7 @@ from trialatlas.extract.criteria.vocab import (
 )
 from trialatlas.match.denied_classes import read_complete_history
 from trialatlas.match.note_allergies import read_allergies
+from trialatlas.match.note_contraception import read_contraception
 from trialatlas.match.note_derived import derive_values, read_abbreviated_values
 from trialatlas.match.note_habits import read_habits
 from trialatlas.match.note_person import age_from, birth_from, days_ago, read_person_status, sex_from
@@ -315,6 +316,11 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         if not free(mention.start, mention.end):
             continue
         context = context_of(sentence, mention.start, mention.end)
+        if context.hypothetical is not None and not context.negated:
+            # "Counselling prior to radiotherapy, which has not yet begun", "resection is planned": an
+            # operation to come is not one the patient had.
+            claimed.append((mention.start, mention.end))
+            continue
         profile.procedures.append(
             PatientProcedure(
                 name=mention.text,
@@ -354,6 +360,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     elif _complete_medication_list().search(sentence) and _every_dose_has_its_drug(sentence):
         profile.medication_list_complete = True
     read_person_status(profile, sentence)
+    read_contraception(profile, sentence)
 
 
 def _read_regimens(
@@ -443,7 +450,16 @@ def with_note_facts(profile: PatientProfile) -> PatientProfile:
         return profile
     read = profile_from_note(profile.notes, profile.id)
     merged = profile.model_copy(deep=True)
-    for name in ("age_years", "sex", "pregnant", "lactating", "postmenopausal", "consent", "compliance"):
+    for name in (
+        "age_years",
+        "sex",
+        "pregnant",
+        "lactating",
+        "postmenopausal",
+        "contraception",
+        "consent",
+        "compliance",
+    ):
         if getattr(merged, name) is None:
             setattr(merged, name, getattr(read, name))
     if not merged.medications and not merged.no_medications:

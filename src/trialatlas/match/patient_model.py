@@ -169,6 +169,9 @@ class PatientProfile(BaseModel):
     pregnant: StrictBool | None = None
     lactating: StrictBool | None = None
     postmenopausal: StrictBool | None = None
+    contraception: StrictBool | None = Field(
+        default=None, description="The woman uses a method of contraception (False: she says she uses none)."
+    )
     consent: StrictBool | None = None
     compliance: StrictBool | None = None
     notes: str | None = None

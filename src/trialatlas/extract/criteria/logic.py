@@ -50,6 +50,14 @@ EXAMPLES = re.compile(
     re.IGNORECASE,
 )
 _OR_CLAUSE_WORDS = 6
+# "Pregnant or breastfeeding women, or women of childbearing potential unwilling to use contraception":
+# an "or" that names people anew opens an alternative with qualifiers of its own, not another item of
+# the list before it.
+_OR_PEOPLE = re.compile(
+    r"\b(?:or|and/or)\s+(?:\w+\s+)?(?:women|men|females|males|patients|subjects|participants|persons|"
+    r"individuals|people|those)\b",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(r";|\.\s|\.$")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # "at least one of the following", "one or more risk factors": alternatives, whatever joins them.
@@ -145,6 +153,8 @@ def _gap_kind(gap: str) -> GapKind:
         return "clause"
     if EXAMPLES.search(outside):
         return "examples"
+    if _OR_PEOPLE.search(outside):
+        return "or"
     if listing_gap(gap):
         return "list"
     # An "or" joins two clauses only when little stands between them ("virus-positive or patients

@@ -394,7 +394,10 @@ _PREGNANCY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "contraception",
-            r"\b(?:contracepti(?:on|ve|ves)|birth\s+control|barrier\s+method|abstinence|"
+            # A count of methods asked for is part of the rule ("two forms of contraception"): one
+            # method the note names cannot show it.
+            r"\b(?:(?:two|2|dual|double|both)\s+(?:[\w-]+\s+){0,2}(?:forms?|methods?|types?)\s+of\s+)?"
+            r"(?:contracepti(?:on|ve|ves)|birth\s+control|barrier\s+method|abstinence|"
             r"sterili[sz](?:ed|ation)|avoid\s+(?:becoming\s+)?pregnan\w*)\b",
         ),
     )
