@@ -25,11 +25,10 @@ from trialatlas.model import Trial
 from trialatlas.sources import read_paths
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from verdict_support import case_verdict, read_cases
+from verdict_support import case_verdict, read_cases, topic_notes
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
 SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
-BENCHMARKS = Path("trialgpt_benchmarks")
 SETS = {"suite": "clinical_cases.jsonl", "fresh": "judge_fresh_cases.jsonl"}
 
 
@@ -42,18 +41,6 @@ def criteria_texts(wanted: frozenset[str]) -> dict[str, str]:
             if len(texts) == len(wanted):
                 break
     return texts
-
-
-@cache
-def topic_notes() -> dict[str, str]:
-    notes: dict[str, str] = {}
-    for source in ("trec_2021", "sigir"):
-        path = shared_data_dir() / BENCHMARKS / source / "queries.jsonl"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                topic = json.loads(line)
-                notes[topic["_id"]] = topic["text"]
-    return notes
 
 
 def outcome(got: str, expected: str, undecided: str) -> str:

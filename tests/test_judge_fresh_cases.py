@@ -20,10 +20,10 @@ import pytest
 
 from trialatlas.config import shared_data_dir
 from trialatlas.match.judge import RuleJudge
-from verdict_support import case_verdict, read_cases
+from verdict_support import case_verdict, read_cases, topic_notes
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from judge_cases_eval import SOURCE, criteria_texts, outcome, topic_notes
+from judge_cases_eval import SOURCE, criteria_texts, outcome
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "judge_fresh_cases.jsonl"
 # Floors at what the code reaches. Labelled first; before the fixes of the room that wrote them the

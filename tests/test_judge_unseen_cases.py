@@ -23,7 +23,7 @@ import pytest
 
 from trialatlas.config import shared_data_dir
 from trialatlas.match.judge import RuleJudge
-from verdict_support import case_verdict, read_cases
+from verdict_support import case_verdict, read_cases, topic_notes
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "judge_unseen_cases.jsonl"
 BENCHMARKS = Path("trialgpt_benchmarks")
@@ -47,18 +47,6 @@ def _criteria() -> dict[int, dict[str, Any]]:
     return {pair["annotation_id"]: pair for pair in pairs}
 
 
-@cache
-def _notes() -> dict[str, str]:
-    notes: dict[str, str] = {}
-    for source in ("trec_2021", "sigir"):
-        path = shared_data_dir() / BENCHMARKS / source / "queries.jsonl"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                topic = json.loads(line)
-                notes[topic["_id"]] = topic["text"]
-    return notes
-
-
 def _criterion_text(case: dict[str, Any]) -> str:
     pair = _criteria()[case["criterion"]["annotation_id"]]
     text: str = pair["criterion_text"]
@@ -69,11 +57,11 @@ def _criterion_text(case: dict[str, Any]) -> str:
 
 def engine_verdict(case: dict[str, Any]) -> str:
     text = " ".join(_criterion_text(case).split())
-    return case_verdict(text, _notes()[case["patient"]["id"]], kind=case["section"])
+    return case_verdict(text, topic_notes()[case["patient"]["id"]], kind=case["section"])
 
 
 def judge_label(case: dict[str, Any], judge: RuleJudge) -> str:
-    note = _notes()[case["patient"]["id"]]
+    note = topic_notes()[case["patient"]["id"]]
     return judge.judge(note, _criterion_text(case), case["section"]).eligibility
 
 

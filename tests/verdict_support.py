@@ -4,9 +4,12 @@ gets on it. ``kind`` is a keyword everywhere and defaults to inclusion, as the p
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from trialatlas.config import shared_data_dir
+from trialatlas.eval.trec import load_topics
 from trialatlas.extract.criteria import Criterion, ParsedCriterion, parse_criterion
 from trialatlas.match.patient import load_patient
 from trialatlas.match.verdict import CriterionVerdict, evaluate_criterion
@@ -49,3 +52,14 @@ def case_verdict(criterion: str, note: str, *, kind: CriterionKind) -> str:
 def read_cases(path: Path) -> list[dict[str, Any]]:
     """The labelled cases of a JSON-lines file, in order."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@cache
+def topic_notes() -> dict[str, str]:
+    """The TREC 2021 and SIGIR patients' notes of the shared TrialGPT benchmarks, by topic id."""
+    folder = shared_data_dir() / "trialgpt_benchmarks"
+    return {
+        topic.id: topic.text
+        for source in ("trec_2021", "sigir")
+        for topic in load_topics(folder / source / "queries.jsonl")
+    }
