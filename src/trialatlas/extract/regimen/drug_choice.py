@@ -84,24 +84,25 @@ def _escalated_drug(
     return last
 
 
+def _alternatives(file: str) -> str:
+    """A word file's phrases as regex alternatives, longest first (a space stands for any run of spaces)."""
+    words = packaged_words(__package__, file)
+    return "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True))
+
+
 @cache
 def _unnamed_drug() -> re.Pattern[str]:
     """The words by which a sentence doses a drug it does not name (unnamed_drug_words.txt)."""
-    words = packaged_words(__package__, "unnamed_drug_words.txt")
-    alternatives = "|".join(
-        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)
-    )
-    return re.compile(r"\b(?:" + alternatives + r")\b", re.IGNORECASE)
+    return re.compile(r"\b(?:" + _alternatives("unnamed_drug_words.txt") + r")\b", re.IGNORECASE)
 
 
 @cache
 def _added_to() -> re.Pattern[str]:
     """The words that join a drug to the one it is added to (added_to_words.txt), right before that one."""
-    words = packaged_words(__package__, "added_to_words.txt")
-    alternatives = "|".join(
-        re.escape(word).replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)
+    return re.compile(
+        r"\b(?:" + _alternatives("added_to_words.txt") + r")\s+(?:the\s+|his\s+|her\s+|their\s+)?$",
+        re.IGNORECASE,
     )
-    return re.compile(r"\b(?:" + alternatives + r")\s+(?:the\s+|his\s+|her\s+|their\s+)?$", re.IGNORECASE)
 
 
 def _added_drug(
