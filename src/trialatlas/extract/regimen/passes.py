@@ -679,9 +679,9 @@ _VEHICLE_PLACEBO = re.compile(
 
 
 def _drop_vehicles(items: list[RegimenItem], text: str) -> list[RegimenItem]:
-    names = set(vehicles())
-    if _VEHICLE_PLACEBO.search(text):
-        names.add("placebo")
+    names = vehicles()
+    if any(item.drug == "placebo" for item in items) and _VEHICLE_PLACEBO.search(text):
+        names = names | {"placebo"}
     return [
         item
         for item in items
