@@ -174,9 +174,22 @@ def summary(bench: Bench, by_fold: dict[int, Labels]) -> dict[str, Any]:
     }
 
 
-def redecide(bench: Bench, base: Conventions, keep_ties: bool) -> tuple[dict[int, Labels], dict[str, Any]]:
-    """Each unit decided on the training folds (against the neutral choice), the convention so
-    decided judged on the held-out fold; with the units dropped by fold."""
+def supporters(bench: Bench, written: Labels, neutral: Labels, fold: int) -> int:
+    """How many training patients the written choice gets more pairs right for than the neutral one."""
+    gain: Counter[str] = Counter()
+    for i, pair in enumerate(bench.pairs):
+        if bench.fold[i] != fold:
+            expert = bench.expert[i]
+            gain[pair["patient_id"]] += (written[i] == expert) - (neutral[i] == expert)
+    return sum(1 for value in gain.values() if value > 0)
+
+
+def redecide(
+    bench: Bench, base: Conventions, keep_ties: bool, min_patients: int = 1
+) -> tuple[dict[int, Labels], dict[str, Any]]:
+    """Each unit decided on the training folds (against the neutral choice; with ``min_patients``
+    above 1, kept only when that many training patients gain by it), the convention so decided
+    judged on the held-out fold; with the units dropped by fold."""
     written_labels = bench.labels(base)
     unit_list = units(base)
     neutral_labels = {u.name: bench.labels(u.neutral) for u in unit_list}
@@ -188,7 +201,10 @@ def redecide(bench: Bench, base: Conventions, keep_ties: bool) -> tuple[dict[int
             gain = bench.right(written_labels, fold, False) - bench.right(
                 neutral_labels[unit.name], fold, False
             )
-            if gain > 0 or (gain == 0 and keep_ties):
+            enough = min_patients <= 1 or (
+                supporters(bench, written_labels, neutral_labels[unit.name], fold) >= min_patients
+            )
+            if enough and (gain > 0 or (gain == 0 and keep_ties)):
                 continue
             conventions = unit.apply(conventions, False)
             if neutral_labels[unit.name] != written_labels:
@@ -282,11 +298,12 @@ def type_default(bench: Bench, flags: list[bool]) -> tuple[dict[int, Labels], di
         label: [label if flags[i] else written[i] for i in range(len(bench.pairs))]
         for label in set(bench.expert)
     }
+    # Decided pairs have one key of their own: every option labels them by the rules alike.
     key = [
-        f"{p['criterion_type'][:4]}/{'undecided' if flags[i] else 'decided'}"
-        for i, p in enumerate(bench.pairs)
+        f"{p['criterion_type'][:4]}/undecided" if flags[i] else "decided" for i, p in enumerate(bench.pairs)
     ]
-    return mixed(bench, options, key, "not enough information")
+    by_fold, chosen = mixed(bench, options, key, "not enough information")
+    return by_fold, {value: picks for value, picks in chosen.items() if value != "decided"}
 
 
 def candidates(bench: Bench) -> dict[str, tuple[dict[int, Labels], dict[str, list[str]]]]:
@@ -318,7 +335,16 @@ def candidates(bench: Bench) -> dict[str, tuple[dict[int, Labels], dict[str, lis
         "written": bench.labels(base),
         "off": bench.labels(base.but(off=frozenset({"open_condition"}))),
     }
+    merged: dict[str, dict[str, Labels]] = {}
+    for group in ("pregnancy", "consent"):
+        aspects = [k for k in base.silence if k.startswith(f"{group}:")]
+        merged[group] = {"written": bench.labels(base)} | {
+            state: bench.labels(base.but(silence={**base.silence, **dict.fromkeys(aspects, state)}))
+            for state in ("absent", "open")
+        }
     found: dict[str, tuple[dict[int, Labels], dict[str, list[str]]]] = {
+        "pregnancy_aspects_merged": mixed(bench, merged["pregnancy"], ["all"] * n, "written"),
+        "consent_aspects_merged": mixed(bench, merged["consent"], ["all"] * n, "written"),
         "included_share_threshold": mixed(bench, included, ["all"] * n, f"{base.included_share}"),
         "open_share_threshold": mixed(bench, opened, ["all"] * n, f"{base.open_share}"),
         "open_condition_off": mixed(bench, no_open_condition, ["all"] * n, "written"),
@@ -336,6 +362,20 @@ def candidates(bench: Bench) -> dict[str, tuple[dict[int, Labels], dict[str, lis
     return found
 
 
+def baselines(bench: Bench) -> dict[str, Any]:
+    """GPT-4's labels in the same file, and the majority label (overall, by criterion type) learned on
+    the training folds and scored on the held-out ones, as the convention is."""
+    gpt4 = [str(p.get("gpt4_eligibility")) for p in bench.pairs]
+    constant = {label: [label] * len(bench.pairs) for label in set(bench.expert)}
+    n = len(bench.pairs)
+    kinds = [p["criterion_type"][:4] for p in bench.pairs]
+    return {
+        "gpt4": summary(bench, dict.fromkeys(bench.folds, gpt4)),
+        "majority": summary(bench, mixed(bench, constant, ["all"] * n, "not excluded")[0]),
+        "majority_by_type": summary(bench, mixed(bench, constant, kinds, "not excluded")[0]),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=0, help="0: leave one patient out")
@@ -349,11 +389,23 @@ def main(argv: list[str] | None = None) -> int:
         "patients": len({p["patient_id"] for p in bench.pairs}),
         "folds": len(bench.folds),
         "fixed": summary(bench, fixed),
+        "baselines": baselines(bench),
     }
     strict, strict_info = redecide(bench, base, keep_ties=False)
     report["redecided"] = {**summary(bench, strict), **strict_info}
     keep, _ = redecide(bench, base, keep_ties=True)
     report["redecided_keep"] = summary(bench, keep)
+    # A stricter discipline for writing conventions: only what two patients or more support.
+    two, two_info = redecide(bench, base, keep_ties=False, min_patients=2)
+    diffs = [
+        (bench.right(two[f], f, True) - bench.right(strict[f], f, True)) / bench.size(f) for f in bench.folds
+    ]
+    report["redecided_two_patients"] = {
+        **summary(bench, two),
+        "minus_redecided_mean": round(statistics.mean(diffs), 4),
+        "minus_redecided_spread": spread(diffs),
+        "dropped_in_folds": two_info["dropped_in_folds"],
+    }
     if args.candidates:
         report["candidates"] = {}
         for name, (by_fold, chosen) in candidates(bench).items():
