@@ -32,6 +32,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from trialatlas.extract.criteria.rules import ConditionRule
 from trialatlas.extract.criteria.vocab import broader_concepts
 from trialatlas.match.judge import SWITCHES, Conventions, RuleJudge, _overlap, default_conventions
 from trialatlas.match.verdict import evaluate_criterion
+from trialatlas.text.packaged import packaged_json
 
 SPLIT_FILE = Path(__file__).parent / "labels" / "judge_split_patients.json"
 ANNOTATIONS = Path("trialgpt_benchmarks") / "criterion_annotations" / "dev.json"
@@ -227,6 +229,23 @@ _CURRENT = re.compile(r"\b(?:active|current\w*|acute|uncontrolled|ongoing|untrea
 _GENERIC = frozenset({"cancer", "infection"})
 
 
+@cache
+def _organ_words() -> dict[str, frozenset[str]]:
+    """Each organ's words (``organ_cancers.json``'s adjectives and nouns: the vocabulary's own)."""
+    organs = packaged_json("trialatlas.extract.criteria", "vocab/organ_cancers.json")["organs"]
+    return {name: frozenset(w.lower() for w in o["adjectives"] + o["nouns"]) for name, o in organs.items()}
+
+
+def same_organ(pair: dict[str, Any]) -> str:
+    """Whether the criterion and the note name one organ (by the organ vocabulary's words)."""
+    criterion = set(re.findall(r"[a-z]+", pair["criterion_text"].lower()))
+    note = set(re.findall(r"[a-z]+", pair["note"].lower()))
+    for organ_words in _organ_words().values():
+        if criterion & organ_words and note & organ_words:
+            return "same organ"
+    return "other"
+
+
 def related_to_note(pair: dict[str, Any], bench: Bench) -> str:
     """Whether a condition the exclusion names falls under the same broader concept (below the most
     general ones) as a condition the note gives the patient: a sibling of the note's problem."""
@@ -358,6 +377,7 @@ def candidates(bench: Bench) -> dict[str, tuple[dict[int, Labels], dict[str, lis
         "observable_silence_by_type": mixed(bench, options, kind, "written"),
         "observable_silence_by_current_wording": mixed(bench, options, current, "written"),
         "observable_silence_by_related_concept": mixed(bench, options, related, "written"),
+        "observable_silence_by_organ": mixed(bench, options, [same_organ(p) for p in bench.pairs], "written"),
     }
     return found
 
