@@ -15,13 +15,13 @@ Usage: ``python bench/judge_silence.py [--folds 5] [--min-support 5]``
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from judge_cv import patient_folds
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
 from trialatlas.extract.criteria.registry import combine_mode
@@ -84,10 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     table: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         table[f"{row['type']} {row['signature']}"][row["expert"]] += 1
-    fold = {
-        p: int(hashlib.sha256(p.encode()).hexdigest()[:8], 16) % args.folds
-        for p in sorted({row["patient"] for row in rows})
-    }
+    fold = patient_folds([row["patient"] for row in rows], args.folds)
     learned_right = 0
     for held in range(args.folds):
         seen: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)

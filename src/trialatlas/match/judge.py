@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -163,8 +163,10 @@ _OBSERVABLE_KINDS = {"condition", "procedure", "medication", "infection"}
 class RuleJudge:
     """The offline judge: rules and profile first, topical overlap where the rules cannot decide."""
 
-    def __init__(self) -> None:
+    def __init__(self, conventions: Conventions | None = None) -> None:
         self._profiles: dict[str, PatientProfile] = {}
+        # The annotators' convention (``judge_cues.json``); a bench may judge under another one.
+        self.conventions = conventions or default_conventions()
 
     def profile(self, note: str) -> PatientProfile:
         profile = self._profiles.get(note)
@@ -208,9 +210,12 @@ class RuleJudge:
         combine: str,
     ) -> Label:
         status = verdict.status
-        if status == "not applicable" or (kind == "exclusion" and _STUDY_PROCESS.search(text)):
+        on = self.conventions.on
+        if status == "not applicable" or (
+            kind == "exclusion" and on("study_process") and _STUDY_PROCESS.search(text)
+        ):
             return "not applicable"
-        if status in ("met", "excluded") and _only_whom(rules, text):
+        if status in ("met", "excluded") and on("only_whom") and _only_whom(rules, text):
             # "Women aged 15-45 resident in the study area": fitting the people named is not fitting
             # what the criterion asks of them.
             return "not enough information"
@@ -229,22 +234,29 @@ class RuleJudge:
     def _undecided_inclusion(
         self, rules: list[Rule], text: str, profile: PatientProfile, combine: str = "all"
     ) -> Label:
-        if _cut_off(text):
+        conventions = self.conventions
+        on = conventions.on
+        if on("cut_off") and _cut_off(text, conventions.cut_off_endings):
             return "not enough information"  # a criterion cut off mid-sentence says not what it asks
         unknown = [r for r in rules if _judged(r, profile).truth == "unknown"]
-        if unknown and all(
-            r.negated and isinstance(r, ConditionRule | ProcedureRule) and r.concept is not None
-            for r in unknown
+        if (
+            on("negated_absent_included")
+            and unknown
+            and all(
+                r.negated and isinstance(r, ConditionRule | ProcedureRule) and r.concept is not None
+                for r in unknown
+            )
         ):
             # "No history of central venous catheterisation": a full note would have said so.
             return "included"
         if (
-            unknown
+            on("fit_for")
+            and unknown
             and all(
                 isinstance(r, ProcedureRule) and not r.negated and r.concept in DIAGNOSTIC_PROCEDURES
                 for r in unknown
             )
-            and _fit_for().search(text)
+            and _alternation(conventions.fit_for).search(text)
         ):
             # "Ability to undergo esophagogastroduodenoscopy and biopsies": the annotators take fitness
             # for a test or examination as given unless the note says otherwise (a contraindication is
@@ -253,7 +265,8 @@ class RuleJudge:
             return "included"
         unreported = [r for r in unknown if _unreported_procedure(r, profile)]
         if (
-            unreported
+            on("unreported_procedure")
+            and unreported
             and (len(unreported) == len(unknown) or combine == "all")
             and not _CAPABILITY.search(text)
         ):
@@ -265,87 +278,140 @@ class RuleJudge:
         # met (once "included" with one detail unstated; on the tuning pairs that decided one pair,
         # wrongly, so it went: docs/matching.md, tenth round).
         concepts = _concepts(rules)
-        if concepts and concepts & _note_concepts(profile):
+        if on("own_concept_open") and concepts and concepts & _note_concepts(profile):
             return "not enough information"
-        if concepts & _note_concepts(profile, suspected=True):
+        if on("suspected_open") and concepts & _note_concepts(profile, suspected=True):
             return "not enough information"  # only suspected ("differential diagnosis includes …")
         share, _ = _overlap(text, profile)
         kinds = {rule.kind for rule in rules}
-        if share >= 0.5 and not kinds & {"measurement"}:
+        if (
+            on("overlap_included")
+            and share >= self.conventions.included_share
+            and not kinds & {"measurement"}
+        ):
             return "included"
         return "not enough information"
 
     def _undecided_exclusion(
         self, rules: list[Rule], text: str, profile: PatientProfile, combine: str
     ) -> Label:
-        if _cut_off(text):
+        conventions = self.conventions
+        on = conventions.on
+        if on("cut_off") and _cut_off(text, conventions.cut_off_endings):
             # "Taking certain types of medications may be an": the record cut the criterion off
             # mid-sentence, so what it excludes is not known.
             return "not enough information"
-        if _plans().search(text):
+        if on("plans") and _alternation(conventions.plans).search(text):
             # "Woman planning to deliver outside the research clinic": a note tells what is and was,
             # not what the patient plans.
             return "not enough information"
-        states = [unknown_state(rule, profile) for rule in rules]
+        states = [unknown_state(rule, profile, conventions) for rule in rules]
         if not rules:
-            if _STAGING.search(text):
+            if on("staging") and _STAGING.search(text):
                 # "Stage cT1N0 and cT4b": a tumour's stage is measured, never assumed from silence.
                 return "not enough information"
             # Nothing parsed: a criterion in the words of the note is about the patient's problem.
             share, _ = _overlap(text, profile)
-            return "not enough information" if share >= 0.34 else "not excluded"
+            open_share = on("nothing_parsed_overlap") and share >= conventions.open_share
+            return "not enough information" if open_share else "not excluded"
         absent = any(
             state == "absent" and rule.kind in _OBSERVABLE_KINDS
             for rule, state in zip(rules, states, strict=True)
         )
         # Closed world for what a full note would mention: a condition, treatment or operation it does
         # not name is absent, and a conjunction with an absent part does not hold.
-        if combine == "all" and absent:
+        if on("absent_conjunction") and combine == "all" and absent:
             return "not excluded"
         # A detail of the patient's own problem the note leaves out ("fibroids > 10 cm" for a patient
         # with fibroids, "uncontrolled hypertension") leaves the criterion open.
-        if any(
+        if on("open_condition") and any(
             state == "open" and rule.kind == "condition" for rule, state in zip(rules, states, strict=True)
         ):
             return "not enough information"
         # So does a value the note would give only if measured, whether a woman who may bear children
         # is pregnant, or an investigator's judgement, unless the condition it defines is absent
         # ("Severe anaemia (Hb < 7 g/dL)" for a patient without anaemia).
-        if "open" in states and not absent:
+        if on("open_value") and "open" in states and not absent:
             return "not enough information"
         return "not excluded"
 
 
-@lru_cache(maxsize=1)
-def _plans() -> re.Pattern[str]:
-    """The cues of a patient's plan or intention (``judge_cues.json``, data, not code)."""
-    cues = packaged_json("trialatlas.match", "judge_cues.json")
-    return re.compile(r"\b(?:" + "|".join(cues["plans"]) + r")\b", re.IGNORECASE)
+@lru_cache(maxsize=64)
+def _alternation(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern of a cue list's regular expressions, matched on word boundaries (none: never)."""
+    return re.compile(r"\b(?:" + "|".join(cues) + r")\b" if cues else r"(?!)", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _cut_off_endings() -> frozenset[str]:
-    words: list[str] = packaged_json("trialatlas.match", "judge_cues.json")["cut_off_endings"]
-    return frozenset(words)
-
-
-def _cut_off(text: str) -> bool:
+def _cut_off(text: str, endings: frozenset[str]) -> bool:
     """Whether a criterion ends mid-sentence: on a word that cannot end one ("… may be an")."""
     stripped = text.rstrip()
     if not stripped or stripped[-1] in ".;:)]!?":
         return False
     last = re.findall(r"[A-Za-z]+", stripped[-20:])
-    return bool(last) and last[-1].lower() in _cut_off_endings() and stripped[-1].isalpha()
-
-
-@lru_cache(maxsize=1)
-def _fit_for() -> re.Pattern[str]:
-    """The cues of an inclusion asking fitness for a procedure (``fit_for`` in ``judge_cues.json``)."""
-    cues = packaged_json("trialatlas.match", "judge_cues.json")
-    return re.compile(r"\b(?:" + "|".join(cues["fit_for"]) + r")\b", re.IGNORECASE)
+    return bool(last) and last[-1].lower() in endings and stripped[-1].isalpha()
 
 
 UnknownState = Literal["decided", "absent", "open"]
+
+# The judge's decisive conventions by name, each one a branch of the rules above; a bench switches
+# them off one at a time (``Conventions.off``) to see what each earns on patients it was not read from.
+SWITCHES = (
+    "study_process",
+    "only_whom",
+    "cut_off",
+    "negated_absent_included",
+    "fit_for",
+    "unreported_procedure",
+    "own_concept_open",
+    "suspected_open",
+    "overlap_included",
+    "plans",
+    "staging",
+    "nothing_parsed_overlap",
+    "absent_conjunction",
+    "open_condition",
+    "open_value",
+    "current_periods",
+    "english_spoken",
+    "condition_as_measurement",
+    "female_status_open",
+    "own_problem_open",
+)
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What the judge makes of a pair the rules leave undecided: the silence table (atom kind ->
+    "absent" / "open"), the cue lists, and the names of conventions switched off (none by default)."""
+
+    silence: Mapping[str, UnknownState]
+    plans: tuple[str, ...]
+    fit_for: tuple[str, ...]
+    cut_off_endings: frozenset[str]
+    off: frozenset[str] = frozenset()
+    # The share of an inclusion's words the note uses that makes an undecided one "included", and of
+    # an exclusion's with no rule parsed that leaves it open (read off the tuning pairs' overlaps).
+    included_share: float = 0.5
+    open_share: float = 0.34
+
+    def on(self, name: str) -> bool:
+        return name not in self.off
+
+    def but(self, **changes: Any) -> Conventions:
+        """A copy with some fields changed (a bench's candidate convention)."""
+        return replace(self, **changes)
+
+
+@lru_cache(maxsize=1)
+def default_conventions() -> Conventions:
+    """The convention as written in ``judge_cues.json`` (data, not code)."""
+    cues = packaged_json("trialatlas.match", "judge_cues.json")
+    return Conventions(
+        silence=dict(cues["silence"]),
+        plans=tuple(cues["plans"]),
+        fit_for=tuple(cues["fit_for"]),
+        cut_off_endings=frozenset(cues["cut_off_endings"]),
+    )
 
 
 def _judged(rule: Rule, profile: PatientProfile) -> RuleVerdict:
@@ -361,11 +427,9 @@ def _judged(rule: Rule, profile: PatientProfile) -> RuleVerdict:
     return verdict
 
 
-@lru_cache(maxsize=1)
-def _silence() -> dict[str, UnknownState]:
+def _silence() -> Mapping[str, UnknownState]:
     """What silence means for each kind of atom (``silence`` in ``judge_cues.json``: data, not code)."""
-    table: dict[str, UnknownState] = packaged_json("trialatlas.match", "judge_cues.json")["silence"]
-    return table
+    return default_conventions().silence
 
 
 def atom_kind(rule: Rule) -> str:
@@ -375,30 +439,44 @@ def atom_kind(rule: Rule) -> str:
     return f"{rule.kind}:{aspect}" if isinstance(aspect, str) else str(rule.kind)
 
 
-def unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
+def unknown_state(
+    rule: Rule, profile: PatientProfile, conventions: Conventions | None = None
+) -> UnknownState:
     """Why a rule is undecided: the note does not mention it at all ("absent", for a kind a full note
     would name), or it leaves it open (a measured value, the detail of a problem the note names)."""
     verdict = _judged(rule, profile)
     if verdict.truth != "unknown":
         return "decided"
-    silent = _silence().get(atom_kind(rule), "open")
-    if isinstance(rule, PregnancyRule) and rule.aspect == "pregnant" and menstruates_now(profile.sentences):
+    conventions = conventions or default_conventions()
+    on = conventions.on
+    table = conventions.silence
+    silent = table.get(atom_kind(rule), "open")
+    if (
+        on("current_periods")
+        and isinstance(rule, PregnancyRule)
+        and rule.aspect == "pregnant"
+        and menstruates_now(profile.sentences)
+    ):
         # A woman whose note describes her current periods is, by the annotators' reading, not
         # pregnant; the profile itself keeps pregnancy open (a clinician tests for it).
         return "absent"
     if isinstance(rule, MeasurementRule):
         # An unknown name that is a condition ("Peripheral neuropathy grade > 1") is that condition.
-        if rule.analyte is None and not _mentions_words(rule.name, profile):
+        if (
+            on("condition_as_measurement")
+            and rule.analyte is None
+            and not _mentions_words(rule.name, profile)
+        ):
             named = condition_matcher().find(rule.name)
             if named:
-                return _silence().get("condition", "open")
+                return table.get("condition", "open")
         return silent
     if isinstance(rule, ConditionRule):
         if rule.concept is None:
             return "open" if _mentions_words(rule.name, profile) else silent
-        if conditions().get(rule.concept, {}).get("female_status"):
+        if on("female_status_open") and conditions().get(rule.concept, {}).get("female_status"):
             return "open"  # a woman's menopausal status the note and her age leave open
-        for condition in profile.conditions:
+        for condition in profile.conditions if on("own_problem_open") else ():
             if condition.concept is None or condition.family or not condition.present:
                 continue
             if rule.concept in broader_concepts(condition.concept):
@@ -406,7 +484,12 @@ def unknown_state(rule: Rule, profile: PatientProfile) -> UnknownState:
             if rule.concept in possible_concepts(condition.concept):
                 return "open"  # a finding that may be it ("lung mass" for "lung cancer")
         return silent
-    if isinstance(rule, ConsentRule) and rule.aspect == "language" and "english" in rule.span.text.lower():
+    if (
+        on("english_spoken")
+        and isinstance(rule, ConsentRule)
+        and rule.aspect == "language"
+        and "english" in rule.span.text.lower()
+    ):
         # A history taken and written in English shows the patient (or parent) speaks it; whether
         # they also speak another language the note does not say.
         return "absent"
@@ -551,6 +634,7 @@ def write_jsonl(judgements: Iterable[Judgement], path: str | Path) -> int:
 
 __all__ = [
     "LABELS",
+    "Conventions",
     "CriterionJudge",
     "Judgement",
     "Label",
