@@ -88,6 +88,19 @@ def test_probe_scores_hold_over_the_baseline(scores: dict[str, Any]) -> None:
             "Lamotrigine is provided as 25 mg tablets; patients take 50 mg once daily.",
             [("lamotrigine", 50, 50, "mg", "dose", "QD", "oral")],
         ),
+        # A vial's size beside a dose stated apart, and a tablet's strength before "dose:", are not doses.
+        (
+            "Cyclophosphamide 750 mg/m2 IV every 4 weeks (1 g vial).",
+            [("cyclophosphamide", 750, 750, "mg", "m2", "Q4W", "iv")],
+        ),
+        (
+            "Carboplatin AUC 5 IV on day 1 of each 21-day cycle; 450 mg vials are used.",
+            [("carboplatin", 5, 5, "AUC", "dose", "Q3W", "iv")],
+        ),
+        (
+            "Imatinib 100 mg tablets, dose: 600 mg/day.",
+            [("imatinib", 600, 600, "mg", "day", "QD", "oral")],
+        ),
         # A day's total restated in another unit of mass counts once (R27).
         (
             "Clarithromycin 250 mg twice daily (0.5 g per day).",
@@ -123,6 +136,8 @@ def test_a_probe_mechanism_reads_a_new_wording(text: str, expected: list[tuple[o
     [
         # The strength is dropped only after a dose: the form's strength alone is the dose.
         ("Metformin given as 500 mg tablets twice daily.", [("metformin", 500, 500, "mg", "dose")]),
+        # A vial that is the text's only amount stays its dose.
+        ("Ceftriaxone 1 g vial IV daily.", [("ceftriaxone", 1, 1, "g", "dose")]),
         # A day's amount that is not the dose times the day's count is another dose, kept.
         (
             "Levofloxacin 250 mg twice daily (0.75 g per day from week 2).",

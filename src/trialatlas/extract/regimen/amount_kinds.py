@@ -92,7 +92,9 @@ _FORM_RIGHT_AFTER = re.compile(
 )
 _MADE_UP_TO = re.compile(
     r"[^.;]*\b(?:equal(?:l)?ing|equals?|to\s+reach|totall?ing|(?:for\s+)?a\s+total(?:\s+daily)?(?:\s+dose)?"
-    r"(?:\s+of)?)\s*$",
+    r"(?:\s+of)?)\s*$"
+    # "Sorafenib 200 mg tablets, dose: 400 mg/day": the dose named after the tablets' strength.
+    r"|[^.;]{0,30}?,\s*(?:daily\s+)?dos(?:e|age)\s*[:=]\s*$",
     re.IGNORECASE,
 )
 _COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
@@ -100,6 +102,11 @@ _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|abou
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
 # "1 g twice daily by mouth, given as 500 mg tablets": after a dose, the strength of the form it is taken as.
 _GIVEN_AS_GAP = re.compile(r"[^.;()]{0,40}?\b(?:given|taken|dispensed|administered)\s+as\s*$", re.IGNORECASE)
+# "Cyclophosphamide 750 mg/m2 IV every 4 weeks (1 g vial)": the size of a vial or an ampoule.
+_VIAL_RIGHT_AFTER = re.compile(
+    r"\s*(?:single[- ](?:use|dose)\s+|glass\s+)?(?:vials?|ampoules?|ampules?)\b", re.IGNORECASE
+)
+_LIST_GAP = re.compile(r"\s*(?:,|or|and)\s*(?:an?\s+)?", re.IGNORECASE)
 _FORMS_RIGHT_AFTER = re.compile(
     r"\s*(?:[A-Za-z-]+\s+){0,2}?(?:tablets|caplets|capsules|vials|ampoules|sachets)\b", re.IGNORECASE
 )
@@ -244,6 +251,19 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             and _FORMS_RIGHT_AFTER.match(text, second.end)
         ):
             dropped.add(id(second))
+    # A vial's or an ampoule's size ("1 g vial", "a 2 mL or a 5 mL vial") beside a dose stated apart is the
+    # strength a product is available in (the spec's Not items); a text's only amounts stay its doses.
+    vials = {id(a) for a in doses if a.end < len(text) and _VIAL_RIGHT_AFTER.match(text, a.end)}
+    if vials:
+        for first, second in reversed(list(itertools.pairwise(doses))):
+            if (
+                id(second) in vials
+                and first.unit == second.unit
+                and _LIST_GAP.fullmatch(text, first.end, second.start)
+            ):
+                vials.add(id(first))
+        if any(id(a) not in vials for a in doses):
+            dropped |= vials
     for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
         # "(400 mg; 2 tablets x 200 mg)": the tablets and their strength make up the dose.
         if (
