@@ -7,8 +7,9 @@ cumulative totals) or "Several items for one drug" (loading and maintenance, tit
 dose levels, conditional alternatives, "or", the same dose restated counting once, the drug a sentence
 doses), labelled by the spec before the parser ran on them. The clause is written in each id. Texts at
 even positions are the tuning half, odd positions sealed (aggregates only). Measured before any fix:
-strict F1 0.929 (even) / 0.911 (odd), 3 items invented on each half and none missed (regex baseline 0.000).
-The floors sit a little under the figures after the fixes, so that a regression fails.
+strict F1 0.929 (even) / 0.911 (odd), 3 items invented on each half and none missed (regex baseline 0.000);
+after the round's mechanisms 1.000 / 0.918, the whole set 0.959 (paired 0.992). The floors sit a little under,
+so that a regression fails.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from trialatlas.eval.regimens import FIELDS, compare_with_baseline, load_labelle
 
 PROBES = set_path("probes")
 
-STRICT_F1_FLOOR = 0.93
-PAIRED_F1_FLOOR = 0.96
+STRICT_F1_FLOOR = 0.95
+PAIRED_F1_FLOOR = 0.98
 PROBE_ID = re.compile(r"probe:\d{3}:(?:not|once|items):[a-z]+")
 
 
