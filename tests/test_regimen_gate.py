@@ -24,7 +24,16 @@ from trialatlas.model import Arm, Trial
 # "Aspirin 100 mg" states no frequency; the gate below doubts exactly such doses.
 TEXT = "Imatinib 400 mg orally once daily. Aspirin 100 mg."
 # gen_sched2's and gen_fresh4's odd halves are scored in aggregate only: the gate learns neither set.
-NOT_TRAINED_ON = {"sealed", "heldout", "labelled", "gen_sched2", "gen_fresh4", "gen_other", "gen_desc3"}
+NOT_TRAINED_ON = {
+    "sealed",
+    "heldout",
+    "labelled",
+    "gen_sched2",
+    "gen_fresh4",
+    "gen_other",
+    "gen_desc3",
+    "probes",
+}
 
 
 def _shipped() -> dict[str, object]:

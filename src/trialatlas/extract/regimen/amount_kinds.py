@@ -42,17 +42,19 @@ _STEP_BEFORE = re.compile(
     # "targeted to deliver >5x10^6 cells/kg", "< 50 kg": a threshold, not a dose.
     r"(?:[<>≤≥]|>=|<=)\s*$|"
     # "infants weighing 500-1000gm": a body weight, not a dose (the spec's Not items).
-    r"\bweigh(?:s|ing|ed|t)?\s*(?:of\s+|between\s+|from\s+|(?:less|more)\s+than\s+|over\s+|under\s+)?$",
+    # "a birth weight below 1500 g", "body weight of at least 40 kg": the comparison words of a threshold too.
+    r"\bweigh(?:s|ing|ed|t)?\s*(?:of\s+|between\s+|from\s+|(?:less|more|lower|higher|greater)\s+than\s+|over\s+|"
+    r"under\s+|below\s+|above\s+|(?:of\s+)?at\s+(?:least|most)\s+)?$",
     re.IGNORECASE,
 )
 _STEP_AFTER = re.compile(r"\s*(?:increments?|decrements?|steps?)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(
-    r"\b(?:strengths?\s+of|available\s+(?:in|as)|supplied\s+(?:in|as)|"
+    r"\b(?:strengths?\s+of|available\s+(?:in|as)|(?:supplied|provided)\s+(?:in|as)|"
     r"(?:tablets?|capsules?|vials?|ampoules?|sachets?)\s+(?:each\s+)?(?:containing|contains))\s+"
     r"(?:(?:a|an|the|of|each)\s+)?$",
     re.IGNORECASE,
 )
-_STRENGTH_WORDS = ("strength", "available", "supplied", "contain")
+_STRENGTH_WORDS = ("strength", "available", "supplied", "provided", "contain")
 # "capsules of 0.5 mg and 1 mg": the strengths a form comes in, listed (a count before the form, "2 capsules
 # of 250 mg", makes one dose instead).
 _STRENGTH_LIST_BEFORE = re.compile(
@@ -90,12 +92,24 @@ _FORM_RIGHT_AFTER = re.compile(
 )
 _MADE_UP_TO = re.compile(
     r"[^.;]*\b(?:equal(?:l)?ing|equals?|to\s+reach|totall?ing|(?:for\s+)?a\s+total(?:\s+daily)?(?:\s+dose)?"
-    r"(?:\s+of)?)\s*$",
+    r"(?:\s+of)?)\s*$"
+    # "Sorafenib 200 mg tablets, dose: 400 mg/day": the dose named after the tablets' strength.
+    r"|[^.;]{0,30}?,\s*(?:daily\s+)?dos(?:e|age)\s*[:=]\s*$",
     re.IGNORECASE,
 )
 _COUNTED_PAREN_GAP = re.compile(r"\s*\(\s*(?:one|two|three|four|five|six)\s*", re.IGNORECASE)
 _VOLUME_OF = re.compile(r"\s*(?:[A-Za-z]+\s+){0,2}?of\s+(?:approximately\s+|about\s+|~\s*)?$", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s*\(\s*$")
+# "1 g twice daily by mouth, given as 500 mg tablets": after a dose, the strength of the form it is taken as.
+_GIVEN_AS_GAP = re.compile(r"[^.;()]{0,40}?\b(?:given|taken|dispensed|administered)\s+as\s*$", re.IGNORECASE)
+# "Cyclophosphamide 750 mg/m2 IV every 4 weeks (1 g vial)": the size of a vial or an ampoule.
+_VIAL_RIGHT_AFTER = re.compile(
+    r"\s*(?:single[- ](?:use|dose)\s+|glass\s+)?(?:vials?|ampoules?|ampules?)\b", re.IGNORECASE
+)
+_LIST_GAP = re.compile(r"\s*(?:,|or|and)\s*(?:an?\s+)?", re.IGNORECASE)
+_FORMS_RIGHT_AFTER = re.compile(
+    r"\s*(?:[A-Za-z-]+\s+){0,2}?(?:tablets|caplets|capsules|vials|ampoules|sachets)\b", re.IGNORECASE
+)
 # What an amount measures when it is no drug's dose (not_doses.json, kept as data): a sample drawn, a yield, a
 # diet's nutrient, a transfusion, a centrifuge's force, a container, a ratio. One alternation each way.
 _NOT_DOSES = packaged_json(__package__, "not_doses.json")
@@ -229,6 +243,27 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
             and _MADE_UP_TO.match(text, first.end, second.start)
         ):
             dropped.add(id(first))
+    for first, second in itertools.pairwise(doses):
+        if (
+            first.unit in _MASS_UNITS
+            and second.unit in _MASS_UNITS
+            and _GIVEN_AS_GAP.fullmatch(text, first.end, second.start)
+            and _FORMS_RIGHT_AFTER.match(text, second.end)
+        ):
+            dropped.add(id(second))
+    # A vial's or an ampoule's size ("1 g vial", "a 2 mL or a 5 mL vial") beside a dose stated apart is the
+    # strength a product is available in (the spec's Not items); a text's only amounts stay its doses.
+    vials = {id(a) for a in doses if a.end < len(text) and _VIAL_RIGHT_AFTER.match(text, a.end)}
+    if vials:
+        for first, second in reversed(list(itertools.pairwise(doses))):
+            if (
+                id(second) in vials
+                and first.unit == second.unit
+                and _LIST_GAP.fullmatch(text, first.end, second.start)
+            ):
+                vials.add(id(first))
+        if any(id(a) not in vials for a in doses):
+            dropped |= vials
     for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
         # "(400 mg; 2 tablets x 200 mg)": the tablets and their strength make up the dose.
         if (

@@ -457,6 +457,7 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             continue
         sep = (match.group("sep") or "").strip()
         hi_start = pair_start = -1
+        pair_first: Amount | None = None
         stepped = (
             hi_text is not None
             and sep in {"to", "-"}
@@ -481,11 +482,10 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
                 if match.group("u1"):
                     # "100 mg and 3 capsules": the first amount keeps the unit written with it.
                     first_unit, first_factor = canonical_unit(_squash(match.group("u1"))) or (unit, factor)
-                amounts.append(
-                    _amount(
-                        text, match.start("lo"), first_end, low * first_factor, low * first_factor, first_unit
-                    )
+                pair_first = _amount(
+                    text, match.start("lo"), first_end, low * first_factor, low * first_factor, first_unit
                 )
+                amounts.append(pair_first)
                 if not stepped:
                     pair_start = match.start("lo")
             low = high
@@ -522,6 +522,9 @@ def find_amounts(text: str, cell_context: bool) -> tuple[list[Amount], list[tupl
             basis, basis_end, frequency = "dose", concentration.end(), None
         else:
             basis, basis_end, frequency, _ = read_basis(text, end)
+        if pair_first is not None and not match.group("u1") and not combination:
+            # "60, 70 and 80 mg/m2": the pair's first amount is per what its second is (the list's too).
+            pair_first.basis, pair_first.frequency_code = basis, frequency
         if low > high:
             low, high = high, low
         start = match.start("lo") if not match.group("from") else match.start()

@@ -23,6 +23,7 @@ from trialatlas.extract.regimen.models import (
     TargetLevel,
     Unparsed,
 )
+from trialatlas.extract.regimen.units import convert, is_mass
 from trialatlas.text.packaged import packaged_words
 
 _DAYS_MULTI = re.compile(
@@ -708,7 +709,10 @@ def _drop_daily_totals(text: str, items: list[RegimenItem]) -> list[RegimenItem]
             previous is not None
             and item.dose is not None
             and previous.dose is not None
-            and previous.dose.unit == item.dose.unit
+            and (
+                previous.dose.unit == item.dose.unit
+                or (is_mass(previous.dose.unit) and is_mass(item.dose.unit))
+            )
             and previous.drug == item.drug
             and previous.frequency in _PER_DAY_COUNT
             and (
@@ -728,7 +732,10 @@ def _drop_daily_totals(text: str, items: list[RegimenItem]) -> list[RegimenItem]
                 or _BRACKET_RIGHT_AFTER.fullmatch(text, previous.end, item.start) is not None
             )
         ):
-            count = _PER_DAY_COUNT[previous.frequency or ""]
+            # "500 mg three times daily (1.5 g per day)": the total may be written in another unit of mass.
+            count = (convert(1.0, previous.dose.unit, item.dose.unit) or 0.0) * _PER_DAY_COUNT[
+                previous.frequency or ""
+            ]
             if math.isclose(previous.dose.low * count, item.dose.low) and math.isclose(
                 previous.dose.high * count, item.dose.high
             ):

@@ -171,6 +171,8 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         after = text[item.end : _plus_drug_start(doc, item.end, min(sentence.end, following))]
         per_time = item.dose.per_time
         divided = _divided(after)
+        if divided is None and per_time == "day":
+            divided = _divided_after_alternatives(doc, item, dosed[index + 1 :])
         if item.frequency not in {None, "QD", divided}:
             # A dose given a count of a day's doses ("every 12 hours") is divided only by that count.
             continue
@@ -582,6 +584,33 @@ def _listed_code(window: str) -> str | None:
     if listed is None:
         return None
     return _spacing([int(n) for n in re.findall(r"[-+]?\d+", listed.group(1))], _INTERVAL_DAYS)
+
+
+# "1000 mg/day for patients < 75 kg and 1200 mg/day for patients >= 75 kg": what joins a day's amount to the
+# next one of the same drug, each stated for its own patients (no schedule of its own between them).
+_ALTERNATIVE_GAP = re.compile(r"[^.;]{0,60}?\b(?:and|or)\s*$", re.IGNORECASE)
+
+
+def _divided_after_alternatives(doc: _Doc, item: RegimenItem, later: list[RegimenItem]) -> str | None:
+    """ "Ribavirin 1000 mg/day for patients < 75 kg and 1200 mg/day for patients >= 75 kg, in two divided
+    doses": day's amounts of one drug given as alternatives share the division written after the last."""
+    sentence = doc.sentence_of(item.start)
+    last = item
+    for other in later:
+        if (
+            other.start >= sentence.end
+            or other.drug != item.drug
+            or other.dose is None
+            or other.dose.per_time != "day"
+            or not _ALTERNATIVE_GAP.fullmatch(doc.text, last.end, other.start)
+            or _own_schedule(doc, last.end, other.start)
+        ):
+            break
+        last = other
+    if last is item:
+        return None
+    following = next((o.start for o in later if o.start > last.start), len(doc.text))
+    return _divided(doc.text[last.end : min(sentence.end, following)])
 
 
 def _divided(window: str) -> str | None:
