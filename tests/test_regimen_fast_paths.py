@@ -147,6 +147,14 @@ REWRITTEN = [
     (drugs._SPACED_HINT, re.compile(r"\b[A-Z]{2,6} \d"), False),
     (drugs._INNER_HYPHEN, re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])"), True),
     (drugs._GLUED_HINT, re.compile(r"[A-Za-z]{5}\d"), False),
+    (amounts._RUN, re.compile(r"\.?\d[\d.]*"), True),
+    (
+        drugs._RADIOLABELLED,
+        re.compile(
+            r"(?<![A-Za-z0-9\-])\d{1,3}[A-Z][a-z]?-(?=[A-Za-z-]*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+        ),
+        True,
+    ),
 ]
 EDGES = [
     "a.\n\nB c.",
@@ -166,6 +174,8 @@ EDGES = [
     "MK-3475, -5, a-, -b, x-y",
     "Ofloxacin400 mg",
     "abcd5 Éabcde6",
+    "x.5 .5, 1.2.3 . .a 3. 4..5",
+    "131I-cG250, 89Zr-RO5323441 177Lu-PSMA-617 a1-B2 -12Ab-3 x131I-cG2 1234Lu-X1",
 ]
 
 

@@ -140,7 +140,10 @@ _SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _PER_BODY = re.compile(r"^\s*(?:/|per\s*\(\s*/\s*\)|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion|(?:x|X|×)\s*10(?:[3-9]|1[0-2])$")
-_RUN = re.compile(r"\.?\d[\d.]*")
+# A run of digits and points where an amount can start ("\.?\d[\d.]*", a point only before a digit),
+# written to begin with what it consumes: the engine skips to a digit or a point instead of trying every
+# position (tests hold it beside its plain form).
+_RUN = re.compile(r"[\d.](?:(?<=\d)|(?=\d))[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
 # "300/150 mg", and the unit written on both sides of a pair written as one word ("4g/0,5g"
 # piperacillin/tazobactam): the first unit must be the second's (checked where read), so that a
