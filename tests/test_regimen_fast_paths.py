@@ -193,6 +193,33 @@ def test_rewritten_patterns_match_their_plain_forms(index: int, texts: list[str]
     assert found > 0
 
 
+SCI_EDGES = [
+    "5 x 10^6 cells/kg, 2.5×10(8) CFU, 1e9 vg/kg, 10^7 cells, 3 X 10 to the 5th, 2- 5 x 105 cells/kg",
+    "1,000,000 IU, 10 000 IU, 0,5 mg, 10 mg, 100 mg, 1.5E+3 units, 6 million cells, 4*10^6, 10 e 5",
+    "2019 to 2021, 1 and 2 mg, between 10 and 20 mg, from 5 to 10 mg/kg, 3\tx 10^4, .5 mg",
+]
+
+
+def test_the_science_notation_guard_keeps_every_amount(texts: list[str]) -> None:
+    """_AMOUNT with the look-ahead before the power-of-ten forms reads every amount (span and groups) as
+    the pattern without it, wherever a run of digits starts (where the parser tries it) and anywhere."""
+    guard = amounts._SCI_GUARD
+    plain = re.compile(amounts._AMOUNT.pattern.replace(guard, ""))
+    assert guard in amounts._AMOUNT.pattern and guard not in plain.pattern
+    sci = 0
+    for text in [*texts, *SCI_EDGES]:
+        for start in [m.start() for m in amounts._RUN.finditer(text)]:
+            fast, expected = amounts._AMOUNT.match(text, start), plain.match(text, start)
+            assert (fast and (fast.span(), fast.groupdict())) == (
+                expected and (expected.span(), expected.groupdict())
+            )
+            sci += bool(expected and amounts._is_sci(expected.group("lo")))
+        assert [m.groupdict() for m in amounts._AMOUNT.finditer(text)] == [
+            m.groupdict() for m in plain.finditer(text)
+        ], text
+    assert sci >= 5
+
+
 def test_whole_text_pre_checks_are_necessary(texts: list[str]) -> None:
     split_hint = 0
     for text in [*texts, "given p. o. b. i. d.", "S. C. once", "İ. V. daily", "a. b"]:

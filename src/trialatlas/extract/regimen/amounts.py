@@ -28,8 +28,20 @@ _SCI = (
     r"|(?:" + _VALUE + r")\s*(?:x|X|×)\s*10(?:[3-9]|1[0-2])"
     r"(?=\s*(?:/\s*kg\b|(?:[A-Za-z0-9+\-]+\s+){0,3}?cells?\b))"
 )
+# Every form of _SCI starts with "10" or has a multiplication sign or an "e" right after its digits, points,
+# commas and spaces: a number with neither (most) is not read again by each of the five forms before the
+# plain value is tried. A look-ahead only, so the matches are the same (tests hold both forms).
+_SCI_GUARD = r"(?=[\d.,\s]*[xX×*eE]|10)"
 # "6 million cells"; "million units" stays a unit of its own (MU).
-_NUM = r"(?:" + _SCI + r"|" + _VALUE + r"(?:\s+(?:million|billion)(?!\s+(?:international\s+)?units?\b))?)"
+_NUM = (
+    r"(?:"
+    + _SCI_GUARD
+    + r"(?:"
+    + _SCI
+    + r")|"
+    + _VALUE
+    + r"(?:\s+(?:million|billion)(?!\s+(?:international\s+)?units?\b))?)"
+)
 _MULTIPLIER = {"million": 1e6, "billion": 1e9}
 _SEP = r"\s*(?:-|–|—|−|~|to|through)\s*"
 
