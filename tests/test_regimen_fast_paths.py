@@ -147,6 +147,14 @@ REWRITTEN = [
     (drugs._SPACED_HINT, re.compile(r"\b[A-Z]{2,6} \d"), False),
     (drugs._INNER_HYPHEN, re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])"), True),
     (drugs._GLUED_HINT, re.compile(r"[A-Za-z]{5}\d"), False),
+    (amounts._RUN, re.compile(r"\.?\d[\d.]*"), True),
+    (
+        drugs._RADIOLABELLED,
+        re.compile(
+            r"(?<![A-Za-z0-9\-])\d{1,3}[A-Z][a-z]?-(?=[A-Za-z-]*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+        ),
+        True,
+    ),
 ]
 EDGES = [
     "a.\n\nB c.",
@@ -166,6 +174,8 @@ EDGES = [
     "MK-3475, -5, a-, -b, x-y",
     "Ofloxacin400 mg",
     "abcd5 Éabcde6",
+    "x.5 .5, 1.2.3 . .a 3. 4..5",
+    "131I-cG250, 89Zr-RO5323441 177Lu-PSMA-617 a1-B2 -12Ab-3 x131I-cG2 1234Lu-X1",
 ]
 
 
@@ -181,6 +191,33 @@ def test_rewritten_patterns_match_their_plain_forms(index: int, texts: list[str]
             assert (fast.search(text) is not None) == bool(expected), text
         found += len(expected)
     assert found > 0
+
+
+SCI_EDGES = [
+    "5 x 10^6 cells/kg, 2.5×10(8) CFU, 1e9 vg/kg, 10^7 cells, 3 X 10 to the 5th, 2- 5 x 105 cells/kg",
+    "1,000,000 IU, 10 000 IU, 0,5 mg, 10 mg, 100 mg, 1.5E+3 units, 6 million cells, 4*10^6, 10 e 5",
+    "2019 to 2021, 1 and 2 mg, between 10 and 20 mg, from 5 to 10 mg/kg, 3\tx 10^4, .5 mg",
+]
+
+
+def test_the_science_notation_guard_keeps_every_amount(texts: list[str]) -> None:
+    """_AMOUNT with the look-ahead before the power-of-ten forms reads every amount (span and groups) as
+    the pattern without it, wherever a run of digits starts (where the parser tries it) and anywhere."""
+    guard = amounts._SCI_GUARD
+    plain = re.compile(amounts._AMOUNT.pattern.replace(guard, ""))
+    assert guard in amounts._AMOUNT.pattern and guard not in plain.pattern
+    sci = 0
+    for text in [*texts, *SCI_EDGES]:
+        for start in [m.start() for m in amounts._RUN.finditer(text)]:
+            fast, expected = amounts._AMOUNT.match(text, start), plain.match(text, start)
+            assert (fast and (fast.span(), fast.groupdict())) == (
+                expected and (expected.span(), expected.groupdict())
+            )
+            sci += bool(expected and amounts._is_sci(expected.group("lo")))
+        assert [m.groupdict() for m in amounts._AMOUNT.finditer(text)] == [
+            m.groupdict() for m in plain.finditer(text)
+        ], text
+    assert sci >= 5
 
 
 def test_whole_text_pre_checks_are_necessary(texts: list[str]) -> None:

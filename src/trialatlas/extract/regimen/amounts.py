@@ -28,8 +28,20 @@ _SCI = (
     r"|(?:" + _VALUE + r")\s*(?:x|X|×)\s*10(?:[3-9]|1[0-2])"
     r"(?=\s*(?:/\s*kg\b|(?:[A-Za-z0-9+\-]+\s+){0,3}?cells?\b))"
 )
+# Every form of _SCI starts with "10" or has a multiplication sign or an "e" right after its digits, points,
+# commas and spaces: a number with neither (most) is not read again by each of the five forms before the
+# plain value is tried. A look-ahead only, so the matches are the same (tests hold both forms).
+_SCI_GUARD = r"(?=[\d.,\s]*[xX×*eE]|10)"
 # "6 million cells"; "million units" stays a unit of its own (MU).
-_NUM = r"(?:" + _SCI + r"|" + _VALUE + r"(?:\s+(?:million|billion)(?!\s+(?:international\s+)?units?\b))?)"
+_NUM = (
+    r"(?:"
+    + _SCI_GUARD
+    + r"(?:"
+    + _SCI
+    + r")|"
+    + _VALUE
+    + r"(?:\s+(?:million|billion)(?!\s+(?:international\s+)?units?\b))?)"
+)
 _MULTIPLIER = {"million": 1e6, "billion": 1e9}
 _SEP = r"\s*(?:-|–|—|−|~|to|through)\s*"
 
@@ -140,7 +152,10 @@ _SPACED_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _PER_BODY = re.compile(r"^\s*(?:/|per\s*\(\s*/\s*\)|per\s+)\s*(?:kg|m\s*\^?2|m\(2\)|m²)", re.IGNORECASE)
 _SCI_TEXT = re.compile(r"10\s*(?:\^|\*\*|\(|to\s+the)|[eE][+]?\d|illion|(?:x|X|×)\s*10(?:[3-9]|1[0-2])$")
-_RUN = re.compile(r"\.?\d[\d.]*")
+# A run of digits and points where an amount can start ("\.?\d[\d.]*", a point only before a digit),
+# written to begin with what it consumes: the engine skips to a digit or a point instead of trying every
+# position (tests hold it beside its plain form).
+_RUN = re.compile(r"[\d.](?:(?<=\d)|(?=\d))[\d.]*")
 _FROM_BEFORE = re.compile(r"(?:from|between)\s+$")
 # "300/150 mg", and the unit written on both sides of a pair written as one word ("4g/0,5g"
 # piperacillin/tazobactam): the first unit must be the second's (checked where read), so that a

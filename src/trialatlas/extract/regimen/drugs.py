@@ -558,7 +558,7 @@ def find_mentions(text: str) -> list[Mention]:
     hyphens = [h.start() for h in _INNER_HYPHEN.finditer(text)] if "-" in text else []
     if hyphens:
         # A hyphenated code spans two word tokens ("MK-3475"), neither of which need look like a drug.
-        ends = {t.end(): index for index, t in enumerate(tokens)}
+        ends = dict(zip(map(re.Match.end, tokens), range(len(tokens)), strict=True))
         joins = [ends[start] for start in hyphens if start in ends]
         candidates = sorted(set(candidates).union(joins))
     if _SPACED_HINT.search(text):
@@ -659,8 +659,9 @@ def find_mentions(text: str) -> list[Mention]:
 
 # A radionuclide written before a numbered product's name ("131I-cG250", "89Zr-RO5323441", "177Lu-PSMA-617"):
 # the labelled product is one name as written (R83), not the nuclide and not the bare code.
+# Written to begin with the digit it consumes ("(?<![A-Za-z0-9-])\d{1,3}..." tried at every position).
 _RADIOLABELLED = re.compile(
-    r"(?<![A-Za-z0-9\-])\d{1,3}[A-Z][a-z]?-(?=[A-Za-z-]*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+    r"\d(?<![A-Za-z0-9\-]\d)\d{0,2}[A-Z][a-z]?-(?=[A-Za-z-]*\d)[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 )
 
 
