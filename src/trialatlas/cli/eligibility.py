@@ -15,6 +15,7 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json, print_trec
 from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
+from trialatlas.text.markdown import unescape_markdown
 
 if TYPE_CHECKING:
     from trialatlas.extract.criteria.rules import ParsedCriterion
@@ -44,15 +45,15 @@ def render_criteria(parsed: list[ParsedCriterion]) -> Group:
         grid.add_column(overflow="fold")
         for criterion in (c for c in parsed if c.kind == kind):
             cell = Text("  " if criterion.parent is not None else "")
-            cell.append(criterion.text, style="bold" if criterion.is_header else "")
+            cell.append(unescape_markdown(criterion.text), style="bold" if criterion.is_header else "")
             if criterion.rules:
                 many = criterion.combine == "any" and len(criterion.rules) > 1
                 cell.append("\n→ " + ("any of: " if many else ""), style="cyan")
-                cell.append("; ".join(describe_rule(rule) for rule in criterion.rules))
+                cell.append(unescape_markdown("; ".join(describe_rule(rule) for rule in criterion.rules)))
                 if criterion.logic is not None and len(criterion.rules) > 1:
                     # How the rules combine: all(…), any(…), not(…), except(…), examples(…).
                     cell.append("\n  logic: ", style="cyan")
-                    cell.append(criterion.logic.describe(criterion.rules))
+                    cell.append(unescape_markdown(criterion.logic.describe(criterion.rules)))
                 for warning in (w for rule in criterion.rules for w in rule.warnings):
                     cell.append(f"\n  note: {warning}", style="yellow")
             elif not criterion.is_header:
@@ -178,18 +179,18 @@ def render_matches(trials: list[MatchedTrial], title: str, *, details: bool = Fa
         if found.criteria:
             cell.append(f" ({found.unknown} unknown)", style="dim")
         cell.append(f"  score {found.score:.2f}", style="dim")
-        cell.append(f"\n{found.title}")
+        cell.append(f"\n{unescape_markdown(found.title)}")
         reasons = found.reasons if details else found.reasons[:1]
         for reason in reasons:
-            cell.append(f"\n• {reason}", style="yellow")
+            cell.append(f"\n• {unescape_markdown(reason)}", style="yellow")
         if not details and len(found.reasons) > 1:
             cell.append(f" (+{len(found.reasons) - 1} more: --details)", style="dim")
         if details:
             for criterion in found.criteria:
                 cell.append(f"\n  [{criterion.status}] ", style="magenta")
-                cell.append(criterion.text)
+                cell.append(unescape_markdown(criterion.text))
                 if criterion.reason:
-                    cell.append(f" — {criterion.reason}", style="dim")
+                    cell.append(f" — {unescape_markdown(criterion.reason)}", style="dim")
         grid.add_row(f"{found.rank}.", cell)
         grid.add_row("", "")
     return Group(Text(title, style="bold"), grid)
