@@ -4,6 +4,7 @@ and the ``eval`` group (``eval trec``: patient-to-trial ranking on TREC / SIGIR 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -124,6 +125,26 @@ def judge_command(
     err_console.print(message)
 
 
+# An argument that names a file rather than saying something of a patient: one word ending in a file
+# suffix, or holding a path separator.
+_FILE_LIKE = re.compile(r"^\S*(?:\.[A-Za-z]{2,5}|[/\\]\S*)$")
+
+
+def _patient_file(patient: str) -> Path | None:
+    """The file ``patient`` names, or None when it is the note itself. A note longer than a file name
+    may be is never looked up as one; a missing file that looks like one ("patient.json") is an error
+    rather than a note."""
+    path = Path(patient)
+    try:
+        if path.is_file():
+            return path
+    except OSError:  # "File name too long" and the like: it is a note.
+        return None
+    if _FILE_LIKE.match(patient.strip()) and not patient.strip().replace(".", "").isdigit():
+        raise InputError(f"no such file: {patient} (give a profile or note file, or the note itself)")
+    return None
+
+
 def match_command(
     patient: Annotated[
         str, typer.Argument(help="Patient: a JSON profile file, a text note file, or the note itself.")
@@ -148,8 +169,8 @@ def match_command(
 
     from trialatlas.services.patients import patient_fields
 
-    path = Path(patient)
-    fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)
+    path = _patient_file(patient)
+    fields = patient_fields(path.read_text(encoding="utf-8") if path is not None else patient)
     started = time.perf_counter()
     with opened(
         db, reads="match", quiet=as_json, on_note=lambda note: err_console.print(Text(note, style="dim"))
@@ -160,7 +181,7 @@ def match_command(
         print_json(answer)
         return
     profile = fields.get("patient")
-    name = (profile.id if profile is not None else None) or (path.stem if path.is_file() else "patient")
+    name = (profile.id if profile is not None else None) or (path.stem if path is not None else "patient")
     console.print(render_matches(answer.trials, f"Trials for {name}", details=details))
     err_console.print(Text(f"{len(answer.trials)} trials in {seconds:.2f} s", style="dim"))
 
