@@ -182,6 +182,28 @@ def test_phone_width_pages_fit(phone: tuple[Page, Watch]) -> None:
         shot(page, name, full=False)
 
 
+# The width a select needs to show its chosen option whole: the text, its padding and the arrow.
+_SELECT_CUT = """() => [...document.querySelectorAll('select')]
+.filter(s => s.offsetParent !== null).map(s => {
+  const style = getComputedStyle(s);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const text = s.options[s.selectedIndex]?.text ?? '';
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  const need = ctx.measureText(text).width + padding + 20;
+  return [s.name, text, Math.round(need - s.clientWidth)];
+}).filter(([, , short]) => short > 0)"""
+
+
+def test_phone_width_form_choices_are_not_cut(phone: tuple[Page, Watch]) -> None:
+    # At 390 px the match form's "Trials" choice read "open to enrolme": the grid's 10rem columns were
+    # narrower than the option. Every visible select shows its chosen option whole.
+    page, _ = phone
+    for url in ("/match", "/?q=lupus"):
+        page.goto(url)
+        assert page.evaluate(_SELECT_CUT) == [], url
+
+
 def test_keyboard_only(desk: tuple[Page, Watch]) -> None:
     page, _ = desk
     page.goto("/")

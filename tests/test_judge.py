@@ -252,3 +252,30 @@ def test_fitting_whom_a_criterion_names_is_not_meeting_what_it_asks() -> None:
         "not enough information"
     )
     assert _label(NOTE, "Women aged 40-70", "inclusion") == "included"
+
+
+def test_a_criterion_type_that_is_neither_inclusion_nor_exclusion_is_one_error_line(tmp_path: Path) -> None:
+    # Before, any type not starting "excl" ("inclusionx", "exlcusion", "other") was judged as an
+    # inclusion without a word: a misspelt exclusion then came back "included" or "not included".
+    good = _pair("Age 25 to 65 years", "inclusion")
+    pairs = [
+        {**good, "annotation_id": "typo", "criterion_type": "exlcusion"},
+        {**good, "annotation_id": "other", "criterion_type": "other"},
+        {**good, "annotation_id": "cased", "criterion_type": " Inclusion "},
+        {**good, "annotation_id": "excl", "criterion_type": "EXCLUSION"},
+    ]
+    judgements = judge_annotations(pairs)
+    assert [j.error for j in judgements[:2]] == [
+        "criterion_type is neither inclusion nor exclusion: 'exlcusion'",
+        "criterion_type is neither inclusion nor exclusion: 'other'",
+    ]
+    assert [j.eligibility for j in judgements[:2]] == ["not enough information"] * 2
+    assert judgements[2].error is None and judgements[2].eligibility == "included"
+    assert judgements[3].error is None and judgements[3].eligibility in ("excluded", "not excluded")
+    source = tmp_path / "pairs.json"
+    source.write_text(json.dumps(pairs))
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(app, ["judge", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "annotation typo: criterion_type is neither inclusion nor exclusion" in result.output
+    assert len(out.read_text().splitlines()) == 4

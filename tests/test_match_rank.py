@@ -257,6 +257,29 @@ def test_cli_match_on_a_small_store(small_store: TrialStore, tmp_path: Path) -> 
     assert bad.exit_code == 2
 
 
+def test_cli_match_refuses_a_profile_file_that_is_not_there(small_store: TrialStore, tmp_path: Path) -> None:
+    # Before, a mistyped file name was read as the note itself: "0 trials", exit code 0.
+    db = small_store.location
+    small_store.close()
+    runner = CliRunner()
+    for missing in (str(tmp_path / "patient.json"), "notes/patient-12.txt", "patient.json"):
+        result = runner.invoke(app, ["match", missing, "--db", db, "--top", "3"])
+        assert result.exit_code == 2, (missing, result.output)
+        assert "no such file" in result.output and "Trials for patient" not in result.output
+    # A one-word note is still a note, and an existing file is still read.
+    assert runner.invoke(app, ["match", "asthma", "--db", db, "--top", "3"]).exit_code == 0
+    # A note longer than a file name may be (255 bytes) is a note, not an OSError traceback.
+    long_note = " ".join([NOTE] * (300 // len(NOTE) + 2))
+    assert len(long_note) > 300
+    read_long = runner.invoke(app, ["match", long_note, "--db", db, "--top", "3"])
+    assert read_long.exit_code == 0 and read_long.exception is None, read_long.output
+    assert "NCT00000011" in read_long.stdout
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    read = runner.invoke(app, ["match", str(note), "--db", db, "--top", "3"])
+    assert read.exit_code == 0 and "NCT00000011" in read.stdout
+
+
 def test_store_matcher_keeps_loaded_trials_until_the_store_changes_them(small_store: TrialStore) -> None:
     matcher = StoreMatcher(small_store, pool=50)
     profile = profile_from_note(NOTE)

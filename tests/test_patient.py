@@ -277,3 +277,21 @@ def test_a_yes_or_no_fact_takes_only_true_or_false(value: str) -> None:
     with pytest.raises(ValidationError):
         PatientProfile.model_validate_json(f'{{"compliance": {value}}}')
     assert PatientProfile.model_validate_json('{"compliance": false}').compliance is False
+
+
+def test_the_summary_names_each_condition_once_with_what_was_read_of_it() -> None:
+    # "Understood: …" (CLI, API, /match) listed a condition once per mention, cut at eight, so a note
+    # naming lupus nephritis eight times lost its hypertension; the class and course read were not said.
+    from trialatlas.services.patients import summarize_patient
+
+    note = (
+        "A 32-year-old woman with lupus nephritis class IV diagnosed in 2019. "
+        + "Her lupus nephritis relapsed in 2022 after stopping mycophenolate. " * 8
+        + "She also has hypertension; hypertension is controlled on amlodipine. On amlodipine 5 mg daily."
+    )
+    summary = summarize_patient(profile_from_note(note))
+    conditions = summary.split("conditions: ", 1)[1].split(";", 1)[0]
+    assert conditions.count("lupus nephritis") == 1 and conditions.count("hypertension") == 1, summary
+    assert re.search(r"lupus nephritis \(class 4, relapse\)", conditions), summary
+    medications = summary.split("medications: ", 1)[1]
+    assert medications.count("amlodipine") == 1, summary

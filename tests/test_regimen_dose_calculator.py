@@ -104,3 +104,24 @@ def test_dose_command_rejects_an_implausible_weight(tmp_path: Path, nct03200002:
     assert shown.exit_code == 0, shown.output
     statuses = {r["dose"]["status"] for r in json.loads(shown.output)["rows"]}
     assert "not applicable" in statuses
+
+
+def test_alternatives_and_a_taper_target_are_marked_in_the_doses(target_trials: Path) -> None:
+    # NCT04048161: "Steroid dose: 1.0-1.5 mg/kg, qod or 0.5-0.75 mg/kg/day, qd, then gradually taper the
+    # steroid to 5mg/day". The timeline marks the two as alternatives and 5 mg/day as the taper's end;
+    # the dose calculator listed all three as if given together.
+    trial = next(iter(read_path(target_trials / "NCT04048161.xml")))
+    assert isinstance(trial, Trial)
+    rows = [r for r in trial_doses(trial, weight_kg=20).rows if r.dose.drug == "glucocorticoid"]
+    by_arm: dict[str, list[str]] = {}
+    for row in rows:
+        by_arm.setdefault(row.arm, []).append(row.dose.stated)
+    assert len(by_arm) == 2
+    for row in rows:
+        if row.dose.stated == "5 mg/day":
+            assert row.role == "taper" and row.alternative_group is None
+            assert any("taper" in note and "not given with" in note for note in row.dose.notes)
+        else:
+            assert row.alternative_group is not None and row.role is None
+            other = next(s for s in by_arm[row.arm] if s not in (row.dose.stated, "5 mg/day"))
+            assert any(note.startswith("or ") and other in note for note in row.dose.notes), row.dose.notes

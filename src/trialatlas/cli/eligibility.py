@@ -4,6 +4,7 @@ and the ``eval`` group (``eval trec``: patient-to-trial ranking on TREC / SIGIR 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +16,7 @@ from rich.text import Text
 from trialatlas.cli.common import DbOption, console, err_console, new_app, opened, print_json, print_trec
 from trialatlas.cli.related import eval_related_command
 from trialatlas.errors import InputError
+from trialatlas.text.markdown import unescape_markdown
 
 if TYPE_CHECKING:
     from trialatlas.extract.criteria.rules import ParsedCriterion
@@ -44,15 +46,15 @@ def render_criteria(parsed: list[ParsedCriterion]) -> Group:
         grid.add_column(overflow="fold")
         for criterion in (c for c in parsed if c.kind == kind):
             cell = Text("  " if criterion.parent is not None else "")
-            cell.append(criterion.text, style="bold" if criterion.is_header else "")
+            cell.append(unescape_markdown(criterion.text), style="bold" if criterion.is_header else "")
             if criterion.rules:
                 many = criterion.combine == "any" and len(criterion.rules) > 1
                 cell.append("\n→ " + ("any of: " if many else ""), style="cyan")
-                cell.append("; ".join(describe_rule(rule) for rule in criterion.rules))
+                cell.append(unescape_markdown("; ".join(describe_rule(rule) for rule in criterion.rules)))
                 if criterion.logic is not None and len(criterion.rules) > 1:
                     # How the rules combine: all(…), any(…), not(…), except(…), examples(…).
                     cell.append("\n  logic: ", style="cyan")
-                    cell.append(criterion.logic.describe(criterion.rules))
+                    cell.append(unescape_markdown(criterion.logic.describe(criterion.rules)))
                 for warning in (w for rule in criterion.rules for w in rule.warnings):
                     cell.append(f"\n  note: {warning}", style="yellow")
             elif not criterion.is_header:
@@ -123,6 +125,26 @@ def judge_command(
     err_console.print(message)
 
 
+# An argument that names a file rather than saying something of a patient: one word ending in a file
+# suffix, or holding a path separator.
+_FILE_LIKE = re.compile(r"^\S*(?:\.[A-Za-z]{2,5}|[/\\]\S*)$")
+
+
+def _patient_file(patient: str) -> Path | None:
+    """The file ``patient`` names, or None when it is the note itself. A note longer than a file name
+    may be is never looked up as one; a missing file that looks like one ("patient.json") is an error
+    rather than a note."""
+    path = Path(patient)
+    try:
+        if path.is_file():
+            return path
+    except OSError:  # "File name too long" and the like: it is a note.
+        return None
+    if _FILE_LIKE.match(patient.strip()) and not patient.strip().replace(".", "").isdigit():
+        raise InputError(f"no such file: {patient} (give a profile or note file, or the note itself)")
+    return None
+
+
 def match_command(
     patient: Annotated[
         str, typer.Argument(help="Patient: a JSON profile file, a text note file, or the note itself.")
@@ -147,8 +169,8 @@ def match_command(
 
     from trialatlas.services.patients import patient_fields
 
-    path = Path(patient)
-    fields = patient_fields(path.read_text(encoding="utf-8") if path.is_file() else patient)
+    path = _patient_file(patient)
+    fields = patient_fields(path.read_text(encoding="utf-8") if path is not None else patient)
     started = time.perf_counter()
     with opened(
         db, reads="match", quiet=as_json, on_note=lambda note: err_console.print(Text(note, style="dim"))
@@ -159,7 +181,7 @@ def match_command(
         print_json(answer)
         return
     profile = fields.get("patient")
-    name = (profile.id if profile is not None else None) or (path.stem if path.is_file() else "patient")
+    name = (profile.id if profile is not None else None) or (path.stem if path is not None else "patient")
     console.print(render_matches(answer.trials, f"Trials for {name}", details=details))
     err_console.print(Text(f"{len(answer.trials)} trials in {seconds:.2f} s", style="dim"))
 
@@ -178,18 +200,18 @@ def render_matches(trials: list[MatchedTrial], title: str, *, details: bool = Fa
         if found.criteria:
             cell.append(f" ({found.unknown} unknown)", style="dim")
         cell.append(f"  score {found.score:.2f}", style="dim")
-        cell.append(f"\n{found.title}")
+        cell.append(f"\n{unescape_markdown(found.title)}")
         reasons = found.reasons if details else found.reasons[:1]
         for reason in reasons:
-            cell.append(f"\n• {reason}", style="yellow")
+            cell.append(f"\n• {unescape_markdown(reason)}", style="yellow")
         if not details and len(found.reasons) > 1:
             cell.append(f" (+{len(found.reasons) - 1} more: --details)", style="dim")
         if details:
             for criterion in found.criteria:
                 cell.append(f"\n  [{criterion.status}] ", style="magenta")
-                cell.append(criterion.text)
+                cell.append(unescape_markdown(criterion.text))
                 if criterion.reason:
-                    cell.append(f" — {criterion.reason}", style="dim")
+                    cell.append(f" — {unescape_markdown(criterion.reason)}", style="dim")
         grid.add_row(f"{found.rank}.", cell)
         grid.add_row("", "")
     return Group(Text(title, style="bold"), grid)

@@ -28,10 +28,12 @@ from trialatlas.services.results import (
     results_view,
 )
 from trialatlas.services.sections import design_rows, snapshot_rows
+from trialatlas.text.markdown import unescape_markdown
 
 
 def _t(value: object, style: str = "") -> Text:
-    return Text("" if value is None else str(value), style=style)
+    # Registry text as its page reads: API v2's markdown escapes ("\\>= 1:80") undone.
+    return Text("" if value is None else unescape_markdown(str(value)), style=style)
 
 
 def _date(value: PartialDate | None) -> str:
@@ -61,7 +63,7 @@ def render_trial(trial: Trial) -> list[RenderableType]:
     if trial.acronym:
         header.append(f"  {trial.acronym}", style="bold")
     header.append("\n")
-    header.append(trial.title, style="bold")
+    header.append(unescape_markdown(trial.title), style="bold")
     if trial.is_partial:
         header.append("\n(partial record: the source shows only part of this trial)", style="yellow")
     out: list[RenderableType] = [header]
@@ -140,7 +142,7 @@ def _groups(trial: Trial) -> list[RenderableType]:
         if arm.type:
             text.append(f"  [{arm.type}]", style="magenta")
         if arm.description:
-            text.append("\n" + arm.description)
+            text.append("\n" + unescape_markdown(arm.description))
         for name in arm.intervention_names:
             text.append(f"\n  • {name}", style="green")
         parts.append(text)
@@ -152,9 +154,9 @@ def _groups(trial: Trial) -> list[RenderableType]:
         if intervention.other_names:
             text.append(f"  (also: {', '.join(intervention.other_names)})", style="dim")
         if intervention.description and (intervention.name not in listed or not trial.arms):
-            text.append("\n" + intervention.description)
+            text.append("\n" + unescape_markdown(intervention.description))
         elif intervention.description:
-            text.append("\n" + intervention.description, style="dim")
+            text.append("\n" + unescape_markdown(intervention.description), style="dim")
         parts.append(text)
     return parts
 
@@ -181,7 +183,7 @@ def _eligibility(trial: Trial, minimum: str, maximum: str) -> list[RenderableTyp
             text = Text(f"\n{title}\n", style="bold")
             for item in items:
                 text.append("  • ")
-                text.append(item)
+                text.append(unescape_markdown(item))
                 text.append("\n")
             parts.append(text)
     if not elig.inclusion and not elig.exclusion and elig.criteria_text:

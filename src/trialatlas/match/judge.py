@@ -179,7 +179,7 @@ class RuleJudge:
         self, note: str, criterion_text: str, criterion_type: str, annotation_id: Any = None
     ) -> Judgement:
         kind: Literal["inclusion", "exclusion"] = (
-            "exclusion" if criterion_type.lower().startswith("excl") else "inclusion"
+            "exclusion" if criterion_type.strip().lower().startswith("excl") else "inclusion"
         )
         profile = self.profile(note)
         rules = parse_text(criterion_text, kind)
@@ -592,13 +592,18 @@ def load_annotations(path: str | Path) -> list[dict[str, Any]]:
 
 
 def _unjudgeable(pair: dict[str, Any]) -> str | None:
-    """Why a pair cannot be judged at all (a null or blank note, criterion or type), or None."""
+    """Why a pair cannot be judged at all (a null or blank note, criterion or type, or a type that is
+    neither inclusion nor exclusion), or None."""
     for key in ("note", "criterion_text", "criterion_type"):
         value = pair.get(key)
         if not isinstance(value, str) or not value.strip():
             return (
                 f"{key} is {'null' if value is None else 'empty' if isinstance(value, str) else 'not text'}"
             )
+    kind = pair["criterion_type"].strip().lower()
+    if not kind.startswith(("incl", "excl")):
+        # A misspelt type ("exlcusion") must not be judged as an inclusion without a word.
+        return f"criterion_type is neither inclusion nor exclusion: {pair['criterion_type']!r}"
     return None
 
 

@@ -45,13 +45,31 @@ def patient_fields(text: str) -> dict[str, Any]:
         raise InputError(f"patient: {validation_problems(exc, 'patient')}") from exc
 
 
+def _conditions_read(profile: PatientProfile) -> list[str]:
+    """The patient's own conditions, each named once however often the note mentions it, with the
+    classes and course read from any of its mentions ("lupus nephritis (class 4, relapse)")."""
+    named: dict[str, list[str]] = {}
+    for condition in profile.conditions:
+        if not condition.present or condition.family:
+            continue
+        details = named.setdefault(condition.name.lower(), [condition.name])
+        if condition.classes:
+            details.append(f"{condition.class_kind or 'class'} {'/'.join(condition.classes)}")
+        details.extend(condition.course)
+    shown = []
+    for name, *details in named.values():
+        read = list(dict.fromkeys(details))
+        shown.append(f"{name} ({', '.join(read)})" if read else name)
+    return shown
+
+
 def summarize_patient(profile: PatientProfile) -> str:
     parts: list[str] = []
     if profile.age_years is not None:
         parts.append(f"{profile.age_years:g} years")
     if profile.sex:
         parts.append(profile.sex)
-    conditions = [c.name for c in profile.conditions if c.present and not c.family]
+    conditions = _conditions_read(profile)
     if conditions:
         parts.append("conditions: " + ", ".join(conditions[:8]))
     labs = [
@@ -61,7 +79,7 @@ def summarize_patient(profile: PatientProfile) -> str:
     ]
     if labs:
         parts.append("labs: " + ", ".join(labs[:8]))
-    medications = [m.name for m in profile.medications if m.present]
+    medications = list(dict.fromkeys(m.name for m in profile.medications if m.present))
     if medications:
         parts.append("medications: " + ", ".join(medications[:8]))
     return "; ".join(parts) or "nothing recognised: add age, sex, conditions or a note"

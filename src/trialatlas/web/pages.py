@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -16,12 +17,22 @@ from trialatlas.search import SortKey
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import MAX_LIMIT, SearchRequest
 from trialatlas.services.patients import profile_from_form
+from trialatlas.text.markdown import unescape_markdown
 from trialatlas.web.charts import standalone_svg
 from trialatlas.web.landscape import chart_csv, landscape_chart, landscape_view
 from trialatlas.web.urls import FILTER_FACETS, hidden_fields, read_search, search_url
 from trialatlas.web.views import compare_view, label, search_view, trial_view
 
 router = APIRouter(include_in_schema=False)
+
+
+def shown(value: object) -> object:
+    """What a page prints of a value: registry text with API v2's markdown escapes undone ("\\>= 1:80"
+    reads ">= 1:80", as on the registry's page); markup a template built (JSON, SVG) as it is."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return unescape_markdown(value)
+    return value
+
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("trialatlas.web", "templates"),
@@ -30,6 +41,7 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=shown,
 )
 templates = Jinja2Templates(env=_env)
 

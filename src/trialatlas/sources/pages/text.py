@@ -17,6 +17,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from trialatlas.errors import RecordDataError
+from trialatlas.text.markdown import unescape_markdown
 
 
 class NotTextError(RecordDataError):
@@ -249,14 +250,6 @@ def page_text(data: bytes) -> tuple[str, bool]:
     if looks_like_html(text):
         return normalize_text(html_to_text(text)), True
     return text, False
-
-
-# Markdown escapes ClinicalTrials.gov writes into API v2 free text ("\~", "\<", "\^", "\*", "\_").
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~<>^|=])")
-
-
-def unescape_markdown(text: str) -> str:
-    return _MD_ESCAPE.sub(r"\1", text)
 
 
 def clean(text: str | None) -> str | None:
