@@ -144,7 +144,10 @@ def _clause_index(text: str, position: int) -> int:
 
 
 _ALLERGY = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|sensiti[sz]ed|sensitivity)\b", re.I)
-_INTOLERANCE = re.compile(r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*|adverse\s+reaction)", re.I)
+_INTOLERANCE = re.compile(
+    r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*|(?:inability|unable)\s+to\s+tolerate|adverse\s+reaction)",
+    re.I,
+)
 _FAILURE = re.compile(
     r"\b(?:fail\w*\s+to\s+respond|failure|refractory|resistan\w*|inadequate\s+response|non-?respon\w*)", re.I
 )
