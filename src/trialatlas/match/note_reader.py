@@ -83,6 +83,12 @@ def _no_longer_taken(sentence: str, start: int, end: int) -> bool:
     return bool(before.search(sentence[max(0, start - 60) : start]) or after.match(sentence, end))
 
 
+def says_ended(text: str) -> bool:
+    """Whether ``text`` has words that put a medicine's course in the past ("took", "received",
+    "completed", "stopped"; ``medication_ended`` in ``note_cues.json``)."""
+    return _medication_dating()[0].search(text) is not None
+
+
 def _ended_days_ago(clause: str, age_years: float | None) -> float | None:
     """How long ago the clause says a medicine ended ("completed carboplatin one year ago"); None when
     it gives no time, or dates the start ("started prednisone 3 years ago") rather than the end."""
