@@ -146,3 +146,49 @@ def test_uses_only_gives_the_whole_medication_list() -> None:
 )
 def test_is_menopausal_says_menopause_was_reached(note: str, expected: str) -> None:
     assert status_of("Postmenopausal women", note) == expected
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note", "expected"),
+    [
+        # "Acute" is part of the disease's name, not a course the criterion asks for.
+        ("Acute myeloid leukemia", "A 60-year-old man with relapsed AML.", "met"),
+        ("Acute kidney injury", "He was admitted with AKI on CKD.", "met"),
+        ("Relapsed acute myeloid leukemia", "A 60-year-old man with relapsed acute myeloid leukemia.", "met"),
+        (
+            "Newly diagnosed acute myeloid leukemia",
+            "A 60-year-old man with relapsed acute myeloid leukemia.",
+            "not met",
+        ),
+    ],
+)
+def test_a_course_word_in_the_disease_name_is_no_course(criterion: str, note: str, expected: str) -> None:
+    assert status_of(criterion, note) == expected
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note"),
+    [
+        ("Type 2 diabetes", "History of DM2 on metformin."),
+        ("Diabetes mellitus", "PMH: DMII, HTN."),
+        ("Hyperlipidemia", "PMH: HTN, HLD."),
+        ("Atrial fibrillation", "A 70-year-old man with afib on warfarin."),
+        ("Relapsing remitting multiple sclerosis", "A 20-year-old woman with RRMS."),
+        ("Polycystic ovary syndrome", "She complains of sleep apnea, PCO and weight gain."),
+        ("Sickle cell disease", "A 34-year-old man with HbSS disease."),
+        ("Subarachnoid hemorrhage", "He was admitted with SAH."),
+        ("Lymphoma", "A 60-year-old man with DLBCL."),
+        ("Alcohol abuse", "48 M with ongoing EtOH abuse."),
+        ("Smokers", "48 M with a h/o HTN and tobacco abuse."),
+        ("Attention deficit hyperactivity disorder", "A 9-year-old boy with ADHD."),
+        ("Aortic stenosis", "TTE revealed severe aortic valve stenosis."),
+    ],
+)
+def test_a_condition_named_by_its_abbreviation_or_synonym(criterion: str, note: str) -> None:
+    assert status_of(criterion, note) == "met"
+
+
+def test_one_valve_lesion_is_not_another() -> None:
+    # Each lesion is a kind of valvular heart disease, no longer one concept for all of them.
+    assert status_of("Aortic stenosis", "He has mitral regurgitation.", kind="exclusion") == "unknown"
+    assert status_of("Valvular heart disease", "He has mitral regurgitation.", kind="exclusion") == "excluded"
