@@ -174,7 +174,7 @@ def test_a_course_word_in_the_disease_name_is_no_course(criterion: str, note: st
         ("Hyperlipidemia", "PMH: HTN, HLD."),
         ("Atrial fibrillation", "A 70-year-old man with afib on warfarin."),
         ("Relapsing remitting multiple sclerosis", "A 20-year-old woman with RRMS."),
-        ("Polycystic ovary syndrome", "She complains of sleep apnea, PCO and weight gain."),
+        ("Polycystic ovary syndrome", "She complains of sleep apnea, PCOS and weight gain."),
         ("Sickle cell disease", "A 34-year-old man with HbSS disease."),
         ("Subarachnoid hemorrhage", "He was admitted with SAH."),
         ("Lymphoma", "A 60-year-old man with DLBCL."),
@@ -192,3 +192,16 @@ def test_one_valve_lesion_is_not_another() -> None:
     # Each lesion is a kind of valvular heart disease, no longer one concept for all of them.
     assert status_of("Aortic stenosis", "He has mitral regurgitation.", kind="exclusion") == "unknown"
     assert status_of("Valvular heart disease", "He has mitral regurgitation.", kind="exclusion") == "excluded"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note"),
+    [
+        # Abbreviations other specialties use for something else stay unread: RMS is rhabdomyosarcoma in
+        # oncology, PCO posterior capsule opacification in ophthalmology.
+        ("Relapsing multiple sclerosis", "A 6-year-old boy with embryonal RMS."),
+        ("Polycystic ovary syndrome", "Visual acuity reduced by PCO after cataract surgery."),
+    ],
+)
+def test_an_ambiguous_abbreviation_names_no_condition(criterion: str, note: str) -> None:
+    assert status_of(criterion, note) == "unknown"
