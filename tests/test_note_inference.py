@@ -205,3 +205,11 @@ def test_one_valve_lesion_is_not_another() -> None:
 )
 def test_an_ambiguous_abbreviation_names_no_condition(criterion: str, note: str) -> None:
     assert status_of(criterion, note) == "unknown"
+
+
+def test_a_medicine_taken_now_answers_intolerance_only_in_a_note_without_reactions() -> None:
+    criterion = "Known hypersensitivity to heparin"
+    note = "On a heparin drip. Platelets fell to 40 on day 5: heparin-induced thrombocytopenia suspected."
+    assert status_of(criterion, note, kind="exclusion") == "unknown"
+    with_rash = "He takes metoprolol 25 mg daily. He developed a rash after amoxicillin."
+    assert status_of("Inability to tolerate beta-blocking drugs", with_rash, kind="exclusion") == "unknown"

@@ -4,6 +4,9 @@ by route, window and dose) says of a patient. The other rule kinds are :mod:`tri
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
 from trialatlas.extract.criteria.qualifiers import route_groups, systemic_daily_mg_from
 from trialatlas.extract.criteria.rules import MedicationRule
@@ -12,6 +15,7 @@ from trialatlas.match.logic import Truth, never_had, outcome
 from trialatlas.match.note_reader import says_ended
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import dose_check
+from trialatlas.text.packaged import packaged_json
 
 
 def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
@@ -130,7 +134,9 @@ _PAST_MEDICATION_DAYS = 28
 
 def _taken_now(rule: MedicationRule, patient: PatientProfile) -> PatientMedication | None:
     """A medicine of the criterion's drugs or classes the note gives as taken now (not a relative's,
-    not stopped or past), or None."""
+    not stopped or past), in a note that tells of no reaction to any medicine; or None."""
+    if any(_reaction().search(sentence) for sentence in patient.sentences):
+        return None
     for medication in patient.medications:
         if not medication.present or medication.family or _no_longer_taken(medication):
             continue
@@ -142,6 +148,13 @@ def _taken_now(rule: MedicationRule, patient: PatientProfile) -> PatientMedicati
         if _names_drug(rule, medication.drugs, medication.classes):
             return medication
     return None
+
+
+@cache
+def _reaction() -> re.Pattern[str]:
+    """Words of a reaction to a medicine (``medication_reaction`` in ``note_cues.json``, data)."""
+    cues = packaged_json("trialatlas.match", "note_cues.json")["medication_reaction"]
+    return re.compile(r"\b(?:" + "|".join(cues) + ")", re.IGNORECASE)
 
 
 def _no_longer_taken(medication: PatientMedication) -> bool:
