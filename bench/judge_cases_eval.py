@@ -1,10 +1,11 @@
-"""The labelled case files by half: the clinical suite and the fresh judge cases, tuning (even ids) and
-sealed (odd ids) apart, as aggregates.
+"""The labelled case files by half: the clinical suite, the fresh judge cases and the inference cases,
+tuning (even ids) and sealed (odd ids) apart, as aggregates.
 
 Prints one JSON object: per set and half, agreement, confidently wrong ("wrong": met / not met
-reversed; "missed": decided where the label is unknown) and unknowns; for the fresh cases against
-TREC / SIGIR patients, the judge's TrialGPT-style label too. ``--tuning-errors`` also lists the TUNING
-half's cases that do not agree (id, category, expected, got); the sealed half's cases are never listed.
+reversed; "missed": decided where the label is unknown) and unknowns; for the cases against TREC /
+SIGIR patients (fresh and inference cases), the judge's TrialGPT-style label too. ``--tuning-errors``
+also lists the TUNING half's cases that do not agree (id, category, expected, got); the sealed half's
+cases are never listed.
 
 Usage: python bench/judge_cases_eval.py [--tuning-errors]
 """
@@ -29,7 +30,11 @@ from verdict_support import case_verdict, read_cases, topic_notes
 
 FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
 SOURCE = Path("ctgov_legacy_xml_2023") / "ctgov_legacy_xml_feb2023.tar.gz"
-SETS = {"suite": "clinical_cases.jsonl", "fresh": "judge_fresh_cases.jsonl"}
+SETS = {
+    "suite": "clinical_cases.jsonl",
+    "fresh": "judge_fresh_cases.jsonl",
+    "infer": "judge_infer_cases.jsonl",
+}
 
 
 @cache

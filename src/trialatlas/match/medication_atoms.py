@@ -4,13 +4,18 @@ by route, window and dose) says of a patient. The other rule kinds are :mod:`tri
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from trialatlas.extract.criteria.drugs import class_closure, drug_classes, same_drug
 from trialatlas.extract.criteria.qualifiers import route_groups, systemic_daily_mg_from
 from trialatlas.extract.criteria.rules import MedicationRule
 from trialatlas.match.denied_classes import denied_class
 from trialatlas.match.logic import Truth, never_had, outcome
+from trialatlas.match.note_reader import says_ended
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import dose_check
+from trialatlas.text.packaged import packaged_json
 
 
 def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[Truth, str, list[Evidence]]:
@@ -23,6 +28,12 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
                 if allergy.present:
                     return outcome("true", f"patient is allergic to {allergy.name}", allergy.evidence)
                 return outcome("false", f"patient is not allergic to {allergy.name}", allergy.evidence)
+        taken = _taken_now(rule, patient) if rule.relation != "failure" else None
+        if taken is not None:
+            # "Hypersensitivity to penicillins" for a patient on piperacillin, "inability to tolerate
+            # beta-blockers" for one on metoprolol: a medicine taken now with no reaction the note gives
+            # is one the patient tolerates.
+            return outcome("false", f"patient takes {taken.name} now", taken.evidence)
         if rule.relation == "allergy" and patient.allergy_list_complete:
             return outcome("false", f"{rule.name} is not among the allergies the note gives")
         for condition in patient.conditions:
@@ -119,6 +130,31 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
 # A medicine the note says ended longer ago than this is of the past even where no stop word says so
 # ("took ibuprofen yesterday" may still be taken; "received prednisone 3 years ago" is not).
 _PAST_MEDICATION_DAYS = 28
+
+
+def _taken_now(rule: MedicationRule, patient: PatientProfile) -> PatientMedication | None:
+    """A medicine of the criterion's drugs or classes the note gives as taken now (not a relative's,
+    not stopped or past), in a note that tells of no reaction to any medicine; or None."""
+    if any(_reaction().search(sentence) for sentence in patient.sentences):
+        return None
+    for medication in patient.medications:
+        if not medication.present or medication.family or _no_longer_taken(medication):
+            continue
+        if medication.ended_days_ago is not None or medication.current is False:
+            continue
+        # A sentence that dates a course ("In 1991 he took zidovudine …") may tell of a past one.
+        if medication.evidence is not None and says_ended(medication.evidence.sentence or ""):
+            continue
+        if _names_drug(rule, medication.drugs, medication.classes):
+            return medication
+    return None
+
+
+@cache
+def _reaction() -> re.Pattern[str]:
+    """Words of a reaction to a medicine (``medication_reaction`` in ``note_cues.json``, data)."""
+    cues = packaged_json("trialatlas.match", "note_cues.json")["medication_reaction"]
+    return re.compile(r"\b(?:" + "|".join(cues) + ")", re.IGNORECASE)
 
 
 def _no_longer_taken(medication: PatientMedication) -> bool:

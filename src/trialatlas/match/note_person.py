@@ -14,7 +14,8 @@ from trialatlas.match.patient_model import PatientProfile
 _AGE = re.compile(
     r"\b(?P<n>\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
     r"[- ]?(?:old|of\s+age)\b"
-    r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b"
+    # "22yo F", "75 yo M": a sex code right after the age is the patient's sex.
+    r"|\b(?P<n2>\d{1,3})\s*(?:yo|y/o|y\.o\.|year-old|yr-old)\b(?:\s*(?P<sexcode3>M|F|male|female)\b(?!/))?"
     # "at age 12" dates a past event, not the patient's age now.
     r"|(?<!\bat\s)(?<!\bat\sthe\s)\b(?:aged?|age:?|turned)\s+(?P<n3>\d{1,3})\b"
     r"|\b(?P<n5>\d{1,3})(?:st|nd|rd|th)\s+birthday\b"
@@ -54,7 +55,11 @@ _LAST_PERIOD = re.compile(
     r"\b(?:\d+(?:\.\d+)?|[a-z]+)\s+(?:days?|weeks?|months?|years?)\s+ago\b",
     re.I,
 )
-_MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|in\s+menopause|menopause)\b", re.I)
+# "She is menopausal": a woman who has reached menopause (not "menopausal symptoms", which a woman
+# nearing it may have).
+_MENOPAUSE = re.compile(
+    r"\b(?:post-?menopaus\w*|in\s+menopause|menopause|(?:is|was|became|now)\s+menopausal)\b", re.I
+)
 # A woman who menstruates (or is said to be premenopausal) has not reached menopause.
 _MENSTRUATING = re.compile(
     r"\b(?:pre-?menopausal|premenstrual|menses|menstruat\w+|menstrual\s+(?:pain|cramps|cycles?|bleeding)|"
@@ -105,6 +110,9 @@ def age_from(text: str) -> tuple[float | None, Literal["female", "male"] | None]
             unit = match["unit"].lower()[0]
             factor = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}[unit]
             return value * factor, None
+        if match["n2"] and match["sexcode3"]:
+            code = match["sexcode3"].lower()
+            return float(match["n2"]), "female" if code.startswith("f") else "male"
         for group in ("n2", "n3", "n5"):
             if match[group]:
                 return float(match[group]), None

@@ -12,7 +12,13 @@ from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_reg
 from trialatlas.extract.criteria.negation import context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, infection_mentions
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
-from trialatlas.extract.criteria.qualifiers import ClassList, course_of, find_classes, find_dose
+from trialatlas.extract.criteria.qualifiers import (
+    ClassList,
+    course_of,
+    find_classes,
+    find_dose,
+    mention_course,
+)
 from trialatlas.extract.criteria.vocab import (
     Mention,
     analyte_matcher,
@@ -81,6 +87,21 @@ def _no_longer_taken(sentence: str, start: int, end: int) -> bool:
     discontinued"): it is not taken now, whenever it ended."""
     before, after = _medication_stopped()
     return bool(before.search(sentence[max(0, start - 60) : start]) or after.match(sentence, end))
+
+
+def _course_around(sentence: str, start: int, end: int, concept: str | None) -> frozenset[str]:
+    """The courses a condition's clause states, the ones its own name carries left out."""
+    clause = _clause_around(sentence, start, end)
+    at = clause.find(sentence[start:end])
+    if at < 0:
+        return course_of(clause)
+    return mention_course(clause, at, at + end - start, concept)
+
+
+def says_ended(text: str) -> bool:
+    """Whether ``text`` has words that put a medicine's course in the past ("took", "received",
+    "completed", "stopped"; ``medication_ended`` in ``note_cues.json``)."""
+    return _medication_dating()[0].search(text) is not None
 
 
 def _ended_days_ago(clause: str, age_years: float | None) -> float | None:
@@ -344,7 +365,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 concept=mention.concept,
                 classes=list(owned.values) if owned else [],
                 class_kind=owned.kind if owned else None,
-                course=sorted(course_of(_clause_around(sentence, mention.start, mention.end))),
+                course=sorted(_course_around(sentence, mention.start, mention.end, mention.concept)),
                 present=not context.negated,
                 family=context.family is not None,
                 historical=context.historical is not None,

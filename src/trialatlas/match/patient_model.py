@@ -36,6 +36,7 @@ from trialatlas.extract.criteria.vocab import (
     analyte_matcher,
     analytes,
     condition_matcher,
+    plausible_scale,
     procedure_matcher,
 )
 from trialatlas.extract.units import convert
@@ -245,7 +246,9 @@ def canonical_measurement(
         low, high = analytes()[analyte].get("range", [float("-inf"), float("inf")])
         return (value, target) if low <= value <= high else (None, None)
     converted = convert(value, unit, target, analyte)
-    return (converted, target) if converted is not None else (None, None)
+    if converted is None:
+        return None, None
+    return converted * plausible_scale(analyte, converted), target
 
 
 _NUMBERED = re.compile(r"^\s*(\d+)\.\s+", re.MULTILINE)

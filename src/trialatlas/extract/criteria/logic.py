@@ -362,6 +362,18 @@ def build_logic(text: str, kind: CriterionKind, rules: Sequence[Rule]) -> LogicN
     }
     main = [i for i, r in enumerate(rules) if not (r.negated and r.exception) and i not in rationale]
     exempt = [i for i, r in enumerate(rules) if r.negated and r.exception and i not in rationale]
+    if not main and kind == "inclusion":
+        # Only a permission among inclusions ("Obesity is allowed", "Patients with type 2 diabetes will
+        # not be excluded"): it asks for nothing, so it holds whichever way the patient is, once known.
+        # An all-of, so words beside it no rule read ("must be in good general health") still count.
+        either = [
+            _node(
+                op="any",
+                children=[_node(op="atom", rule=i), _node(op="not", children=[_node(op="atom", rule=i)])],
+            )
+            for i in exempt
+        ]
+        return _node(op="all", children=either)
     if not main:
         # Only an exception ("Topical steroids are allowed"): it reads as its negation.
         return _join("all", [_node(op="not", children=[_node(op="atom", rule=i)]) for i in exempt])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-from trialatlas.extract.criteria.vocab import number_value
+from trialatlas.extract.criteria.vocab import conditions, number_value
 from trialatlas.text.numbers import number_words
 from trialatlas.text.packaged import packaged_json
 
@@ -166,6 +166,23 @@ def course_of(text: str) -> frozenset[str]:
     for match in pattern.finditer(text):
         found |= courses.get(" ".join(match.group(0).lower().split()), frozenset())
     return frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def name_courses(concept: str | None) -> frozenset[str]:
+    """The courses every name of a condition carries ("acute" in acute myeloid leukaemia, acute kidney
+    injury): part of what the disease is, not a course a mention of it states."""
+    names = conditions().get(concept or "", {}).get("names", [])
+    if not names:
+        return frozenset()
+    return frozenset.intersection(*(course_of(name) for name in names))
+
+
+def mention_course(text: str, start: int, end: int, concept: str | None) -> frozenset[str]:
+    """The courses the words of ``text`` around a condition's mention (``start``–``end``) state, the
+    ones its own name carries left out ("relapsed acute myeloid leukaemia": relapse, not new)."""
+    own = course_of(text[start:end]) - name_courses(concept)
+    return own | course_of(text[:start] + " , " + text[end:])
 
 
 def course_conflicts(wanted: set[str], stated: set[str]) -> list[tuple[str, str]]:

@@ -259,6 +259,16 @@ def analytes() -> dict[str, Any]:
     return _load("analytes.json")
 
 
+def plausible_scale(analyte: str, value: float) -> float:
+    """The power of ten that brings ``value`` (in the analyte's canonical unit) into its plausible range:
+    1 when it is in range or no factor of 1,000 or 1,000,000 either way does it. Typos in powers of ten
+    ("10^12/L" in a criterion, "Plt: 300000 /ml" in a note) are read as the count they mean."""
+    low, high = analytes().get(analyte, {}).get("range", [float("-inf"), float("inf")])
+    if low <= value <= high:
+        return 1.0
+    return next((factor for factor in (1e-3, 1e3, 1e-6, 1e6) if low <= value * factor <= high), 1.0)
+
+
 @cache
 def analyte_matcher() -> Matcher:
     # Short analyte names ("hb", "alt", "ef") are case-insensitive: criteria write "Hb", "HB", "hb".

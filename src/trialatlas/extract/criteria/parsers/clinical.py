@@ -9,13 +9,13 @@ from trialatlas.extract.criteria.drugs import DrugMention, drug_classes, find_dr
 from trialatlas.extract.criteria.qualifiers import (
     ClassList,
     Dose,
-    course_of,
     elliptic_names,
     exempt_routes_after,
     find_classes,
     find_dose,
     is_class_token,
     is_equivalence_reference,
+    mention_course,
     qualifier_vocab,
     route_mentions,
     routes_before,
@@ -144,7 +144,10 @@ def _clause_index(text: str, position: int) -> int:
 
 
 _ALLERGY = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|sensiti[sz]ed|sensitivity)\b", re.I)
-_INTOLERANCE = re.compile(r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*|adverse\s+reaction)", re.I)
+_INTOLERANCE = re.compile(
+    r"\b(?:intoleran\w*|contraindicat\w*|not\s+tolerate\w*|(?:inability|unable)\s+to\s+tolerate|adverse\s+reaction)",
+    re.I,
+)
 _FAILURE = re.compile(
     r"\b(?:fail\w*\s+to\s+respond|failure|refractory|resistan\w*|inadequate\s+response|non-?respon\w*)", re.I
 )
@@ -681,7 +684,14 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         # The course ("previous history of treatment and relapse of") is read back to the clause's start
         # or the previous condition, whichever is nearer: a list's items do not share it.
         course_start = max(previous_end, mention.start - 60, _clause_start(text, mention.start))
-        course = sorted(course_of(text[course_start : mention.start]) | course_of(mention.text))
+        course = sorted(
+            mention_course(
+                text[course_start : mention.end],
+                mention.start - course_start,
+                len(text[course_start : mention.end]),
+                mention.concept,
+            )
+        )
         previous_end = mention.end
         qualifiers = [_qualifier(q.group(0)) for q in _QUALIFIERS.finditer(lead)][-3:]
         # The words right before the name modify it ("steroid-resistant nephrotic syndrome").

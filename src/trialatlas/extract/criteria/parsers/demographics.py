@@ -17,10 +17,12 @@ _OLD = r"(?:old|of\s+age|(?:of\s+)?age|yo|y/o|y\.o\.)"
 _YEARS_PER = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
 
 _LOWER_OPS = (
-    r"(?:≥|>=|=>|≧|>|over|above|older\s+than|greater\s+than|more\s+than|at\s+least|minimum(?:\s+of)?|from)"
+    r"(?:>/=|≥/=|>\s*or\s*=|≥|>=|=>|≧|>|over|above|older\s+than|greater\s+than|more\s+than|at\s+least|"
+    r"minimum(?:\s+of)?|from)"
 )
 _UPPER_OPS = (
-    r"(?:≤|<=|=<|≦|<|under|below|younger\s+than|less\s+than|up\s+to|maximum(?:\s+of)?|not\s+older\s+than|to)"
+    r"(?:</=|≤/=|<\s*or\s*=|≤|<=|=<|≦|<|under|below|younger\s+than|less\s+than|up\s+to|maximum(?:\s+of)?|"
+    r"not\s+older\s+than|to)"
 )
 
 # The age patterns' sources, compiled on first use (see _age_patterns): a process that never reads
@@ -204,24 +206,22 @@ def parse_age(context: CriterionContext) -> list[Rule]:
                     continue
                 if upper:
                     rule.max_years = years
-                    rule.max_inclusive = not (op.startswith("<") and not op.startswith("<=")) and op not in (
-                        "under",
-                        "below",
-                        "younger than",
-                        "less than",
-                    )
+                    strict = op.startswith("<") and "=" not in op
+                    words = ("under", "below", "younger than", "less than")
+                    rule.max_inclusive = not strict and op not in words
                 else:
                     rule.min_years = years
-                    rule.min_inclusive = not (
-                        op.startswith(">") and not op.startswith(">=")
-                    ) and not re.match(r"over|above|older|greater|more", op)
+                    rule.min_inclusive = not (op.startswith(">") and "=" not in op) and not re.match(
+                        r"over|above|older|greater|more", op
+                    )
             if rule.max_years is None and rule.min_years is not None:
                 # "18 years or older and under 65", "≥ 18 years and ≤ 65 years": the bound after the
                 # first belongs to the same range.
                 bound = _THEN_UPPER.match(text, end)
                 if bound is not None and float(bound["high"]) > rule.min_years:
                     rule.max_years = float(bound["high"])
-                    rule.max_inclusive = bound["op"].lower().startswith(("≤", "<=", "up", "not", "no "))
+                    inclusive = ("≤", "up", "not", "no ")
+                    rule.max_inclusive = "=" in bound["op"] or bound["op"].lower().startswith(inclusive)
                     end = bound.end()
                     rule.span = context.span(start, end)
                     # A bound read on its own before ("age under 70 years") is now part of this range.
@@ -239,7 +239,8 @@ def parse_age(context: CriterionContext) -> list[Rule]:
 
 
 _THEN_UPPER = re.compile(
-    r"\s*(?:,|and|but)?\s*(?:(?:aged?|age\s+is)\s*)?(?P<op>≤|<=|=<|<|under|below|younger\s+than|less\s+than|"
+    r"\s*(?:,|and|but)?\s*(?:(?:aged?|age\s+is)\s*)?"
+    r"(?P<op></=|<\s*or\s*=|≤|<=|=<|<|under|below|younger\s+than|less\s+than|"
     r"up\s+to|not\s+older\s+than|no\s+older\s+than)\s*(?P<high>\d{1,3})(?!\d)\s*(?:years?|yrs?)?",
     re.IGNORECASE,
 )

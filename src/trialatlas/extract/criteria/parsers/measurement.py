@@ -18,7 +18,13 @@ from trialatlas.extract.criteria.drugs import find_drugs
 from trialatlas.extract.criteria.registry import CriterionContext, register
 from trialatlas.extract.criteria.rules import MeasurementRule, Operator, Rule
 from trialatlas.extract.criteria.trigger_words import trigger_words
-from trialatlas.extract.criteria.vocab import Mention, analyte_matcher, analytes, note_value_phrases
+from trialatlas.extract.criteria.vocab import (
+    Mention,
+    analyte_matcher,
+    analytes,
+    note_value_phrases,
+    plausible_scale,
+)
 from trialatlas.extract.units import convert, is_unit
 from trialatlas.text.numbers import number_words
 
@@ -27,13 +33,13 @@ _OPERATORS: tuple[tuple[str, Operator], ...] = (
     (
         r"≥|>=|=>|≧|⩾|＞=|greater\s+than\s+or\s+equal\s+(?:to\s+)?|more\s+than\s+or\s+equal\s+(?:to\s+)?"
         r"|equal\s+to\s+or\s+(?:greater|more|higher)\s+than|at\s+least|not\s+less\s+than|no\s+less\s+than|"
-        r"minimum\s+(?:of\s+)?|of\s+at\s+least|≥/=|>/=|at\s+or\s+(?:above|over)",
+        r"minimum\s+(?:of\s+)?|of\s+at\s+least|≥/=|>/=|>\s*or\s*=|at\s+or\s+(?:above|over)",
         ">=",
     ),
     (
         r"≤|<=|=<|≦|⩽|less\s+than\s+or\s+equal\s+(?:to\s+)?|equal\s+to\s+or\s+(?:less|lower)\s+than|at\s+most|"
         r"not\s+(?:more|greater|higher)\s+than|no\s+(?:more|greater|higher)\s+than|up\s+to|maximum\s+(?:of\s+)?|"
-        r"not\s+exceed(?:ing)?|≤/=|</=|at\s+or\s+(?:below|under)",
+        r"not\s+exceed(?:ing)?|≤/=|</=|<\s*or\s*=|at\s+or\s+(?:below|under)",
         "<=",
     ),
     (
@@ -309,14 +315,10 @@ def _canonical(
     converted = convert(value, unit, target, analyte)
     if converted is None:
         return None, None
-    low, high = entry.get("range", [-math.inf, math.inf])
-    if not (low <= converted <= high):
-        # Typos in powers of ten ("10^12/L" for platelets): retry a factor of 1,000 each way.
-        for factor in (1e-3, 1e3, 1e-6, 1e6):
-            if low <= converted * factor <= high:
-                warnings.append(f"unit {unit!r} gives an implausible {analyte} value; read as ×{factor:g}")
-                return converted * factor, target
-    return converted, target
+    factor = plausible_scale(analyte, converted)
+    if factor != 1.0:
+        warnings.append(f"unit {unit!r} gives an implausible {analyte} value; read as ×{factor:g}")
+    return converted * factor, target
 
 
 @register("measurement", priority=30)
