@@ -5,7 +5,8 @@ Reasons name what the query and the trial share, most telling first: a title the
 broader ones, two salts of one drug), who runs them (:mod:`trialatlas.related.people`), design and
 population (or, for a patient, whether the trial is open to them), countries, outcomes, passages
 shared word for word (:mod:`trialatlas.related.passages`) and the few telling words left. A shared
-word or sponsor is named only where few trials have it (:data:`TELLING_SHARE`).
+word or sponsor is named only where few trials have it (:data:`TELLING_SHARE`), and a word only where a
+person can check it (:mod:`trialatlas.related.terms`: not common English unless a domain name).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from trialatlas.related.passages import passage_reason
 from trialatlas.related.people import who_reasons
 from trialatlas.related.query import Query, query_phrase, telling_shingles
 from trialatlas.related.quoted import phrase_of, quoted_reason, quoted_titles
+from trialatlas.related.terms import checkable_term
 
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
@@ -135,7 +137,11 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     terms: list[str] = []
     # Most contributing first: the first four telling words are named, the rest not even looked up.
     for feature, _ in shared(index, query, "text", row):
-        if _telling(index, feature) and not any(w in mentioned for w in feature.split()):
+        if (
+            _telling(index, feature)
+            and checkable_term(index, feature, query.text)
+            and not any(w in mentioned for w in feature.split())
+        ):
             terms.append(feature)
             if len(terms) == 4:
                 break

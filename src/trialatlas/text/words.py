@@ -118,3 +118,18 @@ def prefix_pattern(words: Iterable[str]) -> str:
         return f"(?:{body})?" if _End in node else body
 
     return render(tree) or "(?!)"
+
+
+@cache
+def english_zipf() -> dict[str, float]:
+    """How common each word is in general English (``common_english.txt``, from ``wordfreq``): its Zipf
+    value, log10 of occurrences per billion words ("bring" 5.27, "insulin" 3.81), for the words at 3 or
+    more; a plural counts under its :func:`stem` too, as the commonest of its forms."""
+    table: dict[str, float] = {}
+    for line in packaged_text(__package__, "common_english.txt").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        word, value = line.split()
+        for form in {word, stem(word)}:
+            table[form] = max(table.get(form, 0.0), float(value))
+    return table
