@@ -48,6 +48,9 @@ def main() -> None:
         "# General English word frequencies: word and Zipf value (log10 of occurrences per billion words),",
         f"# most common first; every ASCII letters-only word of wordfreq {VERSION}'s English 'best' list",
         f"# at Zipf >= {args.floor:g}. Written by bench/build_common_english.py; do not edit by hand.",
+        "# Derived from wordfreq's data (Robyn Speer, https://github.com/rspeer/wordfreq), licensed",
+        "# CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/);",
+        "# this list is shared under the same licence; wordfreq's README names the corpora it is built from.",
     ]
     OUT.write_text(
         "\n".join([*header, *(f"{word} {-zipf:.2f}" for zipf, word in rows)]) + "\n", encoding="utf-8"
