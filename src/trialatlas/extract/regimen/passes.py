@@ -563,13 +563,11 @@ def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen
             )
             drug = target_item.drug or drug
         elif target_level is not None:
-            adjustment = clauses.make_adjustment(
-                cue.kind, drug, text[cue.start : min(sentence.end, clause_end + 40)], target=target_level
-            )
+            end = clauses.word_end(text, cue.start, min(sentence.end, clause_end + 40))
+            adjustment = clauses.make_adjustment(cue.kind, drug, text[cue.start : end], target=target_level)
         elif cue.kind in {"taper", "stop", "switch"}:
-            adjustment = clauses.make_adjustment(
-                cue.kind, drug, text[cue.start : min(sentence.end, cue.end + 80)]
-            )
+            end = clauses.word_end(text, cue.start, min(sentence.end, cue.end + 80))
+            adjustment = clauses.make_adjustment(cue.kind, drug, text[cue.start : end])
         else:
             continue
         result.adjustments.append(adjustment)
