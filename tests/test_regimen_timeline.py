@@ -221,3 +221,45 @@ def test_regimen_command_prints_arms_and_writes_svg(tmp_path: Path) -> None:
     assert svg.read_text(encoding="utf-8").startswith("<svg")
     missing = CliRunner().invoke(app, ["regimen", "NCT99999999", "--db", str(db)])
     assert missing.exit_code == 1
+
+
+def test_a_phase_carries_only_the_notes_its_own_text_states() -> None:
+    """NCT05916781: the 0–6 month phase took the 18–30 month sentence's stop note (cut mid-word) and its
+    randomisation as its items' adjustments and conditions; each phase keeps what its own text says."""
+    for arm, description in zip(trial_timeline(seed_000()).arms, seed_000().arms, strict=True):
+        words = " ".join((description.description or "").replace("\\~", "~").split())
+        for phase in arm.phases:
+            for item in phase.items:
+                for note in [*(a.text for a in item.adjustments), *(c.text for c in item.conditions)]:
+                    assert note in phase.text, (phase.label, note)
+                    # A note is whole words of the text: it ends where a word of the description ends.
+                    at = words.find(note)
+                    assert at >= 0, note
+                    after = words[at + len(note) : at + len(note) + 1]
+                    assert not after.isalnum(), note
+    tapering = trial_timeline(seed_000()).arms[0]
+    first = tapering.phases[0]
+    assert not any(item.adjustments or item.conditions for item in first.items)
+    # The stop itself is still read, by the phase that states it.
+    assert tapering.phases[2].stopped == ["glucocorticoid"]
+
+
+def test_one_pill_a_day_is_shown_in_the_singular_and_kept_in_the_spec_unit(tmp_path: Path) -> None:
+    """The seed's "steroid (1 pill/d)": the item keeps the spec's unit "tablets"; shown "1 tablet/day"."""
+    timeline = trial_timeline(seed_000())
+    steroid = next(i for i in timeline.arms[0].phases[0].items if i.drug == "glucocorticoid")
+    assert steroid.dose is not None and steroid.dose.unit == "tablets"
+    assert steroid.dose.label() == "1 tablet/day"
+    svg = render_svg(timeline)
+    assert "1 tablet/day" in svg and "1 tablets" not in svg
+    from trialatlas.store import open_store
+
+    db = tmp_path / "t.db"
+    store = open_store(str(db))
+    store.upsert_batch([seed_000()])
+    store.close()
+    result = CliRunner().invoke(app, ["regimen", "NCT03580291", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "1 tablet/day" in result.output and "1 tablets" not in result.output
+    # No note cut mid-word ("... randomly assigned to monotherapy wit").
+    assert "monotherapy wit" not in result.output.replace("monotherapy with", "")

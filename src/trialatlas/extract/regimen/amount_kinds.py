@@ -104,7 +104,8 @@ _PAREN_GAP = re.compile(r"\s*\(\s*$")
 _GIVEN_AS_GAP = re.compile(r"[^.;()]{0,40}?\b(?:given|taken|dispensed|administered)\s+as\s*$", re.IGNORECASE)
 # "Cyclophosphamide 750 mg/m2 IV every 4 weeks (1 g vial)": the size of a vial or an ampoule.
 _VIAL_RIGHT_AFTER = re.compile(
-    r"\s*(?:single[- ](?:use|dose)\s+|glass\s+)?(?:vials?|ampoules?|ampules?)\b", re.IGNORECASE
+    r"\s*(?:(?:single|multi(?:ple)?)[- ]?(?:use|dose)\s+|glass\s+)?(?:vials?|ampoules?|ampules?)\b",
+    re.IGNORECASE,
 )
 _LIST_GAP = re.compile(r"\s*(?:,|or|and)\s*(?:an?\s+)?", re.IGNORECASE)
 _FORMS_RIGHT_AFTER = re.compile(
@@ -125,7 +126,7 @@ _NOT_DOSE_AFTER_VOLUME = re.compile(
 
 def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     """ "dose"; "stop" for an amount that is no dose but whose words are its own (radiation, a titration
-    step, a lab threshold); "skip" for a vehicle, whose words belong to the dose it carries."""
+    step); "skip" for a vehicle or a kidney function threshold, whose words belong to the dose beside it."""
     if amount.unit in _RADIATION_UNITS:
         # Radiation is not a drug: "70 Gy in 35 fractions" alongside a drug would be read as its dose.
         return "stop"
@@ -137,8 +138,10 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
         # "2x10 ml (CellSave Tube)", "10 mL of blood": a sample taken, not a dose given.
         return "stop"
     if amount.unit in {"mL", "L"} and amount.basis == "min" and _CLEARANCE_BEFORE.search(before[-40:]):
-        # "CrCl >= 50 mL/min": a kidney function threshold.
-        return "stop"
+        # "CrCl >= 50 mL/min": a kidney function threshold, the condition of the dose before it, whose
+        # words run on past it ("250 mg twice daily for CrCl 30-50 mL/min, orally": the route is the
+        # dose's, and the alternatives' before it; R117).
+        return "skip"
     if amount.unit in {"mL", "L"} and amount.basis.split("/")[-1] in {"min", "hour"}:
         # "administered at 2.5 mL/min", "3 ml/kg/hour": the rate a volume runs in, not a dose (the spec).
         return "stop"
@@ -200,8 +203,11 @@ def _restates_a_dose(doc: _Doc, amount: Amount, doses: list[Amount], sentence: c
     )
 
 
-def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amount]:
-    """ "0.2 ml (100 mcg) QS-21" states one dose twice; the mass is kept, the volume or count dropped."""
+def _drop_parenthetical_restatements(
+    text: str, doses: list[Amount], concentrations: tuple[Amount, ...] = ()
+) -> list[Amount]:
+    """ "0.2 ml (100 mcg) QS-21" states one dose twice; the mass is kept, the volume or count dropped.
+    ``concentrations``: the per-volume strengths the text states, which a vial's volume may sit beside."""
     dropped: set[int] = set()
     for first, second in itertools.pairwise(doses):
         if not _PAREN_GAP.match(text, first.end, second.start) or not text.startswith(")", second.end):
@@ -262,7 +268,9 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
                 and _LIST_GAP.fullmatch(text, first.end, second.start)
             ):
                 vials.add(id(first))
-        if any(id(a) not in vials for a in doses):
+        if any(id(a) not in vials for a in doses) or _beside_concentration(
+            [a for a in doses if id(a) in vials], concentrations
+        ):
             dropped |= vials
     for first, count, part in zip(doses, doses[1:], doses[2:], strict=False):
         # "(400 mg; 2 tablets x 200 mg)": the tablets and their strength make up the dose.
@@ -273,6 +281,16 @@ def _drop_parenthetical_restatements(text: str, doses: list[Amount]) -> list[Amo
         ):
             dropped.update({id(count), id(part)})
     return [a for a in doses if id(a) not in dropped] if dropped else doses
+
+
+def _beside_concentration(vials: list[Amount], concentrations: tuple[Amount, ...]) -> bool:
+    """ "Naloxone 0.4 mg/mL, in either a 1 mL or a 10 mL vial": volumes of vials written beside the
+    strength per mL they hold are the product as supplied, not a dose (the spec's Not items: concentrations,
+    vial strengths; R29, R53, R118), even when the text states no other amount."""
+    if not vials or not concentrations or any(a.unit not in {"mL", "L"} for a in vials):
+        return False
+    first, last = vials[0].start, vials[-1].end
+    return any(0 <= first - c.end <= 60 or 0 <= c.start - last <= 60 for c in concentrations)
 
 
 def _same_mass(first: Amount, second: Amount) -> bool:

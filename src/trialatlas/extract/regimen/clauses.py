@@ -215,6 +215,15 @@ def cue_drug(text: str, cue: AdjustmentCue, sentence: Sentence, mentions: list[M
     return before[-1].info.name if before else None
 
 
+def word_end(text: str, start: int, end: int) -> int:
+    """``end``, or the end of the last whole word before it when a window cuts a word ("... monotherapy
+    wit"): a note quoted from the text stops where one of its words does."""
+    if end >= len(text) or not (text[end - 1 : end].isalnum() and text[end : end + 1].isalnum()):
+        return end
+    space = text.rfind(" ", start, end)
+    return space if space > start else end
+
+
 def make_adjustment(kind: str, drug: str | None, text: str, **extra: object) -> Adjustment:
     return Adjustment(kind=kind, drug=drug, text=" ".join(text.split()), **extra)
 

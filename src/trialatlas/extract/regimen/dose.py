@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trialatlas.errors import DoseInputError
 from trialatlas.extract.regimen.lexicon import VARIABLE
-from trialatlas.extract.regimen.models import ADMINISTRATIONS_PER_DAY, Dose, RegimenItem
+from trialatlas.extract.regimen.models import ADMINISTRATIONS_PER_DAY, Dose, RegimenItem, unit_label
 from trialatlas.extract.regimen.units import convert, is_mass
 
 
@@ -30,9 +30,10 @@ class Amount(BaseModel):
     unit: str
 
     def label(self) -> str:
+        unit = unit_label(self.unit, self.low, self.high)
         if math.isclose(self.low, self.high):
-            return f"{_num(self.low)} {self.unit}"
-        return f"{_num(self.low)}–{_num(self.high)} {self.unit}"
+            return f"{_num(self.low)} {unit}"
+        return f"{_num(self.low)}–{_num(self.high)} {unit}"
 
 
 class PatientDose(BaseModel):

@@ -98,7 +98,20 @@ class Dose(_Model):
     def label(self) -> str:
         amount = _fmt(self.low) if not self.is_range else f"{_fmt(self.low)}–{_fmt(self.high)}"
         basis = "" if self.basis == "dose" else (" total" if self.basis == "total" else f"/{self.basis}")
-        return f"{amount} {self.unit}{basis}"
+        return f"{amount} {self.unit_label()}{basis}"
+
+    def unit_label(self) -> str:
+        return unit_label(self.unit, self.low, self.high)
+
+
+def unit_label(unit: str, low: float, high: float) -> str:
+    """A unit as shown beside its amount: a counted noun in the singular for one ("1 pill/d" -> "1
+    tablet/day"), while the item keeps the spec's unit ("tablets")."""
+    from trialatlas.extract.regimen.units import COUNTED
+
+    if low != 1 or high != 1 or unit not in COUNTED or not unit.endswith("s"):
+        return unit
+    return unit[:-2] if unit.endswith(("ches", "shes", "xes")) else unit[:-1]
 
 
 class Duration(_Model):

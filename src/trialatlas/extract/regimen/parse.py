@@ -284,7 +284,8 @@ def parse_regimen(
             doses.append(amount)
         elif kind == "stop":
             stops.append(amount)
-    doses = _drop_parenthetical_restatements(norm, doses)
+    concentrations = tuple(a for a in amounts if a.concentration)
+    doses = _drop_parenthetical_restatements(norm, doses, concentrations)
     # Amounts that are not doses but still end the words of the dose before them ("then 70 Gy daily").
     bounds = sorted(doses + stops, key=lambda a: a.start) if stops else doses
     stop_ids = {id(a) for a in stops}

@@ -510,9 +510,25 @@ def _inherit_within_sentence(doc: _Doc, items: list[RegimenItem]) -> None:
                 and earlier.role != "loading"
             ):
                 between = doc.text[earlier.end : item.start]
-                if not re.search(r"\bthen\b|\bfollowed\b|\bafter\b|\bthereafter\b", between, re.IGNORECASE):
+                if not re.search(
+                    r"\bthen\b|\bfollowed\b|\bafter\b|\bthereafter\b", between, re.IGNORECASE
+                ) and not _day_amount_after_counted_dose(earlier, item):
                     item.frequency = earlier.frequency
             break
+
+
+def _day_amount_after_counted_dose(earlier: RegimenItem, item: RegimenItem) -> bool:
+    """ "300 mg three times daily (1800 mg/day after the first week)": a day's amount after a dose given a
+    count a day is not given that count (the spec: a per-period amount implies its period unless the
+    number of administrations is stated; R116); a day's amount restating the dose times the count is
+    dropped later as the same dose (_drop_daily_totals)."""
+    return (
+        item.dose is not None
+        and earlier.dose is not None
+        and item.dose.per_time == "day"
+        and earlier.dose.per_time is None
+        and earlier.frequency in {"BID", "TID", "QID"}
+    )
 
 
 def _attach_targets(targets: list[TargetLevel], items: list[RegimenItem]) -> None:
@@ -563,13 +579,11 @@ def _read_adjustments(doc: _Doc, items: list[RegimenItem], result: ParsedRegimen
             )
             drug = target_item.drug or drug
         elif target_level is not None:
-            adjustment = clauses.make_adjustment(
-                cue.kind, drug, text[cue.start : min(sentence.end, clause_end + 40)], target=target_level
-            )
+            end = clauses.word_end(text, cue.start, min(sentence.end, clause_end + 40))
+            adjustment = clauses.make_adjustment(cue.kind, drug, text[cue.start : end], target=target_level)
         elif cue.kind in {"taper", "stop", "switch"}:
-            adjustment = clauses.make_adjustment(
-                cue.kind, drug, text[cue.start : min(sentence.end, cue.end + 80)]
-            )
+            end = clauses.word_end(text, cue.start, min(sentence.end, cue.end + 80))
+            adjustment = clauses.make_adjustment(cue.kind, drug, text[cue.start : end])
         else:
             continue
         result.adjustments.append(adjustment)

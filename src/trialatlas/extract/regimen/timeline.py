@@ -219,6 +219,8 @@ def arm_timeline(
             items=[i for i in parsed.items if marker.pos <= i.start < seg_end],
             text=" ".join(segment.split()),
         )
+        if len(markers) > 1:
+            _own_notes(phase)
         dosed = {i.drug for i in phase.items if i.dose is not None}
         mentions = find_mentions(segment)
         phase.stopped = _stopped(segment, mentions)
@@ -239,6 +241,15 @@ def arm_timeline(
     _carry_forward(timeline.phases)
     _close_by_duration(timeline.phases)
     return timeline
+
+
+def _own_notes(phase: Phase) -> None:
+    """A phase's items keep the adjustments and conditions its own text states: a sentence running over
+    the phase markers ("0~6th month: ... steroid (1 pill/d) ... 18th~30th month: Participants who stop
+    steroid ... will be randomly assigned ...") is the later phase's, read there as its stop and branch."""
+    for item in phase.items:
+        item.adjustments = [a for a in item.adjustments if a.text in phase.text]
+        item.conditions = [c for c in item.conditions if c.text in phase.text]
 
 
 _STOP_CUE = re.compile(
