@@ -676,6 +676,14 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         and not _head_of_claimed(context, m)
         and not _NAMES_A_TREATMENT.match(text, m.end)
     ]
+    # "Lupus encephalopathy", "diabetic nephropathy": a name written straight before another (a space
+    # between, no comma or conjunction) modifies it; the compound is one disease, named by its head
+    # (the last name), and the modifier stays among the head's qualifiers, not a disease of its own.
+    mentions = [
+        m
+        for m, after in zip(mentions, [*mentions[1:], None][: len(mentions)], strict=True)
+        if after is None or after.start <= m.end or text[m.end : after.start] != " "
+    ]
     classes = find_classes(text) if _CLASS_HINT.search(text) else []
     owners = class_owners(text, mentions, classes)
     previous_end = 0
