@@ -17,7 +17,9 @@ def _trial(sex: Sex | None, ages: list[StandardAge], minimum: float | None = Non
     eligibility: dict[str, object] = {"sex": sex, "std_ages": ages}
     if minimum is not None:
         eligibility["minimum_age"] = {"value": minimum, "unit": "YEARS", "years": minimum}
-    return Trial(nct_id="NCT09000001", brief_title="Psoriasis", eligibility=Eligibility.model_validate(eligibility))
+    return Trial(
+        nct_id="NCT09000001", brief_title="Psoriasis", eligibility=Eligibility.model_validate(eligibility)
+    )
 
 
 ADULT_MEN = _trial(Sex.MALE, [StandardAge.ADULT])
@@ -30,14 +32,20 @@ ADULT_MEN = _trial(Sex.MALE, [StandardAge.ADULT])
         (ADULT_MEN, "A 40-year-old man with plaque psoriasis.", "eligible"),
         (ADULT_MEN, "A 40-year-old woman with plaque psoriasis.", "ineligible"),
         (ADULT_MEN, "A 70-year-old man with plaque psoriasis.", "ineligible"),
-        (_trial(None, [StandardAge.ADULT, StandardAge.OLDER_ADULT]), "A 70-year-old man with psoriasis.", "eligible"),
+        (
+            _trial(None, [StandardAge.ADULT, StandardAge.OLDER_ADULT]),
+            "A 70-year-old man with psoriasis.",
+            "eligible",
+        ),
         (_trial(None, [StandardAge.CHILD]), "A 9-year-old boy with psoriasis.", "eligible"),
         (_trial(None, [StandardAge.CHILD]), "A 35-year-old woman with psoriasis.", "ineligible"),
         # A stated minimum age is the record's own limit; the age groups do not override it.
         (_trial(None, [StandardAge.ADULT], minimum=12), "A 14-year-old girl with psoriasis.", "eligible"),
     ],
 )
-def test_structured_limits_decide_a_trial_without_criteria_text(trial: Trial, note: str, expected: str) -> None:
+def test_structured_limits_decide_a_trial_without_criteria_text(
+    trial: Trial, note: str, expected: str
+) -> None:
     verdict = evaluate_trial(trial, profile_from_note(note))
     assert verdict.status == expected, [(c.text, c.status, c.reason) for c in verdict.criteria]
 
