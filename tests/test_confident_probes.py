@@ -17,14 +17,17 @@ from confident_probes_eval import PROBES, probe_outcome
 # Floors at what the code reaches. Before the round that wrote p001-p050: tuning 13 of 25 agree with 10
 # confidently wrong, sealed 13 with 6; after it tuning 22 with none, sealed 15 with 3. Round judgeleft
 # added p051-p082 (contraception, planned courses, serology short forms, tuberculosis tests): all 82,
-# tuning 35 of 41 with 2 confidently wrong -> 38 with none, sealed 28 with 5 -> 30 with 4.
-MIN_AGREE = {"tuning": 38, "sealed": 30}
+# tuning 35 of 41 with 2 confidently wrong -> 38 with none, sealed 28 with 5 -> 30 with 4. Round auditleft
+# added p083-p104 (compound disease names, example lists joined by "and", activity not stated, stopped
+# medicines): all 104, tuning 43 of 52 with 5 confidently wrong -> 48 with none, sealed 34 with 9 -> 40
+# with 4.
+MIN_AGREE = {"tuning": 48, "sealed": 40}
 MAX_CONFIDENTLY_WRONG = {"tuning": 0, "sealed": 4}
 
 
 def test_every_probe_is_labelled_with_a_reason() -> None:
     probes = read_cases(PROBES)
-    assert [p["id"] for p in probes] == [f"p{n:03d}" for n in range(1, 83)]
+    assert [p["id"] for p in probes] == [f"p{n:03d}" for n in range(1, 105)]
     for probe in probes:
         assert probe["kind"] in ("inclusion", "exclusion")
         assert probe["expected"] in ("met", "not_met", "unknown")

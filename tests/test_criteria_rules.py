@@ -245,6 +245,18 @@ def test_clinical_unit_conversions(
     assert convert(value, source, target, analyte) == pytest.approx(expected, rel=1e-3)
 
 
+def test_converted_values_carry_no_float_noise() -> None:
+    # Issue #14: "Scr ≤ 265.2 µmol/L" was stored as 2.9999423999999997 mg/dL; the conversion keeps
+    # twelve significant digits, so the stored rule (its JSON) holds the value itself.
+    creatinine = convert(265.2, "umol/L", "mg/dL", "creatinine")
+    assert creatinine is not None and repr(creatinine) == "2.9999424"
+    hemoglobin = convert(9.132, "g/dL", "g/L", "hemoglobin")
+    assert hemoglobin is not None and repr(hemoglobin) == "91.32"
+    (criterion,) = parse_eligibility(None, ["Serum creatinine ≤ 265.2 µmol/L"], [])
+    stored = criterion.model_dump_json()
+    assert '"canonical_value":2.9999424,' in stored and "2.99994239" not in stored
+
+
 def test_unconvertible_units_give_none() -> None:
     assert convert(1.0, "mg/dL", "mmol/L") is None  # needs an analyte's molar mass
     assert convert(1.0, "kg", "mL") is None

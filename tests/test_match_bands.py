@@ -97,3 +97,14 @@ def test_only_decisive_unknowns_count_and_check_next_starts_with_what_one_fact_s
     )
     assert open_questions.status == "possibly eligible" and open_questions.unknown == 2
     assert open_questions.check_next[0].startswith("Platelet")  # one value settles it
+
+
+def test_the_json_says_which_band_a_trial_is_in() -> None:
+    # Issue #14 (room auditleft): the order was not readable from the output; each match now says
+    # whether it is about the patient's problem and its verdict band.
+    ranked = [c.as_dict() for c in match_trials(profile_from_note(NOTE), TRIALS, top=10)]
+    bands = [(d["trial"], d["on_topic"], d["band"]) for d in ranked]
+    assert bands[0] == ("NCT00000102", True, "eligible")
+    assert bands[3] == ("NCT00000101", True, "ineligible")
+    assert bands[-1] == ("NCT00000106", False, "eligible")
+    assert all(d["band"] == d["verdict"] for d in ranked)

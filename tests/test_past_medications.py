@@ -21,6 +21,11 @@ from verdict_support import status_of
         ("He previously took theophylline.", False),
         ("He takes theophylline daily.", True),
         ("He takes metformin and stopped aspirin last year.", True),  # metformin: the stop is aspirin's
+        # The audit's case (issue #14): the gerund and the nominal forms say it as well as the verb.
+        ("Lupus nephritis in remission after stopping mycophenolate.", False),
+        ("Flare after discontinuation of azathioprine in 2020.", False),
+        ("Off prednisone since March.", False),
+        ("Continued hydroxychloroquine after stopping mycophenolate.", True),  # the stop is mycophenolate's
     ],
 )
 def test_the_note_reader_marks_a_stopped_medicine_as_not_current(note: str, current: bool) -> None:

@@ -336,7 +336,16 @@ def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = No
     if factor is None:
         return None
     result = value * factor
-    return result if math.isfinite(result) else None
+    return _rounded(result) if math.isfinite(result) else None
+
+
+# Significant digits a converted value keeps: far beyond any measurement's precision, and enough to
+# drop the float noise of a product of factors (3 × 0.99998 is 2.9999423999999997, kept 2.9999424).
+_DIGITS = 12
+
+
+def _rounded(value: float) -> float:
+    return float(f"{value:.{_DIGITS}g}")
 
 
 def _convert_with_pint(value: float, from_unit: str, to_unit: str, analyte: str | None) -> float | None:
@@ -347,7 +356,7 @@ def _convert_with_pint(value: float, from_unit: str, to_unit: str, analyte: str 
     if _is_temperature(source) and _is_temperature(target):
         reg = registry()
         converted = reg.Quantity(value, source.units).to(target.units)
-        return float(converted.magnitude)
+        return _rounded(float(converted.magnitude))
     quantity: Any = source * value
     if quantity.dimensionality != target.dimensionality:
         quantity = _molar_bridge(quantity, target, analyte)
@@ -360,7 +369,7 @@ def _convert_with_pint(value: float, from_unit: str, to_unit: str, analyte: str 
     except pint.DimensionalityError:
         return None
     result = float(ratio)
-    return result if math.isfinite(result) else None
+    return _rounded(result) if math.isfinite(result) else None
 
 
 def _is_temperature(quantity: Any) -> bool:

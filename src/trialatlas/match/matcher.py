@@ -34,9 +34,11 @@ from trialatlas.match.relevance import (
     TrialFields,
     TrialGate,
     TrialTerms,
+    band_name,
     band_order,
     checkable,
     eligibility_factor,
+    on_topic,
     patient_query,
     scaled,
     topical_relevance,
@@ -69,6 +71,9 @@ class Candidate:
     verdict: TrialVerdict | None = None
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    # About the patient's problem (relevance at least half the best of its ranking): such trials come
+    # first, in their verdict bands, then the others in theirs.
+    on_topic: bool = True
 
     @property
     def failed(self) -> list[str]:
@@ -87,6 +92,8 @@ class Candidate:
             "score": round(self.score, 4),
             "relevance": round(self.relevance, 4),
             "verdict": verdict.status if verdict else None,
+            "on_topic": self.on_topic,
+            "band": band_name(verdict if checkable(self.trial) else None),
             "met": verdict.met if verdict else 0,
             "unknown": verdict.unknown if verdict else 0,
             "failed": self.failed,
@@ -306,6 +313,9 @@ def judged(
 
 def _in_bands(candidates: list[Candidate]) -> list[Candidate]:
     by_key = {c.trial.key: c for c in candidates}
+    best = max((c.relevance for c in candidates), default=0.0) or 1.0
+    for candidate in candidates:
+        candidate.on_topic = on_topic(candidate.relevance, best)
     order = band_order(
         (c.trial.key, c.relevance, c.score, c.verdict if checkable(c.trial) else None) for c in candidates
     )

@@ -19,10 +19,12 @@ from trialatlas.extract.criteria.qualifiers import (
     stage_base,
 )
 from trialatlas.extract.criteria.rules import ConditionRule, DoseLimit, MedicationRule, Rule
+from trialatlas.extract.criteria.vocab import remits
 from trialatlas.match.patient import PatientCondition, PatientMedication, PatientProfile
 
 # A patient who says nothing of a disease's activity has it as it is: "active LN" is met by LN, as
-# annotators and clinicians read a referral. Every other course must be said.
+# annotators and clinicians read a referral, unless the disease flares and remits (``remits`` in the
+# conditions vocabulary: lupus, IBD, ...): then "active" must be said too. Every other course must be said.
 _IMPLIED_COURSES = frozenset({"active"})
 
 
@@ -58,7 +60,9 @@ def course_check(rule: ConditionRule, condition: PatientCondition) -> tuple[bool
     if conflicts:
         asked, said = conflicts[0]
         return False, f"{condition.name} is {said}, criterion asks {asked}"
-    missing = wanted - stated - _IMPLIED_COURSES
+    # Of a disease that flares and remits, activity is said, never implied.
+    implied = frozenset() if remits(rule.concept) or remits(condition.concept) else _IMPLIED_COURSES
+    missing = wanted - stated - implied
     if missing:
         return None, f"{condition.name}: not stated as {', '.join(sorted(missing))}"
     return True, ""

@@ -47,7 +47,8 @@ from trialatlas.match.infection_heads import infection_named_by_pathogen
 from trialatlas.match.logic import Truth, evaluate_logic
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import unread_dose_limit
-from trialatlas.model import Sex, Trial
+from trialatlas.match.structured_limits import structured_limits
+from trialatlas.model import Trial
 from trialatlas.text.words import stop_words
 
 CriterionStatus = Literal["met", "not met", "unknown", "excluded", "not excluded", "not applicable"]
@@ -754,38 +755,11 @@ def evaluate_trial(
     )
 
 
-def _bound(value: float | None) -> str:
-    return "…" if value is None else f"{value:g}"
-
-
 def _structured_limits(trial: Trial, patient: PatientProfile, start: int) -> list[CriterionVerdict]:
-    eligibility = trial.eligibility
-    results: list[CriterionVerdict] = []
-    low = eligibility.minimum_age.years if eligibility.minimum_age else None
-    high = eligibility.maximum_age.years if eligibility.maximum_age else None
-    if (low is not None or high is not None) and patient.age_years is not None:
-        ok = (low is None or patient.age_years >= low) and (high is None or patient.age_years < high + 1)
-        results.append(
-            CriterionVerdict(
-                index=start,
-                kind="inclusion",
-                text=f"Age limits {_bound(low)}–{_bound(high)} years",
-                status="met" if ok else "not met",
-                reason=f"age {patient.age_years:g}",
-            )
-        )
-    if eligibility.sex in (Sex.FEMALE, Sex.MALE) and patient.sex is not None:
-        ok = eligibility.sex.value.lower() == patient.sex
-        results.append(
-            CriterionVerdict(
-                index=start + 1,
-                kind="inclusion",
-                text=f"Sex: {eligibility.sex.value.lower()}",
-                status="met" if ok else "not met",
-                reason=f"patient is {patient.sex}",
-            )
-        )
-    return results
+    return [
+        CriterionVerdict(index=start + offset, kind="inclusion", text=text, status=status, reason=reason)
+        for offset, text, status, reason in structured_limits(trial, patient)
+    ]
 
 
 __all__ = [

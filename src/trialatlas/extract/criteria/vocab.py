@@ -380,6 +380,11 @@ def broader_concepts(concept: str) -> frozenset[str]:
     return frozenset(seen)
 
 
+def remits(concept: str | None) -> bool:
+    """Whether the vocabulary gives ``concept`` as a disease that flares and remits (``remits``)."""
+    return concept is not None and bool(conditions().get(concept, {}).get("remits"))
+
+
 def is_kind_by_name(name: str, general: str) -> bool:
     """Whether ``name`` ends with the words of ``general`` ("rheumatoid arthritis" is an arthritis,
     "CMV retinitis" a retinitis): how a packaged vocabulary's concept, whose hierarchy files the
@@ -442,4 +447,5 @@ __all__ = [
     "possible_concepts",
     "procedure_matcher",
     "procedures",
+    "remits",
 ]

@@ -6,9 +6,11 @@ import re
 from functools import cache
 
 from trialatlas.extract.criteria.drugs import DrugMention, drug_classes, find_drugs
+from trialatlas.extract.criteria.logic import EXAMPLES
 from trialatlas.extract.criteria.qualifiers import (
     ClassList,
     Dose,
+    course_of,
     elliptic_names,
     exempt_routes_after,
     find_classes,
@@ -665,6 +667,16 @@ def _abuse_by_verb(context: CriterionContext) -> list[Rule]:
     return rules
 
 
+def _course_of_the_examples_head(text: str, position: int) -> frozenset[str]:
+    """The course of the class a list of examples illustrates, for an example that states none: "SLE
+    with active vital organ disease, including … lupus nephritis" asks for active nephritis."""
+    sentence = max(text.rfind(";", 0, position), text.rfind(". ", 0, position)) + 1
+    cues = list(EXAMPLES.finditer(text, sentence, position))
+    if not cues:
+        return frozenset()
+    return course_of(text[sentence : cues[0].start()])
+
+
 @register("condition", priority=70)
 def parse_condition(context: CriterionContext) -> list[Rule]:
     text = context.text
@@ -675,6 +687,14 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
         if not context.is_claimed(m.start, m.end)
         and not _head_of_claimed(context, m)
         and not _NAMES_A_TREATMENT.match(text, m.end)
+    ]
+    # "Lupus encephalopathy", "diabetic nephropathy": a name written straight before another (a space
+    # between, no comma or conjunction) modifies it; the compound is one disease, named by its head
+    # (the last name), and the modifier stays among the head's qualifiers, not a disease of its own.
+    mentions = [
+        m
+        for m, after in zip(mentions, [*mentions[1:], None][: len(mentions)], strict=True)
+        if after is None or after.start <= m.end or text[m.end : after.start] != " "
     ]
     classes = find_classes(text) if _CLASS_HINT.search(text) else []
     owners = class_owners(text, mentions, classes)
@@ -693,6 +713,8 @@ def parse_condition(context: CriterionContext) -> list[Rule]:
             )
         )
         previous_end = mention.end
+        if not course:
+            course = sorted(_course_of_the_examples_head(text, mention.start))
         qualifiers = [_qualifier(q.group(0)) for q in _QUALIFIERS.finditer(lead)][-3:]
         # The words right before the name modify it ("steroid-resistant nephrotic syndrome").
         # Only words joined to the name count: a preposition or article before it ends the modifiers
