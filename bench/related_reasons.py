@@ -1,8 +1,9 @@
 """The words related-trial reasons name as "shared terms", against hand labels (issue #19).
 
 ``--draw N --seed S`` picks N trials of a store by a fixed seed (full records, whose reasons carry
-shared terms) and prints, for each, the "shared terms" its ten related trials' reasons name today:
-the material a person labels *before* the code changes (``tests/fixtures/related_reason_terms.json``).
+shared terms; even-numbered NCT trials only, as odd-numbered ones are held back for scoring) and
+prints, for each, the "shared terms" its ten related trials' reasons name today: the material a
+person labels *before* the code changes (``tests/fixtures/related_reason_terms.json``).
 
 Without ``--draw`` it reads that fixture and prints, per half (tuning: even positions, sealed: odd),
 how many of the labelled filler words the reasons still name and how many accepted words they keep,
@@ -41,7 +42,12 @@ def lookup(store: SqliteStore, nct: str) -> tuple[list[str], set[str]]:
 def draw(store: SqliteStore, count: int, seed: int) -> None:
     index = index_for(store)
     full = ~index.scalars.partial
-    rows = [row for row in range(index.size) if full[row] and index.keys[row].startswith("NCT")]
+    # Label sets use even-numbered trials only; odd-numbered ones are held back for scoring.
+    rows = [
+        row
+        for row in range(index.size)
+        if full[row] and index.keys[row].startswith("NCT") and int(index.keys[row][-1]) % 2 == 0
+    ]
     rng = random.Random(seed)
     rng.shuffle(rows)
     picked = 0
