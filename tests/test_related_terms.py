@@ -113,6 +113,8 @@ def test_labelled_terms_fixture_is_well_formed() -> None:
     assert len({t["nct"] for t in trials}) == len(trials) >= 30
     for position, trial in enumerate(trials):
         assert trial["half"] == ("tuning" if position % 2 == 0 else "sealed")
+        # Related label sets hold even-numbered trials only: odd ones are held back for scoring.
+        assert int(trial["nct"][-1]) % 2 == 0, trial["nct"]
         assert not set(trial["accepted"]) & set(trial["filler"])
         assert trial["accepted"] or trial["filler"]
     assert sum(len(t["filler"]) for t in trials[::2]) and sum(len(t["filler"]) for t in trials[1::2])
