@@ -54,6 +54,15 @@ def draw() -> list[tuple[str, str]]:
     return [(nct, pool[nct]) for nct in chosen]
 
 
+def print_with_offsets(text: str) -> None:
+    """Each non-blank line of a criteria text with its character span, the offsets a case cites."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if line.strip():
+            print(f"[{offset}:{offset + len(line.rstrip())}] {line.rstrip()}")
+        offset += len(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--list", action="store_true", help="print the drawn NCT numbers only")
@@ -62,11 +71,7 @@ def main() -> None:
         print(f"=== {nct}")
         if args.list:
             continue
-        offset = 0
-        for line in text.splitlines(keepends=True):
-            if line.strip():
-                print(f"[{offset}:{offset + len(line.rstrip())}] {line.rstrip()}")
-            offset += len(line)
+        print_with_offsets(text)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import json
 import random
 from pathlib import Path
 
-from judge_fresh_draw import SOURCE
+from judge_fresh_draw import SOURCE, print_with_offsets
 from trialatlas.config import shared_data_dir
 from trialatlas.eval.trec import load_topics
 from trialatlas.model import Trial
@@ -84,11 +84,7 @@ def main() -> None:
         if args.list:
             continue
         print(f"NOTE: {note}")
-        offset = 0
-        for line in text.splitlines(keepends=True):
-            if line.strip():
-                print(f"[{offset}:{offset + len(line.rstrip())}] {line.rstrip()}")
-            offset += len(line)
+        print_with_offsets(text)
 
 
 if __name__ == "__main__":

@@ -18,31 +18,21 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
-from judge_cv import patient_folds
-from trialatlas.config import shared_data_dir
+from judge_cv import patient_folds, tuning_pairs
 from trialatlas.extract.criteria import ParsedCriterion, parse_text
 from trialatlas.extract.criteria.registry import combine_mode
 from trialatlas.match.atoms import evaluate_rule
 from trialatlas.match.judge import RuleJudge, atom_kind, unknown_state
 from trialatlas.match.verdict import evaluate_criterion
 
-SPLIT_FILE = Path(__file__).parent / "labels" / "judge_split_patients.json"
-ANNOTATIONS = Path("trialgpt_benchmarks") / "criterion_annotations" / "dev.json"
-
 
 def silent_pairs() -> list[dict[str, Any]]:
     """Every tuning pair the rules leave undecided, with its atoms' kinds and states."""
-    split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
-    tuning = {str(i) for i in split["tuning"]}
-    pairs = json.loads((shared_data_dir() / ANNOTATIONS).read_text(encoding="utf-8"))
     judge = RuleJudge()
     rows: list[dict[str, Any]] = []
-    for pair in pairs:
-        if str(pair["annotation_id"]) not in tuning:
-            continue
+    for pair in tuning_pairs():
         kind = "exclusion" if pair["criterion_type"].startswith("excl") else "inclusion"
         profile = judge.profile(pair["note"])
         rules = parse_text(pair["criterion_text"], kind)
