@@ -23,7 +23,8 @@ from trialatlas.extract.regimen.drugs import (
     vocabulary,
 )
 from trialatlas.extract.regimen.models import RegimenItem
-from trialatlas.extract.regimen.passes import _Doc, vehicles
+from trialatlas.extract.regimen.not_dose_items import vehicles
+from trialatlas.extract.regimen.passes import _Doc
 from trialatlas.text.packaged import packaged_words
 
 _AFTER_GAP = re.compile(

@@ -9,8 +9,9 @@ A cue used by one dose is not reused by the next.
 
 This module holds the order of the passes and the making of one item; the passes live in rooms of
 their own: which amounts are doses (amount_kinds.py), which drug a dose is of (drug_choice.py, with
-naming.py), its route (routes.py), its frequency and schedule (schedule.py), and the passes over all
-items (passes.py).
+naming.py), its route (routes.py), its stated frequency and schedule (stated_frequency.py), the
+frequency the spec infers (schedule.py), the passes over all items (passes.py) and the items that are
+no dose statement (not_dose_items.py).
 
 What the text states in words only ("at the standard dose") or with a unit the parser does not
 know is returned as :class:`Unparsed`: a number is never made up.
@@ -51,6 +52,11 @@ from trialatlas.extract.regimen.models import (
     ParsedRegimen,
     RegimenItem,
 )
+from trialatlas.extract.regimen.not_dose_items import (
+    _drop_daily_totals,
+    _drop_unnamed_volumes,
+    _drop_vehicles,
+)
 from trialatlas.extract.regimen.passes import (
     _apply_context_sentences,
     _apply_cycle_sentences,
@@ -60,10 +66,7 @@ from trialatlas.extract.regimen.passes import (
     _attach_targets,
     _collect_unparsed,
     _Doc,
-    _drop_daily_totals,
     _drop_restatements,
-    _drop_unnamed_volumes,
-    _drop_vehicles,
     _duration,
     _fold_formulations,
     _inherit_within_sentence,
@@ -80,8 +83,9 @@ from trialatlas.extract.regimen.routes import (
     _share_route_by_drug,
     _share_with_contents,
 )
-from trialatlas.extract.regimen.schedule import _frequencies, _frequency, _schedule, infer_frequencies
+from trialatlas.extract.regimen.schedule import infer_frequencies
 from trialatlas.extract.regimen.single_sentences import apply_single_dose_sentences
+from trialatlas.extract.regimen.stated_frequency import _frequencies, _frequency, _schedule
 from trialatlas.extract.regimen.thresholds import attach_thresholds
 from trialatlas.extract.regimen.times_per_day import apply_times_per_day
 from trialatlas.text.packaged import packaged_words

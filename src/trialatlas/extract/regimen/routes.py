@@ -11,7 +11,8 @@ from trialatlas.extract.regimen import lexicon
 from trialatlas.extract.regimen.amounts import Amount
 from trialatlas.extract.regimen.drugs import Mention
 from trialatlas.extract.regimen.models import RegimenItem
-from trialatlas.extract.regimen.passes import _ADMINISTERED, _Doc, _unclaimed, vehicles
+from trialatlas.extract.regimen.not_dose_items import vehicles
+from trialatlas.extract.regimen.passes import _ADMINISTERED, _Doc, _unclaimed
 from trialatlas.text.packaged import packaged_words
 
 _ROUTE_OR = re.compile(r"\s*(?:or|/|and/or)\s*", re.IGNORECASE)
