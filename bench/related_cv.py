@@ -22,11 +22,14 @@ related`` runs it) on the same folds, with a paired bootstrap over query trials,
 and which choices are stable across folds. The reverse direction (the partner as the query, the
 query trial its answer) of the tuning pairs is scored with the settings chosen on all forward pairs.
 
-``--sealed-reverse`` prints, as aggregates only, the shipped ranking and BM25 on the sealed half's
-pairs in the reverse direction (run once, at the end of a round).
+``--secondary`` runs the seed lists and TrialSim with today's settings and with others (RERANK weights,
+``floor`` for GATE_FLOOR). ``--sealed-reverse`` prints, as aggregates only, the shipped ranking and
+BM25 on the sealed half's pairs in the reverse direction (run once, at the end of a round).
 
 Usage: python bench/related_cv.py --scratch /path/to/store.db [--folds 10] [--cache PATH]
        python bench/related_cv.py --scratch /path/to/store.db --sealed-reverse
+       python bench/related_cv.py --scratch /path/to/store.db --secondary "structured=0;floor=1"
+(see docs/related.md, twelfth round)
 """
 
 from __future__ import annotations
