@@ -18,10 +18,15 @@ from trialatlas.related.similarity import (
     COMMON_SHARE,
     LEADER_PLACE,
     LEXICAL_POOL,
+    QUOTED_BONUS,
+    RERANK,
     TELLING_SHARE,
     _keep_lexical_leader,
+    lexical_trust,
     query_of_rows,
+    rerank_signals,
     score,
+    structured_score,
     top_rows,
 )
 from trialatlas.services.ingest import ingest
@@ -88,6 +93,38 @@ def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
         assert scored.eligible[best].all()
         assert not scored.eligible[row]
         assert np.all((scored.total >= 0) & (scored.total <= 1.0 + 1e-9))
+
+
+def test_the_rerank_signals_are_what_score_mixes(store: TrialStore) -> None:
+    """bench/related_cv.py re-mixes ``rerank_signals`` offline: mixed with the shipped weights they give
+    ``score``'s totals for every candidate (the lexical leader's place aside)."""
+    index = index_for(store)
+    for key in ("NCT00371319", "NCT04048161", index.keys[100], index.keys[500]):
+        trial = store.get(key)
+        assert trial is not None
+        row = index.row_of(key)
+        assert row is not None
+        query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
+        scored = score(index, query)
+        signals = rerank_signals(index, query, structured_score(index, query))
+        assert np.array_equal(signals.candidates, np.flatnonzero(scored.eligible))
+        mixed = np.zeros(signals.candidates.size)
+        weights = 0.0
+        trust = lexical_trust(index.size)
+        for name, values in signals.values.items():
+            if values is None:
+                continue
+            assert values.shape == signals.candidates.shape
+            best = float(values.max())
+            weight = RERANK[name] * (1.0 if name in ("structured", "who") else trust)
+            mixed += weight * (values / best if best > 0 else values)
+            weights += weight
+        total = mixed / weights * signals.gate
+        assert signals.quoted is not None
+        total = (total + QUOTED_BONUS * signals.quoted) / (1 + QUOTED_BONUS)
+        leader_moved = ~np.isclose(total, scored.total[signals.candidates])
+        assert leader_moved.sum() <= 1
+        assert np.all((signals.gate > 0) & (signals.gate <= 1))
 
 
 def test_reasons_name_only_uncommon_words(store: TrialStore) -> None:

@@ -128,6 +128,66 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     if not query.text.strip():
         return structured
     n = index.size
+    signals = rerank_signals(index, query, structured, must=must)
+    candidates = signals.candidates
+    who = signals.who
+    lexical = np.zeros(candidates.size)
+    lexical_weight = 0.0
+    mixed = np.zeros(candidates.size)
+    weights = 0.0
+    trust = lexical_trust(n)
+    for name, values in signals.values.items():
+        if values is None:
+            continue
+        best = float(values.max()) if values.size else 0.0
+        scaled = values / best if best > 0 else values
+        lexical_signal = name not in _NOT_LEXICAL
+        weight = RERANK[name] * (trust if lexical_signal else 1.0)
+        mixed += weight * scaled
+        weights += weight
+        if lexical_signal:
+            lexical += RERANK[name] * scaled
+            lexical_weight += RERANK[name]
+    total = np.zeros(n)
+    total[candidates] = mixed / weights * signals.gate
+    if signals.quoted is not None:
+        total[candidates] = (total[candidates] + QUOTED_BONUS * signals.quoted) / (1.0 + QUOTED_BONUS)
+    _keep_lexical_leader(total, candidates, lexical)
+    lex = np.full(n, np.nan)
+    lex[candidates] = lexical / max(lexical_weight, 1e-9)
+    eligible = np.zeros(n, dtype=np.bool_)
+    eligible[candidates] = True
+    components = {**structured.components, "lex": lex}
+    if who is not None:
+        # Judged where both say who runs them.
+        components["who"] = np.where(index.families["who"].has(), who, np.nan)
+    return Scored(total, components, eligible)
+
+
+# Rerank signals that are not read from words (not scaled down in a small store, not in ``lex``).
+_NOT_LEXICAL = frozenset({"structured", "who"})
+
+
+@dataclass
+class RerankSignals:
+    """The candidates of one query and each rerank signal's raw value for them (before scaling and
+    weighting): what :func:`score` mixes, and what ``bench/related_cv.py`` re-mixes offline."""
+
+    candidates: I64
+    # "tfidf", "bm25", "title", "passages", "structured", "who" (None: not judged for this query).
+    values: dict[str, F64 | None]
+    # The conditions gate (1 where it does not apply) and the quoted-title flags (None: not a trial's
+    # own text), per candidate.
+    gate: F64
+    quoted: F64 | None
+    # Every trial's cosine on who runs it and where, when the query says and it is used.
+    who: F64 | None
+
+
+def rerank_signals(
+    index: RelatedIndex, query: Query, structured: Scored, *, must: Sequence[int] = ()
+) -> RerankSignals:
+    """The candidates (the lexical and structured pools, and ``must``) and their raw rerank signals."""
     # Candidates by BM25 over the query's less common words (the common ones cost the most postings
     # and hardly move who is near the top); then every word scores them, read from their own words.
     rough = index.lexical.rough_bm25(query.text, COMMON_SHARE)
@@ -148,7 +208,7 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
     telling = telling_shingles(index, query)
     if RERANK["passages"] > 0 and telling.size:
         passages = np.log1p(index.passages.shared_counts(telling, candidates)[0])
-    signals = {
+    values = {
         "tfidf": tfidf,
         "bm25": bm25,
         "title": title if query.title.strip() else None,
@@ -156,42 +216,11 @@ def score(index: RelatedIndex, query: Query, *, must: Sequence[int] = ()) -> Sco
         "structured": structured.total[candidates],
         "who": who[candidates] if who is not None and RERANK["who"] > 0 else None,
     }
-    lexical = np.zeros(candidates.size)
-    lexical_weight = 0.0
-    mixed = np.zeros(candidates.size)
-    weights = 0.0
-    trust = lexical_trust(n)
-    for name, values in signals.items():
-        if values is None:
-            continue
-        best = float(values.max()) if values.size else 0.0
-        scaled = values / best if best > 0 else values
-        lexical_signal = name not in _NOT_LEXICAL
-        weight = RERANK[name] * (trust if lexical_signal else 1.0)
-        mixed += weight * scaled
-        weights += weight
-        if lexical_signal:
-            lexical += RERANK[name] * scaled
-            lexical_weight += RERANK[name]
-    total = np.zeros(n)
-    total[candidates] = mixed / weights * _condition_gate(index, query, structured, candidates)
+    quoted = None
     if query.quoting:
         quoted = found_phrases(query_phrase(query), _title_phrases(index, candidates))
-        total[candidates] = (total[candidates] + QUOTED_BONUS * quoted) / (1.0 + QUOTED_BONUS)
-    _keep_lexical_leader(total, candidates, lexical)
-    lex = np.full(n, np.nan)
-    lex[candidates] = lexical / max(lexical_weight, 1e-9)
-    eligible = np.zeros(n, dtype=np.bool_)
-    eligible[candidates] = True
-    components = {**structured.components, "lex": lex}
-    if who is not None:
-        # Judged where both say who runs them.
-        components["who"] = np.where(index.families["who"].has(), who, np.nan)
-    return Scored(total, components, eligible)
-
-
-# Rerank signals that are not read from words (not scaled down in a small store, not in ``lex``).
-_NOT_LEXICAL = frozenset({"structured", "who"})
+    gate = _condition_gate(index, query, structured, candidates)
+    return RerankSignals(candidates, values, gate, quoted, who)
 
 
 def _keep_lexical_leader(total: F64, candidates: I64, lexical: F64) -> None:
@@ -454,12 +483,14 @@ __all__ = [
     "TELLING_SHARE",
     "WHO_TELLING_TRIALS",
     "Query",
+    "RerankSignals",
     "Scored",
     "lexical_trust",
     "query_of_features",
     "query_of_rows",
     "query_phrase",
     "reasons",
+    "rerank_signals",
     "score",
     "shared",
     "structured_score",
