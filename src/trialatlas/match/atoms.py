@@ -28,6 +28,7 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
 from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
+from trialatlas.match.history_unremarkable import unremarkable_history
 from trialatlas.match.infection_atoms import evaluate_infection
 from trialatlas.match.infection_markers import cleared_episode
 from trialatlas.match.logic import Truth, compare, never_had, outcome
@@ -230,6 +231,8 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     caused = _by_infection(rule, patient) or _by_value(rule, patient) or _by_needed_habit(rule, patient)
     if caused is not None:
         return caused
+    if (unremarkable := unremarkable_history(rule, patient)) is not None:
+        return unremarkable
     if not wanted_family:
         relative = next(
             (

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any, Literal
 
 from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_regimens, mention_classes
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, infection_mentions
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
 from trialatlas.extract.criteria.qualifiers import (
@@ -27,6 +27,7 @@ from trialatlas.extract.criteria.vocab import (
     procedure_matcher,
 )
 from trialatlas.match.denied_classes import read_complete_history
+from trialatlas.match.history_unremarkable import read_unremarkable_history
 from trialatlas.match.note_allergies import read_allergies
 from trialatlas.match.note_contraception import read_contraception
 from trialatlas.match.note_derived import derive_values, read_abbreviated_values
@@ -248,7 +249,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for position, mention in enumerate(infections):
         if not free(mention.start, mention.end):
             continue
-        context = context_of(sentence, mention.start, mention.end)
+        context = note_context_of(sentence, mention.start, mention.end)
         if context.hypothetical is not None and not context.negated:
             # "An HIV test was sent today": a pending test states no status.
             claimed.append((mention.start, mention.end))
@@ -306,7 +307,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for drug in drugs:
         if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
             continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
-        context = context_of(sentence, drug.start, drug.end)
+        context = note_context_of(sentence, drug.start, drug.end)
         if context.hypothetical is not None and not context.negated:
             # "Bupropion could be started if…", "carboplatin might be considered later": not taken.
             claimed.append((drug.start, drug.end))
@@ -336,7 +337,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for mention in procedure_matcher().find(sentence):
         if not free(mention.start, mention.end):
             continue
-        context = context_of(sentence, mention.start, mention.end)
+        context = note_context_of(sentence, mention.start, mention.end)
         if context.hypothetical is not None and not context.negated:
             # "Counselling prior to radiotherapy, which has not yet begun", "resection is planned": an
             # operation to come is not one the patient had.
@@ -357,7 +358,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     owners = class_owners(sentence, condition_mentions, stated_classes)
     _carry_stage(profile, condition_mentions, stated_classes, owners)
     for position, mention in enumerate(condition_mentions):
-        context = context_of(sentence, mention.start, mention.end)
+        context = note_context_of(sentence, mention.start, mention.end)
         owned = owners.get(position)
         profile.conditions.append(
             PatientCondition(
@@ -382,6 +383,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         profile.medication_list_complete = True
     read_person_status(profile, sentence)
     read_contraception(profile, sentence)
+    read_unremarkable_history(profile, sentence)
 
 
 def _read_regimens(
@@ -395,7 +397,7 @@ def _read_regimens(
         if not free(regimen.start, regimen.end):
             continue
         claimed.append((regimen.start, regimen.end))
-        context = context_of(sentence, regimen.start, regimen.end)
+        context = note_context_of(sentence, regimen.start, regimen.end)
         if context.hypothetical is not None and not context.negated:
             continue
         profile.medications.append(
@@ -486,6 +488,8 @@ def with_note_facts(profile: PatientProfile) -> PatientProfile:
     if not merged.medications and not merged.no_medications:
         merged.no_medications = read.no_medications
         merged.medication_list_complete = merged.medication_list_complete or read.medication_list_complete
+    for flag in ("history_unremarkable", "family_history_unremarkable"):
+        setattr(merged, flag, getattr(merged, flag) or getattr(read, flag))
 
     def add(given: list[Any], found: list[Any], key: Callable[[Any], object]) -> None:
         known = {key(item) for item in given}

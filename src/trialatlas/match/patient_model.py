@@ -167,6 +167,14 @@ class PatientProfile(BaseModel):
         description='The source gives every drug allergy ("NKDA", "No known allergies", "Allergies: '
         'penicillin, codeine"): a drug it does not name is not one the patient is known to be allergic to.',
     )
+    history_unremarkable: StrictBool = Field(
+        default=False,
+        description='The source calls the past medical history unremarkable ("PMH noncontributory", "no '
+        'significant past medical history"): a past disease it does not name the patient has not had.',
+    )
+    family_history_unremarkable: StrictBool = Field(
+        default=False, description="The same of the relatives' illnesses: 'Family history is unremarkable'."
+    )
     pregnant: StrictBool | None = None
     lactating: StrictBool | None = None
     postmenopausal: StrictBool | None = None
