@@ -314,11 +314,12 @@ def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str,
 
 def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:
     """Whether a woman is postmenopausal: as her note says (menopause, menses), else by her age
-    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early."""
+    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early. The age
+    speaks only of a woman: a note that gives no sex leaves it open ("61-year-old with osteoporosis")."""
     if patient.postmenopausal is not None:
         return patient.postmenopausal, "stated in the note"
-    if patient.sex == "male" or patient.age_years is None:
-        return None, "menopausal status not stated"
+    if patient.sex != "female" or patient.age_years is None:
+        return None, "menopausal status not stated" if patient.sex else "sex not stated"
     ages = qualifier_vocab()["menopause_age"]
     if patient.age_years >= ages["postmenopausal_from"]:
         return True, f"age {patient.age_years:g}"
