@@ -185,7 +185,8 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 elif not _missing_qualifiers(rule, condition) and _missing_qualifiers(rule, positive):
                     # "Follicular lymphoma … treated for CNS lymphoma": the mention that says "CNS".
                     positive = condition
-            else:
+            elif condition.concept == rule.concept:
+                # Denying a kind ("no lung cancer") does not deny its class ("prior malignancy").
                 negative = negative or condition
     if positive is not None:
         timed = _outside_window(rule, positive, patient) or _stopped_habit(rule, patient)
