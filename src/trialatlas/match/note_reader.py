@@ -46,6 +46,7 @@ from trialatlas.match.patient_model import (
     route_near,
     split_sentences,
 )
+from trialatlas.match.stable_dose import stability
 from trialatlas.text.packaged import packaged_json
 
 # After a drug's name, words that make it a state of the body or a disorder, not a medicine taken:
@@ -316,6 +317,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         clause_end = re.search(r"[;,.]\s|\band\b", sentence[drug.end : drug.end + 40])
         dose = find_dose(sentence, drug.end, drug.end + (clause_end.start() if clause_end else 40))
         route = route_near(sentence, drug.start, drug.end + (clause_end.start() if clause_end else 40))
+        stable, stable_days = stability(_own_words(sentence, drug, drugs), profile.age_years)
         profile.medications.append(
             PatientMedication(
                 name=drug.text,
@@ -330,6 +332,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 ended_days_ago=_ended_days_ago(
                     _clause_around(sentence, drug.start, drug.end), profile.age_years
                 ),
+                stable=stable,
+                stable_days=stable_days,
                 evidence=evidence_at(index, sentence, drug.start, drug.end),
             )
         )
@@ -454,12 +458,25 @@ def _carry_stage(
             return
 
 
+def _clause_span(sentence: str, start: int, end: int) -> tuple[int, int]:
+    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
+    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
+    return before + 1, min(after) if after else len(sentence)
+
+
 def _clause_around(sentence: str, start: int, end: int) -> str:
     """The clause of a mention: a note's "LN class IV, newly diagnosed; diabetes in remission" gives
     each condition its own course words."""
-    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
-    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
-    return sentence[before + 1 : min(after) if after else len(sentence)]
+    return sentence[slice(*_clause_span(sentence, start, end))]
+
+
+def _own_words(sentence: str, mention: Any, others: Sequence[Any]) -> str:
+    """The words of a mention's clause about it alone: from the medicine before it to the one after it
+    ("Continued hydroxychloroquine 200 mg twice daily after stopping mycophenolate")."""
+    low, high = _clause_span(sentence, mention.start, mention.end)
+    low = max([low, *(o.end for o in others if o is not mention and o.end <= mention.start)])
+    high = min([high, *(o.start for o in others if o is not mention and o.start >= mention.end)])
+    return sentence[low:high]
 
 
 def with_note_facts(profile: PatientProfile) -> PatientProfile:

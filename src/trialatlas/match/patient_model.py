@@ -117,6 +117,12 @@ class PatientMedication(_Fact):
     ended_days_ago: StrictFloat | None = Field(
         default=None, description='How long ago it ended, when the note says ("completed one year ago").'
     )
+    stable: StrictBool | None = Field(
+        default=None, description='The dose is stable ("unchanged for 6 months") or changed ("increased").'
+    )
+    stable_days: StrictFloat | None = Field(
+        default=None, description="How many days the dose has been as it is now, when the note says."
+    )
 
 
 class PatientProcedure(_Fact):
