@@ -20,14 +20,16 @@ from confident_probes_eval import PROBES, probe_outcome
 # tuning 35 of 41 with 2 confidently wrong -> 38 with none, sealed 28 with 5 -> 30 with 4. Round auditleft
 # added p083-p104 (compound disease names, example lists joined by "and", activity not stated, stopped
 # medicines): all 104, tuning 43 of 52 with 5 confidently wrong -> 48 with none, sealed 34 with 9 -> 40
-# with 4.
-MIN_AGREE = {"tuning": 48, "sealed": 40}
+# with 4. Round matchleft added p105-p152 (a class "not limited to" its examples, organ involvement, a
+# stable dose, no sex stated, an unremarkable history, a disease's course, pregnancy unstated): all 152,
+# tuning 63 of 76 with 5 confidently wrong -> 73 with none, sealed 58 with 5 -> 63 with 4.
+MIN_AGREE = {"tuning": 73, "sealed": 63}
 MAX_CONFIDENTLY_WRONG = {"tuning": 0, "sealed": 4}
 
 
 def test_every_probe_is_labelled_with_a_reason() -> None:
     probes = read_cases(PROBES)
-    assert [p["id"] for p in probes] == [f"p{n:03d}" for n in range(1, 105)]
+    assert [p["id"] for p in probes] == [f"p{n:03d}" for n in range(1, 153)]
     for probe in probes:
         assert probe["kind"] in ("inclusion", "exclusion")
         assert probe["expected"] in ("met", "not_met", "unknown")

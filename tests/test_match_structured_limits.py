@@ -23,6 +23,7 @@ def _trial(sex: Sex | None, ages: list[StandardAge], minimum: float | None = Non
 
 
 ADULT_MEN = _trial(Sex.MALE, [StandardAge.ADULT])
+ADULT_WOMEN = _trial(Sex.FEMALE, [StandardAge.ADULT])
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,10 @@ ADULT_MEN = _trial(Sex.MALE, [StandardAge.ADULT])
         (ADULT_MEN, "A 40-year-old man with plaque psoriasis.", "eligible"),
         (ADULT_MEN, "A 40-year-old woman with plaque psoriasis.", "ineligible"),
         (ADULT_MEN, "A 70-year-old man with plaque psoriasis.", "ineligible"),
+        # A sex limit the note cannot answer (no sex stated) is unknown, never met (room matchleft).
+        (ADULT_MEN, "A 40-year-old with plaque psoriasis.", "possibly eligible"),
+        (ADULT_WOMEN, "A 40-year-old with plaque psoriasis.", "possibly eligible"),
+        (ADULT_WOMEN, "A 40-year-old woman with plaque psoriasis.", "eligible"),
         (
             _trial(None, [StandardAge.ADULT, StandardAge.OLDER_ADULT]),
             "A 70-year-old man with psoriasis.",

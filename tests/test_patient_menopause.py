@@ -44,3 +44,9 @@ def test_a_year_without_a_period_after_forty_is_menopause() -> None:
     recent = profile_from_note("A 47-year-old woman. Her last menstrual period was 3 weeks ago.")
     assert postmenopausal(late)[0] is True
     assert postmenopausal(recent)[0] is False
+
+
+def test_age_alone_says_nothing_without_the_sex() -> None:
+    # "61-year-old with osteoporosis" may be a man: the age decides only for a woman (room matchleft).
+    assert postmenopausal(profile_from_note("61-year-old with osteoporosis on alendronate."))[0] is None
+    assert postmenopausal(profile_from_note("61-year-old woman with osteoporosis."))[0] is True

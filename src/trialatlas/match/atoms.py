@@ -28,6 +28,7 @@ from trialatlas.extract.criteria.rules import (
 )
 from trialatlas.extract.criteria.vocab import broader_concepts, conditions, is_kind_by_name, procedures
 from trialatlas.match.blood_pressure import control_by_value, denied_qualifiers, pair_reading
+from trialatlas.match.history_unremarkable import unremarkable_history
 from trialatlas.match.infection_atoms import evaluate_infection
 from trialatlas.match.infection_markers import cleared_episode
 from trialatlas.match.logic import Truth, compare, never_had, outcome
@@ -184,7 +185,8 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
                 elif not _missing_qualifiers(rule, condition) and _missing_qualifiers(rule, positive):
                     # "Follicular lymphoma … treated for CNS lymphoma": the mention that says "CNS".
                     positive = condition
-            else:
+            elif condition.concept == rule.concept:
+                # Denying a kind ("no lung cancer") does not deny its class ("prior malignancy").
                 negative = negative or condition
     if positive is not None:
         timed = _outside_window(rule, positive, patient) or _stopped_habit(rule, patient)
@@ -230,6 +232,8 @@ def _condition(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str
     caused = _by_infection(rule, patient) or _by_value(rule, patient) or _by_needed_habit(rule, patient)
     if caused is not None:
         return caused
+    if (unremarkable := unremarkable_history(rule, patient)) is not None:
+        return unremarkable
     if not wanted_family:
         relative = next(
             (
@@ -311,11 +315,12 @@ def _by_value(rule: ConditionRule, patient: PatientProfile) -> tuple[Truth, str,
 
 def postmenopausal(patient: PatientProfile) -> tuple[bool | None, str]:
     """Whether a woman is postmenopausal: as her note says (menopause, menses), else by her age
-    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early."""
+    (``menopause_age`` in the qualifiers vocabulary) unless an operation may have ended it early. The age
+    speaks only of a woman: a note that gives no sex leaves it open ("61-year-old with osteoporosis")."""
     if patient.postmenopausal is not None:
         return patient.postmenopausal, "stated in the note"
-    if patient.sex == "male" or patient.age_years is None:
-        return None, "menopausal status not stated"
+    if patient.sex != "female" or patient.age_years is None:
+        return None, "menopausal status not stated" if patient.sex else "sex not stated"
     ages = qualifier_vocab()["menopause_age"]
     if patient.age_years >= ages["postmenopausal_from"]:
         return True, f"age {patient.age_years:g}"

@@ -284,10 +284,14 @@ class RuleJudge:
             return "not enough information"  # only suspected ("differential diagnosis includes …")
         share, _ = _overlap(text, profile)
         kinds = {rule.kind for rule in rules}
+        # Shared words answer only what silence would: an atom the table leaves open ("Not pregnant"
+        # for a woman who may bear children, a lab value) is not met by "she had no prior pregnancies".
+        open_atom = any(conventions.silence.get(atom_kind(r), "open") == "open" for r in unknown)
         if (
             on("overlap_included")
             and share >= self.conventions.included_share
             and not kinds & {"measurement"}
+            and not open_atom
         ):
             return "included"
         return "not enough information"

@@ -15,6 +15,7 @@ from trialatlas.match.logic import Truth, never_had, outcome
 from trialatlas.match.note_reader import says_ended
 from trialatlas.match.patient import Evidence, PatientMedication, PatientProfile
 from trialatlas.match.qualified import dose_check
+from trialatlas.match.stable_dose import stable_check
 from trialatlas.text.packaged import packaged_json
 
 
@@ -98,11 +99,17 @@ def evaluate_medication(rule: MedicationRule, patient: PatientProfile) -> tuple[
                     f"time since {medication.name} not stated ({rule.window.span.text})",
                     medication.evidence,
                 )
+            why = f"patient takes {medication.name}"
             if rule.dose is not None:
                 holds, why = dose_check(rule.dose, medication, patient)
-                truth: Truth = "unknown" if holds is None else "true" if holds else "false"
+                if not holds:
+                    return outcome("unknown" if holds is None else "false", why, medication.evidence)
+            if rule.relation == "stable_dose":
+                # "On a stable dose of X": taking X is not enough; the note must say the dose is stable.
+                stable, why = stable_check(rule, medication)
+                truth: Truth = "unknown" if stable is None else "true" if stable else "false"
                 return outcome(truth, why, medication.evidence)
-            return outcome("true", f"patient takes {medication.name}", medication.evidence)
+            return outcome("true", why, medication.evidence)
     if route_unknown is not None:
         return outcome("unknown", f"route of {route_unknown.name} not stated", route_unknown.evidence)
     if past_only is not None:

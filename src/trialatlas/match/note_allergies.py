@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from trialatlas.extract.criteria.drugs import DrugMention, mention_classes
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.extract.criteria.vocab import condition_matcher
 from trialatlas.match.patient_model import PatientAllergy, PatientCondition, PatientProfile, evidence_at
 from trialatlas.text.packaged import packaged_json
@@ -106,13 +106,13 @@ def read_allergies(
         profile.allergy_list_complete = True
     allergens = allergen_mentions(sentence, drugs)
     if not allergens and any(
-        mention.concept == "allergy" and context_of(sentence, mention.start, mention.end).negated
+        mention.concept == "allergy" and note_context_of(sentence, mention.start, mention.end).negated
         for mention in condition_matcher().find(sentence)
     ):
         # "No history of allergies", "no allergies to any food or drugs": none known, no drug named.
         profile.allergy_list_complete = True
     for drug in allergens:
-        context = context_of(sentence, drug.start, drug.end)
+        context = note_context_of(sentence, drug.start, drug.end)
         profile.allergies.append(
             PatientAllergy(
                 name=drug.text,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.match.patient_model import PatientProfile
 from trialatlas.text.packaged import packaged_json
 
@@ -40,7 +40,7 @@ def read_contraception(profile: PatientProfile, sentence: str) -> None:
         refusal = refused.search(before) is not None
         if not (refusal or use.search(before) or in_place.match(sentence, end)):
             continue
-        context = context_of(sentence, start, end)
+        context = note_context_of(sentence, start, end)
         if refusal or context.negated:
             profile.contraception = profile.contraception or False
         elif context.hypothetical is None and context.historical is None and context.family is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.match.note_person import days_ago
 from trialatlas.match.patient_model import PatientCondition, PatientProfile, evidence_at
 from trialatlas.text.numbers import number_words
@@ -52,7 +52,7 @@ def read_habits(profile: PatientProfile, index: int, sentence: str) -> list[tupl
                 continue
             if status == "past" and _intent().search(sentence[max(0, start - 30) : start]):
                 continue  # "advised to quit smoking": an intention, and he smokes still
-            context = context_of(sentence, start, end)
+            context = note_context_of(sentence, start, end)
             if context.hypothetical is not None:
                 continue  # "advised to quit smoking": what may be, not what is
             negated = context.negated if status == "present" else False

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from typing import Literal
 
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.extract.criteria.vocab import NUMBER_WORD_PATTERN, number_value
 from trialatlas.match.patient_model import PatientProfile
 
@@ -140,7 +140,7 @@ def menstruates_now(sentences: list[str]) -> bool:
     premenstrual and menstrual pelvic pain, heavy, irregular periods"), not denied or past."""
     for sentence in sentences:
         for match in _PERIODS_NOW.finditer(sentence):
-            context = context_of(sentence, *match.span())
+            context = note_context_of(sentence, *match.span())
             if not context.negated and context.historical is None and context.hypothetical is None:
                 return True
     return False
@@ -151,13 +151,13 @@ def read_person_status(profile: PatientProfile, sentence: str) -> None:
     if _NOT_PREGNANT.search(sentence):
         profile.pregnant = profile.pregnant or False
     elif (pregnant := _PREGNANT.search(sentence)) is not None:
-        context = context_of(sentence, *pregnant.span())
+        context = note_context_of(sentence, *pregnant.span())
         # "She would like to get pregnant in a few years" says nothing of now.
         if not context.negated and context.hypothetical is None:
             profile.pregnant = True
     if (lactating := _LACTATING.search(sentence)) is not None:
         # "Not pregnant, not breastfeeding", "She is not breast-feeding": the note says she is not.
-        context = context_of(sentence, *lactating.span())
+        context = note_context_of(sentence, *lactating.span())
         # A wish ("would like to breastfeed") says nothing of now; a denial does.
         if context.negated or context.hypothetical is None:
             said = not context.negated

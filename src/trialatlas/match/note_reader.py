@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any, Literal
 
 from trialatlas.extract.criteria.drugs import drug_classes, find_drugs, find_regimens, mention_classes
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.extract.criteria.parsers.clinical import class_owners, infection_mentions
 from trialatlas.extract.criteria.parsers.measurement import read_note_value
 from trialatlas.extract.criteria.qualifiers import (
@@ -27,6 +27,7 @@ from trialatlas.extract.criteria.vocab import (
     procedure_matcher,
 )
 from trialatlas.match.denied_classes import read_complete_history
+from trialatlas.match.history_unremarkable import read_unremarkable_history
 from trialatlas.match.note_allergies import read_allergies
 from trialatlas.match.note_contraception import read_contraception
 from trialatlas.match.note_derived import derive_values, read_abbreviated_values
@@ -45,6 +46,7 @@ from trialatlas.match.patient_model import (
     route_near,
     split_sentences,
 )
+from trialatlas.match.stable_dose import stability
 from trialatlas.text.packaged import packaged_json
 
 # After a drug's name, words that make it a state of the body or a disorder, not a medicine taken:
@@ -248,7 +250,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for position, mention in enumerate(infections):
         if not free(mention.start, mention.end):
             continue
-        context = context_of(sentence, mention.start, mention.end)
+        context = note_context_of(sentence, mention.start, mention.end)
         if context.hypothetical is not None and not context.negated:
             # "An HIV test was sent today": a pending test states no status.
             claimed.append((mention.start, mention.end))
@@ -306,7 +308,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for drug in drugs:
         if not free(drug.start, drug.end) or _NOT_TAKEN.match(sentence, drug.end):
             continue  # "iron deficiency", "lithium toxicity": a state of the body, not a medicine taken
-        context = context_of(sentence, drug.start, drug.end)
+        context = note_context_of(sentence, drug.start, drug.end)
         if context.hypothetical is not None and not context.negated:
             # "Bupropion could be started if…", "carboplatin might be considered later": not taken.
             claimed.append((drug.start, drug.end))
@@ -315,6 +317,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         clause_end = re.search(r"[;,.]\s|\band\b", sentence[drug.end : drug.end + 40])
         dose = find_dose(sentence, drug.end, drug.end + (clause_end.start() if clause_end else 40))
         route = route_near(sentence, drug.start, drug.end + (clause_end.start() if clause_end else 40))
+        stable, stable_days = stability(_own_words(sentence, drug, drugs), profile.age_years)
         profile.medications.append(
             PatientMedication(
                 name=drug.text,
@@ -329,6 +332,8 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
                 ended_days_ago=_ended_days_ago(
                     _clause_around(sentence, drug.start, drug.end), profile.age_years
                 ),
+                stable=stable,
+                stable_days=stable_days,
                 evidence=evidence_at(index, sentence, drug.start, drug.end),
             )
         )
@@ -336,7 +341,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     for mention in procedure_matcher().find(sentence):
         if not free(mention.start, mention.end):
             continue
-        context = context_of(sentence, mention.start, mention.end)
+        context = note_context_of(sentence, mention.start, mention.end)
         if context.hypothetical is not None and not context.negated:
             # "Counselling prior to radiotherapy, which has not yet begun", "resection is planned": an
             # operation to come is not one the patient had.
@@ -357,7 +362,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
     owners = class_owners(sentence, condition_mentions, stated_classes)
     _carry_stage(profile, condition_mentions, stated_classes, owners)
     for position, mention in enumerate(condition_mentions):
-        context = context_of(sentence, mention.start, mention.end)
+        context = note_context_of(sentence, mention.start, mention.end)
         owned = owners.get(position)
         profile.conditions.append(
             PatientCondition(
@@ -382,6 +387,7 @@ def _read_sentence(profile: PatientProfile, index: int, sentence: str) -> None:
         profile.medication_list_complete = True
     read_person_status(profile, sentence)
     read_contraception(profile, sentence)
+    read_unremarkable_history(profile, sentence)
 
 
 def _read_regimens(
@@ -395,7 +401,7 @@ def _read_regimens(
         if not free(regimen.start, regimen.end):
             continue
         claimed.append((regimen.start, regimen.end))
-        context = context_of(sentence, regimen.start, regimen.end)
+        context = note_context_of(sentence, regimen.start, regimen.end)
         if context.hypothetical is not None and not context.negated:
             continue
         profile.medications.append(
@@ -452,12 +458,25 @@ def _carry_stage(
             return
 
 
+def _clause_span(sentence: str, start: int, end: int) -> tuple[int, int]:
+    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
+    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
+    return before + 1, min(after) if after else len(sentence)
+
+
 def _clause_around(sentence: str, start: int, end: int) -> str:
     """The clause of a mention: a note's "LN class IV, newly diagnosed; diabetes in remission" gives
     each condition its own course words."""
-    before = max(sentence.rfind(";", 0, start), sentence.rfind(". ", 0, start))
-    after = [i for i in (sentence.find(";", end), sentence.find(". ", end)) if i >= 0]
-    return sentence[before + 1 : min(after) if after else len(sentence)]
+    return sentence[slice(*_clause_span(sentence, start, end))]
+
+
+def _own_words(sentence: str, mention: Any, others: Sequence[Any]) -> str:
+    """The words of a mention's clause about it alone: from the medicine before it to the one after it
+    ("Continued hydroxychloroquine 200 mg twice daily after stopping mycophenolate")."""
+    low, high = _clause_span(sentence, mention.start, mention.end)
+    low = max([low, *(o.end for o in others if o is not mention and o.end <= mention.start)])
+    high = min([high, *(o.start for o in others if o is not mention and o.start >= mention.end)])
+    return sentence[low:high]
 
 
 def with_note_facts(profile: PatientProfile) -> PatientProfile:
@@ -486,6 +505,8 @@ def with_note_facts(profile: PatientProfile) -> PatientProfile:
     if not merged.medications and not merged.no_medications:
         merged.no_medications = read.no_medications
         merged.medication_list_complete = merged.medication_list_complete or read.medication_list_complete
+    for flag in ("history_unremarkable", "family_history_unremarkable"):
+        setattr(merged, flag, getattr(merged, flag) or getattr(read, flag))
 
     def add(given: list[Any], found: list[Any], key: Callable[[Any], object]) -> None:
         known = {key(item) for item in given}

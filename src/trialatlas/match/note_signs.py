@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from trialatlas.extract.criteria.negation import context_of
+from trialatlas.extract.criteria.negation import note_context_of
 from trialatlas.extract.criteria.vocab import analyte_matcher
 from trialatlas.match.patient_model import PatientMeasurement, PatientProfile, evidence_at
 
@@ -84,7 +84,7 @@ def read_signs(profile: PatientProfile, index: int, sentence: str) -> None:
         match = pattern.search(sentence)
         if match is None or analyte in known:
             continue
-        context = context_of(sentence, *match.span())
+        context = note_context_of(sentence, *match.span())
         if context.family is not None or context.hypothetical is not None:
             continue
         profile.measurements.append(
@@ -126,7 +126,7 @@ def _read_named_normal(profile: PatientProfile, index: int, sentence: str, known
     mentions = analyte_matcher().find(sentence[: verb.start()])
     if not mentions or re.search(r"\d", sentence[mentions[0].start : verb.start()]):
         return
-    if context_of(sentence, mentions[0].start, mentions[-1].end).negated:
+    if note_context_of(sentence, mentions[0].start, mentions[-1].end).negated:
         return
     for mention in mentions:
         if mention.concept in known:

@@ -117,6 +117,12 @@ class PatientMedication(_Fact):
     ended_days_ago: StrictFloat | None = Field(
         default=None, description='How long ago it ended, when the note says ("completed one year ago").'
     )
+    stable: StrictBool | None = Field(
+        default=None, description='The dose is stable ("unchanged for 6 months") or changed ("increased").'
+    )
+    stable_days: StrictFloat | None = Field(
+        default=None, description="How many days the dose has been as it is now, when the note says."
+    )
 
 
 class PatientProcedure(_Fact):
@@ -166,6 +172,14 @@ class PatientProfile(BaseModel):
         default=False,
         description='The source gives every drug allergy ("NKDA", "No known allergies", "Allergies: '
         'penicillin, codeine"): a drug it does not name is not one the patient is known to be allergic to.',
+    )
+    history_unremarkable: StrictBool = Field(
+        default=False,
+        description='The source calls the past medical history unremarkable ("PMH noncontributory", "no '
+        'significant past medical history"): a past disease it does not name the patient has not had.',
+    )
+    family_history_unremarkable: StrictBool = Field(
+        default=False, description="The same of the relatives' illnesses: 'Family history is unremarkable'."
     )
     pregnant: StrictBool | None = None
     lactating: StrictBool | None = None

@@ -24,8 +24,10 @@ from trialatlas.match.patient import PatientCondition, PatientMedication, Patien
 
 # A patient who says nothing of a disease's activity has it as it is: "active LN" is met by LN, as
 # annotators and clinicians read a referral, unless the disease flares and remits (``remits`` in the
-# conditions vocabulary: lupus, IBD, ...): then "active" must be said too. Every other course must be said.
-_IMPLIED_COURSES = frozenset({"active"})
+# conditions vocabulary: lupus, IBD, ...): then "active" must be said too. A disease named without its
+# course may be chronic ("chronic kidney disease" is met by "end-stage renal disease"): only a course
+# said against it ("acute pancreatitis" for "chronic pancreatitis") decides. Every other course must be said.
+_IMPLIED_COURSES = frozenset({"active", "chronic"})
 
 
 def class_check(rule: ConditionRule, condition: PatientCondition) -> tuple[bool | None, str]:
@@ -51,20 +53,29 @@ def class_check(rule: ConditionRule, condition: PatientCondition) -> tuple[bool 
 
 
 def course_check(rule: ConditionRule, condition: PatientCondition) -> tuple[bool | None, str]:
-    """Whether the disease's course fits the rule's ("relapsed" vs a newly diagnosed patient)."""
+    """Whether the disease's course fits the rule's ("relapsed" vs a newly diagnosed patient). Courses
+    the rule names that exclude each other are alternatives ("acute or chronic active hepatitis": acute
+    or chronic, and active), one of them enough; the others are all asked."""
     wanted = set(rule.course)
     if not wanted:
         return True, ""
     stated = set(condition.course)
-    conflicts = course_conflicts(wanted, stated)
+    # Of a disease that flares and remits, activity is said, never implied.
+    remitting = remits(rule.concept) or remits(condition.concept)
+    implied = _IMPLIED_COURSES - {"active"} if remitting else _IMPLIED_COURSES
+    either = {course for course in wanted if course_conflicts({course}, wanted - {course})}
+    required = wanted - either
+    conflicts = course_conflicts(required, stated)
+    if either and all(course_conflicts({course}, stated) for course in either):
+        conflicts.append((" or ".join(sorted(either)), ", ".join(sorted(stated))))
     if conflicts:
         asked, said = conflicts[0]
         return False, f"{condition.name} is {said}, criterion asks {asked}"
-    # Of a disease that flares and remits, activity is said, never implied.
-    implied = frozenset() if remits(rule.concept) or remits(condition.concept) else _IMPLIED_COURSES
-    missing = wanted - stated - implied
+    missing = sorted(required - stated - implied)
+    if either and not either & (stated | implied):
+        missing.append(" or ".join(sorted(either)))
     if missing:
-        return None, f"{condition.name}: not stated as {', '.join(sorted(missing))}"
+        return None, f"{condition.name}: not stated as {', '.join(missing)}"
     return True, ""
 
 

@@ -50,11 +50,13 @@ def structured_limits(trial: Trial, patient: PatientProfile) -> list[tuple[int, 
             ok = (low is None or age >= low) and (high is None or age < high + 1)
             results.append((0, text, "met" if ok else "not met", f"age {age:g}"))
     sex = trial.eligibility.sex
-    if sex in (Sex.FEMALE, Sex.MALE) and patient.sex is not None:
-        ok = sex.value.lower() == patient.sex
-        results.append(
-            (1, f"Sex: {sex.value.lower()}", "met" if ok else "not met", f"patient is {patient.sex}")
-        )
+    if sex in (Sex.FEMALE, Sex.MALE):
+        text = f"Sex: {sex.value.lower()}"
+        if patient.sex is None:
+            results.append((1, text, "unknown", "sex not stated"))
+        else:
+            ok = sex.value.lower() == patient.sex
+            results.append((1, text, "met" if ok else "not met", f"patient is {patient.sex}"))
     return results
 
 

@@ -253,6 +253,11 @@ _REASON = re.compile(
 )
 
 
+_STABLE_WORDS = frozenset(
+    {"stable", "dose", "doses", "dosage", "dosing", "regimen", "medication", "treatment"}
+)
+
+
 def unread_words(text: str, rules: Sequence[Rule]) -> list[str]:
     """Content words of a criterion that no rule read: outside every rule's span, window and cue, and
     neither boilerplate nor one of a rule's qualifiers."""
@@ -276,6 +281,8 @@ def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
             covered.append((rule.span.end, dose.end))  # "(>10 mg prednisone or equivalent/day)"
         for word in [*getattr(rule, "qualifiers", []), *getattr(rule, "course", [])]:
             known.update(word.lower().split())
+        if getattr(rule, "relation", None) == "stable_dose":
+            known.update(_STABLE_WORDS)  # "a stable dose of X": the rule's relation reads them
     covered.extend((cue.start, cue.end) for cue in find_cues(text))
     # A leading "Topic:" names what the rule after it states ("Normal renal function: eGFR ≥ 90").
     topic = _TOPIC.match(text)

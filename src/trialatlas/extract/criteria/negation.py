@@ -11,7 +11,7 @@ matched first and block the real cues they contain.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any, Literal
 
@@ -237,6 +237,15 @@ def context_of(text: str, start: int, end: int) -> MentionContext:
     )
 
 
+def note_context_of(text: str, start: int, end: int) -> MentionContext:
+    """The context of a mention in a patient's note. There an exception marks what is there, not what is
+    allowed ("past medical history unremarkable except for type 2 diabetes", "no medications except
+    aspirin"): the excepted mention is not negated, as it is in a criterion ("no steroids except
+    inhaled")."""
+    context = context_of(text, start, end)
+    return replace(context, exception=None) if context.exception is not None else context
+
+
 def negation_cues(text: str) -> list[Cue]:
     """Negation and exception cues only (what Chia annotates as Negation)."""
     return [
@@ -247,4 +256,12 @@ def negation_cues(text: str) -> list[Cue]:
     ]
 
 
-__all__ = ["Cue", "CueCategory", "MentionContext", "context_of", "find_cues", "negation_cues"]
+__all__ = [
+    "Cue",
+    "CueCategory",
+    "MentionContext",
+    "context_of",
+    "find_cues",
+    "negation_cues",
+    "note_context_of",
+]

@@ -186,9 +186,11 @@ def mention_course(text: str, start: int, end: int, concept: str | None) -> froz
 
 
 def course_conflicts(wanted: set[str], stated: set[str]) -> list[tuple[str, str]]:
-    """Pairs (wanted, stated) of courses that cannot both hold ("relapsed" vs "newly diagnosed")."""
+    """Pairs (wanted, stated) of courses that cannot both hold ("relapsed" vs "newly diagnosed", "chronic"
+    vs "acute"); a course the patient's mention states itself is not contradicted by its other words
+    ("acute on chronic pancreatitis" is chronic)."""
     pairs = {frozenset(p) for p in qualifier_vocab()["course_conflicts"]}
-    return [(w, s) for w in sorted(wanted) for s in sorted(stated) if frozenset((w, s)) in pairs]
+    return [(w, s) for w in sorted(wanted - stated) for s in sorted(stated) if frozenset((w, s)) in pairs]
 
 
 # --- doses ------------------------------------------------------------------------------------------
