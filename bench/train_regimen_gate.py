@@ -46,7 +46,17 @@ MODEL_PATH = ROOT / "src" / "trialatlas" / "extract" / "regimen" / gate.MODEL_FI
 # tests/test_regimen_gen_fresh4.py), so each set is left out whole; no model learns them. gen_other and
 # gen_desc3 likewise (their odd positions are sealed: tests/test_regimen_gen_other.py, _gen_desc3.py), and the
 # spec-conformance probes (tests/test_regimen_probes.py: odd positions sealed).
-EXCLUDED = ("heldout", "labelled", "sealed", "gen_sched2", "gen_fresh4", "gen_other", "gen_desc3", "probes")
+EXCLUDED = (
+    "heldout",
+    "labelled",
+    "sealed",
+    "gen_sched2",
+    "gen_fresh4",
+    "gen_other",
+    "gen_desc3",
+    "probes",
+    "gen_long",
+)
 # The plain alternative: a few yes/no signs of doubt, each left out wholesale. A sign is a rule when the
 # items showing it (at least RULE_SUPPORT of them in the training sets) are right less often than half
 # the ungated F1: leaving out an item that is right with probability q raises F1 exactly when q < F1/2.

@@ -80,10 +80,12 @@ CASES: list[tuple[str, list[Row]]] = [
         "Drug Q 900 mg/m2 IV on Days 1, 8, & 15 and 30 mg/m2 PO every 6 hours",
         [(None, 900, 900, "mg", "m2", "QW", "iv"), (None, 30, 30, "mg", "m2", "QID", "oral")],
     ),
-    # A cycle length alone does not say a dose is given once a cycle; a named day in it does.
+    # A cycle length alone does not say a dose is given once a cycle (no Q4W); a named day in it does. The
+    # dose said again with its schedule counts once, as it does for a named drug (R121: a text naming no drug
+    # doses one drug).
     (
         "Drug Q 50 mg PO. Treatment is given in 28-day cycles. Drug Q 50 mg at bedtime daily.",
-        [(None, 50, 50, "mg", "dose", None, "oral"), (None, 50, 50, "mg", "dose", "QD", "oral")],
+        [(None, 50, 50, "mg", "dose", "QD", "oral")],
     ),
     (
         "Drug Q 500 mg/m2 IV. Drug Q is given for 4 cycles of 21 days, on day 1 of each.",

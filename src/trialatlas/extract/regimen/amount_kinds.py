@@ -47,6 +47,7 @@ _STEP_BEFORE = re.compile(
     r"under\s+|below\s+|above\s+|(?:of\s+)?at\s+(?:least|most)\s+)?$",
     re.IGNORECASE,
 )
+_RESIDUE = re.compile(r"[^\s(]\(\d+L\)")
 _STEP_AFTER = re.compile(r"\s*(?:increments?|decrements?|steps?)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(
     r"\b(?:strengths?\s+of|available\s+(?:in|as)|(?:supplied|provided)\s+(?:in|as)|"
@@ -129,6 +130,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     step); "skip" for a vehicle or a kidney function threshold, whose words belong to the dose beside it."""
     if amount.unit in _RADIATION_UNITS:
         # Radiation is not a drug: "70 Gy in 35 fractions" alongside a drug would be read as its dose.
+        return "stop"
+    if amount.unit == "L" and _RESIDUE.fullmatch(text, max(0, amount.start - 2), amount.end + 1):
+        # "MART-1:26-35(27L)": a peptide's substituted residue (position, amino acid), not litres (R124).
         return "stop"
     before = text[max(sentence.start, amount.start - 60) : amount.start]
     if amount.unit in {"mL", "L"} and _DILUENT_BEFORE.search(before):

@@ -121,8 +121,8 @@ _unit_words = sorted(
     key=len,
     reverse=True,
 )
-# "506U78" is a code name, not 506 units.
-_UNIT = r"(?:" + "|".join(_unit_words) + r")(?![A-Za-z]|(?<=U)\d)"
+# "506U78" is a code name, not 506 units; "HPV-16/18 L1 VLP" names a protein, not 18 litres (R124).
+_UNIT = r"(?:" + "|".join(_unit_words) + r")(?![A-Za-z]|(?<=[UL])\d)"
 # "5 x 10^6 CAR+ T cells"; but "5 days before cells transfusion" counts days.
 _CELL_UNIT = (
     r"(?:(?:(?!(?:days?|weeks?|hours?|months?|years?|before|after|prior|of|per|and|or|to|on|in|with|depending|"

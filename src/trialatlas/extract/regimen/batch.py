@@ -45,6 +45,9 @@ def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     earlier line) counts once, and a course total is left out when the drug's doses are also given."""
     kept: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
+    # In a text that names no drug every dose is of the one drug it describes (R55): an unnamed dose said
+    # again with less is restated as a named one is (R121).
+    unnamed = all(item["drug"] is None for item in items)
     for item in items:
         if item["basis"] == "total" and any(
             other["basis"] != "total" and (other["drug"] == item["drug"] or other["unit"] == item["unit"])
@@ -54,7 +57,7 @@ def distinct_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # doses the text states, whichever drug it was read beside, is not another dose.
             continue
         key = tuple(item.values())
-        if key in seen or any(_restates(item, other) for other in items):
+        if key in seen or any(_restates(item, other, unnamed=unnamed) for other in items):
             continue
         seen.add(key)
         kept.append(item)
@@ -88,11 +91,12 @@ def parse_file(source: Path, target: Path) -> int:
 _DOSE_KEY = ("drug", "amount_low", "amount_high", "unit", "basis")
 
 
-def _restates(item: dict[str, Any], other: dict[str, Any]) -> bool:
+def _restates(item: dict[str, Any], other: dict[str, Any], *, unnamed: bool = False) -> bool:
     """Whether ``item`` is ``other`` said again with less: the same dose of the same drug, with no
     frequency or route ``other`` contradicts and at least one that ``other`` states and it does not
-    (Level 0 (750 mg/m2) after "750 mg/m2 by infusion every 21 days")."""
-    if other is item or any(item[k] != other[k] for k in _DOSE_KEY) or item["drug"] is None:
+    (Level 0 (750 mg/m2) after "750 mg/m2 by infusion every 21 days"). ``unnamed``: the text names no
+    drug, so two unnamed doses are of the same drug."""
+    if other is item or any(item[k] != other[k] for k in _DOSE_KEY) or (item["drug"] is None and not unnamed):
         return False
     fewer = False
     for field in ("frequency", "route"):

@@ -76,6 +76,7 @@ from trialatlas.extract.regimen.passes import (
     _share_in_lists,
     _specify_by_context,
 )
+from trialatlas.extract.regimen.presentations import drop_presentations
 from trialatlas.extract.regimen.routes import (
     _NEXT_STEP,
     _bind_routes,
@@ -289,7 +290,7 @@ def parse_regimen(
         elif kind == "stop":
             stops.append(amount)
     concentrations = tuple(a for a in amounts if a.concentration)
-    doses = _drop_parenthetical_restatements(norm, doses, concentrations)
+    doses = drop_presentations(norm, _drop_parenthetical_restatements(norm, doses, concentrations))
     # Amounts that are not doses but still end the words of the dose before them ("then 70 Gy daily").
     bounds = sorted(doses + stops, key=lambda a: a.start) if stops else doses
     stop_ids = {id(a) for a in stops}
