@@ -33,6 +33,7 @@ NOT_TRAINED_ON = {
     "gen_other",
     "gen_desc3",
     "probes",
+    "gen_multi",
 }
 
 

@@ -39,7 +39,7 @@ from trialatlas.extract.regimen.context import (
     with_context,
     with_own_short_forms,
 )
-from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug
+from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug, _listed_after
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
     Mention,
@@ -434,7 +434,7 @@ def _item(
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
-    studied = _escalated_drug(doc, amount, mention, items)
+    studied = _escalated_drug(doc, amount, mention, items) or _listed_after(doc, amount, mention, items)
     added = _added_drug(doc, amount, mention, items) if studied is None else None
     if added is not None:
         mention, info = added, added.info
