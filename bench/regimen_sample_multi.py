@@ -5,10 +5,11 @@ labellers; the repository keeps ids and labels.
 
 Arm and intervention descriptions first: every such text of the legacy XML and API v2 records (the
 sampler's folders, ``NCT…:arm:N``; the legacy-XML fixtures and target trials, ``ctgovxml:NCT…:arm:N``).
-The earlier sets had used up all but 22 of them (``arm_int``, all taken), so the rest of the set are
-passages of even-numbered trials' detailed descriptions (``NCT…:desc:S-E``, drawn as the description sets
-are: one 1-3 sentence window per trial, no trial of a labelled set or of the arm texts drawn) with the same
-two tests (``desc``). The set's order is shuffled by the seed, so that both halves hold both kinds.
+The earlier sets had used up all but 22 of them, of 15 trials (one per trial drawn, ``arm_int``), so the
+rest of the set are passages of even-numbered trials' detailed descriptions (``NCT…:desc:S-E``, drawn as the
+description sets are: one 1-3 sentence window per trial, no trial of a labelled set or of the arm texts
+drawn) with the same two tests (``desc``). The set's order is shuffled by the seed, so that both halves
+hold both kinds.
 
     python bench/regimen_sample_multi.py > /tmp/regimen_multi_sample.jsonl
 

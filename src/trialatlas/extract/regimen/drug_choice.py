@@ -90,12 +90,14 @@ _LIST_JOIN = re.compile(r"(?:\s*(?:,|;|and|or|to|up\s+to|then)\s*)+", re.IGNOREC
 
 
 def _listed_after(
-    doc: _Doc, amount: Amount, mention: Mention | None, items: list[RegimenItem]
+    doc: _Doc, amount: Amount, mention: Mention | None, info: DrugInfo | None, items: list[RegimenItem]
 ) -> RegimenItem | None:
     """ "TSC at doses between 0.25 mg/kg and up to 1.5 mg/kg ... with temozolomide": a dose its own sentence
     names no drug for, joined by "and"/"or"/"to" to the dose before it in that sentence, is of that dose's
     drug, not of a drug an earlier sentence names (spec: the drug the sentence doses)."""
-    if mention is not None and mention.start >= doc.sentence_of(amount.start).start:
+    if (mention is None and info is not None) or (
+        mention is not None and mention.start >= doc.sentence_of(amount.start).start
+    ):
         return None
     if not items or items[-1].drug is None or items[-1].end > amount.start:
         return None
@@ -456,15 +458,12 @@ def _choose_drug_near(
         (
             m
             for m in reversed(mentions)
-            if m.end <= amount.start
-            and m.info.name != "placebo"
-            and not _timed_against(text, m, amount)
-            # "flushed with 0.5 ml of sterile water. The dosage of 57FeSO4 will be 0.15mg/kg": a vehicle
-            # named before the dose's sentence is what another dose was given in, not this dose's drug.
-            and (m.start >= sentence.start or m.info.name not in vehicles())
+            if m.end <= amount.start and m.info.name != "placebo" and not _timed_against(text, m, amount)
         ),
         None,
     )
+    if earlier is not None and _vehicle_of_another_sentence(earlier, amount, sentence):
+        return None, None
     if earlier is not None:
         return earlier, earlier.info
     if _unnamed_drug().search(text, sentence.start, amount.start):
@@ -481,7 +480,9 @@ def _choose_drug_near(
     if subject is not None:
         return None, subject
     only = naming.only_drug(text, amount.end, mentions, amount.start)
-    if only is not None and (only.start >= sentence.start or only.info.name not in vehicles()):
+    if only is not None and _vehicle_of_another_sentence(only, amount, sentence):
+        return None, None
+    if only is not None:
         # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
         return only, only.info
     return None, None
@@ -497,6 +498,13 @@ def _without_schedule(gap: str) -> str:
             break
         position = end
     return gap[position:] if position else gap
+
+
+def _vehicle_of_another_sentence(mention: Mention, amount: Amount, sentence: clauses.Sentence) -> bool:
+    """ "flushed with 0.5 ml of sterile water. The dosage of 57FeSO4 will be 0.15mg/kg": a vehicle named
+    before the dose's sentence is what another dose was given in, not the drug of a mass (left unnamed:
+    the spec's unknown stays unknown). A volume still goes to it, and is then no dose (a vehicle's)."""
+    return mention.start < sentence.start and amount.unit != "mL" and mention.info.name in vehicles()
 
 
 # "1 hour after herceptin", "MMF starting on first day of ATG at 600 mg/m2": a drug named as the time a

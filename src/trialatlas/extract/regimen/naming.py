@@ -231,7 +231,6 @@ _PRODUCT_BEFORE = re.compile(
     r"(?:\s+(?:a\s+)?doses?(?:\s+(?:of|between|from|ranging\s+from))?)?[ \t]*[:(]?[ \t]*$",
     re.IGNORECASE,
 )
-_ACRONYM = re.compile(r"^[A-Z]{3,6}$")
 # An eponymous solution is named with its form ("Lugol's solution", "Ringer's solution").
 _POSSESSIVE = re.compile(r"['’]s$")
 # A code in mixed case ("hu3S193", "huN901"): letters, then a run of at least two digits, and a capital.
@@ -273,7 +272,8 @@ def product_written_before(
     if _MIXED_CODE.match(name):
         return DrugInfo(name.lower(), None)
     word = _POSSESSIVE.sub("", name)
-    if _ACRONYM.match(word) and match.group("form").lower() == "at" and not _plain_word(word):
+    acronym = _ACRONYM.match(word) and sum(ch.isupper() for ch in word) >= 2
+    if acronym and match.group("form").lower() == "at" and not _plain_word(word):
         # "TSC at doses between 0.25 mg/kg and ...": an acronym dosed "at" is the product the sentence
         # doses, not the drug it is combined with after the dose.
         return None if find_routes(word) or find_frequencies(word) else DrugInfo(word.lower(), None)

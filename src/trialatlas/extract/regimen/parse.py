@@ -434,7 +434,7 @@ def _item(
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
-    studied = _escalated_drug(doc, amount, mention, items) or _listed_after(doc, amount, mention, items)
+    studied = _escalated_drug(doc, amount, mention, items) or _listed_after(doc, amount, mention, info, items)
     added = _added_drug(doc, amount, mention, items) if studied is None else None
     if added is not None:
         mention, info = added, added.info
@@ -447,6 +447,9 @@ def _item(
         drug = mention.name_as_written
     drug_class = info.drug_class if info else None
     drug_text = mention.surface if mention else None
+    if studied is not None:
+        # Named as the dose it continues is, once every name is written as the text writes it.
+        drug_text = studied.drug_text
     if info is None and default_drug:
         resolved = lookup(default_drug)
         drug = resolved.name if resolved else " ".join(default_drug.lower().split())
