@@ -45,7 +45,8 @@ MODEL_PATH = ROOT / "src" / "trialatlas" / "extract" / "regimen" / gate.MODEL_FI
 # gen_sched2 and gen_fresh4: half of each is scored in aggregate only (tests/test_regimen_gen_sched2.py,
 # tests/test_regimen_gen_fresh4.py), so each set is left out whole; no model learns them. gen_other and
 # gen_desc3 likewise (their odd positions are sealed: tests/test_regimen_gen_other.py, _gen_desc3.py), and the
-# spec-conformance probes (tests/test_regimen_probes.py: odd positions sealed).
+# spec-conformance probes (tests/test_regimen_probes.py: odd positions sealed), gen_long and gen_multi
+# (tests/test_regimen_gen_long.py, tests/test_regimen_gen_multi.py: odd positions sealed).
 EXCLUDED = (
     "heldout",
     "labelled",
@@ -56,6 +57,7 @@ EXCLUDED = (
     "gen_desc3",
     "probes",
     "gen_long",
+    "gen_multi",
 )
 # The plain alternative: a few yes/no signs of doubt, each left out wholesale. A sign is a rule when the
 # items showing it (at least RULE_SUPPORT of them in the training sets) are right less often than half

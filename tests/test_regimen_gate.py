@@ -34,6 +34,7 @@ NOT_TRAINED_ON = {
     "gen_desc3",
     "probes",
     "gen_long",
+    "gen_multi",
 }
 
 

@@ -35,8 +35,9 @@ from trialatlas.eval.regimens import (
 
 DESC_SET = set_path("gen_desc")
 
-STRICT_F1_FLOOR = 0.66
-PAIRED_F1_FLOOR = 0.82
+# Raised by regrecall (0.699 -> 0.738 strict, 0.874 -> 0.913 paired: the dump's "100 1/2g" read as 100 µg).
+STRICT_F1_FLOOR = 0.71
+PAIRED_F1_FLOOR = 0.88
 
 
 def test_desc_set_is_apart_from_every_other_set_and_holds_labels_only() -> None:

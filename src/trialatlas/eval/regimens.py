@@ -98,12 +98,15 @@ def dump_descriptions(data_dir: Path, wanted: frozenset[str] | None = None) -> d
 # points included, and re-joined them with spaces ("0. 5 mg" for the registry's "0.5 mg"); the decimal is
 # re-joined before the text is split or read, as the registry wrote it.
 _SPLIT_DECIMAL = re.compile(r"(?<=\d)\. (?=\d)")
+# The dump also lost the micro sign of "µg", writing "1/2" in its place ("calcitriol 0.25 1/2g daily",
+# "Clonidine (150 1/2g)"); it is written back before the text is read (R73 labels it mcg).
+_LOST_MICRO = re.compile(r"(?<=\d) 1/2(?=g\b)")
 
 
 def description_sentences(description: str) -> list[str]:
     """A description's sentences as the regimen parser splits them (clauses.sentences), which the
     ``S-E`` of a passage id count, after the dump's split decimals are re-joined."""
-    description = _SPLIT_DECIMAL.sub(".", description)
+    description = _LOST_MICRO.sub(" µ", _SPLIT_DECIMAL.sub(".", description))
     return [description[span.start : span.end].strip() for span in sentences(description)]
 
 

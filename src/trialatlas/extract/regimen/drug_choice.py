@@ -85,6 +85,28 @@ def _escalated_drug(
     return last
 
 
+# What joins a dose to the one before it in one range or list ("between 0.25 mg/kg and up to 1.5 mg/kg").
+_LIST_JOIN = re.compile(r"(?:\s*(?:,|;|and|or|to|up\s+to|then)\s*)+", re.IGNORECASE)
+
+
+def _listed_after(
+    doc: _Doc, amount: Amount, mention: Mention | None, info: DrugInfo | None, items: list[RegimenItem]
+) -> RegimenItem | None:
+    """ "TSC at doses between 0.25 mg/kg and up to 1.5 mg/kg ... with temozolomide": a dose its own sentence
+    names no drug for, joined by "and"/"or"/"to" to the dose before it in that sentence, is of that dose's
+    drug, not of a drug an earlier sentence names (spec: the drug the sentence doses)."""
+    if (mention is None and info is not None) or (
+        mention is not None and mention.start >= doc.sentence_of(amount.start).start
+    ):
+        return None
+    if not items or items[-1].drug is None or items[-1].end > amount.start:
+        return None
+    last = items[-1]
+    if doc.sentence_of(last.start) != doc.sentence_of(amount.start):
+        return None
+    return last if _LIST_JOIN.fullmatch(doc.text, last.end, amount.start) else None
+
+
 def _alternatives(file: str) -> str:
     """A word file's phrases as regex alternatives, longest first (a space stands for any run of spaces)."""
     words = packaged_words(__package__, file)
@@ -381,7 +403,9 @@ def _choose_drug_near(
             break
     if prev is not None and _timed_against(text, prev, amount):
         prev = None
-    if after is not None and _OF_GAP.match(text[amount.end : after.start]):
+    if after is not None and _OF_GAP.match(_without_schedule(text[amount.end : after.start])):
+        # "800 mg x 2/daily of Indinavir": the dose's own frequency and route words stand between it and
+        # the "of" that names its drug.
         return _placebo_of(doc, after)
     aliased = _ALIASED_AFTER.fullmatch(text, amount.end, after.start) if after is not None else None
     if after is not None and aliased is not None and aliased.group(1).lower() not in STOPWORDS | NOT_DRUGS:
@@ -438,6 +462,8 @@ def _choose_drug_near(
         ),
         None,
     )
+    if earlier is not None and _vehicle_of_another_sentence(earlier, amount, sentence):
+        return None, None
     if earlier is not None:
         return earlier, earlier.info
     if _unnamed_drug().search(text, sentence.start, amount.start):
@@ -454,10 +480,31 @@ def _choose_drug_near(
     if subject is not None:
         return None, subject
     only = naming.only_drug(text, amount.end, mentions, amount.start)
+    if only is not None and _vehicle_of_another_sentence(only, amount, sentence):
+        return None, None
     if only is not None:
         # "5 mg/kg IV weekly, then maintenance therapy with cidofovir": the one drug the text names.
         return only, only.info
     return None, None
+
+
+def _without_schedule(gap: str) -> str:
+    """The words between a dose and what follows it, less the frequency and route words they open with
+    (a dose's own schedule, written before the name it is "of"); the gap as it was when none opens it."""
+    spans = sorted(lexicon.find_frequencies(gap) + lexicon.find_routes(gap))
+    position = 0
+    for start, end, _ in spans:
+        if gap[position:start].strip(" ,") or start < position:
+            break
+        position = end
+    return gap[position:] if position else gap
+
+
+def _vehicle_of_another_sentence(mention: Mention, amount: Amount, sentence: clauses.Sentence) -> bool:
+    """ "flushed with 0.5 ml of sterile water. The dosage of 57FeSO4 will be 0.15mg/kg": a vehicle named
+    before the dose's sentence is what another dose was given in, not the drug of a mass (left unnamed:
+    the spec's unknown stays unknown). A volume still goes to it, and is then no dose (a vehicle's)."""
+    return mention.start < sentence.start and amount.unit != "mL" and mention.info.name in vehicles()
 
 
 # "1 hour after herceptin", "MMF starting on first day of ATG at 600 mg/m2": a drug named as the time a

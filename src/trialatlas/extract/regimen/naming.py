@@ -228,7 +228,7 @@ def subject_name(text: str, sentence_start: int, amount_start: int) -> DrugInfo 
 # the vocabulary does not know, written right before its dose with a dose form or "at" between.
 _PRODUCT_BEFORE = re.compile(
     r"(?P<name>[A-Za-z][A-Za-z0-9'’-]*)\s+(?P<form>injection|solution|tablets?|capsules?|at)"
-    r"(?:\s+a\s+dose\s+of)?[ \t]*[:(]?[ \t]*$",
+    r"(?:\s+(?:a\s+)?doses?(?:\s+(?:of|between|from|ranging\s+from))?)?[ \t]*[:(]?[ \t]*$",
     re.IGNORECASE,
 )
 # An eponymous solution is named with its form ("Lugol's solution", "Ringer's solution").
@@ -272,6 +272,11 @@ def product_written_before(
     if _MIXED_CODE.match(name):
         return DrugInfo(name.lower(), None)
     word = _POSSESSIVE.sub("", name)
+    acronym = _ACRONYM.match(word) and sum(ch.isupper() for ch in word) >= 2
+    if acronym and match.group("form").lower() == "at" and not _plain_word(word):
+        # "TSC at doses between 0.25 mg/kg and ...": an acronym dosed "at" is the product the sentence
+        # doses, not the drug it is combined with after the dose.
+        return None if find_routes(word) or find_frequencies(word) else DrugInfo(word.lower(), None)
     if not (word[:1].isupper() and word[1:].islower() and word.isalpha() and len(word) >= 4):
         return None
     if _plain_word(word) or find_routes(word) or find_frequencies(word):
@@ -392,7 +397,9 @@ def salt_not_written(name: str, text: str, mentions: list[Mention]) -> str | Non
     nowhere writes the salt ("Tolterodine SR 4 mg (Detrusitol SR 4 mg)": Detrusitol is filed under
     tolterodine tartrate, but the text names tolterodine): the spec keeps a salt only as written."""
     base, _, salt = name.rpartition(" ")
-    if not base or salt not in SALTS or name in " ".join(text.lower().split()):
+    written = " ".join(text.lower().split())
+    # "magnesium sulphate": the salt written in its British spelling is written all the same.
+    if not base or salt not in SALTS or name in written or name in written.replace("sulph", "sulf"):
         return None
     if any(" ".join(m.surface.lower().split()) == base and not m.salt for m in mentions):
         return base

@@ -39,7 +39,7 @@ from trialatlas.extract.regimen.context import (
     with_context,
     with_own_short_forms,
 )
-from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug
+from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug, _listed_after
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
     Mention,
@@ -435,7 +435,7 @@ def _item(
             items[-1].max_dose = Dose(low=amount.low, high=amount.high, unit=amount.unit, basis=amount.basis)
         return None
     mention, info = _choose_drug(doc, amount, previous_end, sentence)
-    studied = _escalated_drug(doc, amount, mention, items)
+    studied = _escalated_drug(doc, amount, mention, items) or _listed_after(doc, amount, mention, info, items)
     added = _added_drug(doc, amount, mention, items) if studied is None else None
     if added is not None:
         mention, info = added, added.info
@@ -448,6 +448,9 @@ def _item(
         drug = mention.name_as_written
     drug_class = info.drug_class if info else None
     drug_text = mention.surface if mention else None
+    if studied is not None:
+        # Named as the dose it continues is, once every name is written as the text writes it.
+        drug_text = studied.drug_text
     if info is None and default_drug:
         resolved = lookup(default_drug)
         drug = resolved.name if resolved else " ".join(default_drug.lower().split())
