@@ -534,6 +534,7 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
+        from trialatlas.match.relevance import band_name, checkable
         from trialatlas.services.match_models import MATCH_STATUS_PATTERN, MatchedTrial, MatchResponse
         from trialatlas.services.patients import summarize_patient
 
@@ -560,6 +561,8 @@ class Atlas:
                     verdict=verdict.status if verdict else "unknown",
                     score=round(candidate.score, 4),
                     relevance=round(candidate.relevance, 4),
+                    on_topic=candidate.on_topic,
+                    band=band_name(verdict if checkable(trial) else None),
                     met=verdict.met if verdict else 0,
                     unknown=verdict.unknown if verdict else 0,
                     failed=list(verdict.failed) if verdict else [],
