@@ -38,13 +38,18 @@ def sniff_document(head: bytes, ctrname: bytes, markers: tuple[bytes, ...]) -> f
 
 
 def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
-    """``(location, document or error)`` for each document of a blob (one object, an array, or lines)."""
+    """``(location, document or error)`` for each document of a blob (one object, an array, or lines).
+
+    A blob that is neither one document nor lines of which any is an object (a pretty-printed
+    document cut short, say) is one error at the place the document breaks, not one per line.
+    """
     with blob.open() as stream:
         data = read_whole(stream)
+    broken: orjson.JSONDecodeError | None = None
     try:
         whole = orjson.loads(strip_bom(data))
-    except orjson.JSONDecodeError:
-        whole = None
+    except orjson.JSONDecodeError as exc:
+        whole, broken = None, exc
     if isinstance(whole, dict):
         yield blob.name, whole
         return
@@ -53,18 +58,25 @@ def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
             location = f"{blob.name}#{index}"
             yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
         return
+    lines: list[tuple[str, Document | RecordError]] = []
     for line_item in json_lines(Blob.from_bytes(blob.name, data)):
         if isinstance(line_item, RecordError):  # a line past the record bound
-            yield line_item.location, line_item
+            lines.append((line_item.location, line_item))
             continue
         number, line = line_item
         location = f"{blob.name}#line {number}"
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield location, RecordError(location, f"not JSON: {exc}")
+            lines.append((location, RecordError(location, f"not JSON: {exc}")))
             continue
-        yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
+        lines.append(
+            (location, item if isinstance(item, dict) else RecordError(location, "not a JSON object"))
+        )
+    if broken is not None and len(lines) > 1 and not any(isinstance(item, dict) for _, item in lines):
+        yield blob.name, RecordError(blob.name, f"not JSON (broken or cut short): {broken}")
+        return
+    yield from lines
 
 
 class DocumentReader:
