@@ -612,6 +612,10 @@ class Atlas:
             failed=report.failed,
             seconds=round(report.seconds, 3),
             errors=[IngestProblem(location=e.location, reason=e.reason) for e in report.errors[:MAX_ERRORS]],
+            warned=report.warned,
+            warnings=[
+                IngestProblem(location=w.location, reason=w.reason) for w in report.warnings[:MAX_ERRORS]
+            ],
         )
 
     # --- nearby sites --------------------------------------------------------------------------
