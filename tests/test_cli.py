@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,25 @@ def test_other_registries_ingest_show_and_count(shared_data: Path, tmp_path: Pat
     assert "isrctn-json" in table and "ISRCTN" in table
     stats = orjson.loads(run("stats", "--db", str(db), "--json").stdout)
     assert stats["by_registry"] == {"ISRCTN": 9, "EU CTIS": 4, "EU Clinical Trials Register": 4}
+
+
+def test_a_count_of_one_site_is_singular() -> None:
+    # Room audit2: `show NCT00203242` headed its one location "Locations (1 sites)".
+    from rich.console import Console
+
+    from trialatlas.cli.show import render_trial
+    from trialatlas.model import Location, Trial
+
+    def heading(sites: int) -> str:
+        trial = Trial(
+            nct_id="NCT00000001",
+            brief_title="A trial",
+            locations=[Location(facility=f"Site {n}", country="France") for n in range(sites)],
+        )
+        console = Console(width=80, record=True, file=io.StringIO())
+        for part in render_trial(trial):
+            console.print(part)
+        return next(line for line in console.export_text().splitlines() if "Locations" in line)
+
+    assert "Locations (1 site)" in heading(1)
+    assert "Locations (2 sites)" in heading(2)

@@ -198,3 +198,34 @@ def test_prepared_and_plain_trials_store_the_same(
     finally:
         plain.close()
         prepared.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_records_kept_with_values_not_read_are_counted_and_named(
+    shared_data: Path, tmp_path: Path, workers: int
+) -> None:
+    # Room audit2: an API v2 study with overallStatus "RECRUITNG" or an ISRCTN record with the start
+    # date "2011-13-45" landed with the value left out and the ingest said nothing ("failed 0", no line):
+    # the warning was only in the stored source record. The report now counts such records and names
+    # each warning with its record's location, serial or parallel, prepared or plain.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    isrctn = shared_data / "eu_isrctn_ctrdata" / "isrctn"
+    good = orjson.loads((isrctn / "61070850.json").read_bytes())
+    bad = orjson.loads((isrctn / "20343063.json").read_bytes())
+    bad["participants"]["recruitmentStart"] = "2011-13-45T00:00:00.000Z"
+    (folder / "good.json").write_bytes(orjson.dumps(good))
+    (folder / "bad.json").write_bytes(orjson.dumps(bad))
+    report = ingest([folder], MemoryStore(), workers=workers, derive=False)
+    assert report.read == 2 and report.failed == 0 and report.new == 2
+    assert report.warned == 1
+    assert [(w.location, w.reason) for w in report.warnings] == [
+        (
+            str(folder / "bad.json"),
+            "participants.recruitmentStart: unreadable date '2011-13-45T00:00:00.000Z'",
+        )
+    ]
+    shown = report.as_dict()
+    assert shown["warned"] == 1 and shown["warnings"] == [
+        {"location": str(folder / "bad.json"), "reason": report.warnings[0].reason}
+    ]

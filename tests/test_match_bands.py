@@ -9,6 +9,8 @@ from trialatlas import match_trials
 from trialatlas.match.patient import profile_from_note
 from trialatlas.match.verdict import evaluate_trial
 from trialatlas.model import Eligibility, OverallStatus, StatusInfo, Trial
+from trialatlas.services.atlas import Atlas
+from trialatlas.store.memory import MemoryStore
 
 NOTE = (
     "A 10-year-old boy with steroid-dependent nephrotic syndrome. Hemoglobin 12.1 g/dL. "
@@ -108,3 +110,17 @@ def test_the_json_says_which_band_a_trial_is_in() -> None:
     assert bands[3] == ("NCT00000101", True, "ineligible")
     assert bands[-1] == ("NCT00000106", False, "eligible")
     assert all(d["band"] == d["verdict"] for d in ranked)
+
+
+def test_the_match_document_says_the_band_too() -> None:
+    # Room audit2: the bands were in the matcher's dictionaries only; `match --json`, POST /api/match
+    # and the web page's document (MatchResponse) left them out, so an eligible trial below an
+    # ineligible one could not be told from a ranking error.
+    store = MemoryStore()
+    store.upsert_batch(TRIALS)
+    answer = Atlas(store).match({"note": NOTE, "top": 10, "status": "any"}).model_dump()
+    expected = [
+        (d["trial"], d["on_topic"], d["band"])
+        for d in (c.as_dict() for c in match_trials(profile_from_note(NOTE), TRIALS, top=10, status="any"))
+    ]
+    assert [(t["nct_id"], t["on_topic"], t["band"]) for t in answer["trials"]] == expected

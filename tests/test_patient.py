@@ -295,3 +295,31 @@ def test_the_summary_names_each_condition_once_with_what_was_read_of_it() -> Non
     assert re.search(r"lupus nephritis \(class 4, relapse\)", conditions), summary
     medications = summary.split("medications: ", 1)[1]
     assert medications.count("amlodipine") == 1, summary
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "A 45-year-old woman with relapsing multiple sclerosis, EDSS 3.5. Hepatitis B and C negative.",
+        "A 60-year-old man with acute myeloid leukemia in first remission.",
+        "A 9-year-old boy with steroid-dependent nephrotic syndrome, relapsing twice a year.",
+    ],
+)
+def test_a_note_read_profile_is_the_same_after_a_json_round_trip(note: str) -> None:
+    # Room audit2: the server matches in worker processes, which receive the profile as JSON; the
+    # CLI matches the profile as read. Validation filled a course from words the condition's every
+    # name carries ("relapsing" multiple sclerosis, "acute" myeloid leukemia), which the note reader
+    # leaves out, so `match --json` and POST /api/match said different things of one note.
+    read = profile_from_note(note)
+    again = PatientProfile.model_validate_json(read.model_dump_json())
+    assert again == read
+    assert [c.course for c in again.conditions] == [c.course for c in read.conditions]
+
+
+def test_a_json_condition_names_no_course_its_every_name_carries() -> None:
+    # The note reader's rule, for a typed profile too: "acute" is what acute myeloid leukemia is.
+    typed = PatientProfile(
+        conditions=[{"name": "acute myeloid leukemia"}, {"name": "relapsed lupus nephritis"}]
+    )
+    assert typed.conditions[0].course == []
+    assert typed.conditions[1].course == ["relapse"]

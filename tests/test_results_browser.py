@@ -141,3 +141,22 @@ def test_results_posted_filter_from_the_search_page(screen: tuple[str, Page, Wat
 def _shot(name: str) -> object:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS / f"{name}.png"
+
+
+def test_every_trial_with_results_fits_a_phone(
+    browser: Browser, server: LiveServer, studies: dict[str, dict[str, Any]]
+) -> None:
+    # Room audit2: 6 of the sample's 53 trials with results were wider than a 390 px screen (by 8 to
+    # 38 px): the outcome measures table, whose long words ("Adherence/Acceptability") set its width.
+    width, height = WIDTHS["phone"]
+    with_results = sorted(nct for nct, study in studies.items() if "resultsSection" in study)
+    assert len(with_results) > 40
+    for page, _ in watched_page(browser, server, width, height):
+        wide = []
+        for nct in with_results:
+            page.goto(f"/trials/{nct}")
+            if page.evaluate("() => document.documentElement.scrollWidth") > width:
+                wide.append(nct)
+        assert wide == []
+        page.goto("/trials/NCT02945046")
+        page.locator("#outcomes").screenshot(path=str(_shot("outcomes-phone")), caret="initial")

@@ -91,3 +91,15 @@ def test_a_record_without_a_ct_number_is_one_error() -> None:
     results = list(read_blob(Blob.from_bytes("bad.json", data)))
     assert len(results) == 1 and isinstance(results[0], RecordError)
     assert "ctNumber" in results[0].reason
+
+
+def test_a_document_cut_short_is_one_error_not_one_per_line(ctis_dir: Path) -> None:
+    # Room audit2: a pretty-printed CTIS record cut off in the middle (a copy that stopped) was read
+    # as JSON lines, 139 errors "not JSON" for its 139 lines; it is one error naming the file and
+    # where the document breaks.
+    whole = (ctis_dir / "2024-510663-34-00.json").read_bytes()
+    assert whole.count(b"\n") > 100  # a document over many lines, as ctrdata writes them
+    results = list(read_blob(Blob.from_bytes("cut.json", whole[: len(whole) // 10])))
+    assert len(results) == 1 and isinstance(results[0], RecordError)
+    assert results[0].location == "cut.json"
+    assert "not JSON" in results[0].reason and "line" in results[0].reason

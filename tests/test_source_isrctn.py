@@ -114,3 +114,23 @@ def test_ages_a_record_does_not_state_are_not_stated_not_unlimited(trials: dict[
     assert (ctgov.age_limit_text("minimum"), ctgov.age_limit_text("maximum")) == ("no limit", "65 Years")
     shown = " ".join(str(getattr(r, "renderable", r)) for r in render_trial(silent))
     assert "no limit" not in shown.lower()
+
+
+def test_a_value_that_cannot_be_read_is_a_warning_not_dropped_in_silence(isrctn_dir: Path) -> None:
+    # Room audit2: "recruitmentStart": "2011-13-45…" and "targetEnrolment": "-5" left the start date
+    # and the enrolment out with no word, where ICTRP rows and API v2 studies say which field and value
+    # could not be read (the source record's warnings); the record itself still lands.
+    document = json.loads((isrctn_dir / "20343063.json").read_text(encoding="utf-8"))
+    document["participants"]["recruitmentStart"] = "2011-13-45T00:00:00.000Z"
+    document["participants"]["targetEnrolment"] = "-5"
+    results = list(read_blob(Blob.from_bytes("edited.json", json.dumps(document).encode())))
+    assert len(results) == 1 and isinstance(results[0], Trial)
+    trial = results[0]
+    assert trial.status.start_date is None and trial.design.enrollment is None
+    warnings = trial.sources[0].warnings
+    assert any(w.startswith("participants.recruitmentStart: ") and "2011-13-45" in w for w in warnings)
+    assert any(w.startswith("participants.targetEnrolment: ") and "'-5'" in w for w in warnings)
+
+
+def test_a_record_read_whole_has_no_warnings(trials: dict[str, Trial]) -> None:
+    assert trials and all(not trial.sources[0].warnings for trial in trials.values())

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from trialatlas.services.models import IngestProblem, IngestResponse
     from trialatlas.sources.base import RecordError
 
+# Warnings printed after an ingest's table; the rest are counted (the JSON lists the first 50).
+SHOWN_WARNINGS = 10
+
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
@@ -96,7 +99,7 @@ def _print_error(error: RecordError | IngestProblem) -> None:
 
 def _print_report(report: IngestResponse, location: str) -> None:
     table = Table(title=Text(f"Ingest into {location}"), show_header=True)
-    for column in ("read", "new", "updated", "unchanged", "failed", "seconds"):
+    for column in ("read", "new", "updated", "unchanged", "failed", "warned", "seconds"):
         table.add_column(column, justify="right")
     table.add_row(
         f"{report.read:,}",
@@ -104,6 +107,7 @@ def _print_report(report: IngestResponse, location: str) -> None:
         f"{report.updated:,}",
         f"{report.unchanged:,}",
         Text(f"{report.failed:,}", style="red" if report.failed else ""),
+        Text(f"{report.warned:,}", style="yellow" if report.warned else ""),
         f"{report.seconds:.1f}",
     )
     console.print(table)
@@ -111,6 +115,17 @@ def _print_report(report: IngestResponse, location: str) -> None:
         _print_error(error)
     if report.failed > len(report.errors):
         err_console.print(Text(f"  … and {report.failed - len(report.errors)} more", style="red"))
+    # Records kept without a value they hold: one line each (the first few), never wrapped.
+    for warning in report.warnings[:SHOWN_WARNINGS]:
+        err_console.print(Text(f"  ! {warning.location}: {warning.reason}", style="yellow"), soft_wrap=True)
+    if len(report.warnings) > SHOWN_WARNINGS or report.warned > len(report.warnings):
+        err_console.print(
+            Text(
+                f"  {report.warned:,} record(s) kept with values not read; --json lists the first "
+                f"{len(report.warnings)} warnings, show --sources each record's",
+                style="yellow",
+            )
+        )
 
 
 def show_command(

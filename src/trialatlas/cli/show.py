@@ -101,7 +101,8 @@ def render_trial(trial: Trial) -> list[RenderableType]:
     out.append(_section("Results", *_results(trial)))
     out.append(_section("Sponsors and contacts", _sponsors(trial)))
     if trial.locations:
-        out.append(_section(f"Locations ({len(trial.locations)} sites)", _locations(trial)))
+        sites = len(trial.locations)
+        out.append(_section(f"Locations ({sites} site{'' if sites == 1 else 's'})", _locations(trial)))
     if trial.references or trial.see_also_links:
         out.append(_section(f"References ({len(trial.references)})", *_references(trial)))
     known = registrations(trial)

@@ -30,7 +30,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 from trialatlas.extract.criteria.drugs import find_drugs, mention_classes
-from trialatlas.extract.criteria.qualifiers import course_of, find_classes, find_dose, route_mentions
+from trialatlas.extract.criteria.qualifiers import (
+    course_of,
+    find_classes,
+    find_dose,
+    name_courses,
+    route_mentions,
+)
 from trialatlas.extract.criteria.vocab import (
     Mention,
     analyte_matcher,
@@ -207,7 +213,9 @@ class PatientProfile(BaseModel):
                 if found:
                     condition.classes, condition.class_kind = list(found[0].values), found[0].kind
             if not condition.course:
-                condition.course = sorted(course_of(condition.name))
+                # The note reader's rule: a course every name of the disease carries ("acute" myeloid
+                # leukemia, "relapsing" multiple sclerosis) is what it is, not a course stated.
+                condition.course = sorted(course_of(condition.name) - name_courses(condition.concept))
         for measurement in self.measurements:
             if measurement.analyte is None:
                 measurement.analyte = analyte_matcher().concept_of(measurement.name) or _first_concept(

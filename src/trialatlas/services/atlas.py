@@ -534,6 +534,7 @@ class Atlas:
     def match_profile(
         self, profile: PatientProfile, *, top: int = 10, status: str | None = None
     ) -> MatchResponse:
+        from trialatlas.match.relevance import band_name, checkable
         from trialatlas.services.match_models import MATCH_STATUS_PATTERN, MatchedTrial, MatchResponse
         from trialatlas.services.patients import summarize_patient
 
@@ -560,6 +561,8 @@ class Atlas:
                     verdict=verdict.status if verdict else "unknown",
                     score=round(candidate.score, 4),
                     relevance=round(candidate.relevance, 4),
+                    on_topic=candidate.on_topic,
+                    band=band_name(verdict if checkable(trial) else None),
                     met=verdict.met if verdict else 0,
                     unknown=verdict.unknown if verdict else 0,
                     failed=list(verdict.failed) if verdict else [],
@@ -609,6 +612,10 @@ class Atlas:
             failed=report.failed,
             seconds=round(report.seconds, 3),
             errors=[IngestProblem(location=e.location, reason=e.reason) for e in report.errors[:MAX_ERRORS]],
+            warned=report.warned,
+            warnings=[
+                IngestProblem(location=w.location, reason=w.reason) for w in report.warnings[:MAX_ERRORS]
+            ],
         )
 
     # --- nearby sites --------------------------------------------------------------------------

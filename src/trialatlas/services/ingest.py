@@ -46,7 +46,7 @@ from trialatlas.sources.containers import iter_blobs
 from trialatlas.sources.pages.knowledge import PageKnowledge, default_knowledge, using_knowledge
 from trialatlas.sources.reading import read_blob, read_paths
 from trialatlas.store.base import TrialStore, UpsertSummary
-from trialatlas.store.planner import PreparedTrial, prepare_trial
+from trialatlas.store.planner import PreparedTrial, prepare_trial, source_warnings
 
 DEFAULT_BATCH_SIZE = 500
 # Readers prepare rows for the writer from this many workers (two readers) on. With one reader
@@ -92,7 +92,8 @@ def default_workers() -> int:
 
 @dataclass
 class IngestReport:
-    """What an ingest did: counts, and every record that failed with its location and reason."""
+    """What an ingest did: counts, every record that failed with its location and reason, and every
+    value of a record kept that could not be read (the record lands without it)."""
 
     read: int = 0
     new: int = 0
@@ -100,6 +101,8 @@ class IngestReport:
     unchanged: int = 0
     errors: list[RecordError] = field(default_factory=list)
     seconds: float = 0.0
+    warned: int = 0
+    warnings: list[RecordError] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -118,6 +121,8 @@ class IngestReport:
             "failed": self.failed,
             "seconds": round(self.seconds, 3),
             "errors": [{"location": e.location, "reason": e.reason} for e in self.errors],
+            "warned": self.warned,
+            "warnings": [{"location": w.location, "reason": w.reason} for w in self.warnings],
         }
 
 
@@ -203,6 +208,10 @@ def ingest_results(
                 report.errors.append(result)
                 continue
             report.read += 1
+            warned = result.warnings if isinstance(result, PreparedTrial) else source_warnings(result)
+            if warned:
+                report.warned += 1
+                report.warnings.extend(RecordError(location, warning) for location, warning in warned)
             # A prepared trial has its key: readers prepare only those.
             if isinstance(result, Trial) and not (
                 result.nct_id or result.registry_ids or result.org_study_id

@@ -98,6 +98,14 @@ class MatchedTrial(BaseModel):
     verdict: str
     score: float
     relevance: float
+    on_topic: bool = Field(
+        default=True,
+        description="About the patient's problem (relevance at least half the best): such trials rank first.",
+    )
+    band: str = Field(
+        default="possibly eligible",
+        description="The verdict band it ranks in (a trial with no criteria to check: possibly eligible).",
+    )
     met: int
     unknown: int
     failed: list[str]

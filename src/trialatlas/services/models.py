@@ -225,6 +225,10 @@ class IngestResponse(BaseModel):
     failed: int
     seconds: float
     errors: list[IngestProblem] = Field(description="The first records that could not be read, and why.")
+    warned: int = Field(default=0, description="Records kept with values that could not be read.")
+    warnings: list[IngestProblem] = Field(
+        default_factory=list, description="The first of those values: the record, the field and why."
+    )
 
 
 # --- near ----------------------------------------------------------------------------------------

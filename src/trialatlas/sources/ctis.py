@@ -45,6 +45,7 @@ from trialatlas.sources.documents import (
     DocumentReader,
     as_list,
     block,
+    count_of,
     country_name,
     dig,
     drug_name,
@@ -165,17 +166,22 @@ def build_trial(document: Document) -> Trial:
     duration = section(information, "trialDuration")
 
     status = StatusInfo(overall_status=_STATUS.get((text(document.get("ctStatus")) or "").lower()))
-    if start := iso_date(duration.get("estimatedRecruitmentStartDate")):
+    if start := iso_date(
+        duration.get("estimatedRecruitmentStartDate"), "trialDuration.estimatedRecruitmentStartDate"
+    ):
         status.start_date = PartialDate(date=start, type=DateType.ESTIMATED)
-    if end := iso_date(duration.get("estimatedGlobalEndDate") or duration.get("estimatedEndDate")):
+    if end := iso_date(
+        duration.get("estimatedGlobalEndDate") or duration.get("estimatedEndDate"),
+        "trialDuration.estimatedGlobalEndDate",
+    ):
         status.completion_date = PartialDate(date=end, type=DateType.ESTIMATED)
-    if updated := iso_date(document.get("lastUpdated")):
+    if updated := iso_date(document.get("lastUpdated"), "lastUpdated"):
         status.last_update_post_date = PartialDate(date=updated)
 
     design = Design(study_type=StudyType.INTERVENTIONAL, phases=_phases(document.get("trialPhase")))
-    enrolled = text(document.get("totalNumberEnrolled"))
-    if enrolled and enrolled.isdigit():
-        design.enrollment = Enrollment(count=int(enrolled), type=DateType.ESTIMATED)
+    enrolled = count_of(document.get("totalNumberEnrolled"), "totalNumberEnrolled")
+    if enrolled is not None:
+        design.enrollment = Enrollment(count=enrolled, type=DateType.ESTIMATED)
 
     eligibility = _criteria(information)
     ages = text(document.get("ageGroup")) or ""

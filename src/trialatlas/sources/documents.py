@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import orjson
@@ -23,6 +24,17 @@ from trialatlas.model.values import normalize_date
 from trialatlas.sources.base import Blob, ReadResult, RecordError, json_lines, read_whole, strip_bom
 
 Document = dict[str, Any]
+
+# The values of the document being built that could not be read ("field: problem 'value'"): kept in
+# its source record's warnings, as the ICTRP and API v2 readers keep theirs.
+_UNREAD: ContextVar[list[str] | None] = ContextVar("unread_values", default=None)
+
+
+def unread(field: str, value: str, problem: str) -> None:
+    """Note that ``field``'s ``value`` could not be read (the value is left out of the trial)."""
+    notes = _UNREAD.get()
+    if notes is not None:
+        notes.append(f"{field}: {problem} {value!r}")
 
 
 def sniff_document(head: bytes, ctrname: bytes, markers: tuple[bytes, ...]) -> float:
@@ -38,13 +50,18 @@ def sniff_document(head: bytes, ctrname: bytes, markers: tuple[bytes, ...]) -> f
 
 
 def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
-    """``(location, document or error)`` for each document of a blob (one object, an array, or lines)."""
+    """``(location, document or error)`` for each document of a blob (one object, an array, or lines).
+
+    A blob that is neither one document nor lines of which any is an object (a pretty-printed
+    document cut short, say) is one error at the place the document breaks, not one per line.
+    """
     with blob.open() as stream:
         data = read_whole(stream)
+    broken: orjson.JSONDecodeError | None = None
     try:
         whole = orjson.loads(strip_bom(data))
-    except orjson.JSONDecodeError:
-        whole = None
+    except orjson.JSONDecodeError as exc:
+        whole, broken = None, exc
     if isinstance(whole, dict):
         yield blob.name, whole
         return
@@ -53,18 +70,25 @@ def read_documents(blob: Blob) -> Iterator[tuple[str, Document | RecordError]]:
             location = f"{blob.name}#{index}"
             yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
         return
+    lines: list[tuple[str, Document | RecordError]] = []
     for line_item in json_lines(Blob.from_bytes(blob.name, data)):
         if isinstance(line_item, RecordError):  # a line past the record bound
-            yield line_item.location, line_item
+            lines.append((line_item.location, line_item))
             continue
         number, line = line_item
         location = f"{blob.name}#line {number}"
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield location, RecordError(location, f"not JSON: {exc}")
+            lines.append((location, RecordError(location, f"not JSON: {exc}")))
             continue
-        yield location, item if isinstance(item, dict) else RecordError(location, "not a JSON object")
+        lines.append(
+            (location, item if isinstance(item, dict) else RecordError(location, "not a JSON object"))
+        )
+    if broken is not None and len(lines) > 1 and not any(isinstance(item, dict) for _, item in lines):
+        yield blob.name, RecordError(blob.name, f"not JSON (broken or cut short): {broken}")
+        return
+    yield from lines
 
 
 class DocumentReader:
@@ -98,11 +122,15 @@ class DocumentReader:
             if isinstance(document, RecordError):
                 yield document
                 continue
+            notes: list[str] = []
+            token = _UNREAD.set(notes)
             try:
                 trial, record_id = self.build(blob, document)
             except ValueError as exc:
                 yield RecordError(location, str(exc))
                 continue
+            finally:
+                _UNREAD.reset(token)
             own = identify(record_id)
             trial.sources = [
                 SourceRecord(
@@ -114,6 +142,7 @@ class DocumentReader:
                     registry=self.registry,
                     registry_id=record_id,
                     url=own.url if own else None,
+                    warnings=list(dict.fromkeys(notes)),
                 )
             ]
             yield trial
@@ -185,14 +214,30 @@ def yes(value: Any) -> bool | None:
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
-def iso_date(value: Any) -> str | None:
-    """An ISO partial date from "2024-05-06", "2024-05-06T00:00:00+02:00" or the EU's "15/09/2025"."""
+def iso_date(value: Any, field: str | None = None) -> str | None:
+    """An ISO partial date from "2024-05-06", "2024-05-06T00:00:00+02:00" or the EU's "15/09/2025";
+    a value that is no date is noted as unread under ``field`` when one is named."""
     raw = text(value)
     if raw is None:
         return None
+    original = raw
     if match := _DMY.match(raw):
         raw = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
-    return normalize_date(raw[:10] if re.match(r"^\d{4}-\d{2}-\d{2}T", raw) else raw)
+    date = normalize_date(raw[:10] if re.match(r"^\d{4}-\d{2}-\d{2}T", raw) else raw)
+    if date is None and field is not None:
+        unread(field, original, "unreadable date")
+    return date
+
+
+def count_of(value: Any, field: str) -> int | None:
+    """A count of people ("172"), else ``None``; a value that is no count is noted as unread."""
+    raw = text(value)
+    if raw is None:
+        return None
+    if raw.isdigit():
+        return int(raw)
+    unread(field, raw, "not a count")
+    return None
 
 
 @functools.cache

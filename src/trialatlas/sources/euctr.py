@@ -50,6 +50,7 @@ from trialatlas.sources.documents import (
     DocumentReader,
     as_list,
     block,
+    count_of,
     country_name,
     drug_name,
     iso_date,
@@ -119,9 +120,9 @@ def _design(document: Document) -> Design:
     purposes = [p for key, p in _PURPOSES if yes(document.get(key))]
     if len(purposes) == 1:  # several scopes at once name no single primary purpose
         design.primary_purpose = purposes[0]
-    planned = text(document.get("f422_in_the_whole_clinical_trial"))
-    if planned and planned.isdigit():
-        design.enrollment = Enrollment(count=int(planned), type=DateType.ESTIMATED)
+    planned = count_of(document.get("f422_in_the_whole_clinical_trial"), "f422_in_the_whole_clinical_trial")
+    if planned is not None:
+        design.enrollment = Enrollment(count=planned, type=DateType.ESTIMATED)
     return design
 
 
@@ -274,16 +275,22 @@ def build_trial(document: Document, member_state: str | None) -> Trial:
     if own is None or own.registry != "euctr":
         raise ValueError(f"a2_eudract_number: not a EudraCT number {eudract!r}")
     status_text = (text(_first(document, "p_end_of_trial_status", "x5_trial_status")) or "").lower()
-    end = iso_date(document.get("p_date_of_the_global_end_of_the_trial"))
+    end = iso_date(
+        document.get("p_date_of_the_global_end_of_the_trial"), "p_date_of_the_global_end_of_the_trial"
+    )
     status = StatusInfo(
         overall_status=_STATUS.get(status_text),
         study_first_submit_date=iso_date(
-            document.get("x6_date_on_which_this_record_was_first_entered_in_the_eudract_database")
+            document.get("x6_date_on_which_this_record_was_first_entered_in_the_eudract_database"),
+            "x6_date_on_which_this_record_was_first_entered_in_the_eudract_database",
         ),
         completion_date=PartialDate(date=end, type=DateType.ACTUAL) if end else None,
     )
     start = (
-        iso_date(document.get("trialInformation", {}).get("recruitmentStartDate"))
+        iso_date(
+            document.get("trialInformation", {}).get("recruitmentStartDate"),
+            "trialInformation.recruitmentStartDate",
+        )
         if isinstance(document.get("trialInformation"), dict)
         else None
     )

@@ -46,6 +46,7 @@ from trialatlas.sources.documents import (
     DocumentReader,
     as_list,
     block,
+    count_of,
     dig,
     iso_date,
     section,
@@ -146,11 +147,12 @@ def build_trial(document: Document) -> Trial:
         for p in coerce_phases(text(item.get("phase")))
     ]
     design.phases = list(dict.fromkeys(phases))
-    final, target = text(participants.get("totalFinalEnrolment")), text(participants.get("targetEnrolment"))
-    if final and final.isdigit():
-        design.enrollment = Enrollment(count=int(final), type=DateType.ACTUAL)
-    elif target and target.isdigit():
-        design.enrollment = Enrollment(count=int(target), type=DateType.ESTIMATED)
+    final = count_of(participants.get("totalFinalEnrolment"), "participants.totalFinalEnrolment")
+    target = count_of(participants.get("targetEnrolment"), "participants.targetEnrolment")
+    if final is not None:
+        design.enrollment = Enrollment(count=final, type=DateType.ACTUAL)
+    elif target is not None:
+        design.enrollment = Enrollment(count=target, type=DateType.ESTIMATED)
 
     status = StatusInfo(
         overall_status=_STATUS_OVERRIDE.get(
@@ -162,9 +164,9 @@ def build_trial(document: Document) -> Trial:
         ),
         why_stopped=text(trial_design.get("reasonAbandoned")),
     )
-    if start := iso_date(participants.get("recruitmentStart")):
+    if start := iso_date(participants.get("recruitmentStart"), "participants.recruitmentStart"):
         status.start_date = PartialDate(date=start)
-    if end := iso_date(trial_design.get("overallEndDate")):
+    if end := iso_date(trial_design.get("overallEndDate"), "trialDesign.overallEndDate"):
         status.completion_date = PartialDate(date=end)
 
     inclusion, exclusion = block(participants.get("inclusion")), block(participants.get("exclusion"))

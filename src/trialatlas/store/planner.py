@@ -144,6 +144,8 @@ class PreparedTrial:
     # ``(source id, raw text, raw sha, raw compressed)`` of each source that has its text.
     raws: tuple[tuple[str, str, bytes, tuple[int, bytes] | None], ...]
     reading: _Reading | None
+    # ``(location, warning)`` for each value its records could not read (the ingest report names them).
+    warnings: tuple[tuple[str, str], ...] = ()
 
     @property
     def data(self) -> bytes:
@@ -191,7 +193,13 @@ def prepare_trial(trial: Trial, compression: int | None = None) -> PreparedTrial
             if source.raw is not None
         ),
         reading=_reading_of(trial, encoded),
+        warnings=tuple(source_warnings(trial)),
     )
+
+
+def source_warnings(trial: Trial) -> list[tuple[str, str]]:
+    """``(location, warning)`` for each value the trial's source records could not read."""
+    return [(source.location, warning) for source in trial.sources for warning in source.warnings]
 
 
 def _source_meta(trial: Trial) -> list[_SourceMeta]:
