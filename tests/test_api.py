@@ -34,7 +34,9 @@ def server(web_db: Path) -> LiveServer:
 
 @pytest.fixture(scope="module")
 def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=60) as http:
+    # Generous: under a loaded machine (CI beside other jobs) a facet-count request of the shared store was
+    # seen taking over a minute; a request that hangs still fails.
+    with httpx.Client(base_url=server.url, timeout=180) as http:
         yield http
 
 
