@@ -58,6 +58,27 @@ def assert_apart_and_labels_only(path: Path, *, at_least: int, sharing: Iterable
     assert all(set(item) == set(FIELDS) for row in rows for item in row["items"])
 
 
+def assert_shared_texts_agree(first: str, second: str) -> None:
+    """Two sets drawn at the same time by rooms that could not see each other's draw may hold a text in
+    common; each labelled it without the other's labels. Allowed only where both gave it the same items
+    (in any order) and both put it in the same half (even positions tune, odd ones are sealed), so no
+    sealed text is tuned on through the other set."""
+    rows = {
+        name: {
+            row["id"]: (
+                position % 2,
+                sorted(orjson.dumps(item, option=orjson.OPT_SORT_KEYS) for item in row["items"]),
+            )
+            for position, row in enumerate(
+                orjson.loads(line) for line in set_path(name).read_bytes().splitlines() if line.strip()
+            )
+        }
+        for name in (first, second)
+    }
+    shared = set(rows[first]) & set(rows[second])
+    assert all(rows[first][text_id] == rows[second][text_id] for text_id in shared), sorted(shared)
+
+
 def assert_scores_hold(scores: dict[str, Any], *, strict: float, paired: float, over_baseline: float) -> None:
     """A labelled set's scores stay at or above their floors (strict and paired F1), strict F1 clear of
     the plain regex baseline's by ``over_baseline`` and paired F1 above the baseline's."""
