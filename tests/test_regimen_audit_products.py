@@ -34,7 +34,10 @@ def _read(tmp_path: Path) -> dict[str, list[tuple[object, ...]]]:
     ids.write_bytes(b"".join(orjson.dumps({"id": key, "items": []}) + b"\n" for key in EXPECTED))
     found: dict[str, list[tuple[object, ...]]] = {}
     for row in load_labelled(ids):
-        items = export_text(str(row["text"]), interventions=row.get("interventions") or ())["items"]
+        listed = row.get("interventions") or ()
+        # As the trial page and `dose` read an intervention's text: with its name for doses it names none.
+        name = str(listed[0][0]) if len(listed) == 1 else None
+        items = export_text(str(row["text"]), name, interventions=listed)["items"]
         found[str(row["id"])] = [tuple(item[field] for field in FIELDS) for item in items]
     return found
 
