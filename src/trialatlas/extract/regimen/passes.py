@@ -487,11 +487,13 @@ def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
                 for item in before:
                     item.frequency = item.frequency or code
             # "Receive a dose of 0.5 ml ... Nasogastric administration every 12 hours.": the one route the
-            # next sentence opens with is the doses' route too (R143); not one said of a subject the
-            # sentence names first ("Peripheral blood stem cells are infused on day 0").
+            # next sentence opens with is the doses' route too (R143), where they are of one drug (of two,
+            # only "both drugs" words say whose it is); not one said of a subject the sentence names first
+            # ("Peripheral blood stem cells are infused on day 0").
             spans = [r for r in doc.routes if sentence.start <= r[0] < sentence.end]
             routes = {r[2] for r in spans}
-            if len(routes) == 1 and len(text[sentence.start : spans[0][0]].split()) <= 3:
+            one_drug = len({item.drug for item in before}) == 1
+            if one_drug and len(routes) == 1 and len(text[sentence.start : spans[0][0]].split()) <= 3:
                 for item in before:
                     item.route = item.route or next(iter(routes))
 
