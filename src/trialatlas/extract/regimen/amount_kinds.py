@@ -50,6 +50,8 @@ _STEP_BEFORE = re.compile(
 _RESIDUE = re.compile(r"[^\s(]\(\d+L\)")
 _STEP_AFTER = re.compile(r"\s*(?:increments?|decrements?|steps?)\b", re.IGNORECASE)
 _STRENGTH_BEFORE = re.compile(
+    # "Strength: Baclofen 0.5mg": a product record's strength field, the substance's name before the amount.
+    r"\bstrength\s*:\s*(?:[A-Za-z][\w-]*\s+){0,3}$|"
     r"\b(?:strengths?\s+of|available\s+(?:in|as)|(?:supplied|provided)\s+(?:in|as)|"
     r"(?:tablets?|capsules?|vials?|ampoules?|sachets?)\s+(?:each\s+)?(?:containing|contains))\s+"
     r"(?:(?:a|an|the|of|each)\s+)?$",

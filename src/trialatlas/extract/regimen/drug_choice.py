@@ -56,6 +56,8 @@ _ADJACENT_AFTER = re.compile(
 )
 _ADJACENT_BEFORE = re.compile(r"[\s:(=,-]*$")
 _ALIASED_AFTER = re.compile(r"\s+([A-Z][A-Za-z0-9-]{1,11})\s*\(\s*")
+# The start of a numbered list's item on a line of its own: "1. ...", "2) ...".
+_NUMBERED_ITEM = re.compile(r"(?:^|\n)[ \t]*\d{1,2}[.)][ \t]")
 _PLACEBO_AFTER = re.compile(r"\s+placebo\b", re.IGNORECASE)
 _CELLS_WRITTEN_BEFORE = re.compile(
     r"(?:^|[;,.+(]\s*)((?:[A-Za-z][A-Za-z-]*\s+){0,3}cells)\s*[:=]?\s*$", re.IGNORECASE
@@ -474,7 +476,13 @@ def _choose_drug_near(
         # "A starting dose of 100 mg. Enasidenib will be self administered orally": named just after, as
         # the subject of the next sentence; "... on Days 2-4, after the IT MTX" names another drug.
         opening = doc.sentence_of(later[0].start)
-        if opening.start > sentence.start and not text[opening.start : later[0].start].strip(" \n\r-*•:("):
+        if (
+            opening.start > sentence.start
+            and not text[opening.start : later[0].start].strip(" \n\r-*•:(")
+            # "1. Receive a dose of 0.5 ml ... 2. (Placebo) - Receive ...": a numbered item of a list is a
+            # statement of its own; the next item's drug is not this item's (R141).
+            and _NUMBERED_ITEM.search(text, amount.end, later[0].start) is None
+        ):
             return later[0], later[0].info
     subject = naming.subject_name(text, sentence.start, amount.start)
     if subject is not None:

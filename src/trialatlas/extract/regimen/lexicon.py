@@ -333,6 +333,8 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     ),
     ("vaginal", r"\b(?:intra)?vaginal(?:ly)?\b|\bpessar(?:y|ies)\b"),
     ("intrathecal", r"\bintra-?thecal(?:ly)?\b"),
+    # "nasogastric administration", "via nasogastric tube": a feeding tube through the nose (R5, as written).
+    ("nasogastric", r"\bnaso-?gastric(?:ally)?\b"),
     # "caudal block"; "caudal force pressure" is a direction, not a route.
     (
         "epidural",
@@ -351,7 +353,7 @@ _ROUTE_PATTERNS: list[tuple[str, str]] = [
     (
         "site",
         r"\bintra-?[a-z]{3,}?(?:al|ar|ic|ous|ary|ine)(?:ly\b|(?=\s+(?:injections?|infusions?|instillations?|"
-        r"administration|delivery|route|bolus|implants?)\b))",
+        r"administration|delivery|route|bolus|implants?|use)\b))",
     ),
     (
         "ophthalmic",

@@ -77,6 +77,7 @@ from trialatlas.extract.regimen.passes import (
     _specify_by_context,
 )
 from trialatlas.extract.regimen.presentations import drop_presentations
+from trialatlas.extract.regimen.record_route import share_record_route
 from trialatlas.extract.regimen.routes import (
     _NEXT_STEP,
     _bind_routes,
@@ -91,6 +92,8 @@ from trialatlas.extract.regimen.thresholds import attach_thresholds
 from trialatlas.extract.regimen.times_per_day import apply_times_per_day
 from trialatlas.text.packaged import packaged_words
 
+# Another name in brackets closing an intervention's name ("Blueberry extract (Vaccinium macrocarpon)").
+_BRACKETED_TAIL = re.compile(r"(?<=\S)\s*\([^()]*\)\s*$")
 _ESCAPES = re.compile(r"\\([~<>^*_\[\]()#+\-.!|`{}=])")
 _TRANSLATE = str.maketrans(
     {
@@ -326,6 +329,7 @@ def parse_regimen(
         _inherit_within_sentence(doc, items)
         _specify_by_context(doc, items)
         _share_route_by_drug(doc, items)
+        share_record_route(doc, items)
         _attach_targets(result.targets, items)
     _read_adjustments(doc, items, result)
     _read_conditions(doc, items, result)
@@ -453,7 +457,9 @@ def _item(
         drug_text = studied.drug_text
     if info is None and default_drug:
         resolved = lookup(default_drug)
-        drug = resolved.name if resolved else " ".join(default_drug.lower().split())
+        # "Blueberry extract (Vaccinium macrocarpon)": an intervention's name with another name for it in
+        # brackets after it is named by the name it is written under (R142).
+        drug = resolved.name if resolved else " ".join(_BRACKETED_TAIL.sub("", default_drug).lower().split())
         drug_class = resolved.drug_class if resolved else None
         drug_text = default_drug
     # Windows: after the dose up to the next dose or another drug; before it back to the last dose.

@@ -477,13 +477,25 @@ def _apply_context_sentences(doc: _Doc, items: list[RegimenItem]) -> None:
                     code = next(iter(codes))
                     if not (_is_cycle_code(code) and _multi_day(doc, item, items)):
                         item.frequency = code
-        elif index > 0 and administered and len(codes) == 1 and not _dose_change().search(chunk):
+        elif index > 0 and administered and not _dose_change().search(chunk):
             previous = doc.sentences[index - 1]
             before = [i for i in items if previous.start <= i.start < previous.end and i.dose is not None]
-            if before and not names - {i.drug for i in before}:
+            if not before or names - {i.drug for i in before}:
+                continue
+            if len(codes) == 1:
                 code = next(iter(codes))
                 for item in before:
                     item.frequency = item.frequency or code
+            # "Receive a dose of 0.5 ml ... Nasogastric administration every 12 hours.": the one route the
+            # next sentence opens with is the doses' route too (R143), where they are of one drug (of two,
+            # only "both drugs" words say whose it is); not one said of a subject the sentence names first
+            # ("Peripheral blood stem cells are infused on day 0").
+            spans = [r for r in doc.routes if sentence.start <= r[0] < sentence.end]
+            routes = {r[2] for r in spans}
+            one_drug = len({item.drug for item in before}) == 1
+            if one_drug and len(routes) == 1 and len(text[sentence.start : spans[0][0]].split()) <= 3:
+                for item in before:
+                    item.route = item.route or next(iter(routes))
 
 
 def _inherit_within_sentence(doc: _Doc, items: list[RegimenItem]) -> None:

@@ -23,6 +23,7 @@ from trialatlas.extract.regimen import lexicon
 from trialatlas.extract.regimen.lexicon import NUMBER_WORD, cycle_frequency, number_value
 from trialatlas.extract.regimen.models import RegimenItem
 from trialatlas.extract.regimen.passes import _Doc
+from trialatlas.extract.regimen.single_event import before_single_event
 
 # "8 mg/kg IV loading dose": the route or form words of the dose may stand between it and its role.
 _LOADING_AFTER = re.compile(
@@ -61,6 +62,9 @@ _DIVIDED = re.compile(
     r"(?:doses|administrations|intakes)\b"
     r"|\b(" + NUMBER_WORD + r")\s+(?:equal(?:ly)?\s+)?(?:divided\s+(?:doses|administrations|intakes)\b|"
     r"(?:doses|administrations|intakes)\s+(?:a|per)\s+day\b)"
+    # "in two daily doses", "in 2 nightly dosages": a count of a day's administrations, the day word between
+    # the count and the dose noun (R139).
+    r"|\b(" + NUMBER_WORD + r")\s+(?:daily|nightly)\s+(?:doses|dosages|administrations|intakes)\b"
     r"|\bdivided\s+(?:in(?:to)?\s+)?(" + NUMBER_WORD + r")\s+(?:equal\s+)?doses\b"
     # "2000 mg/m^2 split in 2 approximately every 12 hour": the amount split into that many doses (not
     # "split into 2 groups", people).
@@ -255,6 +259,16 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             and _infusion_follows(item, dosed[index + 1 :])
         ):
             # "a bolus of 0.5 mg/kg followed by an infusion of 0.05 mg/kg/h": the bolus is given once.
+            code = "once"
+        if (
+            code is None
+            and per_time is None
+            and before_single_event(after)
+            and not _text_repeats(text, item.start)
+            and not _REPEATS.search(text, sentence.start, sentence.end)
+        ):
+            # "150 mg pregabalin orally one hour before surgery": one administration before an event that
+            # happens once (R140).
             code = "once"
         if code is not None:
             item.frequency = code
