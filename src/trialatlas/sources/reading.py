@@ -44,7 +44,9 @@ def read_blob(blob: Blob, reader_name: str | None = None) -> Iterator[ReadResult
         reader = found
     try:
         for result in reader.read(blob):
-            yield stamp_provenance(_named(result, blob)) if isinstance(result, Trial) else result
+            if isinstance(result, Trial) and not result.field_sources:
+                result = stamp_provenance(_named(result, blob))
+            yield result
     except READ_ERRORS as exc:
         # A reader stops on a stream error (truncated archive member, bad compression, a size
         # bound): the records it already yielded stand, and the rest of the blob is one error.
