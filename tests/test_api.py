@@ -6,6 +6,8 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -498,22 +500,36 @@ def test_match_keeps_and_logs_nothing_of_the_patient(client: httpx.Client, serve
 # --- stats, ingest, docs -----------------------------------------------------------------------
 
 
-def test_stats_counts_what_search_finds(client: httpx.Client) -> None:
-    everything = client.get("/api/stats").json()
+def test_facets_count_what_search_finds(client: httpx.Client) -> None:
+    everything = client.get("/api/facets").json()
     total = client.get("/api/health").json()["trials"]
     assert everything["total"] == total
     assert set(everything["facets"]) == set(FACETS)
     assert sum(v["count"] for v in everything["facets"]["status"]) <= total
     assert sum(v["count"] for v in everything["facets"]["phase"]) >= total / 2
-    lupus = client.get("/api/stats", params={"q": "lupus", "facets": "phase,start_year"}).json()
+    lupus = client.get("/api/facets", params={"q": "lupus", "facets": "phase,start_year"}).json()
     found = client.get("/api/trials", params={"q": "lupus", "facet_limit": 1000}).json()
     assert lupus["total"] == found["total"]
     assert set(lupus["facets"]) == {"phase", "start_year"}
     assert lupus["facets"]["start_year"] == found["facets"]["start_year"]
     years = [v["value"] for v in lupus["facets"]["start_year"]]
     assert years == sorted(years)  # years read in their own order
-    top = client.get("/api/stats", params={"facets": "country", "top": 3}).json()
+    top = client.get("/api/facets", params={"facets": "country", "top": 3}).json()
     assert len(top["facets"]["country"]) == 3
+
+
+def test_stats_is_the_document_the_cli_prints(server: LiveServer, client: httpx.Client) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TRIALATLAS_DB"}
+    printed = subprocess.run(
+        [sys.executable, "-m", "trialatlas", "stats", "--db", str(server.db), "--json"],
+        capture_output=True,
+        check=True,
+        env=env,
+    ).stdout
+    served = client.get("/api/stats").json()
+    assert served == orjson.loads(printed)
+    assert served["trials"] == client.get("/api/health").json()["trials"]
+    assert sum(served["by_status"].values()) == served["trials"]
 
 
 def test_ingest_is_off_by_default(client: httpx.Client) -> None:
@@ -554,6 +570,7 @@ def test_openapi_and_docs_are_served_locally(client: httpx.Client) -> None:
         "/api/trials/{nct}/dose",
         "/api/match",
         "/api/stats",
+        "/api/facets",
         "/api/ingest",
     ):
         assert path in spec["paths"], path
@@ -596,7 +613,7 @@ def test_serve_command_prints_its_url_and_serves(server: LiveServer, workers: in
     options = ("--workers", str(workers), "--match-workers", "1")
     with serve_command(str(server.db), *options) as (_, http):
         health = http.get("/api/health")
-        assert health.json()["trials"] == http.get("/api/stats").json()["total"]
+        assert health.json()["trials"] == http.get("/api/stats").json()["trials"]
         matched = http.post("/api/match", json={"note": NOTE, "top": 2})
         assert matched.status_code == 200 and len(matched.json()["trials"]) == 2
         assert "<h1>" in http.get(f"/trials/{TARGET}").text

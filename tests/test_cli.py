@@ -150,3 +150,25 @@ def test_a_count_of_one_site_is_singular() -> None:
 
     assert "Locations (1 site)" in heading(1)
     assert "Locations (2 sites)" in heading(2)
+
+
+def test_catch_up_progress_when_asked(target_trials: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "behind.db")
+    run("ingest", "--db", db, "--json", "--no-derive", str(target_trials))
+    # Not a terminal, not asked: stderr stays clean for scripts.
+    quiet = run("search", "--db", db, "--json", "tacrolimus")
+    assert "updating" not in quiet.stderr
+    run("ingest", "--db", db, "--json", "--no-derive", str(target_trials / "NCT04048161.xml"))
+    # Asked (TRIALATLAS_PROGRESS=1): one plain line per step of the catch-up, on stderr only.
+    env = {**_env(), "TRIALATLAS_PROGRESS": "1"}
+    asked = subprocess.run(
+        [sys.executable, "-m", "trialatlas", "ingest", "--db", db, "--json", str(target_trials)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert orjson.loads(asked.stdout)["read"] == 5
+    lines = asked.stderr.splitlines()
+    assert any(line.startswith("updating the search index") for line in lines), asked.stderr
+    assert "\x1b[" not in asked.stderr  # plain lines, no terminal control codes

@@ -61,7 +61,7 @@ def test_a_write_through_one_server_is_searched_by_another(pg_url: str, target_t
             assert total == before + 1 and NEW in keys
             assert reader.get(f"/api/trials/{NEW}").json()["nct_id"] == NEW
         # A facet count and a filter are answered by the database too.
-        stats = reader.get("/api/stats").json()
+        stats = reader.get("/api/facets").json()
         assert stats["total"] == len(already) + 1
         total, keys = _found(writer, "mesenchymal")
         assert total == before + 1 and NEW in keys

@@ -11,6 +11,7 @@ import platformdirs
 DB_ENV = "TRIALATLAS_DB"
 DATA_ENV = "TRIALATLAS_SHARED_DATA"
 CACHE_ENV = "TRIALATLAS_CACHE"
+PROGRESS_ENV = "TRIALATLAS_PROGRESS"
 
 
 def default_db_path() -> str:
@@ -19,6 +20,12 @@ def default_db_path() -> str:
     if configured:
         return configured
     return str(Path(platformdirs.user_data_dir("trialatlas")) / "trialatlas.db")
+
+
+def progress_asked() -> bool:
+    """Whether ``$TRIALATLAS_PROGRESS`` asks for progress where none would show: on a stderr that is
+    no terminal (plain lines, for logs) and beside ``--json`` answers (stderr only)."""
+    return os.environ.get(PROGRESS_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def cache_dir() -> Path | None:

@@ -26,7 +26,14 @@ from trialatlas.services.atlas import Atlas
 from trialatlas.services.checks import TRIAL_ID_PATTERN
 from trialatlas.services.export import MEDIA_TYPES, SUFFIXES, ExportFormat
 from trialatlas.services.match_models import MatchRequest, MatchResponse
-from trialatlas.services.models import IngestResponse, NearRequest, NearResponse, SearchRequest, Stats
+from trialatlas.services.models import (
+    IngestResponse,
+    NearRequest,
+    NearResponse,
+    SearchRequest,
+    Stats,
+    StoreCounts,
+)
 from trialatlas.services.sections import trial_document
 from trialatlas.text.schema_patterns import comma_list, portable
 
@@ -187,8 +194,15 @@ def post_match(service: AtlasDep, request: MatchRequest) -> JSONResponse:
     return JSONResponse(result.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/stats", tags=TRIALS, response_model=Stats, responses=problem_responses(400, 422))
-def get_stats(
+@router.get("/stats", tags=TRIALS, response_model=StoreCounts)
+def get_stats(service: AtlasDep) -> StoreCounts:
+    """What the store holds, counted by registry, status, phase, study type, country and start year:
+    the document ``trialatlas stats --json`` prints."""
+    return service.store_counts()
+
+
+@router.get("/facets", tags=TRIALS, response_model=Stats, responses=problem_responses(400, 422))
+def get_facets(
     service: AtlasDep,
     params: SearchDep,
     facets: FacetsDep,

@@ -8,6 +8,7 @@ library function), render the result with Rich or print the answer's JSON docume
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -99,8 +100,12 @@ def derived_progress(*, quiet: bool = False) -> Iterator[Callable[[str, int, int
 
 @contextmanager
 def progress_bars(*, quiet: bool = False) -> Iterator[Progress]:
-    """Rich progress bars on stderr, gone when done; none when ``quiet`` or not on a terminal."""
+    """Rich progress bars on stderr, gone when done; none when ``quiet`` or not on a terminal, unless
+    asked (``$TRIALATLAS_PROGRESS``: then bars on a terminal, plain lines elsewhere, see
+    :func:`derived_tasks`)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from trialatlas.config import progress_asked
 
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -109,15 +114,20 @@ def progress_bars(*, quiet: bool = False) -> Iterator[Progress]:
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=quiet or not err_console.is_terminal,
+        disable=not err_console.is_terminal or (quiet and not progress_asked()),
     ) as progress:
         yield progress
 
 
 def derived_tasks(progress: Progress) -> Callable[[str, int, int | None], None]:
-    """A progress callback for :func:`trialatlas.services.derived.bring_up_to_date`: a bar per part."""
+    """A progress callback for :func:`trialatlas.services.derived.bring_up_to_date`: a bar per part
+    (plain lines on stderr when the bars are off and progress was asked for, see
+    :func:`progress_bars`)."""
+    from trialatlas.config import progress_asked
     from trialatlas.services.derived import DESCRIPTIONS
 
+    if progress.disable and progress_asked():
+        return _progress_lines(DESCRIPTIONS)
     tasks: dict[str, Any] = {}
 
     def tell(part: str, done: int, total: int | None) -> None:
@@ -125,6 +135,39 @@ def derived_tasks(progress: Progress) -> Callable[[str, int, int | None], None]:
         if task is None:
             task = tasks[part] = progress.add_task(f"updating the {DESCRIPTIONS.get(part, part)}")
         progress.update(task, completed=done, total=total)
+
+    return tell
+
+
+# Seconds between two plain progress lines of one part; a part's mark once its end is said.
+_LINE_EVERY_S = 5.0
+_FINISHED = -1.0
+
+
+def _progress_lines(descriptions: dict[str, str]) -> Callable[[str, int, int | None], None]:
+    """Progress as plain lines on stderr (for a log): a part's start, a line at most every
+    ``_LINE_EVERY_S`` seconds, and its end."""
+    started: dict[str, float] = {}
+    said: dict[str, float] = {}
+
+    def tell(part: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        name = f"updating the {descriptions.get(part, part)}"
+        if said.get(part) == _FINISHED:
+            return
+        if part not in started:
+            started[part] = said[part] = now
+            line = f"{name}…"
+        elif total is not None and done >= total:
+            line = f"{name}: done in {now - started[part]:.1f} s"
+            now = _FINISHED
+        elif now - said[part] >= _LINE_EVERY_S:
+            line = f"{name}: {done:,}" + (f" of {total:,}" if total else "")
+        else:
+            return
+        said[part] = now
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
     return tell
 

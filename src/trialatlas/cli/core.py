@@ -199,10 +199,10 @@ def stats_command(
     from trialatlas.services.stats import store_stats
 
     with opened(db) as atlas:
+        if as_json:
+            print_json(atlas.store_counts())  # the document GET /api/stats sends
+            return
         stats = store_stats(atlas.store)
-    if as_json:
-        print_json(stats.as_dict())
-        return
     console.print(Text(f"{stats.trials:,} trials ({stats.partial:,} partial)", style="bold"))
     for title, rows in (
         ("Registry", stats.by_registry),

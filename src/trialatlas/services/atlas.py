@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         RelatedRequest,
         SearchRequest,
         Stats,
+        StoreCounts,
     )
     from trialatlas.store.base import TrialStore
 
@@ -464,8 +465,17 @@ class Atlas:
             left -= step
         return cursor
 
+    def store_counts(self) -> StoreCounts:
+        """The store's trials counted by registry, status, phase, study type, country and start year
+        (the document of ``stats --json`` and ``GET /api/stats``)."""
+        from trialatlas.services.models import StoreCounts
+        from trialatlas.services.stats import store_stats
+
+        return StoreCounts.model_validate(store_stats(self.store).as_dict())
+
     def stats(self, request: SearchRequest, facets: bool | Sequence[str] = True, top: int = 100) -> Stats:
-        """How many trials a search matches, and their counts by each facet (``top`` values each)."""
+        """How many trials a search matches, and their counts by each facet (``top`` values each): the
+        document of ``GET /api/facets`` and of the landscape page's charts."""
         from trialatlas.services.models import Stats
 
         results = self.search(

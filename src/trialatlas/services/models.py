@@ -184,6 +184,22 @@ class Stats(BaseModel):
     interpreted: list[str] = Field(default_factory=list)
 
 
+class StoreCounts(BaseModel):
+    """What the store holds: its trials (and the partial ones among them) counted by registry,
+    status, phase, study type, country and start year, most frequent first (start years newest
+    first); a trial in several registries, phases or countries counts in each. ``stats --json`` and
+    ``GET /api/stats`` give this document (:meth:`trialatlas.services.atlas.Atlas.store_counts`)."""
+
+    trials: int
+    partial: int
+    by_registry: dict[str, int]
+    by_status: dict[str, int]
+    by_phase: dict[str, int]
+    by_study_type: dict[str, int]
+    by_country: dict[str, int]
+    by_start_year: dict[str, int]
+
+
 # --- related trials, regimens, doses --------------------------------------------------
 
 

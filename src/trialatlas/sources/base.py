@@ -197,6 +197,10 @@ class Blob:
     name: str
     open: Callable[[], IO[bytes]]
     size: int | None = None
+    # The name records' ids are built on: the file's resolved path (and its members), so that the
+    # same file typed another way (relative, absolute, ``./x``, another working directory) gives the
+    # same ids; ``name`` stays as typed, for messages. ``None``: ``name`` is the id's name too.
+    source_name: str | None = None
 
     def head(self, size: int = SNIFF_BYTES) -> bytes:
         with self.open() as stream:

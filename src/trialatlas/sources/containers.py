@@ -74,12 +74,18 @@ def iter_blobs(path: str | os.PathLike[str]) -> Iterator[Blob | RecordError]:
         return
     # The blob's opener hands out a fresh stream each call; its caller closes it.
     opener = functools.partial(_open_file, root)
-    yield from _unwrap(Blob(name=str(root), open=opener, size=root.stat().st_size))
+    resolved = str(root.resolve())
+    blob = Blob(name=str(root), open=opener, size=root.stat().st_size, source_name=resolved)
+    yield from _unwrap(blob)
 
 
-def memory_blob(name: str, data: bytes) -> Blob:
+def memory_blob(name: str, data: bytes, source_name: str | None = None) -> Blob:
     """A blob of bytes in memory, like ``Blob.from_bytes`` but one that can be pickled."""
-    return Blob(name=name, open=functools.partial(io.BytesIO, data), size=len(data))
+    return Blob(name=name, open=functools.partial(io.BytesIO, data), size=len(data), source_name=source_name)
+
+
+def _member_source_name(blob: Blob, member: str) -> str | None:
+    return None if blob.source_name is None else f"{blob.source_name}!{member}"
 
 
 def _unwrap(blob: Blob, judged: str | None = None, depth: int = 0) -> Iterator[Blob | RecordError]:
@@ -115,7 +121,7 @@ def _decompressed(blob: Blob, decompress: Callable[[IO[bytes]], IO[bytes]]) -> B
     opener = functools.partial(_open_decompressed, decompress, blob.open, limit)
     # The name stays the file's own, so errors name it as it is; readers judge the format by
     # ``format_name`` (the name without its compression suffixes).
-    return Blob(name=blob.name, open=opener)
+    return Blob(name=blob.name, open=opener, source_name=blob.source_name)
 
 
 def _open_decompressed(
@@ -216,7 +222,8 @@ def _zip_members(blob: Blob, depth: int) -> Iterator[Blob | RecordError]:
                 yield RecordError(location, f"broken zip member: {_first_line(exc)}")
                 continue
             total += len(data)
-            yield from _unwrap(memory_blob(location, data), None, depth + 1)
+            member_name = _member_source_name(blob, info.filename)
+            yield from _unwrap(memory_blob(location, data, member_name), None, depth + 1)
 
 
 _TAR_COMPRESSION = {".tgz": ".gz", ".tar.gz": ".gz", ".tar.xz": ".xz", ".tar.bz2": ".bz2"}
@@ -261,7 +268,8 @@ def _tar_members(blob: Blob, depth: int) -> Iterator[Blob | RecordError]:
                 yield RecordError(location, f"broken tar member: {_first_line(exc)}")
                 return
             total += len(data)
-            yield from _unwrap(memory_blob(location, data), None, depth + 1)
+            member_name = _member_source_name(blob, member.name)
+            yield from _unwrap(memory_blob(location, data, member_name), None, depth + 1)
         # A compressed tarball cut after its last member still lists whole members: reading on to
         # the compressed stream's end is what tells a cut-off file from a whole one.
         for _ in range(_TRAILER_CHUNKS):

@@ -44,7 +44,9 @@ def read_blob(blob: Blob, reader_name: str | None = None) -> Iterator[ReadResult
         reader = found
     try:
         for result in reader.read(blob):
-            yield stamp_provenance(result) if isinstance(result, Trial) else result
+            if isinstance(result, Trial) and not result.field_sources:
+                result = stamp_provenance(_named(result, blob))
+            yield result
     except READ_ERRORS as exc:
         # A reader stops on a stream error (truncated archive member, bad compression, a size
         # bound): the records it already yielded stand, and the rest of the blob is one error.
@@ -53,6 +55,21 @@ def read_blob(blob: Blob, reader_name: str | None = None) -> Iterator[ReadResult
         # Whatever else a hostile blob provokes in a reader (deep nesting, a value no mapper
         # expected) costs this blob's remaining records, never the ingest: reported, not raised.
         yield error_from_exception(blob.name, exc)
+
+
+def _named(trial: Trial, blob: Blob) -> Trial:
+    """``trial`` with its records' ids and locations built on the blob's resolved name, not the name
+    as typed (messages about the blob keep the name as typed)."""
+    if blob.source_name is None or blob.source_name == blob.name:
+        return trial
+    typed = f":{blob.name}"
+    for source in trial.sources:
+        head, found, tail = source.id.partition(typed)
+        if found and ":" not in head:
+            source.id = f"{head}:{blob.source_name}{tail}"
+        if source.location.startswith(blob.name):
+            source.location = blob.source_name + source.location[len(blob.name) :]
+    return trial
 
 
 def read_path(path: str | os.PathLike[str], reader_name: str | None = None) -> Iterator[ReadResult]:

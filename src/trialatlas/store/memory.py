@@ -8,6 +8,7 @@ after getting it) cannot change the store.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -151,6 +152,11 @@ class MemoryStore:
         for found, kind, key in plan.ids:
             self._ids.setdefault(found, {})[key] = kind
             self._ids_of.setdefault(key, []).append((found, kind))
+        for key, old, new, location in plan.raw_renames:
+            meta, raw = self._raws[key].pop(old)
+            self._raws[key][new] = (dataclasses.replace(meta, location=location), raw)
+            self._source_keys[old].discard(key)
+            self._source_keys.setdefault(new, set()).add(key)
         for write in plan.raws:
             records = self._raws.setdefault(write.trial_key, {})
             stored = records.get(write.source_id)

@@ -97,6 +97,9 @@ class BatchPlan:
     replace_ids_of: list[str] = field(default_factory=list)
     ids: list[tuple[str, str, str]] = field(default_factory=list)
     raws: list[RawWrite] = field(default_factory=list)
+    # (trial key after renames, old source id, new source id, new location): a stored record
+    # adopted under the id the readers now give it (see ``_Planner._adopt``); applied before ``raws``.
+    raw_renames: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +240,9 @@ class _Work:
     batch_raws: dict[str, tuple[str, bytes, tuple[int, bytes] | None]] = field(default_factory=dict)
     readings: dict[str, bytes] = field(default_factory=dict)
     prepared: PreparedTrial | None = None
+    raw_renames: list[tuple[str, str, str]] = field(default_factory=list)
+    # Only adoptions touched it: the stored trial under new record ids, nothing else new.
+    adopted_only: bool = False
 
     def current(self) -> Trial:
         if self.trial is None:
@@ -407,6 +413,12 @@ class _Planner:
             self._load([target])
             entry = self.work[target]
             trial = item.trial() if isinstance(item, PreparedTrial) else item
+            if reading is not None and self._adopt(entry, reading, trial):
+                if id(entry) not in self.touched:
+                    entry.adopted_only = True
+                    self.touched[id(entry)] = entry
+                return
+            entry.adopted_only = False
             merged = merge_trials(entry.current(), trial)
             if trial.nct_id and merged.nct_id and merged.nct_id != trial.nct_id:
                 aliases = {normalize_id(alias) for alias in trial.nct_id_aliases}
@@ -433,6 +445,32 @@ class _Planner:
             else:
                 entry.readings.pop(source_id, None)
 
+    @staticmethod
+    def _adopt(entry: _Work, reading: _Reading, incoming: Trial) -> bool:
+        """Adopt the stored record of ``entry`` that is the incoming one under the id an older version
+        wrote (a source id holding the path as typed then, ``ctgov-xml:in/x.xml#NCT…``, now built on
+        the resolved path): same reader, same file name and position, same raw text. It is renamed to
+        the incoming id, so re-reading the file converges instead of storing a second copy. True when
+        it was also read the same way (nothing left to merge)."""
+        new = reading.source_id
+        if new in entry.stored_raws:
+            return False
+        for old, meta in entry.stored_raws.items():
+            if meta.sha == reading.sha and _typed_twin(old, new):
+                break
+        else:
+            return False
+        source = incoming.sources[0]
+        entry.stored_raws[new] = dataclasses.replace(entry.stored_raws.pop(old), location=source.location)
+        entry.raw_renames.append((old, new, source.location))
+        trial = entry.current()
+        for stored in trial.sources:
+            if stored.id == old:
+                stored.id, stored.location = new, source.location
+        trial.field_sources = {k: new if v == old else v for k, v in trial.field_sources.items()}
+        entry.encoded = None
+        return meta.reading == _reading_as(incoming, old, meta.location)
+
     def plan(self) -> BatchPlan:
         plan = BatchPlan(UpsertSummary())
         for entry in self.touched.values():
@@ -448,6 +486,13 @@ class _Planner:
             key = trial.key
             data = entry.encoded if entry.encoded is not None else encode_trial(trial)
             raws, raws_changed = self._raw_writes(key, entry, _source_meta(trial))
+            plan.raw_renames.extend((key, *renamed) for renamed in entry.raw_renames)
+            if entry.adopted_only and entry.origin == key and not raws_changed:
+                # The same records under the ids readers now give them: rewritten, not changed.
+                plan.summary.add(key, UpsertOutcome.UNCHANGED)
+                plan.rows.append(trial_row(key, trial, data))
+                plan.raws.extend(raws)
+                continue
             if entry.origin is None:
                 outcome = UpsertOutcome.NEW
             elif entry.origin == key and data == entry.stored_data and not raws_changed:
@@ -494,6 +539,25 @@ class _Planner:
             writes.append(RawWrite(key, source_id, fmt, location, record_date, sha, raw, reading, packed))
             changed = changed or stored is None or meta.content != stored.content
         return writes, changed
+
+
+def _reading_as(trial: Trial, source_id: str, location: str) -> bytes:
+    """The reading of single-source ``trial`` had its record been given ``source_id`` and ``location``."""
+    probe = trial.model_copy(deep=True)
+    current = probe.sources[0].id
+    probe.sources[0].id, probe.sources[0].location = source_id, location
+    probe.field_sources = {k: source_id if v == current else v for k, v in probe.field_sources.items()}
+    return hashlib.sha256(encode_trial(probe)).digest()
+
+
+def _typed_twin(old: str, new: str) -> bool:
+    """Whether stored id ``old`` names the record ``new`` names, as an older version spelt it: the
+    same reader, a path as typed (not absolute) ending in the same file name, member and position."""
+    reader, _, old_where = old.partition(":")
+    new_reader, _, new_where = new.partition(":")
+    if reader != new_reader or old_where.startswith("/") or old == new:
+        return False
+    return old_where.rsplit("/", 1)[-1] == new_where.rsplit("/", 1)[-1]
 
 
 def _raws_of(

@@ -290,6 +290,13 @@ class SqlStore(ABC, Generic[ConnectionT]):
         self._executemany(conn, sql.upsert_trial, [self._row_params(row, now) for row in plan.rows])
         self._delete_where_in(conn, "trial_ids", "key", plan.replace_ids_of)
         self._executemany(conn, sql.insert_ids_if_new, plan.ids)
+        mark = sql.mark
+        self._executemany(
+            conn,
+            f"UPDATE raw_records SET source_id = {mark}, location = {mark}"
+            f" WHERE trial_key = {mark} AND source_id = {mark}",
+            [(new, location, key, old) for key, old, new, location in plan.raw_renames],
+        )
         self._write_raws(conn, plan.raws)
         # The change feed: derived indexes (search, related trials) catch up from it.
         changed = [*(old for old, _ in plan.renames), *(row.key for row in plan.rows)]
