@@ -25,6 +25,7 @@ import sys
 import orjson
 
 from regimen_other_sample import eligible as other_eligible
+from regimen_sample import BEFORE_LONG_AND_MULTI as LONG_EXCLUDED
 from regimen_sample import labelled_ids
 from trialatlas.config import shared_data_dir
 from trialatlas.eval.other_sources import other_texts
@@ -41,35 +42,6 @@ MEASURE = (
 TIME = r"min(?:utes?)?|hours?|h|hrs?|days?|weeks?|wks?|months?|years?"
 _WITH_UNIT = re.compile(rf"\d\s*(?:{MEASURE}|{TIME})(?![a-z])", re.I)
 _WITH_MEASURE = re.compile(rf"\d\s*(?:{MEASURE})(?![a-z])", re.I)
-# Every set labelled when gen_long was drawn.
-LONG_EXCLUDED = (
-    "dev",
-    "gen",
-    "gen_amounts",
-    "gen_desc",
-    "gen_desc2",
-    "gen_desc3",
-    "gen_drug",
-    "gen_drugs3",
-    "gen_drugs4",
-    "gen_freq",
-    "gen_fresh3",
-    "gen_fresh4",
-    "gen_names2",
-    "gen_naming",
-    "gen_other",
-    "gen_routes",
-    "gen_routes2",
-    "gen_sched",
-    "gen_sched2",
-    "gen_sealedlike0",
-    "gen_sealedlike2",
-    "gen_spec",
-    "heldout",
-    "labelled",
-    "probes",
-    "sealed",
-)
 
 
 def long_with_units(text: str) -> bool:

@@ -803,3 +803,35 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Every set labelled when gen_long and gen_multi were drawn (by two rooms at once): written out, not derived
+# from the fixtures, so that both draws stay reproducible as sets are added.
+BEFORE_LONG_AND_MULTI = (
+    "dev",
+    "gen",
+    "gen_amounts",
+    "gen_desc",
+    "gen_desc2",
+    "gen_desc3",
+    "gen_drug",
+    "gen_drugs3",
+    "gen_drugs4",
+    "gen_freq",
+    "gen_fresh3",
+    "gen_fresh4",
+    "gen_names2",
+    "gen_naming",
+    "gen_other",
+    "gen_routes",
+    "gen_routes2",
+    "gen_sched",
+    "gen_sched2",
+    "gen_sealedlike0",
+    "gen_sealedlike2",
+    "gen_spec",
+    "heldout",
+    "labelled",
+    "probes",
+    "sealed",
+)

@@ -27,6 +27,7 @@ import sys
 
 import orjson
 
+from regimen_sample import BEFORE_LONG_AND_MULTI as EXCLUDED
 from regimen_sample import DOSE, description_passages, labelled_ids
 from trialatlas.config import shared_data_dir
 from trialatlas.eval.other_sources import other_texts, trial_key
@@ -36,35 +37,6 @@ from trialatlas.extract.regimen.drugs import WORD, looks_like_code, vocabulary
 SEED = 20261440
 SIZE = 42
 MAX_CHARS = 900
-# Every set labelled when the set was drawn (listed, so that the draw stays reproducible).
-EXCLUDED = (
-    "dev",
-    "gen",
-    "gen_amounts",
-    "gen_desc",
-    "gen_desc2",
-    "gen_desc3",
-    "gen_drug",
-    "gen_drugs3",
-    "gen_drugs4",
-    "gen_freq",
-    "gen_fresh3",
-    "gen_fresh4",
-    "gen_names2",
-    "gen_naming",
-    "gen_other",
-    "gen_routes",
-    "gen_routes2",
-    "gen_sched",
-    "gen_sched2",
-    "gen_sealedlike0",
-    "gen_sealedlike2",
-    "gen_spec",
-    "heldout",
-    "labelled",
-    "probes",
-    "sealed",
-)
 
 
 def named_drugs(text: str) -> set[str]:
