@@ -27,6 +27,7 @@ from trialatlas.extract.criteria.qualifiers import (
     course_of,
     find_classes,
     is_class_token,
+    qualifier_vocab,
     route_mentions,
 )
 from trialatlas.extract.criteria.rules import (
@@ -298,13 +299,15 @@ def _unread_matches(text: str, rules: Sequence[Rule]) -> list[re.Match[str]]:
         if not any(match.start() <= rule.span.start < match.end() for rule in rules)
     )
     stop = stop_words("english", "criteria", "requirement")
-    # A course word ("active", "chronic") is read by a rule that takes a disease's course; beside a
-    # medicine alone ("chronic use of high-dose steroids") it is a requirement no rule read.
+    # A course of a disease only ("chronic": qualifiers.json) is read by a rule that takes a disease's
+    # course; beside a medicine alone ("chronic use of high-dose steroids") it is a requirement no rule read.
     coursed = any(hasattr(rule, "course") for rule in rules)
+    disease_only = frozenset(qualifier_vocab()["disease_only_courses"])
     unread: list[re.Match[str]] = []
     for match in _WORD.finditer(text):
         word = match.group(0).lower()
-        if word in stop or word in known or (coursed and course_of(word)):
+        courses = course_of(word)
+        if word in stop or word in known or (courses and (coursed or not courses <= disease_only)):
             continue
         if staged and is_class_token(word):
             continue  # "Stage IIIC or IV ovarian carcinoma": the atom's class set holds the numerals
