@@ -18,8 +18,7 @@ from trialatlas.sources.base import (
     ReadResult,
     RecordError,
     error_from_exception,
-    json_lines,
-    json_object,
+    json_line_objects,
     sniff_json_lines,
     strip_bom,
 )
@@ -44,16 +43,11 @@ class AtlasJsonlReader:
         return 0.85 if start.startswith(b"{") and _is_trial(start) else 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
-        for item in json_lines(blob):
+        for item in json_line_objects(blob):
             if isinstance(item, RecordError):
                 yield item
                 continue
-            number, line = item
-            location = f"{blob.name}#line {number}"
-            record = json_object(location, line)
-            if isinstance(record, RecordError):
-                yield record
-                continue
+            location, _line, record = item
             try:
                 yield Trial.model_validate(record)
             except ValidationError as exc:

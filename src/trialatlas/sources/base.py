@@ -351,11 +351,9 @@ def json_object(location: str, line: bytes) -> dict[str, Any] | RecordError:
     return record
 
 
-def json_line_records(
-    blob: Blob, id_field: str
-) -> Iterator[tuple[str, bytes, dict[str, Any], str] | RecordError]:
-    """Each line of a JSON-lines blob as ``(location, the line, its object, the NCT id in id_field)``,
-    or the error that says why the line is not one."""
+def json_line_objects(blob: Blob) -> Iterator[tuple[str, bytes, dict[str, Any]] | RecordError]:
+    """Each line of a JSON-lines blob as ``(location, the line, its object)``, or the error that says
+    why the line is not one."""
     for item in json_lines(blob):
         if isinstance(item, RecordError):  # a line past the record bound
             yield item
@@ -363,9 +361,19 @@ def json_line_records(
         number, line = item
         location = f"{blob.name}#line {number}"
         record = json_object(location, line)
-        if isinstance(record, RecordError):
-            yield record
+        yield record if isinstance(record, RecordError) else (location, line, record)
+
+
+def json_line_records(
+    blob: Blob, id_field: str
+) -> Iterator[tuple[str, bytes, dict[str, Any], str] | RecordError]:
+    """Each line of a JSON-lines blob as ``(location, the line, its object, the NCT id in id_field)``,
+    or the error that says why the line is not one."""
+    for item in json_line_objects(blob):
+        if isinstance(item, RecordError):
+            yield item
             continue
+        location, line, record = item
         nct_id = nct_id_of(location, record.get(id_field), id_field)
         yield nct_id if isinstance(nct_id, RecordError) else (location, line, record, nct_id)
 
