@@ -197,9 +197,11 @@ class Blob:
     name: str
     open: Callable[[], IO[bytes]]
     size: int | None = None
-    # The name records' ids are built on: the file's resolved path (and its members), so that the
-    # same file typed another way (relative, absolute, ``./x``, another working directory) gives the
-    # same ids; ``name`` stays as typed, for messages. ``None``: ``name`` is the id's name too.
+    # The name records' ids are built on: the file's absolute, normalised path (and its members), so
+    # that the same file typed another way (relative, absolute, ``./x``, another working directory)
+    # gives the same ids; symbolic links are kept as written (a data directory reached through a link
+    # keeps the ids it was ingested under). ``name`` stays as typed, for messages. ``None``: ``name``
+    # is the id's name too.
     source_name: str | None = None
 
     def head(self, size: int = SNIFF_BYTES) -> bytes:

@@ -74,8 +74,8 @@ def iter_blobs(path: str | os.PathLike[str]) -> Iterator[Blob | RecordError]:
         return
     # The blob's opener hands out a fresh stream each call; its caller closes it.
     opener = functools.partial(_open_file, root)
-    resolved = str(root.resolve())
-    blob = Blob(name=str(root), open=opener, size=root.stat().st_size, source_name=resolved)
+    absolute = os.path.abspath(root)
+    blob = Blob(name=str(root), open=opener, size=root.stat().st_size, source_name=absolute)
     yield from _unwrap(blob)
 
 
