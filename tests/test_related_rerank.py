@@ -13,7 +13,8 @@ from trialatlas.model import Trial
 from trialatlas.related import index_for, related_trials
 from trialatlas.related.baseline import build_text_index
 from trialatlas.related.features import lexical_text, title_text, words
-from trialatlas.related.index import index_path, load_index, store_sequence
+from trialatlas.related.index import RelatedIndex, index_path, load_index, store_sequence
+from trialatlas.related.query import Query
 from trialatlas.related.similarity import (
     COMMON_SHARE,
     LEADER_PLACE,
@@ -77,7 +78,9 @@ def test_patched_text_index_equals_a_fresh_build(v2_trials: list[Trial]) -> None
     assert bm25[-1] > 0 and title_bm25[-1] > 0
 
 
-def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
+def _own_lookups(store: TrialStore) -> Iterator[tuple[RelatedIndex, int, Trial, Query]]:
+    """Two seed trials and two of the store's own, each looked up by its own words: (index, its row,
+    the trial, its query)."""
     index = index_for(store)
     for key in ("NCT00371319", "NCT04048161", index.keys[100], index.keys[500]):
         trial = store.get(key)
@@ -85,6 +88,11 @@ def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
         row = index.row_of(key)
         assert row is not None
         query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
+        yield index, row, trial, query
+
+
+def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
+    for index, row, trial, query in _own_lookups(store):
         scored = score(index, query)
         bm25 = index.lexical.bm25(lexical_text(trial), COMMON_SHARE)
         bm25[row] = 0.0
@@ -98,13 +106,7 @@ def test_no_bm25_candidate_is_lost(store: TrialStore) -> None:
 def test_the_rerank_signals_are_what_score_mixes(store: TrialStore) -> None:
     """bench/related_cv.py re-mixes ``rerank_signals`` offline: mixed with the shipped weights they give
     ``score``'s totals for every candidate (the lexical leader's place aside)."""
-    index = index_for(store)
-    for key in ("NCT00371319", "NCT04048161", index.keys[100], index.keys[500]):
-        trial = store.get(key)
-        assert trial is not None
-        row = index.row_of(key)
-        assert row is not None
-        query = query_of_rows(index, [row], text=lexical_text(trial), title=title_text(trial))
+    for index, _row, _trial, query in _own_lookups(store):
         scored = score(index, query)
         signals = rerank_signals(index, query, structured_score(index, query))
         assert np.array_equal(signals.candidates, np.flatnonzero(scored.eligible))
