@@ -34,6 +34,8 @@ from trialatlas.model import (
     Trial,
 )
 from trialatlas.model.merge import stamp_provenance
+from trialatlas.model.registries import registry_name
+from trialatlas.services.stats import NONE_LABEL, store_stats
 from trialatlas.store import MemoryStore, SqliteStore, TrialStore, UpsertOutcome, open_store
 from trialatlas.store import sqlite as sqlite_module
 
@@ -502,6 +504,33 @@ def test_count_by(store: TrialStore) -> None:
     assert store.count_by("start_year") == [("2019", 2), ("2021", 1)]
     with pytest.raises(QueryError, match="cannot count by"):
         store.count_by("data; DROP TABLE trials")
+
+
+def test_counts_by_registry_with_trials_of_none_named(store: TrialStore) -> None:
+    """Registries are counted from the stored ids, and trials with no value under ``missing``; the
+    store's statistics equal the counts read from every trial itself (as they were computed before
+    they were read from the store's columns)."""
+    store.upsert_batch(
+        [
+            make_trial(NCT1, status=StatusInfo(overall_status=OverallStatus.RECRUITING)),
+            make_trial(NCT2, registry_ids=["ISRCTN12345678", "EudraCT 2016-004489-24"]),
+            make_trial(None, org="LOCAL-7", registry_ids=["isrctn87654321"], source="isrctn:LOCAL-7"),
+            make_trial(None, org="LOCAL-8", source="csv:LOCAL-8"),
+        ]
+    )
+    assert store.count_by("registries") == [("ctgov", 2), ("isrctn", 2), ("euctr", 1)]
+    assert store.count_by("registries", missing="-") == [("ctgov", 2), ("isrctn", 2), ("-", 1), ("euctr", 1)]
+    assert store.count_by("overall_status", missing="-") == [("-", 3), ("RECRUITING", 1)]
+
+    stats = store_stats(store).as_dict()
+    trials = list(store.iter_trials())
+    by_registry: dict[str, int] = {}
+    for trial in trials:
+        for name in [registry_name(code) for code in trial.registries] or [NONE_LABEL]:
+            by_registry[name] = by_registry.get(name, 0) + 1
+    assert stats["trials"] == len(trials) == 4
+    assert stats["by_registry"] == by_registry
+    assert stats["by_status"] == {NONE_LABEL: 3, "RECRUITING": 1}
 
 
 def test_both_backends_agree_on_content(tmp_path: Path) -> None:

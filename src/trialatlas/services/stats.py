@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from trialatlas.model.registries import registry_name
@@ -37,32 +36,23 @@ class StoreStats:
 
 def store_stats(store: TrialStore) -> StoreStats:
     """Counts over every trial in the store (a trial in several registries, countries or phases counts
-    in each)."""
-    registry: Counter[str] = Counter()
-    status: Counter[str] = Counter()
-    phase: Counter[str] = Counter()
-    study_type: Counter[str] = Counter()
-    country: Counter[str] = Counter()
-    start_year: Counter[str] = Counter()
-    stats = StoreStats()
-    for trial in store.iter_trials():
-        stats.trials += 1
-        stats.partial += trial.is_partial
-        for code in trial.registries or [NONE_LABEL]:
-            registry[registry_name(code) if code != NONE_LABEL else code] += 1
-        # str() turns vocabulary members into their plain v2 spelling (JSON keys must be plain str).
-        status[str(trial.status.overall_status or NONE_LABEL)] += 1
-        study_type[str(trial.design.study_type or NONE_LABEL)] += 1
-        for p in [str(p) for p in trial.design.phases] or [NONE_LABEL]:
-            phase[p] += 1
-        for c in trial.countries or [NONE_LABEL]:
-            country[c] += 1
-        start = trial.status.start_date
-        start_year[start.date[:4] if start else NONE_LABEL] += 1
-    stats.by_registry = registry.most_common()
-    stats.by_status = status.most_common()
-    stats.by_phase = phase.most_common()
-    stats.by_study_type = study_type.most_common()
-    stats.by_country = country.most_common()
-    stats.by_start_year = sorted(start_year.items(), reverse=True)
-    return stats
+    in each), read from the store's own columns and ids (no trial is decoded: at 100k trials the
+    counts take well under a second where reading every trial took half a minute)."""
+    rows = store.stats()
+
+    def counts(column: str) -> list[tuple[str, int]]:
+        return store.count_by(column, missing=NONE_LABEL)
+
+    return StoreStats(
+        trials=rows["trials"],
+        partial=rows["partial"],
+        by_registry=[
+            (registry_name(code) if code != NONE_LABEL else code, number)
+            for code, number in counts("registries")
+        ],
+        by_status=counts("overall_status"),
+        by_phase=counts("phases"),
+        by_study_type=counts("study_type"),
+        by_country=counts("countries"),
+        by_start_year=sorted(counts("start_year"), reverse=True),
+    )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from trialatlas.errors import QueryError, StoreError
 from trialatlas.model import SecondaryIdType, Trial
 from trialatlas.store.history import TrialVersion
-from trialatlas.text.registry_ids import ID_CACHE_SIZE, identify
+from trialatlas.text.registry_ids import CTGOV, ID_CACHE_SIZE, identify, registry_of
 
 if TYPE_CHECKING:
     from trialatlas.store.planner import PreparedTrial
@@ -61,9 +61,17 @@ class UpsertSummary:
             self.unchanged += 1
 
 
-# Columns ``count_by`` accepts; phases and countries hold several '|'-joined values each.
-COUNT_COLUMNS: tuple[str, ...] = ("overall_status", "study_type", "phases", "countries", "start_year")
-MULTI_VALUED_COLUMNS = frozenset({"phases", "countries"})
+# Columns ``count_by`` accepts; phases, countries and registries hold several '|'-joined values each.
+# ``registries`` is no column of the trials table: it is read from a trial's ids (``registries_of_ids``).
+COUNT_COLUMNS: tuple[str, ...] = (
+    "overall_status",
+    "study_type",
+    "phases",
+    "countries",
+    "start_year",
+    "registries",
+)
+MULTI_VALUED_COLUMNS = frozenset({"phases", "countries", "registries"})
 
 
 @runtime_checkable
@@ -131,8 +139,9 @@ class TrialStore(Protocol):
         stored is refused (``StoreError``) and nothing is written. How many were written."""
         ...
 
-    def count_by(self, column: str) -> list[tuple[str, int]]:
-        """How many trials have each value of a :data:`COUNT_COLUMNS` column, most frequent first."""
+    def count_by(self, column: str, missing: str | None = None) -> list[tuple[str, int]]:
+        """How many trials have each value of a :data:`COUNT_COLUMNS` column, most frequent first;
+        trials with no value are counted under ``missing`` when it is given, else left out."""
         ...
 
     def stats(self) -> dict[str, int]:
@@ -275,6 +284,19 @@ def identity_ids(trial: Trial) -> list[tuple[str, str]]:
     return list(pairs)
 
 
+def registries_of_ids(ids: Iterable[tuple[str, str]]) -> str | None:
+    """The registries a trial is held by, '|'-joined, from its stored ``(id, kind)`` pairs: its NCT id
+    counts as ClinicalTrials.gov, each of its own registry ids as that id's registry (as
+    :attr:`trialatlas.model.trial.Trial.registries` reads them from the trial itself)."""
+    codes: set[str] = set()
+    for found, kind in ids:
+        if kind == IdKind.NCT.value:
+            codes.add(CTGOV)
+        elif kind == IdKind.REGISTRY.value and (code := registry_of(found)):
+            codes.add(code)
+    return "|".join(sorted(codes)) or None
+
+
 # --- rows --------------------------------------------------------------------------------------
 
 
@@ -400,12 +422,17 @@ def check_count_column(column: str) -> None:
         raise QueryError(f"cannot count by {column!r}; choose one of {', '.join(COUNT_COLUMNS)}")
 
 
-def tally(column: str, grouped: Iterable[tuple[str | None, int]]) -> list[tuple[str, int]]:
-    """Counts per value from ``(column value, trials)`` groups, most frequent first, then by value."""
+def tally(
+    column: str, grouped: Iterable[tuple[str | None, int]], missing: str | None = None
+) -> list[tuple[str, int]]:
+    """Counts per value from ``(column value, trials)`` groups, most frequent first, then by value;
+    trials without a value under ``missing`` when it is given."""
     counts: dict[str, int] = {}
     multi = column in MULTI_VALUED_COLUMNS
     for value, number in grouped:
         if not value:
+            if missing is not None:
+                counts[missing] = counts.get(missing, 0) + number
             continue
         for part in value.split("|") if multi else (value,):
             counts[part] = counts.get(part, 0) + number

@@ -29,6 +29,7 @@ from trialatlas.store.base import (
     identity_ids,
     normalize_id,
     raw_sha,
+    registries_of_ids,
     tally,
     trial_row,
 )
@@ -289,11 +290,15 @@ class MemoryStore:
             self._open()
             return len(self._rows)
 
-    def count_by(self, column: str) -> list[tuple[str, int]]:
+    def count_by(self, column: str, missing: str | None = None) -> list[tuple[str, int]]:
         check_count_column(column)
         with self._lock:
             self._open()
-            return tally(column, ((row.value_of(column), 1) for row in self._rows.values()))
+            if column == "registries":
+                values = [registries_of_ids(self._ids_of.get(key, [])) for key in self._rows]
+            else:
+                values = [row.value_of(column) for row in self._rows.values()]
+            return tally(column, ((value, 1) for value in values), missing)
 
     def stats(self) -> dict[str, int]:
         with self._lock:

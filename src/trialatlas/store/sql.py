@@ -24,6 +24,7 @@ from trialatlas.errors import StoreError
 from trialatlas.model import Trial
 from trialatlas.store.base import (
     ContentDigest,
+    IdKind,
     RawMeta,
     RawWrite,
     StoredTrial,
@@ -34,6 +35,7 @@ from trialatlas.store.base import (
     decode_trial,
     identity_ids,
     raw_sha,
+    registries_of_ids,
     tally,
     trial_row,
 )
@@ -472,14 +474,29 @@ class SqlStore(ABC, Generic[ConnectionT]):
             row = self._connection().execute("SELECT count(*) FROM trials").fetchone()
             return int(row[0]) if row else 0
 
-    def count_by(self, column: str) -> list[tuple[str, int]]:
+    def count_by(self, column: str, missing: str | None = None) -> list[tuple[str, int]]:
         check_count_column(column)
+        if column == "registries":
+            return tally(column, ((value, 1) for value in self._registries_per_trial()), missing)
         expression = "substr(start_date, 1, 4)" if column == "start_year" else column
         with self._lock:
-            grouped = self._connection().execute(
-                f"SELECT {expression}, count(*) FROM trials WHERE {expression} IS NOT NULL GROUP BY 1"
-            )
-            return tally(column, ((value, int(number)) for value, number in grouped))
+            grouped = self._connection().execute(f"SELECT {expression}, count(*) FROM trials GROUP BY 1")
+            return tally(column, ((value, int(number)) for value, number in grouped), missing)
+
+    def _registries_per_trial(self) -> list[str | None]:
+        """Every trial's registries, from its ids (one row per trial and id, in key order)."""
+        query = (
+            "SELECT t.key, i.id, i.kind FROM trials t LEFT JOIN trial_ids i ON i.key = t.key"
+            f" AND i.kind IN ('{IdKind.NCT.value}', '{IdKind.REGISTRY.value}') ORDER BY t.key"
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).fetchall()
+        per_trial: dict[str, list[tuple[str, str]]] = {}
+        for key, found, kind in rows:
+            ids = per_trial.setdefault(str(key), [])
+            if found is not None:
+                ids.append((str(found), str(kind)))
+        return [registries_of_ids(ids) for ids in per_trial.values()]
 
     def stats(self) -> dict[str, int]:
         with self._read() as conn:
