@@ -23,6 +23,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from trialatlas.config import shared_data_dir
 from trialatlas.extract.criteria import Criterion, parse_criterion, split_criteria
@@ -263,6 +264,7 @@ def evaluate_judge(path: Path) -> dict[str, object]:
     return {
         "pairs": n,
         "accuracy": round(correct / n, 4) if n else None,
+        "breakdown": _breakdown(labelled, part_of),
         "by_part": {
             name: {
                 "pairs": t["pairs"],
@@ -282,6 +284,40 @@ def evaluate_judge(path: Path) -> dict[str, object]:
         "majority_by_criterion_type_baseline": round(per_type_majority / n, 4),
         "seconds": round(elapsed, 2),
         "confusion": dict(confusion.most_common()),
+    }
+
+
+def _breakdown(labelled: list[tuple[dict[str, Any], Any]], part_of: dict[str, str]) -> dict[str, object]:
+    """Counts only, per part: agreement and the wrong cells by criterion side, by the kinds of the
+    criterion's atoms and by what decided the label (the rules or the silence convention). The sealed
+    part's counts may be printed, never its pairs."""
+    from trialatlas.extract.criteria import parse_text
+    from trialatlas.match.judge import atom_kind
+
+    out: dict[str, dict[str, dict[str, Counter[str]]]] = {}
+    for p, r in labelled:
+        part = part_of.get(str(p.get("annotation_id")), "unsplit")
+        side = "exclusion" if str(p["criterion_type"]).lower().startswith("excl") else "inclusion"
+        text = p.get("criterion_text") or ""
+        kinds = sorted({atom_kind(rule).split(":")[0] for rule in parse_text(text, side)}) or ["none"]
+        cell = (
+            "agree"
+            if r.eligibility == p["expert_eligibility"]
+            else f"{p['expert_eligibility']} -> {r.eligibility}"
+        )
+        keys = {
+            "side": side,
+            "atoms": "+".join(kinds),
+            "branch": f"{side}:{r.branch or 'error'}",
+        }
+        for axis, key in keys.items():
+            out.setdefault(part, {}).setdefault(axis, {}).setdefault(key, Counter())[cell] += 1
+    return {
+        part: {
+            axis: {key: dict(c.most_common()) for key, c in sorted(groups.items())}
+            for axis, groups in axes.items()
+        }
+        for part, axes in out.items()
     }
 
 

@@ -1,4 +1,5 @@
-"""The labelled case files by half: the clinical suite, the fresh judge cases and the inference cases,
+"""The labelled case files by half: the clinical suite, the fresh judge cases, the inference cases and
+the generalisation cases (patients outside the TrialGPT labelled ones),
 tuning (even ids) and sealed (odd ids) apart, as aggregates.
 
 Prints one JSON object: per set and half, agreement, confidently wrong ("wrong": met / not met
@@ -34,6 +35,7 @@ SETS = {
     "suite": "clinical_cases.jsonl",
     "fresh": "judge_fresh_cases.jsonl",
     "infer": "judge_infer_cases.jsonl",
+    "gen": "judge_gen_cases.jsonl",
 }
 
 

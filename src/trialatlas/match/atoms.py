@@ -679,9 +679,12 @@ def _procedure_window(
 
 
 def cannot_conceive(patient: PatientProfile) -> str | None:
-    """Why the patient cannot be pregnant (male, or outside child-bearing age), or None."""
+    """Why the patient cannot be pregnant (male, outside child-bearing age, or past menopause as the note
+    says: "She is menopausal", a last period years ago), or None. An age alone never says menopause."""
     if patient.sex == "male":
         return "patient is male"
+    if patient.postmenopausal is True:
+        return "patient is postmenopausal"
     if patient.age_years is not None and (patient.age_years < 10 or patient.age_years > 60):
         return f"patient age {patient.age_years:g} is outside child-bearing age"
     return None

@@ -78,6 +78,9 @@ class Judgement:
     evidence_sentences: list[int] = field(default_factory=list)
     reason: str = ""
     error: str | None = None
+    # What decided the label: "rules" (the engine's own verdict) or "silence" (the annotators'
+    # convention for what the rules left undecided); a bench's aggregate, not part of the output.
+    branch: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -198,7 +201,8 @@ class RuleJudge:
         label = self._label(verdict, rules, criterion_text, profile, kind, criterion.combine)
         if label in ("included", "excluded", "not included") and not evidence:
             evidence = _overlap(criterion_text, profile)[1][:3]
-        return Judgement(annotation_id, label, evidence, verdict.reason)
+        branch = "silence" if verdict.status == "unknown" else "rules"
+        return Judgement(annotation_id, label, evidence, verdict.reason, branch=branch)
 
     def _label(
         self,
