@@ -1,8 +1,9 @@
-"""Bounds on a drug's amount (room regfreq3, issue #20, R154): a lower bound whose amount's noun is a drug the
-text names ("at least 40mg simvastatin daily", "more than 10 mg of morphine") is a dose statement of that drug,
-an item with the bound as its amount; a bound on what is measured (an excretion, a meal's nutrient, a body
-weight) stays no dose, and an upper bound ("not to exceed", "less than") is a cap, left to R31/R98. Each text is
-written for this test, not taken from a labelled set; the expected items were written before the rule."""
+"""Bounds on a drug's amount (room regfreq3, issue #20, R154): a lower bound whose amount's noun is a drug
+the text names ("at least 40mg simvastatin daily", "more than 10 mg of morphine") is a dose statement of that
+drug, an item with the bound as its amount; a bound on what is measured (an excretion, a meal's nutrient, a
+body weight) stays no dose, and an upper bound ("not to exceed", "less than") is a cap, left to R31/R98. Each
+text is written for this test, not taken from a labelled set; the expected items were written before the
+rule."""
 
 from __future__ import annotations
 
