@@ -1,8 +1,8 @@
-"""One administration named by its noun with the indefinite article (R156, room regfreq3, issue #20): "an
-intramuscular injection of 1 mg", "an infusion of 3 ml/kg", "a bolus of 2 mg", where nothing else gives the dose
-a frequency and neither its sentence nor its text holds a word of a repeating schedule, is given once (spec: once
-= a single administration, "one oral dose"). "At a dose of" counts nothing, and a repeating schedule wins. Each
-text is written for this test; the expected items were written before the rule."""
+"""One administration named by its noun with the indefinite article (R156, room regfreq3, issue #20):
+"an intramuscular injection of 1 mg", "an infusion of 3 ml/kg", "a bolus of 2 mg", where nothing else gives
+the dose a frequency and neither its sentence nor its text holds a word of a repeating schedule, is given once
+(spec: once = a single administration, "one oral dose"). "At a dose of" counts nothing, and a repeating
+schedule wins. Each text is written for this test; the expected items were written before the rule."""
 
 from __future__ import annotations
 

@@ -265,6 +265,16 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         if (
             code is None
             and per_time is None
+            and _ONE_ADMINISTRATION_BEFORE.search(before)
+            and not _text_repeats(text, item.start)
+            and not _REPEATS.search(text, sentence.start, sentence.end)
+        ):
+            # "an intramuscular injection of 1 mg", "An infusion of 3 ml/kg": one administration, counted by
+            # its article, in words that repeat nothing (R156; "at a dose of" counts nothing).
+            code = "once"
+        if (
+            code is None
+            and per_time is None
             and before_single_event(after)
             and not _text_repeats(text, item.start)
             and not _REPEATS.search(text, sentence.start, sentence.end)
@@ -355,6 +365,11 @@ _OR_GAP = re.compile(
     re.IGNORECASE,
 )
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
+# "an intramuscular injection of", "An infusion", "one bolus of": one administration named by its noun (R156).
+_ONE_ADMINISTRATION_BEFORE = re.compile(
+    r"\b(?:an?|one)\s+(?:[A-Za-z.-]+\s+){0,2}?(?:injection|infusion|bolus|shot)\s+(?:of\s+|with\s+)?$",
+    re.IGNORECASE,
+)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
 
