@@ -129,7 +129,8 @@ _NOT_DOSE_AFTER_VOLUME = re.compile(
 
 def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
     """ "dose"; "stop" for an amount that is no dose but whose words are its own (radiation, a titration
-    step); "skip" for a vehicle or a kidney function threshold, whose words belong to the dose beside it."""
+    step); "skip" for a vehicle or a kidney function threshold, whose words belong to the dose beside it;
+    "limit" for an amount after a comparison word ("at least", "more than", "exceeding": dose_bounds.py)."""
     if amount.unit in _RADIATION_UNITS:
         # Radiation is not a drug: "70 Gy in 35 fractions" alongside a drug would be read as its dose.
         return "stop"
@@ -178,8 +179,9 @@ def _amount_kind(text: str, amount: Amount, sentence: clauses.Sentence) -> str:
         return "stop"
     if ("than" in lowered or "least" in lowered or "exceed" in lowered) and _LIMIT_BEFORE.search(before):
         # "a meal that contains more than 20 grams of carbohydrate", "iron excretion of at least 0.25
-        # mg/kg/day": a threshold or a limit, not a dose (the spec's Not items).
-        return "stop"
+        # mg/kg/day": a threshold or a limit, not a dose (the spec's Not items), unless it bounds a drug's
+        # own amount ("at least 40mg simvastatin": dose_bounds.py, R154).
+        return "limit"
     return "dose"
 
 

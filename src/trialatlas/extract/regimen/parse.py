@@ -39,6 +39,7 @@ from trialatlas.extract.regimen.context import (
     with_context,
     with_own_short_forms,
 )
+from trialatlas.extract.regimen.dose_bounds import bound_kind
 from trialatlas.extract.regimen.drug_choice import _added_drug, _choose_drug, _escalated_drug, _listed_after
 from trialatlas.extract.regimen.drugs import (
     DrugInfo,
@@ -286,6 +287,8 @@ def parse_regimen(
                 result.targets.append(clauses.target_from(norm, amount, sentence, mentions))
             continue
         kind = _amount_kind(norm, amount, sentence)
+        if kind == "limit":
+            kind = bound_kind(norm, amount, mentions)
         if kind == "dose" and amount.unit in _COUNT_UNITS and _restates_a_dose(doc, amount, doses, sentence):
             kind = "skip"
         if kind == "dose":

@@ -115,7 +115,9 @@ _FROM_DAY = re.compile(
 # Words that make a schedule repeat: a named day then happens once per cycle, not once in all.
 _REPEATS = re.compile(
     r"\bcycles?\b|\bcourses?\b|\brepeat\w*|\bevery\b|\beach\b|\bq\s?\d+\s?(?:d|w|wk|weeks?|days?)\b|"
-    r"\bweekly\b|\bmonthly\b|\bdaily\b|\b(?:weeks?|months?)\s+\d+\s*(?:,|and|-|to)",
+    # "weeks 4 and 8", "Month 2 and Month 6", "months 1-3": a list or run of weeks or months; "at week 0, then
+    # ..." is one week (R155).
+    r"\bweekly\b|\bmonthly\b|\bdaily\b|\b(?:weeks?|months?)\s+\d+\s*(?:,|and|-|to)\s*(?:and\s+)?(?:(?:weeks?|months?)\s*)?\d",
     re.IGNORECASE,
 )
 # Words anywhere in a text that make its named days part of a repeating schedule; "daily", "each" or
@@ -263,6 +265,16 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
         if (
             code is None
             and per_time is None
+            and _ONE_ADMINISTRATION_BEFORE.search(before)
+            and not _text_repeats(text, item.start)
+            and not _REPEATS.search(text, sentence.start, sentence.end)
+        ):
+            # "an intramuscular injection of 1 mg", "An infusion of 3 ml/kg": one administration, counted by
+            # its article, in words that repeat nothing (R156; "at a dose of" counts nothing).
+            code = "once"
+        if (
+            code is None
+            and per_time is None
             and before_single_event(after)
             and not _text_repeats(text, item.start)
             and not _REPEATS.search(text, sentence.start, sentence.end)
@@ -272,7 +284,24 @@ def infer_frequencies(doc: _Doc, items: list[RegimenItem]) -> None:
             code = "once"
         if code is not None:
             item.frequency = code
+    _late_initial_doses(doc, dosed)
     _share_trailing(doc, dosed)
+
+
+def _late_initial_doses(doc: _Doc, dosed: list[RegimenItem]) -> None:
+    """A first dose left without a frequency whose drug's next dose got its schedule only in the reading
+    above ("675 mg at Week 0 followed by 225 mg at Weeks 4 and 8"): an initial dose, once (R155), as the first
+    loop reads it when the next dose's frequency is a word."""
+    text = doc.text
+    for index, item in enumerate(dosed):
+        if item.frequency is not None:
+            continue
+        sentence = doc.sentence_of(item.start)
+        following = dosed[index + 1].start if index + 1 < len(dosed) else len(text)
+        after = text[item.end : min(sentence.end, following)]
+        before = text[max(sentence.start, item.start - 40) : item.start]
+        if _initial_then_maintained(doc, item, dosed[index + 1 :], before, after):
+            item.frequency = "once"
 
 
 _INITIAL_AFTER = re.compile(
@@ -336,6 +365,11 @@ _OR_GAP = re.compile(
     re.IGNORECASE,
 )
 _SINGLE_BEFORE = re.compile(r"\b(?:a\s+)?single,?\s+(?:[A-Za-z-]+,?\s+){0,3}$", re.IGNORECASE)
+# "an intramuscular injection of", "An infusion", "one bolus of": one administration named by its noun (R156).
+_ONE_ADMINISTRATION_BEFORE = re.compile(
+    r"\b(?:an?|one)\s+(?:[A-Za-z.-]+\s+){0,2}?(?:injection|infusion|bolus|shot)\s+(?:of\s+|with\s+)?$",
+    re.IGNORECASE,
+)
 _DOSE_NOUN_AFTER = re.compile(r"\s*(?:dose|injection|infusion|administration|bolus|shot)\b", re.IGNORECASE)
 
 
