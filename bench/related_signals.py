@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import re
 import sys
 import time
@@ -42,6 +43,7 @@ from related_cv import (
     SHIPPED,
     Lookup,
     Pairs,
+    choose,
     cross_validate,
     figures,
     fold_of,
@@ -61,6 +63,8 @@ from trialatlas.store import SqliteStore
 CUES = Path(__file__).with_name("related_relation_cues.json")
 # Word ids are below 2**21, so a trigram's key (a * V + b) * V + c fits in 63 bits.
 V = 1 << 21
+# The relation signals: name -> whether the candidate must also share a drug with the query.
+RELATIONS = {"relation: cue and registered before": False, "relation: cue, before, shared drug": True}
 MIX = (0.0, 0.1, 0.25, 0.5, 1.0)
 BONUS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 
@@ -79,12 +83,12 @@ class Phrases:
 
 
 def phrase_keys(text: str, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The bigram and trigram keys of ``text`` (each field apart), and its word ids."""
+    """The bigram and trigram keys of ``text`` (each field apart), and its word ids (from 1)."""
     bi: list[int] = []
     tri: list[int] = []
     ids_all: list[int] = []
     for part in text.split(" ; "):
-        ids = [vocab.setdefault(w, len(vocab)) for w in words(part)]
+        ids = [vocab.setdefault(w, len(vocab) + 1) for w in words(part)]
         ids_all += ids
         bi += [a * V + b for a, b in itertools.pairwise(ids)]
         tri += [(a * V + b) * V + c for a, b, c in zip(ids, ids[1:], ids[2:], strict=False)]
@@ -104,7 +108,7 @@ def build_phrases(store: SqliteStore, index: RelatedIndex, widest: int, common: 
         row = index.row_of(trial.key)
         if row is not None:
             per_row[row] = phrase_keys(lexical_text(trial), vocab)
-    assert len(vocab) < V
+    assert len(vocab) < V - 1
     n = index.size
     word_keys, word_df = np.unique(np.concatenate([w for _, _, w in per_row]), return_counts=True)
     common_word = np.zeros(len(vocab) + 1, dtype=bool)
@@ -128,7 +132,13 @@ def build_phrases(store: SqliteStore, index: RelatedIndex, widest: int, common: 
         & common_word[middle.astype(np.int64)]
         & common_word[last.astype(np.int64)]
     )
-    rows = [np.intersect1d(np.concatenate(r[:2]), keys, assume_unique=True) for r in per_row]
+    # Each row's rare phrases, in one pass (every trigram's key is above every bigram's: ids start at 1).
+    lengths = np.array([r[0].size + r[1].size for r in per_row])
+    every = np.concatenate([np.concatenate(r[:2]) for r in per_row])
+    at = np.minimum(np.searchsorted(keys, every), max(keys.size - 1, 0))
+    hit = keys[at] == every if keys.size else np.zeros(every.size, dtype=bool)
+    counts = np.bincount(np.repeat(np.arange(n), lengths)[hit], minlength=n)
+    rows = np.split(every[hit], np.cumsum(counts)[:-1])
     return Phrases(n, rows, orders, keys, df, common_words)
 
 
@@ -233,6 +243,41 @@ def measure(
     return out
 
 
+def reverse_check(
+    forward: Pairs,
+    found: dict[str, Lookup],
+    added: dict[str, np.ndarray],
+    backward: Pairs,
+    found_back: dict[str, Lookup],
+    plain_back: np.ndarray,
+    added_back: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """The tuning pairs reversed (the partner as the query), the weight chosen on all forward pairs."""
+    everything = np.ones(len(forward.queries), dtype=bool)
+    out: dict[str, Any] = {}
+    for label, settings in (
+        ("as a lexical signal", [replace(SHIPPED, added_mix=w) for w in MIX]),
+        ("as a bonus over the gated score", [replace(SHIPPED, added_bonus=w) for w in BONUS]),
+    ):
+        for q, values in added.items():
+            found[q].added = scaled(values)
+        weights = np.array([s.added_mix + s.added_bonus for s in settings])
+        pick = choose(pair_ranks(forward, found, settings), everything, weights)
+        for q, values in added_back.items():
+            found_back[q].added = scaled(values)
+        ranks = pair_ranks(backward, found_back, [settings[pick], SHIPPED])
+        out[label] = {
+            "weight": float(weights[pick]),
+            **figures(ranks[0]),
+            "shipped": figures(ranks[1]),
+            "bm25": figures(plain_back),
+            "+/- vs shipped": plus_minus(ranks[0], ranks[1]),
+        }
+    for f in [*found.values(), *found_back.values()]:
+        f.added = None
+    return out
+
+
 def plus_minus(a: np.ndarray, b: np.ndarray) -> list[int]:
     return [int(((recall(a) > 0) & (recall(b) == 0)).sum()), int(((recall(a) == 0) & (recall(b) > 0)).sum())]
 
@@ -243,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, required=True, help="bench/related_cv.py's lookups")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--seed", default="relcv")
+    parser.add_argument("--phrases", type=Path, help="keep the store's rare phrases here and reuse them")
     parser.add_argument("--pool", type=int, nargs="*", default=[20, 50], help="second-query sizes")
     args = parser.parse_args(argv)
     data, lookups = load(args.scratch, args.cache)
@@ -265,7 +311,14 @@ def main(argv: list[str] | None = None) -> None:
     with SqliteStore(args.scratch) as store:
         index = index_for(store)
         keys = list(index.keys)
-        phrases = build_phrases(store, index, widest=1000, common=0.005)
+        if args.phrases is not None and args.phrases.is_file():
+            with args.phrases.open("rb") as handle:
+                phrases = pickle.load(handle)
+        else:
+            phrases = build_phrases(store, index, widest=1000, common=0.005)
+            if args.phrases is not None:
+                with args.phrases.open("wb") as handle:
+                    pickle.dump(phrases, handle)
         report["phrases"] = {
             "seconds": round(time.perf_counter() - started, 1),
             "rare phrases (2..1000 trials)": int(phrases.keys.size),
@@ -300,15 +353,9 @@ def main(argv: list[str] | None = None) -> None:
             for orders in ((2,), (3,), (2, 3))
             for common_only in (False, True)
         ]
-        signals: dict[str, dict[str, np.ndarray]] = {}
-        for variant in variants:
-            signals[variant.name] = {
-                q: phrase_signal(phrases, index.row_of(q), f.rows, variant) for q, f in found.items()
-            }
-        # The relation the query states.
-        cued = {q for q in found if relation_cue(texts[q], cues)}
+        cued = {q for q in {*forward.queries, *forward.answers} if relation_cue(texts[q], cues)}
         report["relation cues"] = {
-            "query trials with a cue": len(cued),
+            "query trials with a cue": len(cued & set(forward.queries)),
             "pairs whose query has a cue": sum(q in cued for q in forward.queries),
             "of them, partner registered before the query": sum(
                 q in cued and nct_number(a) < nct_number(q)
@@ -317,22 +364,37 @@ def main(argv: list[str] | None = None) -> None:
             "pairs, partner registered before the query (any)": sum(
                 nct_number(a) < nct_number(q) for q, a in zip(forward.queries, forward.answers, strict=True)
             ),
+            "partners with a cue (queries of the reverse direction)": len(cued & set(forward.answers)),
         }
-        for name, with_drug in (
-            ("relation: cue and registered before", False),
-            ("relation: cue, before, shared drug", True),
-        ):
-            signals[name] = {}
-            for q, f in found.items():
-                earlier = np.array(
-                    [nct_number(keys[r]) < nct_number(q) for r in f.rows.tolist()], dtype=float
-                )
-                if with_drug:
-                    earlier *= f.extra["drug"] > 0
-                signals[name][q] = earlier if q in cued else np.zeros(f.rows.size)
-        report["signals"] = {
-            name: measure(forward, found, plain, folds, values) for name, values in signals.items()
-        }
+
+        def values_of(name: str, chosen: dict[str, Lookup]) -> dict[str, np.ndarray]:
+            """The named signal's raw value for every candidate of every query of ``chosen``."""
+            if name in RELATIONS:
+                out = {}
+                for q, f in chosen.items():
+                    earlier = np.array([nct_number(keys[r]) < nct_number(q) for r in f.rows.tolist()], float)
+                    if RELATIONS[name]:
+                        earlier *= f.extra["drug"] > 0
+                    out[q] = earlier if q in cued else np.zeros(f.rows.size)
+                return out
+            variant = by_name[name]
+            return {q: phrase_signal(phrases, index.row_of(q), f.rows, variant) for q, f in chosen.items()}
+
+        by_name = {v.name: v for v in variants}
+        report["signals"] = {}
+        backward: Pairs = data["reverse"]["pairs"]
+        for name in [*by_name, *RELATIONS]:
+            entry = measure(forward, found, plain, folds, values_of(name, found))
+            entry["reverse (weight chosen on all forward pairs)"] = reverse_check(
+                forward,
+                found,
+                values_of(name, found),
+                backward,
+                lookups["reverse"],
+                data["reverse"]["bm25"],
+                values_of(name, lookups["reverse"]),
+            )
+            report["signals"][name] = entry
         report["pool"] = pool(store, index, phrases, forward, found, titles, args.pool, plain)
     print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
 
