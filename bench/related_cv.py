@@ -78,14 +78,18 @@ class Lookup:
     quoted: np.ndarray | None
     extra: dict[str, np.ndarray]  # structured components (NaN -> 0)
     answers: dict[str, int]  # relevant key -> its row (-1 when not indexed)
+    # A signal measured beside today's (bench/related_signals.py), per candidate in [0, 1]: None for none.
+    added: np.ndarray | None = None
 
 
-def lookup(index: RelatedIndex, store: SqliteStore, key: str, answers: Sequence[str]) -> Lookup:
+def lookup(
+    index: RelatedIndex, store: SqliteStore, key: str, answers: Sequence[str], must: Sequence[int] = ()
+) -> Lookup:
     trial = store.get(key)
     assert trial is not None
     query = _trial_query(index, trial)
-    structured = similarity.structured_score(index, query)
-    found = similarity.rerank_signals(index, query, structured)
+    structured = similarity.structured_score(index, query, must=must)
+    found = similarity.rerank_signals(index, query, structured, must=must)
     scaled: dict[str, np.ndarray | None] = {}
     for name in SIGNALS:
         values = found.values[name]
@@ -127,6 +131,10 @@ class Setting:
     floor: float = 0.8  # the conditions gate's floor (1: no gate)
     quoted: float = 0.5  # the quoted-title bonus (0: none)
     leader: int = 10  # the lexical leader's place (0: not kept)
+    # The added signal (Lookup.added): a weight among the lexical signals, and a bonus over the gated
+    # score like the quoted title's (0: not used; bench/related_signals.py).
+    added_mix: float = 0.0
+    added_bonus: float = 0.0
 
     def weight(self, name: str) -> float:
         value: float = getattr(self, name)
@@ -161,12 +169,20 @@ def ranks(found: Lookup, settings: Sequence[Setting]) -> np.ndarray:
         weights += w
         if name in LEXICAL:
             lexical += w * values
+    if found.added is not None:
+        w = np.array([[s.added_mix] for s in settings])
+        mixed += w * found.added
+        weights += w
+        lexical += w * found.added
     floor = np.array([[s.floor] for s in settings])
     gate = np.where(found.gated, floor + (1 - floor) * found.closeness, 1.0)
     total = mixed / np.where(weights > 0, weights, 1.0) * gate
     if found.quoted is not None:
         bonus = np.array([[s.quoted] for s in settings])
         total = (total + bonus * found.quoted) / (1.0 + bonus)
+    if found.added is not None:
+        bonus = np.array([[s.added_bonus] for s in settings])
+        total = (total + bonus * found.added) / (1.0 + bonus)
     places = np.array([s.leader for s in settings])
     if n > 0:
         leader = np.argmax(lexical, axis=1)
