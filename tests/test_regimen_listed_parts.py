@@ -9,6 +9,8 @@ phrase right after the dose (labelling rules R144-R146, docs/regimen-labelling.m
   written, not the name written before it, which was the dose before's.
 - R146: a participle describing the product may stand between a dose and the name after it ("1 mL thawed
   QRT-9 cells").
+- R147: a short name in capitals that a listed name defines in brackets after itself ("Lithium Carbonate
+  (LC)") is that name's generic where the trial's texts write it, though it has fewer than three letters.
 Each test reads the same words without the intervention list (or without the phrase), so that the mechanism,
 not a vocabulary entry, is what names the dose.
 """
@@ -77,3 +79,16 @@ def test_a_participle_may_stand_between_a_dose_and_its_product() -> None:
     listed = [["QRT-9 Low Dose"], ["QRT-9 High Dose"], ["glycerol"]]
     text = "A volume of 2 mL glycerol and 1 mL thawed QRT-9 cells"
     assert read(text, listed) == [("glycerol", 2, "mL"), ("qrt-9", 1, "mL")]
+
+
+def test_a_two_letter_name_a_listed_name_defines_in_brackets_is_its_generic() -> None:
+    listed = [["Lithium Carbonate (LC)", "Lithium tablets"], ["Quetiapine (QTP)"]]
+    text = "Quetiapine 50 mg at night, or\nLC tablets 300 mg orally twice per day"
+    generic = read("Lithium Carbonate 300 mg")[0][0]
+    assert generic is not None
+    assert read(text)[-1][0] != generic
+    items = read(text, listed)
+    assert items[0] == ("quetiapine", 50, "mg")
+    assert items[-1] == (generic, 300, "mg")
+    # A two-letter word listed on its own, not defined in brackets after the generic's name, names nothing.
+    assert read(text, [["Lithium Carbonate", "LC"], ["Quetiapine"]])[-1][0] != generic

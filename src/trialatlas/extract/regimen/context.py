@@ -26,6 +26,7 @@ from trialatlas.extract.regimen.drugs import (
     find_mentions,
     looks_like_code,
     lookup,
+    written_generic,
 )
 from trialatlas.model import InterventionType, Trial
 from trialatlas.text.packaged import packaged_words
@@ -168,6 +169,27 @@ def _product_name(name: str) -> bool:
     return not any(word in _not_product_words() for word in words)
 
 
+_SHORT_NAME = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
+
+
+def _short_name_of(name: str, names: Sequence[str], generic: DrugInfo) -> DrugInfo | None:
+    """The drug a short name in capitals stands for when a listed name defines it in brackets after itself
+    ("Potassium Iodide (KI)") as ``generic`` and the vocabulary does not read it otherwise (R147): the
+    generic as the name before the bracket writes it (its salt kept, R86); else None."""
+    if not _SHORT_NAME.match(name) or name.lower() in _STOPWORDS or name.lower() in _NOT_DRUGS:
+        return None
+    known = lookup(name)
+    if known is not None and known.name != generic.name:
+        return None
+    if any(m.known and m.start == 0 and m.end >= len(name) for m in find_mentions(name)):
+        return None
+    for listed in names:
+        outer, bracket, rest = listed.partition("(")
+        if bracket and rest.strip().rstrip(")").strip() == name and _generics([outer]) == {generic.name}:
+            return DrugInfo(written_generic(" ".join(outer.split()), generic.name), generic.drug_class)
+    return None
+
+
 def _listed(name: str, generic: DrugInfo | None, takes_kind: bool = True) -> ContextName:
     words = WORD.findall(name)
     body = _GAP.join(re.escape(word) for word in words)
@@ -198,6 +220,13 @@ def trial_context(interventions: tuple[tuple[str, ...], ...]) -> Context:
                 levels.setdefault(short, None)
         written = [name for name in every if _product_name(name)]
         generic = _stands_for(written)
+        if generic is not None:
+            for name in dict.fromkeys(every):
+                defined = None if _product_name(name) else _short_name_of(name, names, generic)
+                if defined is not None:
+                    # "Potassium Iodide (KI)": a short name too short for a product's name elsewhere is
+                    # the generic the listed name defines it as, where this trial's texts write it (R147).
+                    listed.setdefault(name, []).append(defined)
         if generic is not None:
             generics.setdefault(generic.name, generic)
         for name in dict.fromkeys(written):
