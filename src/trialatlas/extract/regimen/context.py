@@ -26,6 +26,7 @@ from trialatlas.extract.regimen.drugs import (
     find_mentions,
     looks_like_code,
     lookup,
+    written_generic,
 )
 from trialatlas.model import InterventionType, Trial
 from trialatlas.text.packaged import packaged_words
@@ -74,6 +75,9 @@ class ContextName:
     pattern: str
     flags: int
     generic: DrugInfo | None
+    # Whether a kind of product written after the name is part of it ("MART-1:26-35(27L) peptide"): not
+    # for a name a dose level's name gives, whose kind words were what it was shortened by (R144).
+    takes_kind: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -81,11 +85,53 @@ def _not_product_words() -> frozenset[str]:
     return packaged_words(__package__, "not_product_words.txt")
 
 
+@lru_cache(maxsize=1)
+def _name_tails() -> frozenset[str]:
+    return packaged_words(__package__, "listed_name_tails.txt")
+
+
+# A list of names in one listed name: "peptide 946, gp100 [280-288], YLEPGPVTA" (a comma or semicolon, in
+# either width, outside brackets: "PBMCs (sc, q3wk x 3)" is one name).
+_NAME_LIST = re.compile(r"\s*[,;\uff0c\uff1b]\s*")
+_OPEN = re.compile(r"[(\[]")
+_CLOSE = re.compile(r"[)\]]")
+
+
+def _parts(name: str) -> list[str]:
+    """The names a listed name lists, each on its own (R144): a part that opens with a word of prose
+    ("..., from Seppic.") is no name."""
+    parts: list[str] = []
+    start = 0
+    for separator in _NAME_LIST.finditer(name):
+        before = name[: separator.start()]
+        if len(_OPEN.findall(before)) == len(_CLOSE.findall(before)):
+            parts.append(name[start : separator.start()])
+            start = separator.end()
+    if not parts:
+        return [name]
+    parts.append(name[start:])
+    stripped = [part.strip(" .") for part in parts]
+    return [part for part in stripped if part and part.split()[0].lower() not in _STOPWORDS]
+
+
+def without_tail(name: str) -> str | None:
+    """A listed name without the dose level, arm or form words it ends in ("TG-C High Dose" -> "TG-C",
+    "JK500 cell injection" -> "JK500"; R144), or None when it ends in none or is nothing without them."""
+    words = name.split()
+    kept = len(words)
+    while kept > 1 and words[kept - 1].lower() in _name_tails():
+        kept -= 1
+    if kept == len(words) or kept == 0:
+        return None
+    return " ".join(words[:kept])
+
+
 def _written_names(names: Sequence[str]) -> list[str]:
     """Each listed name and, apart, an abbreviation or a name written in brackets after it ("Potassium
-    Iodide (KI)" -> both); a bracket that is part of a code ("MART-1:26-35(27L)") stays in it."""
+    Iodide (KI)" -> both); a bracket that is part of a code ("MART-1:26-35(27L)") stays in it. A listed
+    name that lists several ("peptide 946, gp100 [280-288]") gives each (R144)."""
     out: list[str] = []
-    for name in names:
+    for name in (part for listed in names for part in _parts(listed)):
         inner = [part.strip() for part in _BRACKETED.findall(name)]
         if inner and all(" " in part or part.isalpha() for part in inner):
             out.append(" ".join(_BRACKETED.sub(" ", name).split()))
@@ -123,12 +169,34 @@ def _product_name(name: str) -> bool:
     return not any(word in _not_product_words() for word in words)
 
 
-def _listed(name: str, generic: DrugInfo | None) -> ContextName:
+_SHORT_NAME = re.compile(r"^[A-Z][A-Z0-9]{1,5}$")
+
+
+def _short_name_of(name: str, names: Sequence[str], generic: DrugInfo) -> DrugInfo | None:
+    """The drug a short name in capitals stands for when a listed name defines it in brackets after itself
+    ("Potassium Iodide (KI)") as ``generic`` and the vocabulary does not read it otherwise (R147): the
+    generic as the name before the bracket writes it (its salt kept, R86); else None."""
+    if not _SHORT_NAME.match(name) or name.lower() in _STOPWORDS or name.lower() in _NOT_DRUGS:
+        return None
+    known = lookup(name)
+    if known is not None and known.name != generic.name:
+        return None
+    if any(m.known and m.start == 0 and m.end >= len(name) for m in find_mentions(name)):
+        return None
+    for listed in names:
+        outer, bracket, rest = listed.partition("(")
+        if bracket and rest.strip().rstrip(")").strip() == name and _generics([outer]) == {generic.name}:
+            return DrugInfo(written_generic(" ".join(outer.split()), generic.name), generic.drug_class)
+    return None
+
+
+def _listed(name: str, generic: DrugInfo | None, takes_kind: bool = True) -> ContextName:
     words = WORD.findall(name)
     body = _GAP.join(re.escape(word) for word in words)
     # A short name in capitals ("GBCA") is matched only as written, as the vocabulary's abbreviations are.
     flags = 0 if _exact_only(name) else re.IGNORECASE
-    return ContextName(words[0].lower(), rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", flags, generic)
+    pattern = rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"
+    return ContextName(words[0].lower(), pattern, flags, generic, takes_kind)
 
 
 @lru_cache(maxsize=4096)
@@ -142,9 +210,23 @@ def trial_context(interventions: tuple[tuple[str, ...], ...]) -> Context:
     under two interventions (a regimen's name, "CHOP" beside each of its drugs) names none of them."""
     listed: dict[str, list[DrugInfo | None]] = {}
     generics: dict[str, DrugInfo] = {}
+    # Names a listed name gives without its dose-level words, once per name however many levels list it.
+    levels: dict[str, DrugInfo | None] = {}
     for names in interventions:
-        written = [name for name in _written_names(names) if _product_name(name)]
+        every = _written_names(names)
+        for name in every:
+            short = without_tail(name)
+            if short is not None and _product_name(short) and lookup(short) is None:
+                levels.setdefault(short, None)
+        written = [name for name in every if _product_name(name)]
         generic = _stands_for(written)
+        if generic is not None:
+            for name in dict.fromkeys(every):
+                defined = None if _product_name(name) else _short_name_of(name, names, generic)
+                if defined is not None:
+                    # "Potassium Iodide (KI)": a short name too short for a product's name elsewhere is
+                    # the generic the listed name defines it as, where this trial's texts write it (R147).
+                    listed.setdefault(name, []).append(defined)
         if generic is not None:
             generics.setdefault(generic.name, generic)
         for name in dict.fromkeys(written):
@@ -160,6 +242,7 @@ def trial_context(interventions: tuple[tuple[str, ...], ...]) -> Context:
                 # An abbreviation or other unknown name stands for the intervention's generic, if it has one.
                 listed.setdefault(name, []).append(generic if _exact_only(name) else None)
     found = [_listed(name, infos[0]) for name, infos in listed.items() if len(infos) == 1]
+    found += [_listed(name, info, takes_kind=False) for name, info in levels.items() if name not in listed]
     found.sort(key=lambda entry: -len(entry.pattern))
     return Context(tuple(found), tuple(generics.values()))
 
@@ -198,7 +281,11 @@ def with_context(text: str, mentions: list[Mention], context: Context) -> list[M
                     right, start, end
                 ):
                     end += 1  # "gp100:209-217(210M)": the bracket the listed name closes
-            kind = _KIND_AFTER.match(text, end)
+            if _JOINED_AFTER.match(text, end) or _JOINED_BEFORE.search(text, max(0, start - 2), start):
+                # "gp100 [280-288]/tetanus peptide conjugate": a listed name joined by a slash to another
+                # word is part of a longer product's name the list does not give (R144): not read.
+                continue
+            kind = _KIND_AFTER.match(text, end) if entry.takes_kind else None
             if kind is not None:
                 end = kind.end()
             surface = text[start:end]
@@ -211,6 +298,8 @@ def with_context(text: str, mentions: list[Mention], context: Context) -> list[M
     return result
 
 
+_JOINED_AFTER = re.compile(r"/[A-Za-z0-9]")
+_JOINED_BEFORE = re.compile(r"[A-Za-z0-9]/$")
 _SHORT_FORM = re.compile(r"(?<![A-Za-z0-9-])[A-Z][A-Za-z]{2,7}(?![A-Za-z0-9-])")
 
 

@@ -50,6 +50,8 @@ _ESCALATION = re.compile(r"\b(?:escalat\w*|titrat\w*|dose\s+levels?|increas\w*|c
 # adjective ("60 mg oral morphine; 25 ug transdermal fentanyl": each name after its dose is that dose's).
 _ADJACENT_AFTER = re.compile(
     r"\s*(?:\)\s*)?(?:(?:" + lexicon.ROUTE_BEFORE_NAME + r")\s+)?"
+    # "1 mL combined TG-C cells": a participle describing the product between (R145).
+    r"(?:[a-z]{3,}ed\s+)?"
     r"(?:(?:puffs?|tablets?|tabs?|capsules?|caps|inhalations?|actuations?|sprays?|drops?)\s+)?"
     r"(?:\d+(?:\.\d+)?\s*%\s+)?$",
     re.IGNORECASE,
@@ -429,6 +431,11 @@ def _choose_drug_near(
     ):
         # "[TMP-SMX DS = 160 mg trimethoprim": the drug written against the dose beats one further back.
         return _placebo_of(doc, after)
+    phrase = naming.product_phrase_after(text, amount.end, doc.mentions)
+    if phrase is not None:
+        # "100 mcg peptide gp100 [280-288],190 mcg tetanus peptide": the product the noun phrase after the
+        # dose names, not the name before it, which was the dose before's (R145).
+        return None, phrase
     if prev is not None:
         gap = text[prev.end : amount.start]
         immediate = len(_WORDS_IN_TEXT.findall(gap)) <= 6 and prev.end >= previous_end

@@ -308,6 +308,37 @@ _PRODUCT_HEADS = frozenset({"peptide", "peptides", "vaccine", "vaccines", "antib
 _NAMED_PRODUCT_AFTER = re.compile(r"\s+(?=[A-Za-z-]*\d)(?=[0-9-]*[A-Za-z])[A-Za-z0-9-]{3,}\b")
 
 
+# A product's name written right after its dose as a noun phrase its kind heads ("190 mcg tetanus peptide",
+# "0.5 mL of the HPV-16 vaccine"): up to three words and the kind (R145).
+_KIND_PHRASE_AFTER = re.compile(
+    r"[ \t]*(?:of[ \t]+(?:the[ \t]+)?)?((?:[A-Za-z][A-Za-z0-9'-]*[ \t]+){1,3}"
+    r"(?:peptides?|vaccines?|conjugates?|toxoids?|antigens?))\b"
+)
+
+
+def product_phrase_after(text: str, amount_end: int, mentions: list[Mention]) -> DrugInfo | None:
+    """The product a noun phrase right after a dose names, as written, when no word of it is a name the
+    vocabulary or the trial's list reads and none is a word of prose, a route or a schedule; else None."""
+    phrase = _KIND_PHRASE_AFTER.match(text, amount_end)
+    if phrase is None:
+        return None
+    start, end = phrase.span(1)
+    if any(m.start < end and start < m.end for m in mentions):
+        return None
+    words = phrase.group(1).split()
+    for word in words[:-1]:
+        lowered = word.lower()
+        if (
+            lowered in STOPWORDS
+            or lowered in NOT_DRUGS
+            or lowered.endswith(("ed", "ing"))
+            or find_routes(word)
+            or find_frequencies(word)
+        ):
+            return None
+    return DrugInfo(" ".join(word.lower() for word in words), None)
+
+
 def only_drug(
     text: str, amount_end: int, mentions: list[Mention], amount_start: int | None = None
 ) -> Mention | None:
