@@ -5,12 +5,16 @@ shared terms; even-numbered NCT trials only, as odd-numbered ones are held back 
 prints, for each, the "shared terms" its ten related trials' reasons name today: the material a
 person labels *before* the code changes (``tests/fixtures/related_reason_terms.json``).
 
-Without ``--draw`` it reads that fixture and prints, per half (tuning: even positions, sealed: odd),
-how many of the labelled filler words the reasons still name and how many accepted words they keep,
+Without ``--draw`` it reads that fixture and prints, per set (round 11's ``trials``, round 14's) and
+half (tuning: even positions, sealed: odd), how many of the labelled filler words (and passage reasons,
+round 14) the reasons still show and how many accepted ones they keep,
 and a digest of the ten related trials of every fixture trial in rank order (the ranking must not
 change when only the reasons' words do). ``--items`` lists the tuning half's words (never the sealed).
 
-Usage: python bench/related_reasons.py --db STORE [--draw 30 --seed 19] [--items]
+``--others K`` with ``--draw`` takes K of the trials from other registries, in turn by registry, and
+prints the passage reasons too, with the longest passage each pair shares (round 14's draw).
+
+Usage: python bench/related_reasons.py --db STORE [--draw 30 --seed 19 [--others 8]] [--items]
 """
 
 from __future__ import annotations
@@ -32,6 +36,18 @@ from trialatlas.store import SqliteStore
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "related_reason_terms.json"
 PREFIX = "shared terms: "
 PASSAGE = "same passages word for word"
+COUNTS = (
+    "trials",
+    "filler",
+    "filler_shown",
+    "accepted",
+    "kept",
+    "new_words",
+    "passage_filler",
+    "passage_filler_shown",
+    "passage_accepted",
+    "passage_kept",
+)
 
 
 def shown_terms(reasons: list[str]) -> list[str]:
@@ -151,32 +167,43 @@ def draw(store: SqliteStore, count: int, seed: int) -> None:
 
 def score(store: SqliteStore, items: bool) -> None:
     fixture = orjson.loads(FIXTURE.read_bytes())
+    sets = {"round11": fixture["trials"], "round14": fixture["round14"]["trials"]}
     halves: dict[str, dict[str, int]] = {}
     digest = hashlib.sha256()
-    for position, trial in enumerate(fixture["trials"]):
-        half = "tuning" if position % 2 == 0 else "sealed"
-        ranked, terms = lookup(store, trial["nct"])
-        digest.update(orjson.dumps([trial["nct"], ranked]))
-        empty = {"trials": 0, "filler": 0, "filler_shown": 0, "accepted": 0, "kept": 0, "new_words": 0}
-        tally = halves.setdefault(half, empty)
-        tally["trials"] += 1
-        filler, accepted = set(trial["filler"]), set(trial["accepted"])
-        tally["filler"] += len(filler)
-        tally["filler_shown"] += len(filler & terms)
-        tally["accepted"] += len(accepted)
-        tally["kept"] += len(accepted & terms)
-        tally["new_words"] += len(terms - filler - accepted)
-        if items and half == "tuning":
-            print(
-                trial["nct"],
-                "filler shown:",
-                sorted(filler & terms),
-                "accepted lost:",
-                sorted(accepted - terms),
-                "unlabelled:",
-                sorted(terms - filler - accepted),
-                file=sys.stderr,
-            )
+    for name, trials in sets.items():
+        for position, trial in enumerate(trials):
+            half = f"{name} " + ("tuning" if position % 2 == 0 else "sealed")
+            ranked, terms, passages = lookup_all(store, trial["nct"])
+            digest.update(orjson.dumps([trial["nct"], ranked]))
+            tally = halves.setdefault(half, dict.fromkeys(COUNTS, 0))
+            tally["trials"] += 1
+            filler, accepted = set(trial["filler"]), set(trial["accepted"])
+            tally["filler"] += len(filler)
+            tally["filler_shown"] += len(filler & terms)
+            tally["accepted"] += len(accepted)
+            tally["kept"] += len(accepted & terms)
+            tally["new_words"] += len(terms - filler - accepted)
+            copied_filler = set(trial.get("passages_filler", []))
+            copied_accepted = set(trial.get("passages_accepted", []))
+            tally["passage_filler"] += len(copied_filler)
+            tally["passage_filler_shown"] += len(copied_filler & passages)
+            tally["passage_accepted"] += len(copied_accepted)
+            tally["passage_kept"] += len(copied_accepted & passages)
+            if items and half.endswith("tuning"):
+                print(
+                    trial["nct"],
+                    "filler shown:",
+                    sorted(filler & terms),
+                    "accepted lost:",
+                    sorted(accepted - terms),
+                    "unlabelled:",
+                    sorted(terms - filler - accepted),
+                    "passage filler shown:",
+                    sorted(copied_filler & passages),
+                    "passage accepted lost:",
+                    sorted(copied_accepted - passages),
+                    file=sys.stderr,
+                )
     print(orjson.dumps({"halves": halves, "ranking_digest": digest.hexdigest()[:16]}).decode())
 
 
