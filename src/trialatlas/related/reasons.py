@@ -22,7 +22,7 @@ from trialatlas.related.passages import passage_reason
 from trialatlas.related.people import who_reasons
 from trialatlas.related.query import Query, query_phrase, telling_shingles
 from trialatlas.related.quoted import phrase_of, quoted_reason, quoted_titles
-from trialatlas.related.terms import checkable_term
+from trialatlas.related.terms import about_subject, checkable_term, who_only_words, who_words
 
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
@@ -128,18 +128,23 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     outcomes = [f for f, _ in shared(index, query, "outc", row) if " " in f][:2]
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
-    telling = telling_shingles(index, query)
-    if telling.size:
-        _, by_field = index.passages.shared_counts(telling, np.asarray([row], dtype=np.int64))
+    # Passages copied between few trials, not a unit's or a registry's template (related/passages.py).
+    copied_shingles = index.passages.copied(telling_shingles(index, query))
+    if copied_shingles.size:
+        _, by_field = index.passages.shared_counts(copied_shingles, np.asarray([row], dtype=np.int64))
         if (copied := passage_reason(by_field[0])) is not None:
             out.append(copied)
     mentioned = " ".join(out).lower()
     terms: list[str] = []
+    if query.who_only is None:
+        query.who_only = who_only_words(query.text)
+    who = who_words(index, _named_who(index, query, row))
     # Most contributing first: the first four telling words are named, the rest not even looked up.
     for feature, _ in shared(index, query, "text", row):
         if (
             _telling(index, feature)
             and checkable_term(index, feature, query.text)
+            and about_subject(index, feature, query.who_only, who)
             and not any(w in mentioned for w in feature.split())
         ):
             terms.append(feature)
@@ -148,6 +153,17 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out
+
+
+def _named_who(index: RelatedIndex, query: Query, row: int) -> list[str]:
+    """The ``who`` and ``geo`` features of the query and of the trial at ``row``."""
+    features: list[str] = []
+    for family in ("who", "geo"):
+        vocab = index.families[family].vocab
+        query_ids = query.vectors.get(family, (np.zeros(0, np.int32), np.zeros(0, np.float32)))[0]
+        for ids in (query_ids, index.families[family].row(row)[0]):
+            features.extend(vocab[int(i)] for i in ids)
+    return features
 
 
 def _telling(index: RelatedIndex, feature: str, family_name: str = "text", least: float = 1.0) -> bool:
