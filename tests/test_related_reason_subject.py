@@ -17,7 +17,7 @@ from trialatlas.model import Sponsor, Trial
 from trialatlas.related.index import RelatedIndex, build_index
 from trialatlas.related.passages import COMMON_TRIALS, COPIED_TRIALS
 from trialatlas.related.similarity import query_of_rows, reasons
-from trialatlas.related.terms import about_subject, checkable_term, who_only_words, who_words
+from trialatlas.related.terms import about_subject, checkable_term, who_only_words, who_shingles, who_words
 from trialatlas.text.shingles import shingle_hashes
 
 FIXTURE = Path(__file__).parent / "fixtures" / "related_reason_terms.json"
@@ -25,6 +25,20 @@ UNIT = (
     "Where is the study run from? National Perinatal Epidemiology Unit (NPEU), University of Oxford (UK). "
     "Who is funding the study? National Institute for Health and Care Research (NIHR). "
     "Who is the main contact? toast@npeu.ox.ac.uk"
+)
+# Who runs a pair of trials only, every run of five words touching a name: no passage one copied from
+# the other ("The trial is coordinated by" before it would be five words of their own).
+SMALL_UNIT = (
+    "Run by the Wessex Neonatal Clinical Trials and Outcomes Research Unit at "
+    "Princess Anne Hospital Southampton, sponsored by the University Hospital Southampton NHS Foundation "
+    "Trust (UHS), contact wessex.trials@uhs.nhs.uk or www.wessex-neonatal.org.uk for details."
+)
+# A passage a sister study copies: its subject.
+SUBJECT = (
+    "Infants with long gap oesophageal atresia receive omeprazole twice daily from the first feed after "
+    "the anastomosis until the first dilatation of an anastomotic stricture or twelve months of age. "
+    "The primary outcome is the number of dilatations of the anastomosis in the first year of life, "
+    "counted from the surgical and endoscopy records of the treating centre by a masked assessor."
 )
 # A template every trial of the unit carries (more than COPIED_TRIALS of them, fewer than COMMON_TRIALS).
 TEMPLATE = (
@@ -49,6 +63,12 @@ def index() -> RelatedIndex:
     pair = [
         _trial("NCT20000000", f"{atresia} {UNIT} {TEMPLATE}", "Wessex Neonatal Group"),
         _trial("NCT20000002", f"{atresia} {UNIT} {TEMPLATE}", "Wessex Neonatal Group"),
+    ]
+    pair += [
+        _trial("NCT30000000", f"Cord clamping in preterm infants. {SMALL_UNIT}"),
+        _trial("NCT30000002", f"Caffeine dosing in apnoea of prematurity. {SMALL_UNIT}"),
+        _trial("NCT40000000", f"{SUBJECT} First study."),
+        _trial("NCT40000002", f"{SUBJECT} Extension study."),
     ]
     others = [_trial(f"NCT0000{300 + 2 * i:04d}", f"Walking programme {i} for adults.") for i in range(30)]
     return build_index([*pair, *unit, *others])
@@ -109,6 +129,25 @@ def test_a_units_template_is_no_copied_passage(index: RelatedIndex) -> None:
     assert passages.shared_counts(held, np.asarray([other], dtype=np.int64))[0][0] > 0
     query = query_of_rows(index, [row], text=TEMPLATE)
     assert not [r for r in reasons(index, query, other) if r.startswith("same passages")]
+
+
+def test_a_passage_in_who_runs_the_trials_is_no_copied_passage(index: RelatedIndex) -> None:
+    text = f"Cord clamping in preterm infants. {SMALL_UNIT}"
+    assert who_shingles(text).size > 0
+    assert np.intersect1d(who_shingles(f"{SUBJECT} {SMALL_UNIT}"), shingle_hashes(SUBJECT)).size == 0
+    said: dict[str, list[str]] = {}
+    for first, second, words in (
+        ("NCT30000000", "NCT30000002", text),
+        ("NCT40000000", "NCT40000002", f"{SUBJECT} First study."),
+    ):
+        row, other = index.row_of(first), index.row_of(second)
+        assert row is not None and other is not None
+        # Both pairs share telling shingles (the ranking counts them), held by the two trials alone.
+        telling = index.passages.telling(index.passages.of_row(row)[0])
+        assert index.passages.shared_counts(telling, np.asarray([other], dtype=np.int64))[0][0] > 0
+        said[first] = reasons(index, query_of_rows(index, [row], text=words), other)
+    assert not [r for r in said["NCT30000000"] if r.startswith("same passages")]
+    assert [r for r in said["NCT40000000"] if r.startswith("same passages")]
 
 
 def test_round14_fixture_is_well_formed() -> None:

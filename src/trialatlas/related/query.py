@@ -51,6 +51,8 @@ class Query:
     phrase: str | None = None
     # The words its text uses only in the names of who runs it (related/terms.py), once found.
     who_only: frozenset[str] | None = None
+    # Its sampled shingles that run into such a name (related/terms.py), once found.
+    who_shingles: U64 | None = None
 
 
 def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:

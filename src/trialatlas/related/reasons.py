@@ -22,7 +22,7 @@ from trialatlas.related.passages import passage_reason
 from trialatlas.related.people import who_reasons
 from trialatlas.related.query import Query, query_phrase, telling_shingles
 from trialatlas.related.quoted import phrase_of, quoted_reason, quoted_titles
-from trialatlas.related.terms import about_subject, checkable_term, who_only_words, who_words
+from trialatlas.related.terms import about_subject, checkable_term, who_only_words, who_shingles, who_words
 
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
@@ -128,8 +128,11 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     outcomes = [f for f, _ in shared(index, query, "outc", row) if " " in f][:2]
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
-    # Passages copied between few trials, not a unit's or a registry's template (related/passages.py).
-    copied_shingles = index.passages.copied(telling_shingles(index, query))
+    # Passages copied between few trials, not a unit's or a registry's template (related/passages.py),
+    # nor running into the name of who runs the query (related/terms.py).
+    if query.who_shingles is None:
+        query.who_shingles = who_shingles(query.text)
+    copied_shingles = np.setdiff1d(index.passages.copied(telling_shingles(index, query)), query.who_shingles)
     if copied_shingles.size:
         _, by_field = index.passages.shared_counts(copied_shingles, np.asarray([row], dtype=np.int64))
         if (copied := passage_reason(by_field[0])) is not None:

@@ -22,12 +22,18 @@ from __future__ import annotations
 import itertools
 import re
 
+import numpy as np
+import numpy.typing as npt
+
 from trialatlas.extract.regimen.drugs import lookup
 from trialatlas.geo.gazetteer import COUNTRY_VARIANTS
 from trialatlas.related.features import feature_label, words
 from trialatlas.related.index import RelatedIndex
 from trialatlas.related.people import organisation_words
+from trialatlas.text.shingles import shingle_hashes
 from trialatlas.text.words import english_zipf
+
+U64 = npt.NDArray[np.uint64]
 
 # A word at least this common in general English (Zipf: log10 of occurrences per billion words; 3.5 is
 # about once in 300,000 words: "rejection" 3.90, "primitive" 3.80, "insulin" 3.81) is named only as a
@@ -94,10 +100,9 @@ def checkable_term(index: RelatedIndex, term: str, text: str = "") -> bool:
     return term in domain_words(index) or any(checkable_word(index, word, text) for word in term.split())
 
 
-def who_only_words(text: str) -> frozenset[str]:
-    """The words (as text features spell them) ``text`` uses only in the names of who runs, funds or
-    hosts a trial: in its e-mail and web addresses and in capitalised names holding an organisation word
-    ("Unit", "Institute", "Trust": ``people.json``) with their bracketed abbreviation, and nowhere else."""
+def _who_names(text: str) -> tuple[list[str], str]:
+    """``text``'s e-mail and web addresses and capitalised names holding an organisation word ("Unit",
+    "Institute", "Trust": ``people.json``) with their bracketed abbreviation, and the text without them."""
     cues = organisation_words()
     named: list[str] = _ADDRESS.findall(text)
 
@@ -107,8 +112,23 @@ def who_only_words(text: str) -> frozenset[str]:
             return " "
         return match.group(0)
 
-    rest = _NAME.sub(kept, _ADDRESS.sub(" ", text))
+    return named, _NAME.sub(kept, _ADDRESS.sub(" ", text))
+
+
+def who_only_words(text: str) -> frozenset[str]:
+    """The words (as text features spell them) ``text`` uses only in the names of who runs, funds or
+    hosts a trial (:func:`_who_names`: "NPEU", "NIHR", an e-mail's "ox") and nowhere else."""
+    named, rest = _who_names(text)
     return frozenset(words(" ".join(named))) - frozenset(words(rest))
+
+
+def who_shingles(text: str) -> U64:
+    """``text``'s sampled shingles (:mod:`trialatlas.text.shingles`) that run into the name of who runs,
+    funds or hosts a trial ("run from? National Perinatal Epidemiology Unit"): a unit's boilerplate its
+    few trials in a store share, which is no passage one trial copied from another."""
+    _, rest = _who_names(text)
+    found: U64 = np.setdiff1d(shingle_hashes(text), shingle_hashes(rest))
+    return found
 
 
 def who_words(index: RelatedIndex, features: list[str]) -> frozenset[str]:
