@@ -130,26 +130,28 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
         out.append(f"similar outcomes: {', '.join(outcomes)}")
     # Passages copied between few trials, not a unit's or a registry's template (related/passages.py),
     # nor running into the name of who runs the query (related/terms.py).
-    if query.who_shingles is None:
+    copied_shingles = index.passages.copied(telling_shingles(index, query))
+    if copied_shingles.size and query.who_shingles is None:
         query.who_shingles = who_shingles(query.text)
-    copied_shingles = np.setdiff1d(index.passages.copied(telling_shingles(index, query)), query.who_shingles)
+    if copied_shingles.size and query.who_shingles is not None:
+        copied_shingles = np.setdiff1d(copied_shingles, query.who_shingles)
     if copied_shingles.size:
         _, by_field = index.passages.shared_counts(copied_shingles, np.asarray([row], dtype=np.int64))
         if (copied := passage_reason(by_field[0])) is not None:
             out.append(copied)
     mentioned = " ".join(out).lower()
     terms: list[str] = []
-    if query.who_only is None:
-        query.who_only = who_only_words(query.text)
-    who = who_words(index, _named_who(index, query, row))
+    who: frozenset[str] | None = None
     # Most contributing first: the first four telling words are named, the rest not even looked up.
     for feature, _ in shared(index, query, "text", row):
-        if (
-            _telling(index, feature)
-            and checkable_term(index, feature, query.text)
-            and about_subject(index, feature, query.who_only, who)
-            and not any(w in mentioned for w in feature.split())
-        ):
+        if not (_telling(index, feature) and checkable_term(index, feature, query.text)):
+            continue
+        if query.who_only is None:
+            query.who_only = who_only_words(query.text)
+        if who is None:
+            who = who_words(index, _named_who(index, query, row))
+        in_other_reason = any(w in mentioned for w in feature.split())
+        if about_subject(index, feature, query.who_only, who) and not in_other_reason:
             terms.append(feature)
             if len(terms) == 4:
                 break

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -100,7 +101,8 @@ def checkable_term(index: RelatedIndex, term: str, text: str = "") -> bool:
     return term in domain_words(index) or any(checkable_word(index, word, text) for word in term.split())
 
 
-def _who_names(text: str) -> tuple[list[str], str]:
+@lru_cache(maxsize=16)
+def _who_names(text: str) -> tuple[tuple[str, ...], str]:
     """``text``'s e-mail and web addresses and capitalised names holding an organisation word ("Unit",
     "Institute", "Trust": ``people.json``) with their bracketed abbreviation, and the text without them."""
     cues = organisation_words()
@@ -112,7 +114,8 @@ def _who_names(text: str) -> tuple[list[str], str]:
             return " "
         return match.group(0)
 
-    return named, _NAME.sub(kept, _ADDRESS.sub(" ", text))
+    rest = _NAME.sub(kept, _ADDRESS.sub(" ", text))
+    return tuple(named), rest
 
 
 def who_only_words(text: str) -> frozenset[str]:
@@ -135,9 +138,22 @@ def who_words(index: RelatedIndex, features: list[str]) -> frozenset[str]:
     """The words of the sponsors', affiliations', sites' and places' names among ``features`` (of the
     ``who`` and ``geo`` families; people left out) and of every country, less the store's domain words
     ("national cancer institute" leaves "cancer")."""
-    names = [feature_label(f) for f in features if f.split(":", 1)[0] not in PERSON_PREFIXES]
-    names.extend(country for country in COUNTRY_VARIANTS if " " not in country)
-    return frozenset(words(" ".join(names))) - domain_words(index)
+    found = set(_country_words())
+    for feature in features:
+        found |= _name_words(feature)
+    return frozenset(found) - domain_words(index)
+
+
+@cache
+def _country_words() -> frozenset[str]:
+    return frozenset(words(" ".join(country for country in COUNTRY_VARIANTS if " " not in country)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_words(feature: str) -> frozenset[str]:
+    if feature.split(":", 1)[0] in PERSON_PREFIXES:
+        return frozenset()
+    return frozenset(words(feature_label(feature)))
 
 
 def about_subject(index: RelatedIndex, term: str, who_only: frozenset[str], who: frozenset[str]) -> bool:
