@@ -106,7 +106,7 @@ def test_patched_passages_equal_a_fresh_build() -> None:
     patched = patch_index(base, later, gone, 2)
     fresh = build_index([t for t in first if t.key not in gone] + later)
     assert patched.keys == fresh.keys
-    for name in ("indptr", "hashes", "fields", "telling_hashes"):
+    for name in ("indptr", "hashes", "fields", "telling_hashes", "telling_trials"):
         assert np.array_equal(getattr(patched.passages, name), getattr(fresh.passages, name)), name
 
 
@@ -116,7 +116,7 @@ def test_saved_index_keeps_the_passages(tmp_path: Path) -> None:
     save_index(index, path)
     loaded = load_index(path)
     assert loaded is not None
-    for name in ("indptr", "hashes", "fields", "telling_hashes"):
+    for name in ("indptr", "hashes", "fields", "telling_hashes", "telling_trials"):
         assert np.array_equal(getattr(loaded.passages, name), getattr(index.passages, name)), name
     assert loaded.nbytes() == index.nbytes()
 

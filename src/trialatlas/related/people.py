@@ -53,6 +53,13 @@ def _plain(text: str) -> str:
     return folded.lower().replace("'", "").replace("`", "")
 
 
+def organisation_words() -> frozenset[str]:
+    """Words that make a capitalised name the name of who runs, funds or hosts a trial ("Unit",
+    "Institute", "Trust"; data: ``people.json``)."""
+    words: frozenset[str] = _cues()["organisation_words"]
+    return words
+
+
 def organisation_key(name: str | None) -> str | None:
     """An organisation's name as its words, without parenthesised abbreviations or punctuation."""
     if not name:

@@ -49,6 +49,10 @@ class Query:
     quoting: bool = False
     # The query's text as a phrase titles are looked for in, once made.
     phrase: str | None = None
+    # The words its text uses only in the names of who runs it (related/terms.py), once found.
+    who_only: frozenset[str] | None = None
+    # Its sampled shingles that run into such a name (related/terms.py), once found.
+    who_shingles: U64 | None = None
 
 
 def _unit(ids: I32, weights: F32) -> tuple[I32, F32]:

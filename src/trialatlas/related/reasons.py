@@ -22,7 +22,7 @@ from trialatlas.related.passages import passage_reason
 from trialatlas.related.people import who_reasons
 from trialatlas.related.query import Query, query_phrase, telling_shingles
 from trialatlas.related.quoted import phrase_of, quoted_reason, quoted_titles
-from trialatlas.related.terms import checkable_term
+from trialatlas.related.terms import about_subject, checkable_term, who_only_words, who_shingles, who_words
 
 # Shared words a reason names are used by at most this share of the trials.
 TELLING_SHARE = 0.01
@@ -128,26 +128,47 @@ def reasons(index: RelatedIndex, query: Query, row: int, *, patient: bool = Fals
     outcomes = [f for f, _ in shared(index, query, "outc", row) if " " in f][:2]
     if outcomes:
         out.append(f"similar outcomes: {', '.join(outcomes)}")
-    telling = telling_shingles(index, query)
-    if telling.size:
-        _, by_field = index.passages.shared_counts(telling, np.asarray([row], dtype=np.int64))
+    # Passages copied between few trials, not a unit's or a registry's template (related/passages.py),
+    # nor running into the name of who runs the query (related/terms.py).
+    copied_shingles = index.passages.copied(telling_shingles(index, query))
+    if copied_shingles.size and query.who_shingles is None:
+        query.who_shingles = who_shingles(query.text)
+    if copied_shingles.size and query.who_shingles is not None:
+        copied_shingles = np.setdiff1d(copied_shingles, query.who_shingles)
+    if copied_shingles.size:
+        _, by_field = index.passages.shared_counts(copied_shingles, np.asarray([row], dtype=np.int64))
         if (copied := passage_reason(by_field[0])) is not None:
             out.append(copied)
     mentioned = " ".join(out).lower()
     terms: list[str] = []
+    who: frozenset[str] | None = None
     # Most contributing first: the first four telling words are named, the rest not even looked up.
     for feature, _ in shared(index, query, "text", row):
-        if (
-            _telling(index, feature)
-            and checkable_term(index, feature, query.text)
-            and not any(w in mentioned for w in feature.split())
-        ):
+        if not (_telling(index, feature) and checkable_term(index, feature, query.text)):
+            continue
+        if query.who_only is None:
+            query.who_only = who_only_words(query.text)
+        if who is None:
+            who = who_words(index, _named_who(index, query, row))
+        in_other_reason = any(w in mentioned for w in feature.split())
+        if about_subject(index, feature, query.who_only, who) and not in_other_reason:
             terms.append(feature)
             if len(terms) == 4:
                 break
     if terms:
         out.append(f"shared terms: {', '.join(terms)}")
     return out
+
+
+def _named_who(index: RelatedIndex, query: Query, row: int) -> list[str]:
+    """The ``who`` and ``geo`` features of the query and of the trial at ``row``."""
+    features: list[str] = []
+    for family in ("who", "geo"):
+        vocab = index.families[family].vocab
+        query_ids = query.vectors.get(family, (np.zeros(0, np.int32), np.zeros(0, np.float32)))[0]
+        for ids in (query_ids, index.families[family].row(row)[0]):
+            features.extend(vocab[int(i)] for i in ids)
+    return features
 
 
 def _telling(index: RelatedIndex, feature: str, family_name: str = "text", least: float = 1.0) -> bool:

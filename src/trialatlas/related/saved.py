@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from trialatlas.store.base import TrialStore
 
 # Bumped whenever features or layout change, so that older saved indexes are rebuilt.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 INDEX_SUFFIX = ".related.arrays"
 # Files of earlier formats, removed when an index is saved in this one.
 OLD_SUFFIXES = (".related.npz",)
