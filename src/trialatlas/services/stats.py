@@ -43,6 +43,8 @@ def store_stats(store: TrialStore) -> StoreStats:
     def counts(column: str) -> list[tuple[str, int]]:
         return store.count_by(column, missing=NONE_LABEL)
 
+    # Countries under the names the search's country facet keys them by (imported here: `stats`
+    # needs no search machinery otherwise).
     from trialatlas.search.facets import country_label
 
     return StoreStats(
