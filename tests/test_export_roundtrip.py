@@ -53,3 +53,27 @@ def test_jsonl_export_reads_back(shared_data: Path, target_trials: Path, tmp_pat
     assert any(not document.get("nct_id") for document in before.values())
     again = orjson.loads(_run("ingest", "--db", str(second), "--json", str(exported)).stdout)
     assert again["new"] == 0 and again["updated"] == 0, again
+
+
+def test_jsonl_export_of_trials_with_results_reads_back(v2_jsonl: Path, tmp_path: Path) -> None:
+    """A trial with results makes a first line longer than the bytes a reader sniffs: the export was
+    then taken for the descriptions dump (its lines also hold "nct_id" and "brief_summary") and read
+    back as title-less partial trials with every other field unread."""
+    import gzip
+
+    with gzip.open(v2_jsonl) as handle:
+        studies = [orjson.loads(line) for line in handle]
+    with_results = [s for s in studies if s.get("resultsSection")][:5]
+    assert len(with_results) == 5
+    source = tmp_path / "with_results.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(s) + b"\n" for s in with_results))
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    _run("ingest", "--db", str(first), str(source))
+    exported = tmp_path / "trials.jsonl"
+    _run("export", "--db", str(first), "--all", "--format", "jsonl", "--out", str(exported))
+    assert len(exported.read_bytes().split(b"\n", 1)[0]) > 8192
+    back = orjson.loads(_run("ingest", "--db", str(second), "--json", str(exported)).stdout)
+    assert back["failed"] == 0 and back["new"] == 5, back
+    before, after = _trials(first), _trials(second)
+    differing = [key for key in before if before[key] != after.get(key)]
+    assert not differing, differing[:3]

@@ -160,3 +160,30 @@ def test_every_trial_with_results_fits_a_phone(
         assert wide == []
         page.goto("/trials/NCT02945046")
         page.locator("#outcomes").screenshot(path=str(_shot("outcomes-phone")), caret="initial")
+
+
+# The smallest text a results chart may draw on screen, in CSS px, once its SVG is scaled to the page.
+SMALLEST_TEXT_PX = 10.0
+
+
+def test_results_chart_text_stays_readable_on_a_phone(
+    browser: Browser, server: LiveServer, studies: dict[str, dict[str, Any]]
+) -> None:
+    """At 390 px a results chart is scaled to about three quarters of its drawn width: its axis ticks
+    (11 px drawn) came out at 8.2 px on screen (room audit3), below the labels' 11 px."""
+    width, height = WIDTHS["phone"]
+    nct, _ = _rich(studies)
+    for page, _ in watched_page(browser, server, width, height):
+        page.goto(f"/trials/{nct}")
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('#results svg.results-chart text')]
+                .filter(t => t.textContent.trim())
+                .map(t => {
+                  const svg = t.ownerSVGElement;
+                  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                  return [t.getAttribute('class') || '', parseFloat(getComputedStyle(t).fontSize) * scale];
+                })"""
+        )
+        assert sizes
+        small = sorted({cls for cls, px in sizes if px < SMALLEST_TEXT_PX})
+        assert small == [], (nct, small, min(px for _, px in sizes))

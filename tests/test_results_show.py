@@ -138,3 +138,76 @@ def test_every_shared_results_section_renders_in_80_columns(v2_jsonl: Path, shar
         assert len(page.flow_charts) == len(page.view.flow)
         charted = [p for p in page.outcomes if p.chart is not None]
         assert all('role="img"' in str(p.chart) and "aria-label=" in str(p.chart) for p in charted)
+
+
+def _shared_results(v2_jsonl: Path, shared_data: Path) -> list[Trial]:
+    archive = shared_data / "ctgov_format_fixtures" / "ctgov_format_fixtures.tar.gz"
+    return [t for p in (v2_jsonl, archive) for t in read_path(p) if isinstance(t, Trial) and t.results]
+
+
+def test_each_group_keeps_its_own_column_when_a_group_posted_no_value(
+    v2_jsonl: Path, shared_data: Path
+) -> None:
+    """A category that lists values for some groups only (NCT04514523: "Clinicians" analysed 0, the
+    Total posted) gives every group its place, the missing ones empty, so no value moves under
+    another group's title (the page's baseline table lays values out by position)."""
+    gapped = 0
+    for trial in _shared_results(v2_jsonl, shared_data):
+        assert trial.results is not None
+        view = results_view(trial.results)
+        baseline = trial.results.baseline
+        if baseline is None:
+            continue
+        titles = [g.title or g.id for g in baseline.groups]
+        assert view.baseline_groups == titles
+        for measure, shown in zip(baseline.measures, view.baseline, strict=True):
+            posted = [
+                {m.group_id: m.value for m in category.measurements}
+                for cls in measure.classes
+                for category in cls.categories
+            ]
+            for values, row in zip(posted, shown.rows, strict=True):
+                if 0 < len(values) < len(titles):
+                    gapped += 1
+                assert [v.group for v in row.values] == titles, trial.nct_id
+                assert [v.value for v in row.values] == [values.get(g.id) for g in baseline.groups]
+    assert gapped > 0
+
+
+def test_a_measure_with_no_values_says_so_with_the_numbers_analysed(
+    v2_jsonl: Path, shared_data: Path
+) -> None:
+    """A posted measure without a single value (terminated trials: 0 analysed, "analysis ... was not
+    performed") says "No values posted", the participants analysed per group and why, rather than a
+    title alone (``show``) or an empty table under "nothing is drawn" (the page)."""
+    from rich.console import Console
+
+    from trialatlas.cli.show import render_trial
+    from trialatlas.services.results import NO_VALUES
+
+    empty = 0
+    for trial in _shared_results(v2_jsonl, shared_data):
+        assert trial.results is not None
+        view = results_view(trial.results)
+        blank = [
+            m
+            for m in view.outcomes + view.baseline
+            if m.posted and not any(v.value is not None for row in m.rows for v in row.values)
+        ]
+        for measure in blank:
+            assert not measure.has_values
+            denoms = measure.analysed
+            assert all(n is not None for _, n in denoms) or not denoms
+        if not blank:
+            continue
+        empty += len(blank)
+        console = Console(width=80, record=True, force_terminal=False)
+        for part in render_trial(trial):
+            console.print(part)
+        text = console.export_text()
+        assert text.count(NO_VALUES) == len(blank), trial.nct_id
+        for measure in blank:
+            if measure.analysed:
+                group, n = measure.analysed[0]
+                assert f"{group} {n}" in " ".join(text.split()), (trial.nct_id, measure.title)
+    assert empty >= 5

@@ -144,3 +144,69 @@ def test_api_gives_the_results_in_both_shapes(
     assert [m["title"] for m in model["results"]["outcome_measures"]] == [m["title"] for m in outcomes]
     ctgov = client.get(f"/api/trials/{nct}", params={"format": "ctgov"}).json()
     assert ctgov["resultsSection"] == section
+
+
+class BaselineRows(HTMLParser):
+    """The cells of each body row of the page's baseline table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.rows: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and dict(attrs).get("class") == "baseline":
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in {"td", "th"} and self.rows:
+            self.rows[-1].append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+
+
+def test_baseline_table_keeps_a_cell_per_group_when_a_group_posted_nothing(
+    client: httpx.Client, studies: dict[str, dict[str, Any]]
+) -> None:
+    """NCT04514523's baseline lists values for the arm and the Total only: each row still has one cell
+    per group, so the Total's numbers stay under "Total" and not under the group that posted none."""
+    gapped = []
+    for nct, study in sorted(studies.items()):
+        module = (study.get("resultsSection") or {}).get("baselineCharacteristicsModule") or {}
+        ids = [g["id"] for g in module.get("groups", [])]
+        for measure in module.get("measures", []):
+            for cls in measure.get("classes", []):
+                for category in cls.get("categories", []):
+                    got = [m["groupId"] for m in category.get("measurements", [])]
+                    if got and got != ids:
+                        gapped.append((nct, len(ids)))
+    assert gapped
+    for nct, groups in sorted(set(gapped)):
+        parser = BaselineRows()
+        parser.feed(client.get(f"/trials/{nct}").text)
+        body = [cells for cells in parser.rows[1:] if cells != ["th"]]
+        assert body, nct
+        assert all(len(cells) == groups + 1 for cells in body), nct
+
+
+def test_a_measure_with_no_values_is_not_said_to_hold_unplottable_values(
+    client: httpx.Client, studies: dict[str, dict[str, Any]]
+) -> None:
+    from trialatlas.services.results import NO_VALUES
+
+    def outcomes(study: dict[str, Any]) -> list[dict[str, Any]]:
+        module = (study.get("resultsSection") or {}).get("outcomeMeasuresModule") or {}
+        found: list[dict[str, Any]] = module.get("outcomeMeasures", [])
+        return found
+
+    nct = next(
+        nct
+        for nct, study in sorted(studies.items())
+        for o in outcomes(study)
+        if o.get("reportingStatus") == "POSTED" and not o.get("classes")
+    )
+    page = client.get(f"/trials/{nct}").text
+    assert NO_VALUES in page
+    assert "No value here is a plain number" not in page

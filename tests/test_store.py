@@ -533,6 +533,36 @@ def test_counts_by_registry_with_trials_of_none_named(store: TrialStore) -> None
     assert stats["by_status"] == {NONE_LABEL: 3, "RECRUITING": 1}
 
 
+def test_stats_count_each_country_once_under_the_name_search_gives_it(store: TrialStore) -> None:
+    """Registries spell one country several ways ("United States", "United States of America",
+    "Russia"): ``stats`` counts a trial once per country as the search's country facet and filter key
+    it (``country_key``), not once per spelling (the make-run store's stats said "United States" 5,444
+    and "United States of America" 2 where the facet said 5,446)."""
+    from trialatlas.search.facets import country_key
+
+    places = [
+        ["United States", "United States of America"],
+        ["United States of America"],
+        ["USA", "Russia"],
+        ["Russian Federation", "France"],
+        ["France"],
+    ]
+    store.upsert_batch(
+        [
+            make_trial(f"NCT0000000{i}", locations=[Location(country=c) for c in countries])
+            for i, countries in enumerate(places, start=1)
+        ]
+    )
+    expected: dict[str, int] = {}
+    for trial in store.iter_trials():
+        for key in {country_key(loc.country) for loc in trial.locations if loc.country}:
+            expected[key] = expected.get(key, 0) + 1
+    counted = store_stats(store).as_dict()["by_country"]
+    assert isinstance(counted, dict)
+    assert {country_key(name): number for name, number in counted.items()} == expected
+    assert len(counted) == len(expected)
+
+
 def test_both_backends_agree_on_content(tmp_path: Path) -> None:
     batches = [
         [rich_trial(), make_trial(NCT2, raw=None), make_trial(None, org="LOCAL-1")],

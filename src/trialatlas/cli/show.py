@@ -22,6 +22,7 @@ from trialatlas.model.registries import CTGOV, identify, registrations, registry
 from trialatlas.services.results import (
     NO_RESULTS,
     NO_RESULTS_DETAIL,
+    NO_VALUES,
     RESULTS_ELSEWHERE,
     MeasureView,
     ResultsView,
@@ -252,6 +253,13 @@ def _measure(measure: MeasureView) -> Text:
         text.append(f"\n  Time frame: {measure.time_frame}", style="dim")
     if not measure.posted:
         text.append("\n  Not posted yet.", style="yellow")
+    elif not measure.has_values:
+        text.append(f"\n  {NO_VALUES}.", style="yellow")
+        if measure.analysed:
+            text.append(f"\n  Analysed: {' · '.join(f'{g} {n}' for g, n in measure.analysed)}", style="dim")
+        if measure.population:
+            text.append(f"\n  {unescape_markdown(measure.population)}", style="dim")
+        return text
     labelled = any(row.label for row in measure.rows)
     if labelled and measure.rows:
         # Categories (sex, race, weeks) one line each; the groups' numbers analysed once above them.

@@ -270,6 +270,12 @@ def country_key(value: str) -> str:
     return facet_key(_COUNTRY_ALIASES.get(key, value))
 
 
+def country_label(value: str) -> str:
+    """The name a country is counted under (``stats``): the alias table's, else as written."""
+    label = " ".join(value.split())
+    return _COUNTRY_ALIASES.get(facet_key(label), label)
+
+
 def _accept_country(value: str) -> list[str]:
     if not value.strip():
         raise QueryError("an empty country filter")

@@ -32,6 +32,8 @@ NO_RESULTS_DETAIL = (
     " for this trial yet."
 )
 RESULTS_ELSEWHERE = "Results are posted on the registry; the source read here does not carry them."
+# A posted measure without a single value (a terminated trial's "0 analysed"): said, never an empty table.
+NO_VALUES = "No values posted"
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,15 @@ class MeasureView:
     rows: list[MeasureRow]
     analyses: list[AnalysisView]
     posted: bool = True
+    analysed: list[tuple[str, str | None]] = field(default_factory=list)  # (group title, participants)
 
     @property
     def charted(self) -> bool:
         return any(v.number is not None for row in self.rows for v in row.values)
+
+    @property
+    def has_values(self) -> bool:
+        return any(v.value is not None for row in self.rows for v in row.values)
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,8 @@ def _group_value(
 def _measure_rows(
     measure: OutcomeMeasure | BaselineMeasure, groups: dict[str, str], denoms: list[Denom]
 ) -> list[MeasureRow]:
+    """A row per class and category with a value per group, in the groups' order: a group the
+    category lists no value for keeps its place, empty, so no value moves under another's title."""
     kind = dispersion_kind(measure.dispersion_type)
     ns = _denom_counts(measure.denoms or denoms)
     rows: list[MeasureRow] = []
@@ -246,21 +255,26 @@ def _measure_rows(
         class_ns = _denom_counts(cls.denoms) or ns
         for category in cls.categories:
             label = " — ".join(t for t in (cls.title, category.title) if t)
-            values = [
-                _group_value(
-                    groups.get(m.group_id, m.group_id),
-                    class_ns.get(m.group_id),
-                    m.value,
-                    m.spread,
-                    m.lower_limit,
-                    m.upper_limit,
-                    kind,
-                    m.comment,
+            posted = {m.group_id: m for m in category.measurements}
+            order = list(groups) + [g for g in posted if g not in groups]
+            values = []
+            for group in order:
+                m = posted.get(group)
+                title = groups.get(group, group)
+                if m is None:
+                    values.append(GroupValue(title, class_ns.get(group), None))
+                    continue
+                n = class_ns.get(group)
+                values.append(
+                    _group_value(title, n, m.value, m.spread, m.lower_limit, m.upper_limit, kind, m.comment)
                 )
-                for m in category.measurements
-            ]
             rows.append(MeasureRow(label, values))
     return rows
+
+
+def _analysed(groups: dict[str, str], denoms: list[Denom]) -> list[tuple[str, str | None]]:
+    counts = _denom_counts(denoms)
+    return [(title, counts[group]) for group, title in groups.items() if group in counts]
 
 
 def _statistic(measure: OutcomeMeasure | BaselineMeasure) -> str:
@@ -313,6 +327,7 @@ def _outcome(measure: OutcomeMeasure) -> MeasureView:
         rows=_measure_rows(measure, groups, []),
         analyses=[_analysis(a, groups) for a in measure.analyses],
         posted=measure.reporting_status != "NOT_POSTED",
+        analysed=_analysed(groups, measure.denoms),
     )
 
 
@@ -327,6 +342,7 @@ def _baseline_measure(measure: BaselineMeasure, groups: dict[str, str], denoms: 
         statistic=_statistic(measure),
         rows=_measure_rows(measure, groups, denoms),
         analyses=[],
+        analysed=_analysed(groups, measure.denoms or denoms),
     )
 
 

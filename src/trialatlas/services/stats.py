@@ -43,6 +43,10 @@ def store_stats(store: TrialStore) -> StoreStats:
     def counts(column: str) -> list[tuple[str, int]]:
         return store.count_by(column, missing=NONE_LABEL)
 
+    # Countries under the names the search's country facet keys them by (imported here: `stats`
+    # needs no search machinery otherwise).
+    from trialatlas.search.facets import country_label
+
     return StoreStats(
         trials=rows["trials"],
         partial=rows["partial"],
@@ -53,6 +57,6 @@ def store_stats(store: TrialStore) -> StoreStats:
         by_status=counts("overall_status"),
         by_phase=counts("phases"),
         by_study_type=counts("study_type"),
-        by_country=counts("countries"),
+        by_country=store.count_by("countries", missing=NONE_LABEL, canonical=country_label),
         by_start_year=sorted(counts("start_year"), reverse=True),
     )

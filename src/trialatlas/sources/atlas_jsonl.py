@@ -27,7 +27,9 @@ from trialatlas.sources.base import (
 _MARKERS = (b'"brief_title":', b'"org_study_id":', b'"status":{', b'"design":{', b'"sources":[{"id":')
 
 
-def _is_trial(line: bytes) -> bool:
+def is_atlas_trial(line: bytes) -> bool:
+    """Whether JSON bytes (a line, or the start of one) are a trial of the model: readers of other
+    JSON lines with an ``nct_id`` key (the descriptions dump) refuse what this accepts."""
     return b'"protocolSection"' not in line and sum(marker in line for marker in _MARKERS) >= 2
 
 
@@ -35,12 +37,12 @@ class AtlasJsonlReader:
     name = "trialatlas-jsonl"
 
     def sniff(self, head: bytes, name: str) -> float:
-        found = sniff_json_lines(head, _is_trial)
+        found = sniff_json_lines(head, is_atlas_trial)
         if found is not None:
             return found
         # A first line longer than the sniffed bytes: judged by its start.
         start = strip_bom(head).lstrip()
-        return 0.85 if start.startswith(b"{") and _is_trial(start) else 0.0
+        return 0.85 if start.startswith(b"{") and is_atlas_trial(start) else 0.0
 
     def read(self, blob: Blob) -> Iterator[ReadResult]:
         for item in json_line_objects(blob):

@@ -11,6 +11,7 @@ from typing import Any
 
 from trialatlas.model.enums import SourceFormat
 from trialatlas.model.trial import SourceRecord, Trial
+from trialatlas.sources.atlas_jsonl import is_atlas_trial
 from trialatlas.sources.base import (
     Blob,
     NctJsonLinesReader,
@@ -42,6 +43,10 @@ class DescriptionsReader(NctJsonLinesReader):
 
     def is_record(self, record: Any) -> bool:
         return _is_dump_record(record)
+
+    def sniff(self, head: bytes, name: str) -> float:
+        # The atlas's own export also has "nct_id" and "brief_summary" on each line: it is not the dump.
+        return 0.0 if is_atlas_trial(head) else super().sniff(head, name)
 
     def sniff_start(self, head: bytes) -> float:
         # Long descriptions often make a first line longer than the sniffed bytes.

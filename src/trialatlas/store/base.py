@@ -139,9 +139,12 @@ class TrialStore(Protocol):
         stored is refused (``StoreError``) and nothing is written. How many were written."""
         ...
 
-    def count_by(self, column: str, missing: str | None = None) -> list[tuple[str, int]]:
+    def count_by(
+        self, column: str, missing: str | None = None, canonical: Callable[[str], str] | None = None
+    ) -> list[tuple[str, int]]:
         """How many trials have each value of a :data:`COUNT_COLUMNS` column, most frequent first;
-        trials with no value are counted under ``missing`` when it is given, else left out."""
+        trials with no value are counted under ``missing`` when it is given, else left out. With
+        ``canonical``, values are counted under the name it gives them, a trial once per name."""
         ...
 
     def stats(self) -> dict[str, int]:
@@ -423,10 +426,14 @@ def check_count_column(column: str) -> None:
 
 
 def tally(
-    column: str, grouped: Iterable[tuple[str | None, int]], missing: str | None = None
+    column: str,
+    grouped: Iterable[tuple[str | None, int]],
+    missing: str | None = None,
+    canonical: Callable[[str], str] | None = None,
 ) -> list[tuple[str, int]]:
     """Counts per value from ``(column value, trials)`` groups, most frequent first, then by value;
-    trials without a value under ``missing`` when it is given."""
+    trials without a value under ``missing`` when it is given; values named by ``canonical`` when it
+    is given, two spellings of one value in a trial's column counted once."""
     counts: dict[str, int] = {}
     multi = column in MULTI_VALUED_COLUMNS
     for value, number in grouped:
@@ -434,7 +441,8 @@ def tally(
             if missing is not None:
                 counts[missing] = counts.get(missing, 0) + number
             continue
-        for part in value.split("|") if multi else (value,):
+        parts = value.split("|") if multi else [value]
+        for part in dict.fromkeys(canonical(p) for p in parts) if canonical else parts:
             counts[part] = counts.get(part, 0) + number
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from trialatlas.errors import StoreError
 from trialatlas.model import Trial
@@ -290,7 +290,9 @@ class MemoryStore:
             self._open()
             return len(self._rows)
 
-    def count_by(self, column: str, missing: str | None = None) -> list[tuple[str, int]]:
+    def count_by(
+        self, column: str, missing: str | None = None, canonical: Callable[[str], str] | None = None
+    ) -> list[tuple[str, int]]:
         check_count_column(column)
         with self._lock:
             self._open()
@@ -298,7 +300,7 @@ class MemoryStore:
                 values = [registries_of_ids(self._ids_of.get(key, [])) for key in self._rows]
             else:
                 values = [row.value_of(column) for row in self._rows.values()]
-            return tally(column, ((value, 1) for value in values), missing)
+            return tally(column, ((value, 1) for value in values), missing, canonical)
 
     def stats(self) -> dict[str, int]:
         with self._lock:

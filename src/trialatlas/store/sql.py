@@ -474,14 +474,16 @@ class SqlStore(ABC, Generic[ConnectionT]):
             row = self._connection().execute("SELECT count(*) FROM trials").fetchone()
             return int(row[0]) if row else 0
 
-    def count_by(self, column: str, missing: str | None = None) -> list[tuple[str, int]]:
+    def count_by(
+        self, column: str, missing: str | None = None, canonical: Callable[[str], str] | None = None
+    ) -> list[tuple[str, int]]:
         check_count_column(column)
         if column == "registries":
-            return tally(column, ((value, 1) for value in self._registries_per_trial()), missing)
+            return tally(column, ((value, 1) for value in self._registries_per_trial()), missing, canonical)
         expression = "substr(start_date, 1, 4)" if column == "start_year" else column
         with self._lock:
             grouped = self._connection().execute(f"SELECT {expression}, count(*) FROM trials GROUP BY 1")
-            return tally(column, ((value, int(number)) for value, number in grouped), missing)
+            return tally(column, ((value, int(number)) for value, number in grouped), missing, canonical)
 
     def _registries_per_trial(self) -> list[str | None]:
         """Every trial's registries, from its ids (one row per trial and id, in key order)."""

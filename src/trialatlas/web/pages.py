@@ -17,6 +17,7 @@ from trialatlas.search import SortKey
 from trialatlas.services.atlas import Atlas
 from trialatlas.services.models import MAX_LIMIT, SearchRequest
 from trialatlas.services.patients import profile_from_form
+from trialatlas.services.results import NO_VALUES
 from trialatlas.text.markdown import unescape_markdown
 from trialatlas.web.charts import standalone_svg
 from trialatlas.web.landscape import chart_csv, landscape_chart, landscape_view
@@ -82,6 +83,7 @@ _env.globals.update(
     ],
     sort_keys=list(SortKey),
     max_limit=MAX_LIMIT,
+    no_values=NO_VALUES,
 )
 
 
