@@ -68,6 +68,41 @@ def summary(counts: Counter[str]) -> dict[str, Any]:
     }
 
 
+def score_case(
+    case: dict[str, Any], texts: dict[str, str], judge: RuleJudge
+) -> tuple[str, str, str | None, str | None]:
+    """One labelled case: the engine's verdict and its outcome against ``expected``, and the judge's label
+    and its outcome against ``label`` (``None`` for a case without one). The criterion is the case's span
+    of its trial's criteria text; the patient its written note or its topic's."""
+    start, end = case["span"]
+    criterion = " ".join(texts[case["nct_id"]][start:end].split())
+    note = case["note"] if "note" in case else topic_notes()[case["patient"]["id"]]
+    got = case_verdict(criterion, note, kind=case["section"])
+    if "label" not in case:
+        return got, outcome(got, case["expected"], "unknown"), None, None
+    label = judge.judge(note, criterion, case["section"]).eligibility
+    return (
+        got,
+        outcome(got, case["expected"], "unknown"),
+        label,
+        outcome(label, case["label"], "not enough information"),
+    )
+
+
+def score_cases(cases: list[dict[str, Any]]) -> tuple[Counter[str], Counter[str]]:
+    """The outcomes of the engine and of the judge's labels over ``cases`` (a test's whole set)."""
+    texts = criteria_texts(frozenset(case["nct_id"] for case in cases))
+    judge = RuleJudge()
+    engine: Counter[str] = Counter()
+    labels: Counter[str] = Counter()
+    for case in cases:
+        _, result, _, label_result = score_case(case, texts, judge)
+        engine[result] += 1
+        if label_result is not None:
+            labels[label_result] += 1
+    return engine, labels
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tuning-errors", action="store_true")
@@ -83,16 +118,10 @@ def main() -> None:
         labels: dict[str, Counter[str]] = {"tuning": Counter(), "sealed": Counter()}
         for case in group:
             half = "tuning" if int(case["id"][1:]) % 2 == 0 else "sealed"
-            start, end = case["span"]
-            criterion = " ".join(texts[case["nct_id"]][start:end].split())
-            note = case["note"] if "note" in case else topic_notes()[case["patient"]["id"]]
-            got = case_verdict(criterion, note, kind=case["section"])
-            result = outcome(got, case["expected"], "unknown")
+            got, result, label, label_result = score_case(case, texts, judge)
             engine[half][result] += 1
-            label = None
-            if "label" in case:
-                label = judge.judge(note, criterion, case["section"]).eligibility
-                labels[half][outcome(label, case["label"], "not enough information")] += 1
+            if label_result is not None:
+                labels[half][label_result] += 1
             if (
                 half == "tuning"
                 and args.tuning_errors

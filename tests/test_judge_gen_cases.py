@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from trialatlas.config import shared_data_dir
-from trialatlas.match.judge import RuleJudge
-from verdict_support import case_verdict, read_cases, topic_notes
+from verdict_support import read_cases
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from judge_cases_eval import SOURCE, criteria_texts, outcome
+from judge_cases_eval import SOURCE, score_cases
 from judge_gen_draw import labelled_patients
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "judge_gen_cases.jsonl"
@@ -71,18 +69,7 @@ def test_gen_cases_agree_and_are_rarely_confidently_wrong() -> None:
     if not (shared_data_dir() / SOURCE).is_file():
         pytest.skip("shared registry records not found")
     cases = _cases()
-    texts = criteria_texts(frozenset(case["nct_id"] for case in cases))
-    judge = RuleJudge()
-    engine: Counter[str] = Counter()
-    labels: Counter[str] = Counter()
-    for case in cases:
-        start, end = case["span"]
-        criterion = " ".join(texts[case["nct_id"]][start:end].split())
-        note = case["note"] if "note" in case else topic_notes()[case["patient"]["id"]]
-        engine[outcome(case_verdict(criterion, note, kind=case["section"]), case["expected"], "unknown")] += 1
-        if "label" in case:
-            label = judge.judge(note, criterion, case["section"]).eligibility
-            labels[outcome(label, case["label"], "not enough information")] += 1
+    engine, labels = score_cases(cases)
     report = {"engine": dict(engine), "judge": dict(labels)}
     print(json.dumps(report))
     assert engine["agree"] / len(cases) >= MIN_ENGINE_AGREEMENT, report
